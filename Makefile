@@ -1,0 +1,193 @@
+# kbdiag: a knowledge-base driven troubleshooter for SMTP gateway failures.
+#
+#   make            build (installs missing Debian packages first: make deps)
+#   make run        build, then diagnose the bundled sample log
+#   make check      build and run every test
+#   make asan       the same tests on an AddressSanitizer + UBSan build
+#   make fuzz       coverage-guided fuzzing with libFuzzer (clang), FUZZ_SECONDS each
+#   make install    PREFIX=/usr/local DESTDIR=   (and make uninstall)
+
+VERSION		= 0.1.0
+PREFIX		?= /usr/local
+BINDIR		= $(PREFIX)/bin
+DATADIR		= $(PREFIX)/share/kbdiag
+MANDIR		= $(PREFIX)/share/man
+DOCDIR		= $(PREFIX)/share/doc/kbdiag
+
+BUILD		?= build
+CC		?= cc
+WERROR		?= -Werror
+OPT		?= -O2 -g
+SAN		?=
+PKGS		= libxml-2.0 libpcre2-8 jansson
+TEST_PKGS	= check
+
+# Debian packages the build and the tests need; `make deps` installs those missing.
+DEB_PACKAGES	= gcc make pkg-config libxml2-dev libpcre2-dev libjansson-dev \
+		  check libsubunit-dev groff-base
+# Only for `make fuzz`.
+DEB_FUZZ	= clang libclang-rt-14-dev
+
+WARN		= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+		  -Wpointer-arith -Wformat=2 -Wno-format-nonliteral $(WERROR)
+PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_CFLAGS	:= $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS	:= $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+ALL_CFLAGS	= -std=c11 -D_DEFAULT_SOURCE $(OPT) $(SAN) $(WARN) -MMD -MP \
+		  -I$(BUILD) -Iengine $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS	= $(SAN) $(LDFLAGS)
+
+LIB_SRC		= $(filter-out engine/main.c, $(wildcard engine/*.c))
+LIB_OBJ		= $(LIB_SRC:engine/%.c=$(BUILD)/obj/%.o)
+LIB		= $(BUILD)/libkbdiag.a
+KBDIAG		= $(BUILD)/kbdiag
+UNIT_SRC	= $(wildcard tests/unit/*.c)
+UNIT_OBJ	= $(UNIT_SRC:tests/unit/%.c=$(BUILD)/obj/tests/%.o)
+UNIT		= $(BUILD)/check_kbdiag
+FUZZ_TARGETS	= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_REPLAY	= $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
+FUZZ_SECONDS	?= 60
+
+.PHONY: all build deps deps-fuzz run check check-run asan fuzz fuzz-run install \
+	uninstall clean FORCE
+
+all: deps
+	@$(MAKE) --no-print-directory build
+
+build: $(KBDIAG)
+
+# Installs only what is missing; does nothing when all is there.
+deps:
+	@$(call install_missing,$(DEB_PACKAGES))
+
+deps-fuzz: deps
+	@$(call install_missing,$(DEB_FUZZ))
+
+define install_missing
+	if ! command -v dpkg-query >/dev/null 2>&1; then \
+		echo "make deps: not a Debian system; install yourself: $(1)" >&2; exit 0; \
+	fi; \
+	missing=""; \
+	for p in $(1); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q ' installed$$' || \
+			missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" != 0 ]; then \
+			echo "make deps: missing Debian packages:$$missing" >&2; \
+			echo "make deps: run 'make deps' as root (or with sudo) to install them" >&2; \
+			exit 1; \
+		fi; \
+		echo "make deps: installing$$missing"; \
+		apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			$$missing >/dev/null || exit 1; \
+	fi
+endef
+
+run: deps
+	@$(MAKE) --no-print-directory build
+	$(KBDIAG) diagnose kb/samples/smtpgate.log
+
+check: deps
+	@$(MAKE) --no-print-directory check-run
+
+check-run: $(KBDIAG) $(UNIT) $(FUZZ_REPLAY)
+	@echo "== rule base: kbdiag kb lint, kbdiag kb test"
+	$(KBDIAG) --kb kb kb lint
+	$(KBDIAG) --kb kb kb test
+	@echo "== fuzz targets: replaying their corpora"
+	@for t in $(FUZZ_TARGETS); do \
+		$(BUILD)/fuzz/replay_$$t tests/fuzz/corpus/$$t/* || exit 1; \
+	done
+	@echo "== unit, case and CLI tests (check)"
+	CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-1} $(UNIT)
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+		ASAN_OPTIONS=detect_leaks=1 CK_TIMEOUT_MULTIPLIER=4 check-run
+
+# ---------------------------------------------------------------------------
+
+$(BUILD)/config.h: FORCE
+	@mkdir -p $(@D)
+	@printf '#define KBDIAG_VERSION "%s"\n#define KBDIAG_DATADIR "%s"\n' \
+		'$(VERSION)' '$(DATADIR)' > $@.tmp
+	@cmp -s $@.tmp $@ || mv $@.tmp $@
+	@rm -f $@.tmp
+
+$(BUILD)/obj/%.o: engine/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/main.o: $(BUILD)/config.h
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(KBDIAG): $(BUILD)/obj/main.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BUILD)/obj/tests/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -DTEST_SRCDIR='"$(CURDIR)"' \
+		-DTEST_BUILDDIR='"$(abspath $(BUILD))"' -c -o $@ $<
+
+$(UNIT): $(UNIT_OBJ) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(PKG_LIBS) -lm
+
+# Fuzz targets, replayed over their corpora by a plain driver (any compiler).
+$(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DTEST_SRCDIR='"$(CURDIR)"' -o $@ $< tests/fuzz/replay.c \
+		$(LIB) $(ALL_LDFLAGS) $(PKG_LIBS) -lm
+
+# Coverage-guided fuzzing: clang's libFuzzer with ASan and UBSan.
+fuzz: deps-fuzz
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang OPT="-O1 -g" WERROR= \
+		SAN="-fsanitize=fuzzer-no-link,address,undefined" fuzz-run
+
+fuzz-run: $(LIB)
+	@mkdir -p $(BUILD)/bin
+	@for t in $(FUZZ_TARGETS); do \
+		echo "== fuzzing $$t for $(FUZZ_SECONDS) s"; \
+		$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined \
+			-DTEST_SRCDIR='"$(CURDIR)"' -o $(BUILD)/bin/fuzz_$$t \
+			tests/fuzz/fuzz_$$t.c $(LIB) $(PKG_LIBS) -lm || exit 1; \
+		mkdir -p $(BUILD)/corpus/$$t; \
+		$(BUILD)/bin/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+			-artifact_prefix=$(BUILD)/ $(BUILD)/corpus/$$t \
+			tests/fuzz/corpus/$$t || exit 1; \
+	done
+
+# ---------------------------------------------------------------------------
+
+install: deps
+	@$(MAKE) --no-print-directory build
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR)
+	install -m 755 $(KBDIAG) $(DESTDIR)$(BINDIR)/kbdiag
+	install -m 644 docs/kbdiag.1 $(DESTDIR)$(MANDIR)/man1/kbdiag.1
+	install -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	rm -rf $(DESTDIR)$(DATADIR)/kb
+	for d in schema articles tables samples; do \
+		install -d $(DESTDIR)$(DATADIR)/kb/$$d || exit 1; \
+	done
+	install -m 644 kb/causes.xml kb/steps.xml $(DESTDIR)$(DATADIR)/kb/
+	install -m 644 kb/schema/*.rng $(DESTDIR)$(DATADIR)/kb/schema/
+	install -m 644 kb/articles/*.xml $(DESTDIR)$(DATADIR)/kb/articles/
+	install -m 644 kb/tables/*.xml $(DESTDIR)$(DATADIR)/kb/tables/
+	install -m 644 kb/samples/* $(DESTDIR)$(DATADIR)/kb/samples/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/kbdiag $(DESTDIR)$(MANDIR)/man1/kbdiag.1
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+
+clean:
+	rm -rf build
+
+FORCE:
+
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/tests/*.d)

@@ -1,0 +1,86 @@
+#include "text.h"
+
+#include <string.h>
+
+#include "buf.h"
+#include "xmem.h"
+
+size_t
+text_utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned cp;
+
+	if (n == 0)
+		return 0;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+		len = 2;
+		cp = s[0] & 0x1F;
+	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+		len = 3;
+		cp = s[0] & 0x0F;
+	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3F);
+	}
+	/* Reject overlong forms, surrogates and code points past U+10FFFF. */
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+		return 0;
+	/* C1 controls U+0080..U+009F are as unsafe on a terminal as C0. */
+	if (cp >= 0x80 && cp <= 0x9F)
+		return 0;
+	return len;
+}
+
+char *
+text_sanitize(const char *s, size_t n, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	struct buf b = BUF_INIT;
+	size_t i = 0, k, end, start;
+	int cut = 0;
+
+	if (max && n > max) {
+		n = max;
+		cut = 1;
+	}
+	start = 0;
+	while (start < n && (p[start] == ' ' || p[start] == '\t'))
+		start++;
+	end = n;
+	while (end > start && (p[end - 1] == ' ' || p[end - 1] == '\t'))
+		end--;
+	for (i = start; i < end; i += k) {
+		if (p[i] == '\t') {
+			buf_putc(&b, ' ');
+			k = 1;
+		} else if (p[i] < 0x20 || p[i] == 0x7F) {
+			buf_printf(&b, "\\x%02X", p[i]);
+			k = 1;
+		} else if ((k = text_utf8_len(p + i, end - i)) == 0) {
+			/* A cut in the middle of a character is not corruption. */
+			if (cut && end == n && p[i] >= 0xC2 && p[i] <= 0xF4 &&
+			    end - i < 4) {
+				i = end;
+				break;
+			}
+			buf_printf(&b, "\\x%02X", p[i]);
+			k = 1;
+		} else
+			buf_append(&b, p + i, k);
+	}
+	if (cut)
+		buf_puts(&b, "...");
+	return buf_detach(&b);
+}

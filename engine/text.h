@@ -1,0 +1,32 @@
+/*
+ * text: making untrusted bytes safe to show.
+ *
+ * Log lines are bytes from an MS-DOS era program or from anything a user
+ * pastes: any encoding, control characters, NULs. Everything kbdiag takes
+ * from a log into its output passes through text_sanitize(), which yields
+ * valid UTF-8 without control characters, so a log can neither break the JSON
+ * output nor send escape sequences to the user's terminal.
+ */
+#ifndef KBDIAG_TEXT_H
+#define KBDIAG_TEXT_H
+
+#include <stddef.h>
+
+/*
+ * Return a newly allocated (caller frees), NUL-terminated copy of the n bytes
+ * at s in which:
+ *   - valid UTF-8 sequences other than control characters are kept;
+ *   - a tab becomes one space;
+ *   - every other byte (invalid UTF-8, C0/C1 controls, DEL, NUL) is written
+ *     as the four characters \xNN (upper-case hex), so nothing is hidden;
+ *   - at most `max` bytes of input are used (0 = no limit); when input is cut
+ *     the result ends in "..." .
+ * Leading and trailing white space is removed.
+ */
+char *text_sanitize(const char *s, size_t n, size_t max);
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 if s[0..n) does not
+ * start with one. */
+size_t text_utf8_len(const unsigned char *s, size_t n);
+
+#endif
