@@ -1,0 +1,1093 @@
+#include "kb.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/relaxng.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "xmem.h"
+
+/*
+ * No network, no entity substitution, no DTD loading; line numbers past
+ * 65535 kept. Documents with a DOCTYPE are rejected after parsing.
+ */
+#define KB_XML_OPTIONS \
+	(XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOWARNING)
+
+/* A row of a reference table, as field/value pairs (all strings). */
+struct kb_fact_row {
+	const char	*table;		/* "tcptsr", "protocol-ini" */
+	const char	*key;		/* "lanman-2.2b", "ForcePushBit" */
+	const char	**fields;
+	const char	**values;
+	size_t		 nfields;
+};
+
+struct kb {
+	char			*dir;
+	struct arena		 arena;
+	xmlRelaxNGPtr		 schema;
+	struct kb_cause		*causes;
+	size_t			 ncauses;
+	struct kb_step		*steps;		/* shared steps (steps.xml) */
+	size_t			 nsteps;
+	struct kb_fact_row	*facts;
+	size_t			 nfacts;
+	struct kb_article	**articles;
+	size_t			 narticles;
+	size_t			 articles_cap;
+};
+
+/* Collects the first error libxml2 reports while we parse or validate. */
+struct kb_xml_errors {
+	char	msg[ERR_LEN];
+	int	count;
+};
+
+static void
+kb_xml_on_error(void *arg, xmlErrorPtr e)
+{
+	struct kb_xml_errors *xe = arg;
+	char text[ERR_LEN];
+	size_t n;
+
+	if (e == NULL || e->level < XML_ERR_ERROR)
+		return;
+	if (xe->count++ > 0)
+		return;
+	snprintf(text, sizeof(text), "%s", e->message ? e->message : "unknown error");
+	n = strlen(text);
+	while (n > 0 && isspace((unsigned char)text[n - 1]))
+		text[--n] = '\0';
+	if (e->file && e->line > 0)
+		err_set(xe->msg, "%s:%d: %s", e->file, e->line, text);
+	else if (e->file)
+		err_set(xe->msg, "%s: %s", e->file, text);
+	else
+		err_set(xe->msg, "%s", text);
+}
+
+/*
+ * libxml2 prints to stderr unless told otherwise, and a library must not
+ * print: route its errors to a collector for the duration of one call.
+ */
+struct kb_xml_guard {
+	xmlStructuredErrorFunc	 old_fn;
+	void			*old_ctx;
+};
+
+static void
+kb_xml_silent(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+static void
+kb_xml_enter(struct kb_xml_guard *g, struct kb_xml_errors *xe)
+{
+	xmlInitParser();
+	g->old_fn = xmlStructuredError;
+	g->old_ctx = xmlStructuredErrorContext;
+	memset(xe, 0, sizeof(*xe));
+	xmlSetStructuredErrorFunc(xe, kb_xml_on_error);
+	xmlSetGenericErrorFunc(NULL, kb_xml_silent);
+}
+
+static void
+kb_xml_leave(struct kb_xml_guard *g)
+{
+	xmlSetStructuredErrorFunc(g->old_ctx, g->old_fn);
+	xmlSetGenericErrorFunc(NULL, NULL);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Small XML helpers                                                       */
+
+static int
+kb_is(const xmlNode *n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, BAD_CAST name) == 0;
+}
+
+static xmlNode *
+kb_child(const xmlNode *parent, const char *name)
+{
+	xmlNode *n;
+
+	for (n = parent->children; n; n = n->next)
+		if (kb_is(n, name))
+			return n;
+	return NULL;
+}
+
+static size_t
+kb_count_children(const xmlNode *parent, const char *name)
+{
+	const xmlNode *n;
+	size_t count = 0;
+
+	for (n = parent->children; n; n = n->next)
+		if (kb_is(n, name))
+			count++;
+	return count;
+}
+
+/* Append s to b with runs of white space collapsed to one space. */
+static void
+kb_collapse_into(struct buf *b, const char *s)
+{
+	int space = b->len > 0 && b->data[b->len - 1] == ' ';
+
+	for (; *s; s++) {
+		if (isspace((unsigned char)*s)) {
+			if (!space)
+				buf_putc(b, ' ');
+			space = 1;
+		} else {
+			buf_putc(b, *s);
+			space = 0;
+		}
+	}
+}
+
+static char *
+kb_trimmed_copy(struct arena *a, const char *s, size_t n)
+{
+	while (n > 0 && *s == ' ') {
+		s++;
+		n--;
+	}
+	while (n > 0 && s[n - 1] == ' ')
+		n--;
+	return arena_strndup(a, s, n);
+}
+
+/* The element's text with white space collapsed and trimmed, in the arena. */
+static char *
+kb_prose(struct arena *a, const xmlNode *n)
+{
+	struct buf b = BUF_INIT;
+	xmlChar *c = xmlNodeGetContent(n);
+	char *out;
+
+	kb_collapse_into(&b, c ? (const char *)c : "");
+	xmlFree(c);
+	out = kb_trimmed_copy(a, buf_str(&b), b.len);
+	buf_free(&b);
+	return out;
+}
+
+/* The element's text exactly, in the arena (patterns, messages, examples). */
+static char *
+kb_verbatim(struct arena *a, const xmlNode *n)
+{
+	xmlChar *c = xmlNodeGetContent(n);
+	char *out = arena_strdup(a, c ? (const char *)c : "");
+
+	xmlFree(c);
+	return out;
+}
+
+/* An attribute's value in the arena, or NULL when absent. */
+static char *
+kb_attr(struct arena *a, const xmlNode *n, const char *name)
+{
+	xmlChar *v = xmlGetProp(n, BAD_CAST name);
+	char *out;
+
+	if (v == NULL)
+		return NULL;
+	out = arena_strdup(a, (const char *)v);
+	xmlFree(v);
+	return out;
+}
+
+/* Split a white-space separated list into an arena array. */
+static const char **
+kb_split(struct arena *a, const char *s, size_t *count)
+{
+	const char **out;
+	const char *p;
+	size_t n = 0, i = 0, len;
+
+	for (p = s; *p;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0')
+			break;
+		n++;
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+	}
+	out = arena_calloc(a, n ? n : 1, sizeof(*out));
+	for (p = s; *p;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0')
+			break;
+		for (len = 0; p[len] && !isspace((unsigned char)p[len]); len++)
+			;
+		out[i++] = arena_strndup(a, p, len);
+		p += len;
+	}
+	*count = n;
+	return out;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Parsing and validating one document                                     */
+
+/*
+ * Parse `path` (or `data`/`len` when data is not NULL; `path` then names it
+ * in messages) and validate it against the schema. Returns the document or
+ * NULL with err filled.
+ */
+static xmlDocPtr
+kb_read_doc(const struct kb *kb, const char *path, const char *data, size_t len,
+    char err[ERR_LEN])
+{
+	struct kb_xml_guard guard;
+	struct kb_xml_errors xe;
+	xmlParserCtxtPtr ctxt;
+	xmlRelaxNGValidCtxtPtr vctxt;
+	xmlDocPtr doc = NULL;
+	int rc;
+
+	if (data && len > INT_MAX) {
+		err_set(err, "%s: document too large", path);
+		return NULL;
+	}
+	if (data == NULL && access(path, R_OK) != 0) {
+		err_set(err, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	kb_xml_enter(&guard, &xe);
+	ctxt = xmlNewParserCtxt();
+	if (ctxt == NULL)
+		xmem_oom(sizeof(*ctxt));
+	if (data)
+		doc = xmlCtxtReadMemory(ctxt, data, (int)len, path, NULL, KB_XML_OPTIONS);
+	else
+		doc = xmlCtxtReadFile(ctxt, path, NULL, KB_XML_OPTIONS);
+	xmlFreeParserCtxt(ctxt);
+	if (doc == NULL) {
+		if (xe.count)
+			err_set(err, "%s", xe.msg);
+		else
+			err_set(err, "%s: cannot parse: %s", path,
+			    errno ? strerror(errno) : "unknown error");
+		goto fail;
+	}
+	if (doc->intSubset || doc->extSubset) {
+		xmlDtdPtr dtd = doc->intSubset ? doc->intSubset : doc->extSubset;
+
+		err_set(err, "%s:%ld: DOCTYPE declarations are not allowed in the rule base",
+		    path, xmlGetLineNo((xmlNodePtr)dtd) > 0 ?
+		    xmlGetLineNo((xmlNodePtr)dtd) : 1L);
+		goto fail;
+	}
+	if (xmlDocGetRootElement(doc) == NULL) {
+		err_set(err, "%s: empty document", path);
+		goto fail;
+	}
+	vctxt = xmlRelaxNGNewValidCtxt(kb->schema);
+	if (vctxt == NULL)
+		xmem_oom(0);
+	xmlRelaxNGSetValidStructuredErrors(vctxt, kb_xml_on_error, &xe);
+	rc = xmlRelaxNGValidateDoc(vctxt, doc);
+	xmlRelaxNGFreeValidCtxt(vctxt);
+	if (rc != 0) {
+		if (xe.count)
+			err_set(err, "%s (schema)", xe.msg);
+		else
+			err_set(err, "%s: does not match the rule base schema", path);
+		goto fail;
+	}
+	kb_xml_leave(&guard);
+	return doc;
+fail:
+	xmlFreeDoc(doc);
+	kb_xml_leave(&guard);
+	return NULL;
+}
+
+static int
+kb_expect_root(xmlDocPtr doc, const char *path, const char *root, char err[ERR_LEN])
+{
+	xmlNode *r = xmlDocGetRootElement(doc);
+
+	if (!kb_is(r, root))
+		return err_set(err, "%s:%ld: expected a <%s> document, found <%s>",
+		    path, xmlGetLineNo(r), root, (const char *)r->name);
+	return 0;
+}
+
+static int
+kb_load_schema(struct kb *kb, char err[ERR_LEN])
+{
+	struct kb_xml_guard guard;
+	struct kb_xml_errors xe;
+	xmlRelaxNGParserCtxtPtr pctxt;
+	struct buf path = BUF_INIT;
+	struct stat st;
+	int rc = 0;
+
+	buf_printf(&path, "%s/schema/kb.rng", kb->dir);
+	if (stat(buf_str(&path), &st) != 0) {
+		rc = err_set(err, "%s: %s (is %s a kbdiag rule base?)", buf_str(&path),
+		    strerror(errno), kb->dir);
+		goto out;
+	}
+	kb_xml_enter(&guard, &xe);
+	pctxt = xmlRelaxNGNewParserCtxt(buf_str(&path));
+	if (pctxt == NULL)
+		xmem_oom(0);
+	xmlRelaxNGSetParserStructuredErrors(pctxt, kb_xml_on_error, &xe);
+	kb->schema = xmlRelaxNGParse(pctxt);
+	xmlRelaxNGFreeParserCtxt(pctxt);
+	kb_xml_leave(&guard);
+	if (kb->schema == NULL)
+		rc = err_set(err, "%s", xe.count ? xe.msg : "cannot load the schema");
+out:
+	buf_free(&path);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Causes, tables, steps                                                    */
+
+static int
+kb_load_causes(struct kb *kb, char err[ERR_LEN])
+{
+	struct buf path = BUF_INIT;
+	xmlDocPtr doc;
+	xmlNode *n;
+	size_t i = 0, j;
+	int rc = -1;
+
+	buf_printf(&path, "%s/causes.xml", kb->dir);
+	if ((doc = kb_read_doc(kb, buf_str(&path), NULL, 0, err)) == NULL)
+		goto out;
+	if (kb_expect_root(doc, buf_str(&path), "causes", err) != 0)
+		goto out;
+	n = xmlDocGetRootElement(doc);
+	kb->ncauses = kb_count_children(n, "cause");
+	kb->causes = arena_calloc(&kb->arena, kb->ncauses, sizeof(*kb->causes));
+	for (n = n->children; n; n = n->next) {
+		struct kb_cause *c;
+
+		if (!kb_is(n, "cause"))
+			continue;
+		c = &kb->causes[i++];
+		c->id = kb_attr(&kb->arena, n, "id");
+		c->title = kb_prose(&kb->arena, kb_child(n, "title"));
+		c->description = kb_prose(&kb->arena, kb_child(n, "description"));
+		for (j = 0; j + 1 < i; j++)
+			if (strcmp(kb->causes[j].id, c->id) == 0) {
+				err_set(err, "%s:%ld: cause '%s' is defined twice",
+				    buf_str(&path), xmlGetLineNo(n), c->id);
+				goto out;
+			}
+	}
+	rc = 0;
+out:
+	xmlFreeDoc(doc);
+	buf_free(&path);
+	return rc;
+}
+
+/*
+ * Each table row becomes field/value pairs: its attributes, plus "name" as
+ * the key of protocol-ini rows and "section" as the first of their sections.
+ */
+static void
+kb_add_fact_row(struct kb *kb, const char *table, const xmlNode *row, size_t *cap)
+{
+	struct kb_fact_row *r;
+	const xmlAttr *a;
+	size_t n = 0;
+
+	for (a = row->properties; a; a = a->next)
+		n++;
+	kb->facts = xgrow(kb->facts, cap, kb->nfacts + 1, sizeof(*kb->facts));
+	r = &kb->facts[kb->nfacts++];
+	r->table = table;
+	r->fields = arena_calloc(&kb->arena, n + 1, sizeof(*r->fields));
+	r->values = arena_calloc(&kb->arena, n + 1, sizeof(*r->values));
+	r->nfields = 0;
+	for (a = row->properties; a; a = a->next) {
+		r->fields[r->nfields] = arena_strdup(&kb->arena, (const char *)a->name);
+		r->values[r->nfields] = kb_attr(&kb->arena, row, (const char *)a->name);
+		if (strcmp(r->fields[r->nfields], "sections") == 0) {
+			size_t ns;
+			const char **s = kb_split(&kb->arena, r->values[r->nfields], &ns);
+
+			r->nfields++;
+			r->fields[r->nfields] = "section";
+			r->values[r->nfields] = ns ? s[0] : "";
+		}
+		r->nfields++;
+	}
+	r->key = kb_attr(&kb->arena, row, strcmp(table, "tcptsr") == 0 ? "id" : "name");
+}
+
+static int
+kb_load_table(struct kb *kb, const char *file, const char *root, const char *table,
+    const char *row_name, size_t *cap, char err[ERR_LEN])
+{
+	struct buf path = BUF_INIT;
+	xmlDocPtr doc;
+	xmlNode *n;
+	int rc = -1;
+
+	buf_printf(&path, "%s/tables/%s", kb->dir, file);
+	if ((doc = kb_read_doc(kb, buf_str(&path), NULL, 0, err)) == NULL)
+		goto out;
+	if (kb_expect_root(doc, buf_str(&path), root, err) != 0)
+		goto out;
+	for (n = xmlDocGetRootElement(doc)->children; n; n = n->next)
+		if (kb_is(n, row_name))
+			kb_add_fact_row(kb, table, n, cap);
+	rc = 0;
+out:
+	xmlFreeDoc(doc);
+	buf_free(&path);
+	return rc;
+}
+
+static const char *
+kb_fact(const struct kb *kb, const char *ref, const char *field, const char *where,
+    long line, char err[ERR_LEN])
+{
+	const char *colon = strchr(ref, ':');
+	size_t tlen, i, j;
+	struct buf known = BUF_INIT;
+
+	if (colon == NULL) {
+		err_set(err, "%s:%ld: fact reference '%s' is not TABLE:KEY", where, line, ref);
+		return NULL;
+	}
+	tlen = (size_t)(colon - ref);
+	for (i = 0; i < kb->nfacts; i++) {
+		const struct kb_fact_row *r = &kb->facts[i];
+
+		if (strlen(r->table) != tlen || strncmp(r->table, ref, tlen) != 0 ||
+		    r->key == NULL || strcmp(r->key, colon + 1) != 0)
+			continue;
+		for (j = 0; j < r->nfields; j++)
+			if (strcmp(r->fields[j], field) == 0)
+				return r->values[j];
+		for (j = 0; j < r->nfields; j++)
+			buf_printf(&known, "%s%s", j ? ", " : "", r->fields[j]);
+		err_set(err, "%s:%ld: fact %s has no field '%s' (it has: %s)", where,
+		    line, ref, field, buf_str(&known));
+		buf_free(&known);
+		return NULL;
+	}
+	err_set(err, "%s:%ld: unknown fact '%s' (no such row in tables/)", where, line, ref);
+	return NULL;
+}
+
+/* Step text is built into a list of parts; adjacent text merges. */
+struct kb_parts {
+	struct kb_part	*v;
+	size_t		 n;
+	size_t		 cap;
+	struct buf	 text;	/* pending text */
+	int		 text_code;
+};
+
+static void
+kb_parts_flush(struct kb *kb, struct kb_parts *p)
+{
+	if (p->text.len == 0)
+		return;
+	p->v = xgrow(p->v, &p->cap, p->n + 1, sizeof(*p->v));
+	p->v[p->n].kind = KB_PART_TEXT;
+	p->v[p->n].code = p->text_code;
+	p->v[p->n].text = arena_strndup(&kb->arena, p->text.data, p->text.len);
+	p->n++;
+	buf_reset(&p->text);
+}
+
+static void
+kb_parts_text(struct kb *kb, struct kb_parts *p, const char *s, int code)
+{
+	if (p->text.len && p->text_code != code)
+		kb_parts_flush(kb, p);
+	p->text_code = code;
+	kb_collapse_into(&p->text, s);
+}
+
+static void
+kb_parts_value(struct kb *kb, struct kb_parts *p, enum kb_part_kind kind, int code)
+{
+	kb_parts_flush(kb, p);
+	p->v = xgrow(p->v, &p->cap, p->n + 1, sizeof(*p->v));
+	p->v[p->n].kind = kind;
+	p->v[p->n].code = code;
+	p->v[p->n].text = NULL;
+	p->n++;
+}
+
+static int
+kb_parse_inline(struct kb *kb, struct kb_parts *p, const xmlNode *parent, int code,
+    const char *where, char err[ERR_LEN])
+{
+	const xmlNode *n;
+
+	for (n = parent->children; n; n = n->next) {
+		if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+			kb_parts_text(kb, p, (const char *)n->content, code);
+		} else if (kb_is(n, "code")) {
+			if (kb_parse_inline(kb, p, n, 1, where, err) != 0)
+				return -1;
+		} else if (kb_is(n, "peer-host")) {
+			kb_parts_value(kb, p, KB_PART_PEER_HOST, code);
+		} else if (kb_is(n, "peer-port")) {
+			kb_parts_value(kb, p, KB_PART_PEER_PORT, code);
+		} else if (kb_is(n, "fact")) {
+			char *ref = kb_attr(&kb->arena, n, "ref");
+			char *field = kb_attr(&kb->arena, n, "field");
+			const char *v = kb_fact(kb, ref, field, where, xmlGetLineNo(n), err);
+
+			if (v == NULL)
+				return -1;
+			if (p->text.len && p->text_code != code)
+				kb_parts_flush(kb, p);
+			p->text_code = code;
+			buf_puts(&p->text, v);
+		}
+	}
+	return 0;
+}
+
+static int
+kb_check_cause_ids(const struct kb *kb, const char * const *ids, size_t n,
+    const char *where, long line, char err[ERR_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (kb_find_cause(kb, ids[i]) == NULL)
+			return err_set(err, "%s:%ld: unknown cause '%s' (not in causes.xml)",
+			    where, line, ids[i]);
+	return 0;
+}
+
+/* Fill `step` from a <step> element with inline content. */
+static int
+kb_parse_step(struct kb *kb, struct kb_step *step, const xmlNode *n, const char *where,
+    char err[ERR_LEN])
+{
+	struct kb_parts p = { 0 };
+	const char *addr;
+	int rc = -1;
+
+	step->id = kb_attr(&kb->arena, n, "id");
+	addr = kb_attr(&kb->arena, n, "addresses");
+	step->addresses = kb_split(&kb->arena, addr ? addr : "", &step->naddresses);
+	if (kb_check_cause_ids(kb, step->addresses, step->naddresses, where,
+	    xmlGetLineNo((xmlNodePtr)n), err) != 0)
+		goto out;
+	if (kb_parse_inline(kb, &p, n, 0, where, err) != 0)
+		goto out;
+	kb_parts_flush(kb, &p);
+	/* Trim the step: leading space of the first part, trailing of the last. */
+	if (p.n && p.v[0].kind == KB_PART_TEXT)
+		p.v[0].text += strspn(p.v[0].text, " ");
+	if (p.n && p.v[p.n - 1].kind == KB_PART_TEXT) {
+		const char *t = p.v[p.n - 1].text;
+		size_t len = strlen(t);
+
+		while (len > 0 && t[len - 1] == ' ')
+			len--;
+		p.v[p.n - 1].text = arena_strndup(&kb->arena, t, len);
+	}
+	{
+		struct kb_part *parts = arena_calloc(&kb->arena, p.n ? p.n : 1, sizeof(*parts));
+
+		if (p.n)
+			memcpy(parts, p.v, p.n * sizeof(*parts));
+		step->parts = parts;
+		step->nparts = p.n;
+	}
+	rc = 0;
+out:
+	free(p.v);
+	buf_free(&p.text);
+	return rc;
+}
+
+static const struct kb_step *
+kb_find_shared_step(const struct kb *kb, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < kb->nsteps; i++)
+		if (strcmp(kb->steps[i].id, id) == 0)
+			return &kb->steps[i];
+	return NULL;
+}
+
+static int
+kb_load_steps(struct kb *kb, char err[ERR_LEN])
+{
+	struct buf path = BUF_INIT;
+	xmlDocPtr doc;
+	xmlNode *n;
+	int rc = -1;
+
+	buf_printf(&path, "%s/steps.xml", kb->dir);
+	if ((doc = kb_read_doc(kb, buf_str(&path), NULL, 0, err)) == NULL)
+		goto out;
+	if (kb_expect_root(doc, buf_str(&path), "steps", err) != 0)
+		goto out;
+	n = xmlDocGetRootElement(doc);
+	kb->steps = arena_calloc(&kb->arena, kb_count_children(n, "step"), sizeof(*kb->steps));
+	for (n = n->children; n; n = n->next) {
+		struct kb_step *s;
+
+		if (!kb_is(n, "step"))
+			continue;
+		s = &kb->steps[kb->nsteps];
+		if (kb_parse_step(kb, s, n, buf_str(&path), err) != 0)
+			goto out;
+		if (kb_find_shared_step(kb, s->id)) {
+			err_set(err, "%s:%ld: step '%s' is defined twice", buf_str(&path),
+			    xmlGetLineNo(n), s->id);
+			goto out;
+		}
+		kb->nsteps++;
+	}
+	rc = 0;
+out:
+	xmlFreeDoc(doc);
+	buf_free(&path);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Articles                                                                 */
+
+static int
+kb_parse_symptom(struct kb *kb, struct kb_symptom *s, const xmlNode *n, const char *path)
+{
+	const char *role = kb_attr(&kb->arena, n, "role");
+	const char *cs = kb_attr(&kb->arena, n, "case");
+	const xmlNode *c;
+	const char **ex, **ce;
+	size_t nex = 0, nce = 0;
+
+	s->id = kb_attr(&kb->arena, n, "id");
+	s->role = strcmp(role, "companion") == 0 ? KB_ROLE_COMPANION : KB_ROLE_PRIMARY;
+	s->caseless = cs == NULL || strcmp(cs, "insensitive") == 0;
+	s->message = kb_verbatim(&kb->arena, kb_child(n, "message"));
+	s->pattern = kb_verbatim(&kb->arena, kb_child(n, "pattern"));
+	s->file = path;
+	s->line = xmlGetLineNo((xmlNodePtr)kb_child(n, "pattern"));
+	ex = arena_calloc(&kb->arena, kb_count_children(n, "example") + 1, sizeof(*ex));
+	ce = arena_calloc(&kb->arena, kb_count_children(n, "counter-example") + 1, sizeof(*ce));
+	for (c = n->children; c; c = c->next) {
+		if (kb_is(c, "example"))
+			ex[nex++] = kb_verbatim(&kb->arena, c);
+		else if (kb_is(c, "counter-example"))
+			ce[nce++] = kb_verbatim(&kb->arena, c);
+	}
+	s->examples = ex;
+	s->nexamples = nex;
+	s->counters = ce;
+	s->ncounters = nce;
+	return 0;
+}
+
+static void
+kb_products(struct kb *kb, struct kb_article *a, const xmlNode *applies)
+{
+	struct buf b = BUF_INIT;
+	const xmlNode *n;
+
+	for (n = applies->children; n; n = n->next) {
+		xmlChar *name, *versions;
+
+		if (!kb_is(n, "product"))
+			continue;
+		name = xmlGetProp(n, BAD_CAST "name");
+		versions = xmlGetProp(n, BAD_CAST "versions");
+		buf_printf(&b, "%s%s %s", b.len ? "; " : "", (const char *)name,
+		    (const char *)versions);
+		xmlFree(name);
+		xmlFree(versions);
+	}
+	a->products = arena_strdup(&kb->arena, buf_str(&b));
+	buf_free(&b);
+}
+
+/* Build an article from a validated document. Returns NULL with err. */
+static struct kb_article *
+kb_parse_article(struct kb *kb, xmlDocPtr doc, const char *path, const char *name,
+    char err[ERR_LEN])
+{
+	const xmlNode *root = xmlDocGetRootElement(doc), *n, *sec;
+	struct kb_article *a;
+	struct kb_symptom *sym;
+	struct kb_cause_ref *causes;
+	const struct kb_step **steps;
+	size_t i, j, len, nprimary = 0;
+	const char *rel;
+
+	if (kb_expect_root(doc, path, "article", err) != 0)
+		return NULL;
+	a = arena_calloc(&kb->arena, 1, sizeof(*a));
+	a->file = arena_strdup(&kb->arena, path);
+	a->id = kb_attr(&kb->arena, root, "id");
+	len = strlen(name);
+	if (len < 5 || strcmp(name + len - 4, ".xml") != 0 ||
+	    strlen(a->id) != len - 4 || strncmp(a->id, name, len - 4) != 0) {
+		err_set(err, "%s:%ld: article id '%s' does not match the file name '%s'",
+		    path, xmlGetLineNo((xmlNodePtr)root), a->id, name);
+		return NULL;
+	}
+	a->kind = kb_attr(&kb->arena, root, "kind");
+	a->modified = kb_attr(&kb->arena, root, "modified");
+	a->title = kb_prose(&kb->arena, kb_child(root, "title"));
+	a->summary = kb_prose(&kb->arena, kb_child(root, "summary"));
+	if ((n = kb_child(root, "keywords")) != NULL)
+		a->keywords = kb_prose(&kb->arena, n);
+	kb_products(kb, a, kb_child(root, "applies-to"));
+
+	sec = kb_child(root, "symptoms");
+	sym = arena_calloc(&kb->arena, kb_count_children(sec, "symptom"), sizeof(*sym));
+	for (n = sec->children; n; n = n->next) {
+		if (!kb_is(n, "symptom"))
+			continue;
+		kb_parse_symptom(kb, &sym[a->nsymptoms], n, a->file);
+		for (j = 0; j < a->nsymptoms; j++)
+			if (strcmp(sym[j].id, sym[a->nsymptoms].id) == 0) {
+				err_set(err, "%s:%ld: symptom '%s' is defined twice", path,
+				    xmlGetLineNo((xmlNodePtr)n), sym[j].id);
+				return NULL;
+			}
+		if (sym[a->nsymptoms].role == KB_ROLE_PRIMARY)
+			nprimary++;
+		a->nsymptoms++;
+	}
+	a->symptoms = sym;
+	if (nprimary == 0) {
+		err_set(err, "%s:%ld: article %s has no primary symptom", path,
+		    xmlGetLineNo((xmlNodePtr)sec), a->id);
+		return NULL;
+	}
+
+	sec = kb_child(root, "causes");
+	causes = arena_calloc(&kb->arena, kb_count_children(sec, "cause"), sizeof(*causes));
+	for (n = sec->children; n; n = n->next) {
+		const char *ref, *prior;
+
+		if (!kb_is(n, "cause"))
+			continue;
+		ref = kb_attr(&kb->arena, n, "ref");
+		prior = kb_attr(&kb->arena, n, "prior");
+		causes[a->ncauses].cause = kb_find_cause(kb, ref);
+		if (causes[a->ncauses].cause == NULL) {
+			err_set(err, "%s:%ld: unknown cause '%s' (not in causes.xml)", path,
+			    xmlGetLineNo((xmlNodePtr)n), ref);
+			return NULL;
+		}
+		for (j = 0; j < a->ncauses; j++)
+			if (causes[j].cause == causes[a->ncauses].cause) {
+				err_set(err, "%s:%ld: cause '%s' is listed twice", path,
+				    xmlGetLineNo((xmlNodePtr)n), ref);
+				return NULL;
+			}
+		causes[a->ncauses].prior = strtod(prior, NULL);
+		a->ncauses++;
+	}
+	a->causes = causes;
+
+	sec = kb_child(root, "resolution");
+	steps = arena_calloc(&kb->arena, kb_count_children(sec, "step"), sizeof(*steps));
+	for (n = sec->children; n; n = n->next) {
+		const char *ref;
+
+		if (!kb_is(n, "step"))
+			continue;
+		if ((ref = kb_attr(&kb->arena, n, "ref")) != NULL) {
+			steps[a->nsteps] = kb_find_shared_step(kb, ref);
+			if (steps[a->nsteps] == NULL) {
+				err_set(err, "%s:%ld: unknown step '%s' (not in steps.xml)",
+				    path, xmlGetLineNo((xmlNodePtr)n), ref);
+				return NULL;
+			}
+		} else {
+			struct kb_step *s = arena_calloc(&kb->arena, 1, sizeof(*s));
+
+			if (kb_parse_step(kb, s, n, path, err) != 0)
+				return NULL;
+			steps[a->nsteps] = s;
+		}
+		for (j = 0; j < a->nsteps; j++)
+			if (strcmp(steps[j]->id, steps[a->nsteps]->id) == 0) {
+				err_set(err, "%s:%ld: step '%s' is listed twice", path,
+				    xmlGetLineNo((xmlNodePtr)n), steps[j]->id);
+				return NULL;
+			}
+		a->nsteps++;
+	}
+	a->steps = steps;
+
+	if ((n = kb_child(root, "related")) != NULL) {
+		rel = kb_attr(&kb->arena, n, "articles");
+		a->related = kb_split(&kb->arena, rel, &a->nrelated);
+	} else
+		a->related = kb_split(&kb->arena, "", &a->nrelated);
+
+	for (i = 0; i < kb->narticles; i++)
+		if (strcasecmp(kb->articles[i]->id, a->id) == 0) {
+			err_set(err, "%s: article %s is already defined in %s", path, a->id,
+			    kb->articles[i]->file);
+			return NULL;
+		}
+	return a;
+}
+
+static long
+kb_article_number(const char *id)
+{
+	return strtol(id + 1, NULL, 10);
+}
+
+static int
+kb_cmp_articles(const void *x, const void *y)
+{
+	const struct kb_article *a = *(const struct kb_article * const *)x;
+	const struct kb_article *b = *(const struct kb_article * const *)y;
+	long na = kb_article_number(a->id), nb = kb_article_number(b->id);
+
+	return na < nb ? -1 : na > nb;
+}
+
+static void
+kb_insert_article(struct kb *kb, struct kb_article *a)
+{
+	kb->articles = xgrow(kb->articles, &kb->articles_cap, kb->narticles + 1,
+	    sizeof(*kb->articles));
+	kb->articles[kb->narticles++] = a;
+	qsort(kb->articles, kb->narticles, sizeof(*kb->articles), kb_cmp_articles);
+}
+
+static int
+kb_article_from(struct kb *kb, const char *path, const char *name, const char *data,
+    size_t len, char err[ERR_LEN])
+{
+	struct kb_article *a;
+	xmlDocPtr doc;
+
+	if ((doc = kb_read_doc(kb, path, data, len, err)) == NULL)
+		return -1;
+	a = kb_parse_article(kb, doc, path, name, err);
+	xmlFreeDoc(doc);
+	if (a == NULL)
+		return -1;
+	kb_insert_article(kb, a);
+	return 0;
+}
+
+int
+kb_add_article(struct kb *kb, const char *name, const char *data, size_t len,
+    char err[ERR_LEN])
+{
+	struct buf path = BUF_INIT;
+	int rc;
+
+	buf_printf(&path, "%s/articles/%s", kb->dir, name);
+	rc = kb_article_from(kb, buf_str(&path), name, data, len, err);
+	buf_free(&path);
+	return rc;
+}
+
+static int
+kb_cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(char * const *)x, *(char * const *)y);
+}
+
+static void
+kb_problem(const struct kb_load_params *params, int *count, char err[ERR_LEN],
+    const char *msg)
+{
+	if (params->on_problem)
+		params->on_problem(params->arg, msg);
+	if ((*count)++ == 0 && msg != err)
+		snprintf(err, ERR_LEN, "%s", msg);
+}
+
+static int
+kb_load_articles(struct kb *kb, const struct kb_load_params *params, char err[ERR_LEN])
+{
+	struct buf dirpath = BUF_INIT, path = BUF_INIT;
+	char **names = NULL, msg[ERR_LEN];
+	size_t nnames = 0, cap = 0, i;
+	struct dirent *de;
+	int problems = 0;
+	DIR *d;
+
+	buf_printf(&dirpath, "%s/articles", kb->dir);
+	if ((d = opendir(buf_str(&dirpath))) == NULL) {
+		err_set(err, "%s: %s", buf_str(&dirpath), strerror(errno));
+		kb_problem(params, &problems, err, err);
+		goto out;
+	}
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+
+		if (de->d_name[0] == '.' || len < 5 || strcmp(de->d_name + len - 4, ".xml") != 0)
+			continue;
+		names = xgrow(names, &cap, nnames + 1, sizeof(*names));
+		names[nnames++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	qsort(names, nnames, sizeof(*names), kb_cmp_str);
+	for (i = 0; i < nnames; i++) {
+		buf_reset(&path);
+		buf_printf(&path, "%s/%s", buf_str(&dirpath), names[i]);
+		if (kb_article_from(kb, buf_str(&path), names[i], NULL, 0, msg) != 0)
+			kb_problem(params, &problems, err, msg);
+	}
+	if (problems == 0 && kb->narticles == 0) {
+		err_set(err, "%s: no articles (*.xml)", buf_str(&dirpath));
+		kb_problem(params, &problems, err, err);
+	} else if (problems > 1) {
+		size_t len = strlen(err);
+
+		snprintf(err + len, ERR_LEN - len, " (and %d more problems)", problems - 1);
+	}
+out:
+	for (i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+	buf_free(&dirpath);
+	buf_free(&path);
+	return problems ? -1 : 0;
+}
+
+int
+kb_load(const struct kb_load_params *params, struct kb **out, char err[ERR_LEN])
+{
+	struct kb *kb;
+	struct stat st;
+	size_t facts_cap = 0;
+	int problems = 0;
+
+	*out = NULL;
+	if (params->dir == NULL || params->dir[0] == '\0')
+		return err_set(err, "no rule base directory given");
+	if (stat(params->dir, &st) != 0)
+		err_set(err, "%s: %s", params->dir, strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		err_set(err, "%s: not a directory", params->dir);
+	if (stat(params->dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		kb_problem(params, &problems, err, err);
+		return -1;
+	}
+
+	kb = xcalloc(1, sizeof(*kb));
+	kb->dir = xstrdup(params->dir);
+	if (kb_load_schema(kb, err) != 0 ||
+	    kb_load_causes(kb, err) != 0 ||
+	    kb_load_table(kb, "tcptsr.xml", "tcptsr-versions", "tcptsr", "tcptsr",
+	    &facts_cap, err) != 0 ||
+	    kb_load_table(kb, "protocol-ini.xml", "protocol-ini", "protocol-ini",
+	    "parameter", &facts_cap, err) != 0 ||
+	    kb_load_steps(kb, err) != 0) {
+		kb_problem(params, &problems, err, err);
+		kb_free(kb);
+		return -1;
+	}
+	if (kb_load_articles(kb, params, err) != 0) {
+		kb_free(kb);
+		return -1;
+	}
+	*out = kb;
+	return 0;
+}
+
+void
+kb_free(struct kb *kb)
+{
+	if (kb == NULL)
+		return;
+	if (kb->schema)
+		xmlRelaxNGFree(kb->schema);
+	arena_free(&kb->arena);
+	free(kb->facts);
+	free(kb->articles);
+	free(kb->dir);
+	free(kb);
+}
+
+const char *
+kb_dir(const struct kb *kb)
+{
+	return kb->dir;
+}
+
+size_t
+kb_article_count(const struct kb *kb)
+{
+	return kb->narticles;
+}
+
+const struct kb_article *
+kb_article_at(const struct kb *kb, size_t i)
+{
+	return i < kb->narticles ? kb->articles[i] : NULL;
+}
+
+const struct kb_article *
+kb_find_article(const struct kb *kb, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < kb->narticles; i++)
+		if (strcasecmp(kb->articles[i]->id, id) == 0)
+			return kb->articles[i];
+	return NULL;
+}
+
+size_t
+kb_cause_count(const struct kb *kb)
+{
+	return kb->ncauses;
+}
+
+const struct kb_cause *
+kb_cause_at(const struct kb *kb, size_t i)
+{
+	return i < kb->ncauses ? &kb->causes[i] : NULL;
+}
+
+const struct kb_cause *
+kb_find_cause(const struct kb *kb, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < kb->ncauses; i++)
+		if (strcmp(kb->causes[i].id, id) == 0)
+			return &kb->causes[i];
+	return NULL;
+}

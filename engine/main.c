@@ -1,0 +1,517 @@
+/*
+ * kbdiag: the command line. It parses options, calls libkbdiag and maps
+ * results and errors to the exit codes promised in docs/kbdiag.1:
+ *
+ *   0 found something, 1 found nothing, 2 usage error, 3 bad input,
+ *   4 internal error (including out of memory).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"	/* KBDIAG_VERSION, KBDIAG_DATADIR: written by make */
+#include "diag.h"
+#include "kb.h"
+#include "match.h"
+#include "peer.h"
+#include "query.h"
+#include "render.h"
+#include "xmem.h"
+
+
+enum {
+	EXIT_FOUND = 0,
+	EXIT_NOTHING = 1,
+	EXIT_USAGE = 2,
+	EXIT_BADINPUT = 3,
+	EXIT_INTERNAL = 4
+};
+
+struct options {
+	const char		*kb_dir;	/* --kb, or NULL for the default */
+	enum render_format	 format;	/* --format */
+	const char		*output;	/* -o, or NULL for stdout */
+	char			 smarthost[PEER_HOST_MAX];	/* --smarthost host */
+	unsigned		 smarthost_port;
+	int			 have_smarthost;
+	int			 offline;	/* --offline */
+	int			 quiet;		/* -q */
+};
+
+static void
+usage(FILE *to)
+{
+	fputs(
+"Usage: kbdiag [OPTION]... COMMAND [ARG]...\n"
+"Find out why a Microsoft Mail Gateway to SMTP (or smtpgw) failed, from its logs,\n"
+"with a rule base made from the Microsoft Knowledge Base articles about it.\n"
+"\n"
+"Commands:\n"
+"  diagnose [LOG]...      diagnose gateway logs (standard input when none, or -)\n"
+"  query TEXT...          rank the articles for an error text\n"
+"  kb lint                check the rule base: schema, references, patterns\n"
+"  kb test                run the rule base's examples against its patterns\n"
+"  kb list                list the articles\n"
+"  kb show ID             show one article (for example Q123827)\n"
+"\n"
+"Options:\n"
+"      --kb DIR           the rule base to use (default: $KBDIAG_KB, else the\n"
+"                           built-in one)\n"
+"  -f, --format FORMAT    text (the default), markdown, html or json\n"
+"  -o, --output FILE      write the result to FILE instead of standard output;\n"
+"                           FILE is replaced only once the result is complete\n"
+"      --smarthost HOST[:PORT]\n"
+"                         the smart host to report when a log names none\n"
+"                           (PORT defaults to 25)\n"
+"      --offline          run no live probes (this version runs none yet)\n"
+"  -q, --quiet            do not print warnings about the logs\n"
+"  -h, --help             show this help and exit\n"
+"  -V, --version          show the version and exit\n"
+"\n"
+"Exit status: 0 found something (an incident, a matching article, a valid rule\n"
+"base), 1 found nothing, 2 usage error, 3 bad input (a log that cannot be read,\n"
+"an invalid rule base), 4 internal error.\n"
+"\n"
+"Examples:\n"
+"  kbdiag diagnose /var/log/smtpgw/smtpgate.log\n"
+"  kbdiag query 'Error (119) Network Write Error'\n"
+"  kbdiag diagnose --format html -o report.html smtpgate.log\n"
+"\n"
+"See kbdiag(1) for details.\n", to);
+}
+
+static int
+usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("kbdiag: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'kbdiag --help' for more information.\n", stderr);
+	return EXIT_USAGE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Finding the rule base                                                    */
+
+static int
+is_kb_dir(const char *dir)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (snprintf(path, sizeof(path), "%s/schema/kb.rng", dir) >= (int)sizeof(path))
+		return 0;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/*
+ * --kb, then $KBDIAG_KB, then a rule base beside the executable (the build
+ * tree's kb/, or PREFIX/share/kbdiag/kb of a staged install), then the
+ * compiled-in data directory.
+ */
+static const char *
+default_kb_dir(char buf[PATH_MAX])
+{
+	static const char *const rel[] = { "../kb", "../share/kbdiag/kb" };
+	char exe[PATH_MAX], *slash;
+	const char *env = getenv("KBDIAG_KB");
+	ssize_t n;
+	size_t i;
+
+	if (env && env[0])
+		return env;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL)
+			*slash = '\0';
+		for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+			char path[PATH_MAX];
+
+			if (snprintf(path, sizeof(path), "%s/%s", exe, rel[i]) <
+			    (int)sizeof(path) && is_kb_dir(path) && realpath(path, buf))
+				return buf;
+		}
+	}
+	return KBDIAG_DATADIR "/kb";
+}
+
+static void
+print_problem(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "kbdiag: %s\n", msg);
+}
+
+/* Load and compile the rule base; on failure print why and return 3. */
+static int
+open_kb(const struct options *o, int list_all, struct kb **kb, struct matcher **m)
+{
+	struct kb_load_params p = { 0 };
+	char dirbuf[PATH_MAX], err[ERR_LEN];
+
+	p.dir = o->kb_dir ? o->kb_dir : default_kb_dir(dirbuf);
+	if (list_all)
+		p.on_problem = print_problem;
+	if (kb_load(&p, kb, err) != 0) {
+		if (!list_all)
+			fprintf(stderr, "kbdiag: invalid rule base: %s\n", err);
+		return EXIT_BADINPUT;
+	}
+	if (match_compile(*kb, m, err) != 0) {
+		fprintf(stderr, "kbdiag: invalid rule base: %s\n", err);
+		kb_free(*kb);
+		*kb = NULL;
+		return EXIT_BADINPUT;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Output                                                                   */
+
+/* Write all of buf to fd; 0 or -1 with errno. */
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * Write the result to standard output, or to a temporary file beside
+ * o->output that then replaces it, so that a reader never sees half a report
+ * and a failed run leaves the old file alone.
+ */
+static int
+emit(const struct options *o, const struct buf *out)
+{
+	char tmp[PATH_MAX];
+	mode_t mask;
+	int fd;
+
+	if (o->output == NULL || strcmp(o->output, "-") == 0) {
+		if (write_all(STDOUT_FILENO, buf_str(out), out->len) != 0) {
+			if (errno == EPIPE)
+				return 0;
+			fprintf(stderr, "kbdiag: cannot write the output: %s\n", strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", o->output) >= (int)sizeof(tmp)) {
+		fprintf(stderr, "kbdiag: %s: file name too long\n", o->output);
+		return -1;
+	}
+	if ((fd = mkstemp(tmp)) < 0) {
+		fprintf(stderr, "kbdiag: cannot create %s: %s\n", tmp, strerror(errno));
+		return -1;
+	}
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) != 0 || write_all(fd, buf_str(out), out->len) != 0 ||
+	    fsync(fd) != 0) {
+		fprintf(stderr, "kbdiag: cannot write %s: %s\n", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	if (close(fd) != 0 || rename(tmp, o->output) != 0) {
+		fprintf(stderr, "kbdiag: cannot write %s: %s\n", o->output, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Commands                                                                 */
+
+struct progress {
+	int	shown;
+};
+
+static void
+show_progress(void *arg, const char *file, unsigned long long done,
+    unsigned long long total)
+{
+	struct progress *p = arg;
+
+	if (total > 0 && done < total) {
+		fprintf(stderr, "\rkbdiag: reading %s: %3llu%% of %llu MB ", file,
+		    done * 100 / total, total >> 20);
+		p->shown = 1;
+	} else if (total == 0 && done > 0) {
+		fprintf(stderr, "\rkbdiag: reading %s: %llu MB ", file, done >> 20);
+		p->shown = 1;
+	} else if (p->shown) {
+		fputs("\r\033[K", stderr);
+		p->shown = 0;
+	}
+}
+
+static int
+cmd_diagnose(const struct options *o, char **files, int nfiles)
+{
+	static const char *const stdin_only[] = { "-" };
+	struct diag_params p = { 0 };
+	struct progress prog = { 0 };
+	struct diagnosis *d = NULL;
+	struct buf out = BUF_INIT;
+	struct matcher *m = NULL;
+	struct kb *kb = NULL;
+	char err[ERR_LEN];
+	size_t i;
+	int rc;
+
+	if ((rc = open_kb(o, 0, &kb, &m)) != 0)
+		return rc;
+	p.kb = kb;
+	p.matcher = m;
+	p.files = nfiles ? (const char * const *)files : stdin_only;
+	p.nfiles = nfiles ? (size_t)nfiles : 1;
+	if (o->have_smarthost) {
+		p.smarthost = o->smarthost;
+		p.smarthost_port = o->smarthost_port;
+	}
+	if (!o->quiet && isatty(STDERR_FILENO)) {
+		p.progress = show_progress;
+		p.progress_arg = &prog;
+	}
+	if (!o->quiet && isatty(STDIN_FILENO)) {
+		for (i = 0; i < p.nfiles; i++)
+			if (strcmp(p.files[i], "-") == 0) {
+				fputs("kbdiag: reading the log from the terminal; end it with "
+				    "Ctrl-D\n", stderr);
+				break;
+			}
+	}
+	diag_run(&p, &d);
+	for (i = 0; i < d->ninputs; i++)
+		if (d->inputs[i].error)
+			fprintf(stderr, "kbdiag: %s\n", d->inputs[i].error);
+	if (!o->quiet) {
+		for (i = 0; i < d->nwarnings; i++)
+			fprintf(stderr, "kbdiag: warning: %s\n", d->warnings[i]);
+		if (d->warnings_dropped)
+			fprintf(stderr, "kbdiag: warning: %zu more warnings not shown\n",
+			    d->warnings_dropped);
+	}
+	if (render_diagnosis(d, o->format, &out, err) != 0) {
+		fprintf(stderr, "kbdiag: %s\n", err);
+		rc = EXIT_INTERNAL;
+	} else if (emit(o, &out) != 0)
+		rc = EXIT_BADINPUT;
+	else if (diag_input_errors(d))
+		rc = EXIT_BADINPUT;
+	else
+		rc = d->nincidents ? EXIT_FOUND : EXIT_NOTHING;
+	buf_free(&out);
+	diag_free(d);
+	match_free(m);
+	kb_free(kb);
+	return rc;
+}
+
+static int
+cmd_query(const struct options *o, char **words, int nwords)
+{
+	struct query_results *q;
+	struct buf text = BUF_INIT, out = BUF_INIT;
+	struct matcher *m = NULL;
+	struct kb *kb = NULL;
+	char err[ERR_LEN];
+	int i, rc;
+
+	for (i = 0; i < nwords; i++)
+		buf_printf(&text, "%s%s", i ? " " : "", words[i]);
+	if (strspn(buf_str(&text), " \t\r\n") == text.len) {
+		buf_free(&text);
+		return usage_error("query: give the error text to look up");
+	}
+	if ((rc = open_kb(o, 0, &kb, &m)) != 0) {
+		buf_free(&text);
+		return rc;
+	}
+	q = query_run(kb, m, text.data, text.len);
+	if (render_query(q, o->format, &out, err) != 0) {
+		fprintf(stderr, "kbdiag: %s\n", err);
+		rc = EXIT_INTERNAL;
+	} else if (emit(o, &out) != 0)
+		rc = EXIT_BADINPUT;
+	else
+		rc = q->nresults ? EXIT_FOUND : EXIT_NOTHING;
+	query_free(q);
+	buf_free(&out);
+	buf_free(&text);
+	match_free(m);
+	kb_free(kb);
+	return rc;
+}
+
+static int
+cmd_kb(const struct options *o, char **args, int nargs)
+{
+	const struct kb_article *a;
+	struct buf out = BUF_INIT;
+	struct matcher *m = NULL;
+	struct kb *kb = NULL;
+	char err[ERR_LEN];
+	size_t i, nex = 0, nce = 0, failures;
+	int rc;
+
+	if (nargs < 1)
+		return usage_error("kb: give a subcommand: lint, test, list or show ID");
+	if (strcmp(args[0], "show") == 0 && nargs != 2)
+		return usage_error("kb show: give exactly one article id, such as Q123827");
+	if (strcmp(args[0], "show") != 0 && nargs != 1)
+		return usage_error("kb %s: unexpected argument '%s'", args[0], args[1]);
+	if (strcmp(args[0], "lint") && strcmp(args[0], "test") && strcmp(args[0], "list") &&
+	    strcmp(args[0], "show"))
+		return usage_error("kb: unknown subcommand '%s' (use lint, test, list or show)",
+		    args[0]);
+	if ((rc = open_kb(o, strcmp(args[0], "lint") == 0, &kb, &m)) != 0)
+		return rc;
+	rc = EXIT_FOUND;
+	if (strcmp(args[0], "lint") == 0) {
+		buf_printf(&out, "%s: valid: %zu articles, %zu causes, %zu patterns\n",
+		    kb_dir(kb), kb_article_count(kb), kb_cause_count(kb),
+		    match_pattern_count(m));
+	} else if (strcmp(args[0], "test") == 0) {
+		for (i = 0; i < kb_article_count(kb); i++) {
+			size_t j;
+
+			a = kb_article_at(kb, i);
+			for (j = 0; j < a->nsymptoms; j++) {
+				nex += a->symptoms[j].nexamples;
+				nce += a->symptoms[j].ncounters;
+			}
+		}
+		failures = match_selftest(m, print_problem, NULL);
+		buf_printf(&out, "%s: %zu examples, %zu counter-examples: %zu %s\n",
+		    kb_dir(kb), nex, nce, failures, failures == 1 ? "failure" : "failures");
+		if (failures)
+			rc = EXIT_BADINPUT;
+	} else if (strcmp(args[0], "list") == 0) {
+		if (render_kb_list(kb, o->format, &out, err) != 0) {
+			fprintf(stderr, "kbdiag: %s\n", err);
+			rc = EXIT_USAGE;
+		}
+	} else if ((a = kb_find_article(kb, args[1])) == NULL) {
+		fprintf(stderr, "kbdiag: no article %s in the rule base %s (see 'kbdiag kb list')\n",
+		    args[1], kb_dir(kb));
+		rc = EXIT_NOTHING;
+	} else if (render_kb_article(kb, a, o->format, &out, err) != 0) {
+		fprintf(stderr, "kbdiag: %s\n", err);
+		rc = EXIT_USAGE;
+	}
+	if (out.len && emit(o, &out) != 0)
+		rc = EXIT_BADINPUT;
+	buf_free(&out);
+	match_free(m);
+	kb_free(kb);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+
+int
+main(int argc, char **argv)
+{
+	enum { OPT_KB = 256, OPT_SMARTHOST, OPT_OFFLINE };
+	static const struct option longopts[] = {
+		{ "kb", required_argument, NULL, OPT_KB },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "smarthost", required_argument, NULL, OPT_SMARTHOST },
+		{ "offline", no_argument, NULL, OPT_OFFLINE },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct options o;
+	char err[ERR_LEN];
+	const char *cmd;
+	int c;
+
+	memset(&o, 0, sizeof(o));
+	o.format = RENDER_TEXT;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":f:o:qhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_KB:
+			o.kb_dir = optarg;
+			break;
+		case 'f':
+			if (render_format_parse(optarg, &o.format, err) != 0)
+				return usage_error("%s", err);
+			break;
+		case 'o':
+			o.output = optarg;
+			break;
+		case OPT_SMARTHOST:
+			if (peer_parse(optarg, PEER_SMTP_PORT, o.smarthost, &o.smarthost_port,
+			    err) != 0)
+				return usage_error("--smarthost %s", err);
+			o.have_smarthost = 1;
+			break;
+		case OPT_OFFLINE:
+			o.offline = 1;
+			break;
+		case 'q':
+			o.quiet = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return fflush(stdout) == 0 ? 0 : EXIT_INTERNAL;
+		case 'V':
+			printf("kbdiag %s\n", KBDIAG_VERSION);
+			return 0;
+		case ':':
+			return usage_error("option '%s' needs an argument", argv[optind - 1]);
+		default:
+			if (optopt)
+				return usage_error("unknown option '-%c'", optopt);
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("no command given (diagnose, query or kb)");
+	cmd = argv[optind++];
+	if (strcmp(cmd, "diagnose") == 0)
+		return cmd_diagnose(&o, argv + optind, argc - optind);
+	if (strcmp(cmd, "query") == 0)
+		return cmd_query(&o, argv + optind, argc - optind);
+	if (strcmp(cmd, "kb") == 0)
+		return cmd_kb(&o, argv + optind, argc - optind);
+	if (strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	return usage_error("unknown command '%s' (use diagnose, query or kb)", cmd);
+}

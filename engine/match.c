@@ -1,0 +1,305 @@
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include "match.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pcre2.h>
+
+#include "buf.h"
+#include "xmem.h"
+
+/* Generous for real log lines, small enough that a pathological pattern
+ * gives up within milliseconds. */
+#define MATCH_LIMIT		200000
+#define MATCH_DEPTH_LIMIT	10000
+#define MATCH_JIT_STACK_MAX	(1024 * 1024)
+
+struct match_pattern {
+	const struct kb_article	*article;
+	const struct kb_symptom	*symptom;
+	pcre2_code		*code;
+	int			 in_prefilter;
+};
+
+struct matcher {
+	struct match_pattern	*patterns;
+	size_t			 npatterns;
+	size_t			 nprefiltered;
+	pcre2_code		*prefilter;	/* NULL when no pattern qualifies */
+	pcre2_match_context	*mctx;
+	pcre2_jit_stack		*jit_stack;
+	pcre2_match_data	*md;
+	struct match_hit	*hits;
+};
+
+static pcre2_code *
+match_compile_one(const char *pattern, uint32_t options, char err[ERR_LEN],
+    const char *what)
+{
+	PCRE2_UCHAR msg[256];
+	PCRE2_SIZE offset;
+	pcre2_code *code;
+	int errcode;
+
+	code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+	    options | PCRE2_NEVER_UTF | PCRE2_NEVER_UCP, &errcode, &offset, NULL);
+	if (code == NULL) {
+		pcre2_get_error_message(errcode, msg, sizeof(msg));
+		err_set(err, "%s: pattern does not compile at offset %zu: %s", what,
+		    (size_t)offset, (const char *)msg);
+		return NULL;
+	}
+	/* JIT is an optimisation: without it the interpreter does the work. */
+	(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+	return code;
+}
+
+/*
+ * Patterns the alternation could change the meaning of stay out of it: verbs
+ * like (*COMMIT) act across alternatives, \Q quotes to the end of the whole
+ * program when \E is missing, and a # comment under (?x) runs to the end.
+ */
+static int
+match_prefilter_safe(const char *pattern)
+{
+	return strstr(pattern, "(*") == NULL && strstr(pattern, "\\Q") == NULL &&
+	    strchr(pattern, '#') == NULL;
+}
+
+static int match_run(struct matcher *m, const pcre2_code *code, const char *s,
+    size_t len);
+
+static void
+match_build_prefilter(struct matcher *m)
+{
+	struct buf b = BUF_INIT;
+	char err[ERR_LEN];
+	size_t i, j;
+
+	for (i = 0; i < m->npatterns; i++) {
+		struct match_pattern *p = &m->patterns[i];
+
+		if (!match_prefilter_safe(p->symptom->pattern))
+			continue;
+		buf_printf(&b, "%s(?%s:%s)", b.len ? "|" : "",
+		    p->symptom->caseless ? "i" : "-i", p->symptom->pattern);
+		p->in_prefilter = 1;
+		m->nprefiltered++;
+	}
+	if (m->nprefiltered)
+		m->prefilter = match_compile_one(buf_str(&b), PCRE2_DUPNAMES, err, "prefilter");
+	/* The prefilter must accept every example its patterns accept. */
+	for (i = 0; m->prefilter && i < m->npatterns; i++) {
+		const struct kb_symptom *s = m->patterns[i].symptom;
+
+		for (j = 0; m->patterns[i].in_prefilter && j < s->nexamples; j++)
+			if (match_run(m, m->prefilter, s->examples[j],
+			    strlen(s->examples[j])) == 0) {
+				pcre2_code_free(m->prefilter);
+				m->prefilter = NULL;
+				break;
+			}
+	}
+	if (m->prefilter == NULL) {
+		/* Refused or unsound: every pattern runs alone. */
+		for (i = 0; i < m->npatterns; i++)
+			m->patterns[i].in_prefilter = 0;
+		m->nprefiltered = 0;
+	}
+	buf_free(&b);
+}
+
+int
+match_compile(const struct kb *kb, struct matcher **out, char err[ERR_LEN])
+{
+	struct matcher *m;
+	size_t i, j, total = 0, cap = 0;
+	char what[ERR_LEN];
+	uint32_t backrefs;
+
+	*out = NULL;
+	for (i = 0; i < kb_article_count(kb); i++)
+		total += kb_article_at(kb, i)->nsymptoms;
+	m = xcalloc(1, sizeof(*m));
+	m->patterns = xgrow(NULL, &cap, total, sizeof(*m->patterns));
+	m->hits = xcalloc(total ? total : 1, sizeof(*m->hits));
+	for (i = 0; i < kb_article_count(kb); i++) {
+		const struct kb_article *a = kb_article_at(kb, i);
+
+		for (j = 0; j < a->nsymptoms; j++) {
+			const struct kb_symptom *s = &a->symptoms[j];
+			struct match_pattern *p = &m->patterns[m->npatterns];
+
+			snprintf(what, sizeof(what), "%.200s:%ld: %s symptom '%.100s'",
+			    s->file, s->line, a->id, s->id);
+			p->article = a;
+			p->symptom = s;
+			p->code = match_compile_one(s->pattern,
+			    s->caseless ? PCRE2_CASELESS : 0, err, what);
+			if (p->code == NULL)
+				goto fail;
+			m->npatterns++;
+			if (pcre2_pattern_info(p->code, PCRE2_INFO_BACKREFMAX, &backrefs) == 0 &&
+			    backrefs > 0) {
+				err_set(err, "%s: numbered back-references are not allowed "
+				    "in rule patterns", what);
+				goto fail;
+			}
+		}
+	}
+	m->mctx = pcre2_match_context_create(NULL);
+	m->jit_stack = pcre2_jit_stack_create(32 * 1024, MATCH_JIT_STACK_MAX, NULL);
+	if (m->mctx == NULL || m->jit_stack == NULL)
+		xmem_oom(MATCH_JIT_STACK_MAX);
+	pcre2_set_match_limit(m->mctx, MATCH_LIMIT);
+	pcre2_set_depth_limit(m->mctx, MATCH_DEPTH_LIMIT);
+	pcre2_jit_stack_assign(m->mctx, NULL, m->jit_stack);
+	m->md = pcre2_match_data_create(1, NULL);
+	if (m->md == NULL)
+		xmem_oom(0);
+	match_build_prefilter(m);
+	*out = m;
+	return 0;
+fail:
+	match_free(m);
+	return -1;
+}
+
+void
+match_free(struct matcher *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->npatterns; i++)
+		pcre2_code_free(m->patterns[i].code);
+	pcre2_code_free(m->prefilter);
+	pcre2_match_data_free(m->md);
+	pcre2_jit_stack_free(m->jit_stack);
+	pcre2_match_context_free(m->mctx);
+	free(m->patterns);
+	free(m->hits);
+	free(m);
+}
+
+/* 1 match, 0 no match, -1 gave up (match or depth limit). */
+static int
+match_run(struct matcher *m, const pcre2_code *code, const char *s, size_t len)
+{
+	int rc = pcre2_match(code, (PCRE2_SPTR)s, len, 0, 0, m->md, m->mctx);
+
+	if (rc >= 0)
+		return 1;
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return 0;
+	return -1;
+}
+
+size_t
+match_line(struct matcher *m, const char *line, size_t len,
+    const struct match_hit **hits, const struct kb_symptom **gave_up)
+{
+	size_t i, n = 0;
+	int any = 1, rc;
+
+	*gave_up = NULL;
+	/* A prefilter that gives up proves nothing: fall through to all. */
+	if (m->prefilter)
+		any = match_run(m, m->prefilter, line, len) != 0;
+	for (i = 0; i < m->npatterns; i++) {
+		struct match_pattern *p = &m->patterns[i];
+
+		if (p->in_prefilter && !any)
+			continue;
+		rc = match_run(m, p->code, line, len);
+		if (rc < 0 && *gave_up == NULL)
+			*gave_up = p->symptom;
+		if (rc > 0) {
+			m->hits[n].article = p->article;
+			m->hits[n].symptom = p->symptom;
+			n++;
+		}
+	}
+	*hits = m->hits;
+	return n;
+}
+
+int
+match_symptom(struct matcher *m, const struct kb_symptom *s, const char *line,
+    size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < m->npatterns; i++)
+		if (m->patterns[i].symptom == s)
+			return match_run(m, m->patterns[i].code, line, len);
+	return 0;
+}
+
+static void
+match_report(void (*on_problem)(void *, const char *), void *arg, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+match_report(void (*on_problem)(void *, const char *), void *arg, const char *fmt, ...)
+{
+	char msg[ERR_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (on_problem)
+		on_problem(arg, msg);
+}
+
+size_t
+match_selftest(struct matcher *m, void (*on_problem)(void *arg, const char *msg),
+    void *arg)
+{
+	size_t i, j, failures = 0;
+	int rc;
+
+	for (i = 0; i < m->npatterns; i++) {
+		const struct match_pattern *p = &m->patterns[i];
+		const struct kb_symptom *s = p->symptom;
+
+		for (j = 0; j < s->nexamples; j++) {
+			rc = match_run(m, p->code, s->examples[j], strlen(s->examples[j]));
+			if (rc == 1)
+				continue;
+			failures++;
+			match_report(on_problem, arg, "%s:%ld: %s symptom '%s': %s example "
+			    "\"%s\"", s->file, s->line, p->article->id, s->id,
+			    rc < 0 ? "pattern gives up (match limit) on" :
+			    "pattern does not match", s->examples[j]);
+		}
+		for (j = 0; j < s->ncounters; j++) {
+			rc = match_run(m, p->code, s->counters[j], strlen(s->counters[j]));
+			if (rc == 0)
+				continue;
+			failures++;
+			match_report(on_problem, arg, "%s:%ld: %s symptom '%s': %s "
+			    "counter-example \"%s\"", s->file, s->line, p->article->id,
+			    s->id, rc < 0 ? "pattern gives up (match limit) on" :
+			    "pattern matches", s->counters[j]);
+		}
+	}
+	return failures;
+}
+
+size_t
+match_pattern_count(const struct matcher *m)
+{
+	return m->npatterns;
+}
+
+size_t
+match_prefiltered_count(const struct matcher *m)
+{
+	return m->nprefiltered;
+}

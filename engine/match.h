@@ -1,0 +1,68 @@
+/*
+ * match: every symptom pattern of the rule base, compiled once with PCRE2.
+ *
+ * Patterns are compiled in byte mode (never UTF: logs are not guaranteed to
+ * be UTF-8), with JIT where the platform has it, and matched with a match
+ * limit so that a pattern that backtracks catastrophically gives up on a line
+ * instead of hanging the diagnosis; match_line() reports that.
+ *
+ * A prefilter (one PCRE2 program that is the alternation of all patterns)
+ * rejects the great majority of log lines, which match nothing, in one pass;
+ * only lines it accepts are tried against each pattern. Patterns that use
+ * backtracking control verbs such as (*COMMIT) are kept out of it and always
+ * tried on their own.
+ *
+ * Ownership: a struct matcher refers to the kb it was compiled from (which
+ * must outlive it) and owns its PCRE2 objects and its hit array.
+ */
+#ifndef KBDIAG_MATCH_H
+#define KBDIAG_MATCH_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "kb.h"
+
+struct matcher;
+
+struct match_hit {
+	const struct kb_article	*article;
+	const struct kb_symptom	*symptom;
+};
+
+/*
+ * Compile every symptom pattern of every article. Fails on the first pattern
+ * that does not compile or that uses numbered back-references (which the
+ * prefilter would renumber); the message names the file, line, article and
+ * symptom.
+ */
+int match_compile(const struct kb *kb, struct matcher **out, char err[ERR_LEN]);
+void match_free(struct matcher *m);
+
+/*
+ * Match one line (len bytes, may contain NULs) against all patterns.
+ * Returns the number of hits and sets *hits to an array owned by the matcher,
+ * valid until the next call, in KB order. When a pattern hit its match limit
+ * on this line, *gave_up is set to its symptom (else NULL) and that pattern
+ * counts as not matching.
+ */
+size_t match_line(struct matcher *m, const char *line, size_t len,
+    const struct match_hit **hits, const struct kb_symptom **gave_up);
+
+/* Does this one symptom's pattern match? 1 yes, 0 no, -1 gave up. */
+int match_symptom(struct matcher *m, const struct kb_symptom *s, const char *line,
+    size_t len);
+
+/*
+ * Run the rule base's own examples: every <example> must match its symptom's
+ * pattern and every <counter-example> must not. Each failure is passed to
+ * on_problem ("file:line: ..."). Returns the number of failures.
+ */
+size_t match_selftest(struct matcher *m,
+    void (*on_problem)(void *arg, const char *msg), void *arg);
+
+/* How many patterns, and how many of them the prefilter covers. */
+size_t match_pattern_count(const struct matcher *m);
+size_t match_prefiltered_count(const struct matcher *m);
+
+#endif

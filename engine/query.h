@@ -1,0 +1,56 @@
+/*
+ * query: rank the rule base's articles for an error text someone pasted.
+ *
+ * Two ways an article can be about a text, strongest first:
+ *   1. a symptom pattern matches it: score 1.0 for a primary symptom, 0.6 for
+ *      a companion (a line that only means something after another);
+ *   2. the words match: score = 0.9 * q * max over the article's messages of
+ *      r * (0.5 + 0.5 * m), where q is the share of the query's words found in
+ *      the article (its messages, title and keywords), m the share of the
+ *      message's words found in the query, and r 1 for a primary message, 0.6
+ *      for a companion. Words are weighted by rarity across the rule base
+ *      (idf); function words and "error" do not count.
+ * Articles scoring below QUERY_MIN_SCORE are left out, so a text the rule base
+ * knows nothing about gets no results.
+ *
+ * Ownership: query_free() frees the results and everything in them; article
+ * and symptom pointers refer into the kb, which must outlive the results.
+ */
+#ifndef KBDIAG_QUERY_H
+#define KBDIAG_QUERY_H
+
+#include <stddef.h>
+
+#include "kb.h"
+#include "match.h"
+
+#define QUERY_MIN_SCORE	0.25
+
+enum query_how {
+	QUERY_PATTERN,	/* a symptom pattern matched */
+	QUERY_WORDS	/* words in common */
+};
+
+struct query_result {
+	const struct kb_article	*article;
+	double			 score;		/* 0..1 */
+	enum query_how		 how;
+	const struct kb_symptom	*symptom;	/* QUERY_PATTERN: which one */
+	char			**words;	/* QUERY_WORDS: the shared words */
+	size_t			 nwords;
+};
+
+struct query_results {
+	char			*query;		/* the text, sanitised for display */
+	struct query_result	*results;	/* best first */
+	size_t			 nresults;
+};
+
+/* Rank the articles for text (len bytes). Never fails (OOM aside). */
+struct query_results *query_run(const struct kb *kb, struct matcher *m,
+    const char *text, size_t len);
+void query_free(struct query_results *q);
+
+const char *query_how_name(enum query_how how);
+
+#endif

@@ -1,0 +1,1073 @@
+#include "render.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <libxml/HTMLtree.h>
+#include <libxml/tree.h>
+
+#include "plan.h"
+#include "rank.h"
+#include "text.h"
+#include "xmem.h"
+
+int
+render_format_parse(const char *name, enum render_format *out, char err[ERR_LEN])
+{
+	if (strcmp(name, "text") == 0)
+		*out = RENDER_TEXT;
+	else if (strcmp(name, "markdown") == 0 || strcmp(name, "md") == 0)
+		*out = RENDER_MARKDOWN;
+	else if (strcmp(name, "html") == 0)
+		*out = RENDER_HTML;
+	else if (strcmp(name, "json") == 0)
+		*out = RENDER_JSON;
+	else
+		return err_set(err, "unknown format '%.100s' (use text, markdown, html or json)",
+		    name);
+	return 0;
+}
+
+const char *
+render_format_name(enum render_format f)
+{
+	switch (f) {
+	case RENDER_TEXT:
+		return "text";
+	case RENDER_MARKDOWN:
+		return "markdown";
+	case RENDER_HTML:
+		return "html";
+	case RENDER_JSON:
+		return "json";
+	}
+	return "?";
+}
+
+/* ---------------------------------------------------------------------- */
+/* Shared pieces                                                            */
+
+static const char *
+render_plural(unsigned long n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+static int
+render_percent(double confidence)
+{
+	return (int)lround(confidence * 100.0);
+}
+
+char *
+render_step_text(const struct diag_step *s)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < s->nspans; i++)
+		buf_puts(&b, s->spans[i].text);
+	return buf_detach(&b);
+}
+
+/* Columns a UTF-8 string takes, counting each code point as one. */
+static size_t
+render_columns(const char *s, size_t n)
+{
+	size_t i, cols = 0;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			cols++;
+	return cols;
+}
+
+/*
+ * Word-wrap text at RENDER_WIDTH: the first line continues at column `col`
+ * (where the caller left off), later lines start with `indent` spaces.
+ */
+static void
+render_wrap(struct buf *out, const char *text, size_t col, size_t indent)
+{
+	const char *p = text, *w;
+	size_t wlen, wcols, i;
+	int first = 1;
+
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		for (w = p; *p && *p != ' '; p++)
+			;
+		wlen = (size_t)(p - w);
+		wcols = render_columns(w, wlen);
+		if (!first && col + 1 + wcols > RENDER_WIDTH) {
+			buf_putc(out, '\n');
+			for (i = 0; i < indent; i++)
+				buf_putc(out, ' ');
+			col = indent;
+		} else if (!first) {
+			buf_putc(out, ' ');
+			col++;
+		}
+		buf_append(out, w, wlen);
+		col += wcols;
+		first = 0;
+	}
+	buf_putc(out, '\n');
+}
+
+/* "file lines 3, 9, 12 and 4 more" */
+static void
+render_where(struct buf *out, const struct diag_incident *inc)
+{
+	const char *file = NULL;
+	size_t i;
+
+	for (i = 0; i < inc->nlocations; i++) {
+		const struct diag_location *l = &inc->locations[i];
+
+		if (file == NULL || strcmp(file, l->file) != 0) {
+			buf_printf(out, "%s%s line%s %lu", file ? "; " : "", l->file,
+			    i + 1 < inc->nlocations && strcmp(inc->locations[i + 1].file,
+			    l->file) == 0 ? "s" : "", l->line);
+			file = l->file;
+		} else
+			buf_printf(out, ", %lu", l->line);
+	}
+	if (inc->count > inc->nlocations)
+		buf_printf(out, " and %lu more", inc->count - inc->nlocations);
+}
+
+static void
+render_seen(struct buf *out, const struct diag_incident *inc)
+{
+	buf_printf(out, "%lu %s", inc->count, render_plural(inc->count, "time", "times"));
+	if (inc->first_seen[0] && inc->count > 1 && strcmp(inc->first_seen, inc->last_seen))
+		buf_printf(out, ", from %s to %s", inc->first_seen, inc->last_seen);
+	else if (inc->first_seen[0])
+		buf_printf(out, ", at %s", inc->first_seen);
+	if (inc->companions)
+		buf_printf(out, " (with %lu companion %s)", inc->companions,
+		    render_plural(inc->companions, "line", "lines"));
+}
+
+static void
+render_peer(struct buf *out, const struct diag_incident *inc)
+{
+	if (inc->peer.host == NULL)
+		buf_puts(out, "not named by the log (use --smarthost HOST[:PORT])");
+	else
+		buf_printf(out, "%s port %u (%s)", inc->peer.host, inc->peer.port,
+		    inc->peer_from_cli ? "from --smarthost" : "named by the log");
+}
+
+static void
+render_summary_line(struct buf *out, const struct diagnosis *d)
+{
+	size_t i;
+	unsigned long lines = 0;
+
+	for (i = 0; i < d->ninputs; i++)
+		lines += d->inputs[i].lines;
+	if (d->nincidents == 0)
+		buf_printf(out, "No known gateway error in %lu %s of %zu %s.", lines,
+		    render_plural(lines, "line", "lines"), d->ninputs,
+		    render_plural(d->ninputs, "log", "logs"));
+	else
+		buf_printf(out, "%zu %s in %lu %s of %zu %s.", d->nincidents,
+		    render_plural(d->nincidents, "incident", "incidents"), lines,
+		    render_plural(lines, "line", "lines"), d->ninputs,
+		    render_plural(d->ninputs, "log", "logs"));
+}
+
+static const char *
+render_basis_text(const struct diag_incident *inc)
+{
+	return strcmp(rank_basis(inc), "prior") == 0 ?
+	    "ranked by the rule base's prior weights; no live probes were run" :
+	    "ranked by the evidence below";
+}
+
+/* ---------------------------------------------------------------------- */
+/* Text                                                                     */
+
+static void
+render_text_incident(struct buf *out, const struct diag_incident *inc, size_t k,
+    size_t n)
+{
+	size_t i, j;
+
+	buf_printf(out, "\nIncident %zu of %zu: %s  %s\n", k, n, inc->article, inc->title);
+	buf_printf(out, "  Error:       %s\n", inc->error);
+	buf_puts(out, "  Seen:        ");
+	render_seen(out, inc);
+	buf_puts(out, "\n  Smart host:  ");
+	render_peer(out, inc);
+	buf_puts(out, "\n  Where:       ");
+	render_where(out, inc);
+	buf_putc(out, '\n');
+	if (inc->ncauses) {
+		buf_printf(out, "\n  Possible causes (%s):\n", render_basis_text(inc));
+		for (i = 0; i < inc->ncauses; i++) {
+			const struct diag_cause *c = &inc->causes[i];
+
+			buf_printf(out, "    %zu. %3d%%  %s [%s]\n", i + 1,
+			    render_percent(c->confidence), c->title, c->id);
+			for (j = 0; j < c->nevidence; j++)
+				buf_printf(out, "             - %s\n", c->evidence[j]);
+		}
+	}
+	if (inc->nsteps) {
+		buf_puts(out, "\n  What to do:\n");
+		for (i = 0; i < inc->nsteps; i++) {
+			char *t = render_step_text(&inc->steps[i]);
+			char num[16];
+
+			snprintf(num, sizeof(num), "    %u. ", inc->steps[i].n);
+			buf_puts(out, num);
+			render_wrap(out, t, strlen(num), strlen(num));
+			free(t);
+		}
+	}
+}
+
+static void
+render_text_diagnosis(const struct diagnosis *d, struct buf *out)
+{
+	size_t i;
+
+	render_summary_line(out, d);
+	buf_putc(out, '\n');
+	for (i = 0; i < d->ninputs; i++) {
+		const struct diag_input *in = &d->inputs[i];
+
+		if (in->format)
+			buf_printf(out, "  %s: %lu %s, %s format%s\n", in->name, in->lines,
+			    render_plural(in->lines, "line", "lines"), in->format,
+			    in->error ? " (incomplete)" : "");
+		else
+			buf_printf(out, "  %s: not read\n", in->name);
+	}
+	for (i = 0; i < d->nincidents; i++)
+		render_text_incident(out, &d->incidents[i], i + 1, d->nincidents);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Markdown                                                                 */
+
+static void
+render_md_text(struct buf *out, const char *s)
+{
+	for (; *s; s++) {
+		if (strchr("\\`*_[]<>#|!~&", *s))
+			buf_putc(out, '\\');
+		buf_putc(out, *s);
+	}
+}
+
+/* A code span that survives any backticks inside it. */
+static void
+render_md_code(struct buf *out, const char *s)
+{
+	size_t run = 0, longest = 0, i;
+	const char *p;
+	int pad;
+
+	for (p = s; *p; p++) {
+		run = *p == '`' ? run + 1 : 0;
+		if (run > longest)
+			longest = run;
+	}
+	pad = s[0] == '`' || (s[0] && s[strlen(s) - 1] == '`');
+	for (i = 0; i <= longest; i++)
+		buf_putc(out, '`');
+	if (pad)
+		buf_putc(out, ' ');
+	buf_puts(out, s);
+	if (pad)
+		buf_putc(out, ' ');
+	for (i = 0; i <= longest; i++)
+		buf_putc(out, '`');
+}
+
+static void
+render_md_step(struct buf *out, const struct diag_step *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nspans; i++) {
+		if (s->spans[i].code)
+			render_md_code(out, s->spans[i].text);
+		else
+			render_md_text(out, s->spans[i].text);
+	}
+}
+
+static char *
+render_step_markdown(const struct diag_step *s)
+{
+	struct buf b = BUF_INIT;
+
+	render_md_step(&b, s);
+	return buf_detach(&b);
+}
+
+static void
+render_md_incident(struct buf *out, const struct diag_incident *inc, size_t k)
+{
+	size_t i, j;
+
+	buf_printf(out, "\n## %zu. %s: ", k, inc->article);
+	render_md_text(out, inc->title);
+	buf_puts(out, "\n\n- **Error:** ");
+	render_md_code(out, inc->error);
+	buf_puts(out, "\n- **Seen:** ");
+	{
+		struct buf t = BUF_INIT;
+
+		render_seen(&t, inc);
+		render_md_text(out, buf_str(&t));
+		buf_reset(&t);
+		buf_puts(out, "\n- **Smart host:** ");
+		render_peer(&t, inc);
+		render_md_text(out, buf_str(&t));
+		buf_reset(&t);
+		buf_puts(out, "\n- **Where:** ");
+		render_where(&t, inc);
+		render_md_text(out, buf_str(&t));
+		buf_free(&t);
+	}
+	buf_putc(out, '\n');
+	if (inc->ncauses) {
+		buf_puts(out, "\n### Possible causes\n\n");
+		buf_printf(out, "Ranked by %s.\n\n", strcmp(rank_basis(inc), "prior") == 0 ?
+		    "the rule base's prior weights; no live probes were run" : "evidence");
+		for (i = 0; i < inc->ncauses; i++) {
+			const struct diag_cause *c = &inc->causes[i];
+
+			buf_printf(out, "%zu. **", i + 1);
+			render_md_text(out, c->title);
+			buf_puts(out, "** (");
+			render_md_code(out, c->id);
+			buf_printf(out, "): %d%%\n", render_percent(c->confidence));
+			for (j = 0; j < c->nevidence; j++) {
+				buf_puts(out, "   - ");
+				render_md_text(out, c->evidence[j]);
+				buf_putc(out, '\n');
+			}
+		}
+	}
+	if (inc->nsteps) {
+		buf_puts(out, "\n### What to do\n\n");
+		for (i = 0; i < inc->nsteps; i++) {
+			buf_printf(out, "%u. ", inc->steps[i].n);
+			render_md_step(out, &inc->steps[i]);
+			buf_putc(out, '\n');
+		}
+	}
+}
+
+static void
+render_md_warnings(struct buf *out, const struct diagnosis *d)
+{
+	size_t i;
+
+	if (d->nwarnings == 0 && diag_input_errors(d) == 0)
+		return;
+	buf_puts(out, "\n## Problems reading the logs\n\n");
+	for (i = 0; i < d->ninputs; i++)
+		if (d->inputs[i].error) {
+			buf_puts(out, "- ");
+			render_md_text(out, d->inputs[i].error);
+			buf_putc(out, '\n');
+		}
+	for (i = 0; i < d->nwarnings; i++) {
+		buf_puts(out, "- ");
+		render_md_text(out, d->warnings[i]);
+		buf_putc(out, '\n');
+	}
+	if (d->warnings_dropped)
+		buf_printf(out, "- %zu more warnings not shown\n", d->warnings_dropped);
+}
+
+static void
+render_md_diagnosis(const struct diagnosis *d, struct buf *out)
+{
+	struct buf t = BUF_INIT;
+	size_t i;
+
+	buf_puts(out, "# kbdiag diagnosis\n\n");
+	render_summary_line(&t, d);
+	render_md_text(out, buf_str(&t));
+	buf_free(&t);
+	buf_puts(out, "\n\n");
+	for (i = 0; i < d->ninputs; i++) {
+		buf_puts(out, "- ");
+		render_md_code(out, d->inputs[i].name);
+		if (d->inputs[i].format)
+			buf_printf(out, ": %lu %s, %s format\n", d->inputs[i].lines,
+			    render_plural(d->inputs[i].lines, "line", "lines"),
+			    d->inputs[i].format);
+		else
+			buf_puts(out, ": not read\n");
+	}
+	for (i = 0; i < d->nincidents; i++)
+		render_md_incident(out, &d->incidents[i], i + 1);
+	render_md_warnings(out, d);
+}
+
+/* ---------------------------------------------------------------------- */
+/* HTML                                                                     */
+
+static const char render_css[] =
+    "body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em;"
+    "line-height:1.4}code{background:#f3f3f3;padding:0 .2em}"
+    "dt{font-weight:bold}dd{margin:0 0 .5em 1em}.confidence{color:#555}";
+
+struct render_html {
+	xmlDocPtr	doc;
+	xmlNodePtr	body;
+};
+
+static xmlNodePtr
+render_html_el(xmlNodePtr parent, const char *name, const char *text)
+{
+	return xmlNewTextChild(parent, NULL, BAD_CAST name, BAD_CAST text);
+}
+
+static void
+render_html_text(xmlNodePtr parent, const char *text)
+{
+	xmlAddChild(parent, xmlNewText(BAD_CAST text));
+}
+
+static void
+render_html_begin(struct render_html *h, const char *title)
+{
+	xmlNodePtr html, head, meta;
+
+	h->doc = htmlNewDocNoDtD(NULL, NULL);
+	html = xmlNewNode(NULL, BAD_CAST "html");
+	xmlNewProp(html, BAD_CAST "lang", BAD_CAST "en");
+	xmlDocSetRootElement(h->doc, html);
+	head = xmlNewChild(html, NULL, BAD_CAST "head", NULL);
+	meta = xmlNewChild(head, NULL, BAD_CAST "meta", NULL);
+	xmlNewProp(meta, BAD_CAST "charset", BAD_CAST "utf-8");
+	render_html_el(head, "title", title);
+	render_html_el(head, "style", render_css);
+	h->body = xmlNewChild(html, NULL, BAD_CAST "body", NULL);
+	render_html_el(h->body, "h1", title);
+}
+
+static int
+render_html_end(struct render_html *h, struct buf *out, char err[ERR_LEN])
+{
+	xmlChar *mem = NULL;
+	int size = 0;
+
+	htmlDocDumpMemoryFormat(h->doc, &mem, &size, 1);
+	xmlFreeDoc(h->doc);
+	if (mem == NULL)
+		return err_set(err, "cannot serialise the HTML report");
+	buf_puts(out, "<!DOCTYPE html>\n");
+	buf_append(out, mem, (size_t)size);
+	xmlFree(mem);
+	return 0;
+}
+
+static void
+render_html_dl(xmlNodePtr dl, const char *term, const char *def, int code)
+{
+	xmlNodePtr dd;
+
+	render_html_el(dl, "dt", term);
+	dd = render_html_el(dl, "dd", code ? NULL : def);
+	if (code)
+		render_html_el(dd, "code", def);
+}
+
+static void
+render_html_step(xmlNodePtr li, const struct diag_step *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nspans; i++) {
+		if (s->spans[i].code)
+			render_html_el(li, "code", s->spans[i].text);
+		else
+			render_html_text(li, s->spans[i].text);
+	}
+}
+
+static void
+render_html_incident(xmlNodePtr body, const struct diag_incident *inc, size_t k)
+{
+	struct buf t = BUF_INIT;
+	xmlNodePtr sec, dl, ol, li;
+	char id[32];
+	size_t i, j;
+
+	sec = xmlNewChild(body, NULL, BAD_CAST "section", NULL);
+	snprintf(id, sizeof(id), "incident-%zu", k);
+	xmlNewProp(sec, BAD_CAST "id", BAD_CAST id);
+	buf_printf(&t, "%zu. %s: %s", k, inc->article, inc->title);
+	render_html_el(sec, "h2", buf_str(&t));
+	dl = xmlNewChild(sec, NULL, BAD_CAST "dl", NULL);
+	render_html_dl(dl, "Error", inc->error, 1);
+	buf_reset(&t);
+	render_seen(&t, inc);
+	render_html_dl(dl, "Seen", buf_str(&t), 0);
+	buf_reset(&t);
+	render_peer(&t, inc);
+	render_html_dl(dl, "Smart host", buf_str(&t), 0);
+	buf_reset(&t);
+	render_where(&t, inc);
+	render_html_dl(dl, "Where", buf_str(&t), 0);
+	if (inc->ncauses) {
+		render_html_el(sec, "h3", "Possible causes");
+		render_html_el(sec, "p", strcmp(rank_basis(inc), "prior") == 0 ?
+		    "Ranked by the rule base's prior weights; no live probes were run." :
+		    "Ranked by the evidence shown.");
+		ol = xmlNewChild(sec, NULL, BAD_CAST "ol", NULL);
+		xmlNewProp(ol, BAD_CAST "class", BAD_CAST "causes");
+		for (i = 0; i < inc->ncauses; i++) {
+			const struct diag_cause *c = &inc->causes[i];
+
+			li = xmlNewChild(ol, NULL, BAD_CAST "li", NULL);
+			xmlNewProp(li, BAD_CAST "data-cause", BAD_CAST c->id);
+			render_html_el(li, "strong", c->title);
+			render_html_text(li, " ");
+			render_html_el(li, "code", c->id);
+			buf_reset(&t);
+			buf_printf(&t, " %d%%", render_percent(c->confidence));
+			xmlNewProp(render_html_el(li, "span", buf_str(&t)), BAD_CAST "class",
+			    BAD_CAST "confidence");
+			if (c->nevidence) {
+				xmlNodePtr ul = xmlNewChild(li, NULL, BAD_CAST "ul", NULL);
+
+				for (j = 0; j < c->nevidence; j++)
+					render_html_el(ul, "li", c->evidence[j]);
+			}
+		}
+	}
+	if (inc->nsteps) {
+		render_html_el(sec, "h3", "What to do");
+		ol = xmlNewChild(sec, NULL, BAD_CAST "ol", NULL);
+		xmlNewProp(ol, BAD_CAST "class", BAD_CAST "steps");
+		for (i = 0; i < inc->nsteps; i++) {
+			li = xmlNewChild(ol, NULL, BAD_CAST "li", NULL);
+			xmlNewProp(li, BAD_CAST "data-step", BAD_CAST inc->steps[i].id);
+			render_html_step(li, &inc->steps[i]);
+		}
+	}
+	buf_free(&t);
+}
+
+static int
+render_html_diagnosis(const struct diagnosis *d, struct buf *out, char err[ERR_LEN])
+{
+	struct render_html h;
+	struct buf t = BUF_INIT;
+	xmlNodePtr ul, li;
+	size_t i;
+
+	render_html_begin(&h, "kbdiag diagnosis");
+	render_summary_line(&t, d);
+	render_html_el(h.body, "p", buf_str(&t));
+	ul = xmlNewChild(h.body, NULL, BAD_CAST "ul", NULL);
+	for (i = 0; i < d->ninputs; i++) {
+		li = xmlNewChild(ul, NULL, BAD_CAST "li", NULL);
+		render_html_el(li, "code", d->inputs[i].name);
+		buf_reset(&t);
+		if (d->inputs[i].format)
+			buf_printf(&t, ": %lu %s, %s format", d->inputs[i].lines,
+			    render_plural(d->inputs[i].lines, "line", "lines"),
+			    d->inputs[i].format);
+		else
+			buf_puts(&t, ": not read");
+		render_html_text(li, buf_str(&t));
+	}
+	for (i = 0; i < d->nincidents; i++)
+		render_html_incident(h.body, &d->incidents[i], i + 1);
+	if (d->nwarnings || diag_input_errors(d)) {
+		render_html_el(h.body, "h2", "Problems reading the logs");
+		ul = xmlNewChild(h.body, NULL, BAD_CAST "ul", NULL);
+		for (i = 0; i < d->ninputs; i++)
+			if (d->inputs[i].error)
+				render_html_el(ul, "li", d->inputs[i].error);
+		for (i = 0; i < d->nwarnings; i++)
+			render_html_el(ul, "li", d->warnings[i]);
+	}
+	buf_free(&t);
+	return render_html_end(&h, out, err);
+}
+
+/* ---------------------------------------------------------------------- */
+/* JSON                                                                     */
+
+static json_t *
+render_jstr(const char *s)
+{
+	json_t *j;
+	char *safe;
+
+	if (s == NULL)
+		return json_null();
+	if ((j = json_string(s)) != NULL)
+		return j;
+	/* Not UTF-8 after all: never let that lose the whole report. */
+	safe = text_sanitize(s, strlen(s), 0);
+	j = json_string(safe);
+	free(safe);
+	return j ? j : json_null();
+}
+
+static json_t *
+render_jstrs(char * const *v, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, render_jstr(v[i]));
+	return a;
+}
+
+static json_t *
+render_jreal(double x)
+{
+	return json_real(round(x * 1000.0) / 1000.0);
+}
+
+static json_t *
+render_json_step(const struct diag_step *s)
+{
+	json_t *o = json_object();
+	char *text = render_step_text(s), *md = render_step_markdown(s);
+
+	json_object_set_new(o, "n", json_integer(s->n));
+	json_object_set_new(o, "id", render_jstr(s->id));
+	json_object_set_new(o, "text", render_jstr(text));
+	json_object_set_new(o, "markdown", render_jstr(md));
+	json_object_set_new(o, "addresses", render_jstrs(s->addresses, s->naddresses));
+	free(text);
+	free(md);
+	return o;
+}
+
+static json_t *
+render_json_incident(const struct diag_incident *inc)
+{
+	json_t *o = json_object(), *peer = json_object(), *a;
+	size_t i;
+
+	json_object_set_new(o, "article", render_jstr(inc->article));
+	json_object_set_new(o, "title", render_jstr(inc->title));
+	json_object_set_new(o, "error", render_jstr(inc->error));
+	json_object_set_new(o, "count", json_integer((json_int_t)inc->count));
+	json_object_set_new(o, "companions", json_integer((json_int_t)inc->companions));
+	json_object_set_new(o, "first_seen", inc->first_seen[0] ?
+	    render_jstr(inc->first_seen) : json_null());
+	json_object_set_new(o, "last_seen", inc->last_seen && inc->last_seen[0] ?
+	    render_jstr(inc->last_seen) : json_null());
+	json_object_set_new(peer, "host", render_jstr(inc->peer.host));
+	json_object_set_new(peer, "port", inc->peer.port ? json_integer(inc->peer.port) :
+	    json_null());
+	json_object_set_new(peer, "source", json_string(inc->peer.host == NULL ? "none" :
+	    inc->peer_from_cli ? "command-line" : "log"));
+	json_object_set_new(o, "peer", peer);
+	a = json_array();
+	for (i = 0; i < inc->nlocations; i++) {
+		json_t *l = json_object();
+
+		json_object_set_new(l, "file", render_jstr(inc->locations[i].file));
+		json_object_set_new(l, "line", json_integer((json_int_t)inc->locations[i].line));
+		json_array_append_new(a, l);
+	}
+	json_object_set_new(o, "locations", a);
+	json_object_set_new(o, "basis", json_string(rank_basis(inc)));
+	a = json_array();
+	for (i = 0; i < inc->ncauses; i++) {
+		const struct diag_cause *c = &inc->causes[i];
+		json_t *co = json_object();
+
+		json_object_set_new(co, "id", render_jstr(c->id));
+		json_object_set_new(co, "title", render_jstr(c->title));
+		json_object_set_new(co, "confidence", render_jreal(c->confidence));
+		json_object_set_new(co, "evidence", render_jstrs(c->evidence, c->nevidence));
+		json_array_append_new(a, co);
+	}
+	json_object_set_new(o, "causes", a);
+	a = json_array();
+	for (i = 0; i < inc->nsteps; i++)
+		json_array_append_new(a, render_json_step(&inc->steps[i]));
+	json_object_set_new(o, "steps", a);
+	json_object_set_new(o, "probes", json_array());
+	return o;
+}
+
+static int
+render_json_dump(json_t *root, struct buf *out, char err[ERR_LEN])
+{
+	char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+	    JSON_REAL_PRECISION(6));
+
+	json_decref(root);
+	if (s == NULL)
+		return err_set(err, "cannot serialise the JSON output");
+	buf_puts(out, s);
+	buf_putc(out, '\n');
+	free(s);
+	return 0;
+}
+
+static int
+render_json_diagnosis(const struct diagnosis *d, struct buf *out, char err[ERR_LEN])
+{
+	json_t *root = json_object(), *a;
+	size_t i;
+
+	a = json_array();
+	for (i = 0; i < d->ninputs; i++) {
+		const struct diag_input *in = &d->inputs[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "file", render_jstr(in->name));
+		json_object_set_new(o, "lines", json_integer((json_int_t)in->lines));
+		json_object_set_new(o, "format", render_jstr(in->format));
+		json_object_set_new(o, "error", render_jstr(in->error));
+		json_array_append_new(a, o);
+	}
+	json_object_set_new(root, "inputs", a);
+	a = json_array();
+	for (i = 0; i < d->nincidents; i++)
+		json_array_append_new(a, render_json_incident(&d->incidents[i]));
+	json_object_set_new(root, "incidents", a);
+	json_object_set_new(root, "warnings", render_jstrs(d->warnings, d->nwarnings));
+	json_object_set_new(root, "warnings_dropped",
+	    json_integer((json_int_t)d->warnings_dropped));
+	return render_json_dump(root, out, err);
+}
+
+int
+render_diagnosis(const struct diagnosis *d, enum render_format f, struct buf *out,
+    char err[ERR_LEN])
+{
+	switch (f) {
+	case RENDER_TEXT:
+		render_text_diagnosis(d, out);
+		return 0;
+	case RENDER_MARKDOWN:
+		render_md_diagnosis(d, out);
+		return 0;
+	case RENDER_HTML:
+		return render_html_diagnosis(d, out, err);
+	case RENDER_JSON:
+		return render_json_diagnosis(d, out, err);
+	}
+	return err_set(err, "unknown output format");
+}
+
+/* ---------------------------------------------------------------------- */
+/* Query results                                                            */
+
+/* "symptom network-write-119 matched" or "shared words: network, write" */
+static void
+render_why(struct buf *out, const struct query_result *r)
+{
+	size_t i;
+
+	if (r->how == QUERY_PATTERN) {
+		buf_printf(out, "matches the %s symptom \"%s\"",
+		    r->symptom->role == KB_ROLE_PRIMARY ? "primary" : "companion",
+		    r->symptom->message);
+		return;
+	}
+	buf_puts(out, "shares the words ");
+	for (i = 0; i < r->nwords; i++)
+		buf_printf(out, "%s%s", i == 0 ? "" : i + 1 == r->nwords ? " and " : ", ",
+		    r->words[i]);
+}
+
+static int
+render_json_query(const struct query_results *q, struct buf *out, char err[ERR_LEN])
+{
+	json_t *root = json_object(), *a = json_array();
+	size_t i, j;
+
+	json_object_set_new(root, "query", render_jstr(q->query));
+	for (i = 0; i < q->nresults; i++) {
+		const struct query_result *r = &q->results[i];
+		json_t *o = json_object(), *w = json_array();
+
+		json_object_set_new(o, "article", render_jstr(r->article->id));
+		json_object_set_new(o, "title", render_jstr(r->article->title));
+		json_object_set_new(o, "score", render_jreal(r->score));
+		json_object_set_new(o, "match", json_string(query_how_name(r->how)));
+		json_object_set_new(o, "symptom", r->symptom ? render_jstr(r->symptom->id) :
+		    json_null());
+		json_object_set_new(o, "message", r->symptom ?
+		    render_jstr(r->symptom->message) : json_null());
+		for (j = 0; j < r->nwords; j++)
+			json_array_append_new(w, render_jstr(r->words[j]));
+		json_object_set_new(o, "words", w);
+		json_array_append_new(a, o);
+	}
+	json_object_set_new(root, "results", a);
+	return render_json_dump(root, out, err);
+}
+
+int
+render_query(const struct query_results *q, enum render_format f, struct buf *out,
+    char err[ERR_LEN])
+{
+	struct render_html h;
+	struct buf t = BUF_INIT;
+	xmlNodePtr ol, li;
+	size_t i;
+
+	switch (f) {
+	case RENDER_JSON:
+		return render_json_query(q, out, err);
+	case RENDER_TEXT:
+		if (q->nresults == 0)
+			buf_printf(out, "No article in the rule base is about \"%s\".\n",
+			    q->query);
+		for (i = 0; i < q->nresults; i++) {
+			const struct query_result *r = &q->results[i];
+
+			buf_printf(out, "%-8s %.2f  ", r->article->id, r->score);
+			render_wrap(out, r->article->title, 15, 15);
+			buf_puts(out, "               ");
+			render_why(&t, r);
+			render_wrap(out, buf_str(&t), 15, 15);
+			buf_reset(&t);
+		}
+		break;
+	case RENDER_MARKDOWN:
+		buf_puts(out, "# kbdiag query\n\n");
+		render_md_code(out, q->query);
+		buf_puts(out, "\n\n");
+		if (q->nresults == 0)
+			buf_puts(out, "No article in the rule base is about this text.\n");
+		for (i = 0; i < q->nresults; i++) {
+			const struct query_result *r = &q->results[i];
+
+			buf_printf(out, "%zu. **%s** ", i + 1, r->article->id);
+			render_md_text(out, r->article->title);
+			buf_printf(out, " (score %.2f): ", r->score);
+			render_why(&t, r);
+			render_md_text(out, buf_str(&t));
+			buf_reset(&t);
+			buf_putc(out, '\n');
+		}
+		break;
+	case RENDER_HTML:
+		render_html_begin(&h, "kbdiag query");
+		render_html_el(render_html_el(h.body, "p", NULL), "code", q->query);
+		if (q->nresults == 0)
+			render_html_el(h.body, "p", "No article in the rule base is about this text.");
+		ol = xmlNewChild(h.body, NULL, BAD_CAST "ol", NULL);
+		for (i = 0; i < q->nresults; i++) {
+			const struct query_result *r = &q->results[i];
+
+			li = xmlNewChild(ol, NULL, BAD_CAST "li", NULL);
+			xmlNewProp(li, BAD_CAST "data-article", BAD_CAST r->article->id);
+			render_html_el(li, "strong", r->article->id);
+			buf_printf(&t, " %s (score %.2f): ", r->article->title, r->score);
+			render_why(&t, r);
+			render_html_text(li, buf_str(&t));
+			buf_reset(&t);
+		}
+		buf_free(&t);
+		return render_html_end(&h, out, err);
+	}
+	buf_free(&t);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The rule base                                                            */
+
+int
+render_kb_list(const struct kb *kb, enum render_format f, struct buf *out,
+    char err[ERR_LEN])
+{
+	json_t *root, *a, *o, *s;
+	size_t i, j;
+
+	if (f == RENDER_JSON) {
+		root = json_object();
+		a = json_array();
+		for (i = 0; i < kb_article_count(kb); i++) {
+			const struct kb_article *art = kb_article_at(kb, i);
+
+			o = json_object();
+			json_object_set_new(o, "id", render_jstr(art->id));
+			json_object_set_new(o, "kind", render_jstr(art->kind));
+			json_object_set_new(o, "title", render_jstr(art->title));
+			s = json_array();
+			for (j = 0; j < art->nsymptoms; j++)
+				json_array_append_new(s, render_jstr(art->symptoms[j].message));
+			json_object_set_new(o, "messages", s);
+			s = json_array();
+			for (j = 0; j < art->ncauses; j++)
+				json_array_append_new(s, render_jstr(art->causes[j].cause->id));
+			json_object_set_new(o, "causes", s);
+			json_array_append_new(a, o);
+		}
+		json_object_set_new(root, "articles", a);
+		a = json_array();
+		for (i = 0; i < kb_cause_count(kb); i++) {
+			o = json_object();
+			json_object_set_new(o, "id", render_jstr(kb_cause_at(kb, i)->id));
+			json_object_set_new(o, "title", render_jstr(kb_cause_at(kb, i)->title));
+			json_array_append_new(a, o);
+		}
+		json_object_set_new(root, "causes", a);
+		return render_json_dump(root, out, err);
+	}
+	if (f != RENDER_TEXT)
+		return err_set(err, "kb list supports the text and json formats");
+	for (i = 0; i < kb_article_count(kb); i++) {
+		const struct kb_article *art = kb_article_at(kb, i);
+
+		buf_printf(out, "%-8s %-12s ", art->id, art->kind);
+		render_wrap(out, art->title, 22, 22);
+	}
+	return 0;
+}
+
+/* The article's steps as the planner would give them with no peer known. */
+static struct diag_incident *
+render_kb_steps(const struct kb_article *a)
+{
+	struct diag_incident *inc = xcalloc(1, sizeof(*inc));
+
+	inc->kb_article = a;
+	plan_steps(inc);
+	return inc;
+}
+
+static void
+render_kb_free_steps(struct diag_incident *inc)
+{
+	diag_incident_clear(inc);
+	free(inc);
+}
+
+static int
+render_json_article(const struct kb *kb, const struct kb_article *a, struct buf *out,
+    char err[ERR_LEN])
+{
+	json_t *o = json_object(), *arr, *x, *ex;
+	struct diag_incident *inc = render_kb_steps(a);
+	size_t i, j;
+
+	json_object_set_new(o, "id", render_jstr(a->id));
+	json_object_set_new(o, "kind", render_jstr(a->kind));
+	json_object_set_new(o, "title", render_jstr(a->title));
+	json_object_set_new(o, "modified", render_jstr(a->modified));
+	json_object_set_new(o, "applies_to", render_jstr(a->products));
+	json_object_set_new(o, "summary", render_jstr(a->summary));
+	json_object_set_new(o, "keywords", render_jstr(a->keywords));
+	json_object_set_new(o, "file", render_jstr(a->file));
+	arr = json_array();
+	for (i = 0; i < a->nsymptoms; i++) {
+		const struct kb_symptom *s = &a->symptoms[i];
+
+		x = json_object();
+		json_object_set_new(x, "id", render_jstr(s->id));
+		json_object_set_new(x, "role", json_string(s->role == KB_ROLE_PRIMARY ?
+		    "primary" : "companion"));
+		json_object_set_new(x, "message", render_jstr(s->message));
+		json_object_set_new(x, "pattern", render_jstr(s->pattern));
+		json_object_set_new(x, "caseless", json_boolean(s->caseless));
+		ex = json_array();
+		for (j = 0; j < s->nexamples; j++)
+			json_array_append_new(ex, render_jstr(s->examples[j]));
+		json_object_set_new(x, "examples", ex);
+		json_array_append_new(arr, x);
+	}
+	json_object_set_new(o, "symptoms", arr);
+	arr = json_array();
+	for (i = 0; i < a->ncauses; i++) {
+		x = json_object();
+		json_object_set_new(x, "id", render_jstr(a->causes[i].cause->id));
+		json_object_set_new(x, "title", render_jstr(a->causes[i].cause->title));
+		json_object_set_new(x, "prior", render_jreal(a->causes[i].prior));
+		json_array_append_new(arr, x);
+	}
+	json_object_set_new(o, "causes", arr);
+	arr = json_array();
+	for (i = 0; i < inc->nsteps; i++)
+		json_array_append_new(arr, render_json_step(&inc->steps[i]));
+	json_object_set_new(o, "steps", arr);
+	arr = json_array();
+	for (i = 0; i < a->nrelated; i++) {
+		x = json_object();
+		json_object_set_new(x, "id", render_jstr(a->related[i]));
+		json_object_set_new(x, "in_kb", json_boolean(kb_find_article(kb,
+		    a->related[i]) != NULL));
+		json_array_append_new(arr, x);
+	}
+	json_object_set_new(o, "related", arr);
+	render_kb_free_steps(inc);
+	return render_json_dump(o, out, err);
+}
+
+int
+render_kb_article(const struct kb *kb, const struct kb_article *a, enum render_format f,
+    struct buf *out, char err[ERR_LEN])
+{
+	struct diag_incident *inc;
+	size_t i;
+
+	if (f == RENDER_JSON)
+		return render_json_article(kb, a, out, err);
+	if (f != RENDER_TEXT)
+		return err_set(err, "kb show supports the text and json formats");
+	inc = render_kb_steps(a);
+	buf_printf(out, "%s  %s\n", a->id, a->title);
+	buf_printf(out, "  Kind:        %s%s%s\n", a->kind, a->modified ? ", last modified " : "",
+	    a->modified ? a->modified : "");
+	buf_puts(out, "  Applies to:  ");
+	render_wrap(out, a->products, 15, 15);
+	buf_printf(out, "  File:        %s\n\n  ", a->file);
+	render_wrap(out, a->summary, 2, 2);
+	buf_puts(out, "\n  Messages:\n");
+	for (i = 0; i < a->nsymptoms; i++) {
+		const struct kb_symptom *s = &a->symptoms[i];
+
+		buf_printf(out, "    %-9s %s\n", s->role == KB_ROLE_PRIMARY ? "primary" :
+		    "companion", s->message);
+		buf_printf(out, "              /%s/%s  [%s]\n", s->pattern,
+		    s->caseless ? "i" : "", s->id);
+	}
+	buf_puts(out, "\n  Causes (prior weight):\n");
+	for (i = 0; i < a->ncauses; i++)
+		buf_printf(out, "    %.2f  %s [%s]\n", a->causes[i].prior,
+		    a->causes[i].cause->title, a->causes[i].cause->id);
+	buf_puts(out, "\n  Steps:\n");
+	for (i = 0; i < inc->nsteps; i++) {
+		char *t = render_step_text(&inc->steps[i]);
+
+		buf_printf(out, "    %u. ", inc->steps[i].n);
+		render_wrap(out, t, 7, 7);
+		free(t);
+	}
+	if (a->nrelated) {
+		buf_puts(out, "\n  Related:    ");
+		for (i = 0; i < a->nrelated; i++)
+			buf_printf(out, " %s%s", a->related[i],
+			    kb_find_article(kb, a->related[i]) ? "" : " (not in this rule base)");
+		buf_putc(out, '\n');
+	}
+	render_kb_free_steps(inc);
+	return 0;
+}

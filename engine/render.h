@@ -1,0 +1,50 @@
+/*
+ * render: diagnoses, query results and the rule base as text, Markdown, HTML
+ * or JSON.
+ *
+ * Output goes into a caller-owned struct buf, so that the caller decides where
+ * it lands (and can write a file atomically). Text and Markdown wrap prose at
+ * RENDER_WIDTH columns. HTML is built as a libxml2 tree and serialised by it,
+ * so everything taken from a log is escaped. JSON is built with jansson; its
+ * keys are a promised interface (docs/json.md): keys may be added, never
+ * renamed or removed.
+ *
+ * All strings in a diagnosis are valid UTF-8 already (diag.h); rule base
+ * strings are UTF-8 from libxml2.
+ */
+#ifndef KBDIAG_RENDER_H
+#define KBDIAG_RENDER_H
+
+#include "buf.h"
+#include "diag.h"
+#include "err.h"
+#include "kb.h"
+#include "query.h"
+
+#define RENDER_WIDTH	78
+
+enum render_format {
+	RENDER_TEXT,
+	RENDER_MARKDOWN,
+	RENDER_HTML,
+	RENDER_JSON
+};
+
+/* "text", "markdown" (or "md"), "html", "json"; 0 or -1 with err. */
+int render_format_parse(const char *name, enum render_format *out, char err[ERR_LEN]);
+const char *render_format_name(enum render_format f);
+
+/* Each returns 0, or -1 with err when the output cannot be produced. */
+int render_diagnosis(const struct diagnosis *d, enum render_format f, struct buf *out,
+    char err[ERR_LEN]);
+int render_query(const struct query_results *q, enum render_format f, struct buf *out,
+    char err[ERR_LEN]);
+int render_kb_list(const struct kb *kb, enum render_format f, struct buf *out,
+    char err[ERR_LEN]);
+int render_kb_article(const struct kb *kb, const struct kb_article *a,
+    enum render_format f, struct buf *out, char err[ERR_LEN]);
+
+/* The plain text of a step (spans joined). Caller frees. */
+char *render_step_text(const struct diag_step *s);
+
+#endif
