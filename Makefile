@@ -131,9 +131,18 @@ $(LIB): $(LIB_OBJ)
 $(KBDIAG): $(BUILD)/obj/main.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
+# The runner's list of suites, from every `Suite *NAME_suite(void)` definition.
+$(BUILD)/suites.h: $(UNIT_SRC)
+	@mkdir -p $(@D)
+	@sed -n 's/^\([a-z0-9_]*\)_suite(void)$$/SUITE(\1)/p' $(UNIT_SRC) > $@.tmp
+	@cmp -s $@.tmp $@ || mv $@.tmp $@
+	@rm -f $@.tmp
+
+$(BUILD)/obj/tests/check_main.o: $(BUILD)/suites.h
+
 $(BUILD)/obj/tests/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -DTEST_SRCDIR='"$(CURDIR)"' \
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(TEST_CFLAGS) -DTEST_SRCDIR='"$(CURDIR)"' \
 		-DTEST_BUILDDIR='"$(abspath $(BUILD))"' -c -o $@ $<
 
 $(UNIT): $(UNIT_OBJ) $(LIB)

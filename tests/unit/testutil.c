@@ -1,0 +1,253 @@
+#define _XOPEN_SOURCE 700
+#include "testutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "xmem.h"
+
+extern char **environ;
+
+static char *
+tu_join(const char *dir, const char *rel)
+{
+	struct buf b = BUF_INIT;
+
+	buf_printf(&b, "%s/%s", dir, rel);
+	return buf_detach(&b);
+}
+
+char *
+tu_src(const char *rel)
+{
+	return tu_join(TEST_SRCDIR, rel);
+}
+
+char *
+tu_build(const char *rel)
+{
+	return tu_join(TEST_BUILDDIR, rel);
+}
+
+char *
+tu_tmpdir(void)
+{
+	const char *base = getenv("TMPDIR");
+	char *path = tu_join(base && base[0] ? base : "/tmp", "kbdiag-test.XXXXXX");
+
+	ck_assert_msg(mkdtemp(path) != NULL, "mkdtemp: %s", strerror(errno));
+	return path;
+}
+
+static int
+tu_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void
+tu_rmtree(const char *dir)
+{
+	if (dir && strstr(dir, "kbdiag-test."))
+		nftw(dir, tu_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *
+tu_kb_copy(void)
+{
+	char *dir = tu_tmpdir(), *src = tu_src("kb/."), *dst = tu_join(dir, "kb");
+	char *argv[] = { "/bin/cp", "-R", src, dst, NULL };
+	struct tu_run r;
+
+	tu_runv(&r, NULL, 0, argv);
+	ck_assert_msg(r.status == 0, "cp failed: %s", r.err);
+	tu_run_free(&r);
+	free(src);
+	free(dir);
+	return dst;
+}
+
+void
+tu_write(const char *path, const char *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	ck_assert(fwrite(data, 1, len, f) == len);
+	ck_assert(fclose(f) == 0);
+}
+
+void
+tu_write_str(const char *path, const char *s)
+{
+	tu_write(path, s, strlen(s));
+}
+
+void
+tu_write_in(const char *dir, const char *rel, const char *s)
+{
+	char *path = tu_join(dir, rel);
+
+	tu_write_str(path, s);
+	free(path);
+}
+
+char *
+tu_read(const char *path, size_t *len)
+{
+	struct buf b = BUF_INIT;
+	char chunk[65536];
+	size_t n;
+	FILE *f = fopen(path, "rb");
+
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(f);
+	if (len)
+		*len = b.len;
+	return buf_detach(&b);
+}
+
+struct kb *
+tu_kb(void)
+{
+	struct kb_load_params p = { 0 };
+	char err[ERR_LEN];
+	struct kb *kb;
+	char *dir = tu_src("kb");
+
+	p.dir = dir;
+	ck_assert_msg(kb_load(&p, &kb, err) == 0, "kb_load: %s", err);
+	free(dir);
+	return kb;
+}
+
+struct matcher *
+tu_matcher(const struct kb *kb)
+{
+	struct matcher *m;
+	char err[ERR_LEN];
+
+	ck_assert_msg(match_compile(kb, &m, err) == 0, "match_compile: %s", err);
+	return m;
+}
+
+void
+tu_runv(struct tu_run *r, const char *in, size_t len, char *const argv[])
+{
+	int inp[2], outp[2], errp[2], status;
+	posix_spawn_file_actions_t fa;
+	struct buf out = BUF_INIT, err = BUF_INIT;
+	struct pollfd pfd[3];
+	size_t written = 0;
+	char chunk[65536];
+	pid_t pid;
+	ssize_t n;
+
+	ck_assert(pipe(inp) == 0 && pipe(outp) == 0 && pipe(errp) == 0);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, inp[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
+	posix_spawn_file_actions_addclose(&fa, inp[1]);
+	posix_spawn_file_actions_addclose(&fa, outp[0]);
+	posix_spawn_file_actions_addclose(&fa, errp[0]);
+	ck_assert_msg(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) == 0,
+	    "cannot run %s", argv[0]);
+	posix_spawn_file_actions_destroy(&fa);
+	close(inp[0]);
+	close(outp[1]);
+	close(errp[1]);
+	signal(SIGPIPE, SIG_IGN);
+	if (in == NULL || len == 0) {
+		close(inp[1]);
+		inp[1] = -1;
+	}
+	pfd[0].fd = outp[0];
+	pfd[1].fd = errp[0];
+	pfd[2].fd = inp[1];
+	for (;;) {
+		pfd[0].events = pfd[1].events = POLLIN;
+		pfd[2].events = POLLOUT;
+		if (pfd[0].fd < 0 && pfd[1].fd < 0)
+			break;
+		if (poll(pfd, 3, -1) < 0) {
+			ck_assert(errno == EINTR);
+			continue;
+		}
+		if (pfd[2].fd >= 0 && (pfd[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
+			n = write(pfd[2].fd, in + written, len - written);
+			if (n > 0)
+				written += (size_t)n;
+			if (n < 0 || written == len) {
+				close(pfd[2].fd);
+				pfd[2].fd = -1;
+			}
+		}
+		for (int i = 0; i < 2; i++) {
+			if (pfd[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			n = read(pfd[i].fd, chunk, sizeof(chunk));
+			if (n > 0)
+				buf_append(i == 0 ? &out : &err, chunk, (size_t)n);
+			else {
+				close(pfd[i].fd);
+				pfd[i].fd = -1;
+			}
+		}
+	}
+	if (pfd[2].fd >= 0)
+		close(pfd[2].fd);
+	while (waitpid(pid, &status, 0) < 0)
+		ck_assert(errno == EINTR);
+	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	r->outlen = out.len;
+	r->out = buf_detach(&out);
+	r->errlen = err.len;
+	r->err = buf_detach(&err);
+}
+
+void
+tu_kbdiag(struct tu_run *r, const char *in, size_t len, ...)
+{
+	char *argv[64], *bin = tu_build("kbdiag");
+	const char *a;
+	va_list ap;
+	int n = 0;
+
+	argv[n++] = bin;
+	va_start(ap, len);
+	while ((a = va_arg(ap, const char *)) != NULL) {
+		ck_assert(n < 63);
+		argv[n++] = (char *)a;
+	}
+	va_end(ap);
+	argv[n] = NULL;
+	unsetenv("KBDIAG_KB");
+	tu_runv(r, in, len, argv);
+	free(bin);
+}
+
+void
+tu_run_free(struct tu_run *r)
+{
+	free(r->out);
+	free(r->err);
+	memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,68 @@
+/*
+ * testutil: helpers shared by the check suites.
+ *
+ * Every suite file defines one or more `Suite *NAME_suite(void)` functions at
+ * the start of a line; the Makefile collects them into the runner, so adding
+ * a suite needs no edit anywhere else.
+ *
+ * All returned strings are malloc'ed and freed by the caller.
+ */
+#ifndef KBDIAG_TESTUTIL_H
+#define KBDIAG_TESTUTIL_H
+
+#include <stddef.h>
+
+#include <check.h>
+
+#include "kb.h"
+#include "match.h"
+
+/* Absolute path of a file in the source tree or the build tree. */
+char *tu_src(const char *rel);
+char *tu_build(const char *rel);
+
+/* A fresh empty directory under $TMPDIR (or /tmp). */
+char *tu_tmpdir(void);
+/* Remove a directory tree made by the tests. */
+void tu_rmtree(const char *dir);
+/* A temporary copy of the source tree's rule base (a directory). */
+char *tu_kb_copy(void);
+
+void tu_write(const char *path, const char *data, size_t len);
+void tu_write_str(const char *path, const char *s);
+/* path/rel, then tu_write_str. */
+void tu_write_in(const char *dir, const char *rel, const char *s);
+char *tu_read(const char *path, size_t *len);
+
+/* Load the source tree's rule base and compile it; fail the test if not. */
+struct kb *tu_kb(void);
+struct matcher *tu_matcher(const struct kb *kb);
+
+/* The result of running a program. */
+struct tu_run {
+	int	 status;	/* exit code, or 128 + signal */
+	char	*out;		/* standard output, NUL-terminated */
+	size_t	 outlen;
+	char	*err;		/* standard error, NUL-terminated */
+	size_t	 errlen;
+};
+
+/*
+ * Run the built kbdiag with the given arguments (NULL-terminated), feeding
+ * `in` (len bytes, may be NULL) on standard input. KBDIAG_KB is unset, so the
+ * rule base is found as a user would find it.
+ */
+void tu_kbdiag(struct tu_run *r, const char *in, size_t len, ...);
+/* The same with an argument vector; argv[0] is the program to run. */
+void tu_runv(struct tu_run *r, const char *in, size_t len, char *const argv[]);
+void tu_run_free(struct tu_run *r);
+
+/* A line that contains needle, for better failure messages. */
+#define ck_assert_contains(hay, needle) \
+	ck_assert_msg(strstr((hay), (needle)) != NULL, \
+	    "expected to find \"%s\" in:\n%s", (needle), (hay))
+#define ck_assert_not_contains(hay, needle) \
+	ck_assert_msg(strstr((hay), (needle)) == NULL, \
+	    "did not expect \"%s\" in:\n%s", (needle), (hay))
+
+#endif
