@@ -20,7 +20,7 @@ WERROR		?= -Werror
 OPT		?= -O2 -g
 SAN		?=
 PKGS		= libxml-2.0 libpcre2-8 jansson
-TEST_PKGS	= check
+TEST_PKGS	= check jansson libxml-2.0
 
 # Debian packages the build and the tests need; `make deps` installs those missing.
 DEB_PACKAGES	= gcc make pkg-config libxml2-dev libpcre2-dev libjansson-dev \

@@ -62,15 +62,32 @@ render_percent(double confidence)
 	return (int)lround(confidence * 100.0);
 }
 
+/* Stands for a space that must not break a line; never in sanitised text. */
+#define RENDER_NBSP	'\x01'
+
+/* The step's text; with keep_code, spaces inside code spans are RENDER_NBSP
+ * so that wrapping never splits a command. */
+static char *
+render_step_joined(const struct diag_step *s, int keep_code)
+{
+	struct buf b = BUF_INIT;
+	size_t i, start;
+
+	for (i = 0; i < s->nspans; i++) {
+		start = b.len;
+		buf_puts(&b, s->spans[i].text);
+		if (keep_code && s->spans[i].code)
+			for (; start < b.len; start++)
+				if (b.data[start] == ' ')
+					b.data[start] = RENDER_NBSP;
+	}
+	return buf_detach(&b);
+}
+
 char *
 render_step_text(const struct diag_step *s)
 {
-	struct buf b = BUF_INIT;
-	size_t i;
-
-	for (i = 0; i < s->nspans; i++)
-		buf_puts(&b, s->spans[i].text);
-	return buf_detach(&b);
+	return render_step_joined(s, 0);
 }
 
 /* Columns a UTF-8 string takes, counting each code point as one. */
@@ -114,7 +131,8 @@ render_wrap(struct buf *out, const char *text, size_t col, size_t indent)
 			buf_putc(out, ' ');
 			col++;
 		}
-		buf_append(out, w, wlen);
+		for (i = 0; i < wlen; i++)
+			buf_putc(out, w[i] == RENDER_NBSP ? ' ' : w[i]);
 		col += wcols;
 		first = 0;
 	}
@@ -189,8 +207,7 @@ static const char *
 render_basis_text(const struct diag_incident *inc)
 {
 	return strcmp(rank_basis(inc), "prior") == 0 ?
-	    "ranked by the rule base's prior weights; no live probes were run" :
-	    "ranked by the evidence below";
+	    "prior weights only: no live probes were run" : "weighed by the evidence";
 }
 
 /* ---------------------------------------------------------------------- */
@@ -212,20 +229,29 @@ render_text_incident(struct buf *out, const struct diag_incident *inc, size_t k,
 	render_where(out, inc);
 	buf_putc(out, '\n');
 	if (inc->ncauses) {
-		buf_printf(out, "\n  Possible causes (%s):\n", render_basis_text(inc));
+		struct buf t = BUF_INIT;
+
+		buf_puts(out, "\n  ");
+		buf_printf(&t, "Possible causes, best first (%s):", render_basis_text(inc));
+		render_wrap(out, buf_str(&t), 2, 4);
 		for (i = 0; i < inc->ncauses; i++) {
 			const struct diag_cause *c = &inc->causes[i];
 
-			buf_printf(out, "    %zu. %3d%%  %s [%s]\n", i + 1,
-			    render_percent(c->confidence), c->title, c->id);
-			for (j = 0; j < c->nevidence; j++)
-				buf_printf(out, "             - %s\n", c->evidence[j]);
+			buf_reset(&t);
+			buf_printf(&t, "%s [%s]", c->title, c->id);
+			buf_printf(out, "    %zu. %3d%%  ", i + 1, render_percent(c->confidence));
+			render_wrap(out, buf_str(&t), 13, 13);
+			for (j = 0; j < c->nevidence; j++) {
+				buf_puts(out, "             - ");
+				render_wrap(out, c->evidence[j], 15, 15);
+			}
 		}
+		buf_free(&t);
 	}
 	if (inc->nsteps) {
 		buf_puts(out, "\n  What to do:\n");
 		for (i = 0; i < inc->nsteps; i++) {
-			char *t = render_step_text(&inc->steps[i]);
+			char *t = render_step_joined(&inc->steps[i], 1);
 			char num[16];
 
 			snprintf(num, sizeof(num), "    %u. ", inc->steps[i].n);
@@ -1055,7 +1081,7 @@ render_kb_article(const struct kb *kb, const struct kb_article *a, enum render_f
 		    a->causes[i].cause->title, a->causes[i].cause->id);
 	buf_puts(out, "\n  Steps:\n");
 	for (i = 0; i < inc->nsteps; i++) {
-		char *t = render_step_text(&inc->steps[i]);
+		char *t = render_step_joined(&inc->steps[i], 1);
 
 		buf_printf(out, "    %u. ", inc->steps[i].n);
 		render_wrap(out, t, 7, 7);

@@ -1,0 +1,467 @@
+/*
+ * The data-driven cases in the files tests/cases/NAME.test (format: tests/cases/README.md):
+ * each case is one loop iteration of the `cases` suite, and a failure names
+ * the case's file and line.
+ */
+#include <check.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "peer.h"
+#include "query.h"
+#include "testutil.h"
+#include "xmem.h"
+
+struct tc_section {
+	char	*name;		/* "log", "expect", ... */
+	char	*arg;		/* the rest of the "-- " line, or "" */
+	struct buf content;
+	long	 line;
+};
+
+struct tc_case {
+	char			*file;	/* relative to the source tree */
+	long			 line;
+	char			*kind;
+	char			*name;
+	struct tc_section	*sec;
+	size_t			 nsec;
+};
+
+static struct tc_case *cases;
+static size_t ncases;
+
+/* Sections whose content is verbatim: '#' lines are content there. */
+static int
+tc_verbatim(const char *section)
+{
+	return strcmp(section, "log") == 0 || strcmp(section, "log-escaped") == 0 ||
+	    strcmp(section, "file") == 0;
+}
+
+static void
+tc_parse_file(const char *path, const char *rel)
+{
+	char *data, *line, *next, chunk[65536];
+	struct buf b = BUF_INIT;
+	FILE *f = fopen(path, "rb");
+	size_t n;
+	struct tc_case *c = NULL;
+	struct tc_section *s = NULL;
+	long lineno = 0;
+
+	/* Runs while the suite is built, outside any test: no ck_assert here. */
+	if (f == NULL) {
+		perror(path);
+		return;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(f);
+	data = buf_detach(&b);
+	for (line = data; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		if (strncmp(line, "%% ", 3) == 0) {
+			char *colon = strchr(line + 3, ':');
+
+			cases = xrealloc(cases, (ncases + 1) * sizeof(*cases));
+			c = &cases[ncases++];
+			memset(c, 0, sizeof(*c));
+			c->file = xstrdup(rel);
+			c->line = lineno;
+			c->kind = xstrndup(line + 3, colon ? (size_t)(colon - line - 3) :
+			    strlen(line + 3));
+			c->name = xstrdup(colon ? colon + 1 + strspn(colon + 1, " ") : "");
+			s = NULL;
+		} else if (strncmp(line, "-- ", 3) == 0 && c) {
+			char *name = line + 3, *sp = strchr(name, ' ');
+
+			c->sec = xrealloc(c->sec, (c->nsec + 1) * sizeof(*c->sec));
+			s = &c->sec[c->nsec++];
+			memset(s, 0, sizeof(*s));
+			s->name = xstrndup(name, sp ? (size_t)(sp - name) : strlen(name));
+			s->arg = xstrdup(sp ? sp + 1 : "");
+			s->line = lineno;
+		} else if (s && (tc_verbatim(s->name) || line[0] != '#')) {
+			int strip = line[0] == '\\' && strcmp(s->name, "log-escaped") != 0;
+
+			buf_puts(&s->content, strip ? line + 1 : line);
+			buf_putc(&s->content, '\n');
+		}
+	}
+	free(data);
+}
+
+static void
+tc_load_all(void)
+{
+	char *pattern = tu_src("tests/cases/*.test");
+	glob_t g;
+	size_t i, skip = strlen(TEST_SRCDIR) + 1;
+
+	if (glob(pattern, 0, NULL, &g) == 0) {
+		for (i = 0; i < g.gl_pathc; i++)
+			tc_parse_file(g.gl_pathv[i], g.gl_pathv[i] + skip);
+		globfree(&g);
+	}
+	free(pattern);
+}
+
+static const struct tc_section *
+tc_find(const struct tc_case *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nsec; i++)
+		if (strcmp(c->sec[i].name, name) == 0)
+			return &c->sec[i];
+	return NULL;
+}
+
+/* Content without its trailing line ends. */
+static char *
+tc_text(const struct tc_section *s)
+{
+	const char *p = buf_str(&s->content);
+	size_t n = s->content.len;
+
+	while (n > 0 && p[n - 1] == '\n')
+		n--;
+	return xstrndup(p, n);
+}
+
+static int
+tc_hex(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Interpret \r \n \t \\ \xNN; every physical line end is dropped. */
+static void
+tc_unescape(const struct buf *in, struct buf *out)
+{
+	const char *p = buf_str(in), *end = p + in->len;
+
+	for (; p < end; p++) {
+		if (*p == '\n')
+			continue;
+		if (*p != '\\' || p + 1 >= end) {
+			buf_putc(out, *p);
+			continue;
+		}
+		switch (*++p) {
+		case 'r':
+			buf_putc(out, '\r');
+			break;
+		case 'n':
+			buf_putc(out, '\n');
+			break;
+		case 't':
+			buf_putc(out, '\t');
+			break;
+		case 'x':
+			ck_assert_msg(p + 2 < end && tc_hex(p[1]) >= 0 && tc_hex(p[2]) >= 0,
+			    "bad \\x escape");
+			buf_putc(out, (char)(tc_hex(p[1]) * 16 + tc_hex(p[2])));
+			p += 2;
+			break;
+		default:
+			buf_putc(out, *p);
+		}
+	}
+}
+
+static const char *
+tc_base(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+static void
+tc_digest_diagnosis(const struct diagnosis *d, struct buf *out)
+{
+	size_t i, j;
+
+	for (i = 0; i < d->nincidents; i++) {
+		const struct diag_incident *inc = &d->incidents[i];
+
+		buf_printf(out, "incident %s count=%lu companions=%lu peer=%s:%u first=%s "
+		    "last=%s\n", inc->article, inc->count, inc->companions,
+		    inc->peer.host ? inc->peer.host : "-", inc->peer.port,
+		    inc->first_seen[0] ? inc->first_seen : "-",
+		    inc->last_seen[0] ? inc->last_seen : "-");
+		buf_printf(out, "  error %s\n", inc->error);
+		buf_puts(out, "  causes");
+		for (j = 0; j < inc->ncauses; j++)
+			buf_printf(out, " %s=%.2f", inc->causes[j].id, inc->causes[j].confidence);
+		buf_puts(out, "\n  steps");
+		for (j = 0; j < inc->nsteps; j++)
+			buf_printf(out, " %s", inc->steps[j].id);
+		buf_puts(out, "\n");
+		if (inc->nsteps) {
+			buf_puts(out, "  step1 ");
+			for (j = 0; j < inc->steps[0].nspans; j++)
+				buf_puts(out, inc->steps[0].spans[j].text);
+			buf_puts(out, "\n");
+		}
+		buf_puts(out, "  where ");
+		for (j = 0; j < inc->nlocations; j++)
+			buf_printf(out, "%s%s:%lu", j ? "," : "", tc_base(inc->locations[j].file),
+			    inc->locations[j].line);
+		buf_puts(out, "\n");
+	}
+	for (i = 0; i < d->nwarnings; i++)
+		buf_printf(out, "warning %s\n", d->warnings[i]);
+	if (d->nincidents == 0)
+		buf_puts(out, "(no incidents)\n");
+}
+
+static void
+tc_digest_query(const struct query_results *q, struct buf *out)
+{
+	size_t i, j;
+
+	for (i = 0; i < q->nresults; i++) {
+		const struct query_result *r = &q->results[i];
+
+		buf_printf(out, "result %s score=%.2f %s ", r->article->id, r->score,
+		    query_how_name(r->how));
+		if (r->how == QUERY_PATTERN)
+			buf_puts(out, r->symptom->id);
+		for (j = 0; j < r->nwords; j++)
+			buf_printf(out, "%s%s", j ? "," : "", r->words[j]);
+		buf_putc(out, '\n');
+	}
+	if (q->nresults == 0)
+		buf_puts(out, "(no results)\n");
+}
+
+/* Compare line by line; fail naming the case and the first difference. */
+static void
+tc_compare(const struct tc_case *c, const struct tc_section *expect, const char *actual)
+{
+	char *want = tc_text(expect), *got = xstrdup(actual);
+	size_t n = strlen(got);
+	char *w = want, *g = got, *wn, *gn;
+	long k = 1;
+
+	while (n > 0 && got[n - 1] == '\n')
+		got[--n] = '\0';
+	while (w || g) {
+		wn = w ? strchr(w, '\n') : NULL;
+		gn = g ? strchr(g, '\n') : NULL;
+		if (wn)
+			*wn = '\0';
+		if (gn)
+			*gn = '\0';
+		ck_assert_msg(w && g && strcmp(w, g) == 0,
+		    "%s:%ld: case '%s': line %ld of the result differs\n"
+		    "  expected: %s\n  actual:   %s\nwhole result:\n%s",
+		    c->file, expect->line + k, c->name, k, w ? w : "(end)", g ? g : "(end)",
+		    actual);
+		w = wn ? wn + 1 : NULL;
+		g = gn ? gn + 1 : NULL;
+		k++;
+	}
+	free(want);
+	free(got);
+}
+
+/* Replace every occurrence of `what` in s by `with`. */
+static char *
+tc_replace(const char *s, const char *what, const char *with)
+{
+	struct buf b = BUF_INIT;
+	const char *p;
+	size_t n = strlen(what);
+
+	while ((p = strstr(s, what)) != NULL) {
+		buf_append(&b, s, (size_t)(p - s));
+		buf_puts(&b, with);
+		s = p + n;
+	}
+	buf_puts(&b, s);
+	return buf_detach(&b);
+}
+
+static void
+tc_run_diagnose(const struct tc_case *c)
+{
+	const struct tc_section *log = tc_find(c, "log"), *esc = tc_find(c, "log-escaped");
+	const struct tc_section *lf = tc_find(c, "log-file"), *sh = tc_find(c, "smarthost");
+	const struct tc_section *expect = tc_find(c, "expect");
+	struct diag_params p = { 0 };
+	struct diagnosis *d;
+	struct buf data = BUF_INIT, digest = BUF_INIT;
+	char *dir = NULL, *path, host[PEER_HOST_MAX], err[ERR_LEN];
+	const char *files[1];
+	struct kb *kb = tu_kb();
+	struct matcher *m = tu_matcher(kb);
+
+	ck_assert_msg(expect, "%s:%ld: case '%s' has no '-- expect'", c->file, c->line, c->name);
+	ck_assert_msg((log != NULL) + (esc != NULL) + (lf != NULL) == 1,
+	    "%s:%ld: case '%s' needs exactly one of log, log-escaped, log-file", c->file,
+	    c->line, c->name);
+	if (lf) {
+		path = tu_src(lf->arg);
+	} else {
+		dir = tu_tmpdir();
+		path = xmalloc(strlen(dir) + 16);
+		sprintf(path, "%s/case.log", dir);
+		if (esc)
+			tc_unescape(&esc->content, &data);
+		else
+			buf_append(&data, log->content.data, log->content.len);
+		tu_write(path, buf_str(&data), data.len);
+	}
+	p.kb = kb;
+	p.matcher = m;
+	files[0] = path;
+	p.files = files;
+	p.nfiles = 1;
+	if (sh) {
+		ck_assert_msg(peer_parse(sh->arg, PEER_SMTP_PORT, host, &p.smarthost_port,
+		    err) == 0, "%s:%ld: %s", c->file, sh->line, err);
+		p.smarthost = host;
+	}
+	diag_run(&p, &d);
+	tc_digest_diagnosis(d, &digest);
+	if (dir) {
+		/* Warnings name the log by its path: keep only "case.log". */
+		char *prefix = xmalloc(strlen(dir) + 2), *clean;
+
+		sprintf(prefix, "%s/", dir);
+		clean = tc_replace(buf_str(&digest), prefix, "");
+		buf_reset(&digest);
+		buf_puts(&digest, clean);
+		free(clean);
+		free(prefix);
+	}
+	tc_compare(c, expect, buf_str(&digest));
+	diag_free(d);
+	buf_free(&digest);
+	buf_free(&data);
+	tu_rmtree(dir);
+	free(dir);
+	free(path);
+	match_free(m);
+	kb_free(kb);
+}
+
+static void
+tc_run_query(const struct tc_case *c)
+{
+	const struct tc_section *text = tc_find(c, "text"), *expect = tc_find(c, "expect");
+	struct query_results *q;
+	struct buf digest = BUF_INIT;
+	struct kb *kb = tu_kb();
+	struct matcher *m = tu_matcher(kb);
+	char *t;
+
+	ck_assert_msg(text && expect, "%s:%ld: case '%s' needs text and expect", c->file,
+	    c->line, c->name);
+	t = tc_text(text);
+	q = query_run(kb, m, t, strlen(t));
+	tc_digest_query(q, &digest);
+	tc_compare(c, expect, buf_str(&digest));
+	query_free(q);
+	buf_free(&digest);
+	free(t);
+	match_free(m);
+	kb_free(kb);
+}
+
+static void
+tc_run_kb_error(const struct tc_case *c)
+{
+	const struct tc_section *expect = tc_find(c, "error");
+	struct kb_load_params p = { 0 };
+	struct matcher *m = NULL;
+	struct kb *kb = NULL;
+	char err[ERR_LEN], *dir = tu_kb_copy(), *want, *got, *path;
+	size_t i;
+	int failed;
+
+	ck_assert_msg(expect, "%s:%ld: case '%s' has no '-- error'", c->file, c->line, c->name);
+	for (i = 0; i < c->nsec; i++) {
+		const struct tc_section *s = &c->sec[i];
+
+		path = xmalloc(strlen(dir) + strlen(s->arg) + 2);
+		sprintf(path, "%s/%s", dir, s->arg);
+		if (strcmp(s->name, "file") == 0)
+			tu_write(path, s->content.data ? s->content.data : "", s->content.len);
+		else if (strcmp(s->name, "remove") == 0)
+			ck_assert_msg(remove(path) == 0, "%s:%ld: cannot remove %s", c->file,
+			    s->line, s->arg);
+		free(path);
+	}
+	p.dir = dir;
+	failed = kb_load(&p, &kb, err) != 0 || match_compile(kb, &m, err) != 0;
+	ck_assert_msg(failed, "%s:%ld: case '%s': the rule base was accepted", c->file,
+	    c->line, c->name);
+	want = tc_text(expect);
+	got = tc_replace(err, dir, "$KB");
+	ck_assert_msg(strcmp(want, got) == 0, "%s:%ld: case '%s': wrong message\n"
+	    "  expected: %s\n  actual:   %s", c->file, expect->line + 1, c->name, want, got);
+	free(want);
+	free(got);
+	match_free(m);
+	kb_free(kb);
+	/* tu_kb_copy() made DIR/kb inside a temporary directory. */
+	*strrchr(dir, '/') = '\0';
+	tu_rmtree(dir);
+	free(dir);
+}
+
+START_TEST(run_case)
+{
+	const struct tc_case *c = &cases[_i];
+
+	if (strcmp(c->kind, "diagnose") == 0)
+		tc_run_diagnose(c);
+	else if (strcmp(c->kind, "query") == 0)
+		tc_run_query(c);
+	else if (strcmp(c->kind, "kb-error") == 0)
+		tc_run_kb_error(c);
+	else
+		ck_abort_msg("%s:%ld: unknown case kind '%s'", c->file, c->line, c->kind);
+}
+END_TEST
+
+START_TEST(there_are_cases)
+{
+	ck_assert_uint_gt(ncases, 10);
+}
+END_TEST
+
+Suite *
+cases_suite(void)
+{
+	Suite *s = suite_create("cases");
+	TCase *tc = tcase_create("files");
+
+	if (cases == NULL)
+		tc_load_all();
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, there_are_cases);
+	if (ncases)
+		tcase_add_loop_test(tc, run_case, 0, (int)ncases);
+	suite_add_tcase(s, tc);
+	return s;
+}
