@@ -101,8 +101,9 @@ check-run: $(KBDIAG) $(UNIT) $(FUZZ_REPLAY)
 	@for t in $(FUZZ_TARGETS); do \
 		$(BUILD)/fuzz/replay_$$t tests/fuzz/corpus/$$t/* || exit 1; \
 	done
-	@echo "== unit, case and CLI tests (check)"
+	@echo "== unit, case, CLI and documentation tests (check)"
 	CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-1} $(UNIT)
+	@if [ -z "$(SAN)" ]; then echo "== install test"; sh tests/install.sh; fi
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \

@@ -321,9 +321,11 @@ tc_run_diagnose(const struct tc_case *c)
 	if (lf) {
 		path = tu_src(lf->arg);
 	} else {
+		struct buf pb = BUF_INIT;
+
 		dir = tu_tmpdir();
-		path = xmalloc(strlen(dir) + 16);
-		sprintf(path, "%s/case.log", dir);
+		buf_printf(&pb, "%s/case.log", dir);
+		path = buf_detach(&pb);
 		if (esc)
 			tc_unescape(&esc->content, &data);
 		else
@@ -344,9 +346,11 @@ tc_run_diagnose(const struct tc_case *c)
 	tc_digest_diagnosis(d, &digest);
 	if (dir) {
 		/* Warnings name the log by its path: keep only "case.log". */
-		char *prefix = xmalloc(strlen(dir) + 2), *clean;
+		struct buf pb = BUF_INIT;
+		char *prefix, *clean;
 
-		sprintf(prefix, "%s/", dir);
+		buf_printf(&pb, "%s/", dir);
+		prefix = buf_detach(&pb);
 		clean = tc_replace(buf_str(&digest), prefix, "");
 		buf_reset(&digest);
 		buf_puts(&digest, clean);
@@ -402,8 +406,10 @@ tc_run_kb_error(const struct tc_case *c)
 	for (i = 0; i < c->nsec; i++) {
 		const struct tc_section *s = &c->sec[i];
 
-		path = xmalloc(strlen(dir) + strlen(s->arg) + 2);
-		sprintf(path, "%s/%s", dir, s->arg);
+		struct buf pb = BUF_INIT;
+
+		buf_printf(&pb, "%s/%s", dir, s->arg);
+		path = buf_detach(&pb);
 		if (strcmp(s->name, "file") == 0)
 			tu_write(path, s->content.data ? s->content.data : "", s->content.len);
 		else if (strcmp(s->name, "remove") == 0)
