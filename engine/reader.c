@@ -33,6 +33,7 @@ struct reader {
 	/* time context */
 	int			 have_time, have_date;
 	long			 secs;		/* seconds since midnight of the last event */
+	char			 clock[9];	/* its "HH:MM:SS" as written (":60" stays) */
 	struct tm		 date;		/* the day the last event happened on */
 	/* smart host context */
 	char			 peer_host[PEER_HOST_MAX];
@@ -244,7 +245,9 @@ reader_banner_date(const char *s, size_t n, struct tm *out)
 	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 	char text[64], wday[4], mon[4];
 	int day, hh, mm, ss, year;
+	struct tm check;
 	const char *m;
+	time_t when;
 
 	if (n < 24)
 		return -1;
@@ -261,6 +264,12 @@ reader_banner_date(const char *s, size_t n, struct tm *out)
 	out->tm_mon = (int)(m - months) / 3;
 	out->tm_mday = day;
 	out->tm_hour = 12;	/* away from any DST edge when normalising */
+	/* A day the month does not have ("Feb 30") is not a ctime() date. */
+	check = *out;
+	when = timegm(&check);
+	if (gmtime_r(&when, &check) == NULL || check.tm_mday != day ||
+	    check.tm_mon != out->tm_mon || check.tm_year != out->tm_year)
+		return -1;
 	return 0;
 }
 
@@ -278,18 +287,15 @@ reader_next_day(struct tm *t)
 static void
 reader_set_when(struct reader *r)
 {
-	unsigned s = (unsigned)r->secs;
-
 	if (!r->have_time)
 		r->rec.when[0] = '\0';
 	else if (r->have_date)
-		snprintf(r->rec.when, sizeof(r->rec.when), "%04u-%02u-%02uT%02u:%02u:%02u",
+		snprintf(r->rec.when, sizeof(r->rec.when), "%04u-%02u-%02uT%s",
 		    (unsigned)(r->date.tm_year + 1900) % 10000u,
 		    (unsigned)(r->date.tm_mon + 1) % 100u, (unsigned)r->date.tm_mday % 100u,
-		    s / 3600 % 100, s / 60 % 60, s % 60);
+		    r->clock);
 	else
-		snprintf(r->rec.when, sizeof(r->rec.when), "%02u:%02u:%02u",
-		    s / 3600 % 100, s / 60 % 60, s % 60);
+		snprintf(r->rec.when, sizeof(r->rec.when), "%s", r->clock);
 }
 
 /* `SMTP Smart-Host IP = "HOST"` names the smart host from here on. */
@@ -300,7 +306,7 @@ reader_smart_host(struct reader *r, const char *s, size_t n)
 	char value[PEER_HOST_MAX + 8], host[PEER_HOST_MAX], err[ERR_LEN];
 	const char *q;
 	unsigned port;
-	size_t klen = sizeof(key) - 1, vlen;
+	size_t klen = sizeof(key) - 1, vlen, rest;
 
 	while (n > 0 && (*s == ' ' || *s == '\t')) {
 		s++;
@@ -310,8 +316,13 @@ reader_smart_host(struct reader *r, const char *s, size_t n)
 		return;
 	s += klen;
 	n -= klen;
-	if ((q = memchr(s, '"', n)) == NULL || (vlen = (size_t)(q - s)) >= sizeof(value))
+	if ((q = memchr(s, '"', n)) == NULL || (vlen = (size_t)(q - s)) >= sizeof(value) ||
+	    memchr(s, '\0', vlen) != NULL)
 		return;
+	/* The value is the whole rest of the line: `"a"; b` is not a host. */
+	for (rest = (size_t)(q - s) + 1; rest < n; rest++)
+		if (s[rest] != ' ' && s[rest] != '\t')
+			return;
 	memcpy(value, s, vlen);
 	value[vlen] = '\0';
 	if (peer_parse(value, 0, host, &port, err) != 0)
@@ -343,6 +354,9 @@ reader_classify(struct reader *r)
 		} else if (r->have_time && secs < r->secs - READER_ROLLOVER && r->have_date)
 			reader_next_day(&r->date);
 		r->secs = secs;
+		/* Kept as written: a leap second is 23:59:60, not 24:00:00. */
+		memcpy(r->clock, s, 8);
+		r->clock[8] = '\0';
 		r->have_time = 1;
 		reader_smart_host(r, rec->text, rec->len);
 	} else {

@@ -7,11 +7,14 @@
  * text, so that error texts are still found in logs of other shapes.
  *
  * What the reader works out from the log itself and attaches to each record:
- *   - the time: the time of day of the last event line, with the date when a
- *     start-up banner ("Tue Feb 23 08:50:03 1993 ...") gave one, advanced by a
- *     day when the clock goes back by more than an hour;
+ *   - the time: the time of day of the last event line as written (a leap
+ *     second stays 23:59:60), with the date when a start-up banner
+ *     ("Tue Feb 23 08:50:03 1993 ...", a day the month has) gave one, advanced
+ *     by a day when the clock goes back by more than an hour;
  *   - the smart host in effect, from the start-up line
- *     `SMTP Smart-Host IP = "HOST"` (smtpgw may write "HOST:PORT").
+ *     `SMTP Smart-Host IP = "HOST"` (smtpgw may write "HOST:PORT"), where the
+ *     quoted value ends the line; a value peer_parse() refuses, or any text
+ *     after it, leaves the smart host as it was.
  *
  * Lines end at LF, CR LF or a lone CR. Bytes are passed on as they are (any
  * encoding, NULs included). A line longer than READER_MAX_LINE is cut to that

@@ -43,6 +43,50 @@ text_utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/*
+ * Could the n bytes at s, fewer than their lead byte announces, be the start
+ * of a character that text_utf8_len() would accept? Second-byte ranges after
+ * E0, ED, F0 and F4 are those of Unicode's table 3-7.
+ */
+static int
+text_utf8_prefix(const unsigned char *s, size_t n)
+{
+	unsigned char lo = 0x80, hi = 0xBF;
+	size_t need, i;
+
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		need = 2;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+		need = 3;
+	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+		need = 4;
+	else
+		return 0;
+	if (n >= need)
+		return 0;
+	if (s[0] == 0xE0)
+		lo = 0xA0;
+	else if (s[0] == 0xED)
+		hi = 0x9F;
+	else if (s[0] == 0xF0)
+		lo = 0x90;
+	else if (s[0] == 0xF4)
+		hi = 0x8F;
+	for (i = 1; i < n; i++) {
+		if (s[i] < lo || s[i] > hi)
+			return 0;
+		lo = 0x80;
+		hi = 0xBF;
+	}
+	return 1;
+}
+
+static int
+text_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
 char *
 text_sanitize(const char *s, size_t n, size_t max)
 {
@@ -56,10 +100,10 @@ text_sanitize(const char *s, size_t n, size_t max)
 		cut = 1;
 	}
 	start = 0;
-	while (start < n && (p[start] == ' ' || p[start] == '\t'))
+	while (start < n && text_space(p[start]))
 		start++;
 	end = n;
-	while (end > start && (p[end - 1] == ' ' || p[end - 1] == '\t'))
+	while (end > start && text_space(p[end - 1]))
 		end--;
 	for (i = start; i < end; i += k) {
 		if (p[i] == '\t') {
@@ -69,9 +113,9 @@ text_sanitize(const char *s, size_t n, size_t max)
 			buf_printf(&b, "\\x%02X", p[i]);
 			k = 1;
 		} else if ((k = text_utf8_len(p + i, end - i)) == 0) {
-			/* A cut in the middle of a character is not corruption. */
-			if (cut && end == n && p[i] >= 0xC2 && p[i] <= 0xF4 &&
-			    end - i < 4) {
+			/* A cut in the middle of a character is not corruption,
+			 * but bytes that were invalid anyway are still shown. */
+			if (cut && end == n && text_utf8_prefix(p + i, end - i)) {
 				i = end;
 				break;
 			}

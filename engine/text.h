@@ -20,13 +20,17 @@
  *   - every other byte (invalid UTF-8, C0/C1 controls, DEL, NUL) is written
  *     as the four characters \xNN (upper-case hex), so nothing is hidden;
  *   - at most `max` bytes of input are used (0 = no limit); when input is cut
- *     the result ends in "..." .
- * Leading and trailing white space is removed.
+ *     the result ends in "..." . A character the cut leaves incomplete is
+ *     dropped; bytes that could not have been part of a valid character are
+ *     still written as \xNN.
+ * Leading and trailing white space (space, tab, CR, LF, VT, FF) is removed;
+ * inside the text those are treated as above.
  */
 char *text_sanitize(const char *s, size_t n, size_t max);
 
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 if s[0..n) does not
- * start with one. */
+ * start with one. C1 controls (U+0080..U+009F) count as not valid; C0
+ * controls, which are single bytes, give 1. */
 size_t text_utf8_len(const unsigned char *s, size_t n);
 
 #endif
