@@ -88,6 +88,17 @@ usage(FILE *to)
 "See kbdiag(1) for details.\n", to);
 }
 
+/* After --help or --version: a write error (a full disk) is reported. */
+static int
+info_done(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "kbdiag: cannot write the output: %s\n", strerror(errno));
+		return EXIT_BADINPUT;
+	}
+	return EXIT_FOUND;
+}
+
 static int
 usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -228,14 +239,15 @@ emit(const struct options *o, const struct buf *out)
 		return -1;
 	}
 	if ((fd = mkstemp(tmp)) < 0) {
-		fprintf(stderr, "kbdiag: cannot create %s: %s\n", tmp, strerror(errno));
+		/* mkstemp() leaves a random name in tmp: name what the user gave. */
+		fprintf(stderr, "kbdiag: cannot write %s: %s\n", o->output, strerror(errno));
 		return -1;
 	}
 	mask = umask(0);
 	umask(mask);
 	if (fchmod(fd, 0666 & ~mask) != 0 || write_all(fd, buf_str(out), out->len) != 0 ||
 	    fsync(fd) != 0) {
-		fprintf(stderr, "kbdiag: cannot write %s: %s\n", tmp, strerror(errno));
+		fprintf(stderr, "kbdiag: cannot write %s: %s\n", o->output, strerror(errno));
 		close(fd);
 		unlink(tmp);
 		return -1;
@@ -386,14 +398,14 @@ cmd_kb(const struct options *o, char **args, int nargs)
 
 	if (nargs < 1)
 		return usage_error("kb: give a subcommand: lint, test, list or show ID");
-	if (strcmp(args[0], "show") == 0 && nargs != 2)
-		return usage_error("kb show: give exactly one article id, such as Q123827");
-	if (strcmp(args[0], "show") != 0 && nargs != 1)
-		return usage_error("kb %s: unexpected argument '%s'", args[0], args[1]);
 	if (strcmp(args[0], "lint") && strcmp(args[0], "test") && strcmp(args[0], "list") &&
 	    strcmp(args[0], "show"))
 		return usage_error("kb: unknown subcommand '%s' (use lint, test, list or show)",
 		    args[0]);
+	if (strcmp(args[0], "show") == 0 && nargs != 2)
+		return usage_error("kb show: give exactly one article id, such as Q123827");
+	if (strcmp(args[0], "show") != 0 && nargs != 1)
+		return usage_error("kb %s: unexpected argument '%s'", args[0], args[1]);
 	if ((rc = open_kb(o, strcmp(args[0], "lint") == 0, &kb, &m)) != 0)
 		return rc;
 	rc = EXIT_FOUND;
@@ -417,18 +429,14 @@ cmd_kb(const struct options *o, char **args, int nargs)
 		if (failures)
 			rc = EXIT_BADINPUT;
 	} else if (strcmp(args[0], "list") == 0) {
-		if (render_kb_list(kb, o->format, &out, err) != 0) {
-			fprintf(stderr, "kbdiag: %s\n", err);
-			rc = EXIT_USAGE;
-		}
+		if (render_kb_list(kb, o->format, &out, err) != 0)
+			rc = usage_error("%s", err);	/* a format it does not support */
 	} else if ((a = kb_find_article(kb, args[1])) == NULL) {
 		fprintf(stderr, "kbdiag: no article %s in the rule base %s (see 'kbdiag kb list')\n",
 		    args[1], kb_dir(kb));
 		rc = EXIT_NOTHING;
-	} else if (render_kb_article(kb, a, o->format, &out, err) != 0) {
-		fprintf(stderr, "kbdiag: %s\n", err);
-		rc = EXIT_USAGE;
-	}
+	} else if (render_kb_article(kb, a, o->format, &out, err) != 0)
+		rc = usage_error("%s", err);	/* a format it does not support */
 	if (out.len && emit(o, &out) != 0)
 		rc = EXIT_BADINPUT;
 	buf_free(&out);
@@ -454,6 +462,7 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const char shortopts[] = "f:o:qhV";
 	struct options o;
 	char err[ERR_LEN];
 	const char *cmd;
@@ -461,10 +470,13 @@ main(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	o.format = RENDER_TEXT;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:o:qhV", longopts, NULL)) != -1) {
+	/* getopt names the program by argv[0]: "kbdiag", not its path. */
+	argv[0] = "kbdiag";
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_KB:
+			if (optarg[0] == '\0')
+				return usage_error("option '--kb' needs a directory");
 			o.kb_dir = optarg;
 			break;
 		case 'f':
@@ -488,16 +500,14 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			return fflush(stdout) == 0 ? 0 : EXIT_INTERNAL;
+			return info_done();
 		case 'V':
 			printf("kbdiag %s\n", KBDIAG_VERSION);
-			return 0;
-		case ':':
-			return usage_error("option '%s' needs an argument", argv[optind - 1]);
+			return info_done();
 		default:
-			if (optopt)
-				return usage_error("unknown option '-%c'", optopt);
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			/* getopt_long() has said what is wrong with the option. */
+			fputs("Try 'kbdiag --help' for more information.\n", stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind >= argc)
@@ -511,7 +521,7 @@ main(int argc, char **argv)
 		return cmd_kb(&o, argv + optind, argc - optind);
 	if (strcmp(cmd, "help") == 0) {
 		usage(stdout);
-		return 0;
+		return info_done();
 	}
 	return usage_error("unknown command '%s' (use diagnose, query or kb)", cmd);
 }

@@ -130,6 +130,29 @@ START_TEST(json_query_example_is_the_real_output)
 }
 END_TEST
 
+/* The man page says which version it documents: the one being built. */
+START_TEST(man_page_version_is_the_binarys)
+{
+	char *path = tu_src("docs/kbdiag.1"), *man = tu_read(path, NULL);
+	struct buf want = BUF_INIT;
+	struct tu_run r;
+	size_t n;
+
+	tu_kbdiag(&r, NULL, 0, "--version", NULL);
+	ck_assert_int_eq(r.status, 0);
+	n = strcspn(r.out, "\n");
+	buf_printf(&want, ".TH KBDIAG 1 ");
+	ck_assert_contains(man, buf_str(&want));
+	buf_reset(&want);
+	buf_printf(&want, " \"%.*s\" \"User Commands\"\n", (int)n, r.out);
+	ck_assert_contains(man, buf_str(&want));
+	buf_free(&want);
+	tu_run_free(&r);
+	free(man);
+	free(path);
+}
+END_TEST
+
 Suite *
 docs_suite(void)
 {
@@ -140,6 +163,7 @@ docs_suite(void)
 	tcase_add_test(tc, kb_format_example_article_loads_and_works);
 	tcase_add_test(tc, log_format_example_gives_what_it_says);
 	tcase_add_test(tc, json_query_example_is_the_real_output);
+	tcase_add_test(tc, man_page_version_is_the_binarys);
 	suite_add_tcase(s, tc);
 	return s;
 }
