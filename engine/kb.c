@@ -22,7 +22,8 @@
 
 /*
  * No network, no entity substitution, no DTD loading; line numbers past
- * 65535 kept. Documents with a DOCTYPE are rejected after parsing.
+ * 65535 kept. Documents with a DOCTYPE are rejected as soon as the parser
+ * meets it (kb_on_doctype), before any entity declaration is read.
  */
 #define KB_XML_OPTIONS \
 	(XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOWARNING)
@@ -51,31 +52,53 @@ struct kb {
 	size_t			 articles_cap;
 };
 
-/* Collects the first error libxml2 reports while we parse or validate. */
+/*
+ * Collects the first error libxml2 reports while we parse or validate, or
+ * the first one with a line number when the first has none (RelaxNG says
+ * "failed to validate attributes" without a place, then which one, where).
+ */
 struct kb_xml_errors {
-	char	msg[ERR_LEN];
-	int	count;
+	char		 msg[ERR_LEN];
+	int		 count;
+	int		 has_line;	/* msg names a line */
+	const char	*path;	/* the document, for errors libxml2 gives no file */
 };
 
 static void
 kb_xml_on_error(void *arg, xmlErrorPtr e)
 {
 	struct kb_xml_errors *xe = arg;
+	const xmlNode *node;
+	const char *file;
 	char text[ERR_LEN];
+	long line;
 	size_t n;
 
 	if (e == NULL || e->level < XML_ERR_ERROR)
 		return;
-	if (xe->count++ > 0)
+	if (xe->count++ > 0 && xe->has_line)
 		return;
 	snprintf(text, sizeof(text), "%s", e->message ? e->message : "unknown error");
 	n = strlen(text);
 	while (n > 0 && isspace((unsigned char)text[n - 1]))
 		text[--n] = '\0';
-	if (e->file && e->line > 0)
-		err_set(xe->msg, "%s:%d: %s", e->file, e->line, text);
-	else if (e->file)
-		err_set(xe->msg, "%s: %s", e->file, text);
+	/*
+	 * Some errors (inside entities, several RelaxNG ones) come without a
+	 * file or a line; every message must still name the document, and the
+	 * element when libxml2 tells which.
+	 */
+	file = e->file ? e->file : xe->path;
+	line = e->line;
+	node = e->node;
+	if (line <= 0 && node && node->type == XML_ELEMENT_NODE)
+		line = xmlGetLineNo(node);
+	if (xe->count > 1 && line <= 0)
+		return;
+	xe->has_line = line > 0;
+	if (file && line > 0)
+		err_set(xe->msg, "%s:%ld: %s", file, line, text);
+	else if (file)
+		err_set(xe->msg, "%s: %s", file, text);
 	else
 		err_set(xe->msg, "%s", text);
 }
@@ -87,6 +110,8 @@ kb_xml_on_error(void *arg, xmlErrorPtr e)
 struct kb_xml_guard {
 	xmlStructuredErrorFunc	 old_fn;
 	void			*old_ctx;
+	xmlGenericErrorFunc	 old_generic_fn;
+	void			*old_generic_ctx;
 };
 
 static void
@@ -97,12 +122,15 @@ kb_xml_silent(void *ctx, const char *msg, ...)
 }
 
 static void
-kb_xml_enter(struct kb_xml_guard *g, struct kb_xml_errors *xe)
+kb_xml_enter(struct kb_xml_guard *g, struct kb_xml_errors *xe, const char *path)
 {
 	xmlInitParser();
 	g->old_fn = xmlStructuredError;
 	g->old_ctx = xmlStructuredErrorContext;
+	g->old_generic_fn = xmlGenericError;
+	g->old_generic_ctx = xmlGenericErrorContext;
 	memset(xe, 0, sizeof(*xe));
+	xe->path = path;
 	xmlSetStructuredErrorFunc(xe, kb_xml_on_error);
 	xmlSetGenericErrorFunc(NULL, kb_xml_silent);
 }
@@ -111,7 +139,8 @@ static void
 kb_xml_leave(struct kb_xml_guard *g)
 {
 	xmlSetStructuredErrorFunc(g->old_ctx, g->old_fn);
-	xmlSetGenericErrorFunc(NULL, NULL);
+	/* The caller's handler, not libxml2's default (which prints). */
+	xmlSetGenericErrorFunc(g->old_generic_ctx, g->old_generic_fn);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -252,6 +281,31 @@ kb_split(struct arena *a, const char *s, size_t *count)
 /* Parsing and validating one document                                     */
 
 /*
+ * The SAX internalSubset event comes for every DOCTYPE, before its internal
+ * subset is parsed. Stopping the parser there means no entity of the
+ * document is ever declared, let alone expanded or fetched ("billion
+ * laughs", external entities): the rule base has no use for a DTD.
+ */
+struct kb_doctype {
+	long	line;		/* where the DOCTYPE is, 0 when there is none */
+};
+
+static void
+kb_on_doctype(void *ctx, const xmlChar *name, const xmlChar *public_id,
+    const xmlChar *system_id)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct kb_doctype *dt = ctxt->_private;
+
+	(void)name;
+	(void)public_id;
+	(void)system_id;
+	if (dt != NULL && dt->line == 0)
+		dt->line = ctxt->input && ctxt->input->line > 0 ? ctxt->input->line : 1;
+	xmlStopParser(ctxt);
+}
+
+/*
  * Parse `path` (or `data`/`len` when data is not NULL; `path` then names it
  * in messages) and validate it against the schema. Returns the document or
  * NULL with err filled.
@@ -262,6 +316,7 @@ kb_read_doc(const struct kb *kb, const char *path, const char *data, size_t len,
 {
 	struct kb_xml_guard guard;
 	struct kb_xml_errors xe;
+	struct kb_doctype dt = { 0 };
 	xmlParserCtxtPtr ctxt;
 	xmlRelaxNGValidCtxtPtr vctxt;
 	xmlDocPtr doc = NULL;
@@ -275,29 +330,29 @@ kb_read_doc(const struct kb *kb, const char *path, const char *data, size_t len,
 		err_set(err, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	kb_xml_enter(&guard, &xe);
+	kb_xml_enter(&guard, &xe, path);
 	ctxt = xmlNewParserCtxt();
-	if (ctxt == NULL)
+	if (ctxt == NULL || ctxt->sax == NULL)
 		xmem_oom(sizeof(*ctxt));
+	ctxt->_private = &dt;
+	ctxt->sax->internalSubset = kb_on_doctype;
+	errno = 0;
 	if (data)
 		doc = xmlCtxtReadMemory(ctxt, data, (int)len, path, NULL, KB_XML_OPTIONS);
 	else
 		doc = xmlCtxtReadFile(ctxt, path, NULL, KB_XML_OPTIONS);
 	xmlFreeParserCtxt(ctxt);
+	if (dt.line > 0 || (doc && (doc->intSubset || doc->extSubset))) {
+		err_set(err, "%s:%ld: DOCTYPE declarations are not allowed in the rule base",
+		    path, dt.line > 0 ? dt.line : 1L);
+		goto fail;
+	}
 	if (doc == NULL) {
 		if (xe.count)
 			err_set(err, "%s", xe.msg);
 		else
 			err_set(err, "%s: cannot parse: %s", path,
 			    errno ? strerror(errno) : "unknown error");
-		goto fail;
-	}
-	if (doc->intSubset || doc->extSubset) {
-		xmlDtdPtr dtd = doc->intSubset ? doc->intSubset : doc->extSubset;
-
-		err_set(err, "%s:%ld: DOCTYPE declarations are not allowed in the rule base",
-		    path, xmlGetLineNo((xmlNodePtr)dtd) > 0 ?
-		    xmlGetLineNo((xmlNodePtr)dtd) : 1L);
 		goto fail;
 	}
 	if (xmlDocGetRootElement(doc) == NULL) {
@@ -352,7 +407,7 @@ kb_load_schema(struct kb *kb, char err[ERR_LEN])
 		    strerror(errno), kb->dir);
 		goto out;
 	}
-	kb_xml_enter(&guard, &xe);
+	kb_xml_enter(&guard, &xe, buf_str(&path));
 	pctxt = xmlRelaxNGNewParserCtxt(buf_str(&path));
 	if (pctxt == NULL)
 		xmem_oom(0);
@@ -961,7 +1016,8 @@ kb_load_articles(struct kb *kb, const struct kb_load_params *params, char err[ER
 		names[nnames++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, nnames, sizeof(*names), kb_cmp_str);
+	if (nnames > 0)		/* qsort's base must not be NULL, even for 0 */
+		qsort(names, nnames, sizeof(*names), kb_cmp_str);
 	for (i = 0; i < nnames; i++) {
 		buf_reset(&path);
 		buf_printf(&path, "%s/%s", buf_str(&dirpath), names[i]);

@@ -11,10 +11,11 @@
  *   articles/Q*.xml         one article per file, file name = article id
  *
  * kb_load() parses every document with libxml2 (no network, no DTDs, no
- * entity expansion), validates it against the schema, then checks what the
- * schema cannot: article ids match file names, ids are unique, cause, step and
- * fact references resolve. Regular expressions are compiled by the matcher
- * (match.h), not here.
+ * entity expansion: a document with a DOCTYPE is refused before its
+ * declarations are read), validates it against the schema, then checks what
+ * the schema cannot: article ids match file names, ids are unique, cause,
+ * step and fact references resolve. Regular expressions are compiled by the
+ * matcher (match.h), not here.
  *
  * Ownership: a struct kb owns everything reachable from it. The structs below
  * are read-only views into it and live until kb_free(). Strings are UTF-8,

@@ -61,12 +61,33 @@ match_compile_one(const char *pattern, uint32_t options, char err[ERR_LEN],
  * Patterns the alternation could change the meaning of stay out of it: verbs
  * like (*COMMIT) act across alternatives, \Q quotes to the end of the whole
  * program when \E is missing, and a # comment under (?x) runs to the end.
+ * Group numbers are absolute, so in the alternation a subroutine call by
+ * number ((?1), (?R), \g<1>) would name another pattern's group; by name
+ * ((?&n), (?P>n)) it may, as names can repeat across patterns. Conditions on
+ * groups, (?(1)...), count as back-references and never get here; they are
+ * listed anyway. The test errs on the side of leaving out.
  */
 static int
 match_prefilter_safe(const char *pattern)
 {
-	return strstr(pattern, "(*") == NULL && strstr(pattern, "\\Q") == NULL &&
-	    strchr(pattern, '#') == NULL;
+	static const char *const unsafe[] = { "(*", "\\Q", "#", "(?(", "(?R", "(?&",
+	    "(?P>", "\\g<", "\\g'" };
+	const char *p;
+	size_t i;
+
+	for (i = 0; i < sizeof(unsafe) / sizeof(unsafe[0]); i++)
+		if (strstr(pattern, unsafe[i]) != NULL)
+			return 0;
+	/* (?1), (?+1), (?-1): calls by number. (?-i) is only an option. */
+	for (p = pattern; (p = strstr(p, "(?")) != NULL; p += 2) {
+		const char *q = p + 2;
+
+		if (*q == '+' || *q == '-')
+			q++;
+		if (*q >= '0' && *q <= '9')
+			return 0;
+	}
+	return 1;
 }
 
 static int match_run(struct matcher *m, const pcre2_code *code, const char *s,
@@ -116,7 +137,7 @@ int
 match_compile(const struct kb *kb, struct matcher **out, char err[ERR_LEN])
 {
 	struct matcher *m;
-	size_t i, j, total = 0, cap = 0;
+	size_t i, j, total = 0;
 	char what[ERR_LEN];
 	uint32_t backrefs;
 
@@ -124,7 +145,8 @@ match_compile(const struct kb *kb, struct matcher **out, char err[ERR_LEN])
 	for (i = 0; i < kb_article_count(kb); i++)
 		total += kb_article_at(kb, i)->nsymptoms;
 	m = xcalloc(1, sizeof(*m));
-	m->patterns = xgrow(NULL, &cap, total, sizeof(*m->patterns));
+	/* Zeroed: in_prefilter must start at 0 for every pattern. */
+	m->patterns = xcalloc(total ? total : 1, sizeof(*m->patterns));
 	m->hits = xcalloc(total ? total : 1, sizeof(*m->hits));
 	for (i = 0; i < kb_article_count(kb); i++) {
 		const struct kb_article *a = kb_article_at(kb, i);

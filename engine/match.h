@@ -8,9 +8,11 @@
  *
  * A prefilter (one PCRE2 program that is the alternation of all patterns)
  * rejects the great majority of log lines, which match nothing, in one pass;
- * only lines it accepts are tried against each pattern. Patterns that use
- * backtracking control verbs such as (*COMMIT) are kept out of it and always
- * tried on their own.
+ * only lines it accepts are tried against each pattern. Patterns whose
+ * meaning the alternation could change are kept out of it and always tried
+ * on their own: those with backtracking control verbs such as (*COMMIT), \Q,
+ * a # (comment), or a subroutine call that names a group ((?1), (?R),
+ * (?&name)).
  *
  * Ownership: a struct matcher refers to the kb it was compiled from (which
  * must outlive it) and owns its PCRE2 objects and its hit array.
