@@ -317,6 +317,7 @@ kb_read_doc(const struct kb *kb, const char *path, const char *data, size_t len,
 	struct kb_xml_guard guard;
 	struct kb_xml_errors xe;
 	struct kb_doctype dt = { 0 };
+	struct stat st;
 	xmlParserCtxtPtr ctxt;
 	xmlRelaxNGValidCtxtPtr vctxt;
 	xmlDocPtr doc = NULL;
@@ -328,6 +329,10 @@ kb_read_doc(const struct kb *kb, const char *path, const char *data, size_t len,
 	}
 	if (data == NULL && access(path, R_OK) != 0) {
 		err_set(err, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (data == NULL && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		err_set(err, "%s: is a directory", path);
 		return NULL;
 	}
 	kb_xml_enter(&guard, &xe, path);
@@ -739,6 +744,27 @@ out:
 /* ---------------------------------------------------------------------- */
 /* Articles                                                                 */
 
+/*
+ * An xsd:decimal the schema has already checked ("0.3", "1", "+.5"). Not
+ * strtod(): that follows the locale, and a program that links libkbdiag may
+ * have set one with a decimal comma.
+ */
+static double
+kb_decimal(const char *s)
+{
+	double v = 0, scale = 1;
+	int neg = 0;
+
+	if (*s == '+' || *s == '-')
+		neg = *s++ == '-';
+	for (; isdigit((unsigned char)*s); s++)
+		v = v * 10 + (*s - '0');
+	if (*s == '.')
+		for (s++; isdigit((unsigned char)*s); s++)
+			v += (*s - '0') * (scale /= 10);
+	return neg ? -v : v;
+}
+
 static int
 kb_parse_symptom(struct kb *kb, struct kb_symptom *s, const xmlNode *n, const char *path)
 {
@@ -869,7 +895,7 @@ kb_parse_article(struct kb *kb, xmlDocPtr doc, const char *path, const char *nam
 				    xmlGetLineNo((xmlNodePtr)n), ref);
 				return NULL;
 			}
-		causes[a->ncauses].prior = strtod(prior, NULL);
+		causes[a->ncauses].prior = kb_decimal(prior);
 		a->ncauses++;
 	}
 	a->causes = causes;
@@ -1047,16 +1073,19 @@ kb_load(const struct kb_load_params *params, struct kb **out, char err[ERR_LEN])
 	struct kb *kb;
 	struct stat st;
 	size_t facts_cap = 0;
-	int problems = 0;
+	int problems = 0, is_dir;
 
 	*out = NULL;
 	if (params->dir == NULL || params->dir[0] == '\0')
 		return err_set(err, "no rule base directory given");
+	is_dir = 0;
 	if (stat(params->dir, &st) != 0)
 		err_set(err, "%s: %s", params->dir, strerror(errno));
 	else if (!S_ISDIR(st.st_mode))
 		err_set(err, "%s: not a directory", params->dir);
-	if (stat(params->dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+	else
+		is_dir = 1;
+	if (!is_dir) {
 		kb_problem(params, &problems, err, err);
 		return -1;
 	}

@@ -183,8 +183,9 @@ open_kb(const struct options *o, int list_all, struct kb **kb, struct matcher **
 			fprintf(stderr, "kbdiag: invalid rule base: %s\n", err);
 		return EXIT_BADINPUT;
 	}
-	if (match_compile(*kb, m, err) != 0) {
-		fprintf(stderr, "kbdiag: invalid rule base: %s\n", err);
+	if (match_compile_report(*kb, list_all ? print_problem : NULL, NULL, m, err) != 0) {
+		if (!list_all)
+			fprintf(stderr, "kbdiag: invalid rule base: %s\n", err);
 		kb_free(*kb);
 		*kb = NULL;
 		return EXIT_BADINPUT;

@@ -136,10 +136,29 @@ match_build_prefilter(struct matcher *m)
 int
 match_compile(const struct kb *kb, struct matcher **out, char err[ERR_LEN])
 {
+	return match_compile_report(kb, NULL, NULL, out, err);
+}
+
+/* Pass one problem on, and keep the first in err. */
+static void
+match_problem(void (*on_problem)(void *, const char *), void *arg, int *problems,
+    char err[ERR_LEN], const char *msg)
+{
+	if (on_problem)
+		on_problem(arg, msg);
+	if ((*problems)++ == 0)
+		err_set(err, "%s", msg);
+}
+
+int
+match_compile_report(const struct kb *kb, void (*on_problem)(void *arg, const char *msg),
+    void *arg, struct matcher **out, char err[ERR_LEN])
+{
 	struct matcher *m;
-	size_t i, j, total = 0;
-	char what[ERR_LEN];
+	size_t i, j, total = 0, len;
+	char what[ERR_LEN], msg[ERR_LEN];
 	uint32_t backrefs;
+	int problems = 0;
 
 	*out = NULL;
 	for (i = 0; i < kb_article_count(kb); i++)
@@ -160,17 +179,28 @@ match_compile(const struct kb *kb, struct matcher **out, char err[ERR_LEN])
 			p->article = a;
 			p->symptom = s;
 			p->code = match_compile_one(s->pattern,
-			    s->caseless ? PCRE2_CASELESS : 0, err, what);
-			if (p->code == NULL)
-				goto fail;
+			    s->caseless ? PCRE2_CASELESS : 0, msg, what);
+			if (p->code == NULL) {
+				match_problem(on_problem, arg, &problems, err, msg);
+				continue;
+			}
 			m->npatterns++;
 			if (pcre2_pattern_info(p->code, PCRE2_INFO_BACKREFMAX, &backrefs) == 0 &&
 			    backrefs > 0) {
-				err_set(err, "%s: numbered back-references are not allowed "
-				    "in rule patterns", what);
-				goto fail;
+				err_set(msg, "%s: back-references and conditions on groups are "
+				    "not allowed in rule patterns", what);
+				match_problem(on_problem, arg, &problems, err, msg);
 			}
 		}
+	}
+	if (problems) {
+		if (problems > 1) {
+			len = strlen(err);
+			snprintf(err + len, ERR_LEN - len, " (and %d more problems)",
+			    problems - 1);
+		}
+		match_free(m);
+		return -1;
 	}
 	m->mctx = pcre2_match_context_create(NULL);
 	m->jit_stack = pcre2_jit_stack_create(32 * 1024, MATCH_JIT_STACK_MAX, NULL);
@@ -185,9 +215,6 @@ match_compile(const struct kb *kb, struct matcher **out, char err[ERR_LEN])
 	match_build_prefilter(m);
 	*out = m;
 	return 0;
-fail:
-	match_free(m);
-	return -1;
 }
 
 void

@@ -33,12 +33,17 @@ struct match_hit {
 };
 
 /*
- * Compile every symptom pattern of every article. Fails on the first pattern
- * that does not compile or that uses numbered back-references (which the
- * prefilter would renumber); the message names the file, line, article and
- * symptom.
+ * Compile every symptom pattern of every article. Fails when a pattern does
+ * not compile or uses back-references or conditions on groups (which the
+ * prefilter's alternation would renumber); the message names the file, line,
+ * article and symptom of the first such pattern, and says how many more
+ * there are.
  */
 int match_compile(const struct kb *kb, struct matcher **out, char err[ERR_LEN]);
+/* The same, also passing every problem to on_problem (for `kb lint`). */
+int match_compile_report(const struct kb *kb,
+    void (*on_problem)(void *arg, const char *msg), void *arg,
+    struct matcher **out, char err[ERR_LEN]);
 void match_free(struct matcher *m);
 
 /*

@@ -1062,6 +1062,34 @@ START_TEST(bad_pattern_names_article_and_symptom)
 }
 END_TEST
 
+/* kb lint lists every bad pattern, not only the first. */
+START_TEST(lint_lists_every_bad_pattern)
+{
+	char *kb = tu_kb_copy();
+	struct tu_run r;
+
+	edit_in(kb, "articles/Q123827.xml",
+	    "<pattern>\\bError \\(119\\) Network Write Error</pattern>",
+	    "<pattern>\\bError \\(119\\) Network (Write Error</pattern>");
+	edit_in(kb, "articles/Q100709.xml",
+	    "<pattern>\\bSMTP_recv: *system error</pattern>",
+	    "<pattern>(SMTP_recv) \\1</pattern>");
+	tu_kbdiag(&r, NULL, 0, "--kb", kb, "kb", "lint", NULL);
+	ck_assert_int_eq(r.status, 3);
+	ck_assert_contains(r.err, "Q123827 symptom 'network-write-119': pattern does not compile");
+	ck_assert_contains(r.err, "Q100709 symptom 'smtp-recv-system': back-references");
+	ck_assert_uint_eq(r.outlen, 0);
+	tu_run_free(&r);
+
+	/* Other commands report the first, and how many more. */
+	tu_kbdiag(&r, NULL, 0, "--kb", kb, "query", "x", NULL);
+	ck_assert_int_eq(r.status, 3);
+	ck_assert_contains(r.err, "(and 1 more problems)");
+	tu_run_free(&r);
+	rm_kb_copy(kb);
+}
+END_TEST
+
 START_TEST(kb_subcommands)
 {
 	json_t *root;
@@ -1297,6 +1325,7 @@ cli_suite(void)
 	tcase_add_test(tc, missing_rule_base_exits_3);
 	tcase_add_test(tc, malformed_xml_names_file_and_line);
 	tcase_add_test(tc, bad_pattern_names_article_and_symptom);
+	tcase_add_test(tc, lint_lists_every_bad_pattern);
 	tcase_add_test(tc, kb_subcommands);
 	tcase_add_test(tc, kb_test_failure_exits_3);
 	tcase_add_test(tc, kbdiag_kb_variable_is_honoured);

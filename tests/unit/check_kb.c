@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libxml/parser.h>
@@ -1160,6 +1161,17 @@ START_TEST(non_xml_files_ignored)
 }
 END_TEST
 
+START_TEST(directory_named_like_an_article)
+{
+	struct buf sub = BUF_INIT;
+
+	buf_printf(&sub, "%s/articles/Q555555.xml", dir);
+	ck_assert_int_eq(mkdir(buf_str(&sub), 0755), 0);
+	expect_load_error(dir, "%s: is a directory", buf_str(&sub));
+	buf_free(&sub);
+}
+END_TEST
+
 START_TEST(goes_on_after_a_bad_article)
 {
 	struct problems pr;
@@ -1352,6 +1364,7 @@ kb_suite(void)
 	tcase_add_test(bad, empty_articles_dir);
 	tcase_add_test(bad, missing_articles_dir);
 	tcase_add_test(bad, non_xml_files_ignored);
+	tcase_add_test(bad, directory_named_like_an_article);
 	tcase_add_test(bad, goes_on_after_a_bad_article);
 	tcase_add_test(bad, one_bad_article_fails_the_load);
 	tcase_add_test(bad, on_problem_may_be_null);

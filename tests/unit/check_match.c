@@ -345,8 +345,8 @@ START_TEST(numbered_backrefs_rejected)
 	struct buf want = BUF_INIT;
 	size_t i;
 
-	buf_printf(&want, "%s:7: Q999999 symptom 'twice': numbered back-references are not "
-	    "allowed in rule patterns", path);
+	buf_printf(&want, "%s:7: Q999999 symptom 'twice': back-references and conditions "
+	    "on groups are not allowed in rule patterns", path);
 	for (i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
 		struct kb *k = tu_kb();
 		struct matcher *bad = (struct matcher *)&bad;
