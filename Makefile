@@ -42,6 +42,7 @@ LIB_SRC		= $(filter-out engine/main.c, $(wildcard engine/*.c))
 LIB_OBJ		= $(LIB_SRC:engine/%.c=$(BUILD)/obj/%.o)
 LIB		= $(BUILD)/libkbdiag.a
 KBDIAG		= $(BUILD)/kbdiag
+KB_LINK		= $(if $(filter ./,$(dir $(BUILD))),,$(dir $(BUILD))kb)
 UNIT_SRC	= $(wildcard tests/unit/*.c)
 UNIT_OBJ	= $(UNIT_SRC:tests/unit/%.c=$(BUILD)/obj/tests/%.o)
 UNIT		= $(BUILD)/check_kbdiag
@@ -129,8 +130,17 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(KBDIAG): $(BUILD)/obj/main.o $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+$(KBDIAG): $(BUILD)/obj/main.o $(LIB) | $(KB_LINK)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter-out $(KB_LINK),$^) $(PKG_LIBS) -lm
+
+# kbdiag finds the rule base at ../kb beside itself (docs/kbdiag.1, FILES):
+# for build/kbdiag that is the source tree's kb/; a build in a deeper
+# directory (build/asan/) gets a link there so that it finds it the same way.
+ifneq ($(KB_LINK),)
+$(KB_LINK):
+	@mkdir -p $(@D)
+	ln -sfn $(CURDIR)/kb $@
+endif
 
 # The runner's list of suites, from every `Suite *NAME_suite(void)` definition.
 $(BUILD)/suites.h: $(UNIT_SRC)

@@ -1257,7 +1257,7 @@ START_TEST(man_page_documents_every_option_and_exit_code)
 	ck_assert_msg(end != NULL, "EXIT STATUS is the last section");
 	*end = '\0';
 	for (code = 0; code <= 4; code++) {
-		char tag[16];
+		char tag[32];
 
 		snprintf(tag, sizeof(tag), "\n.TP\n.B %d\n", code);
 		ck_assert_msg(strstr(exit_sec, tag) != NULL, "exit code %d is not in EXIT STATUS",

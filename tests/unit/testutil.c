@@ -239,14 +239,7 @@ tu_kbdiag(struct tu_run *r, const char *in, size_t len, ...)
 	}
 	va_end(ap);
 	argv[n] = NULL;
-	if (strcmp(TEST_BUILDDIR, TEST_SRCDIR "/build") == 0) {
-		unsetenv("KBDIAG_KB");
-	} else {
-		char *kbdir = tu_src("kb");
-
-		setenv("KBDIAG_KB", kbdir, 1);
-		free(kbdir);
-	}
+	unsetenv("KBDIAG_KB");
 	tu_runv(r, in, len, argv);
 	free(bin);
 }

@@ -49,10 +49,8 @@ struct tu_run {
 
 /*
  * Run the built kbdiag with the given arguments (NULL-terminated), feeding
- * `in` (len bytes, may be NULL) on standard input. In the normal build
- * (build/) KBDIAG_KB is unset, so the rule base is found beside the binary as
- * a user would find it; builds elsewhere (build/asan/) have no rule base
- * beside them, so KBDIAG_KB names the source tree's.
+ * `in` (len bytes, may be NULL) on standard input. KBDIAG_KB is unset, so
+ * the rule base is found beside the binary as a user would find it.
  */
 void tu_kbdiag(struct tu_run *r, const char *in, size_t len, ...);
 /* The same with an argument vector; argv[0] is the program to run. */
