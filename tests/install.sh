@@ -17,14 +17,16 @@ for f in bin/kbdiag share/man/man1/kbdiag.1 share/kbdiag/kb/schema/kb.rng \
     share/kbdiag/kb/samples/smtpgate.log share/doc/kbdiag/README.md; do
 	[ -f "$prefix/$f" ] || fail "make install did not install $f"
 done
-mkdir -p "$work/elsewhere"
-cp "$prefix/bin/kbdiag" "$work/elsewhere/kbdiag"
-out=$(env -u KBDIAG_KB "$work/elsewhere/kbdiag" kb lint) || fail "kb lint: $out"
+# (bin/ one level down, so that nothing is at ../kb or ../share beside it)
+mkdir -p "$work/elsewhere/bin"
+cp "$prefix/bin/kbdiag" "$work/elsewhere/bin/kbdiag"
+[ ! -e "$work/elsewhere/kb" ] && [ ! -e "$work/elsewhere/share" ] || fail "elsewhere is not empty"
+out=$(env -u KBDIAG_KB "$work/elsewhere/bin/kbdiag" kb lint) || fail "kb lint: $out"
 case $out in
 "$prefix/share/kbdiag/kb: valid:"*) ;;
 *) fail "the installed kbdiag did not use its installed rule base: $out" ;;
 esac
-env -u KBDIAG_KB "$work/elsewhere/kbdiag" diagnose "$prefix/share/kbdiag/kb/samples/smtpgate.log" \
+env -u KBDIAG_KB "$work/elsewhere/bin/kbdiag" diagnose "$prefix/share/kbdiag/kb/samples/smtpgate.log" \
     >"$work/diagnose.out" || fail "diagnose with the installed rule base"
 grep -q 'Q123827' "$work/diagnose.out" || fail "no Q123827 in the installed diagnosis"
 
