@@ -429,10 +429,7 @@ tc_run_kb_error(const struct tc_case *c)
 	free(got);
 	match_free(m);
 	kb_free(kb);
-	/* tu_kb_copy() made DIR/kb inside a temporary directory. */
-	*strrchr(dir, '/') = '\0';
-	tu_rmtree(dir);
-	free(dir);
+	tu_kb_copy_free(dir);
 }
 
 START_TEST(run_case)

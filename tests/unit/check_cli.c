@@ -955,17 +955,6 @@ END_TEST
 /* ---------------------------------------------------------------------- */
 /* The rule base                                                            */
 
-/* The tmpdir that tu_kb_copy() made around its kb directory. */
-static void
-rm_kb_copy(char *kb)
-{
-	char *slash = strrchr(kb, '/');
-
-	ck_assert(slash != NULL);
-	*slash = '\0';
-	tu_rmtree(kb);
-	free(kb);
-}
 
 START_TEST(missing_rule_base_exits_3)
 {
@@ -1013,37 +1002,18 @@ START_TEST(malformed_xml_names_file_and_line)
 	ck_assert_contains(r.err, "articles/Q123827.xml:3");
 	ck_assert_not_contains(r.out, "valid");
 	tu_run_free(&r);
-	rm_kb_copy(kb);
+	tu_kb_copy_free(kb);
 	free(log);
 }
 END_TEST
 
-/* Replace the first `from` in file dir/rel by `to`; fail if it is not there. */
-static void
-edit_in(const char *dir, const char *rel, const char *from, const char *to)
-{
-	struct buf path = BUF_INIT, b = BUF_INIT;
-	char *data, *at;
-
-	buf_printf(&path, "%s/%s", dir, rel);
-	data = tu_read(buf_str(&path), NULL);
-	at = strstr(data, from);
-	ck_assert_msg(at != NULL, "%s no longer holds %s: update this test", rel, from);
-	buf_append(&b, data, (size_t)(at - data));
-	buf_puts(&b, to);
-	buf_puts(&b, at + strlen(from));
-	tu_write_str(buf_str(&path), buf_str(&b));
-	buf_free(&b);
-	buf_free(&path);
-	free(data);
-}
 
 START_TEST(bad_pattern_names_article_and_symptom)
 {
 	char *kb = tu_kb_copy();
 	struct tu_run r;
 
-	edit_in(kb, "articles/Q123827.xml",
+	tu_edit_in(kb, "articles/Q123827.xml",
 	    "<pattern>\\bError \\(119\\) Network Write Error</pattern>",
 	    "<pattern>\\bError \\(119\\) Network (Write Error</pattern>");
 	tu_kbdiag(&r, NULL, 0, "--kb", kb, "query", "Error (119) Network Write Error", NULL);
@@ -1058,7 +1028,7 @@ START_TEST(bad_pattern_names_article_and_symptom)
 	ck_assert_int_eq(r.status, 3);
 	ck_assert_contains(r.err, "network-write-119");
 	tu_run_free(&r);
-	rm_kb_copy(kb);
+	tu_kb_copy_free(kb);
 }
 END_TEST
 
@@ -1068,10 +1038,10 @@ START_TEST(lint_lists_every_bad_pattern)
 	char *kb = tu_kb_copy();
 	struct tu_run r;
 
-	edit_in(kb, "articles/Q123827.xml",
+	tu_edit_in(kb, "articles/Q123827.xml",
 	    "<pattern>\\bError \\(119\\) Network Write Error</pattern>",
 	    "<pattern>\\bError \\(119\\) Network (Write Error</pattern>");
-	edit_in(kb, "articles/Q100709.xml",
+	tu_edit_in(kb, "articles/Q100709.xml",
 	    "<pattern>\\bSMTP_recv: *system error</pattern>",
 	    "<pattern>(SMTP_recv) \\1</pattern>");
 	tu_kbdiag(&r, NULL, 0, "--kb", kb, "kb", "lint", NULL);
@@ -1086,7 +1056,7 @@ START_TEST(lint_lists_every_bad_pattern)
 	ck_assert_int_eq(r.status, 3);
 	ck_assert_contains(r.err, "(and 1 more problems)");
 	tu_run_free(&r);
-	rm_kb_copy(kb);
+	tu_kb_copy_free(kb);
 }
 END_TEST
 
@@ -1150,7 +1120,7 @@ START_TEST(kb_test_failure_exits_3)
 	char *kb = tu_kb_copy();
 	struct tu_run r;
 
-	edit_in(kb, "articles/Q123827.xml",
+	tu_edit_in(kb, "articles/Q123827.xml",
 	    "<example>Error (119) Network Write Error</example>",
 	    "<example>Error (911) Network Wrote Error</example>");
 	tu_kbdiag(&r, NULL, 0, "--kb", kb, "kb", "test", NULL);
@@ -1158,7 +1128,7 @@ START_TEST(kb_test_failure_exits_3)
 	ck_assert_contains(r.out, "1 failure");
 	ck_assert_contains(r.err, "Network Wrote Error");
 	tu_run_free(&r);
-	rm_kb_copy(kb);
+	tu_kb_copy_free(kb);
 }
 END_TEST
 
@@ -1202,7 +1172,7 @@ START_TEST(kbdiag_kb_variable_is_honoured)
 	free(src);
 	free(missing);
 	free(bin);
-	rm_kb_copy(kb);
+	tu_kb_copy_free(kb);
 }
 END_TEST
 

@@ -87,9 +87,7 @@ START_TEST(kb_format_example_article_loads_and_works)
 	ck_assert_str_eq(d->incidents[0].steps[1].id, "example-check");
 	diag_free(d);
 	kb_free(kb);
-	*strrchr(kbdir, '/') = '\0';
-	tu_rmtree(kbdir);
-	free(kbdir);
+	tu_kb_copy_free(kbdir);
 	free(xml);
 }
 END_TEST

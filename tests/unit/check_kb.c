@@ -16,37 +16,23 @@
 /* ---------------------------------------------------------------------- */
 /* Helpers                                                                 */
 
-/* Everything kb_load() passed to on_problem. */
-struct problems {
-	int	n;
-	char	msg[4][ERR_LEN];
-};
 
-static void
-record(void *arg, const char *msg)
-{
-	struct problems *pr = arg;
-
-	if (pr->n < 4)
-		snprintf(pr->msg[pr->n], ERR_LEN, "%s", msg);
-	pr->n++;
-}
 
 static int
-load(const char *path, struct kb **out, char err[ERR_LEN], struct problems *pr)
+load(const char *path, struct kb **out, char err[ERR_LEN], struct tu_problems *pr)
 {
 	struct kb_load_params p = { 0 };
 
 	memset(pr, 0, sizeof(*pr));
 	p.dir = path;
-	p.on_problem = record;
+	p.on_problem = tu_record_problem;
 	p.arg = pr;
 	return kb_load(&p, out, err);
 }
 
 /* kb_load(dir) must fail; err and the problems are left for the caller. */
 static void
-load_fails(const char *path, char err[ERR_LEN], struct problems *pr)
+load_fails(const char *path, char err[ERR_LEN], struct tu_problems *pr)
 {
 	struct kb *k = (struct kb *)&k;
 
@@ -65,7 +51,7 @@ static void expect_load_error(const char *path, const char *fmt, ...)
 static void
 expect_load_error(const char *path, const char *fmt, ...)
 {
-	struct problems pr;
+	struct tu_problems pr;
 	char err[ERR_LEN], want[ERR_LEN];
 	va_list ap;
 
@@ -193,25 +179,6 @@ remove_in(const char *base, const char *rel)
 	buf_free(&path);
 }
 
-/* Replace the first `from` in base/rel by `to`. */
-static void
-edit_in(const char *base, const char *rel, const char *from, const char *to)
-{
-	struct buf path = BUF_INIT, out = BUF_INIT;
-	char *text, *at;
-
-	buf_printf(&path, "%s/%s", base, rel);
-	text = tu_read(buf_str(&path), NULL);
-	at = strstr(text, from);
-	ck_assert_msg(at != NULL, "%s does not contain \"%s\"", rel, from);
-	buf_append(&out, text, (size_t)(at - text));
-	buf_puts(&out, to);
-	buf_puts(&out, at + strlen(from));
-	tu_write_str(buf_str(&path), buf_str(&out));
-	free(text);
-	buf_free(&path);
-	buf_free(&out);
-}
 
 /* ---------------------------------------------------------------------- */
 /* The real rule base                                                      */
@@ -701,7 +668,7 @@ teardown_copy(void)
 
 START_TEST(copy_loads)
 {
-	struct problems pr;
+	struct tu_problems pr;
 	char err[ERR_LEN];
 	struct kb *k;
 
@@ -758,7 +725,7 @@ END_TEST
 
 START_TEST(broken_schema)
 {
-	struct problems pr;
+	struct tu_problems pr;
 	char err[ERR_LEN];
 
 	tu_write_in(dir, "schema/kb.rng", "<grammar xmlns=\"http://relaxng.org/ns/"
@@ -801,7 +768,7 @@ END_TEST
 
 START_TEST(cause_defined_twice)
 {
-	edit_in(dir, "causes.xml", "<cause id=\"network-path-down\">",
+	tu_edit_in(dir, "causes.xml", "<cause id=\"network-path-down\">",
 	    "<cause id=\"peer-host-down\">");
 	expect_load_error(dir, "%s/causes.xml:20: cause 'peer-host-down' is defined twice",
 	    dir);
@@ -810,7 +777,7 @@ END_TEST
 
 START_TEST(shared_step_defined_twice)
 {
-	edit_in(dir, "steps.xml", "<step id=\"resend\"", "<step id=\"telnet-smarthost\"");
+	tu_edit_in(dir, "steps.xml", "<step id=\"resend\"", "<step id=\"telnet-smarthost\"");
 	expect_load_error(dir, "%s/steps.xml:17: step 'telnet-smarthost' is defined twice",
 	    dir);
 }
@@ -818,7 +785,7 @@ END_TEST
 
 START_TEST(malformed_article)
 {
-	struct problems pr;
+	struct tu_problems pr;
 	char err[ERR_LEN];
 	struct buf want = BUF_INIT;
 
@@ -839,7 +806,7 @@ END_TEST
 
 START_TEST(empty_article_file)
 {
-	struct problems pr;
+	struct tu_problems pr;
 	char err[ERR_LEN];
 	struct buf want = BUF_INIT;
 
@@ -854,7 +821,7 @@ END_TEST
 
 START_TEST(schema_violation_element)
 {
-	edit_in(dir, "articles/Q123827.xml", "  <keywords>", "  <bogus/><keywords>");
+	tu_edit_in(dir, "articles/Q123827.xml", "  <keywords>", "  <bogus/><keywords>");
 	expect_load_error(dir, "%s/articles/Q123827.xml:36: Did not expect element bogus "
 	    "there (schema)", dir);
 }
@@ -863,7 +830,7 @@ END_TEST
 /* RelaxNG first says "failed to validate attributes" with no place at all. */
 START_TEST(schema_violation_attribute)
 {
-	edit_in(dir, "articles/Q100709.xml", "kind=\"errmsg\"", "kind=\"nonsense\"");
+	tu_edit_in(dir, "articles/Q100709.xml", "kind=\"errmsg\"", "kind=\"nonsense\"");
 	expect_load_error(dir, "%s/articles/Q100709.xml:2: Invalid attribute kind for "
 	    "element article (schema)", dir);
 }
@@ -871,11 +838,11 @@ END_TEST
 
 START_TEST(schema_violation_prior)
 {
-	struct problems pr;
+	struct tu_problems pr;
 	char err[ERR_LEN];
 	struct buf want = BUF_INIT;
 
-	edit_in(dir, "articles/Q100709.xml", "prior=\"0.1\"", "prior=\"0\"");
+	tu_edit_in(dir, "articles/Q100709.xml", "prior=\"0.1\"", "prior=\"0\"");
 	load_fails(dir, err, &pr);
 	buf_printf(&want, "%s/articles/Q100709.xml:29: ", dir);
 	ck_assert_msg(strncmp(err, buf_str(&want), want.len) == 0,
@@ -903,7 +870,7 @@ END_TEST
 
 START_TEST(step_addresses_unknown_cause)
 {
-	edit_in(dir, "steps.xml", "<step id=\"resend\" addresses=\"peer-host-down",
+	tu_edit_in(dir, "steps.xml", "<step id=\"resend\" addresses=\"peer-host-down",
 	    "<step id=\"resend\" addresses=\"gremlins");
 	expect_load_error(dir, "%s/steps.xml:17: unknown cause 'gremlins' (not in causes.xml)",
 	    dir);
@@ -912,7 +879,7 @@ END_TEST
 
 START_TEST(unknown_fact)
 {
-	edit_in(dir, "steps.xml", "<fact ref=\"tcptsr:lanman-2.2b\" field=\"version\"/>",
+	tu_edit_in(dir, "steps.xml", "<fact ref=\"tcptsr:lanman-2.2b\" field=\"version\"/>",
 	    "<fact ref=\"tcptsr:lanman-9.9\" field=\"version\"/>");
 	expect_load_error(dir, "%s/steps.xml:30: unknown fact 'tcptsr:lanman-9.9' "
 	    "(no such row in tables/)", dir);
@@ -922,7 +889,7 @@ END_TEST
 START_TEST(unknown_fact_table)
 {
 	/* The key exists, but in the other table. */
-	edit_in(dir, "steps.xml", "<fact ref=\"protocol-ini:ForcePushBit\" field=\"name\"/>",
+	tu_edit_in(dir, "steps.xml", "<fact ref=\"protocol-ini:ForcePushBit\" field=\"name\"/>",
 	    "<fact ref=\"tcptsr:ForcePushBit\" field=\"name\"/>");
 	expect_load_error(dir, "%s/steps.xml:37: unknown fact 'tcptsr:ForcePushBit' "
 	    "(no such row in tables/)", dir);
@@ -931,7 +898,7 @@ END_TEST
 
 START_TEST(unknown_fact_field)
 {
-	edit_in(dir, "steps.xml", "<fact ref=\"tcptsr:lanman-2.2b\" field=\"date\"/>",
+	tu_edit_in(dir, "steps.xml", "<fact ref=\"tcptsr:lanman-2.2b\" field=\"date\"/>",
 	    "<fact ref=\"tcptsr:lanman-2.2b\" field=\"colour\"/>");
 	expect_load_error(dir, "%s/steps.xml:32: fact tcptsr:lanman-2.2b has no field "
 	    "'colour' (it has: id, version, date, bytes, stack, push, dir, package, "
@@ -952,7 +919,7 @@ END_TEST
 START_TEST(article_id_not_file_name)
 {
 	put_article(dir, "Q100709", NULL, NULL, NULL);
-	edit_in(dir, "articles/Q100709.xml", "id=\"Q100709\"", "id=\"Q100708\"");
+	tu_edit_in(dir, "articles/Q100709.xml", "id=\"Q100709\"", "id=\"Q100708\"");
 	expect_load_error(dir, "%s/articles/Q100709.xml:2: article id 'Q100708' does not "
 	    "match the file name 'Q100709.xml'", dir);
 }
@@ -1023,7 +990,7 @@ START_TEST(external_entity_rejected)
 	static const char secret[] = "s3cr3t-Tr0ub4dor-and-3";
 	char *tmp = tu_tmpdir();
 	struct buf secret_path = BUF_INIT, xml = BUF_INIT;
-	struct problems pr;
+	struct tu_problems pr;
 	char err[ERR_LEN];
 	int i;
 
@@ -1050,7 +1017,7 @@ START_TEST(external_entity_rejected)
 	ck_assert_contains(err, "/articles/Q123827.xml:2: DOCTYPE declarations are not "
 	    "allowed in the rule base");
 	ck_assert_not_contains(err, secret);
-	for (i = 0; i < pr.n && i < 4; i++)
+	for (i = 0; (size_t)i < pr.n && i < TU_MAX_PROBLEMS; i++)
 		ck_assert_not_contains(pr.msg[i], secret);
 
 	/* The same from memory, and with an external DTD instead. */
@@ -1086,7 +1053,7 @@ END_TEST
 START_TEST(billion_laughs_rejected)
 {
 	struct buf xml = BUF_INIT, want = BUF_INIT;
-	struct problems pr;
+	struct tu_problems pr;
 	char err[ERR_LEN];
 	struct kb *k;
 	int i, j;
@@ -1144,7 +1111,7 @@ END_TEST
 
 START_TEST(non_xml_files_ignored)
 {
-	struct problems pr;
+	struct tu_problems pr;
 	char err[ERR_LEN];
 	struct kb *k;
 
@@ -1174,7 +1141,7 @@ END_TEST
 
 START_TEST(goes_on_after_a_bad_article)
 {
-	struct problems pr;
+	struct tu_problems pr;
 	char err[ERR_LEN];
 	struct buf first = BUF_INIT, second = BUF_INIT, want = BUF_INIT;
 
@@ -1207,7 +1174,7 @@ END_TEST
 
 START_TEST(one_bad_article_fails_the_load)
 {
-	struct problems pr;
+	struct tu_problems pr;
 	char err[ERR_LEN];
 
 	put_article(dir, "Q123827", NULL, NULL, "<step ref=\"reboot\"/>");
@@ -1255,7 +1222,7 @@ caller_structured(void *ctx, xmlErrorPtr e)
 
 START_TEST(library_stays_quiet)
 {
-	struct problems pr;
+	struct tu_problems pr;
 	char err[ERR_LEN];
 	char *tmp = tu_tmpdir(), *log;
 	struct buf path = BUF_INIT;
@@ -1264,7 +1231,7 @@ START_TEST(library_stays_quiet)
 	FILE *f;
 
 	tu_write_in(dir, "articles/Q100709.xml", "<article><title>unclosed</article>\n");
-	edit_in(dir, "articles/Q123827.xml", "kind=\"errmsg\"", "kind=\"nonsense\"");
+	tu_edit_in(dir, "articles/Q123827.xml", "kind=\"errmsg\"", "kind=\"nonsense\"");
 	xmlSetGenericErrorFunc(&caller_errors, caller_generic);
 	xmlSetStructuredErrorFunc(&caller_errors, caller_structured);
 

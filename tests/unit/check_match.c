@@ -123,21 +123,7 @@ assert_no_hit(struct matcher *m, const char *line, size_t len)
 	ck_assert_ptr_null(gave_up);
 }
 
-/* Everything match_selftest() passed to on_problem. */
-struct problems {
-	size_t	n;
-	char	msg[4][ERR_LEN];
-};
 
-static void
-record(void *arg, const char *msg)
-{
-	struct problems *pr = arg;
-
-	if (pr->n < 4)
-		snprintf(pr->msg[pr->n], ERR_LEN, "%s", msg);
-	pr->n++;
-}
 
 /* ---------------------------------------------------------------------- */
 
@@ -518,9 +504,9 @@ END_TEST
 
 START_TEST(selftest_passes_on_real_kb)
 {
-	struct problems pr = { 0 };
+	struct tu_problems pr = { 0 };
 
-	ck_assert_uint_eq(match_selftest(m, record, &pr), 0);
+	ck_assert_uint_eq(match_selftest(m, tu_record_problem, &pr), 0);
 	ck_assert_uint_eq(pr.n, 0);
 	ck_assert_uint_eq(match_selftest(m, NULL, NULL), 0);
 }
@@ -528,7 +514,7 @@ END_TEST
 
 START_TEST(selftest_reports_failures)
 {
-	struct problems pr = { 0 };
+	struct tu_problems pr = { 0 };
 	char *path = tu_src("kb/articles/Q999999.xml");
 	struct buf want = BUF_INIT;
 
@@ -537,7 +523,7 @@ START_TEST(selftest_reports_failures)
 	    symptom("bad", "", "Disk full", "Disk empty", "DISK FULL"),
 	    NULL);
 	recompile();
-	ck_assert_uint_eq(match_selftest(m, record, &pr), 2);
+	ck_assert_uint_eq(match_selftest(m, tu_record_problem, &pr), 2);
 	ck_assert_uint_eq(pr.n, 2);
 	buf_printf(&want, "%s:8: Q999999 symptom 'bad': pattern does not match example "
 	    "\"Disk empty\"", path);
@@ -555,12 +541,12 @@ END_TEST
 
 START_TEST(selftest_reports_giving_up)
 {
-	struct problems pr = { 0 };
+	struct tu_problems pr = { 0 };
 	char *line = pathological_line("", 3000);
 
 	add(kb, "Q999999", symptom("slow", "", "(x+x+)+y", line, NULL), NULL);
 	recompile();
-	ck_assert_uint_eq(match_selftest(m, record, &pr), 1);
+	ck_assert_uint_eq(match_selftest(m, tu_record_problem, &pr), 1);
 	ck_assert_uint_eq(pr.n, 1);
 	ck_assert_contains(pr.msg[0], "/kb/articles/Q999999.xml:7: Q999999 symptom 'slow': "
 	    "pattern gives up (match limit) on example \"xxx");

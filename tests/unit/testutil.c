@@ -83,6 +83,44 @@ tu_kb_copy(void)
 }
 
 void
+tu_kb_copy_free(char *kbdir)
+{
+	char *slash = strrchr(kbdir, '/');
+
+	ck_assert(slash != NULL);
+	*slash = '\0';
+	tu_rmtree(kbdir);
+	free(kbdir);
+}
+
+void
+tu_edit_in(const char *dir, const char *rel, const char *from, const char *to)
+{
+	char *path = tu_join(dir, rel), *data = tu_read(path, NULL), *at;
+	struct buf b = BUF_INIT;
+
+	at = strstr(data, from);
+	ck_assert_msg(at != NULL, "%s no longer holds \"%s\": update this test", rel, from);
+	buf_append(&b, data, (size_t)(at - data));
+	buf_puts(&b, to);
+	buf_puts(&b, at + strlen(from));
+	tu_write_str(path, buf_str(&b));
+	buf_free(&b);
+	free(data);
+	free(path);
+}
+
+void
+tu_record_problem(void *arg, const char *msg)
+{
+	struct tu_problems *pr = arg;
+
+	if (pr->n < TU_MAX_PROBLEMS)
+		snprintf(pr->msg[pr->n], ERR_LEN, "%s", msg);
+	pr->n++;
+}
+
+void
 tu_write(const char *path, const char *data, size_t len)
 {
 	FILE *f = fopen(path, "wb");

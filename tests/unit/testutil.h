@@ -27,6 +27,21 @@ char *tu_tmpdir(void);
 void tu_rmtree(const char *dir);
 /* A temporary copy of the source tree's rule base (a directory). */
 char *tu_kb_copy(void);
+/* Remove a copy made by tu_kb_copy(), with its temporary directory, and free
+ * the path. */
+void tu_kb_copy_free(char *kbdir);
+/* Replace the first `from` in the file dir/rel by `to`; fail if it is not
+ * there (the test then needs updating). */
+void tu_edit_in(const char *dir, const char *rel, const char *from, const char *to);
+
+/* Collects what an on_problem callback is given: pass tu_record_problem and a
+ * zeroed struct tu_problems. The first TU_MAX_PROBLEMS are kept, all counted. */
+#define TU_MAX_PROBLEMS	4
+struct tu_problems {
+	size_t	n;
+	char	msg[TU_MAX_PROBLEMS][ERR_LEN];
+};
+void tu_record_problem(void *arg, const char *msg);
 
 void tu_write(const char *path, const char *data, size_t len);
 void tu_write_str(const char *path, const char *s);
