@@ -1,34 +1,49 @@
 #include "peer.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* A host name or an IPv4 address: letters, digits, '.', '-', '_'. */
 static int
-peer_host_char(int c, int v6)
-{
-	if (isalnum(c) || c == '.' || c == '-' || c == '_')
-		return 1;
-	return v6 && (c == ':' || c == '%');
-}
-
-static int
-peer_valid(const char *s, size_t n, int v6)
+peer_valid_name(const char *s, size_t n)
 {
 	size_t i;
 
 	if (n == 0 || n >= PEER_HOST_MAX || s[0] == '-' || s[0] == '.')
 		return 0;
 	for (i = 0; i < n; i++)
-		if (!peer_host_char((unsigned char)s[i], v6))
+		if (!isalnum((unsigned char)s[i]) && s[i] != '.' && s[i] != '-' && s[i] != '_')
 			return 0;
 	return 1;
+}
+
+/* An IPv6 address as inet_pton() reads it, with an optional %zone (a name). */
+static int
+peer_valid_v6(const char *s, size_t n)
+{
+	char addr[INET6_ADDRSTRLEN];
+	struct in6_addr a;
+	const char *zone = memchr(s, '%', n);
+	size_t alen = zone ? (size_t)(zone - s) : n;
+
+	if (n >= PEER_HOST_MAX || alen == 0 || alen >= sizeof(addr))
+		return 0;
+	if (zone && !peer_valid_name(zone + 1, n - alen - 1))
+		return 0;
+	memcpy(addr, s, alen);
+	addr[alen] = '\0';
+	return inet_pton(AF_INET6, addr, &a) == 1;
 }
 
 int
 peer_valid_host(const char *s)
 {
-	return peer_valid(s, strlen(s), strchr(s, ':') != NULL);
+	size_t n = strlen(s);
+
+	return memchr(s, ':', n) ? peer_valid_v6(s, n) : peer_valid_name(s, n);
 }
 
 int
@@ -56,7 +71,7 @@ peer_parse(const char *s, unsigned default_port, char host[PEER_HOST_MAX],
 			    "as [ADDRESS]:PORT", s);
 		n = colon ? (size_t)(colon - s) : strlen(s);
 	}
-	if (!peer_valid(h, n, v6))
+	if (v6 ? !peer_valid_v6(h, n) : !peer_valid_name(h, n))
 		return err_set(err, "'%.100s': not a valid host name or address", s);
 	*port = default_port;
 	if (colon) {

@@ -2,8 +2,10 @@
  * peer: host[:port] as a log or the command line names a smart host.
  *
  * Host names come from untrusted logs and are later shown to the user and
- * (in probes) resolved, so only the characters a DNS name, an IPv4 address or
- * a bracketed IPv6 address can hold are accepted.
+ * (in probes) resolved, so only two shapes are accepted: a name or IPv4
+ * address made of letters, digits, '.', '-' and '_' (not starting with '-' or
+ * '.'), or an IPv6 address that inet_pton() reads, with an optional %zone;
+ * in host[:port] form the IPv6 address is in brackets.
  */
 #ifndef KBDIAG_PEER_H
 #define KBDIAG_PEER_H

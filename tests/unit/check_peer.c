@@ -106,6 +106,10 @@ START_TEST(bracket_mistakes)
 	expect_fail("[::1]]", "unexpected text after ']'");
 	expect_fail("[]", "not a valid host");
 	expect_fail("[]:25", "not a valid host");
+	/* brackets hold an IPv6 address, nothing else */
+	expect_fail("[relay.example]", "not a valid host");
+	expect_fail("[1.2.3.4]:25", "not a valid host");
+	expect_fail("[::g]", "not a valid host");
 }
 END_TEST
 
@@ -155,15 +159,21 @@ START_TEST(long_hosts)
 	strcat(s, ":25");
 	expect_fail(s, "not a valid host");
 
-	/* The same inside brackets. */
-	v6[0] = '[';
-	memset(v6 + 1, ':', PEER_HOST_MAX - 1);
-	strcpy(v6 + PEER_HOST_MAX, "]:25");
-	memset(want, ':', PEER_HOST_MAX - 1);
+	/* The same inside brackets: an IPv6 address with a long zone. */
+	strcpy(want, "fe80::1%");
+	memset(want + 8, 'z', PEER_HOST_MAX - 1 - 8);
 	want[PEER_HOST_MAX - 1] = '\0';
+	v6[0] = '[';
+	strcpy(v6 + 1, want);
+	strcat(v6, "]:25");
 	expect_ok(v6, 0, want, 25);
-	memset(v6 + 1, ':', PEER_HOST_MAX);
-	strcpy(v6 + PEER_HOST_MAX + 1, "]");
+	strcpy(v6 + 1, want);
+	strcat(v6, "z]:25");
+	expect_fail(v6, "not a valid host");
+	/* Colons alone are not an address, however many. */
+	v6[0] = '[';
+	memset(v6 + 1, ':', 40);
+	strcpy(v6 + 41, "]");
 	expect_fail(v6, "not a valid host");
 
 	/* A very long string: rejected, and the message stays short. */
@@ -184,6 +194,9 @@ START_TEST(valid_host)
 	static const char *bad[] = {
 		"", "a b", "-x", ".x", "x;y", "[::1]", "a/b", "a\nb", "caf\xC3\xA9", "$(id)",
 		"x\x1b", "-oProxyCommand=sh",
+		/* a colon makes it an IPv6 address, and then it must be one */
+		"host:25", "a:b", "::g", ":::", "1::2::3", "fe80::1%", "fe80::1%a b",
+		"fe80::1%eth0%1", "relay%eth0",
 	};
 	char s[PEER_HOST_MAX + 1];
 	size_t i;
