@@ -371,8 +371,7 @@ render_md_incident(struct buf *out, const struct diag_incident *inc, size_t k)
 	buf_putc(out, '\n');
 	if (inc->ncauses) {
 		buf_puts(out, "\n### Possible causes\n\n");
-		buf_printf(out, "Ranked by %s.\n\n", strcmp(rank_basis(inc), "prior") == 0 ?
-		    "the rule base's prior weights; no live probes were run" : "evidence");
+		buf_printf(out, "Best first (%s).\n\n", render_basis_text(inc));
 		for (i = 0; i < inc->ncauses; i++) {
 			const struct diag_cause *c = &inc->causes[i];
 
@@ -556,9 +555,9 @@ render_html_incident(xmlNodePtr body, const struct diag_incident *inc, size_t k)
 	render_html_dl(dl, "Where", buf_str(&t), 0);
 	if (inc->ncauses) {
 		render_html_el(sec, "h3", "Possible causes");
-		render_html_el(sec, "p", strcmp(rank_basis(inc), "prior") == 0 ?
-		    "Ranked by the rule base's prior weights; no live probes were run." :
-		    "Ranked by the evidence shown.");
+		buf_reset(&t);
+		buf_printf(&t, "Best first (%s).", render_basis_text(inc));
+		render_html_el(sec, "p", buf_str(&t));
 		ol = xmlNewChild(sec, NULL, BAD_CAST "ol", NULL);
 		xmlNewProp(ol, BAD_CAST "class", BAD_CAST "causes");
 		for (i = 0; i < inc->ncauses; i++) {

@@ -122,46 +122,13 @@ find_step(const struct kb_article *a, const char *id)
 	return NULL;
 }
 
-/*
- * A small valid article. `symptoms` is the content of <symptoms>, starting on
- * line 7; with the one-line default, <causes> is on line 9 and <resolution> on
- * line 10.
- */
-#define SYMPTOM \
-	"    <symptom id=\"s\" role=\"primary\"><message>m</message>" \
-	"<pattern>m</pattern><example>m</example></symptom>"
-#define CAUSE	"<cause ref=\"peer-host-down\" prior=\"1\"/>"
-#define STEP	"<step ref=\"resend\"/>"
-
-static char *
-article(const char *id, const char *symptoms, const char *causes, const char *steps)
-{
-	struct buf b = BUF_INIT;
-
-	buf_printf(&b,
-	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	    "<article id=\"%s\" kind=\"errmsg\">\n"
-	    "  <title>t</title>\n"
-	    "  <applies-to><product name=\"p\" versions=\"1\"/></applies-to>\n"
-	    "  <summary>s</summary>\n"
-	    "  <symptoms>\n"
-	    "%s\n"
-	    "  </symptoms>\n"
-	    "  <causes>%s</causes>\n"
-	    "  <resolution>%s</resolution>\n"
-	    "</article>\n",
-	    id, symptoms ? symptoms : SYMPTOM, causes ? causes : CAUSE,
-	    steps ? steps : STEP);
-	return buf_detach(&b);
-}
-
 /* Write articles/<id>.xml into base. */
 static void
 put_article(const char *base, const char *id, const char *symptoms, const char *causes,
     const char *steps)
 {
 	struct buf rel = BUF_INIT;
-	char *xml = article(id, symptoms, causes, steps);
+	char *xml = tu_article(id, symptoms, causes, steps);
 
 	buf_printf(&rel, "articles/%s.xml", id);
 	tu_write_in(base, buf_str(&rel), xml);
@@ -486,8 +453,8 @@ END_TEST
 START_TEST(add_article_from_memory)
 {
 	char err[ERR_LEN];
-	char *xml = article("Q999999", NULL, NULL, NULL);
-	char *small = article("Q10000", NULL, NULL, NULL);
+	char *xml = tu_article("Q999999", NULL, NULL, NULL);
+	char *small = tu_article("Q10000", NULL, NULL, NULL);
 	const struct kb_article *a;
 	char *path = tu_src("kb/articles/Q999999.xml");
 
@@ -522,7 +489,7 @@ END_TEST
 START_TEST(add_article_twice_is_refused)
 {
 	char err[ERR_LEN];
-	char *xml = article("Q123827", NULL, NULL, NULL);
+	char *xml = tu_article("Q123827", NULL, NULL, NULL);
 	char *path = tu_src("kb/articles/Q123827.xml");
 	struct buf want = BUF_INIT;
 
@@ -547,7 +514,7 @@ START_TEST(add_article_errors_leave_kb_unchanged)
 	    "  <title>unclosed\n</article>\n";
 	char err[ERR_LEN];
 	char *path = tu_src("kb/articles/Q999999.xml");
-	char *xml = article("Q999999", NULL, "<cause ref=\"gremlins\" prior=\"1\"/>", NULL);
+	char *xml = tu_article("Q999999", NULL, "<cause ref=\"gremlins\" prior=\"1\"/>", NULL);
 	struct buf want = BUF_INIT;
 
 	ck_assert_int_eq(kb_add_article(kb, "Q999999.xml", broken, strlen(broken), err), -1);
@@ -563,7 +530,7 @@ START_TEST(add_article_errors_leave_kb_unchanged)
 
 	/* The name must be the id's file name. */
 	free(xml);
-	xml = article("Q999999", NULL, NULL, NULL);
+	xml = tu_article("Q999999", NULL, NULL, NULL);
 	ck_assert_int_eq(kb_add_article(kb, "Q999998.xml", xml, strlen(xml), err), -1);
 	ck_assert_contains(err, "article id 'Q999999' does not match the file name "
 	    "'Q999998.xml'");
@@ -927,14 +894,14 @@ END_TEST
 
 START_TEST(symptom_defined_twice)
 {
-	put_article(dir, "Q100709", SYMPTOM "\n" SYMPTOM, NULL, NULL);
+	put_article(dir, "Q100709", TU_SYMPTOM "\n" TU_SYMPTOM, NULL, NULL);
 	expect_load_error(dir, "%s/articles/Q100709.xml:8: symptom 's' is defined twice", dir);
 }
 END_TEST
 
 START_TEST(cause_listed_twice)
 {
-	put_article(dir, "Q100709", NULL, CAUSE "\n    "
+	put_article(dir, "Q100709", NULL, TU_CAUSE "\n    "
 	    "<cause ref=\"peer-host-down\" prior=\"0.5\"/>", NULL);
 	expect_load_error(dir, "%s/articles/Q100709.xml:10: cause 'peer-host-down' is "
 	    "listed twice", dir);
@@ -943,7 +910,7 @@ END_TEST
 
 START_TEST(step_listed_twice)
 {
-	put_article(dir, "Q100709", NULL, NULL, STEP "\n" STEP);
+	put_article(dir, "Q100709", NULL, NULL, TU_STEP "\n" TU_STEP);
 	expect_load_error(dir, "%s/articles/Q100709.xml:11: step 'resend' is listed twice",
 	    dir);
 }
@@ -976,7 +943,7 @@ START_TEST(big_line_numbers)
 
 	for (i = 0; i < 70000; i++)
 		buf_putc(&syms, '\n');
-	buf_puts(&syms, SYMPTOM "\n" SYMPTOM);
+	buf_puts(&syms, TU_SYMPTOM "\n" TU_SYMPTOM);
 	put_article(dir, "Q100709", buf_str(&syms), NULL, NULL);
 	expect_load_error(dir, "%s/articles/Q100709.xml:70008: symptom 's' is defined twice",
 	    dir);
@@ -1007,8 +974,8 @@ START_TEST(external_entity_rejected)
 	    "  <summary>&xxe;</summary>\n"
 	    "  <symptoms><symptom id=\"s\" role=\"primary\"><message>&xxe;</message>"
 	    "<pattern>&xxe;</pattern><example>&xxe; &xxe;</example></symptom></symptoms>\n"
-	    "  <causes>" CAUSE "</causes>\n"
-	    "  <resolution>" STEP "</resolution>\n"
+	    "  <causes>" TU_CAUSE "</causes>\n"
+	    "  <resolution>" TU_STEP "</resolution>\n"
 	    "</article>\n", buf_str(&secret_path));
 	tu_write_in(dir, "articles/Q123827.xml", buf_str(&xml));
 

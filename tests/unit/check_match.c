@@ -29,27 +29,6 @@ symptom(const char *id, const char *case_attr, const char *pattern,
 	return buf_detach(&b);
 }
 
-/* An article whose symptoms (one per line) start on line 7. */
-static char *
-article(const char *id, const char *symptoms)
-{
-	struct buf b = BUF_INIT;
-
-	buf_printf(&b,
-	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	    "<article id=\"%s\" kind=\"errmsg\">\n"
-	    "  <title>t</title>\n"
-	    "  <applies-to><product name=\"p\" versions=\"1\"/></applies-to>\n"
-	    "  <summary>s</summary>\n"
-	    "  <symptoms>\n"
-	    "%s\n"
-	    "  </symptoms>\n"
-	    "  <causes><cause ref=\"peer-host-down\" prior=\"1\"/></causes>\n"
-	    "  <resolution><step ref=\"resend\"/></resolution>\n"
-	    "</article>\n", id, symptoms);
-	return buf_detach(&b);
-}
-
 /* Add article `id` with the given symptoms (each a symptom() result, freed). */
 static void
 add(struct kb *k, const char *id, ...)
@@ -64,7 +43,7 @@ add(struct kb *k, const char *id, ...)
 		free(s);
 	}
 	va_end(ap);
-	xml = article(id, buf_str(&syms));
+	xml = tu_article(id, buf_str(&syms), NULL, NULL);
 	buf_printf(&name, "%s.xml", id);
 	ck_assert_msg(kb_add_article(k, buf_str(&name), xml, strlen(xml), err) == 0,
 	    "kb_add_article: %s", err);

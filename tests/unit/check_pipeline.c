@@ -290,25 +290,15 @@ END_TEST
 
 START_TEST(higher_prior_ranks_first)
 {
-	static const char art[] =
-	    "<?xml version=\"1.0\"?>\n"
-	    "<article id=\"Q999001\" kind=\"errmsg\">\n"
-	    "  <title>t</title>\n"
-	    "  <applies-to><product name=\"p\" versions=\"1\"/></applies-to>\n"
-	    "  <summary>s</summary>\n"
-	    "  <symptoms><symptom id=\"s\" role=\"primary\"><message>m</message>\n"
-	    "    <pattern>zzz</pattern><example>zzz</example></symptom></symptoms>\n"
-	    "  <causes>\n"
-	    "    <cause ref=\"tcpip-layer-error\" prior=\"0.1\"/>\n"
-	    "    <cause ref=\"peer-host-down\" prior=\"0.6\"/>\n"
-	    "    <cause ref=\"network-path-down\" prior=\"0.3\"/>\n"
-	    "  </causes>\n"
-	    "  <resolution><step ref=\"resend\"/></resolution>\n"
-	    "</article>\n";
+	char *art = tu_article("Q999001", NULL,
+	    "<cause ref=\"tcpip-layer-error\" prior=\"0.1\"/>"
+	    "<cause ref=\"peer-host-down\" prior=\"0.6\"/>"
+	    "<cause ref=\"network-path-down\" prior=\"0.3\"/>", NULL);
 	struct diag_incident inc;
 	char err[ERR_LEN];
 
 	ck_assert_msg(kb_add_article(kb, "Q999001.xml", art, strlen(art), err) == 0, "%s", err);
+	free(art);
 	memset(&inc, 0, sizeof(inc));
 	inc.kb_article = kb_find_article(kb, "Q999001");
 	rank_causes(&inc);

@@ -110,6 +110,28 @@ tu_edit_in(const char *dir, const char *rel, const char *from, const char *to)
 	free(path);
 }
 
+char *
+tu_article(const char *id, const char *symptoms, const char *causes, const char *steps)
+{
+	struct buf b = BUF_INIT;
+
+	buf_printf(&b,
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<article id=\"%s\" kind=\"errmsg\">\n"
+	    "  <title>t</title>\n"
+	    "  <applies-to><product name=\"p\" versions=\"1\"/></applies-to>\n"
+	    "  <summary>s</summary>\n"
+	    "  <symptoms>\n"
+	    "%s\n"
+	    "  </symptoms>\n"
+	    "  <causes>%s</causes>\n"
+	    "  <resolution>%s</resolution>\n"
+	    "</article>\n",
+	    id, symptoms ? symptoms : TU_SYMPTOM, causes ? causes : TU_CAUSE,
+	    steps ? steps : TU_STEP);
+	return buf_detach(&b);
+}
+
 void
 tu_record_problem(void *arg, const char *msg)
 {

@@ -34,6 +34,20 @@ void tu_kb_copy_free(char *kbdir);
  * there (the test then needs updating). */
 void tu_edit_in(const char *dir, const char *rel, const char *from, const char *to);
 
+/*
+ * A small valid article document, id as given. `symptoms` is the content of
+ * <symptoms> and starts on line 7; NULL gives TU_SYMPTOM, after which
+ * <causes> is on line 9 and <resolution> on line 10. `causes` and `steps` are
+ * the contents of <causes> and <resolution>; NULL gives TU_CAUSE, TU_STEP.
+ */
+#define TU_SYMPTOM \
+	"    <symptom id=\"s\" role=\"primary\"><message>m</message>" \
+	"<pattern>m</pattern><example>m</example></symptom>"
+#define TU_CAUSE	"<cause ref=\"peer-host-down\" prior=\"1\"/>"
+#define TU_STEP		"<step ref=\"resend\"/>"
+char *tu_article(const char *id, const char *symptoms, const char *causes,
+    const char *steps);
+
 /* Collects what an on_problem callback is given: pass tu_record_problem and a
  * zeroed struct tu_problems. The first TU_MAX_PROBLEMS are kept, all counted. */
 #define TU_MAX_PROBLEMS	4
