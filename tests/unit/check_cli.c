@@ -990,7 +990,7 @@ START_TEST(malformed_xml_names_file_and_line)
 	tu_write_in(kb, "articles/Q123827.xml", "<?xml version=\"1.0\"?>\n"
 	    "<article id=\"Q123827\" kind=\"errmsg\">\n"
 	    "  <title>broken</titel>\n"
-	    "</article>\n");
+	    "<provenance archive=\"t\" encoded=\"2026-01-01\"/></article>\n");
 	tu_kbdiag(&r, NULL, 0, "--kb", kb, "diagnose", log, NULL);
 	ck_assert_int_eq(r.status, 3);
 	ck_assert_contains(r.err, "articles/Q123827.xml:3");

@@ -170,8 +170,8 @@ START_TEST(real_rule_base_loads)
 	char *dir = tu_src("kb");
 
 	ck_assert_str_eq(kb_dir(kb), dir);
-	ck_assert_uint_eq(kb_article_count(kb), 2);
-	ck_assert_uint_eq(kb_cause_count(kb), 4);
+	ck_assert_uint_eq(kb_article_count(kb), tu_count_files(dir, "articles", ".xml"));
+	ck_assert_uint_ge(kb_cause_count(kb), 4);
 	free(dir);
 }
 END_TEST
@@ -275,7 +275,7 @@ START_TEST(cause_catalog)
 		ck_assert_uint_gt(strlen(c->title), 0);
 		ck_assert_uint_gt(strlen(c->description), 0);
 	}
-	ck_assert_ptr_null(kb_cause_at(kb, 4));
+	ck_assert_ptr_null(kb_cause_at(kb, kb_cause_count(kb)));
 	ck_assert_ptr_null(kb_find_cause(kb, "gremlins"));
 	ck_assert_ptr_null(kb_find_cause(kb, "PEER-HOST-DOWN"));
 	c = kb_find_cause(kb, "peer-host-down");
@@ -570,7 +570,7 @@ START_TEST(prose_collapsed_patterns_verbatim)
 	    "     <code>ping   <peer-host/></code>   then  <code><fact "
 	    "ref=\"tcptsr:tcptsru-1995\" field=\"version\"/></code>\n  </step></resolution>\n"
 	    "  <keywords>  some\n  words </keywords>\n"
-	    "</article>\n";
+	    "<provenance archive=\"t\" encoded=\"2026-01-01\"/></article>\n";
 	char err[ERR_LEN];
 	const struct kb_article *a;
 	const struct kb_symptom *s;
@@ -737,7 +737,7 @@ START_TEST(cause_defined_twice)
 {
 	tu_edit_in(dir, "causes.xml", "<cause id=\"network-path-down\">",
 	    "<cause id=\"peer-host-down\">");
-	expect_load_error(dir, "%s/causes.xml:20: cause 'peer-host-down' is defined twice",
+	expect_load_error(dir, "%s/causes.xml:36: cause 'peer-host-down' is defined twice",
 	    dir);
 }
 END_TEST
@@ -760,7 +760,7 @@ START_TEST(malformed_article)
 	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<article id=\"Q123827\" kind=\"errmsg\">\n"
 	    "  <title>unclosed\n"
-	    "</article>\n");
+	    "<provenance archive=\"t\" encoded=\"2026-01-01\"/></article>\n");
 	load_fails(dir, err, &pr);
 	buf_printf(&want, "%s/articles/Q123827.xml:4: ", dir);
 	ck_assert_msg(strncmp(err, buf_str(&want), want.len) == 0,
@@ -928,10 +928,9 @@ END_TEST
 START_TEST(article_of_another_kind)
 {
 	tu_write_in(dir, "articles/Q100709.xml", "<?xml version=\"1.0\"?>\n"
-	    "<causes><cause id=\"x\"><title>t</title><description>d</description>"
-	    "</cause></causes>\n");
+	    "<steps><step id=\"x\">t</step></steps>\n");
 	expect_load_error(dir, "%s/articles/Q100709.xml:2: expected a <article> document, "
-	    "found <causes>", dir);
+	    "found <steps>", dir);
 }
 END_TEST
 
@@ -976,7 +975,7 @@ START_TEST(external_entity_rejected)
 	    "<pattern>&xxe;</pattern><example>&xxe; &xxe;</example></symptom></symptoms>\n"
 	    "  <causes>" TU_CAUSE "</causes>\n"
 	    "  <resolution>" TU_STEP "</resolution>\n"
-	    "</article>\n", buf_str(&secret_path));
+	    "<provenance archive=\"t\" encoded=\"2026-01-01\"/></article>\n", buf_str(&secret_path));
 	tu_write_in(dir, "articles/Q123827.xml", buf_str(&xml));
 
 	load_fails(dir, err, &pr);

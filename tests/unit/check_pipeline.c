@@ -89,7 +89,7 @@ static const char recv_article[] =
     "  </symptoms>\n"
     "  <causes><cause ref=\"tcpip-layer-error\" prior=\"1\"/></causes>\n"
     "  <resolution><step ref=\"resend\"/><step ref=\"protocol-analyzer\"/></resolution>\n"
-    "</article>\n";
+    "<provenance archive=\"t\" encoded=\"2026-01-01\"/></article>\n";
 
 static void
 add_recv_article(void)

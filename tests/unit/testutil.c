@@ -1,6 +1,7 @@
 #define _XOPEN_SOURCE 700
 #include "testutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -126,7 +127,7 @@ tu_article(const char *id, const char *symptoms, const char *causes, const char 
 	    "  </symptoms>\n"
 	    "  <causes>%s</causes>\n"
 	    "  <resolution>%s</resolution>\n"
-	    "</article>\n",
+	    "<provenance archive=\"t\" encoded=\"2026-01-01\"/></article>\n",
 	    id, symptoms ? symptoms : TU_SYMPTOM, causes ? causes : TU_CAUSE,
 	    steps ? steps : TU_STEP);
 	return buf_detach(&b);
@@ -310,4 +311,27 @@ tu_run_free(struct tu_run *r)
 	free(r->out);
 	free(r->err);
 	memset(r, 0, sizeof(*r));
+}
+
+size_t
+tu_count_files(const char *dir, const char *sub, const char *suffix)
+{
+	struct buf path = BUF_INIT;
+	struct dirent *de;
+	size_t n = 0, slen = strlen(suffix);
+	DIR *d;
+
+	buf_printf(&path, "%s/%s", dir, sub);
+	d = opendir(buf_str(&path));
+	ck_assert_msg(d != NULL, "opendir %s", buf_str(&path));
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+
+		if (de->d_name[0] != '.' && len > slen &&
+		    strcmp(de->d_name + len - slen, suffix) == 0)
+			n++;
+	}
+	closedir(d);
+	buf_free(&path);
+	return n;
 }

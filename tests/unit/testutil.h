@@ -62,6 +62,8 @@ void tu_write_str(const char *path, const char *s);
 /* path/rel, then tu_write_str. */
 void tu_write_in(const char *dir, const char *rel, const char *s);
 char *tu_read(const char *path, size_t *len);
+/* How many files in dir/sub end in suffix. */
+size_t tu_count_files(const char *dir, const char *sub, const char *suffix);
 
 /* Load the source tree's rule base and compile it; fail the test if not. */
 struct kb *tu_kb(void);
