@@ -151,6 +151,14 @@ correlate_primary(struct correlator *c, const struct match_hit *hit,
 	last->incident = i;
 }
 
+/* A primary or fallback symptom that is not a normal (info) line. */
+static int
+correlate_makes_incident(const struct kb_symptom *s)
+{
+	return (s->role == KB_ROLE_PRIMARY || s->role == KB_ROLE_FALLBACK) &&
+	    s->severity != KB_SEVERITY_INFO;
+}
+
 void
 correlate_record(struct correlator *c, const struct reader_record *rec,
     const struct match_hit *hits, size_t nhits)
@@ -171,12 +179,12 @@ correlate_record(struct correlator *c, const struct reader_record *rec,
 		}
 	}
 	for (i = 0; i < nhits; i++) {
-		if (hits[i].symptom->role != KB_ROLE_PRIMARY || any_explained)
+		if (!correlate_makes_incident(hits[i].symptom) || any_explained)
 			continue;
 		/* One incident per article per line, however many symptoms hit. */
 		for (j = 0; j < i; j++)
 			if (hits[j].article == hits[i].article &&
-			    hits[j].symptom->role == KB_ROLE_PRIMARY)
+			    correlate_makes_incident(hits[j].symptom))
 				break;
 		if (j == i)
 			correlate_primary(c, &hits[i], rec);

@@ -41,8 +41,16 @@ struct kb {
 	char			*dir;
 	struct arena		 arena;
 	xmlRelaxNGPtr		 schema;
+	struct kb_evidence_source *sources;	/* evidence.xml */
+	size_t			 nsources;
 	struct kb_cause		*causes;
 	size_t			 ncauses;
+	struct kb_overlap	*overlaps;
+	size_t			 noverlaps;
+	struct kb_peer		*peers;
+	size_t			 npeers;
+	size_t			 peers_cap;
+	size_t			 skipped;	/* under keep_going */
 	struct kb_step		*steps;		/* shared steps (steps.xml) */
 	size_t			 nsteps;
 	struct kb_fact_row	*facts;
@@ -430,6 +438,160 @@ out:
 /* ---------------------------------------------------------------------- */
 /* Causes, tables, steps                                                    */
 
+/*
+ * An xsd:decimal the schema has already checked ("0.3", "1", "+.5"). Not
+ * strtod(): that follows the locale, and a program that links libkbdiag may
+ * have set one with a decimal comma.
+ */
+static double
+kb_decimal(const char *s)
+{
+	double v = 0, scale = 1;
+	int neg = 0;
+
+	if (*s == '+' || *s == '-')
+		neg = *s++ == '-';
+	for (; isdigit((unsigned char)*s); s++)
+		v = v * 10 + (*s - '0');
+	if (*s == '.')
+		for (s++; isdigit((unsigned char)*s); s++)
+			v += (*s - '0') * (scale /= 10);
+	return neg ? -v : v;
+}
+
+static const struct kb_evidence_value *
+kb_find_value(const struct kb_evidence_source *src, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < src->nvalues; i++)
+		if (strcmp(src->values[i].id, id) == 0)
+			return &src->values[i];
+	return NULL;
+}
+
+/* Resolve "SOURCE:VALUE" (the schema has checked its shape). */
+static int
+kb_resolve_ref(const struct kb *kb, const char *ref, const struct kb_evidence_source **src,
+    const struct kb_evidence_value **val, const char *where, long line, char err[ERR_LEN])
+{
+	const char *colon = strchr(ref, ':');
+	char id[128];
+
+	if (colon == NULL || (size_t)(colon - ref) >= sizeof(id))
+		return err_set(err, "%s:%ld: evidence '%s' is not SOURCE:VALUE", where, line, ref);
+	memcpy(id, ref, (size_t)(colon - ref));
+	id[colon - ref] = '\0';
+	if ((*src = kb_find_source(kb, id)) == NULL)
+		return err_set(err, "%s:%ld: unknown evidence source '%s' (not in evidence.xml)",
+		    where, line, id);
+	if ((*val = kb_find_value(*src, colon + 1)) == NULL)
+		return err_set(err, "%s:%ld: evidence source '%s' has no value '%s' "
+		    "(see evidence.xml)", where, line, id, colon + 1);
+	return 0;
+}
+
+static int
+kb_load_evidence(struct kb *kb, char err[ERR_LEN])
+{
+	static const char *const kinds[] = { "probe", "log", "file", "manual" };
+	struct buf path = BUF_INIT;
+	xmlDocPtr doc;
+	xmlNode *n, *v;
+	size_t i, j;
+	int rc = -1;
+
+	buf_printf(&path, "%s/evidence.xml", kb->dir);
+	if ((doc = kb_read_doc(kb, buf_str(&path), NULL, 0, err)) == NULL)
+		goto out;
+	if (kb_expect_root(doc, buf_str(&path), "evidence", err) != 0)
+		goto out;
+	n = xmlDocGetRootElement(doc);
+	kb->sources = arena_calloc(&kb->arena, kb_count_children(n, "source"),
+	    sizeof(*kb->sources));
+	for (n = n->children; n; n = n->next) {
+		struct kb_evidence_source *src;
+		struct kb_evidence_value *vals;
+		const char *kind;
+
+		if (!kb_is(n, "source"))
+			continue;
+		src = &kb->sources[kb->nsources];
+		src->id = kb_attr(&kb->arena, n, "id");
+		kind = kb_attr(&kb->arena, n, "kind");
+		for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+			if (strcmp(kind, kinds[i]) == 0)
+				src->kind = (enum kb_source_kind)i;
+		src->title = kb_prose(&kb->arena, kb_child(n, "title"));
+		vals = arena_calloc(&kb->arena, kb_count_children(n, "value"), sizeof(*vals));
+		for (v = n->children; v; v = v->next) {
+			const char *num;
+
+			if (!kb_is(v, "value"))
+				continue;
+			vals[src->nvalues].id = kb_attr(&kb->arena, v, "id");
+			vals[src->nvalues].text = kb_prose(&kb->arena, v);
+			if ((num = kb_attr(&kb->arena, v, "count")) != NULL)
+				vals[src->nvalues].count = (unsigned)strtoul(num, NULL, 10);
+			if ((num = kb_attr(&kb->arena, v, "window")) != NULL)
+				vals[src->nvalues].window = (unsigned)strtoul(num, NULL, 10);
+			for (j = 0; j < src->nvalues; j++)
+				if (strcmp(vals[j].id, vals[src->nvalues].id) == 0) {
+					err_set(err, "%s:%ld: evidence value '%s:%s' is defined "
+					    "twice", buf_str(&path), xmlGetLineNo(v), src->id,
+					    vals[j].id);
+					goto out;
+				}
+			src->nvalues++;
+		}
+		src->values = vals;
+		if (kb_find_source(kb, src->id) != NULL) {
+			err_set(err, "%s:%ld: evidence source '%s' is defined twice",
+			    buf_str(&path), xmlGetLineNo(n), src->id);
+			goto out;
+		}
+		kb->nsources++;
+	}
+	rc = 0;
+out:
+	xmlFreeDoc(doc);
+	buf_free(&path);
+	return rc;
+}
+
+static int
+kb_parse_cause_evidence(struct kb *kb, struct kb_cause *c, const xmlNode *ev,
+    const char *path, char err[ERR_LEN])
+{
+	struct kb_evidence_item *items;
+	const xmlNode *n;
+	size_t count = kb_count_children(ev, "confirms") + kb_count_children(ev, "refutes");
+
+	items = arena_calloc(&kb->arena, count ? count : 1, sizeof(*items));
+	for (n = ev->children; n; n = n->next) {
+		struct kb_evidence_item *it;
+		size_t j;
+
+		if (!kb_is(n, "confirms") && !kb_is(n, "refutes"))
+			continue;
+		it = &items[c->nevidence];
+		it->confirms = kb_is(n, "confirms");
+		it->weight = kb_decimal(kb_attr(&kb->arena, n, "weight"));
+		it->why = kb_prose(&kb->arena, n);
+		if (kb_resolve_ref(kb, kb_attr(&kb->arena, n, "ref"), &it->source, &it->value,
+		    path, xmlGetLineNo((xmlNodePtr)n), err) != 0)
+			return -1;
+		for (j = 0; j < c->nevidence; j++)
+			if (items[j].value == it->value)
+				return err_set(err, "%s:%ld: cause '%s' lists evidence %s:%s "
+				    "twice", path, xmlGetLineNo((xmlNodePtr)n), c->id,
+				    it->source->id, it->value->id);
+		c->nevidence++;
+	}
+	c->evidence = items;
+	return 0;
+}
+
 static int
 kb_load_causes(struct kb *kb, char err[ERR_LEN])
 {
@@ -447,6 +609,7 @@ kb_load_causes(struct kb *kb, char err[ERR_LEN])
 	n = xmlDocGetRootElement(doc);
 	kb->ncauses = kb_count_children(n, "cause");
 	kb->causes = arena_calloc(&kb->arena, kb->ncauses, sizeof(*kb->causes));
+	kb->ncauses = 0;
 	for (n = n->children; n; n = n->next) {
 		struct kb_cause *c;
 
@@ -456,12 +619,18 @@ kb_load_causes(struct kb *kb, char err[ERR_LEN])
 		c->id = kb_attr(&kb->arena, n, "id");
 		c->title = kb_prose(&kb->arena, kb_child(n, "title"));
 		c->description = kb_prose(&kb->arena, kb_child(n, "description"));
+		c->file = arena_strdup(&kb->arena, buf_str(&path));
+		c->line = xmlGetLineNo(n);
 		for (j = 0; j + 1 < i; j++)
 			if (strcmp(kb->causes[j].id, c->id) == 0) {
 				err_set(err, "%s:%ld: cause '%s' is defined twice",
 				    buf_str(&path), xmlGetLineNo(n), c->id);
 				goto out;
 			}
+		if (kb_parse_cause_evidence(kb, c, kb_child(n, "evidence"), buf_str(&path),
+		    err) != 0)
+			goto out;
+		kb->ncauses = i;
 	}
 	rc = 0;
 out:
@@ -502,7 +671,39 @@ kb_add_fact_row(struct kb *kb, const char *table, const xmlNode *row, size_t *ca
 		}
 		r->nfields++;
 	}
-	r->key = kb_attr(&kb->arena, row, strcmp(table, "tcptsr") == 0 ? "id" : "name");
+	/* Rows are keyed by id; protocol-ini parameters, which have none, by name. */
+	r->key = kb_attr(&kb->arena, row, "id");
+	if (r->key == NULL)
+		r->key = kb_attr(&kb->arena, row, "name");
+}
+
+/* A peer row also carries its greeting pattern and examples. */
+static void
+kb_add_peer(struct kb *kb, const xmlNode *row, const char *path)
+{
+	struct kb_peer *p;
+	const xmlNode *c;
+	const char **ex, **ce;
+
+	kb->peers = xgrow(kb->peers, &kb->peers_cap, kb->npeers + 1, sizeof(*kb->peers));
+	p = &kb->peers[kb->npeers++];
+	memset(p, 0, sizeof(*p));
+	p->id = kb_attr(&kb->arena, row, "id");
+	p->product = kb_attr(&kb->arena, row, "product");
+	p->greeting = kb_verbatim(&kb->arena, kb_child(row, "greeting"));
+	p->file = arena_strdup(&kb->arena, path);
+	p->line = xmlGetLineNo((xmlNodePtr)kb_child(row, "greeting"));
+	ex = arena_calloc(&kb->arena, kb_count_children(row, "example") + 1, sizeof(*ex));
+	ce = arena_calloc(&kb->arena, kb_count_children(row, "counter-example") + 1,
+	    sizeof(*ce));
+	for (c = row->children; c; c = c->next) {
+		if (kb_is(c, "example"))
+			ex[p->nexamples++] = kb_verbatim(&kb->arena, c);
+		else if (kb_is(c, "counter-example"))
+			ce[p->ncounters++] = kb_verbatim(&kb->arena, c);
+	}
+	p->examples = ex;
+	p->counters = ce;
 }
 
 static int
@@ -519,9 +720,22 @@ kb_load_table(struct kb *kb, const char *file, const char *root, const char *tab
 		goto out;
 	if (kb_expect_root(doc, buf_str(&path), root, err) != 0)
 		goto out;
-	for (n = xmlDocGetRootElement(doc)->children; n; n = n->next)
-		if (kb_is(n, row_name))
-			kb_add_fact_row(kb, table, n, cap);
+	for (n = xmlDocGetRootElement(doc)->children; n; n = n->next) {
+		size_t i;
+
+		if (!kb_is(n, row_name))
+			continue;
+		kb_add_fact_row(kb, table, n, cap);
+		for (i = 0; i + 1 < kb->nfacts; i++)
+			if (kb->facts[i].table == table &&
+			    strcmp(kb->facts[i].key, kb->facts[kb->nfacts - 1].key) == 0) {
+				err_set(err, "%s:%ld: %s row '%s' is defined twice",
+				    buf_str(&path), xmlGetLineNo(n), table, kb->facts[i].key);
+				goto out;
+			}
+		if (strcmp(table, "peers") == 0)
+			kb_add_peer(kb, n, buf_str(&path));
+	}
 	rc = 0;
 out:
 	xmlFreeDoc(doc);
@@ -744,38 +958,22 @@ out:
 /* ---------------------------------------------------------------------- */
 /* Articles                                                                 */
 
-/*
- * An xsd:decimal the schema has already checked ("0.3", "1", "+.5"). Not
- * strtod(): that follows the locale, and a program that links libkbdiag may
- * have set one with a decimal comma.
- */
-static double
-kb_decimal(const char *s)
-{
-	double v = 0, scale = 1;
-	int neg = 0;
-
-	if (*s == '+' || *s == '-')
-		neg = *s++ == '-';
-	for (; isdigit((unsigned char)*s); s++)
-		v = v * 10 + (*s - '0');
-	if (*s == '.')
-		for (s++; isdigit((unsigned char)*s); s++)
-			v += (*s - '0') * (scale /= 10);
-	return neg ? -v : v;
-}
-
 static int
 kb_parse_symptom(struct kb *kb, struct kb_symptom *s, const xmlNode *n, const char *path)
 {
 	const char *role = kb_attr(&kb->arena, n, "role");
 	const char *cs = kb_attr(&kb->arena, n, "case");
+	const char *sev = kb_attr(&kb->arena, n, "severity");
 	const xmlNode *c;
 	const char **ex, **ce;
 	size_t nex = 0, nce = 0;
 
 	s->id = kb_attr(&kb->arena, n, "id");
-	s->role = strcmp(role, "companion") == 0 ? KB_ROLE_COMPANION : KB_ROLE_PRIMARY;
+	s->role = strcmp(role, "companion") == 0 ? KB_ROLE_COMPANION :
+	    strcmp(role, "fallback") == 0 ? KB_ROLE_FALLBACK :
+	    strcmp(role, "description") == 0 ? KB_ROLE_DESCRIPTION : KB_ROLE_PRIMARY;
+	s->severity = sev == NULL || strcmp(sev, "error") == 0 ? KB_SEVERITY_ERROR :
+	    strcmp(sev, "warning") == 0 ? KB_SEVERITY_WARNING : KB_SEVERITY_INFO;
 	s->caseless = cs == NULL || strcmp(cs, "insensitive") == 0;
 	s->message = kb_verbatim(&kb->arena, kb_child(n, "message"));
 	s->pattern = kb_verbatim(&kb->arena, kb_child(n, "pattern"));
@@ -863,13 +1061,14 @@ kb_parse_article(struct kb *kb, xmlDocPtr doc, const char *path, const char *nam
 				    xmlGetLineNo((xmlNodePtr)n), sym[j].id);
 				return NULL;
 			}
-		if (sym[a->nsymptoms].role == KB_ROLE_PRIMARY)
+		if (sym[a->nsymptoms].role != KB_ROLE_COMPANION)
 			nprimary++;
 		a->nsymptoms++;
 	}
 	a->symptoms = sym;
 	if (nprimary == 0) {
-		err_set(err, "%s:%ld: article %s has no primary symptom", path,
+		err_set(err, "%s:%ld: article %s has no primary, fallback or description "
+		    "symptom", path,
 		    xmlGetLineNo((xmlNodePtr)sec), a->id);
 		return NULL;
 	}
@@ -877,7 +1076,7 @@ kb_parse_article(struct kb *kb, xmlDocPtr doc, const char *path, const char *nam
 	sec = kb_child(root, "causes");
 	causes = arena_calloc(&kb->arena, kb_count_children(sec, "cause"), sizeof(*causes));
 	for (n = sec->children; n; n = n->next) {
-		const char *ref, *prior;
+		const char *ref, *prior, *basis;
 
 		if (!kb_is(n, "cause"))
 			continue;
@@ -896,6 +1095,8 @@ kb_parse_article(struct kb *kb, xmlDocPtr doc, const char *path, const char *nam
 				return NULL;
 			}
 		causes[a->ncauses].prior = kb_decimal(prior);
+		basis = kb_attr(&kb->arena, n, "basis");
+		causes[a->ncauses].inferred = basis && strcmp(basis, "inferred") == 0;
 		a->ncauses++;
 	}
 	a->causes = causes;
@@ -936,6 +1137,19 @@ kb_parse_article(struct kb *kb, xmlDocPtr doc, const char *path, const char *nam
 		a->related = kb_split(&kb->arena, rel, &a->nrelated);
 	} else
 		a->related = kb_split(&kb->arena, "", &a->nrelated);
+
+	n = kb_child(root, "provenance");
+	a->archive = kb_attr(&kb->arena, n, "archive");
+	a->encoded = kb_attr(&kb->arena, n, "encoded");
+	{
+		const char **notes = arena_calloc(&kb->arena, kb_count_children(n, "note") + 1,
+		    sizeof(*notes));
+
+		for (sec = n->children; sec; sec = sec->next)
+			if (kb_is(sec, "note"))
+				notes[a->nnotes++] = kb_prose(&kb->arena, sec);
+		a->notes = notes;
+	}
 
 	for (i = 0; i < kb->narticles; i++)
 		if (strcasecmp(kb->articles[i]->id, a->id) == 0) {
@@ -1047,9 +1261,13 @@ kb_load_articles(struct kb *kb, const struct kb_load_params *params, char err[ER
 	for (i = 0; i < nnames; i++) {
 		buf_reset(&path);
 		buf_printf(&path, "%s/%s", buf_str(&dirpath), names[i]);
-		if (kb_article_from(kb, buf_str(&path), names[i], NULL, 0, msg) != 0)
+		if (kb_article_from(kb, buf_str(&path), names[i], NULL, 0, msg) != 0) {
 			kb_problem(params, &problems, err, msg);
+			kb->skipped++;
+		}
 	}
+	if (params->keep_going && kb->narticles > 0)
+		problems = 0;
 	if (problems == 0 && kb->narticles == 0) {
 		err_set(err, "%s: no articles (*.xml)", buf_str(&dirpath));
 		kb_problem(params, &problems, err, err);
@@ -1063,6 +1281,104 @@ out:
 		free(names[i]);
 	free(names);
 	buf_free(&dirpath);
+	buf_free(&path);
+	return problems ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Overlaps                                                                 */
+
+static int
+kb_parse_overlap(struct kb *kb, struct kb_overlap *o, const xmlNode *n, const char *path,
+    char err[ERR_LEN])
+{
+	struct kb_decider *d;
+	const xmlNode *c;
+	size_t i, found = 0;
+
+	o->id = kb_attr(&kb->arena, n, "id");
+	o->kind = kb_attr(&kb->arena, n, "kind");
+	o->articles = kb_split(&kb->arena, kb_attr(&kb->arena, n, "articles"), &o->narticles);
+	o->summary = kb_prose(&kb->arena, kb_child(n, "summary"));
+	o->resolution = kb_prose(&kb->arena, kb_child(n, "resolution"));
+	o->file = arena_strdup(&kb->arena, path);
+	o->line = xmlGetLineNo((xmlNodePtr)n);
+	/*
+	 * A text overlap is between articles of this rule base; a conflict may
+	 * cite articles it does not encode, as long as one is here.
+	 */
+	for (i = 0; i < o->narticles; i++) {
+		if (kb_find_article(kb, o->articles[i]) != NULL)
+			found++;
+		else if (strcmp(o->kind, "conflict") != 0)
+			return err_set(err, "%s:%ld: overlap '%s' names article %s, which "
+			    "is not in the rule base", path, o->line, o->id, o->articles[i]);
+	}
+	if (o->narticles < 2 || found == 0)
+		return err_set(err, "%s:%ld: overlap '%s' must name two articles or more, "
+		    "one of them in the rule base", path, o->line, o->id);
+	d = arena_calloc(&kb->arena, kb_count_children(n, "decides") + 1, sizeof(*d));
+	for (c = n->children; c; c = c->next) {
+		if (!kb_is(c, "decides"))
+			continue;
+		d[o->ndeciders].article = kb_attr(&kb->arena, c, "article");
+		d[o->ndeciders].why = kb_prose(&kb->arena, c);
+		if (kb_resolve_ref(kb, kb_attr(&kb->arena, c, "ref"), &d[o->ndeciders].source,
+		    &d[o->ndeciders].value, path, xmlGetLineNo((xmlNodePtr)c), err) != 0)
+			return -1;
+		if (d[o->ndeciders].article != NULL) {
+			for (i = 0; i < o->narticles; i++)
+				if (strcmp(o->articles[i], d[o->ndeciders].article) == 0)
+					break;
+			if (i == o->narticles)
+				return err_set(err, "%s:%ld: overlap '%s' decides for %s, "
+				    "which it does not name", path,
+				    xmlGetLineNo((xmlNodePtr)c), o->id,
+				    d[o->ndeciders].article);
+		}
+		o->ndeciders++;
+	}
+	o->deciders = d;
+	for (i = 0; i < kb->noverlaps; i++)
+		if (strcmp(kb->overlaps[i].id, o->id) == 0)
+			return err_set(err, "%s:%ld: overlap '%s' is defined twice", path,
+			    o->line, o->id);
+	return 0;
+}
+
+static int
+kb_load_overlaps(struct kb *kb, const struct kb_load_params *params, char err[ERR_LEN])
+{
+	struct buf path = BUF_INIT;
+	char msg[ERR_LEN];
+	xmlDocPtr doc;
+	xmlNode *n;
+	int problems = 0;
+
+	buf_printf(&path, "%s/overlaps.xml", kb->dir);
+	if ((doc = kb_read_doc(kb, buf_str(&path), NULL, 0, err)) == NULL ||
+	    kb_expect_root(doc, buf_str(&path), "overlaps", err) != 0) {
+		kb_problem(params, &problems, err, err);
+		goto out;
+	}
+	n = xmlDocGetRootElement(doc);
+	kb->overlaps = arena_calloc(&kb->arena, kb_count_children(n, "overlap"),
+	    sizeof(*kb->overlaps));
+	for (n = n->children; n; n = n->next) {
+		if (!kb_is(n, "overlap"))
+			continue;
+		if (kb_parse_overlap(kb, &kb->overlaps[kb->noverlaps], n, buf_str(&path),
+		    msg) == 0) {
+			kb->noverlaps++;
+			continue;
+		}
+		kb_problem(params, &problems, err, msg);
+		kb->skipped++;
+	}
+	if (params->keep_going)
+		problems = 0;
+out:
+	xmlFreeDoc(doc);
 	buf_free(&path);
 	return problems ? -1 : 0;
 }
@@ -1093,17 +1409,25 @@ kb_load(const struct kb_load_params *params, struct kb **out, char err[ERR_LEN])
 	kb = xcalloc(1, sizeof(*kb));
 	kb->dir = xstrdup(params->dir);
 	if (kb_load_schema(kb, err) != 0 ||
+	    kb_load_evidence(kb, err) != 0 ||
 	    kb_load_causes(kb, err) != 0 ||
 	    kb_load_table(kb, "tcptsr.xml", "tcptsr-versions", "tcptsr", "tcptsr",
 	    &facts_cap, err) != 0 ||
 	    kb_load_table(kb, "protocol-ini.xml", "protocol-ini", "protocol-ini",
 	    "parameter", &facts_cap, err) != 0 ||
+	    kb_load_table(kb, "builds.xml", "builds", "builds", "build",
+	    &facts_cap, err) != 0 ||
+	    kb_load_table(kb, "switches.xml", "switches", "switches", "switch",
+	    &facts_cap, err) != 0 ||
+	    kb_load_table(kb, "peers.xml", "peers", "peers", "peer",
+	    &facts_cap, err) != 0 ||
 	    kb_load_steps(kb, err) != 0) {
 		kb_problem(params, &problems, err, err);
 		kb_free(kb);
 		return -1;
 	}
-	if (kb_load_articles(kb, params, err) != 0) {
+	if (kb_load_articles(kb, params, err) != 0 ||
+	    kb_load_overlaps(kb, params, err) != 0) {
 		kb_free(kb);
 		return -1;
 	}
@@ -1120,6 +1444,7 @@ kb_free(struct kb *kb)
 		xmlRelaxNGFree(kb->schema);
 	arena_free(&kb->arena);
 	free(kb->facts);
+	free(kb->peers);
 	free(kb->articles);
 	free(kb->dir);
 	free(kb);
@@ -1175,4 +1500,130 @@ kb_find_cause(const struct kb *kb, const char *id)
 		if (strcmp(kb->causes[i].id, id) == 0)
 			return &kb->causes[i];
 	return NULL;
+}
+
+size_t
+kb_skipped(const struct kb *kb)
+{
+	return kb->skipped;
+}
+
+void
+kb_drop_article(struct kb *kb, const struct kb_article *a)
+{
+	size_t i;
+
+	for (i = 0; i < kb->narticles; i++)
+		if (kb->articles[i] == a) {
+			memmove(&kb->articles[i], &kb->articles[i + 1],
+			    (kb->narticles - i - 1) * sizeof(*kb->articles));
+			kb->narticles--;
+			kb->skipped++;
+			return;
+		}
+}
+
+size_t
+kb_source_count(const struct kb *kb)
+{
+	return kb->nsources;
+}
+
+const struct kb_evidence_source *
+kb_source_at(const struct kb *kb, size_t i)
+{
+	return i < kb->nsources ? &kb->sources[i] : NULL;
+}
+
+const struct kb_evidence_source *
+kb_find_source(const struct kb *kb, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < kb->nsources; i++)
+		if (strcmp(kb->sources[i].id, id) == 0)
+			return &kb->sources[i];
+	return NULL;
+}
+
+const char *
+kb_source_kind_name(enum kb_source_kind kind)
+{
+	switch (kind) {
+	case KB_SOURCE_PROBE:	return "probe";
+	case KB_SOURCE_LOG:	return "log";
+	case KB_SOURCE_FILE:	return "file";
+	case KB_SOURCE_MANUAL:	return "manual";
+	}
+	return "?";
+}
+
+size_t
+kb_overlap_count(const struct kb *kb)
+{
+	return kb->noverlaps;
+}
+
+const struct kb_overlap *
+kb_overlap_at(const struct kb *kb, size_t i)
+{
+	return i < kb->noverlaps ? &kb->overlaps[i] : NULL;
+}
+
+static int
+kb_overlap_names(const struct kb_overlap *o, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < o->narticles; i++)
+		if (strcasecmp(o->articles[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+const struct kb_overlap *
+kb_find_overlap(const struct kb *kb, const char *a, const char *b)
+{
+	size_t i;
+
+	for (i = 0; i < kb->noverlaps; i++)
+		if (kb_overlap_names(&kb->overlaps[i], a) &&
+		    kb_overlap_names(&kb->overlaps[i], b))
+			return &kb->overlaps[i];
+	return NULL;
+}
+
+size_t
+kb_peer_count(const struct kb *kb)
+{
+	return kb->npeers;
+}
+
+const struct kb_peer *
+kb_peer_at(const struct kb *kb, size_t i)
+{
+	return i < kb->npeers ? &kb->peers[i] : NULL;
+}
+
+const char *
+kb_role_name(enum kb_symptom_role role)
+{
+	switch (role) {
+	case KB_ROLE_PRIMARY:		return "primary";
+	case KB_ROLE_COMPANION:		return "companion";
+	case KB_ROLE_FALLBACK:		return "fallback";
+	case KB_ROLE_DESCRIPTION:	return "description";
+	}
+	return "?";
+}
+
+const char *
+kb_severity_name(enum kb_severity severity)
+{
+	switch (severity) {
+	case KB_SEVERITY_ERROR:		return "error";
+	case KB_SEVERITY_WARNING:	return "warning";
+	case KB_SEVERITY_INFO:		return "info";
+	}
+	return "?";
 }

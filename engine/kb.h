@@ -4,11 +4,12 @@
  * Layout of a rule base directory (docs/kb-format.md):
  *
  *   schema/kb.rng           RelaxNG schema every document is validated against
- *   causes.xml              the shared cause catalog
+ *   evidence.xml            what can be observed (SOURCE:VALUE)
+ *   causes.xml              the shared cause catalog, with its evidence
  *   steps.xml               resolution steps shared by articles
- *   tables/tcptsr.xml       TCPTSR.EXE builds
- *   tables/protocol-ini.xml PROTOCOL.INI parameters
+ *   tables/                 tcptsr, protocol-ini, builds, switches, peers (.xml)
  *   articles/Q*.xml         one article per file, file name = article id
+ *   overlaps.xml            texts and facts several articles share or dispute
  *
  * kb_load() parses every document with libxml2 (no network, no DTDs, no
  * entity expansion: a document with a DOCTYPE is refused before its
@@ -30,20 +31,65 @@
 
 struct kb;
 
+enum kb_source_kind {
+	KB_SOURCE_PROBE,	/* a live check against the smart host */
+	KB_SOURCE_LOG,		/* read from the gateway's logs */
+	KB_SOURCE_FILE,		/* read from the DOS client's files */
+	KB_SOURCE_MANUAL	/* only the administrator can check it */
+};
+
+struct kb_evidence_value {
+	const char	*id;		/* "refused" */
+	const char	*text;
+	unsigned	 count;		/* counted log evidence: events ... */
+	unsigned	 window;	/* ... within this many seconds; else 0 */
+};
+
+/* An observable: evidence.xml <source>. */
+struct kb_evidence_source {
+	const char			*id;	/* "tcp-connect" */
+	enum kb_source_kind		 kind;
+	const char			*title;
+	const struct kb_evidence_value	*values;
+	size_t				 nvalues;
+};
+
+/* One observation that bears on a cause. */
+struct kb_evidence_item {
+	const struct kb_evidence_source	*source;
+	const struct kb_evidence_value	*value;
+	int				 confirms;	/* 1 confirms, 0 refutes */
+	double				 weight;	/* likelihood ratio, >= 1 */
+	const char			*why;
+};
+
 struct kb_cause {
-	const char	*id;		/* stable id, e.g. "peer-host-down" */
-	const char	*title;		/* one line */
-	const char	*description;	/* a paragraph */
+	const char			*id;		/* stable id, e.g. "peer-host-down" */
+	const char			*title;		/* one line */
+	const char			*description;	/* a paragraph */
+	const struct kb_evidence_item	*evidence;
+	size_t				 nevidence;
+	const char			*file;
+	long				 line;
 };
 
 enum kb_symptom_role {
 	KB_ROLE_PRIMARY,	/* the line that makes an incident */
-	KB_ROLE_COMPANION	/* counts only right after a primary line */
+	KB_ROLE_COMPANION,	/* counts only right after a primary line */
+	KB_ROLE_FALLBACK,	/* a primary unless another article's primary matches */
+	KB_ROLE_DESCRIPTION	/* words for a symptom: query text only, never logs */
+};
+
+enum kb_severity {
+	KB_SEVERITY_ERROR,
+	KB_SEVERITY_WARNING,	/* mail still flows */
+	KB_SEVERITY_INFO	/* a normal line: never an incident */
 };
 
 struct kb_symptom {
 	const char		*id;		/* unique within the article */
 	enum kb_symptom_role	 role;
+	enum kb_severity	 severity;
 	int			 caseless;	/* match ignoring case */
 	const char		*message;	/* the text as the gateway prints it */
 	const char		*pattern;	/* PCRE2 source */
@@ -58,6 +104,7 @@ struct kb_symptom {
 struct kb_cause_ref {
 	const struct kb_cause	*cause;
 	double			 prior;		/* weight before evidence, (0,1] */
+	int			 inferred;	/* the article does not name it */
 };
 
 /* What a piece of step text is. */
@@ -97,7 +144,46 @@ struct kb_article {
 	size_t				 nsteps;
 	const char * const		*related;	/* article ids, maybe not in this KB */
 	size_t				 nrelated;
+	const char			*archive;	/* provenance: where it was read */
+	const char			*encoded;	/* ... and when it was encoded */
+	const char * const		*notes;		/* what the encoding adds */
+	size_t				 nnotes;
 	const char			*file;
+};
+
+/* An observation that decides between the articles of an overlap. */
+struct kb_decider {
+	const struct kb_evidence_source	*source;
+	const struct kb_evidence_value	*value;
+	const char			*article;	/* the one it points to, or NULL */
+	const char			*why;
+};
+
+/* overlaps.xml: a text or fact that several articles share or dispute. */
+struct kb_overlap {
+	const char			*id;
+	const char			*kind;	/* shared-text, general-specific, conflict */
+	const char * const		*articles;
+	size_t				 narticles;
+	const char			*summary;
+	const struct kb_decider		*deciders;
+	size_t				 ndeciders;
+	const char			*resolution;
+	const char			*file;
+	long				 line;
+};
+
+/* tables/peers.xml: a peer product known from its greeting. */
+struct kb_peer {
+	const char		*id;
+	const char		*product;
+	const char		*greeting;	/* PCRE2, caseless */
+	const char * const	*examples;
+	size_t			 nexamples;
+	const char * const	*counters;
+	size_t			 ncounters;
+	const char		*file;
+	long			 line;
 };
 
 struct kb_load_params {
@@ -110,6 +196,12 @@ struct kb_load_params {
 	 */
 	void		(*on_problem)(void *arg, const char *msg);
 	void		*arg;	/* passed to on_problem */
+	/*
+	 * Load what is valid and skip the articles and overlaps that are not
+	 * (each skip is reported through on_problem first). The catalogs,
+	 * tables and schema must still be valid.
+	 */
+	int		keep_going;
 };
 
 /*
@@ -119,6 +211,15 @@ struct kb_load_params {
  */
 int kb_load(const struct kb_load_params *params, struct kb **out, char err[ERR_LEN]);
 void kb_free(struct kb *kb);
+
+/*
+ * How many articles and overlaps kb_load() skipped under keep_going, and how
+ * many problems it passed to on_problem.
+ */
+size_t kb_skipped(const struct kb *kb);
+
+/* Remove an article (kb_load() with keep_going, when its patterns fail). */
+void kb_drop_article(struct kb *kb, const struct kb_article *a);
 
 /*
  * Parse one more article from memory into a loaded kb, as kb_load() would
@@ -139,5 +240,21 @@ const struct kb_article *kb_find_article(const struct kb *kb, const char *id);
 size_t kb_cause_count(const struct kb *kb);
 const struct kb_cause *kb_cause_at(const struct kb *kb, size_t i);
 const struct kb_cause *kb_find_cause(const struct kb *kb, const char *id);
+
+size_t kb_source_count(const struct kb *kb);
+const struct kb_evidence_source *kb_source_at(const struct kb *kb, size_t i);
+const struct kb_evidence_source *kb_find_source(const struct kb *kb, const char *id);
+const char *kb_source_kind_name(enum kb_source_kind kind);
+
+size_t kb_overlap_count(const struct kb *kb);
+const struct kb_overlap *kb_overlap_at(const struct kb *kb, size_t i);
+/* Is there an overlap naming both articles? */
+const struct kb_overlap *kb_find_overlap(const struct kb *kb, const char *a, const char *b);
+
+size_t kb_peer_count(const struct kb *kb);
+const struct kb_peer *kb_peer_at(const struct kb *kb, size_t i);
+
+const char *kb_role_name(enum kb_symptom_role role);
+const char *kb_severity_name(enum kb_severity severity);
 
 #endif

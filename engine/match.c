@@ -22,6 +22,8 @@ struct match_pattern {
 	const struct kb_symptom	*symptom;
 	pcre2_code		*code;
 	int			 in_prefilter;
+	int			 jit;		/* JIT compiled it */
+	int			 on_logs;	/* tried on log lines (not a description) */
 };
 
 struct matcher {
@@ -37,12 +39,12 @@ struct matcher {
 
 static pcre2_code *
 match_compile_one(const char *pattern, uint32_t options, char err[ERR_LEN],
-    const char *what)
+    const char *what, int *jit)
 {
 	PCRE2_UCHAR msg[256];
 	PCRE2_SIZE offset;
 	pcre2_code *code;
-	int errcode;
+	int errcode, rc;
 
 	code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
 	    options | PCRE2_NEVER_UTF | PCRE2_NEVER_UCP, &errcode, &offset, NULL);
@@ -53,7 +55,9 @@ match_compile_one(const char *pattern, uint32_t options, char err[ERR_LEN],
 		return NULL;
 	}
 	/* JIT is an optimisation: without it the interpreter does the work. */
-	(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+	rc = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+	if (jit)
+		*jit = rc == 0;
 	return code;
 }
 
@@ -103,7 +107,7 @@ match_build_prefilter(struct matcher *m)
 	for (i = 0; i < m->npatterns; i++) {
 		struct match_pattern *p = &m->patterns[i];
 
-		if (!match_prefilter_safe(p->symptom->pattern))
+		if (!p->on_logs || !match_prefilter_safe(p->symptom->pattern))
 			continue;
 		buf_printf(&b, "%s(?%s:%s)", b.len ? "|" : "",
 		    p->symptom->caseless ? "i" : "-i", p->symptom->pattern);
@@ -111,7 +115,8 @@ match_build_prefilter(struct matcher *m)
 		m->nprefiltered++;
 	}
 	if (m->nprefiltered)
-		m->prefilter = match_compile_one(buf_str(&b), PCRE2_DUPNAMES, err, "prefilter");
+		m->prefilter = match_compile_one(buf_str(&b), PCRE2_DUPNAMES, err, "prefilter",
+		    NULL);
 	/* The prefilter must accept every example its patterns accept. */
 	for (i = 0; m->prefilter && i < m->npatterns; i++) {
 		const struct kb_symptom *s = m->patterns[i].symptom;
@@ -179,7 +184,8 @@ match_compile_report(const struct kb *kb, void (*on_problem)(void *arg, const ch
 			p->article = a;
 			p->symptom = s;
 			p->code = match_compile_one(s->pattern,
-			    s->caseless ? PCRE2_CASELESS : 0, msg, what);
+			    s->caseless ? PCRE2_CASELESS : 0, msg, what, &p->jit);
+			p->on_logs = s->role != KB_ROLE_DESCRIPTION;
 			if (p->code == NULL) {
 				match_problem(on_problem, arg, &problems, err, msg);
 				continue;
@@ -252,8 +258,8 @@ size_t
 match_line(struct matcher *m, const char *line, size_t len,
     const struct match_hit **hits, const struct kb_symptom **gave_up)
 {
-	size_t i, n = 0;
-	int any = 1, rc;
+	size_t i, n = 0, kept;
+	int any = 1, rc, primary = 0;
 
 	*gave_up = NULL;
 	/* A prefilter that gives up proves nothing: fall through to all. */
@@ -262,7 +268,7 @@ match_line(struct matcher *m, const char *line, size_t len,
 	for (i = 0; i < m->npatterns; i++) {
 		struct match_pattern *p = &m->patterns[i];
 
-		if (p->in_prefilter && !any)
+		if (!p->on_logs || (p->in_prefilter && !any))
 			continue;
 		rc = match_run(m, p->code, line, len);
 		if (rc < 0 && *gave_up == NULL)
@@ -270,8 +276,16 @@ match_line(struct matcher *m, const char *line, size_t len,
 		if (rc > 0) {
 			m->hits[n].article = p->article;
 			m->hits[n].symptom = p->symptom;
+			primary |= p->symptom->role == KB_ROLE_PRIMARY;
 			n++;
 		}
+	}
+	/* A fallback (a generic text) yields to any specific article's line. */
+	if (primary) {
+		for (i = kept = 0; i < n; i++)
+			if (m->hits[i].symptom->role != KB_ROLE_FALLBACK)
+				m->hits[kept++] = m->hits[i];
+		n = kept;
 	}
 	*hits = m->hits;
 	return n;
@@ -339,6 +353,48 @@ match_selftest(struct matcher *m, void (*on_problem)(void *arg, const char *msg)
 		}
 	}
 	return failures;
+}
+
+int
+match_symptom_jit(const struct matcher *m, const struct kb_symptom *s)
+{
+	size_t i;
+
+	for (i = 0; i < m->npatterns; i++)
+		if (m->patterns[i].symptom == s)
+			return m->patterns[i].jit;
+	return 0;
+}
+
+int
+match_jit_available(void)
+{
+	uint32_t jit = 0;
+
+	return pcre2_config(PCRE2_CONFIG_JIT, &jit) >= 0 && jit;
+}
+
+int
+match_text(const char *pattern, int caseless, const char *s, size_t len,
+    char err[ERR_LEN])
+{
+	pcre2_match_data *md;
+	pcre2_code *code;
+	int rc;
+
+	if ((code = match_compile_one(pattern, caseless ? PCRE2_CASELESS : 0, err,
+	    "pattern", NULL)) == NULL)
+		return -1;
+	if ((md = pcre2_match_data_create(1, NULL)) == NULL)
+		xmem_oom(0);
+	rc = pcre2_match(code, (PCRE2_SPTR)s, len, 0, 0, md, NULL);
+	pcre2_match_data_free(md);
+	pcre2_code_free(code);
+	if (rc >= 0)
+		return 1;
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return 0;
+	return err_set(err, "pattern gives up on this text (error %d)", rc);
 }
 
 size_t

@@ -47,7 +47,9 @@ int match_compile_report(const struct kb *kb,
 void match_free(struct matcher *m);
 
 /*
- * Match one line (len bytes, may contain NULs) against all patterns.
+ * Match one line (len bytes, may contain NULs) against all patterns but the
+ * description symptoms (which are for query text only). A fallback symptom's
+ * hit is dropped when a primary symptom also matches the line.
  * Returns the number of hits and sets *hits to an array owned by the matcher,
  * valid until the next call, in KB order. When a pattern hit its match limit
  * on this line, *gave_up is set to its symptom (else NULL) and that pattern
@@ -67,6 +69,18 @@ int match_symptom(struct matcher *m, const struct kb_symptom *s, const char *lin
  */
 size_t match_selftest(struct matcher *m,
     void (*on_problem)(void *arg, const char *msg), void *arg);
+
+/* Did JIT compile this symptom's pattern? Is JIT available at all? */
+int match_symptom_jit(const struct matcher *m, const struct kb_symptom *s);
+int match_jit_available(void);
+
+/*
+ * Compile one pattern on its own (no limits beyond PCRE2's defaults) and match
+ * it against s: 1 match, 0 no match, -1 with err (does not compile, or gave
+ * up). For the rule base's tables (peer greetings) and its self-checks.
+ */
+int match_text(const char *pattern, int caseless, const char *s, size_t len,
+    char err[ERR_LEN]);
 
 /* How many patterns, and how many of them the prefilter covers. */
 size_t match_pattern_count(const struct matcher *m);

@@ -11,6 +11,27 @@
 #define QUERY_COMPANION_SCORE	0.6
 #define QUERY_WORDS_MAX		0.9
 
+/*
+ * A pattern match scores its role's base plus up to QUERY_PATTERN_SPAN for
+ * how much of the symptom's message the text covers, so that of several
+ * patterns that match, the one whose message the text spells out ranks first
+ * ("ERROR write: (57) Socket is not connected" is about Q100707 before the
+ * generic "ERROR write" of Q112237).
+ */
+#define QUERY_PATTERN_SPAN	0.1
+
+static double
+query_role_base(enum kb_symptom_role role)
+{
+	switch (role) {
+	case KB_ROLE_PRIMARY:		return 0.9;
+	case KB_ROLE_DESCRIPTION:	return 0.8;
+	case KB_ROLE_FALLBACK:		return 0.7;
+	case KB_ROLE_COMPANION:		return 0.5;
+	}
+	return 0;
+}
+
 static const char *const query_stopwords[] = {
 	"a", "an", "and", "are", "as", "at", "be", "by", "err", "error", "errors",
 	"for", "from", "has", "in", "is", "it", "msg", "of", "on", "or", "the",
@@ -160,6 +181,20 @@ query_score_words(const struct query_index *ix, const struct kb_article *a,
 			r->words[r->nwords++] = xstrdup(q->v[i]);
 }
 
+/* The share of a symptom's message (by word weight) that the query has. */
+static double
+query_message_cover(const struct query_index *ix, const struct kb_symptom *s,
+    const struct query_words *q)
+{
+	struct query_words msg = { 0 };
+	double c;
+
+	query_tokenize(&msg, s->message, strlen(s->message));
+	c = msg.n ? query_cover(ix, &msg, q) : 1.0;
+	query_words_free(&msg);
+	return c;
+}
+
 static int
 query_cmp(const void *x, const void *y)
 {
@@ -207,15 +242,19 @@ query_run(const struct kb *kb, struct matcher *m, const char *text, size_t len)
 		r.article = a;
 		for (j = 0; j < a->nsymptoms; j++) {
 			const struct kb_symptom *s = &a->symptoms[j];
-			double score = s->role == KB_ROLE_PRIMARY ? 1.0 : QUERY_COMPANION_SCORE;
+			double score = query_role_base(s->role);
 
-			if (score > r.score && match_symptom(m, s, text, len) == 1) {
+			if (score + QUERY_PATTERN_SPAN <= r.score ||
+			    match_symptom(m, s, text, len) != 1)
+				continue;
+			score += QUERY_PATTERN_SPAN * query_message_cover(&ix, s, &q);
+			if (score > r.score) {
 				r.score = score;
 				r.how = QUERY_PATTERN;
 				r.symptom = s;
 			}
 		}
-		if (r.score < 1.0) {
+		if (r.score < QUERY_WORDS_MAX) {
 			struct query_result w = { 0 };
 
 			w.article = a;

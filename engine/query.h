@@ -2,8 +2,12 @@
  * query: rank the rule base's articles for an error text someone pasted.
  *
  * Two ways an article can be about a text, strongest first:
- *   1. a symptom pattern matches it: score 1.0 for a primary symptom, 0.6 for
- *      a companion (a line that only means something after another);
+ *   1. a symptom pattern matches it: 0.9 for a primary symptom, 0.8 for a
+ *      description (words for a symptom without a message), 0.7 for a
+ *      fallback (a generic text), 0.5 for a companion (a line that only means
+ *      something after another), plus up to 0.1 for the share of the
+ *      symptom's message the text covers, so that the most specific match
+ *      ranks first and the exact text scores 1.0;
  *   2. the words match: score = 0.9 * q * max over the article's messages of
  *      r * (0.5 + 0.5 * m), where q is the share of the query's words found in
  *      the article (its messages, title and keywords), m the share of the

@@ -920,8 +920,8 @@ START_TEST(no_primary_symptom)
 {
 	put_article(dir, "Q100709", "    <symptom id=\"s\" role=\"companion\"><message>m"
 	    "</message><pattern>m</pattern><example>m</example></symptom>", NULL, NULL);
-	expect_load_error(dir, "%s/articles/Q100709.xml:6: article Q100709 has no primary "
-	    "symptom", dir);
+	expect_load_error(dir, "%s/articles/Q100709.xml:6: article Q100709 has no primary, "
+	    "fallback or description symptom", dir);
 }
 END_TEST
 
