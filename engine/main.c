@@ -20,6 +20,7 @@
 #include "config.h"	/* KBDIAG_VERSION, KBDIAG_DATADIR: written by make */
 #include "diag.h"
 #include "kb.h"
+#include "lint.h"
 #include "match.h"
 #include "peer.h"
 #include "query.h"
@@ -44,6 +45,7 @@ struct options {
 	int			 have_smarthost;
 	int			 offline;	/* --offline */
 	int			 quiet;		/* -q */
+	int			 keep_going;	/* --keep-going */
 };
 
 static void
@@ -57,8 +59,10 @@ usage(FILE *to)
 "Commands:\n"
 "  diagnose [LOG]...      diagnose gateway logs (standard input when none, or -)\n"
 "  query TEXT...          rank the articles for an error text\n"
-"  kb lint                check the rule base: schema, references, patterns\n"
-"  kb test                run the rule base's examples against its patterns\n"
+"  kb lint                check the rule base: schema, references, patterns,\n"
+"                           overlaps between articles\n"
+"  kb test                run every article's examples and counter-examples,\n"
+"                           with a report per article\n"
 "  kb list                list the articles\n"
 "  kb show ID             show one article (for example Q123827)\n"
 "\n"
@@ -73,6 +77,8 @@ usage(FILE *to)
 "                           (PORT defaults to 25)\n"
 "      --offline          run no live probes (this version runs none yet)\n"
 "  -q, --quiet            do not print warnings about the logs\n"
+"      --keep-going       use the valid part of a rule base with invalid\n"
+"                           articles, saying what was skipped (not for kb lint)\n"
 "  -h, --help             show this help and exit\n"
 "  -V, --version          show the version and exit\n"
 "\n"
@@ -168,7 +174,39 @@ print_problem(void *arg, const char *msg)
 	fprintf(stderr, "kbdiag: %s\n", msg);
 }
 
-/* Load and compile the rule base; on failure print why and return 3. */
+static void
+print_skipped(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "kbdiag: skipped (--keep-going): %s\n", msg);
+}
+
+/*
+ * --keep-going: drop the articles whose patterns do not compile, so that the
+ * matcher can be built from the rest.
+ */
+static void
+drop_uncompilable(struct kb *kb)
+{
+	char err[ERR_LEN];
+	size_t i = 0;
+
+	while (i < kb_article_count(kb)) {
+		const struct kb_article *a = kb_article_at(kb, i);
+
+		if (match_article_compiles(a, err) == 0) {
+			i++;
+			continue;
+		}
+		print_skipped(NULL, err);
+		kb_drop_article(kb, a);
+	}
+}
+
+/*
+ * Load and compile the rule base; on failure print why and return 3. For
+ * kb lint (list_all) every problem is printed as it is found.
+ */
 static int
 open_kb(const struct options *o, int list_all, struct kb **kb, struct matcher **m)
 {
@@ -178,10 +216,32 @@ open_kb(const struct options *o, int list_all, struct kb **kb, struct matcher **
 	p.dir = o->kb_dir ? o->kb_dir : default_kb_dir(dirbuf);
 	if (list_all)
 		p.on_problem = print_problem;
+	else if (o->keep_going) {
+		p.keep_going = 1;
+		p.on_problem = print_skipped;
+	}
 	if (kb_load(&p, kb, err) != 0) {
 		if (!list_all)
 			fprintf(stderr, "kbdiag: invalid rule base: %s\n", err);
+		if (!list_all && !o->keep_going)
+			fputs("kbdiag: (--keep-going uses the valid articles and says which "
+			    "it skipped)\n", stderr);
 		return EXIT_BADINPUT;
+	}
+	if (p.keep_going) {
+		drop_uncompilable(*kb);
+		if (kb_skipped(*kb) > 0)
+			fprintf(stderr, "kbdiag: rule base %s: skipped %zu invalid "
+			    "article%s or overlap%s; using %zu articles\n", kb_dir(*kb),
+			    kb_skipped(*kb), kb_skipped(*kb) == 1 ? "" : "s",
+			    kb_skipped(*kb) == 1 ? "" : "s", kb_article_count(*kb));
+		if (kb_article_count(*kb) == 0) {
+			fprintf(stderr, "kbdiag: invalid rule base: %s: no valid articles\n",
+			    kb_dir(*kb));
+			kb_free(*kb);
+			*kb = NULL;
+			return EXIT_BADINPUT;
+		}
 	}
 	if (match_compile_report(*kb, list_all ? print_problem : NULL, NULL, m, err) != 0) {
 		if (!list_all)
@@ -394,7 +454,7 @@ cmd_kb(const struct options *o, char **args, int nargs)
 	struct matcher *m = NULL;
 	struct kb *kb = NULL;
 	char err[ERR_LEN];
-	size_t i, nex = 0, nce = 0, failures;
+	size_t failures;
 	int rc;
 
 	if (nargs < 1)
@@ -411,24 +471,25 @@ cmd_kb(const struct options *o, char **args, int nargs)
 		return rc;
 	rc = EXIT_FOUND;
 	if (strcmp(args[0], "lint") == 0) {
-		buf_printf(&out, "%s: valid: %zu articles, %zu causes, %zu patterns\n",
-		    kb_dir(kb), kb_article_count(kb), kb_cause_count(kb),
-		    match_pattern_count(m));
-	} else if (strcmp(args[0], "test") == 0) {
-		for (i = 0; i < kb_article_count(kb); i++) {
-			size_t j;
-
-			a = kb_article_at(kb, i);
-			for (j = 0; j < a->nsymptoms; j++) {
-				nex += a->symptoms[j].nexamples;
-				nce += a->symptoms[j].ncounters;
-			}
-		}
-		failures = match_selftest(m, print_problem, NULL);
-		buf_printf(&out, "%s: %zu examples, %zu counter-examples: %zu %s\n",
-		    kb_dir(kb), nex, nce, failures, failures == 1 ? "failure" : "failures");
-		if (failures)
+		if ((failures = lint_check(kb, m, print_problem, NULL)) > 0) {
+			fprintf(stderr, "kbdiag: %s: invalid: %zu %s\n", kb_dir(kb), failures,
+			    failures == 1 ? "problem" : "problems");
 			rc = EXIT_BADINPUT;
+		} else
+			buf_printf(&out, "%s: valid: %zu articles, %zu causes, %zu patterns, "
+			    "%zu evidence sources, %zu overlaps, %zu peers\n", kb_dir(kb),
+			    kb_article_count(kb), kb_cause_count(kb), match_pattern_count(m),
+			    kb_source_count(kb), kb_overlap_count(kb), kb_peer_count(kb));
+	} else if (strcmp(args[0], "test") == 0) {
+		struct lint_article *report;
+		struct lint_totals totals;
+
+		failures = lint_test(kb, m, print_problem, NULL, &report, &totals);
+		if (render_kb_test(kb, report, &totals, o->format, &out, err) != 0)
+			rc = usage_error("%s", err);	/* a format it does not support */
+		else if (failures)
+			rc = EXIT_BADINPUT;
+		free(report);
 	} else if (strcmp(args[0], "list") == 0) {
 		if (render_kb_list(kb, o->format, &out, err) != 0)
 			rc = usage_error("%s", err);	/* a format it does not support */
@@ -451,13 +512,14 @@ cmd_kb(const struct options *o, char **args, int nargs)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_KB = 256, OPT_SMARTHOST, OPT_OFFLINE };
+	enum { OPT_KB = 256, OPT_SMARTHOST, OPT_OFFLINE, OPT_KEEP_GOING };
 	static const struct option longopts[] = {
 		{ "kb", required_argument, NULL, OPT_KB },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "smarthost", required_argument, NULL, OPT_SMARTHOST },
 		{ "offline", no_argument, NULL, OPT_OFFLINE },
+		{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -495,6 +557,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_OFFLINE:
 			o.offline = 1;
+			break;
+		case OPT_KEEP_GOING:
+			o.keep_going = 1;
 			break;
 		case 'q':
 			o.quiet = 1;

@@ -223,6 +223,34 @@ match_compile_report(const struct kb *kb, void (*on_problem)(void *arg, const ch
 	return 0;
 }
 
+int
+match_article_compiles(const struct kb_article *a, char err[ERR_LEN])
+{
+	char what[ERR_LEN];
+	uint32_t backrefs;
+	pcre2_code *code;
+	size_t i;
+
+	for (i = 0; i < a->nsymptoms; i++) {
+		const struct kb_symptom *s = &a->symptoms[i];
+
+		snprintf(what, sizeof(what), "%.200s:%ld: %s symptom '%.100s'", s->file,
+		    s->line, a->id, s->id);
+		code = match_compile_one(s->pattern, s->caseless ? PCRE2_CASELESS : 0, err,
+		    what, NULL);
+		if (code == NULL)
+			return -1;
+		if (pcre2_pattern_info(code, PCRE2_INFO_BACKREFMAX, &backrefs) == 0 &&
+		    backrefs > 0) {
+			pcre2_code_free(code);
+			return err_set(err, "%s: back-references and conditions on groups "
+			    "are not allowed in rule patterns", what);
+		}
+		pcre2_code_free(code);
+	}
+	return 0;
+}
+
 void
 match_free(struct matcher *m)
 {

@@ -47,6 +47,12 @@ int match_compile_report(const struct kb *kb,
 void match_free(struct matcher *m);
 
 /*
+ * Do all of one article's patterns compile and follow the rules above? 0, or
+ * -1 with the first problem in err (file, line, article, symptom).
+ */
+int match_article_compiles(const struct kb_article *a, char err[ERR_LEN]);
+
+/*
  * Match one line (len bytes, may contain NULs) against all patterns but the
  * description symptoms (which are for query text only). A fallback symptom's
  * hit is dropped when a primary symptom also matches the line.

@@ -9,6 +9,7 @@
 #include <libxml/HTMLtree.h>
 #include <libxml/tree.h>
 
+#include "lint.h"
 #include "plan.h"
 #include "rank.h"
 #include "text.h"
@@ -920,6 +921,59 @@ render_query(const struct query_results *q, enum render_format f, struct buf *ou
 /* The rule base                                                            */
 
 int
+render_kb_test(const struct kb *kb, const struct lint_article *rows,
+    const struct lint_totals *t, enum render_format f, struct buf *out, char err[ERR_LEN])
+{
+	json_t *root, *a, *o;
+	size_t i, n = kb_article_count(kb);
+
+	if (f == RENDER_JSON) {
+		root = json_object();
+		a = json_array();
+		for (i = 0; i < n; i++) {
+			o = json_object();
+			json_object_set_new(o, "id", render_jstr(rows[i].article->id));
+			json_object_set_new(o, "examples", json_integer((json_int_t)rows[i].examples));
+			json_object_set_new(o, "matched", json_integer((json_int_t)rows[i].matched));
+			json_object_set_new(o, "counter_examples",
+			    json_integer((json_int_t)rows[i].counters));
+			json_object_set_new(o, "unexpected",
+			    json_integer((json_int_t)rows[i].unexpected));
+			json_object_set_new(o, "patterns", json_integer((json_int_t)rows[i].patterns));
+			json_object_set_new(o, "unexercised",
+			    json_integer((json_int_t)rows[i].unexercised));
+			json_array_append_new(a, o);
+		}
+		json_object_set_new(root, "articles", a);
+		json_object_set_new(root, "examples", json_integer((json_int_t)t->examples));
+		json_object_set_new(root, "counter_examples",
+		    json_integer((json_int_t)t->counters));
+		json_object_set_new(root, "peer_examples",
+		    json_integer((json_int_t)t->peer_examples));
+		json_object_set_new(root, "failures", json_integer((json_int_t)t->failures));
+		return render_json_dump(root, out, err);
+	}
+	if (f != RENDER_TEXT)
+		return err_set(err, "kb test supports the text and json formats");
+	buf_printf(out, "%-8s  %-9s  %-10s  %-11s  %s\n", "ARTICLE", "EXAMPLES", "UNEXPECTED",
+	    "UNEXERCISED", "RESULT");
+	for (i = 0; i < n; i++) {
+		const struct lint_article *r = &rows[i];
+		char ex[32], un[32];
+		int ok = r->matched == r->examples && r->unexpected == 0;
+
+		snprintf(ex, sizeof(ex), "%zu/%zu", r->matched, r->examples);
+		snprintf(un, sizeof(un), "%zu/%zu", r->unexercised, r->patterns);
+		buf_printf(out, "%-8s  %-9s  %-10zu  %-11s  %s\n", r->article->id, ex,
+		    r->unexpected, un, ok ? "ok" : "FAIL");
+	}
+	buf_printf(out, "%s: %zu articles, %zu examples, %zu counter-examples, %zu peer "
+	    "greeting examples: %zu %s\n", kb_dir(kb), n, t->examples, t->counters,
+	    t->peer_examples, t->failures, t->failures == 1 ? "failure" : "failures");
+	return 0;
+}
+
+int
 render_kb_list(const struct kb *kb, enum render_format f, struct buf *out,
     char err[ERR_LEN])
 {
@@ -986,6 +1040,68 @@ render_kb_free_steps(struct diag_incident *inc)
 	free(inc);
 }
 
+static json_t *
+render_json_cause_evidence(const struct kb_cause *c)
+{
+	json_t *arr = json_array(), *x;
+	size_t i;
+
+	for (i = 0; i < c->nevidence; i++) {
+		const struct kb_evidence_item *it = &c->evidence[i];
+		char ref[256];
+
+		snprintf(ref, sizeof(ref), "%s:%s", it->source->id, it->value->id);
+		x = json_object();
+		json_object_set_new(x, "ref", render_jstr(ref));
+		json_object_set_new(x, "kind", json_string(kb_source_kind_name(it->source->kind)));
+		json_object_set_new(x, "effect", json_string(it->confirms ? "confirms" : "refutes"));
+		json_object_set_new(x, "weight", render_jreal(it->weight));
+		json_object_set_new(x, "why", render_jstr(it->why));
+		json_array_append_new(arr, x);
+	}
+	return arr;
+}
+
+static int
+render_overlap_names(const struct kb_overlap *o, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < o->narticles; i++)
+		if (strcmp(o->articles[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+/* "confirmed by tcp-connect:refused (x6), ...; refuted by greeting:ok (/8)" */
+static void
+render_cause_evidence_text(struct buf *out, const struct kb_cause *c, int indent)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+	int pass;
+
+	for (pass = 1; pass >= 0; pass--) {
+		int first = 1;
+
+		for (i = 0; i < c->nevidence; i++) {
+			const struct kb_evidence_item *it = &c->evidence[i];
+
+			if (it->confirms != pass)
+				continue;
+			buf_printf(&b, "%s%s:%s (%s%g)", first ? (pass ? "confirmed by " :
+			    (b.len ? "; refuted by " : "refuted by ")) : ", ", it->source->id,
+			    it->value->id, pass ? "x" : "/", it->weight);
+			first = 0;
+		}
+	}
+	if (b.len) {
+		buf_printf(out, "%*s", indent, "");
+		render_wrap(out, buf_str(&b), indent, indent);
+	}
+	buf_free(&b);
+}
+
 static int
 render_json_article(const struct kb *kb, const struct kb_article *a, struct buf *out,
     char err[ERR_LEN])
@@ -1008,8 +1124,8 @@ render_json_article(const struct kb *kb, const struct kb_article *a, struct buf 
 
 		x = json_object();
 		json_object_set_new(x, "id", render_jstr(s->id));
-		json_object_set_new(x, "role", json_string(s->role == KB_ROLE_PRIMARY ?
-		    "primary" : "companion"));
+		json_object_set_new(x, "role", json_string(kb_role_name(s->role)));
+		json_object_set_new(x, "severity", json_string(kb_severity_name(s->severity)));
 		json_object_set_new(x, "message", render_jstr(s->message));
 		json_object_set_new(x, "pattern", render_jstr(s->pattern));
 		json_object_set_new(x, "caseless", json_boolean(s->caseless));
@@ -1026,9 +1142,38 @@ render_json_article(const struct kb *kb, const struct kb_article *a, struct buf 
 		json_object_set_new(x, "id", render_jstr(a->causes[i].cause->id));
 		json_object_set_new(x, "title", render_jstr(a->causes[i].cause->title));
 		json_object_set_new(x, "prior", render_jreal(a->causes[i].prior));
+		json_object_set_new(x, "basis", json_string(a->causes[i].inferred ?
+		    "inferred" : "stated"));
+		json_object_set_new(x, "evidence", render_json_cause_evidence(a->causes[i].cause));
 		json_array_append_new(arr, x);
 	}
 	json_object_set_new(o, "causes", arr);
+	arr = json_array();
+	for (i = 0; i < kb_overlap_count(kb); i++) {
+		const struct kb_overlap *ov = kb_overlap_at(kb, i);
+
+		if (!render_overlap_names(ov, a->id))
+			continue;
+		x = json_object();
+		json_object_set_new(x, "id", render_jstr(ov->id));
+		json_object_set_new(x, "kind", render_jstr(ov->kind));
+		ex = json_array();
+		for (j = 0; j < ov->narticles; j++)
+			json_array_append_new(ex, render_jstr(ov->articles[j]));
+		json_object_set_new(x, "articles", ex);
+		json_object_set_new(x, "summary", render_jstr(ov->summary));
+		json_object_set_new(x, "resolution", render_jstr(ov->resolution));
+		json_array_append_new(arr, x);
+	}
+	json_object_set_new(o, "overlaps", arr);
+	x = json_object();
+	json_object_set_new(x, "archive", render_jstr(a->archive));
+	json_object_set_new(x, "encoded", render_jstr(a->encoded));
+	ex = json_array();
+	for (j = 0; j < a->nnotes; j++)
+		json_array_append_new(ex, render_jstr(a->notes[j]));
+	json_object_set_new(x, "notes", ex);
+	json_object_set_new(o, "provenance", x);
 	arr = json_array();
 	for (i = 0; i < inc->nsteps; i++)
 		json_array_append_new(arr, render_json_step(&inc->steps[i]));
@@ -1069,15 +1214,20 @@ render_kb_article(const struct kb *kb, const struct kb_article *a, enum render_f
 	for (i = 0; i < a->nsymptoms; i++) {
 		const struct kb_symptom *s = &a->symptoms[i];
 
-		buf_printf(out, "    %-9s %s\n", s->role == KB_ROLE_PRIMARY ? "primary" :
-		    "companion", s->message);
-		buf_printf(out, "              /%s/%s  [%s]\n", s->pattern,
+		buf_printf(out, "    %-11s %s%s%s\n", kb_role_name(s->role), s->message,
+		    s->severity == KB_SEVERITY_ERROR ? "" : "  (",
+		    s->severity == KB_SEVERITY_ERROR ? "" :
+		    s->severity == KB_SEVERITY_WARNING ? "warning)" : "normal line)");
+		buf_printf(out, "                /%s/%s  [%s]\n", s->pattern,
 		    s->caseless ? "i" : "", s->id);
 	}
 	buf_puts(out, "\n  Causes (prior weight):\n");
-	for (i = 0; i < a->ncauses; i++)
-		buf_printf(out, "    %.2f  %s [%s]\n", a->causes[i].prior,
-		    a->causes[i].cause->title, a->causes[i].cause->id);
+	for (i = 0; i < a->ncauses; i++) {
+		buf_printf(out, "    %.2f  %s [%s]%s\n", a->causes[i].prior,
+		    a->causes[i].cause->title, a->causes[i].cause->id,
+		    a->causes[i].inferred ? " (inferred)" : "");
+		render_cause_evidence_text(out, a->causes[i].cause, 10);
+	}
 	buf_puts(out, "\n  Steps:\n");
 	for (i = 0; i < inc->nsteps; i++) {
 		char *t = render_step_joined(&inc->steps[i], 1);
@@ -1092,6 +1242,35 @@ render_kb_article(const struct kb *kb, const struct kb_article *a, enum render_f
 			buf_printf(out, " %s%s", a->related[i],
 			    kb_find_article(kb, a->related[i]) ? "" : " (not in this rule base)");
 		buf_putc(out, '\n');
+	}
+	for (i = 0; i < kb_overlap_count(kb); i++) {
+		const struct kb_overlap *ov = kb_overlap_at(kb, i);
+		struct buf b = BUF_INIT;
+		size_t j;
+
+		if (!render_overlap_names(ov, a->id))
+			continue;
+		buf_printf(&b, "%s (%s with", ov->id, ov->kind);
+		for (j = 0; j < ov->narticles; j++)
+			if (strcmp(ov->articles[j], a->id) != 0)
+				buf_printf(&b, " %s", ov->articles[j]);
+		buf_printf(&b, "): %s %s", ov->summary, ov->resolution);
+		buf_puts(out, "\n  Overlap:     ");
+		render_wrap(out, buf_str(&b), 15, 15);
+		buf_free(&b);
+	}
+	{
+		struct buf b = BUF_INIT;
+
+		buf_printf(&b, "Microsoft Knowledge Base %s, read from %s, encoded %s", a->id,
+		    a->archive, a->encoded);
+		buf_puts(out, "\n  Source:      ");
+		render_wrap(out, buf_str(&b), 15, 15);
+		buf_free(&b);
+	}
+	for (i = 0; i < a->nnotes; i++) {
+		buf_puts(out, "  Note:        ");
+		render_wrap(out, a->notes[i], 15, 15);
 	}
 	render_kb_free_steps(inc);
 	return 0;

@@ -39,6 +39,12 @@ int render_diagnosis(const struct diagnosis *d, enum render_format f, struct buf
     char err[ERR_LEN]);
 int render_query(const struct query_results *q, enum render_format f, struct buf *out,
     char err[ERR_LEN]);
+/* kb test's report: one row per article, then the totals. */
+struct lint_article;
+struct lint_totals;
+int render_kb_test(const struct kb *kb, const struct lint_article *rows,
+    const struct lint_totals *t, enum render_format f, struct buf *out, char err[ERR_LEN]);
+
 int render_kb_list(const struct kb *kb, enum render_format f, struct buf *out,
     char err[ERR_LEN]);
 int render_kb_article(const struct kb *kb, const struct kb_article *a,

@@ -1,0 +1,303 @@
+#include "lint.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmem.h"
+
+static void
+lint_report(lint_problem_fn on_problem, void *arg, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+lint_report(lint_problem_fn on_problem, void *arg, const char *fmt, ...)
+{
+	char msg[ERR_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (on_problem)
+		on_problem(arg, msg);
+}
+
+/*
+ * Other articles' patterns that match this line without a declared overlap.
+ * Each offending symptom is passed to fn (when not NULL). Returns how many.
+ */
+static size_t
+lint_undeclared(const struct kb *kb, struct matcher *m, const struct kb_article *a,
+    const char *line, void (*fn)(void *ctx, const struct match_hit *hit), void *ctx)
+{
+	const struct match_hit *hits;
+	const struct kb_symptom *gave_up;
+	size_t i, n, count = 0;
+
+	n = match_line(m, line, strlen(line), &hits, &gave_up);
+	for (i = 0; i < n; i++) {
+		if (hits[i].article == a || kb_find_overlap(kb, a->id, hits[i].article->id))
+			continue;
+		count++;
+		if (fn)
+			fn(ctx, &hits[i]);
+	}
+	return count;
+}
+
+struct lint_overlap_ctx {
+	const struct kb_article	*article;
+	const struct kb_symptom	*symptom;
+	const char		*line;
+	const char		*what;		/* "example", "message" */
+	lint_problem_fn		 on_problem;
+	void			*arg;
+	const struct kb_article	**seen;		/* pairs reported: other article */
+	size_t			 nseen;
+	size_t			 problems;
+};
+
+static void
+lint_overlap_found(void *ctx, const struct match_hit *hit)
+{
+	struct lint_overlap_ctx *c = ctx;
+	size_t i;
+
+	/* One report per pair of articles is enough. */
+	for (i = 0; i < c->nseen; i++)
+		if (c->seen[i] == hit->article)
+			return;
+	c->seen[c->nseen++] = hit->article;
+	c->problems++;
+	lint_report(c->on_problem, c->arg, "%s:%ld: %s symptom '%s': its %s \"%s\" also "
+	    "matches %s symptom '%s' (%s:%ld); declare the overlap in overlaps.xml",
+	    c->symptom->file, c->symptom->line, c->article->id, c->symptom->id, c->what,
+	    c->line, hit->article->id, hit->symptom->id, hit->symptom->file,
+	    hit->symptom->line);
+}
+
+static size_t
+lint_overlaps(const struct kb *kb, struct matcher *m, lint_problem_fn on_problem,
+    void *arg)
+{
+	struct lint_overlap_ctx c = { 0 };
+	size_t i, j, k;
+
+	c.on_problem = on_problem;
+	c.arg = arg;
+	c.seen = xcalloc(kb_article_count(kb) + 1, sizeof(*c.seen));
+	for (i = 0; i < kb_article_count(kb); i++) {
+		const struct kb_article *a = kb_article_at(kb, i);
+
+		c.article = a;
+		c.nseen = 0;
+		for (j = 0; j < a->nsymptoms; j++) {
+			const struct kb_symptom *s = &a->symptoms[j];
+
+			if (s->role == KB_ROLE_DESCRIPTION)
+				continue;
+			c.symptom = s;
+			c.what = "message";
+			c.line = s->message;
+			lint_undeclared(kb, m, a, s->message, lint_overlap_found, &c);
+			c.what = "example";
+			for (k = 0; k < s->nexamples; k++) {
+				c.line = s->examples[k];
+				lint_undeclared(kb, m, a, s->examples[k], lint_overlap_found,
+				    &c);
+			}
+		}
+	}
+	free(c.seen);
+	return c.problems;
+}
+
+size_t
+lint_check(const struct kb *kb, struct matcher *m, lint_problem_fn on_problem, void *arg)
+{
+	size_t i, j, problems = 0;
+	int jit = match_jit_available();
+	char err[ERR_LEN];
+
+	for (i = 0; i < kb_article_count(kb); i++) {
+		const struct kb_article *a = kb_article_at(kb, i);
+
+		for (j = 0; j < a->nsymptoms; j++) {
+			const struct kb_symptom *s = &a->symptoms[j];
+
+			if (jit && !match_symptom_jit(m, s)) {
+				problems++;
+				lint_report(on_problem, arg, "%s:%ld: %s symptom '%s': PCRE2 "
+				    "JIT does not compile the pattern", s->file, s->line,
+				    a->id, s->id);
+			}
+			if (match_symptom(m, s, "", 0) != 0) {
+				problems++;
+				lint_report(on_problem, arg, "%s:%ld: %s symptom '%s': the "
+				    "pattern matches the empty string", s->file, s->line,
+				    a->id, s->id);
+			}
+		}
+	}
+	problems += lint_overlaps(kb, m, on_problem, arg);
+	for (i = 0; i < kb_peer_count(kb); i++) {
+		const struct kb_peer *p = kb_peer_at(kb, i);
+		int rc = match_text(p->greeting, 1, "", 0, err);
+
+		if (rc < 0) {
+			problems++;
+			lint_report(on_problem, arg, "%s:%ld: peer '%s': greeting %s", p->file,
+			    p->line, p->id, err);
+		} else if (rc > 0) {
+			problems++;
+			lint_report(on_problem, arg, "%s:%ld: peer '%s': the greeting pattern "
+			    "matches the empty string", p->file, p->line, p->id);
+		}
+	}
+	for (i = 0; i < kb_cause_count(kb); i++) {
+		const struct kb_cause *c = kb_cause_at(kb, i);
+		int used = 0;
+
+		for (j = 0; j < kb_article_count(kb) && !used; j++) {
+			const struct kb_article *a = kb_article_at(kb, j);
+			size_t k;
+
+			for (k = 0; k < a->ncauses; k++)
+				used |= a->causes[k].cause == c;
+		}
+		if (!used) {
+			problems++;
+			lint_report(on_problem, arg, "%s:%ld: cause '%s' is not used by any "
+			    "article", c->file, c->line, c->id);
+		}
+	}
+	return problems;
+}
+
+static size_t
+lint_test_peers(const struct kb *kb, lint_problem_fn on_problem, void *arg,
+    struct lint_totals *t)
+{
+	size_t i, j, failures = 0;
+	char err[ERR_LEN];
+	int rc;
+
+	for (i = 0; i < kb_peer_count(kb); i++) {
+		const struct kb_peer *p = kb_peer_at(kb, i);
+
+		for (j = 0; j < p->nexamples; j++) {
+			t->peer_examples++;
+			if ((rc = match_text(p->greeting, 1, p->examples[j],
+			    strlen(p->examples[j]), err)) == 1)
+				continue;
+			failures++;
+			lint_report(on_problem, arg, "%s:%ld: peer '%s': %s example \"%s\"",
+			    p->file, p->line, p->id, rc < 0 ? err : "greeting does not match",
+			    p->examples[j]);
+		}
+		for (j = 0; j < p->ncounters; j++) {
+			t->peer_examples++;
+			if ((rc = match_text(p->greeting, 1, p->counters[j],
+			    strlen(p->counters[j]), err)) == 0)
+				continue;
+			failures++;
+			lint_report(on_problem, arg, "%s:%ld: peer '%s': %s counter-example "
+			    "\"%s\"", p->file, p->line, p->id,
+			    rc < 0 ? err : "greeting matches", p->counters[j]);
+		}
+	}
+	return failures;
+}
+
+/* Does any other article have an example this article's patterns match? */
+static size_t
+lint_test_foreign(const struct kb *kb, struct matcher *m, const struct kb_article *a,
+    lint_problem_fn on_problem, void *arg)
+{
+	size_t i, j, k, l, n = 0;
+
+	for (i = 0; i < kb_article_count(kb); i++) {
+		const struct kb_article *b = kb_article_at(kb, i);
+
+		if (b == a || kb_find_overlap(kb, a->id, b->id))
+			continue;
+		for (j = 0; j < b->nsymptoms; j++) {
+			const struct kb_symptom *bs = &b->symptoms[j];
+
+			if (bs->role == KB_ROLE_DESCRIPTION)
+				continue;
+			for (k = 0; k < bs->nexamples; k++)
+				for (l = 0; l < a->nsymptoms; l++) {
+					const struct kb_symptom *s = &a->symptoms[l];
+
+					if (s->role == KB_ROLE_DESCRIPTION ||
+					    match_symptom(m, s, bs->examples[k],
+					    strlen(bs->examples[k])) != 1)
+						continue;
+					n++;
+					lint_report(on_problem, arg, "%s:%ld: %s symptom '%s' "
+					    "matches %s's example \"%s\" and no overlap "
+					    "declares the pair", s->file, s->line, a->id,
+					    s->id, b->id, bs->examples[k]);
+				}
+		}
+	}
+	return n;
+}
+
+size_t
+lint_test(const struct kb *kb, struct matcher *m, lint_problem_fn on_problem, void *arg,
+    struct lint_article **out, struct lint_totals *t)
+{
+	struct lint_article *r = xcalloc(kb_article_count(kb) + 1, sizeof(*r));
+	size_t i, j, k;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < kb_article_count(kb); i++) {
+		const struct kb_article *a = kb_article_at(kb, i);
+
+		r[i].article = a;
+		r[i].patterns = a->nsymptoms;
+		for (j = 0; j < a->nsymptoms; j++) {
+			const struct kb_symptom *s = &a->symptoms[j];
+			size_t hit = 0;
+
+			for (k = 0; k < s->nexamples; k++) {
+				r[i].examples++;
+				rc = match_symptom(m, s, s->examples[k], strlen(s->examples[k]));
+				if (rc == 1) {
+					r[i].matched++;
+					hit++;
+					continue;
+				}
+				lint_report(on_problem, arg, "%s:%ld: %s symptom '%s': %s "
+				    "example \"%s\"", s->file, s->line, a->id, s->id,
+				    rc < 0 ? "pattern gives up (match limit) on" :
+				    "pattern does not match", s->examples[k]);
+			}
+			for (k = 0; k < s->ncounters; k++) {
+				r[i].counters++;
+				rc = match_symptom(m, s, s->counters[k], strlen(s->counters[k]));
+				if (rc == 0)
+					continue;
+				r[i].unexpected++;
+				lint_report(on_problem, arg, "%s:%ld: %s symptom '%s': %s "
+				    "counter-example \"%s\"", s->file, s->line, a->id, s->id,
+				    rc < 0 ? "pattern gives up (match limit) on" :
+				    "pattern matches", s->counters[k]);
+			}
+			if (hit == 0)
+				r[i].unexercised++;	/* its failing examples said why */
+		}
+		r[i].unexpected += lint_test_foreign(kb, m, a, on_problem, arg);
+		t->examples += r[i].examples;
+		t->counters += r[i].counters;
+		t->failures += r[i].examples - r[i].matched + r[i].unexpected;
+	}
+	t->failures += lint_test_peers(kb, on_problem, arg, t);
+	*out = r;
+	return t->failures;
+}

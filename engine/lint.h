@@ -1,0 +1,59 @@
+/*
+ * lint: the checks of a rule base that need its compiled patterns, and the
+ * rule tester (`kbdiag kb lint`, `kbdiag kb test`).
+ *
+ * kb_load() has checked the schema and every reference; match_compile() that
+ * every pattern compiles. lint_check() adds what needs both:
+ *   - every pattern is JIT-compiled where PCRE2 has a JIT;
+ *   - no pattern matches the empty string;
+ *   - when a pattern of one article matches an example or the message of
+ *     another (the same text explained twice, or a generic text inside a
+ *     specific one), overlaps.xml declares an overlap naming both;
+ *   - every peer greeting pattern (tables/peers.xml) compiles;
+ *   - every cause of the catalog is used by some article.
+ *
+ * lint_test() runs every example and counter-example, per article, and the
+ * peer greeting examples.
+ *
+ * Problems go to on_problem as "file:line: message"; nothing is printed.
+ * Ownership: the caller frees the report array with free().
+ */
+#ifndef KBDIAG_LINT_H
+#define KBDIAG_LINT_H
+
+#include <stddef.h>
+
+#include "kb.h"
+#include "match.h"
+
+typedef void (*lint_problem_fn)(void *arg, const char *msg);
+
+/* Returns the number of problems found. */
+size_t lint_check(const struct kb *kb, struct matcher *m, lint_problem_fn on_problem,
+    void *arg);
+
+/* What kb test found for one article. */
+struct lint_article {
+	const struct kb_article	*article;
+	size_t	examples;	/* examples of its symptoms */
+	size_t	matched;	/* ... that their own pattern matched */
+	size_t	counters;	/* counter-examples */
+	size_t	unexpected;	/* counter-examples matched, plus other articles'
+				   examples its patterns match without a declared
+				   overlap */
+	size_t	patterns;	/* symptoms */
+	size_t	unexercised;	/* symptoms whose pattern no example matched */
+};
+
+struct lint_totals {
+	size_t	examples, counters, peer_examples, failures;
+};
+
+/*
+ * Run the tests. *out gets one entry per article, in kb order (free()). Every
+ * failure is passed to on_problem. Returns the number of failures.
+ */
+size_t lint_test(const struct kb *kb, struct matcher *m, lint_problem_fn on_problem,
+    void *arg, struct lint_article **out, struct lint_totals *totals);
+
+#endif
