@@ -280,9 +280,11 @@ START_TEST(diagnose_sample_as_text)
 	tu_kbdiag(&r, NULL, 0, "diagnose", log, NULL);
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
 	ck_assert_uint_eq(r.errlen, 0);
-	ck_assert_contains(r.out, "2 incidents");
+	/* Q100709 and Q102107 both explain the lost connection at line 124. */
+	ck_assert_contains(r.out, "3 incidents");
 	ck_assert_contains(r.out, "Q123827");
 	ck_assert_contains(r.out, "Q100709");
+	ck_assert_contains(r.out, "Q102107");
 	ck_assert_contains(r.out, "Error (119) Network Write Error");
 	ck_assert_contains(r.out, "3 times");
 	/* the steps are filled with the smart host the log names */
@@ -368,7 +370,7 @@ START_TEST(diagnose_sample_as_json)
 	tu_kbdiag(&r, NULL, 0, "--format", "json", "diagnose", log, NULL);
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
 	root = parse_json(&r);
-	ck_assert_uint_eq(json_array_size(json_object_get(root, "incidents")), 2);
+	ck_assert_uint_eq(json_array_size(json_object_get(root, "incidents")), 3);
 	check_incident(incident_of(root, "Q123827"), "Q123827", 3);
 	check_incident(incident_of(root, "Q100709"), "Q100709", 1);
 	ck_assert_str_eq(jstr(incident_of(root, "Q100709"), "error"),
@@ -385,7 +387,7 @@ START_TEST(diagnose_sample_as_json)
 	tu_kbdiag(&r, NULL, 0, "diagnose", log, "-f", "json", NULL);
 	ck_assert_int_eq(r.status, 0);
 	root = parse_json(&r);
-	ck_assert_uint_eq(json_array_size(json_object_get(root, "incidents")), 2);
+	ck_assert_uint_eq(json_array_size(json_object_get(root, "incidents")), 3);
 	json_decref(root);
 	tu_run_free(&r);
 	free(log);
@@ -459,7 +461,7 @@ html_text(xmlNodePtr n)
 
 START_TEST(diagnose_sample_as_html)
 {
-	static const char *const want[] = { "Q123827", "Q100709" };
+	static const char *const want[] = { "Q123827", "Q100709", "Q102107" };
 	xmlNodePtr sections[8], h2[2];
 	char *log = sample();
 	htmlDocPtr doc;
@@ -471,7 +473,7 @@ START_TEST(diagnose_sample_as_html)
 	ck_assert_msg(strncmp(r.out, "<!DOCTYPE html>", 15) == 0, "%s", r.out);
 	doc = parse_html(&r);
 	n = html_find(xmlDocGetRootElement(doc), "section", sections, 8, 0);
-	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(n, 3);
 	for (i = 0; i < n; i++) {
 		char id[32], *got = html_attr(sections[i], "id"), *title;
 
@@ -626,7 +628,7 @@ START_TEST(missing_log_beside_a_good_one)
 	tu_kbdiag(&r, NULL, 0, "-f", "json", "diagnose", log, missing, NULL);
 	ck_assert_int_eq(r.status, 3);
 	root = parse_json(&r);
-	ck_assert_uint_eq(json_array_size(json_object_get(root, "incidents")), 2);
+	ck_assert_uint_eq(json_array_size(json_object_get(root, "incidents")), 3);
 	inputs = json_object_get(root, "inputs");
 	ck_assert_uint_eq(json_array_size(inputs), 2);
 	ck_assert(json_is_null(json_object_get(json_array_get(inputs, 0), "error")));

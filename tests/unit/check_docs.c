@@ -98,7 +98,8 @@ START_TEST(log_format_example_gives_what_it_says)
 	struct kb *kb = tu_kb();
 	struct diagnosis *d = diagnose(kb, dir, log);
 
-	ck_assert_uint_eq(d->nincidents, 1);
+	ck_assert_uint_eq(d->nincidents, 2);
+	ck_assert_str_eq(d->incidents[1].article, "Q102107");
 	ck_assert_str_eq(d->incidents[0].article, "Q100709");
 	ck_assert_uint_eq(d->incidents[0].count, 1);
 	ck_assert_uint_eq(d->incidents[0].companions, 1);

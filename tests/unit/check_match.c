@@ -112,7 +112,7 @@ static struct matcher *m;
 static void
 setup(void)
 {
-	kb = tu_kb();
+	kb = tu_kb_mini();
 	m = tu_matcher(kb);
 }
 
@@ -313,7 +313,7 @@ START_TEST(numbered_backrefs_rejected)
 	buf_printf(&want, "%s:7: Q999999 symptom 'twice': back-references and conditions "
 	    "on groups are not allowed in rule patterns", path);
 	for (i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
-		struct kb *k = tu_kb();
+		struct kb *k = tu_kb_mini();
 		struct matcher *bad = (struct matcher *)&bad;
 
 		add(k, "Q999999", symptom("twice", "", patterns[i], "ERROR ERROR", NULL), NULL);
@@ -453,7 +453,7 @@ START_TEST(group_references_survive_prefilter)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct kb *k = tu_kb();
+		struct kb *k = tu_kb_mini();
 		struct matcher *mm;
 		const struct match_hit *hits;
 		const struct kb_symptom *gave_up;

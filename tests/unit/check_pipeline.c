@@ -23,7 +23,7 @@ static char *dir;
 static void
 setup(void)
 {
-	kb = tu_kb();
+	kb = tu_kb_mini();
 	m = tu_matcher(kb);
 	dir = tu_tmpdir();
 }

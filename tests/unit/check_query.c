@@ -11,7 +11,7 @@ static struct matcher *m;
 static void
 setup(void)
 {
-	kb = tu_kb();
+	kb = tu_kb_mini();
 	m = tu_matcher(kb);
 }
 

@@ -30,7 +30,7 @@ setup(void)
 {
 	struct diag_incident *inc;
 
-	kb = tu_kb();
+	kb = tu_kb_mini();
 	d = xcalloc(1, sizeof(*d));
 	d->inputs = xcalloc(1, sizeof(*d->inputs));
 	d->ninputs = 1;
@@ -312,7 +312,9 @@ START_TEST(rule_base_listing_and_article)
 	ck_assert_str_eq(err, "kb list supports the text and json formats");
 	ck_assert_int_eq(render_kb_article(kb, kb_find_article(kb, "Q100709"), RENDER_TEXT,
 	    &out, err), 0);
-	ck_assert_contains(buf_str(&out), "companion SMTP_recv: system error");
+	ck_assert_contains(buf_str(&out), "companion   SMTP_recv: system error");
+	ck_assert_contains(buf_str(&out), "confirmed by tcp-connect:refused (x6)");
+	ck_assert_contains(buf_str(&out), "Source:      Microsoft Knowledge Base Q100709");
 	ck_assert_contains(buf_str(&out), "telnet SMART-HOST 25");
 	ck_assert_contains(buf_str(&out), "Q102107 (not in this rule base)");
 	buf_reset(&out);
@@ -325,6 +327,11 @@ START_TEST(rule_base_listing_and_article)
 	    "Q123827");
 	ck_assert(json_is_true(json_object_get(json_array_get(rel, 0), "in_kb")));
 	ck_assert(json_is_false(json_object_get(json_array_get(rel, 2), "in_kb")));
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(root, "provenance"),
+	    "archive")), "github.com/jeffpar/kbarchive");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(
+	    json_array_get(json_object_get(root, "causes"), 1), "evidence"), 0), "ref")),
+	    "tcp-connect:refused");
 	json_decref(root);
 	buf_free(&out);
 }

@@ -199,6 +199,23 @@ tu_kb(void)
 	return kb;
 }
 
+struct kb *
+tu_kb_mini(void)
+{
+	struct kb *kb = tu_kb();
+	size_t i = 0;
+
+	while (i < kb_article_count(kb)) {
+		const struct kb_article *a = kb_article_at(kb, i);
+
+		if (strcmp(a->id, "Q100709") == 0 || strcmp(a->id, "Q123827") == 0)
+			i++;
+		else
+			kb_drop_article(kb, a);
+	}
+	return kb;
+}
+
 struct matcher *
 tu_matcher(const struct kb *kb)
 {

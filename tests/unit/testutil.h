@@ -67,6 +67,12 @@ size_t tu_count_files(const char *dir, const char *sub, const char *suffix);
 
 /* Load the source tree's rule base and compile it; fail the test if not. */
 struct kb *tu_kb(void);
+/*
+ * The source tree's rule base with only Q100709 and Q123827 left: for suites
+ * that test the engine's mechanics on a fixed pair of articles rather than
+ * the content of the whole rule base.
+ */
+struct kb *tu_kb_mini(void);
 struct matcher *tu_matcher(const struct kb *kb);
 
 /* The result of running a program. */
