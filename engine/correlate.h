@@ -2,8 +2,9 @@
  * correlate: from matched log lines to incidents.
  *
  * An incident is one article at one peer: every line that matches a primary
- * symptom of the article, while the log names the same smart host, counts
- * towards the same incident (count, first and last time, where).
+ * or fallback symptom of the article, while the log names the same smart host,
+ * counts towards the same incident (count, first and last time, where). A
+ * symptom of severity info (a normal line) never makes an incident.
  *
  * A companion symptom (such as "SMTP_recv: system error" after "ERROR
  * Network_read: Lost network connection") counts only when it follows a

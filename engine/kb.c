@@ -607,9 +607,8 @@ kb_load_causes(struct kb *kb, char err[ERR_LEN])
 	if (kb_expect_root(doc, buf_str(&path), "causes", err) != 0)
 		goto out;
 	n = xmlDocGetRootElement(doc);
-	kb->ncauses = kb_count_children(n, "cause");
-	kb->causes = arena_calloc(&kb->arena, kb->ncauses, sizeof(*kb->causes));
-	kb->ncauses = 0;
+	kb->causes = arena_calloc(&kb->arena, kb_count_children(n, "cause"),
+	    sizeof(*kb->causes));
 	for (n = n->children; n; n = n->next) {
 		struct kb_cause *c;
 
@@ -727,7 +726,7 @@ kb_load_table(struct kb *kb, const char *file, const char *root, const char *tab
 			continue;
 		kb_add_fact_row(kb, table, n, cap);
 		for (i = 0; i + 1 < kb->nfacts; i++)
-			if (kb->facts[i].table == table &&
+			if (strcmp(kb->facts[i].table, table) == 0 &&
 			    strcmp(kb->facts[i].key, kb->facts[kb->nfacts - 1].key) == 0) {
 				err_set(err, "%s:%ld: %s row '%s' is defined twice",
 				    buf_str(&path), xmlGetLineNo(n), table, kb->facts[i].key);
@@ -1570,7 +1569,7 @@ kb_overlap_at(const struct kb *kb, size_t i)
 	return i < kb->noverlaps ? &kb->overlaps[i] : NULL;
 }
 
-static int
+int
 kb_overlap_names(const struct kb_overlap *o, const char *id)
 {
 	size_t i;

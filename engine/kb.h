@@ -248,6 +248,8 @@ const char *kb_source_kind_name(enum kb_source_kind kind);
 
 size_t kb_overlap_count(const struct kb *kb);
 const struct kb_overlap *kb_overlap_at(const struct kb *kb, size_t i);
+/* Does the overlap name this article (ids compared without regard to case)? */
+int kb_overlap_names(const struct kb_overlap *o, const char *id);
 /* Is there an overlap naming both articles? */
 const struct kb_overlap *kb_find_overlap(const struct kb *kb, const char *a, const char *b);
 

@@ -211,40 +211,52 @@ lint_test_peers(const struct kb *kb, lint_problem_fn on_problem, void *arg,
 	return failures;
 }
 
-/* Does any other article have an example this article's patterns match? */
-static size_t
-lint_test_foreign(const struct kb *kb, struct matcher *m, const struct kb_article *a,
+/* kb test: a pattern of one article matched another's example, undeclared. */
+struct lint_foreign_ctx {
+	const struct kb		*kb;
+	struct lint_article	*rows;		/* in kb order */
+	const struct kb_article	*owner;		/* whose example it is */
+	const char		*example;
+	lint_problem_fn		 on_problem;
+	void			*arg;
+};
+
+static void
+lint_foreign_found(void *ctx, const struct match_hit *hit)
+{
+	struct lint_foreign_ctx *c = ctx;
+	size_t i;
+
+	for (i = 0; c->rows[i].article != hit->article; i++)
+		;
+	c->rows[i].unexpected++;
+	lint_report(c->on_problem, c->arg, "%s:%ld: %s symptom '%s' matches %s's example "
+	    "\"%s\" and no overlap declares the pair", hit->symptom->file,
+	    hit->symptom->line, hit->article->id, hit->symptom->id, c->owner->id,
+	    c->example);
+}
+
+/* Charge every undeclared foreign match to the article whose pattern matched. */
+static void
+lint_test_foreign(const struct kb *kb, struct matcher *m, struct lint_article *rows,
     lint_problem_fn on_problem, void *arg)
 {
-	size_t i, j, k, l, n = 0;
+	struct lint_foreign_ctx c = { kb, rows, NULL, NULL, on_problem, arg };
+	size_t i, j, k;
 
 	for (i = 0; i < kb_article_count(kb); i++) {
-		const struct kb_article *b = kb_article_at(kb, i);
+		c.owner = kb_article_at(kb, i);
+		for (j = 0; j < c.owner->nsymptoms; j++) {
+			const struct kb_symptom *s = &c.owner->symptoms[j];
 
-		if (b == a || kb_find_overlap(kb, a->id, b->id))
-			continue;
-		for (j = 0; j < b->nsymptoms; j++) {
-			const struct kb_symptom *bs = &b->symptoms[j];
-
-			if (bs->role == KB_ROLE_DESCRIPTION)
+			if (s->role == KB_ROLE_DESCRIPTION)
 				continue;
-			for (k = 0; k < bs->nexamples; k++)
-				for (l = 0; l < a->nsymptoms; l++) {
-					const struct kb_symptom *s = &a->symptoms[l];
-
-					if (s->role == KB_ROLE_DESCRIPTION ||
-					    match_symptom(m, s, bs->examples[k],
-					    strlen(bs->examples[k])) != 1)
-						continue;
-					n++;
-					lint_report(on_problem, arg, "%s:%ld: %s symptom '%s' "
-					    "matches %s's example \"%s\" and no overlap "
-					    "declares the pair", s->file, s->line, a->id,
-					    s->id, b->id, bs->examples[k]);
-				}
+			for (k = 0; k < s->nexamples; k++) {
+				c.example = s->examples[k];
+				lint_undeclared(kb, m, c.owner, c.example, lint_foreign_found, &c);
+			}
 		}
 	}
-	return n;
 }
 
 size_t
@@ -292,7 +304,9 @@ lint_test(const struct kb *kb, struct matcher *m, lint_problem_fn on_problem, vo
 			if (hit == 0)
 				r[i].unexercised++;	/* its failing examples said why */
 		}
-		r[i].unexpected += lint_test_foreign(kb, m, a, on_problem, arg);
+	}
+	lint_test_foreign(kb, m, r, on_problem, arg);
+	for (i = 0; i < kb_article_count(kb); i++) {
 		t->examples += r[i].examples;
 		t->counters += r[i].counters;
 		t->failures += r[i].examples - r[i].matched + r[i].unexpected;

@@ -138,6 +138,33 @@ match_build_prefilter(struct matcher *m)
 	buf_free(&b);
 }
 
+/*
+ * Compile one symptom's pattern under the rule base's rules: NULL with err
+ * when it does not compile or uses back-references (which the prefilter's
+ * alternation would renumber).
+ */
+static pcre2_code *
+match_compile_symptom(const struct kb_article *a, const struct kb_symptom *s, int *jit,
+    char err[ERR_LEN])
+{
+	char what[ERR_LEN];
+	uint32_t backrefs;
+	pcre2_code *code;
+
+	snprintf(what, sizeof(what), "%.200s:%ld: %s symptom '%.100s'", s->file, s->line,
+	    a->id, s->id);
+	code = match_compile_one(s->pattern, s->caseless ? PCRE2_CASELESS : 0, err, what,
+	    jit);
+	if (code != NULL && pcre2_pattern_info(code, PCRE2_INFO_BACKREFMAX, &backrefs) == 0 &&
+	    backrefs > 0) {
+		pcre2_code_free(code);
+		err_set(err, "%s: back-references and conditions on groups are not "
+		    "allowed in rule patterns", what);
+		return NULL;
+	}
+	return code;
+}
+
 int
 match_compile(const struct kb *kb, struct matcher **out, char err[ERR_LEN])
 {
@@ -161,8 +188,7 @@ match_compile_report(const struct kb *kb, void (*on_problem)(void *arg, const ch
 {
 	struct matcher *m;
 	size_t i, j, total = 0, len;
-	char what[ERR_LEN], msg[ERR_LEN];
-	uint32_t backrefs;
+	char msg[ERR_LEN];
 	int problems = 0;
 
 	*out = NULL;
@@ -179,24 +205,15 @@ match_compile_report(const struct kb *kb, void (*on_problem)(void *arg, const ch
 			const struct kb_symptom *s = &a->symptoms[j];
 			struct match_pattern *p = &m->patterns[m->npatterns];
 
-			snprintf(what, sizeof(what), "%.200s:%ld: %s symptom '%.100s'",
-			    s->file, s->line, a->id, s->id);
 			p->article = a;
 			p->symptom = s;
-			p->code = match_compile_one(s->pattern,
-			    s->caseless ? PCRE2_CASELESS : 0, msg, what, &p->jit);
+			p->code = match_compile_symptom(a, s, &p->jit, msg);
 			p->on_logs = s->role != KB_ROLE_DESCRIPTION;
 			if (p->code == NULL) {
 				match_problem(on_problem, arg, &problems, err, msg);
 				continue;
 			}
 			m->npatterns++;
-			if (pcre2_pattern_info(p->code, PCRE2_INFO_BACKREFMAX, &backrefs) == 0 &&
-			    backrefs > 0) {
-				err_set(msg, "%s: back-references and conditions on groups are "
-				    "not allowed in rule patterns", what);
-				match_problem(on_problem, arg, &problems, err, msg);
-			}
 		}
 	}
 	if (problems) {
@@ -226,26 +243,12 @@ match_compile_report(const struct kb *kb, void (*on_problem)(void *arg, const ch
 int
 match_article_compiles(const struct kb_article *a, char err[ERR_LEN])
 {
-	char what[ERR_LEN];
-	uint32_t backrefs;
 	pcre2_code *code;
 	size_t i;
 
 	for (i = 0; i < a->nsymptoms; i++) {
-		const struct kb_symptom *s = &a->symptoms[i];
-
-		snprintf(what, sizeof(what), "%.200s:%ld: %s symptom '%.100s'", s->file,
-		    s->line, a->id, s->id);
-		code = match_compile_one(s->pattern, s->caseless ? PCRE2_CASELESS : 0, err,
-		    what, NULL);
-		if (code == NULL)
+		if ((code = match_compile_symptom(a, &a->symptoms[i], NULL, err)) == NULL)
 			return -1;
-		if (pcre2_pattern_info(code, PCRE2_INFO_BACKREFMAX, &backrefs) == 0 &&
-		    backrefs > 0) {
-			pcre2_code_free(code);
-			return err_set(err, "%s: back-references and conditions on groups "
-			    "are not allowed in rule patterns", what);
-		}
 		pcre2_code_free(code);
 	}
 	return 0;

@@ -149,6 +149,20 @@ query_cover(const struct query_index *ix, const struct query_words *of,
 	return all > 0 ? hit / all : 0;
 }
 
+/* The share of a symptom's message (by word weight) that the query has. */
+static double
+query_message_cover(const struct query_index *ix, const struct kb_symptom *s,
+    const struct query_words *q)
+{
+	struct query_words msg = { 0 };
+	double c;
+
+	query_tokenize(&msg, s->message, strlen(s->message));
+	c = query_cover(ix, &msg, q);
+	query_words_free(&msg);
+	return c;
+}
+
 static void
 query_score_words(const struct query_index *ix, const struct kb_article *a,
     const struct query_words *doc, const struct query_words *q, struct query_result *r)
@@ -163,15 +177,11 @@ query_score_words(const struct query_index *ix, const struct kb_article *a,
 	 * half for how much of the message the query covers; a companion
 	 * message weighs what a companion pattern match does. */
 	for (i = 0; i < a->nsymptoms; i++) {
-		struct query_words msg = { 0 };
-
-		query_tokenize(&msg, a->symptoms[i].message, strlen(a->symptoms[i].message));
-		c = 0.5 + 0.5 * query_cover(ix, &msg, q);
+		c = 0.5 + 0.5 * query_message_cover(ix, &a->symptoms[i], q);
 		if (a->symptoms[i].role == KB_ROLE_COMPANION)
 			c *= QUERY_COMPANION_SCORE;
 		if (c > best)
 			best = c;
-		query_words_free(&msg);
 	}
 	r->score = QUERY_WORDS_MAX * qcov * best;
 	r->how = QUERY_WORDS;
@@ -179,20 +189,6 @@ query_score_words(const struct query_index *ix, const struct kb_article *a,
 	for (i = 0; i < q->n; i++)
 		if (query_has(doc, q->v[i]))
 			r->words[r->nwords++] = xstrdup(q->v[i]);
-}
-
-/* The share of a symptom's message (by word weight) that the query has. */
-static double
-query_message_cover(const struct query_index *ix, const struct kb_symptom *s,
-    const struct query_words *q)
-{
-	struct query_words msg = { 0 };
-	double c;
-
-	query_tokenize(&msg, s->message, strlen(s->message));
-	c = msg.n ? query_cover(ix, &msg, q) : 1.0;
-	query_words_free(&msg);
-	return c;
 }
 
 static int

@@ -1062,17 +1062,6 @@ render_json_cause_evidence(const struct kb_cause *c)
 	return arr;
 }
 
-static int
-render_overlap_names(const struct kb_overlap *o, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < o->narticles; i++)
-		if (strcmp(o->articles[i], id) == 0)
-			return 1;
-	return 0;
-}
-
 /* "confirmed by tcp-connect:refused (x6), ...; refuted by greeting:ok (/8)" */
 static void
 render_cause_evidence_text(struct buf *out, const struct kb_cause *c, int indent)
@@ -1152,7 +1141,7 @@ render_json_article(const struct kb *kb, const struct kb_article *a, struct buf 
 	for (i = 0; i < kb_overlap_count(kb); i++) {
 		const struct kb_overlap *ov = kb_overlap_at(kb, i);
 
-		if (!render_overlap_names(ov, a->id))
+		if (!kb_overlap_names(ov, a->id))
 			continue;
 		x = json_object();
 		json_object_set_new(x, "id", render_jstr(ov->id));
@@ -1248,7 +1237,7 @@ render_kb_article(const struct kb *kb, const struct kb_article *a, enum render_f
 		struct buf b = BUF_INIT;
 		size_t j;
 
-		if (!render_overlap_names(ov, a->id))
+		if (!kb_overlap_names(ov, a->id))
 			continue;
 		buf_printf(&b, "%s (%s with", ov->id, ov->kind);
 		for (j = 0; j < ov->narticles; j++)
