@@ -76,7 +76,7 @@ static int match_run(struct matcher *m, const pcre2_code *code, const char *s,
  * know: the summary lists such lines so that gaps in the rule base show.
  */
 static const char *const match_error_words[] = {
-	"error", "warning", "fail", "fatal", "refused", "timed out", "timeout",
+	"error", "warning", "fail", "fatal", "refused", "timed out",
 	"unreachable", "denied", "cannot", "unable", "reset by", "lost connection",
 	"no route", "broken pipe", "abort"
 };
