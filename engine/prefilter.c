@@ -34,6 +34,35 @@ prefilter_rarity(unsigned char c)
 	return 3;
 }
 
+/* The other case of an ASCII letter, or c itself. */
+static unsigned char
+prefilter_other_case(unsigned char c)
+{
+	if (c >= 'a' && c <= 'z')
+		return (unsigned char)(c - 'a' + 'A');
+	if (c >= 'A' && c <= 'Z')
+		return (unsigned char)(c - 'A' + 'a');
+	return c;
+}
+
+/*
+ * The table is indexed by the raw bytes of a pair (first byte low), so the
+ * scan needs no case folding: every case variant of an anchor is marked.
+ */
+static void
+prefilter_mark(struct prefilter *pf, unsigned char a, unsigned char b)
+{
+	unsigned char as[2] = { a, prefilter_other_case(a) };
+	unsigned char bs[2] = { b, prefilter_other_case(b) };
+	unsigned i, j, k;
+
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < 2; j++) {
+			k = (unsigned)as[i] | (unsigned)bs[j] << 8;
+			pf->table[k >> 6] |= UINT64_C(1) << (k & 63);
+		}
+}
+
 struct prefilter *
 prefilter_new(size_t ids)
 {
@@ -91,7 +120,8 @@ prefilter_add(struct prefilter *pf, const char *lit, size_t len, size_t id)
 	}
 	l->key = (uint16_t)((unsigned char)l->text[l->anchor] << 8 |
 	    (unsigned char)l->text[l->anchor + 1]);
-	pf->table[l->key >> 6] |= UINT64_C(1) << (l->key & 63);
+	prefilter_mark(pf, (unsigned char)l->text[l->anchor],
+	    (unsigned char)l->text[l->anchor + 1]);
 	pf->sorted = 0;
 }
 
@@ -132,9 +162,10 @@ prefilter_scan(struct prefilter *pf, const char *s, size_t len, uint64_t *ids)
 		pf->sorted = 1;
 	}
 	for (i = 0; i + 1 < len; i++) {
-		key = (unsigned)fold[u[i]] << 8 | fold[u[i + 1]];
+		key = (unsigned)u[i] | (unsigned)u[i + 1] << 8;
 		if (!(pf->table[key >> 6] >> (key & 63) & 1))
 			continue;
+		key = (unsigned)fold[u[i]] << 8 | fold[u[i + 1]];
 		for (j = prefilter_first(pf, (uint16_t)key); j < pf->nlits &&
 		    pf->lits[j].key == key; j++) {
 			l = &pf->lits[j];

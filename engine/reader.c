@@ -556,7 +556,7 @@ reader_smart_host(struct reader *r, const char *s, size_t n)
 		s++;
 		n--;
 	}
-	if (n <= klen || strncasecmp(s, key, klen) != 0)
+	if (n <= klen || (*s != 'S' && *s != 's') || strncasecmp(s, key, klen) != 0)
 		return;
 	s += klen;
 	n -= klen;

@@ -1214,6 +1214,7 @@ render_json_article(const struct kb *kb, const struct kb_article *a, struct buf 
 		json_object_set_new(x, "id", render_jstr(s->id));
 		json_object_set_new(x, "role", json_string(kb_role_name(s->role)));
 		json_object_set_new(x, "severity", json_string(kb_severity_name(s->severity)));
+		json_object_set_new(x, "origin", render_jstr(s->origin));
 		json_object_set_new(x, "message", render_jstr(s->message));
 		json_object_set_new(x, "pattern", render_jstr(s->pattern));
 		json_object_set_new(x, "caseless", json_boolean(s->caseless));
@@ -1302,10 +1303,13 @@ render_kb_article(const struct kb *kb, const struct kb_article *a, enum render_f
 	for (i = 0; i < a->nsymptoms; i++) {
 		const struct kb_symptom *s = &a->symptoms[i];
 
-		buf_printf(out, "    %-11s %s%s%s\n", kb_role_name(s->role), s->message,
+		buf_printf(out, "    %-11s %s%s%s", kb_role_name(s->role), s->message,
 		    s->severity == KB_SEVERITY_ERROR ? "" : "  (",
 		    s->severity == KB_SEVERITY_ERROR ? "" :
 		    s->severity == KB_SEVERITY_WARNING ? "warning)" : "normal line)");
+		if (strcmp(s->origin, "gateway") != 0)
+			buf_printf(out, "  (as %s logs it)", s->origin);
+		buf_putc(out, '\n');
 		buf_printf(out, "                /%s/%s  [%s]\n", s->pattern,
 		    s->caseless ? "i" : "", s->id);
 	}

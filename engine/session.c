@@ -110,6 +110,10 @@ session_event(struct session *s, const char *text, size_t n)
 		text++;
 		n--;
 	}
+	/* Called for every event line: most start with neither letter. */
+	if (n == 0 || (toupper((unsigned char)*text) != 'C' &&
+	    toupper((unsigned char)*text) != 'S'))
+		return;
 	if (session_starts(text, n, "Connecting to smart SMTP host")) {
 		session_reset(s);
 		s->phase = SESSION_CONNECT;
