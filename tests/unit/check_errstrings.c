@@ -320,6 +320,58 @@ check_mta_line(const struct mtaline *l)
 	tu_run_free(&r);
 }
 
+/*
+ * The whole lines, as a log: `kbdiag diagnose` reads each as the syslog
+ * format (or Exim's), and the line gives an incident of its article, or none.
+ */
+START_TEST(each_mta_line_is_diagnosed_from_its_log_line)
+{
+	char *dir = tu_tmpdir(), path[4096];
+	struct mtaline *v;
+	size_t n, i, j;
+
+	v = load_mta_lines(&n);
+	ck_assert_uint_ge(n, 40);
+	snprintf(path, sizeof(path), "%s/mail.log", dir);
+	for (i = 0; i < n; i++) {
+		struct tu_run r;
+		json_error_t jerr;
+		json_t *root, *incs, *fmt;
+		struct buf text = BUF_INIT;
+		int found = 0;
+
+		buf_printf(&text, "%s\n", v[i].line);
+		tu_write_str(path, buf_str(&text));
+		buf_free(&text);
+		tu_kbdiag(&r, NULL, 0, "diagnose", "--offline", "--format", "json", path, NULL);
+		root = json_loads(r.out, 0, &jerr);
+		ck_assert_msg(root != NULL, "mta-lines.tsv:%ld: not JSON", v[i].lineno);
+		fmt = json_object_get(json_array_get(json_object_get(root, "inputs"), 0),
+		    "format");
+		ck_assert_msg(json_is_string(fmt) && strcmp(json_string_value(fmt), "syslog") == 0,
+		    "mta-lines.tsv:%ld: read as %s, not syslog", v[i].lineno,
+		    json_is_string(fmt) ? json_string_value(fmt) : "?");
+		incs = json_object_get(root, "incidents");
+		for (j = 0; j < json_array_size(incs); j++)
+			found |= strcmp(json_string_value(json_object_get(json_array_get(incs, j),
+			    "article")), v[i].id) == 0;
+		if (strcmp(v[i].id, "-") == 0)
+			ck_assert_msg(json_array_size(incs) == 0 && r.status == 1,
+			    "mta-lines.tsv:%ld: expected no incident, got %zu", v[i].lineno,
+			    json_array_size(incs));
+		else
+			ck_assert_msg(found && r.status == 0, "mta-lines.tsv:%ld: no %s incident "
+			    "(exit %d)", v[i].lineno, v[i].id, r.status);
+		json_decref(root);
+		tu_run_free(&r);
+		free(v[i].line);
+	}
+	free(v);
+	tu_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(each_mta_line_finds_its_article)
 {
 	struct mtaline *v;
@@ -359,6 +411,7 @@ errstrings_suite(void)
 	tcase_add_test(tc, each_error_string_finds_its_article);
 	tcase_add_test(tc, every_article_is_listed);
 	tcase_add_test(tc, each_mta_line_finds_its_article);
+	tcase_add_test(tc, each_mta_line_is_diagnosed_from_its_log_line);
 	suite_add_tcase(s, tc);
 	return s;
 }
