@@ -322,45 +322,64 @@ pattern_literals(const char *pattern, struct pattern_literals *out)
 /* Bytes that are special in an ERE outside brackets. */
 static const char pattern_ere_special[] = ".[]()*+?{}|^$\\";
 
-/* Copy a bracket expression, translating the escapes it may hold. */
+/*
+ * Copy a bracket expression, translating the escapes it may hold. In a POSIX
+ * bracket a backslash is literal, ']' is literal only first and '-' only
+ * last, so those two are moved there.
+ */
 static int
 pattern_ere_class(const char *p, const char *end, struct buf *out, char err[ERR_LEN])
 {
-	int dash = 0;
+	struct buf body = BUF_INIT;
+	int dash = 0, bracket = 0, caret;
 
-	buf_putc(out, '[');
 	p++;
-	if (*p == '^')
-		buf_putc(out, *p++);
-	if (*p == ']')
-		buf_putc(out, *p++);
+	if ((caret = *p == '^'))
+		p++;
+	if (*p == ']') {
+		bracket = 1;
+		p++;
+	}
 	for (; p < end - 1; p++) {
 		if (*p != '\\') {
-			buf_putc(out, *p);
+			buf_putc(&body, *p);
 			continue;
 		}
 		switch (*++p) {
 		case 'w':
-			buf_puts(out, "[:alnum:]_");
+			buf_puts(&body, "[:alnum:]_");
 			break;
 		case 's':
-			buf_puts(out, "[:space:]");
+			buf_puts(&body, "[:space:]");
 			break;
 		case 'd':
-			buf_puts(out, "0-9");
+			buf_puts(&body, "0-9");
 			break;
 		case '-':
-			dash = 1;	/* a bracket takes '-' literally only last */
+			dash = 1;
+			break;
+		case ']':
+			bracket = 1;
 			break;
 		default:
-			if (!pattern_escaped_literal(*p) || strchr("]\\^[", *p))
+			if (!pattern_escaped_literal(*p) || *p == '^' ||
+			    (*p == '[' && p + 1 < end - 1 && strchr(":.=", p[1]))) {
+				buf_free(&body);
 				return err_set(err, "no ERE form for '\\%c' in a class", *p);
-			buf_putc(out, *p);
+			}
+			buf_putc(&body, *p);
 		}
 	}
+	buf_putc(out, '[');
+	if (caret)
+		buf_putc(out, '^');
+	if (bracket)
+		buf_putc(out, ']');
+	buf_append(out, body.data ? body.data : "", body.len);
 	if (dash)
 		buf_putc(out, '-');
 	buf_putc(out, ']');
+	buf_free(&body);
 	return 0;
 }
 

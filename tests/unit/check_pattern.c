@@ -91,6 +91,8 @@ static const struct {
 	{ "^(?!.*\\bSMTP(?:GET|PUT)).*\\bInsufficient", "^.*\\bInsufficient" },
 	{ "(?<![\\w-])-MR\\b", "-MR\\b" },
 	{ "[\\w-]+x", "[[:alnum:]_-]+x" },
+	{ "\\S+\\[[^\\]]+\\]", "\\S+\\[[^]]+\\]" },
+	{ "[\\[\\\\x]", "[[\\x]" },
 	{ "a\\/b\\:c\\<d", "a/b:c<d" },
 	{ "(?i)abc", "abc" },
 	{ "x*+y", "x*y" },
