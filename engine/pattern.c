@@ -136,6 +136,34 @@ struct pattern_best {
 	int	score;
 };
 
+/*
+ * Words that fill normal gateway and MTA traffic ("SMTP_open(socket=257)",
+ * "spawning SMTPGET", "Translating ...", "SMTP connection closed"): a literal
+ * that holds one passes most lines, so another literal of the pattern is
+ * better even if shorter.
+ */
+static int
+pattern_common(const char *run, size_t n)
+{
+	static const char *const words[] = {
+		"socket", "smtpget", "smtpput", "connect", "translat", "message",
+		"mail", "smtp", "host", "input", "spawn", "data", "from", "local",
+		"mapped", "gateway", "idling", "bytes", "closed", "open", "accept",
+		"relay", "queued", "status", "sent", "postfix", "delivered", "[rx]",
+		"[tx]"
+	};
+	char low[PATTERN_LIT_MAX + 1];
+	size_t i;
+
+	for (i = 0; i < n && i < PATTERN_LIT_MAX; i++)
+		low[i] = (char)tolower((unsigned char)run[i]);
+	low[i] = '\0';
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strstr(low, words[i]) != NULL)
+			return 1;
+	return 0;
+}
+
 static void
 pattern_consider(struct pattern_best *best, const char *run, size_t n)
 {
@@ -146,6 +174,8 @@ pattern_consider(struct pattern_best *best, const char *run, size_t n)
 		return;
 	for (i = 0; i < n; i++)
 		score += prefilter_rarity((unsigned char)run[i]);
+	if (pattern_common(run, n))
+		score = score / 4 > 0 ? score / 4 : 1;
 	if (score > best->score) {
 		for (i = 0; i < n; i++)
 			best->lit[i] = (char)tolower((unsigned char)run[i]);
