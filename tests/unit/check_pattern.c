@@ -21,7 +21,8 @@ static const struct {
 } literal_cases[] = {
 	{ "\\bError \\(119\\) Network Write Error", "error (119) network write error" },
 	{ "\\bERROR\\s+Network_read:\\s*Lost", "network_read:" },
-	{ "\\bSMTP_recv\\s*:\\s*system\\s+error", "smtp_recv" },
+	/* "smtp" fills normal traffic: the other literal is taken. */
+	{ "\\bSMTP_recv\\s*:\\s*system\\s+error", "system" },
 	/* An optional byte ends the literal before it. */
 	{ "Addressee?", "addresse" },
 	{ "colou*r", "colo" },
