@@ -54,7 +54,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c = correlate_new(d, &fallback);
 	r = reader_open_mem("fuzz.log", (const char *)data, size);
 	while (reader_next(r, &rec, err) > 0) {
-		n = match_line(m, rec->raw, rec->rawlen, &hits, &gave_up);
+		n = match_line(m, rec->subject, rec->subjectlen, &hits, &gave_up);
 		correlate_record(c, rec, hits, n);
 	}
 	reader_close(r);
