@@ -115,6 +115,29 @@ START_TEST(log_format_example_gives_what_it_says)
 }
 END_TEST
 
+/* docs/events.md: the example event gives what the text after it says. */
+START_TEST(events_example_gives_what_it_says)
+{
+	char *log = doc_example("events.md", "event"), *dir = tu_tmpdir();
+	struct kb *kb = tu_kb();
+	struct diagnosis *d = diagnose(kb, dir, log);
+
+	ck_assert_uint_eq(d->nincidents, 1);
+	ck_assert_str_eq(d->incidents[0].article, "Q123827");
+	ck_assert_str_eq(d->incidents[0].peer.host, "127.0.0.1");
+	ck_assert_uint_eq(d->incidents[0].peer.port, 2525);
+	ck_assert_str_eq(d->incidents[0].first_seen, "2026-11-23T10:15:02");
+	ck_assert_str_eq(d->incidents[0].phase, "body");
+	ck_assert_str_eq(d->incidents[0].last_command, "DATA");
+	ck_assert_str_eq(d->inputs[0].format, "ndjson");
+	diag_free(d);
+	kb_free(kb);
+	tu_rmtree(dir);
+	free(dir);
+	free(log);
+}
+END_TEST
+
 START_TEST(json_query_example_is_the_real_output)
 {
 	char *want = doc_example("json.md", "query");
@@ -161,6 +184,7 @@ docs_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, kb_format_example_article_loads_and_works);
 	tcase_add_test(tc, log_format_example_gives_what_it_says);
+	tcase_add_test(tc, events_example_gives_what_it_says);
 	tcase_add_test(tc, json_query_example_is_the_real_output);
 	tcase_add_test(tc, man_page_version_is_the_binarys);
 	suite_add_tcase(s, tc);
