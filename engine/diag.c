@@ -188,7 +188,7 @@ diag_read_input(struct diag_state *st, const char *file, struct diag_input *in)
 		return;
 	while ((rc = reader_next(r, &rec, err)) > 0) {
 		diag_record(st, &f, rec, in->name);
-		in->lines = rec->line;
+		in->lines++;
 		if (p->progress && reader_bytes(r) >= next_report) {
 			p->progress(p->progress_arg, in->name, reader_bytes(r), reader_size(r));
 			next_report = reader_bytes(r) + DIAG_PROGRESS_STEP;
@@ -310,7 +310,7 @@ diag_follow(const struct diag_params *p, struct diagnosis **out)
 				if ((rc = reader_next(readers[i], &rec, err)) != 1)
 					break;
 				busy = 1;
-				in->lines = rec->line;
+				in->lines++;
 				diag_record(&st, &files[i], rec, in->name);
 				diag_tell(&st, &told);
 			}

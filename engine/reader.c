@@ -43,6 +43,11 @@ struct reader {
 	int			 sniffed;	/* the magic bytes were looked at */
 	int			 gz;
 	int			 gz_ended;	/* the last member ended cleanly */
+	char			 gz_error[ERR_LEN];	/* corrupt data, reported once
+						   what came before it is read */
+	/* following: the file's first bytes, to notice one rewritten in place */
+	char			 head[64];
+	size_t			 headlen;
 	z_stream		 z;
 	char			*zin;
 	/* the data window: decompressed, or the stored bytes themselves */
@@ -124,6 +129,8 @@ reader_open_params(const char *path, const struct reader_params *params,
 		return err_set(err, "%s: is a directory", path);
 	}
 	r = reader_new(fd == STDIN_FILENO ? "<stdin>" : path, params);
+	if (fd == STDIN_FILENO)
+		r->p.follow = 0;	/* standard input is read to its end */
 	r->fd = fd;
 	r->own_fd = fd != STDIN_FILENO;
 	r->chunk = xmalloc(READER_CHUNK);
@@ -281,6 +288,8 @@ reader_inflate(struct reader *r, char err[ERR_LEN])
 	ssize_t n;
 	int rc;
 
+	if (r->gz_error[0])
+		return err_set(err, "%s", r->gz_error);
 	r->z.next_out = (Bytef *)r->chunk;
 	r->z.avail_out = READER_CHUNK;
 	while (r->z.avail_out == READER_CHUNK) {
@@ -308,10 +317,15 @@ reader_inflate(struct reader *r, char err[ERR_LEN])
 		rc = inflate(&r->z, Z_NO_FLUSH);
 		if (rc == Z_STREAM_END)
 			r->gz_ended = 1;
-		else if (rc != Z_OK && rc != Z_BUF_ERROR)
-			return err_set(err, "%s: corrupt gzip data near byte %llu of the file: "
-			    "%s", r->name, r->raw_bytes - r->z.avail_in,
+		else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+			err_set(r->gz_error, "%s: corrupt gzip data near byte %llu of the "
+			    "file: %s", r->name, r->raw_bytes - r->z.avail_in,
 			    r->z.msg ? r->z.msg : "inflate failed");
+			/* What this call decompressed is delivered first. */
+			if (r->z.avail_out == READER_CHUNK)
+				return err_set(err, "%s", r->gz_error);
+			break;
+		}
 	}
 	r->start = 0;
 	r->end = READER_CHUNK - r->z.avail_out;
@@ -351,12 +365,20 @@ reader_sniff(struct reader *r, char err[ERR_LEN])
 		return reader_inflate(r, err);
 	}
 	memcpy(r->chunk, r->zin, (size_t)n);
+	r->headlen = (size_t)n < sizeof(r->head) ? (size_t)n : sizeof(r->head);
+	memcpy(r->head, r->zin, r->headlen);
 	free(r->zin);
 	r->zin = NULL;
 	r->start = 0;
 	r->end = (size_t)n;
-	if (n == 0 && !r->p.follow)
-		r->eof = 1;
+	if (n == 0) {
+		if (r->p.follow) {
+			/* Nothing to look at yet: sniff again when bytes come. */
+			r->sniffed = 0;
+			r->waiting = 1;
+		} else
+			r->eof = 1;
+	}
 	return 0;
 }
 
@@ -473,9 +495,26 @@ reader_restart(struct reader *r)
 	r->eof = 0;
 	r->sniffed = 0;
 	r->lineno = 0;
+	r->headlen = 0;
 	free(r->zin);
 	r->zin = NULL;
 	buf_reset(&r->line);
+}
+
+/*
+ * Was the file rewritten from its start (truncated, then written past where
+ * we had read)? Its size alone cannot tell: its first bytes can.
+ */
+static int
+reader_head_changed(struct reader *r)
+{
+	char now[sizeof(r->head)];
+	ssize_t n;
+
+	if (r->headlen == 0)
+		return 0;
+	n = pread(r->fd, now, r->headlen, 0);
+	return n >= 0 && ((size_t)n < r->headlen || memcmp(now, r->head, r->headlen) != 0);
 }
 
 int
@@ -500,7 +539,8 @@ reader_follow(struct reader *r)
 		    "reading the new one from its start", r->name);
 		return 1;
 	}
-	if (fstat(r->fd, &st) == 0 && (unsigned long long)st.st_size < r->raw_bytes) {
+	if (fstat(r->fd, &st) == 0 && ((unsigned long long)st.st_size < r->raw_bytes ||
+	    reader_head_changed(r))) {
 		if (lseek(r->fd, 0, SEEK_SET) != 0)
 			return 0;
 		reader_restart(r);
@@ -674,6 +714,7 @@ reader_ndjson(struct reader *r)
 	if (!json_is_object(o)) {
 		json_decref(o);
 		rec->bad_json = 1;
+		session_reset(&r->session);	/* not part of the last event */
 		return 0;
 	}
 	rec->kind = READER_EVENT;

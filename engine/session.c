@@ -122,7 +122,7 @@ session_event(struct session *s, const char *text, size_t n)
 			session_reset(s);
 		s->phase = SESSION_GREETING;
 	} else if (session_starts(text, n, "SMTP connection closed"))
-		s->phase = SESSION_NONE;
+		session_reset(s);
 }
 
 void
