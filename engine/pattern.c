@@ -392,11 +392,16 @@ pattern_ere_class(const char *p, const char *end, struct buf *out, char err[ERR_
 			bracket = 1;
 			break;
 		default:
-			if (!pattern_escaped_literal(*p) || *p == '^' ||
-			    (*p == '[' && p + 1 < end - 1 && strchr(":.=", p[1]))) {
+			if (!pattern_escaped_literal(*p) || *p == '^') {
 				buf_free(&body);
 				return err_set(err, "no ERE form for '\\%c' in a class", *p);
 			}
+			/*
+			 * ripgrep needs '[' and '\\' escaped in a class; to grep
+			 * the backslash is one more member: a superset still.
+			 */
+			if (*p == '[' || *p == '\\')
+				buf_putc(&body, '\\');
 			buf_putc(&body, *p);
 		}
 	}
