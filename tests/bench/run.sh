@@ -1,0 +1,289 @@
+#!/bin/sh
+# The log-ingestion benchmark (kbdiag issue 4):
+#
+#   tests/bench/run.sh [SIZE]      SIZE as genlog takes it (123M, 1G); default 1G
+#
+# Builds kbdiag and the bench tools, generates one seeded gateway log of SIZE
+# bytes (build/genlog), exports the rule base's patterns (kbdiag kb patterns,
+# in PCRE2 and ERE form), and then times on that log, one after the other:
+#
+#   grep -c -F Network               the literal floor
+#   grep -c -i -E -f ere.txt         the rule base's patterns, as ERE
+#   pcre2grep -c -i -f pcre.txt      the same, as PCRE2
+#   rg -c -i -f ere.txt              ripgrep, ERE form
+#   build/naive pcre.txt             every PCRE2 pattern on every line
+#   build/kbdiag diagnose --offline --format json     the subject
+#
+# each BENCH_RUNS times (default 3), taking the median wall time and the peak
+# RSS (/usr/bin/time -f %M), plus kbdiag's start-up on an empty log (median
+# of 20). Every command writes its output to a file: GNU grep stops reading
+# when its output is /dev/null. A peer that is not installed is skipped with
+# a note (make deps-bench installs them).
+#
+# The results replace the section between <!-- bench:ingest begin --> and
+# <!-- bench:ingest end --> of docs/benchmarks.md (BENCH_DOC to write
+# another file); the rest of the file is left alone.
+#
+# Environment: BENCH_SEED (1), BENCH_RUNS (3), BENCH_DIR (build/bench: the
+# log and the outputs), BENCH_KEEP=1 keeps the log afterwards, BENCH_DOC.
+set -eu
+
+size=${1:-1G}
+seed=${BENCH_SEED:-1}
+runs=${BENCH_RUNS:-3}
+
+cd "$(dirname "$0")/../.."
+dir=${BENCH_DIR:-build/bench}
+doc=${BENCH_DOC:-docs/benchmarks.md}
+log=$dir/gateway.log
+
+say() { printf '%s\n' "$*" >&2; }
+die() { say "run.sh: $*"; exit 1; }
+
+case $runs in
+''|*[!0-9]*|0) die "BENCH_RUNS must be a positive number, not '$runs'" ;;
+esac
+
+say "== building kbdiag and the bench tools"
+${MAKE:-make} --no-print-directory build bench-tools >&2 ||
+	die "the build failed"
+
+mkdir -p "$dir"
+rm -f "$dir"/out.* "$dir"/time.*
+
+say "== generating a $size log (seed $seed)"
+build/genlog --seed "$seed" --size "$size" --manifest "$dir/manifest.json" \
+	> "$log" || die "genlog failed"
+bytes=$(wc -c < "$log" | tr -d ' ')
+lines=$(wc -l < "$log" | tr -d ' ')
+
+say "== exporting the rule base's patterns"
+build/kbdiag kb patterns > "$dir/pcre.txt" ||
+	die "'kbdiag kb patterns' failed: does this kbdiag have it yet?"
+build/kbdiag --syntax ere kb patterns > "$dir/ere.txt" ||
+	die "'kbdiag --syntax ere kb patterns' failed"
+npat=$(grep -c . "$dir/pcre.txt" || true)
+[ "$npat" -gt 0 ] || die "kbdiag kb patterns printed no patterns"
+
+timer=
+if [ -x /usr/bin/time ]; then
+	timer=/usr/bin/time
+else
+	say "run.sh: /usr/bin/time is missing (make deps-bench): no peak RSS"
+fi
+
+# Read the log once so that every tool finds it in the page cache.
+cat "$log" > /dev/null
+
+# now: nanoseconds since the epoch (GNU date).
+now() { date +%s%N; }
+
+# median FILE: the middle one of the numbers in FILE, one a line.
+median() {
+	sort -n "$1" | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
+
+# measure NAME OK-STATUSES CMD...: run CMD $runs times with its output in
+# $dir/out.NAME; sets wall (seconds) and rss (KiB, or empty) to the medians.
+measure() {
+	name=$1 okst=$2
+	shift 2
+	: > "$dir/time.$name.wall"
+	: > "$dir/time.$name.rss"
+	i=0
+	while [ "$i" -lt "$runs" ]; do
+		i=$((i + 1))
+		t0=$(now)
+		st=0
+		if [ -n "$timer" ]; then
+			$timer -f %M -o "$dir/time.$name.one" "$@" \
+				> "$dir/out.$name" 2> "$dir/err.$name" || st=$?
+		else
+			"$@" > "$dir/out.$name" 2> "$dir/err.$name" || st=$?
+		fi
+		t1=$(now)
+		case " $okst " in
+		*" $st "*) ;;
+		*)	say "run.sh: $name failed (exit $st):"
+			sed 's/^/    /' "$dir/err.$name" | head -5 >&2
+			return 1 ;;
+		esac
+		echo $(((t1 - t0) / 1000)) >> "$dir/time.$name.wall"
+		if [ -n "$timer" ]; then
+			tail -n 1 "$dir/time.$name.one" >> "$dir/time.$name.rss"
+		fi
+	done
+	wall=$(median "$dir/time.$name.wall" | awk '{ printf "%.3f", $1 / 1e6 }')
+	rss=$(median "$dir/time.$name.rss")
+}
+
+rows=$dir/rows
+: > "$rows"
+grep_mbs=
+
+# row NAME LABEL RESULT: a table row from the last measure.
+row() {
+	mbs=$(awk -v b="$bytes" -v t="$wall" 'BEGIN { printf "%.0f", b / 1e6 / t }')
+	if [ -n "$rss" ]; then
+		mib=$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')
+	else
+		mib="n/a"
+	fi
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$wall" "$mbs" "$mib" "$3" >> "$rows"
+	say "   $1: $wall s, $mbs MB/s, $mib MiB"
+}
+
+skip() {
+	printf '%s\t%s\tskipped\t\t\t%s\n' "$1" "$2" "$3" >> "$rows"
+	say "   $1: skipped: $3"
+}
+
+have() { command -v "$1" > /dev/null 2>&1; }
+
+say "== timing, $runs runs each"
+
+if measure grep-F "0 1" grep -c -F Network "$log"; then
+	row "grep -F" "\`grep -c -F Network\`" "$(cat "$dir/out.grep-F") lines"
+else
+	skip "grep -F" "\`grep -c -F Network\`" "failed"
+fi
+
+if measure grep-E "0 1" grep -c -i -E -f "$dir/ere.txt" "$log"; then
+	row "grep -E" "\`grep -c -i -E -f ere.txt\`" "$(cat "$dir/out.grep-E") lines"
+	grep_mbs=$mbs
+else
+	skip "grep -E" "\`grep -c -i -E -f ere.txt\`" "failed"
+fi
+
+if ! have pcre2grep; then
+	skip "pcre2grep" "\`pcre2grep -c -i -f pcre.txt\`" "not installed (make deps-bench)"
+elif measure pcre2grep "0 1" pcre2grep -c -i -f "$dir/pcre.txt" "$log"; then
+	row "pcre2grep" "\`pcre2grep -c -i -f pcre.txt\`" \
+		"$(cat "$dir/out.pcre2grep") lines"
+else
+	skip "pcre2grep" "\`pcre2grep -c -i -f pcre.txt\`" "failed (see run.sh's output)"
+fi
+
+if ! have rg; then
+	skip "rg" "\`rg -c -i -f ere.txt\`" "not installed (make deps-bench)"
+elif measure rg "0 1" rg -c -i -f "$dir/ere.txt" "$log"; then
+	row "rg" "\`rg -c -i -f ere.txt\`" "$(cat "$dir/out.rg") lines"
+else
+	skip "rg" "\`rg -c -i -f ere.txt\`" "failed (see run.sh's output)"
+fi
+
+if measure naive "0" build/naive "$dir/pcre.txt" "$log"; then
+	row "naive loop" "\`naive pcre.txt\`" \
+		"$(awk -F '\t' '$1 == "matched" { print $2 }' "$dir/out.naive") lines"
+else
+	skip "naive loop" "\`naive pcre.txt\`" "failed"
+fi
+
+kbdiag_ok=
+if measure kbdiag "0 1" build/kbdiag diagnose --offline --format json "$log"; then
+	# The incidents' own keys are indented by six spaces.
+	result=$(awk '
+		/^      "count": / { sub(/,$/, "", $2); events += $2; incidents++ }
+		END { printf "%d incidents of %d error lines", incidents, events }
+	' "$dir/out.kbdiag")
+	row "kbdiag" "\`kbdiag diagnose --offline --format json\`" "$result"
+	kbdiag_ok=1
+else
+	skip "kbdiag" "\`kbdiag diagnose --offline --format json\`" "failed"
+fi
+
+say "== kbdiag start-up, 20 runs"
+: > "$dir/time.startup"
+i=0
+while [ "$i" -lt 20 ]; do
+	i=$((i + 1))
+	t0=$(now)
+	st=0
+	build/kbdiag diagnose --offline /dev/null > "$dir/out.startup" 2>&1 || st=$?
+	t1=$(now)
+	[ "$st" -le 1 ] || die "kbdiag diagnose --offline /dev/null: exit $st"
+	echo $(((t1 - t0) / 1000)) >> "$dir/time.startup"
+done
+startup=$(median "$dir/time.startup" | awk '{ printf "%.1f", $1 / 1e3 }')
+say "   start-up: $startup ms"
+
+# ---------------------------------------------------------------------------
+# The section of docs/benchmarks.md.
+
+ver() { "$@" 2>/dev/null | head -n 1 || true; }
+cpu=$(awk -F ': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+cores=$(nproc)
+mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+os="Debian $(cat /etc/debian_version 2>/dev/null || echo '?'), Linux $(uname -r)"
+errlines=$(awk -F '"count": ' 'NF > 1 { split($2, a, ","); n += a[1] } END { print n + 0 }' \
+	"$dir/manifest.json")
+
+section=$dir/section.md
+{
+	echo "<!-- bench:ingest begin -->"
+	echo "## Log ingestion"
+	echo
+	echo "Written by \`tests/bench/run.sh $size\` on $(date -u +%Y-%m-%d)."
+	echo "Rerun with \`make bench\` (\`BENCH_SIZE=100M make bench\` for a smaller log),"
+	echo "or \`tests/bench/run.sh SIZE\`; \`make deps-bench\` installs the peers."
+	echo
+	echo "- The log: \`genlog --seed $seed --size $size\`, $bytes bytes, $lines lines of"
+	echo "  Microsoft Mail Gateway to SMTP log (sessions, transcripts, midnights, bursts"
+	echo "  of errors, near misses), of which $errlines are primary error lines."
+	echo "- The patterns: the rule base's $npat patterns, from \`kbdiag kb patterns\`"
+	echo "  (pcre.txt) and \`kbdiag --syntax ere kb patterns\` (ere.txt, a superset)."
+	echo "- The machine: $cpu, $cores cores (nproc), $mem, $os."
+	echo "- Tools: $(ver grep --version); $(ver pcre2grep --version);"
+	echo "  $(ver rg --version); PCRE2 $(pkg-config --modversion libpcre2-8);"
+	echo "  $(ver build/kbdiag --version); $(ver ${CC:-cc} --version)."
+	echo "- Each time is the median of $runs runs, wall clock, with the log in the page"
+	echo "  cache and the output written to a file; MB is 10^6 bytes; peak RSS from"
+	echo "  \`/usr/bin/time -f %M\`; \"vs grep -E\" is the speed relative to"
+	echo "  \`grep -c -i -E -f ere.txt\`."
+	echo
+	echo "| tool | command | time (s) | MB/s | peak RSS (MiB) | vs grep -E | output |"
+	echo "|---|---|---:|---:|---:|---:|---|"
+	awk -F '\t' -v g="$grep_mbs" '{
+		if ($3 == "skipped") {
+			printf "| %s | %s | skipped | | | | %s |\n", $1, $2, $6
+			next
+		}
+		ratio = (g != "" && g > 0) ? sprintf("%.2f", $4 / g) : "n/a"
+		printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, ratio, $6
+	}' "$rows"
+	echo
+	echo "kbdiag start-up (\`kbdiag diagnose --offline /dev/null\`: load, validate and"
+	echo "compile the full rule base), median of 20 runs: $startup ms."
+	if [ -n "${BENCH_NOTE:-}" ]; then
+		echo
+		printf '%s\n' "$BENCH_NOTE"
+	fi
+	echo "<!-- bench:ingest end -->"
+} > "$section"
+
+if [ ! -f "$doc" ]; then
+	{
+		echo "# Benchmarks"
+		echo
+		echo "Measurements of kbdiag against its peers, each section written by its"
+		echo "script under tests/bench/ (see there for how to rerun it)."
+		echo
+	} > "$doc"
+fi
+if grep -q '^<!-- bench:ingest begin -->$' "$doc"; then
+	awk -v sec="$section" '
+		/^<!-- bench:ingest begin -->$/ {
+			while ((getline l < sec) > 0) print l
+			skip = 1; next
+		}
+		/^<!-- bench:ingest end -->$/ { skip = 0; next }
+		!skip { print }
+	' "$doc" > "$doc.tmp"
+else
+	{ cat "$doc"; echo; cat "$section"; } > "$doc.tmp"
+fi
+mv "$doc.tmp" "$doc"
+say "== wrote the log-ingestion section of $doc"
+
+[ "${BENCH_KEEP:-}" = 1 ] || rm -f "$log"
+[ -n "$kbdiag_ok" ] || die "kbdiag failed: see above"
