@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pattern.h"
 #include "xmem.h"
 
 static void
@@ -132,6 +133,14 @@ lint_check(const struct kb *kb, struct matcher *m, lint_problem_fn on_problem, v
 				lint_report(on_problem, arg, "%s:%ld: %s symptom '%s': PCRE2 "
 				    "JIT does not compile the pattern", s->file, s->line,
 				    a->id, s->id);
+			}
+			if (s->role != KB_ROLE_DESCRIPTION && !match_symptom_prefiltered(m, s)) {
+				problems++;
+				lint_report(on_problem, arg, "%s:%ld: %s symptom '%s': the "
+				    "pattern has no literal of %d or more bytes that every "
+				    "match contains, so it would be tried on every log line "
+				    "(see docs/kb-format.md)", s->file, s->line, a->id, s->id,
+				    PATTERN_LIT_MIN);
 			}
 			if (match_symptom(m, s, "", 0) != 0) {
 				problems++;

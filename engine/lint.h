@@ -6,6 +6,8 @@
  * every pattern compiles. lint_check() adds what needs both:
  *   - every pattern is JIT-compiled where PCRE2 has a JIT;
  *   - no pattern matches the empty string;
+ *   - every pattern tried on log lines has a literal the prefilter can use
+ *     (match.h), so that no pattern runs on every line;
  *   - when a pattern of one article matches an example or the message of
  *     another (the same text explained twice, or a generic text inside a
  *     specific one), overlaps.xml declares an overlap naming both;

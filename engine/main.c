@@ -22,6 +22,7 @@
 #include "kb.h"
 #include "lint.h"
 #include "match.h"
+#include "pattern.h"
 #include "peer.h"
 #include "query.h"
 #include "render.h"
@@ -46,6 +47,7 @@ struct options {
 	int			 offline;	/* --offline */
 	int			 quiet;		/* -q */
 	int			 keep_going;	/* --keep-going */
+	int			 ere;		/* --syntax ere (kb patterns) */
 };
 
 static void
@@ -65,6 +67,8 @@ usage(FILE *to)
 "                           with a report per article\n"
 "  kb list                list the articles\n"
 "  kb show ID             show one article (for example Q123827)\n"
+"  kb patterns            print the patterns tried on log lines, one per line\n"
+"                           (for grep -f, pcre2grep -f, rg -f)\n"
 "\n"
 "Options:\n"
 "      --kb DIR           the rule base to use (default: $KBDIAG_KB, else the\n"
@@ -77,6 +81,8 @@ usage(FILE *to)
 "                           (PORT defaults to 25)\n"
 "      --offline          run no live probes (this version runs none yet)\n"
 "  -q, --quiet            do not print warnings about the logs\n"
+"      --syntax pcre|ere  kb patterns: PCRE2 as written (the default), or the\n"
+"                           extended syntax of grep -E and rg (a superset)\n"
 "      --keep-going       use the valid part of a rule base with invalid\n"
 "                           articles, saying what was skipped (not for kb lint)\n"
 "  -h, --help             show this help and exit\n"
@@ -446,6 +452,50 @@ cmd_query(const struct options *o, char **words, int nwords)
 	return rc;
 }
 
+/*
+ * kb patterns: every pattern tried on log lines, once each, one per line. A
+ * pattern with no ERE form is left out with a warning.
+ */
+static void
+kb_patterns(const struct kb *kb, int ere, struct buf *out)
+{
+	struct buf seen = BUF_INIT, one = BUF_INIT;
+	char err[ERR_LEN];
+	size_t i, j;
+
+	buf_putc(&seen, '\n');
+	for (i = 0; i < kb_article_count(kb); i++) {
+		const struct kb_article *a = kb_article_at(kb, i);
+
+		for (j = 0; j < a->nsymptoms; j++) {
+			const struct kb_symptom *s = &a->symptoms[j];
+
+			if (s->role == KB_ROLE_DESCRIPTION)
+				continue;
+			buf_reset(&one);
+			buf_putc(&one, '\n');
+			if (!ere)
+				buf_puts(&one, s->pattern);
+			else if (pattern_to_ere(s->pattern, &one, err) != 0) {
+				fprintf(stderr, "kbdiag: %s symptom '%s': left out: %s\n", a->id,
+				    s->id, err);
+				continue;
+			}
+			/* Patterns are one line each; a newline would split one in two. */
+			if (strchr(buf_str(&one) + 1, '\n'))
+				continue;
+			buf_putc(&one, '\n');
+			/* seen is "\nP1\nP2\n": one, "\nP\n", is in it once printed. */
+			if (strstr(buf_str(&seen), buf_str(&one)) == NULL) {
+				buf_append(&seen, one.data + 1, one.len - 1);
+				buf_append(out, one.data + 1, one.len - 1);
+			}
+		}
+	}
+	buf_free(&one);
+	buf_free(&seen);
+}
+
 static int
 cmd_kb(const struct options *o, char **args, int nargs)
 {
@@ -458,11 +508,11 @@ cmd_kb(const struct options *o, char **args, int nargs)
 	int rc;
 
 	if (nargs < 1)
-		return usage_error("kb: give a subcommand: lint, test, list or show ID");
+		return usage_error("kb: give a subcommand: lint, test, list, show ID or patterns");
 	if (strcmp(args[0], "lint") && strcmp(args[0], "test") && strcmp(args[0], "list") &&
-	    strcmp(args[0], "show"))
-		return usage_error("kb: unknown subcommand '%s' (use lint, test, list or show)",
-		    args[0]);
+	    strcmp(args[0], "show") && strcmp(args[0], "patterns"))
+		return usage_error("kb: unknown subcommand '%s' (use lint, test, list, show or "
+		    "patterns)", args[0]);
 	if (strcmp(args[0], "show") == 0 && nargs != 2)
 		return usage_error("kb show: give exactly one article id, such as Q123827");
 	if (strcmp(args[0], "show") != 0 && nargs != 1)
@@ -490,6 +540,8 @@ cmd_kb(const struct options *o, char **args, int nargs)
 		else if (failures)
 			rc = EXIT_BADINPUT;
 		free(report);
+	} else if (strcmp(args[0], "patterns") == 0) {
+		kb_patterns(kb, o->ere, &out);
 	} else if (strcmp(args[0], "list") == 0) {
 		if (render_kb_list(kb, o->format, &out, err) != 0)
 			rc = usage_error("%s", err);	/* a format it does not support */
@@ -512,7 +564,7 @@ cmd_kb(const struct options *o, char **args, int nargs)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_KB = 256, OPT_SMARTHOST, OPT_OFFLINE, OPT_KEEP_GOING };
+	enum { OPT_KB = 256, OPT_SMARTHOST, OPT_OFFLINE, OPT_KEEP_GOING, OPT_SYNTAX };
 	static const struct option longopts[] = {
 		{ "kb", required_argument, NULL, OPT_KB },
 		{ "format", required_argument, NULL, 'f' },
@@ -520,6 +572,7 @@ main(int argc, char **argv)
 		{ "smarthost", required_argument, NULL, OPT_SMARTHOST },
 		{ "offline", no_argument, NULL, OPT_OFFLINE },
 		{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
+		{ "syntax", required_argument, NULL, OPT_SYNTAX },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -560,6 +613,11 @@ main(int argc, char **argv)
 			break;
 		case OPT_KEEP_GOING:
 			o.keep_going = 1;
+			break;
+		case OPT_SYNTAX:
+			if (strcmp(optarg, "pcre") != 0 && strcmp(optarg, "ere") != 0)
+				return usage_error("--syntax: '%s' is not pcre or ere", optarg);
+			o.ere = strcmp(optarg, "ere") == 0;
 			break;
 		case 'q':
 			o.quiet = 1;

@@ -2,6 +2,7 @@
 
 #include "match.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,8 @@
 #include <pcre2.h>
 
 #include "buf.h"
+#include "pattern.h"
+#include "prefilter.h"
 #include "xmem.h"
 
 /* Generous for real log lines, small enough that a pathological pattern
@@ -21,7 +24,7 @@ struct match_pattern {
 	const struct kb_article	*article;
 	const struct kb_symptom	*symptom;
 	pcre2_code		*code;
-	int			 in_prefilter;
+	int			 in_prefilter;	/* has literals */
 	int			 jit;		/* JIT compiled it */
 	int			 on_logs;	/* tried on log lines (not a description) */
 };
@@ -30,7 +33,11 @@ struct matcher {
 	struct match_pattern	*patterns;
 	size_t			 npatterns;
 	size_t			 nprefiltered;
-	pcre2_code		*prefilter;	/* NULL when no pattern qualifies */
+	struct prefilter	*pf;		/* literals of the log patterns */
+	size_t			 words;		/* of the bit sets below */
+	uint64_t		*always;	/* patterns without literals */
+	uint64_t		*cand;		/* this line's candidates */
+	int			 error_word;	/* this line has one */
 	pcre2_match_context	*mctx;
 	pcre2_jit_stack		*jit_stack;
 	pcre2_match_data	*md;
@@ -61,81 +68,73 @@ match_compile_one(const char *pattern, uint32_t options, char err[ERR_LEN],
 	return code;
 }
 
+static int match_run(struct matcher *m, const pcre2_code *code, const char *s,
+    size_t len);
+
 /*
- * Patterns the alternation could change the meaning of stay out of it: verbs
- * like (*COMMIT) act across alternatives, \Q quotes to the end of the whole
- * program when \E is missing, and a # comment under (?x) runs to the end.
- * Group numbers are absolute, so in the alternation a subroutine call by
- * number ((?1), (?R), \g<1>) would name another pattern's group; by name
- * ((?&n), (?P>n)) it may, as names can repeat across patterns. Conditions on
- * groups, (?(1)...), count as back-references and never get here; they are
- * listed anyway. The test errs on the side of leaving out.
+ * Words that make an unmatched line look like an error the rule base does not
+ * know: the summary lists such lines so that gaps in the rule base show.
  */
+static const char *const match_error_words[] = {
+	"error", "warning", "fail", "fatal", "refused", "timed out", "timeout",
+	"unreachable", "denied", "cannot", "unable", "reset by", "lost connection",
+	"no route", "broken pipe", "abort"
+};
+
+/* Does the prefilter pass every example of pattern i? */
 static int
-match_prefilter_safe(const char *pattern)
+match_prefilter_passes_examples(struct matcher *m, size_t i)
 {
-	static const char *const unsafe[] = { "(*", "\\Q", "#", "(?(", "(?R", "(?&",
-	    "(?P>", "\\g<", "\\g'" };
-	const char *p;
-	size_t i;
+	const struct kb_symptom *s = m->patterns[i].symptom;
+	size_t j;
 
-	for (i = 0; i < sizeof(unsafe) / sizeof(unsafe[0]); i++)
-		if (strstr(pattern, unsafe[i]) != NULL)
-			return 0;
-	/* (?1), (?+1), (?-1): calls by number. (?-i) is only an option. */
-	for (p = pattern; (p = strstr(p, "(?")) != NULL; p += 2) {
-		const char *q = p + 2;
-
-		if (*q == '+' || *q == '-')
-			q++;
-		if (*q >= '0' && *q <= '9')
+	for (j = 0; j < s->nexamples; j++) {
+		memset(m->cand, 0, m->words * sizeof(*m->cand));
+		prefilter_scan(m->pf, s->examples[j], strlen(s->examples[j]), m->cand);
+		if (!(m->cand[i / 64] >> (i % 64) & 1))
 			return 0;
 	}
 	return 1;
 }
 
-static int match_run(struct matcher *m, const pcre2_code *code, const char *s,
-    size_t len);
-
+/*
+ * Give each log pattern its literals; a pattern without a literal set is
+ * tried on every line (always). As a safety net, a pattern whose own examples
+ * the literals would not let through runs always too.
+ */
 static void
 match_build_prefilter(struct matcher *m)
 {
-	struct buf b = BUF_INIT;
-	char err[ERR_LEN];
+	struct pattern_literals lits;
 	size_t i, j;
 
+	m->pf = prefilter_new(m->npatterns + 1);
+	m->words = prefilter_words(m->pf);
+	m->always = xcalloc(m->words, sizeof(*m->always));
+	m->cand = xcalloc(m->words, sizeof(*m->cand));
+	for (i = 0; i < sizeof(match_error_words) / sizeof(match_error_words[0]); i++)
+		prefilter_add(m->pf, match_error_words[i], strlen(match_error_words[i]),
+		    m->npatterns);
 	for (i = 0; i < m->npatterns; i++) {
 		struct match_pattern *p = &m->patterns[i];
 
-		if (!p->on_logs || !match_prefilter_safe(p->symptom->pattern))
+		if (!p->on_logs)
 			continue;
-		buf_printf(&b, "%s(?%s:%s)", b.len ? "|" : "",
-		    p->symptom->caseless ? "i" : "-i", p->symptom->pattern);
-		p->in_prefilter = 1;
-		m->nprefiltered++;
+		if (pattern_literals(p->symptom->pattern, &lits) == 0) {
+			for (j = 0; j < lits.n; j++)
+				prefilter_add(m->pf, lits.lit[j], strlen(lits.lit[j]), i);
+			p->in_prefilter = 1;
+		}
 	}
-	if (m->nprefiltered)
-		m->prefilter = match_compile_one(buf_str(&b), PCRE2_DUPNAMES, err, "prefilter",
-		    NULL);
-	/* The prefilter must accept every example its patterns accept. */
-	for (i = 0; m->prefilter && i < m->npatterns; i++) {
-		const struct kb_symptom *s = m->patterns[i].symptom;
+	for (i = 0; i < m->npatterns; i++) {
+		struct match_pattern *p = &m->patterns[i];
 
-		for (j = 0; m->patterns[i].in_prefilter && j < s->nexamples; j++)
-			if (match_run(m, m->prefilter, s->examples[j],
-			    strlen(s->examples[j])) == 0) {
-				pcre2_code_free(m->prefilter);
-				m->prefilter = NULL;
-				break;
-			}
+		if (p->in_prefilter && !match_prefilter_passes_examples(m, i))
+			p->in_prefilter = 0;
+		if (p->on_logs && !p->in_prefilter)
+			m->always[i / 64] |= UINT64_C(1) << (i % 64);
+		m->nprefiltered += p->in_prefilter;
 	}
-	if (m->prefilter == NULL) {
-		/* Refused or unsound: every pattern runs alone. */
-		for (i = 0; i < m->npatterns; i++)
-			m->patterns[i].in_prefilter = 0;
-		m->nprefiltered = 0;
-	}
-	buf_free(&b);
 }
 
 /*
@@ -263,7 +262,9 @@ match_free(struct matcher *m)
 		return;
 	for (i = 0; i < m->npatterns; i++)
 		pcre2_code_free(m->patterns[i].code);
-	pcre2_code_free(m->prefilter);
+	prefilter_free(m->pf);
+	free(m->always);
+	free(m->cand);
 	pcre2_match_data_free(m->md);
 	pcre2_jit_stack_free(m->jit_stack);
 	pcre2_match_context_free(m->mctx);
@@ -289,26 +290,31 @@ size_t
 match_line(struct matcher *m, const char *line, size_t len,
     const struct match_hit **hits, const struct kb_symptom **gave_up)
 {
-	size_t i, n = 0, kept;
-	int any = 1, rc, primary = 0;
+	size_t i, w, n = 0, kept;
+	int rc, primary = 0;
+	uint64_t bits;
 
 	*gave_up = NULL;
-	/* A prefilter that gives up proves nothing: fall through to all. */
-	if (m->prefilter)
-		any = match_run(m, m->prefilter, line, len) != 0;
-	for (i = 0; i < m->npatterns; i++) {
-		struct match_pattern *p = &m->patterns[i];
+	memcpy(m->cand, m->always, m->words * sizeof(*m->cand));
+	prefilter_scan(m->pf, line, len, m->cand);
+	m->error_word = m->cand[m->npatterns / 64] >> (m->npatterns % 64) & 1;
+	m->cand[m->npatterns / 64] &= ~(UINT64_C(1) << (m->npatterns % 64));
+	/* Candidates in index order, which is KB order. */
+	for (w = 0; w < m->words; w++) {
+		for (bits = m->cand[w]; bits; bits &= bits - 1) {
+			struct match_pattern *p;
 
-		if (!p->on_logs || (p->in_prefilter && !any))
-			continue;
-		rc = match_run(m, p->code, line, len);
-		if (rc < 0 && *gave_up == NULL)
-			*gave_up = p->symptom;
-		if (rc > 0) {
-			m->hits[n].article = p->article;
-			m->hits[n].symptom = p->symptom;
-			primary |= p->symptom->role == KB_ROLE_PRIMARY;
-			n++;
+			i = w * 64 + (size_t)__builtin_ctzll(bits);
+			p = &m->patterns[i];
+			rc = match_run(m, p->code, line, len);
+			if (rc < 0 && *gave_up == NULL)
+				*gave_up = p->symptom;
+			if (rc > 0) {
+				m->hits[n].article = p->article;
+				m->hits[n].symptom = p->symptom;
+				primary |= p->symptom->role == KB_ROLE_PRIMARY;
+				n++;
+			}
 		}
 	}
 	/* A fallback (a generic text) yields to any specific article's line. */
@@ -438,4 +444,21 @@ size_t
 match_prefiltered_count(const struct matcher *m)
 {
 	return m->nprefiltered;
+}
+
+int
+match_looks_like_error(const struct matcher *m)
+{
+	return m->error_word;
+}
+
+int
+match_symptom_prefiltered(const struct matcher *m, const struct kb_symptom *s)
+{
+	size_t i;
+
+	for (i = 0; i < m->npatterns; i++)
+		if (m->patterns[i].symptom == s)
+			return m->patterns[i].in_prefilter;
+	return 0;
 }

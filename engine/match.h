@@ -6,13 +6,12 @@
  * limit so that a pattern that backtracks catastrophically gives up on a line
  * instead of hanging the diagnosis; match_line() reports that.
  *
- * A prefilter (one PCRE2 program that is the alternation of all patterns)
- * rejects the great majority of log lines, which match nothing, in one pass;
- * only lines it accepts are tried against each pattern. Patterns whose
- * meaning the alternation could change are kept out of it and always tried
- * on their own: those with backtracking control verbs such as (*COMMIT), \Q,
- * a # (comment), or a subroutine call that names a group ((?1), (?R),
- * (?&name)).
+ * A literal prefilter (prefilter.h) rejects the great majority of log lines,
+ * which match nothing, in one pass over their bytes: every pattern that has a
+ * set of literals one of which each of its matches contains (pattern.h) is
+ * tried only on lines where the prefilter found one. A pattern without such a
+ * set, or whose own examples the literals would not pass, is tried on every
+ * line.
  *
  * Ownership: a struct matcher refers to the kb it was compiled from (which
  * must outlive it) and owns its PCRE2 objects and its hit array.
@@ -35,7 +34,7 @@ struct match_hit {
 /*
  * Compile every symptom pattern of every article. Fails when a pattern does
  * not compile or uses back-references or conditions on groups (which the
- * prefilter's alternation would renumber); the message names the file, line,
+ * rule base does not allow: docs/kb-format.md); the message names the file, line,
  * article and symptom of the first such pattern, and says how many more
  * there are.
  */
@@ -91,5 +90,14 @@ int match_text(const char *pattern, int caseless, const char *s, size_t len,
 /* How many patterns, and how many of them the prefilter covers. */
 size_t match_pattern_count(const struct matcher *m);
 size_t match_prefiltered_count(const struct matcher *m);
+/* Is this symptom's pattern tried only on lines with one of its literals? */
+int match_symptom_prefiltered(const struct matcher *m, const struct kb_symptom *s);
+
+/*
+ * Did the last line given to match_line() hold a word that errors use
+ * ("error", "fail", "refused", "timed out", ...)? With no hits, such a line
+ * is an error the rule base may not know.
+ */
+int match_looks_like_error(const struct matcher *m);
 
 #endif

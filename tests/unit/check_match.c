@@ -466,8 +466,11 @@ START_TEST(group_references_survive_prefilter)
 		add(k, "Q999999", symptom("refs", "", cases[i].pattern, cases[i].example,
 		    NULL), NULL);
 		mm = tu_matcher(k);
-		/* Kept out, not the whole prefilter dropped. */
-		ck_assert_msg(match_prefiltered_count(mm) == 4, "pattern %s: %zu prefiltered",
+		/*
+		 * The mini base's three patterns have literals; "first" and
+		 * "refs" have none of three bytes, so they run on every line.
+		 */
+		ck_assert_msg(match_prefiltered_count(mm) == 3, "pattern %s: %zu prefiltered",
 		    cases[i].pattern, match_prefiltered_count(mm));
 		s = find_symptom(k, "Q999999", "refs");
 		ck_assert_int_eq(match_symptom(mm, s, cases[i].line, strlen(cases[i].line)), 1);

@@ -1,0 +1,44 @@
+/*
+ * pattern: reading the rule base's PCRE2 patterns as text, without PCRE2.
+ *
+ *   - pattern_literals(): the literals one of which every match must contain,
+ *     for the matcher's literal prefilter (prefilter.h). The walk is
+ *     conservative: any construct it does not fully understand (\Q, verbs,
+ *     (?x), subroutine calls, escapes with arguments) makes it give up, and the
+ *     pattern is then tried on every line. A wrong literal would lose matches;
+ *     a missing one only costs time.
+ *   - pattern_to_ere(): the pattern in the extended regular expression syntax
+ *     of GNU grep -E and ripgrep, for `kbdiag kb patterns --syntax ere`. The
+ *     translation matches a superset: (?: groups open, lazy and possessive
+ *     quantifiers become greedy, lookarounds are dropped.
+ *
+ * Ownership: callers own every output.
+ */
+#ifndef KBDIAG_PATTERN_H
+#define KBDIAG_PATTERN_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "err.h"
+
+#define PATTERN_LIT_MAX		32	/* longest literal kept (bytes) */
+#define PATTERN_LIT_MIN		3	/* shorter literals are not worth a prefilter */
+#define PATTERN_BRANCH_MAX	16	/* top-level alternatives */
+
+/* Lower-case literals, at most one per top-level alternative. */
+struct pattern_literals {
+	size_t	n;
+	char	lit[PATTERN_BRANCH_MAX][PATTERN_LIT_MAX + 1];
+};
+
+/*
+ * 0 and out filled when every match of the pattern contains one of the
+ * literals (compared without case); -1 when no such set was found.
+ */
+int pattern_literals(const char *pattern, struct pattern_literals *out);
+
+/* Append the ERE form of the pattern to out; -1 with err when it has none. */
+int pattern_to_ere(const char *pattern, struct buf *out, char err[ERR_LEN]);
+
+#endif

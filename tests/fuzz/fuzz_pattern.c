@@ -1,0 +1,74 @@
+/*
+ * Fuzz target: the pattern reader (literals for the prefilter, the ERE
+ * translation). Input: a pattern, a NUL byte, a subject. The oracle: when
+ * PCRE2 compiles the pattern and it matches the subject, the subject holds
+ * one of the pattern's literals (else the prefilter would lose that match).
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <ctype.h>
+#include <pcre2.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "pattern.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int
+contains_nocase(const char *s, size_t n, const char *lit)
+{
+	size_t l = strlen(lit), i, k;
+
+	for (i = 0; i + l <= n; i++) {
+		for (k = 0; k < l && tolower((unsigned char)s[i + k]) == (unsigned char)lit[k];
+		    k++)
+			;
+		if (k == l)
+			return 1;
+	}
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct pattern_literals lits;
+	struct buf b = BUF_INIT;
+	const char *subject;
+	char err[ERR_LEN], *pattern;
+	size_t plen, slen, i;
+	pcre2_code *code;
+	pcre2_match_data *md;
+	int errcode, found = 0;
+	PCRE2_SIZE off;
+
+	plen = strnlen((const char *)data, size);
+	pattern = malloc(plen + 1);
+	memcpy(pattern, data, plen);
+	pattern[plen] = '\0';
+	subject = plen < size ? (const char *)data + plen + 1 : "";
+	slen = plen < size ? size - plen - 1 : 0;
+	(void)pattern_to_ere(pattern, &b, err);
+	if (pattern_literals(pattern, &lits) == 0) {
+		code = pcre2_compile((PCRE2_SPTR)pattern, plen, PCRE2_CASELESS |
+		    PCRE2_NEVER_UTF | PCRE2_NEVER_UCP, &errcode, &off, NULL);
+		if (code != NULL) {
+			md = pcre2_match_data_create(1, NULL);
+			if (pcre2_match(code, (PCRE2_SPTR)subject, slen, 0, 0, md, NULL) >= 0) {
+				for (i = 0; i < lits.n; i++)
+					found |= contains_nocase(subject, slen, lits.lit[i]);
+				if (!found)
+					abort();
+			}
+			pcre2_match_data_free(md);
+			pcre2_code_free(code);
+		}
+	}
+	buf_free(&b);
+	free(pattern);
+	return 0;
+}
