@@ -51,6 +51,15 @@ FUZZ_TARGETS	= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_REPLAY	= $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
 FUZZ_SECONDS	?= 60
 
+# Benchmarks (see `make bench` below). The Debian packages of the peers and
+# of /usr/bin/time; the size of the generated log; the bench tools.
+DEB_BENCH	= ripgrep pcre2-utils time
+BENCH_SIZE	?= 1G
+GENLOG		= $(BUILD)/genlog
+NAIVE		= $(BUILD)/naive
+PCRE_CFLAGS	:= $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
+PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
+
 .PHONY: all build deps deps-fuzz run check check-run asan fuzz fuzz-run install \
 	uninstall clean FORCE bench bench-tools deps-bench
 
@@ -191,19 +200,11 @@ fuzz-run: $(LIB)
 # peers are optional (a missing one is skipped); `make deps-bench` installs
 # them. build/genlog, the log generator, is also used by `make check`.
 
-# Debian packages of the benchmark's peers and of /usr/bin/time.
-DEB_BENCH	= ripgrep pcre2-utils time
-BENCH_SIZE	?= 1G
-GENLOG		= $(BUILD)/genlog
-NAIVE		= $(BUILD)/naive
-PCRE_CFLAGS	:= $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
-PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
-
 deps-bench: deps
 	@$(call install_missing,$(DEB_BENCH))
 
 bench: deps
-	sh tests/bench/run.sh $(BENCH_SIZE)
+	bash tests/bench/run.sh $(BENCH_SIZE)
 
 bench-tools: $(KBDIAG) $(GENLOG) $(NAIVE)
 

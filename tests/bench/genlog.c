@@ -39,6 +39,9 @@
  * "first_seen" and "last_seen" are the log times of the first and the last
  * of them, as docs/log-format.md derives them: the date from the start-up
  * banner and the midnights passed since, the time from the last event line.
+ *
+ * Exit status: 0; 1 when the log or the manifest cannot be written (with a
+ * message); 2 for a bad command line.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -424,7 +427,9 @@ struct gen {
 };
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
+/* A failure while working: exit status 1. */
 static void
 die(const char *fmt, ...)
 {
@@ -436,6 +441,20 @@ die(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(1);
+}
+
+/* A bad command line: exit status 2. */
+static void
+bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("genlog: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'genlog --help'.\n", stderr);
+	exit(2);
 }
 
 static uint64_t
@@ -1422,19 +1441,19 @@ parse_size(const char *s)
 
 	errno = 0;
 	if (*s < '0' || *s > '9')
-		die("--size: not a size: '%s'", s);
+		bad_usage("--size: not a size: '%s'", s);
 	v = strtoull(s, &end, 10);
 	if (errno)
-		die("--size: out of range: '%s'", s);
+		bad_usage("--size: out of range: '%s'", s);
 	switch (*end) {
 	case 'k': case 'K': mult = 1ULL << 10; end++; break;
 	case 'm': case 'M': mult = 1ULL << 20; end++; break;
 	case 'g': case 'G': mult = 1ULL << 30; end++; break;
 	}
 	if (*end != '\0')
-		die("--size: not a size (BYTES, or a number with K, M or G): '%s'", s);
+		bad_usage("--size: not a size (BYTES, or a number with K, M or G): '%s'", s);
 	if (v > UINT64_MAX / mult)
-		die("--size: out of range: '%s'", s);
+		bad_usage("--size: out of range: '%s'", s);
 	return v * mult;
 }
 
@@ -1463,7 +1482,7 @@ main(int argc, char **argv)
 			errno = 0;
 			seed = strtoull(optarg, &end, 10);
 			if (errno || *optarg < '0' || *optarg > '9' || *end)
-				die("--seed: not a number from 0 to 2^64-1: '%s'", optarg);
+				bad_usage("--seed: not a number from 0 to 2^64-1: '%s'", optarg);
 			break;
 		case 'n':
 			g.size = parse_size(optarg);
@@ -1476,21 +1495,18 @@ main(int argc, char **argv)
 			g.error_rate = strtod(optarg, &end);
 			if (errno || end == optarg || *end || !(g.error_rate >= 0) ||
 			    g.error_rate > 1)
-				die("--error-rate: not a number from 0 to 1: '%s'", optarg);
+				bad_usage("--error-rate: not a number from 0 to 1: '%s'", optarg);
 			break;
 		case 'h':
 			usage(stdout);
 			return 0;
 		default:
-			usage(stderr);
+			fputs("Try 'genlog --help'.\n", stderr);
 			return 2;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "genlog: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
-	}
+	if (optind < argc)
+		bad_usage("unexpected argument '%s'", argv[optind]);
 	rng_seed(&g.rng, seed);
 	if ((g.buf = malloc(OUT_CAP)) == NULL)
 		die("out of memory");
