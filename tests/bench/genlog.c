@@ -342,11 +342,11 @@ static const struct near_miss near_misses[] = {
 
 static const char *const gw_names[] = { "marvgard", "mailgw", "smtpgate", "gwpc01" };
 static const char *const domains[] = {
-	"company.com", "contoso.example", "fabrikam.example", "dept.example"
+	"company.example", "contoso.example", "fabrikam.example", "dept.example"
 };
 /* The smart hosts, and the names they give in their greetings. */
 static const char *const smart_hosts[][2] = {
-	{ "11.1.16.15", "company.com" },
+	{ "192.0.2.15", "company.example" },
 	{ "192.0.2.25", "relay.fabrikam.example" },
 	{ "198.51.100.7", "mx.tailspin.example" },
 	{ "203.0.113.40", "mail.wingtip.example" },
@@ -359,13 +359,13 @@ static const char *const users[] = {
 };
 static const char *const remotes[] = {
 	"orders@fabrikam.example", "support@fabrikam.example",
-	"root@company.com", "billing@tailspin.example", "jane@wingtip.example",
+	"root@company.example", "billing@tailspin.example", "jane@wingtip.example",
 	"ops@adatum.example", "info@litware.example", "hr@northwind.example"
 };
 static const char *const callers[] = {
-	"11.1.16.15", "192.0.2.80", "198.51.100.23", "203.0.113.9"
+	"192.0.2.15", "192.0.2.80", "198.51.100.23", "203.0.113.9"
 };
-static const char *const bodies_subject[] = {
+static const char *const subjects[] = {
 	"Quarterly figures", "Re: meeting on Tuesday", "Order 4471",
 	"Fw: network outage", "Lunch", "Invoice", "Status report"
 };
@@ -771,7 +771,10 @@ pick_scenario(struct gen *g)
 	return &scenarios[0];
 }
 
-/* Mean number of sessions a failure lasts (see next_failure()). */
+/*
+ * Mean number of sessions a failure lasts: 1, or for the burst kind half the
+ * time 1 and half the time 2 to 10 (mean 6), so 3.5 (see next_failure()).
+ */
 static double
 mean_failure_len(void)
 {
@@ -1129,7 +1132,7 @@ incoming(struct gen *g, const struct scenario *f)
 	    g->sec / 3600, g->sec / 60 % 60, g->sec % 60);
 	ev(g, "Header: Date: %s", date);
 	ev(g, "Header: From: %s", from);
-	ev(g, "Header: Subject: %s", PICK(g, bodies_subject));
+	ev(g, "Header: Subject: %s", PICK(g, subjects));
 	ev(g, "Header: Message-Id: <%u.AA%05u@%s>", between(g, 1000000, 9999999),
 	    between(g, 0, 99999), dom);
 	ev(g, "Header: To: %s@%s.%s", user, po, g->domain);
