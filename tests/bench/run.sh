@@ -30,7 +30,8 @@
 # another file); the rest of the file is left alone.
 #
 # Environment: BENCH_SEED (1), BENCH_RUNS (3), BENCH_DIR (build/bench: the
-# log and the outputs), BENCH_KEEP=1 keeps the log afterwards, BENCH_DOC.
+# log and the outputs), BENCH_KEEP=1 keeps the log afterwards, BENCH_DOC,
+# BENCH_NOTE (a paragraph to add to the section).
 set -eu
 export LC_ALL=C
 
@@ -291,8 +292,9 @@ section=$dir/section.md
 	echo "a process is about $floor ms here (\`/bin/true\`, timed the same way)."
 	if [ -n "${BENCH_NOTE:-}" ]; then
 		echo
-		printf '%s\n' "$BENCH_NOTE"
+		printf '%s\n' "$BENCH_NOTE" | fold -s -w 80 | sed 's/ *$//'
 	fi
+	echo
 	echo "<!-- bench:ingest end -->"
 } > "$section"
 
