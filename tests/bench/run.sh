@@ -14,9 +14,10 @@
 #   build/naive pcre.txt             every PCRE2 pattern on every line
 #   build/kbdiag diagnose --offline --format json     the subject
 #
-# each BENCH_RUNS times (default 3) for the median wall time, then once more
-# under /usr/bin/time -f %M for the peak RSS (apart, so that time's own
-# start-up is not in the wall time), plus kbdiag's start-up on an empty log
+# each BENCH_RUNS times (default 3), in rounds of one run of each tool, for
+# the median wall time, then once more under /usr/bin/time -f %M for the
+# peak RSS (apart, so that time's own start-up is not in the wall time),
+# plus kbdiag's start-up on an empty log
 # (median of 20). Every command writes its output to a file: GNU grep stops
 # reading when its output is /dev/null. A peer that is not installed is
 # skipped with a note (make deps-bench installs them). Everything runs with
@@ -82,8 +83,9 @@ fi
 # Read the log once so that every tool finds it in the page cache.
 cat "$log" > /dev/null
 
-# now: microseconds since the epoch.
-now() { local t=$EPOCHREALTIME; echo "${t/./}"; }
+# usec T: $EPOCHREALTIME's seconds.micro as microseconds (no subshell,
+# which would add its own fork to the time).
+usec() { echo "${1/./}"; }
 
 # median FILE: the middle one of the numbers in FILE, one a line.
 median() {
@@ -100,107 +102,110 @@ status_ok() {
 	return 1
 }
 
-# measure NAME OK-STATUSES CMD...: run CMD $runs times with its output in
-# $dir/out.NAME and set wall (seconds) to the median, then once under
-# /usr/bin/time and set rss (KiB, empty without it).
-measure() {
-	local name=$1 okst=$2 i=0 t0 t1 st
-	shift 2
+have() { command -v "$1" > /dev/null 2>&1; }
+
+# The tools, in the table's order. tool NAME TITLE LABEL OK-STATUSES CMD...
+# adds one: NAME names its files ($dir/out.NAME, ...), TITLE and LABEL are
+# the table's tool and command columns, OK-STATUSES the exit statuses that
+# mean success.
+tools=()
+declare -A title label okst why
+tool() {
+	local name=$1
+	tools+=("$name")
+	title[$name]=$2
+	label[$name]=$3
+	okst[$name]=$4
+	shift 4
+	printf '%s\0' "$@" > "$dir/cmd.$name"
 	: > "$dir/time.$name.wall"
-	while [ "$i" -lt "$runs" ]; do
-		i=$((i + 1))
-		st=0
-		t0=$(now)
-		"$@" > "$dir/out.$name" 2> "$dir/err.$name" || st=$?
-		t1=$(now)
-		status_ok "$name" "$okst" "$st" || return 1
-		echo $((t1 - t0)) >> "$dir/time.$name.wall"
-	done
-	wall=$(median "$dir/time.$name.wall" | awk '{ printf "%.3f", $1 / 1e6 }')
-	rss=
-	if [ -n "$timer" ]; then
-		st=0
-		$timer -f %M -o "$dir/time.$name.rss" "$@" \
-			> "$dir/out.$name" 2> "$dir/err.$name" || st=$?
-		status_ok "$name" "$okst" "$st" || return 1
-		rss=$(tail -n 1 "$dir/time.$name.rss")
-	fi
+	have "$1" || why[$name]="not installed (make deps-bench)"
+}
+
+# run_tool NAME [WRAPPER...]: run NAME's command once, its output in
+# $dir/out.NAME; 1 if it failed.
+run_tool() {
+	local name=$1 st=0 cmd
+	shift
+	mapfile -d '' cmd < "$dir/cmd.$name"
+	"$@" "${cmd[@]}" > "$dir/out.$name" 2> "$dir/err.$name" || st=$?
+	status_ok "$name" "${okst[$name]}" "$st"
+}
+
+# What a tool found, for the output column.
+result_of() {
+	case $1 in
+	naive)	awk -F '\t' '$1 == "matched" { print $2 " lines" }' "$dir/out.$1" ;;
+	kbdiag)	# The incidents' own keys are indented by six spaces.
+		awk '
+		/^      "count": / { sub(/,$/, "", $2); events += $2; incidents++ }
+		END { printf "%d incidents, counts summing to %d\n", incidents, events }
+		' "$dir/out.$1" ;;
+	*)	echo "$(cat "$dir/out.$1") lines" ;;
+	esac
 }
 
 rows=$dir/rows
 : > "$rows"
-grep_mbs=
-
-# row NAME LABEL RESULT: a table row from the last measure.
-row() {
-	mbs=$(awk -v b="$bytes" -v t="$wall" 'BEGIN { printf "%.0f", b / 1e6 / t }')
-	if [ -n "$rss" ]; then
-		mib=$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')
-	else
-		mib="n/a"
-	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$wall" "$mbs" "$mib" "$3" >> "$rows"
-	say "   $1: $wall s, $mbs MB/s, $mib MiB"
-}
 
 skip() {
 	printf '%s\t%s\tskipped\t\t\t%s\n' "$1" "$2" "$3" >> "$rows"
 	say "   $1: skipped: $3"
 }
 
-have() { command -v "$1" > /dev/null 2>&1; }
+tool grep-F "grep -F" "\`grep -c -F Network\`" "0 1" grep -c -F Network "$log"
+tool grep-E "grep -E" "\`grep -c -i -E -f ere.txt\`" "0 1" \
+	grep -c -i -E -f "$dir/ere.txt" "$log"
+tool pcre2grep pcre2grep "\`pcre2grep -c -i -f pcre.txt\`" "0 1" \
+	pcre2grep -c -i -f "$dir/pcre.txt" "$log"
+tool rg rg "\`rg -c -i -f ere.txt\`" "0 1" rg -c -i -f "$dir/ere.txt" "$log"
+tool naive "naive loop" "\`naive pcre.txt\`" "0" build/naive "$dir/pcre.txt" "$log"
+tool kbdiag kbdiag "\`kbdiag diagnose --offline --format json\`" "0 1" \
+	build/kbdiag diagnose --offline --format json "$log"
 
-say "== timing, $runs runs each"
+# Round by round, each tool once a round, so that a change in the machine's
+# load (other work on it) spreads over all tools rather than hitting one.
+say "== timing: $runs rounds of ${#tools[@]} tools"
+round=0
+while [ "$round" -lt "$runs" ]; do
+	round=$((round + 1))
+	for name in "${tools[@]}"; do
+		[ -z "${why[$name]:-}" ] || continue
+		t0=$EPOCHREALTIME
+		if run_tool "$name"; then
+			t1=$EPOCHREALTIME
+			echo $(($(usec "$t1") - $(usec "$t0"))) >> "$dir/time.$name.wall"
+		else
+			why[$name]="failed (see run.sh's output)"
+		fi
+	done
+	say "   round $round done"
+done
 
-if measure grep-F "0 1" grep -c -F Network "$log"; then
-	row "grep -F" "\`grep -c -F Network\`" "$(cat "$dir/out.grep-F") lines"
-else
-	skip "grep -F" "\`grep -c -F Network\`" "failed"
-fi
-
-if measure grep-E "0 1" grep -c -i -E -f "$dir/ere.txt" "$log"; then
-	row "grep -E" "\`grep -c -i -E -f ere.txt\`" "$(cat "$dir/out.grep-E") lines"
-	grep_mbs=$mbs
-else
-	skip "grep -E" "\`grep -c -i -E -f ere.txt\`" "failed"
-fi
-
-if ! have pcre2grep; then
-	skip "pcre2grep" "\`pcre2grep -c -i -f pcre.txt\`" "not installed (make deps-bench)"
-elif measure pcre2grep "0 1" pcre2grep -c -i -f "$dir/pcre.txt" "$log"; then
-	row "pcre2grep" "\`pcre2grep -c -i -f pcre.txt\`" \
-		"$(cat "$dir/out.pcre2grep") lines"
-else
-	skip "pcre2grep" "\`pcre2grep -c -i -f pcre.txt\`" "failed (see run.sh's output)"
-fi
-
-if ! have rg; then
-	skip "rg" "\`rg -c -i -f ere.txt\`" "not installed (make deps-bench)"
-elif measure rg "0 1" rg -c -i -f "$dir/ere.txt" "$log"; then
-	row "rg" "\`rg -c -i -f ere.txt\`" "$(cat "$dir/out.rg") lines"
-else
-	skip "rg" "\`rg -c -i -f ere.txt\`" "failed (see run.sh's output)"
-fi
-
-if measure naive "0" build/naive "$dir/pcre.txt" "$log"; then
-	row "naive loop" "\`naive pcre.txt\`" \
-		"$(awk -F '\t' '$1 == "matched" { print $2 }' "$dir/out.naive") lines"
-else
-	skip "naive loop" "\`naive pcre.txt\`" "failed"
-fi
-
+grep_mbs=
 kbdiag_ok=
-if measure kbdiag "0 1" build/kbdiag diagnose --offline --format json "$log"; then
-	# The incidents' own keys are indented by six spaces.
-	result=$(awk '
-		/^      "count": / { sub(/,$/, "", $2); events += $2; incidents++ }
-		END { printf "%d incidents, counts summing to %d", incidents, events }
-	' "$dir/out.kbdiag")
-	row "kbdiag" "\`kbdiag diagnose --offline --format json\`" "$result"
-	kbdiag_ok=1
-else
-	skip "kbdiag" "\`kbdiag diagnose --offline --format json\`" "failed"
-fi
+for name in "${tools[@]}"; do
+	if [ -n "${why[$name]:-}" ]; then
+		skip "${title[$name]}" "${label[$name]}" "${why[$name]}"
+		continue
+	fi
+	wall=$(median "$dir/time.$name.wall" | awk '{ printf "%.3f", $1 / 1e6 }')
+	mbs=$(awk -v b="$bytes" -v t="$wall" 'BEGIN { printf "%.0f", b / 1e6 / t }')
+	mib="n/a"
+	if [ -n "$timer" ]; then
+		run_tool "$name" "$timer" -f %M -o "$dir/time.$name.rss" ||
+			die "$name failed under $timer"
+		mib=$(tail -n 1 "$dir/time.$name.rss" |
+			awk '{ printf "%.1f", $1 / 1024 }')
+	fi
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "${title[$name]}" "${label[$name]}" "$wall" "$mbs" \
+		"$mib" "$(result_of "$name")" >> "$rows"
+	say "   ${title[$name]}: $wall s, $mbs MB/s, $mib MiB"
+	case $name in
+	grep-E)	grep_mbs=$mbs ;;
+	kbdiag)	kbdiag_ok=1 ;;
+	esac
+done
 
 # Lines that any pattern matches: the same for the two PCRE2 peers, and the
 # same for the two ERE ones.
@@ -222,11 +227,11 @@ startup() {
 	while [ "$i" -lt 20 ]; do
 		i=$((i + 1))
 		st=0
-		t0=$(now)
+		t0=$EPOCHREALTIME
 		"$@" > "$dir/out.$name" 2> "$dir/err.$name" || st=$?
-		t1=$(now)
+		t1=$EPOCHREALTIME
 		status_ok "$name" "0 1" "$st" || die "$*: failed"
-		echo $((t1 - t0)) >> "$dir/time.$name"
+		echo $(($(usec "$t1") - $(usec "$t0"))) >> "$dir/time.$name"
 	done
 	median "$dir/time.$name" | awk '{ printf "%.1f", $1 / 1e3 }'
 }
@@ -269,8 +274,10 @@ section=$dir/section.md
 	echo "  $(ver rg --version); PCRE2 $(pkg-config --modversion libpcre2-8);"
 	echo "  $(ver build/kbdiag --version) (source $(git describe --always --dirty 2>/dev/null ||
 		echo 'not a git checkout')); $(ver ${CC:-cc} --version)."
-	echo "- Each time is the median of $runs runs, wall clock, with the log in the page"
-	echo "  cache and the output written to a file, in the C locale (LC_ALL=C: GNU"
+	echo "- Each time is the median of $runs runs, wall clock, taken in rounds of one"
+	echo "  run of each tool (so that other load on the machine spreads over all of"
+	echo "  them), with the log in the page cache, the output written to a file, and"
+	echo "  the C locale (LC_ALL=C: GNU"
 	echo "  grep -i is more than ten times slower in a UTF-8 one); MB is 10^6 bytes;"
 	echo "  peak RSS from \`/usr/bin/time -f %M\` in one more run; \"vs grep -E\" is"
 	echo "  the speed relative to \`grep -c -i -E -f ere.txt\`. \"output\" is what"
