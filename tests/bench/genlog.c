@@ -733,8 +733,8 @@ rfc822_date(const struct gen *g, char *out, size_t size)
 /* Failures and near misses. */
 
 /*
- * Write a failure's lines, counting them. The lines come one to three
- * seconds apart, so a companion stays within three lines of its primary.
+ * Write a failure's lines, counting them. They come one after the other, so
+ * that a companion is within three lines of its primary.
  */
 static void
 write_failure(struct gen *g, const struct scenario *s)
@@ -872,10 +872,10 @@ banner(struct gen *g, const struct scenario *fail)
 	ev(g, "  SMTP Gateway Host Name = \"%s\"", g->gw);
 	ev(g, "  SMTP Smart-Host IP = \"%s\"", g->peer);
 	ev(g, "Reading local Microsoft Mail Post Offices from m:smtp\\local.cfg");
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < NELEM(post_offices); i++)
 		ev(g, "  Local Post-Office: \"DEPT/%s\"", post_offices[i]);
 	ev(g, "Reading address map from m:smtp\\addr_map.cfg");
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < NELEM(post_offices); i++)
 		ev(g, "  Mapping \"DEPT/%s\" to \"%s.%s\"", post_offices[i],
 		    post_offices[i], g->domain);
 	if (fail) {
@@ -1061,7 +1061,7 @@ compare_domains(struct gen *g, const char *domain)
 {
 	size_t i;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < NELEM(post_offices); i++)
 		ev(g, "Comparing: %s.%s to %s", post_offices[i], g->domain, domain);
 }
 
