@@ -20,11 +20,11 @@ CC		?= cc
 WERROR		?= -Werror
 OPT		?= -O2 -g
 SAN		?=
-PKGS		= libxml-2.0 libpcre2-8 jansson
+PKGS		= libxml-2.0 libpcre2-8 jansson zlib
 TEST_PKGS	= check jansson libxml-2.0
 
 # Debian packages the build and the tests need; `make deps` installs those missing.
-DEB_PACKAGES	= gcc make pkg-config libxml2-dev libpcre2-dev libjansson-dev \
+DEB_PACKAGES	= gcc make pkg-config libxml2-dev libpcre2-dev libjansson-dev zlib1g-dev \
 		  check libsubunit-dev groff-base
 # Only for `make fuzz`.
 DEB_FUZZ	= clang libclang-rt-14-dev

@@ -16,8 +16,17 @@ struct correlate_last {
 	size_t			 incident;
 };
 
+/* Per incident: the times of its last lines, for the frequency. */
+struct correlate_times {
+	long long	 t[CORRELATE_MAX_COUNT];
+	size_t		 n, next;
+};
+
 struct correlator {
 	struct diagnosis	*d;
+	struct correlate_times	*times;		/* parallel to d->incidents */
+	size_t			 times_cap;
+	unsigned		 freq_count, freq_window;
 	struct diag_peer	 fallback;
 	size_t			 incidents_cap;
 	struct correlate_last	*last;
@@ -45,7 +54,15 @@ correlate_free(struct correlator *c)
 		return;
 	free(c->fallback.host);
 	free(c->last);
+	free(c->times);
 	free(c);
+}
+
+void
+correlate_set_frequency(struct correlator *c, unsigned count, unsigned window)
+{
+	c->freq_count = count > CORRELATE_MAX_COUNT ? CORRELATE_MAX_COUNT : count;
+	c->freq_window = window;
 }
 
 void
@@ -122,7 +139,64 @@ correlate_incident(struct correlator *c, const struct kb_article *a,
 	inc->peer.port = port;
 	inc->peer_from_cli = from_cli;
 	inc->locations = xcalloc(DIAG_MAX_LOCATIONS, sizeof(*inc->locations));
+	if (rec->phase)
+		inc->phase = xstrdup(rec->phase);
+	if (rec->command)
+		inc->last_command = text_sanitize(rec->command, strlen(rec->command),
+		    CORRELATE_ERROR_MAX);
+	if (rec->reply)
+		inc->last_reply = text_sanitize(rec->reply, strlen(rec->reply),
+		    CORRELATE_ERROR_MAX);
+	c->times = xgrow(c->times, &c->times_cap, d->nincidents + 1, sizeof(*c->times));
+	memset(&c->times[d->nincidents], 0, sizeof(*c->times));
 	return d->nincidents++;
+}
+
+static void
+correlate_phase(struct diag_incident *inc, const char *phase)
+{
+	size_t i;
+
+	if (phase == NULL)
+		return;
+	for (i = 0; i < inc->nphases; i++)
+		if (strcmp(inc->phases[i].phase, phase) == 0)
+			break;
+	if (i == inc->nphases) {
+		/* A handful of phases exist: growing one by one is fine. */
+		inc->phases = xrealloc(inc->phases, (i + 1) * sizeof(*inc->phases));
+		inc->phases[i].phase = xstrdup(phase);
+		inc->phases[i].count = 0;
+		inc->nphases++;
+	}
+	inc->phases[i].count++;
+}
+
+/* The rate over log time, and the frequency threshold. */
+static void
+correlate_time(struct correlator *c, size_t i, long long t)
+{
+	struct diag_incident *inc = &c->d->incidents[i];
+	struct correlate_times *tt = &c->times[i];
+	long long span;
+
+	if (!inc->timed) {
+		inc->timed = 1;
+		inc->first_t = t;
+	}
+	inc->last_t = t;
+	span = inc->last_t - inc->first_t;
+	inc->rate_per_hour = span > 0 && inc->count > 1 ?
+	    (double)(inc->count - 1) * 3600.0 / (double)span : 0;
+	if (c->freq_count == 0)
+		return;
+	/* The oldest of the last freq_count lines, this one included. */
+	tt->t[tt->next] = t;
+	tt->next = (tt->next + 1) % c->freq_count;
+	if (tt->n < c->freq_count)
+		tt->n++;
+	if (tt->n == c->freq_count && t - tt->t[tt->next] <= (long long)c->freq_window)
+		inc->frequent = 1;
 }
 
 static void
@@ -136,6 +210,9 @@ correlate_primary(struct correlator *c, const struct match_hit *hit,
 	inc->count++;
 	free(inc->last_seen);
 	inc->last_seen = xstrdup(rec->when);
+	correlate_phase(inc, rec->phase);
+	if (rec->has_time)
+		correlate_time(c, i, rec->t);
 	if (inc->nlocations < DIAG_MAX_LOCATIONS) {
 		inc->locations[inc->nlocations].file = text_sanitize(rec->file,
 		    strlen(rec->file), 0);

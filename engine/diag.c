@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "correlate.h"
@@ -37,56 +38,157 @@ diag_warn(struct diagnosis *d, const char *fmt, ...)
 struct diag_file {
 	int	warned_nul;
 	int	warned_long;
+	int	warned_json;
+	int	warned_undated;
+};
+
+/* A run: the diagnosis being built and what builds it. */
+struct diag_state {
+	const struct diag_params	*p;
+	struct diagnosis		*d;
+	struct correlator		*c;
+	size_t				 articles_cap;
 };
 
 static void
-diag_record(struct diagnosis *d, struct diag_file *f, const struct reader_record *rec,
-    struct matcher *m, struct correlator *c, const char *safe_name)
+diag_count_article(struct diag_state *st, const struct kb_article *a)
 {
+	struct diag_summary *sum = &st->d->summary;
+	size_t i;
+
+	for (i = 0; i < sum->narticles; i++)
+		if (strcmp(sum->articles[i].article, a->id) == 0) {
+			sum->articles[i].lines++;
+			return;
+		}
+	sum->articles = xgrow(sum->articles, &st->articles_cap, sum->narticles + 1,
+	    sizeof(*sum->articles));
+	sum->articles[sum->narticles].article = xstrdup(a->id);
+	sum->articles[sum->narticles].lines = 1;
+	sum->narticles++;
+}
+
+/* Is the record inside --since / --until? Undated records always are. */
+static int
+diag_in_time(struct diag_state *st, struct diag_file *f, const struct reader_record *rec,
+    const char *safe_name)
+{
+	const struct diag_params *p = st->p;
+
+	if (!p->has_since && !p->has_until)
+		return 1;
+	if (!rec->has_date) {
+		if (rec->kind == READER_EVENT && !f->warned_undated) {
+			diag_warn(st->d, "%s:%lu: the log gives no date (no start-up line; "
+			    "--date gives one), so --since and --until do not apply to "
+			    "its undated lines", safe_name, rec->line);
+			f->warned_undated = 1;
+		}
+		return 1;
+	}
+	return (!p->has_since || rec->t >= p->since) && (!p->has_until || rec->t <= p->until);
+}
+
+static void
+diag_record(struct diag_state *st, struct diag_file *f, const struct reader_record *rec,
+    const char *safe_name)
+{
+	struct diagnosis *d = st->d;
+	struct diag_summary *sum = &d->summary;
+	struct matcher *m = st->p->matcher;
 	const struct match_hit *hits;
 	const struct kb_symptom *gave_up;
-	size_t n;
+	struct diag_sample *sample;
+	size_t n, i;
 
+	sum->lines++;
 	if (rec->truncated && !f->warned_long) {
-		diag_warn(d, "%s:%lu: line longer than %d bytes: only its first %d bytes "
-		    "were examined", safe_name, rec->line, READER_MAX_LINE, READER_MAX_LINE);
+		diag_warn(d, "%s:%lu: line longer than %d bytes (at byte %llu): only its "
+		    "first %d bytes were examined", safe_name, rec->line, READER_MAX_LINE,
+		    rec->offset, READER_MAX_LINE);
 		f->warned_long = 1;
 	}
 	if (rec->has_nul && !f->warned_nul) {
-		diag_warn(d, "%s:%lu: NUL bytes (binary data?); lines are examined as text",
-		    safe_name, rec->line);
+		diag_warn(d, "%s:%lu: NUL bytes (binary data?) at byte %llu; lines are "
+		    "examined as text", safe_name, rec->line, rec->offset);
 		f->warned_nul = 1;
 	}
-	n = match_line(m, rec->raw, rec->rawlen, &hits, &gave_up);
+	if (rec->bad_json && !f->warned_json) {
+		diag_warn(d, "%s:%lu: a line that starts like an event is not a JSON object "
+		    "(at byte %llu); such lines are examined as text", safe_name, rec->line,
+		    rec->offset);
+		f->warned_json = 1;
+	}
+	if (!diag_in_time(st, f, rec, safe_name)) {
+		sum->out_of_time++;
+		return;
+	}
+	n = match_line(m, rec->subject, rec->subjectlen, &hits, &gave_up);
 	if (gave_up)
 		diag_warn(d, "%s:%lu: the pattern of symptom '%s' (%s:%ld) gave up on "
 		    "this line (match limit), so the line was not matched against it",
 		    safe_name, rec->line, gave_up->id, gave_up->file, gave_up->line);
-	correlate_record(c, rec, hits, n);
+	if (n > 0) {
+		sum->matched++;
+		for (i = 0; i < n; i++)
+			if (i == 0 || hits[i].article != hits[i - 1].article)
+				diag_count_article(st, hits[i].article);
+	} else if (match_looks_like_error(m)) {
+		sum->unmatched_errors++;
+		if (sum->nsamples < DIAG_MAX_SAMPLES) {
+			sample = &sum->samples[sum->nsamples++];
+			sample->file = xstrdup(safe_name);
+			sample->line = rec->line;
+			sample->text = text_sanitize(rec->text, rec->len, 160);
+		}
+	}
+	correlate_record(st->c, rec, hits, n);
 }
 
-static void
-diag_read_input(const struct diag_params *p, struct diagnosis *d, struct correlator *c,
-    const char *file, struct diag_input *in)
+/* Open one input; on failure record why and return NULL. */
+static struct reader *
+diag_open(struct diag_state *st, const char *file, struct diag_input *in, int follow)
 {
-	const struct reader_record *rec;
-	struct diag_file f = { 0, 0 };
-	unsigned long lines = 0;
+	struct reader_params rp = st->p->reader;
 	struct reader *r;
-	unsigned long long next_report = DIAG_PROGRESS_STEP;
 	char err[ERR_LEN];
-	int rc;
 
+	rp.follow = follow;
 	in->name = text_sanitize(file, strlen(file), 0);
-	if (reader_open(file, &r, err) != 0) {
+	if (reader_open_params(file, &rp, &r, err) != 0) {
 		in->error = text_sanitize(err, strlen(err), 0);
-		return;
+		return NULL;
 	}
 	free(in->name);
 	in->name = text_sanitize(reader_name(r), strlen(reader_name(r)), 0);
+	return r;
+}
+
+static void
+diag_close(struct diag_state *st, struct reader *r, struct diag_input *in)
+{
+	in->format = xstrdup(reader_format_name(reader_format(r)));
+	st->d->summary.bytes += reader_bytes(r);
+	reader_close(r);
+	correlate_end_input(st->c);
+}
+
+static void
+diag_read_input(struct diag_state *st, const char *file, struct diag_input *in)
+{
+	const struct diag_params *p = st->p;
+	const struct reader_record *rec;
+	struct diag_file f = { 0, 0, 0, 0 };
+	unsigned long long next_report = DIAG_PROGRESS_STEP;
+	struct reader *r;
+	char err[ERR_LEN];
+	int rc;
+
+	if ((r = diag_open(st, file, in, 0)) == NULL)
+		return;
 	while ((rc = reader_next(r, &rec, err)) > 0) {
-		diag_record(d, &f, rec, p->matcher, c, in->name);
-		lines = rec->line;
+		diag_record(st, &f, rec, in->name);
+		in->lines = rec->line;
 		if (p->progress && reader_bytes(r) >= next_report) {
 			p->progress(p->progress_arg, in->name, reader_bytes(r), reader_size(r));
 			next_report = reader_bytes(r) + DIAG_PROGRESS_STEP;
@@ -96,34 +198,145 @@ diag_read_input(const struct diag_params *p, struct diagnosis *d, struct correla
 		in->error = text_sanitize(err, strlen(err), 0);
 	if (p->progress)
 		p->progress(p->progress_arg, in->name, reader_bytes(r), reader_size(r));
-	in->lines = lines;
-	in->format = xstrdup(reader_format_name(reader_format(r)));
-	reader_close(r);
-	correlate_end_input(c);
+	diag_close(st, r, in);
+}
+
+static void
+diag_start(const struct diag_params *p, struct diag_state *st)
+{
+	const struct kb_evidence_source *src;
+	struct diag_peer fallback = { NULL, 0 };
+	size_t i;
+
+	memset(st, 0, sizeof(*st));
+	st->p = p;
+	st->d = xcalloc(1, sizeof(*st->d));
+	fallback.host = (char *)p->smarthost;
+	fallback.port = p->smarthost_port;
+	st->c = correlate_new(st->d, &fallback);
+	/* "Frequent" is the rule base's to define (evidence.xml). */
+	if ((src = kb_find_source(p->kb, "frequency")) != NULL)
+		for (i = 0; i < src->nvalues; i++)
+			if (strcmp(src->values[i].id, "frequent") == 0)
+				correlate_set_frequency(st->c, src->values[i].count,
+				    src->values[i].window);
+	st->d->inputs = xcalloc(p->nfiles ? p->nfiles : 1, sizeof(*st->d->inputs));
+}
+
+static struct diagnosis *
+diag_finish(struct diag_state *st)
+{
+	size_t i;
+
+	correlate_free(st->c);
+	for (i = 0; i < st->d->nincidents; i++) {
+		rank_causes(&st->d->incidents[i]);
+		plan_steps(&st->d->incidents[i]);
+	}
+	return st->d;
 }
 
 int
 diag_run(const struct diag_params *p, struct diagnosis **out)
 {
-	struct diagnosis *d = xcalloc(1, sizeof(*d));
-	struct diag_peer fallback = { NULL, 0 };
-	struct correlator *c;
+	struct diag_state st;
 	size_t i;
 
-	fallback.host = (char *)p->smarthost;
-	fallback.port = p->smarthost_port;
-	c = correlate_new(d, &fallback);
-	d->inputs = xcalloc(p->nfiles ? p->nfiles : 1, sizeof(*d->inputs));
+	diag_start(p, &st);
 	for (i = 0; i < p->nfiles; i++) {
-		diag_read_input(p, d, c, p->files[i], &d->inputs[i]);
-		d->ninputs++;
+		diag_read_input(&st, p->files[i], &st.d->inputs[i]);
+		st.d->ninputs++;
 	}
-	correlate_free(c);
-	for (i = 0; i < d->nincidents; i++) {
-		rank_causes(&d->incidents[i]);
-		plan_steps(&d->incidents[i]);
+	*out = diag_finish(&st);
+	return 0;
+}
+
+/* Following: how long to sleep when no input has anything new. */
+#define DIAG_FOLLOW_PAUSE_NS	(200 * 1000 * 1000L)
+/* Records taken from one input before looking at the others. */
+#define DIAG_FOLLOW_BATCH	4096
+
+/* Tell the caller about new incidents, and incidents that became frequent. */
+static void
+diag_tell(struct diag_state *st, struct buf *told)
+{
+	const struct diag_params *p = st->p;
+	size_t j;
+
+	for (j = 0; j < st->d->nincidents; j++) {
+		const struct diag_incident *inc = &st->d->incidents[j];
+
+		if (j >= told->len) {
+			buf_putc(told, (char)inc->frequent);
+			if (p->on_incident)
+				p->on_incident(p->follow_arg, inc, 0);
+		} else if (inc->frequent && !told->data[j]) {
+			told->data[j] = 1;
+			if (p->on_incident)
+				p->on_incident(p->follow_arg, inc, 1);
+		}
 	}
-	*out = d;
+}
+
+int
+diag_follow(const struct diag_params *p, struct diagnosis **out)
+{
+	const struct reader_record *rec;
+	struct diag_state st;
+	struct reader **readers;
+	struct diag_file *files;
+	struct timespec pause = { 0, DIAG_FOLLOW_PAUSE_NS };
+	char err[ERR_LEN];
+	struct buf told = BUF_INIT;	/* per incident: 1 once told it is frequent */
+	size_t i, k, open = 0;
+	int rc, busy;
+
+	diag_start(p, &st);
+	readers = xcalloc(p->nfiles ? p->nfiles : 1, sizeof(*readers));
+	files = xcalloc(p->nfiles ? p->nfiles : 1, sizeof(*files));
+	for (i = 0; i < p->nfiles; i++) {
+		readers[i] = diag_open(&st, p->files[i], &st.d->inputs[i], 1);
+		st.d->ninputs++;
+		open += readers[i] != NULL;
+	}
+	while (open > 0 && !(p->stop && *p->stop)) {
+		busy = 0;
+		for (i = 0; i < p->nfiles; i++) {
+			struct diag_input *in = &st.d->inputs[i];
+
+			if (readers[i] == NULL)
+				continue;
+			for (k = 0; k < DIAG_FOLLOW_BATCH; k++) {
+				if ((rc = reader_next(readers[i], &rec, err)) != 1)
+					break;
+				busy = 1;
+				in->lines = rec->line;
+				diag_record(&st, &files[i], rec, in->name);
+				diag_tell(&st, &told);
+			}
+			if (k < DIAG_FOLLOW_BATCH && rc != 1 && rc != READER_WAIT) {
+				/* The end of a pipe, or an error: this input is done. */
+				if (rc < 0)
+					in->error = text_sanitize(err, strlen(err), 0);
+				diag_close(&st, readers[i], in);
+				readers[i] = NULL;
+				open--;
+			}
+		}
+		if (busy)
+			continue;
+		for (i = 0; i < p->nfiles; i++)
+			if (readers[i] && reader_follow(readers[i]) && p->on_notice)
+				p->on_notice(p->follow_arg, reader_notice(readers[i]));
+		nanosleep(&pause, NULL);
+	}
+	for (i = 0; i < p->nfiles; i++)
+		if (readers[i])
+			diag_close(&st, readers[i], &st.d->inputs[i]);
+	free(readers);
+	free(files);
+	buf_free(&told);
+	*out = diag_finish(&st);
 	return 0;
 }
 
@@ -158,6 +371,12 @@ diag_incident_clear(struct diag_incident *inc)
 	free(inc->error);
 	free(inc->first_seen);
 	free(inc->last_seen);
+	free(inc->phase);
+	free(inc->last_command);
+	free(inc->last_reply);
+	for (i = 0; i < inc->nphases; i++)
+		free(inc->phases[i].phase);
+	free(inc->phases);
 	free(inc->peer.host);
 	for (i = 0; i < inc->nlocations; i++)
 		free(inc->locations[i].file);
@@ -194,6 +413,13 @@ diag_free(struct diagnosis *d)
 		free(d->inputs[i].error);
 	}
 	free(d->inputs);
+	for (i = 0; i < d->summary.narticles; i++)
+		free(d->summary.articles[i].article);
+	free(d->summary.articles);
+	for (i = 0; i < d->summary.nsamples; i++) {
+		free(d->summary.samples[i].file);
+		free(d->summary.samples[i].text);
+	}
 	for (i = 0; i < d->nincidents; i++)
 		diag_incident_clear(&d->incidents[i]);
 	free(d->incidents);

@@ -13,11 +13,13 @@
 #ifndef KBDIAG_DIAG_H
 #define KBDIAG_DIAG_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "err.h"
 #include "kb.h"
 #include "match.h"
+#include "reader.h"
 
 struct diag_peer {
 	char		*host;		/* NULL when unknown */
@@ -52,6 +54,11 @@ struct diag_step {
 	size_t		 naddresses;
 };
 
+struct diag_phase {
+	char		*phase;
+	unsigned long	 count;
+};
+
 /* One error, at one peer, however often it occurred. */
 struct diag_incident {
 	char			*article;	/* "Q123827" */
@@ -61,6 +68,17 @@ struct diag_incident {
 	unsigned long		 companions;	/* companion lines that went with them */
 	char			*first_seen;	/* reader_record.when, "" when unknown */
 	char			*last_seen;
+	/* Where in the SMTP session the first line happened (NULL when unknown). */
+	char			*phase;		/* session.h: "body", "helo", ... */
+	char			*last_command;	/* sanitised */
+	char			*last_reply;
+	struct diag_phase	*phases;	/* how many lines in each phase */
+	size_t			 nphases;
+	/* Over log time, not the time of reading. */
+	int			 timed;		/* first_t, last_t are known */
+	long long		 first_t, last_t;	/* logtime.h */
+	double			 rate_per_hour;	/* count per hour of span; 0 if none */
+	int			 frequent;	/* the rule base's "frequent" reached */
 	struct diag_peer	 peer;
 	int			 peer_from_cli;	/* peer came from --smarthost */
 	struct diag_location	*locations;	/* the first DIAG_MAX_LOCATIONS */
@@ -82,7 +100,36 @@ struct diag_input {
 	char		*error;		/* why it could not be read fully, or NULL */
 };
 
+/* A line that looks like an error but matched nothing: a gap in the rule base? */
+struct diag_sample {
+	char		*file;
+	unsigned long	 line;
+	char		*text;		/* sanitised, cut */
+};
+
+#define DIAG_MAX_SAMPLES	10
+
+/* Per article: how many lines matched it. */
+struct diag_article_lines {
+	char		*article;
+	unsigned long	 lines;
+};
+
+/* What a run read and found, for the summary. */
+struct diag_summary {
+	unsigned long long	 lines;		/* all inputs */
+	unsigned long long	 bytes;		/* as stored (compressed if so) */
+	unsigned long long	 matched;	/* lines with at least one hit */
+	unsigned long long	 out_of_time;	/* left out by --since / --until */
+	struct diag_article_lines *articles;	/* in KB order of first match */
+	size_t			 narticles;
+	unsigned long long	 unmatched_errors;	/* error-looking lines, no hit */
+	struct diag_sample	 samples[DIAG_MAX_SAMPLES];	/* the first ones */
+	size_t			 nsamples;
+};
+
 struct diagnosis {
+	struct diag_summary	 summary;
 	struct diag_input	*inputs;
 	size_t			 ninputs;
 	struct diag_incident	*incidents;	/* in order of first appearance */
@@ -101,6 +148,22 @@ struct diag_params {
 	size_t		 nfiles;
 	const char	*smarthost;	/* host when a log names none, or NULL */
 	unsigned	 smarthost_port;
+	struct reader_params reader;	/* format, --date, year (reader.h) */
+	int		 has_since;	/* only lines at or after since ... */
+	long long	 since;		/* (logtime.h) */
+	int		 has_until;	/* ... and at or before until */
+	long long	 until;
+	/*
+	 * diag_follow() only: called for each new incident, and again when an
+	 * incident becomes frequent; and with each notice about a followed
+	 * file (rotation, truncation). May be NULL.
+	 */
+	void		(*on_incident)(void *arg, const struct diag_incident *inc,
+			    int became_frequent);
+	void		(*on_notice)(void *arg, const char *msg);
+	void		*follow_arg;
+	/* diag_follow() stops when *stop becomes non-zero (a signal handler). */
+	volatile sig_atomic_t *stop;
 	/*
 	 * Called now and then while a log is read, with bytes done and the
 	 * total (0 when unknown, as for a pipe). May be NULL.
@@ -117,6 +180,14 @@ struct diag_params {
  * sets *out (free with diag_free()); there is no failure but OOM.
  */
 int diag_run(const struct diag_params *params, struct diagnosis **out);
+
+/*
+ * The same, following the logs as they grow (tail -F): reads what is there,
+ * then waits for more, handles rotation and truncation, reports incidents as
+ * they form through on_incident, and returns the diagnosis when *stop is set.
+ * Inputs that are not regular files (stdin, a pipe) are read to their end.
+ */
+int diag_follow(const struct diag_params *params, struct diagnosis **out);
 
 /* How many inputs could not be read completely. */
 size_t diag_input_errors(const struct diagnosis *d);

@@ -974,6 +974,8 @@ kb_parse_symptom(struct kb *kb, struct kb_symptom *s, const xmlNode *n, const ch
 	s->severity = sev == NULL || strcmp(sev, "error") == 0 ? KB_SEVERITY_ERROR :
 	    strcmp(sev, "warning") == 0 ? KB_SEVERITY_WARNING : KB_SEVERITY_INFO;
 	s->caseless = cs == NULL || strcmp(cs, "insensitive") == 0;
+	if ((s->origin = kb_attr(&kb->arena, n, "origin")) == NULL)
+		s->origin = "gateway";
 	s->message = kb_verbatim(&kb->arena, kb_child(n, "message"));
 	s->pattern = kb_verbatim(&kb->arena, kb_child(n, "pattern"));
 	s->file = path;

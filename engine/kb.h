@@ -91,6 +91,8 @@ struct kb_symptom {
 	enum kb_symptom_role	 role;
 	enum kb_severity	 severity;
 	int			 caseless;	/* match ignoring case */
+	const char		*origin;	/* who prints it: "gateway" (the
+						   default), "postfix", "exim", "sendmail" */
 	const char		*message;	/* the text as the gateway prints it */
 	const char		*pattern;	/* PCRE2 source */
 	const char * const	*examples;	/* lines the pattern must match */

@@ -9,11 +9,13 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -21,6 +23,7 @@
 #include "diag.h"
 #include "kb.h"
 #include "lint.h"
+#include "logtime.h"
 #include "match.h"
 #include "pattern.h"
 #include "peer.h"
@@ -48,6 +51,9 @@ struct options {
 	int			 quiet;		/* -q */
 	int			 keep_going;	/* --keep-going */
 	int			 ere;		/* --syntax ere (kb patterns) */
+	struct reader_params	 reader;	/* --input-format, --date, --follow */
+	int			 has_since, has_until;	/* --since, --until */
+	long long		 since, until;
 };
 
 static void
@@ -80,6 +86,18 @@ usage(FILE *to)
 "                         the smart host to report when a log names none\n"
 "                           (PORT defaults to 25)\n"
 "      --offline          run no live probes (this version runs none yet)\n"
+"      --input-format FORMAT\n"
+"                         auto (the default: found per line), legacy, ndjson,\n"
+"                           syslog or text\n"
+"      --follow           keep reading the logs as they grow, like tail -F\n"
+"                           (rotation and truncation included), report each\n"
+"                           incident as it forms, and the whole diagnosis on\n"
+"                           Ctrl-C (SIGINT) or SIGTERM\n"
+"      --date YYYY-MM-DD  the date of a legacy log that has no start-up line;\n"
+"                           for syslog lines, the year\n"
+"      --since TIME, --until TIME\n"
+"                         only lines logged at or after / at or before TIME\n"
+"                           (YYYY-MM-DD[THH:MM[:SS]], log time)\n"
 "  -q, --quiet            do not print warnings about the logs\n"
 "      --syntax pcre|ere  kb patterns: PCRE2 as written (the default), or the\n"
 "                           extended syntax of grep -E and rg (a superset)\n"
@@ -96,6 +114,8 @@ usage(FILE *to)
 "  kbdiag diagnose /var/log/smtpgw/smtpgate.log\n"
 "  kbdiag query 'Error (119) Network Write Error'\n"
 "  kbdiag diagnose --format html -o report.html smtpgate.log\n"
+"  kbdiag diagnose --since 2026-11-23T08:00 /var/log/mail.log.1.gz\n"
+"  kbdiag diagnose --follow /var/log/smtpgw/smtpgate.log\n"
 "\n"
 "See kbdiag(1) for details.\n", to);
 }
@@ -125,6 +145,24 @@ usage_error(const char *fmt, ...)
 	va_end(ap);
 	fputs("\nTry 'kbdiag --help' for more information.\n", stderr);
 	return EXIT_USAGE;
+}
+
+/*
+ * A time on the command line: "YYYY-MM-DD" (date_only) or also
+ * "YYYY-MM-DDTHH:MM[:SS]" (a space for the T is fine). No zone: it is
+ * compared with log times as they are written. An --until without a time
+ * means the end of that day.
+ */
+static int
+parse_log_time(const char *s, int date_only, long long *t)
+{
+	size_t used, n = strlen(s);
+
+	if (logtime_parse_iso(s, n, t, &used) != 0 || used != n)
+		return -1;
+	if (date_only && n != 10)
+		return -1;
+	return 0;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -331,15 +369,30 @@ emit(const struct options *o, const struct buf *out)
 /* Commands                                                                 */
 
 struct progress {
-	int	shown;
+	int		shown;
+	struct timespec	start;
 };
 
+/* Seconds since the progress started. */
+static double
+progress_elapsed(const struct progress *p)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - p->start.tv_sec) +
+	    (double)(now.tv_nsec - p->start.tv_nsec) / 1e9;
+}
+
+/* Shown on a terminal once reading has taken more than a second. */
 static void
 show_progress(void *arg, const char *file, unsigned long long done,
     unsigned long long total)
 {
 	struct progress *p = arg;
 
+	if (!p->shown && (done >= total || progress_elapsed(p) < 1.0))
+		return;
 	if (total > 0 && done < total) {
 		fprintf(stderr, "\rkbdiag: reading %s: %3llu%% of %llu MB ", file,
 		    done * 100 / total, total >> 20);
@@ -351,6 +404,45 @@ show_progress(void *arg, const char *file, unsigned long long done,
 		fputs("\r\033[K", stderr);
 		p->shown = 0;
 	}
+}
+
+static volatile sig_atomic_t follow_stop;
+
+static void
+follow_signal(int sig)
+{
+	(void)sig;
+	follow_stop = 1;
+}
+
+/* --follow: one line per new incident, and when one becomes frequent. */
+static void
+follow_incident(void *arg, const struct diag_incident *inc, int became_frequent)
+{
+	const struct options *o = arg;
+
+	if (o->format == RENDER_JSON) {
+		printf("{\"event\":\"%s\",\"article\":\"%s\",\"count\":%lu,"
+		    "\"when\":\"%s\"}\n", became_frequent ? "frequent" : "incident",
+		    inc->article, inc->count, inc->last_seen ? inc->last_seen : "");
+	} else if (became_frequent)
+		printf("%s  %s is now frequent: %lu times, %.1f per hour\n",
+		    inc->last_seen && inc->last_seen[0] ? inc->last_seen : "--:--:--",
+		    inc->article, inc->count, inc->rate_per_hour);
+	else
+		printf("%s  new incident: %s at %s: %s\n",
+		    inc->first_seen[0] ? inc->first_seen : "--:--:--", inc->article,
+		    inc->peer.host ? inc->peer.host : "(smart host not named)", inc->error);
+	fflush(stdout);
+}
+
+static void
+follow_notice(void *arg, const char *msg)
+{
+	const struct options *o = arg;
+
+	if (!o->quiet)
+		fprintf(stderr, "kbdiag: %s\n", msg);
 }
 
 static int
@@ -377,7 +469,13 @@ cmd_diagnose(const struct options *o, char **files, int nfiles)
 		p.smarthost = o->smarthost;
 		p.smarthost_port = o->smarthost_port;
 	}
-	if (!o->quiet && isatty(STDERR_FILENO)) {
+	p.reader = o->reader;
+	p.has_since = o->has_since;
+	p.since = o->since;
+	p.has_until = o->has_until;
+	p.until = o->until;
+	if (!o->quiet && isatty(STDERR_FILENO) && !o->reader.follow) {
+		clock_gettime(CLOCK_MONOTONIC, &prog.start);
 		p.progress = show_progress;
 		p.progress_arg = &prog;
 	}
@@ -389,7 +487,21 @@ cmd_diagnose(const struct options *o, char **files, int nfiles)
 				break;
 			}
 	}
-	diag_run(&p, &d);
+	if (o->reader.follow) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = follow_signal;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		p.on_incident = follow_incident;
+		p.on_notice = follow_notice;
+		p.follow_arg = (void *)o;
+		p.stop = &follow_stop;
+		diag_follow(&p, &d);
+	} else
+		diag_run(&p, &d);
 	for (i = 0; i < d->ninputs; i++)
 		if (d->inputs[i].error)
 			fprintf(stderr, "kbdiag: %s\n", d->inputs[i].error);
@@ -564,7 +676,8 @@ cmd_kb(const struct options *o, char **args, int nargs)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_KB = 256, OPT_SMARTHOST, OPT_OFFLINE, OPT_KEEP_GOING, OPT_SYNTAX };
+	enum { OPT_KB = 256, OPT_SMARTHOST, OPT_OFFLINE, OPT_KEEP_GOING, OPT_SYNTAX,
+	    OPT_INPUT_FORMAT, OPT_FOLLOW, OPT_DATE, OPT_SINCE, OPT_UNTIL };
 	static const struct option longopts[] = {
 		{ "kb", required_argument, NULL, OPT_KB },
 		{ "format", required_argument, NULL, 'f' },
@@ -573,6 +686,11 @@ main(int argc, char **argv)
 		{ "offline", no_argument, NULL, OPT_OFFLINE },
 		{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
 		{ "syntax", required_argument, NULL, OPT_SYNTAX },
+		{ "input-format", required_argument, NULL, OPT_INPUT_FORMAT },
+		{ "follow", no_argument, NULL, OPT_FOLLOW },
+		{ "date", required_argument, NULL, OPT_DATE },
+		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "until", required_argument, NULL, OPT_UNTIL },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -614,6 +732,36 @@ main(int argc, char **argv)
 		case OPT_KEEP_GOING:
 			o.keep_going = 1;
 			break;
+		case OPT_INPUT_FORMAT:
+			if (reader_format_parse(optarg, &o.reader.format) != 0)
+				return usage_error("--input-format: '%s' is not auto, legacy, "
+				    "ndjson, syslog or text", optarg);
+			break;
+		case OPT_FOLLOW:
+			o.reader.follow = 1;
+			break;
+		case OPT_DATE:
+			if (parse_log_time(optarg, 1, &o.reader.date) != 0)
+				return usage_error("--date: '%s' is not a date (YYYY-MM-DD)",
+				    optarg);
+			o.reader.has_date = 1;
+			o.reader.year = (int)(optarg[0] - '0') * 1000 + (optarg[1] - '0') * 100 +
+			    (optarg[2] - '0') * 10 + (optarg[3] - '0');
+			break;
+		case OPT_SINCE:
+		case OPT_UNTIL:
+			if (parse_log_time(optarg, 0, c == OPT_SINCE ? &o.since : &o.until) != 0)
+				return usage_error("--%s: '%s' is not a time "
+				    "(YYYY-MM-DD[THH:MM[:SS]])", c == OPT_SINCE ? "since" :
+				    "until", optarg);
+			if (c == OPT_SINCE)
+				o.has_since = 1;
+			else {
+				o.has_until = 1;
+				if (strlen(optarg) == 10)	/* all of that day */
+					o.until += LOGTIME_DAY - 1;
+			}
+			break;
 		case OPT_SYNTAX:
 			if (strcmp(optarg, "pcre") != 0 && strcmp(optarg, "ere") != 0)
 				return usage_error("--syntax: '%s' is not pcre or ere", optarg);
@@ -634,6 +782,8 @@ main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (o.has_since && o.has_until && o.since > o.until)
+		return usage_error("--since is later than --until: no line could be in both");
 	if (optind >= argc)
 		return usage_error("no command given (diagnose, query or kb)");
 	cmd = argv[optind++];

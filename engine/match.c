@@ -25,7 +25,7 @@ struct match_pattern {
 	const struct kb_symptom	*symptom;
 	pcre2_code		*code;
 	int			 in_prefilter;	/* has literals */
-	int			 jit;		/* JIT compiled it */
+	int			 jit;		/* JIT compiled it; -1: not tried yet */
 	int			 on_logs;	/* tried on log lines (not a description) */
 };
 
@@ -44,6 +44,7 @@ struct matcher {
 	struct match_hit	*hits;
 };
 
+/* Compile a pattern; JIT-compile it too when jit is given (*jit: did it). */
 static pcre2_code *
 match_compile_one(const char *pattern, uint32_t options, char err[ERR_LEN],
     const char *what, int *jit)
@@ -51,7 +52,7 @@ match_compile_one(const char *pattern, uint32_t options, char err[ERR_LEN],
 	PCRE2_UCHAR msg[256];
 	PCRE2_SIZE offset;
 	pcre2_code *code;
-	int errcode, rc;
+	int errcode;
 
 	code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
 	    options | PCRE2_NEVER_UTF | PCRE2_NEVER_UCP, &errcode, &offset, NULL);
@@ -62,10 +63,22 @@ match_compile_one(const char *pattern, uint32_t options, char err[ERR_LEN],
 		return NULL;
 	}
 	/* JIT is an optimisation: without it the interpreter does the work. */
-	rc = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
 	if (jit)
-		*jit = rc == 0;
+		*jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
 	return code;
+}
+
+/*
+ * A symptom's pattern is JIT-compiled when it is first run: most patterns
+ * never see a candidate line in a short log, and JIT costs ten times what
+ * compiling does, which matters to start-up.
+ */
+static const pcre2_code *
+match_code(struct match_pattern *p)
+{
+	if (p->jit < 0)
+		p->jit = pcre2_jit_compile(p->code, PCRE2_JIT_COMPLETE) == 0;
+	return p->code;
 }
 
 static int match_run(struct matcher *m, const pcre2_code *code, const char *s,
@@ -76,7 +89,7 @@ static int match_run(struct matcher *m, const pcre2_code *code, const char *s,
  * know: the summary lists such lines so that gaps in the rule base show.
  */
 static const char *const match_error_words[] = {
-	"error", "warning", "fail", "fatal", "refused", "timed out", "timeout",
+	"error", "warning", "fail", "fatal", "refused", "timed out",
 	"unreachable", "denied", "cannot", "unable", "reset by", "lost connection",
 	"no route", "broken pipe", "abort"
 };
@@ -143,7 +156,7 @@ match_build_prefilter(struct matcher *m)
  * alternation would renumber).
  */
 static pcre2_code *
-match_compile_symptom(const struct kb_article *a, const struct kb_symptom *s, int *jit,
+match_compile_symptom(const struct kb_article *a, const struct kb_symptom *s,
     char err[ERR_LEN])
 {
 	char what[ERR_LEN];
@@ -153,7 +166,7 @@ match_compile_symptom(const struct kb_article *a, const struct kb_symptom *s, in
 	snprintf(what, sizeof(what), "%.200s:%ld: %s symptom '%.100s'", s->file, s->line,
 	    a->id, s->id);
 	code = match_compile_one(s->pattern, s->caseless ? PCRE2_CASELESS : 0, err, what,
-	    jit);
+	    NULL);
 	if (code != NULL && pcre2_pattern_info(code, PCRE2_INFO_BACKREFMAX, &backrefs) == 0 &&
 	    backrefs > 0) {
 		pcre2_code_free(code);
@@ -206,7 +219,8 @@ match_compile_report(const struct kb *kb, void (*on_problem)(void *arg, const ch
 
 			p->article = a;
 			p->symptom = s;
-			p->code = match_compile_symptom(a, s, &p->jit, msg);
+			p->code = match_compile_symptom(a, s, msg);
+			p->jit = -1;
 			p->on_logs = s->role != KB_ROLE_DESCRIPTION;
 			if (p->code == NULL) {
 				match_problem(on_problem, arg, &problems, err, msg);
@@ -246,7 +260,7 @@ match_article_compiles(const struct kb_article *a, char err[ERR_LEN])
 	size_t i;
 
 	for (i = 0; i < a->nsymptoms; i++) {
-		if ((code = match_compile_symptom(a, &a->symptoms[i], NULL, err)) == NULL)
+		if ((code = match_compile_symptom(a, &a->symptoms[i], err)) == NULL)
 			return -1;
 		pcre2_code_free(code);
 	}
@@ -306,7 +320,7 @@ match_line(struct matcher *m, const char *line, size_t len,
 
 			i = w * 64 + (size_t)__builtin_ctzll(bits);
 			p = &m->patterns[i];
-			rc = match_run(m, p->code, line, len);
+			rc = match_run(m, match_code(p), line, len);
 			if (rc < 0 && *gave_up == NULL)
 				*gave_up = p->symptom;
 			if (rc > 0) {
@@ -336,7 +350,7 @@ match_symptom(struct matcher *m, const struct kb_symptom *s, const char *line,
 
 	for (i = 0; i < m->npatterns; i++)
 		if (m->patterns[i].symptom == s)
-			return match_run(m, m->patterns[i].code, line, len);
+			return match_run(m, match_code(&m->patterns[i]), line, len);
 	return 0;
 }
 
@@ -393,13 +407,15 @@ match_selftest(struct matcher *m, void (*on_problem)(void *arg, const char *msg)
 }
 
 int
-match_symptom_jit(const struct matcher *m, const struct kb_symptom *s)
+match_symptom_jit(struct matcher *m, const struct kb_symptom *s)
 {
 	size_t i;
 
 	for (i = 0; i < m->npatterns; i++)
-		if (m->patterns[i].symptom == s)
+		if (m->patterns[i].symptom == s) {
+			match_code(&m->patterns[i]);
 			return m->patterns[i].jit;
+		}
 	return 0;
 }
 

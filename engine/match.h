@@ -75,8 +75,11 @@ int match_symptom(struct matcher *m, const struct kb_symptom *s, const char *lin
 size_t match_selftest(struct matcher *m,
     void (*on_problem)(void *arg, const char *msg), void *arg);
 
-/* Did JIT compile this symptom's pattern? Is JIT available at all? */
-int match_symptom_jit(const struct matcher *m, const struct kb_symptom *s);
+/*
+ * Does JIT compile this symptom's pattern (patterns are JIT-compiled when
+ * first run; this compiles it now)? Is JIT available at all?
+ */
+int match_symptom_jit(struct matcher *m, const struct kb_symptom *s);
 int match_jit_available(void);
 
 /*

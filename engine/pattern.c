@@ -136,6 +136,34 @@ struct pattern_best {
 	int	score;
 };
 
+/*
+ * Words that fill normal gateway and MTA traffic ("SMTP_open(socket=257)",
+ * "spawning SMTPGET", "Translating ...", "SMTP connection closed"): a literal
+ * that holds one passes most lines, so another literal of the pattern is
+ * better even if shorter.
+ */
+static int
+pattern_common(const char *run, size_t n)
+{
+	static const char *const words[] = {
+		"socket", "smtpget", "smtpput", "connect", "translat", "message",
+		"mail", "smtp", "host", "input", "spawn", "data", "from", "local",
+		"mapped", "gateway", "idling", "bytes", "closed", "open", "accept",
+		"relay", "queued", "status", "sent", "postfix", "delivered", "[rx]",
+		"[tx]"
+	};
+	char low[PATTERN_LIT_MAX + 1];
+	size_t i;
+
+	for (i = 0; i < n && i < PATTERN_LIT_MAX; i++)
+		low[i] = (char)tolower((unsigned char)run[i]);
+	low[i] = '\0';
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strstr(low, words[i]) != NULL)
+			return 1;
+	return 0;
+}
+
 static void
 pattern_consider(struct pattern_best *best, const char *run, size_t n)
 {
@@ -146,6 +174,8 @@ pattern_consider(struct pattern_best *best, const char *run, size_t n)
 		return;
 	for (i = 0; i < n; i++)
 		score += prefilter_rarity((unsigned char)run[i]);
+	if (pattern_common(run, n))
+		score = score / 4 > 0 ? score / 4 : 1;
 	if (score > best->score) {
 		for (i = 0; i < n; i++)
 			best->lit[i] = (char)tolower((unsigned char)run[i]);
@@ -322,45 +352,64 @@ pattern_literals(const char *pattern, struct pattern_literals *out)
 /* Bytes that are special in an ERE outside brackets. */
 static const char pattern_ere_special[] = ".[]()*+?{}|^$\\";
 
-/* Copy a bracket expression, translating the escapes it may hold. */
+/*
+ * Copy a bracket expression, translating the escapes it may hold. In a POSIX
+ * bracket a backslash is literal, ']' is literal only first and '-' only
+ * last, so those two are moved there.
+ */
 static int
 pattern_ere_class(const char *p, const char *end, struct buf *out, char err[ERR_LEN])
 {
-	int dash = 0;
+	struct buf body = BUF_INIT;
+	int dash = 0, bracket = 0, caret;
 
-	buf_putc(out, '[');
 	p++;
-	if (*p == '^')
-		buf_putc(out, *p++);
-	if (*p == ']')
-		buf_putc(out, *p++);
+	if ((caret = *p == '^'))
+		p++;
+	if (*p == ']') {
+		bracket = 1;
+		p++;
+	}
 	for (; p < end - 1; p++) {
 		if (*p != '\\') {
-			buf_putc(out, *p);
+			buf_putc(&body, *p);
 			continue;
 		}
 		switch (*++p) {
 		case 'w':
-			buf_puts(out, "[:alnum:]_");
+			buf_puts(&body, "[:alnum:]_");
 			break;
 		case 's':
-			buf_puts(out, "[:space:]");
+			buf_puts(&body, "[:space:]");
 			break;
 		case 'd':
-			buf_puts(out, "0-9");
+			buf_puts(&body, "0-9");
 			break;
 		case '-':
-			dash = 1;	/* a bracket takes '-' literally only last */
+			dash = 1;
+			break;
+		case ']':
+			bracket = 1;
 			break;
 		default:
-			if (!pattern_escaped_literal(*p) || strchr("]\\^[", *p))
+			if (!pattern_escaped_literal(*p) || *p == '^' ||
+			    (*p == '[' && p + 1 < end - 1 && strchr(":.=", p[1]))) {
+				buf_free(&body);
 				return err_set(err, "no ERE form for '\\%c' in a class", *p);
-			buf_putc(out, *p);
+			}
+			buf_putc(&body, *p);
 		}
 	}
+	buf_putc(out, '[');
+	if (caret)
+		buf_putc(out, '^');
+	if (bracket)
+		buf_putc(out, ']');
+	buf_append(out, body.data ? body.data : "", body.len);
 	if (dash)
 		buf_putc(out, '-');
 	buf_putc(out, ']');
+	buf_free(&body);
 	return 0;
 }
 

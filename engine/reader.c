@@ -6,11 +6,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+#include <zlib.h>
+
 #include "buf.h"
+#include "logtime.h"
+#include "session.h"
 #include "xmem.h"
 
 #define READER_CHUNK	(64 * 1024)
@@ -18,44 +24,93 @@
 /* A clock that goes back by more than this has passed midnight. */
 #define READER_ROLLOVER	3600
 
+/* The longest syslog host and program names read. */
+#define READER_NAME_MAX	64
+
 struct reader {
 	char			*name;
+	char			*path;		/* for following; NULL for stdin, memory */
+	struct reader_params	 p;
+	/* the stored bytes: a file descriptor, or memory */
 	int			 fd;		/* -1 when reading memory */
 	int			 own_fd;
-	const char		*buf;		/* the data window */
-	char			*chunk;		/* our read buffer (fd only) */
+	const char		*mem;
+	size_t			 memlen, mempos;
+	unsigned long long	 raw_bytes;	/* stored bytes read so far */
+	dev_t			 dev;
+	ino_t			 ino;
+	/* gzip */
+	int			 sniffed;	/* the magic bytes were looked at */
+	int			 gz;
+	int			 gz_ended;	/* the last member ended cleanly */
+	z_stream		 z;
+	char			*zin;
+	/* the data window: decompressed, or the stored bytes themselves */
+	const char		*buf;
+	char			*chunk;
 	size_t			 start, end;
 	int			 eof;
+	int			 waiting;	/* following: at the end for now */
 	unsigned long long	 bytes, size;
 	unsigned long		 lineno;
 	struct buf		 line;
+	int			 held;		/* following: a line without its end */
+	int			 held_truncated;
 	enum reader_format	 format;
-	/* time context */
+	/* time */
 	int			 have_time, have_date;
-	long			 secs;		/* seconds since midnight of the last event */
-	char			 clock[9];	/* its "HH:MM:SS" as written (":60" stays) */
-	struct tm		 date;		/* the day the last event happened on */
-	/* smart host context */
+	long long		 day;		/* start of the day of the last event */
+	long			 secs;		/* its seconds since midnight */
+	char			 clock[9];	/* as written (":60" stays) */
+	char			 date_text[16];	/* "YYYY-MM-DDT" of date_of */
+	long long		 date_of;
+	int			 year, month;	/* for BSD syslog */
+	/* smart host */
 	char			 peer_host[PEER_HOST_MAX];
 	unsigned		 peer_port;
+	struct session		 session;
+	/* strings of the current record that are not in the line */
+	struct buf		 text;
+	char			 program[READER_NAME_MAX + 1];
+	char			 notice[ERR_LEN];
 	struct reader_record	 rec;
 };
 
+void
+reader_params_init(struct reader_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->format = READER_FORMAT_AUTO;
+}
+
 static struct reader *
-reader_new(const char *name)
+reader_new(const char *name, const struct reader_params *params)
 {
 	struct reader *r = xcalloc(1, sizeof(*r));
 
 	r->name = xstrdup(name);
 	r->fd = -1;
+	if (params)
+		r->p = *params;
+	else
+		reader_params_init(&r->p);
+	if (r->p.has_date) {
+		r->day = r->p.date;
+		r->have_date = 1;
+	}
+	r->year = r->p.year;
+	r->format = READER_FORMAT_TEXT;
+	session_reset(&r->session);
 	return r;
 }
 
 int
-reader_open(const char *path, struct reader **out, char err[ERR_LEN])
+reader_open_params(const char *path, const struct reader_params *params,
+    struct reader **out, char err[ERR_LEN])
 {
 	struct reader *r;
 	struct stat st;
+	struct tm tm;
 	int fd;
 
 	*out = NULL;
@@ -68,27 +123,50 @@ reader_open(const char *path, struct reader **out, char err[ERR_LEN])
 			close(fd);
 		return err_set(err, "%s: is a directory", path);
 	}
-	r = reader_new(fd == STDIN_FILENO ? "<stdin>" : path);
+	r = reader_new(fd == STDIN_FILENO ? "<stdin>" : path, params);
 	r->fd = fd;
 	r->own_fd = fd != STDIN_FILENO;
 	r->chunk = xmalloc(READER_CHUNK);
 	r->buf = r->chunk;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-		r->size = (unsigned long long)st.st_size;
+	if (fstat(fd, &st) == 0) {
+		if (S_ISREG(st.st_mode)) {
+			r->size = (unsigned long long)st.st_size;
+			if (r->own_fd)
+				r->path = xstrdup(path);
+		} else
+			r->p.follow = 0;	/* the end of a pipe is the end */
+		r->dev = st.st_dev;
+		r->ino = st.st_ino;
+		if (r->year == 0 && S_ISREG(st.st_mode) && gmtime_r(&st.st_mtime, &tm))
+			r->year = tm.tm_year + 1900;
+	}
 	*out = r;
 	return 0;
+}
+
+int
+reader_open(const char *path, struct reader **out, char err[ERR_LEN])
+{
+	return reader_open_params(path, NULL, out, err);
+}
+
+struct reader *
+reader_open_mem_params(const char *name, const char *data, size_t len,
+    const struct reader_params *params)
+{
+	struct reader *r = reader_new(name, params);
+
+	r->mem = data;
+	r->memlen = len;
+	r->size = len;
+	r->p.follow = 0;
+	return r;
 }
 
 struct reader *
 reader_open_mem(const char *name, const char *data, size_t len)
 {
-	struct reader *r = reader_new(name);
-
-	r->buf = data;
-	r->end = len;
-	r->size = len;
-	r->eof = 1;
-	return r;
+	return reader_open_mem_params(name, data, len, NULL);
 }
 
 void
@@ -98,8 +176,13 @@ reader_close(struct reader *r)
 		return;
 	if (r->own_fd)
 		close(r->fd);
+	if (r->gz)
+		inflateEnd(&r->z);
 	buf_free(&r->line);
+	buf_free(&r->text);
+	free(r->zin);
 	free(r->chunk);
+	free(r->path);
 	free(r->name);
 	free(r);
 }
@@ -116,16 +199,42 @@ reader_format(const struct reader *r)
 	return r->format;
 }
 
+static const char *const reader_format_names[] = {
+	"auto", "text", "legacy", "ndjson", "syslog"
+};
+
 const char *
 reader_format_name(enum reader_format f)
 {
-	return f == READER_FORMAT_LEGACY ? "legacy" : "text";
+	if ((size_t)f >= sizeof(reader_format_names) / sizeof(reader_format_names[0]) ||
+	    f == READER_FORMAT_AUTO)
+		return "text";
+	return reader_format_names[f];
+}
+
+int
+reader_format_parse(const char *name, enum reader_format *f)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(reader_format_names) / sizeof(reader_format_names[0]); i++)
+		if (strcmp(name, reader_format_names[i]) == 0) {
+			*f = (enum reader_format)i;
+			return 0;
+		}
+	return -1;
+}
+
+int
+reader_compressed(const struct reader *r)
+{
+	return r->gz;
 }
 
 unsigned long long
 reader_bytes(const struct reader *r)
 {
-	return r->bytes;
+	return r->gz ? r->raw_bytes : r->bytes;
 }
 
 unsigned long long
@@ -134,26 +243,149 @@ reader_size(const struct reader *r)
 	return r->size;
 }
 
-/* Refill the window; returns -1 on a read error. */
+const char *
+reader_notice(struct reader *r)
+{
+	return r->notice[0] ? r->notice : NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Bytes                                                                    */
+
+/* Read stored bytes: n > 0, 0 at the end, -1 with err. */
+static ssize_t
+reader_raw(struct reader *r, char *dst, size_t cap, char err[ERR_LEN])
+{
+	ssize_t n;
+
+	if (r->fd < 0) {
+		n = (ssize_t)(r->memlen - r->mempos < cap ? r->memlen - r->mempos : cap);
+		memcpy(dst, r->mem + r->mempos, (size_t)n);
+		r->mempos += (size_t)n;
+	} else {
+		do
+			n = read(r->fd, dst, cap);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			return err_set(err, "%s: read error at byte %llu: %s", r->name,
+			    r->raw_bytes, strerror(errno));
+	}
+	r->raw_bytes += (unsigned long long)n;
+	return n;
+}
+
+/* Decompress into the window. 0 (r->end may stay 0 at the end), -1 with err. */
+static int
+reader_inflate(struct reader *r, char err[ERR_LEN])
+{
+	ssize_t n;
+	int rc;
+
+	r->z.next_out = (Bytef *)r->chunk;
+	r->z.avail_out = READER_CHUNK;
+	while (r->z.avail_out == READER_CHUNK) {
+		if (r->z.avail_in == 0) {
+			if ((n = reader_raw(r, r->zin, READER_CHUNK, err)) < 0)
+				return -1;
+			if (n == 0) {
+				if (!r->gz_ended)
+					return err_set(err, "%s: the gzip stream is cut short "
+					    "(at byte %llu of the file): the rest of the log "
+					    "is missing", r->name, r->raw_bytes);
+				r->eof = 1;
+				break;
+			}
+			r->z.next_in = (Bytef *)r->zin;
+			r->z.avail_in = (uInt)n;
+		}
+		if (r->gz_ended) {
+			/* Another member follows (as `cat a.gz b.gz` makes). */
+			if (inflateReset(&r->z) != Z_OK)
+				return err_set(err, "%s: gzip: cannot start the next member",
+				    r->name);
+			r->gz_ended = 0;
+		}
+		rc = inflate(&r->z, Z_NO_FLUSH);
+		if (rc == Z_STREAM_END)
+			r->gz_ended = 1;
+		else if (rc != Z_OK && rc != Z_BUF_ERROR)
+			return err_set(err, "%s: corrupt gzip data near byte %llu of the file: "
+			    "%s", r->name, r->raw_bytes - r->z.avail_in,
+			    r->z.msg ? r->z.msg : "inflate failed");
+	}
+	r->start = 0;
+	r->end = READER_CHUNK - r->z.avail_out;
+	return 0;
+}
+
+/* Look at the first bytes: gzip or not. */
+static int
+reader_sniff(struct reader *r, char err[ERR_LEN])
+{
+	ssize_t n;
+
+	r->sniffed = 1;
+	if (r->fd < 0) {
+		if (r->memlen < 2 || (unsigned char)r->mem[0] != 0x1f ||
+		    (unsigned char)r->mem[1] != 0x8b) {
+			r->buf = r->mem;	/* read in place */
+			r->end = r->memlen;
+			r->raw_bytes = r->memlen;
+			r->eof = 1;
+			return 0;
+		}
+		r->chunk = xmalloc(READER_CHUNK);
+		r->buf = r->chunk;
+	}
+	r->zin = xmalloc(READER_CHUNK);
+	if ((n = reader_raw(r, r->zin, READER_CHUNK, err)) < 0)
+		return -1;
+	if (n >= 2 && (unsigned char)r->zin[0] == 0x1f && (unsigned char)r->zin[1] == 0x8b) {
+		memset(&r->z, 0, sizeof(r->z));
+		if (inflateInit2(&r->z, 15 + 16) != Z_OK)
+			return err_set(err, "%s: gzip: cannot start decompressing", r->name);
+		r->gz = 1;
+		r->p.follow = 0;	/* a compressed log is complete */
+		r->z.next_in = (Bytef *)r->zin;
+		r->z.avail_in = (uInt)n;
+		return reader_inflate(r, err);
+	}
+	memcpy(r->chunk, r->zin, (size_t)n);
+	free(r->zin);
+	r->zin = NULL;
+	r->start = 0;
+	r->end = (size_t)n;
+	if (n == 0 && !r->p.follow)
+		r->eof = 1;
+	return 0;
+}
+
+/* Refill the window; -1 on a read error. */
 static int
 reader_fill(struct reader *r, char err[ERR_LEN])
 {
 	ssize_t n;
 
-	if (r->eof || r->fd < 0) {
+	if (!r->sniffed)
+		return reader_sniff(r, err);
+	if (r->eof)
+		return 0;
+	if (r->gz)
+		return reader_inflate(r, err);
+	if (r->fd < 0) {
 		r->eof = 1;
 		return 0;
 	}
-	do
-		n = read(r->fd, r->chunk, READER_CHUNK);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return err_set(err, "%s: read error after line %lu: %s", r->name,
-		    r->lineno, strerror(errno));
+	if ((n = reader_raw(r, r->chunk, READER_CHUNK, err)) < 0)
+		return -1;
 	r->start = 0;
 	r->end = (size_t)n;
-	if (n == 0)
-		r->eof = 1;
+	if (n == 0) {
+		if (r->p.follow)
+			r->waiting = 1;
+		else
+			r->eof = 1;
+	}
 	return 0;
 }
 
@@ -167,21 +399,37 @@ reader_keep(struct reader *r, const char *p, size_t n, int *truncated)
 	buf_append(&r->line, p, n);
 }
 
-/* Read one physical line into r->line. 1 = line, 0 = end, -1 = error. */
+/*
+ * Read one physical line into r->line: 1 = line, 0 = end, READER_WAIT =
+ * following and no whole line yet, -1 = error.
+ */
 static int
 reader_getline(struct reader *r, int *truncated, char err[ERR_LEN])
 {
 	const char *nl, *cr, *eol;
-	int got = 0;
+	int got;
 	size_t n;
 
-	buf_reset(&r->line);
-	*truncated = 0;
+	if (r->held) {
+		*truncated = r->held_truncated;
+		got = 1;
+	} else {
+		buf_reset(&r->line);
+		*truncated = 0;
+		got = 0;
+	}
+	r->held = 0;
 	for (;;) {
 		if (r->start == r->end) {
-			if (r->eof || reader_fill(r, err) != 0 || r->start == r->end) {
-				if (!r->eof)
-					return -1;
+			r->waiting = 0;
+			if (reader_fill(r, err) != 0)
+				return -1;
+			if (r->start == r->end) {
+				if (r->waiting) {
+					r->held = got;
+					r->held_truncated = *truncated;
+					return READER_WAIT;
+				}
 				return got;
 			}
 		}
@@ -213,6 +461,62 @@ reader_getline(struct reader *r, int *truncated, char err[ERR_LEN])
 	}
 }
 
+/* ---------------------------------------------------------------------- */
+/* Following                                                                */
+
+static void
+reader_restart(struct reader *r)
+{
+	r->start = r->end = 0;
+	r->raw_bytes = r->bytes = 0;
+	r->held = 0;
+	r->eof = 0;
+	r->sniffed = 0;
+	r->lineno = 0;
+	free(r->zin);
+	r->zin = NULL;
+	buf_reset(&r->line);
+}
+
+int
+reader_follow(struct reader *r)
+{
+	struct stat st, now;
+	int fd;
+
+	r->notice[0] = '\0';
+	if (!r->p.follow || r->fd < 0 || r->path == NULL)
+		return 0;
+	if (stat(r->path, &now) == 0 && (now.st_dev != r->dev || now.st_ino != r->ino)) {
+		if ((fd = open(r->path, O_RDONLY | O_CLOEXEC)) < 0)
+			return 0;	/* not there yet: try again later */
+		close(r->fd);
+		r->fd = fd;
+		r->dev = now.st_dev;
+		r->ino = now.st_ino;
+		r->size = (unsigned long long)now.st_size;
+		reader_restart(r);
+		snprintf(r->notice, sizeof(r->notice), "%s: the file was replaced (rotated); "
+		    "reading the new one from its start", r->name);
+		return 1;
+	}
+	if (fstat(r->fd, &st) == 0 && (unsigned long long)st.st_size < r->raw_bytes) {
+		if (lseek(r->fd, 0, SEEK_SET) != 0)
+			return 0;
+		reader_restart(r);
+		r->size = (unsigned long long)st.st_size;
+		snprintf(r->notice, sizeof(r->notice), "%s: the file was truncated; reading "
+		    "it again from its start", r->name);
+		return 1;
+	}
+	if (fstat(r->fd, &st) == 0)
+		r->size = (unsigned long long)st.st_size;
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The legacy log                                                           */
+
 static int
 reader_two_digits(const char *p, int max)
 {
@@ -238,66 +542,6 @@ reader_timestamp(const char *s, size_t n)
 	return h * 3600L + m * 60L + sec;
 }
 
-/* A ctime()-style banner "Tue Feb 23 08:50:03 1993 ..." sets the date. */
-static int
-reader_banner_date(const char *s, size_t n, struct tm *out)
-{
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	char text[64], wday[4], mon[4];
-	int day, hh, mm, ss, year;
-	struct tm check;
-	const char *m;
-	time_t when;
-
-	if (n < 24)
-		return -1;
-	memcpy(text, s, 24);
-	text[24] = '\0';
-	if (sscanf(text, "%3s %3s %d %d:%d:%d %d", wday, mon, &day, &hh, &mm, &ss,
-	    &year) != 7)
-		return -1;
-	if ((m = strstr(months, mon)) == NULL || (m - months) % 3 != 0 || strlen(mon) != 3 ||
-	    day < 1 || day > 31 || year < 1970 || year > 9999)
-		return -1;
-	memset(out, 0, sizeof(*out));
-	out->tm_year = year - 1900;
-	out->tm_mon = (int)(m - months) / 3;
-	out->tm_mday = day;
-	out->tm_hour = 12;	/* away from any DST edge when normalising */
-	/* A day the month does not have ("Feb 30") is not a ctime() date. */
-	check = *out;
-	when = timegm(&check);
-	if (gmtime_r(&when, &check) == NULL || check.tm_mday != day ||
-	    check.tm_mon != out->tm_mon || check.tm_year != out->tm_year)
-		return -1;
-	return 0;
-}
-
-static void
-reader_next_day(struct tm *t)
-{
-	time_t when;
-
-	t->tm_mday++;
-	t->tm_hour = 12;
-	when = timegm(t);
-	gmtime_r(&when, t);
-}
-
-static void
-reader_set_when(struct reader *r)
-{
-	if (!r->have_time)
-		r->rec.when[0] = '\0';
-	else if (r->have_date)
-		snprintf(r->rec.when, sizeof(r->rec.when), "%04u-%02u-%02uT%s",
-		    (unsigned)(r->date.tm_year + 1900) % 10000u,
-		    (unsigned)(r->date.tm_mon + 1) % 100u, (unsigned)r->date.tm_mday % 100u,
-		    r->clock);
-	else
-		snprintf(r->rec.when, sizeof(r->rec.when), "%s", r->clock);
-}
-
 /* `SMTP Smart-Host IP = "HOST"` names the smart host from here on. */
 static void
 reader_smart_host(struct reader *r, const char *s, size_t n)
@@ -312,7 +556,7 @@ reader_smart_host(struct reader *r, const char *s, size_t n)
 		s++;
 		n--;
 	}
-	if (n <= klen || strncasecmp(s, key, klen) != 0)
+	if (n <= klen || (*s != 'S' && *s != 's') || strncasecmp(s, key, klen) != 0)
 		return;
 	s += klen;
 	n -= klen;
@@ -331,61 +575,302 @@ reader_smart_host(struct reader *r, const char *s, size_t n)
 	r->peer_port = port;
 }
 
+/* The time of the current legacy record, from the reader's clock. */
 static void
-reader_classify(struct reader *r)
+reader_legacy_when(struct reader *r)
+{
+	struct reader_record *rec = &r->rec;
+	int y, m, d;
+
+	if (!r->have_time)
+		return;
+	rec->has_time = 1;
+	rec->has_date = r->have_date;
+	rec->t = r->day + r->secs;
+	if (!r->have_date) {
+		memcpy(rec->when, r->clock, sizeof(r->clock));
+		return;
+	}
+	/* Most lines share their day with the line before: format it once. */
+	if (r->date_of != r->day || r->date_text[0] == '\0') {
+		logtime_civil(r->day / LOGTIME_DAY, &y, &m, &d);
+		snprintf(r->date_text, sizeof(r->date_text), "%04u-%02u-%02uT",
+		    (unsigned)y % 10000u,
+		    (unsigned)m % 100u, (unsigned)d % 100u);
+		r->date_of = r->day;
+	}
+	memcpy(rec->when, r->date_text, 11);
+	memcpy(rec->when + 11, r->clock, sizeof(r->clock));
+}
+
+static int
+reader_legacy(struct reader *r)
 {
 	struct reader_record *rec = &r->rec;
 	const char *s = rec->raw;
 	size_t n = rec->rawlen, i;
+	long long day;
 	long secs;
-	struct tm date;
 
-	rec->kind = READER_TEXT;
-	rec->text = s;
-	rec->len = n;
 	if ((secs = reader_timestamp(s, n)) >= 0) {
 		rec->kind = READER_EVENT;
 		rec->text = s + 11;
 		rec->len = n - 11;
-		r->format = READER_FORMAT_LEGACY;
-		if (reader_banner_date(rec->text, rec->len, &date) == 0) {
-			r->date = date;
+		if (logtime_parse_ctime(rec->text, rec->len, &day) == 0) {
+			r->day = day;
 			r->have_date = 1;
-		} else if (r->have_time && secs < r->secs - READER_ROLLOVER && r->have_date)
-			reader_next_day(&r->date);
+		} else if (r->have_time && secs < r->secs - READER_ROLLOVER)
+			r->day += LOGTIME_DAY;
 		r->secs = secs;
 		/* Kept as written: a leap second is 23:59:60, not 24:00:00. */
 		memcpy(r->clock, s, 8);
 		r->clock[8] = '\0';
 		r->have_time = 1;
 		reader_smart_host(r, rec->text, rec->len);
-	} else {
-		for (i = 0; i < n && s[i] == ' '; i++)
+		session_event(&r->session, rec->text, rec->len);
+		return 1;
+	}
+	for (i = 0; i < n && s[i] == ' '; i++)
+		;
+	if (n - i >= 5 && s[i] == '[' && s[i + 3] == ']' && s[i + 4] == ' ' &&
+	    (strncasecmp(s + i + 1, "tx", 2) == 0 || strncasecmp(s + i + 1, "rx", 2) == 0)) {
+		rec->kind = tolower((unsigned char)s[i + 1]) == 't' ? READER_TX : READER_RX;
+		rec->text = s + i + 5;
+		rec->len = n - i - 5;
+		session_transcript(&r->session, rec->kind == READER_TX, rec->text, rec->len);
+		return 1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* smtpgw events                                                            */
+
+static const char *
+reader_json_str(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static int
+reader_ndjson(struct reader *r)
+{
+	struct reader_record *rec = &r->rec;
+	char host[PEER_HOST_MAX], err[ERR_LEN];
+	const char *s = rec->raw, *v;
+	json_error_t jerr;
+	json_t *o, *port;
+	long long t;
+	size_t used, i;
+	unsigned p;
+
+	for (i = 0; i < rec->rawlen && (s[i] == ' ' || s[i] == '\t'); i++)
+		;
+	if (i == rec->rawlen || s[i] != '{')
+		return 0;
+	o = json_loadb(s, rec->rawlen, JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		rec->bad_json = 1;
+		return 0;
+	}
+	rec->kind = READER_EVENT;
+	buf_reset(&r->text);
+	if ((v = reader_json_str(o, "text")) != NULL)
+		buf_puts(&r->text, v);
+	rec->text = rec->subject = buf_str(&r->text);
+	rec->len = rec->subjectlen = r->text.len;
+	if ((v = reader_json_str(o, "time")) != NULL &&
+	    logtime_parse_iso(v, strlen(v), &t, &used) == 0) {
+		rec->has_time = rec->has_date = 1;
+		rec->t = t;
+		logtime_format(t, 1, rec->when);
+	}
+	if ((v = reader_json_str(o, "peer")) != NULL && peer_parse(v, 0, host, &p, err) == 0) {
+		snprintf(r->peer_host, sizeof(r->peer_host), "%s", host);
+		port = json_object_get(o, "port");
+		r->peer_port = json_is_integer(port) && json_integer_value(port) > 0 &&
+		    json_integer_value(port) <= 65535 ? (unsigned)json_integer_value(port) : p;
+	}
+	session_reset(&r->session);
+	r->session.phase = session_phase_parse(reader_json_str(o, "phase"));
+	if ((v = reader_json_str(o, "last_command")) != NULL)
+		snprintf(r->session.command, sizeof(r->session.command), "%s", v);
+	if ((v = reader_json_str(o, "last_reply")) != NULL)
+		snprintf(r->session.reply, sizeof(r->session.reply), "%s", v);
+	json_decref(o);
+	return 1;
+}
+
+/* ---------------------------------------------------------------------- */
+/* syslog and Exim                                                          */
+
+/* A word of name bytes ending in a space: its length, or 0. */
+static size_t
+reader_word(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && i <= READER_NAME_MAX && s[i] > ' ' && s[i] < 0x7f; i++)
+		;
+	return i < n && s[i] == ' ' && i > 0 && i <= READER_NAME_MAX ? i : 0;
+}
+
+/* "prog[pid]: " or "prog: " at s: its length, and the program name. */
+static size_t
+reader_tag(const char *s, size_t n, char prog[READER_NAME_MAX + 1])
+{
+	size_t i, plen;
+
+	for (i = 0; i < n && i < READER_NAME_MAX && (isalnum((unsigned char)s[i]) ||
+	    strchr("/_.-", s[i])); i++)
+		;
+	if (i == 0)
+		return 0;
+	plen = i;
+	if (i < n && s[i] == '[') {
+		for (i++; i < n && isdigit((unsigned char)s[i]); i++)
 			;
-		if (n - i >= 5 && s[i] == '[' && s[i + 3] == ']' && s[i + 4] == ' ' &&
-		    (strncasecmp(s + i + 1, "tx", 2) == 0 || strncasecmp(s + i + 1, "rx", 2) == 0)) {
-			rec->kind = tolower((unsigned char)s[i + 1]) == 't' ? READER_TX : READER_RX;
-			rec->text = s + i + 5;
-			rec->len = n - i - 5;
+		if (i >= n || s[i] != ']')
+			return 0;
+		i++;
+	}
+	if (i + 1 >= n || s[i] != ':' || s[i + 1] != ' ')
+		return 0;
+	memcpy(prog, s, plen);
+	prog[plen] = '\0';
+	return i + 2;
+}
+
+static int
+reader_syslog(struct reader *r)
+{
+	struct reader_record *rec = &r->rec;
+	const char *s = rec->raw;
+	size_t n = rec->rawlen, i = 0, used, w, tag;
+	long long t;
+	int month, rfc5424 = 0, iso;
+
+	if (n > 2 && s[0] == '<') {		/* a priority: <13> */
+		for (i = 1; i < n && i < 5 && isdigit((unsigned char)s[i]); i++)
+			;
+		if (i == 1 || i >= n || s[i] != '>')
+			return 0;
+		i++;
+		if (i + 1 < n && s[i] == '1' && s[i + 1] == ' ') {
+			rfc5424 = 1;
+			i += 2;
 		}
 	}
-	reader_set_when(r);
+	if ((iso = logtime_parse_iso(s + i, n - i, &t, &used) == 0) && used > 10) {
+		month = 0;
+	} else {
+		if (r->year == 0) {
+			time_t now = time(NULL);
+			struct tm tm;
+
+			r->year = gmtime_r(&now, &tm) ? tm.tm_year + 1900 : 1970;
+		}
+		if (logtime_parse_bsd(s + i, n - i, r->year, &t, &used) != 0)
+			return 0;
+		month = logtime_month(s + i);
+		if (r->month && month < r->month) {	/* a new year */
+			r->year++;
+			logtime_parse_bsd(s + i, n - i, r->year, &t, &used);
+		}
+		r->month = month;
+	}
+	i += used;
+	if (i >= n || s[i] != ' ')
+		return 0;
+	i++;
+	rec->kind = READER_EVENT;
+	rec->has_time = rec->has_date = 1;
+	rec->t = t;
+	logtime_format(t, 1, rec->when);
+	/* "host prog[pid]: message"; Exim writes the message right away. */
+	if ((w = reader_word(s + i, n - i)) > 0 &&
+	    (tag = reader_tag(s + i + w + 1, n - i - w - 1, r->program)) > 0) {
+		rec->program = r->program;
+		i += w + 1 + tag;
+	} else if (rfc5424 && (w = reader_word(s + i, n - i)) > 0) {
+		/* HOST APP PROCID MSGID SD: five words, then the message. */
+		int k;
+
+		for (k = 0; k < 5 && (w = reader_word(s + i, n - i)) > 0; k++) {
+			if (k == 1) {
+				snprintf(r->program, sizeof(r->program), "%.*s", (int)w, s + i);
+				rec->program = r->program;
+			}
+			i += w + 1;
+		}
+	} else if (i < n && s[i] == '[') {	/* Exim: "[pid] " */
+		size_t j;
+
+		for (j = i + 1; j < n && isdigit((unsigned char)s[j]); j++)
+			;
+		if (j + 1 < n && s[j] == ']' && s[j + 1] == ' ')
+			i = j + 2;
+	}
+	rec->text = s + i;
+	rec->len = n - i;
+	/* An MTA's line names its own phase; there is no transcript. */
+	session_reset(&r->session);
+	r->session.phase = session_phase_of_text(rec->text, rec->len);
+	return 1;
+}
+
+/* ---------------------------------------------------------------------- */
+
+static void
+reader_classify(struct reader *r)
+{
+	struct reader_record *rec = &r->rec;
+	enum reader_format f = r->p.format, got = READER_FORMAT_TEXT;
+
+	rec->kind = READER_TEXT;
+	rec->text = rec->subject = rec->raw;
+	rec->len = rec->subjectlen = rec->rawlen;
+	if ((f == READER_FORMAT_AUTO || f == READER_FORMAT_LEGACY) && reader_legacy(r))
+		got = READER_FORMAT_LEGACY;
+	else if ((f == READER_FORMAT_AUTO || f == READER_FORMAT_NDJSON) && reader_ndjson(r))
+		got = READER_FORMAT_NDJSON;
+	else if ((f == READER_FORMAT_AUTO || f == READER_FORMAT_SYSLOG) && reader_syslog(r))
+		got = READER_FORMAT_SYSLOG;
+	rec->format = got;
+	if (got == READER_FORMAT_LEGACY && rec->kind == READER_EVENT &&
+	    r->format == READER_FORMAT_TEXT)
+		r->format = READER_FORMAT_LEGACY;
+	else if (got != READER_FORMAT_TEXT && got != READER_FORMAT_LEGACY &&
+	    r->format == READER_FORMAT_TEXT)
+		r->format = got;
+	if (got == READER_FORMAT_LEGACY || got == READER_FORMAT_TEXT)
+		reader_legacy_when(r);
 	rec->peer_host = r->peer_host[0] ? r->peer_host : NULL;
 	rec->peer_port = r->peer_port;
+	rec->phase = session_phase_name(r->session.phase);
+	rec->command = r->session.command[0] ? r->session.command : NULL;
+	rec->reply = r->session.reply[0] ? r->session.reply : NULL;
 }
 
 int
 reader_next(struct reader *r, const struct reader_record **out, char err[ERR_LEN])
 {
+	unsigned long long offset = r->bytes;
 	int truncated, rc;
 
+	if (r->held)
+		offset -= r->line.len;
 	rc = reader_getline(r, &truncated, err);
-	if (rc <= 0)
+	if (rc <= 0 || rc == READER_WAIT)
 		return rc;
 	r->lineno++;
 	memset(&r->rec, 0, sizeof(r->rec));
 	r->rec.file = r->name;
 	r->rec.line = r->lineno;
+	r->rec.offset = offset;
 	r->rec.raw = buf_str(&r->line);
 	r->rec.rawlen = r->line.len;
 	r->rec.truncated = truncated;

@@ -1,24 +1,45 @@
 /*
- * reader: gateway log files, one record per line.
+ * reader: gateway logs, one record per line, in the formats of
+ * docs/log-format.md:
  *
- * Reads the legacy Microsoft Mail Gateway to SMTP text log (docs/log-format.md,
- * after KB article Q112286): "HH:MM:SS - message" event lines and untimed
- * " [tx] " / " [rx] " transcript lines. Any other line is passed on as plain
- * text, so that error texts are still found in logs of other shapes.
+ *   legacy  the Microsoft Mail Gateway to SMTP text log (after KB article
+ *           Q112286), also written by smtpgw: "HH:MM:SS - message" event
+ *           lines and untimed " [tx] " / " [rx] " transcript lines;
+ *   ndjson  smtpgw's events, one JSON object per line (docs/events.md);
+ *   syslog  MTA logs: BSD syslog ("Nov 23 10:15:02 host prog[pid]: msg"),
+ *           RFC 3339 time stamps (rsyslog), RFC 5424, and Exim's own log
+ *           ("2026-11-23 10:15:02 message").
  *
- * What the reader works out from the log itself and attaches to each record:
- *   - the time: the time of day of the last event line as written (a leap
- *     second stays 23:59:60), with the date when a start-up banner
- *     ("Tue Feb 23 08:50:03 1993 ...", a day the month has) gave one, advanced
- *     by a day when the clock goes back by more than an hour;
- *   - the smart host in effect, from the start-up line
- *     `SMTP Smart-Host IP = "HOST"` (smtpgw may write "HOST:PORT"), where the
- *     quoted value ends the line; a value peer_parse() refuses, or any text
- *     after it, leaves the smart host as it was.
+ * The format is found per line (a log may hold several) unless forced; the
+ * log's format is the first one found. Any other line is plain text, so
+ * error texts are still found in logs of other shapes. A gzip-compressed
+ * input (by its magic bytes, from a file or a pipe) is decompressed as it is
+ * read, several members included.
+ *
+ * What the reader works out and attaches to each record:
+ *   - the log time (logtime.h): for legacy lines the time of day of the last
+ *     event line, on the date of the last start-up banner ("Tue Feb 23
+ *     08:50:03 1993 ...") or of params->date, moved on a day when the clock
+ *     goes back by more than an hour; syslog lines in a year that
+ *     params->year gives (else the year the file was last modified), moved
+ *     on a year when the month goes back; smtpgw events from their "time";
+ *   - the smart host in effect: from `SMTP Smart-Host IP = "HOST"` (smtpgw
+ *     may write "HOST:PORT"), where the quoted value ends the line, or from an
+ *     event's "peer" and "port"; a value peer_parse() refuses leaves the smart
+ *     host as it was;
+ *   - the SMTP session (session.h): phase, last command and last reply.
  *
  * Lines end at LF, CR LF or a lone CR. Bytes are passed on as they are (any
  * encoding, NULs included). A line longer than READER_MAX_LINE is cut to that
  * length and flagged; the rest of it is skipped, never taken as a new line.
+ * Memory stays bounded whatever the input.
+ *
+ * Following (params->follow, like tail -F): at the end of a regular file
+ * reader_next() returns READER_WAIT instead of the end, and holds back a
+ * last line that has no line end yet. reader_follow() then notices a file
+ * that was truncated (read again from the start) or replaced by rotation
+ * (the new file under the name is read from its start), and says so through
+ * reader_notice().
  *
  * Ownership: a struct reader owns its buffers; a record and the strings it
  * points to are valid until the next reader_next() or reader_close().
@@ -33,50 +54,100 @@
 
 #define READER_MAX_LINE	(1024 * 1024)
 
+/* reader_next() at the end of a followed file: try again later. */
+#define READER_WAIT	2
+
 enum reader_kind {
-	READER_EVENT,	/* "HH:MM:SS - message" */
+	READER_EVENT,	/* a time-stamped message (any format) */
 	READER_TX,	/* " [tx] ..." sent by the gateway */
 	READER_RX,	/* " [rx] ..." received by the gateway */
 	READER_TEXT	/* anything else */
 };
 
+enum reader_format {
+	READER_FORMAT_AUTO,	/* params only: find it per line (the zero value) */
+	READER_FORMAT_TEXT,	/* nothing recognised (yet) */
+	READER_FORMAT_LEGACY,	/* Microsoft Mail Gateway to SMTP log */
+	READER_FORMAT_NDJSON,	/* smtpgw events */
+	READER_FORMAT_SYSLOG	/* an MTA's syslog or Exim log */
+};
+
 struct reader_record {
 	const char		*file;		/* name used in messages */
 	unsigned long		 line;		/* 1-based */
+	unsigned long long	 offset;	/* of the line's first byte (decompressed) */
 	enum reader_kind	 kind;
+	enum reader_format	 format;	/* of this line */
 	const char		*raw;		/* the whole line, without its end */
 	size_t			 rawlen;
 	const char		*text;		/* the message: after the time stamp or tag */
 	size_t			 len;
+	const char		*subject;	/* what to match patterns against */
+	size_t			 subjectlen;
 	int			 truncated;	/* longer than READER_MAX_LINE */
 	int			 has_nul;	/* contains NUL bytes */
+	int			 bad_json;	/* looked like an event, did not parse */
+	int			 has_time;	/* t is known */
+	int			 has_date;	/* ... and on a known date */
+	long long		 t;		/* log time (logtime.h); without a date,
+						   days since the log's first day */
 	char			 when[32];	/* "1993-02-23T08:50:03", "08:50:03" or "" */
+	const char		*program;	/* syslog: "postfix/smtp", or NULL */
 	const char		*peer_host;	/* smart host named by the log, or NULL */
 	unsigned		 peer_port;	/* its port, 0 when the log names none */
+	const char		*phase;		/* SMTP phase (session.h), or NULL */
+	const char		*command;	/* last command sent, or NULL */
+	const char		*reply;		/* last reply received, or NULL */
 };
 
-enum reader_format {
-	READER_FORMAT_TEXT,	/* no legacy time stamps seen (yet) */
-	READER_FORMAT_LEGACY	/* Microsoft Mail Gateway to SMTP log */
+struct reader_params {
+	enum reader_format	 format;	/* READER_FORMAT_AUTO, or forced */
+	int			 follow;	/* keep reading as the file grows */
+	int			 has_date;	/* date is set: */
+	long long		 date;		/* the day (logtime) of a legacy log
+						   without a banner */
+	int			 year;		/* of BSD syslog time stamps; 0: the
+						   file's modification year */
 };
 
 struct reader;
 
+/* The defaults (all zero): format found per line, no follow, no date, no year. */
+void reader_params_init(struct reader_params *p);
+
 /* Open a file; "-" is standard input (named "<stdin>" in messages). */
 int reader_open(const char *path, struct reader **out, char err[ERR_LEN]);
+int reader_open_params(const char *path, const struct reader_params *params,
+    struct reader **out, char err[ERR_LEN]);
 /* Read from memory (not copied: data must outlive the reader). */
 struct reader *reader_open_mem(const char *name, const char *data, size_t len);
+struct reader *reader_open_mem_params(const char *name, const char *data, size_t len,
+    const struct reader_params *params);
 /*
- * Next record: returns 1 and sets *rec, 0 at end of input, -1 with err on a
- * read error.
+ * Next record: returns 1 and sets *rec, 0 at end of input, READER_WAIT when
+ * following and nothing more is there yet, -1 with err on a read error (a
+ * truncated or corrupt gzip stream included; the records before it were
+ * delivered).
  */
 int reader_next(struct reader *r, const struct reader_record **rec, char err[ERR_LEN]);
+/*
+ * When following: check whether the file was truncated or rotated, and if so
+ * go on from the start of the file now under the name. 1 when something
+ * changed (see reader_notice()), 0 when not.
+ */
+int reader_follow(struct reader *r);
+/* What the last reader_follow() found (rotation, truncation), or NULL. */
+const char *reader_notice(struct reader *r);
 void reader_close(struct reader *r);
 
 const char *reader_name(const struct reader *r);
 enum reader_format reader_format(const struct reader *r);
 const char *reader_format_name(enum reader_format f);
-/* Bytes consumed so far, and the input's size when known (else 0). */
+/* "auto", "legacy", "ndjson", "syslog", "text": 0, or -1 for another name. */
+int reader_format_parse(const char *name, enum reader_format *f);
+/* Is the input gzip-compressed (known after the first record)? */
+int reader_compressed(const struct reader *r);
+/* Bytes consumed so far (of the file as stored), and its size when known (else 0). */
 unsigned long long reader_bytes(const struct reader *r);
 unsigned long long reader_size(const struct reader *r);
 

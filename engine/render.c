@@ -214,6 +214,62 @@ render_basis_text(const struct diag_incident *inc)
 /* ---------------------------------------------------------------------- */
 /* Text                                                                     */
 
+/* "Phase: body (3), end-of-data (1); last command DATA, last reply 354 ..." */
+static void
+render_text_session(struct buf *out, const struct diag_incident *inc)
+{
+	size_t i;
+
+	if (inc->rate_per_hour > 0 || inc->frequent) {
+		buf_puts(out, "  Rate:        ");
+		if (inc->rate_per_hour > 0)
+			buf_printf(out, "%.1f per hour of log time", inc->rate_per_hour);
+		if (inc->frequent)
+			buf_printf(out, "%sfrequent (the rule base's threshold was reached)",
+			    inc->rate_per_hour > 0 ? "; " : "");
+		buf_putc(out, '\n');
+	}
+	if (inc->nphases) {
+		buf_puts(out, "  SMTP phase:  ");
+		for (i = 0; i < inc->nphases; i++)
+			buf_printf(out, "%s%s (%lu)", i ? ", " : "", inc->phases[i].phase,
+			    inc->phases[i].count);
+		buf_putc(out, '\n');
+	}
+	if (inc->last_command)
+		buf_printf(out, "  Last sent:   %s\n", inc->last_command);
+	if (inc->last_reply)
+		buf_printf(out, "  Last reply:  %s\n", inc->last_reply);
+}
+
+static void
+render_text_summary(struct buf *out, const struct diagnosis *d)
+{
+	const struct diag_summary *sum = &d->summary;
+	size_t i;
+
+	buf_printf(out, "\nSummary: %llu %s read", sum->lines,
+	    render_plural(sum->lines, "line", "lines"));
+	if (sum->out_of_time)
+		buf_printf(out, " (%llu outside --since/--until)", sum->out_of_time);
+	buf_printf(out, ", %llu matched", sum->matched);
+	for (i = 0; i < sum->narticles; i++)
+		buf_printf(out, "%s%s %lu", i ? ", " : " (", sum->articles[i].article,
+		    sum->articles[i].lines);
+	buf_printf(out, "%s, %zu %s.\n", sum->narticles ? ")" : "", d->nincidents,
+	    render_plural(d->nincidents, "incident", "incidents"));
+	if (sum->unmatched_errors == 0)
+		return;
+	buf_printf(out, "%llu %s that look%s like errors matched no article "
+	    "(a gap in the rule base?)%s\n", sum->unmatched_errors,
+	    render_plural(sum->unmatched_errors, "line", "lines"),
+	    sum->unmatched_errors == 1 ? "s" : "",
+	    sum->nsamples < sum->unmatched_errors ? "; the first ones:" : ":");
+	for (i = 0; i < sum->nsamples; i++)
+		buf_printf(out, "  %s:%lu: %s\n", sum->samples[i].file, sum->samples[i].line,
+		    sum->samples[i].text);
+}
+
 static void
 render_text_incident(struct buf *out, const struct diag_incident *inc, size_t k,
     size_t n)
@@ -229,6 +285,7 @@ render_text_incident(struct buf *out, const struct diag_incident *inc, size_t k,
 	buf_puts(out, "\n  Where:       ");
 	render_where(out, inc);
 	buf_putc(out, '\n');
+	render_text_session(out, inc);
 	if (inc->ncauses) {
 		struct buf t = BUF_INIT;
 
@@ -282,6 +339,7 @@ render_text_diagnosis(const struct diagnosis *d, struct buf *out)
 	}
 	for (i = 0; i < d->nincidents; i++)
 		render_text_incident(out, &d->incidents[i], i + 1, d->nincidents);
+	render_text_summary(out, d);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -701,6 +759,17 @@ render_json_incident(const struct diag_incident *inc)
 	    render_jstr(inc->first_seen) : json_null());
 	json_object_set_new(o, "last_seen", inc->last_seen && inc->last_seen[0] ?
 	    render_jstr(inc->last_seen) : json_null());
+	json_object_set_new(o, "rate_per_hour", inc->rate_per_hour > 0 ?
+	    render_jreal(inc->rate_per_hour) : json_null());
+	json_object_set_new(o, "frequent", json_boolean(inc->frequent));
+	json_object_set_new(o, "phase", render_jstr(inc->phase));
+	json_object_set_new(o, "last_command", render_jstr(inc->last_command));
+	json_object_set_new(o, "last_reply", render_jstr(inc->last_reply));
+	a = json_object();
+	for (i = 0; i < inc->nphases; i++)
+		json_object_set_new(a, inc->phases[i].phase,
+		    json_integer((json_int_t)inc->phases[i].count));
+	json_object_set_new(o, "phases", a);
 	json_object_set_new(peer, "host", render_jstr(inc->peer.host));
 	json_object_set_new(peer, "port", inc->peer.port ? json_integer(inc->peer.port) :
 	    json_null());
@@ -752,6 +821,35 @@ render_json_dump(json_t *root, struct buf *out, char err[ERR_LEN])
 	return 0;
 }
 
+static json_t *
+render_json_summary(const struct diagnosis *d)
+{
+	const struct diag_summary *sum = &d->summary;
+	json_t *o = json_object(), *a = json_object(), *u = json_array();
+	size_t i;
+
+	json_object_set_new(o, "lines", json_integer((json_int_t)sum->lines));
+	json_object_set_new(o, "bytes", json_integer((json_int_t)sum->bytes));
+	json_object_set_new(o, "matched", json_integer((json_int_t)sum->matched));
+	json_object_set_new(o, "out_of_time", json_integer((json_int_t)sum->out_of_time));
+	for (i = 0; i < sum->narticles; i++)
+		json_object_set_new(a, sum->articles[i].article,
+		    json_integer((json_int_t)sum->articles[i].lines));
+	json_object_set_new(o, "matched_by_article", a);
+	json_object_set_new(o, "unmatched_errors",
+	    json_integer((json_int_t)sum->unmatched_errors));
+	for (i = 0; i < sum->nsamples; i++) {
+		json_t *x = json_object();
+
+		json_object_set_new(x, "file", render_jstr(sum->samples[i].file));
+		json_object_set_new(x, "line", json_integer((json_int_t)sum->samples[i].line));
+		json_object_set_new(x, "text", render_jstr(sum->samples[i].text));
+		json_array_append_new(u, x);
+	}
+	json_object_set_new(o, "unmatched_samples", u);
+	return o;
+}
+
 static int
 render_json_diagnosis(const struct diagnosis *d, struct buf *out, char err[ERR_LEN])
 {
@@ -774,6 +872,7 @@ render_json_diagnosis(const struct diagnosis *d, struct buf *out, char err[ERR_L
 	for (i = 0; i < d->nincidents; i++)
 		json_array_append_new(a, render_json_incident(&d->incidents[i]));
 	json_object_set_new(root, "incidents", a);
+	json_object_set_new(root, "summary", render_json_summary(d));
 	json_object_set_new(root, "warnings", render_jstrs(d->warnings, d->nwarnings));
 	json_object_set_new(root, "warnings_dropped",
 	    json_integer((json_int_t)d->warnings_dropped));
@@ -1115,6 +1214,7 @@ render_json_article(const struct kb *kb, const struct kb_article *a, struct buf 
 		json_object_set_new(x, "id", render_jstr(s->id));
 		json_object_set_new(x, "role", json_string(kb_role_name(s->role)));
 		json_object_set_new(x, "severity", json_string(kb_severity_name(s->severity)));
+		json_object_set_new(x, "origin", render_jstr(s->origin));
 		json_object_set_new(x, "message", render_jstr(s->message));
 		json_object_set_new(x, "pattern", render_jstr(s->pattern));
 		json_object_set_new(x, "caseless", json_boolean(s->caseless));
@@ -1203,10 +1303,13 @@ render_kb_article(const struct kb *kb, const struct kb_article *a, enum render_f
 	for (i = 0; i < a->nsymptoms; i++) {
 		const struct kb_symptom *s = &a->symptoms[i];
 
-		buf_printf(out, "    %-11s %s%s%s\n", kb_role_name(s->role), s->message,
+		buf_printf(out, "    %-11s %s%s%s", kb_role_name(s->role), s->message,
 		    s->severity == KB_SEVERITY_ERROR ? "" : "  (",
 		    s->severity == KB_SEVERITY_ERROR ? "" :
 		    s->severity == KB_SEVERITY_WARNING ? "warning)" : "normal line)");
+		if (strcmp(s->origin, "gateway") != 0)
+			buf_printf(out, "  (as %s logs it)", s->origin);
+		buf_putc(out, '\n');
 		buf_printf(out, "                /%s/%s  [%s]\n", s->pattern,
 		    s->caseless ? "i" : "", s->id);
 	}

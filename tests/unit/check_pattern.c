@@ -21,7 +21,8 @@ static const struct {
 } literal_cases[] = {
 	{ "\\bError \\(119\\) Network Write Error", "error (119) network write error" },
 	{ "\\bERROR\\s+Network_read:\\s*Lost", "network_read:" },
-	{ "\\bSMTP_recv\\s*:\\s*system\\s+error", "smtp_recv" },
+	/* "smtp" fills normal traffic: the other literal is taken. */
+	{ "\\bSMTP_recv\\s*:\\s*system\\s+error", "system" },
 	/* An optional byte ends the literal before it. */
 	{ "Addressee?", "addresse" },
 	{ "colou*r", "colo" },
@@ -91,6 +92,8 @@ static const struct {
 	{ "^(?!.*\\bSMTP(?:GET|PUT)).*\\bInsufficient", "^.*\\bInsufficient" },
 	{ "(?<![\\w-])-MR\\b", "-MR\\b" },
 	{ "[\\w-]+x", "[[:alnum:]_-]+x" },
+	{ "\\S+\\[[^\\]]+\\]", "\\S+\\[[^]]+\\]" },
+	{ "[\\[\\\\x]", "[[\\x]" },
 	{ "a\\/b\\:c\\<d", "a/b:c<d" },
 	{ "(?i)abc", "abc" },
 	{ "x*+y", "x*y" },

@@ -1,0 +1,40 @@
+/*
+ * logtime: the time stamps of logs, as seconds on one clock.
+ *
+ * A log time is a count of seconds since 1970-01-01 00:00:00 on the clock
+ * the log was written with. Times without a zone (the legacy log, BSD
+ * syslog, Exim) are taken as written; a time with a zone (RFC 3339 "Z" or
+ * "+01:00": smtpgw's events, rsyslog) is converted to UTC. Only the Gregorian
+ * calendar from year 1 to 9999 is read; no time-zone database is consulted.
+ */
+#ifndef KBDIAG_LOGTIME_H
+#define KBDIAG_LOGTIME_H
+
+#include <stddef.h>
+
+#define LOGTIME_DAY	86400LL
+
+/* Days from 1970-01-01 to y-m-d (m 1..12); no range check. */
+long long logtime_days(int y, int m, int d);
+/* Is y-m-d a day of the calendar (Feb 29 only in leap years)? */
+int logtime_valid_date(int y, int m, int d);
+/* The date of a day number. */
+void logtime_civil(long long days, int *y, int *m, int *d);
+
+/*
+ * "YYYY-MM-DD", then optionally "T" or " " and "HH:MM[:SS[.fraction]]", then
+ * optionally "Z" or "+HH:MM" / "-HH:MM" (or "+HHMM"). *t gets the time, *used
+ * the bytes read. 0, or -1 when s does not start with such a time.
+ */
+int logtime_parse_iso(const char *s, size_t n, long long *t, size_t *used);
+/* "Nov 23 10:15:02" (day may be space-padded) in year: *t, *used. 0 or -1. */
+int logtime_parse_bsd(const char *s, size_t n, int year, long long *t, size_t *used);
+/* A ctime() date "Tue Feb 23 08:50:03 1993": the start of its day. 0 or -1. */
+int logtime_parse_ctime(const char *s, size_t n, long long *day);
+/* Month number 1..12 of "Jan".."Dec" (exact case), or 0. */
+int logtime_month(const char *s);
+
+/* "YYYY-MM-DDTHH:MM:SS" (with_date) or "HH:MM:SS"; out has 32 bytes. */
+void logtime_format(long long t, int with_date, char out[32]);
+
+#endif
