@@ -98,7 +98,7 @@ status_ok() {
 	*" $3 "*) return 0 ;;
 	esac
 	say "run.sh: $1 failed (exit $3):"
-	sed 's/^/    /' "$dir/err.$1" | head -5 >&2
+	cut -c 1-200 "$dir/err.$1" | head -5 | sed 's/^/    /' >&2
 	return 1
 }
 
@@ -129,7 +129,15 @@ run_tool() {
 	shift
 	mapfile -d '' cmd < "$dir/cmd.$name"
 	"$@" "${cmd[@]}" > "$dir/out.$name" 2> "$dir/err.$name" || st=$?
+	echo "$st" > "$dir/status.$name"
 	status_ok "$name" "${okst[$name]}" "$st"
+}
+
+# Why a tool failed, for the table: its exit status and the last line of its
+# error output, short and safe in a Markdown table.
+failure_of() {
+	printf 'exit %s: %s' "$(cat "$dir/status.$1")" \
+		"$(tail -n 1 "$dir/err.$1" | cut -c 1-100 | sed 's/|/\\|/g')"
 }
 
 # What a tool found, for the output column.
@@ -176,7 +184,7 @@ while [ "$round" -lt "$runs" ]; do
 			t1=$EPOCHREALTIME
 			echo $(($(usec "$t1") - $(usec "$t0"))) >> "$dir/time.$name.wall"
 		else
-			why[$name]="failed (see run.sh's output)"
+			why[$name]="failed: $(failure_of "$name")"
 		fi
 	done
 	say "   round $round done"
