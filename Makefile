@@ -5,6 +5,7 @@
 #   make check      build and run every test
 #   make asan       the same tests on an AddressSanitizer + UBSan build
 #   make fuzz       coverage-guided fuzzing with libFuzzer (clang), FUZZ_SECONDS each
+#   make bench      the log-ingestion benchmark on a BENCH_SIZE log (docs/benchmarks.md)
 #   make install    PREFIX=/usr/local DESTDIR=   (and make uninstall)
 
 VERSION		= 0.1.0
@@ -50,8 +51,17 @@ FUZZ_TARGETS	= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_REPLAY	= $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
 FUZZ_SECONDS	?= 60
 
+# Benchmarks (see `make bench` below). The Debian packages of the peers and
+# of /usr/bin/time; the size of the generated log; the bench tools.
+DEB_BENCH	= ripgrep pcre2-utils time
+BENCH_SIZE	?= 1G
+GENLOG		= $(BUILD)/genlog
+NAIVE		= $(BUILD)/naive
+PCRE_CFLAGS	:= $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
+PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
+
 .PHONY: all build deps deps-fuzz run check check-run asan fuzz fuzz-run install \
-	uninstall clean FORCE
+	uninstall clean FORCE bench bench-tools deps-bench
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -94,7 +104,7 @@ run: deps
 check: deps
 	@$(MAKE) --no-print-directory check-run
 
-check-run: $(KBDIAG) $(UNIT) $(FUZZ_REPLAY)
+check-run: $(KBDIAG) $(UNIT) $(FUZZ_REPLAY) $(GENLOG)
 	@echo "== rule base: kbdiag kb lint, kbdiag kb test"
 	$(KBDIAG) --kb kb kb lint
 	$(KBDIAG) --kb kb kb test
@@ -184,6 +194,29 @@ fuzz-run: $(LIB)
 	done
 
 # ---------------------------------------------------------------------------
+# Benchmarks (tests/bench/). `make bench` runs the log-ingestion benchmark:
+# kbdiag side by side with grep, pcre2grep, ripgrep and a naive PCRE2 loop on
+# a generated log of BENCH_SIZE bytes, written up in docs/benchmarks.md. The
+# peers are optional (a missing one is skipped); `make deps-bench` installs
+# them. build/genlog, the log generator, is also used by `make check`.
+
+deps-bench: deps
+	@$(call install_missing,$(DEB_BENCH))
+
+bench: deps
+	bash tests/bench/run.sh $(BENCH_SIZE)
+
+bench-tools: $(KBDIAG) $(GENLOG) $(NAIVE)
+
+$(GENLOG): tests/bench/genlog.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
+
+$(NAIVE): tests/bench/naive.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PCRE_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(PCRE_LIBS)
+
+# ---------------------------------------------------------------------------
 
 install: deps
 	@$(MAKE) --no-print-directory build
@@ -210,4 +243,4 @@ clean:
 
 FORCE:
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/tests/*.d)
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/tests/*.d $(BUILD)/*.d)

@@ -1,0 +1,341 @@
+#!/bin/bash
+# The log-ingestion benchmark (kbdiag issue 4):
+#
+#   tests/bench/run.sh [SIZE]      SIZE as genlog takes it (123M, 1G); default 1G
+#
+# Builds kbdiag and the bench tools, generates one seeded gateway log of SIZE
+# bytes (build/genlog), exports the rule base's patterns (kbdiag kb patterns,
+# in PCRE2 and ERE form), and then times on that log, one after the other:
+#
+#   grep -c -F Network               the literal floor
+#   grep -c -i -E -f ere.txt         the rule base's patterns, as ERE
+#   pcre2grep -c -i -f pcre.txt      the same, as PCRE2
+#   rg -c -i -f ere.txt              ripgrep, ERE form
+#   build/naive pcre.txt             every PCRE2 pattern on every line
+#   build/kbdiag diagnose --offline --format json     the subject
+#
+# each BENCH_RUNS times (default 3), in rounds of one run of each tool, for
+# the median wall time, then once more under /usr/bin/time -f %M for the
+# peak RSS (apart, so that time's own start-up is not in the wall time),
+# plus kbdiag's start-up on an empty log
+# (median of 20). Every command writes its output to a file: GNU grep stops
+# reading when its output is /dev/null. A peer that is not installed is
+# skipped with a note (make deps-bench installs them). Everything runs with
+# LC_ALL=C: a log is bytes, as kbdiag and pcre2grep read it, and GNU grep -i
+# in a UTF-8 locale is more than ten times slower.
+#
+# Bash, for $EPOCHREALTIME: timing with date(1) would add its own start-up.
+#
+# The results replace the section between <!-- bench:ingest begin --> and
+# <!-- bench:ingest end --> of docs/benchmarks.md (BENCH_DOC to write
+# another file); the rest of the file is left alone.
+#
+# Environment: BENCH_SEED (1), BENCH_RUNS (3), BENCH_DIR (build/bench: the
+# log and the outputs), BENCH_KEEP=1 keeps the log afterwards, BENCH_DOC,
+# BENCH_NOTE (a paragraph to add to the section).
+set -eu
+export LC_ALL=C
+
+size=${1:-1G}
+seed=${BENCH_SEED:-1}
+runs=${BENCH_RUNS:-3}
+
+cd "$(dirname "$0")/../.."
+dir=${BENCH_DIR:-build/bench}
+doc=${BENCH_DOC:-docs/benchmarks.md}
+log=$dir/gateway.log
+
+say() { printf '%s\n' "$*" >&2; }
+die() { say "run.sh: $*"; exit 1; }
+
+case $runs in
+''|*[!0-9]*|0) die "BENCH_RUNS must be a positive number, not '$runs'" ;;
+esac
+
+say "== building kbdiag and the bench tools"
+${MAKE:-make} --no-print-directory build bench-tools >&2 ||
+	die "the build failed"
+
+mkdir -p "$dir"
+rm -f "$dir"/out.* "$dir"/time.*
+
+say "== generating a $size log (seed $seed)"
+build/genlog --seed "$seed" --size "$size" --manifest "$dir/manifest.json" \
+	> "$log" || die "genlog failed"
+bytes=$(wc -c < "$log" | tr -d ' ')
+lines=$(wc -l < "$log" | tr -d ' ')
+
+say "== exporting the rule base's patterns"
+build/kbdiag kb patterns > "$dir/pcre.txt" ||
+	die "'kbdiag kb patterns' failed: does this kbdiag have it yet?"
+build/kbdiag --syntax ere kb patterns > "$dir/ere.txt" ||
+	die "'kbdiag --syntax ere kb patterns' failed"
+npat=$(grep -c . "$dir/pcre.txt" || true)
+[ "$npat" -gt 0 ] || die "kbdiag kb patterns printed no patterns"
+
+timer=
+if [ -x /usr/bin/time ]; then
+	timer=/usr/bin/time
+else
+	say "run.sh: /usr/bin/time is missing (make deps-bench): no peak RSS"
+fi
+
+# Read the log once so that every tool finds it in the page cache.
+cat "$log" > /dev/null
+
+# usec T: $EPOCHREALTIME's seconds.micro as microseconds (no subshell,
+# which would add its own fork to the time).
+usec() { echo "${1/./}"; }
+
+# median FILE: the middle one of the numbers in FILE, one a line.
+median() {
+	sort -n "$1" | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
+
+# status NAME OK-STATUSES ST: is ST one of the exit statuses that mean success?
+status_ok() {
+	case " $2 " in
+	*" $3 "*) return 0 ;;
+	esac
+	say "run.sh: $1 failed (exit $3):"
+	cut -c 1-200 "$dir/err.$1" | head -5 | sed 's/^/    /' >&2
+	return 1
+}
+
+have() { command -v "$1" > /dev/null 2>&1; }
+
+# The tools, in the table's order. tool NAME TITLE LABEL OK-STATUSES CMD...
+# adds one: NAME names its files ($dir/out.NAME, ...), TITLE and LABEL are
+# the table's tool and command columns, OK-STATUSES the exit statuses that
+# mean success.
+tools=()
+declare -A title label okst why
+tool() {
+	local name=$1
+	tools+=("$name")
+	title[$name]=$2
+	label[$name]=$3
+	okst[$name]=$4
+	shift 4
+	printf '%s\0' "$@" > "$dir/cmd.$name"
+	: > "$dir/time.$name.wall"
+	have "$1" || why[$name]="not installed (make deps-bench)"
+}
+
+# run_tool NAME [WRAPPER...]: run NAME's command once, its output in
+# $dir/out.NAME; 1 if it failed.
+run_tool() {
+	local name=$1 st=0 cmd
+	shift
+	mapfile -d '' cmd < "$dir/cmd.$name"
+	"$@" "${cmd[@]}" > "$dir/out.$name" 2> "$dir/err.$name" || st=$?
+	echo "$st" > "$dir/status.$name"
+	status_ok "$name" "${okst[$name]}" "$st"
+}
+
+# Why a tool failed, for the table: its exit status and the last line of its
+# error output, short and safe in a Markdown table.
+failure_of() {
+	printf 'exit %s: %s' "$(cat "$dir/status.$1")" \
+		"$(tail -n 1 "$dir/err.$1" | cut -c 1-100 | sed 's/|/\\|/g')"
+}
+
+# What a tool found, for the output column.
+result_of() {
+	case $1 in
+	naive)	awk -F '\t' '$1 == "matched" { print $2 " lines" }' "$dir/out.$1" ;;
+	kbdiag)	# The incidents' own keys are indented by six spaces.
+		awk '
+		/^      "count": / { sub(/,$/, "", $2); events += $2; incidents++ }
+		END { printf "%d incidents, counts summing to %d\n", incidents, events }
+		' "$dir/out.$1" ;;
+	*)	echo "$(cat "$dir/out.$1") lines" ;;
+	esac
+}
+
+rows=$dir/rows
+: > "$rows"
+
+skip() {
+	printf '%s\t%s\tskipped\t\t\t%s\n' "$1" "$2" "$3" >> "$rows"
+	say "   $1: skipped: $3"
+}
+
+tool grep-F "grep -F" "\`grep -c -F Network\`" "0 1" grep -c -F Network "$log"
+tool grep-E "grep -E" "\`grep -c -i -E -f ere.txt\`" "0 1" \
+	grep -c -i -E -f "$dir/ere.txt" "$log"
+tool pcre2grep pcre2grep "\`pcre2grep -c -i -f pcre.txt\`" "0 1" \
+	pcre2grep -c -i -f "$dir/pcre.txt" "$log"
+tool rg rg "\`rg -c -i -f ere.txt\`" "0 1" rg -c -i -f "$dir/ere.txt" "$log"
+tool naive "naive loop" "\`naive pcre.txt\`" "0" build/naive "$dir/pcre.txt" "$log"
+tool kbdiag kbdiag "\`kbdiag diagnose --offline --format json\`" "0 1" \
+	build/kbdiag diagnose --offline --format json "$log"
+
+# Round by round, each tool once a round, so that a change in the machine's
+# load (other work on it) spreads over all tools rather than hitting one.
+say "== timing: $runs rounds of ${#tools[@]} tools"
+round=0
+while [ "$round" -lt "$runs" ]; do
+	round=$((round + 1))
+	for name in "${tools[@]}"; do
+		[ -z "${why[$name]:-}" ] || continue
+		t0=$EPOCHREALTIME
+		if run_tool "$name"; then
+			t1=$EPOCHREALTIME
+			echo $(($(usec "$t1") - $(usec "$t0"))) >> "$dir/time.$name.wall"
+		else
+			why[$name]="failed: $(failure_of "$name")"
+		fi
+	done
+	say "   round $round done"
+done
+
+grep_mbs=
+kbdiag_ok=
+for name in "${tools[@]}"; do
+	if [ -n "${why[$name]:-}" ]; then
+		skip "${title[$name]}" "${label[$name]}" "${why[$name]}"
+		continue
+	fi
+	wall=$(median "$dir/time.$name.wall" | awk '{ printf "%.3f", $1 / 1e6 }')
+	mbs=$(awk -v b="$bytes" -v t="$wall" 'BEGIN { printf "%.0f", b / 1e6 / t }')
+	mib="n/a"
+	if [ -n "$timer" ]; then
+		run_tool "$name" "$timer" -f %M -o "$dir/time.$name.rss" ||
+			die "$name failed under $timer"
+		mib=$(tail -n 1 "$dir/time.$name.rss" |
+			awk '{ printf "%.1f", $1 / 1024 }')
+	fi
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "${title[$name]}" "${label[$name]}" "$wall" "$mbs" \
+		"$mib" "$(result_of "$name")" >> "$rows"
+	say "   ${title[$name]}: $wall s, $mbs MB/s, $mib MiB"
+	case $name in
+	grep-E)	grep_mbs=$mbs ;;
+	kbdiag)	kbdiag_ok=1 ;;
+	esac
+done
+
+# Lines that any pattern matches: the same for the two PCRE2 peers, and the
+# same for the two ERE ones.
+count_of() { [ -s "$dir/out.$1" ] && awk -F '\t' '
+	NF == 1 { n = $1 } $1 == "matched" { n = $2 } END { print n }' "$dir/out.$1"; }
+for pair in "pcre2grep naive" "grep-E rg"; do
+	set -- $pair
+	a=$(count_of "$1" || true) b=$(count_of "$2" || true)
+	if [ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ]; then
+		say "run.sh: odd: $1 matched $a lines, $2 $b"
+	fi
+done
+
+# startup NAME CMD...: the median of 20 runs of CMD, in milliseconds.
+startup() {
+	local name=$1 i=0 t0 t1 st
+	shift
+	: > "$dir/time.$name"
+	while [ "$i" -lt 20 ]; do
+		i=$((i + 1))
+		st=0
+		t0=$EPOCHREALTIME
+		"$@" > "$dir/out.$name" 2> "$dir/err.$name" || st=$?
+		t1=$EPOCHREALTIME
+		status_ok "$name" "0 1" "$st" || die "$*: failed"
+		echo $(($(usec "$t1") - $(usec "$t0"))) >> "$dir/time.$name"
+	done
+	median "$dir/time.$name" | awk '{ printf "%.1f", $1 / 1e3 }'
+}
+
+say "== kbdiag start-up, 20 runs"
+startup=$(startup startup build/kbdiag diagnose --offline /dev/null)
+floor=$(startup floor /bin/true)
+say "   start-up: $startup ms (starting /bin/true: $floor ms)"
+
+# ---------------------------------------------------------------------------
+# The section of docs/benchmarks.md.
+
+ver() {
+	if have "$1"; then "$@" 2>/dev/null | head -n 1 || true
+	else echo "$1 not installed"; fi
+}
+cpu=$(awk -F ': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+cores=$(nproc)
+mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+os="Debian $(cat /etc/debian_version 2>/dev/null || echo '?'), Linux $(uname -r)"
+errlines=$(awk -F '"count": ' 'NF > 1 { split($2, a, ","); n += a[1] } END { print n + 0 }' \
+	"$dir/manifest.json")
+
+section=$dir/section.md
+{
+	echo "<!-- bench:ingest begin -->"
+	echo "## Log ingestion"
+	echo
+	echo "Written by \`tests/bench/run.sh $size\` on $(date -u +%Y-%m-%d)."
+	echo "Rerun with \`make bench\` (\`BENCH_SIZE=100M make bench\` for a smaller log),"
+	echo "or \`tests/bench/run.sh SIZE\`; \`make deps-bench\` installs the peers."
+	echo
+	echo "- The log: \`genlog --seed $seed --size $size\`, $bytes bytes, $lines lines of"
+	echo "  Microsoft Mail Gateway to SMTP log (sessions, transcripts, midnights, bursts"
+	echo "  of errors, near misses), of which $errlines are primary error lines."
+	echo "- The patterns: the rule base's $npat patterns, from \`kbdiag kb patterns\`"
+	echo "  (pcre.txt) and \`kbdiag --syntax ere kb patterns\` (ere.txt, a superset)."
+	echo "- The machine: $cpu, $cores cores (nproc), $mem, $os."
+	echo "- Tools: $(ver grep --version); $(ver pcre2grep --version);"
+	echo "  $(ver rg --version); PCRE2 $(pkg-config --modversion libpcre2-8);"
+	echo "  $(ver build/kbdiag --version) (source $(git describe --always --dirty 2>/dev/null ||
+		echo 'not a git checkout')); $(ver ${CC:-cc} --version)."
+	echo "- Each time is the median of $runs runs, wall clock, taken in rounds of one"
+	echo "  run of each tool (so that other load on the machine spreads over all of"
+	echo "  them), with the log in the page cache, the output written to a file and"
+	echo "  LC_ALL=C (GNU grep -i is more than ten times slower in a UTF-8 locale);"
+	echo "  MB is 10^6 bytes; peak RSS from \`/usr/bin/time -f %M\` in one more run;"
+	echo "  \"vs grep -E\" is the speed relative to \`grep -c -i -E -f ere.txt\`."
+	echo "  \"output\" is what the tool found: lines that any pattern matched, or"
+	echo "  kbdiag's incidents."
+	echo
+	echo "| tool | command | time (s) | MB/s | peak RSS (MiB) | vs grep -E | output |"
+	echo "|---|---|---:|---:|---:|---:|---|"
+	awk -F '\t' -v g="$grep_mbs" '{
+		if ($3 == "skipped") {
+			printf "| %s | %s | skipped | | | | %s |\n", $1, $2, $6
+			next
+		}
+		ratio = (g != "" && g > 0) ? sprintf("%.2f", $4 / g) : "n/a"
+		printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, ratio, $6
+	}' "$rows"
+	echo
+	echo "kbdiag start-up (\`kbdiag diagnose --offline /dev/null\`: load, validate and"
+	echo "compile the full rule base), median of 20 runs: $startup ms, of which starting"
+	echo "a process is about $floor ms here (\`/bin/true\`, timed the same way)."
+	if [ -n "${BENCH_NOTE:-}" ]; then
+		echo
+		printf '%s\n' "$BENCH_NOTE" | fold -s -w 80 | sed 's/ *$//'
+	fi
+	echo
+	echo "<!-- bench:ingest end -->"
+} > "$section"
+
+if [ ! -f "$doc" ]; then
+	{
+		echo "# Benchmarks"
+		echo
+		echo "Measurements of kbdiag against its peers, each section written by its"
+		echo "script under tests/bench/ (see there for how to rerun it)."
+		echo
+	} > "$doc"
+fi
+if grep -q '^<!-- bench:ingest begin -->$' "$doc"; then
+	awk -v sec="$section" '
+		/^<!-- bench:ingest begin -->$/ {
+			while ((getline l < sec) > 0) print l
+			skip = 1; next
+		}
+		/^<!-- bench:ingest end -->$/ { skip = 0; next }
+		!skip { print }
+	' "$doc" > "$doc.tmp"
+else
+	{ cat "$doc"; echo; cat "$section"; } > "$doc.tmp"
+fi
+mv "$doc.tmp" "$doc"
+say "== wrote the log-ingestion section of $doc"
+
+[ "${BENCH_KEEP:-}" = 1 ] || rm -f "$log"
+[ -n "$kbdiag_ok" ] || die "kbdiag failed: see above"
