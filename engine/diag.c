@@ -34,6 +34,16 @@ diag_warn(struct diagnosis *d, const char *fmt, ...)
 	d->warnings[d->nwarnings++] = buf_detach(&b);
 }
 
+/* A warning whose text comes from elsewhere (it may hold a file name). */
+static void
+diag_warn_safe(struct diagnosis *d, const char *msg)
+{
+	char *safe = text_sanitize(msg, strlen(msg), 0);
+
+	diag_warn(d, "%s", safe);
+	free(safe);
+}
+
 /* Per-log state for warnings that should be said once per log. */
 struct diag_file {
 	int	warned_nul;
@@ -196,6 +206,8 @@ diag_read_input(struct diag_state *st, const char *file, struct diag_input *in)
 	}
 	if (rc < 0)
 		in->error = text_sanitize(err, strlen(err), 0);
+	if (reader_notice(r))
+		diag_warn_safe(st->d, reader_notice(r));
 	if (p->progress)
 		p->progress(p->progress_arg, in->name, reader_bytes(r), reader_size(r));
 	diag_close(st, r, in);
@@ -326,8 +338,14 @@ diag_follow(const struct diag_params *p, struct diagnosis **out)
 		if (busy)
 			continue;
 		for (i = 0; i < p->nfiles; i++)
-			if (readers[i] && reader_follow(readers[i]) && p->on_notice)
-				p->on_notice(p->follow_arg, reader_notice(readers[i]));
+			if (readers[i] && reader_follow(readers[i]) && p->on_notice) {
+				/* The notice names the file as given: made safe first. */
+				const char *n = reader_notice(readers[i]);
+				char *safe = text_sanitize(n, strlen(n), 0);
+
+				p->on_notice(p->follow_arg, safe);
+				free(safe);
+			}
 		nanosleep(&pause, NULL);
 	}
 	for (i = 0; i < p->nfiles; i++)

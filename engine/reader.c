@@ -382,6 +382,20 @@ reader_sniff(struct reader *r, char err[ERR_LEN])
 	return 0;
 }
 
+/* At the end of a file: did it shrink under us (truncated while read)? */
+static void
+reader_check_shrink(struct reader *r)
+{
+	struct stat st;
+
+	if (fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (unsigned long long)st.st_size < r->raw_bytes)
+		snprintf(r->notice, sizeof(r->notice), "%s: the file shrank to %lld bytes "
+		    "while it was read, after byte %llu: it was truncated or rewritten, "
+		    "and what it holds now was not read", r->name, (long long)st.st_size,
+		    r->raw_bytes);
+}
+
 /* Refill the window; -1 on a read error. */
 static int
 reader_fill(struct reader *r, char err[ERR_LEN])
@@ -405,8 +419,10 @@ reader_fill(struct reader *r, char err[ERR_LEN])
 	if (n == 0) {
 		if (r->p.follow)
 			r->waiting = 1;
-		else
+		else {
 			r->eof = 1;
+			reader_check_shrink(r);
+		}
 	}
 	return 0;
 }
@@ -792,7 +808,7 @@ reader_syslog(struct reader *r)
 	const char *s = rec->raw;
 	size_t n = rec->rawlen, i = 0, used, w, tag;
 	long long t;
-	int month, rfc5424 = 0, iso;
+	int month, rfc5424 = 0;
 
 	if (n > 2 && s[0] == '<') {		/* a priority: <13> */
 		for (i = 1; i < n && i < 5 && isdigit((unsigned char)s[i]); i++)
@@ -805,9 +821,8 @@ reader_syslog(struct reader *r)
 			i += 2;
 		}
 	}
-	if ((iso = logtime_parse_iso(s + i, n - i, &t, &used) == 0) && used > 10) {
-		month = 0;
-	} else {
+	/* An RFC 3339 stamp has a time; else a BSD one, in the year we know. */
+	if (logtime_parse_iso(s + i, n - i, &t, &used) != 0 || used <= 10) {
 		if (r->year == 0) {
 			time_t now = time(NULL);
 			struct tm tm;

@@ -136,7 +136,10 @@ int reader_next(struct reader *r, const struct reader_record **rec, char err[ERR
  * changed (see reader_notice()), 0 when not.
  */
 int reader_follow(struct reader *r);
-/* What the last reader_follow() found (rotation, truncation), or NULL. */
+/*
+ * What the last reader_follow() found (rotation, truncation), or, at the end
+ * of a file that is not followed, that it shrank while it was read; or NULL.
+ */
 const char *reader_notice(struct reader *r);
 void reader_close(struct reader *r);
 

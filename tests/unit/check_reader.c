@@ -704,6 +704,45 @@ START_TEST(no_final_line_end)
 }
 END_TEST
 
+/*
+ * A file truncated while it is read (not followed): the reader reaches the
+ * end where the file ends now, and says the file shrank.
+ */
+START_TEST(file_that_shrinks_while_read)
+{
+	static const char line[] = "10:00:00 - Gateway idle, nothing to send\n";
+	size_t n = 5000, i, len = n * (sizeof(line) - 1);
+	char *data = malloc(len), *path = NULL, err[ERR_LEN];
+	const struct reader_record *rec;
+	struct reader *r;
+	unsigned long lines = 0;
+	int rc;
+
+	ck_assert_ptr_nonnull(data);
+	for (i = 0; i < n; i++)
+		memcpy(data + i * (sizeof(line) - 1), line, sizeof(line) - 1);
+	r = file("shrink.log", data, len, &path);
+	next(r);		/* the first 64 KiB are in the reader now */
+	ck_assert_int_eq(truncate(path, 100), 0);
+	while ((rc = reader_next(r, &rec, err)) == 1)
+		lines++;
+	ck_assert_int_eq(rc, 0);
+	ck_assert_uint_lt(lines + 1, n);
+	ck_assert_ptr_nonnull(reader_notice(r));
+	ck_assert_contains(reader_notice(r), "shrank to 100 bytes");
+	reader_close(r);
+
+	/* A file that keeps its size says nothing. */
+	r = file("steady.log", data, len, NULL);
+	while (reader_next(r, &rec, err) == 1)
+		;
+	ck_assert_ptr_null(reader_notice(r));
+	reader_close(r);
+	free(path);
+	free(data);
+}
+END_TEST
+
 START_TEST(empty_input)
 {
 	struct reader *r = reader_open_mem("empty.log", "", 0);
@@ -1181,6 +1220,7 @@ reader_suite(void)
 	tcase_add_test(tc, line_ends);
 	tcase_add_test(tc, no_final_line_end);
 	tcase_add_test(tc, empty_input);
+	tcase_add_test(tc, file_that_shrinks_while_read);
 	tcase_add_test(tc, line_ends_in_a_file);
 	tcase_add_test(tc, crlf_split_across_reads);
 	tcase_add_test(tc, long_line_is_cut);
