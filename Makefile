@@ -57,6 +57,7 @@ DEB_BENCH	= ripgrep pcre2-utils time
 BENCH_SIZE	?= 1G
 GENLOG		= $(BUILD)/genlog
 NAIVE		= $(BUILD)/naive
+STARTUP		= $(BUILD)/startup
 PCRE_CFLAGS	:= $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
 PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
 
@@ -206,7 +207,7 @@ deps-bench: deps
 bench: deps
 	bash tests/bench/run.sh $(BENCH_SIZE)
 
-bench-tools: $(KBDIAG) $(GENLOG) $(NAIVE)
+bench-tools: $(KBDIAG) $(GENLOG) $(NAIVE) $(STARTUP)
 
 $(GENLOG): tests/bench/genlog.c
 	@mkdir -p $(@D)
@@ -215,6 +216,10 @@ $(GENLOG): tests/bench/genlog.c
 $(NAIVE): tests/bench/naive.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(PCRE_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(PCRE_LIBS)
+
+$(STARTUP): tests/bench/startup.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS)
 
 # ---------------------------------------------------------------------------
 
