@@ -18,42 +18,11 @@
 #include "buf.h"
 #include "testutil.h"
 
-/*
- * A scratch directory for the tests. It is made and removed outside the
- * forked tests (an unchecked fixture), so that it goes away even when a test
- * fails; each test uses names of its own in it.
- */
-static char *tmp;
-
-static void
-setup(void)
-{
-	tmp = tu_tmpdir();
-}
-
-static void
-teardown(void)
-{
-	tu_rmtree(tmp);
-	free(tmp);
-	tmp = NULL;
-}
-
-/* tmp/name, caller frees. */
-static char *
-tmp_path(const char *name)
-{
-	struct buf b = BUF_INIT;
-
-	buf_printf(&b, "%s/%s", tmp, name);
-	return buf_detach(&b);
-}
-
-/* Write a log into tmp and return its path (caller frees). */
+/* Write a log into tu_scratch and return its path (caller frees). */
 static char *
 tmp_log(const char *name, const char *data, size_t len)
 {
-	char *path = tmp_path(name);
+	char *path = tu_scratch_path(name);
 
 	tu_write(path, data, len);
 	return path;
@@ -600,7 +569,7 @@ END_TEST
 
 START_TEST(missing_log_exits_3)
 {
-	char *missing = tmp_path("no-such.log");
+	char *missing = tu_scratch_path("no-such.log");
 	struct tu_run r;
 
 	tu_kbdiag(&r, NULL, 0, "diagnose", missing, NULL);
@@ -614,7 +583,7 @@ END_TEST
 
 START_TEST(missing_log_beside_a_good_one)
 {
-	char *missing = tmp_path("no-such.log"), *log = sample();
+	char *missing = tu_scratch_path("no-such.log"), *log = sample();
 	json_t *root, *inputs;
 	struct tu_run r;
 
@@ -644,9 +613,9 @@ START_TEST(directory_as_log_exits_3)
 {
 	struct tu_run r;
 
-	tu_kbdiag(&r, NULL, 0, "diagnose", tmp, NULL);
+	tu_kbdiag(&r, NULL, 0, "diagnose", tu_scratch, NULL);
 	ck_assert_int_eq(r.status, 3);
-	ck_assert_contains(r.err, tmp);
+	ck_assert_contains(r.err, tu_scratch);
 	ck_assert_contains(r.err, "directory");
 	tu_run_free(&r);
 }
@@ -732,7 +701,7 @@ START_TEST(terminal_escapes_and_bad_utf8_are_neutralised)
 	    "09:19:42 - Error (119) Network Write Error \x1b[31mRED\x1b[0m \xff\xfe\xc3 end\n"
 	    "\x1b[2J\xc0\x80 junk\n";
 	char *log = tmp_log("esc.log", data, sizeof(data) - 1);
-	char *missing = tmp_path("esc\x1b[31m.log");
+	char *missing = tu_scratch_path("esc\x1b[31m.log");
 	json_t *root;
 	struct tu_run r;
 	size_t i;
@@ -833,8 +802,8 @@ dir_entries(const char *dir)
 
 START_TEST(output_file_is_replaced_only_on_success)
 {
-	char *log = sample(), *dir = tmp_path("out"), *out = tmp_path("out/report.html");
-	char *bad = tmp_path("out/nodir/x.txt"), *missing_kb = tmp_path("no-kb"), *got;
+	char *log = sample(), *dir = tu_scratch_path("out"), *out = tu_scratch_path("out/report.html");
+	char *bad = tu_scratch_path("out/nodir/x.txt"), *missing_kb = tu_scratch_path("no-kb"), *got;
 	char msg[4200];
 	struct tu_run r, ref;
 	size_t len;
@@ -960,7 +929,7 @@ END_TEST
 
 START_TEST(missing_rule_base_exits_3)
 {
-	char *dir = tmp_path("nowhere/kb"), *log = sample();
+	char *dir = tu_scratch_path("nowhere/kb"), *log = sample();
 	struct tu_run r;
 
 	tu_kbdiag(&r, NULL, 0, "--kb", dir, "diagnose", log, NULL);
@@ -975,7 +944,7 @@ START_TEST(missing_rule_base_exits_3)
 	tu_run_free(&r);
 
 	/* a directory that is no rule base */
-	tu_kbdiag(&r, NULL, 0, "--kb", tmp, "kb", "list", NULL);
+	tu_kbdiag(&r, NULL, 0, "--kb", tu_scratch, "kb", "list", NULL);
 	ck_assert_int_eq(r.status, 3);
 	ck_assert_contains(r.err, "kb.rng");
 	tu_run_free(&r);
@@ -1136,7 +1105,7 @@ END_TEST
 
 START_TEST(kbdiag_kb_variable_is_honoured)
 {
-	char *kb = tu_kb_copy(), *bin = tu_build("kbdiag"), *missing = tmp_path("gone");
+	char *kb = tu_kb_copy(), *bin = tu_build("kbdiag"), *missing = tu_scratch_path("gone");
 	char *lint[] = { bin, "kb", "lint", NULL };
 	char *over[] = { bin, "--kb", NULL, "kb", "lint", NULL };
 	struct tu_run r;
@@ -1272,7 +1241,7 @@ cli_suite(void)
 	TCase *tc = tcase_create("kbdiag");
 
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_unchecked_fixture(tc, tu_scratch_setup, tu_scratch_teardown);
 	tcase_add_test(tc, help_names_every_command_and_option);
 	tcase_add_test(tc, version_prints_the_version);
 	tcase_add_test(tc, usage_errors_exit_2);

@@ -21,33 +21,6 @@
 #include "buf.h"
 #include "testutil.h"
 
-/* Made and removed outside the forked tests, so it goes even on failure. */
-static char *tmp;
-
-static void
-setup(void)
-{
-	tmp = tu_tmpdir();
-}
-
-static void
-teardown(void)
-{
-	tu_rmtree(tmp);
-	free(tmp);
-	tmp = NULL;
-}
-
-/* tmp/name, caller frees. */
-static char *
-tmp_path(const char *name)
-{
-	struct buf b = BUF_INIT;
-
-	buf_printf(&b, "%s/%s", tmp, name);
-	return buf_detach(&b);
-}
-
 /* Run build/genlog with a NULL-terminated argument vector (no argv[0]). */
 static void
 genlog(struct tu_run *r, const char *const *args)
@@ -178,7 +151,7 @@ found(json_t *diagnosis)
 static char *
 generate(const char *name, const char *seed, const char *rate, json_t **manifest)
 {
-	char *log = tmp_path(name), *man;
+	char *log = tu_scratch_path(name), *man;
 	struct buf b = BUF_INIT;
 	struct tu_run r;
 
@@ -352,7 +325,7 @@ END_TEST
 
 START_TEST(write_errors_exit_1)
 {
-	char *bin = tu_build("genlog"), *man = tmp_path("no/such/dir/manifest.json");
+	char *bin = tu_build("genlog"), *man = tu_scratch_path("no/such/dir/manifest.json");
 	char *argv[] = { "/bin/sh", "-c", "exec \"$0\" --size 1M > /dev/full", bin, NULL };
 	const char *args[] = { "--size", "1K", "--manifest", man, NULL };
 	struct tu_run r;
@@ -380,7 +353,7 @@ genlog_suite(void)
 	TCase *tc = tcase_create("genlog");
 
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_unchecked_fixture(tc, tu_scratch_setup, tu_scratch_teardown);
 	tcase_add_loop_test(tc, kbdiag_counts_what_genlog_wrote, 0,
 	    (int)(sizeof(configs) / sizeof(configs[0])));
 	tcase_add_test(tc, same_seed_same_bytes);

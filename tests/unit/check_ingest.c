@@ -38,43 +38,11 @@
 #include "buf.h"
 #include "testutil.h"
 
-/*
- * A scratch directory, made and removed outside the forked tests (an
- * unchecked fixture) so that it goes away even when a test fails; each test
- * uses file names of its own in it.
- */
-static char *tmp;
-
-static void
-setup(void)
-{
-	tmp = tu_tmpdir();
-}
-
-static void
-teardown(void)
-{
-	tu_rmtree(tmp);
-	free(tmp);
-	tmp = NULL;
-}
-
-/* tmp/name (caller frees). */
-static char *
-path_of(const char *name)
-{
-	struct buf b = BUF_INIT;
-
-	ck_assert_ptr_nonnull(tmp);
-	buf_printf(&b, "%s/%s", tmp, name);
-	return buf_detach(&b);
-}
-
-/* Write a log into tmp; its path (caller frees). */
+/* Write a log into tu_scratch; its path (caller frees). */
 static char *
 put(const char *name, const char *data, size_t len)
 {
-	char *path = path_of(name);
+	char *path = tu_scratch_path(name);
 
 	tu_write(path, data, len);
 	return path;
@@ -718,7 +686,7 @@ expect_gz_text(json_t *j, const char *name)
 
 START_TEST(gzip_file)
 {
-	char *log = path_of("gateway.log.1.gz"), *data;
+	char *log = tu_scratch_path("gateway.log.1.gz"), *data;
 	struct tu_run r;
 	gzFile gz;
 	size_t size;
@@ -1566,7 +1534,7 @@ shrink_file(const char *path, const char *text)
 START_TEST(follow_reports_incidents_as_they_form)
 {
 	char *log = put_str("follow.log", "10:00:00 - Gateway initialized\n"),
-	    *old = path_of("follow.log.1"), want[1024];
+	    *old = tu_scratch_path("follow.log.1"), want[1024];
 	struct follower f;
 	size_t o = 0, e = 0;
 	int status;
@@ -1704,7 +1672,7 @@ END_TEST
  */
 START_TEST(follow_waits_on_an_empty_file)
 {
-	char *log = put_str("empty.log", ""), *old = path_of("empty.log.1");
+	char *log = put_str("empty.log", ""), *old = tu_scratch_path("empty.log.1");
 	struct follower f;
 	size_t o = 0, e = 0;
 
@@ -1787,7 +1755,7 @@ END_TEST
 START_TEST(follow_counts_the_lines_of_a_rotated_log)
 {
 	char *log = put_str("count.log", "10:00:00 - Gateway initialized\n"
-	    "10:00:01 - Error (119) Network Write Error\n"), *old = path_of("count.log.1"), *s;
+	    "10:00:01 - Error (119) Network Write Error\n"), *old = tu_scratch_path("count.log.1"), *s;
 	struct follower f;
 	size_t o = 0, e = 0;
 	json_t *j;
@@ -2039,7 +2007,7 @@ ingest_suite(void)
 
 	tc = tcase_create("formats");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_unchecked_fixture(tc, tu_scratch_setup, tu_scratch_teardown);
 	tcase_add_test(tc, legacy_log);
 	tcase_add_test(tc, ndjson_log);
 	tcase_add_test(tc, ndjson_line_that_is_not_json_is_text);
@@ -2052,7 +2020,7 @@ ingest_suite(void)
 
 	tc = tcase_create("gzip");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_unchecked_fixture(tc, tu_scratch_setup, tu_scratch_teardown);
 	tcase_add_test(tc, gzip_file);
 	tcase_add_test(tc, gzip_on_stdin);
 	tcase_add_test(tc, gzip_two_members);
@@ -2063,14 +2031,14 @@ ingest_suite(void)
 
 	tc = tcase_create("inputs");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_unchecked_fixture(tc, tu_scratch_setup, tu_scratch_teardown);
 	tcase_add_test(tc, stdin_dash_and_no_argument);
 	tcase_add_test(tc, several_logs_in_order);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("time");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_unchecked_fixture(tc, tu_scratch_setup, tu_scratch_teardown);
 	tcase_add_test(tc, banner_date_moves_on_at_midnight);
 	tcase_add_test(tc, date_option_dates_a_log_without_banner);
 	tcase_add_test(tc, since_and_until_select_lines);
@@ -2083,14 +2051,14 @@ ingest_suite(void)
 
 	tc = tcase_create("summary");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_unchecked_fixture(tc, tu_scratch_setup, tu_scratch_teardown);
 	tcase_add_test(tc, summary_counts);
 	tcase_add_test(tc, summary_keeps_ten_samples);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("follow");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_unchecked_fixture(tc, tu_scratch_setup, tu_scratch_teardown);
 	tcase_add_test(tc, follow_reports_incidents_as_they_form);
 	tcase_add_test(tc, follow_json_prints_an_object_per_incident);
 	tcase_add_test(tc, follow_holds_a_line_until_its_end);
@@ -2102,7 +2070,7 @@ ingest_suite(void)
 
 	tc = tcase_create("bytes");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_unchecked_fixture(tc, tu_scratch_setup, tu_scratch_teardown);
 	tcase_add_test(tc, twenty_megabyte_line_without_a_line_end);
 	tcase_add_test(tc, long_line_in_the_middle);
 	tcase_add_test(tc, nul_bytes_warn_and_are_shown);
@@ -2111,7 +2079,7 @@ ingest_suite(void)
 
 	tc = tcase_create("session");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_unchecked_fixture(tc, tu_scratch_setup, tu_scratch_teardown);
 	tcase_add_test(tc, phase_body_after_354);
 	tcase_add_test(tc, phase_end_of_data_after_the_dot);
 	tcase_add_test(tc, phase_greeting_before_220);

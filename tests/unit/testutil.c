@@ -352,3 +352,29 @@ tu_count_files(const char *dir, const char *sub, const char *suffix)
 	buf_free(&path);
 	return n;
 }
+
+char *tu_scratch;
+
+void
+tu_scratch_setup(void)
+{
+	tu_scratch = tu_tmpdir();
+}
+
+void
+tu_scratch_teardown(void)
+{
+	tu_rmtree(tu_scratch);
+	free(tu_scratch);
+	tu_scratch = NULL;
+}
+
+char *
+tu_scratch_path(const char *name)
+{
+	struct buf b = BUF_INIT;
+
+	ck_assert_ptr_nonnull(tu_scratch);
+	buf_printf(&b, "%s/%s", tu_scratch, name);
+	return buf_detach(&b);
+}

@@ -65,6 +65,18 @@ char *tu_read(const char *path, size_t *len);
 /* How many files in dir/sub end in suffix. */
 size_t tu_count_files(const char *dir, const char *sub, const char *suffix);
 
+/*
+ * A scratch directory for a test case, made and removed outside the forked
+ * tests (tcase_add_unchecked_fixture(tc, tu_scratch_setup,
+ * tu_scratch_teardown)), so that it goes away even when a test fails; each
+ * test uses names of its own in it.
+ */
+extern char *tu_scratch;
+void tu_scratch_setup(void);
+void tu_scratch_teardown(void);
+/* tu_scratch/name (caller frees). */
+char *tu_scratch_path(const char *name);
+
 /* Load the source tree's rule base and compile it; fail the test if not. */
 struct kb *tu_kb(void);
 /*
