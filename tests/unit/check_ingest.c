@@ -1783,6 +1783,43 @@ END_TEST
 /* ---------------------------------------------------------------------- */
 /* 8. Bad input                                                             */
 
+/*
+ * A pattern that backtracks catastrophically gives up on a line at PCRE2's
+ * match limit: the warning names its symptom and where it is defined, and
+ * the scan goes on to find the errors after it.
+ */
+START_TEST(backtracking_pattern_gives_up_and_the_scan_goes_on)
+{
+	char *kbdir = tu_kb_copy(), *xml, *log, line[200];
+	const char *args[] = { "--kb", NULL, NULL, NULL };
+	struct tu_run r;
+	json_t *j;
+
+	xml = tu_article("Q999999", "    <symptom id=\"slow\" role=\"primary\">"
+	    "<message>slowpoke</message><pattern>slowpoke(a+)+b</pattern>"
+	    "<example>slowpokeaab</example></symptom>", NULL, NULL);
+	tu_write_in(kbdir, "articles/Q999999.xml", xml);
+	/* A 'b' after the run, so that PCRE2's required-byte check cannot
+	 * rule the line out before it backtracks. */
+	snprintf(line, sizeof(line), "10:00:00 - slowpoke%.*sc b\n"
+	    "10:00:01 - Error (119) Network Write Error\n", 40,
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	log = put_str("slow.log", line);
+	args[1] = kbdir;
+	args[2] = log;
+	j = diagnose(&r, 0, NULL, 0, args);
+	ck_assert_contains(r.err, "slow.log:1: the pattern of symptom 'slow'");
+	ck_assert_contains(r.err, "Q999999.xml");
+	ck_assert_contains(r.err, "(match limit)");
+	expect_articles(j, "Q123827");
+	json_decref(j);
+	tu_run_free(&r);
+	free(log);
+	free(xml);
+	tu_kb_copy_free(kbdir);
+}
+END_TEST
+
 START_TEST(twenty_megabyte_line_without_a_line_end)
 {
 	static const char head[] = "Error (119) Network Write Error ";
@@ -2072,6 +2109,7 @@ ingest_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_unchecked_fixture(tc, tu_scratch_setup, tu_scratch_teardown);
 	tcase_add_test(tc, twenty_megabyte_line_without_a_line_end);
+	tcase_add_test(tc, backtracking_pattern_gives_up_and_the_scan_goes_on);
 	tcase_add_test(tc, long_line_in_the_middle);
 	tcase_add_test(tc, nul_bytes_warn_and_are_shown);
 	tcase_add_test(tc, invalid_utf8_is_escaped_in_json);
