@@ -10,6 +10,8 @@
 
 #define QUERY_COMPANION_SCORE	0.6
 #define QUERY_WORDS_MAX		0.9
+/* Of the half of a word score that a message decides: its words, then their order. */
+#define QUERY_COVER_SHARE	0.45
 
 /*
  * A pattern match scores its role's base plus up to QUERY_PATTERN_SPAN for
@@ -19,6 +21,8 @@
  * generic "ERROR write" of Q112237).
  */
 #define QUERY_PATTERN_SPAN	0.1
+/* How much of a pattern score, for several pasted lines, the lines it explains decide. */
+#define QUERY_LINES_SHARE	0.1
 
 static double
 query_role_base(enum kb_symptom_role role)
@@ -52,6 +56,43 @@ query_stopword(const char *w)
 		if (strcmp(w, query_stopwords[i]) == 0)
 			return 1;
 	return 0;
+}
+
+/* A function word one slip away ("eror", "errror"), or NULL. */
+static const char *
+query_stopword_near(const char *w)
+{
+	static const char *const near[] = { "error", "errors" };
+	size_t i, la = strlen(w), lb;
+
+	for (i = 0; i < sizeof(near) / sizeof(near[0]); i++) {
+		lb = strlen(near[i]);
+		if ((la > lb ? la - lb : lb - la) <= 1) {
+			/* one letter added, missing or changed */
+			size_t a = 0, b = 0, diff = 0;
+
+			while (a < la && b < lb && diff <= 1) {
+				if (w[a] == near[i][b]) {
+					a++;
+					b++;
+					continue;
+				}
+				diff++;
+				if (la > lb)
+					a++;
+				else if (lb > la)
+					b++;
+				else {
+					a++;
+					b++;
+				}
+			}
+			diff += (la - a) + (lb - b);
+			if (diff <= 1)
+				return near[i];
+		}
+	}
+	return NULL;
 }
 
 static int
@@ -163,6 +204,30 @@ query_message_cover(const struct query_index *ix, const struct kb_symptom *s,
 	return c;
 }
 
+/*
+ * Word order: the share of the query's adjacent word pairs that stand next
+ * to each other, in that order, in the message ("Network Write Error" is
+ * Q123827's order; Q100708 has the same words as "write ... network").
+ */
+static double
+query_order(const struct kb_symptom *s, const struct query_words *q)
+{
+	struct query_words msg = { 0 };
+	size_t i, j, pairs = 0;
+
+	if (q->n < 2)
+		return 0;
+	query_tokenize(&msg, s->message, strlen(s->message));
+	for (i = 0; i + 1 < q->n; i++)
+		for (j = 0; j + 1 < msg.n; j++)
+			if (strcmp(q->v[i], msg.v[j]) == 0 && strcmp(q->v[i + 1], msg.v[j + 1]) == 0) {
+				pairs++;
+				break;
+			}
+	query_words_free(&msg);
+	return (double)pairs / (double)(q->n - 1);
+}
+
 static void
 query_score_words(const struct query_index *ix, const struct kb_article *a,
     const struct query_words *doc, const struct query_words *q, struct query_result *r)
@@ -177,7 +242,8 @@ query_score_words(const struct query_index *ix, const struct kb_article *a,
 	 * half for how much of the message the query covers; a companion
 	 * message weighs what a companion pattern match does. */
 	for (i = 0; i < a->nsymptoms; i++) {
-		c = 0.5 + 0.5 * query_message_cover(ix, &a->symptoms[i], q);
+		c = 0.5 + QUERY_COVER_SHARE * query_message_cover(ix, &a->symptoms[i], q) +
+		    (0.5 - QUERY_COVER_SHARE) * query_order(&a->symptoms[i], q);
 		if (a->symptoms[i].role == KB_ROLE_COMPANION)
 			c *= QUERY_COMPANION_SCORE;
 		if (c > best)
@@ -215,9 +281,165 @@ query_result_clear(struct query_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/*
+ * Edit distance with adjacent transpositions (optimal string alignment),
+ * or max + 1 as soon as it must exceed max.
+ */
+static size_t
+query_distance(const char *a, const char *b, size_t max)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, d[34][34], best;
+
+	if (la > 32 || lb > 32 || (la > lb ? la - lb : lb - la) > max)
+		return max + 1;
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++) {
+		best = max + 1;
+		for (j = 1; j <= lb; j++) {
+			size_t c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (d[i - 1][j] + 1 < c)
+				c = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < c)
+				c = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < c)
+				c = d[i - 2][j - 2] + 1;
+			d[i][j] = c;
+			if (c < best)
+				best = c;
+		}
+		if (best > max)
+			return max + 1;
+	}
+	return d[la][lb];
+}
+
+static int
+query_alpha(const char *w)
+{
+	for (; *w; w++)
+		if (!isalpha((unsigned char)*w))
+			return 0;
+	return 1;
+}
+
+/*
+ * Typing mistakes: a query word of four letters or more that no article has
+ * is read as the article word closest to it, one letter off (two for words
+ * of seven letters or more: a slip, a missing or doubled letter, two letters
+ * swapped). A word that becomes a function word ("eror") is dropped. Each
+ * word read so is recorded in forgiven.
+ */
+static void
+query_forgive(const struct query_index *ix, struct query_words *q,
+    struct query_results *qr)
+{
+	size_t i, d, k, j, max, dist, cap = 0;
+	const char *best;
+
+	for (i = 0; i < q->n; i++) {
+		const char *w = q->v[i];
+
+		if (strlen(w) < 4 || !query_alpha(w))
+			continue;
+		for (d = 0; d < ix->n && !query_has(&ix->docs[d], w); d++)
+			;
+		if (d < ix->n)
+			continue;	/* a word the rule base knows */
+		max = strlen(w) >= 7 ? 2 : 1;
+		best = NULL;
+		for (d = 0; d < ix->n && max > 0; d++)
+			for (k = 0; k < ix->docs[d].n; k++) {
+				const char *v = ix->docs[d].v[k];
+
+				if (strlen(v) < 4 || (dist = query_distance(w, v, max)) > max)
+					continue;
+				if (best == NULL || dist < max) {
+					best = v;
+					max = dist;
+				}
+			}
+		if (best == NULL && query_stopword_near(w))
+			best = query_stopword_near(w);
+		if (best == NULL)
+			continue;
+		qr->forgiven = xgrow(qr->forgiven, &cap, qr->nforgiven + 1,
+		    sizeof(*qr->forgiven));
+		qr->forgiven[qr->nforgiven].typed = xstrdup(w);
+		qr->forgiven[qr->nforgiven].as = xstrdup(best);
+		qr->nforgiven++;
+		free(q->v[i]);
+		if (query_stopword(best) || query_has(q, best)) {
+			/* gone, or already there */
+			for (j = i; j + 1 < q->n; j++)
+				q->v[j] = q->v[j + 1];
+			q->n--;
+			i--;
+		} else
+			q->v[i] = xstrdup(best);
+	}
+}
+
+/* The lines of a pasted text that hold something (at most QUERY_MAX_LINES). */
+#define QUERY_MAX_LINES	32
+
+struct query_lines {
+	const char	*p[QUERY_MAX_LINES];
+	size_t		 len[QUERY_MAX_LINES];
+	size_t		 n;
+};
+
+static void
+query_split_lines(const char *text, size_t len, struct query_lines *l)
+{
+	size_t i = 0, start, k;
+
+	l->n = 0;
+	while (i < len && l->n < QUERY_MAX_LINES) {
+		start = i;
+		while (i < len && text[i] != '\n' && text[i] != '\r')
+			i++;
+		for (k = start; k < i && isspace((unsigned char)text[k]); k++)
+			;
+		if (k < i) {
+			l->p[l->n] = text + start;
+			l->len[l->n++] = i - start;
+		}
+		i++;
+	}
+}
+
+/*
+ * Several lines pasted at once are one problem: of the articles whose
+ * patterns match, the one that explains more of the lines ranks first (a
+ * primary line with its companion is Q100709, not the companion's own
+ * article). The share of lines an article's patterns match.
+ */
+static double
+query_lines_explained(struct matcher *m, const struct kb_article *a,
+    const struct query_lines *l)
+{
+	size_t i, j, explained = 0;
+
+	if (l->n < 2)
+		return 1;
+	for (i = 0; i < l->n; i++)
+		for (j = 0; j < a->nsymptoms; j++)
+			if (match_symptom(m, &a->symptoms[j], l->p[i], l->len[i]) == 1) {
+				explained++;
+				break;
+			}
+	return (double)explained / (double)l->n;
+}
+
 struct query_results *
 query_run(const struct kb *kb, struct matcher *m, const char *text, size_t len)
 {
+	struct query_lines lines;
 	struct query_results *qr = xcalloc(1, sizeof(*qr));
 	struct query_index ix = { 0 };
 	struct query_words q = { 0 };
@@ -230,6 +452,8 @@ query_run(const struct kb *kb, struct matcher *m, const char *text, size_t len)
 	for (i = 0; i < n; i++)
 		query_article_words(kb_article_at(kb, i), &ix.docs[i]);
 	query_tokenize(&q, text, len);
+	query_forgive(&ix, &q, qr);
+	query_split_lines(text, len, &lines);
 
 	for (i = 0; i < n; i++) {
 		const struct kb_article *a = kb_article_at(kb, i);
@@ -244,6 +468,9 @@ query_run(const struct kb *kb, struct matcher *m, const char *text, size_t len)
 			    match_symptom(m, s, text, len) != 1)
 				continue;
 			score += QUERY_PATTERN_SPAN * query_message_cover(&ix, s, &q);
+			if (lines.n > 1)
+				score *= 1 - QUERY_LINES_SHARE +
+				    QUERY_LINES_SHARE * query_lines_explained(m, a, &lines);
 			if (score > r.score) {
 				r.score = score;
 				r.how = QUERY_PATTERN;
@@ -284,6 +511,11 @@ query_free(struct query_results *q)
 	for (i = 0; i < q->nresults; i++)
 		query_result_clear(&q->results[i]);
 	free(q->results);
+	for (i = 0; i < q->nforgiven; i++) {
+		free(q->forgiven[i].typed);
+		free(q->forgiven[i].as);
+	}
+	free(q->forgiven);
 	free(q->query);
 	free(q);
 }

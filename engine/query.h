@@ -9,11 +9,18 @@
  *      symptom's message the text covers, so that the most specific match
  *      ranks first and the exact text scores 1.0;
  *   2. the words match: score = 0.9 * q * max over the article's messages of
- *      r * (0.5 + 0.5 * m), where q is the share of the query's words found in
- *      the article (its messages, title and keywords), m the share of the
- *      message's words found in the query, and r 1 for a primary message, 0.6
- *      for a companion. Words are weighted by rarity across the rule base
+ *      r * (0.5 + 0.45 * m + 0.05 * o), where q is the share of the query's
+ *      words found in the article (its messages, title and keywords), m the
+ *      share of the message's words found in the query, o the share of the
+ *      query's adjacent word pairs that stand next to each other in the
+ *      message, and r 1 for a primary message, 0.6 for a companion. Words are weighted by rarity across the rule base
  *      (idf); function words and "error" do not count.
+ * Before the words are compared, a word of four letters or more that no
+ * article has is read as the article word one letter off (two for words of
+ * seven letters or more), and recorded in forgiven. Several lines pasted
+ * at once are one query: a pattern score counts for 90% and the share of
+ * the lines the article's patterns match for the rest, so the article that
+ * explains the lines together ranks first.
  * Articles scoring below QUERY_MIN_SCORE are left out, so a text the rule base
  * knows nothing about gets no results.
  *
@@ -44,8 +51,16 @@ struct query_result {
 	size_t			 nwords;
 };
 
+/* A query word read as another: a typing mistake forgiven. */
+struct query_forgiven {
+	char	*typed;
+	char	*as;
+};
+
 struct query_results {
 	char			*query;		/* the text, sanitised for display */
+	struct query_forgiven	*forgiven;	/* words read as others, in order */
+	size_t			 nforgiven;
 	struct query_result	*results;	/* best first */
 	size_t			 nresults;
 };

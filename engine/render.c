@@ -926,6 +926,18 @@ render_json_query(const struct query_results *q, struct buf *out, char err[ERR_L
 	size_t i, j;
 
 	json_object_set_new(root, "query", render_jstr(q->query));
+	{
+		json_t *f = json_array();
+
+		for (i = 0; i < q->nforgiven; i++) {
+			json_t *x = json_object();
+
+			json_object_set_new(x, "typed", render_jstr(q->forgiven[i].typed));
+			json_object_set_new(x, "as", render_jstr(q->forgiven[i].as));
+			json_array_append_new(f, x);
+		}
+		json_object_set_new(root, "forgiven", f);
+	}
 	for (i = 0; i < q->nresults; i++) {
 		const struct query_result *r = &q->results[i];
 		json_t *o = json_object(), *w = json_array();
@@ -960,6 +972,15 @@ render_query(const struct query_results *q, enum render_format f, struct buf *ou
 	case RENDER_JSON:
 		return render_json_query(q, out, err);
 	case RENDER_TEXT:
+		if (q->nforgiven) {
+			buf_puts(&t, "Read as typing mistakes:");
+			for (i = 0; i < q->nforgiven; i++)
+				buf_printf(&t, "%s \"%s\" as \"%s\"", i ? "," : "",
+				    q->forgiven[i].typed, q->forgiven[i].as);
+			buf_putc(&t, '.');
+			render_wrap(out, buf_str(&t), 0, 2);
+			buf_reset(&t);
+		}
 		if (q->nresults == 0)
 			buf_printf(out, "No article in the rule base is about \"%s\".\n",
 			    q->query);

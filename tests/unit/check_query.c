@@ -136,6 +136,59 @@ START_TEST(similar_message_is_a_words_match)
 }
 END_TEST
 
+/* One letter off (two in long words) is forgiven, and said; short words and
+ * numbers are not guessed at. */
+START_TEST(typing_mistakes_are_forgiven)
+{
+	struct query_results *q = run("Netwrok Wirte Eror (119)");
+
+	ck_assert_uint_ge(q->nresults, 1);
+	ck_assert_str_eq(q->results[0].article->id, "Q123827");
+	ck_assert_uint_eq(q->nforgiven, 3);
+	ck_assert_str_eq(q->forgiven[0].typed, "netwrok");
+	ck_assert_str_eq(q->forgiven[0].as, "network");
+	ck_assert_str_eq(q->forgiven[1].typed, "wirte");
+	ck_assert_str_eq(q->forgiven[1].as, "write");
+	ck_assert_str_eq(q->forgiven[2].typed, "eror");
+	ck_assert_str_eq(q->forgiven[2].as, "error");
+	query_free(q);
+
+	/* "ror" is too short to guess, "1199" is a number: nothing forgiven. */
+	q = run("ror 1199");
+	ck_assert_uint_eq(q->nforgiven, 0);
+	query_free(q);
+
+	/* Words the rule base has are never changed. */
+	q = run("Lost network connection");
+	ck_assert_uint_eq(q->nforgiven, 0);
+	query_free(q);
+}
+END_TEST
+
+/* Pasted lines: the article that explains both ranks above the one whose
+ * pattern matches only the companion line. */
+START_TEST(pasted_lines_are_one_problem)
+{
+	static const char text[] = "ERROR Network_read: Lost network connection\n"
+	    "SMTP_recv: system error\n";
+	struct kb *full = tu_kb();
+	struct matcher *fm = tu_matcher(full);
+	struct query_results *q = query_run(full, fm, text, strlen(text));
+	size_t i;
+
+	/* In the whole rule base the second line alone is Q100512's text. */
+	ck_assert_uint_ge(q->nresults, 2);
+	ck_assert_str_eq(q->results[0].article->id, "Q100709");
+	ck_assert_double_eq_tol(q->results[0].score, 1.0, 1e-9);
+	for (i = 0; i < q->nresults; i++)
+		if (strcmp(q->results[i].article->id, "Q100512") == 0)
+			ck_assert_double_lt(q->results[i].score, q->results[0].score);
+	query_free(q);
+	match_free(fm);
+	kb_free(full);
+}
+END_TEST
+
 START_TEST(query_text_is_sanitised)
 {
 	struct query_results *q = run("lost\x1b[31m connection");
@@ -161,6 +214,8 @@ query_suite(void)
 	tcase_add_test(tc, unrelated_text_has_no_results);
 	tcase_add_test(tc, similar_message_is_a_words_match);
 	tcase_add_test(tc, query_text_is_sanitised);
+	tcase_add_test(tc, typing_mistakes_are_forgiven);
+	tcase_add_test(tc, pasted_lines_are_one_problem);
 	suite_add_tcase(s, tc);
 	return s;
 }

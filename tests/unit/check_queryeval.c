@@ -11,8 +11,9 @@
  * every exact text ranks its article first, no unrelated query is answered,
  * and hit@1 does not fall below QUERYEVAL_MIN_HIT1.
  *
- * QUERYEVAL_MIN_HIT1 is a ratchet: the hit@1 the engine had when the set was
- * written (83 of 104 related queries, 0.798). Issue 5 asks for 0.95; raise the
+ * QUERYEVAL_MIN_HIT1 is a ratchet: the hit@1 the engine has reached (0.798
+ * when the set was written; 0.894, 93 of 104, with typing mistakes forgiven,
+ * word order and pasted lines weighed). Issue 5 asks for 0.95; raise the
  * floor as the engine improves, never lower it.
  */
 #include <check.h>
@@ -24,7 +25,7 @@
 #include "testutil.h"
 #include "xmem.h"
 
-#define QUERYEVAL_MIN_HIT1		0.79	/* issue 5's target: 0.95 */
+#define QUERYEVAL_MIN_HIT1		0.89	/* issue 5's target: 0.95 */
 #define QUERYEVAL_MAX_FALSE_POSITIVES	0
 
 #define QUERYEVAL_MIN_QUERIES		110
