@@ -52,6 +52,8 @@ struct options {
 	int			 keep_going;	/* --keep-going */
 	int			 ere;		/* --syntax ere (kb patterns) */
 	struct reader_params	 reader;	/* --input-format, --date, --follow */
+	int			 explain;	/* --explain */
+	size_t			 top;		/* --top N; 0: all */
 	int			 has_since, has_until;	/* --since, --until */
 	long long		 since, until;
 };
@@ -99,6 +101,8 @@ usage(FILE *to)
 "                         only lines logged at or after / at or before TIME\n"
 "                           (YYYY-MM-DD[THH:MM[:SS]], log time)\n"
 "  -q, --quiet            do not print warnings about the logs\n"
+"      --top N            query: only the N best results\n"
+"      --explain          query: say why each result scores what it does\n"
 "      --syntax pcre|ere  kb patterns: PCRE2 as written (the default), or the\n"
 "                           extended syntax of grep -E and rg (a superset)\n"
 "      --keep-going       use the valid part of a rule base with invalid\n"
@@ -113,6 +117,7 @@ usage(FILE *to)
 "Examples:\n"
 "  kbdiag diagnose /var/log/smtpgw/smtpgate.log\n"
 "  kbdiag query 'Error (119) Network Write Error'\n"
+"  kbdiag query --top 3 --explain 'netwrok write eror 119'\n"
 "  kbdiag diagnose --format html -o report.html smtpgate.log\n"
 "  kbdiag diagnose --since 2026-11-23T08:00 /var/log/mail.log.1.gz\n"
 "  kbdiag diagnose --follow /var/log/smtpgw/smtpgate.log\n"
@@ -549,7 +554,9 @@ cmd_query(const struct options *o, char **words, int nwords)
 		return rc;
 	}
 	q = query_run(kb, m, text.data, text.len);
-	if (render_query(q, o->format, &out, err) != 0) {
+	if (o->top)
+		query_keep(q, o->top);
+	if (render_query_explain(q, o->format, o->explain, &out, err) != 0) {
 		fprintf(stderr, "kbdiag: %s\n", err);
 		rc = EXIT_INTERNAL;
 	} else if (emit(o, &out) != 0)
@@ -677,7 +684,8 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_KB = 256, OPT_SMARTHOST, OPT_OFFLINE, OPT_KEEP_GOING, OPT_SYNTAX,
-	    OPT_INPUT_FORMAT, OPT_FOLLOW, OPT_DATE, OPT_SINCE, OPT_UNTIL };
+	    OPT_INPUT_FORMAT, OPT_FOLLOW, OPT_DATE, OPT_SINCE, OPT_UNTIL, OPT_TOP,
+	    OPT_EXPLAIN };
 	static const struct option longopts[] = {
 		{ "kb", required_argument, NULL, OPT_KB },
 		{ "format", required_argument, NULL, 'f' },
@@ -688,6 +696,8 @@ main(int argc, char **argv)
 		{ "syntax", required_argument, NULL, OPT_SYNTAX },
 		{ "input-format", required_argument, NULL, OPT_INPUT_FORMAT },
 		{ "follow", no_argument, NULL, OPT_FOLLOW },
+		{ "top", required_argument, NULL, OPT_TOP },
+		{ "explain", no_argument, NULL, OPT_EXPLAIN },
 		{ "date", required_argument, NULL, OPT_DATE },
 		{ "since", required_argument, NULL, OPT_SINCE },
 		{ "until", required_argument, NULL, OPT_UNTIL },
@@ -739,6 +749,22 @@ main(int argc, char **argv)
 			break;
 		case OPT_FOLLOW:
 			o.reader.follow = 1;
+			break;
+		case OPT_TOP: {
+			char *end;
+			unsigned long n;
+
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || n == 0 ||
+			    n > 1000)
+				return usage_error("--top: '%s' is not a number from 1 to 1000",
+				    optarg);
+			o.top = (size_t)n;
+			break;
+		}
+		case OPT_EXPLAIN:
+			o.explain = 1;
 			break;
 		case OPT_DATE:
 			if (parse_log_time(optarg, 1, &o.reader.date) != 0)

@@ -242,13 +242,20 @@ query_score_words(const struct query_index *ix, const struct kb_article *a,
 	 * half for how much of the message the query covers; a companion
 	 * message weighs what a companion pattern match does. */
 	for (i = 0; i < a->nsymptoms; i++) {
-		c = 0.5 + QUERY_COVER_SHARE * query_message_cover(ix, &a->symptoms[i], q) +
-		    (0.5 - QUERY_COVER_SHARE) * query_order(&a->symptoms[i], q);
+		double mc = query_message_cover(ix, &a->symptoms[i], q);
+		double o = query_order(&a->symptoms[i], q);
+
+		c = 0.5 + QUERY_COVER_SHARE * mc + (0.5 - QUERY_COVER_SHARE) * o;
 		if (a->symptoms[i].role == KB_ROLE_COMPANION)
 			c *= QUERY_COMPANION_SCORE;
-		if (c > best)
+		if (c > best) {
 			best = c;
+			r->message_cover = mc;
+			r->order = o;
+		}
 	}
+	r->query_cover = qcov;
+	r->lines = 1;
 	r->score = QUERY_WORDS_MAX * qcov * best;
 	r->how = QUERY_WORDS;
 	r->words = xcalloc(q->n ? q->n : 1, sizeof(*r->words));
@@ -340,6 +347,7 @@ query_forgive(const struct query_index *ix, struct query_words *q,
 {
 	size_t i, d, k, j, max, dist, cap = 0;
 	const char *best;
+	int drop;
 
 	for (i = 0; i < q->n; i++) {
 		const char *w = q->v[i];
@@ -372,8 +380,9 @@ query_forgive(const struct query_index *ix, struct query_words *q,
 		qr->forgiven[qr->nforgiven].typed = xstrdup(w);
 		qr->forgiven[qr->nforgiven].as = xstrdup(best);
 		qr->nforgiven++;
+		drop = query_stopword(best) || query_has(q, best);
 		free(q->v[i]);
-		if (query_stopword(best) || query_has(q, best)) {
+		if (drop) {
 			/* gone, or already there */
 			for (j = i; j + 1 < q->n; j++)
 				q->v[j] = q->v[j + 1];
@@ -467,14 +476,19 @@ query_run(const struct kb *kb, struct matcher *m, const char *text, size_t len)
 			if (score + QUERY_PATTERN_SPAN <= r.score ||
 			    match_symptom(m, s, text, len) != 1)
 				continue;
-			score += QUERY_PATTERN_SPAN * query_message_cover(&ix, s, &q);
+			double base = score, mc = query_message_cover(&ix, s, &q);
+			double explained = query_lines_explained(m, a, &lines);
+
+			score += QUERY_PATTERN_SPAN * mc;
 			if (lines.n > 1)
-				score *= 1 - QUERY_LINES_SHARE +
-				    QUERY_LINES_SHARE * query_lines_explained(m, a, &lines);
+				score *= 1 - QUERY_LINES_SHARE + QUERY_LINES_SHARE * explained;
 			if (score > r.score) {
 				r.score = score;
 				r.how = QUERY_PATTERN;
 				r.symptom = s;
+				r.base = base;
+				r.message_cover = mc;
+				r.lines = explained;
 			}
 		}
 		if (r.score < QUERY_WORDS_MAX) {
@@ -499,6 +513,13 @@ query_run(const struct kb *kb, struct matcher *m, const char *text, size_t len)
 	free(ix.docs);
 	query_words_free(&q);
 	return qr;
+}
+
+void
+query_keep(struct query_results *q, size_t n)
+{
+	while (q->nresults > n)
+		query_result_clear(&q->results[--q->nresults]);
 }
 
 void

@@ -49,6 +49,12 @@ struct query_result {
 	const struct kb_symptom	*symptom;	/* QUERY_PATTERN: which one */
 	char			**words;	/* QUERY_WORDS: the shared words */
 	size_t			 nwords;
+	/* Why the score is what it is (--explain): */
+	double			 base;		/* QUERY_PATTERN: the symptom role's base */
+	double			 query_cover;	/* QUERY_WORDS: share of the query's words */
+	double			 message_cover;	/* share of the best message's words */
+	double			 order;		/* QUERY_WORDS: adjacent pairs in order */
+	double			 lines;		/* share of pasted lines explained (1 for one) */
 };
 
 /* A query word read as another: a typing mistake forgiven. */
@@ -64,6 +70,9 @@ struct query_results {
 	struct query_result	*results;	/* best first */
 	size_t			 nresults;
 };
+
+/* Keep only the best n results. */
+void query_keep(struct query_results *q, size_t n);
 
 /* Rank the articles for text (len bytes). Never fails (OOM aside). */
 struct query_results *query_run(const struct kb *kb, struct matcher *m,

@@ -953,15 +953,92 @@ render_json_query(const struct query_results *q, struct buf *out, char err[ERR_L
 		for (j = 0; j < r->nwords; j++)
 			json_array_append_new(w, render_jstr(r->words[j]));
 		json_object_set_new(o, "words", w);
+		{
+			json_t *x = json_object();
+
+			if (r->how == QUERY_PATTERN)
+				json_object_set_new(x, "base", render_jreal(r->base));
+			else {
+				json_object_set_new(x, "query_cover", render_jreal(r->query_cover));
+				json_object_set_new(x, "order", render_jreal(r->order));
+			}
+			json_object_set_new(x, "message_cover", render_jreal(r->message_cover));
+			json_object_set_new(x, "lines", render_jreal(r->lines));
+			json_object_set_new(o, "explain", x);
+		}
 		json_array_append_new(a, o);
 	}
 	json_object_set_new(root, "results", a);
 	return render_json_dump(root, out, err);
 }
 
+/* "why: ..." for --explain. */
+static void
+render_query_why(struct buf *out, const struct query_result *r)
+{
+	if (r->how == QUERY_PATTERN)
+		buf_printf(out, "why: pattern [%s] of a %s symptom (base %.2f) + 0.10 x %.2f "
+		    "of its message in the text", r->symptom->id, kb_role_name(r->symptom->role),
+		    r->base, r->message_cover);
+	else
+		buf_printf(out, "why: 0.90 x %.2f of the text's words (by rarity) x "
+		    "(0.50 + 0.45 x %.2f of the best message's words + 0.05 x %.2f of "
+		    "the word pairs in its order)", r->query_cover, r->message_cover, r->order);
+	if (r->lines < 1)
+		buf_printf(out, "; it explains %.0f%% of the pasted lines", r->lines * 100);
+}
+
+static struct diag_incident *render_kb_steps(const struct kb_article *a);
+static void render_kb_free_steps(struct diag_incident *inc);
+
+/* The answer, useful without a second command: likely causes, first steps. */
+static void
+render_query_answer(struct buf *out, const struct kb_article *a)
+{
+	struct diag_incident *inc = render_kb_steps(a);
+	struct buf t = BUF_INIT;
+	size_t i, j, order[3], n = 0;
+	double sum = 0;
+
+	/* The three causes with the highest prior, KB order among equals. */
+	for (i = 0; i < a->ncauses; i++) {
+		sum += a->causes[i].prior;
+		for (j = n; j > 0 && a->causes[order[j - 1]].prior < a->causes[i].prior; j--)
+			if (j < 3)
+				order[j] = order[j - 1];
+		if (j < 3) {
+			order[j] = i;
+			n += n < 3;
+		}
+	}
+	buf_puts(&t, "Causes:");
+	for (i = 0; i < n; i++)
+		buf_printf(&t, "%s %s (%.0f%%)", i ? ";" : "", a->causes[order[i]].cause->title,
+		    sum > 0 ? 100 * a->causes[order[i]].prior / sum : 0);
+	buf_putc(&t, '.');
+	buf_puts(out, "               ");
+	render_wrap(out, buf_str(&t), 15, 17);
+	for (i = 0; i < inc->nsteps && i < 2; i++) {
+		char *s = render_step_joined(&inc->steps[i], 1);
+
+		buf_printf(out, "               Step %u: ", inc->steps[i].n);
+		render_wrap(out, s, 23, 23);
+		free(s);
+	}
+	buf_free(&t);
+	render_kb_free_steps(inc);
+}
+
 int
 render_query(const struct query_results *q, enum render_format f, struct buf *out,
     char err[ERR_LEN])
+{
+	return render_query_explain(q, f, 0, out, err);
+}
+
+int
+render_query_explain(const struct query_results *q, enum render_format f, int explain,
+    struct buf *out, char err[ERR_LEN])
 {
 	struct render_html h;
 	struct buf t = BUF_INIT;
@@ -993,6 +1070,14 @@ render_query(const struct query_results *q, enum render_format f, struct buf *ou
 			render_why(&t, r);
 			render_wrap(out, buf_str(&t), 15, 15);
 			buf_reset(&t);
+			if (explain) {
+				render_query_why(&t, r);
+				buf_puts(out, "               ");
+				render_wrap(out, buf_str(&t), 15, 17);
+				buf_reset(&t);
+			}
+			if (i == 0)
+				render_query_answer(out, r->article);
 		}
 		break;
 	case RENDER_MARKDOWN:

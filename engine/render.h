@@ -39,6 +39,9 @@ int render_diagnosis(const struct diagnosis *d, enum render_format f, struct buf
     char err[ERR_LEN]);
 int render_query(const struct query_results *q, enum render_format f, struct buf *out,
     char err[ERR_LEN]);
+/* The same, and with explain set, why each result scores what it does. */
+int render_query_explain(const struct query_results *q, enum render_format f,
+    int explain, struct buf *out, char err[ERR_LEN]);
 /* kb test's report: one row per article, then the totals. */
 struct lint_article;
 struct lint_totals;

@@ -901,6 +901,38 @@ START_TEST(query_exact_text)
 }
 END_TEST
 
+/* --top cuts the list; --explain says what a score is made of; the best
+ * result brings its causes and first steps. */
+START_TEST(query_top_and_explain)
+{
+	json_t *root, *res;
+	struct tu_run r;
+
+	tu_kbdiag(&r, NULL, 0, "-f", "json", "query", "--top", "1",
+	    "Error (119) Network Write Error", NULL);
+	ck_assert_int_eq(r.status, 0);
+	root = parse_json(&r);
+	res = json_object_get(root, "results");
+	ck_assert_uint_eq(json_array_size(res), 1);
+	ck_assert_double_eq(json_number_value(json_object_get(json_object_get(
+	    json_array_get(res, 0), "explain"), "base")), 0.9);
+	json_decref(root);
+	tu_run_free(&r);
+
+	tu_kbdiag(&r, NULL, 0, "query", "--explain", "Error (119) Network Write Error", NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_contains(r.out, "why: pattern [network-write-119] of a primary symptom");
+	ck_assert_contains(r.out, "Causes: ");
+	ck_assert_contains(r.out, "Step 1: ");
+	tu_run_free(&r);
+
+	tu_kbdiag(&r, NULL, 0, "query", "--top", "0", "x", NULL);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_contains(r.err, "--top: '0' is not a number from 1 to 1000");
+	tu_run_free(&r);
+}
+END_TEST
+
 START_TEST(query_without_match)
 {
 	json_t *root, *res;
@@ -1262,6 +1294,7 @@ cli_suite(void)
 	tcase_add_test(tc, ten_megabyte_line_warns);
 	tcase_add_test(tc, output_file_is_replaced_only_on_success);
 	tcase_add_test(tc, query_exact_text);
+	tcase_add_test(tc, query_top_and_explain);
 	tcase_add_test(tc, query_without_match);
 	tcase_add_test(tc, missing_rule_base_exits_3);
 	tcase_add_test(tc, malformed_xml_names_file_and_line);
