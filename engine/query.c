@@ -157,10 +157,30 @@ query_article_words(const struct kb_article *a, struct query_words *ws)
 		query_tokenize(ws, a->keywords, strlen(a->keywords));
 }
 
+/*
+ * Per article, two documents: what it prints and is called (messages,
+ * title, keywords), and what it says about the problem (summary, cause
+ * titles). A word found only in the second counts QUERY_CONTEXT_WEIGHT of
+ * its weight: paraphrases use those words, but so do unrelated texts.
+ */
 struct query_index {
 	struct query_words	*docs;	/* per article */
+	struct query_words	*ctx;
 	size_t			 n;
 };
+
+#define QUERY_CONTEXT_WEIGHT	0.5
+
+/* What an article says about the problem, as words. */
+static void
+query_article_context(const struct kb_article *a, struct query_words *ws)
+{
+	size_t i;
+
+	query_tokenize(ws, a->summary, strlen(a->summary));
+	for (i = 0; i < a->ncauses; i++)
+		query_tokenize(ws, a->causes[i].cause->title, strlen(a->causes[i].cause->title));
+}
 
 static double
 query_idf(const struct query_index *ix, const char *w)
@@ -168,7 +188,7 @@ query_idf(const struct query_index *ix, const char *w)
 	size_t i, df = 0;
 
 	for (i = 0; i < ix->n; i++)
-		if (query_has(&ix->docs[i], w))
+		if (query_has(&ix->docs[i], w) || query_has(&ix->ctx[i], w))
 			df++;
 	return log(1.0 + (double)(ix->n + 1) / (double)(df + 1));
 }
@@ -228,14 +248,34 @@ query_order(const struct kb_symptom *s, const struct query_words *q)
 	return (double)pairs / (double)(q->n - 1);
 }
 
+/* The share of the query's weight the article has, context at its weight. */
+static double
+query_cover_context(const struct query_index *ix, const struct query_words *q,
+    const struct query_words *doc, const struct query_words *ctx)
+{
+	double all = 0, hit = 0, w;
+	size_t i;
+
+	for (i = 0; i < q->n; i++) {
+		w = query_idf(ix, q->v[i]);
+		all += w;
+		if (query_has(doc, q->v[i]))
+			hit += w;
+		else if (query_has(ctx, q->v[i]))
+			hit += QUERY_CONTEXT_WEIGHT * w;
+	}
+	return all > 0 ? hit / all : 0;
+}
+
 static void
 query_score_words(const struct query_index *ix, const struct kb_article *a,
-    const struct query_words *doc, const struct query_words *q, struct query_result *r)
+    const struct query_words *doc, const struct query_words *ctx,
+    const struct query_words *q, struct query_result *r)
 {
 	double qcov, best = 0, c;
 	size_t i;
 
-	qcov = query_cover(ix, q, doc);
+	qcov = query_cover_context(ix, q, doc, ctx);
 	if (qcov <= 0)
 		return;
 	/* The best message: half for sharing words with the article at all,
@@ -260,7 +300,7 @@ query_score_words(const struct query_index *ix, const struct kb_article *a,
 	r->how = QUERY_WORDS;
 	r->words = xcalloc(q->n ? q->n : 1, sizeof(*r->words));
 	for (i = 0; i < q->n; i++)
-		if (query_has(doc, q->v[i]))
+		if (query_has(doc, q->v[i]) || query_has(ctx, q->v[i]))
 			r->words[r->nwords++] = xstrdup(q->v[i]);
 }
 
@@ -336,9 +376,9 @@ query_alpha(const char *w)
 
 /*
  * Typing mistakes: a query word of four letters or more that no article has
- * is read as the article word closest to it, one letter off (two for words
- * of seven letters or more: a slip, a missing or doubled letter, two letters
- * swapped). A word that becomes a function word ("eror") is dropped. Each
+ * is read as the article word closest to it that starts with the same
+ * letter, one letter off (two for words of seven letters or more: a slip, a
+ * missing or doubled letter, two letters swapped). A word that becomes a function word ("eror") is dropped. Each
  * word read so is recorded in forgiven.
  */
 static void
@@ -364,7 +404,9 @@ query_forgive(const struct query_index *ix, struct query_words *q,
 			for (k = 0; k < ix->docs[d].n; k++) {
 				const char *v = ix->docs[d].v[k];
 
-				if (strlen(v) < 4 || (dist = query_distance(w, v, max)) > max)
+				/* Slips rarely hit the first letter: "find" is not "bind". */
+				if (strlen(v) < 4 || v[0] != w[0] ||
+				    (dist = query_distance(w, v, max)) > max)
 					continue;
 				if (best == NULL || dist < max) {
 					best = v;
@@ -458,8 +500,11 @@ query_run(const struct kb *kb, struct matcher *m, const char *text, size_t len)
 	qr->results = xcalloc(n ? n : 1, sizeof(*qr->results));
 	ix.n = n;
 	ix.docs = xcalloc(n ? n : 1, sizeof(*ix.docs));
-	for (i = 0; i < n; i++)
+	ix.ctx = xcalloc(n ? n : 1, sizeof(*ix.ctx));
+	for (i = 0; i < n; i++) {
 		query_article_words(kb_article_at(kb, i), &ix.docs[i]);
+		query_article_context(kb_article_at(kb, i), &ix.ctx[i]);
+	}
 	query_tokenize(&q, text, len);
 	query_forgive(&ix, &q, qr);
 	query_split_lines(text, len, &lines);
@@ -495,7 +540,7 @@ query_run(const struct kb *kb, struct matcher *m, const char *text, size_t len)
 			struct query_result w = { 0 };
 
 			w.article = a;
-			query_score_words(&ix, a, &ix.docs[i], &q, &w);
+			query_score_words(&ix, a, &ix.docs[i], &ix.ctx[i], &q, &w);
 			if (w.score > r.score) {
 				query_result_clear(&r);
 				r = w;
@@ -508,9 +553,12 @@ query_run(const struct kb *kb, struct matcher *m, const char *text, size_t len)
 			query_result_clear(&r);
 	}
 	qsort(qr->results, qr->nresults, sizeof(*qr->results), query_cmp);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		query_words_free(&ix.docs[i]);
+		query_words_free(&ix.ctx[i]);
+	}
 	free(ix.docs);
+	free(ix.ctx);
 	query_words_free(&q);
 	return qr;
 }

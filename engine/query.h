@@ -10,14 +10,17 @@
  *      ranks first and the exact text scores 1.0;
  *   2. the words match: score = 0.9 * q * max over the article's messages of
  *      r * (0.5 + 0.45 * m + 0.05 * o), where q is the share of the query's
- *      words found in the article (its messages, title and keywords), m the
- *      share of the message's words found in the query, o the share of the
- *      query's adjacent word pairs that stand next to each other in the
- *      message, and r 1 for a primary message, 0.6 for a companion. Words are weighted by rarity across the rule base
- *      (idf); function words and "error" do not count.
+ *      words found in the article (its messages, title and keywords; its
+ *      summary and cause titles count at half weight), m the share of the
+ *      message's words found in the query, o the share of the query's
+ *      adjacent word pairs that stand next to each other in the message,
+ *      and r 1 for a primary message, 0.6 for a companion. Words are
+ *      weighted by rarity across the rule base (idf); function words and
+ *      "error" do not count.
  * Before the words are compared, a word of four letters or more that no
- * article has is read as the article word one letter off (two for words of
- * seven letters or more), and recorded in forgiven. Several lines pasted
+ * article has is read as the article word with the same first letter one
+ * letter off (two for words of seven letters or more), and recorded in
+ * forgiven. Several lines pasted
  * at once are one query: a pattern score counts for 90% and the share of
  * the lines the article's patterns match for the rest, so the article that
  * explains the lines together ranks first.
