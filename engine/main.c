@@ -68,7 +68,8 @@ usage(FILE *to)
 "\n"
 "Commands:\n"
 "  diagnose [LOG]...      diagnose gateway logs (standard input when none, or -)\n"
-"  query TEXT...          rank the articles for an error text\n"
+"  query TEXT...          rank the articles for an error text (- reads it from\n"
+"                           standard input: several lines, up to 1 MiB)\n"
 "  kb lint                check the rule base: schema, references, patterns,\n"
 "                           overlaps between articles\n"
 "  kb test                run every article's examples and counter-examples,\n"
@@ -533,6 +534,37 @@ cmd_diagnose(const struct options *o, char **files, int nfiles)
 	return rc;
 }
 
+/* The most of standard input `kbdiag query -` reads. */
+#define QUERY_INPUT_MAX	(1024 * 1024)
+
+/* `kbdiag query -`: the text from standard input (pasted lines, a file). */
+static int
+read_query_input(struct buf *text)
+{
+	char chunk[65536];
+	ssize_t n;
+
+	for (;;) {
+		n = read(STDIN_FILENO, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, "kbdiag: query: cannot read standard input: %s\n",
+			    strerror(errno));
+			return -1;
+		}
+		if (n == 0)
+			return 0;
+		if (text->len + (size_t)n > QUERY_INPUT_MAX) {
+			buf_append(text, chunk, QUERY_INPUT_MAX - text->len);
+			fprintf(stderr, "kbdiag: query: only the first %d bytes of standard "
+			    "input are used\n", QUERY_INPUT_MAX);
+			return 0;
+		}
+		buf_append(text, chunk, (size_t)n);
+	}
+}
+
 static int
 cmd_query(const struct options *o, char **words, int nwords)
 {
@@ -543,8 +575,14 @@ cmd_query(const struct options *o, char **words, int nwords)
 	char err[ERR_LEN];
 	int i, rc;
 
-	for (i = 0; i < nwords; i++)
-		buf_printf(&text, "%s%s", i ? " " : "", words[i]);
+	if (nwords == 1 && strcmp(words[0], "-") == 0) {
+		if (read_query_input(&text) != 0) {
+			buf_free(&text);
+			return EXIT_BADINPUT;
+		}
+	} else
+		for (i = 0; i < nwords; i++)
+			buf_printf(&text, "%s%s", i ? " " : "", words[i]);
 	if (strspn(buf_str(&text), " \t\r\n") == text.len) {
 		buf_free(&text);
 		return usage_error("query: give the error text to look up");

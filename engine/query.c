@@ -9,6 +9,15 @@
 #include "xmem.h"
 
 #define QUERY_COMPANION_SCORE	0.6
+/*
+ * Bounds that keep a query's time bounded whatever is pasted: the distinct
+ * words read from one text (the first ones), and the unknown words that are
+ * looked up as typing mistakes.
+ */
+#define QUERY_MAX_WORDS		256
+/* The longest query text echoed back (then "..."). */
+#define QUERY_SHOW_MAX		1000
+#define QUERY_MAX_FORGIVE	32
 #define QUERY_WORDS_MAX		0.9
 /* Of the half of a word score that a message decides: its words, then their order. */
 #define QUERY_COVER_SHARE	0.45
@@ -113,7 +122,7 @@ query_tokenize(struct query_words *ws, const char *s, size_t len)
 	size_t i = 0, start, k;
 	char *w;
 
-	while (i < len) {
+	while (i < len && ws->n < QUERY_MAX_WORDS) {
 		while (i < len && !isalnum((unsigned char)s[i]))
 			i++;
 		start = i;
@@ -387,9 +396,9 @@ query_forgive(const struct query_index *ix, struct query_words *q,
 {
 	size_t i, d, k, j, max, dist, cap = 0;
 	const char *best;
-	int drop;
+	int drop, tried = 0;
 
-	for (i = 0; i < q->n; i++) {
+	for (i = 0; i < q->n && tried < QUERY_MAX_FORGIVE; i++) {
 		const char *w = q->v[i];
 
 		if (strlen(w) < 4 || !query_alpha(w))
@@ -398,6 +407,7 @@ query_forgive(const struct query_index *ix, struct query_words *q,
 			;
 		if (d < ix->n)
 			continue;	/* a word the rule base knows */
+		tried++;
 		max = strlen(w) >= 7 ? 2 : 1;
 		best = NULL;
 		for (d = 0; d < ix->n && max > 0; d++)
@@ -496,7 +506,7 @@ query_run(const struct kb *kb, struct matcher *m, const char *text, size_t len)
 	struct query_words q = { 0 };
 	size_t i, j, n = kb_article_count(kb);
 
-	qr->query = text_sanitize(text, len, 0);
+	qr->query = text_sanitize(text, len, QUERY_SHOW_MAX);
 	qr->results = xcalloc(n ? n : 1, sizeof(*qr->results));
 	ix.n = n;
 	ix.docs = xcalloc(n ? n : 1, sizeof(*ix.docs));

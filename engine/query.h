@@ -67,7 +67,8 @@ struct query_forgiven {
 };
 
 struct query_results {
-	char			*query;		/* the text, sanitised for display */
+	char			*query;		/* the text, sanitised for display,
+						   cut to 1000 bytes */
 	struct query_forgiven	*forgiven;	/* words read as others, in order */
 	size_t			 nforgiven;
 	struct query_result	*results;	/* best first */

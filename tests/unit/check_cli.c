@@ -933,6 +933,32 @@ START_TEST(query_top_and_explain)
 }
 END_TEST
 
+/* query -: the text from standard input, bounded. */
+START_TEST(query_from_standard_input)
+{
+	static const char lines[] = "14:07:59 - ERROR Network_read: Lost network connection\n"
+	    "14:07:59 - SMTP_recv: system error\n";
+	size_t big = 2 * 1024 * 1024, i;
+	char *junk = malloc(big);
+	struct tu_run r;
+
+	tu_kbdiag(&r, lines, sizeof(lines) - 1, "query", "--top", "1", "-", NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strncmp(r.out, "Q100709", 7) == 0, "%s", r.out);
+	tu_run_free(&r);
+
+	/* 2 MiB of bytes of every value: the first 1 MiB is read, said so. */
+	ck_assert_ptr_nonnull(junk);
+	for (i = 0; i < big; i++)
+		junk[i] = (char)(i * 7919 % 251);
+	tu_kbdiag(&r, junk, big, "query", "-", NULL);
+	ck_assert_msg(r.status == 0 || r.status == 1, "exit %d", r.status);
+	ck_assert_contains(r.err, "only the first 1048576 bytes of standard input are used");
+	tu_run_free(&r);
+	free(junk);
+}
+END_TEST
+
 START_TEST(query_without_match)
 {
 	json_t *root, *res;
@@ -1295,6 +1321,7 @@ cli_suite(void)
 	tcase_add_test(tc, output_file_is_replaced_only_on_success);
 	tcase_add_test(tc, query_exact_text);
 	tcase_add_test(tc, query_top_and_explain);
+	tcase_add_test(tc, query_from_standard_input);
 	tcase_add_test(tc, query_without_match);
 	tcase_add_test(tc, missing_rule_base_exits_3);
 	tcase_add_test(tc, malformed_xml_names_file_and_line);

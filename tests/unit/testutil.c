@@ -256,7 +256,8 @@ tu_runv(struct tu_run *r, const char *in, size_t len, char *const argv[])
 	if (in == NULL || len == 0) {
 		close(inp[1]);
 		inp[1] = -1;
-	}
+	} else	/* a child that stops reading must not block us in write() */
+		ck_assert(fcntl(inp[1], F_SETFL, O_NONBLOCK) == 0);
 	pfd[0].fd = outp[0];
 	pfd[1].fd = errp[0];
 	pfd[2].fd = inp[1];
@@ -273,7 +274,7 @@ tu_runv(struct tu_run *r, const char *in, size_t len, char *const argv[])
 			n = write(pfd[2].fd, in + written, len - written);
 			if (n > 0)
 				written += (size_t)n;
-			if (n < 0 || written == len) {
+			if ((n < 0 && errno != EAGAIN) || written == len) {
 				close(pfd[2].fd);
 				pfd[2].fd = -1;
 			}
