@@ -58,10 +58,11 @@ BENCH_SIZE	?= 1G
 GENLOG		= $(BUILD)/genlog
 NAIVE		= $(BUILD)/naive
 STARTUP		= $(BUILD)/startup
+QUERYBENCH	= $(BUILD)/querybench
 PCRE_CFLAGS	:= $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
 PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
 
-.PHONY: all build deps deps-fuzz run check check-run asan fuzz fuzz-run install \
+.PHONY: all build deps deps-fuzz run check check-run asan fuzz fuzz-run install bench-query \
 	uninstall clean FORCE bench bench-tools deps-bench
 
 all: deps
@@ -207,7 +208,7 @@ deps-bench: deps
 bench: deps
 	bash tests/bench/run.sh $(BENCH_SIZE)
 
-bench-tools: $(KBDIAG) $(GENLOG) $(NAIVE) $(STARTUP)
+bench-tools: $(KBDIAG) $(GENLOG) $(NAIVE) $(STARTUP) $(QUERYBENCH)
 
 $(GENLOG): tests/bench/genlog.c
 	@mkdir -p $(@D)
@@ -220,6 +221,15 @@ $(NAIVE): tests/bench/naive.c
 $(STARTUP): tests/bench/startup.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS)
+
+$(QUERYBENCH): tests/bench/querybench.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS) -lm
+
+# The query benchmark alone (quick): writes its section of docs/benchmarks.md.
+bench-query: deps
+	@$(MAKE) --no-print-directory $(QUERYBENCH)
+	bash tests/bench/query.sh
 
 # ---------------------------------------------------------------------------
 

@@ -173,9 +173,14 @@ query_article_words(const struct kb_article *a, struct query_words *ws)
  * its weight: paraphrases use those words, but so do unrelated texts.
  */
 struct query_index {
-	struct query_words	*docs;	/* per article */
-	struct query_words	*ctx;
+	const struct kb		*kb;
+	struct query_words	*docs;	/* per article, sorted */
+	struct query_words	*ctx;	/* sorted */
+	struct query_words	**msgs;	/* per article, per symptom: its message */
 	size_t			 n;
+	char			**vocab;	/* every word of docs and ctx, sorted */
+	double			 *idf;		/* of each vocab word */
+	size_t			 nvocab;
 };
 
 #define QUERY_CONTEXT_WEIGHT	0.5
@@ -191,15 +196,35 @@ query_article_context(const struct kb_article *a, struct query_words *ws)
 		query_tokenize(ws, a->causes[i].cause->title, strlen(a->causes[i].cause->title));
 }
 
+static int
+query_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Is w in the sorted list v of n words? Its position, or -1. */
+static long
+query_find(char *const *v, size_t n, const char *w)
+{
+	char *const *p = bsearch(&w, v, n, sizeof(*v), query_strcmp);
+
+	return p ? (long)(p - v) : -1;
+}
+
+/* Is w in an article document (sorted)? */
+static int
+query_doc_has(const struct query_words *doc, const char *w)
+{
+	return query_find(doc->v, doc->n, w) >= 0;
+}
+
+/* Rarity across the rule base: a word no article has is the rarest. */
 static double
 query_idf(const struct query_index *ix, const char *w)
 {
-	size_t i, df = 0;
+	long k = query_find(ix->vocab, ix->nvocab, w);
 
-	for (i = 0; i < ix->n; i++)
-		if (query_has(&ix->docs[i], w) || query_has(&ix->ctx[i], w))
-			df++;
-	return log(1.0 + (double)(ix->n + 1) / (double)(df + 1));
+	return k >= 0 ? ix->idf[k] : log(1.0 + (double)(ix->n + 1));
 }
 
 /* Share of the weight of `of` that is also in `in`. */
@@ -221,16 +246,10 @@ query_cover(const struct query_index *ix, const struct query_words *of,
 
 /* The share of a symptom's message (by word weight) that the query has. */
 static double
-query_message_cover(const struct query_index *ix, const struct kb_symptom *s,
+query_message_cover(const struct query_index *ix, const struct query_words *msg,
     const struct query_words *q)
 {
-	struct query_words msg = { 0 };
-	double c;
-
-	query_tokenize(&msg, s->message, strlen(s->message));
-	c = query_cover(ix, &msg, q);
-	query_words_free(&msg);
-	return c;
+	return query_cover(ix, msg, q);
 }
 
 /*
@@ -239,21 +258,19 @@ query_message_cover(const struct query_index *ix, const struct kb_symptom *s,
  * Q123827's order; Q100708 has the same words as "write ... network").
  */
 static double
-query_order(const struct kb_symptom *s, const struct query_words *q)
+query_order(const struct query_words *msg, const struct query_words *q)
 {
-	struct query_words msg = { 0 };
 	size_t i, j, pairs = 0;
 
 	if (q->n < 2)
 		return 0;
-	query_tokenize(&msg, s->message, strlen(s->message));
 	for (i = 0; i + 1 < q->n; i++)
-		for (j = 0; j + 1 < msg.n; j++)
-			if (strcmp(q->v[i], msg.v[j]) == 0 && strcmp(q->v[i + 1], msg.v[j + 1]) == 0) {
+		for (j = 0; j + 1 < msg->n; j++)
+			if (strcmp(q->v[i], msg->v[j]) == 0 &&
+			    strcmp(q->v[i + 1], msg->v[j + 1]) == 0) {
 				pairs++;
 				break;
 			}
-	query_words_free(&msg);
 	return (double)pairs / (double)(q->n - 1);
 }
 
@@ -268,19 +285,20 @@ query_cover_context(const struct query_index *ix, const struct query_words *q,
 	for (i = 0; i < q->n; i++) {
 		w = query_idf(ix, q->v[i]);
 		all += w;
-		if (query_has(doc, q->v[i]))
+		if (query_doc_has(doc, q->v[i]))
 			hit += w;
-		else if (query_has(ctx, q->v[i]))
+		else if (query_doc_has(ctx, q->v[i]))
 			hit += QUERY_CONTEXT_WEIGHT * w;
 	}
 	return all > 0 ? hit / all : 0;
 }
 
 static void
-query_score_words(const struct query_index *ix, const struct kb_article *a,
-    const struct query_words *doc, const struct query_words *ctx,
-    const struct query_words *q, struct query_result *r)
+query_score_words(const struct query_index *ix, size_t ai, const struct query_words *q,
+    struct query_result *r)
 {
+	const struct kb_article *a = kb_article_at(ix->kb, ai);
+	const struct query_words *doc = &ix->docs[ai], *ctx = &ix->ctx[ai];
 	double qcov, best = 0, c;
 	size_t i;
 
@@ -291,8 +309,8 @@ query_score_words(const struct query_index *ix, const struct kb_article *a,
 	 * half for how much of the message the query covers; a companion
 	 * message weighs what a companion pattern match does. */
 	for (i = 0; i < a->nsymptoms; i++) {
-		double mc = query_message_cover(ix, &a->symptoms[i], q);
-		double o = query_order(&a->symptoms[i], q);
+		double mc = query_message_cover(ix, &ix->msgs[ai][i], q);
+		double o = query_order(&ix->msgs[ai][i], q);
 
 		c = 0.5 + QUERY_COVER_SHARE * mc + (0.5 - QUERY_COVER_SHARE) * o;
 		if (a->symptoms[i].role == KB_ROLE_COMPANION)
@@ -309,7 +327,7 @@ query_score_words(const struct query_index *ix, const struct kb_article *a,
 	r->how = QUERY_WORDS;
 	r->words = xcalloc(q->n ? q->n : 1, sizeof(*r->words));
 	for (i = 0; i < q->n; i++)
-		if (query_has(doc, q->v[i]) || query_has(ctx, q->v[i]))
+		if (query_doc_has(doc, q->v[i]) || query_doc_has(ctx, q->v[i]))
 			r->words[r->nwords++] = xstrdup(q->v[i]);
 }
 
@@ -403,7 +421,7 @@ query_forgive(const struct query_index *ix, struct query_words *q,
 
 		if (strlen(w) < 4 || !query_alpha(w))
 			continue;
-		for (d = 0; d < ix->n && !query_has(&ix->docs[d], w); d++)
+		for (d = 0; d < ix->n && !query_doc_has(&ix->docs[d], w); d++)
 			;
 		if (d < ix->n)
 			continue;	/* a word the rule base knows */
@@ -497,26 +515,103 @@ query_lines_explained(struct matcher *m, const struct kb_article *a,
 	return (double)explained / (double)l->n;
 }
 
+struct query_index *
+query_index_new(const struct kb *kb)
+{
+	struct query_index *ix = xcalloc(1, sizeof(*ix));
+	size_t i, j, n = kb_article_count(kb), cap = 0, total = 0, k;
+
+	ix->kb = kb;
+	ix->n = n;
+	ix->docs = xcalloc(n ? n : 1, sizeof(*ix->docs));
+	ix->ctx = xcalloc(n ? n : 1, sizeof(*ix->ctx));
+	ix->msgs = xcalloc(n ? n : 1, sizeof(*ix->msgs));
+	for (i = 0; i < n; i++) {
+		const struct kb_article *a = kb_article_at(kb, i);
+
+		query_article_words(a, &ix->docs[i]);
+		query_article_context(a, &ix->ctx[i]);
+		qsort(ix->docs[i].v, ix->docs[i].n, sizeof(char *), query_strcmp);
+		qsort(ix->ctx[i].v, ix->ctx[i].n, sizeof(char *), query_strcmp);
+		ix->msgs[i] = xcalloc(a->nsymptoms ? a->nsymptoms : 1, sizeof(*ix->msgs[i]));
+		for (j = 0; j < a->nsymptoms; j++)
+			query_tokenize(&ix->msgs[i][j], a->symptoms[j].message,
+			    strlen(a->symptoms[j].message));
+		total += ix->docs[i].n + ix->ctx[i].n;
+	}
+	/* The vocabulary with each word's document frequency. */
+	ix->vocab = xcalloc(total ? total : 1, sizeof(*ix->vocab));
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < ix->docs[i].n; j++)
+			ix->vocab[cap++] = ix->docs[i].v[j];
+		for (j = 0; j < ix->ctx[i].n; j++)
+			ix->vocab[cap++] = ix->ctx[i].v[j];
+	}
+	qsort(ix->vocab, cap, sizeof(*ix->vocab), query_strcmp);
+	ix->idf = xcalloc(cap ? cap : 1, sizeof(*ix->idf));
+	for (i = 0; i < cap; i = j) {
+		size_t df = 0;
+
+		for (j = i; j < cap && strcmp(ix->vocab[j], ix->vocab[i]) == 0; j++)
+			;
+		/* An article counts once, whether in its document or context. */
+		for (k = 0; k < n; k++)
+			df += query_doc_has(&ix->docs[k], ix->vocab[i]) ||
+			    query_doc_has(&ix->ctx[k], ix->vocab[i]);
+		ix->vocab[ix->nvocab] = ix->vocab[i];	/* not owned: docs own them */
+		ix->idf[ix->nvocab++] = log(1.0 + (double)(n + 1) / (double)(df + 1));
+	}
+	return ix;
+}
+
+void
+query_index_free(struct query_index *ix)
+{
+	size_t i, j;
+
+	if (ix == NULL)
+		return;
+	for (i = 0; i < ix->n; i++) {
+		const struct kb_article *a = kb_article_at(ix->kb, i);
+
+		query_words_free(&ix->docs[i]);
+		query_words_free(&ix->ctx[i]);
+		for (j = 0; j < a->nsymptoms; j++)
+			query_words_free(&ix->msgs[i][j]);
+		free(ix->msgs[i]);
+	}
+	free(ix->docs);
+	free(ix->ctx);
+	free(ix->msgs);
+	free(ix->vocab);
+	free(ix->idf);
+	free(ix);
+}
+
 struct query_results *
 query_run(const struct kb *kb, struct matcher *m, const char *text, size_t len)
 {
-	struct query_lines lines;
+	struct query_index *ix = query_index_new(kb);
+	struct query_results *q = query_ask(ix, m, text, len);
+
+	query_index_free(ix);
+	return q;
+}
+
+struct query_results *
+query_ask(const struct query_index *ixp, struct matcher *m, const char *text, size_t len)
+{
+	const struct query_index *ix = ixp;
+	const struct kb *kb = ix->kb;
 	struct query_results *qr = xcalloc(1, sizeof(*qr));
-	struct query_index ix = { 0 };
+	struct query_lines lines;
 	struct query_words q = { 0 };
-	size_t i, j, n = kb_article_count(kb);
+	size_t i, j, n = ix->n;
 
 	qr->query = text_sanitize(text, len, QUERY_SHOW_MAX);
 	qr->results = xcalloc(n ? n : 1, sizeof(*qr->results));
-	ix.n = n;
-	ix.docs = xcalloc(n ? n : 1, sizeof(*ix.docs));
-	ix.ctx = xcalloc(n ? n : 1, sizeof(*ix.ctx));
-	for (i = 0; i < n; i++) {
-		query_article_words(kb_article_at(kb, i), &ix.docs[i]);
-		query_article_context(kb_article_at(kb, i), &ix.ctx[i]);
-	}
 	query_tokenize(&q, text, len);
-	query_forgive(&ix, &q, qr);
+	query_forgive(ix, &q, qr);
 	query_split_lines(text, len, &lines);
 
 	for (i = 0; i < n; i++) {
@@ -531,7 +626,7 @@ query_run(const struct kb *kb, struct matcher *m, const char *text, size_t len)
 			if (score + QUERY_PATTERN_SPAN <= r.score ||
 			    match_symptom(m, s, text, len) != 1)
 				continue;
-			double base = score, mc = query_message_cover(&ix, s, &q);
+			double base = score, mc = query_message_cover(ix, &ix->msgs[i][j], &q);
 			double explained = query_lines_explained(m, a, &lines);
 
 			score += QUERY_PATTERN_SPAN * mc;
@@ -550,7 +645,7 @@ query_run(const struct kb *kb, struct matcher *m, const char *text, size_t len)
 			struct query_result w = { 0 };
 
 			w.article = a;
-			query_score_words(&ix, a, &ix.docs[i], &ix.ctx[i], &q, &w);
+			query_score_words(ix, i, &q, &w);
 			if (w.score > r.score) {
 				query_result_clear(&r);
 				r = w;
@@ -563,12 +658,6 @@ query_run(const struct kb *kb, struct matcher *m, const char *text, size_t len)
 			query_result_clear(&r);
 	}
 	qsort(qr->results, qr->nresults, sizeof(*qr->results), query_cmp);
-	for (i = 0; i < n; i++) {
-		query_words_free(&ix.docs[i]);
-		query_words_free(&ix.ctx[i]);
-	}
-	free(ix.docs);
-	free(ix.ctx);
 	query_words_free(&q);
 	return qr;
 }

@@ -78,7 +78,19 @@ struct query_results {
 /* Keep only the best n results. */
 void query_keep(struct query_results *q, size_t n);
 
+/*
+ * What query_ask() needs of a rule base, built once: each article's words,
+ * messages and context, the vocabulary and each word's rarity. It refers to
+ * the kb, which must outlive it.
+ */
+struct query_index;
+struct query_index *query_index_new(const struct kb *kb);
+void query_index_free(struct query_index *ix);
+
 /* Rank the articles for text (len bytes). Never fails (OOM aside). */
+struct query_results *query_ask(const struct query_index *ix, struct matcher *m,
+    const char *text, size_t len);
+/* The same for one query: builds the index, asks, frees it. */
 struct query_results *query_run(const struct kb *kb, struct matcher *m,
     const char *text, size_t len);
 void query_free(struct query_results *q);
