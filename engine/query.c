@@ -519,7 +519,7 @@ struct query_index *
 query_index_new(const struct kb *kb)
 {
 	struct query_index *ix = xcalloc(1, sizeof(*ix));
-	size_t i, j, n = kb_article_count(kb), cap = 0, total = 0, k;
+	size_t i, j, n = kb_article_count(kb), cap = 0, total = 0;
 
 	ix->kb = kb;
 	ix->n = n;
@@ -539,27 +539,31 @@ query_index_new(const struct kb *kb)
 			    strlen(a->symptoms[j].message));
 		total += ix->docs[i].n + ix->ctx[i].n;
 	}
-	/* The vocabulary with each word's document frequency. */
+	/*
+	 * The vocabulary with each word's document frequency: every article's
+	 * words once (its document and context merged), sorted, so that the
+	 * length of a run of one word is the number of articles that have it.
+	 */
 	ix->vocab = xcalloc(total ? total : 1, sizeof(*ix->vocab));
 	for (i = 0; i < n; i++) {
-		for (j = 0; j < ix->docs[i].n; j++)
-			ix->vocab[cap++] = ix->docs[i].v[j];
-		for (j = 0; j < ix->ctx[i].n; j++)
-			ix->vocab[cap++] = ix->ctx[i].v[j];
+		const struct query_words *d = &ix->docs[i], *c = &ix->ctx[i];
+		size_t a = 0, b = 0;
+
+		while (a < d->n || b < c->n) {
+			int cmp = a == d->n ? 1 : b == c->n ? -1 : strcmp(d->v[a], c->v[b]);
+
+			ix->vocab[cap++] = cmp <= 0 ? d->v[a] : c->v[b];
+			a += cmp <= 0;
+			b += cmp >= 0;
+		}
 	}
 	qsort(ix->vocab, cap, sizeof(*ix->vocab), query_strcmp);
 	ix->idf = xcalloc(cap ? cap : 1, sizeof(*ix->idf));
 	for (i = 0; i < cap; i = j) {
-		size_t df = 0;
-
 		for (j = i; j < cap && strcmp(ix->vocab[j], ix->vocab[i]) == 0; j++)
 			;
-		/* An article counts once, whether in its document or context. */
-		for (k = 0; k < n; k++)
-			df += query_doc_has(&ix->docs[k], ix->vocab[i]) ||
-			    query_doc_has(&ix->ctx[k], ix->vocab[i]);
 		ix->vocab[ix->nvocab] = ix->vocab[i];	/* not owned: docs own them */
-		ix->idf[ix->nvocab++] = log(1.0 + (double)(n + 1) / (double)(df + 1));
+		ix->idf[ix->nvocab++] = log(1.0 + (double)(n + 1) / (double)(j - i + 1));
 	}
 	return ix;
 }
