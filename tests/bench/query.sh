@@ -30,7 +30,7 @@ section=$(cat <<END
 ## Query
 
 Written by \`tests/bench/query.sh\` (\`make bench-query\`) on $(date -u +%Y-%m-%d), kbdiag
-source $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '-dirty'), $(nproc) cores.
+source $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet -- . ':!docs/benchmarks.md' 2>/dev/null || echo '-dirty'), $(nproc) cores.
 \`build/querybench\` (tests/bench/querybench.c) loads the full rule base, compiles its
 patterns and builds the query index once, then runs each of the $queries queries of the
 evaluation set (tests/cases/query-eval.tsv) 20 times, $per queries in all, inside one
