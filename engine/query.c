@@ -603,9 +603,8 @@ query_run(const struct kb *kb, struct matcher *m, const char *text, size_t len)
 }
 
 struct query_results *
-query_ask(const struct query_index *ixp, struct matcher *m, const char *text, size_t len)
+query_ask(const struct query_index *ix, struct matcher *m, const char *text, size_t len)
 {
-	const struct query_index *ix = ixp;
 	const struct kb *kb = ix->kb;
 	struct query_results *qr = xcalloc(1, sizeof(*qr));
 	struct query_lines lines;
@@ -625,15 +624,14 @@ query_ask(const struct query_index *ixp, struct matcher *m, const char *text, si
 		r.article = a;
 		for (j = 0; j < a->nsymptoms; j++) {
 			const struct kb_symptom *s = &a->symptoms[j];
-			double score = query_role_base(s->role);
+			double base = query_role_base(s->role), score, mc, explained;
 
-			if (score + QUERY_PATTERN_SPAN <= r.score ||
+			if (base + QUERY_PATTERN_SPAN <= r.score ||
 			    match_symptom(m, s, text, len) != 1)
 				continue;
-			double base = score, mc = query_message_cover(ix, &ix->msgs[i][j], &q);
-			double explained = query_lines_explained(m, a, &lines);
-
-			score += QUERY_PATTERN_SPAN * mc;
+			mc = query_message_cover(ix, &ix->msgs[i][j], &q);
+			explained = query_lines_explained(m, a, &lines);
+			score = base + QUERY_PATTERN_SPAN * mc;
 			if (lines.n > 1)
 				score *= 1 - QUERY_LINES_SHARE + QUERY_LINES_SHARE * explained;
 			if (score > r.score) {
