@@ -244,14 +244,6 @@ query_cover(const struct query_index *ix, const struct query_words *of,
 	return all > 0 ? hit / all : 0;
 }
 
-/* The share of a symptom's message (by word weight) that the query has. */
-static double
-query_message_cover(const struct query_index *ix, const struct query_words *msg,
-    const struct query_words *q)
-{
-	return query_cover(ix, msg, q);
-}
-
 /*
  * Word order: the share of the query's adjacent word pairs that stand next
  * to each other, in that order, in the message ("Network Write Error" is
@@ -309,7 +301,7 @@ query_score_words(const struct query_index *ix, size_t ai, const struct query_wo
 	 * half for how much of the message the query covers; a companion
 	 * message weighs what a companion pattern match does. */
 	for (i = 0; i < a->nsymptoms; i++) {
-		double mc = query_message_cover(ix, &ix->msgs[ai][i], q);
+		double mc = query_cover(ix, &ix->msgs[ai][i], q);
 		double o = query_order(&ix->msgs[ai][i], q);
 
 		c = 0.5 + QUERY_COVER_SHARE * mc + (0.5 - QUERY_COVER_SHARE) * o;
@@ -629,7 +621,7 @@ query_ask(const struct query_index *ix, struct matcher *m, const char *text, siz
 			if (base + QUERY_PATTERN_SPAN <= r.score ||
 			    match_symptom(m, s, text, len) != 1)
 				continue;
-			mc = query_message_cover(ix, &ix->msgs[i][j], &q);
+			mc = query_cover(ix, &ix->msgs[i][j], &q);
 			explained = query_lines_explained(m, a, &lines);
 			score = base + QUERY_PATTERN_SPAN * mc;
 			if (lines.n > 1)
