@@ -1,0 +1,89 @@
+/*
+ * probe: the live checks of the expert system, and the reads of the DOS
+ * client's files, each reported as evidence (kb/evidence.xml SOURCE:VALUE)
+ * with what was seen.
+ *
+ * One round runs every probe that applies, concurrently, each with its own
+ * deadline, so that a round takes about as long as the slowest probe's
+ * timeout and not their sum. Network probes contact only params->host (the
+ * smart host an incident or the command line names) and never run with
+ * params->offline. Nothing a probe reads is ever passed to a shell.
+ *
+ * A round is self-contained: every string is its own copy, valid UTF-8 and
+ * safe to display (text.h), so it can be stored in a diagnosis, written as
+ * JSON and read back for --replay.
+ */
+#ifndef KBDIAG_PROBE_H
+#define KBDIAG_PROBE_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "kb.h"
+
+#define PROBE_DEFAULT_TIMEOUT_MS	5000
+
+enum probe_status {
+	PROBE_OBSERVED,		/* value holds what was seen */
+	PROBE_SKIPPED,		/* not run; detail says why (offline, no host,
+				   no --dos-root, an earlier layer failed, not
+				   asked for) */
+	PROBE_ERROR		/* ran but could not tell; detail says why */
+};
+
+/* One observation. A probe may give several (protocol-ini gives two). */
+struct probe_result {
+	char			*probe;		/* "dns", "ping-loopback", "ping-gateway",
+						   "ping-peer", "tcp-connect", "greeting",
+						   "ehlo", "peer-product", "tcptsr",
+						   "protocol-ini", "stack", "resend" */
+	char			*source;	/* evidence source id it reports on */
+	char			*value;		/* evidence value id; NULL unless observed */
+	enum probe_status	 status;
+	char			*target;	/* what it contacted or read, or NULL */
+	char			*detail;	/* one line for people */
+	char			**transcript;	/* "C: EHLO ...", "S: 250 ...", in order */
+	size_t			 ntranscript;
+	unsigned		 elapsed_ms;
+};
+
+struct probe_round {
+	char			*host;		/* as asked, or NULL */
+	unsigned		 port;
+	char			*address;	/* what host resolved to, or NULL */
+	struct probe_result	*results;	/* in the order of the layers */
+	size_t			 nresults;
+	unsigned		 elapsed_ms;	/* the whole round, wall clock */
+};
+
+struct probe_params {
+	const struct kb	*kb;		/* tables: peers, tcptsr */
+	const char	*host;		/* the smart host; NULL: network probes skip */
+	unsigned	 port;		/* 0: 25 */
+	const char	*dos_root;	/* the DOS client's files; NULL: file probes skip */
+	int		 offline;	/* no network probes (files are still read) */
+	unsigned	 timeout_ms;	/* per probe; 0: PROBE_DEFAULT_TIMEOUT_MS */
+	const char	*helo_name;	/* the name in EHLO/HELO; NULL: the host name */
+	const char	*dns_server;	/* "ADDR[:PORT]" to ask instead of resolv.conf */
+	const char	*resend_from;	/* both set: send a test message */
+	const char	*resend_to;
+};
+
+/*
+ * Run one round. Returns 0 and sets *out (free with probe_round_free()), or -1
+ * with err when the round cannot start at all (a bad parameter). A probe that
+ * fails is a result, not an error.
+ */
+int probe_run(const struct probe_params *params, struct probe_round **out,
+    char err[ERR_LEN]);
+void probe_round_free(struct probe_round *r);
+
+/* Deep copies, and freeing an array of results. */
+void probe_result_copy(struct probe_result *dst, const struct probe_result *src);
+void probe_results_free(struct probe_result *r, size_t n);
+
+/* "observed", "skipped", "error"; and back (0, or -1 when unknown). */
+const char *probe_status_name(enum probe_status s);
+int probe_status_parse(const char *name, enum probe_status *out);
+
+#endif
