@@ -115,19 +115,22 @@ static const double query_field_cover[QUERY_NFIELDS] = {
 };
 
 /*
- * The word score: QUERY_SCORER_BM25 (BM25F, the default) or
- * QUERY_SCORER_COVER (a word counts once, at its best field's weight, with
+ * The word score: QUERY_SCORER_BM25 (BM25F) or
+ * QUERY_SCORER_COVER (the default: a word counts once, at its best field's weight, with
  * no length normalisation). Chosen at build time; docs/benchmarks.md
  * compares them.
  */
 #define QUERY_SCORER_COVER	0
 #define QUERY_SCORER_BM25	1
 #ifndef QUERY_SCORER
-#define QUERY_SCORER		QUERY_SCORER_BM25
+#define QUERY_SCORER		QUERY_SCORER_COVER
 #endif
 /* BM25's term-frequency saturation and length normalisation. */
 #define QUERY_BM25_K1		1.2
 #define QUERY_BM25_B		0.75
+#ifndef QUERY_UNKNOWN_DF
+#define QUERY_UNKNOWN_DF	0
+#endif
 
 /* The typo vocabulary: words of these fields (bounded: not the steps). */
 #define QUERY_TYPO_FIELDS	((1u << QUERY_F_MSG) | (1u << QUERY_F_TITLE) | \
@@ -188,14 +191,17 @@ struct query_index {
 };
 
 static int
+query_strptrcmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int
 query_stopword(const char *w)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(query_stopwords) / sizeof(query_stopwords[0]); i++)
-		if (strcmp(w, query_stopwords[i]) == 0)
-			return 1;
-	return 0;
+	/* The list is sorted; function words are short. */
+	return strlen(w) <= 6 && bsearch(&w, query_stopwords, sizeof(query_stopwords) /
+	    sizeof(query_stopwords[0]), sizeof(query_stopwords[0]), query_strptrcmp) != NULL;
 }
 
 /* A function word one slip away ("eror", "errror"), or NULL. */
@@ -632,7 +638,8 @@ query_index_article(struct query_index *ix, size_t ai)
 		query_build_text(&b, QUERY_F_DETAILS, a->causes[i].cause->description);
 	query_build_field(&b, 0, &x->f[QUERY_F_DETAILS]);
 	b.n = 0;
-	for (i = 0; i < a->nsteps; i++)
+	/* A field that weighs nothing is not read (start-up time). */
+	for (i = 0; query_field_bm25[QUERY_F_STEPS] > 0 && i < a->nsteps; i++)
 		for (j = 0; j < a->steps[i]->nparts; j++)
 			if (a->steps[i]->parts[j].kind == KB_PART_TEXT)
 				query_build_text(&b, QUERY_F_STEPS, a->steps[i]->parts[j].text);
@@ -641,11 +648,15 @@ query_index_article(struct query_index *ix, size_t ai)
 	free(b.seq);
 }
 
-/* Rarity across the rule base: a word no article has is the rarest. */
+/* Rarity across the rule base. */
 static double
 query_idf(const struct query_index *ix, uint32_t t)
 {
-	double df = t == QUERY_NO_TERM ? 0 : (double)ix->df[t], n = (double)ix->n;
+	/* A word no article has weighs as one that QUERY_UNKNOWN_DF articles have:
+	 * rarer than any, but not so much that one stray word (a terminal
+	 * escape) outweighs the rest. */
+	double df = t == QUERY_NO_TERM || ix->df[t] == 0 ? QUERY_UNKNOWN_DF : (double)ix->df[t];
+	double n = (double)ix->n;
 
 	if (QUERY_SCORER == QUERY_SCORER_BM25)
 		return log(1.0 + (n - df + 0.5) / (df + 0.5));
