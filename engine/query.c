@@ -2,9 +2,12 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "arena.h"
 #include "text.h"
 #include "xmem.h"
 
@@ -15,6 +18,24 @@
  * looked up as typing mistakes.
  */
 #define QUERY_MAX_WORDS		256
+#define QUERY_MAX_SEQ		1024
+/*
+ * A host name, address or mail address in the query is read as the word
+ * QUERY_NAME, which no article has and which weighs QUERY_NAME_WEIGHT (a
+ * word in about a third of the articles) instead of its rarity: the text is
+ * about one named instance, a little less like any article's words, but
+ * not as unlike them as an unknown word ("lost connection after DATA from
+ * unknown[198.51.100.23]" is a Postfix server's line, not Q100709's).
+ */
+#define QUERY_NAME		"#name"
+#ifndef QUERY_NAMES
+#define QUERY_NAMES		0
+#endif
+#ifndef QUERY_NAME_WEIGHT
+#define QUERY_NAME_WEIGHT	1.5
+#endif
+/* The weight of a message's number that the query lacks, in message cover. */
+#define QUERY_CODE_WEIGHT	0.5
 /* The longest query text echoed back (then "..."). */
 #define QUERY_SHOW_MAX		1000
 #define QUERY_MAX_FORGIVE	32
@@ -51,20 +72,136 @@ static const char *const query_stopwords[] = {
 	"this", "to", "was", "with",
 };
 
-struct query_words {
-	char	**v;
-	size_t	  n, cap;
+/*
+ * The parts of an article the word score reads, with their weight in the
+ * BM25F sum and in the earlier coverage score (QUERY_SCORER_COVER, kept to
+ * compare the two on the evaluation set): what the article prints and is
+ * called count fully; what it says about the problem less, as paraphrases
+ * use those words but so do unrelated texts.
+ *	name		BM25F	cover
+ */
+#ifndef QUERY_W_DETAILS
+#define QUERY_W_DETAILS 0.1
+#endif
+#ifndef QUERY_W_STEPS
+#define QUERY_W_STEPS 0.0
+#endif
+#define QUERY_FIELD_LIST(X) \
+	X(MSG,		1.0,	1.0)	/* the symptoms' error texts */ \
+	X(TITLE,	1.0,	1.0) \
+	X(KEYWORDS,	1.0,	1.0) \
+	X(SUMMARY,	0.4,	0.5) \
+	X(CAUSES,	0.4,	0.5)	/* the causes' titles */ \
+	X(DETAILS,	QUERY_W_DETAILS,	0.0)	/* the causes' descriptions */ \
+	X(STEPS,	QUERY_W_STEPS,	0.0)	/* the steps' text */
+
+enum query_field {
+#define QUERY_FIELD_ENUM(name, bm25, cover) QUERY_F_##name,
+	QUERY_FIELD_LIST(QUERY_FIELD_ENUM)
+#undef QUERY_FIELD_ENUM
+	QUERY_NFIELDS
 };
+
+static const double query_field_bm25[QUERY_NFIELDS] = {
+#define QUERY_FIELD_BM25(name, bm25, cover) bm25,
+	QUERY_FIELD_LIST(QUERY_FIELD_BM25)
+#undef QUERY_FIELD_BM25
+};
+
+static const double query_field_cover[QUERY_NFIELDS] = {
+#define QUERY_FIELD_COVER(name, bm25, cover) cover,
+	QUERY_FIELD_LIST(QUERY_FIELD_COVER)
+#undef QUERY_FIELD_COVER
+};
+
+/*
+ * The word score: QUERY_SCORER_BM25 (BM25F) or
+ * QUERY_SCORER_COVER (the default: a word counts once, at its best field's weight, with
+ * no length normalisation). Chosen at build time; docs/benchmarks.md
+ * compares them.
+ */
+#define QUERY_SCORER_COVER	0
+#define QUERY_SCORER_BM25	1
+#ifndef QUERY_SCORER
+#define QUERY_SCORER		QUERY_SCORER_COVER
+#endif
+/* BM25's term-frequency saturation and length normalisation. */
+#define QUERY_BM25_K1		1.2
+#define QUERY_BM25_B		0.75
+#ifndef QUERY_UNKNOWN_DF
+#define QUERY_UNKNOWN_DF	0
+#endif
+
+/* The typo vocabulary: words of these fields (bounded: not the steps). */
+#define QUERY_TYPO_FIELDS	((1u << QUERY_F_MSG) | (1u << QUERY_F_TITLE) | \
+    (1u << QUERY_F_KEYWORDS))
+
+#define QUERY_NO_TERM		UINT32_MAX
+
+/*
+ * The query: its distinct words in order, function words left out, with
+ * their term numbers; and for word order, every word (the first
+ * QUERY_MAX_SEQ), function words too, first as positions in all (its
+ * distinct words), then, typing mistakes forgiven, as term numbers.
+ */
+struct query_words {
+	char		**v;
+	uint32_t	 *id;	/* QUERY_NO_TERM: no article has it */
+	size_t		  n, cap, idcap;
+	char		**all;
+	size_t		  nall, allcap;
+	uint32_t	 *seq;
+	size_t		  nseq, seqcap;
+};
+
+/* One field of one article: its distinct terms, sorted, and their counts. */
+struct query_field_doc {
+	uint32_t	*id;
+	uint32_t	*tf;
+	size_t		 n;
+	size_t		 len;	/* words in all */
+};
+
+/* A symptom's message: its distinct terms in order, and all its words. */
+struct query_msg {
+	uint32_t	*id;
+	size_t		 n;
+	uint32_t	*seq;	/* function words too, for word order */
+	size_t		 nseq;
+};
+
+struct query_article_ix {
+	struct query_field_doc	 f[QUERY_NFIELDS];
+	struct query_msg	*msgs;	/* one per symptom */
+};
+
+struct query_index {
+	const struct kb		*kb;
+	struct arena		 arena;		/* everything below */
+	struct query_article_ix	*art;
+	size_t			 n;
+	char			**term;		/* the vocabulary, by term number */
+	uint32_t		 *df;		/* articles that have the term */
+	uint32_t		 *last;		/* build only: last article + 1 */
+	unsigned		 *fields;	/* bit per field the term is in */
+	size_t			 nterms, capterms;
+	uint32_t		 *hash;		/* open addressing: term + 1, 0 free */
+	size_t			  hashcap;	/* a power of two */
+	double			  avglen[QUERY_NFIELDS];
+};
+
+static int
+query_strptrcmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
 static int
 query_stopword(const char *w)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(query_stopwords) / sizeof(query_stopwords[0]); i++)
-		if (strcmp(w, query_stopwords[i]) == 0)
-			return 1;
-	return 0;
+	/* The list is sorted; function words are short. */
+	return strlen(w) <= 6 && bsearch(&w, query_stopwords, sizeof(query_stopwords) /
+	    sizeof(query_stopwords[0]), sizeof(query_stopwords[0]), query_strptrcmp) != NULL;
 }
 
 /* A function word one slip away ("eror", "errror"), or NULL. */
@@ -104,183 +241,531 @@ query_stopword_near(const char *w)
 	return NULL;
 }
 
+/*
+ * Normalising names: a host name, an IP address (v4 or v6, with a port), a
+ * mail address or a directory names one instance of a problem, not the
+ * problem, so it is not read as words ("Network write error to
+ * mail.contoso.com" is "network write error"; the rule base writes HOST and
+ * ADDRESS for them). A path keeps its last part, a file name ("LOCAL.CFG").
+ * The text is cut into spans at white space and brackets, and each span is
+ * classified on its own.
+ */
 static int
-query_has(const struct query_words *ws, const char *w)
+query_delim(unsigned char c)
 {
-	size_t i;
+	return isspace(c) || strchr("()[]<>{}\"',;=|", c) != NULL || c == '\0';
+}
 
-	for (i = 0; i < ws->n; i++)
-		if (strcmp(ws->v[i], w) == 0)
+static int
+query_is_ipv4(const char *s, size_t n)
+{
+	size_t i = 0, part, digits;
+
+	for (part = 0; part < 4; part++) {
+		if (part > 0) {
+			if (i >= n || s[i] != '.')
+				return 0;
+			i++;
+		}
+		for (digits = 0; i < n && isdigit((unsigned char)s[i]); i++)
+			digits++;
+		if (digits == 0 || digits > 3)
+			return 0;
+	}
+	if (i < n && s[i] == ':')	/* a port */
+		for (i++; i < n && isdigit((unsigned char)s[i]); i++)
+			;
+	return i == n;
+}
+
+/* Hex digits and colons, two colons or more, and "::" or a letter: not a time. */
+static int
+query_is_ipv6(const char *s, size_t n)
+{
+	size_t i, colons = 0;
+	int letter = 0, dbl = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == ':') {
+			colons++;
+			dbl |= i > 0 && s[i - 1] == ':';
+		} else if (isxdigit((unsigned char)s[i]))
+			letter |= isalpha((unsigned char)s[i]);
+		else if (s[i] == '.' && colons >= 2)
+			continue;	/* ::ffff:192.0.2.7 */
+		else
+			return 0;
+	}
+	return colons >= 2 && (dbl || letter) && colons < n;
+}
+
+static int
+query_is_mail(const char *s, size_t n)
+{
+	const char *at = memchr(s, '@', n);
+
+	return at != NULL && at > s && at + 1 < s + n &&
+	    isalnum((unsigned char)at[1]) && isalnum((unsigned char)at[-1]);
+}
+
+/*
+ * Dotted labels whose last one is letters: three labels or more
+ * ("mx.b.example"), or two with a top-level domain ("contoso.com"); two
+ * labels otherwise are a file name ("TCPUTILS.INI") and stay words.
+ */
+static int
+query_is_host(const char *s, size_t n)
+{
+	static const char *const tld[] = {
+		"com", "net", "org", "edu", "gov", "mil", "int", "info", "biz",
+		"example", "test", "invalid", "local", "localdomain", "localhost",
+		"arpa", "lan", "corp", "internal",
+	};
+	size_t i, labels = 1, last = 0, k;
+
+	if (n == 0 || !isalnum((unsigned char)s[0]))
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '.') {
+			if (i + 1 == n || s[i + 1] == '.')
+				return 0;
+			labels++;
+			last = i + 1;
+		} else if (!isalnum((unsigned char)s[i]) && s[i] != '-')
+			return 0;
+	}
+	if (labels < 2)
+		return 0;
+	for (i = last; i < n; i++)
+		if (!isalpha((unsigned char)s[i]))
+			return 0;
+	if (labels >= 3)
+		return 1;
+	for (k = 0; k < sizeof(tld) / sizeof(tld[0]); k++)
+		if (strlen(tld[k]) == n - last && strncasecmp(s + last, tld[k], n - last) == 0)
 			return 1;
 	return 0;
 }
 
-/* Add the distinct words of s: runs of letters and digits, lower-cased. */
-static void
-query_tokenize(struct query_words *ws, const char *s, size_t len)
+/*
+ * A path: a drive ("C:\\..."), a leading slash or backslash, or two
+ * separators ("TCP/IP" is a word). Sets *base to the offset of its last part.
+ */
+static int
+query_is_path(const char *s, size_t n, size_t *base)
 {
-	size_t i = 0, start, k;
-	char *w;
+	size_t i, seps = 0;
 
-	while (i < len && ws->n < QUERY_MAX_WORDS) {
-		while (i < len && !isalnum((unsigned char)s[i]))
-			i++;
-		start = i;
-		while (i < len && isalnum((unsigned char)s[i]))
-			i++;
-		if (i == start || i - start > 64)
-			continue;
-		w = xstrndup(s + start, i - start);
-		for (k = 0; w[k]; k++)
-			w[k] = (char)tolower((unsigned char)w[k]);
-		if (query_stopword(w) || query_has(ws, w)) {
-			free(w);
-			continue;
+	*base = 0;
+	for (i = 0; i < n; i++)
+		if (s[i] == '/' || s[i] == '\\') {
+			seps++;
+			*base = i + 1;
 		}
-		ws->v = xgrow(ws->v, &ws->cap, ws->n + 1, sizeof(*ws->v));
-		ws->v[ws->n++] = w;
-	}
-}
-
-static void
-query_words_free(struct query_words *ws)
-{
-	size_t i;
-
-	for (i = 0; i < ws->n; i++)
-		free(ws->v[i]);
-	free(ws->v);
-	memset(ws, 0, sizeof(*ws));
-}
-
-/* Everything an article says about itself, as words. */
-static void
-query_article_words(const struct kb_article *a, struct query_words *ws)
-{
-	size_t i;
-
-	for (i = 0; i < a->nsymptoms; i++)
-		query_tokenize(ws, a->symptoms[i].message, strlen(a->symptoms[i].message));
-	query_tokenize(ws, a->title, strlen(a->title));
-	if (a->keywords)
-		query_tokenize(ws, a->keywords, strlen(a->keywords));
+	return seps >= 2 || (seps == 1 && (s[0] == '/' || s[0] == '\\')) ||
+	    (n > 2 && isalpha((unsigned char)s[0]) && s[1] == ':' &&
+	    (s[2] == '\\' || s[2] == '/'));
 }
 
 /*
- * Per article, two documents: what it prints and is called (messages,
- * title, keywords), and what it says about the problem (summary, cause
- * titles). A word found only in the second counts QUERY_CONTEXT_WEIGHT of
- * its weight: paraphrases use those words, but so do unrelated texts.
+ * Call fn(arg, word, stop) for every word of s (runs of letters and
+ * digits, lower-cased; stop is 1 for a function word), names normalised
+ * away (above), until fn returns 0.
  */
-struct query_index {
-	const struct kb		*kb;
-	struct query_words	*docs;	/* per article, sorted */
-	struct query_words	*ctx;	/* sorted */
-	struct query_words	**msgs;	/* per article, per symptom: its message */
-	size_t			 n;
-	char			**vocab;	/* every word of docs and ctx, sorted */
-	double			 *idf;		/* of each vocab word */
-	size_t			 nvocab;
+typedef int query_word_fn(void *arg, const char *w, int stop);
+
+static void
+query_split(const char *s, size_t len, query_word_fn *fn, void *arg)
+{
+	size_t i = 0, start, end, k, from, wl;
+	char w[65];
+
+	while (i < len) {
+		while (i < len && query_delim((unsigned char)s[i]))
+			i++;
+		start = i;
+		while (i < len && !query_delim((unsigned char)s[i]))
+			i++;
+		end = i;
+		/* Trailing punctuation is not part of a name. */
+		while (end > start && strchr(".:!?", s[end - 1]) != NULL)
+			end--;
+		if (end == start)
+			continue;
+		if (!QUERY_NAMES) {
+			/* names read as words */
+		} else if (query_is_ipv4(s + start, end - start) ||
+		    query_is_ipv6(s + start, end - start) ||
+		    query_is_mail(s + start, end - start)) {
+			if (fn(arg, QUERY_NAME, 0) == 0)
+				return;
+			continue;
+		} else if (query_is_host(s + start, end - start)) {
+			if (fn(arg, QUERY_NAME, 0) == 0)
+				return;
+			continue;
+		}
+		/* ":25" right after "[ADDRESS]" is its port. */
+		if (QUERY_NAMES && start > 0 && s[start - 1] == ']' && s[start] == ':') {
+			for (k = start + 1; k < end && isdigit((unsigned char)s[k]); k++)
+				;
+			if (k == end)
+				continue;
+		}
+		from = start;
+		if (query_is_path(s + start, end - start, &k)) {
+			from = start + k;
+			if (from == end)
+				continue;
+		}
+		for (k = from; k < end;) {
+			while (k < end && !isalnum((unsigned char)s[k]))
+				k++;
+			for (wl = 0; k < end && isalnum((unsigned char)s[k]); k++, wl++)
+				if (wl < sizeof(w) - 1)
+					w[wl] = (char)tolower((unsigned char)s[k]);
+			if (wl == 0 || wl > sizeof(w) - 1)
+				continue;
+			w[wl] = '\0';
+			if (fn(arg, w, query_stopword(w)) == 0)
+				return;
+		}
+	}
+}
+
+static uint32_t
+query_hash(const char *w)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *w; w++)
+		h = (h ^ (unsigned char)*w) * 16777619u;
+	return h;
+}
+
+/* The term number of w, or QUERY_NO_TERM. */
+static uint32_t
+query_term(const struct query_index *ix, const char *w)
+{
+	size_t mask = ix->hashcap - 1, k;
+
+	if (ix->hashcap == 0)
+		return QUERY_NO_TERM;
+	for (k = query_hash(w) & mask; ix->hash[k]; k = (k + 1) & mask)
+		if (strcmp(ix->term[ix->hash[k] - 1], w) == 0)
+			return ix->hash[k] - 1;
+	return QUERY_NO_TERM;
+}
+
+static void
+query_rehash(struct query_index *ix, size_t cap)
+{
+	size_t i, k;
+
+	free(ix->hash);
+	ix->hash = xcalloc(cap, sizeof(*ix->hash));
+	ix->hashcap = cap;
+	for (i = 0; i < ix->nterms; i++) {
+		for (k = query_hash(ix->term[i]) & (cap - 1); ix->hash[k]; k = (k + 1) & (cap - 1))
+			;
+		ix->hash[k] = (uint32_t)i + 1;
+	}
+}
+
+/* The term number of w, added to the vocabulary if new. */
+static uint32_t
+query_intern(struct query_index *ix, const char *w)
+{
+	uint32_t t = query_term(ix, w);
+	size_t k, old;
+
+	if (t != QUERY_NO_TERM)
+		return t;
+	if (2 * (ix->nterms + 1) > ix->hashcap)
+		query_rehash(ix, ix->hashcap ? 2 * ix->hashcap : 4096);
+	old = ix->capterms;
+	ix->term = xgrow(ix->term, &ix->capterms, ix->nterms + 1, sizeof(*ix->term));
+	k = old;
+	ix->df = xgrow(ix->df, &old, ix->nterms + 1, sizeof(*ix->df));
+	old = k;
+	ix->last = xgrow(ix->last, &old, ix->nterms + 1, sizeof(*ix->last));
+	old = k;
+	ix->fields = xgrow(ix->fields, &old, ix->nterms + 1, sizeof(*ix->fields));
+	t = (uint32_t)ix->nterms++;
+	ix->term[t] = arena_strdup(&ix->arena, w);
+	ix->df[t] = ix->last[t] = 0;
+	ix->fields[t] = 0;
+	for (k = query_hash(w) & (ix->hashcap - 1); ix->hash[k]; k = (k + 1) & (ix->hashcap - 1))
+		;
+	ix->hash[k] = t + 1;
+	return t;
+}
+
+/* Building one article's fields: every word's term, in a growable list. */
+struct query_build {
+	struct query_index	*ix;
+	size_t			 article;
+	enum query_field	 field;
+	uint32_t		*v;	/* the words, function words left out */
+	size_t			 n, cap;
+	uint32_t		*seq;	/* every word in order */
+	size_t			 nseq, seqcap;
 };
 
-#define QUERY_CONTEXT_WEIGHT	0.5
+static int
+query_build_word(void *arg, const char *w, int stop)
+{
+	struct query_build *b = arg;
+	struct query_index *ix = b->ix;
+	uint32_t t = query_intern(ix, w);
 
-/* What an article says about the problem, as words. */
+	b->seq = xgrow(b->seq, &b->seqcap, b->nseq + 1, sizeof(*b->seq));
+	b->seq[b->nseq++] = t;
+	if (stop)
+		return 1;
+	if (ix->last[t] != b->article + 1) {
+		ix->last[t] = (uint32_t)b->article + 1;
+		ix->df[t]++;
+	}
+	ix->fields[t] |= 1u << b->field;
+	b->v = xgrow(b->v, &b->cap, b->n + 1, sizeof(*b->v));
+	b->v[b->n++] = t;
+	return 1;
+}
+
 static void
-query_article_context(const struct kb_article *a, struct query_words *ws)
+query_build_text(struct query_build *b, enum query_field f, const char *s)
+{
+	b->field = f;
+	if (s)
+		query_split(s, strlen(s), query_build_word, b);
+}
+
+static int
+query_u32cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The terms collected in b (from `from` on) as a field: sorted, counted. */
+static void
+query_build_field(struct query_build *b, size_t from, struct query_field_doc *d)
+{
+	size_t i, n = b->n - from;
+	uint32_t *v = b->v + from;
+
+	qsort(v, n, sizeof(*v), query_u32cmp);
+	d->len = n;
+	d->id = arena_calloc(&b->ix->arena, n ? n : 1, sizeof(*d->id));
+	d->tf = arena_calloc(&b->ix->arena, n ? n : 1, sizeof(*d->tf));
+	for (i = 0; i < n; i++) {
+		if (d->n > 0 && d->id[d->n - 1] == v[i])
+			d->tf[d->n - 1]++;
+		else {
+			d->id[d->n] = v[i];
+			d->tf[d->n++] = 1;
+		}
+	}
+}
+
+/* How often term t is in the field (0 if not). */
+static uint32_t
+query_tf(const struct query_field_doc *d, uint32_t t)
+{
+	size_t lo = 0, hi = d->n, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (d->id[mid] < t)
+			lo = mid + 1;
+		else if (d->id[mid] > t)
+			hi = mid;
+		else
+			return d->tf[mid];
+	}
+	return 0;
+}
+
+static void
+query_index_article(struct query_index *ix, size_t ai)
+{
+	const struct kb_article *a = kb_article_at(ix->kb, ai);
+	struct query_article_ix *x = &ix->art[ai];
+	struct query_build b = { 0 };
+	size_t i, j, from;
+
+	b.ix = ix;
+	b.article = ai;
+	x->msgs = arena_calloc(&ix->arena, a->nsymptoms ? a->nsymptoms : 1, sizeof(*x->msgs));
+	for (i = 0; i < a->nsymptoms; i++) {
+		struct query_msg *m = &x->msgs[i];
+
+		from = b.n;
+		b.nseq = 0;
+		query_build_text(&b, QUERY_F_MSG, a->symptoms[i].message);
+		m->seq = arena_calloc(&ix->arena, b.nseq ? b.nseq : 1, sizeof(*m->seq));
+		memcpy(m->seq, b.seq, b.nseq * sizeof(*m->seq));
+		m->nseq = b.nseq;
+		/* Its distinct terms in order. */
+		m->id = arena_calloc(&ix->arena, b.n - from ? b.n - from : 1, sizeof(*m->id));
+		for (j = from; j < b.n; j++) {
+			size_t k;
+
+			for (k = 0; k < m->n && m->id[k] != b.v[j]; k++)
+				;
+			if (k == m->n)
+				m->id[m->n++] = b.v[j];
+		}
+	}
+	query_build_field(&b, 0, &x->f[QUERY_F_MSG]);
+	b.n = 0;
+	query_build_text(&b, QUERY_F_TITLE, a->title);
+	query_build_field(&b, 0, &x->f[QUERY_F_TITLE]);
+	b.n = 0;
+	query_build_text(&b, QUERY_F_KEYWORDS, a->keywords);
+	query_build_field(&b, 0, &x->f[QUERY_F_KEYWORDS]);
+	b.n = 0;
+	query_build_text(&b, QUERY_F_SUMMARY, a->summary);
+	query_build_field(&b, 0, &x->f[QUERY_F_SUMMARY]);
+	b.n = 0;
+	for (i = 0; i < a->ncauses; i++)
+		query_build_text(&b, QUERY_F_CAUSES, a->causes[i].cause->title);
+	query_build_field(&b, 0, &x->f[QUERY_F_CAUSES]);
+	b.n = 0;
+	for (i = 0; i < a->ncauses; i++)
+		query_build_text(&b, QUERY_F_DETAILS, a->causes[i].cause->description);
+	query_build_field(&b, 0, &x->f[QUERY_F_DETAILS]);
+	b.n = 0;
+	/* A field that weighs nothing is not read (start-up time). */
+	for (i = 0; query_field_bm25[QUERY_F_STEPS] > 0 && i < a->nsteps; i++)
+		for (j = 0; j < a->steps[i]->nparts; j++)
+			if (a->steps[i]->parts[j].kind == KB_PART_TEXT)
+				query_build_text(&b, QUERY_F_STEPS, a->steps[i]->parts[j].text);
+	query_build_field(&b, 0, &x->f[QUERY_F_STEPS]);
+	free(b.v);
+	free(b.seq);
+}
+
+/* Rarity across the rule base. */
+static double
+query_idf(const struct query_index *ix, uint32_t t)
+{
+	/* A word no article has weighs as one that QUERY_UNKNOWN_DF articles have:
+	 * rarer than any, but not so much that one stray word (a terminal
+	 * escape) outweighs the rest. */
+	double df = t == QUERY_NO_TERM || ix->df[t] == 0 ? QUERY_UNKNOWN_DF : (double)ix->df[t];
+	double n = (double)ix->n;
+
+	if (QUERY_SCORER == QUERY_SCORER_BM25)
+		return log(1.0 + (n - df + 0.5) / (df + 0.5));
+	return log(1.0 + (n + 1) / (df + 1));
+}
+
+/*
+ * How much an article has one query term, 0..1. BM25F: the field counts,
+ * each weighted and normalised by its length against that field's average,
+ * summed and saturated (k1); a term said once in an error text of average
+ * length gives 1. The coverage scorer: the best field's weight.
+ */
+static double
+query_term_score(const struct query_index *ix, size_t ai, uint32_t t)
+{
+	const struct query_article_ix *x = &ix->art[ai];
+	double tf = 0, best = 0, c;
+	size_t f;
+	uint32_t k;
+
+	if (t == QUERY_NO_TERM)
+		return 0;
+	for (f = 0; f < QUERY_NFIELDS; f++) {
+		if (!(ix->fields[t] & (1u << f)) || (k = query_tf(&x->f[f], t)) == 0)
+			continue;
+		if (QUERY_SCORER == QUERY_SCORER_BM25) {
+			double norm = 1 - QUERY_BM25_B + QUERY_BM25_B *
+			    (double)x->f[f].len / (ix->avglen[f] > 0 ? ix->avglen[f] : 1);
+
+			tf += query_field_bm25[f] * (double)k / norm;
+		} else if (query_field_cover[f] > best)
+			best = query_field_cover[f];
+	}
+	if (QUERY_SCORER != QUERY_SCORER_BM25)
+		return best;
+	c = tf * (QUERY_BM25_K1 + 1) / (QUERY_BM25_K1 + tf);
+	return c < 1 ? c : 1;
+}
+
+static int
+query_has_term(const uint32_t *v, size_t n, uint32_t t)
 {
 	size_t i;
 
-	query_tokenize(ws, a->summary, strlen(a->summary));
-	for (i = 0; i < a->ncauses; i++)
-		query_tokenize(ws, a->causes[i].cause->title, strlen(a->causes[i].cause->title));
+	for (i = 0; i < n; i++)
+		if (v[i] == t)
+			return 1;
+	return 0;
 }
 
-static int
-query_strcmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Is w in the sorted list v of n words? Its position, or -1. */
-static long
-query_find(char *const *v, size_t n, const char *w)
-{
-	char *const *p = bsearch(&w, v, n, sizeof(*v), query_strcmp);
-
-	return p ? (long)(p - v) : -1;
-}
-
-/* Is w in an article document (sorted)? */
-static int
-query_doc_has(const struct query_words *doc, const char *w)
-{
-	return query_find(doc->v, doc->n, w) >= 0;
-}
-
-/* Rarity across the rule base: a word no article has is the rarest. */
+/* Share of a message's weight that is in the query. */
 static double
-query_idf(const struct query_index *ix, const char *w)
-{
-	long k = query_find(ix->vocab, ix->nvocab, w);
-
-	return k >= 0 ? ix->idf[k] : log(1.0 + (double)(ix->n + 1));
-}
-
-/* Share of the weight of `of` that is also in `in`. */
-static double
-query_cover(const struct query_index *ix, const struct query_words *of,
-    const struct query_words *in)
+query_cover(const struct query_index *ix, const struct query_msg *msg,
+    const struct query_words *q)
 {
 	double all = 0, hit = 0, w;
 	size_t i;
 
-	for (i = 0; i < of->n; i++) {
-		w = query_idf(ix, of->v[i]);
+	for (i = 0; i < msg->n; i++) {
+		w = query_idf(ix, msg->id[i]);
+		/* A code is what a fragment leaves out most ("Network Read
+		 * Error" of "Error (116) Network Read Error"): it counts at
+		 * QUERY_CODE_WEIGHT when the query lacks it. */
+		if (isdigit((unsigned char)ix->term[msg->id[i]][0]) &&
+		    !query_has_term(q->id, q->n, msg->id[i]))
+			w *= QUERY_CODE_WEIGHT;
 		all += w;
-		if (query_has(in, of->v[i]))
+		if (query_has_term(q->id, q->n, msg->id[i]))
 			hit += w;
 	}
 	return all > 0 ? hit / all : 0;
 }
 
 /*
- * Word order: the share of the query's adjacent word pairs that stand next
- * to each other, in that order, in the message ("Network Write Error" is
- * Q123827's order; Q100708 has the same words as "write ... network").
+ * Word order: the share of the query's adjacent word pairs, function words
+ * included, that stand next to each other, in that order, in the message
+ * ("Write Error (119)" is Q123827's "Network Write Error"; Q100708 says
+ * "ERROR write: (119)").
  */
 static double
-query_order(const struct query_words *msg, const struct query_words *q)
+query_order(const struct query_msg *msg, const struct query_words *q)
 {
 	size_t i, j, pairs = 0;
 
-	if (q->n < 2)
+	if (q->nseq < 2)
 		return 0;
-	for (i = 0; i + 1 < q->n; i++)
-		for (j = 0; j + 1 < msg->n; j++)
-			if (strcmp(q->v[i], msg->v[j]) == 0 &&
-			    strcmp(q->v[i + 1], msg->v[j + 1]) == 0) {
+	for (i = 0; i + 1 < q->nseq; i++) {
+		if (q->seq[i] == QUERY_NO_TERM)
+			continue;
+		for (j = 0; j + 1 < msg->nseq; j++)
+			if (q->seq[i] == msg->seq[j] && q->seq[i + 1] == msg->seq[j + 1]) {
 				pairs++;
 				break;
 			}
-	return (double)pairs / (double)(q->n - 1);
+	}
+	return (double)pairs / (double)(q->nseq - 1);
 }
 
-/* The share of the query's weight the article has, context at its weight. */
+/* The share of the query's weight the article has (BM25F or coverage). */
 static double
-query_cover_context(const struct query_index *ix, const struct query_words *q,
-    const struct query_words *doc, const struct query_words *ctx)
+query_article_score(const struct query_index *ix, size_t ai, const struct query_words *q)
 {
 	double all = 0, hit = 0, w;
 	size_t i;
 
 	for (i = 0; i < q->n; i++) {
-		w = query_idf(ix, q->v[i]);
+		w = strcmp(q->v[i], QUERY_NAME) == 0 ? QUERY_NAME_WEIGHT : query_idf(ix, q->id[i]);
 		all += w;
-		if (query_doc_has(doc, q->v[i]))
-			hit += w;
-		else if (query_doc_has(ctx, q->v[i]))
-			hit += QUERY_CONTEXT_WEIGHT * w;
+		hit += w * query_term_score(ix, ai, q->id[i]);
 	}
 	return all > 0 ? hit / all : 0;
 }
@@ -290,19 +775,19 @@ query_score_words(const struct query_index *ix, size_t ai, const struct query_wo
     struct query_result *r)
 {
 	const struct kb_article *a = kb_article_at(ix->kb, ai);
-	const struct query_words *doc = &ix->docs[ai], *ctx = &ix->ctx[ai];
+	const struct query_article_ix *x = &ix->art[ai];
 	double qcov, best = 0, c;
 	size_t i;
 
-	qcov = query_cover_context(ix, q, doc, ctx);
+	qcov = query_article_score(ix, ai, q);
 	if (qcov <= 0)
 		return;
 	/* The best message: half for sharing words with the article at all,
 	 * half for how much of the message the query covers; a companion
 	 * message weighs what a companion pattern match does. */
 	for (i = 0; i < a->nsymptoms; i++) {
-		double mc = query_cover(ix, &ix->msgs[ai][i], q);
-		double o = query_order(&ix->msgs[ai][i], q);
+		double mc = query_cover(ix, &x->msgs[i], q);
+		double o = query_order(&x->msgs[i], q);
 
 		c = 0.5 + QUERY_COVER_SHARE * mc + (0.5 - QUERY_COVER_SHARE) * o;
 		if (a->symptoms[i].role == KB_ROLE_COMPANION)
@@ -319,8 +804,78 @@ query_score_words(const struct query_index *ix, size_t ai, const struct query_wo
 	r->how = QUERY_WORDS;
 	r->words = xcalloc(q->n ? q->n : 1, sizeof(*r->words));
 	for (i = 0; i < q->n; i++)
-		if (query_doc_has(doc, q->v[i]) || query_doc_has(ctx, q->v[i]))
+		if (query_term_score(ix, ai, q->id[i]) > 0)
 			r->words[r->nwords++] = xstrdup(q->v[i]);
+}
+
+/* Reading the query: its distinct words in order, at most QUERY_MAX_WORDS. */
+struct query_read {
+	const struct query_index	*ix;
+	struct query_words		*q;
+};
+
+static int
+query_read_word(void *arg, const char *w, int stop)
+{
+	struct query_read *r = arg;
+	struct query_words *q = r->q;
+	size_t i;
+
+	for (i = 0; i < q->nall && strcmp(q->all[i], w) != 0; i++)
+		;
+	if (i == q->nall) {
+		q->all = xgrow(q->all, &q->allcap, q->nall + 1, sizeof(*q->all));
+		q->all[q->nall++] = xstrdup(w);
+	}
+	if (q->nseq < QUERY_MAX_SEQ) {
+		q->seq = xgrow(q->seq, &q->seqcap, q->nseq + 1, sizeof(*q->seq));
+		q->seq[q->nseq++] = (uint32_t)i;
+	}
+	if (stop)
+		return 1;
+	for (i = 0; i < q->n; i++)
+		if (strcmp(q->v[i], w) == 0)
+			return 1;
+	q->v = xgrow(q->v, &q->cap, q->n + 1, sizeof(*q->v));
+	q->id = xgrow(q->id, &q->idcap, q->n + 1, sizeof(*q->id));
+	q->v[q->n] = xstrdup(w);
+	q->id[q->n++] = query_term(r->ix, w);
+	return q->n < QUERY_MAX_WORDS;
+}
+
+/* The query's word positions as term numbers, each word read as forgiven. */
+static void
+query_read_seq(const struct query_index *ix, struct query_words *q,
+    const struct query_results *qr)
+{
+	size_t i, k;
+
+	for (i = 0; i < q->nseq; i++) {
+		const char *w = q->all[q->seq[i]];
+
+		for (k = 0; k < qr->nforgiven; k++)
+			if (strcmp(qr->forgiven[k].typed, w) == 0) {
+				w = qr->forgiven[k].as;
+				break;
+			}
+		q->seq[i] = query_term(ix, w);
+	}
+}
+
+static void
+query_words_free(struct query_words *ws)
+{
+	size_t i;
+
+	for (i = 0; i < ws->n; i++)
+		free(ws->v[i]);
+	free(ws->v);
+	free(ws->id);
+	for (i = 0; i < ws->nall; i++)
+		free(ws->all[i]);
+	free(ws->all);
+	free(ws->seq);
+	memset(ws, 0, sizeof(*ws));
 }
 
 static int
@@ -395,17 +950,20 @@ query_alpha(const char *w)
 
 /*
  * Typing mistakes: a query word of four letters or more that no article has
- * is read as the article word closest to it that starts with the same
- * letter, one letter off (two for words of seven letters or more: a slip, a
- * missing or doubled letter, two letters swapped). A word that becomes a function word ("eror") is dropped. Each
- * word read so is recorded in forgiven.
+ * (in the fields of QUERY_TYPO_FIELDS) is read as the closest word of those
+ * fields that starts with the same letter, one letter off (two for words of
+ * seven letters or more: a slip, a missing or doubled letter, two letters
+ * swapped); of two as close, the one more articles have. A word that becomes
+ * a function word ("eror") is dropped. Each word read so is recorded in
+ * forgiven.
  */
 static void
 query_forgive(const struct query_index *ix, struct query_words *q,
     struct query_results *qr)
 {
-	size_t i, d, k, j, max, dist, cap = 0;
-	const char *best;
+	size_t i, k, j, max, dist, cap = 0;
+	uint32_t best;
+	const char *as;
 	int drop, tried = 0;
 
 	for (i = 0; i < q->n && tried < QUERY_MAX_FORGIVE; i++) {
@@ -413,45 +971,48 @@ query_forgive(const struct query_index *ix, struct query_words *q,
 
 		if (strlen(w) < 4 || !query_alpha(w))
 			continue;
-		for (d = 0; d < ix->n && !query_doc_has(&ix->docs[d], w); d++)
-			;
-		if (d < ix->n)
+		if (q->id[i] != QUERY_NO_TERM && (ix->fields[q->id[i]] & QUERY_TYPO_FIELDS))
 			continue;	/* a word the rule base knows */
 		tried++;
 		max = strlen(w) >= 7 ? 2 : 1;
-		best = NULL;
-		for (d = 0; d < ix->n && max > 0; d++)
-			for (k = 0; k < ix->docs[d].n; k++) {
-				const char *v = ix->docs[d].v[k];
+		best = QUERY_NO_TERM;
+		for (k = 0; k < ix->nterms; k++) {
+			const char *v = ix->term[k];
 
-				/* Slips rarely hit the first letter: "find" is not "bind". */
-				if (strlen(v) < 4 || v[0] != w[0] ||
-				    (dist = query_distance(w, v, max)) > max)
-					continue;
-				if (best == NULL || dist < max) {
-					best = v;
-					max = dist;
-				}
+			/* Slips rarely hit the first letter: "find" is not "bind". */
+			if (!(ix->fields[k] & QUERY_TYPO_FIELDS) || v[0] != w[0] ||
+			    strlen(v) < 4 || (dist = query_distance(w, v, max)) > max)
+				continue;
+			if (best == QUERY_NO_TERM || dist < max || ix->df[k] > ix->df[best] ||
+			    (ix->df[k] == ix->df[best] && strcmp(v, ix->term[best]) < 0)) {
+				best = (uint32_t)k;
+				max = dist;
 			}
-		if (best == NULL && query_stopword_near(w))
-			best = query_stopword_near(w);
-		if (best == NULL)
+		}
+		as = best != QUERY_NO_TERM ? ix->term[best] : query_stopword_near(w);
+		if (as == NULL)
 			continue;
 		qr->forgiven = xgrow(qr->forgiven, &cap, qr->nforgiven + 1,
 		    sizeof(*qr->forgiven));
 		qr->forgiven[qr->nforgiven].typed = xstrdup(w);
-		qr->forgiven[qr->nforgiven].as = xstrdup(best);
+		qr->forgiven[qr->nforgiven].as = xstrdup(as);
 		qr->nforgiven++;
-		drop = query_stopword(best) || query_has(q, best);
+		drop = query_stopword(as);
+		for (j = 0; j < q->n && !drop; j++)
+			drop = j != i && strcmp(q->v[j], as) == 0;
 		free(q->v[i]);
 		if (drop) {
 			/* gone, or already there */
-			for (j = i; j + 1 < q->n; j++)
+			for (j = i; j + 1 < q->n; j++) {
 				q->v[j] = q->v[j + 1];
+				q->id[j] = q->id[j + 1];
+			}
 			q->n--;
 			i--;
-		} else
-			q->v[i] = xstrdup(best);
+		} else {
+			q->v[i] = xstrdup(as);
+			q->id[i] = best;
+		}
 	}
 }
 
@@ -511,76 +1072,36 @@ struct query_index *
 query_index_new(const struct kb *kb)
 {
 	struct query_index *ix = xcalloc(1, sizeof(*ix));
-	size_t i, j, n = kb_article_count(kb), cap = 0, total = 0;
+	size_t i, f, n = kb_article_count(kb);
 
 	ix->kb = kb;
 	ix->n = n;
-	ix->docs = xcalloc(n ? n : 1, sizeof(*ix->docs));
-	ix->ctx = xcalloc(n ? n : 1, sizeof(*ix->ctx));
-	ix->msgs = xcalloc(n ? n : 1, sizeof(*ix->msgs));
-	for (i = 0; i < n; i++) {
-		const struct kb_article *a = kb_article_at(kb, i);
+	ix->art = arena_calloc(&ix->arena, n ? n : 1, sizeof(*ix->art));
+	for (i = 0; i < n; i++)
+		query_index_article(ix, i);
+	for (f = 0; f < QUERY_NFIELDS; f++) {
+		double len = 0;
 
-		query_article_words(a, &ix->docs[i]);
-		query_article_context(a, &ix->ctx[i]);
-		qsort(ix->docs[i].v, ix->docs[i].n, sizeof(char *), query_strcmp);
-		qsort(ix->ctx[i].v, ix->ctx[i].n, sizeof(char *), query_strcmp);
-		ix->msgs[i] = xcalloc(a->nsymptoms ? a->nsymptoms : 1, sizeof(*ix->msgs[i]));
-		for (j = 0; j < a->nsymptoms; j++)
-			query_tokenize(&ix->msgs[i][j], a->symptoms[j].message,
-			    strlen(a->symptoms[j].message));
-		total += ix->docs[i].n + ix->ctx[i].n;
+		for (i = 0; i < n; i++)
+			len += (double)ix->art[i].f[f].len;
+		ix->avglen[f] = n ? len / (double)n : 0;
 	}
-	/*
-	 * The vocabulary with each word's document frequency: every article's
-	 * words once (its document and context merged), sorted, so that the
-	 * length of a run of one word is the number of articles that have it.
-	 */
-	ix->vocab = xcalloc(total ? total : 1, sizeof(*ix->vocab));
-	for (i = 0; i < n; i++) {
-		const struct query_words *d = &ix->docs[i], *c = &ix->ctx[i];
-		size_t a = 0, b = 0;
-
-		while (a < d->n || b < c->n) {
-			int cmp = a == d->n ? 1 : b == c->n ? -1 : strcmp(d->v[a], c->v[b]);
-
-			ix->vocab[cap++] = cmp <= 0 ? d->v[a] : c->v[b];
-			a += cmp <= 0;
-			b += cmp >= 0;
-		}
-	}
-	qsort(ix->vocab, cap, sizeof(*ix->vocab), query_strcmp);
-	ix->idf = xcalloc(cap ? cap : 1, sizeof(*ix->idf));
-	for (i = 0; i < cap; i = j) {
-		for (j = i; j < cap && strcmp(ix->vocab[j], ix->vocab[i]) == 0; j++)
-			;
-		ix->vocab[ix->nvocab] = ix->vocab[i];	/* not owned: docs own them */
-		ix->idf[ix->nvocab++] = log(1.0 + (double)(n + 1) / (double)(j - i + 1));
-	}
+	free(ix->last);
+	ix->last = NULL;
 	return ix;
 }
 
 void
 query_index_free(struct query_index *ix)
 {
-	size_t i, j;
-
 	if (ix == NULL)
 		return;
-	for (i = 0; i < ix->n; i++) {
-		const struct kb_article *a = kb_article_at(ix->kb, i);
-
-		query_words_free(&ix->docs[i]);
-		query_words_free(&ix->ctx[i]);
-		for (j = 0; j < a->nsymptoms; j++)
-			query_words_free(&ix->msgs[i][j]);
-		free(ix->msgs[i]);
-	}
-	free(ix->docs);
-	free(ix->ctx);
-	free(ix->msgs);
-	free(ix->vocab);
-	free(ix->idf);
+	arena_free(&ix->arena);
+	free(ix->term);
+	free(ix->df);
+	free(ix->last);
+	free(ix->fields);
+	free(ix->hash);
 	free(ix);
 }
 
@@ -601,12 +1122,16 @@ query_ask(const struct query_index *ix, struct matcher *m, const char *text, siz
 	struct query_results *qr = xcalloc(1, sizeof(*qr));
 	struct query_lines lines;
 	struct query_words q = { 0 };
+	struct query_read rd;
 	size_t i, j, n = ix->n;
 
 	qr->query = text_sanitize(text, len, QUERY_SHOW_MAX);
 	qr->results = xcalloc(n ? n : 1, sizeof(*qr->results));
-	query_tokenize(&q, text, len);
+	rd.ix = ix;
+	rd.q = &q;
+	query_split(text, len, query_read_word, &rd);
 	query_forgive(ix, &q, qr);
+	query_read_seq(ix, &q, qr);
 	query_split_lines(text, len, &lines);
 
 	for (i = 0; i < n; i++) {
@@ -621,7 +1146,7 @@ query_ask(const struct query_index *ix, struct matcher *m, const char *text, siz
 			if (base + QUERY_PATTERN_SPAN <= r.score ||
 			    match_symptom(m, s, text, len) != 1)
 				continue;
-			mc = query_cover(ix, &ix->msgs[i][j], &q);
+			mc = query_cover(ix, &ix->art[i].msgs[j], &q);
 			explained = query_lines_explained(m, a, &lines);
 			score = base + QUERY_PATTERN_SPAN * mc;
 			if (lines.n > 1)
