@@ -25,7 +25,10 @@ TEST_PKGS	= check jansson libxml-2.0
 
 # Debian packages the build and the tests need; `make deps` installs those missing.
 DEB_PACKAGES	= gcc make pkg-config libxml2-dev libpcre2-dev libjansson-dev zlib1g-dev \
-		  check libsubunit-dev groff-base
+		  check libsubunit-dev groff-base postfix
+# Debconf answers given before apt-get: Postfix installs without a
+# configuration (the tests run private instances: tests/peer/postfix.sh).
+DEB_PRESEED	= postfix postfix/main_mailer_type select No configuration
 # Only for `make fuzz`.
 DEB_FUZZ	= clang libclang-rt-14-dev
 
@@ -95,6 +98,7 @@ define install_missing
 			exit 1; \
 		fi; \
 		echo "make deps: installing$$missing"; \
+		echo '$(DEB_PRESEED)' | debconf-set-selections && \
 		apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 			$$missing >/dev/null || exit 1; \

@@ -798,6 +798,160 @@ START_TEST(usage_errors)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/*
+ * tests/peer/postfix.sh: a private Postfix on 127.0.0.1, the healthy smart
+ * host. Needs root and the postfix package: otherwise the test says SKIP and
+ * why. The instances live in tu_scratch/pfA and pfB; the teardown stops them
+ * even when a test failed.
+ */
+
+static const char *const pf_names[] = { "pfA", "pfB" };
+
+/* Run postfix.sh with arguments (NULL-terminated) into r. */
+static void
+pf_run(struct tu_run *r, ...)
+{
+	char *argv[16], *script = tu_src("tests/peer/postfix.sh");
+	const char *a;
+	va_list ap;
+	int n = 0;
+
+	argv[n++] = "/bin/bash";
+	argv[n++] = script;
+	va_start(ap, r);
+	while ((a = va_arg(ap, const char *)) != NULL && n < 15)
+		argv[n++] = (char *)a;
+	va_end(ap);
+	argv[n] = NULL;
+	tu_runv(r, NULL, 0, argv);
+	free(script);
+}
+
+/* A port that was free a moment ago (bind to 0, read it, close). */
+static unsigned
+free_port(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	unsigned port;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert(fd >= 0);
+	ck_assert(bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
+	ck_assert(getsockname(fd, (struct sockaddr *)&sin, &sl) == 0);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
+static void
+pf_setup(void)
+{
+	tu_scratch_setup();
+	chmod(tu_scratch, 0755);	/* Postfix's daemons run as postfix */
+}
+
+static void
+pf_teardown(void)
+{
+	struct tu_run r;
+
+	for (size_t i = 0; i < sizeof(pf_names) / sizeof(pf_names[0]); i++) {
+		char *dir = tu_scratch_path(pf_names[i]);
+		struct stat st;
+
+		if (stat(dir, &st) == 0) {
+			pf_run(&r, "stop", dir, NULL);
+			tu_run_free(&r);
+		}
+		free(dir);
+	}
+	tu_scratch_teardown();
+}
+
+/* Send one message with a plain socket client to 127.0.0.1:port. */
+static void
+pf_send(unsigned port, const char *msgid)
+{
+	struct fp p = { .port = port };
+	struct buf b = BUF_INIT;
+	int fd = cl_connect(&p);
+
+	cl_to_data(fd);
+	buf_printf(&b, "Message-ID: <%s>\r\nSubject: postfix test\r\n\r\nbody\r\n..dot\r\n.\r\n",
+	    msgid);
+	cl_send(fd, buf_str(&b));
+	cl_expect(fd, "250 2.0.0 Ok: queued as ");
+	cl_send(fd, "QUIT\r\n");
+	cl_expect(fd, "221 ");
+	close(fd);
+	buf_free(&b);
+}
+
+START_TEST(postfix_delivers_side_by_side)
+{
+	char *dir[2], port_s[2][16];
+	struct tu_run r;
+	int i;
+
+	pf_run(&r, "check", NULL);
+	if (r.status != 0) {
+		fprintf(stderr, "SKIP postfix_delivers_side_by_side: %s", r.err);
+		tu_run_free(&r);
+		return;
+	}
+	tu_run_free(&r);
+	for (i = 0; i < 2; i++) {
+		dir[i] = tu_scratch_path(pf_names[i]);
+		snprintf(port_s[i], sizeof(port_s[i]), "%u", free_port());
+		pf_run(&r, "start", dir[i], port_s[i], NULL);
+		ck_assert_msg(r.status == 0, "postfix.sh start %s %s: %s", dir[i], port_s[i], r.err);
+		tu_run_free(&r);
+	}
+	/* two instances at once: one message to A, two to B */
+	pf_send((unsigned)atoi(port_s[0]), "a1@client.test");
+	pf_send((unsigned)atoi(port_s[1]), "b1@client.test");
+	pf_send((unsigned)atoi(port_s[1]), "b2@client.test");
+	pf_run(&r, "wait", dir[1], "2", NULL);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	tu_run_free(&r);
+	pf_run(&r, "wait", dir[0], "1", NULL);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	tu_run_free(&r);
+	pf_run(&r, "count", dir[0], NULL);
+	ck_assert_str_eq(r.out, "1\n");
+	tu_run_free(&r);
+	pf_run(&r, "count", dir[1], NULL);
+	ck_assert_str_eq(r.out, "2\n");
+	tu_run_free(&r);
+	pf_run(&r, "ids", dir[0], NULL);
+	ck_assert_str_eq(r.out, "<a1@client.test>\n");
+	tu_run_free(&r);
+	pf_run(&r, "ids", dir[1], NULL);
+	ck_assert_contains(r.out, "<b1@client.test>\n");
+	ck_assert_contains(r.out, "<b2@client.test>\n");
+	tu_run_free(&r);
+	for (i = 0; i < 2; i++) {
+		struct fp p = { .port = (unsigned)atoi(port_s[i]) };
+		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(p.port) };
+		int fd;
+
+		pf_run(&r, "stop", dir[i], NULL);
+		ck_assert_msg(r.status == 0, "postfix.sh stop: %s", r.err);
+		tu_run_free(&r);
+		/* stopped: nothing listens on its port any more */
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		ck_assert_msg(connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 &&
+		    errno == ECONNREFUSED, "port %u still answers after stop", p.port);
+		close(fd);
+		free(dir[i]);
+	}
+}
+END_TEST
+
 Suite *
 faultpeer_suite(void)
 {
@@ -829,6 +983,12 @@ faultpeer_suite(void)
 	tcase_add_test(tc, concurrent_sessions);
 	tcase_add_test(tc, sessions_limit_exits);
 	tcase_add_test(tc, usage_errors);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("postfix");
+	tcase_add_unchecked_fixture(tc, pf_setup, pf_teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, postfix_delivers_side_by_side);
 	suite_add_tcase(s, tc);
 	return s;
 }
