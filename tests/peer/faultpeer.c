@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -1058,6 +1059,7 @@ main(int argc, char **argv)
 	unsigned long accepted = 0;
 	unsigned port;
 	int lfd, stopping = 0;
+	pid_t parent = getpid();
 
 	parse_options(argc, argv);
 	setup();
@@ -1116,6 +1118,10 @@ main(int argc, char **argv)
 			signal(SIGTERM, SIG_DFL);
 			signal(SIGINT, SIG_DFL);
 			signal(SIGCHLD, SIG_DFL);
+			/* A faultpeer killed with SIGKILL takes its sessions with it. */
+			prctl(PR_SET_PDEATHSIG, SIGTERM);
+			if (getppid() != parent)
+				_exit(0);
 			close(lfd);
 			close(sig_pipe[0]);
 			close(sig_pipe[1]);

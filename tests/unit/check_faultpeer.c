@@ -763,6 +763,87 @@ START_TEST(sessions_limit_exits)
 }
 END_TEST
 
+START_TEST(idle_timeout_421)
+{
+	struct fp p;
+	int fd;
+
+	fp_start(&p, "idle", "--timeout", "1", NULL);
+	fd = cl_connect(&p);
+	cl_expect(fd, "220 ");
+	cl_expect(fd, "421 4.4.2 faultpeer.test Error: timeout exceeded");
+	cl_expect_eof(fd);
+	close(fd);
+	fp_stop(&p);
+}
+END_TEST
+
+START_TEST(sigkill_ends_sessions)
+{
+	struct fp p;
+	int fd;
+
+	/* a silent session outlives nothing: faultpeer killed hard, the client sees the close */
+	fp_start(&p, "sigkill", "--fault", "silent", NULL);
+	fd = cl_connect(&p);
+	cl_expect_silence(fd, 200);
+	ck_assert(kill(p.pid, SIGKILL) == 0);
+	ck_assert_int_eq(fp_wait(&p), 128 + SIGKILL);
+	cl_expect_eof(fd);
+	close(fd);
+}
+END_TEST
+
+START_TEST(listen_ipv6)
+{
+	char *bin = tu_build("faultpeer"), *pf = tu_scratch_path("v6port");
+	char *argv[] = { bin, "--listen", "[::1]:0", "--port-file", pf, "--sessions", "1", NULL };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	pid_t pid;
+	int fd, i, status;
+	unsigned port = 0;
+	char line[256];
+
+	fd = socket(AF_INET6, SOCK_STREAM, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) < 0) {
+		fprintf(stderr, "SKIP listen_ipv6: no IPv6 loopback here: %s\n", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(bin);
+		free(pf);
+		return;
+	}
+	close(fd);
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		execv(bin, argv);
+		_exit(127);
+	}
+	for (i = 0; i < 1000 && port == 0; i++) {
+		FILE *f = fopen(pf, "r");
+
+		if (f) {
+			ck_assert(fscanf(f, "%u", &port) == 1);
+			fclose(f);
+		} else
+			sleep_ms(10);
+	}
+	ck_assert_uint_ne(port, 0);
+	sin6.sin6_port = htons(port);
+	fd = socket(AF_INET6, SOCK_STREAM, 0);
+	ck_assert(connect(fd, (struct sockaddr *)&sin6, sizeof(sin6)) == 0);
+	cl_line(fd, line, sizeof(line));
+	ck_assert_str_eq(line, "220 faultpeer.test ESMTP faultpeer\r\n");
+	close(fd);
+	ck_assert(waitpid(pid, &status, 0) == pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	free(bin);
+	free(pf);
+}
+END_TEST
+
 START_TEST(usage_errors)
 {
 	char *bin = tu_build("faultpeer");
@@ -998,6 +1079,9 @@ faultpeer_suite(void)
 	tcase_add_test(tc, fault_helo_domain_required);
 	tcase_add_test(tc, concurrent_sessions);
 	tcase_add_test(tc, sessions_limit_exits);
+	tcase_add_test(tc, idle_timeout_421);
+	tcase_add_test(tc, sigkill_ends_sessions);
+	tcase_add_test(tc, listen_ipv6);
 	tcase_add_test(tc, usage_errors);
 	suite_add_tcase(s, tc);
 
