@@ -25,7 +25,10 @@ TEST_PKGS	= check jansson libxml-2.0
 
 # Debian packages the build and the tests need; `make deps` installs those missing.
 DEB_PACKAGES	= gcc make pkg-config libxml2-dev libpcre2-dev libjansson-dev zlib1g-dev \
-		  check libsubunit-dev groff-base
+		  check libsubunit-dev groff-base postfix
+# Debconf answers given before apt-get: Postfix installs without a
+# configuration (the tests run private instances: tests/peer/postfix.sh).
+DEB_PRESEED	= postfix postfix/main_mailer_type select No configuration
 # Only for `make fuzz`.
 DEB_FUZZ	= clang libclang-rt-14-dev
 
@@ -50,6 +53,8 @@ UNIT		= $(BUILD)/check_kbdiag
 FUZZ_TARGETS	= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_REPLAY	= $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
 FUZZ_SECONDS	?= 60
+# The scriptable SMTP fault peer of the integration tests (tests/peer/README.md).
+FAULTPEER	= $(BUILD)/faultpeer
 
 # Benchmarks (see `make bench` below). The Debian packages of the peers and
 # of /usr/bin/time; the size of the generated log; the bench tools.
@@ -93,6 +98,7 @@ define install_missing
 			exit 1; \
 		fi; \
 		echo "make deps: installing$$missing"; \
+		echo '$(DEB_PRESEED)' | debconf-set-selections && \
 		apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 			$$missing >/dev/null || exit 1; \
@@ -106,7 +112,7 @@ run: deps
 check: deps
 	@$(MAKE) --no-print-directory check-run
 
-check-run: $(KBDIAG) $(UNIT) $(FUZZ_REPLAY) $(GENLOG)
+check-run: $(KBDIAG) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER)
 	@echo "== rule base: kbdiag kb lint, kbdiag kb test"
 	$(KBDIAG) --kb kb kb lint
 	$(KBDIAG) --kb kb kb test
@@ -168,8 +174,13 @@ $(BUILD)/obj/tests/%.o: tests/unit/%.c
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(TEST_CFLAGS) -DTEST_SRCDIR='"$(CURDIR)"' \
 		-DTEST_BUILDDIR='"$(abspath $(BUILD))"' -c -o $@ $<
 
-$(UNIT): $(UNIT_OBJ) $(LIB)
+$(UNIT): $(UNIT_OBJ) $(LIB) | $(FAULTPEER)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(PKG_LIBS) -lm
+
+# A standalone program (libc only): the tests run it as build/faultpeer.
+$(FAULTPEER): tests/peer/faultpeer.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
 
 # Fuzz targets, replayed over their corpora by a plain driver (any compiler).
 $(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB)
