@@ -20,12 +20,12 @@ CC		?= cc
 WERROR		?= -Werror
 OPT		?= -O2 -g
 SAN		?=
-PKGS		= libxml-2.0 libpcre2-8 jansson zlib
+PKGS		= libxml-2.0 libpcre2-8 jansson zlib libcares
 TEST_PKGS	= check jansson libxml-2.0
 
 # Debian packages the build and the tests need; `make deps` installs those missing.
 DEB_PACKAGES	= gcc make pkg-config libxml2-dev libpcre2-dev libjansson-dev zlib1g-dev \
-		  check libsubunit-dev groff-base
+		  check libsubunit-dev groff-base libc-ares-dev dnsmasq
 # Only for `make fuzz`.
 DEB_FUZZ	= clang libclang-rt-14-dev
 
@@ -35,9 +35,9 @@ PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_CFLAGS	:= $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS	:= $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
-ALL_CFLAGS	= -std=c11 -D_DEFAULT_SOURCE $(OPT) $(SAN) $(WARN) -MMD -MP \
+ALL_CFLAGS	= -std=c11 -D_DEFAULT_SOURCE -pthread $(OPT) $(SAN) $(WARN) -MMD -MP \
 		  -I$(BUILD) -Iengine $(PKG_CFLAGS) $(CFLAGS)
-ALL_LDFLAGS	= $(SAN) $(LDFLAGS)
+ALL_LDFLAGS	= $(SAN) -pthread $(LDFLAGS)
 
 LIB_SRC		= $(filter-out engine/main.c, $(wildcard engine/*.c))
 LIB_OBJ		= $(LIB_SRC:engine/%.c=$(BUILD)/obj/%.o)
