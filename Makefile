@@ -59,11 +59,12 @@ GENLOG		= $(BUILD)/genlog
 NAIVE		= $(BUILD)/naive
 STARTUP		= $(BUILD)/startup
 QUERYBENCH	= $(BUILD)/querybench
+PROBEBENCH	= $(BUILD)/probebench
 PCRE_CFLAGS	:= $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
 PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
 
 .PHONY: all build deps deps-fuzz run check check-run asan fuzz fuzz-run install bench-query \
-	uninstall clean FORCE bench bench-tools deps-bench
+	uninstall clean FORCE bench bench-tools deps-bench bench-probe
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -225,6 +226,15 @@ $(STARTUP): tests/bench/startup.c $(LIB)
 $(QUERYBENCH): tests/bench/querybench.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS) -lm
+
+$(PROBEBENCH): tests/bench/probebench.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS) -lm
+
+# The probe round benchmark (about 15 s): writes its section of docs/benchmarks.md.
+bench-probe: deps
+	@$(MAKE) --no-print-directory $(PROBEBENCH)
+	bash tests/bench/probe.sh
 
 # The query benchmark alone (quick): writes its section of docs/benchmarks.md.
 bench-query: deps

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The probe round benchmark: build/probebench (silent peer, silent DNS server,
+# both on 127.0.0.1, 2 s timeout); writes the section between
+# <!-- bench:probe begin --> and <!-- bench:probe end --> of docs/benchmarks.md.
+# Run by `make bench-probe`.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+runs=${PROBE_BENCH_RUNS:-3}
+timeout=${PROBE_BENCH_TIMEOUT:-2000}
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+${MAKE:-make} --no-print-directory build/probebench >&2
+build/probebench --runs "$runs" --timeout "$timeout" kb > "$out"
+say() { printf '%s\n' "$*" >&2; }
+rows=$(awk '{ printf "| %s | %d ms | %d ms | %d ms | %d | %d ms | %d ms |\n", $1, $2, $4, $5, $6, $7, $8 }' "$out")
+say "$rows"
+
+section=$(cat <<END
+<!-- bench:probe begin -->
+## Probe round
+
+Written by \`tests/bench/probe.sh\` (\`make bench-probe\`) on $(date -u +%Y-%m-%d), kbdiag
+source $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet -- . ':!docs/benchmarks.md' 2>/dev/null || echo '-dirty'), $(nproc) cores.
+\`build/probebench\` (tests/bench/probebench.c) runs whole probe rounds against peers
+on 127.0.0.1 that make a probe wait its whole timeout: *silent-peer*, a listener that
+never accepts (the connection opens, the greeting never comes), and *silent-dns*, a
+DNS server that never answers. The routing table given has no default route, so
+nothing else is contacted. Median and slowest of $runs rounds; "probes run" are the
+results that were not skipped, "one after another" adds their own times, and "serial
+bound" is probes run times the timeout.
+
+| scenario | timeout | round, median | round, slowest | probes run | one after another | serial bound |
+|---|---:|---:|---:|---:|---:|---:|
+$rows
+
+A round takes about one timeout, not the serial bound: the probes that do not depend
+on each other (ping-loopback, ping-gateway, ping-peer, the SMTP chain, the DOS files)
+run in threads of their own. Layers that depend on each other (dns, then
+tcp-connect, greeting, ehlo, resend) cannot overlap, so the worst round is that chain,
+each layer bounded by its own timeout (docs/probes.md).
+<!-- bench:probe end -->
+END
+)
+doc=docs/benchmarks.md
+if grep -q '<!-- bench:probe begin -->' "$doc"; then
+	awk -v s="$section" '
+		/<!-- bench:probe begin -->/ { print s; skip = 1; next }
+		/<!-- bench:probe end -->/ { skip = 0; next }
+		!skip' "$doc" > "$doc.tmp"
+else
+	{ cat "$doc"; printf '\n%s\n' "$section"; } > "$doc.tmp"
+fi
+mv "$doc.tmp" "$doc"
+say "== wrote the probe section of $doc"
