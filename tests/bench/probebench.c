@@ -10,6 +10,12 @@
  *   silent-dns   a DNS server (a UDP socket) that never answers: the
  *                resolver waits its whole timeout.
  *
+ * With --only NAME, only the silent peer, reported as NAME; with --gateway
+ * ADDR, the routing table's default route goes via ADDR. tests/bench/probe.sh
+ * uses both inside a network namespace of its own that ignores ICMP echo,
+ * where ping-loopback, ping-gateway and ping-peer wait their whole timeout
+ * too, beside the silent greeting.
+ *
  * Prints one line per scenario for tests/bench/probe.sh:
  *
  *   scenario timeout_ms runs median_round_ms max_round_ms probes_run sum_probe_ms
@@ -20,7 +26,7 @@
  * serial_bound_ms is probes_run times the timeout: what one after another
  * may take when each waits its whole timeout.
  *
- *   build/probebench [--runs N] [--timeout MS] KBDIR
+ *   build/probebench [--runs N] [--timeout MS] [--only NAME] [--gateway ADDR] KBDIR
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -99,13 +105,19 @@ main(int argc, char **argv)
 	struct kb *kb;
 	char err[ERR_LEN], route[] = "/tmp/probebench-route.XXXXXX", server[64];
 	unsigned port, dport;
-	int runs = 3, timeout = 2000, i, tcp, udp, fd;
+	const char *only = NULL, *gateway = NULL;
+	char line[256];
+	int runs = 3, timeout = 2000, i, tcp, udp, fd, n;
 
 	for (i = 1; i + 1 < argc && argv[i][0] == '-'; i += 2) {
 		if (strcmp(argv[i], "--runs") == 0)
 			runs = atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--timeout") == 0)
 			timeout = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--only") == 0)
+			only = argv[i + 1];
+		else if (strcmp(argv[i], "--gateway") == 0)
+			gateway = argv[i + 1];
 	}
 	if (i != argc - 1 || runs < 1 || timeout < 1) {
 		fputs("usage: probebench [--runs N] [--timeout MS] KBDIR\n", stderr);
@@ -116,7 +128,18 @@ main(int argc, char **argv)
 		fprintf(stderr, "probebench: %s\n", err);
 		return 1;
 	}
-	if ((fd = mkstemp(route)) < 0 || write(fd, "Iface\tDestination\tGateway\tFlags\n", 32) != 32) {
+	n = snprintf(line, sizeof(line), "Iface\tDestination\tGateway\tFlags\n");
+	if (gateway) {
+		struct in_addr a;
+
+		if (inet_pton(AF_INET, gateway, &a) != 1) {
+			fprintf(stderr, "probebench: --gateway %s: not an IPv4 address\n", gateway);
+			return 2;
+		}
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "lo\t00000000\t%08X\t0003\n",
+		    (unsigned)a.s_addr);
+	}
+	if ((fd = mkstemp(route)) < 0 || write(fd, line, (size_t)n) != n) {
 		perror("probebench: routing table");
 		return 1;
 	}
@@ -132,10 +155,12 @@ main(int argc, char **argv)
 	p.helo_name = "probebench.test";
 	p.host = "127.0.0.1";
 	p.port = port;
-	pb_scenario("silent-peer", &p, runs);
-	p.host = "smarthost.test";
-	p.dns_server = server;
-	pb_scenario("silent-dns", &p, runs);
+	pb_scenario(only ? only : "silent-peer", &p, runs);
+	if (only == NULL) {
+		p.host = "smarthost.test";
+		p.dns_server = server;
+		pb_scenario("silent-dns", &p, runs);
+	}
 
 	close(tcp);
 	close(udp);
