@@ -16,7 +16,7 @@ build/probebench --runs "$runs" --timeout "$timeout" kb > "$out"
 # ignores ICMP echo, so the three pings wait their whole timeout beside the
 # silent greeting. Needs root and ip netns; otherwise that row is left out.
 ns=probebench-$$
-netns_note="The *silent-everything* row needs root and \\`ip netns\\`; it was left out here."
+netns_note="The *silent-everything* row needs root and ip netns; it was left out here."
 if ip netns add "$ns" 2>/dev/null; then
 	trap 'rm -f "$out"; ip netns del "$ns" 2>/dev/null || true' EXIT
 	if ip netns exec "$ns" sh -c 'ip link set lo up &&
