@@ -51,8 +51,12 @@ $rows
 
 $netns_note
 
-A round takes about one timeout, not the serial bound: the probes that do not depend
-on each other (ping-loopback, ping-gateway, ping-peer, the SMTP chain, the DOS files)
+A round takes about one timeout, not the serial bound. In *silent-peer* and
+*silent-dns* only one probe waits (the others end at once on loopback), so "one after
+another" is close to the round too; *silent-everything* is the case that shows the
+concurrency: four probes wait their whole timeout at the same time, about 4 x the
+timeout one after another, one timeout as a round. The probes that do not depend on
+each other (ping-loopback, ping-gateway, ping-peer, the SMTP chain, the DOS files)
 run in threads of their own. Layers that depend on each other (dns, then
 tcp-connect, greeting, ehlo, resend) cannot overlap, so the worst round is that chain,
 each layer bounded by its own timeout (docs/probes.md).
