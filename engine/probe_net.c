@@ -96,9 +96,11 @@ probe_net_dns(struct probe_result *r, const char *host, const char *dns_server,
 	opt.timeout = (int)(timeout_ms / 2 ? timeout_ms / 2 : 1);
 	opt.tries = 2;
 	if (dns_server) {
-		/* Only the server given: no hosts file, no resolv.conf servers. */
+		/* Only the server given: no hosts file, no resolv.conf servers,
+		   no search domains appended. */
 		opt.lookups = lookups;
-		mask |= ARES_OPT_LOOKUPS;
+		opt.flags = ARES_FLAG_NOSEARCH;
+		mask |= ARES_OPT_LOOKUPS | ARES_OPT_FLAGS;
 	}
 	if (ares_init_options(&ch, &opt, mask) != ARES_SUCCESS) {
 		probe_fail(r, "the resolver could not start");
