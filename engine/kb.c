@@ -788,12 +788,12 @@ kb_table_count(const struct kb *kb, const char *table)
 const char *
 kb_table_field(const struct kb *kb, const char *table, size_t i, const char *field)
 {
-	size_t k, j;
+	size_t k, j, seen = 0;
 
 	for (k = 0; k < kb->nfacts; k++) {
 		const struct kb_fact_row *r = &kb->facts[k];
 
-		if (strcmp(r->table, table) != 0 || i-- > 0)
+		if (strcmp(r->table, table) != 0 || seen++ != i)
 			continue;
 		for (j = 0; j < r->nfields; j++)
 			if (strcmp(r->fields[j], field) == 0)
