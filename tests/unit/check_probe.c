@@ -323,6 +323,70 @@ START_TEST(silent_peer_within_bound)
 }
 END_TEST
 
+/*
+ * A listener with a backlog of 0 and one connection already waiting: its
+ * accept queue is full, so the kernel drops the next SYN and the connect
+ * times out.
+ */
+START_TEST(connect_timeout_when_queue_full)
+{
+	struct sockaddr_in sin;
+	struct probe_params p;
+	struct probe_round *r;
+	unsigned port;
+	int fd = srv_listen(&port), first;
+
+	ck_assert_int_eq(listen(fd, 0), 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(port);
+	first = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(connect(first, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	params_init(&p, "127.0.0.1", port);
+	r = run(&p);
+	expect(r, "tcp-connect", 0, PROBE_OBSERVED, "timeout");
+	expect(r, "greeting", 0, PROBE_SKIPPED, NULL);
+	probe_round_free(r);
+	close(first);
+	close(fd);
+}
+END_TEST
+
+/* IPv6 loopback: connect and greet over ::1; ping-peer says how it checked. */
+START_TEST(ipv6_loopback)
+{
+	struct sockaddr_in6 sin6;
+	socklen_t len = sizeof(sin6);
+	struct probe_params p;
+	struct probe_round *r;
+	char want[64];
+	int fd = socket(AF_INET6, SOCK_STREAM, 0);
+
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_addr = in6addr_loopback;
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) != 0) {
+		fprintf(stderr, "SKIP probe/ipv6_loopback: no IPv6 loopback here\n");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	ck_assert_int_eq(listen(fd, 4), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin6, &len), 0);
+	params_init(&p, "::1", ntohs(sin6.sin6_port));
+	r = run(&p);
+	expect(r, "dns", 0, PROBE_OBSERVED, "resolved");
+	expect(r, "tcp-connect", 0, PROBE_OBSERVED, "connected");
+	snprintf(want, sizeof(want), "[::1]:%u", ntohs(sin6.sin6_port));
+	ck_assert_str_eq(get(r, "tcp-connect", 0)->target, want);
+	expect(r, "greeting", 0, PROBE_OBSERVED, "silent");
+	expect_detail(r, "ping-peer", "UDP check");
+	probe_round_free(r);
+	close(fd);
+}
+END_TEST
+
 START_TEST(ibm_banner_and_ehlo_500)
 {
 	static const char *const script[] = {
@@ -774,6 +838,19 @@ START_TEST(dos_tree_symlinks_not_followed)
 }
 END_TEST
 
+/* The tcptsr table as kb_table_count/kb_table_field give it. */
+START_TEST(tcptsr_table_from_kb)
+{
+	ck_assert_uint_eq(kb_table_count(kb, "tcptsr"), 2);
+	ck_assert_str_eq(kb_table_field(kb, "tcptsr", 0, "bytes"), "42716");
+	ck_assert_str_eq(kb_table_field(kb, "tcptsr", 0, "version"), "2.2b");
+	ck_assert_str_eq(kb_table_field(kb, "tcptsr", 1, "id"), "tcptsru-1995");
+	ck_assert_ptr_null(kb_table_field(kb, "tcptsr", 0, "nosuchfield"));
+	ck_assert_ptr_null(kb_table_field(kb, "tcptsr", 2, "bytes"));
+	ck_assert_uint_eq(kb_table_count(kb, "nosuchtable"), 0);
+}
+END_TEST
+
 START_TEST(dos_root_missing)
 {
 	struct probe_round *r = run_dos("/nonexistent/dos/root");
@@ -950,6 +1027,9 @@ probe_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, refused_when_nothing_listens);
 	tcase_add_test(tc, silent_peer_within_bound);
+	tcase_add_test(tc, connect_timeout_when_queue_full);
+	tcase_add_test(tc, ipv6_loopback);
+	tcase_add_test(tc, tcptsr_table_from_kb);
 	tcase_add_test(tc, ibm_banner_and_ehlo_500);
 	tcase_add_test(tc, products_from_greetings);
 	tcase_add_test(tc, greetings_that_fail);
