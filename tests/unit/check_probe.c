@@ -582,6 +582,98 @@ START_TEST(gateway_from_routing_table)
 END_TEST
 
 /* ---------------------------------------------------------------------- */
+/* The fault peer (tests/peer/faultpeer.c, build/faultpeer)                 */
+
+struct fp_case {
+	const char	*fault;
+	const char	*banner;	/* NULL: faultpeer's own */
+	const char	*helo;		/* NULL: "probe.test" */
+	const char	*probe;		/* what to check ... */
+	const char	*value;		/* ... observed value, or NULL: an error */
+	const char	*probe2;	/* and a second one, or NULL */
+	const char	*value2;
+};
+
+static const struct fp_case fp_cases[] = {
+	{ "none", NULL, NULL, "ehlo", "ok", "peer-product", "other" },
+	{ "ehlo-500", "MVS1.EXAMPLE.COM running IBM TCP/IP V2R2 SMTP Server", NULL,
+	  "ehlo", "helo-only", "peer-product", "ibm-tcpip-v2r2" },
+	{ "helo-domain-required", "VMHOST.EXAMPLE.COM running IBM VM SMTP V2R2", "",
+	  "ehlo", "helo-domain-required", "peer-product", "ibm-vm-smtp-v2r2" },
+	{ "helo-domain-required", NULL, NULL, "ehlo", "ok", NULL, NULL },
+	{ "greet-554", NULL, NULL, "greeting", "rejected", NULL, NULL },
+	{ "greet-421", NULL, NULL, "greeting", "rejected", NULL, NULL },
+	{ "bare-lf", NULL, NULL, "greeting", "bare-lf", NULL, NULL },
+	{ "silent", NULL, NULL, "greeting", "silent", NULL, NULL },
+	{ "close-before-greeting", NULL, NULL, "greeting", "closed", NULL, NULL },
+	{ "reset", NULL, NULL, "greeting", "closed", NULL, NULL },
+	{ "close-after-greeting", NULL, NULL, "greeting", "ok", "ehlo", NULL },
+	{ "reply-421", NULL, NULL, "ehlo", "rejected", NULL, NULL },
+};
+
+START_TEST(fault_peer)
+{
+	const struct fp_case *c = &fp_cases[_i];
+	char *peer = tu_build("faultpeer"), *portfile = pjoin(dir, "port");
+	struct probe_params p;
+	struct probe_round *r;
+	unsigned port = 0;
+	pid_t pid;
+	int tries;
+
+	if (access(peer, X_OK) != 0) {
+		fprintf(stderr, "SKIP probe/fault_peer %s: %s is not built\n", c->fault, peer);
+		free(peer);
+		free(portfile);
+		return;
+	}
+	if ((pid = fork()) == 0) {
+		const char *argv[12];
+		int n = 0;
+
+		argv[n++] = peer;
+		argv[n++] = "--listen";
+		argv[n++] = "127.0.0.1:0";
+		argv[n++] = "--port-file";
+		argv[n++] = portfile;
+		argv[n++] = "--fault";
+		argv[n++] = c->fault;
+		if (c->banner) {
+			argv[n++] = "--banner";
+			argv[n++] = c->banner;
+		}
+		argv[n] = NULL;
+		execv(peer, (char *const *)argv);
+		_exit(127);
+	}
+	for (tries = 0; tries < 100 && port == 0; tries++) {
+		FILE *f = fopen(portfile, "r");
+
+		if (f) {
+			if (fscanf(f, "%u", &port) != 1)
+				port = 0;
+			fclose(f);
+		}
+		if (port == 0)
+			usleep(50000);
+	}
+	ck_assert_msg(port != 0, "faultpeer wrote no port file");
+	params_init(&p, "127.0.0.1", port);
+	if (c->helo)
+		p.helo_name = c->helo;
+	r = run(&p);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	expect(r, c->probe, 0, c->value ? PROBE_OBSERVED : PROBE_ERROR, c->value);
+	if (c->probe2)
+		expect(r, c->probe2, 0, c->value2 ? PROBE_OBSERVED : PROBE_ERROR, c->value2);
+	probe_round_free(r);
+	free(peer);
+	free(portfile);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------- */
 /* DNS: dnsmasq on loopback, or a server that never answers                 */
 
 static pid_t dnsmasq_pid;
@@ -1038,6 +1130,7 @@ probe_suite(void)
 	tcase_add_test(tc, offline_and_no_host);
 	tcase_add_test(tc, bad_parameters);
 	tcase_add_test(tc, gateway_from_routing_table);
+	tcase_add_loop_test(tc, fault_peer, 0, (int)(sizeof(fp_cases) / sizeof(fp_cases[0])));
 	tcase_add_test(tc, dns_with_dnsmasq);
 	tcase_add_test(tc, dns_server_that_never_answers);
 	tcase_add_test(tc, dos_tree_odd_case_crlf_xif);
