@@ -117,20 +117,24 @@ probe_net_dns(struct probe_result *r, const char *host, const char *dns_server,
 	while (!d.done) {
 		ares_socket_t socks[ARES_GETSOCK_MAXNUM];
 		struct pollfd pfd[ARES_GETSOCK_MAXNUM];
-		int bits, i, n = 0, left = net_remaining(deadline), ms;
+		unsigned bits;
+		int i, n = 0, left = net_remaining(deadline), ms;
 		struct timeval tv, *tvp, maxtv;
 
 		if (left == 0) {
 			ares_cancel(ch);	/* calls net_dns_done with ARES_ECANCELLED */
 			break;
 		}
-		bits = ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM);
+		bits = (unsigned)ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM);
 		for (i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
-			if (!ARES_GETSOCK_READABLE(bits, i) && !ARES_GETSOCK_WRITABLE(bits, i))
+			/* c-ares's own macros shift a signed 1 into the sign bit. */
+			unsigned rd = bits & (1u << i);
+			unsigned wr = bits & (1u << (i + ARES_GETSOCK_MAXNUM));
+
+			if (!rd && !wr)
 				continue;
 			pfd[n].fd = socks[i];
-			pfd[n].events = (short)((ARES_GETSOCK_READABLE(bits, i) ? POLLIN : 0) |
-			    (ARES_GETSOCK_WRITABLE(bits, i) ? POLLOUT : 0));
+			pfd[n].events = (short)((rd ? POLLIN : 0) | (wr ? POLLOUT : 0));
 			pfd[n].revents = 0;
 			n++;
 		}
