@@ -610,6 +610,13 @@ net_connect(struct net_session *s, const char *addr, unsigned port, unsigned tim
 	if (e == 0) {
 		probe_observe(r, "connected", "connected to %s in %u ms", target, r->elapsed_ms);
 		rc = 0;
+	} else if (e == ECONNRESET) {
+		/* The handshake completed and the server reset the connection
+		   before we looked (a refusal to SYN is ECONNREFUSED): the
+		   greeting will find it closed. */
+		probe_observe(r, "connected", "connected to %s in %u ms, then reset at once",
+		    target, r->elapsed_ms);
+		rc = 0;
 	} else if (e == ECONNREFUSED)
 		probe_observe(r, "refused", "%s refused the connection (reset): nothing "
 		    "listens on port %u", target, port);
