@@ -20,12 +20,12 @@ CC		?= cc
 WERROR		?= -Werror
 OPT		?= -O2 -g
 SAN		?=
-PKGS		= libxml-2.0 libpcre2-8 jansson zlib
+PKGS		= libxml-2.0 libpcre2-8 jansson zlib libcares
 TEST_PKGS	= check jansson libxml-2.0
 
 # Debian packages the build and the tests need; `make deps` installs those missing.
 DEB_PACKAGES	= gcc make pkg-config libxml2-dev libpcre2-dev libjansson-dev zlib1g-dev \
-		  check libsubunit-dev groff-base postfix
+		  check libsubunit-dev groff-base postfix libc-ares-dev dnsmasq
 # Debconf answers given before apt-get: Postfix installs without a
 # configuration (the tests run private instances: tests/peer/postfix.sh).
 DEB_PRESEED	= postfix postfix/main_mailer_type select No configuration
@@ -38,9 +38,9 @@ PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_CFLAGS	:= $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS	:= $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
-ALL_CFLAGS	= -std=c11 -D_DEFAULT_SOURCE $(OPT) $(SAN) $(WARN) -MMD -MP \
+ALL_CFLAGS	= -std=c11 -D_DEFAULT_SOURCE -pthread $(OPT) $(SAN) $(WARN) -MMD -MP \
 		  -I$(BUILD) -Iengine $(PKG_CFLAGS) $(CFLAGS)
-ALL_LDFLAGS	= $(SAN) $(LDFLAGS)
+ALL_LDFLAGS	= $(SAN) -pthread $(LDFLAGS)
 
 LIB_SRC		= $(filter-out engine/main.c, $(wildcard engine/*.c))
 LIB_OBJ		= $(LIB_SRC:engine/%.c=$(BUILD)/obj/%.o)
@@ -64,11 +64,12 @@ GENLOG		= $(BUILD)/genlog
 NAIVE		= $(BUILD)/naive
 STARTUP		= $(BUILD)/startup
 QUERYBENCH	= $(BUILD)/querybench
+PROBEBENCH	= $(BUILD)/probebench
 PCRE_CFLAGS	:= $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
 PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
 
 .PHONY: all build deps deps-fuzz run check check-run asan fuzz fuzz-run install bench-query \
-	uninstall clean FORCE bench bench-tools deps-bench
+	uninstall clean FORCE bench bench-tools deps-bench bench-probe
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -236,6 +237,15 @@ $(STARTUP): tests/bench/startup.c $(LIB)
 $(QUERYBENCH): tests/bench/querybench.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS) -lm
+
+$(PROBEBENCH): tests/bench/probebench.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS) -lm
+
+# The probe round benchmark (about 15 s): writes its section of docs/benchmarks.md.
+bench-probe: deps
+	@$(MAKE) --no-print-directory $(PROBEBENCH)
+	bash tests/bench/probe.sh
 
 # The query benchmark alone (quick): writes its section of docs/benchmarks.md.
 bench-query: deps

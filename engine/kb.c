@@ -775,6 +775,34 @@ kb_fact(const struct kb *kb, const char *ref, const char *field, const char *whe
 	return NULL;
 }
 
+size_t
+kb_table_count(const struct kb *kb, const char *table)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < kb->nfacts; i++)
+		n += strcmp(kb->facts[i].table, table) == 0;
+	return n;
+}
+
+const char *
+kb_table_field(const struct kb *kb, const char *table, size_t i, const char *field)
+{
+	size_t k, j, seen = 0;
+
+	for (k = 0; k < kb->nfacts; k++) {
+		const struct kb_fact_row *r = &kb->facts[k];
+
+		if (strcmp(r->table, table) != 0 || seen++ != i)
+			continue;
+		for (j = 0; j < r->nfields; j++)
+			if (strcmp(r->fields[j], field) == 0)
+				return r->values[j];
+		return NULL;
+	}
+	return NULL;
+}
+
 /* Step text is built into a list of parts; adjacent text merges. */
 struct kb_parts {
 	struct kb_part	*v;

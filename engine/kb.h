@@ -258,6 +258,16 @@ const struct kb_overlap *kb_find_overlap(const struct kb *kb, const char *a, con
 size_t kb_peer_count(const struct kb *kb);
 const struct kb_peer *kb_peer_at(const struct kb *kb, size_t i);
 
+/*
+ * The rows of a reference table (the files in tables/: "tcptsr", "protocol-ini",
+ * "builds", "switches", "peers"), in file order, as field/value strings (the
+ * row's attributes). kb_table_field() is NULL when the row has no such field
+ * or i is out of range.
+ */
+size_t kb_table_count(const struct kb *kb, const char *table);
+const char *kb_table_field(const struct kb *kb, const char *table, size_t i,
+    const char *field);
+
 const char *kb_role_name(enum kb_symptom_role role);
 const char *kb_severity_name(enum kb_severity severity);
 

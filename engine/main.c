@@ -27,8 +27,10 @@
 #include "match.h"
 #include "pattern.h"
 #include "peer.h"
+#include "probe.h"
 #include "query.h"
 #include "render.h"
+#include "render_probe.h"
 #include "replay.h"
 #include "xmem.h"
 
@@ -60,6 +62,8 @@ struct options {
 	size_t			 top;		/* --top N; 0: all */
 	int			 has_since, has_until;	/* --since, --until */
 	long long		 since, until;
+	struct probe_params	 probe;		/* --timeout, --dos-root, --dns-server,
+						   --helo, --resend-from, --resend-to */
 };
 
 static void
@@ -74,6 +78,11 @@ usage(FILE *to)
 "  diagnose [LOG]...      diagnose gateway logs (standard input when none, or -)\n"
 "  query TEXT...          rank the articles for an error text (- reads it from\n"
 "                           standard input: several lines, up to 1 MiB)\n"
+"  probe HOST[:PORT]      run the layered live checks against a smart host:\n"
+"                           DNS, ping (loopback, gateway, host), TCP connect,\n"
+"                           greeting, EHLO/HELO, the peer's product, and with\n"
+"                           --dos-root the DOS client's files; exit 0 when\n"
+"                           every layer passed, 1 when one failed\n"
 "  kb lint                check the rule base: schema, references, patterns,\n"
 "                           overlaps between articles\n"
 "  kb test                run every article's examples and counter-examples,\n"
@@ -92,7 +101,17 @@ usage(FILE *to)
 "      --smarthost HOST[:PORT]\n"
 "                         the smart host to report when a log names none\n"
 "                           (PORT defaults to 25)\n"
-"      --offline          run no live probes (this version runs none yet)\n"
+"      --offline          run no live probes (probe then reads only the DOS\n"
+"                           client's files; diagnose runs none yet)\n"
+"      --timeout MS       probe: each probe's deadline (default 5000)\n"
+"      --dos-root DIR     the DOS client's files (PROTOCOL.INI, TCPTSR.EXE),\n"
+"                           found without regard to case\n"
+"      --dns-server ADDR[:PORT]\n"
+"                         probe: ask this DNS server, not resolv.conf\n"
+"      --helo NAME        probe: the name in EHLO/HELO (default: this host's\n"
+"                           name; '' sends none)\n"
+"      --resend-from ADDR, --resend-to ADDR\n"
+"                         probe: also send a test message from/to these\n"
 "      --input-format FORMAT\n"
 "                         auto (the default: found per line), legacy, ndjson,\n"
 "                           syslog or text\n"
@@ -131,6 +150,7 @@ usage(FILE *to)
 "  kbdiag diagnose --format html -o report.html smtpgate.log\n"
 "  kbdiag diagnose --since 2026-11-23T08:00 /var/log/mail.log.1.gz\n"
 "  kbdiag diagnose --follow /var/log/smtpgw/smtpgate.log\n"
+"  kbdiag probe --timeout 2000 --dos-root /mnt/gatewaypc mail.example.com\n"
 "\n"
 "See kbdiag(1) for details.\n", to);
 }
@@ -793,6 +813,56 @@ cmd_kb(const struct options *o, char **args, int nargs)
 	return rc;
 }
 
+/*
+ * probe HOST[:PORT]: one round of probes, a verdict per layer. Exit 0 when
+ * every layer that ran passed, 1 when one failed.
+ */
+static int
+cmd_probe(const struct options *o, char **args, int nargs)
+{
+	struct probe_params p = o->probe;
+	struct probe_round *round = NULL;
+	struct buf out = BUF_INIT;
+	struct matcher *m = NULL;
+	struct kb *kb = NULL;
+	char host[PEER_HOST_MAX], err[ERR_LEN];
+	size_t i;
+	int rc;
+
+	if (nargs != 1)
+		return usage_error("probe: give exactly one smart host, HOST[:PORT]");
+	if (peer_parse(args[0], PEER_SMTP_PORT, host, &p.port, err) != 0)
+		return usage_error("probe: %s", err);
+	p.host = host;
+	p.offline = o->offline;
+	if ((rc = open_kb(o, 0, &kb, &m)) != 0)
+		return rc;
+	p.kb = kb;
+	if (probe_run(&p, &round, err) != 0) {
+		rc = usage_error("%s", err);
+		goto out;
+	}
+	if (render_probe_round(round, o->format, &out, err) != 0) {
+		fprintf(stderr, "kbdiag: %s\n", err);
+		rc = EXIT_INTERNAL;
+		goto out;
+	}
+	if (emit(o, &out) != 0) {
+		rc = EXIT_BADINPUT;
+		goto out;
+	}
+	rc = EXIT_FOUND;
+	for (i = 0; i < round->nresults; i++)
+		if (probe_result_failed(&round->results[i]))
+			rc = EXIT_NOTHING;
+out:
+	probe_round_free(round);
+	buf_free(&out);
+	match_free(m);
+	kb_free(kb);
+	return rc;
+}
+
 /* ---------------------------------------------------------------------- */
 
 int
@@ -800,7 +870,8 @@ main(int argc, char **argv)
 {
 	enum { OPT_KB = 256, OPT_SMARTHOST, OPT_OFFLINE, OPT_KEEP_GOING, OPT_SYNTAX,
 	    OPT_INPUT_FORMAT, OPT_FOLLOW, OPT_DATE, OPT_SINCE, OPT_UNTIL, OPT_TOP,
-	    OPT_EXPLAIN, OPT_REPLAY };
+	    OPT_EXPLAIN, OPT_REPLAY, OPT_TIMEOUT, OPT_DOS_ROOT, OPT_DNS_SERVER, OPT_HELO,
+	    OPT_RESEND_FROM, OPT_RESEND_TO };
 	static const struct option longopts[] = {
 		{ "kb", required_argument, NULL, OPT_KB },
 		{ "format", required_argument, NULL, 'f' },
@@ -817,6 +888,12 @@ main(int argc, char **argv)
 		{ "date", required_argument, NULL, OPT_DATE },
 		{ "since", required_argument, NULL, OPT_SINCE },
 		{ "until", required_argument, NULL, OPT_UNTIL },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "dos-root", required_argument, NULL, OPT_DOS_ROOT },
+		{ "dns-server", required_argument, NULL, OPT_DNS_SERVER },
+		{ "helo", required_argument, NULL, OPT_HELO },
+		{ "resend-from", required_argument, NULL, OPT_RESEND_FROM },
+		{ "resend-to", required_argument, NULL, OPT_RESEND_TO },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -885,6 +962,34 @@ main(int argc, char **argv)
 		case OPT_EXPLAIN:
 			o.explain = 1;
 			break;
+		case OPT_TIMEOUT: {
+			char *end;
+			unsigned long n;
+
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || n == 0 ||
+			    n > 600000)
+				return usage_error("--timeout: '%s' is not a number of "
+				    "milliseconds from 1 to 600000", optarg);
+			o.probe.timeout_ms = (unsigned)n;
+			break;
+		}
+		case OPT_DOS_ROOT:
+			o.probe.dos_root = optarg;
+			break;
+		case OPT_DNS_SERVER:
+			o.probe.dns_server = optarg;
+			break;
+		case OPT_HELO:
+			o.probe.helo_name = optarg;
+			break;
+		case OPT_RESEND_FROM:
+			o.probe.resend_from = optarg;
+			break;
+		case OPT_RESEND_TO:
+			o.probe.resend_to = optarg;
+			break;
 		case OPT_DATE:
 			if (parse_log_time(optarg, 1, &o.reader.date) != 0)
 				return usage_error("--date: '%s' is not a date (YYYY-MM-DD)",
@@ -930,7 +1035,7 @@ main(int argc, char **argv)
 	if (o.has_since && o.has_until && o.since > o.until)
 		return usage_error("--since is later than --until: no line could be in both");
 	if (optind >= argc)
-		return usage_error("no command given (diagnose, query or kb)");
+		return usage_error("no command given (diagnose, query, probe or kb)");
 	cmd = argv[optind++];
 	if (strcmp(cmd, "diagnose") == 0)
 		return cmd_diagnose(&o, argv + optind, argc - optind);
@@ -938,9 +1043,11 @@ main(int argc, char **argv)
 		return cmd_query(&o, argv + optind, argc - optind);
 	if (strcmp(cmd, "kb") == 0)
 		return cmd_kb(&o, argv + optind, argc - optind);
+	if (strcmp(cmd, "probe") == 0)
+		return cmd_probe(&o, argv + optind, argc - optind);
 	if (strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		return info_done();
 	}
-	return usage_error("unknown command '%s' (use diagnose, query or kb)", cmd);
+	return usage_error("unknown command '%s' (use diagnose, query, probe or kb)", cmd);
 }

@@ -67,6 +67,9 @@ struct probe_params {
 	const char	*dns_server;	/* "ADDR[:PORT]" to ask instead of resolv.conf */
 	const char	*resend_from;	/* both set: send a test message */
 	const char	*resend_to;
+	/* Added with the implementation: */
+	const char	*route_file;	/* the routing table to find the default
+					   gateway in; NULL: /proc/net/route */
 };
 
 /*
@@ -85,5 +88,37 @@ void probe_results_free(struct probe_result *r, size_t n);
 /* "observed", "skipped", "error"; and back (0, or -1 when unknown). */
 const char *probe_status_name(enum probe_status s);
 int probe_status_parse(const char *name, enum probe_status *out);
+
+/*
+ * For the probe implementations (probe_net.c, probe_dos.c): filling one
+ * result. probe_result_init() zeroes r and names it; the others set the
+ * status, the value (observe only) and a detail made with printf, passed
+ * through text_sanitize() so that it is safe to show. A later call replaces
+ * the earlier detail.
+ */
+void probe_result_init(struct probe_result *r, const char *probe, const char *source);
+void probe_observe(struct probe_result *r, const char *value, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void probe_skip(struct probe_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void probe_fail(struct probe_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Set the target (copied, sanitized). */
+void probe_target(struct probe_result *r, const char *target);
+/* Append "C: line" or "S: line" (dir 'C' or 'S'), line sanitized, n bytes. */
+void probe_transcript_add(struct probe_result *r, char dir, const char *line, size_t n);
+
+/*
+ * Did this result fail its layer? 1 for an error, or an observation that is
+ * not the healthy one (dns other than resolved, ping-* other than reply,
+ * tcp-connect other than connected, greeting other than ok, ehlo other than
+ * ok or helo-only, resend other than delivered); 0 otherwise: a pass, a
+ * skip, or a fact that is neither good nor bad (peer-product and the files).
+ * `kbdiag probe` exits 1 when any result of the round failed.
+ */
+int probe_result_failed(const struct probe_result *r);
+
+/* Milliseconds on the monotonic clock, for deadlines. */
+unsigned long long probe_now_ms(void);
 
 #endif

@@ -1,0 +1,456 @@
+/*
+ * probe: one round of probes, run concurrently.
+ *
+ * The round is a handful of threads, each owning its own result slots, so no
+ * locks are needed: the files, ping-loopback and ping-gateway start at once;
+ * the calling thread resolves the host, then ping-peer runs in a thread of
+ * its own while the calling thread runs the SMTP chain (tcp-connect,
+ * greeting, ehlo, peer-product, resend), whose layers depend on each other.
+ * Every wait inside a probe is bounded by its own deadline, so a round
+ * takes about the longest chain of timeouts, not their sum.
+ */
+#include "probe.h"
+
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <ares.h>
+
+#include "buf.h"
+#include "peer.h"
+#include "probe_dos.h"
+#include "probe_net.h"
+#include "text.h"
+#include "xmem.h"
+
+/* Longest detail or transcript line kept, in bytes of input. */
+#define PROBE_TEXT_MAX	1024
+
+/*
+ * The layers of a round, in report order: slot, probe name, evidence source,
+ * the healthy values (space-separated, each surrounded by spaces; "" for a
+ * fact that is neither good nor bad).
+ */
+#define PROBE_SLOTS(X) \
+	X(SLOT_DNS,		"dns",		"dns",		" resolved ") \
+	X(SLOT_PING_LO,		"ping-loopback", "ping-loopback", " reply ") \
+	X(SLOT_PING_GW,		"ping-gateway",	"ping-gateway",	" reply ") \
+	X(SLOT_PING_PEER,	"ping-peer",	"ping-peer",	" reply ") \
+	X(SLOT_CONNECT,		"tcp-connect",	"tcp-connect",	" connected ") \
+	X(SLOT_GREETING,	"greeting",	"greeting",	" ok ") \
+	X(SLOT_EHLO,		"ehlo",		"ehlo",		" ok helo-only ") \
+	X(SLOT_PRODUCT,		"peer-product",	"peer-product",	"") \
+	X(SLOT_RESEND,		"resend",	"resend",	" delivered ") \
+	X(SLOT_TCPTSR,		"tcptsr",	"tcptsr",	"") \
+	X(SLOT_INI_PUSH,	"protocol-ini",	"protocol-ini",	"") \
+	X(SLOT_INI_SECTION,	"protocol-ini",	"protocol-ini",	"") \
+	X(SLOT_STACK,		"stack",	"stack",	"")
+
+enum probe_slot {
+#define X(slot, probe, source, good) slot,
+	PROBE_SLOTS(X)
+#undef X
+	SLOT_COUNT
+};
+
+static const struct {
+	const char	*probe;
+	const char	*source;
+	const char	*good;
+} probe_slots[SLOT_COUNT] = {
+#define X(slot, probe, source, good) { probe, source, good },
+	PROBE_SLOTS(X)
+#undef X
+};
+
+#define PROBE_STATUSES(X) \
+	X(PROBE_OBSERVED,	"observed") \
+	X(PROBE_SKIPPED,	"skipped") \
+	X(PROBE_ERROR,		"error")
+
+const char *
+probe_status_name(enum probe_status s)
+{
+	switch (s) {
+#define X(id, name) case id: return name;
+	PROBE_STATUSES(X)
+#undef X
+	}
+	return "unknown";
+}
+
+int
+probe_status_parse(const char *name, enum probe_status *out)
+{
+#define X(id, text) if (strcmp(name, text) == 0) { *out = id; return 0; }
+	PROBE_STATUSES(X)
+#undef X
+	return -1;
+}
+
+unsigned long long
+probe_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Results                                                                  */
+
+void
+probe_result_init(struct probe_result *r, const char *probe, const char *source)
+{
+	memset(r, 0, sizeof(*r));
+	r->probe = xstrdup(probe);
+	r->source = xstrdup(source);
+	r->status = PROBE_SKIPPED;
+}
+
+static void
+probe_set(struct probe_result *r, enum probe_status st, const char *value,
+    const char *fmt, va_list ap)
+{
+	struct buf b = BUF_INIT;
+
+	buf_vprintf(&b, fmt, ap);
+	free(r->detail);
+	r->detail = text_sanitize(buf_str(&b), b.len, PROBE_TEXT_MAX);
+	buf_free(&b);
+	free(r->value);
+	r->value = value ? xstrdup(value) : NULL;
+	r->status = st;
+}
+
+void
+probe_observe(struct probe_result *r, const char *value, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	probe_set(r, PROBE_OBSERVED, value, fmt, ap);
+	va_end(ap);
+}
+
+void
+probe_skip(struct probe_result *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	probe_set(r, PROBE_SKIPPED, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+probe_fail(struct probe_result *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	probe_set(r, PROBE_ERROR, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+probe_target(struct probe_result *r, const char *target)
+{
+	free(r->target);
+	r->target = target ? text_sanitize(target, strlen(target), PROBE_TEXT_MAX) : NULL;
+}
+
+void
+probe_transcript_add(struct probe_result *r, char dir, const char *line, size_t n)
+{
+	struct buf b = BUF_INIT;
+	char *clean = text_sanitize(line, n, PROBE_TEXT_MAX);
+
+	buf_printf(&b, "%c: %s", dir, clean);
+	free(clean);
+	r->transcript = xrealloc(r->transcript, (r->ntranscript + 1) * sizeof(*r->transcript));
+	r->transcript[r->ntranscript++] = buf_detach(&b);
+}
+
+void
+probe_result_copy(struct probe_result *dst, const struct probe_result *src)
+{
+	size_t i;
+
+	memset(dst, 0, sizeof(*dst));
+	dst->probe = xstrdup_or_null(src->probe);
+	dst->source = xstrdup_or_null(src->source);
+	dst->value = xstrdup_or_null(src->value);
+	dst->status = src->status;
+	dst->target = xstrdup_or_null(src->target);
+	dst->detail = xstrdup_or_null(src->detail);
+	dst->elapsed_ms = src->elapsed_ms;
+	if (src->ntranscript) {
+		dst->transcript = xcalloc(src->ntranscript, sizeof(*dst->transcript));
+		for (i = 0; i < src->ntranscript; i++)
+			dst->transcript[i] = xstrdup(src->transcript[i]);
+		dst->ntranscript = src->ntranscript;
+	}
+}
+
+static void
+probe_result_clear(struct probe_result *r)
+{
+	size_t i;
+
+	free(r->probe);
+	free(r->source);
+	free(r->value);
+	free(r->target);
+	free(r->detail);
+	for (i = 0; i < r->ntranscript; i++)
+		free(r->transcript[i]);
+	free(r->transcript);
+}
+
+void
+probe_results_free(struct probe_result *r, size_t n)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		probe_result_clear(&r[i]);
+	free(r);
+}
+
+void
+probe_round_free(struct probe_round *r)
+{
+	if (r == NULL)
+		return;
+	free(r->host);
+	free(r->address);
+	probe_results_free(r->results, r->nresults);
+	free(r);
+}
+
+int
+probe_result_failed(const struct probe_result *r)
+{
+	char key[64];
+	size_t i;
+
+	if (r->status == PROBE_ERROR)
+		return 1;
+	if (r->status != PROBE_OBSERVED || r->value == NULL || r->probe == NULL)
+		return 0;
+	for (i = 0; i < SLOT_COUNT; i++) {
+		if (strcmp(probe_slots[i].probe, r->probe) != 0)
+			continue;
+		if (probe_slots[i].good[0] == '\0')
+			return 0;
+		if (snprintf(key, sizeof(key), " %s ", r->value) >= (int)sizeof(key))
+			return 1;
+		return strstr(probe_slots[i].good, key) == NULL;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The round                                                                */
+
+struct probe_job {
+	const struct probe_params	*params;
+	struct probe_result		*slots;
+	unsigned			 timeout_ms;
+	char				 peer_addr[INET6_ADDRSTRLEN];
+	char				 gateway[INET_ADDRSTRLEN];
+};
+
+static void *
+probe_thread_loopback(void *arg)
+{
+	struct probe_job *j = arg;
+
+	probe_net_ping(&j->slots[SLOT_PING_LO], "127.0.0.1", j->timeout_ms);
+	return NULL;
+}
+
+static void *
+probe_thread_gateway(void *arg)
+{
+	struct probe_job *j = arg;
+	struct probe_result *r = &j->slots[SLOT_PING_GW];
+	const char *file = j->params->route_file ? j->params->route_file : "/proc/net/route";
+	char err[ERR_LEN];
+	int rc;
+
+	rc = probe_net_default_gateway(file, j->gateway, err);
+	if (rc < 0)
+		probe_fail(r, "%s", err);
+	else if (rc == 0)
+		probe_skip(r, "no default route in %s", file);
+	else
+		probe_net_ping(r, j->gateway, j->timeout_ms);
+	return NULL;
+}
+
+static void *
+probe_thread_peer(void *arg)
+{
+	struct probe_job *j = arg;
+
+	probe_net_ping(&j->slots[SLOT_PING_PEER], j->peer_addr, j->timeout_ms);
+	return NULL;
+}
+
+static void *
+probe_thread_files(void *arg)
+{
+	struct probe_job *j = arg;
+
+	probe_dos_run(j->params->dos_root, j->params->kb, &j->slots[SLOT_TCPTSR],
+	    &j->slots[SLOT_INI_PUSH], &j->slots[SLOT_INI_SECTION], &j->slots[SLOT_STACK]);
+	return NULL;
+}
+
+/* A thread, or the same work inline when no thread can be made. */
+static int
+probe_spawn(pthread_t *t, void *(*fn)(void *), struct probe_job *j)
+{
+	if (pthread_create(t, NULL, fn, j) == 0)
+		return 1;
+	fn(j);
+	return 0;
+}
+
+/* "ADDR", "ADDR:PORT" or "[V6]:PORT" with numeric addresses only. */
+static int
+probe_valid_server(const char *s)
+{
+	char host[PEER_HOST_MAX], err[ERR_LEN];
+	unsigned port;
+	unsigned char a[16];
+
+	if (peer_parse(s, 53, host, &port, err) != 0)
+		return 0;
+	return inet_pton(AF_INET, host, a) == 1 || inet_pton(AF_INET6, host, a) == 1;
+}
+
+/* Mail addresses for the resend: no angle brackets, blanks or controls. */
+static int
+probe_valid_mailbox(const char *s)
+{
+	const unsigned char *p;
+
+	if (s[0] == '\0')
+		return 0;
+	for (p = (const unsigned char *)s; *p; p++)
+		if (*p <= ' ' || *p == 0x7f || *p == '<' || *p == '>')
+			return 0;
+	return 1;
+}
+
+static int
+probe_check_params(const struct probe_params *p, char err[ERR_LEN])
+{
+	const unsigned char *s;
+
+	if (p->kb == NULL)
+		return err_set(err, "probe: no rule base given");
+	if (p->host && !peer_valid_host(p->host))
+		return err_set(err, "probe: '%s' is not a host name or address", p->host);
+	if (p->port > 65535)
+		return err_set(err, "probe: port %u is out of range (1-65535)", p->port);
+	if (p->dns_server && !probe_valid_server(p->dns_server))
+		return err_set(err, "probe: DNS server '%s' is not ADDR[:PORT] with a "
+		    "numeric address", p->dns_server);
+	if ((p->resend_from == NULL) != (p->resend_to == NULL))
+		return err_set(err, "probe: a resend needs both the sender and the recipient");
+	if (p->resend_from && (!probe_valid_mailbox(p->resend_from) ||
+	    !probe_valid_mailbox(p->resend_to)))
+		return err_set(err, "probe: resend addresses must be plain addresses "
+		    "without blanks or angle brackets");
+	if (p->helo_name)
+		for (s = (const unsigned char *)p->helo_name; *s; s++)
+			if (*s <= ' ' || *s == 0x7f)
+				return err_set(err, "probe: the HELO name may not contain "
+				    "blanks or control characters");
+	return 0;
+}
+
+int
+probe_run(const struct probe_params *params, struct probe_round **out, char err[ERR_LEN])
+{
+	struct probe_round *round;
+	struct probe_job job;
+	struct probe_result *s;
+	pthread_t t_lo, t_gw, t_peer, t_files;
+	int h_lo = 0, h_gw = 0, h_peer = 0, h_files = 0, net, ares_ok;
+	unsigned long long start = probe_now_ms();
+	size_t i;
+
+	*out = NULL;
+	if (probe_check_params(params, err) != 0)
+		return -1;
+	round = xcalloc(1, sizeof(*round));
+	round->host = xstrdup_or_null(params->host);
+	round->port = params->port ? params->port : PEER_SMTP_PORT;
+	round->results = xcalloc(SLOT_COUNT, sizeof(*round->results));
+	round->nresults = SLOT_COUNT;
+	s = round->results;
+	for (i = 0; i < SLOT_COUNT; i++)
+		probe_result_init(&s[i], probe_slots[i].probe, probe_slots[i].source);
+
+	memset(&job, 0, sizeof(job));
+	job.params = params;
+	job.slots = s;
+	job.timeout_ms = params->timeout_ms ? params->timeout_ms : PROBE_DEFAULT_TIMEOUT_MS;
+	net = !params->offline && params->host != NULL;
+	/* Not thread-safe by its documentation: once here, before any thread. */
+	ares_ok = net && ares_library_init(ARES_LIB_INIT_ALL) == ARES_SUCCESS;
+
+	if (params->dos_root)
+		h_files = probe_spawn(&t_files, probe_thread_files, &job);
+	else
+		for (i = SLOT_TCPTSR; i <= SLOT_STACK; i++)
+			probe_skip(&s[i], "no DOS client files given (--dos-root)");
+	if (!net) {
+		const char *why = params->offline ? "offline: no live probes" :
+		    "no smart host given";
+
+		for (i = SLOT_DNS; i <= SLOT_RESEND; i++)
+			probe_skip(&s[i], "%s", why);
+	} else {
+		h_lo = probe_spawn(&t_lo, probe_thread_loopback, &job);
+		h_gw = probe_spawn(&t_gw, probe_thread_gateway, &job);
+		if (!ares_ok)
+			probe_fail(&s[SLOT_DNS], "the resolver library could not start");
+		else if (probe_net_dns(&s[SLOT_DNS], params->host, params->dns_server,
+		    job.timeout_ms, job.peer_addr) == 0) {
+			round->address = xstrdup(job.peer_addr);
+			h_peer = probe_spawn(&t_peer, probe_thread_peer, &job);
+			probe_net_smtp(params, job.peer_addr, round->port, job.timeout_ms,
+			    &s[SLOT_CONNECT]);
+		}
+		if (round->address == NULL)
+			for (i = SLOT_PING_PEER; i <= SLOT_RESEND; i++)
+				probe_skip(&s[i], "the host name did not resolve");
+	}
+	if (h_lo)
+		pthread_join(t_lo, NULL);
+	if (h_gw)
+		pthread_join(t_gw, NULL);
+	if (h_peer)
+		pthread_join(t_peer, NULL);
+	if (h_files)
+		pthread_join(t_files, NULL);
+	if (ares_ok)
+		ares_library_cleanup();
+	round->elapsed_ms = (unsigned)(probe_now_ms() - start);
+	*out = round;
+	return 0;
+}

@@ -1,0 +1,365 @@
+/*
+ * render_probe: probe rounds in the four output formats, and results in
+ * JSON both ways.
+ */
+#include "render_probe.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/HTMLtree.h>
+#include <libxml/tree.h>
+
+#include "text.h"
+#include "xmem.h"
+
+/* What a result shows in its "result" column: the value, or the status. */
+static const char *
+rp_outcome(const struct probe_result *r)
+{
+	if (r->status == PROBE_OBSERVED && r->value)
+		return r->value;
+	return probe_status_name(r->status);
+}
+
+static size_t
+rp_failed(const struct probe_round *r)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nresults; i++)
+		n += (size_t)probe_result_failed(&r->results[i]);
+	return n;
+}
+
+static void
+rp_title(const struct probe_round *r, struct buf *t)
+{
+	if (r->host == NULL) {
+		buf_puts(t, "Probe round (no smart host)");
+		return;
+	}
+	buf_printf(t, strchr(r->host, ':') ? "Probe round: [%s]:%u" : "Probe round: %s:%u",
+	    r->host, r->port);
+	if (r->address && strcmp(r->address, r->host) != 0)
+		buf_printf(t, " (%s)", r->address);
+}
+
+static void
+rp_verdict(const struct probe_round *r, struct buf *out)
+{
+	size_t i, n = rp_failed(r), k = 0;
+
+	if (n == 0) {
+		buf_printf(out, "Every layer that ran passed (%u ms).", r->elapsed_ms);
+		return;
+	}
+	buf_printf(out, "%zu %s failed:", n, n == 1 ? "layer" : "layers");
+	for (i = 0; i < r->nresults; i++)
+		if (probe_result_failed(&r->results[i]))
+			buf_printf(out, "%s %s", k++ ? "," : "", r->results[i].probe);
+	buf_printf(out, " (%u ms).", r->elapsed_ms);
+}
+
+static void
+rp_text(const struct probe_round *r, struct buf *out)
+{
+	size_t i, j;
+
+	rp_title(r, out);
+	buf_printf(out, ", %u ms\n\n", r->elapsed_ms);
+	for (i = 0; i < r->nresults; i++) {
+		const struct probe_result *p = &r->results[i];
+
+		buf_printf(out, "  %s %-14s %-20s %s\n", probe_result_failed(p) ? "!" : " ",
+		    p->probe, rp_outcome(p), p->detail ? p->detail : "");
+		for (j = 0; j < p->ntranscript; j++)
+			buf_printf(out, "%20s%s\n", "", p->transcript[j]);
+	}
+	buf_putc(out, '\n');
+	rp_verdict(r, out);
+	buf_putc(out, '\n');
+}
+
+/* Markdown table cells: '|' and backslashes escaped. */
+static void
+rp_md_cell(struct buf *out, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '|' || *s == '\\' || *s == '`' || *s == '*' || *s == '_' ||
+		    *s == '<' || *s == '[')
+			buf_putc(out, '\\');
+		buf_putc(out, *s);
+	}
+}
+
+static void
+rp_markdown(const struct probe_round *r, struct buf *out)
+{
+	struct buf t = BUF_INIT;
+	size_t i, j;
+
+	rp_title(r, &t);
+	buf_puts(out, "# ");
+	rp_md_cell(out, buf_str(&t));
+	buf_puts(out, "\n\n| Probe | Result | Detail |\n|---|---|---|\n");
+	for (i = 0; i < r->nresults; i++) {
+		const struct probe_result *p = &r->results[i];
+
+		buf_puts(out, "| ");
+		rp_md_cell(out, p->probe);
+		buf_puts(out, probe_result_failed(p) ? " | **" : " | ");
+		rp_md_cell(out, rp_outcome(p));
+		buf_puts(out, probe_result_failed(p) ? "** | " : " | ");
+		rp_md_cell(out, p->detail);
+		buf_puts(out, " |\n");
+	}
+	for (i = 0; i < r->nresults; i++) {
+		const struct probe_result *p = &r->results[i];
+
+		if (p->ntranscript == 0)
+			continue;
+		buf_printf(out, "\n## Transcript: %s\n\n", p->probe);
+		for (j = 0; j < p->ntranscript; j++)
+			/* Indented code: nothing in it is markup. */
+			buf_printf(out, "    %s\n", p->transcript[j]);
+	}
+	buf_putc(out, '\n');
+	rp_verdict(r, out);
+	buf_putc(out, '\n');
+	buf_free(&t);
+}
+
+static xmlNodePtr
+rp_el(xmlNodePtr parent, const char *name, const char *text)
+{
+	return xmlNewTextChild(parent, NULL, BAD_CAST name, BAD_CAST text);
+}
+
+static int
+rp_html(const struct probe_round *r, struct buf *out, char err[ERR_LEN])
+{
+	struct buf t = BUF_INIT;
+	xmlDocPtr doc = htmlNewDocNoDtD(NULL, NULL);
+	xmlNodePtr html, head, body, table, tr, meta;
+	xmlChar *mem = NULL;
+	int size = 0;
+	size_t i, j;
+
+	rp_title(r, &t);
+	html = xmlNewNode(NULL, BAD_CAST "html");
+	xmlNewProp(html, BAD_CAST "lang", BAD_CAST "en");
+	xmlDocSetRootElement(doc, html);
+	head = xmlNewChild(html, NULL, BAD_CAST "head", NULL);
+	meta = xmlNewChild(head, NULL, BAD_CAST "meta", NULL);
+	xmlNewProp(meta, BAD_CAST "charset", BAD_CAST "utf-8");
+	rp_el(head, "title", buf_str(&t));
+	body = xmlNewChild(html, NULL, BAD_CAST "body", NULL);
+	rp_el(body, "h1", buf_str(&t));
+	table = xmlNewChild(body, NULL, BAD_CAST "table", NULL);
+	xmlNewProp(table, BAD_CAST "class", BAD_CAST "probes");
+	tr = xmlNewChild(table, NULL, BAD_CAST "tr", NULL);
+	rp_el(tr, "th", "Probe");
+	rp_el(tr, "th", "Result");
+	rp_el(tr, "th", "Detail");
+	for (i = 0; i < r->nresults; i++) {
+		const struct probe_result *p = &r->results[i];
+		xmlNodePtr td;
+
+		tr = xmlNewChild(table, NULL, BAD_CAST "tr", NULL);
+		xmlNewProp(tr, BAD_CAST "data-probe", BAD_CAST p->probe);
+		xmlNewProp(tr, BAD_CAST "class", BAD_CAST (probe_result_failed(p) ? "failed" :
+		    probe_status_name(p->status)));
+		rp_el(tr, "td", p->probe);
+		rp_el(tr, "td", rp_outcome(p));
+		td = rp_el(tr, "td", p->detail ? p->detail : "");
+		if (p->ntranscript) {
+			buf_reset(&t);
+			for (j = 0; j < p->ntranscript; j++)
+				buf_printf(&t, "%s\n", p->transcript[j]);
+			rp_el(td, "pre", buf_str(&t));
+		}
+	}
+	buf_reset(&t);
+	rp_verdict(r, &t);
+	rp_el(body, "p", buf_str(&t));
+	buf_free(&t);
+	htmlDocDumpMemoryFormat(doc, &mem, &size, 1);
+	xmlFreeDoc(doc);
+	if (mem == NULL)
+		return err_set(err, "cannot serialise the HTML report");
+	buf_puts(out, "<!DOCTYPE html>\n");
+	buf_append(out, mem, (size_t)size);
+	xmlFree(mem);
+	return 0;
+}
+
+static json_t *
+rp_str(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+json_t *
+render_probe_results_json(const struct probe_result *r, size_t n)
+{
+	json_t *a = json_array();
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		json_t *o = json_object(), *t = json_array();
+
+		json_object_set_new(o, "probe", rp_str(r[i].probe));
+		json_object_set_new(o, "source", rp_str(r[i].source));
+		json_object_set_new(o, "status", json_string(probe_status_name(r[i].status)));
+		json_object_set_new(o, "value", rp_str(r[i].value));
+		json_object_set_new(o, "target", rp_str(r[i].target));
+		json_object_set_new(o, "detail", rp_str(r[i].detail));
+		for (j = 0; j < r[i].ntranscript; j++)
+			json_array_append_new(t, json_string(r[i].transcript[j]));
+		json_object_set_new(o, "transcript", t);
+		json_object_set_new(o, "elapsed_ms", json_integer(r[i].elapsed_ms));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* An optional string key: 0 with *dst (NULL for null or absent), or -1. */
+static int
+rp_get(const json_t *o, const char *key, int required, char **dst, size_t i,
+    char err[ERR_LEN])
+{
+	const json_t *v = json_object_get(o, key);
+	const char *s;
+
+	*dst = NULL;
+	if (v == NULL || json_is_null(v)) {
+		if (required)
+			return err_set(err, "probes[%zu]: \"%s\" is missing", i, key);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return err_set(err, "probes[%zu]: \"%s\" is not a string", i, key);
+	s = json_string_value(v);
+	*dst = text_sanitize(s, json_string_length(v), 0);
+	return 0;
+}
+
+int
+probe_results_from_json(const json_t *j, struct probe_result **out, size_t *n,
+    char err[ERR_LEN])
+{
+	struct probe_result *r;
+	size_t i, k, count;
+
+	*out = NULL;
+	*n = 0;
+	if (!json_is_array(j))
+		return err_set(err, "probes: not an array");
+	count = json_array_size(j);
+	r = xcalloc(count ? count : 1, sizeof(*r));
+	for (i = 0; i < count; i++) {
+		const json_t *o = json_array_get(j, i), *v, *t;
+		char *status = NULL;
+		int bad;
+
+		if (!json_is_object(o)) {
+			err_set(err, "probes[%zu]: not an object", i);
+			goto fail;
+		}
+		bad = rp_get(o, "probe", 1, &r[i].probe, i, err) != 0 ||
+		    rp_get(o, "source", 1, &r[i].source, i, err) != 0 ||
+		    rp_get(o, "value", 0, &r[i].value, i, err) != 0 ||
+		    rp_get(o, "target", 0, &r[i].target, i, err) != 0 ||
+		    rp_get(o, "detail", 0, &r[i].detail, i, err) != 0 ||
+		    rp_get(o, "status", 1, &status, i, err) != 0;
+		if (!bad && probe_status_parse(status, &r[i].status) != 0) {
+			err_set(err, "probes[%zu]: status '%s' is not observed, skipped or "
+			    "error", i, status);
+			bad = 1;
+		}
+		free(status);
+		if (bad) {
+			i++;
+			goto fail;
+		}
+		if (r[i].status == PROBE_OBSERVED && r[i].value == NULL) {
+			err_set(err, "probes[%zu]: observed, but \"value\" is missing", i);
+			i++;
+			goto fail;
+		}
+		if ((v = json_object_get(o, "elapsed_ms")) != NULL) {
+			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+			    json_integer_value(v) > 0x7fffffff) {
+				err_set(err, "probes[%zu]: \"elapsed_ms\" is not a number of "
+				    "milliseconds", i);
+				i++;
+				goto fail;
+			}
+			r[i].elapsed_ms = (unsigned)json_integer_value(v);
+		}
+		if ((t = json_object_get(o, "transcript")) != NULL && !json_is_null(t)) {
+			if (!json_is_array(t)) {
+				err_set(err, "probes[%zu]: \"transcript\" is not an array", i);
+				i++;
+				goto fail;
+			}
+			r[i].transcript = xcalloc(json_array_size(t) + 1, sizeof(char *));
+			for (k = 0; k < json_array_size(t); k++) {
+				v = json_array_get(t, k);
+				if (!json_is_string(v)) {
+					err_set(err, "probes[%zu]: transcript[%zu] is not a string",
+					    i, k);
+					i++;
+					goto fail;
+				}
+				r[i].transcript[r[i].ntranscript++] = text_sanitize(
+				    json_string_value(v), json_string_length(v), 0);
+			}
+		}
+	}
+	*out = r;
+	*n = count;
+	return 0;
+fail:
+	probe_results_free(r, i);
+	return -1;
+}
+
+int
+render_probe_round(const struct probe_round *r, enum render_format f, struct buf *out,
+    char err[ERR_LEN])
+{
+	json_t *root;
+	char *s;
+
+	switch (f) {
+	case RENDER_TEXT:
+		rp_text(r, out);
+		return 0;
+	case RENDER_MARKDOWN:
+		rp_markdown(r, out);
+		return 0;
+	case RENDER_HTML:
+		return rp_html(r, out, err);
+	case RENDER_JSON:
+		root = json_object();
+		json_object_set_new(root, "host", rp_str(r->host));
+		json_object_set_new(root, "port", json_integer(r->port));
+		json_object_set_new(root, "address", rp_str(r->address));
+		json_object_set_new(root, "elapsed_ms", json_integer(r->elapsed_ms));
+		json_object_set_new(root, "failed", json_integer((json_int_t)rp_failed(r)));
+		json_object_set_new(root, "results",
+		    render_probe_results_json(r->results, r->nresults));
+		s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		json_decref(root);
+		if (s == NULL)
+			return err_set(err, "cannot serialise the JSON output");
+		buf_puts(out, s);
+		buf_putc(out, '\n');
+		free(s);
+		return 0;
+	}
+	return err_set(err, "unknown output format");
+}

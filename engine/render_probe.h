@@ -1,0 +1,41 @@
+/*
+ * render_probe: a probe round as text, Markdown, HTML or JSON, and probe
+ * results to and from JSON (for the diagnosis JSON and --replay).
+ *
+ * The JSON of one result (docs/probes.md; keys may be added, never renamed):
+ *   {"probe": "greeting", "source": "greeting", "status": "observed",
+ *    "value": "ok", "target": "127.0.0.1:25", "detail": "220 ...",
+ *    "transcript": ["S: 220 ..."], "elapsed_ms": 3}
+ * value and target are null when absent. A round is
+ *   {"host": ..., "port": 25, "address": ..., "elapsed_ms": ...,
+ *    "results": [...], "failed": N}
+ */
+#ifndef KBDIAG_RENDER_PROBE_H
+#define KBDIAG_RENDER_PROBE_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "err.h"
+#include "probe.h"
+#include "render.h"
+
+/* Append the round to out; 0, or -1 with err. */
+int render_probe_round(const struct probe_round *r, enum render_format f, struct buf *out,
+    char err[ERR_LEN]);
+
+/* A new JSON array of the results (the caller owns the reference). */
+json_t *render_probe_results_json(const struct probe_result *r, size_t n);
+
+/*
+ * Read results back from such an array: 0 and *out (free with
+ * probe_results_free()) and *n, or -1 with err naming the element and key
+ * that is wrong. Strings are sanitized again (text.h), so a hand-edited file
+ * cannot bring control characters into a report.
+ */
+int probe_results_from_json(const json_t *j, struct probe_result **out, size_t *n,
+    char err[ERR_LEN]);
+
+#endif
