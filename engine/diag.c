@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "buf.h"
 #include "correlate.h"
 #include "evidence.h"
+#include "peer.h"
 #include "plan.h"
 #include "rank.h"
 #include "reader.h"
@@ -475,6 +477,61 @@ diag_incident_clear(struct diag_incident *inc)
 	}
 	free(inc->steps);
 	memset(inc, 0, sizeof(*inc));
+}
+
+static int
+diag_same_peer(const struct diag_peer *a, const struct diag_peer *b)
+{
+	if (a->host == NULL || b->host == NULL)
+		return a->host == b->host;
+	return strcasecmp(a->host, b->host) == 0 && a->port == b->port;
+}
+
+size_t
+diag_probe(struct diagnosis *d, const struct kb *kb, const struct probe_params *tmpl,
+    const char *override_host, unsigned override_port,
+    void (*on_round)(void *arg, const char *host, unsigned port), void *arg)
+{
+	struct probe_round *round;
+	struct probe_params p;
+	char err[ERR_LEN];
+	size_t i, j, rounds = 0;
+	int *done;
+
+	if (d->nincidents == 0)
+		return 0;
+	done = xcalloc(d->nincidents, sizeof(*done));
+	/* One round per smart host: incidents at the same host share it. */
+	for (i = 0; i < d->nincidents; i++) {
+		const struct diag_incident *inc = &d->incidents[i];
+
+		if (done[i])
+			continue;
+		p = *tmpl;
+		p.kb = kb;
+		p.host = override_host ? override_host : inc->peer.host;
+		p.port = override_host ? override_port : inc->peer.port;
+		if (on_round != NULL && p.host != NULL && !p.offline)
+			on_round(arg, p.host, p.port ? p.port : PEER_SMTP_PORT);
+		if (probe_run(&p, &round, err) != 0) {
+			diag_warn(d, "probes: %s", err);
+			break;
+		}
+		rounds++;
+		for (j = i; j < d->nincidents; j++) {
+			struct diag_incident *x = &d->incidents[j];
+
+			if (done[j] || (override_host == NULL &&
+			    !diag_same_peer(&x->peer, &inc->peer)))
+				continue;
+			done[j] = 1;
+			evidence_from_probes(x, round->results, round->nresults, kb);
+		}
+		probe_round_free(round);
+	}
+	free(done);
+	rank_diagnosis(d, kb);
+	return rounds;
 }
 
 void

@@ -238,6 +238,19 @@ int diag_run(const struct diag_params *params, struct diagnosis **out);
  */
 int diag_follow(const struct diag_params *params, struct diagnosis **out);
 
+/*
+ * The prober stage: run one probe round per smart host the incidents name
+ * (or only against override_host, when --smarthost was given), with the
+ * settings of tmpl (its host and port are set here), add what was found to
+ * each incident's observations and probes, and rank again. With
+ * tmpl->offline the rounds still read the DOS client's files and record
+ * why the network probes were skipped. on_round, when not NULL, is called
+ * before each round (for progress). Returns the number of rounds run.
+ */
+size_t diag_probe(struct diagnosis *d, const struct kb *kb, const struct probe_params *tmpl,
+    const char *override_host, unsigned override_port,
+    void (*on_round)(void *arg, const char *host, unsigned port), void *arg);
+
 /* How many inputs could not be read completely. */
 size_t diag_input_errors(const struct diagnosis *d);
 

@@ -99,19 +99,20 @@ usage(FILE *to)
 "  -o, --output FILE      write the result to FILE instead of standard output;\n"
 "                           FILE is replaced only once the result is complete\n"
 "      --smarthost HOST[:PORT]\n"
-"                         the smart host to report when a log names none\n"
-"                           (PORT defaults to 25)\n"
-"      --offline          run no live probes (probe then reads only the DOS\n"
-"                           client's files; diagnose runs none yet)\n"
-"      --timeout MS       probe: each probe's deadline (default 5000)\n"
+"                         the smart host to report when a log names none, and\n"
+"                           the only one diagnose probes when given (PORT\n"
+"                           defaults to 25)\n"
+"      --offline          run no live probes: diagnose and probe then read\n"
+"                           only the logs and the DOS client's files\n"
+"      --timeout MS       each probe's deadline (default 5000)\n"
 "      --dos-root DIR     the DOS client's files (PROTOCOL.INI, TCPTSR.EXE),\n"
 "                           found without regard to case\n"
 "      --dns-server ADDR[:PORT]\n"
-"                         probe: ask this DNS server, not resolv.conf\n"
-"      --helo NAME        probe: the name in EHLO/HELO (default: this host's\n"
-"                           name; '' sends none)\n"
+"                         ask this DNS server, not resolv.conf\n"
+"      --helo NAME        the name probes send in EHLO/HELO (default: this\n"
+"                           host's name; '' sends none)\n"
 "      --resend-from ADDR, --resend-to ADDR\n"
-"                         probe: also send a test message from/to these\n"
+"                         also send a test message through the smart host\n"
 "      --input-format FORMAT\n"
 "                         auto (the default: found per line), legacy, ndjson,\n"
 "                           syslog or text\n"
@@ -512,6 +513,15 @@ read_file(const char *path, size_t max, struct buf *out, char err[ERR_LEN])
 	return -1;
 }
 
+static void
+show_probing(void *arg, const char *host, unsigned port)
+{
+	const struct options *o = arg;
+
+	fprintf(stderr, "kbdiag: probing %s port %u (each probe waits at most %u ms)\n", host,
+	    port, o->probe.timeout_ms ? o->probe.timeout_ms : PROBE_DEFAULT_TIMEOUT_MS);
+}
+
 /* kbdiag diagnose --replay FILE */
 static int
 cmd_replay(const struct options *o, struct kb *kb, struct matcher *m)
@@ -605,6 +615,15 @@ cmd_diagnose(const struct options *o, char **files, int nfiles)
 		diag_follow(&p, &d);
 	} else
 		diag_run(&p, &d);
+	/* The prober: live checks of the smart host, the DOS client's files. */
+	{
+		struct probe_params pp = o->probe;
+
+		pp.offline = o->offline;
+		diag_probe(d, kb, &pp, o->have_smarthost ? o->smarthost : NULL,
+		    o->smarthost_port, !o->quiet && isatty(STDERR_FILENO) ? show_probing : NULL,
+		    (void *)o);
+	}
 	for (i = 0; i < d->ninputs; i++)
 		if (d->inputs[i].error)
 			fprintf(stderr, "kbdiag: %s\n", d->inputs[i].error);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <ares.h>
@@ -279,6 +280,22 @@ probe_thread_loopback(void *arg)
 	return NULL;
 }
 
+/* Is host "localhost", an address in 127.0.0.0/8, or ::1? */
+static int
+probe_loopback_literal(const char *host)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (host == NULL)
+		return 0;
+	if (strcasecmp(host, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
 static void *
 probe_thread_gateway(void *arg)
 {
@@ -288,6 +305,15 @@ probe_thread_gateway(void *arg)
 	char err[ERR_LEN];
 	int rc;
 
+	/*
+	 * A smart host on this machine is reached without any gateway: the
+	 * layer does not apply, and the gateway is then no business of ours.
+	 * (A routing table given by the caller asks for the gateway anyway.)
+	 */
+	if (j->params->route_file == NULL && probe_loopback_literal(j->params->host)) {
+		probe_skip(r, "the smart host is this machine (loopback): no gateway on the way");
+		return NULL;
+	}
 	rc = probe_net_default_gateway(file, j->gateway, err);
 	if (rc < 0)
 		probe_fail(r, "%s", err);

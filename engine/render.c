@@ -323,10 +323,10 @@ render_text_evidence(struct buf *out, const struct diag_incident *inc, int expla
 
 			if (!explain && r->status == PROBE_SKIPPED)
 				continue;
-			buf_reset(&t);
-			render_probe_line(&t, r);
-			buf_puts(out, "    ");
-			render_wrap(out, buf_str(&t), 4, 40);
+			buf_printf(out, "    %-14s %-20s ", r->probe ? r->probe : "?",
+			    r->status == PROBE_OBSERVED && r->value ? r->value :
+			    probe_status_name(r->status));
+			render_wrap(out, r->detail ? r->detail : "", 40, 42);
 			for (j = 0; explain && j < r->ntranscript; j++) {
 				buf_puts(out, "        ");
 				render_wrap(out, r->transcript[j], 8, 10);

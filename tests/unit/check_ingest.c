@@ -90,6 +90,7 @@ run(struct tu_run *r, const char *in, size_t len, const char *const *args)
 	int n = 0;
 
 	argv[n++] = bin;
+	argv[n++] = "--offline";	/* hermetic: no probes (testutil.h) */
 	for (; *args; args++) {
 		ck_assert(n < MAX_ARGS - 1);
 		argv[n++] = *args;
@@ -1325,6 +1326,7 @@ follow_start_in(struct follower *f, int in, const char *const *args)
 	pid_t parent = getpid();
 
 	argv[n++] = bin;
+	argv[n++] = "--offline";	/* hermetic: no probes (testutil.h) */
 	for (; *args; args++) {
 		ck_assert(n < MAX_ARGS - 1);
 		argv[n++] = *args;

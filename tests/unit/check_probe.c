@@ -1088,7 +1088,7 @@ START_TEST(cli_probe_exit_codes)
 
 	close(fd);
 	snprintf(hostport, sizeof(hostport), "127.0.0.1:%u", port);
-	tu_kbdiag(&t, NULL, 0, "probe", "--timeout", "500", hostport, NULL);
+	tu_kbdiag_live(&t, NULL, 0, "probe", "--timeout", "500", hostport, NULL);
 	ck_assert_msg(t.status == 1, "exit %d: %s", t.status, t.err);
 	ck_assert_contains(t.out, "tcp-connect    refused");
 	tu_run_free(&t);
@@ -1103,7 +1103,7 @@ START_TEST(cli_probe_exit_codes)
 	ck_assert_int_eq(t.status, 2);
 	ck_assert_contains(t.err, "--timeout");
 	tu_run_free(&t);
-	tu_kbdiag(&t, NULL, 0, "probe", "--resend-to", "a@b", hostport, NULL);
+	tu_kbdiag_live(&t, NULL, 0, "probe", "--resend-to", "a@b", hostport, NULL);
 	ck_assert_int_eq(t.status, 2);
 	tu_run_free(&t);
 }

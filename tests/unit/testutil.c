@@ -302,25 +302,44 @@ tu_runv(struct tu_run *r, const char *in, size_t len, char *const argv[])
 	r->err = buf_detach(&err);
 }
 
-void
-tu_kbdiag(struct tu_run *r, const char *in, size_t len, ...)
+static void
+tu_kbdiag_va(struct tu_run *r, const char *in, size_t len, int live, va_list ap)
 {
 	char *argv[64], *bin = tu_build("kbdiag");
 	const char *a;
-	va_list ap;
 	int n = 0;
 
 	argv[n++] = bin;
-	va_start(ap, len);
+	if (!live)
+		argv[n++] = (char *)"--offline";
 	while ((a = va_arg(ap, const char *)) != NULL) {
 		ck_assert(n < 63);
 		argv[n++] = (char *)a;
 	}
-	va_end(ap);
 	argv[n] = NULL;
 	unsetenv("KBDIAG_KB");
 	tu_runv(r, in, len, argv);
 	free(bin);
+}
+
+void
+tu_kbdiag(struct tu_run *r, const char *in, size_t len, ...)
+{
+	va_list ap;
+
+	va_start(ap, len);
+	tu_kbdiag_va(r, in, len, 0, ap);
+	va_end(ap);
+}
+
+void
+tu_kbdiag_live(struct tu_run *r, const char *in, size_t len, ...)
+{
+	va_list ap;
+
+	va_start(ap, len);
+	tu_kbdiag_va(r, in, len, 1, ap);
+	va_end(ap);
 }
 
 void

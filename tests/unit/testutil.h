@@ -99,9 +99,13 @@ struct tu_run {
 /*
  * Run the built kbdiag with the given arguments (NULL-terminated), feeding
  * `in` (len bytes, may be NULL) on standard input. KBDIAG_KB is unset, so
- * the rule base is found beside the binary as a user would find it.
+ * the rule base is found beside the binary as a user would find it. The
+ * tests are hermetic: tu_kbdiag() puts --offline first, so that nothing a
+ * log names is probed; tu_kbdiag_live() does not, for tests that probe
+ * peers of their own on loopback.
  */
 void tu_kbdiag(struct tu_run *r, const char *in, size_t len, ...);
+void tu_kbdiag_live(struct tu_run *r, const char *in, size_t len, ...);
 /* The same with an argument vector; argv[0] is the program to run. */
 void tu_runv(struct tu_run *r, const char *in, size_t len, char *const argv[]);
 void tu_run_free(struct tu_run *r);
