@@ -124,6 +124,8 @@ check-run: $(KBDIAG) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER)
 	@echo "== unit, case, CLI and documentation tests (check)"
 	CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-1} $(UNIT)
 	@if [ -z "$(SAN)" ]; then echo "== install test"; sh tests/install.sh; fi
+	@echo "== scenarios: live peers on loopback and in network namespaces (tests/scenario/run.sh)"
+	BUILD=$(BUILD) sh tests/scenario/run.sh
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
