@@ -333,8 +333,15 @@ connect_to(struct relay *r, struct relay_failure *f)
 		r->fd = -1;
 	}
 	freeaddrinfo(res);
-	if (r->fd < 0)
+	if (r->fd < 0) {
+		if (e == ECONNRESET) {
+			/* A reset, not a refusal: the handshake was done and the peer
+			 * reset the connection before we looked (before the greeting). */
+			enter_state(r, RELAY_GREETING);
+			return fail(r, f, LEGACY_READ_RESET, e, 1);
+		}
 		return fail(r, f, LEGACY_CONNECT, e, 1);
+	}
 	gwlog_line(r->p->log, "SMTP_open(socket=%d)", r->fd);
 	return 0;
 }

@@ -131,6 +131,11 @@ session(int fd, const char *fault, const char *dir, unsigned *nmsg)
 	}
 	say(&c, "220 gwpeer ESMTP\n");
 	if (strcmp(fault, "close-after-greeting") == 0) {
+		/* the peer closes its side; what the gateway sends is read and
+		 * dropped, so that it sees the end of the stream, not a reset */
+		shutdown(fd, SHUT_WR);
+		while (get_line(&c, line, sizeof(line)) == 0)
+			;
 		close(fd);
 		return;
 	}
@@ -155,7 +160,14 @@ session(int fd, const char *fault, const char *dir, unsigned *nmsg)
 			say(&c, "354 go ahead\n");
 			snprintf(path, sizeof(path), "%s/tmp.%d", dir, (int)getpid());
 			f = fopen(path, "w");
-			while (get_line(&c, line, sizeof(line)) == 0) {
+			for (;;) {
+				if (get_line(&c, line, sizeof(line)) != 0) {
+					/* cut off before the dot: nothing was received */
+					fclose(f);
+					unlink(path);
+					close(fd);
+					return;
+				}
 				if (++lines == 2 && strcmp(fault, "close-in-data") == 0) {
 					close(fd);
 					fclose(f);
