@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "buf.h"
 #include "config.h"
 #include "gwlog.h"
+#include "listener.h"
 #include "msg.h"
 #include "peer.h"
 #include "runner.h"
@@ -53,11 +55,21 @@ struct options {
 	unsigned	 timeout;	/* seconds: replies */
 	unsigned	 connect_timeout;
 	unsigned	 data_timeout;
+	unsigned	 max_size;	/* listener: bytes */
 	char		**args;
 	int		 nargs;
 };
 
 static volatile sig_atomic_t stop;
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void
 on_signal(int sig)
@@ -70,12 +82,14 @@ static void
 usage(FILE *f)
 {
 	fputs("usage: smtpgw submit --spool DIR [-f FROM] [-t] [RCPT...] < MESSAGE\n"
-	    "       smtpgw run --spool DIR --smarthost HOST[:PORT] [--once] [--log FILE]\n"
-	    "                  [--events FILE] [-v] [-Q COUNT] [-W SECONDS]\n"
+	    "       smtpgw run --spool DIR --smarthost HOST[:PORT] [--once | --listen ADDR:PORT]\n"
+	    "                  [--log FILE]"
+	    " [--events FILE] [-v] [-Q COUNT] [-W SECONDS]\n"
 	    "       smtpgw queue --spool DIR [--format text|json]\n"
 	    "       smtpgw flush --spool DIR [--smarthost HOST[:PORT]] [ID]\n"
 	    "options: --helo NAME, --timeout S (replies, 300), --connect-timeout S (30),\n"
-	    "         --data-timeout S (600), -Q/--retries COUNT (180), -W/--retry-wait S (120)\n",
+	    "         --data-timeout S (600), -Q/--retries COUNT (180), -W/--retry-wait S (120),\n"
+	    "         --max-size BYTES (listener, 53477376)\n",
 	    f);
 }
 
@@ -100,7 +114,7 @@ static int
 parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_SPOOL = 256, O_SMARTHOST, O_LISTEN, O_LOG, O_EVENTS, O_ONCE, O_HELO,
-	    O_FORMAT, O_TIMEOUT, O_CTIMEOUT, O_DTIMEOUT };
+	    O_FORMAT, O_TIMEOUT, O_CTIMEOUT, O_DTIMEOUT, O_MAXSIZE };
 	static const struct option longs[] = {
 		{ "spool", required_argument, NULL, O_SPOOL },
 		{ "smarthost", required_argument, NULL, O_SMARTHOST },
@@ -113,6 +127,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "connect-timeout", required_argument, NULL, O_CTIMEOUT },
 		{ "data-timeout", required_argument, NULL, O_DTIMEOUT },
+		{ "max-size", required_argument, NULL, O_MAXSIZE },
 		{ "retries", required_argument, NULL, 'Q' },
 		{ "retry-wait", required_argument, NULL, 'W' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -128,6 +143,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->timeout = 300;
 	o->connect_timeout = 30;
 	o->data_timeout = 600;
+	o->max_size = 52428800 + 1048576;	/* 50 MB of message, with room for encoding */
 	o->helo = "localhost";
 	o->format = "text";
 	if (argc < 2) {
@@ -182,6 +198,10 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case O_DTIMEOUT:
 			if (parse_uint(optarg, 1, 86400, &o->data_timeout, "--data-timeout"))
+				return -1;
+			break;
+		case O_MAXSIZE:
+			if (parse_uint(optarg, 1, 2000000000, &o->max_size, "--max-size"))
 				return -1;
 			break;
 		case 'Q':
@@ -403,6 +423,8 @@ cmd_deliver(struct options *o, struct spool *s)
 	struct runner_params rp;
 	struct runner_stats st;
 	struct gwlog *log = NULL;
+	struct listener_params lsp;
+	struct listener *listener = NULL;
 	char err[ERR_LEN];
 	int flush = strcmp(o->cmd, "flush") == 0, rc = EXIT_OK;
 
@@ -411,8 +433,8 @@ cmd_deliver(struct options *o, struct spool *s)
 		    flush ? " (no earlier run saved one in the spool)" : "");
 		return EXIT_USAGE;
 	}
-	if (o->listen != NULL) {
-		fputs("smtpgw run: --listen is not available yet\n", stderr);
+	if (o->listen != NULL && (flush || o->once)) {
+		fprintf(stderr, "smtpgw %s: --listen goes with run without --once\n", o->cmd);
 		return EXIT_USAGE;
 	}
 	if (flush && o->nargs > 1) {
@@ -466,6 +488,19 @@ cmd_deliver(struct options *o, struct spool *s)
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGINT, &sa, NULL);
 	}
+	if (o->listen != NULL) {
+		lsp.addr = o->listen;
+		lsp.spool = s;
+		lsp.log = log;
+		lsp.hostname = o->helo;
+		lsp.max_size = (size_t)o->max_size;
+		lsp.timeout_ms = (int)o->timeout * 1000;
+		if (listener_open(&lsp, &listener, err) != 0) {
+			fprintf(stderr, "smtpgw run: %s\n", err);
+			gwlog_close(log);
+			return EXIT_BADINPUT;
+		}
+	}
 	for (;;) {
 		long long wait;
 
@@ -479,16 +514,32 @@ cmd_deliver(struct options *o, struct spool *s)
 				rc = EXIT_LEFT;
 			break;
 		}
-		/* run: wait for the next due message or a new one (polling the spool) */
+		/* run: wait for the next due message or a new one: the spool is
+		 * looked at every second, at once when a listener child ended */
 		wait = runner_next_due(s, err);
 		if (wait < 0 || wait > 1)
 			wait = 1;
 		if (stop)
 			break;
-		sleep((unsigned)wait);
+		if (listener != NULL) {
+			struct pollfd pfd = { listener_fd(listener), POLLIN, 0 };
+			long long until = now_ms() + wait * 1000;
+
+			while (!stop) {
+				long long left = until - now_ms();
+
+				if (left <= 0)
+					break;
+				(void)poll(&pfd, 1, (int)left);
+				if (listener_accept(listener) > 0)
+					break;	/* a session ended: a message may have come */
+			}
+		} else
+			sleep((unsigned)wait);
 		if (stop)
 			break;
 	}
+	listener_close(listener);
 	gwlog_close(log);
 	return rc;
 }
