@@ -7,12 +7,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "buf.h"
 #include "gwpeer.h"
 #include "legacy.h"
+#include "listener.h"
+#include "spool.h"
 #include "query.h"
 #include "testutil.h"
 #include "xmem.h"
@@ -309,6 +317,288 @@ smtpgw_suite(void)
 	tcase_add_test(tc, submit_and_queue);
 	tcase_add_test(tc, usage_errors);
 	tcase_add_test(tc, diagnose_own_logs);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+/* ---- the listener ---- */
+
+/* Run one listener session in-process over a socketpair: the client's whole
+ * script is written first (pipelined), then its side is shut for writing. */
+static char *
+session(struct spool *sp, const char *script, size_t len, size_t max_size, unsigned *queued)
+{
+	struct listener_params p;
+	struct buf out = BUF_INIT;
+	char chunk[4096];
+	ssize_t n;
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert(write(sv[0], script, len) == (ssize_t)len);
+	shutdown(sv[0], SHUT_WR);
+	memset(&p, 0, sizeof(p));
+	p.spool = sp;
+	p.hostname = "gw.test";
+	p.max_size = max_size;
+	p.timeout_ms = 2000;
+	*queued = listener_session(&p, sv[1]);
+	while ((n = read(sv[0], chunk, sizeof(chunk))) > 0)
+		buf_append(&out, chunk, (size_t)n);
+	close(sv[0]);
+	return out.data ? buf_detach(&out) : xstrdup("");
+}
+
+static struct spool *
+listener_spool(const char *name)
+{
+	char *dir = scratch(name), err[ERR_LEN];
+	struct spool *s;
+
+	ck_assert_msg(spool_open(dir, &s, err) == 0, "%s", err);
+	free(dir);
+	return s;
+}
+
+static size_t
+spool_count(struct spool *s)
+{
+	struct spool_msg *list;
+	size_t n;
+	char err[ERR_LEN];
+
+	ck_assert_int_eq(spool_list(s, 1, &list, &n, NULL, NULL, err), 0);
+	spool_list_free(list, n);
+	return n;
+}
+
+START_TEST(listener_pipelined_session)
+{
+	struct spool *s = listener_spool("l-pipe");
+	struct buf script = BUF_INIT, longline = BUF_INIT;
+	struct spool_msg *list, m;
+	char *out, err[ERR_LEN];
+	unsigned queued;
+	size_t n, i;
+
+	for (i = 0; i < 5000; i++)
+		buf_putc(&longline, (char)('a' + i % 26));
+	buf_printf(&script, "EHLO client\r\nMAIL FROM:<a@example.org> SIZE=100\r\n"
+	    "RCPT TO:<b@example.org>\r\nRCPT TO:<c@example.org>\r\nDATA\r\n"
+	    "Subject: one\r\n\r\n..dotted\r\nbare lf\n%s\r\n.\r\n"
+	    "MAIL FROM:<>\r\nRCPT TO:<d@example.org>\r\nDATA\r\nSubject: two\r\n\r\n.\r\n"
+	    "QUIT\r\n", buf_str(&longline));
+	out = session(s, script.data, script.len, 1000000, &queued);
+	ck_assert_uint_eq(queued, 2);
+	ck_assert_contains(out, "220 gw.test smtpgw ESMTP\r\n250-gw.test\r\n250-PIPELINING\r\n"
+	    "250-SIZE 1000000\r\n");
+	ck_assert_contains(out, "354 ");
+	ck_assert_contains(out, "250 2.0.0 queued as ");
+	ck_assert_contains(out, "221 ");
+	ck_assert_int_eq(spool_list(s, 0, &list, &n, NULL, NULL, err), 0);
+	ck_assert_uint_eq(n, 2);
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(spool_load(s, list[i].id, 1, &m, err), 0);
+		if (m.nrcpts == 2) {
+			struct buf want = BUF_INIT;
+
+			ck_assert_str_eq(m.from, "a@example.org");
+			buf_printf(&want, "Subject: one\r\n\r\n..dotted\r\nbare lf\r\n%s\r\n",
+			    buf_str(&longline));
+			ck_assert_str_eq(m.data, buf_str(&want));
+			buf_free(&want);
+		} else {
+			ck_assert_str_eq(m.from, "");
+			ck_assert_str_eq(m.rcpts[0], "d@example.org");
+			ck_assert_str_eq(m.data, "Subject: two\r\n\r\n");
+		}
+		spool_msg_free(&m);
+	}
+	spool_list_free(list, n);
+	free(out);
+	buf_free(&script);
+	buf_free(&longline);
+	spool_close(s);
+}
+END_TEST
+
+START_TEST(listener_bad_clients)
+{
+	struct spool *s = listener_spool("l-bad");
+	struct buf script = BUF_INIT;
+	const char *script_s;
+	unsigned queued;
+	char *out;
+	int i;
+
+	/* gone in the middle of DATA: nothing is queued */
+	script_s = "HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nSubject: x\r\n"
+	    "half a mess";
+	out = session(s, script_s, strlen(script_s), 1000000, &queued);
+	ck_assert_uint_eq(queued, 0);
+	ck_assert_uint_eq(spool_count(s), 0);
+	free(out);
+	/* commands out of order, bad addresses */
+	script_s = "DATA\r\nRCPT TO:<c@d>\r\nMAIL FROM:a@b\r\nMAIL FROM:<a@b>\r\n"
+	    "RCPT TO:<c d>\r\nQUIT\r\n";
+	out = session(s, script_s, strlen(script_s), 1000000, &queued);
+	ck_assert_contains(out, "503 5.5.1 RCPT first\r\n503 5.5.1 MAIL first\r\n501 ");
+	ck_assert_contains(out, "250 2.1.0 ok\r\n501 5.1.3");
+	free(out);
+	/* too big: refused, not queued */
+	buf_puts(&script, "HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n");
+	for (i = 0; i < 100; i++)
+		buf_puts(&script, "0123456789012345678901234567890123456789\r\n");
+	buf_puts(&script, ".\r\nMAIL FROM:<a@b> SIZE=999999\r\nQUIT\r\n");
+	out = session(s, script.data, script.len, 1000, &queued);
+	ck_assert_uint_eq(queued, 0);
+	ck_assert_contains(out, "552 5.3.4 message too big\r\n552 5.3.4 message too big\r\n221");
+	ck_assert_uint_eq(spool_count(s), 0);
+	free(out);
+	/* garbage: 500 each, then 421 */
+	buf_reset(&script);
+	for (i = 0; i < 30; i++)
+		buf_puts(&script, "\x01\xff garbage\r\n");
+	out = session(s, script.data, script.len, 1000, &queued);
+	ck_assert_contains(out, "500 5.5.1 command not recognized\r\n");
+	ck_assert_contains(out, "421 4.7.0 too many errors\r\n");
+	free(out);
+	buf_free(&script);
+	spool_close(s);
+}
+END_TEST
+
+static int
+connect_to(unsigned port)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons((unsigned short)port);
+	for (i = 0; i < 100; i++) {	/* the gateway is starting */
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return fd;
+		usleep(50000);
+	}
+	ck_abort_msg("cannot connect to the listener on port %u", port);
+	return -1;
+}
+
+/* Read until the reply to the final command (a line "NNN " after `want` lines). */
+static void
+expect_reply(int fd, const char *want)
+{
+	char buf[4096];
+	size_t len = 0;
+
+	while (len < sizeof(buf) - 1) {
+		ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
+
+		ck_assert_msg(n > 0, "the listener closed; got:\n%.*s", (int)len, buf);
+		len += (size_t)n;
+		buf[len] = '\0';
+		if (strstr(buf, want) != NULL)
+			return;
+	}
+	ck_abort_msg("no \"%s\" in:\n%s", want, buf);
+}
+
+/* run --listen: a client's message goes through the spool to the smart host. */
+START_TEST(run_listens_and_delivers)
+{
+	char *sp = scratch("listen-spool"), *mail = scratch("listen-mail"), *log = scratch("l.log");
+	char host[64], listen_at[64], *argv[16];
+	struct gwpeer peer;
+	unsigned port = gwpeer_free_port();
+	const char *msg = "EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n"
+	    "DATA\r\nSubject: via the listener\r\n\r\nhello\r\n.\r\n";
+	int fd, status, i, n = 0;
+	pid_t pid;
+
+	gwpeer_start(&peer, "none", mail);
+	snprintf(host, sizeof(host), "127.0.0.1:%u", peer.port);
+	snprintf(listen_at, sizeof(listen_at), "127.0.0.1:%u", port);
+	argv[n++] = tu_build("smtpgw");
+	argv[n++] = "run";
+	argv[n++] = "--spool";
+	argv[n++] = sp;
+	argv[n++] = "--smarthost";
+	argv[n++] = host;
+	argv[n++] = "--listen";
+	argv[n++] = listen_at;
+	argv[n++] = "--log";
+	argv[n++] = log;
+	argv[n] = NULL;
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	fd = connect_to(port);
+	expect_reply(fd, "220 ");
+	ck_assert(write(fd, msg, strlen(msg)) == (ssize_t)strlen(msg));
+	expect_reply(fd, "250 2.0.0 queued as ");
+	ck_assert(write(fd, "QUIT\r\n", 6) == 6);
+	expect_reply(fd, "221 ");
+	close(fd);
+	for (i = 0; i < 100 && gwpeer_count(mail) == 0; i++)
+		usleep(100000);
+	ck_assert_uint_eq(gwpeer_count(mail), 1);
+	/* SIGTERM ends it cleanly */
+	kill(pid, SIGTERM);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+	gwpeer_stop(&peer);
+	free(argv[0]);
+	free(sp);
+	free(mail);
+	free(log);
+}
+END_TEST
+
+START_TEST(listen_address_in_use)
+{
+	char *sp = scratch("inuse-spool"), *log = scratch("inuse.log"), *ev = scratch("inuse.json");
+	char *text, at[64];
+	struct gwpeer peer;
+	struct tu_run r;
+
+	gwpeer_start(&peer, "none", "/nonexistent-gwpeer-mail");
+	snprintf(at, sizeof(at), "127.0.0.1:%u", peer.port);
+	smtpgw(&r, NULL, "run", "--spool", sp, "--smarthost", "127.0.0.1:25", "--listen", at,
+	    "--log", log, "--events", ev, NULL);
+	ck_assert_int_eq(r.status, 3);
+	ck_assert_contains(r.err, "Error bind (110) smtp_listen system error");
+	tu_run_free(&r);
+	text = tu_read(log, NULL);
+	ck_assert_contains(text, " - Error bind (110) smtp_listen system error\n");
+	free(text);
+	text = tu_read(ev, NULL);
+	ck_assert_contains(text, "\"errno\":\"EADDRINUSE\"");
+	free(text);
+	gwpeer_stop(&peer);
+	free(sp);
+	free(log);
+	free(ev);
+}
+END_TEST
+
+Suite *
+listener_suite(void)
+{
+	Suite *s = suite_create("listener");
+	TCase *tc = tcase_create("listener");
+
+	tcase_add_unchecked_fixture(tc, tu_scratch_setup, tu_scratch_teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, listener_pipelined_session);
+	tcase_add_test(tc, listener_bad_clients);
+	tcase_add_test(tc, run_listens_and_delivers);
+	tcase_add_test(tc, listen_address_in_use);
 	suite_add_tcase(s, tc);
 	return s;
 }
