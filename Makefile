@@ -154,7 +154,7 @@ $(BUILD)/obj/gw/%.o: gateway/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Igateway -c -o $@ $<
 
-$(BUILD)/obj/gw/smtpgw.o: $(BUILD)/config.h
+$(BUILD)/obj/gw/smtpgw.o $(BUILD)/obj/gw/gwdiag.o: $(BUILD)/config.h
 
 $(GWLIB): $(GW_OBJ)
 	@rm -f $@

@@ -211,26 +211,17 @@ tcp_json(const struct tcpinfo_snap *t)
 	return o;
 }
 
-void
-gwlog_event(struct gwlog *g, const struct gwlog_event *ev, char *line, size_t linelen)
+char *
+gwlog_event_json(const struct gwlog_event *ev)
 {
 	const struct legacy_entry *e = legacy_get(ev->cond);
 	char text[1200], stamp[40];
 	struct timeval tv;
 	struct tm tm;
 	json_t *o;
-	char *js;
+	char *js, *out;
 
 	snprintf(text, sizeof(text), "%s%s", e->text, ev->detail ? ev->detail : "");
-	if (line != NULL)
-		snprintf(line, linelen, "%s", text);
-	if (g == NULL)
-		return;
-	gwlog_line(g, "%s", text);
-	if (ev->cond == LEGACY_READ_CLOSED)
-		gwlog_line(g, "%s", legacy_get(LEGACY_RECV_SYSTEM)->text);
-	if (g->events_fd < 0)
-		return;
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
@@ -261,15 +252,39 @@ gwlog_event(struct gwlog *g, const struct gwlog_event *ev, char *line, size_t li
 	if (ev->tcp != NULL && ev->tcp->valid)
 		json_object_set_new(o, "tcp_info", tcp_json(ev->tcp));
 	js = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (js != NULL) {
+	json_decref(o);
+	if (js == NULL)
+		xmem_oom(1);
+	/* jansson's memory is freed with free(); hand back our own copy */
+	out = xstrdup(js);
+	free(js);
+	return out;
+}
+
+void
+gwlog_event(struct gwlog *g, const struct gwlog_event *ev, char *line, size_t linelen)
+{
+	const struct legacy_entry *e = legacy_get(ev->cond);
+	char text[1200];
+	char *js;
+
+	snprintf(text, sizeof(text), "%s%s", e->text, ev->detail ? ev->detail : "");
+	if (line != NULL)
+		snprintf(line, linelen, "%s", text);
+	if (g == NULL)
+		return;
+	gwlog_line(g, "%s", text);
+	if (ev->cond == LEGACY_READ_CLOSED)
+		gwlog_line(g, "%s", legacy_get(LEGACY_RECV_SYSTEM)->text);
+	if (g->events_fd < 0)
+		return;
+	js = gwlog_event_json(ev);
+	{
 		size_t n = strlen(js);
 
-		js = realloc(js, n + 2);
-		if (js == NULL)
-			xmem_oom(n + 2);
+		js = xrealloc(js, n + 2);
 		js[n] = '\n';
 		put(g->events_fd, js, n + 1);
-		free(js);
 	}
-	json_decref(o);
+	free(js);
 }

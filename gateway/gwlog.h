@@ -63,4 +63,8 @@ struct gwlog_event {
  */
 void gwlog_event(struct gwlog *g, const struct gwlog_event *ev, char *line, size_t linelen);
 
+/* The event's NDJSON object as one line without its newline, time now
+ * (docs/events.md). Caller frees. */
+char *gwlog_event_json(const struct gwlog_event *ev);
+
 #endif

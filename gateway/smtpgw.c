@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "gwdiag.h"
 #include "gwlog.h"
 #include "listener.h"
 #include "msg.h"
@@ -56,6 +57,9 @@ struct options {
 	unsigned	 connect_timeout;
 	unsigned	 data_timeout;
 	unsigned	 max_size;	/* listener: bytes */
+	int		 diagnose;	/* --diagnose */
+	const char	*reports;	/* --reports DIR */
+	const char	*kb_dir;	/* --kb DIR */
 	char		**args;
 	int		 nargs;
 };
@@ -89,7 +93,8 @@ usage(FILE *f)
 	    "       smtpgw flush --spool DIR [--smarthost HOST[:PORT]] [ID]\n"
 	    "options: --helo NAME, --timeout S (replies, 300), --connect-timeout S (30),\n"
 	    "         --data-timeout S (600), -Q/--retries COUNT (180), -W/--retry-wait S (120),\n"
-	    "         --max-size BYTES (listener, 53477376)\n",
+	    "         --max-size BYTES (listener, 53477376), --diagnose[=offline|probe],\n"
+	    "         --reports DIR (SPOOL/reports), --kb DIR\n",
 	    f);
 }
 
@@ -114,7 +119,8 @@ static int
 parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_SPOOL = 256, O_SMARTHOST, O_LISTEN, O_LOG, O_EVENTS, O_ONCE, O_HELO,
-	    O_FORMAT, O_TIMEOUT, O_CTIMEOUT, O_DTIMEOUT, O_MAXSIZE };
+	    O_FORMAT, O_TIMEOUT, O_CTIMEOUT, O_DTIMEOUT, O_MAXSIZE, O_DIAGNOSE, O_REPORTS,
+	    O_KB };
 	static const struct option longs[] = {
 		{ "spool", required_argument, NULL, O_SPOOL },
 		{ "smarthost", required_argument, NULL, O_SMARTHOST },
@@ -128,6 +134,9 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "connect-timeout", required_argument, NULL, O_CTIMEOUT },
 		{ "data-timeout", required_argument, NULL, O_DTIMEOUT },
 		{ "max-size", required_argument, NULL, O_MAXSIZE },
+		{ "diagnose", optional_argument, NULL, O_DIAGNOSE },
+		{ "reports", required_argument, NULL, O_REPORTS },
+		{ "kb", required_argument, NULL, O_KB },
 		{ "retries", required_argument, NULL, 'Q' },
 		{ "retry-wait", required_argument, NULL, 'W' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -200,6 +209,20 @@ parse_options(int argc, char **argv, struct options *o)
 			if (parse_uint(optarg, 1, 86400, &o->data_timeout, "--data-timeout"))
 				return -1;
 			break;
+		case O_DIAGNOSE:
+			if (optarg != NULL && strcmp(optarg, "offline") != 0 &&
+			    strcmp(optarg, "probe") != 0) {
+				fprintf(stderr, "smtpgw: --diagnose: offline or probe, not \"%s\"\n",
+				    optarg);
+				return -1;
+			}
+			if (optarg != NULL && strcmp(optarg, "probe") == 0)
+				fputs("smtpgw: --diagnose=probe: live probes are not available yet; "
+				    "diagnosing offline\n", stderr);
+			o->diagnose = 1;
+			break;
+		case O_REPORTS: o->reports = optarg; break;
+		case O_KB: o->kb_dir = optarg; break;
 		case O_MAXSIZE:
 			if (parse_uint(optarg, 1, 2000000000, &o->max_size, "--max-size"))
 				return -1;
@@ -370,6 +393,31 @@ cmd_queue(const struct options *o, struct spool *s)
 	return EXIT_OK;
 }
 
+/* --diagnose: each failure through libkbdiag, the result in the log. */
+struct diag_hook {
+	struct gwdiag	*gd;
+	struct gwlog	*log;
+};
+
+static void
+diagnose_failure(void *arg, const struct gwlog_event *ev, const char *line)
+{
+	struct diag_hook *h = arg;
+	char summary[1024], report[PATH_MAX + 8], err[ERR_LEN];
+	char *js = gwlog_event_json(ev);
+
+	(void)line;
+	if (gwdiag_failure(h->gd, js, ev->queue_id, summary, sizeof(summary), report,
+	    sizeof(report), err) != 0)
+		gwlog_line(h->log, "Diagnosis failed: %s", err);
+	else {
+		gwlog_line(h->log, "Diagnosis: %s", summary);
+		if (report[0])
+			gwlog_line(h->log, "Diagnosis report: %s", report);
+	}
+	free(js);
+}
+
 /* flush without --smarthost uses the one the last `run` saved in the spool. */
 static void
 smarthost_file(const struct options *o, char *path, size_t n)
@@ -425,6 +473,7 @@ cmd_deliver(struct options *o, struct spool *s)
 	struct gwlog *log = NULL;
 	struct listener_params lsp;
 	struct listener *listener = NULL;
+	struct diag_hook hook = { NULL, NULL };
 	char err[ERR_LEN];
 	int flush = strcmp(o->cmd, "flush") == 0, rc = EXIT_OK;
 
@@ -462,6 +511,26 @@ cmd_deliver(struct options *o, struct spool *s)
 	rp.retry_wait_s = o->retry_wait;
 	rp.flush = flush;
 	rp.only_id = flush && o->nargs == 1 ? o->args[0] : NULL;
+	if (o->diagnose) {
+		char reports[PATH_MAX];
+
+		if (o->reports)
+			snprintf(reports, sizeof(reports), "%s", o->reports);
+		else if (snprintf(reports, sizeof(reports), "%s/reports", o->spool) >=
+		    (int)sizeof(reports)) {
+			fprintf(stderr, "smtpgw %s: --spool name too long\n", o->cmd);
+			gwlog_close(log);
+			return EXIT_USAGE;
+		}
+		if (gwdiag_open(o->kb_dir, reports, &hook.gd, err) != 0) {
+			fprintf(stderr, "smtpgw %s: %s\n", o->cmd, err);
+			gwlog_close(log);
+			return EXIT_BADINPUT;
+		}
+		hook.log = log;
+		rp.on_failure = diagnose_failure;
+		rp.arg = &hook;
+	}
 	gwlog_banner(log, "smtpgw " KBDIAG_VERSION " (Microsoft Mail Gateway to SMTP log format)");
 	gwlog_line(log, "  SMTP Smart-Host IP = \"%s%s%s:%u\"", strchr(o->host, ':') ? "[" : "",
 	    o->host, strchr(o->host, ':') ? "]" : "", o->port);
@@ -471,6 +540,7 @@ cmd_deliver(struct options *o, struct spool *s)
 
 		if (spool_load(s, rp.only_id, 0, &m, err) != 0) {
 			fprintf(stderr, "smtpgw flush: %s\n", err);
+			gwdiag_close(hook.gd);
 			gwlog_close(log);
 			return EXIT_BADINPUT;
 		}
@@ -497,6 +567,7 @@ cmd_deliver(struct options *o, struct spool *s)
 		lsp.timeout_ms = (int)o->timeout * 1000;
 		if (listener_open(&lsp, &listener, err) != 0) {
 			fprintf(stderr, "smtpgw run: %s\n", err);
+			gwdiag_close(hook.gd);
 			gwlog_close(log);
 			return EXIT_BADINPUT;
 		}
@@ -540,6 +611,7 @@ cmd_deliver(struct options *o, struct spool *s)
 			break;
 	}
 	listener_close(listener);
+	gwdiag_close(hook.gd);
 	gwlog_close(log);
 	return rc;
 }

@@ -304,6 +304,49 @@ START_TEST(diagnose_own_logs)
 }
 END_TEST
 
+/* --diagnose: each failure diagnosed in-process; the log stays diagnosable. */
+START_TEST(run_diagnoses_its_failures)
+{
+	char *sp = scratch("dg-spool"), *log = scratch("dg.log"), port[32], *text;
+	struct buf b = BUF_INIT;
+	struct tu_run r;
+	json_t *root;
+
+	smtpgw(&r, "Subject: x\n\nhello\n", "submit", "--spool", sp, "b@example.org", NULL);
+	ck_assert_int_eq(r.status, 0);
+	tu_run_free(&r);
+	snprintf(port, sizeof(port), "127.0.0.1:%u", gwpeer_free_port());
+	smtpgw(&r, NULL, "run", "--once", "--diagnose", "--spool", sp, "--smarthost", port,
+	    "--log", log, NULL);
+	ck_assert_msg(r.status == 1, "run: %d %s", r.status, r.err);
+	tu_run_free(&r);
+	text = tu_read(log, NULL);
+	ck_assert_contains(text, " - Diagnosis: Q99852: The smart host went down (30%); first "
+	    "step: From the gateway PC, open an SMTP session by hand: telnet 127.0.0.1 ");
+	ck_assert_contains(text, " - Diagnosis report: ");
+	free(text);
+	buf_printf(&b, "%s/reports", sp);
+	ck_assert_uint_eq(tu_count_files(buf_str(&b), ".", ".md"), 1);
+	ck_assert_uint_eq(tu_count_files(buf_str(&b), ".", ".json"), 1);
+	buf_free(&b);
+	/* the diagnosis lines add no incident of their own */
+	tu_kbdiag(&r, NULL, 0, "diagnose", "--offline", "--format", "json", log, NULL);
+	ck_assert_int_eq(r.status, 0);
+	incident(r.out, "Q99852", &root);
+	ck_assert_uint_eq(json_array_size(json_object_get(root, "incidents")), 1);
+	json_decref(root);
+	tu_run_free(&r);
+	/* probes are not there yet: said, and offline instead */
+	smtpgw(&r, NULL, "run", "--once", "--diagnose=probe", "--spool", sp, "--smarthost", port,
+	    NULL);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_contains(r.err, "not available yet");
+	tu_run_free(&r);
+	free(sp);
+	free(log);
+}
+END_TEST
+
 Suite *
 smtpgw_suite(void)
 {
@@ -317,6 +360,7 @@ smtpgw_suite(void)
 	tcase_add_test(tc, submit_and_queue);
 	tcase_add_test(tc, usage_errors);
 	tcase_add_test(tc, diagnose_own_logs);
+	tcase_add_test(tc, run_diagnoses_its_failures);
 	suite_add_tcase(s, tc);
 	return s;
 }
