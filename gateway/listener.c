@@ -29,7 +29,8 @@ struct listener {
 	const struct listener_params *p;
 	int		 fd;
 	unsigned	 port;
-	unsigned	 children;
+	pid_t		*pids;		/* the sessions in progress */
+	size_t		 npids, cap;
 };
 
 int
@@ -107,10 +108,16 @@ static unsigned
 reap(struct listener *l, int options)
 {
 	unsigned n = 0;
+	pid_t pid;
+	size_t i;
 
-	while (l->children > 0 && waitpid(-1, NULL, options) > 0) {
-		l->children--;
-		n++;
+	while (l->npids > 0 && (pid = waitpid(-1, NULL, options)) > 0) {
+		for (i = 0; i < l->npids; i++)
+			if (l->pids[i] == pid) {
+				l->pids[i] = l->pids[--l->npids];
+				n++;
+				break;
+			}
 	}
 	return n;
 }
@@ -136,8 +143,10 @@ listener_accept(struct listener *l)
 			listener_session(l->p, c);
 			_exit(0);
 		}
-		if (pid > 0)
-			l->children++;
+		if (pid > 0) {
+			l->pids = xgrow(l->pids, &l->cap, l->npids + 1, sizeof(*l->pids));
+			l->pids[l->npids++] = pid;
+		}
 		close(c);
 	}
 	return reap(l, WNOHANG);
@@ -149,7 +158,12 @@ listener_close(struct listener *l)
 	if (l == NULL)
 		return;
 	close(l->fd);
+	/* a session cut here has not had its 250: the client still has the
+	 * message and will send it again */
+	for (size_t i = 0; i < l->npids; i++)
+		kill(l->pids[i], SIGTERM);
 	reap(l, 0);
+	free(l->pids);
 	free(l);
 }
 

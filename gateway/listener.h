@@ -40,7 +40,8 @@ int listener_fd(const struct listener *l);
 /* Accept the waiting connections and fork a child for each; reap children
  * that ended. Returns how many children ended since the last call. */
 unsigned listener_accept(struct listener *l);
-/* Wait for every child (at shutdown). */
+/* Stop: end the sessions in progress (SIGTERM; none of them has had its
+ * 250) and wait for them. */
 void listener_close(struct listener *l);
 
 /*
