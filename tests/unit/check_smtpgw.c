@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -347,6 +348,93 @@ START_TEST(run_diagnoses_its_failures)
 }
 END_TEST
 
+/* A full disk (simulated with RLIMIT_FSIZE): submit fails clearly, leaves nothing. */
+START_TEST(submit_on_a_full_disk)
+{
+	char *sp = scratch("full-spool"), *prog = tu_build("smtpgw"), err[4096];
+	struct buf msg = BUF_INIT;
+	int in[2], errp[2], status, i;
+	ssize_t n;
+	size_t got = 0;
+	pid_t pid;
+
+	for (i = 0; i < 1000; i++)
+		buf_puts(&msg, "0123456789012345678901234567890123456789012345678901234567890123\n");
+	ck_assert_int_eq(pipe(in), 0);
+	ck_assert_int_eq(pipe(errp), 0);
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl = { 4096, 4096 };
+
+		signal(SIGXFSZ, SIG_IGN);
+		setrlimit(RLIMIT_FSIZE, &rl);
+		dup2(in[0], 0);
+		dup2(errp[1], 2);
+		close(in[1]);
+		close(errp[0]);
+		execl(prog, prog, "submit", "--spool", sp, "b@example.org", (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(errp[1]);
+	ck_assert(write(in[1], msg.data, msg.len) == (ssize_t)msg.len);
+	close(in[1]);
+	while (got < sizeof(err) - 1 && (n = read(errp[0], err + got, sizeof(err) - 1 - got)) > 0)
+		got += (size_t)n;
+	err[got] = '\0';
+	close(errp[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 3, "status %d: %s", status, err);
+	ck_assert_contains(err, "spool: cannot write");
+	ck_assert_contains(err, "File too large");
+	ck_assert_uint_eq(tu_count_files(sp, "new", ""), 0);
+	ck_assert_uint_eq(tu_count_files(sp, "tmp", ""), 0);
+	buf_free(&msg);
+	free(prog);
+	free(sp);
+}
+END_TEST
+
+/* A 50 MB message with a long line goes through whole. */
+START_TEST(big_message)
+{
+	char *sp = scratch("big-spool"), *mail = scratch("big-mail"), host[64], *got;
+	struct buf msg = BUF_INIT, path = BUF_INIT;
+	struct gwpeer peer;
+	struct tu_run r;
+	size_t len, i;
+
+	buf_puts(&msg, "Subject: big\n\n");
+	for (i = 0; i < 1500; i++)
+		buf_putc(&msg, 'x');
+	buf_putc(&msg, '\n');
+	while (msg.len < 50u << 20)
+		buf_puts(&msg, "0123456789012345678901234567890123456789012345678901234567890123"
+		    "45678901234567890123456789012345\n");
+	smtpgw(&r, msg.data, "submit", "--spool", sp, "-f", "a@example.org", "b@example.org",
+	    NULL);
+	ck_assert_msg(r.status == 0, "submit: %s", r.err);
+	tu_run_free(&r);
+	gwpeer_start(&peer, "none", mail);
+	snprintf(host, sizeof(host), "127.0.0.1:%u", peer.port);
+	smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", host, NULL);
+	ck_assert_msg(r.status == 0, "run: %d %s", r.status, r.err);
+	tu_run_free(&r);
+	ck_assert_uint_eq(gwpeer_count(mail), 1);
+	buf_printf(&path, "%s/msg.%d.0", mail, (int)peer.pid);
+	got = tu_read(buf_str(&path), &len);
+	ck_assert_uint_eq(len, msg.len);
+	ck_assert_msg(memcmp(got, msg.data, len) == 0, "the message changed on the way");
+	free(got);
+	gwpeer_stop(&peer);
+	buf_free(&msg);
+	buf_free(&path);
+	free(sp);
+	free(mail);
+}
+END_TEST
+
 Suite *
 smtpgw_suite(void)
 {
@@ -361,6 +449,8 @@ smtpgw_suite(void)
 	tcase_add_test(tc, usage_errors);
 	tcase_add_test(tc, diagnose_own_logs);
 	tcase_add_test(tc, run_diagnoses_its_failures);
+	tcase_add_test(tc, submit_on_a_full_disk);
+	tcase_add_test(tc, big_message);
 	suite_add_tcase(s, tc);
 	return s;
 }
