@@ -213,6 +213,13 @@ correlate_primary(struct correlator *c, const struct match_hit *hit,
 	correlate_phase(inc, rec->phase);
 	if (rec->has_time)
 		correlate_time(c, i, rec->t);
+	/* What the socket said: from the first line that says it. */
+	if (inc->errno_name == NULL && rec->errno_name != NULL)
+		inc->errno_name = xstrdup(rec->errno_name);
+	if (!inc->has_tcp && rec->has_tcp) {
+		inc->has_tcp = 1;
+		inc->tcp = rec->tcp;
+	}
 	if (inc->nlocations < DIAG_MAX_LOCATIONS) {
 		inc->locations[inc->nlocations].file = text_sanitize(rec->file,
 		    strlen(rec->file), 0);

@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "correlate.h"
+#include "evidence.h"
 #include "plan.h"
 #include "rank.h"
 #include "reader.h"
@@ -241,10 +242,11 @@ diag_finish(struct diag_state *st)
 	size_t i;
 
 	correlate_free(st->c);
-	for (i = 0; i < st->d->nincidents; i++) {
-		rank_causes(&st->d->incidents[i]);
+	for (i = 0; i < st->d->nincidents; i++)
+		evidence_from_log(&st->d->incidents[i], st->p->kb);
+	rank_diagnosis(st->d, st->p->kb);
+	for (i = 0; i < st->d->nincidents; i++)
 		plan_steps(&st->d->incidents[i]);
-	}
 	return st->d;
 }
 
@@ -380,6 +382,59 @@ diag_free_strings(char **v, size_t n)
 }
 
 void
+diag_causes_free(struct diag_cause *c, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		free(c[i].id);
+		free(c[i].title);
+		for (j = 0; j < c[i].nevidence; j++) {
+			free(c[i].evidence[j].ref);
+			free(c[i].evidence[j].why);
+			free(c[i].evidence[j].origin);
+			free(c[i].evidence[j].detail);
+		}
+		free(c[i].evidence);
+	}
+	free(c);
+}
+
+void
+diag_observations_free(struct diag_observation *o, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(o[i].source);
+		free(o[i].value);
+		free(o[i].origin);
+		free(o[i].detail);
+	}
+	free(o);
+}
+
+void
+diag_observe(struct diag_incident *inc, const char *source, const char *value,
+    const char *origin, const char *detail)
+{
+	struct diag_observation *o;
+	size_t i;
+
+	/* One value per source: the first observation stands. */
+	for (i = 0; i < inc->nobservations; i++)
+		if (strcmp(inc->observations[i].source, source) == 0)
+			return;
+	inc->observations = xrealloc(inc->observations,
+	    (inc->nobservations + 1) * sizeof(*inc->observations));
+	o = &inc->observations[inc->nobservations++];
+	o->source = xstrdup(source);
+	o->value = xstrdup(value);
+	o->origin = xstrdup(origin);
+	o->detail = xstrdup_or_null(detail);
+}
+
+void
 diag_incident_clear(struct diag_incident *inc)
 {
 	size_t i, j;
@@ -399,12 +454,16 @@ diag_incident_clear(struct diag_incident *inc)
 	for (i = 0; i < inc->nlocations; i++)
 		free(inc->locations[i].file);
 	free(inc->locations);
-	for (i = 0; i < inc->ncauses; i++) {
-		free(inc->causes[i].id);
-		free(inc->causes[i].title);
-		diag_free_strings(inc->causes[i].evidence, inc->causes[i].nevidence);
+	diag_causes_free(inc->causes, inc->ncauses);
+	free(inc->errno_name);
+	diag_observations_free(inc->observations, inc->nobservations);
+	probe_results_free(inc->probes, inc->nprobes);
+	for (i = 0; i < inc->nunchecked; i++) {
+		free(inc->unchecked[i].source);
+		free(inc->unchecked[i].title);
+		free(inc->unchecked[i].why);
 	}
-	free(inc->causes);
+	free(inc->unchecked);
 	for (i = 0; i < inc->nsteps; i++) {
 		struct diag_step *s = &inc->steps[i];
 

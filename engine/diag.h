@@ -19,6 +19,7 @@
 #include "err.h"
 #include "kb.h"
 #include "match.h"
+#include "probe.h"
 #include "reader.h"
 
 struct diag_peer {
@@ -31,11 +32,42 @@ struct diag_location {
 	unsigned long	 line;
 };
 
+/*
+ * Something observed about an incident: an evidence.xml SOURCE:VALUE pair,
+ * where it came from ("log", "probe", "file"), and how it was seen.
+ */
+struct diag_observation {
+	char		*source;	/* "tcp-connect" */
+	char		*value;		/* "refused" */
+	char		*origin;	/* "log", "probe", "file" */
+	char		*detail;	/* one line, or NULL */
+};
+
+/* One piece of evidence that moved a cause (rank.h). */
+struct diag_evidence {
+	char		*ref;		/* "tcp-connect:refused" */
+	int		 confirms;	/* 1 raised the cause, 0 lowered it */
+	double		 weight;	/* the rule base's likelihood ratio, >= 1 */
+	double		 log_odds;	/* +-ln(weight): how far it moved the cause */
+	char		*why;		/* the rule base's reason */
+	char		*origin;	/* of the observation */
+	char		*detail;	/* of the observation, or NULL */
+};
+
+/* Evidence that would bear on a cause but was not observed, and why. */
+struct diag_unchecked {
+	char		*source;	/* "protocol-ini" */
+	char		*title;		/* the source's title */
+	char		*why;		/* "no --dos-root was given", ... */
+};
+
 struct diag_cause {
 	char		*id;		/* stable id from the cause catalog */
 	char		*title;
+	double		 prior;		/* the article's prior, normalised */
 	double		 confidence;	/* 0..1, over the incident's causes */
-	char		**evidence;	/* one sentence each; none until probes exist */
+	int		 ruled_out;	/* the evidence against it is strong */
+	struct diag_evidence *evidence;	/* in the order it was weighed */
 	size_t		 nevidence;
 };
 
@@ -87,6 +119,23 @@ struct diag_incident {
 	size_t			 ncauses;
 	struct diag_step	*steps;
 	size_t			 nsteps;
+	/* What the socket said at the first failure (smtpgw events), if known. */
+	char			*errno_name;	/* "EPIPE", or NULL */
+	int			 has_tcp;
+	struct reader_tcp	 tcp;		/* reader.h */
+	/* Evidence: what was observed, the probes behind it, what was not. */
+	struct diag_observation	*observations;
+	size_t			 nobservations;
+	struct probe_result	*probes;	/* the round for this incident's peer */
+	size_t			 nprobes;
+	struct diag_unchecked	*unchecked;
+	size_t			 nunchecked;
+	/*
+	 * When several articles explain the same line (kb/overlaps.xml,
+	 * shared text), how well this article explains it against the others,
+	 * 0..1; 1 when it is the only one.
+	 */
+	double			 article_confidence;
 	const struct kb_article	*kb_article;	/* NULL when not from this KB */
 };
 
@@ -198,5 +247,15 @@ void diag_free(struct diagnosis *d);
 void diag_warn(struct diagnosis *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void diag_incident_clear(struct diag_incident *inc);
+void diag_causes_free(struct diag_cause *c, size_t n);
+void diag_observations_free(struct diag_observation *o, size_t n);
+/*
+ * Record that SOURCE:VALUE was observed for the incident (copies the
+ * strings; detail may be NULL). A source already observed keeps its first
+ * value: the log is read before the probes run, and what a log recorded at
+ * the failure outranks what a probe sees later.
+ */
+void diag_observe(struct diag_incident *inc, const char *source, const char *value,
+    const char *origin, const char *detail);
 
 #endif

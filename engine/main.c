@@ -29,8 +29,11 @@
 #include "peer.h"
 #include "query.h"
 #include "render.h"
+#include "replay.h"
 #include "xmem.h"
 
+
+#define REPLAY_MAX_BYTES	(256u << 20)	/* a saved diagnosis, at most */
 
 enum {
 	EXIT_FOUND = 0,
@@ -53,6 +56,7 @@ struct options {
 	int			 ere;		/* --syntax ere (kb patterns) */
 	struct reader_params	 reader;	/* --input-format, --date, --follow */
 	int			 explain;	/* --explain */
+	const char		*replay;	/* --replay FILE */
 	size_t			 top;		/* --top N; 0: all */
 	int			 has_since, has_until;	/* --since, --until */
 	long long		 since, until;
@@ -103,7 +107,12 @@ usage(FILE *to)
 "                           (YYYY-MM-DD[THH:MM[:SS]], log time)\n"
 "  -q, --quiet            do not print warnings about the logs\n"
 "      --top N            query: only the N best results\n"
-"      --explain          query: say why each result scores what it does\n"
+"      --explain          diagnose: show how each cause's confidence came about,\n"
+"                           every probe with its transcript, and what was not\n"
+"                           checked and why; query: why each result scores\n"
+"                           what it does\n"
+"      --replay FILE      diagnose: rank again the saved JSON diagnosis FILE\n"
+"                           from the evidence it recorded (no logs, no network)\n"
 "      --syntax pcre|ere  kb patterns: PCRE2 as written (the default), or the\n"
 "                           extended syntax of grep -E and rg (a superset)\n"
 "      --keep-going       use the valid part of a rule base with invalid\n"
@@ -451,6 +460,68 @@ follow_notice(void *arg, const char *msg)
 		fprintf(stderr, "kbdiag: %s\n", msg);
 }
 
+/* Read a whole file (at most max bytes) into out; 0, or -1 with err. */
+static int
+read_file(const char *path, size_t max, struct buf *out, char err[ERR_LEN])
+{
+	char chunk[65536];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return err_set(err, "%s: %s", path, strerror(errno));
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err_set(err, "%s: %s", path, strerror(errno));
+			break;
+		}
+		if (n == 0) {
+			close(fd);
+			return 0;
+		}
+		if (out->len + (size_t)n > max) {
+			err_set(err, "%s: larger than %zu MiB", path, max >> 20);
+			break;
+		}
+		buf_append(out, chunk, (size_t)n);
+	}
+	close(fd);
+	return -1;
+}
+
+/* kbdiag diagnose --replay FILE */
+static int
+cmd_replay(const struct options *o, struct kb *kb, struct matcher *m)
+{
+	struct diagnosis *d = NULL;
+	struct buf in = BUF_INIT, out = BUF_INIT;
+	char err[ERR_LEN];
+	int rc;
+
+	if (read_file(o->replay, REPLAY_MAX_BYTES, &in, err) != 0) {
+		fprintf(stderr, "kbdiag: %s\n", err);
+		rc = EXIT_BADINPUT;
+	} else if (replay_load(in.data, in.len, kb, &d, err) != 0) {
+		fprintf(stderr, "kbdiag: %s: %s\n", o->replay, err);
+		rc = EXIT_BADINPUT;
+	} else if (render_diagnosis_explain(d, o->format, o->explain, &out, err) != 0) {
+		fprintf(stderr, "kbdiag: %s\n", err);
+		rc = EXIT_INTERNAL;
+	} else if (emit(o, &out) != 0)
+		rc = EXIT_BADINPUT;
+	else
+		rc = d->nincidents ? EXIT_FOUND : EXIT_NOTHING;
+	buf_free(&in);
+	buf_free(&out);
+	diag_free(d);
+	match_free(m);
+	kb_free(kb);
+	return rc;
+}
+
 static int
 cmd_diagnose(const struct options *o, char **files, int nfiles)
 {
@@ -465,8 +536,14 @@ cmd_diagnose(const struct options *o, char **files, int nfiles)
 	size_t i;
 	int rc;
 
+	if (o->replay != NULL && nfiles > 0)
+		return usage_error("diagnose --replay reads a saved diagnosis, not logs");
+	if (o->replay != NULL && o->reader.follow)
+		return usage_error("--replay and --follow do not go together");
 	if ((rc = open_kb(o, 0, &kb, &m)) != 0)
 		return rc;
+	if (o->replay != NULL)
+		return cmd_replay(o, kb, m);
 	p.kb = kb;
 	p.matcher = m;
 	p.files = nfiles ? (const char * const *)files : stdin_only;
@@ -518,7 +595,7 @@ cmd_diagnose(const struct options *o, char **files, int nfiles)
 			fprintf(stderr, "kbdiag: warning: %zu more warnings not shown\n",
 			    d->warnings_dropped);
 	}
-	if (render_diagnosis(d, o->format, &out, err) != 0) {
+	if (render_diagnosis_explain(d, o->format, o->explain, &out, err) != 0) {
 		fprintf(stderr, "kbdiag: %s\n", err);
 		rc = EXIT_INTERNAL;
 	} else if (emit(o, &out) != 0)
@@ -723,7 +800,7 @@ main(int argc, char **argv)
 {
 	enum { OPT_KB = 256, OPT_SMARTHOST, OPT_OFFLINE, OPT_KEEP_GOING, OPT_SYNTAX,
 	    OPT_INPUT_FORMAT, OPT_FOLLOW, OPT_DATE, OPT_SINCE, OPT_UNTIL, OPT_TOP,
-	    OPT_EXPLAIN };
+	    OPT_EXPLAIN, OPT_REPLAY };
 	static const struct option longopts[] = {
 		{ "kb", required_argument, NULL, OPT_KB },
 		{ "format", required_argument, NULL, 'f' },
@@ -736,6 +813,7 @@ main(int argc, char **argv)
 		{ "follow", no_argument, NULL, OPT_FOLLOW },
 		{ "top", required_argument, NULL, OPT_TOP },
 		{ "explain", no_argument, NULL, OPT_EXPLAIN },
+		{ "replay", required_argument, NULL, OPT_REPLAY },
 		{ "date", required_argument, NULL, OPT_DATE },
 		{ "since", required_argument, NULL, OPT_SINCE },
 		{ "until", required_argument, NULL, OPT_UNTIL },
@@ -801,6 +879,9 @@ main(int argc, char **argv)
 			o.top = (size_t)n;
 			break;
 		}
+		case OPT_REPLAY:
+			o.replay = optarg;
+			break;
 		case OPT_EXPLAIN:
 			o.explain = 1;
 			break;

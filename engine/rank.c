@@ -1,48 +1,255 @@
 #include "rank.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include "xmem.h"
 
-static int
-rank_cmp(const void *x, const void *y)
+static const struct diag_observation *
+rank_observed(const struct diag_incident *inc, const char *source)
 {
-	const struct diag_cause *a = x, *b = y;
+	size_t i;
 
-	return a->confidence < b->confidence ? 1 : a->confidence > b->confidence ? -1 : 0;
+	for (i = 0; i < inc->nobservations; i++)
+		if (strcmp(inc->observations[i].source, source) == 0)
+			return &inc->observations[i];
+	return NULL;
 }
 
-void
+/* Why a source nobody observed was not observed. */
+static const char *
+rank_unchecked_why(const struct diag_incident *inc, const struct kb_evidence_source *s)
+{
+	size_t i;
+
+	for (i = 0; i < inc->nprobes; i++)
+		if (inc->probes[i].source != NULL && inc->probes[i].detail != NULL &&
+		    strcmp(inc->probes[i].source, s->id) == 0 &&
+		    inc->probes[i].status != PROBE_OBSERVED)
+			return inc->probes[i].detail;
+	switch (s->kind) {
+	case KB_SOURCE_PROBE:
+		return inc->nprobes ? "no probe of this round looks at it" :
+		    "no live probes ran";
+	case KB_SOURCE_FILE:
+		return inc->nprobes ? "not found among the DOS client's files" :
+		    "the DOS client's files were not read (--dos-root)";
+	case KB_SOURCE_LOG:
+		return "the log does not show it";
+	case KB_SOURCE_MANUAL:
+		break;
+	}
+	return "only the administrator can check it";
+}
+
+static void
+rank_unchecked(struct diag_incident *inc, const struct kb_evidence_source *s)
+{
+	struct diag_unchecked *u;
+	size_t i;
+
+	for (i = 0; i < inc->nunchecked; i++)
+		if (strcmp(inc->unchecked[i].source, s->id) == 0)
+			return;
+	inc->unchecked = xrealloc(inc->unchecked, (inc->nunchecked + 1) *
+	    sizeof(*inc->unchecked));
+	u = &inc->unchecked[inc->nunchecked++];
+	u->source = xstrdup(s->id);
+	u->title = xstrdup(s->title);
+	u->why = xstrdup(rank_unchecked_why(inc, s));
+}
+
+/* Weigh one cause: fills c->evidence and returns its net log-odds change. */
+static double
+rank_weigh(struct diag_incident *inc, const struct kb_cause *kc, struct diag_cause *c)
+{
+	const struct diag_observation *o;
+	double net = 0;
+	size_t i;
+
+	for (i = 0; i < kc->nevidence; i++) {
+		const struct kb_evidence_item *it = &kc->evidence[i];
+		struct diag_evidence *e;
+		size_t len;
+
+		if ((o = rank_observed(inc, it->source->id)) == NULL) {
+			rank_unchecked(inc, it->source);
+			continue;
+		}
+		if (strcmp(o->value, it->value->id) != 0)
+			continue;
+		c->evidence = xrealloc(c->evidence, (c->nevidence + 1) * sizeof(*c->evidence));
+		e = &c->evidence[c->nevidence++];
+		len = strlen(it->source->id) + strlen(it->value->id) + 2;
+		e->ref = xmalloc(len);
+		snprintf(e->ref, len, "%s:%s", it->source->id, it->value->id);
+		e->confirms = it->confirms;
+		e->weight = it->weight;
+		e->log_odds = it->confirms ? log(it->weight) : -log(it->weight);
+		e->why = xstrdup_or_null(it->why);
+		e->origin = xstrdup(o->origin);
+		e->detail = xstrdup_or_null(o->detail);
+		net += e->log_odds;
+	}
+	return net;
+}
+
+static void
+rank_clear(struct diag_incident *inc)
+{
+	size_t i;
+
+	diag_causes_free(inc->causes, inc->ncauses);
+	inc->causes = NULL;
+	inc->ncauses = 0;
+	for (i = 0; i < inc->nunchecked; i++) {
+		free(inc->unchecked[i].source);
+		free(inc->unchecked[i].title);
+		free(inc->unchecked[i].why);
+	}
+	free(inc->unchecked);
+	inc->unchecked = NULL;
+	inc->nunchecked = 0;
+}
+
+double
 rank_causes(struct diag_incident *inc)
 {
 	const struct kb_article *a = inc->kb_article;
-	double total = 0;
-	size_t i;
+	double total = 0, top = -HUGE_VAL, sum = 0, *score;
+	size_t i, j;
 
+	rank_clear(inc);
+	inc->article_confidence = 1;
 	if (a == NULL || a->ncauses == 0)
-		return;
+		return 0;
 	for (i = 0; i < a->ncauses; i++)
 		total += a->causes[i].prior;
 	inc->causes = xcalloc(a->ncauses, sizeof(*inc->causes));
 	inc->ncauses = a->ncauses;
+	score = xcalloc(a->ncauses, sizeof(*score));
 	for (i = 0; i < a->ncauses; i++) {
 		struct diag_cause *c = &inc->causes[i];
+		double net;
 
 		c->id = xstrdup(a->causes[i].cause->id);
 		c->title = xstrdup(a->causes[i].cause->title);
-		c->confidence = a->causes[i].prior / total;
+		c->prior = a->causes[i].prior / total;
+		net = rank_weigh(inc, a->causes[i].cause, c);
+		c->ruled_out = net <= -log(RANK_RULED_OUT) + 1e-9;
+		score[i] = log(c->prior) + net;
+		if (score[i] > top)
+			top = score[i];
 	}
+	for (i = 0; i < a->ncauses; i++)
+		sum += exp(score[i] - top);
+	for (i = 0; i < a->ncauses; i++)
+		inc->causes[i].confidence = exp(score[i] - top) / sum;
+	free(score);
 	/* Insertion sort, because it is stable: equals keep the KB's order. */
 	for (i = 1; i < inc->ncauses; i++) {
 		struct diag_cause t = inc->causes[i];
-		size_t j = i;
 
-		while (j > 0 && rank_cmp(&inc->causes[j - 1], &t) > 0) {
+		for (j = i; j > 0 && inc->causes[j - 1].confidence < t.confidence; j--)
 			inc->causes[j] = inc->causes[j - 1];
-			j--;
-		}
 		inc->causes[j] = t;
 	}
+	return top + log(sum);
+}
+
+/*
+ * Do two incidents come from the same line, explained by two articles that
+ * the rule base says share its text? (The same file and line number alone
+ * is not enough: a followed log that was truncated starts again at line 1.)
+ */
+static int
+rank_same_line(const struct kb *kb, const struct diag_incident *x,
+    const struct diag_incident *y)
+{
+	const struct kb_overlap *o;
+
+	return kb != NULL && x->kb_article != NULL && y->kb_article != NULL &&
+	    x->nlocations && y->nlocations &&
+	    x->locations[0].line == y->locations[0].line &&
+	    strcmp(x->locations[0].file, y->locations[0].file) == 0 &&
+	    (o = kb_find_overlap(kb, x->kb_article->id, y->kb_article->id)) != NULL &&
+	    strcmp(o->kind, "shared-text") == 0;
+}
+
+/* ln of RANK_DECIDER_WEIGHT for each observed decider that points at inc's article. */
+static double
+rank_deciders(const struct kb *kb, const struct diag_incident *inc,
+    const struct diag_incident *other)
+{
+	const struct kb_overlap *o;
+	const struct diag_observation *obs;
+	double bonus = 0;
+	size_t i;
+
+	if (kb == NULL || inc->kb_article == NULL || other->kb_article == NULL ||
+	    (o = kb_find_overlap(kb, inc->kb_article->id, other->kb_article->id)) == NULL)
+		return 0;
+	for (i = 0; i < o->ndeciders; i++) {
+		const struct kb_decider *dc = &o->deciders[i];
+
+		if (dc->article == NULL || strcasecmp(dc->article, inc->kb_article->id) != 0 ||
+		    (obs = rank_observed(inc, dc->source->id)) == NULL ||
+		    strcmp(obs->value, dc->value->id) != 0)
+			continue;
+		bonus += log(RANK_DECIDER_WEIGHT);
+	}
+	return bonus;
+}
+
+void
+rank_diagnosis(struct diagnosis *d, const struct kb *kb)
+{
+	double *w;
+	size_t i, j, k, end;
+
+	if (d->nincidents == 0)
+		return;
+	w = xcalloc(d->nincidents, sizeof(*w));
+	for (i = 0; i < d->nincidents; i++)
+		w[i] = rank_causes(&d->incidents[i]);
+	/* Incidents are in order of first appearance: a shared line is a run. */
+	for (i = 0; i < d->nincidents; i = end) {
+		double top = -HUGE_VAL, sum = 0, *s;
+
+		for (end = i + 1; end < d->nincidents &&
+		    rank_same_line(kb, &d->incidents[i], &d->incidents[end]); end++)
+			;
+		if (end - i < 2)
+			continue;
+		s = xcalloc(end - i, sizeof(*s));
+		for (j = i; j < end; j++) {
+			s[j - i] = w[j];
+			for (k = i; k < end; k++)
+				if (k != j)
+					s[j - i] += rank_deciders(kb, &d->incidents[j],
+					    &d->incidents[k]);
+			if (s[j - i] > top)
+				top = s[j - i];
+		}
+		for (j = i; j < end; j++)
+			sum += exp(s[j - i] - top);
+		for (j = i; j < end; j++)
+			d->incidents[j].article_confidence = exp(s[j - i] - top) / sum;
+		free(s);
+		/* Stable: the better explained article first, else log order. */
+		for (j = i + 1; j < end; j++) {
+			struct diag_incident t = d->incidents[j];
+
+			for (k = j; k > i && d->incidents[k - 1].article_confidence <
+			    t.article_confidence; k--)
+				d->incidents[k] = d->incidents[k - 1];
+			d->incidents[k] = t;
+		}
+	}
+	free(w);
 }
 
 const char *

@@ -62,6 +62,7 @@ struct reader {
 	int			 held;		/* following: a line without its end */
 	int			 held_truncated;
 	enum reader_format	 format;
+	char			 errno_name[24];	/* of the current event */
 	/* time */
 	int			 have_time, have_date;
 	long long		 day;		/* start of the day of the last event */
@@ -710,6 +711,34 @@ reader_json_str(json_t *o, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* An integer key of tcp_info, or -1 when it is missing or not a count. */
+static long long
+reader_json_count(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) && json_integer_value(v) >= 0 ? json_integer_value(v) : -1;
+}
+
+static void
+reader_tcp_info(struct reader_record *rec, json_t *o)
+{
+	struct reader_tcp *t = &rec->tcp;
+
+	if (!json_is_object(o))
+		return;
+	t->unacked = reader_json_count(o, "unacked");
+	t->outq_bytes = reader_json_count(o, "outq_bytes");
+	t->notsent_bytes = reader_json_count(o, "notsent_bytes");
+	t->retransmits = reader_json_count(o, "retransmits");
+	t->total_retrans = reader_json_count(o, "total_retrans");
+	t->bytes_acked = reader_json_count(o, "bytes_acked");
+	t->bytes_sent = reader_json_count(o, "bytes_sent");
+	t->last_ack_ms = reader_json_count(o, "last_ack_ms");
+	t->snd_wnd = reader_json_count(o, "snd_wnd");
+	rec->has_tcp = 1;
+}
+
 static int
 reader_ndjson(struct reader *r)
 {
@@ -757,6 +786,14 @@ reader_ndjson(struct reader *r)
 		snprintf(r->session.command, sizeof(r->session.command), "%s", v);
 	if ((v = reader_json_str(o, "last_reply")) != NULL)
 		snprintf(r->session.reply, sizeof(r->session.reply), "%s", v);
+	/* An errno name is a C identifier; anything else is not one. */
+	if ((v = reader_json_str(o, "errno")) != NULL && v[0] == 'E' &&
+	    strlen(v) < sizeof(r->errno_name) && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
+	    strlen(v)) {
+		memcpy(r->errno_name, v, strlen(v) + 1);
+		rec->errno_name = r->errno_name;
+	}
+	reader_tcp_info(rec, json_object_get(o, "tcp_info"));
 	json_decref(o);
 	return 1;
 }
@@ -887,6 +924,8 @@ reader_classify(struct reader *r)
 	enum reader_format f = r->p.format, got = READER_FORMAT_TEXT;
 
 	rec->kind = READER_TEXT;
+	rec->errno_name = NULL;
+	rec->has_tcp = 0;
 	rec->text = rec->subject = rec->raw;
 	rec->len = rec->subjectlen = rec->rawlen;
 	if ((f == READER_FORMAT_AUTO || f == READER_FORMAT_LEGACY) && reader_legacy(r))

@@ -72,6 +72,22 @@ enum reader_format {
 	READER_FORMAT_SYSLOG	/* an MTA's syslog or Exim log */
 };
 
+/*
+ * The TCP_INFO snapshot smtpgw takes when a read or write fails (docs/events.md);
+ * -1 for a key the event does not have.
+ */
+struct reader_tcp {
+	long long	 unacked;	/* segments sent and not acknowledged */
+	long long	 outq_bytes;	/* bytes in the send queue, not acknowledged */
+	long long	 notsent_bytes;	/* of those, bytes never sent */
+	long long	 retransmits;	/* retransmissions of the current segment */
+	long long	 total_retrans;	/* over the connection */
+	long long	 bytes_acked;
+	long long	 bytes_sent;
+	long long	 last_ack_ms;	/* since the last ACK arrived */
+	long long	 snd_wnd;	/* the peer's window */
+};
+
 struct reader_record {
 	const char		*file;		/* name used in messages */
 	unsigned long		 line;		/* 1-based */
@@ -98,6 +114,9 @@ struct reader_record {
 	const char		*phase;		/* SMTP phase (session.h), or NULL */
 	const char		*command;	/* last command sent, or NULL */
 	const char		*reply;		/* last reply received, or NULL */
+	const char		*errno_name;	/* events: "EPIPE", or NULL */
+	int			 has_tcp;	/* events: tcp holds a snapshot */
+	struct reader_tcp	 tcp;
 };
 
 struct reader_params {

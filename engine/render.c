@@ -208,7 +208,47 @@ static const char *
 render_basis_text(const struct diag_incident *inc)
 {
 	return strcmp(rank_basis(inc), "prior") == 0 ?
-	    "prior weights only: no live probes were run" : "weighed by the evidence";
+	    "the rule base's priors only: no evidence bore on them" :
+	    "weighed by the evidence";
+}
+
+/* "+ tcp-connect:refused, x6: why (probe: detail)" for one piece of evidence. */
+static void
+render_evidence_line(struct buf *t, const struct diag_evidence *e)
+{
+	buf_printf(t, "%c %s, %s%g", e->confirms ? '+' : '-', e->ref,
+	    e->confirms ? "x" : "/", e->weight);
+	if (e->why)
+		buf_printf(t, ": %s", e->why);
+	buf_printf(t, " (%s%s%s)", e->origin, e->detail ? ": " : "",
+	    e->detail ? e->detail : "");
+}
+
+/* "prior 30%, +1.79 -2.08 = log-odds ... -> 12%": how a confidence came about. */
+static void
+render_cause_math(struct buf *t, const struct diag_cause *c)
+{
+	double net = 0;
+	size_t i;
+
+	buf_printf(t, "prior %d%%", render_percent(c->prior));
+	for (i = 0; i < c->nevidence; i++) {
+		buf_printf(t, " %+.2f", c->evidence[i].log_odds);
+		net += c->evidence[i].log_odds;
+	}
+	if (c->nevidence)
+		buf_printf(t, " = %+.2f in log-odds", net);
+	buf_printf(t, "; %d%% after weighing against the other causes%s",
+	    render_percent(c->confidence), c->ruled_out ? "; ruled out" : "");
+}
+
+/* "tcp-connect  refused  connect to ...": one probe result on a line. */
+static void
+render_probe_line(struct buf *t, const struct probe_result *r)
+{
+	buf_printf(t, "%-14s %-20s %s", r->probe ? r->probe : "?",
+	    r->status == PROBE_OBSERVED && r->value ? r->value : probe_status_name(r->status),
+	    r->detail ? r->detail : "");
 }
 
 /* ---------------------------------------------------------------------- */
@@ -271,8 +311,53 @@ render_text_summary(struct buf *out, const struct diagnosis *d)
 }
 
 static void
+render_text_evidence(struct buf *out, const struct diag_incident *inc, int explain)
+{
+	struct buf t = BUF_INIT;
+	size_t i, j;
+
+	if (inc->nprobes) {
+		buf_puts(out, "\n  Probes:\n");
+		for (i = 0; i < inc->nprobes; i++) {
+			const struct probe_result *r = &inc->probes[i];
+
+			if (!explain && r->status == PROBE_SKIPPED)
+				continue;
+			buf_reset(&t);
+			render_probe_line(&t, r);
+			buf_puts(out, "    ");
+			render_wrap(out, buf_str(&t), 4, 40);
+			for (j = 0; explain && j < r->ntranscript; j++) {
+				buf_puts(out, "        ");
+				render_wrap(out, r->transcript[j], 8, 10);
+			}
+		}
+	}
+	if (inc->nunchecked) {
+		buf_puts(out, "\n  ");
+		buf_reset(&t);
+		if (explain) {
+			buf_puts(out, "Not checked:\n");
+			for (i = 0; i < inc->nunchecked; i++) {
+				buf_reset(&t);
+				buf_printf(&t, "%s: %s (%s)", inc->unchecked[i].source,
+				    inc->unchecked[i].title, inc->unchecked[i].why);
+				buf_puts(out, "    - ");
+				render_wrap(out, buf_str(&t), 6, 8);
+			}
+		} else {
+			buf_printf(&t, "Not checked (%zu, see --explain): ", inc->nunchecked);
+			for (i = 0; i < inc->nunchecked; i++)
+				buf_printf(&t, "%s%s", i ? ", " : "", inc->unchecked[i].source);
+			render_wrap(out, buf_str(&t), 2, 4);
+		}
+	}
+	buf_free(&t);
+}
+
+static void
 render_text_incident(struct buf *out, const struct diag_incident *inc, size_t k,
-    size_t n)
+    size_t n, int explain)
 {
 	size_t i, j;
 
@@ -296,16 +381,34 @@ render_text_incident(struct buf *out, const struct diag_incident *inc, size_t k,
 			const struct diag_cause *c = &inc->causes[i];
 
 			buf_reset(&t);
-			buf_printf(&t, "%s [%s]", c->title, c->id);
+			buf_printf(&t, "%s [%s]%s", c->title, c->id,
+			    c->ruled_out ? " (ruled out)" : "");
 			buf_printf(out, "    %zu. %3d%%  ", i + 1, render_percent(c->confidence));
 			render_wrap(out, buf_str(&t), 13, 13);
 			for (j = 0; j < c->nevidence; j++) {
-				buf_puts(out, "             - ");
-				render_wrap(out, c->evidence[j], 15, 15);
+				buf_reset(&t);
+				render_evidence_line(&t, &c->evidence[j]);
+				buf_puts(out, "             ");
+				render_wrap(out, buf_str(&t), 13, 15);
+			}
+			if (explain) {
+				buf_reset(&t);
+				render_cause_math(&t, c);
+				buf_puts(out, "             = ");
+				render_wrap(out, buf_str(&t), 15, 15);
 			}
 		}
 		buf_free(&t);
+		if (inc->article_confidence < 1) {
+			buf_reset(&t);
+			buf_printf(&t, "Other articles explain the same line too: this one "
+			    "does with %d%% confidence against them.",
+			    render_percent(inc->article_confidence));
+			buf_puts(out, "\n  ");
+			render_wrap(out, buf_str(&t), 2, 2);
+		}
 	}
+	render_text_evidence(out, inc, explain);
 	if (inc->nsteps) {
 		buf_puts(out, "\n  What to do:\n");
 		for (i = 0; i < inc->nsteps; i++) {
@@ -321,7 +424,7 @@ render_text_incident(struct buf *out, const struct diag_incident *inc, size_t k,
 }
 
 static void
-render_text_diagnosis(const struct diagnosis *d, struct buf *out)
+render_text_diagnosis(const struct diagnosis *d, struct buf *out, int explain)
 {
 	size_t i;
 
@@ -338,7 +441,7 @@ render_text_diagnosis(const struct diagnosis *d, struct buf *out)
 			buf_printf(out, "  %s: not read\n", in->name);
 	}
 	for (i = 0; i < d->nincidents; i++)
-		render_text_incident(out, &d->incidents[i], i + 1, d->nincidents);
+		render_text_incident(out, &d->incidents[i], i + 1, d->nincidents, explain);
 	render_text_summary(out, d);
 }
 
@@ -403,7 +506,57 @@ render_step_markdown(const struct diag_step *s)
 }
 
 static void
-render_md_incident(struct buf *out, const struct diag_incident *inc, size_t k)
+render_md_evidence(struct buf *out, const struct diag_incident *inc, int explain)
+{
+	struct buf t = BUF_INIT;
+	size_t i, j;
+
+	if (inc->nprobes) {
+		buf_puts(out, "\n### Probes\n\n");
+		for (i = 0; i < inc->nprobes; i++) {
+			const struct probe_result *r = &inc->probes[i];
+
+			if (!explain && r->status == PROBE_SKIPPED)
+				continue;
+			buf_puts(out, "- ");
+			render_md_code(out, r->probe ? r->probe : "?");
+			buf_puts(out, ": **");
+			render_md_text(out, r->status == PROBE_OBSERVED && r->value ? r->value :
+			    probe_status_name(r->status));
+			buf_puts(out, "**");
+			if (r->detail) {
+				buf_puts(out, " ");
+				render_md_text(out, r->detail);
+			}
+			buf_putc(out, '\n');
+			if (explain && r->ntranscript) {
+				buf_puts(out, "\n  ```\n");
+				for (j = 0; j < r->ntranscript; j++)
+					buf_printf(out, "  %s\n", r->transcript[j]);
+				buf_puts(out, "  ```\n\n");
+			}
+		}
+	}
+	if (inc->nunchecked) {
+		buf_puts(out, "\n### Not checked\n\n");
+		for (i = 0; i < inc->nunchecked; i++) {
+			buf_puts(out, "- ");
+			render_md_code(out, inc->unchecked[i].source);
+			buf_reset(&t);
+			if (explain)
+				buf_printf(&t, ": %s (%s)", inc->unchecked[i].title,
+				    inc->unchecked[i].why);
+			else
+				buf_printf(&t, ": %s", inc->unchecked[i].why);
+			render_md_text(out, buf_str(&t));
+			buf_putc(out, '\n');
+		}
+	}
+	buf_free(&t);
+}
+
+static void
+render_md_incident(struct buf *out, const struct diag_incident *inc, size_t k, int explain)
 {
 	size_t i, j;
 
@@ -438,14 +591,33 @@ render_md_incident(struct buf *out, const struct diag_incident *inc, size_t k)
 			render_md_text(out, c->title);
 			buf_puts(out, "** (");
 			render_md_code(out, c->id);
-			buf_printf(out, "): %d%%\n", render_percent(c->confidence));
+			buf_printf(out, "): %d%%%s\n", render_percent(c->confidence),
+			    c->ruled_out ? ", ruled out" : "");
 			for (j = 0; j < c->nevidence; j++) {
+				struct buf t = BUF_INIT;
+
+				render_evidence_line(&t, &c->evidence[j]);
 				buf_puts(out, "   - ");
-				render_md_text(out, c->evidence[j]);
+				render_md_text(out, buf_str(&t));
 				buf_putc(out, '\n');
+				buf_free(&t);
+			}
+			if (explain) {
+				struct buf t = BUF_INIT;
+
+				render_cause_math(&t, c);
+				buf_puts(out, "   - = ");
+				render_md_text(out, buf_str(&t));
+				buf_putc(out, '\n');
+				buf_free(&t);
 			}
 		}
+		if (inc->article_confidence < 1)
+			buf_printf(out, "\nThis article explains the line with %d%% confidence "
+			    "against the others that also do.\n",
+			    render_percent(inc->article_confidence));
 	}
+	render_md_evidence(out, inc, explain);
 	if (inc->nsteps) {
 		buf_puts(out, "\n### What to do\n\n");
 		for (i = 0; i < inc->nsteps; i++) {
@@ -480,7 +652,7 @@ render_md_warnings(struct buf *out, const struct diagnosis *d)
 }
 
 static void
-render_md_diagnosis(const struct diagnosis *d, struct buf *out)
+render_md_diagnosis(const struct diagnosis *d, struct buf *out, int explain)
 {
 	struct buf t = BUF_INIT;
 	size_t i;
@@ -501,7 +673,7 @@ render_md_diagnosis(const struct diagnosis *d, struct buf *out)
 			buf_puts(out, ": not read\n");
 	}
 	for (i = 0; i < d->nincidents; i++)
-		render_md_incident(out, &d->incidents[i], i + 1);
+		render_md_incident(out, &d->incidents[i], i + 1, explain);
 	render_md_warnings(out, d);
 }
 
@@ -631,12 +803,50 @@ render_html_incident(xmlNodePtr body, const struct diag_incident *inc, size_t k)
 			buf_printf(&t, " %d%%", render_percent(c->confidence));
 			xmlNewProp(render_html_el(li, "span", buf_str(&t)), BAD_CAST "class",
 			    BAD_CAST "confidence");
+			if (c->ruled_out)
+				render_html_text(li, " (ruled out)");
 			if (c->nevidence) {
 				xmlNodePtr ul = xmlNewChild(li, NULL, BAD_CAST "ul", NULL);
 
-				for (j = 0; j < c->nevidence; j++)
-					render_html_el(ul, "li", c->evidence[j]);
+				for (j = 0; j < c->nevidence; j++) {
+					buf_reset(&t);
+					render_evidence_line(&t, &c->evidence[j]);
+					render_html_el(ul, "li", buf_str(&t));
+				}
 			}
+			buf_reset(&t);
+			render_cause_math(&t, c);
+			xmlNewProp(render_html_el(li, "p", buf_str(&t)), BAD_CAST "class",
+			    BAD_CAST "math");
+		}
+	}
+	if (inc->nprobes) {
+		render_html_el(sec, "h3", "Probes");
+		ol = xmlNewChild(sec, NULL, BAD_CAST "ul", NULL);
+		xmlNewProp(ol, BAD_CAST "class", BAD_CAST "probes");
+		for (i = 0; i < inc->nprobes; i++) {
+			const struct probe_result *r = &inc->probes[i];
+
+			li = xmlNewChild(ol, NULL, BAD_CAST "li", NULL);
+			buf_reset(&t);
+			render_probe_line(&t, r);
+			render_html_el(li, "span", buf_str(&t));
+			if (r->ntranscript) {
+				buf_reset(&t);
+				for (j = 0; j < r->ntranscript; j++)
+					buf_printf(&t, "%s\n", r->transcript[j]);
+				render_html_el(li, "pre", buf_str(&t));
+			}
+		}
+	}
+	if (inc->nunchecked) {
+		render_html_el(sec, "h3", "Not checked");
+		ol = xmlNewChild(sec, NULL, BAD_CAST "ul", NULL);
+		for (i = 0; i < inc->nunchecked; i++) {
+			buf_reset(&t);
+			buf_printf(&t, "%s: %s (%s)", inc->unchecked[i].source,
+			    inc->unchecked[i].title, inc->unchecked[i].why);
+			render_html_el(ol, "li", buf_str(&t));
 		}
 	}
 	if (inc->nsteps) {
@@ -745,6 +955,70 @@ render_json_step(const struct diag_step *s)
 }
 
 static json_t *
+render_json_evidence(const struct diag_cause *c)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < c->nevidence; i++) {
+		const struct diag_evidence *e = &c->evidence[i];
+		json_t *x = json_object();
+
+		json_object_set_new(x, "ref", render_jstr(e->ref));
+		json_object_set_new(x, "effect", json_string(e->confirms ? "confirms" : "refutes"));
+		json_object_set_new(x, "weight", render_jreal(e->weight));
+		json_object_set_new(x, "log_odds", render_jreal(e->log_odds));
+		json_object_set_new(x, "why", render_jstr(e->why));
+		json_object_set_new(x, "origin", render_jstr(e->origin));
+		json_object_set_new(x, "detail", render_jstr(e->detail));
+		json_array_append_new(a, x);
+	}
+	return a;
+}
+
+static json_t *
+render_json_tcp(const struct reader_tcp *t)
+{
+	json_t *o = json_object();
+
+#define RENDER_TCP(k) if (t->k >= 0) json_object_set_new(o, #k, json_integer(t->k))
+	RENDER_TCP(unacked);
+	RENDER_TCP(outq_bytes);
+	RENDER_TCP(notsent_bytes);
+	RENDER_TCP(retransmits);
+	RENDER_TCP(total_retrans);
+	RENDER_TCP(bytes_acked);
+	RENDER_TCP(bytes_sent);
+	RENDER_TCP(last_ack_ms);
+	RENDER_TCP(snd_wnd);
+#undef RENDER_TCP
+	return o;
+}
+
+static json_t *
+render_json_probes(const struct probe_result *r, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		json_t *x = json_object();
+
+		json_object_set_new(x, "probe", render_jstr(r[i].probe));
+		json_object_set_new(x, "source", render_jstr(r[i].source));
+		json_object_set_new(x, "value", render_jstr(r[i].value));
+		json_object_set_new(x, "status", json_string(probe_status_name(r[i].status)));
+		json_object_set_new(x, "target", render_jstr(r[i].target));
+		json_object_set_new(x, "detail", render_jstr(r[i].detail));
+		json_object_set_new(x, "transcript", render_jstrs(r[i].transcript,
+		    r[i].ntranscript));
+		json_object_set_new(x, "elapsed_ms", json_integer(r[i].elapsed_ms));
+		json_array_append_new(a, x);
+	}
+	return a;
+}
+
+static json_t *
 render_json_incident(const struct diag_incident *inc)
 {
 	json_t *o = json_object(), *peer = json_object(), *a;
@@ -794,15 +1068,43 @@ render_json_incident(const struct diag_incident *inc)
 		json_object_set_new(co, "id", render_jstr(c->id));
 		json_object_set_new(co, "title", render_jstr(c->title));
 		json_object_set_new(co, "confidence", render_jreal(c->confidence));
-		json_object_set_new(co, "evidence", render_jstrs(c->evidence, c->nevidence));
+		json_object_set_new(co, "prior", render_jreal(c->prior));
+		json_object_set_new(co, "ruled_out", json_boolean(c->ruled_out));
+		json_object_set_new(co, "evidence", render_json_evidence(c));
 		json_array_append_new(a, co);
 	}
 	json_object_set_new(o, "causes", a);
+	json_object_set_new(o, "article_confidence", render_jreal(inc->article_confidence));
+	json_object_set_new(o, "errno", render_jstr(inc->errno_name));
+	json_object_set_new(o, "tcp_info", inc->has_tcp ? render_json_tcp(&inc->tcp) :
+	    json_null());
+	a = json_array();
+	for (i = 0; i < inc->nobservations; i++) {
+		const struct diag_observation *ob = &inc->observations[i];
+		json_t *x = json_object();
+
+		json_object_set_new(x, "source", render_jstr(ob->source));
+		json_object_set_new(x, "value", render_jstr(ob->value));
+		json_object_set_new(x, "origin", render_jstr(ob->origin));
+		json_object_set_new(x, "detail", render_jstr(ob->detail));
+		json_array_append_new(a, x);
+	}
+	json_object_set_new(o, "observations", a);
+	a = json_array();
+	for (i = 0; i < inc->nunchecked; i++) {
+		json_t *x = json_object();
+
+		json_object_set_new(x, "source", render_jstr(inc->unchecked[i].source));
+		json_object_set_new(x, "title", render_jstr(inc->unchecked[i].title));
+		json_object_set_new(x, "why", render_jstr(inc->unchecked[i].why));
+		json_array_append_new(a, x);
+	}
+	json_object_set_new(o, "not_checked", a);
 	a = json_array();
 	for (i = 0; i < inc->nsteps; i++)
 		json_array_append_new(a, render_json_step(&inc->steps[i]));
 	json_object_set_new(o, "steps", a);
-	json_object_set_new(o, "probes", json_array());
+	json_object_set_new(o, "probes", render_json_probes(inc->probes, inc->nprobes));
 	return o;
 }
 
@@ -883,12 +1185,19 @@ int
 render_diagnosis(const struct diagnosis *d, enum render_format f, struct buf *out,
     char err[ERR_LEN])
 {
+	return render_diagnosis_explain(d, f, 0, out, err);
+}
+
+int
+render_diagnosis_explain(const struct diagnosis *d, enum render_format f, int explain,
+    struct buf *out, char err[ERR_LEN])
+{
 	switch (f) {
 	case RENDER_TEXT:
-		render_text_diagnosis(d, out);
+		render_text_diagnosis(d, out, explain);
 		return 0;
 	case RENDER_MARKDOWN:
-		render_md_diagnosis(d, out);
+		render_md_diagnosis(d, out, explain);
 		return 0;
 	case RENDER_HTML:
 		return render_html_diagnosis(d, out, err);

@@ -37,6 +37,13 @@ const char *render_format_name(enum render_format f);
 /* Each returns 0, or -1 with err when the output cannot be produced. */
 int render_diagnosis(const struct diagnosis *d, enum render_format f, struct buf *out,
     char err[ERR_LEN]);
+/*
+ * The same; with explain set, text and Markdown also show how each confidence
+ * came about, every probe with its transcript, and why each piece of evidence
+ * was not checked (HTML and JSON always hold all of it).
+ */
+int render_diagnosis_explain(const struct diagnosis *d, enum render_format f,
+    int explain, struct buf *out, char err[ERR_LEN]);
 int render_query(const struct query_results *q, enum render_format f, struct buf *out,
     char err[ERR_LEN]);
 /* The same, and with explain set, why each result scores what it does. */

@@ -14,6 +14,7 @@
 #include "diag.h"
 #include "peer.h"
 #include "query.h"
+#include "rank.h"
 #include "testutil.h"
 #include "xmem.h"
 
@@ -202,14 +203,28 @@ tc_digest_diagnosis(const struct diagnosis *d, struct buf *out)
 		const struct diag_incident *inc = &d->incidents[i];
 
 		buf_printf(out, "incident %s count=%lu companions=%lu peer=%s:%u first=%s "
-		    "last=%s\n", inc->article, inc->count, inc->companions,
+		    "last=%s", inc->article, inc->count, inc->companions,
 		    inc->peer.host ? inc->peer.host : "-", inc->peer.port,
 		    inc->first_seen[0] ? inc->first_seen : "-",
 		    inc->last_seen[0] ? inc->last_seen : "-");
-		buf_printf(out, "  error %s\n", inc->error);
+		if (inc->article_confidence < 1)
+			buf_printf(out, " explains=%.2f", inc->article_confidence);
+		buf_printf(out, "\n  error %s\n", inc->error);
 		buf_puts(out, "  causes");
 		for (j = 0; j < inc->ncauses; j++)
-			buf_printf(out, " %s=%.2f", inc->causes[j].id, inc->causes[j].confidence);
+			buf_printf(out, " %s=%.2f%s", inc->causes[j].id, inc->causes[j].confidence,
+			    inc->causes[j].ruled_out ? "(out)" : "");
+		for (j = 0; j < inc->ncauses; j++) {
+			const struct diag_cause *cs = &inc->causes[j];
+			size_t k;
+
+			if (cs->nevidence == 0)
+				continue;
+			buf_printf(out, "\n  evidence %s", cs->id);
+			for (k = 0; k < cs->nevidence; k++)
+				buf_printf(out, " %c%s", cs->evidence[k].confirms ? '+' : '-',
+				    cs->evidence[k].ref);
+		}
 		buf_puts(out, "\n  steps");
 		for (j = 0; j < inc->nsteps; j++)
 			buf_printf(out, " %s", inc->steps[j].id);
@@ -300,12 +315,43 @@ tc_replace(const char *s, const char *what, const char *with)
 	return buf_detach(&b);
 }
 
+/*
+ * "-- observe": one SOURCE:VALUE per line, as a probe round (or the DOS
+ * client's files) would report it, for every incident; then rank again.
+ */
+static void
+tc_observe(const struct tc_case *c, const struct tc_section *obs, const struct kb *kb,
+    struct diagnosis *d)
+{
+	char *text = tc_text(obs), *line, *next, *colon;
+	const struct kb_evidence_source *src;
+	size_t i;
+	long k = 1;
+
+	for (line = text; line != NULL && *line; line = next, k++) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		colon = strchr(line, ':');
+		ck_assert_msg(colon != NULL, "%s:%ld: case '%s': observe wants SOURCE:VALUE, "
+		    "not '%s'", c->file, obs->line + k, c->name, line);
+		*colon = '\0';
+		src = kb_find_source(kb, line);
+		ck_assert_msg(src != NULL, "%s:%ld: case '%s': no evidence source '%s'",
+		    c->file, obs->line + k, c->name, line);
+		for (i = 0; i < d->nincidents; i++)
+			diag_observe(&d->incidents[i], line, colon + 1,
+			    src->kind == KB_SOURCE_FILE ? "file" : "probe", "(case)");
+	}
+	free(text);
+	rank_diagnosis(d, kb);
+}
+
 static void
 tc_run_diagnose(const struct tc_case *c)
 {
 	const struct tc_section *log = tc_find(c, "log"), *esc = tc_find(c, "log-escaped");
 	const struct tc_section *lf = tc_find(c, "log-file"), *sh = tc_find(c, "smarthost");
-	const struct tc_section *expect = tc_find(c, "expect");
+	const struct tc_section *expect = tc_find(c, "expect"), *obs;
 	struct diag_params p = { 0 };
 	struct diagnosis *d;
 	struct buf data = BUF_INIT, digest = BUF_INIT;
@@ -343,6 +389,8 @@ tc_run_diagnose(const struct tc_case *c)
 		p.smarthost = host;
 	}
 	diag_run(&p, &d);
+	if ((obs = tc_find(c, "observe")) != NULL)
+		tc_observe(c, obs, kb, d);
 	tc_digest_diagnosis(d, &digest);
 	if (dir) {
 		/* Warnings name the log by its path: keep only "case.log". */

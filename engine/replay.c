@@ -1,0 +1,323 @@
+#include "replay.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "peer.h"
+#include "plan.h"
+#include "rank.h"
+#include "text.h"
+#include "xmem.h"
+
+#define REPLAY_TEXT_MAX		1000	/* bytes of any one string kept */
+
+/* The string at key, sanitised, or NULL when missing or not a string. */
+static char *
+replay_str(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (!json_is_string(v))
+		return NULL;
+	return text_sanitize(json_string_value(v), json_string_length(v), REPLAY_TEXT_MAX);
+}
+
+/* A count at key (missing, null or negative: 0). */
+static unsigned long long
+replay_count(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) && json_integer_value(v) > 0 ?
+	    (unsigned long long)json_integer_value(v) : 0;
+}
+
+static long long
+replay_tcp_key(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) && json_integer_value(v) >= 0 ? json_integer_value(v) : -1;
+}
+
+static int
+replay_array(const json_t *o, const char *key, size_t max, const json_t **out,
+    size_t index, char err[ERR_LEN])
+{
+	const json_t *a = json_object_get(o, key);
+
+	*out = NULL;
+	if (a == NULL || json_is_null(a))
+		return 0;
+	if (!json_is_array(a))
+		return err_set(err, "incident %zu: \"%s\" is not an array", index + 1, key);
+	if (json_array_size(a) > max)
+		return err_set(err, "incident %zu: more than %zu entries in \"%s\"", index + 1,
+		    max, key);
+	*out = a;
+	return 0;
+}
+
+static int
+replay_probes(struct diag_incident *inc, const json_t *a, size_t index, char err[ERR_LEN])
+{
+	size_t i, j, n = json_array_size(a);
+
+	if (n == 0)
+		return 0;
+	inc->probes = xcalloc(n, sizeof(*inc->probes));
+	for (i = 0; i < n; i++) {
+		const json_t *p = json_array_get(a, i), *t;
+		struct probe_result *r = &inc->probes[inc->nprobes];
+		const char *status;
+
+		if (!json_is_object(p))
+			return err_set(err, "incident %zu: probe %zu is not an object", index + 1,
+			    i + 1);
+		inc->nprobes++;
+		r->probe = replay_str(p, "probe");
+		r->source = replay_str(p, "source");
+		r->value = replay_str(p, "value");
+		r->target = replay_str(p, "target");
+		r->detail = replay_str(p, "detail");
+		r->elapsed_ms = (unsigned)(replay_count(p, "elapsed_ms") > 0xffffffffULL ?
+		    0xffffffffULL : replay_count(p, "elapsed_ms"));
+		status = json_string_value(json_object_get(p, "status"));
+		if (probe_status_parse(status, &r->status) != 0)
+			return err_set(err, "incident %zu: probe %zu: unknown status \"%.40s\"",
+			    index + 1, i + 1, status ? status : "(missing)");
+		if (r->status == PROBE_OBSERVED && (r->source == NULL || r->value == NULL))
+			return err_set(err, "incident %zu: probe %zu is observed but has no "
+			    "source and value", index + 1, i + 1);
+		t = json_object_get(p, "transcript");
+		if (json_is_array(t) && json_array_size(t) > 0) {
+			size_t m = json_array_size(t) < REPLAY_MAX_ITEMS ? json_array_size(t) :
+			    REPLAY_MAX_ITEMS;
+
+			r->transcript = xcalloc(m, sizeof(*r->transcript));
+			for (j = 0; j < m; j++) {
+				const json_t *line = json_array_get(t, j);
+
+				if (!json_is_string(line))
+					continue;
+				r->transcript[r->ntranscript++] = text_sanitize(
+				    json_string_value(line), json_string_length(line),
+				    REPLAY_TEXT_MAX);
+			}
+		}
+	}
+	return 0;
+}
+
+static int
+replay_incident(struct diag_incident *inc, const json_t *o, size_t index,
+    const struct kb *kb, char err[ERR_LEN])
+{
+	const json_t *a, *v, *peer;
+	const char *key;
+	char *article;
+	size_t i;
+
+	if (!json_is_object(o))
+		return err_set(err, "incident %zu is not an object", index + 1);
+	if ((article = replay_str(o, "article")) == NULL)
+		return err_set(err, "incident %zu has no \"article\"", index + 1);
+	inc->kb_article = kb_find_article(kb, article);
+	if (inc->kb_article == NULL) {
+		err_set(err, "incident %zu: article %s is not in the rule base %s", index + 1,
+		    article, kb_dir(kb));
+		free(article);
+		return -1;
+	}
+	inc->article = article;
+	inc->title = xstrdup(inc->kb_article->title);
+	if ((inc->error = replay_str(o, "error")) == NULL)
+		inc->error = xstrdup("");
+	inc->count = replay_count(o, "count");
+	inc->companions = replay_count(o, "companions");
+	if ((inc->first_seen = replay_str(o, "first_seen")) == NULL)
+		inc->first_seen = xstrdup("");
+	if ((inc->last_seen = replay_str(o, "last_seen")) == NULL)
+		inc->last_seen = xstrdup("");
+	v = json_object_get(o, "rate_per_hour");
+	inc->rate_per_hour = json_is_number(v) && json_number_value(v) > 0 ?
+	    json_number_value(v) : 0;
+	inc->frequent = json_is_true(json_object_get(o, "frequent"));
+	inc->phase = replay_str(o, "phase");
+	inc->last_command = replay_str(o, "last_command");
+	inc->last_reply = replay_str(o, "last_reply");
+	if ((v = json_object_get(o, "phases")) != NULL && json_is_object(v)) {
+		if (json_object_size(v) > REPLAY_MAX_ITEMS)
+			return err_set(err, "incident %zu: too many phases", index + 1);
+		inc->phases = xcalloc(json_object_size(v) + 1, sizeof(*inc->phases));
+		json_object_foreach((json_t *)v, key, a) {
+			inc->phases[inc->nphases].phase = text_sanitize(key, strlen(key), 40);
+			inc->phases[inc->nphases].count = json_is_integer(a) &&
+			    json_integer_value(a) > 0 ? (unsigned long)json_integer_value(a) : 0;
+			inc->nphases++;
+		}
+	}
+	peer = json_object_get(o, "peer");
+	if (json_is_object(peer)) {
+		inc->peer.host = replay_str(peer, "host");
+		if (inc->peer.host != NULL && !peer_valid_host(inc->peer.host))
+			return err_set(err, "incident %zu: \"%.60s\" is not a host name or "
+			    "address", index + 1, inc->peer.host);
+		v = json_object_get(peer, "port");
+		inc->peer.port = json_is_integer(v) && json_integer_value(v) > 0 &&
+		    json_integer_value(v) <= 65535 ? (unsigned)json_integer_value(v) : 0;
+		v = json_object_get(peer, "source");
+		inc->peer_from_cli = json_is_string(v) &&
+		    strcmp(json_string_value(v), "command-line") == 0;
+	}
+	inc->locations = xcalloc(DIAG_MAX_LOCATIONS, sizeof(*inc->locations));
+	if ((a = json_object_get(o, "locations")) != NULL && json_is_array(a))
+		for (i = 0; i < json_array_size(a) && inc->nlocations < DIAG_MAX_LOCATIONS;
+		    i++) {
+			const json_t *l = json_array_get(a, i);
+			char *file = replay_str(l, "file");
+
+			if (file == NULL)
+				continue;
+			inc->locations[inc->nlocations].file = file;
+			inc->locations[inc->nlocations].line = replay_count(l, "line");
+			inc->nlocations++;
+		}
+	inc->errno_name = replay_str(o, "errno");
+	if ((v = json_object_get(o, "tcp_info")) != NULL && json_is_object(v)) {
+		inc->has_tcp = 1;
+		inc->tcp.unacked = replay_tcp_key(v, "unacked");
+		inc->tcp.outq_bytes = replay_tcp_key(v, "outq_bytes");
+		inc->tcp.notsent_bytes = replay_tcp_key(v, "notsent_bytes");
+		inc->tcp.retransmits = replay_tcp_key(v, "retransmits");
+		inc->tcp.total_retrans = replay_tcp_key(v, "total_retrans");
+		inc->tcp.bytes_acked = replay_tcp_key(v, "bytes_acked");
+		inc->tcp.bytes_sent = replay_tcp_key(v, "bytes_sent");
+		inc->tcp.last_ack_ms = replay_tcp_key(v, "last_ack_ms");
+		inc->tcp.snd_wnd = replay_tcp_key(v, "snd_wnd");
+	}
+	if (replay_array(o, "observations", REPLAY_MAX_ITEMS, &a, index, err) != 0)
+		return -1;
+	for (i = 0; a != NULL && i < json_array_size(a); i++) {
+		const json_t *ob = json_array_get(a, i);
+		char *src = replay_str(ob, "source"), *val = replay_str(ob, "value");
+		char *origin = replay_str(ob, "origin"), *detail = replay_str(ob, "detail");
+
+		if (src != NULL && val != NULL)
+			diag_observe(inc, src, val, origin ? origin : "probe", detail);
+		free(src);
+		free(val);
+		free(origin);
+		free(detail);
+		if (src == NULL || val == NULL)
+			return err_set(err, "incident %zu: observation %zu has no source or "
+			    "value", index + 1, i + 1);
+	}
+	if (replay_array(o, "probes", REPLAY_MAX_ITEMS, &a, index, err) != 0 ||
+	    (a != NULL && replay_probes(inc, a, index, err) != 0))
+		return -1;
+	return 0;
+}
+
+static void
+replay_summary(struct diagnosis *d, const json_t *o)
+{
+	struct diag_summary *sum = &d->summary;
+	const json_t *a, *v;
+	const char *key;
+	size_t i;
+
+	if (!json_is_object(o))
+		return;
+	sum->lines = replay_count(o, "lines");
+	sum->bytes = replay_count(o, "bytes");
+	sum->matched = replay_count(o, "matched");
+	sum->out_of_time = replay_count(o, "out_of_time");
+	sum->unmatched_errors = replay_count(o, "unmatched_errors");
+	if ((a = json_object_get(o, "matched_by_article")) != NULL && json_is_object(a) &&
+	    json_object_size(a) <= REPLAY_MAX_INCIDENTS) {
+		sum->articles = xcalloc(json_object_size(a) + 1, sizeof(*sum->articles));
+		json_object_foreach((json_t *)a, key, v) {
+			sum->articles[sum->narticles].article = text_sanitize(key, strlen(key), 40);
+			sum->articles[sum->narticles].lines = json_is_integer(v) &&
+			    json_integer_value(v) > 0 ? (unsigned long)json_integer_value(v) : 0;
+			sum->narticles++;
+		}
+	}
+	if ((a = json_object_get(o, "unmatched_samples")) != NULL && json_is_array(a))
+		for (i = 0; i < json_array_size(a) && sum->nsamples < DIAG_MAX_SAMPLES; i++) {
+			const json_t *x = json_array_get(a, i);
+			struct diag_sample *s = &sum->samples[sum->nsamples];
+
+			if ((s->text = replay_str(x, "text")) == NULL)
+				continue;
+			if ((s->file = replay_str(x, "file")) == NULL)
+				s->file = xstrdup("");
+			s->line = replay_count(x, "line");
+			sum->nsamples++;
+		}
+}
+
+int
+replay_load(const char *data, size_t len, const struct kb *kb, struct diagnosis **out,
+    char err[ERR_LEN])
+{
+	struct diagnosis *d = NULL;
+	json_error_t jerr;
+	json_t *root, *a;
+	size_t i, n;
+	int rc = -1;
+
+	*out = NULL;
+	root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL)
+		return err_set(err, "line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+	if (!json_is_object(root) || !json_is_array(a = json_object_get(root, "incidents"))) {
+		err_set(err, "not a kbdiag diagnosis: no \"incidents\" array at the top");
+		goto out;
+	}
+	if ((n = json_array_size(a)) > REPLAY_MAX_INCIDENTS) {
+		err_set(err, "more than %d incidents", REPLAY_MAX_INCIDENTS);
+		goto out;
+	}
+	d = xcalloc(1, sizeof(*d));
+	d->incidents = xcalloc(n ? n : 1, sizeof(*d->incidents));
+	for (i = 0; i < n; i++) {
+		d->nincidents++;
+		if (replay_incident(&d->incidents[i], json_array_get(a, i), i, kb, err) != 0)
+			goto out;
+	}
+	if ((a = json_object_get(root, "inputs")) != NULL && json_is_array(a) &&
+	    json_array_size(a) <= REPLAY_MAX_INCIDENTS) {
+		d->inputs = xcalloc(json_array_size(a) + 1, sizeof(*d->inputs));
+		for (i = 0; i < json_array_size(a); i++) {
+			const json_t *in = json_array_get(a, i);
+			struct diag_input *di = &d->inputs[d->ninputs];
+
+			if ((di->name = replay_str(in, "file")) == NULL)
+				continue;
+			di->lines = replay_count(in, "lines");
+			di->format = replay_str(in, "format");
+			di->error = replay_str(in, "error");
+			d->ninputs++;
+		}
+	}
+	replay_summary(d, json_object_get(root, "summary"));
+	if ((a = json_object_get(root, "warnings")) != NULL && json_is_array(a))
+		for (i = 0; i < json_array_size(a) && d->nwarnings < DIAG_MAX_WARNINGS; i++)
+			if (json_is_string(json_array_get(a, i)))
+				diag_warn(d, "%s", json_string_value(json_array_get(a, i)));
+	rank_diagnosis(d, kb);
+	for (i = 0; i < d->nincidents; i++)
+		plan_steps(&d->incidents[i]);
+	rc = 0;
+out:
+	json_decref(root);
+	if (rc == 0)
+		*out = d;
+	else
+		diag_free(d);
+	return rc;
+}

@@ -1,0 +1,345 @@
+/*
+ * rank (evidence in log-odds), evidence (what a log shows) and replay (a
+ * saved diagnosis ranked again). tests/cases/rank.test covers whole
+ * situations; these tests cover the model's rules one by one.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "evidence.h"
+#include "rank.h"
+#include "render.h"
+#include "replay.h"
+#include "testutil.h"
+#include "xmem.h"
+
+static struct kb *kb;
+
+static void
+setup(void)
+{
+	kb = tu_kb();
+}
+
+static void
+teardown(void)
+{
+	kb_free(kb);
+}
+
+/* An incident of article id with no lines behind it. */
+static void
+incident(struct diag_incident *inc, const char *id)
+{
+	memset(inc, 0, sizeof(*inc));
+	inc->kb_article = kb_find_article(kb, id);
+	ck_assert_ptr_nonnull(inc->kb_article);
+	inc->article = xstrdup(id);
+}
+
+static const struct diag_cause *
+cause(const struct diag_incident *inc, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < inc->ncauses; i++)
+		if (strcmp(inc->causes[i].id, id) == 0)
+			return &inc->causes[i];
+	ck_abort_msg("no cause %s", id);
+	return NULL;
+}
+
+START_TEST(without_evidence_the_priors_stand)
+{
+	struct diag_incident inc;
+	double sum = 0;
+	size_t i;
+
+	incident(&inc, "Q123827");
+	rank_causes(&inc);
+	ck_assert_str_eq(rank_basis(&inc), "prior");
+	for (i = 0; i < inc.ncauses; i++) {
+		ck_assert_double_eq_tol(inc.causes[i].confidence, inc.causes[i].prior, 1e-12);
+		ck_assert_int_eq(inc.causes[i].ruled_out, 0);
+		sum += inc.causes[i].confidence;
+	}
+	ck_assert_double_eq_tol(sum, 1, 1e-12);
+	/* everything the causes would use is listed as not checked, with a reason */
+	ck_assert_uint_gt(inc.nunchecked, 5);
+	for (i = 0; i < inc.nunchecked; i++)
+		ck_assert_uint_gt(strlen(inc.unchecked[i].why), 5);
+	diag_incident_clear(&inc);
+}
+END_TEST
+
+START_TEST(a_confirmation_multiplies_the_odds_by_its_weight)
+{
+	struct diag_incident inc;
+	const struct diag_cause *c, *o;
+
+	incident(&inc, "Q123827");
+	diag_observe(&inc, "tcp-connect", "refused", "probe", "refused");
+	rank_causes(&inc);
+	c = cause(&inc, "peer-host-down");
+	o = cause(&inc, "tcpip-layer-error");
+	/* peer-host-down x6, tcpip-layer-error untouched: their ratio is 6 */
+	ck_assert_double_eq_tol(c->confidence / o->confidence, 6, 1e-9);
+	ck_assert_uint_eq(c->nevidence, 1);
+	ck_assert_str_eq(c->evidence[0].ref, "tcp-connect:refused");
+	ck_assert_int_eq(c->evidence[0].confirms, 1);
+	ck_assert_double_eq_tol(c->evidence[0].log_odds, log(6), 1e-12);
+	ck_assert_str_eq(inc.causes[0].id, "peer-host-down");
+	/* network-path-down is refuted by the same reset, /6: not ruled out (< 8) */
+	ck_assert_int_eq(cause(&inc, "network-path-down")->ruled_out, 0);
+	ck_assert_str_eq(rank_basis(&inc), "evidence");
+	diag_incident_clear(&inc);
+}
+END_TEST
+
+START_TEST(unknown_is_not_negative)
+{
+	struct diag_incident a, b;
+	size_t i;
+
+	/* A value no cause names moves nothing: the same as no observation. */
+	incident(&a, "Q123827");
+	incident(&b, "Q123827");
+	diag_observe(&b, "tcp-connect", "connected", "probe", NULL);
+	rank_causes(&a);
+	rank_causes(&b);
+	for (i = 0; i < a.ncauses; i++) {
+		ck_assert_str_eq(a.causes[i].id, b.causes[i].id);
+		ck_assert_double_eq_tol(a.causes[i].confidence, b.causes[i].confidence, 1e-12);
+	}
+	diag_incident_clear(&a);
+	diag_incident_clear(&b);
+}
+END_TEST
+
+START_TEST(strong_refutation_rules_a_cause_out)
+{
+	struct diag_incident inc;
+
+	incident(&inc, "Q123827");
+	diag_observe(&inc, "greeting", "ok", "probe", "220 relay");
+	rank_causes(&inc);
+	ck_assert_int_eq(cause(&inc, "peer-host-down")->ruled_out, 1);	/* /8 */
+	ck_assert_int_eq(cause(&inc, "tcpip-layer-error")->ruled_out, 0);	/* /2 */
+	diag_incident_clear(&inc);
+}
+END_TEST
+
+START_TEST(the_first_observation_of_a_source_stands)
+{
+	struct diag_incident inc;
+
+	incident(&inc, "Q123827");
+	diag_observe(&inc, "tcp-connect", "refused", "probe", NULL);
+	diag_observe(&inc, "tcp-connect", "connected", "probe", NULL);
+	ck_assert_uint_eq(inc.nobservations, 1);
+	ck_assert_str_eq(inc.observations[0].value, "refused");
+	diag_incident_clear(&inc);
+}
+END_TEST
+
+START_TEST(the_socket_snapshot_says_what_happened)
+{
+	struct reader_tcp t = { -1, -1, -1, -1, -1, -1, -1, -1, -1 };
+	char why[160];
+
+	ck_assert_ptr_null(evidence_socket_value(NULL, 0, &t, why, sizeof(why)));
+	ck_assert_str_eq(evidence_socket_value("ECONNRESET", 0, &t, why, sizeof(why)), "reset");
+	t.outq_bytes = 14480;
+	t.notsent_bytes = 0;
+	t.unacked = 10;
+	t.retransmits = 3;
+	ck_assert_str_eq(evidence_socket_value("ETIMEDOUT", 1, &t, why, sizeof(why)),
+	    "unacked-retransmits");
+	ck_assert_contains(why, "14480 bytes");
+	/* unsent data is not unacknowledged data */
+	t.notsent_bytes = 14480;
+	t.unacked = 0;
+	t.bytes_acked = 5000;
+	ck_assert_str_eq(evidence_socket_value("ETIMEDOUT", 1, &t, why, sizeof(why)),
+	    "acked-unanswered");
+	/* the peer closing (EPIPE) is not a silent server */
+	ck_assert_ptr_null(evidence_socket_value("EPIPE", 1, &t, why, sizeof(why)));
+	/* unacknowledged but never retransmitted: not enough to tell */
+	t.notsent_bytes = 0;
+	t.unacked = 10;
+	t.retransmits = 0;
+	t.total_retrans = 0;
+	ck_assert_ptr_null(evidence_socket_value("ETIMEDOUT", 1, &t, why, sizeof(why)));
+}
+END_TEST
+
+START_TEST(log_evidence_is_only_what_the_rule_base_declares)
+{
+	struct diag_incident inc;
+	size_t i;
+
+	incident(&inc, "Q123827");
+	inc.phase = xstrdup("body");
+	inc.count = 1;
+	inc.last_command = xstrdup("HELO gw.example");
+	evidence_from_log(&inc, kb);
+	for (i = 0; i < inc.nobservations; i++) {
+		const struct kb_evidence_source *s = kb_find_source(kb,
+		    inc.observations[i].source);
+		size_t j;
+		int found = 0;
+
+		ck_assert_ptr_nonnull(s);
+		for (j = 0; j < s->nvalues; j++)
+			found |= strcmp(s->values[j].id, inc.observations[i].value) == 0;
+		ck_assert_msg(found, "%s:%s", inc.observations[i].source,
+		    inc.observations[i].value);
+		ck_assert_str_eq(inc.observations[i].origin, "log");
+	}
+	/* body is the data phase of the rule base */
+	ck_assert_str_eq(inc.observations[0].source, "phase");
+	ck_assert_str_eq(inc.observations[0].value, "data");
+	ck_assert_uint_eq(inc.nobservations, 3);	/* phase, frequency:once, helo-named */
+	diag_incident_clear(&inc);
+}
+END_TEST
+
+/* A diagnosis as JSON, through render. */
+static char *
+as_json(const struct diagnosis *d)
+{
+	struct buf out = BUF_INIT;
+	char err[ERR_LEN];
+
+	ck_assert_int_eq(render_diagnosis(d, RENDER_JSON, &out, err), 0);
+	return buf_detach(&out);
+}
+
+START_TEST(replay_reproduces_a_saved_diagnosis_exactly)
+{
+	static const char *const files[] = { "kb/samples/smtpgate.log" };
+	struct diag_params p = { 0 };
+	struct matcher *m = tu_matcher(kb);
+	struct diagnosis *d, *r;
+	char err[ERR_LEN], *path = tu_src(files[0]), *a, *b;
+	const char *f[1];
+	size_t i;
+
+	f[0] = path;
+	p.kb = kb;
+	p.matcher = m;
+	p.files = f;
+	p.nfiles = 1;
+	diag_run(&p, &d);
+	/* what a probe round would add */
+	for (i = 0; i < d->nincidents; i++) {
+		diag_observe(&d->incidents[i], "tcp-connect", "refused", "probe", "refused");
+		diag_observe(&d->incidents[i], "peer-product", "other", "probe", "220 x");
+	}
+	rank_diagnosis(d, kb);
+	a = as_json(d);
+	ck_assert_int_eq(replay_load(a, strlen(a), kb, &r, err), 0);
+	b = as_json(r);
+	ck_assert_str_eq(a, b);
+	ck_assert_str_eq(r->incidents[0].causes[0].id, "peer-host-down");
+	free(a);
+	free(b);
+	diag_free(r);
+	diag_free(d);
+	match_free(m);
+	free(path);
+}
+END_TEST
+
+START_TEST(replay_rejects_what_is_not_a_diagnosis)
+{
+	static const struct {
+		const char *json, *want;
+	} bad[] = {
+		{ "", "line 1, column 0: " },
+		{ "[]", "not a kbdiag diagnosis" },
+		{ "{\"incidents\": 3}", "not a kbdiag diagnosis" },
+		{ "{\"incidents\": [1]}", "incident 1 is not an object" },
+		{ "{\"incidents\": [{}]}", "incident 1 has no \"article\"" },
+		{ "{\"incidents\": [{\"article\": \"Q1\"}]}", "article Q1 is not in the rule base" },
+		{ "{\"incidents\": [{\"article\": \"Q123827\", \"peer\": {\"host\": \"a;rm -rf\"}}]}",
+		    "is not a host name" },
+		{ "{\"incidents\": [{\"article\": \"Q123827\", \"probes\": [{\"status\": \"maybe\"}]}]}",
+		    "unknown status \"maybe\"" },
+		{ "{\"incidents\": [{\"article\": \"Q123827\", \"observations\": [{\"source\": \"x\"}]}]}",
+		    "observation 1 has no source or value" },
+	};
+	struct diagnosis *d;
+	char err[ERR_LEN];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(replay_load(bad[i].json, strlen(bad[i].json), kb, &d, err), -1);
+		ck_assert_ptr_null(d);
+		ck_assert_contains(err, bad[i].want);
+	}
+}
+END_TEST
+
+START_TEST(the_cli_replays_what_it_saved)
+{
+	struct tu_run a, b;
+	char *dir = tu_tmpdir(), *log = tu_src("kb/samples/smtpgate.log");
+	struct buf path = BUF_INIT;
+
+	buf_printf(&path, "%s/d.json", dir);
+	tu_kbdiag(&a, NULL, 0, "--offline", "-f", "json", "-o", buf_str(&path), "diagnose",
+	    log, (char *)NULL);
+	ck_assert_int_eq(a.status, 0);
+	tu_kbdiag(&b, NULL, 0, "-f", "json", "diagnose", "--replay", buf_str(&path),
+	    (char *)NULL);
+	ck_assert_int_eq(b.status, 0);
+	tu_run_free(&a);
+	tu_kbdiag(&a, NULL, 0, "--offline", "-f", "json", "diagnose", log, (char *)NULL);
+	ck_assert_str_eq(a.out, b.out);
+	tu_run_free(&a);
+	tu_run_free(&b);
+	/* logs and --replay together: a usage error */
+	tu_kbdiag(&a, NULL, 0, "diagnose", "--replay", buf_str(&path), log, (char *)NULL);
+	ck_assert_int_eq(a.status, 2);
+	tu_run_free(&a);
+	/* a file that is not a diagnosis: bad input, named */
+	tu_kbdiag(&a, NULL, 0, "diagnose", "--replay", log, (char *)NULL);
+	ck_assert_int_eq(a.status, 3);
+	ck_assert_contains(a.err, "smtpgate.log: line 1");
+	tu_run_free(&a);
+	buf_free(&path);
+	tu_rmtree(dir);
+	free(dir);
+	free(log);
+}
+END_TEST
+
+Suite *
+rank_suite(void)
+{
+	Suite *s = suite_create("rank");
+	TCase *tc = tcase_create("model");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, without_evidence_the_priors_stand);
+	tcase_add_test(tc, a_confirmation_multiplies_the_odds_by_its_weight);
+	tcase_add_test(tc, unknown_is_not_negative);
+	tcase_add_test(tc, strong_refutation_rules_a_cause_out);
+	tcase_add_test(tc, the_first_observation_of_a_source_stands);
+	tcase_add_test(tc, the_socket_snapshot_says_what_happened);
+	tcase_add_test(tc, log_evidence_is_only_what_the_rule_base_declares);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("replay");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, replay_reproduces_a_saved_diagnosis_exactly);
+	tcase_add_test(tc, replay_rejects_what_is_not_a_diagnosis);
+	tcase_add_test(tc, the_cli_replays_what_it_saved);
+	suite_add_tcase(s, tc);
+	return s;
+}
