@@ -58,7 +58,7 @@ FUZZ_SECONDS	?= 60
 
 # Benchmarks (see `make bench` below). The Debian packages of the peers and
 # of /usr/bin/time; the size of the generated log; the bench tools.
-DEB_BENCH	= ripgrep pcre2-utils time
+DEB_BENCH	= ripgrep pcre2-utils time msmtp swaks
 BENCH_SIZE	?= 1G
 GENLOG		= $(BUILD)/genlog
 NAIVE		= $(BUILD)/naive
@@ -67,7 +67,7 @@ QUERYBENCH	= $(BUILD)/querybench
 PCRE_CFLAGS	:= $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
 PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
 
-.PHONY: all build deps deps-fuzz run check check-run asan fuzz fuzz-run install bench-query \
+.PHONY: all build deps deps-fuzz run check check-run asan fuzz fuzz-run install bench-query bench-gw \
 	uninstall clean FORCE bench bench-tools deps-bench
 
 all: deps
@@ -243,6 +243,12 @@ $(STARTUP): tests/bench/startup.c $(LIB)
 $(QUERYBENCH): tests/bench/querybench.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS) -lm
+
+# The smtpgw relay benchmark against a private Postfix, msmtp and swaks (needs root
+# and Postfix: tests/peer/postfix.sh): writes its section of docs/benchmarks.md.
+bench-gw: deps
+	@$(MAKE) --no-print-directory build
+	bash tests/bench/gw.sh
 
 # The query benchmark alone (quick): writes its section of docs/benchmarks.md.
 bench-query: deps

@@ -8,6 +8,9 @@
 
 #include "runner.h"
 
+/* Delivered messages whose removal may wait for one fsync of the directory. */
+#define RUNNER_SYNC_EVERY	64
+
 static void
 report(const struct runner_params *p, struct runner_stats *st, const struct gwlog_event *ev,
     char *line, size_t linelen)
@@ -68,6 +71,7 @@ runner_once(const struct runner_params *p, struct runner_stats *st, char err[ERR
 	struct relay *r = NULL;
 	size_t n, i;
 	long long now = (long long)time(NULL);
+	unsigned unsynced = 0;
 
 	memset(st, 0, sizeof(*st));
 	if (spool_list(p->spool, 0, &list, &n, NULL, NULL, err) != 0)
@@ -103,12 +107,19 @@ runner_once(const struct runner_params *p, struct runner_stats *st, char err[ERR
 		}
 		full.state = list[i].state;
 		if (relay_send(r, &full, &f) == 0) {
-			if (spool_done(p->spool, &full, lerr) != 0)
+			if (spool_done(p->spool, &full, 0, lerr) != 0)
 				gwlog_line(p->log, "ERROR spool: %s", lerr);
 			else
 				gwlog_line(p->log, "Message %s sent to %zu recipient%s", full.id,
 				    full.nrcpts, full.nrcpts == 1 ? "" : "s");
 			st->delivered++;
+			/* the removals are made durable together (spool.h): at most
+			 * RUNNER_SYNC_EVERY of them can come back after a power cut */
+			if (++unsynced >= RUNNER_SYNC_EVERY) {
+				if (spool_sync(p->spool, lerr) != 0)
+					gwlog_line(p->log, "ERROR spool: %s", lerr);
+				unsynced = 0;
+			}
 		} else {
 			relay_failure_event(&p->relay, &f, full.id, &ev);
 			report(p, st, &ev, line, sizeof(line));
@@ -122,6 +133,8 @@ runner_once(const struct runner_params *p, struct runner_stats *st, char err[ERR
 	}
 	relay_close(r);
 	spool_list_free(list, n);
+	if (unsynced > 0 && spool_sync(p->spool, err) != 0)
+		gwlog_line(p->log, "ERROR spool: %s", err);
 	return 0;
 }
 

@@ -662,7 +662,7 @@ spool_list_free(struct spool_msg *list, size_t n)
 }
 
 int
-spool_done(struct spool *s, const struct spool_msg *m, char err[ERR_LEN])
+spool_done(struct spool *s, const struct spool_msg *m, int sync, char err[ERR_LEN])
 {
 	char path[PATH_MAX], dir[PATH_MAX];
 
@@ -670,7 +670,21 @@ spool_done(struct spool *s, const struct spool_msg *m, char err[ERR_LEN])
 	PATHF(path, "%s/%s", dir, m->id);
 	if (unlink(path) != 0 && errno != ENOENT)
 		return err_set(err, "spool: cannot remove %s: %s", path, strerror(errno));
-	return fsync_dir(dir, err);
+	return sync ? fsync_dir(dir, err) : 0;
+}
+
+int
+spool_sync(struct spool *s, char err[ERR_LEN])
+{
+	char dir[PATH_MAX];
+	int st;
+
+	for (st = 0; st < SPOOL_NSTATES; st++) {
+		PATHF(dir, "%s/%s", s->dir, state_dirs[st]);
+		if (fsync_dir(dir, err) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 int

@@ -101,8 +101,15 @@ int spool_list(struct spool *s, int with_bad, struct spool_msg **out, size_t *n,
     char err[ERR_LEN]);
 void spool_list_free(struct spool_msg *list, size_t n);
 
-/* Delivered: remove the message for good (unlink, fsync the directory). */
-int spool_done(struct spool *s, const struct spool_msg *msg, char err[ERR_LEN]);
+/*
+ * Delivered: remove the message. With sync, the directory is fsynced now;
+ * without, the removal is made durable by the next spool_sync() (until then
+ * a crash of the machine, not of the process, can bring the file back, and
+ * the message would be sent again: a duplicate, never a loss).
+ */
+int spool_done(struct spool *s, const struct spool_msg *msg, int sync, char err[ERR_LEN]);
+/* fsync the directories of new/, deferred/ and bad/. */
+int spool_sync(struct spool *s, char err[ERR_LEN]);
 
 /*
  * Record a failed attempt: attempts + 1, last_error, next_try, and move the

@@ -251,7 +251,7 @@ START_TEST(done_removes)
 
 	put(s, "hello\n", id);
 	ck_assert_int_eq(spool_load(s, id, 0, &m, err), 0);
-	ck_assert_int_eq(spool_done(s, &m, err), 0);
+	ck_assert_int_eq(spool_done(s, &m, 1, err), 0);
 	spool_msg_free(&m);
 	ck_assert_int_eq(spool_load(s, id, 0, &m, err), -1);
 	ck_assert_contains(err, "no message");
