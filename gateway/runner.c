@@ -83,7 +83,8 @@ runner_once(const struct runner_params *p, struct runner_stats *st, char err[ERR
 		char line[ERR_LEN + RELAY_TEXT_MAX], lerr[ERR_LEN];
 
 		if (!due(p, &list[i], now)) {
-			st->remaining++;
+			if (p->only_id == NULL)	/* flush ID: the others do not count */
+				st->remaining++;
 			continue;
 		}
 		if (r == NULL && relay_open(&p->relay, &r, &f) != 0) {
@@ -95,7 +96,7 @@ runner_once(const struct runner_params *p, struct runner_stats *st, char err[ERR
 			for (j = i; j < n; j++)
 				if (due(p, &list[j], now))
 					after_failure(p, st, &list[j], line, 0);
-				else
+				else if (p->only_id == NULL)
 					st->remaining++;
 			r = NULL;
 			break;

@@ -432,6 +432,38 @@ START_TEST(retries_exhausted)
 }
 END_TEST
 
+/* flush ID: that message only, whatever its next try. */
+START_TEST(flush_one)
+{
+	struct world w;
+	struct runner_stats st;
+	char a[SPOOL_ID_MAX], b[SPOOL_ID_MAX];
+
+	world_open(&w, "flush1");
+	w.rp.relay.port = gwpeer_free_port();
+	w.rp.retry_wait_s = 3600;
+	queue_msg(&w, MSG, a);
+	queue_msg(&w, MSG, b);
+	run(&w, &st);
+	ck_assert_uint_eq(st.deferred, 2);
+	peer(&w, "none");
+	run(&w, &st);
+	ck_assert_uint_eq(st.delivered, 0);	/* not due */
+	w.rp.only_id = b;
+	run(&w, &st);
+	ck_assert_uint_eq(st.delivered, 1);
+	ck_assert_uint_eq(st.remaining, 0);
+	ck_assert_uint_eq(queued(&w), 1);
+	w.rp.only_id = NULL;
+	w.rp.flush = 1;
+	run(&w, &st);
+	ck_assert_uint_eq(st.delivered, 1);
+	ck_assert_uint_eq(queued(&w), 0);
+	ck_assert_uint_eq(gwpeer_count(w.mail), 2);
+	world_close(&w);
+}
+END_TEST
+
 Suite *
 relay_suite(void)
 {
@@ -447,6 +479,7 @@ relay_suite(void)
 	tcase_add_test(tc, bare_lf_is_a_warning);
 	tcase_add_test(tc, refused_recipient_goes_to_bad);
 	tcase_add_test(tc, retries_exhausted);
+	tcase_add_test(tc, flush_one);
 	suite_add_tcase(s, tc);
 	return s;
 }
