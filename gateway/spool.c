@@ -632,7 +632,7 @@ spool_list(struct spool *s, int with_bad, struct spool_msg **out, size_t *n,
 				}
 				/* already quarantined: listed with its reason */
 				memset(&list[count], 0, sizeof(list[count]));
-				snprintf(list[count].id, SPOOL_ID_MAX, "%s", name);
+				memcpy(list[count].id, name, nl + 1);	/* nl < SPOOL_ID_MAX */
 				list[count].from = xstrdup("");
 				list[count].last_error = xstrdup(why);
 				list[count].state = SPOOL_BAD;
