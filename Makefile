@@ -47,6 +47,11 @@ LIB_OBJ		= $(LIB_SRC:engine/%.c=$(BUILD)/obj/%.o)
 LIB		= $(BUILD)/libkbdiag.a
 KBDIAG		= $(BUILD)/kbdiag
 KB_LINK		= $(if $(filter ./,$(dir $(BUILD))),,$(dir $(BUILD))kb)
+# smtpgw (gateway/): its modules as a library, for the check binary too.
+GW_SRC		= $(filter-out gateway/smtpgw.c, $(wildcard gateway/*.c))
+GW_OBJ		= $(GW_SRC:gateway/%.c=$(BUILD)/obj/gw/%.o)
+GWLIB		= $(BUILD)/libsmtpgw.a
+SMTPGW		= $(BUILD)/smtpgw
 UNIT_SRC	= $(wildcard tests/unit/*.c)
 UNIT_OBJ	= $(UNIT_SRC:tests/unit/%.c=$(BUILD)/obj/tests/%.o)
 UNIT		= $(BUILD)/check_kbdiag
@@ -58,7 +63,7 @@ FAULTPEER	= $(BUILD)/faultpeer
 
 # Benchmarks (see `make bench` below). The Debian packages of the peers and
 # of /usr/bin/time; the size of the generated log; the bench tools.
-DEB_BENCH	= ripgrep pcre2-utils time
+DEB_BENCH	= ripgrep pcre2-utils time msmtp swaks
 BENCH_SIZE	?= 1G
 GENLOG		= $(BUILD)/genlog
 NAIVE		= $(BUILD)/naive
@@ -68,13 +73,13 @@ PROBEBENCH	= $(BUILD)/probebench
 PCRE_CFLAGS	:= $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
 PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
 
-.PHONY: all build deps deps-fuzz run check check-run asan fuzz fuzz-run install bench-query \
+.PHONY: all build deps deps-fuzz run check check-run asan fuzz fuzz-run install bench-query bench-gw \
 	uninstall clean FORCE bench bench-tools deps-bench bench-probe
 
 all: deps
 	@$(MAKE) --no-print-directory build
 
-build: $(KBDIAG)
+build: $(KBDIAG) $(SMTPGW)
 
 # Installs only what is missing; does nothing when all is there.
 deps:
@@ -113,7 +118,7 @@ run: deps
 check: deps
 	@$(MAKE) --no-print-directory check-run
 
-check-run: $(KBDIAG) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER)
+check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER)
 	@echo "== rule base: kbdiag kb lint, kbdiag kb test"
 	$(KBDIAG) --kb kb kb lint
 	$(KBDIAG) --kb kb kb test
@@ -154,6 +159,19 @@ $(LIB): $(LIB_OBJ)
 $(KBDIAG): $(BUILD)/obj/main.o $(LIB) | $(KB_LINK)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter-out $(KB_LINK),$^) $(PKG_LIBS) -lm
 
+$(BUILD)/obj/gw/%.o: gateway/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Igateway -c -o $@ $<
+
+$(BUILD)/obj/gw/smtpgw.o $(BUILD)/obj/gw/gwdiag.o: $(BUILD)/config.h
+
+$(GWLIB): $(GW_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(SMTPGW): $(BUILD)/obj/gw/smtpgw.o $(GWLIB) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
 # kbdiag finds the rule base at ../kb beside itself (docs/kbdiag.1, FILES):
 # for build/kbdiag that is the source tree's kb/; a build in a deeper
 # directory (build/asan/) gets a link there so that it finds it the same way.
@@ -174,10 +192,10 @@ $(BUILD)/obj/tests/check_main.o: $(BUILD)/suites.h
 
 $(BUILD)/obj/tests/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(TEST_CFLAGS) -DTEST_SRCDIR='"$(CURDIR)"' \
+	$(CC) $(ALL_CFLAGS) -Igateway -Wno-missing-prototypes $(TEST_CFLAGS) -DTEST_SRCDIR='"$(CURDIR)"' \
 		-DTEST_BUILDDIR='"$(abspath $(BUILD))"' -c -o $@ $<
 
-$(UNIT): $(UNIT_OBJ) $(LIB) | $(FAULTPEER)
+$(UNIT): $(UNIT_OBJ) $(GWLIB) $(LIB) | $(FAULTPEER)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(PKG_LIBS) -lm
 
 # A standalone program (libc only): the tests run it as build/faultpeer.
@@ -186,23 +204,23 @@ $(FAULTPEER): tests/peer/faultpeer.c
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
 
 # Fuzz targets, replayed over their corpora by a plain driver (any compiler).
-$(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB)
+$(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(GWLIB) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -DTEST_SRCDIR='"$(CURDIR)"' -o $@ $< tests/fuzz/replay.c \
-		$(LIB) $(ALL_LDFLAGS) $(PKG_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) -Igateway -DTEST_SRCDIR='"$(CURDIR)"' -o $@ $< tests/fuzz/replay.c \
+		$(GWLIB) $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS) -lm
 
 # Coverage-guided fuzzing: clang's libFuzzer with ASan and UBSan.
 fuzz: deps-fuzz
 	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang OPT="-O1 -g" WERROR= \
 		SAN="-fsanitize=fuzzer-no-link,address,undefined" fuzz-run
 
-fuzz-run: $(LIB)
+fuzz-run: $(GWLIB) $(LIB)
 	@mkdir -p $(BUILD)/bin
 	@for t in $(FUZZ_TARGETS); do \
 		echo "== fuzzing $$t for $(FUZZ_SECONDS) s"; \
-		$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined \
+		$(CC) $(ALL_CFLAGS) -Igateway -fsanitize=fuzzer,address,undefined \
 			-DTEST_SRCDIR='"$(CURDIR)"' -o $(BUILD)/bin/fuzz_$$t \
-			tests/fuzz/fuzz_$$t.c $(LIB) $(PKG_LIBS) -lm || exit 1; \
+			tests/fuzz/fuzz_$$t.c $(GWLIB) $(LIB) $(PKG_LIBS) -lm || exit 1; \
 		mkdir -p $(BUILD)/corpus/$$t; \
 		$(BUILD)/bin/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 			-artifact_prefix=$(BUILD)/ $(BUILD)/corpus/$$t \
@@ -249,6 +267,12 @@ bench-probe: deps
 	@$(MAKE) --no-print-directory $(PROBEBENCH)
 	bash tests/bench/probe.sh
 
+# The smtpgw relay benchmark against a private Postfix, msmtp and swaks (needs root
+# and Postfix: tests/peer/postfix.sh): writes its section of docs/benchmarks.md.
+bench-gw: deps
+	@$(MAKE) --no-print-directory build
+	bash tests/bench/gw.sh
+
 # The query benchmark alone (quick): writes its section of docs/benchmarks.md.
 bench-query: deps
 	@$(MAKE) --no-print-directory $(QUERYBENCH)
@@ -260,7 +284,9 @@ install: deps
 	@$(MAKE) --no-print-directory build
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR)
 	install -m 755 $(KBDIAG) $(DESTDIR)$(BINDIR)/kbdiag
+	install -m 755 $(SMTPGW) $(DESTDIR)$(BINDIR)/smtpgw
 	install -m 644 docs/kbdiag.1 $(DESTDIR)$(MANDIR)/man1/kbdiag.1
+	install -m 644 docs/smtpgw.1 $(DESTDIR)$(MANDIR)/man1/smtpgw.1
 	install -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 	rm -rf $(DESTDIR)$(DATADIR)/kb
 	for d in schema articles tables samples; do \
@@ -274,6 +300,7 @@ install: deps
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kbdiag $(DESTDIR)$(MANDIR)/man1/kbdiag.1
+	rm -f $(DESTDIR)$(BINDIR)/smtpgw $(DESTDIR)$(MANDIR)/man1/smtpgw.1
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 
 clean:
@@ -281,4 +308,4 @@ clean:
 
 FORCE:
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/tests/*.d $(BUILD)/*.d)
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/tests/*.d $(BUILD)/obj/gw/*.d $(BUILD)/*.d)

@@ -1,0 +1,184 @@
+/* gwdiag: in-process diagnosis of smtpgw's failures (see gwdiag.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "diag.h"
+#include "gwdiag.h"
+#include "kb.h"
+#include "match.h"
+#include "render.h"
+#include "xmem.h"
+
+struct gwdiag {
+	struct kb	*kb;
+	struct matcher	*m;
+	char		*reports;
+	char		*kb_dir;
+	unsigned	 seq;
+};
+
+static int
+is_kb_dir(const char *dir)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (snprintf(path, sizeof(path), "%s/schema/kb.rng", dir) >= (int)sizeof(path))
+		return 0;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The same search as kbdiag's (engine/main.c). */
+static const char *
+default_kb_dir(char buf[PATH_MAX])
+{
+	static const char *const rel[] = { "../kb", "../share/kbdiag/kb" };
+	const char *env = getenv("KBDIAG_KB");
+	char exe[PATH_MAX], *slash;
+	ssize_t n;
+	size_t i;
+
+	if (env && env[0])
+		return env;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL)
+			*slash = '\0';
+		for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+			char path[PATH_MAX];
+
+			if (snprintf(path, sizeof(path), "%s/%s", exe, rel[i]) <
+			    (int)sizeof(path) && is_kb_dir(path) && realpath(path, buf))
+				return buf;
+		}
+	}
+	return KBDIAG_DATADIR "/kb";
+}
+
+int
+gwdiag_open(const char *kb_dir, const char *reports_dir, struct gwdiag **out,
+    char err[ERR_LEN])
+{
+	struct kb_load_params p = { 0 };
+	char dirbuf[PATH_MAX], why[ERR_LEN];
+	struct gwdiag *g;
+
+	*out = NULL;
+	if (mkdir(reports_dir, 0755) != 0 && errno != EEXIST)
+		return err_set(err, "--reports %s: %s", reports_dir, strerror(errno));
+	g = xcalloc(1, sizeof(*g));
+	p.dir = kb_dir ? kb_dir : default_kb_dir(dirbuf);
+	g->kb_dir = xstrdup(p.dir);
+	g->reports = xstrdup(reports_dir);
+	if (kb_load(&p, &g->kb, why) != 0 || match_compile(g->kb, &g->m, why) != 0) {
+		err_set(err, "--diagnose: invalid rule base: %s", why);
+		gwdiag_close(g);
+		return -1;
+	}
+	*out = g;
+	return 0;
+}
+
+void
+gwdiag_close(struct gwdiag *g)
+{
+	if (g == NULL)
+		return;
+	match_free(g->m);
+	kb_free(g->kb);
+	free(g->reports);
+	free(g->kb_dir);
+	free(g);
+}
+
+const char *
+gwdiag_kb_dir(const struct gwdiag *g)
+{
+	return g->kb_dir;
+}
+
+static int
+write_file(const char *path, const char *data, size_t len, char err[ERR_LEN])
+{
+	char tmp[PATH_MAX + 8];
+	FILE *f;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return err_set(err, "%s: name too long", path);
+	if ((f = fopen(tmp, "w")) == NULL)
+		return err_set(err, "cannot write %s: %s", tmp, strerror(errno));
+	if (fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+		unlink(tmp);
+		return err_set(err, "cannot write %s: %s", tmp, strerror(errno));
+	}
+	if (rename(tmp, path) != 0)
+		return err_set(err, "cannot rename %s: %s", tmp, strerror(errno));
+	return 0;
+}
+
+int
+gwdiag_failure(struct gwdiag *g, const char *event_json, const char *queue_id,
+    char *summary, size_t summarylen, char *report, size_t reportlen, char err[ERR_LEN])
+{
+	struct diag_params p;
+	struct diagnosis *d = NULL;
+	struct buf md = BUF_INIT, line = BUF_INIT;
+	char base[PATH_MAX], evpath[PATH_MAX + 8], mdpath[PATH_MAX + 8];
+	const char *files[1];
+	int rc = -1;
+
+	summary[0] = '\0';
+	report[0] = '\0';
+	g->seq++;
+	if (snprintf(base, sizeof(base), "%s/%s.%u", g->reports,
+	    queue_id && queue_id[0] ? queue_id : "gateway", g->seq) >= (int)sizeof(base))
+		return err_set(err, "--reports %s: name too long", g->reports);
+	snprintf(evpath, sizeof(evpath), "%s.json", base);
+	snprintf(mdpath, sizeof(mdpath), "%s.md", base);
+	buf_printf(&line, "%s\n", event_json);
+	if (write_file(evpath, line.data, line.len, err) != 0)
+		goto out;
+	memset(&p, 0, sizeof(p));
+	p.kb = g->kb;
+	p.matcher = g->m;
+	files[0] = evpath;
+	p.files = files;
+	p.nfiles = 1;
+	diag_run(&p, &d);
+	if (d->nincidents == 0) {
+		snprintf(summary, summarylen, "no article of the rule base is about this failure");
+		rc = 0;
+		goto out;
+	}
+	{
+		const struct diag_incident *inc = &d->incidents[0];
+		char *step = inc->nsteps ? render_step_text(&inc->steps[0]) : xstrdup("-");
+
+		if (inc->ncauses > 0)
+			snprintf(summary, summarylen, "%s: %s (%.0f%%); first step: %s", inc->article,
+			    inc->causes[0].title, inc->causes[0].confidence * 100, step);
+		else
+			snprintf(summary, summarylen, "%s: no cause known; first step: %s",
+			    inc->article, step);
+		free(step);
+	}
+	if (render_diagnosis(d, RENDER_MARKDOWN, &md, err) != 0 ||
+	    write_file(mdpath, md.data ? md.data : "", md.len, err) != 0)
+		goto out;
+	snprintf(report, reportlen, "%s", mdpath);
+	rc = 0;
+out:
+	diag_free(d);
+	buf_free(&md);
+	buf_free(&line);
+	return rc;
+}

@@ -1,0 +1,45 @@
+/*
+ * gwdiag: smtpgw's own failures diagnosed in-process with libkbdiag
+ * (`smtpgw run --diagnose`), offline: each failure event is run through the
+ * same pipeline as `kbdiag diagnose` (reader, matcher, correlator, ranker,
+ * planner), its top cause and first step come back as one line for the log,
+ * and the whole diagnosis is written as a Markdown report, with the event it
+ * came from, into the reports directory:
+ *
+ *   REPORTS/QUEUEID.N.json   the event (NDJSON, one line)
+ *   REPORTS/QUEUEID.N.md     the report (kbdiag's Markdown)
+ *
+ * N counts the failures of that message in this process (1, 2, ...).
+ * The rule base is found as kbdiag finds it: kb_dir, else $KBDIAG_KB, else a
+ * rule base beside the executable (../kb, ../share/kbdiag/kb), else the
+ * installed data directory.
+ *
+ * Ownership: gwdiag_close() frees everything; the strings passed in are the
+ * caller's.
+ */
+#ifndef SMTPGW_GWDIAG_H
+#define SMTPGW_GWDIAG_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+struct gwdiag;
+
+/* Load and compile the rule base; make the reports directory. */
+int gwdiag_open(const char *kb_dir, const char *reports_dir, struct gwdiag **out,
+    char err[ERR_LEN]);
+void gwdiag_close(struct gwdiag *g);
+/* The rule base directory in use. */
+const char *gwdiag_kb_dir(const struct gwdiag *g);
+
+/*
+ * Diagnose one failure given as its event (one NDJSON object). On success
+ * summary holds "ARTICLE: top cause (NN%); first step: ..." and report the
+ * path of the Markdown report; with no incident (a line the rule base does
+ * not know) summary says so and no report is written.
+ */
+int gwdiag_failure(struct gwdiag *g, const char *event_json, const char *queue_id,
+    char *summary, size_t summarylen, char *report, size_t reportlen, char err[ERR_LEN]);
+
+#endif

@@ -1,0 +1,290 @@
+/* gwlog: the legacy text log and the NDJSON events (jansson). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "gwlog.h"
+#include "xmem.h"
+
+struct gwlog {
+	int	log_fd;		/* -1 = none */
+	int	events_fd;
+	int	own_log;	/* close log_fd at the end */
+	int	verbose;
+};
+
+static int
+open_append(const char *path, char err[ERR_LEN])
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		err_set(err, "cannot open %s: %s", path, strerror(errno));
+	return fd;
+}
+
+int
+gwlog_open(const struct gwlog_params *p, struct gwlog **out, char err[ERR_LEN])
+{
+	struct gwlog *g = xcalloc(1, sizeof(*g));
+
+	g->log_fd = g->events_fd = -1;
+	g->verbose = p->verbose;
+	if (p->log_path != NULL) {
+		if (strcmp(p->log_path, "-") == 0)
+			g->log_fd = STDERR_FILENO;
+		else if ((g->log_fd = open_append(p->log_path, err)) < 0)
+			goto fail;
+		else
+			g->own_log = 1;
+	}
+	if (p->events_path != NULL && (g->events_fd = open_append(p->events_path, err)) < 0)
+		goto fail;
+	*out = g;
+	return 0;
+fail:
+	gwlog_close(g);
+	*out = NULL;
+	return -1;
+}
+
+void
+gwlog_close(struct gwlog *g)
+{
+	if (g == NULL)
+		return;
+	if (g->own_log && g->log_fd >= 0)
+		close(g->log_fd);
+	if (g->events_fd >= 0)
+		close(g->events_fd);
+	free(g);
+}
+
+int
+gwlog_verbose(const struct gwlog *g)
+{
+	return g != NULL && g->verbose;
+}
+
+/* One write per line; a short write to a log is not worth failing a delivery. */
+static void
+put(int fd, const char *s, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, s, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+static void
+vline(struct gwlog *g, const char *fmt, va_list ap)
+{
+	struct buf b = BUF_INIT;
+	char stamp[16];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%H:%M:%S - ", &tm);
+	buf_puts(&b, stamp);
+	buf_vprintf(&b, fmt, ap);
+	buf_putc(&b, '\n');
+	put(g->log_fd, b.data, b.len);
+	buf_free(&b);
+}
+
+void
+gwlog_line(struct gwlog *g, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (g == NULL || g->log_fd < 0)
+		return;
+	va_start(ap, fmt);
+	vline(g, fmt, ap);
+	va_end(ap);
+}
+
+void
+gwlog_banner(struct gwlog *g, const char *what)
+{
+	time_t now = time(NULL);
+	char date[32];
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	/* ctime() without its newline: "Tue Nov 24 02:30:00 2026" */
+	strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Y", &tm);
+	gwlog_line(g, "%s %s", date, what);
+}
+
+static void
+transcript(struct gwlog *g, const char *tag, const char *line, size_t n)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	if (g == NULL || g->log_fd < 0 || !g->verbose)
+		return;
+	buf_puts(&b, tag);
+	/* control characters from the peer would break the log's lines */
+	for (i = 0; i < n && i < 1000; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if (c < 0x20 || c == 0x7f)
+			buf_printf(&b, "\\x%02X", c);
+		else
+			buf_putc(&b, (char)c);
+	}
+	buf_putc(&b, '\n');
+	put(g->log_fd, b.data, b.len);
+	buf_free(&b);
+}
+
+void
+gwlog_tx(struct gwlog *g, const char *line, size_t n)
+{
+	transcript(g, " [tx] ", line, n);
+}
+
+void
+gwlog_rx(struct gwlog *g, const char *line, size_t n)
+{
+	transcript(g, " [rx] ", line, n);
+}
+
+static void
+set_str(json_t *o, const char *k, const char *v)
+{
+	if (v != NULL) {
+		/* jansson takes only UTF-8: anything else is shown as \xNN */
+		json_t *s = json_string(v);
+
+		if (s == NULL) {
+			struct buf b = BUF_INIT;
+
+			for (; *v; v++)
+				if ((unsigned char)*v < 0x80)
+					buf_putc(&b, *v);
+				else
+					buf_printf(&b, "\\x%02X", (unsigned char)*v);
+			s = json_string(buf_str(&b));
+			buf_free(&b);
+		}
+		if (s != NULL)
+			json_object_set_new(o, k, s);
+	}
+}
+
+static json_t *
+tcp_json(const struct tcpinfo_snap *t)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "state", json_string(t->state ? t->state : "?"));
+	json_object_set_new(o, "unacked", json_integer(t->unacked));
+	json_object_set_new(o, "outq_bytes", json_integer(t->outq_bytes));
+	json_object_set_new(o, "notsent_bytes", json_integer(t->notsent_bytes));
+	json_object_set_new(o, "retransmits", json_integer(t->retransmits));
+	json_object_set_new(o, "total_retrans", json_integer(t->total_retrans));
+	json_object_set_new(o, "snd_wnd", json_integer(t->snd_wnd));
+	json_object_set_new(o, "rtt_us", json_integer(t->rtt_us));
+	json_object_set_new(o, "last_ack_ms", json_integer(t->last_ack_ms));
+	json_object_set_new(o, "last_data_sent_ms", json_integer(t->last_data_sent_ms));
+	json_object_set_new(o, "bytes_acked", json_integer((json_int_t)t->bytes_acked));
+	json_object_set_new(o, "bytes_sent", json_integer((json_int_t)t->bytes_sent));
+	return o;
+}
+
+char *
+gwlog_event_json(const struct gwlog_event *ev)
+{
+	const struct legacy_entry *e = legacy_get(ev->cond);
+	char text[1200], stamp[40];
+	struct timeval tv;
+	struct tm tm;
+	json_t *o;
+	char *js, *out;
+
+	snprintf(text, sizeof(text), "%s%s", e->text, ev->detail ? ev->detail : "");
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(stamp + strlen(stamp), sizeof(stamp) - strlen(stamp), ".%03ldZ",
+	    (long)(tv.tv_usec / 1000));
+	o = json_object();
+	json_object_set_new(o, "time", json_string(stamp));
+	set_str(o, "text", text);
+	json_object_set_new(o, "code", e->code ? json_integer(e->code) : json_null());
+	json_object_set_new(o, "class", json_string(legacy_class_to_text(e->class)));
+	json_object_set_new(o, "rfc3463", json_string(e->rfc3463));
+	set_str(o, "phase", ev->phase);
+	set_str(o, "last_command", ev->last_command);
+	set_str(o, "last_reply", ev->last_reply);
+	if (ev->err != 0) {
+		const char *name = legacy_errno_name(ev->err);
+
+		if (name != NULL)
+			json_object_set_new(o, "errno", json_string(name));
+		set_str(o, "errno_text", strerror(ev->err));
+	}
+	set_str(o, "peer", ev->peer);
+	if (ev->port)
+		json_object_set_new(o, "port", json_integer(ev->port));
+	set_str(o, "queue_id", ev->queue_id);
+	if (ev->bytes_sent >= 0)
+		json_object_set_new(o, "bytes_sent", json_integer(ev->bytes_sent));
+	if (ev->tcp != NULL && ev->tcp->valid)
+		json_object_set_new(o, "tcp_info", tcp_json(ev->tcp));
+	js = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (js == NULL)
+		xmem_oom(1);
+	/* jansson's memory is freed with free(); hand back our own copy */
+	out = xstrdup(js);
+	free(js);
+	return out;
+}
+
+void
+gwlog_event(struct gwlog *g, const struct gwlog_event *ev, char *line, size_t linelen)
+{
+	const struct legacy_entry *e = legacy_get(ev->cond);
+	char text[1200];
+	char *js;
+
+	snprintf(text, sizeof(text), "%s%s", e->text, ev->detail ? ev->detail : "");
+	if (line != NULL)
+		snprintf(line, linelen, "%s", text);
+	if (g == NULL)
+		return;
+	gwlog_line(g, "%s", text);
+	if (ev->cond == LEGACY_READ_CLOSED)
+		gwlog_line(g, "%s", legacy_get(LEGACY_RECV_SYSTEM)->text);
+	if (g->events_fd < 0)
+		return;
+	js = gwlog_event_json(ev);
+	{
+		size_t n = strlen(js);
+
+		js = xrealloc(js, n + 2);
+		js[n] = '\n';
+		put(g->events_fd, js, n + 1);
+	}
+	free(js);
+}

@@ -1,0 +1,649 @@
+/* relay: the SMTP client state machine (see relay.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "relay.h"
+#include "xmem.h"
+
+#define RELAY_LINE_MAX	4096	/* a reply line longer than this is a protocol error */
+
+struct relay {
+	const struct relay_params *p;
+	int		 fd;
+	enum relay_state state;
+	char		 in[RELAY_LINE_MAX * 2];
+	size_t		 inlen;
+	int		 pipelining;
+	unsigned long long size_limit;
+	int		 size_offered;
+	int		 used_helo;
+	int		 warned_bare_lf;
+	const char	*queue_id;	/* the message being sent, for warnings */
+	char		 last_command[RELAY_TEXT_MAX];
+	char		 last_reply[RELAY_TEXT_MAX];
+	long long	 bytes_sent;
+};
+
+static const struct {
+	const char *text, *phase;
+} states[] = {
+#define X(e, text, phase) { text, phase },
+	RELAY_STATE_LIST(X)
+#undef X
+};
+
+const char *
+relay_state_to_text(enum relay_state s)
+{
+	return (unsigned)s < sizeof(states) / sizeof(states[0]) ? states[s].text : "?";
+}
+
+const char *
+relay_state_phase(enum relay_state s)
+{
+	return (unsigned)s < sizeof(states) / sizeof(states[0]) ? states[s].phase : NULL;
+}
+
+static void
+enter_state(struct relay *r, enum relay_state s)
+{
+	r->state = s;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+keep(char dst[RELAY_TEXT_MAX], const char *s, size_t n)
+{
+	if (n >= RELAY_TEXT_MAX)
+		n = RELAY_TEXT_MAX - 1;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+/* Fill f for a failure in the current state; takes the TCP snapshot now. */
+static int
+fail(struct relay *r, struct relay_failure *f, enum legacy_cond cond, int err, int dead)
+{
+	memset(f, 0, sizeof(*f));
+	f->cond = cond;
+	f->err = err;
+	f->session_dead = dead;
+	f->state = r->state;
+	f->bytes_sent = r->bytes_sent;
+	memcpy(f->last_command, r->last_command, RELAY_TEXT_MAX);
+	memcpy(f->last_reply, r->last_reply, RELAY_TEXT_MAX);
+	if (r->fd >= 0)
+		(void)tcpinfo_take(r->fd, &f->tcp);
+	if (dead) {
+		if (r->fd >= 0) {
+			gwlog_line(r->p->log, "SMTP_close(socket=%d)", r->fd);
+			close(r->fd);
+		}
+		r->fd = -1;
+		enter_state(r, RELAY_FAILED);
+	}
+	return -1;
+}
+
+/* Write everything before the deadline (idle_ms without progress). */
+static int
+send_all(struct relay *r, const char *p, size_t n, int idle_ms, int count_bytes,
+    struct relay_failure *f)
+{
+	while (n > 0) {
+		ssize_t w = send(r->fd, p, n, MSG_NOSIGNAL);
+
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+			if (count_bytes)
+				r->bytes_sent += w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd pfd = { r->fd, POLLOUT, 0 };
+			int rc = poll(&pfd, 1, idle_ms);
+
+			if (rc < 0 && errno == EINTR)
+				continue;
+			if (rc == 0)
+				return fail(r, f, LEGACY_WRITE_ERROR, ETIMEDOUT, 1);
+			if (rc < 0)
+				return fail(r, f, LEGACY_WRITE_ERROR, errno, 1);
+			continue;
+		}
+		{
+			int e = w < 0 ? errno : EPIPE;
+
+			return fail(r, f, legacy_from_errno(LEGACY_OP_WRITE, e), e, 1);
+		}
+	}
+	return 0;
+}
+
+/* Send a command line (without CRLF). */
+static int
+command(struct relay *r, const char *cmd, struct relay_failure *f)
+{
+	char line[RELAY_LINE_MAX];
+	int n = snprintf(line, sizeof(line), "%s\r\n", cmd);
+
+	keep(r->last_command, cmd, strlen(cmd));
+	gwlog_tx(r->p->log, cmd, strlen(cmd));
+	return send_all(r, line, (size_t)n, r->p->reply_ms, 0, f);
+}
+
+/* Read one line (without its line end) into line. */
+static int
+read_line(struct relay *r, long long deadline, char *line, size_t *len, struct relay_failure *f)
+{
+	for (;;) {
+		char *nl = memchr(r->in, '\n', r->inlen);
+
+		if (nl != NULL) {
+			size_t n = (size_t)(nl - r->in), used = n + 1;
+
+			if (n > 0 && r->in[n - 1] == '\r')
+				n--;
+			else if (!r->warned_bare_lf) {
+				struct gwlog_event ev;
+				struct relay_failure w;
+
+				r->warned_bare_lf = 1;
+				fail(r, &w, LEGACY_BARE_LF, 0, 0);
+				relay_failure_event(r->p, &w, r->queue_id, &ev);
+				gwlog_event(r->p->log, &ev, NULL, 0);
+			}
+			memcpy(line, r->in, n);
+			line[n] = '\0';
+			*len = n;
+			memmove(r->in, r->in + used, r->inlen - used);
+			r->inlen -= used;
+			return 0;
+		}
+		if (r->inlen >= RELAY_LINE_MAX)
+			return fail(r, f, LEGACY_PROTOCOL, 0, 1);
+		{
+			long long left = deadline - now_ms();
+			struct pollfd pfd = { r->fd, POLLIN, 0 };
+			ssize_t got;
+			int rc;
+
+			if (left <= 0)
+				return fail(r, f, LEGACY_READ_TIMEOUT, ETIMEDOUT, 1);
+			rc = poll(&pfd, 1, (int)(left > 1000000 ? 1000000 : left));
+			if (rc < 0 && errno == EINTR)
+				continue;
+			if (rc < 0)
+				return fail(r, f, LEGACY_READ_ERROR, errno, 1);
+			if (rc == 0)
+				continue;	/* the deadline check above ends it */
+			got = recv(r->fd, r->in + r->inlen, sizeof(r->in) - r->inlen, 0);
+			if (got > 0) {
+				r->inlen += (size_t)got;
+				continue;
+			}
+			if (got < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			{
+				int e = got == 0 ? 0 : errno;
+
+				return fail(r, f, legacy_from_errno(LEGACY_OP_READ, e), e, 1);
+			}
+		}
+	}
+}
+
+/*
+ * Read a whole reply (all its lines). Each line's text goes to on_line
+ * (EHLO keywords); the last line is kept as last_reply. Returns the code.
+ */
+static int
+read_reply(struct relay *r, int timeout_ms, int *code, struct relay_failure *f,
+    void (*on_line)(struct relay *, const char *, size_t))
+{
+	long long deadline = now_ms() + timeout_ms;
+	char line[RELAY_LINE_MAX];
+	size_t n = 0;
+	int first = -1;
+
+	for (;;) {
+		int c;
+
+		if (read_line(r, deadline, line, &n, f) != 0)
+			return -1;
+		gwlog_rx(r->p->log, line, n);
+		keep(r->last_reply, line, n);
+		if (n < 3 || line[0] < '2' || line[0] > '5' || line[1] < '0' || line[1] > '9' ||
+		    line[2] < '0' || line[2] > '9' || (n > 3 && line[3] != ' ' && line[3] != '-'))
+			return fail(r, f, LEGACY_PROTOCOL, 0, 1);
+		c = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+		if (first >= 0 && c != first)
+			return fail(r, f, LEGACY_PROTOCOL, 0, 1);
+		first = c;
+		if (on_line != NULL && n > 4)
+			on_line(r, line + 4, n - 4);
+		if (n == 3 || line[3] == ' ')
+			break;
+	}
+	*code = first;
+	return 0;
+}
+
+/* A reply that is not what the command wanted. */
+static int
+bad_reply(struct relay *r, struct relay_failure *f, const char *what, int code)
+{
+	int dead = code == 421;
+
+	fail(r, f, code >= 500 ? LEGACY_REPLY_PERM : LEGACY_REPLY_TEMP, 0, dead);
+	f->reply_code = code;
+	f->permanent = code >= 500;
+	snprintf(f->detail, sizeof(f->detail), "%s: %s", what, r->last_reply);
+	return -1;
+}
+
+static void
+ehlo_line(struct relay *r, const char *kw, size_t n)
+{
+	if (n >= 10 && strncasecmp(kw, "PIPELINING", 10) == 0 && (n == 10 || kw[10] == ' '))
+		r->pipelining = 1;
+	else if (n >= 4 && strncasecmp(kw, "SIZE", 4) == 0 && (n == 4 || kw[4] == ' ')) {
+		r->size_offered = 1;
+		if (n > 5)
+			r->size_limit = strtoull(kw + 5, NULL, 10);
+	}
+}
+
+static int
+connect_to(struct relay *r, struct relay_failure *f)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	char port[16];
+	int rc, e = 0;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%u", r->p->port);
+	enter_state(r, RELAY_CONNECT);
+	gwlog_line(r->p->log, "Connecting to smart SMTP host");
+	if ((rc = getaddrinfo(r->p->host, port, &hints, &res)) != 0) {
+		fail(r, f, LEGACY_CONNECT, rc == EAI_SYSTEM ? errno : EHOSTUNREACH, 1);
+		snprintf(f->detail, sizeof(f->detail), "%s", "");
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		struct pollfd pfd;
+		socklen_t elen = sizeof(e);
+		int one = 1;
+
+		r->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    ai->ai_protocol);
+		if (r->fd < 0) {
+			e = errno;
+			continue;
+		}
+		setsockopt(r->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (r->p->user_timeout_ms > 0)
+			setsockopt(r->fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &r->p->user_timeout_ms,
+			    sizeof(r->p->user_timeout_ms));
+		if (connect(r->fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		if (errno == EINPROGRESS) {
+			pfd.fd = r->fd;
+			pfd.events = POLLOUT;
+			pfd.revents = 0;
+			do
+				rc = poll(&pfd, 1, r->p->connect_ms);
+			while (rc < 0 && errno == EINTR);
+			if (rc == 0)
+				e = ETIMEDOUT;
+			else if (rc < 0)
+				e = errno;
+			else if (getsockopt(r->fd, SOL_SOCKET, SO_ERROR, &e, &elen) != 0)
+				e = errno;
+			if (e == 0)
+				break;
+		} else
+			e = errno;
+		close(r->fd);
+		r->fd = -1;
+	}
+	freeaddrinfo(res);
+	if (r->fd < 0) {
+		if (e == ECONNRESET) {
+			/* A reset, not a refusal: the handshake was done and the peer
+			 * reset the connection before we looked (before the greeting). */
+			enter_state(r, RELAY_GREETING);
+			return fail(r, f, LEGACY_READ_RESET, e, 1);
+		}
+		return fail(r, f, LEGACY_CONNECT, e, 1);
+	}
+	gwlog_line(r->p->log, "SMTP_open(socket=%d)", r->fd);
+	return 0;
+}
+
+int
+relay_open(const struct relay_params *p, struct relay **out, struct relay_failure *f)
+{
+	struct relay *r = xcalloc(1, sizeof(*r));
+	char cmd[RELAY_LINE_MAX];
+	int code;
+
+	r->p = p;
+	r->fd = -1;
+	r->bytes_sent = -1;
+	enter_state(r, RELAY_INIT);
+	*out = NULL;
+	if (connect_to(r, f) != 0)
+		goto fail;
+	enter_state(r, RELAY_GREETING);
+	if (read_reply(r, p->reply_ms, &code, f, NULL) != 0)
+		goto fail;
+	if (code != 220) {
+		fail(r, f, LEGACY_GREETING, 0, 1);
+		f->reply_code = code;
+		goto fail;
+	}
+	enter_state(r, RELAY_EHLO);
+	snprintf(cmd, sizeof(cmd), "EHLO %s", p->helo);
+	if (command(r, cmd, f) != 0 || read_reply(r, p->reply_ms, &code, f, ehlo_line) != 0)
+		goto fail;
+	if (code >= 500) {
+		/* an old server: HELO, and none of the extensions */
+		r->pipelining = 0;
+		r->size_offered = 0;
+		r->size_limit = 0;
+		r->used_helo = 1;
+		enter_state(r, RELAY_HELO);
+		snprintf(cmd, sizeof(cmd), "HELO %s", p->helo);
+		if (command(r, cmd, f) != 0 || read_reply(r, p->reply_ms, &code, f, NULL) != 0)
+			goto fail;
+		if (code != 250) {
+			bad_reply(r, f, "HELO", code);
+			goto fail_close;
+		}
+	} else if (code != 250) {
+		bad_reply(r, f, "EHLO", code);
+		goto fail_close;
+	}
+	enter_state(r, RELAY_READY);
+	*out = r;
+	return 0;
+fail_close:
+	/* a refusal with the connection still up: the session is of no use */
+	f->session_dead = 1;
+	f->permanent = 0;	/* the host refused us, not the message */
+	if (r->fd >= 0) {
+		gwlog_line(p->log, "SMTP_close(socket=%d)", r->fd);
+		close(r->fd);
+		r->fd = -1;
+	}
+fail:
+	free(r);
+	return -1;
+}
+
+/* The reply to one command of the transaction; -1 with f filled. */
+static int
+expect(struct relay *r, struct relay_failure *f, const char *what, int want_class,
+    int *code, int timeout_ms)
+{
+	if (read_reply(r, timeout_ms, code, f, NULL) != 0)
+		return -1;
+	if (*code / 100 != want_class)
+		return bad_reply(r, f, what, *code);
+	return 0;
+}
+
+/* After a refused transaction: RSET, so that the next message can go. */
+static void
+reset(struct relay *r)
+{
+	struct relay_failure ignored;
+	int code;
+
+	if (r->fd < 0)
+		return;
+	enter_state(r, RELAY_RSET);
+	if (command(r, "RSET", &ignored) != 0 ||
+	    read_reply(r, r->p->reply_ms, &code, &ignored, NULL) != 0 || code != 250) {
+		if (r->fd >= 0) {
+			close(r->fd);
+			r->fd = -1;
+		}
+		enter_state(r, RELAY_FAILED);
+		return;
+	}
+	enter_state(r, RELAY_READY);
+}
+
+int
+relay_send(struct relay *r, const struct spool_msg *m, struct relay_failure *f)
+{
+	struct buf b = BUF_INIT;
+	char cmd[RELAY_LINE_MAX];
+	size_t i, mark;
+	int code, rc = -1, rcpt_failed = 0;
+
+	if (r->state != RELAY_READY || r->fd < 0) {
+		fail(r, f, LEGACY_WRITE_NOTCONN, ENOTCONN, 1);
+		return -1;
+	}
+	r->queue_id = m->id;
+	r->bytes_sent = 0;
+	memset(f, 0, sizeof(*f));
+	/* MAIL, RCPT..., DATA: in one write with PIPELINING, else one by one */
+	if (r->size_offered)
+		snprintf(cmd, sizeof(cmd), "MAIL FROM:<%s> SIZE=%zu", m->from, m->size);
+	else
+		snprintf(cmd, sizeof(cmd), "MAIL FROM:<%s>", m->from);
+	enter_state(r, RELAY_MAIL);
+	if (r->pipelining) {
+		buf_printf(&b, "%s\r\n", cmd);
+		gwlog_tx(r->p->log, cmd, strlen(cmd));
+		for (i = 0; i < m->nrcpts; i++) {
+			mark = b.len;
+			buf_printf(&b, "RCPT TO:<%s>\r\n", m->rcpts[i]);
+			gwlog_tx(r->p->log, b.data + mark, b.len - mark - 2);
+		}
+		buf_puts(&b, "DATA\r\n");
+		gwlog_tx(r->p->log, "DATA", 4);
+		keep(r->last_command, "DATA", 4);
+		if (send_all(r, b.data, b.len, r->p->reply_ms, 0, f) != 0)
+			goto out;
+		if (expect(r, f, "MAIL", 2, &code, r->p->reply_ms) != 0) {
+			/* the RCPTs and DATA will be refused too: read them and RSET */
+			if (!f->session_dead) {
+				struct relay_failure ignored;
+
+				for (i = 0; i <= m->nrcpts && r->fd >= 0; i++)
+					if (read_reply(r, r->p->reply_ms, &code, &ignored, NULL) != 0)
+						break;
+				if (r->fd >= 0 && code == 354)
+					goto abandon;
+				reset(r);
+				f->session_dead = r->fd < 0;
+			}
+			goto out;
+		}
+		enter_state(r, RELAY_RCPT);
+		for (i = 0; i < m->nrcpts; i++) {
+			struct relay_failure rf;
+
+			if (read_reply(r, r->p->reply_ms, &code, f, NULL) != 0)
+				goto out;
+			if (code / 100 != 2 && !rcpt_failed) {
+				rcpt_failed = 1;
+				bad_reply(r, &rf, "RCPT", code);
+				*f = rf;
+				if (rf.session_dead)
+					goto out;
+			}
+		}
+		enter_state(r, RELAY_DATA);
+		{
+			struct relay_failure df;
+
+			if (read_reply(r, r->p->reply_ms, &code, &df, NULL) != 0) {
+				*f = df;
+				goto out;
+			}
+			if (rcpt_failed) {
+				if (code == 354)
+					goto abandon;
+				reset(r);
+				f->session_dead = r->fd < 0;
+				goto out;
+			}
+			if (code != 354) {
+				bad_reply(r, f, "DATA", code);
+				if (!f->session_dead) {
+					reset(r);
+					f->session_dead = r->fd < 0;
+				}
+				goto out;
+			}
+		}
+	} else {
+		if (command(r, cmd, f) != 0)
+			goto out;
+		if (expect(r, f, "MAIL", 2, &code, r->p->reply_ms) != 0)
+			goto refused;
+		enter_state(r, RELAY_RCPT);
+		for (i = 0; i < m->nrcpts; i++) {
+			snprintf(cmd, sizeof(cmd), "RCPT TO:<%s>", m->rcpts[i]);
+			if (command(r, cmd, f) != 0)
+				goto out;
+			if (expect(r, f, "RCPT", 2, &code, r->p->reply_ms) != 0)
+				goto refused;
+		}
+		enter_state(r, RELAY_DATA);
+		if (command(r, "DATA", f) != 0)
+			goto out;
+		if (expect(r, f, "DATA", 3, &code, r->p->reply_ms) != 0)
+			goto refused;
+	}
+	enter_state(r, RELAY_BODY);
+	if (send_all(r, m->data, m->size, r->p->data_ms, 1, f) != 0)
+		goto out;
+	enter_state(r, RELAY_END_OF_DATA);
+	keep(r->last_command, ".", 1);
+	gwlog_tx(r->p->log, ".", 1);
+	if (send_all(r, ".\r\n", 3, r->p->data_ms, 0, f) != 0)
+		goto out;
+	if (expect(r, f, ".", 2, &code, r->p->data_ms) != 0) {
+		if (!f->session_dead)
+			enter_state(r, RELAY_READY);	/* the transaction is over */
+		goto out;
+	}
+	enter_state(r, RELAY_READY);
+	rc = 0;
+	goto out;
+refused:
+	if (!f->session_dead) {
+		reset(r);
+		f->session_dead = r->fd < 0;
+	}
+	goto out;
+abandon:
+	/* 354 with no recipient accepted: only closing avoids sending a message */
+	if (r->fd >= 0) {
+		gwlog_line(r->p->log, "SMTP_close(socket=%d)", r->fd);
+		close(r->fd);
+		r->fd = -1;
+	}
+	enter_state(r, RELAY_FAILED);
+	f->session_dead = 1;
+out:
+	buf_free(&b);
+	r->queue_id = NULL;
+	r->bytes_sent = -1;
+	return rc;
+}
+
+int
+relay_has_pipelining(const struct relay *r)
+{
+	return r->pipelining;
+}
+
+unsigned long long
+relay_size_limit(const struct relay *r)
+{
+	return r->size_limit;
+}
+
+int
+relay_used_helo(const struct relay *r)
+{
+	return r->used_helo;
+}
+
+enum relay_state
+relay_state(const struct relay *r)
+{
+	return r->state;
+}
+
+void
+relay_close(struct relay *r)
+{
+	if (r == NULL)
+		return;
+	if (r->fd >= 0 && r->state == RELAY_READY) {
+		struct relay_failure ignored;
+		int code;
+
+		enter_state(r, RELAY_QUIT);
+		if (command(r, "QUIT", &ignored) == 0)
+			(void)read_reply(r, r->p->reply_ms, &code, &ignored, NULL);
+	}
+	if (r->fd >= 0) {
+		gwlog_line(r->p->log, "SMTP_close(socket=%d)", r->fd);
+		close(r->fd);
+	}
+	gwlog_line(r->p->log, "SMTP connection closed");
+	free(r);
+}
+
+void
+relay_failure_event(const struct relay_params *p, const struct relay_failure *f,
+    const char *queue_id, struct gwlog_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->cond = f->cond;
+	ev->detail = f->detail[0] ? f->detail : NULL;
+	ev->phase = relay_state_phase(f->state);
+	ev->last_command = f->last_command[0] ? f->last_command : NULL;
+	ev->last_reply = f->last_reply[0] ? f->last_reply : NULL;
+	ev->err = f->err;
+	ev->peer = p->host;
+	ev->port = p->port;
+	ev->queue_id = queue_id;
+	ev->bytes_sent = f->bytes_sent;
+	ev->tcp = f->tcp.valid ? &f->tcp : NULL;
+}

@@ -1,0 +1,115 @@
+/*
+ * relay: one SMTP client session to the smart host, as an explicit state
+ * machine (OpenSMTPD's mta_session.c): an enum of states, one enter_state()
+ * that logs each move at the verbose level, and relay_state_to_text().
+ *
+ *   CONNECT -> GREETING -> EHLO [-> HELO when EHLO gets 5xx] -> READY
+ *   READY -> MAIL -> RCPT -> DATA -> BODY -> END_OF_DATA -> READY   (per message)
+ *   READY -> QUIT -> CLOSED;  any failure -> FAILED (or READY after RSET)
+ *
+ * Every wait is a poll() with a deadline (connect_ms, reply_ms, data_ms,
+ * reset by progress while the body is written), and TCP_USER_TIMEOUT bounds
+ * how long the kernel keeps unacknowledged data, so no phase blocks for the
+ * kernel's many minutes. PIPELINING (MAIL, RCPT..., DATA in one write) and
+ * SIZE are used when the EHLO reply offers them. Lines are CRLF; the message
+ * data comes from the spool already dot-stuffed (spool.h).
+ *
+ * A failure fills struct relay_failure (condition, errno, phase, the last
+ * command and reply, a TCP_INFO snapshot taken at that moment); the caller
+ * logs it (gwlog_event) and decides about the message. Warnings that do not
+ * stop the session (a bare LF from the peer) are logged by the relay itself.
+ *
+ * Ownership: relay_close() sends QUIT when the session is usable, closes and
+ * frees. Parameters' strings must outlive the relay.
+ */
+#ifndef SMTPGW_RELAY_H
+#define SMTPGW_RELAY_H
+
+#include <stddef.h>
+
+#include "gwlog.h"
+#include "legacy.h"
+#include "spool.h"
+#include "tcpinfo.h"
+
+#define RELAY_STATE_LIST(X) \
+	X(INIT,        "init",        NULL) \
+	X(CONNECT,     "connect",     "connect") \
+	X(GREETING,    "greeting",    "greeting") \
+	X(EHLO,        "ehlo",        "helo") \
+	X(HELO,        "helo",        "helo") \
+	X(READY,       "ready",       NULL) \
+	X(MAIL,        "mail",        "mail") \
+	X(RCPT,        "rcpt",        "rcpt") \
+	X(DATA,        "data",        "data") \
+	X(BODY,        "body",        "body") \
+	X(END_OF_DATA, "end-of-data", "end-of-data") \
+	X(RSET,        "rset",        "mail") \
+	X(QUIT,        "quit",        "quit") \
+	X(CLOSED,      "closed",      NULL) \
+	X(FAILED,      "failed",      NULL)
+
+enum relay_state {
+#define X(e, text, phase) RELAY_##e,
+	RELAY_STATE_LIST(X)
+#undef X
+};
+
+const char *relay_state_to_text(enum relay_state s);
+/* The SMTP phase of docs/events.md for a state, or NULL. */
+const char *relay_state_phase(enum relay_state s);
+
+struct relay_params {
+	const char	*host;		/* smart host: IP literal or name */
+	unsigned	 port;
+	const char	*helo;		/* our name in EHLO/HELO */
+	int		 connect_ms;	/* deadline of the TCP connect */
+	int		 reply_ms;	/* deadline of each reply (greeting, commands) */
+	int		 data_ms;	/* idle deadline while writing the body, and
+					   the deadline of the reply to the final dot */
+	unsigned	 user_timeout_ms;	/* TCP_USER_TIMEOUT, 0 = kernel default */
+	struct gwlog	*log;		/* may be NULL */
+};
+
+#define RELAY_TEXT_MAX	512
+
+struct relay_failure {
+	enum legacy_cond	 cond;
+	int			 err;		/* errno, 0 = none */
+	int			 reply_code;	/* the SMTP reply that failed it, 0 = none */
+	int			 permanent;	/* a 5xx reply: do not retry the message */
+	int			 session_dead;	/* the connection cannot be used again */
+	enum relay_state	 state;		/* where it failed */
+	char			 detail[RELAY_TEXT_MAX + 32];	/* after the legacy text */
+	char			 last_command[RELAY_TEXT_MAX];
+	char			 last_reply[RELAY_TEXT_MAX];
+	long long		 bytes_sent;	/* of the message's data, -1 = none */
+	struct tcpinfo_snap	 tcp;
+};
+
+struct relay;
+
+/* Connect, read the greeting, EHLO (or HELO). */
+int relay_open(const struct relay_params *p, struct relay **out, struct relay_failure *f);
+
+/*
+ * Send one message (msg->data loaded). 0 = the smart host answered 2xx to
+ * the final dot. -1 = not delivered: f says why; when !f->session_dead the
+ * session is back in READY for the next message.
+ */
+int relay_send(struct relay *r, const struct spool_msg *msg, struct relay_failure *f);
+
+/* What the greeting and EHLO told. */
+int relay_has_pipelining(const struct relay *r);
+unsigned long long relay_size_limit(const struct relay *r);	/* 0 = none said */
+int relay_used_helo(const struct relay *r);
+enum relay_state relay_state(const struct relay *r);
+
+/* QUIT (when READY), close, free. NULL is fine. */
+void relay_close(struct relay *r);
+
+/* Fill an event from a failure (the strings point into f). */
+void relay_failure_event(const struct relay_params *p, const struct relay_failure *f,
+    const char *queue_id, struct gwlog_event *ev);
+
+#endif

@@ -1,0 +1,159 @@
+/* runner: one delivery pass over the queue (see runner.h). */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "runner.h"
+
+/* Delivered messages whose removal may wait for one fsync of the directory. */
+#define RUNNER_SYNC_EVERY	64
+
+static void
+report(const struct runner_params *p, struct runner_stats *st, const struct gwlog_event *ev,
+    char *line, size_t linelen)
+{
+	gwlog_event(p->log, ev, line, linelen);
+	st->failures++;
+	if (p->on_failure != NULL)
+		p->on_failure(p->arg, ev, line);
+}
+
+/* After a failed attempt: deferred, or bad/ with the retry-exceeded line. */
+static void
+after_failure(const struct runner_params *p, struct runner_stats *st, struct spool_msg *m,
+    const char *line, int permanent)
+{
+	char err[ERR_LEN], path[PATH_MAX];
+	int to_bad = permanent || m->attempts + 1 >= p->max_attempts;
+	long long next = (long long)time(NULL) + p->retry_wait_s;
+
+	if (spool_defer(p->spool, m, line, to_bad ? 0 : next, to_bad, err) != 0) {
+		/* the message stays where it was: it will be tried again */
+		gwlog_line(p->log, "ERROR spool: %s", err);
+		return;
+	}
+	if (!to_bad) {
+		st->deferred++;
+		return;
+	}
+	st->bad++;
+	if (!permanent) {
+		struct gwlog_event ev;
+		char full[ERR_LEN + PATH_MAX];
+
+		spool_path(p->spool, m, path, sizeof(path));
+		memset(&ev, 0, sizeof(ev));
+		ev.cond = LEGACY_RETRY_EXCEEDED;
+		ev.detail = path;
+		ev.peer = p->relay.host;
+		ev.port = p->relay.port;
+		ev.queue_id = m->id;
+		ev.bytes_sent = -1;
+		report(p, st, &ev, full, sizeof(full));
+	}
+}
+
+static int
+due(const struct runner_params *p, const struct spool_msg *m, long long now)
+{
+	if (p->only_id != NULL)
+		return strcmp(m->id, p->only_id) == 0;
+	return p->flush || m->next_try <= now;
+}
+
+int
+runner_once(const struct runner_params *p, struct runner_stats *st, char err[ERR_LEN])
+{
+	struct spool_msg *list;
+	struct relay *r = NULL;
+	size_t n, i;
+	long long now = (long long)time(NULL);
+	unsigned unsynced = 0;
+
+	memset(st, 0, sizeof(*st));
+	if (spool_list(p->spool, 0, &list, &n, NULL, NULL, err) != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		struct relay_failure f;
+		struct gwlog_event ev;
+		struct spool_msg full;
+		char line[ERR_LEN + RELAY_TEXT_MAX], lerr[ERR_LEN];
+
+		if (!due(p, &list[i], now)) {
+			if (p->only_id == NULL)	/* flush ID: the others do not count */
+				st->remaining++;
+			continue;
+		}
+		if (r == NULL && relay_open(&p->relay, &r, &f) != 0) {
+			size_t j;
+
+			relay_failure_event(&p->relay, &f, list[i].id, &ev);
+			report(p, st, &ev, line, sizeof(line));
+			/* the host is unreachable: every due message failed to go */
+			for (j = i; j < n; j++)
+				if (due(p, &list[j], now))
+					after_failure(p, st, &list[j], line, 0);
+				else if (p->only_id == NULL)
+					st->remaining++;
+			r = NULL;
+			break;
+		}
+		if (spool_load(p->spool, list[i].id, 1, &full, lerr) != 0) {
+			if (errno != ENOENT)
+				gwlog_line(p->log, "ERROR spool: %s", lerr);
+			continue;
+		}
+		full.state = list[i].state;
+		if (relay_send(r, &full, &f) == 0) {
+			if (spool_done(p->spool, &full, 0, lerr) != 0)
+				gwlog_line(p->log, "ERROR spool: %s", lerr);
+			else
+				gwlog_line(p->log, "Message %s sent to %zu recipient%s", full.id,
+				    full.nrcpts, full.nrcpts == 1 ? "" : "s");
+			st->delivered++;
+			/* the removals are made durable together (spool.h): at most
+			 * RUNNER_SYNC_EVERY of them can come back after a power cut */
+			if (++unsynced >= RUNNER_SYNC_EVERY) {
+				if (spool_sync(p->spool, lerr) != 0)
+					gwlog_line(p->log, "ERROR spool: %s", lerr);
+				unsynced = 0;
+			}
+		} else {
+			relay_failure_event(&p->relay, &f, full.id, &ev);
+			report(p, st, &ev, line, sizeof(line));
+			after_failure(p, st, &full, line, f.permanent);
+			if (f.session_dead) {
+				relay_close(r);
+				r = NULL;
+			}
+		}
+		spool_msg_free(&full);
+	}
+	relay_close(r);
+	spool_list_free(list, n);
+	if (unsynced > 0 && spool_sync(p->spool, err) != 0)
+		gwlog_line(p->log, "ERROR spool: %s", err);
+	return 0;
+}
+
+long long
+runner_next_due(struct spool *s, char err[ERR_LEN])
+{
+	struct spool_msg *list;
+	size_t n, i;
+	long long best = -1, now = (long long)time(NULL);
+
+	if (spool_list(s, 0, &list, &n, NULL, NULL, err) != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		long long wait = list[i].next_try > now ? list[i].next_try - now : 0;
+
+		if (best < 0 || wait < best)
+			best = wait;
+	}
+	spool_list_free(list, n);
+	return best;
+}

@@ -1,0 +1,740 @@
+/*
+ * smtpgw: the command line, the legacy table against its documentation and
+ * against the rule base, and `kbdiag diagnose` on the gateway's own logs.
+ */
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "gwpeer.h"
+#include "legacy.h"
+#include "listener.h"
+#include "spool.h"
+#include "query.h"
+#include "testutil.h"
+#include "xmem.h"
+
+/* Run build/smtpgw with the arguments (NULL-terminated). */
+static void
+smtpgw(struct tu_run *r, const char *in, ...)
+{
+	char *argv[64];
+	va_list ap;
+	int n = 0;
+
+	argv[n++] = tu_build("smtpgw");
+	va_start(ap, in);
+	while ((argv[n] = va_arg(ap, char *)) != NULL && n < 62)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	tu_runv(r, in, in ? strlen(in) : 0, argv);
+	free(argv[0]);
+}
+
+static char *
+scratch(const char *name)
+{
+	return tu_scratch_path(name);
+}
+
+/* The table in docs/smtpgw.md is the table of gateway/legacy.def. */
+START_TEST(legacy_table_documented)
+{
+	char *path = tu_src("docs/smtpgw.md"), *doc = tu_read(path, NULL), *at, *end;
+	size_t row = 0;
+
+	at = strstr(doc, "<!-- legacy-table: begins -->");
+	end = strstr(doc, "<!-- legacy-table: ends -->");
+	ck_assert_msg(at && end, "docs/smtpgw.md lacks the legacy-table markers");
+	at = strchr(at, '\n') + 1;
+	at = strchr(at, '\n') + 1;	/* the header */
+	at = strchr(at, '\n') + 1;	/* |---| */
+	while (at < end) {
+		char *nl = strchr(at, '\n');
+		const struct legacy_entry *e;
+		struct buf want = BUF_INIT;
+		char code[16];
+
+		ck_assert_msg(row < LEGACY_NCONDS, "docs/smtpgw.md has more rows than legacy.def");
+		e = &legacy_table[row];
+		snprintf(code, sizeof(code), "%d", e->code);
+		buf_printf(&want, "| `%s` | %s | `%.*s`%s | %s | %s | %s |", e->name,
+		    e->code ? code : "-", (int)(strlen(e->text) -
+		    (e->text[strlen(e->text) - 1] == ' ')), e->text,
+		    e->text[strlen(e->text) - 1] == ' ' ? " + detail" : "",
+		    legacy_class_to_text(e->class), e->rfc3463, e->kb ? "yes" : "no");
+		ck_assert_msg(strncmp(at, buf_str(&want), want.len) == 0,
+		    "docs/smtpgw.md legacy table row %zu:\n  %.*s\nwant it to start:\n  %s",
+		    row + 1, (int)(nl - at), at, buf_str(&want));
+		buf_free(&want);
+		row++;
+		at = nl + 1;
+	}
+	ck_assert_msg(row == LEGACY_NCONDS, "docs/smtpgw.md has %zu rows, legacy.def %d", row,
+	    LEGACY_NCONDS);
+	free(doc);
+	free(path);
+}
+END_TEST
+
+/* Every line smtpgw can print is one the rule base knows, by its pattern. */
+START_TEST(legacy_lines_known_to_kb)
+{
+	struct kb *kb = tu_kb();
+	struct matcher *m = tu_matcher(kb);
+	size_t i, unknown = 0;
+
+	for (i = 0; i < LEGACY_NCONDS; i++) {
+		const struct legacy_entry *e = &legacy_table[i];
+		struct query_results *q;
+		struct buf line = BUF_INIT;
+
+		buf_puts(&line, e->text);
+		if (i == LEGACY_RETRY_EXCEEDED)
+			buf_puts(&line, "/var/spool/smtpgw/bad/20261124T022345.797498.18444.0");
+		if (!e->kb) {
+			/* only the SMTP refusals may be unknown: see docs/smtpgw.md */
+			ck_assert_msg(i == LEGACY_REPLY_TEMP || i == LEGACY_REPLY_PERM,
+			    "%s is marked unknown to the rule base", e->name);
+			unknown++;
+			buf_free(&line);
+			continue;
+		}
+		q = query_run(kb, m, buf_str(&line), line.len);
+		ck_assert_msg(q->nresults > 0, "no article for \"%s\"", buf_str(&line));
+		ck_assert_msg(q->results[0].how == QUERY_PATTERN &&
+		    q->results[0].score >= QUERY_MIN_SCORE,
+		    "\"%s\": the best article (%s, %.2f) is not by a symptom pattern",
+		    buf_str(&line), q->results[0].article->id, q->results[0].score);
+		query_free(q);
+		buf_free(&line);
+	}
+	ck_assert_uint_eq(unknown, 2);
+	match_free(m);
+	kb_free(kb);
+}
+END_TEST
+
+START_TEST(submit_and_queue)
+{
+	char *sp = scratch("cli-spool");
+	struct tu_run r;
+	json_t *a, *m;
+	json_error_t je;
+	char id[128];
+
+	smtpgw(&r, "From: a@example.org\nTo: B <b@example.org>\nBcc: c@example.org\n"
+	    "Subject: s\n\nhello\n", "submit", "--spool", sp, "-f", "a@example.org", "-t", NULL);
+	ck_assert_msg(r.status == 0, "submit: %d %s", r.status, r.err);
+	snprintf(id, sizeof(id), "%.*s", (int)strcspn(r.out, "\n"), r.out);
+	tu_run_free(&r);
+	smtpgw(&r, NULL, "queue", "--spool", sp, "--format", "json", NULL);
+	ck_assert_int_eq(r.status, 0);
+	a = json_loads(r.out, 0, &je);
+	ck_assert_msg(json_is_array(a) && json_array_size(a) == 1, "%s", r.out);
+	m = json_array_get(a, 0);
+	ck_assert_str_eq(json_string_value(json_object_get(m, "id")), id);
+	ck_assert_str_eq(json_string_value(json_object_get(m, "state")), "new");
+	ck_assert_int_eq(json_integer_value(json_object_get(m, "attempts")), 0);
+	ck_assert_uint_eq(json_array_size(json_object_get(m, "rcpts")), 2);
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(m, "rcpts"), 1)),
+	    "c@example.org");
+	ck_assert_msg(json_is_null(json_object_get(m, "last_error")), "last_error");
+	json_decref(a);
+	tu_run_free(&r);
+	smtpgw(&r, NULL, "queue", "--spool", sp, NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_contains(r.out, id);
+	ck_assert_contains(r.out, " new ");
+	tu_run_free(&r);
+	free(sp);
+}
+END_TEST
+
+START_TEST(usage_errors)
+{
+	char *sp = scratch("usage-spool");
+	struct tu_run r;
+
+	smtpgw(&r, NULL, NULL);
+	ck_assert_int_eq(r.status, 2);
+	tu_run_free(&r);
+	smtpgw(&r, NULL, "send", "--spool", sp, NULL);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_contains(r.err, "unknown command \"send\"");
+	tu_run_free(&r);
+	smtpgw(&r, NULL, "queue", NULL);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_contains(r.err, "--spool DIR is required");
+	tu_run_free(&r);
+	smtpgw(&r, NULL, "run", "--spool", sp, "--once", NULL);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_contains(r.err, "--smarthost");
+	tu_run_free(&r);
+	smtpgw(&r, NULL, "run", "--spool", sp, "--smarthost", "127.0.0.1:99999", NULL);
+	ck_assert_int_eq(r.status, 2);
+	tu_run_free(&r);
+	smtpgw(&r, "Subject: x\n\n", "submit", "--spool", sp, "-t", NULL);
+	ck_assert_int_eq(r.status, 3);
+	ck_assert_contains(r.err, "names no recipient");
+	tu_run_free(&r);
+	smtpgw(&r, "x\n", "submit", "--spool", sp, "bad<addr>", NULL);
+	ck_assert_int_eq(r.status, 3);
+	ck_assert_contains(r.err, "invalid recipient");
+	tu_run_free(&r);
+	smtpgw(&r, NULL, "flush", "--spool", sp, NULL);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_contains(r.err, "no earlier run saved one");
+	tu_run_free(&r);
+	free(sp);
+}
+END_TEST
+
+/* The incident of article in a `kbdiag diagnose --format json` output. */
+static json_t *
+incident(const char *out, const char *article, json_t **root)
+{
+	json_error_t je;
+	json_t *incs;
+	size_t i;
+
+	*root = json_loads(out, 0, &je);
+	ck_assert_msg(*root != NULL, "kbdiag output is not JSON: %s", je.text);
+	incs = json_object_get(*root, "incidents");
+	for (i = 0; i < json_array_size(incs); i++) {
+		json_t *inc = json_array_get(incs, i);
+
+		if (strcmp(json_string_value(json_object_get(inc, "article")), article) == 0)
+			return inc;
+	}
+	ck_abort_msg("no %s incident in:\n%s", article, out);
+	return NULL;
+}
+
+static void
+expect_incident(const char *out, const char *article, unsigned port, const char *phase)
+{
+	json_t *root, *inc = incident(out, article, &root), *peer;
+
+	peer = json_object_get(inc, "peer");
+	ck_assert_str_eq(json_string_value(json_object_get(peer, "host")), "127.0.0.1");
+	ck_assert_int_eq(json_integer_value(json_object_get(peer, "port")), port);
+	ck_assert_msg(json_string_value(json_object_get(inc, "phase")) != NULL &&
+	    strcmp(json_string_value(json_object_get(inc, "phase")), phase) == 0,
+	    "%s: phase %s, want %s", article, json_string_value(json_object_get(inc, "phase")),
+	    phase);
+	json_decref(root);
+}
+
+/* A real failed run, then kbdiag on its text log and on its events. */
+START_TEST(diagnose_own_logs)
+{
+	char *sp = scratch("diag-spool"), *log = scratch("diag.log"), *ev = scratch("diag.json");
+	char *mail = scratch("diag-mail"), host1[64], host2[64];
+	struct gwpeer p1, p2;
+	struct tu_run r;
+
+	smtpgw(&r, "Subject: x\n\nhello\n", "submit", "--spool", sp, "-f", "a@example.org",
+	    "b@example.org", NULL);
+	ck_assert_int_eq(r.status, 0);
+	tu_run_free(&r);
+	gwpeer_start(&p1, "close-after-greeting", mail);
+	snprintf(host1, sizeof(host1), "127.0.0.1:%u", p1.port);
+	smtpgw(&r, NULL, "run", "--once", "-v", "--spool", sp, "--smarthost", host1, "--log", log,
+	    "--events", ev, "-W", "0", NULL);
+	ck_assert_msg(r.status == 1, "run: %d %s", r.status, r.err);
+	tu_run_free(&r);
+	gwpeer_stop(&p1);
+	gwpeer_start(&p2, "no-final-reply", mail);
+	snprintf(host2, sizeof(host2), "127.0.0.1:%u", p2.port);
+	smtpgw(&r, NULL, "run", "--once", "-v", "--spool", sp, "--smarthost", host2, "--log", log,
+	    "--events", ev, "--data-timeout", "1", NULL);
+	ck_assert_msg(r.status == 1, "run: %d %s", r.status, r.err);
+	tu_run_free(&r);
+	gwpeer_stop(&p2);
+
+	tu_kbdiag(&r, NULL, 0, "diagnose", "--offline", "--format", "json", log, NULL);
+	ck_assert_msg(r.status == 0, "kbdiag diagnose %s: %d %s", log, r.status, r.err);
+	expect_incident(r.out, "Q100709", p1.port, "helo");
+	expect_incident(r.out, "Q101682", p2.port, "end-of-data");
+	tu_run_free(&r);
+	tu_kbdiag(&r, NULL, 0, "diagnose", "--offline", "--format", "json", ev, NULL);
+	ck_assert_msg(r.status == 0, "kbdiag diagnose %s: %d %s", ev, r.status, r.err);
+	expect_incident(r.out, "Q100709", p1.port, "helo");
+	expect_incident(r.out, "Q101682", p2.port, "end-of-data");
+	tu_run_free(&r);
+
+	/* flush with the smart host the last run saved: the message goes */
+	gwpeer_start(&p1, "none", mail);
+	{
+		struct buf b = BUF_INIT;
+		char *saved;
+
+		buf_printf(&b, "%s/smarthost", sp);
+		tu_write_str(buf_str(&b), "");
+		buf_reset(&b);
+		buf_printf(&b, "127.0.0.1:%u\n", p1.port);
+		saved = buf_detach(&b);
+		buf_printf(&b, "%s/smarthost", sp);
+		tu_write_str(buf_str(&b), saved);
+		free(saved);
+		buf_free(&b);
+	}
+	smtpgw(&r, NULL, "flush", "--spool", sp, NULL);
+	ck_assert_msg(r.status == 0, "flush: %d %s", r.status, r.err);
+	tu_run_free(&r);
+	ck_assert_uint_eq(gwpeer_count(mail), 1);
+	gwpeer_stop(&p1);
+	free(sp);
+	free(log);
+	free(ev);
+	free(mail);
+}
+END_TEST
+
+/* --diagnose: each failure diagnosed in-process; the log stays diagnosable. */
+START_TEST(run_diagnoses_its_failures)
+{
+	char *sp = scratch("dg-spool"), *log = scratch("dg.log"), port[32], *text;
+	struct buf b = BUF_INIT;
+	struct tu_run r;
+	json_t *root;
+
+	smtpgw(&r, "Subject: x\n\nhello\n", "submit", "--spool", sp, "b@example.org", NULL);
+	ck_assert_int_eq(r.status, 0);
+	tu_run_free(&r);
+	snprintf(port, sizeof(port), "127.0.0.1:%u", gwpeer_free_port());
+	smtpgw(&r, NULL, "run", "--once", "--diagnose", "--spool", sp, "--smarthost", port,
+	    "--log", log, NULL);
+	ck_assert_msg(r.status == 1, "run: %d %s", r.status, r.err);
+	tu_run_free(&r);
+	text = tu_read(log, NULL);
+	/* (which cause is first is the ranker's business, not this test's) */
+	ck_assert_contains(text, " - Diagnosis: Q99852: ");
+	ck_assert_contains(text, "%); first step: From the gateway PC, open an SMTP session by "
+	    "hand: telnet 127.0.0.1 ");
+	ck_assert_contains(text, " - Diagnosis report: ");
+	free(text);
+	buf_printf(&b, "%s/reports", sp);
+	ck_assert_uint_eq(tu_count_files(buf_str(&b), ".", ".md"), 1);
+	ck_assert_uint_eq(tu_count_files(buf_str(&b), ".", ".json"), 1);
+	buf_free(&b);
+	/* the diagnosis lines add no incident of their own */
+	tu_kbdiag(&r, NULL, 0, "diagnose", "--offline", "--format", "json", log, NULL);
+	ck_assert_int_eq(r.status, 0);
+	incident(r.out, "Q99852", &root);
+	ck_assert_uint_eq(json_array_size(json_object_get(root, "incidents")), 1);
+	json_decref(root);
+	tu_run_free(&r);
+	/* probes are not there yet: said, and offline instead */
+	smtpgw(&r, NULL, "run", "--once", "--diagnose=probe", "--spool", sp, "--smarthost", port,
+	    NULL);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_contains(r.err, "not available yet");
+	tu_run_free(&r);
+	free(sp);
+	free(log);
+}
+END_TEST
+
+/* A full disk (simulated with RLIMIT_FSIZE): submit fails clearly, leaves nothing. */
+START_TEST(submit_on_a_full_disk)
+{
+	char *sp = scratch("full-spool"), *prog = tu_build("smtpgw"), err[4096];
+	struct buf msg = BUF_INIT;
+	int in[2], errp[2], status, i;
+	ssize_t n;
+	size_t got = 0;
+	pid_t pid;
+
+	for (i = 0; i < 1000; i++)
+		buf_puts(&msg, "0123456789012345678901234567890123456789012345678901234567890123\n");
+	ck_assert_int_eq(pipe(in), 0);
+	ck_assert_int_eq(pipe(errp), 0);
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl = { 4096, 4096 };
+
+		signal(SIGXFSZ, SIG_IGN);
+		setrlimit(RLIMIT_FSIZE, &rl);
+		dup2(in[0], 0);
+		dup2(errp[1], 2);
+		close(in[1]);
+		close(errp[0]);
+		execl(prog, prog, "submit", "--spool", sp, "b@example.org", (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(errp[1]);
+	ck_assert(write(in[1], msg.data, msg.len) == (ssize_t)msg.len);
+	close(in[1]);
+	while (got < sizeof(err) - 1 && (n = read(errp[0], err + got, sizeof(err) - 1 - got)) > 0)
+		got += (size_t)n;
+	err[got] = '\0';
+	close(errp[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 3, "status %d: %s", status, err);
+	ck_assert_contains(err, "spool: cannot write");
+	ck_assert_contains(err, "File too large");
+	ck_assert_uint_eq(tu_count_files(sp, "new", ""), 0);
+	ck_assert_uint_eq(tu_count_files(sp, "tmp", ""), 0);
+	buf_free(&msg);
+	free(prog);
+	free(sp);
+}
+END_TEST
+
+/* A 50 MB message with a long line goes through whole. */
+START_TEST(big_message)
+{
+	char *sp = scratch("big-spool"), *mail = scratch("big-mail"), host[64], *got;
+	struct buf msg = BUF_INIT, path = BUF_INIT;
+	struct gwpeer peer;
+	struct tu_run r;
+	size_t len, i;
+
+	buf_puts(&msg, "Subject: big\n\n");
+	for (i = 0; i < 1500; i++)
+		buf_putc(&msg, 'x');
+	buf_putc(&msg, '\n');
+	while (msg.len < 50u << 20)
+		buf_puts(&msg, "0123456789012345678901234567890123456789012345678901234567890123"
+		    "45678901234567890123456789012345\n");
+	smtpgw(&r, msg.data, "submit", "--spool", sp, "-f", "a@example.org", "b@example.org",
+	    NULL);
+	ck_assert_msg(r.status == 0, "submit: %s", r.err);
+	tu_run_free(&r);
+	gwpeer_start(&peer, "none", mail);
+	snprintf(host, sizeof(host), "127.0.0.1:%u", peer.port);
+	smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", host, NULL);
+	ck_assert_msg(r.status == 0, "run: %d %s", r.status, r.err);
+	tu_run_free(&r);
+	ck_assert_uint_eq(gwpeer_count(mail), 1);
+	buf_printf(&path, "%s/msg.%d.0", mail, (int)peer.pid);
+	got = tu_read(buf_str(&path), &len);
+	ck_assert_uint_eq(len, msg.len);
+	ck_assert_msg(memcmp(got, msg.data, len) == 0, "the message changed on the way");
+	free(got);
+	gwpeer_stop(&peer);
+	buf_free(&msg);
+	buf_free(&path);
+	free(sp);
+	free(mail);
+}
+END_TEST
+
+Suite *
+smtpgw_suite(void)
+{
+	Suite *s = suite_create("smtpgw");
+	TCase *tc = tcase_create("smtpgw");
+
+	tcase_add_unchecked_fixture(tc, tu_scratch_setup, tu_scratch_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, legacy_table_documented);
+	tcase_add_test(tc, legacy_lines_known_to_kb);
+	tcase_add_test(tc, submit_and_queue);
+	tcase_add_test(tc, usage_errors);
+	tcase_add_test(tc, diagnose_own_logs);
+	tcase_add_test(tc, run_diagnoses_its_failures);
+	tcase_add_test(tc, submit_on_a_full_disk);
+	tcase_add_test(tc, big_message);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+/* ---- the listener ---- */
+
+/* Run one listener session in-process over a socketpair: the client's whole
+ * script is written first (pipelined), then its side is shut for writing. */
+static char *
+session(struct spool *sp, const char *script, size_t len, size_t max_size, unsigned *queued)
+{
+	struct listener_params p;
+	struct buf out = BUF_INIT;
+	char chunk[4096];
+	ssize_t n;
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert(write(sv[0], script, len) == (ssize_t)len);
+	shutdown(sv[0], SHUT_WR);
+	memset(&p, 0, sizeof(p));
+	p.spool = sp;
+	p.hostname = "gw.test";
+	p.max_size = max_size;
+	p.timeout_ms = 2000;
+	*queued = listener_session(&p, sv[1]);
+	while ((n = read(sv[0], chunk, sizeof(chunk))) > 0)
+		buf_append(&out, chunk, (size_t)n);
+	close(sv[0]);
+	return out.data ? buf_detach(&out) : xstrdup("");
+}
+
+static struct spool *
+listener_spool(const char *name)
+{
+	char *dir = scratch(name), err[ERR_LEN];
+	struct spool *s;
+
+	ck_assert_msg(spool_open(dir, &s, err) == 0, "%s", err);
+	free(dir);
+	return s;
+}
+
+static size_t
+spool_count(struct spool *s)
+{
+	struct spool_msg *list;
+	size_t n;
+	char err[ERR_LEN];
+
+	ck_assert_int_eq(spool_list(s, 1, &list, &n, NULL, NULL, err), 0);
+	spool_list_free(list, n);
+	return n;
+}
+
+START_TEST(listener_pipelined_session)
+{
+	struct spool *s = listener_spool("l-pipe");
+	struct buf script = BUF_INIT, longline = BUF_INIT;
+	struct spool_msg *list, m;
+	char *out, err[ERR_LEN];
+	unsigned queued;
+	size_t n, i;
+
+	for (i = 0; i < 5000; i++)
+		buf_putc(&longline, (char)('a' + i % 26));
+	buf_printf(&script, "EHLO client\r\nMAIL FROM:<a@example.org> SIZE=100\r\n"
+	    "RCPT TO:<b@example.org>\r\nRCPT TO:<c@example.org>\r\nDATA\r\n"
+	    "Subject: one\r\n\r\n..dotted\r\nbare lf\n%s\r\n.\r\n"
+	    "MAIL FROM:<>\r\nRCPT TO:<d@example.org>\r\nDATA\r\nSubject: two\r\n\r\n.\r\n"
+	    "QUIT\r\n", buf_str(&longline));
+	out = session(s, script.data, script.len, 1000000, &queued);
+	ck_assert_uint_eq(queued, 2);
+	ck_assert_contains(out, "220 gw.test smtpgw ESMTP\r\n250-gw.test\r\n250-PIPELINING\r\n"
+	    "250-SIZE 1000000\r\n");
+	ck_assert_contains(out, "354 ");
+	ck_assert_contains(out, "250 2.0.0 queued as ");
+	ck_assert_contains(out, "221 ");
+	ck_assert_int_eq(spool_list(s, 0, &list, &n, NULL, NULL, err), 0);
+	ck_assert_uint_eq(n, 2);
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(spool_load(s, list[i].id, 1, &m, err), 0);
+		if (m.nrcpts == 2) {
+			struct buf want = BUF_INIT;
+
+			ck_assert_str_eq(m.from, "a@example.org");
+			buf_printf(&want, "Subject: one\r\n\r\n..dotted\r\nbare lf\r\n%s\r\n",
+			    buf_str(&longline));
+			ck_assert_str_eq(m.data, buf_str(&want));
+			buf_free(&want);
+		} else {
+			ck_assert_str_eq(m.from, "");
+			ck_assert_str_eq(m.rcpts[0], "d@example.org");
+			ck_assert_str_eq(m.data, "Subject: two\r\n\r\n");
+		}
+		spool_msg_free(&m);
+	}
+	spool_list_free(list, n);
+	free(out);
+	buf_free(&script);
+	buf_free(&longline);
+	spool_close(s);
+}
+END_TEST
+
+START_TEST(listener_bad_clients)
+{
+	struct spool *s = listener_spool("l-bad");
+	struct buf script = BUF_INIT;
+	const char *script_s;
+	unsigned queued;
+	char *out;
+	int i;
+
+	/* gone in the middle of DATA: nothing is queued */
+	script_s = "HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nSubject: x\r\n"
+	    "half a mess";
+	out = session(s, script_s, strlen(script_s), 1000000, &queued);
+	ck_assert_uint_eq(queued, 0);
+	ck_assert_uint_eq(spool_count(s), 0);
+	free(out);
+	/* commands out of order, bad addresses */
+	script_s = "DATA\r\nRCPT TO:<c@d>\r\nMAIL FROM:a@b\r\nMAIL FROM:<a@b>\r\n"
+	    "RCPT TO:<c d>\r\nQUIT\r\n";
+	out = session(s, script_s, strlen(script_s), 1000000, &queued);
+	ck_assert_contains(out, "503 5.5.1 RCPT first\r\n503 5.5.1 MAIL first\r\n501 ");
+	ck_assert_contains(out, "250 2.1.0 ok\r\n501 5.1.3");
+	free(out);
+	/* too big: refused, not queued */
+	buf_puts(&script, "HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n");
+	for (i = 0; i < 100; i++)
+		buf_puts(&script, "0123456789012345678901234567890123456789\r\n");
+	buf_puts(&script, ".\r\nMAIL FROM:<a@b> SIZE=999999\r\nQUIT\r\n");
+	out = session(s, script.data, script.len, 1000, &queued);
+	ck_assert_uint_eq(queued, 0);
+	ck_assert_contains(out, "552 5.3.4 message too big\r\n552 5.3.4 message too big\r\n221");
+	ck_assert_uint_eq(spool_count(s), 0);
+	free(out);
+	/* garbage: 500 each, then 421 */
+	buf_reset(&script);
+	for (i = 0; i < 30; i++)
+		buf_puts(&script, "\x01\xff garbage\r\n");
+	out = session(s, script.data, script.len, 1000, &queued);
+	ck_assert_contains(out, "500 5.5.1 command not recognized\r\n");
+	ck_assert_contains(out, "421 4.7.0 too many errors\r\n");
+	free(out);
+	buf_free(&script);
+	spool_close(s);
+}
+END_TEST
+
+static int
+connect_to(unsigned port)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons((unsigned short)port);
+	for (i = 0; i < 100; i++) {	/* the gateway is starting */
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return fd;
+		usleep(50000);
+	}
+	ck_abort_msg("cannot connect to the listener on port %u", port);
+	return -1;
+}
+
+/* Read until the reply to the final command (a line "NNN " after `want` lines). */
+static void
+expect_reply(int fd, const char *want)
+{
+	char buf[4096];
+	size_t len = 0;
+
+	while (len < sizeof(buf) - 1) {
+		ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
+
+		ck_assert_msg(n > 0, "the listener closed; got:\n%.*s", (int)len, buf);
+		len += (size_t)n;
+		buf[len] = '\0';
+		if (strstr(buf, want) != NULL)
+			return;
+	}
+	ck_abort_msg("no \"%s\" in:\n%s", want, buf);
+}
+
+/* run --listen: a client's message goes through the spool to the smart host. */
+START_TEST(run_listens_and_delivers)
+{
+	char *sp = scratch("listen-spool"), *mail = scratch("listen-mail"), *log = scratch("l.log");
+	char host[64], listen_at[64], *argv[16];
+	struct gwpeer peer;
+	unsigned port = gwpeer_free_port();
+	const char *msg = "EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n"
+	    "DATA\r\nSubject: via the listener\r\n\r\nhello\r\n.\r\n";
+	int fd, status, i, n = 0;
+	pid_t pid;
+
+	gwpeer_start(&peer, "none", mail);
+	snprintf(host, sizeof(host), "127.0.0.1:%u", peer.port);
+	snprintf(listen_at, sizeof(listen_at), "127.0.0.1:%u", port);
+	argv[n++] = tu_build("smtpgw");
+	argv[n++] = "run";
+	argv[n++] = "--spool";
+	argv[n++] = sp;
+	argv[n++] = "--smarthost";
+	argv[n++] = host;
+	argv[n++] = "--listen";
+	argv[n++] = listen_at;
+	argv[n++] = "--log";
+	argv[n++] = log;
+	argv[n] = NULL;
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	fd = connect_to(port);
+	expect_reply(fd, "220 ");
+	ck_assert(write(fd, msg, strlen(msg)) == (ssize_t)strlen(msg));
+	expect_reply(fd, "250 2.0.0 queued as ");
+	ck_assert(write(fd, "QUIT\r\n", 6) == 6);
+	expect_reply(fd, "221 ");
+	close(fd);
+	for (i = 0; i < 100 && gwpeer_count(mail) == 0; i++)
+		usleep(100000);
+	ck_assert_uint_eq(gwpeer_count(mail), 1);
+	/* SIGTERM ends it cleanly */
+	kill(pid, SIGTERM);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+	gwpeer_stop(&peer);
+	free(argv[0]);
+	free(sp);
+	free(mail);
+	free(log);
+}
+END_TEST
+
+START_TEST(listen_address_in_use)
+{
+	char *sp = scratch("inuse-spool"), *log = scratch("inuse.log"), *ev = scratch("inuse.json");
+	char *text, at[64];
+	struct gwpeer peer;
+	struct tu_run r;
+
+	gwpeer_start(&peer, "none", "/nonexistent-gwpeer-mail");
+	snprintf(at, sizeof(at), "127.0.0.1:%u", peer.port);
+	smtpgw(&r, NULL, "run", "--spool", sp, "--smarthost", "127.0.0.1:25", "--listen", at,
+	    "--log", log, "--events", ev, NULL);
+	ck_assert_int_eq(r.status, 3);
+	ck_assert_contains(r.err, "Error bind (110) smtp_listen system error");
+	tu_run_free(&r);
+	text = tu_read(log, NULL);
+	ck_assert_contains(text, " - Error bind (110) smtp_listen system error\n");
+	free(text);
+	text = tu_read(ev, NULL);
+	ck_assert_contains(text, "\"errno\":\"EADDRINUSE\"");
+	free(text);
+	gwpeer_stop(&peer);
+	free(sp);
+	free(log);
+	free(ev);
+}
+END_TEST
+
+Suite *
+listener_suite(void)
+{
+	Suite *s = suite_create("listener");
+	TCase *tc = tcase_create("listener");
+
+	tcase_add_unchecked_fixture(tc, tu_scratch_setup, tu_scratch_teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, listener_pipelined_session);
+	tcase_add_test(tc, listener_bad_clients);
+	tcase_add_test(tc, run_listens_and_delivers);
+	tcase_add_test(tc, listen_address_in_use);
+	suite_add_tcase(s, tc);
+	return s;
+}
