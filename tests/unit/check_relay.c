@@ -331,7 +331,10 @@ START_TEST(each_fault_keeps_the_message)
 		free(wire);
 	}
 	json_decref(ev);
-	/* and it goes once the peer is well again */
+	/* and it goes once the peer is well again (with deadlines that a slow
+	 * machine or a sanitizer build cannot reach: the big body takes a while) */
+	w.rp.relay.reply_ms = 20000;
+	w.rp.relay.data_ms = 20000;
 	peer(&w, "none");
 	run(&w, &st);
 	ck_assert_uint_eq(st.delivered, 1);
