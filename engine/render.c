@@ -398,7 +398,6 @@ render_text_incident(struct buf *out, const struct diag_incident *inc, size_t k,
 				render_wrap(out, buf_str(&t), 15, 15);
 			}
 		}
-		buf_free(&t);
 		if (inc->article_confidence < 1) {
 			buf_reset(&t);
 			buf_printf(&t, "Other articles explain the same line too: this one "
@@ -407,6 +406,7 @@ render_text_incident(struct buf *out, const struct diag_incident *inc, size_t k,
 			buf_puts(out, "\n  ");
 			render_wrap(out, buf_str(&t), 2, 2);
 		}
+		buf_free(&t);
 	}
 	render_text_evidence(out, inc, explain);
 	if (inc->nsteps) {
