@@ -150,7 +150,7 @@ $(BUILD)/obj/%.o: engine/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/obj/main.o: $(BUILD)/config.h
+$(BUILD)/obj/main.o $(BUILD)/obj/kb.o: $(BUILD)/config.h
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -163,7 +163,7 @@ $(BUILD)/obj/gw/%.o: gateway/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Igateway -c -o $@ $<
 
-$(BUILD)/obj/gw/smtpgw.o $(BUILD)/obj/gw/gwdiag.o: $(BUILD)/config.h
+$(BUILD)/obj/gw/smtpgw.o: $(BUILD)/config.h
 
 $(GWLIB): $(GW_OBJ)
 	@rm -f $@

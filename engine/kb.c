@@ -18,6 +18,7 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "config.h"	/* KBDIAG_DATADIR: written by make */
 #include "xmem.h"
 
 /*
@@ -1655,4 +1656,50 @@ kb_severity_name(enum kb_severity severity)
 	case KB_SEVERITY_INFO:		return "info";
 	}
 	return "?";
+}
+
+/* ---------------------------------------------------------------------- */
+/* Where the rule base is                                                   */
+
+static int
+kb_is_dir(const char *dir)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (snprintf(path, sizeof(path), "%s/schema/kb.rng", dir) >= (int)sizeof(path))
+		return 0;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/*
+ * $KBDIAG_KB, then a rule base beside the executable (the build tree's kb/,
+ * or PREFIX/share/kbdiag/kb of a staged install), then the compiled-in data
+ * directory.
+ */
+const char *
+kb_default_dir(char buf[PATH_MAX])
+{
+	static const char *const rel[] = { "../kb", "../share/kbdiag/kb" };
+	char exe[PATH_MAX], *slash;
+	const char *env = getenv("KBDIAG_KB");
+	ssize_t n;
+	size_t i;
+
+	if (env && env[0])
+		return env;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL)
+			*slash = '\0';
+		for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+			char path[PATH_MAX];
+
+			if (snprintf(path, sizeof(path), "%s/%s", exe, rel[i]) <
+			    (int)sizeof(path) && kb_is_dir(path) && realpath(path, buf))
+				return buf;
+		}
+	}
+	return KBDIAG_DATADIR "/kb";
 }

@@ -25,6 +25,7 @@
 #ifndef KBDIAG_KB_H
 #define KBDIAG_KB_H
 
+#include <limits.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -213,6 +214,14 @@ struct kb_load_params {
  */
 int kb_load(const struct kb_load_params *params, struct kb **out, char err[ERR_LEN]);
 void kb_free(struct kb *kb);
+
+/*
+ * The rule base to use when none is given: $KBDIAG_KB when set, else the kb
+ * directory beside the running binary (../kb in the source tree, or
+ * ../share/kbdiag/kb when installed), else the installed data directory.
+ * The result is in buf (PATH_MAX bytes) or a static string.
+ */
+const char *kb_default_dir(char buf[PATH_MAX]);
 
 /*
  * How many articles and overlaps kb_load() skipped under keep_going, and how

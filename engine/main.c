@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "config.h"	/* KBDIAG_VERSION, KBDIAG_DATADIR: written by make */
+#include "config.h"	/* KBDIAG_VERSION: written by make */
 #include "diag.h"
 #include "kb.h"
 #include "lint.h"
@@ -204,49 +204,6 @@ parse_log_time(const char *s, int date_only, long long *t)
 /* ---------------------------------------------------------------------- */
 /* Finding the rule base                                                    */
 
-static int
-is_kb_dir(const char *dir)
-{
-	char path[PATH_MAX];
-	struct stat st;
-
-	if (snprintf(path, sizeof(path), "%s/schema/kb.rng", dir) >= (int)sizeof(path))
-		return 0;
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/*
- * --kb, then $KBDIAG_KB, then a rule base beside the executable (the build
- * tree's kb/, or PREFIX/share/kbdiag/kb of a staged install), then the
- * compiled-in data directory.
- */
-static const char *
-default_kb_dir(char buf[PATH_MAX])
-{
-	static const char *const rel[] = { "../kb", "../share/kbdiag/kb" };
-	char exe[PATH_MAX], *slash;
-	const char *env = getenv("KBDIAG_KB");
-	ssize_t n;
-	size_t i;
-
-	if (env && env[0])
-		return env;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		if ((slash = strrchr(exe, '/')) != NULL)
-			*slash = '\0';
-		for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-			char path[PATH_MAX];
-
-			if (snprintf(path, sizeof(path), "%s/%s", exe, rel[i]) <
-			    (int)sizeof(path) && is_kb_dir(path) && realpath(path, buf))
-				return buf;
-		}
-	}
-	return KBDIAG_DATADIR "/kb";
-}
-
 static void
 print_problem(void *arg, const char *msg)
 {
@@ -293,7 +250,7 @@ open_kb(const struct options *o, int list_all, struct kb **kb, struct matcher **
 	struct kb_load_params p = { 0 };
 	char dirbuf[PATH_MAX], err[ERR_LEN];
 
-	p.dir = o->kb_dir ? o->kb_dir : default_kb_dir(dirbuf);
+	p.dir = o->kb_dir ? o->kb_dir : kb_default_dir(dirbuf);
 	if (list_all)
 		p.on_problem = print_problem;
 	else if (o->keep_going) {

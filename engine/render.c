@@ -12,6 +12,7 @@
 #include "lint.h"
 #include "plan.h"
 #include "rank.h"
+#include "render_probe.h"
 #include "text.h"
 #include "xmem.h"
 
@@ -996,29 +997,6 @@ render_json_tcp(const struct reader_tcp *t)
 }
 
 static json_t *
-render_json_probes(const struct probe_result *r, size_t n)
-{
-	json_t *a = json_array();
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		json_t *x = json_object();
-
-		json_object_set_new(x, "probe", render_jstr(r[i].probe));
-		json_object_set_new(x, "source", render_jstr(r[i].source));
-		json_object_set_new(x, "value", render_jstr(r[i].value));
-		json_object_set_new(x, "status", json_string(probe_status_name(r[i].status)));
-		json_object_set_new(x, "target", render_jstr(r[i].target));
-		json_object_set_new(x, "detail", render_jstr(r[i].detail));
-		json_object_set_new(x, "transcript", render_jstrs(r[i].transcript,
-		    r[i].ntranscript));
-		json_object_set_new(x, "elapsed_ms", json_integer(r[i].elapsed_ms));
-		json_array_append_new(a, x);
-	}
-	return a;
-}
-
-static json_t *
 render_json_incident(const struct diag_incident *inc)
 {
 	json_t *o = json_object(), *peer = json_object(), *a;
@@ -1104,7 +1082,7 @@ render_json_incident(const struct diag_incident *inc)
 	for (i = 0; i < inc->nsteps; i++)
 		json_array_append_new(a, render_json_step(&inc->steps[i]));
 	json_object_set_new(o, "steps", a);
-	json_object_set_new(o, "probes", render_json_probes(inc->probes, inc->nprobes));
+	json_object_set_new(o, "probes", render_probe_results_json(inc->probes, inc->nprobes));
 	return o;
 }
 

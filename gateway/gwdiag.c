@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "config.h"
 #include "diag.h"
 #include "gwdiag.h"
 #include "kb.h"
@@ -25,45 +24,6 @@ struct gwdiag {
 	unsigned	 seq;
 };
 
-static int
-is_kb_dir(const char *dir)
-{
-	char path[PATH_MAX];
-	struct stat st;
-
-	if (snprintf(path, sizeof(path), "%s/schema/kb.rng", dir) >= (int)sizeof(path))
-		return 0;
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/* The same search as kbdiag's (engine/main.c). */
-static const char *
-default_kb_dir(char buf[PATH_MAX])
-{
-	static const char *const rel[] = { "../kb", "../share/kbdiag/kb" };
-	const char *env = getenv("KBDIAG_KB");
-	char exe[PATH_MAX], *slash;
-	ssize_t n;
-	size_t i;
-
-	if (env && env[0])
-		return env;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		if ((slash = strrchr(exe, '/')) != NULL)
-			*slash = '\0';
-		for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-			char path[PATH_MAX];
-
-			if (snprintf(path, sizeof(path), "%s/%s", exe, rel[i]) <
-			    (int)sizeof(path) && is_kb_dir(path) && realpath(path, buf))
-				return buf;
-		}
-	}
-	return KBDIAG_DATADIR "/kb";
-}
-
 int
 gwdiag_open(const char *kb_dir, const char *reports_dir, struct gwdiag **out,
     char err[ERR_LEN])
@@ -76,7 +36,7 @@ gwdiag_open(const char *kb_dir, const char *reports_dir, struct gwdiag **out,
 	if (mkdir(reports_dir, 0755) != 0 && errno != EEXIST)
 		return err_set(err, "--reports %s: %s", reports_dir, strerror(errno));
 	g = xcalloc(1, sizeof(*g));
-	p.dir = kb_dir ? kb_dir : default_kb_dir(dirbuf);
+	p.dir = kb_dir ? kb_dir : kb_default_dir(dirbuf);
 	g->kb_dir = xstrdup(p.dir);
 	g->reports = xstrdup(reports_dir);
 	if (kb_load(&p, &g->kb, why) != 0 || match_compile(g->kb, &g->m, why) != 0) {
