@@ -62,10 +62,12 @@ evidence_socket_value(const char *errno_name, int has_tcp, const struct reader_t
 	}
 	/*
 	 * Everything acknowledged and the failure was not the peer closing
-	 * (EPIPE): the peer's TCP holds the data, its server did not answer.
+	 * (EPIPE, or a FIN already in: CLOSE_WAIT): the peer's TCP holds the
+	 * data, its server did not answer.
 	 */
 	if (unacked == 0 && t->unacked <= 0 && (t->bytes_acked > 0 || t->bytes_sent > 0) &&
-	    (errno_name == NULL || strcmp(errno_name, "EPIPE") != 0)) {
+	    (errno_name == NULL || strcmp(errno_name, "EPIPE") != 0) &&
+	    !reader_tcp_peer_closed(t)) {
 		if (why_len)
 			snprintf(why, why_len, "TCP_INFO: every byte sent was acknowledged "
 			    "(%lld bytes), and no reply came", t->bytes_acked > 0 ?

@@ -720,6 +720,33 @@ reader_json_count(json_t *o, const char *key)
 	return json_is_integer(v) && json_integer_value(v) >= 0 ? json_integer_value(v) : -1;
 }
 
+static const char *const reader_tcp_states[] = {
+	"ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
+	"CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV",
+};
+
+void
+reader_tcp_set_state(struct reader_tcp *t, const char *s)
+{
+	size_t i;
+
+	t->state[0] = '\0';
+	for (i = 0; s != NULL && i < sizeof(reader_tcp_states) / sizeof(reader_tcp_states[0]); i++)
+		if (strcmp(s, reader_tcp_states[i]) == 0) {
+			snprintf(t->state, sizeof(t->state), "%s", s);
+			return;
+		}
+}
+
+int
+reader_tcp_peer_closed(const struct reader_tcp *t)
+{
+	/* The states a socket reaches only after the peer's FIN. */
+	return strcmp(t->state, "CLOSE_WAIT") == 0 || strcmp(t->state, "LAST_ACK") == 0 ||
+	    strcmp(t->state, "CLOSING") == 0 || strcmp(t->state, "TIME_WAIT") == 0 ||
+	    strcmp(t->state, "CLOSE") == 0;
+}
+
 static void
 reader_tcp_info(struct reader_record *rec, json_t *o)
 {
@@ -736,6 +763,7 @@ reader_tcp_info(struct reader_record *rec, json_t *o)
 	t->bytes_sent = reader_json_count(o, "bytes_sent");
 	t->last_ack_ms = reader_json_count(o, "last_ack_ms");
 	t->snd_wnd = reader_json_count(o, "snd_wnd");
+	reader_tcp_set_state(t, reader_json_str(o, "state"));
 	rec->has_tcp = 1;
 }
 

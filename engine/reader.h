@@ -86,7 +86,16 @@ struct reader_tcp {
 	long long	 bytes_sent;
 	long long	 last_ack_ms;	/* since the last ACK arrived */
 	long long	 snd_wnd;	/* the peer's window */
+	char		 state[16];	/* TCP state name ("CLOSE_WAIT"), "" unknown */
 };
+
+/*
+ * Set t->state from a tcp_info "state" value: copied when it is one of the
+ * kernel's TCP state names (ESTABLISHED ... NEW_SYN_RECV), else left empty.
+ */
+void reader_tcp_set_state(struct reader_tcp *t, const char *s);
+/* The peer had closed its side (FIN seen: CLOSE_WAIT, LAST_ACK, CLOSING, ...). */
+int reader_tcp_peer_closed(const struct reader_tcp *t);
 
 struct reader_record {
 	const char		*file;		/* name used in messages */

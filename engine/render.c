@@ -993,6 +993,8 @@ render_json_tcp(const struct reader_tcp *t)
 	RENDER_TCP(last_ack_ms);
 	RENDER_TCP(snd_wnd);
 #undef RENDER_TCP
+	if (t->state[0] != '\0')
+		json_object_set_new(o, "state", json_string(t->state));
 	return o;
 }
 

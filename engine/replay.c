@@ -197,6 +197,7 @@ replay_incident(struct diag_incident *inc, const json_t *o, size_t index,
 		inc->tcp.bytes_sent = replay_tcp_key(v, "bytes_sent");
 		inc->tcp.last_ack_ms = replay_tcp_key(v, "last_ack_ms");
 		inc->tcp.snd_wnd = replay_tcp_key(v, "snd_wnd");
+		reader_tcp_set_state(&inc->tcp, json_string_value(json_object_get(v, "state")));
 	}
 	if (replay_array(o, "observations", REPLAY_MAX_ITEMS, &a, index, err) != 0)
 		return -1;

@@ -149,7 +149,7 @@ END_TEST
 
 START_TEST(the_socket_snapshot_says_what_happened)
 {
-	struct reader_tcp t = { -1, -1, -1, -1, -1, -1, -1, -1, -1 };
+	struct reader_tcp t = { -1, -1, -1, -1, -1, -1, -1, -1, -1, "" };
 	char why[160];
 
 	ck_assert_ptr_null(evidence_socket_value(NULL, 0, &t, why, sizeof(why)));
@@ -169,6 +169,16 @@ START_TEST(the_socket_snapshot_says_what_happened)
 	    "acked-unanswered");
 	/* the peer closing (EPIPE) is not a silent server */
 	ck_assert_ptr_null(evidence_socket_value("EPIPE", 1, &t, why, sizeof(why)));
+	/* nor is a FIN already in (end of file on read, no errno) */
+	reader_tcp_set_state(&t, "CLOSE_WAIT");
+	ck_assert(reader_tcp_peer_closed(&t));
+	ck_assert_ptr_null(evidence_socket_value(NULL, 1, &t, why, sizeof(why)));
+	reader_tcp_set_state(&t, "ESTABLISHED");
+	ck_assert(!reader_tcp_peer_closed(&t));
+	ck_assert_str_eq(evidence_socket_value(NULL, 1, &t, why, sizeof(why)), "acked-unanswered");
+	/* a state name the kernel does not have is not kept */
+	reader_tcp_set_state(&t, "CLOSE_WAIT\"x");
+	ck_assert_str_eq(t.state, "");
 	/* unacknowledged but never retransmitted: not enough to tell */
 	t.notsent_bytes = 0;
 	t.unacked = 10;
