@@ -13,6 +13,7 @@
 #include "gwdiag.h"
 #include "kb.h"
 #include "match.h"
+#include "probe.h"
 #include "render.h"
 #include "xmem.h"
 
@@ -22,6 +23,10 @@ struct gwdiag {
 	char		*reports;
 	char		*kb_dir;
 	unsigned	 seq;
+	int		 probe;		/* gwdiag_set_probes() was called */
+	struct probe_params tmpl;
+	const char	*host;
+	unsigned	 port;
 };
 
 int
@@ -58,6 +63,17 @@ gwdiag_close(struct gwdiag *g)
 	free(g->reports);
 	free(g->kb_dir);
 	free(g);
+}
+
+void
+gwdiag_set_probes(struct gwdiag *g, const struct probe_params *tmpl, const char *host,
+    unsigned port)
+{
+	g->probe = 1;
+	g->tmpl = *tmpl;
+	g->tmpl.kb = g->kb;
+	g->host = host;
+	g->port = port;
 }
 
 const char *
@@ -98,12 +114,18 @@ gwdiag_failure(struct gwdiag *g, const char *event_json, const char *queue_id,
 
 	summary[0] = '\0';
 	report[0] = '\0';
-	g->seq++;
-	if (snprintf(base, sizeof(base), "%s/%s.%u", g->reports,
-	    queue_id && queue_id[0] ? queue_id : "gateway", g->seq) >= (int)sizeof(base))
-		return err_set(err, "--reports %s: name too long", g->reports);
-	snprintf(evpath, sizeof(evpath), "%s.json", base);
-	snprintf(mdpath, sizeof(mdpath), "%s.md", base);
+	/*
+	 * The next N whose files do not exist yet: a later process (the next
+	 * `run --once`) must not overwrite the reports of an earlier one.
+	 */
+	do {
+		g->seq++;
+		if (snprintf(base, sizeof(base), "%s/%s.%u", g->reports,
+		    queue_id && queue_id[0] ? queue_id : "gateway", g->seq) >= (int)sizeof(base))
+			return err_set(err, "--reports %s: name too long", g->reports);
+		snprintf(evpath, sizeof(evpath), "%s.json", base);
+		snprintf(mdpath, sizeof(mdpath), "%s.md", base);
+	} while (access(evpath, F_OK) == 0 || access(mdpath, F_OK) == 0);
 	buf_printf(&line, "%s\n", event_json);
 	if (write_file(evpath, line.data, line.len, err) != 0)
 		goto out;
@@ -114,6 +136,8 @@ gwdiag_failure(struct gwdiag *g, const char *event_json, const char *queue_id,
 	p.files = files;
 	p.nfiles = 1;
 	diag_run(&p, &d);
+	if (g->probe && d->nincidents > 0)
+		diag_probe(d, g->kb, &g->tmpl, g->host, g->port, NULL, NULL);
 	if (d->nincidents == 0) {
 		snprintf(summary, summarylen, "no article of the rule base is about this failure");
 		rc = 0;
@@ -122,10 +146,22 @@ gwdiag_failure(struct gwdiag *g, const char *event_json, const char *queue_id,
 	{
 		const struct diag_incident *inc = &d->incidents[0];
 		char *step = inc->nsteps ? render_step_text(&inc->steps[0]) : xstrdup("-");
+		char *dot = strstr(step, ". ");
+		size_t i;
 
-		if (inc->ncauses > 0)
+		/* The log gets the step's first sentence; the report has all of it. */
+		if (dot != NULL && dot[2] != '\0')
+			memcpy(dot + 1, "..", 3);	/* dot[3] exists: dot[2] was not the end */
+
+		/* The first cause the evidence has not ruled out (they are ranked). */
+		for (i = 0; i < inc->ncauses && inc->causes[i].ruled_out; i++)
+			;
+		if (i < inc->ncauses)
 			snprintf(summary, summarylen, "%s: %s (%.0f%%); first step: %s", inc->article,
-			    inc->causes[0].title, inc->causes[0].confidence * 100, step);
+			    inc->causes[i].title, inc->causes[i].confidence * 100, step);
+		else if (inc->ncauses > 0)
+			snprintf(summary, summarylen, "%s: the evidence rules out every known cause "
+			    "(see the report); first step: %s", inc->article, step);
 		else
 			snprintf(summary, summarylen, "%s: no cause known; first step: %s",
 			    inc->article, step);

@@ -1,15 +1,19 @@
 /*
  * gwdiag: smtpgw's own failures diagnosed in-process with libkbdiag
- * (`smtpgw run --diagnose`), offline: each failure event is run through the
- * same pipeline as `kbdiag diagnose` (reader, matcher, correlator, ranker,
- * planner), its top cause and first step come back as one line for the log,
+ * (`smtpgw run --diagnose`): each failure event is run through the same
+ * pipeline as `kbdiag diagnose` (reader, matcher, correlator, ranker,
+ * planner); with gwdiag_set_probes() (`--diagnose=probe`) one live probe
+ * round against the smart host follows, and the causes are ranked again with
+ * what it found, as `kbdiag diagnose` does. The top cause and first step
+ * come back as one line for the log,
  * and the whole diagnosis is written as a Markdown report, with the event it
  * came from, into the reports directory:
  *
  *   REPORTS/QUEUEID.N.json   the event (NDJSON, one line)
  *   REPORTS/QUEUEID.N.md     the report (kbdiag's Markdown)
  *
- * N counts the failures of that message in this process (1, 2, ...).
+ * N counts the failures of that message (1, 2, ...): the first N whose files
+ * do not exist yet, so that a later run never overwrites an earlier report.
  * The rule base is found as kbdiag finds it: kb_dir, else $KBDIAG_KB, else a
  * rule base beside the executable (../kb, ../share/kbdiag/kb), else the
  * installed data directory.
@@ -25,11 +29,20 @@
 #include "err.h"
 
 struct gwdiag;
+struct probe_params;
 
 /* Load and compile the rule base; make the reports directory. */
 int gwdiag_open(const char *kb_dir, const char *reports_dir, struct gwdiag **out,
     char err[ERR_LEN]);
 void gwdiag_close(struct gwdiag *g);
+/*
+ * Probe live after each offline diagnosis: one round against host:port with
+ * the settings of tmpl (copied; the strings it points to, and host, must
+ * outlive g). The round runs in the caller's thread and takes up to about
+ * tmpl->timeout_ms per dependent layer; the relay waits for it.
+ */
+void gwdiag_set_probes(struct gwdiag *g, const struct probe_params *tmpl, const char *host,
+    unsigned port);
 /* The rule base directory in use. */
 const char *gwdiag_kb_dir(const struct gwdiag *g);
 

@@ -23,6 +23,7 @@
 #include "listener.h"
 #include "msg.h"
 #include "peer.h"
+#include "probe.h"
 #include "runner.h"
 #include "spool.h"
 #include "xmem.h"
@@ -57,7 +58,9 @@ struct options {
 	unsigned	 connect_timeout;
 	unsigned	 data_timeout;
 	unsigned	 max_size;	/* listener: bytes */
-	int		 diagnose;	/* --diagnose */
+	int		 diagnose;	/* --diagnose: 1 offline, 2 probe */
+	const char	*dos_root;	/* --dos-root DIR (probe) */
+	unsigned	 probe_timeout;	/* --probe-timeout MS */
 	const char	*reports;	/* --reports DIR */
 	const char	*kb_dir;	/* --kb DIR */
 	char		**args;
@@ -94,7 +97,8 @@ usage(FILE *f)
 	    "options: --helo NAME, --timeout S (replies, 300), --connect-timeout S (30),\n"
 	    "         --data-timeout S (600), -Q/--retries COUNT (180), -W/--retry-wait S (120),\n"
 	    "         --max-size BYTES (listener, 53477376), --diagnose[=offline|probe],\n"
-	    "         --reports DIR (SPOOL/reports), --kb DIR\n",
+	    "         --reports DIR (SPOOL/reports), --kb DIR, --dos-root DIR (probe),\n"
+	    "         --probe-timeout MS (probe, 5000)\n",
 	    f);
 }
 
@@ -120,7 +124,7 @@ parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_SPOOL = 256, O_SMARTHOST, O_LISTEN, O_LOG, O_EVENTS, O_ONCE, O_HELO,
 	    O_FORMAT, O_TIMEOUT, O_CTIMEOUT, O_DTIMEOUT, O_MAXSIZE, O_DIAGNOSE, O_REPORTS,
-	    O_KB };
+	    O_KB, O_DOSROOT, O_PTIMEOUT };
 	static const struct option longs[] = {
 		{ "spool", required_argument, NULL, O_SPOOL },
 		{ "smarthost", required_argument, NULL, O_SMARTHOST },
@@ -137,6 +141,8 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "diagnose", optional_argument, NULL, O_DIAGNOSE },
 		{ "reports", required_argument, NULL, O_REPORTS },
 		{ "kb", required_argument, NULL, O_KB },
+		{ "dos-root", required_argument, NULL, O_DOSROOT },
+		{ "probe-timeout", required_argument, NULL, O_PTIMEOUT },
 		{ "retries", required_argument, NULL, 'Q' },
 		{ "retry-wait", required_argument, NULL, 'W' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -216,10 +222,12 @@ parse_options(int argc, char **argv, struct options *o)
 				    optarg);
 				return -1;
 			}
-			if (optarg != NULL && strcmp(optarg, "probe") == 0)
-				fputs("smtpgw: --diagnose=probe: live probes are not available yet; "
-				    "diagnosing offline\n", stderr);
-			o->diagnose = 1;
+			o->diagnose = optarg != NULL && strcmp(optarg, "probe") == 0 ? 2 : 1;
+			break;
+		case O_DOSROOT: o->dos_root = optarg; break;
+		case O_PTIMEOUT:
+			if (parse_uint(optarg, 1, 600000, &o->probe_timeout, "--probe-timeout"))
+				return -1;
 			break;
 		case O_REPORTS: o->reports = optarg; break;
 		case O_KB: o->kb_dir = optarg; break;
@@ -526,6 +534,14 @@ cmd_deliver(struct options *o, struct spool *s)
 			fprintf(stderr, "smtpgw %s: %s\n", o->cmd, err);
 			gwlog_close(log);
 			return EXIT_BADINPUT;
+		}
+		if (o->diagnose == 2) {
+			struct probe_params pp = { 0 };
+
+			pp.timeout_ms = o->probe_timeout;
+			pp.dos_root = o->dos_root;
+			pp.helo_name = o->helo;
+			gwdiag_set_probes(hook.gd, &pp, o->host, o->port);
 		}
 		hook.log = log;
 		rp.on_failure = diagnose_failure;

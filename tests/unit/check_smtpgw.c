@@ -339,12 +339,36 @@ START_TEST(run_diagnoses_its_failures)
 	ck_assert_uint_eq(json_array_size(json_object_get(root, "incidents")), 1);
 	json_decref(root);
 	tu_run_free(&r);
-	/* probes are not there yet: said, and offline instead */
-	smtpgw(&r, NULL, "run", "--once", "--diagnose=probe", "--spool", sp, "--smarthost", port,
-	    NULL);
-	ck_assert_int_eq(r.status, 1);
-	ck_assert_contains(r.err, "not available yet");
+	/* =probe: a live round against the smart host; the report shows it */
+	/* (flush: the message is deferred, a run --once would not try it yet) */
+	smtpgw(&r, NULL, "flush", "--diagnose=probe", "--probe-timeout", "1000",
+	    "--spool", sp, "--smarthost", port, "--log", log, NULL);
+	ck_assert_msg(r.status == 1, "run: %d %s", r.status, r.err);
 	tu_run_free(&r);
+	buf_printf(&b, "%s/reports", sp);
+	ck_assert_uint_eq(tu_count_files(buf_str(&b), ".", ".md"), 2);
+	buf_free(&b);
+	text = tu_read(log, NULL);
+	ck_assert_ptr_nonnull(strstr(text, " - Diagnosis report: "));
+	{
+		const char *last = text, *p;
+		char path[512], *md;
+		size_t n;
+
+		while ((p = strstr(last + 1, " - Diagnosis report: ")) != NULL)
+			last = p;
+		last += strlen(" - Diagnosis report: ");
+		n = strcspn(last, "\n");
+		ck_assert_uint_lt(n, sizeof(path));
+		memcpy(path, last, n);
+		path[n] = '\0';
+		md = tu_read(path, NULL);
+		ck_assert_contains(md, "### Probes");
+		ck_assert_contains(md, "`tcp-connect`: **refused**");
+		ck_assert_contains(md, "(probe: 127.0.0.1:");
+		free(md);
+	}
+	free(text);
 	free(sp);
 	free(log);
 }
