@@ -25,7 +25,7 @@ TEST_PKGS	= check jansson libxml-2.0
 
 # Debian packages the build and the tests need; `make deps` installs those missing.
 DEB_PACKAGES	= gcc make pkg-config libxml2-dev libpcre2-dev libjansson-dev zlib1g-dev \
-		  check libsubunit-dev groff-base postfix libc-ares-dev dnsmasq
+		  check libsubunit-dev groff-base postfix libc-ares-dev dnsmasq iproute2
 # Debconf answers given before apt-get: Postfix installs without a
 # configuration (the tests run private instances: tests/peer/postfix.sh).
 DEB_PRESEED	= postfix postfix/main_mailer_type select No configuration
@@ -73,7 +73,7 @@ PROBEBENCH	= $(BUILD)/probebench
 PCRE_CFLAGS	:= $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
 PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
 
-.PHONY: all build deps deps-fuzz run check check-run asan fuzz fuzz-run install bench-query bench-gw \
+.PHONY: run-sample all build deps deps-fuzz run check check-run asan fuzz fuzz-run install bench-query bench-gw \
 	uninstall clean FORCE bench bench-tools deps-bench bench-probe
 
 all: deps
@@ -111,7 +111,14 @@ define install_missing
 	fi
 endef
 
+# The whole story on loopback: smtpgw, a smart host that drops the connection,
+# the gateway's error, its diagnosis with live probes, the report, the resend.
 run: deps
+	@$(MAKE) --no-print-directory build $(FAULTPEER)
+	BUILD=$(BUILD) sh tests/demo/story.sh
+
+# The bundled sample log of the original gateway, diagnosed.
+run-sample: deps
 	@$(MAKE) --no-print-directory build
 	$(KBDIAG) diagnose kb/samples/smtpgate.log
 

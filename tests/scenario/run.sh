@@ -188,5 +188,20 @@ else
 	fi
 fi
 
+# 9. The story of `make run`: smtpgw, a peer that drops the connection in DATA,
+# the diagnosis with live probes, the report, the resend (tests/demo/story.sh
+# checks each step itself and exits 1 when one did not happen).
+if BUILD=$build sh "$top/tests/demo/story.sh" "$work/story" >"$work/story.txt" 2>&1; then
+	if grep -q 'Diagnosis: Q100709: The smart host waits for the TCP PUSH flag' \
+	    "$work/story.txt"; then
+		pass "story: smtpgw --diagnose=probe puts the PUSH cause first, the resend delivers"
+	else
+		fail "story: the gateway's diagnosis did not put peer-requires-push first"
+		grep 'Diagnosis' "$work/story.txt" >&2
+	fi
+else
+	fail "story: $(tail -n 1 "$work/story.txt")"
+fi
+
 [ $failed -eq 0 ] && echo "scenario: all passed" || echo "scenario: FAILED" >&2
 exit $failed
