@@ -441,12 +441,27 @@ reset(struct relay *r)
 	enter_state(r, RELAY_READY);
 }
 
+static void
+rcpt_reply(const struct relay *r, struct relay_rcpt *rr, int code)
+{
+	rr->code = code;
+	memcpy(rr->reply, r->last_reply, RELAY_TEXT_MAX);
+}
+
 int
 relay_send(struct relay *r, const struct spool_msg *m, struct relay_failure *f)
 {
+	return relay_send_some(r, m, NULL, f) == 0 ? 0 : -1;
+}
+
+int
+relay_send_some(struct relay *r, const struct spool_msg *m, struct relay_rcpt *codes,
+    struct relay_failure *f)
+{
 	struct buf b = BUF_INIT;
+	struct relay_failure refusal;	/* the first recipient refused */
 	char cmd[RELAY_LINE_MAX];
-	size_t i, mark;
+	size_t i, mark, refused = 0;
 	int code, rc = -1, rcpt_failed = 0;
 
 	if (r->state != RELAY_READY || r->fd < 0) {
@@ -456,6 +471,9 @@ relay_send(struct relay *r, const struct spool_msg *m, struct relay_failure *f)
 	r->queue_id = m->id;
 	r->bytes_sent = 0;
 	memset(f, 0, sizeof(*f));
+	memset(&refusal, 0, sizeof(refusal));
+	for (i = 0; codes != NULL && i < m->nrcpts; i++)
+		memset(&codes[i], 0, sizeof(codes[i]));
 	/* MAIL, RCPT..., DATA: in one write with PIPELINING, else one by one */
 	if (r->size_offered)
 		snprintf(cmd, sizeof(cmd), "MAIL FROM:<%s> SIZE=%zu", m->from, m->size);
@@ -496,14 +514,21 @@ relay_send(struct relay *r, const struct spool_msg *m, struct relay_failure *f)
 
 			if (read_reply(r, r->p->reply_ms, &code, f, NULL) != 0)
 				goto out;
-			if (code / 100 != 2 && !rcpt_failed) {
-				rcpt_failed = 1;
+			if (codes != NULL)
+				rcpt_reply(r, &codes[i], code);
+			if (code / 100 != 2 && refused++ == 0) {
 				bad_reply(r, &rf, "RCPT", code);
-				*f = rf;
-				if (rf.session_dead)
+				refusal = rf;
+				if (rf.session_dead) {
+					*f = rf;
 					goto out;
+				}
 			}
 		}
+		/* without codes one refusal fails the message; with, only all do */
+		rcpt_failed = refused > 0 && (codes == NULL || refused == m->nrcpts);
+		if (rcpt_failed)
+			*f = refusal;
 		enter_state(r, RELAY_DATA);
 		{
 			struct relay_failure df;
@@ -535,11 +560,28 @@ relay_send(struct relay *r, const struct spool_msg *m, struct relay_failure *f)
 			goto refused;
 		enter_state(r, RELAY_RCPT);
 		for (i = 0; i < m->nrcpts; i++) {
+			struct relay_failure rf;
+
 			snprintf(cmd, sizeof(cmd), "RCPT TO:<%s>", m->rcpts[i]);
 			if (command(r, cmd, f) != 0)
 				goto out;
-			if (expect(r, f, "RCPT", 2, &code, r->p->reply_ms) != 0)
+			if (expect(r, &rf, "RCPT", 2, &code, r->p->reply_ms) == 0) {
+				if (codes != NULL)
+					rcpt_reply(r, &codes[i], code);
+				continue;
+			}
+			/* no reply, a dead session, or no codes: the message fails */
+			if (codes == NULL || rf.reply_code == 0 || rf.session_dead) {
+				*f = rf;
 				goto refused;
+			}
+			rcpt_reply(r, &codes[i], code);
+			if (refused++ == 0)
+				refusal = rf;
+		}
+		if (refused == m->nrcpts) {
+			*f = refusal;
+			goto refused;
 		}
 		enter_state(r, RELAY_DATA);
 		if (command(r, "DATA", f) != 0)
@@ -562,6 +604,11 @@ relay_send(struct relay *r, const struct spool_msg *m, struct relay_failure *f)
 	}
 	enter_state(r, RELAY_READY);
 	rc = 0;
+	if (refused > 0) {
+		/* delivered to the others: say which were refused, and why */
+		*f = refusal;
+		rc = 1;
+	}
 	goto out;
 refused:
 	if (!f->session_dead) {

@@ -99,6 +99,23 @@ int relay_open(const struct relay_params *p, struct relay **out, struct relay_fa
  */
 int relay_send(struct relay *r, const struct spool_msg *msg, struct relay_failure *f);
 
+/* One recipient's answer to RCPT, for relay_send_some(). */
+struct relay_rcpt {
+	int	 code;				/* 0 when RCPT was not reached */
+	char	 reply[RELAY_TEXT_MAX];		/* the reply's last line */
+};
+
+/*
+ * The same, delivering to the recipients the smart host accepts when it
+ * refuses only some: rcpts (msg->nrcpts entries) gets each RCPT's reply.
+ * 0 = delivered to all; 1 = delivered to those with a 2xx code, the others
+ * refused (f describes the first refusal; the session is READY); -1 = not
+ * delivered, as relay_send(). With rcpts NULL a refused recipient fails the
+ * whole message, as relay_send() does.
+ */
+int relay_send_some(struct relay *r, const struct spool_msg *msg, struct relay_rcpt *rcpts,
+    struct relay_failure *f);
+
 /* What the greeting and EHLO told. */
 int relay_has_pipelining(const struct relay *r);
 unsigned long long relay_size_limit(const struct relay *r);	/* 0 = none said */

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "runner.h"
+#include "xmem.h"
 
 /* Delivered messages whose removal may wait for one fsync of the directory. */
 #define RUNNER_SYNC_EVERY	64
@@ -56,6 +57,60 @@ after_failure(const struct runner_params *p, struct runner_stats *st, struct spo
 	}
 }
 
+/*
+ * Delivered to some recipients, refused for the others (relay_send_some()
+ * returned 1): each kind of refusal, temporary (4xx) and permanent (5xx), is
+ * reported like any failure, with the first such recipient's reply, and its
+ * recipients are split off as a message of their own, deferred, or in bad/
+ * (5xx, or the attempts used up), before the delivered message leaves the
+ * spool. 0 when the copies are durable (the caller may then remove m).
+ */
+static int
+split_refused(const struct runner_params *p, struct runner_stats *st,
+    const struct spool_msg *m, const struct relay_rcpt *rr, const struct relay_failure *f)
+{
+	char line[ERR_LEN + RELAY_TEXT_MAX], err[ERR_LEN], id[SPOOL_ID_MAX];
+	char **rcpts = xcalloc(m->nrcpts, sizeof(*rcpts));
+	long long next = (long long)time(NULL) + p->retry_wait_s;
+	size_t i, n, first = 0;
+	int perm, rc = 0;
+
+	for (perm = 0; perm <= 1 && rc == 0; perm++) {
+		int to_bad = perm || m->attempts + 1 >= p->max_attempts;
+		struct relay_failure g = *f;
+		struct gwlog_event ev;
+
+		for (i = n = 0; i < m->nrcpts; i++)
+			if (rr[i].code / 100 != 2 && (rr[i].code >= 500) == perm) {
+				if (n == 0)
+					first = i;
+				rcpts[n++] = m->rcpts[i];
+			}
+		if (n == 0)
+			continue;
+		g.cond = perm ? LEGACY_REPLY_PERM : LEGACY_REPLY_TEMP;
+		g.reply_code = rr[first].code;
+		g.permanent = perm;
+		snprintf(g.detail, sizeof(g.detail), "RCPT: %s", rr[first].reply);
+		memcpy(g.last_reply, rr[first].reply, RELAY_TEXT_MAX);
+		relay_failure_event(&p->relay, &g, m->id, &ev);
+		report(p, st, &ev, line, sizeof(line));
+		if (spool_split(p->spool, m, rcpts, n, line, next, to_bad, id, err) != 0) {
+			gwlog_line(p->log, "ERROR spool: %s", err);
+			rc = -1;
+			break;
+		}
+		gwlog_line(p->log, "Message %s: %zu refused recipient%s %s as %s", m->id, n,
+		    n == 1 ? "" : "s", to_bad ? "saved to bad/" : "queued again", id);
+		if (to_bad)
+			st->bad++;
+		else
+			st->deferred++;
+	}
+	free(rcpts);
+	return rc;
+}
+
 static int
 due(const struct runner_params *p, const struct spool_msg *m, long long now)
 {
@@ -72,6 +127,8 @@ runner_once(const struct runner_params *p, struct runner_stats *st, char err[ERR
 	size_t n, i;
 	long long now = (long long)time(NULL);
 	unsigned unsynced = 0;
+	struct relay_rcpt *codes = NULL;
+	int rc;
 
 	memset(st, 0, sizeof(*st));
 	if (spool_list(p->spool, 0, &list, &n, NULL, NULL, err) != 0)
@@ -107,12 +164,21 @@ runner_once(const struct runner_params *p, struct runner_stats *st, char err[ERR
 			continue;
 		}
 		full.state = list[i].state;
-		if (relay_send(r, &full, &f) == 0) {
-			if (spool_done(p->spool, &full, 0, lerr) != 0)
+		free(codes);
+		codes = xcalloc(full.nrcpts, sizeof(*codes));
+		if ((rc = relay_send_some(r, &full, codes, &f)) >= 0) {
+			size_t sent = full.nrcpts, k;
+
+			for (k = 0; rc == 1 && k < full.nrcpts; k++)
+				sent -= codes[k].code / 100 != 2;
+			/* the refused recipients' copy first: removing m must not lose them */
+			if (rc == 1 && split_refused(p, st, &full, codes, &f) != 0) {
+				/* m stays: sent to all again later (duplicates, not a loss) */
+			} else if (spool_done(p->spool, &full, 0, lerr) != 0)
 				gwlog_line(p->log, "ERROR spool: %s", lerr);
 			else
 				gwlog_line(p->log, "Message %s sent to %zu recipient%s", full.id,
-				    full.nrcpts, full.nrcpts == 1 ? "" : "s");
+				    sent, sent == 1 ? "" : "s");
 			st->delivered++;
 			/* the removals are made durable together (spool.h): at most
 			 * RUNNER_SYNC_EVERY of them can come back after a power cut */
@@ -133,6 +199,7 @@ runner_once(const struct runner_params *p, struct runner_stats *st, char err[ERR
 		spool_msg_free(&full);
 	}
 	relay_close(r);
+	free(codes);
 	spool_list_free(list, n);
 	if (unsynced > 0 && spool_sync(p->spool, err) != 0)
 		gwlog_line(p->log, "ERROR spool: %s", err);

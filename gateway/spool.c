@@ -688,6 +688,45 @@ spool_sync(struct spool *s, char err[ERR_LEN])
 }
 
 int
+spool_split(struct spool *s, const struct spool_msg *msg, char *const *rcpts, size_t nrcpts,
+    const char *last_error, long long next_try, int to_bad, char id[SPOOL_ID_MAX],
+    char err[ERR_LEN])
+{
+	struct spool_msg m;
+	char *le;
+	int tries, rc = -1;
+
+	if (nrcpts == 0 || msg->data == NULL)
+		return err_set(err, "spool: nothing to split off %s", msg->id);
+	le = xstrdup(last_error ? last_error : "");
+	for (char *p = le; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	memset(&m, 0, sizeof(m));
+	m.state = to_bad ? SPOOL_BAD : SPOOL_DEFERRED;
+	m.created = msg->created;
+	m.attempts = msg->attempts + 1;
+	m.next_try = to_bad ? 0 : next_try;
+	m.last_error = le;
+	m.from = msg->from;
+	m.rcpts = (char **)rcpts;
+	m.nrcpts = nrcpts;
+	m.size = msg->size;
+	for (tries = 0; tries < 100; tries++) {
+		make_id(s, m.id);
+		if (write_file(s, &m, msg->data, 1, err) == 0) {
+			memcpy(id, m.id, SPOOL_ID_MAX);
+			rc = 0;
+			break;
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	free(le);
+	return rc;
+}
+
+int
 spool_defer(struct spool *s, struct spool_msg *m, const char *last_error,
     long long next_try, int to_bad, char err[ERR_LEN])
 {

@@ -119,6 +119,18 @@ int spool_sync(struct spool *s, char err[ERR_LEN]);
 int spool_defer(struct spool *s, struct spool_msg *msg, const char *last_error,
     long long next_try, int to_bad, char err[ERR_LEN]);
 
+/*
+ * Split off the recipients rcpts (a subset of msg's, at least one) as a new
+ * message with msg's data, sender, creation time and attempts + 1, written
+ * straight to deferred/ (next_try) or (to_bad) bad/, with last_error; its id
+ * goes to id. msg itself is not changed: the caller removes it (spool_done)
+ * once the copy is durable, so that a crash in between duplicates, never
+ * loses. msg->data must be loaded.
+ */
+int spool_split(struct spool *s, const struct spool_msg *msg, char *const *rcpts,
+    size_t nrcpts, const char *last_error, long long next_try, int to_bad,
+    char id[SPOOL_ID_MAX], char err[ERR_LEN]);
+
 /* "new", "deferred", "bad". */
 const char *spool_state_to_text(enum spool_state st);
 

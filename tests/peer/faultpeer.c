@@ -728,6 +728,13 @@ command(struct session *s, char *line)
 			return reply(s, "501 5.5.4 Syntax: RCPT TO:<address>");
 		if (s->nrcpt == MAX_RCPT)
 			return reply(s, "452 4.5.3 Error: too many recipients");
+		/* In every mode: recipients named to be refused (README.md). */
+		if (strncasecmp(path, "refuse-4", 8) == 0)
+			return reply(s, "450 4.2.1 <%s>: Recipient address rejected: Mailbox busy",
+			    path);
+		if (strncasecmp(path, "refuse-5", 8) == 0)
+			return reply(s, "550 5.1.1 <%s>: Recipient address rejected: User unknown",
+			    path);
 		s->rcpt[s->nrcpt++] = xstrdup(path);
 		return reply(s, "250 2.1.5 Ok");
 	}
@@ -927,6 +934,8 @@ usage(FILE *f)
 	    "  --timeout SECONDS    idle time before a 421 in a healthy session (default 300;\n"
 	    "                       0: none); the hanging faults never time out\n"
 	    "  --help               this text\n"
+	    "\nIn every mode a recipient whose address starts with refuse-4 gets 450,\n"
+	    "refuse-5 gets 550 (e.g. RCPT TO:<refuse-5-nobody@faultpeer.test>).\n"
 	    "\nfaults:\n", DEFAULT_BANNER);
 	for (int i = 0; i < FAULT_COUNT; i++)
 		fprintf(f, "  %-22s %s\n", fault_table[i].name, fault_table[i].help);

@@ -1,0 +1,247 @@
+/*
+ * A smart host that refuses some recipients of a message: smtpgw delivers to
+ * the others and splits the refused ones off as messages of their own,
+ * deferred (4xx) or in bad/ (5xx), each with its own legacy line and event.
+ * Against build/faultpeer, which refuses recipients named refuse-4... and
+ * refuse-5... (tests/peer/README.md), with and without PIPELINING.
+ */
+#include <check.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "xmem.h"
+
+static void
+smtpgw(struct tu_run *r, const char *in, ...)
+{
+	char *argv[32];
+	va_list ap;
+	int n = 0;
+
+	argv[n++] = tu_build("smtpgw");
+	va_start(ap, in);
+	while ((argv[n] = va_arg(ap, char *)) != NULL && n < 30)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	tu_runv(r, in, in ? strlen(in) : 0, argv);
+	free(argv[0]);
+}
+
+/* faultpeer on 127.0.0.1, any port, storing into maildir; its pid, *port set. */
+static pid_t
+peer_start(const char *dir, const char *maildir, int pipelining, unsigned *port)
+{
+	char *peer = tu_build("faultpeer"), portfile[512];
+	pid_t pid;
+	int tries;
+
+	snprintf(portfile, sizeof(portfile), "%s/peer.port", dir);
+	unlink(portfile);
+	*port = 0;
+	ck_assert_msg(access(peer, X_OK) == 0, "%s is not built", peer);
+	if ((pid = fork()) == 0) {
+		const char *argv[] = { peer, "--listen", "127.0.0.1:0", "--port-file", portfile,
+		    "--maildir", maildir, pipelining ? "--ehlo-ext" : NULL, "PIPELINING", NULL };
+
+		execv(peer, (char *const *)argv);
+		_exit(127);
+	}
+	for (tries = 0; tries < 200 && *port == 0; tries++) {
+		FILE *f = fopen(portfile, "r");
+
+		if (f != NULL) {
+			if (fscanf(f, "%u", port) != 1)
+				*port = 0;
+			fclose(f);
+		}
+		if (*port == 0)
+			usleep(20000);
+	}
+	free(peer);
+	ck_assert_msg(*port != 0, "faultpeer wrote no port file");
+	return pid;
+}
+
+/* The queue as JSON: the messages' array (the caller decrefs root). */
+static json_t *
+queue_json(const char *spool, json_t **root)
+{
+	struct tu_run r;
+	json_error_t jerr;
+	json_t *a;
+
+	smtpgw(&r, NULL, "queue", "--spool", spool, "--format", "json", NULL);
+	ck_assert_msg(r.status == 0, "queue: %d %s", r.status, r.err);
+	*root = json_loads(r.out, 0, &jerr);
+	ck_assert_msg(*root != NULL, "queue JSON: %s: %s", jerr.text, r.out);
+	tu_run_free(&r);
+	a = json_is_array(*root) ? *root : json_object_get(*root, "messages");
+	ck_assert_msg(json_is_array(a), "queue JSON has no message array");
+	return a;
+}
+
+/* The entry of the queue whose one recipient is rcpt, or NULL. */
+static json_t *
+entry_for(json_t *a, const char *rcpt)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(a); i++) {
+		json_t *m = json_array_get(a, i), *rc = json_object_get(m, "rcpts");
+
+		if (json_array_size(rc) == 1 &&
+		    strcmp(json_string_value(json_array_get(rc, 0)), rcpt) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+START_TEST(refused_recipients_are_split_off)
+{
+	int pipelining = _i;
+	char *dir = tu_tmpdir(), sp[512], md[512], log[512], ev[512], target[64];
+	char *text, *delivered;
+	struct tu_run r;
+	json_t *root, *a, *m;
+	unsigned port;
+	pid_t pid;
+
+	snprintf(sp, sizeof(sp), "%s/spool", dir);
+	snprintf(md, sizeof(md), "%s/mail", dir);
+	snprintf(log, sizeof(log), "%s/gw.log", dir);
+	snprintf(ev, sizeof(ev), "%s/gw.json", dir);
+	smtpgw(&r, "Subject: partial\nMessage-ID: <partial@smtpgw.test>\n\nhello\n", "submit",
+	    "--spool", sp, "-f", "alice@example.org", "ok1@example.org",
+	    "refuse-5-nobody@example.org", "refuse-4-busy@example.org", "ok2@example.org", NULL);
+	ck_assert_msg(r.status == 0, "submit: %d %s", r.status, r.err);
+	tu_run_free(&r);
+	pid = peer_start(dir, md, pipelining, &port);
+	snprintf(target, sizeof(target), "127.0.0.1:%u", port);
+	smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", target, "--log", log,
+	    "--events", ev, NULL);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	tu_run_free(&r);
+
+	/* one message arrived, for the two accepted recipients only */
+	ck_assert_uint_eq(tu_count_files(md, "new", ".eml"), 1);
+	{
+		char path[1024];
+		FILE *p;
+
+		snprintf(path, sizeof(path), "cat %s/new/*.eml", md);
+		p = popen(path, "r");
+		ck_assert_ptr_nonnull(p);
+		delivered = xmalloc(65536);
+		delivered[fread(delivered, 1, 65535, p)] = '\0';
+		pclose(p);
+	}
+	ck_assert_contains(delivered, "X-Faultpeer-To: <ok1@example.org>");
+	ck_assert_contains(delivered, "X-Faultpeer-To: <ok2@example.org>");
+	ck_assert_msg(strstr(delivered, "refuse-") == NULL, "a refused recipient got it:\n%s",
+	    delivered);
+	ck_assert_contains(delivered, "Message-ID: <partial@smtpgw.test>");
+	free(delivered);
+
+	/* the refused ones stay, each as its own message, in the right state */
+	a = queue_json(sp, &root);
+	ck_assert_uint_eq(json_array_size(a), 2);
+	m = entry_for(a, "refuse-4-busy@example.org");
+	ck_assert_msg(m != NULL, "no queued copy for the 450 recipient");
+	ck_assert_str_eq(json_string_value(json_object_get(m, "state")), "deferred");
+	ck_assert_int_eq(json_integer_value(json_object_get(m, "attempts")), 1);
+	ck_assert_contains(json_string_value(json_object_get(m, "last_error")),
+	    "ERROR Invalid response to RCPT: 450 ");
+	m = entry_for(a, "refuse-5-nobody@example.org");
+	ck_assert_msg(m != NULL, "no bad/ copy for the 550 recipient");
+	ck_assert_str_eq(json_string_value(json_object_get(m, "state")), "bad");
+	ck_assert_contains(json_string_value(json_object_get(m, "last_error")),
+	    "ERROR Invalid response to RCPT: 550 ");
+	json_decref(root);
+
+	/* the legacy lines, one per kind of refusal, and the events */
+	text = tu_read(log, NULL);
+	ck_assert_contains(text, "ERROR Invalid response to RCPT: 450 4.2.1 <refuse-4-busy@");
+	ck_assert_contains(text, "ERROR Invalid response to RCPT: 550 5.1.1 <refuse-5-nobody@");
+	ck_assert_contains(text, "sent to 2 recipients");
+	free(text);
+	text = tu_read(ev, NULL);
+	ck_assert_contains(text, "\"class\":\"tempfail\"");
+	ck_assert_contains(text, "\"class\":\"permfail\"");
+	ck_assert_contains(text, "\"phase\":\"rcpt\"");
+	free(text);
+
+	/* the deferred copy goes once the recipient is accepted: same data */
+	pid = peer_start(dir, md, pipelining, &port);
+	snprintf(target, sizeof(target), "127.0.0.1:%u", port);
+	smtpgw(&r, NULL, "flush", "--spool", sp, "--smarthost", target, "--log", log, NULL);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	tu_run_free(&r);
+	/* (faultpeer refuses refuse-4 every time: it is tried and deferred again) */
+	a = queue_json(sp, &root);
+	m = entry_for(a, "refuse-4-busy@example.org");
+	ck_assert_msg(m != NULL, "the 450 copy was lost");
+	ck_assert_int_eq(json_integer_value(json_object_get(m, "attempts")), 2);
+	json_decref(root);
+	ck_assert_uint_eq(tu_count_files(md, "new", ".eml"), 1);
+	tu_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(all_refused_is_one_failure)
+{
+	char *dir = tu_tmpdir(), sp[512], md[512], log[512], target[64];
+	struct tu_run r;
+	json_t *root, *a;
+	unsigned port;
+	pid_t pid;
+
+	snprintf(sp, sizeof(sp), "%s/spool", dir);
+	snprintf(md, sizeof(md), "%s/mail", dir);
+	snprintf(log, sizeof(log), "%s/gw.log", dir);
+	smtpgw(&r, "Subject: none\n\nhello\n", "submit", "--spool", sp, "-f", "a@example.org",
+	    "refuse-5-x@example.org", "refuse-5-y@example.org", NULL);
+	ck_assert_int_eq(r.status, 0);
+	tu_run_free(&r);
+	pid = peer_start(dir, md, 1, &port);
+	snprintf(target, sizeof(target), "127.0.0.1:%u", port);
+	smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", target, "--log", log,
+	    NULL);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	tu_run_free(&r);
+	ck_assert_uint_eq(tu_count_files(md, "new", ".eml"), 0);
+	a = queue_json(sp, &root);
+	/* the message itself goes to bad/, both recipients together, no copies */
+	ck_assert_uint_eq(json_array_size(a), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 0), "state")),
+	    "bad");
+	ck_assert_uint_eq(json_array_size(json_object_get(json_array_get(a, 0), "rcpts")), 2);
+	json_decref(root);
+	tu_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+Suite *
+partial_suite(void)
+{
+	Suite *s = suite_create("partial");
+	TCase *tc = tcase_create("partial");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, refused_recipients_are_split_off, 0, 2);
+	tcase_add_test(tc, all_refused_is_one_failure);
+	suite_add_tcase(s, tc);
+	return s;
+}
