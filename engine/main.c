@@ -241,8 +241,9 @@ drop_uncompilable(struct kb *kb)
 }
 
 /*
- * Load and compile the rule base; on failure print why and return 3. For
- * kb lint (list_all) every problem is printed as it is found.
+ * Load and compile the rule base (m NULL: load only, for what needs no
+ * patterns); on failure print why and return 3. For kb lint (list_all)
+ * every problem is printed as it is found.
  */
 static int
 open_kb(const struct options *o, int list_all, struct kb **kb, struct matcher **m)
@@ -280,7 +281,8 @@ open_kb(const struct options *o, int list_all, struct kb **kb, struct matcher **
 			return EXIT_BADINPUT;
 		}
 	}
-	if (match_compile_report(*kb, list_all ? print_problem : NULL, NULL, m, err) != 0) {
+	if (m != NULL &&
+	    match_compile_report(*kb, list_all ? print_problem : NULL, NULL, m, err) != 0) {
 		if (!list_all)
 			fprintf(stderr, "kbdiag: invalid rule base: %s\n", err);
 		kb_free(*kb);
@@ -481,7 +483,7 @@ show_probing(void *arg, const char *host, unsigned port)
 
 /* kbdiag diagnose --replay FILE */
 static int
-cmd_replay(const struct options *o, struct kb *kb, struct matcher *m)
+cmd_replay(const struct options *o, struct kb *kb)
 {
 	struct diagnosis *d = NULL;
 	struct buf in = BUF_INIT, out = BUF_INIT;
@@ -504,7 +506,6 @@ cmd_replay(const struct options *o, struct kb *kb, struct matcher *m)
 	buf_free(&in);
 	buf_free(&out);
 	diag_free(d);
-	match_free(m);
 	kb_free(kb);
 	return rc;
 }
@@ -527,10 +528,11 @@ cmd_diagnose(const struct options *o, char **files, int nfiles)
 		return usage_error("diagnose --replay reads a saved diagnosis, not logs");
 	if (o->replay != NULL && o->reader.follow)
 		return usage_error("--replay and --follow do not go together");
-	if ((rc = open_kb(o, 0, &kb, &m)) != 0)
+	/* replay ranks what was recorded: the patterns are not needed */
+	if ((rc = open_kb(o, 0, &kb, o->replay != NULL ? NULL : &m)) != 0)
 		return rc;
 	if (o->replay != NULL)
-		return cmd_replay(o, kb, m);
+		return cmd_replay(o, kb);
 	p.kb = kb;
 	p.matcher = m;
 	p.files = nfiles ? (const char * const *)files : stdin_only;

@@ -8,6 +8,7 @@
 #include "peer.h"
 #include "plan.h"
 #include "rank.h"
+#include "render_probe.h"
 #include "text.h"
 #include "xmem.h"
 
@@ -60,54 +61,16 @@ replay_array(const json_t *o, const char *key, size_t max, const json_t **out,
 	return 0;
 }
 
+/* The probe results: read by render_probe.c, which wrote them. */
 static int
 replay_probes(struct diag_incident *inc, const json_t *a, size_t index, char err[ERR_LEN])
 {
-	size_t i, j, n = json_array_size(a);
+	char why[ERR_LEN];
 
-	if (n == 0)
+	if (json_array_size(a) == 0)
 		return 0;
-	inc->probes = xcalloc(n, sizeof(*inc->probes));
-	for (i = 0; i < n; i++) {
-		const json_t *p = json_array_get(a, i), *t;
-		struct probe_result *r = &inc->probes[inc->nprobes];
-		const char *status;
-
-		if (!json_is_object(p))
-			return err_set(err, "incident %zu: probe %zu is not an object", index + 1,
-			    i + 1);
-		inc->nprobes++;
-		r->probe = replay_str(p, "probe");
-		r->source = replay_str(p, "source");
-		r->value = replay_str(p, "value");
-		r->target = replay_str(p, "target");
-		r->detail = replay_str(p, "detail");
-		r->elapsed_ms = (unsigned)(replay_count(p, "elapsed_ms") > 0xffffffffULL ?
-		    0xffffffffULL : replay_count(p, "elapsed_ms"));
-		status = json_string_value(json_object_get(p, "status"));
-		if (probe_status_parse(status, &r->status) != 0)
-			return err_set(err, "incident %zu: probe %zu: unknown status \"%.40s\"",
-			    index + 1, i + 1, status ? status : "(missing)");
-		if (r->status == PROBE_OBSERVED && (r->source == NULL || r->value == NULL))
-			return err_set(err, "incident %zu: probe %zu is observed but has no "
-			    "source and value", index + 1, i + 1);
-		t = json_object_get(p, "transcript");
-		if (json_is_array(t) && json_array_size(t) > 0) {
-			size_t m = json_array_size(t) < REPLAY_MAX_ITEMS ? json_array_size(t) :
-			    REPLAY_MAX_ITEMS;
-
-			r->transcript = xcalloc(m, sizeof(*r->transcript));
-			for (j = 0; j < m; j++) {
-				const json_t *line = json_array_get(t, j);
-
-				if (!json_is_string(line))
-					continue;
-				r->transcript[r->ntranscript++] = text_sanitize(
-				    json_string_value(line), json_string_length(line),
-				    REPLAY_TEXT_MAX);
-			}
-		}
-	}
+	if (probe_results_from_json(a, &inc->probes, &inc->nprobes, why) != 0)
+		return err_set(err, "incident %zu: %s", index + 1, why);
 	return 0;
 }
 

@@ -279,8 +279,11 @@ START_TEST(replay_rejects_what_is_not_a_diagnosis)
 		{ "{\"incidents\": [{\"article\": \"Q1\"}]}", "article Q1 is not in the rule base" },
 		{ "{\"incidents\": [{\"article\": \"Q123827\", \"peer\": {\"host\": \"a;rm -rf\"}}]}",
 		    "is not a host name" },
-		{ "{\"incidents\": [{\"article\": \"Q123827\", \"probes\": [{\"status\": \"maybe\"}]}]}",
-		    "unknown status \"maybe\"" },
+		{ "{\"incidents\": [{\"article\": \"Q123827\", \"probes\": [{\"probe\": \"dns\", "
+		    "\"source\": \"dns\", \"status\": \"maybe\"}]}]}",
+		    "incident 1: probes[0]: status 'maybe' is not observed, skipped or error" },
+		{ "{\"incidents\": [{\"article\": \"Q123827\", \"probes\": [{\"status\": \"ok\"}]}]}",
+		    "incident 1: probes[0]: \"probe\" is missing" },
 		{ "{\"incidents\": [{\"article\": \"Q123827\", \"observations\": [{\"source\": \"x\"}]}]}",
 		    "observation 1 has no source or value" },
 	};
