@@ -105,6 +105,8 @@ usage(FILE *to)
 "      --offline          run no live probes: diagnose and probe then read\n"
 "                           only the logs and the DOS client's files\n"
 "      --timeout MS       each probe's deadline (default 5000)\n"
+"      --round-timeout MS the whole round's (default 3 timeouts): a layer that\n"
+"                           would end after it is skipped\n"
 "      --dos-root DIR     the DOS client's files (PROTOCOL.INI, TCPTSR.EXE),\n"
 "                           found without regard to case\n"
 "      --dns-server ADDR[:PORT]\n"
@@ -848,7 +850,7 @@ main(int argc, char **argv)
 {
 	enum { OPT_KB = 256, OPT_SMARTHOST, OPT_OFFLINE, OPT_KEEP_GOING, OPT_SYNTAX,
 	    OPT_INPUT_FORMAT, OPT_FOLLOW, OPT_DATE, OPT_SINCE, OPT_UNTIL, OPT_TOP,
-	    OPT_EXPLAIN, OPT_REPLAY, OPT_TIMEOUT, OPT_DOS_ROOT, OPT_DNS_SERVER, OPT_HELO,
+	    OPT_EXPLAIN, OPT_REPLAY, OPT_TIMEOUT, OPT_ROUND_TIMEOUT, OPT_DOS_ROOT, OPT_DNS_SERVER, OPT_HELO,
 	    OPT_RESEND_FROM, OPT_RESEND_TO };
 	static const struct option longopts[] = {
 		{ "kb", required_argument, NULL, OPT_KB },
@@ -867,6 +869,7 @@ main(int argc, char **argv)
 		{ "since", required_argument, NULL, OPT_SINCE },
 		{ "until", required_argument, NULL, OPT_UNTIL },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "round-timeout", required_argument, NULL, OPT_ROUND_TIMEOUT },
 		{ "dos-root", required_argument, NULL, OPT_DOS_ROOT },
 		{ "dns-server", required_argument, NULL, OPT_DNS_SERVER },
 		{ "helo", required_argument, NULL, OPT_HELO },
@@ -951,6 +954,19 @@ main(int argc, char **argv)
 				return usage_error("--timeout: '%s' is not a number of "
 				    "milliseconds from 1 to 600000", optarg);
 			o.probe.timeout_ms = (unsigned)n;
+			break;
+		}
+		case OPT_ROUND_TIMEOUT: {
+			char *end;
+			unsigned long n;
+
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || n == 0 ||
+			    n > 3600000)
+				return usage_error("--round-timeout: '%s' is not a number of "
+				    "milliseconds from 1 to 3600000", optarg);
+			o.probe.round_timeout_ms = (unsigned)n;
 			break;
 		}
 		case OPT_DOS_ROOT:

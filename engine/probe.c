@@ -7,7 +7,9 @@
  * its own while the calling thread runs the SMTP chain (tcp-connect,
  * greeting, ehlo, peer-product, resend), whose layers depend on each other.
  * Every wait inside a probe is bounded by its own deadline, so a round
- * takes about the longest chain of timeouts, not their sum.
+ * takes about the longest chain of timeouts, not their sum; and a layer of
+ * the chain starts only while a whole timeout of the round's time is left,
+ * so no round outlasts round_timeout_ms.
  */
 #include "probe.h"
 
@@ -391,6 +393,11 @@ probe_check_params(const struct probe_params *p, char err[ERR_LEN])
 		return err_set(err, "probe: '%s' is not a host name or address", p->host);
 	if (p->port > 65535)
 		return err_set(err, "probe: port %u is out of range (1-65535)", p->port);
+	if (p->round_timeout_ms != 0 && p->round_timeout_ms <
+	    (p->timeout_ms ? p->timeout_ms : PROBE_DEFAULT_TIMEOUT_MS))
+		return err_set(err, "probe: the round's time (%u ms) is shorter than one "
+		    "probe's timeout (%u ms)", p->round_timeout_ms,
+		    p->timeout_ms ? p->timeout_ms : PROBE_DEFAULT_TIMEOUT_MS);
 	if (p->dns_server && !probe_valid_server(p->dns_server))
 		return err_set(err, "probe: DNS server '%s' is not ADDR[:PORT] with a "
 		    "numeric address", p->dns_server);
@@ -460,6 +467,8 @@ probe_run(const struct probe_params *params, struct probe_round **out, char err[
 			round->address = xstrdup(job.peer_addr);
 			h_peer = probe_spawn(&t_peer, probe_thread_peer, &job);
 			probe_net_smtp(params, job.peer_addr, round->port, job.timeout_ms,
+			    start + (params->round_timeout_ms ? params->round_timeout_ms :
+			    (unsigned long long)PROBE_ROUND_FACTOR * job.timeout_ms),
 			    &s[SLOT_CONNECT]);
 		}
 		if (round->address == NULL)

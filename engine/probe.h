@@ -22,6 +22,8 @@
 #include "kb.h"
 
 #define PROBE_DEFAULT_TIMEOUT_MS	5000
+/* A round's time, in probe timeouts, when round_timeout_ms is 0. */
+#define PROBE_ROUND_FACTOR		3
 
 enum probe_status {
 	PROBE_OBSERVED,		/* value holds what was seen */
@@ -70,6 +72,11 @@ struct probe_params {
 	/* Added with the implementation: */
 	const char	*route_file;	/* the routing table to find the default
 					   gateway in; NULL: /proc/net/route */
+	unsigned	 round_timeout_ms;	/* the whole round: a layer of the
+					   SMTP chain starts only while a whole
+					   timeout_ms of it is left, else it is
+					   skipped; 0: PROBE_ROUND_FACTOR x
+					   timeout_ms; at least timeout_ms */
 };
 
 /*

@@ -831,9 +831,19 @@ net_quit(struct net_session *s, struct probe_result *r, unsigned timeout_ms)
 	buf_free(&rep.text);
 }
 
+/* Is a whole timeout left of the round? If not, skip r with the reason. */
+static int
+net_room(unsigned long long end_ms, unsigned timeout_ms, struct probe_result *r)
+{
+	if (probe_now_ms() + timeout_ms <= end_ms)
+		return 1;
+	probe_skip(r, "the round's time ran out before this layer (--round-timeout)");
+	return 0;
+}
+
 void
 probe_net_smtp(const struct probe_params *p, const char *addr, unsigned port,
-    unsigned timeout_ms, struct probe_result *slots)
+    unsigned timeout_ms, unsigned long long end_ms, struct probe_result *slots)
 {
 	struct probe_result *conn = &slots[0], *greet = &slots[1], *ehlo = &slots[2],
 	    *product = &slots[3], *resend = &slots[4];
@@ -850,6 +860,14 @@ probe_net_smtp(const struct probe_params *p, const char *addr, unsigned port,
 	}
 	if (p->resend_from == NULL)
 		probe_skip(resend, "not asked for (give the sender and the recipient)");
+	if (!net_room(end_ms, timeout_ms, conn)) {
+		probe_skip(greet, "no TCP connection (out of the round's time)");
+		probe_skip(ehlo, "no TCP connection (out of the round's time)");
+		probe_skip(product, "no TCP connection (out of the round's time)");
+		if (p->resend_from)
+			probe_skip(resend, "no TCP connection (out of the round's time)");
+		goto out;
+	}
 	if (net_connect(&s, addr, port, timeout_ms, conn) != 0) {
 		probe_skip(greet, "no TCP connection");
 		probe_skip(ehlo, "no TCP connection");
@@ -860,6 +878,13 @@ probe_net_smtp(const struct probe_params *p, const char *addr, unsigned port,
 	}
 	probe_target(greet, conn->target);
 	probe_target(ehlo, conn->target);
+	if (!net_room(end_ms, timeout_ms, greet)) {
+		probe_skip(product, "no greeting (out of the round's time)");
+		probe_skip(ehlo, "no greeting (out of the round's time)");
+		if (p->resend_from)
+			probe_skip(resend, "no greeting (out of the round's time)");
+		goto out;
+	}
 	if (net_greeting(&s, timeout_ms, &rep, greet) != 0) {
 		if (rep.code)
 			net_product(p->kb, buf_str(&rep.text), product);
@@ -871,12 +896,19 @@ probe_net_smtp(const struct probe_params *p, const char *addr, unsigned port,
 		goto out;
 	}
 	net_product(p->kb, buf_str(&rep.text), product);
+	if (!net_room(end_ms, timeout_ms, ehlo)) {
+		if (p->resend_from)
+			probe_skip(resend, "no EHLO (out of the round's time)");
+		goto out;
+	}
 	if (net_ehlo(&s, name, timeout_ms, ehlo) != 0) {
 		if (p->resend_from)
 			probe_skip(resend, "EHLO and HELO were not accepted");
-	} else if (p->resend_from)
+	} else if (p->resend_from && net_room(end_ms, timeout_ms, resend))
 		net_resend(&s, p, timeout_ms, resend);
-	net_quit(&s, ehlo, timeout_ms);
+	if (probe_now_ms() < end_ms)
+		net_quit(&s, ehlo, (unsigned)(end_ms - probe_now_ms() < timeout_ms ?
+		    end_ms - probe_now_ms() : timeout_ms));
 out:
 	if (s.fd >= 0)
 		close(s.fd);

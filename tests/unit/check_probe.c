@@ -45,7 +45,7 @@ pjoin(const char *a, const char *b)
 
 /*
  * script[0] is sent on accept (NULL: close at once; "": say nothing and
- * wait); each later entry answers one line read. After a 354 the message is
+ * wait; "~MS text": wait MS milliseconds first); each later entry answers one line read. After a 354 the message is
  * read up to its final dot. Replies are sent as written (put in the CR LF).
  */
 struct srv {
@@ -112,7 +112,18 @@ srv_main(void *arg)
 		(void)srv_line(c, line, sizeof(line));	/* until the client goes */
 		goto out;
 	}
-	(void)!write(c, s->script[0], strlen(s->script[0]));
+	{
+		/* "~MS rest": wait MS milliseconds, then greet with rest */
+		const char *g = s->script[0];
+
+		if (g[0] == '~') {
+			char *end;
+
+			usleep((useconds_t)strtoul(g + 1, &end, 10) * 1000);
+			g = end + 1;
+		}
+		(void)!write(c, g, strlen(g));
+	}
 	for (i = 1; s->script[i]; i++) {
 		if (!srv_line(c, line, sizeof(line)))
 			goto out;
@@ -529,6 +540,38 @@ START_TEST(offline_and_no_host)
 }
 END_TEST
 
+/* A layer starts only with a whole timeout of the round left. */
+START_TEST(round_deadline_skips_late_layers)
+{
+	static const char *const slow[] = { "~800 220 slow.test ESMTP\r\n",
+	    "250 slow.test\r\n", NULL };
+	struct probe_params p;
+	struct probe_round *r;
+	struct srv s;
+
+	srv_start(&s, slow);
+	params_init(&p, "127.0.0.1", s.port);
+	p.round_timeout_ms = T_MS * 3 / 2;
+	r = run(&p);
+	srv_stop(&s);
+	expect(r, "greeting", 0, PROBE_OBSERVED, "ok");
+	/* 800 ms gone: a whole 1000 ms ehlo would end after the 1500 ms round */
+	expect(r, "ehlo", 0, PROBE_SKIPPED, NULL);
+	expect_detail(r, "ehlo", "round's time ran out");
+	ck_assert_int_eq(probe_result_failed(get(r, "ehlo", 0)), 0);
+	ck_assert_uint_lt(r->elapsed_ms, T_MS * 3 / 2);
+	probe_round_free(r);
+	/* the same peer with the default round, 3 timeouts: every layer runs */
+	srv_start(&s, slow);
+	params_init(&p, "127.0.0.1", s.port);
+	r = run(&p);
+	srv_stop(&s);
+	expect(r, "greeting", 0, PROBE_OBSERVED, "ok");
+	expect(r, "ehlo", 0, PROBE_OBSERVED, "ok");
+	probe_round_free(r);
+}
+END_TEST
+
 START_TEST(bad_parameters)
 {
 	struct probe_params p;
@@ -554,6 +597,10 @@ START_TEST(bad_parameters)
 	params_init(&p, "127.0.0.1", 25);
 	p.helo_name = "a b";
 	ck_assert_int_eq(probe_run(&p, &r, err), -1);
+	params_init(&p, "127.0.0.1", 25);
+	p.round_timeout_ms = T_MS - 1;
+	ck_assert_int_eq(probe_run(&p, &r, err), -1);
+	ck_assert_contains(err, "shorter than one probe's timeout");
 }
 END_TEST
 
@@ -1129,6 +1176,7 @@ probe_suite(void)
 	tcase_add_test(tc, resend_delivered_and_failed);
 	tcase_add_test(tc, offline_and_no_host);
 	tcase_add_test(tc, bad_parameters);
+	tcase_add_test(tc, round_deadline_skips_late_layers);
 	tcase_add_test(tc, gateway_from_routing_table);
 	tcase_add_loop_test(tc, fault_peer, 0, (int)(sizeof(fp_cases) / sizeof(fp_cases[0])));
 	tcase_add_test(tc, dns_with_dnsmasq);
