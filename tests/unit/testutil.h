@@ -111,11 +111,17 @@ void tu_runv(struct tu_run *r, const char *in, size_t len, char *const argv[]);
 void tu_run_free(struct tu_run *r);
 
 /* A line that contains needle, for better failure messages. */
+/*
+ * The text is cut to 3000 bytes in the message: check drops a failure whose
+ * message is longer than its limit ("Message string too long").
+ */
 #define ck_assert_contains(hay, needle) \
 	ck_assert_msg(strstr((hay), (needle)) != NULL, \
-	    "expected to find \"%s\" in:\n%s", (needle), (hay))
+	    "expected to find \"%.300s\" in (%zu bytes):\n%.3000s", (needle), \
+	    strlen(hay), (hay))
 #define ck_assert_not_contains(hay, needle) \
 	ck_assert_msg(strstr((hay), (needle)) == NULL, \
-	    "did not expect \"%s\" in:\n%s", (needle), (hay))
+	    "did not expect \"%.300s\" in (%zu bytes):\n%.3000s", (needle), \
+	    strlen(hay), (hay))
 
 #endif
