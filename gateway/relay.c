@@ -1,27 +1,23 @@
 /* relay: the SMTP client state machine (see relay.h). */
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "relay.h"
+#include "transport.h"
 #include "xmem.h"
 
 #define RELAY_LINE_MAX	4096	/* a reply line longer than this is a protocol error */
 
 struct relay {
 	const struct relay_params *p;
-	int		 fd;
+	const struct transport *t;
+	struct transport_conn *c;	/* NULL: not connected */
 	enum relay_state state;
 	char		 in[RELAY_LINE_MAX * 2];
 	size_t		 inlen;
@@ -80,6 +76,18 @@ keep(char dst[RELAY_TEXT_MAX], const char *s, size_t n)
 	dst[n] = '\0';
 }
 
+/* Close the connection (logged as the original did when log is set). */
+static void
+drop(struct relay *r, int log)
+{
+	if (r->c == NULL)
+		return;
+	if (log)
+		gwlog_line(r->p->log, "SMTP_close(socket=%d)", r->t->id(r->c));
+	r->t->close(r->c);
+	r->c = NULL;
+}
+
 /* Fill f for a failure in the current state; takes the TCP snapshot now. */
 static int
 fail(struct relay *r, struct relay_failure *f, enum legacy_cond cond, int err, int dead)
@@ -92,14 +100,10 @@ fail(struct relay *r, struct relay_failure *f, enum legacy_cond cond, int err, i
 	f->bytes_sent = r->bytes_sent;
 	memcpy(f->last_command, r->last_command, RELAY_TEXT_MAX);
 	memcpy(f->last_reply, r->last_reply, RELAY_TEXT_MAX);
-	if (r->fd >= 0)
-		(void)tcpinfo_take(r->fd, &f->tcp);
+	if (r->c != NULL)
+		(void)r->t->snapshot(r->c, &f->tcp);
 	if (dead) {
-		if (r->fd >= 0) {
-			gwlog_line(r->p->log, "SMTP_close(socket=%d)", r->fd);
-			close(r->fd);
-		}
-		r->fd = -1;
+		drop(r, 1);
 		enter_state(r, RELAY_FAILED);
 	}
 	return -1;
@@ -111,7 +115,7 @@ send_all(struct relay *r, const char *p, size_t n, int idle_ms, int count_bytes,
     struct relay_failure *f)
 {
 	while (n > 0) {
-		ssize_t w = send(r->fd, p, n, MSG_NOSIGNAL);
+		ssize_t w = r->t->send(r->c, p, n);
 
 		if (w > 0) {
 			p += w;
@@ -123,8 +127,7 @@ send_all(struct relay *r, const char *p, size_t n, int idle_ms, int count_bytes,
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			struct pollfd pfd = { r->fd, POLLOUT, 0 };
-			int rc = poll(&pfd, 1, idle_ms);
+			int rc = r->t->wait(r->c, POLLOUT, idle_ms);
 
 			if (rc < 0 && errno == EINTR)
 				continue;
@@ -187,20 +190,19 @@ read_line(struct relay *r, long long deadline, char *line, size_t *len, struct r
 			return fail(r, f, LEGACY_PROTOCOL, 0, 1);
 		{
 			long long left = deadline - now_ms();
-			struct pollfd pfd = { r->fd, POLLIN, 0 };
 			ssize_t got;
 			int rc;
 
 			if (left <= 0)
 				return fail(r, f, LEGACY_READ_TIMEOUT, ETIMEDOUT, 1);
-			rc = poll(&pfd, 1, (int)(left > 1000000 ? 1000000 : left));
+			rc = r->t->wait(r->c, POLLIN, (int)(left > 1000000 ? 1000000 : left));
 			if (rc < 0 && errno == EINTR)
 				continue;
 			if (rc < 0)
 				return fail(r, f, LEGACY_READ_ERROR, errno, 1);
 			if (rc == 0)
 				continue;	/* the deadline check above ends it */
-			got = recv(r->fd, r->in + r->inlen, sizeof(r->in) - r->inlen, 0);
+			got = r->t->recv(r->c, r->in + r->inlen, sizeof(r->in) - r->inlen);
 			if (got > 0) {
 				r->inlen += (size_t)got;
 				continue;
@@ -280,60 +282,19 @@ ehlo_line(struct relay *r, const char *kw, size_t n)
 static int
 connect_to(struct relay *r, struct relay_failure *f)
 {
-	struct addrinfo hints, *res = NULL, *ai;
-	char port[16];
-	int rc, e = 0;
+	struct transport_params tp;
+	int e = 0;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	snprintf(port, sizeof(port), "%u", r->p->port);
+	memset(&tp, 0, sizeof(tp));
+	tp.host = r->p->host;
+	tp.port = r->p->port;
+	tp.connect_ms = r->p->connect_ms;
+	tp.user_timeout_ms = r->p->user_timeout_ms;
+	tp.arg = r->p->transport_arg;
 	enter_state(r, RELAY_CONNECT);
 	gwlog_line(r->p->log, "Connecting to smart SMTP host");
-	if ((rc = getaddrinfo(r->p->host, port, &hints, &res)) != 0) {
-		fail(r, f, LEGACY_CONNECT, rc == EAI_SYSTEM ? errno : EHOSTUNREACH, 1);
-		snprintf(f->detail, sizeof(f->detail), "%s", "");
-		return -1;
-	}
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		struct pollfd pfd;
-		socklen_t elen = sizeof(e);
-		int one = 1;
-
-		r->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    ai->ai_protocol);
-		if (r->fd < 0) {
-			e = errno;
-			continue;
-		}
-		setsockopt(r->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		if (r->p->user_timeout_ms > 0)
-			setsockopt(r->fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &r->p->user_timeout_ms,
-			    sizeof(r->p->user_timeout_ms));
-		if (connect(r->fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		if (errno == EINPROGRESS) {
-			pfd.fd = r->fd;
-			pfd.events = POLLOUT;
-			pfd.revents = 0;
-			do
-				rc = poll(&pfd, 1, r->p->connect_ms);
-			while (rc < 0 && errno == EINTR);
-			if (rc == 0)
-				e = ETIMEDOUT;
-			else if (rc < 0)
-				e = errno;
-			else if (getsockopt(r->fd, SOL_SOCKET, SO_ERROR, &e, &elen) != 0)
-				e = errno;
-			if (e == 0)
-				break;
-		} else
-			e = errno;
-		close(r->fd);
-		r->fd = -1;
-	}
-	freeaddrinfo(res);
-	if (r->fd < 0) {
+	if (r->t->open(&tp, &r->c, &e) != 0) {
+		r->c = NULL;
 		if (e == ECONNRESET) {
 			/* A reset, not a refusal: the handshake was done and the peer
 			 * reset the connection before we looked (before the greeting). */
@@ -342,7 +303,7 @@ connect_to(struct relay *r, struct relay_failure *f)
 		}
 		return fail(r, f, LEGACY_CONNECT, e, 1);
 	}
-	gwlog_line(r->p->log, "SMTP_open(socket=%d)", r->fd);
+	gwlog_line(r->p->log, "SMTP_open(socket=%d)", r->t->id(r->c));
 	return 0;
 }
 
@@ -354,7 +315,8 @@ relay_open(const struct relay_params *p, struct relay **out, struct relay_failur
 	int code;
 
 	r->p = p;
-	r->fd = -1;
+	r->t = p->transport ? p->transport : transport_find("tcp");
+	r->c = NULL;
 	r->bytes_sent = -1;
 	enter_state(r, RELAY_INIT);
 	*out = NULL;
@@ -397,11 +359,7 @@ fail_close:
 	/* a refusal with the connection still up: the session is of no use */
 	f->session_dead = 1;
 	f->permanent = 0;	/* the host refused us, not the message */
-	if (r->fd >= 0) {
-		gwlog_line(p->log, "SMTP_close(socket=%d)", r->fd);
-		close(r->fd);
-		r->fd = -1;
-	}
+	drop(r, 1);
 fail:
 	free(r);
 	return -1;
@@ -426,15 +384,12 @@ reset(struct relay *r)
 	struct relay_failure ignored;
 	int code;
 
-	if (r->fd < 0)
+	if (r->c == NULL)
 		return;
 	enter_state(r, RELAY_RSET);
 	if (command(r, "RSET", &ignored) != 0 ||
 	    read_reply(r, r->p->reply_ms, &code, &ignored, NULL) != 0 || code != 250) {
-		if (r->fd >= 0) {
-			close(r->fd);
-			r->fd = -1;
-		}
+		drop(r, 0);
 		enter_state(r, RELAY_FAILED);
 		return;
 	}
@@ -464,7 +419,7 @@ relay_send_some(struct relay *r, const struct spool_msg *m, struct relay_rcpt *c
 	size_t i, mark, refused = 0;
 	int code, rc = -1, rcpt_failed = 0;
 
-	if (r->state != RELAY_READY || r->fd < 0) {
+	if (r->state != RELAY_READY || r->c == NULL) {
 		fail(r, f, LEGACY_WRITE_NOTCONN, ENOTCONN, 1);
 		return -1;
 	}
@@ -498,13 +453,13 @@ relay_send_some(struct relay *r, const struct spool_msg *m, struct relay_rcpt *c
 			if (!f->session_dead) {
 				struct relay_failure ignored;
 
-				for (i = 0; i <= m->nrcpts && r->fd >= 0; i++)
+				for (i = 0; i <= m->nrcpts && r->c != NULL; i++)
 					if (read_reply(r, r->p->reply_ms, &code, &ignored, NULL) != 0)
 						break;
-				if (r->fd >= 0 && code == 354)
+				if (r->c != NULL && code == 354)
 					goto abandon;
 				reset(r);
-				f->session_dead = r->fd < 0;
+				f->session_dead = r->c == NULL;
 			}
 			goto out;
 		}
@@ -541,14 +496,14 @@ relay_send_some(struct relay *r, const struct spool_msg *m, struct relay_rcpt *c
 				if (code == 354)
 					goto abandon;
 				reset(r);
-				f->session_dead = r->fd < 0;
+				f->session_dead = r->c == NULL;
 				goto out;
 			}
 			if (code != 354) {
 				bad_reply(r, f, "DATA", code);
 				if (!f->session_dead) {
 					reset(r);
-					f->session_dead = r->fd < 0;
+					f->session_dead = r->c == NULL;
 				}
 				goto out;
 			}
@@ -613,16 +568,12 @@ relay_send_some(struct relay *r, const struct spool_msg *m, struct relay_rcpt *c
 refused:
 	if (!f->session_dead) {
 		reset(r);
-		f->session_dead = r->fd < 0;
+		f->session_dead = r->c == NULL;
 	}
 	goto out;
 abandon:
 	/* 354 with no recipient accepted: only closing avoids sending a message */
-	if (r->fd >= 0) {
-		gwlog_line(r->p->log, "SMTP_close(socket=%d)", r->fd);
-		close(r->fd);
-		r->fd = -1;
-	}
+	drop(r, 1);
 	enter_state(r, RELAY_FAILED);
 	f->session_dead = 1;
 out:
@@ -661,7 +612,7 @@ relay_close(struct relay *r)
 {
 	if (r == NULL)
 		return;
-	if (r->fd >= 0 && r->state == RELAY_READY) {
+	if (r->c != NULL && r->state == RELAY_READY) {
 		struct relay_failure ignored;
 		int code;
 
@@ -669,10 +620,7 @@ relay_close(struct relay *r)
 		if (command(r, "QUIT", &ignored) == 0)
 			(void)read_reply(r, r->p->reply_ms, &code, &ignored, NULL);
 	}
-	if (r->fd >= 0) {
-		gwlog_line(r->p->log, "SMTP_close(socket=%d)", r->fd);
-		close(r->fd);
-	}
+	drop(r, 1);
 	gwlog_line(r->p->log, "SMTP connection closed");
 	free(r);
 }

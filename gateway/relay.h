@@ -59,6 +59,8 @@ const char *relay_state_to_text(enum relay_state s);
 /* The SMTP phase of docs/events.md for a state, or NULL. */
 const char *relay_state_phase(enum relay_state s);
 
+struct transport;
+
 struct relay_params {
 	const char	*host;		/* smart host: IP literal or name */
 	unsigned	 port;
@@ -69,6 +71,9 @@ struct relay_params {
 					   the deadline of the reply to the final dot */
 	unsigned	 user_timeout_ms;	/* TCP_USER_TIMEOUT, 0 = kernel default */
 	struct gwlog	*log;		/* may be NULL */
+	const struct transport *transport;	/* how to reach the host (transport.h);
+					   NULL: "tcp" */
+	const void	*transport_arg;	/* the transport's own (the fake's script) */
 };
 
 #define RELAY_TEXT_MAX	512

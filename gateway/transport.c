@@ -1,0 +1,150 @@
+/* transport: the "tcp" transport and the table of transports (see transport.h). */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "transport.h"
+#include "transport_fake.h"
+#include "xmem.h"
+
+struct transport_conn {
+	int	 fd;
+};
+
+/* One address: a non-blocking connect, bounded by connect_ms. 0 or an errno. */
+static int
+tcp_connect_one(const struct transport_params *p, const struct addrinfo *ai, int *fdp)
+{
+	struct pollfd pfd;
+	socklen_t elen;
+	int fd, rc, e = 0, one = 1;
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    ai->ai_protocol);
+	if (fd < 0)
+		return errno;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (p->user_timeout_ms > 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &p->user_timeout_ms,
+		    sizeof(p->user_timeout_ms));
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+		*fdp = fd;
+		return 0;
+	}
+	if (errno != EINPROGRESS) {
+		e = errno;
+		close(fd);
+		return e;
+	}
+	pfd.fd = fd;
+	pfd.events = POLLOUT;
+	pfd.revents = 0;
+	do
+		rc = poll(&pfd, 1, p->connect_ms);
+	while (rc < 0 && errno == EINTR);
+	elen = sizeof(e);
+	if (rc == 0)
+		e = ETIMEDOUT;
+	else if (rc < 0)
+		e = errno;
+	else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) != 0)
+		e = errno;
+	if (e == 0) {
+		*fdp = fd;
+		return 0;
+	}
+	close(fd);
+	return e;
+}
+
+static int
+tcp_open(const struct transport_params *p, struct transport_conn **out, int *err)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	char port[16];
+	int rc, fd = -1, e = EHOSTUNREACH;
+
+	*out = NULL;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%u", p->port);
+	if ((rc = getaddrinfo(p->host, port, &hints, &res)) != 0) {
+		*err = rc == EAI_SYSTEM ? errno : EHOSTUNREACH;
+		return -1;
+	}
+	for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next)
+		e = tcp_connect_one(p, ai, &fd);
+	freeaddrinfo(res);
+	if (fd < 0) {
+		*err = e;
+		return -1;
+	}
+	*out = xcalloc(1, sizeof(**out));
+	(*out)->fd = fd;
+	return 0;
+}
+
+static ssize_t
+tcp_send(struct transport_conn *c, const void *buf, size_t n)
+{
+	return send(c->fd, buf, n, MSG_NOSIGNAL);
+}
+
+static ssize_t
+tcp_recv(struct transport_conn *c, void *buf, size_t n)
+{
+	return recv(c->fd, buf, n, 0);
+}
+
+static int
+tcp_wait(struct transport_conn *c, short events, int timeout_ms)
+{
+	struct pollfd pfd = { c->fd, events, 0 };
+
+	return poll(&pfd, 1, timeout_ms);
+}
+
+static int
+tcp_snapshot(struct transport_conn *c, struct tcpinfo_snap *out)
+{
+	return tcpinfo_take(c->fd, out);
+}
+
+static int
+tcp_id(const struct transport_conn *c)
+{
+	return c->fd;
+}
+
+static void
+tcp_close(struct transport_conn *c)
+{
+	if (c == NULL)
+		return;
+	close(c->fd);
+	free(c);
+}
+
+static const struct transport transport_tcp = {
+	"tcp", tcp_open, tcp_send, tcp_recv, tcp_wait, tcp_snapshot, tcp_id, tcp_close,
+};
+
+const struct transport *
+transport_find(const char *name)
+{
+	static const struct transport *const all[] = { &transport_tcp, &transport_fake };
+	size_t i;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (strcmp(all[i]->name, name) == 0)
+			return all[i];
+	return NULL;
+}
