@@ -20,20 +20,18 @@
 #define QUERY_MAX_WORDS		256
 #define QUERY_MAX_SEQ		1024
 /*
- * A host name, address or mail address in the query is read as the word
- * QUERY_NAME, which no article has and which weighs QUERY_NAME_WEIGHT (a
- * word in about a third of the articles) instead of its rarity: the text is
- * about one named instance, a little less like any article's words, but
- * not as unlike them as an unknown word ("lost connection after DATA from
- * unknown[198.51.100.23]" is a Postfix server's line, not Q100709's).
+ * A host name, an address (IPv4, IPv6, mail) or the name in an MTA's
+ * "NAME[ADDRESS]" is read as the one word QUERY_NAME, and so are the
+ * placeholders the rule base writes for them (HOST, ADDRESS, in capitals):
+ * a name is one instance of a problem, not the problem. In the query it
+ * weighs nothing, and it and the function words before it ("to
+ * mail.contoso.com") break the word order, so that a text with a name scores
+ * what the bare text does; in a message, a name slot counts as a code does
+ * (QUERY_CODE_WEIGHT when the query has no name).
  */
 #define QUERY_NAME		"#name"
-#ifndef QUERY_NAMES
-#define QUERY_NAMES		0
-#endif
-#ifndef QUERY_NAME_WEIGHT
-#define QUERY_NAME_WEIGHT	1.5
-#endif
+/* The longest "[ADDRESS]" looked for ("[IPv6:" and a full IPv6 address). */
+#define QUERY_ADDR_MAX		64
 /* The weight of a message's number that the query lacks, in message cover. */
 #define QUERY_CODE_WEIGHT	0.5
 /* The longest query text echoed back (then "..."). */
@@ -137,6 +135,8 @@ static const double query_field_cover[QUERY_NFIELDS] = {
     (1u << QUERY_F_KEYWORDS))
 
 #define QUERY_NO_TERM		UINT32_MAX
+/* In a query's word sequence: a name was here; no pair spans it. */
+#define QUERY_GAP		(UINT32_MAX - 1)
 
 /*
  * The query: its distinct words in order, function words left out, with
@@ -367,15 +367,106 @@ query_is_path(const char *s, size_t n, size_t *base)
 	    (s[2] == '\\' || s[2] == '/'));
 }
 
+/* Is s[at..] "[ADDRESS]", an MTA's bracketed address ("[IPv6:2001:db8::7]" too)? */
+static int
+query_bracket_addr(const char *s, size_t len, size_t at)
+{
+	const char *close;
+	size_t from, n;
+
+	if (at >= len || s[at] != '[' || (close = memchr(s + at, ']',
+	    len - at < QUERY_ADDR_MAX ? len - at : QUERY_ADDR_MAX)) == NULL)
+		return 0;
+	from = at + 1;
+	n = (size_t)(close - s) - from;
+	if (n > 5 && strncasecmp(s + from, "IPv6:", 5) == 0) {
+		from += 5;
+		n -= 5;
+	}
+	return query_is_ipv4(s + from, n) || query_is_ipv6(s + from, n);
+}
+
+/*
+ * Is the line a receiving server's view of a session: does it name its peer
+ * as where the connection came from, in a notation only a server writes?
+ * Postfix's smtpd writes "from NAME[ADDRESS]" ("from
+ * unknown[198.51.100.23]"), Exim's daemon "from (HELO) [ADDRESS]"; their
+ * clients, like the gateway, name the peer "to" or "with" ("lost
+ * connection with HOST[ADDRESS]"). sendmail's "from [ADDRESS]" is no sign:
+ * its client writes it too ("timeout waiting for input from [ADDRESS]").
+ * No article of the rule base describes a server's view (check_query
+ * asserts it of their symptoms' examples), so the words of such a line say
+ * nothing about them: the line can match a pattern but its words are not
+ * read.
+ */
+static int
+query_server_line(const char *s, size_t len)
+{
+	size_t i, k;
+
+	for (i = 0; i + 5 < len; i++) {
+		if (strncasecmp(s + i, "from", 4) != 0 ||
+		    (i > 0 && isalnum((unsigned char)s[i - 1])) || s[i + 4] != ' ')
+			continue;
+		for (k = i + 4; k < len && s[k] == ' '; k++)
+			;
+		if (k < len && s[k] == '(') {	/* Exim: the HELO name */
+			const char *close = memchr(s + k, ')',
+			    len - k < QUERY_ADDR_MAX * 4 ? len - k : QUERY_ADDR_MAX * 4);
+
+			if (close == NULL)
+				continue;
+			for (k = (size_t)(close - s) + 1; k < len && s[k] == ' '; k++)
+				;
+		} else {
+			size_t name = k;
+
+			for (; k < len && (isalnum((unsigned char)s[k]) || s[k] == '-' ||
+			    s[k] == '.'); k++)
+				;
+			if (k == name)
+				continue;	/* sendmail's "from [ADDRESS]" */
+		}
+		if (query_bracket_addr(s, len, k))
+			return 1;
+	}
+	return 0;
+}
+
+/* Is the span a name: an address, a host, NAME of "NAME[ADDRESS]", a placeholder? */
+static int
+query_is_name(const char *s, size_t len, size_t start, size_t end, int kb)
+{
+	const char *p = s + start;
+	size_t n = end - start, k;
+
+	if (kb && ((n == 4 && memcmp(p, "HOST", 4) == 0) ||
+	    (n == 7 && memcmp(p, "ADDRESS", 7) == 0)))
+		return 1;
+	if (query_is_ipv4(p, n) || query_is_ipv6(p, n) || query_is_mail(p, n))
+		return 1;
+	/* A host with a port: "smarthost.contoso.com:25". */
+	for (k = n; k > 0 && isdigit((unsigned char)p[k - 1]); k--)
+		;
+	if (query_is_host(p, k > 1 && k < n && p[k - 1] == ':' ? k - 1 : n))
+		return 1;
+	/* "unknown[198.51.100.23]": Postfix's client without a name. */
+	for (k = 0; k < n; k++)
+		if (!isalnum((unsigned char)p[k]) && p[k] != '-' && p[k] != '.')
+			return 0;
+	return query_bracket_addr(s, len, end);
+}
+
 /*
  * Call fn(arg, word, stop) for every word of s (runs of letters and
- * digits, lower-cased; stop is 1 for a function word), names normalised
- * away (above), until fn returns 0.
+ * digits, lower-cased; stop is 1 for a function word), a name read as
+ * QUERY_NAME (above; kb: s is the rule base's, whose names are its
+ * placeholders), until fn returns 0.
  */
 typedef int query_word_fn(void *arg, const char *w, int stop);
 
 static void
-query_split(const char *s, size_t len, query_word_fn *fn, void *arg)
+query_split(const char *s, size_t len, int kb, query_word_fn *fn, void *arg)
 {
 	size_t i = 0, start, end, k, from, wl;
 	char w[65];
@@ -392,21 +483,13 @@ query_split(const char *s, size_t len, query_word_fn *fn, void *arg)
 			end--;
 		if (end == start)
 			continue;
-		if (!QUERY_NAMES) {
-			/* names read as words */
-		} else if (query_is_ipv4(s + start, end - start) ||
-		    query_is_ipv6(s + start, end - start) ||
-		    query_is_mail(s + start, end - start)) {
-			if (fn(arg, QUERY_NAME, 0) == 0)
-				return;
-			continue;
-		} else if (query_is_host(s + start, end - start)) {
+		if (query_is_name(s, len, start, end, kb)) {
 			if (fn(arg, QUERY_NAME, 0) == 0)
 				return;
 			continue;
 		}
 		/* ":25" right after "[ADDRESS]" is its port. */
-		if (QUERY_NAMES && start > 0 && s[start - 1] == ']' && s[start] == ':') {
+		if (start > 0 && s[start - 1] == ']' && s[start] == ':') {
 			for (k = start + 1; k < end && isdigit((unsigned char)s[k]); k++)
 				;
 			if (k == end)
@@ -538,7 +621,7 @@ query_build_text(struct query_build *b, enum query_field f, const char *s)
 {
 	b->field = f;
 	if (s)
-		query_split(s, strlen(s), query_build_word, b);
+		query_split(s, strlen(s), 1, query_build_word, b);
 }
 
 static int
@@ -718,9 +801,10 @@ query_cover(const struct query_index *ix, const struct query_msg *msg,
 	for (i = 0; i < msg->n; i++) {
 		w = query_idf(ix, msg->id[i]);
 		/* A code is what a fragment leaves out most ("Network Read
-		 * Error" of "Error (116) Network Read Error"): it counts at
-		 * QUERY_CODE_WEIGHT when the query lacks it. */
-		if (isdigit((unsigned char)ix->term[msg->id[i]][0]) &&
+		 * Error" of "Error (116) Network Read Error"), and so is a
+		 * name: it counts at QUERY_CODE_WEIGHT when the query lacks it. */
+		if ((isdigit((unsigned char)ix->term[msg->id[i]][0]) ||
+		    ix->term[msg->id[i]][0] == '#') &&
 		    !query_has_term(q->id, q->n, msg->id[i]))
 			w *= QUERY_CODE_WEIGHT;
 		all += w;
@@ -739,11 +823,12 @@ query_cover(const struct query_index *ix, const struct query_msg *msg,
 static double
 query_order(const struct query_msg *msg, const struct query_words *q)
 {
-	size_t i, j, pairs = 0;
+	size_t i, j, pairs = 0, all = 0;
 
-	if (q->nseq < 2)
-		return 0;
 	for (i = 0; i + 1 < q->nseq; i++) {
+		if (q->seq[i] == QUERY_GAP || q->seq[i + 1] == QUERY_GAP)
+			continue;	/* a name between */
+		all++;
 		if (q->seq[i] == QUERY_NO_TERM)
 			continue;
 		for (j = 0; j + 1 < msg->nseq; j++)
@@ -752,7 +837,7 @@ query_order(const struct query_msg *msg, const struct query_words *q)
 				break;
 			}
 	}
-	return (double)pairs / (double)(q->nseq - 1);
+	return all > 0 ? (double)pairs / (double)all : 0;
 }
 
 /* The share of the query's weight the article has (BM25F or coverage). */
@@ -763,7 +848,9 @@ query_article_score(const struct query_index *ix, size_t ai, const struct query_
 	size_t i;
 
 	for (i = 0; i < q->n; i++) {
-		w = strcmp(q->v[i], QUERY_NAME) == 0 ? QUERY_NAME_WEIGHT : query_idf(ix, q->id[i]);
+		if (strcmp(q->v[i], QUERY_NAME) == 0)
+			continue;	/* a name weighs nothing */
+		w = query_idf(ix, q->id[i]);
 		all += w;
 		hit += w * query_term_score(ix, ai, q->id[i]);
 	}
@@ -804,7 +891,7 @@ query_score_words(const struct query_index *ix, size_t ai, const struct query_wo
 	r->how = QUERY_WORDS;
 	r->words = xcalloc(q->n ? q->n : 1, sizeof(*r->words));
 	for (i = 0; i < q->n; i++)
-		if (query_term_score(ix, ai, q->id[i]) > 0)
+		if (strcmp(q->v[i], QUERY_NAME) != 0 && query_term_score(ix, ai, q->id[i]) > 0)
 			r->words[r->nwords++] = xstrdup(q->v[i]);
 }
 
@@ -819,17 +906,30 @@ query_read_word(void *arg, const char *w, int stop)
 {
 	struct query_read *r = arg;
 	struct query_words *q = r->q;
+	int name = strcmp(w, QUERY_NAME) == 0;
 	size_t i;
 
-	for (i = 0; i < q->nall && strcmp(q->all[i], w) != 0; i++)
-		;
-	if (i == q->nall) {
-		q->all = xgrow(q->all, &q->allcap, q->nall + 1, sizeof(*q->all));
-		q->all[q->nall++] = xstrdup(w);
-	}
-	if (q->nseq < QUERY_MAX_SEQ) {
-		q->seq = xgrow(q->seq, &q->seqcap, q->nseq + 1, sizeof(*q->seq));
-		q->seq[q->nseq++] = (uint32_t)i;
+	if (name && q->nseq < QUERY_MAX_SEQ) {
+		/* A name and the function words before it ("to
+		 * mail.contoso.com") are left out of the word order. */
+		while (q->nseq > 0 && q->seq[q->nseq - 1] != QUERY_GAP &&
+		    query_stopword(q->all[q->seq[q->nseq - 1]]))
+			q->nseq--;
+		if (q->nseq > 0 && q->seq[q->nseq - 1] != QUERY_GAP) {
+			q->seq = xgrow(q->seq, &q->seqcap, q->nseq + 1, sizeof(*q->seq));
+			q->seq[q->nseq++] = QUERY_GAP;
+		}
+	} else if (!name) {
+		for (i = 0; i < q->nall && strcmp(q->all[i], w) != 0; i++)
+			;
+		if (i == q->nall) {
+			q->all = xgrow(q->all, &q->allcap, q->nall + 1, sizeof(*q->all));
+			q->all[q->nall++] = xstrdup(w);
+		}
+		if (q->nseq < QUERY_MAX_SEQ) {
+			q->seq = xgrow(q->seq, &q->seqcap, q->nseq + 1, sizeof(*q->seq));
+			q->seq[q->nseq++] = (uint32_t)i;
+		}
 	}
 	if (stop)
 		return 1;
@@ -851,8 +951,11 @@ query_read_seq(const struct query_index *ix, struct query_words *q,
 	size_t i, k;
 
 	for (i = 0; i < q->nseq; i++) {
-		const char *w = q->all[q->seq[i]];
+		const char *w;
 
+		if (q->seq[i] == QUERY_GAP)
+			continue;
+		w = q->all[q->seq[i]];
 		for (k = 0; k < qr->nforgiven; k++)
 			if (strcmp(qr->forgiven[k].typed, w) == 0) {
 				w = qr->forgiven[k].as;
@@ -1115,6 +1218,31 @@ query_run(const struct kb *kb, struct matcher *m, const char *text, size_t len)
 	return q;
 }
 
+/*
+ * The query's words, line by line: a line with a server's view (above) is
+ * left out of them, and so of the word order.
+ */
+static void
+query_read_lines(const char *text, size_t len, struct query_read *rd,
+    struct query_results *qr)
+{
+	struct query_words *q = rd->q;
+	size_t i = 0, start;
+
+	while (i < len && q->n < QUERY_MAX_WORDS) {
+		start = i;
+		while (i < len && text[i] != '\n' && text[i] != '\r')
+			i++;
+		if (!query_server_line(text + start, i - start))
+			query_split(text + start, i - start, 0, query_read_word, rd);
+		else {
+			qr->nserver++;
+			query_read_word(rd, QUERY_NAME, 0);	/* a gap in the order */
+		}
+		i++;
+	}
+}
+
 struct query_results *
 query_ask(const struct query_index *ix, struct matcher *m, const char *text, size_t len)
 {
@@ -1129,7 +1257,7 @@ query_ask(const struct query_index *ix, struct matcher *m, const char *text, siz
 	qr->results = xcalloc(n ? n : 1, sizeof(*qr->results));
 	rd.ix = ix;
 	rd.q = &q;
-	query_split(text, len, query_read_word, &rd);
+	query_read_lines(text, len, &rd, qr);
 	query_forgive(ix, &q, qr);
 	query_read_seq(ix, &q, qr);
 	query_split_lines(text, len, &lines);

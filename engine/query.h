@@ -71,6 +71,8 @@ struct query_results {
 						   cut to 1000 bytes */
 	struct query_forgiven	*forgiven;	/* words read as others, in order */
 	size_t			 nforgiven;
+	size_t			 nserver;	/* lines read as a receiving server's
+						   view, whose words were not read */
 	struct query_result	*results;	/* best first */
 	size_t			 nresults;
 };
