@@ -19,6 +19,8 @@
  */
 #define QUERY_MAX_WORDS		256
 #define QUERY_MAX_SEQ		1024
+/* The longest word read; longer runs of letters are not words. */
+#define QUERY_WORD_MAX		64
 /*
  * A host name, an address (IPv4, IPv6, mail) or the name in an MTA's
  * "NAME[ADDRESS]" is read as the one word QUERY_NAME, and so are the
@@ -180,7 +182,8 @@ struct query_index {
 	struct arena		 arena;		/* everything below */
 	struct query_article_ix	*art;
 	size_t			 n;
-	char			**term;		/* the vocabulary, by term number */
+	char			**term;		/* the vocabulary (stems), by term number */
+	char			**surface;	/* each term as the rule base first writes it */
 	uint32_t		 *df;		/* articles that have the term */
 	uint32_t		 *last;		/* build only: last article + 1 */
 	unsigned		 *fields;	/* bit per field the term is in */
@@ -469,7 +472,7 @@ static void
 query_split(const char *s, size_t len, int kb, query_word_fn *fn, void *arg)
 {
 	size_t i = 0, start, end, k, from, wl;
-	char w[65];
+	char w[QUERY_WORD_MAX + 1];
 
 	while (i < len) {
 		while (i < len && query_delim((unsigned char)s[i]))
@@ -526,9 +529,57 @@ query_hash(const char *w)
 	return h;
 }
 
-/* The term number of w, or QUERY_NO_TERM. */
+/*
+ * A word's stem: its inflections taken off, so that "hosts" is "host",
+ * "adding" and "added" are "add", "bounces" and "bounced" are "bounc".
+ * Harman's S-stemmer (-ies, -es, -s) with -ed, -ing and a final -e: only
+ * suffixes that inflect, never a derivation ("connection" stays), and only
+ * on words of letters whose stem keeps three letters and a vowel. The same
+ * function reads the rule base and the query, so a stem need not be a word.
+ * out has room for w and its NUL.
+ */
+
+static int
+query_vowel(const char *w, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strchr("aeiouy", w[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+static void
+query_stem(const char *w, char *out)
+{
+	size_t n = strlen(w), i;
+
+	memcpy(out, w, n + 1);
+	for (i = 0; i < n; i++)
+		if (!islower((unsigned char)w[i]))
+			return;
+	if (n < 4)
+		return;
+	if (n > 4 && strcmp(out + n - 3, "ies") == 0 && !strchr("ae", out[n - 4]))
+		memcpy(out + (n -= 3), "y", 2), n++;
+	else if (n > 4 && strcmp(out + n - 3, "ied") == 0)
+		memcpy(out + (n -= 3), "y", 2), n++;
+	else if (strcmp(out + n - 2, "es") == 0 && !strchr("aeo", out[n - 3]))
+		out[--n] = '\0';
+	else if (out[n - 1] == 's' && !strchr("su", out[n - 2]))
+		out[--n] = '\0';
+	else if (n > 5 && strcmp(out + n - 3, "ing") == 0 && query_vowel(out, n - 3))
+		out[n -= 3] = '\0';
+	else if (n > 4 && strcmp(out + n - 2, "ed") == 0 && query_vowel(out, n - 2))
+		out[n -= 2] = '\0';
+	if (n > 3 && out[n - 1] == 'e')
+		out[--n] = '\0';
+}
+
+/* The term number of a stem, or QUERY_NO_TERM. */
 static uint32_t
-query_term(const struct query_index *ix, const char *w)
+query_term_stem(const struct query_index *ix, const char *w)
 {
 	size_t mask = ix->hashcap - 1, k;
 
@@ -538,6 +589,18 @@ query_term(const struct query_index *ix, const char *w)
 		if (strcmp(ix->term[ix->hash[k] - 1], w) == 0)
 			return ix->hash[k] - 1;
 	return QUERY_NO_TERM;
+}
+
+/* The term number of w (its stem), or QUERY_NO_TERM. */
+static uint32_t
+query_term(const struct query_index *ix, const char *w)
+{
+	char st[QUERY_WORD_MAX + 1];
+
+	if (strlen(w) > QUERY_WORD_MAX)
+		return QUERY_NO_TERM;
+	query_stem(w, st);
+	return query_term_stem(ix, st);
 }
 
 static void
@@ -559,10 +622,12 @@ query_rehash(struct query_index *ix, size_t cap)
 static uint32_t
 query_intern(struct query_index *ix, const char *w)
 {
-	uint32_t t = query_term(ix, w);
+	char st[QUERY_WORD_MAX + 1];
+	uint32_t t;
 	size_t k, old;
 
-	if (t != QUERY_NO_TERM)
+	query_stem(w, st);
+	if ((t = query_term_stem(ix, st)) != QUERY_NO_TERM)
 		return t;
 	if (2 * (ix->nterms + 1) > ix->hashcap)
 		query_rehash(ix, ix->hashcap ? 2 * ix->hashcap : 4096);
@@ -574,11 +639,14 @@ query_intern(struct query_index *ix, const char *w)
 	ix->last = xgrow(ix->last, &old, ix->nterms + 1, sizeof(*ix->last));
 	old = k;
 	ix->fields = xgrow(ix->fields, &old, ix->nterms + 1, sizeof(*ix->fields));
+	old = k;
+	ix->surface = xgrow(ix->surface, &old, ix->nterms + 1, sizeof(*ix->surface));
 	t = (uint32_t)ix->nterms++;
-	ix->term[t] = arena_strdup(&ix->arena, w);
+	ix->term[t] = arena_strdup(&ix->arena, st);
+	ix->surface[t] = strcmp(st, w) == 0 ? ix->term[t] : arena_strdup(&ix->arena, w);
 	ix->df[t] = ix->last[t] = 0;
 	ix->fields[t] = 0;
-	for (k = query_hash(w) & (ix->hashcap - 1); ix->hash[k]; k = (k + 1) & (ix->hashcap - 1))
+	for (k = query_hash(st) & (ix->hashcap - 1); ix->hash[k]; k = (k + 1) & (ix->hashcap - 1))
 		;
 	ix->hash[k] = t + 1;
 	return t;
@@ -1067,24 +1135,26 @@ query_forgive(const struct query_index *ix, struct query_words *q,
 	size_t i, k, j, max, dist, cap = 0;
 	uint32_t best;
 	const char *as;
+	char st[QUERY_WORD_MAX + 1];
 	int drop, tried = 0;
 
 	for (i = 0; i < q->n && tried < QUERY_MAX_FORGIVE; i++) {
 		const char *w = q->v[i];
 
-		if (strlen(w) < 4 || !query_alpha(w))
+		if (strlen(w) < 4 || strlen(w) > QUERY_WORD_MAX || !query_alpha(w))
 			continue;
 		if (q->id[i] != QUERY_NO_TERM && (ix->fields[q->id[i]] & QUERY_TYPO_FIELDS))
 			continue;	/* a word the rule base knows */
 		tried++;
 		max = strlen(w) >= 7 ? 2 : 1;
+		query_stem(w, st);	/* stems against stems: "wirte" is "writ"e */
 		best = QUERY_NO_TERM;
 		for (k = 0; k < ix->nterms; k++) {
 			const char *v = ix->term[k];
 
 			/* Slips rarely hit the first letter: "find" is not "bind". */
-			if (!(ix->fields[k] & QUERY_TYPO_FIELDS) || v[0] != w[0] ||
-			    strlen(v) < 4 || (dist = query_distance(w, v, max)) > max)
+			if (!(ix->fields[k] & QUERY_TYPO_FIELDS) || v[0] != st[0] ||
+			    strlen(v) < 4 || (dist = query_distance(st, v, max)) > max)
 				continue;
 			if (best == QUERY_NO_TERM || dist < max || ix->df[k] > ix->df[best] ||
 			    (ix->df[k] == ix->df[best] && strcmp(v, ix->term[best]) < 0)) {
@@ -1092,7 +1162,7 @@ query_forgive(const struct query_index *ix, struct query_words *q,
 				max = dist;
 			}
 		}
-		as = best != QUERY_NO_TERM ? ix->term[best] : query_stopword_near(w);
+		as = best != QUERY_NO_TERM ? ix->surface[best] : query_stopword_near(w);
 		if (as == NULL)
 			continue;
 		qr->forgiven = xgrow(qr->forgiven, &cap, qr->nforgiven + 1,
@@ -1102,7 +1172,8 @@ query_forgive(const struct query_index *ix, struct query_words *q,
 		qr->nforgiven++;
 		drop = query_stopword(as);
 		for (j = 0; j < q->n && !drop; j++)
-			drop = j != i && strcmp(q->v[j], as) == 0;
+			drop = j != i && (best != QUERY_NO_TERM ? q->id[j] == best :
+			    strcmp(q->v[j], as) == 0);
 		free(q->v[i]);
 		if (drop) {
 			/* gone, or already there */
@@ -1204,6 +1275,7 @@ query_index_free(struct query_index *ix)
 	free(ix->df);
 	free(ix->last);
 	free(ix->fields);
+	free(ix->surface);
 	free(ix->hash);
 	free(ix);
 }
