@@ -51,6 +51,11 @@
  * generic "ERROR write" of Q112237).
  */
 #define QUERY_PATTERN_SPAN	0.1
+/* How much of a description's pattern score the share of the text's words the
+ * article has decides. */
+#ifndef QUERY_DESC_SHARE
+#define QUERY_DESC_SHARE	0.6
+#endif
 /* How much of a pattern score, for several pasted lines, the lines it explains decide. */
 #define QUERY_LINES_SHARE	0.1
 
@@ -1337,6 +1342,7 @@ query_ask(const struct query_index *ix, struct matcher *m, const char *text, siz
 	for (i = 0; i < n; i++) {
 		const struct kb_article *a = kb_article_at(kb, i);
 		struct query_result r = { 0 };
+		double qcov = -1;
 
 		r.article = a;
 		for (j = 0; j < a->nsymptoms; j++) {
@@ -1349,6 +1355,15 @@ query_ask(const struct query_index *ix, struct matcher *m, const char *text, siz
 			mc = query_cover(ix, &ix->art[i].msgs[j], &q);
 			explained = query_lines_explained(m, a, &lines);
 			score = base + QUERY_PATTERN_SPAN * mc;
+			/* A description's pattern finds a few words of a
+			 * problem told in words; the rest of the text must be
+			 * about the article too (a downstream postoffice is
+			 * in Q135031's description and in Q136116's problem). */
+			if (s->role == KB_ROLE_DESCRIPTION) {
+				if (qcov < 0)
+					qcov = query_article_score(ix, i, &q);
+				score *= 1 - QUERY_DESC_SHARE * (1 - qcov);
+			}
 			if (lines.n > 1)
 				score *= 1 - QUERY_LINES_SHARE + QUERY_LINES_SHARE * explained;
 			if (score > r.score) {
