@@ -137,9 +137,22 @@ static const double query_field_cover[QUERY_NFIELDS] = {
 #define QUERY_UNKNOWN_DF	0
 #endif
 
-/* The typo vocabulary: words of these fields (bounded: not the steps). */
+/* The typo vocabulary: words of these fields. */
+#ifndef QUERY_TYPO_FIELDS
 #define QUERY_TYPO_FIELDS	((1u << QUERY_F_MSG) | (1u << QUERY_F_TITLE) | \
     (1u << QUERY_F_KEYWORDS))
+#endif
+/*
+ * Words of these fields are never read as typing mistakes, though only
+ * those above are what a mistake is read as: every field, the steps too
+ * (vocabulary only, when they weigh nothing). Measured on the evaluation
+ * set: 31 words forgiven instead of 47, the 16 fewer all real words read
+ * wrongly ("there" as "then", "resolve" as "removed", "hundred" as
+ * "handles"); hit@1 unchanged.
+ */
+#ifndef QUERY_KNOWN_FIELDS
+#define QUERY_KNOWN_FIELDS	((1u << QUERY_NFIELDS) - 1)
+#endif
 
 #define QUERY_NO_TERM		UINT32_MAX
 /* In a query's word sequence: a name was here; no pair spans it. */
@@ -632,8 +645,12 @@ query_intern(struct query_index *ix, const char *w)
 	size_t k, old;
 
 	query_stem(w, st);
-	if ((t = query_term_stem(ix, st)) != QUERY_NO_TERM)
+	if ((t = query_term_stem(ix, st)) != QUERY_NO_TERM) {
+		/* Shown as its shortest form: "write", not "writes". */
+		if (strlen(w) < strlen(ix->surface[t]))
+			ix->surface[t] = arena_strdup(&ix->arena, w);
 		return t;
+	}
 	if (2 * (ix->nterms + 1) > ix->hashcap)
 		query_rehash(ix, ix->hashcap ? 2 * ix->hashcap : 4096);
 	old = ix->capterms;
@@ -679,11 +696,15 @@ query_build_word(void *arg, const char *w, int stop)
 	b->seq[b->nseq++] = t;
 	if (stop)
 		return 1;
+	ix->fields[t] |= 1u << b->field;
+	/* The steps' words, when they weigh nothing, are vocabulary only:
+	 * they change no word's rarity. */
+	if (b->field == QUERY_F_STEPS && query_field_bm25[QUERY_F_STEPS] == 0)
+		return 1;
 	if (ix->last[t] != b->article + 1) {
 		ix->last[t] = (uint32_t)b->article + 1;
 		ix->df[t]++;
 	}
-	ix->fields[t] |= 1u << b->field;
 	b->v = xgrow(b->v, &b->cap, b->n + 1, sizeof(*b->v));
 	b->v[b->n++] = t;
 	return 1;
@@ -794,8 +815,11 @@ query_index_article(struct query_index *ix, size_t ai)
 		query_build_text(&b, QUERY_F_DETAILS, a->causes[i].cause->description);
 	query_build_field(&b, 0, &x->f[QUERY_F_DETAILS]);
 	b.n = 0;
-	/* A field that weighs nothing is not read (start-up time). */
-	for (i = 0; query_field_bm25[QUERY_F_STEPS] > 0 && i < a->nsteps; i++)
+	/* A field that weighs nothing is not read (start-up time), unless
+	 * its words are vocabulary. */
+	for (i = 0; (query_field_bm25[QUERY_F_STEPS] > 0 ||
+	    ((QUERY_TYPO_FIELDS | QUERY_KNOWN_FIELDS) & (1u << QUERY_F_STEPS))) &&
+	    i < a->nsteps; i++)
 		for (j = 0; j < a->steps[i]->nparts; j++)
 			if (a->steps[i]->parts[j].kind == KB_PART_TEXT)
 				query_build_text(&b, QUERY_F_STEPS, a->steps[i]->parts[j].text);
@@ -1148,7 +1172,8 @@ query_forgive(const struct query_index *ix, struct query_words *q,
 
 		if (strlen(w) < 4 || strlen(w) > QUERY_WORD_MAX || !query_alpha(w))
 			continue;
-		if (q->id[i] != QUERY_NO_TERM && (ix->fields[q->id[i]] & QUERY_TYPO_FIELDS))
+		if (q->id[i] != QUERY_NO_TERM && (ix->fields[q->id[i]] &
+		    (QUERY_TYPO_FIELDS | QUERY_KNOWN_FIELDS)))
 			continue;	/* a word the rule base knows */
 		tried++;
 		max = strlen(w) >= 7 ? 2 : 1;
