@@ -17,8 +17,18 @@
  *      and r 1 for a primary message, 0.6 for a companion. Words are
  *      weighted by rarity across the rule base (idf); function words and
  *      "error" do not count.
- * Before the words are compared, a word of four letters or more that no
- * article has is read as the article word with the same first letter one
+ * A description symptom's pattern score is weighed by the share of the
+ * text's words the article has (40% of it is sure, 60% follows that share).
+ * Words are compared by their stems ("hosts", "adding": "host", "add").
+ * A host name, an address (IPv4, IPv6, host:port, mail) or the NAME of an
+ * MTA's "NAME[ADDRESS]" is one name word, as the rule base's HOST and
+ * ADDRESS placeholders are; in the query it weighs nothing, so a text with a
+ * name scores what the bare text does. A path keeps its file name. A line in
+ * a receiving server's notation ("from unknown[198.51.100.23]", Exim's
+ * "from (HELO) [ADDRESS]") has its words left out (nserver counts them): no
+ * article describes a server's view. Before the words are compared, a word
+ * of four letters or more that no article has anywhere (steps included) is
+ * read as the message, title or keyword word with the same first letter one
  * letter off (two for words of seven letters or more), and recorded in
  * forgiven. Several lines pasted
  * at once are one query: a pattern score counts for 90% and the share of
@@ -71,6 +81,8 @@ struct query_results {
 						   cut to 1000 bytes */
 	struct query_forgiven	*forgiven;	/* words read as others, in order */
 	size_t			 nforgiven;
+	size_t			 nserver;	/* lines read as a receiving server's
+						   view, whose words were not read */
 	struct query_result	*results;	/* best first */
 	size_t			 nresults;
 };

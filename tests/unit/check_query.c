@@ -198,6 +198,132 @@ START_TEST(query_text_is_sanitised)
 }
 END_TEST
 
+/* A host name, an address or a mail address is one instance of a problem:
+ * the text with one scores what the bare text does. */
+START_TEST(names_score_like_the_bare_text)
+{
+	static const char *const named[] = {
+		"Network write error to mail.contoso.com",
+		"Network write error to 10.1.2.3",
+		"Network write error to smarthost.contoso.com:25",
+		"Network write error to [2001:db8::25]:25",
+		"Network write error to relay.example.net[192.0.2.7]",
+		"Network write error for <postmaster@contoso.com>",
+	};
+	struct query_results *bare = run("Network write error"), *q;
+	size_t i;
+
+	ck_assert_uint_ge(bare->nresults, 1);
+	ck_assert_int_eq(bare->results[0].how, QUERY_WORDS);
+	for (i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
+		q = run(named[i]);
+		ck_assert_msg(q->nresults == bare->nresults, "'%s': %zu results, the bare "
+		    "text %zu", named[i], q->nresults, bare->nresults);
+		ck_assert_str_eq(q->results[0].article->id, bare->results[0].article->id);
+		ck_assert_msg(q->results[0].score == bare->results[0].score, "'%s': %.4f, "
+		    "the bare text %.4f", named[i], q->results[0].score,
+		    bare->results[0].score);
+		ck_assert_uint_eq(q->nserver, 0);
+		query_free(q);
+	}
+	query_free(bare);
+}
+END_TEST
+
+/* A path keeps its file name: "LOCAL.CFG" is what the text is about. */
+START_TEST(a_path_keeps_its_file_name)
+{
+	struct kb *full = tu_kb();
+	struct matcher *fm = tu_matcher(full);
+	static const char text[] = "cannot open M:\\MAILDATA\\LOCAL.CFG";
+	struct query_results *q = query_run(full, fm, text, strlen(text));
+	size_t i, k;
+	int local = 0;
+
+	for (i = 0; i < q->nresults; i++)
+		for (k = 0; k < q->results[i].nwords; k++)
+			local |= strcmp(q->results[i].words[k], "local") == 0;
+	ck_assert_msg(local, "no result shares the word 'local'");
+	for (i = 0; i < q->nresults; i++)
+		for (k = 0; k < q->results[i].nwords; k++)
+			ck_assert_str_ne(q->results[i].words[k], "maildata");
+	query_free(q);
+	match_free(fm);
+	kb_free(full);
+}
+END_TEST
+
+/*
+ * A line that names its peer as where the connection came from ("from
+ * unknown[198.51.100.23]") is a receiving server's view: its words are not
+ * read, so only a pattern can answer it. The same words from a client's
+ * view ("with HOST[ADDRESS]") are.
+ */
+START_TEST(server_view_lines_read_no_words)
+{
+	static const char *const server[] = {
+		"lost connection after DATA from unknown[198.51.100.23]",
+		"SSL_accept error from unknown[198.51.100.23]: Connection reset by peer",
+		"timeout after DATA (1532 bytes) from client.example[198.51.100.23]",
+		"SMTP command timeout on connection from (client.example) [198.51.100.23]",
+		"lost connection after EHLO from unknown[IPv6:2001:db8::23]",
+	};
+	struct kb *full = tu_kb();
+	struct matcher *fm = tu_matcher(full);
+	struct query_results *q;
+	static const char *const client[] = {
+		"lost connection with mx.b.example[192.0.2.7] while sending DATA",
+		"timeout waiting for input from [198.51.100.25] during client DATA",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(server) / sizeof(server[0]); i++) {
+		q = query_run(full, fm, server[i], strlen(server[i]));
+		ck_assert_msg(q->nserver == 1, "'%s': not read as a server's view",
+		    server[i]);
+		ck_assert_msg(q->nresults == 0, "'%s': %s answered", server[i],
+		    q->nresults ? q->results[0].article->id : "");
+		query_free(q);
+	}
+	for (i = 0; i < sizeof(client) / sizeof(client[0]); i++) {
+		q = query_run(full, fm, client[i], strlen(client[i]));
+		ck_assert_msg(q->nserver == 0, "'%s': read as a server's view", client[i]);
+		ck_assert_msg(q->nresults >= 1, "'%s': no results", client[i]);
+		query_free(q);
+	}
+	match_free(fm);
+	kb_free(full);
+}
+END_TEST
+
+/* What the server-view rule assumes of the rule base: none of its symptoms'
+ * example lines is a server's view. */
+START_TEST(no_symptom_example_is_a_server_view)
+{
+	struct kb *full = tu_kb();
+	struct matcher *fm = tu_matcher(full);
+	size_t i, j, k, n = kb_article_count(full), seen = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct kb_article *a = kb_article_at(full, i);
+
+		for (j = 0; j < a->nsymptoms; j++)
+			for (k = 0; k < a->symptoms[j].nexamples; k++) {
+				const char *ex = a->symptoms[j].examples[k];
+				struct query_results *q = query_run(full, fm, ex, strlen(ex));
+
+				ck_assert_msg(q->nserver == 0, "%s symptom %s: example '%s' "
+				    "reads as a server's view", a->id, a->symptoms[j].id, ex);
+				query_free(q);
+				seen++;
+			}
+	}
+	ck_assert_uint_ge(seen, 50);
+	match_free(fm);
+	kb_free(full);
+}
+END_TEST
+
 Suite *
 query_suite(void)
 {
@@ -216,6 +342,10 @@ query_suite(void)
 	tcase_add_test(tc, query_text_is_sanitised);
 	tcase_add_test(tc, typing_mistakes_are_forgiven);
 	tcase_add_test(tc, pasted_lines_are_one_problem);
+	tcase_add_test(tc, names_score_like_the_bare_text);
+	tcase_add_test(tc, a_path_keeps_its_file_name);
+	tcase_add_test(tc, server_view_lines_read_no_words);
+	tcase_add_test(tc, no_symptom_example_is_a_server_view);
 	suite_add_tcase(s, tc);
 	return s;
 }
