@@ -133,6 +133,8 @@ check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER)
 	BUILD=$(BUILD) sh tests/scenario/run.sh
 	@echo "== smtpgw reliability: each smart-host fault, then Postfix (tests/scenario/gw-reliability.sh)"
 	BUILD=$(BUILD) bash tests/scenario/gw-reliability.sh
+	@echo "== smtpgw kill -9 while relaying 150 messages to Postfix (tests/integration/gw-kill9.sh)"
+	BUILD=$(BUILD) KILL9_MAX_MS=100 KILL9_DEADLINE=60 bash tests/integration/gw-kill9.sh 150 || [ $$? = 77 ]
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
