@@ -442,6 +442,208 @@ START_TEST(big_message)
 }
 END_TEST
 
+/* Run build/smtpgw with a message of len bytes (NUL bytes and all) on stdin. */
+static void
+smtpgw_bytes(struct tu_run *r, const char *in, size_t len, ...)
+{
+	char *argv[64];
+	va_list ap;
+	int n = 0;
+
+	argv[n++] = tu_build("smtpgw");
+	va_start(ap, len);
+	while ((argv[n] = va_arg(ap, char *)) != NULL && n < 62)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	tu_runv(r, in, len, argv);
+	free(argv[0]);
+}
+
+/*
+ * A "disk" of fsize bytes for the programs this test starts from now on
+ * (RLIMIT_FSIZE, soft limit only, with SIGXFSZ ignored so that a write
+ * fails with EFBIG instead of killing the writer); 0 lifts it again.
+ */
+static void
+disk_limit(rlim_t fsize)
+{
+	struct rlimit rl;
+
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &rl), 0);
+	rl.rlim_cur = fsize ? fsize : rl.rlim_max;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	signal(SIGXFSZ, fsize ? SIG_IGN : SIG_DFL);
+}
+
+/* Files in dir/sub (all of them). */
+static size_t
+files_in(const char *dir, const char *sub)
+{
+	return tu_count_files(dir, sub, "");
+}
+
+/*
+ * Malformed messages are not refused or repaired beyond the wire form: NUL
+ * bytes, control and 8-bit bytes, a bare CR, a lone dot, no blank line after
+ * the header, no final line end, and an empty message all arrive as they were
+ * submitted, line ends made CR LF.
+ */
+START_TEST(malformed_message_goes_whole)
+{
+	static const char junk[] = "Subject: junk\nX-Bin: \001\002\377\376\nno blank line after "
+	    "the header\nnul:\0:here\nlone\rcr\n.\n..two\ncrlf already\r\nno final newline";
+	static const char want[] = "Subject: junk\r\nX-Bin: \001\002\377\376\r\nno blank line "
+	    "after the header\r\nnul:\0:here\r\nlone\rcr\r\n.\r\n..two\r\ncrlf already\r\n"
+	    "no final newline\r\n";
+	char *sp = scratch("junk-spool"), *mail = scratch("junk-mail"), host[64], *got;
+	struct gwpeer peer;
+	struct tu_run r;
+	size_t len;
+
+	smtpgw_bytes(&r, junk, sizeof(junk) - 1, "submit", "--spool", sp, "-f", "a@example.org",
+	    "b@example.org", NULL);
+	ck_assert_msg(r.status == 0, "submit: %d %s", r.status, r.err);
+	tu_run_free(&r);
+	/* the empty message: tu_runv closes stdin at once */
+	smtpgw_bytes(&r, NULL, 0, "submit", "--spool", sp, "-f", "a@example.org", "c@example.org",
+	    NULL);
+	ck_assert_msg(r.status == 0, "submit of an empty message: %d %s", r.status, r.err);
+	tu_run_free(&r);
+	gwpeer_start(&peer, "none", mail, NULL);
+	snprintf(host, sizeof(host), "127.0.0.1:%u", peer.port);
+	smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", host, NULL);
+	ck_assert_msg(r.status == 0, "run: %d %s", r.status, r.err);
+	tu_run_free(&r);
+	gwpeer_stop(&peer);
+	ck_assert_uint_eq(gwpeer_count(mail), 2);
+	/* one session: the messages in the order they were queued */
+	got = gwpeer_message(mail, 0, &len);
+	ck_assert_uint_eq(len, sizeof(want) - 1);
+	ck_assert_msg(memcmp(got, want, len) == 0, "the junk changed on the way");
+	free(got);
+	got = gwpeer_message(mail, 1, &len);
+	ck_assert_uint_eq(len, 0);
+	free(got);
+	ck_assert_uint_eq(files_in(sp, "new") + files_in(sp, "deferred") + files_in(sp, "bad"), 0);
+	free(sp);
+	free(mail);
+}
+END_TEST
+
+/* A spool file cut short by a crash: never delivered, set aside with why. */
+START_TEST(truncated_spool_file)
+{
+	char *sp = scratch("cut-spool"), *mail = scratch("cut-mail"), host[64], id[2][128];
+	struct buf path = BUF_INIT;
+	struct gwpeer peer;
+	struct tu_run r;
+	json_t *a;
+	json_error_t je;
+	size_t len, i;
+	char *data;
+
+	for (i = 0; i < 2; i++) {
+		smtpgw(&r, "Subject: x\n\nline one\nline two\n", "submit", "--spool", sp, "-f",
+		    "a@example.org", "b@example.org", NULL);
+		ck_assert_int_eq(r.status, 0);
+		snprintf(id[i], sizeof(id[i]), "%.*s", (int)strcspn(r.out, "\n"), r.out);
+		tu_run_free(&r);
+	}
+	/* the first one loses its last 20 bytes (the end of the data, the trailer) */
+	buf_printf(&path, "%s/new/%s", sp, id[0]);
+	data = tu_read(buf_str(&path), &len);
+	ck_assert_int_eq(truncate(buf_str(&path), (off_t)(len - 20)), 0);
+	free(data);
+	gwpeer_start(&peer, "none", mail, NULL);
+	snprintf(host, sizeof(host), "127.0.0.1:%u", peer.port);
+	smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", host, NULL);
+	ck_assert_msg(r.status <= 1, "run: %d %s", r.status, r.err);
+	tu_run_free(&r);
+	gwpeer_stop(&peer);
+	/* the whole one went, the cut one did not, and it is in bad/ with its reason */
+	ck_assert_uint_eq(gwpeer_count(mail), 1);
+	ck_assert_uint_eq(files_in(sp, "new") + files_in(sp, "deferred"), 0);
+	ck_assert_uint_eq(tu_count_files(sp, "bad", ".why"), 1);
+	smtpgw(&r, NULL, "queue", "--spool", sp, "--format", "json", NULL);
+	ck_assert_int_eq(r.status, 0);
+	a = json_loads(r.out, 0, &je);
+	ck_assert_msg(json_is_array(a) && json_array_size(a) == 1, "%s", r.out);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 0), "id")), id[0]);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 0), "state")), "bad");
+	ck_assert_msg(strstr(json_string_value(json_object_get(json_array_get(a, 0),
+	    "last_error")), "cut short") != NULL, "%s", r.out);
+	json_decref(a);
+	tu_run_free(&r);
+	buf_free(&path);
+	free(sp);
+	free(mail);
+}
+END_TEST
+
+/*
+ * A full disk when a failed attempt rewrites the message into deferred/: the
+ * message stays in new/ as it was (nothing half-written in tmp/), the log
+ * says why, `run --once` does not claim an empty queue, and the message goes
+ * once there is room.
+ */
+START_TEST(full_disk_when_deferring)
+{
+	char *sp = scratch("fulldef-spool"), *mail = scratch("fulldef-mail"), *log;
+	char host[64], nowhere[64], id[128], *before, *after, *text;
+	struct buf msg = BUF_INIT, path = BUF_INIT;
+	struct gwpeer peer;
+	struct tu_run r;
+	size_t blen, alen;
+	int i;
+
+	log = scratch("fulldef.log");
+	buf_puts(&msg, "Subject: fills the disk\n\n");
+	for (i = 0; i < 400; i++)
+		buf_puts(&msg, "0123456789012345678901234567890123456789012345678901234567890123\n");
+	smtpgw(&r, msg.data, "submit", "--spool", sp, "-f", "a@example.org", "b@example.org",
+	    NULL);
+	ck_assert_int_eq(r.status, 0);
+	snprintf(id, sizeof(id), "%.*s", (int)strcspn(r.out, "\n"), r.out);
+	tu_run_free(&r);
+	buf_printf(&path, "%s/new/%s", sp, id);
+	before = tu_read(buf_str(&path), &blen);
+	snprintf(nowhere, sizeof(nowhere), "127.0.0.1:%u", gwpeer_free_port());
+	disk_limit(8192);	/* the log fits, the 26 KB message does not */
+	smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", nowhere, "--log", log,
+	    "-W", "0", NULL);
+	disk_limit(0);
+	ck_assert_msg(r.status == 1, "run on a full disk: %d (the message is still queued) %s",
+	    r.status, r.err);
+	tu_run_free(&r);
+	after = tu_read(buf_str(&path), &alen);
+	ck_assert_msg(alen == blen && memcmp(before, after, blen) == 0,
+	    "the message in new/ changed");
+	ck_assert_uint_eq(files_in(sp, "tmp") + files_in(sp, "deferred") + files_in(sp, "bad"), 0);
+	text = tu_read(log, NULL);
+	ck_assert_contains(text, " - ERROR connect: (121) network error\n");
+	ck_assert_contains(text, " - ERROR spool: spool: cannot write ");
+	ck_assert_contains(text, "File too large\n");
+	free(text);
+	/* room again: it goes */
+	gwpeer_start(&peer, "none", mail, NULL);
+	snprintf(host, sizeof(host), "127.0.0.1:%u", peer.port);
+	smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", host, NULL);
+	ck_assert_msg(r.status == 0, "run: %d %s", r.status, r.err);
+	tu_run_free(&r);
+	gwpeer_stop(&peer);
+	ck_assert_uint_eq(gwpeer_count(mail), 1);
+	ck_assert_uint_eq(files_in(sp, "new"), 0);
+	free(before);
+	free(after);
+	buf_free(&msg);
+	buf_free(&path);
+	free(sp);
+	free(mail);
+	free(log);
+}
+END_TEST
+
 Suite *
 smtpgw_suite(void)
 {
@@ -458,6 +660,9 @@ smtpgw_suite(void)
 	tcase_add_test(tc, run_diagnoses_its_failures);
 	tcase_add_test(tc, submit_on_a_full_disk);
 	tcase_add_test(tc, big_message);
+	tcase_add_test(tc, malformed_message_goes_whole);
+	tcase_add_test(tc, truncated_spool_file);
+	tcase_add_test(tc, full_disk_when_deferring);
 	suite_add_tcase(s, tc);
 	return s;
 }
