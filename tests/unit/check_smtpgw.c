@@ -933,6 +933,199 @@ START_TEST(listen_address_in_use)
 }
 END_TEST
 
+/* Start `smtpgw run --listen 127.0.0.1:port` (and its relay to host). */
+static pid_t
+gw_listen(const char *sp, const char *host, unsigned port, const char *log)
+{
+	char listen_at[64], *argv[16];
+	int n = 0;
+	pid_t pid;
+
+	snprintf(listen_at, sizeof(listen_at), "127.0.0.1:%u", port);
+	argv[n++] = tu_build("smtpgw");
+	argv[n++] = "run";
+	argv[n++] = "--spool";
+	argv[n++] = (char *)sp;
+	argv[n++] = "--smarthost";
+	argv[n++] = (char *)host;
+	argv[n++] = "--listen";
+	argv[n++] = listen_at;
+	argv[n++] = "--log";
+	argv[n++] = (char *)log;
+	argv[n] = NULL;
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	free(argv[0]);
+	return pid;
+}
+
+/* SIGTERM: the gateway must end cleanly (exit 0). */
+static void
+gw_stop(pid_t pid)
+{
+	int status;
+
+	kill(pid, SIGTERM);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "smtpgw: status %d", status);
+}
+
+/* Send s on fd. */
+static void
+send_str(int fd, const char *s)
+{
+	ck_assert(write(fd, s, strlen(s)) == (ssize_t)strlen(s));
+}
+
+/* A client that gets as far as the 354 and then sends part of the body. */
+static int
+half_a_message(unsigned port)
+{
+	int fd = connect_to(port);
+
+	expect_reply(fd, "220 ");
+	send_str(fd, "EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n");
+	expect_reply(fd, "354 ");
+	send_str(fd, "Subject: half\r\n\r\nthe first line of a mess");
+	return fd;
+}
+
+/* Wait up to 10 s until what() gives want. */
+static int
+eventually(size_t (*what)(const char *), const char *arg, size_t want)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		if (what(arg) == want)
+			return 1;
+		usleep(100000);
+	}
+	return 0;
+}
+
+static size_t
+tmp_files(const char *sp)
+{
+	return files_in(sp, "tmp");
+}
+
+/*
+ * Real clients over TCP to a running gateway: garbage until it gives up on
+ * the client, a client gone in the middle of DATA (FIN, and RST), and then a
+ * whole message, which is the only one queued and relayed.
+ */
+START_TEST(listener_real_bad_clients)
+{
+	char *sp = scratch("lreal-spool"), *mail = scratch("lreal-mail"), *log = scratch("lr.log");
+	char host[64], *got;
+	struct gwpeer peer;
+	struct linger rst = { 1, 0 };
+	unsigned port = gwpeer_free_port();
+	size_t len;
+	int fd, i;
+	pid_t pid;
+
+	gwpeer_start(&peer, "none", mail, NULL);
+	snprintf(host, sizeof(host), "127.0.0.1:%u", peer.port);
+	pid = gw_listen(sp, host, port, log);
+	/* garbage: 500 each, then 421 and the end of the connection */
+	fd = connect_to(port);
+	expect_reply(fd, "220 ");
+	for (i = 0; i < 30; i++)
+		send_str(fd, "\x01\xff GARBAGE \x7f\r\n");
+	expect_reply(fd, "421 ");
+	{
+		char c;
+		ssize_t n;
+
+		while ((n = read(fd, &c, 1)) > 0)
+			;
+		ck_assert_msg(n == 0, "the listener did not close after its 421");
+	}
+	close(fd);
+	/* gone in the middle of DATA: with a FIN, then with an RST */
+	fd = half_a_message(port);
+	close(fd);
+	fd = half_a_message(port);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst)), 0);
+	close(fd);
+	/* the gateway still serves, and takes a whole message */
+	fd = connect_to(port);
+	expect_reply(fd, "220 ");
+	send_str(fd, "EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n"
+	    "Subject: the whole one\r\n\r\nhello\r\n.\r\n");
+	expect_reply(fd, "250 2.0.0 queued as ");
+	send_str(fd, "QUIT\r\n");
+	expect_reply(fd, "221 ");
+	close(fd);
+	ck_assert_msg(eventually(gwpeer_count, mail, 1), "the whole message was not relayed");
+	ck_assert_msg(eventually(tmp_files, sp, 0), "a half message was left in tmp/");
+	gw_stop(pid);
+	gwpeer_stop(&peer);
+	ck_assert_uint_eq(gwpeer_count(mail), 1);
+	got = gwpeer_message(mail, 0, &len);
+	ck_assert_str_eq(got, "Subject: the whole one\r\n\r\nhello\r\n");
+	free(got);
+	ck_assert_uint_eq(files_in(sp, "new") + files_in(sp, "deferred") + files_in(sp, "bad"), 0);
+	free(sp);
+	free(mail);
+	free(log);
+}
+END_TEST
+
+/*
+ * A full disk (RLIMIT_FSIZE on the gateway) when a client sends a message:
+ * 451, so the client keeps it; nothing half-written stays; a message that
+ * fits is still taken and relayed.
+ */
+START_TEST(listener_full_disk)
+{
+	char *sp = scratch("lfull-spool"), *mail = scratch("lfull-mail"), *log = scratch("lf.log");
+	char host[64];
+	struct gwpeer peer;
+	struct buf big = BUF_INIT;
+	unsigned port = gwpeer_free_port();
+	int fd, i;
+	pid_t pid;
+
+	gwpeer_start(&peer, "none", mail, NULL);
+	snprintf(host, sizeof(host), "127.0.0.1:%u", peer.port);
+	disk_limit(65536);
+	pid = gw_listen(sp, host, port, log);
+	disk_limit(0);
+	buf_puts(&big, "EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n"
+	    "Subject: too big for the disk\r\n\r\n");
+	for (i = 0; i < 3000; i++)
+		buf_puts(&big, "0123456789012345678901234567890123456789012345678901234567890123\r\n");
+	buf_puts(&big, ".\r\n");
+	fd = connect_to(port);
+	expect_reply(fd, "220 ");
+	ck_assert(write(fd, big.data, big.len) == (ssize_t)big.len);
+	expect_reply(fd, "451 ");
+	ck_assert_uint_eq(files_in(sp, "new") + files_in(sp, "tmp"), 0);
+	/* the same session goes on: a small message fits */
+	send_str(fd, "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n"
+	    "Subject: small\r\n\r\nhello\r\n.\r\n");
+	expect_reply(fd, "250 2.0.0 queued as ");
+	send_str(fd, "QUIT\r\n");
+	expect_reply(fd, "221 ");
+	close(fd);
+	ck_assert_msg(eventually(gwpeer_count, mail, 1), "the small message was not relayed");
+	gw_stop(pid);
+	gwpeer_stop(&peer);
+	ck_assert_uint_eq(files_in(sp, "new") + files_in(sp, "tmp") + files_in(sp, "deferred"), 0);
+	buf_free(&big);
+	free(sp);
+	free(mail);
+	free(log);
+}
+END_TEST
+
 Suite *
 listener_suite(void)
 {
@@ -945,6 +1138,8 @@ listener_suite(void)
 	tcase_add_test(tc, listener_bad_clients);
 	tcase_add_test(tc, run_listens_and_delivers);
 	tcase_add_test(tc, listen_address_in_use);
+	tcase_add_test(tc, listener_real_bad_clients);
+	tcase_add_test(tc, listener_full_disk);
 	suite_add_tcase(s, tc);
 	return s;
 }
