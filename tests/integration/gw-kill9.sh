@@ -30,13 +30,16 @@ port=$(( 20000 + RANDOM % 20000 ))
 cleanup() { bash "$POSTFIX_SH" stop "$work/pf" >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
 start_s=$SECONDS
-bash "$POSTFIX_SH" start "$work/pf" "$port" >&2
+# Postfix takes seconds to start: it does while the messages are queued
+bash "$POSTFIX_SH" start "$work/pf" "$port" >&2 &
+pf_start=$!
 
 for i in $(seq "$N"); do
 	printf 'From: a@example.org\nTo: b@example.org\nMessage-ID: <kill9-%d@smtpgw.test>\nSubject: %d\n\nbody %d\n' \
 	    "$i" "$i" "$i" | "$SMTPGW" submit --spool "$work/spool" -f a@example.org b@example.org >/dev/null
 done
 say "$N messages queued"
+wait "$pf_start" || { say "FAIL: Postfix did not start"; exit 1; }
 
 loop_s=$SECONDS
 kills=0 runs=0
