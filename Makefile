@@ -25,7 +25,7 @@ TEST_PKGS	= check jansson libxml-2.0
 
 # Debian packages the build and the tests need; `make deps` installs those missing.
 DEB_PACKAGES	= gcc make pkg-config libxml2-dev libpcre2-dev libjansson-dev zlib1g-dev \
-		  check libsubunit-dev groff-base postfix libc-ares-dev dnsmasq iproute2
+		  check libsubunit-dev groff-base postfix libc-ares-dev dnsmasq iproute2 jq
 # Debconf answers given before apt-get: Postfix installs without a
 # configuration (the tests run private instances: tests/peer/postfix.sh).
 DEB_PRESEED	= postfix postfix/main_mailer_type select No configuration
@@ -138,6 +138,10 @@ check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER)
 	@if [ -z "$(SAN)" ]; then echo "== install test"; sh tests/install.sh; fi
 	@echo "== scenarios: live peers on loopback and in network namespaces (tests/scenario/run.sh)"
 	BUILD=$(BUILD) sh tests/scenario/run.sh
+	@echo "== smtpgw reliability: each smart-host fault, then Postfix (tests/scenario/gw-reliability.sh)"
+	BUILD=$(BUILD) bash tests/scenario/gw-reliability.sh
+	@echo "== smtpgw kill -9 while relaying 150 messages to Postfix (tests/integration/gw-kill9.sh)"
+	BUILD=$(BUILD) KILL9_MAX_MS=100 KILL9_DEADLINE=60 bash tests/integration/gw-kill9.sh 150 || [ $$? = 77 ]
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \

@@ -32,8 +32,10 @@ after_failure(const struct runner_params *p, struct runner_stats *st, struct spo
 	long long next = (long long)time(NULL) + p->retry_wait_s;
 
 	if (spool_defer(p->spool, m, line, to_bad ? 0 : next, to_bad, err) != 0) {
-		/* the message stays where it was: it will be tried again */
+		/* the message stays where it was: it will be tried again, and
+		 * the pass did not empty the queue */
 		gwlog_line(p->log, "ERROR spool: %s", err);
+		st->remaining++;
 		return;
 	}
 	if (!to_bad) {

@@ -6,53 +6,83 @@
 #
 #   tests/integration/gw-kill9.sh [N]        (default 1000; needs root and Postfix)
 #
+# Environment: BUILD (build directory, default build), KILL9_MAX_MS (each run is
+# killed after a random 0..KILL9_MAX_MS-1 ms, default 200), KILL9_DEADLINE (seconds
+# for the delivery loop before it counts as a failure, default 300).
 # Exit 0 = nothing lost, 1 = a message lost or a check failed, 77 = SKIP.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-1000}
+BUILD=${BUILD:-build}
+MAX_MS=${KILL9_MAX_MS:-200}
+DEADLINE=${KILL9_DEADLINE:-300}
 POSTFIX_SH=${POSTFIX_SH:-tests/peer/postfix.sh}
+SMTPGW=$BUILD/smtpgw
 say() { printf 'gw-kill9: %s\n' "$*" >&2; }
 
 [ -f "$POSTFIX_SH" ] || { say "SKIP: no $POSTFIX_SH"; exit 77; }
-bash "$POSTFIX_SH" check || { say "SKIP: Postfix cannot run here"; exit 77; }
-[ -x build/smtpgw ] || { say "SKIP: build/smtpgw not built (make)"; exit 77; }
+why=$(bash "$POSTFIX_SH" check 2>&1) || { say "SKIP: Postfix cannot run here: $why"; exit 77; }
+[ -x "$SMTPGW" ] || { say "SKIP: $SMTPGW not built (make)"; exit 77; }
 
-work=$(mktemp -d /tmp/gwkill.XXXXXX)
+work=$(mktemp -d "${TMPDIR:-/tmp}/gwkill.XXXXXX")
 chmod 755 "$work"
 port=$(( 20000 + RANDOM % 20000 ))
 cleanup() { bash "$POSTFIX_SH" stop "$work/pf" >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
-bash "$POSTFIX_SH" start "$work/pf" "$port" >&2
+start_s=$SECONDS
+# Postfix takes seconds to start: it does while the messages are queued
+bash "$POSTFIX_SH" start "$work/pf" "$port" >&2 &
+pf_start=$!
 
 for i in $(seq "$N"); do
 	printf 'From: a@example.org\nTo: b@example.org\nMessage-ID: <kill9-%d@smtpgw.test>\nSubject: %d\n\nbody %d\n' \
-	    "$i" "$i" "$i" | build/smtpgw submit --spool "$work/spool" -f a@example.org b@example.org >/dev/null
+	    "$i" "$i" "$i" | "$SMTPGW" submit --spool "$work/spool" -f a@example.org b@example.org >/dev/null
 done
 say "$N messages queued"
+wait "$pf_start" || { say "FAIL: Postfix did not start"; exit 1; }
 
-kills=0
+loop_s=$SECONDS
+kills=0 runs=0
 while :; do
-	left=$(ls "$work/spool/new" "$work/spool/deferred" 2>/dev/null | grep -c '^2' || true)
+	left=$(find "$work/spool/new" "$work/spool/deferred" -maxdepth 1 -type f -name '2*' | wc -l)
 	[ "$left" -eq 0 ] && break
-	build/smtpgw run --once -W 0 --spool "$work/spool" --smarthost "127.0.0.1:$port" \
+	if [ $((SECONDS - loop_s)) -ge "$DEADLINE" ]; then
+		say "FAIL: $left messages still queued after $DEADLINE s ($runs runs, $kills kills)"
+		exit 1
+	fi
+	"$SMTPGW" run --once -W 0 --spool "$work/spool" --smarthost "127.0.0.1:$port" \
 	    --log "$work/gw.log" >/dev/null 2>&1 &
 	pid=$!
-	sleep "0.$(( RANDOM % 4 ))$(( RANDOM % 10 ))"
-	if kill -9 "$pid" 2>/dev/null; then
-		kills=$((kills + 1))
-	fi
-	wait "$pid" 2>/dev/null || true
+	runs=$((runs + 1))
+	ms=$(( RANDOM % MAX_MS ))
+	sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
+	kill -9 "$pid" 2>/dev/null || true
+	# killed only if it had not finished by itself (exit status 128 + 9)
+	status=0
+	wait "$pid" 2>/dev/null || status=$?
+	[ "$status" -eq 137 ] && kills=$((kills + 1))
 done
-bad=$(ls "$work/spool/bad" 2>/dev/null | grep -c '^2' || true)
+loop_time=$((SECONDS - loop_s))
+bad=$(find "$work/spool/bad" -maxdepth 1 -type f -name '2*' | wc -l)
 [ "$bad" -eq 0 ] || { say "FAIL: $bad messages in bad/"; exit 1; }
 bash "$POSTFIX_SH" wait "$work/pf" "$N" 120 || true
+# let a duplicate still in Postfix's queue arrive: wait until the count holds for 1 s
+prev=-1
+for _ in $(seq 30); do
+	now=$(bash "$POSTFIX_SH" count "$work/pf")
+	[ "$now" = "$prev" ] && break
+	prev=$now
+	sleep 1
+done
 bash "$POSTFIX_SH" ids "$work/pf" | sort > "$work/ids"
 total=$(wc -l < "$work/ids")
 unique=$(sort -u "$work/ids" | wc -l)
-missing=0
-for i in $(seq "$N"); do
-	grep -qx "<kill9-$i@smtpgw.test>" "$work/ids" || missing=$((missing + 1))
-done
-say "$kills kills; $total delivered, $unique distinct, $((total - unique)) duplicates, $missing lost"
+seq "$N" | sed 's/.*/<kill9-&@smtpgw.test>/' | sort > "$work/want"
+missing=$(comm -23 "$work/want" <(sort -u "$work/ids") | wc -l)
+extra=$(comm -13 "$work/want" <(sort -u "$work/ids") | wc -l)
+say "$N messages, $runs runs, $kills kills; $total delivered, $unique distinct," \
+    "$((total - unique)) duplicates, $missing lost; delivery loop ${loop_time} s," \
+    "whole test $((SECONDS - start_s)) s"
 [ "$missing" -eq 0 ] || { say "FAIL: $missing messages lost"; exit 1; }
+[ "$extra" -eq 0 ] || { say "FAIL: $extra messages that were never submitted"; exit 1; }
 say "PASS"

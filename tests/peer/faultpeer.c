@@ -59,7 +59,8 @@
 	X(GREET_554, "greet-554", "greet with 554, then 503 to all but QUIT") \
 	X(GREET_421, "greet-421", "greet with 421, then close") \
 	X(REPLY_421, "reply-421", "answer reply number --after N after the greeting with 421, close") \
-	X(HELO_DOMAIN_REQUIRED, "helo-domain-required", "501 to a HELO/EHLO without a domain")
+	X(HELO_DOMAIN_REQUIRED, "helo-domain-required", "501 to a HELO/EHLO without a domain") \
+	X(RCPT_550, "rcpt-550", "550 to every RCPT (the recipient refused for good)")
 
 enum fault {
 #define X(id, name, help) FAULT_##id,
@@ -726,6 +727,9 @@ command(struct session *s, char *line)
 			return reply(s, "503 5.5.1 Error: need MAIL command");
 		if (parse_path(arg, "TO:", path, sizeof(path), &params) < 0 || path[0] == '\0')
 			return reply(s, "501 5.5.4 Syntax: RCPT TO:<address>");
+		if (opt.fault == FAULT_RCPT_550)
+			return reply(s, "550 5.1.1 <%s>: Recipient address rejected: User unknown",
+			    path);
 		if (s->nrcpt == MAX_RCPT)
 			return reply(s, "452 4.5.3 Error: too many recipients");
 		/* In every mode: recipients named to be refused (README.md). */

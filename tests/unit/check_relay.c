@@ -1,7 +1,7 @@
 /*
- * relay and runner: delivery to a real SMTP server on loopback (gwpeer),
- * and each fault: the legacy line, the event, the message kept, and
- * delivered once the peer is healthy.
+ * relay and runner: delivery to the project's fault peer (build/faultpeer,
+ * through gwpeer.h) on loopback, and each of its faults: the legacy line,
+ * the event, the message kept, and delivered once the peer is healthy.
  */
 #include <check.h>
 #include <stdio.h>
@@ -77,12 +77,36 @@ world_close(struct world *w)
 	free(w->mail);
 }
 
+/* (Re)start the peer with fault; after is faultpeer's --after, or NULL. */
+static void
+peer_after(struct world *w, const char *fault, const char *after)
+{
+	gwpeer_stop(&w->peer);
+	if (after != NULL)
+		gwpeer_start(&w->peer, fault, w->mail, "--after", after, NULL);
+	else
+		gwpeer_start(&w->peer, fault, w->mail, NULL);
+	w->rp.relay.port = w->peer.port;
+}
+
 static void
 peer(struct world *w, const char *fault)
 {
-	gwpeer_stop(&w->peer);
-	gwpeer_start(&w->peer, fault, w->mail);
-	w->rp.relay.port = w->peer.port;
+	peer_after(w, fault, NULL);
+}
+
+/* text with every LF made CR LF: what the peer stores (dot-unstuffed). */
+static char *
+crlf(const char *text)
+{
+	struct buf b = BUF_INIT;
+
+	for (; *text; text++) {
+		if (*text == '\n')
+			buf_putc(&b, '\r');
+		buf_putc(&b, *text);
+	}
+	return buf_detach(&b);
 }
 
 static void
@@ -158,8 +182,8 @@ START_TEST(delivers_several_per_connection)
 {
 	struct world w;
 	struct runner_stats st;
-	char id[SPOOL_ID_MAX], *log, *got;
-	struct buf b = BUF_INIT;
+	char id[SPOOL_ID_MAX], *log, *got, *want;
+	size_t len, i;
 
 	world_open(&w, "ok");
 	peer(&w, "none");
@@ -178,15 +202,18 @@ START_TEST(delivers_several_per_connection)
 	    "more than one connection:\n%s", log);
 	ck_assert_contains(log, " [tx] MAIL FROM:<alice@example.org> SIZE=");
 	ck_assert_contains(log, " [tx] MAIL FROM:<alice@example.org> SIZE=81\n [tx] RCPT "
-	    "TO:<bob@example.org>\n [tx] DATA\n [rx] 250 ok\n");
+	    "TO:<bob@example.org>\n [tx] DATA\n [rx] 250 2.1.0 Ok\n");
 	ck_assert_contains(log, " [tx] QUIT\n");
 	ck_assert_not_contains(log, "leading dot");	/* no body in the transcript */
-	/* the peer got the message as it was submitted */
-	buf_printf(&b, "%s/msg.%d.0", w.mail, (int)w.peer.pid);
-	got = tu_read(buf_str(&b), NULL);
-	ck_assert_str_eq(got, MSG);
-	free(got);
-	buf_free(&b);
+	/* the peer got each message as it was submitted (CR LF on the wire) */
+	want = crlf(MSG);
+	for (i = 0; i < 3; i++) {
+		got = gwpeer_message(w.mail, i, &len);
+		ck_assert_uint_eq(len, strlen(want));
+		ck_assert_str_eq(got, want);
+		free(got);
+	}
+	free(want);
 	free(log);
 	world_close(&w);
 }
@@ -204,8 +231,8 @@ START_TEST(helo_when_ehlo_refused)
 	run(&w, &st);
 	ck_assert_uint_eq(st.delivered, 1);
 	log = tu_read(w.log, NULL);
-	ck_assert_contains(log, " [rx] 500 command not recognized\n [tx] HELO gw.test\n");
-	ck_assert_contains(log, " [tx] MAIL FROM:<alice@example.org>\n [rx] 250 ok\n");
+	ck_assert_contains(log, " [rx] 500 Command not recognized\n [tx] HELO gw.test\n");
+	ck_assert_contains(log, " [tx] MAIL FROM:<alice@example.org>\n [rx] 250 2.1.0 Ok\n");
 	free(log);
 	world_close(&w);
 }
@@ -213,7 +240,8 @@ END_TEST
 
 /* One fault: what the gateway must say, and where. */
 struct fault {
-	const char	*fault;		/* gwpeer's, or NULL for nothing listening */
+	const char	*fault;		/* faultpeer's, or NULL for nothing listening */
+	const char	*after;		/* faultpeer's --after N, or NULL */
 	size_t		 body;		/* bytes of body (large: the write fails) */
 	const char	*line;		/* the legacy line */
 	const char	*companion;	/* the line after it, or NULL */
@@ -223,20 +251,38 @@ struct fault {
 };
 
 static const struct fault faults[] = {
-	{ NULL, 0, "ERROR connect: (121) network error", NULL, "connect", "ECONNREFUSED", 0 },
-	{ "reset", 0, "ERROR read: (52) Network dropped connection or reset", NULL,
+	{ NULL, NULL, 0, "ERROR connect: (121) network error", NULL, "connect", "ECONNREFUSED",
+	  0 },
+	{ "reset", NULL, 0, "ERROR read: (52) Network dropped connection or reset", NULL,
 	  "greeting", "ECONNRESET", 0 },
-	{ "greet-421", 0, "ERROR connection to smart host failed", NULL, "greeting", NULL, 1 },
-	{ "close-after-greeting", 0, "ERROR Network_read: Lost network connection",
+	{ "close-before-greeting", NULL, 0, "ERROR Network_read: Lost network connection",
+	  "SMTP_recv: system error", "greeting", NULL, 1 },
+	{ "greet-421", NULL, 0, "ERROR connection to smart host failed", NULL, "greeting", NULL,
+	  1 },
+	{ "greet-554", NULL, 0, "ERROR connection to smart host failed", NULL, "greeting", NULL,
+	  1 },
+	{ "close-after-greeting", NULL, 0, "ERROR Network_read: Lost network connection",
 	  "SMTP_recv: system error", "helo", NULL, 1 },
-	{ "silent", 0, "ERROR network_read: timed out", NULL, "greeting", "ETIMEDOUT", 1 },
+	{ "silent", NULL, 0, "ERROR network_read: timed out", NULL, "greeting", "ETIMEDOUT", 1 },
+	/* a FIN in the middle of the body: faultpeer drains the rest (a clean
+	 * close), so the writes succeed and the reply to the dot is the end of
+	 * the stream */
+	{ "close-in-data", "1000", 8 << 20, "ERROR Network_read: Lost network connection",
+	  "SMTP_recv: system error", "end-of-data", NULL, 1 },
 	/* (the socket buffers may take the whole body: then the dot's write fails) */
-	{ "close-in-data", 8 << 20, "Error (119) Network Write Error", NULL, "body|end-of-data",
-	  "EPIPE|ECONNRESET", 1 },
-	{ "reset-in-data", 8 << 20, "Error (119) Network Write Error", NULL, "body|end-of-data",
-	  "EPIPE|ECONNRESET", 1 },
-	{ "no-final-reply", 0, "ERROR network_read: timed out", NULL, "end-of-data",
+	{ "reset-in-data", "1000", 8 << 20, "Error (119) Network Write Error", NULL,
+	  "body|end-of-data", "EPIPE|ECONNRESET", 1 },
+	{ "no-final-reply", NULL, 0, "ERROR network_read: timed out", NULL, "end-of-data",
 	  "ETIMEDOUT", 1 },
+	/* the peer stops reading after the 354: the body's writes stall */
+	{ "no-read", NULL, 8 << 20, "ERROR write: (119) network error", NULL, "body",
+	  "ETIMEDOUT", 1 },
+	/* 421 to MAIL (reply 2 after the greeting), and to the final dot (reply 5:
+	 * EHLO, MAIL, RCPT, DATA, the dot) */
+	{ "reply-421", "2", 0, "ERROR Invalid response to MAIL: 421 4.3.0 faultpeer.test "
+	  "Service not available, closing transmission channel", NULL, "mail", NULL, 1 },
+	{ "reply-421", "5", 0, "ERROR Invalid response to .: 421 4.3.0 faultpeer.test "
+	  "Service not available, closing transmission channel", NULL, "end-of-data", NULL, 1 },
 };
 
 START_TEST(each_fault_keeps_the_message)
@@ -248,11 +294,16 @@ START_TEST(each_fault_keeps_the_message)
 	char id[SPOOL_ID_MAX], err[ERR_LEN], *log, *text;
 	json_t *ev, *tcp;
 
-	world_open(&w, f->fault ? f->fault : "nothing");
+	{
+		char name[64];
+
+		snprintf(name, sizeof(name), "fault%d-%s", _i, f->fault ? f->fault : "nothing");
+		world_open(&w, name);
+	}
 	w.rp.relay.reply_ms = 500;	/* the silent peer */
 	w.rp.relay.data_ms = 500;	/* no reply to the dot */
 	if (f->fault)
-		peer(&w, f->fault);
+		peer_after(&w, f->fault, f->after);
 	else
 		w.rp.relay.port = gwpeer_free_port();
 	if (f->body) {
@@ -340,6 +391,17 @@ START_TEST(each_fault_keeps_the_message)
 	ck_assert_uint_eq(st.delivered, 1);
 	ck_assert_uint_eq(queued(&w), 0);
 	ck_assert_uint_eq(gwpeer_count(w.mail), 1);
+	/* whole: none of the failed attempt's bytes got into it */
+	{
+		char *want = crlf(text), *got;
+		size_t len;
+
+		got = gwpeer_message(w.mail, 0, &len);
+		ck_assert_uint_eq(len, strlen(want));
+		ck_assert_msg(memcmp(got, want, len) == 0, "the message changed on the way");
+		free(got);
+		free(want);
+	}
 	free(text);
 	world_close(&w);
 }
@@ -385,7 +447,8 @@ START_TEST(refused_recipient_goes_to_bad)
 	ck_assert_int_eq(spool_load(w.spool, id, 0, &m, err), 0);
 	ck_assert_int_eq(m.state, SPOOL_BAD);
 	spool_msg_free(&m);
-	ev = event(&w, "ERROR Invalid response to RCPT: 550 5.1.1 no such user");
+	ev = event(&w, "ERROR Invalid response to RCPT: 550 5.1.1 <bob@example.org>: "
+	    "Recipient address rejected: User unknown");
 	ck_assert_str_eq(str(ev, "class"), "permfail");
 	ck_assert_str_eq(str(ev, "phase"), "rcpt");
 	json_decref(ev);

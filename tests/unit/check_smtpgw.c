@@ -251,14 +251,14 @@ START_TEST(diagnose_own_logs)
 	    "b@example.org", NULL);
 	ck_assert_int_eq(r.status, 0);
 	tu_run_free(&r);
-	gwpeer_start(&p1, "close-after-greeting", mail);
+	gwpeer_start(&p1, "close-after-greeting", mail, NULL);
 	snprintf(host1, sizeof(host1), "127.0.0.1:%u", p1.port);
 	smtpgw(&r, NULL, "run", "--once", "-v", "--spool", sp, "--smarthost", host1, "--log", log,
 	    "--events", ev, "-W", "0", NULL);
 	ck_assert_msg(r.status == 1, "run: %d %s", r.status, r.err);
 	tu_run_free(&r);
 	gwpeer_stop(&p1);
-	gwpeer_start(&p2, "no-final-reply", mail);
+	gwpeer_start(&p2, "no-final-reply", mail, NULL);
 	snprintf(host2, sizeof(host2), "127.0.0.1:%u", p2.port);
 	smtpgw(&r, NULL, "run", "--once", "-v", "--spool", sp, "--smarthost", host2, "--log", log,
 	    "--events", ev, "--data-timeout", "1", NULL);
@@ -278,7 +278,7 @@ START_TEST(diagnose_own_logs)
 	tu_run_free(&r);
 
 	/* flush with the smart host the last run saved: the message goes */
-	gwpeer_start(&p1, "none", mail);
+	gwpeer_start(&p1, "none", mail, NULL);
 	{
 		struct buf b = BUF_INIT;
 		char *saved;
@@ -442,22 +442,229 @@ START_TEST(big_message)
 	    NULL);
 	ck_assert_msg(r.status == 0, "submit: %s", r.err);
 	tu_run_free(&r);
-	gwpeer_start(&peer, "none", mail);
+	gwpeer_start(&peer, "none", mail, NULL);
 	snprintf(host, sizeof(host), "127.0.0.1:%u", peer.port);
 	smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", host, NULL);
 	ck_assert_msg(r.status == 0, "run: %d %s", r.status, r.err);
 	tu_run_free(&r);
 	ck_assert_uint_eq(gwpeer_count(mail), 1);
-	buf_printf(&path, "%s/msg.%d.0", mail, (int)peer.pid);
-	got = tu_read(buf_str(&path), &len);
-	ck_assert_uint_eq(len, msg.len);
-	ck_assert_msg(memcmp(got, msg.data, len) == 0, "the message changed on the way");
+	/* what arrived is the message with CR LF line ends, byte for byte */
+	for (i = 0; i < msg.len; i++) {
+		if (msg.data[i] == '\n')
+			buf_putc(&path, '\r');
+		buf_putc(&path, msg.data[i]);
+	}
+	got = gwpeer_message(mail, 0, &len);
+	ck_assert_uint_eq(len, path.len);
+	ck_assert_msg(memcmp(got, path.data, len) == 0, "the message changed on the way");
 	free(got);
 	gwpeer_stop(&peer);
 	buf_free(&msg);
 	buf_free(&path);
 	free(sp);
 	free(mail);
+}
+END_TEST
+
+/* Run build/smtpgw with a message of len bytes (NUL bytes and all) on stdin. */
+static void
+smtpgw_bytes(struct tu_run *r, const char *in, size_t len, ...)
+{
+	char *argv[64];
+	va_list ap;
+	int n = 0;
+
+	argv[n++] = tu_build("smtpgw");
+	va_start(ap, len);
+	while ((argv[n] = va_arg(ap, char *)) != NULL && n < 62)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	tu_runv(r, in, len, argv);
+	free(argv[0]);
+}
+
+/*
+ * A "disk" of fsize bytes for the programs this test starts from now on
+ * (RLIMIT_FSIZE, soft limit only, with SIGXFSZ ignored so that a write
+ * fails with EFBIG instead of killing the writer); 0 lifts it again.
+ */
+static void
+disk_limit(rlim_t fsize)
+{
+	struct rlimit rl;
+
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &rl), 0);
+	rl.rlim_cur = fsize ? fsize : rl.rlim_max;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	signal(SIGXFSZ, fsize ? SIG_IGN : SIG_DFL);
+}
+
+/* Files in dir/sub (all of them). */
+static size_t
+files_in(const char *dir, const char *sub)
+{
+	return tu_count_files(dir, sub, "");
+}
+
+/*
+ * Malformed messages are not refused or repaired beyond the wire form: NUL
+ * bytes, control and 8-bit bytes, a bare CR, a lone dot, no blank line after
+ * the header, no final line end, and an empty message all arrive as they were
+ * submitted, line ends made CR LF.
+ */
+START_TEST(malformed_message_goes_whole)
+{
+	static const char junk[] = "Subject: junk\nX-Bin: \001\002\377\376\nno blank line after "
+	    "the header\nnul:\0:here\nlone\rcr\n.\n..two\ncrlf already\r\nno final newline";
+	static const char want[] = "Subject: junk\r\nX-Bin: \001\002\377\376\r\nno blank line "
+	    "after the header\r\nnul:\0:here\r\nlone\rcr\r\n.\r\n..two\r\ncrlf already\r\n"
+	    "no final newline\r\n";
+	char *sp = scratch("junk-spool"), *mail = scratch("junk-mail"), host[64], *got;
+	struct gwpeer peer;
+	struct tu_run r;
+	size_t len;
+
+	smtpgw_bytes(&r, junk, sizeof(junk) - 1, "submit", "--spool", sp, "-f", "a@example.org",
+	    "b@example.org", NULL);
+	ck_assert_msg(r.status == 0, "submit: %d %s", r.status, r.err);
+	tu_run_free(&r);
+	/* the empty message: tu_runv closes stdin at once */
+	smtpgw_bytes(&r, NULL, 0, "submit", "--spool", sp, "-f", "a@example.org", "c@example.org",
+	    NULL);
+	ck_assert_msg(r.status == 0, "submit of an empty message: %d %s", r.status, r.err);
+	tu_run_free(&r);
+	gwpeer_start(&peer, "none", mail, NULL);
+	snprintf(host, sizeof(host), "127.0.0.1:%u", peer.port);
+	smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", host, NULL);
+	ck_assert_msg(r.status == 0, "run: %d %s", r.status, r.err);
+	tu_run_free(&r);
+	gwpeer_stop(&peer);
+	ck_assert_uint_eq(gwpeer_count(mail), 2);
+	/* one session: the messages in the order they were queued */
+	got = gwpeer_message(mail, 0, &len);
+	ck_assert_uint_eq(len, sizeof(want) - 1);
+	ck_assert_msg(memcmp(got, want, len) == 0, "the junk changed on the way");
+	free(got);
+	got = gwpeer_message(mail, 1, &len);
+	ck_assert_uint_eq(len, 0);
+	free(got);
+	ck_assert_uint_eq(files_in(sp, "new") + files_in(sp, "deferred") + files_in(sp, "bad"), 0);
+	free(sp);
+	free(mail);
+}
+END_TEST
+
+/* A spool file cut short by a crash: never delivered, set aside with why. */
+START_TEST(truncated_spool_file)
+{
+	char *sp = scratch("cut-spool"), *mail = scratch("cut-mail"), host[64], id[2][128];
+	struct buf path = BUF_INIT;
+	struct gwpeer peer;
+	struct tu_run r;
+	json_t *a;
+	json_error_t je;
+	size_t len, i;
+	char *data;
+
+	for (i = 0; i < 2; i++) {
+		smtpgw(&r, "Subject: x\n\nline one\nline two\n", "submit", "--spool", sp, "-f",
+		    "a@example.org", "b@example.org", NULL);
+		ck_assert_int_eq(r.status, 0);
+		snprintf(id[i], sizeof(id[i]), "%.*s", (int)strcspn(r.out, "\n"), r.out);
+		tu_run_free(&r);
+	}
+	/* the first one loses its last 20 bytes (the end of the data, the trailer) */
+	buf_printf(&path, "%s/new/%s", sp, id[0]);
+	data = tu_read(buf_str(&path), &len);
+	ck_assert_int_eq(truncate(buf_str(&path), (off_t)(len - 20)), 0);
+	free(data);
+	gwpeer_start(&peer, "none", mail, NULL);
+	snprintf(host, sizeof(host), "127.0.0.1:%u", peer.port);
+	smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", host, NULL);
+	ck_assert_msg(r.status <= 1, "run: %d %s", r.status, r.err);
+	tu_run_free(&r);
+	gwpeer_stop(&peer);
+	/* the whole one went, the cut one did not, and it is in bad/ with its reason */
+	ck_assert_uint_eq(gwpeer_count(mail), 1);
+	ck_assert_uint_eq(files_in(sp, "new") + files_in(sp, "deferred"), 0);
+	ck_assert_uint_eq(tu_count_files(sp, "bad", ".why"), 1);
+	smtpgw(&r, NULL, "queue", "--spool", sp, "--format", "json", NULL);
+	ck_assert_int_eq(r.status, 0);
+	a = json_loads(r.out, 0, &je);
+	ck_assert_msg(json_is_array(a) && json_array_size(a) == 1, "%s", r.out);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 0), "id")), id[0]);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 0), "state")), "bad");
+	ck_assert_msg(strstr(json_string_value(json_object_get(json_array_get(a, 0),
+	    "last_error")), "cut short") != NULL, "%s", r.out);
+	json_decref(a);
+	tu_run_free(&r);
+	buf_free(&path);
+	free(sp);
+	free(mail);
+}
+END_TEST
+
+/*
+ * A full disk when a failed attempt rewrites the message into deferred/: the
+ * message stays in new/ as it was (nothing half-written in tmp/), the log
+ * says why, `run --once` does not claim an empty queue, and the message goes
+ * once there is room.
+ */
+START_TEST(full_disk_when_deferring)
+{
+	char *sp = scratch("fulldef-spool"), *mail = scratch("fulldef-mail"), *log;
+	char host[64], nowhere[64], id[128], *before, *after, *text;
+	struct buf msg = BUF_INIT, path = BUF_INIT;
+	struct gwpeer peer;
+	struct tu_run r;
+	size_t blen, alen;
+	int i;
+
+	log = scratch("fulldef.log");
+	buf_puts(&msg, "Subject: fills the disk\n\n");
+	for (i = 0; i < 400; i++)
+		buf_puts(&msg, "0123456789012345678901234567890123456789012345678901234567890123\n");
+	smtpgw(&r, msg.data, "submit", "--spool", sp, "-f", "a@example.org", "b@example.org",
+	    NULL);
+	ck_assert_int_eq(r.status, 0);
+	snprintf(id, sizeof(id), "%.*s", (int)strcspn(r.out, "\n"), r.out);
+	tu_run_free(&r);
+	buf_printf(&path, "%s/new/%s", sp, id);
+	before = tu_read(buf_str(&path), &blen);
+	snprintf(nowhere, sizeof(nowhere), "127.0.0.1:%u", gwpeer_free_port());
+	disk_limit(8192);	/* the log fits, the 26 KB message does not */
+	smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", nowhere, "--log", log,
+	    "-W", "0", NULL);
+	disk_limit(0);
+	ck_assert_msg(r.status == 1, "run on a full disk: %d (the message is still queued) %s",
+	    r.status, r.err);
+	tu_run_free(&r);
+	after = tu_read(buf_str(&path), &alen);
+	ck_assert_msg(alen == blen && memcmp(before, after, blen) == 0,
+	    "the message in new/ changed");
+	ck_assert_uint_eq(files_in(sp, "tmp") + files_in(sp, "deferred") + files_in(sp, "bad"), 0);
+	text = tu_read(log, NULL);
+	ck_assert_contains(text, " - ERROR connect: (121) network error\n");
+	ck_assert_contains(text, " - ERROR spool: spool: cannot write ");
+	ck_assert_contains(text, "File too large\n");
+	free(text);
+	/* room again: it goes */
+	gwpeer_start(&peer, "none", mail, NULL);
+	snprintf(host, sizeof(host), "127.0.0.1:%u", peer.port);
+	smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", host, NULL);
+	ck_assert_msg(r.status == 0, "run: %d %s", r.status, r.err);
+	tu_run_free(&r);
+	gwpeer_stop(&peer);
+	ck_assert_uint_eq(gwpeer_count(mail), 1);
+	ck_assert_uint_eq(files_in(sp, "new"), 0);
+	free(before);
+	free(after);
+	buf_free(&msg);
+	buf_free(&path);
+	free(sp);
+	free(mail);
+	free(log);
 }
 END_TEST
 
@@ -477,6 +684,9 @@ smtpgw_suite(void)
 	tcase_add_test(tc, run_diagnoses_its_failures);
 	tcase_add_test(tc, submit_on_a_full_disk);
 	tcase_add_test(tc, big_message);
+	tcase_add_test(tc, malformed_message_goes_whole);
+	tcase_add_test(tc, truncated_spool_file);
+	tcase_add_test(tc, full_disk_when_deferring);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -678,7 +888,7 @@ START_TEST(run_listens_and_delivers)
 	int fd, status, i, n = 0;
 	pid_t pid;
 
-	gwpeer_start(&peer, "none", mail);
+	gwpeer_start(&peer, "none", mail, NULL);
 	snprintf(host, sizeof(host), "127.0.0.1:%u", peer.port);
 	snprintf(listen_at, sizeof(listen_at), "127.0.0.1:%u", port);
 	argv[n++] = tu_build("smtpgw");
@@ -727,7 +937,7 @@ START_TEST(listen_address_in_use)
 	struct gwpeer peer;
 	struct tu_run r;
 
-	gwpeer_start(&peer, "none", "/nonexistent-gwpeer-mail");
+	gwpeer_start(&peer, "none", NULL, NULL);
 	snprintf(at, sizeof(at), "127.0.0.1:%u", peer.port);
 	smtpgw(&r, NULL, "run", "--spool", sp, "--smarthost", "127.0.0.1:25", "--listen", at,
 	    "--log", log, "--events", ev, NULL);
@@ -747,6 +957,199 @@ START_TEST(listen_address_in_use)
 }
 END_TEST
 
+/* Start `smtpgw run --listen 127.0.0.1:port` (and its relay to host). */
+static pid_t
+gw_listen(const char *sp, const char *host, unsigned port, const char *log)
+{
+	char listen_at[64], *argv[16];
+	int n = 0;
+	pid_t pid;
+
+	snprintf(listen_at, sizeof(listen_at), "127.0.0.1:%u", port);
+	argv[n++] = tu_build("smtpgw");
+	argv[n++] = "run";
+	argv[n++] = "--spool";
+	argv[n++] = (char *)sp;
+	argv[n++] = "--smarthost";
+	argv[n++] = (char *)host;
+	argv[n++] = "--listen";
+	argv[n++] = listen_at;
+	argv[n++] = "--log";
+	argv[n++] = (char *)log;
+	argv[n] = NULL;
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	free(argv[0]);
+	return pid;
+}
+
+/* SIGTERM: the gateway must end cleanly (exit 0). */
+static void
+gw_stop(pid_t pid)
+{
+	int status;
+
+	kill(pid, SIGTERM);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "smtpgw: status %d", status);
+}
+
+/* Send s on fd. */
+static void
+send_str(int fd, const char *s)
+{
+	ck_assert(write(fd, s, strlen(s)) == (ssize_t)strlen(s));
+}
+
+/* A client that gets as far as the 354 and then sends part of the body. */
+static int
+half_a_message(unsigned port)
+{
+	int fd = connect_to(port);
+
+	expect_reply(fd, "220 ");
+	send_str(fd, "EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n");
+	expect_reply(fd, "354 ");
+	send_str(fd, "Subject: half\r\n\r\nthe first line of a mess");
+	return fd;
+}
+
+/* Wait up to 10 s until what() gives want. */
+static int
+eventually(size_t (*what)(const char *), const char *arg, size_t want)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		if (what(arg) == want)
+			return 1;
+		usleep(100000);
+	}
+	return 0;
+}
+
+static size_t
+tmp_files(const char *sp)
+{
+	return files_in(sp, "tmp");
+}
+
+/*
+ * Real clients over TCP to a running gateway: garbage until it gives up on
+ * the client, a client gone in the middle of DATA (FIN, and RST), and then a
+ * whole message, which is the only one queued and relayed.
+ */
+START_TEST(listener_real_bad_clients)
+{
+	char *sp = scratch("lreal-spool"), *mail = scratch("lreal-mail"), *log = scratch("lr.log");
+	char host[64], *got;
+	struct gwpeer peer;
+	struct linger rst = { 1, 0 };
+	unsigned port = gwpeer_free_port();
+	size_t len;
+	int fd, i;
+	pid_t pid;
+
+	gwpeer_start(&peer, "none", mail, NULL);
+	snprintf(host, sizeof(host), "127.0.0.1:%u", peer.port);
+	pid = gw_listen(sp, host, port, log);
+	/* garbage: 500 each, then 421 and the end of the connection */
+	fd = connect_to(port);
+	expect_reply(fd, "220 ");
+	for (i = 0; i < 30; i++)
+		send_str(fd, "\x01\xff GARBAGE \x7f\r\n");
+	expect_reply(fd, "421 ");
+	{
+		char c;
+		ssize_t n;
+
+		while ((n = read(fd, &c, 1)) > 0)
+			;
+		ck_assert_msg(n == 0, "the listener did not close after its 421");
+	}
+	close(fd);
+	/* gone in the middle of DATA: with a FIN, then with an RST */
+	fd = half_a_message(port);
+	close(fd);
+	fd = half_a_message(port);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst)), 0);
+	close(fd);
+	/* the gateway still serves, and takes a whole message */
+	fd = connect_to(port);
+	expect_reply(fd, "220 ");
+	send_str(fd, "EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n"
+	    "Subject: the whole one\r\n\r\nhello\r\n.\r\n");
+	expect_reply(fd, "250 2.0.0 queued as ");
+	send_str(fd, "QUIT\r\n");
+	expect_reply(fd, "221 ");
+	close(fd);
+	ck_assert_msg(eventually(gwpeer_count, mail, 1), "the whole message was not relayed");
+	ck_assert_msg(eventually(tmp_files, sp, 0), "a half message was left in tmp/");
+	gw_stop(pid);
+	gwpeer_stop(&peer);
+	ck_assert_uint_eq(gwpeer_count(mail), 1);
+	got = gwpeer_message(mail, 0, &len);
+	ck_assert_str_eq(got, "Subject: the whole one\r\n\r\nhello\r\n");
+	free(got);
+	ck_assert_uint_eq(files_in(sp, "new") + files_in(sp, "deferred") + files_in(sp, "bad"), 0);
+	free(sp);
+	free(mail);
+	free(log);
+}
+END_TEST
+
+/*
+ * A full disk (RLIMIT_FSIZE on the gateway) when a client sends a message:
+ * 451, so the client keeps it; nothing half-written stays; a message that
+ * fits is still taken and relayed.
+ */
+START_TEST(listener_full_disk)
+{
+	char *sp = scratch("lfull-spool"), *mail = scratch("lfull-mail"), *log = scratch("lf.log");
+	char host[64];
+	struct gwpeer peer;
+	struct buf big = BUF_INIT;
+	unsigned port = gwpeer_free_port();
+	int fd, i;
+	pid_t pid;
+
+	gwpeer_start(&peer, "none", mail, NULL);
+	snprintf(host, sizeof(host), "127.0.0.1:%u", peer.port);
+	disk_limit(65536);
+	pid = gw_listen(sp, host, port, log);
+	disk_limit(0);
+	buf_puts(&big, "EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n"
+	    "Subject: too big for the disk\r\n\r\n");
+	for (i = 0; i < 3000; i++)
+		buf_puts(&big, "0123456789012345678901234567890123456789012345678901234567890123\r\n");
+	buf_puts(&big, ".\r\n");
+	fd = connect_to(port);
+	expect_reply(fd, "220 ");
+	ck_assert(write(fd, big.data, big.len) == (ssize_t)big.len);
+	expect_reply(fd, "451 ");
+	ck_assert_uint_eq(files_in(sp, "new") + files_in(sp, "tmp"), 0);
+	/* the same session goes on: a small message fits */
+	send_str(fd, "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n"
+	    "Subject: small\r\n\r\nhello\r\n.\r\n");
+	expect_reply(fd, "250 2.0.0 queued as ");
+	send_str(fd, "QUIT\r\n");
+	expect_reply(fd, "221 ");
+	close(fd);
+	ck_assert_msg(eventually(gwpeer_count, mail, 1), "the small message was not relayed");
+	gw_stop(pid);
+	gwpeer_stop(&peer);
+	ck_assert_uint_eq(files_in(sp, "new") + files_in(sp, "tmp") + files_in(sp, "deferred"), 0);
+	buf_free(&big);
+	free(sp);
+	free(mail);
+	free(log);
+}
+END_TEST
+
 Suite *
 listener_suite(void)
 {
@@ -759,6 +1162,8 @@ listener_suite(void)
 	tcase_add_test(tc, listener_bad_clients);
 	tcase_add_test(tc, run_listens_and_delivers);
 	tcase_add_test(tc, listen_address_in_use);
+	tcase_add_test(tc, listener_real_bad_clients);
+	tcase_add_test(tc, listener_full_disk);
 	suite_add_tcase(s, tc);
 	return s;
 }

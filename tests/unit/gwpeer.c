@@ -1,257 +1,192 @@
-/* gwpeer: the smtpgw suites' loopback SMTP server (see gwpeer.h). */
+/* gwpeer: build/faultpeer for the smtpgw suites (see gwpeer.h). */
+#define _GNU_SOURCE	/* prctl */
 #include "gwpeer.h"
 
 #include <check.h>
 #include <dirent.h>
-#include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
-static int
-listen_any(unsigned *port)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+#include "buf.h"
+#include "testutil.h"
+#include "xmem.h"
 
-	ck_assert(fd >= 0);
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
-	ck_assert(listen(fd, 16) == 0);
-	ck_assert(getsockname(fd, (struct sockaddr *)&sa, &len) == 0);
-	*port = ntohs(sa.sin_port);
-	return fd;
-}
-
-unsigned
-gwpeer_free_port(void)
-{
-	unsigned port;
-	int fd = listen_any(&port);
-
-	close(fd);
-	return port;
-}
-
-struct conn {
-	int	fd;
-	char	in[65536];
-	size_t	len;
-	int	bare_lf;
-};
+#define GWPEER_ARGS	32
 
 static void
-say(struct conn *c, const char *s)
+sleep_ms(long ms)
 {
-	char out[1024];
-	size_t i, n = 0;
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
-	for (i = 0; s[i] && n + 2 < sizeof(out); i++) {
-		if (s[i] == '\n' && !c->bare_lf)
-			out[n++] = '\r';
-		out[n++] = s[i];
-	}
-	if (write(c->fd, out, n) < 0)
-		_exit(0);
-}
-
-/* One line (with its line end stripped); -1 at the end of the stream. */
-static int
-get_line(struct conn *c, char *line, size_t max)
-{
-	for (;;) {
-		char *nl = memchr(c->in, '\n', c->len);
-		ssize_t got;
-
-		if (nl != NULL) {
-			size_t n = (size_t)(nl - c->in), used = n + 1;
-
-			if (n > 0 && c->in[n - 1] == '\r')
-				n--;
-			if (n >= max)
-				n = max - 1;
-			memcpy(line, c->in, n);
-			line[n] = '\0';
-			memmove(c->in, c->in + used, c->len - used);
-			c->len -= used;
-			return 0;
-		}
-		if (c->len == sizeof(c->in))
-			c->len = 0;	/* an overlong line: dropped */
-		got = read(c->fd, c->in + c->len, sizeof(c->in) - c->len);
-		if (got <= 0)
-			return -1;
-		c->len += (size_t)got;
-	}
-}
-
-static void
-reset_conn(int fd)
-{
-	struct linger l = { 1, 0 };
-
-	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-	close(fd);
-}
-
-static void
-session(int fd, const char *fault, const char *dir, unsigned *nmsg)
-{
-	struct conn c;
-	char line[8192];
-
-	memset(&c, 0, sizeof(c));
-	c.fd = fd;
-	c.bare_lf = strcmp(fault, "bare-lf") == 0;
-	if (strcmp(fault, "reset") == 0) {
-		reset_conn(fd);
-		return;
-	}
-	if (strcmp(fault, "silent") == 0) {
-		while (get_line(&c, line, sizeof(line)) == 0)
-			;
-		close(fd);
-		return;
-	}
-	if (strcmp(fault, "greet-421") == 0) {
-		say(&c, "421 gwpeer busy\n");
-		close(fd);
-		return;
-	}
-	say(&c, "220 gwpeer ESMTP\n");
-	if (strcmp(fault, "close-after-greeting") == 0) {
-		/* the peer closes its side; what the gateway sends is read and
-		 * dropped, so that it sees the end of the stream, not a reset */
-		shutdown(fd, SHUT_WR);
-		while (get_line(&c, line, sizeof(line)) == 0)
-			;
-		close(fd);
-		return;
-	}
-	while (get_line(&c, line, sizeof(line)) == 0) {
-		if (strncasecmp(line, "EHLO", 4) == 0) {
-			if (strcmp(fault, "ehlo-500") == 0)
-				say(&c, "500 command not recognized\n");
-			else
-				say(&c, "250-gwpeer\n250-PIPELINING\n250-SIZE 10000000\n250 8BITMIME\n");
-		} else if (strncasecmp(line, "HELO", 4) == 0)
-			say(&c, "250 gwpeer\n");
-		else if (strncasecmp(line, "MAIL", 4) == 0 || strncasecmp(line, "RSET", 4) == 0)
-			say(&c, "250 ok\n");
-		else if (strncasecmp(line, "RCPT", 4) == 0)
-			say(&c, strcmp(fault, "rcpt-550") == 0 ? "550 5.1.1 no such user\n" :
-			    "250 ok\n");
-		else if (strncasecmp(line, "DATA", 4) == 0) {
-			char path[4096];
-			FILE *f = NULL;
-			int lines = 0;
-
-			say(&c, "354 go ahead\n");
-			snprintf(path, sizeof(path), "%s/tmp.%d", dir, (int)getpid());
-			f = fopen(path, "w");
-			for (;;) {
-				if (get_line(&c, line, sizeof(line)) != 0) {
-					/* cut off before the dot: nothing was received */
-					fclose(f);
-					unlink(path);
-					close(fd);
-					return;
-				}
-				if (++lines == 2 && strcmp(fault, "close-in-data") == 0) {
-					close(fd);
-					fclose(f);
-					return;
-				}
-				if (lines == 2 && strcmp(fault, "reset-in-data") == 0) {
-					reset_conn(fd);
-					fclose(f);
-					return;
-				}
-				if (strcmp(line, ".") == 0)
-					break;
-				fprintf(f, "%s\n", line[0] == '.' ? line + 1 : line);
-			}
-			fclose(f);
-			if (strcmp(fault, "no-final-reply") == 0) {
-				unlink(path);
-				continue;
-			}
-			{
-				char final[4096];
-
-				snprintf(final, sizeof(final), "%s/msg.%d.%u", dir, (int)getpid(),
-				    (*nmsg)++);
-				rename(path, final);
-			}
-			say(&c, "250 2.0.0 queued\n");
-		} else if (strncasecmp(line, "QUIT", 4) == 0) {
-			say(&c, "221 bye\n");
-			break;
-		} else
-			say(&c, "500 what\n");
-	}
-	close(fd);
+	nanosleep(&ts, NULL);
 }
 
 void
-gwpeer_start(struct gwpeer *p, const char *fault, const char *dir)
+gwpeer_start(struct gwpeer *p, const char *fault, const char *maildir, ...)
 {
-	int lfd = listen_any(&p->port);
+	static unsigned seq;
+	char *argv[GWPEER_ARGS], *bin = tu_build("faultpeer");
+	struct buf portf = BUF_INIT, tr = BUF_INIT;
+	const char *a;
+	va_list ap;
+	int n = 0, i;
 
-	mkdir(dir, 0700);
+	ck_assert_msg(access(bin, X_OK) == 0, "%s is not built (make %s)", bin, bin);
+	ck_assert_msg(tu_scratch != NULL, "gwpeer needs the tu_scratch fixture");
+	buf_printf(&portf, "%s/faultpeer.%d.%u.port", tu_scratch, (int)getpid(), seq);
+	buf_printf(&tr, "%s/faultpeer.%d.%u.transcript", tu_scratch, (int)getpid(), seq++);
+	unlink(buf_str(&portf));
+	argv[n++] = bin;
+	argv[n++] = "--listen";
+	argv[n++] = "127.0.0.1:0";
+	argv[n++] = "--port-file";
+	argv[n++] = (char *)buf_str(&portf);
+	argv[n++] = "--transcript";
+	argv[n++] = (char *)buf_str(&tr);
+	argv[n++] = "--fault";
+	argv[n++] = (char *)fault;
+	argv[n++] = "--ehlo-ext";
+	argv[n++] = "PIPELINING,SIZE 104857600,8BITMIME";
+	if (maildir != NULL) {
+		argv[n++] = "--maildir";
+		argv[n++] = (char *)maildir;
+	}
+	va_start(ap, maildir);
+	while ((a = va_arg(ap, const char *)) != NULL) {
+		ck_assert(n < GWPEER_ARGS - 1);
+		argv[n++] = (char *)a;
+	}
+	va_end(ap);
+	argv[n] = NULL;
 	p->pid = fork();
 	ck_assert(p->pid >= 0);
 	if (p->pid == 0) {
-		unsigned nmsg = 0;
-
-		signal(SIGPIPE, SIG_IGN);
-		for (;;) {
-			int fd = accept(lfd, NULL, NULL);
-
-			if (fd < 0) {
-				if (errno == EINTR)
-					continue;
-				_exit(1);
-			}
-			session(fd, fault, dir, &nmsg);
-		}
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		execv(bin, argv);
+		_exit(127);
 	}
-	close(lfd);
+	for (i = 0; i < 1000; i++) {	/* up to 10 s on a busy machine */
+		FILE *f = fopen(buf_str(&portf), "r");
+
+		if (f != NULL) {
+			ck_assert(fscanf(f, "%u", &p->port) == 1);
+			fclose(f);
+			break;
+		}
+		ck_assert_msg(waitpid(p->pid, NULL, WNOHANG) == 0, "faultpeer --fault %s exited "
+		    "early", fault);
+		sleep_ms(10);
+	}
+	ck_assert_msg(i < 1000, "faultpeer wrote no port file");
+	p->transcript = buf_detach(&tr);
+	buf_free(&portf);
+	free(bin);
 }
 
 void
 gwpeer_stop(struct gwpeer *p)
 {
-	if (p->pid > 0) {
-		kill(p->pid, SIGKILL);
-		waitpid(p->pid, NULL, 0);
+	int status, i;
+
+	if (p == NULL || p->pid <= 0)
+		return;
+	ck_assert(kill(p->pid, SIGTERM) == 0);
+	for (i = 0; i < 1000; i++) {
+		pid_t r = waitpid(p->pid, &status, WNOHANG);
+
+		ck_assert(r >= 0);
+		if (r == p->pid)
+			break;
+		sleep_ms(10);
 	}
+	ck_assert_msg(i < 1000, "faultpeer did not stop on SIGTERM");
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "faultpeer: status %d",
+	    status);
 	p->pid = 0;
+	free(p->transcript);
+	p->transcript = NULL;
+}
+
+unsigned
+gwpeer_free_port(void)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	ck_assert(getsockname(fd, (struct sockaddr *)&sa, &len) == 0);
+	close(fd);
+	return ntohs(sa.sin_port);
 }
 
 size_t
-gwpeer_count(const char *dir)
+gwpeer_count(const char *maildir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
+	struct buf b = BUF_INIT;
 	size_t n = 0;
 
-	if (d == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL)
-		if (strncmp(de->d_name, "msg.", 4) == 0)
-			n++;
-	closedir(d);
+	buf_printf(&b, "%s/new", maildir);
+	if (access(buf_str(&b), F_OK) == 0)
+		n = tu_count_files(maildir, "new", ".eml");
+	buf_free(&b);
 	return n;
+}
+
+static int
+is_message(const struct dirent *de)
+{
+	return de->d_name[0] != '.';
+}
+
+char *
+gwpeer_message(const char *maildir, size_t i, size_t *len)
+{
+	struct buf path = BUF_INIT;
+	struct dirent **list = NULL;
+	char *data, *body, *out;
+	size_t flen;
+	int n, k;
+
+	buf_printf(&path, "%s/new", maildir);
+	n = scandir(buf_str(&path), &list, is_message, alphasort);
+	ck_assert_msg(n >= 0, "scandir %s", buf_str(&path));
+	ck_assert_msg(i < (size_t)n, "no message %zu in %s (%d there)", i, buf_str(&path), n);
+	buf_printf(&path, "/%s", list[i]->d_name);
+	for (k = 0; k < n; k++)
+		free(list[k]);
+	free(list);
+	data = tu_read(buf_str(&path), &flen);
+	/* the envelope block ends at the first empty line (CR LF) */
+	body = strstr(data, "\r\n\r\n");
+	ck_assert_msg(body != NULL, "%s: no envelope block", buf_str(&path));
+	body += 4;
+	*len = flen - (size_t)(body - data);
+	out = xmalloc(*len + 1);
+	memcpy(out, body, *len);
+	out[*len] = '\0';
+	free(data);
+	buf_free(&path);
+	return out;
+}
+
+char *
+gwpeer_transcript(const struct gwpeer *p)
+{
+	if (p->transcript == NULL || access(p->transcript, R_OK) != 0)
+		return xstrdup("(no transcript)");
+	return tu_read(p->transcript, NULL);
 }
