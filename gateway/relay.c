@@ -76,7 +76,7 @@ keep(char dst[RELAY_TEXT_MAX], const char *s, size_t n)
 	dst[n] = '\0';
 }
 
-/* Close the connection (logged as the original did when log is set). */
+/* Close the connection; logged now with log, silently without. */
 static void
 drop(struct relay *r, int log)
 {
@@ -88,11 +88,26 @@ drop(struct relay *r, int log)
 	r->c = NULL;
 }
 
+/*
+ * Close the connection a failure killed. Its "SMTP_close(socket=N)" line is
+ * the caller's to log, after the failure's own lines, as the original
+ * gateway's log has them (f->closed_socket).
+ */
+static void
+drop_failed(struct relay *r, struct relay_failure *f)
+{
+	if (r->c == NULL)
+		return;
+	f->closed_socket = r->t->id(r->c);
+	drop(r, 0);
+}
+
 /* Fill f for a failure in the current state; takes the TCP snapshot now. */
 static int
 fail(struct relay *r, struct relay_failure *f, enum legacy_cond cond, int err, int dead)
 {
 	memset(f, 0, sizeof(*f));
+	f->closed_socket = -1;
 	f->cond = cond;
 	f->err = err;
 	f->session_dead = dead;
@@ -103,7 +118,7 @@ fail(struct relay *r, struct relay_failure *f, enum legacy_cond cond, int err, i
 	if (r->c != NULL)
 		(void)r->t->snapshot(r->c, &f->tcp);
 	if (dead) {
-		drop(r, 1);
+		drop_failed(r, f);
 		enter_state(r, RELAY_FAILED);
 	}
 	return -1;
@@ -359,7 +374,7 @@ fail_close:
 	/* a refusal with the connection still up: the session is of no use */
 	f->session_dead = 1;
 	f->permanent = 0;	/* the host refused us, not the message */
-	drop(r, 1);
+	drop_failed(r, f);
 fail:
 	free(r);
 	return -1;
@@ -379,17 +394,22 @@ expect(struct relay *r, struct relay_failure *f, const char *what, int want_clas
 
 /* After a refused transaction: RSET, so that the next message can go. */
 static void
-reset(struct relay *r)
+reset(struct relay *r, struct relay_failure *f)
 {
 	struct relay_failure ignored;
 	int code;
 
 	if (r->c == NULL)
 		return;
+	ignored.closed_socket = -1;
 	enter_state(r, RELAY_RSET);
 	if (command(r, "RSET", &ignored) != 0 ||
 	    read_reply(r, r->p->reply_ms, &code, &ignored, NULL) != 0 || code != 250) {
-		drop(r, 0);
+		/* the session is of no use: its close goes with f's lines */
+		if (ignored.closed_socket >= 0)
+			f->closed_socket = ignored.closed_socket;
+		else
+			drop_failed(r, f);
 		enter_state(r, RELAY_FAILED);
 		return;
 	}
@@ -426,6 +446,7 @@ relay_send_some(struct relay *r, const struct spool_msg *m, struct relay_rcpt *c
 	r->queue_id = m->id;
 	r->bytes_sent = 0;
 	memset(f, 0, sizeof(*f));
+	f->closed_socket = -1;
 	memset(&refusal, 0, sizeof(refusal));
 	for (i = 0; codes != NULL && i < m->nrcpts; i++)
 		memset(&codes[i], 0, sizeof(codes[i]));
@@ -454,11 +475,13 @@ relay_send_some(struct relay *r, const struct spool_msg *m, struct relay_rcpt *c
 				struct relay_failure ignored;
 
 				for (i = 0; i <= m->nrcpts && r->c != NULL; i++)
-					if (read_reply(r, r->p->reply_ms, &code, &ignored, NULL) != 0)
+					if (read_reply(r, r->p->reply_ms, &code, &ignored, NULL) != 0) {
+						f->closed_socket = ignored.closed_socket;
 						break;
+					}
 				if (r->c != NULL && code == 354)
 					goto abandon;
-				reset(r);
+				reset(r, f);
 				f->session_dead = r->c == NULL;
 			}
 			goto out;
@@ -495,14 +518,14 @@ relay_send_some(struct relay *r, const struct spool_msg *m, struct relay_rcpt *c
 			if (rcpt_failed) {
 				if (code == 354)
 					goto abandon;
-				reset(r);
+				reset(r, f);
 				f->session_dead = r->c == NULL;
 				goto out;
 			}
 			if (code != 354) {
 				bad_reply(r, f, "DATA", code);
 				if (!f->session_dead) {
-					reset(r);
+					reset(r, f);
 					f->session_dead = r->c == NULL;
 				}
 				goto out;
@@ -567,13 +590,13 @@ relay_send_some(struct relay *r, const struct spool_msg *m, struct relay_rcpt *c
 	goto out;
 refused:
 	if (!f->session_dead) {
-		reset(r);
+		reset(r, f);
 		f->session_dead = r->c == NULL;
 	}
 	goto out;
 abandon:
 	/* 354 with no recipient accepted: only closing avoids sending a message */
-	drop(r, 1);
+	drop_failed(r, f);
 	enter_state(r, RELAY_FAILED);
 	f->session_dead = 1;
 out:
@@ -617,8 +640,11 @@ relay_close(struct relay *r)
 		int code;
 
 		enter_state(r, RELAY_QUIT);
+		ignored.closed_socket = -1;
 		if (command(r, "QUIT", &ignored) == 0)
 			(void)read_reply(r, r->p->reply_ms, &code, &ignored, NULL);
+		if (ignored.closed_socket >= 0)	/* no failure line: the close alone */
+			gwlog_line(r->p->log, "SMTP_close(socket=%d)", ignored.closed_socket);
 	}
 	drop(r, 1);
 	gwlog_line(r->p->log, "SMTP connection closed");

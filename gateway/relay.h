@@ -90,6 +90,10 @@ struct relay_failure {
 	char			 last_reply[RELAY_TEXT_MAX];
 	long long		 bytes_sent;	/* of the message's data, -1 = none */
 	struct tcpinfo_snap	 tcp;
+	int			 closed_socket;	/* the connection this failure closed,
+						   -1 none: the caller logs its
+						   "SMTP_close(socket=N)" after the
+						   failure's lines */
 };
 
 struct relay;

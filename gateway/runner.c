@@ -14,9 +14,12 @@
 
 static void
 report(const struct runner_params *p, struct runner_stats *st, const struct gwlog_event *ev,
-    char *line, size_t linelen)
+    char *line, size_t linelen, int closed_socket)
 {
 	gwlog_event(p->log, ev, line, linelen);
+	/* the error, then the close, as the original gateway logged them */
+	if (closed_socket >= 0)
+		gwlog_line(p->log, "SMTP_close(socket=%d)", closed_socket);
 	st->failures++;
 	if (p->on_failure != NULL)
 		p->on_failure(p->arg, ev, line);
@@ -55,7 +58,7 @@ after_failure(const struct runner_params *p, struct runner_stats *st, struct spo
 		ev.port = p->relay.port;
 		ev.queue_id = m->id;
 		ev.bytes_sent = -1;
-		report(p, st, &ev, full, sizeof(full));
+		report(p, st, &ev, full, sizeof(full), -1);
 	}
 }
 
@@ -96,7 +99,7 @@ split_refused(const struct runner_params *p, struct runner_stats *st,
 		snprintf(g.detail, sizeof(g.detail), "RCPT: %s", rr[first].reply);
 		memcpy(g.last_reply, rr[first].reply, RELAY_TEXT_MAX);
 		relay_failure_event(&p->relay, &g, m->id, &ev);
-		report(p, st, &ev, line, sizeof(line));
+		report(p, st, &ev, line, sizeof(line), -1);
 		if (spool_split(p->spool, m, rcpts, n, line, next, to_bad, id, err) != 0) {
 			gwlog_line(p->log, "ERROR spool: %s", err);
 			rc = -1;
@@ -150,7 +153,7 @@ runner_once(const struct runner_params *p, struct runner_stats *st, char err[ERR
 			size_t j;
 
 			relay_failure_event(&p->relay, &f, list[i].id, &ev);
-			report(p, st, &ev, line, sizeof(line));
+			report(p, st, &ev, line, sizeof(line), f.closed_socket);
 			/* the host is unreachable: every due message failed to go */
 			for (j = i; j < n; j++)
 				if (due(p, &list[j], now))
@@ -191,7 +194,7 @@ runner_once(const struct runner_params *p, struct runner_stats *st, char err[ERR
 			}
 		} else {
 			relay_failure_event(&p->relay, &f, full.id, &ev);
-			report(p, st, &ev, line, sizeof(line));
+			report(p, st, &ev, line, sizeof(line), f.closed_socket);
 			after_failure(p, st, &full, line, f.permanent);
 			if (f.session_dead) {
 				relay_close(r);

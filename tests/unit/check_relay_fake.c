@@ -13,8 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gwlog.h"
 #include "legacy.h"
 #include "relay.h"
+#include "runner.h"
 #include "spool.h"
 #include "testutil.h"
 #include "transport.h"
@@ -309,6 +311,54 @@ START_TEST(some_recipients_refused)
 }
 END_TEST
 
+/* The log: the failure's lines, then SMTP_close, as the original's log has them. */
+START_TEST(close_logged_after_the_error)
+{
+	static const struct transport_fake_step st[] = { GREET, EHLO_OK, MAIL_OK, RCPT_OK,
+	    DATA_OK, { ".", NULL, FAKE_CLOSE, 0 } };
+	static char *rcpts[] = { "b@example.org" };
+	static const char data[] = "Subject: x\r\n\r\nhello\r\n";
+	struct transport_fake_script s;
+	struct runner_params rp;
+	struct runner_stats stats;
+	struct gwlog_params lp;
+	struct spool *sp;
+	char *dir = tu_tmpdir(), path[512], logpath[512], id[SPOOL_ID_MAX], err[ERR_LEN];
+	char *text, *e, *r, *c;
+
+	memset(&s, 0, sizeof(s));
+	s.steps = st;
+	s.nsteps = sizeof(st) / sizeof(st[0]);
+	snprintf(path, sizeof(path), "%s/spool", dir);
+	snprintf(logpath, sizeof(logpath), "%s/gw.log", dir);
+	ck_assert_msg(spool_open(path, &sp, err) == 0, "%s", err);
+	ck_assert_msg(spool_put(sp, "a@example.org", rcpts, 1, data, sizeof(data) - 1, id,
+	    err) == 0, "%s", err);
+	memset(&lp, 0, sizeof(lp));
+	lp.log_path = logpath;
+	memset(&rp, 0, sizeof(rp));
+	ck_assert_msg(gwlog_open(&lp, &rp.log, err) == 0, "%s", err);
+	rp.spool = sp;
+	params(&rp.relay, &s);
+	rp.relay.log = rp.log;
+	rp.max_attempts = 5;
+	ck_assert_int_eq(runner_once(&rp, &stats, err), 0);
+	ck_assert_uint_eq(stats.deferred, 1);
+	gwlog_close(rp.log);
+	spool_close(sp);
+	text = tu_read(logpath, NULL);
+	e = strstr(text, " - ERROR Network_read: Lost network connection\n");
+	r = strstr(text, " - SMTP_recv: system error\n");
+	c = strstr(text, " - SMTP_close(socket=3)\n");
+	ck_assert_msg(e && r && c && e < r && r < c, "the order of the lines:\n%.3000s", text);
+	/* one close only (c + 10: past this one) */
+	ck_assert_msg(strstr(c + 10, "SMTP_close(socket=") == NULL, "two closes:\n%.3000s", text);
+	free(text);
+	tu_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(transports_by_name)
 {
 	ck_assert_str_eq(transport_find("tcp")->name, "tcp");
@@ -329,6 +379,7 @@ relay_fake_suite(void)
 	tcase_add_test(tc, delivered_pipelined_and_not);
 	tcase_add_test(tc, helo_when_ehlo_is_refused);
 	tcase_add_test(tc, some_recipients_refused);
+	tcase_add_test(tc, close_logged_after_the_error);
 	tcase_add_test(tc, transports_by_name);
 	suite_add_tcase(s, tc);
 	return s;
