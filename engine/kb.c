@@ -19,6 +19,7 @@
 #include "arena.h"
 #include "buf.h"
 #include "config.h"	/* KBDIAG_DATADIR: written by make */
+#include "kbschema.h"
 #include "xmem.h"
 
 /*
@@ -42,6 +43,7 @@ struct kb {
 	char			*dir;
 	struct arena		 arena;
 	xmlRelaxNGPtr		 schema;
+	struct kbschema		*lifted;	/* the schema's attribute patterns */
 	struct kb_evidence_source *sources;	/* evidence.xml */
 	size_t			 nsources;
 	struct kb_cause		*causes;
@@ -386,6 +388,8 @@ kb_read_doc(const struct kb *kb, const char *path, const char *data, size_t len,
 			err_set(err, "%s: does not match the rule base schema", path);
 		goto fail;
 	}
+	if (kbschema_check(kb->lifted, doc, path, err) != 0)
+		goto fail;
 	kb_xml_leave(&guard);
 	return doc;
 fail:
@@ -411,6 +415,7 @@ kb_load_schema(struct kb *kb, char err[ERR_LEN])
 	struct kb_xml_guard guard;
 	struct kb_xml_errors xe;
 	xmlRelaxNGParserCtxtPtr pctxt;
+	xmlDocPtr rng;
 	struct buf path = BUF_INIT;
 	struct stat st;
 	int rc = 0;
@@ -422,12 +427,25 @@ kb_load_schema(struct kb *kb, char err[ERR_LEN])
 		goto out;
 	}
 	kb_xml_enter(&guard, &xe, buf_str(&path));
-	pctxt = xmlRelaxNGNewParserCtxt(buf_str(&path));
+	/* the attribute patterns are checked by kbschema, compiled once */
+	if ((rng = xmlReadFile(buf_str(&path), NULL, KB_XML_OPTIONS)) == NULL) {
+		kb_xml_leave(&guard);
+		rc = err_set(err, "%s", xe.count ? xe.msg : "cannot load the schema");
+		goto out;
+	}
+	if (kbschema_lift(rng, &kb->lifted, err) != 0) {
+		xmlFreeDoc(rng);
+		kb_xml_leave(&guard);
+		rc = -1;
+		goto out;
+	}
+	pctxt = xmlRelaxNGNewDocParserCtxt(rng);
 	if (pctxt == NULL)
 		xmem_oom(0);
 	xmlRelaxNGSetParserStructuredErrors(pctxt, kb_xml_on_error, &xe);
 	kb->schema = xmlRelaxNGParse(pctxt);
 	xmlRelaxNGFreeParserCtxt(pctxt);
+	xmlFreeDoc(rng);
 	kb_xml_leave(&guard);
 	if (kb->schema == NULL)
 		rc = err_set(err, "%s", xe.count ? xe.msg : "cannot load the schema");
@@ -1472,6 +1490,7 @@ kb_free(struct kb *kb)
 		return;
 	if (kb->schema)
 		xmlRelaxNGFree(kb->schema);
+	kbschema_free(kb->lifted);
 	arena_free(&kb->arena);
 	free(kb->facts);
 	free(kb->peers);

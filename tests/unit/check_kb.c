@@ -852,6 +852,49 @@ START_TEST(schema_violation_prior)
 }
 END_TEST
 
+/* The line of the first occurrence of needle in dir/rel (1-based). */
+static int
+line_of(const char *top, const char *rel, const char *needle)
+{
+	struct buf path = BUF_INIT;
+	char *text, *at;
+	int line = 1;
+
+	buf_printf(&path, "%s/%s", top, rel);
+	text = tu_read(buf_str(&path), NULL);
+	at = strstr(text, needle);
+	ck_assert_msg(at != NULL, "%s is not in %s", needle, buf_str(&path));
+	for (char *p = text; p < at; p++)
+		line += *p == '\n';
+	free(text);
+	buf_free(&path);
+	return line;
+}
+
+/*
+ * The identifiers' patterns are checked by kbschema (lifted out of the
+ * schema, compiled once): the message names the place, the value and the
+ * pattern, for a single value and for a word of a list.
+ */
+START_TEST(schema_violation_identifier)
+{
+	tu_edit_in(dir, "articles/Q100709.xml", "<cause ref=\"peer-host-down\"",
+	    "<cause ref=\"Peer_Host_Down\"");
+	expect_load_error(dir, "%s/articles/Q100709.xml:%d: <cause ref=\"Peer_Host_Down\">: "
+	    "the value does not match the schema's pattern [a-z0-9]+(-[a-z0-9]+)* (schema)",
+	    dir, line_of(dir, "articles/Q100709.xml", "Peer_Host_Down"));
+}
+END_TEST
+
+START_TEST(schema_violation_list_word)
+{
+	tu_edit_in(dir, "overlaps.xml", "articles=\"Q123827 ", "articles=\"Q123827 q12 ");
+	expect_load_error(dir, "%s/overlaps.xml:%d: <overlap articles=\"Q123827 q12 Q100709 "
+	    "Q123826\">: a word of the value does not match the schema's pattern Q[0-9]{5,6} "
+	    "(schema)", dir, line_of(dir, "overlaps.xml", "q12"));
+}
+END_TEST
+
 START_TEST(unknown_cause_ref)
 {
 	put_article(dir, "Q100709", NULL, "<cause ref=\"gremlins\" prior=\"1\"/>", NULL);
@@ -1321,6 +1364,8 @@ kb_suite(void)
 	tcase_add_test(bad, schema_violation_element);
 	tcase_add_test(bad, schema_violation_attribute);
 	tcase_add_test(bad, schema_violation_prior);
+	tcase_add_test(bad, schema_violation_identifier);
+	tcase_add_test(bad, schema_violation_list_word);
 	tcase_add_test(bad, unknown_cause_ref);
 	tcase_add_test(bad, unknown_step_ref);
 	tcase_add_test(bad, step_addresses_unknown_cause);
