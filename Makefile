@@ -63,7 +63,7 @@ FAULTPEER	= $(BUILD)/faultpeer
 
 # Benchmarks (see `make bench` below). The Debian packages of the peers and
 # of /usr/bin/time; the size of the generated log; the bench tools.
-DEB_BENCH	= ripgrep pcre2-utils time msmtp swaks
+DEB_BENCH	= ripgrep pcre2-utils time msmtp swaks libxml2-utils
 BENCH_SIZE	?= 1G
 GENLOG		= $(BUILD)/genlog
 NAIVE		= $(BUILD)/naive
@@ -285,7 +285,7 @@ bench-gw: deps
 	bash tests/bench/gw.sh
 
 # The query benchmark alone (quick): writes its section of docs/benchmarks.md.
-bench-query: deps
+bench-query: deps-bench
 	@$(MAKE) --no-print-directory $(QUERYBENCH)
 	bash tests/bench/query.sh
 
