@@ -636,7 +636,8 @@ probe_fake_suite(void)
 	Suite *s = suite_create("probe_fake");
 	TCase *tc = tcase_create("probe_fake");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	/* The rule base is only read: load it once, before the tests fork. */
+	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_add_unchecked_fixture(tc, tu_scratch_setup, tu_scratch_teardown);
 	tcase_add_loop_test(tc, chain, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, find_by_name);
