@@ -466,10 +466,13 @@ probe_run(const struct probe_params *params, struct probe_round **out, char err[
 		    job.timeout_ms, job.peer_addr) == 0) {
 			round->address = xstrdup(job.peer_addr);
 			h_peer = probe_spawn(&t_peer, probe_thread_peer, &job);
-			probe_net_smtp(params, job.peer_addr, round->port, job.timeout_ms,
-			    start + (params->round_timeout_ms ? params->round_timeout_ms :
+			unsigned long long end = start + (params->round_timeout_ms ?
+			    params->round_timeout_ms :
 			    (unsigned long long)PROBE_ROUND_FACTOR * job.timeout_ms),
-			    &s[SLOT_CONNECT]);
+			    now = probe_now_ms();
+
+			probe_net_smtp(params, job.peer_addr, round->port, job.timeout_ms,
+			    now < end ? (unsigned)(end - now) : 0, &s[SLOT_CONNECT]);
 		}
 		if (round->address == NULL)
 			for (i = SLOT_PING_PEER; i <= SLOT_RESEND; i++)

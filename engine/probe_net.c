@@ -2,15 +2,17 @@
  * probe_net: dns, ping-*, and the SMTP chain (tcp-connect, greeting, ehlo,
  * peer-product, resend).
  *
- * Sockets are non-blocking and every wait is a poll() bounded by the probe's
- * deadline. Everything read from the peer goes into results through
- * text_sanitize() (probe.c), never anywhere else.
+ * dns and ping use sockets directly: non-blocking, every wait a poll()
+ * bounded by the probe's deadline. The SMTP chain talks through a probe
+ * transport (probe_transport.h: real TCP, or a scripted fake for tests),
+ * and all of its times are on the transport's clock. Everything read from
+ * the peer goes into results through text_sanitize() (probe.c), never
+ * anywhere else.
  */
 #include "probe_net.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
@@ -27,6 +29,7 @@
 
 #include "buf.h"
 #include "kb.h"
+#include "probe_transport.h"
 #include "xmem.h"
 
 #define SMTP_LINE_MAX	4096	/* a reply line longer than this is an error */
@@ -412,10 +415,19 @@ enum net_read {
 };
 
 struct net_session {
-	int		 fd;
+	const struct probe_transport *tr;
+	void		*arg;		/* the transport's: probe_params.transport_arg */
+	struct probe_conn *conn;	/* NULL until connected */
 	struct buf	 in;		/* bytes read and not yet consumed */
 	int		 err;		/* errno of the last failure */
 };
+
+/* The transport's clock: every time of the chain is on it. */
+static unsigned long long
+net_now(const struct net_session *s)
+{
+	return s->tr->now_ms(s->arg);
+}
 
 /* One reply as read: its code (0 when malformed), last line, line ends. */
 struct net_reply {
@@ -432,27 +444,25 @@ net_read_more(struct net_session *s, unsigned long long deadline)
 	ssize_t n;
 
 	for (;;) {
-		struct pollfd pfd = { s->fd, POLLIN, 0 };
-		int left = net_remaining(deadline), pr;
+		int e = 0, w = s->tr->wait(s->conn, PROBE_WAIT_READ, deadline, &e);
 
-		if (left == 0)
+		if (w == 0)
 			return NET_READ_TIMEOUT;
-		pr = poll(&pfd, 1, left);
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr == 0)
-			return NET_READ_TIMEOUT;
-		n = recv(s->fd, chunk, sizeof(chunk), 0);
+		if (w < 0) {
+			s->err = e;
+			return NET_READ_ERROR;
+		}
+		n = s->tr->recv(s->conn, chunk, sizeof(chunk), &e);
 		if (n > 0) {
 			buf_append(&s->in, chunk, (size_t)n);
 			return NET_READ_OK;
 		}
 		if (n == 0)
 			return NET_READ_CLOSED;
-		if (errno == EAGAIN || errno == EINTR)
+		if (e == EAGAIN)
 			continue;
-		s->err = errno;
-		return errno == ECONNRESET ? NET_READ_RESET : NET_READ_ERROR;
+		s->err = e;
+		return e == ECONNRESET ? NET_READ_RESET : NET_READ_ERROR;
 	}
 }
 
@@ -512,19 +522,18 @@ static int
 net_send(struct net_session *s, const char *data, size_t n, unsigned long long deadline)
 {
 	while (n > 0) {
-		struct pollfd pfd = { s->fd, POLLOUT, 0 };
 		ssize_t w;
-		int left = net_remaining(deadline);
+		int e = 0, ready = s->tr->wait(s->conn, PROBE_WAIT_WRITE, deadline, &e);
 
-		if (left == 0 || poll(&pfd, 1, left) <= 0) {
-			s->err = ETIMEDOUT;
+		if (ready <= 0) {
+			s->err = ready == 0 ? ETIMEDOUT : e;
 			return -1;
 		}
-		w = send(s->fd, data, n, MSG_NOSIGNAL);
+		w = s->tr->send(s->conn, data, n, &e);
 		if (w < 0) {
-			if (errno == EAGAIN || errno == EINTR)
+			if (e == EAGAIN)
 				continue;
-			s->err = errno;
+			s->err = e;
 			return -1;
 		}
 		data += w;
@@ -561,77 +570,36 @@ net_read_text(enum net_read rc, const struct net_session *s)
 	return "?";
 }
 
-/* tcp-connect: 0 and s->fd open, or -1 (the result says why). */
+/* tcp-connect: 0 and s->conn open, or -1 (the result says why). */
 static int
 net_connect(struct net_session *s, const char *addr, unsigned port, unsigned timeout_ms,
     struct probe_result *r)
 {
-	unsigned long long start = probe_now_ms(), deadline = start + timeout_ms;
-	struct addrinfo hints, *ai = NULL;
-	char service[16], target[INET6_ADDRSTRLEN + 16];
-	int e = 0, rc = -1;
-	socklen_t elen = sizeof(e);
+	unsigned long long start = net_now(s), deadline = start + timeout_ms;
+	char target[INET6_ADDRSTRLEN + 16];
+	int e = 0, rc;
 
-	snprintf(service, sizeof(service), "%u", port);
 	snprintf(target, sizeof(target), strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr, port);
 	probe_target(r, target);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;	/* never the resolver */
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(addr, service, &hints, &ai) != 0 || ai == NULL) {
-		probe_fail(r, "'%s' is not a numeric address", addr);
-		return -1;
-	}
-	s->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s->fd < 0) {
-		probe_fail(r, "socket: %s", strerror(errno));
-		goto out;
-	}
-	if (connect(s->fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-		if (errno != EINPROGRESS)
-			e = errno;
-		else {
-			for (;;) {
-				struct pollfd pfd = { s->fd, POLLOUT, 0 };
-				int left = net_remaining(deadline), pr;
-
-				pr = left ? poll(&pfd, 1, left) : 0;
-				if (pr < 0 && errno == EINTR)
-					continue;
-				if (pr <= 0)
-					e = ETIMEDOUT;
-				else if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &e, &elen) != 0)
-					e = errno;
-				break;
-			}
-		}
-	}
-	r->elapsed_ms = (unsigned)(probe_now_ms() - start);
-	if (e == 0) {
+	rc = s->tr->connect(s->arg, addr, port, deadline, &s->conn, &e);
+	r->elapsed_ms = (unsigned)(net_now(s) - start);
+	if (rc == 0 && e == 0)
 		probe_observe(r, "connected", "connected to %s in %u ms", target, r->elapsed_ms);
-		rc = 0;
-	} else if (e == ECONNRESET) {
-		/* The handshake completed and the server reset the connection
-		   before we looked (a refusal to SYN is ECONNREFUSED): the
-		   greeting will find it closed. */
+	else if (rc == 0)
+		/* ECONNRESET: the greeting will find it closed. */
 		probe_observe(r, "connected", "connected to %s in %u ms, then reset at once",
 		    target, r->elapsed_ms);
-		rc = 0;
-	} else if (e == ECONNREFUSED)
+	else if (e == ECONNREFUSED)
 		probe_observe(r, "refused", "%s refused the connection (reset): nothing "
 		    "listens on port %u", target, port);
 	else if (e == ETIMEDOUT)
 		probe_observe(r, "timeout", "no answer from %s in %u ms", target, timeout_ms);
 	else if (net_unreachable_errno(e))
 		probe_observe(r, "unreachable", "%s: %s", target, strerror(e));
+	else if (e == EINVAL)
+		probe_fail(r, "'%s' is not a numeric address", addr);
 	else
 		probe_fail(r, "%s: %s", target, strerror(e));
-out:
-	if (rc != 0 && s->fd >= 0) {
-		close(s->fd);
-		s->fd = -1;
-	}
-	freeaddrinfo(ai);
 	return rc;
 }
 
@@ -640,11 +608,11 @@ static int
 net_greeting(struct net_session *s, unsigned timeout_ms, struct net_reply *rep,
     struct probe_result *r)
 {
-	unsigned long long start = probe_now_ms();
+	unsigned long long start = net_now(s);
 	enum net_read rc;
 
 	rc = net_read_reply(s, start + timeout_ms, rep, r);
-	r->elapsed_ms = (unsigned)(probe_now_ms() - start);
+	r->elapsed_ms = (unsigned)(net_now(s) - start);
 	if (rc == NET_READ_TIMEOUT)
 		probe_observe(r, "silent", "no greeting in %u ms%s", timeout_ms,
 		    s->in.len ? " (part of a line came)" : "");
@@ -679,7 +647,7 @@ static int
 net_ehlo(struct net_session *s, const char *name, unsigned timeout_ms,
     struct probe_result *r)
 {
-	unsigned long long start = probe_now_ms(), deadline = start + timeout_ms;
+	unsigned long long start = net_now(s), deadline = start + timeout_ms;
 	struct net_reply rep = { 0, 0, BUF_INIT, "" };
 	struct buf cmd = BUF_INIT;
 	enum net_read rc;
@@ -722,7 +690,7 @@ net_ehlo(struct net_session *s, const char *name, unsigned timeout_ms,
 	else
 		probe_observe(r, "rejected", "EHLO and HELO refused: %s", rep.first);
 out:
-	r->elapsed_ms = (unsigned)(probe_now_ms() - start);
+	r->elapsed_ms = (unsigned)(net_now(s) - start);
 	buf_free(&cmd);
 	buf_free(&rep.text);
 	return ok;
@@ -765,7 +733,7 @@ static void
 net_resend(struct net_session *s, const struct probe_params *p, unsigned timeout_ms,
     struct probe_result *r)
 {
-	unsigned long long start = probe_now_ms(), deadline = start + timeout_ms;
+	unsigned long long start = net_now(s), deadline = start + timeout_ms;
 	struct net_reply rep = { 0, 0, BUF_INIT, "" };
 	struct buf cmd = BUF_INIT;
 	const char *phase = "MAIL FROM";
@@ -814,7 +782,7 @@ net_resend(struct net_session *s, const struct probe_params *p, unsigned timeout
 send_failed:
 	probe_observe(r, "failed", "cannot send %s: %s", phase, strerror(s->err));
 out:
-	r->elapsed_ms = (unsigned)(probe_now_ms() - start);
+	r->elapsed_ms = (unsigned)(net_now(s) - start);
 	buf_free(&cmd);
 	buf_free(&rep.text);
 }
@@ -822,7 +790,7 @@ out:
 static void
 net_quit(struct net_session *s, struct probe_result *r, unsigned timeout_ms)
 {
-	unsigned long long deadline = probe_now_ms() +
+	unsigned long long deadline = net_now(s) +
 	    (timeout_ms < QUIT_WAIT_MS ? timeout_ms : QUIT_WAIT_MS);
 	struct net_reply rep = { 0, 0, BUF_INIT, "" };
 
@@ -833,9 +801,10 @@ net_quit(struct net_session *s, struct probe_result *r, unsigned timeout_ms)
 
 /* Is a whole timeout left of the round? If not, skip r with the reason. */
 static int
-net_room(unsigned long long end_ms, unsigned timeout_ms, struct probe_result *r)
+net_room(const struct net_session *s, unsigned long long end_ms, unsigned timeout_ms,
+    struct probe_result *r)
 {
-	if (probe_now_ms() + timeout_ms <= end_ms)
+	if (net_now(s) + timeout_ms <= end_ms)
 		return 1;
 	probe_skip(r, "the round's time ran out before this layer (--round-timeout)");
 	return 0;
@@ -843,12 +812,14 @@ net_room(unsigned long long end_ms, unsigned timeout_ms, struct probe_result *r)
 
 void
 probe_net_smtp(const struct probe_params *p, const char *addr, unsigned port,
-    unsigned timeout_ms, unsigned long long end_ms, struct probe_result *slots)
+    unsigned timeout_ms, unsigned round_left_ms, struct probe_result *slots)
 {
 	struct probe_result *conn = &slots[0], *greet = &slots[1], *ehlo = &slots[2],
 	    *product = &slots[3], *resend = &slots[4];
-	struct net_session s = { -1, BUF_INIT, 0 };
+	struct net_session s = { p->transport ? p->transport : &probe_transport_tcp,
+	    p->transport_arg, NULL, BUF_INIT, 0 };
 	struct net_reply rep = { 0, 0, BUF_INIT, "" };
+	unsigned long long end_ms = net_now(&s) + round_left_ms;
 	char hostname[256];
 	const char *name = p->helo_name;
 
@@ -860,7 +831,7 @@ probe_net_smtp(const struct probe_params *p, const char *addr, unsigned port,
 	}
 	if (p->resend_from == NULL)
 		probe_skip(resend, "not asked for (give the sender and the recipient)");
-	if (!net_room(end_ms, timeout_ms, conn)) {
+	if (!net_room(&s, end_ms, timeout_ms, conn)) {
 		probe_skip(greet, "no TCP connection (out of the round's time)");
 		probe_skip(ehlo, "no TCP connection (out of the round's time)");
 		probe_skip(product, "no TCP connection (out of the round's time)");
@@ -878,7 +849,7 @@ probe_net_smtp(const struct probe_params *p, const char *addr, unsigned port,
 	}
 	probe_target(greet, conn->target);
 	probe_target(ehlo, conn->target);
-	if (!net_room(end_ms, timeout_ms, greet)) {
+	if (!net_room(&s, end_ms, timeout_ms, greet)) {
 		probe_skip(product, "no greeting (out of the round's time)");
 		probe_skip(ehlo, "no greeting (out of the round's time)");
 		if (p->resend_from)
@@ -896,7 +867,7 @@ probe_net_smtp(const struct probe_params *p, const char *addr, unsigned port,
 		goto out;
 	}
 	net_product(p->kb, buf_str(&rep.text), product);
-	if (!net_room(end_ms, timeout_ms, ehlo)) {
+	if (!net_room(&s, end_ms, timeout_ms, ehlo)) {
 		if (p->resend_from)
 			probe_skip(resend, "no EHLO (out of the round's time)");
 		goto out;
@@ -904,14 +875,13 @@ probe_net_smtp(const struct probe_params *p, const char *addr, unsigned port,
 	if (net_ehlo(&s, name, timeout_ms, ehlo) != 0) {
 		if (p->resend_from)
 			probe_skip(resend, "EHLO and HELO were not accepted");
-	} else if (p->resend_from && net_room(end_ms, timeout_ms, resend))
+	} else if (p->resend_from && net_room(&s, end_ms, timeout_ms, resend))
 		net_resend(&s, p, timeout_ms, resend);
-	if (probe_now_ms() < end_ms)
-		net_quit(&s, ehlo, (unsigned)(end_ms - probe_now_ms() < timeout_ms ?
-		    end_ms - probe_now_ms() : timeout_ms));
+	if (net_now(&s) < end_ms)
+		net_quit(&s, ehlo, (unsigned)(end_ms - net_now(&s) < timeout_ms ?
+		    end_ms - net_now(&s) : timeout_ms));
 out:
-	if (s.fd >= 0)
-		close(s.fd);
+	s.tr->close(s.conn);
 	buf_free(&s.in);
 	buf_free(&rep.text);
 }

@@ -38,13 +38,15 @@ int probe_net_default_gateway(const char *route_file, char addr[INET_ADDRSTRLEN]
 
 /*
  * The SMTP chain against addr:port: slots[0] tcp-connect, [1] greeting,
- * [2] ehlo, [3] peer-product, [4] resend. A layer whose predecessor failed is
- * skipped with the reason. A layer starts only when a whole timeout_ms is
- * left before end_ms (probe_now_ms() time), else it and the rest are skipped
- * as out of the round's time: no layer ever runs with a shortened deadline,
- * which would make a slow peer look silent. The session ends with QUIT.
+ * [2] ehlo, [3] peer-product, [4] resend, through p->transport (NULL: tcp;
+ * probe_transport.h). A layer whose predecessor failed is skipped with the
+ * reason. A layer starts only when a whole timeout_ms is left of the round's
+ * round_left_ms (counted from this call, on the transport's clock), else it
+ * and the rest are skipped as out of the round's time: no layer ever runs
+ * with a shortened deadline, which would make a slow peer look silent. The
+ * session ends with QUIT.
  */
 void probe_net_smtp(const struct probe_params *p, const char *addr, unsigned port,
-    unsigned timeout_ms, unsigned long long end_ms, struct probe_result *slots);
+    unsigned timeout_ms, unsigned round_left_ms, struct probe_result *slots);
 
 #endif
