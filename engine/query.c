@@ -209,6 +209,7 @@ struct query_index {
 	uint32_t		 *hash;		/* open addressing: term + 1, 0 free */
 	size_t			  hashcap;	/* a power of two */
 	double			  avglen[QUERY_NFIELDS];
+	int			  steps_read;	/* the steps' words are in the vocabulary */
 };
 
 static int
@@ -766,6 +767,17 @@ query_tf(const struct query_field_doc *d, uint32_t t)
 }
 
 static void
+query_build_steps(struct query_build *b, const struct kb_article *a)
+{
+	size_t i, j;
+
+	for (i = 0; i < a->nsteps; i++)
+		for (j = 0; j < a->steps[i]->nparts; j++)
+			if (a->steps[i]->parts[j].kind == KB_PART_TEXT)
+				query_build_text(b, QUERY_F_STEPS, a->steps[i]->parts[j].text);
+}
+
+static void
 query_index_article(struct query_index *ix, size_t ai)
 {
 	const struct kb_article *a = kb_article_at(ix->kb, ai);
@@ -815,17 +827,71 @@ query_index_article(struct query_index *ix, size_t ai)
 		query_build_text(&b, QUERY_F_DETAILS, a->causes[i].cause->description);
 	query_build_field(&b, 0, &x->f[QUERY_F_DETAILS]);
 	b.n = 0;
-	/* A field that weighs nothing is not read (start-up time), unless
-	 * its words are vocabulary. */
-	for (i = 0; (query_field_bm25[QUERY_F_STEPS] > 0 ||
-	    ((QUERY_TYPO_FIELDS | QUERY_KNOWN_FIELDS) & (1u << QUERY_F_STEPS))) &&
-	    i < a->nsteps; i++)
-		for (j = 0; j < a->steps[i]->nparts; j++)
-			if (a->steps[i]->parts[j].kind == KB_PART_TEXT)
-				query_build_text(&b, QUERY_F_STEPS, a->steps[i]->parts[j].text);
+	/* A field that weighs nothing is not read now (start-up time); when
+	 * its words are vocabulary, query_steps_vocabulary() reads them for
+	 * the first query that needs them. */
+	if (query_field_bm25[QUERY_F_STEPS] > 0)
+		query_build_steps(&b, a);
 	query_build_field(&b, 0, &x->f[QUERY_F_STEPS]);
 	free(b.v);
 	free(b.seq);
+}
+
+/*
+ * The steps' words as vocabulary only (they weigh nothing): read into the
+ * index when a query first has a word the other fields do not. A word only
+ * the steps have changes no score, only whether it is taken for a typing
+ * mistake (query_forgive()), and the words already there keep their term
+ * numbers, so reading them late gives the same results as reading them at
+ * start-up, without their cost for the many queries that do not need them.
+ */
+static void
+query_steps_vocabulary(struct query_index *ix)
+{
+	size_t ai;
+
+	if (ix->steps_read)
+		return;
+	ix->steps_read = 1;
+	/* query_intern() keeps last[] beside term[], of the same capacity */
+	ix->last = xcalloc(ix->capterms ? ix->capterms : 1, sizeof(*ix->last));
+	for (ai = 0; ai < ix->n; ai++) {
+		struct query_build b = { 0 };
+
+		b.ix = ix;
+		b.article = ai;
+		query_build_steps(&b, kb_article_at(ix->kb, ai));
+		free(b.v);
+		free(b.seq);
+	}
+	free(ix->last);
+	ix->last = NULL;
+}
+
+static int
+query_unknown_word(void *arg, const char *w, int stop)
+{
+	struct query_index *ix = ((void **)arg)[0];
+	int *unknown = ((void **)arg)[1];
+
+	if (stop || strcmp(w, QUERY_NAME) == 0 || query_term(ix, w) != QUERY_NO_TERM)
+		return 1;
+	*unknown = 1;
+	return 0;
+}
+
+/* Read the steps' words now if the text has a word the index lacks. */
+static void
+query_need_steps(struct query_index *ix, const char *text, size_t len)
+{
+	int unknown = 0;
+	void *arg[2] = { ix, &unknown };
+
+	if (ix->steps_read)
+		return;
+	query_split(text, len, 0, query_unknown_word, arg);
+	if (unknown)
+		query_steps_vocabulary(ix);
 }
 
 /* Rarity across the rule base. */
@@ -1292,6 +1358,9 @@ query_index_new(const struct kb *kb)
 	}
 	free(ix->last);
 	ix->last = NULL;
+	/* read now when they weigh; never when they are not vocabulary either */
+	ix->steps_read = query_field_bm25[QUERY_F_STEPS] > 0 ||
+	    !((QUERY_TYPO_FIELDS | QUERY_KNOWN_FIELDS) & (1u << QUERY_F_STEPS));
 	return ix;
 }
 
@@ -1346,7 +1415,7 @@ query_read_lines(const char *text, size_t len, struct query_read *rd,
 }
 
 struct query_results *
-query_ask(const struct query_index *ix, struct matcher *m, const char *text, size_t len)
+query_ask(struct query_index *ix, struct matcher *m, const char *text, size_t len)
 {
 	const struct kb *kb = ix->kb;
 	struct query_results *qr = xcalloc(1, sizeof(*qr));
@@ -1357,6 +1426,7 @@ query_ask(const struct query_index *ix, struct matcher *m, const char *text, siz
 
 	qr->query = text_sanitize(text, len, QUERY_SHOW_MAX);
 	qr->results = xcalloc(n ? n : 1, sizeof(*qr->results));
+	query_need_steps(ix, text, len);
 	rd.ix = ix;
 	rd.q = &q;
 	query_read_lines(text, len, &rd, qr);

@@ -99,8 +99,12 @@ struct query_index;
 struct query_index *query_index_new(const struct kb *kb);
 void query_index_free(struct query_index *ix);
 
-/* Rank the articles for text (len bytes). Never fails (OOM aside). */
-struct query_results *query_ask(const struct query_index *ix, struct matcher *m,
+/*
+ * Rank the articles for text (len bytes). Never fails (OOM aside). The
+ * index may grow on the first query that needs the words it reads late (the
+ * steps', see query.c): one thread at a time per index.
+ */
+struct query_results *query_ask(struct query_index *ix, struct matcher *m,
     const char *text, size_t len);
 /* The same for one query: builds the index, asks, frees it. */
 struct query_results *query_run(const struct kb *kb, struct matcher *m,

@@ -165,6 +165,46 @@ START_TEST(typing_mistakes_are_forgiven)
 }
 END_TEST
 
+/*
+ * The steps' words are read into the index on the first query with a word
+ * the other fields lack: the results of every query are the same before
+ * and after, on the same index.
+ */
+START_TEST(steps_read_late_change_no_result)
+{
+	/* (words the messages and titles have: none makes the steps be read) */
+	static const char *const texts[] = { "Error (119) Network Write Error",
+	    "Lost network connection", "ERROR connect: (121) network error",
+	    "Socket is not connected", "network write" };
+	struct kb *full = tu_kb();
+	struct matcher *fm = tu_matcher(full);
+	struct query_index *ix = query_index_new(full);
+	struct query_results *before[5], *q;
+	size_t i, j;
+
+	for (i = 0; i < 5; i++)
+		before[i] = query_ask(ix, fm, texts[i], strlen(texts[i]));
+	/* a word nobody has: the steps are read now */
+	q = query_ask(ix, fm, "zqxv gateway", 12);
+	query_free(q);
+	for (i = 0; i < 5; i++) {
+		q = query_ask(ix, fm, texts[i], strlen(texts[i]));
+		ck_assert_msg(q->nresults == before[i]->nresults, "%s: %zu results, then %zu",
+		    texts[i], before[i]->nresults, q->nresults);
+		for (j = 0; j < q->nresults; j++) {
+			ck_assert_ptr_eq(q->results[j].article, before[i]->results[j].article);
+			ck_assert_double_eq(q->results[j].score, before[i]->results[j].score);
+		}
+		ck_assert_uint_eq(q->nforgiven, before[i]->nforgiven);
+		query_free(q);
+		query_free(before[i]);
+	}
+	query_index_free(ix);
+	match_free(fm);
+	kb_free(full);
+}
+END_TEST
+
 /* Pasted lines: the article that explains both ranks above the one whose
  * pattern matches only the companion line. */
 START_TEST(pasted_lines_are_one_problem)
@@ -346,6 +386,7 @@ query_suite(void)
 	tcase_add_test(tc, a_path_keeps_its_file_name);
 	tcase_add_test(tc, server_view_lines_read_no_words);
 	tcase_add_test(tc, no_symptom_example_is_a_server_view);
+	tcase_add_test(tc, steps_read_late_change_no_result);
 	suite_add_tcase(s, tc);
 	return s;
 }
