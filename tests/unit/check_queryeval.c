@@ -15,7 +15,8 @@
  * typing mistakes forgiven, word order and pasted lines weighed, and the
  * articles' summaries and causes read at half weight (0.952, 99 of 104; it
  * was 0.798 when the set was written). Raise it as the engine improves,
- * never lower it.
+ * never lower it. Raised to 0.97 at 0.992 (117 of 118: names, stems, the
+ * description weighed by the query's words), leaving room for three misses.
  */
 #include <check.h>
 #include <jansson.h>
@@ -26,7 +27,7 @@
 #include "testutil.h"
 #include "xmem.h"
 
-#define QUERYEVAL_MIN_HIT1		0.95
+#define QUERYEVAL_MIN_HIT1		0.97
 #define QUERYEVAL_MAX_FALSE_POSITIVES	0
 
 #define QUERYEVAL_MIN_QUERIES		110
