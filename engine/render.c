@@ -1208,6 +1208,20 @@ render_why(struct buf *out, const struct query_result *r)
 		    r->words[i]);
 }
 
+/* Lines in a receiving server's notation: said, as their words were not read. */
+static void
+render_server_lines(struct buf *out, size_t n)
+{
+	struct buf t = BUF_INIT;
+
+	buf_printf(&t, "%zu line%s in a receiving server's notation (\"from "
+	    "NAME[ADDRESS]\"): %s words were left out; only the articles' patterns were "
+	    "tried on %s.", n, n == 1 ? " is" : "s are", n == 1 ? "its" : "their",
+	    n == 1 ? "it" : "them");
+	render_wrap(out, buf_str(&t), 0, 2);
+	buf_free(&t);
+}
+
 static int
 render_json_query(const struct query_results *q, struct buf *out, char err[ERR_LEN])
 {
@@ -1226,6 +1240,7 @@ render_json_query(const struct query_results *q, struct buf *out, char err[ERR_L
 			json_array_append_new(f, x);
 		}
 		json_object_set_new(root, "forgiven", f);
+		json_object_set_new(root, "server_lines", json_integer((json_int_t)q->nserver));
 	}
 	for (i = 0; i < q->nresults; i++) {
 		const struct query_result *r = &q->results[i];
@@ -1347,6 +1362,8 @@ render_query_explain(const struct query_results *q, enum render_format f, int ex
 			render_wrap(out, buf_str(&t), 0, 2);
 			buf_reset(&t);
 		}
+		if (q->nserver)
+			render_server_lines(out, q->nserver);
 		if (q->nresults == 0)
 			buf_printf(out, "No article in the rule base is about \"%s\".\n",
 			    q->query);
@@ -1373,6 +1390,12 @@ render_query_explain(const struct query_results *q, enum render_format f, int ex
 		buf_puts(out, "# kbdiag query\n\n");
 		render_md_code(out, q->query);
 		buf_puts(out, "\n\n");
+		if (q->nserver) {
+			render_server_lines(&t, q->nserver);
+			render_md_text(out, buf_str(&t));
+			buf_puts(out, "\n\n");
+			buf_reset(&t);
+		}
 		if (q->nresults == 0)
 			buf_puts(out, "No article in the rule base is about this text.\n");
 		for (i = 0; i < q->nresults; i++) {

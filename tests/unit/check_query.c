@@ -2,7 +2,9 @@
 #include <check.h>
 #include <string.h>
 
+#include "buf.h"
 #include "query.h"
+#include "render.h"
 #include "testutil.h"
 
 static struct kb *kb;
@@ -323,6 +325,18 @@ START_TEST(server_view_lines_read_no_words)
 		    server[i]);
 		ck_assert_msg(q->nresults == 0, "'%s': %s answered", server[i],
 		    q->nresults ? q->results[0].article->id : "");
+		if (i == 0) {	/* and the output says so */
+			struct buf out = BUF_INIT;
+			char err[ERR_LEN];
+
+			ck_assert_int_eq(render_query(q, RENDER_TEXT, &out, err), 0);
+			ck_assert_contains(buf_str(&out), "1 line is in a receiving server's "
+			    "notation");
+			buf_reset(&out);
+			ck_assert_int_eq(render_query(q, RENDER_JSON, &out, err), 0);
+			ck_assert_contains(buf_str(&out), "\"server_lines\": 1");
+			buf_free(&out);
+		}
 		query_free(q);
 	}
 	for (i = 0; i < sizeof(client) / sizeof(client[0]); i++) {
