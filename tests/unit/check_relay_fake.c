@@ -276,7 +276,9 @@ END_TEST
 START_TEST(some_recipients_refused)
 {
 	static char *rcpts[] = { "ok@example.org", "no@example.org", "busy@example.org" };
-	static const struct transport_fake_step st[] = { GREET, EHLO_PIPE, MAIL_OK,
+	/* _i: 1 with PIPELINING (all RCPTs in one write), 0 one by one */
+	const struct transport_fake_step st[] = { GREET, _i ? (struct transport_fake_step)EHLO_PIPE :
+	    (struct transport_fake_step)EHLO_OK, MAIL_OK,
 	    { "RCPT TO:<ok@", "250 ok\r\n", FAKE_REPLY, 0 },
 	    { "RCPT TO:<no@", "550 5.1.1 unknown\r\n", FAKE_REPLY, 0 },
 	    { "RCPT TO:<busy@", "450 4.2.1 busy\r\n", FAKE_REPLY, 0 }, DATA_OK, DOT_OK };
@@ -378,7 +380,7 @@ relay_fake_suite(void)
 	tcase_add_loop_test(tc, each_failure, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, delivered_pipelined_and_not);
 	tcase_add_test(tc, helo_when_ehlo_is_refused);
-	tcase_add_test(tc, some_recipients_refused);
+	tcase_add_loop_test(tc, some_recipients_refused, 0, 2);
 	tcase_add_test(tc, close_logged_after_the_error);
 	tcase_add_test(tc, transports_by_name);
 	suite_add_tcase(s, tc);
