@@ -319,6 +319,12 @@ connect_to(struct relay *r, struct relay_failure *f)
 		return fail(r, f, LEGACY_CONNECT, e, 1);
 	}
 	gwlog_line(r->p->log, "SMTP_open(socket=%d)", r->t->id(r->c));
+	if (e == ECONNRESET) {
+		/* connected and reset at once: a reset before the greeting, with
+		 * the socket's snapshot */
+		enter_state(r, RELAY_GREETING);
+		return fail(r, f, LEGACY_READ_RESET, e, 1);
+	}
 	return 0;
 }
 

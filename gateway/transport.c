@@ -56,9 +56,10 @@ tcp_connect_one(const struct transport_params *p, const struct addrinfo *ai, int
 		e = errno;
 	else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) != 0)
 		e = errno;
-	if (e == 0) {
+	/* a reset right after the handshake: connected, and its snapshot wanted */
+	if (e == 0 || e == ECONNRESET) {
 		*fdp = fd;
-		return 0;
+		return e;
 	}
 	close(fd);
 	return e;
@@ -89,6 +90,7 @@ tcp_open(const struct transport_params *p, struct transport_conn **out, int *err
 	}
 	*out = xcalloc(1, sizeof(**out));
 	(*out)->fd = fd;
+	*err = e;	/* 0, or ECONNRESET */
 	return 0;
 }
 

@@ -37,9 +37,11 @@ struct transport_conn;
 struct transport {
 	const char	*name;
 	/*
-	 * Connect. 0 and *out; or -1 with *err an errno: ECONNREFUSED,
-	 * ETIMEDOUT (no answer before connect_ms), EHOSTUNREACH (also: the name
-	 * does not resolve), ECONNRESET (reset right after the handshake), ...
+	 * Connect. 0 and *out with *err 0; 0 and *out with *err ECONNRESET when
+	 * the peer reset the connection right after the handshake (the
+	 * connection is returned for its snapshot; it is of no other use); or
+	 * -1 with *err an errno: ECONNREFUSED, ETIMEDOUT (no answer before
+	 * connect_ms), EHOSTUNREACH (also: the name does not resolve), ...
 	 */
 	int		(*open)(const struct transport_params *p, struct transport_conn **out,
 			    int *err);

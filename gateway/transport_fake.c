@@ -149,6 +149,7 @@ fake_open(const struct transport_params *p, struct transport_conn **out, int *er
 		*err = s->connect_err;
 		return -1;
 	}
+	*err = 0;
 	c = xcalloc(1, sizeof(*c));
 	c->s = s;
 	buf_init(&c->in);
