@@ -97,7 +97,7 @@ fix_find_entry(void *arg, const char *section, const char *name, const char *val
 		return 0;
 	f->last_line = line;
 	f->last_is_header = 0;
-	if (strcasecmp(name, "ForcePushBit") == 0)
+	if (value != NULL && strcasecmp(name, "ForcePushBit") == 0)
 		f->push_line = line;
 	return 0;
 }
@@ -162,11 +162,7 @@ fix_ini_force_push(const char *data, size_t len, struct buf *out, char **section
 		const struct fix_line *l = &lines[f.push_line - 1];
 		const char *s = data + l->start, *e = data + l->content_end, *eq, *vs, *ve, *semi;
 
-		eq = memchr(s, '=', (size_t)(e - s));
-		if (eq == NULL) {		/* "ForcePushBit" alone: not an entry */
-			res = FIX_INI_NO_SECTION;
-			goto out;
-		}
+		eq = memchr(s, '=', (size_t)(e - s));	/* there: value != NULL */
 		vs = eq + 1;
 		while (vs < e && fix_blank(*vs))
 			vs++;

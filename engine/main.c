@@ -941,11 +941,13 @@ cmd_fix(const struct options *o, char **args, int nargs)
 	if (o->fix_mode == FIX_UNDO) {
 		/* The journal says what to restore: the diagnosis is not needed. */
 		rc = fix_undo(o->probe.dos_root, &out, err);
-		fputs(buf_str(&out), stdout);
 		if (rc < 0) {
+			fputs(buf_str(&out), stdout);	/* what changed since --apply */
 			fprintf(stderr, "kbdiag: %s\n", err);
 			rc = EXIT_BADINPUT;
-		} else
+		} else if (emit(o, &out) != 0)
+			rc = EXIT_BADINPUT;
+		else
 			rc = rc == 0 ? EXIT_FOUND : EXIT_NOTHING;
 		buf_free(&out);
 		return rc;

@@ -85,6 +85,10 @@ START_TEST(already_on_or_no_section)
 	edit_is("[protman]\r\nDRIVERNAME=PROTMAN$\r\nForcePushBit=0\r\n", FIX_INI_NO_SECTION,
 	    NULL);
 	edit_is("", FIX_INI_NO_SECTION, NULL);
+	/* "ForcePushBit" without '=' is no setting: a line is added. */
+	edit_is("[TCPIP]\nForcePushBit\n", FIX_INI_EDITED, "[TCPIP]\nForcePushBit\nForcePushBit=1\n");
+	/* A value that is not 0 or 1 is replaced too. */
+	edit_is("[TCPIP]\nForcePushBit = yes\n", FIX_INI_EDITED, "[TCPIP]\nForcePushBit = 1\n");
 }
 END_TEST
 
