@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "config.h"	/* KBDIAG_VERSION: written by make */
 #include "diag.h"
+#include "fix.h"
 #include "kb.h"
 #include "lint.h"
 #include "logtime.h"
@@ -31,6 +32,7 @@
 #include "query.h"
 #include "render.h"
 #include "render_probe.h"
+#include "render_report.h"
 #include "replay.h"
 #include "xmem.h"
 
@@ -64,6 +66,8 @@ struct options {
 	long long		 since, until;
 	struct probe_params	 probe;		/* --timeout, --dos-root, --dns-server,
 						   --helo, --resend-from, --resend-to */
+	enum { FIX_DRY_RUN, FIX_APPLY, FIX_UNDO } fix_mode;	/* fix: --dry-run... */
+	int			 fix_mode_set;
 };
 
 static void
@@ -83,6 +87,15 @@ usage(FILE *to)
 "                           greeting, EHLO/HELO, the peer's product, and with\n"
 "                           --dos-root the DOS client's files; exit 0 when\n"
 "                           every layer passed, 1 when one failed\n"
+"  report FILE.json      render a saved diagnosis (diagnose --format json) as a\n"
+"                           fix report: per incident the cause that stands,\n"
+"                           its evidence, the steps as a checklist, and with\n"
+"                           --dos-root the proposed edits as diffs\n"
+"  fix FILE.json [--dry-run|--apply|--undo]\n"
+"                         show (the default), apply or undo the edits the saved\n"
+"                           diagnosis proposes under --dos-root DIR (today:\n"
+"                           ForcePushBit=1 in PROTOCOL.INI); --apply keeps a\n"
+"                           backup and a journal in DIR/.kbdiag\n"
 "  kb lint                check the rule base: schema, references, patterns,\n"
 "                           overlaps between articles\n"
 "  kb test                run every article's examples and counter-examples,\n"
@@ -135,6 +148,9 @@ usage(FILE *to)
 "                           what it does\n"
 "      --replay FILE      diagnose: rank again the saved JSON diagnosis FILE\n"
 "                           from the evidence it recorded (no logs, no network)\n"
+"      --dry-run, --apply, --undo\n"
+"                         fix: show the diff (the default), write it (needs\n"
+"                           --dos-root), or restore the original\n"
 "      --syntax pcre|ere  kb patterns: PCRE2 as written (the default), or the\n"
 "                           extended syntax of grep -E and rg (a superset)\n"
 "      --keep-going       use the valid part of a rule base with invalid\n"
@@ -154,6 +170,8 @@ usage(FILE *to)
 "  kbdiag diagnose --since 2026-11-23T08:00 /var/log/mail.log.1.gz\n"
 "  kbdiag diagnose --follow /var/log/smtpgw/smtpgate.log\n"
 "  kbdiag probe --timeout 2000 --dos-root /mnt/gatewaypc mail.example.com\n"
+"  kbdiag report --format markdown --dos-root /mnt/gatewaypc diagnosis.json\n"
+"  kbdiag fix --apply --dos-root /mnt/gatewaypc diagnosis.json\n"
 "\n"
 "See kbdiag(1) for details.\n", to);
 }
@@ -844,6 +862,129 @@ out:
 }
 
 /* ---------------------------------------------------------------------- */
+/* report and fix: a saved diagnosis, its fix report, its edits             */
+
+/* Read and rank FILE.json again, then plan its edits; 0 or an exit code. */
+static int
+load_saved(const struct options *o, const char *file, struct kb **kb,
+    struct diagnosis **d, struct fix_plan **plan)
+{
+	struct buf in = BUF_INIT;
+	char err[ERR_LEN];
+	int rc;
+
+	if ((rc = open_kb(o, 0, kb, NULL)) != 0)
+		return rc;
+	if (read_file(file, REPLAY_MAX_BYTES, &in, err) != 0) {
+		fprintf(stderr, "kbdiag: %s\n", err);
+		rc = EXIT_BADINPUT;
+	} else if (replay_load(in.data ? in.data : "", in.len, *kb, d, err) != 0) {
+		fprintf(stderr, "kbdiag: %s: %s\n", file, err);
+		rc = EXIT_BADINPUT;
+	} else if (fix_plan(*d, o->probe.dos_root, *kb, plan, err) != 0) {
+		fprintf(stderr, "kbdiag: %s\n", err);
+		rc = EXIT_BADINPUT;
+	}
+	buf_free(&in);
+	return rc;
+}
+
+/* kbdiag report FILE.json */
+static int
+cmd_report(const struct options *o, char **args, int nargs)
+{
+	struct kb *kb = NULL;
+	struct diagnosis *d = NULL;
+	struct fix_plan *plan = NULL;
+	struct buf out = BUF_INIT;
+	char err[ERR_LEN];
+	int rc;
+
+	if (nargs != 1)
+		return usage_error("report needs one saved diagnosis (FILE.json)");
+	if (o->fix_mode_set)
+		return usage_error("--dry-run, --apply and --undo are for fix, not report");
+	if ((rc = load_saved(o, args[0], &kb, &d, &plan)) != 0)
+		;
+	else if (render_report(d, plan, o->format, &out, err) != 0) {
+		fprintf(stderr, "kbdiag: %s\n", err);
+		rc = EXIT_INTERNAL;
+	} else if (emit(o, &out) != 0)
+		rc = EXIT_BADINPUT;
+	else
+		rc = d->nincidents || plan->nedits ? EXIT_FOUND : EXIT_NOTHING;
+	buf_free(&out);
+	fix_plan_free(plan);
+	diag_free(d);
+	kb_free(kb);
+	return rc;
+}
+
+/* kbdiag fix FILE.json [--dry-run|--apply|--undo] */
+static int
+cmd_fix(const struct options *o, char **args, int nargs)
+{
+	struct kb *kb = NULL;
+	struct diagnosis *d = NULL;
+	struct fix_plan *plan = NULL;
+	struct buf out = BUF_INIT;
+	char err[ERR_LEN];
+	int rc;
+
+	if (o->fix_mode != FIX_UNDO && nargs != 1)
+		return usage_error("fix needs one saved diagnosis (FILE.json)");
+	if (o->fix_mode == FIX_UNDO && nargs > 1)
+		return usage_error("fix --undo takes at most one saved diagnosis");
+	if (o->fix_mode != FIX_DRY_RUN && o->probe.dos_root == NULL)
+		return usage_error("fix --%s needs --dos-root DIR", o->fix_mode == FIX_APPLY ?
+		    "apply" : "undo");
+	if (o->fix_mode == FIX_UNDO) {
+		/* The journal says what to restore: the diagnosis is not needed. */
+		rc = fix_undo(o->probe.dos_root, &out, err);
+		if (rc < 0) {
+			fputs(buf_str(&out), stdout);	/* what changed since --apply */
+			fprintf(stderr, "kbdiag: %s\n", err);
+			rc = EXIT_BADINPUT;
+		} else if (emit(o, &out) != 0)
+			rc = EXIT_BADINPUT;
+		else
+			rc = rc == 0 ? EXIT_FOUND : EXIT_NOTHING;
+		buf_free(&out);
+		return rc;
+	}
+	if ((rc = load_saved(o, args[0], &kb, &d, &plan)) != 0)
+		;
+	else if (o->fix_mode == FIX_DRY_RUN || plan->nedits == 0) {
+		if (render_fix_plan(plan, o->format, &out, err) != 0) {
+			fprintf(stderr, "kbdiag: %s\n", err);
+			rc = EXIT_INTERNAL;
+		} else if (emit(o, &out) != 0)
+			rc = EXIT_BADINPUT;
+		else
+			rc = plan->nedits ? EXIT_FOUND : EXIT_NOTHING;
+	} else {
+		size_t i;
+
+		for (i = 0; i < plan->nwarnings; i++)
+			fprintf(stderr, "kbdiag: warning: %s\n", plan->warnings[i]);
+		for (i = 0; i < plan->nedits; i++)
+			buf_puts(&out, plan->edits[i].diff);
+		if (fix_apply(plan, o->probe.dos_root, &out, err) != 0) {
+			fprintf(stderr, "kbdiag: %s\n", err);
+			rc = EXIT_BADINPUT;
+		} else if (emit(o, &out) != 0)
+			rc = EXIT_BADINPUT;
+		else
+			rc = EXIT_FOUND;
+	}
+	buf_free(&out);
+	fix_plan_free(plan);
+	diag_free(d);
+	kb_free(kb);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------- */
 
 int
 main(int argc, char **argv)
@@ -851,7 +992,7 @@ main(int argc, char **argv)
 	enum { OPT_KB = 256, OPT_SMARTHOST, OPT_OFFLINE, OPT_KEEP_GOING, OPT_SYNTAX,
 	    OPT_INPUT_FORMAT, OPT_FOLLOW, OPT_DATE, OPT_SINCE, OPT_UNTIL, OPT_TOP,
 	    OPT_EXPLAIN, OPT_REPLAY, OPT_TIMEOUT, OPT_ROUND_TIMEOUT, OPT_DOS_ROOT, OPT_DNS_SERVER, OPT_HELO,
-	    OPT_RESEND_FROM, OPT_RESEND_TO };
+	    OPT_RESEND_FROM, OPT_RESEND_TO, OPT_DRY_RUN, OPT_APPLY, OPT_UNDO };
 	static const struct option longopts[] = {
 		{ "kb", required_argument, NULL, OPT_KB },
 		{ "format", required_argument, NULL, 'f' },
@@ -875,6 +1016,9 @@ main(int argc, char **argv)
 		{ "helo", required_argument, NULL, OPT_HELO },
 		{ "resend-from", required_argument, NULL, OPT_RESEND_FROM },
 		{ "resend-to", required_argument, NULL, OPT_RESEND_TO },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "apply", no_argument, NULL, OPT_APPLY },
+		{ "undo", no_argument, NULL, OPT_UNDO },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -1011,6 +1155,15 @@ main(int argc, char **argv)
 				return usage_error("--syntax: '%s' is not pcre or ere", optarg);
 			o.ere = strcmp(optarg, "ere") == 0;
 			break;
+		case OPT_DRY_RUN:
+		case OPT_APPLY:
+		case OPT_UNDO:
+			if (o.fix_mode_set)
+				return usage_error("give one of --dry-run, --apply and --undo");
+			o.fix_mode = c == OPT_APPLY ? FIX_APPLY : c == OPT_UNDO ? FIX_UNDO :
+			    FIX_DRY_RUN;
+			o.fix_mode_set = 1;
+			break;
 		case 'q':
 			o.quiet = 1;
 			break;
@@ -1029,7 +1182,7 @@ main(int argc, char **argv)
 	if (o.has_since && o.has_until && o.since > o.until)
 		return usage_error("--since is later than --until: no line could be in both");
 	if (optind >= argc)
-		return usage_error("no command given (diagnose, query, probe or kb)");
+		return usage_error("no command given (diagnose, query, report, fix, probe or kb)");
 	cmd = argv[optind++];
 	if (strcmp(cmd, "diagnose") == 0)
 		return cmd_diagnose(&o, argv + optind, argc - optind);
@@ -1039,9 +1192,13 @@ main(int argc, char **argv)
 		return cmd_kb(&o, argv + optind, argc - optind);
 	if (strcmp(cmd, "probe") == 0)
 		return cmd_probe(&o, argv + optind, argc - optind);
+	if (strcmp(cmd, "report") == 0)
+		return cmd_report(&o, argv + optind, argc - optind);
+	if (strcmp(cmd, "fix") == 0)
+		return cmd_fix(&o, argv + optind, argc - optind);
 	if (strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		return info_done();
 	}
-	return usage_error("unknown command '%s' (use diagnose, query, probe or kb)", cmd);
+	return usage_error("unknown command '%s' (use diagnose, query, report, fix, probe or kb)", cmd);
 }

@@ -1,0 +1,532 @@
+/*
+ * render_report: the fix report and the fix plan, in four formats.
+ */
+#include "render_report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <libxml/HTMLtree.h>
+#include <libxml/tree.h>
+
+#include "xmem.h"
+
+/* The first cause not ruled out, or NULL. */
+static const struct diag_cause *
+report_standing(const struct diag_incident *inc)
+{
+	size_t i;
+
+	for (i = 0; i < inc->ncauses; i++)
+		if (!inc->causes[i].ruled_out)
+			return &inc->causes[i];
+	return NULL;
+}
+
+/* Does the plan's edit concern this incident? */
+static int
+report_has_edit(const struct fix_plan *p, const struct diag_incident *inc)
+{
+	size_t i;
+
+	if (p == NULL || p->nedits == 0)
+		return 0;
+	for (i = 0; i < p->narticles; i++)
+		if (strcmp(p->articles[i], inc->article) == 0) {
+			const struct diag_cause *c = report_standing(inc);
+
+			return c && strcmp(c->id, FIX_CAUSE) == 0;
+		}
+	return 0;
+}
+
+/* Standing causes counted over the incidents, in order of first appearance. */
+struct report_top {
+	const char	*id;
+	const char	*title;
+	size_t		 incidents;
+};
+
+static struct report_top *
+report_tops(const struct diagnosis *d, size_t *n)
+{
+	struct report_top *t = xcalloc(d->nincidents + 1, sizeof(*t));
+	size_t i, j;
+
+	*n = 0;
+	for (i = 0; i < d->nincidents; i++) {
+		const struct diag_cause *c = report_standing(&d->incidents[i]);
+
+		if (c == NULL)
+			continue;
+		for (j = 0; j < *n && strcmp(t[j].id, c->id) != 0; j++)
+			;
+		if (j == *n) {
+			t[j].id = c->id;
+			t[j].title = c->title ? c->title : c->id;
+			(*n)++;
+		}
+		t[j].incidents++;
+	}
+	return t;
+}
+
+static const char *
+report_or(const char *s, const char *dflt)
+{
+	return s && s[0] ? s : dflt;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Text and Markdown                                                        */
+
+static void
+report_text_plan(const struct fix_plan *p, int md, struct buf *out)
+{
+	size_t i;
+
+	for (i = 0; p && i < p->nedits; i++) {
+		buf_printf(out, md ? "Edit of `%s`: %s.\n\n```diff\n%s```\n\n" :
+		    "Edit of %s: %s.\n\n%s\n", p->edits[i].path, p->edits[i].what,
+		    p->edits[i].diff);
+	}
+	for (i = 0; p && i < p->nwarnings; i++)
+		buf_printf(out, md ? "**Warning:** %s\n\n" : "Warning: %s\n", p->warnings[i]);
+	for (i = 0; p && i < p->nnotes; i++)
+		buf_printf(out, md ? "%s\n\n" : "%s\n", p->notes[i]);
+}
+
+static void
+report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct buf *out)
+{
+	struct report_top *tops;
+	size_t ntops, i, j;
+
+	buf_puts(out, md ? "# Fix report\n\n## Summary\n\n" : "FIX REPORT\n\nSummary\n");
+	buf_printf(out, "%s%zu incident%s.\n", md ? "" : "  ", d->nincidents,
+	    d->nincidents == 1 ? "" : "s");
+	tops = report_tops(d, &ntops);
+	for (i = 0; i < ntops; i++)
+		buf_printf(out, "%sCause that stands: %s (%s), in %zu incident%s.\n",
+		    md ? "- " : "  ", tops[i].title, tops[i].id, tops[i].incidents,
+		    tops[i].incidents == 1 ? "" : "s");
+	free(tops);
+	buf_printf(out, "%sEdits proposed: %zu.\n%s", md ? "- " : "  ", p ? p->nedits : 0,
+	    md ? "\n" : "");
+	for (i = 0; i < d->nincidents; i++) {
+		const struct diag_incident *inc = &d->incidents[i];
+		const struct diag_cause *c = report_standing(inc);
+
+		buf_printf(out, md ? "\n## %zu. %s: %s\n\n" : "\n%zu. %s: %s\n", i + 1,
+		    inc->article, report_or(inc->title, ""));
+		buf_printf(out, md ? "- Error: `%s`\n" : "   Error:      %s\n",
+		    report_or(inc->error, "(none)"));
+		buf_printf(out, md ? "- When: %s to %s, %lu time%s\n" :
+		    "   When:       %s to %s, %lu time%s\n", report_or(inc->first_seen, "?"),
+		    report_or(inc->last_seen, "?"), inc->count, inc->count == 1 ? "" : "s");
+		if (inc->peer.host)
+			buf_printf(out, md ? "- Smart host: %s port %u\n" :
+			    "   Smart host: %s port %u\n", inc->peer.host,
+			    inc->peer.port ? inc->peer.port : 25);
+		else
+			buf_puts(out, md ? "- Smart host: unknown\n" : "   Smart host: unknown\n");
+		if (c == NULL)
+			buf_puts(out, md ? "- Cause: every cause is ruled out\n" :
+			    "   Cause:      every cause is ruled out\n");
+		else {
+			buf_printf(out, md ? "- Cause that stands: **%s** (`%s`), confidence "
+			    "%.0f%%\n" : "   Cause that stands: %s (%s), confidence %.0f%%\n",
+			    report_or(c->title, c->id), c->id, c->confidence * 100.0);
+			for (j = 0; j < c->nevidence; j++) {
+				const struct diag_evidence *e = &c->evidence[j];
+
+				buf_printf(out, md ? "  - %s: %s (`%s`%s%s)\n" :
+				    "     %s: %s (%s%s%s)\n", e->confirms ? "for" : "against",
+				    report_or(e->why, ""), e->ref, e->detail ? ": " : "",
+				    e->detail ? e->detail : "");
+			}
+		}
+		for (j = 0; j < inc->ncauses; j++)
+			if (inc->causes[j].ruled_out)
+				buf_printf(out, md ? "- Ruled out: %s (`%s`)\n" :
+				    "   Ruled out:  %s (%s)\n",
+				    report_or(inc->causes[j].title, inc->causes[j].id),
+				    inc->causes[j].id);
+		if (inc->nunchecked)
+			buf_puts(out, md ? "\n### Not checked\n\n" : "\n   Not checked:\n");
+		for (j = 0; j < inc->nunchecked; j++)
+			buf_printf(out, md ? "- %s: %s\n" : "     - %s: %s\n",
+			    report_or(inc->unchecked[j].title, inc->unchecked[j].source),
+			    report_or(inc->unchecked[j].why, ""));
+		if (inc->nsteps)
+			buf_puts(out, md ? "\n### Steps\n\n" : "\n   Steps:\n");
+		for (j = 0; j < inc->nsteps; j++) {
+			char *t = render_step_text(&inc->steps[j]);
+
+			buf_printf(out, md ? "%u. [ ] %s\n" : "   %2u. [ ] %s\n", inc->steps[j].n, t);
+			free(t);
+		}
+		buf_puts(out, md ? "\n### Proposed edits\n\n" : "\n   Proposed edits:\n");
+		if (report_has_edit(p, inc))
+			buf_printf(out, md ? "See [Edits](#edits): %s\n" : "     %s (below)\n",
+			    p->edits[0].what);
+		else
+			buf_puts(out, md ? "None for this incident.\n" :
+			    "     none for this incident\n");
+	}
+	buf_puts(out, md ? "\n## Edits\n\n" : "\nEdits\n");
+	report_text_plan(p, md, out);
+}
+
+/* ---------------------------------------------------------------------- */
+/* HTML                                                                     */
+
+static xmlNodePtr
+report_el(xmlNodePtr parent, const char *name, const char *text)
+{
+	xmlNodePtr n = xmlNewChild(parent, NULL, BAD_CAST name, NULL);
+
+	if (text)
+		xmlAddChild(n, xmlNewText(BAD_CAST text));
+	return n;
+}
+
+static xmlNodePtr
+report_elf(xmlNodePtr parent, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static xmlNodePtr
+report_elf(xmlNodePtr parent, const char *name, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+	xmlNodePtr n;
+
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	n = report_el(parent, name, buf_str(&b));
+	buf_free(&b);
+	return n;
+}
+
+static void
+report_html_plan(xmlNodePtr body, const struct fix_plan *p)
+{
+	xmlNodePtr sec = report_el(body, "section", NULL);
+	size_t i;
+
+	xmlNewProp(sec, BAD_CAST "id", BAD_CAST "edits");
+	report_el(sec, "h2", "Edits");
+	for (i = 0; p && i < p->nedits; i++) {
+		report_elf(sec, "p", "Edit of %s: %s.", p->edits[i].path, p->edits[i].what);
+		xmlNewProp(report_el(sec, "pre", p->edits[i].diff), BAD_CAST "class",
+		    BAD_CAST "diff");
+	}
+	for (i = 0; p && i < p->nwarnings; i++)
+		xmlNewProp(report_elf(sec, "p", "Warning: %s", p->warnings[i]), BAD_CAST "class",
+		    BAD_CAST "warning");
+	for (i = 0; p && i < p->nnotes; i++)
+		report_el(sec, "p", p->notes[i]);
+	if (p == NULL || (p->nedits + p->nwarnings + p->nnotes) == 0)
+		report_el(sec, "p", "No edits were looked at.");
+}
+
+static xmlDocPtr
+report_html_doc(const char *title, xmlNodePtr *body)
+{
+	xmlDocPtr doc = htmlNewDocNoDtD(NULL, NULL);
+	xmlNodePtr html = xmlNewNode(NULL, BAD_CAST "html"), head, meta;
+
+	xmlNewProp(html, BAD_CAST "lang", BAD_CAST "en");
+	xmlDocSetRootElement(doc, html);
+	head = report_el(html, "head", NULL);
+	meta = report_el(head, "meta", NULL);
+	xmlNewProp(meta, BAD_CAST "charset", BAD_CAST "utf-8");
+	report_el(head, "title", title);
+	*body = report_el(html, "body", NULL);
+	report_el(*body, "h1", title);
+	return doc;
+}
+
+static int
+report_html_end(xmlDocPtr doc, struct buf *out, char err[ERR_LEN])
+{
+	xmlChar *mem = NULL;
+	int size = 0;
+
+	htmlDocDumpMemoryFormat(doc, &mem, &size, 1);
+	xmlFreeDoc(doc);
+	if (mem == NULL)
+		return err_set(err, "cannot serialise the HTML report");
+	buf_puts(out, "<!DOCTYPE html>\n");
+	buf_append(out, mem, (size_t)size);
+	xmlFree(mem);
+	return 0;
+}
+
+static int
+report_html(const struct diagnosis *d, const struct fix_plan *p, struct buf *out,
+    char err[ERR_LEN])
+{
+	xmlNodePtr body, ul, sec, dl, ol, li;
+	xmlDocPtr doc = report_html_doc("Fix report", &body);
+	struct report_top *tops;
+	size_t ntops, i, j;
+
+	report_el(body, "h2", "Summary");
+	ul = report_el(body, "ul", NULL);
+	report_elf(ul, "li", "%zu incident%s.", d->nincidents, d->nincidents == 1 ? "" : "s");
+	tops = report_tops(d, &ntops);
+	for (i = 0; i < ntops; i++)
+		report_elf(ul, "li", "Cause that stands: %s (%s), in %zu incident%s.",
+		    tops[i].title, tops[i].id, tops[i].incidents,
+		    tops[i].incidents == 1 ? "" : "s");
+	free(tops);
+	report_elf(ul, "li", "Edits proposed: %zu.", p ? p->nedits : 0);
+	for (i = 0; i < d->nincidents; i++) {
+		const struct diag_incident *inc = &d->incidents[i];
+		const struct diag_cause *c = report_standing(inc);
+
+		sec = report_el(body, "section", NULL);
+		xmlNewProp(sec, BAD_CAST "class", BAD_CAST "incident");
+		report_elf(sec, "h2", "%zu. %s: %s", i + 1, inc->article,
+		    report_or(inc->title, ""));
+		dl = report_el(sec, "dl", NULL);
+		report_el(dl, "dt", "Error");
+		report_el(report_el(dl, "dd", NULL), "code", report_or(inc->error, "(none)"));
+		report_el(dl, "dt", "When");
+		report_elf(dl, "dd", "%s to %s, %lu time%s", report_or(inc->first_seen, "?"),
+		    report_or(inc->last_seen, "?"), inc->count, inc->count == 1 ? "" : "s");
+		report_el(dl, "dt", "Smart host");
+		if (inc->peer.host)
+			report_elf(dl, "dd", "%s port %u", inc->peer.host,
+			    inc->peer.port ? inc->peer.port : 25);
+		else
+			report_el(dl, "dd", "unknown");
+		report_el(dl, "dt", "Cause that stands");
+		if (c == NULL)
+			report_el(dl, "dd", "every cause is ruled out");
+		else {
+			xmlNodePtr dd = report_elf(dl, "dd", "%s (%s), confidence %.0f%%",
+			    report_or(c->title, c->id), c->id, c->confidence * 100.0);
+
+			if (c->nevidence)
+				ul = report_el(dd, "ul", NULL);
+			for (j = 0; j < c->nevidence; j++) {
+				const struct diag_evidence *e = &c->evidence[j];
+
+				report_elf(ul, "li", "%s: %s (%s%s%s)", e->confirms ? "for" :
+				    "against", report_or(e->why, ""), e->ref, e->detail ? ": " : "",
+				    e->detail ? e->detail : "");
+			}
+		}
+		for (j = 0; j < inc->ncauses; j++)
+			if (inc->causes[j].ruled_out) {
+				report_el(dl, "dt", "Ruled out");
+				report_elf(dl, "dd", "%s (%s)",
+				    report_or(inc->causes[j].title, inc->causes[j].id),
+				    inc->causes[j].id);
+			}
+		if (inc->nunchecked) {
+			report_el(sec, "h3", "Not checked");
+			ul = report_el(sec, "ul", NULL);
+			for (j = 0; j < inc->nunchecked; j++)
+				report_elf(ul, "li", "%s: %s",
+				    report_or(inc->unchecked[j].title, inc->unchecked[j].source),
+				    report_or(inc->unchecked[j].why, ""));
+		}
+		if (inc->nsteps) {
+			report_el(sec, "h3", "Steps");
+			ol = report_el(sec, "ol", NULL);
+			for (j = 0; j < inc->nsteps; j++) {
+				char *t = render_step_text(&inc->steps[j]);
+				xmlNodePtr box;
+
+				li = report_el(ol, "li", NULL);
+				box = report_el(li, "input", NULL);
+				xmlNewProp(box, BAD_CAST "type", BAD_CAST "checkbox");
+				xmlAddChild(li, xmlNewText(BAD_CAST " "));
+				xmlAddChild(li, xmlNewText(BAD_CAST t));
+				free(t);
+			}
+		}
+		report_el(sec, "h3", "Proposed edits");
+		if (report_has_edit(p, inc))
+			report_elf(sec, "p", "%s (see Edits).", p->edits[0].what);
+		else
+			report_el(sec, "p", "None for this incident.");
+	}
+	report_html_plan(body, p);
+	return report_html_end(doc, out, err);
+}
+
+/* ---------------------------------------------------------------------- */
+/* JSON                                                                     */
+
+static json_t *
+report_json_str(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *
+report_json_plan(const struct fix_plan *p)
+{
+	json_t *o = json_object(), *edits = json_array(), *notes = json_array(),
+	    *warnings = json_array(), *arts = json_array();
+	size_t i;
+
+	for (i = 0; p && i < p->nedits; i++) {
+		const struct fix_edit *e = &p->edits[i];
+		char hb[2 * FIX_HASH_LEN + 1], ha[2 * FIX_HASH_LEN + 1];
+
+		fix_hash_hex(e->hash_before, hb);
+		fix_hash_hex(e->hash_after, ha);
+		json_array_append_new(edits, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
+		    "path", e->path, "section", e->section ? e->section : "", "what", e->what,
+		    "diff", e->diff, "sha256_before", hb, "sha256_after", ha));
+	}
+	for (i = 0; p && i < p->narticles; i++)
+		json_array_append_new(arts, json_string(p->articles[i]));
+	for (i = 0; p && i < p->nnotes; i++)
+		json_array_append_new(notes, json_string(p->notes[i]));
+	for (i = 0; p && i < p->nwarnings; i++)
+		json_array_append_new(warnings, json_string(p->warnings[i]));
+	json_object_set_new(o, "articles", arts);
+	json_object_set_new(o, "edits", edits);
+	json_object_set_new(o, "warnings", warnings);
+	json_object_set_new(o, "notes", notes);
+	return o;
+}
+
+static int
+report_json_end(json_t *root, struct buf *out, char err[ERR_LEN])
+{
+	char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+	json_decref(root);
+	if (s == NULL)
+		return err_set(err, "cannot serialise the JSON report");
+	buf_puts(out, s);
+	buf_putc(out, '\n');
+	free(s);
+	return 0;
+}
+
+static json_t *
+report_json_cause(const struct diag_cause *c)
+{
+	json_t *o, *pro = json_array(), *con = json_array();
+	size_t j;
+
+	for (j = 0; j < c->nevidence; j++) {
+		const struct diag_evidence *e = &c->evidence[j];
+
+		json_array_append_new(e->confirms ? pro : con, json_pack("{s:s, s:o, s:o}",
+		    "ref", e->ref, "why", report_json_str(e->why), "detail",
+		    report_json_str(e->detail)));
+	}
+	o = json_pack("{s:s, s:o, s:f, s:o, s:o}", "id", c->id, "title",
+	    report_json_str(c->title), "confidence", c->confidence, "for", pro, "against", con);
+	return o;
+}
+
+static int
+report_json(const struct diagnosis *d, const struct fix_plan *p, struct buf *out,
+    char err[ERR_LEN])
+{
+	json_t *root = json_object(), *incs = json_array(), *topv = json_array();
+	struct report_top *tops;
+	size_t ntops, i, j;
+
+	tops = report_tops(d, &ntops);
+	for (i = 0; i < ntops; i++)
+		json_array_append_new(topv, json_pack("{s:s, s:s, s:I}", "id", tops[i].id,
+		    "title", tops[i].title, "incidents", (json_int_t)tops[i].incidents));
+	free(tops);
+	json_object_set_new(root, "summary", json_pack("{s:I, s:o, s:I}", "incidents",
+	    (json_int_t)d->nincidents, "causes", topv, "edits",
+	    (json_int_t)(p ? p->nedits : 0)));
+	for (i = 0; i < d->nincidents; i++) {
+		const struct diag_incident *inc = &d->incidents[i];
+		const struct diag_cause *c = report_standing(inc);
+		json_t *o = json_object(), *ruled = json_array(), *nc = json_array(),
+		    *steps = json_array();
+
+		json_object_set_new(o, "article", json_string(inc->article));
+		json_object_set_new(o, "title", report_json_str(inc->title));
+		json_object_set_new(o, "error", report_json_str(inc->error));
+		json_object_set_new(o, "count", json_integer((json_int_t)inc->count));
+		json_object_set_new(o, "first_seen", report_json_str(inc->first_seen));
+		json_object_set_new(o, "last_seen", report_json_str(inc->last_seen));
+		json_object_set_new(o, "peer", json_pack("{s:o, s:I}", "host",
+		    report_json_str(inc->peer.host), "port", (json_int_t)inc->peer.port));
+		json_object_set_new(o, "cause", c ? report_json_cause(c) : json_null());
+		for (j = 0; j < inc->ncauses; j++)
+			if (inc->causes[j].ruled_out)
+				json_array_append_new(ruled, json_string(inc->causes[j].id));
+		json_object_set_new(o, "ruled_out", ruled);
+		for (j = 0; j < inc->nunchecked; j++)
+			json_array_append_new(nc, json_pack("{s:s, s:o, s:o}", "source",
+			    inc->unchecked[j].source, "title",
+			    report_json_str(inc->unchecked[j].title), "why",
+			    report_json_str(inc->unchecked[j].why)));
+		json_object_set_new(o, "not_checked", nc);
+		for (j = 0; j < inc->nsteps; j++) {
+			char *t = render_step_text(&inc->steps[j]);
+
+			json_array_append_new(steps, json_pack("{s:I, s:s}", "n",
+			    (json_int_t)inc->steps[j].n, "text", t));
+			free(t);
+		}
+		json_object_set_new(o, "steps", steps);
+		json_object_set_new(o, "edit", json_boolean(report_has_edit(p, inc)));
+		json_array_append_new(incs, o);
+	}
+	json_object_set_new(root, "incidents", incs);
+	json_object_set_new(root, "fix", report_json_plan(p));
+	return report_json_end(root, out, err);
+}
+
+/* ---------------------------------------------------------------------- */
+
+int
+render_report(const struct diagnosis *d, const struct fix_plan *plan,
+    enum render_format f, struct buf *out, char err[ERR_LEN])
+{
+	switch (f) {
+	case RENDER_TEXT:
+	case RENDER_MARKDOWN:
+		report_text(d, plan, f == RENDER_MARKDOWN, out);
+		return 0;
+	case RENDER_HTML:
+		return report_html(d, plan, out, err);
+	case RENDER_JSON:
+		return report_json(d, plan, out, err);
+	}
+	return err_set(err, "unknown output format");
+}
+
+int
+render_fix_plan(const struct fix_plan *plan, enum render_format f, struct buf *out,
+    char err[ERR_LEN])
+{
+	xmlNodePtr body;
+	xmlDocPtr doc;
+
+	switch (f) {
+	case RENDER_TEXT:
+	case RENDER_MARKDOWN:
+		report_text_plan(plan, f == RENDER_MARKDOWN, out);
+		return 0;
+	case RENDER_HTML:
+		doc = report_html_doc("Proposed edits", &body);
+		report_html_plan(body, plan);
+		return report_html_end(doc, out, err);
+	case RENDER_JSON:
+		return report_json_end(report_json_plan(plan), out, err);
+	}
+	return err_set(err, "unknown output format");
+}

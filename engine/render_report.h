@@ -1,0 +1,33 @@
+/*
+ * render_report: the fix report of a diagnosis (`kbdiag report`) and the
+ * edits of a fix plan (`kbdiag fix`), as text, Markdown, HTML or JSON.
+ *
+ * The report starts with a summary (incidents, the causes that stand, the
+ * edits proposed), then per incident: the article and error, when and how
+ * often, the smart host, the cause that stands (the first not ruled out)
+ * with its confidence and the evidence for and against, what was not
+ * checked, the steps as a numbered checklist, and the proposed edits with
+ * their diff (fix.h). HTML is a libxml2 tree (escaped by construction), JSON
+ * is built with jansson (keys in docs/json.md, "Fix report").
+ *
+ * Output is appended to a caller-owned struct buf. Both functions return 0,
+ * or -1 with err when the output cannot be produced.
+ */
+#ifndef KBDIAG_RENDER_REPORT_H
+#define KBDIAG_RENDER_REPORT_H
+
+#include "buf.h"
+#include "diag.h"
+#include "err.h"
+#include "fix.h"
+#include "render.h"
+
+/* The whole fix report of d; plan may be NULL (no edits looked at). */
+int render_report(const struct diagnosis *d, const struct fix_plan *plan,
+    enum render_format f, struct buf *out, char err[ERR_LEN]);
+
+/* `kbdiag fix --dry-run`: the plan's edits as diffs, its notes and warnings. */
+int render_fix_plan(const struct fix_plan *plan, enum render_format f, struct buf *out,
+    char err[ERR_LEN]);
+
+#endif
