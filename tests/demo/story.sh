@@ -3,8 +3,10 @@
 # a smart host that drops the connection in the middle of DATA (build/faultpeer,
 # greeting like the IBM host of Q100709); the gateway logs the legacy error,
 # diagnoses it in-process with live probes and writes a report; the message
-# stays queued; once the smart host is healthy `smtpgw flush` delivers it; and
-# `kbdiag diagnose` on the gateway's own log finds the same incident.
+# stays queued; `kbdiag diagnose` on the gateway's own log finds the same
+# incident; `kbdiag fix` proposes ForcePushBit=1 for the gateway PC's
+# PROTOCOL.INI, applies it and undoes it; once the smart host is healthy
+# `smtpgw flush` delivers the message.
 #
 #   sh tests/demo/story.sh [WORKDIR]   (default build/demo; run from the top)
 #
@@ -85,7 +87,34 @@ step "6. kbdiag diagnose on the gateway's own log (offline): the same incident"
 sed -n '1,12p' kbdiag.txt
 grep -q 'Q100709' kbdiag.txt || die "kbdiag diagnose gw.log did not find Q100709"
 
-step "7. The smart host is healthy again: smtpgw flush $id"
+step "7. The fix: diagnose with the gateway PC's files, then kbdiag fix (dry run, apply, undo)"
+# The DOS client's files as the gateway PC has them: TCPTSR.EXE 2.2b (42716
+# bytes, 1994-02-01), PROTOCOL.INI without ForcePushBit, CR LF line ends.
+mkdir -p dos/LANMAN.DOS/DRIVERS/PROTOCOL/TCPIP
+head -c 42716 /dev/zero > dos/LANMAN.DOS/DRIVERS/PROTOCOL/TCPIP/TCPTSR.EXE
+touch -d 1994-02-01 dos/LANMAN.DOS/DRIVERS/PROTOCOL/TCPIP/TCPTSR.EXE
+printf '[PROTMAN]\r\nDRIVERNAME = PROTMAN$\r\n\r\n[TCPIP]\r\nDRIVERNAME = TCPIP$\r\nBINDINGS = NE2000\r\n' \
+    > dos/LANMAN.DOS/PROTOCOL.INI
+cp dos/LANMAN.DOS/PROTOCOL.INI protocol.ini.before
+start_peer --banner "mvs.example.test running IBM TCP/IP V2R2 SMTP"
+"$kbdiag" diagnose --format json -o diagnosis.json --timeout 1000 \
+    --smarthost "127.0.0.1:$port" --dos-root dos gw.log || die "kbdiag diagnose failed"
+stop_peer
+echo "\$ kbdiag report --dos-root dos diagnosis.json    (the start; all of it in fix-report.md)"
+"$kbdiag" report --format markdown -o fix-report.md --dos-root dos diagnosis.json ||
+    die "kbdiag report failed"
+"$kbdiag" report --dos-root dos diagnosis.json | sed -n '1,12p'
+echo "\$ kbdiag fix --dos-root dos diagnosis.json"
+"$kbdiag" fix --dos-root dos diagnosis.json || die "kbdiag fix proposed nothing"
+echo "\$ kbdiag fix --apply --dos-root dos diagnosis.json"
+"$kbdiag" fix --apply --dos-root dos diagnosis.json || die "kbdiag fix --apply failed"
+grep -q 'ForcePushBit' dos/LANMAN.DOS/PROTOCOL.INI || die "ForcePushBit was not written"
+echo "\$ kbdiag fix --undo --dos-root dos"
+"$kbdiag" fix --undo --dos-root dos || die "kbdiag fix --undo failed"
+cmp -s protocol.ini.before dos/LANMAN.DOS/PROTOCOL.INI || die "undo did not restore PROTOCOL.INI"
+echo "PROTOCOL.INI is byte for byte what it was"
+
+step "8. The smart host is healthy again: smtpgw flush $id"
 start_peer --maildir delivered --banner "mvs.example.test running IBM TCP/IP V2R2 SMTP"
 "$smtpgw" flush --spool spool --smarthost "127.0.0.1:$port" --log gw.log "$id" ||
     die "flush failed"
