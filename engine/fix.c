@@ -750,6 +750,8 @@ fix_apply(const struct fix_plan *p, const char *dos_root, struct buf *msg,
 		    hex, dos_root, FIX_DIR, FIX_JOURNAL, dos_root);
 		close(dirfd);
 		dirfd = -1;
+		close(kfd);
+		kfd = -1;
 	}
 	rc = 0;
 out:
