@@ -104,11 +104,7 @@ render_columns(const char *s, size_t n)
 	return cols;
 }
 
-/*
- * Word-wrap text at RENDER_WIDTH: the first line continues at column `col`
- * (where the caller left off), later lines start with `indent` spaces.
- */
-static void
+void
 render_wrap(struct buf *out, const char *text, size_t col, size_t indent)
 {
 	const char *p = text, *w;

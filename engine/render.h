@@ -44,6 +44,12 @@ int render_diagnosis(const struct diagnosis *d, enum render_format f, struct buf
  */
 int render_diagnosis_explain(const struct diagnosis *d, enum render_format f,
     int explain, struct buf *out, char err[ERR_LEN]);
+/*
+ * Word-wrap text for the text format (at 80 columns): the first line
+ * continues at column col (where the caller left off), later lines start
+ * with indent spaces; ends with a newline.
+ */
+void render_wrap(struct buf *out, const char *text, size_t col, size_t indent);
 int render_query(const struct query_results *q, enum render_format f, struct buf *out,
     char err[ERR_LEN]);
 /* The same, and with explain set, why each result scores what it does. */

@@ -97,6 +97,27 @@ report_text_plan(const struct fix_plan *p, int md, struct buf *out)
 		buf_printf(out, md ? "%s\n\n" : "%s\n", p->notes[i]);
 }
 
+/*
+ * One item: prefix, then text; in the text format wrapped, later lines
+ * indented by hang (under the item's text), in Markdown one line.
+ */
+static void
+report_item(struct buf *out, int md, const char *prefix, size_t hang, const char *fmt, ...)
+{
+	struct buf t = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&t, fmt, ap);
+	va_end(ap);
+	buf_puts(out, prefix);
+	if (md)
+		buf_printf(out, "%s\n", buf_str(&t));
+	else
+		render_wrap(out, buf_str(&t), strlen(prefix), hang);
+	buf_free(&t);
+}
+
 static void
 report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct buf *out)
 {
@@ -108,8 +129,8 @@ report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct 
 	    d->nincidents == 1 ? "" : "s");
 	tops = report_tops(d, &ntops);
 	for (i = 0; i < ntops; i++)
-		buf_printf(out, "%sCause that stands: %s (%s), in %zu incident%s.\n",
-		    md ? "- " : "  ", tops[i].title, tops[i].id, tops[i].incidents,
+		report_item(out, md, md ? "- " : "  ", 4, "Cause that stands: %s (%s), in %zu "
+		    "incident%s.", tops[i].title, tops[i].id, tops[i].incidents,
 		    tops[i].incidents == 1 ? "" : "s");
 	free(tops);
 	buf_printf(out, "%sEdits proposed: %zu.\n%s", md ? "- " : "  ", p ? p->nedits : 0,
@@ -135,28 +156,28 @@ report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct 
 			buf_puts(out, md ? "- Cause: every cause is ruled out\n" :
 			    "   Cause:      every cause is ruled out\n");
 		else {
-			buf_printf(out, md ? "- Cause that stands: **%s** (`%s`), confidence "
-			    "%.0f%%\n" : "   Cause that stands: %s (%s), confidence %.0f%%\n",
-			    report_or(c->title, c->id), c->id, c->confidence * 100.0);
+			report_item(out, md, md ? "- " : "   ", 5, md ? "Cause that stands: **%s** "
+			    "(`%s`), confidence %.0f%%" : "Cause that stands: %s (%s), confidence "
+			    "%.0f%%", report_or(c->title, c->id), c->id, c->confidence * 100.0);
 			for (j = 0; j < c->nevidence; j++) {
 				const struct diag_evidence *e = &c->evidence[j];
 
-				buf_printf(out, md ? "  - %s: %s (`%s`%s%s)\n" :
-				    "     %s: %s (%s%s%s)\n", e->confirms ? "for" : "against",
-				    report_or(e->why, ""), e->ref, e->detail ? ": " : "",
-				    e->detail ? e->detail : "");
+				report_item(out, md, md ? "  - " : "     ", e->confirms ? 10 : 14,
+				    md ? "%s: %s (`%s`%s%s)" : "%s: %s (%s%s%s)",
+				    e->confirms ? "for" : "against", report_or(e->why, ""), e->ref,
+				    e->detail ? ": " : "", e->detail ? e->detail : "");
 			}
 		}
 		for (j = 0; j < inc->ncauses; j++)
 			if (inc->causes[j].ruled_out)
-				buf_printf(out, md ? "- Ruled out: %s (`%s`)\n" :
-				    "   Ruled out:  %s (%s)\n",
+				report_item(out, md, md ? "- " : "   ", 14, md ? "Ruled out: %s (`%s`)" :
+				    "Ruled out: %s (%s)",
 				    report_or(inc->causes[j].title, inc->causes[j].id),
 				    inc->causes[j].id);
 		if (inc->nunchecked)
 			buf_puts(out, md ? "\n### Not checked\n\n" : "\n   Not checked:\n");
 		for (j = 0; j < inc->nunchecked; j++)
-			buf_printf(out, md ? "- %s: %s\n" : "     - %s: %s\n",
+			report_item(out, md, md ? "- " : "     - ", 7, "%s: %s",
 			    report_or(inc->unchecked[j].title, inc->unchecked[j].source),
 			    report_or(inc->unchecked[j].why, ""));
 		if (inc->nsteps)
@@ -164,7 +185,11 @@ report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct 
 		for (j = 0; j < inc->nsteps; j++) {
 			char *t = render_step_text(&inc->steps[j]);
 
-			buf_printf(out, md ? "%u. [ ] %s\n" : "   %2u. [ ] %s\n", inc->steps[j].n, t);
+			char prefix[32];
+
+			snprintf(prefix, sizeof(prefix), md ? "%u. [ ] " : "   %2u. [ ] ",
+			    inc->steps[j].n);
+			report_item(out, md, prefix, md ? 0 : 11, "%s", t);
 			free(t);
 		}
 		buf_puts(out, md ? "\n### Proposed edits\n\n" : "\n   Proposed edits:\n");

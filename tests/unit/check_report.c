@@ -85,8 +85,9 @@ START_TEST(report_in_each_format)
 
 	tu_kbdiag(&r, NULL, 0, "--dos-root", root, "report", saved, NULL);
 	ck_assert_msg(r.status == 0, "%s", r.err);
+	/* (the text format wraps at 80 columns, under the item's text) */
 	ck_assert_contains(r.out, "Summary\n  1 incident.\n  Cause that stands: The smart host "
-	    "waits for the TCP PUSH flag (peer-requires-push), in 1 incident.\n"
+	    "waits for the TCP PUSH flag\n    (peer-requires-push), in 1 incident.\n"
 	    "  Edits proposed: 1.\n");
 	ck_assert_contains(r.out, "Error:      Error (119) Network Write Error");
 	ck_assert_contains(r.out, "Smart host: 127.0.0.1 port 25");
