@@ -445,7 +445,7 @@ render_text_diagnosis(const struct diagnosis *d, struct buf *out, int explain)
 /* ---------------------------------------------------------------------- */
 /* Markdown                                                                 */
 
-static void
+void
 render_md_text(struct buf *out, const char *s)
 {
 	for (; *s; s++) {
@@ -455,8 +455,7 @@ render_md_text(struct buf *out, const char *s)
 	}
 }
 
-/* A code span that survives any backticks inside it. */
-static void
+void
 render_md_code(struct buf *out, const char *s)
 {
 	size_t run = 0, longest = 0, i;

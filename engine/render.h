@@ -50,6 +50,10 @@ int render_diagnosis_explain(const struct diagnosis *d, enum render_format f,
  * with indent spaces; ends with a newline.
  */
 void render_wrap(struct buf *out, const char *text, size_t col, size_t indent);
+/* Markdown: text with every character Markdown or HTML would read escaped. */
+void render_md_text(struct buf *out, const char *s);
+/* Markdown: a code span that survives any backticks inside it. */
+void render_md_code(struct buf *out, const char *s);
 int render_query(const struct query_results *q, enum render_format f, struct buf *out,
     char err[ERR_LEN]);
 /* The same, and with explain set, why each result scores what it does. */

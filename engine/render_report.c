@@ -78,6 +78,57 @@ report_or(const char *s, const char *dflt)
 	return s && s[0] ? s : dflt;
 }
 
+/*
+ * The saved diagnosis is untrusted: in Markdown its strings are escaped
+ * (md_t) or made code spans (md_c, which bring their own backticks; in the
+ * text format the string as it is). The copies live in a pool freed per item.
+ */
+struct report_pool {
+	char	*s[16];
+	size_t	 n;
+};
+
+static const char *
+report_pool_add(struct report_pool *pl, struct buf *b)
+{
+	char *s = buf_detach(b);
+
+	if (pl->n == sizeof(pl->s) / sizeof(pl->s[0]))
+		xmem_oom(0);	/* a bug: more strings in one item than the pool holds */
+	pl->s[pl->n++] = s;
+	return s;
+}
+
+static const char *
+md_t(struct report_pool *pl, int md, const char *s)
+{
+	struct buf b = BUF_INIT;
+
+	if (!md)
+		return s;
+	render_md_text(&b, s);
+	buf_puts(&b, "");
+	return report_pool_add(pl, &b);
+}
+
+static const char *
+md_c(struct report_pool *pl, int md, const char *s)
+{
+	struct buf b = BUF_INIT;
+
+	if (!md)
+		return s;
+	render_md_code(&b, s);
+	return report_pool_add(pl, &b);
+}
+
+static void
+report_pool_free(struct report_pool *pl)
+{
+	while (pl->n > 0)
+		free(pl->s[--pl->n]);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Text and Markdown                                                        */
 
@@ -86,15 +137,39 @@ report_text_plan(const struct fix_plan *p, int md, struct buf *out)
 {
 	size_t i;
 
+	struct report_pool pl = { { 0 }, 0 };
+
 	for (i = 0; p && i < p->nedits; i++) {
-		buf_printf(out, md ? "Edit of `%s`: %s.\n\n```diff\n%s```\n\n" :
-		    "Edit of %s: %s.\n\n%s\n", p->edits[i].path, p->edits[i].what,
-		    p->edits[i].diff);
+		if (md) {
+			/* a fence longer than any run of backticks in the diff */
+			size_t run = 0, longest = 2, k;
+			const char *c;
+
+			for (c = p->edits[i].diff; *c; c++)
+				if ((run = *c == '`' ? run + 1 : 0) > longest)
+					longest = run;
+			buf_printf(out, "Edit of %s: %s.\n\n", md_c(&pl, md, p->edits[i].path),
+			    md_t(&pl, md, p->edits[i].what));
+			for (k = 0; k <= longest; k++)
+				buf_putc(out, '`');
+			buf_printf(out, "diff\n%s", p->edits[i].diff);
+			for (k = 0; k <= longest; k++)
+				buf_putc(out, '`');
+			buf_puts(out, "\n\n");
+		} else
+			buf_printf(out, "Edit of %s: %s.\n\n%s\n", p->edits[i].path,
+			    p->edits[i].what, p->edits[i].diff);
+		report_pool_free(&pl);
 	}
-	for (i = 0; p && i < p->nwarnings; i++)
-		buf_printf(out, md ? "**Warning:** %s\n\n" : "Warning: %s\n", p->warnings[i]);
-	for (i = 0; p && i < p->nnotes; i++)
-		buf_printf(out, md ? "%s\n\n" : "%s\n", p->notes[i]);
+	for (i = 0; p && i < p->nwarnings; i++) {
+		buf_printf(out, md ? "**Warning:** %s\n\n" : "Warning: %s\n",
+		    md_t(&pl, md, p->warnings[i]));
+		report_pool_free(&pl);
+	}
+	for (i = 0; p && i < p->nnotes; i++) {
+		buf_printf(out, md ? "%s\n\n" : "%s\n", md_t(&pl, md, p->notes[i]));
+		report_pool_free(&pl);
+	}
 }
 
 /*
@@ -121,6 +196,7 @@ report_item(struct buf *out, int md, const char *prefix, size_t hang, const char
 static void
 report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct buf *out)
 {
+	struct report_pool pl = { { 0 }, 0 };
 	struct report_top *tops;
 	size_t ntops, i, j;
 
@@ -128,10 +204,12 @@ report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct 
 	buf_printf(out, "%s%zu incident%s.\n", md ? "" : "  ", d->nincidents,
 	    d->nincidents == 1 ? "" : "s");
 	tops = report_tops(d, &ntops);
-	for (i = 0; i < ntops; i++)
+	for (i = 0; i < ntops; i++) {
 		report_item(out, md, md ? "- " : "  ", 4, "Cause that stands: %s (%s), in %zu "
-		    "incident%s.", tops[i].title, tops[i].id, tops[i].incidents,
-		    tops[i].incidents == 1 ? "" : "s");
+		    "incident%s.", md_t(&pl, md, tops[i].title), md_c(&pl, md, tops[i].id),
+		    tops[i].incidents, tops[i].incidents == 1 ? "" : "s");
+		report_pool_free(&pl);
+	}
 	free(tops);
 	buf_printf(out, "%sEdits proposed: %zu.\n%s", md ? "- " : "  ", p ? p->nedits : 0,
 	    md ? "\n" : "");
@@ -140,65 +218,76 @@ report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct 
 		const struct diag_cause *c = report_standing(inc);
 
 		buf_printf(out, md ? "\n## %zu. %s: %s\n\n" : "\n%zu. %s: %s\n", i + 1,
-		    inc->article, report_or(inc->title, ""));
-		buf_printf(out, md ? "- Error: `%s`\n" : "   Error:      %s\n",
-		    report_or(inc->error, "(none)"));
+		    md_t(&pl, md, inc->article), md_t(&pl, md, report_or(inc->title, "")));
+		buf_printf(out, md ? "- Error: %s\n" : "   Error:      %s\n",
+		    md_c(&pl, md, report_or(inc->error, "(none)")));
 		buf_printf(out, md ? "- When: %s to %s, %lu time%s\n" :
-		    "   When:       %s to %s, %lu time%s\n", report_or(inc->first_seen, "?"),
-		    report_or(inc->last_seen, "?"), inc->count, inc->count == 1 ? "" : "s");
+		    "   When:       %s to %s, %lu time%s\n",
+		    md_t(&pl, md, report_or(inc->first_seen, "?")),
+		    md_t(&pl, md, report_or(inc->last_seen, "?")), inc->count,
+		    inc->count == 1 ? "" : "s");
+		report_pool_free(&pl);
 		if (inc->peer.host)
 			buf_printf(out, md ? "- Smart host: %s port %u\n" :
-			    "   Smart host: %s port %u\n", inc->peer.host,
+			    "   Smart host: %s port %u\n", md_t(&pl, md, inc->peer.host),
 			    inc->peer.port ? inc->peer.port : 25);
 		else
 			buf_puts(out, md ? "- Smart host: unknown\n" : "   Smart host: unknown\n");
+		report_pool_free(&pl);
 		if (c == NULL)
 			buf_puts(out, md ? "- Cause: every cause is ruled out\n" :
 			    "   Cause:      every cause is ruled out\n");
 		else {
 			report_item(out, md, md ? "- " : "   ", 5, md ? "Cause that stands: **%s** "
-			    "(`%s`), confidence %.0f%%" : "Cause that stands: %s (%s), confidence "
-			    "%.0f%%", report_or(c->title, c->id), c->id, c->confidence * 100.0);
+			    "(%s), confidence %.0f%%" : "Cause that stands: %s (%s), confidence "
+			    "%.0f%%", md_t(&pl, md, report_or(c->title, c->id)), md_c(&pl, md, c->id),
+			    c->confidence * 100.0);
+			report_pool_free(&pl);
 			for (j = 0; j < c->nevidence; j++) {
 				const struct diag_evidence *e = &c->evidence[j];
 
 				report_item(out, md, md ? "  - " : "     ", e->confirms ? 10 : 14,
-				    md ? "%s: %s (`%s`%s%s)" : "%s: %s (%s%s%s)",
-				    e->confirms ? "for" : "against", report_or(e->why, ""), e->ref,
-				    e->detail ? ": " : "", e->detail ? e->detail : "");
+				    "%s: %s (%s%s%s)", e->confirms ? "for" : "against",
+				    md_t(&pl, md, report_or(e->why, "")), md_c(&pl, md, e->ref),
+				    e->detail ? ": " : "", e->detail ? md_t(&pl, md, e->detail) : "");
+				report_pool_free(&pl);
 			}
 		}
 		for (j = 0; j < inc->ncauses; j++)
-			if (inc->causes[j].ruled_out)
-				report_item(out, md, md ? "- " : "   ", 14, md ? "Ruled out: %s (`%s`)" :
-				    "Ruled out: %s (%s)",
-				    report_or(inc->causes[j].title, inc->causes[j].id),
-				    inc->causes[j].id);
+			if (inc->causes[j].ruled_out) {
+				report_item(out, md, md ? "- " : "   ", 14, "Ruled out: %s (%s)",
+				    md_t(&pl, md, report_or(inc->causes[j].title, inc->causes[j].id)),
+				    md_c(&pl, md, inc->causes[j].id));
+				report_pool_free(&pl);
+			}
 		if (inc->nunchecked)
 			buf_puts(out, md ? "\n### Not checked\n\n" : "\n   Not checked:\n");
-		for (j = 0; j < inc->nunchecked; j++)
+		for (j = 0; j < inc->nunchecked; j++) {
 			report_item(out, md, md ? "- " : "     - ", 7, "%s: %s",
-			    report_or(inc->unchecked[j].title, inc->unchecked[j].source),
-			    report_or(inc->unchecked[j].why, ""));
+			    md_t(&pl, md, report_or(inc->unchecked[j].title,
+			    inc->unchecked[j].source)), md_t(&pl, md,
+			    report_or(inc->unchecked[j].why, "")));
+			report_pool_free(&pl);
+		}
 		if (inc->nsteps)
 			buf_puts(out, md ? "\n### Steps\n\n" : "\n   Steps:\n");
 		for (j = 0; j < inc->nsteps; j++) {
-			char *t = render_step_text(&inc->steps[j]);
-
-			char prefix[32];
+			char *t = render_step_text(&inc->steps[j]), prefix[32];
 
 			snprintf(prefix, sizeof(prefix), md ? "%u. [ ] " : "   %2u. [ ] ",
 			    inc->steps[j].n);
-			report_item(out, md, prefix, md ? 0 : 11, "%s", t);
+			report_item(out, md, prefix, md ? 0 : 11, "%s", md_t(&pl, md, t));
+			report_pool_free(&pl);
 			free(t);
 		}
 		buf_puts(out, md ? "\n### Proposed edits\n\n" : "\n   Proposed edits:\n");
 		if (report_has_edit(p, inc))
 			buf_printf(out, md ? "See [Edits](#edits): %s\n" : "     %s (below)\n",
-			    p->edits[0].what);
+			    md_t(&pl, md, p->edits[0].what));
 		else
 			buf_puts(out, md ? "None for this incident.\n" :
 			    "     none for this incident\n");
+		report_pool_free(&pl);
 	}
 	buf_puts(out, md ? "\n## Edits\n\n" : "\nEdits\n");
 	report_text_plan(p, md, out);

@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <libxml/HTMLparser.h>
 
+#include "buf.h"
 #include "testutil.h"
 #include "xmem.h"
 
@@ -51,6 +52,46 @@ saved_push(const char *name)
 	free(log);
 	return path;
 }
+
+/*
+ * The saved diagnosis is untrusted: a detail written to be read as HTML or
+ * Markdown comes out escaped in the Markdown report.
+ */
+START_TEST(report_markdown_escapes_the_saved_text)
+{
+	char *saved = saved_push("escape.json"), *text;
+	struct tu_run r;
+
+	text = tu_read(saved, NULL);
+	ck_assert_contains(text, "\"IBM TCP/IP V2R2\"");
+	/* the observation's detail, as a hand-edited file could have it */
+	{
+		char *at = strstr(text, "\"IBM TCP/IP V2R2\""), *edited;
+		struct buf b = BUF_INIT;
+
+		buf_append(&b, text, (size_t)(at - text));
+		buf_puts(&b, "\"<img src=x onerror=alert(1)> **bold** [x](http://e.test)\"");
+		buf_puts(&b, at + strlen("\"IBM TCP/IP V2R2\""));
+		edited = buf_detach(&b);
+		tu_write_str(saved, edited);
+		free(edited);
+	}
+	free(text);
+	tu_kbdiag(&r, NULL, 0, "--format", "markdown", "report", saved, NULL);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_contains(r.out, "\\<img src=x onerror=alert(1)\\> \\*\\*bold\\*\\* "
+	    "\\[x\\](http://e.test)");
+	/* the one "<img" there is the escaped one */
+	{
+		const char *at = strstr(r.out, "<img");
+
+		ck_assert(at != NULL && at > r.out && at[-1] == '\\');
+		ck_assert_ptr_null(strstr(at + 1, "<img"));
+	}
+	tu_run_free(&r);
+	free(saved);
+}
+END_TEST
 
 /* A DOS root with LANMAN.DOS/PROTOCOL.INI holding ini. */
 static char *
@@ -269,6 +310,7 @@ report_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_unchecked_fixture(tc, tu_scratch_setup, tu_scratch_teardown);
 	tcase_add_test(tc, report_in_each_format);
+	tcase_add_test(tc, report_markdown_escapes_the_saved_text);
 	tcase_add_test(tc, report_exit_codes);
 	tcase_add_test(tc, fix_dry_run_apply_undo);
 	tcase_add_test(tc, fix_refusals);
