@@ -177,6 +177,37 @@ struct session {
 	int	 dead;
 };
 
+/*
+ * End a session so that the client reads the last reply: closing a socket
+ * with unread input makes the kernel send an RST, and a client that had
+ * pipelined more commands (a client sending garbage, before its 421) would
+ * lose the replies not yet read. So: no more output (FIN), then what the
+ * client still sends is read and dropped until it closes, for at most
+ * LINGER_MS, then close.
+ */
+#define LINGER_MS	2000
+
+static void
+lingering_close(int fd)
+{
+	char junk[4096];
+	struct timespec t0, t;
+	long long waited = 0;
+
+	shutdown(fd, SHUT_WR);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (waited < LINGER_MS) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+
+		if (poll(&pfd, 1, (int)(LINGER_MS - waited)) <= 0 ||
+		    read(fd, junk, sizeof(junk)) <= 0)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		waited = (t.tv_sec - t0.tv_sec) * 1000LL + (t.tv_nsec - t0.tv_nsec) / 1000000;
+	}
+	close(fd);
+}
+
 static void
 reply(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -403,7 +434,7 @@ reset:
 	for (i = 0; i < nrcpts; i++)
 		free(rcpts[i]);
 	free(rcpts);
-	close(fd);
+	lingering_close(fd);
 	free(s);
 	return queued;
 }

@@ -867,7 +867,7 @@ expect_reply(int fd, const char *want)
 	while (len < sizeof(buf) - 1) {
 		ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
 
-		ck_assert_msg(n > 0, "the listener closed; got:\n%.*s", (int)len, buf);
+		ck_assert_msg(n > 0, "the listener closed before \"%s\"; got:\n%.*s", want, (int)len, buf);
 		len += (size_t)n;
 		buf[len] = '\0';
 		if (strstr(buf, want) != NULL)
