@@ -187,6 +187,17 @@ info_done(void)
 	return EXIT_FOUND;
 }
 
+/* A whole number from 1 to max, digits only: 0 and *n, or -1. */
+static int
+parse_count(const char *arg, unsigned long max, unsigned long *n)
+{
+	char *end;
+
+	errno = 0;
+	*n = strtoul(arg, &end, 10);
+	return errno || end == arg || *end || arg[0] == '-' || *n == 0 || *n > max ? -1 : 0;
+}
+
 static int
 usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -1069,13 +1080,9 @@ main(int argc, char **argv)
 			o.reader.follow = 1;
 			break;
 		case OPT_TOP: {
-			char *end;
 			unsigned long n;
 
-			errno = 0;
-			n = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || optarg[0] == '-' || n == 0 ||
-			    n > 1000)
+			if (parse_count(optarg, 1000, &n) != 0)
 				return usage_error("--top: '%s' is not a number from 1 to 1000",
 				    optarg);
 			o.top = (size_t)n;
@@ -1088,26 +1095,18 @@ main(int argc, char **argv)
 			o.explain = 1;
 			break;
 		case OPT_TIMEOUT: {
-			char *end;
 			unsigned long n;
 
-			errno = 0;
-			n = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || optarg[0] == '-' || n == 0 ||
-			    n > 600000)
+			if (parse_count(optarg, 600000, &n) != 0)
 				return usage_error("--timeout: '%s' is not a number of "
 				    "milliseconds from 1 to 600000", optarg);
 			o.probe.timeout_ms = (unsigned)n;
 			break;
 		}
 		case OPT_ROUND_TIMEOUT: {
-			char *end;
 			unsigned long n;
 
-			errno = 0;
-			n = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || optarg[0] == '-' || n == 0 ||
-			    n > 3600000)
+			if (parse_count(optarg, 3600000, &n) != 0)
 				return usage_error("--round-timeout: '%s' is not a number of "
 				    "milliseconds from 1 to 3600000", optarg);
 			o.probe.round_timeout_ms = (unsigned)n;

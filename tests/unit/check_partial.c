@@ -19,23 +19,6 @@
 #include "testutil.h"
 #include "xmem.h"
 
-static void
-smtpgw(struct tu_run *r, const char *in, ...)
-{
-	char *argv[32];
-	va_list ap;
-	int n = 0;
-
-	argv[n++] = tu_build("smtpgw");
-	va_start(ap, in);
-	while ((argv[n] = va_arg(ap, char *)) != NULL && n < 30)
-		n++;
-	va_end(ap);
-	argv[n] = NULL;
-	tu_runv(r, in, in ? strlen(in) : 0, argv);
-	free(argv[0]);
-}
-
 /* The contents of the first file in dir (the caller frees them). */
 static char *
 first_file(const char *dir)
@@ -64,7 +47,7 @@ queue_json(const char *spool, json_t **root)
 	json_error_t jerr;
 	json_t *a;
 
-	smtpgw(&r, NULL, "queue", "--spool", spool, "--format", "json", NULL);
+	tu_smtpgw(&r, NULL, "queue", "--spool", spool, "--format", "json", NULL);
 	ck_assert_msg(r.status == 0, "queue: %d %s", r.status, r.err);
 	*root = json_loads(r.out, 0, &jerr);
 	ck_assert_msg(*root != NULL, "queue JSON: %s: %s", jerr.text, r.out);
@@ -102,14 +85,14 @@ START_TEST(refused_recipients_are_split_off)
 	snprintf(md, sizeof(md), "%s/mail", dir);
 	snprintf(log, sizeof(log), "%s/gw.log", dir);
 	snprintf(ev, sizeof(ev), "%s/gw.json", dir);
-	smtpgw(&r, "Subject: partial\nMessage-ID: <partial@smtpgw.test>\n\nhello\n", "submit",
+	tu_smtpgw(&r, "Subject: partial\nMessage-ID: <partial@smtpgw.test>\n\nhello\n", "submit",
 	    "--spool", sp, "-f", "alice@example.org", "ok1@example.org",
 	    "refuse-5-nobody@example.org", "refuse-4-busy@example.org", "ok2@example.org", NULL);
 	ck_assert_msg(r.status == 0, "submit: %d %s", r.status, r.err);
 	tu_run_free(&r);
 	gwpeer_start(&peer, "none", md, NULL);
 	snprintf(target, sizeof(target), "127.0.0.1:%u", peer.port);
-	smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", target, "--log", log,
+	tu_smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", target, "--log", log,
 	    "--events", ev, NULL);
 	gwpeer_stop(&peer);
 	tu_run_free(&r);
@@ -160,7 +143,7 @@ START_TEST(refused_recipients_are_split_off)
 	/* the deferred copy goes once the recipient is accepted: same data */
 	gwpeer_start(&peer, "none", md, NULL);
 	snprintf(target, sizeof(target), "127.0.0.1:%u", peer.port);
-	smtpgw(&r, NULL, "flush", "--spool", sp, "--smarthost", target, "--log", log, NULL);
+	tu_smtpgw(&r, NULL, "flush", "--spool", sp, "--smarthost", target, "--log", log, NULL);
 	gwpeer_stop(&peer);
 	tu_run_free(&r);
 	/* (faultpeer refuses refuse-4 every time: it is tried and deferred again) */
@@ -185,13 +168,13 @@ START_TEST(all_refused_is_one_failure)
 	snprintf(sp, sizeof(sp), "%s/spool", dir);
 	snprintf(md, sizeof(md), "%s/mail", dir);
 	snprintf(log, sizeof(log), "%s/gw.log", dir);
-	smtpgw(&r, "Subject: none\n\nhello\n", "submit", "--spool", sp, "-f", "a@example.org",
+	tu_smtpgw(&r, "Subject: none\n\nhello\n", "submit", "--spool", sp, "-f", "a@example.org",
 	    "refuse-5-x@example.org", "refuse-5-y@example.org", NULL);
 	ck_assert_int_eq(r.status, 0);
 	tu_run_free(&r);
 	gwpeer_start(&peer, "none", md, NULL);
 	snprintf(target, sizeof(target), "127.0.0.1:%u", peer.port);
-	smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", target, "--log", log,
+	tu_smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", target, "--log", log,
 	    NULL);
 	gwpeer_stop(&peer);
 	tu_run_free(&r);

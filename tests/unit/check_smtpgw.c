@@ -26,24 +26,6 @@
 #include "testutil.h"
 #include "xmem.h"
 
-/* Run build/smtpgw with the arguments (NULL-terminated). */
-static void
-smtpgw(struct tu_run *r, const char *in, ...)
-{
-	char *argv[64];
-	va_list ap;
-	int n = 0;
-
-	argv[n++] = tu_build("smtpgw");
-	va_start(ap, in);
-	while ((argv[n] = va_arg(ap, char *)) != NULL && n < 62)
-		n++;
-	va_end(ap);
-	argv[n] = NULL;
-	tu_runv(r, in, in ? strlen(in) : 0, argv);
-	free(argv[0]);
-}
-
 static char *
 scratch(const char *name)
 {
@@ -136,12 +118,12 @@ START_TEST(submit_and_queue)
 	json_error_t je;
 	char id[128];
 
-	smtpgw(&r, "From: a@example.org\nTo: B <b@example.org>\nBcc: c@example.org\n"
+	tu_smtpgw(&r, "From: a@example.org\nTo: B <b@example.org>\nBcc: c@example.org\n"
 	    "Subject: s\n\nhello\n", "submit", "--spool", sp, "-f", "a@example.org", "-t", NULL);
 	ck_assert_msg(r.status == 0, "submit: %d %s", r.status, r.err);
 	snprintf(id, sizeof(id), "%.*s", (int)strcspn(r.out, "\n"), r.out);
 	tu_run_free(&r);
-	smtpgw(&r, NULL, "queue", "--spool", sp, "--format", "json", NULL);
+	tu_smtpgw(&r, NULL, "queue", "--spool", sp, "--format", "json", NULL);
 	ck_assert_int_eq(r.status, 0);
 	a = json_loads(r.out, 0, &je);
 	ck_assert_msg(json_is_array(a) && json_array_size(a) == 1, "%s", r.out);
@@ -155,7 +137,7 @@ START_TEST(submit_and_queue)
 	ck_assert_msg(json_is_null(json_object_get(m, "last_error")), "last_error");
 	json_decref(a);
 	tu_run_free(&r);
-	smtpgw(&r, NULL, "queue", "--spool", sp, NULL);
+	tu_smtpgw(&r, NULL, "queue", "--spool", sp, NULL);
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_contains(r.out, id);
 	ck_assert_contains(r.out, " new ");
@@ -169,33 +151,33 @@ START_TEST(usage_errors)
 	char *sp = scratch("usage-spool");
 	struct tu_run r;
 
-	smtpgw(&r, NULL, NULL);
+	tu_smtpgw(&r, NULL, NULL);
 	ck_assert_int_eq(r.status, 2);
 	tu_run_free(&r);
-	smtpgw(&r, NULL, "send", "--spool", sp, NULL);
+	tu_smtpgw(&r, NULL, "send", "--spool", sp, NULL);
 	ck_assert_int_eq(r.status, 2);
 	ck_assert_contains(r.err, "unknown command \"send\"");
 	tu_run_free(&r);
-	smtpgw(&r, NULL, "queue", NULL);
+	tu_smtpgw(&r, NULL, "queue", NULL);
 	ck_assert_int_eq(r.status, 2);
 	ck_assert_contains(r.err, "--spool DIR is required");
 	tu_run_free(&r);
-	smtpgw(&r, NULL, "run", "--spool", sp, "--once", NULL);
+	tu_smtpgw(&r, NULL, "run", "--spool", sp, "--once", NULL);
 	ck_assert_int_eq(r.status, 2);
 	ck_assert_contains(r.err, "--smarthost");
 	tu_run_free(&r);
-	smtpgw(&r, NULL, "run", "--spool", sp, "--smarthost", "127.0.0.1:99999", NULL);
+	tu_smtpgw(&r, NULL, "run", "--spool", sp, "--smarthost", "127.0.0.1:99999", NULL);
 	ck_assert_int_eq(r.status, 2);
 	tu_run_free(&r);
-	smtpgw(&r, "Subject: x\n\n", "submit", "--spool", sp, "-t", NULL);
+	tu_smtpgw(&r, "Subject: x\n\n", "submit", "--spool", sp, "-t", NULL);
 	ck_assert_int_eq(r.status, 3);
 	ck_assert_contains(r.err, "names no recipient");
 	tu_run_free(&r);
-	smtpgw(&r, "x\n", "submit", "--spool", sp, "bad<addr>", NULL);
+	tu_smtpgw(&r, "x\n", "submit", "--spool", sp, "bad<addr>", NULL);
 	ck_assert_int_eq(r.status, 3);
 	ck_assert_contains(r.err, "invalid recipient");
 	tu_run_free(&r);
-	smtpgw(&r, NULL, "flush", "--spool", sp, NULL);
+	tu_smtpgw(&r, NULL, "flush", "--spool", sp, NULL);
 	ck_assert_int_eq(r.status, 2);
 	ck_assert_contains(r.err, "no earlier run saved one");
 	tu_run_free(&r);
@@ -247,20 +229,20 @@ START_TEST(diagnose_own_logs)
 	struct gwpeer p1, p2;
 	struct tu_run r;
 
-	smtpgw(&r, "Subject: x\n\nhello\n", "submit", "--spool", sp, "-f", "a@example.org",
+	tu_smtpgw(&r, "Subject: x\n\nhello\n", "submit", "--spool", sp, "-f", "a@example.org",
 	    "b@example.org", NULL);
 	ck_assert_int_eq(r.status, 0);
 	tu_run_free(&r);
 	gwpeer_start(&p1, "close-after-greeting", mail, NULL);
 	snprintf(host1, sizeof(host1), "127.0.0.1:%u", p1.port);
-	smtpgw(&r, NULL, "run", "--once", "-v", "--spool", sp, "--smarthost", host1, "--log", log,
+	tu_smtpgw(&r, NULL, "run", "--once", "-v", "--spool", sp, "--smarthost", host1, "--log", log,
 	    "--events", ev, "-W", "0", NULL);
 	ck_assert_msg(r.status == 1, "run: %d %s", r.status, r.err);
 	tu_run_free(&r);
 	gwpeer_stop(&p1);
 	gwpeer_start(&p2, "no-final-reply", mail, NULL);
 	snprintf(host2, sizeof(host2), "127.0.0.1:%u", p2.port);
-	smtpgw(&r, NULL, "run", "--once", "-v", "--spool", sp, "--smarthost", host2, "--log", log,
+	tu_smtpgw(&r, NULL, "run", "--once", "-v", "--spool", sp, "--smarthost", host2, "--log", log,
 	    "--events", ev, "--data-timeout", "1", NULL);
 	ck_assert_msg(r.status == 1, "run: %d %s", r.status, r.err);
 	tu_run_free(&r);
@@ -293,7 +275,7 @@ START_TEST(diagnose_own_logs)
 		free(saved);
 		buf_free(&b);
 	}
-	smtpgw(&r, NULL, "flush", "--spool", sp, NULL);
+	tu_smtpgw(&r, NULL, "flush", "--spool", sp, NULL);
 	ck_assert_msg(r.status == 0, "flush: %d %s", r.status, r.err);
 	tu_run_free(&r);
 	ck_assert_uint_eq(gwpeer_count(mail), 1);
@@ -313,11 +295,11 @@ START_TEST(run_diagnoses_its_failures)
 	struct tu_run r;
 	json_t *root;
 
-	smtpgw(&r, "Subject: x\n\nhello\n", "submit", "--spool", sp, "b@example.org", NULL);
+	tu_smtpgw(&r, "Subject: x\n\nhello\n", "submit", "--spool", sp, "b@example.org", NULL);
 	ck_assert_int_eq(r.status, 0);
 	tu_run_free(&r);
 	snprintf(port, sizeof(port), "127.0.0.1:%u", gwpeer_free_port());
-	smtpgw(&r, NULL, "run", "--once", "--diagnose", "--spool", sp, "--smarthost", port,
+	tu_smtpgw(&r, NULL, "run", "--once", "--diagnose", "--spool", sp, "--smarthost", port,
 	    "--log", log, NULL);
 	ck_assert_msg(r.status == 1, "run: %d %s", r.status, r.err);
 	tu_run_free(&r);
@@ -341,7 +323,7 @@ START_TEST(run_diagnoses_its_failures)
 	tu_run_free(&r);
 	/* =probe: a live round against the smart host; the report shows it */
 	/* (flush: the message is deferred, a run --once would not try it yet) */
-	smtpgw(&r, NULL, "flush", "--diagnose=probe", "--probe-timeout", "1000",
+	tu_smtpgw(&r, NULL, "flush", "--diagnose=probe", "--probe-timeout", "1000",
 	    "--spool", sp, "--smarthost", port, "--log", log, NULL);
 	ck_assert_msg(r.status == 1, "run: %d %s", r.status, r.err);
 	tu_run_free(&r);
@@ -438,13 +420,13 @@ START_TEST(big_message)
 	while (msg.len < 50u << 20)
 		buf_puts(&msg, "0123456789012345678901234567890123456789012345678901234567890123"
 		    "45678901234567890123456789012345\n");
-	smtpgw(&r, msg.data, "submit", "--spool", sp, "-f", "a@example.org", "b@example.org",
+	tu_smtpgw(&r, msg.data, "submit", "--spool", sp, "-f", "a@example.org", "b@example.org",
 	    NULL);
 	ck_assert_msg(r.status == 0, "submit: %s", r.err);
 	tu_run_free(&r);
 	gwpeer_start(&peer, "none", mail, NULL);
 	snprintf(host, sizeof(host), "127.0.0.1:%u", peer.port);
-	smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", host, NULL);
+	tu_smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", host, NULL);
 	ck_assert_msg(r.status == 0, "run: %d %s", r.status, r.err);
 	tu_run_free(&r);
 	ck_assert_uint_eq(gwpeer_count(mail), 1);
@@ -536,7 +518,7 @@ START_TEST(malformed_message_goes_whole)
 	tu_run_free(&r);
 	gwpeer_start(&peer, "none", mail, NULL);
 	snprintf(host, sizeof(host), "127.0.0.1:%u", peer.port);
-	smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", host, NULL);
+	tu_smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", host, NULL);
 	ck_assert_msg(r.status == 0, "run: %d %s", r.status, r.err);
 	tu_run_free(&r);
 	gwpeer_stop(&peer);
@@ -568,7 +550,7 @@ START_TEST(truncated_spool_file)
 	char *data;
 
 	for (i = 0; i < 2; i++) {
-		smtpgw(&r, "Subject: x\n\nline one\nline two\n", "submit", "--spool", sp, "-f",
+		tu_smtpgw(&r, "Subject: x\n\nline one\nline two\n", "submit", "--spool", sp, "-f",
 		    "a@example.org", "b@example.org", NULL);
 		ck_assert_int_eq(r.status, 0);
 		snprintf(id[i], sizeof(id[i]), "%.*s", (int)strcspn(r.out, "\n"), r.out);
@@ -581,7 +563,7 @@ START_TEST(truncated_spool_file)
 	free(data);
 	gwpeer_start(&peer, "none", mail, NULL);
 	snprintf(host, sizeof(host), "127.0.0.1:%u", peer.port);
-	smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", host, NULL);
+	tu_smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", host, NULL);
 	ck_assert_msg(r.status <= 1, "run: %d %s", r.status, r.err);
 	tu_run_free(&r);
 	gwpeer_stop(&peer);
@@ -589,7 +571,7 @@ START_TEST(truncated_spool_file)
 	ck_assert_uint_eq(gwpeer_count(mail), 1);
 	ck_assert_uint_eq(files_in(sp, "new") + files_in(sp, "deferred"), 0);
 	ck_assert_uint_eq(tu_count_files(sp, "bad", ".why"), 1);
-	smtpgw(&r, NULL, "queue", "--spool", sp, "--format", "json", NULL);
+	tu_smtpgw(&r, NULL, "queue", "--spool", sp, "--format", "json", NULL);
 	ck_assert_int_eq(r.status, 0);
 	a = json_loads(r.out, 0, &je);
 	ck_assert_msg(json_is_array(a) && json_array_size(a) == 1, "%s", r.out);
@@ -625,7 +607,7 @@ START_TEST(full_disk_when_deferring)
 	buf_puts(&msg, "Subject: fills the disk\n\n");
 	for (i = 0; i < 400; i++)
 		buf_puts(&msg, "0123456789012345678901234567890123456789012345678901234567890123\n");
-	smtpgw(&r, msg.data, "submit", "--spool", sp, "-f", "a@example.org", "b@example.org",
+	tu_smtpgw(&r, msg.data, "submit", "--spool", sp, "-f", "a@example.org", "b@example.org",
 	    NULL);
 	ck_assert_int_eq(r.status, 0);
 	snprintf(id, sizeof(id), "%.*s", (int)strcspn(r.out, "\n"), r.out);
@@ -634,7 +616,7 @@ START_TEST(full_disk_when_deferring)
 	before = tu_read(buf_str(&path), &blen);
 	snprintf(nowhere, sizeof(nowhere), "127.0.0.1:%u", gwpeer_free_port());
 	disk_limit(8192);	/* the log fits, the 26 KB message does not */
-	smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", nowhere, "--log", log,
+	tu_smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", nowhere, "--log", log,
 	    "-W", "0", NULL);
 	disk_limit(0);
 	ck_assert_msg(r.status == 1, "run on a full disk: %d (the message is still queued) %s",
@@ -652,7 +634,7 @@ START_TEST(full_disk_when_deferring)
 	/* room again: it goes */
 	gwpeer_start(&peer, "none", mail, NULL);
 	snprintf(host, sizeof(host), "127.0.0.1:%u", peer.port);
-	smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", host, NULL);
+	tu_smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", host, NULL);
 	ck_assert_msg(r.status == 0, "run: %d %s", r.status, r.err);
 	tu_run_free(&r);
 	gwpeer_stop(&peer);
@@ -939,7 +921,7 @@ START_TEST(listen_address_in_use)
 
 	gwpeer_start(&peer, "none", NULL, NULL);
 	snprintf(at, sizeof(at), "127.0.0.1:%u", peer.port);
-	smtpgw(&r, NULL, "run", "--spool", sp, "--smarthost", "127.0.0.1:25", "--listen", at,
+	tu_smtpgw(&r, NULL, "run", "--spool", sp, "--smarthost", "127.0.0.1:25", "--listen", at,
 	    "--log", log, "--events", ev, NULL);
 	ck_assert_int_eq(r.status, 3);
 	ck_assert_contains(r.err, "Error bind (110) smtp_listen system error");

@@ -343,6 +343,23 @@ tu_kbdiag_live(struct tu_run *r, const char *in, size_t len, ...)
 }
 
 void
+tu_smtpgw(struct tu_run *r, const char *in, ...)
+{
+	char *argv[64];
+	va_list ap;
+	int n = 0;
+
+	argv[n++] = tu_build("smtpgw");
+	va_start(ap, in);
+	while ((argv[n] = va_arg(ap, char *)) != NULL && n < 62)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	tu_runv(r, in, in ? strlen(in) : 0, argv);
+	free(argv[0]);
+}
+
+void
 tu_run_free(struct tu_run *r)
 {
 	free(r->out);

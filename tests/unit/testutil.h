@@ -106,6 +106,8 @@ struct tu_run {
  */
 void tu_kbdiag(struct tu_run *r, const char *in, size_t len, ...);
 void tu_kbdiag_live(struct tu_run *r, const char *in, size_t len, ...);
+/* Run build/smtpgw with the arguments (NULL-terminated); in: standard input. */
+void tu_smtpgw(struct tu_run *r, const char *in, ...);
 /* The same with an argument vector; argv[0] is the program to run. */
 void tu_runv(struct tu_run *r, const char *in, size_t len, char *const argv[]);
 void tu_run_free(struct tu_run *r);
