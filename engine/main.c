@@ -1132,8 +1132,9 @@ main(int argc, char **argv)
 				return usage_error("--date: '%s' is not a date (YYYY-MM-DD)",
 				    optarg);
 			o.reader.has_date = 1;
-			o.reader.year = (int)(optarg[0] - '0') * 1000 + (optarg[1] - '0') * 100 +
-			    (optarg[2] - '0') * 10 + (optarg[3] - '0');
+			/* Year-less syslog stamps are dated at or before its end. */
+			o.reader.has_anchor = 1;
+			o.reader.anchor = o.reader.date + 86399;
 			break;
 		case OPT_SINCE:
 		case OPT_UNTIL:
