@@ -50,11 +50,19 @@ session_phase_of_text(const char *s, size_t n)
 	} table[] = {
 		{ "end of data", SESSION_END_OF_DATA },
 		{ "end of message", SESSION_END_OF_DATA },
+		{ "client data status", SESSION_END_OF_DATA },	/* sendmail */
+		{ "client greeting", SESSION_GREETING },
+		{ "client ehlo", SESSION_HELO },
+		{ "client helo", SESSION_HELO },
+		{ "client mail", SESSION_MAIL },
+		{ "client rcpt", SESSION_RCPT },
+		{ "client data", SESSION_DATA },
 		{ "data block", SESSION_BODY },
 		{ "message body", SESSION_BODY },
 		{ "writing message", SESSION_BODY },
 		{ "server greeting", SESSION_GREETING },
 		{ "initial greeting", SESSION_GREETING },
+		{ "initial connection", SESSION_GREETING },	/* Exim: the banner */
 		{ "banner", SESSION_GREETING },
 		{ "helo handshake", SESSION_HELO },
 		{ "ehlo handshake", SESSION_HELO },
