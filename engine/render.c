@@ -155,18 +155,39 @@ render_where(struct buf *out, const struct diag_incident *inc)
 		} else
 			buf_printf(out, ", %lu", l->line);
 	}
-	if (inc->count > inc->nlocations)
+	if (inc->lines > inc->nlocations)
+		buf_printf(out, " and %lu more", inc->lines - inc->nlocations);
+	else if (inc->lines == 0 && inc->count > inc->nlocations)
 		buf_printf(out, " and %lu more", inc->count - inc->nlocations);
+}
+
+/* Was it logged by a modern MTA (not the gateway or smtpgw)? */
+static int
+render_mta(const struct diag_incident *inc)
+{
+	return inc->origin != NULL && strcmp(inc->origin, "gateway") != 0 &&
+	    strcmp(inc->origin, "smtpgw") != 0;
 }
 
 static void
 render_seen(struct buf *out, const struct diag_incident *inc)
 {
-	buf_printf(out, "%lu %s", inc->count, render_plural(inc->count, "time", "times"));
-	if (inc->first_seen[0] && inc->count > 1 && strcmp(inc->first_seen, inc->last_seen))
+	/* Attempts: where each line is one (the gateway's log), "times". */
+	if (render_mta(inc) || (inc->lines != 0 && inc->lines != inc->count)) {
+		buf_printf(out, "%lu %s", inc->count,
+		    render_plural(inc->count, "attempt", "attempts"));
+		if (inc->lines != inc->count)
+			buf_printf(out, " in %lu %s", inc->lines,
+			    render_plural(inc->lines, "line", "lines"));
+	} else
+		buf_printf(out, "%lu %s", inc->count, render_plural(inc->count, "time",
+		    "times"));
+	if (inc->first_seen[0] && strcmp(inc->first_seen, inc->last_seen))
 		buf_printf(out, ", from %s to %s", inc->first_seen, inc->last_seen);
 	else if (inc->first_seen[0])
 		buf_printf(out, ", at %s", inc->first_seen);
+	if (inc->year_inferred)
+		buf_puts(out, " (year inferred)");
 	if (inc->companions)
 		buf_printf(out, " (with %lu companion %s)", inc->companions,
 		    render_plural(inc->companions, "line", "lines"));
@@ -177,6 +198,10 @@ render_peer(struct buf *out, const struct diag_incident *inc)
 {
 	if (inc->peer.host == NULL)
 		buf_puts(out, "not named by the log (use --smarthost HOST[:PORT])");
+	else if (inc->peer.address && strcmp(inc->peer.address, inc->peer.host) != 0)
+		buf_printf(out, "%s [%s] port %u (%s)", inc->peer.host, inc->peer.address,
+		    inc->peer.port, inc->peer_from_cli ? "from --smarthost" :
+		    "named by the log");
 	else
 		buf_printf(out, "%s port %u (%s)", inc->peer.host, inc->peer.port,
 		    inc->peer_from_cli ? "from --smarthost" : "named by the log");
@@ -251,6 +276,51 @@ render_probe_line(struct buf *t, const struct probe_result *r)
 /* ---------------------------------------------------------------------- */
 /* Text                                                                     */
 
+/* Who logged it, from where, which episode; the messages and what became of them. */
+static void
+render_text_origin(struct buf *out, const struct diag_incident *inc)
+{
+	struct buf t = BUF_INIT;
+	size_t i;
+
+	if (inc->source != NULL && (inc->site != NULL || inc->episode > 1 ||
+	    render_mta(inc))) {
+		buf_printf(&t, "%s", inc->source);
+		if (inc->site != NULL && inc->file != NULL && strcmp(inc->file, inc->site))
+			buf_printf(&t, " (in %s)", inc->file);
+		if (inc->origin)
+			buf_printf(&t, ", %s", inc->origin);
+		if (inc->episode > 1)
+			buf_printf(&t, "; episode %u (the failure came back after a quiet "
+			    "gap)", inc->episode);
+		buf_puts(out, "  Source:      ");
+		render_wrap(out, buf_str(&t), 15, 15);
+	}
+	if (inc->messages > 0) {
+		buf_reset(&t);
+		buf_printf(&t, "%lu", inc->messages);
+		for (i = 0; i < inc->nqueue_ids; i++)
+			buf_printf(&t, "%s%s", i ? ", " : " (", inc->queue_ids[i]);
+		if (inc->nqueue_ids)
+			buf_puts(&t, inc->messages > inc->nqueue_ids ? ", ...)" : ")");
+		if (inc->delivered_elsewhere)
+			buf_printf(&t, "; %lu delivered later through another peer",
+			    inc->delivered_elsewhere);
+		if (inc->delivered_later)
+			buf_printf(&t, "; %lu delivered later through this one",
+			    inc->delivered_later);
+		if (inc->retries_ended)
+			buf_printf(&t, "; %lu gave up, retries used up", inc->retries_ended);
+		buf_puts(out, "  Messages:    ");
+		render_wrap(out, buf_str(&t), 15, 15);
+	}
+	if (inc->held)
+		buf_printf(out, "  Held:        %lu %s without an attempt (the peer was "
+		    "marked down)\n", inc->held, render_plural(inc->held, "deferral",
+		    "deferrals"));
+	buf_free(&t);
+}
+
 /* "Phase: body (3), end-of-data (1); last command DATA, last reply 354 ..." */
 static void
 render_text_session(struct buf *out, const struct diag_incident *inc)
@@ -279,6 +349,9 @@ render_text_session(struct buf *out, const struct diag_incident *inc)
 		buf_printf(out, "  Last reply:  %s\n", inc->last_reply);
 }
 
+/* Groups of unmatched lines the text shows; the JSON has all that were kept. */
+#define RENDER_TEXT_GROUPS	10
+
 static void
 render_text_summary(struct buf *out, const struct diagnosis *d)
 {
@@ -295,16 +368,36 @@ render_text_summary(struct buf *out, const struct diagnosis *d)
 		    sum->articles[i].lines);
 	buf_printf(out, "%s, %zu %s.\n", sum->narticles ? ")" : "", d->nincidents,
 	    render_plural(d->nincidents, "incident", "incidents"));
+	if (sum->unmatched_server)
+		buf_printf(out, "%llu error-looking %s of a receiving server (\"from "
+		    "HOST[ADDRESS]\") left out: no article is about a server's view.\n",
+		    sum->unmatched_server, render_plural(sum->unmatched_server, "line",
+		    "lines"));
 	if (sum->unmatched_errors == 0)
 		return;
 	buf_printf(out, "%llu %s that look%s like errors matched no article "
-	    "(a gap in the rule base?)%s\n", sum->unmatched_errors,
-	    render_plural(sum->unmatched_errors, "line", "lines"),
-	    sum->unmatched_errors == 1 ? "s" : "",
-	    sum->nsamples < sum->unmatched_errors ? "; the first ones:" : ":");
-	for (i = 0; i < sum->nsamples; i++)
-		buf_printf(out, "  %s:%lu: %s\n", sum->samples[i].file, sum->samples[i].line,
-		    sum->samples[i].text);
+	    "(a gap in the rule base?), by program and shape, biggest first:\n",
+	    sum->unmatched_errors, render_plural(sum->unmatched_errors, "line", "lines"),
+	    sum->unmatched_errors == 1 ? "s" : "");
+	for (i = 0; i < sum->ngroups && i < RENDER_TEXT_GROUPS; i++) {
+		const struct diag_group *g = &sum->groups[i];
+		struct buf t = BUF_INIT;
+
+		buf_printf(&t, "%s%s%s", g->program, g->program[0] ? ": " : "", g->shape);
+		buf_printf(out, "  %6llu  ", g->count);
+		render_wrap(out, buf_str(&t), 10, 10);
+		buf_reset(&t);
+		buf_printf(&t, "e.g. %s:%lu: %s", g->sample.file, g->sample.line,
+		    g->sample.text);
+		buf_puts(out, "          ");
+		render_wrap(out, buf_str(&t), 10, 12);
+		buf_free(&t);
+	}
+	if (sum->ngroups > RENDER_TEXT_GROUPS || sum->groups_other)
+		buf_printf(out, "  (and %zu more %s in the JSON output%s)\n",
+		    sum->ngroups > RENDER_TEXT_GROUPS ? sum->ngroups - RENDER_TEXT_GROUPS : 0,
+		    render_plural(sum->ngroups - RENDER_TEXT_GROUPS, "group", "groups"),
+		    sum->groups_other ? ", and smaller ones not kept" : "");
 }
 
 static void
@@ -362,11 +455,12 @@ render_text_incident(struct buf *out, const struct diag_incident *inc, size_t k,
 	buf_printf(out, "  Error:       %s\n", inc->error);
 	buf_puts(out, "  Seen:        ");
 	render_seen(out, inc);
-	buf_puts(out, "\n  Smart host:  ");
+	buf_puts(out, render_mta(inc) ? "\n  Peer:        " : "\n  Smart host:  ");
 	render_peer(out, inc);
 	buf_puts(out, "\n  Where:       ");
 	render_where(out, inc);
 	buf_putc(out, '\n');
+	render_text_origin(out, inc);
 	render_text_session(out, inc);
 	if (inc->ncauses) {
 		struct buf t = BUF_INIT;
@@ -430,11 +524,15 @@ render_text_diagnosis(const struct diagnosis *d, struct buf *out, int explain)
 	for (i = 0; i < d->ninputs; i++) {
 		const struct diag_input *in = &d->inputs[i];
 
-		if (in->format)
-			buf_printf(out, "  %s: %lu %s, %s format%s\n", in->name, in->lines,
+		if (in->format) {
+			buf_printf(out, "  %s: %lu %s, %s format%s", in->name, in->lines,
 			    render_plural(in->lines, "line", "lines"), in->format,
 			    in->error ? " (incomplete)" : "");
-		else
+			if (in->year_from)
+				buf_printf(out, "; years inferred, dated back from %s (%s)",
+				    in->year_from, in->year_anchor);
+			buf_putc(out, '\n');
+		} else
 			buf_printf(out, "  %s: not read\n", in->name);
 	}
 	for (i = 0; i < d->nincidents; i++)
@@ -1003,7 +1101,27 @@ render_json_incident(const struct diag_incident *inc)
 	json_object_set_new(o, "title", render_jstr(inc->title));
 	json_object_set_new(o, "error", render_jstr(inc->error));
 	json_object_set_new(o, "count", json_integer((json_int_t)inc->count));
+	json_object_set_new(o, "attempts", json_integer((json_int_t)inc->count));
+	json_object_set_new(o, "lines", json_integer((json_int_t)inc->lines));
 	json_object_set_new(o, "companions", json_integer((json_int_t)inc->companions));
+	json_object_set_new(o, "held", json_integer((json_int_t)inc->held));
+	json_object_set_new(o, "origin", render_jstr(inc->origin));
+	json_object_set_new(o, "source", render_jstr(inc->source));
+	json_object_set_new(o, "site", render_jstr(inc->site));
+	json_object_set_new(o, "file", render_jstr(inc->file));
+	json_object_set_new(o, "episode", json_integer(inc->episode ? inc->episode : 1));
+	json_object_set_new(o, "year_inferred", json_boolean(inc->year_inferred));
+	json_object_set_new(o, "failure", render_jstr(inc->failure));
+	a = json_object();
+	json_object_set_new(a, "count", json_integer((json_int_t)inc->messages));
+	json_object_set_new(a, "queue_ids", render_jstrs(inc->queue_ids, inc->nqueue_ids));
+	json_object_set_new(a, "delivered_later", json_integer((json_int_t)
+	    inc->delivered_later));
+	json_object_set_new(a, "delivered_elsewhere", json_integer((json_int_t)
+	    inc->delivered_elsewhere));
+	json_object_set_new(a, "retries_ended", json_integer((json_int_t)
+	    inc->retries_ended));
+	json_object_set_new(o, "messages", a);
 	json_object_set_new(o, "first_seen", inc->first_seen[0] ?
 	    render_jstr(inc->first_seen) : json_null());
 	json_object_set_new(o, "last_seen", inc->last_seen && inc->last_seen[0] ?
@@ -1024,6 +1142,7 @@ render_json_incident(const struct diag_incident *inc)
 	    json_null());
 	json_object_set_new(peer, "source", json_string(inc->peer.host == NULL ? "none" :
 	    inc->peer_from_cli ? "command-line" : "log"));
+	json_object_set_new(peer, "address", render_jstr(inc->peer.address));
 	json_object_set_new(o, "peer", peer);
 	a = json_array();
 	for (i = 0; i < inc->nlocations; i++) {
@@ -1124,6 +1243,26 @@ render_json_summary(const struct diagnosis *d)
 		json_array_append_new(u, x);
 	}
 	json_object_set_new(o, "unmatched_samples", u);
+	json_object_set_new(o, "unmatched_server_lines",
+	    json_integer((json_int_t)sum->unmatched_server));
+	u = json_array();
+	for (i = 0; i < sum->ngroups; i++) {
+		const struct diag_group *g = &sum->groups[i];
+		json_t *x = json_object(), *sm = json_object();
+
+		json_object_set_new(x, "program", g->program[0] ? render_jstr(g->program) :
+		    json_null());
+		json_object_set_new(x, "shape", render_jstr(g->shape));
+		json_object_set_new(x, "count", json_integer((json_int_t)g->count));
+		json_object_set_new(sm, "file", render_jstr(g->sample.file));
+		json_object_set_new(sm, "line", json_integer((json_int_t)g->sample.line));
+		json_object_set_new(sm, "text", render_jstr(g->sample.text));
+		json_object_set_new(x, "sample", sm);
+		json_array_append_new(u, x);
+	}
+	json_object_set_new(o, "unmatched_groups", u);
+	json_object_set_new(o, "unmatched_other",
+	    json_integer((json_int_t)sum->groups_other));
 	return o;
 }
 
@@ -1142,6 +1281,18 @@ render_json_diagnosis(const struct diagnosis *d, struct buf *out, char err[ERR_L
 		json_object_set_new(o, "lines", json_integer((json_int_t)in->lines));
 		json_object_set_new(o, "format", render_jstr(in->format));
 		json_object_set_new(o, "error", render_jstr(in->error));
+		json_object_set_new(o, "set", render_jstr(in->set));
+		json_object_set_new(o, "read_order", in->order ? json_integer(in->order) :
+		    json_null());
+		if (in->year_from) {
+			json_t *y = json_object();
+
+			json_object_set_new(y, "inferred", json_true());
+			json_object_set_new(y, "from", render_jstr(in->year_from));
+			json_object_set_new(y, "anchor", render_jstr(in->year_anchor));
+			json_object_set_new(o, "year", y);
+		} else
+			json_object_set_new(o, "year", json_null());
 		json_array_append_new(a, o);
 	}
 	json_object_set_new(root, "inputs", a);
