@@ -741,8 +741,24 @@ correlate_delivery(struct correlator *c, const struct reader_record *rec)
 	uint64_t host;
 	size_t k;
 
+	char session[MTA_ID_MAX];
+	size_t i, n;
+
 	if (c->nmsg == 0 || rec->format == READER_FORMAT_LEGACY ||
 	    rec->format == READER_FORMAT_NDJSON)
+		return;
+	/*
+	 * Most deliveries are of messages that never failed: a look at the
+	 * line's first word (a queue or message id) and its process first.
+	 */
+	for (n = 0; n < rec->len && n < MTA_ID_MAX && rec->text[n] != ' ' &&
+	    rec->text[n] != ':'; n++)
+		;
+	session[0] = '\0';
+	if (rec->program != NULL && rec->pid > 0)
+		snprintf(session, sizeof(session), "%.40s[%ld]", rec->program, rec->pid);
+	if (!strmap_get(c->messages, rec->text, n, &i) &&
+	    (session[0] == '\0' || !strmap_get(c->sessions, session, strlen(session), &i)))
 		return;
 	if (mta_parse(rec->program, rec->pid, rec->text, rec->len, &mta) == MTA_UNKNOWN ||
 	    mta.kind != MTA_DELIVERED || mta.message[0] == '\0')

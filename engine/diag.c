@@ -125,6 +125,14 @@ diag_shape_word(struct buf *out, const char *w, size_t n)
 	size_t i, lo = 0, hi = n, digits = 0, alpha = 0, dots = 0;
 	int host = 1;
 
+	/* Most words are plain words: nothing to mask. */
+	for (i = 0; i < n && (isalpha((unsigned char)w[i]) || w[i] == ',' || w[i] == '-' ||
+	    w[i] == '(' || w[i] == ')'); i++)
+		;
+	if (i == n) {
+		buf_append(out, w, n);
+		return;
+	}
 	while (lo < hi && strchr("<([\"'", w[lo]))
 		lo++;
 	while (hi > lo && strchr(">)]\"',;:.", w[hi - 1]))
@@ -154,13 +162,18 @@ diag_shape_word(struct buf *out, const char *w, size_t n)
 		buf_puts(out, "ID");
 	else {
 		/* Digits inside a word: each run is N. */
-		for (i = lo; i < hi; i++) {
+		size_t run;
+
+		for (i = lo; i < hi; i = run) {
 			if (isdigit((unsigned char)w[i])) {
-				while (i + 1 < hi && isdigit((unsigned char)w[i + 1]))
-					i++;
+				for (run = i; run < hi && isdigit((unsigned char)w[run]); run++)
+					;
 				buf_putc(out, 'N');
-			} else
-				buf_putc(out, w[i]);
+			} else {
+				for (run = i; run < hi && !isdigit((unsigned char)w[run]); run++)
+					;
+				buf_append(out, w + i, run - i);
+			}
 		}
 	}
 	buf_append(out, w + hi, n - hi);

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE	/* memmem */
 #include "mta.h"
 
 #include <ctype.h>
@@ -39,16 +40,14 @@ mta_find(const char *s, size_t n, const char *needle)
 	return NULL;
 }
 
-/* Does [s, s+n) contain needle (lower case), ignoring case? */
+/* The bytes of a line searched for the failure's words. */
+#define MTA_SCAN_MAX	2048
+
+/* Does the lower-case copy [s, s+n) contain needle (lower case)? */
 static int
 mta_has(const char *s, size_t n, const char *needle)
 {
-	size_t l = strlen(needle), i;
-
-	for (i = 0; i + l <= n; i++)
-		if (tolower((unsigned char)s[i]) == needle[0] && strncasecmp(s + i, needle, l) == 0)
-			return 1;
-	return 0;
+	return memmem(s, n, needle, strlen(needle)) != NULL;
 }
 
 static void
@@ -162,8 +161,15 @@ mta_domain_of(const char *s, size_t n, char out[MTA_DOMAIN_MAX])
 
 /* What happened to the connection, in the rule base's words. */
 static const char *
-mta_failure(const char *s, size_t n)
+mta_failure(const char *line, size_t n)
 {
+	char s[MTA_SCAN_MAX];
+	size_t i;
+
+	if (n > sizeof(s))
+		n = sizeof(s);
+	for (i = 0; i < n; i++)
+		s[i] = (char)tolower((unsigned char)line[i]);
 	if (mta_has(s, n, "connection refused") || mta_has(s, n, "refused by "))
 		return "refused";
 	if (mta_has(s, n, "network is unreachable"))
@@ -321,6 +327,8 @@ mta_parse(const char *program, long pid, const char *text, size_t len, struct mt
 		out->kind = MTA_OTHER;
 		break;
 	}
+	if (out->kind == MTA_DELIVERED)
+		return out->origin;	/* no failure, no phase to find */
 	out->failure = mta_failure(text, len);
 	out->phase = session_phase_of_text(text, len);
 	if (out->phase == SESSION_NONE && out->failure != NULL &&

@@ -70,6 +70,10 @@ struct reader {
 	char			 clock[9];	/* as written (":60" stays) */
 	char			 date_text[16];	/* "YYYY-MM-DDT" of date_of */
 	long long		 date_of;
+	char			 when_date[16];	/* the same for syslog lines */
+	long long		 when_day;
+	int			 bsd_mo, bsd_d;	/* the last BSD date read, */
+	long long		 bsd_day;	/* and its day by the year rule */
 	/* the year rule of BSD syslog stamps */
 	long long		 anchor;
 	enum reader_year_from	 anchor_from;
@@ -883,6 +887,34 @@ reader_ndjson(struct reader *r)
 /* ---------------------------------------------------------------------- */
 /* syslog and Exim                                                          */
 
+/* rec->when of t: the date part is formatted once per day. */
+static void
+reader_when(struct reader *r, long long t)
+{
+	long long day = t >= 0 ? t / LOGTIME_DAY : (t - LOGTIME_DAY + 1) / LOGTIME_DAY;
+	long secs = (long)(t - day * LOGTIME_DAY);
+	char *w = r->rec.when;
+
+	if (r->when_day != day || r->when_date[0] == '\0') {
+		char full[32];
+
+		logtime_format(day * LOGTIME_DAY, 1, full);
+		memcpy(r->when_date, full, 11);
+		r->when_date[11] = '\0';
+		r->when_day = day;
+	}
+	memcpy(w, r->when_date, 11);
+	w[11] = (char)('0' + secs / 36000);
+	w[12] = (char)('0' + secs / 3600 % 10);
+	w[13] = ':';
+	w[14] = (char)('0' + secs / 600 % 6);
+	w[15] = (char)('0' + secs / 60 % 10);
+	w[16] = ':';
+	w[17] = (char)('0' + secs % 60 / 10);
+	w[18] = (char)('0' + secs % 10);
+	w[19] = '\0';
+}
+
 /* A word of name bytes ending in a space: its length, or 0. */
 static size_t
 reader_word(const char *s, size_t n)
@@ -894,6 +926,14 @@ reader_word(const char *s, size_t n)
 	return i < n && s[i] == ' ' && i > 0 && i <= READER_NAME_MAX ? i : 0;
 }
 
+/* The bytes of a program name: letters, digits, '/', '_', '.', '-'. */
+static int
+reader_name_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    c == '/' || c == '_' || c == '.' || c == '-';
+}
+
 /* "prog[pid]: " or "prog: " at s: its length, the program name and pid. */
 static size_t
 reader_tag(const char *s, size_t n, char prog[READER_NAME_MAX + 1], long *pid)
@@ -901,8 +941,7 @@ reader_tag(const char *s, size_t n, char prog[READER_NAME_MAX + 1], long *pid)
 	size_t i, plen;
 	long v = 0;
 
-	for (i = 0; i < n && i < READER_NAME_MAX && (isalnum((unsigned char)s[i]) ||
-	    strchr("/_.-", s[i])); i++)
+	for (i = 0; i < n && i < READER_NAME_MAX && reader_name_byte((unsigned char)s[i]); i++)
 		;
 	if (i == 0)
 		return 0;
@@ -945,8 +984,23 @@ reader_syslog(struct reader *r)
 	}
 	/* An RFC 3339 stamp has a time; else a BSD one, dated by the year rule. */
 	if (logtime_parse_iso(s + i, n - i, &t, &used) != 0 || used <= 10) {
-		if (logtime_parse_bsd_before(s + i, n - i, r->anchor, &t, &used) != 0)
+		int mo, d;
+		long long secs, day;
+
+		if (logtime_parse_bsd_fields(s + i, n - i, &mo, &d, &secs, &used) != 0)
 			return 0;
+		/* The year rule once per date; again only when a time passes the anchor. */
+		if (mo == r->bsd_mo && d == r->bsd_d)
+			day = r->bsd_day;
+		else if (logtime_bsd_day_before(mo, d, secs, r->anchor, &day) != 0)
+			return 0;
+		else if ((day + 1) * LOGTIME_DAY <= r->anchor) {
+			/* A whole day before the anchor: any time of it is. */
+			r->bsd_mo = mo;
+			r->bsd_d = d;
+			r->bsd_day = day;
+		}
+		t = day * LOGTIME_DAY + secs;
 		bsd = 1;
 	}
 	i += used;
@@ -960,7 +1014,7 @@ reader_syslog(struct reader *r)
 		rec->year_inferred = 1;
 		r->year_used = 1;
 	}
-	logtime_format(t, 1, rec->when);
+	reader_when(r, t);
 	/* "host prog[pid]: message"; Exim writes the message right away. */
 	if ((w = reader_word(s + i, n - i)) > 0 &&
 	    (tag = reader_tag(s + i + w + 1, n - i - w - 1, r->program, &rec->pid)) > 0) {

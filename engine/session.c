@@ -1,3 +1,4 @@
+#define _GNU_SOURCE	/* memmem */
 #include "session.h"
 
 #include <ctype.h>
@@ -28,17 +29,8 @@ session_phase_parse(const char *name)
 	return SESSION_NONE;
 }
 
-/* Does [s, s+n) contain needle, ignoring case? */
-static int
-session_has(const char *s, size_t n, const char *needle)
-{
-	size_t l = strlen(needle), i;
-
-	for (i = 0; i + l <= n; i++)
-		if (strncasecmp(s + i, needle, l) == 0)
-			return 1;
-	return 0;
-}
+/* The bytes of a line searched for the phase's words. */
+#define SESSION_SCAN_MAX	2048
 
 enum session_phase
 session_phase_of_text(const char *s, size_t n)
@@ -77,10 +69,16 @@ session_phase_of_text(const char *s, size_t n)
 		{ "network is unreachable", SESSION_CONNECT },
 		{ "no route to host", SESSION_CONNECT },
 	};
+	char low[SESSION_SCAN_MAX];
 	size_t i;
 
+	/* One lower-case copy, then memmem per phrase: called for the lines that need it. */
+	if (n > sizeof(low))
+		n = sizeof(low);
+	for (i = 0; i < n; i++)
+		low[i] = (char)tolower((unsigned char)s[i]);
 	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (session_has(s, n, table[i].words))
+		if (memmem(low, n, table[i].words, strlen(table[i].words)) != NULL)
 			return table[i].phase;
 	return SESSION_NONE;
 }
