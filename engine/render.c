@@ -1266,10 +1266,38 @@ render_json_summary(const struct diagnosis *d)
 	return o;
 }
 
+/*
+ * Append v as JSON_INDENT(2) would print it at depth indent inside a larger
+ * document, and free it: the document is written part by part, so that a
+ * diagnosis of thousands of incidents never holds the whole tree at once.
+ */
+static int
+render_json_part(struct buf *out, json_t *v, size_t indent, char err[ERR_LEN])
+{
+	char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6) |
+	    JSON_ENCODE_ANY);
+	const char *p, *nl;
+
+	json_decref(v);
+	if (s == NULL)
+		return err_set(err, "cannot serialise the JSON output");
+	static const char spaces[] = "        ";
+
+	if (indent > sizeof(spaces) - 1)
+		indent = sizeof(spaces) - 1;
+	for (p = s; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		buf_append(out, p, (size_t)(nl - p) + 1);
+		buf_append(out, spaces, indent);
+	}
+	buf_puts(out, p);
+	free(s);
+	return 0;
+}
+
 static int
 render_json_diagnosis(const struct diagnosis *d, struct buf *out, char err[ERR_LEN])
 {
-	json_t *root = json_object(), *a;
+	json_t *a;
 	size_t i;
 
 	a = json_array();
@@ -1295,16 +1323,23 @@ render_json_diagnosis(const struct diagnosis *d, struct buf *out, char err[ERR_L
 			json_object_set_new(o, "year", json_null());
 		json_array_append_new(a, o);
 	}
-	json_object_set_new(root, "inputs", a);
-	a = json_array();
-	for (i = 0; i < d->nincidents; i++)
-		json_array_append_new(a, render_json_incident(&d->incidents[i]));
-	json_object_set_new(root, "incidents", a);
-	json_object_set_new(root, "summary", render_json_summary(d));
-	json_object_set_new(root, "warnings", render_jstrs(d->warnings, d->nwarnings));
-	json_object_set_new(root, "warnings_dropped",
-	    json_integer((json_int_t)d->warnings_dropped));
-	return render_json_dump(root, out, err);
+	buf_puts(out, "{\n  \"inputs\": ");
+	if (render_json_part(out, a, 2, err) != 0)
+		return -1;
+	buf_puts(out, ",\n  \"incidents\": [");
+	for (i = 0; i < d->nincidents; i++) {
+		buf_puts(out, i ? ",\n    " : "\n    ");
+		if (render_json_part(out, render_json_incident(&d->incidents[i]), 4, err) != 0)
+			return -1;
+	}
+	buf_puts(out, d->nincidents ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ");
+	if (render_json_part(out, render_json_summary(d), 2, err) != 0)
+		return -1;
+	buf_puts(out, ",\n  \"warnings\": ");
+	if (render_json_part(out, render_jstrs(d->warnings, d->nwarnings), 2, err) != 0)
+		return -1;
+	buf_printf(out, ",\n  \"warnings_dropped\": %zu\n}\n", d->warnings_dropped);
+	return 0;
 }
 
 int
