@@ -390,7 +390,8 @@ correlate_read_line(struct correlator *c, const struct kb_symptom *sym,
 	l->session = "";
 	l->message = rec->queue_id ? rec->queue_id : "";
 	if (rec->format != READER_FORMAT_LEGACY && rec->format != READER_FORMAT_NDJSON &&
-	    mta_parse(rec->program, rec->pid, rec->text, rec->len, &l->mta) != MTA_UNKNOWN) {
+	    mta_parse(rec->program, rec->pid, rec->text, rec->len, sym->origin, &l->mta) !=
+	    MTA_UNKNOWN) {
 		l->parsed = 1;
 		l->kind = l->mta.kind;
 		l->session = l->mta.session;
@@ -414,7 +415,8 @@ correlate_read_line(struct correlator *c, const struct kb_symptom *sym,
 	if (l->origin == NULL)
 		l->origin = sym->origin && strcmp(sym->origin, "gateway") != 0 ? sym->origin :
 		    "gateway";
-	l->site = rec->site ? rec->site : rec->host;
+	/* The event's site, else the log (its rotation set): one source. */
+	l->site = rec->site;
 	l->source = l->site ? l->site : c->set;
 	if (l->host == NULL && rec->peer_host) {
 		l->host = rec->peer_host;
@@ -744,7 +746,7 @@ correlate_delivery(struct correlator *c, const struct reader_record *rec)
 	char session[MTA_ID_MAX];
 	size_t i, n;
 
-	if (c->nmsg == 0 || rec->format == READER_FORMAT_LEGACY ||
+	if ((c->nmsg == 0 && c->nsess == 0) || rec->format == READER_FORMAT_LEGACY ||
 	    rec->format == READER_FORMAT_NDJSON)
 		return;
 	/*
@@ -760,7 +762,7 @@ correlate_delivery(struct correlator *c, const struct reader_record *rec)
 	if (!strmap_get(c->messages, rec->text, n, &i) &&
 	    (session[0] == '\0' || !strmap_get(c->sessions, session, strlen(session), &i)))
 		return;
-	if (mta_parse(rec->program, rec->pid, rec->text, rec->len, &mta) == MTA_UNKNOWN ||
+	if (mta_parse(rec->program, rec->pid, rec->text, rec->len, NULL, &mta) == MTA_UNKNOWN ||
 	    mta.kind != MTA_DELIVERED || mta.message[0] == '\0')
 		return;
 	correlate_adopt(c, correlate_session(c, mta.session, 0), mta.message);

@@ -111,8 +111,8 @@ struct diag_incident {
 	int			 year_inferred;	/* their years came from the year rule */
 	char			*origin;	/* "gateway", "smtpgw", "postfix", "exim",
 						   "sendmail": who logged it */
-	char			*source;	/* the site (an event's site, the syslog
-						   host) or else the log (its rotation set) */
+	char			*source;	/* the site (an event's "site") or else
+						   the log (its rotation set) */
 	char			*site;		/* the site, or NULL */
 	char			*file;		/* the log of the first line (its set) */
 	unsigned		 episode;	/* 1-based, per article, peer and source */

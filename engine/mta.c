@@ -297,7 +297,8 @@ mta_sendmail(const char *s, size_t n, struct mta_line *out)
 }
 
 enum mta_origin
-mta_parse(const char *program, long pid, const char *text, size_t len, struct mta_line *out)
+mta_parse(const char *program, long pid, const char *text, size_t len, const char *hint,
+    struct mta_line *out)
 {
 	struct peer_ref probe;
 
@@ -313,6 +314,11 @@ mta_parse(const char *program, long pid, const char *text, size_t len, struct mt
 	    (len > 2 && text[0] == 'H' && text[1] == '=') ||
 	    mta_find(text, len, " callout") != NULL || peer_read(text, len, 0, &probe) > 0))
 		out->origin = MTA_EXIM;
+	else if (program == NULL && hint != NULL)
+		/* A line pasted without its syslog prefix: as the symptom's MTA. */
+		out->origin = strcmp(hint, "postfix") == 0 ? MTA_POSTFIX :
+		    strcmp(hint, "exim") == 0 ? MTA_EXIM :
+		    strcmp(hint, "sendmail") == 0 ? MTA_SENDMAIL : MTA_UNKNOWN;
 	switch (out->origin) {
 	case MTA_POSTFIX:
 		mta_postfix(program, pid, text, len, out);

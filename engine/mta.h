@@ -72,11 +72,13 @@ struct mta_line {
 
 /*
  * Read one line: program is the syslog tag's program ("postfix/smtp", or
- * NULL), pid its process id (0 when none), text the message. Returns the
+ * NULL), pid its process id (0 when none), text the message. A line without
+ * a program that is not Exim's own is read as hint's ("postfix": the origin
+ * of the symptom it matched), or not at all when hint is NULL. Returns the
  * origin (also in out->origin).
  */
 enum mta_origin mta_parse(const char *program, long pid, const char *text, size_t len,
-    struct mta_line *out);
+    const char *hint, struct mta_line *out);
 
 /* "postfix", "exim", "sendmail", or NULL for MTA_UNKNOWN. */
 const char *mta_origin_name(enum mta_origin o);

@@ -457,13 +457,12 @@ START_TEST(syslog_log)
 	JINT(j, "inputs.0.lines", 5);
 	JSTR(j, "inputs.0.year.from", "--date");
 	JSTR(j, "inputs.0.year.anchor", "2026-11-30T23:59:59");
-	/* The syslog host "gw" is a site: Exim's own line, with none, is the file's. */
-	expect_articles(j, "Q123827 Q123826 Q99852 Q99857 Q123827");
+	expect_articles(j, "Q123827 Q123826 Q99852 Q99857");
 
-	inc = incident(j, "Q123827");		/* BSD */
-	expect_seen(inc, 1, "2026-11-23T10:15:02", "2026-11-23T10:15:02");
-	JSTR(inc, "source", "gw");
-	JSTR(inc, "site", "gw");
+	inc = incident(j, "Q123827");		/* BSD, then Exim: one log, one source */
+	expect_seen(inc, 2, "2026-11-23T10:15:02", "2026-11-23T10:19:02");
+	JSTR(inc, "source", log);
+	JNULL(inc, "site");
 	JBOOL(inc, "year_inferred", 1);
 	JSTR(inc, "error", "Error (119) Network Write Error");	/* the message only */
 	JNULL(inc, "phase");
