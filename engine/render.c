@@ -406,7 +406,10 @@ render_text_evidence(struct buf *out, const struct diag_incident *inc, int expla
 	struct buf t = BUF_INIT;
 	size_t i, j;
 
-	if (inc->nprobes) {
+	for (i = j = 0; i < inc->nprobes; i++)
+		j += explain || inc->probes[i].status != PROBE_SKIPPED;
+	if (j > 0) {
+		/* Skipped probes are shown with --explain only: no empty heading. */
 		buf_puts(out, "\n  Probes:\n");
 		for (i = 0; i < inc->nprobes; i++) {
 			const struct probe_result *r = &inc->probes[i];
