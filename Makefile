@@ -136,6 +136,8 @@ check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER)
 	done
 	@echo "== unit, case, CLI and documentation tests (check)"
 	CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-1} $(UNIT)
+	@echo "== real mail logs: the frozen test part (tests/realeval/run.sh --check)"
+	bash tests/realeval/run.sh --check test $(KBDIAG)
 	@if [ -z "$(SAN)" ]; then echo "== install test"; sh tests/install.sh; fi
 	@echo "== scenarios: live peers on loopback and in network namespaces (tests/scenario/run.sh)"
 	BUILD=$(BUILD) sh tests/scenario/run.sh

@@ -245,7 +245,14 @@ mta_exim(const char *s, size_t n, struct mta_line *out)
 		r = s + id + 1;
 		rn = n - id - 1;
 	}
-	out->kind = MTA_REPORT;
+	/*
+	 * A report is a host line (H=, the message log's "HOST [ADDR]") or a
+	 * callout; any other line of a message repeats what its host line said
+	 * (its == and ** lines, and the lines an event_action writes).
+	 */
+	out->kind = id == 0 || (rn > 2 && r[0] == 'H' && r[1] == '=') ||
+	    mta_find(r, rn, "callout") != NULL || peer_read(r, rn, 0, &out->peer) > 0 ?
+	    MTA_REPORT : MTA_STATUS;
 	if (rn >= 3 && r[2] == ' ' && ((r[0] == '=' && r[1] == '>') ||
 	    (r[0] == '-' && r[1] == '>') || (r[0] == '*' && r[1] == '>')))
 		out->kind = MTA_DELIVERED;

@@ -29,13 +29,15 @@
 # ERROR is a connection failure: refused, timed out, unreachable, no route,
 # reset, lost or closed connection, a time-out in the conversation. TLS
 # negotiation failures (a certificate refused, no TLS offered, an alert) are
-# not: no article is about them. Lines whose port the Exim test harness
-# rewrote (":PORT_D") are left out: a real Exim writes a number there.
+# not: no article is about them. Lines the Exim test harness rewrote where a
+# real Exim writes a number (a port ":PORT_D", an errno "defer (dd):" with no
+# host named) are left out.
 
 function lc(s) { return tolower(s) }
 function strip(h) { sub(/\.$/, "", h); return lc(h) }
 function class_of(s) {
 	if (s ~ /TLS session|TLS error|a TLS session is required|after STARTTLS|\]:PORT_/) return ""
+	if (s ~ /defer \(dd\):/ && s !~ /H=/) return ""
 	if (s ~ /[Cc]onnection refused/) return "refused"
 	if (s ~ /[Nn]etwork is unreachable/) return "unreach"
 	if (s ~ /[Nn]o route to host/) return "noroute"
