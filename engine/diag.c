@@ -135,7 +135,9 @@ diag_shape_word(struct buf *out, const char *w, size_t n)
 	}
 	while (lo < hi && strchr("<([\"'", w[lo]))
 		lo++;
-	while (hi > lo && strchr(">)]\"',;:.", w[hi - 1]))
+	/* Trailing punctuation, but the ']' of a NAME[ADDRESS]. */
+	while (hi > lo && strchr(">)]\"',;:.", w[hi - 1]) &&
+	    !(w[hi - 1] == ']' && memchr(w + lo, '[', hi - lo) != NULL))
 		hi--;
 	buf_append(out, w, lo);
 	for (i = lo; i < hi; i++) {
