@@ -224,29 +224,14 @@ logtime_bsd_day_before(int mo, int d, long long secs, long long anchor, long lon
 int
 logtime_parse_bsd_before(const char *s, size_t n, long long anchor, long long *t, size_t *used)
 {
-	int mo, d, y, ay, am, ad, k;
-	long long secs, days = anchor / LOGTIME_DAY;
-	size_t c;
+	int mo, d;
+	long long secs, day;
 
-	if (n < 15 || (mo = logtime_month(s)) == 0 || s[3] != ' ')
+	if (logtime_parse_bsd_fields(s, n, &mo, &d, &secs, used) != 0 ||
+	    logtime_bsd_day_before(mo, d, secs, anchor, &day) != 0)
 		return -1;
-	d = s[4] == ' ' ? logtime_digits(s + 5, 1, 1) : logtime_digits(s + 4, 2, 2);
-	if (d < 1 || d > 31 || s[6] != ' ' || logtime_clock(s + 7, n - 7, 1, &secs, &c) != 0)
-		return -1;
-	if (anchor % LOGTIME_DAY < 0)
-		days--;
-	logtime_civil(days, &ay, &am, &ad);
-	/* Eight years back always reach a leap year for February 29. */
-	for (k = 0, y = ay; k <= 8; k++, y--) {
-		if (!logtime_valid_date(y, mo, d))
-			continue;
-		*t = logtime_days(y, mo, d) * LOGTIME_DAY + secs;
-		if (*t <= anchor) {
-			*used = 7 + c;
-			return 0;
-		}
-	}
-	return -1;
+	*t = day * LOGTIME_DAY + secs;
+	return 0;
 }
 
 int

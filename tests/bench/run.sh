@@ -332,28 +332,32 @@ section=$dir/section.md
 	echo "<!-- bench:ingest end -->"
 } > "$section"
 
-if [ ! -f "$doc" ]; then
-	{
-		echo "# Benchmarks"
-		echo
-		echo "Measurements of kbdiag against its peers, each section written by its"
-		echo "script under tests/bench/ (see there for how to rerun it)."
-		echo
-	} > "$doc"
-fi
-if grep -q '^<!-- bench:ingest begin -->$' "$doc"; then
-	awk -v sec="$section" '
-		/^<!-- bench:ingest begin -->$/ {
-			while ((getline l < sec) > 0) print l
-			skip = 1; next
-		}
-		/^<!-- bench:ingest end -->$/ { skip = 0; next }
-		!skip { print }
-	' "$doc" > "$doc.tmp"
-else
-	{ cat "$doc"; echo; cat "$section"; } > "$doc.tmp"
-fi
-mv "$doc.tmp" "$doc"
+# write_section NAME FILE: FILE replaces the section between
+# <!-- bench:NAME begin --> and <!-- bench:NAME end --> of $doc (appended when
+# there is none); the rest of $doc is left alone.
+write_section() {
+	if [ ! -f "$doc" ]; then
+		{
+			echo "# Benchmarks"
+			echo
+			echo "Measurements of kbdiag against its peers, each section written by its"
+			echo "script under tests/bench/ (see there for how to rerun it)."
+			echo
+		} > "$doc"
+	fi
+	if grep -q "^<!-- bench:$1 begin -->\$" "$doc"; then
+		awk -v sec="$2" -v b="<!-- bench:$1 begin -->" -v e="<!-- bench:$1 end -->" '
+			$0 == b { while ((getline l < sec) > 0) print l; skip = 1; next }
+			$0 == e { skip = 0; next }
+			!skip { print }
+		' "$doc" > "$doc.tmp"
+	else
+		{ cat "$doc"; echo; cat "$2"; } > "$doc.tmp"
+	fi
+	mv "$doc.tmp" "$doc"
+}
+
+write_section ingest "$section"
 say "== wrote the log-ingestion section of $doc"
 
 # ---------------------------------------------------------------------------
@@ -483,7 +487,7 @@ isection=$dir/section-inputs.md
 	echo "- mixed: $(wc -c < "$mixed" | tr -d ' ') bytes, blocks of 200 lines of a generated"
 	echo "  gateway log (\`genlog --seed $((seed + 1))\`), 4 smtpgw NDJSON events of its"
 	echo "  failures (\`genlog --events\`) and 200 MTA syslog lines (the real corpus)."
-	echo "- real: $real_note."
+	echo "- real: $real_note." | fold -s -w 80 | sed 's/ *$//'
 	echo
 	echo "| input | bytes | tool | time (s) | MB/s | peak RSS (MiB) | vs grep | output |"
 	echo "|---|---:|---|---:|---:|---:|---:|---|"
@@ -509,19 +513,7 @@ isection=$dir/section-inputs.md
 	echo
 	echo "<!-- bench:inputs end -->"
 } > "$isection"
-if grep -q '^<!-- bench:inputs begin -->$' "$doc"; then
-	awk -v sec="$isection" '
-		/^<!-- bench:inputs begin -->$/ {
-			while ((getline l < sec) > 0) print l
-			skip = 1; next
-		}
-		/^<!-- bench:inputs end -->$/ { skip = 0; next }
-		!skip { print }
-	' "$doc" > "$doc.tmp"
-else
-	{ cat "$doc"; echo; cat "$isection"; } > "$doc.tmp"
-fi
-mv "$doc.tmp" "$doc"
+write_section inputs "$isection"
 say "== wrote the three-input section of $doc"
 
 [ "${BENCH_KEEP:-}" = 1 ] || rm -f "$log" "$real" "$mixed" "$syslog_src" "$dir/events.json"
