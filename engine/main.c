@@ -93,9 +93,11 @@ usage(FILE *to)
 "                           --dos-root the proposed edits as diffs\n"
 "  fix FILE.json [--dry-run|--apply|--undo]\n"
 "                         show (the default), apply or undo the edits the saved\n"
-"                           diagnosis proposes under --dos-root DIR (today:\n"
-"                           ForcePushBit=1 in PROTOCOL.INI); --apply keeps a\n"
-"                           backup and a journal in DIR/.kbdiag\n"
+"                           diagnosis proposes under --dos-root DIR (the rule\n"
+"                           base's fixes: ForcePushBit=1 in PROTOCOL.INI, FILES=\n"
+"                           in CONFIG.SYS, the start-up order, -Q, the gateway's\n"
+"                           variant); --apply keeps backups and one journal in\n"
+"                           DIR/.kbdiag, --undo restores all of them\n"
 "  kb lint                check the rule base: schema, references, patterns,\n"
 "                           overlaps between articles\n"
 "  kb test                run every article's examples and counter-examples,\n"
@@ -790,9 +792,10 @@ cmd_kb(const struct options *o, char **args, int nargs)
 			rc = EXIT_BADINPUT;
 		} else
 			buf_printf(&out, "%s: valid: %zu articles, %zu causes, %zu patterns, "
-			    "%zu evidence sources, %zu overlaps, %zu peers\n", kb_dir(kb),
+			    "%zu evidence sources, %zu overlaps, %zu peers, %zu fixes\n", kb_dir(kb),
 			    kb_article_count(kb), kb_cause_count(kb), match_pattern_count(m),
-			    kb_source_count(kb), kb_overlap_count(kb), kb_peer_count(kb));
+			    kb_source_count(kb), kb_overlap_count(kb), kb_peer_count(kb),
+			    kb_fix_count(kb));
 	} else if (strcmp(args[0], "test") == 0) {
 		struct lint_article *report;
 		struct lint_totals totals;

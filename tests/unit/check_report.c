@@ -279,7 +279,7 @@ START_TEST(fix_refusals)
 	/* A missing section: said, nothing proposed. */
 	tu_kbdiag(&r, NULL, 0, "fix", "--apply", "--dos-root", nosec, saved, NULL);
 	ck_assert_int_eq(r.status, 1);
-	ck_assert_contains(r.out, "has no [TCPIP] or [TCPIP_XIF] section");
+	ck_assert_contains(r.out, "no [TCPIP] or [TCPIP_XIF] section (the TCP/IP stack's configuration is not invented)");
 	tu_run_free(&r);
 	/* Undo after a hand edit: refused, the file kept. */
 	tu_kbdiag(&r, NULL, 0, "fix", "--apply", "--dos-root", root, saved, NULL);
