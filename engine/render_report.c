@@ -871,6 +871,44 @@ render_report(const struct diagnosis *d, const struct fix_plan *plan,
 }
 
 int
+render_verify(const struct diag_history *h, const char *recorded_in, enum render_format f,
+    struct buf *out, char err[ERR_LEN])
+{
+	xmlNodePtr body;
+	xmlDocPtr doc;
+	json_t *a, *o;
+
+	switch (f) {
+	case RENDER_TEXT:
+	case RENDER_MARKDOWN:
+		if (f == RENDER_MARKDOWN)
+			buf_printf(out, "# Verification: %s\n\n", report_outcome(h->outcome));
+		else
+			buf_printf(out, "VERIFICATION: %s\n\n", report_outcome(h->outcome));
+		report_text_history(h, f == RENDER_MARKDOWN, out);
+		if (recorded_in)
+			report_item(out, f == RENDER_MARKDOWN, "", 0, "%sRecorded in the history "
+			    "of %s.", f == RENDER_MARKDOWN ? "\n" : "\n", recorded_in);
+		else
+			buf_puts(out, "\nNot recorded (--dry-run).\n");
+		return 0;
+	case RENDER_HTML:
+		doc = report_html_doc("Verification", &body);
+		report_html_history(body, h);
+		report_elf(body, "p", recorded_in ? "Recorded in the history of %s." :
+		    "Not recorded (--dry-run).%s", recorded_in ? recorded_in : "");
+		return report_html_end(doc, out, err);
+	case RENDER_JSON:
+		a = render_history_json(h, 1);
+		o = json_incref(json_array_get(a, 0));
+		json_decref(a);
+		json_object_set_new(o, "recorded_in", report_json_str(recorded_in));
+		return report_json_end(o, out, err);
+	}
+	return err_set(err, "unknown output format");
+}
+
+int
 render_fix_plan(const struct fix_plan *plan, enum render_format f, struct buf *out,
     char err[ERR_LEN])
 {
