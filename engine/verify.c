@@ -177,7 +177,11 @@ verify_watch(const struct verify_params *p, const struct diagnosis *d,
 			    (p->watch_ms + 999) / 1000);
 		}
 		now = probe_now_ms();
-		if (rc == 0 || now >= start + p->watch_ms || (p->stop && *p->stop))
+		/* Every error already back: nothing more to wait for. */
+		for (i = 0; i < d->nincidents && back[i].back; i++)
+			;
+		if (rc == 0 || now >= start + p->watch_ms || (p->stop && *p->stop) ||
+		    (d->nincidents > 0 && i == d->nincidents))
 			break;
 		if (reader_follow(r) && reader_notice(r))
 			verify_notice(p, "verify: %s", reader_notice(r));
@@ -446,6 +450,20 @@ verify_incident(const struct verify_params *p, const struct diagnosis *d, size_t
 	}
 }
 
+/* Do the incidents share a log line (one failure, several articles)? */
+static int
+verify_same_line(const struct diag_incident *a, const struct diag_incident *b)
+{
+	size_t i, j;
+
+	for (i = 0; i < a->nlocations; i++)
+		for (j = 0; j < b->nlocations; j++)
+			if (a->locations[i].line == b->locations[j].line &&
+			    strcmp(a->locations[i].file, b->locations[j].file) == 0)
+				return 1;
+	return 0;
+}
+
 int
 verify_run(struct diagnosis *d, const struct verify_params *p,
     const struct diag_history **entry, char err[ERR_LEN])
@@ -522,8 +540,24 @@ verify_run(struct diagnosis *d, const struct verify_params *p,
 		verify_incident(p, d, i, &fresh->incidents[k], plan, &back[i], p->watch != NULL,
 		    lines, seconds, &h.verdicts[i]);
 		h.nverdicts++;
-		not_fixed |= strcmp(h.verdicts[i].outcome, VERIFY_NOT_FIXED) == 0;
-		fixed += strcmp(h.verdicts[i].outcome, VERIFY_FIXED) == 0;
+	}
+	/*
+	 * Incidents that share a log line are one failure that several
+	 * articles explain: it is fixed when one explanation is (and none
+	 * says not fixed). The whole is not fixed when one failure is, fixed
+	 * when every failure is.
+	 */
+	for (i = 0; i < d->nincidents; i++) {
+		int nf = 0, fx = 0;
+		size_t k;
+
+		for (k = 0; k < d->nincidents; k++)
+			if (k == i || verify_same_line(&d->incidents[i], &d->incidents[k])) {
+				nf |= strcmp(h.verdicts[k].outcome, VERIFY_NOT_FIXED) == 0;
+				fx |= strcmp(h.verdicts[k].outcome, VERIFY_FIXED) == 0;
+			}
+		not_fixed |= nf;
+		fixed += !nf && fx;
 	}
 	h.outcome = xstrdup(not_fixed ? VERIFY_NOT_FIXED : fixed > 0 &&
 	    (size_t)fixed == d->nincidents ? VERIFY_FIXED : VERIFY_INCONCLUSIVE);

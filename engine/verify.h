@@ -11,7 +11,7 @@
  *   2. plans each fix again on the DOS client's files: a fix that would
  *      still change a file is not in place;
  *   3. with a log to watch, follows it (like tail -F, from its end) for the
- *      time given and looks for the incident's error coming back;
+ *      time given, or until every incident's error has come back;
  *   4. decides, per incident:
  *        not-fixed     the error came back in the log; or a live check of the
  *                      SMTP chain (tcp-connect, greeting, ehlo, resend) still
@@ -26,6 +26,9 @@
  *      cause itself when its fix is not in place, else the first cause of
  *      the new ranking not ruled out that was not tried already), with its
  *      steps and its fixes;
+ *      the whole is not fixed when an incident is, fixed when every failure
+ *      is, where incidents that share a log line are one failure that is
+ *      fixed when one of them is (and none is not fixed);
  *   5. appends one entry to d->history (diag.h): when, what kbdiag fix had
  *      applied (its journal under dos_root), the watch, the verdicts.
  *
