@@ -261,13 +261,20 @@ fix_edit_set(const struct kb_fix *f, const char *data, size_t len, struct buf *o
 				after = (long)c.last_line - 1;
 				s.spaced = c.spaced;
 			} else if (n > 0) {
-				size_t k;
+				size_t k, hdr = 0;
 
 				/* No section at all: after the last line that says anything. */
+				for (k = 0; k < n; k++) {
+					size_t b = lines[k].start;
+
+					while (b < lines[k].content_end && fix_blank(data[b]))
+						b++;
+					hdr |= b < lines[k].content_end && data[b] == '[';
+				}
 				for (k = n; k > 0; k--)
 					if (lines[k - 1].content_end > lines[k - 1].start)
 						break;
-				if (k > 0 && data[lines[0].start] == '[') {
+				if (hdr) {
 					free(indent);
 					free(lines);
 					buf_puts(what, "the file is made of sections and has no "

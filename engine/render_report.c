@@ -306,8 +306,15 @@ report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct 
 		report_pool_free(&pl);
 	}
 	free(tops);
-	buf_printf(out, "%sEdits proposed: %zu.\n%s", md ? "- " : "  ", p ? p->nedits : 0,
-	    md ? "\n" : "");
+	buf_printf(out, "%sEdits proposed: %zu.\n", md ? "- " : "  ", p ? p->nedits : 0);
+	if (d->nhistory) {
+		const struct diag_history *h = &d->history[d->nhistory - 1];
+
+		buf_printf(out, "%sLast verification: %s (%s).\n", md ? "- " : "  ",
+		    report_outcome(h->outcome), md_t(&pl, md, report_or(h->when, "?")));
+		report_pool_free(&pl);
+	}
+	buf_puts(out, md ? "\n" : "");
 	for (i = 0; i < d->nincidents; i++) {
 		const struct diag_incident *inc = &d->incidents[i];
 		const struct diag_cause *c = report_standing(inc);
@@ -570,6 +577,10 @@ report_html(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 		    tops[i].incidents == 1 ? "" : "s");
 	free(tops);
 	report_elf(ul, "li", "Edits proposed: %zu.", p ? p->nedits : 0);
+	if (d->nhistory)
+		report_elf(ul, "li", "Last verification: %s (%s).",
+		    report_outcome(d->history[d->nhistory - 1].outcome),
+		    report_or(d->history[d->nhistory - 1].when, "?"));
 	for (i = 0; i < d->nincidents; i++) {
 		const struct diag_incident *inc = &d->incidents[i];
 		const struct diag_cause *c = report_standing(inc);
@@ -796,9 +807,10 @@ report_json(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 		json_array_append_new(topv, json_pack("{s:s, s:s, s:I}", "id", tops[i].id,
 		    "title", tops[i].title, "incidents", (json_int_t)tops[i].incidents));
 	free(tops);
-	json_object_set_new(root, "summary", json_pack("{s:I, s:o, s:I}", "incidents",
+	json_object_set_new(root, "summary", json_pack("{s:I, s:o, s:I, s:o}", "incidents",
 	    (json_int_t)d->nincidents, "causes", topv, "edits",
-	    (json_int_t)(p ? p->nedits : 0)));
+	    (json_int_t)(p ? p->nedits : 0), "verified", d->nhistory ?
+	    report_json_str(d->history[d->nhistory - 1].outcome) : json_null()));
 	for (i = 0; i < d->nincidents; i++) {
 		const struct diag_incident *inc = &d->incidents[i];
 		const struct diag_cause *c = report_standing(inc);

@@ -129,8 +129,10 @@ START_TEST(config_sys_files)
 	    "BUFFERS=20\r\nFILES=40\r\n\r\n; end\r\n");
 	edit_is("dos-files", "[menu]\nmenuitem=A\n[common]\nDOS=HIGH\n[A]\nDEVICE=X\n",
 	    FIX_EDITED, "[menu]\nmenuitem=A\n[common]\nDOS=HIGH\nFILES=40\n[A]\nDEVICE=X\n");
-	/* Blocks without [COMMON]: not guessed. */
+	/* Blocks without [COMMON]: not guessed, even after a comment. */
 	edit_is("dos-files", "[menu]\nmenuitem=A\n[A]\nDEVICE=X\n", FIX_NOT_APPLICABLE, NULL);
+	edit_is("dos-files", "; DOS 6\r\n  [menu]\r\nmenuitem=A\r\n[A]\r\nDEVICE=X\r\n",
+	    FIX_NOT_APPLICABLE, NULL);
 	/* An empty CONFIG.SYS gets the line. */
 	edit_is("dos-files", "", FIX_EDITED, "FILES=40\r\n");
 }

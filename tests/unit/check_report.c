@@ -334,6 +334,7 @@ START_TEST(report_shows_the_history)
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_contains(r.out, "\nVerification history\n");
 	ck_assert_contains(r.out, "(checked: peer-requires-push): inconclusive");
+	ck_assert_contains(r.out, "  Last verification: inconclusive (");
 	ck_assert_contains(r.out, "saw force-push-bit:in-place (check)");
 	ck_assert_contains(r.out, "already done: ForcePushBit = 1 is already set");
 	tu_run_free(&r);
@@ -358,6 +359,8 @@ START_TEST(report_shows_the_history)
 	ck_assert_ptr_nonnull(j);
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(j,
 	    "history"), 0), "outcome")), "inconclusive");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "summary"),
+	    "verified")), "inconclusive");
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(j,
 	    "incidents"), 0), "fix_cause")), "peer-requires-push");
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(
