@@ -1046,15 +1046,6 @@ replace_file(const char *path, const struct buf *out, char err[ERR_LEN])
 	return 0;
 }
 
-static void
-verify_notice(void *arg, const char *msg)
-{
-	const struct options *o = arg;
-
-	if (!o->quiet)
-		fprintf(stderr, "kbdiag: %s\n", msg);
-}
-
 /* kbdiag verify FILE.json [--watch LOG --for DURATION] */
 static int
 cmd_verify(const struct options *o, char **args, int nargs)
@@ -1102,7 +1093,7 @@ cmd_verify(const struct options *o, char **args, int nargs)
 	vp.watch_ms = o->watch_ms;
 	vp.reader = o->reader;
 	vp.stop = &follow_stop;
-	vp.on_notice = verify_notice;
+	vp.on_notice = follow_notice;	/* progress, unless -q */
 	vp.arg = (void *)o;
 	/* Ctrl-C ends the watch early; the verdict is still given. */
 	memset(&sa, 0, sizeof(sa));
