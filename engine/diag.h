@@ -230,7 +230,8 @@ struct diagnosis {
 	char			**warnings;	/* "file:line: ..." lines */
 	size_t			 nwarnings;
 	size_t			 warnings_dropped;	/* beyond DIAG_MAX_WARNINGS */
-	struct diag_history	*history;	/* oldest first (kbdiag verify) */
+	struct diag_history	*history;	/* oldest first (kbdiag verify); NULL:
+						   none, not even an empty one */
 	size_t			 nhistory;
 };
 

@@ -513,7 +513,7 @@ report_html_end(xmlDocPtr doc, struct buf *out, char err[ERR_LEN])
 static void
 report_html_history(xmlNodePtr parent, const struct diag_history *h)
 {
-	xmlNodePtr ul, li, sub, ol;
+	xmlNodePtr ul, li, sub, ol = NULL;
 	size_t i, j;
 
 	report_elf(parent, "h3", "%s: %s", report_or(h->when, "?"), report_outcome(h->outcome));
