@@ -464,7 +464,8 @@ fix_edit_text(const struct kb_fix *f, const char *data, size_t len, struct buf *
 		in.len[0] = len;
 		in.path[0] = f->file;
 		rc = fix_edit_startup(f, &in, two, &w);
-		buf_append(out, two[0].data, two[0].len);
+		if (two[0].len > 0)
+			buf_append(out, two[0].data, two[0].len);
 		buf_puts(&desc, w ? w : "");
 		free(w);
 		buf_free(&two[0]);

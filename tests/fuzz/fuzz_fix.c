@@ -103,6 +103,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (out.len != 0 || (st != FIX_ALREADY && st != FIX_NOT_APPLICABLE))
 				abort();
 			free(what);
+			buf_free(&out);
 			continue;
 		}
 		if (fix_edit_text(f, out.data, out.len, &again, NULL) != FIX_ALREADY)
