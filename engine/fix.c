@@ -1378,14 +1378,13 @@ fix_journal_parse(const char *data, size_t len, struct fix_journal **out, char e
 		if (v1.path == NULL || v1.backup == NULL || !fix_plain_path(v1.path) ||
 		    !fix_plain_name(v1.backup) || strcmp(v1.backup, FIX_JOURNAL) == 0 ||
 		    !fix_hex64(v1.before) || !fix_hex64(v1.after)) {
-			free(v1.path);
-			free(v1.backup);
 			err_set(err, "the journal lacks the path, the backup or a hash");
 			goto fail;
 		}
 		j->files = xcalloc(1, sizeof(*j->files));
 		j->files[0] = v1;
 		j->nfiles = 1;
+		v1.path = v1.backup = NULL;	/* the journal's now */
 	}
 	if (j->nfiles == 0) {
 		err_set(err, "the journal names no file");
@@ -1407,6 +1406,8 @@ fix_journal_parse(const char *data, size_t len, struct fix_journal **out, char e
 	*out = j;
 	return 0;
 fail:
+	free(v1.path);
+	free(v1.backup);
 	fix_journal_free(j);
 	return -1;
 }
