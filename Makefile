@@ -139,6 +139,8 @@ check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER)
 	@if [ -z "$(SAN)" ]; then echo "== install test"; sh tests/install.sh; fi
 	@echo "== scenarios: live peers on loopback and in network namespaces (tests/scenario/run.sh)"
 	BUILD=$(BUILD) sh tests/scenario/run.sh
+	@echo "== detect, resolve, verify: fix --apply and kbdiag verify against a peer that waits for PUSH (tests/scenario/verify.sh)"
+	BUILD=$(BUILD) sh tests/scenario/verify.sh
 	@echo "== smtpgw reliability: each smart-host fault, then Postfix (tests/scenario/gw-reliability.sh)"
 	BUILD=$(BUILD) bash tests/scenario/gw-reliability.sh
 	@echo "== smtpgw kill -9 while relaying 150 messages to Postfix (tests/integration/gw-kill9.sh)"
@@ -304,7 +306,8 @@ install: deps
 	for d in schema articles tables samples; do \
 		install -d $(DESTDIR)$(DATADIR)/kb/$$d || exit 1; \
 	done
-	install -m 644 kb/causes.xml kb/steps.xml kb/evidence.xml kb/overlaps.xml $(DESTDIR)$(DATADIR)/kb/
+	install -m 644 kb/causes.xml kb/steps.xml kb/evidence.xml kb/overlaps.xml kb/fixes.xml \
+		$(DESTDIR)$(DATADIR)/kb/
 	install -m 644 kb/schema/*.rng $(DESTDIR)$(DATADIR)/kb/schema/
 	install -m 644 kb/articles/*.xml $(DESTDIR)$(DATADIR)/kb/articles/
 	install -m 644 kb/tables/*.xml $(DESTDIR)$(DATADIR)/kb/tables/

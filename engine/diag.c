@@ -558,5 +558,41 @@ diag_free(struct diagnosis *d)
 		diag_incident_clear(&d->incidents[i]);
 	free(d->incidents);
 	diag_free_strings(d->warnings, d->nwarnings);
+	for (i = 0; i < d->nhistory; i++)
+		diag_history_clear(&d->history[i]);
+	free(d->history);
 	free(d);
+}
+
+void
+diag_history_clear(struct diag_history *h)
+{
+	size_t i;
+
+	free(h->when);
+	free(h->outcome);
+	free(h->applied_when);
+	for (i = 0; i < h->napplied; i++) {
+		free(h->applied[i].fix);
+		free(h->applied[i].path);
+		free(h->applied[i].what);
+	}
+	free(h->applied);
+	free(h->watch);
+	for (i = 0; i < h->nverdicts; i++) {
+		struct diag_verdict *v = &h->verdicts[i];
+
+		free(v->article);
+		free(v->peer);
+		free(v->cause);
+		free(v->outcome);
+		free(v->why);
+		diag_observations_free(v->seen, v->nseen);
+		free(v->next_cause);
+		free(v->next_title);
+		diag_free_strings(v->next_steps, v->nnext_steps);
+		diag_free_strings(v->next_fixes, v->nnext_fixes);
+	}
+	free(h->verdicts);
+	memset(h, 0, sizeof(*h));
 }

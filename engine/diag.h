@@ -177,6 +177,50 @@ struct diag_summary {
 	size_t			 nsamples;
 };
 
+/*
+ * The history of a saved diagnosis: each kbdiag verify appends one entry
+ * (verify.h): when, what kbdiag fix had applied (from its journal), and
+ * per incident what verify saw and concluded.
+ */
+struct diag_applied {
+	char		*fix;		/* the fix's id: "force-push-bit" */
+	char		*path;		/* the file, relative to --dos-root */
+	char		*what;		/* one line */
+};
+
+struct diag_verdict {
+	char		*article;	/* the incident's article ... */
+	char		*peer;		/* ... and smart host ("host:port"), or NULL */
+	char		*cause;		/* the cause whose removal was checked, or NULL */
+	char		*outcome;	/* "fixed", "not-fixed", "inconclusive" */
+	char		*why;		/* one sentence */
+	struct diag_observation	*seen;	/* what verify saw (origin "probe",
+					   "file", "log" or "check") */
+	size_t		 nseen;
+	char		*next_cause;	/* after "not-fixed": the cause to fix now */
+	char		*next_title;
+	char		**next_steps;	/* its resolution, as text */
+	size_t		 nnext_steps;
+	char		**next_fixes;	/* its fixes in the rule base (ids) */
+	size_t		 nnext_fixes;
+};
+
+struct diag_history {
+	char			*when;		/* UTC: "2026-11-23T10:04:00Z" */
+	char			*outcome;	/* not-fixed when an incident is, fixed
+						   when all are, else inconclusive */
+	char			*applied_when;	/* the journal's time, or NULL */
+	struct diag_applied	*applied;	/* what kbdiag fix had written */
+	size_t			 napplied;
+	char			*watch;		/* the log followed, or NULL */
+	unsigned long		 watch_seconds;
+	unsigned long		 watch_lines;	/* new lines read in the window */
+	struct diag_verdict	*verdicts;
+	size_t			 nverdicts;
+};
+
+#define DIAG_MAX_HISTORY	1000
+
 struct diagnosis {
 	struct diag_summary	 summary;
 	struct diag_input	*inputs;
@@ -186,6 +230,9 @@ struct diagnosis {
 	char			**warnings;	/* "file:line: ..." lines */
 	size_t			 nwarnings;
 	size_t			 warnings_dropped;	/* beyond DIAG_MAX_WARNINGS */
+	struct diag_history	*history;	/* oldest first (kbdiag verify); NULL:
+						   none, not even an empty one */
+	size_t			 nhistory;
 };
 
 #define DIAG_MAX_WARNINGS	100
@@ -262,6 +309,7 @@ void diag_warn(struct diagnosis *d, const char *fmt, ...)
 void diag_incident_clear(struct diag_incident *inc);
 void diag_causes_free(struct diag_cause *c, size_t n);
 void diag_observations_free(struct diag_observation *o, size_t n);
+void diag_history_clear(struct diag_history *h);
 /*
  * Record that SOURCE:VALUE was observed for the incident (copies the
  * strings; detail may be NULL). A source already observed keeps its first

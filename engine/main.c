@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "config.h"	/* KBDIAG_VERSION: written by make */
 #include "diag.h"
+#include "duration.h"
 #include "fix.h"
 #include "kb.h"
 #include "lint.h"
@@ -34,6 +35,7 @@
 #include "render_probe.h"
 #include "render_report.h"
 #include "replay.h"
+#include "verify.h"
 #include "xmem.h"
 
 
@@ -68,6 +70,9 @@ struct options {
 						   --helo, --resend-from, --resend-to */
 	enum { FIX_DRY_RUN, FIX_APPLY, FIX_UNDO } fix_mode;	/* fix: --dry-run... */
 	int			 fix_mode_set;
+	const char		*watch;		/* verify: --watch LOG */
+	unsigned long long	 watch_ms;	/* verify: --for DURATION */
+	int			 has_for;
 };
 
 static void
@@ -93,9 +98,19 @@ usage(FILE *to)
 "                           --dos-root the proposed edits as diffs\n"
 "  fix FILE.json [--dry-run|--apply|--undo]\n"
 "                         show (the default), apply or undo the edits the saved\n"
-"                           diagnosis proposes under --dos-root DIR (today:\n"
-"                           ForcePushBit=1 in PROTOCOL.INI); --apply keeps a\n"
-"                           backup and a journal in DIR/.kbdiag\n"
+"                           diagnosis proposes under --dos-root DIR (the rule\n"
+"                           base's fixes: ForcePushBit=1 in PROTOCOL.INI, FILES=\n"
+"                           in CONFIG.SYS, the start-up order, -Q, the gateway's\n"
+"                           variant); --apply keeps backups and one journal in\n"
+"                           DIR/.kbdiag, --undo restores all of them\n"
+"  verify FILE.json [--watch LOG --for DURATION]\n"
+"                         did the fix work? probe again (as diagnose does) and\n"
+"                           check the files under --dos-root; with --watch,\n"
+"                           follow LOG for DURATION (90s, 10m, 1h30m) for the\n"
+"                           error coming back. Says fixed (exit 0), not fixed\n"
+"                           (with the next cause to fix) or inconclusive (both\n"
+"                           exit 1), and appends it to FILE.json's history\n"
+"                           (--dry-run: not appended)\n"
 "  kb lint                check the rule base: schema, references, patterns,\n"
 "                           overlaps between articles\n"
 "  kb test                run every article's examples and counter-examples,\n"
@@ -150,7 +165,10 @@ usage(FILE *to)
 "                           from the evidence it recorded (no logs, no network)\n"
 "      --dry-run, --apply, --undo\n"
 "                         fix: show the diff (the default), write it (needs\n"
-"                           --dos-root), or restore the original\n"
+"                           --dos-root), or restore the original; verify\n"
+"                           --dry-run leaves FILE.json as it is\n"
+"      --watch LOG, --for DURATION\n"
+"                         verify: follow LOG (from its end) for DURATION\n"
 "      --syntax pcre|ere  kb patterns: PCRE2 as written (the default), or the\n"
 "                           extended syntax of grep -E and rg (a superset)\n"
 "      --keep-going       use the valid part of a rule base with invalid\n"
@@ -159,8 +177,9 @@ usage(FILE *to)
 "  -V, --version          show the version and exit\n"
 "\n"
 "Exit status: 0 found something (an incident, a matching article, a valid rule\n"
-"base), 1 found nothing, 2 usage error, 3 bad input (a log that cannot be read,\n"
-"an invalid rule base), 4 internal error.\n"
+"base; for verify: fixed), 1 found nothing (verify: not fixed or inconclusive),\n"
+"2 usage error, 3 bad input (a log that cannot be read, an invalid rule base),\n"
+"4 internal error.\n"
 "\n"
 "Examples:\n"
 "  kbdiag diagnose /var/log/smtpgw/smtpgate.log\n"
@@ -172,6 +191,8 @@ usage(FILE *to)
 "  kbdiag probe --timeout 2000 --dos-root /mnt/gatewaypc mail.example.com\n"
 "  kbdiag report --format markdown --dos-root /mnt/gatewaypc diagnosis.json\n"
 "  kbdiag fix --apply --dos-root /mnt/gatewaypc diagnosis.json\n"
+"  kbdiag verify --dos-root /mnt/gatewaypc --watch smtpgate.log --for 10m \\\n"
+"      diagnosis.json\n"
 "\n"
 "See kbdiag(1) for details.\n", to);
 }
@@ -790,9 +811,10 @@ cmd_kb(const struct options *o, char **args, int nargs)
 			rc = EXIT_BADINPUT;
 		} else
 			buf_printf(&out, "%s: valid: %zu articles, %zu causes, %zu patterns, "
-			    "%zu evidence sources, %zu overlaps, %zu peers\n", kb_dir(kb),
+			    "%zu evidence sources, %zu overlaps, %zu peers, %zu fixes\n", kb_dir(kb),
 			    kb_article_count(kb), kb_cause_count(kb), match_pattern_count(m),
-			    kb_source_count(kb), kb_overlap_count(kb), kb_peer_count(kb));
+			    kb_source_count(kb), kb_overlap_count(kb), kb_peer_count(kb),
+			    kb_fix_count(kb));
 	} else if (strcmp(args[0], "test") == 0) {
 		struct lint_article *report;
 		struct lint_totals totals;
@@ -995,6 +1017,120 @@ cmd_fix(const struct options *o, char **args, int nargs)
 	return rc;
 }
 
+/* Replace path by out: a temporary file beside it, fsync, rename; mode kept. */
+static int
+replace_file(const char *path, const struct buf *out, char err[ERR_LEN])
+{
+	char tmp[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	if (stat(path, &st) != 0)
+		return err_set(err, "%s: %s", path, strerror(errno));
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
+		return err_set(err, "%s: file name too long", path);
+	if ((fd = mkstemp(tmp)) < 0)
+		return err_set(err, "cannot write %s: %s", path, strerror(errno));
+	if (fchmod(fd, st.st_mode & 07777) != 0 || write_all(fd, buf_str(out), out->len) != 0 ||
+	    fsync(fd) != 0) {
+		err_set(err, "cannot write %s: %s", path, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	if (close(fd) != 0 || rename(tmp, path) != 0) {
+		err_set(err, "cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* kbdiag verify FILE.json [--watch LOG --for DURATION] */
+static int
+cmd_verify(const struct options *o, char **args, int nargs)
+{
+	struct verify_params vp;
+	const struct diag_history *entry;
+	struct diagnosis *d = NULL;
+	struct buf in = BUF_INIT, out = BUF_INIT, saved = BUF_INIT;
+	struct matcher *m = NULL;
+	struct kb *kb = NULL;
+	struct sigaction sa;
+	char err[ERR_LEN];
+	int rc, recorded = 0;
+
+	if (nargs != 1)
+		return usage_error("verify needs one saved diagnosis (FILE.json)");
+	if (o->fix_mode_set && o->fix_mode != FIX_DRY_RUN)
+		return usage_error("--apply and --undo are for fix, not verify");
+	if (o->watch != NULL && !o->has_for)
+		return usage_error("--watch needs --for DURATION (for example --for 10m)");
+	if (o->watch == NULL && o->has_for)
+		return usage_error("--for needs --watch LOG");
+	if ((rc = open_kb(o, 0, &kb, o->watch ? &m : NULL)) != 0)
+		return rc;
+	if (read_file(args[0], REPLAY_MAX_BYTES, &in, err) != 0) {
+		fprintf(stderr, "kbdiag: %s\n", err);
+		rc = EXIT_BADINPUT;
+		goto out;
+	}
+	if (replay_load(in.data ? in.data : "", in.len, kb, &d, err) != 0) {
+		fprintf(stderr, "kbdiag: %s: %s\n", args[0], err);
+		rc = EXIT_BADINPUT;
+		goto out;
+	}
+	memset(&vp, 0, sizeof(vp));
+	vp.kb = kb;
+	vp.matcher = m;
+	vp.probe = o->probe;
+	vp.probe.offline = o->offline;
+	if (o->have_smarthost) {
+		vp.smarthost = o->smarthost;
+		vp.smarthost_port = o->smarthost_port;
+	}
+	vp.watch = o->watch;
+	vp.watch_ms = o->watch_ms;
+	vp.reader = o->reader;
+	vp.stop = &follow_stop;
+	vp.on_notice = follow_notice;	/* progress, unless -q */
+	vp.arg = (void *)o;
+	/* Ctrl-C ends the watch early; the verdict is still given. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = follow_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (verify_run(d, &vp, &entry, err) != 0) {
+		fprintf(stderr, "kbdiag: %s\n", err);
+		rc = EXIT_BADINPUT;
+		goto out;
+	}
+	/* The diagnosis as read, and one more entry of history. */
+	if (!o->fix_mode_set) {
+		if (render_diagnosis(d, RENDER_JSON, &saved, err) != 0 ||
+		    replace_file(args[0], &saved, err) != 0)
+			fprintf(stderr, "kbdiag: the outcome is not recorded: %s\n", err);
+		else
+			recorded = 1;
+	}
+	if (render_verify(entry, recorded ? args[0] : NULL, o->format, &out, err) != 0) {
+		fprintf(stderr, "kbdiag: %s\n", err);
+		rc = EXIT_INTERNAL;
+	} else if (emit(o, &out) != 0 || (!o->fix_mode_set && !recorded))
+		rc = EXIT_BADINPUT;
+	else
+		rc = strcmp(entry->outcome, VERIFY_FIXED) == 0 ? EXIT_FOUND : EXIT_NOTHING;
+out:
+	buf_free(&in);
+	buf_free(&out);
+	buf_free(&saved);
+	diag_free(d);
+	match_free(m);
+	kb_free(kb);
+	return rc;
+}
+
 /* ---------------------------------------------------------------------- */
 
 int
@@ -1003,7 +1139,8 @@ main(int argc, char **argv)
 	enum { OPT_KB = 256, OPT_SMARTHOST, OPT_OFFLINE, OPT_KEEP_GOING, OPT_SYNTAX,
 	    OPT_INPUT_FORMAT, OPT_FOLLOW, OPT_DATE, OPT_SINCE, OPT_UNTIL, OPT_TOP,
 	    OPT_EXPLAIN, OPT_REPLAY, OPT_TIMEOUT, OPT_ROUND_TIMEOUT, OPT_DOS_ROOT, OPT_DNS_SERVER, OPT_HELO,
-	    OPT_RESEND_FROM, OPT_RESEND_TO, OPT_DRY_RUN, OPT_APPLY, OPT_UNDO };
+	    OPT_RESEND_FROM, OPT_RESEND_TO, OPT_DRY_RUN, OPT_APPLY, OPT_UNDO, OPT_WATCH,
+	    OPT_FOR };
 	static const struct option longopts[] = {
 		{ "kb", required_argument, NULL, OPT_KB },
 		{ "format", required_argument, NULL, 'f' },
@@ -1030,6 +1167,8 @@ main(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "apply", no_argument, NULL, OPT_APPLY },
 		{ "undo", no_argument, NULL, OPT_UNDO },
+		{ "watch", required_argument, NULL, OPT_WATCH },
+		{ "for", required_argument, NULL, OPT_FOR },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -1163,6 +1302,16 @@ main(int argc, char **argv)
 			    FIX_DRY_RUN;
 			o.fix_mode_set = 1;
 			break;
+		case OPT_WATCH:
+			if (optarg[0] == '\0' || strcmp(optarg, "-") == 0)
+				return usage_error("--watch needs a log file to follow");
+			o.watch = optarg;
+			break;
+		case OPT_FOR:
+			if (duration_parse(optarg, &o.watch_ms, err) != 0)
+				return usage_error("--for: %s", err);
+			o.has_for = 1;
+			break;
 		case 'q':
 			o.quiet = 1;
 			break;
@@ -1181,7 +1330,8 @@ main(int argc, char **argv)
 	if (o.has_since && o.has_until && o.since > o.until)
 		return usage_error("--since is later than --until: no line could be in both");
 	if (optind >= argc)
-		return usage_error("no command given (diagnose, query, report, fix, probe or kb)");
+		return usage_error("no command given (diagnose, query, report, fix, verify, probe "
+		    "or kb)");
 	cmd = argv[optind++];
 	if (strcmp(cmd, "diagnose") == 0)
 		return cmd_diagnose(&o, argv + optind, argc - optind);
@@ -1195,9 +1345,12 @@ main(int argc, char **argv)
 		return cmd_report(&o, argv + optind, argc - optind);
 	if (strcmp(cmd, "fix") == 0)
 		return cmd_fix(&o, argv + optind, argc - optind);
+	if (strcmp(cmd, "verify") == 0)
+		return cmd_verify(&o, argv + optind, argc - optind);
 	if (strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		return info_done();
 	}
-	return usage_error("unknown command '%s' (use diagnose, query, report, fix, probe or kb)", cmd);
+	return usage_error("unknown command '%s' (use diagnose, query, report, fix, verify, "
+	    "probe or kb)", cmd);
 }

@@ -12,6 +12,7 @@
 #include "lint.h"
 #include "plan.h"
 #include "rank.h"
+#include "render_history.h"
 #include "render_probe.h"
 #include "text.h"
 #include "xmem.h"
@@ -1153,6 +1154,14 @@ render_json_diagnosis(const struct diagnosis *d, struct buf *out, char err[ERR_L
 	json_object_set_new(root, "warnings", render_jstrs(d->warnings, d->nwarnings));
 	json_object_set_new(root, "warnings_dropped",
 	    json_integer((json_int_t)d->warnings_dropped));
+	/*
+	 * What kbdiag verify saw after a fix (render_history.h): only once
+	 * there is a history (an empty one read back stays), so that a
+	 * diagnosis without one is written as it was before histories.
+	 */
+	if (d->history != NULL)
+		json_object_set_new(root, "history", render_history_json(d->history,
+		    d->nhistory));
 	return render_json_dump(root, out, err);
 }
 

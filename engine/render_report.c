@@ -10,6 +10,7 @@
 #include <libxml/HTMLtree.h>
 #include <libxml/tree.h>
 
+#include "render_history.h"
 #include "xmem.h"
 
 /* The first cause not ruled out, or NULL. */
@@ -24,21 +25,39 @@ report_standing(const struct diag_incident *inc)
 	return NULL;
 }
 
-/* Does the plan's edit concern this incident? */
+/* Is the item for this incident's article? */
+static int
+report_item_for(const struct fix_item *it, const struct diag_incident *inc)
+{
+	size_t i;
+
+	for (i = 0; i < it->narticles; i++)
+		if (strcmp(it->articles[i], inc->article) == 0)
+			return 1;
+	return 0;
+}
+
+/* Does an edit of the plan concern this incident? */
 static int
 report_has_edit(const struct fix_plan *p, const struct diag_incident *inc)
 {
 	size_t i;
 
-	if (p == NULL || p->nedits == 0)
-		return 0;
-	for (i = 0; i < p->narticles; i++)
-		if (strcmp(p->articles[i], inc->article) == 0) {
-			const struct diag_cause *c = report_standing(inc);
-
-			return c && strcmp(c->id, FIX_CAUSE) == 0;
-		}
+	for (i = 0; p && i < p->nitems; i++)
+		if (p->items[i].status == FIX_EDITED && report_item_for(&p->items[i], inc))
+			return 1;
 	return 0;
+}
+
+/* "fixed", "not fixed", "inconclusive" for people. */
+static const char *
+report_outcome(const char *o)
+{
+	if (o == NULL)
+		return "?";
+	if (strcmp(o, "not-fixed") == 0)
+		return "not fixed";
+	return o;
 }
 
 /* Standing causes counted over the incidents, in order of first appearance. */
@@ -193,12 +212,88 @@ report_item(struct buf *out, int md, const char *prefix, size_t hang, const char
 	buf_free(&t);
 }
 
+/*
+ * One entry of the history (kbdiag verify): when, the outcome, what kbdiag
+ * fix had applied, the log watched, and per incident what was seen and,
+ * after "not fixed", the next cause and its resolution.
+ */
+static void
+report_text_history(const struct diag_history *h, int md, struct buf *out)
+{
+	struct report_pool pl = { { 0 }, 0 };
+	size_t i, j;
+
+	if (md)
+		buf_printf(out, "### %s: %s\n\n", md_t(&pl, md, report_or(h->when, "?")),
+		    report_outcome(h->outcome));
+	else
+		buf_printf(out, "  %s: %s\n", report_or(h->when, "?"), report_outcome(h->outcome));
+	report_pool_free(&pl);
+	if (h->napplied == 0)
+		report_item(out, md, md ? "- " : "    ", 4, "Applied: nothing recorded by "
+		    "kbdiag fix (no journal under --dos-root)");
+	for (i = 0; i < h->napplied; i++) {
+		report_item(out, md, md ? "- " : "    ", 4, "Applied%s%s%s: %s in %s: %s",
+		    h->applied_when ? " (" : "", h->applied_when ? md_t(&pl, md,
+		    h->applied_when) : "", h->applied_when ? ")" : "", md_c(&pl, md,
+		    h->applied[i].fix), md_c(&pl, md, report_or(h->applied[i].path, "?")),
+		    md_t(&pl, md, report_or(h->applied[i].what, "")));
+		report_pool_free(&pl);
+	}
+	if (h->watch)
+		report_item(out, md, md ? "- " : "    ", 4, "Watched %s for %lu s: %lu new "
+		    "line%s", md_c(&pl, md, h->watch), h->watch_seconds, h->watch_lines,
+		    h->watch_lines == 1 ? "" : "s");
+	report_pool_free(&pl);
+	for (i = 0; i < h->nverdicts; i++) {
+		const struct diag_verdict *v = &h->verdicts[i];
+
+		report_item(out, md, md ? "- " : "    ", 6, "%s%s%s%s%s%s: %s%s%s", md_t(&pl, md,
+		    report_or(v->article, "?")), v->peer ? " at " : "", v->peer ? md_t(&pl, md,
+		    v->peer) : "", v->cause ? " (checked: " : "", v->cause ? md_c(&pl, md,
+		    v->cause) : "", v->cause ? ")" : "", report_outcome(v->outcome),
+		    v->why ? ": " : "", v->why ? md_t(&pl, md, v->why) : "");
+		report_pool_free(&pl);
+		for (j = 0; j < v->nseen; j++) {
+			const struct diag_observation *o = &v->seen[j];
+
+			report_item(out, md, md ? "  - " : "        ", 10, "saw %s%s%s (%s)%s%s",
+			    md_c(&pl, md, o->source), o->value ? ":" : "", o->value ?
+			    md_c(&pl, md, o->value) : "", md_t(&pl, md, report_or(o->origin, "?")),
+			    o->detail ? ": " : "", o->detail ? md_t(&pl, md, o->detail) : "");
+			report_pool_free(&pl);
+		}
+		if (v->next_cause) {
+			report_item(out, md, md ? "  - " : "        ", 10, "next cause: %s (%s)",
+			    md_t(&pl, md, report_or(v->next_title, v->next_cause)),
+			    md_c(&pl, md, v->next_cause));
+			report_pool_free(&pl);
+			for (j = 0; j < v->nnext_steps; j++) {
+				char prefix[48];
+
+				snprintf(prefix, sizeof(prefix), md ? "    %zu. " : "          %zu. ",
+				    j + 1);
+				report_item(out, md, prefix, md ? 0 : 14, "%s", md_t(&pl, md,
+				    v->next_steps[j]));
+				report_pool_free(&pl);
+			}
+			for (j = 0; j < v->nnext_fixes; j++) {
+				report_item(out, md, md ? "    - " : "          - ", 12, "fix in the "
+				    "rule base: %s (kbdiag fix proposes it)", md_c(&pl, md,
+				    v->next_fixes[j]));
+				report_pool_free(&pl);
+			}
+		}
+	}
+	buf_puts(out, md ? "\n" : "");
+}
+
 static void
 report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct buf *out)
 {
 	struct report_pool pl = { { 0 }, 0 };
 	struct report_top *tops;
-	size_t ntops, i, j;
+	size_t ntops, i, j, n;
 
 	buf_puts(out, md ? "# Fix report\n\n## Summary\n\n" : "FIX REPORT\n\nSummary\n");
 	buf_printf(out, "%s%zu incident%s.\n", md ? "" : "  ", d->nincidents,
@@ -211,8 +306,15 @@ report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct 
 		report_pool_free(&pl);
 	}
 	free(tops);
-	buf_printf(out, "%sEdits proposed: %zu.\n%s", md ? "- " : "  ", p ? p->nedits : 0,
-	    md ? "\n" : "");
+	buf_printf(out, "%sEdits proposed: %zu.\n", md ? "- " : "  ", p ? p->nedits : 0);
+	if (d->nhistory) {
+		const struct diag_history *h = &d->history[d->nhistory - 1];
+
+		buf_printf(out, "%sLast verification: %s (%s).\n", md ? "- " : "  ",
+		    report_outcome(h->outcome), md_t(&pl, md, report_or(h->when, "?")));
+		report_pool_free(&pl);
+	}
+	buf_puts(out, md ? "\n" : "");
 	for (i = 0; i < d->nincidents; i++) {
 		const struct diag_incident *inc = &d->incidents[i];
 		const struct diag_cause *c = report_standing(inc);
@@ -260,6 +362,18 @@ report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct 
 				    md_c(&pl, md, inc->causes[j].id));
 				report_pool_free(&pl);
 			}
+		{
+			int hist;
+			const struct diag_cause *fc = fix_cause(d, i, &hist);
+
+			if (hist && fc != NULL) {
+				report_item(out, md, md ? "- " : "   ", 5, "Cause to fix now: %s (%s), "
+				    "named by kbdiag verify after the fix of the cause before did not "
+				    "work", md_t(&pl, md, report_or(fc->title, fc->id)),
+				    md_c(&pl, md, fc->id));
+				report_pool_free(&pl);
+			}
+		}
 		if (inc->nunchecked)
 			buf_puts(out, md ? "\n### Not checked\n\n" : "\n   Not checked:\n");
 		for (j = 0; j < inc->nunchecked; j++) {
@@ -281,16 +395,31 @@ report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct 
 			free(t);
 		}
 		buf_puts(out, md ? "\n### Proposed edits\n\n" : "\n   Proposed edits:\n");
-		if (report_has_edit(p, inc))
-			buf_printf(out, md ? "See [Edits](#edits): %s\n" : "     %s (below)\n",
-			    md_t(&pl, md, p->edits[0].what));
-		else
+		n = 0;
+		for (j = 0; p && j < p->nitems; j++) {
+			const struct fix_item *it = &p->items[j];
+
+			if (!report_item_for(it, inc))
+				continue;
+			n++;
+			report_item(out, md, md ? "- " : "     - ", 7, "%s (%s): %s%s", md_t(&pl, md,
+			    it->title), md_c(&pl, md, it->id), it->status == FIX_EDITED ? "" :
+			    it->status == FIX_ALREADY ? "already done: " : it->status == FIX_NO_ROOT ?
+			    "not looked at (no --dos-root)" : "not proposed: ", it->status ==
+			    FIX_NO_ROOT ? "" : md_t(&pl, md, report_or(it->what, "")));
+			report_pool_free(&pl);
+		}
+		if (n == 0)
 			buf_puts(out, md ? "None for this incident.\n" :
 			    "     none for this incident\n");
-		report_pool_free(&pl);
 	}
 	buf_puts(out, md ? "\n## Edits\n\n" : "\nEdits\n");
 	report_text_plan(p, md, out);
+	if (d->nhistory) {
+		buf_puts(out, md ? "\n## Verification history\n\n" : "\nVerification history\n");
+		for (i = 0; i < d->nhistory; i++)
+			report_text_history(&d->history[i], md, out);
+	}
 }
 
 /* ---------------------------------------------------------------------- */
@@ -380,6 +509,55 @@ report_html_end(xmlDocPtr doc, struct buf *out, char err[ERR_LEN])
 	return 0;
 }
 
+/* One entry of the history, as HTML (report_text_history()'s content). */
+static void
+report_html_history(xmlNodePtr parent, const struct diag_history *h)
+{
+	xmlNodePtr ul, li, sub, ol = NULL;
+	size_t i, j;
+
+	report_elf(parent, "h3", "%s: %s", report_or(h->when, "?"), report_outcome(h->outcome));
+	ul = report_el(parent, "ul", NULL);
+	if (h->napplied == 0)
+		report_el(ul, "li", "Applied: nothing recorded by kbdiag fix (no journal under "
+		    "--dos-root)");
+	for (i = 0; i < h->napplied; i++)
+		report_elf(ul, "li", "Applied%s%s%s: %s in %s: %s", h->applied_when ? " (" : "",
+		    h->applied_when ? h->applied_when : "", h->applied_when ? ")" : "",
+		    h->applied[i].fix, report_or(h->applied[i].path, "?"),
+		    report_or(h->applied[i].what, ""));
+	if (h->watch)
+		report_elf(ul, "li", "Watched %s for %lu s: %lu new line%s", h->watch,
+		    h->watch_seconds, h->watch_lines, h->watch_lines == 1 ? "" : "s");
+	for (i = 0; i < h->nverdicts; i++) {
+		const struct diag_verdict *v = &h->verdicts[i];
+
+		li = report_elf(ul, "li", "%s%s%s%s%s%s: %s%s%s", report_or(v->article, "?"),
+		    v->peer ? " at " : "", v->peer ? v->peer : "", v->cause ? " (checked: " : "",
+		    v->cause ? v->cause : "", v->cause ? ")" : "", report_outcome(v->outcome),
+		    v->why ? ": " : "", v->why ? v->why : "");
+		xmlNewProp(li, BAD_CAST "class", BAD_CAST (v->outcome ? v->outcome : "unknown"));
+		sub = report_el(li, "ul", NULL);
+		for (j = 0; j < v->nseen; j++)
+			report_elf(sub, "li", "saw %s%s%s (%s)%s%s", v->seen[j].source,
+			    v->seen[j].value ? ":" : "", v->seen[j].value ? v->seen[j].value : "",
+			    report_or(v->seen[j].origin, "?"), v->seen[j].detail ? ": " : "",
+			    v->seen[j].detail ? v->seen[j].detail : "");
+		if (v->next_cause) {
+			xmlNodePtr nx = report_elf(sub, "li", "next cause: %s (%s)",
+			    report_or(v->next_title, v->next_cause), v->next_cause);
+
+			if (v->nnext_steps)
+				ol = report_el(nx, "ol", NULL);
+			for (j = 0; j < v->nnext_steps; j++)
+				report_el(ol, "li", v->next_steps[j]);
+			for (j = 0; j < v->nnext_fixes; j++)
+				report_elf(nx, "p", "Fix in the rule base: %s (kbdiag fix proposes it)",
+				    v->next_fixes[j]);
+		}
+	}
+}
+
 static int
 report_html(const struct diagnosis *d, const struct fix_plan *p, struct buf *out,
     char err[ERR_LEN])
@@ -399,6 +577,10 @@ report_html(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 		    tops[i].incidents == 1 ? "" : "s");
 	free(tops);
 	report_elf(ul, "li", "Edits proposed: %zu.", p ? p->nedits : 0);
+	if (d->nhistory)
+		report_elf(ul, "li", "Last verification: %s (%s).",
+		    report_outcome(d->history[d->nhistory - 1].outcome),
+		    report_or(d->history[d->nhistory - 1].when, "?"));
 	for (i = 0; i < d->nincidents; i++) {
 		const struct diag_incident *inc = &d->incidents[i];
 		const struct diag_cause *c = report_standing(inc);
@@ -443,6 +625,17 @@ report_html(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 				    report_or(inc->causes[j].title, inc->causes[j].id),
 				    inc->causes[j].id);
 			}
+		{
+			int hist;
+			const struct diag_cause *fc = fix_cause(d, i, &hist);
+
+			if (hist && fc != NULL) {
+				report_el(dl, "dt", "Cause to fix now");
+				report_elf(dl, "dd", "%s (%s), named by kbdiag verify after the fix "
+				    "of the cause before did not work", report_or(fc->title, fc->id),
+				    fc->id);
+			}
+		}
 		if (inc->nunchecked) {
 			report_el(sec, "h3", "Not checked");
 			ul = report_el(sec, "ul", NULL);
@@ -467,12 +660,31 @@ report_html(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 			}
 		}
 		report_el(sec, "h3", "Proposed edits");
-		if (report_has_edit(p, inc))
-			report_elf(sec, "p", "%s (see Edits).", p->edits[0].what);
-		else
+		ul = NULL;
+		for (j = 0; p && j < p->nitems; j++) {
+			const struct fix_item *it = &p->items[j];
+
+			if (!report_item_for(it, inc))
+				continue;
+			if (ul == NULL)
+				ul = report_el(sec, "ul", NULL);
+			report_elf(ul, "li", "%s (%s): %s%s", it->title, it->id, it->status ==
+			    FIX_EDITED ? "" : it->status == FIX_ALREADY ? "already done: " :
+			    it->status == FIX_NO_ROOT ? "not looked at (no --dos-root)" :
+			    "not proposed: ", it->status == FIX_NO_ROOT ? "" :
+			    report_or(it->what, ""));
+		}
+		if (ul == NULL)
 			report_el(sec, "p", "None for this incident.");
 	}
 	report_html_plan(body, p);
+	if (d->nhistory) {
+		sec = report_el(body, "section", NULL);
+		xmlNewProp(sec, BAD_CAST "id", BAD_CAST "history");
+		report_el(sec, "h2", "Verification history");
+		for (i = 0; i < d->nhistory; i++)
+			report_html_history(sec, &d->history[i]);
+	}
 	return report_html_end(doc, out, err);
 }
 
@@ -485,11 +697,32 @@ report_json_str(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+/* "a b c" as ["a", "b", "c"] */
+static json_t *
+report_json_words(const char *s)
+{
+	json_t *a = json_array();
+
+	while (s && *s) {
+		size_t n = strcspn(s, " ");
+
+		if (n > 0) {
+			char *w = xstrndup(s, n);
+
+			json_array_append_new(a, json_string(w));
+			free(w);
+		}
+		s += n;
+		s += strspn(s, " ");
+	}
+	return a;
+}
+
 static json_t *
 report_json_plan(const struct fix_plan *p)
 {
 	json_t *o = json_object(), *edits = json_array(), *notes = json_array(),
-	    *warnings = json_array(), *arts = json_array();
+	    *warnings = json_array(), *arts = json_array(), *fixes = json_array();
 	size_t i;
 
 	for (i = 0; p && i < p->nedits; i++) {
@@ -498,9 +731,22 @@ report_json_plan(const struct fix_plan *p)
 
 		fix_hash_hex(e->hash_before, hb);
 		fix_hash_hex(e->hash_after, ha);
-		json_array_append_new(edits, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
+		json_array_append_new(edits, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:b}",
 		    "path", e->path, "section", e->section ? e->section : "", "what", e->what,
-		    "diff", e->diff, "sha256_before", hb, "sha256_after", ha));
+		    "diff", e->diff, "sha256_before", hb, "sha256_after", ha, "fixes",
+		    report_json_words(e->fixes), "binary", e->binary));
+	}
+	for (i = 0; p && i < p->nitems; i++) {
+		const struct fix_item *it = &p->items[i];
+		json_t *its = json_array();
+		size_t k;
+
+		for (k = 0; k < it->narticles; k++)
+			json_array_append_new(its, json_string(it->articles[k]));
+		json_array_append_new(fixes, json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o}",
+		    "id", it->id, "title", it->title, "kind", kb_fix_kind_name(it->fix->kind),
+		    "cause", it->cause, "articles", its, "status", fix_status_name(it->status),
+		    "path", report_json_str(it->path), "what", report_json_str(it->what)));
 	}
 	for (i = 0; p && i < p->narticles; i++)
 		json_array_append_new(arts, json_string(p->articles[i]));
@@ -509,6 +755,7 @@ report_json_plan(const struct fix_plan *p)
 	for (i = 0; p && i < p->nwarnings; i++)
 		json_array_append_new(warnings, json_string(p->warnings[i]));
 	json_object_set_new(o, "articles", arts);
+	json_object_set_new(o, "fixes", fixes);
 	json_object_set_new(o, "edits", edits);
 	json_object_set_new(o, "warnings", warnings);
 	json_object_set_new(o, "notes", notes);
@@ -560,9 +807,10 @@ report_json(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 		json_array_append_new(topv, json_pack("{s:s, s:s, s:I}", "id", tops[i].id,
 		    "title", tops[i].title, "incidents", (json_int_t)tops[i].incidents));
 	free(tops);
-	json_object_set_new(root, "summary", json_pack("{s:I, s:o, s:I}", "incidents",
+	json_object_set_new(root, "summary", json_pack("{s:I, s:o, s:I, s:o}", "incidents",
 	    (json_int_t)d->nincidents, "causes", topv, "edits",
-	    (json_int_t)(p ? p->nedits : 0)));
+	    (json_int_t)(p ? p->nedits : 0), "verified", d->nhistory ?
+	    report_json_str(d->history[d->nhistory - 1].outcome) : json_null()));
 	for (i = 0; i < d->nincidents; i++) {
 		const struct diag_incident *inc = &d->incidents[i];
 		const struct diag_cause *c = report_standing(inc);
@@ -597,10 +845,21 @@ report_json(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 		}
 		json_object_set_new(o, "steps", steps);
 		json_object_set_new(o, "edit", json_boolean(report_has_edit(p, inc)));
+		{
+			const struct diag_cause *fc = fix_cause(d, i, NULL);
+			json_t *ids = json_array();
+
+			for (j = 0; p && j < p->nitems; j++)
+				if (report_item_for(&p->items[j], inc))
+					json_array_append_new(ids, json_string(p->items[j].id));
+			json_object_set_new(o, "fix_cause", fc ? json_string(fc->id) : json_null());
+			json_object_set_new(o, "fixes", ids);
+		}
 		json_array_append_new(incs, o);
 	}
 	json_object_set_new(root, "incidents", incs);
 	json_object_set_new(root, "fix", report_json_plan(p));
+	json_object_set_new(root, "history", render_history_json(d->history, d->nhistory));
 	return report_json_end(root, out, err);
 }
 
@@ -619,6 +878,44 @@ render_report(const struct diagnosis *d, const struct fix_plan *plan,
 		return report_html(d, plan, out, err);
 	case RENDER_JSON:
 		return report_json(d, plan, out, err);
+	}
+	return err_set(err, "unknown output format");
+}
+
+int
+render_verify(const struct diag_history *h, const char *recorded_in, enum render_format f,
+    struct buf *out, char err[ERR_LEN])
+{
+	xmlNodePtr body;
+	xmlDocPtr doc;
+	json_t *a, *o;
+
+	switch (f) {
+	case RENDER_TEXT:
+	case RENDER_MARKDOWN:
+		if (f == RENDER_MARKDOWN)
+			buf_printf(out, "# Verification: %s\n\n", report_outcome(h->outcome));
+		else
+			buf_printf(out, "VERIFICATION: %s\n\n", report_outcome(h->outcome));
+		report_text_history(h, f == RENDER_MARKDOWN, out);
+		if (recorded_in)
+			report_item(out, f == RENDER_MARKDOWN, "", 0, "%sRecorded in the history "
+			    "of %s.", f == RENDER_MARKDOWN ? "\n" : "\n", recorded_in);
+		else
+			buf_puts(out, "\nNot recorded (--dry-run).\n");
+		return 0;
+	case RENDER_HTML:
+		doc = report_html_doc("Verification", &body);
+		report_html_history(body, h);
+		report_elf(body, "p", recorded_in ? "Recorded in the history of %s." :
+		    "Not recorded (--dry-run).%s", recorded_in ? recorded_in : "");
+		return report_html_end(doc, out, err);
+	case RENDER_JSON:
+		a = render_history_json(h, 1);
+		o = json_incref(json_array_get(a, 0));
+		json_decref(a);
+		json_object_set_new(o, "recorded_in", report_json_str(recorded_in));
+		return report_json_end(o, out, err);
 	}
 	return err_set(err, "unknown output format");
 }

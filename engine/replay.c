@@ -8,6 +8,7 @@
 #include "peer.h"
 #include "plan.h"
 #include "rank.h"
+#include "render_history.h"
 #include "render_probe.h"
 #include "text.h"
 #include "xmem.h"
@@ -269,6 +270,10 @@ replay_load(const char *data, size_t len, const struct kb *kb, struct diagnosis 
 		}
 	}
 	replay_summary(d, json_object_get(root, "summary"));
+	/* kbdiag verify's history: kept as it was written. */
+	if ((a = json_object_get(root, "history")) != NULL && !json_is_null(a) &&
+	    render_history_from_json(a, &d->history, &d->nhistory, err) != 0)
+		goto out;
 	if ((a = json_object_get(root, "warnings")) != NULL && json_is_array(a))
 		for (i = 0; i < json_array_size(a) && d->nwarnings < DIAG_MAX_WARNINGS; i++)
 			if (json_is_string(json_array_get(a, i)))
