@@ -1,12 +1,16 @@
 # kbdiag: a knowledge-base driven troubleshooter for SMTP gateway failures.
 #
-#   make            build (installs missing Debian packages first: make deps)
-#   make run        build, then diagnose the bundled sample log
-#   make check      build and run every test
+#   make            build (installs the missing build libraries first: make deps-build)
+#   make run        build, then the whole story on loopback
+#   make check      build and run every test (installs what the tests need: make deps-test)
 #   make asan       the same tests on an AddressSanitizer + UBSan build
 #   make fuzz       coverage-guided fuzzing with libFuzzer (clang), FUZZ_SECONDS each
 #   make bench      the log-ingestion benchmark on a BENCH_SIZE log (docs/benchmarks.md)
 #   make install    PREFIX=/usr/local DESTDIR=   (and make uninstall)
+#   make deps       says which Debian packages each target needs, installs none
+#
+# Warnings are errors for developers and CI (`make DEV=1`, or WERROR=-Werror),
+# not for users, whose newer compiler may warn about something new.
 
 VERSION		= 0.1.0
 PREFIX		?= /usr/local
@@ -17,16 +21,22 @@ DOCDIR		= $(PREFIX)/share/doc/kbdiag
 
 BUILD		?= build
 CC		?= cc
-WERROR		?= -Werror
+DEV		?=
+WERROR		?= $(if $(filter 1,$(DEV)),-Werror,)
 OPT		?= -O2 -g
 SAN		?=
 PKGS		= libxml-2.0 libpcre2-8 jansson zlib libcares nettle
 TEST_PKGS	= check jansson libxml-2.0
 
-# Debian packages the build and the tests need; `make deps` installs those missing.
-DEB_PACKAGES	= gcc make pkg-config libxml2-dev libpcre2-dev libjansson-dev zlib1g-dev \
-		  check libsubunit-dev groff-base postfix libc-ares-dev dnsmasq iproute2 jq \
-		  nettle-dev
+# Debian packages, by purpose. `make` installs only DEB_BUILD (libraries and
+# tools, no daemon); `make check` also DEB_TEST, the tests' peers among them:
+# their daemons are neither started by the install nor left enabled (the
+# tests start private instances: tests/peer/postfix.sh, tests/scenario/).
+DEB_BUILD	= gcc make pkg-config libxml2-dev libpcre2-dev libjansson-dev zlib1g-dev \
+		  libc-ares-dev nettle-dev
+DEB_TEST	= check libsubunit-dev groff-base postfix dnsmasq iproute2 jq
+# Installed by `make check` when it can be; the browser test skips without it.
+DEB_TEST_OPTIONAL = chromium
 # Debconf answers given before apt-get: Postfix installs without a
 # configuration (the tests run private instances: tests/peer/postfix.sh).
 DEB_PRESEED	= postfix postfix/main_mailer_type select No configuration
@@ -74,56 +84,107 @@ PROBEBENCH	= $(BUILD)/probebench
 PCRE_CFLAGS	:= $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
 PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
 
-.PHONY: run-sample all build deps deps-fuzz run check check-run asan fuzz fuzz-run install bench-query bench-gw \
-	uninstall clean FORCE bench bench-tools deps-bench bench-probe
+.PHONY: run-sample all build deps deps-build deps-test deps-fuzz run check check-run asan fuzz \
+	fuzz-run install bench-query bench-gw uninstall clean FORCE bench bench-tools deps-bench \
+	bench-probe
 
-all: deps
+all: deps-build
 	@$(MAKE) --no-print-directory build
 
 build: $(KBDIAG) $(SMTPGW)
 
-# Installs only what is missing; does nothing when all is there.
-deps:
-	@$(call install_missing,$(DEB_PACKAGES))
+# ---------------------------------------------------------------------------
+# Debian packages. Each deps-* target installs only what is missing of its
+# set (as root; otherwise it names what is missing and stops) and does
+# nothing when all is there. `make deps` says what each set is for and
+# what is missing, and installs nothing.
 
-deps-fuzz: deps
+deps:
+	@echo "make deps-build (run by make, make install): $(DEB_BUILD)"
+	@echo "make deps-test (run by make check, make asan): $(DEB_TEST)," \
+		"and if it can be installed $(DEB_TEST_OPTIONAL)"
+	@echo "  (daemons among them are not started, and not left enabled)"
+	@echo "make deps-fuzz: $(DEB_FUZZ); make deps-bench: $(DEB_BENCH)"
+	@echo "make deb: $(DEB_DEB)"
+	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST) $(DEB_TEST_OPTIONAL); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q ' installed$$' || \
+			missing="$$missing $$p"; \
+	done; echo "missing now:$${missing:- nothing}"
+
+deps-build:
+	@$(call install_missing,$(DEB_BUILD))
+
+deps-test: deps-build
+	@$(call install_missing,$(DEB_TEST))
+	@$(call install_missing,$(DEB_TEST_OPTIONAL),optional)
+
+deps-fuzz: deps-build
 	@$(call install_missing,$(DEB_FUZZ))
 
+# $(1): the packages; $(2): "optional" when a failure to install them is only
+# said (the tests that need them skip). Daemons that the install brings are
+# kept from starting (a policy-rc.d that refuses, for the time of the
+# install) and then disabled (update-rc.d, systemctl), so that nothing the
+# tests need is left serving on the machine.
 define install_missing
 	if ! command -v dpkg-query >/dev/null 2>&1; then \
-		echo "make deps: not a Debian system; install yourself: $(1)" >&2; exit 0; \
+		echo "make: not a Debian system; install yourself: $(1)" >&2; exit 0; \
 	fi; \
 	missing=""; \
 	for p in $(1); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q ' installed$$' || \
 			missing="$$missing $$p"; \
 	done; \
-	if [ -n "$$missing" ]; then \
-		if [ "$$(id -u)" != 0 ]; then \
-			echo "make deps: missing Debian packages:$$missing" >&2; \
-			echo "make deps: run 'make deps' as root (or with sudo) to install them" >&2; \
-			exit 1; \
+	[ -n "$$missing" ] || exit 0; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "make: missing Debian packages:$$missing" >&2; \
+		echo "make: install them as root (apt-get install$$missing), or run this" \
+			"make as root" >&2; \
+		[ "$(2)" = optional ] && exit 0; exit 1; \
+	fi; \
+	echo "make: installing$$missing"; \
+	policy=/usr/sbin/policy-rc.d; saved=""; \
+	if [ -e $$policy ]; then saved=$$policy.kbdiag.$$$$; mv $$policy $$saved; fi; \
+	trap 'rm -f $$policy; [ -z "$$saved" ] || mv $$saved $$policy' EXIT; \
+	printf '#!/bin/sh\n# make deps: no daemon starts while packages install\nexit 101\n' \
+		> $$policy && chmod 755 $$policy; \
+	before=$$(ls /etc/init.d 2>/dev/null); \
+	units=$$(systemctl list-unit-files --state=enabled --no-legend 2>/dev/null); \
+	echo '$(DEB_PRESEED)' | debconf-set-selections; \
+	if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install \
+		-y -qq --no-install-recommends $$missing >/dev/null; }; then \
+		if [ "$(2)" = optional ]; then \
+			echo "make: could not install$$missing; the tests that need it skip" >&2; \
+			exit 0; \
 		fi; \
-		echo "make deps: installing$$missing"; \
-		echo '$(DEB_PRESEED)' | debconf-set-selections && \
-		apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-			$$missing >/dev/null || exit 1; \
+		exit 1; \
+	fi; \
+	for s in $$(ls /etc/init.d 2>/dev/null); do \
+		case " $$(echo $$before) " in *" $$s "*) continue ;; esac; \
+		echo "make: $$s: installed for the tests, disabled (they start their own)"; \
+		update-rc.d $$s disable >/dev/null 2>&1 || true; \
+	done; \
+	if [ -d /run/systemd/system ]; then \
+		for u in $$(systemctl list-unit-files --state=enabled --no-legend \
+			2>/dev/null | awk '{print $$1}'); do \
+			case "$$units" in *"$$u "*) continue ;; esac; \
+			systemctl disable --quiet $$u || true; \
+		done; \
 	fi
 endef
 
 # The whole story on loopback: smtpgw, a smart host that drops the connection,
 # the gateway's error, its diagnosis with live probes, the report, the resend.
-run: deps
+run: deps-build
 	@$(MAKE) --no-print-directory build $(FAULTPEER)
 	BUILD=$(BUILD) sh tests/demo/story.sh
 
 # The bundled sample log of the original gateway, diagnosed.
-run-sample: deps
+run-sample: deps-build
 	@$(MAKE) --no-print-directory build
 	$(KBDIAG) diagnose kb/samples/smtpgate.log
 
-check: deps
+check: deps-test
 	@$(MAKE) --no-print-directory check-run
 
 check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER)
@@ -144,7 +205,7 @@ check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER)
 	@echo "== smtpgw kill -9 while relaying 150 messages to Postfix (tests/integration/gw-kill9.sh)"
 	BUILD=$(BUILD) KILL9_MAX_MS=100 KILL9_DEADLINE=60 bash tests/integration/gw-kill9.sh 150 || [ $$? = 77 ]
 
-asan: deps
+asan: deps-test
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 		ASAN_OPTIONS=detect_leaks=1 CK_TIMEOUT_MULTIPLIER=4 check-run
@@ -246,10 +307,10 @@ fuzz-run: $(GWLIB) $(LIB)
 # peers are optional (a missing one is skipped); `make deps-bench` installs
 # them. build/genlog, the log generator, is also used by `make check`.
 
-deps-bench: deps
+deps-bench: deps-test
 	@$(call install_missing,$(DEB_BENCH))
 
-bench: deps
+bench: deps-test
 	bash tests/bench/run.sh $(BENCH_SIZE)
 
 bench-tools: $(KBDIAG) $(GENLOG) $(NAIVE) $(STARTUP) $(QUERYBENCH)
@@ -275,13 +336,13 @@ $(PROBEBENCH): tests/bench/probebench.c $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS) -lm
 
 # The probe round benchmark (about 15 s): writes its section of docs/benchmarks.md.
-bench-probe: deps
+bench-probe: deps-build
 	@$(MAKE) --no-print-directory $(PROBEBENCH)
 	bash tests/bench/probe.sh
 
 # The smtpgw relay benchmark against a private Postfix, msmtp and swaks (needs root
 # and Postfix: tests/peer/postfix.sh): writes its section of docs/benchmarks.md.
-bench-gw: deps
+bench-gw: deps-test
 	@$(MAKE) --no-print-directory build
 	bash tests/bench/gw.sh
 
@@ -292,7 +353,7 @@ bench-query: deps-bench
 
 # ---------------------------------------------------------------------------
 
-install: deps
+install: deps-build
 	@$(MAKE) --no-print-directory build
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR)
 	install -m 755 $(KBDIAG) $(DESTDIR)$(BINDIR)/kbdiag

@@ -1282,7 +1282,7 @@ START_TEST(man_page_renders_without_warnings)
 	struct tu_run r;
 
 	ck_assert_msg(access(argv[0], X_OK) == 0,
-	    "/usr/bin/groff is missing: run 'make deps' (it installs groff-base)");
+	    "/usr/bin/groff is missing: run 'make deps-test' (it installs groff-base)");
 	tu_runv(&r, NULL, 0, argv);
 	ck_assert_msg(r.status == 0, "groff exit %d: %s", r.status, r.err);
 	ck_assert_msg(r.errlen == 0, "groff warns:\n%s", r.err);
