@@ -15,6 +15,8 @@
 VERSION		= 0.1.0
 PREFIX		?= /usr/local
 BINDIR		= $(PREFIX)/bin
+LIBDIR		?= $(PREFIX)/lib
+INCLUDEDIR	= $(PREFIX)/include
 DATADIR		= $(PREFIX)/share/kbdiag
 MANDIR		= $(PREFIX)/share/man
 DOCDIR		= $(PREFIX)/share/doc/kbdiag
@@ -56,6 +58,19 @@ ALL_LDFLAGS	= $(SAN) -pthread $(LDFLAGS)
 LIB_SRC		= $(filter-out engine/main.c, $(wildcard engine/*.c))
 LIB_OBJ		= $(LIB_SRC:engine/%.c=$(BUILD)/obj/%.o)
 LIB		= $(BUILD)/libkbdiag.a
+# libkbdiag as installed (docs/api.md): kbdiag.h, a shared library whose
+# soname carries the API's major version (KBDIAG_API_MAJOR), a static one,
+# and a pkg-config file. Both export only the kbdiag_* calls of kbdiag.h: the
+# shared one through a version script, the static one by one relocatable
+# object whose other symbols are made local (so they clash with nothing in
+# the program that links it). LIB, with every symbol, is for our programs.
+API_HEADER	= engine/kbdiag.h
+SOVERSION	= 1
+SHLIB_SONAME	= libkbdiag.so.$(SOVERSION)
+SHLIB_FILE	= $(SHLIB_SONAME).0.0
+SHLIB		= $(BUILD)/$(SHLIB_FILE)
+PUBLIB		= $(BUILD)/public/libkbdiag.a
+PCFILE		= $(BUILD)/kbdiag.pc
 KBDIAG		= $(BUILD)/kbdiag
 KB_LINK		= $(if $(filter ./,$(dir $(BUILD))),,$(dir $(BUILD))kb)
 # smtpgw (gateway/): its modules as a library, for the check binary too.
@@ -91,7 +106,7 @@ PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
 all: deps-build
 	@$(MAKE) --no-print-directory build
 
-build: $(KBDIAG) $(SMTPGW)
+build: $(KBDIAG) $(SMTPGW) $(SHLIB) $(PUBLIB) $(PCFILE)
 
 # ---------------------------------------------------------------------------
 # Debian packages. Each deps-* target installs only what is missing of its
@@ -219,20 +234,53 @@ $(BUILD)/config.h: FORCE
 	@cmp -s $@.tmp $@ || mv $@.tmp $@
 	@rm -f $@.tmp
 
-$(BUILD)/obj/%.o: engine/%.c
+# The compiler flags of the last build: objects are made again when they change.
+$(BUILD)/cflags: FORCE
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@echo '$(CC) $(ALL_CFLAGS)' > $@.tmp
+	@cmp -s $@.tmp $@ || mv $@.tmp $@
+	@rm -f $@.tmp
 
-$(BUILD)/obj/main.o $(BUILD)/obj/kb.o: $(BUILD)/config.h
+# -fPIC: the same objects make the static and the shared library.
+$(BUILD)/obj/%.o: engine/%.c $(BUILD)/cflags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fPIC -fno-semantic-interposition -c -o $@ $<
+
+$(BUILD)/obj/main.o $(BUILD)/obj/kb.o $(BUILD)/obj/kbdiag.o: $(BUILD)/config.h
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+$(SHLIB): $(LIB_OBJ) engine/libkbdiag.map
+	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,$(SHLIB_SONAME) \
+		-Wl,--version-script=engine/libkbdiag.map -Wl,--no-undefined -Wl,-z,relro \
+		-Wl,-z,now -o $@ $(LIB_OBJ) $(PKG_LIBS) -lm
+	ln -sfn $(SHLIB_FILE) $(BUILD)/$(SHLIB_SONAME)
+	ln -sfn $(SHLIB_SONAME) $(BUILD)/libkbdiag.so
+
+$(PUBLIB): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	@rm -f $@ $(@D)/kbdiag.o
+	$(LD) -r -o $(@D)/kbdiag.o $(LIB_OBJ)
+	objcopy -w --keep-global-symbol='kbdiag_*' $(@D)/kbdiag.o
+	$(AR) rcs $@ $(@D)/kbdiag.o
+
+$(PCFILE): Makefile
+	@mkdir -p $(@D)
+	@printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$(INCLUDEDIR)' 'libdir=$(LIBDIR)' '' \
+		'Name: kbdiag' \
+		'Description: knowledge-base driven troubleshooter for SMTP gateway failures' \
+		'Version: $(VERSION)' \
+		'Requires.private: $(PKGS)' \
+		'Cflags: -I$${includedir}' \
+		'Libs: -L$${libdir} -lkbdiag' \
+		'Libs.private: -lm -pthread' > $@
+
 $(KBDIAG): $(BUILD)/obj/main.o $(LIB) | $(KB_LINK)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter-out $(KB_LINK),$^) $(PKG_LIBS) -lm
 
-$(BUILD)/obj/gw/%.o: gateway/%.c
+$(BUILD)/obj/gw/%.o: gateway/%.c $(BUILD)/cflags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Igateway -c -o $@ $<
 
@@ -263,7 +311,7 @@ $(BUILD)/suites.h: $(UNIT_SRC)
 
 $(BUILD)/obj/tests/check_main.o: $(BUILD)/suites.h
 
-$(BUILD)/obj/tests/%.o: tests/unit/%.c
+$(BUILD)/obj/tests/%.o: tests/unit/%.c $(BUILD)/cflags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Igateway -Wno-missing-prototypes $(TEST_CFLAGS) -DTEST_SRCDIR='"$(CURDIR)"' \
 		-DTEST_BUILDDIR='"$(abspath $(BUILD))"' -c -o $@ $<
@@ -355,12 +403,21 @@ bench-query: deps-bench
 
 install: deps-build
 	@$(MAKE) --no-print-directory build
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)
 	install -m 755 $(KBDIAG) $(DESTDIR)$(BINDIR)/kbdiag
 	install -m 755 $(SMTPGW) $(DESTDIR)$(BINDIR)/smtpgw
 	install -m 644 docs/kbdiag.1 $(DESTDIR)$(MANDIR)/man1/kbdiag.1
 	install -m 644 docs/smtpgw.1 $(DESTDIR)$(MANDIR)/man1/smtpgw.1
-	install -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	install -m 644 docs/libkbdiag.3 $(DESTDIR)$(MANDIR)/man3/libkbdiag.3
+	install -m 644 README.md $(DESTDIR)$(DOCDIR)/
+	install -m 644 docs/*.md docs/example.c $(DESTDIR)$(DOCDIR)/docs/
+	install -m 644 $(API_HEADER) $(DESTDIR)$(INCLUDEDIR)/kbdiag.h
+	install -m 644 $(PUBLIB) $(DESTDIR)$(LIBDIR)/libkbdiag.a
+	install -m 644 $(SHLIB) $(DESTDIR)$(LIBDIR)/$(SHLIB_FILE)
+	ln -sfn $(SHLIB_FILE) $(DESTDIR)$(LIBDIR)/$(SHLIB_SONAME)
+	ln -sfn $(SHLIB_SONAME) $(DESTDIR)$(LIBDIR)/libkbdiag.so
+	install -m 644 $(PCFILE) $(DESTDIR)$(LIBDIR)/pkgconfig/kbdiag.pc
 	rm -rf $(DESTDIR)$(DATADIR)/kb
 	for d in schema articles tables samples; do \
 		install -d $(DESTDIR)$(DATADIR)/kb/$$d || exit 1; \
@@ -374,6 +431,10 @@ install: deps-build
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kbdiag $(DESTDIR)$(MANDIR)/man1/kbdiag.1
 	rm -f $(DESTDIR)$(BINDIR)/smtpgw $(DESTDIR)$(MANDIR)/man1/smtpgw.1
+	rm -f $(DESTDIR)$(MANDIR)/man3/libkbdiag.3 $(DESTDIR)$(INCLUDEDIR)/kbdiag.h
+	rm -f $(DESTDIR)$(LIBDIR)/libkbdiag.a $(DESTDIR)$(LIBDIR)/$(SHLIB_FILE) \
+		$(DESTDIR)$(LIBDIR)/$(SHLIB_SONAME) $(DESTDIR)$(LIBDIR)/libkbdiag.so \
+		$(DESTDIR)$(LIBDIR)/pkgconfig/kbdiag.pc
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 
 clean:

@@ -168,6 +168,8 @@ diag_open(struct diag_state *st, const char *file, struct diag_input *in, int fo
 
 	rp.follow = follow;
 	in->name = text_sanitize(file, strlen(file), 0);
+	if (st->p->text != NULL && !follow)
+		return reader_open_mem_params(file, st->p->text, st->p->text_len, &rp);
 	if (reader_open_params(file, &rp, &r, err) != 0) {
 		in->error = text_sanitize(err, strlen(err), 0);
 		return NULL;

@@ -195,6 +195,12 @@ struct diag_params {
 	struct matcher	*matcher;	/* compiled from kb */
 	const char	* const *files;	/* logs to read; "-" is stdin */
 	size_t		 nfiles;
+	/*
+	 * When not NULL: the one log is these text_len bytes in memory (not
+	 * copied), named files[0]; nfiles must be 1. diag_run() only.
+	 */
+	const char	*text;
+	size_t		 text_len;
 	const char	*smarthost;	/* host when a log names none, or NULL */
 	unsigned	 smarthost_port;
 	struct reader_params reader;	/* format, --date, year (reader.h) */
