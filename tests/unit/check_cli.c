@@ -442,13 +442,22 @@ START_TEST(diagnose_sample_as_html)
 	ck_assert_msg(strncmp(r.out, "<!DOCTYPE html>", 15) == 0, "%s", r.out);
 	doc = parse_html(&r);
 	n = html_find(xmlDocGetRootElement(doc), "section", sections, 8, 0);
-	ck_assert_uint_eq(n, 3);
-	for (i = 0; i < n; i++) {
-		char id[32], *got = html_attr(sections[i], "id"), *title;
+	/* the verdict first, then the three incidents, then the summary */
+	ck_assert_uint_eq(n, 5);
+	{
+		char *first = html_attr(sections[0], "id"), *last = html_attr(sections[4], "id");
+
+		ck_assert_str_eq(first, "verdict");
+		ck_assert_str_eq(last, "summary");
+		free(first);
+		free(last);
+	}
+	for (i = 0; i < 3; i++) {
+		char id[32], *got = html_attr(sections[i + 1], "id"), *title;
 
 		snprintf(id, sizeof(id), "incident-%zu", i + 1);
 		ck_assert_msg(got && strcmp(got, id) == 0, "section id %s", got);
-		ck_assert_uint_eq(html_find(sections[i]->children, "h2", h2, 2, 0), 1);
+		ck_assert_uint_eq(html_find(sections[i + 1]->children, "h2", h2, 2, 0), 1);
 		title = html_text(h2[0]);
 		ck_assert_contains(title, want[i]);
 		free(title);
