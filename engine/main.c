@@ -86,7 +86,8 @@ usage(FILE *to)
 "                           DNS, ping (loopback, gateway, host), TCP connect,\n"
 "                           greeting, EHLO/HELO, the peer's product, and with\n"
 "                           --dos-root the DOS client's files; exit 0 when\n"
-"                           every layer passed, 1 when one failed\n"
+"                           every layer that ran passed, 1 when one failed\n"
+"                           or none ran\n"
 "  report FILE.json      render a saved diagnosis (diagnose --format json) as a\n"
 "                           fix report: per incident the cause that stands,\n"
 "                           its evidence, the steps as a checklist, and with\n"
@@ -824,7 +825,7 @@ cmd_kb(const struct options *o, char **args, int nargs)
 
 /*
  * probe HOST[:PORT]: one round of probes, a verdict per layer. Exit 0 when
- * every layer that ran passed, 1 when one failed.
+ * every layer that ran passed, 1 when one failed or none ran.
  */
 static int
 cmd_probe(const struct options *o, char **args, int nargs)
@@ -860,7 +861,8 @@ cmd_probe(const struct options *o, char **args, int nargs)
 		rc = EXIT_BADINPUT;
 		goto out;
 	}
-	rc = EXIT_FOUND;
+	/* 1 when a layer failed, and when none ran: nothing was shown to work */
+	rc = render_probe_ran(round) ? EXIT_FOUND : EXIT_NOTHING;
 	for (i = 0; i < round->nresults; i++)
 		if (probe_result_failed(&round->results[i]))
 			rc = EXIT_NOTHING;

@@ -93,6 +93,12 @@ render_step_text(const struct diag_step *s)
 	return render_step_joined(s, 0);
 }
 
+char *
+render_step_wrappable(const struct diag_step *s)
+{
+	return render_step_joined(s, 1);
+}
+
 /* Columns a UTF-8 string takes, counting each code point as one. */
 static size_t
 render_columns(const char *s, size_t n)
@@ -562,7 +568,7 @@ render_md_code(struct buf *out, const char *s)
 		buf_putc(out, '`');
 }
 
-static void
+void
 render_md_step(struct buf *out, const struct diag_step *s)
 {
 	size_t i;

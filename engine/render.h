@@ -72,5 +72,13 @@ int render_kb_article(const struct kb *kb, const struct kb_article *a,
 
 /* The plain text of a step (spans joined). Caller frees. */
 char *render_step_text(const struct diag_step *s);
+/*
+ * The same for render_wrap(): the spaces inside a command stand for spaces
+ * that must not break a line (render_wrap() writes them as spaces), so that
+ * `telnet 127.0.0.1 25` stays on one line. Caller frees.
+ */
+char *render_step_wrappable(const struct diag_step *s);
+/* Markdown: the step, its commands and files as code spans. */
+void render_md_step(struct buf *out, const struct diag_step *s);
 
 #endif

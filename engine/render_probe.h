@@ -26,6 +26,9 @@
 int render_probe_round(const struct probe_round *r, enum render_format f, struct buf *out,
     char err[ERR_LEN]);
 
+/* How many results of the round ran (were not skipped). */
+size_t render_probe_ran(const struct probe_round *r);
+
 /* A new JSON array of the results (the caller owns the reference). */
 json_t *render_probe_results_json(const struct probe_result *r, size_t n);
 
