@@ -165,19 +165,19 @@ START_TEST(usage_errors_exit_2)
 	} cases[] = {
 		{ { NULL }, "no command" },
 		{ { "frob", NULL }, "unknown command 'frob'" },
-		{ { "--frob", "diagnose", NULL }, "unrecognized option '--frob'" },
-		{ { "-x", "diagnose", NULL }, "invalid option -- 'x'" },
-		{ { "-qx", "diagnose", NULL }, "invalid option -- 'x'" },
-		{ { "diagnose", "--frob", NULL }, "unrecognized option '--frob'" },
-		{ { "--help=yes", NULL }, "'--help' doesn't allow an argument" },
-		{ { "--o", "x", "diagnose", NULL }, "ambiguous" },
-		{ { "--offl=1", "diagnose", NULL }, "'--offline' doesn't allow an argument" },
-		{ { "diagnose", "--kb", NULL }, "'--kb' requires an argument" },
+		{ { "--frob", "diagnose", NULL }, "kbdiag: option '--frob': unknown option\n" },
+		{ { "-x", "diagnose", NULL }, "kbdiag: option '-x': unknown option\n" },
+		{ { "-qx", "diagnose", NULL }, "kbdiag: option '-x': unknown option\n" },
+		{ { "diagnose", "--frob", NULL }, "option '--frob': unknown option" },
+		{ { "--help=yes", NULL }, "option '--help': takes no value" },
+		{ { "--o", "x", "diagnose", NULL }, "option '--o': ambiguous (--output, --offline)" },
+		{ { "--offl=1", "diagnose", NULL }, "option '--offline': takes no value" },
+		{ { "diagnose", "--kb", NULL }, "option '--kb': give it a value" },
 		{ { "--kb=", "diagnose", NULL }, "--kb" },
-		{ { "diagnose", "-f", NULL }, "requires an argument -- 'f'" },
-		{ { "diagnose", "-qf", NULL }, "requires an argument -- 'f'" },
-		{ { "diagnose", "-o", NULL }, "requires an argument -- 'o'" },
-		{ { "query", "x", "--smarthost", NULL }, "'--smarthost' requires an argument" },
+		{ { "diagnose", "-f", NULL }, "option '-f': give it a value" },
+		{ { "diagnose", "-qf", NULL }, "option '-f': give it a value" },
+		{ { "diagnose", "-o", NULL }, "option '-o': give it a value" },
+		{ { "query", "x", "--smarthost", NULL }, "option '--smarthost': give it a value" },
 		{ { "--format", "yaml", "diagnose", NULL }, "unknown format 'yaml'" },
 		{ { "-f", "", "diagnose", NULL }, "unknown format" },
 		{ { "--smarthost", "bad host", "diagnose", NULL }, "not a valid host" },
@@ -856,8 +856,10 @@ START_TEST(output_file_is_replaced_only_on_success)
 	tu_run_free(&r);
 	ck_assert_uint_eq(dir_entries(dir), 1);
 
-	/* other commands write there too; "-" is standard output */
-	tu_kbdiag(&r, NULL, 0, "-o", out, "query", "Error (119) Network Write Error", NULL);
+	/* other commands write there too (--format over the name's .html); "-" is
+	 * standard output */
+	tu_kbdiag(&r, NULL, 0, "-o", out, "-f", "text", "query", "Error (119) Network Write Error",
+	    NULL);
 	ck_assert_int_eq(r.status, 0);
 	got = tu_read(out, NULL);
 	ck_assert_msg(strncmp(got, "Q123827", 7) == 0, "%s", got);
@@ -937,7 +939,7 @@ START_TEST(query_top_and_explain)
 
 	tu_kbdiag(&r, NULL, 0, "query", "--top", "0", "x", NULL);
 	ck_assert_int_eq(r.status, 2);
-	ck_assert_contains(r.err, "--top: '0' is not a number from 1 to 1000");
+	ck_assert_contains(r.err, "kbdiag: option '--top': '0' is not a number from 1 to 1000");
 	tu_run_free(&r);
 }
 END_TEST
