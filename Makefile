@@ -37,8 +37,8 @@ TEST_PKGS	= check jansson libxml-2.0
 DEB_BUILD	= gcc make pkg-config libxml2-dev libpcre2-dev libjansson-dev zlib1g-dev \
 		  libc-ares-dev nettle-dev
 DEB_TEST	= check libsubunit-dev groff-base postfix dnsmasq iproute2 jq
-# Installed by `make check` when it can be; the browser test skips without it.
-DEB_TEST_OPTIONAL = chromium
+# Installed by `make check` when it can be; the browser test skips without them.
+DEB_TEST_OPTIONAL = chromium poppler-utils
 # Debconf answers given before apt-get: Postfix installs without a
 # configuration (the tests run private instances: tests/peer/postfix.sh).
 DEB_PRESEED	= postfix postfix/main_mailer_type select No configuration
@@ -213,6 +213,8 @@ check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER)
 	@echo "== unit, case, CLI and documentation tests (check)"
 	CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-1} $(UNIT)
 	@if [ -z "$(SAN)" ]; then echo "== install test"; sh tests/install.sh; fi
+	@echo "== the HTML reports in a real browser (tests/browser/reports.sh)"
+	BUILD=$(BUILD) bash tests/browser/reports.sh
 	@echo "== scenarios: live peers on loopback and in network namespaces (tests/scenario/run.sh)"
 	BUILD=$(BUILD) sh tests/scenario/run.sh
 	@echo "== smtpgw reliability: each smart-host fault, then Postfix (tests/scenario/gw-reliability.sh)"

@@ -33,7 +33,7 @@ const char html_css[] =
     "th,td{border:1px solid #d6d6d6;padding:.2em .45em;text-align:left;vertical-align:top}"
     "th{background:#f1f1f1}"
     "tr.failed td{background:#fdeceb}tr.failed td.mark{color:#b3261e;font-weight:bold}"
-    "tr.skipped td{color:#666}"
+    "tr.skipped td{color:#666}table.probes td:nth-child(-n+3){white-space:nowrap}"
     ".confidence{font-weight:bold}.ruled-out{color:#666}"
     "details summary{cursor:pointer;color:#444}"
     "ol.causes>li,ol.steps>li{margin:.3em 0}"
