@@ -52,7 +52,7 @@ PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_CFLAGS	:= $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS	:= $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 ALL_CFLAGS	= -std=c11 -D_DEFAULT_SOURCE -pthread $(OPT) $(SAN) $(WARN) -MMD -MP \
-		  -I$(BUILD) -Iengine $(PKG_CFLAGS) $(CFLAGS)
+		  -I$(BUILD) -Iengine $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS	= $(SAN) -pthread $(LDFLAGS)
 
 LIB_SRC		= $(filter-out engine/main.c, $(wildcard engine/*.c))
@@ -100,8 +100,8 @@ PCRE_CFLAGS	:= $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
 PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
 
 .PHONY: run-sample all build deps deps-build deps-test deps-fuzz run check check-run asan fuzz \
-	fuzz-run install bench-query bench-gw uninstall clean FORCE bench bench-tools deps-bench \
-	bench-probe
+	fuzz-run install install-files bench-query bench-gw uninstall clean FORCE bench bench-tools \
+	deps-bench bench-probe deb deb-test
 
 all: deps-build
 	@$(MAKE) --no-print-directory build
@@ -402,9 +402,39 @@ bench-query: deps-bench
 	bash tests/bench/query.sh
 
 # ---------------------------------------------------------------------------
+# Debian packages: kbdiag, kbdiag-data, libkbdiag1, libkbdiag-dev, smtpgw
+# (docs/packaging.md). The debian/ directory is .ci/debian (DESIGN.md fixes
+# the top level); `make deb` builds from a copy of the tree with it in place,
+# into $(BUILD)/deb. `make deb-test`: lintian, then the packages installed in
+# a fresh Debian root (tests/deb/test.sh; a SKIP without the Debian mirror).
+DEB_DEB		= dpkg-dev debhelper lintian debootstrap
+DEB_DIR		= $(BUILD)/deb
+DEB_SRC		= $(DEB_DIR)/kbdiag-$(VERSION)
+
+deb: deps-build
+	@$(call install_missing,$(DEB_DEB))
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_SRC)
+	tar -cf - Makefile README.md engine kb gateway tests docs .ci/run | tar -xf - -C $(DEB_SRC)
+	mkdir -p $(DEB_SRC)/debian
+	cd .ci/debian && tar -cf - --exclude=README.md --exclude=changelog.in . | \
+		tar -xf - -C $(CURDIR)/$(DEB_SRC)/debian
+	sed -e 's/@VERSION@/$(VERSION)/' \
+		-e "s/@DATE@/$$(date -R -d @$$(git log -1 --format=%ct 2>/dev/null || date +%s))/" \
+		.ci/debian/changelog.in > $(DEB_SRC)/debian/changelog
+	cd $(DEB_SRC) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dpkg-buildpackage -us -uc -b
+	@ls $(DEB_DIR)/*.deb
+
+deb-test:
+	@$(MAKE) --no-print-directory deb
+	BUILD=$(BUILD) bash tests/deb/test.sh
 
 install: deps-build
-	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory install-files
+
+# What install installs, with nothing looked up or installed from Debian
+# (debian/rules calls it; the package build has its Build-Depends).
+install-files: build
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
 		$(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)
 	install -m 755 $(KBDIAG) $(DESTDIR)$(BINDIR)/kbdiag
@@ -414,6 +444,8 @@ install: deps-build
 	install -m 644 docs/libkbdiag.3 $(DESTDIR)$(MANDIR)/man3/libkbdiag.3
 	install -m 644 README.md $(DESTDIR)$(DOCDIR)/
 	install -m 644 docs/*.md docs/example.c $(DESTDIR)$(DOCDIR)/docs/
+	install -d $(DESTDIR)$(DOCDIR)/docs/screenshots
+	install -m 644 docs/screenshots/*.png $(DESTDIR)$(DOCDIR)/docs/screenshots/
 	install -m 644 $(API_HEADER) $(DESTDIR)$(INCLUDEDIR)/kbdiag.h
 	install -m 644 $(PUBLIB) $(DESTDIR)$(LIBDIR)/libkbdiag.a
 	install -m 644 $(SHLIB) $(DESTDIR)$(LIBDIR)/$(SHLIB_FILE)
