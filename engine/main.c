@@ -1004,7 +1004,7 @@ cmd_probe(const struct options *o, char **args, int nargs)
 		goto out;
 	}
 	/* 1 when a layer failed, and when none ran: nothing was shown to work */
-	rc = render_probe_ran(round) ? EXIT_FOUND : EXIT_NOTHING;
+	rc = render_probe_ran(round->results, round->nresults) ? EXIT_FOUND : EXIT_NOTHING;
 	for (i = 0; i < round->nresults; i++)
 		if (probe_result_failed(&round->results[i]))
 			rc = EXIT_NOTHING;

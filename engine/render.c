@@ -290,55 +290,19 @@ render_matched(struct buf *t, const struct diag_summary *sum)
 		buf_putc(t, ')');
 }
 
-/* Is probe i the same row as an earlier one (a probe that gives two results)? */
-static int
-render_probe_repeated(const struct diag_incident *inc, size_t i)
-{
-	const struct probe_result *r = &inc->probes[i];
-	size_t j;
-
-	for (j = 0; j < i; j++) {
-		const struct probe_result *q = &inc->probes[j];
-
-		if (q->status == r->status && strcmp(q->probe ? q->probe : "",
-		    r->probe ? r->probe : "") == 0 && strcmp(q->value ? q->value : "",
-		    r->value ? r->value : "") == 0 && strcmp(q->detail ? q->detail : "",
-		    r->detail ? r->detail : "") == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/* How many probes ran (not skipped). */
-static size_t
-render_probes_ran(const struct diag_incident *inc)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < inc->nprobes; i++)
-		n += inc->probes[i].status != PROBE_SKIPPED;
-	return n;
-}
-
-/* "No probe ran: offline: no live probes; no DOS client files given (...)." */
+/* "151 lines read, 6 matched (...), 3 incidents." */
 static void
-render_probes_none(struct buf *t, const struct diag_incident *inc)
+render_counts(struct buf *t, const struct diagnosis *d)
 {
-	size_t i, j;
+	const struct diag_summary *sum = &d->summary;
 
-	buf_puts(t, "No probe ran");
-	for (i = 0; i < inc->nprobes; i++) {
-		const char *why = inc->probes[i].detail;
-
-		if (why == NULL)
-			continue;
-		for (j = 0; j < i && !(inc->probes[j].detail &&
-		    strcmp(inc->probes[j].detail, why) == 0); j++)
-			;
-		if (j == i)
-			buf_printf(t, "%s%s", t->len > 12 ? "; " : ": ", why);
-	}
-	buf_putc(t, '.');
+	buf_printf(t, "%llu %s read", sum->lines, render_plural(sum->lines, "line", "lines"));
+	if (sum->out_of_time)
+		buf_printf(t, " (%llu outside --since/--until)", sum->out_of_time);
+	buf_puts(t, ", ");
+	render_matched(t, sum);
+	buf_printf(t, ", %zu %s.", d->nincidents,
+	    render_plural(d->nincidents, "incident", "incidents"));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -370,14 +334,9 @@ render_text_summary(struct buf *out, const struct diagnosis *d)
 	const struct diag_summary *sum = &d->summary;
 	size_t i;
 
-	buf_printf(out, "\nSummary: %llu %s read", sum->lines,
-	    render_plural(sum->lines, "line", "lines"));
-	if (sum->out_of_time)
-		buf_printf(out, " (%llu outside --since/--until)", sum->out_of_time);
-	buf_puts(out, ", ");
-	render_matched(out, sum);
-	buf_printf(out, ", %zu %s.\n", d->nincidents,
-	    render_plural(d->nincidents, "incident", "incidents"));
+	buf_puts(out, "\nSummary: ");
+	render_counts(out, d);
+	buf_putc(out, '\n');
 	if (sum->unmatched_errors == 0)
 		return;
 	buf_printf(out, "%llu %s that look%s like errors matched no article "
@@ -396,9 +355,9 @@ render_text_evidence(struct buf *out, const struct diag_incident *inc, int expla
 	struct buf t = BUF_INIT;
 	size_t i, j;
 
-	if (inc->nprobes && !explain && render_probes_ran(inc) == 0) {
+	if (inc->nprobes && !explain && render_probe_ran(inc->probes, inc->nprobes) == 0) {
 		buf_puts(out, "\n  ");
-		render_probes_none(&t, inc);
+		render_probe_why_none(&t, "No probe ran", inc->probes, inc->nprobes);
 		render_wrap(out, buf_str(&t), 2, 4);
 	} else if (inc->nprobes) {
 		buf_puts(out, "\n  Probes:\n");
@@ -406,7 +365,7 @@ render_text_evidence(struct buf *out, const struct diag_incident *inc, int expla
 			const struct probe_result *r = &inc->probes[i];
 
 			if ((!explain && r->status == PROBE_SKIPPED) ||
-			    render_probe_repeated(inc, i))
+			    render_probe_repeated(inc->probes, i))
 				continue;
 			buf_puts(out, probe_result_failed(r) ? "  ! " : "    ");
 			buf_printf(out, "%-14s %-20s ", r->probe ? r->probe : "?",
@@ -613,9 +572,9 @@ render_md_evidence(struct buf *out, const struct diag_incident *inc, int explain
 	struct buf t = BUF_INIT;
 	size_t i, j;
 
-	if (inc->nprobes && !explain && render_probes_ran(inc) == 0) {
+	if (inc->nprobes && !explain && render_probe_ran(inc->probes, inc->nprobes) == 0) {
 		buf_puts(out, "\n### Probes\n\n");
-		render_probes_none(&t, inc);
+		render_probe_why_none(&t, "No probe ran", inc->probes, inc->nprobes);
 		render_md_text(out, buf_str(&t));
 		buf_putc(out, '\n');
 	} else if (inc->nprobes) {
@@ -626,7 +585,7 @@ render_md_evidence(struct buf *out, const struct diag_incident *inc, int explain
 			int failed = probe_result_failed(r);
 
 			if ((!explain && r->status == PROBE_SKIPPED) ||
-			    render_probe_repeated(inc, i))
+			    render_probe_repeated(inc->probes, i))
 				continue;
 			buf_puts(out, failed ? "| **✗ failed** | " : "| | ");
 			render_md_cell(out, r->probe ? r->probe : "?");
@@ -802,13 +761,7 @@ render_md_summary(struct buf *out, const struct diagnosis *d)
 	size_t i;
 
 	buf_puts(out, "\n## Summary\n\n");
-	buf_printf(&t, "%llu %s read", sum->lines, render_plural(sum->lines, "line", "lines"));
-	if (sum->out_of_time)
-		buf_printf(&t, " (%llu outside --since/--until)", sum->out_of_time);
-	buf_puts(&t, ", ");
-	render_matched(&t, sum);
-	buf_printf(&t, ", %zu %s.", d->nincidents,
-	    render_plural(d->nincidents, "incident", "incidents"));
+	render_counts(&t, d);
 	render_md_text(out, buf_str(&t));
 	buf_puts(out, "\n\n");
 	for (i = 0; i < d->ninputs; i++) {
@@ -891,7 +844,7 @@ render_html_dl(xmlNodePtr dl, const char *term, const char *def, int code)
 		html_el(dd, "code", def);
 }
 
-static void
+void
 render_html_step(xmlNodePtr li, const struct diag_step *s)
 {
 	size_t i;
@@ -909,12 +862,11 @@ static void
 render_html_probes(xmlNodePtr sec, const struct diag_incident *inc)
 {
 	struct buf t = BUF_INIT;
-	xmlNodePtr parent = sec, table, tr, td, det;
-	size_t i, j;
+	xmlNodePtr parent = sec;
 
 	html_el(sec, "h3", "Probes");
-	if (render_probes_ran(inc) == 0) {
-		render_probes_none(&t, inc);
+	if (render_probe_ran(inc->probes, inc->nprobes) == 0) {
+		render_probe_why_none(&t, "No probe ran", inc->probes, inc->nprobes);
 		html_el(sec, "p", buf_str(&t));
 		buf_reset(&t);
 		/* the rows are still there, one click away */
@@ -922,37 +874,7 @@ render_html_probes(xmlNodePtr sec, const struct diag_incident *inc)
 		buf_printf(&t, "The %zu probes, all skipped", inc->nprobes);
 		html_el(parent, "summary", buf_str(&t));
 	}
-	table = html_attr(html_el(parent, "table", NULL), "class", "probes");
-	tr = html_el(html_el(table, "thead", NULL), "tr", NULL);
-	html_attr(html_el(tr, "th", NULL), "aria-label", "failed");
-	html_el(tr, "th", "Probe");
-	html_el(tr, "th", "Result");
-	html_el(tr, "th", "Detail");
-	table = html_el(table, "tbody", NULL);
-	for (i = 0; i < inc->nprobes; i++) {
-		const struct probe_result *r = &inc->probes[i];
-		int failed = probe_result_failed(r);
-
-		if (render_probe_repeated(inc, i))
-			continue;
-		tr = html_el(table, "tr", NULL);
-		html_attr(tr, "data-probe", r->probe ? r->probe : "?");
-		html_attr(tr, "class", failed ? "failed" : probe_status_name(r->status));
-		html_attr(html_el(tr, "td", failed ? "\u2717 failed" : NULL), "class", "mark");
-		html_el(tr, "td", r->probe ? r->probe : "?");
-		td = html_el(tr, "td", NULL);
-		html_el(td, failed ? "strong" : "span", r->status == PROBE_OBSERVED && r->value ?
-		    r->value : probe_status_name(r->status));
-		td = html_el(tr, "td", r->detail ? r->detail : "");
-		if (r->ntranscript) {
-			buf_reset(&t);
-			for (j = 0; j < r->ntranscript; j++)
-				buf_printf(&t, "%s\n", r->transcript[j]);
-			det = html_el(td, "details", NULL);
-			html_el(det, "summary", "Transcript");
-			html_el(det, "pre", buf_str(&t));
-		}
-	}
+	render_probe_html_table(parent, inc->probes, inc->nprobes);
 	buf_free(&t);
 }
 
@@ -1098,13 +1020,7 @@ render_html_summary(xmlNodePtr body, const struct diagnosis *d)
 	sec = html_attr(html_attr(html_el(body, "section", NULL), "id", "summary"), "class",
 	    "summary");
 	html_el(sec, "h2", "Summary");
-	buf_printf(&t, "%llu %s read", sum->lines, render_plural(sum->lines, "line", "lines"));
-	if (sum->out_of_time)
-		buf_printf(&t, " (%llu outside --since/--until)", sum->out_of_time);
-	buf_puts(&t, ", ");
-	render_matched(&t, sum);
-	buf_printf(&t, ", %zu %s.", d->nincidents,
-	    render_plural(d->nincidents, "incident", "incidents"));
+	render_counts(&t, d);
 	html_el(sec, "p", buf_str(&t));
 	ul = html_el(sec, "ul", NULL);
 	for (i = 0; i < d->ninputs; i++) {

@@ -46,52 +46,100 @@ rp_title(const struct probe_round *r, struct buf *t)
 		buf_printf(t, " (%s)", r->address);
 }
 
-/* Is result i the same row as an earlier one (protocol-ini gives two)? */
-static int
-rp_repeated(const struct probe_round *r, size_t i)
+int
+render_probe_repeated(const struct probe_result *v, size_t i)
 {
-	const struct probe_result *p = &r->results[i];
+	const struct probe_result *p = &v[i];
 	size_t j;
 
 	for (j = 0; j < i; j++) {
-		const struct probe_result *q = &r->results[j];
+		const struct probe_result *q = &v[j];
 
-		if (q->status == p->status && strcmp(q->probe, p->probe) == 0 &&
-		    strcmp(q->value ? q->value : "", p->value ? p->value : "") == 0 &&
-		    strcmp(q->detail ? q->detail : "", p->detail ? p->detail : "") == 0)
+		if (q->status == p->status && strcmp(q->probe ? q->probe : "",
+		    p->probe ? p->probe : "") == 0 && strcmp(q->value ? q->value : "",
+		    p->value ? p->value : "") == 0 && strcmp(q->detail ? q->detail : "",
+		    p->detail ? p->detail : "") == 0)
 			return 1;
 	}
 	return 0;
 }
 
-size_t
-render_probe_ran(const struct probe_round *r)
+void
+render_probe_html_table(xmlNodePtr parent, const struct probe_result *v, size_t n)
 {
-	size_t i, n = 0;
+	struct buf t = BUF_INIT;
+	xmlNodePtr table, tr, td;
+	size_t i, j;
 
-	for (i = 0; i < r->nresults; i++)
-		n += r->results[i].status != PROBE_SKIPPED;
-	return n;
+	table = html_attr(html_el(parent, "table", NULL), "class", "probes");
+	tr = html_el(html_el(table, "thead", NULL), "tr", NULL);
+	html_attr(html_el(tr, "th", NULL), "aria-label", "failed");
+	html_el(tr, "th", "Probe");
+	html_el(tr, "th", "Result");
+	html_el(tr, "th", "Detail");
+	table = html_el(table, "tbody", NULL);
+	for (i = 0; i < n; i++) {
+		const struct probe_result *p = &v[i];
+		int failed = probe_result_failed(p);
+
+		if (render_probe_repeated(v, i))
+			continue;
+		tr = html_el(table, "tr", NULL);
+		html_attr(tr, "data-probe", p->probe ? p->probe : "?");
+		html_attr(tr, "class", failed ? "failed" : probe_status_name(p->status));
+		html_attr(html_el(tr, "td", failed ? "\u2717 failed" : NULL), "class", "mark");
+		html_el(tr, "td", p->probe ? p->probe : "?");
+		html_el(html_el(tr, "td", NULL), failed ? "strong" : "span", rp_outcome(p));
+		td = html_el(tr, "td", p->detail ? p->detail : "");
+		if (p->ntranscript) {
+			xmlNodePtr det = html_el(td, "details", NULL);
+
+			buf_reset(&t);
+			for (j = 0; j < p->ntranscript; j++)
+				buf_printf(&t, "%s\n", p->transcript[j]);
+			html_el(det, "summary", "Transcript");
+			html_el(det, "pre", buf_str(&t));
+		}
+	}
+	buf_free(&t);
+}
+
+size_t
+render_probe_ran(const struct probe_result *v, size_t n)
+{
+	size_t i, ran = 0;
+
+	for (i = 0; i < n; i++)
+		ran += v[i].status != PROBE_SKIPPED;
+	return ran;
+}
+
+void
+render_probe_why_none(struct buf *t, const char *what, const struct probe_result *v,
+    size_t n)
+{
+	size_t i, j, k = 0;
+
+	buf_puts(t, what);
+	for (i = 0; i < n; i++) {
+		const char *why = v[i].detail;
+
+		for (j = 0; j < i && why && !(v[j].detail && strcmp(v[j].detail, why) == 0); j++)
+			;
+		if (why && j == i)
+			buf_printf(t, "%s%s", k++ ? "; " : ": ", why);
+	}
+	buf_putc(t, '.');
 }
 
 static void
 rp_verdict(const struct probe_round *r, struct buf *out)
 {
-	size_t i, j, n = rp_failed(r), k = 0;
+	size_t i, n = rp_failed(r), k = 0;
 
-	if (render_probe_ran(r) == 0) {
+	if (render_probe_ran(r->results, r->nresults) == 0) {
 		/* never "every layer passed" when none ran: say why none did */
-		buf_puts(out, "No layer ran");
-		for (i = 0; i < r->nresults; i++) {
-			const char *why = r->results[i].detail;
-
-			for (j = 0; j < i && why && !(r->results[j].detail &&
-			    strcmp(r->results[j].detail, why) == 0); j++)
-				;
-			if (why && j == i)
-				buf_printf(out, "%s%s", k++ ? "; " : ": ", why);
-		}
-		buf_puts(out, ".");
+		render_probe_why_none(out, "No layer ran", r->results, r->nresults);
 		return;
 	}
 	if (n == 0) {
@@ -115,7 +163,7 @@ rp_text(const struct probe_round *r, struct buf *out)
 	for (i = 0; i < r->nresults; i++) {
 		const struct probe_result *p = &r->results[i];
 
-		if (rp_repeated(r, i))
+		if (render_probe_repeated(r->results, i))
 			continue;
 		buf_printf(out, "  %s %-14s %-20s %s\n", probe_result_failed(p) ? "!" : " ",
 		    p->probe, rp_outcome(p), p->detail ? p->detail : "");
@@ -152,7 +200,7 @@ rp_markdown(const struct probe_round *r, struct buf *out)
 	for (i = 0; i < r->nresults; i++) {
 		const struct probe_result *p = &r->results[i];
 
-		if (rp_repeated(r, i))
+		if (render_probe_repeated(r->results, i))
 			continue;
 		buf_puts(out, "| ");
 		rp_md_cell(out, p->probe);
@@ -182,45 +230,15 @@ static int
 rp_html(const struct probe_round *r, struct buf *out, char err[ERR_LEN])
 {
 	struct buf t = BUF_INIT;
-	xmlNodePtr body, table, tr, td;
+	xmlNodePtr body;
 	xmlDocPtr doc;
-	size_t i, j;
 
 	rp_title(r, &t);
 	doc = html_doc_new(buf_str(&t), &body);
 	buf_reset(&t);
 	rp_verdict(r, &t);
 	html_attr(html_el(body, "p", buf_str(&t)), "class", "verdict");
-	table = html_attr(html_el(body, "table", NULL), "class", "probes");
-	tr = html_el(html_el(table, "thead", NULL), "tr", NULL);
-	html_attr(html_el(tr, "th", NULL), "aria-label", "failed");
-	html_el(tr, "th", "Probe");
-	html_el(tr, "th", "Result");
-	html_el(tr, "th", "Detail");
-	table = html_el(table, "tbody", NULL);
-	for (i = 0; i < r->nresults; i++) {
-		const struct probe_result *p = &r->results[i];
-		int failed = probe_result_failed(p);
-
-		if (rp_repeated(r, i))
-			continue;
-		tr = html_el(table, "tr", NULL);
-		html_attr(tr, "data-probe", p->probe);
-		html_attr(tr, "class", failed ? "failed" : probe_status_name(p->status));
-		html_attr(html_el(tr, "td", failed ? "\u2717 failed" : NULL), "class", "mark");
-		html_el(tr, "td", p->probe);
-		html_el(html_el(tr, "td", NULL), failed ? "strong" : "span", rp_outcome(p));
-		td = html_el(tr, "td", p->detail ? p->detail : "");
-		if (p->ntranscript) {
-			xmlNodePtr det = html_el(td, "details", NULL);
-
-			buf_reset(&t);
-			for (j = 0; j < p->ntranscript; j++)
-				buf_printf(&t, "%s\n", p->transcript[j]);
-			html_el(det, "summary", "Transcript");
-			html_el(det, "pre", buf_str(&t));
-		}
-	}
+	render_probe_html_table(body, r->results, r->nresults);
 	buf_free(&t);
 	return html_doc_end(doc, out, err);
 }

@@ -428,19 +428,6 @@ report_html_plan(xmlNodePtr body, const struct fix_plan *p)
 		report_el(sec, "p", "No edits were looked at.");
 }
 
-static void
-report_html_step(xmlNodePtr parent, const struct diag_step *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->nspans; i++) {
-		if (s->spans[i].code)
-			html_el(parent, "code", s->spans[i].text);
-		else
-			html_text(parent, s->spans[i].text);
-	}
-}
-
 /* The verdict, first on the page. */
 static void
 report_html_verdict(xmlNodePtr body, const struct diagnosis *d, const struct fix_plan *p)
@@ -468,7 +455,7 @@ report_html_verdict(xmlNodePtr body, const struct diagnosis *d, const struct fix
 		html_el(dl, "dd", buf_str(&t));
 	} else if (v.step) {
 		html_el(dl, "dt", "First thing to do");
-		report_html_step(html_el(dl, "dd", NULL), v.step);
+		render_html_step(html_el(dl, "dd", NULL), v.step);
 	}
 	buf_free(&t);
 	verdict_clear(&v);
@@ -577,7 +564,7 @@ report_html(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 				box = report_el(li, "input", NULL);
 				xmlNewProp(box, BAD_CAST "type", BAD_CAST "checkbox");
 				xmlAddChild(li, xmlNewText(BAD_CAST " "));
-				report_html_step(li, &inc->steps[j]);
+				render_html_step(li, &inc->steps[j]);
 			}
 		}
 		report_el(sec, "h3", "Proposed edits");
