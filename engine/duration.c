@@ -27,6 +27,18 @@ duration_format(unsigned long long ms, char buf[32])
 	return buf;
 }
 
+/* The argument as said back in a message: 40 bytes at most, one line. */
+static const char *
+duration_quote(const char *s, char buf[48])
+{
+	size_t i;
+
+	for (i = 0; s[i] && i < 40; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	buf[i] = '\0';
+	return buf;
+}
+
 int
 duration_parse(const char *s, unsigned long bare_ms, unsigned long long min_ms,
     unsigned long long max_ms, unsigned long long *ms, char err[ERR_LEN])
@@ -34,7 +46,7 @@ duration_parse(const char *s, unsigned long bare_ms, unsigned long long min_ms,
 	/* whole and fractional part in units of 10^-6, to stay exact */
 	unsigned long long whole = 0, frac = 0, scale = 1000000, unit = bare_ms, v;
 	const char *p = s;
-	char lo[32], hi[32];
+	char lo[32], hi[32], q[48];
 	size_t i, ndig = 0;
 
 	while (*p >= '0' && *p <= '9') {
@@ -68,15 +80,16 @@ duration_parse(const char *s, unsigned long bare_ms, unsigned long long min_ms,
 	}
 	/* whole * unit + frac * unit / 10^6, in whole milliseconds only */
 	if (frac * unit % 1000000 != 0)
-		return err_set(err, "'%.40s' is finer than a millisecond", s);
+		return err_set(err, "'%s' is finer than a millisecond", duration_quote(s, q));
 	v = whole * unit + frac * unit / 1000000;
 	if (v < min_ms || v > max_ms)
 		goto bad_range;
 	*ms = v;
 	return 0;
 bad:
-	return err_set(err, "'%.40s' is not a duration (such as 500ms, 5s or 2m)", s);
+	return err_set(err, "'%s' is not a duration (such as 500ms, 5s or 2m)",
+	    duration_quote(s, q));
 bad_range:
-	return err_set(err, "'%.40s' is not from %s to %s", s, duration_format(min_ms, lo),
-	    duration_format(max_ms, hi));
+	return err_set(err, "'%s' is not from %s to %s", duration_quote(s, q),
+	    duration_format(min_ms, lo), duration_format(max_ms, hi));
 }
