@@ -407,6 +407,18 @@ collect_keys(json_t *o, json_t *keys)
 	}
 }
 
+/* The keys of a JSON document (which must parse) into keys. */
+static void
+collect_json_keys(const char *text, json_t *keys)
+{
+	json_error_t jerr;
+	json_t *doc = json_loads(text, 0, &jerr);
+
+	ck_assert_msg(doc != NULL, "not JSON: %s", jerr.text);
+	collect_keys(doc, keys);
+	json_decref(doc);
+}
+
 /* The man page's JSON section names every key diagnose, query and report write. */
 START_TEST(man_page_names_every_json_key)
 {
@@ -422,13 +434,13 @@ START_TEST(man_page_names_every_json_key)
 	ck_assert(from && to && from < to);
 	man[to - man] = '\0';
 	tu_kbdiag(&r, NULL, 0, "-f", "json", "diagnose", log, NULL);
-	collect_keys(json_loads(r.out, 0, NULL), keys);
+	collect_json_keys(r.out, keys);
 	tu_run_free(&r);
 	tu_kbdiag(&r, NULL, 0, "-f", "json", "query", "--explain", "netwrok eror 119", NULL);
-	collect_keys(json_loads(r.out, 0, NULL), keys);
+	collect_json_keys(r.out, keys);
 	tu_run_free(&r);
 	tu_kbdiag(&r, NULL, 0, "-f", "json", "report", path, NULL);
-	collect_keys(json_loads(r.out, 0, NULL), keys);
+	collect_json_keys(r.out, keys);
 	tu_run_free(&r);
 	json_object_foreach(keys, key, v) {
 		/* as .B key, or as a word of a .BR line */
