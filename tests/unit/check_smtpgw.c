@@ -677,6 +677,8 @@ smtpgw_suite(void)
 
 /* Run one listener session in-process over a socketpair: the client's whole
  * script is written first (pipelined), then its side is shut for writing. */
+static enum smtpd_bare_lf session_bare_lf = SMTPD_BARE_LF_REJECT;
+
 static char *
 session(struct spool *sp, const char *script, size_t len, size_t max_size, unsigned *queued)
 {
@@ -694,6 +696,8 @@ session(struct spool *sp, const char *script, size_t len, size_t max_size, unsig
 	p.hostname = "gw.test";
 	p.max_size = max_size;
 	p.timeout_ms = 2000;
+	p.bare_lf = session_bare_lf;
+	p.notify_fd = -1;
 	*queued = listener_session(&p, sv[1]);
 	while ((n = read(sv[0], chunk, sizeof(chunk))) > 0)
 		buf_append(&out, chunk, (size_t)n);
@@ -740,7 +744,11 @@ START_TEST(listener_pipelined_session)
 	    "Subject: one\r\n\r\n..dotted\r\nbare lf\n%s\r\n.\r\n"
 	    "MAIL FROM:<>\r\nRCPT TO:<d@example.org>\r\nDATA\r\nSubject: two\r\n\r\n.\r\n"
 	    "QUIT\r\n", buf_str(&longline));
+	/* a bare LF is a line end only with --bare-lf normalize (by default it
+	 * is refused: listener_smuggling) */
+	session_bare_lf = SMTPD_BARE_LF_NORMALIZE;
 	out = session(s, script.data, script.len, 1000000, &queued);
+	session_bare_lf = SMTPD_BARE_LF_REJECT;
 	ck_assert_uint_eq(queued, 2);
 	ck_assert_contains(out, "220 gw.test smtpgw ESMTP\r\n250-gw.test\r\n250-PIPELINING\r\n"
 	    "250-SIZE 1000000\r\n");
