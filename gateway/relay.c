@@ -235,6 +235,10 @@ read_line(struct relay *r, long long deadline, char *line, size_t *len, struct r
 	for (;;) {
 		char *nl = memchr(r->in, '\n', r->inlen);
 
+		/* one recv can bring a line end beyond RELAY_LINE_MAX: too long
+		 * all the same (line has room for RELAY_LINE_MAX bytes) */
+		if (nl != NULL && nl - r->in >= RELAY_LINE_MAX)
+			return fail(r, f, LEGACY_PROTOCOL, 0, 1);
 		if (nl != NULL) {
 			size_t n = (size_t)(nl - r->in), used = n + 1;
 
