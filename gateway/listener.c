@@ -220,6 +220,7 @@ listener_accept(struct listener *l)
 			prctl(PR_SET_PDEATHSIG, SIGTERM);
 			if (getppid() != parent)
 				_exit(0);
+			prctl(PR_SET_NAME, "smtpgw-session");	/* for ps and top */
 			close(l->fd);
 			listener_session(p, c);
 			_exit(0);

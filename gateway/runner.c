@@ -86,8 +86,13 @@ after_failure(struct pass *ps, struct spool_claim *c, const char *line, int perm
 	}
 	if (!to_bad) {
 		ps->st->deferred++;
+		if (gwlog_verbose(p->log))
+			gwlog_line(p->log, "Message %s deferred (attempt %u), next try in %u s", m->id,
+			    m->attempts, p->retry_wait_s);
 		return;
 	}
+	if (gwlog_verbose(p->log))
+		gwlog_line(p->log, "Message %s moved to bad/ (attempt %u)", m->id, m->attempts);
 	ps->st->bad++;
 	if (!permanent) {
 		struct gwlog_event ev;

@@ -797,6 +797,7 @@ start_worker(const struct options *o, struct spool *s, struct runner_params *rp,
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != parent)
 		_exit(0);
+	prctl(PR_SET_NAME, "smtpgw-deliver");	/* for ps and top */
 	listener_forget(l);
 	close(wake[1]);
 	_exit(deliver_loop(o, s, rp, log, wake[0]));
