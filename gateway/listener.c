@@ -20,6 +20,7 @@
 #include "listener.h"
 #include "peer.h"
 #include "smtpd.h"
+#include "transport.h"
 #include "xmem.h"
 
 #define IN_SIZE		65536	/* bytes read from the client at a time */
@@ -39,15 +40,6 @@ struct listener {
 	long long	 refusals_logged_at;	/* CLOCK_MONOTONIC s */
 	unsigned long	 refused;	/* refused since the last line about it */
 };
-
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 stopping(const struct listener_params *p)
@@ -165,7 +157,7 @@ static void
 refuse(struct listener *l, int c, const char *addr, int per_client)
 {
 	char line[512];
-	long long now = mono_ms() / 1000;
+	long long now = transport_now_ms() / 1000;
 	int n;
 
 	n = snprintf(line, sizeof(line), "421 4.7.0 %s too many sessions%s, try again later\r\n",
@@ -260,8 +252,8 @@ listener_close(struct listener *l, int grace_ms)
 	 * message and will send it again */
 	for (i = 0; i < l->nslots; i++)
 		kill(l->slots[i].pid, SIGTERM);
-	until = mono_ms() + grace_ms;
-	while (l->nslots > 0 && mono_ms() < until) {
+	until = transport_now_ms() + grace_ms;
+	while (l->nslots > 0 && transport_now_ms() < until) {
 		listener_reap(l);
 		if (l->nslots > 0)
 			usleep(20000);
@@ -393,11 +385,11 @@ static void
 lingering_close(const struct listener_params *p, int fd)
 {
 	char junk[4096];
-	long long until = mono_ms() + LINGER_MS;
+	long long until = transport_now_ms() + LINGER_MS;
 
 	shutdown(fd, SHUT_WR);
 	for (;;) {
-		long long left = until - mono_ms();
+		long long left = until - transport_now_ms();
 		struct pollfd pfd = { fd, POLLIN, 0 };
 
 		if (stopping(p) && left > 200)
@@ -431,10 +423,10 @@ listener_session(const struct listener_params *p, int fd)
 	smtpd_greeting(d, &out);
 	if (send_out(p, fd, &out) != 0)
 		st = SMTPD_CLOSE;
-	deadline = mono_ms() + p->timeout_ms;
+	deadline = transport_now_ms() + p->timeout_ms;
 	while (st == SMTPD_OPEN) {
 		struct pollfd pfd = { fd, POLLIN, 0 };
-		long long left = deadline - mono_ms();
+		long long left = deadline - transport_now_ms();
 		ssize_t n;
 		int r;
 
@@ -457,7 +449,7 @@ listener_session(const struct listener_params *p, int fd)
 			continue;
 		if (n <= 0)
 			break;	/* the client went away: a message in progress is dropped */
-		deadline = mono_ms() + p->timeout_ms;
+		deadline = transport_now_ms() + p->timeout_ms;
 		st = smtpd_feed(d, in, (size_t)n, &out);
 		if (send_out(p, fd, &out) != 0)
 			break;

@@ -7,19 +7,11 @@
 #include <time.h>
 
 #include "runner.h"
+#include "transport.h"
 #include "xmem.h"
 
 /* Delivered messages whose removal may wait for one fsync of the directory. */
 #define RUNNER_SYNC_EVERY	64
-
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 stopping(const struct runner_params *p)
@@ -257,7 +249,7 @@ backoff(struct pass *ps)
 	b->wait_s = b->wait_s == 0 ? 1 : b->wait_s * 2;
 	if (b->wait_s > RUNNER_BACKOFF_MAX_S)
 		b->wait_s = RUNNER_BACKOFF_MAX_S;
-	b->until_ms = mono_ms() + b->wait_s * 1000LL;
+	b->until_ms = transport_now_ms() + b->wait_s * 1000LL;
 	gwlog_line(p->log, "Spool: %lu failed attempt%s could not be recorded (the message%s "
 	    "stay as %s were); the next pass in %u s", ps->st->unrecorded,
 	    ps->st->unrecorded == 1 ? "" : "s", ps->st->unrecorded == 1 ? "" : "s",
@@ -280,7 +272,7 @@ runner_once(const struct runner_params *p, struct runner_stats *st, char err[ERR
 	memset(&ps, 0, sizeof(ps));
 	ps.p = p;
 	ps.st = st;
-	if (p->backoff != NULL && p->backoff->wait_s > 0 && mono_ms() < p->backoff->until_ms) {
+	if (p->backoff != NULL && p->backoff->wait_s > 0 && transport_now_ms() < p->backoff->until_ms) {
 		st->held = 1;
 		return 0;
 	}

@@ -33,6 +33,7 @@
 #include "smtpd.h"
 #include "spool.h"
 #include "text.h"
+#include "transport.h"
 #include "xmem.h"
 
 /* Exit codes (docs/smtpgw.1). */
@@ -88,15 +89,6 @@ static volatile sig_atomic_t stop;
  * by the handler only in that process (its children inherit the handler). */
 static int sig_pipe[2] = { -1, -1 };
 static pid_t sig_owner;
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 on_signal(int sig)
@@ -682,9 +674,9 @@ clean_tmp(struct spool *s, struct gwlog *log, long long *last)
 	char err[ERR_LEN];
 	unsigned removed;
 
-	if (*last != 0 && now_ms() - *last < CLEAN_TMP_EVERY_S * 1000LL)
+	if (*last != 0 && transport_now_ms() - *last < CLEAN_TMP_EVERY_S * 1000LL)
 		return;
-	*last = now_ms();
+	*last = transport_now_ms();
 	if (spool_clean_tmp(s, CLEAN_TMP_AGE_S, &removed, err) != 0)
 		gwlog_line(log, "ERROR spool: %s", err);
 	else if (removed > 0)
@@ -697,10 +689,10 @@ clean_tmp(struct spool *s, struct gwlog *log, long long *last)
 static void
 wait_for_work(int wake_fd, long long ms)
 {
-	long long until = now_ms() + ms;
+	long long until = transport_now_ms() + ms;
 
 	while (!stop) {
-		long long left = until - now_ms();
+		long long left = until - transport_now_ms();
 		struct pollfd pfd = { wake_fd, POLLIN, 0 };
 		char drain[256];
 
@@ -766,8 +758,8 @@ deliver_loop(const struct options *o, struct spool *s, struct runner_params *rp,
 		 * due, or after a second; later after a full disk (backoff) */
 		due = runner_next_due(s, err);
 		wait_ms = (st.delivered + st.deferred + st.bad > 0 && due == 0) ? 0 : 1000;
-		if (backoff.wait_s > 0 && backoff.until_ms - now_ms() > wait_ms)
-			wait_ms = backoff.until_ms - now_ms();
+		if (backoff.wait_s > 0 && backoff.until_ms - transport_now_ms() > wait_ms)
+			wait_ms = backoff.until_ms - transport_now_ms();
 		runner_stats_free(&st);
 		if (stop)
 			break;
@@ -803,11 +795,11 @@ start_worker(const struct options *o, struct spool *s, struct runner_params *rp,
 	_exit(deliver_loop(o, s, rp, log, wake[0]));
 }
 
-/* Wait for pid to end, at most until (now_ms() time); then SIGKILL. */
+/* Wait for pid to end, at most until (transport_now_ms() time); then SIGKILL. */
 static void
 end_child(pid_t pid, long long until)
 {
-	while (now_ms() < until) {
+	while (transport_now_ms() < until) {
 		if (waitpid(pid, NULL, WNOHANG) != 0)
 			return;
 		usleep(20000);
@@ -850,13 +842,13 @@ supervise(const struct options *o, struct spool *s, struct runner_params *rp,
 			    "started again", WIFSIGNALED(status) ? "signal" : "status",
 			    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 			worker = 0;
-			restart_at = now_ms() + 1000;	/* not in a loop, should it die at once */
+			restart_at = transport_now_ms() + 1000;	/* not in a loop, should it die at once */
 		}
-		if (worker == 0 && now_ms() >= restart_at)
+		if (worker == 0 && transport_now_ms() >= restart_at)
 			worker = start_worker(o, s, rp, log, l, wake);
 	}
 	{
-		long long until = now_ms() + STOP_GRACE_MS;
+		long long until = transport_now_ms() + STOP_GRACE_MS;
 
 		if (worker > 0)
 			kill(worker, SIGTERM);

@@ -360,6 +360,24 @@ writer_open(struct spool *s, const struct spool_msg *m, int replace,
 	return 0;
 }
 
+/* A new message's envelope in m (pointing to the caller's strings), its id made. */
+static int
+new_msg(struct spool *s, const char *from, char *const *rcpts, size_t nrcpts, size_t size,
+    struct spool_msg *m, char err[ERR_LEN])
+{
+	if (envelope_ok(from, rcpts, nrcpts, err) != 0)
+		return -1;
+	memset(m, 0, sizeof(*m));
+	m->state = SPOOL_NEW;
+	m->created = (long long)time(NULL);
+	m->from = (char *)from;
+	m->rcpts = (char **)rcpts;
+	m->nrcpts = nrcpts;
+	m->size = size;
+	make_id(s, m->id);
+	return 0;
+}
+
 int
 spool_writer_open(struct spool *s, const char *from, char *const *rcpts, size_t nrcpts,
     struct spool_writer **out, char err[ERR_LEN])
@@ -367,16 +385,8 @@ spool_writer_open(struct spool *s, const char *from, char *const *rcpts, size_t 
 	struct spool_msg m;
 
 	*out = NULL;
-	if (envelope_ok(from, rcpts, nrcpts, err) != 0)
+	if (new_msg(s, from, rcpts, nrcpts, (size_t)-1, &m, err) != 0)
 		return -1;
-	memset(&m, 0, sizeof(m));
-	m.state = SPOOL_NEW;
-	m.created = (long long)time(NULL);
-	m.from = (char *)from;
-	m.rcpts = (char **)rcpts;
-	m.nrcpts = nrcpts;
-	m.size = (size_t)-1;
-	make_id(s, m.id);
 	return writer_open(s, &m, 0, out, err);
 }
 
@@ -520,17 +530,8 @@ spool_put(struct spool *s, const char *from, char *const *rcpts, size_t nrcpts,
 {
 	struct spool_msg m;
 
-	if (envelope_ok(from, rcpts, nrcpts, err) != 0)
-		return -1;
-	memset(&m, 0, sizeof(m));
-	m.state = SPOOL_NEW;
-	m.created = (long long)time(NULL);
-	m.from = (char *)from;
-	m.rcpts = (char **)rcpts;
-	m.nrcpts = nrcpts;
-	m.size = size;
-	make_id(s, m.id);
-	if (write_file(s, &m, data, 0, err) != 0)
+	if (new_msg(s, from, rcpts, nrcpts, size, &m, err) != 0 ||
+	    write_file(s, &m, data, 0, err) != 0)
 		return -1;
 	memcpy(id, m.id, SPOOL_ID_MAX);
 	return 0;

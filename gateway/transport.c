@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "transport.h"
@@ -156,6 +157,15 @@ tcp_close(struct transport_conn *c)
 static const struct transport transport_tcp = {
 	"tcp", tcp_open, tcp_send, tcp_recv, tcp_wait, tcp_snapshot, tcp_id, tcp_close,
 };
+
+long long
+transport_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 const struct transport *
 transport_find(const char *name)

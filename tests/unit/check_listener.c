@@ -41,17 +41,6 @@ scratch(const char *name)
 	return tu_scratch_path(name);
 }
 
-static struct spool *
-open_spool(const char *name)
-{
-	char *dir = scratch(name), err[ERR_LEN];
-	struct spool *s;
-
-	ck_assert_msg(spool_open(dir, &s, err) == 0, "%s", err);
-	free(dir);
-	return s;
-}
-
 /* The messages queued in s, data loaded, oldest first. */
 static size_t
 stored(struct spool *s, struct spool_msg **out)
@@ -82,7 +71,7 @@ stored(struct spool *s, struct spool_msg **out)
 START_TEST(bare_lf_dot_refused)
 {
 	static const char *const ends[] = { "\n.\n", "\n.\r\n", "\r\n.\n", "\n" };
-	struct spool *s = open_spool("sm-reject");
+	struct spool *s = gwclient_spool("sm-reject");
 	struct spool_msg *m;
 	struct buf script = BUF_INIT;
 	unsigned queued;
@@ -125,7 +114,7 @@ START_TEST(bare_lf_dot_normalized)
 {
 	static const char *const ends[] = { "\n.\n", "\n.\r\n", "\r\n.\n" };
 	static const char *const as[] = { "\r\n..\r\n", "\r\n..\r\n", "\r\n..\r\n" };
-	struct spool *s = open_spool("sm-normal");
+	struct spool *s = gwclient_spool("sm-normal");
 	struct spool_msg *m;
 	struct buf script = BUF_INIT, want = BUF_INIT;
 	unsigned queued;
@@ -175,7 +164,7 @@ END_TEST
  */
 START_TEST(long_lines_make_no_line_end)
 {
-	struct spool *s = open_spool("sm-long");
+	struct spool *s = gwclient_spool("sm-long");
 	struct buf script = BUF_INIT, a = BUF_INIT, b = BUF_INIT;
 	struct spool_msg *m;
 	unsigned queued;

@@ -685,17 +685,6 @@ session(struct spool *sp, const char *script, size_t len, size_t max_size, unsig
 	return gwclient_session(sp, session_bare_lf, script, len, max_size, queued);
 }
 
-static struct spool *
-listener_spool(const char *name)
-{
-	char *dir = scratch(name), err[ERR_LEN];
-	struct spool *s;
-
-	ck_assert_msg(spool_open(dir, &s, err) == 0, "%s", err);
-	free(dir);
-	return s;
-}
-
 static size_t
 spool_count(struct spool *s)
 {
@@ -710,7 +699,7 @@ spool_count(struct spool *s)
 
 START_TEST(listener_pipelined_session)
 {
-	struct spool *s = listener_spool("l-pipe");
+	struct spool *s = gwclient_spool("l-pipe");
 	struct buf script = BUF_INIT, longline = BUF_INIT;
 	struct spool_msg *list, m;
 	char *out, err[ERR_LEN];
@@ -764,7 +753,7 @@ END_TEST
 
 START_TEST(listener_bad_clients)
 {
-	struct spool *s = listener_spool("l-bad");
+	struct spool *s = gwclient_spool("l-bad");
 	struct buf script = BUF_INIT;
 	const char *script_s;
 	unsigned queued;

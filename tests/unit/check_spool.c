@@ -849,6 +849,7 @@ spool_suite(void)
 	TCase *tc = tcase_create("spool");
 
 	tcase_add_unchecked_fixture(tc, tu_scratch_setup, tu_scratch_teardown);
+	tcase_set_timeout(tc, 60);	/* claims_under_kill9: processes, fsyncs */
 	tcase_add_test(tc, wire_form);
 	tcase_add_test(tc, put_and_load);
 	tcase_add_test(tc, ids_are_unique);

@@ -299,3 +299,14 @@ gwclient_session(struct spool *sp, enum smtpd_bare_lf bare_lf, const char *scrip
 	close(sv[0]);
 	return out.data ? buf_detach(&out) : xstrdup("");
 }
+
+struct spool *
+gwclient_spool(const char *name)
+{
+	char *dir = tu_scratch_path(name), err[ERR_LEN];
+	struct spool *s;
+
+	ck_assert_msg(spool_open(dir, &s, err) == 0, "%s", err);
+	free(dir);
+	return s;
+}

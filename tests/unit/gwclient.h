@@ -43,6 +43,9 @@ void gwclient_expect(int fd, const char *want);
 /* Read until the peer closes (at most timeout_ms); 1 when it closed. */
 int gwclient_closed(int fd, int timeout_ms);
 
+/* The spool tu_scratch/name, opened (made when missing). */
+struct spool *gwclient_spool(const char *name);
+
 /*
  * One listener session in-process over a socketpair, into spool sp: the
  * client's whole script is written first (pipelined), then its side is shut
