@@ -146,7 +146,7 @@ check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER) $(G
 	@echo "== smtpgw kill -9 while relaying 150 messages to Postfix (tests/integration/gw-kill9.sh)"
 	BUILD=$(BUILD) KILL9_MAX_MS=100 KILL9_DEADLINE=60 bash tests/integration/gw-kill9.sh 150 || [ $$? = 77 ]
 	@echo "== smtpgw soak: 500 messages from 20 clients, run, flush and kill -9 (tests/integration/gw-soak.sh)"
-	BUILD=$(BUILD) SOAK_KILL_MS="100 500" SOAK_DEADLINE=120 bash tests/integration/gw-soak.sh 500 20 || [ $$? = 77 ]
+	BUILD=$(BUILD) SOAK_KILL_MS="100 500" SOAK_PAUSE_MS=150 SOAK_DEADLINE=120 bash tests/integration/gw-soak.sh 500 20 || [ $$? = 77 ]
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \

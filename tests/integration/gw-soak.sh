@@ -22,6 +22,9 @@
 # Environment: BUILD (default build), SOAK_SEED (the kill schedule; default the
 # time, printed), SOAK_KILL_MS="MIN MAX" (the gap between kills, default
 # "300 1500"), SOAK_DEADLINE (seconds for the whole delivery, default 900),
+# SOAK_PER_SESSION (messages per client session, default 20), SOAK_PAUSE_MS
+# (each client waits this long between the 354 and its message, default 20:
+# sessions spend time in the middle of their data, where kills hurt most),
 # KEEP=1 keeps the work directory (logs, kills.log, acks).
 # Needs root and Postfix; exit 0 = PASS, 1 = FAIL, 77 = SKIP.
 set -uo pipefail
@@ -95,7 +98,8 @@ start_runner
 	done
 ) 2>/dev/null &
 flushloop=$!
-"$GWLOAD" --port "$gw_port" --messages "$N" --clients "$CLIENTS" --per-session 10 \
+"$GWLOAD" --port "$gw_port" --messages "$N" --clients "$CLIENTS" --per-session "${SOAK_PER_SESSION:-20}" \
+    --pause "${SOAK_PAUSE_MS:-20}" \
     --out "$work/acks" 2>> "$logs/stderr" &
 loadpid=$!
 
@@ -125,10 +129,12 @@ while kill -0 "$loadpid" 2>/dev/null || [ "$(queued)" -gt 0 ]; do
 	[ $((SECONDS - t0)) -ge "$DEADLINE" ] && break
 	r=$((RANDOM % 100))
 	role="" victim=""
-	if [ $r -lt 30 ]; then role=deliver; victim=$(pick $(children "$lpid" smtpgw-deliver))
-	elif [ $r -lt 50 ]; then role=run; victim=$rpid
-	elif [ $r -lt 70 ]; then role=flush; victim=$(pick $(flushes))
-	elif [ $r -lt 85 ]; then role=session; victim=$(pick $(children "$lpid" smtpgw-session))
+	# while the clients send, sessions are the likeliest victims
+	kill -0 "$loadpid" 2>/dev/null && r=$(( r < 40 ? 100 : r - 40 ))
+	if [ $r -ge 100 ]; then role=session; victim=$(pick $(children "$lpid" smtpgw-session))
+	elif [ $r -lt 35 ]; then role=deliver; victim=$(pick $(children "$lpid" smtpgw-deliver))
+	elif [ $r -lt 60 ]; then role=run; victim=$rpid
+	elif [ $r -lt 85 ]; then role=flush; victim=$(pick $(flushes))
 	else role=listener; victim=$lpid
 	fi
 	[ -n "$victim" ] || continue

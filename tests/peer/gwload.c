@@ -4,11 +4,13 @@
  * of what the server acknowledged.
  *
  *   gwload --port PORT --messages N [--clients C] [--per-session K]
- *          [--prefix P] [--out FILE]
+ *          [--pause MS] [--prefix P] [--out FILE]
  *
  * C client threads send N messages in all over 127.0.0.1:PORT, up to K per
- * session (pipelined MAIL, RCPT, DATA; the body after the 354), each with its
- * own Message-ID <P-I.T@smtpgw.test> (I the message, T the try). FILE gets one
+ * session (pipelined MAIL, RCPT, DATA; the body after the 354, MS
+ * milliseconds later: a session spends that long in the middle of its data),
+ * each with its own Message-ID <P-I.T@smtpgw.test> (I the message, T the
+ * try). FILE gets one
  * line per outcome, written as it happens:
  *
  *   ACK MSGID QUEUEID   250 to the final dot: the gateway has it
@@ -22,6 +24,14 @@
  * A refused or dropped connection (the gateway is being killed and started
  * again) is retried after 50 ms. Exit 0 once every message is acknowledged,
  * 1 on a system error, 2 on a usage error.
+ *
+ *   gwload --port PORT --greetings N [--wait SECONDS] [--hold SECONDS]
+ *
+ * opens N connections at once, then prints how many got "220", how many
+ * "421", how many nothing within SECONDS (default 10) of being opened, and
+ * the greeting times (median and largest, in ms): what a listener does when
+ * it is flooded or its smart host hangs (tests/bench/gw-hostile.sh). The
+ * greeted connections stay open --hold SECONDS more (default 0).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -40,7 +50,7 @@
 #include <unistd.h>
 
 static unsigned port;
-static unsigned long total, per_session = 5;
+static unsigned long total, per_session = 5, pause_ms;
 static const char *prefix = "soak";
 static FILE *out;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -227,6 +237,8 @@ session(unsigned id)
 				goto retry;
 		if (strncmp(line, "354", 3) != 0)
 			goto retry;
+		if (pause_ms > 0)
+			usleep((useconds_t)(pause_ms * 1000));
 		n = snprintf(buf, sizeof(buf), "From: load@example.org\r\nTo: to%ld@example.org\r\n"
 		    "Message-ID: <%s-%ld.%u@smtpgw.test>\r\nSubject: soak %ld\r\n\r\nmessage %ld, "
 		    "try %u\r\n..a dotted line\r\n.\r\n", m, prefix, m, t, m, m, t);
@@ -275,6 +287,77 @@ client(void *arg)
 	return NULL;
 }
 
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* --greetings N: N connections at once, and what each gets first. */
+static int
+greetings(unsigned long n, int wait_s, int hold_s)
+{
+	struct pollfd *p = calloc(n, sizeof(*p));
+	long long *t0 = calloc(n, sizeof(*t0)), *lat = calloc(n, sizeof(*lat)), until;
+	unsigned long i, open = 0, got220 = 0, got421 = 0, other = 0, nlat = 0;
+
+	if (p == NULL || t0 == NULL || lat == NULL)
+		return 1;
+	for (i = 0; i < n; i++) {
+		p[i].fd = connect_local();
+		p[i].events = POLLIN;
+		t0[i] = now_ms();
+		if (p[i].fd >= 0)
+			open++;
+	}
+	until = now_ms() + wait_s * 1000LL;
+	while (open > 0 && now_ms() < until) {
+		if (poll(p, n, (int)(until - now_ms())) <= 0)
+			break;
+		for (i = 0; i < n; i++) {
+			char line[512];
+			ssize_t k;
+
+			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			k = read(p[i].fd, line, sizeof(line) - 1);
+			line[k > 0 ? k : 0] = '\0';
+			if (k >= 3 && strncmp(line, "220", 3) == 0)
+				got220++;
+			else if (k >= 3 && strncmp(line, "421", 3) == 0)
+				got421++;
+			else
+				other++;
+			lat[nlat++] = now_ms() - t0[i];
+			/* keep the greeted ones open: sessions in progress */
+			if (k < 3 || strncmp(line, "220", 3) != 0)
+				close(p[i].fd);
+			p[i].fd = -(p[i].fd + 2);	/* poll ignores negative fds */
+			open--;
+		}
+	}
+	qsort(lat, nlat, sizeof(*lat), cmp_ll);
+	printf("connections %lu: 220 %lu, 421 %lu, other %lu, nothing in %d s %lu; first line "
+	    "after %lld ms median, %lld ms at most\n", n, got220, got421, other, wait_s,
+	    n - got220 - got421 - other, nlat ? lat[nlat / 2] : -1LL,
+	    nlat ? lat[nlat - 1] : -1LL);
+	fflush(stdout);
+	if (hold_s > 0)
+		sleep((unsigned)hold_s);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -285,9 +368,14 @@ main(int argc, char **argv)
 		{ "per-session", required_argument, NULL, 'k' },
 		{ "prefix", required_argument, NULL, 'x' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "greetings", required_argument, NULL, 'g' },
+		{ "pause", required_argument, NULL, 'P' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "hold", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 }
 	};
-	unsigned long clients = 10, i;
+	unsigned long clients = 10, i, ngreet = 0;
+	int wait_s = 10, hold_s = 0;
 	const char *path = NULL;
 	pthread_t *th;
 	int c;
@@ -300,12 +388,20 @@ main(int argc, char **argv)
 		case 'k': per_session = strtoul(optarg, NULL, 10); break;
 		case 'x': prefix = optarg; break;
 		case 'o': path = optarg; break;
+		case 'g': ngreet = strtoul(optarg, NULL, 10); break;
+		case 'w': wait_s = atoi(optarg); break;
+		case 'H': hold_s = atoi(optarg); break;
+		case 'P': pause_ms = strtoul(optarg, NULL, 10); break;
 		default:
 			fprintf(stderr, "usage: gwload --port PORT --messages N [--clients C] "
-			    "[--per-session K] [--prefix P] [--out FILE]\n");
+			    "[--per-session K] [--pause MS] [--prefix P] [--out FILE]\n"
+			    "       gwload --port PORT --greetings N [--wait SECONDS] [--hold SECONDS]\n");
 			return 2;
 		}
 	}
+	signal(SIGPIPE, SIG_IGN);
+	if (port != 0 && ngreet > 0)
+		return greetings(ngreet, wait_s, hold_s);
 	if (port == 0 || total == 0 || clients == 0 || per_session == 0) {
 		fprintf(stderr, "gwload: --port and --messages are required (and not 0)\n");
 		return 2;
