@@ -35,6 +35,14 @@
 #include "text.h"
 #include "xmem.h"
 
+/* Resident memory is not comparable under AddressSanitizer (its shadow and
+ * quarantine): there the memory bounds are reported as skipped. */
+#if defined(__SANITIZE_ADDRESS__)
+#define MEMORY_CHECKED	0
+#else
+#define MEMORY_CHECKED	1
+#endif
+
 static char *
 scratch(const char *name)
 {
@@ -658,7 +666,10 @@ START_TEST(body_goes_to_disk)
 	fprintf(stderr, "body_goes_to_disk: %ld kB in tmp/, the largest child %ld kB resident\n",
 	    spooled, rss);
 	ck_assert_msg(spooled >= 30000, "only %ld kB of the 32 MB in tmp/", spooled);
-	ck_assert_msg(rss >= 0 && rss < 24 * 1024, "a session holds %ld kB", rss);
+	if (MEMORY_CHECKED)
+		ck_assert_msg(rss >= 0 && rss < 24 * 1024, "a session holds %ld kB", rss);
+	else
+		fprintf(stderr, "SKIP body_goes_to_disk: the session's memory bound (ASan)\n");
 	close(fd);	/* gone before the dot */
 	for (i = 0; i < 100 && tu_count_files(sp, "tmp", "") > 0; i++)
 		usleep(100000);
@@ -941,8 +952,11 @@ START_TEST(submit_streams_with_a_limit)
 	ck_assert_int_eq(getrusage(RUSAGE_CHILDREN, &ru), 0);
 	fprintf(stderr, "submit_streams_with_a_limit: a 40 MB message, submit's peak RSS %ld kB\n",
 	    ru.ru_maxrss);
-	ck_assert_msg(ru.ru_maxrss < 24 * 1024, "submit held %ld kB for a 40 MB message",
-	    ru.ru_maxrss);
+	if (MEMORY_CHECKED)
+		ck_assert_msg(ru.ru_maxrss < 24 * 1024, "submit held %ld kB for a 40 MB message",
+		    ru.ru_maxrss);
+	else
+		fprintf(stderr, "SKIP submit_streams_with_a_limit: the memory bound (ASan)\n");
 	ck_assert_uint_eq(tu_count_files(sp, "new", ""), 1);
 	{
 		struct spool *s;
