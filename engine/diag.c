@@ -70,27 +70,59 @@ struct diag_state {
 	size_t				 articles_cap;
 	/* unmatched error-looking lines, by program and shape */
 	struct strmap			*shapes;
-	struct diag_group		*groups;
-	size_t				 ngroups, groups_cap;
+	struct diag_group		*shape_groups;
+	size_t				 nshape_groups, shape_cap;
 	struct buf			 shape, key;
+	size_t				 groups_cap;
 };
 
+/* One more line under key in the list (*v, *n, *cap). */
 static void
-diag_count_article(struct diag_state *st, const struct kb_article *a)
+diag_count_lines(struct diag_article_lines **v, size_t *n, size_t *cap, const char *key)
 {
-	struct diag_summary *sum = &st->d->summary;
 	size_t i;
 
-	for (i = 0; i < sum->narticles; i++)
-		if (strcmp(sum->articles[i].article, a->id) == 0) {
-			sum->articles[i].lines++;
+	for (i = 0; i < *n; i++)
+		if (strcmp((*v)[i].article, key) == 0) {
+			(*v)[i].lines++;
 			return;
 		}
-	sum->articles = xgrow(sum->articles, &st->articles_cap, sum->narticles + 1,
-	    sizeof(*sum->articles));
-	sum->articles[sum->narticles].article = xstrdup(a->id);
-	sum->articles[sum->narticles].lines = 1;
-	sum->narticles++;
+	*v = xgrow(*v, cap, *n + 1, sizeof(**v));
+	(*v)[*n].article = xstrdup(key);
+	(*v)[*n].lines = 1;
+	(*n)++;
+}
+
+static int
+diag_cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A matched line: once per article it matched, and once under all of them. */
+static void
+diag_count_hits(struct diag_state *st, const struct match_hit *hits, size_t n)
+{
+	struct diag_summary *sum = &st->d->summary;
+	const char *ids[16];
+	struct buf key = BUF_INIT;
+	size_t i, j, nids = 0;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < nids && strcmp(ids[j], hits[i].article->id) != 0; j++)
+			;
+		if (j < nids)
+			continue;
+		diag_count_lines(&sum->articles, &sum->narticles, &st->articles_cap,
+		    hits[i].article->id);
+		if (nids < sizeof(ids) / sizeof(ids[0]))
+			ids[nids++] = hits[i].article->id;
+	}
+	qsort(ids, nids, sizeof(ids[0]), diag_cmp_id);
+	for (i = 0; i < nids; i++)
+		buf_printf(&key, "%s%s", i ? "+" : "", ids[i]);
+	diag_count_lines(&sum->groups, &sum->ngroups, &st->groups_cap, buf_str(&key));
+	buf_free(&key);
 }
 
 /* Is the record inside --since / --until? Undated records always are. */
@@ -227,15 +259,16 @@ diag_group(struct diag_state *st, const struct reader_record *rec, const char *s
 	buf_putc(&st->key, '\x1f');
 	buf_append(&st->key, st->shape.data, st->shape.len);
 	if (strmap_get(st->shapes, st->key.data, st->key.len, &i)) {
-		st->groups[i].count++;
+		st->shape_groups[i].count++;
 		return;
 	}
-	if (st->ngroups >= DIAG_MAX_SHAPES) {
-		st->d->summary.groups_other++;
+	if (st->nshape_groups >= DIAG_MAX_SHAPES) {
+		st->d->summary.unmatched_other++;
 		return;
 	}
-	st->groups = xgrow(st->groups, &st->groups_cap, st->ngroups + 1, sizeof(*st->groups));
-	g = &st->groups[st->ngroups];
+	st->shape_groups = xgrow(st->shape_groups, &st->shape_cap, st->nshape_groups + 1,
+	    sizeof(*st->shape_groups));
+	g = &st->shape_groups[st->nshape_groups];
 	memset(g, 0, sizeof(*g));
 	k = (size_t)((const char *)memchr(st->key.data, '\x1f', st->key.len) - st->key.data);
 	g->program = text_sanitize(st->key.data, k, 64);
@@ -244,7 +277,7 @@ diag_group(struct diag_state *st, const struct reader_record *rec, const char *s
 	g->sample.file = xstrdup(safe_name);
 	g->sample.line = rec->line;
 	g->sample.text = text_sanitize(rec->text, rec->len, 160);
-	strmap_put(st->shapes, st->key.data, st->key.len, st->ngroups++);
+	strmap_put(st->shapes, st->key.data, st->key.len, st->nshape_groups++);
 }
 
 static int
@@ -278,30 +311,31 @@ diag_groups_finish(struct diag_state *st)
 	struct diag_summary *sum = &st->d->summary;
 	size_t i, keep;
 
-	if (st->ngroups > 1) {
+	if (st->nshape_groups > 1) {
 		/* Insertion sort keeps ties in order; fall back to qsort when large. */
-		if (st->ngroups <= 512) {
+		if (st->nshape_groups <= 512) {
 			size_t j;
 
-			for (i = 1; i < st->ngroups; i++) {
-				struct diag_group g = st->groups[i];
+			for (i = 1; i < st->nshape_groups; i++) {
+				struct diag_group g = st->shape_groups[i];
 
-				for (j = i; j > 0 && st->groups[j - 1].count < g.count; j--)
-					st->groups[j] = st->groups[j - 1];
-				st->groups[j] = g;
+				for (j = i; j > 0 && st->shape_groups[j - 1].count < g.count; j--)
+					st->shape_groups[j] = st->shape_groups[j - 1];
+				st->shape_groups[j] = g;
 			}
 		} else
-			qsort(st->groups, st->ngroups, sizeof(*st->groups), diag_group_cmp);
+			qsort(st->shape_groups, st->nshape_groups, sizeof(*st->shape_groups),
+			    diag_group_cmp);
 	}
-	keep = st->ngroups < DIAG_MAX_GROUPS ? st->ngroups : DIAG_MAX_GROUPS;
-	for (i = keep; i < st->ngroups; i++) {
-		sum->groups_other += st->groups[i].count;
-		diag_group_free(&st->groups[i]);
+	keep = st->nshape_groups < DIAG_MAX_GROUPS ? st->nshape_groups : DIAG_MAX_GROUPS;
+	for (i = keep; i < st->nshape_groups; i++) {
+		sum->unmatched_other += st->shape_groups[i].count;
+		diag_group_free(&st->shape_groups[i]);
 	}
-	sum->groups = st->groups;
-	sum->ngroups = keep;
-	st->groups = NULL;
-	st->ngroups = 0;
+	sum->unmatched_groups = st->shape_groups;
+	sum->nunmatched_groups = keep;
+	st->shape_groups = NULL;
+	st->nshape_groups = 0;
 	strmap_free(st->shapes);
 	st->shapes = NULL;
 	buf_free(&st->shape);
@@ -318,7 +352,7 @@ diag_record(struct diag_state *st, struct diag_file *f, const struct reader_reco
 	const struct match_hit *hits;
 	const struct kb_symptom *gave_up;
 	struct diag_sample *sample;
-	size_t n, i;
+	size_t n;
 
 	sum->lines++;
 	if (rec->truncated && !f->warned_long) {
@@ -349,9 +383,7 @@ diag_record(struct diag_state *st, struct diag_file *f, const struct reader_reco
 		    safe_name, rec->line, gave_up->id, gave_up->file, gave_up->line);
 	if (n > 0) {
 		sum->matched++;
-		for (i = 0; i < n; i++)
-			if (i == 0 || hits[i].article != hits[i - 1].article)
-				diag_count_article(st, hits[i].article);
+		diag_count_hits(st, hits, n);
 	} else if (match_looks_like_error(m)) {
 		if (peer_server_line(rec->text, rec->len))
 			sum->unmatched_server++;
@@ -384,6 +416,8 @@ diag_open(struct diag_state *st, const char *file, struct diag_input *in, int fo
 
 	rp.follow = follow;
 	in->name = text_sanitize(file, strlen(file), 0);
+	if (st->p->text != NULL && !follow)
+		return reader_open_mem_params(file, st->p->text, st->p->text_len, &rp);
 	if (reader_open_params(file, &rp, &r, err) != 0) {
 		in->error = text_sanitize(err, strlen(err), 0);
 		return NULL;
@@ -883,13 +917,16 @@ diag_free(struct diagnosis *d)
 		free(d->inputs[i].year_from);
 		free(d->inputs[i].year_anchor);
 	}
-	for (i = 0; i < d->summary.ngroups; i++)
-		diag_group_free(&d->summary.groups[i]);
-	free(d->summary.groups);
+	for (i = 0; i < d->summary.nunmatched_groups; i++)
+		diag_group_free(&d->summary.unmatched_groups[i]);
+	free(d->summary.unmatched_groups);
 	free(d->inputs);
 	for (i = 0; i < d->summary.narticles; i++)
 		free(d->summary.articles[i].article);
 	free(d->summary.articles);
+	for (i = 0; i < d->summary.ngroups; i++)
+		free(d->summary.groups[i].article);
+	free(d->summary.groups);
 	for (i = 0; i < d->summary.nsamples; i++) {
 		free(d->summary.samples[i].file);
 		free(d->summary.samples[i].text);
@@ -898,5 +935,41 @@ diag_free(struct diagnosis *d)
 		diag_incident_clear(&d->incidents[i]);
 	free(d->incidents);
 	diag_free_strings(d->warnings, d->nwarnings);
+	for (i = 0; i < d->nhistory; i++)
+		diag_history_clear(&d->history[i]);
+	free(d->history);
 	free(d);
+}
+
+void
+diag_history_clear(struct diag_history *h)
+{
+	size_t i;
+
+	free(h->when);
+	free(h->outcome);
+	free(h->applied_when);
+	for (i = 0; i < h->napplied; i++) {
+		free(h->applied[i].fix);
+		free(h->applied[i].path);
+		free(h->applied[i].what);
+	}
+	free(h->applied);
+	free(h->watch);
+	for (i = 0; i < h->nverdicts; i++) {
+		struct diag_verdict *v = &h->verdicts[i];
+
+		free(v->article);
+		free(v->peer);
+		free(v->cause);
+		free(v->outcome);
+		free(v->why);
+		diag_observations_free(v->seen, v->nseen);
+		free(v->next_cause);
+		free(v->next_title);
+		diag_free_strings(v->next_steps, v->nnext_steps);
+		diag_free_strings(v->next_fixes, v->nnext_fixes);
+	}
+	free(h->verdicts);
+	memset(h, 0, sizeof(*h));
 }
