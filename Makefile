@@ -237,10 +237,16 @@ asan: deps-test
 
 # ---------------------------------------------------------------------------
 
+# The sources that make a loaded rule base: their digest is part of the key of
+# the rule base cache (engine/kbcache.h), so a build that reads the XML
+# differently never reads an older build's cache.
+KB_CODE_SRC	= engine/kb.c engine/kb.h engine/kbpriv.h engine/kbcache.c engine/kbcache.h \
+		  engine/kbschema.c engine/arena.c
 $(BUILD)/config.h: FORCE
 	@mkdir -p $(@D)
-	@printf '#define KBDIAG_VERSION "%s"\n#define KBDIAG_DATADIR "%s"\n' \
-		'$(VERSION)' '$(DATADIR)' > $@.tmp
+	@printf '#define KBDIAG_VERSION "%s"\n#define KBDIAG_DATADIR "%s"\n#define KBDIAG_KB_CODE "%s"\n' \
+		'$(VERSION)' '$(DATADIR)' \
+		"$$(cat $(KB_CODE_SRC) | sha256sum | cut -c1-16)" > $@.tmp
 	@cmp -s $@.tmp $@ || mv $@.tmp $@
 	@rm -f $@.tmp
 
@@ -256,7 +262,7 @@ $(BUILD)/obj/%.o: engine/%.c $(BUILD)/cflags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -fPIC -fno-semantic-interposition -c -o $@ $<
 
-$(BUILD)/obj/main.o $(BUILD)/obj/kb.o $(BUILD)/obj/kbdiag.o: $(BUILD)/config.h
+$(BUILD)/obj/main.o $(BUILD)/obj/kb.o $(BUILD)/obj/kbdiag.o $(BUILD)/obj/kbcache.o: $(BUILD)/config.h
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@

@@ -19,6 +19,7 @@
 #include "arena.h"
 #include "buf.h"
 #include "config.h"	/* KBDIAG_DATADIR: written by make */
+#include "kbpriv.h"
 #include "kbschema.h"
 #include "xmem.h"
 
@@ -30,40 +31,6 @@
 #define KB_XML_OPTIONS \
 	(XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOWARNING)
 
-/* A row of a reference table, as field/value pairs (all strings). */
-struct kb_fact_row {
-	const char	*table;		/* "tcptsr", "protocol-ini" */
-	const char	*key;		/* "lanman-2.2b", "ForcePushBit" */
-	const char	**fields;
-	const char	**values;
-	size_t		 nfields;
-};
-
-struct kb {
-	char			*dir;
-	struct arena		 arena;
-	xmlRelaxNGPtr		 schema;
-	struct kbschema		*lifted;	/* the schema's attribute patterns */
-	struct kb_evidence_source *sources;	/* evidence.xml */
-	size_t			 nsources;
-	struct kb_cause		*causes;
-	size_t			 ncauses;
-	struct kb_overlap	*overlaps;
-	size_t			 noverlaps;
-	struct kb_peer		*peers;
-	size_t			 npeers;
-	size_t			 peers_cap;
-	size_t			 skipped;	/* under keep_going */
-	struct kb_step		*steps;		/* shared steps (steps.xml) */
-	size_t			 nsteps;
-	struct kb_fact_row	*facts;
-	size_t			 nfacts;
-	struct kb_article	**articles;
-	size_t			 narticles;
-	size_t			 articles_cap;
-	struct kb_fix		*fixes;		/* fixes.xml */
-	size_t			 nfixes;
-};
 
 /*
  * Collects the first error libxml2 reports while we parse or validate, or
@@ -1283,6 +1250,8 @@ kb_add_article(struct kb *kb, const char *name, const char *data, size_t len,
 	struct buf path = BUF_INIT;
 	int rc;
 
+	if (kb->schema == NULL)		/* read from the cache (kbcache.h) */
+		return err_set(err, "%s: rule base loaded without its schema", kb->dir);
 	buf_printf(&path, "%s/articles/%s", kb->dir, name);
 	rc = kb_article_from(kb, buf_str(&path), name, data, len, err);
 	buf_free(&path);

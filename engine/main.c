@@ -25,6 +25,7 @@
 #include "duration.h"
 #include "fix.h"
 #include "kb.h"
+#include "kbcache.h"
 #include "lint.h"
 #include "logtime.h"
 #include "match.h"
@@ -377,7 +378,7 @@ static int
 open_kb(const struct options *o, int list_all, struct kb **kb, struct matcher **m)
 {
 	struct kb_load_params p = { 0 };
-	char dirbuf[PATH_MAX], err[ERR_LEN];
+	char dirbuf[PATH_MAX], cachebuf[PATH_MAX], err[ERR_LEN];
 
 	p.dir = o->kb_dir ? o->kb_dir : kb_default_dir(dirbuf);
 	if (list_all)
@@ -386,7 +387,7 @@ open_kb(const struct options *o, int list_all, struct kb **kb, struct matcher **
 		p.keep_going = 1;
 		p.on_problem = print_skipped;
 	}
-	if (kb_load(&p, kb, err) != 0) {
+	if (kbcache_load(&p, kbcache_dir(cachebuf), kb, NULL, err) != 0) {
 		if (!list_all)
 			fprintf(stderr, "kbdiag: invalid rule base: %s\n", err);
 		if (!list_all && !o->keep_going)

@@ -1,0 +1,56 @@
+/*
+ * kbpriv: the inside of a loaded rule base, shared by kb.c (which builds it
+ * from the XML documents) and kbcache.c (which writes it to and reads it from
+ * the on-disk cache). Nothing else includes this header.
+ *
+ * Ownership: as kb.h says; facts, peers and articles are arrays of their
+ * own (xgrow), everything else is in the arena.
+ */
+#ifndef KBDIAG_KBPRIV_H
+#define KBDIAG_KBPRIV_H
+
+#include <stddef.h>
+
+#include <libxml/relaxng.h>
+
+#include "arena.h"
+#include "kb.h"
+
+struct kbschema;
+
+/* A row of a reference table, as field/value pairs (all strings). */
+struct kb_fact_row {
+	const char	*table;		/* "tcptsr", "protocol-ini" */
+	const char	*key;		/* "lanman-2.2b", "ForcePushBit" */
+	const char	**fields;
+	const char	**values;
+	size_t		 nfields;
+};
+
+struct kb {
+	char			*dir;
+	struct arena		 arena;
+	xmlRelaxNGPtr		 schema;
+	struct kbschema		*lifted;	/* the schema's attribute patterns */
+	struct kb_evidence_source *sources;	/* evidence.xml */
+	size_t			 nsources;
+	struct kb_cause		*causes;
+	size_t			 ncauses;
+	struct kb_overlap	*overlaps;
+	size_t			 noverlaps;
+	struct kb_peer		*peers;
+	size_t			 npeers;
+	size_t			 peers_cap;
+	size_t			 skipped;	/* under keep_going */
+	struct kb_step		*steps;		/* shared steps (steps.xml) */
+	size_t			 nsteps;
+	struct kb_fact_row	*facts;
+	size_t			 nfacts;
+	struct kb_article	**articles;
+	size_t			 narticles;
+	size_t			 articles_cap;
+	struct kb_fix		*fixes;		/* fixes.xml */
+	size_t			 nfixes;
+};
+
+#endif
