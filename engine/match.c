@@ -27,6 +27,7 @@ struct match_pattern {
 	pcre2_code		*code;
 	int			 in_prefilter;	/* has literals */
 	int			 jit;		/* JIT compiled it; -1: not tried yet */
+	unsigned		 runs;		/* before JIT (MATCH_JIT_AFTER) */
 	int			 on_logs;	/* tried on log lines (not a description) */
 };
 
@@ -71,14 +72,18 @@ match_compile_one(const char *pattern, uint32_t options, char err[ERR_LEN],
 }
 
 /*
- * A symptom's pattern is JIT-compiled when it is first run: most patterns
- * never see a candidate line in a short log, and JIT costs ten times what
- * compiling does, which matters to start-up.
+ * A symptom's pattern is JIT-compiled once it has run MATCH_JIT_AFTER times:
+ * most patterns never see a candidate line in a short log, JIT costs ten
+ * times what compiling does, and a `kbdiag query` runs each pattern once on
+ * its text (JIT-compiling them all was half of its time). Until then PCRE2's
+ * interpreter runs it, under the same limits.
  */
+#define MATCH_JIT_AFTER	8
+
 static const pcre2_code *
 match_code(struct match_pattern *p)
 {
-	if (p->jit < 0)
+	if (p->jit < 0 && ++p->runs > MATCH_JIT_AFTER)
 		p->jit = pcre2_jit_compile(p->code, PCRE2_JIT_COMPLETE) == 0;
 	return p->code;
 }
@@ -422,7 +427,9 @@ match_symptom_jit(struct matcher *m, const struct kb_symptom *s)
 
 	for (i = 0; i < m->npatterns; i++)
 		if (m->patterns[i].symptom == s) {
-			match_code(&m->patterns[i]);
+			if (m->patterns[i].jit < 0)
+				m->patterns[i].jit = pcre2_jit_compile(m->patterns[i].code,
+				    PCRE2_JIT_COMPLETE) == 0;
 			return m->patterns[i].jit;
 		}
 	return 0;
