@@ -97,6 +97,7 @@ GENLOG		= $(BUILD)/genlog
 NAIVE		= $(BUILD)/naive
 STARTUP		= $(BUILD)/startup
 QUERYBENCH	= $(BUILD)/querybench
+SPAWN		= $(BUILD)/spawn
 PROBEBENCH	= $(BUILD)/probebench
 PCRE_CFLAGS	:= $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
 PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
@@ -381,7 +382,7 @@ deps-bench: deps-test
 bench: deps-test
 	bash tests/bench/run.sh $(BENCH_SIZE)
 
-bench-tools: $(KBDIAG) $(GENLOG) $(NAIVE) $(STARTUP) $(QUERYBENCH)
+bench-tools: $(KBDIAG) $(GENLOG) $(NAIVE) $(STARTUP) $(QUERYBENCH) $(SPAWN)
 
 $(GENLOG): tests/bench/genlog.c
 	@mkdir -p $(@D)
@@ -394,6 +395,10 @@ $(NAIVE): tests/bench/naive.c
 $(STARTUP): tests/bench/startup.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS)
+
+$(SPAWN): tests/bench/spawn.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
 
 $(QUERYBENCH): tests/bench/querybench.c $(LIB)
 	@mkdir -p $(@D)
@@ -416,7 +421,7 @@ bench-gw: deps-test
 
 # The query benchmark alone (quick): writes its section of docs/benchmarks.md.
 bench-query: deps-bench
-	@$(MAKE) --no-print-directory $(QUERYBENCH)
+	@$(MAKE) --no-print-directory $(QUERYBENCH) $(SPAWN)
 	bash tests/bench/query.sh
 
 # ---------------------------------------------------------------------------
