@@ -16,19 +16,22 @@
 #include "arena.h"
 #include "config.h"	/* KBDIAG_VERSION, KBDIAG_KB_CODE: written by make */
 #include "kbpriv.h"
+#include "match.h"
 #include "xmem.h"
 
 /*
- * The file: magic, format, key, payload length, payload digest, payload.
- * The payload is the kb field by field in the host's byte order (the key
+ * The file: magic, format, key, the lengths of the two parts of the payload,
+ * the payload's digest, the payload: the kb, then its patterns as PCRE2
+ * serialises them (match_codes_encode(); none when the file was written
+ * without a matcher). The kb part is field by field in the host's byte order (the key
  * names the machine): u32 counts and indices, i64 numbers, doubles as their
  * 8 bytes, strings as a u32 length (KBCACHE_NULL for NULL) and the bytes.
  * References between objects (a cause, an evidence value, a shared step)
  * are indices into the arrays they point into.
  */
 #define KBCACHE_MAGIC		"KBDIAGC\n"
-#define KBCACHE_FORMAT		1u
-#define KBCACHE_HEADER		(8 + 4 + KBCACHE_KEY_LEN + 8 + KBCACHE_KEY_LEN)
+#define KBCACHE_FORMAT		2u
+#define KBCACHE_HEADER		(8 + 4 + KBCACHE_KEY_LEN + 8 + 8 + KBCACHE_KEY_LEN)
 #define KBCACHE_NULL		UINT32_MAX
 #define KBCACHE_MAX_FILE	(64u * 1024 * 1024)
 
@@ -460,23 +463,27 @@ kbcache_put_kb(struct buf *b, const struct kb *kb)
 }
 
 void
-kbcache_encode(const struct kb *kb, const unsigned char key[KBCACHE_KEY_LEN],
-    struct buf *out)
+kbcache_encode(const struct kb *kb, const struct matcher *m,
+    const unsigned char key[KBCACHE_KEY_LEN], struct buf *out)
 {
 	struct buf payload = BUF_INIT;
 	struct sha256_ctx c;
 	uint8_t digest[KBCACHE_KEY_LEN];
-	uint64_t len;
+	uint64_t kblen, codeslen;
 
 	kbcache_put_kb(&payload, kb);
-	len = payload.len;
+	kblen = payload.len;
+	if (m == NULL || match_codes_encode(m, &payload) != 0)
+		payload.len = (size_t)kblen;
+	codeslen = payload.len - kblen;
 	sha256_init(&c);
 	sha256_update(&c, payload.len, (const uint8_t *)payload.data);
 	sha256_digest(&c, sizeof(digest), digest);
 	buf_append(out, KBCACHE_MAGIC, 8);
 	kbcache_u32(out, KBCACHE_FORMAT);
 	buf_append(out, key, KBCACHE_KEY_LEN);
-	buf_append(out, &len, sizeof(len));
+	buf_append(out, &kblen, sizeof(kblen));
+	buf_append(out, &codeslen, sizeof(codeslen));
 	buf_append(out, digest, sizeof(digest));
 	buf_append(out, payload.data, payload.len);
 	buf_free(&payload);
@@ -941,13 +948,13 @@ kbcache_header_len(void)
 
 int
 kbcache_decode(const void *data, size_t len, const unsigned char *key, struct kb **out,
-    char err[ERR_LEN])
+    const void **codes, size_t *codes_len, char err[ERR_LEN])
 {
 	const unsigned char *p = data;
 	struct sha256_ctx c;
 	uint8_t digest[KBCACHE_KEY_LEN];
 	uint32_t format;
-	uint64_t plen;
+	uint64_t kblen, codeslen;
 
 	*out = NULL;
 	if (len < KBCACHE_HEADER || memcmp(p, KBCACHE_MAGIC, 8) != 0)
@@ -957,16 +964,22 @@ kbcache_decode(const void *data, size_t len, const unsigned char *key, struct kb
 		return 1;	/* another version's file: stale, not corrupt */
 	if (key != NULL && memcmp(p + 12, key, KBCACHE_KEY_LEN) != 0)
 		return 1;
-	memcpy(&plen, p + 12 + KBCACHE_KEY_LEN, sizeof(plen));
-	if (plen != len - KBCACHE_HEADER)
+	memcpy(&kblen, p + 12 + KBCACHE_KEY_LEN, sizeof(kblen));
+	memcpy(&codeslen, p + 20 + KBCACHE_KEY_LEN, sizeof(codeslen));
+	if (kblen > len - KBCACHE_HEADER || codeslen != len - KBCACHE_HEADER - kblen)
 		return err_set(err, "cache cut short or too long (%zu bytes of payload, "
-		    "header says %llu)", len - KBCACHE_HEADER, (unsigned long long)plen);
+		    "header says %llu and %llu)", len - KBCACHE_HEADER,
+		    (unsigned long long)kblen, (unsigned long long)codeslen);
 	sha256_init(&c);
-	sha256_update(&c, (size_t)plen, p + KBCACHE_HEADER);
+	sha256_update(&c, len - KBCACHE_HEADER, p + KBCACHE_HEADER);
 	sha256_digest(&c, sizeof(digest), digest);
-	if (memcmp(digest, p + 20 + KBCACHE_KEY_LEN, sizeof(digest)) != 0)
+	if (memcmp(digest, p + 28 + KBCACHE_KEY_LEN, sizeof(digest)) != 0)
 		return err_set(err, "cache digest does not match its contents");
-	return kbcache_decode_payload(p + KBCACHE_HEADER, (size_t)plen, out, err);
+	if (codes != NULL) {
+		*codes = codeslen ? p + KBCACHE_HEADER + kblen : NULL;
+		*codes_len = (size_t)codeslen;
+	}
+	return kbcache_decode_payload(p + KBCACHE_HEADER, (size_t)kblen, out, err);
 }
 
 int
@@ -1023,7 +1036,9 @@ kbcache_read_file(const char *path, size_t *len)
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return NULL;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0 ||
+	/* only a file of ours: PCRE2's serialised form is not for strangers' bytes */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    st.st_size < 0 ||
 	    (uint64_t)st.st_size > KBCACHE_MAX_FILE) {
 		close(fd);
 		return NULL;
@@ -1063,7 +1078,7 @@ kbcache_mkdirs(const char *dir)
 /* Write the cache file whole under a temporary name, then rename it. */
 static void
 kbcache_write(const char *path, const char *cache_dir, const struct kb *kb,
-    const unsigned char key[KBCACHE_KEY_LEN])
+    const struct matcher *m, const unsigned char key[KBCACHE_KEY_LEN])
 {
 	struct buf b = BUF_INIT;
 	char tmp[PATH_MAX];
@@ -1076,7 +1091,7 @@ kbcache_write(const char *path, const char *cache_dir, const struct kb *kb,
 		return;
 	if ((fd = mkstemp(tmp)) < 0)
 		return;
-	kbcache_encode(kb, key, &b);
+	kbcache_encode(kb, m, key, &b);
 	while (off < b.len) {
 		w = write(fd, b.data + off, b.len - off);
 		if (w < 0 && errno == EINTR)
@@ -1092,22 +1107,38 @@ kbcache_write(const char *path, const char *cache_dir, const struct kb *kb,
 
 int
 kbcache_load(const struct kb_load_params *params, const char *cache_dir, struct kb **out,
-    enum kbcache_how *how, char err[ERR_LEN])
+    struct matcher **m, enum kbcache_how *how, char err[ERR_LEN])
 {
 	unsigned char key[KBCACHE_KEY_LEN], *data;
 	char path[PATH_MAX], why[ERR_LEN];
 	enum kbcache_how h = KBCACHE_OFF;
-	size_t len = 0;
+	struct matcher *built = NULL;
+	const void *codes = NULL;
+	size_t len = 0, codes_len = 0;
 	int rc;
 
 	*out = NULL;
+	if (m)
+		*m = NULL;
 	if (cache_dir == NULL || params->on_problem != NULL || params->keep_going ||
 	    params->dir == NULL || kbcache_path(cache_dir, params->dir, path) != 0 ||
 	    kbcache_key(params->dir, key, why) != 0)
 		goto xml;	/* kb_load() says what is wrong with the rule base */
 	h = KBCACHE_BUILT;
 	if ((data = kbcache_read_file(path, &len)) != NULL) {
-		rc = kbcache_decode(data, len, key, out, why);
+		rc = kbcache_decode(data, len, key, out, &codes, &codes_len, why);
+		if (rc == 0 && m != NULL && (codes == NULL ||
+		    match_compile_codes(*out, codes, codes_len, m, why) != 0)) {
+			/* PCRE2 refused its own form (another build): compile */
+			rc = match_compile(*out, m, why);
+			if (rc != 0) {
+				free(data);
+				kb_free(*out);
+				*out = NULL;
+				err_set(err, "%s", why);
+				return -2;
+			}
+		}
 		free(data);
 		if (rc == 0) {
 			if (how)
@@ -1121,7 +1152,21 @@ xml:
 		*how = h;
 	if (kb_load(params, out, err) != 0)
 		return -1;
+	if (m != NULL || h != KBCACHE_OFF) {
+		/* compiled now for the cache even when the command needs no matcher */
+		if (match_compile(*out, &built, err) != 0) {
+			if (m == NULL)
+				return 0;	/* no cache; the command does not match */
+			kb_free(*out);
+			*out = NULL;
+			return -2;
+		}
+	}
 	if (h != KBCACHE_OFF)
-		kbcache_write(path, cache_dir, *out, key);
+		kbcache_write(path, cache_dir, *out, built, key);
+	if (m != NULL)
+		*m = built;
+	else
+		match_free(built);
 	return 0;
 }

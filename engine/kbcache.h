@@ -15,8 +15,11 @@
  *     loaded form (KBDIAG_KB_CODE, written by make), libxml2's version, the
  *     cache format and the machine's word size and byte order.
  *
- * A cache file is never trusted blindly: its magic, format, key, length and
- * a digest of its contents are checked, and the reader checks every count,
+ * The patterns are kept as PCRE2 serialises them, so they need no compiling.
+ *
+ * A cache file is never trusted blindly: it must be a regular file of the
+ * user's own (PCRE2 does not check its serialised form against malice), and
+ * its magic, format, key, lengths and a digest of its contents are checked, and the reader checks every count,
  * string and reference against the bytes it has (a corrupt file is reported
  * as such, never read past its end). A stale or corrupt cache is rebuilt from
  * the XML and replaced. Two processes that rebuild at once each write a
@@ -26,8 +29,9 @@
  *
  * Where: $KBDIAG_CACHE when set (a directory; "off" or "" disables the
  * cache), else $XDG_CACHE_HOME/kbdiag, else $HOME/.cache/kbdiag; no cache when
- * none of these is usable. `kbdiag kb lint`, `--keep-going` and the library's
- * callers that pass on_problem always load from the XML.
+ * none of these is usable. `kbdiag kb lint` and `--keep-going` always load
+ * from the XML, and so does libkbdiag's kbdiag_kb_load(): only the kbdiag
+ * command uses the cache.
  *
  * Ownership: the kb returned is the caller's (kb_free()).
  */
@@ -40,6 +44,7 @@
 #include "buf.h"
 #include "err.h"
 #include "kb.h"
+#include "match.h"
 
 #define KBCACHE_KEY_LEN	32	/* SHA-256 */
 
@@ -62,29 +67,36 @@ const char *kbcache_dir(char buf[PATH_MAX]);
 
 /*
  * Load the rule base at params->dir as kb_load() does, through the cache in
- * cache_dir (NULL: no cache, straight kb_load()). With params->on_problem or
+ * cache_dir (NULL: no cache, straight kb_load()), and when m is not NULL
+ * compile its patterns into *m (from the cache, PCRE2's serialised form;
+ * compiled when PCRE2 refuses it). With params->on_problem or
  * params->keep_going set, the cache is not used. When the XML must be read
  * and loads, the cache file is written; a cache that cannot be written costs
- * only time. *how (may be NULL) says what happened. Returns 0, or -1 with err
- * (from kb_load()).
+ * only time. *how (may be NULL) says what happened. Returns 0; -1 with err
+ * from kb_load(); -2 with err when a pattern does not compile (match.h).
  */
 int kbcache_load(const struct kb_load_params *params, const char *cache_dir,
-    struct kb **out, enum kbcache_how *how, char err[ERR_LEN]);
+    struct kb **out, struct matcher **m, enum kbcache_how *how, char err[ERR_LEN]);
 
 /* The key of the rule base at dir; -1 with err when a file cannot be read. */
 int kbcache_key(const char *dir, unsigned char key[KBCACHE_KEY_LEN], char err[ERR_LEN]);
 
-/* The whole cache file for a loaded kb under key, appended to out. */
-void kbcache_encode(const struct kb *kb, const unsigned char key[KBCACHE_KEY_LEN],
-    struct buf *out);
+/*
+ * The whole cache file for a loaded kb under key, appended to out, with m's
+ * patterns (m may be NULL: none).
+ */
+void kbcache_encode(const struct kb *kb, const struct matcher *m,
+    const unsigned char key[KBCACHE_KEY_LEN], struct buf *out);
 
 /*
  * Read a cache file's bytes. key NULL: accept any key (for fuzzing). Returns
- * 0 with *out, 1 when the file is whole but for another key (stale), or -1
- * with err when it is not a valid cache file (corrupt).
+ * 0 with *out and, when codes is not NULL, the patterns' serialised form in
+ * *codes (pointing into data; NULL when there are none) and *codes_len; 1
+ * when the file is whole but for another key or format (stale); -1 with err
+ * when it is not a valid cache file (corrupt).
  */
 int kbcache_decode(const void *data, size_t len, const unsigned char *key,
-    struct kb **out, char err[ERR_LEN]);
+    struct kb **out, const void **codes, size_t *codes_len, char err[ERR_LEN]);
 
 /*
  * The reader behind the checks: the payload alone (what follows the header),

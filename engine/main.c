@@ -387,7 +387,22 @@ open_kb(const struct options *o, int list_all, struct kb **kb, struct matcher **
 		p.keep_going = 1;
 		p.on_problem = print_skipped;
 	}
-	if (kbcache_load(&p, kbcache_dir(cachebuf), kb, NULL, err) != 0) {
+	if (!list_all && !o->keep_going) {
+		/* through the rule base cache (kbcache.h): the whole load, compiled */
+		switch (kbcache_load(&p, kbcache_dir(cachebuf), kb, m, NULL, err)) {
+		case 0:
+			return 0;
+		case -2:
+			fprintf(stderr, "kbdiag: invalid rule base: %s\n", err);
+			return EXIT_BADINPUT;
+		default:
+			fprintf(stderr, "kbdiag: invalid rule base: %s\n", err);
+			fputs("kbdiag: (--keep-going uses the valid articles and says which "
+			    "it skipped)\n", stderr);
+			return EXIT_BADINPUT;
+		}
+	}
+	if (kb_load(&p, kb, err) != 0) {
 		if (!list_all)
 			fprintf(stderr, "kbdiag: invalid rule base: %s\n", err);
 		if (!list_all && !o->keep_going)

@@ -25,18 +25,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[ERR_LEN];
 	size_t hdr = kbcache_header_len();
 
-	if (kbcache_decode(data, size, NULL, &kb, err) == 0)
+	if (kbcache_decode(data, size, NULL, &kb, NULL, NULL, err) == 0)
 		kb_free(kb);
 	if (kbcache_decode_payload(data, size, &kb, err) != 0)
 		return 0;
 	/* kbcache_encode() checks every reference it follows (else exit 4) */
-	kbcache_encode(kb, key, &b);
+	kbcache_encode(kb, NULL, key, &b);
 	if (b.len != hdr + size || memcmp(b.data + hdr, data, size) != 0)
 		abort();
 	kb_free(kb);
 	kb = NULL;
 	/* the whole file, digest and all, reads back */
-	if (kbcache_decode(b.data, b.len, key, &kb, err) != 0)
+	if (kbcache_decode(b.data, b.len, key, &kb, NULL, NULL, err) != 0)
 		abort();
 	kb_free(kb);
 	buf_free(&b);

@@ -31,7 +31,7 @@ payload(const struct kb *kb, struct buf *out)
 {
 	static const unsigned char key[KBCACHE_KEY_LEN];
 
-	kbcache_encode(kb, key, out);
+	kbcache_encode(kb, NULL, key, out);
 }
 
 /* The only cache file in dir (caller frees), failing when not one. */
@@ -68,9 +68,30 @@ load_via(const char *kbdir, const char *cdir, enum kbcache_how want)
 	struct kb *kb;
 
 	p.dir = kbdir;
-	ck_assert_msg(kbcache_load(&p, cdir, &kb, &how, err) == 0, "kbcache_load: %s", err);
+	ck_assert_msg(kbcache_load(&p, cdir, &kb, NULL, &how, err) == 0, "kbcache_load: %s", err);
 	ck_assert_msg(how == want, "kbcache_load said %s, want %s", kbcache_how_name(how),
 	    kbcache_how_name(want));
+	return kb;
+}
+
+/* The same with a matcher, which must pass the rule base's own examples. */
+static struct kb *
+load_via_m(const char *kbdir, const char *cdir, enum kbcache_how want, size_t *npatterns)
+{
+	struct kb_load_params p = { 0 };
+	enum kbcache_how how;
+	struct matcher *m;
+	char err[ERR_LEN];
+	struct kb *kb;
+
+	p.dir = kbdir;
+	ck_assert_msg(kbcache_load(&p, cdir, &kb, &m, &how, err) == 0, "kbcache_load: %s", err);
+	ck_assert_msg(how == want, "kbcache_load said %s, want %s", kbcache_how_name(how),
+	    kbcache_how_name(want));
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(match_selftest(m, NULL, NULL), 0);
+	*npatterns = match_pattern_count(m);
+	match_free(m);
 	return kb;
 }
 
@@ -98,7 +119,7 @@ START_TEST(test_round_trip)
 	size_t i;
 
 	payload(xml, &b);
-	ck_assert_msg(kbcache_decode(b.data, b.len, NULL, &back, err) == 0, "%s", err);
+	ck_assert_msg(kbcache_decode(b.data, b.len, NULL, &back, NULL, NULL, err) == 0, "%s", err);
 	assert_same_kb(xml, back);
 	/* references point into the copy, at the same things */
 	ck_assert_uint_eq(kb_article_count(back), kb_article_count(xml));
@@ -272,7 +293,7 @@ START_TEST(test_concurrent_builders)
 				struct kb *kb;
 
 				p.dir = kbdir;
-				_exit(kbcache_load(&p, cdir, &kb, NULL, err) == 0 &&
+				_exit(kbcache_load(&p, cdir, &kb, NULL, NULL, err) == 0 &&
 				    kb_find_article(kb, "Q123827") != NULL ? 0 : 1);
 			}
 		}
@@ -286,6 +307,43 @@ START_TEST(test_concurrent_builders)
 		ck_assert_int_eq(unlink(file), 0);
 		free(file);
 	}
+	free(kbdir);
+	free(cdir);
+}
+END_TEST
+
+/* The patterns come from the cache (PCRE2's form), or are compiled without it. */
+START_TEST(test_matcher_from_cache)
+{
+	char *cdir = tu_scratch_path("codes"), *kbdir = tu_src("kb"), *file, *data;
+	struct kb *xml = tu_kb(), *kb;
+	struct matcher *want = tu_matcher(xml);
+	struct buf b = BUF_INIT;
+	char err[ERR_LEN];
+	size_t n, len;
+	const void *codes;
+	size_t codes_len;
+
+	kb_free(load_via_m(kbdir, cdir, KBCACHE_BUILT, &n));
+	ck_assert_uint_eq(n, match_pattern_count(want));
+	file = cache_file(cdir);
+	data = tu_read(file, &len);
+	ck_assert_int_eq(kbcache_decode(data, len, NULL, &kb, &codes, &codes_len, err), 0);
+	ck_assert_ptr_nonnull(codes);
+	ck_assert_uint_gt(codes_len, 1000);
+	kb_free(kb);
+	kb_free(load_via_m(kbdir, cdir, KBCACHE_HIT, &n));
+	ck_assert_uint_eq(n, match_pattern_count(want));
+	/* a file written without patterns (same key): read, the patterns compiled */
+	kbcache_encode(xml, NULL, (const unsigned char *)data + 12, &b);
+	tu_write(file, b.data, b.len);
+	kb_free(load_via_m(kbdir, cdir, KBCACHE_HIT, &n));
+	ck_assert_uint_eq(n, match_pattern_count(want));
+	buf_free(&b);
+	free(data);
+	free(file);
+	match_free(want);
+	kb_free(xml);
 	free(kbdir);
 	free(cdir);
 }
@@ -361,6 +419,7 @@ kbcache_suite(void)
 	tcase_add_test(tc, test_corrupt_rebuilt);
 	tcase_add_test(tc, test_payload_prefixes);
 	tcase_add_test(tc, test_concurrent_builders);
+	tcase_add_test(tc, test_matcher_from_cache);
 	tcase_add_test(tc, test_cache_dir_env);
 	tcase_add_test(tc, test_cli_same_output);
 	suite_add_tcase(s, tc);
