@@ -1274,33 +1274,50 @@ kb_problem(const struct kb_load_params *params, int *count, char err[ERR_LEN],
 		snprintf(err, ERR_LEN, "%s", msg);
 }
 
-static int
-kb_load_articles(struct kb *kb, const struct kb_load_params *params, char err[ERR_LEN])
+int
+kb_article_names(const char *dir, char ***names, size_t *nnames, char err[ERR_LEN])
 {
-	struct buf dirpath = BUF_INIT, path = BUF_INIT;
-	char **names = NULL, msg[ERR_LEN];
-	size_t nnames = 0, cap = 0, i;
+	struct buf dirpath = BUF_INIT;
+	size_t cap = 0;
 	struct dirent *de;
-	int problems = 0;
 	DIR *d;
 
-	buf_printf(&dirpath, "%s/articles", kb->dir);
+	*names = NULL;
+	*nnames = 0;
+	buf_printf(&dirpath, "%s/articles", dir);
 	if ((d = opendir(buf_str(&dirpath))) == NULL) {
 		err_set(err, "%s: %s", buf_str(&dirpath), strerror(errno));
-		kb_problem(params, &problems, err, err);
-		goto out;
+		buf_free(&dirpath);
+		return -1;
 	}
 	while ((de = readdir(d)) != NULL) {
 		size_t len = strlen(de->d_name);
 
 		if (de->d_name[0] == '.' || len < 5 || strcmp(de->d_name + len - 4, ".xml") != 0)
 			continue;
-		names = xgrow(names, &cap, nnames + 1, sizeof(*names));
-		names[nnames++] = xstrdup(de->d_name);
+		*names = xgrow(*names, &cap, *nnames + 1, sizeof(**names));
+		(*names)[(*nnames)++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	if (nnames > 0)		/* qsort's base must not be NULL, even for 0 */
-		qsort(names, nnames, sizeof(*names), kb_cmp_str);
+	if (*nnames > 0)	/* qsort's base must not be NULL, even for 0 */
+		qsort(*names, *nnames, sizeof(**names), kb_cmp_str);
+	buf_free(&dirpath);
+	return 0;
+}
+
+static int
+kb_load_articles(struct kb *kb, const struct kb_load_params *params, char err[ERR_LEN])
+{
+	struct buf dirpath = BUF_INIT, path = BUF_INIT;
+	char **names = NULL, msg[ERR_LEN];
+	size_t nnames = 0, i;
+	int problems = 0;
+
+	buf_printf(&dirpath, "%s/articles", kb->dir);
+	if (kb_article_names(kb->dir, &names, &nnames, err) != 0) {
+		kb_problem(params, &problems, err, err);
+		goto out;
+	}
 	for (i = 0; i < nnames; i++) {
 		buf_reset(&path);
 		buf_printf(&path, "%s/%s", buf_str(&dirpath), names[i]);

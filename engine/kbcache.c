@@ -114,12 +114,6 @@ kbcache_hash_file(struct sha256_ctx *c, const char *dir, const char *name,
 	return 0;
 }
 
-static int
-kbcache_cmp_str(const void *x, const void *y)
-{
-	return strcmp(*(char * const *)x, *(char * const *)y);
-}
-
 int
 kbcache_key(const char *dir, unsigned char key[KBCACHE_KEY_LEN], char err[ERR_LEN])
 {
@@ -129,11 +123,9 @@ kbcache_key(const char *dir, unsigned char key[KBCACHE_KEY_LEN], char err[ERR_LE
 		"tables/switches.xml", "tables/peers.xml", "overlaps.xml", "fixes.xml"
 	};
 	struct sha256_ctx c;
-	char path[PATH_MAX], **names = NULL, name[PATH_MAX];
-	size_t nnames = 0, cap = 0, i;
+	char **names = NULL, name[PATH_MAX];
+	size_t nnames = 0, i;
 	uint32_t word = (uint32_t)sizeof(void *) << 8 | 1;
-	struct dirent *de;
-	DIR *d;
 	int rc = -1;
 
 	sha256_init(&c);
@@ -149,22 +141,8 @@ kbcache_key(const char *dir, unsigned char key[KBCACHE_KEY_LEN], char err[ERR_LE
 	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		if (kbcache_hash_file(&c, dir, fixed[i], err) != 0)
 			return -1;
-	if (snprintf(path, sizeof(path), "%s/articles", dir) >= (int)sizeof(path))
-		return err_set(err, "%s: path too long", dir);
-	if ((d = opendir(path)) == NULL)
-		return err_set(err, "%s: %s", path, strerror(errno));
-	while ((de = readdir(d)) != NULL) {
-		size_t len = strlen(de->d_name);
-
-		/* the names kb_load() reads (kb.c, kb_load_articles) */
-		if (de->d_name[0] == '.' || len < 5 || strcmp(de->d_name + len - 4, ".xml") != 0)
-			continue;
-		names = xgrow(names, &cap, nnames + 1, sizeof(*names));
-		names[nnames++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	if (nnames > 0)
-		qsort(names, nnames, sizeof(*names), kbcache_cmp_str);
+	if (kb_article_names(dir, &names, &nnames, err) != 0)
+		return -1;
 	for (i = 0; i < nnames; i++) {
 		snprintf(name, sizeof(name), "articles/%s", names[i]);
 		if (kbcache_hash_file(&c, dir, name, err) != 0)

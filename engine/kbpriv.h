@@ -53,4 +53,10 @@ struct kb {
 	size_t			 nfixes;
 };
 
+/*
+ * The file names of dir/articles that kb_load() reads (*.xml, not hidden),
+ * sorted; the caller frees each and the array. 0, or -1 with err.
+ */
+int kb_article_names(const char *dir, char ***names, size_t *nnames, char err[ERR_LEN]);
+
 #endif

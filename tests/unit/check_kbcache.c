@@ -16,14 +16,6 @@
 #include "kbcache.h"
 #include "testutil.h"
 
-static char *
-join(const char *dir, const char *name)
-{
-	struct buf b = BUF_INIT;
-
-	buf_printf(&b, "%s/%s", dir, name);
-	return buf_detach(&b);
-}
 
 /* The payload of kb (the cache file without its header). */
 static void
@@ -49,7 +41,7 @@ cache_file(const char *dir)
 			continue;
 		n++;
 		free(found);
-		found = join(dir, de->d_name);
+		found = tu_join(dir, de->d_name);
 	}
 	closedir(d);
 	ck_assert_msg(n == 1, "%zu files in the cache directory %s, want 1", n, dir);
@@ -192,7 +184,7 @@ START_TEST(test_stale_rebuilt)
 	kb_free(kb);
 	/* and one removed */
 	{
-		char *path = join(kbdir, "articles/Q999001.xml");
+		char *path = tu_join(kbdir, "articles/Q999001.xml");
 
 		ck_assert_int_eq(unlink(path), 0);
 		free(path);
