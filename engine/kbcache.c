@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libxml/xmlversion.h>
@@ -34,6 +35,7 @@
 #define KBCACHE_HEADER		(8 + 4 + KBCACHE_KEY_LEN + 8 + 8 + KBCACHE_KEY_LEN)
 #define KBCACHE_NULL		UINT32_MAX
 #define KBCACHE_MAX_FILE	(64u * 1024 * 1024)
+#define KBCACHE_KEEP		16	/* cache files kept, one per rule base directory */
 
 #ifndef KBDIAG_KB_CODE
 #define KBDIAG_KB_CODE "unknown"
@@ -1053,6 +1055,49 @@ kbcache_mkdirs(const char *dir)
 	return mkdir(tmp, 0700) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+/*
+ * Keep the newest KBCACHE_KEEP cache files of the directory: each rule base
+ * directory (a test's copy, an old checkout) has a file of its own, and
+ * nothing else would ever remove them. A removed file is only rebuilt.
+ */
+static void
+kbcache_prune(const char *cache_dir)
+{
+	struct { char name[64]; struct timespec mtime; } files[KBCACHE_KEEP + 1];
+	char path[PATH_MAX];
+	size_t n = 0, i, oldest;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	if ((d = opendir(cache_dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+
+		if (strncmp(de->d_name, "kb-", 3) != 0 || len >= sizeof(files[0].name) ||
+		    len < 6 || strcmp(de->d_name + len - 6, ".cache") != 0)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", cache_dir, de->d_name) >=
+		    (int)sizeof(path) || stat(path, &st) != 0)
+			continue;
+		memcpy(files[n].name, de->d_name, len + 1);
+		files[n].mtime = st.st_mtim;
+		if (++n <= KBCACHE_KEEP)
+			continue;
+		/* one too many: remove the oldest */
+		for (oldest = 0, i = 1; i < n; i++)
+			if (files[i].mtime.tv_sec < files[oldest].mtime.tv_sec ||
+			    (files[i].mtime.tv_sec == files[oldest].mtime.tv_sec &&
+			    files[i].mtime.tv_nsec < files[oldest].mtime.tv_nsec))
+				oldest = i;
+		snprintf(path, sizeof(path), "%s/%s", cache_dir, files[oldest].name);
+		unlink(path);
+		files[oldest] = files[--n];
+	}
+	closedir(d);
+}
+
 /* Write the cache file whole under a temporary name, then rename it. */
 static void
 kbcache_write(const char *path, const char *cache_dir, const struct kb *kb,
@@ -1080,6 +1125,8 @@ kbcache_write(const char *path, const char *cache_dir, const struct kb *kb,
 	}
 	if (close(fd) != 0 || off != b.len || rename(tmp, path) != 0)
 		unlink(tmp);
+	else
+		kbcache_prune(cache_dir);
 	buf_free(&b);
 }
 

@@ -29,7 +29,8 @@
  *
  * Where: $KBDIAG_CACHE when set (a directory; "off" or "" disables the
  * cache), else $XDG_CACHE_HOME/kbdiag, else $HOME/.cache/kbdiag; no cache when
- * none of these is usable. `kbdiag kb lint` and `--keep-going` always load
+ * none of these is usable. The directory keeps the 16 most recently written
+ * files (one per rule base directory); older ones are removed. `kbdiag kb lint` and `--keep-going` always load
  * from the XML, and so does libkbdiag's kbdiag_kb_load(): only the kbdiag
  * command uses the cache.
  *

@@ -341,6 +341,36 @@ START_TEST(test_matcher_from_cache)
 }
 END_TEST
 
+/* One file per rule base directory, the newest 16 kept. */
+START_TEST(test_pruned)
+{
+	char *cdir = tu_scratch_path("prune"), *kbdir = tu_src("kb");
+	struct buf spelled = BUF_INIT;
+	struct dirent *de;
+	size_t i, n = 0;
+	DIR *d;
+
+	/* "kb", "kb/", "kb//", ...: one directory, named 20 ways, 20 files */
+	buf_puts(&spelled, kbdir);
+	for (i = 0; i < 20; i++) {
+		kb_free(load_via(buf_str(&spelled), cdir, KBCACHE_BUILT));
+		buf_putc(&spelled, '/');
+	}
+	ck_assert_ptr_nonnull(d = opendir(cdir));
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	ck_assert_uint_eq(n, 16);
+	/* the last one written is among them */
+	spelled.len--;
+	spelled.data[spelled.len] = '\0';
+	kb_free(load_via(buf_str(&spelled), cdir, KBCACHE_HIT));
+	buf_free(&spelled);
+	free(kbdir);
+	free(cdir);
+}
+END_TEST
+
 START_TEST(test_cache_dir_env)
 {
 	char buf[PATH_MAX];
@@ -412,6 +442,7 @@ kbcache_suite(void)
 	tcase_add_test(tc, test_payload_prefixes);
 	tcase_add_test(tc, test_concurrent_builders);
 	tcase_add_test(tc, test_matcher_from_cache);
+	tcase_add_test(tc, test_pruned);
 	tcase_add_test(tc, test_cache_dir_env);
 	tcase_add_test(tc, test_cli_same_output);
 	suite_add_tcase(s, tc);
