@@ -91,13 +91,18 @@ GWLOAD		= $(BUILD)/gwload
 
 # Benchmarks (see `make bench` below). The Debian packages of the peers and
 # of /usr/bin/time; the size of the generated log; the bench tools.
-DEB_BENCH	= ripgrep pcre2-utils time msmtp swaks libxml2-utils
+DEB_BENCH	= ripgrep pcre2-utils time msmtp swaks libxml2-utils libvectorscan-dev \
+		  libdeflate-dev
 BENCH_SIZE	?= 1G
 GENLOG		= $(BUILD)/genlog
 NAIVE		= $(BUILD)/naive
 STARTUP		= $(BUILD)/startup
 QUERYBENCH	= $(BUILD)/querybench
 SPAWN		= $(BUILD)/spawn
+# The Vectorscan peer (tests/bench/hsscan.c), built when libvectorscan-dev is there.
+HSSCAN		= $(if $(shell pkg-config --exists libhs 2>/dev/null && echo y),$(BUILD)/hsscan,)
+# zlib against libdeflate on a gzip log (tests/bench/gzbench.c), with libdeflate-dev.
+GZBENCH		= $(if $(shell pkg-config --exists libdeflate 2>/dev/null && echo y),$(BUILD)/gzbench,)
 PROBEBENCH	= $(BUILD)/probebench
 PCRE_CFLAGS	:= $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
 PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
@@ -382,7 +387,7 @@ deps-bench: deps-test
 bench: deps-test
 	bash tests/bench/run.sh $(BENCH_SIZE)
 
-bench-tools: $(KBDIAG) $(GENLOG) $(NAIVE) $(STARTUP) $(QUERYBENCH) $(SPAWN)
+bench-tools: $(KBDIAG) $(GENLOG) $(NAIVE) $(STARTUP) $(QUERYBENCH) $(SPAWN) $(HSSCAN) $(GZBENCH)
 
 $(GENLOG): tests/bench/genlog.c
 	@mkdir -p $(@D)
@@ -395,6 +400,16 @@ $(NAIVE): tests/bench/naive.c
 $(STARTUP): tests/bench/startup.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS)
+
+$(BUILD)/hsscan: tests/bench/hsscan.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $$(pkg-config --cflags libhs) $(PCRE_CFLAGS) -o $@ $< $(ALL_LDFLAGS) \
+		$$(pkg-config --libs libhs) $(PCRE_LIBS)
+
+$(BUILD)/gzbench: tests/bench/gzbench.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $$(pkg-config --cflags libdeflate zlib) -o $@ $< $(ALL_LDFLAGS) \
+		$$(pkg-config --libs libdeflate zlib)
 
 $(SPAWN): tests/bench/spawn.c
 	@mkdir -p $(@D)
