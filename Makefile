@@ -57,6 +57,10 @@ ALL_LDFLAGS	= $(SAN) -pthread $(LDFLAGS)
 
 LIB_SRC		= $(filter-out engine/main.c, $(wildcard engine/*.c))
 LIB_OBJ		= $(LIB_SRC:engine/%.c=$(BUILD)/obj/%.o)
+# Command-line support shared by kbdiag and smtpgw (it prints, so it is not
+# in the library): the usage errors.
+CLI_SRC		= $(wildcard engine/cli/*.c)
+CLI_OBJ		= $(CLI_SRC:engine/cli/%.c=$(BUILD)/obj/cli/%.o)
 LIB		= $(BUILD)/libkbdiag.a
 # libkbdiag as installed (docs/api.md): kbdiag.h, a shared library whose
 # soname carries the API's major version (KBDIAG_API_MAJOR), a static one,
@@ -285,7 +289,11 @@ $(PCFILE): Makefile
 		'Libs: -L$${libdir} -lkbdiag' \
 		'Libs.private: -lm -pthread' > $@
 
-$(KBDIAG): $(BUILD)/obj/main.o $(LIB) | $(KB_LINK)
+$(BUILD)/obj/cli/%.o: engine/cli/%.c $(BUILD)/cflags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(KBDIAG): $(BUILD)/obj/main.o $(CLI_OBJ) $(LIB) | $(KB_LINK)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter-out $(KB_LINK),$^) $(PKG_LIBS) -lm
 
 $(BUILD)/obj/gw/%.o: gateway/%.c $(BUILD)/cflags
@@ -298,7 +306,7 @@ $(GWLIB): $(GW_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(SMTPGW): $(BUILD)/obj/gw/smtpgw.o $(GWLIB) $(LIB)
+$(SMTPGW): $(BUILD)/obj/gw/smtpgw.o $(CLI_OBJ) $(GWLIB) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 # kbdiag finds the rule base at ../kb beside itself (docs/kbdiag.1, FILES):
@@ -487,4 +495,5 @@ clean:
 
 FORCE:
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/tests/*.d $(BUILD)/obj/gw/*.d $(BUILD)/*.d)
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/tests/*.d $(BUILD)/obj/gw/*.d \
+	$(BUILD)/obj/cli/*.d $(BUILD)/*.d)
