@@ -387,7 +387,8 @@ int
 relay_open(const struct relay_params *p, struct relay **out, struct relay_failure *f)
 {
 	struct relay *r = xcalloc(1, sizeof(*r));
-	char cmd[RELAY_LINE_MAX];
+	char cmd[RELAY_LINE_MAX], literal[64];
+	const char *helo = p->helo;
 	int code;
 
 	r->p = p;
@@ -407,7 +408,11 @@ relay_open(const struct relay_params *p, struct relay **out, struct relay_failur
 		goto fail;
 	}
 	enter_state(r, RELAY_EHLO);
-	snprintf(cmd, sizeof(cmd), "EHLO %s", p->helo);
+	if (helo == NULL && r->t->local_literal(r->c, literal, sizeof(literal)) == 0)
+		helo = literal;	/* no name of our own: RFC 5321 4.1.4 */
+	if (helo == NULL)
+		helo = "localhost";
+	snprintf(cmd, sizeof(cmd), "EHLO %s", helo);
 	if (command(r, cmd, f) != 0 || read_reply(r, p->reply_ms, &code, f, ehlo_line) != 0)
 		goto fail;
 	if (code >= 500) {
@@ -417,7 +422,7 @@ relay_open(const struct relay_params *p, struct relay **out, struct relay_failur
 		r->size_limit = 0;
 		r->used_helo = 1;
 		enter_state(r, RELAY_HELO);
-		snprintf(cmd, sizeof(cmd), "HELO %s", p->helo);
+		snprintf(cmd, sizeof(cmd), "HELO %s", helo);
 		if (command(r, cmd, f) != 0 || read_reply(r, p->reply_ms, &code, f, NULL) != 0)
 			goto fail;
 		if (code != 250) {

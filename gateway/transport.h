@@ -62,6 +62,10 @@ struct transport {
 	int		(*snapshot)(struct transport_conn *c, struct tcpinfo_snap *out);
 	/* A number for the log's "SMTP_open(socket=N)". */
 	int		(*id)(const struct transport_conn *c);
+	/* The address literal of the connection's own end ("[192.0.2.1]",
+	 * "[IPv6:2001:db8::1]", RFC 5321 4.1.3), for EHLO when the host has no
+	 * fully qualified name: 0, or -1 when there is none. */
+	int		(*local_literal)(const struct transport_conn *c, char *out, size_t n);
 	void		(*close)(struct transport_conn *c);
 };
 

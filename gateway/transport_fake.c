@@ -243,7 +243,16 @@ fake_close(struct transport_conn *c)
 	free(c);
 }
 
+/* The fake's own end: an address of TEST-NET-1 (RFC 5737). */
+static int
+fake_local_literal(const struct transport_conn *c, char *out, size_t n)
+{
+	(void)c;
+	return snprintf(out, n, "[192.0.2.1]") < (int)n ? 0 : -1;
+}
+
 const struct transport transport_fake = {
 	"fake", fake_open, fake_send, fake_recv, fake_wait, fake_snapshot, fake_id,
+	fake_local_literal,
 	fake_close,
 };
