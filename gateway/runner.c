@@ -42,6 +42,7 @@ struct pass {
 	char			 down_line[LINE_LEN];
 	/* the spool */
 	unsigned		 unsynced;	/* removals not yet made durable */
+	unsigned		 unsynced_dirs;	/* their directories (1 << state) */
 	size_t			 busy_cap;
 };
 
@@ -432,6 +433,7 @@ delivered(struct pass *ps, struct spool_claim *c, const struct relay_rcpt *codes
 	struct spool_msg *m = spool_claim_msg(c);
 	size_t sent = m->nrcpts, k;
 	char lerr[ERR_LEN];
+	unsigned dirs = 1u << m->state;
 	int sync;
 
 	for (k = 0; rc == 1 && k < m->nrcpts; k++)
@@ -448,11 +450,14 @@ delivered(struct pass *ps, struct spool_claim *c, const struct relay_rcpt *codes
 	 * RUNNER_SYNC_EVERY of them can come back after a power cut */
 	lock(ps);
 	ps->st->delivered++;
+	ps->unsynced_dirs |= dirs;
 	sync = ++ps->unsynced >= RUNNER_SYNC_EVERY;
-	if (sync)
-		ps->unsynced = 0;
+	if (sync) {
+		dirs = ps->unsynced_dirs;
+		ps->unsynced = ps->unsynced_dirs = 0;
+	}
 	unlock(ps);
-	if (sync && spool_sync(p->spool, lerr) != 0)
+	if (sync && spool_sync(p->spool, dirs, lerr) != 0)
 		gwlog_line(p->log, "ERROR spool: %s", lerr);
 }
 
@@ -632,7 +637,7 @@ runner_once(const struct runner_params *p, struct runner_stats *st, char err[ERR
 	spool_scan_close(ps.scan);
 	pthread_mutex_destroy(&ps.mu);
 	pthread_mutex_destroy(&ps.hook_mu);
-	if (ps.unsynced > 0 && spool_sync(p->spool, lerr) != 0)
+	if (ps.unsynced > 0 && spool_sync(p->spool, ps.unsynced_dirs, lerr) != 0)
 		gwlog_line(p->log, "ERROR spool: %s", lerr);
 	if (st->sessions > 1 && gwlog_verbose(p->log))
 		gwlog_line(p->log, "Pass: %lu delivered, %lu deferred, %lu to bad/ over %u sessions "

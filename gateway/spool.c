@@ -1051,6 +1051,8 @@ spool_list_free(struct spool_msg *list, size_t n)
 
 /* ---- the scan ---- */
 
+size_t spool_scan_batch = SPOOL_SCAN_BATCH;
+
 /* deferred/ first: its messages have waited longest */
 static const enum spool_state scan_order[] = { SPOOL_DEFERRED, SPOOL_NEW };
 
@@ -1107,7 +1109,7 @@ scan_fill(struct spool_scan *sc, char err[ERR_LEN])
 		PATHF(dir, "%s/%s", s->dir, state_dirs[st]);
 		if (sc->d == NULL && (sc->d = opendir(dir)) == NULL)
 			return err_set(err, "spool: cannot read %s: %s", dir, strerror(errno));
-		while (sc->n < SPOOL_SCAN_BATCH) {
+		while (sc->n < spool_scan_batch) {
 			struct spool_scan_entry *e;
 			const char *name;
 			struct stat sb;
@@ -1144,7 +1146,7 @@ scan_fill(struct spool_scan *sc, char err[ERR_LEN])
 			}
 			sc->n++;
 		}
-		if (sc->n < SPOOL_SCAN_BATCH) {
+		if (sc->n < spool_scan_batch) {
 			/* the directory's end (or an error reading it) */
 			int e = errno;
 
@@ -1173,12 +1175,14 @@ spool_scan_next(struct spool_scan *sc, struct spool_scan_entry *e, char err[ERR_
 }
 
 int
-spool_sync(struct spool *s, char err[ERR_LEN])
+spool_sync(struct spool *s, unsigned states, char err[ERR_LEN])
 {
 	char dir[PATH_MAX];
 	int st;
 
 	for (st = 0; st < SPOOL_NSTATES; st++) {
+		if (!(states & (1u << st)))
+			continue;	/* nothing removed there: no journal commit for it */
 		PATHF(dir, "%s/%s", s->dir, state_dirs[st]);
 		if (fsync_dir(dir, err) != 0)
 			return -1;

@@ -188,6 +188,8 @@ int spool_scan_open(struct spool *s, struct spool_scan **out, char err[ERR_LEN])
 /* The next entry: 1, or 0 at the end, or -1 when a directory cannot be read. */
 int spool_scan_next(struct spool_scan *sc, struct spool_scan_entry *e, char err[ERR_LEN]);
 void spool_scan_close(struct spool_scan *sc);
+/* The batch size, SPOOL_SCAN_BATCH; tests make it small. */
+extern size_t spool_scan_batch;
 
 /* ---- claims (see the top of this file) ---- */
 
@@ -215,8 +217,10 @@ struct spool_msg *spool_claim_msg(struct spool_claim *c);
  * and the message would be sent again: a duplicate, never a loss).
  */
 int spool_claim_done(struct spool_claim *c, int sync, char err[ERR_LEN]);
-/* fsync the directories of new/, deferred/ and bad/. */
-int spool_sync(struct spool *s, char err[ERR_LEN]);
+/* fsync the directories of the states in the mask (1 << SPOOL_NEW | ...):
+ * those that delivered messages were removed from. */
+#define SPOOL_ALL_STATES	((1u << SPOOL_NSTATES) - 1)
+int spool_sync(struct spool *s, unsigned states, char err[ERR_LEN]);
 
 /*
  * Record a failed attempt: attempts + 1, last_error, next_try, and the

@@ -115,9 +115,9 @@ tcp_open(const struct transport_params *p, struct transport_conn **out, int *err
 }
 
 static ssize_t
-tcp_send(struct transport_conn *c, const void *buf, size_t n)
+tcp_send(struct transport_conn *c, const void *buf, size_t n, int more)
 {
-	return send(c->fd, buf, n, MSG_NOSIGNAL);
+	return send(c->fd, buf, n, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
 }
 
 static ssize_t

@@ -52,8 +52,10 @@ struct transport {
 	 */
 	int		(*open)(const struct transport_params *p, struct transport_conn **out,
 			    int *err);
-	/* Send without blocking: bytes taken (> 0), or -1 with errno (EAGAIN: full). */
-	ssize_t		(*send)(struct transport_conn *c, const void *buf, size_t n);
+	/* Send without blocking: bytes taken (> 0), or -1 with errno (EAGAIN: full).
+	 * more: the next send follows at once (the body before its final dot),
+	 * so the bytes may wait to go out with it (MSG_MORE). */
+	ssize_t		(*send)(struct transport_conn *c, const void *buf, size_t n, int more);
 	/* Receive: bytes (> 0), 0 at the end of the stream, or -1 with errno. */
 	ssize_t		(*recv)(struct transport_conn *c, void *buf, size_t n);
 	/* Wait for POLLIN or POLLOUT: 1 ready, 0 timeout_ms passed, -1 with errno. */

@@ -160,8 +160,9 @@ fake_open(const struct transport_params *p, struct transport_conn **out, int *er
 }
 
 static ssize_t
-fake_send(struct transport_conn *c, const void *buf, size_t n)
+fake_send(struct transport_conn *c, const void *buf, size_t n, int more)
 {
+	(void)more;
 	if (c->send_err) {
 		errno = c->send_err;
 		return -1;
