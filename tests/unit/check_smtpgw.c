@@ -1044,6 +1044,48 @@ START_TEST(full_disk_when_deferring)
 }
 END_TEST
 
+/* Every option `smtpgw --help` names is in the man page and in smtpgw.md. */
+START_TEST(help_options_documented)
+{
+	const char *docs[] = { "docs/smtpgw.1", "docs/smtpgw.md" };
+	struct tu_run r;
+	size_t d, n = 0;
+
+	tu_smtpgw(&r, NULL, "--help", NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(r.err, "");
+	for (d = 0; d < 2; d++) {
+		char *path = tu_src(docs[d]), *doc = tu_read(path, NULL), *p, *q;
+
+		for (p = q = doc; *p; p++) {	/* roff's \- is a hyphen */
+			if (p[0] == '\\' && p[1] == '-')
+				p++;
+			*q++ = *p;
+		}
+		*q = '\0';
+		for (p = r.out; (p = strstr(p, "--")) != NULL; ) {
+			char opt[64];
+			size_t len = 2;
+
+			while (len < sizeof(opt) - 1 && (p[len] == '-' || (p[len] >= 'a' &&
+			    p[len] <= 'z')))
+				len++;
+			memcpy(opt, p, len);
+			opt[len] = '\0';
+			p += len;
+			if (len <= 2)
+				continue;
+			n++;
+			ck_assert_msg(strstr(doc, opt) != NULL, "%s is not in %s", opt, docs[d]);
+		}
+		free(doc);
+		free(path);
+	}
+	ck_assert_uint_ge(n, 40);
+	tu_run_free(&r);
+}
+END_TEST
+
 Suite *
 smtpgw_suite(void)
 {
@@ -1062,6 +1104,7 @@ smtpgw_suite(void)
 	tcase_add_test(tc, durations_with_units);
 	tcase_add_test(tc, failures_on_stderr);
 	tcase_add_test(tc, ehlo_names_the_host);
+	tcase_add_test(tc, help_options_documented);
 	tcase_add_test(tc, diagnose_own_logs);
 	tcase_add_test(tc, run_diagnoses_its_failures);
 	tcase_add_test(tc, submit_on_a_full_disk);
