@@ -31,7 +31,7 @@ why=$(bash "$POSTFIX_SH" check 2>&1) || { say "SKIP: Postfix cannot run here: $w
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gwkill.XXXXXX")
 chmod 755 "$work"
-port=$(( 20000 + RANDOM % 20000 ))
+
 cleanup() {
 	bash "$POSTFIX_SH" stop "$work/pf" >/dev/null 2>&1 || true
 	if [ -n "${KEEP:-}" ]; then say "kept $work"; else rm -rf "$work"; fi
@@ -39,7 +39,17 @@ cleanup() {
 trap cleanup EXIT
 start_s=$SECONDS
 # Postfix takes seconds to start: it does while the messages are queued
-bash "$POSTFIX_SH" start "$work/pf" "$port" >&2 &
+# (a random port may be taken by another test on the machine: three tries)
+start_postfix() {
+	local try p
+	for try in 1 2 3; do
+		p=$(( 20000 + RANDOM % 20000 ))
+		bash "$POSTFIX_SH" start "$work/pf" "$p" >&2 && { echo "$p" > "$work/port"; return 0; }
+		say "Postfix did not start on port $p (try $try)"
+	done
+	return 1
+}
+start_postfix &
 pf_start=$!
 
 mkdir -p "$work/logs"
@@ -51,6 +61,7 @@ for i in $(seq "$N"); do
 done
 say "$N messages queued"
 wait "$pf_start" || { say "FAIL: Postfix did not start"; exit 1; }
+port=$(cat "$work/port")
 
 loop_s=$SECONDS
 kills=0 runs=0
