@@ -15,8 +15,9 @@
 # memory queue, 10000), GW_BENCH_PEER_MESSAGES (msmtp and swaks, 100),
 # GW_BENCH_BEFORE=PATH (an older smtpgw, measured beside this one: one
 # `run --once` per session, as several processes shared a spool before
-# --concurrency; GW_BENCH_BEFORE_NAME names it in the tables), GW_BENCH_DOC (the file to write, docs/benchmarks.md; "-"
-# for none). A missing peer (msmtp, swaks, smtp-source) is skipped with a note.
+# --concurrency) and GW_BENCH_BEFORE_NAME (its name in the tables),
+# GW_BENCH_DOC (the file to write, docs/benchmarks.md; "-" for none).
+# A missing peer (msmtp, swaks, smtp-source) is skipped with a note.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
