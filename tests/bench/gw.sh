@@ -256,9 +256,10 @@ in each round the two run one after the other (which one first alternates); the
 ratio is the median of the rounds' ratios. The time is from the start of the
 relay to its end; Postfix's own delivery into the Maildir is awaited between
 runs, not counted. CPU is user + system time per 1,000 messages: of the sender,
-and of the Postfix instance (its master, its reaped and its live children)
-during the same runs; "busy" is the share of the machine's cores in use during
-the run, other engineers' work included.
+and of the Postfix instance (its master, its reaped and its live children) for
+the same messages, taking them in and delivering them into the Maildir; "busy"
+is the share of the machine's cores in use during the run, other engineers'
+work included.
 
 | sessions | smtpgw msg/s | smtp-source msg/s | smtpgw / smtp-source | smtpgw CPU ms | smtp-source CPU ms | Postfix CPU ms (smtpgw / smtp-source) | busy % (smtpgw / smtp-source) |${before_head}
 |---:|---:|---:|---:|---:|---:|---:|---:|${before_sep}
