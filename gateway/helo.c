@@ -7,11 +7,31 @@
 
 #include "helo.h"
 
+/* "[192.0.2.1]" or "[IPv6:2001:db8::1]" (RFC 5321 4.1.3), by its characters. */
+static int
+literal_valid(const char *name)
+{
+	size_t n = strlen(name), i = 1;
+
+	if (n < 3 || n > 64 || name[0] != '[' || name[n - 1] != ']')
+		return 0;
+	if (strncasecmp(name + 1, "IPv6:", 5) == 0)
+		i += 5;
+	if (i >= n - 1)
+		return 0;
+	for (; i < n - 1; i++)
+		if (!isxdigit((unsigned char)name[i]) && name[i] != '.' && name[i] != ':')
+			return 0;
+	return 1;
+}
+
 int
 helo_valid(const char *name)
 {
 	size_t n = strlen(name), i, label = 0;
 
+	if (name[0] == '[')
+		return literal_valid(name);
 	if (n == 0 || n > 253)
 		return 0;
 	for (i = 0; i < n; i++) {

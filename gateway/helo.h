@@ -29,8 +29,9 @@
  */
 int helo_fqdn(const char *hosts_path, char out[HELO_NAME_MAX]);
 
-/* Is name one a host may go by: letters, digits, '-' and '.', 1 to 253
- * bytes, no empty label? */
+/* Is name one a host may give in EHLO: letters, digits, '-' and '.', 1 to
+ * 253 bytes, no empty label; or an address literal, "[192.0.2.1]",
+ * "[IPv6:2001:db8::1]"? */
 int helo_valid(const char *name);
 
 #endif

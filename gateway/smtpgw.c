@@ -295,8 +295,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case O_EVENTS: o->events = optarg; break;
 		case O_ONCE: o->once = 1; break;
 		case O_HELO:
-			if (!helo_valid(optarg) && !(optarg[0] == '[' &&
-			    optarg[strlen(optarg) - 1] == ']' && strlen(optarg) < 64))
+			if (!helo_valid(optarg))
 				return usage_error("option '--helo': '%s' is not a host name (or an "
 				    "address literal such as [192.0.2.1])", optarg);
 			o->helo = optarg;

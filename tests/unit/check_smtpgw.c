@@ -509,6 +509,10 @@ START_TEST(ehlo_names_the_host)
 	ck_assert(!helo_valid("a b"));
 	ck_assert(!helo_valid(".a"));
 	ck_assert(!helo_valid(""));
+	ck_assert(helo_valid("[192.0.2.1]"));
+	ck_assert(helo_valid("[IPv6:2001:db8::1]"));
+	ck_assert(!helo_valid("[192.0.2.1\r\nMAIL FROM:<x>]"));
+	ck_assert(!helo_valid("[]"));
 
 	tu_smtpgw(&r, "Subject: x\n\nhello\n", "submit", "--spool", sp, "b@example.org", NULL);
 	ck_assert_int_eq(r.status, 0);
