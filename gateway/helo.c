@@ -96,15 +96,12 @@ from_hosts(const char *path, const char *host, char out[HELO_NAME_MAX])
 }
 
 int
-helo_fqdn(const char *hosts_path, char out[HELO_NAME_MAX])
+helo_fqdn_of(const char *host, const char *hosts_path, char out[HELO_NAME_MAX])
 {
-	char host[HELO_NAME_MAX];
-
-	if (gethostname(host, sizeof(host)) != 0 || !helo_valid(host)) {
+	if (host == NULL || !helo_valid(host) || host[0] == '[') {
 		snprintf(out, HELO_NAME_MAX, "localhost");
 		return 0;
 	}
-	host[sizeof(host) - 1] = '\0';
 	if (meaningful(host)) {
 		snprintf(out, HELO_NAME_MAX, "%s", host);
 		return 1;
@@ -113,4 +110,15 @@ helo_fqdn(const char *hosts_path, char out[HELO_NAME_MAX])
 		return 1;
 	snprintf(out, HELO_NAME_MAX, "%s", host);
 	return 0;
+}
+
+int
+helo_fqdn(const char *hosts_path, char out[HELO_NAME_MAX])
+{
+	char host[HELO_NAME_MAX];
+
+	if (gethostname(host, sizeof(host)) != 0)
+		return helo_fqdn_of(NULL, hosts_path, out);
+	host[sizeof(host) - 1] = '\0';
+	return helo_fqdn_of(host, hosts_path, out);
 }

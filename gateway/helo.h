@@ -28,6 +28,8 @@
  * the hosts file ("/etc/hosts"), NULL for none.
  */
 int helo_fqdn(const char *hosts_path, char out[HELO_NAME_MAX]);
+/* The same for the host name host (gethostname()'s, for helo_fqdn()). */
+int helo_fqdn_of(const char *host, const char *hosts_path, char out[HELO_NAME_MAX]);
 
 /* Is name one a host may give in EHLO: letters, digits, '-' and '.', 1 to
  * 253 bytes, no empty label; or an address literal, "[192.0.2.1]",

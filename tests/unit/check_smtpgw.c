@@ -482,28 +482,30 @@ ehlo_seen(const struct gwpeer *p)
 START_TEST(ehlo_names_the_host)
 {
 	char *sp = scratch("helo-spool"), host[64], *name, *prog = tu_build("smtpgw");
-	char fqdn[HELO_NAME_MAX], *hosts = scratch("hosts"), me[HELO_NAME_MAX];
+	char fqdn[HELO_NAME_MAX], *hosts = scratch("hosts");
 	struct buf cmd = BUF_INIT;
 	struct gwpeer p;
 	struct tu_run r;
 	int found;
 
 	/* the hosts file, read without DNS */
-	ck_assert_int_eq(gethostname(me, sizeof(me)), 0);
-	if (strchr(me, '.') == NULL && helo_valid(me)) {
-		buf_printf(&cmd, "# comment %s.wrong.test\n127.0.0.1 localhost\n"
-		    "127.0.1.1\tlocalhost.localdomain %s\n"
-		    "127.0.1.1 gw.example.test %s gw # the FQDN first\n", me, me, me);
-		tu_write_str(hosts, buf_str(&cmd));
-		ck_assert_int_eq(helo_fqdn(hosts, fqdn), 1);
-		ck_assert_str_eq(fqdn, "gw.example.test");
-		buf_reset(&cmd);
-		buf_printf(&cmd, "127.0.1.1 localhost.localdomain %s\n", me);
-		tu_write_str(hosts, buf_str(&cmd));
-		ck_assert_int_eq(helo_fqdn(hosts, fqdn), 0);
-		ck_assert_str_eq(fqdn, me);	/* for a greeting: the plain name */
-		buf_reset(&cmd);
-	}
+	tu_write_str(hosts, "# comment gw.wrong.test\n127.0.0.1 localhost\n"
+	    "127.0.1.1\tlocalhost.localdomain gw\n"
+	    "127.0.1.1 gw.example.test gw gw2 # the FQDN first\n");
+	ck_assert_int_eq(helo_fqdn_of("gw", hosts, fqdn), 1);
+	ck_assert_str_eq(fqdn, "gw.example.test");
+	ck_assert_int_eq(helo_fqdn_of("GW2", hosts, fqdn), 1);
+	ck_assert_str_eq(fqdn, "gw.example.test");
+	ck_assert_int_eq(helo_fqdn_of("other", hosts, fqdn), 0);
+	ck_assert_str_eq(fqdn, "other");	/* for a greeting: the plain name */
+	ck_assert_int_eq(helo_fqdn_of("mx.example.org", hosts, fqdn), 1);
+	ck_assert_str_eq(fqdn, "mx.example.org");
+	ck_assert_int_eq(helo_fqdn_of("localhost.localdomain", NULL, fqdn), 0);
+	ck_assert_int_eq(helo_fqdn_of("bad name", hosts, fqdn), 0);
+	ck_assert_str_eq(fqdn, "localhost");
+	tu_write_str(hosts, "127.0.1.1 localhost.localdomain gw\n");
+	ck_assert_int_eq(helo_fqdn_of("gw", hosts, fqdn), 0);
+	ck_assert_str_eq(fqdn, "gw");
 	ck_assert(helo_valid("mail.example.org"));
 	ck_assert(!helo_valid("a..b"));
 	ck_assert(!helo_valid("a b"));
