@@ -245,7 +245,7 @@ next_id(struct pass *ps, char id[SPOOL_ID_MAX])
 		if (ps->nback > 0) {
 			char *back = ps->back[--ps->nback];
 
-			memcpy(id, back, SPOOL_ID_MAX);
+			snprintf(id, SPOOL_ID_MAX, "%s", back);	/* an id: shorter than that */
 			free(back);
 			return 1;
 		}
