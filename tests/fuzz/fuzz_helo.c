@@ -7,6 +7,7 @@
  * name itself or a name on one of the file's lines; anything helo_valid()
  * accepts has no blank, control character or line end (it goes into EHLO).
  */
+#define _GNU_SOURCE	/* memmem */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char path[64];
-	char host[HELO_NAME_MAX], out[HELO_NAME_MAX], *text;
+	char host[HELO_NAME_MAX], out[HELO_NAME_MAX];
 	const uint8_t *nl;
 	size_t hl, i;
 	FILE *f;
@@ -50,14 +51,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unlink(path);
 	if (strlen(out) >= HELO_NAME_MAX || !helo_valid(out))
 		abort();
-	if (rc == 1) {
-		text = malloc(size + 1);
-		memcpy(text, data, size);
-		text[size] = '\0';
-		if (strchr(out, '.') == NULL || (strcmp(out, host) != 0 &&
-		    strstr(text + hl, out) == NULL))
-			abort();
-		free(text);
-	}
+	/* (memmem: the file may hold NUL bytes) */
+	if (rc == 1 && (strchr(out, '.') == NULL || (strcmp(out, host) != 0 &&
+	    memmem(data + hl, size - hl, out, strlen(out)) == NULL)))
+		abort();
 	return 0;
 }
