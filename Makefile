@@ -26,7 +26,7 @@ TEST_PKGS	= check jansson libxml-2.0
 # Debian packages the build and the tests need; `make deps` installs those missing.
 DEB_PACKAGES	= gcc make pkg-config libxml2-dev libpcre2-dev libjansson-dev zlib1g-dev \
 		  check libsubunit-dev groff-base postfix libc-ares-dev dnsmasq iproute2 jq \
-		  nettle-dev
+		  nettle-dev wamerican
 # Debconf answers given before apt-get: Postfix installs without a
 # configuration (the tests run private instances: tests/peer/postfix.sh).
 DEB_PRESEED	= postfix postfix/main_mailer_type select No configuration

@@ -30,15 +30,6 @@
 #define KB_XML_OPTIONS \
 	(XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOWARNING)
 
-/* A row of a reference table, as field/value pairs (all strings). */
-struct kb_fact_row {
-	const char	*table;		/* "tcptsr", "protocol-ini" */
-	const char	*key;		/* "lanman-2.2b", "ForcePushBit" */
-	const char	**fields;
-	const char	**values;
-	size_t		 nfields;
-};
-
 struct kb {
 	char			*dir;
 	struct arena		 arena;
@@ -56,8 +47,12 @@ struct kb {
 	size_t			 skipped;	/* under keep_going */
 	struct kb_step		*steps;		/* shared steps (steps.xml) */
 	size_t			 nsteps;
-	struct kb_fact_row	*facts;
+	struct kb_row		*facts;		/* every table's rows */
 	size_t			 nfacts;
+	struct kb_term		*terms;		/* vocabulary.xml */
+	size_t			 nterms;
+	struct kb_context	*contexts;
+	size_t			 ncontexts;
 	struct kb_article	**articles;
 	size_t			 narticles;
 	size_t			 articles_cap;
@@ -192,15 +187,22 @@ kb_collapse_into(struct buf *b, const char *s)
 {
 	int space = b->len > 0 && b->data[b->len - 1] == ' ';
 
-	for (; *s; s++) {
+	/* Runs of other bytes are appended whole: prose is most of the load. */
+	while (*s) {
+		size_t n = 0;
+
 		if (isspace((unsigned char)*s)) {
 			if (!space)
 				buf_putc(b, ' ');
 			space = 1;
-		} else {
-			buf_putc(b, *s);
-			space = 0;
+			s++;
+			continue;
 		}
+		while (s[n] && !isspace((unsigned char)s[n]))
+			n++;
+		buf_append(b, s, n);
+		s += n;
+		space = 0;
 	}
 }
 
@@ -658,14 +660,18 @@ out:
 }
 
 /*
- * Each table row becomes field/value pairs: its attributes, plus "name" as
- * the key of protocol-ini rows and "section" as the first of their sections.
+ * Each table row becomes field/value pairs: its attributes, "name" as the key
+ * of protocol-ini rows, "section" as the first of their sections, and its
+ * text (<description> or <note>) under that element's name.
  */
 static void
-kb_add_fact_row(struct kb *kb, const char *table, const xmlNode *row, size_t *cap)
+kb_add_fact_row(struct kb *kb, const char *table, const xmlNode *row, const char *path,
+    size_t *cap)
 {
-	struct kb_fact_row *r;
+	struct kb_row *r;
 	const xmlAttr *a;
+	const xmlNode *c;
+	const char **fields, **values;
 	size_t n = 0;
 
 	for (a = row->properties; a; a = a->next)
@@ -673,22 +679,32 @@ kb_add_fact_row(struct kb *kb, const char *table, const xmlNode *row, size_t *ca
 	kb->facts = xgrow(kb->facts, cap, kb->nfacts + 1, sizeof(*kb->facts));
 	r = &kb->facts[kb->nfacts++];
 	r->table = table;
-	r->fields = arena_calloc(&kb->arena, n + 1, sizeof(*r->fields));
-	r->values = arena_calloc(&kb->arena, n + 1, sizeof(*r->values));
+	r->file = path;
+	r->line = xmlGetLineNo((xmlNodePtr)row);
+	fields = arena_calloc(&kb->arena, n + 2, sizeof(*fields));
+	values = arena_calloc(&kb->arena, n + 2, sizeof(*values));
 	r->nfields = 0;
 	for (a = row->properties; a; a = a->next) {
-		r->fields[r->nfields] = arena_strdup(&kb->arena, (const char *)a->name);
-		r->values[r->nfields] = kb_attr(&kb->arena, row, (const char *)a->name);
-		if (strcmp(r->fields[r->nfields], "sections") == 0) {
+		fields[r->nfields] = arena_strdup(&kb->arena, (const char *)a->name);
+		values[r->nfields] = kb_attr(&kb->arena, row, (const char *)a->name);
+		if (strcmp(fields[r->nfields], "sections") == 0) {
 			size_t ns;
-			const char **s = kb_split(&kb->arena, r->values[r->nfields], &ns);
+			const char **sec = kb_split(&kb->arena, values[r->nfields], &ns);
 
 			r->nfields++;
-			r->fields[r->nfields] = "section";
-			r->values[r->nfields] = ns ? s[0] : "";
+			fields[r->nfields] = "section";
+			values[r->nfields] = ns ? sec[0] : "";
 		}
 		r->nfields++;
 	}
+	for (c = row->children; c; c = c->next)
+		if (kb_is(c, "description") || kb_is(c, "note")) {
+			fields[r->nfields] = arena_strdup(&kb->arena, (const char *)c->name);
+			values[r->nfields++] = kb_prose(&kb->arena, c);
+			break;
+		}
+	r->fields = fields;
+	r->values = values;
 	/* Rows are keyed by id; protocol-ini parameters, which have none, by name. */
 	r->key = kb_attr(&kb->arena, row, "id");
 	if (r->key == NULL)
@@ -729,11 +745,13 @@ kb_load_table(struct kb *kb, const char *file, const char *root, const char *tab
     const char *row_name, size_t *cap, char err[ERR_LEN])
 {
 	struct buf path = BUF_INIT;
+	const char *apath;
 	xmlDocPtr doc;
 	xmlNode *n;
 	int rc = -1;
 
 	buf_printf(&path, "%s/tables/%s", kb->dir, file);
+	apath = arena_strdup(&kb->arena, buf_str(&path));
 	if ((doc = kb_read_doc(kb, buf_str(&path), NULL, 0, err)) == NULL)
 		goto out;
 	if (kb_expect_root(doc, buf_str(&path), root, err) != 0)
@@ -743,7 +761,7 @@ kb_load_table(struct kb *kb, const char *file, const char *root, const char *tab
 
 		if (!kb_is(n, row_name))
 			continue;
-		kb_add_fact_row(kb, table, n, cap);
+		kb_add_fact_row(kb, table, n, apath, cap);
 		for (i = 0; i + 1 < kb->nfacts; i++)
 			if (strcmp(kb->facts[i].table, table) == 0 &&
 			    strcmp(kb->facts[i].key, kb->facts[kb->nfacts - 1].key) == 0) {
@@ -761,36 +779,97 @@ out:
 	return rc;
 }
 
+const struct kb_row *
+kb_find_row(const struct kb *kb, const char *ref)
+{
+	const char *colon = strchr(ref, ':');
+	size_t tlen, i;
+
+	if (colon == NULL)
+		return NULL;
+	tlen = (size_t)(colon - ref);
+	for (i = 0; i < kb->nfacts; i++) {
+		const struct kb_row *r = &kb->facts[i];
+
+		if (strlen(r->table) == tlen && strncmp(r->table, ref, tlen) == 0 &&
+		    r->key != NULL && strcmp(r->key, colon + 1) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+const char *
+kb_row_field(const struct kb_row *r, const char *field)
+{
+	size_t j;
+
+	for (j = 0; j < r->nfields; j++)
+		if (strcmp(r->fields[j], field) == 0)
+			return r->values[j];
+	return NULL;
+}
+
+size_t
+kb_row_count(const struct kb *kb)
+{
+	return kb->nfacts;
+}
+
+const struct kb_row *
+kb_row_at(const struct kb *kb, size_t i)
+{
+	return i < kb->nfacts ? &kb->facts[i] : NULL;
+}
+
+size_t
+kb_context_count(const struct kb *kb)
+{
+	return kb->ncontexts;
+}
+
+const struct kb_context *
+kb_context_at(const struct kb *kb, size_t i)
+{
+	return i < kb->ncontexts ? &kb->contexts[i] : NULL;
+}
+
+size_t
+kb_term_count(const struct kb *kb)
+{
+	return kb->nterms;
+}
+
+const struct kb_term *
+kb_term_at(const struct kb *kb, size_t i)
+{
+	return i < kb->nterms ? &kb->terms[i] : NULL;
+}
+
 static const char *
 kb_fact(const struct kb *kb, const char *ref, const char *field, const char *where,
     long line, char err[ERR_LEN])
 {
-	const char *colon = strchr(ref, ':');
-	size_t tlen, i, j;
+	const struct kb_row *r;
+	const char *v;
 	struct buf known = BUF_INIT;
+	size_t j;
 
-	if (colon == NULL) {
+	if (strchr(ref, ':') == NULL) {
 		err_set(err, "%s:%ld: fact reference '%s' is not TABLE:KEY", where, line, ref);
 		return NULL;
 	}
-	tlen = (size_t)(colon - ref);
-	for (i = 0; i < kb->nfacts; i++) {
-		const struct kb_fact_row *r = &kb->facts[i];
-
-		if (strlen(r->table) != tlen || strncmp(r->table, ref, tlen) != 0 ||
-		    r->key == NULL || strcmp(r->key, colon + 1) != 0)
-			continue;
-		for (j = 0; j < r->nfields; j++)
-			if (strcmp(r->fields[j], field) == 0)
-				return r->values[j];
-		for (j = 0; j < r->nfields; j++)
-			buf_printf(&known, "%s%s", j ? ", " : "", r->fields[j]);
-		err_set(err, "%s:%ld: fact %s has no field '%s' (it has: %s)", where,
-		    line, ref, field, buf_str(&known));
-		buf_free(&known);
+	if ((r = kb_find_row(kb, ref)) == NULL) {
+		err_set(err, "%s:%ld: unknown fact '%s' (no such row in tables/)", where, line,
+		    ref);
 		return NULL;
 	}
-	err_set(err, "%s:%ld: unknown fact '%s' (no such row in tables/)", where, line, ref);
+	if ((v = kb_row_field(r, field)) != NULL)
+		return v;
+	for (j = 0; j < r->nfields; j++)
+		buf_printf(&known, "%s%s", j ? ", " : "", r->fields[j]);
+	err_set(err, "%s:%ld: fact %s has no field '%s' (it has: %s)", where,
+	    line, ref, field, buf_str(&known));
+	buf_free(&known);
 	return NULL;
 }
 
@@ -807,17 +886,14 @@ kb_table_count(const struct kb *kb, const char *table)
 const char *
 kb_table_field(const struct kb *kb, const char *table, size_t i, const char *field)
 {
-	size_t k, j, seen = 0;
+	size_t k, seen = 0;
 
 	for (k = 0; k < kb->nfacts; k++) {
-		const struct kb_fact_row *r = &kb->facts[k];
+		const struct kb_row *r = &kb->facts[k];
 
 		if (strcmp(r->table, table) != 0 || seen++ != i)
 			continue;
-		for (j = 0; j < r->nfields; j++)
-			if (strcmp(r->fields[j], field) == 0)
-				return r->values[j];
-		return NULL;
+		return kb_row_field(r, field);
 	}
 	return NULL;
 }
@@ -909,25 +985,20 @@ kb_check_cause_ids(const struct kb *kb, const char * const *ids, size_t n,
 	return 0;
 }
 
-/* Fill `step` from a <step> element with inline content. */
+/*
+ * The inline content of an element (a step, a paragraph) as parts, trimmed:
+ * no leading space in the first part, no trailing space in the last.
+ */
 static int
-kb_parse_step(struct kb *kb, struct kb_step *step, const xmlNode *n, const char *where,
-    char err[ERR_LEN])
+kb_parse_parts(struct kb *kb, const xmlNode *n, const char *where,
+    const struct kb_part **parts_out, size_t *nparts, char err[ERR_LEN])
 {
 	struct kb_parts p = { 0 };
-	const char *addr;
 	int rc = -1;
 
-	step->id = kb_attr(&kb->arena, n, "id");
-	addr = kb_attr(&kb->arena, n, "addresses");
-	step->addresses = kb_split(&kb->arena, addr ? addr : "", &step->naddresses);
-	if (kb_check_cause_ids(kb, step->addresses, step->naddresses, where,
-	    xmlGetLineNo((xmlNodePtr)n), err) != 0)
-		goto out;
 	if (kb_parse_inline(kb, &p, n, 0, where, err) != 0)
 		goto out;
 	kb_parts_flush(kb, &p);
-	/* Trim the step: leading space of the first part, trailing of the last. */
 	if (p.n && p.v[0].kind == KB_PART_TEXT)
 		p.v[0].text += strspn(p.v[0].text, " ");
 	if (p.n && p.v[p.n - 1].kind == KB_PART_TEXT) {
@@ -943,14 +1014,30 @@ kb_parse_step(struct kb *kb, struct kb_step *step, const xmlNode *n, const char 
 
 		if (p.n)
 			memcpy(parts, p.v, p.n * sizeof(*parts));
-		step->parts = parts;
-		step->nparts = p.n;
+		*parts_out = parts;
+		*nparts = p.n;
 	}
 	rc = 0;
 out:
 	free(p.v);
 	buf_free(&p.text);
 	return rc;
+}
+
+/* Fill `step` from a <step> element with inline content. */
+static int
+kb_parse_step(struct kb *kb, struct kb_step *step, const xmlNode *n, const char *where,
+    char err[ERR_LEN])
+{
+	const char *addr;
+
+	step->id = kb_attr(&kb->arena, n, "id");
+	addr = kb_attr(&kb->arena, n, "addresses");
+	step->addresses = kb_split(&kb->arena, addr ? addr : "", &step->naddresses);
+	if (kb_check_cause_ids(kb, step->addresses, step->naddresses, where,
+	    xmlGetLineNo((xmlNodePtr)n), err) != 0)
+		return -1;
+	return kb_parse_parts(kb, n, where, &step->parts, &step->nparts, err);
 }
 
 static const struct kb_step *
@@ -993,6 +1080,92 @@ kb_load_steps(struct kb *kb, char err[ERR_LEN])
 			goto out;
 		}
 		kb->nsteps++;
+	}
+	rc = 0;
+out:
+	xmlFreeDoc(doc);
+	buf_free(&path);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Vocabulary                                                               */
+
+/*
+ * vocabulary.xml: each term's words as written (prose, collapsed). A phrase
+ * that two terms both claim is an error: the reader could not tell which
+ * one is meant. Whether the words it means are the rule base's is `kb
+ * lint`'s check (lint.c), which needs the articles.
+ */
+static int
+kb_load_vocabulary(struct kb *kb, char err[ERR_LEN])
+{
+	struct buf path = BUF_INIT;
+	const char *apath;
+	xmlDocPtr doc;
+	xmlNode *n, *c;
+	size_t cap = 0, ccap = 0, i, j, k;
+	int rc = -1;
+
+	buf_printf(&path, "%s/vocabulary.xml", kb->dir);
+	apath = arena_strdup(&kb->arena, buf_str(&path));
+	if ((doc = kb_read_doc(kb, apath, NULL, 0, err)) == NULL)
+		goto out;
+	if (kb_expect_root(doc, apath, "vocabulary", err) != 0)
+		goto out;
+	for (n = xmlDocGetRootElement(doc)->children; n; n = n->next) {
+		struct kb_term *t;
+		const char **said;
+
+		if (kb_is(n, "context")) {
+			struct kb_context *cx;
+
+			kb->contexts = xgrow(kb->contexts, &ccap, kb->ncontexts + 1,
+			    sizeof(*kb->contexts));
+			cx = &kb->contexts[kb->ncontexts++];
+			cx->topic = kb_attr(&kb->arena, n, "topic");
+			cx->words = kb_prose(&kb->arena, n);
+			cx->file = apath;
+			cx->line = xmlGetLineNo(n);
+			continue;
+		}
+		if (!kb_is(n, "term"))
+			continue;
+		kb->terms = xgrow(kb->terms, &cap, kb->nterms + 1, sizeof(*kb->terms));
+		t = &kb->terms[kb->nterms];
+		memset(t, 0, sizeof(*t));
+		t->file = apath;
+		t->line = xmlGetLineNo(n);
+		t->means = kb_attr(&kb->arena, n, "means");
+		t->kind = kb_attr(&kb->arena, n, "kind");
+		said = arena_calloc(&kb->arena, kb_count_children(n, "said") + 1, sizeof(*said));
+		for (c = n->children; c; c = c->next) {
+			if (!kb_is(c, "said"))
+				continue;
+			said[t->nsaid] = kb_prose(&kb->arena, c);
+			for (i = 0; i <= kb->nterms; i++)
+				for (j = 0; j < (i < kb->nterms ? kb->terms[i].nsaid : t->nsaid); j++) {
+					const char *o = i < kb->nterms ? kb->terms[i].said[j] : said[j];
+
+					if (strcasecmp(o, said[t->nsaid]) != 0)
+						continue;
+					err_set(err, "%s:%ld: '%s' is said for two terms (line %ld "
+					    "too)", apath, xmlGetLineNo(c), o, i < kb->nterms ?
+					    kb->terms[i].line : t->line);
+					goto out;
+				}
+			for (k = 0; said[t->nsaid][k] && !isalnum((unsigned char)said[t->nsaid][k]);
+			    k++)
+				;
+			if (said[t->nsaid][k] == '\0') {
+				err_set(err, "%s:%ld: a <said> with no word in it", apath,
+				    xmlGetLineNo(c));
+				goto out;
+			}
+			t->nsaid++;
+		}
+		t->said = said;
+		kb->nterms++;
 	}
 	rc = 0;
 out:
@@ -1064,6 +1237,146 @@ kb_products(struct kb *kb, struct kb_article *a, const xmlNode *applies)
 	buf_free(&b);
 }
 
+/* The parts of an errmsg or troubleshoot article: symptoms, causes, steps. */
+static int
+kb_parse_problem(struct kb *kb, struct kb_article *a, const xmlNode *root,
+    const char *path, char err[ERR_LEN])
+{
+	const xmlNode *n, *sec;
+	struct kb_symptom *sym;
+	struct kb_cause_ref *causes;
+	const struct kb_step **steps;
+	size_t j, nprimary = 0;
+
+	sec = kb_child(root, "symptoms");
+	sym = arena_calloc(&kb->arena, kb_count_children(sec, "symptom"), sizeof(*sym));
+	for (n = sec->children; n; n = n->next) {
+		if (!kb_is(n, "symptom"))
+			continue;
+		kb_parse_symptom(kb, &sym[a->nsymptoms], n, a->file);
+		for (j = 0; j < a->nsymptoms; j++)
+			if (strcmp(sym[j].id, sym[a->nsymptoms].id) == 0) {
+				err_set(err, "%s:%ld: symptom '%s' is defined twice", path,
+				    xmlGetLineNo((xmlNodePtr)n), sym[j].id);
+				return -1;
+			}
+		if (sym[a->nsymptoms].role != KB_ROLE_COMPANION)
+			nprimary++;
+		a->nsymptoms++;
+	}
+	a->symptoms = sym;
+	if (nprimary == 0) {
+		err_set(err, "%s:%ld: article %s has no primary, fallback or description "
+		    "symptom", path,
+		    xmlGetLineNo((xmlNodePtr)sec), a->id);
+		return -1;
+	}
+
+	sec = kb_child(root, "causes");
+	causes = arena_calloc(&kb->arena, kb_count_children(sec, "cause"), sizeof(*causes));
+	for (n = sec->children; n; n = n->next) {
+		const char *ref, *prior, *basis;
+
+		if (!kb_is(n, "cause"))
+			continue;
+		ref = kb_attr(&kb->arena, n, "ref");
+		prior = kb_attr(&kb->arena, n, "prior");
+		causes[a->ncauses].cause = kb_find_cause(kb, ref);
+		if (causes[a->ncauses].cause == NULL) {
+			err_set(err, "%s:%ld: unknown cause '%s' (not in causes.xml)", path,
+			    xmlGetLineNo((xmlNodePtr)n), ref);
+			return -1;
+		}
+		for (j = 0; j < a->ncauses; j++)
+			if (causes[j].cause == causes[a->ncauses].cause) {
+				err_set(err, "%s:%ld: cause '%s' is listed twice", path,
+				    xmlGetLineNo((xmlNodePtr)n), ref);
+				return -1;
+			}
+		causes[a->ncauses].prior = kb_decimal(prior);
+		basis = kb_attr(&kb->arena, n, "basis");
+		causes[a->ncauses].inferred = basis && strcmp(basis, "inferred") == 0;
+		a->ncauses++;
+	}
+	a->causes = causes;
+
+	sec = kb_child(root, "resolution");
+	steps = arena_calloc(&kb->arena, kb_count_children(sec, "step"), sizeof(*steps));
+	for (n = sec->children; n; n = n->next) {
+		const char *ref;
+
+		if (!kb_is(n, "step"))
+			continue;
+		if ((ref = kb_attr(&kb->arena, n, "ref")) != NULL) {
+			steps[a->nsteps] = kb_find_shared_step(kb, ref);
+			if (steps[a->nsteps] == NULL) {
+				err_set(err, "%s:%ld: unknown step '%s' (not in steps.xml)",
+				    path, xmlGetLineNo((xmlNodePtr)n), ref);
+				return -1;
+			}
+		} else {
+			struct kb_step *s = arena_calloc(&kb->arena, 1, sizeof(*s));
+
+			if (kb_parse_step(kb, s, n, path, err) != 0)
+				return -1;
+			steps[a->nsteps] = s;
+		}
+		for (j = 0; j < a->nsteps; j++)
+			if (strcmp(steps[j]->id, steps[a->nsteps]->id) == 0) {
+				err_set(err, "%s:%ld: step '%s' is listed twice", path,
+				    xmlGetLineNo((xmlNodePtr)n), steps[j]->id);
+				return -1;
+			}
+		a->nsteps++;
+	}
+	a->steps = steps;
+
+	return 0;
+}
+
+/* The parts of a config, reference or other article: its body and facts. */
+static int
+kb_parse_knowledge(struct kb *kb, struct kb_article *a, const xmlNode *root,
+    const char *path, char err[ERR_LEN])
+{
+	const xmlNode *n, *sec = kb_child(root, "body");
+	struct kb_para *body;
+	const struct kb_row **facts;
+	const char **refs;
+	size_t nrefs, i;
+
+	body = arena_calloc(&kb->arena, kb_count_children(sec, "para"), sizeof(*body));
+	for (n = sec->children; n; n = n->next) {
+		if (!kb_is(n, "para"))
+			continue;
+		if (kb_parse_parts(kb, n, path, &body[a->nbody].parts, &body[a->nbody].nparts,
+		    err) != 0)
+			return -1;
+		a->nbody++;
+	}
+	a->body = body;
+	n = kb_child(root, "facts");
+	refs = kb_split(&kb->arena, n ? kb_attr(&kb->arena, n, "refs") : "", &nrefs);
+	facts = arena_calloc(&kb->arena, nrefs ? nrefs : 1, sizeof(*facts));
+	for (i = 0; i < nrefs; i++) {
+		size_t j;
+
+		if ((facts[i] = kb_find_row(kb, refs[i])) == NULL)
+			return err_set(err, "%s:%ld: unknown fact '%s' (no such row in tables/)",
+			    path, xmlGetLineNo((xmlNodePtr)n), refs[i]);
+		for (j = 0; j < i; j++)
+			if (facts[j] == facts[i])
+				return err_set(err, "%s:%ld: fact '%s' is listed twice", path,
+				    xmlGetLineNo((xmlNodePtr)n), refs[i]);
+	}
+	a->facts = facts;
+	a->nfacts = nrefs;
+	a->symptoms = arena_calloc(&kb->arena, 1, sizeof(*a->symptoms));
+	a->causes = arena_calloc(&kb->arena, 1, sizeof(*a->causes));
+	a->steps = arena_calloc(&kb->arena, 1, sizeof(*a->steps));
+	return 0;
+}
+
 /* Build an article from a validated document. Returns NULL with err. */
 static struct kb_article *
 kb_parse_article(struct kb *kb, xmlDocPtr doc, const char *path, const char *name,
@@ -1071,10 +1384,7 @@ kb_parse_article(struct kb *kb, xmlDocPtr doc, const char *path, const char *nam
 {
 	const xmlNode *root = xmlDocGetRootElement(doc), *n, *sec;
 	struct kb_article *a;
-	struct kb_symptom *sym;
-	struct kb_cause_ref *causes;
-	const struct kb_step **steps;
-	size_t i, j, len, nprimary = 0;
+	size_t i, len;
 	const char *rel;
 
 	if (kb_expect_root(doc, path, "article", err) != 0)
@@ -1097,88 +1407,10 @@ kb_parse_article(struct kb *kb, xmlDocPtr doc, const char *path, const char *nam
 		a->keywords = kb_prose(&kb->arena, n);
 	kb_products(kb, a, kb_child(root, "applies-to"));
 
-	sec = kb_child(root, "symptoms");
-	sym = arena_calloc(&kb->arena, kb_count_children(sec, "symptom"), sizeof(*sym));
-	for (n = sec->children; n; n = n->next) {
-		if (!kb_is(n, "symptom"))
-			continue;
-		kb_parse_symptom(kb, &sym[a->nsymptoms], n, a->file);
-		for (j = 0; j < a->nsymptoms; j++)
-			if (strcmp(sym[j].id, sym[a->nsymptoms].id) == 0) {
-				err_set(err, "%s:%ld: symptom '%s' is defined twice", path,
-				    xmlGetLineNo((xmlNodePtr)n), sym[j].id);
-				return NULL;
-			}
-		if (sym[a->nsymptoms].role != KB_ROLE_COMPANION)
-			nprimary++;
-		a->nsymptoms++;
-	}
-	a->symptoms = sym;
-	if (nprimary == 0) {
-		err_set(err, "%s:%ld: article %s has no primary, fallback or description "
-		    "symptom", path,
-		    xmlGetLineNo((xmlNodePtr)sec), a->id);
+	a->knowledge = kb_child(root, "body") != NULL;
+	if (a->knowledge ? kb_parse_knowledge(kb, a, root, path, err) != 0 :
+	    kb_parse_problem(kb, a, root, path, err) != 0)
 		return NULL;
-	}
-
-	sec = kb_child(root, "causes");
-	causes = arena_calloc(&kb->arena, kb_count_children(sec, "cause"), sizeof(*causes));
-	for (n = sec->children; n; n = n->next) {
-		const char *ref, *prior, *basis;
-
-		if (!kb_is(n, "cause"))
-			continue;
-		ref = kb_attr(&kb->arena, n, "ref");
-		prior = kb_attr(&kb->arena, n, "prior");
-		causes[a->ncauses].cause = kb_find_cause(kb, ref);
-		if (causes[a->ncauses].cause == NULL) {
-			err_set(err, "%s:%ld: unknown cause '%s' (not in causes.xml)", path,
-			    xmlGetLineNo((xmlNodePtr)n), ref);
-			return NULL;
-		}
-		for (j = 0; j < a->ncauses; j++)
-			if (causes[j].cause == causes[a->ncauses].cause) {
-				err_set(err, "%s:%ld: cause '%s' is listed twice", path,
-				    xmlGetLineNo((xmlNodePtr)n), ref);
-				return NULL;
-			}
-		causes[a->ncauses].prior = kb_decimal(prior);
-		basis = kb_attr(&kb->arena, n, "basis");
-		causes[a->ncauses].inferred = basis && strcmp(basis, "inferred") == 0;
-		a->ncauses++;
-	}
-	a->causes = causes;
-
-	sec = kb_child(root, "resolution");
-	steps = arena_calloc(&kb->arena, kb_count_children(sec, "step"), sizeof(*steps));
-	for (n = sec->children; n; n = n->next) {
-		const char *ref;
-
-		if (!kb_is(n, "step"))
-			continue;
-		if ((ref = kb_attr(&kb->arena, n, "ref")) != NULL) {
-			steps[a->nsteps] = kb_find_shared_step(kb, ref);
-			if (steps[a->nsteps] == NULL) {
-				err_set(err, "%s:%ld: unknown step '%s' (not in steps.xml)",
-				    path, xmlGetLineNo((xmlNodePtr)n), ref);
-				return NULL;
-			}
-		} else {
-			struct kb_step *s = arena_calloc(&kb->arena, 1, sizeof(*s));
-
-			if (kb_parse_step(kb, s, n, path, err) != 0)
-				return NULL;
-			steps[a->nsteps] = s;
-		}
-		for (j = 0; j < a->nsteps; j++)
-			if (strcmp(steps[j]->id, steps[a->nsteps]->id) == 0) {
-				err_set(err, "%s:%ld: step '%s' is listed twice", path,
-				    xmlGetLineNo((xmlNodePtr)n), steps[j]->id);
-				return NULL;
-			}
-		a->nsteps++;
-	}
-	a->steps = steps;
 
 	if ((n = kb_child(root, "related")) != NULL) {
 		rel = kb_attr(&kb->arena, n, "articles");
@@ -1224,13 +1456,25 @@ kb_cmp_articles(const void *x, const void *y)
 	return na < nb ? -1 : na > nb;
 }
 
+/* Into its place by number (the files come in name order, which is not it). */
 static void
 kb_insert_article(struct kb *kb, struct kb_article *a)
 {
+	size_t lo = 0, hi = kb->narticles, mid;
+
 	kb->articles = xgrow(kb->articles, &kb->articles_cap, kb->narticles + 1,
 	    sizeof(*kb->articles));
-	kb->articles[kb->narticles++] = a;
-	qsort(kb->articles, kb->narticles, sizeof(*kb->articles), kb_cmp_articles);
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (kb_cmp_articles(&kb->articles[mid], &a) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memmove(kb->articles + lo + 1, kb->articles + lo,
+	    (kb->narticles - lo) * sizeof(*kb->articles));
+	kb->articles[lo] = a;
+	kb->narticles++;
 }
 
 static int
@@ -1469,7 +1713,14 @@ kb_load(const struct kb_load_params *params, struct kb **out, char err[ERR_LEN])
 	    &facts_cap, err) != 0 ||
 	    kb_load_table(kb, "peers.xml", "peers", "peers", "peer",
 	    &facts_cap, err) != 0 ||
-	    kb_load_steps(kb, err) != 0) {
+	    kb_load_table(kb, "gateway.xml", "gateway-facts", "gateway", "item",
+	    &facts_cap, err) != 0 ||
+	    kb_load_table(kb, "files.xml", "files", "files", "file",
+	    &facts_cap, err) != 0 ||
+	    kb_load_table(kb, "stacks.xml", "stacks", "stacks", "stack",
+	    &facts_cap, err) != 0 ||
+	    kb_load_steps(kb, err) != 0 ||
+	    kb_load_vocabulary(kb, err) != 0) {
 		kb_problem(params, &problems, err, err);
 		kb_free(kb);
 		return -1;
@@ -1493,6 +1744,8 @@ kb_free(struct kb *kb)
 	kbschema_free(kb->lifted);
 	arena_free(&kb->arena);
 	free(kb->facts);
+	free(kb->terms);
+	free(kb->contexts);
 	free(kb->peers);
 	free(kb->articles);
 	free(kb->dir);
