@@ -1407,7 +1407,35 @@ kb_parse_article(struct kb *kb, xmlDocPtr doc, const char *path, const char *nam
 		a->keywords = kb_prose(&kb->arena, n);
 	kb_products(kb, a, kb_child(root, "applies-to"));
 
-	a->knowledge = kb_child(root, "body") != NULL;
+	/* The parts must fit the kind: the schema allows each part, not which. */
+	a->knowledge = strcmp(a->kind, "errmsg") != 0 && strcmp(a->kind, "troubleshoot") != 0;
+	{
+		static const char *const problem[] = { "symptoms", "causes", "resolution" };
+		size_t k;
+
+		for (k = 0; k < 3; k++)
+			if ((kb_child(root, problem[k]) != NULL) == a->knowledge) {
+				n = kb_child(root, problem[k]);
+				err_set(err, a->knowledge ? "%s:%ld: article %s of kind %s has "
+				    "<%s>: only errmsg and troubleshoot articles have symptoms, "
+				    "causes and a resolution" : "%s:%ld: article %s of kind %s "
+				    "has no <%s>", path, xmlGetLineNo((xmlNodePtr)(n ? n : root)),
+				    a->id, a->kind, problem[k]);
+				return NULL;
+			}
+		if ((kb_child(root, "body") != NULL) != a->knowledge ||
+		    (!a->knowledge && kb_child(root, "facts") != NULL)) {
+			n = kb_child(root, "body");
+			if (n == NULL)
+				n = kb_child(root, "facts");
+			err_set(err, a->knowledge ? "%s:%ld: article %s of kind %s has no "
+			    "<body>" : "%s:%ld: article %s of kind %s has <%s>: only config, "
+			    "reference and other articles have a body and facts", path,
+			    xmlGetLineNo((xmlNodePtr)(n ? n : root)), a->id, a->kind,
+			    n ? (const char *)n->name : "body");
+			return NULL;
+		}
+	}
 	if (a->knowledge ? kb_parse_knowledge(kb, a, root, path, err) != 0 :
 	    kb_parse_problem(kb, a, root, path, err) != 0)
 		return NULL;

@@ -1,26 +1,38 @@
+#define _GNU_SOURCE	/* memmem */
 #include "query.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "text.h"
 #include "xmem.h"
 
-#define QUERY_COMPANION_SCORE	0.6
 /*
  * Bounds that keep a query's time bounded whatever is pasted: the distinct
- * words read from one text (the first ones), and the unknown words that are
- * looked up as typing mistakes.
+ * words read from one text (the first ones), the words kept for word order,
+ * the unknown words looked up as mistakes, the lines weighed.
  */
 #define QUERY_MAX_WORDS		256
 #define QUERY_MAX_SEQ		1024
+#define QUERY_MAX_FORGIVE	32
+#define QUERY_MAX_LINES		32
 /* The longest word read; longer runs of letters are not words. */
 #define QUERY_WORD_MAX		64
+/* The longest query text echoed back (then "..."). */
+#define QUERY_SHOW_MAX		1000
+/* The longest "[ADDRESS]" looked for ("[IPv6:" and a full IPv6 address). */
+#define QUERY_ADDR_MAX		64
 /*
  * A host name, an address (IPv4, IPv6, mail) or the name in an MTA's
  * "NAME[ADDRESS]" is read as the one word QUERY_NAME, and so are the
@@ -32,17 +44,43 @@
  * (QUERY_CODE_WEIGHT when the query has no name).
  */
 #define QUERY_NAME		"#name"
-/* The longest "[ADDRESS]" looked for ("[IPv6:" and a full IPv6 address). */
-#define QUERY_ADDR_MAX		64
-/* The weight of a message's number that the query lacks, in message cover. */
+/* The weight of a message's number (or name) that the query lacks, in message cover. */
 #define QUERY_CODE_WEIGHT	0.5
-/* The longest query text echoed back (then "..."). */
-#define QUERY_SHOW_MAX		1000
-#define QUERY_MAX_FORGIVE	32
-#define QUERY_WORDS_MAX		0.9
-/* Of the half of a word score that a message decides: its words, then their order. */
-#define QUERY_COVER_SHARE	0.45
 
+/*
+ * The scorer's settings, each measured on the development half of
+ * tests/cases/query-eval.tsv (docs/benchmarks.md has the figures):
+ *   QUERY_BM25_K1        the saturation of a word's weighted count: a word said
+ *                        once in a title counts 0.71 of its weight, in a step 0.25
+ *   QUERY_SYNONYM_WEIGHT what a synonym added by the vocabulary weighs against a
+ *                        typed word (an acronym or a spelling weighs as much)
+ *   QUERY_MESSAGE_SHARE  how much of a word score the best message (or the
+ *                        title) decides: its words the text covers, their order
+ *   QUERY_WORDS_MAX      the most a word score can be: below an exact message
+ */
+#ifndef QUERY_BM25_K1
+#define QUERY_BM25_K1		1.2
+#endif
+#ifndef QUERY_SYNONYM_WEIGHT
+#define QUERY_SYNONYM_WEIGHT	0.7
+#endif
+#ifndef QUERY_MESSAGE_SHARE
+#define QUERY_MESSAGE_SHARE	0.4
+#endif
+#define QUERY_WORDS_MAX		0.9
+/*
+ * A text is in the gateway's world when a (specific) pattern matches it, it
+ * has a mail word, a word of the field's own that the rule base has (no
+ * English word: a code, a setting, SMTPGET), or it spells out this much of
+ * the first article's message or title (of three words or more), mostly in
+ * its order. Without any of these there is no answer, whatever the words
+ * share.
+ */
+#define QUERY_DOMAIN_COVER	0.5
+/* What a word no article has weighs in the query's total, against the rarest word. */
+#ifndef QUERY_UNKNOWN_WEIGHT
+#define QUERY_UNKNOWN_WEIGHT	0.5
+#endif
 /*
  * A pattern match scores its role's base plus up to QUERY_PATTERN_SPAN for
  * how much of the symptom's message the text covers, so that of several
@@ -51,165 +89,240 @@
  * generic "ERROR write" of Q112237).
  */
 #define QUERY_PATTERN_SPAN	0.1
-/* How much of a description's pattern score the share of the text's words the
- * article has decides. */
-#ifndef QUERY_DESC_SHARE
-#define QUERY_DESC_SHARE	0.6
-#endif
 /* How much of a pattern score, for several pasted lines, the lines it explains decide. */
 #define QUERY_LINES_SHARE	0.1
+/* A fact row is the answer when it has this share of the query's weight. */
+#ifndef QUERY_FACT_MIN
+#define QUERY_FACT_MIN		0.4
+#endif
 
-static double
-query_role_base(enum kb_symptom_role role)
-{
-	switch (role) {
-	case KB_ROLE_PRIMARY:		return 0.9;
-	case KB_ROLE_DESCRIPTION:	return 0.8;
-	case KB_ROLE_FALLBACK:		return 0.7;
-	case KB_ROLE_COMPANION:		return 0.5;
-	}
-	return 0;
-}
+/*
+ * The answer model: logistic regression over the features of struct
+ * query_features, fitted by `build/queryeval --fit kb tests/cases/query-eval.tsv`
+ * on the development half only (the test half is frozen; docs/benchmarks.md).
+ *	name		coefficient
+ */
+#define QUERY_MODEL_LIST(X) \
+	X(BIAS,	-5.921) \
+	X(BEST,	4.379) \
+	X(MARGIN,	2.732) \
+	X(KNOWN,	4.616) \
+	X(WORDS,	1.810) \
+	X(MAIL,	0.451) \
+	X(NETWORK,	0.150) \
+	X(PATTERN,	-1.503) \
+	X(QUESTION,	-0.730) \
+	X(SPECIFIC,	6.520) \
+	X(COVER,	-2.418) \
+	X(FOREIGN,	-2.496) \
+	X(STRONG,	-0.383) \
+	X(RATIO,	3.489)
 
-static const char *const query_stopwords[] = {
-	"a", "an", "and", "are", "as", "at", "be", "by", "err", "error", "errors",
-	"for", "from", "has", "in", "is", "it", "msg", "of", "on", "or", "the",
-	"this", "to", "was", "with",
+enum query_model_coef {
+#define QUERY_MODEL_ENUM(name, c) QUERY_M_##name,
+	QUERY_MODEL_LIST(QUERY_MODEL_ENUM)
+#undef QUERY_MODEL_ENUM
+	QUERY_NMODEL
+};
+
+static const double query_model[QUERY_NMODEL] = {
+#define QUERY_MODEL_COEF(name, c) c,
+	QUERY_MODEL_LIST(QUERY_MODEL_COEF)
+#undef QUERY_MODEL_COEF
 };
 
 /*
  * The parts of an article the word score reads, with their weight in the
- * BM25F sum and in the earlier coverage score (QUERY_SCORER_COVER, kept to
- * compare the two on the evaluation set): what the article prints and is
- * called count fully; what it says about the problem less, as paraphrases
- * use those words but so do unrelated texts.
- *	name		BM25F	cover
+ * BM25F sum and their length normalisation b: what the article prints and is
+ * called count most; what it says at length less, as paraphrases use those
+ * words but so do unrelated texts.
+ *	name		label		weight	b
  */
-#ifndef QUERY_W_DETAILS
-#define QUERY_W_DETAILS 0.1
-#endif
-#ifndef QUERY_W_STEPS
-#define QUERY_W_STEPS 0.0
-#endif
 #define QUERY_FIELD_LIST(X) \
-	X(MSG,		1.0,	1.0)	/* the symptoms' error texts */ \
-	X(TITLE,	1.0,	1.0) \
-	X(KEYWORDS,	1.0,	1.0) \
-	X(SUMMARY,	0.4,	0.5) \
-	X(CAUSES,	0.4,	0.5)	/* the causes' titles */ \
-	X(DETAILS,	QUERY_W_DETAILS,	0.0)	/* the causes' descriptions */ \
-	X(STEPS,	QUERY_W_STEPS,	0.0)	/* the steps' text */
+	X(TITLE,	"title",	3.0,	0.3) \
+	X(MSG,		"messages",	3.0,	0.3) \
+	X(KEYWORDS,	"keywords",	2.0,	0.3) \
+	X(SUMMARY,	"summary",	1.5,	0.5) \
+	X(BODY,		"body",		1.0,	0.75) \
+	X(FACTS,	"facts",	1.0,	0.5) \
+	X(CAUSES,	"causes",	1.0,	0.5) \
+	X(DETAILS,	"cause details", 0.4,	0.75) \
+	X(STEPS,	"steps",	0.4,	0.75) \
+	X(NOTES,	"notes",	0.3,	0.75) \
+	X(ROW,		"table row",	1.0,	0.5)	/* a row of tables/, for facts */ \
+	X(ROWHEAD,	"row name",	3.0,	0.3)	/* the row's table, key and name */
 
 enum query_field {
-#define QUERY_FIELD_ENUM(name, bm25, cover) QUERY_F_##name,
+#define QUERY_FIELD_ENUM(name, label, w, b) QUERY_F_##name,
 	QUERY_FIELD_LIST(QUERY_FIELD_ENUM)
 #undef QUERY_FIELD_ENUM
 	QUERY_NFIELDS
 };
 
-static const double query_field_bm25[QUERY_NFIELDS] = {
-#define QUERY_FIELD_BM25(name, bm25, cover) bm25,
-	QUERY_FIELD_LIST(QUERY_FIELD_BM25)
-#undef QUERY_FIELD_BM25
-};
-
-static const double query_field_cover[QUERY_NFIELDS] = {
-#define QUERY_FIELD_COVER(name, bm25, cover) cover,
-	QUERY_FIELD_LIST(QUERY_FIELD_COVER)
-#undef QUERY_FIELD_COVER
+static const char *const query_field_label[QUERY_NFIELDS] = {
+#define QUERY_FIELD_LABEL(name, label, w, b) label,
+	QUERY_FIELD_LIST(QUERY_FIELD_LABEL)
+#undef QUERY_FIELD_LABEL
 };
 
 /*
- * The word score: QUERY_SCORER_BM25 (BM25F) or
- * QUERY_SCORER_COVER (the default: a word counts once, at its best field's weight, with
- * no length normalisation). Chosen at build time; docs/benchmarks.md
- * compares them.
+ * Built with -DQUERY_TUNABLE (build/querytune only, never the library), the
+ * settings above can be changed at run time from the environment, for
+ * measuring them on the development half (tests/bench/querytune.sh).
  */
-#define QUERY_SCORER_COVER	0
-#define QUERY_SCORER_BM25	1
-#ifndef QUERY_SCORER
-#define QUERY_SCORER		QUERY_SCORER_COVER
-#endif
-/* BM25's term-frequency saturation and length normalisation. */
-#define QUERY_BM25_K1		1.2
-#define QUERY_BM25_B		0.75
-#ifndef QUERY_UNKNOWN_DF
-#define QUERY_UNKNOWN_DF	0
+#ifdef QUERY_TUNABLE
+#define QUERY_TUNED
+static double query_k1 = QUERY_BM25_K1, query_synonym = QUERY_SYNONYM_WEIGHT;
+static double query_message_share = QUERY_MESSAGE_SHARE, query_unknown = QUERY_UNKNOWN_WEIGHT;
+#undef QUERY_BM25_K1
+#define QUERY_BM25_K1		query_k1
+#undef QUERY_SYNONYM_WEIGHT
+#define QUERY_SYNONYM_WEIGHT	query_synonym
+#undef QUERY_MESSAGE_SHARE
+#define QUERY_MESSAGE_SHARE	query_message_share
+#undef QUERY_UNKNOWN_WEIGHT
+#define QUERY_UNKNOWN_WEIGHT	query_unknown
+#else
+#define QUERY_TUNED		const
 #endif
 
-/* The typo vocabulary: words of these fields. */
-#ifndef QUERY_TYPO_FIELDS
-#define QUERY_TYPO_FIELDS	((1u << QUERY_F_MSG) | (1u << QUERY_F_TITLE) | \
-    (1u << QUERY_F_KEYWORDS))
-#endif
+static QUERY_TUNED double query_field_weight[QUERY_NFIELDS] = {
+#define QUERY_FIELD_W(name, label, w, b) w,
+	QUERY_FIELD_LIST(QUERY_FIELD_W)
+#undef QUERY_FIELD_W
+};
+
+/* The fields that say what an article is about, more than what it mentions. */
+#define QUERY_STRONG_FIELDS	((1u << QUERY_F_TITLE) | (1u << QUERY_F_MSG) | \
+    (1u << QUERY_F_KEYWORDS) | (1u << QUERY_F_SUMMARY) | (1u << QUERY_F_FACTS))
+
+static const double query_field_b[QUERY_NFIELDS] = {
+#define QUERY_FIELD_B(name, label, w, b) b,
+	QUERY_FIELD_LIST(QUERY_FIELD_B)
+#undef QUERY_FIELD_B
+};
+
 /*
- * Words of these fields are never read as typing mistakes, though only
- * those above are what a mistake is read as: every field, the steps too
- * (vocabulary only, when they weigh nothing). Measured on the evaluation
- * set: 31 words forgiven instead of 47, the 16 fewer all real words read
- * wrongly ("there" as "then", "resolve" as "removed", "hundred" as
- * "handles"); hit@1 unchanged.
+ * Function words: they weigh nothing and are never read as mistakes
+ * (sorted; "error" and "msg" too, as every message has them). Words that
+ * carry meaning in messages ("not", "no", "down", "up", "off") are not here.
  */
-#ifndef QUERY_KNOWN_FIELDS
-#define QUERY_KNOWN_FIELDS	((1u << QUERY_NFIELDS) - 1)
-#endif
+static const char *const query_stopwords[] = {
+	"a", "about", "after", "all", "also", "am", "an", "and", "any", "anyone",
+	"are", "aren", "as", "at", "be", "been", "but", "by", "can", "cannot",
+	"could", "couldn", "did", "didn", "do", "does", "doesn", "doing", "don",
+	"each", "eg", "err", "error", "errors", "etc", "every", "for", "from", "get",
+	"gets", "getting", "got", "had", "has", "have", "he", "her", "here", "hi",
+	"him", "his", "how", "i", "ie", "if", "in", "into", "is", "isn", "it", "its",
+	"just", "let", "like", "me", "msg", "my", "of", "on", "or", "our", "please",
+	"s", "she", "should", "shouldn", "so", "some", "someone", "something", "t",
+	"than", "thanks", "that", "the", "their", "them", "then", "there", "these",
+	"they", "this", "those", "to", "too", "us", "was", "wasn", "we", "were",
+	"what", "when", "where", "which", "while", "who", "why", "will", "with",
+	"won", "would", "wouldn", "you", "your",
+};
+
+/* File name extensions: no English words, but no sign of a field either. */
+static const char *const query_extensions[] = {
+	"bat", "cfg", "com", "dat", "dll", "doc", "drv", "exe", "ini", "log", "sys", "tmp",
+	"txt",
+};
+
+/* Words that start a question. */
+static const char *const query_question_words[] = {
+	"can", "could", "do", "does", "how", "is", "should", "what", "when", "where",
+	"which", "who", "why", "will",
+};
 
 #define QUERY_NO_TERM		UINT32_MAX
 /* In a query's word sequence: a name was here; no pair spans it. */
 #define QUERY_GAP		(UINT32_MAX - 1)
 
-/*
- * The query: its distinct words in order, function words left out, with
- * their term numbers; and for word order, every word (the first
- * QUERY_MAX_SEQ), function words too, first as positions in all (its
- * distinct words), then, typing mistakes forgiven, as term numbers.
- */
-struct query_words {
-	char		**v;
-	uint32_t	 *id;	/* QUERY_NO_TERM: no article has it */
-	size_t		  n, cap, idcap;
-	char		**all;
-	size_t		  nall, allcap;
-	uint32_t	 *seq;
-	size_t		  nseq, seqcap;
+/* What a word of a text is. */
+enum query_tok {
+	QUERY_TOK_WORD,		/* letters and digits */
+	QUERY_TOK_NAME,		/* a host, an address: QUERY_NAME */
+	QUERY_TOK_SETTING	/* name=value, a switch, a build: not stemmed */
 };
 
-/* One field of one article: its distinct terms, sorted, and their counts. */
-struct query_field_doc {
-	uint32_t	*id;
-	uint32_t	*tf;
-	size_t		 n;
-	size_t		 len;	/* words in all */
+/* Term flags. */
+#define QUERY_T_STOP		0x01	/* a function word */
+#define QUERY_T_VOCAB		0x02	/* a word of vocabulary.xml */
+#define QUERY_T_MAIL		0x04	/* mail context */
+#define QUERY_T_NET		0x08	/* network context */
+#define QUERY_T_SETTING		0x10	/* name=value, a switch, a build */
+
+struct query_term {
+	const char	*stem;		/* arena */
+	const char	*surface;	/* the shortest form seen */
+	uint32_t	 df;		/* articles that have it */
+	uint32_t	 post;		/* its postings: post .. post + npost */
+	uint32_t	 npost;
+	uint16_t	 fields;	/* bit per field of an article it is in */
+	uint8_t		 flags;
+	uint8_t		 in_rows;	/* some row has it */
 };
 
-/* A symptom's message: its distinct terms in order, and all its words. */
+/* One article or row having a term: which, in which field, how often. */
+struct query_post {
+	uint32_t	doc;		/* an article, or narticles + a row */
+	uint16_t	field;
+	uint16_t	tf;
+};
+
+/* A message (or a title): its distinct terms, and every word for word order. */
 struct query_msg {
 	uint32_t	*id;
 	size_t		 n;
-	uint32_t	*seq;	/* function words too, for word order */
+	uint32_t	*seq;
 	size_t		 nseq;
+	double		 weight;	/* 0.6 for a companion's, else 1 */
 };
 
-struct query_article_ix {
-	struct query_field_doc	 f[QUERY_NFIELDS];
-	struct query_msg	*msgs;	/* one per symptom */
+struct query_doc {
+	struct query_msg	*msgs;
+	size_t			 nmsgs;
+	uint32_t		 len[QUERY_NFIELDS];	/* words per field */
+	const struct kb_row	*row;			/* rows only */
+	int			 generic;		/* articles: bits per symptom,
+							   below */
+};
+
+/* A vocabulary phrase: the stems people write, and the terms it means. */
+struct query_phrase {
+	const struct kb_term	*term;
+	const char		*said;
+	uint32_t		*seq;
+	size_t			 nseq;
+	uint32_t		*means;
+	size_t			 nmeans;
 };
 
 struct query_index {
 	const struct kb		*kb;
-	struct arena		 arena;		/* everything below */
-	struct query_article_ix	*art;
-	size_t			 n;
-	char			**term;		/* the vocabulary (stems), by term number */
-	char			**surface;	/* each term as the rule base first writes it */
-	uint32_t		 *df;		/* articles that have the term */
-	uint32_t		 *last;		/* build only: last article + 1 */
-	unsigned		 *fields;	/* bit per field the term is in */
+	struct arena		 arena;
+	size_t			 narticles, nrows, ndocs;
+	struct query_doc	*docs;
+	struct query_term	*terms;
 	size_t			 nterms, capterms;
-	uint32_t		 *hash;		/* open addressing: term + 1, 0 free */
-	size_t			  hashcap;	/* a power of two */
-	double			  avglen[QUERY_NFIELDS];
-	int			  steps_read;	/* the steps' words are in the vocabulary */
+	uint32_t		*hash;		/* open addressing: term + 1, 0 free */
+	size_t			 hashcap;	/* a power of two */
+	struct query_post	*posts;
+	size_t			 nposts;
+	double			 avglen[QUERY_NFIELDS];
+	struct query_phrase	*phrases;
+	size_t			 nphrases;
+	size_t			*row_rec;	/* build only: each row's recorded words */
+	char			**switches;	/* switch names, lower case, no dash */
+	size_t			 nswitches;
+	unsigned char		*generic;	/* per article and symptom: needs
+						   mail context (flattened) */
+	size_t			*generic_at;	/* first symptom of each article */
+	/* the English word list, opened on the first unknown word */
+	int			 dict_tried;
+	const char		*dict_path;
+	const char		*dict;		/* mapped, or NULL */
+	size_t			 dict_len;
 };
 
 static int
@@ -219,50 +332,17 @@ query_strptrcmp(const void *a, const void *b)
 }
 
 static int
+query_in_list(const char *w, const char *const *list, size_t n)
+{
+	return bsearch(&w, list, n, sizeof(*list), query_strptrcmp) != NULL;
+}
+
+static int
 query_stopword(const char *w)
 {
-	/* The list is sorted; function words are short. */
-	return strlen(w) <= 6 && bsearch(&w, query_stopwords, sizeof(query_stopwords) /
-	    sizeof(query_stopwords[0]), sizeof(query_stopwords[0]), query_strptrcmp) != NULL;
+	return strlen(w) <= 9 && query_in_list(w, query_stopwords,
+	    sizeof(query_stopwords) / sizeof(query_stopwords[0]));
 }
-
-/* A function word one slip away ("eror", "errror"), or NULL. */
-static const char *
-query_stopword_near(const char *w)
-{
-	static const char *const near[] = { "error", "errors" };
-	size_t i, la = strlen(w), lb;
-
-	for (i = 0; i < sizeof(near) / sizeof(near[0]); i++) {
-		lb = strlen(near[i]);
-		if ((la > lb ? la - lb : lb - la) <= 1) {
-			/* one letter added, missing or changed */
-			size_t a = 0, b = 0, diff = 0;
-
-			while (a < la && b < lb && diff <= 1) {
-				if (w[a] == near[i][b]) {
-					a++;
-					b++;
-					continue;
-				}
-				diff++;
-				if (la > lb)
-					a++;
-				else if (lb > la)
-					b++;
-				else {
-					a++;
-					b++;
-				}
-			}
-			diff += (la - a) + (lb - b);
-			if (diff <= 1)
-				return near[i];
-		}
-	}
-	return NULL;
-}
-
 /*
  * Normalising names: a host name, an IP address (v4 or v6, with a port), a
  * mail address or a directory names one instance of a problem, not the
@@ -275,7 +355,14 @@ query_stopword_near(const char *w)
 static int
 query_delim(unsigned char c)
 {
-	return isspace(c) || strchr("()[]<>{}\"',;=|", c) != NULL || c == '\0';
+	/* a table: this runs for every byte of the rule base at start-up */
+	static const unsigned char delim[256] = {
+		[0] = 1, ['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1,
+		[' '] = 1, ['('] = 1, [')'] = 1, ['['] = 1, [']'] = 1, ['<'] = 1, ['>'] = 1,
+		['{'] = 1, ['}'] = 1, ['"'] = 1, ['\''] = 1, [','] = 1, [';'] = 1, ['|'] = 1,
+	};
+
+	return delim[c];
 }
 
 static int
@@ -479,19 +566,131 @@ query_is_name(const char *s, size_t len, size_t start, size_t end, int kb)
 	return query_bracket_addr(s, len, end);
 }
 
+
 /*
- * Call fn(arg, word, stop) for every word of s (runs of letters and
- * digits, lower-cased; stop is 1 for a function word), a name read as
- * QUERY_NAME (above; kb: s is the rule base's, whose names are its
- * placeholders), until fn returns 0.
+ * Call fn(arg, word, kind) for every word of s, lower-cased: runs of letters
+ * and digits; a name read as QUERY_NAME (above; kb: s is the rule base's,
+ * whose names are its placeholders); settings (below), until fn returns 0.
+ *
+ * Settings are read as the rule base and people write them: "FILES=40" is
+ * the setting "files=40" and the words "files" and "40"; "-Q90" is the switch
+ * "-q" and "90" (the longest of the switch names it starts with, else its
+ * letters); "3.0.9", "2.2b" and "3.04.1" are builds, one word each; "42,716"
+ * is the number 42716.
  */
-typedef int query_word_fn(void *arg, const char *w, int stop);
+typedef int query_word_fn(void *arg, const char *w, enum query_tok kind);
+
+struct query_splitter {
+	char * const	*switches;	/* sorted names, lower case, no dash */
+	size_t		 nswitches;
+};
+
+static int
+query_emit(query_word_fn *fn, void *arg, const char *s, size_t n, enum query_tok kind)
+{
+	char w[QUERY_WORD_MAX + 1];
+	size_t i;
+
+	if (n == 0 || n > QUERY_WORD_MAX)
+		return 1;
+	for (i = 0; i < n; i++)
+		w[i] = (char)tolower((unsigned char)s[i]);
+	w[n] = '\0';
+	return fn(arg, w, kind);
+}
+
+/* A build: digits, dots and digits again (one or more), one letter at most. */
+static size_t
+query_build_len(const char *s, size_t n)
+{
+	size_t i = 0, dots = 0;
+
+	for (;;) {
+		size_t d = i;
+
+		while (i < n && isdigit((unsigned char)s[i]))
+			i++;
+		if (i == d)
+			return 0;
+		if (i < n && s[i] == '.' && i + 1 < n && isdigit((unsigned char)s[i + 1])) {
+			dots++;
+			i++;
+			continue;
+		}
+		break;
+	}
+	if (i < n && isalpha((unsigned char)s[i]) && (i + 1 == n ||
+	    !isalnum((unsigned char)s[i + 1])))
+		i++;
+	return dots ? i : 0;
+}
+
+/* The words of s[from..end) as runs of letters and digits (builds whole). */
+static int
+query_split_words(const char *s, size_t from, size_t end, query_word_fn *fn, void *arg)
+{
+	size_t k = from, wl;
+
+	while (k < end) {
+		while (k < end && !isalnum((unsigned char)s[k]))
+			k++;
+		if (k == end)
+			break;
+		if ((wl = query_build_len(s + k, end - k)) > 0 &&
+		    (k == from || !isalnum((unsigned char)s[k - 1]))) {
+			if (query_emit(fn, arg, s + k, wl, QUERY_TOK_SETTING) == 0)
+				return 0;
+			k += wl;
+			continue;
+		}
+		/* "AT&T": an ampersand between letters is part of the word */
+		for (wl = 0; k + wl < end && (isalnum((unsigned char)s[k + wl]) ||
+		    (s[k + wl] == '&' && wl > 0 && k + wl + 1 < end &&
+		    isalpha((unsigned char)s[k + wl + 1]))); wl++)
+			;
+		if (query_emit(fn, arg, s + k, wl, QUERY_TOK_WORD) == 0)
+			return 0;
+		k += wl;
+	}
+	return 1;
+}
+
+/* A switch: "-" and letters at the start of a span. */
+static int
+query_split_switch(const struct query_splitter *sp, const char *s, size_t start,
+    size_t end, query_word_fn *fn, void *arg, size_t *next)
+{
+	char w[QUERY_WORD_MAX + 2], low[QUERY_WORD_MAX + 1];
+	size_t i, letters = 0, best = 0;
+
+	for (i = start + 1; i < end && isalpha((unsigned char)s[i]) && letters < QUERY_WORD_MAX;
+	    i++)
+		low[letters++] = (char)tolower((unsigned char)s[i]);
+	if (letters == 0)
+		return -1;
+	low[letters] = '\0';
+	for (i = 0; i < sp->nswitches; i++) {
+		size_t n = strlen(sp->switches[i]);
+
+		if (n <= letters && n > best && strncmp(low, sp->switches[i], n) == 0)
+			best = n;
+	}
+	if (best == 0)
+		best = letters;
+	w[0] = '-';
+	memcpy(w + 1, low, best);
+	w[best + 1] = '\0';
+	if (fn(arg, w, QUERY_TOK_SETTING) == 0)
+		return 0;
+	*next = start + 1 + best;
+	return 1;
+}
 
 static void
-query_split(const char *s, size_t len, int kb, query_word_fn *fn, void *arg)
+query_split(const struct query_splitter *sp, const char *s, size_t len, int kb,
+    query_word_fn *fn, void *arg)
 {
-	size_t i = 0, start, end, k, from, wl;
-	char w[QUERY_WORD_MAX + 1];
+	size_t i = 0, start, end, k, from;
 
 	while (i < len) {
 		while (i < len && query_delim((unsigned char)s[i]))
@@ -499,14 +698,46 @@ query_split(const char *s, size_t len, int kb, query_word_fn *fn, void *arg)
 		start = i;
 		while (i < len && !query_delim((unsigned char)s[i]))
 			i++;
+		/* "42,716": a number with thousands separators is one span */
+		while (i + 3 < len && s[i] == ',' && i > start &&
+		    isdigit((unsigned char)s[i - 1]) && isdigit((unsigned char)s[i + 1]) &&
+		    isdigit((unsigned char)s[i + 2]) && isdigit((unsigned char)s[i + 3]) &&
+		    (i + 4 == len || !isalnum((unsigned char)s[i + 4]))) {
+			for (k = start; k < i && (isdigit((unsigned char)s[k]) || s[k] == ','); k++)
+				;
+			if (k < i)
+				break;	/* "abc,123" is two spans */
+			i += 4;
+		}
 		end = i;
 		/* Trailing punctuation is not part of a name. */
 		while (end > start && strchr(".:!?", s[end - 1]) != NULL)
 			end--;
 		if (end == start)
 			continue;
+		/* most spans are a plain word: no name, path, setting or build */
+		for (k = start; k < end && isalnum((unsigned char)s[k]); k++)
+			;
+		if (k == end && (end == len || s[end] != '[') && !(kb && ((end - start == 4 &&
+		    memcmp(s + start, "HOST", 4) == 0) || (end - start == 7 &&
+		    memcmp(s + start, "ADDRESS", 7) == 0)))) {
+			if (query_emit(fn, arg, s + start, end - start, QUERY_TOK_WORD) == 0)
+				return;
+			continue;
+		}
+		if (memchr(s + start, ',', end - start) != NULL) {
+			char num[QUERY_WORD_MAX + 1];
+			size_t n = 0;
+
+			for (k = start; k < end && n < QUERY_WORD_MAX; k++)
+				if (s[k] != ',')
+					num[n++] = s[k];
+			if (query_emit(fn, arg, num, n, QUERY_TOK_WORD) == 0)
+				return;
+			continue;
+		}
 		if (query_is_name(s, len, start, end, kb)) {
-			if (fn(arg, QUERY_NAME, 0) == 0)
+			if (fn(arg, QUERY_NAME, QUERY_TOK_NAME) == 0)
 				return;
 			continue;
 		}
@@ -523,18 +754,57 @@ query_split(const char *s, size_t len, int kb, query_word_fn *fn, void *arg)
 			if (from == end)
 				continue;
 		}
-		for (k = from; k < end;) {
-			while (k < end && !isalnum((unsigned char)s[k]))
-				k++;
-			for (wl = 0; k < end && isalnum((unsigned char)s[k]); k++, wl++)
-				if (wl < sizeof(w) - 1)
-					w[wl] = (char)tolower((unsigned char)s[k]);
-			if (wl == 0 || wl > sizeof(w) - 1)
-				continue;
-			w[wl] = '\0';
-			if (fn(arg, w, query_stopword(w)) == 0)
+		if (s[from] == '-' && from + 1 < end && isalpha((unsigned char)s[from + 1])) {
+			int rc = query_split_switch(sp, s, from, end, fn, arg, &from);
+
+			if (rc == 0)
 				return;
+		} else {
+			const char *eq = memchr(s + from, '=', end - from);
+
+			/* "name=value": the setting, then its words */
+			if (eq != NULL && eq > s + from && eq + 1 < s + end &&
+			    isalnum((unsigned char)eq[-1]) && isalnum((unsigned char)eq[1])) {
+				size_t n = 0;
+				char set[QUERY_WORD_MAX + 1];
+
+				for (k = from; k < end && n < QUERY_WORD_MAX; k++)
+					if (isalnum((unsigned char)s[k]) || s[k] == '=' ||
+					    s[k] == '_' || s[k] == '.')
+						set[n++] = s[k];
+				if (query_emit(fn, arg, set, n, QUERY_TOK_SETTING) == 0)
+					return;
+			}
 		}
+		if (query_split_words(s, from, end, fn, arg) == 0)
+			return;
+	}
+}
+
+/* The lines of a pasted text that hold something (at most QUERY_MAX_LINES). */
+struct query_lines {
+	const char	*p[QUERY_MAX_LINES];
+	size_t		 len[QUERY_MAX_LINES];
+	size_t		 n;
+};
+
+static void
+query_split_lines(const char *text, size_t len, struct query_lines *l)
+{
+	size_t i = 0, start, k;
+
+	l->n = 0;
+	while (i < len && l->n < QUERY_MAX_LINES) {
+		start = i;
+		while (i < len && text[i] != '\n' && text[i] != '\r')
+			i++;
+		for (k = start; k < i && isspace((unsigned char)text[k]); k++)
+			;
+		if (k < i) {
+			l->p[l->n] = text + start;
+			l->len[l->n++] = i - start;
+		}
+		i++;
 	}
 }
 
@@ -547,7 +817,6 @@ query_hash(const char *w)
 		h = (h ^ (unsigned char)*w) * 16777619u;
 	return h;
 }
-
 /*
  * A word's stem: its inflections taken off, so that "hosts" is "host",
  * "adding" and "added" are "add", "bounces" and "bounced" are "bounc".
@@ -596,30 +865,42 @@ query_stem(const char *w, char *out)
 		out[--n] = '\0';
 }
 
-/* The term number of a stem, or QUERY_NO_TERM. */
+/* ---------------------------------------------------------------------- */
+/* The vocabulary of the index: terms                                       */
+
 static uint32_t
-query_term_stem(const struct query_index *ix, const char *w)
+query_find(const struct query_index *ix, const char *stem)
 {
 	size_t mask = ix->hashcap - 1, k;
 
 	if (ix->hashcap == 0)
 		return QUERY_NO_TERM;
-	for (k = query_hash(w) & mask; ix->hash[k]; k = (k + 1) & mask)
-		if (strcmp(ix->term[ix->hash[k] - 1], w) == 0)
+	for (k = query_hash(stem) & mask; ix->hash[k]; k = (k + 1) & mask)
+		if (strcmp(ix->terms[ix->hash[k] - 1].stem, stem) == 0)
 			return ix->hash[k] - 1;
 	return QUERY_NO_TERM;
 }
 
-/* The term number of w (its stem), or QUERY_NO_TERM. */
+/* The stem of a word as a term is keyed: settings and names as they are. */
+static void
+query_key(const char *w, enum query_tok kind, char out[QUERY_WORD_MAX + 1])
+{
+	if (kind == QUERY_TOK_WORD)
+		query_stem(w, out);
+	else
+		snprintf(out, QUERY_WORD_MAX + 1, "%s", w);
+}
+
+/* The term of a word (its stem), or QUERY_NO_TERM. */
 static uint32_t
-query_term(const struct query_index *ix, const char *w)
+query_term(const struct query_index *ix, const char *w, enum query_tok kind)
 {
 	char st[QUERY_WORD_MAX + 1];
 
 	if (strlen(w) > QUERY_WORD_MAX)
 		return QUERY_NO_TERM;
-	query_stem(w, st);
-	return query_term_stem(ix, st);
+	query_key(w, kind, st);
+	return query_find(ix, st);
 }
 
 static void
@@ -631,83 +912,180 @@ query_rehash(struct query_index *ix, size_t cap)
 	ix->hash = xcalloc(cap, sizeof(*ix->hash));
 	ix->hashcap = cap;
 	for (i = 0; i < ix->nterms; i++) {
-		for (k = query_hash(ix->term[i]) & (cap - 1); ix->hash[k]; k = (k + 1) & (cap - 1))
+		for (k = query_hash(ix->terms[i].stem) & (cap - 1); ix->hash[k];
+		    k = (k + 1) & (cap - 1))
 			;
 		ix->hash[k] = (uint32_t)i + 1;
 	}
 }
 
-/* The term number of w, added to the vocabulary if new. */
+/* The term of w, added if new. */
 static uint32_t
-query_intern(struct query_index *ix, const char *w)
+query_intern(struct query_index *ix, const char *w, enum query_tok kind)
 {
 	char st[QUERY_WORD_MAX + 1];
-	uint32_t t;
-	size_t k, old;
+	struct query_term *t;
+	uint32_t id;
+	size_t k;
 
-	query_stem(w, st);
-	if ((t = query_term_stem(ix, st)) != QUERY_NO_TERM) {
+	query_key(w, kind, st);
+	if ((id = query_find(ix, st)) != QUERY_NO_TERM) {
 		/* Shown as its shortest form: "write", not "writes". */
-		if (strlen(w) < strlen(ix->surface[t]))
-			ix->surface[t] = arena_strdup(&ix->arena, w);
-		return t;
+		if (strlen(w) < strlen(ix->terms[id].surface))
+			ix->terms[id].surface = arena_strdup(&ix->arena, w);
+		return id;
 	}
 	if (2 * (ix->nterms + 1) > ix->hashcap)
-		query_rehash(ix, ix->hashcap ? 2 * ix->hashcap : 4096);
-	old = ix->capterms;
-	ix->term = xgrow(ix->term, &ix->capterms, ix->nterms + 1, sizeof(*ix->term));
-	k = old;
-	ix->df = xgrow(ix->df, &old, ix->nterms + 1, sizeof(*ix->df));
-	old = k;
-	ix->last = xgrow(ix->last, &old, ix->nterms + 1, sizeof(*ix->last));
-	old = k;
-	ix->fields = xgrow(ix->fields, &old, ix->nterms + 1, sizeof(*ix->fields));
-	old = k;
-	ix->surface = xgrow(ix->surface, &old, ix->nterms + 1, sizeof(*ix->surface));
-	t = (uint32_t)ix->nterms++;
-	ix->term[t] = arena_strdup(&ix->arena, st);
-	ix->surface[t] = strcmp(st, w) == 0 ? ix->term[t] : arena_strdup(&ix->arena, w);
-	ix->df[t] = ix->last[t] = 0;
-	ix->fields[t] = 0;
+		query_rehash(ix, ix->hashcap ? 2 * ix->hashcap : 8192);
+	ix->terms = xgrow(ix->terms, &ix->capterms, ix->nterms + 1, sizeof(*ix->terms));
+	id = (uint32_t)ix->nterms++;
+	t = &ix->terms[id];
+	memset(t, 0, sizeof(*t));
+	t->stem = arena_strdup(&ix->arena, st);
+	t->surface = strcmp(st, w) == 0 ? t->stem : arena_strdup(&ix->arena, w);
+	if (kind == QUERY_TOK_SETTING)
+		t->flags |= QUERY_T_SETTING;
+	else if (kind == QUERY_TOK_WORD && query_stopword(w))
+		t->flags |= QUERY_T_STOP;
 	for (k = query_hash(st) & (ix->hashcap - 1); ix->hash[k]; k = (k + 1) & (ix->hashcap - 1))
 		;
-	ix->hash[k] = t + 1;
+	ix->hash[k] = id + 1;
+	return id;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Building the index                                                       */
+
+/*
+ * The build collects (term, doc, field, count) entries, one per term per
+ * field of a document, counting repeats in place (stamp[] says which field
+ * a term was last seen in), then orders them by term with a counting sort.
+ */
+struct query_build {
+	struct query_index	*ix;
+	uint32_t		 doc;
+	enum query_field	 field;
+	struct query_post	*ent;		/* the entries, doc and field per term */
+	uint32_t		*ent_term;
+	size_t			 nent, capent, capterm;
+	uint32_t		*stamp;		/* per term: doc * NFIELDS + field + 1 */
+	uint32_t		*slot;		/* per term: its entry for that field */
+	size_t			 capstamp;
+	/* for messages: the words of the text being read */
+	uint32_t		*seq;
+	size_t			 nseq, capseq;
+	uint32_t		*ids;
+	size_t			 nids, capids;
+	struct query_splitter	 sp;
+	/* the term of each word as written, so that a word is stemmed once */
+	const char		**skey;
+	uint32_t		*sterm;
+	size_t			 nskey, capskey;
+	uint32_t		*shash;		/* index + 1, 0 free */
+	size_t			 shashcap;
+	/* recording a row's words (term and field) instead of building */
+	int			 recording;
+	uint32_t		*rec;
+	uint8_t			*rec_field;
+	size_t			 nrec, caprec;
+};
+
+/* The term of a plain word, from the cache or interned (and cached). */
+static uint32_t
+query_build_intern(struct query_build *b, const char *w, enum query_tok kind)
+{
+	size_t mask, k, i;
+	uint32_t t;
+
+	if (kind != QUERY_TOK_WORD)
+		return query_intern(b->ix, w, kind);
+	if (2 * (b->nskey + 1) > b->shashcap) {
+		b->shashcap = b->shashcap ? 2 * b->shashcap : 16384;
+		free(b->shash);
+		b->shash = xcalloc(b->shashcap, sizeof(*b->shash));
+		for (i = 0; i < b->nskey; i++) {
+			for (k = query_hash(b->skey[i]) & (b->shashcap - 1); b->shash[k];
+			    k = (k + 1) & (b->shashcap - 1))
+				;
+			b->shash[k] = (uint32_t)i + 1;
+		}
+	}
+	mask = b->shashcap - 1;
+	for (k = query_hash(w) & mask; b->shash[k]; k = (k + 1) & mask)
+		if (strcmp(b->skey[b->shash[k] - 1], w) == 0)
+			return b->sterm[b->shash[k] - 1];
+	t = query_intern(b->ix, w, kind);
+	i = b->capskey;
+	b->skey = xgrow(b->skey, &b->capskey, b->nskey + 1, sizeof(*b->skey));
+	b->sterm = xgrow(b->sterm, &i, b->nskey + 1, sizeof(*b->sterm));
+	b->skey[b->nskey] = arena_strdup(&b->ix->arena, w);
+	b->sterm[b->nskey] = t;
+	b->shash[k] = (uint32_t)++b->nskey;
 	return t;
 }
 
-/* Building one article's fields: every word's term, in a growable list. */
-struct query_build {
-	struct query_index	*ix;
-	size_t			 article;
-	enum query_field	 field;
-	uint32_t		*v;	/* the words, function words left out */
-	size_t			 n, cap;
-	uint32_t		*seq;	/* every word in order */
-	size_t			 nseq, seqcap;
-};
+/* One more occurrence of term t in the current document and field. */
+static void
+query_build_term(struct query_build *b, uint32_t t)
+{
+	struct query_index *ix = b->ix;
+	uint32_t key;
+	size_t old;
+
+	if (ix->nterms > b->capstamp) {
+		old = b->capstamp;
+		b->stamp = xgrow(b->stamp, &b->capstamp, ix->nterms, sizeof(*b->stamp));
+		memset(b->stamp + old, 0, (b->capstamp - old) * sizeof(*b->stamp));
+		b->slot = xrealloc(b->slot, b->capstamp * sizeof(*b->slot));
+	}
+	ix->docs[b->doc].len[b->field]++;
+	key = b->doc * QUERY_NFIELDS + b->field + 1;
+	if (b->stamp[t] == key) {
+		if (b->ent[b->slot[t]].tf < UINT16_MAX)
+			b->ent[b->slot[t]].tf++;
+		return;
+	}
+	b->stamp[t] = key;
+	b->slot[t] = (uint32_t)b->nent;
+	old = b->capent;
+	b->ent = xgrow(b->ent, &b->capent, b->nent + 1, sizeof(*b->ent));
+	b->ent_term = xgrow(b->ent_term, &old, b->nent + 1, sizeof(*b->ent_term));
+	b->ent[b->nent].doc = b->doc;
+	b->ent[b->nent].field = (uint16_t)b->field;
+	b->ent[b->nent].tf = 1;
+	b->ent_term[b->nent++] = t;
+	if (b->doc < ix->narticles)
+		ix->terms[t].fields |= (uint16_t)(1u << b->field);
+	else
+		ix->terms[t].in_rows = 1;
+}
 
 static int
-query_build_word(void *arg, const char *w, int stop)
+query_build_word(void *arg, const char *w, enum query_tok kind)
 {
 	struct query_build *b = arg;
 	struct query_index *ix = b->ix;
-	uint32_t t = query_intern(ix, w);
+	uint32_t t = query_build_intern(b, w, kind);
 
-	b->seq = xgrow(b->seq, &b->seqcap, b->nseq + 1, sizeof(*b->seq));
-	b->seq[b->nseq++] = t;
-	if (stop)
+	if (b->recording) {
+		if (!(ix->terms[t].flags & QUERY_T_STOP)) {
+			size_t old = b->caprec;
+
+			b->rec = xgrow(b->rec, &b->caprec, b->nrec + 1, sizeof(*b->rec));
+			b->rec_field = xgrow(b->rec_field, &old, b->nrec + 1,
+			    sizeof(*b->rec_field));
+			b->rec[b->nrec] = t;
+			b->rec_field[b->nrec++] = (uint8_t)b->field;
+		}
 		return 1;
-	ix->fields[t] |= 1u << b->field;
-	/* The steps' words, when they weigh nothing, are vocabulary only:
-	 * they change no word's rarity. */
-	if (b->field == QUERY_F_STEPS && query_field_bm25[QUERY_F_STEPS] == 0)
-		return 1;
-	if (ix->last[t] != b->article + 1) {
-		ix->last[t] = (uint32_t)b->article + 1;
-		ix->df[t]++;
 	}
-	b->v = xgrow(b->v, &b->cap, b->n + 1, sizeof(*b->v));
-	b->v[b->n++] = t;
+	b->seq = xgrow(b->seq, &b->capseq, b->nseq + 1, sizeof(*b->seq));
+	b->seq[b->nseq++] = t;
+	if (ix->terms[t].flags & QUERY_T_STOP)
+		return 1;
+	b->ids = xgrow(b->ids, &b->capids, b->nids + 1, sizeof(*b->ids));
+	b->ids[b->nids++] = t;
+	query_build_term(b, t);
 	return 1;
 }
 
@@ -716,262 +1094,1164 @@ query_build_text(struct query_build *b, enum query_field f, const char *s)
 {
 	b->field = f;
 	if (s)
-		query_split(s, strlen(s), 1, query_build_word, b);
+		query_split(&b->sp, s, strlen(s), 1, query_build_word, b);
 }
 
-static int
-query_u32cmp(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The terms collected in b (from `from` on) as a field: sorted, counted. */
 static void
-query_build_field(struct query_build *b, size_t from, struct query_field_doc *d)
+query_build_parts(struct query_build *b, enum query_field f, const struct kb_part *parts,
+    size_t n)
 {
-	size_t i, n = b->n - from;
-	uint32_t *v = b->v + from;
+	size_t j;
 
-	qsort(v, n, sizeof(*v), query_u32cmp);
-	d->len = n;
-	d->id = arena_calloc(&b->ix->arena, n ? n : 1, sizeof(*d->id));
-	d->tf = arena_calloc(&b->ix->arena, n ? n : 1, sizeof(*d->tf));
-	for (i = 0; i < n; i++) {
-		if (d->n > 0 && d->id[d->n - 1] == v[i])
-			d->tf[d->n - 1]++;
-		else {
-			d->id[d->n] = v[i];
-			d->tf[d->n++] = 1;
+	for (j = 0; j < n; j++)
+		if (parts[j].kind == KB_PART_TEXT)
+			query_build_text(b, f, parts[j].text);
+}
+
+/*
+ * A row's text: its table ("tcptsr"), its key, and every field with its
+ * name ("version 2.2b", "bytes 42716"), so that a question for a row's
+ * version, size or default finds it.
+ */
+static void
+query_build_row(struct query_build *b, enum query_field f, const struct kb_row *r)
+{
+	size_t j;
+
+	/* what the row is: its head, weighed more in a row of its own */
+	enum query_field head = f == QUERY_F_ROW ? QUERY_F_ROWHEAD : f;
+
+	query_build_text(b, head, r->table);
+	query_build_text(b, head, r->key);
+	for (j = 0; j < r->nfields; j++) {
+		const char *n = r->fields[j];
+		int is_head = strcmp(n, "name") == 0 || strcmp(n, "file") == 0 ||
+		    strcmp(n, "product") == 0 || strcmp(n, "version") == 0;
+
+		if (strcmp(n, "sources") == 0 || strcmp(n, "fixes") == 0 || strcmp(n, "id") == 0)
+			continue;
+		if (strcmp(n, "description") != 0 && strcmp(n, "note") != 0 &&
+		    strcmp(n, "name") != 0 && strcmp(n, "section") != 0)
+			query_build_text(b, f, n);
+		query_build_text(b, is_head ? head : f, r->values[j]);
+	}
+	/* a parameter's settings as people write them: "ForcePushBit=1" */
+	if (strcmp(r->table, "protocol-ini") == 0) {
+		static const char *const vals[] = { "default", "min", "max" };
+
+		for (j = 0; j < sizeof(vals) / sizeof(vals[0]); j++) {
+			const char *v = kb_row_field(r, vals[j]);
+			char set[QUERY_WORD_MAX + 1];
+
+			if (v != NULL && (size_t)snprintf(set, sizeof(set), "%s=%s", r->key, v) <
+			    sizeof(set))
+				query_build_text(b, head, set);
 		}
 	}
 }
 
-/* How often term t is in the field (0 if not). */
-static uint32_t
-query_tf(const struct query_field_doc *d, uint32_t t)
+/* The text just read as a message: its distinct terms and its words in order. */
+static void
+query_build_msg(struct query_build *b, struct query_msg *m, const char *text, double weight)
 {
-	size_t lo = 0, hi = d->n, mid;
+	size_t j, k;
 
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if (d->id[mid] < t)
-			lo = mid + 1;
-		else if (d->id[mid] > t)
-			hi = mid;
-		else
-			return d->tf[mid];
+	b->nseq = b->nids = 0;
+	query_build_text(b, QUERY_F_MSG, text);
+	m->weight = weight;
+	m->seq = arena_calloc(&b->ix->arena, b->nseq ? b->nseq : 1, sizeof(*m->seq));
+	memcpy(m->seq, b->seq, b->nseq * sizeof(*m->seq));
+	m->nseq = b->nseq;
+	m->id = arena_calloc(&b->ix->arena, b->nids ? b->nids : 1, sizeof(*m->id));
+	for (j = 0; j < b->nids; j++) {
+		for (k = 0; k < m->n && m->id[k] != b->ids[j]; k++)
+			;
+		if (k == m->n)
+			m->id[m->n++] = b->ids[j];
 	}
+}
+
+/* Does the article state the row: a source of it, or a fact it lists? */
+static int
+query_row_of(const struct kb_article *a, const struct kb_row *r)
+{
+	const char *src = kb_row_field(r, "sources"), *p;
+	size_t n = strlen(a->id), i;
+
+	for (i = 0; i < a->nfacts; i++)
+		if (a->facts[i] == r)
+			return 1;
+	for (p = src; p && (p = strstr(p, a->id)) != NULL; p += n)
+		if ((p == src || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
+			return 1;
 	return 0;
 }
 
-static void
-query_build_steps(struct query_build *b, const struct kb_article *a)
+/*
+ * A message a pattern may find in a text that is not about the gateway at
+ * all ("Insufficient memory", "Access denied"): a fallback's, or a primary
+ * one of two words or fewer (after ERROR or WARNING) with no number, code or
+ * identifier in it.
+ */
+static int
+query_generic_message(const struct kb_symptom *s)
 {
-	size_t i, j;
+	const char *p;
+	size_t words = 0;
+	int in = 0;
 
-	for (i = 0; i < a->nsteps; i++)
-		for (j = 0; j < a->steps[i]->nparts; j++)
-			if (a->steps[i]->parts[j].kind == KB_PART_TEXT)
-				query_build_text(b, QUERY_F_STEPS, a->steps[i]->parts[j].text);
+	if (s->role == KB_ROLE_FALLBACK)
+		return 1;
+	if (s->role != KB_ROLE_PRIMARY)
+		return 0;
+	for (p = s->message; *p; p++) {
+		if (isdigit((unsigned char)*p) || *p == '_' || *p == '(' || *p == '<' ||
+		    *p == '[')
+			return 0;
+		if (isalpha((unsigned char)*p)) {
+			if (!in)
+				words++;
+			in = 1;
+		} else
+			in = 0;
+	}
+	if (strncasecmp(s->message, "error ", 6) == 0 || strncasecmp(s->message, "warning ", 8) == 0)
+		words--;
+	return words <= 2;
+}
+
+/*
+ * The rows' words are read once (query_index_new() records them) and
+ * replayed into every article that states the row, and into the row's own
+ * document: as FACTS for an article, as ROW and ROWHEAD for the row.
+ */
+static void
+query_replay_row(struct query_build *b, size_t r, enum query_field f)
+{
+	struct query_index *ix = b->ix;
+	size_t k;
+
+	for (k = ix->row_rec[r]; k < ix->row_rec[r + 1]; k++) {
+		b->field = f == QUERY_F_FACTS ? QUERY_F_FACTS : (enum query_field)b->rec_field[k];
+		query_build_term(b, b->rec[k]);
+	}
 }
 
 static void
-query_index_article(struct query_index *ix, size_t ai)
+query_index_article(struct query_build *b, size_t ai)
 {
+	struct query_index *ix = b->ix;
 	const struct kb_article *a = kb_article_at(ix->kb, ai);
-	struct query_article_ix *x = &ix->art[ai];
-	struct query_build b = { 0 };
-	size_t i, j, from;
+	struct query_doc *d = &ix->docs[ai];
+	size_t i, r, n = 0;
 
-	b.ix = ix;
-	b.article = ai;
-	x->msgs = arena_calloc(&ix->arena, a->nsymptoms ? a->nsymptoms : 1, sizeof(*x->msgs));
-	for (i = 0; i < a->nsymptoms; i++) {
-		struct query_msg *m = &x->msgs[i];
+	b->doc = (uint32_t)ai;
+	d->msgs = arena_calloc(&ix->arena, a->nsymptoms + 1, sizeof(*d->msgs));
+	for (i = 0; i < a->nsymptoms; i++)
+		query_build_msg(b, &d->msgs[n++], a->symptoms[i].message,
+		    a->symptoms[i].role == KB_ROLE_COMPANION ? 0.6 : 1);
+	/* the title is a message too: the words the article is known by */
+	b->nseq = b->nids = 0;
+	b->field = QUERY_F_TITLE;
+	query_build_text(b, QUERY_F_TITLE, a->title);
+	{
+		struct query_msg *m = &d->msgs[n++];
+		size_t j, k;
 
-		from = b.n;
-		b.nseq = 0;
-		query_build_text(&b, QUERY_F_MSG, a->symptoms[i].message);
-		m->seq = arena_calloc(&ix->arena, b.nseq ? b.nseq : 1, sizeof(*m->seq));
-		memcpy(m->seq, b.seq, b.nseq * sizeof(*m->seq));
-		m->nseq = b.nseq;
-		/* Its distinct terms in order. */
-		m->id = arena_calloc(&ix->arena, b.n - from ? b.n - from : 1, sizeof(*m->id));
-		for (j = from; j < b.n; j++) {
-			size_t k;
-
-			for (k = 0; k < m->n && m->id[k] != b.v[j]; k++)
+		m->weight = 1;
+		m->seq = arena_calloc(&ix->arena, b->nseq ? b->nseq : 1, sizeof(*m->seq));
+		memcpy(m->seq, b->seq, b->nseq * sizeof(*m->seq));
+		m->nseq = b->nseq;
+		m->id = arena_calloc(&ix->arena, b->nids ? b->nids : 1, sizeof(*m->id));
+		for (j = 0; j < b->nids; j++) {
+			for (k = 0; k < m->n && m->id[k] != b->ids[j]; k++)
 				;
 			if (k == m->n)
-				m->id[m->n++] = b.v[j];
+				m->id[m->n++] = b->ids[j];
 		}
 	}
-	query_build_field(&b, 0, &x->f[QUERY_F_MSG]);
-	b.n = 0;
-	query_build_text(&b, QUERY_F_TITLE, a->title);
-	query_build_field(&b, 0, &x->f[QUERY_F_TITLE]);
-	b.n = 0;
-	query_build_text(&b, QUERY_F_KEYWORDS, a->keywords);
-	query_build_field(&b, 0, &x->f[QUERY_F_KEYWORDS]);
-	b.n = 0;
-	query_build_text(&b, QUERY_F_SUMMARY, a->summary);
-	query_build_field(&b, 0, &x->f[QUERY_F_SUMMARY]);
-	b.n = 0;
-	for (i = 0; i < a->ncauses; i++)
-		query_build_text(&b, QUERY_F_CAUSES, a->causes[i].cause->title);
-	query_build_field(&b, 0, &x->f[QUERY_F_CAUSES]);
-	b.n = 0;
-	for (i = 0; i < a->ncauses; i++)
-		query_build_text(&b, QUERY_F_DETAILS, a->causes[i].cause->description);
-	query_build_field(&b, 0, &x->f[QUERY_F_DETAILS]);
-	b.n = 0;
-	/* A field that weighs nothing is not read now (start-up time); when
-	 * its words are vocabulary, query_steps_vocabulary() reads them for
-	 * the first query that needs them. */
-	if (query_field_bm25[QUERY_F_STEPS] > 0)
-		query_build_steps(&b, a);
-	query_build_field(&b, 0, &x->f[QUERY_F_STEPS]);
-	free(b.v);
+	d->nmsgs = n;
+	query_build_text(b, QUERY_F_KEYWORDS, a->keywords);
+	query_build_text(b, QUERY_F_SUMMARY, a->summary);
+	for (i = 0; i < a->nbody; i++)
+		query_build_parts(b, QUERY_F_BODY, a->body[i].parts, a->body[i].nparts);
+	for (r = 0; r < ix->nrows; r++)
+		if (query_row_of(a, kb_row_at(ix->kb, r)))
+			query_replay_row(b, r, QUERY_F_FACTS);
+	for (i = 0; i < a->ncauses; i++) {
+		query_build_text(b, QUERY_F_CAUSES, a->causes[i].cause->title);
+		query_build_text(b, QUERY_F_DETAILS, a->causes[i].cause->description);
+	}
+	for (i = 0; i < a->nsteps; i++)
+		query_build_parts(b, QUERY_F_STEPS, a->steps[i]->parts, a->steps[i]->nparts);
+	for (i = 0; i < a->nnotes; i++)
+		query_build_text(b, QUERY_F_NOTES, a->notes[i]);
+}
+
+/* The words of a vocabulary phrase or meaning, as terms (interned). */
+static int
+query_collect(void *arg, const char *w, enum query_tok kind)
+{
+	struct query_build *b = arg;
+	uint32_t t = query_intern(b->ix, w, kind);
+
+	b->ix->terms[t].flags |= QUERY_T_VOCAB;
+	b->seq = xgrow(b->seq, &b->capseq, b->nseq + 1, sizeof(*b->seq));
+	b->seq[b->nseq++] = t;
+	return 1;
+}
+
+static uint32_t *
+query_collected(struct query_build *b, size_t *n)
+{
+	uint32_t *v = arena_calloc(&b->ix->arena, b->nseq ? b->nseq : 1, sizeof(*v));
+
+	memcpy(v, b->seq, b->nseq * sizeof(*v));
+	*n = b->nseq;
+	return v;
+}
+
+static void
+query_index_vocabulary(struct query_build *b)
+{
+	struct query_index *ix = b->ix;
+	size_t i, j, n = 0, k;
+
+	for (i = 0; i < kb_term_count(ix->kb); i++)
+		n += kb_term_at(ix->kb, i)->nsaid;
+	ix->phrases = arena_calloc(&ix->arena, n ? n : 1, sizeof(*ix->phrases));
+	for (i = 0; i < kb_term_count(ix->kb); i++) {
+		const struct kb_term *t = kb_term_at(ix->kb, i);
+		uint32_t *means;
+		size_t nmeans;
+
+		b->nseq = 0;
+		query_split(&b->sp, t->means, strlen(t->means), 0, query_collect, b);
+		means = query_collected(b, &nmeans);
+		for (j = 0; j < t->nsaid; j++) {
+			struct query_phrase *p = &ix->phrases[ix->nphrases++];
+
+			p->term = t;
+			p->said = t->said[j];
+			p->means = means;
+			p->nmeans = nmeans;
+			b->nseq = 0;
+			query_split(&b->sp, t->said[j], strlen(t->said[j]), 0, query_collect, b);
+			p->seq = query_collected(b, &p->nseq);
+		}
+	}
+	for (i = 0; i < kb_context_count(ix->kb); i++) {
+		const struct kb_context *c = kb_context_at(ix->kb, i);
+		int flag = strcmp(c->topic, "mail") == 0 ? QUERY_T_MAIL : QUERY_T_NET;
+
+		b->nseq = 0;
+		query_split(&b->sp, c->words, strlen(c->words), 0, query_collect, b);
+		for (k = 0; k < b->nseq; k++)
+			ix->terms[b->seq[k]].flags |= (uint8_t)flag;
+	}
+}
+
+/* The switch names of tables/switches.xml, for reading "-Q90" as "-q". */
+static void
+query_index_switches(struct query_index *ix)
+{
+	size_t i, n = kb_table_count(ix->kb, "switches");
+
+	ix->switches = arena_calloc(&ix->arena, n ? n : 1, sizeof(*ix->switches));
+	for (i = 0; i < n; i++) {
+		const char *name = kb_table_field(ix->kb, "switches", i, "name");
+		char *w;
+		size_t k;
+
+		if (name == NULL || name[0] != '-' || !isalpha((unsigned char)name[1]))
+			continue;
+		w = arena_strdup(&ix->arena, name + 1);
+		for (k = 0; w[k]; k++)
+			w[k] = (char)tolower((unsigned char)w[k]);
+		ix->switches[ix->nswitches++] = w;
+	}
+}
+
+#ifdef QUERY_TUNABLE
+static void
+query_tune(void)
+{
+	const char *v;
+	size_t f;
+
+	if ((v = getenv("QUERY_K1")) != NULL)
+		query_k1 = atof(v);
+	if ((v = getenv("QUERY_SYNONYM")) != NULL)
+		query_synonym = atof(v);
+	if ((v = getenv("QUERY_MESSAGE")) != NULL)
+		query_message_share = atof(v);
+	if ((v = getenv("QUERY_UNKNOWN")) != NULL)
+		query_unknown = atof(v);
+	for (f = 0; f < QUERY_NFIELDS; f++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "QUERY_W_%zu", f);
+		if ((v = getenv(name)) != NULL)
+			query_field_weight[f] = atof(v);
+	}
+}
+#endif
+
+struct query_index *
+query_index_new(const struct kb *kb)
+{
+	struct query_index *ix = xcalloc(1, sizeof(*ix));
+	struct query_build b = { 0 };
+	size_t i, f, *count, pos;
+
+#ifdef QUERY_TUNABLE
+	query_tune();
+#endif
+	const char *const *stop = query_stopwords;
+
+	ix->kb = kb;
+	ix->narticles = kb_article_count(kb);
+	ix->nrows = kb_row_count(kb);
+	ix->ndocs = ix->narticles + ix->nrows;
+	ix->docs = arena_calloc(&ix->arena, ix->ndocs ? ix->ndocs : 1, sizeof(*ix->docs));
+	query_index_switches(ix);
+	b.ix = ix;
+	b.sp.switches = ix->switches;
+	b.sp.nswitches = ix->nswitches;
+	for (i = 0; i < sizeof(query_stopwords) / sizeof(query_stopwords[0]); i++)
+		query_intern(ix, stop[i], QUERY_TOK_WORD);
+	/* the rows' words, read once */
+	ix->row_rec = arena_calloc(&ix->arena, ix->nrows + 1, sizeof(*ix->row_rec));
+	b.recording = 1;
+	for (i = 0; i < ix->nrows; i++) {
+		query_build_row(&b, QUERY_F_ROW, kb_row_at(kb, i));
+		ix->row_rec[i + 1] = b.nrec;
+	}
+	b.recording = 0;
+	for (i = 0; i < ix->narticles; i++)
+		query_index_article(&b, i);
+	for (i = 0; i < ix->nrows; i++) {
+		b.doc = (uint32_t)(ix->narticles + i);
+		ix->docs[b.doc].row = kb_row_at(kb, i);
+		query_replay_row(&b, i, QUERY_F_ROW);
+	}
+	query_index_vocabulary(&b);
+	/* the postings, by term: a counting sort of the entries */
+	count = xcalloc(ix->nterms + 1, sizeof(*count));
+	for (i = 0; i < b.nent; i++)
+		count[b.ent_term[i] + 1]++;
+	for (i = 1; i <= ix->nterms; i++)
+		count[i] += count[i - 1];
+	ix->posts = xcalloc(b.nent ? b.nent : 1, sizeof(*ix->posts));
+	ix->nposts = b.nent;
+	for (i = 0; i < ix->nterms; i++) {
+		ix->terms[i].post = (uint32_t)count[i];
+		ix->terms[i].npost = (uint32_t)(count[i + 1] - count[i]);
+	}
+	for (i = 0; i < b.nent; i++) {
+		pos = count[b.ent_term[i]]++;
+		ix->posts[pos] = b.ent[i];
+	}
+	for (i = 0; i < ix->nterms; i++) {
+		uint32_t last = UINT32_MAX, p;
+		struct query_term *t = &ix->terms[i];
+
+		for (p = t->post; p < t->post + t->npost; p++)
+			if (ix->posts[p].doc < ix->narticles && ix->posts[p].doc != last) {
+				t->df++;
+				last = ix->posts[p].doc;
+			}
+	}
+	free(count);
+	for (f = 0; f < QUERY_NFIELDS; f++) {
+		double len = 0;
+		int row = f == QUERY_F_ROW || f == QUERY_F_ROWHEAD;
+		size_t from = row ? ix->narticles : 0;
+		size_t to = row ? ix->ndocs : ix->narticles;
+
+		for (i = from; i < to; i++)
+			len += ix->docs[i].len[f];
+		ix->avglen[f] = to > from ? len / (double)(to - from) : 0;
+	}
+	/* which symptoms need mail context */
+	ix->generic_at = arena_calloc(&ix->arena, ix->narticles + 1, sizeof(*ix->generic_at));
+	for (i = 0; i < ix->narticles; i++)
+		ix->generic_at[i + 1] = ix->generic_at[i] + kb_article_at(kb, i)->nsymptoms;
+	ix->generic = arena_calloc(&ix->arena, ix->generic_at[ix->narticles] + 1, 1);
+	for (i = 0; i < ix->narticles; i++) {
+		const struct kb_article *a = kb_article_at(kb, i);
+		size_t j;
+
+		for (j = 0; j < a->nsymptoms; j++)
+			ix->generic[ix->generic_at[i] + j] =
+			    (unsigned char)query_generic_message(&a->symptoms[j]);
+	}
+	free(b.ent);
+	free(b.ent_term);
+	free(b.stamp);
+	free(b.slot);
 	free(b.seq);
+	free(b.ids);
+	free(b.skey);
+	free(b.sterm);
+	free(b.shash);
+	free(b.rec);
+	free(b.rec_field);
+	return ix;
+}
+
+void
+query_index_free(struct query_index *ix)
+{
+	if (ix == NULL)
+		return;
+	if (ix->dict)
+		munmap((void *)ix->dict, ix->dict_len);
+	arena_free(&ix->arena);
+	free(ix->terms);
+	free(ix->hash);
+	free(ix->posts);
+	free(ix);
+}
+
+struct query_unknown {
+	const struct query_index	*ix;
+	char				*first;
+	size_t				 n, unknown;
+};
+
+static int
+query_unknown_word(void *arg, const char *w, enum query_tok kind)
+{
+	struct query_unknown *u = arg;
+	uint32_t t;
+
+	if (kind == QUERY_TOK_NAME || (kind == QUERY_TOK_WORD && query_stopword(w)))
+		return 1;
+	t = query_term(u->ix, w, kind);
+	if (t != QUERY_NO_TERM && (u->ix->terms[t].fields || u->ix->terms[t].in_rows))
+		return 1;
+	if (u->unknown++ == 0 && u->n > 0)
+		snprintf(u->first, u->n, "%s", w);
+	return 1;
+}
+
+size_t
+query_index_unknown(const struct query_index *ix, const char *text, char *first, size_t n)
+{
+	struct query_splitter sp = { ix->switches, ix->nswitches };
+	struct query_unknown u = { ix, first, n, 0 };
+
+	if (n > 0)
+		first[0] = '\0';
+	query_split(&sp, text, strlen(text), 0, query_unknown_word, &u);
+	return u.unknown;
+}
+
+int
+query_index_knows(const struct query_index *ix, const char *word)
+{
+	char w[QUERY_WORD_MAX + 1];
+	size_t i, n = strlen(word);
+	uint32_t t;
+
+	if (n == 0 || n > QUERY_WORD_MAX)
+		return 0;
+	for (i = 0; i <= n; i++)
+		w[i] = (char)tolower((unsigned char)word[i]);
+	if ((t = query_term(ix, w, QUERY_TOK_WORD)) == QUERY_NO_TERM &&
+	    (t = query_term(ix, w, QUERY_TOK_SETTING)) == QUERY_NO_TERM)
+		return 0;
+	return ix->terms[t].fields != 0 || ix->terms[t].in_rows;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The English word list                                                    */
+
+/*
+ * Where the word list is looked for: $KBDIAG_DICT (empty: none), else the
+ * Debian wamerican package's. It is opened when a query first has a word
+ * the rule base does not know that is close to one it does, and only asked
+ * about such words.
+ */
+static const char *const query_dict_paths[] = {
+	"/usr/share/dict/american-english", "/usr/share/dict/words",
+};
+
+static void
+query_dict_open(struct query_index *ix)
+{
+	const char *env = getenv("KBDIAG_DICT");
+	size_t i, n = sizeof(query_dict_paths) / sizeof(query_dict_paths[0]);
+
+	if (ix->dict_tried)
+		return;
+	ix->dict_tried = 1;
+	for (i = 0; i < (env ? 1 : n); i++) {
+		const char *path = env ? env : query_dict_paths[i];
+		struct stat st;
+		void *p;
+		int fd;
+
+		if (path[0] == '\0' || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+		    (p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) ==
+		    MAP_FAILED) {
+			close(fd);
+			continue;
+		}
+		close(fd);
+		ix->dict = p;
+		ix->dict_len = (size_t)st.st_size;
+		ix->dict_path = arena_strdup(&ix->arena, path);
+		return;
+	}
 }
 
 /*
- * The steps' words as vocabulary only (they weigh nothing): read into the
- * index when a query first has a word the other fields do not. A word only
- * the steps have changes no score, only whether it is taken for a typing
- * mistake (query_forgive()), and the words already there keep their term
- * numbers, so reading them late gives the same results as reading them at
- * start-up, without their cost for the many queries that do not need them.
+ * The word list is two blocks, capitalised words then lower-case ones (then
+ * a few accented ones), each sorted by its bytes with apostrophes and
+ * accented letters ignored ("AB" < "Aachen", "abbot's" sorts as "abbots").
+ * A word is looked up as `look` does, by bisecting the bytes and backing up
+ * to a line start; no table is built.
  */
-static void
-query_steps_vocabulary(struct query_index *ix)
+static const char *
+query_dict_line(const char *d, const char *lo, const char *p)
 {
-	size_t ai;
-
-	if (ix->steps_read)
-		return;
-	ix->steps_read = 1;
-	/* query_intern() keeps last[] beside term[], of the same capacity */
-	ix->last = xcalloc(ix->capterms ? ix->capterms : 1, sizeof(*ix->last));
-	for (ai = 0; ai < ix->n; ai++) {
-		struct query_build b = { 0 };
-
-		b.ix = ix;
-		b.article = ai;
-		query_build_steps(&b, kb_article_at(ix->kb, ai));
-		free(b.v);
-		free(b.seq);
-	}
-	free(ix->last);
-	ix->last = NULL;
+	while (p > lo && p[-1] != '\n')
+		p--;
+	(void)d;
+	return p;
 }
 
+/* Compare w with the line at p by the list's order: <0, 0 (same key), >0. */
 static int
-query_unknown_word(void *arg, const char *w, int stop)
+query_dict_cmp(const char *w, const char *p, const char *end)
 {
-	struct query_index *ix = ((void **)arg)[0];
-	int *unknown = ((void **)arg)[1];
+	for (;;) {
+		/* the list's order ignores apostrophes and accented letters */
+		while (p < end && (*p == '\'' || (unsigned char)*p >= 0x80))
+			p++;
+		if (*w == '\0')
+			return p < end && *p != '\n' ? -1 : 0;
+		if (p == end || *p == '\n')
+			return 1;
+		if (*w != *p)
+			return (unsigned char)*w < (unsigned char)*p ? -1 : 1;
+		w++;
+		p++;
+	}
+}
 
-	if (stop || strcmp(w, QUERY_NAME) == 0 || query_term(ix, w) != QUERY_NO_TERM)
-		return 1;
-	*unknown = 1;
+/* The first line in [lo, hi) whose first byte is at least c. */
+static const char *
+query_dict_first(const char *lo, const char *hi, unsigned char c)
+{
+	const char *a = lo, *b = hi;
+
+	while (a < b) {
+		const char *mid = query_dict_line(lo, a, a + (b - a) / 2);
+		const char *next;
+
+		if ((unsigned char)*mid >= c) {
+			b = mid;
+			continue;
+		}
+		next = memchr(mid, '\n', (size_t)(hi - mid));
+		a = next ? next + 1 : hi;
+	}
+	return a;
+}
+
+/* Is there a line in [lo, hi) that is w itself (the same bytes)? */
+static int
+query_dict_find(const char *w, const char *lo, const char *hi)
+{
+	const char *a = lo, *b = hi, *p, *e;
+	size_t n = strlen(w);
+
+	while (a < b) {
+		const char *mid = query_dict_line(lo, a, a + (b - a) / 2);
+		const char *next = memchr(mid, '\n', (size_t)(hi - mid));
+		int c = query_dict_cmp(w, mid, hi);
+
+		if (c == 0) {
+			/* the lines around with the same key: "abbot's", "abbots" */
+			for (p = mid; p > lo && query_dict_cmp(w, query_dict_line(lo, lo,
+			    p - 1), hi) == 0; p = query_dict_line(lo, lo, p - 1))
+				;
+			for (; p < hi && query_dict_cmp(w, p, hi) == 0; p = e + 1) {
+				e = memchr(p, '\n', (size_t)(hi - p));
+				if (e == NULL)
+					e = hi;
+				if ((size_t)(e - p) == n && memcmp(p, w, n) == 0)
+					return 1;
+			}
+			return 0;
+		}
+		if (c < 0)
+			b = mid;
+		else
+			a = next ? next + 1 : hi;
+	}
 	return 0;
 }
 
-/* Read the steps' words now if the text has a word the index lacks. */
-static void
-query_need_steps(struct query_index *ix, const char *text, size_t len)
+/*
+ * Is w (lower case) an English word: a line of the list as it is, or
+ * capitalised ("Zurich"), or in capitals ("IBM")?
+ */
+static int
+query_dict_has(struct query_index *ix, const char *w)
 {
-	int unknown = 0;
-	void *arg[2] = { ix, &unknown };
+	const char *d, *end, *lower, *upper;
+	char v[QUERY_WORD_MAX + 1];
+	size_t i, n = strlen(w);
 
-	if (ix->steps_read)
-		return;
-	query_split(text, len, 0, query_unknown_word, arg);
-	if (unknown)
-		query_steps_vocabulary(ix);
+	query_dict_open(ix);
+	if (ix->dict == NULL || n == 0 || n > QUERY_WORD_MAX)
+		return 0;
+	d = ix->dict;
+	end = d + ix->dict_len;
+	lower = query_dict_first(d, end, 'a');
+	upper = query_dict_first(lower, end, 'z' + 1);
+	if (query_dict_find(w, lower, upper))
+		return 1;
+	memcpy(v, w, n + 1);
+	v[0] = (char)toupper((unsigned char)v[0]);
+	if (query_dict_find(v, d, lower))
+		return 1;
+	for (i = 1; i < n; i++)
+		v[i] = (char)toupper((unsigned char)v[i]);
+	return n > 1 && query_dict_find(v, d, lower);
 }
 
-/* Rarity across the rule base. */
-static double
-query_idf(const struct query_index *ix, uint32_t t)
-{
-	/* A word no article has weighs as one that QUERY_UNKNOWN_DF articles have:
-	 * rarer than any, but not so much that one stray word (a terminal
-	 * escape) outweighs the rest. */
-	double df = t == QUERY_NO_TERM || ix->df[t] == 0 ? QUERY_UNKNOWN_DF : (double)ix->df[t];
-	double n = (double)ix->n;
+/* ---------------------------------------------------------------------- */
+/* Typing and OCR mistakes                                                  */
 
-	if (QUERY_SCORER == QUERY_SCORER_BM25)
-		return log(1.0 + (n - df + 0.5) / (df + 0.5));
-	return log(1.0 + (n + 1) / (df + 1));
+/* Letters a scanner reads for each other: half a slip. */
+static int
+query_ocr_pair(char a, char b)
+{
+	static const char *const pairs[] = { "o0", "l1", "i1", "il" };
+	size_t i;
+
+	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+		if ((a == pairs[i][0] && b == pairs[i][1]) || (a == pairs[i][1] && b == pairs[i][0]))
+			return 1;
+	return 0;
 }
 
 /*
- * How much an article has one query term, 0..1. BM25F: the field counts,
- * each weighted and normalised by its length against that field's average,
- * summed and saturated (k1); a term said once in an error text of average
- * length gives 1. The coverage scorer: the best field's weight.
+ * Edit distance in half slips: a letter changed, added or dropped, or two
+ * swapped, costs 2; an OCR confusion (o/0, l/1/i) and "rn" read for "m" (or
+ * the other way) cost 1. max + 1 as soon as it must exceed max.
  */
-static double
-query_term_score(const struct query_index *ix, size_t ai, uint32_t t)
+static size_t
+query_distance(const char *a, const char *b, size_t max)
 {
-	const struct query_article_ix *x = &ix->art[ai];
-	double tf = 0, best = 0, c;
-	size_t f;
-	uint32_t k;
+	size_t la = strlen(a), lb = strlen(b), i, j, d[34][34], best;
 
-	if (t == QUERY_NO_TERM)
-		return 0;
-	for (f = 0; f < QUERY_NFIELDS; f++) {
-		if (!(ix->fields[t] & (1u << f)) || (k = query_tf(&x->f[f], t)) == 0)
-			continue;
-		if (QUERY_SCORER == QUERY_SCORER_BM25) {
-			double norm = 1 - QUERY_BM25_B + QUERY_BM25_B *
-			    (double)x->f[f].len / (ix->avglen[f] > 0 ? ix->avglen[f] : 1);
+	if (la > 32 || lb > 32 || (la > lb ? la - lb : lb - la) > max)
+		return max + 1;
+	for (i = 0; i <= la; i++)
+		d[i][0] = 2 * i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = 2 * j;
+	for (i = 1; i <= la; i++) {
+		best = max + 1;
+		for (j = 1; j <= lb; j++) {
+			size_t c = d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 :
+			    query_ocr_pair(a[i - 1], b[j - 1]) ? 1 : 2);
 
-			tf += query_field_bm25[f] * (double)k / norm;
-		} else if (query_field_cover[f] > best)
-			best = query_field_cover[f];
+			if (d[i - 1][j] + 2 < c)
+				c = d[i - 1][j] + 2;
+			if (d[i][j - 1] + 2 < c)
+				c = d[i][j - 1] + 2;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 2 < c)
+				c = d[i - 2][j - 2] + 2;
+			if (i > 1 && a[i - 2] == 'r' && a[i - 1] == 'n' && b[j - 1] == 'm' &&
+			    d[i - 2][j - 1] + 1 < c)
+				c = d[i - 2][j - 1] + 1;
+			if (j > 1 && b[j - 2] == 'r' && b[j - 1] == 'n' && a[i - 1] == 'm' &&
+			    d[i - 1][j - 2] + 1 < c)
+				c = d[i - 1][j - 2] + 1;
+			d[i][j] = c;
+			if (c < best)
+				best = c;
+		}
+		if (best > max)
+			return max + 1;
 	}
-	if (QUERY_SCORER != QUERY_SCORER_BM25)
-		return best;
-	c = tf * (QUERY_BM25_K1 + 1) / (QUERY_BM25_K1 + tf);
-	return c < 1 ? c : 1;
+	return d[la][lb];
+}
+
+/* A term a mistake may be read as: a word of an article or of the vocabulary. */
+static int
+query_target(const struct query_term *t)
+{
+	return (t->fields || (t->flags & QUERY_T_VOCAB)) &&
+	    !(t->flags & (QUERY_T_SETTING | QUERY_T_STOP)) && strlen(t->stem) >= 3 &&
+	    isalpha((unsigned char)t->stem[0]);
 }
 
 static int
-query_has_term(const uint32_t *v, size_t n, uint32_t t)
+query_known(const struct query_term *t)
+{
+	return t->fields || t->in_rows || (t->flags & QUERY_T_VOCAB);
+}
+
+/*
+ * A number read by a scanner with letters in it ("l2l", "2O", "ll0") is
+ * the number; a word with digits in it ("netw0rk", "c0nnection") the word.
+ * The reading counts only when the rule base knows the result.
+ */
+static uint32_t
+query_ocr_digits(const struct query_index *ix, const char *w, char out[QUERY_WORD_MAX + 1])
+{
+	size_t i, n = strlen(w), digits = 0, ocr = 0, letters = 0;
+	uint32_t t;
+
+	for (i = 0; i < n; i++) {
+		if (isdigit((unsigned char)w[i]))
+			digits++;
+		else if (strchr("lio", w[i]))
+			ocr++;
+		else
+			letters++;
+	}
+	if (digits == 0 || n > QUERY_WORD_MAX)
+		return QUERY_NO_TERM;
+	if (letters == 0 && ocr > 0) {		/* a number */
+		for (i = 0; i <= n; i++)
+			out[i] = w[i] == 'o' ? '0' : (w[i] == 'l' || w[i] == 'i') ? '1' : w[i];
+	} else if (letters + ocr > 0) {		/* a word */
+		for (i = 0; i < n; i++)
+			if (isdigit((unsigned char)w[i]) && w[i] != '0' && w[i] != '1')
+				return QUERY_NO_TERM;
+		for (i = 0; i <= n; i++)
+			out[i] = w[i] == '0' ? 'o' : w[i] == '1' ? 'l' : w[i];
+	} else
+		return QUERY_NO_TERM;
+	t = query_term(ix, out, QUERY_TOK_WORD);
+	return t != QUERY_NO_TERM && query_known(&ix->terms[t]) ? t : QUERY_NO_TERM;
+}
+
+/*
+ * The nearest word of the rule base to w, or QUERY_NO_TERM: at most one
+ * slip for four to six letters, two from seven; the first letter the same
+ * unless a scanner could have misread it; of two as near, the one more
+ * articles have. *ocr says whether the reading took an OCR confusion.
+ */
+static uint32_t
+query_nearest(const struct query_index *ix, const char *w, int *ocr)
+{
+	size_t n = strlen(w), k, dist, max = n >= 7 ? 4 : 2;
+	uint32_t best = QUERY_NO_TERM;
+
+	if (n < 4 || n > 32)
+		return QUERY_NO_TERM;
+	for (k = 0; k < ix->nterms; k++) {
+		const struct query_term *t = &ix->terms[k];
+		const char *v = t->surface;
+		size_t lv = strlen(v);
+
+		if (!query_target(t) || lv < 3 || (lv > n ? lv - n : n - lv) > 2)
+			continue;
+		if (v[0] != w[0] && !query_ocr_pair(v[0], w[0]) &&
+		    !(w[0] == 'r' && w[1] == 'n' && v[0] == 'm'))
+			continue;
+		if ((dist = query_distance(w, v, max)) > max)
+			continue;
+		if (best == QUERY_NO_TERM || dist < max || t->df > ix->terms[best].df ||
+		    (t->df == ix->terms[best].df && strcmp(v, ix->terms[best].surface) < 0)) {
+			best = (uint32_t)k;
+			max = dist;
+		}
+	}
+	if (best != QUERY_NO_TERM)
+		*ocr = max % 2 == 1 || query_distance(w, ix->terms[best].surface, max) % 2 == 1;
+	return best;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Reading a query                                                          */
+
+/* A distinct word of the query. */
+struct query_qword {
+	char		*w;		/* as typed, lower case */
+	enum query_tok	 kind;
+	uint32_t	 t;		/* its term (after a mistake is forgiven) */
+	int		 known;		/* the rule base or the vocabulary has it */
+	int		 stop;		/* a function word (or a slip of "error") */
+	int		 specific;	/* no English word: a code, a name of the field */
+	int		 foreign;	/* unknown here and no English word ("ssh", "nginx") */
+};
+
+/* A term the query asks for, with its weight. */
+struct query_qterm {
+	uint32_t	 t;
+	double		 weight;	/* 1 typed, QUERY_SYNONYM_WEIGHT from the vocabulary */
+	const char	*shown;		/* the word as the query has it */
+};
+
+struct query_q {
+	struct query_qword	*w;
+	size_t			 n, cap;
+	uint32_t		*seq;	/* positions in w[], QUERY_GAP for names */
+	size_t			 nseq, capseq;
+	uint32_t		*tseq;	/* seq as terms (QUERY_NO_TERM: unknown) */
+	struct query_qterm	*qt;
+	size_t			 nqt, capqt;
+	double			 denom;	/* sum of weight * idf over qt */
+	int			 question;
+	int			 vocab_specific;	/* a phrase meant a field's own word */
+};
+
+struct query_read {
+	struct query_index	*ix;
+	struct query_q		*q;
+};
+
+static int
+query_read_word(void *arg, const char *w, enum query_tok kind)
+{
+	struct query_read *r = arg;
+	struct query_q *q = r->q;
+	size_t i;
+
+	if (kind == QUERY_TOK_NAME) {
+		/* A name and the function words before it ("to
+		 * mail.contoso.com") are left out of the word order. */
+		while (q->nseq > 0 && q->seq[q->nseq - 1] != QUERY_GAP &&
+		    q->w[q->seq[q->nseq - 1]].kind == QUERY_TOK_WORD &&
+		    query_stopword(q->w[q->seq[q->nseq - 1]].w))
+			q->nseq--;
+		if (q->nseq > 0 && q->seq[q->nseq - 1] != QUERY_GAP && q->nseq < QUERY_MAX_SEQ) {
+			q->seq = xgrow(q->seq, &q->capseq, q->nseq + 1, sizeof(*q->seq));
+			q->seq[q->nseq++] = QUERY_GAP;
+		}
+		return 1;
+	}
+	for (i = 0; i < q->n && (strcmp(q->w[i].w, w) != 0 || q->w[i].kind != kind); i++)
+		;
+	if (i == q->n) {
+		if (q->n >= QUERY_MAX_WORDS)
+			return 0;
+		q->w = xgrow(q->w, &q->cap, q->n + 1, sizeof(*q->w));
+		memset(&q->w[q->n], 0, sizeof(q->w[q->n]));
+		q->w[q->n].w = xstrdup(w);
+		q->w[q->n].kind = kind;
+		q->w[q->n].t = query_term(r->ix, w, kind);
+		q->w[q->n].known = q->w[q->n].t != QUERY_NO_TERM &&
+		    query_known(&r->ix->terms[q->w[q->n].t]);
+		q->w[q->n].stop = kind == QUERY_TOK_WORD && query_stopword(w);
+		q->n++;
+	}
+	if (q->nseq < QUERY_MAX_SEQ) {
+		q->seq = xgrow(q->seq, &q->capseq, q->nseq + 1, sizeof(*q->seq));
+		q->seq[q->nseq++] = (uint32_t)i;
+	}
+	return 1;
+}
+
+/*
+ * Is the line a receiving server's view of a session: does it name its peer
+ * as where the connection came from, in a notation only a server writes?
+ * (query_server_line(), above.) The words of such a line say nothing about
+ * the articles: it is counted in nserver and read as a gap.
+ */
+static void
+query_read_lines(const char *text, size_t len, struct query_read *rd,
+    struct query_results *qr)
+{
+	struct query_splitter sp = { rd->ix->switches, rd->ix->nswitches };
+	size_t i = 0, start;
+
+	while (i < len && rd->q->n < QUERY_MAX_WORDS) {
+		start = i;
+		while (i < len && text[i] != '\n' && text[i] != '\r')
+			i++;
+		if (!query_server_line(text + start, i - start))
+			query_split(&sp, text + start, i - start, 0, query_read_word, rd);
+		else {
+			qr->nserver++;
+			query_read_word(rd, QUERY_NAME, QUERY_TOK_NAME);
+		}
+		i++;
+	}
+}
+
+static int
+query_is_question(const char *text, size_t len, const struct query_q *q)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (v[i] == t)
+	if (memchr(text, '?', len) != NULL)
+		return 1;
+	for (i = 0; i < q->nseq && q->seq[i] == QUERY_GAP; i++)
+		;
+	return i < q->nseq && query_in_list(q->w[q->seq[i]].w, query_question_words,
+	    sizeof(query_question_words) / sizeof(query_question_words[0]));
+}
+
+static void
+query_add_forgiven(struct query_results *qr, size_t *cap, const char *typed, const char *as,
+    int ocr)
+{
+	qr->forgiven = xgrow(qr->forgiven, cap, qr->nforgiven + 1, sizeof(*qr->forgiven));
+	qr->forgiven[qr->nforgiven].typed = xstrdup(typed);
+	qr->forgiven[qr->nforgiven].as = xstrdup(as);
+	qr->forgiven[qr->nforgiven].ocr = ocr;
+	qr->nforgiven++;
+}
+
+/*
+ * Mistakes: an unknown word is read as the nearest word of the rule base,
+ * unless the word list says it is an English word (then it means what it
+ * says, and the rule base simply does not have it).
+ */
+static void
+query_forgive(struct query_index *ix, struct query_q *q, struct query_results *qr)
+{
+	size_t i, cap = 0, tried = 0;
+	char out[QUERY_WORD_MAX + 1];
+
+	for (i = 0; i < q->n && tried < QUERY_MAX_FORGIVE; i++) {
+		struct query_qword *w = &q->w[i];
+		uint32_t t;
+		int ocr = 1;
+
+		if (w->known || w->kind != QUERY_TOK_WORD || w->stop)
+			continue;
+		tried++;
+		if (query_distance(w->w, "error", 2) <= 2 || query_distance(w->w, "errors", 2) <= 2) {
+			w->stop = 1;	/* "eror", "errror": a function word */
+			query_add_forgiven(qr, &cap, w->w, "error", 0);
+			continue;
+		}
+		if ((t = query_ocr_digits(ix, w->w, out)) == QUERY_NO_TERM) {
+			size_t k;
+
+			for (k = 0; w->w[k] && isalpha((unsigned char)w->w[k]); k++)
+				;
+			if (w->w[k] != '\0' || (t = query_nearest(ix, w->w, &ocr)) ==
+			    QUERY_NO_TERM || query_dict_has(ix, w->w))
+				continue;
+		}
+		query_add_forgiven(qr, &cap, w->w, ix->terms[t].surface, ocr);
+		w->t = t;
+		w->known = 1;
+	}
+}
+
+static void
+query_add_qterm(struct query_q *q, uint32_t t, double weight, const char *shown)
+{
+	size_t i;
+
+	for (i = 0; i < q->nqt; i++)
+		if (q->qt[i].t == t) {
+			if (weight > q->qt[i].weight) {
+				q->qt[i].weight = weight;
+				q->qt[i].shown = shown;
+			}
+			return;
+		}
+	q->qt = xgrow(q->qt, &q->capqt, q->nqt + 1, sizeof(*q->qt));
+	q->qt[q->nqt].t = t;
+	q->qt[q->nqt].weight = weight;
+	q->qt[q->nqt].shown = shown;
+	q->nqt++;
+}
+
+/*
+ * What a word the vocabulary adds weighs: an acronym or another spelling is
+ * the same word (1), a synonym or a phrase QUERY_SYNONYM_WEIGHT, a broader
+ * word half of that.
+ */
+static double
+query_kind_weight(const struct kb_term *t)
+{
+	if (strcmp(t->kind, "acronym") == 0 || strcmp(t->kind, "spelling") == 0)
+		return 1;
+	if (strcmp(t->kind, "broader") == 0)
+		return QUERY_SYNONYM_WEIGHT / 2;
+	return QUERY_SYNONYM_WEIGHT;
+}
+
+/* Does phrase p stand at position i of the query's words? */
+static int
+query_phrase_at(const struct query_q *q, const struct query_phrase *p, size_t i)
+{
+	size_t k;
+
+	if (i + p->nseq > q->nseq)
+		return 0;
+	for (k = 0; k < p->nseq; k++)
+		if (q->tseq[i + k] != p->seq[k])
+			return 0;
+	return 1;
+}
+
+/*
+ * The query's terms: its words (typed or forgiven) that articles have, and
+ * the words the vocabulary phrases it uses mean.
+ */
+static void
+query_terms(struct query_index *ix, struct query_q *q, struct query_results *qr)
+{
+	size_t i, j, k, cap = 0;
+
+	q->tseq = xcalloc(q->nseq ? q->nseq : 1, sizeof(*q->tseq));
+	for (i = 0; i < q->nseq; i++)
+		q->tseq[i] = q->seq[i] == QUERY_GAP ? QUERY_GAP : q->w[q->seq[i]].t;
+	for (i = 0; i < q->n; i++) {
+		uint32_t t = q->w[i].t;
+
+		/* shown as typed, or as read when it was a mistake */
+		if (t != QUERY_NO_TERM && !(ix->terms[t].flags & QUERY_T_STOP) &&
+		    (ix->terms[t].df > 0 || ix->terms[t].in_rows))
+			query_add_qterm(q, t, 1, q->w[i].t == query_term(ix, q->w[i].w,
+			    q->w[i].kind) ? q->w[i].w : ix->terms[t].surface);
+	}
+	for (j = 0; j < ix->nphrases; j++) {
+		const struct query_phrase *p = &ix->phrases[j];
+
+		for (i = 0; i < q->nseq; i++) {
+			if (!query_phrase_at(q, p, i))
+				continue;
+			for (k = 0; k < p->nmeans; k++)
+				if (!(ix->terms[p->means[k]].flags & QUERY_T_STOP)) {
+					query_add_qterm(q, p->means[k], query_kind_weight(p->term),
+					    ix->terms[p->means[k]].surface);
+					/* a phrase for a setting or a name of the field
+					 * ("push flag": ForcePushBit), said in more than one
+					 * word or in no English word */
+					if ((p->nseq > 1 || (ix->dict != NULL &&
+					    !query_dict_has(ix, p->said))) &&
+					    (ix->terms[p->means[k]].flags & QUERY_T_SETTING ||
+					    (ix->dict != NULL && (ix->terms[p->means[k]].fields &
+					    QUERY_STRONG_FIELDS) && !query_dict_has(ix,
+					    ix->terms[p->means[k]].surface))))
+						q->vocab_specific = 1;
+				}
+			/* the words of the phrase count as known */
+			for (k = 0; k < p->nseq; k++)
+				if (q->seq[i + k] != QUERY_GAP)
+					q->w[q->seq[i + k]].known = 1;
+			for (k = 0; k < qr->nsynonyms && qr->synonyms[k].term != p->term; k++)
+				;
+			if (k == qr->nsynonyms) {
+				qr->synonyms = xgrow(qr->synonyms, &cap, qr->nsynonyms + 1,
+				    sizeof(*qr->synonyms));
+				qr->synonyms[qr->nsynonyms].term = p->term;
+				qr->synonyms[qr->nsynonyms].said = xstrdup(p->said);
+				qr->nsynonyms++;
+			}
+			break;
+		}
+	}
+}
+
+static void
+query_q_free(struct query_q *q)
+{
+	size_t i;
+
+	for (i = 0; i < q->n; i++)
+		free(q->w[i].w);
+	free(q->w);
+	free(q->seq);
+	free(q->tseq);
+	free(q->qt);
+	memset(q, 0, sizeof(*q));
+}
+
+/* ---------------------------------------------------------------------- */
+/* Scoring                                                                  */
+
+/* Rarity across the articles (BM25's idf, never below a small floor). */
+static double
+query_idf(const struct query_index *ix, uint32_t t)
+{
+	double n = (double)ix->narticles, df = (double)ix->terms[t].df;
+
+	return log(1.0 + (n - df + 0.5) / (df + 0.5));
+}
+
+/* A field's weighted count of a term, normalised by the field's length. */
+static double
+query_field_tf(const struct query_index *ix, const struct query_post *p)
+{
+	double avg = ix->avglen[p->field] > 0 ? ix->avglen[p->field] : 1;
+	double len = (double)ix->docs[p->doc].len[p->field];
+
+	return query_field_weight[p->field] * (double)p->tf /
+	    (1 - query_field_b[p->field] + query_field_b[p->field] * len / avg);
+}
+
+/*
+ * BM25F: for each term of the query, its weighted counts over the fields
+ * of each document, saturated; summed with the term's weight and idf into
+ * num[doc]. The documents are the articles and, after them, the rows.
+ */
+static void
+query_bm25f(const struct query_index *ix, const struct query_q *q, double *num)
+{
+	size_t i;
+
+	for (i = 0; i < q->nqt; i++) {
+		const struct query_term *t = &ix->terms[q->qt[i].t];
+		double w = q->qt[i].weight * query_idf(ix, q->qt[i].t), x = 0;
+		uint32_t p, doc = UINT32_MAX;
+
+		for (p = t->post; p <= t->post + t->npost; p++) {
+			if (p == t->post + t->npost || ix->posts[p].doc != doc) {
+				if (doc != UINT32_MAX)
+					num[doc] += w * x / (x + QUERY_BM25_K1);
+				if (p == t->post + t->npost)
+					break;
+				doc = ix->posts[p].doc;
+				x = 0;
+			}
+			x += query_field_tf(ix, &ix->posts[p]);
+		}
+	}
+}
+
+static int
+query_has(const struct query_q *q, uint32_t t)
+{
+	size_t i;
+
+	for (i = 0; i < q->nqt; i++)
+		if (q->qt[i].t == t)
 			return 1;
 	return 0;
 }
 
 /* Share of a message's weight that is in the query. */
 static double
-query_cover(const struct query_index *ix, const struct query_msg *msg,
-    const struct query_words *q)
+query_cover(const struct query_index *ix, const struct query_msg *msg, const struct query_q *q)
 {
 	double all = 0, hit = 0, w;
 	size_t i;
 
 	for (i = 0; i < msg->n; i++) {
+		int has = query_has(q, msg->id[i]);
+
 		w = query_idf(ix, msg->id[i]);
 		/* A code is what a fragment leaves out most ("Network Read
 		 * Error" of "Error (116) Network Read Error"), and so is a
 		 * name: it counts at QUERY_CODE_WEIGHT when the query lacks it. */
-		if ((isdigit((unsigned char)ix->term[msg->id[i]][0]) ||
-		    ix->term[msg->id[i]][0] == '#') &&
-		    !query_has_term(q->id, q->n, msg->id[i]))
+		if ((isdigit((unsigned char)ix->terms[msg->id[i]].stem[0]) ||
+		    ix->terms[msg->id[i]].stem[0] == '#') && !has)
 			w *= QUERY_CODE_WEIGHT;
 		all += w;
-		if (query_has_term(q->id, q->n, msg->id[i]))
+		if (has)
 			hit += w;
 	}
 	return all > 0 ? hit / all : 0;
@@ -984,335 +2264,23 @@ query_cover(const struct query_index *ix, const struct query_msg *msg,
  * "ERROR write: (119)").
  */
 static double
-query_order(const struct query_msg *msg, const struct query_words *q)
+query_order(const struct query_msg *msg, const struct query_q *q)
 {
 	size_t i, j, pairs = 0, all = 0;
 
 	for (i = 0; i + 1 < q->nseq; i++) {
-		if (q->seq[i] == QUERY_GAP || q->seq[i + 1] == QUERY_GAP)
+		if (q->tseq[i] == QUERY_GAP || q->tseq[i + 1] == QUERY_GAP)
 			continue;	/* a name between */
 		all++;
-		if (q->seq[i] == QUERY_NO_TERM)
+		if (q->tseq[i] == QUERY_NO_TERM)
 			continue;
 		for (j = 0; j + 1 < msg->nseq; j++)
-			if (q->seq[i] == msg->seq[j] && q->seq[i + 1] == msg->seq[j + 1]) {
+			if (q->tseq[i] == msg->seq[j] && q->tseq[i + 1] == msg->seq[j + 1]) {
 				pairs++;
 				break;
 			}
 	}
 	return all > 0 ? (double)pairs / (double)all : 0;
-}
-
-/* The share of the query's weight the article has (BM25F or coverage). */
-static double
-query_article_score(const struct query_index *ix, size_t ai, const struct query_words *q)
-{
-	double all = 0, hit = 0, w;
-	size_t i;
-
-	for (i = 0; i < q->n; i++) {
-		if (strcmp(q->v[i], QUERY_NAME) == 0)
-			continue;	/* a name weighs nothing */
-		w = query_idf(ix, q->id[i]);
-		all += w;
-		hit += w * query_term_score(ix, ai, q->id[i]);
-	}
-	return all > 0 ? hit / all : 0;
-}
-
-static void
-query_score_words(const struct query_index *ix, size_t ai, const struct query_words *q,
-    struct query_result *r)
-{
-	const struct kb_article *a = kb_article_at(ix->kb, ai);
-	const struct query_article_ix *x = &ix->art[ai];
-	double qcov, best = 0, c;
-	size_t i;
-
-	qcov = query_article_score(ix, ai, q);
-	if (qcov <= 0)
-		return;
-	/* The best message: half for sharing words with the article at all,
-	 * half for how much of the message the query covers; a companion
-	 * message weighs what a companion pattern match does. */
-	for (i = 0; i < a->nsymptoms; i++) {
-		double mc = query_cover(ix, &x->msgs[i], q);
-		double o = query_order(&x->msgs[i], q);
-
-		c = 0.5 + QUERY_COVER_SHARE * mc + (0.5 - QUERY_COVER_SHARE) * o;
-		if (a->symptoms[i].role == KB_ROLE_COMPANION)
-			c *= QUERY_COMPANION_SCORE;
-		if (c > best) {
-			best = c;
-			r->message_cover = mc;
-			r->order = o;
-		}
-	}
-	r->query_cover = qcov;
-	r->lines = 1;
-	r->score = QUERY_WORDS_MAX * qcov * best;
-	r->how = QUERY_WORDS;
-	r->words = xcalloc(q->n ? q->n : 1, sizeof(*r->words));
-	for (i = 0; i < q->n; i++)
-		if (strcmp(q->v[i], QUERY_NAME) != 0 && query_term_score(ix, ai, q->id[i]) > 0)
-			r->words[r->nwords++] = xstrdup(q->v[i]);
-}
-
-/* Reading the query: its distinct words in order, at most QUERY_MAX_WORDS. */
-struct query_read {
-	const struct query_index	*ix;
-	struct query_words		*q;
-};
-
-static int
-query_read_word(void *arg, const char *w, int stop)
-{
-	struct query_read *r = arg;
-	struct query_words *q = r->q;
-	int name = strcmp(w, QUERY_NAME) == 0;
-	size_t i;
-
-	if (name && q->nseq < QUERY_MAX_SEQ) {
-		/* A name and the function words before it ("to
-		 * mail.contoso.com") are left out of the word order. */
-		while (q->nseq > 0 && q->seq[q->nseq - 1] != QUERY_GAP &&
-		    query_stopword(q->all[q->seq[q->nseq - 1]]))
-			q->nseq--;
-		if (q->nseq > 0 && q->seq[q->nseq - 1] != QUERY_GAP) {
-			q->seq = xgrow(q->seq, &q->seqcap, q->nseq + 1, sizeof(*q->seq));
-			q->seq[q->nseq++] = QUERY_GAP;
-		}
-	} else if (!name) {
-		for (i = 0; i < q->nall && strcmp(q->all[i], w) != 0; i++)
-			;
-		if (i == q->nall) {
-			q->all = xgrow(q->all, &q->allcap, q->nall + 1, sizeof(*q->all));
-			q->all[q->nall++] = xstrdup(w);
-		}
-		if (q->nseq < QUERY_MAX_SEQ) {
-			q->seq = xgrow(q->seq, &q->seqcap, q->nseq + 1, sizeof(*q->seq));
-			q->seq[q->nseq++] = (uint32_t)i;
-		}
-	}
-	if (stop)
-		return 1;
-	for (i = 0; i < q->n; i++)
-		if (strcmp(q->v[i], w) == 0)
-			return 1;
-	q->v = xgrow(q->v, &q->cap, q->n + 1, sizeof(*q->v));
-	q->id = xgrow(q->id, &q->idcap, q->n + 1, sizeof(*q->id));
-	q->v[q->n] = xstrdup(w);
-	q->id[q->n++] = query_term(r->ix, w);
-	return q->n < QUERY_MAX_WORDS;
-}
-
-/* The query's word positions as term numbers, each word read as forgiven. */
-static void
-query_read_seq(const struct query_index *ix, struct query_words *q,
-    const struct query_results *qr)
-{
-	size_t i, k;
-
-	for (i = 0; i < q->nseq; i++) {
-		const char *w;
-
-		if (q->seq[i] == QUERY_GAP)
-			continue;
-		w = q->all[q->seq[i]];
-		for (k = 0; k < qr->nforgiven; k++)
-			if (strcmp(qr->forgiven[k].typed, w) == 0) {
-				w = qr->forgiven[k].as;
-				break;
-			}
-		q->seq[i] = query_term(ix, w);
-	}
-}
-
-static void
-query_words_free(struct query_words *ws)
-{
-	size_t i;
-
-	for (i = 0; i < ws->n; i++)
-		free(ws->v[i]);
-	free(ws->v);
-	free(ws->id);
-	for (i = 0; i < ws->nall; i++)
-		free(ws->all[i]);
-	free(ws->all);
-	free(ws->seq);
-	memset(ws, 0, sizeof(*ws));
-}
-
-static int
-query_cmp(const void *x, const void *y)
-{
-	const struct query_result *a = x, *b = y;
-	long na, nb;
-
-	if (a->score != b->score)
-		return a->score < b->score ? 1 : -1;
-	na = strtol(a->article->id + 1, NULL, 10);
-	nb = strtol(b->article->id + 1, NULL, 10);
-	return na < nb ? -1 : na > nb;
-}
-
-static void
-query_result_clear(struct query_result *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->nwords; i++)
-		free(r->words[i]);
-	free(r->words);
-	memset(r, 0, sizeof(*r));
-}
-
-/*
- * Edit distance with adjacent transpositions (optimal string alignment),
- * or max + 1 as soon as it must exceed max.
- */
-static size_t
-query_distance(const char *a, const char *b, size_t max)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j, d[34][34], best;
-
-	if (la > 32 || lb > 32 || (la > lb ? la - lb : lb - la) > max)
-		return max + 1;
-	for (i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (i = 1; i <= la; i++) {
-		best = max + 1;
-		for (j = 1; j <= lb; j++) {
-			size_t c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-
-			if (d[i - 1][j] + 1 < c)
-				c = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < c)
-				c = d[i][j - 1] + 1;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-			    d[i - 2][j - 2] + 1 < c)
-				c = d[i - 2][j - 2] + 1;
-			d[i][j] = c;
-			if (c < best)
-				best = c;
-		}
-		if (best > max)
-			return max + 1;
-	}
-	return d[la][lb];
-}
-
-static int
-query_alpha(const char *w)
-{
-	for (; *w; w++)
-		if (!isalpha((unsigned char)*w))
-			return 0;
-	return 1;
-}
-
-/*
- * Typing mistakes: a query word of four letters or more that no article has
- * (in the fields of QUERY_TYPO_FIELDS) is read as the closest word of those
- * fields that starts with the same letter, one letter off (two for words of
- * seven letters or more: a slip, a missing or doubled letter, two letters
- * swapped); of two as close, the one more articles have. A word that becomes
- * a function word ("eror") is dropped. Each word read so is recorded in
- * forgiven.
- */
-static void
-query_forgive(const struct query_index *ix, struct query_words *q,
-    struct query_results *qr)
-{
-	size_t i, k, j, max, dist, cap = 0;
-	uint32_t best;
-	const char *as;
-	char st[QUERY_WORD_MAX + 1];
-	int drop, tried = 0;
-
-	for (i = 0; i < q->n && tried < QUERY_MAX_FORGIVE; i++) {
-		const char *w = q->v[i];
-
-		if (strlen(w) < 4 || strlen(w) > QUERY_WORD_MAX || !query_alpha(w))
-			continue;
-		if (q->id[i] != QUERY_NO_TERM && (ix->fields[q->id[i]] &
-		    (QUERY_TYPO_FIELDS | QUERY_KNOWN_FIELDS)))
-			continue;	/* a word the rule base knows */
-		tried++;
-		max = strlen(w) >= 7 ? 2 : 1;
-		query_stem(w, st);	/* stems against stems: "wirte" is "writ"e */
-		best = QUERY_NO_TERM;
-		for (k = 0; k < ix->nterms; k++) {
-			const char *v = ix->term[k];
-
-			/* Slips rarely hit the first letter: "find" is not "bind". */
-			if (!(ix->fields[k] & QUERY_TYPO_FIELDS) || v[0] != st[0] ||
-			    strlen(v) < 4 || (dist = query_distance(st, v, max)) > max)
-				continue;
-			if (best == QUERY_NO_TERM || dist < max || ix->df[k] > ix->df[best] ||
-			    (ix->df[k] == ix->df[best] && strcmp(v, ix->term[best]) < 0)) {
-				best = (uint32_t)k;
-				max = dist;
-			}
-		}
-		as = best != QUERY_NO_TERM ? ix->surface[best] : query_stopword_near(w);
-		if (as == NULL)
-			continue;
-		qr->forgiven = xgrow(qr->forgiven, &cap, qr->nforgiven + 1,
-		    sizeof(*qr->forgiven));
-		qr->forgiven[qr->nforgiven].typed = xstrdup(w);
-		qr->forgiven[qr->nforgiven].as = xstrdup(as);
-		qr->nforgiven++;
-		drop = query_stopword(as);
-		for (j = 0; j < q->n && !drop; j++)
-			drop = j != i && (best != QUERY_NO_TERM ? q->id[j] == best :
-			    strcmp(q->v[j], as) == 0);
-		free(q->v[i]);
-		if (drop) {
-			/* gone, or already there */
-			for (j = i; j + 1 < q->n; j++) {
-				q->v[j] = q->v[j + 1];
-				q->id[j] = q->id[j + 1];
-			}
-			q->n--;
-			i--;
-		} else {
-			q->v[i] = xstrdup(as);
-			q->id[i] = best;
-		}
-	}
-}
-
-/* The lines of a pasted text that hold something (at most QUERY_MAX_LINES). */
-#define QUERY_MAX_LINES	32
-
-struct query_lines {
-	const char	*p[QUERY_MAX_LINES];
-	size_t		 len[QUERY_MAX_LINES];
-	size_t		 n;
-};
-
-static void
-query_split_lines(const char *text, size_t len, struct query_lines *l)
-{
-	size_t i = 0, start, k;
-
-	l->n = 0;
-	while (i < len && l->n < QUERY_MAX_LINES) {
-		start = i;
-		while (i < len && text[i] != '\n' && text[i] != '\r')
-			i++;
-		for (k = start; k < i && isspace((unsigned char)text[k]); k++)
-			;
-		if (k < i) {
-			l->p[l->n] = text + start;
-			l->len[l->n++] = i - start;
-		}
-		i++;
-	}
 }
 
 /*
@@ -1331,52 +2299,528 @@ query_lines_explained(struct matcher *m, const struct kb_article *a,
 		return 1;
 	for (i = 0; i < l->n; i++)
 		for (j = 0; j < a->nsymptoms; j++)
-			if (match_symptom(m, &a->symptoms[j], l->p[i], l->len[i]) == 1) {
+			if (match_symptom_once(m, &a->symptoms[j], l->p[i], l->len[i]) == 1) {
 				explained++;
 				break;
 			}
 	return (double)explained / (double)l->n;
 }
 
-struct query_index *
-query_index_new(const struct kb *kb)
+static double
+query_role_base(enum kb_symptom_role role)
 {
-	struct query_index *ix = xcalloc(1, sizeof(*ix));
-	size_t i, f, n = kb_article_count(kb);
-
-	ix->kb = kb;
-	ix->n = n;
-	ix->art = arena_calloc(&ix->arena, n ? n : 1, sizeof(*ix->art));
-	for (i = 0; i < n; i++)
-		query_index_article(ix, i);
-	for (f = 0; f < QUERY_NFIELDS; f++) {
-		double len = 0;
-
-		for (i = 0; i < n; i++)
-			len += (double)ix->art[i].f[f].len;
-		ix->avglen[f] = n ? len / (double)n : 0;
+	switch (role) {
+	case KB_ROLE_PRIMARY:		return 0.9;
+	case KB_ROLE_DESCRIPTION:	return 0.8;
+	case KB_ROLE_FALLBACK:		return 0.7;
+	case KB_ROLE_COMPANION:		return 0.5;
 	}
-	free(ix->last);
-	ix->last = NULL;
-	/* read now when they weigh; never when they are not vocabulary either */
-	ix->steps_read = query_field_bm25[QUERY_F_STEPS] > 0 ||
-	    !((QUERY_TYPO_FIELDS | QUERY_KNOWN_FIELDS) & (1u << QUERY_F_STEPS));
-	return ix;
+	return 0;
 }
 
-void
-query_index_free(struct query_index *ix)
+/* ---------------------------------------------------------------------- */
+/* Answering                                                                */
+
+/*
+ * Best first; of two as good, the one with more of the text's words (a
+ * pasted transcript's other lines decide between two articles whose
+ * pattern matches its error line), then by number.
+ */
+static int
+query_cmp(const void *x, const void *y)
 {
-	if (ix == NULL)
+	const struct query_result *a = x, *b = y;
+	long na, nb;
+
+	if (a->score != b->score)
+		return a->score < b->score ? 1 : -1;
+	if (a->words_score != b->words_score)
+		return a->words_score < b->words_score ? 1 : -1;
+	na = strtol(a->article->id + 1, NULL, 10);
+	nb = strtol(b->article->id + 1, NULL, 10);
+	return na < nb ? -1 : na > nb;
+}
+
+static void
+query_result_clear(struct query_result *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nwords; i++)
+		free(r->words[i]);
+	free(r->words);
+	memset(r, 0, sizeof(*r));
+}
+
+/* The query's words an article has (as the query has them). */
+static void
+query_result_words(const struct query_index *ix, const struct query_q *q, size_t ai,
+    struct query_result *r)
+{
+	size_t i;
+	uint32_t p;
+
+	r->words = xcalloc(q->nqt ? q->nqt : 1, sizeof(*r->words));
+	for (i = 0; i < q->nqt; i++) {
+		const struct query_term *t = &ix->terms[q->qt[i].t];
+
+		for (p = t->post; p < t->post + t->npost; p++)
+			if (ix->posts[p].doc == ai) {
+				r->words[r->nwords++] = xstrdup(q->qt[i].shown);
+				break;
+			}
+	}
+}
+
+/* Which fields gave the article its word score, best first (--explain). */
+static void
+query_result_fields(const struct query_index *ix, const struct query_q *q, size_t ai,
+    struct query_result *r)
+{
+	double share[QUERY_NFIELDS] = { 0 }, total = 0;
+	size_t i, f, k;
+	uint32_t p;
+
+	for (i = 0; i < q->nqt; i++) {
+		const struct query_term *t = &ix->terms[q->qt[i].t];
+		double xf[QUERY_NFIELDS] = { 0 }, x = 0, c;
+
+		for (p = t->post; p < t->post + t->npost; p++)
+			if (ix->posts[p].doc == ai) {
+				xf[ix->posts[p].field] += query_field_tf(ix, &ix->posts[p]);
+				x += query_field_tf(ix, &ix->posts[p]);
+			}
+		if (x <= 0)
+			continue;
+		c = q->qt[i].weight * query_idf(ix, q->qt[i].t) * x / (x + QUERY_BM25_K1);
+		for (f = 0; f < QUERY_NFIELDS; f++)
+			share[f] += c * xf[f] / x;
+		total += c;
+	}
+	for (f = 0; f < QUERY_NFIELDS; f++)
+		if (QUERY_STRONG_FIELDS & (1u << f))
+			r->strong += total > 0 ? share[f] / total : 0;
+	r->nfields = 0;
+	for (k = 0; k < sizeof(r->fields) / sizeof(r->fields[0]); k++) {
+		size_t best = QUERY_NFIELDS;
+
+		for (f = 0; f < QUERY_NFIELDS; f++)
+			if (share[f] > 0 && (best == QUERY_NFIELDS || share[f] > share[best]))
+				best = f;
+		if (best == QUERY_NFIELDS)
+			break;
+		r->fields[r->nfields].field = query_field_label[best];
+		r->fields[r->nfields++].share = total > 0 ? share[best] / total : 0;
+		share[best] = 0;
+	}
+}
+
+/* The features of the answer (struct query_features). */
+static void
+query_features(const struct query_index *ix, const struct query_q *q,
+    struct query_results *qr)
+{
+	struct query_features *f = &qr->features;
+	size_t i, content = 0, known = 0, specific = 0;
+
+	memset(f, 0, sizeof(*f));
+	for (i = 0; i < q->n; i++) {
+		const struct query_qword *w = &q->w[i];
+		uint8_t flags;
+
+		if (w->kind == QUERY_TOK_NAME || w->stop)
+			continue;
+		content++;
+		known += w->known;
+		f->foreign += w->foreign;
+		specific += w->specific;
+		if (w->t == QUERY_NO_TERM)
+			continue;
+		flags = ix->terms[w->t].flags;
+		f->mail += (flags & QUERY_T_MAIL) != 0;
+		f->network += (flags & QUERY_T_NET) != 0;
+	}
+	f->known = content ? (double)known / (double)content : 0;
+	f->words = (double)content / ((double)content + 4);
+	f->question = q->question;
+	if (qr->nresults > 0) {
+		const struct query_result *r = &qr->results[0];
+		double all = 0, spec = 0;
+		size_t ai, k;
+		uint32_t p;
+
+		f->best = r->score;
+		f->strong = r->strong;
+		f->margin = f->best - (qr->nresults > 1 ? qr->results[1].score : 0);
+		f->pattern = r->how == QUERY_PATTERN;
+		/* a primary or fallback pattern whose message the text mostly holds */
+		f->matched = f->pattern && r->base >= 0.7 && r->message_cover >= 0.5;
+		f->cover = 0.8 * r->message_cover + 0.2 * r->order;
+		for (ai = 0; kb_article_at(ix->kb, ai) != r->article; ai++)
+			;
+		/* the share of the weight it matched that the field's own words hold */
+		for (i = 0; i < q->n; i++) {
+			const struct query_qword *w = &q->w[i];
+			const struct query_term *t;
+
+			if (w->stop || w->t == QUERY_NO_TERM || w->kind == QUERY_TOK_NAME)
+				continue;
+			t = &ix->terms[w->t];
+			for (k = 0, p = t->post; p < t->post + t->npost && !k; p++)
+				k = ix->posts[p].doc == ai;
+			if (!k)
+				continue;
+			all += query_idf(ix, w->t);
+			if (w->specific)
+				spec += query_idf(ix, w->t);
+		}
+		(void)all;
+		f->specific = q->denom > 0 ? spec / q->denom : 0;
+		/* evidence that the text is in the gateway's world at all */
+		f->domain = f->pattern || f->mail > 0 || specific > 0 || q->vocab_specific ||
+		    (r->message_cover >= QUERY_DOMAIN_COVER && r->order >= 0.5 &&
+		    r->message_terms >= 3);
+	}
+}
+
+static double
+query_confidence(const struct query_features *f)
+{
+	double x[QUERY_NMODEL], z = 0;
+	size_t i;
+
+	x[QUERY_M_BIAS] = 1;
+	x[QUERY_M_BEST] = f->best;
+	x[QUERY_M_MARGIN] = f->margin;
+	x[QUERY_M_KNOWN] = f->known;
+	x[QUERY_M_WORDS] = f->words;
+	x[QUERY_M_MAIL] = (f->mail > 3 ? 3 : f->mail) / 3.0;
+	x[QUERY_M_NETWORK] = (f->network > 3 ? 3 : f->network) / 3.0;
+	x[QUERY_M_PATTERN] = f->pattern;
+	x[QUERY_M_QUESTION] = f->question;
+	x[QUERY_M_SPECIFIC] = f->specific;
+	x[QUERY_M_COVER] = f->cover;
+	x[QUERY_M_FOREIGN] = (f->foreign > 2 ? 2 : f->foreign) / 2.0;
+	x[QUERY_M_STRONG] = f->strong;
+	x[QUERY_M_RATIO] = f->best > 0 ? f->margin / f->best : 0;
+	for (i = 0; i < QUERY_NMODEL; i++)
+		z += query_model[i] * x[i];
+	return 1 / (1 + exp(-z));
+}
+
+/* A row as one line of facts ("TCPTSR.EXE 2.2b: 42716 bytes, ..."). */
+static char *
+query_fact_text(const struct kb_row *r)
+{
+	struct buf b = BUF_INIT;
+	const char *v;
+
+#define F(name) kb_row_field(r, name)
+	if (strcmp(r->table, "tcptsr") == 0) {
+		buf_printf(&b, "TCPTSR.EXE %s: %s bytes, dated %s", F("version"), F("bytes"),
+		    F("date"));
+		if ((v = F("dir")) != NULL)
+			buf_printf(&b, ", in %s", v);
+	} else if (strcmp(r->table, "protocol-ini") == 0) {
+		buf_printf(&b, "%s ([%s] of PROTOCOL.INI)", F("name"), F("section"));
+		if ((v = F("default")) != NULL)
+			buf_printf(&b, ": default %s", v);
+		if (F("min") && F("max"))
+			buf_printf(&b, ", %s to %s", F("min"), F("max"));
+	} else if (strcmp(r->table, "builds") == 0) {
+		buf_printf(&b, "%s", F("file"));
+		if ((v = F("version")) != NULL)
+			buf_printf(&b, " %s", v);
+		if ((v = F("bytes")) != NULL)
+			buf_printf(&b, ": %s bytes", v);
+		if ((v = F("date")) != NULL)
+			buf_printf(&b, ", dated %s", v);
+		if ((v = F("stack")) != NULL)
+			buf_printf(&b, ", for %s", v);
+		if ((v = F("package")) != NULL)
+			buf_printf(&b, ", in %s", v);
+	} else if (strcmp(r->table, "switches") == 0) {
+		buf_printf(&b, "%s %s", F("program"), F("name"));
+		if ((v = F("argument")) != NULL)
+			buf_printf(&b, " (%s)", v);
+		if ((v = F("default")) != NULL)
+			buf_printf(&b, ": default %s%s", v, F("unit") ? F("unit") : "");
+	} else if (strcmp(r->table, "gateway") == 0) {
+		buf_printf(&b, "%c%s: %s", toupper((unsigned char)F("name")[0]), F("name") + 1,
+		    F("value"));
+		if ((v = F("unit")) != NULL)
+			buf_printf(&b, " %s", v);
+	} else if (strcmp(r->table, "files") == 0) {
+		buf_printf(&b, "%s", F("name"));
+		if ((v = F("dir")) != NULL)
+			buf_printf(&b, " (in %s)", v);
+	} else if (strcmp(r->table, "stacks") == 0) {
+		buf_printf(&b, "%s%s%s: the gateway %s on it", F("product"), F("versions") ? " " :
+		    "", F("versions") ? F("versions") : "", strcmp(F("runs"), "yes") == 0 ?
+		    "runs" : "does not run");
+		if ((v = F("executable")) != NULL)
+			buf_printf(&b, " (%s)", v);
+	} else if (strcmp(r->table, "peers") == 0) {
+		buf_printf(&b, "%s", F("product"));
+	} else
+		buf_printf(&b, "%s:%s", r->table, r->key);
+	if ((v = F("description")) != NULL || (v = F("note")) != NULL)
+		buf_printf(&b, ". %s", v);
+	if ((v = F("sources")) != NULL)
+		buf_printf(&b, " (%s)", v);
+#undef F
+	return buf_detach(&b);
+}
+
+/* Is one of the row's sources among the first n results? */
+static int
+query_fact_fits(const struct kb_row *r, const struct query_results *qr, size_t n)
+{
+	const char *src = kb_row_field(r, "sources");
+	size_t i;
+
+	for (i = 0; src && i < n && i < qr->nresults; i++) {
+		const char *id = qr->results[i].article->id, *p;
+		size_t len = strlen(id);
+
+		for (p = src; (p = strstr(p, id)) != NULL; p += len)
+			if ((p == src || p[-1] == ' ') && (p[len] == '\0' || p[len] == ' '))
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * A question (or a few search words) about a fact: the row of the tables
+ * that holds most of the query's weight, if it holds QUERY_FACT_MIN of it
+ * and belongs to one of the first three articles.
+ */
+static void
+query_fact(const struct query_index *ix, const struct query_q *q, const double *num,
+    struct query_results *qr)
+{
+	size_t i, best = SIZE_MAX, content = 0;
+
+	for (i = 0; i < q->n; i++)
+		content += q->w[i].kind != QUERY_TOK_NAME && !(q->w[i].kind == QUERY_TOK_WORD &&
+		    query_stopword(q->w[i].w));
+	if (q->denom <= 0 || qr->nresults == 0 || (!q->question && content > 6))
 		return;
-	arena_free(&ix->arena);
-	free(ix->term);
-	free(ix->df);
-	free(ix->last);
-	free(ix->fields);
-	free(ix->surface);
-	free(ix->hash);
-	free(ix);
+	/* the best row of the first three articles' */
+	for (i = ix->narticles; i < ix->ndocs; i++)
+		if (num[i] > 0 && (best == SIZE_MAX || num[i] > num[best]) &&
+		    query_fact_fits(ix->docs[i].row, qr, 3))
+			best = i;
+	if (best == SIZE_MAX || num[best] / q->denom < QUERY_FACT_MIN)
+		return;
+	qr->fact.row = ix->docs[best].row;
+	qr->fact.score = num[best] / q->denom;
+	qr->fact.text = query_fact_text(qr->fact.row);
+}
+
+/* The articles' scores: words (BM25F and messages) and patterns. */
+static void
+query_score(struct query_index *ix, struct matcher *m, const char *text, size_t len,
+    const struct query_q *q, const double *num, int mail, struct query_results *qr)
+{
+	const struct kb *kb = ix->kb;
+	struct query_lines lines;
+	size_t i, j;
+
+	query_split_lines(text, len, &lines);
+	for (i = 0; i < ix->narticles; i++) {
+		const struct kb_article *a = kb_article_at(kb, i);
+		const struct query_doc *d = &ix->docs[i];
+		struct query_result r = { 0 };
+		double w = q->denom > 0 ? num[i] / q->denom : 0, best = 0, ws;
+
+		r.article = a;
+		r.words_score = w;
+		r.lines = 1;
+		/* words: BM25F times how much of its best message the text covers */
+		for (j = 0; j < d->nmsgs; j++) {
+			double mc = query_cover(ix, &d->msgs[j], q);
+			double o = query_order(&d->msgs[j], q);
+			double c = d->msgs[j].weight * (0.8 * mc + 0.2 * o);
+
+			if (c > best || j == 0) {
+				best = c;
+				r.message_cover = mc;
+				r.order = o;
+				r.message_terms = d->msgs[j].n;
+			}
+		}
+		ws = QUERY_WORDS_MAX * w * (1 - QUERY_MESSAGE_SHARE + QUERY_MESSAGE_SHARE * best);
+		r.score = ws;
+		r.how = QUERY_WORDS;
+		/* patterns */
+		for (j = 0; j < a->nsymptoms; j++) {
+			const struct kb_symptom *s = &a->symptoms[j];
+			double base = query_role_base(s->role), score, mc;
+
+			if (base + QUERY_PATTERN_SPAN <= r.score)
+				continue;
+			if (ix->generic[ix->generic_at[i] + j] && mail == 0)
+				continue;	/* a generic text needs mail context */
+			if (match_symptom_once(m, s, text, len) != 1)
+				continue;
+			mc = query_cover(ix, &d->msgs[j], q);
+			score = base + QUERY_PATTERN_SPAN * mc;
+			/* A description's pattern finds a few words of a
+			 * problem told in words: as if the text spelled out
+			 * that message; the rest of its words decide. */
+			if (s->role == KB_ROLE_DESCRIPTION)
+				score = QUERY_WORDS_MAX * w;
+			if (lines.n > 1) {
+				double explained = query_lines_explained(m, a, &lines);
+
+				score *= 1 - QUERY_LINES_SHARE + QUERY_LINES_SHARE * explained;
+				r.lines = explained;
+			}
+			if (score > r.score) {
+				r.score = score;
+				r.how = QUERY_PATTERN;
+				r.symptom = s;
+				r.base = base;
+				r.message_cover = mc;
+			}
+		}
+		if (r.score > 0.01)
+			qr->results[qr->nresults++] = r;
+	}
+	qsort(qr->results, qr->nresults, sizeof(*qr->results), query_cmp);
+}
+
+static struct query_results *
+query_ask_features(struct query_index *ix, struct matcher *m, const char *text, size_t len,
+    double **num_out, struct query_q *q)
+{
+	struct query_results *qr = xcalloc(1, sizeof(*qr));
+	struct query_read rd;
+	double *num;
+	size_t i;
+	int mail = 0;
+
+	qr->query = text_sanitize(text, len, QUERY_SHOW_MAX);
+	qr->results = xcalloc(ix->narticles ? ix->narticles : 1, sizeof(*qr->results));
+	rd.ix = ix;
+	rd.q = q;
+	query_read_lines(text, len, &rd, qr);
+	q->question = query_is_question(text, len, q);
+	query_forgive(ix, q, qr);
+	query_dict_open(ix);
+	query_terms(ix, q, qr);
+	for (i = 0; i < q->nqt; i++)
+		if (ix->terms[q->qt[i].t].df > 0)
+			q->denom += q->qt[i].weight * query_idf(ix, q->qt[i].t);
+	/* a word no article has weighs as the rarest, at QUERY_UNKNOWN_WEIGHT:
+	 * a text mostly of such words is not about the articles */
+	for (i = 0; i < q->n; i++)
+		if (!q->w[i].known && !q->w[i].stop && q->w[i].kind != QUERY_TOK_NAME)
+			q->denom += QUERY_UNKNOWN_WEIGHT * log(1.0 + ((double)ix->narticles -
+			    0.5) / 1.5);
+	/* which words are the field's own: no English word */
+	query_dict_open(ix);
+	for (i = 0; i < q->n; i++) {
+		struct query_qword *w = &q->w[i];
+		size_t k;
+
+		if (w->stop || w->kind == QUERY_TOK_NAME)
+			continue;
+		for (k = 0; w->w[k] && isalpha((unsigned char)w->w[k]); k++)
+			;
+		if (!w->known) {
+			/* another field's own word: the text is about something else */
+			w->foreign = w->kind == QUERY_TOK_WORD && w->w[k] == '\0' &&
+			    strlen(w->w) >= 3 && ix->dict != NULL && !query_dict_has(ix, w->w);
+			continue;
+		}
+		/* a word only a body or a step has (a file of a sample
+		 * configuration) says little about the text's field */
+		w->specific = (w->kind == QUERY_TOK_SETTING || w->w[k] != '\0' ||
+		    (ix->dict != NULL && !query_dict_has(ix, w->w))) &&
+		    (ix->terms[w->t].fields & QUERY_STRONG_FIELDS) &&
+		    !query_in_list(w->w, query_extensions, sizeof(query_extensions) /
+		    sizeof(query_extensions[0]));
+	}
+	for (i = 0; i < q->n; i++)
+		mail += q->w[i].t != QUERY_NO_TERM && (ix->terms[q->w[i].t].flags & QUERY_T_MAIL);
+	qr->dictionary = ix->dict_path;
+	num = xcalloc(ix->ndocs ? ix->ndocs : 1, sizeof(*num));
+	query_bm25f(ix, q, num);
+	query_score(ix, m, text, len, q, num, mail, qr);
+	if (qr->nresults > 0) {
+		size_t ai;
+
+		for (ai = 0; kb_article_at(ix->kb, ai) != qr->results[0].article; ai++)
+			;
+		query_result_fields(ix, q, ai, &qr->results[0]);
+	}
+	query_features(ix, q, qr);
+	qr->confidence = qr->nresults && qr->features.domain ? query_confidence(&qr->features) :
+	    0;
+	/* the pattern matching that works: a message's own pattern answers */
+	if (qr->features.matched && qr->confidence < QUERY_SURE)
+		qr->confidence = QUERY_SURE;
+	*num_out = num;
+	return qr;
+}
+
+struct query_results *
+query_ask_unjudged(struct query_index *ix, struct matcher *m, const char *text, size_t len)
+{
+	struct query_q q = { 0 };
+	double *num;
+	struct query_results *qr = query_ask_features(ix, m, text, len, &num, &q);
+
+	qr->answer = qr->nresults ? QUERY_SURE_ANSWER : QUERY_NONE;
+	free(num);
+	query_q_free(&q);
+	return qr;
+}
+
+/* The results shown: at most 10, each at least half the first's score. */
+#define QUERY_MAX_RESULTS	10
+#define QUERY_MIN_SHARE		0.5
+
+struct query_results *
+query_ask(struct query_index *ix, struct matcher *m, const char *text, size_t len)
+{
+	struct query_q q = { 0 };
+	double *num;
+	struct query_results *qr = query_ask_features(ix, m, text, len, &num, &q);
+	size_t i, keep;
+
+	if (qr->nresults == 0 || qr->confidence < QUERY_WEAK) {
+		qr->answer = QUERY_NONE;
+		keep = 0;
+	} else if (qr->confidence < QUERY_SURE) {
+		qr->answer = QUERY_WEAK_ANSWER;
+		keep = 3;
+	} else {
+		qr->answer = QUERY_SURE_ANSWER;
+		for (keep = 1; keep < qr->nresults && keep < QUERY_MAX_RESULTS &&
+		    qr->results[keep].score >= QUERY_MIN_SHARE * qr->results[0].score; keep++)
+			;
+	}
+	while (keep > 0 && qr->results[keep - 1].score < QUERY_MIN_SCORE)
+		keep--;
+	if (keep == 0)
+		qr->answer = QUERY_NONE;
+	query_keep(qr, keep);
+	for (i = 0; i < qr->nresults; i++) {
+		size_t ai;
+
+		for (ai = 0; kb_article_at(ix->kb, ai) != qr->results[i].article; ai++)
+			;
+		query_result_words(ix, &q, ai, &qr->results[i]);
+		query_result_fields(ix, &q, ai, &qr->results[i]);
+	}
+	if (qr->answer != QUERY_NONE)
+		query_fact(ix, &q, num, qr);
+	free(num);
+	query_q_free(&q);
+	return qr;
 }
 
 struct query_results *
@@ -1385,110 +2829,11 @@ query_run(const struct kb *kb, struct matcher *m, const char *text, size_t len)
 	struct query_index *ix = query_index_new(kb);
 	struct query_results *q = query_ask(ix, m, text, len);
 
+	/* the word list's path lives in the index's arena */
+	q->dictionary = q->dictionary ? xstrdup(q->dictionary) : NULL;
+	q->owns_dictionary = 1;
 	query_index_free(ix);
 	return q;
-}
-
-/*
- * The query's words, line by line: a line with a server's view (above) is
- * left out of them, and so of the word order.
- */
-static void
-query_read_lines(const char *text, size_t len, struct query_read *rd,
-    struct query_results *qr)
-{
-	struct query_words *q = rd->q;
-	size_t i = 0, start;
-
-	while (i < len && q->n < QUERY_MAX_WORDS) {
-		start = i;
-		while (i < len && text[i] != '\n' && text[i] != '\r')
-			i++;
-		if (!query_server_line(text + start, i - start))
-			query_split(text + start, i - start, 0, query_read_word, rd);
-		else {
-			qr->nserver++;
-			query_read_word(rd, QUERY_NAME, 0);	/* a gap in the order */
-		}
-		i++;
-	}
-}
-
-struct query_results *
-query_ask(struct query_index *ix, struct matcher *m, const char *text, size_t len)
-{
-	const struct kb *kb = ix->kb;
-	struct query_results *qr = xcalloc(1, sizeof(*qr));
-	struct query_lines lines;
-	struct query_words q = { 0 };
-	struct query_read rd;
-	size_t i, j, n = ix->n;
-
-	qr->query = text_sanitize(text, len, QUERY_SHOW_MAX);
-	qr->results = xcalloc(n ? n : 1, sizeof(*qr->results));
-	query_need_steps(ix, text, len);
-	rd.ix = ix;
-	rd.q = &q;
-	query_read_lines(text, len, &rd, qr);
-	query_forgive(ix, &q, qr);
-	query_read_seq(ix, &q, qr);
-	query_split_lines(text, len, &lines);
-
-	for (i = 0; i < n; i++) {
-		const struct kb_article *a = kb_article_at(kb, i);
-		struct query_result r = { 0 };
-		double qcov = -1;
-
-		r.article = a;
-		for (j = 0; j < a->nsymptoms; j++) {
-			const struct kb_symptom *s = &a->symptoms[j];
-			double base = query_role_base(s->role), score, mc, explained;
-
-			if (base + QUERY_PATTERN_SPAN <= r.score ||
-			    match_symptom(m, s, text, len) != 1)
-				continue;
-			mc = query_cover(ix, &ix->art[i].msgs[j], &q);
-			explained = query_lines_explained(m, a, &lines);
-			score = base + QUERY_PATTERN_SPAN * mc;
-			/* A description's pattern finds a few words of a
-			 * problem told in words; the rest of the text must be
-			 * about the article too (a downstream postoffice is
-			 * in Q135031's description and in Q136116's problem). */
-			if (s->role == KB_ROLE_DESCRIPTION) {
-				if (qcov < 0)
-					qcov = query_article_score(ix, i, &q);
-				score *= 1 - QUERY_DESC_SHARE * (1 - qcov);
-			}
-			if (lines.n > 1)
-				score *= 1 - QUERY_LINES_SHARE + QUERY_LINES_SHARE * explained;
-			if (score > r.score) {
-				r.score = score;
-				r.how = QUERY_PATTERN;
-				r.symptom = s;
-				r.base = base;
-				r.message_cover = mc;
-				r.lines = explained;
-			}
-		}
-		if (r.score < QUERY_WORDS_MAX) {
-			struct query_result w = { 0 };
-
-			w.article = a;
-			query_score_words(ix, i, &q, &w);
-			if (w.score > r.score) {
-				query_result_clear(&r);
-				r = w;
-			} else
-				query_result_clear(&w);
-		}
-		if (r.score >= QUERY_MIN_SCORE)
-			qr->results[qr->nresults++] = r;
-		else
-			query_result_clear(&r);
-	}
-	qsort(qr->results, qr->nresults, sizeof(*qr->results), query_cmp);
-	query_words_free(&q);
-	return qr;
 }
 
 void
@@ -1513,6 +2858,12 @@ query_free(struct query_results *q)
 		free(q->forgiven[i].as);
 	}
 	free(q->forgiven);
+	for (i = 0; i < q->nsynonyms; i++)
+		free(q->synonyms[i].said);
+	free(q->synonyms);
+	free(q->fact.text);
+	if (q->owns_dictionary)
+		free((char *)q->dictionary);
 	free(q->query);
 	free(q);
 }
@@ -1521,4 +2872,15 @@ const char *
 query_how_name(enum query_how how)
 {
 	return how == QUERY_PATTERN ? "pattern" : "words";
+}
+
+const char *
+query_answer_name(enum query_answer a)
+{
+	switch (a) {
+	case QUERY_SURE_ANSWER:	return "sure";
+	case QUERY_WEAK_ANSWER:	return "weak";
+	case QUERY_NONE:	return "none";
+	}
+	return "none";
 }

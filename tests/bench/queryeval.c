@@ -6,6 +6,7 @@
  *
  *   build/queryeval [--scorer kbdiag|bm25] [--misses dev|test|all] [--source DIR]
  *                   KBDIR EVAL.tsv
+ *   build/queryeval --fit KBDIR EVAL.tsv
  *
  * Prints one line per split and kind, then per split "all" (the related
  * queries) and "answered" (the unrelated ones):
@@ -14,7 +15,8 @@
  *
  * where HIT1 and HIT3 count the related queries whose first (first three)
  * results hold an expected article, and ANSWERED the queries that got any
- * result. --misses prints the related queries of that half whose first
+ * result. --ranking only ranks without the answer model (every text gets
+ * its best articles). --misses prints the related queries of that half whose first
  * result is wrong, and the unrelated ones answered, on standard error: work
  * on the scorer looks at dev only (query-eval.tsv says why).
  *
@@ -25,9 +27,17 @@
  * instead (the source articles themselves, kb-source/articles/), for
  * articles of the rule base only.
  *
- * Only the query API every version of libkbdiag has (query_index_new,
- * query_ask) is used, so that tests/bench/query.sh can build this file
- * against an earlier revision's library for the "before" column.
+ * --fit fits the answer model of query.c (QUERY_MODEL_LIST) on the
+ * development half, and on it alone: logistic regression (Newton's method,
+ * a small L2 penalty) of "the first result is an expected article" on the
+ * features query_ask_unjudged() measures, over the related and the
+ * unrelated queries of the dev half. It prints the coefficients and, for
+ * the thresholds QUERY_WEAK and QUERY_SURE, what each would do on dev.
+ *
+ * Without --fit only the query API every version of libkbdiag has
+ * (query_index_new, query_ask) is used, so that tests/bench/query.sh can
+ * build this file (with -DQUERYEVAL_NO_FIT) against an earlier revision's
+ * library for the "before" column.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -342,6 +352,204 @@ qe_unrelated(const char *kind)
 	return strcmp(kind, "unrelated") == 0 || strcmp(kind, "nearmiss") == 0;
 }
 
+#ifndef QUERYEVAL_NO_FIT
+#define FIT_N	14	/* QUERY_MODEL_LIST's order */
+
+static void
+fit_x(const struct query_features *f, double x[FIT_N])
+{
+	x[0] = 1;
+	x[1] = f->best;
+	x[2] = f->margin;
+	x[3] = f->known;
+	x[4] = f->words;
+	x[5] = (f->mail > 3 ? 3 : f->mail) / 3.0;
+	x[6] = (f->network > 3 ? 3 : f->network) / 3.0;
+	x[7] = f->pattern;
+	x[8] = f->question;
+	x[9] = f->specific;
+	x[10] = f->cover;
+	x[11] = (f->foreign > 2 ? 2 : f->foreign) / 2.0;
+	x[12] = f->strong;
+	x[13] = f->best > 0 ? f->margin / f->best : 0;
+}
+
+/* Solve a x = b (n x n) by Gaussian elimination with partial pivoting. */
+static int
+fit_solve(double a[FIT_N][FIT_N], double b[FIT_N], double x[FIT_N])
+{
+	int i, j, k, p;
+
+	for (i = 0; i < FIT_N; i++) {
+		for (p = i, k = i + 1; k < FIT_N; k++)
+			if (fabs(a[k][i]) > fabs(a[p][i]))
+				p = k;
+		if (fabs(a[p][i]) < 1e-12)
+			return -1;
+		for (j = 0; j < FIT_N; j++) {
+			double t = a[i][j];
+
+			a[i][j] = a[p][j];
+			a[p][j] = t;
+		}
+		{
+			double t = b[i];
+
+			b[i] = b[p];
+			b[p] = t;
+		}
+		for (k = i + 1; k < FIT_N; k++) {
+			double m = a[k][i] / a[i][i];
+
+			for (j = i; j < FIT_N; j++)
+				a[k][j] -= m * a[i][j];
+			b[k] -= m * b[i];
+		}
+	}
+	for (i = FIT_N - 1; i >= 0; i--) {
+		x[i] = b[i];
+		for (j = i + 1; j < FIT_N; j++)
+			x[i] -= a[i][j] * x[j];
+		x[i] /= a[i][i];
+	}
+	return 0;
+}
+
+static int
+fit_main(const char *kbdir, const char *evalpath)
+{
+	static const char *const names[FIT_N] = { "BIAS", "BEST", "MARGIN", "KNOWN", "WORDS",
+	    "MAIL", "NETWORK", "PATTERN", "QUESTION", "SPECIFIC", "COVER", "FOREIGN", "STRONG", "RATIO" };
+	struct kb_load_params p = { 0 };
+	struct query_index *ix;
+	struct matcher *m;
+	struct kb *kb;
+	struct qe_query *v;
+	char err[ERR_LEN];
+	double (*x)[FIT_N], *y, w[FIT_N] = { 0 }, lambda = 0.1;
+	size_t n, i, j, k, nd = 0, iter, gated = 0, *idx;
+	int *un;
+
+	p.dir = kbdir;
+	if (kb_load(&p, &kb, err) != 0 || match_compile(kb, &m, err) != 0) {
+		fprintf(stderr, "queryeval: %s\n", err);
+		return 1;
+	}
+	ix = query_index_new(kb);
+	if ((v = qe_load(evalpath, &n)) == NULL)
+		return 1;
+	x = calloc(n, sizeof(*x));
+	y = calloc(n, sizeof(*y));
+	un = calloc(n, sizeof(*un));
+	idx = calloc(n, sizeof(*idx));
+	for (i = 0; i < n; i++) {
+		struct query_results *q;
+
+		if (strcmp(v[i].split, "dev") != 0)
+			continue;	/* never the test half */
+		q = query_ask_unjudged(ix, m, v[i].text, strlen(v[i].text));
+		if (q->features.matched) {
+			/* answered by its pattern, by rule */
+			query_free(q);
+			continue;
+		}
+		if (!q->features.domain) {
+			/* not in the gateway's world: no answer, by rule */
+			if (!qe_unrelated(v[i].kind)) {
+				gated++;
+				fprintf(stderr, "gated: %s %s: %.70s\n", v[i].kind, v[i].expected,
+				    v[i].text);
+			}
+			query_free(q);
+			continue;
+		}
+		fit_x(&q->features, x[nd]);
+		un[nd] = qe_unrelated(v[i].kind);
+		idx[nd] = i;
+		y[nd] = 0;
+		if (q->nresults > 0)
+			for (j = 0; j < v[i].nids; j++)
+				if (strcmp(q->results[0].article->id, v[i].ids[j]) == 0)
+					y[nd] = 1;
+		nd++;
+		query_free(q);
+	}
+	/* Newton's method on the penalised log-likelihood (no penalty on the bias) */
+	for (iter = 0; iter < 50; iter++) {
+		double h[FIT_N][FIT_N] = { { 0 } }, g[FIT_N] = { 0 }, d[FIT_N];
+
+		for (i = 0; i < nd; i++) {
+			double z = 0, pr;
+
+			for (j = 0; j < FIT_N; j++)
+				z += w[j] * x[i][j];
+			pr = 1 / (1 + exp(-z));
+			for (j = 0; j < FIT_N; j++) {
+				g[j] += (y[i] - pr) * x[i][j];
+				for (k = 0; k < FIT_N; k++)
+					h[j][k] += pr * (1 - pr) * x[i][j] * x[i][k];
+			}
+		}
+		for (j = 1; j < FIT_N; j++) {
+			g[j] -= lambda * w[j];
+			h[j][j] += lambda;
+		}
+		if (fit_solve(h, g, d) != 0)
+			break;
+		for (j = 0; j < FIT_N; j++)
+			w[j] += d[j];
+	}
+	/* the dev unrelated queries the model is least sure of, for reading */
+	for (k = 0; k < nd; k++) {
+		double z = 0, pr;
+
+		i = idx[k];
+		for (j = 0; j < FIT_N; j++)
+			z += w[j] * x[k][j];
+		pr = 1 / (1 + exp(-z));
+		if ((un[k] && pr >= 0.2) || (!un[k] && y[k] && pr < 0.65))
+			fprintf(stderr, "%.2f %s %s: %.60s [best %.2f margin %.2f known %.2f "
+			    "spec %.2f cover %.2f mail %.0f pat %.0f strong %.2f]\n", pr, v[i].kind,
+			    v[i].expected, v[i].text, x[k][1], x[k][2], x[k][3], x[k][9],
+			    x[k][10], x[k][5] * 3, x[k][7], x[k][12]);
+	}
+	printf("/* fitted on the dev half: %zu queries (%zu related ones have no "
+	    "sign of the gateway's world and are not answered) */\n", nd, gated);
+	for (j = 0; j < FIT_N; j++)
+		printf("\tX(%s,\t%.3f) \\\n", names[j], w[j]);
+	/* what the thresholds do on dev */
+	{
+		double t;
+
+		printf("threshold  right  wrong  unrelated-answered (dev)\n");
+		for (t = 0.05; t < 0.96; t += 0.05) {
+			size_t right = 0, wrong = 0, una = 0;
+
+			for (k = 0; k < nd; k++) {
+				double z = 0, pr;
+
+				for (j = 0; j < FIT_N; j++)
+					z += w[j] * x[k][j];
+				pr = 1 / (1 + exp(-z));
+				if (pr >= t) {
+					if (un[k])
+						una++;
+					else if (y[k])
+						right++;
+					else
+						wrong++;
+				}
+			}
+			printf("%.2f       %5zu  %5zu  %5zu\n", t, right, wrong, una);
+		}
+	}
+	query_index_free(ix);
+	match_free(m);
+	kb_free(kb);
+	return 0;
+}
+#endif
+
 int
 main(int argc, char **argv)
 {
@@ -353,10 +561,15 @@ main(int argc, char **argv)
 	struct qe_query *v;
 	struct qe_tally *t = NULL;
 	const char *scorer = "kbdiag", *misses = NULL, *source = NULL;
+	int unjudged = 0;
 	char err[ERR_LEN], dir[4096];
 	size_t n, i, j, nt = 0, cap = 0;
 	int a = 1;
 
+#ifndef QUERYEVAL_NO_FIT
+	if (argc == 4 && strcmp(argv[1], "--fit") == 0)
+		return fit_main(argv[2], argv[3]);
+#endif
 	for (; a < argc && argv[a][0] == '-' && argv[a][1] == '-' && a + 1 < argc; a += 2) {
 		if (strcmp(argv[a], "--scorer") == 0)
 			scorer = argv[a + 1];
@@ -364,6 +577,10 @@ main(int argc, char **argv)
 			misses = argv[a + 1];
 		else if (strcmp(argv[a], "--source") == 0)
 			source = argv[a + 1];
+#ifndef QUERYEVAL_NO_FIT
+		else if (strcmp(argv[a], "--ranking") == 0)
+			unjudged = strcmp(argv[a + 1], "only") == 0;
+#endif
 		else
 			break;
 	}
@@ -404,7 +621,12 @@ main(int argc, char **argv)
 		int h1 = 0, h3 = 0, show;
 
 		if (ix) {
+#ifndef QUERYEVAL_NO_FIT
+			q = unjudged ? query_ask_unjudged(ix, m, v[i].text, strlen(v[i].text)) :
+			    query_ask(ix, m, v[i].text, strlen(v[i].text));
+#else
 			q = query_ask(ix, m, v[i].text, strlen(v[i].text));
+#endif
 			for (j = 0; j < q->nresults && j < QE_TOP; j++)
 				top[ntop++] = q->results[j].article->id;
 		} else
