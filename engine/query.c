@@ -2509,8 +2509,8 @@ query_confidence(const struct query_features *f)
 }
 
 /* A row as one line of facts ("TCPTSR.EXE 2.2b: 42716 bytes, ..."). */
-static char *
-query_fact_text(const struct kb_row *r)
+char *
+query_row_text(const struct kb_row *r)
 {
 	struct buf b = BUF_INIT;
 	const char *v;
@@ -2615,7 +2615,7 @@ query_fact(const struct query_index *ix, const struct query_q *q, const double *
 		return;
 	qr->fact.row = ix->docs[best].row;
 	qr->fact.score = num[best] / q->denom;
-	qr->fact.text = query_fact_text(qr->fact.row);
+	qr->fact.text = query_row_text(qr->fact.row);
 }
 
 /* The articles' scores: words (BM25F and messages) and patterns. */

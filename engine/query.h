@@ -200,6 +200,12 @@ struct query_results *query_run(const struct kb *kb, struct matcher *m,
 void query_free(struct query_results *q);
 
 const char *query_how_name(enum query_how how);
+/*
+ * A row of the reference tables as one line, as a fact answer shows it
+ * ("TCPTSR.EXE 2.2b: 42716 bytes, dated 1994-02-01, ... (Q100709 ...)").
+ * The caller frees it.
+ */
+char *query_row_text(const struct kb_row *r);
 const char *query_answer_name(enum query_answer a);
 
 /*

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 #include <libxml/HTMLtree.h>
@@ -1832,30 +1833,50 @@ render_json_article(const struct kb *kb, const struct kb_article *a, struct buf 
 		json_array_append_new(arr, x);
 	}
 	json_object_set_new(o, "related", arr);
+	arr = json_array();
+	for (i = 0; i < a->nbody; i++) {
+		char *p = render_para_text(&a->body[i]);
+
+		json_array_append_new(arr, render_jstr(p));
+		free(p);
+	}
+	json_object_set_new(o, "body", arr);
+	arr = json_array();
+	for (i = 0; i < a->nfacts; i++) {
+		char *t = query_row_text(a->facts[i]);
+
+		x = json_object();
+		json_object_set_new(x, "table", render_jstr(a->facts[i]->table));
+		json_object_set_new(x, "key", render_jstr(a->facts[i]->key));
+		json_object_set_new(x, "text", render_jstr(t));
+		json_array_append_new(arr, x);
+		free(t);
+	}
+	json_object_set_new(o, "facts", arr);
+	arr = json_array();
+	for (i = 0; i < kb_article_count(kb); i++) {
+		const struct kb_article *b = kb_article_at(kb, i);
+
+		for (j = 0; j < b->nrelated; j++)
+			if (strcasecmp(b->related[j], a->id) == 0) {
+				json_array_append_new(arr, render_jstr(b->id));
+				break;
+			}
+	}
+	json_object_set_new(o, "cited_by", arr);
 	render_kb_free_steps(inc);
 	return render_json_dump(o, out, err);
 }
 
-int
-render_kb_article(const struct kb *kb, const struct kb_article *a, enum render_format f,
-    struct buf *out, char err[ERR_LEN])
+/* kb show: an error or troubleshooting article's messages, causes and steps. */
+static void
+render_kb_problem(const struct kb_article *a, const struct diag_incident *inc,
+    struct buf *out)
 {
-	struct diag_incident *inc;
 	size_t i;
 
-	if (f == RENDER_JSON)
-		return render_json_article(kb, a, out, err);
-	if (f != RENDER_TEXT)
-		return err_set(err, "kb show supports the text and json formats");
-	inc = render_kb_steps(a);
-	buf_printf(out, "%s  %s\n", a->id, a->title);
-	buf_printf(out, "  Kind:        %s%s%s\n", a->kind, a->modified ? ", last modified " : "",
-	    a->modified ? a->modified : "");
-	buf_puts(out, "  Applies to:  ");
-	render_wrap(out, a->products, 15, 15);
-	buf_printf(out, "  File:        %s\n\n  ", a->file);
-	render_wrap(out, a->summary, 2, 2);
 	buf_puts(out, "\n  Messages:\n");
+
 	for (i = 0; i < a->nsymptoms; i++) {
 		const struct kb_symptom *s = &a->symptoms[i];
 
@@ -1884,6 +1905,70 @@ render_kb_article(const struct kb *kb, const struct kb_article *a, enum render_f
 		render_wrap(out, t, 7, 7);
 		free(t);
 	}
+}
+
+/* kb show: a knowledge article's body, its facts, and who cites it. */
+static void
+render_kb_knowledge(const struct kb *kb, const struct kb_article *a, struct buf *out)
+{
+	size_t i, j;
+	int first = 1;
+
+	buf_puts(out, "\n  What it says:\n");
+	for (i = 0; i < a->nbody; i++) {
+		char *p = render_para_text(&a->body[i]);
+
+		buf_puts(out, "    ");
+		render_wrap(out, p, 4, 4);
+		free(p);
+	}
+	if (a->nfacts)
+		buf_puts(out, "\n  Facts (tables/):\n");
+	for (i = 0; i < a->nfacts; i++) {
+		char *t = query_row_text(a->facts[i]);
+
+		buf_printf(out, "    %s:%s  ", a->facts[i]->table, a->facts[i]->key);
+		render_wrap(out, t, 6 + strlen(a->facts[i]->table) + strlen(a->facts[i]->key),
+		    6);
+		free(t);
+	}
+	for (i = 0; i < kb_article_count(kb); i++) {
+		const struct kb_article *b = kb_article_at(kb, i);
+
+		for (j = 0; j < b->nrelated; j++)
+			if (strcasecmp(b->related[j], a->id) == 0) {
+				buf_printf(out, "%s %s", first ? "\n  Cited by:   " : "", b->id);
+				first = 0;
+				break;
+			}
+	}
+	if (!first)
+		buf_putc(out, '\n');
+}
+
+int
+render_kb_article(const struct kb *kb, const struct kb_article *a, enum render_format f,
+    struct buf *out, char err[ERR_LEN])
+{
+	struct diag_incident *inc;
+	size_t i;
+
+	if (f == RENDER_JSON)
+		return render_json_article(kb, a, out, err);
+	if (f != RENDER_TEXT)
+		return err_set(err, "kb show supports the text and json formats");
+	inc = render_kb_steps(a);
+	buf_printf(out, "%s  %s\n", a->id, a->title);
+	buf_printf(out, "  Kind:        %s%s%s\n", a->kind, a->modified ? ", last modified " : "",
+	    a->modified ? a->modified : "");
+	buf_puts(out, "  Applies to:  ");
+	render_wrap(out, a->products, 15, 15);
+	buf_printf(out, "  File:        %s\n\n  ", a->file);
+	render_wrap(out, a->summary, 2, 2);
+	if (a->knowledge)
+		render_kb_knowledge(kb, a, out);
+	else
+		render_kb_problem(a, inc, out);
 	if (a->nrelated) {
 		buf_puts(out, "\n  Related:    ");
 		for (i = 0; i < a->nrelated; i++)

@@ -1132,6 +1132,26 @@ START_TEST(kb_subcommands)
 	json_decref(root);
 	tu_run_free(&r);
 
+	/* a knowledge article: what it says, its facts, who cites it */
+	tu_kbdiag(&r, NULL, 0, "kb", "show", "Q99718", NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_contains(r.out, "Kind:        reference");
+	ck_assert_contains(r.out, "What it says:");
+	ck_assert_contains(r.out, "switches:q  SMTPGATE.EXE -Q (count): default 180.");
+	ck_assert_contains(r.out, "Cited by:");
+	ck_assert_contains(r.out, "Q129239");
+	ck_assert(strstr(r.out, "Messages:") == NULL);
+	tu_run_free(&r);
+
+	tu_kbdiag(&r, NULL, 0, "-f", "json", "kb", "show", "Q99718", NULL);
+	ck_assert_int_eq(r.status, 0);
+	root = parse_json(&r);
+	ck_assert_uint_ge(json_array_size(json_object_get(root, "body")), 1);
+	ck_assert_str_eq(jstr(json_array_get(json_object_get(root, "facts"), 0), "key"), "q");
+	ck_assert_uint_ge(json_array_size(json_object_get(root, "cited_by")), 1);
+	json_decref(root);
+	tu_run_free(&r);
+
 	tu_kbdiag(&r, NULL, 0, "kb", "show", "Q999999", NULL);
 	ck_assert_int_eq(r.status, 1);
 	ck_assert_contains(r.err, "Q999999");
