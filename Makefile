@@ -309,7 +309,8 @@ install: deps
 	for d in schema articles tables samples; do \
 		install -d $(DESTDIR)$(DATADIR)/kb/$$d || exit 1; \
 	done
-	install -m 644 kb/causes.xml kb/steps.xml kb/evidence.xml kb/overlaps.xml $(DESTDIR)$(DATADIR)/kb/
+	install -m 644 kb/causes.xml kb/steps.xml kb/evidence.xml kb/overlaps.xml kb/vocabulary.xml \
+		$(DESTDIR)$(DATADIR)/kb/
 	install -m 644 kb/schema/*.rng $(DESTDIR)$(DATADIR)/kb/schema/
 	install -m 644 kb/articles/*.xml $(DESTDIR)$(DATADIR)/kb/articles/
 	install -m 644 kb/tables/*.xml $(DESTDIR)$(DATADIR)/kb/tables/

@@ -77,6 +77,22 @@
  * share.
  */
 #define QUERY_DOMAIN_COVER	0.5
+/*
+ * A word's rarity counts as if at least this many articles had it: one rare
+ * word that an article mentions in passing must not outweigh the rest of the
+ * text.
+ */
+#ifndef QUERY_DF_FLOOR
+#define QUERY_DF_FLOOR		2.0
+#endif
+/*
+ * The word score is multiplied by the share of the text's weight whose words
+ * the article has at all, to this power (Lucene's coordination factor): an
+ * article that has most of the words beats one that has one rare word.
+ */
+#ifndef QUERY_COORD
+#define QUERY_COORD		0.0
+#endif
 /* What a word no article has weighs in the query's total, against the rarest word. */
 #ifndef QUERY_UNKNOWN_WEIGHT
 #define QUERY_UNKNOWN_WEIGHT	0.5
@@ -103,20 +119,22 @@
  *	name		coefficient
  */
 #define QUERY_MODEL_LIST(X) \
-	X(BIAS,	-5.921) \
-	X(BEST,	4.379) \
-	X(MARGIN,	2.732) \
-	X(KNOWN,	4.616) \
-	X(WORDS,	1.810) \
-	X(MAIL,	0.451) \
-	X(NETWORK,	0.150) \
-	X(PATTERN,	-1.503) \
-	X(QUESTION,	-0.730) \
-	X(SPECIFIC,	6.520) \
-	X(COVER,	-2.418) \
-	X(FOREIGN,	-2.496) \
-	X(STRONG,	-0.383) \
-	X(RATIO,	3.489)
+	X(BIAS,	-8.826) \
+	X(BEST,	3.955) \
+	X(MARGIN,	2.946) \
+	X(KNOWN,	5.411) \
+	X(WORDS,	4.009) \
+	X(MAIL,	0.883) \
+	X(NETWORK,	0.336) \
+	X(PATTERN,	-1.040) \
+	X(QUESTION,	-0.165) \
+	X(SPECIFIC,	5.313) \
+	X(COVER,	-1.168) \
+	X(FOREIGN,	-1.781) \
+	X(STRONG,	-1.116) \
+	X(CORE,	2.133) \
+	X(RARITY,	-1.787) \
+	X(RATIO,	2.642)
 
 enum query_model_coef {
 #define QUERY_MODEL_ENUM(name, c) QUERY_M_##name,
@@ -174,6 +192,7 @@ static const char *const query_field_label[QUERY_NFIELDS] = {
 #define QUERY_TUNED
 static double query_k1 = QUERY_BM25_K1, query_synonym = QUERY_SYNONYM_WEIGHT;
 static double query_message_share = QUERY_MESSAGE_SHARE, query_unknown = QUERY_UNKNOWN_WEIGHT;
+static double query_df_floor = QUERY_DF_FLOOR, query_coord = QUERY_COORD;
 #undef QUERY_BM25_K1
 #define QUERY_BM25_K1		query_k1
 #undef QUERY_SYNONYM_WEIGHT
@@ -182,6 +201,10 @@ static double query_message_share = QUERY_MESSAGE_SHARE, query_unknown = QUERY_U
 #define QUERY_MESSAGE_SHARE	query_message_share
 #undef QUERY_UNKNOWN_WEIGHT
 #define QUERY_UNKNOWN_WEIGHT	query_unknown
+#undef QUERY_DF_FLOOR
+#define QUERY_DF_FLOOR		query_df_floor
+#undef QUERY_COORD
+#define QUERY_COORD		query_coord
 #else
 #define QUERY_TUNED		const
 #endif
@@ -418,9 +441,10 @@ query_is_mail(const char *s, size_t n)
 }
 
 /*
- * Dotted labels whose last one is letters: three labels or more
- * ("mx.b.example"), or two with a top-level domain ("contoso.com"); two
- * labels otherwise are a file name ("TCPUTILS.INI") and stay words.
+ * Dotted labels whose last one is letters: three labels or more with a
+ * short last label ("mx.b.example"), or two with a top-level domain
+ * ("contoso.com"); two labels otherwise are a file name ("TCPUTILS.INI") and
+ * stay words.
  */
 static int
 query_is_host(const char *s, size_t n)
@@ -448,7 +472,9 @@ query_is_host(const char *s, size_t n)
 	for (i = last; i < n; i++)
 		if (!isalpha((unsigned char)s[i]))
 			return 0;
-	if (labels >= 3)
+	/* three labels or more, the last a country code or short top-level
+	 * domain: "java.net.SocketTimeoutException" is a class, not a host */
+	if (labels >= 3 && n - last <= 6)
 		return 1;
 	for (k = 0; k < sizeof(tld) / sizeof(tld[0]); k++)
 		if (strlen(tld[k]) == n - last && strncasecmp(s + last, tld[k], n - last) == 0)
@@ -1387,6 +1413,10 @@ query_tune(void)
 		query_message_share = atof(v);
 	if ((v = getenv("QUERY_UNKNOWN")) != NULL)
 		query_unknown = atof(v);
+	if ((v = getenv("QUERY_DF_FLOOR")) != NULL)
+		query_df_floor = atof(v);
+	if ((v = getenv("QUERY_COORD")) != NULL)
+		query_coord = atof(v);
 	for (f = 0; f < QUERY_NFIELDS; f++) {
 		char name[64];
 
@@ -2179,6 +2209,9 @@ query_idf(const struct query_index *ix, uint32_t t)
 {
 	double n = (double)ix->narticles, df = (double)ix->terms[t].df;
 
+	if (df < QUERY_DF_FLOOR)
+		df = QUERY_DF_FLOOR;
+
 	return log(1.0 + (n - df + 0.5) / (df + 0.5));
 }
 
@@ -2199,7 +2232,7 @@ query_field_tf(const struct query_index *ix, const struct query_post *p)
  * num[doc]. The documents are the articles and, after them, the rows.
  */
 static void
-query_bm25f(const struct query_index *ix, const struct query_q *q, double *num)
+query_bm25f(const struct query_index *ix, const struct query_q *q, double *num, double *has)
 {
 	size_t i;
 
@@ -2210,8 +2243,10 @@ query_bm25f(const struct query_index *ix, const struct query_q *q, double *num)
 
 		for (p = t->post; p <= t->post + t->npost; p++) {
 			if (p == t->post + t->npost || ix->posts[p].doc != doc) {
-				if (doc != UINT32_MAX)
+				if (doc != UINT32_MAX) {
 					num[doc] += w * x / (x + QUERY_BM25_K1);
+					has[doc] += w;
+				}
 				if (p == t->post + t->npost)
 					break;
 				doc = ix->posts[p].doc;
@@ -2458,6 +2493,33 @@ query_features(const struct query_index *ix, const struct query_q *q,
 		f->cover = 0.8 * r->message_cover + 0.2 * r->order;
 		for (ai = 0; kb_article_at(ix->kb, ai) != r->article; ai++)
 			;
+		/* how much of the text the article's own fields (title, messages,
+		 * keywords, summary, facts) hold, and how rare its matched words are */
+		{
+			double core = 0, rare = 0, top = log(1.0 + ((double)ix->narticles -
+			    0.5) / 1.5);
+			size_t nmatched = 0;
+
+			for (i = 0; i < q->nqt; i++) {
+				const struct query_term *t = &ix->terms[q->qt[i].t];
+				int in = 0, strong = 0;
+
+				for (p = t->post; p < t->post + t->npost; p++)
+					if (ix->posts[p].doc == ai) {
+						in = 1;
+						strong |= (QUERY_STRONG_FIELDS >>
+						    ix->posts[p].field) & 1;
+					}
+				if (!in)
+					continue;
+				nmatched++;
+				rare += query_idf(ix, q->qt[i].t) / top;
+				if (strong)
+					core += q->qt[i].weight * query_idf(ix, q->qt[i].t);
+			}
+			f->core = q->denom > 0 ? core / q->denom : 0;
+			f->rarity = nmatched ? rare / (double)nmatched : 0;
+		}
 		/* the share of the weight it matched that the field's own words hold */
 		for (i = 0; i < q->n; i++) {
 			const struct query_qword *w = &q->w[i];
@@ -2503,6 +2565,8 @@ query_confidence(const struct query_features *f)
 	x[QUERY_M_FOREIGN] = (f->foreign > 2 ? 2 : f->foreign) / 2.0;
 	x[QUERY_M_STRONG] = f->strong;
 	x[QUERY_M_RATIO] = f->best > 0 ? f->margin / f->best : 0;
+	x[QUERY_M_CORE] = f->core;
+	x[QUERY_M_RARITY] = f->rarity;
 	for (i = 0; i < QUERY_NMODEL; i++)
 		z += query_model[i] * x[i];
 	return 1 / (1 + exp(-z));
@@ -2697,7 +2761,7 @@ query_ask_features(struct query_index *ix, struct matcher *m, const char *text, 
 {
 	struct query_results *qr = xcalloc(1, sizeof(*qr));
 	struct query_read rd;
-	double *num;
+	double *num, *has;
 	size_t i;
 	int mail = 0;
 
@@ -2737,7 +2801,9 @@ query_ask_features(struct query_index *ix, struct matcher *m, const char *text, 
 		}
 		/* a word only a body or a step has (a file of a sample
 		 * configuration) says little about the text's field */
-		w->specific = (w->kind == QUERY_TOK_SETTING || w->w[k] != '\0' ||
+		/* a number of one digit is no code */
+		w->specific = (w->kind == QUERY_TOK_SETTING || (w->w[k] != '\0' &&
+		    strlen(w->w) > 1) ||
 		    (ix->dict != NULL && !query_dict_has(ix, w->w))) &&
 		    (ix->terms[w->t].fields & QUERY_STRONG_FIELDS) &&
 		    !query_in_list(w->w, query_extensions, sizeof(query_extensions) /
@@ -2747,7 +2813,12 @@ query_ask_features(struct query_index *ix, struct matcher *m, const char *text, 
 		mail += q->w[i].t != QUERY_NO_TERM && (ix->terms[q->w[i].t].flags & QUERY_T_MAIL);
 	qr->dictionary = ix->dict_path;
 	num = xcalloc(ix->ndocs ? ix->ndocs : 1, sizeof(*num));
-	query_bm25f(ix, q, num);
+	has = xcalloc(ix->ndocs ? ix->ndocs : 1, sizeof(*has));
+	query_bm25f(ix, q, num, has);
+	if (QUERY_COORD > 0 && q->denom > 0)
+		for (i = 0; i < ix->narticles; i++)
+			num[i] *= pow(has[i] / q->denom, QUERY_COORD);
+	free(has);
 	query_score(ix, m, text, len, q, num, mail, qr);
 	if (qr->nresults > 0) {
 		size_t ai;

@@ -62,8 +62,8 @@
 /* The least score a result that is shown has. */
 #define QUERY_MIN_SCORE	0.1
 /* The probability at and above which an answer is sure, or weak. */
-#define QUERY_SURE	0.8
-#define QUERY_WEAK	0.65
+#define QUERY_SURE	0.85
+#define QUERY_WEAK	0.7
 
 enum query_how {
 	QUERY_PATTERN,	/* a symptom pattern matched */
@@ -136,6 +136,11 @@ struct query_features {
 				   ("ssh", "nginx"): another field's names */
 	double	strong;		/* the first result's word score from its title,
 				   messages, keywords, summary and facts */
+	double	core;		/* share of the text's weight the first result
+				   has in its title, messages, keywords, summary
+				   or facts */
+	double	rarity;		/* mean rarity of the words it shares with the
+				   text (idf, 1 for the rarest) */
 	int	matched;	/* a primary or fallback pattern matched, its
 				   message mostly in the text: a sure answer */
 	int	domain;		/* the text is in the gateway's world: a pattern,

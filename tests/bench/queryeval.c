@@ -6,7 +6,7 @@
  *
  *   build/queryeval [--scorer kbdiag|bm25] [--misses dev|test|all] [--source DIR]
  *                   KBDIR EVAL.tsv
- *   build/queryeval --fit KBDIR EVAL.tsv
+ *   build/queryeval --fit KBDIR EVAL.tsv [MORE.tsv]
  *
  * Prints one line per split and kind, then per split "all" (the related
  * queries) and "answered" (the unrelated ones):
@@ -31,7 +31,8 @@
  * development half, and on it alone: logistic regression (Newton's method,
  * a small L2 penalty) of "the first result is an expected article" on the
  * features query_ask_unjudged() measures, over the related and the
- * unrelated queries of the dev half. It prints the coefficients and, for
+ * unrelated queries of the dev half (and those of MORE.tsv, split "fit":
+ * tests/cases/query-calibration.tsv). It prints the coefficients and, for
  * the thresholds QUERY_WEAK and QUERY_SURE, what each would do on dev.
  *
  * Without --fit only the query API every version of libkbdiag has
@@ -353,7 +354,7 @@ qe_unrelated(const char *kind)
 }
 
 #ifndef QUERYEVAL_NO_FIT
-#define FIT_N	14	/* QUERY_MODEL_LIST's order */
+#define FIT_N	16	/* QUERY_MODEL_LIST's order */
 
 static void
 fit_x(const struct query_features *f, double x[FIT_N])
@@ -371,7 +372,9 @@ fit_x(const struct query_features *f, double x[FIT_N])
 	x[10] = f->cover;
 	x[11] = (f->foreign > 2 ? 2 : f->foreign) / 2.0;
 	x[12] = f->strong;
-	x[13] = f->best > 0 ? f->margin / f->best : 0;
+	x[13] = f->core;
+	x[14] = f->rarity;
+	x[15] = f->best > 0 ? f->margin / f->best : 0;
 }
 
 /* Solve a x = b (n x n) by Gaussian elimination with partial pivoting. */
@@ -415,11 +418,50 @@ fit_solve(double a[FIT_N][FIT_N], double b[FIT_N], double x[FIT_N])
 	return 0;
 }
 
+/*
+ * Newton's method on the penalised log-likelihood (no penalty on the
+ * bias), over the rows k with k % 5 != fold - 1 (all rows for fold 0).
+ */
+static void
+fit_newton(double (*x)[FIT_N], const double *y, size_t nd, const int *unused, size_t fold,
+    double lambda, double w[FIT_N])
+{
+	size_t i, j, k, iter;
+
+	(void)unused;
+	for (iter = 0; iter < 50; iter++) {
+		double h[FIT_N][FIT_N] = { { 0 } }, g[FIT_N] = { 0 }, d[FIT_N];
+
+		for (i = 0; i < nd; i++) {
+			double z = 0, pr;
+
+			if (fold > 0 && i % 5 == fold - 1)
+				continue;
+			for (j = 0; j < FIT_N; j++)
+				z += w[j] * x[i][j];
+			pr = 1 / (1 + exp(-z));
+			for (j = 0; j < FIT_N; j++) {
+				g[j] += (y[i] - pr) * x[i][j];
+				for (k = 0; k < FIT_N; k++)
+					h[j][k] += pr * (1 - pr) * x[i][j] * x[i][k];
+			}
+		}
+		for (j = 1; j < FIT_N; j++) {
+			g[j] -= lambda * w[j];
+			h[j][j] += lambda;
+		}
+		if (fit_solve(h, g, d) != 0)
+			break;
+		for (j = 0; j < FIT_N; j++)
+			w[j] += d[j];
+	}
+}
+
 static int
-fit_main(const char *kbdir, const char *evalpath)
+fit_main(const char *kbdir, const char *evalpath, const char *extra)
 {
 	static const char *const names[FIT_N] = { "BIAS", "BEST", "MARGIN", "KNOWN", "WORDS",
-	    "MAIL", "NETWORK", "PATTERN", "QUESTION", "SPECIFIC", "COVER", "FOREIGN", "STRONG", "RATIO" };
+	    "MAIL", "NETWORK", "PATTERN", "QUESTION", "SPECIFIC", "COVER", "FOREIGN", "STRONG", "CORE", "RARITY", "RATIO" };
 	struct kb_load_params p = { 0 };
 	struct query_index *ix;
 	struct matcher *m;
@@ -427,7 +469,12 @@ fit_main(const char *kbdir, const char *evalpath)
 	struct qe_query *v;
 	char err[ERR_LEN];
 	double (*x)[FIT_N], *y, w[FIT_N] = { 0 }, lambda = 0.1;
-	size_t n, i, j, k, nd = 0, iter, gated = 0, *idx;
+	const char *l = getenv("QUERYEVAL_LAMBDA");
+
+	if (l != NULL)
+		lambda = atof(l);
+	size_t n, i, j, k, nd = 0, gated = 0, *idx, f;
+	double *oof;
 	int *un;
 
 	p.dir = kbdir;
@@ -438,6 +485,18 @@ fit_main(const char *kbdir, const char *evalpath)
 	ix = query_index_new(kb);
 	if ((v = qe_load(evalpath, &n)) == NULL)
 		return 1;
+	if (extra != NULL) {
+		size_t n2, k2;
+		struct qe_query *v2 = qe_load(extra, &n2);
+
+		if (v2 == NULL)
+			return 1;
+		v = realloc(v, (n + n2) * sizeof(*v));
+		for (k2 = 0; k2 < n2; k2++)
+			v[n + k2] = v2[k2];
+		n += n2;
+		free(v2);
+	}
 	x = calloc(n, sizeof(*x));
 	y = calloc(n, sizeof(*y));
 	un = calloc(n, sizeof(*un));
@@ -445,7 +504,7 @@ fit_main(const char *kbdir, const char *evalpath)
 	for (i = 0; i < n; i++) {
 		struct query_results *q;
 
-		if (strcmp(v[i].split, "dev") != 0)
+		if (strcmp(v[i].split, "dev") != 0 && strcmp(v[i].split, "fit") != 0)
 			continue;	/* never the test half */
 		q = query_ask_unjudged(ix, m, v[i].text, strlen(v[i].text));
 		if (q->features.matched) {
@@ -474,30 +533,26 @@ fit_main(const char *kbdir, const char *evalpath)
 		nd++;
 		query_free(q);
 	}
-	/* Newton's method on the penalised log-likelihood (no penalty on the bias) */
-	for (iter = 0; iter < 50; iter++) {
-		double h[FIT_N][FIT_N] = { { 0 } }, g[FIT_N] = { 0 }, d[FIT_N];
+	fit_newton(x, y, nd, NULL, 0, lambda, w);
+	/*
+	 * Five-fold cross-validation on the dev half: each query's probability
+	 * from a model fitted without it, so that the thresholds are read off
+	 * queries the model did not see (an in-sample fit is over-sure).
+	 */
+	oof = calloc(nd ? nd : 1, sizeof(*oof));
+	for (f = 0; f < 5; f++) {
+		double wf[FIT_N] = { 0 };
 
-		for (i = 0; i < nd; i++) {
-			double z = 0, pr;
+		fit_newton(x, y, nd, NULL, f + 1, lambda, wf);
+		for (k = 0; k < nd; k++) {
+			double z = 0;
 
+			if (k % 5 != f)
+				continue;
 			for (j = 0; j < FIT_N; j++)
-				z += w[j] * x[i][j];
-			pr = 1 / (1 + exp(-z));
-			for (j = 0; j < FIT_N; j++) {
-				g[j] += (y[i] - pr) * x[i][j];
-				for (k = 0; k < FIT_N; k++)
-					h[j][k] += pr * (1 - pr) * x[i][j] * x[i][k];
-			}
+				z += wf[j] * x[k][j];
+			oof[k] = 1 / (1 + exp(-z));
 		}
-		for (j = 1; j < FIT_N; j++) {
-			g[j] -= lambda * w[j];
-			h[j][j] += lambda;
-		}
-		if (fit_solve(h, g, d) != 0)
-			break;
-		for (j = 0; j < FIT_N; j++)
-			w[j] += d[j];
 	}
 	/* the dev unrelated queries the model is least sure of, for reading */
 	for (k = 0; k < nd; k++) {
@@ -507,6 +562,7 @@ fit_main(const char *kbdir, const char *evalpath)
 		for (j = 0; j < FIT_N; j++)
 			z += w[j] * x[k][j];
 		pr = 1 / (1 + exp(-z));
+		pr = oof[k];
 		if ((un[k] && pr >= 0.2) || (!un[k] && y[k] && pr < 0.65))
 			fprintf(stderr, "%.2f %s %s: %.60s [best %.2f margin %.2f known %.2f "
 			    "spec %.2f cover %.2f mail %.0f pat %.0f strong %.2f]\n", pr, v[i].kind,
@@ -521,24 +577,19 @@ fit_main(const char *kbdir, const char *evalpath)
 	{
 		double t;
 
-		printf("threshold  right  wrong  unrelated-answered (dev)\n");
+		printf("threshold  right  wrong  unrelated-answered (dev, out-of-fold)\n");
 		for (t = 0.05; t < 0.96; t += 0.05) {
 			size_t right = 0, wrong = 0, una = 0;
 
 			for (k = 0; k < nd; k++) {
-				double z = 0, pr;
-
-				for (j = 0; j < FIT_N; j++)
-					z += w[j] * x[k][j];
-				pr = 1 / (1 + exp(-z));
-				if (pr >= t) {
-					if (un[k])
-						una++;
-					else if (y[k])
-						right++;
-					else
-						wrong++;
-				}
+				if (oof[k] < t)
+					continue;
+				if (un[k])
+					una++;
+				else if (y[k])
+					right++;
+				else
+					wrong++;
 			}
 			printf("%.2f       %5zu  %5zu  %5zu\n", t, right, wrong, una);
 		}
@@ -567,8 +618,8 @@ main(int argc, char **argv)
 	int a = 1;
 
 #ifndef QUERYEVAL_NO_FIT
-	if (argc == 4 && strcmp(argv[1], "--fit") == 0)
-		return fit_main(argv[2], argv[3]);
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "--fit") == 0)
+		return fit_main(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
 #endif
 	for (; a < argc && argv[a][0] == '-' && argv[a][1] == '-' && a + 1 < argc; a += 2) {
 		if (strcmp(argv[a], "--scorer") == 0)
