@@ -2654,6 +2654,60 @@ query_fact_fits(const struct kb_row *r, const struct query_results *qr, size_t n
 	return 0;
 }
 
+/* The value given to switch sw (one letter) in text ("-Q90", "-q 90"), or -1. */
+static long
+query_switch_value(const char *text, size_t len, char sw)
+{
+	size_t i, k;
+
+	for (i = 0; i + 1 < len; i++) {
+		if (text[i] != '-' || tolower((unsigned char)text[i + 1]) != sw ||
+		    (i > 0 && !isspace((unsigned char)text[i - 1])))
+			continue;
+		for (k = i + 2; k < len && text[k] == ' '; k++)
+			;
+		if (k < len && isdigit((unsigned char)text[k]) && (k + 1 >= len ||
+		    !isalpha((unsigned char)text[k + 1]) || isdigit((unsigned char)text[k + 1])))
+			return strtol(text + k, NULL, 10) > 0 && strtol(text + k, NULL, 10) < 100000 ?
+			    strtol(text + k, NULL, 10) : -1;
+	}
+	return -1;
+}
+
+/*
+ * The retry budget: -Q attempts -W seconds apart (tables/switches.xml gives
+ * the defaults), when the text gives one of them and the first three
+ * articles are about it.
+ */
+static int
+query_retry_fact(const struct query_index *ix, const char *text, size_t len,
+    struct query_results *qr)
+{
+	const struct kb_row *rq = kb_find_row(ix->kb, "switches:q");
+	const struct kb_row *rw = kb_find_row(ix->kb, "switches:w");
+	long qv = query_switch_value(text, len, 'q'), wv = query_switch_value(text, len, 'w');
+	struct buf b = BUF_INIT;
+	long total;
+
+	if (rq == NULL || rw == NULL || (qv < 0 && wv < 0) || !query_fact_fits(rq, qr, 3) ||
+	    kb_row_field(rq, "default") == NULL || kb_row_field(rw, "default") == NULL)
+		return 0;
+	if (qv < 0)
+		qv = strtol(kb_row_field(rq, "default"), NULL, 10);
+	if (wv < 0)
+		wv = strtol(kb_row_field(rw, "default"), NULL, 10);
+	total = qv * wv;
+	buf_printf(&b, "%ld attempts (-Q) %ld seconds apart (-W): %ld seconds, about "
+	    "%ld hour%s %ld minute%s, before a message is given up (%s; %s)", qv, wv, total,
+	    total / 3600, total / 3600 == 1 ? "" : "s", total % 3600 / 60,
+	    total % 3600 / 60 == 1 ? "" : "s", kb_row_field(rq, "sources"),
+	    kb_row_field(rw, "sources"));
+	qr->fact.row = rq;
+	qr->fact.score = 1;
+	qr->fact.text = buf_detach(&b);
+	return 1;
+}
+
 /*
  * A question (or a few search words) about a fact: the row of the tables
  * that holds most of the query's weight, if it holds QUERY_FACT_MIN of it
@@ -2887,7 +2941,7 @@ query_ask(struct query_index *ix, struct matcher *m, const char *text, size_t le
 		query_result_words(ix, &q, ai, &qr->results[i]);
 		query_result_fields(ix, &q, ai, &qr->results[i]);
 	}
-	if (qr->answer != QUERY_NONE)
+	if (qr->answer != QUERY_NONE && !query_retry_fact(ix, text, len, qr))
 		query_fact(ix, &q, num, qr);
 	free(num);
 	query_q_free(&q);

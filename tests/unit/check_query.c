@@ -338,6 +338,13 @@ START_TEST(fact_questions_answer_with_the_row)
 	ck_assert_str_eq(q->fact.row->key, "ForcePushBit");
 	query_free(q);
 
+	/* the retry budget, computed from the switches' values and defaults */
+	q = run("how long does the gateway keep retrying with -Q90 -W300");
+	ck_assert_ptr_nonnull(q->fact.text);
+	ck_assert_contains(q->fact.text, "90 attempts (-Q) 300 seconds apart (-W): 27000 "
+	    "seconds, about 7 hours 30 minutes");
+	query_free(q);
+
 	/* an error text is no question: no fact */
 	q = run("Error (119) Network Write Error");
 	ck_assert_ptr_null(q->fact.row);
