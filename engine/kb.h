@@ -259,6 +259,14 @@ struct kb_load_params {
 	 * tables and schema must still be valid.
 	 */
 	int		keep_going;
+	/*
+	 * Leave out the knowledge articles (kind config, reference, other):
+	 * a diagnosis needs only the articles with symptoms. They are told
+	 * apart by the kind in the first kilobyte of the file, before it is
+	 * parsed; a file that does not say is loaded as usual. The vocabulary
+	 * (vocabulary.xml), which only a query reads, is left out too.
+	 */
+	int		problems_only;
 };
 
 /*

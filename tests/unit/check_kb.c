@@ -310,6 +310,29 @@ START_TEST(knowledge_articles_counted)
 }
 END_TEST
 
+/* A diagnosis loads the articles with symptoms only, and no vocabulary. */
+START_TEST(problems_only_leaves_out_knowledge)
+{
+	struct kb_load_params p = { 0 };
+	struct kb *pk;
+	char err[ERR_LEN], *dir = tu_src("kb");
+	size_t i;
+
+	p.dir = dir;
+	p.problems_only = 1;
+	ck_assert_msg(kb_load(&p, &pk, err) == 0, "%s", err);
+	ck_assert_uint_eq(kb_article_count(pk), 72);
+	for (i = 0; i < kb_article_count(pk); i++)
+		ck_assert(!kb_article_at(pk, i)->knowledge);
+	ck_assert_ptr_nonnull(kb_find_article(pk, "Q123827"));
+	ck_assert_ptr_null(kb_find_article(pk, "Q99718"));
+	ck_assert_uint_eq(kb_term_count(pk), 0);
+	ck_assert_ptr_nonnull(kb_find_row(pk, "gateway:conventional-memory"));
+	kb_free(pk);
+	free(dir);
+}
+END_TEST
+
 START_TEST(rows_and_their_text)
 {
 	const struct kb_row *r = kb_find_row(kb, "tcptsr:lanman-2.2b");
@@ -1456,6 +1479,7 @@ kb_suite(void)
 	tcase_add_test(tc, article_causes_with_priors);
 	tcase_add_test(tc, knowledge_article_fields);
 	tcase_add_test(tc, knowledge_articles_counted);
+	tcase_add_test(tc, problems_only_leaves_out_knowledge);
 	tcase_add_test(tc, rows_and_their_text);
 	tcase_add_test(tc, vocabulary_loaded);
 	tcase_add_test(tc, cause_catalog);
