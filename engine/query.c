@@ -114,27 +114,32 @@
 
 /*
  * The answer model: logistic regression over the features of struct
- * query_features, fitted by `build/queryeval --fit kb tests/cases/query-eval.tsv`
- * on the development half only (the test half is frozen; docs/benchmarks.md).
+ * query_features, fitted by `build/queryeval --fit kb tests/cases/query-eval.tsv
+ * tests/cases/query-calibration.tsv` on the development half and the
+ * calibration texts only (the test half is frozen; docs/benchmarks.md).
+ * The inputs (query_model_inputs()): the best score, the margin, the share of
+ * known content words, the number of content words (n / (n + 4)), mail words
+ * (up to 3, / 3), a pattern match, the share of specific words, the margin
+ * over the best score, and LOW, how far the best score is below
+ * QUERY_LOW_BEST. Network words, a question, the message cover and foreign
+ * words are measured and reported too, but as inputs they did worse out of
+ * fold on dev (81 right answers at no unrelated text answered without them,
+ * 79 with them at a higher threshold), so the model leaves them out.
+ * Thresholds: QUERY_WEAK is the lowest at which no unrelated dev or
+ * calibration text is answered out of fold.
  *	name		coefficient
  */
 #define QUERY_MODEL_LIST(X) \
-	X(BIAS,	-8.826) \
-	X(BEST,	3.955) \
-	X(MARGIN,	2.946) \
-	X(KNOWN,	5.411) \
-	X(WORDS,	4.009) \
-	X(MAIL,	0.883) \
-	X(NETWORK,	0.336) \
-	X(PATTERN,	-1.040) \
-	X(QUESTION,	-0.165) \
-	X(SPECIFIC,	5.313) \
-	X(COVER,	-1.168) \
-	X(FOREIGN,	-1.781) \
-	X(STRONG,	-1.116) \
-	X(CORE,	2.133) \
-	X(RARITY,	-1.787) \
-	X(RATIO,	2.642)
+	X(BIAS,	-8.633) \
+	X(BEST,	3.153) \
+	X(MARGIN,	0.080) \
+	X(KNOWN,	5.453) \
+	X(WORDS,	3.969) \
+	X(MAIL,	1.517) \
+	X(PATTERN,	-1.265) \
+	X(SPECIFIC,	4.929) \
+	X(RATIO,	1.694) \
+	X(LOW,	-3.374)
 
 enum query_model_coef {
 #define QUERY_MODEL_ENUM(name, c) QUERY_M_##name,
@@ -142,6 +147,8 @@ enum query_model_coef {
 #undef QUERY_MODEL_ENUM
 	QUERY_NMODEL
 };
+
+_Static_assert(QUERY_NMODEL <= QUERY_MODEL_MAX, "more inputs than QUERY_MODEL_MAX");
 
 static const double query_model[QUERY_NMODEL] = {
 #define QUERY_MODEL_COEF(name, c) c,
@@ -278,6 +285,7 @@ enum query_tok {
 struct query_term {
 	const char	*stem;		/* arena */
 	const char	*surface;	/* the shortest form seen */
+	const char	*longest;	/* the longest ("warning" of "warn") */
 	uint32_t	 df;		/* articles that have it */
 	uint32_t	 post;		/* its postings: post .. post + npost */
 	uint32_t	 npost;
@@ -480,6 +488,56 @@ query_is_host(const char *s, size_t n)
 		if (strlen(tld[k]) == n - last && strncasecmp(s + last, tld[k], n - last) == 0)
 			return 1;
 	return 0;
+}
+
+/*
+ * A clock time ("14:07:59", "9:05", "14:07:59.120") or a date ("2024-03-01",
+ * "01.03.2024", "3/1/24"): the furniture of a log line, no word of its
+ * message. Digits in two to four groups, all joined by the same separator;
+ * a dotted version ("4.0.12") has no four-digit group and is no date.
+ */
+static int
+query_is_stamp(const char *s, size_t n)
+{
+	size_t i = 0, groups = 0, len[4], year = 0;
+	char sep = 0;
+
+	while (i < n) {
+		size_t k = i;
+
+		while (k < n && isdigit((unsigned char)s[k]))
+			k++;
+		if (k == i || groups == 4)
+			return 0;
+		len[groups++] = k - i;
+		if (k == n)
+			break;
+		if (sep == 0)
+			sep = s[k];
+		else if (s[k] != sep && !(sep == ':' && s[k] == '.' && groups == 3))
+			return 0;
+		i = k + 1;
+		if (i == n)
+			return 0;
+	}
+	if (groups < 2)
+		return 0;
+	for (i = 0; i < groups; i++)
+		year += len[i] == 4;
+	switch (sep) {
+	case ':':
+		return groups <= 4 && len[0] <= 2 && len[1] == 2 &&
+		    (groups < 3 || len[2] == 2);
+	case '-':
+		return groups == 3 && len[0] == 4 && len[1] <= 2 && len[2] <= 2;
+	case '.':
+		return groups == 3 && len[2] == 4 && len[0] <= 2 && len[1] <= 2;
+	case '/':
+		return groups == 3 && len[0] <= 4 && len[1] <= 2 && (len[2] == 2 ||
+		    len[2] == 4) && year <= 1;
+	default:
+		return 0;
+	}
 }
 
 /*
@@ -751,6 +809,8 @@ query_split(const struct query_splitter *sp, const char *s, size_t len, int kb,
 				return;
 			continue;
 		}
+		if (query_is_stamp(s + start, end - start))
+			continue;
 		if (memchr(s + start, ',', end - start) != NULL) {
 			char num[QUERY_WORD_MAX + 1];
 			size_t n = 0;
@@ -957,8 +1017,12 @@ query_intern(struct query_index *ix, const char *w, enum query_tok kind)
 	query_key(w, kind, st);
 	if ((id = query_find(ix, st)) != QUERY_NO_TERM) {
 		/* Shown as its shortest form: "write", not "writes". */
-		if (strlen(w) < strlen(ix->terms[id].surface))
+		size_t lw = strlen(w);
+
+		if (lw < strlen(ix->terms[id].surface))
 			ix->terms[id].surface = arena_strdup(&ix->arena, w);
+		else if (lw > strlen(ix->terms[id].longest))
+			ix->terms[id].longest = arena_strdup(&ix->arena, w);
 		return id;
 	}
 	if (2 * (ix->nterms + 1) > ix->hashcap)
@@ -969,6 +1033,7 @@ query_intern(struct query_index *ix, const char *w, enum query_tok kind)
 	memset(t, 0, sizeof(*t));
 	t->stem = arena_strdup(&ix->arena, st);
 	t->surface = strcmp(st, w) == 0 ? t->stem : arena_strdup(&ix->arena, w);
+	t->longest = t->surface;
 	if (kind == QUERY_TOK_SETTING)
 		t->flags |= QUERY_T_SETTING;
 	else if (kind == QUERY_TOK_WORD && query_stopword(w))
@@ -1873,36 +1938,41 @@ query_ocr_digits(const struct query_index *ix, const char *w, char out[QUERY_WOR
  * The nearest word of the rule base to w, or QUERY_NO_TERM: at most one
  * slip for four to six letters, two from seven; the first letter the same
  * unless a scanner could have misread it; of two as near, the one more
- * articles have. *ocr says whether the reading took an OCR confusion.
+ * articles have. *ocr says whether the reading took an OCR confusion, *form
+ * which form of the word was nearest.
  */
 static uint32_t
-query_nearest(const struct query_index *ix, const char *w, int *ocr)
+query_nearest(const struct query_index *ix, const char *w, int *ocr, const char **form)
 {
 	size_t n = strlen(w), k, dist, max = n >= 7 ? 4 : 2;
 	uint32_t best = QUERY_NO_TERM;
 
 	if (n < 4 || n > 32)
 		return QUERY_NO_TERM;
-	for (k = 0; k < ix->nterms; k++) {
-		const struct query_term *t = &ix->terms[k];
-		const char *v = t->surface;
+	/* each term as its shortest and its longest form ("warn", "warning") */
+	for (k = 0; k < 2 * ix->nterms; k++) {
+		const struct query_term *t = &ix->terms[k / 2];
+		const char *v = k % 2 ? t->longest : t->surface;
 		size_t lv = strlen(v);
 
-		if (!query_target(t) || lv < 3 || (lv > n ? lv - n : n - lv) > 2)
+		if ((k % 2 && t->longest == t->surface) || !query_target(t) || lv < 3 ||
+		    (lv > n ? lv - n : n - lv) > 2)
 			continue;
 		if (v[0] != w[0] && !query_ocr_pair(v[0], w[0]) &&
 		    !(w[0] == 'r' && w[1] == 'n' && v[0] == 'm'))
 			continue;
 		if ((dist = query_distance(w, v, max)) > max)
 			continue;
-		if (best == QUERY_NO_TERM || dist < max || t->df > ix->terms[best].df ||
-		    (t->df == ix->terms[best].df && strcmp(v, ix->terms[best].surface) < 0)) {
-			best = (uint32_t)k;
+		if (best == QUERY_NO_TERM || dist < max || (k / 2 != best &&
+		    (t->df > ix->terms[best].df || (t->df == ix->terms[best].df &&
+		    strcmp(v, ix->terms[best].surface) < 0)))) {
+			best = (uint32_t)(k / 2);
 			max = dist;
+			/* a scanner's confusion is an odd distance (half a slip) */
+			*ocr = dist % 2 == 1;
+			*form = v;
 		}
 	}
-	if (best != QUERY_NO_TERM)
-		*ocr = max % 2 == 1 || query_distance(w, ix->terms[best].surface, max) % 2 == 1;
 	return best;
 }
 
@@ -1938,6 +2008,7 @@ struct query_q {
 	double			 denom;	/* sum of weight * idf over qt */
 	int			 question;
 	int			 vocab_specific;	/* a phrase meant a field's own word */
+	int			 logline;	/* a line in the gateway's log format */
 };
 
 struct query_read {
@@ -1993,6 +2064,24 @@ query_read_word(void *arg, const char *w, enum query_tok kind)
  * (query_server_line(), above.) The words of such a line say nothing about
  * the articles: it is counted in nserver and read as a gap.
  */
+/*
+ * A line in the gateway's own log format: "HH:MM:SS - " and a message
+ * ("14:07:59 - Insufficient memory"). It puts the text in the gateway's
+ * world as a mail word does: its time stamp is otherwise no word.
+ */
+static int
+query_gateway_line(const char *s, size_t n)
+{
+	size_t i = 0, k;
+
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	for (k = i; k < n && (isdigit((unsigned char)s[k]) || s[k] == ':'); k++)
+		;
+	return k > i && query_is_stamp(s + i, k - i) && k - i >= 7 && k + 3 < n &&
+	    memcmp(s + k, " - ", 3) == 0;
+}
+
 static void
 query_read_lines(const char *text, size_t len, struct query_read *rd,
     struct query_results *qr)
@@ -2004,6 +2093,7 @@ query_read_lines(const char *text, size_t len, struct query_read *rd,
 		start = i;
 		while (i < len && text[i] != '\n' && text[i] != '\r')
 			i++;
+		rd->q->logline |= query_gateway_line(text + start, i - start);
 		if (!query_server_line(text + start, i - start))
 			query_split(&sp, text + start, i - start, 0, query_read_word, rd);
 		else {
@@ -2053,6 +2143,7 @@ query_forgive(struct query_index *ix, struct query_q *q, struct query_results *q
 		struct query_qword *w = &q->w[i];
 		uint32_t t;
 		int ocr = 1;
+		const char *form = NULL;
 
 		if (w->known || w->kind != QUERY_TOK_WORD || w->stop)
 			continue;
@@ -2067,11 +2158,11 @@ query_forgive(struct query_index *ix, struct query_q *q, struct query_results *q
 
 			for (k = 0; w->w[k] && isalpha((unsigned char)w->w[k]); k++)
 				;
-			if (w->w[k] != '\0' || (t = query_nearest(ix, w->w, &ocr)) ==
+			if (w->w[k] != '\0' || (t = query_nearest(ix, w->w, &ocr, &form)) ==
 			    QUERY_NO_TERM || query_dict_has(ix, w->w))
 				continue;
 		}
-		query_add_forgiven(qr, &cap, w->w, ix->terms[t].surface, ocr);
+		query_add_forgiven(qr, &cap, w->w, form ? form : ix->terms[t].surface, ocr);
 		w->t = t;
 		w->known = 1;
 	}
@@ -2432,9 +2523,6 @@ query_result_fields(const struct query_index *ix, const struct query_q *q, size_
 			share[f] += c * xf[f] / x;
 		total += c;
 	}
-	for (f = 0; f < QUERY_NFIELDS; f++)
-		if (QUERY_STRONG_FIELDS & (1u << f))
-			r->strong += total > 0 ? share[f] / total : 0;
 	r->nfields = 0;
 	for (k = 0; k < sizeof(r->fields) / sizeof(r->fields[0]); k++) {
 		size_t best = QUERY_NFIELDS;
@@ -2475,51 +2563,39 @@ query_features(const struct query_index *ix, const struct query_q *q,
 		f->mail += (flags & QUERY_T_MAIL) != 0;
 		f->network += (flags & QUERY_T_NET) != 0;
 	}
+	f->mail += q->logline;	/* the gateway's log format counts as one */
 	f->known = content ? (double)known / (double)content : 0;
 	f->words = (double)content / ((double)content + 4);
 	f->question = q->question;
 	if (qr->nresults > 0) {
 		const struct query_result *r = &qr->results[0];
-		double all = 0, spec = 0;
+		double spec = 0;
 		size_t ai, k;
 		uint32_t p;
 
 		f->best = r->score;
-		f->strong = r->strong;
-		f->margin = f->best - (qr->nresults > 1 ? qr->results[1].score : 0);
+		/*
+		 * The margin is over the next article the rule base does not
+		 * declare as sharing the text with the best (overlaps.xml): a tie
+		 * between articles that carry the same message is no doubt about
+		 * what the text is about.
+		 */
+		for (k = 1; k < qr->nresults && kb_find_overlap(ix->kb, r->article->id,
+		    qr->results[k].article->id) != NULL; k++)
+			;
+		f->margin = f->best - (k < qr->nresults ? qr->results[k].score : 0);
 		f->pattern = r->how == QUERY_PATTERN;
-		/* a primary or fallback pattern whose message the text mostly holds */
-		f->matched = f->pattern && r->base >= 0.7 && r->message_cover >= 0.5;
+		/* a pattern that answers by rule: a primary one of a message
+		 * of the gateway's own (no generic one: "Insufficient memory"),
+		 * or a primary, fallback or companion one whose message the
+		 * text mostly holds */
+		f->matched = f->pattern && r->symptom != NULL && r->base >= 0.5 &&
+		    ((r->symptom->role == KB_ROLE_PRIMARY &&
+		    !query_generic_message(r->symptom)) || (r->message_cover >= 0.5 &&
+		    (r->base >= 0.7 || !query_generic_message(r->symptom))));
 		f->cover = 0.8 * r->message_cover + 0.2 * r->order;
 		for (ai = 0; kb_article_at(ix->kb, ai) != r->article; ai++)
 			;
-		/* how much of the text the article's own fields (title, messages,
-		 * keywords, summary, facts) hold, and how rare its matched words are */
-		{
-			double core = 0, rare = 0, top = log(1.0 + ((double)ix->narticles -
-			    0.5) / 1.5);
-			size_t nmatched = 0;
-
-			for (i = 0; i < q->nqt; i++) {
-				const struct query_term *t = &ix->terms[q->qt[i].t];
-				int in = 0, strong = 0;
-
-				for (p = t->post; p < t->post + t->npost; p++)
-					if (ix->posts[p].doc == ai) {
-						in = 1;
-						strong |= (QUERY_STRONG_FIELDS >>
-						    ix->posts[p].field) & 1;
-					}
-				if (!in)
-					continue;
-				nmatched++;
-				rare += query_idf(ix, q->qt[i].t) / top;
-				if (strong)
-					core += q->qt[i].weight * query_idf(ix, q->qt[i].t);
-			}
-			f->core = q->denom > 0 ? core / q->denom : 0;
-			f->rarity = nmatched ? rare / (double)nmatched : 0;
-		}
 		/* the share of the weight it matched that the field's own words hold */
 		for (i = 0; i < q->n; i++) {
 			const struct query_qword *w = &q->w[i];
@@ -2532,11 +2608,9 @@ query_features(const struct query_index *ix, const struct query_q *q,
 				k = ix->posts[p].doc == ai;
 			if (!k)
 				continue;
-			all += query_idf(ix, w->t);
 			if (w->specific)
 				spec += query_idf(ix, w->t);
 		}
-		(void)all;
 		f->specific = q->denom > 0 ? spec / q->denom : 0;
 		/* evidence that the text is in the gateway's world at all */
 		f->domain = f->pattern || f->mail > 0 || specific > 0 || q->vocab_specific ||
@@ -2545,10 +2619,15 @@ query_features(const struct query_index *ix, const struct query_q *q,
 	}
 }
 
-static double
-query_confidence(const struct query_features *f)
+size_t
+query_model_inputs(const struct query_features *f, double x[QUERY_MODEL_MAX],
+    const char *names[QUERY_MODEL_MAX])
 {
-	double x[QUERY_NMODEL], z = 0;
+	static const char *const name[QUERY_NMODEL] = {
+#define QUERY_MODEL_NAME(n, c) #n,
+		QUERY_MODEL_LIST(QUERY_MODEL_NAME)
+#undef QUERY_MODEL_NAME
+	};
 	size_t i;
 
 	x[QUERY_M_BIAS] = 1;
@@ -2557,17 +2636,22 @@ query_confidence(const struct query_features *f)
 	x[QUERY_M_KNOWN] = f->known;
 	x[QUERY_M_WORDS] = f->words;
 	x[QUERY_M_MAIL] = (f->mail > 3 ? 3 : f->mail) / 3.0;
-	x[QUERY_M_NETWORK] = (f->network > 3 ? 3 : f->network) / 3.0;
 	x[QUERY_M_PATTERN] = f->pattern;
-	x[QUERY_M_QUESTION] = f->question;
 	x[QUERY_M_SPECIFIC] = f->specific;
-	x[QUERY_M_COVER] = f->cover;
-	x[QUERY_M_FOREIGN] = (f->foreign > 2 ? 2 : f->foreign) / 2.0;
-	x[QUERY_M_STRONG] = f->strong;
 	x[QUERY_M_RATIO] = f->best > 0 ? f->margin / f->best : 0;
-	x[QUERY_M_CORE] = f->core;
-	x[QUERY_M_RARITY] = f->rarity;
-	for (i = 0; i < QUERY_NMODEL; i++)
+	x[QUERY_M_LOW] = f->best < QUERY_LOW_BEST ? (QUERY_LOW_BEST - f->best) / QUERY_LOW_BEST : 0;
+	for (i = 0; names != NULL && i < QUERY_NMODEL; i++)
+		names[i] = name[i];
+	return QUERY_NMODEL;
+}
+
+static double
+query_confidence(const struct query_features *f)
+{
+	double x[QUERY_MODEL_MAX], z = 0;
+	size_t i, n = query_model_inputs(f, x, NULL);
+
+	for (i = 0; i < n; i++)
 		z += query_model[i] * x[i];
 	return 1 / (1 + exp(-z));
 }
@@ -2776,7 +2860,10 @@ query_score(struct query_index *ix, struct matcher *m, const char *text, size_t 
 			const struct kb_symptom *s = &a->symptoms[j];
 			double base = query_role_base(s->role), score, mc;
 
-			if (base + QUERY_PATTERN_SPAN <= r.score)
+			/* a pattern that cannot beat one found already; one that
+			 * cannot beat the words still says the message is there */
+			if (base + QUERY_PATTERN_SPAN <= r.score && (r.how == QUERY_PATTERN ||
+			    s->role == KB_ROLE_DESCRIPTION || s->role == KB_ROLE_COMPANION))
 				continue;
 			if (ix->generic[ix->generic_at[i] + j] && mail == 0)
 				continue;	/* a generic text needs mail context */
@@ -2795,8 +2882,8 @@ query_score(struct query_index *ix, struct matcher *m, const char *text, size_t 
 				score *= 1 - QUERY_LINES_SHARE + QUERY_LINES_SHARE * explained;
 				r.lines = explained;
 			}
-			if (score > r.score) {
-				r.score = score;
+			if (score > r.score || r.how != QUERY_PATTERN) {
+				r.score = score > r.score ? score : r.score;
 				r.how = QUERY_PATTERN;
 				r.symptom = s;
 				r.base = base;
@@ -2865,6 +2952,7 @@ query_ask_features(struct query_index *ix, struct matcher *m, const char *text, 
 	}
 	for (i = 0; i < q->n; i++)
 		mail += q->w[i].t != QUERY_NO_TERM && (ix->terms[q->w[i].t].flags & QUERY_T_MAIL);
+	mail += q->logline;
 	qr->dictionary = ix->dict_path;
 	num = xcalloc(ix->ndocs ? ix->ndocs : 1, sizeof(*num));
 	has = xcalloc(ix->ndocs ? ix->ndocs : 1, sizeof(*has));

@@ -37,11 +37,12 @@
  *     the whole text (every line of a paste) decide between articles a
  *     pattern matches alike. A generic pattern (a fallback, or a message of
  *     two plain words or fewer) counts only when the text has mail context
- *     (vocabulary.xml's <context topic="mail">).
+ *     (vocabulary.xml's <context topic="mail">, or a line in the gateway's
+ *     "HH:MM:SS - " log format).
  *
  * Answering: a logistic model of measured features (the best score, the
  * margin to the next, the share of the text's content words the rule base
- * knows, mail and network context, the kind of match), fitted on the
+ * knows, mail context, the kind of match; query_model_inputs()), fitted on the
  * development half of tests/cases/query-eval.tsv (`build/queryeval --fit`),
  * gives the probability that the first article is the answer. At
  * QUERY_SURE or above the answer is sure; at QUERY_WEAK or above it is weak
@@ -64,6 +65,12 @@
 /* The probability at and above which an answer is sure, or weak. */
 #define QUERY_SURE	0.85
 #define QUERY_WEAK	0.7
+/*
+ * Below this best score the answer model reads how far below it is (the
+ * LOW feature): a long text of known words can add up to a best score that
+ * says little ("warning: hostname ... does not resolve to address").
+ */
+#define QUERY_LOW_BEST	0.35
 
 enum query_how {
 	QUERY_PATTERN,	/* a symptom pattern matched */
@@ -99,8 +106,6 @@ struct query_result {
 						   match (1 for one line) */
 	struct query_field_score fields[4];	/* the fields that gave most, best first */
 	size_t			 nfields;
-	double			 strong;	/* share of the word score from the title,
-						   messages, keywords, summary, facts */
 };
 
 /* A query word read as another: a typing or OCR mistake forgiven. */
@@ -134,15 +139,8 @@ struct query_features {
 				   0.8 x its words covered + 0.2 x word order */
 	int	foreign;	/* words neither the rule base nor English has
 				   ("ssh", "nginx"): another field's names */
-	double	strong;		/* the first result's word score from its title,
-				   messages, keywords, summary and facts */
-	double	core;		/* share of the text's weight the first result
-				   has in its title, messages, keywords, summary
-				   or facts */
-	double	rarity;		/* mean rarity of the words it shares with the
-				   text (idf, 1 for the rarest) */
-	int	matched;	/* a primary or fallback pattern matched, its
-				   message mostly in the text: a sure answer */
+	int	matched;	/* a pattern answers by rule (query.c,
+				   query_features): a sure answer */
 	int	domain;		/* the text is in the gateway's world: a pattern,
 				   a mail word, a word of the field's own, or
 				   most of a message (else no answer) */
@@ -220,5 +218,15 @@ const char *query_answer_name(enum query_answer a);
  */
 struct query_results *query_ask_unjudged(struct query_index *ix, struct matcher *m,
     const char *text, size_t len);
+
+/*
+ * The answer model's inputs for f, in the order of its coefficients
+ * (QUERY_MODEL_LIST in query.c), and with names their names: the one
+ * definition build/queryeval --fit fits and query_ask() applies. Returns
+ * how many there are (at most QUERY_MODEL_MAX).
+ */
+#define QUERY_MODEL_MAX	16
+size_t query_model_inputs(const struct query_features *f, double x[QUERY_MODEL_MAX],
+    const char *names[QUERY_MODEL_MAX]);
 
 #endif

@@ -354,27 +354,16 @@ qe_unrelated(const char *kind)
 }
 
 #ifndef QUERYEVAL_NO_FIT
-#define FIT_N	16	/* QUERY_MODEL_LIST's order */
+#define FIT_N	QUERY_MODEL_MAX	/* inputs beyond the model's stay 0 */
+
+static size_t fit_n;		/* the model's inputs */
+static const char *fit_names[FIT_N];
 
 static void
 fit_x(const struct query_features *f, double x[FIT_N])
 {
-	x[0] = 1;
-	x[1] = f->best;
-	x[2] = f->margin;
-	x[3] = f->known;
-	x[4] = f->words;
-	x[5] = (f->mail > 3 ? 3 : f->mail) / 3.0;
-	x[6] = (f->network > 3 ? 3 : f->network) / 3.0;
-	x[7] = f->pattern;
-	x[8] = f->question;
-	x[9] = f->specific;
-	x[10] = f->cover;
-	x[11] = (f->foreign > 2 ? 2 : f->foreign) / 2.0;
-	x[12] = f->strong;
-	x[13] = f->core;
-	x[14] = f->rarity;
-	x[15] = f->best > 0 ? f->margin / f->best : 0;
+	memset(x, 0, FIT_N * sizeof(*x));
+	fit_n = query_model_inputs(f, x, fit_names);
 }
 
 /* Solve a x = b (n x n) by Gaussian elimination with partial pivoting. */
@@ -460,8 +449,6 @@ fit_newton(double (*x)[FIT_N], const double *y, size_t nd, const int *unused, si
 static int
 fit_main(const char *kbdir, const char *evalpath, const char *extra)
 {
-	static const char *const names[FIT_N] = { "BIAS", "BEST", "MARGIN", "KNOWN", "WORDS",
-	    "MAIL", "NETWORK", "PATTERN", "QUESTION", "SPECIFIC", "COVER", "FOREIGN", "STRONG", "CORE", "RARITY", "RATIO" };
 	struct kb_load_params p = { 0 };
 	struct query_index *ix;
 	struct matcher *m;
@@ -554,25 +541,22 @@ fit_main(const char *kbdir, const char *evalpath, const char *extra)
 			oof[k] = 1 / (1 + exp(-z));
 		}
 	}
-	/* the dev unrelated queries the model is least sure of, for reading */
+	/* the dev unrelated queries the model is least sure of (out of fold),
+	 * and the right answers it doubts, for reading */
 	for (k = 0; k < nd; k++) {
-		double z = 0, pr;
-
+		if (!((un[k] && oof[k] >= 0.2) || (!un[k] && y[k] && oof[k] < 0.65)))
+			continue;
 		i = idx[k];
-		for (j = 0; j < FIT_N; j++)
-			z += w[j] * x[k][j];
-		pr = 1 / (1 + exp(-z));
-		pr = oof[k];
-		if ((un[k] && pr >= 0.2) || (!un[k] && y[k] && pr < 0.65))
-			fprintf(stderr, "%.2f %s %s: %.60s [best %.2f margin %.2f known %.2f "
-			    "spec %.2f cover %.2f mail %.0f pat %.0f strong %.2f]\n", pr, v[i].kind,
-			    v[i].expected, v[i].text, x[k][1], x[k][2], x[k][3], x[k][9],
-			    x[k][10], x[k][5] * 3, x[k][7], x[k][12]);
+		fprintf(stderr, "%.2f %s %s: %.60s [", oof[k], v[i].kind, v[i].expected,
+		    v[i].text);
+		for (j = 1; j < fit_n; j++)
+			fprintf(stderr, "%s%s %.2f", j > 1 ? " " : "", fit_names[j], x[k][j]);
+		fputs("]\n", stderr);
 	}
 	printf("/* fitted on the dev half: %zu queries (%zu related ones have no "
 	    "sign of the gateway's world and are not answered) */\n", nd, gated);
-	for (j = 0; j < FIT_N; j++)
-		printf("\tX(%s,\t%.3f) \\\n", names[j], w[j]);
+	for (j = 0; j < fit_n; j++)
+		printf("\tX(%s,\t%.3f) \\\n", fit_names[j], w[j]);
 	/* what the thresholds do on dev */
 	{
 		double t;

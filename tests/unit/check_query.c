@@ -105,7 +105,8 @@ END_TEST
 
 START_TEST(words_rank_the_right_article_first)
 {
-	struct query_results *q = run("network write error");
+	/* with a mail word: three plain words alone are too few to answer */
+	struct query_results *q = run("gateway network write error");
 
 	ck_assert_uint_ge(q->nresults, 1);
 	ck_assert_str_eq(q->results[0].article->id, "Q123827");
@@ -479,13 +480,14 @@ START_TEST(names_score_like_the_bare_text)
 		"Network write error to relay.example.net[192.0.2.7]",
 		"Network write error for <postmaster@contoso.com>",
 	};
-	struct query_results *bare = run("Network write error"), *q;
+	/* the scores, whether or not the answer model would answer */
+	struct query_results *bare = query_ask_unjudged(ix, m, "Network write error", 19), *q;
 	size_t i;
 
 	ck_assert_uint_ge(bare->nresults, 1);
 	ck_assert_int_eq(bare->results[0].how, QUERY_WORDS);
 	for (i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
-		q = run(named[i]);
+		q = query_ask_unjudged(ix, m, named[i], strlen(named[i]));
 		ck_assert_msg(q->nresults == bare->nresults, "'%s': %zu results, the bare "
 		    "text %zu", named[i], q->nresults, bare->nresults);
 		ck_assert_str_eq(q->results[0].article->id, bare->results[0].article->id);
