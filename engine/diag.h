@@ -170,12 +170,65 @@ struct diag_summary {
 	unsigned long long	 bytes;		/* as stored (compressed if so) */
 	unsigned long long	 matched;	/* lines with at least one hit */
 	unsigned long long	 out_of_time;	/* left out by --since / --until */
-	struct diag_article_lines *articles;	/* in KB order of first match */
+	struct diag_article_lines *articles;	/* in KB order of first match; a
+						   line of several articles counts
+						   for each */
 	size_t			 narticles;
+	/*
+	 * Lines by the articles they matched, all of them in one key
+	 * ("Q100709+Q102107", ids sorted), in order of first match: each line
+	 * counts once, so these add up to matched.
+	 */
+	struct diag_article_lines *groups;
+	size_t			 ngroups;
 	unsigned long long	 unmatched_errors;	/* error-looking lines, no hit */
 	struct diag_sample	 samples[DIAG_MAX_SAMPLES];	/* the first ones */
 	size_t			 nsamples;
 };
+
+/*
+ * The history of a saved diagnosis: each kbdiag verify appends one entry
+ * (verify.h): when, what kbdiag fix had applied (from its journal), and
+ * per incident what verify saw and concluded.
+ */
+struct diag_applied {
+	char		*fix;		/* the fix's id: "force-push-bit" */
+	char		*path;		/* the file, relative to --dos-root */
+	char		*what;		/* one line */
+};
+
+struct diag_verdict {
+	char		*article;	/* the incident's article ... */
+	char		*peer;		/* ... and smart host ("host:port"), or NULL */
+	char		*cause;		/* the cause whose removal was checked, or NULL */
+	char		*outcome;	/* "fixed", "not-fixed", "inconclusive" */
+	char		*why;		/* one sentence */
+	struct diag_observation	*seen;	/* what verify saw (origin "probe",
+					   "file", "log" or "check") */
+	size_t		 nseen;
+	char		*next_cause;	/* after "not-fixed": the cause to fix now */
+	char		*next_title;
+	char		**next_steps;	/* its resolution, as text */
+	size_t		 nnext_steps;
+	char		**next_fixes;	/* its fixes in the rule base (ids) */
+	size_t		 nnext_fixes;
+};
+
+struct diag_history {
+	char			*when;		/* UTC: "2026-11-23T10:04:00Z" */
+	char			*outcome;	/* not-fixed when an incident is, fixed
+						   when all are, else inconclusive */
+	char			*applied_when;	/* the journal's time, or NULL */
+	struct diag_applied	*applied;	/* what kbdiag fix had written */
+	size_t			 napplied;
+	char			*watch;		/* the log followed, or NULL */
+	unsigned long		 watch_seconds;
+	unsigned long		 watch_lines;	/* new lines read in the window */
+	struct diag_verdict	*verdicts;
+	size_t			 nverdicts;
+};
+
+#define DIAG_MAX_HISTORY	1000
 
 struct diagnosis {
 	struct diag_summary	 summary;
@@ -186,6 +239,9 @@ struct diagnosis {
 	char			**warnings;	/* "file:line: ..." lines */
 	size_t			 nwarnings;
 	size_t			 warnings_dropped;	/* beyond DIAG_MAX_WARNINGS */
+	struct diag_history	*history;	/* oldest first (kbdiag verify); NULL:
+						   none, not even an empty one */
+	size_t			 nhistory;
 };
 
 #define DIAG_MAX_WARNINGS	100
@@ -195,6 +251,12 @@ struct diag_params {
 	struct matcher	*matcher;	/* compiled from kb */
 	const char	* const *files;	/* logs to read; "-" is stdin */
 	size_t		 nfiles;
+	/*
+	 * When not NULL: the one log is these text_len bytes in memory (not
+	 * copied), named files[0]; nfiles must be 1. diag_run() only.
+	 */
+	const char	*text;
+	size_t		 text_len;
 	const char	*smarthost;	/* host when a log names none, or NULL */
 	unsigned	 smarthost_port;
 	struct reader_params reader;	/* format, --date, year (reader.h) */
@@ -262,6 +324,7 @@ void diag_warn(struct diagnosis *d, const char *fmt, ...)
 void diag_incident_clear(struct diag_incident *inc);
 void diag_causes_free(struct diag_cause *c, size_t n);
 void diag_observations_free(struct diag_observation *o, size_t n);
+void diag_history_clear(struct diag_history *h);
 /*
  * Record that SOURCE:VALUE was observed for the incident (copies the
  * strings; detail may be NULL). A source already observed keeps its first

@@ -1,61 +1,48 @@
 /*
- * fix: ForcePushBit = 1 in PROTOCOL.INI, as a diff, applied and undone.
+ * fix: the declared edits of the DOS client's files, as diffs, applied as
+ * one journal entry and undone.
  */
 #include "fix.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <nettle/sha2.h>
 
+#include "peer.h"
 #include "probe.h"
-#include "probe_dos.h"
+#include "text.h"
 #include "xmem.h"
 
 #define FIX_JOURNAL	"journal"
-#define FIX_JOURNAL_MAX	(64 * 1024)
 #define FIX_CONTEXT	3
+#define FIX_JOURNAL_MAGIC1	"kbdiag fix journal 1\n"
+#define FIX_JOURNAL_MAGIC2	"kbdiag fix journal 2\n"
 
-/* ---------------------------------------------------------------------- */
-/* Lines, split as probe_dos_ini_parse() splits them                        */
-
-struct fix_line {
-	size_t	start;		/* first byte */
-	size_t	content_end;	/* before the line end */
-	size_t	end;		/* after the line end */
-};
-
-/* Lines of data[0..len): CR LF, LF or CR alone end a line. Caller frees. */
-static struct fix_line *
-fix_lines(const char *data, size_t len, size_t *n)
+const char *
+fix_status_name(enum fix_status s)
 {
-	struct fix_line *v = NULL;
-	size_t cap = 0, p = 0;
-
-	*n = 0;
-	while (p < len) {
-		size_t eol = p;
-
-		while (eol < len && data[eol] != '\r' && data[eol] != '\n')
-			eol++;
-		v = xgrow(v, &cap, *n + 1, sizeof(*v));
-		v[*n].start = p;
-		v[*n].content_end = eol;
-		p = eol;
-		if (p < len && data[p] == '\r')
-			p++;
-		if (p < len && data[p] == '\n' && (p == eol || data[p - 1] == '\r'))
-			p++;
-		v[*n].end = p;
-		(*n)++;
+	switch (s) {
+	case FIX_EDITED:
+		return "edited";
+	case FIX_ALREADY:
+		return "already";
+	case FIX_NOT_APPLICABLE:
+		return "not-applicable";
+	case FIX_NO_FILE:
+		return "no-file";
+	case FIX_NO_ROOT:
+		return "no-root";
 	}
-	return v;
+	return "unknown";
 }
 
 static int
@@ -64,105 +51,184 @@ fix_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-/* ---------------------------------------------------------------------- */
-/* The INI editor                                                           */
+static char *
+fix_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-struct fix_find {
-	const char	*section;	/* the driver's section, any case */
-	char		*written;	/* its name as the file writes it */
-	unsigned	 push_line;	/* last ForcePushBit in it, 0: none */
-	unsigned	 last_line;	/* last header or entry line of it */
-	int		 last_is_header;
-	int		 in;
-};
-
-static int
-fix_find_entry(void *arg, const char *section, const char *name, const char *value,
-    unsigned line)
+static char *
+fix_fmt(const char *fmt, ...)
 {
-	struct fix_find *f = arg;
+	struct buf b = BUF_INIT;
+	va_list ap;
 
-	(void)value;
-	if (name == NULL) {
-		f->in = strcasecmp(section, f->section) == 0;
-		if (f->in) {
-			free(f->written);
-			f->written = xstrdup(section);
-			f->last_line = line;
-			f->last_is_header = 1;
-		}
-		return 0;
-	}
-	if (!f->in)
-		return 0;
-	f->last_line = line;
-	f->last_is_header = 0;
-	if (value != NULL && strcasecmp(name, "ForcePushBit") == 0)
-		f->push_line = line;
-	return 0;
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	return buf_detach(&b);
 }
 
-enum fix_ini_result
-fix_ini_force_push(const char *data, size_t len, struct buf *out, char **section,
-    char **what)
+static void
+fix_add(char ***v, size_t *n, char *s)
 {
-	struct probe_result *r = xcalloc(2, sizeof(*r));
-	struct fix_find f;
-	struct fix_line *lines = NULL;
-	const char *eol = "\r\n", *eolname = "CR LF", *z;
-	size_t nlines, i, parsed_len = len;
-	enum fix_ini_result res;
-	struct buf desc = BUF_INIT;
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = s;
+}
+
+static char *
+fix_memdup(const char *p, size_t n)
+{
+	char *s = xmalloc(n + 1);
+
+	memcpy(s, p, n);
+	s[n] = '\0';
+	return s;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Lines: insert, remove, move (probe_dos's line model)                     */
+
+/*
+ * Insert content as a new line after line `after` (0-based; -1: before the
+ * first line) of data into out. The new line takes the line end line
+ * `after` had (none, for a last line without one), and that line gets eol:
+ * so a file that ended without a line end still does.
+ */
+static void
+fix_insert(const char *data, size_t len, long after, const char *content, const char *eol,
+    struct buf *out)
+{
+	struct probe_dos_line *lines;
+	size_t n;
 
 	buf_reset(out);
-	if (section)
-		*section = NULL;
-	if (what)
-		*what = NULL;
-	/* The probe's reading decides, so that fix and diagnosis agree. */
-	probe_result_init(&r[0], "protocol-ini", "protocol-ini");
-	probe_result_init(&r[1], "protocol-ini", "protocol-ini");
-	probe_dos_protocol_ini(data, len, "PROTOCOL.INI", &r[0], &r[1]);
-	memset(&f, 0, sizeof(f));
-	if (r[1].status != PROBE_OBSERVED || r[1].value == NULL) {
-		res = FIX_INI_NO_SECTION;
-		goto out;
-	}
-	if (r[0].value && strcmp(r[0].value, "force-push-on") == 0) {
-		res = FIX_INI_ALREADY;
-		goto out;
-	}
-	f.section = strcmp(r[1].value, "section-tcpip-xif") == 0 ? "TCPIP_XIF" : "TCPIP";
-	probe_dos_ini_parse(data, len, fix_find_entry, &f);
-	if (f.last_line == 0) {		/* cannot happen: the probe saw it */
-		res = FIX_INI_NO_SECTION;
-		goto out;
-	}
-	/* The parser stops at a Ctrl-Z: number lines the same way. */
-	if ((z = memchr(data, 0x1a, len)) != NULL)
-		parsed_len = (size_t)(z - data);
-	lines = fix_lines(data, parsed_len, &nlines);
-	for (i = 0; i < nlines; i++)
-		if (lines[i].content_end < lines[i].end) {
-			size_t n = lines[i].end - lines[i].content_end;
+	lines = probe_dos_lines(data, len, &n);
+	if (after < 0 || n == 0) {
+		buf_puts(out, content);
+		buf_puts(out, eol);
+		buf_append(out, data, len);
+	} else {
+		const struct probe_dos_line *l = &lines[(size_t)after < n ? (size_t)after : n - 1];
 
-			if (n == 2) {
-				eol = "\r\n";
-				eolname = "CR LF";
-			} else if (data[lines[i].content_end] == '\n') {
-				eol = "\n";
-				eolname = "LF";
-			} else {
-				eol = "\r";
-				eolname = "CR";
-			}
-			break;
-		}
-	if (f.push_line) {
-		const struct fix_line *l = &lines[f.push_line - 1];
-		const char *s = data + l->start, *e = data + l->content_end, *eq, *vs, *ve, *semi;
+		buf_append(out, data, l->content_end);
+		buf_puts(out, eol);
+		buf_puts(out, content);
+		buf_append(out, data + l->content_end, len - l->content_end);
+	}
+	free(lines);
+}
 
-		eq = memchr(s, '=', (size_t)(e - s));	/* there: value != NULL */
+/*
+ * Remove line i of data into out; a last line without a line end takes the
+ * line end of the line before it along, so the file still ends as it did.
+ */
+static void
+fix_remove(const char *data, size_t len, size_t i, struct buf *out)
+{
+	struct probe_dos_line *lines;
+	size_t n;
+
+	buf_reset(out);
+	lines = probe_dos_lines(data, len, &n);
+	if (i < n) {
+		size_t from = lines[i].start;
+
+		if (lines[i].end == lines[i].content_end && i > 0)
+			from = lines[i - 1].content_end;
+		buf_append(out, data, from);
+		buf_append(out, data + lines[i].end, len - lines[i].end);
+	} else
+		buf_append(out, data, len);
+	free(lines);
+}
+
+/* Move line i after line j (indexes before the move) of b, in place. */
+static void
+fix_move(struct buf *b, size_t i, size_t j, const char *eol)
+{
+	struct probe_dos_line *lines;
+	struct buf tmp = BUF_INIT, out = BUF_INIT;
+	char *content;
+	size_t n;
+
+	lines = probe_dos_lines(b->data ? b->data : "", b->len, &n);
+	if (i >= n || j >= n || i == j) {
+		free(lines);
+		return;
+	}
+	content = xstrndup(b->data + lines[i].start, lines[i].content_end - lines[i].start);
+	free(lines);
+	fix_remove(b->data, b->len, i, &tmp);
+	fix_insert(tmp.data ? tmp.data : "", tmp.len, (long)(i < j ? j - 1 : j), content, eol,
+	    &out);
+	buf_reset(b);
+	buf_append(b, out.data, out.len);
+	free(content);
+	buf_free(&tmp);
+	buf_free(&out);
+}
+
+/* The blanks that start line i (an inserted line is indented like it). */
+static char *
+fix_indent(const char *data, size_t len, size_t i)
+{
+	struct probe_dos_line *lines;
+	size_t n, k = 0;
+	char *s;
+
+	lines = probe_dos_lines(data, len, &n);
+	if (i < n)
+		while (lines[i].start + k < lines[i].content_end &&
+		    fix_blank(data[lines[i].start + k]))
+			k++;
+	s = xstrndup(i < n ? data + lines[i].start : "", k);
+	free(lines);
+	return s;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The editors                                                              */
+
+/* [TCPIP] as written, or "" */
+static void
+fix_where(struct buf *b, const struct probe_dos_setting *s)
+{
+	if (s->section[0])
+		buf_printf(b, " of [%s]", s->section);
+}
+
+static enum fix_status
+fix_edit_set(const struct kb_fix *f, const char *data, size_t len, struct buf *out,
+    struct buf *what)
+{
+	struct probe_dos_setting s;
+	struct probe_dos_line *lines;
+	const char *eolname, *eol = probe_dos_eol(data, len, &eolname);
+	char want[32];
+	size_t n;
+
+	probe_dos_setting(f, data, len, &s);
+	if (f->value)
+		snprintf(want, sizeof(want), "%s", f->value);
+	else
+		snprintf(want, sizeof(want), "%ld", f->at_least);
+	if (!s.applies) {
+		if (f->driver_tcpip)
+			buf_puts(what, "no [TCPIP] or [TCPIP_XIF] section (the TCP/IP stack's "
+			    "configuration is not invented)");
+		else
+			buf_printf(what, "no [%s] section", f->section);
+		return FIX_NOT_APPLICABLE;
+	}
+	if (s.ok) {
+		buf_printf(what, "%s = %s is already set on line %u", f->key, s.value, s.line);
+		fix_where(what, &s);
+		return FIX_ALREADY;
+	}
+	lines = probe_dos_lines(data, len, &n);
+	if (s.line) {
+		const struct probe_dos_line *l = &lines[s.line - 1];
+		const char *b = data + l->start, *e = data + l->content_end, *eq, *vs, *ve, *semi;
+
+		eq = memchr(b, '=', (size_t)(e - b));	/* there: the parser saw a value */
 		vs = eq + 1;
 		while (vs < e && fix_blank(*vs))
 			vs++;
@@ -172,52 +238,259 @@ fix_ini_force_push(const char *data, size_t len, struct buf *out, char **section
 		while (ve > vs && fix_blank(ve[-1]))
 			ve--;
 		buf_append(out, data, (size_t)(vs - data));
-		buf_putc(out, '1');
+		buf_puts(out, want);
 		buf_append(out, ve, len - (size_t)(ve - data));
-		buf_printf(&desc, "ForcePushBit = '%.*s' on line %u of [%s] becomes 1 (%s line "
-		    "ends kept)", (int)(ve - vs > 20 ? 20 : ve - vs), vs, f.push_line, f.written,
-		    eolname);
+		buf_printf(what, "%s = '%.*s' on line %u", f->key,
+		    (int)(ve - vs > 20 ? 20 : ve - vs), vs, s.line);
+		fix_where(what, &s);
+		buf_printf(what, " becomes %s (%s line ends kept)", want, eolname);
 	} else {
-		const struct fix_line *l = &lines[f.last_line - 1];
-		const char *s = data + l->start, *e = data + l->content_end, *p = s;
-		int spaced;
+		struct buf line = BUF_INIT;
+		char *indent = s.last_line && !s.last_is_header ?
+		    fix_indent(data, len, s.last_line - 1) : xstrdup("");
+		long after = (long)s.last_line - 1;
 
-		buf_append(out, data, l->content_end);
-		buf_puts(out, eol);
-		if (!f.last_is_header)
-			while (p < e && fix_blank(*p))
-				buf_putc(out, *p++);
-		spaced = 0;
-		for (p = s; !f.last_is_header && p + 1 < e; p++)
-			if (p[0] == ' ' && p[1] == '=')
-				spaced = 1;
-		buf_puts(out, spaced ? "ForcePushBit = 1" : "ForcePushBit=1");
-		buf_append(out, e, len - l->content_end);
-		buf_printf(&desc, "ForcePushBit = 1 added after line %u, at the end of [%s] (%s "
-		    "line ends kept)", f.last_line, f.written, eolname);
+		/* No place before the first section: the end of [COMMON], if any. */
+		if (s.last_line == 0 && f->section == NULL && !f->driver_tcpip) {
+			struct kb_fix common = *f;
+			struct probe_dos_setting c;
+
+			common.section = "COMMON";
+			probe_dos_setting(&common, data, len, &c);
+			if (c.applies) {
+				after = (long)c.last_line - 1;
+				s.spaced = c.spaced;
+			} else if (n > 0) {
+				size_t k, hdr = 0;
+
+				/* No section at all: after the last line that says anything. */
+				for (k = 0; k < n; k++) {
+					size_t b = lines[k].start;
+
+					while (b < lines[k].content_end && fix_blank(data[b]))
+						b++;
+					hdr |= b < lines[k].content_end && data[b] == '[';
+				}
+				for (k = n; k > 0; k--)
+					if (lines[k - 1].content_end > lines[k - 1].start)
+						break;
+				if (hdr) {
+					free(indent);
+					free(lines);
+					buf_puts(what, "the file is made of sections and has no "
+					    "[COMMON] one: add the line to the section in use by "
+					    "hand");
+					return FIX_NOT_APPLICABLE;
+				}
+				after = (long)k - 1;
+			}
+		}
+		buf_printf(&line, "%s%s%s%s", indent, f->key, s.spaced ? " = " : "=", want);
+		fix_insert(data, len, after, buf_str(&line), eol, out);
+		buf_printf(what, "%s added ", buf_str(&line) + strlen(indent));
+		if (after >= 0)
+			buf_printf(what, "after line %ld", after + 1);
+		else
+			buf_puts(what, "at the start");
+		if (s.section[0])
+			buf_printf(what, ", at the end of [%s]", s.section);
+		buf_printf(what, " (%s line ends kept)", eolname);
+		free(indent);
+		buf_free(&line);
 	}
-	res = FIX_INI_EDITED;
-	if (section) {
-		*section = f.written;
-		f.written = NULL;
+	free(lines);
+	return FIX_EDITED;
+}
+
+static enum fix_status
+fix_edit_switch(const struct kb_fix *f, const char *data, size_t len, struct buf *out,
+    struct buf *what)
+{
+	struct probe_dos_switch s;
+	struct probe_dos_line *lines;
+	size_t n;
+
+	probe_dos_switch(f, data, len, &s);
+	if (!s.applies) {
+		buf_printf(what, "no line runs %s", f->command);
+		return FIX_NOT_APPLICABLE;
 	}
+	if (s.ok) {
+		buf_printf(what, "%s on line %zu already gives %s%ld (at least %ld)", f->command,
+		    s.line + 1, f->switch_name, s.value, f->at_least);
+		return FIX_ALREADY;
+	}
+	lines = probe_dos_lines(data, len, &n);
+	if (s.present) {
+		buf_append(out, data, s.digits_start);
+		buf_printf(out, "%ld", f->at_least);
+		buf_append(out, data + s.digits_end, len - s.digits_end);
+		buf_printf(what, "%.*s on line %zu becomes %.*s%ld", (int)(s.digits_end -
+		    s.digits_start + 2), data + s.digits_start - 2, s.line + 1, 2,
+		    data + s.digits_start - 2, f->at_least);
+	} else {
+		buf_append(out, data, s.insert_at);
+		buf_printf(out, " %s%ld", f->switch_name, f->at_least);
+		buf_append(out, data + s.insert_at, len - s.insert_at);
+		buf_printf(what, "%s%ld added to %s on line %zu (the default is %ld)",
+		    f->switch_name, f->at_least, f->command, s.line + 1, f->dflt);
+	}
+	free(lines);
+	return FIX_EDITED;
+}
+
+enum fix_status
+fix_edit_startup(const struct kb_fix *f, const struct probe_dos_startup_in *in,
+    struct buf out[2], char **what)
+{
+	struct probe_dos_startup_in cur = *in;
+	struct probe_dos_startup st;
+	struct buf b[2] = { BUF_INIT, BUF_INIT }, desc = BUF_INIT, tmp = BUF_INIT;
+	const char *eolname, *eol[2];
+	enum fix_status rc = FIX_NOT_APPLICABLE;
+	size_t round, i;
+
+	for (i = 0; i < 2; i++) {
+		buf_reset(&out[i]);
+		if (in->data[i])
+			buf_append(&b[i], in->data[i], in->len[i]);
+		eol[i] = probe_dos_eol(in->data[i] ? in->data[i] : "", in->len[i], &eolname);
+	}
+	for (round = 0; round <= 2 * f->ncommands + 2; round++) {
+		for (i = 0; i < 2; i++)
+			if (in->data[i]) {
+				cur.data[i] = b[i].data ? b[i].data : "";
+				cur.len[i] = b[i].len;
+			}
+		probe_dos_startup(f, &cur, &st);
+		if (st.order == PROBE_DOS_ORDER_NA) {
+			buf_reset(&desc);
+			buf_puts(&desc, st.detail);
+			rc = FIX_NOT_APPLICABLE;
+			goto out;
+		}
+		if (st.order == PROBE_DOS_ORDER_OK) {
+			rc = round == 0 ? FIX_ALREADY : FIX_EDITED;
+			if (round == 0)
+				buf_printf(&desc, "already in order: %s", st.detail);
+			goto out;
+		}
+		if (st.order == PROBE_DOS_ORDER_MISSING) {
+			int file = st.file[st.after];
+			char *indent = fix_indent(b[file].data ? b[file].data : "", b[file].len,
+			    st.line[st.after]);
+			struct buf line = BUF_INIT;
+
+			buf_printf(&line, "%s%s", indent, f->commands[st.bad].written);
+			fix_insert(b[file].data ? b[file].data : "", b[file].len,
+			    (long)st.line[st.after], buf_str(&line), eol[file], &tmp);
+			buf_reset(&b[file]);
+			buf_append(&b[file], tmp.data, tmp.len);
+			buf_printf(&desc, "%s%s added after %s (line %zu of %s)", desc.len ? "; " :
+			    "", f->commands[st.bad].written, f->commands[st.after].written,
+			    st.line[st.after] + 1, in->path[file]);
+			free(indent);
+			buf_free(&line);
+			continue;
+		}
+		/* EARLY: move the line at fault after the one it must follow. */
+		{
+			int fk = st.file[st.bad], fa = st.file[st.after];
+			size_t lk = st.line[st.bad], la = st.line[st.after];
+
+			if (fk != fa) {
+				if (fk == 1 && fa == 0 && st.called_at >= 0) {
+					fk = 0;	/* move the line that calls the batch file */
+					lk = (size_t)st.called_at;
+				} else if (fk == 0 && fa == 1 && st.called_at >= 0) {
+					fa = 0;	/* after the line that calls it */
+					la = (size_t)st.called_at;
+				} else {
+					buf_reset(&desc);
+					buf_printf(&desc, "%s, in a way kbdiag does not rearrange "
+					    "across %s and %s: put them in order by hand", st.detail,
+					    in->path[0], in->path[1]);
+					rc = FIX_NOT_APPLICABLE;
+					goto out;
+				}
+			}
+			fix_move(&b[fk], lk, la, eol[fk]);
+			buf_printf(&desc, "%sline %zu (%s) moved after line %zu (%s) of %s",
+			    desc.len ? "; " : "", lk + 1, f->commands[st.bad].written, la + 1,
+			    fk == (int)st.file[st.after] || lk != (size_t)st.called_at ?
+			    f->commands[st.after].written : "the call of the batch file",
+			    in->path[fk]);
+		}
+	}
+	buf_reset(&desc);
+	buf_puts(&desc, "the start-up order could not be put right automatically");
+out:
+	if (rc == FIX_EDITED)
+		for (i = 0; i < 2; i++)
+			if (in->data[i] && (b[i].len != in->len[i] ||
+			    memcmp(b[i].data, in->data[i], in->len[i]) != 0))
+				buf_append(&out[i], b[i].data, b[i].len);
 	if (what)
 		*what = buf_detach(&desc);
-out:
-	if (res != FIX_INI_EDITED)
-		buf_reset(out);
 	buf_free(&desc);
-	free(lines);
-	free(f.written);
-	probe_results_free(r, 2);
-	return res;
+	buf_free(&b[0]);
+	buf_free(&b[1]);
+	buf_free(&tmp);
+	return rc;
+}
+
+enum fix_status
+fix_edit_text(const struct kb_fix *f, const char *data, size_t len, struct buf *out,
+    char **what)
+{
+	struct buf desc = BUF_INIT;
+	enum fix_status rc;
+
+	buf_reset(out);
+	switch (f->kind) {
+	case KB_FIX_SET:
+		rc = fix_edit_set(f, data, len, out, &desc);
+		break;
+	case KB_FIX_SWITCH:
+		rc = fix_edit_switch(f, data, len, out, &desc);
+		break;
+	case KB_FIX_ORDER: {
+		struct probe_dos_startup_in in;
+		struct buf two[2] = { BUF_INIT, BUF_INIT };
+		char *w = NULL;
+
+		memset(&in, 0, sizeof(in));
+		in.data[0] = data;
+		in.len[0] = len;
+		in.path[0] = f->file;
+		rc = fix_edit_startup(f, &in, two, &w);
+		if (two[0].len > 0)
+			buf_append(out, two[0].data, two[0].len);
+		buf_puts(&desc, w ? w : "");
+		free(w);
+		buf_free(&two[0]);
+		buf_free(&two[1]);
+		break;
+	}
+	default:
+		buf_puts(&desc, "a replacement is not a text edit");
+		rc = FIX_NOT_APPLICABLE;
+		break;
+	}
+	if (rc != FIX_EDITED)
+		buf_reset(out);
+	if (what)
+		*what = buf_detach(&desc);
+	buf_free(&desc);
+	return rc;
 }
 
 /* ---------------------------------------------------------------------- */
 /* Diff                                                                     */
 
 static int
-fix_line_eq(const char *a, const struct fix_line *la, const char *b, const struct fix_line *lb)
+fix_line_eq(const char *a, const struct probe_dos_line *la, const char *b,
+    const struct probe_dos_line *lb)
 {
 	return la->end - la->start == lb->end - lb->start &&
 	    memcmp(a + la->start, b + lb->start, la->end - la->start) == 0;
@@ -225,7 +498,7 @@ fix_line_eq(const char *a, const struct fix_line *la, const char *b, const struc
 
 /* A line's content for display: printable ASCII and tabs kept, else \xNN. */
 static void
-fix_show(struct buf *out, char mark, const char *data, const struct fix_line *l)
+fix_show(struct buf *out, char mark, const char *data, const struct probe_dos_line *l)
 {
 	size_t i;
 
@@ -241,17 +514,36 @@ fix_show(struct buf *out, char mark, const char *data, const struct fix_line *l)
 	buf_putc(out, '\n');
 }
 
+/*
+ * The lines of all of data, the bytes after a Ctrl-Z as one more line, so
+ * that the diff sees every byte.
+ */
+static struct probe_dos_line *
+fix_diff_lines(const char *data, size_t len, size_t *n)
+{
+	struct probe_dos_line *v = probe_dos_lines(data, len, n);
+	size_t text = probe_dos_text_len(data, len);
+
+	if (text < len) {
+		v = xrealloc(v, (*n + 1) * sizeof(*v));
+		v[*n].start = text;
+		v[*n].content_end = v[*n].end = len;
+		(*n)++;
+	}
+	return v;
+}
+
 void
 fix_diff(const char *path, const char *a, size_t alen, const char *b, size_t blen,
     struct buf *out)
 {
-	struct fix_line *la, *lb;
+	struct probe_dos_line *la, *lb;
 	size_t na, nb, pre = 0, suf = 0, from, a_to, b_to, i;
 
 	if (alen == blen && memcmp(a, b, alen) == 0)
 		return;
-	la = fix_lines(a, alen, &na);
-	lb = fix_lines(b, blen, &nb);
+	la = fix_diff_lines(a, alen, &na);
+	lb = fix_diff_lines(b, blen, &nb);
 	while (pre < na && pre < nb && fix_line_eq(a, &la[pre], b, &lb[pre]))
 		pre++;
 	while (suf < na - pre && suf < nb - pre &&
@@ -302,111 +594,503 @@ fix_hash_hex(const unsigned char h[FIX_HASH_LEN], char out[2 * FIX_HASH_LEN + 1]
 }
 
 /* ---------------------------------------------------------------------- */
-/* Files under the root, never through a symbolic link                      */
+/* The plan                                                                 */
 
-/*
- * Open the directory holding rel (a path relative to rootfd, '/'-separated),
- * each component with O_NOFOLLOW; *name points at rel's last component.
- * Returns the directory's descriptor, or -1 with err.
- */
-static int
-fix_open_parent(int rootfd, const char *rel, const char **name, char err[ERR_LEN])
+const struct diag_cause *
+fix_cause(const struct diagnosis *d, size_t i, int *from_history)
 {
-	const char *p = rel, *slash;
-	int fd = dup(rootfd);
+	const struct diag_incident *inc = &d->incidents[i];
+	const struct diag_cause *c = NULL;
+	size_t k, h, j;
 
-	if (fd < 0)
-		return err_set(err, "%s: %s", rel, strerror(errno));
-	while ((slash = strchr(p, '/')) != NULL) {
-		char comp[256];
-		size_t n = (size_t)(slash - p);
-		int sub;
+	if (from_history)
+		*from_history = 0;
+	for (k = 0; k < inc->ncauses && c == NULL; k++)
+		if (!inc->causes[k].ruled_out)
+			c = &inc->causes[k];
+	/* A verify that found the fix did not work names the next cause. */
+	for (h = 0; h < d->nhistory; h++)
+		for (j = 0; j < d->history[h].nverdicts; j++) {
+			const struct diag_verdict *v = &d->history[h].verdicts[j];
+			char peer[PEER_HOST_MAX + 16];
 
-		if (n == 0 || n >= sizeof(comp) || (n == 1 && p[0] == '.') ||
-		    (n == 2 && p[0] == '.' && p[1] == '.')) {
-			close(fd);
-			return err_set(err, "%s: not a plain path under the DOS root", rel);
+			snprintf(peer, sizeof(peer), "%s:%u", inc->peer.host ? inc->peer.host : "",
+			    inc->peer.port ? inc->peer.port : 25);
+			if (v->article == NULL || strcmp(v->article, inc->article) != 0 ||
+			    (v->peer != NULL && inc->peer.host != NULL && strcmp(v->peer, peer) != 0) ||
+			    v->outcome == NULL || strcmp(v->outcome, "not-fixed") != 0 ||
+			    v->next_cause == NULL)
+				continue;
+			for (k = 0; k < inc->ncauses; k++)
+				if (strcmp(inc->causes[k].id, v->next_cause) == 0) {
+					c = &inc->causes[k];
+					if (from_history)
+						*from_history = 1;
+				}
 		}
-		memcpy(comp, p, n);
-		comp[n] = '\0';
-		sub = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sub < 0) {
-			int e = errno;
-
-			close(fd);
-			return err_set(err, "%s: %s", rel, e == ELOOP || e == ENOTDIR ?
-			    "a directory on the way is a symbolic link or not a directory" :
-			    strerror(e));
-		}
-		close(fd);
-		fd = sub;
-		p = slash + 1;
-	}
-	if (*p == '\0' || strcmp(p, ".") == 0 || strcmp(p, "..") == 0) {
-		close(fd);
-		return err_set(err, "%s: not a plain path under the DOS root", rel);
-	}
-	*name = p;
-	return fd;
+	return c;
 }
 
-/*
- * Read dirfd/name (a regular file, not a link, at most max bytes) into out;
- * *mode gets its permissions. -1 with err (errno kept for ENOENT).
- */
-static int
-fix_read_at(int dirfd, const char *name, const char *shown, size_t max, struct buf *out,
-    mode_t *mode, char err[ERR_LEN])
+size_t
+fix_for_cause(const struct kb *kb, const char *cause, const char *article,
+    const struct kb_fix **out, size_t max)
 {
-	struct stat st;
-	char chunk[8192];
-	ssize_t n;
-	int fd, e;
+	size_t i, j, n = 0;
 
-	buf_reset(out);
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		e = errno;
-		err_set(err, "cannot read %s: %s", shown, e == ELOOP ?
-		    "it is a symbolic link (not followed)" : strerror(e));
-		errno = e;
-		return -1;
+	for (i = 0; i < kb_fix_count(kb) && n < max; i++) {
+		const struct kb_fix *f = kb_fix_at(kb, i);
+		int ok = f->narticles == 0;
+
+		for (j = 0; j < f->narticles && !ok; j++)
+			ok = strcasecmp(f->articles[j], article) == 0;
+		if (ok && kb_fix_resolves(f, cause))
+			out[n++] = f;
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		errno = EINVAL;
-		return err_set(err, "cannot read %s: not a regular file", shown);
+	return n;
+}
+
+/* The files a plan reads and changes, as it goes. */
+struct fix_file {
+	char	*path;
+	int	 binary;
+	struct buf before;
+	struct buf now;
+	struct buf what;	/* "; "-joined */
+	struct buf fixes;	/* ids */
+	char	*section;
+};
+
+struct fix_files {
+	int		 rootfd;
+	struct fix_file	 v[FIX_MAX_FILES];
+	size_t		 n;
+};
+
+/* The file at path, read once; NULL with err when it cannot be read. */
+static struct fix_file *
+fix_file_get(struct fix_files *fs, const char *path, size_t max, char err[ERR_LEN])
+{
+	struct fix_file *f;
+	size_t i;
+
+	for (i = 0; i < fs->n; i++)
+		if (strcmp(fs->v[i].path, path) == 0)
+			return &fs->v[i];
+	if (fs->n == FIX_MAX_FILES) {
+		err_set(err, "%s: a plan changes at most %d files", path, FIX_MAX_FILES);
+		return NULL;
 	}
-	if ((unsigned long long)st.st_size > max) {
-		close(fd);
-		errno = EFBIG;
-		return err_set(err, "%s is %lld bytes, more than the %zu bytes accepted", shown,
-		    (long long)st.st_size, max);
+	f = &fs->v[fs->n];
+	memset(f, 0, sizeof(*f));
+	if (probe_dos_read(fs->rootfd, path, max, &f->before, NULL, err) != 0) {
+		buf_free(&f->before);
+		return NULL;
 	}
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			e = errno;
-			close(fd);
-			errno = e;
-			return err_set(err, "cannot read %s: %s", shown, strerror(e));
-		}
-		if (n == 0)
+	f->path = xstrdup(path);
+	buf_append(&f->now, f->before.data, f->before.len);
+	fs->n++;
+	return f;
+}
+
+static void
+fix_file_changed(struct fix_file *f, const struct kb_fix *k, const char *what,
+    const char *section)
+{
+	buf_printf(&f->what, "%s%s", f->what.len ? "; " : "", what);
+	buf_printf(&f->fixes, "%s%s", f->fixes.len ? " " : "", k->id);
+	if (section && f->section == NULL)
+		f->section = xstrdup(section);
+}
+
+static void
+fix_files_free(struct fix_files *fs)
+{
+	size_t i;
+
+	for (i = 0; i < fs->n; i++) {
+		free(fs->v[i].path);
+		buf_free(&fs->v[i].before);
+		buf_free(&fs->v[i].now);
+		buf_free(&fs->v[i].what);
+		buf_free(&fs->v[i].fixes);
+		free(fs->v[i].section);
+	}
+	fs->n = 0;
+}
+
+/* One fix on the files. */
+static int
+fix_run(struct fix_files *fs, const struct probe_dos_tree *t, const struct kb *kb,
+    struct fix_item *it, char err[ERR_LEN])
+{
+	const struct kb_fix *k = it->fix;
+	struct buf out = BUF_INIT;
+	struct fix_file *f;
+	char *what = NULL;
+	int rc = -1;
+
+	switch (k->kind) {
+	case KB_FIX_SET: {
+		const struct probe_dos_file *pf = probe_dos_find(t, k->file);
+		struct probe_dos_setting s;
+
+		if (pf == NULL) {
+			it->status = FIX_NO_FILE;
+			it->what = fix_fmt("no %s under the DOS root (the file is not invented)",
+			    k->file);
 			break;
-		if (out->len + (size_t)n > max) {
-			close(fd);
-			errno = EFBIG;
-			return err_set(err, "%s grew past the %zu bytes accepted", shown, max);
 		}
-		buf_append(out, chunk, (size_t)n);
+		if ((f = fix_file_get(fs, pf->path, FIX_TEXT_MAX, err)) == NULL)
+			goto out;
+		it->path = xstrdup(f->path);
+		it->status = fix_edit_text(k, f->now.data ? f->now.data : "", f->now.len, &out,
+		    &what);
+		probe_dos_setting(k, f->now.data ? f->now.data : "", f->now.len, &s);
+		if (it->status == FIX_EDITED) {
+			fix_file_changed(f, k, what, s.section);
+			buf_reset(&f->now);
+			buf_append(&f->now, out.data, out.len);
+		}
+		it->what = what;
+		what = NULL;
+		break;
 	}
-	close(fd);
-	if (mode)
-		*mode = st.st_mode & 07777;
-	return 0;
+	case KB_FIX_ORDER:
+	case KB_FIX_SWITCH: {
+		const char *command = k->kind == KB_FIX_ORDER ?
+		    k->commands[k->ncommands - 1].name : k->command;
+		struct probe_dos_startup_in in;
+		struct buf bufs[2] = { BUF_INIT, BUF_INIT }, two[2] = { BUF_INIT, BUF_INIT };
+		struct fix_file *ff[2] = { NULL, NULL };
+		size_t i;
+
+		if (probe_dos_startup_files(fs->rootfd, t, command, &in, bufs, err) != 0) {
+			buf_free(&bufs[0]);
+			buf_free(&bufs[1]);
+			goto out;
+		}
+		for (i = 0; i < 2; i++)
+			if (in.path[i] != NULL) {
+				if ((ff[i] = fix_file_get(fs, in.path[i], FIX_TEXT_MAX, err)) == NULL)
+					break;
+				/* What an earlier fix of this plan made of it. */
+				in.data[i] = ff[i]->now.data ? ff[i]->now.data : "";
+				in.len[i] = ff[i]->now.len;
+			}
+		if (i < 2 && in.path[i] != NULL) {
+			buf_free(&bufs[0]);
+			buf_free(&bufs[1]);
+			goto out;
+		}
+		if (in.path[0] == NULL && in.path[1] == NULL) {
+			it->status = FIX_NO_FILE;
+			it->what = fix_fmt("no %s under the DOS root", k->file);
+		} else if (k->kind == KB_FIX_ORDER) {
+			it->status = fix_edit_startup(k, &in, two, &what);
+			it->path = xstrdup(in.path[0] ? in.path[0] : in.path[1]);
+			for (i = 0; i < 2 && it->status == FIX_EDITED; i++)
+				if (two[i].len > 0 || (ff[i] && two[i].data)) {
+					fix_file_changed(ff[i], k, what, NULL);
+					buf_reset(&ff[i]->now);
+					buf_append(&ff[i]->now, two[i].data, two[i].len);
+				}
+			it->what = what;
+			what = NULL;
+		} else {
+			/* The switch goes on the line in the file that runs the command. */
+			f = ff[in.path[1] ? 1 : 0];
+			it->path = xstrdup(f->path);
+			it->status = fix_edit_text(k, f->now.data ? f->now.data : "", f->now.len,
+			    &out, &what);
+			if (it->status == FIX_EDITED) {
+				fix_file_changed(f, k, what, NULL);
+				buf_reset(&f->now);
+				buf_append(&f->now, out.data, out.len);
+			}
+			it->what = what;
+			what = NULL;
+		}
+		buf_free(&bufs[0]);
+		buf_free(&bufs[1]);
+		buf_free(&two[0]);
+		buf_free(&two[1]);
+		break;
+	}
+	case KB_FIX_REPLACE: {
+		struct probe_dos_variant v;
+		struct buf src = BUF_INIT;
+		const char *stack = probe_dos_stack(t, NULL);
+
+		if (probe_dos_variant(fs->rootfd, t, kb, k, stack, &v, err) != 0)
+			goto out;
+		if (v.exe == NULL) {
+			it->status = FIX_NO_FILE;
+			it->what = fix_fmt("%s", v.detail);
+			break;
+		}
+		it->path = xstrdup(v.exe->path);
+		it->status = FIX_NOT_APPLICABLE;
+		if (v.is == NULL)
+			it->what = fix_fmt("%s: which stack it is built for is not known", v.detail);
+		else if (stack == NULL)
+			it->what = fix_fmt("%s; no file shows which stack the PC runs", v.detail);
+		else if (strcmp(v.is->stack, stack) == 0) {
+			it->status = FIX_ALREADY;
+			it->what = fix_fmt("%s, which the PC runs", v.detail);
+		} else if (v.want == NULL)
+			it->what = fix_fmt("%s, and the PC runs %s, for which the gateway has no "
+			    "variant", v.detail, stack);
+		else if (v.source == NULL)
+			it->what = fix_fmt("%s, but the PC runs %s: %s is not under the DOS root; "
+			    "copy it there from the gateway disk", v.detail, v.want->stack_name,
+			    v.want->file);
+		else {
+			if ((f = fix_file_get(fs, v.exe->path, FIX_EXE_MAX, err)) == NULL)
+				goto out;
+			if (probe_dos_read(fs->rootfd, v.source->path, FIX_EXE_MAX, &src, NULL,
+			    err) != 0) {
+				buf_free(&src);
+				goto out;
+			}
+			it->status = FIX_EDITED;
+			it->what = fix_fmt("replace %s (%s, the variant for %s) with %s from the "
+			    "gateway disk (the variant for %s)", v.exe->path, v.is->file,
+			    v.is->stack_name, v.source->path, v.want->stack_name);
+			f->binary = 1;
+			fix_file_changed(f, k, it->what, NULL);
+			buf_reset(&f->now);
+			buf_append(&f->now, src.data, src.len);
+		}
+		buf_free(&src);
+		break;
+	}
+	}
+	rc = 0;
+out:
+	free(what);
+	buf_free(&out);
+	return rc;
 }
+
+/* The summary of a replacement, in place of a diff. */
+static void
+fix_binary_diff(const struct fix_file *f, const unsigned char hb[FIX_HASH_LEN],
+    const unsigned char ha[FIX_HASH_LEN], struct buf *out)
+{
+	char xb[2 * FIX_HASH_LEN + 1], xa[2 * FIX_HASH_LEN + 1];
+
+	fix_hash_hex(hb, xb);
+	fix_hash_hex(ha, xa);
+	buf_printf(out, "--- a/%s\t(%zu bytes, SHA-256 %.16s...)\n+++ b/%s\t(%zu bytes, "
+	    "SHA-256 %.16s...)\nBinary file replaced: %s\n", f->path, f->before.len, xb,
+	    f->path, f->now.len, xa, buf_str(&f->what));
+}
+
+int
+fix_plan(const struct diagnosis *d, const char *dos_root, const struct kb *kb,
+    struct fix_plan **out, char err[ERR_LEN])
+{
+	struct fix_plan *p = xcalloc(1, sizeof(*p));
+	struct probe_dos_tree *t = NULL;
+	struct fix_files fs;
+	struct buf names = BUF_INIT;
+	size_t i, j, k;
+	int rc = -1;
+
+	*out = NULL;
+	memset(&fs, 0, sizeof(fs));
+	fs.rootfd = -1;
+	/* The fixes for each incident's cause, each fix once, rule-base order. */
+	for (i = 0; d && i < d->nincidents; i++) {
+		const struct diag_incident *inc = &d->incidents[i];
+		const struct diag_cause *c = fix_cause(d, i, NULL);
+		const struct kb_fix *fx[16];
+		size_t n;
+
+		if (c == NULL)
+			continue;
+		n = fix_for_cause(kb, c->id, inc->article, fx, 16);
+		for (j = 0; j < n; j++) {
+			struct fix_item *it = NULL;
+
+			for (k = 0; k < p->nitems; k++)
+				if (p->items[k].fix == fx[j])
+					it = &p->items[k];
+			if (it == NULL) {
+				p->items = xrealloc(p->items, (p->nitems + 1) * sizeof(*p->items));
+				it = &p->items[p->nitems++];
+				memset(it, 0, sizeof(*it));
+				it->fix = fx[j];
+				it->id = xstrdup(fx[j]->id);
+				it->title = xstrdup(fx[j]->title);
+				it->cause = xstrdup(c->id);
+				it->status = FIX_NO_ROOT;
+			}
+			for (k = 0; k < it->narticles; k++)
+				if (strcmp(it->articles[k], inc->article) == 0)
+					break;
+			if (k == it->narticles)
+				fix_add(&it->articles, &it->narticles, xstrdup(inc->article));
+			for (k = 0; k < p->narticles; k++)
+				if (strcmp(p->articles[k], inc->article) == 0)
+					break;
+			if (k == p->narticles)
+				fix_add(&p->articles, &p->narticles, xstrdup(inc->article));
+		}
+	}
+	/* Keep them in rule-base order, so that the plan does not depend on
+	   the order of the incidents. */
+	for (i = 1; i < p->nitems; i++)
+		for (j = i; j > 0 && p->items[j].fix < p->items[j - 1].fix; j--) {
+			struct fix_item tmp = p->items[j];
+
+			p->items[j] = p->items[j - 1];
+			p->items[j - 1] = tmp;
+		}
+	if (p->nitems == 0) {
+		fix_add(&p->notes, &p->nnotes, xstrdup("No incident's standing cause has an "
+		    "edit in the rule base: there is no edit to propose."));
+		goto done;
+	}
+	if (dos_root == NULL) {
+		for (i = 0; i < p->nitems; i++)
+			buf_printf(&names, "%s%s (%s)", i ? "; " : "", p->items[i].title,
+			    p->items[i].id);
+		fix_add(&p->notes, &p->nnotes, fix_fmt("No --dos-root was given: the edit%s "
+		    "would be: %s. Give the DOS client's directory to see %s as diffs.",
+		    p->nitems == 1 ? "" : "s", buf_str(&names), p->nitems == 1 ? "it" : "them"));
+		goto done;
+	}
+	if (probe_dos_scan(dos_root, &t, err) != 0)
+		goto fail;
+	if ((fs.rootfd = open(dos_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		err_set(err, "cannot read the DOS root %s: %s", dos_root, strerror(errno));
+		goto fail;
+	}
+	for (i = 0; i < p->nitems; i++) {
+		struct fix_item *it = &p->items[i];
+
+		if (fix_run(&fs, t, kb, it, err) != 0)
+			goto fail;
+		if (it->status == FIX_ALREADY)
+			fix_add(&p->notes, &p->nnotes, fix_fmt("%s (%s): %s%s%s: nothing to do.",
+			    it->title, it->id, it->path ? it->path : "", it->path ? ": " : "",
+			    it->what));
+		else if (it->status != FIX_EDITED)
+			fix_add(&p->notes, &p->nnotes, fix_fmt("%s (%s): %s%s%s: nothing is "
+			    "proposed.", it->title, it->id, it->path ? it->path : "",
+			    it->path ? ": " : "", it->what));
+		/* The setting has no effect with a TCPTSR.EXE that ignores it. */
+		if (it->status == FIX_EDITED && it->fix->in_place_source &&
+		    strcmp(it->fix->in_place_source->id, "protocol-ini") == 0) {
+			struct probe_result r[PROBE_DOS_NRESULTS];
+
+			for (k = 0; k < PROBE_DOS_NRESULTS; k++)
+				probe_result_init(&r[k], "file", "file");
+			probe_dos_run(dos_root, kb, r);
+			if (r[PROBE_DOS_TCPTSR].value &&
+			    strcmp(r[PROBE_DOS_TCPTSR].value, "too-old") == 0)
+				fix_add(&p->warnings, &p->nwarnings, fix_fmt("%s is older than 2.2b "
+				    "(%s): it ignores ForcePushBit, so the edit has no effect until "
+				    "TCPTSR.EXE 2.2b or later is installed (Q123827).",
+				    r[PROBE_DOS_TCPTSR].target ? r[PROBE_DOS_TCPTSR].target :
+				    "TCPTSR.EXE", r[PROBE_DOS_TCPTSR].detail ?
+				    r[PROBE_DOS_TCPTSR].detail : "?"));
+			for (k = 0; k < PROBE_DOS_NRESULTS; k++) {
+				free(r[k].probe);
+				free(r[k].source);
+				free(r[k].value);
+				free(r[k].target);
+				free(r[k].detail);
+			}
+		}
+	}
+	for (i = 0; i < fs.n; i++) {
+		struct fix_file *f = &fs.v[i];
+		struct fix_edit *e;
+		struct buf diff = BUF_INIT;
+
+		if (f->now.len == f->before.len && (f->now.len == 0 ||
+		    memcmp(f->now.data, f->before.data, f->now.len) == 0))
+			continue;
+		p->edits = xrealloc(p->edits, (p->nedits + 1) * sizeof(*p->edits));
+		e = &p->edits[p->nedits++];
+		memset(e, 0, sizeof(*e));
+		e->path = xstrdup(f->path);
+		e->section = xstrdup(f->section ? f->section : "");
+		e->what = xstrdup(buf_str(&f->what));
+		e->fixes = xstrdup(buf_str(&f->fixes));
+		e->binary = f->binary;
+		e->before_len = f->before.len;
+		e->before = fix_memdup(f->before.data ? f->before.data : "", f->before.len);
+		e->after_len = f->now.len;
+		e->after = fix_memdup(f->now.data ? f->now.data : "", f->now.len);
+		fix_hash(e->before, e->before_len, e->hash_before);
+		fix_hash(e->after, e->after_len, e->hash_after);
+		if (f->binary)
+			fix_binary_diff(f, e->hash_before, e->hash_after, &diff);
+		else
+			fix_diff(e->path, e->before, e->before_len, e->after, e->after_len, &diff);
+		e->diff = buf_detach(&diff);
+	}
+done:
+	*out = p;
+	p = NULL;
+	rc = 0;
+fail:
+	if (fs.rootfd >= 0)
+		close(fs.rootfd);
+	fix_files_free(&fs);
+	probe_dos_tree_free(t);
+	buf_free(&names);
+	fix_plan_free(p);
+	return rc;
+}
+
+static void
+fix_strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void
+fix_plan_free(struct fix_plan *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->nedits; i++) {
+		free(p->edits[i].path);
+		free(p->edits[i].section);
+		free(p->edits[i].what);
+		free(p->edits[i].fixes);
+		free(p->edits[i].before);
+		free(p->edits[i].after);
+		free(p->edits[i].diff);
+	}
+	free(p->edits);
+	for (i = 0; i < p->nitems; i++) {
+		free(p->items[i].id);
+		free(p->items[i].title);
+		free(p->items[i].cause);
+		fix_strv_free(p->items[i].articles, p->items[i].narticles);
+		free(p->items[i].path);
+		free(p->items[i].what);
+	}
+	free(p->items);
+	fix_strv_free(p->articles, p->narticles);
+	fix_strv_free(p->notes, p->nnotes);
+	fix_strv_free(p->warnings, p->nwarnings);
+	free(p);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Writing files                                                            */
 
 static int
 fix_write_all(int fd, const char *p, size_t n)
@@ -456,227 +1140,312 @@ fix_write_at(int dirfd, const char *name, const char *shown, const char *data, s
 	return 0;
 }
 
-/* ---------------------------------------------------------------------- */
-/* The plan                                                                 */
-
-static void
-fix_add(char ***v, size_t *n, char *s)
+/* rel under the root replaced by data, its permissions kept. */
+static int
+fix_replace(int rootfd, const char *rel, const char *data, size_t len, char err[ERR_LEN])
 {
-	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
-	(*v)[(*n)++] = s;
-}
-
-static char *
-fix_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-fix_fmt(const char *fmt, ...)
-{
-	struct buf b = BUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	return buf_detach(&b);
-}
-
-int
-fix_plan(const struct diagnosis *d, const char *dos_root, const struct kb *kb,
-    struct fix_plan **out, char err[ERR_LEN])
-{
-	struct fix_plan *p = xcalloc(1, sizeof(*p));
-	struct probe_result *r = NULL;
-	struct buf ini = BUF_INIT, next = BUF_INIT;
-	char *section = NULL, *what = NULL;
+	struct stat st;
 	const char *name;
-	size_t i, j;
-	int rootfd = -1, dirfd = -1, rc = -1;
+	int dirfd, rc;
 
-	*out = NULL;
-	for (i = 0; d && i < d->nincidents; i++) {
-		const struct diag_incident *inc = &d->incidents[i];
-
-		for (j = 0; j < inc->ncauses && inc->causes[j].ruled_out; j++)
-			;
-		if (j == inc->ncauses || strcmp(inc->causes[j].id, FIX_CAUSE) != 0)
-			continue;
-		for (j = 0; j < p->narticles; j++)
-			if (strcmp(p->articles[j], inc->article) == 0)
-				break;
-		if (j == p->narticles)
-			fix_add(&p->articles, &p->narticles, xstrdup(inc->article));
-	}
-	if (p->narticles == 0) {
-		fix_add(&p->notes, &p->nnotes, xstrdup("No incident's standing cause is "
-		    FIX_CAUSE ": there is no edit to propose."));
-		goto done;
-	}
-	if (dos_root == NULL) {
-		fix_add(&p->notes, &p->nnotes, xstrdup("No --dos-root was given: the edit "
-		    "would be ForcePushBit = 1 in PROTOCOL.INI's [TCPIP] section ([TCPIP_XIF] "
-		    "for LAN Manager 2.x); give the DOS client's directory to see it as a "
-		    "diff."));
-		goto done;
-	}
-	if ((rootfd = open(dos_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		err_set(err, "cannot read the DOS root %s: %s", dos_root, strerror(errno));
-		goto fail;
-	}
-	r = xcalloc(4, sizeof(*r));
-	probe_result_init(&r[0], "tcptsr", "tcptsr");
-	probe_result_init(&r[1], "protocol-ini", "protocol-ini");
-	probe_result_init(&r[2], "protocol-ini", "protocol-ini");
-	probe_result_init(&r[3], "stack", "stack");
-	probe_dos_run(dos_root, kb, &r[0], &r[1], &r[2], &r[3]);
-	if (r[0].value && strcmp(r[0].value, "too-old") == 0)
-		fix_add(&p->warnings, &p->nwarnings, fix_fmt("%s is older than 2.2b (%s): it "
-		    "ignores ForcePushBit, so the edit has no effect until TCPTSR.EXE 2.2b or "
-		    "later is installed (Q123827).", r[0].target ? r[0].target : "TCPTSR.EXE",
-		    r[0].detail ? r[0].detail : "?"));
-	if (r[1].target == NULL) {
-		fix_add(&p->notes, &p->nnotes, fix_fmt("No PROTOCOL.INI under %s: there is "
-		    "no file to edit.", dos_root));
-		goto done;
-	}
-	if ((dirfd = fix_open_parent(rootfd, r[1].target, &name, err)) < 0)
-		goto fail;
-	if (fix_read_at(dirfd, name, r[1].target, FIX_INI_MAX, &ini, NULL, err) != 0)
-		goto fail;
-	switch (fix_ini_force_push(ini.data ? ini.data : "", ini.len, &next, &section, &what)) {
-	case FIX_INI_ALREADY:
-		fix_add(&p->notes, &p->nnotes, fix_fmt("ForcePushBit = 1 is already set in "
-		    "%s: nothing to do.", r[1].target));
-		break;
-	case FIX_INI_NO_SECTION:
-		fix_add(&p->notes, &p->nnotes, fix_fmt("%s has no [TCPIP] or [TCPIP_XIF] "
-		    "section: nothing is proposed (the TCP/IP stack's configuration is not "
-		    "invented; install or configure the stack first).", r[1].target));
-		break;
-	case FIX_INI_EDITED: {
-		struct fix_edit *e;
-		struct buf diff = BUF_INIT;
-
-		p->edits = xcalloc(1, sizeof(*p->edits));
-		e = &p->edits[p->nedits++];
-		e->path = xstrdup(r[1].target);
-		e->section = section;
-		e->what = what;
-		section = what = NULL;
-		e->before_len = ini.len;
-		e->before = buf_detach(&ini);
-		e->after_len = next.len;
-		e->after = buf_detach(&next);
-		fix_hash(e->before, e->before_len, e->hash_before);
-		fix_hash(e->after, e->after_len, e->hash_after);
-		fix_diff(e->path, e->before, e->before_len, e->after, e->after_len, &diff);
-		e->diff = buf_detach(&diff);
-		break;
-	}
-	}
-done:
-	*out = p;
-	p = NULL;
-	rc = 0;
-fail:
-	probe_results_free(r, r ? 4 : 0);
-	if (dirfd >= 0)
+	if ((dirfd = probe_dos_open_parent(rootfd, rel, &name, err)) < 0)
+		return -1;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) {
 		close(dirfd);
-	if (rootfd >= 0)
-		close(rootfd);
-	buf_free(&ini);
-	buf_free(&next);
-	free(section);
-	free(what);
-	fix_plan_free(p);
+		return err_set(err, "%s: no longer a regular file", rel);
+	}
+	rc = fix_write_at(dirfd, name, rel, data, len, st.st_mode & 07777, err);
+	close(dirfd);
 	return rc;
 }
 
+/* The current time, UTC, ISO 8601. */
 static void
-fix_strv_free(char **v, size_t n)
+fix_now(char out[32])
 {
-	size_t i;
+	time_t now = time(NULL);
+	struct tm tm;
 
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
+	gmtime_r(&now, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* A journal value: no tab, no line end. */
+static void
+fix_journal_value(struct buf *b, const char *s)
+{
+	for (; *s; s++)
+		buf_putc(b, *s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The journal                                                              */
+
+/* A name in FIX_DIR: no '/', not hidden, no control characters. */
+static int
+fix_plain_name(const char *s)
+{
+	const unsigned char *p;
+
+	if (s[0] == '\0' || s[0] == '.' || strlen(s) > 255)
+		return 0;
+	for (p = (const unsigned char *)s; *p; p++)
+		if (*p == '/' || *p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* A path under the root: no "." or ".." component, not absolute. */
+static int
+fix_plain_path(const char *s)
+{
+	const char *p = s;
+
+	if (s[0] == '\0' || s[0] == '/' || strlen(s) > 1000)
+		return 0;
+	while (*p) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return 0;
+		p += n;
+		if (*p == '/')
+			p++;
+		else
+			break;
+	}
+	for (p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return 0;
+	return s[strlen(s) - 1] != '/';
+}
+
+static int
+fix_hex64(const char *s)
+{
+	return strlen(s) == 2 * FIX_HASH_LEN &&
+	    strspn(s, "0123456789abcdef") == 2 * FIX_HASH_LEN;
 }
 
 void
-fix_plan_free(struct fix_plan *p)
+fix_journal_free(struct fix_journal *j)
 {
 	size_t i;
 
-	if (p == NULL)
+	if (j == NULL)
 		return;
-	for (i = 0; i < p->nedits; i++) {
-		free(p->edits[i].path);
-		free(p->edits[i].section);
-		free(p->edits[i].what);
-		free(p->edits[i].before);
-		free(p->edits[i].after);
-		free(p->edits[i].diff);
+	free(j->applied);
+	for (i = 0; i < j->nfiles; i++) {
+		free(j->files[i].path);
+		free(j->files[i].backup);
+		free(j->files[i].written);
 	}
-	free(p->edits);
-	fix_strv_free(p->articles, p->narticles);
-	fix_strv_free(p->notes, p->nnotes);
-	fix_strv_free(p->warnings, p->nwarnings);
-	free(p);
+	free(j->files);
+	for (i = 0; i < j->nfixes; i++) {
+		free(j->fixes[i].id);
+		free(j->fixes[i].path);
+		free(j->fixes[i].what);
+	}
+	free(j->fixes);
+	free(j);
+}
+
+/* Split line s[0..n) at tabs into at most max fields (copies). */
+static size_t
+fix_fields(const char *s, size_t n, char **f, size_t max)
+{
+	size_t k = 0;
+
+	while (k < max) {
+		const char *tab = memchr(s, '\t', n);
+		size_t len = tab ? (size_t)(tab - s) : n;
+
+		f[k++] = xstrndup(s, len);
+		if (tab == NULL)
+			break;
+		n -= len + 1;
+		s = tab + 1;
+	}
+	return k;
+}
+
+int
+fix_journal_parse(const char *data, size_t len, struct fix_journal **out, char err[ERR_LEN])
+{
+	struct fix_journal *j = xcalloc(1, sizeof(*j));
+	const char *p, *end = data + len;
+	struct fix_journal_file v1;
+	size_t i, k;
+
+	*out = NULL;
+	memset(&v1, 0, sizeof(v1));
+	if (len >= strlen(FIX_JOURNAL_MAGIC2) &&
+	    memcmp(data, FIX_JOURNAL_MAGIC2, strlen(FIX_JOURNAL_MAGIC2)) == 0) {
+		j->version = 2;
+		p = data + strlen(FIX_JOURNAL_MAGIC2);
+	} else if (len >= strlen(FIX_JOURNAL_MAGIC1) &&
+	    memcmp(data, FIX_JOURNAL_MAGIC1, strlen(FIX_JOURNAL_MAGIC1)) == 0) {
+		j->version = 1;
+		p = data + strlen(FIX_JOURNAL_MAGIC1);
+	} else {
+		err_set(err, "the journal does not start with '%.*s'",
+		    (int)strlen(FIX_JOURNAL_MAGIC2) - 1, FIX_JOURNAL_MAGIC2);
+		goto fail;
+	}
+	if (memchr(data, '\0', len) != NULL) {
+		err_set(err, "the journal holds a NUL byte");
+		goto fail;
+	}
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		char *f[6] = { NULL };
+		size_t nf;
+
+		if (nl == NULL) {
+			err_set(err, "the journal's last line has no line end");
+			goto fail;
+		}
+		nf = fix_fields(p, (size_t)(nl - p), f, 6);
+		p = nl + 1;
+		if (nf < 2) {
+			err_set(err, "the journal has a malformed line");
+			for (k = 0; k < nf; k++)
+				free(f[k]);
+			goto fail;
+		}
+		if (j->version == 1) {
+			char **dst = strcmp(f[0], "path") == 0 ? &v1.path :
+			    strcmp(f[0], "backup") == 0 ? &v1.backup : NULL;
+
+			if (dst) {
+				free(*dst);
+				*dst = f[1];
+				f[1] = NULL;
+			} else if (strcmp(f[0], "before") == 0 || strcmp(f[0], "after") == 0)
+				snprintf(f[0][0] == 'b' ? v1.before : v1.after, sizeof(v1.before),
+				    "%s", f[1]);
+		} else if (strcmp(f[0], "applied") == 0) {
+			free(j->applied);
+			j->applied = text_sanitize(f[1], strlen(f[1]), 64);
+		} else if (strcmp(f[0], "fix") == 0 && nf == 4) {
+			struct fix_journal_fix *x;
+
+			if (j->nfixes == 64) {
+				err_set(err, "the journal lists more than 64 fixes");
+				for (k = 0; k < nf; k++)
+					free(f[k]);
+				goto fail;
+			}
+			j->fixes = xrealloc(j->fixes, (j->nfixes + 1) * sizeof(*j->fixes));
+			x = &j->fixes[j->nfixes++];
+			x->id = text_sanitize(f[1], strlen(f[1]), 100);
+			x->path = text_sanitize(f[2], strlen(f[2]), 1000);
+			x->what = text_sanitize(f[3], strlen(f[3]), 1000);
+		} else if (strcmp(f[0], "file") == 0 && nf == 6) {
+			struct fix_journal_file *x;
+
+			if (j->nfiles == FIX_MAX_FILES) {
+				err_set(err, "the journal lists more than %d files", FIX_MAX_FILES);
+				for (k = 0; k < nf; k++)
+					free(f[k]);
+				goto fail;
+			}
+			j->files = xrealloc(j->files, (j->nfiles + 1) * sizeof(*j->files));
+			x = &j->files[j->nfiles++];
+			memset(x, 0, sizeof(*x));
+			x->path = f[1];
+			x->backup = f[2];
+			x->written = f[3];
+			snprintf(x->before, sizeof(x->before), "%s", f[4]);
+			snprintf(x->after, sizeof(x->after), "%s", f[5]);
+			f[1] = f[2] = f[3] = NULL;
+			if (!fix_plain_path(x->path) || !fix_plain_name(x->backup) ||
+			    !fix_plain_name(x->written) || !fix_hex64(x->before) ||
+			    !fix_hex64(x->after) || strcmp(x->backup, x->written) == 0 ||
+			    strcmp(x->backup, FIX_JOURNAL) == 0 ||
+			    strcmp(x->written, FIX_JOURNAL) == 0) {
+				err_set(err, "the journal's file line %zu is not a plain path, two "
+				    "backup names and two SHA-256 hashes", j->nfiles);
+				for (k = 0; k < nf; k++)
+					free(f[k]);
+				goto fail;
+			}
+		}
+		for (k = 0; k < nf; k++)
+			free(f[k]);
+	}
+	if (j->version == 1) {
+		if (v1.path == NULL || v1.backup == NULL || !fix_plain_path(v1.path) ||
+		    !fix_plain_name(v1.backup) || strcmp(v1.backup, FIX_JOURNAL) == 0 ||
+		    !fix_hex64(v1.before) || !fix_hex64(v1.after)) {
+			err_set(err, "the journal lacks the path, the backup or a hash");
+			goto fail;
+		}
+		j->files = xcalloc(1, sizeof(*j->files));
+		j->files[0] = v1;
+		j->nfiles = 1;
+		v1.path = v1.backup = NULL;	/* the journal's now */
+	}
+	if (j->nfiles == 0) {
+		err_set(err, "the journal names no file");
+		goto fail;
+	}
+	/* Two entries for one file, or one backup name twice, would lose bytes. */
+	for (i = 0; i < j->nfiles; i++)
+		for (k = i + 1; k < j->nfiles; k++)
+			if (strcmp(j->files[i].path, j->files[k].path) == 0 ||
+			    strcmp(j->files[i].backup, j->files[k].backup) == 0 ||
+			    (j->files[i].written && j->files[k].written &&
+			    strcmp(j->files[i].written, j->files[k].written) == 0) ||
+			    (j->files[k].written && strcmp(j->files[i].backup,
+			    j->files[k].written) == 0) || (j->files[i].written &&
+			    strcmp(j->files[i].written, j->files[k].backup) == 0)) {
+				err_set(err, "the journal names a file or a backup twice");
+				goto fail;
+			}
+	*out = j;
+	return 0;
+fail:
+	free(v1.path);
+	free(v1.backup);
+	fix_journal_free(j);
+	return -1;
+}
+
+int
+fix_journal_load(const char *dos_root, struct fix_journal **out, char err[ERR_LEN])
+{
+	struct buf jb = BUF_INIT;
+	char jshown[1200], tmp[ERR_LEN];
+	int rootfd, kfd, rc = -1;
+
+	*out = NULL;
+	if ((rootfd = open(dos_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return err_set(err, "cannot open the DOS root %s: %s", dos_root,
+		    strerror(errno));
+	snprintf(jshown, sizeof(jshown), "%s/%s/%s", dos_root, FIX_DIR, FIX_JOURNAL);
+	kfd = openat(rootfd, FIX_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (kfd < 0 && errno == ENOENT)
+		rc = 0;
+	else if (kfd < 0)
+		err_set(err, "cannot open %s/%s: %s", dos_root, FIX_DIR, strerror(errno));
+	else if (probe_dos_read_at(kfd, FIX_JOURNAL, jshown, FIX_JOURNAL_MAX, &jb, NULL,
+	    err) != 0)
+		rc = errno == ENOENT ? 0 : -1;
+	else if (fix_journal_parse(jb.data ? jb.data : "", jb.len, out, tmp) != 0) {
+		snprintf(err, ERR_LEN, "%.200s: %.300s", jshown, tmp);
+		rc = -1;
+	} else
+		rc = 1;
+	if (kfd >= 0)
+		close(kfd);
+	close(rootfd);
+	buf_free(&jb);
+	return rc;
 }
 
 /* ---------------------------------------------------------------------- */
 /* Apply and undo                                                           */
-
-/* The journal: one "key<TAB>value" per line after its first line. */
-struct fix_journal {
-	char	path[1024];
-	char	backup[300];
-	char	before[2 * FIX_HASH_LEN + 1];
-	char	after[2 * FIX_HASH_LEN + 1];
-};
-
-#define FIX_JOURNAL_MAGIC	"kbdiag fix journal 1\n"
-
-static int
-fix_journal_parse(const char *s, struct fix_journal *j, char err[ERR_LEN])
-{
-	const char *line;
-
-	memset(j, 0, sizeof(*j));
-	if (strncmp(s, FIX_JOURNAL_MAGIC, strlen(FIX_JOURNAL_MAGIC)) != 0)
-		return err_set(err, "the journal does not start with '%.*s'",
-		    (int)strlen(FIX_JOURNAL_MAGIC) - 1, FIX_JOURNAL_MAGIC);
-	for (line = s + strlen(FIX_JOURNAL_MAGIC); *line; ) {
-		const char *nl = strchr(line, '\n'), *tab = strchr(line, '\t');
-		size_t n;
-		char *dst = NULL;
-		size_t cap = 0;
-
-		if (nl == NULL || tab == NULL || tab > nl)
-			return err_set(err, "the journal has a malformed line");
-		if (strncmp(line, "path\t", 5) == 0)
-			dst = j->path, cap = sizeof(j->path);
-		else if (strncmp(line, "backup\t", 7) == 0)
-			dst = j->backup, cap = sizeof(j->backup);
-		else if (strncmp(line, "before\t", 7) == 0)
-			dst = j->before, cap = sizeof(j->before);
-		else if (strncmp(line, "after\t", 6) == 0)
-			dst = j->after, cap = sizeof(j->after);
-		n = (size_t)(nl - tab - 1);
-		if (dst != NULL) {
-			if (n >= cap)
-				return err_set(err, "the journal has a value too long");
-			memcpy(dst, tab + 1, n);
-			dst[n] = '\0';
-		}
-		line = nl + 1;
-	}
-	if (!j->path[0] || !j->backup[0] || strlen(j->before) != 2 * FIX_HASH_LEN ||
-	    strlen(j->after) != 2 * FIX_HASH_LEN || strchr(j->backup, '/') != NULL ||
-	    j->backup[0] == '.')
-		return err_set(err, "the journal lacks the path, the backup or a hash");
-	return 0;
-}
 
 int
 fix_apply(const struct fix_plan *p, const char *dos_root, struct buf *msg,
@@ -684,27 +1453,32 @@ fix_apply(const struct fix_plan *p, const char *dos_root, struct buf *msg,
 {
 	struct buf cur = BUF_INIT, rec = BUF_INIT;
 	unsigned char h[FIX_HASH_LEN];
-	char hex[2 * FIX_HASH_LEN + 1], hex2[2 * FIX_HASH_LEN + 1];
-	const char *name;
-	mode_t mode;
-	size_t i;
-	int rootfd, kfd = -1, dirfd = -1, rc = -1;
+	char hex[2 * FIX_HASH_LEN + 1], hex2[2 * FIX_HASH_LEN + 1], when[32];
+	char backup[FIX_MAX_FILES][300], written[FIX_MAX_FILES][300];
+	size_t i, k, done = 0;
+	int rootfd, kfd = -1, rc = -1;
 
+	if (p->nedits == 0) {
+		buf_puts(msg, "Nothing to apply.\n");
+		return 0;
+	}
+	if (p->nedits > FIX_MAX_FILES)
+		return err_set(err, "the plan changes more than %d files", FIX_MAX_FILES);
 	if ((rootfd = open(dos_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return err_set(err, "cannot open the DOS root %s: %s", dos_root,
 		    strerror(errno));
+	/* Every file as planned, before anything is written. */
 	for (i = 0; i < p->nedits; i++) {
 		const struct fix_edit *e = &p->edits[i];
-		char backup[300];
+		const char *base;
 
-		if (strpbrk(e->path, "\t\n\r") != NULL) {
+		if (strpbrk(e->path, "\t\n\r") != NULL || !fix_plain_path(e->path)) {
 			err_set(err, "%s: a name with a tab or line end cannot be journalled",
 			    e->path);
 			goto out;
 		}
-		if ((dirfd = fix_open_parent(rootfd, e->path, &name, err)) < 0)
-			goto out;
-		if (fix_read_at(dirfd, name, e->path, FIX_INI_MAX, &cur, &mode, err) != 0)
+		if (probe_dos_read(rootfd, e->path, e->binary ? FIX_EXE_MAX : FIX_TEXT_MAX, &cur,
+		    NULL, err) != 0)
 			goto out;
 		fix_hash(cur.data ? cur.data : "", cur.len, h);
 		if (memcmp(h, e->hash_before, FIX_HASH_LEN) != 0) {
@@ -715,50 +1489,95 @@ fix_apply(const struct fix_plan *p, const char *dos_root, struct buf *msg,
 			    hex, hex2);
 			goto out;
 		}
-		if (mkdirat(rootfd, FIX_DIR, 0700) != 0 && errno != EEXIST) {
-			err_set(err, "cannot make %s/%s: %s", dos_root, FIX_DIR, strerror(errno));
-			goto out;
-		}
-		kfd = openat(rootfd, FIX_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (kfd < 0) {
-			err_set(err, "cannot open %s/%s: %s", dos_root, FIX_DIR, strerror(errno));
-			goto out;
-		}
-		if (faccessat(kfd, FIX_JOURNAL, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-			err_set(err, "an earlier --apply is not undone (%s/%s/%s): run kbdiag fix "
-			    "--undo first", dos_root, FIX_DIR, FIX_JOURNAL);
-			goto out;
-		}
-		snprintf(backup, sizeof(backup), "%.250s.orig", name);
-		if (fix_write_at(kfd, backup, backup, e->before, e->before_len, 0600, err) != 0)
-			goto out;
-		buf_reset(&rec);
-		buf_puts(&rec, FIX_JOURNAL_MAGIC);
-		fix_hash_hex(e->hash_before, hex);
-		fix_hash_hex(e->hash_after, hex2);
-		buf_printf(&rec, "path\t%s\nbackup\t%s\nbefore\t%s\nafter\t%s\nsection\t%s\n",
-		    e->path, backup, hex, hex2, e->section ? e->section : "");
-		/* The journal first: a crash before the rename leaves the original. */
-		if (fix_write_at(kfd, FIX_JOURNAL, FIX_JOURNAL, rec.data, rec.len, 0600,
-		    err) != 0)
-			goto out;
-		if (fix_write_at(dirfd, name, e->path, e->after, e->after_len, mode, err) != 0)
-			goto out;
-		buf_printf(msg, "Wrote %s/%s: %s.\nThe original is kept in %s/%s/%s "
-		    "(SHA-256 %s); the journal is %s/%s/%s.\nTo undo: kbdiag fix --undo "
-		    "--dos-root %s\n", dos_root, e->path, e->what, dos_root, FIX_DIR, backup,
-		    hex, dos_root, FIX_DIR, FIX_JOURNAL, dos_root);
-		close(dirfd);
-		dirfd = -1;
-		close(kfd);
-		kfd = -1;
+		/* NAME.orig, or NAME.N.orig when two files share a name. */
+		base = strrchr(e->path, '/') ? strrchr(e->path, '/') + 1 : e->path;
+		snprintf(backup[i], sizeof(backup[i]), "%.250s.orig", base);
+		for (k = 0; k < i; k++)
+			if (strcmp(backup[k], backup[i]) == 0)
+				snprintf(backup[i], sizeof(backup[i]), "%.250s.%zu.orig", base, i + 1);
+		snprintf(written[i], sizeof(written[i]), "%.250s.%zu.new", base, i + 1);
 	}
+	if (mkdirat(rootfd, FIX_DIR, 0700) != 0 && errno != EEXIST) {
+		err_set(err, "cannot make %s/%s: %s", dos_root, FIX_DIR, strerror(errno));
+		goto out;
+	}
+	kfd = openat(rootfd, FIX_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (kfd < 0) {
+		err_set(err, "cannot open %s/%s: %s", dos_root, FIX_DIR, strerror(errno));
+		goto out;
+	}
+	if (faccessat(kfd, FIX_JOURNAL, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		err_set(err, "an earlier --apply is not undone (%s/%s/%s): run kbdiag fix "
+		    "--undo first", dos_root, FIX_DIR, FIX_JOURNAL);
+		goto out;
+	}
+	for (i = 0; i < p->nedits; i++)
+		if (fix_write_at(kfd, backup[i], backup[i], p->edits[i].before,
+		    p->edits[i].before_len, 0600, err) != 0 ||
+		    fix_write_at(kfd, written[i], written[i], p->edits[i].after,
+		    p->edits[i].after_len, 0600, err) != 0)
+			goto out;
+	fix_now(when);
+	buf_puts(&rec, FIX_JOURNAL_MAGIC2);
+	buf_printf(&rec, "applied\t%s\n", when);
+	for (i = 0; i < p->nitems; i++) {
+		if (p->items[i].status != FIX_EDITED)
+			continue;
+		buf_printf(&rec, "fix\t%s\t", p->items[i].id);
+		fix_journal_value(&rec, p->items[i].path ? p->items[i].path : "");
+		buf_putc(&rec, '\t');
+		fix_journal_value(&rec, p->items[i].what ? p->items[i].what : "");
+		buf_putc(&rec, '\n');
+	}
+	for (i = 0; i < p->nedits; i++) {
+		fix_hash_hex(p->edits[i].hash_before, hex);
+		fix_hash_hex(p->edits[i].hash_after, hex2);
+		buf_printf(&rec, "file\t%s\t%s\t%s\t%s\t%s\n", p->edits[i].path, backup[i],
+		    written[i], hex, hex2);
+	}
+	/* The journal first: a crash before the renames leaves the originals. */
+	if (fix_write_at(kfd, FIX_JOURNAL, FIX_JOURNAL, rec.data, rec.len, 0600, err) != 0)
+		goto out;
+	for (done = 0; done < p->nedits; done++)
+		if (fix_replace(rootfd, p->edits[done].path, p->edits[done].after,
+		    p->edits[done].after_len, err) != 0)
+			break;
+	if (done < p->nedits) {
+		char why[ERR_LEN];
+
+		/* Put back what was written; the journal goes only if all went back. */
+		snprintf(why, sizeof(why), "%s", err);
+		for (k = 0; k < done; k++)
+			if (fix_replace(rootfd, p->edits[k].path, p->edits[k].before,
+			    p->edits[k].before_len, err) != 0)
+				break;
+		if (k == done) {
+			unlinkat(kfd, FIX_JOURNAL, 0);
+			for (k = 0; k < p->nedits; k++) {
+				unlinkat(kfd, backup[k], 0);
+				unlinkat(kfd, written[k], 0);
+			}
+			err_set(err, "%s; nothing is changed", why);
+		} else
+			err_set(err, "%s; the files written are not all put back: run kbdiag "
+			    "fix --undo", why);
+		goto out;
+	}
+	for (i = 0; i < p->nedits; i++)
+		buf_printf(msg, "Wrote %s/%s: %s.\n", dos_root, p->edits[i].path,
+		    p->edits[i].what);
+	buf_printf(msg, "The original%s %s kept in %s/%s (", p->nedits == 1 ? "" : "s",
+	    p->nedits == 1 ? "is" : "are", dos_root, FIX_DIR);
+	for (i = 0; i < p->nedits; i++) {
+		fix_hash_hex(p->edits[i].hash_before, hex);
+		buf_printf(msg, "%s%s, SHA-256 %s", i ? "; " : "", backup[i], hex);
+	}
+	buf_printf(msg, "); the journal is %s/%s/%s.\nTo undo: kbdiag fix --undo "
+	    "--dos-root %s\n", dos_root, FIX_DIR, FIX_JOURNAL, dos_root);
 	rc = 0;
 out:
 	if (kfd >= 0)
 		close(kfd);
-	if (dirfd >= 0)
-		close(dirfd);
 	close(rootfd);
 	buf_free(&cur);
 	buf_free(&rec);
@@ -768,100 +1587,102 @@ out:
 int
 fix_undo(const char *dos_root, struct buf *msg, char err[ERR_LEN])
 {
-	struct buf jb = BUF_INIT, orig = BUF_INIT, cur = BUF_INIT, redo = BUF_INIT;
-	struct fix_journal j;
+	struct fix_journal *j = NULL;
+	struct buf orig[FIX_MAX_FILES], cur = BUF_INIT, wrote = BUF_INIT;
 	unsigned char h[FIX_HASH_LEN];
-	char hex[2 * FIX_HASH_LEN + 1], jshown[1200], bshown[1400];
-	const char *name;
-	mode_t mode;
-	int rootfd, kfd = -1, dirfd = -1, rc = -1;
+	char hex[2 * FIX_HASH_LEN + 1], bshown[1400];
+	int restore[FIX_MAX_FILES];
+	size_t i;
+	int rootfd = -1, kfd = -1, rc = -1, got;
 
-	if ((rootfd = open(dos_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return err_set(err, "cannot open the DOS root %s: %s", dos_root,
-		    strerror(errno));
-	snprintf(jshown, sizeof(jshown), "%s/%s/%s", dos_root, FIX_DIR, FIX_JOURNAL);
-	kfd = openat(rootfd, FIX_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (kfd < 0 && errno == ENOENT) {
+	for (i = 0; i < FIX_MAX_FILES; i++)
+		buf_init(&orig[i]);
+	if ((got = fix_journal_load(dos_root, &j, err)) < 0)
+		return -1;
+	if (got == 0) {
 		buf_printf(msg, "Nothing to undo: no %s/%s under the DOS root.\n", FIX_DIR,
 		    FIX_JOURNAL);
-		rc = 1;
-		goto out;
+		return 1;
 	}
-	if (kfd < 0) {
+	if ((rootfd = open(dos_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    (kfd = openat(rootfd, FIX_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0) {
 		err_set(err, "cannot open %s/%s: %s", dos_root, FIX_DIR, strerror(errno));
 		goto out;
 	}
-	if (fix_read_at(kfd, FIX_JOURNAL, jshown, FIX_JOURNAL_MAX, &jb, NULL, err) != 0) {
-		if (errno == ENOENT) {
-			buf_printf(msg, "Nothing to undo: no %s/%s under the DOS root.\n", FIX_DIR,
-			    FIX_JOURNAL);
-			rc = 1;
-		}
-		goto out;
-	}
-	if (fix_journal_parse(buf_str(&jb), &j, err) != 0) {
-		char tmp[ERR_LEN];
+	/* Check every file first: nothing is restored unless all can be. */
+	for (i = 0; i < j->nfiles; i++) {
+		const struct fix_journal_file *f = &j->files[i];
 
-		snprintf(tmp, sizeof(tmp), "%.200s: %.300s", jshown, err);
-		err_set(err, "%s", tmp);
-		goto out;
-	}
-	snprintf(bshown, sizeof(bshown), "%s/%s/%s", dos_root, FIX_DIR, j.backup);
-	if (fix_read_at(kfd, j.backup, bshown, FIX_INI_MAX, &orig, NULL, err) != 0)
-		goto out;
-	fix_hash(orig.data ? orig.data : "", orig.len, h);
-	fix_hash_hex(h, hex);
-	if (strcmp(hex, j.before) != 0) {
-		err_set(err, "the backup %s does not match the journal's hash: not undone",
-		    bshown);
-		goto out;
-	}
-	if ((dirfd = fix_open_parent(rootfd, j.path, &name, err)) < 0)
-		goto out;
-	if (fix_read_at(dirfd, name, j.path, FIX_INI_MAX, &cur, &mode, err) != 0) {
-		char tmp[ERR_LEN];
-
-		snprintf(tmp, sizeof(tmp), "%.250s; not undone: the original is in %.200s", err,
-		    bshown);
-		err_set(err, "%s", tmp);
-		goto out;
-	}
-	fix_hash(cur.data ? cur.data : "", cur.len, h);
-	fix_hash_hex(h, hex);
-	if (strcmp(hex, j.before) == 0)
-		buf_printf(msg, "%s/%s is already the original; the journal is removed.\n",
-		    dos_root, j.path);
-	else if (strcmp(hex, j.after) == 0) {
-		if (fix_write_at(dirfd, name, j.path, orig.data ? orig.data : "", orig.len, mode,
+		snprintf(bshown, sizeof(bshown), "%s/%s/%s", dos_root, FIX_DIR, f->backup);
+		if (probe_dos_read_at(kfd, f->backup, bshown, FIX_EXE_MAX, &orig[i], NULL,
 		    err) != 0)
 			goto out;
-		buf_printf(msg, "Restored %s/%s from %s (SHA-256 %s).\n", dos_root, j.path,
-		    bshown, j.before);
-	} else {
-		/* Show what was changed by hand: what --apply wrote against now. */
-		if (fix_ini_force_push(orig.data ? orig.data : "", orig.len, &redo, NULL,
-		    NULL) == FIX_INI_EDITED) {
-			unsigned char h2[FIX_HASH_LEN];
-			char hex2[2 * FIX_HASH_LEN + 1];
-
-			fix_hash(redo.data, redo.len, h2);
-			fix_hash_hex(h2, hex2);
-			if (strcmp(hex2, j.after) == 0) {
-				buf_printf(msg, "Changed since --apply wrote it:\n");
-				fix_diff(j.path, redo.data, redo.len, cur.data ? cur.data : "",
-				    cur.len, msg);
-			}
+		fix_hash(orig[i].data ? orig[i].data : "", orig[i].len, h);
+		fix_hash_hex(h, hex);
+		if (strcmp(hex, f->before) != 0) {
+			err_set(err, "the backup %s does not match the journal's hash: not undone",
+			    bshown);
+			goto out;
 		}
-		err_set(err, "%s/%s was changed since --apply wrote it (SHA-256 now %.12s..., "
-		    "written %.12s...): not undone; the original bytes are in %s", dos_root,
-		    j.path, hex, j.after, bshown);
-		goto out;
+		if (probe_dos_read(rootfd, f->path, FIX_EXE_MAX, &cur, NULL, err) != 0) {
+			char tmp[ERR_LEN];
+
+			snprintf(tmp, sizeof(tmp), "%.250s; not undone: the original is in %.200s",
+			    err, bshown);
+			err_set(err, "%s", tmp);
+			goto out;
+		}
+		fix_hash(cur.data ? cur.data : "", cur.len, h);
+		fix_hash_hex(h, hex);
+		if (strcmp(hex, f->before) == 0)
+			restore[i] = 0;
+		else if (strcmp(hex, f->after) == 0)
+			restore[i] = 1;
+		else {
+			/* Show what was changed by hand: what --apply wrote against now. */
+			if (f->written != NULL && probe_dos_read_at(kfd, f->written, f->written,
+			    FIX_EXE_MAX, &wrote, NULL, err) == 0) {
+				fix_hash(wrote.data ? wrote.data : "", wrote.len, h);
+				fix_hash_hex(h, hex);
+				if (strcmp(hex, f->after) == 0) {
+					buf_printf(msg, "Changed since --apply wrote it:\n");
+					fix_diff(f->path, wrote.data ? wrote.data : "", wrote.len,
+					    cur.data ? cur.data : "", cur.len, msg);
+				}
+			}
+			fix_hash(cur.data ? cur.data : "", cur.len, h);
+			fix_hash_hex(h, hex);
+			err_set(err, "%s/%s was changed since --apply wrote it (SHA-256 now "
+			    "%.12s..., written %.12s...): not undone; the original bytes are in "
+			    "%s", dos_root, f->path, hex, f->after, bshown);
+			goto out;
+		}
+	}
+	for (i = 0; i < j->nfiles; i++) {
+		const struct fix_journal_file *f = &j->files[i];
+
+		snprintf(bshown, sizeof(bshown), "%s/%s/%s", dos_root, FIX_DIR, f->backup);
+		if (!restore[i]) {
+			buf_printf(msg, "%s/%s is already the original.\n", dos_root, f->path);
+			continue;
+		}
+		if (fix_replace(rootfd, f->path, orig[i].data ? orig[i].data : "", orig[i].len,
+		    err) != 0)
+			goto out;
+		buf_printf(msg, "Restored %s/%s from %s (SHA-256 %s).\n", dos_root, f->path,
+		    bshown, f->before);
 	}
 	if (unlinkat(kfd, FIX_JOURNAL, 0) != 0) {
-		err_set(err, "cannot remove %s: %s", jshown, strerror(errno));
+		err_set(err, "cannot remove %s/%s/%s: %s", dos_root, FIX_DIR, FIX_JOURNAL,
+		    strerror(errno));
 		goto out;
 	}
-	unlinkat(kfd, j.backup, 0);
+	for (i = 0; i < j->nfiles; i++) {
+		unlinkat(kfd, j->files[i].backup, 0);
+		if (j->files[i].written)
+			unlinkat(kfd, j->files[i].written, 0);
+	}
 	fsync(kfd);
 	close(kfd);
 	kfd = -1;
@@ -871,12 +1692,12 @@ fix_undo(const char *dos_root, struct buf *msg, char err[ERR_LEN])
 out:
 	if (kfd >= 0)
 		close(kfd);
-	if (dirfd >= 0)
-		close(dirfd);
-	close(rootfd);
-	buf_free(&jb);
-	buf_free(&orig);
+	if (rootfd >= 0)
+		close(rootfd);
+	for (i = 0; i < FIX_MAX_FILES; i++)
+		buf_free(&orig[i]);
 	buf_free(&cur);
-	buf_free(&redo);
+	buf_free(&wrote);
+	fix_journal_free(j);
 	return rc;
 }

@@ -56,6 +56,8 @@ struct kb {
 	struct kb_article	**articles;
 	size_t			 narticles;
 	size_t			 articles_cap;
+	struct kb_fix		*fixes;		/* fixes.xml */
+	size_t			 nfixes;
 };
 
 /*
@@ -1728,6 +1730,327 @@ out:
 	return problems ? -1 : 0;
 }
 
+/* ---------------------------------------------------------------------- */
+/* Fixes                                                                    */
+
+/* "LOAD TCPIP": upper-case name and argument in the arena. */
+static void
+kb_fix_words(struct arena *a, const char *s, const char **name, const char **arg)
+{
+	size_t n = strcspn(s, " "), i;
+	char *w = arena_strdup(a, s);
+
+	for (i = 0; w[i]; i++)
+		w[i] = (char)toupper((unsigned char)w[i]);
+	w[n] = '\0';
+	*name = w;
+	*arg = s[n] ? w + n + 1 : NULL;
+}
+
+static long
+kb_fix_number(struct arena *a, const xmlNode *n, const char *name, long dflt)
+{
+	const char *v = kb_attr(a, n, name);
+
+	return v ? strtol(v, NULL, 10) : dflt;
+}
+
+/* An evidence reference of the given kind, for a fix's verify. */
+static int
+kb_fix_ref(const struct kb *kb, const char *ref, enum kb_source_kind kind,
+    const struct kb_evidence_source **src, const struct kb_evidence_value **val,
+    const char *where, long line, char err[ERR_LEN])
+{
+	if (kb_resolve_ref(kb, ref, src, val, where, line, err) != 0)
+		return -1;
+	if ((*src)->kind != kind)
+		return err_set(err, "%s:%ld: %s is %s evidence, not %s", where, line, ref,
+		    kb_source_kind_name((*src)->kind), kb_source_kind_name(kind));
+	return 0;
+}
+
+static int
+kb_parse_fix(struct kb *kb, struct kb_fix *f, const xmlNode *n, const char *path,
+    char err[ERR_LEN])
+{
+	struct arena *a = &kb->arena;
+	const xmlNode *e, *c;
+	const char *v, **ids;
+	size_t i, k;
+
+	f->id = kb_attr(a, n, "id");
+	f->title = kb_prose(a, kb_child(n, "title"));
+	f->kbfile = arena_strdup(a, path);
+	f->line = xmlGetLineNo((xmlNodePtr)n);
+	ids = kb_split(a, kb_attr(a, n, "resolves"), &f->nresolves);
+	f->resolves = arena_calloc(a, f->nresolves ? f->nresolves : 1, sizeof(*f->resolves));
+	for (i = 0; i < f->nresolves; i++)
+		if ((((const struct kb_cause **)f->resolves)[i] = kb_find_cause(kb, ids[i])) ==
+		    NULL)
+			return err_set(err, "%s:%ld: fix '%s' resolves unknown cause '%s' (not in "
+			    "causes.xml)", path, f->line, f->id, ids[i]);
+	v = kb_attr(a, n, "articles");
+	f->articles = kb_split(a, v ? v : "", &f->narticles);
+	f->sources = kb_split(a, kb_attr(a, n, "sources"), &f->nsources);
+	f->at_most = f->dflt = -1;
+	for (e = n->children; e; e = e->next)
+		if (kb_is(e, "set") || kb_is(e, "order") || kb_is(e, "switch") ||
+		    kb_is(e, "replace"))
+			break;
+	f->file = kb_attr(a, e, "file");
+	if (kb_is(e, "set")) {
+		f->kind = KB_FIX_SET;
+		f->section = kb_attr(a, e, "section");
+		f->driver_tcpip = (v = kb_attr(a, e, "driver")) != NULL;
+		f->key = kb_attr(a, e, "key");
+		f->value = kb_attr(a, e, "value");
+		f->at_least = kb_fix_number(a, e, "at-least", -1);
+		f->at_most = kb_fix_number(a, e, "at-most", -1);
+		f->dflt = kb_fix_number(a, e, "default", -1);
+		if (f->at_most >= 0 && f->at_most < f->at_least)
+			return err_set(err, "%s:%ld: fix '%s': at-most is below at-least", path,
+			    xmlGetLineNo((xmlNodePtr)e), f->id);
+	} else if (kb_is(e, "order")) {
+		struct kb_fix_command *cmds;
+
+		f->kind = KB_FIX_ORDER;
+		cmds = arena_calloc(a, kb_count_children(e, "command"), sizeof(*cmds));
+		for (c = e->children; c; c = c->next) {
+			struct kb_fix_command *x;
+
+			if (!kb_is(c, "command"))
+				continue;
+			x = &cmds[f->ncommands++];
+			x->written = kb_attr(a, c, "name");
+			kb_fix_words(a, x->written, &x->name, &x->arg);
+			x->anchor = (v = kb_attr(a, c, "anchor")) != NULL && strcmp(v, "yes") == 0;
+			x->insert = (v = kb_attr(a, c, "insert")) != NULL && strcmp(v, "yes") == 0;
+			for (k = 0; k + 1 < f->ncommands; k++)
+				if (strcmp(cmds[k].name, x->name) == 0 &&
+				    (cmds[k].arg == NULL) == (x->arg == NULL) &&
+				    (x->arg == NULL || strcmp(cmds[k].arg, x->arg) == 0))
+					return err_set(err, "%s:%ld: fix '%s' names command '%s' "
+					    "twice", path, xmlGetLineNo((xmlNodePtr)c), f->id,
+					    x->written);
+		}
+		f->commands = cmds;
+		if (f->ncommands < 2)
+			return err_set(err, "%s:%ld: fix '%s': an order needs two commands or "
+			    "more", path, xmlGetLineNo((xmlNodePtr)e), f->id);
+	} else if (kb_is(e, "switch")) {
+		const char *arg;
+
+		f->kind = KB_FIX_SWITCH;
+		kb_fix_words(a, kb_attr(a, e, "command"), &f->command, &arg);
+		if (arg != NULL)
+			return err_set(err, "%s:%ld: fix '%s': the command of a switch is one "
+			    "word", path, xmlGetLineNo((xmlNodePtr)e), f->id);
+		f->switch_name = kb_attr(a, e, "name");
+		f->at_least = kb_fix_number(a, e, "at-least", -1);
+		f->dflt = kb_fix_number(a, e, "default", -1);
+	} else {
+		struct kb_fix_variant *vs;
+		const struct kb_evidence_source *stack = kb_find_source(kb, "stack");
+
+		f->kind = KB_FIX_REPLACE;
+		vs = arena_calloc(a, kb_count_children(e, "variant"), sizeof(*vs));
+		for (c = e->children; c; c = c->next) {
+			struct kb_fix_variant *x;
+			const struct kb_row *row;
+			char ref[128];
+
+			if (!kb_is(c, "variant"))
+				continue;
+			x = &vs[f->nvariants++];
+			x->stack = kb_attr(a, c, "stack");
+			x->build = kb_attr(a, c, "build");
+			if (stack == NULL || kb_find_value(stack, x->stack) == NULL)
+				return err_set(err, "%s:%ld: fix '%s': '%s' is not a value of the "
+				    "evidence source stack", path, xmlGetLineNo((xmlNodePtr)c),
+				    f->id, x->stack);
+			snprintf(ref, sizeof(ref), "builds:%s", x->build ? x->build : "");
+			if ((row = kb_find_row(kb, ref)) == NULL)
+				return err_set(err, "%s:%ld: fix '%s': no build '%s' in "
+				    "tables/builds.xml", path, xmlGetLineNo((xmlNodePtr)c), f->id,
+				    x->build);
+			x->file = kb_row_field(row, "file");
+			x->stack_name = kb_row_field(row, "stack");
+			if (x->stack_name == NULL)
+				x->stack_name = x->stack;
+			for (k = 0; k + 1 < f->nvariants; k++)
+				if (strcmp(vs[k].stack, x->stack) == 0)
+					return err_set(err, "%s:%ld: fix '%s' names stack '%s' twice",
+					    path, xmlGetLineNo((xmlNodePtr)c), f->id, x->stack);
+		}
+		f->variants = vs;
+	}
+	e = kb_child(n, "verify");
+	f->verify = kb_prose(a, e);
+	if ((v = kb_attr(a, e, "in-place")) != NULL &&
+	    kb_fix_ref(kb, v, KB_SOURCE_FILE, &f->in_place_source, &f->in_place_value, path,
+	    xmlGetLineNo((xmlNodePtr)e), err) != 0)
+		return -1;
+	v = kb_attr(a, e, "proof");
+	f->proofs = kb_split(a, v ? v : "", &f->nproofs);
+	for (i = 0; i < f->nproofs; i++) {
+		const struct kb_evidence_source *src;
+		const struct kb_evidence_value *val;
+
+		if (kb_fix_ref(kb, f->proofs[i], KB_SOURCE_PROBE, &src, &val, path,
+		    xmlGetLineNo((xmlNodePtr)e), err) != 0)
+			return -1;
+	}
+	{
+		struct kb_fix_example *ex = arena_calloc(a, kb_count_children(n, "example") + 1,
+		    sizeof(*ex));
+		const char **notes = arena_calloc(a, kb_count_children(n, "note") + 1,
+		    sizeof(*notes));
+
+		for (c = n->children; c; c = c->next) {
+			if (kb_is(c, "note"))
+				notes[f->nnotes++] = kb_prose(a, c);
+			if (!kb_is(c, "example"))
+				continue;
+			struct kb_fix_example *x = &ex[f->nexamples++];
+			const xmlNode *after = kb_child(c, "after");
+
+			v = kb_attr(a, c, "outcome");
+			x->outcome = v == NULL || strcmp(v, "edited") == 0 ? KB_FIX_EDITED :
+			    strcmp(v, "already") == 0 ? KB_FIX_ALREADY : KB_FIX_NOT_APPLICABLE;
+			x->before = kb_verbatim(a, kb_child(c, "before"));
+			x->after = after ? kb_verbatim(a, after) : NULL;
+			x->line = xmlGetLineNo((xmlNodePtr)c);
+			if ((x->outcome == KB_FIX_EDITED) != (after != NULL))
+				return err_set(err, "%s:%ld: fix '%s': an example %s", path,
+				    x->line, f->id, after ? "that leaves the file alone has no "
+				    "<after>" : "of an edit needs an <after>");
+			if (f->kind == KB_FIX_REPLACE)
+				return err_set(err, "%s:%ld: fix '%s': a replacement has no text "
+				    "examples", path, x->line, f->id);
+		}
+		f->examples = ex;
+		f->notes = notes;
+	}
+	return 0;
+}
+
+static int
+kb_load_fixes(struct kb *kb, const struct kb_load_params *params, char err[ERR_LEN])
+{
+	struct buf path = BUF_INIT;
+	xmlDocPtr doc;
+	xmlNode *n;
+	size_t i, j;
+	int rc = -1;
+
+	buf_printf(&path, "%s/fixes.xml", kb->dir);
+	if ((doc = kb_read_doc(kb, buf_str(&path), NULL, 0, err)) == NULL)
+		goto out;
+	if (kb_expect_root(doc, buf_str(&path), "fixes", err) != 0)
+		goto out;
+	n = xmlDocGetRootElement(doc);
+	kb->fixes = arena_calloc(&kb->arena, kb_count_children(n, "fix"), sizeof(*kb->fixes));
+	for (n = n->children; n; n = n->next) {
+		struct kb_fix *f;
+
+		if (!kb_is(n, "fix"))
+			continue;
+		f = &kb->fixes[kb->nfixes];
+		if (kb_parse_fix(kb, f, n, buf_str(&path), err) != 0)
+			goto out;
+		if (kb_find_fix(kb, f->id) != NULL) {
+			err_set(err, "%s:%ld: fix '%s' is defined twice", buf_str(&path), f->line,
+			    f->id);
+			goto out;
+		}
+		/* With --keep-going, an article it names may have been skipped. */
+		for (i = 0; i < f->narticles && !params->keep_going; i++)
+			if (kb_find_article(kb, f->articles[i]) == NULL) {
+				err_set(err, "%s:%ld: fix '%s' names article %s, which the rule "
+				    "base does not have", buf_str(&path), f->line, f->id,
+				    f->articles[i]);
+				goto out;
+			}
+		for (i = 0; i < f->nresolves; i++)
+			for (j = i + 1; j < f->nresolves; j++)
+				if (f->resolves[i] == f->resolves[j]) {
+					err_set(err, "%s:%ld: fix '%s' resolves '%s' twice",
+					    buf_str(&path), f->line, f->id, f->resolves[i]->id);
+					goto out;
+				}
+		kb->nfixes++;
+	}
+	rc = 0;
+out:
+	xmlFreeDoc(doc);
+	buf_free(&path);
+	return rc;
+}
+
+size_t
+kb_fix_count(const struct kb *kb)
+{
+	return kb->nfixes;
+}
+
+const struct kb_fix *
+kb_fix_at(const struct kb *kb, size_t i)
+{
+	return i < kb->nfixes ? &kb->fixes[i] : NULL;
+}
+
+const struct kb_fix *
+kb_find_fix(const struct kb *kb, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < kb->nfixes; i++)
+		if (strcmp(kb->fixes[i].id, id) == 0)
+			return &kb->fixes[i];
+	return NULL;
+}
+
+int
+kb_fix_resolves(const struct kb_fix *f, const char *cause)
+{
+	size_t i;
+
+	for (i = 0; i < f->nresolves; i++)
+		if (strcmp(f->resolves[i]->id, cause) == 0)
+			return 1;
+	return 0;
+}
+
+const char *
+kb_fix_kind_name(enum kb_fix_kind kind)
+{
+	switch (kind) {
+	case KB_FIX_SET:
+		return "set";
+	case KB_FIX_ORDER:
+		return "order";
+	case KB_FIX_SWITCH:
+		return "switch";
+	case KB_FIX_REPLACE:
+		return "replace";
+	}
+	return "unknown";
+}
+
+const char *
+kb_fix_outcome_name(enum kb_fix_outcome o)
+{
+	switch (o) {
+	case KB_FIX_EDITED:
+		return "edited";
+	case KB_FIX_ALREADY:
+		return "already";
+	case KB_FIX_NOT_APPLICABLE:
+		return "not-applicable";
+	}
+	return "unknown";
+}
+
 int
 kb_load(const struct kb_load_params *params, struct kb **out, char err[ERR_LEN])
 {
@@ -1780,6 +2103,11 @@ kb_load(const struct kb_load_params *params, struct kb **out, char err[ERR_LEN])
 	}
 	if (kb_load_articles(kb, params, err) != 0 ||
 	    kb_load_overlaps(kb, params, err) != 0) {
+		kb_free(kb);
+		return -1;
+	}
+	if (kb_load_fixes(kb, params, err) != 0) {
+		kb_problem(params, &problems, err, err);
 		kb_free(kb);
 		return -1;
 	}

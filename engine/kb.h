@@ -12,6 +12,7 @@
  *   articles/Q*.xml         one article per file, file name = article id
  *   overlaps.xml            texts and facts several articles share or dispute
  *   vocabulary.xml          the words people use for the articles' words
+ *   fixes.xml               the edits of the DOS client's files articles prescribe
  *
  * kb_load() parses every document with libxml2 (no network, no DTDs, no
  * entity expansion: a document with a DOCTYPE is refused before its
@@ -243,6 +244,87 @@ struct kb_peer {
 	long			 line;
 };
 
+/* fixes.xml: what a fix changes. */
+enum kb_fix_kind {
+	KB_FIX_SET,		/* NAME=VALUE in an INI-style file */
+	KB_FIX_ORDER,		/* commands of a start-up batch file in order */
+	KB_FIX_SWITCH,		/* a numeric switch on a batch command line */
+	KB_FIX_REPLACE		/* a file replaced by the variant for the stack */
+};
+
+/* An order fix's command: "LOAD TCPIP" is name LOAD, argument TCPIP. */
+struct kb_fix_command {
+	const char	*name;		/* upper case: "LOAD", "SOCKETS" */
+	const char	*arg;		/* upper case, or NULL */
+	const char	*written;	/* as the rule base writes it: "LOAD TCPIP" */
+	int		 anchor;	/* must be there, else the fix does not apply */
+	int		 insert;	/* added when missing */
+};
+
+/* A replace fix's variant: the file for one stack (a value of source stack). */
+struct kb_fix_variant {
+	const char	*stack;		/* "lanman" */
+	const char	*build;		/* tables/builds.xml row id: "smtplmn" */
+	const char	*file;		/* that row's file: "SMTPLMN.EXE" */
+	const char	*stack_name;	/* that row's stack, or the stack id */
+};
+
+/* An example of a fix, run by kb lint (LF as written, then CR LF). */
+enum kb_fix_outcome {
+	KB_FIX_EDITED,		/* before becomes after */
+	KB_FIX_ALREADY,		/* nothing to do: the change is there */
+	KB_FIX_NOT_APPLICABLE	/* the condition does not hold: left alone */
+};
+
+struct kb_fix_example {
+	enum kb_fix_outcome	 outcome;
+	const char		*before;
+	const char		*after;		/* KB_FIX_EDITED only */
+	long			 line;
+};
+
+struct kb_fix {
+	const char			*id;		/* "force-push-bit" */
+	const char			*title;
+	enum kb_fix_kind		 kind;
+	const struct kb_cause * const	*resolves;	/* causes it removes */
+	size_t				 nresolves;
+	const char * const		*articles;	/* only these; none: any */
+	size_t				 narticles;
+	const char * const		*sources;	/* articles prescribing it */
+	size_t				 nsources;
+	const char			*file;		/* "PROTOCOL.INI", any case */
+	/* KB_FIX_SET */
+	const char			*section;	/* a section by name, or NULL */
+	int				 driver_tcpip;	/* the TCP/IP driver's section */
+	const char			*key;		/* "ForcePushBit", "FILES" */
+	const char			*value;		/* exactly this, or NULL: */
+	long				 at_least;	/* a number at least this ... */
+	long				 at_most;	/* ... at most this (-1: none) */
+	long				 dflt;		/* when the line is missing (-1) */
+	/* KB_FIX_ORDER */
+	const struct kb_fix_command	*commands;
+	size_t				 ncommands;
+	/* KB_FIX_SWITCH (and at_least, dflt) */
+	const char			*command;	/* "SMTPGATE" */
+	const char			*switch_name;	/* "-Q" */
+	/* KB_FIX_REPLACE */
+	const struct kb_fix_variant	*variants;
+	size_t				 nvariants;
+	/* How kbdiag verify checks it. */
+	const struct kb_evidence_source	*in_place_source;	/* or NULL */
+	const struct kb_evidence_value	*in_place_value;
+	const char * const		*proofs;	/* "resend:delivered" */
+	size_t				 nproofs;
+	const char			*verify;	/* prose */
+	const struct kb_fix_example	*examples;
+	size_t				 nexamples;
+	const char * const		*notes;
+	size_t				 nnotes;
+	const char			*kbfile;	/* where it is declared */
+	long				 line;
+};
+
 struct kb_load_params {
 	const char	*dir;	/* the rule base directory */
 	/*
@@ -325,6 +407,14 @@ const struct kb_overlap *kb_overlap_at(const struct kb *kb, size_t i);
 int kb_overlap_names(const struct kb_overlap *o, const char *id);
 /* Is there an overlap naming both articles? */
 const struct kb_overlap *kb_find_overlap(const struct kb *kb, const char *a, const char *b);
+
+size_t kb_fix_count(const struct kb *kb);
+const struct kb_fix *kb_fix_at(const struct kb *kb, size_t i);
+const struct kb_fix *kb_find_fix(const struct kb *kb, const char *id);
+const char *kb_fix_kind_name(enum kb_fix_kind kind);	/* "set", "order", ... */
+const char *kb_fix_outcome_name(enum kb_fix_outcome o);	/* "edited", ... */
+/* Does the fix resolve this cause? */
+int kb_fix_resolves(const struct kb_fix *f, const char *cause);
 
 size_t kb_peer_count(const struct kb *kb);
 const struct kb_peer *kb_peer_at(const struct kb *kb, size_t i);

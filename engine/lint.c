@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+#include "fix.h"
 #include "pattern.h"
+#include "probe_dos.h"
 #include "query.h"
 #include "xmem.h"
 
@@ -212,6 +215,129 @@ lint_check(const struct kb *kb, struct matcher *m, lint_problem_fn on_problem, v
 
 		problems += lint_vocabulary(kb, ix, on_problem, arg);
 		query_index_free(ix);
+	}
+	problems += lint_fixes(kb, on_problem, arg);
+	return problems;
+}
+
+/* s with every LF made CR LF (a lone CR or a CR LF stays). */
+static char *
+lint_crlf(const char *s)
+{
+	struct buf b = BUF_INIT;
+
+	for (; *s; s++) {
+		if (*s == '\n' && (b.len == 0 || b.data[b.len - 1] != '\r'))
+			buf_putc(&b, '\r');
+		buf_putc(&b, *s);
+	}
+	buf_puts(&b, "");
+	return buf_detach(&b);
+}
+
+/* Does the text read as the fix's in-place value? */
+static int
+lint_in_place(const struct kb_fix *f, const char *s)
+{
+	char buf[PROBE_DOS_WORD + 16];
+	const char *v = probe_dos_text_value(f, s, strlen(s), buf);
+
+	return v != NULL && strcmp(v, f->in_place_value->id) == 0;
+}
+
+/* One example with one line-end style; returns the problems. */
+static size_t
+lint_fix_example(const struct kb_fix *f, const struct kb_fix_example *x, const char *before,
+    const char *after, const char *style, lint_problem_fn on_problem, void *arg)
+{
+	struct buf out = BUF_INIT, again = BUF_INIT;
+	char *what = NULL;
+	enum fix_status st = fix_edit_text(f, before, strlen(before), &out, &what);
+	enum fix_status want = x->outcome == KB_FIX_EDITED ? FIX_EDITED :
+	    x->outcome == KB_FIX_ALREADY ? FIX_ALREADY : FIX_NOT_APPLICABLE;
+	size_t problems = 0;
+
+	if (st != want) {
+		problems++;
+		lint_report(on_problem, arg, "%s:%ld: fix '%s': the example (%s) gives %s, not "
+		    "%s: %s", f->kbfile, x->line, f->id, style, fix_status_name(st),
+		    fix_status_name(want), what ? what : "");
+	} else if (want == FIX_EDITED && (out.len != strlen(after) ||
+	    memcmp(out.data, after, out.len) != 0)) {
+		problems++;
+		lint_report(on_problem, arg, "%s:%ld: fix '%s': the example (%s) does not give "
+		    "its <after>: the editor wrote \"%.200s\"", f->kbfile, x->line, f->id,
+		    style, buf_str(&out));
+	} else if (want == FIX_EDITED && fix_edit_text(f, out.data, out.len, &again, NULL) !=
+	    FIX_ALREADY) {
+		problems++;
+		lint_report(on_problem, arg, "%s:%ld: fix '%s': the example (%s) would be "
+		    "edited again", f->kbfile, x->line, f->id, style);
+	}
+	if (f->in_place_value != NULL && (
+	    (want == FIX_EDITED && (lint_in_place(f, before) || !lint_in_place(f, after))) ||
+	    (want == FIX_ALREADY && !lint_in_place(f, before)) ||
+	    (want == FIX_NOT_APPLICABLE && lint_in_place(f, before)))) {
+		problems++;
+		lint_report(on_problem, arg, "%s:%ld: fix '%s': the probe of %s:%s does not "
+		    "agree with the example (%s)", f->kbfile, x->line, f->id,
+		    f->in_place_source->id, f->in_place_value->id, style);
+	}
+	free(what);
+	buf_free(&out);
+	buf_free(&again);
+	return problems;
+}
+
+size_t
+lint_fixes(const struct kb *kb, lint_problem_fn on_problem, void *arg)
+{
+	size_t i, j, problems = 0;
+
+	for (i = 0; i < kb_fix_count(kb); i++) {
+		const struct kb_fix *f = kb_fix_at(kb, i);
+		int edited = 0;
+
+		for (j = 0; j < f->nexamples; j++) {
+			const struct kb_fix_example *x = &f->examples[j];
+			char *b2 = lint_crlf(x->before), *a2 = x->after ? lint_crlf(x->after) : NULL;
+
+			edited |= x->outcome == KB_FIX_EDITED;
+			problems += lint_fix_example(f, x, x->before, x->after, "LF", on_problem, arg);
+			problems += lint_fix_example(f, x, b2, a2, "CR LF", on_problem, arg);
+			free(b2);
+			free(a2);
+		}
+		if (!edited && f->kind != KB_FIX_REPLACE) {
+			problems++;
+			lint_report(on_problem, arg, "%s:%ld: fix '%s' has no example of an edit",
+			    f->kbfile, f->line, f->id);
+		}
+		/* The values the autoexec probe can report for an order fix. */
+		for (j = 1; f->kind == KB_FIX_ORDER && f->in_place_source && j < f->ncommands;
+		    j++) {
+			const char *ends[2] = { "first", "missing" };
+			size_t e, v;
+
+			for (e = 0; e < (f->commands[j].insert ? 2u : 1u); e++) {
+				char want[PROBE_DOS_WORD + 16];
+				size_t k;
+
+				snprintf(want, sizeof(want), "%s-%s", f->commands[j].name, ends[e]);
+				for (k = 0; want[k]; k++)
+					want[k] = (char)(want[k] >= 'A' && want[k] <= 'Z' ?
+					    want[k] - 'A' + 'a' : want[k]);
+				for (v = 0; v < f->in_place_source->nvalues; v++)
+					if (strcmp(f->in_place_source->values[v].id, want) == 0)
+						break;
+				if (v == f->in_place_source->nvalues) {
+					problems++;
+					lint_report(on_problem, arg, "%s:%ld: fix '%s': the probe can "
+					    "report %s:%s, which evidence.xml does not have", f->kbfile,
+					    f->line, f->id, f->in_place_source->id, want);
+				}
+			}
+		}
 	}
 	return problems;
 }

@@ -12,7 +12,14 @@
  *     another (the same text explained twice, or a generic text inside a
  *     specific one), overlaps.xml declares an overlap naming both;
  *   - every peer greeting pattern (tables/peers.xml) compiles;
- *   - every cause of the catalog is used by some article.
+ *   - every cause of the catalog is used by some article;
+ *   - every fix of fixes.xml (lint_fixes()): each example, as written with
+ *     LF line ends and again with CR LF, gives its outcome through the
+ *     editor (fix.h) and its <after> byte for byte; the result needs no
+ *     second edit; the probe of the fix's in-place evidence reads the
+ *     in-place value from <after> and not from <before>; an order fix's
+ *     evidence values exist; every fix but a replacement has an example of
+ *     an edit.
  *
  * lint_test() runs every example and counter-example, per article, and the
  * peer greeting examples.
@@ -33,6 +40,9 @@ typedef void (*lint_problem_fn)(void *arg, const char *msg);
 /* Returns the number of problems found. */
 size_t lint_check(const struct kb *kb, struct matcher *m, lint_problem_fn on_problem,
     void *arg);
+
+/* The fixes' checks alone (part of lint_check()). Returns the problems. */
+size_t lint_fixes(const struct kb *kb, lint_problem_fn on_problem, void *arg);
 
 /* What kb test found for one article. */
 struct lint_article {

@@ -52,7 +52,10 @@
 	X(SLOT_TCPTSR,		"tcptsr",	"tcptsr",	"") \
 	X(SLOT_INI_PUSH,	"protocol-ini",	"protocol-ini",	"") \
 	X(SLOT_INI_SECTION,	"protocol-ini",	"protocol-ini",	"") \
-	X(SLOT_STACK,		"stack",	"stack",	"")
+	X(SLOT_STACK,		"stack",	"stack",	"") \
+	X(SLOT_CONFIG_SYS,	"config-sys",	"config-sys",	"") \
+	X(SLOT_AUTOEXEC,	"autoexec",	"autoexec",	"") \
+	X(SLOT_VARIANT,		"smtpgate-variant", "smtpgate-variant", "")
 
 enum probe_slot {
 #define X(slot, probe, source, good) slot,
@@ -340,8 +343,8 @@ probe_thread_files(void *arg)
 {
 	struct probe_job *j = arg;
 
-	probe_dos_run(j->params->dos_root, j->params->kb, &j->slots[SLOT_TCPTSR],
-	    &j->slots[SLOT_INI_PUSH], &j->slots[SLOT_INI_SECTION], &j->slots[SLOT_STACK]);
+	/* The file slots are probe_dos's results, in its order. */
+	probe_dos_run(j->params->dos_root, j->params->kb, &j->slots[SLOT_TCPTSR]);
 	return NULL;
 }
 
@@ -449,7 +452,7 @@ probe_run(const struct probe_params *params, struct probe_round **out, char err[
 	if (params->dos_root)
 		h_files = probe_spawn(&t_files, probe_thread_files, &job);
 	else
-		for (i = SLOT_TCPTSR; i <= SLOT_STACK; i++)
+		for (i = SLOT_TCPTSR; i <= SLOT_VARIANT; i++)
 			probe_skip(&s[i], "no DOS client files given (--dos-root)");
 	if (!net) {
 		const char *why = params->offline ? "offline: no live probes" :

@@ -3,42 +3,53 @@
  */
 #include "render_report.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
-#include <libxml/HTMLtree.h>
 #include <libxml/tree.h>
 
+#include "html.h"
+#include "render_history.h"
+#include "verdict.h"
 #include "xmem.h"
 
-/* The first cause not ruled out, or NULL. */
-static const struct diag_cause *
-report_standing(const struct diag_incident *inc)
+#define report_standing	verdict_standing
+
+/* Is the item for this incident's article? */
+static int
+report_item_for(const struct fix_item *it, const struct diag_incident *inc)
 {
 	size_t i;
 
-	for (i = 0; i < inc->ncauses; i++)
-		if (!inc->causes[i].ruled_out)
-			return &inc->causes[i];
-	return NULL;
+	for (i = 0; i < it->narticles; i++)
+		if (strcmp(it->articles[i], inc->article) == 0)
+			return 1;
+	return 0;
 }
 
-/* Does the plan's edit concern this incident? */
+/* Does an edit of the plan concern this incident? */
 static int
 report_has_edit(const struct fix_plan *p, const struct diag_incident *inc)
 {
 	size_t i;
 
-	if (p == NULL || p->nedits == 0)
-		return 0;
-	for (i = 0; i < p->narticles; i++)
-		if (strcmp(p->articles[i], inc->article) == 0) {
-			const struct diag_cause *c = report_standing(inc);
-
-			return c && strcmp(c->id, FIX_CAUSE) == 0;
-		}
+	for (i = 0; p && i < p->nitems; i++)
+		if (p->items[i].status == FIX_EDITED && report_item_for(&p->items[i], inc))
+			return 1;
 	return 0;
+}
+
+/* "fixed", "not fixed", "inconclusive" for people. */
+static const char *
+report_outcome(const char *o)
+{
+	if (o == NULL)
+		return "?";
+	if (strcmp(o, "not-fixed") == 0)
+		return "not fixed";
+	return o;
 }
 
 /* Standing causes counted over the incidents, in order of first appearance. */
@@ -129,6 +140,59 @@ report_pool_free(struct report_pool *pl)
 		free(pl->s[--pl->n]);
 }
 
+/*
+ * The verdict of a fix report: as a diagnosis's (verdict.h), but when an
+ * edit is proposed for its incident, the first thing to do is that edit.
+ * *edit is the edit's description then, else NULL (and v->step is the step).
+ */
+static void
+report_verdict(const struct diagnosis *d, const struct fix_plan *p, struct verdict *v,
+    const char **edit)
+{
+	verdict_make(d, v);
+	*edit = NULL;
+	if (v->inc && report_has_edit(p, v->inc)) {
+		*edit = p->edits[0].what;
+		v->step = NULL;
+	}
+}
+
+/* "Review the edit under Edits (...), apply it with kbdiag fix --apply ..." */
+static void
+report_edit_first(struct buf *t, const char *what)
+{
+	buf_printf(t, "Review the proposed edit under Edits (%s), then apply it with "
+	    "kbdiag fix --apply --dos-root DIR and this diagnosis; kbdiag fix --undo "
+	    "takes it back.", what);
+}
+
+/* "body, after DATA (last reply: 354 ...)"; 0 when the phase is unknown. */
+static int
+report_phase(struct buf *t, const struct diag_incident *inc)
+{
+	if (inc->phase == NULL)
+		return 0;
+	buf_puts(t, inc->phase);
+	if (inc->last_command)
+		buf_printf(t, ", after %s", inc->last_command);
+	if (inc->last_reply)
+		buf_printf(t, " (last reply: %s)", inc->last_reply);
+	return 1;
+}
+
+/* "11.4 per hour of log time, frequent"; 0 when nothing is known. */
+static int
+report_rate(struct buf *t, const struct diag_incident *inc)
+{
+	if (inc->rate_per_hour <= 0 && !inc->frequent)
+		return 0;
+	if (inc->rate_per_hour > 0)
+		buf_printf(t, "%.1f per hour of log time", inc->rate_per_hour);
+	if (inc->frequent)
+		buf_printf(t, "%sfrequent", inc->rate_per_hour > 0 ? ", " : "");
+	return 1;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Text and Markdown                                                        */
 
@@ -193,14 +257,130 @@ report_item(struct buf *out, int md, const char *prefix, size_t hang, const char
 	buf_free(&t);
 }
 
+/*
+ * One entry of the history (kbdiag verify): when, the outcome, what kbdiag
+ * fix had applied, the log watched, and per incident what was seen and,
+ * after "not fixed", the next cause and its resolution.
+ */
+static void
+report_text_history(const struct diag_history *h, int md, struct buf *out)
+{
+	struct report_pool pl = { { 0 }, 0 };
+	size_t i, j;
+
+	if (md)
+		buf_printf(out, "### %s: %s\n\n", md_t(&pl, md, report_or(h->when, "?")),
+		    report_outcome(h->outcome));
+	else
+		buf_printf(out, "  %s: %s\n", report_or(h->when, "?"), report_outcome(h->outcome));
+	report_pool_free(&pl);
+	if (h->napplied == 0)
+		report_item(out, md, md ? "- " : "    ", 4, "Applied: nothing recorded by "
+		    "kbdiag fix (no journal under --dos-root)");
+	for (i = 0; i < h->napplied; i++) {
+		report_item(out, md, md ? "- " : "    ", 4, "Applied%s%s%s: %s in %s: %s",
+		    h->applied_when ? " (" : "", h->applied_when ? md_t(&pl, md,
+		    h->applied_when) : "", h->applied_when ? ")" : "", md_c(&pl, md,
+		    h->applied[i].fix), md_c(&pl, md, report_or(h->applied[i].path, "?")),
+		    md_t(&pl, md, report_or(h->applied[i].what, "")));
+		report_pool_free(&pl);
+	}
+	if (h->watch)
+		report_item(out, md, md ? "- " : "    ", 4, "Watched %s for %lu s: %lu new "
+		    "line%s", md_c(&pl, md, h->watch), h->watch_seconds, h->watch_lines,
+		    h->watch_lines == 1 ? "" : "s");
+	report_pool_free(&pl);
+	for (i = 0; i < h->nverdicts; i++) {
+		const struct diag_verdict *v = &h->verdicts[i];
+
+		report_item(out, md, md ? "- " : "    ", 6, "%s%s%s%s%s%s: %s%s%s", md_t(&pl, md,
+		    report_or(v->article, "?")), v->peer ? " at " : "", v->peer ? md_t(&pl, md,
+		    v->peer) : "", v->cause ? " (checked: " : "", v->cause ? md_c(&pl, md,
+		    v->cause) : "", v->cause ? ")" : "", report_outcome(v->outcome),
+		    v->why ? ": " : "", v->why ? md_t(&pl, md, v->why) : "");
+		report_pool_free(&pl);
+		for (j = 0; j < v->nseen; j++) {
+			const struct diag_observation *o = &v->seen[j];
+
+			report_item(out, md, md ? "  - " : "        ", 10, "saw %s%s%s (%s)%s%s",
+			    md_c(&pl, md, o->source), o->value ? ":" : "", o->value ?
+			    md_c(&pl, md, o->value) : "", md_t(&pl, md, report_or(o->origin, "?")),
+			    o->detail ? ": " : "", o->detail ? md_t(&pl, md, o->detail) : "");
+			report_pool_free(&pl);
+		}
+		if (v->next_cause) {
+			report_item(out, md, md ? "  - " : "        ", 10, "next cause: %s (%s)",
+			    md_t(&pl, md, report_or(v->next_title, v->next_cause)),
+			    md_c(&pl, md, v->next_cause));
+			report_pool_free(&pl);
+			for (j = 0; j < v->nnext_steps; j++) {
+				char prefix[48];
+
+				snprintf(prefix, sizeof(prefix), md ? "    %zu. " : "          %zu. ",
+				    j + 1);
+				report_item(out, md, prefix, md ? 0 : 14, "%s", md_t(&pl, md,
+				    v->next_steps[j]));
+				report_pool_free(&pl);
+			}
+			for (j = 0; j < v->nnext_fixes; j++) {
+				report_item(out, md, md ? "    - " : "          - ", 12, "fix in the "
+				    "rule base: %s (kbdiag fix proposes it)", md_c(&pl, md,
+				    v->next_fixes[j]));
+				report_pool_free(&pl);
+			}
+		}
+	}
+	buf_puts(out, md ? "\n" : "");
+}
+
+static void
+report_text_verdict(const struct diagnosis *d, const struct fix_plan *p, int md,
+    struct buf *out)
+{
+	struct report_pool pl = { { 0 }, 0 };
+	struct buf t = BUF_INIT;
+	const char *edit;
+	struct verdict v;
+	char *w;
+
+	report_verdict(d, p, &v, &edit);
+	buf_puts(out, md ? "## Verdict\n\n" : "Verdict\n");
+	report_item(out, md, md ? "- " : "  ", 4, "%s%s", md ? "**What happened:** " :
+	    "What happened: ", md_t(&pl, md, v.what));
+	report_pool_free(&pl);
+	if (v.cause) {
+		report_item(out, md, md ? "- " : "  ", 4, "%s%s", md ?
+		    "**Cause that stands:** " : "Cause that stands: ", md_t(&pl, md, v.cause));
+		report_pool_free(&pl);
+	}
+	if (edit) {
+		report_edit_first(&t, edit);
+		report_item(out, md, md ? "- " : "  ", 4, "%s%s", md ?
+		    "**First thing to do:** " : "First thing to do: ", md_t(&pl, md,
+		    buf_str(&t)));
+		report_pool_free(&pl);
+	} else if (v.step && md) {
+		render_md_step(&t, v.step);
+		buf_printf(out, "- **First thing to do:** %s\n", buf_str(&t));
+	} else if (v.step) {
+		w = render_step_wrappable(v.step);
+		report_item(out, 0, "  ", 4, "First thing to do: %s", w);
+		free(w);
+	}
+	buf_free(&t);
+	verdict_clear(&v);
+}
+
 static void
 report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct buf *out)
 {
 	struct report_pool pl = { { 0 }, 0 };
 	struct report_top *tops;
-	size_t ntops, i, j;
+	size_t ntops, i, j, n;
 
-	buf_puts(out, md ? "# Fix report\n\n## Summary\n\n" : "FIX REPORT\n\nSummary\n");
+	buf_puts(out, md ? "# Fix report\n\n" : "FIX REPORT\n\n");
+	report_text_verdict(d, p, md, out);
+	buf_puts(out, md ? "\n## Summary\n\n" : "\nSummary\n");
 	buf_printf(out, "%s%zu incident%s.\n", md ? "" : "  ", d->nincidents,
 	    d->nincidents == 1 ? "" : "s");
 	tops = report_tops(d, &ntops);
@@ -211,8 +391,15 @@ report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct 
 		report_pool_free(&pl);
 	}
 	free(tops);
-	buf_printf(out, "%sEdits proposed: %zu.\n%s", md ? "- " : "  ", p ? p->nedits : 0,
-	    md ? "\n" : "");
+	buf_printf(out, "%sEdits proposed: %zu.\n", md ? "- " : "  ", p ? p->nedits : 0);
+	if (d->nhistory) {
+		const struct diag_history *h = &d->history[d->nhistory - 1];
+
+		buf_printf(out, "%sLast verification: %s (%s).\n", md ? "- " : "  ",
+		    report_outcome(h->outcome), md_t(&pl, md, report_or(h->when, "?")));
+		report_pool_free(&pl);
+	}
+	buf_puts(out, md ? "\n" : "");
 	for (i = 0; i < d->nincidents; i++) {
 		const struct diag_incident *inc = &d->incidents[i];
 		const struct diag_cause *c = report_standing(inc);
@@ -227,6 +414,20 @@ report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct 
 		    md_t(&pl, md, report_or(inc->last_seen, "?")), inc->count,
 		    inc->count == 1 ? "" : "s");
 		report_pool_free(&pl);
+		{
+			struct buf t = BUF_INIT;
+
+			if (report_rate(&t, inc))
+				report_item(out, md, md ? "- Rate: " : "   Rate:       ", 15, "%s",
+				    md_t(&pl, md, buf_str(&t)));
+			report_pool_free(&pl);
+			buf_reset(&t);
+			if (report_phase(&t, inc))
+				report_item(out, md, md ? "- SMTP phase: " : "   SMTP phase: ", 15,
+				    "%s", md_t(&pl, md, buf_str(&t)));
+			report_pool_free(&pl);
+			buf_free(&t);
+		}
 		if (inc->peer.host)
 			buf_printf(out, md ? "- Smart host: %s port %u\n" :
 			    "   Smart host: %s port %u\n", md_t(&pl, md, inc->peer.host),
@@ -260,6 +461,18 @@ report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct 
 				    md_c(&pl, md, inc->causes[j].id));
 				report_pool_free(&pl);
 			}
+		{
+			int hist;
+			const struct diag_cause *fc = fix_cause(d, i, &hist);
+
+			if (hist && fc != NULL) {
+				report_item(out, md, md ? "- " : "   ", 5, "Cause to fix now: %s (%s), "
+				    "named by kbdiag verify after the fix of the cause before did not "
+				    "work", md_t(&pl, md, report_or(fc->title, fc->id)),
+				    md_c(&pl, md, fc->id));
+				report_pool_free(&pl);
+			}
+		}
 		if (inc->nunchecked)
 			buf_puts(out, md ? "\n### Not checked\n\n" : "\n   Not checked:\n");
 		for (j = 0; j < inc->nunchecked; j++) {
@@ -272,58 +485,55 @@ report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct 
 		if (inc->nsteps)
 			buf_puts(out, md ? "\n### Steps\n\n" : "\n   Steps:\n");
 		for (j = 0; j < inc->nsteps; j++) {
-			char *t = render_step_text(&inc->steps[j]), prefix[32];
+			struct buf t = BUF_INIT;
+			char *w, prefix[32];
 
 			snprintf(prefix, sizeof(prefix), md ? "%u. [ ] " : "   %2u. [ ] ",
 			    inc->steps[j].n);
-			report_item(out, md, prefix, md ? 0 : 11, "%s", md_t(&pl, md, t));
-			report_pool_free(&pl);
-			free(t);
+			if (md) {
+				render_md_step(&t, &inc->steps[j]);
+				buf_printf(out, "%s%s\n", prefix, buf_str(&t));
+			} else {
+				/* commands keep their spaces: never split across lines */
+				w = render_step_wrappable(&inc->steps[j]);
+				report_item(out, 0, prefix, 11, "%s", w);
+				free(w);
+			}
+			buf_free(&t);
 		}
 		buf_puts(out, md ? "\n### Proposed edits\n\n" : "\n   Proposed edits:\n");
-		if (report_has_edit(p, inc))
-			buf_printf(out, md ? "See [Edits](#edits): %s\n" : "     %s (below)\n",
-			    md_t(&pl, md, p->edits[0].what));
-		else
+		n = 0;
+		for (j = 0; p && j < p->nitems; j++) {
+			const struct fix_item *it = &p->items[j];
+
+			if (!report_item_for(it, inc))
+				continue;
+			n++;
+			report_item(out, md, md ? "- " : "     - ", 7, "%s (%s): %s%s", md_t(&pl, md,
+			    it->title), md_c(&pl, md, it->id), it->status == FIX_EDITED ? "" :
+			    it->status == FIX_ALREADY ? "already done: " : it->status == FIX_NO_ROOT ?
+			    "not looked at (no --dos-root)" : "not proposed: ", it->status ==
+			    FIX_NO_ROOT ? "" : md_t(&pl, md, report_or(it->what, "")));
+			report_pool_free(&pl);
+		}
+		if (n == 0)
 			buf_puts(out, md ? "None for this incident.\n" :
 			    "     none for this incident\n");
-		report_pool_free(&pl);
 	}
 	buf_puts(out, md ? "\n## Edits\n\n" : "\nEdits\n");
 	report_text_plan(p, md, out);
+	if (d->nhistory) {
+		buf_puts(out, md ? "\n## Verification history\n\n" : "\nVerification history\n");
+		for (i = 0; i < d->nhistory; i++)
+			report_text_history(&d->history[i], md, out);
+	}
 }
 
 /* ---------------------------------------------------------------------- */
 /* HTML                                                                     */
 
-static xmlNodePtr
-report_el(xmlNodePtr parent, const char *name, const char *text)
-{
-	xmlNodePtr n = xmlNewChild(parent, NULL, BAD_CAST name, NULL);
-
-	if (text)
-		xmlAddChild(n, xmlNewText(BAD_CAST text));
-	return n;
-}
-
-static xmlNodePtr
-report_elf(xmlNodePtr parent, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static xmlNodePtr
-report_elf(xmlNodePtr parent, const char *name, const char *fmt, ...)
-{
-	struct buf b = BUF_INIT;
-	va_list ap;
-	xmlNodePtr n;
-
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	n = report_el(parent, name, buf_str(&b));
-	buf_free(&b);
-	return n;
-}
+#define report_el	html_el
+#define report_elf	html_elf
 
 static void
 report_html_plan(xmlNodePtr body, const struct fix_plan *p)
@@ -347,37 +557,86 @@ report_html_plan(xmlNodePtr body, const struct fix_plan *p)
 		report_el(sec, "p", "No edits were looked at.");
 }
 
-static xmlDocPtr
-report_html_doc(const char *title, xmlNodePtr *body)
+/* The verdict, first on the page. */
+static void
+report_html_verdict(xmlNodePtr body, const struct diagnosis *d, const struct fix_plan *p)
 {
-	xmlDocPtr doc = htmlNewDocNoDtD(NULL, NULL);
-	xmlNodePtr html = xmlNewNode(NULL, BAD_CAST "html"), head, meta;
+	static const char *const kind_class[] = { "verdict", "verdict clear", "verdict unread" };
+	struct buf t = BUF_INIT;
+	const char *edit;
+	struct verdict v;
+	xmlNodePtr sec, dl;
 
-	xmlNewProp(html, BAD_CAST "lang", BAD_CAST "en");
-	xmlDocSetRootElement(doc, html);
-	head = report_el(html, "head", NULL);
-	meta = report_el(head, "meta", NULL);
-	xmlNewProp(meta, BAD_CAST "charset", BAD_CAST "utf-8");
-	report_el(head, "title", title);
-	*body = report_el(html, "body", NULL);
-	report_el(*body, "h1", title);
-	return doc;
+	report_verdict(d, p, &v, &edit);
+	sec = html_attr(html_attr(html_el(body, "section", NULL), "id", "verdict"), "class",
+	    kind_class[v.kind]);
+	html_el(sec, "h2", "Verdict");
+	dl = html_attr(html_el(sec, "dl", NULL), "class", "facts");
+	html_el(dl, "dt", v.kind == VERDICT_INCIDENT ? "What happened" : "Nothing to fix");
+	html_el(dl, "dd", v.what);
+	if (v.cause) {
+		html_el(dl, "dt", "Cause that stands");
+		html_el(dl, "dd", v.cause);
+	}
+	if (edit) {
+		report_edit_first(&t, edit);
+		html_el(dl, "dt", "First thing to do");
+		html_el(dl, "dd", buf_str(&t));
+	} else if (v.step) {
+		html_el(dl, "dt", "First thing to do");
+		render_html_step(html_el(dl, "dd", NULL), v.step);
+	}
+	buf_free(&t);
+	verdict_clear(&v);
 }
 
-static int
-report_html_end(xmlDocPtr doc, struct buf *out, char err[ERR_LEN])
+/* One entry of the history, as HTML (report_text_history()'s content). */
+static void
+report_html_history(xmlNodePtr parent, const struct diag_history *h)
 {
-	xmlChar *mem = NULL;
-	int size = 0;
+	xmlNodePtr ul, li, sub, ol = NULL;
+	size_t i, j;
 
-	htmlDocDumpMemoryFormat(doc, &mem, &size, 1);
-	xmlFreeDoc(doc);
-	if (mem == NULL)
-		return err_set(err, "cannot serialise the HTML report");
-	buf_puts(out, "<!DOCTYPE html>\n");
-	buf_append(out, mem, (size_t)size);
-	xmlFree(mem);
-	return 0;
+	report_elf(parent, "h3", "%s: %s", report_or(h->when, "?"), report_outcome(h->outcome));
+	ul = report_el(parent, "ul", NULL);
+	if (h->napplied == 0)
+		report_el(ul, "li", "Applied: nothing recorded by kbdiag fix (no journal under "
+		    "--dos-root)");
+	for (i = 0; i < h->napplied; i++)
+		report_elf(ul, "li", "Applied%s%s%s: %s in %s: %s", h->applied_when ? " (" : "",
+		    h->applied_when ? h->applied_when : "", h->applied_when ? ")" : "",
+		    h->applied[i].fix, report_or(h->applied[i].path, "?"),
+		    report_or(h->applied[i].what, ""));
+	if (h->watch)
+		report_elf(ul, "li", "Watched %s for %lu s: %lu new line%s", h->watch,
+		    h->watch_seconds, h->watch_lines, h->watch_lines == 1 ? "" : "s");
+	for (i = 0; i < h->nverdicts; i++) {
+		const struct diag_verdict *v = &h->verdicts[i];
+
+		li = report_elf(ul, "li", "%s%s%s%s%s%s: %s%s%s", report_or(v->article, "?"),
+		    v->peer ? " at " : "", v->peer ? v->peer : "", v->cause ? " (checked: " : "",
+		    v->cause ? v->cause : "", v->cause ? ")" : "", report_outcome(v->outcome),
+		    v->why ? ": " : "", v->why ? v->why : "");
+		xmlNewProp(li, BAD_CAST "class", BAD_CAST (v->outcome ? v->outcome : "unknown"));
+		sub = report_el(li, "ul", NULL);
+		for (j = 0; j < v->nseen; j++)
+			report_elf(sub, "li", "saw %s%s%s (%s)%s%s", v->seen[j].source,
+			    v->seen[j].value ? ":" : "", v->seen[j].value ? v->seen[j].value : "",
+			    report_or(v->seen[j].origin, "?"), v->seen[j].detail ? ": " : "",
+			    v->seen[j].detail ? v->seen[j].detail : "");
+		if (v->next_cause) {
+			xmlNodePtr nx = report_elf(sub, "li", "next cause: %s (%s)",
+			    report_or(v->next_title, v->next_cause), v->next_cause);
+
+			if (v->nnext_steps)
+				ol = report_el(nx, "ol", NULL);
+			for (j = 0; j < v->nnext_steps; j++)
+				report_el(ol, "li", v->next_steps[j]);
+			for (j = 0; j < v->nnext_fixes; j++)
+				report_elf(nx, "p", "Fix in the rule base: %s (kbdiag fix proposes it)",
+				    v->next_fixes[j]);
+		}
+	}
 }
 
 static int
@@ -385,10 +644,11 @@ report_html(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
     char err[ERR_LEN])
 {
 	xmlNodePtr body, ul, sec, dl, ol, li;
-	xmlDocPtr doc = report_html_doc("Fix report", &body);
+	xmlDocPtr doc = html_doc_new("Fix report", &body);
 	struct report_top *tops;
 	size_t ntops, i, j;
 
+	report_html_verdict(body, d, p);
 	report_el(body, "h2", "Summary");
 	ul = report_el(body, "ul", NULL);
 	report_elf(ul, "li", "%zu incident%s.", d->nincidents, d->nincidents == 1 ? "" : "s");
@@ -399,20 +659,44 @@ report_html(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 		    tops[i].incidents == 1 ? "" : "s");
 	free(tops);
 	report_elf(ul, "li", "Edits proposed: %zu.", p ? p->nedits : 0);
+	if (d->nhistory)
+		report_elf(ul, "li", "Last verification: %s (%s).",
+		    report_outcome(d->history[d->nhistory - 1].outcome),
+		    report_or(d->history[d->nhistory - 1].when, "?"));
 	for (i = 0; i < d->nincidents; i++) {
 		const struct diag_incident *inc = &d->incidents[i];
 		const struct diag_cause *c = report_standing(inc);
 
 		sec = report_el(body, "section", NULL);
 		xmlNewProp(sec, BAD_CAST "class", BAD_CAST "incident");
+		{
+			char id[32];
+
+			snprintf(id, sizeof(id), "incident-%zu", i + 1);
+			html_attr(sec, "id", id);
+		}
 		report_elf(sec, "h2", "%zu. %s: %s", i + 1, inc->article,
 		    report_or(inc->title, ""));
-		dl = report_el(sec, "dl", NULL);
+		dl = html_attr(report_el(sec, "dl", NULL), "class", "facts");
 		report_el(dl, "dt", "Error");
 		report_el(report_el(dl, "dd", NULL), "code", report_or(inc->error, "(none)"));
 		report_el(dl, "dt", "When");
 		report_elf(dl, "dd", "%s to %s, %lu time%s", report_or(inc->first_seen, "?"),
 		    report_or(inc->last_seen, "?"), inc->count, inc->count == 1 ? "" : "s");
+		{
+			struct buf t = BUF_INIT;
+
+			if (report_rate(&t, inc)) {
+				report_el(dl, "dt", "Rate");
+				report_el(dl, "dd", buf_str(&t));
+			}
+			buf_reset(&t);
+			if (report_phase(&t, inc)) {
+				report_el(dl, "dt", "SMTP phase");
+				report_el(dl, "dd", buf_str(&t));
+			}
+			buf_free(&t);
+		}
 		report_el(dl, "dt", "Smart host");
 		if (inc->peer.host)
 			report_elf(dl, "dd", "%s port %u", inc->peer.host,
@@ -443,6 +727,17 @@ report_html(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 				    report_or(inc->causes[j].title, inc->causes[j].id),
 				    inc->causes[j].id);
 			}
+		{
+			int hist;
+			const struct diag_cause *fc = fix_cause(d, i, &hist);
+
+			if (hist && fc != NULL) {
+				report_el(dl, "dt", "Cause to fix now");
+				report_elf(dl, "dd", "%s (%s), named by kbdiag verify after the fix "
+				    "of the cause before did not work", report_or(fc->title, fc->id),
+				    fc->id);
+			}
+		}
 		if (inc->nunchecked) {
 			report_el(sec, "h3", "Not checked");
 			ul = report_el(sec, "ul", NULL);
@@ -454,26 +749,44 @@ report_html(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 		if (inc->nsteps) {
 			report_el(sec, "h3", "Steps");
 			ol = report_el(sec, "ol", NULL);
+			html_attr(ol, "class", "steps");
 			for (j = 0; j < inc->nsteps; j++) {
-				char *t = render_step_text(&inc->steps[j]);
 				xmlNodePtr box;
 
 				li = report_el(ol, "li", NULL);
 				box = report_el(li, "input", NULL);
 				xmlNewProp(box, BAD_CAST "type", BAD_CAST "checkbox");
 				xmlAddChild(li, xmlNewText(BAD_CAST " "));
-				xmlAddChild(li, xmlNewText(BAD_CAST t));
-				free(t);
+				render_html_step(li, &inc->steps[j]);
 			}
 		}
 		report_el(sec, "h3", "Proposed edits");
-		if (report_has_edit(p, inc))
-			report_elf(sec, "p", "%s (see Edits).", p->edits[0].what);
-		else
+		ul = NULL;
+		for (j = 0; p && j < p->nitems; j++) {
+			const struct fix_item *it = &p->items[j];
+
+			if (!report_item_for(it, inc))
+				continue;
+			if (ul == NULL)
+				ul = report_el(sec, "ul", NULL);
+			report_elf(ul, "li", "%s (%s): %s%s", it->title, it->id, it->status ==
+			    FIX_EDITED ? "" : it->status == FIX_ALREADY ? "already done: " :
+			    it->status == FIX_NO_ROOT ? "not looked at (no --dos-root)" :
+			    "not proposed: ", it->status == FIX_NO_ROOT ? "" :
+			    report_or(it->what, ""));
+		}
+		if (ul == NULL)
 			report_el(sec, "p", "None for this incident.");
 	}
 	report_html_plan(body, p);
-	return report_html_end(doc, out, err);
+	if (d->nhistory) {
+		sec = report_el(body, "section", NULL);
+		xmlNewProp(sec, BAD_CAST "id", BAD_CAST "history");
+		report_el(sec, "h2", "Verification history");
+		for (i = 0; i < d->nhistory; i++)
+			report_html_history(sec, &d->history[i]);
+	}
+	return html_doc_end(doc, out, err);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -485,11 +798,32 @@ report_json_str(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+/* "a b c" as ["a", "b", "c"] */
+static json_t *
+report_json_words(const char *s)
+{
+	json_t *a = json_array();
+
+	while (s && *s) {
+		size_t n = strcspn(s, " ");
+
+		if (n > 0) {
+			char *w = xstrndup(s, n);
+
+			json_array_append_new(a, json_string(w));
+			free(w);
+		}
+		s += n;
+		s += strspn(s, " ");
+	}
+	return a;
+}
+
 static json_t *
 report_json_plan(const struct fix_plan *p)
 {
 	json_t *o = json_object(), *edits = json_array(), *notes = json_array(),
-	    *warnings = json_array(), *arts = json_array();
+	    *warnings = json_array(), *arts = json_array(), *fixes = json_array();
 	size_t i;
 
 	for (i = 0; p && i < p->nedits; i++) {
@@ -498,9 +832,22 @@ report_json_plan(const struct fix_plan *p)
 
 		fix_hash_hex(e->hash_before, hb);
 		fix_hash_hex(e->hash_after, ha);
-		json_array_append_new(edits, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
+		json_array_append_new(edits, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:b}",
 		    "path", e->path, "section", e->section ? e->section : "", "what", e->what,
-		    "diff", e->diff, "sha256_before", hb, "sha256_after", ha));
+		    "diff", e->diff, "sha256_before", hb, "sha256_after", ha, "fixes",
+		    report_json_words(e->fixes), "binary", e->binary));
+	}
+	for (i = 0; p && i < p->nitems; i++) {
+		const struct fix_item *it = &p->items[i];
+		json_t *its = json_array();
+		size_t k;
+
+		for (k = 0; k < it->narticles; k++)
+			json_array_append_new(its, json_string(it->articles[k]));
+		json_array_append_new(fixes, json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o}",
+		    "id", it->id, "title", it->title, "kind", kb_fix_kind_name(it->fix->kind),
+		    "cause", it->cause, "articles", its, "status", fix_status_name(it->status),
+		    "path", report_json_str(it->path), "what", report_json_str(it->what)));
 	}
 	for (i = 0; p && i < p->narticles; i++)
 		json_array_append_new(arts, json_string(p->articles[i]));
@@ -509,6 +856,7 @@ report_json_plan(const struct fix_plan *p)
 	for (i = 0; p && i < p->nwarnings; i++)
 		json_array_append_new(warnings, json_string(p->warnings[i]));
 	json_object_set_new(o, "articles", arts);
+	json_object_set_new(o, "fixes", fixes);
 	json_object_set_new(o, "edits", edits);
 	json_object_set_new(o, "warnings", warnings);
 	json_object_set_new(o, "notes", notes);
@@ -560,9 +908,10 @@ report_json(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 		json_array_append_new(topv, json_pack("{s:s, s:s, s:I}", "id", tops[i].id,
 		    "title", tops[i].title, "incidents", (json_int_t)tops[i].incidents));
 	free(tops);
-	json_object_set_new(root, "summary", json_pack("{s:I, s:o, s:I}", "incidents",
+	json_object_set_new(root, "summary", json_pack("{s:I, s:o, s:I, s:o}", "incidents",
 	    (json_int_t)d->nincidents, "causes", topv, "edits",
-	    (json_int_t)(p ? p->nedits : 0)));
+	    (json_int_t)(p ? p->nedits : 0), "verified", d->nhistory ?
+	    report_json_str(d->history[d->nhistory - 1].outcome) : json_null()));
 	for (i = 0; i < d->nincidents; i++) {
 		const struct diag_incident *inc = &d->incidents[i];
 		const struct diag_cause *c = report_standing(inc);
@@ -575,6 +924,12 @@ report_json(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 		json_object_set_new(o, "count", json_integer((json_int_t)inc->count));
 		json_object_set_new(o, "first_seen", report_json_str(inc->first_seen));
 		json_object_set_new(o, "last_seen", report_json_str(inc->last_seen));
+		json_object_set_new(o, "rate_per_hour", inc->rate_per_hour > 0 ?
+		    json_real(inc->rate_per_hour) : json_null());
+		json_object_set_new(o, "frequent", json_boolean(inc->frequent));
+		json_object_set_new(o, "phase", report_json_str(inc->phase));
+		json_object_set_new(o, "last_command", report_json_str(inc->last_command));
+		json_object_set_new(o, "last_reply", report_json_str(inc->last_reply));
 		json_object_set_new(o, "peer", json_pack("{s:o, s:I}", "host",
 		    report_json_str(inc->peer.host), "port", (json_int_t)inc->peer.port));
 		json_object_set_new(o, "cause", c ? report_json_cause(c) : json_null());
@@ -597,10 +952,21 @@ report_json(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 		}
 		json_object_set_new(o, "steps", steps);
 		json_object_set_new(o, "edit", json_boolean(report_has_edit(p, inc)));
+		{
+			const struct diag_cause *fc = fix_cause(d, i, NULL);
+			json_t *ids = json_array();
+
+			for (j = 0; p && j < p->nitems; j++)
+				if (report_item_for(&p->items[j], inc))
+					json_array_append_new(ids, json_string(p->items[j].id));
+			json_object_set_new(o, "fix_cause", fc ? json_string(fc->id) : json_null());
+			json_object_set_new(o, "fixes", ids);
+		}
 		json_array_append_new(incs, o);
 	}
 	json_object_set_new(root, "incidents", incs);
 	json_object_set_new(root, "fix", report_json_plan(p));
+	json_object_set_new(root, "history", render_history_json(d->history, d->nhistory));
 	return report_json_end(root, out, err);
 }
 
@@ -624,6 +990,44 @@ render_report(const struct diagnosis *d, const struct fix_plan *plan,
 }
 
 int
+render_verify(const struct diag_history *h, const char *recorded_in, enum render_format f,
+    struct buf *out, char err[ERR_LEN])
+{
+	xmlNodePtr body;
+	xmlDocPtr doc;
+	json_t *a, *o;
+
+	switch (f) {
+	case RENDER_TEXT:
+	case RENDER_MARKDOWN:
+		if (f == RENDER_MARKDOWN)
+			buf_printf(out, "# Verification: %s\n\n", report_outcome(h->outcome));
+		else
+			buf_printf(out, "VERIFICATION: %s\n\n", report_outcome(h->outcome));
+		report_text_history(h, f == RENDER_MARKDOWN, out);
+		if (recorded_in)
+			report_item(out, f == RENDER_MARKDOWN, "", 0, "%sRecorded in the history "
+			    "of %s.", f == RENDER_MARKDOWN ? "\n" : "\n", recorded_in);
+		else
+			buf_puts(out, "\nNot recorded (--dry-run).\n");
+		return 0;
+	case RENDER_HTML:
+		doc = html_doc_new("Verification", &body);
+		report_html_history(body, h);
+		report_elf(body, "p", recorded_in ? "Recorded in the history of %s." :
+		    "Not recorded (--dry-run).%s", recorded_in ? recorded_in : "");
+		return html_doc_end(doc, out, err);
+	case RENDER_JSON:
+		a = render_history_json(h, 1);
+		o = json_incref(json_array_get(a, 0));
+		json_decref(a);
+		json_object_set_new(o, "recorded_in", report_json_str(recorded_in));
+		return report_json_end(o, out, err);
+	}
+	return err_set(err, "unknown output format");
+}
+
+int
 render_fix_plan(const struct fix_plan *plan, enum render_format f, struct buf *out,
     char err[ERR_LEN])
 {
@@ -636,9 +1040,9 @@ render_fix_plan(const struct fix_plan *plan, enum render_format f, struct buf *o
 		report_text_plan(plan, f == RENDER_MARKDOWN, out);
 		return 0;
 	case RENDER_HTML:
-		doc = report_html_doc("Proposed edits", &body);
+		doc = html_doc_new("Proposed edits", &body);
 		report_html_plan(body, plan);
-		return report_html_end(doc, out, err);
+		return html_doc_end(doc, out, err);
 	case RENDER_JSON:
 		return report_json_end(report_json_plan(plan), out, err);
 	}

@@ -26,6 +26,13 @@
 int render_report(const struct diagnosis *d, const struct fix_plan *plan,
     enum render_format f, struct buf *out, char err[ERR_LEN]);
 
+/*
+ * `kbdiag verify`: the entry verify_run() appended to d's history (verify.h),
+ * with where it was recorded (the diagnosis file, or NULL: not recorded).
+ */
+int render_verify(const struct diag_history *h, const char *recorded_in,
+    enum render_format f, struct buf *out, char err[ERR_LEN]);
+
 /* `kbdiag fix --dry-run`: the plan's edits as diffs, its notes and warnings. */
 int render_fix_plan(const struct fix_plan *plan, enum render_format f, struct buf *out,
     char err[ERR_LEN]);

@@ -8,6 +8,7 @@
 #include "peer.h"
 #include "plan.h"
 #include "rank.h"
+#include "render_history.h"
 #include "render_probe.h"
 #include "text.h"
 #include "xmem.h"
@@ -185,12 +186,29 @@ replay_incident(struct diag_incident *inc, const json_t *o, size_t index,
 	return 0;
 }
 
+/* {"Q123827": 3, ...} into a list of article lines. */
+static void
+replay_lines(const json_t *a, struct diag_article_lines **v, size_t *n)
+{
+	const json_t *x;
+	const char *key;
+
+	if (a == NULL || !json_is_object(a) || json_object_size(a) > REPLAY_MAX_INCIDENTS)
+		return;
+	*v = xcalloc(json_object_size(a) + 1, sizeof(**v));
+	json_object_foreach((json_t *)a, key, x) {
+		(*v)[*n].article = text_sanitize(key, strlen(key), 80);
+		(*v)[*n].lines = json_is_integer(x) && json_integer_value(x) > 0 ?
+		    (unsigned long)json_integer_value(x) : 0;
+		(*n)++;
+	}
+}
+
 static void
 replay_summary(struct diagnosis *d, const json_t *o)
 {
 	struct diag_summary *sum = &d->summary;
-	const json_t *a, *v;
-	const char *key;
+	const json_t *a;
 	size_t i;
 
 	if (!json_is_object(o))
@@ -200,16 +218,9 @@ replay_summary(struct diagnosis *d, const json_t *o)
 	sum->matched = replay_count(o, "matched");
 	sum->out_of_time = replay_count(o, "out_of_time");
 	sum->unmatched_errors = replay_count(o, "unmatched_errors");
-	if ((a = json_object_get(o, "matched_by_article")) != NULL && json_is_object(a) &&
-	    json_object_size(a) <= REPLAY_MAX_INCIDENTS) {
-		sum->articles = xcalloc(json_object_size(a) + 1, sizeof(*sum->articles));
-		json_object_foreach((json_t *)a, key, v) {
-			sum->articles[sum->narticles].article = text_sanitize(key, strlen(key), 40);
-			sum->articles[sum->narticles].lines = json_is_integer(v) &&
-			    json_integer_value(v) > 0 ? (unsigned long)json_integer_value(v) : 0;
-			sum->narticles++;
-		}
-	}
+	replay_lines(json_object_get(o, "matched_by_article"), &sum->articles, &sum->narticles);
+	replay_lines(json_object_get(o, "matched_lines_by_articles"), &sum->groups,
+	    &sum->ngroups);
 	if ((a = json_object_get(o, "unmatched_samples")) != NULL && json_is_array(a))
 		for (i = 0; i < json_array_size(a) && sum->nsamples < DIAG_MAX_SAMPLES; i++) {
 			const json_t *x = json_array_get(a, i);
@@ -269,6 +280,10 @@ replay_load(const char *data, size_t len, const struct kb *kb, struct diagnosis 
 		}
 	}
 	replay_summary(d, json_object_get(root, "summary"));
+	/* kbdiag verify's history: kept as it was written. */
+	if ((a = json_object_get(root, "history")) != NULL && !json_is_null(a) &&
+	    render_history_from_json(a, &d->history, &d->nhistory, err) != 0)
+		goto out;
 	if ((a = json_object_get(root, "warnings")) != NULL && json_is_array(a))
 		for (i = 0; i < json_array_size(a) && d->nwarnings < DIAG_MAX_WARNINGS; i++)
 			if (json_is_string(json_array_get(a, i)))

@@ -1,10 +1,12 @@
 /*
- * Fuzz target: the PROTOCOL.INI editor (fix.h) over any bytes. It never
- * crashes; an edit touches nothing but one line (the bytes before and after
- * the change are the original's), the edited file reads as ForcePushBit = 1
- * (a second edit has nothing to do), the diff of an edit is not empty, and
- * applying then undoing an edit through real files under a temporary DOS
- * root gives the original bytes back.
+ * Fuzz target: the editor of the declared fixes (fix.h, kb/fixes.xml) over any
+ * bytes. It never crashes; every text fix (a setting in PROTOCOL.INI or
+ * CONFIG.SYS, the start-up order, the retry switch) either leaves the bytes
+ * alone or edits them so that a second edit has nothing to do; a setting's
+ * edit touches one line only (the bytes before and after the change are the
+ * original's); the diff of an edit is not empty; and applying then undoing
+ * the ForcePushBit edit through real files under a temporary DOS root gives
+ * the original bytes back.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -17,9 +19,12 @@
 #include "buf.h"
 #include "diag.h"
 #include "fix.h"
+#include "kb.h"
 #include "xmem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct kb *kb;
 
 /* Write the file, apply the edit as a plan, undo it, compare. */
 static void
@@ -43,6 +48,7 @@ round_trip(const char *data, size_t size, const char *after, size_t after_len)
 	memset(&e, 0, sizeof(e));
 	e.path = "PROTOCOL.INI";
 	e.what = "fuzz";
+	e.fixes = "force-push-bit";
 	e.before = (char *)data;
 	e.before_len = size;
 	e.after = (char *)after;
@@ -71,36 +77,56 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *s = (const char *)data;
-	struct buf out = BUF_INIT, again = BUF_INIT, diff = BUF_INIT;
-	char *section = NULL, *what = NULL;
-	size_t pre = 0, suf = 0;
+	size_t i;
 
-	if (fix_ini_force_push(s, size, &out, &section, &what) != FIX_INI_EDITED) {
-		if (out.len != 0 || section != NULL || what != NULL)
+	if (kb == NULL) {
+		struct kb_load_params p = { 0 };
+		char err[ERR_LEN];
+
+		p.dir = TEST_SRCDIR "/kb";
+		if (kb_load(&p, &kb, err) != 0)
 			abort();
-		return 0;
 	}
-	if (section == NULL || what == NULL || out.len == 0)
-		abort();
-	/* One change in one place: common prefix and suffix cover the rest. */
-	while (pre < size && pre < out.len && s[pre] == out.data[pre])
-		pre++;
-	while (suf < size - pre && suf < out.len - pre &&
-	    s[size - 1 - suf] == out.data[out.len - 1 - suf])
-		suf++;
-	if (memchr(s + pre, '\n', size - pre - suf) != NULL)
-		abort();
-	if (fix_ini_force_push(out.data, out.len, &again, NULL, NULL) != FIX_INI_ALREADY)
-		abort();
-	fix_diff("PROTOCOL.INI", s, size, out.data, out.len, &diff);
-	if (diff.len == 0)
-		abort();
-	if (size <= 4096)
-		round_trip(s, size, out.data, out.len);
-	free(section);
-	free(what);
-	buf_free(&out);
-	buf_free(&again);
-	buf_free(&diff);
+	for (i = 0; i < kb_fix_count(kb); i++) {
+		const struct kb_fix *f = kb_fix_at(kb, i);
+		struct buf out = BUF_INIT, again = BUF_INIT, diff = BUF_INIT;
+		char *what = NULL;
+		enum fix_status st;
+		size_t pre = 0, suf = 0;
+
+		if (f->kind == KB_FIX_REPLACE)
+			continue;
+		st = fix_edit_text(f, s, size, &out, &what);
+		if (what == NULL)
+			abort();
+		if (st != FIX_EDITED) {
+			if (out.len != 0 || (st != FIX_ALREADY && st != FIX_NOT_APPLICABLE))
+				abort();
+			free(what);
+			buf_free(&out);
+			continue;
+		}
+		if (fix_edit_text(f, out.data, out.len, &again, NULL) != FIX_ALREADY)
+			abort();
+		fix_diff(f->file, s, size, out.data, out.len, &diff);
+		if (diff.len == 0)
+			abort();
+		if (f->kind == KB_FIX_SET) {
+			/* One change in one place: common prefix and suffix cover the rest. */
+			while (pre < size && pre < out.len && s[pre] == out.data[pre])
+				pre++;
+			while (suf < size - pre && suf < out.len - pre &&
+			    s[size - 1 - suf] == out.data[out.len - 1 - suf])
+				suf++;
+			if (memchr(s + pre, '\n', size - pre - suf) != NULL)
+				abort();
+			if (strcmp(f->id, "force-push-bit") == 0 && size <= 4096)
+				round_trip(s, size, out.data, out.len);
+		}
+		free(what);
+		buf_free(&out);
+		buf_free(&again);
+		buf_free(&diff);
+	}
 	return 0;
 }

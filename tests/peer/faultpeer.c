@@ -12,6 +12,7 @@
  *   faultpeer --listen ADDR:PORT [--port-file FILE] [--fault NAME]
  *             [--banner TEXT] [--maildir DIR] [--sessions N]
  *             [--transcript FILE] [--after N] [--ehlo-ext LIST] [--timeout S]
+ *             [--push-ini FILE]
  *
  * One child process per session, so that a session that hangs on purpose
  * cannot hold up the others and each fault can be written as plain
@@ -60,7 +61,9 @@
 	X(GREET_421, "greet-421", "greet with 421, then close") \
 	X(REPLY_421, "reply-421", "answer reply number --after N after the greeting with 421, close") \
 	X(HELO_DOMAIN_REQUIRED, "helo-domain-required", "501 to a HELO/EHLO without a domain") \
-	X(RCPT_550, "rcpt-550", "550 to every RCPT (the recipient refused for good)")
+	X(RCPT_550, "rcpt-550", "550 to every RCPT (the recipient refused for good)") \
+	X(NEEDS_PUSH, "needs-push", "withhold the reply to the final dot unless --push-ini " \
+	    "FILE says ForcePushBit=1; close after --after N seconds")
 
 enum fault {
 #define X(id, name, help) FAULT_##id,
@@ -112,6 +115,7 @@ struct options {
 	unsigned long	 after;		/* the count of the faults that take one */
 	const char	*ehlo_ext;	/* comma-separated extra EHLO keywords */
 	int		 timeout;	/* idle seconds before a 421 (healthy reads) */
+	const char	*push_ini;	/* needs-push: the gateway PC's PROTOCOL.INI */
 };
 
 struct session {
@@ -568,6 +572,64 @@ reply_due(struct session *s)
 }
 
 /*
+ * needs-push: does the gateway PC's PROTOCOL.INI set ForcePushBit=1 in
+ * [TCPIP] or [TCPIP_XIF]? Read at each final dot, so that an edit shows at
+ * once. A deliberately small reader (sections and names without regard to
+ * case, blanks and a ';' comment dropped, the last setting counts, Ctrl-Z
+ * ends the file); kbdiag's own reader is engine/probe_dos.c.
+ */
+static int
+push_set(const char *path, char *why, size_t cap)
+{
+	char buf[65536], line[1024], section[64] = "";
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1, on = 0;
+	ssize_t n;
+	size_t i, k = 0;
+
+	if (fd < 0) {
+		snprintf(why, cap, "%s: %s", path ? path : "no --push-ini", strerror(errno));
+		return 0;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		n = 0;
+	buf[n] = '\n';
+	for (i = 0; i <= (size_t)n && buf[i] != 0x1a; i++) {
+		char *p, *e, *eq;
+
+		if (buf[i] != '\r' && buf[i] != '\n') {
+			if (k + 1 < sizeof(line))
+				line[k++] = buf[i];
+			continue;
+		}
+		line[k] = '\0';
+		k = 0;
+		for (p = line; *p == ' ' || *p == '\t'; p++)
+			;
+		if (*p == '[') {
+			e = strchr(p, ']');
+			snprintf(section, sizeof(section), "%.*s", (int)((e ? e : p + strlen(p)) -
+			    p - 1), p + 1);
+			continue;
+		}
+		if ((eq = strchr(p, '=')) == NULL || (strcasecmp(section, "TCPIP") != 0 &&
+		    strcasecmp(section, "TCPIP_XIF") != 0))
+			continue;
+		for (e = eq; e > p && (e[-1] == ' ' || e[-1] == '\t'); e--)
+			;
+		if ((size_t)(e - p) != 12 || strncasecmp(p, "ForcePushBit", 12) != 0)
+			continue;
+		for (p = eq + 1; *p == ' ' || *p == '\t'; p++)
+			;
+		e = p + strcspn(p, " \t;");
+		on = e - p == 1 && *p == '1';
+	}
+	snprintf(why, cap, "ForcePushBit %s in %s", on ? "is 1" : "is not 1", path);
+	return on;
+}
+
+/*
  * After the 354: the message up to the final dot, dot-unstuffed, into a
  * file of the maildir; then the reply. -1 when the session is over.
  */
@@ -643,6 +705,33 @@ data_phase(struct session *s)
 		}
 		hang(s, 1);
 		return -1;
+	}
+	if (opt.fault == FAULT_NEEDS_PUSH) {
+		char why[PATH_MAX + 64];
+
+		if (!push_set(opt.push_ini, why, sizeof(why))) {
+			/* The dot sits in the TCP buffer: no reply; the host's own
+			   timeout ends the session after --after seconds. */
+			tnote(s, "PUSH not set (%s): the reply to the dot is withheld", why);
+			if (fd >= 0) {
+				close(fd);
+				unlink(tmp);
+			}
+			enter_state(s, STATE_HANGING);
+			{
+				unsigned long long end = (unsigned long long)time(NULL) + opt.after;
+
+				s->inlen = 0;
+				enum rd r = RD_OK;
+
+				while ((unsigned long long)time(NULL) < end &&
+				    (r = fill(s, 200)) != RD_EOF && r != RD_ERR)
+					s->inlen = 0;
+			}
+			close_fin(s);
+			return -1;
+		}
+		tnote(s, "PUSH set (%s): the dot is seen", why);
 	}
 	enter_state(s, STATE_COMMAND);
 	if (reply_due(s) < 0) {
@@ -937,6 +1026,8 @@ usage(FILE *f)
 	    "                       \"PIPELINING,SIZE 10485760\" (SIZE n is enforced)\n"
 	    "  --timeout SECONDS    idle time before a 421 in a healthy session (default 300;\n"
 	    "                       0: none); the hanging faults never time out\n"
+	    "  --push-ini FILE      needs-push: the gateway PC's PROTOCOL.INI; the reply to\n"
+	    "                       the final dot comes only when it sets ForcePushBit=1\n"
 	    "  --help               this text\n"
 	    "\nIn every mode a recipient whose address starts with refuse-4 gets 450,\n"
 	    "refuse-5 gets 550 (e.g. RCPT TO:<refuse-5-nobody@faultpeer.test>).\n"
@@ -974,6 +1065,7 @@ parse_options(int argc, char **argv)
 		{ "after", required_argument, NULL, 'a' },
 		{ "ehlo-ext", required_argument, NULL, 'e' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "push-ini", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -1017,6 +1109,7 @@ parse_options(int argc, char **argv)
 			opt.ehlo_ext = optarg;
 			break;
 		case 'T': opt.timeout = (int)number("--timeout", optarg); break;
+		case 'P': opt.push_ini = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(2);
 		}
@@ -1029,6 +1122,11 @@ parse_options(int argc, char **argv)
 	}
 	if (opt.after == 0) {
 		fprintf(stderr, "faultpeer: --after must be at least 1\n");
+		exit(2);
+	}
+	if ((opt.fault == FAULT_NEEDS_PUSH) != (opt.push_ini != NULL)) {
+		fprintf(stderr, "faultpeer: --push-ini FILE goes with --fault needs-push, and "
+		    "needs-push with --push-ini\n");
 		exit(2);
 	}
 }

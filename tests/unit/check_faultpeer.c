@@ -586,6 +586,72 @@ START_TEST(fault_no_final_reply)
 }
 END_TEST
 
+/*
+ * needs-push: the dot is answered only while the PROTOCOL.INI given sets
+ * ForcePushBit=1 in [TCPIP] or [TCPIP_XIF]; read at each dot, so an edit
+ * between two messages of one session shows at once.
+ */
+START_TEST(fault_needs_push)
+{
+	struct fp p;
+	char *ini = tu_scratch_path("push.ini"), *tr;
+	int fd;
+
+	tu_write_str(ini, "[TCPIP]\r\nDRIVERNAME = TCPIP$\r\nForcePushBit = 0\r\n");
+	fp_start(&p, "push", "--fault", "needs-push", "--push-ini", ini, "--after", "1", NULL);
+	fd = cl_connect(&p);
+	cl_to_data(fd);
+	cl_send(fd, MSG);
+	cl_expect_silence(fd, 300);
+	cl_expect_eof(fd);	/* the host's timeout: --after 1 s */
+	close(fd);
+	ck_assert_uint_eq(fp_stored(&p), 0);
+	/* In [TCPIP_XIF], lower case, with a comment: the dot is answered. */
+	tu_write_str(ini, "[tcpip_xif]\nforcepushbit=1 ; PUSH\n");
+	fd = cl_connect(&p);
+	cl_to_data(fd);
+	cl_send(fd, MSG);
+	cl_expect(fd, "250 ");
+	/* Set back to 0 in another section only: withheld again. */
+	tu_write_str(ini, "[TCPIP]\nForcePushBit=0\n[PROTMAN]\nForcePushBit=1\n");
+	cl_send(fd, "MAIL FROM:<a@client.test>\r\n");
+	cl_expect(fd, "250 ");
+	cl_send(fd, "RCPT TO:<b@faultpeer.test>\r\n");
+	cl_expect(fd, "250 ");
+	cl_send(fd, "DATA\r\n");
+	cl_expect(fd, "354 ");
+	cl_send(fd, MSG);
+	cl_expect_silence(fd, 300);
+	close(fd);
+	fp_stop(&p);
+	ck_assert_uint_eq(fp_stored(&p), 1);
+	tr = fp_file(&p, "transcript");
+	{
+		char *t = tu_read(tr, NULL);
+
+		ck_assert_contains(t, "PUSH not set");
+		ck_assert_contains(t, "PUSH set (ForcePushBit is 1");
+		free(t);
+	}
+	free(tr);
+	free(ini);
+}
+END_TEST
+
+START_TEST(fault_needs_push_usage)
+{
+	struct tu_run r;
+	char *bin = tu_build("faultpeer");
+	char *argv[] = { bin, "--listen", "127.0.0.1:0", "--fault", "needs-push", NULL };
+
+	tu_runv(&r, NULL, 0, argv);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_contains(r.err, "--push-ini");
+	tu_run_free(&r);
+	free(bin);
+}
+END_TEST
+
 START_TEST(fault_bare_lf)
 {
 	struct fp p;
@@ -1070,6 +1136,8 @@ faultpeer_suite(void)
 	tcase_add_test(tc, fault_close_in_data_short_message);
 	tcase_add_test(tc, fault_reset_in_data);
 	tcase_add_test(tc, fault_no_final_reply);
+	tcase_add_test(tc, fault_needs_push);
+	tcase_add_test(tc, fault_needs_push_usage);
 	tcase_add_test(tc, fault_bare_lf);
 	tcase_add_test(tc, fault_ehlo_500);
 	tcase_add_test(tc, fault_greet_554);

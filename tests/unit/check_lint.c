@@ -602,6 +602,52 @@ START_TEST(cause_evidence_unknown_source)
 }
 END_TEST
 
+/* kb lint runs every fix's examples: a wrong <after> is found, with LF and CR LF. */
+START_TEST(lint_fix_example_wrong)
+{
+	struct buf want = BUF_INIT;
+	struct msgs ms;
+	long line;
+
+	tu_edit_in(dir, "fixes.xml", "DOS=HIGH\nFILES=40\nBUFFERS=30\n</after>",
+	    "DOS=HIGH\nFILES=50\nBUFFERS=30\n</after>");
+	line = line_of(dir, "fixes.xml", "DEVICE=C:\\DOS\\HIMEM.SYS\nDOS=HIGH") - 1;
+	ck_assert_uint_eq(lint_dir(dir, &ms), 2);
+	buf_printf(&want, "%s/fixes.xml:%ld: fix 'dos-files': the example (LF) does not give "
+	    "its <after>: the editor wrote \"DEVICE=C:\\DOS\\HIMEM.SYS\nDOS=HIGH\nFILES=40",
+	    dir, line);
+	ck_assert_contains(buf_str(&ms.all), buf_str(&want));
+	ck_assert_contains(buf_str(&ms.all), "the example (CR LF) does not give its <after>");
+	buf_free(&ms.all);
+	buf_free(&want);
+}
+END_TEST
+
+/* An outcome the editor does not reach, and a fix for a cause that is not there. */
+START_TEST(lint_fix_outcome_and_load_errors)
+{
+	struct buf want = BUF_INIT;
+	struct msgs ms;
+	long line;
+
+	tu_edit_in(dir, "fixes.xml", "<example outcome=\"already\">\n      <before>FILES=60",
+	    "<example outcome=\"already\">\n      <before>FILES=6");
+	ck_assert_uint_ge(lint_dir(dir, &ms), 2);
+	ck_assert_contains(buf_str(&ms.all), "fix 'dos-files': the example (LF) gives edited, "
+	    "not already");
+	ck_assert_contains(buf_str(&ms.all), "fix 'dos-files': the probe of "
+	    "config-sys:files-ok does not agree with the example (LF)");
+	buf_free(&ms.all);
+	line = line_of(dir, "fixes.xml", "<fix id=\"dos-files\"");
+	tu_edit_in(dir, "fixes.xml", "resolves=\"dos-files-too-low\"",
+	    "resolves=\"dos-files-too-few\"");
+	buf_printf(&want, "%s/fixes.xml:%ld: fix 'dos-files' resolves unknown cause "
+	    "'dos-files-too-few' (not in causes.xml)", dir, line);
+	expect_load_error(dir, buf_str(&want));
+	buf_free(&want);
+}
+END_TEST
+
 START_TEST(overlap_names_absent_article)
 {
 	struct buf want = BUF_INIT;
@@ -825,6 +871,8 @@ lint_suite(void)
 	tcase_add_test(copy, cause_evidence_unknown_value);
 	tcase_add_test(copy, cause_evidence_unknown_source);
 	tcase_add_test(copy, overlap_names_absent_article);
+	tcase_add_test(copy, lint_fix_example_wrong);
+	tcase_add_test(copy, lint_fix_outcome_and_load_errors);
 	tcase_add_test(copy, keep_going_skips_broken_article);
 	tcase_add_test(copy, keep_going_cli);
 	tcase_add_test(copy, keep_going_drops_uncompilable_article);

@@ -81,12 +81,14 @@ START_TEST(report_markdown_escapes_the_saved_text)
 	ck_assert_msg(r.status == 0, "%s", r.err);
 	ck_assert_contains(r.out, "\\<img src=x onerror=alert(1)\\> \\*\\*bold\\*\\* "
 	    "\\[x\\](http://e.test)");
-	/* the one "<img" there is the escaped one */
+	/* every "<img" there (the verdict's cause and the evidence) is escaped */
 	{
 		const char *at = strstr(r.out, "<img");
+		size_t n = 0;
 
-		ck_assert(at != NULL && at > r.out && at[-1] == '\\');
-		ck_assert_ptr_null(strstr(at + 1, "<img"));
+		for (; at != NULL; at = strstr(at + 1, "<img"), n++)
+			ck_assert(at > r.out && at[-1] == '\\');
+		ck_assert_uint_ge(n, 1);
 	}
 	tu_run_free(&r);
 	free(saved);
@@ -279,7 +281,7 @@ START_TEST(fix_refusals)
 	/* A missing section: said, nothing proposed. */
 	tu_kbdiag(&r, NULL, 0, "fix", "--apply", "--dos-root", nosec, saved, NULL);
 	ck_assert_int_eq(r.status, 1);
-	ck_assert_contains(r.out, "has no [TCPIP] or [TCPIP_XIF] section");
+	ck_assert_contains(r.out, "no [TCPIP] or [TCPIP_XIF] section (the TCP/IP stack's configuration is not invented)");
 	tu_run_free(&r);
 	/* Undo after a hand edit: refused, the file kept. */
 	tu_kbdiag(&r, NULL, 0, "fix", "--apply", "--dos-root", root, saved, NULL);
@@ -301,6 +303,77 @@ START_TEST(fix_refusals)
 }
 END_TEST
 
+/* The history verify appends: in each format of report, escaped where it must be. */
+START_TEST(report_shows_the_history)
+{
+	char *saved = saved_push("hist.json"), *root = dos_root("hist-dos", INI), *text;
+	struct tu_run r;
+	json_t *j;
+	htmlDocPtr doc;
+
+	tu_kbdiag(&r, NULL, 0, "fix", "--apply", "--dos-root", root, saved, NULL);
+	ck_assert_int_eq(r.status, 0);
+	tu_run_free(&r);
+	tu_kbdiag(&r, NULL, 0, "--dos-root", root, "verify", saved, NULL);
+	ck_assert_int_eq(r.status, 1);	/* offline: in place, nothing proves it */
+	ck_assert_contains(r.out, "Applied (");
+	tu_run_free(&r);
+	/* A hand-edited history is untrusted like the rest. */
+	text = tu_read(saved, NULL);
+	{
+		char *at = strstr(strstr(text, "\"history\""), "\"why\": \"");
+		struct buf b = BUF_INIT;
+
+		ck_assert_ptr_nonnull(at);
+		buf_append(&b, text, (size_t)(at - text) + 8);
+		buf_puts(&b, "<img src=x> **bold** ");
+		buf_puts(&b, at + 8);
+		tu_write_str(saved, buf_str(&b));
+		buf_free(&b);
+	}
+	free(text);
+	tu_kbdiag(&r, NULL, 0, "--dos-root", root, "report", saved, NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_contains(r.out, "\nVerification history\n");
+	ck_assert_contains(r.out, "(checked: peer-requires-push): inconclusive");
+	ck_assert_contains(r.out, "  Last verification: inconclusive (");
+	ck_assert_contains(r.out, "saw force-push-bit:in-place (check)");
+	ck_assert_contains(r.out, "already done: ForcePushBit = 1 is already set");
+	tu_run_free(&r);
+	tu_kbdiag(&r, NULL, 0, "--format", "markdown", "report", saved, NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_contains(r.out, "## Verification history\n\n### ");
+	ck_assert_contains(r.out, "\\<img src=x\\> \\*\\*bold\\*\\*");
+	tu_run_free(&r);
+	tu_kbdiag(&r, NULL, 0, "--format", "html", "report", saved, NULL);
+	ck_assert_int_eq(r.status, 0);
+	doc = htmlReadMemory(r.out, (int)r.outlen, NULL, "utf-8", HTML_PARSE_NOERROR |
+	    HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
+	ck_assert_ptr_nonnull(doc);
+	xmlFreeDoc(doc);
+	ck_assert_contains(r.out, "<section id=\"history\">");
+	ck_assert_contains(r.out, "&lt;img src=x&gt;");
+	ck_assert_ptr_null(strstr(r.out, "<img"));
+	tu_run_free(&r);
+	tu_kbdiag(&r, NULL, 0, "--format", "json", "--dos-root", root, "report", saved, NULL);
+	ck_assert_int_eq(r.status, 0);
+	j = json_loads(r.out, 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(j,
+	    "history"), 0), "outcome")), "inconclusive");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "summary"),
+	    "verified")), "inconclusive");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(j,
+	    "incidents"), 0), "fix_cause")), "peer-requires-push");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(
+	    json_object_get(j, "fix"), "fixes"), 0), "status")), "already");
+	json_decref(j);
+	tu_run_free(&r);
+	free(saved);
+	free(root);
+}
+END_TEST
+
 Suite *
 report_suite(void)
 {
@@ -314,6 +387,7 @@ report_suite(void)
 	tcase_add_test(tc, report_exit_codes);
 	tcase_add_test(tc, fix_dry_run_apply_undo);
 	tcase_add_test(tc, fix_refusals);
+	tcase_add_test(tc, report_shows_the_history);
 	suite_add_tcase(s, tc);
 	return s;
 }

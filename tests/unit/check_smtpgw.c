@@ -346,7 +346,7 @@ START_TEST(run_diagnoses_its_failures)
 		path[n] = '\0';
 		md = tu_read(path, NULL);
 		ck_assert_contains(md, "### Probes");
-		ck_assert_contains(md, "`tcp-connect`: **refused**");
+		ck_assert_contains(md, "| tcp-connect | **refused** |");
 		ck_assert_contains(md, "(probe: 127.0.0.1:");
 		free(md);
 	}

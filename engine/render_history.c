@@ -1,0 +1,308 @@
+/*
+ * render_history: a diagnosis's history as JSON and back.
+ */
+#include "render_history.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+#include "xmem.h"
+
+#define HISTORY_TEXT_MAX	4000	/* bytes of one string kept */
+
+int
+render_history_outcome_valid(const char *s)
+{
+	return s && (strcmp(s, "fixed") == 0 || strcmp(s, "not-fixed") == 0 ||
+	    strcmp(s, "inconclusive") == 0);
+}
+
+static json_t *
+rh_str(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *
+rh_strs(char **v, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+static json_t *
+rh_observations(const struct diag_observation *o, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:o}", "source",
+		    rh_str(o[i].source), "value", rh_str(o[i].value), "origin",
+		    rh_str(o[i].origin), "detail", rh_str(o[i].detail)));
+	return a;
+}
+
+json_t *
+render_history_json(const struct diag_history *h, size_t n)
+{
+	json_t *a = json_array();
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		json_t *o = json_object(), *applied = json_array(), *incs = json_array();
+
+		json_object_set_new(o, "when", rh_str(h[i].when));
+		json_object_set_new(o, "outcome", rh_str(h[i].outcome));
+		json_object_set_new(o, "applied_at", rh_str(h[i].applied_when));
+		for (j = 0; j < h[i].napplied; j++)
+			json_array_append_new(applied, json_pack("{s:o, s:o, s:o}", "fix",
+			    rh_str(h[i].applied[j].fix), "path", rh_str(h[i].applied[j].path),
+			    "what", rh_str(h[i].applied[j].what)));
+		json_object_set_new(o, "applied", applied);
+		json_object_set_new(o, "watch", h[i].watch == NULL ? json_null() :
+		    json_pack("{s:s, s:I, s:I}", "log", h[i].watch, "seconds",
+		    (json_int_t)h[i].watch_seconds, "lines", (json_int_t)h[i].watch_lines));
+		for (j = 0; j < h[i].nverdicts; j++) {
+			const struct diag_verdict *v = &h[i].verdicts[j];
+			json_t *x = json_object();
+
+			json_object_set_new(x, "article", rh_str(v->article));
+			json_object_set_new(x, "peer", rh_str(v->peer));
+			json_object_set_new(x, "cause", rh_str(v->cause));
+			json_object_set_new(x, "outcome", rh_str(v->outcome));
+			json_object_set_new(x, "why", rh_str(v->why));
+			json_object_set_new(x, "seen", rh_observations(v->seen, v->nseen));
+			json_object_set_new(x, "next", v->next_cause == NULL ? json_null() :
+			    json_pack("{s:s, s:o, s:o, s:o}", "cause", v->next_cause, "title",
+			    rh_str(v->next_title), "steps", rh_strs(v->next_steps,
+			    v->nnext_steps), "fixes", rh_strs(v->next_fixes, v->nnext_fixes)));
+			json_array_append_new(incs, x);
+		}
+		json_object_set_new(o, "incidents", incs);
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* ---------------------------------------------------------------------- */
+
+struct rh_ctx {
+	size_t	entry;
+	char	*err;
+};
+
+/* A string key: *dst sanitised, NULL for null or absent; -1 when required. */
+static int
+rh_get(const struct rh_ctx *c, const json_t *o, const char *key, int required, char **dst)
+{
+	const json_t *v = json_object_get(o, key);
+
+	*dst = NULL;
+	if (v == NULL || json_is_null(v)) {
+		if (required)
+			return err_set(c->err, "history[%zu]: \"%s\" is missing", c->entry, key);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return err_set(c->err, "history[%zu]: \"%s\" is not a string", c->entry, key);
+	*dst = text_sanitize(json_string_value(v), json_string_length(v), HISTORY_TEXT_MAX);
+	return 0;
+}
+
+static int
+rh_array(const struct rh_ctx *c, const json_t *o, const char *key, const json_t **a)
+{
+	*a = json_object_get(o, key);
+	if (*a == NULL || json_is_null(*a)) {
+		*a = NULL;
+		return 0;
+	}
+	if (!json_is_array(*a))
+		return err_set(c->err, "history[%zu]: \"%s\" is not an array", c->entry, key);
+	if (json_array_size(*a) > HISTORY_MAX_ITEMS)
+		return err_set(c->err, "history[%zu]: more than %d entries in \"%s\"", c->entry,
+		    HISTORY_MAX_ITEMS, key);
+	return 0;
+}
+
+static unsigned long
+rh_count(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) && json_integer_value(v) > 0 ?
+	    (unsigned long)json_integer_value(v) : 0;
+}
+
+static int
+rh_strings(const struct rh_ctx *c, const json_t *o, const char *key, char ***out,
+    size_t *n)
+{
+	const json_t *a;
+	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	if (rh_array(c, o, key, &a) != 0)
+		return -1;
+	if (a == NULL)
+		return 0;
+	*out = xcalloc(json_array_size(a) + 1, sizeof(**out));
+	for (i = 0; i < json_array_size(a); i++) {
+		const json_t *s = json_array_get(a, i);
+
+		if (!json_is_string(s))
+			return err_set(c->err, "history[%zu]: \"%s\" holds a value that is not a "
+			    "string", c->entry, key);
+		(*out)[(*n)++] = text_sanitize(json_string_value(s), json_string_length(s),
+		    HISTORY_TEXT_MAX);
+	}
+	return 0;
+}
+
+static int
+rh_verdict(const struct rh_ctx *c, const json_t *o, struct diag_verdict *v)
+{
+	const json_t *a, *next;
+	size_t i;
+
+	if (!json_is_object(o))
+		return err_set(c->err, "history[%zu]: an incident is not an object", c->entry);
+	if (rh_get(c, o, "article", 1, &v->article) != 0 ||
+	    rh_get(c, o, "peer", 0, &v->peer) != 0 ||
+	    rh_get(c, o, "cause", 0, &v->cause) != 0 ||
+	    rh_get(c, o, "outcome", 1, &v->outcome) != 0 ||
+	    rh_get(c, o, "why", 0, &v->why) != 0)
+		return -1;
+	if (!render_history_outcome_valid(v->outcome))
+		return err_set(c->err, "history[%zu]: outcome '%.40s' is not fixed, not-fixed "
+		    "or inconclusive", c->entry, v->outcome);
+	if (rh_array(c, o, "seen", &a) != 0)
+		return -1;
+	if (a != NULL) {
+		v->seen = xcalloc(json_array_size(a) + 1, sizeof(*v->seen));
+		for (i = 0; i < json_array_size(a); i++) {
+			const json_t *x = json_array_get(a, i);
+			struct diag_observation *ob = &v->seen[v->nseen];
+
+			if (!json_is_object(x))
+				return err_set(c->err, "history[%zu]: \"seen\" holds a value that "
+				    "is not an object", c->entry);
+			v->nseen++;
+			if (rh_get(c, x, "source", 1, &ob->source) != 0 ||
+			    rh_get(c, x, "value", 0, &ob->value) != 0 ||
+			    rh_get(c, x, "origin", 0, &ob->origin) != 0 ||
+			    rh_get(c, x, "detail", 0, &ob->detail) != 0)
+				return -1;
+		}
+	}
+	next = json_object_get(o, "next");
+	if (next != NULL && !json_is_null(next)) {
+		if (!json_is_object(next))
+			return err_set(c->err, "history[%zu]: \"next\" is not an object",
+			    c->entry);
+		if (rh_get(c, next, "cause", 1, &v->next_cause) != 0 ||
+		    rh_get(c, next, "title", 0, &v->next_title) != 0 ||
+		    rh_strings(c, next, "steps", &v->next_steps, &v->nnext_steps) != 0 ||
+		    rh_strings(c, next, "fixes", &v->next_fixes, &v->nnext_fixes) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+rh_entry(const struct rh_ctx *c, const json_t *o, struct diag_history *h)
+{
+	const json_t *a, *w;
+	size_t i;
+
+	if (!json_is_object(o))
+		return err_set(c->err, "history[%zu] is not an object", c->entry);
+	if (rh_get(c, o, "when", 1, &h->when) != 0 ||
+	    rh_get(c, o, "outcome", 1, &h->outcome) != 0 ||
+	    rh_get(c, o, "applied_at", 0, &h->applied_when) != 0)
+		return -1;
+	if (!render_history_outcome_valid(h->outcome))
+		return err_set(c->err, "history[%zu]: outcome '%.40s' is not fixed, not-fixed or "
+		    "inconclusive", c->entry, h->outcome);
+	if (rh_array(c, o, "applied", &a) != 0)
+		return -1;
+	if (a != NULL) {
+		h->applied = xcalloc(json_array_size(a) + 1, sizeof(*h->applied));
+		for (i = 0; i < json_array_size(a); i++) {
+			const json_t *x = json_array_get(a, i);
+			struct diag_applied *e = &h->applied[h->napplied];
+
+			if (!json_is_object(x))
+				return err_set(c->err, "history[%zu]: \"applied\" holds a value "
+				    "that is not an object", c->entry);
+			h->napplied++;
+			if (rh_get(c, x, "fix", 1, &e->fix) != 0 ||
+			    rh_get(c, x, "path", 0, &e->path) != 0 ||
+			    rh_get(c, x, "what", 0, &e->what) != 0)
+				return -1;
+		}
+	}
+	w = json_object_get(o, "watch");
+	if (w != NULL && !json_is_null(w)) {
+		if (!json_is_object(w))
+			return err_set(c->err, "history[%zu]: \"watch\" is not an object",
+			    c->entry);
+		if (rh_get(c, w, "log", 1, &h->watch) != 0)
+			return -1;
+		h->watch_seconds = rh_count(w, "seconds");
+		h->watch_lines = rh_count(w, "lines");
+	}
+	if (rh_array(c, o, "incidents", &a) != 0)
+		return -1;
+	if (a != NULL) {
+		h->verdicts = xcalloc(json_array_size(a) + 1, sizeof(*h->verdicts));
+		for (i = 0; i < json_array_size(a); i++) {
+			h->nverdicts++;
+			if (rh_verdict(c, json_array_get(a, i), &h->verdicts[i]) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+int
+render_history_from_json(const json_t *j, struct diag_history **out, size_t *n,
+    char err[ERR_LEN])
+{
+	struct diag_history *h;
+	struct rh_ctx c;
+	size_t i, count;
+
+	*out = NULL;
+	*n = 0;
+	if (!json_is_array(j))
+		return err_set(err, "\"history\" is not an array");
+	count = json_array_size(j);
+	if (count > DIAG_MAX_HISTORY)
+		return err_set(err, "more than %d entries in \"history\"", DIAG_MAX_HISTORY);
+	h = xcalloc(count ? count : 1, sizeof(*h));
+	c.err = err;
+	for (i = 0; i < count; i++) {
+		c.entry = i;
+		if (rh_entry(&c, json_array_get(j, i), &h[i]) != 0) {
+			for (; ; i--) {
+				diag_history_clear(&h[i]);
+				if (i == 0)
+					break;
+			}
+			free(h);
+			return -1;
+		}
+	}
+	*out = h;
+	*n = count;
+	return 0;
+}

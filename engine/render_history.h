@@ -1,0 +1,36 @@
+/*
+ * render_history: the history of a saved diagnosis (what each kbdiag verify
+ * saw and concluded, diag.h struct diag_history) as JSON, both ways: written
+ * by the diagnosis's JSON (render.h) and read back by replay (replay.h), so
+ * that a history survives diagnose --replay and report byte for byte. The
+ * keys are in docs/json.md ("history").
+ *
+ * Reading treats the JSON as untrusted: every string is sanitised for
+ * display (text.h) and bounded, counts are capped, an outcome must be one of
+ * fixed, not-fixed, inconclusive; a malformed entry is an error naming its
+ * index and key.
+ *
+ * Ownership: render_history_json() returns a new reference; the history
+ * render_history_from_json() makes is the caller's (diag_history_clear()
+ * each entry, then free the array).
+ */
+#ifndef KBDIAG_RENDER_HISTORY_H
+#define KBDIAG_RENDER_HISTORY_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "diag.h"
+#include "err.h"
+
+#define HISTORY_MAX_ITEMS	1000	/* incidents, observations, steps per entry */
+
+json_t *render_history_json(const struct diag_history *h, size_t n);
+int render_history_from_json(const json_t *j, struct diag_history **out, size_t *n,
+    char err[ERR_LEN]);
+
+/* "fixed", "not-fixed", "inconclusive": is s one of them? */
+int render_history_outcome_valid(const char *s);
+
+#endif

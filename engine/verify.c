@@ -1,0 +1,582 @@
+/*
+ * verify: the probes and file checks again, the log watched, a verdict per
+ * incident, and one more entry in the diagnosis's history.
+ */
+#include "verify.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "buf.h"
+#include "fix.h"
+#include "peer.h"
+#include "plan.h"
+#include "rank.h"
+#include "render.h"
+#include "text.h"
+#include "xmem.h"
+
+#define VERIFY_TEXT_MAX	900	/* bytes of a detail kept (the history reads 4000) */
+
+/* The layers of the SMTP chain: a failure there is the failure itself. */
+static const char *const verify_chain[] = { "tcp-connect", "greeting", "ehlo", "resend" };
+
+static char *
+verify_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *
+verify_fmt(const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	s = text_sanitize(buf_str(&b), b.len, VERIFY_TEXT_MAX);
+	buf_free(&b);
+	return s;
+}
+
+static void
+verify_notice(const struct verify_params *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+verify_notice(const struct verify_params *p, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	if (p->on_notice == NULL)
+		return;
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	p->on_notice(p->arg, buf_str(&b));
+	buf_free(&b);
+}
+
+static void
+verify_on_round(void *arg, const char *host, unsigned port)
+{
+	const struct verify_params *p = arg;
+
+	verify_notice(p, "verify: probing %s port %u again", host, port);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The incidents again, with only what their logs showed                    */
+
+static struct diagnosis *
+verify_fresh(const struct diagnosis *d)
+{
+	struct diagnosis *f = xcalloc(1, sizeof(*f));
+	size_t i, j;
+
+	f->incidents = xcalloc(d->nincidents ? d->nincidents : 1, sizeof(*f->incidents));
+	f->nincidents = d->nincidents;
+	for (i = 0; i < d->nincidents; i++) {
+		const struct diag_incident *s = &d->incidents[i];
+		struct diag_incident *x = &f->incidents[i];
+
+		x->article = xstrdup(s->article);
+		x->title = xstrdup_or_null(s->title);
+		x->error = xstrdup(s->error ? s->error : "");
+		x->first_seen = xstrdup(s->first_seen ? s->first_seen : "");
+		x->last_seen = xstrdup(s->last_seen ? s->last_seen : "");
+		x->kb_article = s->kb_article;
+		x->peer.host = xstrdup_or_null(s->peer.host);
+		x->peer.port = s->peer.port;
+		x->peer_from_cli = s->peer_from_cli;
+		x->count = s->count;
+		x->locations = xcalloc(DIAG_MAX_LOCATIONS, sizeof(*x->locations));
+		for (j = 0; j < s->nlocations && j < DIAG_MAX_LOCATIONS; j++) {
+			x->locations[j].file = xstrdup(s->locations[j].file);
+			x->locations[j].line = s->locations[j].line;
+			x->nlocations++;
+		}
+		/* What the probes and the files said then is asked again now. */
+		for (j = 0; j < s->nobservations; j++) {
+			const struct diag_observation *o = &s->observations[j];
+
+			if (o->origin && (strcmp(o->origin, "probe") == 0 ||
+			    strcmp(o->origin, "file") == 0))
+				continue;
+			diag_observe(x, o->source, o->value, o->origin ? o->origin : "log",
+			    o->detail);
+		}
+	}
+	return f;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The watch                                                                */
+
+struct verify_back {
+	int	 back;		/* the error came back */
+	char	*detail;	/* where: "gw.log line 57: ..." */
+};
+
+static int
+verify_watch(const struct verify_params *p, const struct diagnosis *d,
+    struct verify_back *back, unsigned long *lines, unsigned long *seconds,
+    char err[ERR_LEN])
+{
+	struct reader_params rp = p->reader;
+	const struct reader_record *rec;
+	struct reader *r;
+	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	unsigned long long start = 0, now;
+	int skipping = 1, rc;
+	size_t i, k, n;
+
+	*lines = 0;
+	*seconds = 0;
+	rp.follow = 1;
+	if (reader_open_params(p->watch, &rp, &r, err) != 0)
+		return -1;
+	for (;;) {
+		rc = reader_next(r, &rec, err);
+		if (rc == 1) {
+			const struct match_hit *hits;
+			const struct kb_symptom *gave_up;
+
+			if (skipping)
+				continue;	/* only what is written from now on */
+			(*lines)++;
+			n = match_line(p->matcher, rec->subject, rec->subjectlen, &hits, &gave_up);
+			for (k = 0; k < n; k++) {
+				if ((hits[k].symptom->role != KB_ROLE_PRIMARY &&
+				    hits[k].symptom->role != KB_ROLE_FALLBACK) ||
+				    hits[k].symptom->severity == KB_SEVERITY_INFO)
+					continue;
+				for (i = 0; i < d->nincidents; i++)
+					if (!back[i].back && strcasecmp(hits[k].article->id,
+					    d->incidents[i].article) == 0) {
+						back[i].back = 1;
+						back[i].detail = verify_fmt("%s line %lu: %.*s",
+						    rec->file, rec->line, (int)(rec->rawlen > 300 ?
+						    300 : rec->rawlen), rec->raw);
+					}
+			}
+			continue;
+		}
+		if (rc < 0) {
+			reader_close(r);
+			return -1;
+		}
+		if (skipping) {
+			skipping = 0;
+			start = probe_now_ms();
+			verify_notice(p, "verify: watching %s for %llu s", p->watch,
+			    (p->watch_ms + 999) / 1000);
+		}
+		now = probe_now_ms();
+		/* Every error already back: nothing more to wait for. */
+		for (i = 0; i < d->nincidents && back[i].back; i++)
+			;
+		if (rc == 0 || now >= start + p->watch_ms || (p->stop && *p->stop) ||
+		    (d->nincidents > 0 && i == d->nincidents))
+			break;
+		if (reader_follow(r) && reader_notice(r))
+			verify_notice(p, "verify: %s", reader_notice(r));
+		nanosleep(&pause, NULL);
+	}
+	*seconds = (unsigned long)((probe_now_ms() - start + 500) / 1000);
+	reader_close(r);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The verdict                                                              */
+
+static void
+verify_seen(struct diag_verdict *v, const char *source, const char *value,
+    const char *origin, const char *detail)
+{
+	struct diag_observation *o;
+	size_t i;
+
+	for (i = 0; i < v->nseen; i++)
+		if (strcmp(v->seen[i].source, source) == 0 &&
+		    strcmp(v->seen[i].origin, origin) == 0)
+			return;
+	v->seen = xrealloc(v->seen, (v->nseen + 1) * sizeof(*v->seen));
+	o = &v->seen[v->nseen++];
+	o->source = xstrdup(source);
+	o->value = xstrdup_or_null(value);
+	o->origin = xstrdup(origin);
+	o->detail = detail ? text_sanitize(detail, strlen(detail), VERIFY_TEXT_MAX) : NULL;
+}
+
+/* Is source one the verdict looks at: the cause's evidence, a fix's checks, the chain? */
+static int
+verify_relevant(const struct kb *kb, const char *cause, const struct kb_fix **fx, size_t nfx,
+    const char *source)
+{
+	const struct kb_cause *c = cause ? kb_find_cause(kb, cause) : NULL;
+	size_t i, j;
+
+	for (i = 0; i < sizeof(verify_chain) / sizeof(verify_chain[0]); i++)
+		if (strcmp(verify_chain[i], source) == 0)
+			return 1;
+	for (i = 0; c && i < c->nevidence; i++)
+		if (strcmp(c->evidence[i].source->id, source) == 0)
+			return 1;
+	for (i = 0; i < nfx; i++) {
+		if (fx[i]->in_place_source && strcmp(fx[i]->in_place_source->id, source) == 0)
+			return 1;
+		for (j = 0; j < fx[i]->nproofs; j++)
+			if (strncmp(fx[i]->proofs[j], source, strlen(source)) == 0 &&
+			    fx[i]->proofs[j][strlen(source)] == ':')
+				return 1;
+	}
+	return 0;
+}
+
+static const char *
+verify_check_value(enum fix_status s)
+{
+	switch (s) {
+	case FIX_EDITED:
+		return "not-in-place";
+	case FIX_ALREADY:
+		return "in-place";
+	case FIX_NOT_APPLICABLE:
+		return "not-applicable";
+	case FIX_NO_FILE:
+		return "no-file";
+	case FIX_NO_ROOT:
+		return "not-looked-at";
+	}
+	return "unknown";
+}
+
+/* Was cause already tried for this incident (an earlier "not fixed")? */
+static int
+verify_tried(const struct diagnosis *d, const struct diag_incident *inc, const char *peer,
+    const char *cause)
+{
+	size_t h, j;
+
+	for (h = 0; h < d->nhistory; h++)
+		for (j = 0; j < d->history[h].nverdicts; j++) {
+			const struct diag_verdict *v = &d->history[h].verdicts[j];
+
+			if (v->article && strcmp(v->article, inc->article) == 0 &&
+			    (v->peer == NULL || peer == NULL || strcmp(v->peer, peer) == 0) &&
+			    v->outcome && strcmp(v->outcome, VERIFY_NOT_FIXED) == 0 &&
+			    v->cause && strcmp(v->cause, cause) == 0 &&
+			    (v->next_cause == NULL || strcmp(v->next_cause, cause) != 0))
+				return 1;
+		}
+	return 0;
+}
+
+static void
+verify_next(const struct kb *kb, struct diag_verdict *v, const struct diag_incident *fresh,
+    const struct diag_cause *c)
+{
+	const struct kb_fix *fx[16];
+	size_t i, j, n;
+
+	v->next_cause = xstrdup(c->id);
+	v->next_title = xstrdup_or_null(c->title);
+	for (i = 0; i < fresh->nsteps; i++)
+		for (j = 0; j < fresh->steps[i].naddresses; j++)
+			if (strcmp(fresh->steps[i].addresses[j], c->id) == 0) {
+				char *t = render_step_text(&fresh->steps[i]);
+
+				v->next_steps = xrealloc(v->next_steps, (v->nnext_steps + 1) *
+				    sizeof(*v->next_steps));
+				v->next_steps[v->nnext_steps++] = text_sanitize(t, strlen(t),
+				    VERIFY_TEXT_MAX * 3);
+				free(t);
+				break;
+			}
+	n = fix_for_cause(kb, c->id, fresh->article, fx, 16);
+	for (i = 0; i < n; i++) {
+		v->next_fixes = xrealloc(v->next_fixes, (v->nnext_fixes + 1) *
+		    sizeof(*v->next_fixes));
+		v->next_fixes[v->nnext_fixes++] = xstrdup(fx[i]->id);
+	}
+}
+
+static void
+verify_incident(const struct verify_params *p, const struct diagnosis *d, size_t idx,
+    const struct diag_incident *fresh, const struct fix_plan *plan,
+    const struct verify_back *back, int watched, unsigned long lines, unsigned long seconds,
+    struct diag_verdict *v)
+{
+	const struct diag_incident *inc = &d->incidents[idx];
+	const struct diag_cause *c = fix_cause(d, idx, NULL), *next = NULL;
+	const struct kb_fix *fx[16];
+	const struct probe_result *failing = NULL;
+	const char *proof = NULL;
+	size_t nfx = 0, i, j;
+	int not_in_place = 0, in_place = 0, unknown = 0;
+	char peer[PEER_HOST_MAX + 16];
+
+	v->article = xstrdup(inc->article);
+	if (inc->peer.host) {
+		snprintf(peer, sizeof(peer), "%s:%u", inc->peer.host,
+		    inc->peer.port ? inc->peer.port : 25);
+		v->peer = xstrdup(peer);
+	}
+	if (c != NULL) {
+		v->cause = xstrdup(c->id);
+		nfx = fix_for_cause(p->kb, c->id, inc->article, fx, 16);
+	}
+	/* 1. Each fix planned again: is it in place? */
+	for (i = 0; plan && i < plan->nitems; i++) {
+		const struct fix_item *it = &plan->items[i];
+
+		for (j = 0; j < nfx && fx[j] != it->fix; j++)
+			;
+		if (j == nfx)
+			continue;
+		verify_seen(v, it->id, verify_check_value(it->status), "check", it->what);
+		not_in_place |= it->status == FIX_EDITED;
+		in_place += it->status == FIX_ALREADY;
+		unknown += it->status != FIX_EDITED && it->status != FIX_ALREADY;
+	}
+	/* 2. What the probes and the files say now. */
+	for (i = 0; i < fresh->nobservations; i++) {
+		const struct diag_observation *o = &fresh->observations[i];
+
+		if (o->origin == NULL || (strcmp(o->origin, "probe") != 0 &&
+		    strcmp(o->origin, "file") != 0) ||
+		    !verify_relevant(p->kb, v->cause, fx, nfx, o->source))
+			continue;
+		verify_seen(v, o->source, o->value, o->origin, o->detail);
+		for (j = 0; j < nfx && proof == NULL; j++) {
+			size_t k;
+
+			for (k = 0; k < fx[j]->nproofs; k++) {
+				char ref[128];
+
+				snprintf(ref, sizeof(ref), "%s:%s", o->source, o->value);
+				if (strcmp(fx[j]->proofs[k], ref) == 0)
+					proof = fx[j]->proofs[k];
+			}
+		}
+	}
+	/* Else: what the probes see now rules the cause out. */
+	for (i = 0; proof == NULL && c != NULL && i < fresh->ncauses; i++) {
+		const struct diag_cause *x = &fresh->causes[i];
+
+		if (strcmp(x->id, c->id) != 0 || !x->ruled_out)
+			continue;
+		for (j = 0; j < x->nevidence && proof == NULL; j++)
+			if (!x->evidence[j].confirms && x->evidence[j].origin &&
+			    strcmp(x->evidence[j].origin, "probe") == 0)
+				proof = x->evidence[j].ref;
+	}
+	for (i = 0; i < fresh->nprobes && failing == NULL; i++)
+		for (j = 0; j < sizeof(verify_chain) / sizeof(verify_chain[0]); j++)
+			if (fresh->probes[i].probe && strcmp(fresh->probes[i].probe,
+			    verify_chain[j]) == 0 && fresh->probes[i].status == PROBE_OBSERVED &&
+			    probe_result_failed(&fresh->probes[i]))
+				failing = &fresh->probes[i];
+	/* 3. The log. */
+	if (watched) {
+		char *quiet = verify_fmt("no %s error in %lu new line%s over %lu s",
+		    inc->article, lines, lines == 1 ? "" : "s", seconds);
+
+		verify_seen(v, "log-watch", back->back ? "error-back" : lines ? "quiet" :
+		    "no-new-lines", "log", back->back ? back->detail : lines ? quiet :
+		    "nothing was written to the log in the window");
+		free(quiet);
+	}
+	/* 4. The verdict. */
+	if (back->back) {
+		v->outcome = xstrdup(VERIFY_NOT_FIXED);
+		v->why = verify_fmt("the error came back in the log (%s)", back->detail);
+	} else if (failing) {
+		v->outcome = xstrdup(VERIFY_NOT_FIXED);
+		v->why = verify_fmt("the smart host still fails the %s check: %s (%s)",
+		    failing->probe, failing->value, failing->detail ? failing->detail : "");
+	} else if (not_in_place) {
+		v->outcome = xstrdup(VERIFY_NOT_FIXED);
+		v->why = verify_fmt("the fix of %s is not in place: kbdiag fix would still "
+		    "change the files", v->cause);
+	} else if (proof) {
+		v->outcome = xstrdup(VERIFY_FIXED);
+		v->why = verify_fmt("%s (%s)%s", strcmp(proof, "resend:delivered") == 0 ? "a test "
+		    "message went through the smart host" : "what the probes see now rules the "
+		    "cause out", proof, in_place ? ", and the fix is in place" : "");
+	} else if (watched && lines > 0 && !unknown) {
+		v->outcome = xstrdup(VERIFY_FIXED);
+		v->why = verify_fmt("the error stayed out of the log for %lu s (%lu new line%s)%s",
+		    seconds, lines, lines == 1 ? "" : "s", in_place ? ", and the fix is in "
+		    "place" : "");
+	} else {
+		v->outcome = xstrdup(VERIFY_INCONCLUSIVE);
+		v->why = verify_fmt("%s; nothing showed whether the failure is gone: give "
+		    "--resend-from and --resend-to for a test message, or --watch LOG --for "
+		    "DURATION while the gateway sends mail", in_place ? "the fix is in place" :
+		    nfx == 0 ? "the rule base has no fix to check for this cause" :
+		    "whether the fix is in place could not be checked");
+	}
+	if (strcmp(v->outcome, VERIFY_NOT_FIXED) != 0)
+		return;
+	/* After "not fixed": what to fix next. */
+	if (not_in_place && !back->back && !failing && c != NULL) {
+		for (i = 0; i < fresh->ncauses; i++)
+			if (strcmp(fresh->causes[i].id, c->id) == 0)
+				next = &fresh->causes[i];
+	} else
+		for (i = 0; i < fresh->ncauses && next == NULL; i++) {
+			const struct diag_cause *x = &fresh->causes[i];
+
+			if (x->ruled_out || (c != NULL && strcmp(x->id, c->id) == 0 &&
+			    !not_in_place) || verify_tried(d, inc, v->peer, x->id))
+				continue;
+			next = x;
+		}
+	if (next != NULL)
+		verify_next(p->kb, v, fresh, next);
+	else {
+		char *why = v->why;
+
+		v->why = verify_fmt("%s; no other cause of %s is left standing", why,
+		    inc->article);
+		free(why);
+	}
+}
+
+/* Do the incidents share a log line (one failure, several articles)? */
+static int
+verify_same_line(const struct diag_incident *a, const struct diag_incident *b)
+{
+	size_t i, j;
+
+	for (i = 0; i < a->nlocations; i++)
+		for (j = 0; j < b->nlocations; j++)
+			if (a->locations[i].line == b->locations[j].line &&
+			    strcmp(a->locations[i].file, b->locations[j].file) == 0)
+				return 1;
+	return 0;
+}
+
+int
+verify_run(struct diagnosis *d, const struct verify_params *p,
+    const struct diag_history **entry, char err[ERR_LEN])
+{
+	struct diagnosis *fresh = NULL;
+	struct fix_plan *plan = NULL;
+	struct fix_journal *j = NULL;
+	struct verify_back *back;
+	struct diag_history h;
+	char *used = NULL;
+	struct probe_params tmpl = p->probe;
+	unsigned long lines = 0, seconds = 0;
+	char when[32];
+	time_t now;
+	struct tm tm;
+	size_t i;
+	int rc = -1, not_fixed = 0, fixed = 0;
+
+	*entry = NULL;
+	memset(&h, 0, sizeof(h));
+	back = xcalloc(d->nincidents + 1, sizeof(*back));
+	/* What kbdiag fix applied, from its journal. */
+	if (p->probe.dos_root != NULL && fix_journal_load(p->probe.dos_root, &j, err) < 0)
+		goto out;
+	/* The fixes planned again: are they in place? */
+	if (fix_plan(d, p->probe.dos_root, p->kb, &plan, err) != 0)
+		goto out;
+	/* The probes and file checks again, on the incidents as their logs left them. */
+	fresh = verify_fresh(d);
+	tmpl.kb = p->kb;
+	diag_probe(fresh, p->kb, &tmpl, p->smarthost, p->smarthost_port,
+	    p->on_notice ? verify_on_round : NULL, (void *)p);
+	for (i = 0; i < fresh->nincidents; i++)
+		plan_steps(&fresh->incidents[i]);
+	if (p->watch != NULL && verify_watch(p, d, back, &lines, &seconds, err) != 0)
+		goto out;
+	now = time(NULL);
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	h.when = xstrdup(when);
+	if (j != NULL) {
+		h.applied_when = xstrdup_or_null(j->applied);
+		h.applied = xcalloc(j->nfixes + 1, sizeof(*h.applied));
+		for (i = 0; i < j->nfixes; i++) {
+			h.applied[i].fix = xstrdup(j->fixes[i].id);
+			h.applied[i].path = xstrdup(j->fixes[i].path);
+			h.applied[i].what = xstrdup(j->fixes[i].what);
+		}
+		h.napplied = j->nfixes;
+	}
+	if (p->watch != NULL) {
+		h.watch = text_sanitize(p->watch, strlen(p->watch), VERIFY_TEXT_MAX);
+		h.watch_seconds = seconds;
+		h.watch_lines = lines;
+	}
+	h.verdicts = xcalloc(d->nincidents + 1, sizeof(*h.verdicts));
+	used = xcalloc(fresh->nincidents + 1, sizeof(*used));
+	for (i = 0; i < d->nincidents; i++) {
+		/* Ranking may order incidents that share a line anew: match them. */
+		size_t k;
+
+		for (k = 0; k < fresh->nincidents; k++)
+			if (!used[k] && strcmp(fresh->incidents[k].article,
+			    d->incidents[i].article) == 0 &&
+			    fresh->incidents[k].peer.port == d->incidents[i].peer.port &&
+			    (fresh->incidents[k].peer.host == NULL) ==
+			    (d->incidents[i].peer.host == NULL) &&
+			    (d->incidents[i].peer.host == NULL ||
+			    strcmp(fresh->incidents[k].peer.host, d->incidents[i].peer.host) == 0))
+				break;
+		if (k == fresh->nincidents)
+			k = i;	/* cannot happen: the copies are of these incidents */
+		used[k] = 1;
+		verify_incident(p, d, i, &fresh->incidents[k], plan, &back[i], p->watch != NULL,
+		    lines, seconds, &h.verdicts[i]);
+		h.nverdicts++;
+	}
+	/*
+	 * Incidents that share a log line are one failure that several
+	 * articles explain: it is fixed when one explanation is (and none
+	 * says not fixed). The whole is not fixed when one failure is, fixed
+	 * when every failure is.
+	 */
+	for (i = 0; i < d->nincidents; i++) {
+		int nf = 0, fx = 0;
+		size_t k;
+
+		for (k = 0; k < d->nincidents; k++)
+			if (k == i || verify_same_line(&d->incidents[i], &d->incidents[k])) {
+				nf |= strcmp(h.verdicts[k].outcome, VERIFY_NOT_FIXED) == 0;
+				fx |= strcmp(h.verdicts[k].outcome, VERIFY_FIXED) == 0;
+			}
+		not_fixed |= nf;
+		fixed += !nf && fx;
+	}
+	h.outcome = xstrdup(not_fixed ? VERIFY_NOT_FIXED : fixed > 0 &&
+	    (size_t)fixed == d->nincidents ? VERIFY_FIXED : VERIFY_INCONCLUSIVE);
+	if (d->nhistory >= DIAG_MAX_HISTORY) {
+		err_set(err, "the diagnosis already has %d entries of history", DIAG_MAX_HISTORY);
+		diag_history_clear(&h);
+		goto out;
+	}
+	d->history = xrealloc(d->history, (d->nhistory + 1) * sizeof(*d->history));
+	d->history[d->nhistory++] = h;
+	*entry = &d->history[d->nhistory - 1];
+	rc = 0;
+out:
+	free(used);
+	for (i = 0; i < d->nincidents; i++)
+		free(back[i].detail);
+	free(back);
+	fix_journal_free(j);
+	fix_plan_free(plan);
+	diag_free(fresh);
+	return rc;
+}

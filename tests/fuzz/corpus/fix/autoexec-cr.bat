@@ -1,0 +1,1 @@
+LH /L:1 load tcpipsmtpgate
