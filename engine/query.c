@@ -1078,6 +1078,7 @@ struct query_build {
 	int			 recording;
 	uint32_t		*rec;
 	uint8_t			*rec_field;
+	const char		**row_src;	/* per row: its sources, read once */
 	size_t			 nrec, caprec;
 };
 
@@ -1264,9 +1265,9 @@ query_build_msg(struct query_build *b, struct query_msg *m, const char *text, do
 
 /* Does the article state the row: a source of it, or a fact it lists? */
 static int
-query_row_of(const struct kb_article *a, const struct kb_row *r)
+query_row_of(const struct kb_article *a, const struct kb_row *r, const char *src)
 {
-	const char *src = kb_row_field(r, "sources"), *p;
+	const char *p;
 	size_t n = strlen(a->id), i;
 
 	for (i = 0; i < a->nfacts; i++)
@@ -1367,7 +1368,7 @@ query_index_article(struct query_build *b, size_t ai)
 	for (i = 0; i < a->nbody; i++)
 		query_build_parts(b, QUERY_F_BODY, a->body[i].parts, a->body[i].nparts);
 	for (r = 0; r < ix->nrows; r++)
-		if (query_row_of(a, kb_row_at(ix->kb, r)))
+		if (query_row_of(a, kb_row_at(ix->kb, r), b->row_src[r]))
 			query_replay_row(b, r, QUERY_F_FACTS);
 	for (i = 0; i < a->ncauses; i++) {
 		query_build_text(b, QUERY_F_CAUSES, a->causes[i].cause->title);
@@ -1518,9 +1519,11 @@ query_index_new(const struct kb *kb)
 	/* the rows' words, read once */
 	ix->row_rec = arena_calloc(&ix->arena, ix->nrows + 1, sizeof(*ix->row_rec));
 	b.recording = 1;
+	b.row_src = xcalloc(ix->nrows + 1, sizeof(*b.row_src));
 	for (i = 0; i < ix->nrows; i++) {
 		query_build_row(&b, QUERY_F_ROW, kb_row_at(kb, i));
 		ix->row_rec[i + 1] = b.nrec;
+		b.row_src[i] = kb_row_field(kb_row_at(kb, i), "sources");
 	}
 	b.recording = 0;
 	for (i = 0; i < ix->narticles; i++)
@@ -1591,6 +1594,7 @@ query_index_new(const struct kb *kb)
 	free(b.sterm);
 	free(b.shash);
 	free(b.rec);
+	free(b.row_src);
 	free(b.rec_field);
 	return ix;
 }
