@@ -124,22 +124,23 @@
  * QUERY_LOW_BEST. Network words, a question, the message cover and foreign
  * words are measured and reported too, but as inputs they did worse out of
  * fold on dev (81 right answers at no unrelated text answered without them,
- * 79 with them at a higher threshold), so the model leaves them out.
+ * 79 with them at a higher threshold, measured before the fragment rule of
+ * query_features()), so the model leaves them out.
  * Thresholds: QUERY_WEAK is the lowest at which no unrelated dev or
  * calibration text is answered out of fold.
  *	name		coefficient
  */
 #define QUERY_MODEL_LIST(X) \
-	X(BIAS,	-8.633) \
-	X(BEST,	3.153) \
-	X(MARGIN,	0.080) \
-	X(KNOWN,	5.453) \
-	X(WORDS,	3.969) \
-	X(MAIL,	1.517) \
-	X(PATTERN,	-1.265) \
-	X(SPECIFIC,	4.929) \
-	X(RATIO,	1.694) \
-	X(LOW,	-3.374)
+	X(BIAS,	-8.844) \
+	X(BEST,	3.050) \
+	X(MARGIN,	1.857) \
+	X(KNOWN,	5.460) \
+	X(WORDS,	3.738) \
+	X(MAIL,	1.896) \
+	X(PATTERN,	-1.294) \
+	X(SPECIFIC,	4.967) \
+	X(RATIO,	1.856) \
+	X(LOW,	-3.143)
 
 enum query_model_coef {
 #define QUERY_MODEL_ENUM(name, c) QUERY_M_##name,
@@ -2388,6 +2389,31 @@ query_cover(const struct query_index *ix, const struct query_msg *msg, const str
 }
 
 /*
+ * Share of the text's content words (no function word, no name) that the
+ * message has, 0 for a text of fewer than two: is the text a piece of that
+ * message ("Network Write Error" of "Error (119) Network Write Error")?
+ */
+static double
+query_in_message(const struct query_msg *msg, const struct query_q *q)
+{
+	size_t i, k, n = 0, in = 0;
+
+	for (i = 0; i < q->n; i++) {
+		const struct query_qword *w = &q->w[i];
+
+		if (w->stop || w->kind == QUERY_TOK_NAME)
+			continue;
+		n++;
+		for (k = 0; w->t != QUERY_NO_TERM && k < msg->n; k++)
+			if (msg->id[k] == w->t) {
+				in++;
+				break;
+			}
+	}
+	return n >= 2 ? (double)in / (double)n : 0;
+}
+
+/*
  * Word order: the share of the query's adjacent word pairs, function words
  * included, that stand next to each other, in that order, in the message
  * ("Write Error (119)" is Q123827's "Network Write Error"; Q100708 says
@@ -2598,6 +2624,8 @@ query_features(const struct query_index *ix, const struct query_q *q,
 		    !query_generic_message(r->symptom)) || (r->message_cover >= 0.5 &&
 		    (r->base >= 0.7 || !query_generic_message(r->symptom))));
 		f->cover = 0.8 * r->message_cover + 0.2 * r->order;
+		f->fragment = r->in_message * r->order;
+
 		for (ai = 0; kb_article_at(ix->kb, ai) != r->article; ai++)
 			;
 		/* the share of the weight it matched that the field's own words hold */
@@ -2620,6 +2648,12 @@ query_features(const struct query_index *ix, const struct query_q *q,
 		f->domain = f->pattern || f->mail > 0 || specific > 0 || q->vocab_specific ||
 		    (r->message_cover >= QUERY_DOMAIN_COVER && r->order >= 0.5 &&
 		    r->message_terms >= 3);
+		/* three words or more (function words too), all of one message
+		 * of the gateway's own, in its order ("Network Write Error"): as
+		 * good as its pattern */
+		for (k = 0, i = 0; i < q->nseq; i++)
+			k += q->seq[i] != QUERY_GAP;
+		f->matched |= f->domain && k >= 3 && f->fragment >= 0.999;
 	}
 }
 
@@ -2839,6 +2873,7 @@ query_score(struct query_index *ix, struct matcher *m, const char *text, size_t 
 		const struct query_doc *d = &ix->docs[i];
 		struct query_result r = { 0 };
 		double w = q->denom > 0 ? num[i] / q->denom : 0, best = 0, ws;
+		size_t bj = 0;
 
 		r.article = a;
 		r.words_score = w;
@@ -2854,8 +2889,13 @@ query_score(struct query_index *ix, struct matcher *m, const char *text, size_t 
 				r.message_cover = mc;
 				r.order = o;
 				r.message_terms = d->msgs[j].n;
+				bj = j;
 			}
 		}
+		/* a piece of a message of the gateway's own (not a generic one) */
+		r.in_message = d->nmsgs && (bj >= a->nsymptoms ||
+		    !query_generic_message(&a->symptoms[bj])) ?
+		    query_in_message(&d->msgs[bj], q) : 0;
 		ws = QUERY_WORDS_MAX * w * (1 - QUERY_MESSAGE_SHARE + QUERY_MESSAGE_SHARE * best);
 		r.score = ws;
 		r.how = QUERY_WORDS;

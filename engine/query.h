@@ -44,7 +44,9 @@
  * margin to the next, the share of the text's content words the rule base
  * knows, mail context, the kind of match; query_model_inputs()), fitted on the
  * development half of tests/cases/query-eval.tsv (`build/queryeval --fit`),
- * gives the probability that the first article is the answer. At
+ * gives the probability that the first article is the answer; a pattern
+ * of a message of the gateway's own, or three words or more of one such
+ * message in its order, answers by rule (query_features.matched). At
  * QUERY_SURE or above the answer is sure; at QUERY_WEAK or above it is weak
  * and the best three are kept; below, there are no results. A question
  * about a fact of the tables answers with that row first (fact).
@@ -64,7 +66,7 @@
 #define QUERY_MIN_SCORE	0.1
 /* The probability at and above which an answer is sure, or weak. */
 #define QUERY_SURE	0.85
-#define QUERY_WEAK	0.7
+#define QUERY_WEAK	0.75
 /*
  * Below this best score the answer model reads how far below it is (the
  * LOW feature): a long text of known words can add up to a best score that
@@ -102,6 +104,8 @@ struct query_result {
 	double			 message_cover;	/* share of the best message's words */
 	double			 order;		/* adjacent pairs in the message's order */
 	size_t			 message_terms;	/* distinct words of that message */
+	double			 in_message;	/* share of the text's content words
+						   that message has (0 under two) */
 	double			 lines;		/* share of pasted lines its patterns
 						   match (1 for one line) */
 	struct query_field_score fields[4];	/* the fields that gave most, best first */
@@ -137,6 +141,8 @@ struct query_features {
 				   names */
 	double	cover;		/* the first result's best message or title:
 				   0.8 x its words covered + 0.2 x word order */
+	double	fragment;	/* the text as a piece of the first result's
+				   message: in_message x order */
 	int	foreign;	/* words neither the rule base nor English has
 				   ("ssh", "nginx"): another field's names */
 	int	matched;	/* a pattern answers by rule (query.c,

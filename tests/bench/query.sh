@@ -37,8 +37,28 @@ p90=$(awk '{ print $5 }' "$tmp/qb" | med)
 max=$(awk '{ print $6 }' "$tmp/qb" | med)
 qps=$(awk '{ print $7 }' "$tmp/qb" | med)
 
+# the "before" revision, built from its own tree: its queryeval for the
+# quality columns, its kbdiag for the whole-process timings
+before_label=none
+if [ -n "$before" ] && git cat-file -e "$before^{commit}" 2>/dev/null; then
+	mkdir -p "$tmp/before"
+	git archive "$before" | tar -x -C "$tmp/before"
+	if ${MAKE:-make} --no-print-directory -C "$tmp/before" build/libkbdiag.a build/kbdiag \
+	    > "$tmp/before.log" 2>&1 &&
+	    cc -std=c11 -D_DEFAULT_SOURCE -O2 -DQUERYEVAL_NO_FIT -I"$tmp/before/engine" \
+	    -I"$tmp/before/build" $(pkg-config --cflags libxml-2.0) -o "$tmp/queryeval-before" \
+	    tests/bench/queryeval.c "$tmp/before/build/libkbdiag.a" \
+	    $(pkg-config --libs libxml-2.0 libpcre2-8 jansson zlib libcares nettle) -lm -pthread; then
+		before_label=$(git rev-parse --short "$before")
+	else
+		say "query: could not build $before for the before column (see $tmp/before.log)"
+	fi
+fi
+
+
 # 2. whole processes: `kbdiag query` on one text of each kind, 20 times each,
-# taken in rounds (one run of each) so that other load spreads over all
+# this tree's and the "before" revision's, taken in rounds (one run of each)
+# so that other load spreads over all
 ptexts=(
 	'Error (119) Network Write Error'
 	'what does ForcePushBit=1 actually do?'
@@ -49,9 +69,16 @@ ptexts=(
 for _ in $(seq 20); do
 	for i in "${!ptexts[@]}"; do
 		t0=$(date +%s%N)
-		build/kbdiag query "${ptexts[$i]}" > "$tmp/out" 2>&1 || true
+		build/kbdiag --kb kb query "${ptexts[$i]}" > "$tmp/out" 2>&1 || true
 		t1=$(date +%s%N)
 		echo "$(( (t1 - t0) / 1000 ))" >> "$tmp/proc.$i"
+		if [ "$before_label" != none ]; then
+			t0=$(date +%s%N)
+			"$tmp/before/build/kbdiag" --kb "$tmp/before/kb" query "${ptexts[$i]}" \
+			    > "$tmp/out" 2>&1 || true
+			t1=$(date +%s%N)
+			echo "$(( (t1 - t0) / 1000 ))" >> "$tmp/bproc.$i"
+		fi
 	done
 	t0=$(date +%s%N)
 	/bin/true
@@ -63,7 +90,13 @@ all_med=()
 for i in "${!ptexts[@]}"; do
 	m=$(med < "$tmp/proc.$i")
 	all_med+=("$m")
-	proc_rows+="| \`${ptexts[$i]}\` | $(awk -v u="$m" 'BEGIN { printf "%.1f", u / 1000 }') ms |"$'\n'
+	if [ -f "$tmp/bproc.$i" ]; then
+		bm=$(med < "$tmp/bproc.$i")
+		bcell="$(awk -v u="$bm" 'BEGIN { printf "%.1f", u / 1000 }') ms | $(awk -v a="$m" -v b="$bm" 'BEGIN { printf "%.2f", a / b }')"
+	else
+		bcell="- | -"
+	fi
+	proc_rows+="| \`${ptexts[$i]}\` | $bcell | $(awk -v u="$m" 'BEGIN { printf "%.1f", u / 1000 }') ms |"$'\n'
 done
 proc_worst=$(printf '%s\n' "${all_med[@]}" | sort -n | tail -1)
 true_ms=$(awk -v u="$(med < "$tmp/true")" 'BEGIN { printf "%.1f", u / 1000 }')
@@ -71,28 +104,15 @@ say "query: in-process start-up $startup ms, per query median $median us; whole 
 
 # 3. quality, in the same run: this tree, its BM25 baseline, and the "before"
 # revision with its own rule base and baseline
+if [ "$before_label" != none ]; then
+	"$tmp/queryeval-before" "$tmp/before/kb" "$eval_tsv" > "$tmp/before.kbdiag"
+	"$tmp/queryeval-before" --scorer bm25 "$tmp/before/kb" "$eval_tsv" > "$tmp/before.bm25"
+fi
 build/queryeval kb "$eval_tsv" > "$tmp/after"
 build/queryeval --scorer bm25 kb "$eval_tsv" > "$tmp/after.bm25"
 if [ -n "$source_dir" ]; then
 	build/queryeval --scorer bm25 --source "$source_dir" kb "$eval_tsv" > "$tmp/after.bm25src"
 fi
-before_label=none
-if [ -n "$before" ] && git cat-file -e "$before^{commit}" 2>/dev/null; then
-	mkdir -p "$tmp/before"
-	git archive "$before" | tar -x -C "$tmp/before"
-	if ${MAKE:-make} --no-print-directory -C "$tmp/before" build/libkbdiag.a > "$tmp/before.log" 2>&1 &&
-	    cc -std=c11 -D_DEFAULT_SOURCE -O2 -DQUERYEVAL_NO_FIT -I"$tmp/before/engine" \
-	    -I"$tmp/before/build" $(pkg-config --cflags libxml-2.0) -o "$tmp/queryeval-before" \
-	    tests/bench/queryeval.c "$tmp/before/build/libkbdiag.a" \
-	    $(pkg-config --libs libxml-2.0 libpcre2-8 jansson zlib libcares nettle) -lm -pthread; then
-		"$tmp/queryeval-before" "$tmp/before/kb" "$eval_tsv" > "$tmp/before.kbdiag"
-		"$tmp/queryeval-before" --scorer bm25 "$tmp/before/kb" "$eval_tsv" > "$tmp/before.bm25"
-		before_label=$(git rev-parse --short "$before")
-	else
-		say "query: could not build $before for the before column (see $tmp/before.log)"
-	fi
-fi
-
 # one cell: hit@1 for related kinds, "answered n/N" for unrelated ones
 cell() { # file split kind
 	[ -f "$1" ] || { echo "-"; return; }
@@ -162,11 +182,13 @@ the median of $runs such runs.
 | queries per second | $qps |
 
 A whole \`kbdiag query\` process (exec, dynamic linking, loading and validating the
-rule base, the index, one query, the output), median of 20 runs per text, taken in
-rounds; starting \`/bin/true\` takes $true_ms ms here:
+rule base, the index, one query, the output), median of 20 runs per text, this
+tree's and the before revision's ($before_label, with its own rule base) taken
+in the same rounds; starting \`/bin/true\` takes $true_ms ms here (the clock is
+read by two \`date\` processes around each run, in every figure):
 
-| text | whole process |
-|---|---:|
+| text | before | after / before | after |
+|---|---:|---:|---:|
 ${proc_rows}<!-- bench:query end -->
 END
 )
