@@ -66,25 +66,51 @@ ptexts=(
 	'Err0r (119) Netw0rk Write Err0r'
 	'Microsoft Excel: Insufficient memory to run this application.'
 )
-for _ in $(seq 20); do
-	for i in "${!ptexts[@]}"; do
-		t0=$(date +%s%N)
-		build/kbdiag --kb kb query "${ptexts[$i]}" > "$tmp/out" 2>&1 || true
-		t1=$(date +%s%N)
-		echo "$(( (t1 - t0) / 1000 ))" >> "$tmp/proc.$i"
-		if [ "$before_label" != none ]; then
-			t0=$(date +%s%N)
-			"$tmp/before/build/kbdiag" --kb "$tmp/before/kb" query "${ptexts[$i]}" \
-			    > "$tmp/out" 2>&1 || true
-			t1=$(date +%s%N)
-			echo "$(( (t1 - t0) / 1000 ))" >> "$tmp/bproc.$i"
-		fi
+# timed with python3's subprocess (vfork and exec: no shell fork in the
+# figure) when it is there, else with bash's $EPOCHREALTIME around each run
+if command -v python3 > /dev/null; then
+	timer="python3's subprocess"
+	python3 - "$tmp" "$before_label" "$tmp/before" "${ptexts[@]}" <<'PY'
+import subprocess, sys, time
+tmp, before, btree, texts = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+def run(cmd):
+    # the output to a file, as a user's would go somewhere (not /dev/null)
+    with open(tmp + "/out", "w") as out:
+        t0 = time.perf_counter()
+        subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT)
+        return int((time.perf_counter() - t0) * 1e6)
+for _ in range(20):
+    for i, t in enumerate(texts):
+        with open("%s/proc.%d" % (tmp, i), "a") as f:
+            f.write("%d\n" % run(["build/kbdiag", "--kb", "kb", "query", t]))
+        if before != "none":
+            with open("%s/bproc.%d" % (tmp, i), "a") as f:
+                f.write("%d\n" % run([btree + "/build/kbdiag", "--kb", btree + "/kb", "query", t]))
+    with open(tmp + "/true", "a") as f:
+        f.write("%d\n" % run(["/bin/true"]))
+PY
+else
+	timer="bash's \$EPOCHREALTIME"
+	for _ in $(seq 20); do
+		for i in "${!ptexts[@]}"; do
+			t0=${EPOCHREALTIME/./}
+			build/kbdiag --kb kb query "${ptexts[$i]}" > "$tmp/out" 2>&1 || true
+			t1=${EPOCHREALTIME/./}
+			echo "$(( t1 - t0 ))" >> "$tmp/proc.$i"
+			if [ "$before_label" != none ]; then
+				t0=${EPOCHREALTIME/./}
+				"$tmp/before/build/kbdiag" --kb "$tmp/before/kb" query "${ptexts[$i]}" \
+				    > "$tmp/out" 2>&1 || true
+				t1=${EPOCHREALTIME/./}
+				echo "$(( t1 - t0 ))" >> "$tmp/bproc.$i"
+			fi
+		done
+		t0=${EPOCHREALTIME/./}
+		/bin/true
+		t1=${EPOCHREALTIME/./}
+		echo "$(( t1 - t0 ))" >> "$tmp/true"
 	done
-	t0=$(date +%s%N)
-	/bin/true
-	t1=$(date +%s%N)
-	echo "$(( (t1 - t0) / 1000 ))" >> "$tmp/true"
-done
+fi
 proc_rows=""
 all_med=()
 for i in "${!ptexts[@]}"; do
@@ -184,8 +210,8 @@ the median of $runs such runs.
 A whole \`kbdiag query\` process (exec, dynamic linking, loading and validating the
 rule base, the index, one query, the output), median of 20 runs per text, this
 tree's and the before revision's ($before_label, with its own rule base) taken
-in the same rounds; starting \`/bin/true\` takes $true_ms ms here (the clock is
-read by two \`date\` processes around each run, in every figure):
+in the same rounds, timed with $timer; starting \`/bin/true\` takes $true_ms ms
+here:
 
 | text | before | after / before | after |
 |---|---:|---:|---:|
