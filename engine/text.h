@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "buf.h"
+
 /*
  * Return a newly allocated (caller frees), NUL-terminated copy of the n bytes
  * at s in which:
@@ -27,6 +29,16 @@
  * inside the text those are treated as above.
  */
 char *text_sanitize(const char *s, size_t n, size_t max);
+
+/*
+ * Append the n bytes at s to out made safe the same way (valid UTF-8 other
+ * than controls kept, a tab as one space, every other byte as \xNN), but
+ * whole and untrimmed: for a text that is part of a line, such as a peer's
+ * reply inside a log line, where leading space and the length belong to the
+ * line's format. A line break in s becomes \x0A, so one call never makes
+ * more than one line.
+ */
+void text_escape(struct buf *out, const char *s, size_t n);
 
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 if s[0..n) does not
  * start with one. C1 controls (U+0080..U+009F) count as not valid; C0
