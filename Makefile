@@ -56,7 +56,12 @@ ALL_CFLAGS	= -std=c11 -D_DEFAULT_SOURCE -pthread $(OPT) $(SAN) $(WARN) -MMD -MP 
 ALL_LDFLAGS	= $(SAN) -pthread $(LDFLAGS)
 
 LIB_SRC		= $(filter-out engine/main.c, $(wildcard engine/*.c))
-LIB_OBJ		= $(LIB_SRC:engine/%.c=$(BUILD)/obj/%.o)
+LIB_CORE_OBJ	= $(LIB_SRC:engine/%.c=$(BUILD)/obj/%.o)
+# The table of the documents this build has validated (engine/kbvalid.h),
+# written by engine/tools/kbvalid_gen.c from the rule base in kb/.
+LIB_OBJ		= $(LIB_CORE_OBJ) $(BUILD)/obj/kbvalid.o
+KBVALID_GEN	= $(BUILD)/kbvalid_gen
+KB_DOCS		= $(wildcard kb/schema/kb.rng kb/*.xml kb/tables/*.xml kb/articles/*.xml)
 LIB		= $(BUILD)/libkbdiag.a
 # libkbdiag as installed (docs/api.md): kbdiag.h, a shared library whose
 # soname carries the API's major version (KBDIAG_API_MAJOR), a static one,
@@ -256,6 +261,24 @@ $(BUILD)/obj/%.o: engine/%.c $(BUILD)/cflags
 	$(CC) $(ALL_CFLAGS) -fPIC -fno-semantic-interposition -c -o $@ $<
 
 $(BUILD)/obj/main.o $(BUILD)/obj/kb.o $(BUILD)/obj/kbdiag.o: $(BUILD)/config.h
+
+# kbvalid.h: the generator loads kb/ with every document validated and
+# writes the digests of those that passed; it links an empty table itself.
+$(BUILD)/obj/tools/%.o: engine/tools/%.c $(BUILD)/cflags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<
+
+$(KBVALID_GEN): $(BUILD)/obj/tools/kbvalid_gen.o $(BUILD)/obj/tools/kbvalid_none.o \
+		$(LIB_CORE_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BUILD)/kbvalid.c: $(KBVALID_GEN) $(KB_DOCS)
+	$(KBVALID_GEN) kb > $@.tmp
+	@mv $@.tmp $@
+
+$(BUILD)/obj/kbvalid.o: $(BUILD)/kbvalid.c $(BUILD)/cflags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fPIC -fno-semantic-interposition -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,11 +16,13 @@
 #include <libxml/relaxng.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
+#include <nettle/sha2.h>
 
 #include "arena.h"
 #include "buf.h"
 #include "config.h"	/* KBDIAG_DATADIR: written by make */
 #include "kbschema.h"
+#include "kbvalid.h"
 #include "xmem.h"
 
 /*
@@ -33,8 +36,16 @@
 struct kb {
 	char			*dir;
 	struct arena		 arena;
-	xmlRelaxNGPtr		 schema;
+	xmlRelaxNGPtr		 schema;	/* compiled on the first document
+						   kbvalid does not know */
 	struct kbschema		*lifted;	/* the schema's attribute patterns */
+	struct buf		 rng;		/* schema/kb.rng, until compiled */
+	int			 memo;		/* kbvalid's table applies: the
+						   schema is the one it lists */
+	/* kb_load_params.on_valid, for the documents the schema validated */
+	void			(*on_valid)(void *arg, const char *path,
+				    const unsigned char digest[KBVALID_DIGEST]);
+	void			*on_valid_arg;
 	struct kb_evidence_source *sources;	/* evidence.xml */
 	size_t			 nsources;
 	struct kb_cause		*causes;
@@ -320,19 +331,79 @@ kb_on_doctype(void *ctx, const xmlChar *name, const xmlChar *public_id,
 	xmlStopParser(ctxt);
 }
 
+/* Read the whole file at path into b (a rule base document is small). */
+static int
+kb_slurp(const char *path, struct buf *b, char err[ERR_LEN])
+{
+	char chunk[65536];
+	struct stat st;
+	ssize_t n;
+	int fd, rc = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return err_set(err, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		return err_set(err, "%s: is a directory", path);
+	}
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = err_set(err, "%s: %s", path, strerror(errno));
+			break;
+		}
+		if (b->len + (size_t)n > INT_MAX) {
+			rc = err_set(err, "%s: document too large", path);
+			break;
+		}
+		buf_append(b, chunk, (size_t)n);
+	}
+	close(fd);
+	return rc;
+}
+
+static void
+kb_digest(const char *data, size_t len, unsigned char d[KBVALID_DIGEST])
+{
+	struct sha256_ctx c;
+
+	sha256_init(&c);
+	sha256_update(&c, len, (const uint8_t *)data);
+	sha256_digest(&c, KBVALID_DIGEST, d);
+}
+
+static int
+kb_digest_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, KBVALID_DIGEST);
+}
+
+/* Has this build validated a document with these bytes (kbvalid.h)? */
+static int
+kb_known_valid(const struct kb *kb, const unsigned char d[KBVALID_DIGEST])
+{
+	return kb->memo && bsearch(d, kbvalid_docs, kbvalid_ndocs, KBVALID_DIGEST,
+	    kb_digest_cmp) != NULL;
+}
+
+static int kb_compile_schema(struct kb *kb, char err[ERR_LEN]);
+
 /*
  * Parse `path` (or `data`/`len` when data is not NULL; `path` then names it
- * in messages) and validate it against the schema. Returns the document or
- * NULL with err filled.
+ * in messages) and validate it against the schema, unless this build knows
+ * these bytes to be valid (kbvalid.h). Returns the document or NULL with
+ * err filled.
  */
 static xmlDocPtr
-kb_read_doc(const struct kb *kb, const char *path, const char *data, size_t len,
+kb_read_doc(struct kb *kb, const char *path, const char *data, size_t len,
     char err[ERR_LEN])
 {
 	struct kb_xml_guard guard;
 	struct kb_xml_errors xe;
 	struct kb_doctype dt = { 0 };
-	struct stat st;
+	struct buf file = BUF_INIT;
+	unsigned char digest[KBVALID_DIGEST];
 	xmlParserCtxtPtr ctxt;
 	xmlRelaxNGValidCtxtPtr vctxt;
 	xmlDocPtr doc = NULL;
@@ -342,14 +413,15 @@ kb_read_doc(const struct kb *kb, const char *path, const char *data, size_t len,
 		err_set(err, "%s: document too large", path);
 		return NULL;
 	}
-	if (data == NULL && access(path, R_OK) != 0) {
-		err_set(err, "%s: %s", path, strerror(errno));
-		return NULL;
+	if (data == NULL) {
+		if (kb_slurp(path, &file, err) != 0) {
+			buf_free(&file);
+			return NULL;
+		}
+		data = buf_str(&file);
+		len = file.len;
 	}
-	if (data == NULL && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		err_set(err, "%s: is a directory", path);
-		return NULL;
-	}
+	kb_digest(data, len, digest);
 	kb_xml_enter(&guard, &xe, path);
 	ctxt = xmlNewParserCtxt();
 	if (ctxt == NULL || ctxt->sax == NULL)
@@ -357,10 +429,7 @@ kb_read_doc(const struct kb *kb, const char *path, const char *data, size_t len,
 	ctxt->_private = &dt;
 	ctxt->sax->internalSubset = kb_on_doctype;
 	errno = 0;
-	if (data)
-		doc = xmlCtxtReadMemory(ctxt, data, (int)len, path, NULL, KB_XML_OPTIONS);
-	else
-		doc = xmlCtxtReadFile(ctxt, path, NULL, KB_XML_OPTIONS);
+	doc = xmlCtxtReadMemory(ctxt, data, (int)len, path, NULL, KB_XML_OPTIONS);
 	xmlFreeParserCtxt(ctxt);
 	if (dt.line > 0 || (doc && (doc->intSubset || doc->extSubset))) {
 		err_set(err, "%s:%ld: DOCTYPE declarations are not allowed in the rule base",
@@ -379,6 +448,10 @@ kb_read_doc(const struct kb *kb, const char *path, const char *data, size_t len,
 		err_set(err, "%s: empty document", path);
 		goto fail;
 	}
+	if (kb_known_valid(kb, digest))
+		goto out;
+	if (kb->schema == NULL && kb_compile_schema(kb, err) != 0)
+		goto fail;
 	vctxt = xmlRelaxNGNewValidCtxt(kb->schema);
 	if (vctxt == NULL)
 		xmem_oom(0);
@@ -394,11 +467,16 @@ kb_read_doc(const struct kb *kb, const char *path, const char *data, size_t len,
 	}
 	if (kbschema_check(kb->lifted, doc, path, err) != 0)
 		goto fail;
+	if (kb->on_valid)
+		kb->on_valid(kb->on_valid_arg, path, digest);
+out:
 	kb_xml_leave(&guard);
+	buf_free(&file);
 	return doc;
 fail:
 	xmlFreeDoc(doc);
 	kb_xml_leave(&guard);
+	buf_free(&file);
 	return NULL;
 }
 
@@ -413,26 +491,22 @@ kb_expect_root(xmlDocPtr doc, const char *path, const char *root, char err[ERR_L
 	return 0;
 }
 
+/* Compile the schema read by kb_open_schema() (kb->rng). */
 static int
-kb_load_schema(struct kb *kb, char err[ERR_LEN])
+kb_compile_schema(struct kb *kb, char err[ERR_LEN])
 {
 	struct kb_xml_guard guard;
 	struct kb_xml_errors xe;
 	xmlRelaxNGParserCtxtPtr pctxt;
 	xmlDocPtr rng;
 	struct buf path = BUF_INIT;
-	struct stat st;
 	int rc = 0;
 
 	buf_printf(&path, "%s/schema/kb.rng", kb->dir);
-	if (stat(buf_str(&path), &st) != 0) {
-		rc = err_set(err, "%s: %s (is %s a kbdiag rule base?)", buf_str(&path),
-		    strerror(errno), kb->dir);
-		goto out;
-	}
 	kb_xml_enter(&guard, &xe, buf_str(&path));
 	/* the attribute patterns are checked by kbschema, compiled once */
-	if ((rng = xmlReadFile(buf_str(&path), NULL, KB_XML_OPTIONS)) == NULL) {
+	if ((rng = xmlReadMemory(buf_str(&kb->rng), (int)kb->rng.len, buf_str(&path), NULL,
+	    KB_XML_OPTIONS)) == NULL) {
 		kb_xml_leave(&guard);
 		rc = err_set(err, "%s", xe.count ? xe.msg : "cannot load the schema");
 		goto out;
@@ -453,6 +527,39 @@ kb_load_schema(struct kb *kb, char err[ERR_LEN])
 	kb_xml_leave(&guard);
 	if (kb->schema == NULL)
 		rc = err_set(err, "%s", xe.count ? xe.msg : "cannot load the schema");
+	else
+		buf_free(&kb->rng);
+out:
+	buf_free(&path);
+	return rc;
+}
+
+/*
+ * Read the schema. It is compiled now unless kbvalid's table applies to it
+ * (validate_all not asked, and the schema is the one the table lists); then
+ * only when a document the table does not know comes.
+ */
+static int
+kb_open_schema(struct kb *kb, int validate_all, char err[ERR_LEN])
+{
+	struct buf path = BUF_INIT;
+	unsigned char digest[KBVALID_DIGEST];
+	struct stat st;
+	int rc = 0;
+
+	buf_printf(&path, "%s/schema/kb.rng", kb->dir);
+	if (stat(buf_str(&path), &st) != 0) {
+		rc = err_set(err, "%s: %s (is %s a kbdiag rule base?)", buf_str(&path),
+		    strerror(errno), kb->dir);
+		goto out;
+	}
+	if ((rc = kb_slurp(buf_str(&path), &kb->rng, err)) != 0)
+		goto out;
+	kb_digest(buf_str(&kb->rng), kb->rng.len, digest);
+	kb->memo = !validate_all && kbvalid_ndocs > 0 &&
+	    memcmp(digest, kbvalid_schema, KBVALID_DIGEST) == 0;
+	if (!kb->memo)
+		rc = kb_compile_schema(kb, err);
 out:
 	buf_free(&path);
 	return rc;
@@ -2076,7 +2183,9 @@ kb_load(const struct kb_load_params *params, struct kb **out, char err[ERR_LEN])
 
 	kb = xcalloc(1, sizeof(*kb));
 	kb->dir = xstrdup(params->dir);
-	if (kb_load_schema(kb, err) != 0 ||
+	kb->on_valid = params->on_valid;
+	kb->on_valid_arg = params->arg;
+	if (kb_open_schema(kb, params->validate_all, err) != 0 ||
 	    kb_load_evidence(kb, err) != 0 ||
 	    kb_load_causes(kb, err) != 0 ||
 	    kb_load_table(kb, "tcptsr.xml", "tcptsr-versions", "tcptsr", "tcptsr",
@@ -2123,6 +2232,7 @@ kb_free(struct kb *kb)
 	if (kb->schema)
 		xmlRelaxNGFree(kb->schema);
 	kbschema_free(kb->lifted);
+	buf_free(&kb->rng);
 	arena_free(&kb->arena);
 	free(kb->facts);
 	free(kb->terms);

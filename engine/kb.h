@@ -349,6 +349,18 @@ struct kb_load_params {
 	 * (vocabulary.xml), which only a query reads, is left out too.
 	 */
 	int		problems_only;
+	/*
+	 * Validate every document against the schema, even those whose bytes
+	 * this build has validated already (kbvalid.h): `kb lint`.
+	 */
+	int		validate_all;
+	/*
+	 * Called for each document the schema validated, with its path and
+	 * the SHA-256 of its bytes (engine/tools/kbvalid_gen.c writes the
+	 * table of kbvalid.h from it). May be NULL; gets arg.
+	 */
+	void		(*on_valid)(void *arg, const char *path,
+			    const unsigned char sha256[32]);
 };
 
 /*

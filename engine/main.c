@@ -380,6 +380,8 @@ open_kb_for(const struct options *o, int list_all, int problems_only, struct kb 
 
 	p.dir = o->kb_dir ? o->kb_dir : kb_default_dir(dirbuf);
 	p.problems_only = problems_only;
+	/* kb lint: every document through the schema, known to this build or not */
+	p.validate_all = list_all;
 	if (list_all)
 		p.on_problem = print_problem;
 	else if (o->keep_going) {
