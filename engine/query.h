@@ -66,7 +66,7 @@
 #define QUERY_MIN_SCORE	0.1
 /* The probability at and above which an answer is sure, or weak. */
 #define QUERY_SURE	0.85
-#define QUERY_WEAK	0.75
+#define QUERY_WEAK	0.785
 /*
  * Below this best score the answer model reads how far below it is (the
  * LOW feature): a long text of known words can add up to a best score that
@@ -108,6 +108,9 @@ struct query_result {
 						   that message has (0 under two) */
 	double			 lines;		/* share of pasted lines its patterns
 						   match (1 for one line) */
+	int			 fragment;	/* the text is a piece of one of its
+						   messages or its title, word for
+						   word (query.c, QUERY_FRAGMENT_*) */
 	struct query_field_score fields[4];	/* the fields that gave most, best first */
 	size_t			 nfields;
 };
@@ -145,6 +148,19 @@ struct query_features {
 				   message: in_message x order */
 	int	foreign;	/* words neither the rule base nor English has
 				   ("ssh", "nginx"): another field's names */
+	int	unknown;	/* content words no article, row or vocabulary
+				   term has */
+	double	coherent;	/* share of the text's weight (known words by
+				   rarity, unknown ones as QUERY_UNKNOWN_WEIGHT)
+				   whose words the first article has at all */
+	double	strong;		/* the same, in the fields that say what it is
+				   about: title, messages, keywords, summary,
+				   facts */
+	int	spread;		/* results within 0.7 of the best score */
+	int	gateway_only;	/* the only mail words are "gateway(s)" */
+	double	common;		/* how much the content words are the rule
+				   base's everyday words: the mean of
+				   min(articles that have it, 20) / 20 */
 	int	matched;	/* a pattern answers by rule (query.c,
 				   query_features): a sure answer */
 	int	domain;		/* the text is in the gateway's world: a pattern,

@@ -6,7 +6,7 @@
  *
  *   build/queryeval [--scorer kbdiag|bm25] [--misses dev|test|all] [--source DIR]
  *                   KBDIR EVAL.tsv
- *   build/queryeval --fit KBDIR EVAL.tsv [MORE.tsv]
+ *   build/queryeval --fit KBDIR EVAL.tsv [MORE.tsv...]
  *
  * Prints one line per split and kind, then per split "all" (the related
  * queries) and "answered" (the unrelated ones):
@@ -446,8 +446,25 @@ fit_newton(double (*x)[FIT_N], const double *y, size_t nd, const int *unused, si
 	}
 }
 
+/* One line of features per query, for working on the model (QUERYEVAL_DUMP=FILE). */
+static void
+fit_dump(FILE *f, const struct qe_query *v, const struct query_results *q, int right)
+{
+	const struct query_features *x = &q->features;
+
+	fprintf(f, "%ld\t%s\t%s\t%d\t%d\t%d\t%d\t%.4f\t%.4f\t%.4f\t%.4f\t%d\t%d\t%d\t%d"
+	    "\t%.4f\t%.4f\t%.4f\t%d\t%d\t%.4f\t%.4f\t%.4f\t%d\t%d\t%d\t%s\t", v->line, v->split,
+	    v->kind, qe_unrelated(v->kind), right, x->matched, x->domain, x->best, x->margin,
+	    x->known, x->words, x->mail, x->network, x->pattern, x->question, x->specific,
+	    x->cover, x->fragment, x->foreign, x->unknown, x->coherent, x->strong, x->common,
+	    (int)q->nsynonyms, x->spread, x->gateway_only, q->nresults ? q->results[0].article->id : "-");
+	for (const char *t = v->text; *t; t++)
+		fputc(*t == '\n' || *t == '\t' ? ' ' : *t, f);
+	fputc('\n', f);
+}
+
 static int
-fit_main(const char *kbdir, const char *evalpath, const char *extra)
+fit_main(const char *kbdir, const char *evalpath, const char *const *extra, size_t nextra)
 {
 	struct kb_load_params p = { 0 };
 	struct query_index *ix;
@@ -472,9 +489,12 @@ fit_main(const char *kbdir, const char *evalpath, const char *extra)
 	ix = query_index_new(kb);
 	if ((v = qe_load(evalpath, &n)) == NULL)
 		return 1;
-	if (extra != NULL) {
+	const char *dumppath = getenv("QUERYEVAL_DUMP");
+	FILE *dump = dumppath ? fopen(dumppath, "w") : NULL;
+
+	for (size_t e = 0; e < nextra; e++) {
 		size_t n2, k2;
-		struct qe_query *v2 = qe_load(extra, &n2);
+		struct qe_query *v2 = qe_load(extra[e], &n2);
 
 		if (v2 == NULL)
 			return 1;
@@ -494,6 +514,13 @@ fit_main(const char *kbdir, const char *evalpath, const char *extra)
 		if (strcmp(v[i].split, "dev") != 0 && strcmp(v[i].split, "fit") != 0)
 			continue;	/* never the test half */
 		q = query_ask_unjudged(ix, m, v[i].text, strlen(v[i].text));
+		if (dump) {
+			int right = 0;
+
+			for (j = 0; q->nresults > 0 && j < v[i].nids; j++)
+				right |= strcmp(q->results[0].article->id, v[i].ids[j]) == 0;
+			fit_dump(dump, &v[i], q, right);
+		}
 		if (q->features.matched) {
 			/* answered by its pattern, by rule */
 			query_free(q);
@@ -553,6 +580,19 @@ fit_main(const char *kbdir, const char *evalpath, const char *extra)
 			fprintf(stderr, "%s%s %.2f", j > 1 ? " " : "", fit_names[j], x[k][j]);
 		fputs("]\n", stderr);
 	}
+	{
+		double top = 0;
+		size_t right = 0, wrong = 0;
+
+		for (k = 0; k < nd; k++)
+			if (un[k] && oof[k] > top)
+				top = oof[k];
+		for (k = 0; k < nd; k++)
+			if (!un[k] && oof[k] > top)
+				right += y[k] > 0, wrong += y[k] == 0;
+		printf("the highest out-of-fold probability of an unrelated text: %.4f; above "
+		    "it, %zu right answers and %zu wrong first results\n", top, right, wrong);
+	}
 	printf("/* fitted on the dev half: %zu queries (%zu related ones have no "
 	    "sign of the gateway's world and are not answered) */\n", nd, gated);
 	for (j = 0; j < fit_n; j++)
@@ -578,6 +618,8 @@ fit_main(const char *kbdir, const char *evalpath, const char *extra)
 			printf("%.2f       %5zu  %5zu  %5zu\n", t, right, wrong, una);
 		}
 	}
+	if (dump)
+		fclose(dump);
 	query_index_free(ix);
 	match_free(m);
 	kb_free(kb);
@@ -602,8 +644,9 @@ main(int argc, char **argv)
 	int a = 1;
 
 #ifndef QUERYEVAL_NO_FIT
-	if ((argc == 4 || argc == 5) && strcmp(argv[1], "--fit") == 0)
-		return fit_main(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
+	if (argc >= 4 && strcmp(argv[1], "--fit") == 0)
+		return fit_main(argv[2], argv[3], (const char *const *)argv + 4,
+		    (size_t)argc - 4);
 #endif
 	for (; a < argc && argv[a][0] == '-' && argv[a][1] == '-' && a + 1 < argc; a += 2) {
 		if (strcmp(argv[a], "--scorer") == 0)
