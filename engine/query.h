@@ -43,13 +43,18 @@
  * Answering: a logistic model of measured features (the best score, the
  * margin to the next, the share of the text's content words the rule base
  * knows, mail context, the kind of match; query_model_inputs()), fitted on the
- * development half of tests/cases/query-eval.tsv (`build/queryeval --fit`),
- * gives the probability that the first article is the answer; a pattern
- * of a message of the gateway's own, or three words or more of one such
- * message in its order, answers by rule (query_features.matched). At
- * QUERY_SURE or above the answer is sure; at QUERY_WEAK or above it is weak
- * and the best three are kept; below, there are no results. A question
- * about a fact of the tables answers with that row first (fact).
+ * development half of tests/cases/query-eval.tsv and the development-only
+ * texts (`build/queryeval --fit`), gives the probability that the text is
+ * about the rule base at all: for a text that is, a wrong first article and
+ * no answer are the same miss, so the model is fitted to tell related texts
+ * from unrelated ones, and the ranking picks the article. A pattern of a
+ * message of the gateway's own, or three words or more of one of an
+ * article's messages (or its title) word for word, answers by rule
+ * (query_features.matched), and so does a question with a setting in it
+ * that a table row answers. At QUERY_SURE or above the answer is sure; at
+ * QUERY_WEAK or above it is weak and the best three are kept; below, there
+ * are no results. A question about a fact of the tables answers with that
+ * row first (fact).
  *
  * Ownership: query_free() frees the results and everything in them; article,
  * symptom and row pointers refer into the kb, which must outlive the results.
@@ -65,8 +70,8 @@
 /* The least score a result that is shown has. */
 #define QUERY_MIN_SCORE	0.1
 /* The probability at and above which an answer is sure, or weak. */
-#define QUERY_SURE	0.85
-#define QUERY_WEAK	0.785
+#define QUERY_SURE	0.97
+#define QUERY_WEAK	0.93
 /*
  * Below this best score the answer model reads how far below it is (the
  * LOW feature): a long text of known words can add up to a best score that
@@ -156,6 +161,8 @@ struct query_features {
 	double	strong;		/* the same, in the fields that say what it is
 				   about: title, messages, keywords, summary,
 				   facts */
+	int	nspecific;	/* specific words (codes, settings, the field's
+				   names), and phrases that mean one */
 	int	spread;		/* results within 0.7 of the best score */
 	int	gateway_only;	/* the only mail words are "gateway(s)" */
 	double	common;		/* how much the content words are the rule
@@ -184,7 +191,7 @@ struct query_results {
 		double			 score;
 	} fact;
 	enum query_answer	 answer;
-	double			 confidence;	/* P(the first result is the answer) */
+	double			 confidence;	/* P(the text is about the rule base) */
 	struct query_features	 features;
 	struct query_result	*results;	/* best first */
 	size_t			 nresults;

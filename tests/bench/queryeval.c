@@ -453,11 +453,11 @@ fit_dump(FILE *f, const struct qe_query *v, const struct query_results *q, int r
 	const struct query_features *x = &q->features;
 
 	fprintf(f, "%ld\t%s\t%s\t%d\t%d\t%d\t%d\t%.4f\t%.4f\t%.4f\t%.4f\t%d\t%d\t%d\t%d"
-	    "\t%.4f\t%.4f\t%.4f\t%d\t%d\t%.4f\t%.4f\t%.4f\t%d\t%d\t%d\t%s\t", v->line, v->split,
+	    "\t%.4f\t%.4f\t%.4f\t%d\t%d\t%.4f\t%.4f\t%.4f\t%d\t%d\t%d\t%d\t%s\t", v->line, v->split,
 	    v->kind, qe_unrelated(v->kind), right, x->matched, x->domain, x->best, x->margin,
 	    x->known, x->words, x->mail, x->network, x->pattern, x->question, x->specific,
 	    x->cover, x->fragment, x->foreign, x->unknown, x->coherent, x->strong, x->common,
-	    (int)q->nsynonyms, x->spread, x->gateway_only, q->nresults ? q->results[0].article->id : "-");
+	    (int)q->nsynonyms, x->spread, x->gateway_only, x->nspecific, q->nresults ? q->results[0].article->id : "-");
 	for (const char *t = v->text; *t; t++)
 		fputc(*t == '\n' || *t == '\t' ? ' ' : *t, f);
 	fputc('\n', f);
@@ -479,7 +479,7 @@ fit_main(const char *kbdir, const char *evalpath, const char *const *extra, size
 		lambda = atof(l);
 	size_t n, i, j, k, nd = 0, gated = 0, *idx, f;
 	double *oof;
-	int *un;
+	int *un, *right;
 
 	p.dir = kbdir;
 	if (kb_load(&p, &kb, err) != 0 || match_compile(kb, &m, err) != 0) {
@@ -507,6 +507,7 @@ fit_main(const char *kbdir, const char *evalpath, const char *const *extra, size
 	x = calloc(n, sizeof(*x));
 	y = calloc(n, sizeof(*y));
 	un = calloc(n, sizeof(*un));
+	right = calloc(n, sizeof(*right));
 	idx = calloc(n, sizeof(*idx));
 	for (i = 0; i < n; i++) {
 		struct query_results *q;
@@ -515,11 +516,11 @@ fit_main(const char *kbdir, const char *evalpath, const char *const *extra, size
 			continue;	/* never the test half */
 		q = query_ask_unjudged(ix, m, v[i].text, strlen(v[i].text));
 		if (dump) {
-			int right = 0;
+			int first = 0;
 
 			for (j = 0; q->nresults > 0 && j < v[i].nids; j++)
-				right |= strcmp(q->results[0].article->id, v[i].ids[j]) == 0;
-			fit_dump(dump, &v[i], q, right);
+				first |= strcmp(q->results[0].article->id, v[i].ids[j]) == 0;
+			fit_dump(dump, &v[i], q, first);
 		}
 		if (q->features.matched) {
 			/* answered by its pattern, by rule */
@@ -539,11 +540,15 @@ fit_main(const char *kbdir, const char *evalpath, const char *const *extra, size
 		fit_x(&q->features, x[nd]);
 		un[nd] = qe_unrelated(v[i].kind);
 		idx[nd] = i;
-		y[nd] = 0;
+		/* what is fitted: is the text about the rule base at all? For a
+		 * related text, a wrong first result and no answer are the same
+		 * miss; only an unrelated text answered costs more */
+		y[nd] = !un[nd];
+		right[nd] = 0;
 		if (q->nresults > 0)
 			for (j = 0; j < v[i].nids; j++)
 				if (strcmp(q->results[0].article->id, v[i].ids[j]) == 0)
-					y[nd] = 1;
+					right[nd] = 1;
 		nd++;
 		query_free(q);
 	}
@@ -571,7 +576,7 @@ fit_main(const char *kbdir, const char *evalpath, const char *const *extra, size
 	/* the dev unrelated queries the model is least sure of (out of fold),
 	 * and the right answers it doubts, for reading */
 	for (k = 0; k < nd; k++) {
-		if (!((un[k] && oof[k] >= 0.2) || (!un[k] && y[k] && oof[k] < 0.65)))
+		if (!((un[k] && oof[k] >= 0.2) || (!un[k] && right[k] && oof[k] < 0.65)))
 			continue;
 		i = idx[k];
 		fprintf(stderr, "%.2f %s %s: %.60s [", oof[k], v[i].kind, v[i].expected,
@@ -582,16 +587,16 @@ fit_main(const char *kbdir, const char *evalpath, const char *const *extra, size
 	}
 	{
 		double top = 0;
-		size_t right = 0, wrong = 0;
+		size_t nright = 0, wrong = 0;
 
 		for (k = 0; k < nd; k++)
 			if (un[k] && oof[k] > top)
 				top = oof[k];
 		for (k = 0; k < nd; k++)
 			if (!un[k] && oof[k] > top)
-				right += y[k] > 0, wrong += y[k] == 0;
+				nright += right[k], wrong += !right[k];
 		printf("the highest out-of-fold probability of an unrelated text: %.4f; above "
-		    "it, %zu right answers and %zu wrong first results\n", top, right, wrong);
+		    "it, %zu right answers and %zu wrong first results\n", top, nright, wrong);
 	}
 	printf("/* fitted on the dev half: %zu queries (%zu related ones have no "
 	    "sign of the gateway's world and are not answered) */\n", nd, gated);
@@ -599,23 +604,26 @@ fit_main(const char *kbdir, const char *evalpath, const char *const *extra, size
 		printf("\tX(%s,\t%.3f) \\\n", fit_names[j], w[j]);
 	/* what the thresholds do on dev */
 	{
-		double t;
+		static const double ts[] = { 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8,
+		    0.85, 0.9, 0.92, 0.93, 0.94, 0.95, 0.96, 0.97, 0.98, 0.99 };
+		size_t ti;
 
 		printf("threshold  right  wrong  unrelated-answered (dev, out-of-fold)\n");
-		for (t = 0.05; t < 0.96; t += 0.05) {
-			size_t right = 0, wrong = 0, una = 0;
+		for (ti = 0; ti < sizeof(ts) / sizeof(ts[0]); ti++) {
+			double t = ts[ti];
+			size_t nright = 0, wrong = 0, una = 0;
 
 			for (k = 0; k < nd; k++) {
 				if (oof[k] < t)
 					continue;
 				if (un[k])
 					una++;
-				else if (y[k])
-					right++;
+				else if (right[k])
+					nright++;
 				else
 					wrong++;
 			}
-			printf("%.2f       %5zu  %5zu  %5zu\n", t, right, wrong, una);
+			printf("%.2f       %5zu  %5zu  %5zu\n", t, nright, wrong, una);
 		}
 	}
 	if (dump)
