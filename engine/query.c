@@ -143,22 +143,22 @@
  * tried as inputs and did not raise the right answers out of fold; they are
  * measured (and dumped by QUERYEVAL_DUMP) but not used.
  * Thresholds: QUERY_WEAK is just above the highest out-of-fold probability
- * of an unrelated text of those files (0.929, "cc:Mail: Unable to access the
+ * of an unrelated text of those files (0.907, "cc:Mail: Unable to access the
  * post office"); QUERY_SURE is where out of fold 3 first results in 100 were
  * wrong.
  *	name		coefficient
  */
 #define QUERY_MODEL_LIST(X) \
-	X(BIAS,	-13.106) \
-	X(BEST,	4.319) \
-	X(MARGIN,	1.813) \
-	X(KNOWN,	9.448) \
-	X(WORDS,	5.287) \
-	X(MAIL,	2.356) \
-	X(PATTERN,	0.354) \
-	X(SPECIFIC,	3.825) \
-	X(RATIO,	0.850) \
-	X(LOW,	-4.235)
+	X(BIAS,	-13.568) \
+	X(BEST,	4.308) \
+	X(MARGIN,	1.850) \
+	X(KNOWN,	10.057) \
+	X(WORDS,	4.834) \
+	X(MAIL,	2.391) \
+	X(PATTERN,	0.505) \
+	X(SPECIFIC,	3.987) \
+	X(RATIO,	0.913) \
+	X(LOW,	-4.067)
 
 enum query_model_coef {
 #define QUERY_MODEL_ENUM(name, c) QUERY_M_##name,
