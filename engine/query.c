@@ -1116,6 +1116,13 @@ struct query_build {
 	uint8_t			*rec_field;
 	const char		**row_src;	/* per row: its sources, read once */
 	size_t			 nrec, caprec;
+	/* causes and steps that articles share, recorded once and replayed
+	 * into each article that has them: key, first and last record */
+	struct query_shared {
+		const void	*key;
+		size_t		 from, to;
+	}			*shared;
+	size_t			 nshared, capshared;
 };
 
 /* The term of a plain word, from the cache or interned (and cached). */
@@ -1365,6 +1372,78 @@ query_replay_row(struct query_build *b, size_t r, enum query_field f)
 	}
 }
 
+/*
+ * A cause of the catalog or a shared step is in many articles: its words
+ * are read once (recorded, with their fields) and replayed into each.
+ */
+static const struct query_shared *
+query_shared_find(struct query_build *b, const void *key)
+{
+	size_t i;
+
+	for (i = 0; i < b->nshared; i++)
+		if (b->shared[i].key == key)
+			return &b->shared[i];
+	return NULL;
+}
+
+static const struct query_shared *
+query_shared_begin_end(struct query_build *b, const void *key, size_t from)
+{
+	struct query_shared *sh;
+
+	b->shared = xgrow(b->shared, &b->capshared, b->nshared + 1, sizeof(*b->shared));
+	sh = &b->shared[b->nshared++];
+	sh->key = key;
+	sh->from = from;
+	sh->to = b->nrec;
+	return sh;
+}
+
+static const struct query_shared *
+query_record_cause(struct query_build *b, const struct kb_cause *c)
+{
+	const struct query_shared *sh = query_shared_find(b, c);
+	enum query_field f = b->field;
+	size_t from = b->nrec;
+
+	if (sh != NULL)
+		return sh;
+	b->recording = 1;
+	query_build_text(b, QUERY_F_CAUSES, c->title);
+	query_build_text(b, QUERY_F_DETAILS, c->description);
+	b->recording = 0;
+	b->field = f;
+	return query_shared_begin_end(b, c, from);
+}
+
+static const struct query_shared *
+query_record_step(struct query_build *b, const struct kb_step *st)
+{
+	const struct query_shared *sh = query_shared_find(b, st);
+	enum query_field f = b->field;
+	size_t from = b->nrec;
+
+	if (sh != NULL)
+		return sh;
+	b->recording = 1;
+	query_build_parts(b, QUERY_F_STEPS, st->parts, st->nparts);
+	b->recording = 0;
+	b->field = f;
+	return query_shared_begin_end(b, st, from);
+}
+
+static void
+query_replay_shared(struct query_build *b, const struct query_shared *sh)
+{
+	size_t k;
+
+	for (k = sh->from; k < sh->to; k++) {
+		b->field = (enum query_field)b->rec_field[k];
+		query_build_term(b, b->rec[k]);
+	}
+}
+
 static void
 query_index_article(struct query_build *b, size_t ai)
 {
@@ -1406,12 +1485,10 @@ query_index_article(struct query_build *b, size_t ai)
 	for (r = 0; r < ix->nrows; r++)
 		if (query_row_of(a, kb_row_at(ix->kb, r), b->row_src[r]))
 			query_replay_row(b, r, QUERY_F_FACTS);
-	for (i = 0; i < a->ncauses; i++) {
-		query_build_text(b, QUERY_F_CAUSES, a->causes[i].cause->title);
-		query_build_text(b, QUERY_F_DETAILS, a->causes[i].cause->description);
-	}
+	for (i = 0; i < a->ncauses; i++)
+		query_replay_shared(b, query_record_cause(b, a->causes[i].cause));
 	for (i = 0; i < a->nsteps; i++)
-		query_build_parts(b, QUERY_F_STEPS, a->steps[i]->parts, a->steps[i]->nparts);
+		query_replay_shared(b, query_record_step(b, a->steps[i]));
 	for (i = 0; i < a->nnotes; i++)
 		query_build_text(b, QUERY_F_NOTES, a->notes[i]);
 }
@@ -1630,6 +1707,7 @@ query_index_new(const struct kb *kb)
 	free(b.sterm);
 	free(b.shash);
 	free(b.rec);
+	free(b.shared);
 	free(b.row_src);
 	free(b.rec_field);
 	return ix;
