@@ -15,6 +15,7 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "peer.h"
 #include "text.h"
 #include "xmem.h"
 
@@ -143,22 +144,22 @@
  * tried as inputs and did not raise the right answers out of fold; they are
  * measured (and dumped by QUERYEVAL_DUMP) but not used.
  * Thresholds: QUERY_WEAK is just above the highest out-of-fold probability
- * of an unrelated text of those files (0.907, "cc:Mail: Unable to access the
+ * of an unrelated text of those files (0.910, "cc:Mail: Unable to access the
  * post office"); QUERY_SURE is where out of fold 3 first results in 100 were
  * wrong.
  *	name		coefficient
  */
 #define QUERY_MODEL_LIST(X) \
-	X(BIAS,	-13.568) \
-	X(BEST,	4.308) \
-	X(MARGIN,	1.850) \
-	X(KNOWN,	10.057) \
-	X(WORDS,	4.834) \
-	X(MAIL,	2.391) \
-	X(PATTERN,	0.505) \
-	X(SPECIFIC,	3.987) \
-	X(RATIO,	0.913) \
-	X(LOW,	-4.067)
+	X(BIAS,	-13.197) \
+	X(BEST,	4.501) \
+	X(MARGIN,	1.894) \
+	X(KNOWN,	9.901) \
+	X(WORDS,	4.419) \
+	X(MAIL,	2.251) \
+	X(PATTERN,	0.346) \
+	X(SPECIFIC,	3.118) \
+	X(RATIO,	1.201) \
+	X(LOW,	-3.924)
 
 enum query_model_coef {
 #define QUERY_MODEL_ENUM(name, c) QUERY_M_##name,
@@ -626,40 +627,12 @@ query_bracket_addr(const char *s, size_t len, size_t at)
  * No article of the rule base describes a server's view (check_query
  * asserts it of their symptoms' examples), so the words of such a line say
  * nothing about them: the line can match a pattern but its words are not
- * read.
+ * read. The rule is peer_server_line(), which diagnose applies too.
  */
 static int
 query_server_line(const char *s, size_t len)
 {
-	size_t i, k;
-
-	for (i = 0; i + 5 < len; i++) {
-		if (strncasecmp(s + i, "from", 4) != 0 ||
-		    (i > 0 && isalnum((unsigned char)s[i - 1])) || s[i + 4] != ' ')
-			continue;
-		for (k = i + 4; k < len && s[k] == ' '; k++)
-			;
-		if (k < len && s[k] == '(') {	/* Exim: the HELO name */
-			const char *close = memchr(s + k, ')',
-			    len - k < QUERY_ADDR_MAX * 4 ? len - k : QUERY_ADDR_MAX * 4);
-
-			if (close == NULL)
-				continue;
-			for (k = (size_t)(close - s) + 1; k < len && s[k] == ' '; k++)
-				;
-		} else {
-			size_t name = k;
-
-			for (; k < len && (isalnum((unsigned char)s[k]) || s[k] == '-' ||
-			    s[k] == '.'); k++)
-				;
-			if (k == name)
-				continue;	/* sendmail's "from [ADDRESS]" */
-		}
-		if (query_bracket_addr(s, len, k))
-			return 1;
-	}
-	return 0;
+	return peer_server_line(s, len);
 }
 
 /* Is the span a name: an address, a host, NAME of "NAME[ADDRESS]", a placeholder? */

@@ -71,7 +71,7 @@
 #define QUERY_MIN_SCORE	0.1
 /* The probability at and above which an answer is sure, or weak. */
 #define QUERY_SURE	0.97
-#define QUERY_WEAK	0.91
+#define QUERY_WEAK	0.92
 /*
  * Below this best score the answer model reads how far below it is (the
  * LOW feature): a long text of known words can add up to a best score that
