@@ -1360,50 +1360,32 @@ query_shared_find(struct query_build *b, const void *key)
 	return NULL;
 }
 
+/* Read the words of a cause (c) or a step (st) once, as records. */
 static const struct query_shared *
-query_shared_begin_end(struct query_build *b, const void *key, size_t from)
+query_record_shared(struct query_build *b, const struct kb_cause *c, const struct kb_step *st)
 {
+	const void *key = c ? (const void *)c : (const void *)st;
+	const struct query_shared *found = query_shared_find(b, key);
 	struct query_shared *sh;
+	enum query_field f = b->field;
+	size_t from = b->nrec;
 
+	if (found != NULL)
+		return found;
+	b->recording = 1;
+	if (c != NULL) {
+		query_build_text(b, QUERY_F_CAUSES, c->title);
+		query_build_text(b, QUERY_F_DETAILS, c->description);
+	} else
+		query_build_parts(b, QUERY_F_STEPS, st->parts, st->nparts);
+	b->recording = 0;
+	b->field = f;
 	b->shared = xgrow(b->shared, &b->capshared, b->nshared + 1, sizeof(*b->shared));
 	sh = &b->shared[b->nshared++];
 	sh->key = key;
 	sh->from = from;
 	sh->to = b->nrec;
 	return sh;
-}
-
-static const struct query_shared *
-query_record_cause(struct query_build *b, const struct kb_cause *c)
-{
-	const struct query_shared *sh = query_shared_find(b, c);
-	enum query_field f = b->field;
-	size_t from = b->nrec;
-
-	if (sh != NULL)
-		return sh;
-	b->recording = 1;
-	query_build_text(b, QUERY_F_CAUSES, c->title);
-	query_build_text(b, QUERY_F_DETAILS, c->description);
-	b->recording = 0;
-	b->field = f;
-	return query_shared_begin_end(b, c, from);
-}
-
-static const struct query_shared *
-query_record_step(struct query_build *b, const struct kb_step *st)
-{
-	const struct query_shared *sh = query_shared_find(b, st);
-	enum query_field f = b->field;
-	size_t from = b->nrec;
-
-	if (sh != NULL)
-		return sh;
-	b->recording = 1;
-	query_build_parts(b, QUERY_F_STEPS, st->parts, st->nparts);
-	b->recording = 0;
-	b->field = f;
-	return query_shared_begin_end(b, st, from);
 }
 
 static void
@@ -1459,9 +1441,9 @@ query_index_article(struct query_build *b, size_t ai)
 		if (query_row_of(a, kb_row_at(ix->kb, r), b->row_src[r]))
 			query_replay_row(b, r, QUERY_F_FACTS);
 	for (i = 0; i < a->ncauses; i++)
-		query_replay_shared(b, query_record_cause(b, a->causes[i].cause));
+		query_replay_shared(b, query_record_shared(b, a->causes[i].cause, NULL));
 	for (i = 0; i < a->nsteps; i++)
-		query_replay_shared(b, query_record_step(b, a->steps[i]));
+		query_replay_shared(b, query_record_shared(b, NULL, a->steps[i]));
 	for (i = 0; i < a->nnotes; i++)
 		query_build_text(b, QUERY_F_NOTES, a->notes[i]);
 }

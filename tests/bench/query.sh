@@ -6,7 +6,10 @@
 #
 #   QUERY_BENCH_RUNS   runs of querybench (default 5)
 #   QUERY_BENCH_BEFORE the revision of the "before" column (default: where this
-#                      branch left main, the scorer of issue 5)
+#                      branch left main)
+#   QUERY_BENCH_ROUND  a second earlier revision with a column of its own
+#                      (default: none), e.g. where a round of work on the
+#                      scorer began
 #   QUERY_BENCH_SOURCE a directory of the source articles (QNNNNNN.txt) for a
 #                      second BM25 baseline over their full text (default:
 #                      ../shared/kb-source/articles when it exists)
@@ -37,23 +40,30 @@ p90=$(awk '{ print $5 }' "$tmp/qb" | med)
 max=$(awk '{ print $6 }' "$tmp/qb" | med)
 qps=$(awk '{ print $7 }' "$tmp/qb" | med)
 
-# the "before" revision, built from its own tree: its queryeval for the
-# quality columns, its kbdiag for the whole-process timings
-before_label=none
-if [ -n "$before" ] && git cat-file -e "$before^{commit}" 2>/dev/null; then
-	mkdir -p "$tmp/before"
-	git archive "$before" | tar -x -C "$tmp/before"
-	if ${MAKE:-make} --no-print-directory -C "$tmp/before" build/libkbdiag.a build/kbdiag \
-	    > "$tmp/before.log" 2>&1 &&
-	    cc -std=c11 -D_DEFAULT_SOURCE -O2 -DQUERYEVAL_NO_FIT -I"$tmp/before/engine" \
-	    -I"$tmp/before/build" $(pkg-config --cflags libxml-2.0) -o "$tmp/queryeval-before" \
-	    tests/bench/queryeval.c "$tmp/before/build/libkbdiag.a" \
-	    $(pkg-config --libs libxml-2.0 libpcre2-8 jansson zlib libcares nettle) -lm -pthread; then
-		before_label=$(git rev-parse --short "$before")
-	else
-		say "query: could not build $before for the before column (see $tmp/before.log)"
+# an earlier revision, built from its own tree: its queryeval for the
+# quality columns, its kbdiag for the whole-process timings. Prints its
+# short name, or "none".
+build_rev() { # revision name
+	local rev=$1 name=$2
+	if [ -n "$rev" ] && git cat-file -e "$rev^{commit}" 2>/dev/null; then
+		mkdir -p "$tmp/$name"
+		git archive "$rev" | tar -x -C "$tmp/$name"
+		if ${MAKE:-make} --no-print-directory -C "$tmp/$name" build/libkbdiag.a build/kbdiag \
+		    > "$tmp/$name.log" 2>&1 &&
+		    cc -std=c11 -D_DEFAULT_SOURCE -O2 -DQUERYEVAL_NO_FIT -I"$tmp/$name/engine" \
+		    -I"$tmp/$name/build" $(pkg-config --cflags libxml-2.0) -o "$tmp/queryeval-$name" \
+		    tests/bench/queryeval.c "$tmp/$name/build/libkbdiag.a" \
+		    $(pkg-config --libs libxml-2.0 libpcre2-8 jansson zlib libcares nettle) -lm -pthread \
+		    >> "$tmp/$name.log" 2>&1; then
+			git rev-parse --short "$rev"
+			return
+		fi
+		say "query: could not build $rev (see $tmp/$name.log)"
 	fi
-fi
+	echo none
+}
+before_label=$(build_rev "$before" before)
+round_label=$(build_rev "${QUERY_BENCH_ROUND:-}" round)
 
 
 # 2. whole processes: `kbdiag query` on one text of each kind, 20 times each,
@@ -70,9 +80,9 @@ ptexts=(
 # figure) when it is there, else with bash's $EPOCHREALTIME around each run
 if command -v python3 > /dev/null; then
 	timer="python3's subprocess"
-	python3 - "$tmp" "$before_label" "$tmp/before" "${ptexts[@]}" <<'PY'
+	python3 - "$tmp" "$before_label" "$tmp/before" "$round_label" "$tmp/round" "${ptexts[@]}" <<'PY'
 import subprocess, sys, time
-tmp, before, btree, texts = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+tmp, before, btree, rnd, rtree, texts = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6:]
 def run(cmd):
     # the output to a file, as a user's would go somewhere (not /dev/null)
     with open(tmp + "/out", "w") as out:
@@ -86,6 +96,9 @@ for _ in range(20):
         if before != "none":
             with open("%s/bproc.%d" % (tmp, i), "a") as f:
                 f.write("%d\n" % run([btree + "/build/kbdiag", "--kb", btree + "/kb", "query", t]))
+        if rnd != "none":
+            with open("%s/rproc.%d" % (tmp, i), "a") as f:
+                f.write("%d\n" % run([rtree + "/build/kbdiag", "--kb", rtree + "/kb", "query", t]))
     with open(tmp + "/true", "a") as f:
         f.write("%d\n" % run(["/bin/true"]))
 PY
@@ -122,7 +135,13 @@ for i in "${!ptexts[@]}"; do
 	else
 		bcell="- | -"
 	fi
-	proc_rows+="| \`${ptexts[$i]}\` | $bcell | $(awk -v u="$m" 'BEGIN { printf "%.1f", u / 1000 }') ms |"$'\n'
+	rcell=""
+	if [ -f "$tmp/rproc.$i" ]; then
+		rcell=" $(awk -v u="$(med < "$tmp/rproc.$i")" 'BEGIN { printf "%.1f", u / 1000 }') ms |"
+	elif [ "$round_label" != none ]; then
+		rcell=" - |"
+	fi
+	proc_rows+="| \`${ptexts[$i]}\` | $bcell |$rcell $(awk -v u="$m" 'BEGIN { printf "%.1f", u / 1000 }') ms |"$'\n'
 done
 proc_worst=$(printf '%s\n' "${all_med[@]}" | sort -n | tail -1)
 true_ms=$(awk -v u="$(med < "$tmp/true")" 'BEGIN { printf "%.1f", u / 1000 }')
@@ -133,6 +152,9 @@ say "query: in-process start-up $startup ms, per query median $median us; whole 
 if [ "$before_label" != none ]; then
 	"$tmp/queryeval-before" "$tmp/before/kb" "$eval_tsv" > "$tmp/before.kbdiag"
 	"$tmp/queryeval-before" --scorer bm25 "$tmp/before/kb" "$eval_tsv" > "$tmp/before.bm25"
+fi
+if [ "$round_label" != none ]; then
+	"$tmp/queryeval-round" "$tmp/round/kb" "$eval_tsv" > "$tmp/round.kbdiag"
 fi
 build/queryeval kb "$eval_tsv" > "$tmp/after"
 build/queryeval --scorer bm25 kb "$eval_tsv" > "$tmp/after.bm25"
@@ -153,8 +175,10 @@ cell() { # file split kind
 count() { awk -v s="$1" -v k="$2" '$1 == s && $2 == k { print $3 }' "$tmp/after"; }
 table() { # split
 	local k
-	echo "| kind | n | before ($before_label) | BM25 before | after | BM25 after |$( [ -n "$source_dir" ] && echo ' BM25 over the source text |')"
-	echo "|---|---:|---:|---:|---:|---:|$( [ -n "$source_dir" ] && echo '---:|')"
+	local rh="" rs=""
+	if [ "$round_label" != none ]; then rh=" $round_label |"; rs="---:|"; fi
+	echo "| kind | n | before ($before_label) | BM25 before |$rh after | BM25 after |$( [ -n "$source_dir" ] && echo ' BM25 over the source text |')"
+	echo "|---|---:|---:|---:|$rs---:|---:|$( [ -n "$source_dir" ] && echo '---:|')"
 	for k in exact prefixed fragment typo paraphrase multiline question keyword symptom misspelt paste all unrelated nearmiss answered; do
 		local n
 		n=$(count "$1" "$k")
@@ -162,7 +186,9 @@ table() { # split
 		local label=$k
 		[ "$k" = all ] && label="**all related (hit@1)**"
 		[ "$k" = answered ] && label="**all unrelated**"
-		echo "| $label | $n | $(cell "$tmp/before.kbdiag" "$1" "$k") | $(cell "$tmp/before.bm25" "$1" "$k") | $(cell "$tmp/after" "$1" "$k") | $(cell "$tmp/after.bm25" "$1" "$k") |$( [ -n "$source_dir" ] && echo " $(cell "$tmp/after.bm25src" "$1" "$k") |")"
+		local rc=""
+		if [ "$round_label" != none ]; then rc=" $(cell "$tmp/round.kbdiag" "$1" "$k") |"; fi
+		echo "| $label | $n | $(cell "$tmp/before.kbdiag" "$1" "$k") | $(cell "$tmp/before.bm25" "$1" "$k") |$rc $(cell "$tmp/after" "$1" "$k") | $(cell "$tmp/after.bm25" "$1" "$k") |$( [ -n "$source_dir" ] && echo " $(cell "$tmp/after.bm25src" "$1" "$k") |")"
 	done
 }
 
@@ -180,7 +206,7 @@ seeded hash into a development half, on which the scorer, its weights, the
 vocabulary and the answer model were tuned and fitted, and a frozen test half,
 which was not looked at to tune anything. Hit@1: the first result is an expected
 article (a text left unanswered is a miss); for unrelated texts, how many got any
-answer. *before* is kbdiag at $before_label with its own rule base (72 articles);
+answer. *before* is kbdiag at $before_label with its own rule base ($(ls "$tmp/before/kb/articles" 2>/dev/null | grep -c '\.xml$') articles)$( [ "$round_label" != none ] && echo "; *$round_label* is kbdiag at that revision with its own rule base (where the latest round of work on the scorer began)");
 *BM25* is Okapi BM25 (k1 1.2, b 0.75) over each article's XML text, always
 answering when a word matches (build/queryeval --scorer bm25), over the rule base
 of the same column$( [ -n "$source_dir" ] && echo '; *BM25 over the source text* reads the source articles themselves (kb-source/articles), for the articles of this rule base').
@@ -209,12 +235,12 @@ the median of $runs such runs.
 
 A whole \`kbdiag query\` process (exec, dynamic linking, loading and validating the
 rule base, the index, one query, the output), median of 20 runs per text, this
-tree's and the before revision's ($before_label, with its own rule base) taken
+tree's and the before revision's ($before_label, with its own rule base)$( [ "$round_label" != none ] && echo " and $round_label's") taken
 in the same rounds, timed with $timer; starting \`/bin/true\` takes $true_ms ms
 here:
 
-| text | before | after / before | after |
-|---|---:|---:|---:|
+| text | before | after / before |$( [ "$round_label" != none ] && echo " $round_label |") after |
+|---|---:|---:|$( [ "$round_label" != none ] && echo "---:|")---:|
 ${proc_rows}<!-- bench:query end -->
 END
 )
