@@ -108,8 +108,9 @@
 #define QUERY_PATTERN_SPAN	0.1
 /*
  * A text of QUERY_FRAGMENT_WORDS words or more (function words included)
- * that is a piece of a message of the gateway's own (or of a title), word
- * for word in its order, scores QUERY_FRAGMENT_BASE plus up to
+ * that is a piece of a message of the gateway's own (not a generic one,
+ * nor an MTA's: "Connection timed out" is any program's), or of a title,
+ * word for word in its order, scores QUERY_FRAGMENT_BASE plus up to
  * QUERY_PATTERN_SPAN for how much of the message it is, and answers by rule
  * ("Network Read Error", "NL with no CR", "SMTP_get_response").
  */
@@ -3019,7 +3020,9 @@ query_score(struct query_index *ix, struct matcher *m, const char *text, size_t 
 		for (j = 0; j < d->nmsgs && tokens >= QUERY_FRAGMENT_WORDS; j++) {
 			double fs;
 
-			if ((j < a->nsymptoms && query_generic_message(&a->symptoms[j])) ||
+			if ((j < a->nsymptoms && (query_generic_message(&a->symptoms[j]) ||
+			    (a->symptoms[j].origin != NULL &&
+			    strcmp(a->symptoms[j].origin, "gateway") != 0))) ||
 			    query_order(&d->msgs[j], q) < 1 ||
 			    query_in_message(&d->msgs[j], q) < 1)
 				continue;
