@@ -20,8 +20,8 @@
  *
  * Issue 17 asked for 0.90, 0.80, 0.80 and none (QUERYEVAL_TARGET_*). Its
  * first round reached 0.73, 0.53, 0.27 and 1 of 77 (fragments 0.62); its
- * second round, measured once at its end, 0.72, 0.47, 0.23 and 1 of 77
- * (fragments 0.92; docs/benchmarks.md). The floors are what the scorer
+ * second round, measured once at its end, 0.717 (139 of 194), 0.47, 0.23 and
+ * 1 of 77 (fragments 0.92; docs/benchmarks.md). The floors are what the scorer
  * reaches now, so that the suite guards against losing ground; the report
  * below prints the targets beside the figures. Raise a floor when the scorer
  * gets better, never lower it to let a change in.
@@ -36,7 +36,7 @@
 #include "testutil.h"
 #include "xmem.h"
 
-#define QUERYEVAL_MIN_HIT1		0.72
+#define QUERYEVAL_MIN_HIT1		0.71
 #define QUERYEVAL_MIN_HIT1_QUESTION	0.47
 #define QUERYEVAL_MIN_HIT1_SYMPTOM	0.23
 #define QUERYEVAL_MIN_HIT1_FRAGMENT	0.92	/* 1.00 before issue 17 */
