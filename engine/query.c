@@ -112,10 +112,15 @@
  * nor an MTA's: "Connection timed out" is any program's), or of a title,
  * word for word in its order, scores QUERY_FRAGMENT_BASE plus up to
  * QUERY_PATTERN_SPAN for how much of the message it is, and answers by rule
- * ("Network Read Error", "NL with no CR", "SMTP_get_response").
+ * ("Network Read Error", "NL with no CR", "SMTP_get_response"); two words
+ * do when one of them is the field's own, no English word ("network_read",
+ * "Spawn (SMTPget)"): two English words are too often any program's ("timed
+ * out", "Insufficient memory").
  */
 #define QUERY_FRAGMENT_WORDS	3
+#define QUERY_FRAGMENT_SPECIFIC_WORDS	2
 #define QUERY_FRAGMENT_BASE	0.7
+#define QUERY_RUN_WORDS		3
 /* How much of a pattern score, for several pasted lines, the lines it explains decide. */
 #define QUERY_LINES_SHARE	0.1
 /* A fact row is the answer when it has this share of the query's weight. */
@@ -137,30 +142,35 @@
  * (query_model_inputs()): the best score, the margin, the share of known
  * content words, the number of content words (n / (n + 4)), mail words (up
  * to 3, / 3), a pattern match, the share of specific words, the margin over
- * the best score, and LOW (how far the best score is below QUERY_LOW_BEST).
+ * the best score, LOW (how far the best score is below QUERY_LOW_BEST) and
+ * PROGRAM (another program's message).
  * Network words, a question, the message cover, unknown and foreign words,
  * the first article's share of the text's weight (in all fields or the
  * strong ones), the rule base's everyday words, the spread of the scores,
  * the number of specific words and "gateway" as the only mail word were
  * tried as inputs and did not raise the right answers out of fold; they are
  * measured (and dumped by QUERYEVAL_DUMP) but not used.
+ * PROGRAM, the text starting as another program's message does
+ * (query_other_program()), moved "cc:Mail: Unable to access the post
+ * office" from the top of the unrelated texts' probabilities (0.91) down.
  * Thresholds: QUERY_WEAK is just above the highest out-of-fold probability
- * of an unrelated text of those files (0.910, "cc:Mail: Unable to access the
- * post office"); QUERY_SURE is where out of fold 3 first results in 100 were
+ * of an unrelated text of those files (0.908, "how do I configure postfix
+ * to use a smarthost"); QUERY_SURE is where out of fold 3 first results in 100 were
  * wrong.
  *	name		coefficient
  */
 #define QUERY_MODEL_LIST(X) \
-	X(BIAS,	-13.197) \
-	X(BEST,	4.501) \
-	X(MARGIN,	1.894) \
-	X(KNOWN,	9.901) \
-	X(WORDS,	4.419) \
-	X(MAIL,	2.251) \
-	X(PATTERN,	0.346) \
-	X(SPECIFIC,	3.118) \
-	X(RATIO,	1.201) \
-	X(LOW,	-3.924)
+	X(BIAS,	-12.290) \
+	X(BEST,	4.014) \
+	X(MARGIN,	1.454) \
+	X(KNOWN,	10.434) \
+	X(WORDS,	3.214) \
+	X(MAIL,	2.389) \
+	X(PATTERN,	-0.175) \
+	X(SPECIFIC,	1.802) \
+	X(RATIO,	1.464) \
+	X(LOW,	-4.337) \
+	X(PROGRAM,	-4.146)
 
 enum query_model_coef {
 #define QUERY_MODEL_ENUM(name, c) QUERY_M_##name,
@@ -2062,6 +2072,8 @@ struct query_qword {
 	int		 stop;		/* a function word (or a slip of "error") */
 	int		 specific;	/* no English word: a code, a name of the field */
 	int		 foreign;	/* unknown here and no English word ("ssh", "nginx") */
+	int		 other_sense;	/* in a phrase of the vocabulary that means no
+					   mail word ("default gateway"): no mail context */
 };
 
 /* A term the query asks for, with its weight. */
@@ -2081,6 +2093,7 @@ struct query_q {
 	size_t			 nqt, capqt;
 	double			 denom;	/* sum of weight * idf over qt */
 	int			 question;
+	int			 program;	/* another program's message (query_other_program) */
 	int			 vocab_specific;	/* a phrase meant a field's own word */
 	int			 vocab_mail;	/* phrases that mean a mail word ("post
 						   office": postoffice), not broader */
@@ -2327,6 +2340,12 @@ query_terms(struct query_index *ix, struct query_q *q, struct query_results *qr)
 					q->vocab_mail++;
 					break;
 				}
+			/* a mail word in a phrase that means no mail word is
+			 * another sense of it ("default gateway": a router) */
+			if (k == p->nmeans)
+				for (k = 0; k < p->nseq; k++)
+					if (q->seq[i + k] != QUERY_GAP)
+						q->w[q->seq[i + k]].other_sense = 1;
 			for (k = 0; k < p->nmeans; k++)
 				if (!(ix->terms[p->means[k]].flags & QUERY_T_STOP)) {
 					query_add_qterm(q, p->means[k], query_kind_weight(p->term),
@@ -2518,6 +2537,34 @@ query_order(const struct query_msg *msg, const struct query_q *q)
 }
 
 /*
+ * The most content words (no function word) in a run of the text's words
+ * that stands in the message word for word, in its order ("network write
+ * error" in "what does error 119 network write error mean"): a message
+ * quoted inside a question or a sentence.
+ */
+static size_t
+query_run_in(const struct query_index *ix, const struct query_msg *msg, const struct query_q *q)
+{
+	size_t i, j, k, best = 0;
+
+	for (i = 0; i < q->nseq; i++) {
+		if (q->tseq[i] == QUERY_GAP || q->tseq[i] == QUERY_NO_TERM)
+			continue;
+		for (j = 0; j < msg->nseq; j++) {
+			size_t content = 0;
+
+			for (k = 0; i + k < q->nseq && j + k < msg->nseq &&
+			    q->tseq[i + k] != QUERY_GAP && q->tseq[i + k] != QUERY_NO_TERM &&
+			    q->tseq[i + k] == msg->seq[j + k]; k++)
+				content += !(ix->terms[q->tseq[i + k]].flags & QUERY_T_STOP);
+			if (content > best)
+				best = content;
+		}
+	}
+	return best;
+}
+
+/*
  * Several lines pasted at once are one problem: of the articles whose
  * patterns match, the one that explains more of the lines ranks first (a
  * primary line with its companion is Q100709, not the companion's own
@@ -2672,6 +2719,54 @@ query_coherence(const struct query_index *ix, const struct query_q *q, size_t ai
 	*strong = q->denom > 0 ? st / q->denom : 0;
 }
 
+/*
+ * Does the text start as another program's message does: one or two words
+ * and a colon, one of them no word of a message or title of the rule base
+ * ("cc:Mail: Unable to access the post office", "curl: (7) Failed to
+ * connect", "Error 0x800CCC0E: Outlook could not connect")? The gateway's
+ * own prefixes are words of its messages ("ERROR write:", "SMTP_recv:",
+ * "Sockets error:"); a time ("08:58:04"), a drive ("C:\"), a syslog line
+ * ("postfix/smtp[123]:") and a person's words ("got this overnight:") are
+ * not a program's name.
+ */
+static int
+query_other_program(const struct query_index *ix, const char *text, size_t len)
+{
+	size_t i = 0, start, words = 0, foreign = 0;
+
+	while (i < len && isspace((unsigned char)text[i]))
+		i++;
+	start = i;
+	for (; i < len && i - start < 40 && text[i] != ':'; i++)
+		if (!isalnum((unsigned char)text[i]) && strchr(" -.&_", text[i]) == NULL)
+			return 0;
+	if (i == len || text[i] != ':' || i == start || (i + 1 < len && text[i + 1] == '\\'))
+		return 0;
+	while (start < i) {
+		char w[QUERY_WORD_MAX + 1];
+		size_t n = 0, digits = 0;
+		uint32_t t;
+
+		while (start < i && !isalnum((unsigned char)text[start]))
+			start++;
+		for (; start < i && isalnum((unsigned char)text[start]); start++) {
+			if (n < QUERY_WORD_MAX)
+				w[n++] = (char)tolower((unsigned char)text[start]);
+			digits += isdigit((unsigned char)text[start]) != 0;
+		}
+		if (n == 0)
+			continue;
+		w[n] = '\0';
+		words++;
+		if (digits == n && n <= 4)
+			continue;	/* a time, a code */
+		t = query_term(ix, w, QUERY_TOK_WORD);
+		foreign += t == QUERY_NO_TERM || !(ix->terms[t].fields &
+		    ((1u << QUERY_F_TITLE) | (1u << QUERY_F_MSG)));
+	}
+	return words >= 1 && words <= 2 && foreign > 0;
+}
+
 /* The features of the answer (struct query_features). */
 static void
 query_features(const struct query_index *ix, const struct query_q *q,
@@ -2696,8 +2791,8 @@ query_features(const struct query_index *ix, const struct query_q *q,
 		specific += w->specific;
 		if (w->t == QUERY_NO_TERM)
 			continue;
+		flags = ix->terms[w->t].flags & (w->other_sense ? ~QUERY_T_MAIL : 0xff);
 		common += (ix->terms[w->t].df < 20 ? ix->terms[w->t].df : 20) / 20.0;
-		flags = ix->terms[w->t].flags;
 		f->mail += (flags & QUERY_T_MAIL) != 0;
 		gw += (flags & QUERY_T_MAIL) && strncmp(ix->terms[w->t].stem, "gateway", 7) == 0;
 		f->network += (flags & QUERY_T_NET) != 0;
@@ -2712,6 +2807,7 @@ query_features(const struct query_index *ix, const struct query_q *q,
 		f->spread++;
 	f->words = (double)content / ((double)content + 4);
 	f->question = q->question;
+	f->program = q->program;
 	if (qr->nresults > 0) {
 		const struct query_result *r = &qr->results[0];
 		double spec = 0;
@@ -2740,6 +2836,7 @@ query_features(const struct query_index *ix, const struct query_q *q,
 		    (r->base >= 0.7 || !query_generic_message(r->symptom))));
 		f->cover = 0.8 * r->message_cover + 0.2 * r->order;
 		f->fragment = r->in_message * r->order;
+		f->run = r->run;
 
 		for (ai = 0; kb_article_at(ix->kb, ai) != r->article; ai++)
 			;
@@ -2768,6 +2865,10 @@ query_features(const struct query_index *ix, const struct query_q *q,
 		 * of the gateway's own, in its order ("Network Write Error"): as
 		 * good as its pattern */
 		f->matched |= r->fragment;
+		/* three content words or more of such a message, word for
+		 * word, quoted in a question or a sentence ("what does error
+		 * 119 network write error mean"): as good, in the gateway's world */
+		f->matched |= f->domain && r->run >= QUERY_RUN_WORDS;
 	}
 }
 
@@ -2792,6 +2893,7 @@ query_model_inputs(const struct query_features *f, double x[QUERY_MODEL_MAX],
 	x[QUERY_M_SPECIFIC] = f->specific;
 	x[QUERY_M_RATIO] = f->best > 0 ? f->margin / f->best : 0;
 	x[QUERY_M_LOW] = f->best < QUERY_LOW_BEST ? (QUERY_LOW_BEST - f->best) / QUERY_LOW_BEST : 0;
+	x[QUERY_M_PROGRAM] = f->program;
 	for (i = 0; names != NULL && i < QUERY_NMODEL; i++)
 		names[i] = name[i];
 	return QUERY_NMODEL;
@@ -2979,11 +3081,20 @@ query_score(struct query_index *ix, struct matcher *m, const char *text, size_t 
 {
 	const struct kb *kb = ix->kb;
 	struct query_lines lines;
-	size_t i, j, tokens = 0;
+	size_t i, j, tokens = 0, fragment_words = QUERY_FRAGMENT_WORDS;
 
 	query_split_lines(text, len, &lines);
 	for (i = 0; i < q->nseq; i++)
 		tokens += q->seq[i] != QUERY_GAP;
+	/* two words do when one is the field's own ("SMTPget"), or they are
+	 * one of the program's names ("network_read") */
+	for (i = 0; i < q->n; i++)
+		if (q->w[i].specific)
+			fragment_words = QUERY_FRAGMENT_SPECIFIC_WORDS;
+	for (i = 1; i + 1 < len; i++)
+		if (text[i] == '_' && isalnum((unsigned char)text[i - 1]) &&
+		    isalnum((unsigned char)text[i + 1]))
+			fragment_words = QUERY_FRAGMENT_SPECIFIC_WORDS;
 	for (i = 0; i < ix->narticles; i++) {
 		const struct kb_article *a = kb_article_at(kb, i);
 		const struct query_doc *d = &ix->docs[i];
@@ -3017,7 +3128,7 @@ query_score(struct query_index *ix, struct matcher *m, const char *text, size_t 
 		r.how = QUERY_WORDS;
 		/* the text is a piece of one of its messages (or its title), word
 		 * for word: as good as a pattern of a fallback's */
-		for (j = 0; j < d->nmsgs && tokens >= QUERY_FRAGMENT_WORDS; j++) {
+		for (j = 0; j < d->nmsgs && tokens >= fragment_words; j++) {
 			double fs;
 
 			if ((j < a->nsymptoms && (query_generic_message(&a->symptoms[j]) ||
@@ -3036,6 +3147,18 @@ query_score(struct query_index *ix, struct matcher *m, const char *text, size_t 
 				r.message_terms = d->msgs[j].n;
 			}
 			r.fragment = 1;
+		}
+		/* the longest run of a message of the gateway's own in the text */
+		for (j = 0; j < d->nmsgs; j++) {
+			size_t run;
+
+			if (j < a->nsymptoms && (query_generic_message(&a->symptoms[j]) ||
+			    (a->symptoms[j].origin != NULL &&
+			    strcmp(a->symptoms[j].origin, "gateway") != 0)))
+				continue;
+			run = query_run_in(ix, &d->msgs[j], q);
+			if (run > r.run)
+				r.run = run;
 		}
 		/* patterns */
 		for (j = 0; j < a->nsymptoms; j++) {
@@ -3094,6 +3217,7 @@ query_ask_features(struct query_index *ix, struct matcher *m, const char *text, 
 	rd.q = q;
 	query_read_lines(text, len, &rd, qr);
 	q->question = query_is_question(text, len, q);
+	q->program = query_other_program(ix, text, len);
 	query_forgive(ix, q, qr);
 	query_dict_open(ix);
 	query_terms(ix, q, qr);
@@ -3133,7 +3257,8 @@ query_ask_features(struct query_index *ix, struct matcher *m, const char *text, 
 		    sizeof(query_extensions[0]));
 	}
 	for (i = 0; i < q->n; i++)
-		mail += q->w[i].t != QUERY_NO_TERM && (ix->terms[q->w[i].t].flags & QUERY_T_MAIL);
+		mail += q->w[i].t != QUERY_NO_TERM && !q->w[i].other_sense &&
+		    (ix->terms[q->w[i].t].flags & QUERY_T_MAIL);
 	mail += q->logline + q->vocab_mail;
 	qr->dictionary = ix->dict_path;
 	num = xcalloc(ix->ndocs ? ix->ndocs : 1, sizeof(*num));

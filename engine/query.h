@@ -47,11 +47,16 @@
  * texts (`build/queryeval --fit`), gives the probability that the text is
  * about the rule base at all: for a text that is, a wrong first article and
  * no answer are the same miss, so the model is fitted to tell related texts
- * from unrelated ones, and the ranking picks the article. A pattern of a
- * message of the gateway's own, or three words or more of one of an
- * article's messages (or its title) word for word, answers by rule
- * (query_features.matched), and so does a question with a setting in it
- * that a table row answers. At QUERY_SURE or above the answer is sure; at
+ * from unrelated ones, and the ranking picks the article; a text that
+ * starts as another program's message does ("cc:Mail: ...", "curl: ...")
+ * is an input of it (query_features.program). A pattern of a message of the
+ * gateway's own, the whole text as three words or more of one of an
+ * article's messages (or its title) word for word (two, when one is the
+ * field's own word or a name such as "network_read"), or three content
+ * words of such a message word for word inside a longer text in the
+ * gateway's world ("what does error 119 network write error mean"), answers
+ * by rule (query_features.matched), and so does a question with a setting in
+ * it that a table row answers. At QUERY_SURE or above the answer is sure; at
  * QUERY_WEAK or above it is weak and the best three are kept; below, there
  * are no results. A question about a fact of the tables answers with that
  * row first (fact).
@@ -71,7 +76,7 @@
 #define QUERY_MIN_SCORE	0.1
 /* The probability at and above which an answer is sure, or weak. */
 #define QUERY_SURE	0.97
-#define QUERY_WEAK	0.92
+#define QUERY_WEAK	0.91
 /*
  * Below this best score the answer model reads how far below it is (the
  * LOW feature): a long text of known words can add up to a best score that
@@ -113,6 +118,7 @@ struct query_result {
 						   that message has (0 under two) */
 	double			 lines;		/* share of pasted lines its patterns
 						   match (1 for one line) */
+	size_t			 run;		/* query_features' run, for this article */
 	int			 fragment;	/* the text is a piece of one of its
 						   messages or its title, word for
 						   word (query.c, QUERY_FRAGMENT_*) */
@@ -170,6 +176,14 @@ struct query_features {
 				   min(articles that have it, 20) / 20 */
 	int	matched;	/* a pattern answers by rule (query.c,
 				   query_features): a sure answer */
+	int	run;		/* content words of the first result's message of
+				   the gateway's own (or title) that stand in the
+				   text word for word, in order */
+	int	program;	/* the text starts as another program's message
+				   does: a name of one or two words and a colon
+				   ("cc:Mail:", "curl:", "Error 0x800CCC0E:")
+				   with a word no message or title of the rule
+				   base has */
 	int	domain;		/* the text is in the gateway's world: a pattern,
 				   a mail word, a word of the field's own, or
 				   most of a message (else no answer) */
