@@ -76,7 +76,7 @@
 #define QUERY_MIN_SCORE	0.1
 /* The probability at and above which an answer is sure, or weak. */
 #define QUERY_SURE	0.97
-#define QUERY_WEAK	0.91
+#define QUERY_WEAK	0.90
 /*
  * Below this best score the answer model reads how far below it is (the
  * LOW feature): a long text of known words can add up to a best score that
@@ -144,6 +144,8 @@ struct query_features {
 	double	best;		/* the first result's score */
 	double	margin;		/* best minus the second's */
 	double	known;		/* share of the content words the rule base knows */
+	double	known_strong;	/* the same, in the fields that say what an
+				   article is about (or the vocabulary) */
 	double	words;		/* content words (0..1: n / (n + 4)) */
 	int	mail;		/* mail context words */
 	int	network;	/* network context words */
