@@ -378,7 +378,7 @@ START_TEST(ipv6_loopback)
 	sin6.sin6_family = AF_INET6;
 	sin6.sin6_addr = in6addr_loopback;
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) != 0) {
-		fprintf(stderr, "SKIP probe/ipv6_loopback: no IPv6 loopback here\n");
+		tu_skip("probe/ipv6_loopback", "no IPv6 loopback here");
 		if (fd >= 0)
 			close(fd);
 		return;
@@ -669,7 +669,7 @@ START_TEST(fault_peer)
 	int tries;
 
 	if (access(peer, X_OK) != 0) {
-		fprintf(stderr, "SKIP probe/fault_peer %s: %s is not built\n", c->fault, peer);
+		tu_skip("probe/fault_peer", "%s: %s is not built", c->fault, peer);
 		free(peer);
 		free(portfile);
 		return;
@@ -789,7 +789,7 @@ START_TEST(dns_with_dnsmasq)
 	static const char *const script[] = { "220 smarthost.test\r\n", "250 hi\r\n", NULL };
 
 	if (dnsmasq_start(&port) != 0) {
-		fprintf(stderr, "SKIP probe/dns_with_dnsmasq: dnsmasq cannot start here\n");
+		tu_skip("probe/dns_with_dnsmasq", "dnsmasq cannot start here");
 		return;
 	}
 	snprintf(server, sizeof(server), "127.0.0.1:%u", port);
