@@ -3111,6 +3111,18 @@ query_fact(const struct query_index *ix, const struct query_q *q, const double *
 	qr->fact.text = query_row_text(qr->fact.row);
 }
 
+/*
+ * Is an article's message j (its symptoms' messages, then its title) one of
+ * the gateway's own: no generic message, no MTA's ("Connection timed out"
+ * is any program's)?
+ */
+static int
+query_own_message(const struct kb_article *a, size_t j)
+{
+	return j >= a->nsymptoms || (!query_generic_message(&a->symptoms[j]) &&
+	    (a->symptoms[j].origin == NULL || strcmp(a->symptoms[j].origin, "gateway") == 0));
+}
+
 /* The articles' scores: words (BM25F and messages) and patterns. */
 static void
 query_score(struct query_index *ix, struct matcher *m, const char *text, size_t len,
@@ -3168,10 +3180,7 @@ query_score(struct query_index *ix, struct matcher *m, const char *text, size_t 
 		for (j = 0; j < d->nmsgs && tokens >= fragment_words; j++) {
 			double fs;
 
-			if ((j < a->nsymptoms && (query_generic_message(&a->symptoms[j]) ||
-			    (a->symptoms[j].origin != NULL &&
-			    strcmp(a->symptoms[j].origin, "gateway") != 0))) ||
-			    query_order(&d->msgs[j], q) < 1 ||
+			if (!query_own_message(a, j) || query_order(&d->msgs[j], q) < 1 ||
 			    query_in_message(&d->msgs[j], q) < 1)
 				continue;
 			fs = d->msgs[j].weight * (QUERY_FRAGMENT_BASE + QUERY_PATTERN_SPAN *
@@ -3189,9 +3198,7 @@ query_score(struct query_index *ix, struct matcher *m, const char *text, size_t 
 		for (j = 0; j < d->nmsgs; j++) {
 			size_t run;
 
-			if (j < a->nsymptoms && (query_generic_message(&a->symptoms[j]) ||
-			    (a->symptoms[j].origin != NULL &&
-			    strcmp(a->symptoms[j].origin, "gateway") != 0)))
+			if (!query_own_message(a, j))
 				continue;
 			run = query_run_in(ix, &d->msgs[j], q);
 			if (run > r.run)
