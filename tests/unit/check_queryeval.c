@@ -21,7 +21,9 @@
  * Issue 17 asked for 0.90, 0.80, 0.80 and none (QUERYEVAL_TARGET_*). Its
  * first round reached 0.73, 0.53, 0.27 and 1 of 77 (fragments 0.62); its
  * second round, measured once at its end, 0.717 (139 of 194), 0.47, 0.23 and
- * 1 of 77 (fragments 0.92; docs/benchmarks.md). The floors are what the scorer
+ * 1 of 77 (fragments 0.92); its third, fixing classes of the development
+ * half's misses, 0.763 (148 of 194), 0.55, 0.27 and 1 of 77 (fragments 1.00,
+ * issue 5's kinds 0.983; docs/benchmarks.md). The floors are what the scorer
  * reaches now, so that the suite guards against losing ground; the report
  * below prints the targets beside the figures. Raise a floor when the scorer
  * gets better, never lower it to let a change in.
@@ -36,14 +38,15 @@
 #include "testutil.h"
 #include "xmem.h"
 
-#define QUERYEVAL_MIN_HIT1		0.71
-#define QUERYEVAL_MIN_HIT1_QUESTION	0.47
-#define QUERYEVAL_MIN_HIT1_SYMPTOM	0.23
-#define QUERYEVAL_MIN_HIT1_FRAGMENT	0.92	/* 1.00 before issue 17 */
+#define QUERYEVAL_MIN_HIT1		0.76
+#define QUERYEVAL_MIN_HIT1_QUESTION	0.54
+#define QUERYEVAL_MIN_HIT1_SYMPTOM	0.26
+#define QUERYEVAL_MIN_HIT1_FRAGMENT	1.00	/* 1.00 before issue 17 too */
 #define QUERYEVAL_MAX_FALSE_POSITIVES	1
-/* main's floor before issue 17 (0.97 over issue 5's kinds, none of its
- * unrelated queries answered), held on the test half for those kinds */
-#define QUERYEVAL_MIN_HIT1_ISSUE5	0.97
+/* main's floor before issue 17 was 0.97 over issue 5's kinds, none of its
+ * unrelated queries answered; held on the test half for those kinds, at the
+ * measured 0.983 (58 of 59) */
+#define QUERYEVAL_MIN_HIT1_ISSUE5	0.98
 /* issue 17's targets, not met yet (see above) */
 #define QUERYEVAL_TARGET_HIT1		0.90
 #define QUERYEVAL_TARGET_HIT1_WORDS	0.80
