@@ -11,20 +11,6 @@
 #include "testutil.h"
 #include "xmem.h"
 
-static char *
-slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *s = xmalloc(4096);
-	size_t n;
-
-	ck_assert_ptr_nonnull(f);
-	n = fread(s, 1, 4095, f);
-	s[n] = '\0';
-	fclose(f);
-	return s;
-}
-
 /* tu_skip() adds one line per call to the runner's log, with what and why,
  * and a reason without a line end still makes one line. */
 START_TEST(skip_lines_reach_the_runners_log)
@@ -53,7 +39,7 @@ START_TEST(skip_lines_reach_the_runners_log)
 		setenv("TU_SKIP_LOG", saved, 1);
 	else
 		unsetenv("TU_SKIP_LOG");
-	got = slurp(path);
+	got = tu_read(path, NULL);
 	ck_assert_str_eq(got, "suite/one: no IPv6 here\n"
 	    "suite/two: reason with its own line end\n");
 	free(got);
