@@ -31,7 +31,7 @@
  * are indices into the arrays they point into.
  */
 #define KBCACHE_MAGIC		"KBDIAGC\n"
-#define KBCACHE_FORMAT		2u
+#define KBCACHE_FORMAT		3u
 #define KBCACHE_HEADER		(8 + 4 + KBCACHE_KEY_LEN + 8 + 8 + KBCACHE_KEY_LEN)
 #define KBCACHE_NULL		UINT32_MAX
 #define KBCACHE_MAX_FILE	(64u * 1024 * 1024)
@@ -122,7 +122,9 @@ kbcache_key(const char *dir, unsigned char key[KBCACHE_KEY_LEN], char err[ERR_LE
 	static const char *const fixed[] = {
 		"schema/kb.rng", "evidence.xml", "causes.xml", "steps.xml",
 		"tables/tcptsr.xml", "tables/protocol-ini.xml", "tables/builds.xml",
-		"tables/switches.xml", "tables/peers.xml", "overlaps.xml", "fixes.xml"
+		"tables/switches.xml", "tables/peers.xml", "tables/gateway.xml",
+		"tables/files.xml", "tables/stacks.xml", "vocabulary.xml", "overlaps.xml",
+		"fixes.xml"
 	};
 	struct sha256_ctx c;
 	char **names = NULL, name[PATH_MAX];
@@ -231,17 +233,23 @@ kbcache_value_ref(struct buf *b, const struct kb *kb, const struct kb_evidence_s
 }
 
 static void
-kbcache_put_step(struct buf *b, const struct kb_step *s)
+kbcache_put_parts(struct buf *b, const struct kb_part *parts, size_t n)
 {
 	size_t i;
 
-	kbcache_str(b, s->id);
-	kbcache_u32(b, (uint32_t)s->nparts);
-	for (i = 0; i < s->nparts; i++) {
-		kbcache_u32(b, (uint32_t)s->parts[i].kind);
-		kbcache_u32(b, (uint32_t)s->parts[i].code);
-		kbcache_str(b, s->parts[i].text);
+	kbcache_u32(b, (uint32_t)n);
+	for (i = 0; i < n; i++) {
+		kbcache_u32(b, (uint32_t)parts[i].kind);
+		kbcache_u32(b, (uint32_t)parts[i].code);
+		kbcache_str(b, parts[i].text);
 	}
+}
+
+static void
+kbcache_put_step(struct buf *b, const struct kb_step *s)
+{
+	kbcache_str(b, s->id);
+	kbcache_put_parts(b, s->parts, s->nparts);
 	kbcache_strv(b, s->addresses, s->naddresses);
 	kbcache_strv(b, s->origins, s->norigins);
 }
@@ -286,6 +294,14 @@ kbcache_put_article(struct buf *b, const struct kb *kb, const struct kb_article 
 		kbcache_f64(b, a->causes[i].prior);
 		kbcache_u32(b, (uint32_t)a->causes[i].inferred);
 	}
+	kbcache_u32(b, (uint32_t)a->knowledge);
+	kbcache_u32(b, (uint32_t)a->nbody);
+	for (i = 0; i < a->nbody; i++)
+		kbcache_put_parts(b, a->body[i].parts, a->body[i].nparts);
+	kbcache_u32(b, (uint32_t)a->nfacts);
+	for (i = 0; i < a->nfacts; i++)
+		kbcache_u32(b, kbcache_index(a->facts[i], kb->facts, kb->nfacts,
+		    sizeof(*kb->facts)));
 	kbcache_u32(b, (uint32_t)a->nsteps);
 	for (i = 0; i < a->nsteps; i++) {
 		const struct kb_step *s = a->steps[i];
@@ -397,12 +413,33 @@ kbcache_put_kb(struct buf *b, const struct kb *kb)
 		kbcache_put_step(b, &kb->steps[i]);
 	kbcache_u32(b, (uint32_t)kb->nfacts);
 	for (i = 0; i < kb->nfacts; i++) {
-		const struct kb_fact_row *r = &kb->facts[i];
+		const struct kb_row *r = &kb->facts[i];
 
 		kbcache_str(b, r->table);
 		kbcache_str(b, r->key);
 		kbcache_strv(b, r->fields, r->nfields);
 		kbcache_strv(b, r->values, r->nfields);
+		kbcache_str(b, r->file);
+		kbcache_i64(b, r->line);
+	}
+	kbcache_u32(b, (uint32_t)kb->nterms);
+	for (i = 0; i < kb->nterms; i++) {
+		const struct kb_term *t = &kb->terms[i];
+
+		kbcache_str(b, t->means);
+		kbcache_str(b, t->kind);
+		kbcache_strv(b, t->said, t->nsaid);
+		kbcache_str(b, t->file);
+		kbcache_i64(b, t->line);
+	}
+	kbcache_u32(b, (uint32_t)kb->ncontexts);
+	for (i = 0; i < kb->ncontexts; i++) {
+		const struct kb_context *c = &kb->contexts[i];
+
+		kbcache_str(b, c->topic);
+		kbcache_str(b, c->words);
+		kbcache_str(b, c->file);
+		kbcache_i64(b, c->line);
 	}
 	kbcache_u32(b, (uint32_t)kb->npeers);
 	for (i = 0; i < kb->npeers; i++) {
@@ -645,21 +682,27 @@ kbcache_get_value_ref(struct kbcache_in *in, const struct kb_evidence_source **s
 	*val = null ? NULL : &s->values[j];
 }
 
-static void
-kbcache_get_step(struct kbcache_in *in, struct kb_step *s)
+static const struct kb_part *
+kbcache_get_parts(struct kbcache_in *in, size_t *n)
 {
 	struct kb_part *parts;
 	size_t i;
 
-	s->id = kbcache_get_str_nonnull(in);
-	s->nparts = kbcache_get_count(in, 12);
-	parts = arena_calloc(&in->kb->arena, s->nparts + 1, sizeof(*parts));
-	for (i = 0; i < s->nparts; i++) {
+	*n = kbcache_get_count(in, 12);
+	parts = arena_calloc(&in->kb->arena, *n + 1, sizeof(*parts));
+	for (i = 0; i < *n && !in->bad; i++) {
 		parts[i].kind = kbcache_get_below(in, KB_PART_LAST_SEEN + 1);
 		parts[i].code = (int)kbcache_get_below(in, 2);
 		parts[i].text = kbcache_get_str(in);
 	}
-	s->parts = parts;
+	return parts;
+}
+
+static void
+kbcache_get_step(struct kbcache_in *in, struct kb_step *s)
+{
+	s->id = kbcache_get_str_nonnull(in);
+	s->parts = kbcache_get_parts(in, &s->nparts);
 	s->addresses = kbcache_get_strv(in, &s->naddresses);
 	s->origins = kbcache_get_strv(in, &s->norigins);
 }
@@ -672,6 +715,8 @@ kbcache_get_article(struct kbcache_in *in)
 	struct kb_symptom *sym;
 	struct kb_cause_ref *causes;
 	const struct kb_step **steps;
+	struct kb_para *body;
+	const struct kb_row **facts;
 	size_t i;
 
 	a->id = kbcache_get_str_nonnull(in);
@@ -715,6 +760,21 @@ kbcache_get_article(struct kbcache_in *in)
 		causes[i].inferred = (int)kbcache_get_below(in, 2);
 	}
 	a->causes = causes;
+	a->knowledge = (int)kbcache_get_below(in, 2);
+	a->nbody = kbcache_get_count(in, 4);
+	body = arena_calloc(&kb->arena, a->nbody + 1, sizeof(*body));
+	for (i = 0; i < a->nbody && !in->bad; i++)
+		body[i].parts = kbcache_get_parts(in, &body[i].nparts);
+	a->body = body;
+	a->nfacts = kbcache_get_count(in, 4);
+	facts = arena_calloc(&kb->arena, a->nfacts + 1, sizeof(*facts));
+	for (i = 0; i < a->nfacts && !in->bad; i++) {
+		int null;
+		size_t k = kbcache_get_index(in, kb->nfacts, 0, &null);
+
+		facts[i] = in->bad ? NULL : &kb->facts[k];
+	}
+	a->facts = facts;
 	a->nsteps = kbcache_get_count(in, 4);
 	steps = arena_calloc(&kb->arena, a->nsteps + 1, sizeof(*steps));
 	for (i = 0; i < a->nsteps && !in->bad; i++) {
@@ -855,12 +915,12 @@ kbcache_get_kb(struct kbcache_in *in)
 	kb->steps = arena_calloc(&kb->arena, kb->nsteps + 1, sizeof(*kb->steps));
 	for (i = 0; i < kb->nsteps && !in->bad; i++)
 		kbcache_get_step(in, &kb->steps[i]);
-	n = kbcache_get_count(in, 16);
+	n = kbcache_get_count(in, 28);
 	cap = 0;
 	kb->facts = xgrow(NULL, &cap, n + 1, sizeof(*kb->facts));
 	memset(kb->facts, 0, (n + 1) * sizeof(*kb->facts));
 	for (i = 0; i < n && !in->bad; i++) {
-		struct kb_fact_row *r = &kb->facts[i];
+		struct kb_row *r = &kb->facts[i];
 		size_t nv;
 
 		r->table = kbcache_get_str_nonnull(in);
@@ -869,7 +929,36 @@ kbcache_get_kb(struct kbcache_in *in)
 		r->values = kbcache_get_strv(in, &nv);
 		if (nv != r->nfields)
 			in->bad = 1;
+		r->file = kbcache_get_str(in);
+		r->line = (long)kbcache_get_i64(in);
 		kb->nfacts++;
+	}
+	n = kbcache_get_count(in, 24);
+	cap = 0;
+	kb->terms = xgrow(NULL, &cap, n + 1, sizeof(*kb->terms));
+	memset(kb->terms, 0, (n + 1) * sizeof(*kb->terms));
+	for (i = 0; i < n && !in->bad; i++) {
+		struct kb_term *t = &kb->terms[i];
+
+		t->means = kbcache_get_str_nonnull(in);
+		t->kind = kbcache_get_str(in);
+		t->said = kbcache_get_strv(in, &t->nsaid);
+		t->file = kbcache_get_str(in);
+		t->line = (long)kbcache_get_i64(in);
+		kb->nterms++;
+	}
+	n = kbcache_get_count(in, 20);
+	cap = 0;
+	kb->contexts = xgrow(NULL, &cap, n + 1, sizeof(*kb->contexts));
+	memset(kb->contexts, 0, (n + 1) * sizeof(*kb->contexts));
+	for (i = 0; i < n && !in->bad; i++) {
+		struct kb_context *c = &kb->contexts[i];
+
+		c->topic = kbcache_get_str_nonnull(in);
+		c->words = kbcache_get_str_nonnull(in);
+		c->file = kbcache_get_str(in);
+		c->line = (long)kbcache_get_i64(in);
+		kb->ncontexts++;
 	}
 	n = kbcache_get_count(in, 28);
 	kb->peers = xgrow(NULL, &kb->peers_cap, n + 1, sizeof(*kb->peers));
@@ -886,7 +975,7 @@ kbcache_get_kb(struct kbcache_in *in)
 		p->line = (long)kbcache_get_i64(in);
 		kb->npeers++;
 	}
-	n = kbcache_get_count(in, 60);
+	n = kbcache_get_count(in, 72);
 	kb->articles = xgrow(NULL, &kb->articles_cap, n + 1, sizeof(*kb->articles));
 	for (i = 0; i < n && !in->bad; i++)
 		kb->articles[kb->narticles++] = kbcache_get_article(in);
@@ -971,6 +1060,7 @@ kbcache_decode_payload(const void *data, size_t len, struct kb **out, char err[E
 	in.p = data;
 	in.left = len;
 	in.kb = xcalloc(1, sizeof(*in.kb));
+	in.kb->from_cache = 1;
 	kbcache_get_kb(&in);
 	if (in.bad) {
 		kb_free(in.kb);
@@ -1146,6 +1236,7 @@ kbcache_load(const struct kb_load_params *params, const char *cache_dir, struct 
 	if (m)
 		*m = NULL;
 	if (cache_dir == NULL || params->on_problem != NULL || params->keep_going ||
+	    params->problems_only || params->validate_all || params->on_valid != NULL ||
 	    params->dir == NULL || kbcache_path(cache_dir, params->dir, path) != 0 ||
 	    kbcache_key(params->dir, key, why) != 0)
 		goto xml;	/* kb_load() says what is wrong with the rule base */

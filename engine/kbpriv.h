@@ -14,24 +14,25 @@
 #include <libxml/relaxng.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "kb.h"
+#include "kbvalid.h"
 
 struct kbschema;
-
-/* A row of a reference table, as field/value pairs (all strings). */
-struct kb_fact_row {
-	const char	*table;		/* "tcptsr", "protocol-ini" */
-	const char	*key;		/* "lanman-2.2b", "ForcePushBit" */
-	const char	**fields;
-	const char	**values;
-	size_t		 nfields;
-};
 
 struct kb {
 	char			*dir;
 	struct arena		 arena;
-	xmlRelaxNGPtr		 schema;
+	xmlRelaxNGPtr		 schema;	/* compiled on the first document
+						   kbvalid does not know */
 	struct kbschema		*lifted;	/* the schema's attribute patterns */
+	struct buf		 rng;		/* schema/kb.rng, until compiled */
+	int			 memo;		/* kbvalid's table applies: the
+						   schema is the one it lists */
+	/* kb_load_params.on_valid, for the documents the schema validated */
+	void			(*on_valid)(void *arg, const char *path,
+				    const unsigned char digest[KBVALID_DIGEST]);
+	void			*on_valid_arg;
 	struct kb_evidence_source *sources;	/* evidence.xml */
 	size_t			 nsources;
 	struct kb_cause		*causes;
@@ -44,13 +45,18 @@ struct kb {
 	size_t			 skipped;	/* under keep_going */
 	struct kb_step		*steps;		/* shared steps (steps.xml) */
 	size_t			 nsteps;
-	struct kb_fact_row	*facts;
+	struct kb_row		*facts;		/* every table's rows */
 	size_t			 nfacts;
+	struct kb_term		*terms;		/* vocabulary.xml */
+	size_t			 nterms;
+	struct kb_context	*contexts;
+	size_t			 ncontexts;
 	struct kb_article	**articles;
 	size_t			 narticles;
 	size_t			 articles_cap;
 	struct kb_fix		*fixes;		/* fixes.xml */
 	size_t			 nfixes;
+	int			 from_cache;	/* kbcache.c made it, not kb_load() */
 };
 
 /*
