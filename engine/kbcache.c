@@ -117,7 +117,8 @@ kbcache_hash_file(struct sha256_ctx *c, const char *dir, const char *name,
 }
 
 int
-kbcache_key(const char *dir, unsigned char key[KBCACHE_KEY_LEN], char err[ERR_LEN])
+kbcache_key(const char *dir, int problems_only, unsigned char key[KBCACHE_KEY_LEN],
+    char err[ERR_LEN])
 {
 	static const char *const fixed[] = {
 		"schema/kb.rng", "evidence.xml", "causes.xml", "steps.xml",
@@ -142,6 +143,7 @@ kbcache_key(const char *dir, unsigned char key[KBCACHE_KEY_LEN], char err[ERR_LE
 		sha256_update(&c, sizeof(f), (const uint8_t *)&f);
 	}
 	kbcache_hash_str(&c, dir);
+	kbcache_hash_str(&c, problems_only ? "problems only" : "whole");
 	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		if (kbcache_hash_file(&c, dir, fixed[i], err) != 0)
 			return -1;
@@ -1075,7 +1077,7 @@ kbcache_decode_payload(const void *data, size_t len, struct kb **out, char err[E
 
 /* The cache file's path: one per rule base directory (as given and real). */
 static int
-kbcache_path(const char *cache_dir, const char *dir, char path[PATH_MAX])
+kbcache_path(const char *cache_dir, const char *dir, int problems_only, char path[PATH_MAX])
 {
 	char real[PATH_MAX];
 	struct sha256_ctx c;
@@ -1091,7 +1093,9 @@ kbcache_path(const char *cache_dir, const char *dir, char path[PATH_MAX])
 	sha256_digest(&c, sizeof(h), h);
 	for (i = 0; i < 8; i++)
 		snprintf(hex + 2 * i, 3, "%02x", h[i]);
-	return snprintf(path, PATH_MAX, "%s/kb-%s.cache", cache_dir, hex) < PATH_MAX ? 0 : -1;
+	/* a problems_only load (no knowledge articles, no vocabulary) is another kb */
+	return snprintf(path, PATH_MAX, "%s/kb-%s%s.cache", cache_dir, hex,
+	    problems_only ? "-problems" : "") < PATH_MAX ? 0 : -1;
 }
 
 /* Read a whole file (at most KBCACHE_MAX_FILE); NULL when there is none. */
@@ -1236,9 +1240,9 @@ kbcache_load(const struct kb_load_params *params, const char *cache_dir, struct 
 	if (m)
 		*m = NULL;
 	if (cache_dir == NULL || params->on_problem != NULL || params->keep_going ||
-	    params->problems_only || params->validate_all || params->on_valid != NULL ||
-	    params->dir == NULL || kbcache_path(cache_dir, params->dir, path) != 0 ||
-	    kbcache_key(params->dir, key, why) != 0)
+	    params->validate_all || params->on_valid != NULL || params->dir == NULL ||
+	    kbcache_path(cache_dir, params->dir, params->problems_only, path) != 0 ||
+	    kbcache_key(params->dir, params->problems_only, key, why) != 0)
 		goto xml;	/* kb_load() says what is wrong with the rule base */
 	h = KBCACHE_BUILT;
 	if ((data = kbcache_read_file(path, &len)) != NULL) {

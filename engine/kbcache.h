@@ -30,7 +30,9 @@
  * Where: $KBDIAG_CACHE when set (a directory; "off" or "" disables the
  * cache), else $XDG_CACHE_HOME/kbdiag, else $HOME/.cache/kbdiag; no cache when
  * none of these is usable. The directory keeps the 16 most recently written
- * files (one per rule base directory); older ones are removed. `kbdiag kb lint` and `--keep-going` always load
+ * files (one per rule base directory, and another for a problems_only load,
+ * kb.h, which is what `diagnose` needs); older ones are removed. `kbdiag kb
+ * lint` and `--keep-going` always load
  * from the XML, and so does libkbdiag's kbdiag_kb_load(): only the kbdiag
  * command uses the cache.
  *
@@ -79,8 +81,12 @@ const char *kbcache_dir(char buf[PATH_MAX]);
 int kbcache_load(const struct kb_load_params *params, const char *cache_dir,
     struct kb **out, struct matcher **m, enum kbcache_how *how, char err[ERR_LEN]);
 
-/* The key of the rule base at dir; -1 with err when a file cannot be read. */
-int kbcache_key(const char *dir, unsigned char key[KBCACHE_KEY_LEN], char err[ERR_LEN]);
+/*
+ * The key of the rule base at dir, loaded whole or problems_only (kb.h); -1
+ * with err when a file cannot be read.
+ */
+int kbcache_key(const char *dir, int problems_only, unsigned char key[KBCACHE_KEY_LEN],
+    char err[ERR_LEN]);
 
 /*
  * The whole cache file for a loaded kb under key, appended to out, with m's

@@ -410,8 +410,18 @@ START_TEST(test_cli_same_output)
 		    "netwrok write eror", NULL);
 		ck_assert_msg(q[i].status == 0, "query (%s): %d %s", how[i], q[i].status,
 		    q[i].err);
-		if (i == 0)
-			free(cache_file(cdir));
+		if (i == 0) {
+			/* diagnose's (problems only, kb.h) and query's (whole) */
+			struct dirent *de;
+			size_t n = 0;
+			DIR *d = opendir(cdir);
+
+			ck_assert_ptr_nonnull(d);
+			while ((de = readdir(d)) != NULL)
+				n += strstr(de->d_name, ".cache") != NULL;
+			closedir(d);
+			ck_assert_uint_eq(n, 2);
+		}
 	}
 	unsetenv("KBDIAG_CACHE");
 	for (i = 1; i < 3; i++) {
