@@ -588,10 +588,20 @@ diag_finish(struct diag_state *st)
 	correlate_free(st->c);
 	diag_groups_finish(st);
 	for (i = 0; i < st->d->nincidents; i++)
-		evidence_from_log(&st->d->incidents[i], st->p->kb);
-	rank_diagnosis(st->d, st->p->kb);
+		if (st->d->incidents[i].ended_index == 0)
+			evidence_from_log(&st->d->incidents[i], st->p->kb);
+	/*
+	 * A consequence (a message gave up) takes the log evidence of the
+	 * failure whose retries it ended first: that is what its causes are
+	 * about; its own line adds what that does not say.
+	 */
 	for (i = 0; i < st->d->nincidents; i++)
-		plan_steps(&st->d->incidents[i]);
+		if (st->d->incidents[i].ended_index != 0) {
+			evidence_from_failure(&st->d->incidents[i],
+			    &st->d->incidents[st->d->incidents[i].ended_index - 1]);
+			evidence_from_log(&st->d->incidents[i], st->p->kb);
+		}
+	diag_rank(st->d, st->p->kb);
 	return st->d;
 }
 
@@ -800,7 +810,7 @@ diag_observe(struct diag_incident *inc, const char *source, const char *value,
 void
 diag_incident_clear(struct diag_incident *inc)
 {
-	size_t i, j;
+	size_t i;
 
 	free(inc->article);
 	free(inc->title);
@@ -810,6 +820,14 @@ diag_incident_clear(struct diag_incident *inc)
 	free(inc->phase);
 	free(inc->last_command);
 	free(inc->last_reply);
+	free(inc->greeting);
+	free(inc->helo);
+	free(inc->helo_reply);
+	free(inc->gateway_version);
+	free(inc->ended_article);
+	free(inc->ended_peer);
+	free(inc->ended_first_seen);
+	free(inc->probe_skip);
 	free(inc->origin);
 	free(inc->source);
 	free(inc->site);
@@ -834,17 +852,51 @@ diag_incident_clear(struct diag_incident *inc)
 		free(inc->unchecked[i].why);
 	}
 	free(inc->unchecked);
-	for (i = 0; i < inc->nsteps; i++) {
-		struct diag_step *s = &inc->steps[i];
+	diag_steps_free(inc->steps, inc->nsteps);
+	diag_steps_free(inc->unneeded, inc->nunneeded);
+	memset(inc, 0, sizeof(*inc));
+}
+
+static void
+diag_spans_free(struct diag_span *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].text);
+	free(v);
+}
+
+void
+diag_steps_free(struct diag_step *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct diag_step *s = &v[i];
 
 		free(s->id);
-		for (j = 0; j < s->nspans; j++)
-			free(s->spans[j].text);
-		free(s->spans);
+		diag_spans_free(s->spans, s->nspans);
+		diag_spans_free(s->worked, s->nworked);
 		diag_free_strings(s->addresses, s->naddresses);
+		free(s->done_ref);
+		free(s->done);
+		free(s->found);
+		free(s->because);
 	}
-	free(inc->steps);
-	memset(inc, 0, sizeof(*inc));
+	free(v);
+}
+
+void
+diag_rank(struct diagnosis *d, const struct kb *kb)
+{
+	size_t i;
+
+	for (i = 0; i < d->nincidents; i++)
+		evidence_derive(&d->incidents[i], kb);
+	rank_diagnosis(d, kb);
+	for (i = 0; i < d->nincidents; i++)
+		plan_steps(&d->incidents[i]);
 }
 
 static int
@@ -853,6 +905,19 @@ diag_same_peer(const struct diag_peer *a, const struct diag_peer *b)
 	if (a->host == NULL || b->host == NULL)
 		return a->host == b->host;
 	return strcasecmp(a->host, b->host) == 0 && a->port == b->port;
+}
+
+/* Are the incidents of incident i's host (all, with one host for all) none current? */
+static int
+diag_none_current(const struct diagnosis *d, size_t i, int all)
+{
+	size_t j;
+
+	for (j = 0; j < d->nincidents; j++)
+		if ((all || diag_same_peer(&d->incidents[j].peer, &d->incidents[i].peer)) &&
+		    d->incidents[j].probe_skip == NULL)
+			return 0;
+	return d->incidents[i].probe_skip != NULL;
 }
 
 size_t
@@ -879,6 +944,11 @@ diag_probe(struct diagnosis *d, const struct kb *kb, const struct probe_params *
 		p.kb = kb;
 		p.host = override_host ? override_host : inc->peer.host;
 		p.port = override_host ? override_port : inc->peer.port;
+		/* Only what is current is probed (diag_probe_policy()). */
+		if (!p.offline && diag_none_current(d, i, override_host != NULL)) {
+			p.offline = 1;
+			p.offline_why = inc->probe_skip;
+		}
 		if (on_round != NULL && p.host != NULL && !p.offline)
 			on_round(arg, p.host, p.port ? p.port : PEER_SMTP_PORT);
 		if (probe_run(&p, &round, err) != 0) {
@@ -898,7 +968,7 @@ diag_probe(struct diagnosis *d, const struct kb *kb, const struct probe_params *
 		probe_round_free(round);
 	}
 	free(done);
-	rank_diagnosis(d, kb);
+	diag_rank(d, kb);
 	return rounds;
 }
 
@@ -938,7 +1008,87 @@ diag_free(struct diagnosis *d)
 	for (i = 0; i < d->nhistory; i++)
 		diag_history_clear(&d->history[i]);
 	free(d->history);
+	free(d->probe_note);
 	free(d);
+}
+
+/* Now on the log's clock: seconds as logtime.h counts them. */
+static long long
+diag_logtime_of(const struct tm *tm)
+{
+	return logtime_days(tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday) * LOGTIME_DAY +
+	    tm->tm_hour * 3600LL + tm->tm_min * 60LL + (tm->tm_sec > 59 ? 59 : tm->tm_sec);
+}
+
+/* "1h", "10m", "90s": a window in the words of --probe-window. */
+static void
+diag_window_text(unsigned s, char *out, size_t n)
+{
+	if (s % 3600 == 0)
+		snprintf(out, n, "%uh", s / 3600);
+	else if (s % 60 == 0)
+		snprintf(out, n, "%um", s / 60);
+	else
+		snprintf(out, n, "%us", s);
+}
+
+size_t
+diag_probe_policy(struct diagnosis *d, time_t now, unsigned window)
+{
+	struct tm tm;
+	long long local = 0, utc = 0;
+	const char *last = NULL;
+	char win[32], why[256];
+	size_t i, marked = 0, undated = 0;
+
+	if (localtime_r(&now, &tm) != NULL)
+		local = diag_logtime_of(&tm);
+	if (gmtime_r(&now, &tm) != NULL)
+		utc = diag_logtime_of(&tm);
+	diag_window_text(window, win, sizeof(win));
+	for (i = 0; i < d->nincidents; i++) {
+		struct diag_incident *inc = &d->incidents[i];
+
+		free(inc->probe_skip);
+		inc->probe_skip = NULL;
+		if (!inc->timed || !inc->dated) {
+			snprintf(why, sizeof(why), "not probed: the log gives no date, so whether "
+			    "the failure is still going on cannot be told (--probe probes it)");
+			undated++;
+		} else if ((inc->last_t >= local - (long long)window &&
+		    inc->last_t <= local + (long long)window) ||
+		    (inc->last_t >= utc - (long long)window &&
+		    inc->last_t <= utc + (long long)window))
+			continue;
+		else
+			snprintf(why, sizeof(why), "not probed: the failure's last line (%s) is "
+			    "more than %s from now, and live probes describe the network now "
+			    "(--probe probes it)", inc->last_seen, win);
+		inc->probe_skip = xstrdup(why);
+		if (inc->timed && inc->dated && (last == NULL || strcmp(inc->last_seen, last) > 0))
+			last = inc->last_seen;
+		marked++;
+	}
+	free(d->probe_note);
+	d->probe_note = NULL;
+	if (marked > 0) {
+		struct buf b = BUF_INIT;
+
+		if (marked == d->nincidents)
+			buf_puts(&b, "Not probed: the failures are not current");
+		else
+			buf_printf(&b, "Not probed: %zu of the %zu incidents, which are not current",
+			    marked, d->nincidents);
+		if (last != NULL)
+			buf_printf(&b, " (the last line %s is more than %s before now)", last, win);
+		if (undated)
+			buf_printf(&b, "%s%zu with no date in the log%s", last ? " and " : " (",
+			    undated, last ? "" : ")");
+		buf_puts(&b, ", and live probes describe the network now, not then; "
+		    "--probe probes anyway.");
+		d->probe_note = buf_detach(&b);
+	}
+	return marked;
 }
 
 void

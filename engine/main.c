@@ -59,6 +59,9 @@ struct options {
 	unsigned		 smarthost_port;
 	int			 have_smarthost;
 	int			 offline;	/* --offline */
+	int			 probe_always;	/* --probe: also what is not current */
+	unsigned		 probe_window;	/* --probe-window, seconds; 0: the
+						   rule base's (kb_probe_current()) */
 	int			 quiet;		/* -q */
 	int			 keep_going;	/* --keep-going */
 	int			 ere;		/* --syntax ere (kb patterns) */
@@ -762,7 +765,14 @@ cmd_diagnose(const struct options *o, char **files, int nfiles)
 		diag_follow(&p, &d);
 	} else
 		diag_run(&p, &d);
-	/* The prober: live checks of the smart host, the DOS client's files. */
+	/*
+	 * The prober: live checks of the smart host, the DOS client's files.
+	 * Live probes describe the network now: only current failures are
+	 * probed, unless --probe (or --follow, which reads them as they come).
+	 */
+	if (!o->offline && !o->probe_always && !o->reader.follow)
+		diag_probe_policy(d, time(NULL), o->probe_window ? o->probe_window :
+		    kb_probe_current(kb) ? kb_probe_current(kb) : DIAG_PROBE_WINDOW);
 	{
 		struct probe_params pp = o->probe;
 
@@ -1277,13 +1287,15 @@ main(int argc, char **argv)
 	    OPT_INPUT_FORMAT, OPT_FOLLOW, OPT_DATE, OPT_SINCE, OPT_UNTIL, OPT_TOP,
 	    OPT_EXPLAIN, OPT_REPLAY, OPT_TIMEOUT, OPT_ROUND_TIMEOUT, OPT_DOS_ROOT, OPT_DNS_SERVER, OPT_HELO,
 	    OPT_RESEND_FROM, OPT_RESEND_TO, OPT_DRY_RUN, OPT_APPLY, OPT_UNDO, OPT_WATCH,
-	    OPT_FOR };
+	    OPT_FOR, OPT_PROBE, OPT_PROBE_WINDOW };
 	static const struct option longopts[] = {
 		{ "kb", required_argument, NULL, OPT_KB },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "smarthost", required_argument, NULL, OPT_SMARTHOST },
 		{ "offline", no_argument, NULL, OPT_OFFLINE },
+		{ "probe", no_argument, NULL, OPT_PROBE },
+		{ "probe-window", required_argument, NULL, OPT_PROBE_WINDOW },
 		{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
 		{ "syntax", required_argument, NULL, OPT_SYNTAX },
 		{ "input-format", required_argument, NULL, OPT_INPUT_FORMAT },
@@ -1347,6 +1359,17 @@ main(int argc, char **argv)
 		case OPT_OFFLINE:
 			o.offline = 1;
 			break;
+		case OPT_PROBE:
+			o.probe_always = 1;
+			break;
+		case OPT_PROBE_WINDOW: {
+			unsigned long long ms;
+
+			if (duration_parse(optarg, 1000, 1000, 366ULL * 86400 * 1000, &ms, err) != 0)
+				return usage_error("option '--probe-window': %s", err);
+			o.probe_window = (unsigned)(ms / 1000);
+			break;
+		}
 		case OPT_KEEP_GOING:
 			o.keep_going = 1;
 			break;

@@ -23,6 +23,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "duration.h"
 #include "gwdiag.h"
 #include "gwlog.h"
 #include "listener.h"
@@ -72,6 +73,8 @@ struct options {
 	int		 diagnose;	/* --diagnose: 1 offline, 2 probe */
 	const char	*dos_root;	/* --dos-root DIR (probe) */
 	unsigned	 probe_timeout;	/* --probe-timeout MS */
+	unsigned	 probe_quiet;	/* --probe-quiet: seconds */
+	int		 probe_quiet_set;
 	const char	*reports;	/* --reports DIR */
 	const char	*kb_dir;	/* --kb DIR */
 	char		**args;
@@ -148,7 +151,8 @@ usage(FILE *f)
 	    "         --data-timeout S (600), -Q/--retries COUNT (180), -W/--retry-wait S (120),\n"
 	    "         --max-size BYTES (listener and submit, 53477376), --diagnose[=offline|probe],\n"
 	    "         --reports DIR (SPOOL/reports), --kb DIR, --dos-root DIR (probe),\n"
-	    "         --probe-timeout MS (probe, 5000)\n"
+	    "         --probe-timeout MS (probe, 5000), --probe-quiet DURATION (a smart host\n"
+	    "         probed, and a failure reported, once per quiet period: 10m; 0 each time)\n"
 	    "listener: --max-sessions N (100), --max-client-sessions N (50),\n"
 	    "         --bare-lf reject|normalize (reject)\n",
 	    f);
@@ -176,7 +180,7 @@ parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_SPOOL = 256, O_SMARTHOST, O_LISTEN, O_LOG, O_EVENTS, O_ONCE, O_HELO,
 	    O_FORMAT, O_TIMEOUT, O_CTIMEOUT, O_DTIMEOUT, O_MAXSIZE, O_DIAGNOSE, O_REPORTS,
-	    O_KB, O_DOSROOT, O_PTIMEOUT, O_MAXSESS, O_MAXCLIENT, O_BARELF };
+	    O_KB, O_DOSROOT, O_PTIMEOUT, O_PQUIET, O_MAXSESS, O_MAXCLIENT, O_BARELF };
 	static const struct option longs[] = {
 		{ "spool", required_argument, NULL, O_SPOOL },
 		{ "smarthost", required_argument, NULL, O_SMARTHOST },
@@ -195,6 +199,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "kb", required_argument, NULL, O_KB },
 		{ "dos-root", required_argument, NULL, O_DOSROOT },
 		{ "probe-timeout", required_argument, NULL, O_PTIMEOUT },
+		{ "probe-quiet", required_argument, NULL, O_PQUIET },
 		{ "max-sessions", required_argument, NULL, O_MAXSESS },
 		{ "max-client-sessions", required_argument, NULL, O_MAXCLIENT },
 		{ "bare-lf", required_argument, NULL, O_BARELF },
@@ -287,6 +292,20 @@ parse_options(int argc, char **argv, struct options *o)
 			if (parse_uint(optarg, 1, 600000, &o->probe_timeout, "--probe-timeout"))
 				return -1;
 			break;
+		case O_PQUIET: {
+			unsigned long long ms;
+			char why[ERR_LEN];
+
+			if (strcmp(optarg, "0") == 0)
+				ms = 0;
+			else if (duration_parse(optarg, 1000, 1000, 86400ULL * 1000, &ms, why) != 0) {
+				fprintf(stderr, "smtpgw: --probe-quiet: %s\n", why);
+				return -1;
+			}
+			o->probe_quiet = (unsigned)(ms / 1000);
+			o->probe_quiet_set = 1;
+			break;
+		}
 		case O_REPORTS: o->reports = optarg; break;
 		case O_KB: o->kb_dir = optarg; break;
 		case O_MAXSIZE:
@@ -604,14 +623,19 @@ static void
 diagnose_failure(void *arg, const struct gwlog_event *ev, const char *line)
 {
 	struct diag_hook *h = arg;
-	char summary[1024], report[PATH_MAX + 8], err[ERR_LEN];
+	char summary[1400], report[PATH_MAX + 8], err[ERR_LEN];
 	char *js = gwlog_event_json(ev);
+	unsigned long rounds = gwdiag_rounds(h->gd);
 
 	(void)line;
 	if (gwdiag_failure(h->gd, js, ev->queue_id, summary, sizeof(summary), report,
 	    sizeof(report), err) != 0)
 		gwlog_line(h->log, "Diagnosis failed: %s", err);
 	else {
+		if (gwdiag_rounds(h->gd) > rounds)
+			gwlog_line(h->log, "Diagnosis probes: round %lu (a smart host is probed "
+			    "at most once per quiet period of %u s)", gwdiag_rounds(h->gd),
+			    gwdiag_quiet(h->gd));
 		gwlog_line(h->log, "Diagnosis: %s", summary);
 		if (report[0])
 			gwlog_line(h->log, "Diagnosis report: %s", report);
@@ -944,6 +968,8 @@ cmd_deliver(struct options *o, struct spool *s)
 			gwlog_close(log);
 			return EXIT_BADINPUT;
 		}
+		if (o->probe_quiet_set)
+			gwdiag_set_quiet(hook.gd, o->probe_quiet);
 		if (o->diagnose == 2) {
 			struct probe_params pp = { 0 };
 

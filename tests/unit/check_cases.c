@@ -18,6 +18,8 @@
 #include "diag.h"
 #include "peer.h"
 #include "query.h"
+#include "evidence.h"
+#include "probe.h"
 #include "rank.h"
 #include "testutil.h"
 #include "xmem.h"
@@ -221,6 +223,9 @@ tc_digest_diagnosis(const struct diagnosis *d, struct buf *out)
 		    inc->year_inferred ? "inferred" : "-", inc->failure ? inc->failure : "-");
 		if (inc->peer.address)
 			buf_printf(out, "  address %s\n", inc->peer.address);
+		if (inc->ended_article)
+			buf_printf(out, "  ended %s %s\n", inc->ended_article,
+			    inc->ended_peer ? inc->ended_peer : "-");
 		if (inc->messages) {
 			buf_printf(out, "  messages %lu delivered_later=%lu delivered_elsewhere=%lu "
 			    "retries_ended=%lu ids=", inc->messages, inc->delivered_later,
@@ -246,8 +251,19 @@ tc_digest_diagnosis(const struct diagnosis *d, struct buf *out)
 		}
 		buf_puts(out, "\n  steps");
 		for (j = 0; j < inc->nsteps; j++)
-			buf_printf(out, " %s", inc->steps[j].id);
+			buf_printf(out, " %s%s", inc->steps[j].id, inc->steps[j].done ? "(done)" : "");
 		buf_puts(out, "\n");
+		for (j = 0; j < inc->nsteps; j++) {
+			if (inc->steps[j].done)
+				buf_printf(out, "  done %s %s: %s\n", inc->steps[j].id,
+				    inc->steps[j].done_ref, inc->steps[j].done);
+			if (inc->steps[j].found)
+				buf_printf(out, "  found %s %s\n", inc->steps[j].id,
+				    inc->steps[j].found);
+		}
+		for (j = 0; j < inc->nunneeded; j++)
+			buf_printf(out, "  not-needed %s: %s\n", inc->unneeded[j].id,
+			    inc->unneeded[j].because);
 		if (inc->nsteps) {
 			buf_puts(out, "  step1 ");
 			for (j = 0; j < inc->steps[0].nspans; j++)
@@ -335,16 +351,18 @@ tc_replace(const char *s, const char *what, const char *with)
 }
 
 /*
- * "-- observe": one SOURCE:VALUE per line, as a probe round (or the DOS
- * client's files) would report it, for every incident; then rank again.
+ * "-- observe": one SOURCE:VALUE per line (then, after a blank, what was
+ * seen, else "(case)"), as a probe round (or the DOS client's files) would
+ * report it, for every incident, through the prober's own intake (the
+ * layered test included); then rank and plan again.
  */
 static void
 tc_observe(const struct tc_case *c, const struct tc_section *obs, const struct kb *kb,
     struct diagnosis *d)
 {
-	char *text = tc_text(obs), *line, *next, *colon;
-	const struct kb_evidence_source *src;
-	size_t i;
+	char *text = tc_text(obs), *line, *next, *colon, *detail;
+	struct probe_result *r = NULL;
+	size_t i, n = 0;
 	long k = 1;
 
 	for (line = text; line != NULL && *line; line = next, k++) {
@@ -354,15 +372,24 @@ tc_observe(const struct tc_case *c, const struct tc_section *obs, const struct k
 		ck_assert_msg(colon != NULL, "%s:%ld: case '%s': observe wants SOURCE:VALUE, "
 		    "not '%s'", c->file, obs->line + k, c->name, line);
 		*colon = '\0';
-		src = kb_find_source(kb, line);
-		ck_assert_msg(src != NULL, "%s:%ld: case '%s': no evidence source '%s'",
-		    c->file, obs->line + k, c->name, line);
-		for (i = 0; i < d->nincidents; i++)
-			diag_observe(&d->incidents[i], line, colon + 1,
-			    src->kind == KB_SOURCE_FILE ? "file" : "probe", "(case)");
+		ck_assert_msg(kb_find_source(kb, line) != NULL, "%s:%ld: case '%s': no "
+		    "evidence source '%s'", c->file, obs->line + k, c->name, line);
+		if ((detail = strchr(colon + 1, ' ')) != NULL)
+			*detail++ = '\0';
+		r = xrealloc(r, (n + 1) * sizeof(*r));
+		probe_result_init(&r[n], line, line);
+		probe_observe(&r[n], colon + 1, "%s", detail ? detail : "(case)");
+		n++;
 	}
+	for (i = 0; i < d->nincidents; i++) {
+		probe_results_free(d->incidents[i].probes, d->incidents[i].nprobes);
+		d->incidents[i].probes = NULL;
+		d->incidents[i].nprobes = 0;
+		evidence_from_probes(&d->incidents[i], r, n, kb);
+	}
+	probe_results_free(r, n);
 	free(text);
-	rank_diagnosis(d, kb);
+	diag_rank(d, kb);
 }
 
 /* "YYYY-MM-DDTHH:MM:SS" (UTC) as a time_t, for "-- mtime"; -1 if not one. */

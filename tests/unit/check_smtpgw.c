@@ -305,10 +305,13 @@ START_TEST(run_diagnoses_its_failures)
 	ck_assert_msg(r.status == 1, "run: %d %s", r.status, r.err);
 	tu_run_free(&r);
 	text = tu_read(log, NULL);
-	/* (which cause is first is the ranker's business, not this test's) */
+	/*
+	 * (which cause is first, and so which step, is the ranker's and the
+	 * planner's business, not this test's: the step is filled with the host)
+	 */
 	ck_assert_contains(text, " - Diagnosis: Q99852: ");
-	ck_assert_contains(text, "%); first step: From the gateway PC, open an SMTP session by "
-	    "hand: telnet 127.0.0.1 ");
+	ck_assert_contains(text, "%); first step: ");
+	ck_assert_contains(text, "telnet 127.0.0.1 ");
 	ck_assert_contains(text, " - Diagnosis report: ");
 	free(text);
 	buf_printf(&b, "%s/reports", sp);
