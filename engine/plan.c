@@ -123,8 +123,28 @@ plan_condition(const struct diag_incident *inc, const struct kb_step *ks, struct
 	const struct diag_observation *o;
 	struct buf ref = BUF_INIT;
 
-	if (ks->done_source == NULL || (o = plan_observed(inc, ks->done_source->id)) == NULL)
+	if (ks->done_source == NULL)
 		return;
+	if ((o = plan_observed(inc, ks->done_source->id)) == NULL) {
+		size_t i;
+
+		/*
+		 * Read but not told (a TCPTSR.EXE whose size and date disagree):
+		 * what was seen still belongs in the step.
+		 */
+		for (i = 0; i < inc->nprobes; i++) {
+			const struct probe_result *r = &inc->probes[i];
+
+			if (r->status == PROBE_ERROR && r->source != NULL &&
+			    strcmp(r->source, ks->done_source->id) == 0 &&
+			    r->detail != NULL && r->detail[0] != '\0') {
+				buf_printf(&ref, "yours: %s (%s: not told)", r->detail, r->source);
+				st->found = buf_detach(&ref);
+				return;
+			}
+		}
+		return;
+	}
 	if (ks->done_value == NULL || strcmp(ks->done_value->id, o->value) == 0) {
 		buf_printf(&ref, "%s:%s", o->source, o->value);
 		st->done_ref = buf_detach(&ref);

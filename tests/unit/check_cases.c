@@ -392,6 +392,75 @@ tc_observe(const struct tc_case *c, const struct tc_section *obs, const struct k
 	diag_rank(d, kb);
 }
 
+static time_t tc_utc(const char *s);
+
+/*
+ * "-- dos-file REL [SIZE [YYYY-MM-DDTHH:MM:SS]]": a file of the DOS client
+ * (REL with / between folders) with the section's content, padded with
+ * zeros to SIZE bytes and dated (UTC) when given. The dos-file sections
+ * make one DOS root; the real file probes read it (no network) and the
+ * incidents are ranked and planned again with what they observed.
+ */
+static void
+tc_dos_files(const struct tc_case *c, const struct kb *kb, struct diagnosis *d)
+{
+	struct probe_params pp = { 0 };
+	char *root = NULL;
+	size_t i;
+
+	for (i = 0; i < c->nsec; i++) {
+		const struct tc_section *sec = &c->sec[i];
+		char rel[512], when[64], *path, *slash;
+		unsigned long size = 0;
+		struct buf data = BUF_INIT;
+		int n;
+
+		if (strcmp(sec->name, "dos-file") != 0)
+			continue;
+		when[0] = '\0';
+		n = sscanf(sec->arg, "%511s %lu %63s", rel, &size, when);
+		ck_assert_msg(n >= 1 && (n < 3 || tc_utc(when) != (time_t)-1),
+		    "%s:%ld: dos-file wants REL [SIZE [YYYY-MM-DDTHH:MM:SS]]", c->file,
+		    sec->line);
+		if (root == NULL)
+			root = tu_tmpdir();
+		{
+			struct buf pb = BUF_INIT;
+
+			buf_printf(&pb, "%s/%s", root, rel);
+			path = buf_detach(&pb);
+		}
+		for (slash = path + strlen(root) + 1; (slash = strchr(slash, '/')) != NULL;
+		    slash++) {
+			*slash = '\0';
+			ck_assert_msg(mkdir(path, 0755) == 0 || errno == EEXIST, "%s: %s", path,
+			    strerror(errno));
+			*slash = '/';
+		}
+		buf_append(&data, sec->content.data, sec->content.len);
+		while (data.len < size)
+			buf_append(&data, "", 1);
+		tu_write(path, data.data ? data.data : "", data.len);
+		if (n == 3) {
+			struct timespec ts[2];
+
+			ts[0].tv_sec = ts[1].tv_sec = tc_utc(when);
+			ts[0].tv_nsec = ts[1].tv_nsec = 0;
+			ck_assert_msg(utimensat(AT_FDCWD, path, ts, 0) == 0, "%s: %s", path,
+			    strerror(errno));
+		}
+		buf_free(&data);
+		free(path);
+	}
+	if (root == NULL)
+		return;
+	pp.offline = 1;
+	pp.dos_root = root;
+	diag_probe(d, kb, &pp, NULL, 0, NULL, NULL);
+	tu_rmtree(root);
+	free(root);
+}
+
 /* "YYYY-MM-DDTHH:MM:SS" (UTC) as a time_t, for "-- mtime"; -1 if not one. */
 static time_t
 tc_utc(const char *s)
@@ -487,6 +556,7 @@ tc_run_diagnose(const struct tc_case *c)
 	diag_run(&p, &d);
 	if ((obs = tc_find(c, "observe")) != NULL)
 		tc_observe(c, obs, kb, d);
+	tc_dos_files(c, kb, d);
 	tc_digest_diagnosis(d, &digest);
 	if (dir) {
 		/* Warnings name the log by its path: keep only "case.log". */
