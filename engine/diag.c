@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include <ctype.h>
+#include <pthread.h>
 
 #include "buf.h"
 #include "correlate.h"
@@ -920,54 +921,111 @@ diag_none_current(const struct diagnosis *d, size_t i, int all)
 	return d->incidents[i].probe_skip != NULL;
 }
 
+/* One smart host's round (diag_probe()): run by a worker thread. */
+struct diag_round_job {
+	struct probe_params	 p;
+	size_t			 first;		/* the first incident it is for */
+	struct probe_round	*round;		/* NULL on error */
+	char			 err[ERR_LEN];
+};
+
+struct diag_round_pool {
+	struct diag_round_job	*jobs;
+	size_t			 njobs;
+	size_t			 next;		/* under lock */
+	pthread_mutex_t		 lock;
+};
+
+static void *
+diag_round_worker(void *arg)
+{
+	struct diag_round_pool *pool = arg;
+	size_t i;
+
+	for (;;) {
+		pthread_mutex_lock(&pool->lock);
+		i = pool->next++;
+		pthread_mutex_unlock(&pool->lock);
+		if (i >= pool->njobs)
+			return NULL;
+		if (probe_run(&pool->jobs[i].p, &pool->jobs[i].round, pool->jobs[i].err) != 0)
+			pool->jobs[i].round = NULL;
+	}
+}
+
 size_t
 diag_probe(struct diagnosis *d, const struct kb *kb, const struct probe_params *tmpl,
     const char *override_host, unsigned override_port,
     void (*on_round)(void *arg, const char *host, unsigned port), void *arg)
 {
-	struct probe_round *round;
-	struct probe_params p;
-	char err[ERR_LEN];
-	size_t i, j, rounds = 0;
-	int *done;
+	struct diag_round_pool pool;
+	pthread_t workers[DIAG_PROBE_HOSTS_AT_ONCE];
+	size_t i, j, k, nworkers = 0, rounds = 0;
+	size_t *owner;
 
 	if (d->nincidents == 0)
 		return 0;
-	done = xcalloc(d->nincidents, sizeof(*done));
 	/* One round per smart host: incidents at the same host share it. */
+	owner = xcalloc(d->nincidents, sizeof(*owner));
+	memset(&pool, 0, sizeof(pool));
+	pool.jobs = xcalloc(d->nincidents, sizeof(*pool.jobs));
 	for (i = 0; i < d->nincidents; i++) {
 		const struct diag_incident *inc = &d->incidents[i];
+		struct probe_params *p;
 
-		if (done[i])
+		for (k = 0; k < pool.njobs; k++)
+			if (override_host != NULL || diag_same_peer(&inc->peer,
+			    &d->incidents[pool.jobs[k].first].peer))
+				break;
+		owner[i] = k;
+		if (k < pool.njobs)
 			continue;
-		p = *tmpl;
-		p.kb = kb;
-		p.host = override_host ? override_host : inc->peer.host;
-		p.port = override_host ? override_port : inc->peer.port;
+		pool.jobs[k].first = i;
+		p = &pool.jobs[k].p;
+		*p = *tmpl;
+		p->kb = kb;
+		p->host = override_host ? override_host : inc->peer.host;
+		p->port = override_host ? override_port : inc->peer.port;
 		/* Only what is current is probed (diag_probe_policy()). */
-		if (!p.offline && diag_none_current(d, i, override_host != NULL)) {
-			p.offline = 1;
-			p.offline_why = inc->probe_skip;
+		if (!p->offline && diag_none_current(d, i, override_host != NULL)) {
+			p->offline = 1;
+			p->offline_why = inc->probe_skip;
 		}
-		if (on_round != NULL && p.host != NULL && !p.offline)
-			on_round(arg, p.host, p.port ? p.port : PEER_SMTP_PORT);
-		if (probe_run(&p, &round, err) != 0) {
-			diag_warn(d, "probes: %s", err);
+		if (on_round != NULL && p->host != NULL && !p->offline)
+			on_round(arg, p->host, p->port ? p->port : PEER_SMTP_PORT);
+		pool.njobs++;
+	}
+	/*
+	 * The smart hosts are probed at once, so that the whole lasts about as
+	 * long as the slowest round, however many hosts (a bounded number of
+	 * rounds at a time: each round runs a few threads of its own).
+	 */
+	pthread_mutex_init(&pool.lock, NULL);
+	for (i = 0; i < pool.njobs - 1 && nworkers < DIAG_PROBE_HOSTS_AT_ONCE; i++) {
+		if (pthread_create(&workers[nworkers], NULL, diag_round_worker, &pool) != 0)
 			break;
+		nworkers++;
+	}
+	diag_round_worker(&pool);
+	for (i = 0; i < nworkers; i++)
+		pthread_join(workers[i], NULL);
+	pthread_mutex_destroy(&pool.lock);
+	for (k = 0; k < pool.njobs; k++) {
+		struct probe_round *round = pool.jobs[k].round;
+
+		if (round == NULL) {
+			diag_warn(d, "probes: %s", pool.jobs[k].err);
+			continue;
 		}
 		rounds++;
-		for (j = i; j < d->nincidents; j++) {
-			struct diag_incident *x = &d->incidents[j];
-
-			if (done[j] || (override_host == NULL &&
-			    !diag_same_peer(&x->peer, &inc->peer)))
-				continue;
-			done[j] = 1;
-			evidence_from_probes(x, round->results, round->nresults, kb);
-		}
+		for (j = 0; j < d->nincidents; j++)
+			if (owner[j] == k)
+				evidence_from_probes(&d->incidents[j], round->results,
+				    round->nresults, kb);
 		probe_round_free(round);
 	}
-	free(done);
+	free(pool.jobs);
+	free(owner);
 	diag_rank(d, kb);
 	return rounds;
 }

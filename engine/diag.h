@@ -413,9 +413,13 @@ int diag_follow(const struct diag_params *params, struct diagnosis **out);
  * settings of tmpl (its host and port are set here), add what was found to
  * each incident's observations and probes, and rank again. With
  * tmpl->offline the rounds still read the DOS client's files and record
- * why the network probes were skipped. on_round, when not NULL, is called
- * before each round (for progress). Returns the number of rounds run.
+ * why the network probes were skipped. The rounds of different smart hosts
+ * run at the same time (at most DIAG_PROBE_HOSTS_AT_ONCE at once), so the
+ * whole takes about as long as the slowest round. on_round, when not NULL,
+ * is called for each host before the rounds start (for progress). Returns
+ * the number of rounds run.
  */
+#define DIAG_PROBE_HOSTS_AT_ONCE	16
 size_t diag_probe(struct diagnosis *d, const struct kb *kb, const struct probe_params *tmpl,
     const char *override_host, unsigned override_port,
     void (*on_round)(void *arg, const char *host, unsigned port), void *arg);

@@ -156,6 +156,34 @@ if grep -q '"value": "refused"' "$work/old-probe.json" &&
 	pass "old log with --probe: the smart host probed now (tcp-connect refused)"
 else fail "old log with --probe: no live probe"; fi
 
+# 5c. Two silent smart hosts (they accept and never greet), on two loopback
+# addresses, are probed at the same time: the run lasts about one round (one
+# 2 s greeting deadline), not two. Rounds one after the other took 4.0 s
+# here; the bound leaves room for load but not for a second round.
+for n in 1 2; do
+	rm -f "$work/silent$n.port"
+	"$faultpeer" --listen "127.0.0.$n:0" --port-file "$work/silent$n.port" --fault silent \
+	    >"$work/silent$n.peer.log" 2>&1 &
+	pids="$pids $!"
+done
+i=0
+while { [ ! -s "$work/silent1.port" ] || [ ! -s "$work/silent2.port" ]; } && [ $i -lt 500 ]; do
+	sleep 0.02; i=$((i + 1))
+done
+printf '09:00:00 -   SMTP Smart-Host IP = "127.0.0.1:%s"\n09:19:42 - Error (119) Network Write Error\n09:30:00 -   SMTP Smart-Host IP = "127.0.0.2:%s"\n09:39:42 - Error (119) Network Write Error\n' \
+    "$(cat "$work/silent1.port")" "$(cat "$work/silent2.port")" >"$work/two.log"
+t0=$(date +%s%N)
+"$kbdiag" --kb "$top/kb" --timeout 2000 --probe -f json -o "$work/two.json" diagnose \
+    "$work/two.log" 2>"$work/two.err"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+if [ "$(grep -c '"detail": "no greeting in 2000 ms",$' "$work/two.json")" -eq 2 ] &&
+    grep -q '"host": "127.0.0.2"' "$work/two.json" && [ "$ms" -lt 3500 ]; then
+	pass "two silent smart hosts: both probed at once, $ms ms at a 2 s timeout"
+else
+	fail "two silent smart hosts: $ms ms at a 2 s timeout (two rounds in a row take 4 s), or not both silent"
+	grep -n '"greeting"' -A5 "$work/two.json" | head -20 >&2
+fi
+
 # 6. Replay: the saved diagnosis of scenario 3 ranks the same without a network.
 "$kbdiag" --kb "$top/kb" -f json diagnose --replay "$work/ibm-old.json" >"$work/replay.json" 2>&1
 if cmp -s "$work/ibm-old.json" "$work/replay.json"; then pass "replay: the same diagnosis, byte for byte"
