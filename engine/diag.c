@@ -808,6 +808,57 @@ diag_observe(struct diag_incident *inc, const char *source, const char *value,
 	o->detail = xstrdup_or_null(detail);
 }
 
+int
+diag_observe_manual(struct diagnosis *d, const struct kb *kb, const char *spec,
+    const char *detail, char err[ERR_LEN])
+{
+	const struct kb_evidence_source *src;
+	const char *colon = strchr(spec, ':'), *value;
+	char id[128];
+	size_t i, n;
+
+	if (colon == NULL || colon == spec || (size_t)(colon - spec) >= sizeof(id))
+		return err_set(err, "'%s' is not SOURCE:VALUE (the rule base's sources and "
+		    "values: kb/evidence.xml, docs/probes.md)", spec);
+	memcpy(id, spec, (size_t)(colon - spec));
+	id[colon - spec] = '\0';
+	value = colon + 1;
+	if ((src = kb_find_source(kb, id)) == NULL)
+		return err_set(err, "'%s': the rule base has no evidence source '%s'", spec, id);
+	if (strcmp(value, "?") == 0)
+		return 0;
+	for (i = 0; i < src->nvalues; i++)
+		if (strcmp(src->values[i].id, value) == 0)
+			break;
+	if (i == src->nvalues) {
+		struct buf b = BUF_INIT;
+
+		for (n = 0; n < src->nvalues; n++)
+			buf_printf(&b, "%s%s", n ? ", " : "", src->values[n].id);
+		err_set(err, "'%s': '%s' is not a value of %s (%s: %s; or ? for don't know)",
+		    spec, value, id, id, buf_str(&b));
+		buf_free(&b);
+		return -1;
+	}
+	for (n = 0; n < d->nincidents; n++) {
+		struct diag_incident *inc = &d->incidents[n];
+		size_t j;
+
+		for (j = 0; j < inc->nobservations; j++)
+			if (strcmp(inc->observations[j].source, id) == 0)
+				break;
+		if (j < inc->nobservations) {
+			if (strcmp(inc->observations[j].value, value) != 0)
+				diag_warn(d, "%s: incident %zu (%s) already shows %s:%s (%s), which "
+				    "stands", spec, n + 1, inc->article ? inc->article : "-", id,
+				    inc->observations[j].value, inc->observations[j].origin);
+			continue;
+		}
+		diag_observe(inc, id, value, "manual", detail);
+	}
+	return 0;
+}
+
 void
 diag_incident_clear(struct diag_incident *inc)
 {

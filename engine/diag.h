@@ -438,6 +438,20 @@ size_t diag_probe_policy(struct diagnosis *d, time_t now, unsigned window);
 /* The window when neither the rule base nor the user gives one: an hour. */
 #define DIAG_PROBE_WINDOW	3600
 
+/*
+ * Evidence a person gives (--observe SOURCE:VALUE, --answers FILE, --ask):
+ * spec is "SOURCE:VALUE" of the rule base (kb/evidence.xml; any kind of
+ * source, most often a manual one), observed for every incident with origin
+ * "manual" and detail (where it came from, for the report), so that a saved
+ * diagnosis replays it. A VALUE of "?" is "don't know": nothing observed.
+ * Where an incident already holds another value of the source (from its
+ * log), that one stands and a warning says so. Call diag_rank() after the
+ * last one. 0, or -1 with err (an unknown source or value, with the values
+ * the source takes).
+ */
+int diag_observe_manual(struct diagnosis *d, const struct kb *kb, const char *spec,
+    const char *detail, char err[ERR_LEN]);
+
 /* How many inputs could not be read completely. */
 size_t diag_input_errors(const struct diagnosis *d);
 
