@@ -1161,8 +1161,8 @@ diag_probe_policy(struct diagnosis *d, time_t now, unsigned window)
 		free(inc->probe_skip);
 		inc->probe_skip = NULL;
 		if (!inc->timed || !inc->dated) {
-			snprintf(why, sizeof(why), "not probed: the log gives no date, so whether "
-			    "the failure is still going on cannot be told (--probe probes it)");
+			snprintf(why, sizeof(why), "not probed: the log gives no date, so the "
+			    "failure cannot be told current (--probe)");
 			undated++;
 		} else if ((inc->last_t >= local - (long long)window &&
 		    inc->last_t <= local + (long long)window) ||
@@ -1170,9 +1170,8 @@ diag_probe_policy(struct diagnosis *d, time_t now, unsigned window)
 		    inc->last_t <= utc + (long long)window))
 			continue;
 		else
-			snprintf(why, sizeof(why), "not probed: the failure's last line (%s) is "
-			    "more than %s from now, and live probes describe the network now "
-			    "(--probe probes it)", inc->last_seen, win);
+			snprintf(why, sizeof(why), "not probed: the failure is not current (its "
+			    "last line %s, more than %s before now; --probe)", inc->last_seen, win);
 		inc->probe_skip = xstrdup(why);
 		if (inc->timed && inc->dated && (last == NULL || strcmp(inc->last_seen, last) > 0))
 			last = inc->last_seen;
