@@ -723,7 +723,10 @@ ask_questions(const struct options *o, const struct kb *kb, struct diagnosis *d)
 		const struct kb_evidence_value *v = NULL;
 
 		asked[nasked++] = s->id;
-		fprintf(tty, "\nQuestion %zu: %s\n", nasked, s->question ? s->question : s->title);
+		if (s->question != NULL)
+			fprintf(tty, "\nQuestion %zu: %s\n", nasked, s->question);
+		else
+			fprintf(tty, "\nQuestion %zu: %s: which of these holds?\n", nasked, s->title);
 		fprintf(tty, "  Why: the answer can change what stands first for incident %zu "
 		    "(%s, now %s at %.0f%%): by %.0f points at most, %.0f expected.\n",
 		    q.incident + 1, d->incidents[q.incident].article, q.cause_id ? q.cause_id : "-",
