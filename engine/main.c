@@ -20,10 +20,12 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cli/usage.h"
 #include "config.h"	/* KBDIAG_VERSION: written by make */
 #include "consult.h"
 #include "diag.h"
 #include "duration.h"
+#include "fileio.h"
 #include "fix.h"
 #include "kb.h"
 #include "lint.h"
@@ -256,57 +258,23 @@ parse_count(const char *arg, unsigned long max, unsigned long *n)
 static int
 usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The usage errors of both programs are worded by engine/cli/usage.c. */
 static int
 usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("kbdiag: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	usage_verror("kbdiag", fmt, ap);
 	va_end(ap);
-	fputs("\nTry 'kbdiag --help' for more information.\n", stderr);
 	return EXIT_USAGE;
 }
 
-/*
- * getopt's complaint (it says nothing itself: opterr is 0), in the words of
- * every other usage error. arg is the argument it stopped at ("--bogus=1",
- * "--o", "-qx"); a long option is found again by its prefix, as getopt does,
- * to say whether it is unknown, ambiguous or given a value it does not take.
- */
 static int
 bad_option(const struct option *longopts, const char *arg, int missing_value)
 {
-	const struct option *hit = NULL;
-	struct buf names = BUF_INIT;
-	size_t n = strcspn(arg, "="), i, nhits = 0;
-	int rc;
-
-	if (arg[0] != '-' || arg[1] != '-')
-		return usage_error("option '-%c': %s", optopt ? optopt : '?', missing_value ?
-		    "give it a value" : "unknown option");
-	for (i = 0; longopts[i].name; i++) {
-		if (strncmp(longopts[i].name, arg + 2, n - 2) != 0)
-			continue;
-		if (strlen(longopts[i].name) == n - 2) {
-			hit = &longopts[i];
-			nhits = 1;
-			break;
-		}
-		hit = &longopts[i];
-		buf_printf(&names, "%s--%s", nhits++ ? ", " : "", longopts[i].name);
-	}
-	if (nhits > 1)
-		rc = usage_error("option '%.*s': ambiguous (%s)", (int)n, arg, buf_str(&names));
-	else if (nhits == 0)
-		rc = usage_error("option '%.*s': unknown option", (int)n, arg);
-	else if (missing_value)
-		rc = usage_error("option '--%s': give it a value", hit->name);
-	else
-		rc = usage_error("option '--%s': takes no value", hit->name);
-	buf_free(&names);
-	return rc;
+	usage_bad_option("kbdiag", longopts, arg, missing_value);
+	return EXIT_USAGE;
 }
 
 /*
@@ -448,38 +416,19 @@ open_kb(const struct options *o, int list_all, struct kb **kb, struct matcher **
 /* ---------------------------------------------------------------------- */
 /* Output                                                                   */
 
-/* Write all of buf to fd; 0 or -1 with errno. */
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /*
- * Write the result to standard output, or to a temporary file beside
- * o->output that then replaces it, so that a reader never sees half a report
- * and a failed run leaves the old file alone.
+ * Write the result to standard output, or to o->output by file_replace():
+ * a regular file is replaced atomically, so that a reader never sees half a
+ * report and a failed run leaves the old file alone; a device such as
+ * /dev/null is written, not replaced.
  */
 static int
 emit(const struct options *o, const struct buf *out)
 {
-	char tmp[PATH_MAX];
-	mode_t mask;
-	int fd;
+	char err[ERR_LEN];
 
 	if (o->output == NULL || strcmp(o->output, "-") == 0) {
-		if (write_all(STDOUT_FILENO, buf_str(out), out->len) != 0) {
+		if (file_write_all(STDOUT_FILENO, buf_str(out), out->len) != 0) {
 			if (errno == EPIPE)
 				return 0;
 			fprintf(stderr, "kbdiag: cannot write the output: %s\n", strerror(errno));
@@ -487,27 +436,8 @@ emit(const struct options *o, const struct buf *out)
 		}
 		return 0;
 	}
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", o->output) >= (int)sizeof(tmp)) {
-		fprintf(stderr, "kbdiag: %s: file name too long\n", o->output);
-		return -1;
-	}
-	if ((fd = mkstemp(tmp)) < 0) {
-		/* mkstemp() leaves a random name in tmp: name what the user gave. */
-		fprintf(stderr, "kbdiag: cannot write %s: %s\n", o->output, strerror(errno));
-		return -1;
-	}
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) != 0 || write_all(fd, buf_str(out), out->len) != 0 ||
-	    fsync(fd) != 0) {
-		fprintf(stderr, "kbdiag: cannot write %s: %s\n", o->output, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	if (close(fd) != 0 || rename(tmp, o->output) != 0) {
-		fprintf(stderr, "kbdiag: cannot write %s: %s\n", o->output, strerror(errno));
-		unlink(tmp);
+	if (file_replace(o->output, buf_str(out), out->len, err) != 0) {
+		fprintf(stderr, "kbdiag: %s\n", err);
 		return -1;
 	}
 	return 0;
@@ -1356,33 +1286,11 @@ cmd_fix(const struct options *o, char **args, int nargs)
 	return rc;
 }
 
-/* Replace path by out: a temporary file beside it, fsync, rename; mode kept. */
+/* Replace path by out (file_replace(): atomically, mode kept). */
 static int
 replace_file(const char *path, const struct buf *out, char err[ERR_LEN])
 {
-	char tmp[PATH_MAX];
-	struct stat st;
-	int fd;
-
-	if (stat(path, &st) != 0)
-		return err_set(err, "%s: %s", path, strerror(errno));
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
-		return err_set(err, "%s: file name too long", path);
-	if ((fd = mkstemp(tmp)) < 0)
-		return err_set(err, "cannot write %s: %s", path, strerror(errno));
-	if (fchmod(fd, st.st_mode & 07777) != 0 || write_all(fd, buf_str(out), out->len) != 0 ||
-	    fsync(fd) != 0) {
-		err_set(err, "cannot write %s: %s", path, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	if (close(fd) != 0 || rename(tmp, path) != 0) {
-		err_set(err, "cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	return file_replace(path, buf_str(out), out->len, err);
 }
 
 /* kbdiag verify FILE.json [--watch LOG --for DURATION] */
