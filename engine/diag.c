@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <ctype.h>
@@ -1141,6 +1142,42 @@ diag_window_text(unsigned s, char *out, size_t n)
 		snprintf(out, n, "%us", s);
 }
 
+/*
+ * An undated log's incident is current when its log file was last written
+ * within the window of now and the failure's time of day is within the
+ * window of that moment's (local clock): the log was being written then,
+ * and the failure was among its last lines. 0 when either is not so, or the
+ * log is not a file (standard input).
+ */
+static int
+diag_undated_current(const struct diagnosis *d, const struct diag_incident *inc,
+    time_t now, unsigned window)
+{
+	struct stat st;
+	struct tm tm;
+	time_t newest = 0;
+	long long tod, mod, gap;
+	size_t i;
+
+	if (!inc->timed || inc->file == NULL)
+		return 0;
+	for (i = 0; i < d->ninputs; i++)
+		if ((strcmp(d->inputs[i].name, inc->file) == 0 || (d->inputs[i].set != NULL &&
+		    strcmp(d->inputs[i].set, inc->file) == 0)) && strcmp(d->inputs[i].name,
+		    "-") != 0 && stat(d->inputs[i].name, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_mtime > newest)
+			newest = st.st_mtime;
+	if (newest == 0 || newest > now + (time_t)window || newest < now - (time_t)window ||
+	    localtime_r(&newest, &tm) == NULL)
+		return 0;
+	mod = tm.tm_hour * 3600LL + tm.tm_min * 60LL + (tm.tm_sec > 59 ? 59 : tm.tm_sec);
+	tod = ((inc->last_t % LOGTIME_DAY) + LOGTIME_DAY) % LOGTIME_DAY;
+	gap = mod - tod;
+	if (gap < 0)
+		gap += LOGTIME_DAY;	/* the failure before midnight, the file after */
+	return gap <= (long long)window;
+}
+
 size_t
 diag_probe_policy(struct diagnosis *d, time_t now, unsigned window)
 {
@@ -1161,8 +1198,11 @@ diag_probe_policy(struct diagnosis *d, time_t now, unsigned window)
 		free(inc->probe_skip);
 		inc->probe_skip = NULL;
 		if (!inc->timed || !inc->dated) {
-			snprintf(why, sizeof(why), "not probed: the log gives no date, so the "
-			    "failure cannot be told current (--probe)");
+			if (diag_undated_current(d, inc, now, window))
+				continue;
+			snprintf(why, sizeof(why), "not probed: the log gives no date, and its "
+			    "file was not written within %s of the failure's time of day, so the "
+			    "failure cannot be told current (--probe)", win);
 			undated++;
 		} else if ((inc->last_t >= local - (long long)window &&
 		    inc->last_t <= local + (long long)window) ||

@@ -428,7 +428,9 @@ size_t diag_probe(struct diagnosis *d, const struct kb *kb, const struct probe_p
  * Live probes describe the network now: an incident is current when its
  * last line is at most window seconds of log time before now (the log's
  * times as written: within the window of now on this machine's local clock
- * or on UTC), and one whose log gives no date cannot be told current. Marks
+ * or on UTC); one whose log gives no date is current when its log file was
+ * last written within the window of now and the failure's time of day is
+ * within the window of that moment's (standard input cannot be told). Marks
  * every incident that is not (inc->probe_skip, which diag_probe() honours:
  * a smart host none of whose incidents is current is not probed; its
  * probes are skipped with that reason) and, when any was marked, sets

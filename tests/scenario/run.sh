@@ -156,6 +156,24 @@ if grep -q '"value": "refused"' "$work/old-probe.json" &&
 	pass "old log with --probe: the smart host probed now (tcp-connect refused)"
 else fail "old log with --probe: no live probe"; fi
 
+# 5b'. A log with no date, written just now, about a failure of just now, is
+# current: probed by default. The same file last written two days ago is not.
+printf '%s -   SMTP Smart-Host IP = "127.0.0.1:1"\n%s - Error (119) Network Write Error\n' \
+    "$(date +%H:%M:%S)" "$(date +%H:%M:%S)" >"$work/undated.log"
+"$kbdiag" --kb "$top/kb" --timeout 1000 -f json -o "$work/undated.json" diagnose \
+    "$work/undated.log" 2>>"$work/old.err"
+touch -d '2 days ago' "$work/undated.log"
+"$kbdiag" --kb "$top/kb" --timeout 1000 -f json -o "$work/undated-old.json" diagnose \
+    "$work/undated.log" 2>>"$work/old.err"
+if grep -q '"value": "refused"' "$work/undated.json" && ! grep -q '"probe_note"' "$work/undated.json" &&
+    grep -q '"probe_note": "Not probed' "$work/undated-old.json" &&
+    ! grep -q '"value": "refused"' "$work/undated-old.json"; then
+	pass "undated log: probed when its file was written just now, not when two days old"
+else
+	fail "undated log: the file's time did not decide whether it is current"
+	grep -n 'probe_note\|refused' "$work/undated.json" "$work/undated-old.json" | head >&2
+fi
+
 # 5c. Two silent smart hosts (they accept and never greet), on two loopback
 # addresses, are probed at the same time: the run lasts about one round (one
 # 2 s greeting deadline), not two. Rounds one after the other took 4.0 s
