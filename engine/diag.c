@@ -810,24 +810,32 @@ diag_observe(struct diag_incident *inc, const char *source, const char *value,
 }
 
 int
-diag_observe_manual(struct diagnosis *d, const struct kb *kb, const char *spec,
+diag_observe_manual(struct diagnosis *d, const struct kb *kb, const char *given,
     const char *detail, char err[ERR_LEN])
 {
 	const struct kb_evidence_source *src;
+	/* What a person typed or a file held: shown only sanitised (text.h). */
+	char *spec = text_sanitize(given, strlen(given), 200);
 	const char *colon = strchr(spec, ':'), *value;
 	char id[128];
 	size_t i, n;
+	int rc = -1;
 
-	if (colon == NULL || colon == spec || (size_t)(colon - spec) >= sizeof(id))
-		return err_set(err, "'%s' is not SOURCE:VALUE (the rule base's sources and "
+	if (colon == NULL || colon == spec || (size_t)(colon - spec) >= sizeof(id)) {
+		err_set(err, "'%s' is not SOURCE:VALUE (the rule base's sources and "
 		    "values: kb/evidence.xml, docs/probes.md)", spec);
+		goto out;
+	}
 	memcpy(id, spec, (size_t)(colon - spec));
 	id[colon - spec] = '\0';
 	value = colon + 1;
-	if ((src = kb_find_source(kb, id)) == NULL)
-		return err_set(err, "'%s': the rule base has no evidence source '%s'", spec, id);
+	if ((src = kb_find_source(kb, id)) == NULL) {
+		err_set(err, "'%s': the rule base has no evidence source '%s'", spec, id);
+		goto out;
+	}
+	rc = 0;
 	if (strcmp(value, "?") == 0)
-		return 0;
+		goto out;
 	for (i = 0; i < src->nvalues; i++)
 		if (strcmp(src->values[i].id, value) == 0)
 			break;
@@ -839,7 +847,8 @@ diag_observe_manual(struct diagnosis *d, const struct kb *kb, const char *spec,
 		err_set(err, "'%s': '%s' is not a value of %s (%s: %s; or ? for don't know)",
 		    spec, value, id, id, buf_str(&b));
 		buf_free(&b);
-		return -1;
+		rc = -1;
+		goto out;
 	}
 	for (n = 0; n < d->nincidents; n++) {
 		struct diag_incident *inc = &d->incidents[n];
@@ -857,7 +866,9 @@ diag_observe_manual(struct diagnosis *d, const struct kb *kb, const char *spec,
 		}
 		diag_observe(inc, id, value, "manual", detail);
 	}
-	return 0;
+out:
+	free(spec);
+	return rc;
 }
 
 void
