@@ -871,6 +871,42 @@ out:
 	return rc;
 }
 
+int
+diag_answers(struct diagnosis *d, const struct kb *kb, const char *data, size_t len,
+    const char *name, char err[ERR_LEN])
+{
+	struct buf detail = BUF_INIT;
+	char *text = xmalloc(len + 1), *line, *next, *end, why[ERR_LEN];
+	unsigned long n = 0;
+	int rc = 0;
+
+	memcpy(text, data, len);
+	text[len] = '\0';
+	for (line = text; rc == 0 && line < text + len; line = next) {
+		n++;
+		if ((next = memchr(line, '\n', (size_t)(text + len - line))) != NULL)
+			*next++ = '\0';
+		else
+			next = text + len;
+		while (*line == ' ' || *line == '\t')
+			line++;
+		end = line + strlen(line);
+		while (end > line && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+			*--end = '\0';
+		if (*line == '\0' || *line == '#')
+			continue;
+		buf_reset(&detail);
+		buf_printf(&detail, "answered in %s, line %lu", name, n);
+		if (diag_observe_manual(d, kb, line, buf_str(&detail), why) != 0) {
+			err_set(err, "%s:%lu: %s", name, n, why);
+			rc = -1;
+		}
+	}
+	buf_free(&detail);
+	free(text);
+	return rc;
+}
+
 void
 diag_incident_clear(struct diag_incident *inc)
 {

@@ -454,6 +454,16 @@ size_t diag_probe_policy(struct diagnosis *d, time_t now, unsigned window);
 int diag_observe_manual(struct diagnosis *d, const struct kb *kb, const char *spec,
     const char *detail, char err[ERR_LEN]);
 
+/*
+ * An answers file (--answers): one SOURCE:VALUE a line for
+ * diag_observe_manual(), each with detail "answered in NAME, line N"; blank
+ * lines and lines starting with # are skipped, blanks around a line and a
+ * CR before its end dropped. Any bytes. 0, or -1 with err ("NAME:N: ...")
+ * at the first line that is not one (the lines before it stay observed).
+ */
+int diag_answers(struct diagnosis *d, const struct kb *kb, const char *data, size_t len,
+    const char *name, char err[ERR_LEN]);
+
 /* How many inputs could not be read completely. */
 size_t diag_input_errors(const struct diagnosis *d);
 

@@ -735,42 +735,17 @@ manual_evidence(const struct options *o, const struct kb *kb, struct diagnosis *
 			return EXIT_USAGE;
 		}
 	if (o->answers != NULL) {
-		struct buf text = BUF_INIT, detail = BUF_INIT;
-		char *line, *next, *end;
-		unsigned long n = 0;
+		struct buf text = BUF_INIT;
 		int rc = 0;
 
-		if (read_file(o->answers, ANSWERS_MAX, &text, err) != 0) {
-			fprintf(stderr, "kbdiag: --answers: %s\n", err);
-			buf_free(&text);
-			return EXIT_BADINPUT;
-		}
-		buf_puts(&text, "");	/* room for the last line's end */
-		for (line = text.data; rc == 0 && line != NULL && line < text.data + text.len;
-		    line = next) {
-			n++;
-			if ((next = memchr(line, '\n', (size_t)(text.data + text.len - line))) != NULL)
-				*next++ = '\0';
-			else
-				text.data[text.len] = '\0';
-			while (*line == ' ' || *line == '\t')
-				line++;
-			end = line + strlen(line);
-			while (end > line && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-				*--end = '\0';
-			if (*line == '\0' || *line == '#')
-				continue;
-			buf_reset(&detail);
-			buf_printf(&detail, "answered in %s, line %lu", o->answers, n);
-			if (diag_observe_manual(d, kb, line, buf_str(&detail), err) != 0) {
-				fprintf(stderr, "kbdiag: %s:%lu: %s\n", o->answers, n, err);
-				rc = EXIT_BADINPUT;
-			}
-		}
-		buf_free(&detail);
+		if (read_file(o->answers, ANSWERS_MAX, &text, err) != 0 ||
+		    diag_answers(d, kb, text.data ? text.data : "", text.len, o->answers, err) != 0)
+			rc = EXIT_BADINPUT;
 		buf_free(&text);
-		if (rc != 0)
+		if (rc != 0) {
+			fprintf(stderr, "kbdiag: --answers: %s\n", err);
 			return rc;
+		}
 	}
 	diag_rank(d, kb);
 	if (o->ask)

@@ -1130,7 +1130,7 @@ render_html_step(xmlNodePtr li, const struct diag_step *s)
 void
 render_html_steps(xmlNodePtr sec, const struct diag_incident *inc)
 {
-	xmlNodePtr ol, li, p;
+	xmlNodePtr ol = NULL, li, p;
 	size_t i;
 
 	if (inc->nsteps) {
