@@ -1087,8 +1087,17 @@ diag_probe(struct diagnosis *d, const struct kb *kb, const struct probe_params *
 		p->port = override_host ? override_port : inc->peer.port;
 		/* Only what is current is probed (diag_probe_policy()). */
 		if (!p->offline && diag_none_current(d, i, override_host != NULL)) {
+			const struct diag_incident *latest = inc;
+
+			/* One round for the host's incidents: say it of the latest. */
+			for (j = i + 1; j < d->nincidents; j++)
+				if ((override_host != NULL || diag_same_peer(&d->incidents[j].peer,
+				    &inc->peer)) && d->incidents[j].dated && d->incidents[j].timed &&
+				    (!latest->dated || !latest->timed ||
+				    d->incidents[j].last_t > latest->last_t))
+					latest = &d->incidents[j];
 			p->offline = 1;
-			p->offline_why = inc->probe_skip;
+			p->offline_why = latest->probe_skip;
 		}
 		if (on_round != NULL && p->host != NULL && !p->offline)
 			on_round(arg, p->host, p->port ? p->port : PEER_SMTP_PORT);
@@ -1257,8 +1266,8 @@ diag_probe_policy(struct diagnosis *d, time_t now, unsigned window)
 		    inc->last_t <= utc + (long long)window))
 			continue;
 		else
-			snprintf(why, sizeof(why), "not probed: the failure is not current (its "
-			    "last line %s, more than %s before now; --probe)", inc->last_seen, win);
+			snprintf(why, sizeof(why), "not probed: not current (the smart host's last "
+			    "failure %s, more than %s before now; --probe)", inc->last_seen, win);
 		inc->probe_skip = xstrdup(why);
 		if (inc->timed && inc->dated && (last == NULL || strcmp(inc->last_seen, last) > 0))
 			last = inc->last_seen;
