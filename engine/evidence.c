@@ -296,6 +296,8 @@ evidence_from_probes(struct diag_incident *inc, const struct probe_result *r, si
 
 	if (n == 0)
 		return;
+	/* A later round replaces the results of an earlier one (its observations stay). */
+	probe_results_free(inc->probes, inc->nprobes);
 	inc->probes = xcalloc(n, sizeof(*inc->probes));
 	inc->nprobes = n;
 	for (i = 0; i < n; i++) {
