@@ -53,6 +53,9 @@ enum {
 	EXIT_INTERNAL = 4
 };
 
+/* The most --observe options (--answers FILE takes any number). */
+#define OBSERVE_MAX	256
+
 struct options {
 	const char		*kb_dir;	/* --kb, or NULL for the default */
 	enum render_format	 format;	/* --format, or from -o FILE's extension */
@@ -71,7 +74,8 @@ struct options {
 	struct reader_params	 reader;	/* --input-format, --date, --follow */
 	int			 explain;	/* --explain */
 	const char		*replay;	/* --replay FILE */
-	const char		**observe;	/* --observe SOURCE:VALUE, in order */
+	const char		*observe[OBSERVE_MAX];	/* --observe SOURCE:VALUE, in
+						   order */
 	size_t			 nobserve;
 	const char		*answers;	/* --answers FILE */
 	int			 ask;		/* --ask */
@@ -1441,7 +1445,9 @@ main(int argc, char **argv)
 			o.probe_always = 1;
 			break;
 		case OPT_OBSERVE:
-			o.observe = xrealloc(o.observe, (o.nobserve + 1) * sizeof(*o.observe));
+			if (o.nobserve == OBSERVE_MAX)
+				return usage_error("option '--observe': at most %d; --answers FILE "
+				    "takes any number", OBSERVE_MAX);
 			o.observe[o.nobserve++] = optarg;
 			break;
 		case OPT_ANSWERS:
