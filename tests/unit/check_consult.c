@@ -152,26 +152,53 @@ pty_until(int fd, struct buf *b, const char *needle)
 }
 
 /*
- * --ask on a pseudo-terminal: the question that can change the standing
- * cause comes first, with why; the answer moves the ranking, is recorded
- * as a manual observation, and the saved diagnosis replays byte for byte.
+ * kbdiag --offline -f json -o OUT --ask diagnose LOG on a new pseudo-terminal
+ * (its controlling terminal, as a person's); *master is the other side.
  */
-START_TEST(ask_on_a_terminal)
+static pid_t
+ask_spawn(const char *log, const char *out, int *master)
 {
-	char *log = tu_scratch_path("ask.log"), *out = tu_scratch_path("ask.json");
-	char *prog = tu_build("kbdiag"), *kbdir = tu_src("kb"), *json;
-	struct buf seen = BUF_INIT;
-	int master, status;
-	pid_t pid;
+	char *prog = tu_build("kbdiag"), *kbdir = tu_src("kb");
+	pid_t pid = forkpty(master, NULL, NULL, NULL);
 
-	tu_write_str(log, LOG_SOCKET);
-	pid = forkpty(&master, NULL, NULL, NULL);
 	ck_assert_msg(pid >= 0, "forkpty: %s", strerror(errno));
 	if (pid == 0) {
 		execl(prog, prog, "--offline", "--kb", kbdir, "-f", "json", "-o", out, "--ask",
 		    "diagnose", log, (char *)NULL);
 		_exit(127);
 	}
+	free(prog);
+	free(kbdir);
+	return pid;
+}
+
+/* Read to the end, reap the child: it must exit 0. */
+static void
+ask_end(pid_t pid, int master, struct buf *seen)
+{
+	int status;
+
+	pty_until(master, seen, NULL);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	close(master);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d:\n%s", status,
+	    buf_str(seen));
+}
+
+/*
+ * --ask on a pseudo-terminal: the question that can change the standing
+ * cause comes first, with why; the answer moves the ranking, is recorded
+ * as a manual observation, and the saved diagnosis replays byte for byte.
+ */
+START_TEST(ask_on_a_terminal)
+{
+	char *log = tu_scratch_path("ask.log"), *out = tu_scratch_path("ask.json"), *json;
+	struct buf seen = BUF_INIT;
+	int master;
+	pid_t pid;
+
+	tu_write_str(log, LOG_SOCKET);
+	pid = ask_spawn(log, out, &master);
 	ck_assert_msg(pty_until(master, &seen, "Answer [1-4, ?]: ") == 0, "no question:\n%s",
 	    buf_str(&seen));
 	ck_assert_msg(strstr(buf_str(&seen), "Question 1: Which TCP/IP stack does the gateway "
@@ -185,19 +212,13 @@ START_TEST(ask_on_a_terminal)
 	    buf_str(&seen));
 	ck_assert_int_eq(write(master, "1\r", 2), 2);
 	ck_assert_msg(pty_until(master, &seen, "done asking.") == 0, "%s", buf_str(&seen));
-	pty_until(master, &seen, NULL);
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	close(master);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d:\n%s", status,
-	    buf_str(&seen));
+	ask_end(pid, master, &seen);
 	json = tu_read(out, NULL);
 	assert_first(json, "tcpip-stack-not-loaded");
 	ck_assert_ptr_nonnull(strstr(json, "\"detail\": \"answered at the terminal (--ask)\""));
 	assert_replays(out, json);
 	free(json);
 	buf_free(&seen);
-	free(prog);
-	free(kbdir);
 	free(log);
 	free(out);
 }
@@ -210,31 +231,21 @@ END_TEST
  */
 START_TEST(ask_most_useful_first)
 {
-	char *log = tu_scratch_path("ask2.log"), *out = tu_scratch_path("ask2.json");
-	char *prog = tu_build("kbdiag"), *kbdir = tu_src("kb"), *json;
+	char *log = tu_scratch_path("ask2.log"), *out = tu_scratch_path("ask2.json"), *json;
 	const char *q1, *q2;
 	struct buf seen = BUF_INIT;
-	int master, status;
+	int master;
 	pid_t pid;
 
 	tu_write_str(log, "10:00:00 - Error SMTPGet 52 a file open error has occurred\n");
-	pid = forkpty(&master, NULL, NULL, NULL);
-	ck_assert_msg(pid >= 0, "forkpty: %s", strerror(errno));
-	if (pid == 0) {
-		execl(prog, prog, "--offline", "--kb", kbdir, "-f", "json", "-o", out, "--ask",
-		    "diagnose", log, (char *)NULL);
-		_exit(127);
-	}
+	pid = ask_spawn(log, out, &master);
 	ck_assert_msg(pty_until(master, &seen, "Answer [1-2, ?]: ") == 0, "%s", buf_str(&seen));
 	ck_assert_int_eq(write(master, "?\r", 2), 2);
 	ck_assert_msg(pty_until(master, &seen, "Question 2: ") == 0, "%s", buf_str(&seen));
 	ck_assert_msg(pty_until(master, &seen, "Answer [1-2, ?]: ") == 0, "%s", buf_str(&seen));
 	ck_assert_int_eq(write(master, "\r", 1), 1);
 	ck_assert_msg(pty_until(master, &seen, "done asking.") == 0, "%s", buf_str(&seen));
-	pty_until(master, &seen, NULL);
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	close(master);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+	ask_end(pid, master, &seen);
 	q1 = strstr(buf_str(&seen), "Question 1: The postoffice's files");
 	q2 = strstr(buf_str(&seen), "Question 2: The gateway PC's network connection to the "
 	    "postoffice server");
@@ -245,8 +256,6 @@ START_TEST(ask_most_useful_first)
 	ck_assert_ptr_null(strstr(json, "\"origin\": \"manual\""));
 	free(json);
 	buf_free(&seen);
-	free(prog);
-	free(kbdir);
 	free(log);
 	free(out);
 }
