@@ -7,9 +7,11 @@
  *   evidence.xml            what can be observed (SOURCE:VALUE)
  *   causes.xml              the shared cause catalog, with its evidence
  *   steps.xml               resolution steps shared by articles
- *   tables/                 tcptsr, protocol-ini, builds, switches, peers (.xml)
+ *   tables/                 tcptsr, protocol-ini, builds, switches, peers,
+ *                           gateway, files, stacks (.xml)
  *   articles/Q*.xml         one article per file, file name = article id
  *   overlaps.xml            texts and facts several articles share or dispute
+ *   vocabulary.xml          the words people use for the articles' words
  *   fixes.xml               the edits of the DOS client's files articles prescribe
  *
  * kb_load() parses every document with libxml2 (no network, no DTDs, no
@@ -181,9 +183,21 @@ struct kb_step {
 /* Is the step for an incident logged by origin ("postfix", ...)? */
 int kb_step_for(const struct kb_step *s, const char *origin);
 
+/* A paragraph of a knowledge article's body: prose with code and facts. */
+struct kb_para {
+	const struct kb_part	*parts;
+	size_t			 nparts;
+};
+
+/*
+ * An article. Those of kind errmsg and troubleshoot have symptoms, causes
+ * and steps; the knowledge articles (config, reference, other) have none of
+ * them, but a body and the table rows that state their facts.
+ */
 struct kb_article {
 	const char			*id;		/* "Q123827" */
 	const char			*kind;		/* "errmsg", "troubleshoot", ... */
+	int				 knowledge;	/* config, reference or other */
 	const char			*title;
 	const char			*modified;	/* ISO date or NULL */
 	const char			*products;	/* "Name versions; ..." */
@@ -197,6 +211,10 @@ struct kb_article {
 	size_t				 nsteps;
 	int				 steps_as_written;	/* a procedure: the
 						   plan keeps the article's order */
+	const struct kb_para		*body;		/* knowledge: what it says */
+	size_t				 nbody;
+	const struct kb_row * const	*facts;		/* knowledge: the rows it states */
+	size_t				 nfacts;
 	const char * const		*related;	/* article ids, maybe not in this KB */
 	size_t				 nrelated;
 	const char			*archive;	/* provenance: where it was read */
@@ -226,6 +244,42 @@ struct kb_overlap {
 	const char			*resolution;
 	const char			*file;
 	long				 line;
+};
+
+/*
+ * A row of a reference table (a file of tables/): its attributes as field/value
+ * strings, plus its text (the <description> or <note>) under that element's
+ * name, and "section" for protocol-ini rows (the first of their sections).
+ */
+struct kb_row {
+	const char		*table;		/* "tcptsr", "protocol-ini", ... */
+	const char		*key;		/* "lanman-2.2b", "ForcePushBit" */
+	const char * const	*fields;
+	const char * const	*values;
+	size_t			 nfields;
+	const char		*file;
+	long			 line;
+};
+
+/*
+ * vocabulary.xml: a term people use ("mainframe", "RAM", "hangs up") for the
+ * rule base's words ("IBM MVS VM host", "memory", "closes connection").
+ */
+struct kb_term {
+	const char		*means;		/* the rule base's words */
+	const char		*kind;		/* synonym, acronym, phrase, broader */
+	const char * const	*said;		/* how people write it */
+	size_t			 nsaid;
+	const char		*file;
+	long			 line;
+};
+
+/* vocabulary.xml: words that put a text in the gateway's world. */
+struct kb_context {
+	const char		*topic;		/* "mail" or "network" */
+	const char		*words;		/* separated by white space */
+	const char		*file;
+	long			 line;
 };
 
 /* tables/peers.xml: a peer product known from its greeting. */
@@ -338,6 +392,26 @@ struct kb_load_params {
 	 * tables and schema must still be valid.
 	 */
 	int		keep_going;
+	/*
+	 * Leave out the knowledge articles (kind config, reference, other):
+	 * a diagnosis needs only the articles with symptoms. They are told
+	 * apart by the kind in the first kilobyte of the file, before it is
+	 * parsed; a file that does not say is loaded as usual. The vocabulary
+	 * (vocabulary.xml), which only a query reads, is left out too.
+	 */
+	int		problems_only;
+	/*
+	 * Validate every document against the schema, even those whose bytes
+	 * this build has validated already (kbvalid.h): `kb lint`.
+	 */
+	int		validate_all;
+	/*
+	 * Called for each document the schema validated, with its path and
+	 * the SHA-256 of its bytes (engine/tools/kbvalid_gen.c writes the
+	 * table of kbvalid.h from it). May be NULL; gets arg.
+	 */
+	void		(*on_valid)(void *arg, const char *path,
+			    const unsigned char sha256[32]);
 };
 
 /*
@@ -419,13 +493,27 @@ const struct kb_peer *kb_peer_at(const struct kb *kb, size_t i);
 
 /*
  * The rows of a reference table (the files in tables/: "tcptsr", "protocol-ini",
- * "builds", "switches", "peers"), in file order, as field/value strings (the
- * row's attributes). kb_table_field() is NULL when the row has no such field
- * or i is out of range.
+ * "builds", "switches", "peers", "gateway", "files", "stacks"), in file order,
+ * as field/value strings (the row's attributes). kb_table_field() is NULL when
+ * the row has no such field or i is out of range.
  */
 size_t kb_table_count(const struct kb *kb, const char *table);
 const char *kb_table_field(const struct kb *kb, const char *table, size_t i,
     const char *field);
+
+/* Every row of every table, tables in load order, rows in file order. */
+size_t kb_row_count(const struct kb *kb);
+const struct kb_row *kb_row_at(const struct kb *kb, size_t i);
+/* "TABLE:KEY" (as a <fact ref>), or NULL. */
+const struct kb_row *kb_find_row(const struct kb *kb, const char *ref);
+/* A field's value, or NULL. */
+const char *kb_row_field(const struct kb_row *r, const char *field);
+
+/* The vocabulary, in file order. */
+size_t kb_term_count(const struct kb *kb);
+const struct kb_term *kb_term_at(const struct kb *kb, size_t i);
+size_t kb_context_count(const struct kb *kb);
+const struct kb_context *kb_context_at(const struct kb *kb, size_t i);
 
 const char *kb_role_name(enum kb_symptom_role role);
 const char *kb_severity_name(enum kb_severity severity);

@@ -371,12 +371,16 @@ drop_uncompilable(struct kb *kb)
  * every problem is printed as it is found.
  */
 static int
-open_kb(const struct options *o, int list_all, struct kb **kb, struct matcher **m)
+open_kb_for(const struct options *o, int list_all, int problems_only, struct kb **kb,
+    struct matcher **m)
 {
 	struct kb_load_params p = { 0 };
 	char dirbuf[PATH_MAX], err[ERR_LEN];
 
 	p.dir = o->kb_dir ? o->kb_dir : kb_default_dir(dirbuf);
+	p.problems_only = problems_only;
+	/* kb lint: every document through the schema, known to this build or not */
+	p.validate_all = list_all;
 	if (list_all)
 		p.on_problem = print_problem;
 	else if (o->keep_going) {
@@ -415,6 +419,12 @@ open_kb(const struct options *o, int list_all, struct kb **kb, struct matcher **
 		return EXIT_BADINPUT;
 	}
 	return 0;
+}
+
+static int
+open_kb(const struct options *o, int list_all, struct kb **kb, struct matcher **m)
+{
+	return open_kb_for(o, list_all, 0, kb, m);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -814,7 +824,8 @@ cmd_diagnose(const struct options *o, char **files, int nfiles)
 	if (o->replay != NULL && o->reader.follow)
 		return usage_error("diagnose: --replay and --follow do not go together");
 	/* replay ranks what was recorded: the patterns are not needed */
-	if ((rc = open_kb(o, 0, &kb, o->replay != NULL ? NULL : &m)) != 0)
+	/* a diagnosis needs no knowledge article: they are not even parsed */
+	if ((rc = open_kb_for(o, 0, 1, &kb, o->replay != NULL ? NULL : &m)) != 0)
 		return rc;
 	if (o->replay != NULL)
 		return cmd_replay(o, kb);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 #include <libxml/tree.h>
@@ -1824,19 +1825,24 @@ render_diagnosis_explain(const struct diagnosis *d, enum render_format f, int ex
 /* ---------------------------------------------------------------------- */
 /* Query results                                                            */
 
-/* "symptom network-write-119 matched" or "shared words: network, write" */
+/* "matches the primary symptom ..." or "shares the words network, write" */
 static void
 render_why(struct buf *out, const struct query_result *r)
 {
 	size_t i;
 
 	if (r->how == QUERY_PATTERN) {
-		buf_printf(out, "matches the %s symptom \"%s\"",
-		    r->symptom->role == KB_ROLE_PRIMARY ? "primary" : "companion",
+		buf_printf(out, "matches the %s symptom \"%s\"", kb_role_name(r->symptom->role),
 		    r->symptom->message);
+		if (r->nwords == 0)
+			return;
+		buf_puts(out, "; ");
+	}
+	if (r->nwords == 0) {
+		buf_puts(out, "shares no word with the text");
 		return;
 	}
-	buf_puts(out, "shares the words ");
+	buf_puts(out, r->how == QUERY_PATTERN ? "shares " : "shares the words ");
 	for (i = 0; i < r->nwords; i++)
 		buf_printf(out, "%s%s", i == 0 ? "" : i + 1 == r->nwords ? " and " : ", ",
 		    r->words[i]);
@@ -1856,32 +1862,77 @@ render_server_lines(struct buf *out, size_t n)
 	buf_free(&t);
 }
 
+/* "Read as mistakes: "netwrok" as "network", "c0unt" as "count" (OCR)." */
+static void
+render_forgiven(struct buf *t, const struct query_results *q)
+{
+	size_t i;
+
+	buf_puts(t, "Read as mistakes:");
+	for (i = 0; i < q->nforgiven; i++)
+		buf_printf(t, "%s \"%s\" as \"%s\"%s", i ? "," : "", q->forgiven[i].typed,
+		    q->forgiven[i].as, q->forgiven[i].ocr ? " (OCR)" : "");
+	buf_putc(t, '.');
+}
+
 static int
 render_json_query(const struct query_results *q, struct buf *out, char err[ERR_LEN])
 {
-	json_t *root = json_object(), *a = json_array();
+	json_t *root = json_object(), *a = json_array(), *f, *x;
 	size_t i, j;
 
 	json_object_set_new(root, "query", render_jstr(q->query));
-	{
-		json_t *f = json_array();
-
-		for (i = 0; i < q->nforgiven; i++) {
-			json_t *x = json_object();
-
-			json_object_set_new(x, "typed", render_jstr(q->forgiven[i].typed));
-			json_object_set_new(x, "as", render_jstr(q->forgiven[i].as));
-			json_array_append_new(f, x);
-		}
-		json_object_set_new(root, "forgiven", f);
-		json_object_set_new(root, "server_lines", json_integer((json_int_t)q->nserver));
+	json_object_set_new(root, "answer", json_string(query_answer_name(q->answer)));
+	json_object_set_new(root, "confidence", render_jreal(q->confidence));
+	f = json_array();
+	for (i = 0; i < q->nforgiven; i++) {
+		x = json_object();
+		json_object_set_new(x, "typed", render_jstr(q->forgiven[i].typed));
+		json_object_set_new(x, "as", render_jstr(q->forgiven[i].as));
+		json_object_set_new(x, "ocr", json_boolean(q->forgiven[i].ocr));
+		json_array_append_new(f, x);
 	}
+	json_object_set_new(root, "forgiven", f);
+	f = json_array();
+	for (i = 0; i < q->nsynonyms; i++) {
+		x = json_object();
+		json_object_set_new(x, "said", render_jstr(q->synonyms[i].said));
+		json_object_set_new(x, "means", render_jstr(q->synonyms[i].term->means));
+		json_object_set_new(x, "kind", render_jstr(q->synonyms[i].term->kind));
+		json_array_append_new(f, x);
+	}
+	json_object_set_new(root, "synonyms", f);
+	json_object_set_new(root, "dictionary", render_jstr(q->dictionary));
+	json_object_set_new(root, "server_lines", json_integer((json_int_t)q->nserver));
+	if (q->fact.row) {
+		x = json_object();
+		json_object_set_new(x, "table", render_jstr(q->fact.row->table));
+		json_object_set_new(x, "key", render_jstr(q->fact.row->key));
+		json_object_set_new(x, "text", render_jstr(q->fact.text));
+		json_object_set_new(x, "sources", render_jstr(kb_row_field(q->fact.row,
+		    "sources")));
+		json_object_set_new(root, "fact", x);
+	} else
+		json_object_set_new(root, "fact", json_null());
+	x = json_object();
+	json_object_set_new(x, "best", render_jreal(q->features.best));
+	json_object_set_new(x, "margin", render_jreal(q->features.margin));
+	json_object_set_new(x, "known", render_jreal(q->features.known));
+	json_object_set_new(x, "mail_words", json_integer(q->features.mail));
+	json_object_set_new(x, "network_words", json_integer(q->features.network));
+	json_object_set_new(x, "pattern", json_boolean(q->features.pattern));
+	json_object_set_new(x, "question", json_boolean(q->features.question));
+	json_object_set_new(x, "specific", render_jreal(q->features.specific));
+	json_object_set_new(x, "cover", render_jreal(q->features.cover));
+	json_object_set_new(x, "foreign_words", json_integer(q->features.foreign));
+	json_object_set_new(root, "features", x);
 	for (i = 0; i < q->nresults; i++) {
 		const struct query_result *r = &q->results[i];
-		json_t *o = json_object(), *w = json_array();
+		json_t *o = json_object(), *w = json_array(), *fl = json_array();
 
 		json_object_set_new(o, "article", render_jstr(r->article->id));
 		json_object_set_new(o, "title", render_jstr(r->article->title));
+		json_object_set_new(o, "kind", render_jstr(r->article->kind));
 		json_object_set_new(o, "score", render_jreal(r->score));
 		json_object_set_new(o, "match", json_string(query_how_name(r->how)));
 		json_object_set_new(o, "symptom", r->symptom ? render_jstr(r->symptom->id) :
@@ -1891,19 +1942,22 @@ render_json_query(const struct query_results *q, struct buf *out, char err[ERR_L
 		for (j = 0; j < r->nwords; j++)
 			json_array_append_new(w, render_jstr(r->words[j]));
 		json_object_set_new(o, "words", w);
-		{
-			json_t *x = json_object();
+		x = json_object();
+		if (r->how == QUERY_PATTERN)
+			json_object_set_new(x, "base", render_jreal(r->base));
+		json_object_set_new(x, "query_cover", render_jreal(r->words_score));
+		json_object_set_new(x, "order", render_jreal(r->order));
+		json_object_set_new(x, "message_cover", render_jreal(r->message_cover));
+		json_object_set_new(x, "lines", render_jreal(r->lines));
+		for (j = 0; j < r->nfields; j++) {
+			json_t *fo = json_object();
 
-			if (r->how == QUERY_PATTERN)
-				json_object_set_new(x, "base", render_jreal(r->base));
-			else {
-				json_object_set_new(x, "query_cover", render_jreal(r->query_cover));
-				json_object_set_new(x, "order", render_jreal(r->order));
-			}
-			json_object_set_new(x, "message_cover", render_jreal(r->message_cover));
-			json_object_set_new(x, "lines", render_jreal(r->lines));
-			json_object_set_new(o, "explain", x);
+			json_object_set_new(fo, "field", json_string(r->fields[j].field));
+			json_object_set_new(fo, "share", render_jreal(r->fields[j].share));
+			json_array_append_new(fl, fo);
 		}
+		json_object_set_new(x, "fields", fl);
+		json_object_set_new(o, "explain", x);
 		json_array_append_new(a, o);
 	}
 	json_object_set_new(root, "results", a);
@@ -1914,30 +1968,97 @@ render_json_query(const struct query_results *q, struct buf *out, char err[ERR_L
 static void
 render_query_why(struct buf *out, const struct query_result *r)
 {
+	size_t i;
+
 	if (r->how == QUERY_PATTERN)
 		buf_printf(out, "why: pattern [%s] of a %s symptom (base %.2f) + 0.10 x %.2f "
-		    "of its message in the text", r->symptom->id, kb_role_name(r->symptom->role),
-		    r->base, r->message_cover);
+		    "of its message in the text; %.2f of the text's weight in its fields "
+		    "(BM25F) decides among equal patterns", r->symptom->id,
+		    kb_role_name(r->symptom->role), r->base, r->message_cover,
+		    r->words_score);
 	else
-		buf_printf(out, "why: 0.90 x %.2f of the text's words (by rarity) x "
-		    "(0.50 + 0.45 x %.2f of the best message's words + 0.05 x %.2f of "
-		    "the word pairs in its order)", r->query_cover, r->message_cover, r->order);
+		buf_printf(out, "why: 0.90 x %.2f of the text's weight in its fields (BM25F) "
+		    "x (0.60 + 0.40 x its best message or title: %.2f of its words, %.2f "
+		    "of the word pairs in order)", r->words_score, r->message_cover, r->order);
 	if (r->lines < 1)
 		buf_printf(out, "; it explains %.0f%% of the pasted lines", r->lines * 100);
+	for (i = 0; i < r->nfields; i++)
+		buf_printf(out, "%s%s %.0f%%", i ? ", " : "; the words' weight came from ",
+		    r->fields[i].field, 100 * r->fields[i].share);
+}
+
+/* --explain: how the text was read and why the answer is what it is. */
+static void
+render_query_reading(struct buf *out, const struct query_results *q)
+{
+	const struct query_features *f = &q->features;
+	struct buf t = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < q->nsynonyms; i++) {
+		buf_printf(&t, "Vocabulary: \"%s\" (%s) read as \"%s\".", q->synonyms[i].said,
+		    q->synonyms[i].term->kind, q->synonyms[i].term->means);
+		render_wrap(out, buf_str(&t), 0, 2);
+		buf_reset(&t);
+	}
+	if (q->dictionary)
+		buf_printf(&t, "English words are not read as mistakes (word list %s).",
+		    q->dictionary);
+	else
+		buf_puts(&t, "No English word list was found (install wamerican, or set "
+		    "KBDIAG_DICT): a word the rule base lacks may be read as one of its "
+		    "words even when it is an English word.");
+	render_wrap(out, buf_str(&t), 0, 2);
+	buf_reset(&t);
+	buf_printf(&t, "Answer: %s, confidence %.0f%% (best score %.2f, margin %.2f, "
+	    "%.0f%% of the content words known, %d mail and %d network words, %s%s%s%s).",
+	    query_answer_name(q->answer), 100 * q->confidence, f->best, f->margin,
+	    100 * f->known, f->mail, f->network, f->pattern ? "a pattern match" :
+	    "words only", f->question ? ", a question" : "",
+	    f->run >= 3 ? ", quotes a message of the gateway's" : "",
+	    f->program ? ", another program's message" : "");
+	render_wrap(out, buf_str(&t), 0, 2);
+	buf_free(&t);
 }
 
 static struct diag_incident *render_kb_steps(const struct kb_article *a);
 static void render_kb_free_steps(struct diag_incident *inc);
 
+/* A knowledge article's first paragraph, as text. */
+static char *
+render_para_text(const struct kb_para *p)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < p->nparts; i++)
+		if (p->parts[i].kind == KB_PART_TEXT)
+			buf_puts(&b, p->parts[i].text);
+	return buf_detach(&b);
+}
+
 /* The answer, useful without a second command: likely causes, first steps. */
 static void
 render_query_answer(struct buf *out, const struct kb_article *a)
 {
-	struct diag_incident *inc = render_kb_steps(a);
+	struct diag_incident *inc;
 	struct buf t = BUF_INIT;
 	size_t i, j, order[3], n = 0;
 	double sum = 0;
 
+	if (a->knowledge) {
+		buf_puts(out, "               ");
+		render_wrap(out, a->summary, 15, 15);
+		if (a->nbody > 0) {
+			char *p = render_para_text(&a->body[0]);
+
+			buf_puts(out, "               ");
+			render_wrap(out, p, 15, 15);
+			free(p);
+		}
+		return;
+	}
+	inc = render_kb_steps(a);
 	/* The three causes with the highest prior, KB order among equals. */
 	for (i = 0; i < a->ncauses; i++) {
 		sum += a->causes[i].prior;
@@ -1974,6 +2095,19 @@ render_query(const struct query_results *q, enum render_format f, struct buf *ou
 	return render_query_explain(q, f, 0, out, err);
 }
 
+/* The line that heads the results: a fact, a weak answer, or nothing. */
+static void
+render_query_head(struct buf *t, const struct query_results *q)
+{
+	if (q->answer == QUERY_NONE)
+		buf_printf(t, "No article in the rule base is about \"%s\".", q->query);
+	else if (q->answer == QUERY_WEAK_ANSWER)
+		buf_printf(t, "No article is clearly about this text (confidence %.0f%%); "
+		    "the closest %zu, with why:", 100 * q->confidence, q->nresults);
+	else if (q->fact.row)
+		buf_printf(t, "Answer: %s", q->fact.text);
+}
+
 int
 render_query_explain(const struct query_results *q, enum render_format f, int explain,
     struct buf *out, char err[ERR_LEN])
@@ -1988,19 +2122,19 @@ render_query_explain(const struct query_results *q, enum render_format f, int ex
 		return render_json_query(q, out, err);
 	case RENDER_TEXT:
 		if (q->nforgiven) {
-			buf_puts(&t, "Read as typing mistakes:");
-			for (i = 0; i < q->nforgiven; i++)
-				buf_printf(&t, "%s \"%s\" as \"%s\"", i ? "," : "",
-				    q->forgiven[i].typed, q->forgiven[i].as);
-			buf_putc(&t, '.');
+			render_forgiven(&t, q);
 			render_wrap(out, buf_str(&t), 0, 2);
 			buf_reset(&t);
 		}
 		if (q->nserver)
 			render_server_lines(out, q->nserver);
-		if (q->nresults == 0)
-			buf_printf(out, "No article in the rule base is about \"%s\".\n",
-			    q->query);
+		if (explain)
+			render_query_reading(out, q);
+		render_query_head(&t, q);
+		if (t.len) {
+			render_wrap(out, buf_str(&t), 0, 2);
+			buf_reset(&t);
+		}
 		for (i = 0; i < q->nresults; i++) {
 			const struct query_result *r = &q->results[i];
 
@@ -2016,7 +2150,7 @@ render_query_explain(const struct query_results *q, enum render_format f, int ex
 				render_wrap(out, buf_str(&t), 15, 17);
 				buf_reset(&t);
 			}
-			if (i == 0)
+			if (i == 0 && q->answer == QUERY_SURE_ANSWER)
 				render_query_answer(out, r->article);
 		}
 		break;
@@ -2024,14 +2158,24 @@ render_query_explain(const struct query_results *q, enum render_format f, int ex
 		buf_puts(out, "# kbdiag query\n\n");
 		render_md_code(out, q->query);
 		buf_puts(out, "\n\n");
+		if (q->nforgiven) {
+			render_forgiven(&t, q);
+			render_md_text(out, buf_str(&t));
+			buf_puts(out, "\n\n");
+			buf_reset(&t);
+		}
 		if (q->nserver) {
 			render_server_lines(&t, q->nserver);
 			render_md_text(out, buf_str(&t));
 			buf_puts(out, "\n\n");
 			buf_reset(&t);
 		}
-		if (q->nresults == 0)
-			buf_puts(out, "No article in the rule base is about this text.\n");
+		render_query_head(&t, q);
+		if (t.len) {
+			render_md_text(out, buf_str(&t));
+			buf_puts(out, "\n\n");
+			buf_reset(&t);
+		}
 		for (i = 0; i < q->nresults; i++) {
 			const struct query_result *r = &q->results[i];
 
@@ -2047,8 +2191,10 @@ render_query_explain(const struct query_results *q, enum render_format f, int ex
 	case RENDER_HTML:
 		doc = html_doc_new("kbdiag query", &body);
 		html_el(html_el(body, "p", NULL), "code", q->query);
-		if (q->nresults == 0)
-			html_el(body, "p", "No article in the rule base is about this text.");
+		render_query_head(&t, q);
+		if (t.len)
+			html_el(body, "p", buf_str(&t));
+		buf_reset(&t);
 		ol = html_el(body, "ol", NULL);
 		for (i = 0; i < q->nresults; i++) {
 			const struct query_result *r = &q->results[i];
@@ -2327,30 +2473,50 @@ render_json_article(const struct kb *kb, const struct kb_article *a, struct buf 
 		json_array_append_new(arr, x);
 	}
 	json_object_set_new(o, "related", arr);
+	arr = json_array();
+	for (i = 0; i < a->nbody; i++) {
+		char *p = render_para_text(&a->body[i]);
+
+		json_array_append_new(arr, render_jstr(p));
+		free(p);
+	}
+	json_object_set_new(o, "body", arr);
+	arr = json_array();
+	for (i = 0; i < a->nfacts; i++) {
+		char *t = query_row_text(a->facts[i]);
+
+		x = json_object();
+		json_object_set_new(x, "table", render_jstr(a->facts[i]->table));
+		json_object_set_new(x, "key", render_jstr(a->facts[i]->key));
+		json_object_set_new(x, "text", render_jstr(t));
+		json_array_append_new(arr, x);
+		free(t);
+	}
+	json_object_set_new(o, "facts", arr);
+	arr = json_array();
+	for (i = 0; i < kb_article_count(kb); i++) {
+		const struct kb_article *b = kb_article_at(kb, i);
+
+		for (j = 0; j < b->nrelated; j++)
+			if (strcasecmp(b->related[j], a->id) == 0) {
+				json_array_append_new(arr, render_jstr(b->id));
+				break;
+			}
+	}
+	json_object_set_new(o, "cited_by", arr);
 	render_kb_free_steps(inc);
 	return render_json_dump(o, out, err);
 }
 
-int
-render_kb_article(const struct kb *kb, const struct kb_article *a, enum render_format f,
-    struct buf *out, char err[ERR_LEN])
+/* kb show: an error or troubleshooting article's messages, causes and steps. */
+static void
+render_kb_problem(const struct kb_article *a, const struct diag_incident *inc,
+    struct buf *out)
 {
-	struct diag_incident *inc;
 	size_t i;
 
-	if (f == RENDER_JSON)
-		return render_json_article(kb, a, out, err);
-	if (f != RENDER_TEXT)
-		return err_set(err, "kb show supports the text and json formats");
-	inc = render_kb_steps(a);
-	buf_printf(out, "%s  %s\n", a->id, a->title);
-	buf_printf(out, "  Kind:        %s%s%s\n", a->kind, a->modified ? ", last modified " : "",
-	    a->modified ? a->modified : "");
-	buf_puts(out, "  Applies to:  ");
-	render_wrap(out, a->products, 15, 15);
-	buf_printf(out, "  File:        %s\n\n  ", a->file);
-	render_wrap(out, a->summary, 2, 2);
 	buf_puts(out, "\n  Messages:\n");
+
 	for (i = 0; i < a->nsymptoms; i++) {
 		const struct kb_symptom *s = &a->symptoms[i];
 
@@ -2379,6 +2545,70 @@ render_kb_article(const struct kb *kb, const struct kb_article *a, enum render_f
 		render_wrap(out, t, 7, 7);
 		free(t);
 	}
+}
+
+/* kb show: a knowledge article's body, its facts, and who cites it. */
+static void
+render_kb_knowledge(const struct kb *kb, const struct kb_article *a, struct buf *out)
+{
+	size_t i, j;
+	int first = 1;
+
+	buf_puts(out, "\n  What it says:\n");
+	for (i = 0; i < a->nbody; i++) {
+		char *p = render_para_text(&a->body[i]);
+
+		buf_puts(out, "    ");
+		render_wrap(out, p, 4, 4);
+		free(p);
+	}
+	if (a->nfacts)
+		buf_puts(out, "\n  Facts (tables/):\n");
+	for (i = 0; i < a->nfacts; i++) {
+		char *t = query_row_text(a->facts[i]);
+
+		buf_printf(out, "    %s:%s  ", a->facts[i]->table, a->facts[i]->key);
+		render_wrap(out, t, 6 + strlen(a->facts[i]->table) + strlen(a->facts[i]->key),
+		    6);
+		free(t);
+	}
+	for (i = 0; i < kb_article_count(kb); i++) {
+		const struct kb_article *b = kb_article_at(kb, i);
+
+		for (j = 0; j < b->nrelated; j++)
+			if (strcasecmp(b->related[j], a->id) == 0) {
+				buf_printf(out, "%s %s", first ? "\n  Cited by:   " : "", b->id);
+				first = 0;
+				break;
+			}
+	}
+	if (!first)
+		buf_putc(out, '\n');
+}
+
+int
+render_kb_article(const struct kb *kb, const struct kb_article *a, enum render_format f,
+    struct buf *out, char err[ERR_LEN])
+{
+	struct diag_incident *inc;
+	size_t i;
+
+	if (f == RENDER_JSON)
+		return render_json_article(kb, a, out, err);
+	if (f != RENDER_TEXT)
+		return err_set(err, "kb show supports the text and json formats");
+	inc = render_kb_steps(a);
+	buf_printf(out, "%s  %s\n", a->id, a->title);
+	buf_printf(out, "  Kind:        %s%s%s\n", a->kind, a->modified ? ", last modified " : "",
+	    a->modified ? a->modified : "");
+	buf_puts(out, "  Applies to:  ");
+	render_wrap(out, a->products, 15, 15);
+	buf_printf(out, "  File:        %s\n\n  ", a->file);
+	render_wrap(out, a->summary, 2, 2);
+	if (a->knowledge)
+		render_kb_knowledge(kb, a, out);
+	else
+		render_kb_problem(a, inc, out);
 	if (a->nrelated) {
 		buf_puts(out, "\n  Related:    ");
 		for (i = 0; i < a->nrelated; i++)

@@ -287,15 +287,18 @@ tc_digest_query(const struct query_results *q, struct buf *out)
 {
 	size_t i, j;
 
+	buf_printf(out, "answer %s\n", query_answer_name(q->answer));
+	if (q->fact.row)
+		buf_printf(out, "fact %s:%s\n", q->fact.row->table, q->fact.row->key);
 	for (i = 0; i < q->nresults; i++) {
 		const struct query_result *r = &q->results[i];
 
-		buf_printf(out, "result %s score=%.2f %s ", r->article->id, r->score,
+		buf_printf(out, "result %s score=%.2f %s", r->article->id, r->score,
 		    query_how_name(r->how));
 		if (r->how == QUERY_PATTERN)
-			buf_puts(out, r->symptom->id);
+			buf_printf(out, " %s%s", r->symptom->id, r->nwords ? " shares" : "");
 		for (j = 0; j < r->nwords; j++)
-			buf_printf(out, "%s%s", j ? "," : "", r->words[j]);
+			buf_printf(out, "%s%s", j ? "," : " ", r->words[j]);
 		buf_putc(out, '\n');
 	}
 	if (q->nresults == 0)
