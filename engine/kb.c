@@ -585,6 +585,60 @@ kb_resolve_ref(const struct kb *kb, const char *ref, const struct kb_evidence_so
 	return 0;
 }
 
+/* The <derive all="..."> rules of evidence.xml, once every source is known. */
+static int
+kb_load_derives(struct kb *kb, const xmlNode *root, const char *path, char err[ERR_LEN])
+{
+	const xmlNode *n, *v, *dn;
+	size_t si = 0, vi, k, j;
+
+	for (n = root->children; n; n = n->next) {
+		struct kb_evidence_source *src;
+
+		if (!kb_is(n, "source"))
+			continue;
+		src = &kb->sources[si++];
+		for (vi = 0, v = n->children; v; v = v->next) {
+			struct kb_evidence_value *val;
+			struct kb_derive *dv;
+
+			if (!kb_is(v, "value"))
+				continue;
+			val = (struct kb_evidence_value *)&src->values[vi++];
+			if ((k = kb_count_children(v, "derive")) == 0)
+				continue;
+			dv = arena_calloc(&kb->arena, k, sizeof(*dv));
+			for (dn = v->children; dn; dn = dn->next) {
+				const struct kb_evidence_source **ss;
+				const struct kb_evidence_value **vv;
+				const char **refs;
+				size_t nrefs;
+
+				if (!kb_is(dn, "derive"))
+					continue;
+				refs = kb_split(&kb->arena, kb_attr(&kb->arena, dn, "all"), &nrefs);
+				ss = arena_calloc(&kb->arena, nrefs ? nrefs : 1, sizeof(*ss));
+				vv = arena_calloc(&kb->arena, nrefs ? nrefs : 1, sizeof(*vv));
+				for (j = 0; j < nrefs; j++) {
+					if (kb_resolve_ref(kb, refs[j], &ss[j], &vv[j], path,
+					    xmlGetLineNo((xmlNodePtr)dn), err) != 0)
+						return -1;
+					if (ss[j] == src)
+						return err_set(err, "%s:%ld: %s:%s is derived "
+						    "from its own source", path,
+						    xmlGetLineNo((xmlNodePtr)dn), src->id, val->id);
+				}
+				dv[val->nderives].sources = ss;
+				dv[val->nderives].values = vv;
+				dv[val->nderives].n = nrefs;
+				val->nderives++;
+			}
+			val->derives = dv;
+		}
+	}
+	return 0;
+}
+
 static int
 kb_load_evidence(struct kb *kb, char err[ERR_LEN])
 {
@@ -601,12 +655,16 @@ kb_load_evidence(struct kb *kb, char err[ERR_LEN])
 	if (kb_expect_root(doc, buf_str(&path), "evidence", err) != 0)
 		goto out;
 	n = xmlDocGetRootElement(doc);
+	if ((v = kb_child(n, "probing")) != NULL) {
+		kb->probe_current = (unsigned)strtoul(kb_attr(&kb->arena, v, "current"), NULL, 10);
+		kb->probe_quiet = (unsigned)strtoul(kb_attr(&kb->arena, v, "quiet"), NULL, 10);
+	}
 	kb->sources = arena_calloc(&kb->arena, kb_count_children(n, "source"),
 	    sizeof(*kb->sources));
 	for (n = n->children; n; n = n->next) {
 		struct kb_evidence_source *src;
 		struct kb_evidence_value *vals;
-		const char *kind;
+		const char *kind, *num;
 
 		if (!kb_is(n, "source"))
 			continue;
@@ -617,14 +675,27 @@ kb_load_evidence(struct kb *kb, char err[ERR_LEN])
 			if (strcmp(kind, kinds[i]) == 0)
 				src->kind = (enum kb_source_kind)i;
 		src->title = kb_prose(&kb->arena, kb_child(n, "title"));
+		if (kb_child(n, "question") != NULL)
+			src->question = kb_prose(&kb->arena, kb_child(n, "question"));
+		if ((num = kb_attr(&kb->arena, n, "layer")) != NULL)
+			src->layer = (unsigned)strtoul(num, NULL, 10);
 		vals = arena_calloc(&kb->arena, kb_count_children(n, "value"), sizeof(*vals));
 		for (v = n->children; v; v = v->next) {
-			const char *num;
-
 			if (!kb_is(v, "value"))
 				continue;
 			vals[src->nvalues].id = kb_attr(&kb->arena, v, "id");
 			vals[src->nvalues].text = kb_prose(&kb->arena, v);
+			vals[src->nvalues].reaches = src->layer;
+			if ((num = kb_attr(&kb->arena, v, "reaches")) != NULL) {
+				vals[src->nvalues].reaches = (unsigned)strtoul(num, NULL, 10);
+				if (src->layer == 0 || vals[src->nvalues].reaches > src->layer) {
+					err_set(err, "%s:%ld: evidence value '%s:%s': reaches "
+					    "%s, but the source's layer is %u", buf_str(&path),
+					    xmlGetLineNo(v), src->id, vals[src->nvalues].id,
+					    num, src->layer);
+					goto out;
+				}
+			}
 			if ((num = kb_attr(&kb->arena, v, "count")) != NULL)
 				vals[src->nvalues].count = (unsigned)strtoul(num, NULL, 10);
 			if ((num = kb_attr(&kb->arena, v, "window")) != NULL)
@@ -648,6 +719,8 @@ kb_load_evidence(struct kb *kb, char err[ERR_LEN])
 		}
 		kb->nsources++;
 	}
+	if (kb_load_derives(kb, xmlDocGetRootElement(doc), buf_str(&path), err) != 0)
+		goto out;
 	rc = 0;
 out:
 	xmlFreeDoc(doc);
@@ -661,18 +734,20 @@ kb_parse_cause_evidence(struct kb *kb, struct kb_cause *c, const xmlNode *ev,
 {
 	struct kb_evidence_item *items;
 	const xmlNode *n;
-	size_t count = kb_count_children(ev, "confirms") + kb_count_children(ev, "refutes");
+	size_t count = kb_count_children(ev, "confirms") + kb_count_children(ev, "refutes") +
+	    kb_count_children(ev, "excludes");
 
 	items = arena_calloc(&kb->arena, count ? count : 1, sizeof(*items));
 	for (n = ev->children; n; n = n->next) {
 		struct kb_evidence_item *it;
 		size_t j;
 
-		if (!kb_is(n, "confirms") && !kb_is(n, "refutes"))
+		if (!kb_is(n, "confirms") && !kb_is(n, "refutes") && !kb_is(n, "excludes"))
 			continue;
 		it = &items[c->nevidence];
 		it->confirms = kb_is(n, "confirms");
-		it->weight = kb_decimal(kb_attr(&kb->arena, n, "weight"));
+		it->excludes = kb_is(n, "excludes");
+		it->weight = it->excludes ? 0 : kb_decimal(kb_attr(&kb->arena, n, "weight"));
 		it->why = kb_prose(&kb->arena, n);
 		if (kb_resolve_ref(kb, kb_attr(&kb->arena, n, "ref"), &it->source, &it->value,
 		    path, xmlGetLineNo((xmlNodePtr)n), err) != 0)
@@ -1024,6 +1099,8 @@ kb_parse_inline(struct kb *kb, struct kb_parts *p, const xmlNode *parent, int co
 	for (n = parent->children; n; n = n->next) {
 		if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
 			kb_parts_text(kb, p, (const char *)n->content, code);
+		} else if (kb_is(n, "worked")) {
+			continue;	/* a step's own part (kb_parse_step) */
 		} else if (kb_is(n, "code")) {
 			if (kb_parse_inline(kb, p, n, 1, where, err) != 0)
 				return -1;
@@ -1112,7 +1189,9 @@ static int
 kb_parse_step(struct kb *kb, struct kb_step *step, const xmlNode *n, const char *where,
     char err[ERR_LEN])
 {
-	const char *addr, *origins;
+	const char *addr, *origins, *done;
+	const xmlNode *w;
+	long line = xmlGetLineNo((xmlNodePtr)n);
 
 	step->id = kb_attr(&kb->arena, n, "id");
 	addr = kb_attr(&kb->arena, n, "addresses");
@@ -1120,10 +1199,61 @@ kb_parse_step(struct kb *kb, struct kb_step *step, const xmlNode *n, const char 
 	origins = kb_attr(&kb->arena, n, "for");
 	step->origins = kb_split(&kb->arena, origins ? origins : "gateway smtpgw",
 	    &step->norigins);
-	if (kb_check_cause_ids(kb, step->addresses, step->naddresses, where,
-	    xmlGetLineNo((xmlNodePtr)n), err) != 0)
+	step->fix_id = kb_attr(&kb->arena, n, "fix");
+	if (kb_check_cause_ids(kb, step->addresses, step->naddresses, where, line, err) != 0)
 		return -1;
-	return kb_parse_parts(kb, n, where, &step->parts, &step->nparts, err);
+	if ((done = kb_attr(&kb->arena, n, "done-when")) != NULL) {
+		if (strchr(done, ':') != NULL) {
+			if (kb_resolve_ref(kb, done, &step->done_source, &step->done_value,
+			    where, line, err) != 0)
+				return -1;
+		} else if ((step->done_source = kb_find_source(kb, done)) == NULL)
+			return err_set(err, "%s:%ld: step '%s': unknown evidence source '%s' "
+			    "(see evidence.xml)", where, line, step->id, done);
+	}
+	if (kb_parse_parts(kb, n, where, &step->parts, &step->nparts, err) != 0)
+		return -1;
+	if ((w = kb_child(n, "worked")) != NULL &&
+	    kb_parse_parts(kb, w, where, &step->worked, &step->nworked, err) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * A step's fix="ID", once fixes.xml is loaded: the fix, whose in-place
+ * evidence also says when the step is done (unless done-when says).
+ */
+static int
+kb_resolve_step_fix(const struct kb *kb, struct kb_step *s, const char *where,
+    char err[ERR_LEN])
+{
+	if (s->fix_id == NULL || s->fix != NULL)
+		return 0;
+	if ((s->fix = kb_find_fix(kb, s->fix_id)) == NULL)
+		return err_set(err, "%s: step '%s': unknown fix '%s' (not in fixes.xml)",
+		    where, s->id, s->fix_id);
+	if (s->done_source == NULL) {
+		s->done_source = s->fix->in_place_source;
+		s->done_value = s->fix->in_place_value;
+	}
+	return 0;
+}
+
+/* Every step's fix, shared and inline. */
+static int
+kb_resolve_step_fixes(struct kb *kb, char err[ERR_LEN])
+{
+	size_t i, j;
+
+	for (i = 0; i < kb->nsteps; i++)
+		if (kb_resolve_step_fix(kb, &kb->steps[i], "steps.xml", err) != 0)
+			return -1;
+	for (i = 0; i < kb->narticles; i++)
+		for (j = 0; j < kb->articles[i]->nsteps; j++)
+			if (kb_resolve_step_fix(kb, (struct kb_step *)kb->articles[i]->steps[j],
+			    kb->articles[i]->file, err) != 0)
+				return -1;
+	return 0;
 }
 
 int
@@ -1293,6 +1423,7 @@ kb_parse_symptom(struct kb *kb, struct kb_symptom *s, const xmlNode *n, const ch
 	s->caseless = cs == NULL || strcmp(cs, "insensitive") == 0;
 	if ((s->origin = kb_attr(&kb->arena, n, "origin")) == NULL)
 		s->origin = "gateway";
+	s->retries_ended = kb_attr(&kb->arena, n, "means") != NULL;
 	s->message = kb_verbatim(&kb->arena, kb_child(n, "message"));
 	s->pattern = kb_verbatim(&kb->arena, kb_child(n, "pattern"));
 	s->file = path;
@@ -1398,6 +1529,11 @@ kb_parse_problem(struct kb *kb, struct kb_article *a, const xmlNode *root,
 	a->causes = causes;
 
 	sec = kb_child(root, "resolution");
+	{
+		const char *order = kb_attr(&kb->arena, sec, "order");
+
+		a->steps_as_written = order != NULL && strcmp(order, "as-written") == 0;
+	}
 	steps = arena_calloc(&kb->arena, kb_count_children(sec, "step"), sizeof(*steps));
 	for (n = sec->children; n; n = n->next) {
 		const char *ref;
@@ -1615,6 +1751,13 @@ kb_article_from(struct kb *kb, const char *path, const char *name, const char *d
 	xmlFreeDoc(doc);
 	if (a == NULL)
 		return -1;
+	if (kb->fixes_loaded) {		/* kb_add_article(): resolve its steps' fixes now */
+		size_t j;
+
+		for (j = 0; j < a->nsteps; j++)
+			if (kb_resolve_step_fix(kb, (struct kb_step *)a->steps[j], path, err) != 0)
+				return -1;
+	}
 	kb_insert_article(kb, a);
 	return 0;
 }
@@ -2222,7 +2365,8 @@ kb_load(const struct kb_load_params *params, struct kb **out, char err[ERR_LEN])
 		kb_free(kb);
 		return -1;
 	}
-	if (kb_load_fixes(kb, params, err) != 0) {
+	kb->fixes_loaded = 1;
+	if (kb_load_fixes(kb, params, err) != 0 || kb_resolve_step_fixes(kb, err) != 0) {
 		kb_problem(params, &problems, err, err);
 		kb_free(kb);
 		return -1;
@@ -2321,6 +2465,18 @@ kb_drop_article(struct kb *kb, const struct kb_article *a)
 			kb->skipped++;
 			return;
 		}
+}
+
+unsigned
+kb_probe_current(const struct kb *kb)
+{
+	return kb->probe_current;
+}
+
+unsigned
+kb_probe_quiet(const struct kb *kb)
+{
+	return kb->probe_quiet;
 }
 
 size_t

@@ -42,6 +42,16 @@ enum kb_source_kind {
 	KB_SOURCE_MANUAL	/* only the administrator can check it */
 };
 
+struct kb_evidence_source;
+struct kb_evidence_value;
+
+/* One way to work a value out: every one of these observed. */
+struct kb_derive {
+	const struct kb_evidence_source	* const *sources;
+	const struct kb_evidence_value	* const *values;
+	size_t				 n;
+};
+
 struct kb_evidence_value {
 	const char	*id;		/* "refused" */
 	const char	*text;
@@ -49,6 +59,11 @@ struct kb_evidence_value {
 	unsigned	 window;	/* ... within this many seconds; else 0 */
 	unsigned	 gap;		/* episode evidence: a quiet gap of this
 					   many seconds ends an episode; else 0 */
+	unsigned	 reaches;	/* of a layered source: the highest layer
+					   this value shows working (the source's
+					   layer for a pass) */
+	const struct kb_derive *derives;	/* observed when one of these holds */
+	size_t		 nderives;
 };
 
 /* An observable: evidence.xml <source>. */
@@ -56,6 +71,10 @@ struct kb_evidence_source {
 	const char			*id;	/* "tcp-connect" */
 	enum kb_source_kind		 kind;
 	const char			*title;
+	const char			*question;	/* for --ask, or NULL */
+	unsigned			 layer;		/* its rung of Q115492's
+						   layered test (1: the PC's own
+						   loopback), 0 when none */
 	const struct kb_evidence_value	*values;
 	size_t				 nvalues;
 };
@@ -65,6 +84,9 @@ struct kb_evidence_item {
 	const struct kb_evidence_source	*source;
 	const struct kb_evidence_value	*value;
 	int				 confirms;	/* 1 confirms, 0 refutes */
+	int				 excludes;	/* the cause cannot hold: ruled
+						   out whatever else (confirms 0,
+						   weight 0) */
 	double				 weight;	/* likelihood ratio, >= 1 */
 	const char			*why;
 };
@@ -99,6 +121,8 @@ struct kb_symptom {
 	int			 caseless;	/* match ignoring case */
 	const char		*origin;	/* who prints it: "gateway" (the
 						   default), "postfix", "exim", "sendmail" */
+	int			 retries_ended;	/* means="retries-ended": the line says a
+						   message gave up, after a failure */
 	const char		*message;	/* the text as the gateway prints it */
 	const char		*pattern;	/* PCRE2 source */
 	const char * const	*examples;	/* lines the pattern must match */
@@ -132,10 +156,23 @@ struct kb_part {
 	const char		*text;	/* KB_PART_TEXT only */
 };
 
+struct kb_fix;
+
 struct kb_step {
 	const char		*id;
 	const struct kb_part	*parts;
 	size_t			 nparts;
+	const struct kb_part	*worked;	/* how to tell it worked, or NULL */
+	size_t			 nworked;
+	/*
+	 * When the step is already done: the evidence that shows it (done_value
+	 * NULL: any value of done_source answers it), or the in-place evidence
+	 * of its fix. NULL when the rule base says nothing.
+	 */
+	const struct kb_evidence_source	*done_source;
+	const struct kb_evidence_value	*done_value;
+	const struct kb_fix	*fix;		/* the fix making its change, or NULL */
+	const char		*fix_id;	/* as written (resolved into fix) */
 	const char * const	*addresses;	/* cause ids this step tests or removes */
 	size_t			 naddresses;
 	const char * const	*origins;	/* who it is for: "gateway", "smtpgw",
@@ -172,6 +209,8 @@ struct kb_article {
 	size_t				 ncauses;
 	const struct kb_step * const	*steps;		/* in KB order */
 	size_t				 nsteps;
+	int				 steps_as_written;	/* a procedure: the
+						   plan keeps the article's order */
 	const struct kb_para		*body;		/* knowledge: what it says */
 	size_t				 nbody;
 	const struct kb_row * const	*facts;		/* knowledge: the rows it states */
@@ -419,6 +458,15 @@ const struct kb_article *kb_find_article(const struct kb *kb, const char *id);
 size_t kb_cause_count(const struct kb *kb);
 const struct kb_cause *kb_cause_at(const struct kb *kb, size_t i);
 const struct kb_cause *kb_find_cause(const struct kb *kb, const char *id);
+
+/*
+ * evidence.xml's <probing>: how old (seconds of log time before now) an
+ * incident's last line may be for live probes to describe it, and how long a
+ * probe round of one smart host stands for later failures (smtpgw). 0 when
+ * the rule base says nothing.
+ */
+unsigned kb_probe_current(const struct kb *kb);
+unsigned kb_probe_quiet(const struct kb *kb);
 
 size_t kb_source_count(const struct kb *kb);
 const struct kb_evidence_source *kb_source_at(const struct kb *kb, size_t i);

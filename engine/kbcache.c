@@ -31,7 +31,7 @@
  * are indices into the arrays they point into.
  */
 #define KBCACHE_MAGIC		"KBDIAGC\n"
-#define KBCACHE_FORMAT		3u
+#define KBCACHE_FORMAT		4u
 #define KBCACHE_HEADER		(8 + 4 + KBCACHE_KEY_LEN + 8 + 8 + KBCACHE_KEY_LEN)
 #define KBCACHE_NULL		UINT32_MAX
 #define KBCACHE_MAX_FILE	(64u * 1024 * 1024)
@@ -248,10 +248,16 @@ kbcache_put_parts(struct buf *b, const struct kb_part *parts, size_t n)
 }
 
 static void
-kbcache_put_step(struct buf *b, const struct kb_step *s)
+kbcache_put_step(struct buf *b, const struct kb *kb, const struct kb_step *s)
 {
 	kbcache_str(b, s->id);
 	kbcache_put_parts(b, s->parts, s->nparts);
+	kbcache_u32(b, s->worked != NULL);
+	if (s->worked != NULL)
+		kbcache_put_parts(b, s->worked, s->nworked);
+	kbcache_value_ref(b, kb, s->done_source, s->done_value);
+	kbcache_u32(b, kbcache_index(s->fix, kb->fixes, kb->nfixes, sizeof(*kb->fixes)));
+	kbcache_str(b, s->fix_id);
 	kbcache_strv(b, s->addresses, s->naddresses);
 	kbcache_strv(b, s->origins, s->norigins);
 }
@@ -288,6 +294,7 @@ kbcache_put_article(struct buf *b, const struct kb *kb, const struct kb_article 
 		kbcache_strv(b, s->counters, s->ncounters);
 		kbcache_str(b, s->file);
 		kbcache_i64(b, s->line);
+		kbcache_u32(b, (uint32_t)s->retries_ended);
 	}
 	kbcache_u32(b, (uint32_t)a->ncauses);
 	for (i = 0; i < a->ncauses; i++) {
@@ -296,6 +303,7 @@ kbcache_put_article(struct buf *b, const struct kb *kb, const struct kb_article 
 		kbcache_f64(b, a->causes[i].prior);
 		kbcache_u32(b, (uint32_t)a->causes[i].inferred);
 	}
+	kbcache_u32(b, (uint32_t)a->steps_as_written);
 	kbcache_u32(b, (uint32_t)a->knowledge);
 	kbcache_u32(b, (uint32_t)a->nbody);
 	for (i = 0; i < a->nbody; i++)
@@ -312,7 +320,7 @@ kbcache_put_article(struct buf *b, const struct kb *kb, const struct kb_article 
 			kbcache_u32(b, (uint32_t)(s - kb->steps));
 		else {
 			kbcache_u32(b, KBCACHE_NULL);
-			kbcache_put_step(b, s);
+			kbcache_put_step(b, kb, s);
 		}
 	}
 }
@@ -377,20 +385,39 @@ kbcache_put_kb(struct buf *b, const struct kb *kb)
 	size_t i, j;
 
 	kbcache_str(b, kb->dir);
+	kbcache_u32(b, kb->probe_current);
+	kbcache_u32(b, kb->probe_quiet);
+	/* the shapes first: a value derives from values of any source, a step
+	 * names any fix */
+	kbcache_u32(b, (uint32_t)kb->nfixes);
 	kbcache_u32(b, (uint32_t)kb->nsources);
+	for (i = 0; i < kb->nsources; i++)
+		kbcache_u32(b, (uint32_t)kb->sources[i].nvalues);
 	for (i = 0; i < kb->nsources; i++) {
 		const struct kb_evidence_source *s = &kb->sources[i];
 
 		kbcache_str(b, s->id);
 		kbcache_u32(b, (uint32_t)s->kind);
 		kbcache_str(b, s->title);
-		kbcache_u32(b, (uint32_t)s->nvalues);
+		kbcache_str(b, s->question);
+		kbcache_u32(b, s->layer);
 		for (j = 0; j < s->nvalues; j++) {
-			kbcache_str(b, s->values[j].id);
-			kbcache_str(b, s->values[j].text);
-			kbcache_u32(b, s->values[j].count);
-			kbcache_u32(b, s->values[j].window);
-			kbcache_u32(b, s->values[j].gap);
+			const struct kb_evidence_value *v = &s->values[j];
+			size_t d, k;
+
+			kbcache_str(b, v->id);
+			kbcache_str(b, v->text);
+			kbcache_u32(b, v->count);
+			kbcache_u32(b, v->window);
+			kbcache_u32(b, v->gap);
+			kbcache_u32(b, v->reaches);
+			kbcache_u32(b, (uint32_t)v->nderives);
+			for (d = 0; d < v->nderives; d++) {
+				kbcache_u32(b, (uint32_t)v->derives[d].n);
+				for (k = 0; k < v->derives[d].n; k++)
+					kbcache_value_ref(b, kb, v->derives[d].sources[k],
+					    v->derives[d].values[k]);
+			}
 		}
 	}
 	kbcache_u32(b, (uint32_t)kb->ncauses);
@@ -406,13 +433,14 @@ kbcache_put_kb(struct buf *b, const struct kb *kb)
 		for (j = 0; j < c->nevidence; j++) {
 			kbcache_value_ref(b, kb, c->evidence[j].source, c->evidence[j].value);
 			kbcache_u32(b, (uint32_t)c->evidence[j].confirms);
+			kbcache_u32(b, (uint32_t)c->evidence[j].excludes);
 			kbcache_f64(b, c->evidence[j].weight);
 			kbcache_str(b, c->evidence[j].why);
 		}
 	}
 	kbcache_u32(b, (uint32_t)kb->nsteps);
 	for (i = 0; i < kb->nsteps; i++)
-		kbcache_put_step(b, &kb->steps[i]);
+		kbcache_put_step(b, kb, &kb->steps[i]);
 	kbcache_u32(b, (uint32_t)kb->nfacts);
 	for (i = 0; i < kb->nfacts; i++) {
 		const struct kb_row *r = &kb->facts[i];
@@ -516,6 +544,7 @@ struct kbcache_in {
 	size_t			 left;
 	int			 bad;	/* ran out, or a value out of range */
 	struct kb		*kb;
+	size_t			 nfixes;	/* kb->fixes is allocated for these */
 };
 
 static int
@@ -703,8 +732,17 @@ kbcache_get_parts(struct kbcache_in *in, size_t *n)
 static void
 kbcache_get_step(struct kbcache_in *in, struct kb_step *s)
 {
+	int null;
+	size_t k;
+
 	s->id = kbcache_get_str_nonnull(in);
 	s->parts = kbcache_get_parts(in, &s->nparts);
+	if (kbcache_get_below(in, 2))
+		s->worked = kbcache_get_parts(in, &s->nworked);
+	kbcache_get_value_ref(in, &s->done_source, &s->done_value, 1);
+	k = kbcache_get_index(in, in->nfixes, 1, &null);
+	s->fix = in->bad || null ? NULL : &in->kb->fixes[k];
+	s->fix_id = kbcache_get_str(in);
 	s->addresses = kbcache_get_strv(in, &s->naddresses);
 	s->origins = kbcache_get_strv(in, &s->norigins);
 }
@@ -733,7 +771,7 @@ kbcache_get_article(struct kbcache_in *in)
 	a->file = kbcache_get_str_nonnull(in);
 	a->notes = kbcache_get_strv(in, &a->nnotes);
 	a->related = kbcache_get_strv(in, &a->nrelated);
-	a->nsymptoms = kbcache_get_count(in, 48);
+	a->nsymptoms = kbcache_get_count(in, 52);
 	sym = arena_calloc(&kb->arena, a->nsymptoms + 1, sizeof(*sym));
 	for (i = 0; i < a->nsymptoms && !in->bad; i++) {
 		struct kb_symptom *s = &sym[i];
@@ -752,6 +790,7 @@ kbcache_get_article(struct kbcache_in *in)
 		s->ncounters = n;
 		s->file = kbcache_get_str_nonnull(in);
 		s->line = (long)kbcache_get_i64(in);
+		s->retries_ended = (int)kbcache_get_below(in, 2);
 	}
 	a->symptoms = sym;
 	a->ncauses = kbcache_get_count(in, 16);
@@ -762,6 +801,7 @@ kbcache_get_article(struct kbcache_in *in)
 		causes[i].inferred = (int)kbcache_get_below(in, 2);
 	}
 	a->causes = causes;
+	a->steps_as_written = (int)kbcache_get_below(in, 2);
 	a->knowledge = (int)kbcache_get_below(in, 2);
 	a->nbody = kbcache_get_count(in, 4);
 	body = arena_calloc(&kb->arena, a->nbody + 1, sizeof(*body));
@@ -871,25 +911,52 @@ kbcache_get_kb(struct kbcache_in *in)
 	size_t i, j, n, cap;
 
 	kb->dir = xstrdup(kbcache_get_str_nonnull(in));
-	kb->nsources = kbcache_get_count(in, 16);
+	kb->probe_current = kbcache_get_u32(in);
+	kb->probe_quiet = kbcache_get_u32(in);
+	in->nfixes = kbcache_get_count(in, 124);
+	kb->fixes = arena_calloc(&kb->arena, in->nfixes + 1, sizeof(*kb->fixes));
+	kb->nsources = kbcache_get_count(in, 4);
 	kb->sources = arena_calloc(&kb->arena, kb->nsources + 1, sizeof(*kb->sources));
 	for (i = 0; i < kb->nsources && !in->bad; i++) {
+		kb->sources[i].nvalues = kbcache_get_count(in, 32);
+		kb->sources[i].values = arena_calloc(&kb->arena, kb->sources[i].nvalues + 1,
+		    sizeof(*kb->sources[i].values));
+	}
+	for (i = 0; i < kb->nsources && !in->bad; i++) {
 		struct kb_evidence_source *s = &kb->sources[i];
-		struct kb_evidence_value *v;
+		struct kb_evidence_value *v = (struct kb_evidence_value *)s->values;
 
 		s->id = kbcache_get_str_nonnull(in);
 		s->kind = kbcache_get_below(in, KB_SOURCE_MANUAL + 1);
 		s->title = kbcache_get_str(in);
-		s->nvalues = kbcache_get_count(in, 20);
-		v = arena_calloc(&kb->arena, s->nvalues + 1, sizeof(*v));
+		s->question = kbcache_get_str(in);
+		s->layer = kbcache_get_u32(in);
 		for (j = 0; j < s->nvalues && !in->bad; j++) {
+			struct kb_derive *dv;
+			size_t d, k;
+
 			v[j].id = kbcache_get_str_nonnull(in);
 			v[j].text = kbcache_get_str(in);
 			v[j].count = kbcache_get_u32(in);
 			v[j].window = kbcache_get_u32(in);
 			v[j].gap = kbcache_get_u32(in);
+			v[j].reaches = kbcache_get_u32(in);
+			v[j].nderives = kbcache_get_count(in, 4);
+			dv = arena_calloc(&kb->arena, v[j].nderives + 1, sizeof(*dv));
+			for (d = 0; d < v[j].nderives && !in->bad; d++) {
+				const struct kb_evidence_source **ds;
+				const struct kb_evidence_value **dvals;
+
+				dv[d].n = kbcache_get_count(in, 8);
+				ds = arena_calloc(&kb->arena, dv[d].n + 1, sizeof(*ds));
+				dvals = arena_calloc(&kb->arena, dv[d].n + 1, sizeof(*dvals));
+				for (k = 0; k < dv[d].n && !in->bad; k++)
+					kbcache_get_value_ref(in, &ds[k], &dvals[k], 0);
+				dv[d].sources = ds;
+				dv[d].values = dvals;
+			}
+			v[j].derives = dv;
 		}
-		s->values = v;
 	}
 	kb->ncauses = kbcache_get_count(in, 24);
 	kb->causes = arena_calloc(&kb->arena, kb->ncauses + 1, sizeof(*kb->causes));
@@ -903,17 +970,18 @@ kbcache_get_kb(struct kbcache_in *in)
 		c->description = kbcache_get_str(in);
 		c->file = kbcache_get_str(in);
 		c->line = (long)kbcache_get_i64(in);
-		c->nevidence = kbcache_get_count(in, 24);
+		c->nevidence = kbcache_get_count(in, 28);
 		ev = arena_calloc(&kb->arena, c->nevidence + 1, sizeof(*ev));
 		for (j = 0; j < c->nevidence && !in->bad; j++) {
 			kbcache_get_value_ref(in, &ev[j].source, &ev[j].value, 0);
 			ev[j].confirms = (int)kbcache_get_below(in, 2);
+			ev[j].excludes = (int)kbcache_get_below(in, 2);
 			ev[j].weight = kbcache_get_f64(in);
 			ev[j].why = kbcache_get_str(in);
 		}
 		c->evidence = ev;
 	}
-	kb->nsteps = kbcache_get_count(in, 16);
+	kb->nsteps = kbcache_get_count(in, 36);
 	kb->steps = arena_calloc(&kb->arena, kb->nsteps + 1, sizeof(*kb->steps));
 	for (i = 0; i < kb->nsteps && !in->bad; i++)
 		kbcache_get_step(in, &kb->steps[i]);
@@ -977,7 +1045,7 @@ kbcache_get_kb(struct kbcache_in *in)
 		p->line = (long)kbcache_get_i64(in);
 		kb->npeers++;
 	}
-	n = kbcache_get_count(in, 72);
+	n = kbcache_get_count(in, 76);
 	kb->articles = xgrow(NULL, &kb->articles_cap, n + 1, sizeof(*kb->articles));
 	for (i = 0; i < n && !in->bad; i++)
 		kb->articles[kb->narticles++] = kbcache_get_article(in);
@@ -1003,10 +1071,12 @@ kbcache_get_kb(struct kbcache_in *in)
 		}
 		o->deciders = d;
 	}
-	kb->nfixes = kbcache_get_count(in, 100);
-	kb->fixes = arena_calloc(&kb->arena, kb->nfixes + 1, sizeof(*kb->fixes));
+	if (kbcache_get_u32(in) != in->nfixes)
+		in->bad = 1;
+	kb->nfixes = in->bad ? 0 : in->nfixes;
 	for (i = 0; i < kb->nfixes && !in->bad; i++)
 		kbcache_get_fix(in, &kb->fixes[i]);
+	kb->fixes_loaded = 1;
 	if (in->left != 0)
 		in->bad = 1;
 }

@@ -56,6 +56,9 @@ struct kb {
 	size_t			 articles_cap;
 	struct kb_fix		*fixes;		/* fixes.xml */
 	size_t			 nfixes;
+	int			 fixes_loaded;	/* steps' fix= resolve at once */
+	unsigned		 probe_current;	/* evidence.xml <probing> */
+	unsigned		 probe_quiet;
 	int			 from_cache;	/* kbcache.c made it, not kb_load() */
 };
 

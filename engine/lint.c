@@ -210,6 +210,21 @@ lint_check(const struct kb *kb, struct matcher *m, lint_problem_fn on_problem, v
 			    "article", c->file, c->line, c->id);
 		}
 	}
+	/* Every step says how to tell it worked: its own words or its fix's check. */
+	for (i = 0; i < kb_article_count(kb); i++) {
+		const struct kb_article *a = kb_article_at(kb, i);
+
+		for (j = 0; j < a->nsteps; j++) {
+			const struct kb_step *st = a->steps[j];
+
+			if (st->nworked == 0 && (st->fix == NULL || st->fix->verify == NULL)) {
+				problems++;
+				lint_report(on_problem, arg, "%s: step '%s' does not say how to "
+				    "tell it worked (a <worked> element, or fix=\"ID\")", a->file,
+				    st->id);
+			}
+		}
+	}
 	{
 		struct query_index *ix = query_index_new(kb);
 

@@ -95,6 +95,18 @@ render_step_text(const struct diag_step *s)
 	return render_step_joined(s, 0);
 }
 
+/* How to tell the step worked, as text ("" when the rule base says nothing). */
+char *
+render_step_worked(const struct diag_step *s, int keep_code)
+{
+	struct diag_step w;
+
+	memset(&w, 0, sizeof(w));
+	w.spans = s->worked;
+	w.nspans = s->nworked;
+	return render_step_joined(&w, keep_code);
+}
+
 char *
 render_step_wrappable(const struct diag_step *s)
 {
@@ -247,8 +259,11 @@ render_basis_text(const struct diag_incident *inc)
 static void
 render_evidence_line(struct buf *t, const struct diag_evidence *e)
 {
-	buf_printf(t, "%c %s, %s%g", e->confirms ? '+' : '-', e->ref,
-	    e->confirms ? "x" : "/", e->weight);
+	if (e->excludes)
+		buf_printf(t, "- %s, excludes", e->ref);
+	else
+		buf_printf(t, "%c %s, %s%g", e->confirms ? '+' : '-', e->ref,
+		    e->confirms ? "x" : "/", e->weight);
 	if (e->why)
 		buf_printf(t, ": %s", e->why);
 	buf_printf(t, " (%s%s%s)", e->origin, e->detail ? ": " : "",
@@ -264,6 +279,10 @@ render_cause_math(struct buf *t, const struct diag_cause *c)
 
 	buf_printf(t, "prior %d%%", render_percent(c->prior));
 	for (i = 0; i < c->nevidence; i++) {
+		if (c->evidence[i].excludes) {
+			buf_printf(t, " excluded by %s; 0%%: ruled out", c->evidence[i].ref);
+			return;
+		}
 		buf_printf(t, " %+.2f", c->evidence[i].log_odds);
 		net += c->evidence[i].log_odds;
 	}
@@ -335,6 +354,8 @@ render_counts(struct buf *t, const struct diagnosis *d)
 /* ---------------------------------------------------------------------- */
 /* Text                                                                     */
 
+static void render_ended(struct buf *t, const struct diag_incident *inc);
+
 /* Who logged it, from where, which episode; the messages and what became of them. */
 static void
 render_text_origin(struct buf *out, const struct diag_incident *inc)
@@ -377,7 +398,29 @@ render_text_origin(struct buf *out, const struct diag_incident *inc)
 		buf_printf(out, "  Held:        %lu %s without an attempt (the peer was "
 		    "marked down)\n", inc->held, render_plural(inc->held, "deferral",
 		    "deferrals"));
+	if (inc->messages == 0 && inc->retries_ended)
+		buf_printf(out, "  Gave up:     %lu %s whose retries ran out after this "
+		    "failure\n", inc->retries_ended, render_plural(inc->retries_ended,
+		    "message", "messages"));
+	if (inc->ended_article) {
+		buf_reset(&t);
+		render_ended(&t, inc);
+		buf_puts(out, "  Ended:       ");
+		render_wrap(out, buf_str(&t), 15, 15);
+	}
 	buf_free(&t);
+}
+
+/* "the retries of Q99852 at 10.1.2.3:25 (first seen ...): its causes are ..." */
+static void
+render_ended(struct buf *t, const struct diag_incident *inc)
+{
+	buf_printf(t, "the retries of the %s failure", inc->ended_article);
+	if (inc->ended_peer)
+		buf_printf(t, " at %s", inc->ended_peer);
+	if (inc->ended_first_seen && inc->ended_first_seen[0])
+		buf_printf(t, " (first seen %s)", inc->ended_first_seen);
+	buf_puts(t, "; this consequence is weighed with that failure's evidence");
 }
 
 /* Rate, SMTP phase, last command and reply, each on its line when known. */
@@ -496,6 +539,75 @@ render_text_evidence(struct buf *out, const struct diag_incident *inc, int expla
 	buf_free(&t);
 }
 
+/* A step's first sentence, for the short list of steps not needed. */
+char *
+render_step_brief(const struct diag_step *s)
+{
+	char *t = render_step_text(s), *dot = strstr(t, ". ");
+
+	if (dot != NULL)
+		dot[1] = '\0';
+	return t;
+}
+
+/* The "What to do" list: done, found and how to tell each worked; then the rest. */
+void
+render_text_steps(struct buf *out, const struct diag_incident *inc)
+{
+	struct buf t = BUF_INIT;
+	size_t i;
+
+	if (inc->nsteps)
+		buf_puts(out, "\n  What to do:\n");
+	for (i = 0; i < inc->nsteps; i++) {
+		const struct diag_step *s = &inc->steps[i];
+		char *text = render_step_joined(s, 1), *w;
+		char num[16];
+		size_t ind;
+
+		snprintf(num, sizeof(num), "    %u. ", s->n);
+		ind = strlen(num);
+		buf_puts(out, num);
+		buf_reset(&t);
+		buf_printf(&t, "%s%s", s->done ? "[done] " : "", text);
+		render_wrap(out, buf_str(&t), ind, ind);
+		free(text);
+		if (s->done) {
+			buf_reset(&t);
+			buf_printf(&t, "Done already (%s): %s.", s->done_ref, s->done);
+			buf_printf(out, "%*s", (int)ind, "");
+			render_wrap(out, buf_str(&t), ind, ind + 2);
+		}
+		if (s->found) {
+			buf_reset(&t);
+			buf_printf(&t, "Found: %s.", s->found);
+			buf_printf(out, "%*s", (int)ind, "");
+			render_wrap(out, buf_str(&t), ind, ind + 2);
+		}
+		if (s->nworked) {
+			w = render_step_worked(s, 1);
+			buf_reset(&t);
+			buf_printf(&t, "Worked when: %s", w);
+			buf_printf(out, "%*s", (int)ind, "");
+			render_wrap(out, buf_str(&t), ind, ind + 2);
+			free(w);
+		}
+	}
+	if (inc->nunneeded)
+		buf_puts(out, "\n  Not needed (the evidence rules out their causes):\n");
+	for (i = 0; i < inc->nunneeded; i++) {
+		char *brief = render_step_brief(&inc->unneeded[i]);
+
+		buf_reset(&t);
+		buf_printf(&t, "%s: %s Not needed: %s.", inc->unneeded[i].id,
+		    brief, inc->unneeded[i].because);
+		buf_puts(out, "    - ");
+		render_wrap(out, buf_str(&t), 6, 8);
+		free(brief);
+	}
+	buf_free(&t);
+}
+
 static void
 render_text_incident(struct buf *out, const struct diag_incident *inc, size_t k,
     size_t n, int explain)
@@ -551,18 +663,7 @@ render_text_incident(struct buf *out, const struct diag_incident *inc, size_t k,
 		buf_free(&t);
 	}
 	render_text_evidence(out, inc, explain);
-	if (inc->nsteps) {
-		buf_puts(out, "\n  What to do:\n");
-		for (i = 0; i < inc->nsteps; i++) {
-			char *t = render_step_joined(&inc->steps[i], 1);
-			char num[16];
-
-			snprintf(num, sizeof(num), "    %u. ", inc->steps[i].n);
-			buf_puts(out, num);
-			render_wrap(out, t, strlen(num), strlen(num));
-			free(t);
-		}
-	}
+	render_text_steps(out, inc);
 }
 
 static void
@@ -585,6 +686,10 @@ render_text_diagnosis(const struct diagnosis *d, struct buf *out, int explain)
 			buf_putc(out, '\n');
 		} else
 			buf_printf(out, "  %s: not read\n", in->name);
+	}
+	if (d->probe_note) {
+		buf_puts(out, "  ");
+		render_wrap(out, d->probe_note, 2, 4);
 	}
 	for (i = 0; i < d->nincidents; i++)
 		render_text_incident(out, &d->incidents[i], i + 1, d->nincidents, explain);
@@ -638,6 +743,68 @@ render_md_step(struct buf *out, const struct diag_step *s)
 			render_md_code(out, s->spans[i].text);
 		else
 			render_md_text(out, s->spans[i].text);
+	}
+}
+
+/* How to tell it worked, in Markdown. */
+static void
+render_md_worked(struct buf *out, const struct diag_step *s)
+{
+	struct diag_step w;
+
+	memset(&w, 0, sizeof(w));
+	w.spans = s->worked;
+	w.nspans = s->nworked;
+	render_md_step(out, &w);
+}
+
+void
+render_md_steps(struct buf *out, const struct diag_incident *inc, int checklist)
+{
+	size_t i;
+
+	if (inc->nsteps)
+		buf_puts(out, checklist ? "\n### Steps\n\n" : "\n### What to do\n\n");
+	for (i = 0; i < inc->nsteps; i++) {
+		const struct diag_step *s = &inc->steps[i];
+
+		if (checklist)
+			buf_printf(out, "%u. [%c] ", s->n, s->done ? 'x' : ' ');
+		else
+			buf_printf(out, "%u. %s", s->n, s->done ? "**Done.** " : "");
+		render_md_step(out, s);
+		buf_putc(out, '\n');
+		if (s->done) {
+			buf_puts(out, "   - Done already (");
+			render_md_code(out, s->done_ref);
+			buf_puts(out, "): ");
+			render_md_text(out, s->done);
+			buf_puts(out, ".\n");
+		}
+		if (s->found) {
+			buf_puts(out, "   - Found: ");
+			render_md_text(out, s->found);
+			buf_puts(out, ".\n");
+		}
+		if (s->nworked) {
+			buf_puts(out, "   - Worked when: ");
+			render_md_worked(out, s);
+			buf_putc(out, '\n');
+		}
+	}
+	if (inc->nunneeded)
+		buf_puts(out, "\nNot needed (the evidence rules out their causes):\n\n");
+	for (i = 0; i < inc->nunneeded; i++) {
+		char *brief = render_step_brief(&inc->unneeded[i]);
+
+		buf_puts(out, "- ");
+		render_md_code(out, inc->unneeded[i].id);
+		buf_puts(out, ": ");
+		render_md_text(out, brief);
+		buf_puts(out, " Not needed: ");
+		render_md_text(out, inc->unneeded[i].because);
+		buf_puts(out, ".\n");
+		free(brief);
 	}
 }
 
@@ -772,6 +939,11 @@ render_md_incident(struct buf *out, const struct diag_incident *inc, size_t k, i
 	buf_reset(&t);
 	render_where(&t, inc);
 	render_md_fact(out, "Where", buf_str(&t));
+	if (inc->ended_article) {
+		buf_reset(&t);
+		render_ended(&t, inc);
+		render_md_fact(out, "Ended", buf_str(&t));
+	}
 	if (inc->ncauses) {
 		buf_puts(out, "\n### Possible causes\n\n");
 		buf_printf(out, "Best first (%s).\n\n", render_basis_text(inc));
@@ -805,14 +977,7 @@ render_md_incident(struct buf *out, const struct diag_incident *inc, size_t k, i
 			    render_percent(inc->article_confidence));
 	}
 	render_md_evidence(out, inc, explain);
-	if (inc->nsteps) {
-		buf_puts(out, "\n### What to do\n\n");
-		for (i = 0; i < inc->nsteps; i++) {
-			buf_printf(out, "%u. ", inc->steps[i].n);
-			render_md_step(out, &inc->steps[i]);
-			buf_putc(out, '\n');
-		}
-	}
+	render_md_steps(out, inc, 0);
 	buf_free(&t);
 }
 
@@ -924,6 +1089,11 @@ render_md_diagnosis(const struct diagnosis *d, struct buf *out, int explain)
 
 	buf_puts(out, "# kbdiag diagnosis\n\n");
 	render_md_verdict(out, d);
+	if (d->probe_note) {
+		buf_putc(out, '\n');
+		render_md_text(out, d->probe_note);
+		buf_putc(out, '\n');
+	}
 	for (i = 0; i < d->nincidents; i++)
 		render_md_incident(out, &d->incidents[i], i + 1, explain);
 	render_md_summary(out, d);
@@ -955,6 +1125,58 @@ render_html_step(xmlNodePtr li, const struct diag_step *s)
 			html_el(li, "code", s->spans[i].text);
 		else
 			html_text(li, s->spans[i].text);
+	}
+}
+
+void
+render_html_steps(xmlNodePtr sec, const struct diag_incident *inc)
+{
+	xmlNodePtr ol = NULL, li, p;
+	size_t i;
+
+	if (inc->nsteps) {
+		html_el(sec, "h3", "What to do");
+		ol = html_attr(html_el(sec, "ol", NULL), "class", "steps");
+	}
+	for (i = 0; i < inc->nsteps; i++) {
+		const struct diag_step *s = &inc->steps[i];
+		struct diag_step w;
+
+		li = html_attr(html_el(ol, "li", NULL), "data-step", s->id);
+		if (s->done) {
+			html_attr(li, "class", "done");
+			html_el(li, "strong", "Done. ");
+		}
+		render_html_step(li, s);
+		if (s->done)
+			html_attr(html_elf(li, "p", "Done already (%s): %s.", s->done_ref, s->done),
+			    "class", "done");
+		if (s->found)
+			html_attr(html_elf(li, "p", "Found: %s.", s->found), "class", "found");
+		if (s->nworked) {
+			memset(&w, 0, sizeof(w));
+			w.spans = s->worked;
+			w.nspans = s->nworked;
+			p = html_attr(html_el(li, "p", NULL), "class", "worked");
+			html_el(p, "em", "Worked when: ");
+			render_html_step(p, &w);
+		}
+	}
+	if (inc->nunneeded) {
+		html_el(sec, "h3", "Not needed");
+		html_el(sec, "p", "The evidence rules out the causes of these steps.");
+		ol = html_attr(html_el(sec, "ul", NULL), "class", "unneeded");
+		for (i = 0; i < inc->nunneeded; i++) {
+			char *brief = render_step_brief(&inc->unneeded[i]);
+			struct buf t = BUF_INIT;
+
+			li = html_attr(html_el(ol, "li", NULL), "data-step", inc->unneeded[i].id);
+			html_el(li, "code", inc->unneeded[i].id);
+			buf_printf(&t, ": %s Not needed: %s.", brief, inc->unneeded[i].because);
+			html_text(li, buf_str(&t));
+			buf_free(&t);
+			free(brief);
+		}
 	}
 }
 
@@ -1055,6 +1277,11 @@ render_html_incident(xmlNodePtr body, const struct diag_incident *inc, size_t k)
 	buf_reset(&t);
 	render_where(&t, inc);
 	render_html_dl(dl, "Where", buf_str(&t), 0);
+	if (inc->ended_article) {
+		buf_reset(&t);
+		render_ended(&t, inc);
+		render_html_dl(dl, "Ended", buf_str(&t), 0);
+	}
 	if (inc->ncauses)
 		render_html_causes(sec, inc);
 	if (inc->nprobes)
@@ -1066,14 +1293,8 @@ render_html_incident(xmlNodePtr body, const struct diag_incident *inc, size_t k)
 			html_elf(ol, "li", "%s: %s (%s)", inc->unchecked[i].source,
 			    inc->unchecked[i].title, inc->unchecked[i].why);
 	}
-	if (inc->nsteps) {
-		html_el(sec, "h3", "What to do");
-		ol = html_attr(html_el(sec, "ol", NULL), "class", "steps");
-		for (i = 0; i < inc->nsteps; i++) {
-			li = html_attr(html_el(ol, "li", NULL), "data-step", inc->steps[i].id);
-			render_html_step(li, &inc->steps[i]);
-		}
-	}
+	render_html_steps(sec, inc);
+	(void)li;
 	buf_free(&t);
 }
 
@@ -1160,6 +1381,8 @@ render_html_diagnosis(const struct diagnosis *d, struct buf *out, char err[ERR_L
 	size_t i;
 
 	render_html_verdict(body, d);
+	if (d->probe_note)
+		html_attr(html_el(body, "p", d->probe_note), "class", "note");
 	for (i = 0; i < d->nincidents; i++)
 		render_html_incident(body, &d->incidents[i], i + 1);
 	render_html_summary(body, d);
@@ -1227,6 +1450,14 @@ render_json_step(const struct diag_step *s)
 	json_object_set_new(o, "addresses", render_jstrs(s->addresses, s->naddresses));
 	free(text);
 	free(md);
+	text = render_step_worked(s, 0);
+	json_object_set_new(o, "worked", s->nworked ? json_string(text) : json_null());
+	free(text);
+	json_object_set_new(o, "done", render_jstr(s->done));
+	json_object_set_new(o, "done_by", render_jstr(s->done_ref));
+	json_object_set_new(o, "found", render_jstr(s->found));
+	if (s->because != NULL)
+		json_object_set_new(o, "because", render_jstr(s->because));
 	return o;
 }
 
@@ -1241,9 +1472,11 @@ render_json_evidence(const struct diag_cause *c)
 		json_t *x = json_object();
 
 		json_object_set_new(x, "ref", render_jstr(e->ref));
-		json_object_set_new(x, "effect", json_string(e->confirms ? "confirms" : "refutes"));
-		json_object_set_new(x, "weight", render_jreal(e->weight));
-		json_object_set_new(x, "log_odds", render_jreal(e->log_odds));
+		json_object_set_new(x, "effect", json_string(e->excludes ? "excludes" :
+		    e->confirms ? "confirms" : "refutes"));
+		json_object_set_new(x, "weight", e->excludes ? json_null() : render_jreal(e->weight));
+		json_object_set_new(x, "log_odds", e->excludes ? json_null() :
+		    render_jreal(e->log_odds));
 		json_object_set_new(x, "why", render_jstr(e->why));
 		json_object_set_new(x, "origin", render_jstr(e->origin));
 		json_object_set_new(x, "detail", render_jstr(e->detail));
@@ -1315,6 +1548,18 @@ render_json_incident(const struct diag_incident *inc)
 	json_object_set_new(o, "last_command", render_jstr(inc->last_command));
 	json_object_set_new(o, "last_reply", render_jstr(inc->last_reply));
 	a = json_object();
+	json_object_set_new(a, "greeting", render_jstr(inc->greeting));
+	json_object_set_new(a, "helo", render_jstr(inc->helo));
+	json_object_set_new(a, "helo_reply", render_jstr(inc->helo_reply));
+	json_object_set_new(o, "transcript", a);
+	json_object_set_new(o, "gateway_version", render_jstr(inc->gateway_version));
+	if (inc->ended_article != NULL)
+		json_object_set_new(o, "ended", json_pack("{s:o, s:o, s:o}", "article",
+		    render_jstr(inc->ended_article), "peer", render_jstr(inc->ended_peer),
+		    "first_seen", render_jstr(inc->ended_first_seen)));
+	else
+		json_object_set_new(o, "ended", json_null());
+	a = json_object();
 	for (i = 0; i < inc->nphases; i++)
 		json_object_set_new(a, inc->phases[i].phase,
 		    json_integer((json_int_t)inc->phases[i].count));
@@ -1380,6 +1625,10 @@ render_json_incident(const struct diag_incident *inc)
 	for (i = 0; i < inc->nsteps; i++)
 		json_array_append_new(a, render_json_step(&inc->steps[i]));
 	json_object_set_new(o, "steps", a);
+	a = json_array();
+	for (i = 0; i < inc->nunneeded; i++)
+		json_array_append_new(a, render_json_step(&inc->unneeded[i]));
+	json_object_set_new(o, "not_needed", a);
 	json_object_set_new(o, "probes", render_probe_results_json(inc->probes, inc->nprobes));
 	return o;
 }
@@ -1526,6 +1775,12 @@ render_json_diagnosis(const struct diagnosis *d, struct buf *out, char err[ERR_L
 	if (render_json_part(out, render_jstrs(d->warnings, d->nwarnings), 2, err) != 0)
 		return -1;
 	buf_printf(out, ",\n  \"warnings_dropped\": %zu", d->warnings_dropped);
+	/* Why live probes were left out (diag_probe_policy()): only when they were. */
+	if (d->probe_note != NULL) {
+		buf_puts(out, ",\n  \"probe_note\": ");
+		if (render_json_part(out, render_jstr(d->probe_note), 2, err) != 0)
+			return -1;
+	}
 	/*
 	 * What kbdiag verify saw after a fix (render_history.h): only once
 	 * there is a history (an empty one read back stays), so that a

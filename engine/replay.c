@@ -141,6 +141,17 @@ replay_incident(struct diag_incident *inc, const json_t *o, size_t index,
 	inc->phase = replay_str(o, "phase");
 	inc->last_command = replay_str(o, "last_command");
 	inc->last_reply = replay_str(o, "last_reply");
+	if ((v = json_object_get(o, "transcript")) != NULL && json_is_object(v)) {
+		inc->greeting = replay_str(v, "greeting");
+		inc->helo = replay_str(v, "helo");
+		inc->helo_reply = replay_str(v, "helo_reply");
+	}
+	inc->gateway_version = replay_str(o, "gateway_version");
+	if ((v = json_object_get(o, "ended")) != NULL && json_is_object(v) &&
+	    (inc->ended_article = replay_str(v, "article")) != NULL) {
+		inc->ended_peer = replay_str(v, "peer");
+		inc->ended_first_seen = replay_str(v, "first_seen");
+	}
 	if ((v = json_object_get(o, "phases")) != NULL && json_is_object(v)) {
 		if (json_object_size(v) > REPLAY_MAX_ITEMS)
 			return err_set(err, "incident %zu: too many phases", index + 1);
@@ -342,6 +353,9 @@ replay_load(const char *data, size_t len, const struct kb *kb, struct diagnosis 
 		}
 	}
 	replay_summary(d, json_object_get(root, "summary"));
+	if ((a = json_object_get(root, "probe_note")) != NULL && json_is_string(a))
+		d->probe_note = text_sanitize(json_string_value(a), json_string_length(a),
+		    REPLAY_TEXT_MAX);
 	/* kbdiag verify's history: kept as it was written. */
 	if ((a = json_object_get(root, "history")) != NULL && !json_is_null(a) &&
 	    render_history_from_json(a, &d->history, &d->nhistory, err) != 0)
@@ -350,9 +364,7 @@ replay_load(const char *data, size_t len, const struct kb *kb, struct diagnosis 
 		for (i = 0; i < json_array_size(a) && d->nwarnings < DIAG_MAX_WARNINGS; i++)
 			if (json_is_string(json_array_get(a, i)))
 				diag_warn(d, "%s", json_string_value(json_array_get(a, i)));
-	rank_diagnosis(d, kb);
-	for (i = 0; i < d->nincidents; i++)
-		plan_steps(&d->incidents[i]);
+	diag_rank(d, kb);
 	rc = 0;
 out:
 	json_decref(root);

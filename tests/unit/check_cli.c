@@ -170,7 +170,7 @@ START_TEST(usage_errors_exit_2)
 		{ { "-qx", "diagnose", NULL }, "kbdiag: option '-x': unknown option\n" },
 		{ { "diagnose", "--frob", NULL }, "option '--frob': unknown option" },
 		{ { "--help=yes", NULL }, "option '--help': takes no value" },
-		{ { "--o", "x", "diagnose", NULL }, "option '--o': ambiguous (--output, --offline)" },
+		{ { "--o", "x", "diagnose", NULL }, "option '--o': ambiguous (--output, --offline, --observe)" },
 		{ { "--offl=1", "diagnose", NULL }, "option '--offline': takes no value" },
 		{ { "diagnose", "--kb", NULL }, "option '--kb': give it a value" },
 		{ { "--kb=", "diagnose", NULL }, "--kb" },

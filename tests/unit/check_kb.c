@@ -923,7 +923,7 @@ START_TEST(cause_defined_twice)
 {
 	tu_edit_in(dir, "causes.xml", "<cause id=\"network-path-down\">",
 	    "<cause id=\"peer-host-down\">");
-	expect_load_error(dir, "%s/causes.xml:46: cause 'peer-host-down' is defined twice",
+	expect_load_error(dir, "%s/causes.xml:48: cause 'peer-host-down' is defined twice",
 	    dir);
 }
 END_TEST
@@ -931,7 +931,7 @@ END_TEST
 START_TEST(shared_step_defined_twice)
 {
 	tu_edit_in(dir, "steps.xml", "<step id=\"resend\"", "<step id=\"telnet-smarthost\"");
-	expect_load_error(dir, "%s/steps.xml:17: step 'telnet-smarthost' is defined twice",
+	expect_load_error(dir, "%s/steps.xml:18: step 'telnet-smarthost' is defined twice",
 	    dir);
 }
 END_TEST
@@ -1068,7 +1068,7 @@ START_TEST(step_addresses_unknown_cause)
 {
 	tu_edit_in(dir, "steps.xml", "<step id=\"resend\" addresses=\"peer-host-down",
 	    "<step id=\"resend\" addresses=\"gremlins");
-	expect_load_error(dir, "%s/steps.xml:17: unknown cause 'gremlins' (not in causes.xml)",
+	expect_load_error(dir, "%s/steps.xml:18: unknown cause 'gremlins' (not in causes.xml)",
 	    dir);
 }
 END_TEST
@@ -1077,7 +1077,7 @@ START_TEST(unknown_fact)
 {
 	tu_edit_in(dir, "steps.xml", "<fact ref=\"tcptsr:lanman-2.2b\" field=\"version\"/>",
 	    "<fact ref=\"tcptsr:lanman-9.9\" field=\"version\"/>");
-	expect_load_error(dir, "%s/steps.xml:30: unknown fact 'tcptsr:lanman-9.9' "
+	expect_load_error(dir, "%s/steps.xml:33: unknown fact 'tcptsr:lanman-9.9' "
 	    "(no such row in tables/)", dir);
 }
 END_TEST
@@ -1087,7 +1087,7 @@ START_TEST(unknown_fact_table)
 	/* The key exists, but in the other table. */
 	tu_edit_in(dir, "steps.xml", "<fact ref=\"protocol-ini:ForcePushBit\" field=\"name\"/>",
 	    "<fact ref=\"tcptsr:ForcePushBit\" field=\"name\"/>");
-	expect_load_error(dir, "%s/steps.xml:37: unknown fact 'tcptsr:ForcePushBit' "
+	expect_load_error(dir, "%s/steps.xml:41: unknown fact 'tcptsr:ForcePushBit' "
 	    "(no such row in tables/)", dir);
 }
 END_TEST
@@ -1096,7 +1096,7 @@ START_TEST(unknown_fact_field)
 {
 	tu_edit_in(dir, "steps.xml", "<fact ref=\"tcptsr:lanman-2.2b\" field=\"date\"/>",
 	    "<fact ref=\"tcptsr:lanman-2.2b\" field=\"colour\"/>");
-	expect_load_error(dir, "%s/steps.xml:32: fact tcptsr:lanman-2.2b has no field "
+	expect_load_error(dir, "%s/steps.xml:35: fact tcptsr:lanman-2.2b has no field "
 	    "'colour' (it has: id, version, date, bytes, stack, push, dir, package, "
 	    "sources, note)", dir);
 }
