@@ -41,6 +41,42 @@
 #define KBDIAG_KB_CODE "unknown"
 #endif
 
+/*
+ * Every field of these structs is written and read below (but struct kb's
+ * load-time state: schema, lifted, rng, memo, on_valid, capacities). A
+ * struct that grows (a new field in kb.h or kbpriv.h) stops the build here
+ * until the field is cached too: else a kb read from the cache would
+ * silently lack it. A guard, not a proof (a field may fill padding). Sizes
+ * on LP64 (x86-64, arm64).
+ */
+#if defined(__LP64__)
+#define KBCACHE_SIZE(t, n) \
+	_Static_assert(sizeof(struct t) == (n), "kbcache.c: struct " #t " changed: " \
+	    "cache its new fields, then update this size")
+KBCACHE_SIZE(kb, 280);
+KBCACHE_SIZE(kb_evidence_value, 48);
+KBCACHE_SIZE(kb_evidence_source, 56);
+KBCACHE_SIZE(kb_derive, 24);
+KBCACHE_SIZE(kb_evidence_item, 40);
+KBCACHE_SIZE(kb_cause, 56);
+KBCACHE_SIZE(kb_symptom, 104);
+KBCACHE_SIZE(kb_cause_ref, 24);
+KBCACHE_SIZE(kb_part, 16);
+KBCACHE_SIZE(kb_step, 104);
+KBCACHE_SIZE(kb_para, 16);
+KBCACHE_SIZE(kb_article, 208);
+KBCACHE_SIZE(kb_decider, 32);
+KBCACHE_SIZE(kb_overlap, 80);
+KBCACHE_SIZE(kb_peer, 72);
+KBCACHE_SIZE(kb_fix_command, 32);
+KBCACHE_SIZE(kb_fix_variant, 32);
+KBCACHE_SIZE(kb_fix_example, 32);
+KBCACHE_SIZE(kb_fix, 272);
+KBCACHE_SIZE(kb_row, 56);
+KBCACHE_SIZE(kb_term, 48);
+KBCACHE_SIZE(kb_context, 32);
+#endif
+
 const char *
 kbcache_how_name(enum kbcache_how how)
 {
