@@ -738,7 +738,9 @@ kbcache_get_value_ref(struct kbcache_in *in, const struct kb_evidence_source **s
 	*src = NULL;
 	*val = NULL;
 	if (in->bad || null) {
-		(void)kbcache_get_u32(in);
+		/* no source, no value: one way to write it (fuzz_kbcache's oracle) */
+		if (kbcache_get_u32(in) != KBCACHE_NULL)
+			in->bad = 1;
 		return;
 	}
 	s = &in->kb->sources[i];
