@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "config.h"	/* KBDIAG_DATADIR: written by make */
 #include "kbschema.h"
+#include "text.h"
 #include "xmem.h"
 
 /*
@@ -63,6 +64,7 @@ struct kb {
 	size_t			 articles_cap;
 	struct kb_fix		*fixes;		/* fixes.xml */
 	size_t			 nfixes;
+	const struct kb_load_params *loading;	/* during kb_load() only */
 };
 
 /*
@@ -83,7 +85,7 @@ kb_xml_on_error(void *arg, xmlErrorPtr e)
 	struct kb_xml_errors *xe = arg;
 	const xmlNode *node;
 	const char *file;
-	char text[ERR_LEN];
+	char raw[ERR_LEN], text[ERR_LEN];
 	long line;
 	size_t n;
 
@@ -91,10 +93,12 @@ kb_xml_on_error(void *arg, xmlErrorPtr e)
 		return;
 	if (xe->count++ > 0 && xe->has_line)
 		return;
-	snprintf(text, sizeof(text), "%s", e->message ? e->message : "unknown error");
-	n = strlen(text);
-	while (n > 0 && isspace((unsigned char)text[n - 1]))
-		text[--n] = '\0';
+	snprintf(raw, sizeof(raw), "%s", e->message ? e->message : "unknown error");
+	n = strlen(raw);
+	while (n > 0 && isspace((unsigned char)raw[n - 1]))
+		raw[--n] = '\0';
+	/* libxml2 quotes the document's bytes in some messages */
+	text_escape_into(text, sizeof(text), raw);
 	/*
 	 * Some errors (inside entities, several RelaxNG ones) come without a
 	 * file or a line; every message must still name the document, and the
@@ -336,6 +340,15 @@ kb_read_doc(const struct kb *kb, const char *path, const char *data, size_t len,
 	xmlDocPtr doc = NULL;
 	int rc;
 
+	if (data == NULL && kb->loading != NULL && kb->loading->override_path != NULL) {
+		size_t dl = strlen(kb->dir);
+
+		if (strncmp(path, kb->dir, dl) == 0 && path[dl] == '/' &&
+		    strcmp(path + dl + 1, kb->loading->override_path) == 0) {
+			data = kb->loading->override_data ? kb->loading->override_data : "";
+			len = kb->loading->override_len;
+		}
+	}
 	if (data && len > INT_MAX) {
 		err_set(err, "%s: document too large", path);
 		return NULL;
@@ -1275,10 +1288,14 @@ static void
 kb_problem(const struct kb_load_params *params, int *count, char err[ERR_LEN],
     const char *msg)
 {
+	char safe[ERR_LEN];
+
+	/* a message may quote the document's bytes: never raw to a terminal */
+	text_escape_into(safe, sizeof(safe), msg);
 	if (params->on_problem)
-		params->on_problem(params->arg, msg);
-	if ((*count)++ == 0 && msg != err)
-		snprintf(err, ERR_LEN, "%s", msg);
+		params->on_problem(params->arg, safe);
+	if ((*count)++ == 0 || msg == err)
+		snprintf(err, ERR_LEN, "%s", safe);
 }
 
 static int
@@ -1801,6 +1818,7 @@ kb_load(const struct kb_load_params *params, struct kb **out, char err[ERR_LEN])
 
 	kb = xcalloc(1, sizeof(*kb));
 	kb->dir = xstrdup(params->dir);
+	kb->loading = params;
 	if (kb_load_schema(kb, err) != 0 ||
 	    kb_load_evidence(kb, err) != 0 ||
 	    kb_load_causes(kb, err) != 0 ||
@@ -1821,6 +1839,7 @@ kb_load(const struct kb_load_params *params, struct kb **out, char err[ERR_LEN])
 	}
 	if (kb_load_articles(kb, params, err) != 0 ||
 	    kb_load_overlaps(kb, params, err) != 0) {
+		text_escape_err(err);
 		kb_free(kb);
 		return -1;
 	}
@@ -1829,6 +1848,7 @@ kb_load(const struct kb_load_params *params, struct kb **out, char err[ERR_LEN])
 		kb_free(kb);
 		return -1;
 	}
+	kb->loading = NULL;
 	*out = kb;
 	return 0;
 }

@@ -287,6 +287,15 @@ struct kb_load_params {
 	 * tables and schema must still be valid.
 	 */
 	int		keep_going;
+	/*
+	 * For tests and fuzzing: the document at dir/override_path (as the
+	 * rule base names it: "causes.xml", "tables/peers.xml", ...) is read
+	 * from the override_len bytes at override_data instead of the file.
+	 * NULL: every document from its file.
+	 */
+	const char	*override_path;
+	const char	*override_data;
+	size_t		override_len;
 };
 
 /*

@@ -9,6 +9,7 @@
 #include "fix.h"
 #include "pattern.h"
 #include "probe_dos.h"
+#include "text.h"
 #include "xmem.h"
 
 static void
@@ -24,6 +25,7 @@ lint_report(lint_problem_fn on_problem, void *arg, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	text_escape_err(msg);	/* examples and patterns are quoted */
 	if (on_problem)
 		on_problem(arg, msg);
 }

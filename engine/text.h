@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "err.h"
+
 /*
  * Return a newly allocated (caller frees), NUL-terminated copy of the n bytes
  * at s in which:
@@ -27,6 +29,18 @@
  * inside the text those are treated as above.
  */
 char *text_sanitize(const char *s, size_t n, size_t max);
+
+/*
+ * The same escaping into a caller's buffer, for error messages (the error
+ * path never allocates): s (NUL-terminated) escaped as text_sanitize() does
+ * but not trimmed, written to dst (cap bytes, NUL-terminated), cut before a
+ * character or an escape that would not fit. dst and s may not overlap.
+ */
+void text_escape_into(char *dst, size_t cap, const char *s);
+
+/* An error message (err.h) escaped in place, for errors that quote a file's
+ * or a peer's bytes: text_escape_into() through a copy on the stack. */
+void text_escape_err(char err[ERR_LEN]);
 
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 if s[0..n) does not
  * start with one. C1 controls (U+0080..U+009F) count as not valid; C0

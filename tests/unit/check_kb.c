@@ -766,12 +766,16 @@ START_TEST(wrong_document_kind)
 }
 END_TEST
 
+static int line_of(const char *top, const char *rel, const char *needle);
+
 START_TEST(cause_defined_twice)
 {
+	int line = line_of(dir, "causes.xml", "<cause id=\"network-path-down\">");
+
 	tu_edit_in(dir, "causes.xml", "<cause id=\"network-path-down\">",
 	    "<cause id=\"peer-host-down\">");
-	expect_load_error(dir, "%s/causes.xml:36: cause 'peer-host-down' is defined twice",
-	    dir);
+	expect_load_error(dir, "%s/causes.xml:%d: cause 'peer-host-down' is defined twice",
+	    dir, line);
 }
 END_TEST
 
@@ -892,6 +896,18 @@ START_TEST(schema_violation_list_word)
 	expect_load_error(dir, "%s/overlaps.xml:%d: <overlap articles=\"Q123827 q12 Q100709 "
 	    "Q123826\">: a word of the value does not match the schema's pattern Q[0-9]{5,6} "
 	    "(schema)", dir, line_of(dir, "overlaps.xml", "q12"));
+}
+END_TEST
+
+/* A rule base's bytes quoted in a message are escaped: a C1 CSI (U+009B)
+ * in an identifier reaches no terminal, in the error or through lint. */
+START_TEST(schema_violation_quotes_no_control)
+{
+	tu_edit_in(dir, "causes.xml", "<cause id=\"tcpip-layer-error\"",
+	    "<cause id=\"tcpip-\xC2\x9B" "2J-layer-error\"");
+	expect_load_error(dir, "%s/causes.xml:%d: <cause id=\"tcpip-\\xC2\\x9B2J-layer-error\">: "
+	    "the value does not match the schema's pattern [a-z0-9]+(-[a-z0-9]+)* (schema)",
+	    dir, line_of(dir, "causes.xml", "tcpip-\xC2\x9B"));
 }
 END_TEST
 
@@ -1366,6 +1382,7 @@ kb_suite(void)
 	tcase_add_test(bad, schema_violation_prior);
 	tcase_add_test(bad, schema_violation_identifier);
 	tcase_add_test(bad, schema_violation_list_word);
+	tcase_add_test(bad, schema_violation_quotes_no_control);
 	tcase_add_test(bad, unknown_cause_ref);
 	tcase_add_test(bad, unknown_step_ref);
 	tcase_add_test(bad, step_addresses_unknown_cause);

@@ -600,7 +600,8 @@ START_TEST(cause_evidence_unknown_source)
 }
 END_TEST
 
-/* kb lint runs every fix's examples: a wrong <after> is found, with LF and CR LF. */
+/* kb lint runs every fix's examples: a wrong <after> is found, with LF and CR LF;
+ * the message is one line (line ends escaped, as every byte a file gives). */
 START_TEST(lint_fix_example_wrong)
 {
 	struct buf want = BUF_INIT;
@@ -612,7 +613,7 @@ START_TEST(lint_fix_example_wrong)
 	line = line_of(dir, "fixes.xml", "DEVICE=C:\\DOS\\HIMEM.SYS\nDOS=HIGH") - 1;
 	ck_assert_uint_eq(lint_dir(dir, &ms), 2);
 	buf_printf(&want, "%s/fixes.xml:%ld: fix 'dos-files': the example (LF) does not give "
-	    "its <after>: the editor wrote \"DEVICE=C:\\DOS\\HIMEM.SYS\nDOS=HIGH\nFILES=40",
+	    "its <after>: the editor wrote \"DEVICE=C:\\DOS\\HIMEM.SYS\\x0ADOS=HIGH\\x0AFILES=40",
 	    dir, line);
 	ck_assert_contains(buf_str(&ms.all), buf_str(&want));
 	ck_assert_contains(buf_str(&ms.all), "the example (CR LF) does not give its <after>");
