@@ -227,8 +227,8 @@ $(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(wildcard tests
 # Coverage-guided fuzzing: clang's libFuzzer with ASan and UBSan, every
 # finding fatal (-fno-sanitize-recover: UBSan aborts, so libFuzzer stops with
 # the input in build/fuzz/ and make fails). One target, or a few, with
-# `make fuzz FUZZ_TARGETS="pattern log"`; tests/fuzz/TARGET.dict, when there
-# is one, is its dictionary. Each run's log (the last line: executions, time)
+# `make fuzz FUZZ_TARGETS="pattern log"`; tests/fuzz/TARGET.dict (or the
+# dictionary of its prefix: kb.dict for kb_causes) is its dictionary. Each run's log (the last line: executions, time)
 # is kept in build/fuzz/log/TARGET.log for docs/security.md's table.
 FUZZ_SAN	= -fsanitize=address,undefined -fno-sanitize-recover=all
 fuzz: deps-fuzz
@@ -249,7 +249,8 @@ fuzz-run: $(FUZZ_BINS)
 	@for t in $(FUZZ_TARGETS); do \
 		echo "== fuzzing $$t for $(FUZZ_SECONDS) s"; \
 		mkdir -p $(BUILD)/corpus/$$t; \
-		dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
+		dict=; for d in tests/fuzz/$$t.dict tests/fuzz/$${t%%_*}.dict; do \
+			[ -f $$d ] && { dict=-dict=$$d; break; }; done; \
 		$(BUILD)/bin/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 			-print_final_stats=1 $$dict -artifact_prefix=$(BUILD)/ \
 			$(BUILD)/corpus/$$t tests/fuzz/corpus/$$t > $(BUILD)/log/$$t.log 2>&1; \

@@ -805,16 +805,21 @@ cmd_kb(const struct options *o, char **args, int nargs)
 		return rc;
 	rc = EXIT_FOUND;
 	if (strcmp(args[0], "lint") == 0) {
-		if ((failures = lint_check(kb, m, print_problem, NULL)) > 0) {
+		struct lint_backtrack_stats bs;
+
+		failures = lint_check(kb, m, print_problem, NULL);
+		failures += lint_backtracking(kb, print_problem, NULL, &bs);
+		if (failures > 0) {
 			fprintf(stderr, "kbdiag: %s: invalid: %zu %s\n", kb_dir(kb), failures,
 			    failures == 1 ? "problem" : "problems");
 			rc = EXIT_BADINPUT;
 		} else
 			buf_printf(&out, "%s: valid: %zu articles, %zu causes, %zu patterns, "
-			    "%zu evidence sources, %zu overlaps, %zu peers, %zu fixes\n", kb_dir(kb),
-			    kb_article_count(kb), kb_cause_count(kb), match_pattern_count(m),
-			    kb_source_count(kb), kb_overlap_count(kb), kb_peer_count(kb),
-			    kb_fix_count(kb));
+			    "%zu evidence sources, %zu overlaps, %zu peers, %zu fixes; no "
+			    "pattern backtracks catastrophically (%zu crafted lines, %.1f s)\n",
+			    kb_dir(kb), kb_article_count(kb), kb_cause_count(kb),
+			    match_pattern_count(m), kb_source_count(kb), kb_overlap_count(kb),
+			    kb_peer_count(kb), kb_fix_count(kb), bs.lines, bs.usec / 1e6);
 	} else if (strcmp(args[0], "test") == 0) {
 		struct lint_article *report;
 		struct lint_totals totals;
