@@ -91,6 +91,8 @@ kb_xml_on_error(void *arg, xmlErrorPtr e)
 
 	if (e == NULL || e->level < XML_ERR_ERROR)
 		return;
+	if (e->code == XML_ERR_NO_MEMORY)
+		xmem_oom(0);	/* the one way out of memory ends (exit status 4) */
 	if (xe->count++ > 0 && xe->has_line)
 		return;
 	snprintf(raw, sizeof(raw), "%s", e->message ? e->message : "unknown error");

@@ -39,7 +39,6 @@
 #include "xmem.h"
 
 
-#define REPLAY_MAX_BYTES	(256u << 20)	/* a saved diagnosis, at most */
 
 enum {
 	EXIT_FOUND = 0,
@@ -492,38 +491,6 @@ follow_notice(void *arg, const char *msg)
 		fprintf(stderr, "kbdiag: %s\n", msg);
 }
 
-/* Read a whole file (at most max bytes) into out; 0, or -1 with err. */
-static int
-read_file(const char *path, size_t max, struct buf *out, char err[ERR_LEN])
-{
-	char chunk[65536];
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return err_set(err, "%s: %s", path, strerror(errno));
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err_set(err, "%s: %s", path, strerror(errno));
-			break;
-		}
-		if (n == 0) {
-			close(fd);
-			return 0;
-		}
-		if (out->len + (size_t)n > max) {
-			err_set(err, "%s: larger than %zu MiB", path, max >> 20);
-			break;
-		}
-		buf_append(out, chunk, (size_t)n);
-	}
-	close(fd);
-	return -1;
-}
-
 static void
 show_probing(void *arg, const char *host, unsigned port)
 {
@@ -538,16 +505,13 @@ static int
 cmd_replay(const struct options *o, struct kb *kb)
 {
 	struct diagnosis *d = NULL;
-	struct buf in = BUF_INIT, out = BUF_INIT;
+	struct buf out = BUF_INIT;
 	char err[ERR_LEN];
 	int rc;
 
-	if (read_file(o->replay, REPLAY_MAX_BYTES, &in, err) != 0) {
+	if ((rc = replay_load_file(o->replay, kb, &d, err)) != 0) {
 		fprintf(stderr, "kbdiag: %s\n", err);
-		rc = EXIT_BADINPUT;
-	} else if (replay_load(in.data, in.len, kb, &d, err) != 0) {
-		fprintf(stderr, "kbdiag: %s: %s\n", o->replay, err);
-		rc = EXIT_BADINPUT;
+		rc = rc == REPLAY_OOM ? EXIT_INTERNAL : EXIT_BADINPUT;
 	} else if (render_diagnosis_explain(d, o->format, o->explain, &out, err) != 0) {
 		fprintf(stderr, "kbdiag: %s\n", err);
 		rc = EXIT_INTERNAL;
@@ -555,7 +519,6 @@ cmd_replay(const struct options *o, struct kb *kb)
 		rc = EXIT_BADINPUT;
 	else
 		rc = d->nincidents ? EXIT_FOUND : EXIT_NOTHING;
-	buf_free(&in);
 	buf_free(&out);
 	diag_free(d);
 	kb_free(kb);
@@ -907,23 +870,18 @@ static int
 load_saved(const struct options *o, const char *file, struct kb **kb,
     struct diagnosis **d, struct fix_plan **plan)
 {
-	struct buf in = BUF_INIT;
 	char err[ERR_LEN];
 	int rc;
 
 	if ((rc = open_kb(o, 0, kb, NULL)) != 0)
 		return rc;
-	if (read_file(file, REPLAY_MAX_BYTES, &in, err) != 0) {
+	if ((rc = replay_load_file(file, *kb, d, err)) != 0) {
 		fprintf(stderr, "kbdiag: %s\n", err);
-		rc = EXIT_BADINPUT;
-	} else if (replay_load(in.data ? in.data : "", in.len, *kb, d, err) != 0) {
-		fprintf(stderr, "kbdiag: %s: %s\n", file, err);
-		rc = EXIT_BADINPUT;
+		rc = rc == REPLAY_OOM ? EXIT_INTERNAL : EXIT_BADINPUT;
 	} else if (fix_plan(*d, o->probe.dos_root, *kb, plan, err) != 0) {
 		fprintf(stderr, "kbdiag: %s\n", err);
 		rc = EXIT_BADINPUT;
 	}
-	buf_free(&in);
 	return rc;
 }
 
@@ -1058,7 +1016,7 @@ cmd_verify(const struct options *o, char **args, int nargs)
 	struct verify_params vp;
 	const struct diag_history *entry;
 	struct diagnosis *d = NULL;
-	struct buf in = BUF_INIT, out = BUF_INIT, saved = BUF_INIT;
+	struct buf out = BUF_INIT, saved = BUF_INIT;
 	struct matcher *m = NULL;
 	struct kb *kb = NULL;
 	struct sigaction sa;
@@ -1075,14 +1033,9 @@ cmd_verify(const struct options *o, char **args, int nargs)
 		return usage_error("--for needs --watch LOG");
 	if ((rc = open_kb(o, 0, &kb, o->watch ? &m : NULL)) != 0)
 		return rc;
-	if (read_file(args[0], REPLAY_MAX_BYTES, &in, err) != 0) {
+	if ((rc = replay_load_file(args[0], kb, &d, err)) != 0) {
 		fprintf(stderr, "kbdiag: %s\n", err);
-		rc = EXIT_BADINPUT;
-		goto out;
-	}
-	if (replay_load(in.data ? in.data : "", in.len, kb, &d, err) != 0) {
-		fprintf(stderr, "kbdiag: %s: %s\n", args[0], err);
-		rc = EXIT_BADINPUT;
+		rc = rc == REPLAY_OOM ? EXIT_INTERNAL : EXIT_BADINPUT;
 		goto out;
 	}
 	memset(&vp, 0, sizeof(vp));
@@ -1127,7 +1080,6 @@ cmd_verify(const struct options *o, char **args, int nargs)
 	else
 		rc = strcmp(entry->outcome, VERIFY_FIXED) == 0 ? EXIT_FOUND : EXIT_NOTHING;
 out:
-	buf_free(&in);
 	buf_free(&out);
 	buf_free(&saved);
 	diag_free(d);
