@@ -141,6 +141,8 @@ check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER)
 	BUILD=$(BUILD) sh tests/scenario/run.sh
 	@echo "== detect, resolve, verify: fix --apply and kbdiag verify against a peer that waits for PUSH (tests/scenario/verify.sh)"
 	BUILD=$(BUILD) sh tests/scenario/verify.sh
+	@echo "== kbdiag fix --apply killed with SIGKILL at any moment (tests/scenario/fix-kill9.sh)"
+	BUILD=$(BUILD) sh tests/scenario/fix-kill9.sh 40
 	@echo "== smtpgw reliability: each smart-host fault, then Postfix (tests/scenario/gw-reliability.sh)"
 	BUILD=$(BUILD) bash tests/scenario/gw-reliability.sh
 	@echo "== smtpgw kill -9 while relaying 150 messages to Postfix (tests/integration/gw-kill9.sh)"

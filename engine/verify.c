@@ -253,6 +253,8 @@ verify_check_value(enum fix_status s)
 		return "no-file";
 	case FIX_NO_ROOT:
 		return "not-looked-at";
+	case FIX_REFUSED:
+		return "refused";
 	}
 	return "unknown";
 }
