@@ -314,6 +314,9 @@ diag_follow(const struct diag_params *p, struct diagnosis **out)
 		readers[i] = diag_open(&st, p->files[i], &st.d->inputs[i], 1);
 		st.d->ninputs++;
 		open += readers[i] != NULL;
+		/* said now, not only in the report at the end: the others go on */
+		if (readers[i] == NULL && st.d->inputs[i].error && p->on_notice)
+			p->on_notice(p->follow_arg, st.d->inputs[i].error);
 	}
 	while (open > 0 && !(p->stop && *p->stop)) {
 		busy = 0;
