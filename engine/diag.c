@@ -12,6 +12,7 @@
 #include "evidence.h"
 #include "peer.h"
 #include "plan.h"
+#include "probe_hosts.h"
 #include "rank.h"
 #include "reader.h"
 #include "text.h"
@@ -482,6 +483,16 @@ diag_incident_clear(struct diag_incident *inc)
 	memset(inc, 0, sizeof(*inc));
 }
 
+/* One smart host of the incidents, and what diag_probe() does with it. */
+struct diag_target {
+	const char		*host;		/* an incident's, or NULL */
+	unsigned		 port;		/* 0: 25 */
+	size_t			 first;		/* its first incident */
+	unsigned long long	 attempts;	/* its incidents' counts */
+	size_t			 job;		/* the round it gets (probe_hosts.h) */
+	struct buf		 why;		/* not probed: why */
+};
+
 static int
 diag_same_peer(const struct diag_peer *a, const struct diag_peer *b)
 {
@@ -490,49 +501,173 @@ diag_same_peer(const struct diag_peer *a, const struct diag_peer *b)
 	return strcasecmp(a->host, b->host) == 0 && a->port == b->port;
 }
 
+/* qsort() has no argument: the diagnosis the comparisons below look at. */
+static const struct diagnosis *diag_sort_d;
+
+/* Incidents by smart host (any case), port, then their order. */
+static int
+diag_cmp_peer(const void *x, const void *y)
+{
+	size_t i = *(const size_t *)x, j = *(const size_t *)y;
+	const struct diag_peer *a = &diag_sort_d->incidents[i].peer;
+	const struct diag_peer *b = &diag_sort_d->incidents[j].peer;
+	int c;
+
+	if (a->host == NULL || b->host == NULL)
+		c = (a->host != NULL) - (b->host != NULL);
+	else if ((c = strcasecmp(a->host, b->host)) == 0)
+		c = (a->port > b->port) - (a->port < b->port);
+	return c ? c : (i > j) - (i < j);
+}
+
+/* Targets by attempts, most first, then in the order the logs name them. */
+static const struct diag_target *diag_sort_tg;
+
+static int
+diag_cmp_busy(const void *x, const void *y)
+{
+	const struct diag_target *a = &diag_sort_tg[*(const size_t *)x];
+	const struct diag_target *b = &diag_sort_tg[*(const size_t *)y];
+
+	if (a->attempts != b->attempts)
+		return a->attempts > b->attempts ? -1 : 1;
+	return (a->first > b->first) - (a->first < b->first);
+}
+
 size_t
 diag_probe(struct diagnosis *d, const struct kb *kb, const struct probe_params *tmpl,
     const char *override_host, unsigned override_port,
     void (*on_round)(void *arg, const char *host, unsigned port), void *arg)
 {
-	struct probe_round *round;
-	struct probe_params p;
-	char err[ERR_LEN];
-	size_t i, j, rounds = 0;
-	int *done;
+	struct probe_hosts_target *jobs;
+	struct diag_target *tg;
+	struct probe_params p = *tmpl;
+	struct buf why_cap = BUF_INIT;
+	char ports[64];
+	size_t *order, *target_of, *cand, i, k, ntg = 0, ncand = 0, njobs = 0, rounds;
+	size_t over_cap = 0, wrong_port = 0, cap_job = 0;
+	size_t max = tmpl->max_hosts ? tmpl->max_hosts : PROBE_DEFAULT_MAX_HOSTS;
 
 	if (d->nincidents == 0)
 		return 0;
-	done = xcalloc(d->nincidents, sizeof(*done));
-	/* One round per smart host: incidents at the same host share it. */
+	p.kb = kb;
+	/* Each smart host once: the incidents sorted by host and port (not
+	 * every incident against every other), then runs of the same one. */
+	order = xcalloc(d->nincidents, sizeof(*order));
+	target_of = xcalloc(d->nincidents, sizeof(*target_of));
+	tg = xcalloc(d->nincidents, sizeof(*tg));
+	for (i = 0; i < d->nincidents; i++)
+		order[i] = i;
+	diag_sort_d = d;
+	if (override_host == NULL)
+		qsort(order, d->nincidents, sizeof(*order), diag_cmp_peer);
 	for (i = 0; i < d->nincidents; i++) {
-		const struct diag_incident *inc = &d->incidents[i];
+		const struct diag_incident *inc = &d->incidents[order[i]];
 
-		if (done[i])
-			continue;
-		p = *tmpl;
-		p.kb = kb;
-		p.host = override_host ? override_host : inc->peer.host;
-		p.port = override_host ? override_port : inc->peer.port;
-		if (on_round != NULL && p.host != NULL && !p.offline)
-			on_round(arg, p.host, p.port ? p.port : PEER_SMTP_PORT);
-		if (probe_run(&p, &round, err) != 0) {
-			diag_warn(d, "probes: %s", err);
-			break;
+		if (i == 0 || (override_host == NULL &&
+		    !diag_same_peer(&d->incidents[order[i - 1]].peer, &inc->peer))) {
+			tg[ntg].host = override_host ? override_host : inc->peer.host;
+			tg[ntg].port = override_host ? override_port : inc->peer.port;
+			tg[ntg].first = order[i];
+			buf_init(&tg[ntg].why);
+			ntg++;
 		}
-		rounds++;
-		for (j = i; j < d->nincidents; j++) {
-			struct diag_incident *x = &d->incidents[j];
-
-			if (done[j] || (override_host == NULL &&
-			    !diag_same_peer(&x->peer, &inc->peer)))
-				continue;
-			done[j] = 1;
-			evidence_from_probes(x, round->results, round->nresults, kb);
-		}
-		probe_round_free(round);
+		tg[ntg - 1].attempts += inc->count;
+		target_of[order[i]] = ntg - 1;
 	}
-	free(done);
+	/*
+	 * Which are probed: the command line's smart host, and with no host
+	 * or offline the round as before (the DOS files, no network); else a
+	 * host a log names on a port the rule base expects a smart host on
+	 * (tables/ports.xml), the busiest max of them. The others get a round
+	 * without network probes that says why (the DOS files still read).
+	 */
+	kb_smarthost_ports(kb, ports, sizeof(ports));
+	cand = xcalloc(ntg, sizeof(*cand));
+	for (i = 0; i < ntg; i++) {
+		unsigned port = tg[i].port ? tg[i].port : PEER_SMTP_PORT;
+
+		if (tg[i].host == NULL || override_host != NULL || p.offline)
+			continue;
+		if (!kb_smarthost_port(kb, port)) {
+			buf_printf(&tg[i].why, "not probed: port %u is not one the rule base "
+			    "expects a smart host on (%s: tables/ports.xml); --smarthost %s:%u "
+			    "probes it", port, ports, tg[i].host, port);
+			wrong_port++;
+		} else
+			cand[ncand++] = i;
+	}
+	diag_sort_tg = tg;
+	qsort(cand, ncand, sizeof(*cand), diag_cmp_busy);
+	for (k = max; k < ncand; k++, over_cap++)
+		if (k == max)
+			buf_printf(&why_cap, "not probed: the logs name %zu smart hosts, more than "
+			    "--probe-max (%zu): the %zu with the most attempts were probed", ncand,
+			    max, max);
+	jobs = xcalloc(ntg + 1, sizeof(*jobs));
+	for (i = 0; i < ntg; i++) {
+		if (tg[i].why.len) {
+			jobs[njobs].host = tg[i].host;
+			jobs[njobs].port = tg[i].port;
+			jobs[njobs].skip_why = buf_str(&tg[i].why);
+			tg[i].job = njobs++;
+		}
+	}
+	for (k = 0; k < ncand; k++) {
+		struct diag_target *t = &tg[cand[k]];
+
+		if (k < max) {
+			jobs[njobs].host = t->host;
+			jobs[njobs].port = t->port;
+			t->job = njobs++;
+		} else {
+			if (k == max) {
+				jobs[njobs].skip_why = buf_str(&why_cap);	/* one for all */
+				cap_job = njobs++;
+			}
+			t->job = cap_job;
+		}
+	}
+	for (i = 0; i < ntg; i++)
+		if (tg[i].host == NULL || override_host != NULL || p.offline) {
+			jobs[njobs].host = tg[i].host;
+			jobs[njobs].port = tg[i].port;
+			tg[i].job = njobs++;
+		}
+	if (on_round != NULL && !p.offline)
+		for (i = 0; i < njobs; i++)
+			if (jobs[i].host != NULL && jobs[i].skip_why == NULL)
+				on_round(arg, jobs[i].host, jobs[i].port ? jobs[i].port :
+				    PEER_SMTP_PORT);
+	/* all at once: the whole takes about one round, not one per host */
+	rounds = probe_hosts_run(&p, jobs, njobs);
+	for (i = 0; i < njobs; i++)
+		if (jobs[i].round == NULL)
+			diag_warn(d, "probes: %s", jobs[i].err);
+	for (i = 0; i < d->nincidents; i++) {
+		const struct probe_round *r = jobs[tg[target_of[i]].job].round;
+
+		if (r != NULL)
+			evidence_from_probes(&d->incidents[i], r->results, r->nresults, kb);
+	}
+	if (over_cap)
+		diag_warn(d, "probes: %zu smart host%s not probed: the logs name %zu, more than "
+		    "--probe-max (%zu); the %zu with the most attempts were probed", over_cap,
+		    over_cap == 1 ? "" : "s", ncand, max, max);
+	if (wrong_port)
+		diag_warn(d, "probes: %zu smart host%s not probed: on a port the rule base "
+		    "does not expect a smart host on (only %s); --smarthost HOST:PORT probes "
+		    "one", wrong_port, wrong_port == 1 ? "" : "s", ports);
+	for (i = 0; i < njobs; i++)
+		probe_round_free(jobs[i].round);
+	for (i = 0; i < ntg; i++)
+		buf_free(&tg[i].why);
+	buf_free(&why_cap);
+	free(jobs);
+	free(cand);
+	free(tg);
+	free(order);
+	free(target_of);
 	rank_diagnosis(d, kb);
 	return rounds;
 }

@@ -811,6 +811,43 @@ kb_fact(const struct kb *kb, const char *ref, const char *field, const char *whe
 	return NULL;
 }
 
+int
+kb_smarthost_port(const struct kb *kb, unsigned port)
+{
+	size_t i, n = kb_table_count(kb, "ports");
+
+	for (i = 0; i < n; i++) {
+		const char *num = kb_table_field(kb, "ports", i, "number");
+		const char *yes = kb_table_field(kb, "ports", i, "smarthost");
+
+		if (num && yes && strcmp(yes, "yes") == 0 && strtoul(num, NULL, 10) == port)
+			return 1;
+	}
+	return 0;
+}
+
+void
+kb_smarthost_ports(const struct kb *kb, char *out, size_t cap)
+{
+	size_t i, n = kb_table_count(kb, "ports"), len = 0;
+
+	if (cap == 0)
+		return;
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		const char *num = kb_table_field(kb, "ports", i, "number");
+		const char *yes = kb_table_field(kb, "ports", i, "smarthost");
+		int w;
+
+		if (num == NULL || yes == NULL || strcmp(yes, "yes") != 0)
+			continue;
+		w = snprintf(out + len, cap - len, "%s%s", len ? ", " : "", num);
+		if (w < 0 || (size_t)w >= cap - len)
+			break;
+		len += (size_t)w;
+	}
+}
+
 size_t
 kb_table_count(const struct kb *kb, const char *table)
 {
@@ -1833,6 +1870,8 @@ kb_load(const struct kb_load_params *params, struct kb **out, char err[ERR_LEN])
 	    kb_load_table(kb, "switches.xml", "switches", "switches", "switch",
 	    &facts_cap, err) != 0 ||
 	    kb_load_table(kb, "peers.xml", "peers", "peers", "peer",
+	    &facts_cap, err) != 0 ||
+	    kb_load_table(kb, "ports.xml", "ports", "ports", "port",
 	    &facts_cap, err) != 0 ||
 	    kb_load_steps(kb, err) != 0) {
 		kb_problem(params, &problems, err, err);

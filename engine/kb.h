@@ -367,6 +367,14 @@ size_t kb_peer_count(const struct kb *kb);
 const struct kb_peer *kb_peer_at(const struct kb *kb, size_t i);
 
 /*
+ * Is port one the rule base expects a smart host on (tables/ports.xml,
+ * smarthost="yes")? A smart host a log names is probed only on those.
+ * kb_smarthost_ports() writes them as "25, 587" into out (cap bytes).
+ */
+int kb_smarthost_port(const struct kb *kb, unsigned port);
+void kb_smarthost_ports(const struct kb *kb, char *out, size_t cap);
+
+/*
  * The rows of a reference table (the files in tables/: "tcptsr", "protocol-ini",
  * "builds", "switches", "peers"), in file order, as field/value strings (the
  * row's attributes). kb_table_field() is NULL when the row has no such field

@@ -134,6 +134,10 @@ usage(FILE *to)
 "      --timeout MS       each probe's deadline (default 5000)\n"
 "      --round-timeout MS the whole round's (default 3 timeouts): a layer that\n"
 "                           would end after it is skipped\n"
+"      --probe-max N      probe at most N of the smart hosts the logs name,\n"
+"                           those with the most attempts, all at once (default\n"
+"                           16); a smart host a log names is probed only on a\n"
+"                           port the rule base expects (25, 587)\n"
 "      --dos-root DIR     the DOS client's files (PROTOCOL.INI, TCPTSR.EXE),\n"
 "                           found without regard to case\n"
 "      --dns-server ADDR[:PORT]\n"
@@ -1097,7 +1101,7 @@ main(int argc, char **argv)
 	    OPT_INPUT_FORMAT, OPT_FOLLOW, OPT_DATE, OPT_SINCE, OPT_UNTIL, OPT_TOP,
 	    OPT_EXPLAIN, OPT_REPLAY, OPT_TIMEOUT, OPT_ROUND_TIMEOUT, OPT_DOS_ROOT, OPT_DNS_SERVER, OPT_HELO,
 	    OPT_RESEND_FROM, OPT_RESEND_TO, OPT_DRY_RUN, OPT_APPLY, OPT_UNDO, OPT_WATCH,
-	    OPT_FOR };
+	    OPT_FOR, OPT_PROBE_MAX };
 	static const struct option longopts[] = {
 		{ "kb", required_argument, NULL, OPT_KB },
 		{ "format", required_argument, NULL, 'f' },
@@ -1116,6 +1120,7 @@ main(int argc, char **argv)
 		{ "until", required_argument, NULL, OPT_UNTIL },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "round-timeout", required_argument, NULL, OPT_ROUND_TIMEOUT },
+		{ "probe-max", required_argument, NULL, OPT_PROBE_MAX },
 		{ "dos-root", required_argument, NULL, OPT_DOS_ROOT },
 		{ "dns-server", required_argument, NULL, OPT_DNS_SERVER },
 		{ "helo", required_argument, NULL, OPT_HELO },
@@ -1206,6 +1211,15 @@ main(int argc, char **argv)
 				return usage_error("--round-timeout: '%s' is not a number of "
 				    "milliseconds from 1 to 3600000", optarg);
 			o.probe.round_timeout_ms = (unsigned)n;
+			break;
+		}
+		case OPT_PROBE_MAX: {
+			unsigned long n;
+
+			if (parse_count(optarg, 10000, &n) != 0)
+				return usage_error("--probe-max: '%s' is not a number of smart "
+				    "hosts from 1 to 10000", optarg);
+			o.probe.max_hosts = (unsigned)n;
 			break;
 		}
 		case OPT_DOS_ROOT:

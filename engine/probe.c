@@ -418,6 +418,9 @@ probe_check_params(const struct probe_params *p, char err[ERR_LEN])
 	return 0;
 }
 
+/* c-ares's library init and cleanup are counted but not thread-safe. */
+static pthread_mutex_t probe_ares_lock = PTHREAD_MUTEX_INITIALIZER;
+
 int
 probe_run(const struct probe_params *params, struct probe_round **out, char err[ERR_LEN])
 {
@@ -446,8 +449,14 @@ probe_run(const struct probe_params *params, struct probe_round **out, char err[
 	job.slots = s;
 	job.timeout_ms = params->timeout_ms ? params->timeout_ms : PROBE_DEFAULT_TIMEOUT_MS;
 	net = !params->offline && params->host != NULL;
-	/* Not thread-safe by its documentation: once here, before any thread. */
-	ares_ok = net && ares_library_init(ARES_LIB_INIT_ALL) == ARES_SUCCESS;
+	/* Not thread-safe by its documentation: here, before this round's
+	 * threads, and under a lock, since rounds run at once (probe_hosts.h). */
+	if (net) {
+		pthread_mutex_lock(&probe_ares_lock);
+		ares_ok = ares_library_init(ARES_LIB_INIT_ALL) == ARES_SUCCESS;
+		pthread_mutex_unlock(&probe_ares_lock);
+	} else
+		ares_ok = 0;
 
 	if (params->dos_root)
 		h_files = probe_spawn(&t_files, probe_thread_files, &job);
@@ -455,8 +464,8 @@ probe_run(const struct probe_params *params, struct probe_round **out, char err[
 		for (i = SLOT_TCPTSR; i <= SLOT_VARIANT; i++)
 			probe_skip(&s[i], "no DOS client files given (--dos-root)");
 	if (!net) {
-		const char *why = params->offline ? "offline: no live probes" :
-		    "no smart host given";
+		const char *why = params->skip_why ? params->skip_why : params->offline ?
+		    "offline: no live probes" : "no smart host given";
 
 		for (i = SLOT_DNS; i <= SLOT_RESEND; i++)
 			probe_skip(&s[i], "%s", why);
@@ -489,8 +498,11 @@ probe_run(const struct probe_params *params, struct probe_round **out, char err[
 		pthread_join(t_peer, NULL);
 	if (h_files)
 		pthread_join(t_files, NULL);
-	if (ares_ok)
+	if (ares_ok) {
+		pthread_mutex_lock(&probe_ares_lock);
 		ares_library_cleanup();
+		pthread_mutex_unlock(&probe_ares_lock);
+	}
 	round->elapsed_ms = (unsigned)(probe_now_ms() - start);
 	*out = round;
 	return 0;
