@@ -1,32 +1,44 @@
 # kbdiag: a knowledge-base driven troubleshooter for SMTP gateway failures.
 #
-#   make            build (installs missing Debian packages first: make deps)
-#   make run        build, then diagnose the bundled sample log
-#   make check      build and run every test
+#   make            build (installs the missing build libraries first: make deps-build)
+#   make run        build, then the whole story on loopback
+#   make check      build and run every test (installs what the tests need: make deps-test)
 #   make asan       the same tests on an AddressSanitizer + UBSan build
 #   make fuzz       coverage-guided fuzzing with libFuzzer (clang), FUZZ_SECONDS each
 #   make bench      the log-ingestion benchmark on a BENCH_SIZE log (docs/benchmarks.md)
 #   make install    PREFIX=/usr/local DESTDIR=   (and make uninstall)
+#   make deps       says which Debian packages each target needs, installs none
+#
+# Warnings are errors for developers and CI (`make DEV=1`, or WERROR=-Werror),
+# not for users, whose newer compiler may warn about something new.
 
 VERSION		= 0.1.0
 PREFIX		?= /usr/local
 BINDIR		= $(PREFIX)/bin
+LIBDIR		?= $(PREFIX)/lib
+INCLUDEDIR	= $(PREFIX)/include
 DATADIR		= $(PREFIX)/share/kbdiag
 MANDIR		= $(PREFIX)/share/man
 DOCDIR		= $(PREFIX)/share/doc/kbdiag
 
 BUILD		?= build
 CC		?= cc
-WERROR		?= -Werror
+DEV		?=
+WERROR		?= $(if $(filter 1,$(DEV)),-Werror,)
 OPT		?= -O2 -g
 SAN		?=
 PKGS		= libxml-2.0 libpcre2-8 jansson zlib libcares nettle
 TEST_PKGS	= check jansson libxml-2.0
 
-# Debian packages the build and the tests need; `make deps` installs those missing.
-DEB_PACKAGES	= gcc make pkg-config libxml2-dev libpcre2-dev libjansson-dev zlib1g-dev \
-		  check libsubunit-dev groff-base postfix libc-ares-dev dnsmasq iproute2 jq \
-		  nettle-dev
+# Debian packages, by purpose. `make` installs only DEB_BUILD (libraries and
+# tools, no daemon); `make check` also DEB_TEST, the tests' peers among them:
+# their daemons are neither started by the install nor left enabled (the
+# tests start private instances: tests/peer/postfix.sh, tests/scenario/).
+DEB_BUILD	= gcc make pkg-config libxml2-dev libpcre2-dev libjansson-dev zlib1g-dev \
+		  libc-ares-dev nettle-dev
+DEB_TEST	= check libsubunit-dev groff-base postfix dnsmasq iproute2 jq
+# Installed by `make check` when it can be; the browser test skips without them.
+DEB_TEST_OPTIONAL = chromium poppler-utils
 # Debconf answers given before apt-get: Postfix installs without a
 # configuration (the tests run private instances: tests/peer/postfix.sh).
 DEB_PRESEED	= postfix postfix/main_mailer_type select No configuration
@@ -40,12 +52,25 @@ PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_CFLAGS	:= $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS	:= $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 ALL_CFLAGS	= -std=c11 -D_DEFAULT_SOURCE -pthread $(OPT) $(SAN) $(WARN) -MMD -MP \
-		  -I$(BUILD) -Iengine $(PKG_CFLAGS) $(CFLAGS)
+		  -I$(BUILD) -Iengine $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS	= $(SAN) -pthread $(LDFLAGS)
 
 LIB_SRC		= $(filter-out engine/main.c, $(wildcard engine/*.c))
 LIB_OBJ		= $(LIB_SRC:engine/%.c=$(BUILD)/obj/%.o)
 LIB		= $(BUILD)/libkbdiag.a
+# libkbdiag as installed (docs/api.md): kbdiag.h, a shared library whose
+# soname carries the API's major version (KBDIAG_API_MAJOR), a static one,
+# and a pkg-config file. Both export only the kbdiag_* calls of kbdiag.h: the
+# shared one through a version script, the static one by one relocatable
+# object whose other symbols are made local (so they clash with nothing in
+# the program that links it). LIB, with every symbol, is for our programs.
+API_HEADER	= engine/kbdiag.h
+SOVERSION	= 1
+SHLIB_SONAME	= libkbdiag.so.$(SOVERSION)
+SHLIB_FILE	= $(SHLIB_SONAME).0.0
+SHLIB		= $(BUILD)/$(SHLIB_FILE)
+PUBLIB		= $(BUILD)/public/libkbdiag.a
+PCFILE		= $(BUILD)/kbdiag.pc
 KBDIAG		= $(BUILD)/kbdiag
 KB_LINK		= $(if $(filter ./,$(dir $(BUILD))),,$(dir $(BUILD))kb)
 # smtpgw (gateway/): its modules as a library, for the check binary too.
@@ -61,6 +86,8 @@ FUZZ_REPLAY	= $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
 FUZZ_SECONDS	?= 60
 # The scriptable SMTP fault peer of the integration tests (tests/peer/README.md).
 FAULTPEER	= $(BUILD)/faultpeer
+# Many SMTP clients at once, for smtpgw's soak test (tests/integration/gw-soak.sh).
+GWLOAD		= $(BUILD)/gwload
 
 # Benchmarks (see `make bench` below). The Debian packages of the peers and
 # of /usr/bin/time; the size of the generated log; the bench tools.
@@ -74,59 +101,110 @@ PROBEBENCH	= $(BUILD)/probebench
 PCRE_CFLAGS	:= $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
 PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
 
-.PHONY: run-sample all build deps deps-fuzz run check check-run asan fuzz fuzz-run fuzz-build install bench-query bench-gw \
-	uninstall clean FORCE bench bench-tools deps-bench bench-probe
+.PHONY: run-sample all build deps deps-build deps-test deps-fuzz run check check-run asan fuzz \
+	fuzz-run fuzz-build install install-files bench-query bench-gw uninstall clean FORCE bench bench-tools \
+	deps-bench bench-probe deb deb-test
 
-all: deps
+all: deps-build
 	@$(MAKE) --no-print-directory build
 
-build: $(KBDIAG) $(SMTPGW)
+build: $(KBDIAG) $(SMTPGW) $(SHLIB) $(PUBLIB) $(PCFILE)
 
-# Installs only what is missing; does nothing when all is there.
+# ---------------------------------------------------------------------------
+# Debian packages. Each deps-* target installs only what is missing of its
+# set (as root; otherwise it names what is missing and stops) and does
+# nothing when all is there. `make deps` says what each set is for and
+# what is missing, and installs nothing.
+
 deps:
-	@$(call install_missing,$(DEB_PACKAGES))
+	@echo "make deps-build (run by make, make install): $(DEB_BUILD)"
+	@echo "make deps-test (run by make check, make asan): $(DEB_TEST)," \
+		"and if it can be installed $(DEB_TEST_OPTIONAL)"
+	@echo "  (daemons among them are not started, and not left enabled)"
+	@echo "make deps-fuzz: $(DEB_FUZZ); make deps-bench: $(DEB_BENCH)"
+	@echo "make deb: $(DEB_DEB)"
+	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST) $(DEB_TEST_OPTIONAL); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q ' installed$$' || \
+			missing="$$missing $$p"; \
+	done; echo "missing now:$${missing:- nothing}"
 
-deps-fuzz: deps
+deps-build:
+	@$(call install_missing,$(DEB_BUILD))
+
+deps-test: deps-build
+	@$(call install_missing,$(DEB_TEST))
+	@$(call install_missing,$(DEB_TEST_OPTIONAL),optional)
+
+deps-fuzz: deps-build
 	@$(call install_missing,$(DEB_FUZZ))
 
+# $(1): the packages; $(2): "optional" when a failure to install them is only
+# said (the tests that need them skip). Daemons that the install brings are
+# kept from starting (a policy-rc.d that refuses, for the time of the
+# install) and then disabled (update-rc.d, systemctl), so that nothing the
+# tests need is left serving on the machine.
 define install_missing
 	if ! command -v dpkg-query >/dev/null 2>&1; then \
-		echo "make deps: not a Debian system; install yourself: $(1)" >&2; exit 0; \
+		echo "make: not a Debian system; install yourself: $(1)" >&2; exit 0; \
 	fi; \
 	missing=""; \
 	for p in $(1); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q ' installed$$' || \
 			missing="$$missing $$p"; \
 	done; \
-	if [ -n "$$missing" ]; then \
-		if [ "$$(id -u)" != 0 ]; then \
-			echo "make deps: missing Debian packages:$$missing" >&2; \
-			echo "make deps: run 'make deps' as root (or with sudo) to install them" >&2; \
-			exit 1; \
+	[ -n "$$missing" ] || exit 0; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "make: missing Debian packages:$$missing" >&2; \
+		echo "make: install them as root (apt-get install$$missing), or run this" \
+			"make as root" >&2; \
+		[ "$(2)" = optional ] && exit 0; exit 1; \
+	fi; \
+	echo "make: installing$$missing"; \
+	policy=/usr/sbin/policy-rc.d; saved=""; \
+	if [ -e $$policy ]; then saved=$$policy.kbdiag.$$$$; mv $$policy $$saved; fi; \
+	trap 'rm -f $$policy; [ -z "$$saved" ] || mv $$saved $$policy' EXIT; \
+	printf '#!/bin/sh\n# make deps: no daemon starts while packages install\nexit 101\n' \
+		> $$policy && chmod 755 $$policy; \
+	before=$$(ls /etc/init.d 2>/dev/null); \
+	units=$$(systemctl list-unit-files --state=enabled --no-legend 2>/dev/null); \
+	echo '$(DEB_PRESEED)' | debconf-set-selections; \
+	if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install \
+		-y -qq --no-install-recommends $$missing >/dev/null; }; then \
+		if [ "$(2)" = optional ]; then \
+			echo "make: could not install$$missing; the tests that need it skip" >&2; \
+			exit 0; \
 		fi; \
-		echo "make deps: installing$$missing"; \
-		echo '$(DEB_PRESEED)' | debconf-set-selections && \
-		apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-			$$missing >/dev/null || exit 1; \
+		exit 1; \
+	fi; \
+	for s in $$(ls /etc/init.d 2>/dev/null); do \
+		case " $$(echo $$before) " in *" $$s "*) continue ;; esac; \
+		echo "make: $$s: installed for the tests, disabled (they start their own)"; \
+		update-rc.d $$s disable >/dev/null 2>&1 || true; \
+	done; \
+	if [ -d /run/systemd/system ]; then \
+		for u in $$(systemctl list-unit-files --state=enabled --no-legend \
+			2>/dev/null | awk '{print $$1}'); do \
+			case "$$units" in *"$$u "*) continue ;; esac; \
+			systemctl disable --quiet $$u || true; \
+		done; \
 	fi
 endef
 
 # The whole story on loopback: smtpgw, a smart host that drops the connection,
 # the gateway's error, its diagnosis with live probes, the report, the resend.
-run: deps
+run: deps-build
 	@$(MAKE) --no-print-directory build $(FAULTPEER)
 	BUILD=$(BUILD) sh tests/demo/story.sh
 
 # The bundled sample log of the original gateway, diagnosed.
-run-sample: deps
+run-sample: deps-build
 	@$(MAKE) --no-print-directory build
 	$(KBDIAG) diagnose kb/samples/smtpgate.log
 
-check: deps
+check: deps-test
 	@$(MAKE) --no-print-directory check-run
 
-check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER)
+check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER) $(GWLOAD)
 	@echo "== rule base: kbdiag kb lint, kbdiag kb test"
 	$(KBDIAG) --kb kb kb lint
 	$(KBDIAG) --kb kb kb test
@@ -137,6 +215,8 @@ check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER)
 	@echo "== unit, case, CLI and documentation tests (check)"
 	CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-1} $(UNIT)
 	@if [ -z "$(SAN)" ]; then echo "== install test"; sh tests/install.sh; fi
+	@echo "== the HTML reports in a real browser (tests/browser/reports.sh)"
+	BUILD=$(BUILD) bash tests/browser/reports.sh
 	@echo "== scenarios: live peers on loopback and in network namespaces (tests/scenario/run.sh)"
 	BUILD=$(BUILD) sh tests/scenario/run.sh
 	@echo "== detect, resolve, verify: fix --apply and kbdiag verify against a peer that waits for PUSH (tests/scenario/verify.sh)"
@@ -147,8 +227,10 @@ check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER)
 	BUILD=$(BUILD) bash tests/scenario/gw-reliability.sh
 	@echo "== smtpgw kill -9 while relaying 150 messages to Postfix (tests/integration/gw-kill9.sh)"
 	BUILD=$(BUILD) KILL9_MAX_MS=100 KILL9_DEADLINE=60 bash tests/integration/gw-kill9.sh 150 || [ $$? = 77 ]
+	@echo "== smtpgw soak: 500 messages from 20 clients, run, flush and kill -9 (tests/integration/gw-soak.sh)"
+	BUILD=$(BUILD) SOAK_KILL_MS="100 500" SOAK_PAUSE_MS=150 SOAK_DEADLINE=120 bash tests/integration/gw-soak.sh 500 20 || [ $$? = 77 ]
 
-asan: deps
+asan: deps-test
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 		ASAN_OPTIONS=detect_leaks=1 CK_TIMEOUT_MULTIPLIER=4 check-run
@@ -162,20 +244,53 @@ $(BUILD)/config.h: FORCE
 	@cmp -s $@.tmp $@ || mv $@.tmp $@
 	@rm -f $@.tmp
 
-$(BUILD)/obj/%.o: engine/%.c
+# The compiler flags of the last build: objects are made again when they change.
+$(BUILD)/cflags: FORCE
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@echo '$(CC) $(ALL_CFLAGS)' > $@.tmp
+	@cmp -s $@.tmp $@ || mv $@.tmp $@
+	@rm -f $@.tmp
 
-$(BUILD)/obj/main.o $(BUILD)/obj/kb.o: $(BUILD)/config.h
+# -fPIC: the same objects make the static and the shared library.
+$(BUILD)/obj/%.o: engine/%.c $(BUILD)/cflags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fPIC -fno-semantic-interposition -c -o $@ $<
+
+$(BUILD)/obj/main.o $(BUILD)/obj/kb.o $(BUILD)/obj/kbdiag.o: $(BUILD)/config.h
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+$(SHLIB): $(LIB_OBJ) engine/libkbdiag.map
+	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,$(SHLIB_SONAME) \
+		-Wl,--version-script=engine/libkbdiag.map -Wl,--no-undefined -Wl,-z,relro \
+		-Wl,-z,now -o $@ $(LIB_OBJ) $(PKG_LIBS) -lm
+	ln -sfn $(SHLIB_FILE) $(BUILD)/$(SHLIB_SONAME)
+	ln -sfn $(SHLIB_SONAME) $(BUILD)/libkbdiag.so
+
+$(PUBLIB): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	@rm -f $@ $(@D)/kbdiag.o
+	$(LD) -r -o $(@D)/kbdiag.o $(LIB_OBJ)
+	objcopy -w --keep-global-symbol='kbdiag_*' $(@D)/kbdiag.o
+	$(AR) rcs $@ $(@D)/kbdiag.o
+
+$(PCFILE): Makefile
+	@mkdir -p $(@D)
+	@printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$(INCLUDEDIR)' 'libdir=$(LIBDIR)' '' \
+		'Name: kbdiag' \
+		'Description: knowledge-base driven troubleshooter for SMTP gateway failures' \
+		'Version: $(VERSION)' \
+		'Requires.private: $(PKGS)' \
+		'Cflags: -I$${includedir}' \
+		'Libs: -L$${libdir} -lkbdiag' \
+		'Libs.private: -lm -pthread' > $@
+
 $(KBDIAG): $(BUILD)/obj/main.o $(LIB) | $(KB_LINK)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter-out $(KB_LINK),$^) $(PKG_LIBS) -lm
 
-$(BUILD)/obj/gw/%.o: gateway/%.c
+$(BUILD)/obj/gw/%.o: gateway/%.c $(BUILD)/cflags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Igateway -c -o $@ $<
 
@@ -206,7 +321,7 @@ $(BUILD)/suites.h: $(UNIT_SRC)
 
 $(BUILD)/obj/tests/check_main.o: $(BUILD)/suites.h
 
-$(BUILD)/obj/tests/%.o: tests/unit/%.c
+$(BUILD)/obj/tests/%.o: tests/unit/%.c $(BUILD)/cflags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Igateway -Wno-missing-prototypes $(TEST_CFLAGS) -DTEST_SRCDIR='"$(CURDIR)"' \
 		-DTEST_BUILDDIR='"$(abspath $(BUILD))"' -c -o $@ $<
@@ -216,6 +331,10 @@ $(UNIT): $(UNIT_OBJ) $(GWLIB) $(LIB) | $(FAULTPEER)
 
 # A standalone program (libc only): the tests run it as build/faultpeer.
 $(FAULTPEER): tests/peer/faultpeer.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
+
+$(GWLOAD): tests/peer/gwload.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
 
@@ -230,8 +349,9 @@ $(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(wildcard tests
 # finding fatal (-fno-sanitize-recover: UBSan aborts, so libFuzzer stops with
 # the input in build/fuzz/ and make fails). One target, or a few, with
 # `make fuzz FUZZ_TARGETS="pattern log"`; tests/fuzz/TARGET.dict (or the
-# dictionary of its prefix: kb.dict for kb_causes) is its dictionary. Each run's log (the last line: executions, time)
-# is kept in build/fuzz/log/TARGET.log for docs/security.md's table.
+# dictionary of its prefix: kb.dict for kb_causes) is its dictionary. Each
+# run's log (its last lines: executions, time) is kept in
+# build/fuzz/log/TARGET.log for docs/security.md's table.
 FUZZ_SAN	= -fsanitize=address,undefined -fno-sanitize-recover=all
 fuzz: deps-fuzz
 	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang OPT="-O1 -g" WERROR= \
@@ -267,10 +387,10 @@ fuzz-run: $(FUZZ_BINS)
 # peers are optional (a missing one is skipped); `make deps-bench` installs
 # them. build/genlog, the log generator, is also used by `make check`.
 
-deps-bench: deps
+deps-bench: deps-test
 	@$(call install_missing,$(DEB_BENCH))
 
-bench: deps
+bench: deps-test
 	bash tests/bench/run.sh $(BENCH_SIZE)
 
 bench-tools: $(KBDIAG) $(GENLOG) $(NAIVE) $(STARTUP) $(QUERYBENCH)
@@ -296,13 +416,13 @@ $(PROBEBENCH): tests/bench/probebench.c $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS) -lm
 
 # The probe round benchmark (about 15 s): writes its section of docs/benchmarks.md.
-bench-probe: deps
+bench-probe: deps-build
 	@$(MAKE) --no-print-directory $(PROBEBENCH)
 	bash tests/bench/probe.sh
 
 # The smtpgw relay benchmark against a private Postfix, msmtp and swaks (needs root
 # and Postfix: tests/peer/postfix.sh): writes its section of docs/benchmarks.md.
-bench-gw: deps
+bench-gw: deps-test
 	@$(MAKE) --no-print-directory build
 	bash tests/bench/gw.sh
 
@@ -312,15 +432,56 @@ bench-query: deps-bench
 	bash tests/bench/query.sh
 
 # ---------------------------------------------------------------------------
+# Debian packages: kbdiag, kbdiag-data, libkbdiag1, libkbdiag-dev, smtpgw
+# (docs/packaging.md). The debian/ directory is .ci/debian (DESIGN.md fixes
+# the top level); `make deb` builds from a copy of the tree with it in place,
+# into $(BUILD)/deb. `make deb-test`: lintian, then the packages installed in
+# a fresh Debian root (tests/deb/test.sh; a SKIP without the Debian mirror).
+DEB_DEB		= dpkg-dev debhelper lintian debootstrap
+DEB_DIR		= $(BUILD)/deb
+DEB_SRC		= $(DEB_DIR)/kbdiag-$(VERSION)
 
-install: deps
-	@$(MAKE) --no-print-directory build
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR)
+deb: deps-build
+	@$(call install_missing,$(DEB_DEB))
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_SRC)
+	tar -cf - Makefile README.md engine kb gateway tests docs .ci/run | tar -xf - -C $(DEB_SRC)
+	mkdir -p $(DEB_SRC)/debian
+	cd .ci/debian && tar -cf - --exclude=README.md --exclude=changelog.in . | \
+		tar -xf - -C $(CURDIR)/$(DEB_SRC)/debian
+	sed -e 's/@VERSION@/$(VERSION)/' \
+		-e "s/@DATE@/$$(date -R -d @$$(git log -1 --format=%ct 2>/dev/null || date +%s))/" \
+		.ci/debian/changelog.in > $(DEB_SRC)/debian/changelog
+	cd $(DEB_SRC) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dpkg-buildpackage -us -uc -b
+	@ls $(DEB_DIR)/*.deb
+
+deb-test:
+	@$(MAKE) --no-print-directory deb
+	BUILD=$(BUILD) bash tests/deb/test.sh
+
+install: deps-build
+	@$(MAKE) --no-print-directory install-files
+
+# What install installs, with nothing looked up or installed from Debian
+# (debian/rules calls it; the package build has its Build-Depends).
+install-files: build
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)
 	install -m 755 $(KBDIAG) $(DESTDIR)$(BINDIR)/kbdiag
 	install -m 755 $(SMTPGW) $(DESTDIR)$(BINDIR)/smtpgw
 	install -m 644 docs/kbdiag.1 $(DESTDIR)$(MANDIR)/man1/kbdiag.1
 	install -m 644 docs/smtpgw.1 $(DESTDIR)$(MANDIR)/man1/smtpgw.1
-	install -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	install -m 644 docs/libkbdiag.3 $(DESTDIR)$(MANDIR)/man3/libkbdiag.3
+	install -m 644 README.md $(DESTDIR)$(DOCDIR)/
+	install -m 644 docs/*.md docs/example.c $(DESTDIR)$(DOCDIR)/docs/
+	install -d $(DESTDIR)$(DOCDIR)/docs/screenshots
+	install -m 644 docs/screenshots/*.png $(DESTDIR)$(DOCDIR)/docs/screenshots/
+	install -m 644 $(API_HEADER) $(DESTDIR)$(INCLUDEDIR)/kbdiag.h
+	install -m 644 $(PUBLIB) $(DESTDIR)$(LIBDIR)/libkbdiag.a
+	install -m 644 $(SHLIB) $(DESTDIR)$(LIBDIR)/$(SHLIB_FILE)
+	ln -sfn $(SHLIB_FILE) $(DESTDIR)$(LIBDIR)/$(SHLIB_SONAME)
+	ln -sfn $(SHLIB_SONAME) $(DESTDIR)$(LIBDIR)/libkbdiag.so
+	install -m 644 $(PCFILE) $(DESTDIR)$(LIBDIR)/pkgconfig/kbdiag.pc
 	rm -rf $(DESTDIR)$(DATADIR)/kb
 	for d in schema articles tables samples; do \
 		install -d $(DESTDIR)$(DATADIR)/kb/$$d || exit 1; \
@@ -335,6 +496,10 @@ install: deps
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kbdiag $(DESTDIR)$(MANDIR)/man1/kbdiag.1
 	rm -f $(DESTDIR)$(BINDIR)/smtpgw $(DESTDIR)$(MANDIR)/man1/smtpgw.1
+	rm -f $(DESTDIR)$(MANDIR)/man3/libkbdiag.3 $(DESTDIR)$(INCLUDEDIR)/kbdiag.h
+	rm -f $(DESTDIR)$(LIBDIR)/libkbdiag.a $(DESTDIR)$(LIBDIR)/$(SHLIB_FILE) \
+		$(DESTDIR)$(LIBDIR)/$(SHLIB_SONAME) $(DESTDIR)$(LIBDIR)/libkbdiag.so \
+		$(DESTDIR)$(LIBDIR)/pkgconfig/kbdiag.pc
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 
 clean:

@@ -62,24 +62,56 @@ struct diag_state {
 	struct diagnosis		*d;
 	struct correlator		*c;
 	size_t				 articles_cap;
+	size_t				 groups_cap;
 };
 
+/* One more line under key in the list (*v, *n, *cap). */
 static void
-diag_count_article(struct diag_state *st, const struct kb_article *a)
+diag_count_lines(struct diag_article_lines **v, size_t *n, size_t *cap, const char *key)
 {
-	struct diag_summary *sum = &st->d->summary;
 	size_t i;
 
-	for (i = 0; i < sum->narticles; i++)
-		if (strcmp(sum->articles[i].article, a->id) == 0) {
-			sum->articles[i].lines++;
+	for (i = 0; i < *n; i++)
+		if (strcmp((*v)[i].article, key) == 0) {
+			(*v)[i].lines++;
 			return;
 		}
-	sum->articles = xgrow(sum->articles, &st->articles_cap, sum->narticles + 1,
-	    sizeof(*sum->articles));
-	sum->articles[sum->narticles].article = xstrdup(a->id);
-	sum->articles[sum->narticles].lines = 1;
-	sum->narticles++;
+	*v = xgrow(*v, cap, *n + 1, sizeof(**v));
+	(*v)[*n].article = xstrdup(key);
+	(*v)[*n].lines = 1;
+	(*n)++;
+}
+
+static int
+diag_cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A matched line: once per article it matched, and once under all of them. */
+static void
+diag_count_hits(struct diag_state *st, const struct match_hit *hits, size_t n)
+{
+	struct diag_summary *sum = &st->d->summary;
+	const char *ids[16];
+	struct buf key = BUF_INIT;
+	size_t i, j, nids = 0;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < nids && strcmp(ids[j], hits[i].article->id) != 0; j++)
+			;
+		if (j < nids)
+			continue;
+		diag_count_lines(&sum->articles, &sum->narticles, &st->articles_cap,
+		    hits[i].article->id);
+		if (nids < sizeof(ids) / sizeof(ids[0]))
+			ids[nids++] = hits[i].article->id;
+	}
+	qsort(ids, nids, sizeof(ids[0]), diag_cmp_id);
+	for (i = 0; i < nids; i++)
+		buf_printf(&key, "%s%s", i ? "+" : "", ids[i]);
+	diag_count_lines(&sum->groups, &sum->ngroups, &st->groups_cap, buf_str(&key));
+	buf_free(&key);
 }
 
 /* Is the record inside --since / --until? Undated records always are. */
@@ -113,7 +145,7 @@ diag_record(struct diag_state *st, struct diag_file *f, const struct reader_reco
 	const struct match_hit *hits;
 	const struct kb_symptom *gave_up;
 	struct diag_sample *sample;
-	size_t n, i;
+	size_t n;
 
 	sum->lines++;
 	if (rec->truncated && !f->warned_long) {
@@ -144,9 +176,7 @@ diag_record(struct diag_state *st, struct diag_file *f, const struct reader_reco
 		    safe_name, rec->line, gave_up->id, gave_up->file, gave_up->line);
 	if (n > 0) {
 		sum->matched++;
-		for (i = 0; i < n; i++)
-			if (i == 0 || hits[i].article != hits[i - 1].article)
-				diag_count_article(st, hits[i].article);
+		diag_count_hits(st, hits, n);
 	} else if (match_looks_like_error(m)) {
 		sum->unmatched_errors++;
 		if (sum->nsamples < DIAG_MAX_SAMPLES) {
@@ -169,6 +199,8 @@ diag_open(struct diag_state *st, const char *file, struct diag_input *in, int fo
 
 	rp.follow = follow;
 	in->name = text_sanitize(file, strlen(file), 0);
+	if (st->p->text != NULL && !follow)
+		return reader_open_mem_params(file, st->p->text, st->p->text_len, &rp);
 	if (reader_open_params(file, &rp, &r, err) != 0) {
 		in->error = text_sanitize(err, strlen(err), 0);
 		return NULL;
@@ -688,6 +720,9 @@ diag_free(struct diagnosis *d)
 	for (i = 0; i < d->summary.narticles; i++)
 		free(d->summary.articles[i].article);
 	free(d->summary.articles);
+	for (i = 0; i < d->summary.ngroups; i++)
+		free(d->summary.groups[i].article);
+	free(d->summary.groups);
 	for (i = 0; i < d->summary.nsamples; i++) {
 		free(d->summary.samples[i].file);
 		free(d->summary.samples[i].text);

@@ -170,8 +170,17 @@ struct diag_summary {
 	unsigned long long	 bytes;		/* as stored (compressed if so) */
 	unsigned long long	 matched;	/* lines with at least one hit */
 	unsigned long long	 out_of_time;	/* left out by --since / --until */
-	struct diag_article_lines *articles;	/* in KB order of first match */
+	struct diag_article_lines *articles;	/* in KB order of first match; a
+						   line of several articles counts
+						   for each */
 	size_t			 narticles;
+	/*
+	 * Lines by the articles they matched, all of them in one key
+	 * ("Q100709+Q102107", ids sorted), in order of first match: each line
+	 * counts once, so these add up to matched.
+	 */
+	struct diag_article_lines *groups;
+	size_t			 ngroups;
 	unsigned long long	 unmatched_errors;	/* error-looking lines, no hit */
 	struct diag_sample	 samples[DIAG_MAX_SAMPLES];	/* the first ones */
 	size_t			 nsamples;
@@ -242,6 +251,12 @@ struct diag_params {
 	struct matcher	*matcher;	/* compiled from kb */
 	const char	* const *files;	/* logs to read; "-" is stdin */
 	size_t		 nfiles;
+	/*
+	 * When not NULL: the one log is these text_len bytes in memory (not
+	 * copied), named files[0]; nfiles must be 1. diag_run() only.
+	 */
+	const char	*text;
+	size_t		 text_len;
 	const char	*smarthost;	/* host when a log names none, or NULL */
 	unsigned	 smarthost_port;
 	struct reader_params reader;	/* format, --date, year (reader.h) */

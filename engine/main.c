@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,7 +51,8 @@ enum {
 
 struct options {
 	const char		*kb_dir;	/* --kb, or NULL for the default */
-	enum render_format	 format;	/* --format */
+	enum render_format	 format;	/* --format, or from -o FILE's extension */
+	int			 format_set;	/* --format was given */
 	const char		*output;	/* -o, or NULL for stdout */
 	char			 smarthost[PEER_HOST_MAX];	/* --smarthost host */
 	unsigned		 smarthost_port;
@@ -90,7 +92,8 @@ usage(FILE *to)
 "                           DNS, ping (loopback, gateway, host), TCP connect,\n"
 "                           greeting, EHLO/HELO, the peer's product, and with\n"
 "                           --dos-root the DOS client's files; exit 0 when\n"
-"                           every layer passed, 1 when one failed\n"
+"                           every layer that ran passed, 1 when one failed\n"
+"                           or none ran\n"
 "  report FILE.json      render a saved diagnosis (diagnose --format json) as a\n"
 "                           fix report: per incident the cause that stands,\n"
 "                           its evidence, the steps as a checklist, and with\n"
@@ -105,7 +108,7 @@ usage(FILE *to)
 "  verify FILE.json [--watch LOG --for DURATION]\n"
 "                         did the fix work? probe again (as diagnose does) and\n"
 "                           check the files under --dos-root; with --watch,\n"
-"                           follow LOG for DURATION (90s, 10m, 1h30m) for the\n"
+"                           follow LOG for DURATION (90s, 10m, 2h) for the\n"
 "                           error coming back. Says fixed (exit 0), not fixed\n"
 "                           (with the next cause to fix) or inconclusive (both\n"
 "                           exit 1), and appends it to FILE.json's history\n"
@@ -124,15 +127,19 @@ usage(FILE *to)
 "                           built-in one)\n"
 "  -f, --format FORMAT    text (the default), markdown, html or json\n"
 "  -o, --output FILE      write the result to FILE instead of standard output;\n"
-"                           FILE is replaced only once the result is complete\n"
+"                           FILE is replaced only once the result is complete;\n"
+"                           without --format, a name ending in .html, .md,\n"
+"                           .json or .txt sets the format\n"
 "      --smarthost HOST[:PORT]\n"
 "                         the smart host to report when a log names none, and\n"
 "                           the only one diagnose probes when given (PORT\n"
 "                           defaults to 25)\n"
 "      --offline          run no live probes: diagnose and probe then read\n"
 "                           only the logs and the DOS client's files\n"
-"      --timeout MS       each probe's deadline (default 5000)\n"
-"      --round-timeout MS the whole round's (default 3 timeouts): a layer that\n"
+"      --timeout DURATION each probe's deadline (default 5s): 500ms, 5s, 2m;\n"
+"                           a bare number is milliseconds\n"
+"      --round-timeout DURATION\n"
+"                         the whole round's (default 3 timeouts): a layer that\n"
 "                           would end after it is skipped\n"
 "      --probe-max N      probe at most N of the smart hosts the logs name,\n"
 "                           those with the most attempts, all at once (default\n"
@@ -191,7 +198,7 @@ usage(FILE *to)
 "  kbdiag diagnose --format html -o report.html smtpgate.log\n"
 "  kbdiag diagnose --since 2026-11-23T08:00 /var/log/mail.log.1.gz\n"
 "  kbdiag diagnose --follow /var/log/smtpgw/smtpgate.log\n"
-"  kbdiag probe --timeout 2000 --dos-root /mnt/gatewaypc mail.example.com\n"
+"  kbdiag probe --timeout 2s --dos-root /mnt/gatewaypc mail.example.com\n"
 "  kbdiag report --format markdown --dos-root /mnt/gatewaypc diagnosis.json\n"
 "  kbdiag fix --apply --dos-root /mnt/gatewaypc diagnosis.json\n"
 "  kbdiag verify --dos-root /mnt/gatewaypc --watch smtpgate.log --for 10m \\\n"
@@ -239,6 +246,46 @@ usage_error(const char *fmt, ...)
 }
 
 /*
+ * getopt's complaint (it says nothing itself: opterr is 0), in the words of
+ * every other usage error. arg is the argument it stopped at ("--bogus=1",
+ * "--o", "-qx"); a long option is found again by its prefix, as getopt does,
+ * to say whether it is unknown, ambiguous or given a value it does not take.
+ */
+static int
+bad_option(const struct option *longopts, const char *arg, int missing_value)
+{
+	const struct option *hit = NULL;
+	struct buf names = BUF_INIT;
+	size_t n = strcspn(arg, "="), i, nhits = 0;
+	int rc;
+
+	if (arg[0] != '-' || arg[1] != '-')
+		return usage_error("option '-%c': %s", optopt ? optopt : '?', missing_value ?
+		    "give it a value" : "unknown option");
+	for (i = 0; longopts[i].name; i++) {
+		if (strncmp(longopts[i].name, arg + 2, n - 2) != 0)
+			continue;
+		if (strlen(longopts[i].name) == n - 2) {
+			hit = &longopts[i];
+			nhits = 1;
+			break;
+		}
+		hit = &longopts[i];
+		buf_printf(&names, "%s--%s", nhits++ ? ", " : "", longopts[i].name);
+	}
+	if (nhits > 1)
+		rc = usage_error("option '%.*s': ambiguous (%s)", (int)n, arg, buf_str(&names));
+	else if (nhits == 0)
+		rc = usage_error("option '%.*s': unknown option", (int)n, arg);
+	else if (missing_value)
+		rc = usage_error("option '--%s': give it a value", hit->name);
+	else
+		rc = usage_error("option '--%s': takes no value", hit->name);
+	buf_free(&names);
+	return rc;
+}
+
+/*
  * A time on the command line: "YYYY-MM-DD" (date_only) or also
  * "YYYY-MM-DDTHH:MM[:SS]" (a space for the T is fine). No zone: it is
  * compared with log times as they are written. An --until without a time
@@ -254,6 +301,33 @@ parse_log_time(const char *s, int date_only, long long *t)
 	if (date_only && n != 10)
 		return -1;
 	return 0;
+}
+
+/*
+ * The format a file name asks for: .html/.htm, .md/.markdown, .json, .txt
+ * (any case). Other names leave *f as it is.
+ */
+static void
+output_format(const char *path, enum render_format *f)
+{
+	static const struct {
+		const char		*ext;
+		enum render_format	 format;
+	} exts[] = {
+		{ ".html", RENDER_HTML }, { ".htm", RENDER_HTML },
+		{ ".md", RENDER_MARKDOWN }, { ".markdown", RENDER_MARKDOWN },
+		{ ".json", RENDER_JSON }, { ".txt", RENDER_TEXT },
+	};
+	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+	size_t i;
+
+	if (dot == NULL || (slash && slash > dot))
+		return;
+	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
+		if (strcasecmp(dot, exts[i].ext) == 0) {
+			*f = exts[i].format;
+			return;
+		}
 }
 
 /* ---------------------------------------------------------------------- */
@@ -504,6 +578,60 @@ show_probing(void *arg, const char *host, unsigned port)
 	    port, o->probe.timeout_ms ? o->probe.timeout_ms : PROBE_DEFAULT_TIMEOUT_MS);
 }
 
+/*
+ * report, fix and diagnose --replay read a saved diagnosis: say what was
+ * expected when FILE is something else (a report, a log), before any JSON
+ * parser's words. 0 when it may be one, or -1 with err.
+ */
+static int
+saved_check(const char *file, const struct buf *in, const char *cmd, char err[ERR_LEN])
+{
+	const char *p = in->data ? in->data : "", *what = NULL;
+	size_t n = in->len;
+
+	if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3, n -= 3;
+	while (n > 0 && strchr(" \t\r\n", *p))
+		p++, n--;
+	if (n == 0)
+		what = "an empty file";
+	else if (*p == '<')
+		what = "HTML or XML (a report?)";
+	else if (*p == '#')
+		what = "Markdown (a report?)";
+	else if (n >= 2 && (unsigned char)p[0] == 0x1f && (unsigned char)p[1] == 0x8b)
+		what = "gzip-compressed (a log?)";
+	else if (*p != '{' && *p != '[')
+		what = "text (a report or a log?)";
+	if (what == NULL)
+		return 0;
+	return err_set(err, "%s: this is %s, not a saved diagnosis: %s reads the JSON that "
+	    "'kbdiag diagnose --format json' writes", file, what, cmd);
+}
+
+/* The saved diagnosis in FILE, read and ranked again; 0, or -1 (or
+ * REPLAY_OOM: exit status 4) with err. */
+static int
+saved_load(const char *file, const char *cmd, const struct kb *kb, struct diagnosis **d,
+    char err[ERR_LEN])
+{
+	struct buf in = BUF_INIT;
+	char why[ERR_LEN];
+	int rc;
+
+	/* bounded while read (replay.h): REPLAY_OOM when memory ran out */
+	if ((rc = replay_read_file(file, &in, err)) != 0 ||
+	    (rc = saved_check(file, &in, cmd, err)) != 0)
+		;
+	else if ((rc = replay_load(in.data ? in.data : "", in.len, kb, d, why)) == REPLAY_OOM)
+		err_set(err, "%s: %s", file, why);
+	else if (rc != 0)
+		err_set(err, "%s: not a saved diagnosis (%s reads the JSON that 'kbdiag "
+		    "diagnose --format json' writes): %s", file, cmd, why);
+	buf_free(&in);
+	return rc;
+}
+
 /* kbdiag diagnose --replay FILE */
 static int
 cmd_replay(const struct options *o, struct kb *kb)
@@ -513,7 +641,7 @@ cmd_replay(const struct options *o, struct kb *kb)
 	char err[ERR_LEN];
 	int rc;
 
-	if ((rc = replay_load_file(o->replay, kb, &d, err)) != 0) {
+	if ((rc = saved_load(o->replay, "diagnose --replay", kb, &d, err)) != 0) {
 		fprintf(stderr, "kbdiag: %s\n", err);
 		rc = rc == REPLAY_OOM ? EXIT_INTERNAL : EXIT_BADINPUT;
 	} else if (render_diagnosis_explain(d, o->format, o->explain, &out, err) != 0) {
@@ -527,6 +655,17 @@ cmd_replay(const struct options *o, struct kb *kb)
 	diag_free(d);
 	kb_free(kb);
 	return rc;
+}
+
+/* Inputs that could not be opened or read at all. */
+static size_t
+unread_inputs(const struct diagnosis *d)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < d->ninputs; i++)
+		n += d->inputs[i].format == NULL;
+	return n;
 }
 
 static int
@@ -544,9 +683,9 @@ cmd_diagnose(const struct options *o, char **files, int nfiles)
 	int rc;
 
 	if (o->replay != NULL && nfiles > 0)
-		return usage_error("diagnose --replay reads a saved diagnosis, not logs");
+		return usage_error("diagnose: --replay reads a saved diagnosis, not logs");
 	if (o->replay != NULL && o->reader.follow)
-		return usage_error("--replay and --follow do not go together");
+		return usage_error("diagnose: --replay and --follow do not go together");
 	/* replay ranks what was recorded: the patterns are not needed */
 	if ((rc = open_kb(o, 0, &kb, o->replay != NULL ? NULL : &m)) != 0)
 		return rc;
@@ -612,7 +751,15 @@ cmd_diagnose(const struct options *o, char **files, int nfiles)
 			fprintf(stderr, "kbdiag: warning: %zu more warnings not shown\n",
 			    d->warnings_dropped);
 	}
-	if (render_diagnosis_explain(d, o->format, o->explain, &out, err) != 0) {
+	if (unread_inputs(d) == d->ninputs) {
+		/*
+		 * Nothing was read: no report at all, so that nothing downstream
+		 * (a script mailing standard output, -o FILE) takes it for an
+		 * all-clear. The reasons are on standard error above.
+		 */
+		fprintf(stderr, "kbdiag: diagnose: no log could be read: no diagnosis\n");
+		rc = EXIT_BADINPUT;
+	} else if (render_diagnosis_explain(d, o->format, o->explain, &out, err) != 0) {
 		fprintf(stderr, "kbdiag: %s\n", err);
 		rc = EXIT_INTERNAL;
 	} else if (emit(o, &out) != 0)
@@ -765,7 +912,7 @@ cmd_kb(const struct options *o, char **args, int nargs)
 		return usage_error("kb: unknown subcommand '%s' (use lint, test, list, show or "
 		    "patterns)", args[0]);
 	if (strcmp(args[0], "show") == 0 && nargs != 2)
-		return usage_error("kb show: give exactly one article id, such as Q123827");
+		return usage_error("kb show: give one article id, such as Q123827");
 	if (strcmp(args[0], "show") != 0 && nargs != 1)
 		return usage_error("kb %s: unexpected argument '%s'", args[0], args[1]);
 	if ((rc = open_kb(o, strcmp(args[0], "lint") == 0, &kb, &m)) != 0)
@@ -818,7 +965,7 @@ cmd_kb(const struct options *o, char **args, int nargs)
 
 /*
  * probe HOST[:PORT]: one round of probes, a verdict per layer. Exit 0 when
- * every layer that ran passed, 1 when one failed.
+ * every layer that ran passed, 1 when one failed or none ran.
  */
 static int
 cmd_probe(const struct options *o, char **args, int nargs)
@@ -833,7 +980,7 @@ cmd_probe(const struct options *o, char **args, int nargs)
 	int rc;
 
 	if (nargs != 1)
-		return usage_error("probe: give exactly one smart host, HOST[:PORT]");
+		return usage_error("probe: give one smart host, HOST[:PORT]");
 	if (peer_parse(args[0], PEER_SMTP_PORT, host, &p.port, err) != 0)
 		return usage_error("probe: %s", err);
 	p.host = host;
@@ -854,7 +1001,8 @@ cmd_probe(const struct options *o, char **args, int nargs)
 		rc = EXIT_BADINPUT;
 		goto out;
 	}
-	rc = EXIT_FOUND;
+	/* 1 when a layer failed, and when none ran: nothing was shown to work */
+	rc = render_probe_ran(round->results, round->nresults) ? EXIT_FOUND : EXIT_NOTHING;
 	for (i = 0; i < round->nresults; i++)
 		if (probe_result_failed(&round->results[i]))
 			rc = EXIT_NOTHING;
@@ -871,22 +1019,20 @@ out:
 
 /* Read and rank FILE.json again, then plan its edits; 0 or an exit code. */
 static int
-load_saved(const struct options *o, const char *file, struct kb **kb,
+load_saved(const struct options *o, const char *cmd, const char *file, struct kb **kb,
     struct diagnosis **d, struct fix_plan **plan)
 {
 	char err[ERR_LEN];
 	int rc;
 
-	if ((rc = open_kb(o, 0, kb, NULL)) != 0)
-		return rc;
-	if ((rc = replay_load_file(file, *kb, d, err)) != 0) {
+	if (open_kb(o, 0, kb, NULL) != 0)
+		return EXIT_BADINPUT;
+	if ((rc = saved_load(file, cmd, *kb, d, err)) != 0 ||
+	    (rc = fix_plan(*d, o->probe.dos_root, *kb, plan, err)) != 0) {
 		fprintf(stderr, "kbdiag: %s\n", err);
-		rc = rc == REPLAY_OOM ? EXIT_INTERNAL : EXIT_BADINPUT;
-	} else if (fix_plan(*d, o->probe.dos_root, *kb, plan, err) != 0) {
-		fprintf(stderr, "kbdiag: %s\n", err);
-		rc = EXIT_BADINPUT;
+		return rc == REPLAY_OOM ? EXIT_INTERNAL : EXIT_BADINPUT;
 	}
-	return rc;
+	return 0;
 }
 
 /* kbdiag report FILE.json */
@@ -901,10 +1047,10 @@ cmd_report(const struct options *o, char **args, int nargs)
 	int rc;
 
 	if (nargs != 1)
-		return usage_error("report needs one saved diagnosis (FILE.json)");
+		return usage_error("report: give one saved diagnosis (FILE.json)");
 	if (o->fix_mode_set)
-		return usage_error("--dry-run, --apply and --undo are for fix, not report");
-	if ((rc = load_saved(o, args[0], &kb, &d, &plan)) != 0)
+		return usage_error("report: --dry-run, --apply and --undo are for fix");
+	if ((rc = load_saved(o, "report", args[0], &kb, &d, &plan)) != 0)
 		;
 	else if (render_report(d, plan, o->format, &out, err) != 0) {
 		fprintf(stderr, "kbdiag: %s\n", err);
@@ -932,11 +1078,11 @@ cmd_fix(const struct options *o, char **args, int nargs)
 	int rc;
 
 	if (o->fix_mode != FIX_UNDO && nargs != 1)
-		return usage_error("fix needs one saved diagnosis (FILE.json)");
+		return usage_error("fix: give one saved diagnosis (FILE.json)");
 	if (o->fix_mode == FIX_UNDO && nargs > 1)
-		return usage_error("fix --undo takes at most one saved diagnosis");
+		return usage_error("fix: --undo takes at most one saved diagnosis");
 	if (o->fix_mode != FIX_DRY_RUN && o->probe.dos_root == NULL)
-		return usage_error("fix --%s needs --dos-root DIR", o->fix_mode == FIX_APPLY ?
+		return usage_error("fix: --%s needs --dos-root DIR", o->fix_mode == FIX_APPLY ?
 		    "apply" : "undo");
 	if (o->fix_mode == FIX_UNDO) {
 		/* The journal says what to restore: the diagnosis is not needed. */
@@ -952,7 +1098,7 @@ cmd_fix(const struct options *o, char **args, int nargs)
 		buf_free(&out);
 		return rc;
 	}
-	if ((rc = load_saved(o, args[0], &kb, &d, &plan)) != 0)
+	if ((rc = load_saved(o, "fix", args[0], &kb, &d, &plan)) != 0)
 		;
 	else if (o->fix_mode == FIX_DRY_RUN || plan->nedits == 0) {
 		if (render_fix_plan(plan, o->format, &out, err) != 0) {
@@ -1030,14 +1176,14 @@ cmd_verify(const struct options *o, char **args, int nargs)
 	if (nargs != 1)
 		return usage_error("verify needs one saved diagnosis (FILE.json)");
 	if (o->fix_mode_set && o->fix_mode != FIX_DRY_RUN)
-		return usage_error("--apply and --undo are for fix, not verify");
+		return usage_error("options '--apply' and '--undo': for fix, not verify");
 	if (o->watch != NULL && !o->has_for)
-		return usage_error("--watch needs --for DURATION (for example --for 10m)");
+		return usage_error("option '--watch': give --for DURATION too (for example --for 10m)");
 	if (o->watch == NULL && o->has_for)
-		return usage_error("--for needs --watch LOG");
+		return usage_error("option '--for': give --watch LOG too");
 	if ((rc = open_kb(o, 0, &kb, o->watch ? &m : NULL)) != 0)
 		return rc;
-	if ((rc = replay_load_file(args[0], kb, &d, err)) != 0) {
+	if ((rc = saved_load(args[0], "verify", kb, &d, err)) != 0) {
 		fprintf(stderr, "kbdiag: %s\n", err);
 		rc = rc == REPLAY_OOM ? EXIT_INTERNAL : EXIT_BADINPUT;
 		goto out;
@@ -1136,7 +1282,8 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	static const char shortopts[] = "f:o:qhV";
+	/* ':' first: getopt says nothing, and usage_error() words each problem */
+	static const char shortopts[] = ":f:o:qhV";
 	struct options o;
 	char err[ERR_LEN];
 	const char *cmd;
@@ -1146,16 +1293,18 @@ main(int argc, char **argv)
 	o.format = RENDER_TEXT;
 	/* getopt names the program by argv[0]: "kbdiag", not its path. */
 	argv[0] = "kbdiag";
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_KB:
 			if (optarg[0] == '\0')
-				return usage_error("option '--kb' needs a directory");
+				return usage_error("option '--kb': give a directory");
 			o.kb_dir = optarg;
 			break;
 		case 'f':
 			if (render_format_parse(optarg, &o.format, err) != 0)
-				return usage_error("%s", err);
+				return usage_error("option '--format': %s", err);
+			o.format_set = 1;
 			break;
 		case 'o':
 			o.output = optarg;
@@ -1163,7 +1312,7 @@ main(int argc, char **argv)
 		case OPT_SMARTHOST:
 			if (peer_parse(optarg, PEER_SMTP_PORT, o.smarthost, &o.smarthost_port,
 			    err) != 0)
-				return usage_error("--smarthost %s", err);
+				return usage_error("option '--smarthost': %s", err);
 			o.have_smarthost = 1;
 			break;
 		case OPT_OFFLINE:
@@ -1174,7 +1323,7 @@ main(int argc, char **argv)
 			break;
 		case OPT_INPUT_FORMAT:
 			if (reader_format_parse(optarg, &o.reader.format) != 0)
-				return usage_error("--input-format: '%s' is not auto, legacy, "
+				return usage_error("option '--input-format': '%s' is not auto, legacy, "
 				    "ndjson, syslog or text", optarg);
 			break;
 		case OPT_FOLLOW:
@@ -1184,7 +1333,7 @@ main(int argc, char **argv)
 			unsigned long n;
 
 			if (parse_count(optarg, 1000, &n) != 0)
-				return usage_error("--top: '%s' is not a number from 1 to 1000",
+				return usage_error("option '--top': '%s' is not a number from 1 to 1000",
 				    optarg);
 			o.top = (size_t)n;
 			break;
@@ -1195,22 +1344,19 @@ main(int argc, char **argv)
 		case OPT_EXPLAIN:
 			o.explain = 1;
 			break;
-		case OPT_TIMEOUT: {
-			unsigned long n;
-
-			if (parse_count(optarg, 600000, &n) != 0)
-				return usage_error("--timeout: '%s' is not a number of "
-				    "milliseconds from 1 to 600000", optarg);
-			o.probe.timeout_ms = (unsigned)n;
-			break;
-		}
+		case OPT_TIMEOUT:
 		case OPT_ROUND_TIMEOUT: {
-			unsigned long n;
+			unsigned long long ms;
 
-			if (parse_count(optarg, 3600000, &n) != 0)
-				return usage_error("--round-timeout: '%s' is not a number of "
-				    "milliseconds from 1 to 3600000", optarg);
-			o.probe.round_timeout_ms = (unsigned)n;
+			/* a bare number is milliseconds, as it always was */
+			if (duration_parse(optarg, 1, 1, c == OPT_TIMEOUT ? 600000 : 3600000,
+			    &ms, err) != 0)
+				return usage_error("option '--%s': %s", c == OPT_TIMEOUT ?
+				    "timeout" : "round-timeout", err);
+			if (c == OPT_TIMEOUT)
+				o.probe.timeout_ms = (unsigned)ms;
+			else
+				o.probe.round_timeout_ms = (unsigned)ms;
 			break;
 		}
 		case OPT_PROBE_MAX: {
@@ -1239,7 +1385,7 @@ main(int argc, char **argv)
 			break;
 		case OPT_DATE:
 			if (parse_log_time(optarg, 1, &o.reader.date) != 0)
-				return usage_error("--date: '%s' is not a date (YYYY-MM-DD)",
+				return usage_error("option '--date': '%s' is not a date (YYYY-MM-DD)",
 				    optarg);
 			o.reader.has_date = 1;
 			o.reader.year = (int)(optarg[0] - '0') * 1000 + (optarg[1] - '0') * 100 +
@@ -1248,7 +1394,7 @@ main(int argc, char **argv)
 		case OPT_SINCE:
 		case OPT_UNTIL:
 			if (parse_log_time(optarg, 0, c == OPT_SINCE ? &o.since : &o.until) != 0)
-				return usage_error("--%s: '%s' is not a time "
+				return usage_error("option '--%s': '%s' is not a time "
 				    "(YYYY-MM-DD[THH:MM[:SS]])", c == OPT_SINCE ? "since" :
 				    "until", optarg);
 			if (c == OPT_SINCE)
@@ -1261,26 +1407,28 @@ main(int argc, char **argv)
 			break;
 		case OPT_SYNTAX:
 			if (strcmp(optarg, "pcre") != 0 && strcmp(optarg, "ere") != 0)
-				return usage_error("--syntax: '%s' is not pcre or ere", optarg);
+				return usage_error("option '--syntax': '%s' is not pcre or ere", optarg);
 			o.ere = strcmp(optarg, "ere") == 0;
 			break;
 		case OPT_DRY_RUN:
 		case OPT_APPLY:
 		case OPT_UNDO:
 			if (o.fix_mode_set)
-				return usage_error("give one of --dry-run, --apply and --undo");
+				return usage_error("fix: give one of --dry-run, --apply and --undo");
 			o.fix_mode = c == OPT_APPLY ? FIX_APPLY : c == OPT_UNDO ? FIX_UNDO :
 			    FIX_DRY_RUN;
 			o.fix_mode_set = 1;
 			break;
 		case OPT_WATCH:
 			if (optarg[0] == '\0' || strcmp(optarg, "-") == 0)
-				return usage_error("--watch needs a log file to follow");
+				return usage_error("option '--watch': give a log file to follow");
 			o.watch = optarg;
 			break;
 		case OPT_FOR:
-			if (duration_parse(optarg, &o.watch_ms, err) != 0)
-				return usage_error("--for: %s", err);
+			/* a bare number is seconds; at most a day */
+			if (duration_parse(optarg, 1000, 1, 24ULL * 3600 * 1000, &o.watch_ms,
+			    err) != 0)
+				return usage_error("option '--for': %s", err);
 			o.has_for = 1;
 			break;
 		case 'q':
@@ -1292,17 +1440,21 @@ main(int argc, char **argv)
 		case 'V':
 			printf("kbdiag %s\n", KBDIAG_VERSION);
 			return info_done();
+		case ':':
+		case '?':
+			return bad_option(longopts, argv[optind - 1], c == ':');
 		default:
-			/* getopt_long() has said what is wrong with the option. */
-			fputs("Try 'kbdiag --help' for more information.\n", stderr);
-			return EXIT_USAGE;
+			return usage_error("option '%s': not handled", argv[optind - 1]);
 		}
 	}
+	/* -o report.html: the file's extension says the format, unless --format did */
+	if (o.output != NULL && !o.format_set)
+		output_format(o.output, &o.format);
 	if (o.has_since && o.has_until && o.since > o.until)
-		return usage_error("--since is later than --until: no line could be in both");
+		return usage_error("option '--since': later than --until: no line could be in both");
 	if (optind >= argc)
-		return usage_error("no command given (diagnose, query, report, fix, verify, probe "
-		    "or kb)");
+		return usage_error("no command given: use diagnose, query, report, fix, verify, "
+		    "probe or kb");
 	cmd = argv[optind++];
 	if (strcmp(cmd, "diagnose") == 0)
 		return cmd_diagnose(&o, argv + optind, argc - optind);
@@ -1322,6 +1474,6 @@ main(int argc, char **argv)
 		usage(stdout);
 		return info_done();
 	}
-	return usage_error("unknown command '%s' (use diagnose, query, report, fix, verify, "
-	    "probe or kb)", cmd);
+	return usage_error("unknown command '%s': use diagnose, query, report, fix, verify, "
+	    "probe or kb", cmd);
 }

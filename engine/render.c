@@ -6,15 +6,16 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <libxml/HTMLtree.h>
 #include <libxml/tree.h>
 
+#include "html.h"
 #include "lint.h"
 #include "plan.h"
 #include "rank.h"
 #include "render_history.h"
 #include "render_probe.h"
 #include "text.h"
+#include "verdict.h"
 #include "xmem.h"
 
 int
@@ -91,6 +92,12 @@ char *
 render_step_text(const struct diag_step *s)
 {
 	return render_step_joined(s, 0);
+}
+
+char *
+render_step_wrappable(const struct diag_step *s)
+{
+	return render_step_joined(s, 1);
 }
 
 /* Columns a UTF-8 string takes, counting each code point as one. */
@@ -240,44 +247,86 @@ render_cause_math(struct buf *t, const struct diag_cause *c)
 	    render_percent(c->confidence), c->ruled_out ? "; ruled out" : "");
 }
 
-/* "tcp-connect  refused  connect to ...": one probe result on a line. */
-static void
-render_probe_line(struct buf *t, const struct probe_result *r)
+/* "11.4 per hour of log time; frequent (...)"; 0 when there is nothing to say. */
+static int
+render_rate(struct buf *t, const struct diag_incident *inc)
 {
-	buf_printf(t, "%-14s %-20s %s", r->probe ? r->probe : "?",
-	    r->status == PROBE_OBSERVED && r->value ? r->value : probe_status_name(r->status),
-	    r->detail ? r->detail : "");
+	if (inc->rate_per_hour <= 0 && !inc->frequent)
+		return 0;
+	if (inc->rate_per_hour > 0)
+		buf_printf(t, "%.1f per hour of log time", inc->rate_per_hour);
+	if (inc->frequent)
+		buf_printf(t, "%sfrequent (the rule base's threshold was reached)",
+		    inc->rate_per_hour > 0 ? "; " : "");
+	return 1;
+}
+
+/* "body (3), end-of-data (1)"; 0 when no phase is known. */
+static int
+render_phases(struct buf *t, const struct diag_incident *inc)
+{
+	size_t i;
+
+	for (i = 0; i < inc->nphases; i++)
+		buf_printf(t, "%s%s (%lu)", i ? ", " : "", inc->phases[i].phase,
+		    inc->phases[i].count);
+	return inc->nphases > 0;
+}
+
+/*
+ * "6 matched (Q123827 3, Q100709+Q102107 1, ...)": lines by the articles
+ * they matched, which add up to the matched lines (per article when a saved
+ * diagnosis has no such groups).
+ */
+static void
+render_matched(struct buf *t, const struct diag_summary *sum)
+{
+	const struct diag_article_lines *v = sum->ngroups ? sum->groups : sum->articles;
+	size_t i, n = sum->ngroups ? sum->ngroups : sum->narticles;
+
+	buf_printf(t, "%llu matched", sum->matched);
+	for (i = 0; i < n; i++)
+		buf_printf(t, "%s%s %lu", i ? ", " : " (", v[i].article, v[i].lines);
+	if (n)
+		buf_putc(t, ')');
+}
+
+/* "151 lines read, 6 matched (...), 3 incidents." */
+static void
+render_counts(struct buf *t, const struct diagnosis *d)
+{
+	const struct diag_summary *sum = &d->summary;
+
+	buf_printf(t, "%llu %s read", sum->lines, render_plural(sum->lines, "line", "lines"));
+	if (sum->out_of_time)
+		buf_printf(t, " (%llu outside --since/--until)", sum->out_of_time);
+	buf_puts(t, ", ");
+	render_matched(t, sum);
+	buf_printf(t, ", %zu %s.", d->nincidents,
+	    render_plural(d->nincidents, "incident", "incidents"));
 }
 
 /* ---------------------------------------------------------------------- */
 /* Text                                                                     */
 
-/* "Phase: body (3), end-of-data (1); last command DATA, last reply 354 ..." */
+/* Rate, SMTP phase, last command and reply, each on its line when known. */
 static void
 render_text_session(struct buf *out, const struct diag_incident *inc)
 {
-	size_t i;
+	struct buf t = BUF_INIT;
 
-	if (inc->rate_per_hour > 0 || inc->frequent) {
+	if (render_rate(&t, inc)) {
 		buf_puts(out, "  Rate:        ");
-		if (inc->rate_per_hour > 0)
-			buf_printf(out, "%.1f per hour of log time", inc->rate_per_hour);
-		if (inc->frequent)
-			buf_printf(out, "%sfrequent (the rule base's threshold was reached)",
-			    inc->rate_per_hour > 0 ? "; " : "");
-		buf_putc(out, '\n');
+		render_wrap(out, buf_str(&t), 15, 15);
 	}
-	if (inc->nphases) {
-		buf_puts(out, "  SMTP phase:  ");
-		for (i = 0; i < inc->nphases; i++)
-			buf_printf(out, "%s%s (%lu)", i ? ", " : "", inc->phases[i].phase,
-			    inc->phases[i].count);
-		buf_putc(out, '\n');
-	}
+	buf_reset(&t);
+	if (render_phases(&t, inc))
+		buf_printf(out, "  SMTP phase:  %s\n", buf_str(&t));
 	if (inc->last_command)
 		buf_printf(out, "  Last sent:   %s\n", inc->last_command);
 	if (inc->last_reply)
 		buf_printf(out, "  Last reply:  %s\n", inc->last_reply);
+	buf_free(&t);
 }
 
 static void
@@ -286,16 +335,9 @@ render_text_summary(struct buf *out, const struct diagnosis *d)
 	const struct diag_summary *sum = &d->summary;
 	size_t i;
 
-	buf_printf(out, "\nSummary: %llu %s read", sum->lines,
-	    render_plural(sum->lines, "line", "lines"));
-	if (sum->out_of_time)
-		buf_printf(out, " (%llu outside --since/--until)", sum->out_of_time);
-	buf_printf(out, ", %llu matched", sum->matched);
-	for (i = 0; i < sum->narticles; i++)
-		buf_printf(out, "%s%s %lu", i ? ", " : " (", sum->articles[i].article,
-		    sum->articles[i].lines);
-	buf_printf(out, "%s, %zu %s.\n", sum->narticles ? ")" : "", d->nincidents,
-	    render_plural(d->nincidents, "incident", "incidents"));
+	buf_puts(out, "\nSummary: ");
+	render_counts(out, d);
+	buf_putc(out, '\n');
 	if (sum->unmatched_errors == 0)
 		return;
 	buf_printf(out, "%llu %s that look%s like errors matched no article "
@@ -314,14 +356,20 @@ render_text_evidence(struct buf *out, const struct diag_incident *inc, int expla
 	struct buf t = BUF_INIT;
 	size_t i, j;
 
-	if (inc->nprobes) {
+	if (inc->nprobes && !explain && render_probe_ran(inc->probes, inc->nprobes) == 0) {
+		buf_puts(out, "\n  ");
+		render_probe_why_none(&t, "No probe ran", inc->probes, inc->nprobes);
+		render_wrap(out, buf_str(&t), 2, 4);
+	} else if (inc->nprobes) {
 		buf_puts(out, "\n  Probes:\n");
 		for (i = 0; i < inc->nprobes; i++) {
 			const struct probe_result *r = &inc->probes[i];
 
-			if (!explain && r->status == PROBE_SKIPPED)
+			if ((!explain && r->status == PROBE_SKIPPED) ||
+			    render_probe_repeated(inc->probes, i))
 				continue;
-			buf_printf(out, "    %-14s %-20s ", r->probe ? r->probe : "?",
+			buf_puts(out, probe_result_failed(r) ? "  ! " : "    ");
+			buf_printf(out, "%-14s %-20s ", r->probe ? r->probe : "?",
 			    r->status == PROBE_OBSERVED && r->value ? r->value :
 			    probe_status_name(r->status));
 			render_wrap(out, r->detail ? r->detail : "", 40, 42);
@@ -480,7 +528,7 @@ render_md_code(struct buf *out, const char *s)
 		buf_putc(out, '`');
 }
 
-static void
+void
 render_md_step(struct buf *out, const struct diag_step *s)
 {
 	size_t i;
@@ -502,36 +550,64 @@ render_step_markdown(const struct diag_step *s)
 	return buf_detach(&b);
 }
 
+/* A Markdown table cell: escaped, and no '|' or line end can end it. */
+static void
+render_md_cell(struct buf *out, const char *s)
+{
+	struct buf t = BUF_INIT;
+	size_t i;
+
+	render_md_text(&t, s ? s : "");
+	for (i = 0; i < t.len; i++) {
+		if (t.data[i] == '|')
+			buf_puts(out, "\\|");
+		else
+			buf_putc(out, t.data[i] == '\n' ? ' ' : t.data[i]);
+	}
+	buf_free(&t);
+}
+
 static void
 render_md_evidence(struct buf *out, const struct diag_incident *inc, int explain)
 {
 	struct buf t = BUF_INIT;
 	size_t i, j;
 
-	if (inc->nprobes) {
+	if (inc->nprobes && !explain && render_probe_ran(inc->probes, inc->nprobes) == 0) {
 		buf_puts(out, "\n### Probes\n\n");
+		render_probe_why_none(&t, "No probe ran", inc->probes, inc->nprobes);
+		render_md_text(out, buf_str(&t));
+		buf_putc(out, '\n');
+	} else if (inc->nprobes) {
+		buf_puts(out, "\n### Probes\n\n");
+		buf_puts(out, "| | Probe | Result | Detail |\n|---|---|---|---|\n");
 		for (i = 0; i < inc->nprobes; i++) {
 			const struct probe_result *r = &inc->probes[i];
+			int failed = probe_result_failed(r);
 
-			if (!explain && r->status == PROBE_SKIPPED)
+			if ((!explain && r->status == PROBE_SKIPPED) ||
+			    render_probe_repeated(inc->probes, i))
 				continue;
-			buf_puts(out, "- ");
-			render_md_code(out, r->probe ? r->probe : "?");
-			buf_puts(out, ": **");
-			render_md_text(out, r->status == PROBE_OBSERVED && r->value ? r->value :
+			buf_puts(out, failed ? "| **✗ failed** | " : "| | ");
+			render_md_cell(out, r->probe ? r->probe : "?");
+			buf_puts(out, failed ? " | **" : " | ");
+			render_md_cell(out, r->status == PROBE_OBSERVED && r->value ? r->value :
 			    probe_status_name(r->status));
-			buf_puts(out, "**");
-			if (r->detail) {
-				buf_puts(out, " ");
-				render_md_text(out, r->detail);
-			}
-			buf_putc(out, '\n');
-			if (explain && r->ntranscript) {
-				buf_puts(out, "\n  ```\n");
-				for (j = 0; j < r->ntranscript; j++)
-					buf_printf(out, "  %s\n", r->transcript[j]);
-				buf_puts(out, "  ```\n\n");
-			}
+			buf_puts(out, failed ? "** | " : " | ");
+			render_md_cell(out, r->detail);
+			buf_puts(out, " |\n");
+		}
+		for (i = 0; explain && i < inc->nprobes; i++) {
+			const struct probe_result *r = &inc->probes[i];
+
+			if (r->ntranscript == 0)
+				continue;
+			buf_puts(out, "\nTranscript of ");
+			render_md_code(out, r->probe ? r->probe : "?");
+			buf_puts(out, ":\n\n");
+			for (j = 0; j < r->ntranscript; j++)
+				/* indented code: nothing in it is markup */
+				buf_printf(out, "    %s\n", r->transcript[j]);
 		}
 	}
 	if (inc->nunchecked) {
@@ -552,32 +628,50 @@ render_md_evidence(struct buf *out, const struct diag_incident *inc, int explain
 	buf_free(&t);
 }
 
+/* "- **Name:** text" with text escaped. */
+static void
+render_md_fact(struct buf *out, const char *name, const char *text)
+{
+	buf_printf(out, "- **%s:** ", name);
+	render_md_text(out, text);
+	buf_putc(out, '\n');
+}
+
 static void
 render_md_incident(struct buf *out, const struct diag_incident *inc, size_t k, int explain)
 {
+	struct buf t = BUF_INIT;
 	size_t i, j;
 
 	buf_printf(out, "\n## %zu. %s: ", k, inc->article);
 	render_md_text(out, inc->title);
 	buf_puts(out, "\n\n- **Error:** ");
 	render_md_code(out, inc->error);
-	buf_puts(out, "\n- **Seen:** ");
-	{
-		struct buf t = BUF_INIT;
-
-		render_seen(&t, inc);
-		render_md_text(out, buf_str(&t));
-		buf_reset(&t);
-		buf_puts(out, "\n- **Smart host:** ");
-		render_peer(&t, inc);
-		render_md_text(out, buf_str(&t));
-		buf_reset(&t);
-		buf_puts(out, "\n- **Where:** ");
-		render_where(&t, inc);
-		render_md_text(out, buf_str(&t));
-		buf_free(&t);
-	}
 	buf_putc(out, '\n');
+	render_seen(&t, inc);
+	render_md_fact(out, "Seen", buf_str(&t));
+	buf_reset(&t);
+	if (render_rate(&t, inc))
+		render_md_fact(out, "Rate", buf_str(&t));
+	buf_reset(&t);
+	render_peer(&t, inc);
+	render_md_fact(out, "Smart host", buf_str(&t));
+	buf_reset(&t);
+	if (render_phases(&t, inc))
+		render_md_fact(out, "SMTP phase", buf_str(&t));
+	if (inc->last_command) {
+		buf_puts(out, "- **Last sent:** ");
+		render_md_code(out, inc->last_command);
+		buf_putc(out, '\n');
+	}
+	if (inc->last_reply) {
+		buf_puts(out, "- **Last reply:** ");
+		render_md_code(out, inc->last_reply);
+		buf_putc(out, '\n');
+	}
+	buf_reset(&t);
+	render_where(&t, inc);
+	render_md_fact(out, "Where", buf_str(&t));
 	if (inc->ncauses) {
 		buf_puts(out, "\n### Possible causes\n\n");
 		buf_printf(out, "Best first (%s).\n\n", render_basis_text(inc));
@@ -591,22 +685,18 @@ render_md_incident(struct buf *out, const struct diag_incident *inc, size_t k, i
 			buf_printf(out, "): %d%%%s\n", render_percent(c->confidence),
 			    c->ruled_out ? ", ruled out" : "");
 			for (j = 0; j < c->nevidence; j++) {
-				struct buf t = BUF_INIT;
-
+				buf_reset(&t);
 				render_evidence_line(&t, &c->evidence[j]);
 				buf_puts(out, "   - ");
 				render_md_text(out, buf_str(&t));
 				buf_putc(out, '\n');
-				buf_free(&t);
 			}
 			if (explain) {
-				struct buf t = BUF_INIT;
-
+				buf_reset(&t);
 				render_cause_math(&t, c);
 				buf_puts(out, "   - = ");
 				render_md_text(out, buf_str(&t));
 				buf_putc(out, '\n');
-				buf_free(&t);
 			}
 		}
 		if (inc->article_confidence < 1)
@@ -623,6 +713,85 @@ render_md_incident(struct buf *out, const struct diag_incident *inc, size_t k, i
 			buf_putc(out, '\n');
 		}
 	}
+	buf_free(&t);
+}
+
+/* "3 incidents in 151 lines of 1 log; ..." under the verdict. */
+static void
+render_incidents_line(struct buf *t, const struct diagnosis *d, const struct verdict *v)
+{
+	render_summary_line(t, d);
+	if (v->kind == VERDICT_INCIDENT && d->nincidents > 1)
+		buf_printf(t, " The verdict is about incident %zu, the one with the most "
+		    "attempts; all of them follow.", v->index + 1);
+}
+
+static void
+render_md_verdict(struct buf *out, const struct diagnosis *d)
+{
+	struct verdict v;
+	struct buf t = BUF_INIT;
+
+	verdict_make(d, &v);
+	buf_puts(out, "## Verdict\n\n");
+	render_md_fact(out, v.kind == VERDICT_INCIDENT ? "What happened" : "Nothing to fix",
+	    v.what);
+	if (v.cause)
+		render_md_fact(out, "Most likely cause", v.cause);
+	if (v.step) {
+		buf_puts(out, "- **First thing to do:** ");
+		render_md_step(out, v.step);
+		buf_putc(out, '\n');
+	}
+	if (v.kind == VERDICT_INCIDENT) {
+		buf_putc(out, '\n');
+		render_incidents_line(&t, d, &v);
+		render_md_text(out, buf_str(&t));
+		buf_putc(out, '\n');
+	}
+	buf_free(&t);
+	verdict_clear(&v);
+}
+
+/* The closing summary: what was read, matched and not known; the logs. */
+static void
+render_md_summary(struct buf *out, const struct diagnosis *d)
+{
+	const struct diag_summary *sum = &d->summary;
+	struct buf t = BUF_INIT;
+	size_t i;
+
+	buf_puts(out, "\n## Summary\n\n");
+	render_counts(&t, d);
+	render_md_text(out, buf_str(&t));
+	buf_puts(out, "\n\n");
+	for (i = 0; i < d->ninputs; i++) {
+		buf_puts(out, "- ");
+		render_md_code(out, d->inputs[i].name);
+		if (d->inputs[i].format)
+			buf_printf(out, ": %lu %s, %s format%s\n", d->inputs[i].lines,
+			    render_plural(d->inputs[i].lines, "line", "lines"),
+			    d->inputs[i].format, d->inputs[i].error ? " (incomplete)" : "");
+		else
+			buf_puts(out, ": not read\n");
+	}
+	if (sum->unmatched_errors) {
+		buf_printf(out, "\n%llu %s that look%s like errors matched no article (a gap "
+		    "in the rule base?)%s\n\n", sum->unmatched_errors,
+		    render_plural(sum->unmatched_errors, "line", "lines"),
+		    sum->unmatched_errors == 1 ? "s" : "",
+		    sum->nsamples < sum->unmatched_errors ? "; the first ones:" : ":");
+		for (i = 0; i < sum->nsamples; i++) {
+			buf_reset(&t);
+			buf_printf(&t, "%s:%lu:", sum->samples[i].file, sum->samples[i].line);
+			buf_puts(out, "- ");
+			render_md_text(out, buf_str(&t));
+			buf_putc(out, ' ');
+			render_md_code(out, sum->samples[i].text);
+			buf_putc(out, '\n');
+		}
+	}
+	buf_free(&t);
 }
 
 static void
@@ -651,110 +820,107 @@ render_md_warnings(struct buf *out, const struct diagnosis *d)
 static void
 render_md_diagnosis(const struct diagnosis *d, struct buf *out, int explain)
 {
-	struct buf t = BUF_INIT;
 	size_t i;
 
 	buf_puts(out, "# kbdiag diagnosis\n\n");
-	render_summary_line(&t, d);
-	render_md_text(out, buf_str(&t));
-	buf_free(&t);
-	buf_puts(out, "\n\n");
-	for (i = 0; i < d->ninputs; i++) {
-		buf_puts(out, "- ");
-		render_md_code(out, d->inputs[i].name);
-		if (d->inputs[i].format)
-			buf_printf(out, ": %lu %s, %s format\n", d->inputs[i].lines,
-			    render_plural(d->inputs[i].lines, "line", "lines"),
-			    d->inputs[i].format);
-		else
-			buf_puts(out, ": not read\n");
-	}
+	render_md_verdict(out, d);
 	for (i = 0; i < d->nincidents; i++)
 		render_md_incident(out, &d->incidents[i], i + 1, explain);
+	render_md_summary(out, d);
 	render_md_warnings(out, d);
 }
 
 /* ---------------------------------------------------------------------- */
-/* HTML                                                                     */
+/* HTML (the document and its stylesheet: html.h)                           */
 
-static const char render_css[] =
-    "body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em;"
-    "line-height:1.4}code{background:#f3f3f3;padding:0 .2em}"
-    "dt{font-weight:bold}dd{margin:0 0 .5em 1em}.confidence{color:#555}";
-
-struct render_html {
-	xmlDocPtr	doc;
-	xmlNodePtr	body;
-};
-
-static xmlNodePtr
-render_html_el(xmlNodePtr parent, const char *name, const char *text)
-{
-	return xmlNewTextChild(parent, NULL, BAD_CAST name, BAD_CAST text);
-}
-
-static void
-render_html_text(xmlNodePtr parent, const char *text)
-{
-	xmlAddChild(parent, xmlNewText(BAD_CAST text));
-}
-
-static void
-render_html_begin(struct render_html *h, const char *title)
-{
-	xmlNodePtr html, head, meta;
-
-	h->doc = htmlNewDocNoDtD(NULL, NULL);
-	html = xmlNewNode(NULL, BAD_CAST "html");
-	xmlNewProp(html, BAD_CAST "lang", BAD_CAST "en");
-	xmlDocSetRootElement(h->doc, html);
-	head = xmlNewChild(html, NULL, BAD_CAST "head", NULL);
-	meta = xmlNewChild(head, NULL, BAD_CAST "meta", NULL);
-	xmlNewProp(meta, BAD_CAST "charset", BAD_CAST "utf-8");
-	render_html_el(head, "title", title);
-	render_html_el(head, "style", render_css);
-	h->body = xmlNewChild(html, NULL, BAD_CAST "body", NULL);
-	render_html_el(h->body, "h1", title);
-}
-
-static int
-render_html_end(struct render_html *h, struct buf *out, char err[ERR_LEN])
-{
-	xmlChar *mem = NULL;
-	int size = 0;
-
-	htmlDocDumpMemoryFormat(h->doc, &mem, &size, 1);
-	xmlFreeDoc(h->doc);
-	if (mem == NULL)
-		return err_set(err, "cannot serialise the HTML report");
-	buf_puts(out, "<!DOCTYPE html>\n");
-	buf_append(out, mem, (size_t)size);
-	xmlFree(mem);
-	return 0;
-}
-
+/* <dt>term</dt><dd>def</dd>, def in <code> with code set. */
 static void
 render_html_dl(xmlNodePtr dl, const char *term, const char *def, int code)
 {
 	xmlNodePtr dd;
 
-	render_html_el(dl, "dt", term);
-	dd = render_html_el(dl, "dd", code ? NULL : def);
+	html_el(dl, "dt", term);
+	dd = html_el(dl, "dd", code ? NULL : def);
 	if (code)
-		render_html_el(dd, "code", def);
+		html_el(dd, "code", def);
 }
 
-static void
+void
 render_html_step(xmlNodePtr li, const struct diag_step *s)
 {
 	size_t i;
 
 	for (i = 0; i < s->nspans; i++) {
 		if (s->spans[i].code)
-			render_html_el(li, "code", s->spans[i].text);
+			html_el(li, "code", s->spans[i].text);
 		else
-			render_html_text(li, s->spans[i].text);
+			html_text(li, s->spans[i].text);
 	}
+}
+
+/* Probes: a table, the failed layers marked; transcripts behind a disclosure. */
+static void
+render_html_probes(xmlNodePtr sec, const struct diag_incident *inc)
+{
+	struct buf t = BUF_INIT;
+	xmlNodePtr parent = sec;
+
+	html_el(sec, "h3", "Probes");
+	if (render_probe_ran(inc->probes, inc->nprobes) == 0) {
+		render_probe_why_none(&t, "No probe ran", inc->probes, inc->nprobes);
+		html_el(sec, "p", buf_str(&t));
+		buf_reset(&t);
+		/* the rows are still there, one click away */
+		parent = html_el(sec, "details", NULL);
+		buf_printf(&t, "The %zu probes, all skipped", inc->nprobes);
+		html_el(parent, "summary", buf_str(&t));
+	}
+	render_probe_html_table(parent, inc->probes, inc->nprobes);
+	buf_free(&t);
+}
+
+static void
+render_html_causes(xmlNodePtr sec, const struct diag_incident *inc)
+{
+	struct buf t = BUF_INIT;
+	xmlNodePtr ol, li, ul, det;
+	size_t i, j;
+
+	html_el(sec, "h3", "Possible causes");
+	html_elf(sec, "p", "Best first (%s).", render_basis_text(inc));
+	ol = html_attr(html_el(sec, "ol", NULL), "class", "causes");
+	for (i = 0; i < inc->ncauses; i++) {
+		const struct diag_cause *c = &inc->causes[i];
+
+		li = html_attr(html_el(ol, "li", NULL), "data-cause", c->id);
+		if (c->ruled_out)
+			html_attr(li, "class", "ruled-out");
+		html_el(li, "strong", c->title);
+		html_text(li, " ");
+		html_el(li, "code", c->id);
+		html_text(li, " ");
+		html_attr(html_elf(li, "span", "%d%%", render_percent(c->confidence)), "class",
+		    "confidence");
+		if (c->ruled_out)
+			html_text(li, " (ruled out)");
+		if (c->nevidence) {
+			ul = html_el(li, "ul", NULL);
+			for (j = 0; j < c->nevidence; j++) {
+				buf_reset(&t);
+				render_evidence_line(&t, &c->evidence[j]);
+				html_el(ul, "li", buf_str(&t));
+			}
+		}
+		det = html_attr(html_el(li, "details", NULL), "class", "math");
+		html_elf(det, "summary", "How %d%% came about", render_percent(c->confidence));
+		buf_reset(&t);
+		render_cause_math(&t, c);
+		html_el(det, "p", buf_str(&t));
+	}
+	if (inc->article_confidence < 1)
+		html_elf(sec, "p", "Other articles explain the same line too: this one does "
+		    "with %d%% confidence against them.", render_percent(inc->article_confidence));
+	buf_free(&t);
 }
 
 static void
@@ -763,97 +929,124 @@ render_html_incident(xmlNodePtr body, const struct diag_incident *inc, size_t k)
 	struct buf t = BUF_INIT;
 	xmlNodePtr sec, dl, ol, li;
 	char id[32];
-	size_t i, j;
+	size_t i;
 
-	sec = xmlNewChild(body, NULL, BAD_CAST "section", NULL);
+	sec = html_attr(html_el(body, "section", NULL), "class", "incident");
 	snprintf(id, sizeof(id), "incident-%zu", k);
-	xmlNewProp(sec, BAD_CAST "id", BAD_CAST id);
-	buf_printf(&t, "%zu. %s: %s", k, inc->article, inc->title);
-	render_html_el(sec, "h2", buf_str(&t));
-	dl = xmlNewChild(sec, NULL, BAD_CAST "dl", NULL);
+	html_attr(sec, "id", id);
+	html_elf(sec, "h2", "%zu. %s: %s", k, inc->article, inc->title);
+	dl = html_attr(html_el(sec, "dl", NULL), "class", "facts");
 	render_html_dl(dl, "Error", inc->error, 1);
-	buf_reset(&t);
 	render_seen(&t, inc);
 	render_html_dl(dl, "Seen", buf_str(&t), 0);
+	buf_reset(&t);
+	if (render_rate(&t, inc))
+		render_html_dl(dl, "Rate", buf_str(&t), 0);
 	buf_reset(&t);
 	render_peer(&t, inc);
 	render_html_dl(dl, "Smart host", buf_str(&t), 0);
 	buf_reset(&t);
+	if (render_phases(&t, inc))
+		render_html_dl(dl, "SMTP phase", buf_str(&t), 0);
+	if (inc->last_command)
+		render_html_dl(dl, "Last sent", inc->last_command, 1);
+	if (inc->last_reply)
+		render_html_dl(dl, "Last reply", inc->last_reply, 1);
+	buf_reset(&t);
 	render_where(&t, inc);
 	render_html_dl(dl, "Where", buf_str(&t), 0);
-	if (inc->ncauses) {
-		render_html_el(sec, "h3", "Possible causes");
-		buf_reset(&t);
-		buf_printf(&t, "Best first (%s).", render_basis_text(inc));
-		render_html_el(sec, "p", buf_str(&t));
-		ol = xmlNewChild(sec, NULL, BAD_CAST "ol", NULL);
-		xmlNewProp(ol, BAD_CAST "class", BAD_CAST "causes");
-		for (i = 0; i < inc->ncauses; i++) {
-			const struct diag_cause *c = &inc->causes[i];
-
-			li = xmlNewChild(ol, NULL, BAD_CAST "li", NULL);
-			xmlNewProp(li, BAD_CAST "data-cause", BAD_CAST c->id);
-			render_html_el(li, "strong", c->title);
-			render_html_text(li, " ");
-			render_html_el(li, "code", c->id);
-			buf_reset(&t);
-			buf_printf(&t, " %d%%", render_percent(c->confidence));
-			xmlNewProp(render_html_el(li, "span", buf_str(&t)), BAD_CAST "class",
-			    BAD_CAST "confidence");
-			if (c->ruled_out)
-				render_html_text(li, " (ruled out)");
-			if (c->nevidence) {
-				xmlNodePtr ul = xmlNewChild(li, NULL, BAD_CAST "ul", NULL);
-
-				for (j = 0; j < c->nevidence; j++) {
-					buf_reset(&t);
-					render_evidence_line(&t, &c->evidence[j]);
-					render_html_el(ul, "li", buf_str(&t));
-				}
-			}
-			buf_reset(&t);
-			render_cause_math(&t, c);
-			xmlNewProp(render_html_el(li, "p", buf_str(&t)), BAD_CAST "class",
-			    BAD_CAST "math");
-		}
-	}
-	if (inc->nprobes) {
-		render_html_el(sec, "h3", "Probes");
-		ol = xmlNewChild(sec, NULL, BAD_CAST "ul", NULL);
-		xmlNewProp(ol, BAD_CAST "class", BAD_CAST "probes");
-		for (i = 0; i < inc->nprobes; i++) {
-			const struct probe_result *r = &inc->probes[i];
-
-			li = xmlNewChild(ol, NULL, BAD_CAST "li", NULL);
-			buf_reset(&t);
-			render_probe_line(&t, r);
-			render_html_el(li, "span", buf_str(&t));
-			if (r->ntranscript) {
-				buf_reset(&t);
-				for (j = 0; j < r->ntranscript; j++)
-					buf_printf(&t, "%s\n", r->transcript[j]);
-				render_html_el(li, "pre", buf_str(&t));
-			}
-		}
-	}
+	if (inc->ncauses)
+		render_html_causes(sec, inc);
+	if (inc->nprobes)
+		render_html_probes(sec, inc);
 	if (inc->nunchecked) {
-		render_html_el(sec, "h3", "Not checked");
-		ol = xmlNewChild(sec, NULL, BAD_CAST "ul", NULL);
-		for (i = 0; i < inc->nunchecked; i++) {
-			buf_reset(&t);
-			buf_printf(&t, "%s: %s (%s)", inc->unchecked[i].source,
+		html_el(sec, "h3", "Not checked");
+		ol = html_el(sec, "ul", NULL);
+		for (i = 0; i < inc->nunchecked; i++)
+			html_elf(ol, "li", "%s: %s (%s)", inc->unchecked[i].source,
 			    inc->unchecked[i].title, inc->unchecked[i].why);
-			render_html_el(ol, "li", buf_str(&t));
-		}
 	}
 	if (inc->nsteps) {
-		render_html_el(sec, "h3", "What to do");
-		ol = xmlNewChild(sec, NULL, BAD_CAST "ol", NULL);
-		xmlNewProp(ol, BAD_CAST "class", BAD_CAST "steps");
+		html_el(sec, "h3", "What to do");
+		ol = html_attr(html_el(sec, "ol", NULL), "class", "steps");
 		for (i = 0; i < inc->nsteps; i++) {
-			li = xmlNewChild(ol, NULL, BAD_CAST "li", NULL);
-			xmlNewProp(li, BAD_CAST "data-step", BAD_CAST inc->steps[i].id);
+			li = html_attr(html_el(ol, "li", NULL), "data-step", inc->steps[i].id);
 			render_html_step(li, &inc->steps[i]);
+		}
+	}
+	buf_free(&t);
+}
+
+/* The verdict, first on the page: what happened, why, what to do first. */
+static void
+render_html_verdict(xmlNodePtr body, const struct diagnosis *d)
+{
+	static const char *const kind_class[] = { "verdict", "verdict clear", "verdict unread" };
+	struct buf t = BUF_INIT;
+	struct verdict v;
+	xmlNodePtr sec, dl, dd;
+
+	verdict_make(d, &v);
+	sec = html_attr(html_attr(html_el(body, "section", NULL), "id", "verdict"), "class",
+	    kind_class[v.kind]);
+	html_el(sec, "h2", "Verdict");
+	dl = html_attr(html_el(sec, "dl", NULL), "class", "facts");
+	html_el(dl, "dt", v.kind == VERDICT_INCIDENT ? "What happened" : "Nothing to fix");
+	html_el(dl, "dd", v.what);
+	if (v.cause) {
+		html_el(dl, "dt", "Most likely cause");
+		html_el(dl, "dd", v.cause);
+	}
+	if (v.step) {
+		html_el(dl, "dt", "First thing to do");
+		dd = html_el(dl, "dd", NULL);
+		render_html_step(dd, v.step);
+	}
+	if (v.kind == VERDICT_INCIDENT) {
+		render_incidents_line(&t, d, &v);
+		html_el(sec, "p", buf_str(&t));
+	}
+	buf_free(&t);
+	verdict_clear(&v);
+}
+
+static void
+render_html_summary(xmlNodePtr body, const struct diagnosis *d)
+{
+	const struct diag_summary *sum = &d->summary;
+	struct buf t = BUF_INIT;
+	xmlNodePtr sec, ul, li;
+	size_t i;
+
+	sec = html_attr(html_attr(html_el(body, "section", NULL), "id", "summary"), "class",
+	    "summary");
+	html_el(sec, "h2", "Summary");
+	render_counts(&t, d);
+	html_el(sec, "p", buf_str(&t));
+	ul = html_el(sec, "ul", NULL);
+	for (i = 0; i < d->ninputs; i++) {
+		li = html_el(ul, "li", NULL);
+		html_el(li, "code", d->inputs[i].name);
+		buf_reset(&t);
+		if (d->inputs[i].format)
+			buf_printf(&t, ": %lu %s, %s format%s", d->inputs[i].lines,
+			    render_plural(d->inputs[i].lines, "line", "lines"),
+			    d->inputs[i].format, d->inputs[i].error ? " (incomplete)" : "");
+		else
+			buf_puts(&t, ": not read");
+		html_text(li, buf_str(&t));
+	}
+	if (sum->unmatched_errors) {
+		html_elf(sec, "p", "%llu %s that look%s like errors matched no article (a gap in "
+		    "the rule base?)%s", sum->unmatched_errors,
+		    render_plural(sum->unmatched_errors, "line", "lines"),
+		    sum->unmatched_errors == 1 ? "s" : "",
+		    sum->nsamples < sum->unmatched_errors ? "; the first ones:" : ":");
+		ul = html_attr(html_el(sec, "ul", NULL), "class", "unmatched");
+		for (i = 0; i < sum->nsamples; i++) {
+			li = html_elf(ul, "li", "%s:%lu: ", sum->samples[i].file,
+			    sum->samples[i].line);
+			html_el(li, "code", sum->samples[i].text);
 		}
 	}
 	buf_free(&t);
@@ -862,40 +1055,26 @@ render_html_incident(xmlNodePtr body, const struct diag_incident *inc, size_t k)
 static int
 render_html_diagnosis(const struct diagnosis *d, struct buf *out, char err[ERR_LEN])
 {
-	struct render_html h;
-	struct buf t = BUF_INIT;
-	xmlNodePtr ul, li;
+	xmlNodePtr body, ul;
+	xmlDocPtr doc = html_doc_new("kbdiag diagnosis", &body);
 	size_t i;
 
-	render_html_begin(&h, "kbdiag diagnosis");
-	render_summary_line(&t, d);
-	render_html_el(h.body, "p", buf_str(&t));
-	ul = xmlNewChild(h.body, NULL, BAD_CAST "ul", NULL);
-	for (i = 0; i < d->ninputs; i++) {
-		li = xmlNewChild(ul, NULL, BAD_CAST "li", NULL);
-		render_html_el(li, "code", d->inputs[i].name);
-		buf_reset(&t);
-		if (d->inputs[i].format)
-			buf_printf(&t, ": %lu %s, %s format", d->inputs[i].lines,
-			    render_plural(d->inputs[i].lines, "line", "lines"),
-			    d->inputs[i].format);
-		else
-			buf_puts(&t, ": not read");
-		render_html_text(li, buf_str(&t));
-	}
+	render_html_verdict(body, d);
 	for (i = 0; i < d->nincidents; i++)
-		render_html_incident(h.body, &d->incidents[i], i + 1);
+		render_html_incident(body, &d->incidents[i], i + 1);
+	render_html_summary(body, d);
 	if (d->nwarnings || diag_input_errors(d)) {
-		render_html_el(h.body, "h2", "Problems reading the logs");
-		ul = xmlNewChild(h.body, NULL, BAD_CAST "ul", NULL);
+		html_el(body, "h2", "Problems reading the logs");
+		ul = html_el(body, "ul", NULL);
 		for (i = 0; i < d->ninputs; i++)
 			if (d->inputs[i].error)
-				render_html_el(ul, "li", d->inputs[i].error);
+				html_el(ul, "li", d->inputs[i].error);
 		for (i = 0; i < d->nwarnings; i++)
-			render_html_el(ul, "li", d->warnings[i]);
+			html_el(ul, "li", d->warnings[i]);
+		if (d->warnings_dropped)
+			html_elf(ul, "li", "%zu more warnings not shown", d->warnings_dropped);
 	}
-	buf_free(&t);
-	return render_html_end(&h, out, err);
+	return html_doc_end(doc, out, err);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1114,6 +1293,11 @@ render_json_summary(const struct diagnosis *d)
 		json_object_set_new(a, sum->articles[i].article,
 		    json_integer((json_int_t)sum->articles[i].lines));
 	json_object_set_new(o, "matched_by_article", a);
+	a = json_object();
+	for (i = 0; i < sum->ngroups; i++)
+		json_object_set_new(a, sum->groups[i].article,
+		    json_integer((json_int_t)sum->groups[i].lines));
+	json_object_set_new(o, "matched_lines_by_articles", a);
 	json_object_set_new(o, "unmatched_errors",
 	    json_integer((json_int_t)sum->unmatched_errors));
 	for (i = 0; i < sum->nsamples; i++) {
@@ -1348,9 +1532,9 @@ int
 render_query_explain(const struct query_results *q, enum render_format f, int explain,
     struct buf *out, char err[ERR_LEN])
 {
-	struct render_html h;
 	struct buf t = BUF_INIT;
-	xmlNodePtr ol, li;
+	xmlNodePtr body, ol, li;
+	xmlDocPtr doc;
 	size_t i;
 
 	switch (f) {
@@ -1415,24 +1599,23 @@ render_query_explain(const struct query_results *q, enum render_format f, int ex
 		}
 		break;
 	case RENDER_HTML:
-		render_html_begin(&h, "kbdiag query");
-		render_html_el(render_html_el(h.body, "p", NULL), "code", q->query);
+		doc = html_doc_new("kbdiag query", &body);
+		html_el(html_el(body, "p", NULL), "code", q->query);
 		if (q->nresults == 0)
-			render_html_el(h.body, "p", "No article in the rule base is about this text.");
-		ol = xmlNewChild(h.body, NULL, BAD_CAST "ol", NULL);
+			html_el(body, "p", "No article in the rule base is about this text.");
+		ol = html_el(body, "ol", NULL);
 		for (i = 0; i < q->nresults; i++) {
 			const struct query_result *r = &q->results[i];
 
-			li = xmlNewChild(ol, NULL, BAD_CAST "li", NULL);
-			xmlNewProp(li, BAD_CAST "data-article", BAD_CAST r->article->id);
-			render_html_el(li, "strong", r->article->id);
+			li = html_attr(html_el(ol, "li", NULL), "data-article", r->article->id);
+			html_el(li, "strong", r->article->id);
 			buf_printf(&t, " %s (score %.2f): ", r->article->title, r->score);
 			render_why(&t, r);
-			render_html_text(li, buf_str(&t));
+			html_text(li, buf_str(&t));
 			buf_reset(&t);
 		}
 		buf_free(&t);
-		return render_html_end(&h, out, err);
+		return html_doc_end(doc, out, err);
 	}
 	buf_free(&t);
 	return 0;

@@ -15,6 +15,8 @@
 #ifndef KBDIAG_RENDER_H
 #define KBDIAG_RENDER_H
 
+#include <libxml/tree.h>
+
 #include "buf.h"
 #include "diag.h"
 #include "err.h"
@@ -72,5 +74,15 @@ int render_kb_article(const struct kb *kb, const struct kb_article *a,
 
 /* The plain text of a step (spans joined). Caller frees. */
 char *render_step_text(const struct diag_step *s);
+/*
+ * The same for render_wrap(): the spaces inside a command stand for spaces
+ * that must not break a line (render_wrap() writes them as spaces), so that
+ * `telnet 127.0.0.1 25` stays on one line. Caller frees.
+ */
+char *render_step_wrappable(const struct diag_step *s);
+/* HTML: the step's text under parent, its commands and files as <code>. */
+void render_html_step(xmlNodePtr parent, const struct diag_step *s);
+/* Markdown: the step, its commands and files as code spans. */
+void render_md_step(struct buf *out, const struct diag_step *s);
 
 #endif

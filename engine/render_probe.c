@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/HTMLtree.h>
 #include <libxml/tree.h>
 
+#include "html.h"
 #include "text.h"
 #include "xmem.h"
 
@@ -46,11 +46,102 @@ rp_title(const struct probe_round *r, struct buf *t)
 		buf_printf(t, " (%s)", r->address);
 }
 
+int
+render_probe_repeated(const struct probe_result *v, size_t i)
+{
+	const struct probe_result *p = &v[i];
+	size_t j;
+
+	for (j = 0; j < i; j++) {
+		const struct probe_result *q = &v[j];
+
+		if (q->status == p->status && strcmp(q->probe ? q->probe : "",
+		    p->probe ? p->probe : "") == 0 && strcmp(q->value ? q->value : "",
+		    p->value ? p->value : "") == 0 && strcmp(q->detail ? q->detail : "",
+		    p->detail ? p->detail : "") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+void
+render_probe_html_table(xmlNodePtr parent, const struct probe_result *v, size_t n)
+{
+	struct buf t = BUF_INIT;
+	xmlNodePtr table, tr, td;
+	size_t i, j;
+
+	table = html_attr(html_el(parent, "table", NULL), "class", "probes");
+	tr = html_el(html_el(table, "thead", NULL), "tr", NULL);
+	html_attr(html_el(tr, "th", NULL), "aria-label", "failed");
+	html_el(tr, "th", "Probe");
+	html_el(tr, "th", "Result");
+	html_el(tr, "th", "Detail");
+	table = html_el(table, "tbody", NULL);
+	for (i = 0; i < n; i++) {
+		const struct probe_result *p = &v[i];
+		int failed = probe_result_failed(p);
+
+		if (render_probe_repeated(v, i))
+			continue;
+		tr = html_el(table, "tr", NULL);
+		html_attr(tr, "data-probe", p->probe ? p->probe : "?");
+		html_attr(tr, "class", failed ? "failed" : probe_status_name(p->status));
+		html_attr(html_el(tr, "td", failed ? "\u2717 failed" : NULL), "class", "mark");
+		html_el(tr, "td", p->probe ? p->probe : "?");
+		html_el(html_el(tr, "td", NULL), failed ? "strong" : "span", rp_outcome(p));
+		td = html_el(tr, "td", p->detail ? p->detail : "");
+		if (p->ntranscript) {
+			xmlNodePtr det = html_el(td, "details", NULL);
+
+			buf_reset(&t);
+			for (j = 0; j < p->ntranscript; j++)
+				buf_printf(&t, "%s\n", p->transcript[j]);
+			html_el(det, "summary", "Transcript");
+			html_el(det, "pre", buf_str(&t));
+		}
+	}
+	buf_free(&t);
+}
+
+size_t
+render_probe_ran(const struct probe_result *v, size_t n)
+{
+	size_t i, ran = 0;
+
+	for (i = 0; i < n; i++)
+		ran += v[i].status != PROBE_SKIPPED;
+	return ran;
+}
+
+void
+render_probe_why_none(struct buf *t, const char *what, const struct probe_result *v,
+    size_t n)
+{
+	size_t i, j, k = 0;
+
+	buf_puts(t, what);
+	for (i = 0; i < n; i++) {
+		const char *why = v[i].detail;
+
+		for (j = 0; j < i && why && !(v[j].detail && strcmp(v[j].detail, why) == 0); j++)
+			;
+		if (why && j == i)
+			buf_printf(t, "%s%s", k++ ? "; " : ": ", why);
+	}
+	buf_putc(t, '.');
+}
+
 static void
 rp_verdict(const struct probe_round *r, struct buf *out)
 {
 	size_t i, n = rp_failed(r), k = 0;
 
+	if (render_probe_ran(r->results, r->nresults) == 0) {
+		/* never "every layer passed" when none ran: say why none did */
+		render_probe_why_none(out, "No layer ran", r->results, r->nresults);
+		return;
+	}
 	if (n == 0) {
 		buf_printf(out, "Every layer that ran passed (%u ms).", r->elapsed_ms);
 		return;
@@ -72,6 +163,8 @@ rp_text(const struct probe_round *r, struct buf *out)
 	for (i = 0; i < r->nresults; i++) {
 		const struct probe_result *p = &r->results[i];
 
+		if (render_probe_repeated(r->results, i))
+			continue;
 		buf_printf(out, "  %s %-14s %-20s %s\n", probe_result_failed(p) ? "!" : " ",
 		    p->probe, rp_outcome(p), p->detail ? p->detail : "");
 		for (j = 0; j < p->ntranscript; j++)
@@ -107,6 +200,8 @@ rp_markdown(const struct probe_round *r, struct buf *out)
 	for (i = 0; i < r->nresults; i++) {
 		const struct probe_result *p = &r->results[i];
 
+		if (render_probe_repeated(r->results, i))
+			continue;
 		buf_puts(out, "| ");
 		rp_md_cell(out, p->probe);
 		buf_puts(out, probe_result_failed(p) ? " | **" : " | ");
@@ -131,68 +226,21 @@ rp_markdown(const struct probe_round *r, struct buf *out)
 	buf_free(&t);
 }
 
-static xmlNodePtr
-rp_el(xmlNodePtr parent, const char *name, const char *text)
-{
-	return xmlNewTextChild(parent, NULL, BAD_CAST name, BAD_CAST text);
-}
-
 static int
 rp_html(const struct probe_round *r, struct buf *out, char err[ERR_LEN])
 {
 	struct buf t = BUF_INIT;
-	xmlDocPtr doc = htmlNewDocNoDtD(NULL, NULL);
-	xmlNodePtr html, head, body, table, tr, meta;
-	xmlChar *mem = NULL;
-	int size = 0;
-	size_t i, j;
+	xmlNodePtr body;
+	xmlDocPtr doc;
 
 	rp_title(r, &t);
-	html = xmlNewNode(NULL, BAD_CAST "html");
-	xmlNewProp(html, BAD_CAST "lang", BAD_CAST "en");
-	xmlDocSetRootElement(doc, html);
-	head = xmlNewChild(html, NULL, BAD_CAST "head", NULL);
-	meta = xmlNewChild(head, NULL, BAD_CAST "meta", NULL);
-	xmlNewProp(meta, BAD_CAST "charset", BAD_CAST "utf-8");
-	rp_el(head, "title", buf_str(&t));
-	body = xmlNewChild(html, NULL, BAD_CAST "body", NULL);
-	rp_el(body, "h1", buf_str(&t));
-	table = xmlNewChild(body, NULL, BAD_CAST "table", NULL);
-	xmlNewProp(table, BAD_CAST "class", BAD_CAST "probes");
-	tr = xmlNewChild(table, NULL, BAD_CAST "tr", NULL);
-	rp_el(tr, "th", "Probe");
-	rp_el(tr, "th", "Result");
-	rp_el(tr, "th", "Detail");
-	for (i = 0; i < r->nresults; i++) {
-		const struct probe_result *p = &r->results[i];
-		xmlNodePtr td;
-
-		tr = xmlNewChild(table, NULL, BAD_CAST "tr", NULL);
-		xmlNewProp(tr, BAD_CAST "data-probe", BAD_CAST p->probe);
-		xmlNewProp(tr, BAD_CAST "class", BAD_CAST (probe_result_failed(p) ? "failed" :
-		    probe_status_name(p->status)));
-		rp_el(tr, "td", p->probe);
-		rp_el(tr, "td", rp_outcome(p));
-		td = rp_el(tr, "td", p->detail ? p->detail : "");
-		if (p->ntranscript) {
-			buf_reset(&t);
-			for (j = 0; j < p->ntranscript; j++)
-				buf_printf(&t, "%s\n", p->transcript[j]);
-			rp_el(td, "pre", buf_str(&t));
-		}
-	}
+	doc = html_doc_new(buf_str(&t), &body);
 	buf_reset(&t);
 	rp_verdict(r, &t);
-	rp_el(body, "p", buf_str(&t));
+	html_attr(html_el(body, "p", buf_str(&t)), "class", "verdict");
+	render_probe_html_table(body, r->results, r->nresults);
 	buf_free(&t);
-	htmlDocDumpMemoryFormat(doc, &mem, &size, 1);
-	xmlFreeDoc(doc);
-	if (mem == NULL)
-		return err_set(err, "cannot serialise the HTML report");
-	buf_puts(out, "<!DOCTYPE html>\n");
-	buf_append(out, mem, (size_t)size);
-	xmlFree(mem);
-	return 0;
+	return html_doc_end(doc, out, err);
 }
 
 static json_t *

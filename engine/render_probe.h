@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include <jansson.h>
+#include <libxml/tree.h>
 
 #include "buf.h"
 #include "err.h"
@@ -25,6 +26,26 @@
 /* Append the round to out; 0, or -1 with err. */
 int render_probe_round(const struct probe_round *r, enum render_format f, struct buf *out,
     char err[ERR_LEN]);
+
+/*
+ * Is result v[i] the same row as an earlier one of v (protocol-ini gives two
+ * results, which say the same when the file is not there)? Renderers show
+ * such a row once.
+ */
+int render_probe_repeated(const struct probe_result *v, size_t i);
+
+/*
+ * The results as an HTML table under parent (class "probes"): one row per
+ * result but the repeated ones, a failed layer's row of class "failed" and
+ * marked in its first cell, transcripts behind a <details>.
+ */
+void render_probe_html_table(xmlNodePtr parent, const struct probe_result *v, size_t n);
+
+/* How many of the results ran (were not skipped). */
+size_t render_probe_ran(const struct probe_result *v, size_t n);
+/* "WHAT: reason; other reason." with each distinct reason of the results once. */
+void render_probe_why_none(struct buf *t, const char *what, const struct probe_result *v,
+    size_t n);
 
 /* A new JSON array of the results (the caller owns the reference). */
 json_t *render_probe_results_json(const struct probe_result *r, size_t n);

@@ -3,27 +3,19 @@
  */
 #include "render_report.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
-#include <libxml/HTMLtree.h>
 #include <libxml/tree.h>
 
+#include "html.h"
 #include "render_history.h"
+#include "verdict.h"
 #include "xmem.h"
 
-/* The first cause not ruled out, or NULL. */
-static const struct diag_cause *
-report_standing(const struct diag_incident *inc)
-{
-	size_t i;
-
-	for (i = 0; i < inc->ncauses; i++)
-		if (!inc->causes[i].ruled_out)
-			return &inc->causes[i];
-	return NULL;
-}
+#define report_standing	verdict_standing
 
 /* Is the item for this incident's article? */
 static int
@@ -146,6 +138,59 @@ report_pool_free(struct report_pool *pl)
 {
 	while (pl->n > 0)
 		free(pl->s[--pl->n]);
+}
+
+/*
+ * The verdict of a fix report: as a diagnosis's (verdict.h), but when an
+ * edit is proposed for its incident, the first thing to do is that edit.
+ * *edit is the edit's description then, else NULL (and v->step is the step).
+ */
+static void
+report_verdict(const struct diagnosis *d, const struct fix_plan *p, struct verdict *v,
+    const char **edit)
+{
+	verdict_make(d, v);
+	*edit = NULL;
+	if (v->inc && report_has_edit(p, v->inc)) {
+		*edit = p->edits[0].what;
+		v->step = NULL;
+	}
+}
+
+/* "Review the edit under Edits (...), apply it with kbdiag fix --apply ..." */
+static void
+report_edit_first(struct buf *t, const char *what)
+{
+	buf_printf(t, "Review the proposed edit under Edits (%s), then apply it with "
+	    "kbdiag fix --apply --dos-root DIR and this diagnosis; kbdiag fix --undo "
+	    "takes it back.", what);
+}
+
+/* "body, after DATA (last reply: 354 ...)"; 0 when the phase is unknown. */
+static int
+report_phase(struct buf *t, const struct diag_incident *inc)
+{
+	if (inc->phase == NULL)
+		return 0;
+	buf_puts(t, inc->phase);
+	if (inc->last_command)
+		buf_printf(t, ", after %s", inc->last_command);
+	if (inc->last_reply)
+		buf_printf(t, " (last reply: %s)", inc->last_reply);
+	return 1;
+}
+
+/* "11.4 per hour of log time, frequent"; 0 when nothing is known. */
+static int
+report_rate(struct buf *t, const struct diag_incident *inc)
+{
+	if (inc->rate_per_hour <= 0 && !inc->frequent)
+		return 0;
+	if (inc->rate_per_hour > 0)
+		buf_printf(t, "%.1f per hour of log time", inc->rate_per_hour);
+	if (inc->frequent)
+		buf_printf(t, "%sfrequent", inc->rate_per_hour > 0 ? ", " : "");
+	return 1;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -289,13 +334,53 @@ report_text_history(const struct diag_history *h, int md, struct buf *out)
 }
 
 static void
+report_text_verdict(const struct diagnosis *d, const struct fix_plan *p, int md,
+    struct buf *out)
+{
+	struct report_pool pl = { { 0 }, 0 };
+	struct buf t = BUF_INIT;
+	const char *edit;
+	struct verdict v;
+	char *w;
+
+	report_verdict(d, p, &v, &edit);
+	buf_puts(out, md ? "## Verdict\n\n" : "Verdict\n");
+	report_item(out, md, md ? "- " : "  ", 4, "%s%s", md ? "**What happened:** " :
+	    "What happened: ", md_t(&pl, md, v.what));
+	report_pool_free(&pl);
+	if (v.cause) {
+		report_item(out, md, md ? "- " : "  ", 4, "%s%s", md ?
+		    "**Cause that stands:** " : "Cause that stands: ", md_t(&pl, md, v.cause));
+		report_pool_free(&pl);
+	}
+	if (edit) {
+		report_edit_first(&t, edit);
+		report_item(out, md, md ? "- " : "  ", 4, "%s%s", md ?
+		    "**First thing to do:** " : "First thing to do: ", md_t(&pl, md,
+		    buf_str(&t)));
+		report_pool_free(&pl);
+	} else if (v.step && md) {
+		render_md_step(&t, v.step);
+		buf_printf(out, "- **First thing to do:** %s\n", buf_str(&t));
+	} else if (v.step) {
+		w = render_step_wrappable(v.step);
+		report_item(out, 0, "  ", 4, "First thing to do: %s", w);
+		free(w);
+	}
+	buf_free(&t);
+	verdict_clear(&v);
+}
+
+static void
 report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct buf *out)
 {
 	struct report_pool pl = { { 0 }, 0 };
 	struct report_top *tops;
 	size_t ntops, i, j, n;
 
-	buf_puts(out, md ? "# Fix report\n\n## Summary\n\n" : "FIX REPORT\n\nSummary\n");
+	buf_puts(out, md ? "# Fix report\n\n" : "FIX REPORT\n\n");
+	report_text_verdict(d, p, md, out);
+	buf_puts(out, md ? "\n## Summary\n\n" : "\nSummary\n");
 	buf_printf(out, "%s%zu incident%s.\n", md ? "" : "  ", d->nincidents,
 	    d->nincidents == 1 ? "" : "s");
 	tops = report_tops(d, &ntops);
@@ -329,6 +414,20 @@ report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct 
 		    md_t(&pl, md, report_or(inc->last_seen, "?")), inc->count,
 		    inc->count == 1 ? "" : "s");
 		report_pool_free(&pl);
+		{
+			struct buf t = BUF_INIT;
+
+			if (report_rate(&t, inc))
+				report_item(out, md, md ? "- Rate: " : "   Rate:       ", 15, "%s",
+				    md_t(&pl, md, buf_str(&t)));
+			report_pool_free(&pl);
+			buf_reset(&t);
+			if (report_phase(&t, inc))
+				report_item(out, md, md ? "- SMTP phase: " : "   SMTP phase: ", 15,
+				    "%s", md_t(&pl, md, buf_str(&t)));
+			report_pool_free(&pl);
+			buf_free(&t);
+		}
 		if (inc->peer.host)
 			buf_printf(out, md ? "- Smart host: %s port %u\n" :
 			    "   Smart host: %s port %u\n", md_t(&pl, md, inc->peer.host),
@@ -386,13 +485,21 @@ report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct 
 		if (inc->nsteps)
 			buf_puts(out, md ? "\n### Steps\n\n" : "\n   Steps:\n");
 		for (j = 0; j < inc->nsteps; j++) {
-			char *t = render_step_text(&inc->steps[j]), prefix[32];
+			struct buf t = BUF_INIT;
+			char *w, prefix[32];
 
 			snprintf(prefix, sizeof(prefix), md ? "%u. [ ] " : "   %2u. [ ] ",
 			    inc->steps[j].n);
-			report_item(out, md, prefix, md ? 0 : 11, "%s", md_t(&pl, md, t));
-			report_pool_free(&pl);
-			free(t);
+			if (md) {
+				render_md_step(&t, &inc->steps[j]);
+				buf_printf(out, "%s%s\n", prefix, buf_str(&t));
+			} else {
+				/* commands keep their spaces: never split across lines */
+				w = render_step_wrappable(&inc->steps[j]);
+				report_item(out, 0, prefix, 11, "%s", w);
+				free(w);
+			}
+			buf_free(&t);
 		}
 		buf_puts(out, md ? "\n### Proposed edits\n\n" : "\n   Proposed edits:\n");
 		n = 0;
@@ -425,34 +532,8 @@ report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct 
 /* ---------------------------------------------------------------------- */
 /* HTML                                                                     */
 
-static xmlNodePtr
-report_el(xmlNodePtr parent, const char *name, const char *text)
-{
-	xmlNodePtr n = xmlNewChild(parent, NULL, BAD_CAST name, NULL);
-
-	if (text)
-		xmlAddChild(n, xmlNewText(BAD_CAST text));
-	return n;
-}
-
-static xmlNodePtr
-report_elf(xmlNodePtr parent, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static xmlNodePtr
-report_elf(xmlNodePtr parent, const char *name, const char *fmt, ...)
-{
-	struct buf b = BUF_INIT;
-	va_list ap;
-	xmlNodePtr n;
-
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	n = report_el(parent, name, buf_str(&b));
-	buf_free(&b);
-	return n;
-}
+#define report_el	html_el
+#define report_elf	html_elf
 
 static void
 report_html_plan(xmlNodePtr body, const struct fix_plan *p)
@@ -476,37 +557,37 @@ report_html_plan(xmlNodePtr body, const struct fix_plan *p)
 		report_el(sec, "p", "No edits were looked at.");
 }
 
-static xmlDocPtr
-report_html_doc(const char *title, xmlNodePtr *body)
+/* The verdict, first on the page. */
+static void
+report_html_verdict(xmlNodePtr body, const struct diagnosis *d, const struct fix_plan *p)
 {
-	xmlDocPtr doc = htmlNewDocNoDtD(NULL, NULL);
-	xmlNodePtr html = xmlNewNode(NULL, BAD_CAST "html"), head, meta;
+	static const char *const kind_class[] = { "verdict", "verdict clear", "verdict unread" };
+	struct buf t = BUF_INIT;
+	const char *edit;
+	struct verdict v;
+	xmlNodePtr sec, dl;
 
-	xmlNewProp(html, BAD_CAST "lang", BAD_CAST "en");
-	xmlDocSetRootElement(doc, html);
-	head = report_el(html, "head", NULL);
-	meta = report_el(head, "meta", NULL);
-	xmlNewProp(meta, BAD_CAST "charset", BAD_CAST "utf-8");
-	report_el(head, "title", title);
-	*body = report_el(html, "body", NULL);
-	report_el(*body, "h1", title);
-	return doc;
-}
-
-static int
-report_html_end(xmlDocPtr doc, struct buf *out, char err[ERR_LEN])
-{
-	xmlChar *mem = NULL;
-	int size = 0;
-
-	htmlDocDumpMemoryFormat(doc, &mem, &size, 1);
-	xmlFreeDoc(doc);
-	if (mem == NULL)
-		return err_set(err, "cannot serialise the HTML report");
-	buf_puts(out, "<!DOCTYPE html>\n");
-	buf_append(out, mem, (size_t)size);
-	xmlFree(mem);
-	return 0;
+	report_verdict(d, p, &v, &edit);
+	sec = html_attr(html_attr(html_el(body, "section", NULL), "id", "verdict"), "class",
+	    kind_class[v.kind]);
+	html_el(sec, "h2", "Verdict");
+	dl = html_attr(html_el(sec, "dl", NULL), "class", "facts");
+	html_el(dl, "dt", v.kind == VERDICT_INCIDENT ? "What happened" : "Nothing to fix");
+	html_el(dl, "dd", v.what);
+	if (v.cause) {
+		html_el(dl, "dt", "Cause that stands");
+		html_el(dl, "dd", v.cause);
+	}
+	if (edit) {
+		report_edit_first(&t, edit);
+		html_el(dl, "dt", "First thing to do");
+		html_el(dl, "dd", buf_str(&t));
+	} else if (v.step) {
+		html_el(dl, "dt", "First thing to do");
+		render_html_step(html_el(dl, "dd", NULL), v.step);
+	}
+	buf_free(&t);
+	verdict_clear(&v);
 }
 
 /* One entry of the history, as HTML (report_text_history()'s content). */
@@ -563,10 +644,11 @@ report_html(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
     char err[ERR_LEN])
 {
 	xmlNodePtr body, ul, sec, dl, ol, li;
-	xmlDocPtr doc = report_html_doc("Fix report", &body);
+	xmlDocPtr doc = html_doc_new("Fix report", &body);
 	struct report_top *tops;
 	size_t ntops, i, j;
 
+	report_html_verdict(body, d, p);
 	report_el(body, "h2", "Summary");
 	ul = report_el(body, "ul", NULL);
 	report_elf(ul, "li", "%zu incident%s.", d->nincidents, d->nincidents == 1 ? "" : "s");
@@ -587,14 +669,34 @@ report_html(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 
 		sec = report_el(body, "section", NULL);
 		xmlNewProp(sec, BAD_CAST "class", BAD_CAST "incident");
+		{
+			char id[32];
+
+			snprintf(id, sizeof(id), "incident-%zu", i + 1);
+			html_attr(sec, "id", id);
+		}
 		report_elf(sec, "h2", "%zu. %s: %s", i + 1, inc->article,
 		    report_or(inc->title, ""));
-		dl = report_el(sec, "dl", NULL);
+		dl = html_attr(report_el(sec, "dl", NULL), "class", "facts");
 		report_el(dl, "dt", "Error");
 		report_el(report_el(dl, "dd", NULL), "code", report_or(inc->error, "(none)"));
 		report_el(dl, "dt", "When");
 		report_elf(dl, "dd", "%s to %s, %lu time%s", report_or(inc->first_seen, "?"),
 		    report_or(inc->last_seen, "?"), inc->count, inc->count == 1 ? "" : "s");
+		{
+			struct buf t = BUF_INIT;
+
+			if (report_rate(&t, inc)) {
+				report_el(dl, "dt", "Rate");
+				report_el(dl, "dd", buf_str(&t));
+			}
+			buf_reset(&t);
+			if (report_phase(&t, inc)) {
+				report_el(dl, "dt", "SMTP phase");
+				report_el(dl, "dd", buf_str(&t));
+			}
+			buf_free(&t);
+		}
 		report_el(dl, "dt", "Smart host");
 		if (inc->peer.host)
 			report_elf(dl, "dd", "%s port %u", inc->peer.host,
@@ -647,16 +749,15 @@ report_html(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 		if (inc->nsteps) {
 			report_el(sec, "h3", "Steps");
 			ol = report_el(sec, "ol", NULL);
+			html_attr(ol, "class", "steps");
 			for (j = 0; j < inc->nsteps; j++) {
-				char *t = render_step_text(&inc->steps[j]);
 				xmlNodePtr box;
 
 				li = report_el(ol, "li", NULL);
 				box = report_el(li, "input", NULL);
 				xmlNewProp(box, BAD_CAST "type", BAD_CAST "checkbox");
 				xmlAddChild(li, xmlNewText(BAD_CAST " "));
-				xmlAddChild(li, xmlNewText(BAD_CAST t));
-				free(t);
+				render_html_step(li, &inc->steps[j]);
 			}
 		}
 		report_el(sec, "h3", "Proposed edits");
@@ -685,7 +786,7 @@ report_html(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 		for (i = 0; i < d->nhistory; i++)
 			report_html_history(sec, &d->history[i]);
 	}
-	return report_html_end(doc, out, err);
+	return html_doc_end(doc, out, err);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -823,6 +924,12 @@ report_json(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 		json_object_set_new(o, "count", json_integer((json_int_t)inc->count));
 		json_object_set_new(o, "first_seen", report_json_str(inc->first_seen));
 		json_object_set_new(o, "last_seen", report_json_str(inc->last_seen));
+		json_object_set_new(o, "rate_per_hour", inc->rate_per_hour > 0 ?
+		    json_real(inc->rate_per_hour) : json_null());
+		json_object_set_new(o, "frequent", json_boolean(inc->frequent));
+		json_object_set_new(o, "phase", report_json_str(inc->phase));
+		json_object_set_new(o, "last_command", report_json_str(inc->last_command));
+		json_object_set_new(o, "last_reply", report_json_str(inc->last_reply));
 		json_object_set_new(o, "peer", json_pack("{s:o, s:I}", "host",
 		    report_json_str(inc->peer.host), "port", (json_int_t)inc->peer.port));
 		json_object_set_new(o, "cause", c ? report_json_cause(c) : json_null());
@@ -905,11 +1012,11 @@ render_verify(const struct diag_history *h, const char *recorded_in, enum render
 			buf_puts(out, "\nNot recorded (--dry-run).\n");
 		return 0;
 	case RENDER_HTML:
-		doc = report_html_doc("Verification", &body);
+		doc = html_doc_new("Verification", &body);
 		report_html_history(body, h);
 		report_elf(body, "p", recorded_in ? "Recorded in the history of %s." :
 		    "Not recorded (--dry-run).%s", recorded_in ? recorded_in : "");
-		return report_html_end(doc, out, err);
+		return html_doc_end(doc, out, err);
 	case RENDER_JSON:
 		a = render_history_json(h, 1);
 		o = json_incref(json_array_get(a, 0));
@@ -933,9 +1040,9 @@ render_fix_plan(const struct fix_plan *plan, enum render_format f, struct buf *o
 		report_text_plan(plan, f == RENDER_MARKDOWN, out);
 		return 0;
 	case RENDER_HTML:
-		doc = report_html_doc("Proposed edits", &body);
+		doc = html_doc_new("Proposed edits", &body);
 		report_html_plan(body, plan);
-		return report_html_end(doc, out, err);
+		return html_doc_end(doc, out, err);
 	case RENDER_JSON:
 		return report_json_end(report_json_plan(plan), out, err);
 	}

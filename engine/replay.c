@@ -191,12 +191,29 @@ replay_incident(struct diag_incident *inc, const json_t *o, size_t index,
 	return 0;
 }
 
+/* {"Q123827": 3, ...} into a list of article lines. */
+static void
+replay_lines(const json_t *a, struct diag_article_lines **v, size_t *n)
+{
+	const json_t *x;
+	const char *key;
+
+	if (a == NULL || !json_is_object(a) || json_object_size(a) > REPLAY_MAX_INCIDENTS)
+		return;
+	*v = xcalloc(json_object_size(a) + 1, sizeof(**v));
+	json_object_foreach((json_t *)a, key, x) {
+		(*v)[*n].article = text_sanitize(key, strlen(key), 80);
+		(*v)[*n].lines = json_is_integer(x) && json_integer_value(x) > 0 ?
+		    (unsigned long)json_integer_value(x) : 0;
+		(*n)++;
+	}
+}
+
 static void
 replay_summary(struct diagnosis *d, const json_t *o)
 {
 	struct diag_summary *sum = &d->summary;
-	const json_t *a, *v;
-	const char *key;
+	const json_t *a;
 	size_t i;
 
 	if (!json_is_object(o))
@@ -206,16 +223,9 @@ replay_summary(struct diagnosis *d, const json_t *o)
 	sum->matched = replay_count(o, "matched");
 	sum->out_of_time = replay_count(o, "out_of_time");
 	sum->unmatched_errors = replay_count(o, "unmatched_errors");
-	if ((a = json_object_get(o, "matched_by_article")) != NULL && json_is_object(a) &&
-	    json_object_size(a) <= REPLAY_MAX_INCIDENTS) {
-		sum->articles = xcalloc(json_object_size(a) + 1, sizeof(*sum->articles));
-		json_object_foreach((json_t *)a, key, v) {
-			sum->articles[sum->narticles].article = text_sanitize(key, strlen(key), 40);
-			sum->articles[sum->narticles].lines = json_is_integer(v) &&
-			    json_integer_value(v) > 0 ? (unsigned long)json_integer_value(v) : 0;
-			sum->narticles++;
-		}
-	}
+	replay_lines(json_object_get(o, "matched_by_article"), &sum->articles, &sum->narticles);
+	replay_lines(json_object_get(o, "matched_lines_by_articles"), &sum->groups,
+	    &sum->ngroups);
 	if ((a = json_object_get(o, "unmatched_samples")) != NULL && json_is_array(a))
 		for (i = 0; i < json_array_size(a) && sum->nsamples < DIAG_MAX_SAMPLES; i++) {
 			const json_t *x = json_array_get(a, i);
@@ -431,15 +441,13 @@ replay_load(const char *data, size_t len, const struct kb *kb, struct diagnosis 
 }
 
 int
-replay_load_file(const char *path, const struct kb *kb, struct diagnosis **out,
-    char err[ERR_LEN])
+replay_read_file(const char *path, struct buf *out, char err[ERR_LEN])
 {
 	struct stat st;
-	char *data = NULL;
-	size_t got = 0;
+	char chunk[65536];
 	int fd, rc = -1;
 
-	*out = NULL;
+	buf_reset(out);
 	/* non-blocking: a FIFO put in its place must not hang the open */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
 		return err_set(err, "%s: %s", path, strerror(errno));
@@ -454,20 +462,8 @@ replay_load_file(const char *path, const struct kb *kb, struct diagnosis **out,
 		    "a socket" : "a device");
 		goto out;
 	}
-	if ((unsigned long long)st.st_size > REPLAY_MAX_BYTES) {
-		err_set(err, "%s: larger than %u MiB (%lld bytes): not a diagnosis kbdiag wrote",
-		    path, REPLAY_MAX_BYTES >> 20, (long long)st.st_size);
-		goto out;
-	}
-	if ((data = malloc((size_t)st.st_size + 1)) == NULL) {
-		err_set(err, "%s: out of memory reading it (%lld bytes)", path,
-		    (long long)st.st_size);
-		rc = REPLAY_OOM;
-		goto out;
-	}
-	/* read what is there (a file that grows meanwhile is read to its size) */
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -477,17 +473,31 @@ replay_load_file(const char *path, const struct kb *kb, struct diagnosis **out,
 		}
 		if (n == 0)
 			break;
-		got += (size_t)n;
+		if (out->len + (size_t)n > REPLAY_MAX_BYTES) {
+			err_set(err, "%s: larger than %u MiB: not a diagnosis kbdiag wrote", path,
+			    REPLAY_MAX_BYTES >> 20);
+			goto out;
+		}
+		buf_append(out, chunk, (size_t)n);
 	}
-	data[got] = '\0';
-	if ((rc = replay_load(data, got, kb, out, err)) != 0) {
-		char why[ERR_LEN];
-
-		memcpy(why, err, ERR_LEN);
-		err_set(err, "%s: %s", path, why);
-	}
+	rc = 0;
 out:
-	free(data);
 	close(fd);
+	return rc;
+}
+
+int
+replay_load_file(const char *path, const struct kb *kb, struct diagnosis **out,
+    char err[ERR_LEN])
+{
+	struct buf in = BUF_INIT;
+	char why[ERR_LEN];
+	int rc;
+
+	*out = NULL;
+	if ((rc = replay_read_file(path, &in, err)) == 0 &&
+	    (rc = replay_load(in.data ? in.data : "", in.len, kb, out, why)) != 0)
+		err_set(err, "%s: %s", path, why);
+	buf_free(&in);
 	return rc;
 }

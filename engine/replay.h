@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "diag.h"
 #include "err.h"
 #include "kb.h"
@@ -50,9 +51,14 @@ int replay_load(const char *data, size_t len, const struct kb *kb,
     struct diagnosis **out, char err[ERR_LEN]);
 
 /*
- * The same from a file: a regular file (a FIFO, a directory or a device is
- * refused, and the open does not block), at most REPLAY_MAX_BYTES. err
- * starts with the path.
+ * Read a saved diagnosis's bytes into out: a regular file (a FIFO, a
+ * directory or a device is refused, and the open does not block), at most
+ * REPLAY_MAX_BYTES. 0, or -1 with err (which starts with the path).
+ */
+int replay_read_file(const char *path, struct buf *out, char err[ERR_LEN]);
+
+/*
+ * replay_read_file() then replay_load(); err starts with the path.
  */
 int replay_load_file(const char *path, const struct kb *kb, struct diagnosis **out,
     char err[ERR_LEN]);

@@ -140,12 +140,38 @@ text_space(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
+/* Escape p[start, end): the shared loop of text_sanitize() and text_escape(). */
+static void
+escape_range(struct buf *b, const unsigned char *p, size_t start, size_t end, size_t n,
+    int cut)
+{
+	size_t i, k;
+
+	for (i = start; i < end; i += k) {
+		if (p[i] == '\t') {
+			buf_putc(b, ' ');
+			k = 1;
+		} else if (p[i] < 0x20 || p[i] == 0x7F) {
+			buf_printf(b, "\\x%02X", p[i]);
+			k = 1;
+		} else if ((k = text_utf8_len(p + i, end - i)) == 0) {
+			/* A cut in the middle of a character is not corruption,
+			 * but bytes that were invalid anyway are still shown. */
+			if (cut && end == n && text_utf8_prefix(p + i, end - i))
+				break;
+			buf_printf(b, "\\x%02X", p[i]);
+			k = 1;
+		} else
+			buf_append(b, p + i, k);
+	}
+}
+
 char *
 text_sanitize(const char *s, size_t n, size_t max)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	struct buf b = BUF_INIT;
-	size_t i = 0, k, end, start;
+	size_t end, start;
 	int cut = 0;
 
 	if (max && n > max) {
@@ -158,26 +184,14 @@ text_sanitize(const char *s, size_t n, size_t max)
 	end = n;
 	while (end > start && text_space(p[end - 1]))
 		end--;
-	for (i = start; i < end; i += k) {
-		if (p[i] == '\t') {
-			buf_putc(&b, ' ');
-			k = 1;
-		} else if (p[i] < 0x20 || p[i] == 0x7F) {
-			buf_printf(&b, "\\x%02X", p[i]);
-			k = 1;
-		} else if ((k = text_utf8_len(p + i, end - i)) == 0) {
-			/* A cut in the middle of a character is not corruption,
-			 * but bytes that were invalid anyway are still shown. */
-			if (cut && end == n && text_utf8_prefix(p + i, end - i)) {
-				i = end;
-				break;
-			}
-			buf_printf(&b, "\\x%02X", p[i]);
-			k = 1;
-		} else
-			buf_append(&b, p + i, k);
-	}
+	escape_range(&b, p, start, end, n, cut);
 	if (cut)
 		buf_puts(&b, "...");
 	return buf_detach(&b);
+}
+
+void
+text_escape(struct buf *out, const char *s, size_t n)
+{
+	escape_range(out, (const unsigned char *)s, 0, n, n, 0);
 }

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "err.h"
 
 /*
@@ -31,7 +32,17 @@
 char *text_sanitize(const char *s, size_t n, size_t max);
 
 /*
- * The same escaping into a caller's buffer, for error messages (the error
+ * Append the n bytes at s to out made safe the same way (valid UTF-8 other
+ * than controls kept, a tab as one space, every other byte as \xNN), but
+ * whole and untrimmed: for a text that is part of a line, such as a peer's
+ * reply inside a log line, where leading space and the length belong to the
+ * line's format. A line break in s becomes \x0A, so one call never makes
+ * more than one line.
+ */
+void text_escape(struct buf *out, const char *s, size_t n);
+
+/*
+ * text_escape() into a caller's buffer, for error messages (the error
  * path never allocates): s (NUL-terminated) escaped as text_sanitize() does
  * but not trimmed, written to dst (cap bytes, NUL-terminated), cut before a
  * character or an escape that would not fit. dst and s may not overlap.

@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "gwlog.h"
+#include "text.h"
 #include "xmem.h"
 
 struct gwlog {
@@ -91,10 +92,16 @@ put(int fd, const char *s, size_t n)
 	}
 }
 
+/*
+ * Every line goes through the project's one sanitiser (text.h): the message
+ * may hold a peer's reply, a file's name or an error about a file's contents,
+ * and whoever reads the log with tail -f must get neither escape sequences
+ * nor a second line. Our own words are printable ASCII and pass unchanged.
+ */
 static void
 vline(struct gwlog *g, const char *fmt, va_list ap)
 {
-	struct buf b = BUF_INIT;
+	struct buf b = BUF_INIT, msg = BUF_INIT;
 	char stamp[16];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -102,9 +109,11 @@ vline(struct gwlog *g, const char *fmt, va_list ap)
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%H:%M:%S - ", &tm);
 	buf_puts(&b, stamp);
-	buf_vprintf(&b, fmt, ap);
+	buf_vprintf(&msg, fmt, ap);
+	text_escape(&b, msg.data ? msg.data : "", msg.len);
 	buf_putc(&b, '\n');
 	put(g->log_fd, b.data, b.len);
+	buf_free(&msg);
 	buf_free(&b);
 }
 
@@ -137,20 +146,12 @@ static void
 transcript(struct gwlog *g, const char *tag, const char *line, size_t n)
 {
 	struct buf b = BUF_INIT;
-	size_t i;
 
 	if (g == NULL || g->log_fd < 0 || !g->verbose)
 		return;
 	buf_puts(&b, tag);
-	/* control characters from the peer would break the log's lines */
-	for (i = 0; i < n && i < 1000; i++) {
-		unsigned char c = (unsigned char)line[i];
-
-		if (c < 0x20 || c == 0x7f)
-			buf_printf(&b, "\\x%02X", c);
-		else
-			buf_putc(&b, (char)c);
-	}
+	/* what the peer sent, made safe like every line (vline) */
+	text_escape(&b, line, n < 1000 ? n : 1000);
 	buf_putc(&b, '\n');
 	put(g->log_fd, b.data, b.len);
 	buf_free(&b);
@@ -168,27 +169,21 @@ gwlog_rx(struct gwlog *g, const char *line, size_t n)
 	transcript(g, " [rx] ", line, n);
 }
 
+/* A string from anywhere (a peer's reply among them) through the sanitiser:
+ * valid UTF-8 without controls, so jansson takes it and no reader of the
+ * events gets an escape sequence. */
 static void
 set_str(json_t *o, const char *k, const char *v)
 {
-	if (v != NULL) {
-		/* jansson takes only UTF-8: anything else is shown as \xNN */
-		json_t *s = json_string(v);
+	struct buf b = BUF_INIT;
+	json_t *s;
 
-		if (s == NULL) {
-			struct buf b = BUF_INIT;
-
-			for (; *v; v++)
-				if ((unsigned char)*v < 0x80)
-					buf_putc(&b, *v);
-				else
-					buf_printf(&b, "\\x%02X", (unsigned char)*v);
-			s = json_string(buf_str(&b));
-			buf_free(&b);
-		}
-		if (s != NULL)
-			json_object_set_new(o, k, s);
-	}
+	if (v == NULL)
+		return;
+	text_escape(&b, v, strlen(v));
+	if ((s = json_string(buf_str(&b))) != NULL)
+		json_object_set_new(o, k, s);
+	buf_free(&b);
 }
 
 static json_t *

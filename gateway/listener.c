@@ -1,16 +1,16 @@
 /* listener: SMTP from local clients into the spool (see listener.h). */
-#define _GNU_SOURCE	/* accept4, strcasestr */
+#define _GNU_SOURCE	/* accept4 */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -19,19 +19,33 @@
 #include "buf.h"
 #include "listener.h"
 #include "peer.h"
+#include "smtpd.h"
+#include "transport.h"
 #include "xmem.h"
 
-#define CMD_MAX		2048	/* a command line longer than this gets 500 */
-#define MAX_RCPTS	1000
-#define MAX_ERRORS	20	/* then 421 and close: a client sending garbage */
+#define IN_SIZE		65536	/* bytes read from the client at a time */
+#define LOG_REFUSALS_S	10	/* at most one line per this many seconds about the caps */
+
+struct session_slot {
+	pid_t	 pid;
+	char	 addr[INET6_ADDRSTRLEN];	/* the client's address */
+};
 
 struct listener {
 	const struct listener_params *p;
 	int		 fd;
 	unsigned	 port;
-	pid_t		*pids;		/* the sessions in progress */
-	size_t		 npids, cap;
+	struct session_slot *slots;	/* the sessions in progress */
+	size_t		 nslots, cap;
+	long long	 refusals_logged_at;	/* CLOCK_MONOTONIC s */
+	unsigned long	 refused;	/* refused since the last line about it */
 };
+
+static int
+stopping(const struct listener_params *p)
+{
+	return p->stop != NULL && *p->stop;
+}
 
 int
 listener_open(const struct listener_params *p, struct listener **out, char err[ERR_LEN])
@@ -53,13 +67,13 @@ listener_open(const struct listener_params *p, struct listener **out, char err[E
 	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0)
 		return err_set(err, "--listen %s: %s (an IP address is needed)", p->addr,
 		    gai_strerror(rc));
-	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		freeaddrinfo(res);
 		return err_set(err, "socket: %s", strerror(errno));
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 128) != 0) {
+	if (bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, SOMAXCONN) != 0) {
 		int e = errno;
 		struct gwlog_event ev;
 
@@ -104,78 +118,258 @@ listener_fd(const struct listener *l)
 	return l->fd;
 }
 
-static unsigned
-reap(struct listener *l, int options)
+size_t
+listener_sessions(const struct listener *l)
+{
+	return l->nslots;
+}
+
+unsigned
+listener_reap(struct listener *l)
 {
 	unsigned n = 0;
-	pid_t pid;
-	size_t i;
+	size_t i = 0;
 
-	while (l->npids > 0 && (pid = waitpid(-1, NULL, options)) > 0) {
-		for (i = 0; i < l->npids; i++)
-			if (l->pids[i] == pid) {
-				l->pids[i] = l->pids[--l->npids];
-				n++;
-				break;
-			}
+	/* each session by its pid: the process has other children (delivery) */
+	while (i < l->nslots) {
+		if (waitpid(l->slots[i].pid, NULL, WNOHANG) == l->slots[i].pid) {
+			l->slots[i] = l->slots[--l->nslots];
+			n++;
+		} else
+			i++;
 	}
 	return n;
+}
+
+static void
+client_addr(const struct sockaddr_storage *ss, char out[INET6_ADDRSTRLEN])
+{
+	const void *a = ss->ss_family == AF_INET6 ?
+	    (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr :
+	    (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
+
+	if (inet_ntop(ss->ss_family, a, out, INET6_ADDRSTRLEN) == NULL)
+		snprintf(out, INET6_ADDRSTRLEN, "?");
+}
+
+/* Over a cap: the 421 at once (it fits in a new socket's buffer), then close. */
+static void
+refuse(struct listener *l, int c, const char *addr, int per_client)
+{
+	char line[512];
+	long long now = transport_now_ms() / 1000;
+	int n;
+
+	n = snprintf(line, sizeof(line), "421 4.7.0 %s too many sessions%s, try again later\r\n",
+	    l->p->hostname, per_client ? " from your address" : "");
+	if (n > 0 && (size_t)n < sizeof(line))
+		(void)!send(c, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	shutdown(c, SHUT_WR);
+	close(c);
+	l->refused++;
+	if (l->refusals_logged_at == 0 || now - l->refusals_logged_at >= LOG_REFUSALS_S) {
+		gwlog_line(l->p->log, "Session limit: 421 to %lu connection%s (the last from %s): "
+		    "%zu sessions in progress, at most %u, %u per client address", l->refused,
+		    l->refused == 1 ? "" : "s", addr, l->nslots, l->p->max_sessions,
+		    l->p->max_client_sessions);
+		l->refusals_logged_at = now;
+		l->refused = 0;
+	}
 }
 
 unsigned
 listener_accept(struct listener *l)
 {
+	const struct listener_params *p = l->p;
+	pid_t parent = getpid();
+
 	for (;;) {
-		struct pollfd pfd = { l->fd, POLLIN, 0 };
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		char addr[INET6_ADDRSTRLEN];
+		size_t i, same = 0;
 		pid_t pid;
 		int c;
 
-		if (poll(&pfd, 1, 0) <= 0)
-			break;
-		c = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+		c = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
 		if (c < 0)
-			break;
+			break;	/* EAGAIN: none waiting; EMFILE and the like: later */
+		listener_reap(l);
+		client_addr(&ss, addr);
+		for (i = 0; i < l->nslots; i++)
+			same += strcmp(l->slots[i].addr, addr) == 0;
+		if (p->max_sessions > 0 && l->nslots >= p->max_sessions) {
+			refuse(l, c, addr, 0);
+			continue;
+		}
+		if (p->max_client_sessions > 0 && same >= p->max_client_sessions) {
+			refuse(l, c, addr, 1);
+			continue;
+		}
 		pid = fork();
 		if (pid == 0) {
-			signal(SIGTERM, SIG_DFL);
-			signal(SIGINT, SIG_DFL);
+			/* a session does not outlive the gateway, even a SIGKILLed one */
+			prctl(PR_SET_PDEATHSIG, SIGTERM);
+			if (getppid() != parent)
+				_exit(0);
+			prctl(PR_SET_NAME, "smtpgw-session");	/* for ps and top */
 			close(l->fd);
-			listener_session(l->p, c);
+			listener_session(p, c);
 			_exit(0);
 		}
 		if (pid > 0) {
-			l->pids = xgrow(l->pids, &l->cap, l->npids + 1, sizeof(*l->pids));
-			l->pids[l->npids++] = pid;
-		}
+			l->slots = xgrow(l->slots, &l->cap, l->nslots + 1, sizeof(*l->slots));
+			l->slots[l->nslots].pid = pid;
+			memcpy(l->slots[l->nslots].addr, addr, sizeof(addr));
+			l->nslots++;
+		} else
+			gwlog_line(p->log, "ERROR listener: fork: %s", strerror(errno));
 		close(c);
 	}
-	return reap(l, WNOHANG);
+	return listener_reap(l);
 }
 
 void
-listener_close(struct listener *l)
+listener_forget(struct listener *l)
 {
+	if (l == NULL)
+		return;
+	close(l->fd);
+	free(l->slots);
+	free(l);
+}
+
+void
+listener_close(struct listener *l, int grace_ms)
+{
+	long long until;
+	size_t i;
+
 	if (l == NULL)
 		return;
 	close(l->fd);
 	/* a session cut here has not had its 250: the client still has the
 	 * message and will send it again */
-	for (size_t i = 0; i < l->npids; i++)
-		kill(l->pids[i], SIGTERM);
-	reap(l, 0);
-	free(l->pids);
+	for (i = 0; i < l->nslots; i++)
+		kill(l->slots[i].pid, SIGTERM);
+	until = transport_now_ms() + grace_ms;
+	while (l->nslots > 0 && transport_now_ms() < until) {
+		listener_reap(l);
+		if (l->nslots > 0)
+			usleep(20000);
+	}
+	for (i = 0; i < l->nslots; i++)
+		kill(l->slots[i].pid, SIGKILL);
+	for (i = 0; i < l->nslots; i++)
+		while (waitpid(l->slots[i].pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	free(l->slots);
 	free(l);
 }
 
 /* ---- one session ---- */
 
-struct session {
+/* The sink of smtpd.h into the spool, with the log and the notification. */
+struct spool_sink {
 	const struct listener_params *p;
-	int	 fd;
-	char	 in[65536];
-	size_t	 len;
-	int	 dead;
 };
+
+/* One message being written. */
+struct sink_msg {
+	const struct listener_params *p;
+	struct spool_writer	*w;
+	int			 logged;	/* its write error is in the log */
+};
+
+static void *
+sink_begin(void *arg, const char *from, char *const *rcpts, size_t nrcpts)
+{
+	struct spool_sink *ss = arg;
+	struct sink_msg *m;
+	struct spool_writer *w;
+	char err[ERR_LEN];
+
+	if (spool_writer_open(ss->p->spool, from, rcpts, nrcpts, &w, err) != 0) {
+		gwlog_line(ss->p->log, "ERROR spool: %s", err);
+		return NULL;
+	}
+	m = xcalloc(1, sizeof(*m));
+	m->p = ss->p;
+	m->w = w;
+	return m;
+}
+
+static int
+sink_write(void *h, const char *data, size_t n)
+{
+	struct sink_msg *m = h;
+	char err[ERR_LEN];
+
+	if (spool_writer_write(m->w, data, n, err) != 0) {
+		if (!m->logged)
+			gwlog_line(m->p->log, "ERROR spool: %s", err);
+		m->logged = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+sink_commit(void *h, char id[SPOOL_ID_MAX])
+{
+	struct sink_msg *m = h;
+	const struct listener_params *p = m->p;
+	char err[ERR_LEN];
+	int rc = spool_writer_commit(m->w, id, err);
+
+	if (rc != 0 && !m->logged)
+		gwlog_line(p->log, "ERROR spool: %s", err);
+	free(m);
+	if (rc == 0 && p->notify_fd >= 0)
+		(void)!write(p->notify_fd, "m", 1);	/* non-blocking: a full pipe is awake */
+	return rc;
+}
+
+static void
+sink_abort(void *h)
+{
+	struct sink_msg *m = h;
+
+	spool_writer_abort(m->w);
+	free(m);
+}
+
+static const struct smtpd_sink spool_sink_ops = {
+	sink_begin, sink_write, sink_commit, sink_abort,
+};
+
+/* Send out to the client within timeout_ms of no progress; -1 when it cannot. */
+static int
+send_out(const struct listener_params *p, int fd, struct buf *out)
+{
+	size_t off = 0;
+	int rc = 0;
+
+	while (off < out->len) {
+		ssize_t w = send(fd, out->data + off, out->len - off, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (w > 0) {
+			off += (size_t)w;
+			continue;
+		}
+		if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
+			struct pollfd pfd = { fd, POLLOUT, 0 };
+			int r = poll(&pfd, 1, p->timeout_ms);
+
+			if (r > 0 || (r < 0 && errno == EINTR))
+				continue;
+		}
+		rc = -1;
+		break;
+	}
+	buf_reset(out);
+	return rc;
+}
 
 /*
  * End a session so that the client reads the last reply: closing a socket
@@ -183,258 +377,87 @@ struct session {
  * pipelined more commands (a client sending garbage, before its 421) would
  * lose the replies not yet read. So: no more output (FIN), then what the
  * client still sends is read and dropped until it closes, for at most
- * LINGER_MS, then close.
+ * LINGER_MS (less when the gateway stops), then close.
  */
 #define LINGER_MS	2000
 
 static void
-lingering_close(int fd)
+lingering_close(const struct listener_params *p, int fd)
 {
 	char junk[4096];
-	struct timespec t0, t;
-	long long waited = 0;
+	long long until = transport_now_ms() + LINGER_MS;
 
 	shutdown(fd, SHUT_WR);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (waited < LINGER_MS) {
+	for (;;) {
+		long long left = until - transport_now_ms();
 		struct pollfd pfd = { fd, POLLIN, 0 };
 
-		if (poll(&pfd, 1, (int)(LINGER_MS - waited)) <= 0 ||
+		if (stopping(p) && left > 200)
+			left = 200;
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0 ||
 		    read(fd, junk, sizeof(junk)) <= 0)
 			break;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		waited = (t.tv_sec - t0.tv_sec) * 1000LL + (t.tv_nsec - t0.tv_nsec) / 1000000;
 	}
 	close(fd);
-}
-
-static void
-reply(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-reply(struct session *s, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 2, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n > sizeof(line) - 3)
-		n = (int)sizeof(line) - 3;
-	line[n++] = '\r';
-	line[n++] = '\n';
-	if (send(s->fd, line, (size_t)n, MSG_NOSIGNAL) != n)
-		s->dead = 1;
-}
-
-/*
- * The next line without its line end (LF or CRLF) in *line, *n bytes (the
- * buffer's bytes; valid until the next call). *toolong when the line was
- * longer than the buffer: its start is returned, the rest skipped later.
- * -1: closed, timed out or failed.
- */
-static int
-get_line(struct session *s, const char **line, size_t *n, size_t *used)
-{
-	long long deadline;
-	struct timespec ts;
-
-	if (*used > 0) {
-		memmove(s->in, s->in + *used, s->len - *used);
-		s->len -= *used;
-		*used = 0;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	deadline = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + s->p->timeout_ms;
-	for (;;) {
-		char *nl = memchr(s->in, '\n', s->len);
-		struct pollfd pfd = { s->fd, POLLIN, 0 };
-		long long left;
-		ssize_t got;
-
-		if (nl != NULL || s->len == sizeof(s->in)) {
-			size_t k = nl ? (size_t)(nl - s->in) : s->len;
-
-			*used = nl ? k + 1 : k;
-			if (nl && k > 0 && s->in[k - 1] == '\r')
-				k--;
-			*line = s->in;
-			*n = k;
-			return 0;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		left = deadline - ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
-			return -1;
-		got = recv(s->fd, s->in + s->len, sizeof(s->in) - s->len, 0);
-		if (got <= 0)
-			return -1;
-		s->len += (size_t)got;
-	}
-}
-
-/* The address in "FROM:<addr> ..." / "TO:<addr>": into out; -1 if malformed. */
-static int
-path_arg(const char *arg, size_t n, const char *key, char *out, size_t outlen,
-    const char **rest)
-{
-	size_t kl = strlen(key), i, j;
-
-	if (n < kl || strncasecmp(arg, key, kl) != 0)
-		return -1;
-	i = kl;
-	while (i < n && arg[i] == ' ')
-		i++;
-	if (i >= n || arg[i] != '<')
-		return -1;
-	for (j = i + 1; j < n && arg[j] != '>'; j++)
-		if ((unsigned char)arg[j] <= ' ' || arg[j] == '<')
-			return -1;
-	if (j >= n || j - i - 1 >= outlen)
-		return -1;
-	memcpy(out, arg + i + 1, j - i - 1);
-	out[j - i - 1] = '\0';
-	*rest = arg + j + 1;
-	return 0;
 }
 
 unsigned
 listener_session(const struct listener_params *p, int fd)
 {
-	struct session *s = xcalloc(1, sizeof(*s));
-	char from[1024], addr[1024], **rcpts = NULL, id[SPOOL_ID_MAX], err[ERR_LEN];
-	size_t nrcpts = 0, cap = 0, n, used = 0, i;
-	int have_from = 0, errors = 0;
-	unsigned queued = 0;
-	const char *line;
+	struct spool_sink ss = { p };
+	struct smtpd_params sp;
+	struct smtpd *d;
+	struct buf out = BUF_INIT;
+	char *in = xmalloc(IN_SIZE);
+	enum smtpd_status st = SMTPD_OPEN;
+	long long deadline;
+	unsigned queued;
 
-	s->p = p;
-	s->fd = fd;
-	reply(s, "220 %s smtpgw ESMTP", p->hostname);
-	while (!s->dead && get_line(s, &line, &n, &used) == 0) {
-		char cmd[CMD_MAX + 1];
-		const char *rest;
+	memset(&sp, 0, sizeof(sp));
+	sp.hostname = p->hostname;
+	sp.max_size = p->max_size;
+	sp.bare_lf = p->bare_lf;
+	sp.sink = &spool_sink_ops;
+	sp.sink_arg = &ss;
+	d = smtpd_new(&sp);
+	smtpd_greeting(d, &out);
+	if (send_out(p, fd, &out) != 0)
+		st = SMTPD_CLOSE;
+	deadline = transport_now_ms() + p->timeout_ms;
+	while (st == SMTPD_OPEN) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		long long left = deadline - transport_now_ms();
+		ssize_t n;
+		int r;
 
-		if (n > CMD_MAX) {
-			reply(s, "500 5.5.2 line too long");
-			goto error;
-		}
-		memcpy(cmd, line, n);
-		cmd[n] = '\0';
-		if (strncasecmp(cmd, "EHLO ", 5) == 0) {
-			reply(s, "250-%s\r\n250-PIPELINING\r\n250-SIZE %zu\r\n250 8BITMIME",
-			    p->hostname, p->max_size);
-		} else if (strncasecmp(cmd, "HELO ", 5) == 0) {
-			reply(s, "250 %s", p->hostname);
-		} else if (strncasecmp(cmd, "MAIL ", 5) == 0) {
-			if (have_from) {
-				reply(s, "503 5.5.1 nested MAIL");
-				goto error;
-			}
-			if (path_arg(cmd + 5, n - 5, "FROM:", from, sizeof(from), &rest) != 0) {
-				reply(s, "501 5.1.7 bad sender address syntax");
-				goto error;
-			}
-			if (strcasestr(rest, "SIZE=") != NULL &&
-			    strtoull(strcasestr(rest, "SIZE=") + 5, NULL, 10) > p->max_size) {
-				reply(s, "552 5.3.4 message too big");
-				continue;
-			}
-			have_from = 1;
-			reply(s, "250 2.1.0 ok");
-		} else if (strncasecmp(cmd, "RCPT ", 5) == 0) {
-			if (!have_from) {
-				reply(s, "503 5.5.1 MAIL first");
-				goto error;
-			}
-			if (path_arg(cmd + 5, n - 5, "TO:", addr, sizeof(addr), &rest) != 0 ||
-			    addr[0] == '\0') {
-				reply(s, "501 5.1.3 bad recipient address syntax");
-				goto error;
-			}
-			if (nrcpts >= MAX_RCPTS) {
-				reply(s, "452 4.5.3 too many recipients");
-				continue;
-			}
-			rcpts = xgrow(rcpts, &cap, nrcpts + 1, sizeof(*rcpts));
-			rcpts[nrcpts++] = xstrdup(addr);
-			reply(s, "250 2.1.5 ok");
-		} else if (strcasecmp(cmd, "DATA") == 0) {
-			struct buf data = BUF_INIT;
-			int too_big = 0, complete = 0;
-
-			if (nrcpts == 0) {
-				reply(s, "503 5.5.1 RCPT first");
-				goto error;
-			}
-			reply(s, "354 end with <CR><LF>.<CR><LF>");
-			while (get_line(s, &line, &n, &used) == 0) {
-				if (n == 1 && line[0] == '.' && used > 0 &&
-				    s->in[used - 1] == '\n') {
-					complete = 1;
-					break;
-				}
-				if (data.len + n + 2 > p->max_size)
-					too_big = 1;
-				if (!too_big) {
-					buf_append(&data, line, n);
-					/* a line cut by the buffer continues, no CRLF yet */
-					if (s->in[used - 1] == '\n')
-						buf_append(&data, "\r\n", 2);
-				}
-			}
-			if (!complete) {
-				/* the client went away in the middle: nothing is queued */
-				buf_free(&data);
-				break;
-			}
-			if (too_big)
-				reply(s, "552 5.3.4 message too big");
-			else if (spool_put(p->spool, from, rcpts, nrcpts, data.data ? data.data : "",
-			    data.len, id, err) != 0) {
-				gwlog_line(p->log, "ERROR spool: %s", err);
-				reply(s, "451 4.3.0 cannot queue the message now");
-			} else {
-				queued++;
-				reply(s, "250 2.0.0 queued as %s", id);
-			}
-			buf_free(&data);
-			goto reset;
-		} else if (strcasecmp(cmd, "RSET") == 0) {
-			reply(s, "250 2.0.0 ok");
-			goto reset;
-		} else if (strcasecmp(cmd, "NOOP") == 0) {
-			reply(s, "250 2.0.0 ok");
-		} else if (strcasecmp(cmd, "QUIT") == 0) {
-			reply(s, "221 2.0.0 bye");
-			break;
-		} else if (strncasecmp(cmd, "VRFY", 4) == 0) {
-			reply(s, "252 2.5.2 cannot verify, will try");
-		} else {
-			reply(s, "500 5.5.1 command not recognized");
-			goto error;
-		}
-		continue;
-error:
-		if (++errors >= MAX_ERRORS) {
-			reply(s, "421 4.7.0 too many errors");
+		if (stopping(p)) {
+			smtpd_shutdown(d, &out);
+			(void)send_out(p, fd, &out);
 			break;
 		}
-		continue;
-reset:
-		for (i = 0; i < nrcpts; i++)
-			free(rcpts[i]);
-		nrcpts = 0;
-		have_from = 0;
+		if (left <= 0) {
+			smtpd_timeout(d, &out);
+			(void)send_out(p, fd, &out);
+			break;
+		}
+		/* in slices, so that a stop is seen at once */
+		r = poll(&pfd, 1, (int)(p->stop != NULL && left > 100 ? 100 : left));
+		if (r <= 0)
+			continue;	/* EINTR, or a slice passed */
+		n = recv(fd, in, IN_SIZE, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			break;	/* the client went away: a message in progress is dropped */
+		deadline = transport_now_ms() + p->timeout_ms;
+		st = smtpd_feed(d, in, (size_t)n, &out);
+		if (send_out(p, fd, &out) != 0)
+			break;
 	}
-	for (i = 0; i < nrcpts; i++)
-		free(rcpts[i]);
-	free(rcpts);
-	lingering_close(fd);
-	free(s);
+	queued = smtpd_queued(d);
+	smtpd_free(d);
+	buf_free(&out);
+	free(in);
+	lingering_close(p, fd);
 	return queued;
 }

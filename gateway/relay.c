@@ -13,6 +13,7 @@
 #include "xmem.h"
 
 #define RELAY_LINE_MAX	4096	/* a reply line longer than this is a protocol error */
+#define RELAY_STOP_GRACE_MS	1000	/* a stop waits this long for the final dot's reply */
 
 struct relay {
 	const struct relay_params *p;
@@ -27,6 +28,8 @@ struct relay {
 	int		 used_helo;
 	int		 warned_bare_lf;
 	const char	*queue_id;	/* the message being sent, for warnings */
+	long long	 stop_seen_ms;	/* when a stop was first seen waiting for the
+					   reply to the final dot; 0: not yet */
 	char		 last_command[RELAY_TEXT_MAX];
 	char		 last_reply[RELAY_TEXT_MAX];
 	long long	 bytes_sent;
@@ -58,13 +61,39 @@ enter_state(struct relay *r, enum relay_state s)
 	r->state = s;
 }
 
-static long long
-now_ms(void)
+static int
+stopped(const struct relay *r)
 {
-	struct timespec ts;
+	return r->p->stop != NULL && *r->p->stop;
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+/*
+ * Give up now for a stop? At once, except while waiting for the reply to the
+ * final dot: the smart host has the whole message and is most likely about
+ * to say 250, and leaving without it means sending the message again later
+ * (a duplicate), so that reply gets RELAY_STOP_GRACE_MS more.
+ */
+static int
+give_up(struct relay *r)
+{
+	if (!stopped(r))
+		return 0;
+	if (r->state != RELAY_END_OF_DATA)
+		return 1;
+	if (r->stop_seen_ms == 0)
+		r->stop_seen_ms = transport_now_ms();
+	return transport_now_ms() - r->stop_seen_ms >= RELAY_STOP_GRACE_MS;
+}
+
+/* A wait of at most ms, cut into slices when there is a stop flag to look at. */
+static int
+slice(const struct relay *r, long long ms)
+{
+	if (ms > 1000000)
+		ms = 1000000;
+	if (r->p->stop != NULL && ms > TRANSPORT_SLICE_MS)
+		ms = TRANSPORT_SLICE_MS;
+	return (int)ms;
 }
 
 static void
@@ -124,33 +153,50 @@ fail(struct relay *r, struct relay_failure *f, enum legacy_cond cond, int err, i
 	return -1;
 }
 
+/* Stopped (SIGTERM): the session is abandoned; not a failure of the host. */
+static int
+interrupted(struct relay *r, struct relay_failure *f)
+{
+	fail(r, f, LEGACY_READ_TIMEOUT, EINTR, 1);
+	f->interrupted = 1;
+	return -1;
+}
+
 /* Write everything before the deadline (idle_ms without progress). */
 static int
 send_all(struct relay *r, const char *p, size_t n, int idle_ms, int count_bytes,
     struct relay_failure *f)
 {
-	while (n > 0) {
-		ssize_t w = r->t->send(r->c, p, n);
+	long long idle_until = transport_now_ms() + idle_ms;
 
+	while (n > 0) {
+		ssize_t w;
+
+		if (stopped(r))
+			return interrupted(r, f);
+		w = r->t->send(r->c, p, n);
 		if (w > 0) {
 			p += w;
 			n -= (size_t)w;
 			if (count_bytes)
 				r->bytes_sent += w;
+			idle_until = transport_now_ms() + idle_ms;
 			continue;
 		}
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			int rc = r->t->wait(r->c, POLLOUT, idle_ms);
+			long long left = idle_until - transport_now_ms();
+			int rc;
 
+			if (left <= 0)
+				return fail(r, f, LEGACY_WRITE_ERROR, ETIMEDOUT, 1);
+			rc = r->t->wait(r->c, POLLOUT, slice(r, left));
 			if (rc < 0 && errno == EINTR)
 				continue;
-			if (rc == 0)
-				return fail(r, f, LEGACY_WRITE_ERROR, ETIMEDOUT, 1);
 			if (rc < 0)
 				return fail(r, f, LEGACY_WRITE_ERROR, errno, 1);
-			continue;
+			continue;	/* ready, or a slice passed: the deadline decides */
 		}
 		{
 			int e = w < 0 ? errno : EPIPE;
@@ -180,6 +226,10 @@ read_line(struct relay *r, long long deadline, char *line, size_t *len, struct r
 	for (;;) {
 		char *nl = memchr(r->in, '\n', r->inlen);
 
+		/* one recv can bring a line end beyond RELAY_LINE_MAX: too long
+		 * all the same (line has room for RELAY_LINE_MAX bytes) */
+		if (nl != NULL && nl - r->in >= RELAY_LINE_MAX)
+			return fail(r, f, LEGACY_PROTOCOL, 0, 1);
 		if (nl != NULL) {
 			size_t n = (size_t)(nl - r->in), used = n + 1;
 
@@ -204,13 +254,15 @@ read_line(struct relay *r, long long deadline, char *line, size_t *len, struct r
 		if (r->inlen >= RELAY_LINE_MAX)
 			return fail(r, f, LEGACY_PROTOCOL, 0, 1);
 		{
-			long long left = deadline - now_ms();
+			long long left = deadline - transport_now_ms();
 			ssize_t got;
 			int rc;
 
+			if (give_up(r))
+				return interrupted(r, f);
 			if (left <= 0)
 				return fail(r, f, LEGACY_READ_TIMEOUT, ETIMEDOUT, 1);
-			rc = r->t->wait(r->c, POLLIN, (int)(left > 1000000 ? 1000000 : left));
+			rc = r->t->wait(r->c, POLLIN, slice(r, left));
 			if (rc < 0 && errno == EINTR)
 				continue;
 			if (rc < 0)
@@ -241,7 +293,7 @@ static int
 read_reply(struct relay *r, int timeout_ms, int *code, struct relay_failure *f,
     void (*on_line)(struct relay *, const char *, size_t))
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = transport_now_ms() + timeout_ms;
 	char line[RELAY_LINE_MAX];
 	size_t n = 0;
 	int first = -1;
@@ -306,10 +358,13 @@ connect_to(struct relay *r, struct relay_failure *f)
 	tp.connect_ms = r->p->connect_ms;
 	tp.user_timeout_ms = r->p->user_timeout_ms;
 	tp.arg = r->p->transport_arg;
+	tp.stop = r->p->stop;
 	enter_state(r, RELAY_CONNECT);
 	gwlog_line(r->p->log, "Connecting to smart SMTP host");
 	if (r->t->open(&tp, &r->c, &e) != 0) {
 		r->c = NULL;
+		if (stopped(r))
+			return interrupted(r, f);
 		if (e == ECONNRESET) {
 			/* A reset, not a refusal: the handshake was done and the peer
 			 * reset the connection before we looked (before the greeting). */
@@ -579,7 +634,12 @@ relay_send_some(struct relay *r, const struct spool_msg *m, struct relay_rcpt *c
 	enter_state(r, RELAY_END_OF_DATA);
 	keep(r->last_command, ".", 1);
 	gwlog_tx(r->p->log, ".", 1);
-	if (send_all(r, ".\r\n", 3, r->p->data_ms, 0, f) != 0)
+	/* CRLF . CRLF, whatever the data ends with (RFC 5321 4.1.1.4) */
+	if (m->size > 0 && (m->size < 2 || m->data[m->size - 2] != '\r' ||
+	    m->data[m->size - 1] != '\n')) {
+		if (send_all(r, "\r\n.\r\n", 5, r->p->data_ms, 0, f) != 0)
+			goto out;
+	} else if (send_all(r, ".\r\n", 3, r->p->data_ms, 0, f) != 0)
 		goto out;
 	if (expect(r, f, ".", 2, &code, r->p->data_ms) != 0) {
 		if (!f->session_dead)

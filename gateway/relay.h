@@ -10,9 +10,14 @@
  * Every wait is a poll() with a deadline (connect_ms, reply_ms, data_ms,
  * reset by progress while the body is written), and TCP_USER_TIMEOUT bounds
  * how long the kernel keeps unacknowledged data, so no phase blocks for the
- * kernel's many minutes. PIPELINING (MAIL, RCPT..., DATA in one write) and
+ * kernel's many minutes; the waits look at a stop flag every
+ * TRANSPORT_SLICE_MS, so that SIGTERM ends a session at once (the reply to
+ * the final dot gets one second more: the host has the message, and leaving
+ * without its 250 means sending it again later). PIPELINING (MAIL, RCPT..., DATA in one write) and
  * SIZE are used when the EHLO reply offers them. Lines are CRLF; the message
- * data comes from the spool already dot-stuffed (spool.h).
+ * data comes from the spool already dot-stuffed (spool.h), and the end of
+ * data always goes as CRLF . CRLF (a CRLF is added before the dot when the
+ * data does not end with one: a file written by an older version).
  *
  * A failure fills struct relay_failure (condition, errno, phase, the last
  * command and reply, a TCP_INFO snapshot taken at that moment); the caller
@@ -25,6 +30,7 @@
 #ifndef SMTPGW_RELAY_H
 #define SMTPGW_RELAY_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "gwlog.h"
@@ -74,6 +80,10 @@ struct relay_params {
 	const struct transport *transport;	/* how to reach the host (transport.h);
 					   NULL: "tcp" */
 	const void	*transport_arg;	/* the transport's own (the fake's script) */
+	const volatile sig_atomic_t *stop;	/* when it becomes nonzero (SIGTERM), the
+					   session gives up within about
+					   TRANSPORT_SLICE_MS: the failure has
+					   interrupted set; NULL: never */
 };
 
 #define RELAY_TEXT_MAX	512
@@ -84,6 +94,9 @@ struct relay_failure {
 	int			 reply_code;	/* the SMTP reply that failed it, 0 = none */
 	int			 permanent;	/* a 5xx reply: do not retry the message */
 	int			 session_dead;	/* the connection cannot be used again */
+	int			 interrupted;	/* not a failure: params' stop was set and the
+						   session was abandoned (cond and the rest
+						   say nothing); the message is as it was */
 	enum relay_state	 state;		/* where it failed */
 	char			 detail[RELAY_TEXT_MAX + 32];	/* after the legacy text */
 	char			 last_command[RELAY_TEXT_MAX];

@@ -3,14 +3,19 @@
  * main() parses options and maps errors to exit codes; the work is in
  * spool.c, relay.c, runner.c and gwlog.c.
  */
+#define _GNU_SOURCE	/* pipe2 */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,7 +30,10 @@
 #include "peer.h"
 #include "probe.h"
 #include "runner.h"
+#include "smtpd.h"
 #include "spool.h"
+#include "text.h"
+#include "transport.h"
 #include "xmem.h"
 
 /* Exit codes (docs/smtpgw.1). */
@@ -57,7 +65,10 @@ struct options {
 	unsigned	 timeout;	/* seconds: replies */
 	unsigned	 connect_timeout;
 	unsigned	 data_timeout;
-	unsigned	 max_size;	/* listener: bytes */
+	unsigned	 max_size;	/* listener and submit: bytes */
+	unsigned	 max_sessions;	/* listener: sessions at once */
+	unsigned	 max_client_sessions;	/* listener: from one address */
+	int		 bare_lf;	/* listener: enum smtpd_bare_lf */
 	int		 diagnose;	/* --diagnose: 1 offline, 2 probe */
 	const char	*dos_root;	/* --dos-root DIR (probe) */
 	unsigned	 probe_timeout;	/* --probe-timeout MS */
@@ -67,28 +78,67 @@ struct options {
 	int		 nargs;
 };
 
+/* How long the children of run --listen get to end after SIGTERM. */
+#define STOP_GRACE_MS		1500
+/* What dead writers left in tmp/ is looked for this often, and must be this old. */
+#define CLEAN_TMP_EVERY_S	600
+#define CLEAN_TMP_AGE_S		60
+
 static volatile sig_atomic_t stop;
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+/* The self-pipe that wakes the supervisor of run --listen (signals), written
+ * by the handler only in that process (its children inherit the handler). */
+static int sig_pipe[2] = { -1, -1 };
+static pid_t sig_owner;
 
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	int saved = errno;
+
+	if (sig != SIGCHLD)
+		stop = 1;
+	if (sig_pipe[1] >= 0 && getpid() == sig_owner)
+		(void)!write(sig_pipe[1], "s", 1);
+	errno = saved;
+}
+
+/*
+ * A message to standard error through the sanitiser (text.h): errors can
+ * name a spool file's contents (an id, a recipient) and go to a terminal.
+ */
+static void
+say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+say(const char *fmt, ...)
+{
+	struct buf msg = BUF_INIT, safe = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&msg, fmt, ap);
+	va_end(ap);
+	text_escape(&safe, buf_str(&msg), msg.len);
+	buf_putc(&safe, '\n');
+	fputs(buf_str(&safe), stderr);
+	buf_free(&msg);
+	buf_free(&safe);
+}
+
+/* s made safe for a terminal or JSON (text.h); caller frees. */
+static char *
+safe_text(const char *s)
+{
+	struct buf b = BUF_INIT;
+
+	text_escape(&b, s ? s : "", s ? strlen(s) : 0);
+	return buf_detach(&b);
 }
 
 static void
 usage(FILE *f)
 {
-	fputs("usage: smtpgw submit --spool DIR [-f FROM] [-t] [RCPT...] < MESSAGE\n"
+	fputs("usage: smtpgw submit --spool DIR [-f FROM] [-t] [--max-size BYTES] [RCPT...] < MESSAGE\n"
 	    "       smtpgw run --spool DIR --smarthost HOST[:PORT] [--once | --listen ADDR:PORT]\n"
 	    "                  [--log FILE]"
 	    " [--events FILE] [-v] [-Q COUNT] [-W SECONDS]\n"
@@ -96,9 +146,11 @@ usage(FILE *f)
 	    "       smtpgw flush --spool DIR [--smarthost HOST[:PORT]] [ID]\n"
 	    "options: --helo NAME, --timeout S (replies, 300), --connect-timeout S (30),\n"
 	    "         --data-timeout S (600), -Q/--retries COUNT (180), -W/--retry-wait S (120),\n"
-	    "         --max-size BYTES (listener, 53477376), --diagnose[=offline|probe],\n"
+	    "         --max-size BYTES (listener and submit, 53477376), --diagnose[=offline|probe],\n"
 	    "         --reports DIR (SPOOL/reports), --kb DIR, --dos-root DIR (probe),\n"
-	    "         --probe-timeout MS (probe, 5000)\n",
+	    "         --probe-timeout MS (probe, 5000)\n"
+	    "listener: --max-sessions N (100), --max-client-sessions N (50),\n"
+	    "         --bare-lf reject|normalize (reject)\n",
 	    f);
 }
 
@@ -124,7 +176,7 @@ parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_SPOOL = 256, O_SMARTHOST, O_LISTEN, O_LOG, O_EVENTS, O_ONCE, O_HELO,
 	    O_FORMAT, O_TIMEOUT, O_CTIMEOUT, O_DTIMEOUT, O_MAXSIZE, O_DIAGNOSE, O_REPORTS,
-	    O_KB, O_DOSROOT, O_PTIMEOUT };
+	    O_KB, O_DOSROOT, O_PTIMEOUT, O_MAXSESS, O_MAXCLIENT, O_BARELF };
 	static const struct option longs[] = {
 		{ "spool", required_argument, NULL, O_SPOOL },
 		{ "smarthost", required_argument, NULL, O_SMARTHOST },
@@ -143,6 +195,9 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "kb", required_argument, NULL, O_KB },
 		{ "dos-root", required_argument, NULL, O_DOSROOT },
 		{ "probe-timeout", required_argument, NULL, O_PTIMEOUT },
+		{ "max-sessions", required_argument, NULL, O_MAXSESS },
+		{ "max-client-sessions", required_argument, NULL, O_MAXCLIENT },
+		{ "bare-lf", required_argument, NULL, O_BARELF },
 		{ "retries", required_argument, NULL, 'Q' },
 		{ "retry-wait", required_argument, NULL, 'W' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -159,6 +214,9 @@ parse_options(int argc, char **argv, struct options *o)
 	o->connect_timeout = 30;
 	o->data_timeout = 600;
 	o->max_size = 52428800 + 1048576;	/* 50 MB of message, with room for encoding */
+	o->max_sessions = 100;
+	o->max_client_sessions = 50;	/* half, as Postfix's smtpd_client_connection_count_limit */
+	o->bare_lf = SMTPD_BARE_LF_REJECT;
 	o->helo = "localhost";
 	o->format = "text";
 	if (argc < 2) {
@@ -235,6 +293,22 @@ parse_options(int argc, char **argv, struct options *o)
 			if (parse_uint(optarg, 1, 2000000000, &o->max_size, "--max-size"))
 				return -1;
 			break;
+		case O_MAXSESS:
+			if (parse_uint(optarg, 1, 100000, &o->max_sessions, "--max-sessions"))
+				return -1;
+			break;
+		case O_MAXCLIENT:
+			if (parse_uint(optarg, 1, 100000, &o->max_client_sessions,
+			    "--max-client-sessions"))
+				return -1;
+			break;
+		case O_BARELF:
+			if ((o->bare_lf = smtpd_bare_lf_from_text(optarg)) < 0) {
+				fprintf(stderr, "smtpgw: --bare-lf: reject or normalize, not \"%s\"\n",
+				    optarg);
+				return -1;
+			}
+			break;
 		case 'Q':
 			if (parse_uint(optarg, 1, 1000000, &o->retries, "-Q"))
 				return -1;
@@ -259,41 +333,110 @@ parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-static char *
-read_stdin(size_t *len)
-{
-	struct buf b = BUF_INIT;
-	char chunk[65536];
-	size_t n;
+/* The header is read whole for -t and Bcc:, at most this much of it. */
+#define SUBMIT_HEADER_MAX	(1024 * 1024)
+#define SUBMIT_CHUNK		65536
 
-	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
-		buf_append(&b, chunk, n);
-	if (ferror(stdin)) {
-		buf_free(&b);
-		return NULL;
+/* Where the header of m[0, n) ends (after its empty line), or 0 when the
+ * empty line has not come yet. */
+static size_t
+header_end(const char *m, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		const char *nl = memchr(m + i, '\n', n - i);
+
+		if (nl == NULL)
+			return 0;
+		if (nl == m + i || (nl == m + i + 1 && m[i] == '\r'))
+			return (size_t)(nl - m) + 1;
+		i = (size_t)(nl - m) + 1;
 	}
-	*len = b.len;
-	return b.data ? buf_detach(&b) : xstrdup("");
+	return 0;
 }
 
+/*
+ * Read standard input until the header is complete (its empty line), it is
+ * SUBMIT_HEADER_MAX long, or the input ends. *hlen: the header's bytes in
+ * head (whole lines); what was read after it follows in head. -1: a read
+ * error.
+ */
+static int
+read_header(struct buf *head, size_t *hlen, int *eof)
+{
+	char chunk[SUBMIT_CHUNK];
+	size_t n;
+
+	*eof = 0;
+	for (;;) {
+		size_t end = header_end(head->data ? head->data : "", head->len);
+
+		if (end > 0) {
+			*hlen = end;
+			return 0;
+		}
+		if (head->len >= SUBMIT_HEADER_MAX || *eof) {
+			/* no empty line: whole lines of it are the header */
+			const char *last = head->len ? memrchr(head->data, '\n', head->len) : NULL;
+
+			*hlen = *eof || last == NULL ? head->len : (size_t)(last - head->data) + 1;
+			return 0;
+		}
+		n = fread(chunk, 1, sizeof(chunk), stdin);
+		if (n > 0)
+			buf_append(head, chunk, n);
+		else if (ferror(stdin))
+			return -1;
+		else
+			*eof = 1;
+	}
+}
+
+/* The wire form so far to the spool, when it is big enough (or at the end). */
+static int
+submit_flush(struct spool_writer *w, struct buf *wire, size_t max_size, int force,
+    char err[ERR_LEN])
+{
+	if (wire->len == 0 || (!force && wire->len < SUBMIT_CHUNK))
+		return 0;
+	if (spool_writer_size(w) + wire->len > max_size) {
+		errno = EFBIG;
+		return err_set(err, "the message is larger than --max-size (%zu bytes)",
+		    max_size);
+	}
+	if (spool_writer_write(w, wire->data, wire->len, err) != 0)
+		return -1;
+	buf_reset(wire);
+	return 0;
+}
+
+/*
+ * submit: the message streams from standard input to the spool in its wire
+ * form; only the header is held (for -t and for removing Bcc:).
+ */
 static int
 cmd_submit(const struct options *o, struct spool *s)
 {
-	char err[ERR_LEN], id[SPOOL_ID_MAX], **rcpts = NULL, *raw, *stripped, *wire;
-	size_t len, slen, wlen, n = 0, i;
-	int rc;
+	struct buf head = BUF_INIT, wire = BUF_INIT;
+	struct spool_wire_state ws;
+	struct spool_writer *w = NULL;
+	char err[ERR_LEN], id[SPOOL_ID_MAX], **rcpts = NULL, *stripped = NULL;
+	char chunk[SUBMIT_CHUNK];
+	size_t hlen, slen, n = 0, i, got;
+	int eof, rc = EXIT_BADINPUT;
 
 	if (o->nargs == 0 && !o->from_headers) {
 		fputs("smtpgw submit: no recipients (give them, or -t to take them from the "
 		    "header)\n", stderr);
 		return EXIT_USAGE;
 	}
-	if ((raw = read_stdin(&len)) == NULL) {
+	if (read_header(&head, &hlen, &eof) != 0) {
 		fprintf(stderr, "smtpgw submit: cannot read the message: %s\n", strerror(errno));
-		return EXIT_BADINPUT;
+		goto out;
 	}
 	if (o->from_headers)
-		msg_recipients(raw, len, &rcpts, &n);
+		msg_recipients(head.data ? head.data : "", hlen, &rcpts, &n);
 	for (i = 0; i < (size_t)o->nargs; i++) {
 		rcpts = xrealloc(rcpts, (n + 1) * sizeof(*rcpts));
 		rcpts[n++] = xstrdup(o->args[i]);
@@ -301,28 +444,60 @@ cmd_submit(const struct options *o, struct spool *s)
 	if (n == 0) {
 		fputs("smtpgw submit: -t: the header names no recipient (To:, Cc:, Bcc:)\n",
 		    stderr);
-		free(raw);
-		return EXIT_BADINPUT;
+		goto out;
 	}
-	stripped = msg_strip_bcc(raw, len, &slen);
-	wire = spool_wire(stripped, slen, &wlen);
-	rc = spool_put(s, o->from ? o->from : "", rcpts, n, wire, wlen, id, err);
-	if (rc == 0)
-		printf("%s\n", id);
-	else
-		fprintf(stderr, "smtpgw submit: %s\n", err);
-	free(raw);
+	if (spool_writer_open(s, o->from ? o->from : "", rcpts, n, &w, err) != 0) {
+		say("smtpgw submit: %s", err);
+		goto out;
+	}
+	spool_wire_init(&ws);
+	stripped = msg_strip_bcc(head.data ? head.data : "", hlen, &slen);
+	spool_wire_feed(&ws, stripped, slen, &wire);
+	spool_wire_feed(&ws, head.data ? head.data + hlen : "", head.len - hlen, &wire);
+	buf_free(&head);
+	if (submit_flush(w, &wire, o->max_size, 0, err) != 0)
+		goto fail;
+	while (!eof) {
+		got = fread(chunk, 1, sizeof(chunk), stdin);
+		if (got == 0) {
+			if (ferror(stdin)) {
+				err_set(err, "cannot read the message: %s", strerror(errno));
+				goto fail;
+			}
+			break;
+		}
+		spool_wire_feed(&ws, chunk, got, &wire);
+		if (submit_flush(w, &wire, o->max_size, 0, err) != 0)
+			goto fail;
+	}
+	spool_wire_end(&ws, &wire);
+	if (submit_flush(w, &wire, o->max_size, 1, err) != 0)
+		goto fail;
+	if (spool_writer_commit(w, id, err) != 0) {
+		w = NULL;
+		say("smtpgw submit: %s", err);
+		goto out;
+	}
+	w = NULL;
+	printf("%s\n", id);
+	rc = EXIT_OK;
+	goto out;
+fail:
+	say("smtpgw submit: %s", err);
+out:
+	spool_writer_abort(w);
 	free(stripped);
-	free(wire);
+	buf_free(&head);
+	buf_free(&wire);
 	msg_free_list(rcpts, n);
-	return rc == 0 ? EXIT_OK : EXIT_BADINPUT;
+	return rc;
 }
 
 static void
 print_bad(void *arg, const char *id, const char *why)
 {
 	(void)arg;
-	fprintf(stderr, "smtpgw: moved %s to bad/: %s\n", id, why);
+	say("smtpgw: moved %s to bad/: %s", id, why);
 }
 
 static void
@@ -348,18 +523,21 @@ cmd_queue(const struct options *o, struct spool *s)
 	long long now = (long long)time(NULL);
 
 	if (spool_list(s, 1, &list, &n, print_bad, NULL, err) != 0) {
-		fprintf(stderr, "smtpgw queue: %s\n", err);
+		say("smtpgw queue: %s", err);
 		return EXIT_BADINPUT;
 	}
+	/* what a spool file says goes to a terminal (or a JSON reader) only
+	 * through the sanitiser: files can be damaged, or made by hand */
 	if (strcmp(o->format, "json") == 0) {
 		json_t *a = json_array();
 		char *js;
 
 		for (i = 0; i < n; i++) {
 			json_t *m = json_object(), *r = json_array();
+			char *id = safe_text(list[i].id), *from = safe_text(list[i].from);
 			size_t k;
 
-			json_object_set_new(m, "id", json_string(list[i].id));
+			json_object_set_new(m, "id", json_string(id));
 			json_object_set_new(m, "state",
 			    json_string(spool_state_to_text(list[i].state)));
 			json_object_set_new(m, "created", json_integer(list[i].created));
@@ -367,13 +545,24 @@ cmd_queue(const struct options *o, struct spool *s)
 			json_object_set_new(m, "attempts", json_integer(list[i].attempts));
 			json_object_set_new(m, "next_try", json_integer(list[i].next_try));
 			json_object_set_new(m, "size", json_integer((json_int_t)list[i].size));
-			json_object_set_new(m, "from", json_string(list[i].from ? list[i].from : ""));
-			for (k = 0; k < list[i].nrcpts; k++)
-				json_array_append_new(r, json_string(list[i].rcpts[k]));
+			json_object_set_new(m, "from", json_string(from));
+			for (k = 0; k < list[i].nrcpts; k++) {
+				char *rc = safe_text(list[i].rcpts[k]);
+
+				json_array_append_new(r, json_string(rc));
+				free(rc);
+			}
 			json_object_set_new(m, "rcpts", r);
-			json_object_set_new(m, "last_error", list[i].last_error ?
-			    json_string(list[i].last_error) : json_null());
+			if (list[i].last_error != NULL) {
+				char *le = safe_text(list[i].last_error);
+
+				json_object_set_new(m, "last_error", json_string(le));
+				free(le);
+			} else
+				json_object_set_new(m, "last_error", json_null());
 			json_array_append_new(a, m);
+			free(id);
+			free(from);
 		}
 		js = json_dumps(a, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		printf("%s\n", js ? js : "[]");
@@ -387,14 +576,18 @@ cmd_queue(const struct options *o, struct spool *s)
 			    "NEXT TRY", "LAST ERROR");
 		for (i = 0; i < n; i++) {
 			long long age = now - list[i].created;
+			char *id = safe_text(list[i].id), *le = safe_text(list[i].last_error ?
+			    list[i].last_error : "-");
 
 			fmt_time(list[i].state == SPOOL_BAD ? -1 : list[i].next_try, next,
 			    sizeof(next));
 			if (list[i].state == SPOOL_BAD)
 				snprintf(next, sizeof(next), "never");
-			printf("%-40s %-8s %7llds %8u %-20s %s\n", list[i].id,
+			printf("%-40s %-8s %7llds %8u %-20s %s\n", id,
 			    spool_state_to_text(list[i].state), age < 0 ? 0 : age, list[i].attempts,
-			    next, list[i].last_error ? list[i].last_error : "-");
+			    next, le);
+			free(id);
+			free(le);
 		}
 	}
 	spool_list_free(list, n);
@@ -457,19 +650,230 @@ load_smarthost(struct options *o)
 static void
 save_smarthost(const struct options *o)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	char path[PATH_MAX], tmp[PATH_MAX + 32];
 	FILE *f;
 
 	smarthost_file(o, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	/* a name of this process's own: several runs may share the spool */
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
 	if ((f = fopen(tmp, "w")) == NULL)
 		return;
 	if (strchr(o->host, ':') != NULL)
 		fprintf(f, "[%s]:%u\n", o->host, o->port);
 	else
 		fprintf(f, "%s:%u\n", o->host, o->port);
-	if (fclose(f) == 0)
-		rename(tmp, path);
+	if (fclose(f) == 0 && rename(tmp, path) == 0)
+		return;
+	unlink(tmp);
+}
+
+/* Remove what dead writers left in tmp/ (spool_clean_tmp), now and then. */
+static void
+clean_tmp(struct spool *s, struct gwlog *log, long long *last)
+{
+	char err[ERR_LEN];
+	unsigned removed;
+
+	if (*last != 0 && transport_now_ms() - *last < CLEAN_TMP_EVERY_S * 1000LL)
+		return;
+	*last = transport_now_ms();
+	if (spool_clean_tmp(s, CLEAN_TMP_AGE_S, &removed, err) != 0)
+		gwlog_line(log, "ERROR spool: %s", err);
+	else if (removed > 0)
+		gwlog_line(log, "Spool: removed %u unfinished file%s left in tmp/ by writers that "
+		    "ended", removed, removed == 1 ? "" : "s");
+}
+
+/* Wait up to ms for a wake-up byte on wake_fd (-1: none), in slices, so that
+ * a stop is seen at once. */
+static void
+wait_for_work(int wake_fd, long long ms)
+{
+	long long until = transport_now_ms() + ms;
+
+	while (!stop) {
+		long long left = until - transport_now_ms();
+		struct pollfd pfd = { wake_fd, POLLIN, 0 };
+		char drain[256];
+
+		if (left <= 0)
+			return;
+		if (poll(&pfd, wake_fd >= 0 ? 1 : 0, (int)(left > 100 ? 100 : left)) > 0) {
+			while (read(wake_fd, drain, sizeof(drain)) > 0)
+				;
+			return;	/* a message came */
+		}
+	}
+}
+
+/*
+ * The delivery passes of run, run --once and flush (and of run --listen's
+ * delivery process, woken through wake_fd by the listener's sessions).
+ * Returns the exit status.
+ */
+static int
+deliver_loop(const struct options *o, struct spool *s, struct runner_params *rp,
+    struct gwlog *log, int wake_fd)
+{
+	struct runner_backoff backoff;
+	struct runner_stats st;
+	char err[ERR_LEN], **busy = NULL;
+	size_t nbusy = 0;
+	int flush = strcmp(o->cmd, "flush") == 0, left = 0, rc = EXIT_OK;
+	long long cleaned = 0;
+
+	memset(&backoff, 0, sizeof(backoff));
+	rp->backoff = o->once || flush ? NULL : &backoff;
+	for (;;) {
+		long long wait_ms, due;
+
+		clean_tmp(s, log, &cleaned);
+		if (runner_once(rp, &st, err) != 0) {
+			say("smtpgw %s: %s", o->cmd, err);
+			rc = EXIT_BADINPUT;
+			break;
+		}
+		if (o->once || flush) {
+			left |= st.deferred || st.bad || st.remaining || st.interrupted;
+			if (flush && st.nbusy > 0 && !stop) {
+				/* another process is attempting them: flush waits for it,
+				 * then tries what it left (flush ignores next-try) */
+				msg_free_list(busy, nbusy);
+				busy = st.busy;
+				nbusy = st.nbusy;
+				st.busy = NULL;
+				st.nbusy = 0;
+				rp->only_ids = busy;
+				rp->nonly = nbusy;
+				wait_for_work(-1, 200);
+				continue;
+			}
+			if (st.nbusy > 0)
+				left = 1;	/* run --once: another process has them */
+			runner_stats_free(&st);
+			rc = left ? EXIT_LEFT : EXIT_OK;
+			break;
+		}
+		/* run: the next pass when a message comes (wake_fd), when one is
+		 * due, or after a second; later after a full disk (backoff) */
+		due = runner_next_due(s, err);
+		wait_ms = (st.delivered + st.deferred + st.bad > 0 && due == 0) ? 0 : 1000;
+		if (backoff.wait_s > 0 && backoff.until_ms - transport_now_ms() > wait_ms)
+			wait_ms = backoff.until_ms - transport_now_ms();
+		runner_stats_free(&st);
+		if (stop)
+			break;
+		wait_for_work(wake_fd, wait_ms);
+		if (stop)
+			break;
+	}
+	msg_free_list(busy, nbusy);
+	return rc;
+}
+
+/* The delivery process of run --listen: a child, so that accepting never
+ * waits for a smart host. */
+static pid_t
+start_worker(const struct options *o, struct spool *s, struct runner_params *rp,
+    struct gwlog *log, struct listener *l, int wake[2])
+{
+	pid_t parent = getpid(), pid = fork();
+
+	if (pid != 0) {
+		if (pid < 0)
+			gwlog_line(log, "ERROR run: cannot start the delivery process: %s",
+			    strerror(errno));
+		return pid < 0 ? 0 : pid;
+	}
+	/* it does not outlive the gateway, even a SIGKILLed one */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		_exit(0);
+	prctl(PR_SET_NAME, "smtpgw-deliver");	/* for ps and top */
+	listener_forget(l);
+	close(wake[1]);
+	_exit(deliver_loop(o, s, rp, log, wake[0]));
+}
+
+/* Wait for pid to end, at most until (transport_now_ms() time); then SIGKILL. */
+static void
+end_child(pid_t pid, long long until)
+{
+	while (transport_now_ms() < until) {
+		if (waitpid(pid, NULL, WNOHANG) != 0)
+			return;
+		usleep(20000);
+	}
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/*
+ * run --listen: this process accepts (a child per session) and supervises
+ * the delivery process, starting it again should it die. SIGTERM stops
+ * both: the sessions answer 421, the delivery in flight is abandoned (the
+ * message stays queued as it was), and whatever has not ended after
+ * STOP_GRACE_MS is killed.
+ */
+static int
+supervise(const struct options *o, struct spool *s, struct runner_params *rp,
+    struct gwlog *log, struct listener *l, int wake[2])
+{
+	pid_t worker = start_worker(o, s, rp, log, l, wake);
+	long long restart_at = 0;
+
+	while (!stop) {
+		struct pollfd pfd[2] = {
+			{ listener_fd(l), POLLIN, 0 },
+			{ sig_pipe[0], POLLIN, 0 },
+		};
+		char drain[64];
+		int status;
+
+		(void)poll(pfd, 2, 1000);
+		while (read(sig_pipe[0], drain, sizeof(drain)) > 0)
+			;
+		if (stop)
+			break;
+		listener_accept(l);
+		if (worker > 0 && waitpid(worker, &status, WNOHANG) == worker) {
+			gwlog_line(log, "ERROR run: the delivery process ended (%s %d); it is "
+			    "started again", WIFSIGNALED(status) ? "signal" : "status",
+			    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+			worker = 0;
+			restart_at = transport_now_ms() + 1000;	/* not in a loop, should it die at once */
+		}
+		if (worker == 0 && transport_now_ms() >= restart_at)
+			worker = start_worker(o, s, rp, log, l, wake);
+	}
+	{
+		long long until = transport_now_ms() + STOP_GRACE_MS;
+
+		if (worker > 0)
+			kill(worker, SIGTERM);
+		listener_close(l, STOP_GRACE_MS);
+		if (worker > 0)
+			end_child(worker, until);
+	}
+	return EXIT_OK;
+}
+
+static void
+on_signals(int supervisor)
+{
+	struct sigaction sa;
+
+	signal(SIGPIPE, SIG_IGN);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if (supervisor) {
+		sa.sa_flags = SA_NOCLDSTOP;
+		sigaction(SIGCHLD, &sa, NULL);
+	}
 }
 
 static int
@@ -477,13 +881,12 @@ cmd_deliver(struct options *o, struct spool *s)
 {
 	struct gwlog_params lp = { o->log, o->events, o->verbose };
 	struct runner_params rp;
-	struct runner_stats st;
 	struct gwlog *log = NULL;
 	struct listener_params lsp;
 	struct listener *listener = NULL;
 	struct diag_hook hook = { NULL, NULL };
-	char err[ERR_LEN];
-	int flush = strcmp(o->cmd, "flush") == 0, rc = EXIT_OK;
+	char err[ERR_LEN], *only[1];
+	int flush = strcmp(o->cmd, "flush") == 0, rc = EXIT_OK, wake[2] = { -1, -1 };
 
 	if (!o->have_smarthost && (!flush || load_smarthost(o) != 0)) {
 		fprintf(stderr, "smtpgw %s: --smarthost HOST[:PORT] is required%s\n", o->cmd,
@@ -515,10 +918,16 @@ cmd_deliver(struct options *o, struct spool *s)
 	rp.relay.data_ms = (int)o->data_timeout * 1000;
 	rp.relay.user_timeout_ms = o->timeout * 1000;
 	rp.relay.log = log;
+	rp.relay.stop = &stop;
+	rp.stop = &stop;
 	rp.max_attempts = o->retries;
 	rp.retry_wait_s = o->retry_wait;
 	rp.flush = flush;
-	rp.only_id = flush && o->nargs == 1 ? o->args[0] : NULL;
+	if (flush && o->nargs == 1) {
+		only[0] = o->args[0];
+		rp.only_ids = only;
+		rp.nonly = 1;
+	}
 	if (o->diagnose) {
 		char reports[PATH_MAX];
 
@@ -531,7 +940,7 @@ cmd_deliver(struct options *o, struct spool *s)
 			return EXIT_USAGE;
 		}
 		if (gwdiag_open(o->kb_dir, reports, &hook.gd, err) != 0) {
-			fprintf(stderr, "smtpgw %s: %s\n", o->cmd, err);
+			say("smtpgw %s: %s", o->cmd, err);
 			gwlog_close(log);
 			return EXIT_BADINPUT;
 		}
@@ -551,82 +960,50 @@ cmd_deliver(struct options *o, struct spool *s)
 	gwlog_line(log, "  SMTP Smart-Host IP = \"%s%s%s:%u\"", strchr(o->host, ':') ? "[" : "",
 	    o->host, strchr(o->host, ':') ? "]" : "", o->port);
 	gwlog_line(log, "Gateway initialized");
-	if (flush && rp.only_id != NULL) {
+	if (flush && rp.only_ids != NULL) {
 		struct spool_msg m;
 
-		if (spool_load(s, rp.only_id, 0, &m, err) != 0) {
-			fprintf(stderr, "smtpgw flush: %s\n", err);
+		if (spool_load(s, rp.only_ids[0], 0, &m, err) != 0) {
+			say("smtpgw flush: %s", err);
 			gwdiag_close(hook.gd);
 			gwlog_close(log);
 			return EXIT_BADINPUT;
 		}
 		if (m.state == SPOOL_BAD)
-			fprintf(stderr, "smtpgw flush: %s is in bad/: not delivered\n", m.id);
+			say("smtpgw flush: %s is in bad/: not delivered", m.id);
 		spool_msg_free(&m);
 	}
-	signal(SIGPIPE, SIG_IGN);
-	{
-		struct sigaction sa;
-
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_signal;
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGINT, &sa, NULL);
+	if (o->listen == NULL) {
+		on_signals(0);
+		rc = deliver_loop(o, s, &rp, log, -1);
+		goto out;
 	}
-	if (o->listen != NULL) {
-		lsp.addr = o->listen;
-		lsp.spool = s;
-		lsp.log = log;
-		lsp.hostname = o->helo;
-		lsp.max_size = (size_t)o->max_size;
-		lsp.timeout_ms = (int)o->timeout * 1000;
-		if (listener_open(&lsp, &listener, err) != 0) {
-			fprintf(stderr, "smtpgw run: %s\n", err);
-			gwdiag_close(hook.gd);
-			gwlog_close(log);
-			return EXIT_BADINPUT;
-		}
+	memset(&lsp, 0, sizeof(lsp));
+	lsp.addr = o->listen;
+	lsp.spool = s;
+	lsp.log = log;
+	lsp.hostname = o->helo;
+	lsp.max_size = (size_t)o->max_size;
+	lsp.timeout_ms = (int)o->timeout * 1000;
+	lsp.bare_lf = (enum smtpd_bare_lf)o->bare_lf;
+	lsp.max_sessions = o->max_sessions;
+	lsp.max_client_sessions = o->max_client_sessions;
+	lsp.stop = &stop;
+	if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0 || pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+		fprintf(stderr, "smtpgw run: pipe: %s\n", strerror(errno));
+		rc = EXIT_INTERNAL;
+		goto out;
 	}
-	for (;;) {
-		long long wait;
-
-		if (runner_once(&rp, &st, err) != 0) {
-			fprintf(stderr, "smtpgw %s: %s\n", o->cmd, err);
-			rc = EXIT_BADINPUT;
-			break;
-		}
-		if (o->once || flush) {
-			if (st.deferred || st.bad || st.remaining)
-				rc = EXIT_LEFT;
-			break;
-		}
-		/* run: wait for the next due message or a new one: the spool is
-		 * looked at every second, at once when a listener child ended */
-		wait = runner_next_due(s, err);
-		if (wait < 0 || wait > 1)
-			wait = 1;
-		if (stop)
-			break;
-		if (listener != NULL) {
-			struct pollfd pfd = { listener_fd(listener), POLLIN, 0 };
-			long long until = now_ms() + wait * 1000;
-
-			while (!stop) {
-				long long left = until - now_ms();
-
-				if (left <= 0)
-					break;
-				(void)poll(&pfd, 1, (int)left);
-				if (listener_accept(listener) > 0)
-					break;	/* a session ended: a message may have come */
-			}
-		} else
-			sleep((unsigned)wait);
-		if (stop)
-			break;
+	lsp.notify_fd = wake[1];
+	sig_owner = getpid();
+	on_signals(1);
+	if (listener_open(&lsp, &listener, err) != 0) {
+		say("smtpgw run: %s", err);
+		rc = EXIT_BADINPUT;
+		goto out;
 	}
-	listener_close(listener);
+	rc = supervise(o, s, &rp, log, listener, wake);
+out:
 	gwdiag_close(hook.gd);
 	gwlog_close(log);
 	return rc;

@@ -1,5 +1,7 @@
 /*
- * spool: the gateway's queue on disk, one file per message.
+ * spool: the gateway's queue on disk, one file per message, shared by any
+ * number of processes (submit, the listener's sessions, run, run --once,
+ * flush).
  *
  *   SPOOL/tmp/        files being written (never read as messages)
  *   SPOOL/new/        queued, never tried
@@ -10,20 +12,37 @@
  * data exactly as it goes on the wire after DATA (CRLF line ends, dot-stuffed,
  * without the final "."), and a trailer line "END <size>" that proves the
  * file was written to its end (docs/smtpgw.md shows the format). Every file is
- * written to tmp/, fsynced, renamed into place and the directory fsynced, so
- * a message is either wholly there or not at all; a file cut short anyway (a
- * disk that lied, a copy by hand) fails spool_parse() and is moved to bad/
- * with the reason, never delivered half.
+ * written to a temporary name of its writer's own in tmp/, fsynced, renamed
+ * into place and the directory fsynced, so a message is either wholly there
+ * or not at all; a file cut short anyway (a disk that lied, a copy by hand)
+ * fails spool_parse() and is moved to bad/ with the reason, never delivered
+ * half. A file is never changed in place: a new state is a new file.
+ *
+ * Claims. A process attempts a message only under a claim (spool_claim()):
+ * an exclusive flock(2) on the message's file, which the kernel releases when
+ * the process ends, however it ends. After taking the lock the claimer checks
+ * that the path still names the file it locked (another process may have
+ * delivered the message, or renamed a new state over it, between the open and
+ * the lock) and that no later state of the message exists; only then is the
+ * claim valid. The rule that makes this sound: a message's files are renamed
+ * over, removed, or given a later state only by the holder of a valid claim on
+ * its newest file; the one exception, removing a file of an earlier state
+ * when a later one exists, is safe for anyone because such a file is stale.
+ * So at most one process attempts a message at a time, and a claim of a
+ * killed process is free again at once.
  *
  * Ownership: a struct spool_msg owns its strings and data; spool_msg_free()
- * frees them. struct spool is opaque; spool_close() frees it. Functions
- * return 0 / -1 and fill err (err.h).
+ * frees them (a claim's message is the claim's: spool_release() frees it).
+ * struct spool, spool_claim and spool_writer are opaque; spool_close(),
+ * spool_release() and spool_writer_abort() free them. Functions return
+ * 0 / -1 and fill err (err.h) unless said otherwise.
  */
 #ifndef SMTPGW_SPOOL_H
 #define SMTPGW_SPOOL_H
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "err.h"
 
 #define SPOOL_ID_MAX	64	/* bytes, with the NUL */
@@ -50,7 +69,8 @@ struct spool_msg {
 	char		*from;		/* envelope sender, "" for <> */
 	char		**rcpts;	/* envelope recipients, at least one */
 	size_t		 nrcpts;
-	char		*data;		/* wire form (see above), NULL in a header-only load */
+	char		*data;		/* wire form (see above), NULL in a header-only load;
+					   in a claim it points into the mapped file */
 	size_t		 size;		/* bytes of data */
 };
 
@@ -62,16 +82,45 @@ void spool_close(struct spool *s);
 const char *spool_dir(const struct spool *s);
 
 /*
- * Turn a message as a user gives it (LF or CRLF line ends, not dot-stuffed)
- * into the wire form: CRLF line ends, leading dots doubled, a final line end
- * added when missing. The result is malloc'ed; *outlen its length.
+ * The wire form of a message as a user gives it (LF or CRLF line ends, not
+ * dot-stuffed): CRLF line ends, leading dots doubled, a final line end added
+ * when missing; a CR not before an LF is data. The encoder takes the message
+ * in pieces of any size and gives the same bytes however it is cut.
  */
+struct spool_wire_state {
+	int	at_bol;		/* the next byte starts a line */
+	int	cr;		/* a CR is held back: a line end if an LF follows */
+};
+void spool_wire_init(struct spool_wire_state *w);
+/* Append the wire form of in[0, n) to out. */
+void spool_wire_feed(struct spool_wire_state *w, const char *in, size_t n, struct buf *out);
+/* The end: the held-back CR, the final line end when missing. */
+void spool_wire_end(struct spool_wire_state *w, struct buf *out);
+/* All of it at once; the result is malloc'ed, *outlen its length. */
 char *spool_wire(const char *msg, size_t len, size_t *outlen);
 
 /*
+ * Writing a new message as it comes (the listener's DATA, submit's standard
+ * input): open with the envelope, write the data (wire form) in pieces, then
+ * commit, which makes it durable in new/ and gives its id, or abort, which
+ * leaves nothing. The data is written to tmp/ as it arrives, never held in
+ * memory; abort (or the writer's death) leaves a file in tmp/ that
+ * spool_clean_tmp() removes.
+ */
+struct spool_writer;
+int spool_writer_open(struct spool *s, const char *from, char *const *rcpts, size_t nrcpts,
+    struct spool_writer **out, char err[ERR_LEN]);
+int spool_writer_write(struct spool_writer *w, const char *data, size_t n, char err[ERR_LEN]);
+/* Bytes of data written so far. */
+size_t spool_writer_size(const struct spool_writer *w);
+/* Durable in new/ when this returns 0; id set. The writer is freed either way. */
+int spool_writer_commit(struct spool_writer *w, char id[SPOOL_ID_MAX], char err[ERR_LEN]);
+void spool_writer_abort(struct spool_writer *w);
+
+/*
  * Queue a message: from ("" for the null sender), rcpts, and data already in
- * wire form (spool_wire()). Durable when this returns 0; msg->id is set.
- * The caller keeps ownership of the arguments.
+ * wire form (spool_wire()). Durable when this returns 0; id is set. The
+ * caller keeps ownership of the arguments.
  */
 int spool_put(struct spool *s, const char *from, char *const *rcpts, size_t nrcpts,
     const char *data, size_t size, char id[SPOOL_ID_MAX], char err[ERR_LEN]);
@@ -85,15 +134,16 @@ int spool_parse(const char *buf, size_t len, int want_data, struct spool_msg *ms
     char err[ERR_LEN]);
 void spool_msg_free(struct spool_msg *msg);
 
-/* Load the message id (in whatever state it is). */
+/* Load the message id (in whatever state it is), without a claim: a look. */
 int spool_load(struct spool *s, const char *id, int want_data, struct spool_msg *msg,
     char err[ERR_LEN]);
 
 /*
  * The queue: every message in new/ and deferred/ (and bad/ when with_bad),
  * sorted by creation time then id, headers only (data NULL). A file that
- * does not parse is moved to bad/ (its reason written beside it as ID.why)
- * and reported through on_bad when not NULL. *out is an array of *n messages;
+ * does not parse is moved to bad/ (its reason written beside it as ID.why;
+ * under a claim, so never one that another process is working on) and
+ * reported through on_bad when not NULL. *out is an array of *n messages;
  * free with spool_list_free().
  */
 int spool_list(struct spool *s, int with_bad, struct spool_msg **out, size_t *n,
@@ -101,35 +151,74 @@ int spool_list(struct spool *s, int with_bad, struct spool_msg **out, size_t *n,
     char err[ERR_LEN]);
 void spool_list_free(struct spool_msg *list, size_t n);
 
+/* ---- claims (see the top of this file) ---- */
+
+struct spool_claim;
+
+enum spool_claim_result {
+	SPOOL_CLAIMED = 0,	/* *out is the claim */
+	SPOOL_BUSY = 1,		/* another process holds the message now */
+	SPOOL_GONE = 2,		/* not queued any more (delivered, or in bad/) */
+	SPOOL_CLAIM_BAD = 3	/* the file does not parse: moved to bad/, err says why */
+};
+
 /*
- * Delivered: remove the message. With sync, the directory is fsynced now;
- * without, the removal is made durable by the next spool_sync() (until then
- * a crash of the machine, not of the process, can bring the file back, and
- * the message would be sent again: a duplicate, never a loss).
+ * Claim message id in new/ or deferred/ for an attempt; its file is mapped
+ * (the data is not copied). -1 on a system error (err).
  */
-int spool_done(struct spool *s, const struct spool_msg *msg, int sync, char err[ERR_LEN]);
+int spool_claim(struct spool *s, const char *id, struct spool_claim **out, char err[ERR_LEN]);
+/* The claimed message (data loaded); it stays the claim's. */
+struct spool_msg *spool_claim_msg(struct spool_claim *c);
+
+/*
+ * Delivered: remove the message's file. With sync, the directory is fsynced
+ * now; without, the removal is made durable by the next spool_sync() (until
+ * then a crash of the machine, not of the process, can bring the file back,
+ * and the message would be sent again: a duplicate, never a loss).
+ */
+int spool_claim_done(struct spool_claim *c, int sync, char err[ERR_LEN]);
 /* fsync the directories of new/, deferred/ and bad/. */
 int spool_sync(struct spool *s, char err[ERR_LEN]);
 
 /*
- * Record a failed attempt: attempts + 1, last_error, next_try, and move the
- * message to deferred/ or (to_bad) bad/. msg is updated to match. The data
- * is copied from the old file, so msg may be a header-only load.
+ * Record a failed attempt: attempts + 1, last_error, next_try, and the
+ * message written again into deferred/ or (to_bad) bad/; the claim's message
+ * is updated to match. When the new file cannot be written (a full disk),
+ * the message stays as it was and -1 is returned with errno kept.
  */
-int spool_defer(struct spool *s, struct spool_msg *msg, const char *last_error,
-    long long next_try, int to_bad, char err[ERR_LEN]);
+int spool_claim_defer(struct spool_claim *c, const char *last_error, long long next_try,
+    int to_bad, char err[ERR_LEN]);
+
+/* End the claim (after done or defer, or with the message unchanged); NULL is fine. */
+void spool_release(struct spool_claim *c);
+
+/*
+ * For tests only (NULL otherwise): called by a claim between opening a file
+ * and locking it, the window in which another process may deliver the
+ * message or write its next state; tests/unit/check_spool.c does exactly that
+ * there, to show that the claim notices.
+ */
+extern void (*spool_claim_window_hook)(const char *path);
 
 /*
  * Split off the recipients rcpts (a subset of msg's, at least one) as a new
  * message with msg's data, sender, creation time and attempts + 1, written
  * straight to deferred/ (next_try) or (to_bad) bad/, with last_error; its id
- * goes to id. msg itself is not changed: the caller removes it (spool_done)
- * once the copy is durable, so that a crash in between duplicates, never
- * loses. msg->data must be loaded.
+ * goes to id. msg itself is not changed: the caller removes it
+ * (spool_claim_done) once the copy is durable, so that a crash in between
+ * duplicates, never loses. msg->data must be loaded.
  */
 int spool_split(struct spool *s, const struct spool_msg *msg, char *const *rcpts,
     size_t nrcpts, const char *last_error, long long next_try, int to_bad,
     char id[SPOOL_ID_MAX], char err[ERR_LEN]);
+
+/*
+ * Remove what dead writers left in tmp/: files older than min_age_s seconds
+ * whose writer no longer holds them (a writer holds its file locked until it
+ * is renamed into place). *removed counts them.
+ */
+int spool_clean_tmp(struct spool *s, long long min_age_s, unsigned *removed,
+    char err[ERR_LEN]);
 
 /* "new", "deferred", "bad". */
 const char *spool_state_to_text(enum spool_state st);

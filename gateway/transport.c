@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "transport.h"
@@ -24,7 +25,7 @@ tcp_connect_one(const struct transport_params *p, const struct addrinfo *ai, int
 {
 	struct pollfd pfd;
 	socklen_t elen;
-	int fd, rc, e = 0, one = 1;
+	int fd, rc, e = 0, one = 1, waited;
 
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    ai->ai_protocol);
@@ -46,9 +47,27 @@ tcp_connect_one(const struct transport_params *p, const struct addrinfo *ai, int
 	pfd.fd = fd;
 	pfd.events = POLLOUT;
 	pfd.revents = 0;
-	do
-		rc = poll(&pfd, 1, p->connect_ms);
-	while (rc < 0 && errno == EINTR);
+	/* in slices, so that a stop (SIGTERM) is seen within TRANSPORT_SLICE_MS */
+	for (waited = 0;;) {
+		int slice = p->connect_ms - waited;
+
+		if (p->stop != NULL && *p->stop) {
+			rc = -1;
+			errno = EINTR;
+			break;
+		}
+		if (slice <= 0) {
+			rc = 0;
+			break;
+		}
+		if (p->stop != NULL && slice > TRANSPORT_SLICE_MS)
+			slice = TRANSPORT_SLICE_MS;
+		rc = poll(&pfd, 1, slice);
+		if (rc > 0 || (rc < 0 && errno != EINTR))
+			break;
+		if (rc == 0)
+			waited += slice;
+	}
 	elen = sizeof(e);
 	if (rc == 0)
 		e = ETIMEDOUT;
@@ -138,6 +157,15 @@ tcp_close(struct transport_conn *c)
 static const struct transport transport_tcp = {
 	"tcp", tcp_open, tcp_send, tcp_recv, tcp_wait, tcp_snapshot, tcp_id, tcp_close,
 };
+
+long long
+transport_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 const struct transport *
 transport_find(const char *name)

@@ -19,10 +19,14 @@
 #ifndef SMTPGW_TRANSPORT_H
 #define SMTPGW_TRANSPORT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
 
 #include "tcpinfo.h"
+
+/* How often a wait looks at a stop flag (transport_params, relay_params). */
+#define TRANSPORT_SLICE_MS	100
 
 struct transport_params {
 	const char	*host;		/* IP literal or name */
@@ -30,6 +34,8 @@ struct transport_params {
 	int		 connect_ms;	/* deadline of the connect */
 	unsigned	 user_timeout_ms;	/* TCP_USER_TIMEOUT, 0: the kernel's */
 	const void	*arg;		/* the implementation's own: the fake's script */
+	const volatile sig_atomic_t *stop;	/* when it becomes nonzero, a connect in
+					   progress gives up with EINTR; NULL: never */
 };
 
 struct transport_conn;
@@ -41,7 +47,8 @@ struct transport {
 	 * the peer reset the connection right after the handshake (the
 	 * connection is returned for its snapshot; it is of no other use); or
 	 * -1 with *err an errno: ECONNREFUSED, ETIMEDOUT (no answer before
-	 * connect_ms), EHOSTUNREACH (also: the name does not resolve), ...
+	 * connect_ms), EHOSTUNREACH (also: the name does not resolve), EINTR
+	 * (params' stop was set), ...
 	 */
 	int		(*open)(const struct transport_params *p, struct transport_conn **out,
 			    int *err);
@@ -57,6 +64,9 @@ struct transport {
 	int		(*id)(const struct transport_conn *c);
 	void		(*close)(struct transport_conn *c);
 };
+
+/* Milliseconds on CLOCK_MONOTONIC: the clock of every deadline in the gateway. */
+long long transport_now_ms(void);
 
 /* The transport of that name ("tcp", "fake"), or NULL. */
 const struct transport *transport_find(const char *name);

@@ -26,7 +26,7 @@ die() { echo "postfix.sh: $*" >&2; exit 1; }
 # Postfix installed, and root (the master drops privileges to mail_owner).
 check() {
 	command -v postfix >/dev/null 2>&1 || [ -x /usr/sbin/postfix ] ||
-		{ echo "postfix.sh: postfix is not installed (make deps installs it)" >&2; return 1; }
+		{ echo "postfix.sh: postfix is not installed (make deps-test installs it)" >&2; return 1; }
 	[ "$(id -u)" = 0 ] ||
 		{ echo "postfix.sh: must run as root (Postfix's master runs as root)" >&2; return 1; }
 	getent passwd postfix >/dev/null ||

@@ -54,7 +54,7 @@ check() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: got '$2', want '$3'
 for f in "$smtpgw" "$faultpeer"; do
 	[ -x "$f" ] || { skip all "$f is not built (make)"; exit 0; }
 done
-command -v jq >/dev/null 2>&1 || { skip all "jq is not installed (make deps installs it)"; exit 0; }
+command -v jq >/dev/null 2>&1 || { skip all "jq is not installed (make deps-test installs it)"; exit 0; }
 
 # peer NAME ARGS...: faultpeer on 127.0.0.1:0 with its files in $work/NAME;
 # sets $port and $peer_pid.

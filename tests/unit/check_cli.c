@@ -165,19 +165,19 @@ START_TEST(usage_errors_exit_2)
 	} cases[] = {
 		{ { NULL }, "no command" },
 		{ { "frob", NULL }, "unknown command 'frob'" },
-		{ { "--frob", "diagnose", NULL }, "unrecognized option '--frob'" },
-		{ { "-x", "diagnose", NULL }, "invalid option -- 'x'" },
-		{ { "-qx", "diagnose", NULL }, "invalid option -- 'x'" },
-		{ { "diagnose", "--frob", NULL }, "unrecognized option '--frob'" },
-		{ { "--help=yes", NULL }, "'--help' doesn't allow an argument" },
-		{ { "--o", "x", "diagnose", NULL }, "ambiguous" },
-		{ { "--offl=1", "diagnose", NULL }, "'--offline' doesn't allow an argument" },
-		{ { "diagnose", "--kb", NULL }, "'--kb' requires an argument" },
+		{ { "--frob", "diagnose", NULL }, "kbdiag: option '--frob': unknown option\n" },
+		{ { "-x", "diagnose", NULL }, "kbdiag: option '-x': unknown option\n" },
+		{ { "-qx", "diagnose", NULL }, "kbdiag: option '-x': unknown option\n" },
+		{ { "diagnose", "--frob", NULL }, "option '--frob': unknown option" },
+		{ { "--help=yes", NULL }, "option '--help': takes no value" },
+		{ { "--o", "x", "diagnose", NULL }, "option '--o': ambiguous (--output, --offline)" },
+		{ { "--offl=1", "diagnose", NULL }, "option '--offline': takes no value" },
+		{ { "diagnose", "--kb", NULL }, "option '--kb': give it a value" },
 		{ { "--kb=", "diagnose", NULL }, "--kb" },
-		{ { "diagnose", "-f", NULL }, "requires an argument -- 'f'" },
-		{ { "diagnose", "-qf", NULL }, "requires an argument -- 'f'" },
-		{ { "diagnose", "-o", NULL }, "requires an argument -- 'o'" },
-		{ { "query", "x", "--smarthost", NULL }, "'--smarthost' requires an argument" },
+		{ { "diagnose", "-f", NULL }, "option '-f': give it a value" },
+		{ { "diagnose", "-qf", NULL }, "option '-f': give it a value" },
+		{ { "diagnose", "-o", NULL }, "option '-o': give it a value" },
+		{ { "query", "x", "--smarthost", NULL }, "option '--smarthost': give it a value" },
 		{ { "--format", "yaml", "diagnose", NULL }, "unknown format 'yaml'" },
 		{ { "-f", "", "diagnose", NULL }, "unknown format" },
 		{ { "--smarthost", "bad host", "diagnose", NULL }, "not a valid host" },
@@ -442,13 +442,22 @@ START_TEST(diagnose_sample_as_html)
 	ck_assert_msg(strncmp(r.out, "<!DOCTYPE html>", 15) == 0, "%s", r.out);
 	doc = parse_html(&r);
 	n = html_find(xmlDocGetRootElement(doc), "section", sections, 8, 0);
-	ck_assert_uint_eq(n, 3);
-	for (i = 0; i < n; i++) {
-		char id[32], *got = html_attr(sections[i], "id"), *title;
+	/* the verdict first, then the three incidents, then the summary */
+	ck_assert_uint_eq(n, 5);
+	{
+		char *first = html_attr(sections[0], "id"), *last = html_attr(sections[4], "id");
+
+		ck_assert_str_eq(first, "verdict");
+		ck_assert_str_eq(last, "summary");
+		free(first);
+		free(last);
+	}
+	for (i = 0; i < 3; i++) {
+		char id[32], *got = html_attr(sections[i + 1], "id"), *title;
 
 		snprintf(id, sizeof(id), "incident-%zu", i + 1);
 		ck_assert_msg(got && strcmp(got, id) == 0, "section id %s", got);
-		ck_assert_uint_eq(html_find(sections[i]->children, "h2", h2, 2, 0), 1);
+		ck_assert_uint_eq(html_find(sections[i + 1]->children, "h2", h2, 2, 0), 1);
 		title = html_text(h2[0]);
 		ck_assert_contains(title, want[i]);
 		free(title);
@@ -847,8 +856,10 @@ START_TEST(output_file_is_replaced_only_on_success)
 	tu_run_free(&r);
 	ck_assert_uint_eq(dir_entries(dir), 1);
 
-	/* other commands write there too; "-" is standard output */
-	tu_kbdiag(&r, NULL, 0, "-o", out, "query", "Error (119) Network Write Error", NULL);
+	/* other commands write there too (--format over the name's .html); "-" is
+	 * standard output */
+	tu_kbdiag(&r, NULL, 0, "-o", out, "-f", "text", "query", "Error (119) Network Write Error",
+	    NULL);
 	ck_assert_int_eq(r.status, 0);
 	got = tu_read(out, NULL);
 	ck_assert_msg(strncmp(got, "Q123827", 7) == 0, "%s", got);
@@ -928,7 +939,7 @@ START_TEST(query_top_and_explain)
 
 	tu_kbdiag(&r, NULL, 0, "query", "--top", "0", "x", NULL);
 	ck_assert_int_eq(r.status, 2);
-	ck_assert_contains(r.err, "--top: '0' is not a number from 1 to 1000");
+	ck_assert_contains(r.err, "kbdiag: option '--top': '0' is not a number from 1 to 1000");
 	tu_run_free(&r);
 }
 END_TEST
@@ -1282,7 +1293,7 @@ START_TEST(man_page_renders_without_warnings)
 	struct tu_run r;
 
 	ck_assert_msg(access(argv[0], X_OK) == 0,
-	    "/usr/bin/groff is missing: run 'make deps' (it installs groff-base)");
+	    "/usr/bin/groff is missing: run 'make deps-test' (it installs groff-base)");
 	tu_runv(&r, NULL, 0, argv);
 	ck_assert_msg(r.status == 0, "groff exit %d: %s", r.status, r.err);
 	ck_assert_msg(r.errlen == 0, "groff warns:\n%s", r.err);

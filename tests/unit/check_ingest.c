@@ -583,14 +583,14 @@ START_TEST(input_format_bad_value_exits_2)
 	struct tu_run r;
 
 	run(&r, NULL, 0, ARGS("diagnose", "--input-format", "xml", log));
-	expect_usage(&r, "kbdiag: --input-format: 'xml' is not auto, legacy, ndjson, syslog "
+	expect_usage(&r, "kbdiag: option '--input-format': 'xml' is not auto, legacy, ndjson, syslog "
 	    "or text\n");
 	tu_run_free(&r);
 	run(&r, NULL, 0, ARGS("diagnose", "--input-format", "", log));
-	expect_usage(&r, "--input-format: '' is not");
+	expect_usage(&r, "option '--input-format': '' is not");
 	tu_run_free(&r);
 	run(&r, NULL, 0, ARGS("diagnose", log, "--input-format"));
-	expect_usage(&r, "requires an argument");
+	expect_usage(&r, "give it a value");
 	tu_run_free(&r);
 	free(log);
 }
@@ -990,10 +990,10 @@ START_TEST(date_option_dates_a_log_without_banner)
 	tu_run_free(&r);
 
 	run(&r, NULL, 0, ARGS("diagnose", "--date", "2026-02-30", log));
-	expect_usage(&r, "kbdiag: --date: '2026-02-30' is not a date (YYYY-MM-DD)\n");
+	expect_usage(&r, "kbdiag: option '--date': '2026-02-30' is not a date (YYYY-MM-DD)\n");
 	tu_run_free(&r);
 	run(&r, NULL, 0, ARGS("diagnose", "--date", "2026-11-23T10:00", log));
-	expect_usage(&r, "--date: '2026-11-23T10:00' is not a date");
+	expect_usage(&r, "option '--date': '2026-11-23T10:00' is not a date");
 	tu_run_free(&r);
 	free(log);
 }
@@ -1082,23 +1082,23 @@ START_TEST(bad_since_and_until_exit_2)
 
 	for (i = 0; bad[i]; i++) {
 		run(&r, NULL, 0, ARGS("diagnose", "--since", bad[i], log));
-		snprintf(says, sizeof(says), "kbdiag: --since: '%s' is not a time "
+		snprintf(says, sizeof(says), "kbdiag: option '--since': '%s' is not a time "
 		    "(YYYY-MM-DD[THH:MM[:SS]])\n", bad[i]);
 		expect_usage(&r, says);
 		tu_run_free(&r);
 		run(&r, NULL, 0, ARGS("diagnose", "--until", bad[i], log));
-		snprintf(says, sizeof(says), "kbdiag: --until: '%s' is not a time", bad[i]);
+		snprintf(says, sizeof(says), "kbdiag: option '--until': '%s' is not a time", bad[i]);
 		expect_usage(&r, says);
 		tu_run_free(&r);
 	}
 	run(&r, NULL, 0, ARGS("diagnose", "--since", "2026-11-24", "--until", "2026-11-23T23:59",
 	    log));
-	expect_usage(&r, "kbdiag: --since is later than --until: no line could be in both\n");
+	expect_usage(&r, "kbdiag: option '--since': later than --until: no line could be in both\n");
 	tu_run_free(&r);
 	/* the check does not depend on the order of the options */
 	run(&r, NULL, 0, ARGS("diagnose", "--until", "2026-11-23T10:00", "--since",
 	    "2026-11-23T10:00:01", log));
-	expect_usage(&r, "--since is later than --until");
+	expect_usage(&r, "option '--since': later than --until");
 	tu_run_free(&r);
 	free(log);
 }

@@ -1140,9 +1140,23 @@ START_TEST(cli_probe_exit_codes)
 	ck_assert_msg(t.status == 1, "exit %d: %s", t.status, t.err);
 	ck_assert_contains(t.out, "tcp-connect    refused");
 	tu_run_free(&t);
+	/* nothing ran: no all-clear, in the words or in the exit status */
 	tu_kbdiag(&t, NULL, 0, "--offline", "probe", "-f", "json", hostport, NULL);
-	ck_assert_msg(t.status == 0, "exit %d: %s", t.status, t.err);
+	ck_assert_msg(t.status == 1, "exit %d: %s", t.status, t.err);
 	ck_assert_contains(t.out, "\"offline: no live probes\"");
+	tu_run_free(&t);
+	tu_kbdiag(&t, NULL, 0, "--offline", "probe", hostport, NULL);
+	ck_assert_msg(t.status == 1, "exit %d: %s", t.status, t.err);
+	ck_assert_msg(strstr(t.out, "passed") == NULL, "%s", t.out);
+	ck_assert_contains(t.out, "No layer ran: offline: no live probes; no DOS client "
+	    "files given (--dos-root).");
+	/* protocol-ini gives two results: one row when they say the same */
+	{
+		const char *p = strstr(t.out, "protocol-ini");
+
+		ck_assert_ptr_nonnull(p);
+		ck_assert_msg(strstr(p + 1, "protocol-ini") == NULL, "%s", t.out);
+	}
 	tu_run_free(&t);
 	tu_kbdiag(&t, NULL, 0, "probe", NULL);
 	ck_assert_int_eq(t.status, 2);

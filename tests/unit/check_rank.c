@@ -578,7 +578,9 @@ START_TEST(the_cli_replays_what_it_saved)
 	/* a file that is not a diagnosis: bad input, named */
 	tu_kbdiag(&a, NULL, 0, "diagnose", "--replay", log, (char *)NULL);
 	ck_assert_int_eq(a.status, 3);
-	ck_assert_contains(a.err, "smtpgate.log: not a kbdiag diagnosis");
+	ck_assert_contains(a.err, "smtpgate.log: this is text (a report or a log?), not a "
+	    "saved diagnosis: diagnose --replay reads the JSON that 'kbdiag diagnose --format "
+	    "json' writes");
 	tu_run_free(&a);
 	buf_free(&path);
 	tu_rmtree(dir);

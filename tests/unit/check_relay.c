@@ -515,12 +515,18 @@ START_TEST(flush_one)
 	peer(&w, "none");
 	run(&w, &st);
 	ck_assert_uint_eq(st.delivered, 0);	/* not due */
-	w.rp.only_id = b;
-	run(&w, &st);
+	{
+		char *only[] = { b };
+
+		w.rp.only_ids = only;
+		w.rp.nonly = 1;
+		run(&w, &st);
+	}
 	ck_assert_uint_eq(st.delivered, 1);
 	ck_assert_uint_eq(st.remaining, 0);
 	ck_assert_uint_eq(queued(&w), 1);
-	w.rp.only_id = NULL;
+	w.rp.only_ids = NULL;
+	w.rp.nonly = 0;
 	w.rp.flush = 1;
 	run(&w, &st);
 	ck_assert_uint_eq(st.delivered, 1);

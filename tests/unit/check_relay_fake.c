@@ -9,9 +9,13 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "gwlog.h"
 #include "legacy.h"
@@ -370,6 +374,141 @@ START_TEST(transports_by_name)
 }
 END_TEST
 
+/*
+ * A reply line longer than RELAY_LINE_MAX that arrives in one piece with its
+ * line end: a protocol error (it once overflowed the line buffer on the
+ * stack: found by tests/fuzz/fuzz_reply.c).
+ */
+START_TEST(long_reply_line_in_one_piece)
+{
+	struct transport_fake_step st[1];
+	struct transport_fake_script s;
+	struct relay_params p;
+	struct relay_failure f;
+	struct relay *r = NULL;
+	struct buf line = BUF_INIT;
+	int i;
+
+	buf_puts(&line, "220 ");
+	for (i = 0; i < 6000; i++)
+		buf_putc(&line, 'x');
+	buf_puts(&line, "\r\n");
+	st[0] = (struct transport_fake_step){ NULL, buf_str(&line), FAKE_REPLY, 0 };
+	memset(&s, 0, sizeof(s));
+	s.steps = st;
+	s.nsteps = 1;
+	params(&p, &s);
+	ck_assert_int_eq(relay_open(&p, &r, &f), -1);
+	ck_assert_int_eq(f.cond, LEGACY_PROTOCOL);
+	ck_assert_str_eq(relay_state_phase(f.state), "greeting");
+	buf_free(&line);
+}
+END_TEST
+
+/* Data that does not end in CR LF (a file of an older version): the relay
+ * still ends it with CR LF . CR LF, so the host sees the end. */
+START_TEST(end_of_data_always_crlf_dot_crlf)
+{
+	static const struct transport_fake_step st[] = { GREET, EHLO_OK, MAIL_OK, RCPT_OK,
+	    DATA_OK, DOT_OK };
+	static char data[] = "Subject: cut\r\n\r\nno final line end";
+	struct transport_fake_record rec;
+	struct transport_fake_script s;
+	struct spool_msg *m = message();
+	struct relay_params p;
+	struct relay_failure f;
+	struct relay *r;
+
+	memset(&rec, 0, sizeof(rec));
+	memset(&s, 0, sizeof(s));
+	s.steps = st;
+	s.nsteps = sizeof(st) / sizeof(st[0]);
+	s.record = &rec;
+	m->data = data;
+	m->size = sizeof(data) - 1;
+	params(&p, &s);
+	ck_assert_int_eq(relay_open(&p, &r, &f), 0);
+	ck_assert_int_eq(relay_send(r, m, &f), 0);
+	relay_close(r);
+	ck_assert_uint_eq(rec.mismatches, 0);
+	ck_assert_contains(buf_str(&rec.sent), "no final line end\r\n.\r\nQUIT\r\n");
+	buf_free(&rec.sent);
+}
+END_TEST
+
+static long long
+elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000LL + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static void *
+stop_later(void *arg)
+{
+	usleep(200000);
+	*(volatile sig_atomic_t *)arg = 1;
+	return NULL;
+}
+
+/*
+ * A stop (SIGTERM) while the relay waits: it gives up within a slice, not
+ * at the deadline, and says it was interrupted (not a failure of the host);
+ * waiting for the reply to the final dot it gives the host one second more.
+ */
+START_TEST(stop_ends_a_wait)
+{
+	static const struct transport_fake_step greet_silent[] = { { NULL, NULL, FAKE_SILENT, 0 } };
+	static const struct transport_fake_step dot_silent[] = { GREET, EHLO_OK, MAIL_OK,
+	    RCPT_OK, DATA_OK, { ".", NULL, FAKE_SILENT, 0 } };
+	static volatile sig_atomic_t stop;
+	struct transport_fake_script s;
+	struct relay_params p;
+	struct relay_failure f;
+	struct relay *r = NULL;
+	struct timespec t0;
+	pthread_t timer;
+	long long ms;
+
+	memset(&s, 0, sizeof(s));
+	s.steps = greet_silent;
+	s.nsteps = 1;
+	params(&p, &s);
+	p.reply_ms = p.data_ms = 60000;
+	p.stop = &stop;
+	stop = 1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(relay_open(&p, &r, &f), -1);
+	ms = elapsed_ms(&t0);
+	ck_assert_int_eq(f.interrupted, 1);
+	ck_assert_msg(ms < 10000, "the stop took %lld ms (the deadline is 60 s)", ms);
+	/* set before the message: it is abandoned at the first wait */
+	stop = 0;
+	s.steps = dot_silent;
+	s.nsteps = sizeof(dot_silent) / sizeof(dot_silent[0]);
+	ck_assert_int_eq(relay_open(&p, &r, &f), 0);
+	stop = 1;
+	ck_assert_int_eq(relay_send(r, message(), &f), -1);
+	ck_assert_int_eq(f.interrupted, 1);
+	ck_assert_str_eq(relay_state_phase(f.state), "mail");
+	relay_close(r);
+	/* set while the reply to the final dot is awaited: one second more */
+	stop = 0;
+	ck_assert_int_eq(relay_open(&p, &r, &f), 0);
+	ck_assert_int_eq(pthread_create(&timer, NULL, stop_later, (void *)&stop), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(relay_send(r, message(), &f), -1);
+	ms = elapsed_ms(&t0);
+	pthread_join(timer, NULL);
+	ck_assert_int_eq(f.interrupted, 1);
+	ck_assert_str_eq(relay_state_phase(f.state), "end-of-data");
+	ck_assert_msg(ms >= 1000 && ms < 10000, "gave up after %lld ms", ms);
+	relay_close(r);
+}
+END_TEST
+
 Suite *
 relay_fake_suite(void)
 {
@@ -383,6 +522,9 @@ relay_fake_suite(void)
 	tcase_add_loop_test(tc, some_recipients_refused, 0, 2);
 	tcase_add_test(tc, close_logged_after_the_error);
 	tcase_add_test(tc, transports_by_name);
+	tcase_add_test(tc, long_reply_line_in_one_piece);
+	tcase_add_test(tc, end_of_data_always_crlf_dot_crlf);
+	tcase_add_test(tc, stop_ends_a_wait);
 	suite_add_tcase(s, tc);
 	return s;
 }

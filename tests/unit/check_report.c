@@ -81,12 +81,14 @@ START_TEST(report_markdown_escapes_the_saved_text)
 	ck_assert_msg(r.status == 0, "%s", r.err);
 	ck_assert_contains(r.out, "\\<img src=x onerror=alert(1)\\> \\*\\*bold\\*\\* "
 	    "\\[x\\](http://e.test)");
-	/* the one "<img" there is the escaped one */
+	/* every "<img" there (the verdict's cause and the evidence) is escaped */
 	{
 		const char *at = strstr(r.out, "<img");
+		size_t n = 0;
 
-		ck_assert(at != NULL && at > r.out && at[-1] == '\\');
-		ck_assert_ptr_null(strstr(at + 1, "<img"));
+		for (; at != NULL; at = strstr(at + 1, "<img"), n++)
+			ck_assert(at > r.out && at[-1] == '\\');
+		ck_assert_uint_ge(n, 1);
 	}
 	tu_run_free(&r);
 	free(saved);

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "gwclient.h"
 #include "gwpeer.h"
 #include "legacy.h"
 #include "listener.h"
@@ -346,7 +347,7 @@ START_TEST(run_diagnoses_its_failures)
 		path[n] = '\0';
 		md = tu_read(path, NULL);
 		ck_assert_contains(md, "### Probes");
-		ck_assert_contains(md, "`tcp-connect`: **refused**");
+		ck_assert_contains(md, "| tcp-connect | **refused** |");
 		ck_assert_contains(md, "(probe: 127.0.0.1:");
 		free(md);
 	}
@@ -675,41 +676,13 @@ smtpgw_suite(void)
 
 /* ---- the listener ---- */
 
-/* Run one listener session in-process over a socketpair: the client's whole
- * script is written first (pipelined), then its side is shut for writing. */
+/* One listener session in-process (gwclient_session), bare LF refused. */
+static enum smtpd_bare_lf session_bare_lf = SMTPD_BARE_LF_REJECT;
+
 static char *
 session(struct spool *sp, const char *script, size_t len, size_t max_size, unsigned *queued)
 {
-	struct listener_params p;
-	struct buf out = BUF_INIT;
-	char chunk[4096];
-	ssize_t n;
-	int sv[2];
-
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	ck_assert(write(sv[0], script, len) == (ssize_t)len);
-	shutdown(sv[0], SHUT_WR);
-	memset(&p, 0, sizeof(p));
-	p.spool = sp;
-	p.hostname = "gw.test";
-	p.max_size = max_size;
-	p.timeout_ms = 2000;
-	*queued = listener_session(&p, sv[1]);
-	while ((n = read(sv[0], chunk, sizeof(chunk))) > 0)
-		buf_append(&out, chunk, (size_t)n);
-	close(sv[0]);
-	return out.data ? buf_detach(&out) : xstrdup("");
-}
-
-static struct spool *
-listener_spool(const char *name)
-{
-	char *dir = scratch(name), err[ERR_LEN];
-	struct spool *s;
-
-	ck_assert_msg(spool_open(dir, &s, err) == 0, "%s", err);
-	free(dir);
-	return s;
+	return gwclient_session(sp, session_bare_lf, script, len, max_size, queued);
 }
 
 static size_t
@@ -726,7 +699,7 @@ spool_count(struct spool *s)
 
 START_TEST(listener_pipelined_session)
 {
-	struct spool *s = listener_spool("l-pipe");
+	struct spool *s = gwclient_spool("l-pipe");
 	struct buf script = BUF_INIT, longline = BUF_INIT;
 	struct spool_msg *list, m;
 	char *out, err[ERR_LEN];
@@ -740,7 +713,11 @@ START_TEST(listener_pipelined_session)
 	    "Subject: one\r\n\r\n..dotted\r\nbare lf\n%s\r\n.\r\n"
 	    "MAIL FROM:<>\r\nRCPT TO:<d@example.org>\r\nDATA\r\nSubject: two\r\n\r\n.\r\n"
 	    "QUIT\r\n", buf_str(&longline));
+	/* a bare LF is a line end only with --bare-lf normalize (by default it
+	 * is refused: listener_smuggling) */
+	session_bare_lf = SMTPD_BARE_LF_NORMALIZE;
 	out = session(s, script.data, script.len, 1000000, &queued);
+	session_bare_lf = SMTPD_BARE_LF_REJECT;
 	ck_assert_uint_eq(queued, 2);
 	ck_assert_contains(out, "220 gw.test smtpgw ESMTP\r\n250-gw.test\r\n250-PIPELINING\r\n"
 	    "250-SIZE 1000000\r\n");
@@ -776,7 +753,7 @@ END_TEST
 
 START_TEST(listener_bad_clients)
 {
-	struct spool *s = listener_spool("l-bad");
+	struct spool *s = gwclient_spool("l-bad");
 	struct buf script = BUF_INIT;
 	const char *script_s;
 	unsigned queued;
@@ -820,44 +797,6 @@ START_TEST(listener_bad_clients)
 }
 END_TEST
 
-static int
-connect_to(unsigned port)
-{
-	struct sockaddr_in sa;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), i;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sa.sin_port = htons((unsigned short)port);
-	for (i = 0; i < 100; i++) {	/* the gateway is starting */
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			return fd;
-		usleep(50000);
-	}
-	ck_abort_msg("cannot connect to the listener on port %u", port);
-	return -1;
-}
-
-/* Read until the reply to the final command (a line "NNN " after `want` lines). */
-static void
-expect_reply(int fd, const char *want)
-{
-	char buf[4096];
-	size_t len = 0;
-
-	while (len < sizeof(buf) - 1) {
-		ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
-
-		ck_assert_msg(n > 0, "the listener closed before \"%s\"; got:\n%.*s", want, (int)len, buf);
-		len += (size_t)n;
-		buf[len] = '\0';
-		if (strstr(buf, want) != NULL)
-			return;
-	}
-	ck_abort_msg("no \"%s\" in:\n%s", want, buf);
-}
-
 /* run --listen: a client's message goes through the spool to the smart host. */
 START_TEST(run_listens_and_delivers)
 {
@@ -890,12 +829,12 @@ START_TEST(run_listens_and_delivers)
 		execv(argv[0], argv);
 		_exit(127);
 	}
-	fd = connect_to(port);
-	expect_reply(fd, "220 ");
+	fd = gwclient_connect(port);
+	gwclient_expect(fd, "220 ");
 	ck_assert(write(fd, msg, strlen(msg)) == (ssize_t)strlen(msg));
-	expect_reply(fd, "250 2.0.0 queued as ");
+	gwclient_expect(fd, "250 2.0.0 queued as ");
 	ck_assert(write(fd, "QUIT\r\n", 6) == 6);
-	expect_reply(fd, "221 ");
+	gwclient_expect(fd, "221 ");
 	close(fd);
 	for (i = 0; i < 100 && gwpeer_count(mail) == 0; i++)
 		usleep(100000);
@@ -939,64 +878,16 @@ START_TEST(listen_address_in_use)
 }
 END_TEST
 
-/* Start `smtpgw run --listen 127.0.0.1:port` (and its relay to host). */
-static pid_t
-gw_listen(const char *sp, const char *host, unsigned port, const char *log)
-{
-	char listen_at[64], *argv[16];
-	int n = 0;
-	pid_t pid;
-
-	snprintf(listen_at, sizeof(listen_at), "127.0.0.1:%u", port);
-	argv[n++] = tu_build("smtpgw");
-	argv[n++] = "run";
-	argv[n++] = "--spool";
-	argv[n++] = (char *)sp;
-	argv[n++] = "--smarthost";
-	argv[n++] = (char *)host;
-	argv[n++] = "--listen";
-	argv[n++] = listen_at;
-	argv[n++] = "--log";
-	argv[n++] = (char *)log;
-	argv[n] = NULL;
-	pid = fork();
-	ck_assert(pid >= 0);
-	if (pid == 0) {
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	free(argv[0]);
-	return pid;
-}
-
-/* SIGTERM: the gateway must end cleanly (exit 0). */
-static void
-gw_stop(pid_t pid)
-{
-	int status;
-
-	kill(pid, SIGTERM);
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "smtpgw: status %d", status);
-}
-
-/* Send s on fd. */
-static void
-send_str(int fd, const char *s)
-{
-	ck_assert(write(fd, s, strlen(s)) == (ssize_t)strlen(s));
-}
-
 /* A client that gets as far as the 354 and then sends part of the body. */
 static int
 half_a_message(unsigned port)
 {
-	int fd = connect_to(port);
+	int fd = gwclient_connect(port);
 
-	expect_reply(fd, "220 ");
-	send_str(fd, "EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n");
-	expect_reply(fd, "354 ");
-	send_str(fd, "Subject: half\r\n\r\nthe first line of a mess");
+	gwclient_expect(fd, "220 ");
+	gwclient_send_str(fd, "EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n");
+	gwclient_expect(fd, "354 ");
+	gwclient_send_str(fd, "Subject: half\r\n\r\nthe first line of a mess");
 	return fd;
 }
 
@@ -1038,13 +929,13 @@ START_TEST(listener_real_bad_clients)
 
 	gwpeer_start(&peer, "none", mail, NULL);
 	snprintf(host, sizeof(host), "127.0.0.1:%u", peer.port);
-	pid = gw_listen(sp, host, port, log);
+	pid = gwclient_gateway(sp, host, port, log, NULL);
 	/* garbage: 500 each, then 421 and the end of the connection */
-	fd = connect_to(port);
-	expect_reply(fd, "220 ");
+	fd = gwclient_connect(port);
+	gwclient_expect(fd, "220 ");
 	for (i = 0; i < 30; i++)
-		send_str(fd, "\x01\xff GARBAGE \x7f\r\n");
-	expect_reply(fd, "421 ");
+		gwclient_send_str(fd, "\x01\xff GARBAGE \x7f\r\n");
+	gwclient_expect(fd, "421 ");
 	{
 		char c;
 		ssize_t n;
@@ -1061,17 +952,17 @@ START_TEST(listener_real_bad_clients)
 	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst)), 0);
 	close(fd);
 	/* the gateway still serves, and takes a whole message */
-	fd = connect_to(port);
-	expect_reply(fd, "220 ");
-	send_str(fd, "EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n"
+	fd = gwclient_connect(port);
+	gwclient_expect(fd, "220 ");
+	gwclient_send_str(fd, "EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n"
 	    "Subject: the whole one\r\n\r\nhello\r\n.\r\n");
-	expect_reply(fd, "250 2.0.0 queued as ");
-	send_str(fd, "QUIT\r\n");
-	expect_reply(fd, "221 ");
+	gwclient_expect(fd, "250 2.0.0 queued as ");
+	gwclient_send_str(fd, "QUIT\r\n");
+	gwclient_expect(fd, "221 ");
 	close(fd);
 	ck_assert_msg(eventually(gwpeer_count, mail, 1), "the whole message was not relayed");
 	ck_assert_msg(eventually(tmp_files, sp, 0), "a half message was left in tmp/");
-	gw_stop(pid);
+	gwclient_stop(pid, NULL);
 	gwpeer_stop(&peer);
 	ck_assert_uint_eq(gwpeer_count(mail), 1);
 	got = gwpeer_message(mail, 0, &len);
@@ -1102,27 +993,27 @@ START_TEST(listener_full_disk)
 	gwpeer_start(&peer, "none", mail, NULL);
 	snprintf(host, sizeof(host), "127.0.0.1:%u", peer.port);
 	disk_limit(65536);
-	pid = gw_listen(sp, host, port, log);
+	pid = gwclient_gateway(sp, host, port, log, NULL);
 	disk_limit(0);
 	buf_puts(&big, "EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n"
 	    "Subject: too big for the disk\r\n\r\n");
 	for (i = 0; i < 3000; i++)
 		buf_puts(&big, "0123456789012345678901234567890123456789012345678901234567890123\r\n");
 	buf_puts(&big, ".\r\n");
-	fd = connect_to(port);
-	expect_reply(fd, "220 ");
+	fd = gwclient_connect(port);
+	gwclient_expect(fd, "220 ");
 	ck_assert(write(fd, big.data, big.len) == (ssize_t)big.len);
-	expect_reply(fd, "451 ");
+	gwclient_expect(fd, "451 ");
 	ck_assert_uint_eq(files_in(sp, "new") + files_in(sp, "tmp"), 0);
 	/* the same session goes on: a small message fits */
-	send_str(fd, "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n"
+	gwclient_send_str(fd, "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n"
 	    "Subject: small\r\n\r\nhello\r\n.\r\n");
-	expect_reply(fd, "250 2.0.0 queued as ");
-	send_str(fd, "QUIT\r\n");
-	expect_reply(fd, "221 ");
+	gwclient_expect(fd, "250 2.0.0 queued as ");
+	gwclient_send_str(fd, "QUIT\r\n");
+	gwclient_expect(fd, "221 ");
 	close(fd);
 	ck_assert_msg(eventually(gwpeer_count, mail, 1), "the small message was not relayed");
-	gw_stop(pid);
+	gwclient_stop(pid, NULL);
 	gwpeer_stop(&peer);
 	ck_assert_uint_eq(files_in(sp, "new") + files_in(sp, "tmp") + files_in(sp, "deferred"), 0);
 	buf_free(&big);

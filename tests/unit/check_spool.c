@@ -1,9 +1,15 @@
 /* spool: durable message files, states, and files cut short; msg: sendmail -t. */
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -178,32 +184,49 @@ START_TEST(cut_short_goes_to_bad)
 }
 END_TEST
 
+/* Claim id, which must be claimable. */
+static struct spool_claim *
+claim_ok(struct spool *s, const char *id)
+{
+	struct spool_claim *c = NULL;
+	char err[ERR_LEN] = "";
+	int rc = spool_claim(s, id, &c, err);
+
+	ck_assert_msg(rc == SPOOL_CLAIMED, "claim %s: %d %s", id, rc, err);
+	return c;
+}
+
 START_TEST(defer_then_bad)
 {
 	struct spool *s = open_spool("defer");
-	struct spool_msg *list, m;
+	struct spool_claim *c;
+	struct spool_msg m;
 	char id[SPOOL_ID_MAX], err[ERR_LEN], *p;
+	struct spool_msg *list;
 	size_t n;
 
 	put(s, "hello\n", id);
-	ck_assert_int_eq(spool_list(s, 0, &list, &n, NULL, NULL, err), 0);
-	ck_assert_uint_eq(n, 1);
-	ck_assert_ptr_null(list[0].data);
-	ck_assert_msg(spool_defer(s, &list[0], "ERROR connect: (121) network error", 12345, 0,
+	c = claim_ok(s, id);
+	ck_assert_uint_eq(spool_claim_msg(c)->size, 7);
+	ck_assert(memcmp(spool_claim_msg(c)->data, "hello\r\n", 7) == 0);
+	ck_assert_msg(spool_claim_defer(c, "ERROR connect: (121) network error", 12345, 0,
 	    err) == 0, "%s", err);
-	ck_assert_int_eq(list[0].state, SPOOL_DEFERRED);
-	spool_list_free(list, n);
+	ck_assert_int_eq(spool_claim_msg(c)->state, SPOOL_DEFERRED);
+	spool_release(c);
 	p = path_in(s, "new", id);
 	ck_assert_msg(access(p, F_OK) != 0, "still in new/");
 	free(p);
+	ck_assert_uint_eq(tu_count_files(spool_dir(s), "tmp", ""), 0);
 	ck_assert_int_eq(spool_load(s, id, 1, &m, err), 0);
 	ck_assert_int_eq(m.state, SPOOL_DEFERRED);
 	ck_assert_uint_eq(m.attempts, 1);
 	ck_assert_int_eq(m.next_try, 12345);
 	ck_assert_str_eq(m.last_error, "ERROR connect: (121) network error");
 	ck_assert_str_eq(m.data, "hello\r\n");
-	ck_assert_int_eq(spool_defer(s, &m, "x\ny", 0, 1, err), 0);
 	spool_msg_free(&m);
+	c = claim_ok(s, id);
+	ck_assert_int_eq(spool_claim_defer(c, "x\ny", 0, 1, err), 0);
+	spool_release(c);
 	ck_assert_int_eq(spool_load(s, id, 1, &m, err), 0);
 	ck_assert_int_eq(m.state, SPOOL_BAD);
 	ck_assert_uint_eq(m.attempts, 2);
@@ -213,6 +236,8 @@ START_TEST(defer_then_bad)
 	ck_assert_int_eq(spool_list(s, 0, &list, &n, NULL, NULL, err), 0);
 	ck_assert_uint_eq(n, 0);
 	spool_list_free(list, n);
+	/* a message in bad/ is not claimed for an attempt */
+	ck_assert_int_eq(spool_claim(s, id, &c, err), SPOOL_GONE);
 	spool_close(s);
 }
 END_TEST
@@ -221,6 +246,7 @@ END_TEST
 START_TEST(crash_between_states)
 {
 	struct spool *s = open_spool("twice");
+	struct spool_claim *c;
 	struct spool_msg *list;
 	char id[SPOOL_ID_MAX], err[ERR_LEN], *newp, *data;
 	size_t n, len;
@@ -228,15 +254,21 @@ START_TEST(crash_between_states)
 	put(s, "hello\n", id);
 	newp = path_in(s, "new", id);
 	data = tu_read(newp, &len);
-	ck_assert_int_eq(spool_list(s, 0, &list, &n, NULL, NULL, err), 0);
-	ck_assert_int_eq(spool_defer(s, &list[0], "e", 0, 0, err), 0);
-	spool_list_free(list, n);
+	c = claim_ok(s, id);
+	ck_assert_int_eq(spool_claim_defer(c, "e", 0, 0, err), 0);
+	spool_release(c);
 	tu_write(newp, data, len);	/* the old file is back */
 	ck_assert_int_eq(spool_list(s, 0, &list, &n, NULL, NULL, err), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(list[0].state, SPOOL_DEFERRED);
 	ck_assert_msg(access(newp, F_OK) != 0, "the stale copy in new/ was kept");
 	spool_list_free(list, n);
+	/* and a claim never takes the stale one */
+	tu_write(newp, data, len);
+	c = claim_ok(s, id);
+	ck_assert_int_eq(spool_claim_msg(c)->state, SPOOL_DEFERRED);
+	ck_assert_uint_eq(spool_claim_msg(c)->attempts, 1);
+	spool_release(c);
 	free(newp);
 	free(data);
 	spool_close(s);
@@ -246,17 +278,494 @@ END_TEST
 START_TEST(done_removes)
 {
 	struct spool *s = open_spool("done");
+	struct spool_claim *c;
 	struct spool_msg m;
 	char id[SPOOL_ID_MAX], err[ERR_LEN];
 
 	put(s, "hello\n", id);
-	ck_assert_int_eq(spool_load(s, id, 0, &m, err), 0);
-	ck_assert_int_eq(spool_done(s, &m, 1, err), 0);
-	spool_msg_free(&m);
+	c = claim_ok(s, id);
+	ck_assert_int_eq(spool_claim_done(c, 1, err), 0);
+	spool_release(c);
 	ck_assert_int_eq(spool_load(s, id, 0, &m, err), -1);
 	ck_assert_contains(err, "no message");
+	ck_assert_int_eq(spool_claim(s, id, &c, err), SPOOL_GONE);
 	ck_assert_int_eq(spool_load(s, "../etc", 0, &m, err), -1);
 	ck_assert_contains(err, "invalid message id");
+	ck_assert_int_eq(spool_claim(s, "../etc", &c, err), -1);
+	spool_close(s);
+}
+END_TEST
+
+/* ---- claims ---- */
+
+/*
+ * The window of a claim (spool.h): between the open and the lock, another
+ * claimer delivers the message or writes its next state. The hook does that
+ * in the same process with a claim of its own (flock locks belong to open
+ * files, so that is as good as another process); the first claim must then
+ * see that the file it locked is not the message's any more.
+ */
+static struct spool *window_spool;
+static int window_action;	/* 0 defer, 1 done */
+
+static void
+window_hook(const char *path)
+{
+	struct spool_claim *c;
+	char err[ERR_LEN], id[SPOOL_ID_MAX];
+	const char *slash = strrchr(path, '/');
+
+	spool_claim_window_hook = NULL;	/* once, and not for the claim below */
+	snprintf(id, sizeof(id), "%s", slash + 1);
+	ck_assert_int_eq(spool_claim(window_spool, id, &c, err), SPOOL_CLAIMED);
+	if (window_action == 0)
+		ck_assert_int_eq(spool_claim_defer(c, "meanwhile", 0, 0, err), 0);
+	else
+		ck_assert_int_eq(spool_claim_done(c, 0, err), 0);
+	spool_release(c);
+}
+
+static int
+claim_in_window(struct spool *s, const char *id, int action)
+{
+	struct spool_claim *c = NULL;
+	char err[ERR_LEN];
+	int rc;
+
+	window_spool = s;
+	window_action = action;
+	spool_claim_window_hook = window_hook;
+	rc = spool_claim(s, id, &c, err);
+	spool_claim_window_hook = NULL;
+	spool_release(c);
+	return rc;
+}
+
+START_TEST(claim_rechecks_the_file)
+{
+	struct spool *s = open_spool("window");
+	struct spool_claim *c;
+	char id[SPOOL_ID_MAX];
+
+	put(s, "hello\n", id);
+	/* new/ID opened, then moved to deferred/ by the other: not ours */
+	ck_assert_int_eq(claim_in_window(s, id, 0), SPOOL_GONE);
+	/* deferred/ID opened, then replaced by its next state: not ours */
+	ck_assert_int_eq(claim_in_window(s, id, 0), SPOOL_GONE);
+	c = claim_ok(s, id);
+	ck_assert_uint_eq(spool_claim_msg(c)->attempts, 2);
+	ck_assert_str_eq(spool_claim_msg(c)->last_error, "meanwhile");
+	spool_release(c);
+	/* opened, then delivered by the other: gone */
+	ck_assert_int_eq(claim_in_window(s, id, 1), SPOOL_GONE);
+	ck_assert_uint_eq(tu_count_files(spool_dir(s), "deferred", ""), 0);
+	spool_close(s);
+}
+END_TEST
+
+/* Fork a process that tries to claim id and exits with the result. */
+static int
+claim_elsewhere(const char *dir, const char *id)
+{
+	int status;
+	pid_t pid = fork();
+
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		struct spool *s;
+		struct spool_claim *c;
+		char err[ERR_LEN];
+		int rc;
+
+		if (spool_open(dir, &s, err) != 0)
+			_exit(100);
+		rc = spool_claim(s, id, &c, err);
+		spool_release(c);
+		_exit(rc < 0 ? 101 : rc);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* One process at a time; the claim of a killed process is free at once. */
+START_TEST(claims_exclude_processes)
+{
+	struct spool *s = open_spool("excl");
+	struct spool_claim *c;
+	char id[SPOOL_ID_MAX], err[ERR_LEN];
+	int status;
+	pid_t pid;
+
+	put(s, "hello\n", id);
+	c = claim_ok(s, id);
+	ck_assert_int_eq(claim_elsewhere(spool_dir(s), id), SPOOL_BUSY);
+	spool_release(c);
+	ck_assert_int_eq(claim_elsewhere(spool_dir(s), id), SPOOL_CLAIMED);
+	/* a claimer killed in the middle of its attempt */
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		if (spool_claim(s, id, &c, err) != SPOOL_CLAIMED)
+			_exit(1);
+		raise(SIGKILL);
+		_exit(2);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "status %d", status);
+	c = claim_ok(s, id);
+	ck_assert_uint_eq(spool_claim_msg(c)->attempts, 0);	/* as it was */
+	spool_release(c);
+	spool_close(s);
+}
+END_TEST
+
+/* A message written as it comes: pieces, the size filled in at the end. */
+START_TEST(writer_streams)
+{
+	struct spool *s = open_spool("writer");
+	struct spool_writer *w, *w2;
+	char *rcpts[] = { "b@example.org" }, err[ERR_LEN], id[SPOOL_ID_MAX], *p, *file;
+	struct spool_msg m;
+	int i;
+
+	ck_assert_int_eq(spool_writer_open(s, "a@example.org", rcpts, 1, &w, err), 0);
+	ck_assert_int_eq(spool_writer_open(s, "a@example.org", rcpts, 1, &w2, err), 0);
+	ck_assert_uint_eq(tu_count_files(spool_dir(s), "tmp", ""), 2);	/* names of their own */
+	for (i = 0; i < 1000; i++)
+		ck_assert_int_eq(spool_writer_write(w, "0123456789\r\n", 12, err), 0);
+	ck_assert_uint_eq(spool_writer_size(w), 12000);
+	spool_writer_abort(w2);
+	ck_assert_int_eq(spool_writer_commit(w, id, err), 0);
+	ck_assert_uint_eq(tu_count_files(spool_dir(s), "tmp", ""), 0);
+	ck_assert_int_eq(spool_load(s, id, 1, &m, err), 0);
+	ck_assert_uint_eq(m.size, 12000);
+	ck_assert(memcmp(m.data + 11988, "0123456789\r\n", 12) == 0);
+	spool_msg_free(&m);
+	p = path_in(s, "new", id);
+	file = tu_read(p, NULL);
+	ck_assert_contains(file, "\nsize: 00000000000000012000\n\n0123456789");
+	free(file);
+	free(p);
+	/* an invalid envelope is refused before anything is written */
+	rcpts[0] = "b@example.org>\r\nRCPT TO:<evil@example.org";
+	ck_assert_int_eq(spool_writer_open(s, "a@example.org", rcpts, 1, &w, err), -1);
+	ck_assert_contains(err, "invalid recipient");
+	ck_assert_uint_eq(tu_count_files(spool_dir(s), "tmp", ""), 0);
+	spool_close(s);
+}
+END_TEST
+
+static void
+age_files(const char *dir, const char *sub)
+{
+	struct buf b = BUF_INIT;
+	struct timeval old[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+	FILE *ls;
+	char line[1024];
+
+	buf_printf(&b, "ls -1 '%s/%s'", dir, sub);
+	ls = popen(buf_str(&b), "r");
+	ck_assert_ptr_nonnull(ls);
+	while (fgets(line, sizeof(line), ls) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		buf_reset(&b);
+		buf_printf(&b, "%s/%s/%s", dir, sub, line);
+		ck_assert_int_eq(utimes(buf_str(&b), old), 0);
+	}
+	pclose(ls);
+	buf_free(&b);
+}
+
+/* What dead writers left in tmp/ is removed; a live writer's file is not. */
+START_TEST(clean_tmp_spares_live_writers)
+{
+	struct spool *s = open_spool("clean");
+	struct spool_writer *w;
+	char *rcpts[] = { "b@example.org" }, err[ERR_LEN], id[SPOOL_ID_MAX], *stray;
+	unsigned removed;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		if (spool_writer_open(s, "", rcpts, 1, &w, err) != 0 ||
+		    spool_writer_write(w, "half\r\n", 6, err) != 0)
+			_exit(1);
+		raise(SIGKILL);	/* in the middle of its message */
+		_exit(2);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	stray = tu_scratch_path("clean/tmp/20200101T000000.000000.1.0.1.0");
+	tu_write_str(stray, "a file of an older version");
+	ck_assert_int_eq(spool_writer_open(s, "", rcpts, 1, &w, err), 0);
+	ck_assert_int_eq(spool_writer_write(w, "live\r\n", 6, err), 0);
+	ck_assert_uint_eq(tu_count_files(spool_dir(s), "tmp", ""), 3);
+	/* young files are left alone, whoever wrote them */
+	ck_assert_int_eq(spool_clean_tmp(s, 3600, &removed, err), 0);
+	ck_assert_uint_eq(removed, 0);
+	age_files(spool_dir(s), "tmp");
+	ck_assert_int_eq(spool_clean_tmp(s, 3600, &removed, err), 0);
+	ck_assert_uint_eq(removed, 2);
+	ck_assert_uint_eq(tu_count_files(spool_dir(s), "tmp", ""), 1);
+	ck_assert_int_eq(spool_writer_commit(w, id, err), 0);
+	ck_assert_uint_eq(tu_count_files(spool_dir(s), "new", ""), 1);
+	free(stray);
+	spool_close(s);
+}
+END_TEST
+
+/* The wire form is the same however the message is cut into pieces. */
+START_TEST(wire_form_in_pieces)
+{
+	static const char alphabet[] = ".\r\nab";
+	unsigned seed = 14;
+	int round;
+
+	for (round = 0; round < 2000; round++) {
+		char msg[64];
+		size_t len = (size_t)(rand_r(&seed) % sizeof(msg)), i, wlen;
+		struct spool_wire_state ws;
+		struct buf b = BUF_INIT;
+		char *whole;
+
+		for (i = 0; i < len; i++)
+			msg[i] = alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
+		whole = spool_wire(msg, len, &wlen);
+		spool_wire_init(&ws);
+		for (i = 0; i < len;) {
+			size_t k = 1 + (size_t)(rand_r(&seed) % 5);
+
+			if (k > len - i)
+				k = len - i;
+			spool_wire_feed(&ws, msg + i, k, &b);
+			i += k;
+		}
+		spool_wire_end(&ws, &b);
+		ck_assert_msg(b.len == wlen && memcmp(buf_str(&b), whole, wlen) == 0,
+		    "round %d: cut differently, the wire form differs", round);
+		/* and it is wire form: ends in CR LF (or is empty), no bare LF */
+		ck_assert(wlen == 0 || (wlen >= 2 && whole[wlen - 2] == '\r' &&
+		    whole[wlen - 1] == '\n'));
+		for (i = 0; i < wlen; i++)
+			ck_assert(whole[i] != '\n' || (i > 0 && whole[i - 1] == '\r'));
+		free(whole);
+		buf_free(&b);
+	}
+}
+END_TEST
+
+/*
+ * Many processes over one spool, each taking messages under claims and
+ * "delivering" (done) or failing (defer) them, while the test kills some of
+ * them with SIGKILL at seeded random moments and starts others. Each writes a
+ * journal line (O_APPEND, one write each) when it holds a claim (C), before
+ * it removes a delivered message (D), after the removal (R) and before a
+ * deferral (F: once the next state is renamed into place it may be claimed
+ * by another). Then:
+ *   - no two processes ever held one message at once (no C of another between
+ *     a C and its R or F),
+ *   - every message was removed exactly once (none lost),
+ *   - a message "delivered" twice was first delivered by a killed process
+ *     that had not removed it: the documented window, counted;
+ *   - nothing is left in new/, deferred/ or bad/.
+ */
+#define TORTURE_MSGS	600
+#define TORTURE_PROCS	6
+
+static void
+torture_worker(const char *dir, const char *journal, unsigned seed)
+{
+	struct spool *s;
+	struct spool_msg *list;
+	char err[ERR_LEN];
+	size_t n, i;
+	int jfd = open(journal, O_WRONLY | O_APPEND);
+
+	if (jfd < 0 || spool_open(dir, &s, err) != 0)
+		_exit(1);
+	for (;;) {
+		if (spool_list(s, 0, &list, &n, NULL, NULL, err) != 0)
+			_exit(1);
+		if (n == 0) {
+			spool_list_free(list, n);
+			usleep(10000);
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			struct spool_claim *c;
+			char line[256];
+			int len;
+
+			if (spool_claim(s, list[i].id, &c, err) != SPOOL_CLAIMED)
+				continue;
+			len = snprintf(line, sizeof(line), "C %s %ld\n", list[i].id, (long)getpid());
+			(void)!write(jfd, line, (size_t)len);
+			usleep(rand_r(&seed) % 3000);	/* the attempt: kills land in it */
+			if (rand_r(&seed) % 4 == 0) {
+				/* F before: once renamed, the next state is free to claim */
+				len = snprintf(line, sizeof(line), "F %s %ld\n", list[i].id,
+				    (long)getpid());
+				(void)!write(jfd, line, (size_t)len);
+				(void)spool_claim_defer(c, "torture", 0, 0, err);
+			} else {
+				len = snprintf(line, sizeof(line), "D %s %ld\n", list[i].id,
+				    (long)getpid());
+				(void)!write(jfd, line, (size_t)len);
+				if (spool_claim_done(c, 0, err) == 0) {
+					len = snprintf(line, sizeof(line), "R %s %ld\n", list[i].id,
+					    (long)getpid());
+					(void)!write(jfd, line, (size_t)len);
+				}
+			}
+			spool_release(c);
+		}
+		spool_list_free(list, n);
+	}
+}
+
+static int
+pid_in(const long *pids, size_t n, long pid)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (pids[i] == pid)
+			return 1;
+	return 0;
+}
+
+struct jline {
+	char	 kind;
+	char	 id[SPOOL_ID_MAX];
+	long	 pid;
+};
+
+START_TEST(claims_under_kill9)
+{
+	struct spool *s = open_spool("torture");
+	char *journal = tu_scratch_path("torture.journal"), *text, id[SPOOL_ID_MAX];
+	char ids[TORTURE_MSGS][SPOOL_ID_MAX], err[ERR_LEN];
+	pid_t procs[TORTURE_PROCS];
+	long killed[4096];
+	size_t nkilled = 0, nlines = 0, cap = 0, i, j, k;
+	struct jline *lines = NULL;
+	unsigned seed = (unsigned)time(NULL), rnd;
+	unsigned long dups = 0;
+	int p, rounds;
+
+	rnd = seed;
+	fprintf(stderr, "claims_under_kill9: seed %u\n", seed);
+	tu_write_str(journal, "");
+	for (i = 0; i < TORTURE_MSGS; i++)
+		put(s, "hello\n", ids[i]);
+	for (p = 0; p < TORTURE_PROCS; p++) {
+		procs[p] = fork();
+		ck_assert(procs[p] >= 0);
+		if (procs[p] == 0)
+			torture_worker(spool_dir(s), journal, seed + (unsigned)p);
+	}
+	/* kill one at a random moment, start another, until the queue is empty */
+	for (rounds = 0; rounds < 2000; rounds++) {
+		struct spool_msg *list;
+		size_t n;
+
+		usleep(1000 + rand_r(&rnd) % 10000);
+		p = (int)(rand_r(&rnd) % TORTURE_PROCS);
+		kill(procs[p], SIGKILL);
+		waitpid(procs[p], NULL, 0);
+		if (nkilled < sizeof(killed) / sizeof(killed[0]))
+			killed[nkilled++] = procs[p];
+		procs[p] = fork();
+		ck_assert(procs[p] >= 0);
+		if (procs[p] == 0)
+			torture_worker(spool_dir(s), journal, seed + 1000 + (unsigned)rounds);
+		ck_assert_int_eq(spool_list(s, 1, &list, &n, NULL, NULL, err), 0);
+		spool_list_free(list, n);
+		if (n == 0)
+			break;
+	}
+	for (p = 0; p < TORTURE_PROCS; p++) {
+		kill(procs[p], SIGKILL);
+		waitpid(procs[p], NULL, 0);
+	}
+	fprintf(stderr, "claims_under_kill9: %d rounds, %zu kills\n", rounds, nkilled);
+	ck_assert_uint_eq(tu_count_files(spool_dir(s), "new", "") +
+	    tu_count_files(spool_dir(s), "deferred", "") + tu_count_files(spool_dir(s), "bad", ""),
+	    0);
+	/* the journal */
+	text = tu_read(journal, NULL);
+	for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+		lines = xgrow(lines, &cap, nlines + 1, sizeof(*lines));
+		ck_assert_int_eq(sscanf(line, "%c %63s %ld", &lines[nlines].kind, lines[nlines].id,
+		    &lines[nlines].pid), 3);
+		nlines++;
+	}
+	for (i = 0; i < TORTURE_MSGS; i++) {
+		size_t removed = 0, delivered = 0;
+		int last_d_killed = 0;
+
+		memcpy(id, ids[i], sizeof(id));
+		for (j = 0; j < nlines; j++) {
+			if (strcmp(lines[j].id, id) != 0)
+				continue;
+			removed += lines[j].kind == 'R';
+			delivered += lines[j].kind == 'D';
+			if (lines[j].kind == 'D')
+				last_d_killed = pid_in(killed, nkilled, lines[j].pid);
+			if (lines[j].kind == 'D') {
+				/* delivered and not removed: only by a process killed
+				 * before it could remove it */
+				int was_removed = 0, was_killed = 0;
+
+				for (k = j + 1; k < nlines; k++)
+					if (lines[k].kind == 'R' && lines[k].pid == lines[j].pid &&
+					    strcmp(lines[k].id, id) == 0)
+						was_removed = 1;
+				for (k = 0; k < nkilled; k++)
+					was_killed |= killed[k] == lines[j].pid;
+				ck_assert_msg(was_removed || was_killed, "%s delivered by %ld, "
+				    "which neither removed it nor was killed", id, lines[j].pid);
+			}
+			if (lines[j].kind != 'C')
+				continue;
+			/* held from C to its R or F (or the holder's death) */
+			for (k = j + 1; k < nlines; k++) {
+				if (strcmp(lines[k].id, id) != 0)
+					continue;
+				if (lines[k].pid == lines[j].pid &&
+				    (lines[k].kind == 'R' || lines[k].kind == 'F'))
+					break;
+				if (lines[k].kind == 'C' && lines[k].pid != lines[j].pid) {
+					int holder_killed = 0;
+					size_t m;
+
+					for (m = 0; m < nkilled; m++)
+						holder_killed |= killed[m] == lines[j].pid;
+					ck_assert_msg(holder_killed, "%s claimed by %ld while %ld "
+					    "held it", id, lines[k].pid, lines[j].pid);
+					break;	/* the holder died: its claim ended there */
+				}
+			}
+		}
+		if (removed > 1 || (removed == 0 && (delivered == 0 || !last_d_killed)))
+			for (j = 0; j < nlines; j++)
+				if (strcmp(lines[j].id, id) == 0)
+					fprintf(stderr, "  %c %s %ld%s\n", lines[j].kind, id, lines[j].pid,
+					    pid_in(killed, nkilled, lines[j].pid) ? " (killed)" : "");
+		/* removed once; or by a process killed right after its removal */
+		ck_assert_msg(removed <= 1, "%s removed %zu times", id, removed);
+		ck_assert_msg(removed == 1 || (delivered > 0 && last_d_killed),
+		    "%s gone, but never removed", id);
+		ck_assert_msg(delivered >= 1, "%s never delivered", id);
+		dups += delivered - 1;
+	}
+	fprintf(stderr, "claims_under_kill9: %d messages, %lu delivered twice (killed between "
+	    "delivery and removal)\n", TORTURE_MSGS, dups);
+	free(lines);
+	free(text);
+	free(journal);
 	spool_close(s);
 }
 END_TEST
@@ -340,6 +849,7 @@ spool_suite(void)
 	TCase *tc = tcase_create("spool");
 
 	tcase_add_unchecked_fixture(tc, tu_scratch_setup, tu_scratch_teardown);
+	tcase_set_timeout(tc, 60);	/* claims_under_kill9: processes, fsyncs */
 	tcase_add_test(tc, wire_form);
 	tcase_add_test(tc, put_and_load);
 	tcase_add_test(tc, ids_are_unique);
@@ -348,6 +858,12 @@ spool_suite(void)
 	tcase_add_test(tc, defer_then_bad);
 	tcase_add_test(tc, crash_between_states);
 	tcase_add_test(tc, done_removes);
+	tcase_add_test(tc, claim_rechecks_the_file);
+	tcase_add_test(tc, claims_exclude_processes);
+	tcase_add_test(tc, writer_streams);
+	tcase_add_test(tc, clean_tmp_spares_live_writers);
+	tcase_add_test(tc, wire_form_in_pieces);
+	tcase_add_test(tc, claims_under_kill9);
 	tcase_add_test(tc, parse_errors);
 	tcase_add_test(tc, recipients_from_header);
 	suite_add_tcase(s, tc);

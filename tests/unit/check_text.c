@@ -379,6 +379,24 @@ START_TEST(utf8_len_of_invalid_sequences)
 }
 END_TEST
 
+/* text_escape: the same safety, but nothing trimmed or cut (a part of a line). */
+START_TEST(escape_keeps_the_text_whole)
+{
+	static const char in[] = "  421 \x1b]0;owned\x07\x1b[2J\r\n\xc2\x9b" "31m\xff caf\xc3\xa9\t ";
+	struct buf b = BUF_INIT;
+
+	buf_puts(&b, " [rx] ");
+	text_escape(&b, in, sizeof(in) - 1);
+	ck_assert_str_eq(buf_str(&b), " [rx]   421 \\x1B]0;owned\\x07\\x1B[2J\\x0D\\x0A\\xC2\\x9B"
+	    "31m\\xFF caf\xc3\xa9  ");
+	assert_safe(buf_str(&b));
+	buf_reset(&b);
+	text_escape(&b, "", 0);
+	ck_assert_uint_eq(b.len, 0);
+	buf_free(&b);
+}
+END_TEST
+
 Suite *
 text_suite(void)
 {
@@ -402,6 +420,7 @@ text_suite(void)
 	tcase_add_test(tc, max_does_not_hide_invalid_bytes);
 	tcase_add_test(tc, result_is_always_safe);
 	tcase_add_test(tc, escape_into_a_buffer);
+	tcase_add_test(tc, escape_keeps_the_text_whole);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("utf8_len");
