@@ -78,6 +78,44 @@ fix_add(char ***v, size_t *n, char *s)
 	(*v)[(*n)++] = s;
 }
 
+/* *s (NULL allowed) replaced by its copy made safe to show (text.h). */
+static void
+fix_safe(char **s)
+{
+	char *t;
+
+	if (*s == NULL)
+		return;
+	t = text_sanitize(*s, strlen(*s), 0);
+	free(*s);
+	*s = t;
+}
+
+/* The lines of msg from byte `from` on, and err, made safe to show: they
+ * quote paths of the tree and of the journal, which are untrusted. */
+static void
+fix_safe_msg(struct buf *msg, size_t from, char err[ERR_LEN])
+{
+	struct buf b = BUF_INIT;
+	size_t i = from;
+
+	text_escape_err(err);
+	if (msg == NULL || msg->len <= from)
+		return;
+	while (i < msg->len) {
+		const char *nl = memchr(msg->data + i, '\n', msg->len - i);
+		size_t n = nl ? (size_t)(nl - (msg->data + i)) : msg->len - i;
+
+		text_escape(&b, msg->data + i, n);
+		if (nl)
+			buf_putc(&b, '\n');
+		i += n + (nl != NULL);
+	}
+	msg->len = from;
+	buf_append(msg, b.data, b.len);
+	buf_free(&b);
+}
+
 static char *
 fix_memdup(const char *p, size_t n)
 {
@@ -1098,6 +1136,7 @@ fix_plan(const struct diagnosis *d, const char *dos_root, const struct kb *kb,
 		e = &p->edits[p->nedits++];
 		memset(e, 0, sizeof(*e));
 		e->path = xstrdup(f->path);
+		e->shown = text_sanitize(f->path, strlen(f->path), 0);
 		e->section = xstrdup(f->section ? f->section : "");
 		e->what = xstrdup(buf_str(&f->what));
 		e->fixes = xstrdup(buf_str(&f->fixes));
@@ -1108,13 +1147,28 @@ fix_plan(const struct diagnosis *d, const char *dos_root, const struct kb *kb,
 		e->after = fix_memdup(f->now.data ? f->now.data : "", f->now.len);
 		fix_hash(e->before, e->before_len, e->hash_before);
 		fix_hash(e->after, e->after_len, e->hash_after);
-		if (f->binary)
+		if (f->binary) {
 			fix_binary_diff(f, e->hash_before, e->hash_after, &diff);
-		else
-			fix_diff(e->path, e->before, e->before_len, e->after, e->after_len, &diff);
+			fix_safe_msg(&diff, 0, NULL);	/* names of the tree */
+		} else
+			fix_diff(e->shown, e->before, e->before_len, e->after, e->after_len, &diff);
 		e->diff = buf_detach(&diff);
 	}
 done:
+	/* Everything a person reads quotes the files (values, commands, names):
+	 * made safe to show here, once (the paths used to write stay as found). */
+	for (i = 0; i < p->nitems; i++) {
+		fix_safe(&p->items[i].what);
+		fix_safe(&p->items[i].path);
+	}
+	for (i = 0; i < p->nnotes; i++)
+		fix_safe(&p->notes[i]);
+	for (i = 0; i < p->nwarnings; i++)
+		fix_safe(&p->warnings[i]);
+	for (i = 0; i < p->nedits; i++) {
+		fix_safe(&p->edits[i].what);
+		fix_safe(&p->edits[i].section);
+	}
 	*out = p;
 	p = NULL;
 	rc = 0;
@@ -1147,6 +1201,7 @@ fix_plan_free(struct fix_plan *p)
 		return;
 	for (i = 0; i < p->nedits; i++) {
 		free(p->edits[i].path);
+		free(p->edits[i].shown);
 		free(p->edits[i].section);
 		free(p->edits[i].what);
 		free(p->edits[i].fixes);
@@ -1608,8 +1663,8 @@ fix_orphans(int kfd, const char *dos_root, struct buf *msg)
 	closedir(dir);
 }
 
-int
-fix_apply(const struct fix_plan *p, const char *dos_root, struct buf *msg,
+static int
+fix_apply_raw(const struct fix_plan *p, const char *dos_root, struct buf *msg,
     char err[ERR_LEN])
 {
 	struct probe_dos_tree *t = NULL;
@@ -1727,7 +1782,7 @@ fix_apply(const struct fix_plan *p, const char *dos_root, struct buf *msg,
 		    p->edits[done].after_len, err) != 0)
 			goto fail;
 	for (i = 0; i < p->nedits; i++)
-		buf_printf(msg, "Wrote %s/%s: %s.\n", dos_root, p->edits[i].path,
+		buf_printf(msg, "Wrote %s/%s: %s.\n", dos_root, p->edits[i].shown,
 		    p->edits[i].what);
 	buf_printf(msg, "The original%s %s kept in %s/%s (", p->nedits == 1 ? "" : "s",
 	    p->nedits == 1 ? "is" : "are", dos_root, FIX_DIR);
@@ -1796,8 +1851,8 @@ out:
 	return rc;
 }
 
-int
-fix_undo(const char *dos_root, struct buf *msg, char err[ERR_LEN])
+static int
+fix_undo_raw(const char *dos_root, struct buf *msg, char err[ERR_LEN])
 {
 	struct fix_journal *j = NULL;
 	struct probe_dos_tree *t = NULL;
@@ -1935,5 +1990,27 @@ out:
 	buf_free(&wrote);
 	fix_journal_free(j);
 	probe_dos_tree_free(t);
+	return rc;
+}
+
+/* What they say quotes the tree's and the journal's names: made safe. */
+int
+fix_apply(const struct fix_plan *p, const char *dos_root, struct buf *msg,
+    char err[ERR_LEN])
+{
+	size_t from = msg->len;
+	int rc = fix_apply_raw(p, dos_root, msg, err);
+
+	fix_safe_msg(msg, from, err);
+	return rc;
+}
+
+int
+fix_undo(const char *dos_root, struct buf *msg, char err[ERR_LEN])
+{
+	size_t from = msg->len;
+	int rc = fix_undo_raw(dos_root, msg, err);
+
+	fix_safe_msg(msg, from, err);
 	return rc;
 }

@@ -79,6 +79,8 @@ struct fix_item {
 /* One file the plan changes (one fix, or several of one file). */
 struct fix_edit {
 	char		*path;		/* relative to dos_root, as found */
+	char		*shown;		/* path made safe to show (text.h): a
+					   directory's name is the tree's */
 	char		*section;	/* of a set fix, as written; "" otherwise */
 	char		*what;		/* the changes, "; " between them */
 	char		*fixes;		/* the fixes' ids, space-separated */

@@ -23,6 +23,7 @@
 #include "fix.h"
 #include "probe_dos.h"
 #include "testutil.h"
+#include "text.h"
 #include "xmem.h"
 
 /* The whole rule base, loaded once before the tests fork. */
@@ -1058,6 +1059,64 @@ START_TEST(failed_apply_puts_everything_back)
 }
 END_TEST
 
+/* No byte a terminal acts on: controls, DEL, C1 (as UTF-8), not UTF-8. */
+static void
+shows_safe(const char *what, const char *t)
+{
+	const unsigned char *p = (const unsigned char *)t;
+	size_t n = strlen(t), k;
+
+	while (n > 0) {
+		if (*p == '\n' || *p == '\t')
+			k = 1;
+		else if ((k = text_utf8_len(p, n)) == 0 || (k == 1 && (*p < 0x20 || *p == 0x7f)))
+			ck_abort_msg("%s: byte 0x%02X in \"%s\"", what, *p, t);
+		p += k;
+		n -= k;
+	}
+}
+
+/*
+ * The tree's names and the files' values reach what a person reads (the
+ * plan's notes and edits, --apply's and --undo's messages): a directory
+ * named with a C1 CSI and a value holding escape sequences are shown
+ * escaped, while the file is still found and edited under its real name.
+ */
+START_TEST(names_and_values_shown_escaped)
+{
+	struct diagnosis *d = diag_with("peer-requires-push", 0, "peer-host-down");
+	struct fix_plan *p;
+	struct buf msg = BUF_INIT;
+	char err[ERR_LEN], *root = new_root("escaped");
+	const char *ini = "[TCPIP]\r\nDRIVERNAME = TCPIP$\r\nForcePushBit = \x1b]0;owned\x07\r\n";
+	size_t i;
+
+	put(root, "LAN\xc2\x9bMAN.DOS/PROTOCOL.INI", ini, strlen(ini));
+	ck_assert_int_eq(fix_plan(d, root, kb, &p, err), 0);
+	ck_assert_uint_eq(p->nedits, 1);
+	ck_assert_str_eq(p->edits[0].path, "LAN\xc2\x9bMAN.DOS/PROTOCOL.INI");
+	ck_assert_str_eq(p->edits[0].shown, "LAN\\xC2\\x9BMAN.DOS/PROTOCOL.INI");
+	shows_safe("what", p->edits[0].what);
+	ck_assert_contains(p->edits[0].what, "'\\x1B]0'");
+	shows_safe("diff", p->edits[0].diff);
+	for (i = 0; i < p->nitems; i++) {
+		shows_safe("item what", p->items[i].what ? p->items[i].what : "");
+		shows_safe("item path", p->items[i].path ? p->items[i].path : "");
+	}
+	ck_assert_msg(fix_apply(p, root, &msg, err) == 0, "%s", err);
+	shows_safe("apply", buf_str(&msg));
+	ck_assert_contains(buf_str(&msg), "LAN\\xC2\\x9BMAN.DOS/PROTOCOL.INI");
+	buf_reset(&msg);
+	ck_assert_msg(fix_undo(root, &msg, err) == 0, "%s", err);
+	shows_safe("undo", buf_str(&msg));
+	file_is(root, "LAN\xc2\x9bMAN.DOS/PROTOCOL.INI", ini, strlen(ini));
+	buf_free(&msg);
+	fix_plan_free(p);
+	diag_free(d);
+	free(root);
+}
+END_TEST
+
 START_TEST(cause_from_the_history)
 {
 	struct diagnosis *d = diag_of("Q128570", "postoffice-write-failure", 0,
@@ -1161,6 +1220,7 @@ fix_suite(void)
 	tcase_add_test(tc, stale_temporaries_removed_or_reported);
 	tcase_add_test(tc, one_apply_at_a_time);
 	tcase_add_test(tc, failed_apply_puts_everything_back);
+	tcase_add_test(tc, names_and_values_shown_escaped);
 	tcase_add_test(tc, every_declared_edit_round_trips);
 	tcase_add_test(tc, gateway_exe_replaced_for_the_stack);
 	tcase_add_test(tc, gateway_exe_conditions);
