@@ -325,6 +325,48 @@ kb_on_doctype(void *ctx, const xmlChar *name, const xmlChar *public_id,
 }
 
 /*
+ * A control character that XML allows (DEL, the C1 controls U+0080 to
+ * U+009F) in s, or NULL. The rule base's text is shown on terminals.
+ */
+static const unsigned char *
+kb_control(const xmlChar *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; p && *p; p++)
+		if (*p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			return p;
+	return NULL;
+}
+
+/* Every text and attribute value of the tree at n is free of them. */
+static int
+kb_check_controls(const xmlNode *n, const char *path, char err[ERR_LEN])
+{
+	const unsigned char *c;
+	const xmlAttr *a;
+
+	for (; n != NULL; n = n->next) {
+		if ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) &&
+		    (c = kb_control(n->content)) != NULL)
+			return err_set(err, "%s:%ld: a control character (%s%02X) in the text: "
+			    "the rule base is shown on terminals", path, xmlGetLineNo(n),
+			    *c == 0x7f ? "\\x" : "U+00", *c == 0x7f ? 0x7f : c[1]);
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		for (a = n->properties; a != NULL; a = a->next)
+			if (a->children && (c = kb_control(a->children->content)) != NULL)
+				return err_set(err, "%s:%ld: a control character (%s%02X) in "
+				    "attribute %s: the rule base is shown on terminals", path,
+				    xmlGetLineNo(n), *c == 0x7f ? "\\x" : "U+00",
+				    *c == 0x7f ? 0x7f : c[1], (const char *)a->name);
+		if (kb_check_controls(n->children, path, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * Parse `path` (or `data`/`len` when data is not NULL; `path` then names it
  * in messages) and validate it against the schema. Returns the document or
  * NULL with err filled.
@@ -406,6 +448,8 @@ kb_read_doc(const struct kb *kb, const char *path, const char *data, size_t len,
 		goto fail;
 	}
 	if (kbschema_check(kb->lifted, doc, path, err) != 0)
+		goto fail;
+	if (kb_check_controls(xmlDocGetRootElement(doc), path, err) != 0)
 		goto fail;
 	kb_xml_leave(&guard);
 	return doc;

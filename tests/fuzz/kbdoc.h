@@ -5,7 +5,7 @@
  * does, a saved diagnosis ranked and planned with it (replay), and rendered
  * in every format. The oracles: whatever the bytes, an error message is one
  * line of text safe to show (no control bytes, valid UTF-8), and a rule base
- * that loads renders without error.
+ * that loads renders without error, every line of it safe to show.
  *
  * A target defines KBDOC_PATH(data, size, &data, &size), which returns the
  * document's path in kb/ and may take a prefix of the input (to pick one of
@@ -52,6 +52,27 @@ kbdoc_safe(const char *s)
 	}
 }
 
+/* A rendering a person reads: kbdoc_safe() line by line. */
+static void
+kbdoc_safe_lines(const struct buf *b)
+{
+	const char *p = b->data ? b->data : "", *end = p + b->len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		char *line = strndup(p, n);
+		size_t i;
+
+		for (i = 0; i < n; i++)
+			if (line[i] == '\t')
+				line[i] = ' ';
+		kbdoc_safe(line);
+		free(line);
+		p += n + (nl != NULL);
+	}
+}
+
 static void
 kbdoc_count(void *arg, const char *msg)
 {
@@ -91,13 +112,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			buf_reset(&out);
 			if (render_diagnosis_explain(d, (enum render_format)f, 1, &out, err) != 0)
 				abort();
+			kbdoc_safe_lines(&out);
 		}
 		diag_free(d);
 	} else
 		kbdoc_safe(err);
-	for (i = 0; i < kb_article_count(kb) && i < 3; i++)
+	for (i = 0; i < kb_article_count(kb) && i < 3; i++) {
+		buf_reset(&out);
 		if (render_kb_article(kb, kb_article_at(kb, i), RENDER_TEXT, &out, err) != 0)
 			abort();
+		kbdoc_safe_lines(&out);
+	}
 	buf_free(&out);
 	kb_free(kb);
 	return 0;

@@ -911,6 +911,19 @@ START_TEST(schema_violation_quotes_no_control)
 }
 END_TEST
 
+/* The rule base is shown on terminals: a C1 control or DEL in its text,
+ * which XML allows, is refused with the file and line. */
+START_TEST(control_characters_refused)
+{
+	int line = line_of(dir, "causes.xml", "Fault in the TCP/IP stack of the gateway PC");
+
+	tu_edit_in(dir, "causes.xml", "Fault in the TCP/IP stack of the gateway PC",
+	    "Fault in the TCP/IP stack \xC2\x9B" "2J of the gateway PC");
+	expect_load_error(dir, "%s/causes.xml:%d: a control character (U+009B) in the text: "
+	    "the rule base is shown on terminals", dir, line);
+}
+END_TEST
+
 START_TEST(unknown_cause_ref)
 {
 	put_article(dir, "Q100709", NULL, "<cause ref=\"gremlins\" prior=\"1\"/>", NULL);
@@ -1383,6 +1396,7 @@ kb_suite(void)
 	tcase_add_test(bad, schema_violation_identifier);
 	tcase_add_test(bad, schema_violation_list_word);
 	tcase_add_test(bad, schema_violation_quotes_no_control);
+	tcase_add_test(bad, control_characters_refused);
 	tcase_add_test(bad, unknown_cause_ref);
 	tcase_add_test(bad, unknown_step_ref);
 	tcase_add_test(bad, step_addresses_unknown_cause);
