@@ -1583,6 +1583,25 @@ fix_journal_load(const char *dos_root, struct fix_journal **out, char err[ERR_LE
 /* ---------------------------------------------------------------------- */
 /* Apply and undo                                                           */
 
+/* The journal in kfd (FIX_DIR) removed, then its backups; 0, or -1 with err. */
+static int
+fix_journal_remove(int kfd, const struct fix_journal *j, const char *dos_root,
+    char err[ERR_LEN])
+{
+	size_t i;
+
+	if (unlinkat(kfd, FIX_JOURNAL, 0) != 0)
+		return err_set(err, "cannot remove %s/%s/%s: %s", dos_root, FIX_DIR,
+		    FIX_JOURNAL, strerror(errno));
+	for (i = 0; i < j->nfiles; i++) {
+		unlinkat(kfd, j->files[i].backup, 0);
+		if (j->files[i].written)
+			unlinkat(kfd, j->files[i].written, 0);
+	}
+	fsync(kfd);
+	return 0;
+}
+
 /*
  * The journal of an earlier --apply that replaced none of its files (it
  * failed, or was killed, between the journal and the first rename): every
@@ -1610,17 +1629,8 @@ fix_unfinished(const char *dos_root, int rootfd, int kfd, struct buf *msg,
 		if (strcmp(hex, j->files[i].before) != 0)
 			goto out;
 	}
-	if (unlinkat(kfd, FIX_JOURNAL, 0) != 0) {
-		rc = err_set(err, "cannot remove %s/%s/%s: %s", dos_root, FIX_DIR, FIX_JOURNAL,
-		    strerror(errno));
+	if ((rc = fix_journal_remove(kfd, j, dos_root, err)) != 0)
 		goto out;
-	}
-	for (i = 0; i < j->nfiles; i++) {
-		unlinkat(kfd, j->files[i].backup, 0);
-		if (j->files[i].written)
-			unlinkat(kfd, j->files[i].written, 0);
-	}
-	fsync(kfd);
 	buf_printf(msg, "Removed the journal of an earlier --apply%s%s that did not finish: "
 	    "none of its %zu file%s had been changed.\n", j->applied ? " of " : "",
 	    j->applied ? j->applied : "", j->nfiles, j->nfiles == 1 ? "" : "s");
@@ -1963,17 +1973,8 @@ fix_undo_raw(const char *dos_root, struct buf *msg, char err[ERR_LEN])
 		buf_printf(msg, "Restored %s/%s from %s (SHA-256 %s).\n", dos_root, f->path,
 		    bshown, f->before);
 	}
-	if (unlinkat(kfd, FIX_JOURNAL, 0) != 0) {
-		err_set(err, "cannot remove %s/%s/%s: %s", dos_root, FIX_DIR, FIX_JOURNAL,
-		    strerror(errno));
+	if (fix_journal_remove(kfd, j, dos_root, err) != 0)
 		goto out;
-	}
-	for (i = 0; i < j->nfiles; i++) {
-		unlinkat(kfd, j->files[i].backup, 0);
-		if (j->files[i].written)
-			unlinkat(kfd, j->files[i].written, 0);
-	}
-	fsync(kfd);
 	close(kfd);
 	kfd = -1;
 	unlinkat(rootfd, FIX_DIR, AT_REMOVEDIR);	/* only when empty */
