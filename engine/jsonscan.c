@@ -17,6 +17,8 @@ struct js {
 	size_t				 total;
 	const char			*unit;	/* what the unit is, for messages */
 	char				*err;
+	size_t				 lc_pos, lc_line;	/* js_line_at()'s
+							   cursor: lines before it */
 };
 
 /* "line L, column C: " + the message, at byte offset at. */
@@ -46,14 +48,18 @@ js_fail(const struct js *s, size_t at, const char *fmt, ...)
 	return -1;
 }
 
+/* The line of byte `at`, counted on from the last one asked (units come in
+ * order), so that the whole scan stays linear in the file. */
 static size_t
-js_line_at(const struct js *s, size_t at)
+js_line_at(struct js *s, size_t at)
 {
-	size_t line = 1, k;
-
-	for (k = 0; k < at && k < s->len; k++)
-		line += s->p[k] == '\n';
-	return line;
+	if (at < s->lc_pos) {
+		s->lc_pos = 0;
+		s->lc_line = 1;
+	}
+	for (; s->lc_pos < at && s->lc_pos < s->len; s->lc_pos++)
+		s->lc_line += s->p[s->lc_pos] == '\n';
+	return s->lc_line;
 }
 
 static void
@@ -301,7 +307,7 @@ int
 jsonscan_top(const char *data, size_t len, const struct jsonscan_limits *lim,
     struct jsonscan *out, char err[ERR_LEN])
 {
-	struct js s = { data, len, 0, lim, 0, 0, NULL, err };
+	struct js s = { data, len, 0, lim, 0, 0, NULL, err, 0, 1 };
 	struct buf key = BUF_INIT, what = BUF_INIT;
 	char w[16];
 	size_t k;
