@@ -214,6 +214,8 @@ check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER) $(G
 	done
 	@echo "== unit, case, CLI and documentation tests (check)"
 	CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-1} $(UNIT)
+	@echo "== real mail logs: the frozen test part (tests/realeval/run.sh --check)"
+	bash tests/realeval/run.sh --check test $(KBDIAG)
 	@if [ -z "$(SAN)" ]; then echo "== install test"; sh tests/install.sh; fi
 	@echo "== the HTML reports in a real browser (tests/browser/reports.sh)"
 	BUILD=$(BUILD) bash tests/browser/reports.sh

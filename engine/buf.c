@@ -32,6 +32,9 @@ buf_reset(struct buf *b)
 static void
 buf_reserve(struct buf *b, size_t extra)
 {
+	/* The common case, room already there, without a call. */
+	if (b->data != NULL && b->len + extra < b->cap)
+		return;
 	b->data = xgrow(b->data, &b->cap, b->len + extra + 1, 1);
 }
 

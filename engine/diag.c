@@ -7,14 +7,18 @@
 #include <strings.h>
 #include <time.h>
 
+#include <ctype.h>
+
 #include "buf.h"
 #include "correlate.h"
 #include "evidence.h"
+#include "logtime.h"
 #include "peer.h"
 #include "plan.h"
 #include "probe_hosts.h"
 #include "rank.h"
 #include "reader.h"
+#include "strmap.h"
 #include "text.h"
 #include "xmem.h"
 
@@ -56,12 +60,20 @@ struct diag_file {
 	int	warned_undated;
 };
 
+/* Distinct shapes of unmatched lines counted apart; the rest are "other". */
+#define DIAG_MAX_SHAPES		4096
+
 /* A run: the diagnosis being built and what builds it. */
 struct diag_state {
 	const struct diag_params	*p;
 	struct diagnosis		*d;
 	struct correlator		*c;
 	size_t				 articles_cap;
+	/* unmatched error-looking lines, by program and shape */
+	struct strmap			*shapes;
+	struct diag_group		*shape_groups;
+	size_t				 nshape_groups, shape_cap;
+	struct buf			 shape, key;
 	size_t				 groups_cap;
 };
 
@@ -135,6 +147,202 @@ diag_in_time(struct diag_state *st, struct diag_file *f, const struct reader_rec
 	return (!p->has_since || rec->t >= p->since) && (!p->has_until || rec->t <= p->until);
 }
 
+/*
+ * A word of a line's shape: names, addresses, numbers and ids masked, so
+ * that lines that differ only in them group together.
+ */
+static void
+diag_shape_word(struct buf *out, const char *w, size_t n)
+{
+	struct peer_ref ref;
+	size_t i, lo = 0, hi = n, digits = 0, alpha = 0, dots = 0;
+	int host = 1;
+
+	/* Most words are plain words: nothing to mask. */
+	for (i = 0; i < n && (isalpha((unsigned char)w[i]) || w[i] == ',' || w[i] == '-' ||
+	    w[i] == '(' || w[i] == ')'); i++)
+		;
+	if (i == n) {
+		buf_append(out, w, n);
+		return;
+	}
+	while (lo < hi && strchr("<([\"'", w[lo]))
+		lo++;
+	/* Trailing punctuation, but the ']' of a NAME[ADDRESS]. */
+	while (hi > lo && strchr(">)]\"',;:.", w[hi - 1]) &&
+	    !(w[hi - 1] == ']' && memchr(w + lo, '[', hi - lo) != NULL))
+		hi--;
+	buf_append(out, w, lo);
+	for (i = lo; i < hi; i++) {
+		digits += isdigit((unsigned char)w[i]) != 0;
+		alpha += isalpha((unsigned char)w[i]) != 0;
+		dots += w[i] == '.';
+		if (!isalnum((unsigned char)w[i]) && w[i] != '.' && w[i] != '-' && w[i] != '_')
+			host = 0;
+	}
+	if (hi == lo)
+		;
+	else if (memchr(w + lo, '@', hi - lo))
+		buf_puts(out, "ADDRESS");
+	else if (peer_read(w + lo, hi - lo, 0, &ref) == hi - lo)
+		buf_puts(out, "HOST[ADDR]");
+	else if (peer_is_ipv4(w + lo, hi - lo) || peer_is_ipv6(w + lo, hi - lo))
+		buf_puts(out, "ADDR");
+	else if (digits > 0 && alpha == 0)
+		buf_puts(out, "N");
+	else if (host && dots > 0 && alpha > 0 && isalpha((unsigned char)w[hi - 1]) &&
+	    hi - lo > 3)
+		buf_puts(out, "HOST");
+	else if (digits > 0 && alpha > 0 && hi - lo >= 5)
+		buf_puts(out, "ID");
+	else {
+		/* Digits inside a word: each run is N. */
+		size_t run;
+
+		for (i = lo; i < hi; i = run) {
+			if (isdigit((unsigned char)w[i])) {
+				for (run = i; run < hi && isdigit((unsigned char)w[run]); run++)
+					;
+				buf_putc(out, 'N');
+			} else {
+				for (run = i; run < hi && !isdigit((unsigned char)w[run]); run++)
+					;
+				buf_append(out, w + i, run - i);
+			}
+		}
+	}
+	buf_append(out, w + hi, n - hi);
+}
+
+/* The shape of a message: each word masked, "key=value" by its value. */
+static void
+diag_shape(struct buf *out, const char *s, size_t n, size_t max)
+{
+	size_t i = 0, j, eq;
+
+	buf_reset(out);
+	while (i < n && out->len < max) {
+		if (s[i] == ' ' || s[i] == '\t') {
+			if (out->len && out->data[out->len - 1] != ' ')
+				buf_putc(out, ' ');
+			i++;
+			continue;
+		}
+		for (j = i; j < n && s[j] != ' ' && s[j] != '\t'; j++)
+			;
+		for (eq = i; eq < j && s[eq] != '=' && s[eq] != '['; eq++)
+			;
+		if (eq < j && s[eq] == '=' && eq > i) {
+			buf_append(out, s + i, eq + 1 - i);
+			diag_shape_word(out, s + eq + 1, j - eq - 1);
+		} else
+			diag_shape_word(out, s + i, j - i);
+		i = j;
+	}
+}
+
+/* Count an unmatched error-looking line in its group. */
+static void
+diag_group(struct diag_state *st, const struct reader_record *rec, const char *safe_name)
+{
+	struct diag_group *g;
+	size_t i, k;
+
+	if (st->shapes == NULL)
+		st->shapes = strmap_new();
+	diag_shape(&st->shape, rec->text, rec->len, 200);
+	buf_reset(&st->key);
+	if (rec->program != NULL)
+		for (k = 0; rec->program[k]; k++)
+			buf_putc(&st->key, isdigit((unsigned char)rec->program[k]) ? 'N' :
+			    rec->program[k]);
+	/* "N.N.N.N" of an instance name reads as one N. */
+	buf_putc(&st->key, '\x1f');
+	buf_append(&st->key, st->shape.data, st->shape.len);
+	if (strmap_get(st->shapes, st->key.data, st->key.len, &i)) {
+		st->shape_groups[i].count++;
+		return;
+	}
+	if (st->nshape_groups >= DIAG_MAX_SHAPES) {
+		st->d->summary.unmatched_other++;
+		return;
+	}
+	st->shape_groups = xgrow(st->shape_groups, &st->shape_cap, st->nshape_groups + 1,
+	    sizeof(*st->shape_groups));
+	g = &st->shape_groups[st->nshape_groups];
+	memset(g, 0, sizeof(*g));
+	k = (size_t)((const char *)memchr(st->key.data, '\x1f', st->key.len) - st->key.data);
+	g->program = text_sanitize(st->key.data, k, 64);
+	g->shape = text_sanitize(st->shape.data, st->shape.len, 160);
+	g->count = 1;
+	g->sample.file = xstrdup(safe_name);
+	g->sample.line = rec->line;
+	g->sample.text = text_sanitize(rec->text, rec->len, 160);
+	strmap_put(st->shapes, st->key.data, st->key.len, st->nshape_groups++);
+}
+
+static int
+diag_group_cmp(const void *a, const void *b)
+{
+	const struct diag_group *x = a, *y = b;
+
+	int r;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	/* Ties in a fixed order: by file, then line. */
+	if ((r = strcmp(x->sample.file, y->sample.file)) != 0)
+		return r;
+	return x->sample.line < y->sample.line ? -1 : x->sample.line > y->sample.line;
+}
+
+static void
+diag_group_free(struct diag_group *g)
+{
+	free(g->program);
+	free(g->shape);
+	free(g->sample.file);
+	free(g->sample.text);
+}
+
+/* The biggest groups go into the summary, the rest are counted as other. */
+static void
+diag_groups_finish(struct diag_state *st)
+{
+	struct diag_summary *sum = &st->d->summary;
+	size_t i, keep;
+
+	if (st->nshape_groups > 1) {
+		/* Insertion sort keeps ties in order; fall back to qsort when large. */
+		if (st->nshape_groups <= 512) {
+			size_t j;
+
+			for (i = 1; i < st->nshape_groups; i++) {
+				struct diag_group g = st->shape_groups[i];
+
+				for (j = i; j > 0 && st->shape_groups[j - 1].count < g.count; j--)
+					st->shape_groups[j] = st->shape_groups[j - 1];
+				st->shape_groups[j] = g;
+			}
+		} else
+			qsort(st->shape_groups, st->nshape_groups, sizeof(*st->shape_groups),
+			    diag_group_cmp);
+	}
+	keep = st->nshape_groups < DIAG_MAX_GROUPS ? st->nshape_groups : DIAG_MAX_GROUPS;
+	for (i = keep; i < st->nshape_groups; i++) {
+		sum->unmatched_other += st->shape_groups[i].count;
+		diag_group_free(&st->shape_groups[i]);
+	}
+	sum->unmatched_groups = st->shape_groups;
+	sum->nunmatched_groups = keep;
+	st->shape_groups = NULL;
+	st->nshape_groups = 0;
+	strmap_free(st->shapes);
+	st->shapes = NULL;
+	buf_free(&st->shape);
+	buf_free(&st->key);
+}
+
 static void
 diag_record(struct diag_state *st, struct diag_file *f, const struct reader_record *rec,
     const char *safe_name)
@@ -178,13 +386,23 @@ diag_record(struct diag_state *st, struct diag_file *f, const struct reader_reco
 		sum->matched++;
 		diag_count_hits(st, hits, n);
 	} else if (match_looks_like_error(m)) {
-		sum->unmatched_errors++;
-		if (sum->nsamples < DIAG_MAX_SAMPLES) {
-			sample = &sum->samples[sum->nsamples++];
-			sample->file = xstrdup(safe_name);
-			sample->line = rec->line;
-			sample->text = text_sanitize(rec->text, rec->len, 160);
+		if (peer_server_line(rec->text, rec->len))
+			sum->unmatched_server++;
+		else {
+			sum->unmatched_errors++;
+			if (sum->nsamples < DIAG_MAX_SAMPLES) {
+				sample = &sum->samples[sum->nsamples++];
+				sample->file = xstrdup(safe_name);
+				sample->line = rec->line;
+				sample->text = text_sanitize(rec->text, rec->len, 160);
+			}
+			diag_group(st, rec, safe_name);
 		}
+	}
+	if (n == 0) {
+		if (match_looks_like_delivery(m))
+			correlate_delivery(st->c, rec);
+		return;
 	}
 	correlate_record(st->c, rec, hits, n);
 }
@@ -213,14 +431,99 @@ diag_open(struct diag_state *st, const char *file, struct diag_input *in, int fo
 static void
 diag_close(struct diag_state *st, struct reader *r, struct diag_input *in)
 {
+	enum reader_year_from from;
+	long long anchor;
+	char when[32];
+
 	in->format = xstrdup(reader_format_name(reader_format(r)));
+	if ((from = reader_year(r, &anchor)) != READER_YEAR_NONE) {
+		in->year_from = xstrdup(reader_year_from_text(from));
+		logtime_format(anchor, 1, when);
+		in->year_anchor = xstrdup(when);
+	}
 	st->d->summary.bytes += reader_bytes(r);
 	reader_close(r);
 	correlate_end_input(st->c);
 }
 
+/*
+ * The rotation set of a log's name, and its place in the set: "mail.log.2.gz"
+ * is of "mail.log", older than "mail.log.1", which is older than "mail.log";
+ * "mail.log-20261231" (logrotate's dateext) is older than "mail.log-20270107".
+ * *age: larger is older.
+ */
+static char *
+diag_rotation(const char *name, long long *age)
+{
+	size_t n = strlen(name), k;
+	char *set;
+
+	*age = 0;
+	if (strcmp(name, "-") == 0)
+		return xstrdup("<stdin>");
+	if (n > 3 && strcmp(name + n - 3, ".gz") == 0)
+		n -= 3;
+	for (k = n; k > 0 && isdigit((unsigned char)name[k - 1]); k--)
+		;
+	if (k > 1 && k < n && n - k <= 4 && name[k - 1] == '.') {
+		*age = 100000000LL + strtol(name + k, NULL, 10);
+		n = k - 1;
+	} else if (k > 1 && n - k == 8 && name[k - 1] == '-') {
+		/* The larger the date, the younger. */
+		*age = 100000000LL - strtol(name + k, NULL, 10);
+		n = k - 1;
+	} else if (n != strlen(name)) {
+		*age = 1;		/* "mail.log.gz": older than "mail.log" */
+	}
+	set = xstrndup(name, n);
+	return set;
+}
+
+/*
+ * The order to read the inputs in: each rotation set takes the place of its
+ * first member on the command line, and its members are read oldest first.
+ */
+static size_t *
+diag_read_order(const struct diag_params *p, char ***sets)
+{
+	size_t *order = xcalloc(p->nfiles ? p->nfiles : 1, sizeof(*order));
+	long long *age = xcalloc(p->nfiles ? p->nfiles : 1, sizeof(*age));
+	size_t *first = xcalloc(p->nfiles ? p->nfiles : 1, sizeof(*first));
+	size_t i, j, k, n = 0;
+
+	*sets = xcalloc(p->nfiles ? p->nfiles : 1, sizeof(**sets));
+	for (i = 0; i < p->nfiles; i++) {
+		(*sets)[i] = diag_rotation(p->files[i], &age[i]);
+		for (first[i] = i, j = 0; j < i; j++)
+			if (strcmp((*sets)[j], (*sets)[i]) == 0) {
+				first[i] = first[j];
+				break;
+			}
+	}
+	for (i = 0; i < p->nfiles; i++) {
+		if (first[i] != i)
+			continue;
+		k = n;
+		for (j = i; j < p->nfiles; j++) {
+			size_t at;
+
+			if (first[j] != i)
+				continue;
+			/* Insert by age, oldest (largest) first; a tie keeps its order. */
+			for (at = n; at > k && !p->keep_order && age[order[at - 1]] < age[j]; at--)
+				order[at] = order[at - 1];
+			order[at] = j;
+			n++;
+		}
+	}
+	free(age);
+	free(first);
+	return order;
+}
+
 static void
-diag_read_input(struct diag_state *st, const char *file, struct diag_input *in)
+diag_read_input(struct diag_state *st, const char *file, const char *set,
+    struct diag_input *in)
 {
 	const struct diag_params *p = st->p;
 	const struct reader_record *rec;
@@ -230,8 +533,10 @@ diag_read_input(struct diag_state *st, const char *file, struct diag_input *in)
 	char err[ERR_LEN];
 	int rc;
 
+	in->set = text_sanitize(set, strlen(set), 0);
 	if ((r = diag_open(st, file, in, 0)) == NULL)
 		return;
+	correlate_begin_input(st->c, set);
 	while ((rc = reader_next(r, &rec, err)) > 0) {
 		diag_record(st, &f, rec, in->name);
 		in->lines++;
@@ -253,7 +558,7 @@ static void
 diag_start(const struct diag_params *p, struct diag_state *st)
 {
 	const struct kb_evidence_source *src;
-	struct diag_peer fallback = { NULL, 0 };
+	struct diag_peer fallback = { NULL, 0, NULL };
 	size_t i;
 
 	memset(st, 0, sizeof(*st));
@@ -268,6 +573,11 @@ diag_start(const struct diag_params *p, struct diag_state *st)
 			if (strcmp(src->values[i].id, "frequent") == 0)
 				correlate_set_frequency(st->c, src->values[i].count,
 				    src->values[i].window);
+	/* So is the quiet gap that ends an episode. */
+	if ((src = kb_find_source(p->kb, "episode")) != NULL)
+		for (i = 0; i < src->nvalues; i++)
+			if (src->values[i].gap > 0)
+				correlate_set_gap(st->c, src->values[i].gap);
 	st->d->inputs = xcalloc(p->nfiles ? p->nfiles : 1, sizeof(*st->d->inputs));
 }
 
@@ -277,6 +587,7 @@ diag_finish(struct diag_state *st)
 	size_t i;
 
 	correlate_free(st->c);
+	diag_groups_finish(st);
 	for (i = 0; i < st->d->nincidents; i++)
 		evidence_from_log(&st->d->incidents[i], st->p->kb);
 	rank_diagnosis(st->d, st->p->kb);
@@ -289,13 +600,22 @@ int
 diag_run(const struct diag_params *p, struct diagnosis **out)
 {
 	struct diag_state st;
-	size_t i;
+	char **sets;
+	size_t i, *order;
 
 	diag_start(p, &st);
+	order = diag_read_order(p, &sets);
+	/* inputs[] stays in command-line order; order says when each was read. */
+	st.d->ninputs = p->nfiles;
 	for (i = 0; i < p->nfiles; i++) {
-		diag_read_input(&st, p->files[i], &st.d->inputs[i]);
-		st.d->ninputs++;
+		st.d->inputs[order[i]].order = (unsigned)(i + 1);
+		diag_read_input(&st, p->files[order[i]], sets[order[i]],
+		    &st.d->inputs[order[i]]);
 	}
+	for (i = 0; i < p->nfiles; i++)
+		free(sets[i]);
+	free(sets);
+	free(order);
 	*out = diag_finish(&st);
 	return 0;
 }
@@ -337,13 +657,17 @@ diag_follow(const struct diag_params *p, struct diagnosis **out)
 	struct timespec pause = { 0, DIAG_FOLLOW_PAUSE_NS };
 	char err[ERR_LEN];
 	struct buf told = BUF_INIT;	/* per incident: 1 once told it is frequent */
-	size_t i, k, open = 0;
+	char **sets;
+	size_t i, k, open = 0, *order;
 	int rc, busy;
 
 	diag_start(p, &st);
 	readers = xcalloc(p->nfiles ? p->nfiles : 1, sizeof(*readers));
 	files = xcalloc(p->nfiles ? p->nfiles : 1, sizeof(*files));
+	order = diag_read_order(p, &sets);
 	for (i = 0; i < p->nfiles; i++) {
+		st.d->inputs[order[i]].order = (unsigned)(i + 1);
+		st.d->inputs[i].set = text_sanitize(sets[i], strlen(sets[i]), 0);
 		readers[i] = diag_open(&st, p->files[i], &st.d->inputs[i], 1);
 		st.d->ninputs++;
 		open += readers[i] != NULL;
@@ -351,6 +675,7 @@ diag_follow(const struct diag_params *p, struct diagnosis **out)
 		if (readers[i] == NULL && st.d->inputs[i].error && p->on_notice)
 			p->on_notice(p->follow_arg, st.d->inputs[i].error);
 	}
+	free(order);
 	while (open > 0 && !(p->stop && *p->stop)) {
 		busy = 0;
 		for (i = 0; i < p->nfiles; i++) {
@@ -358,6 +683,7 @@ diag_follow(const struct diag_params *p, struct diagnosis **out)
 
 			if (readers[i] == NULL)
 				continue;
+			correlate_begin_input(st.c, sets[i]);
 			for (k = 0; k < DIAG_FOLLOW_BATCH; k++) {
 				if ((rc = reader_next(readers[i], &rec, err)) != 1)
 					break;
@@ -393,6 +719,9 @@ diag_follow(const struct diag_params *p, struct diagnosis **out)
 			diag_close(&st, readers[i], &st.d->inputs[i]);
 	free(readers);
 	free(files);
+	for (i = 0; i < p->nfiles; i++)
+		free(sets[i]);
+	free(sets);
 	buf_free(&told);
 	*out = diag_finish(&st);
 	return 0;
@@ -485,6 +814,13 @@ diag_incident_clear(struct diag_incident *inc)
 	free(inc->phase);
 	free(inc->last_command);
 	free(inc->last_reply);
+	free(inc->origin);
+	free(inc->source);
+	free(inc->site);
+	free(inc->file);
+	free(inc->failure);
+	diag_free_strings(inc->queue_ids, inc->nqueue_ids);
+	free(inc->peer.address);
 	for (i = 0; i < inc->nphases; i++)
 		free(inc->phases[i].phase);
 	free(inc->phases);
@@ -715,7 +1051,13 @@ diag_free(struct diagnosis *d)
 		free(d->inputs[i].name);
 		free(d->inputs[i].format);
 		free(d->inputs[i].error);
+		free(d->inputs[i].set);
+		free(d->inputs[i].year_from);
+		free(d->inputs[i].year_anchor);
 	}
+	for (i = 0; i < d->summary.nunmatched_groups; i++)
+		diag_group_free(&d->summary.unmatched_groups[i]);
+	free(d->summary.unmatched_groups);
 	free(d->inputs);
 	for (i = 0; i < d->summary.narticles; i++)
 		free(d->summary.articles[i].article);

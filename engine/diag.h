@@ -25,6 +25,7 @@
 struct diag_peer {
 	char		*host;		/* NULL when unknown */
 	unsigned	 port;		/* 0 when unknown */
+	char		*address;	/* the address the log gave with it, or NULL */
 };
 
 struct diag_location {
@@ -91,15 +92,41 @@ struct diag_phase {
 	unsigned long	 count;
 };
 
-/* One error, at one peer, however often it occurred. */
+#define DIAG_MAX_QUEUE_IDS	10
+
+/*
+ * One error, at one peer, from one source, in one episode: however many
+ * attempts, however many lines reported them (correlate.h).
+ */
 struct diag_incident {
 	char			*article;	/* "Q123827" */
 	char			*title;
 	char			*error;		/* the first matching line's message */
-	unsigned long		 count;		/* primary lines */
+	unsigned long		 count;		/* attempts (correlate.h) */
+	unsigned long		 lines;		/* primary lines that reported them */
 	unsigned long		 companions;	/* companion lines that went with them */
-	char			*first_seen;	/* reader_record.when, "" when unknown */
-	char			*last_seen;
+	char			*first_seen;	/* the earliest dated line's reader_record.when,
+						   "" when no line had a time */
+	char			*last_seen;	/* the latest */
+	int			 year_inferred;	/* their years came from the year rule */
+	char			*origin;	/* "gateway", "smtpgw", "postfix", "exim",
+						   "sendmail": who logged it */
+	char			*source;	/* the site (an event's "site") or else
+						   the log (its rotation set) */
+	char			*site;		/* the site, or NULL */
+	char			*file;		/* the log of the first line (its set) */
+	unsigned		 episode;	/* 1-based, per article, peer and source */
+	char			*failure;	/* what the line said of the connection
+						   ("refused"), or NULL */
+	char			**queue_ids;	/* the messages it concerned, the first
+						   DIAG_MAX_QUEUE_IDS, sanitised */
+	size_t			 nqueue_ids;
+	unsigned long		 messages;	/* distinct messages named */
+	unsigned long		 held;		/* deferrals without an attempt */
+	unsigned long		 delivered_later;	/* messages delivered later
+						   through the same peer */
+	unsigned long		 delivered_elsewhere;	/* ... through another peer */
+	unsigned long		 retries_ended;	/* messages whose retries then ran out */
 	/* Where in the SMTP session the first line happened (NULL when unknown). */
 	char			*phase;		/* session.h: "body", "helo", ... */
 	char			*last_command;	/* sanitised */
@@ -147,6 +174,11 @@ struct diag_input {
 	unsigned long	 lines;
 	char		*format;	/* "legacy", "text"; NULL if unreadable */
 	char		*error;		/* why it could not be read fully, or NULL */
+	char		*set;		/* its rotation set ("mail.log" of "mail.log.2.gz") */
+	unsigned	 order;		/* 1-based: when it was read (sets in time order) */
+	char		*year_from;	/* what year-less stamps were dated back from
+					   (reader_year_from_text()), or NULL */
+	char		*year_anchor;	/* that moment, "2027-01-01T00:00:05" */
 };
 
 /* A line that looks like an error but matched nothing: a gap in the rule base? */
@@ -157,6 +189,16 @@ struct diag_sample {
 };
 
 #define DIAG_MAX_SAMPLES	10
+
+/* Unmatched error-looking lines of one program and one shape. */
+struct diag_group {
+	char			*program;	/* "postfix/smtp", or "" */
+	char			*shape;		/* the message, names and numbers masked */
+	unsigned long long	 count;
+	struct diag_sample	 sample;	/* the first such line */
+};
+
+#define DIAG_MAX_GROUPS		50
 
 /* Per article: how many lines matched it. */
 struct diag_article_lines {
@@ -181,9 +223,16 @@ struct diag_summary {
 	 */
 	struct diag_article_lines *groups;
 	size_t			 ngroups;
-	unsigned long long	 unmatched_errors;	/* error-looking lines, no hit */
+	unsigned long long	 unmatched_errors;	/* error-looking lines, no hit,
+						   not a server's */
 	struct diag_sample	 samples[DIAG_MAX_SAMPLES];	/* the first ones */
 	size_t			 nsamples;
+	unsigned long long	 unmatched_server;	/* error-looking lines in a
+						   receiving server's notation, left out */
+	struct diag_group	*unmatched_groups;	/* unmatched errors by program
+						   and shape, biggest first */
+	size_t			 nunmatched_groups;	/* at most DIAG_MAX_GROUPS */
+	unsigned long long	 unmatched_other;	/* lines in groups not kept */
 };
 
 /*
@@ -259,6 +308,11 @@ struct diag_params {
 	size_t		 text_len;
 	const char	*smarthost;	/* host when a log names none, or NULL */
 	unsigned	 smarthost_port;
+	/*
+	 * Read the inputs in the order given, not rotated sets in time order
+	 * (mail.log.2.gz, mail.log.1, mail.log).
+	 */
+	int		 keep_order;
 	struct reader_params reader;	/* format, --date, year (reader.h) */
 	int		 has_since;	/* only lines at or after since ... */
 	long long	 since;		/* (logtime.h) */

@@ -107,7 +107,7 @@ evidence_from_log(struct diag_incident *inc, const struct kb *kb)
 		evidence_add(inc, kb, "phase", v, "log", why);
 	}
 	if (inc->frequent) {
-		snprintf(why, sizeof(why), "%lu times in the log", inc->count);
+		snprintf(why, sizeof(why), "%lu attempts in the log", inc->count);
 		evidence_add(inc, kb, "frequency", "frequent", "log", why);
 	} else if (inc->count == 1)
 		evidence_add(inc, kb, "frequency", "once", "log", "once in the log");
@@ -131,6 +131,26 @@ evidence_from_log(struct diag_incident *inc, const struct kb *kb)
 	if (inc->phase != NULL && strcmp(inc->phase, "greeting") == 0)
 		evidence_add(inc, kb, "transcript", "no-greeting", "log",
 		    "the session failed while waiting for the 220 greeting");
+	if (inc->failure != NULL) {
+		snprintf(why, sizeof(why), "the %s line says so (%s)",
+		    inc->origin ? inc->origin : "log", inc->failure);
+		evidence_add(inc, kb, "connection", inc->failure, "log", why);
+	}
+	if (inc->delivered_elsewhere > 0) {
+		snprintf(why, sizeof(why), "%lu message%s that failed here went through "
+		    "another peer", inc->delivered_elsewhere,
+		    inc->delivered_elsewhere == 1 ? "" : "s");
+		evidence_add(inc, kb, "delivery", "other-peer", "log", why);
+	} else if (inc->delivered_later > 0) {
+		snprintf(why, sizeof(why), "%lu message%s that failed here went through "
+		    "later", inc->delivered_later, inc->delivered_later == 1 ? "" : "s");
+		evidence_add(inc, kb, "delivery", "same-peer-later", "log", why);
+	}
+	if (inc->episode > 1) {
+		snprintf(why, sizeof(why), "episode %u of this failure in the log",
+		    inc->episode);
+		evidence_add(inc, kb, "episode", "recurring", "log", why);
+	}
 }
 
 void

@@ -615,6 +615,8 @@ kb_load_evidence(struct kb *kb, char err[ERR_LEN])
 				vals[src->nvalues].count = (unsigned)strtoul(num, NULL, 10);
 			if ((num = kb_attr(&kb->arena, v, "window")) != NULL)
 				vals[src->nvalues].window = (unsigned)strtoul(num, NULL, 10);
+			if ((num = kb_attr(&kb->arena, v, "gap")) != NULL)
+				vals[src->nvalues].gap = (unsigned)strtoul(num, NULL, 10);
 			for (j = 0; j < src->nvalues; j++)
 				if (strcmp(vals[j].id, vals[src->nvalues].id) == 0) {
 					err_set(err, "%s:%ld: evidence value '%s:%s' is defined "
@@ -978,6 +980,14 @@ kb_parse_inline(struct kb *kb, struct kb_parts *p, const xmlNode *parent, int co
 			kb_parts_value(kb, p, KB_PART_PEER_HOST, code);
 		} else if (kb_is(n, "peer-port")) {
 			kb_parts_value(kb, p, KB_PART_PEER_PORT, code);
+		} else if (kb_is(n, "peer-address")) {
+			kb_parts_value(kb, p, KB_PART_PEER_ADDRESS, code);
+		} else if (kb_is(n, "queue-id")) {
+			kb_parts_value(kb, p, KB_PART_QUEUE_ID, code);
+		} else if (kb_is(n, "first-seen")) {
+			kb_parts_value(kb, p, KB_PART_FIRST_SEEN, code);
+		} else if (kb_is(n, "last-seen")) {
+			kb_parts_value(kb, p, KB_PART_LAST_SEEN, code);
 		} else if (kb_is(n, "fact")) {
 			char *ref = kb_attr(&kb->arena, n, "ref");
 			char *field = kb_attr(&kb->arena, n, "field");
@@ -1013,12 +1023,15 @@ kb_parse_step(struct kb *kb, struct kb_step *step, const xmlNode *n, const char 
     char err[ERR_LEN])
 {
 	struct kb_parts p = { 0 };
-	const char *addr;
+	const char *addr, *origins;
 	int rc = -1;
 
 	step->id = kb_attr(&kb->arena, n, "id");
 	addr = kb_attr(&kb->arena, n, "addresses");
 	step->addresses = kb_split(&kb->arena, addr ? addr : "", &step->naddresses);
+	origins = kb_attr(&kb->arena, n, "for");
+	step->origins = kb_split(&kb->arena, origins ? origins : "gateway smtpgw",
+	    &step->norigins);
 	if (kb_check_cause_ids(kb, step->addresses, step->naddresses, where,
 	    xmlGetLineNo((xmlNodePtr)n), err) != 0)
 		goto out;
@@ -1049,6 +1062,17 @@ out:
 	free(p.v);
 	buf_free(&p.text);
 	return rc;
+}
+
+int
+kb_step_for(const struct kb_step *s, const char *origin)
+{
+	size_t i;
+
+	for (i = 0; i < s->norigins; i++)
+		if (strcmp(s->origins[i], origin) == 0)
+			return 1;
+	return 0;
 }
 
 static const struct kb_step *

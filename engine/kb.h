@@ -45,6 +45,8 @@ struct kb_evidence_value {
 	const char	*text;
 	unsigned	 count;		/* counted log evidence: events ... */
 	unsigned	 window;	/* ... within this many seconds; else 0 */
+	unsigned	 gap;		/* episode evidence: a quiet gap of this
+					   many seconds ends an episode; else 0 */
 };
 
 /* An observable: evidence.xml <source>. */
@@ -115,7 +117,11 @@ struct kb_cause_ref {
 enum kb_part_kind {
 	KB_PART_TEXT,		/* literal text */
 	KB_PART_PEER_HOST,	/* the incident's peer host */
-	KB_PART_PEER_PORT	/* the incident's peer port */
+	KB_PART_PEER_PORT,	/* the incident's peer port */
+	KB_PART_PEER_ADDRESS,	/* its address as the log gave it (else the host) */
+	KB_PART_QUEUE_ID,	/* the first message (queue id) it concerned */
+	KB_PART_FIRST_SEEN,	/* its first time */
+	KB_PART_LAST_SEEN	/* its last time */
 };
 
 struct kb_part {
@@ -130,7 +136,13 @@ struct kb_step {
 	size_t			 nparts;
 	const char * const	*addresses;	/* cause ids this step tests or removes */
 	size_t			 naddresses;
+	const char * const	*origins;	/* who it is for: "gateway", "smtpgw",
+						   "postfix", "exim", "sendmail" */
+	size_t			 norigins;	/* ("gateway smtpgw" when not given) */
 };
+
+/* Is the step for an incident logged by origin ("postfix", ...)? */
+int kb_step_for(const struct kb_step *s, const char *origin);
 
 struct kb_article {
 	const char			*id;		/* "Q123827" */

@@ -46,13 +46,35 @@ logtime_valid_date(int y, int m, int d)
 int
 logtime_month(const char *s)
 {
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	int i;
-
-	for (i = 0; i < 12; i++)
-		if (memcmp(s, months + 3 * i, 3) == 0)
-			return i + 1;
-	return 0;
+	/* Called for every syslog line: by its letters, not a loop of compares. */
+	switch (s[0]) {
+	case 'J':
+		if (s[1] == 'a' && s[2] == 'n')
+			return 1;
+		if (s[1] == 'u')
+			return s[2] == 'n' ? 6 : s[2] == 'l' ? 7 : 0;
+		return 0;
+	case 'F':
+		return s[1] == 'e' && s[2] == 'b' ? 2 : 0;
+	case 'M':
+		if (s[1] != 'a')
+			return 0;
+		return s[2] == 'r' ? 3 : s[2] == 'y' ? 5 : 0;
+	case 'A':
+		if (s[1] == 'p' && s[2] == 'r')
+			return 4;
+		return s[1] == 'u' && s[2] == 'g' ? 8 : 0;
+	case 'S':
+		return s[1] == 'e' && s[2] == 'p' ? 9 : 0;
+	case 'O':
+		return s[1] == 'c' && s[2] == 't' ? 10 : 0;
+	case 'N':
+		return s[1] == 'o' && s[2] == 'v' ? 11 : 0;
+	case 'D':
+		return s[1] == 'e' && s[2] == 'c' ? 12 : 0;
+	default:
+		return 0;
+	}
 }
 
 /* n decimal digits at s, or -1. */
@@ -76,6 +98,20 @@ logtime_digits(const char *s, size_t avail, size_t n)
 static int
 logtime_clock(const char *s, size_t n, int need_seconds, long long *secs, size_t *used)
 {
+#define LT_D(c)	((unsigned)((unsigned char)(c) - '0') <= 9)
+	/* The common case first: "HH:MM:SS", all digits where they must be. */
+	if (n >= 8 && s[2] == ':' && s[5] == ':' && LT_D(s[0]) && LT_D(s[1]) && LT_D(s[3]) &&
+	    LT_D(s[4]) && LT_D(s[6]) && LT_D(s[7])) {
+		int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
+		int sec = (s[6] - '0') * 10 + (s[7] - '0');
+
+		if (h > 23 || m > 59 || sec > 60)
+			return -1;
+		*secs = h * 3600LL + m * 60LL + sec;
+		*used = 8;
+		return 0;
+	}
+#undef LT_D
 	int h = logtime_digits(s, n, 2), m, sec = 0;
 
 	if (h < 0 || h > 23 || n < 5 || s[2] != ':' || (m = logtime_digits(s + 3, n - 3, 2)) < 0 ||
@@ -147,6 +183,54 @@ logtime_parse_bsd(const char *s, size_t n, int year, long long *t, size_t *used)
 		return -1;
 	*t = logtime_days(year, mo, d) * LOGTIME_DAY + secs;
 	*used = 7 + k;
+	return 0;
+}
+
+int
+logtime_parse_bsd_fields(const char *s, size_t n, int *mo, int *d, long long *secs,
+    size_t *used)
+{
+	size_t c;
+
+	if (n < 15 || s[3] != ' ' || (*mo = logtime_month(s)) == 0)
+		return -1;
+	*d = s[4] == ' ' ? logtime_digits(s + 5, 1, 1) : logtime_digits(s + 4, 2, 2);
+	if (*d < 1 || *d > 31 || s[6] != ' ' || logtime_clock(s + 7, n - 7, 1, secs, &c) != 0)
+		return -1;
+	*used = 7 + c;
+	return 0;
+}
+
+int
+logtime_bsd_day_before(int mo, int d, long long secs, long long anchor, long long *day)
+{
+	int y, ay, am, ad, k;
+	long long days = anchor / LOGTIME_DAY;
+
+	if (anchor % LOGTIME_DAY < 0)
+		days--;
+	logtime_civil(days, &ay, &am, &ad);
+	/* Eight years back always reach a leap year for February 29. */
+	for (k = 0, y = ay; k <= 8; k++, y--) {
+		if (!logtime_valid_date(y, mo, d))
+			continue;
+		*day = logtime_days(y, mo, d);
+		if (*day * LOGTIME_DAY + secs <= anchor)
+			return 0;
+	}
+	return -1;
+}
+
+int
+logtime_parse_bsd_before(const char *s, size_t n, long long anchor, long long *t, size_t *used)
+{
+	int mo, d;
+	long long secs, day;
+
+	if (logtime_parse_bsd_fields(s, n, &mo, &d, &secs, used) != 0 ||
+	    logtime_bsd_day_before(mo, d, secs, anchor, &day) != 0)
+		return -1;
+	*t = day * LOGTIME_DAY + secs;
 	return 0;
 }
 

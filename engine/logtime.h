@@ -29,6 +29,23 @@ void logtime_civil(long long days, int *y, int *m, int *d);
 int logtime_parse_iso(const char *s, size_t n, long long *t, size_t *used);
 /* "Nov 23 10:15:02" (day may be space-padded) in year: *t, *used. 0 or -1. */
 int logtime_parse_bsd(const char *s, size_t n, int year, long long *t, size_t *used);
+/*
+ * "Nov 23 10:15:02" with no year: in the latest year that puts it at or
+ * before anchor (a log time), so that a log is dated backwards from the
+ * moment its last line was written. *t, *used; 0, or -1 when s does not
+ * start with such a stamp.
+ */
+int logtime_parse_bsd_before(const char *s, size_t n, long long anchor, long long *t,
+    size_t *used);
+/*
+ * The same in two steps, so that a reader can keep the day of the last
+ * stamp: the fields of "Nov 23 10:15:02" (month 1..12, day, seconds of the
+ * day), then the day (logtime_days) of the latest month/day whose time secs
+ * is at or before anchor. 0, or -1.
+ */
+int logtime_parse_bsd_fields(const char *s, size_t n, int *mo, int *d, long long *secs,
+    size_t *used);
+int logtime_bsd_day_before(int mo, int d, long long secs, long long anchor, long long *day);
 /* A ctime() date "Tue Feb 23 08:50:03 1993": the start of its day. 0 or -1. */
 int logtime_parse_ctime(const char *s, size_t n, long long *day);
 /* Month number 1..12 of "Jan".."Dec" (exact case), or 0. */

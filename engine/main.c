@@ -133,7 +133,8 @@ usage(FILE *to)
 "      --smarthost HOST[:PORT]\n"
 "                         the smart host to report when a log names none, and\n"
 "                           the only one diagnose probes when given (PORT\n"
-"                           defaults to 25)\n"
+"                           defaults to 25; [HOST]:PORT and HOST[ADDR]:PORT, as\n"
+"                           Postfix writes them, are taken too)\n"
 "      --offline          run no live probes: diagnose and probe then read\n"
 "                           only the logs and the DOS client's files\n"
 "      --timeout DURATION each probe's deadline (default 5s): 500ms, 5s, 2m;\n"
@@ -161,7 +162,8 @@ usage(FILE *to)
 "                           incident as it forms, and the whole diagnosis on\n"
 "                           Ctrl-C (SIGINT) or SIGTERM\n"
 "      --date YYYY-MM-DD  the date of a legacy log that has no start-up line;\n"
-"                           for syslog lines, the year\n"
+"                           syslog stamps without a year are dated at or\n"
+"                           before its end (else before the file's last change)\n"
 "      --since TIME, --until TIME\n"
 "                         only lines logged at or after / at or before TIME\n"
 "                           (YYYY-MM-DD[THH:MM[:SS]], log time)\n"
@@ -1388,8 +1390,9 @@ main(int argc, char **argv)
 				return usage_error("option '--date': '%s' is not a date (YYYY-MM-DD)",
 				    optarg);
 			o.reader.has_date = 1;
-			o.reader.year = (int)(optarg[0] - '0') * 1000 + (optarg[1] - '0') * 100 +
-			    (optarg[2] - '0') * 10 + (optarg[3] - '0');
+			/* Year-less syslog stamps are dated at or before its end. */
+			o.reader.has_anchor = 1;
+			o.reader.anchor = o.reader.date + 86399;
 			break;
 		case OPT_SINCE:
 		case OPT_UNTIL:

@@ -10,6 +10,7 @@
 #include <pcre2.h>
 
 #include "buf.h"
+#include "mta.h"
 #include "pattern.h"
 #include "prefilter.h"
 #include "xmem.h"
@@ -38,6 +39,7 @@ struct matcher {
 	uint64_t		*always;	/* patterns without literals */
 	uint64_t		*cand;		/* this line's candidates */
 	int			 error_word;	/* this line has one */
+	int			 delivery_word;	/* this line has one (mta.h) */
 	pcre2_match_context	*mctx;
 	pcre2_jit_stack		*jit_stack;
 	pcre2_match_data	*md;
@@ -121,13 +123,17 @@ match_build_prefilter(struct matcher *m)
 	struct pattern_literals lits;
 	size_t i, j;
 
-	m->pf = prefilter_new(m->npatterns + 1);
+	/* Two ids after the patterns' own: error words, delivery words. */
+	m->pf = prefilter_new(m->npatterns + 2);
 	m->words = prefilter_words(m->pf);
 	m->always = xcalloc(m->words, sizeof(*m->always));
 	m->cand = xcalloc(m->words, sizeof(*m->cand));
 	for (i = 0; i < sizeof(match_error_words) / sizeof(match_error_words[0]); i++)
 		prefilter_add(m->pf, match_error_words[i], strlen(match_error_words[i]),
 		    m->npatterns);
+	for (i = 0; mta_delivery_words[i] != NULL; i++)
+		prefilter_add(m->pf, mta_delivery_words[i], strlen(mta_delivery_words[i]),
+		    m->npatterns + 1);
 	for (i = 0; i < m->npatterns; i++) {
 		struct match_pattern *p = &m->patterns[i];
 
@@ -313,6 +319,9 @@ match_line(struct matcher *m, const char *line, size_t len,
 	prefilter_scan(m->pf, line, len, m->cand);
 	m->error_word = m->cand[m->npatterns / 64] >> (m->npatterns % 64) & 1;
 	m->cand[m->npatterns / 64] &= ~(UINT64_C(1) << (m->npatterns % 64));
+	i = m->npatterns + 1;
+	m->delivery_word = m->cand[i / 64] >> (i % 64) & 1;
+	m->cand[i / 64] &= ~(UINT64_C(1) << (i % 64));
 	/* Candidates in index order, which is KB order. */
 	for (w = 0; w < m->words; w++) {
 		for (bits = m->cand[w]; bits; bits &= bits - 1) {
@@ -466,6 +475,12 @@ int
 match_looks_like_error(const struct matcher *m)
 {
 	return m->error_word;
+}
+
+int
+match_looks_like_delivery(const struct matcher *m)
+{
+	return m->delivery_word;
 }
 
 int

@@ -102,5 +102,10 @@ int match_symptom_prefiltered(const struct matcher *m, const struct kb_symptom *
  * is an error the rule base may not know.
  */
 int match_looks_like_error(const struct matcher *m);
+/*
+ * Did it hold a word of a delivery (mta_delivery_words: "status=sent", ...)?
+ * Only such lines can tell that a message that failed was delivered later.
+ */
+int match_looks_like_delivery(const struct matcher *m);
 
 #endif

@@ -162,7 +162,7 @@ pattern_common(const char *run, size_t n)
 		"mail", "smtp", "host", "input", "spawn", "data", "from", "local",
 		"mapped", "gateway", "idling", "bytes", "closed", "open", "accept",
 		"relay", "queued", "status", "sent", "postfix", "delivered", "[rx]",
-		"[tx]"
+		"[tx]", "unknown"	/* Postfix's "from unknown[ADDRESS]" */
 	};
 	char low[PATTERN_LIT_MAX + 1];
 	size_t i;

@@ -34,10 +34,20 @@ plan_add(struct plan_spans *s, int code, const char *text)
 	s->n++;
 }
 
+/* A value of the incident, or the placeholder for code or prose. */
+static const char *
+plan_or(const char *v, int code, const char *code_text, const char *prose)
+{
+	if (v != NULL && v[0] != '\0')
+		return v;
+	return code ? code_text : prose;
+}
+
 static void
 plan_step(const struct diag_incident *inc, const struct kb_step *ks, struct diag_step *st)
 {
 	struct plan_spans spans = { 0 };
+	const char *host = inc->peer.host;
 	char port[16];
 	size_t i;
 
@@ -50,16 +60,29 @@ plan_step(const struct diag_incident *inc, const struct kb_step *ks, struct diag
 			plan_add(&spans, p->code, p->text);
 			break;
 		case KB_PART_PEER_HOST:
-			if (inc->peer.host)
-				plan_add(&spans, p->code, inc->peer.host);
-			else
-				plan_add(&spans, p->code, p->code ? PLAN_UNKNOWN_HOST_CODE :
-				    PLAN_UNKNOWN_HOST_TEXT);
+			plan_add(&spans, p->code, plan_or(host, p->code,
+			    PLAN_UNKNOWN_HOST_CODE, PLAN_UNKNOWN_HOST_TEXT));
+			break;
+		case KB_PART_PEER_ADDRESS:
+			plan_add(&spans, p->code, plan_or(inc->peer.address ? inc->peer.address :
+			    host, p->code, PLAN_UNKNOWN_HOST_CODE, PLAN_UNKNOWN_HOST_TEXT));
 			break;
 		case KB_PART_PEER_PORT:
 			snprintf(port, sizeof(port), "%u",
 			    inc->peer.port ? inc->peer.port : PEER_SMTP_PORT);
 			plan_add(&spans, p->code, port);
+			break;
+		case KB_PART_QUEUE_ID:
+			plan_add(&spans, p->code, plan_or(inc->nqueue_ids ? inc->queue_ids[0] :
+			    NULL, p->code, PLAN_UNKNOWN_QUEUE_CODE, PLAN_UNKNOWN_QUEUE_TEXT));
+			break;
+		case KB_PART_FIRST_SEEN:
+			plan_add(&spans, p->code, plan_or(inc->first_seen, p->code,
+			    PLAN_UNKNOWN_TIME_CODE, PLAN_UNKNOWN_TIME_TEXT));
+			break;
+		case KB_PART_LAST_SEEN:
+			plan_add(&spans, p->code, plan_or(inc->last_seen, p->code,
+			    PLAN_UNKNOWN_TIME_CODE, PLAN_UNKNOWN_TIME_TEXT));
 			break;
 		}
 	}
@@ -75,14 +98,17 @@ void
 plan_steps(struct diag_incident *inc)
 {
 	const struct kb_article *a = inc->kb_article;
-	size_t i;
+	size_t i, n = 0;
 
 	if (a == NULL || a->nsteps == 0)
 		return;
 	inc->steps = xcalloc(a->nsteps, sizeof(*inc->steps));
 	for (i = 0; i < a->nsteps; i++) {
-		inc->steps[i].n = (unsigned)(i + 1);
-		plan_step(inc, a->steps[i], &inc->steps[i]);
+		if (inc->origin != NULL && !kb_step_for(a->steps[i], inc->origin))
+			continue;
+		inc->steps[n].n = (unsigned)(n + 1);
+		plan_step(inc, a->steps[i], &inc->steps[n]);
+		n++;
 	}
-	inc->nsteps = a->nsteps;
+	inc->nsteps = n;
 }

@@ -6,10 +6,11 @@
  * lines where the prefilter found one. Most log lines hold none, so most
  * lines cost one pass over their bytes and no PCRE2 call at all.
  *
- * The scan looks each pair of adjacent bytes up in a 64 Kibit table of the
- * literals' anchor pairs (the rarest pair of each literal, so that common
- * pairs such as "er" rarely need a closer look), and compares the literal
- * around a pair that is in the table.
+ * The scan looks each pair of adjacent bytes up in a table of all 65536
+ * pairs (128 KiB), which points at the literals anchored at the pair: the
+ * pair of each literal that is rarest in mail logs, so that common pairs
+ * such as "er" rarely need a closer look. The literals there are compared
+ * around the pair.
  *
  * Ownership: a struct prefilter owns copies of its literals.
  */
@@ -25,7 +26,9 @@ struct prefilter;
 struct prefilter *prefilter_new(size_t ids);
 void prefilter_free(struct prefilter *pf);
 
-/* Add a literal (at least 2 bytes, any case) for an id. */
+#define PREFILTER_LIT_MAX	256	/* longest literal taken */
+
+/* Add a literal (2 to PREFILTER_LIT_MAX bytes, any case) for an id. */
 void prefilter_add(struct prefilter *pf, const char *lit, size_t len, size_t id);
 
 /* Words of the id bit sets that prefilter_scan() fills. */

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "arena.h"
+#include "peer.h"
 #include "text.h"
 #include "xmem.h"
 
@@ -419,40 +420,12 @@ query_bracket_addr(const char *s, size_t len, size_t at)
  * No article of the rule base describes a server's view (check_query
  * asserts it of their symptoms' examples), so the words of such a line say
  * nothing about them: the line can match a pattern but its words are not
- * read.
+ * read. The rule is peer_server_line(), which diagnose applies too.
  */
 static int
 query_server_line(const char *s, size_t len)
 {
-	size_t i, k;
-
-	for (i = 0; i + 5 < len; i++) {
-		if (strncasecmp(s + i, "from", 4) != 0 ||
-		    (i > 0 && isalnum((unsigned char)s[i - 1])) || s[i + 4] != ' ')
-			continue;
-		for (k = i + 4; k < len && s[k] == ' '; k++)
-			;
-		if (k < len && s[k] == '(') {	/* Exim: the HELO name */
-			const char *close = memchr(s + k, ')',
-			    len - k < QUERY_ADDR_MAX * 4 ? len - k : QUERY_ADDR_MAX * 4);
-
-			if (close == NULL)
-				continue;
-			for (k = (size_t)(close - s) + 1; k < len && s[k] == ' '; k++)
-				;
-		} else {
-			size_t name = k;
-
-			for (; k < len && (isalnum((unsigned char)s[k]) || s[k] == '-' ||
-			    s[k] == '.'); k++)
-				;
-			if (k == name)
-				continue;	/* sendmail's "from [ADDRESS]" */
-		}
-		if (query_bracket_addr(s, len, k))
-			return 1;
-	}
-	return 0;
+	return peer_server_line(s, len);
 }
 
 /* Is the span a name: an address, a host, NAME of "NAME[ADDRESS]", a placeholder? */

@@ -72,7 +72,14 @@ struct reader {
 	char			 clock[9];	/* as written (":60" stays) */
 	char			 date_text[16];	/* "YYYY-MM-DDT" of date_of */
 	long long		 date_of;
-	int			 year, month;	/* for BSD syslog */
+	char			 when_date[16];	/* the same for syslog lines */
+	long long		 when_day;
+	int			 bsd_mo, bsd_d;	/* the last BSD date read, */
+	long long		 bsd_day;	/* and its day by the year rule */
+	/* the year rule of BSD syslog stamps */
+	long long		 anchor;
+	enum reader_year_from	 anchor_from;
+	int			 year_used;	/* a stamp was dated by it */
 	/* smart host */
 	char			 peer_host[PEER_HOST_MAX];
 	unsigned		 peer_port;
@@ -80,6 +87,9 @@ struct reader {
 	/* strings of the current record that are not in the line */
 	struct buf		 text;
 	char			 program[READER_NAME_MAX + 1];
+	char			 host[READER_NAME_MAX + 1];
+	char			 site[READER_NAME_MAX + 1];
+	char			 queue_id[READER_NAME_MAX + 1];
 	char			 notice[ERR_LEN];
 	struct reader_record	 rec;
 };
@@ -89,6 +99,19 @@ reader_params_init(struct reader_params *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->format = READER_FORMAT_AUTO;
+}
+
+/* Date year-less stamps back from t (the wall clock of this machine). */
+static void
+reader_anchor_at(struct reader *r, time_t t, enum reader_year_from from)
+{
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL)
+		return;
+	r->anchor = logtime_days(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) * LOGTIME_DAY +
+	    tm.tm_hour * 3600LL + tm.tm_min * 60LL + (tm.tm_sec > 59 ? 59 : tm.tm_sec);
+	r->anchor_from = from;
 }
 
 static struct reader *
@@ -106,7 +129,11 @@ reader_new(const char *name, const struct reader_params *params)
 		r->day = r->p.date;
 		r->have_date = 1;
 	}
-	r->year = r->p.year;
+	if (r->p.has_anchor) {
+		r->anchor = r->p.anchor;
+		r->anchor_from = READER_YEAR_OPTION;
+	} else
+		reader_anchor_at(r, time(NULL), READER_YEAR_NOW);
 	r->format = READER_FORMAT_TEXT;
 	session_reset(&r->session);
 	return r;
@@ -127,7 +154,6 @@ reader_open_params(const char *path, const struct reader_params *params,
 {
 	struct reader *r;
 	struct stat st;
-	struct tm tm;
 	int fd;
 
 	*out = NULL;
@@ -163,8 +189,9 @@ reader_open_params(const char *path, const struct reader_params *params,
 			r->p.follow = 0;	/* the end of a pipe is the end */
 		r->dev = st.st_dev;
 		r->ino = st.st_ino;
-		if (r->year == 0 && S_ISREG(st.st_mode) && gmtime_r(&st.st_mtime, &tm))
-			r->year = tm.tm_year + 1900;
+		/* The last line was written at or before the file's last change. */
+		if (!r->p.has_anchor && S_ISREG(st.st_mode))
+			reader_anchor_at(r, st.st_mtime, READER_YEAR_MTIME);
 	}
 	*out = r;
 	return 0;
@@ -217,6 +244,29 @@ const char *
 reader_name(const struct reader *r)
 {
 	return r->name;
+}
+
+enum reader_year_from
+reader_year(const struct reader *r, long long *anchor)
+{
+	if (anchor)
+		*anchor = r->anchor;
+	return r->year_used ? r->anchor_from : READER_YEAR_NONE;
+}
+
+const char *
+reader_year_from_text(enum reader_year_from from)
+{
+	switch (from) {
+	case READER_YEAR_OPTION:
+		return "--date";
+	case READER_YEAR_MTIME:
+		return "the file's modification time";
+	case READER_YEAR_NOW:
+		return "the time of reading";
+	default:
+		return NULL;
+	}
 }
 
 enum reader_format
@@ -842,6 +892,14 @@ reader_ndjson(struct reader *r)
 		r->peer_port = json_is_integer(port) && json_integer_value(port) > 0 &&
 		    json_integer_value(port) <= 65535 ? (unsigned)json_integer_value(port) : p;
 	}
+	if ((v = reader_json_str(o, "site")) != NULL && strlen(v) < sizeof(r->site)) {
+		memcpy(r->site, v, strlen(v) + 1);
+		rec->site = r->site;
+	}
+	if ((v = reader_json_str(o, "queue_id")) != NULL && strlen(v) < sizeof(r->queue_id)) {
+		memcpy(r->queue_id, v, strlen(v) + 1);
+		rec->queue_id = r->queue_id;
+	}
 	session_reset(&r->session);
 	r->session.phase = session_phase_parse(reader_json_str(o, "phase"));
 	if ((v = reader_json_str(o, "last_command")) != NULL)
@@ -863,6 +921,34 @@ reader_ndjson(struct reader *r)
 /* ---------------------------------------------------------------------- */
 /* syslog and Exim                                                          */
 
+/* rec->when of t: the date part is formatted once per day. */
+static void
+reader_when(struct reader *r, long long t)
+{
+	long long day = t >= 0 ? t / LOGTIME_DAY : (t - LOGTIME_DAY + 1) / LOGTIME_DAY;
+	long secs = (long)(t - day * LOGTIME_DAY);
+	char *w = r->rec.when;
+
+	if (r->when_day != day || r->when_date[0] == '\0') {
+		char full[32];
+
+		logtime_format(day * LOGTIME_DAY, 1, full);
+		memcpy(r->when_date, full, 11);
+		r->when_date[11] = '\0';
+		r->when_day = day;
+	}
+	memcpy(w, r->when_date, 11);
+	w[11] = (char)('0' + secs / 36000);
+	w[12] = (char)('0' + secs / 3600 % 10);
+	w[13] = ':';
+	w[14] = (char)('0' + secs / 600 % 6);
+	w[15] = (char)('0' + secs / 60 % 10);
+	w[16] = ':';
+	w[17] = (char)('0' + secs % 60 / 10);
+	w[18] = (char)('0' + secs % 10);
+	w[19] = '\0';
+}
+
 /* A word of name bytes ending in a space: its length, or 0. */
 static size_t
 reader_word(const char *s, size_t n)
@@ -874,21 +960,30 @@ reader_word(const char *s, size_t n)
 	return i < n && s[i] == ' ' && i > 0 && i <= READER_NAME_MAX ? i : 0;
 }
 
-/* "prog[pid]: " or "prog: " at s: its length, and the program name. */
+/* The bytes of a program name: letters, digits, '/', '_', '.', '-'. */
+static int
+reader_name_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    c == '/' || c == '_' || c == '.' || c == '-';
+}
+
+/* "prog[pid]: " or "prog: " at s: its length, the program name and pid. */
 static size_t
-reader_tag(const char *s, size_t n, char prog[READER_NAME_MAX + 1])
+reader_tag(const char *s, size_t n, char prog[READER_NAME_MAX + 1], long *pid)
 {
 	size_t i, plen;
+	long v = 0;
 
-	for (i = 0; i < n && i < READER_NAME_MAX && (isalnum((unsigned char)s[i]) ||
-	    strchr("/_.-", s[i])); i++)
+	for (i = 0; i < n && i < READER_NAME_MAX && reader_name_byte((unsigned char)s[i]); i++)
 		;
 	if (i == 0)
 		return 0;
 	plen = i;
 	if (i < n && s[i] == '[') {
 		for (i++; i < n && isdigit((unsigned char)s[i]); i++)
-			;
+			if (v < 100000000L)
+				v = v * 10 + (s[i] - '0');
 		if (i >= n || s[i] != ']')
 			return 0;
 		i++;
@@ -897,6 +992,7 @@ reader_tag(const char *s, size_t n, char prog[READER_NAME_MAX + 1])
 		return 0;
 	memcpy(prog, s, plen);
 	prog[plen] = '\0';
+	*pid = v;
 	return i + 2;
 }
 
@@ -907,7 +1003,7 @@ reader_syslog(struct reader *r)
 	const char *s = rec->raw;
 	size_t n = rec->rawlen, i = 0, used, w, tag;
 	long long t;
-	int month, rfc5424 = 0;
+	int rfc5424 = 0, bsd = 0;
 
 	if (n > 2 && s[0] == '<') {		/* a priority: <13> */
 		for (i = 1; i < n && i < 5 && isdigit((unsigned char)s[i]); i++)
@@ -920,22 +1016,26 @@ reader_syslog(struct reader *r)
 			i += 2;
 		}
 	}
-	/* An RFC 3339 stamp has a time; else a BSD one, in the year we know. */
+	/* An RFC 3339 stamp has a time; else a BSD one, dated by the year rule. */
 	if (logtime_parse_iso(s + i, n - i, &t, &used) != 0 || used <= 10) {
-		if (r->year == 0) {
-			time_t now = time(NULL);
-			struct tm tm;
+		int mo, d;
+		long long secs, day;
 
-			r->year = gmtime_r(&now, &tm) ? tm.tm_year + 1900 : 1970;
-		}
-		if (logtime_parse_bsd(s + i, n - i, r->year, &t, &used) != 0)
+		if (logtime_parse_bsd_fields(s + i, n - i, &mo, &d, &secs, &used) != 0)
 			return 0;
-		month = logtime_month(s + i);
-		if (r->month && month < r->month) {	/* a new year */
-			r->year++;
-			logtime_parse_bsd(s + i, n - i, r->year, &t, &used);
+		/* The year rule once per date; again only when a time passes the anchor. */
+		if (mo == r->bsd_mo && d == r->bsd_d)
+			day = r->bsd_day;
+		else if (logtime_bsd_day_before(mo, d, secs, r->anchor, &day) != 0)
+			return 0;
+		else if ((day + 1) * LOGTIME_DAY <= r->anchor) {
+			/* A whole day before the anchor: any time of it is. */
+			r->bsd_mo = mo;
+			r->bsd_d = d;
+			r->bsd_day = day;
 		}
-		r->month = month;
+		t = day * LOGTIME_DAY + secs;
+		bsd = 1;
 	}
 	i += used;
 	if (i >= n || s[i] != ' ')
@@ -944,21 +1044,33 @@ reader_syslog(struct reader *r)
 	rec->kind = READER_EVENT;
 	rec->has_time = rec->has_date = 1;
 	rec->t = t;
-	logtime_format(t, 1, rec->when);
+	if (bsd) {
+		rec->year_inferred = 1;
+		r->year_used = 1;
+	}
+	reader_when(r, t);
 	/* "host prog[pid]: message"; Exim writes the message right away. */
 	if ((w = reader_word(s + i, n - i)) > 0 &&
-	    (tag = reader_tag(s + i + w + 1, n - i - w - 1, r->program)) > 0) {
+	    (tag = reader_tag(s + i + w + 1, n - i - w - 1, r->program, &rec->pid)) > 0) {
 		rec->program = r->program;
+		memcpy(r->host, s + i, w);
+		r->host[w] = '\0';
+		rec->host = r->host;
 		i += w + 1 + tag;
 	} else if (rfc5424 && (w = reader_word(s + i, n - i)) > 0) {
 		/* HOST APP PROCID MSGID SD: five words, then the message. */
 		int k;
 
 		for (k = 0; k < 5 && (w = reader_word(s + i, n - i)) > 0; k++) {
-			if (k == 1) {
+			if (k == 0 && !(w == 1 && s[i] == '-')) {
+				memcpy(r->host, s + i, w);
+				r->host[w] = '\0';
+				rec->host = r->host;
+			} else if (k == 1) {
 				snprintf(r->program, sizeof(r->program), "%.*s", (int)w, s + i);
 				rec->program = r->program;
-			}
+			} else if (k == 2 && isdigit((unsigned char)s[i]))
+				rec->pid = strtol(s + i, NULL, 10);
 			i += w + 1;
 		}
 	} else if (i < n && s[i] == '[') {	/* Exim: "[pid] " */
@@ -971,9 +1083,11 @@ reader_syslog(struct reader *r)
 	}
 	rec->text = s + i;
 	rec->len = n - i;
-	/* An MTA's line names its own phase; there is no transcript. */
+	/*
+	 * An MTA's line names its own phase (mta.h reads it when the line
+	 * matters); there is no transcript to follow.
+	 */
 	session_reset(&r->session);
-	r->session.phase = session_phase_of_text(rec->text, rec->len);
 	return 1;
 }
 

@@ -20,14 +20,23 @@
  *   - the log time (logtime.h): for legacy lines the time of day of the last
  *     event line, on the date of the last start-up banner ("Tue Feb 23
  *     08:50:03 1993 ...") or of params->date, moved on a day when the clock
- *     goes back by more than an hour; syslog lines in a year that
- *     params->year gives (else the year the file was last modified), moved
- *     on a year when the month goes back; smtpgw events from their "time";
+ *     goes back by more than an hour; smtpgw events and RFC 3339 stamps as
+ *     written, converted to UTC when they carry a zone; a BSD syslog stamp,
+ *     which has no year, in the latest year that puts it at or before the
+ *     anchor (the year rule): params->anchor when given, else the file's
+ *     modification time, else (standard input, memory) the time it was
+ *     opened. The last line of a log is written at or before the file's
+ *     change, so no line is dated into its future, and a log that spans a
+ *     New Year is dated backwards across it (reader_year());
  *   - the smart host in effect: from `SMTP Smart-Host IP = "HOST"` (smtpgw
  *     may write "HOST:PORT"), where the quoted value ends the line, or from an
  *     event's "peer" and "port"; a value peer_parse() refuses leaves the smart
  *     host as it was;
- *   - the SMTP session (session.h): phase, last command and last reply.
+ *   - the SMTP session (session.h) of legacy and event lines: phase, last
+ *     command and last reply. An MTA's syslog line names its own phase, which
+ *     mta_parse() (mta.h) reads, only for the lines that need it;
+ *   - who wrote a syslog line: its host, program and process id; an event's
+ *     site and queue id.
  *
  * Lines end at LF, CR LF or a lone CR. Bytes are passed on as they are (any
  * encoding, NULs included). A line longer than READER_MAX_LINE is cut to that
@@ -117,10 +126,16 @@ struct reader_record {
 	long long		 t;		/* log time (logtime.h); without a date,
 						   days since the log's first day */
 	char			 when[32];	/* "1993-02-23T08:50:03", "08:50:03" or "" */
+	int			 year_inferred;	/* t's year came from the year rule */
+	const char		*host;		/* syslog: the host that logged it, or NULL */
 	const char		*program;	/* syslog: "postfix/smtp", or NULL */
+	long			 pid;		/* syslog: its process id, or 0 */
+	const char		*site;		/* events: "site", or NULL */
+	const char		*queue_id;	/* events: "queue_id", or NULL */
 	const char		*peer_host;	/* smart host named by the log, or NULL */
 	unsigned		 peer_port;	/* its port, 0 when the log names none */
-	const char		*phase;		/* SMTP phase (session.h), or NULL */
+	const char		*phase;		/* SMTP phase (session.h) of a legacy
+						   or event line, or NULL */
 	const char		*command;	/* last command sent, or NULL */
 	const char		*reply;		/* last reply received, or NULL */
 	const char		*errno_name;	/* events: "EPIPE", or NULL */
@@ -134,13 +149,23 @@ struct reader_params {
 	int			 has_date;	/* date is set: */
 	long long		 date;		/* the day (logtime) of a legacy log
 						   without a banner */
-	int			 year;		/* of BSD syslog time stamps; 0: the
-						   file's modification year */
+	int			 has_anchor;	/* anchor is set: */
+	long long		 anchor;	/* BSD syslog stamps are dated at or
+						   before it (logtime); else the
+						   file's modification time */
+};
+
+/* Where the year of BSD syslog stamps came from (reader_year()). */
+enum reader_year_from {
+	READER_YEAR_NONE,	/* no year-less stamp was read */
+	READER_YEAR_OPTION,	/* params->anchor (--date) */
+	READER_YEAR_MTIME,	/* the file's modification time */
+	READER_YEAR_NOW		/* the time of reading (standard input, a pipe) */
 };
 
 struct reader;
 
-/* The defaults (all zero): format found per line, no follow, no date, no year. */
+/* The defaults (all zero): format found per line, no follow, no date, no anchor. */
 void reader_params_init(struct reader_params *p);
 
 /* Open a file; "-" is standard input (named "<stdin>" in messages). */
@@ -172,6 +197,13 @@ const char *reader_notice(struct reader *r);
 void reader_close(struct reader *r);
 
 const char *reader_name(const struct reader *r);
+/*
+ * Whether year-less stamps were dated by the year rule so far, from what,
+ * and the anchor they were dated back from (logtime, the wall clock).
+ */
+enum reader_year_from reader_year(const struct reader *r, long long *anchor);
+/* "--date", "the file's modification time", "the time of reading"; NULL for NONE. */
+const char *reader_year_from_text(enum reader_year_from from);
 enum reader_format reader_format(const struct reader *r);
 const char *reader_format_name(enum reader_format f);
 /* "auto", "legacy", "ndjson", "syslog", "text": 0, or -1 for another name. */

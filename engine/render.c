@@ -163,18 +163,39 @@ render_where(struct buf *out, const struct diag_incident *inc)
 		} else
 			buf_printf(out, ", %lu", l->line);
 	}
-	if (inc->count > inc->nlocations)
+	if (inc->lines > inc->nlocations)
+		buf_printf(out, " and %lu more", inc->lines - inc->nlocations);
+	else if (inc->lines == 0 && inc->count > inc->nlocations)
 		buf_printf(out, " and %lu more", inc->count - inc->nlocations);
+}
+
+/* Was it logged by a modern MTA (not the gateway or smtpgw)? */
+static int
+render_mta(const struct diag_incident *inc)
+{
+	return inc->origin != NULL && strcmp(inc->origin, "gateway") != 0 &&
+	    strcmp(inc->origin, "smtpgw") != 0;
 }
 
 static void
 render_seen(struct buf *out, const struct diag_incident *inc)
 {
-	buf_printf(out, "%lu %s", inc->count, render_plural(inc->count, "time", "times"));
-	if (inc->first_seen[0] && inc->count > 1 && strcmp(inc->first_seen, inc->last_seen))
+	/* Attempts: where each line is one (the gateway's log), "times". */
+	if (render_mta(inc) || (inc->lines != 0 && inc->lines != inc->count)) {
+		buf_printf(out, "%lu %s", inc->count,
+		    render_plural(inc->count, "attempt", "attempts"));
+		if (inc->lines != inc->count)
+			buf_printf(out, " in %lu %s", inc->lines,
+			    render_plural(inc->lines, "line", "lines"));
+	} else
+		buf_printf(out, "%lu %s", inc->count, render_plural(inc->count, "time",
+		    "times"));
+	if (inc->first_seen[0] && strcmp(inc->first_seen, inc->last_seen))
 		buf_printf(out, ", from %s to %s", inc->first_seen, inc->last_seen);
 	else if (inc->first_seen[0])
 		buf_printf(out, ", at %s", inc->first_seen);
+	if (inc->year_inferred)
+		buf_puts(out, " (year inferred)");
 	if (inc->companions)
 		buf_printf(out, " (with %lu companion %s)", inc->companions,
 		    render_plural(inc->companions, "line", "lines"));
@@ -185,6 +206,10 @@ render_peer(struct buf *out, const struct diag_incident *inc)
 {
 	if (inc->peer.host == NULL)
 		buf_puts(out, "not named by the log (use --smarthost HOST[:PORT])");
+	else if (inc->peer.address && strcmp(inc->peer.address, inc->peer.host) != 0)
+		buf_printf(out, "%s [%s] port %u (%s)", inc->peer.host, inc->peer.address,
+		    inc->peer.port, inc->peer_from_cli ? "from --smarthost" :
+		    "named by the log");
 	else
 		buf_printf(out, "%s port %u (%s)", inc->peer.host, inc->peer.port,
 		    inc->peer_from_cli ? "from --smarthost" : "named by the log");
@@ -309,6 +334,51 @@ render_counts(struct buf *t, const struct diagnosis *d)
 /* ---------------------------------------------------------------------- */
 /* Text                                                                     */
 
+/* Who logged it, from where, which episode; the messages and what became of them. */
+static void
+render_text_origin(struct buf *out, const struct diag_incident *inc)
+{
+	struct buf t = BUF_INIT;
+	size_t i;
+
+	if (inc->source != NULL && (inc->site != NULL || inc->episode > 1 ||
+	    render_mta(inc))) {
+		buf_printf(&t, "%s", inc->source);
+		if (inc->site != NULL && inc->file != NULL && strcmp(inc->file, inc->site))
+			buf_printf(&t, " (in %s)", inc->file);
+		if (inc->origin)
+			buf_printf(&t, ", %s", inc->origin);
+		if (inc->episode > 1)
+			buf_printf(&t, "; episode %u (the failure came back after a quiet "
+			    "gap)", inc->episode);
+		buf_puts(out, "  Source:      ");
+		render_wrap(out, buf_str(&t), 15, 15);
+	}
+	if (inc->messages > 0) {
+		buf_reset(&t);
+		buf_printf(&t, "%lu", inc->messages);
+		for (i = 0; i < inc->nqueue_ids; i++)
+			buf_printf(&t, "%s%s", i ? ", " : " (", inc->queue_ids[i]);
+		if (inc->nqueue_ids)
+			buf_puts(&t, inc->messages > inc->nqueue_ids ? ", ...)" : ")");
+		if (inc->delivered_elsewhere)
+			buf_printf(&t, "; %lu delivered later through another peer",
+			    inc->delivered_elsewhere);
+		if (inc->delivered_later)
+			buf_printf(&t, "; %lu delivered later through this one",
+			    inc->delivered_later);
+		if (inc->retries_ended)
+			buf_printf(&t, "; %lu gave up, retries used up", inc->retries_ended);
+		buf_puts(out, "  Messages:    ");
+		render_wrap(out, buf_str(&t), 15, 15);
+	}
+	if (inc->held)
+		buf_printf(out, "  Held:        %lu %s without an attempt (the peer was "
+		    "marked down)\n", inc->held, render_plural(inc->held, "deferral",
+		    "deferrals"));
+	buf_free(&t);
+}
+
 /* Rate, SMTP phase, last command and reply, each on its line when known. */
 static void
 render_text_session(struct buf *out, const struct diag_incident *inc)
@@ -329,6 +399,9 @@ render_text_session(struct buf *out, const struct diag_incident *inc)
 	buf_free(&t);
 }
 
+/* Groups of unmatched lines the text shows; the JSON has all that were kept. */
+#define RENDER_TEXT_GROUPS	10
+
 static void
 render_text_summary(struct buf *out, const struct diagnosis *d)
 {
@@ -338,16 +411,37 @@ render_text_summary(struct buf *out, const struct diagnosis *d)
 	buf_puts(out, "\nSummary: ");
 	render_counts(out, d);
 	buf_putc(out, '\n');
+	if (sum->unmatched_server)
+		buf_printf(out, "%llu error-looking %s of a receiving server (\"from "
+		    "HOST[ADDRESS]\") left out: no article is about a server's view.\n",
+		    sum->unmatched_server, render_plural(sum->unmatched_server, "line",
+		    "lines"));
 	if (sum->unmatched_errors == 0)
 		return;
 	buf_printf(out, "%llu %s that look%s like errors matched no article "
-	    "(a gap in the rule base?)%s\n", sum->unmatched_errors,
-	    render_plural(sum->unmatched_errors, "line", "lines"),
-	    sum->unmatched_errors == 1 ? "s" : "",
-	    sum->nsamples < sum->unmatched_errors ? "; the first ones:" : ":");
-	for (i = 0; i < sum->nsamples; i++)
-		buf_printf(out, "  %s:%lu: %s\n", sum->samples[i].file, sum->samples[i].line,
-		    sum->samples[i].text);
+	    "(a gap in the rule base?), by program and shape, biggest first:\n",
+	    sum->unmatched_errors, render_plural(sum->unmatched_errors, "line", "lines"),
+	    sum->unmatched_errors == 1 ? "s" : "");
+	for (i = 0; i < sum->nunmatched_groups && i < RENDER_TEXT_GROUPS; i++) {
+		const struct diag_group *g = &sum->unmatched_groups[i];
+		struct buf t = BUF_INIT;
+
+		buf_printf(&t, "%s%s%s", g->program, g->program[0] ? ": " : "", g->shape);
+		buf_printf(out, "  %6llu  ", g->count);
+		render_wrap(out, buf_str(&t), 10, 10);
+		buf_reset(&t);
+		buf_printf(&t, "e.g. %s:%lu: %s", g->sample.file, g->sample.line,
+		    g->sample.text);
+		buf_puts(out, "          ");
+		render_wrap(out, buf_str(&t), 10, 12);
+		buf_free(&t);
+	}
+	if (sum->nunmatched_groups > RENDER_TEXT_GROUPS || sum->unmatched_other)
+		buf_printf(out, "  (and %zu more %s in the JSON output%s)\n",
+		    sum->nunmatched_groups > RENDER_TEXT_GROUPS ?
+		    sum->nunmatched_groups - RENDER_TEXT_GROUPS : 0,
+		    render_plural(sum->nunmatched_groups - RENDER_TEXT_GROUPS, "group",
+		    "groups"), sum->unmatched_other ? ", and smaller ones not kept" : "");
 }
 
 static void
@@ -411,11 +505,12 @@ render_text_incident(struct buf *out, const struct diag_incident *inc, size_t k,
 	buf_printf(out, "  Error:       %s\n", inc->error);
 	buf_puts(out, "  Seen:        ");
 	render_seen(out, inc);
-	buf_puts(out, "\n  Smart host:  ");
+	buf_puts(out, render_mta(inc) ? "\n  Peer:        " : "\n  Smart host:  ");
 	render_peer(out, inc);
 	buf_puts(out, "\n  Where:       ");
 	render_where(out, inc);
 	buf_putc(out, '\n');
+	render_text_origin(out, inc);
 	render_text_session(out, inc);
 	if (inc->ncauses) {
 		struct buf t = BUF_INIT;
@@ -479,11 +574,15 @@ render_text_diagnosis(const struct diagnosis *d, struct buf *out, int explain)
 	for (i = 0; i < d->ninputs; i++) {
 		const struct diag_input *in = &d->inputs[i];
 
-		if (in->format)
-			buf_printf(out, "  %s: %lu %s, %s format%s\n", in->name, in->lines,
+		if (in->format) {
+			buf_printf(out, "  %s: %lu %s, %s format%s", in->name, in->lines,
 			    render_plural(in->lines, "line", "lines"), in->format,
 			    in->error ? " (incomplete)" : "");
-		else
+			if (in->year_from)
+				buf_printf(out, "; years inferred, dated back from %s (%s)",
+				    in->year_from, in->year_anchor);
+			buf_putc(out, '\n');
+		} else
 			buf_printf(out, "  %s: not read\n", in->name);
 	}
 	for (i = 0; i < d->nincidents; i++)
@@ -1183,7 +1282,27 @@ render_json_incident(const struct diag_incident *inc)
 	json_object_set_new(o, "title", render_jstr(inc->title));
 	json_object_set_new(o, "error", render_jstr(inc->error));
 	json_object_set_new(o, "count", json_integer((json_int_t)inc->count));
+	json_object_set_new(o, "attempts", json_integer((json_int_t)inc->count));
+	json_object_set_new(o, "lines", json_integer((json_int_t)inc->lines));
 	json_object_set_new(o, "companions", json_integer((json_int_t)inc->companions));
+	json_object_set_new(o, "held", json_integer((json_int_t)inc->held));
+	json_object_set_new(o, "origin", render_jstr(inc->origin));
+	json_object_set_new(o, "source", render_jstr(inc->source));
+	json_object_set_new(o, "site", render_jstr(inc->site));
+	json_object_set_new(o, "file", render_jstr(inc->file));
+	json_object_set_new(o, "episode", json_integer(inc->episode ? inc->episode : 1));
+	json_object_set_new(o, "year_inferred", json_boolean(inc->year_inferred));
+	json_object_set_new(o, "failure", render_jstr(inc->failure));
+	a = json_object();
+	json_object_set_new(a, "count", json_integer((json_int_t)inc->messages));
+	json_object_set_new(a, "queue_ids", render_jstrs(inc->queue_ids, inc->nqueue_ids));
+	json_object_set_new(a, "delivered_later", json_integer((json_int_t)
+	    inc->delivered_later));
+	json_object_set_new(a, "delivered_elsewhere", json_integer((json_int_t)
+	    inc->delivered_elsewhere));
+	json_object_set_new(a, "retries_ended", json_integer((json_int_t)
+	    inc->retries_ended));
+	json_object_set_new(o, "messages", a);
 	json_object_set_new(o, "first_seen", inc->first_seen[0] ?
 	    render_jstr(inc->first_seen) : json_null());
 	json_object_set_new(o, "last_seen", inc->last_seen && inc->last_seen[0] ?
@@ -1204,6 +1323,7 @@ render_json_incident(const struct diag_incident *inc)
 	    json_null());
 	json_object_set_new(peer, "source", json_string(inc->peer.host == NULL ? "none" :
 	    inc->peer_from_cli ? "command-line" : "log"));
+	json_object_set_new(peer, "address", render_jstr(inc->peer.address));
 	json_object_set_new(o, "peer", peer);
 	a = json_array();
 	for (i = 0; i < inc->nlocations; i++) {
@@ -1309,13 +1429,61 @@ render_json_summary(const struct diagnosis *d)
 		json_array_append_new(u, x);
 	}
 	json_object_set_new(o, "unmatched_samples", u);
+	json_object_set_new(o, "unmatched_server_lines",
+	    json_integer((json_int_t)sum->unmatched_server));
+	u = json_array();
+	for (i = 0; i < sum->nunmatched_groups; i++) {
+		const struct diag_group *g = &sum->unmatched_groups[i];
+		json_t *x = json_object(), *sm = json_object();
+
+		json_object_set_new(x, "program", g->program[0] ? render_jstr(g->program) :
+		    json_null());
+		json_object_set_new(x, "shape", render_jstr(g->shape));
+		json_object_set_new(x, "count", json_integer((json_int_t)g->count));
+		json_object_set_new(sm, "file", render_jstr(g->sample.file));
+		json_object_set_new(sm, "line", json_integer((json_int_t)g->sample.line));
+		json_object_set_new(sm, "text", render_jstr(g->sample.text));
+		json_object_set_new(x, "sample", sm);
+		json_array_append_new(u, x);
+	}
+	json_object_set_new(o, "unmatched_groups", u);
+	json_object_set_new(o, "unmatched_other",
+	    json_integer((json_int_t)sum->unmatched_other));
 	return o;
+}
+
+/*
+ * Append v as JSON_INDENT(2) would print it at depth indent inside a larger
+ * document, and free it: the document is written part by part, so that a
+ * diagnosis of thousands of incidents never holds the whole tree at once.
+ */
+static int
+render_json_part(struct buf *out, json_t *v, size_t indent, char err[ERR_LEN])
+{
+	char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6) |
+	    JSON_ENCODE_ANY);
+	const char *p, *nl;
+
+	json_decref(v);
+	if (s == NULL)
+		return err_set(err, "cannot serialise the JSON output");
+	static const char spaces[] = "        ";
+
+	if (indent > sizeof(spaces) - 1)
+		indent = sizeof(spaces) - 1;
+	for (p = s; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		buf_append(out, p, (size_t)(nl - p) + 1);
+		buf_append(out, spaces, indent);
+	}
+	buf_puts(out, p);
+	free(s);
+	return 0;
 }
 
 static int
 render_json_diagnosis(const struct diagnosis *d, struct buf *out, char err[ERR_LEN])
 {
-	json_t *root = json_object(), *a;
+	json_t *a;
 	size_t i;
 
 	a = json_array();
@@ -1327,26 +1495,49 @@ render_json_diagnosis(const struct diagnosis *d, struct buf *out, char err[ERR_L
 		json_object_set_new(o, "lines", json_integer((json_int_t)in->lines));
 		json_object_set_new(o, "format", render_jstr(in->format));
 		json_object_set_new(o, "error", render_jstr(in->error));
+		json_object_set_new(o, "set", render_jstr(in->set));
+		json_object_set_new(o, "read_order", in->order ? json_integer(in->order) :
+		    json_null());
+		if (in->year_from) {
+			json_t *y = json_object();
+
+			json_object_set_new(y, "inferred", json_true());
+			json_object_set_new(y, "from", render_jstr(in->year_from));
+			json_object_set_new(y, "anchor", render_jstr(in->year_anchor));
+			json_object_set_new(o, "year", y);
+		} else
+			json_object_set_new(o, "year", json_null());
 		json_array_append_new(a, o);
 	}
-	json_object_set_new(root, "inputs", a);
-	a = json_array();
-	for (i = 0; i < d->nincidents; i++)
-		json_array_append_new(a, render_json_incident(&d->incidents[i]));
-	json_object_set_new(root, "incidents", a);
-	json_object_set_new(root, "summary", render_json_summary(d));
-	json_object_set_new(root, "warnings", render_jstrs(d->warnings, d->nwarnings));
-	json_object_set_new(root, "warnings_dropped",
-	    json_integer((json_int_t)d->warnings_dropped));
+	buf_puts(out, "{\n  \"inputs\": ");
+	if (render_json_part(out, a, 2, err) != 0)
+		return -1;
+	buf_puts(out, ",\n  \"incidents\": [");
+	for (i = 0; i < d->nincidents; i++) {
+		buf_puts(out, i ? ",\n    " : "\n    ");
+		if (render_json_part(out, render_json_incident(&d->incidents[i]), 4, err) != 0)
+			return -1;
+	}
+	buf_puts(out, d->nincidents ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ");
+	if (render_json_part(out, render_json_summary(d), 2, err) != 0)
+		return -1;
+	buf_puts(out, ",\n  \"warnings\": ");
+	if (render_json_part(out, render_jstrs(d->warnings, d->nwarnings), 2, err) != 0)
+		return -1;
+	buf_printf(out, ",\n  \"warnings_dropped\": %zu", d->warnings_dropped);
 	/*
 	 * What kbdiag verify saw after a fix (render_history.h): only once
 	 * there is a history (an empty one read back stays), so that a
 	 * diagnosis without one is written as it was before histories.
 	 */
-	if (d->history != NULL)
-		json_object_set_new(root, "history", render_history_json(d->history,
-		    d->nhistory));
-	return render_json_dump(root, out, err);
+	if (d->history != NULL) {
+		buf_puts(out, ",\n  \"history\": ");
+		if (render_json_part(out, render_history_json(d->history, d->nhistory), 2,
+		    err) != 0)
+			return -1;
+	}
+	buf_puts(out, "\n}\n");
+	return 0;
 }
 
 int

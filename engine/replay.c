@@ -105,7 +105,36 @@ replay_incident(struct diag_incident *inc, const json_t *o, size_t index,
 	if ((inc->error = replay_str(o, "error")) == NULL)
 		inc->error = xstrdup("");
 	inc->count = replay_count(o, "count");
+	/* A diagnosis saved before "lines" counted every line as an attempt. */
+	inc->lines = json_object_get(o, "lines") ? replay_count(o, "lines") : inc->count;
 	inc->companions = replay_count(o, "companions");
+	inc->held = replay_count(o, "held");
+	/* Saved before "origin": a gateway's. */
+	if ((inc->origin = replay_str(o, "origin")) == NULL)
+		inc->origin = xstrdup("gateway");
+	inc->source = replay_str(o, "source");
+	inc->site = replay_str(o, "site");
+	inc->file = replay_str(o, "file");
+	inc->episode = (unsigned)replay_count(o, "episode");
+	if (inc->episode == 0)
+		inc->episode = 1;
+	inc->year_inferred = json_is_true(json_object_get(o, "year_inferred"));
+	inc->failure = replay_str(o, "failure");
+	if ((v = json_object_get(o, "messages")) != NULL && json_is_object(v)) {
+		inc->messages = replay_count(v, "count");
+		inc->delivered_later = replay_count(v, "delivered_later");
+		inc->delivered_elsewhere = replay_count(v, "delivered_elsewhere");
+		inc->retries_ended = replay_count(v, "retries_ended");
+		if ((a = json_object_get(v, "queue_ids")) != NULL && json_is_array(a)) {
+			inc->queue_ids = xcalloc(DIAG_MAX_QUEUE_IDS, sizeof(*inc->queue_ids));
+			for (i = 0; i < json_array_size(a) &&
+			    inc->nqueue_ids < DIAG_MAX_QUEUE_IDS; i++)
+				if (json_is_string(json_array_get(a, i)))
+					inc->queue_ids[inc->nqueue_ids++] = text_sanitize(
+					    json_string_value(json_array_get(a, i)),
+					    json_string_length(json_array_get(a, i)), 64);
+		}
+	}
 	if ((inc->first_seen = replay_str(o, "first_seen")) == NULL)
 		inc->first_seen = xstrdup("");
 	if ((inc->last_seen = replay_str(o, "last_seen")) == NULL)
@@ -140,6 +169,10 @@ replay_incident(struct diag_incident *inc, const json_t *o, size_t index,
 		v = json_object_get(peer, "source");
 		inc->peer_from_cli = json_is_string(v) &&
 		    strcmp(json_string_value(v), "command-line") == 0;
+		inc->peer.address = replay_str(peer, "address");
+		if (inc->peer.address != NULL && !peer_valid_host(inc->peer.address))
+			return err_set(err, "incident %zu: \"%.60s\" is not an address",
+			    index + 1, inc->peer.address);
 	}
 	inc->locations = xcalloc(DIAG_MAX_LOCATIONS, sizeof(*inc->locations));
 	if ((a = json_object_get(o, "locations")) != NULL && json_is_array(a))
@@ -223,6 +256,29 @@ replay_summary(struct diagnosis *d, const json_t *o)
 	sum->matched = replay_count(o, "matched");
 	sum->out_of_time = replay_count(o, "out_of_time");
 	sum->unmatched_errors = replay_count(o, "unmatched_errors");
+	sum->unmatched_server = replay_count(o, "unmatched_server_lines");
+	sum->unmatched_other = replay_count(o, "unmatched_other");
+	if ((a = json_object_get(o, "unmatched_groups")) != NULL && json_is_array(a)) {
+		sum->unmatched_groups = xcalloc(DIAG_MAX_GROUPS,
+		    sizeof(*sum->unmatched_groups));
+		for (i = 0; i < json_array_size(a) && sum->nunmatched_groups < DIAG_MAX_GROUPS;
+		    i++) {
+			const json_t *x = json_array_get(a, i), *sm = json_object_get(x, "sample");
+			struct diag_group *g = &sum->unmatched_groups[sum->nunmatched_groups];
+
+			if ((g->shape = replay_str(x, "shape")) == NULL)
+				continue;
+			if ((g->program = replay_str(x, "program")) == NULL)
+				g->program = xstrdup("");
+			g->count = replay_count(x, "count");
+			if ((g->sample.file = replay_str(sm, "file")) == NULL)
+				g->sample.file = xstrdup("");
+			if ((g->sample.text = replay_str(sm, "text")) == NULL)
+				g->sample.text = xstrdup("");
+			g->sample.line = replay_count(sm, "line");
+			sum->nunmatched_groups++;
+		}
+	}
 	replay_lines(json_object_get(o, "matched_by_article"), &sum->articles, &sum->narticles);
 	replay_lines(json_object_get(o, "matched_lines_by_articles"), &sum->groups,
 	    &sum->ngroups);
@@ -354,9 +410,17 @@ replay_inputs(struct diagnosis *d, const char *data, const struct jsonscan_membe
 		if (in == NULL)
 			return -1;
 		if ((di->name = replay_str(in, "file")) != NULL) {
+			const json_t *y;
+
 			di->lines = replay_count(in, "lines");
 			di->format = replay_str(in, "format");
 			di->error = replay_str(in, "error");
+			di->set = replay_str(in, "set");
+			di->order = (unsigned)replay_count(in, "read_order");
+			if ((y = json_object_get(in, "year")) != NULL && json_is_object(y)) {
+				di->year_from = replay_str(y, "from");
+				di->year_anchor = replay_str(y, "anchor");
+			}
 			d->ninputs++;
 		}
 		json_decref(in);

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE	/* memmem */
 #include "session.h"
 
 #include <ctype.h>
@@ -28,17 +29,8 @@ session_phase_parse(const char *name)
 	return SESSION_NONE;
 }
 
-/* Does [s, s+n) contain needle, ignoring case? */
-static int
-session_has(const char *s, size_t n, const char *needle)
-{
-	size_t l = strlen(needle), i;
-
-	for (i = 0; i + l <= n; i++)
-		if (strncasecmp(s + i, needle, l) == 0)
-			return 1;
-	return 0;
-}
+/* The bytes of a line searched for the phase's words. */
+#define SESSION_SCAN_MAX	2048
 
 enum session_phase
 session_phase_of_text(const char *s, size_t n)
@@ -50,11 +42,19 @@ session_phase_of_text(const char *s, size_t n)
 	} table[] = {
 		{ "end of data", SESSION_END_OF_DATA },
 		{ "end of message", SESSION_END_OF_DATA },
+		{ "client data status", SESSION_END_OF_DATA },	/* sendmail */
+		{ "client greeting", SESSION_GREETING },
+		{ "client ehlo", SESSION_HELO },
+		{ "client helo", SESSION_HELO },
+		{ "client mail", SESSION_MAIL },
+		{ "client rcpt", SESSION_RCPT },
+		{ "client data", SESSION_DATA },
 		{ "data block", SESSION_BODY },
 		{ "message body", SESSION_BODY },
 		{ "writing message", SESSION_BODY },
 		{ "server greeting", SESSION_GREETING },
 		{ "initial greeting", SESSION_GREETING },
+		{ "initial connection", SESSION_GREETING },	/* Exim: the banner */
 		{ "banner", SESSION_GREETING },
 		{ "helo handshake", SESSION_HELO },
 		{ "ehlo handshake", SESSION_HELO },
@@ -69,10 +69,16 @@ session_phase_of_text(const char *s, size_t n)
 		{ "network is unreachable", SESSION_CONNECT },
 		{ "no route to host", SESSION_CONNECT },
 	};
+	char low[SESSION_SCAN_MAX];
 	size_t i;
 
+	/* One lower-case copy, then memmem per phrase: called for the lines that need it. */
+	if (n > sizeof(low))
+		n = sizeof(low);
+	for (i = 0; i < n; i++)
+		low[i] = (char)tolower((unsigned char)s[i]);
 	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (session_has(s, n, table[i].words))
+		if (memmem(low, n, table[i].words, strlen(table[i].words)) != NULL)
 			return table[i].phase;
 	return SESSION_NONE;
 }

@@ -5,7 +5,7 @@
  * (tests/bench/run.sh) and the genlog check suite.
  *
  *   genlog [--seed N] [--size BYTES|123K|123M|1G] [--manifest FILE]
- *          [--error-rate R]
+ *          [--error-rate R] [--events FILE]
  *
  * The log goes to standard output. It is made of start-up banners with full
  * ctime() dates, the smart-host line, idle cycles, outgoing and incoming
@@ -39,6 +39,10 @@
  * "first_seen" and "last_seen" are the log times of the first and the last
  * of them, as docs/log-format.md derives them: the date from the start-up
  * banner and the midnights passed since, the time from the last event line.
+ *
+ * --events FILE writes, for each failure, the NDJSON event smtpgw writes
+ * beside its text log (docs/events.md): time, text, phase, peer, port,
+ * queue_id; the benchmark mixes them into a log of several formats.
  *
  * Exit status: 0; 1 when the log or the manifest cannot be written (with a
  * message); 2 for a bad command line.
@@ -416,6 +420,10 @@ struct gen {
 	unsigned	 burst_left;
 	unsigned	 burst_len;
 
+	/* the NDJSON events of the failures, or NULL */
+	FILE		*events;
+	uint64_t	 queue_seq;
+
 	/* what was written, for the manifest */
 	uint64_t	 count[NSCENARIOS][SLINES_MAX];
 	int64_t		 first[NSCENARIOS][SLINES_MAX];	/* stamps, 0: none */
@@ -634,9 +642,8 @@ line(struct gen *g, enum lkind kind, const char *fmt, ...)
  * transcript line.
  */
 static void
-template_line(struct gen *g, const char *t)
+template_fill(struct gen *g, const char *t, char text[LINE_MAX_LEN])
 {
-	char text[LINE_MAX_LEN];
 	const char *val;
 	size_t n = 0, vlen;
 
@@ -657,18 +664,33 @@ template_line(struct gen *g, const char *t)
 			val = t++;
 		} else
 			vlen = strlen(val);
-		if (n + vlen >= sizeof(text))
+		if (n + vlen >= LINE_MAX_LEN)
 			die("internal error: a template line is too long");
 		memcpy(text + n, val, vlen);
 		n += vlen;
 	}
 	text[n] = '\0';
+}
+
+/* Write the template's line; text (when not NULL) gets it as filled in. */
+static void
+template_line_text(struct gen *g, const char *t, char text[LINE_MAX_LEN])
+{
+	template_fill(g, t, text);
 	if (strncmp(text, "[tx] ", 5) == 0)
 		tx(g, "%s", text + 5);
 	else if (strncmp(text, "[rx] ", 5) == 0)
 		rx(g, "%s", text + 5);
 	else
 		ev(g, "%s", text);
+}
+
+static void
+template_line(struct gen *g, const char *t)
+{
+	char text[LINE_MAX_LEN];
+
+	template_line_text(g, t, text);
 }
 
 /* ------------------------------------------------------------------ */
@@ -736,15 +758,42 @@ rfc822_date(const struct gen *g, char *out, size_t size)
  * Write a failure's lines, counting them. They come one after the other, so
  * that a companion is within three lines of its primary.
  */
+static void json_string(FILE *f, const char *s);
+static void iso_time(int64_t stamp, char *out, size_t size);
+
+/* The NDJSON event smtpgw writes for a failure (docs/events.md). */
+static void
+write_event(struct gen *g, const char *text)
+{
+	char when[32];
+
+	if (g->events == NULL || strncmp(text, "[tx] ", 5) == 0 ||
+	    strncmp(text, "[rx] ", 5) == 0)
+		return;
+	iso_time(g->stamp, when, sizeof(when));
+	fprintf(g->events, "{\"time\":\"%s\",\"text\":", when);
+	json_string(g->events, text);
+	fprintf(g->events, ",\"phase\":\"data\",\"peer\":\"%s\",\"port\":25,"
+	    "\"queue_id\":\"%lld.%llu\"}\n", g->peer, (long long)g->stamp,
+	    (unsigned long long)++g->queue_seq);
+}
+
 static void
 write_failure(struct gen *g, const struct scenario *s)
 {
 	size_t si = (size_t)(s - scenarios), i;
+	int evented = 0;
+
+	char text[LINE_MAX_LEN];
 
 	for (i = 0; i < SLINES_MAX && s->lines[i].text; i++) {
-		template_line(g, s->lines[i].text);
+		template_line_text(g, s->lines[i].text, text);
 		if (s->lines[i].role == PLAIN)
 			continue;
+		if (s->lines[i].role == PRIMARY && !evented) {
+			write_event(g, text);
+			evented = 1;
+		}
 		g->count[si][i]++;
 		if (g->first[si][i] == 0)
 			g->first[si][i] = g->stamp;
@@ -1432,6 +1481,8 @@ usage(FILE *to)
 "  --manifest FILE write what was generated (error texts, articles, counts)\n"
 "                  as JSON to FILE\n"
 "  --error-rate R  share of sessions that fail, 0 to 1 (default 0.02)\n"
+"  --events FILE   write an NDJSON event for each failure to FILE, as smtpgw\n"
+"                  does beside its text log\n"
 "  --help          this text\n", to);
 }
 
@@ -1468,11 +1519,12 @@ main(int argc, char **argv)
 		{ "size",	required_argument, NULL, 'n' },
 		{ "manifest",	required_argument, NULL, 'm' },
 		{ "error-rate",	required_argument, NULL, 'e' },
+		{ "events",	required_argument, NULL, 'v' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct gen g;
-	const char *manifest = NULL;
+	const char *manifest = NULL, *events = NULL;
 	unsigned long long seed = 1;
 	char *end;
 	int c;
@@ -1500,6 +1552,9 @@ main(int argc, char **argv)
 			    g.error_rate > 1)
 				bad_usage("--error-rate: not a number from 0 to 1: '%s'", optarg);
 			break;
+		case 'v':
+			events = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -1523,7 +1578,12 @@ main(int argc, char **argv)
 	g.idle_largest = 47234;
 	g.idle_bytes = 48258;
 
+	if (events != NULL && (g.events = fopen(events, "w")) == NULL)
+		die("%s: %s", events, strerror(errno));
 	generate(&g);
+	if (g.events != NULL && (fflush(g.events) != 0 || ferror(g.events) ||
+	    fclose(g.events) != 0))
+		die("%s: cannot write the events", events);
 	free(g.buf);
 	if (manifest)
 		write_manifest(&g, seed, manifest);

@@ -30,6 +30,20 @@
 # <!-- bench:ingest end --> of docs/benchmarks.md (BENCH_DOC to write
 # another file); the rest of the file is left alone.
 #
+# Then it times kbdiag side by side with `grep -c -i -E -f ere.txt` (and rg
+# when installed) on three inputs, each of the kinds a user has, and writes
+# the section between <!-- bench:inputs begin --> and <!-- bench:inputs end -->:
+#
+#   gateway  the generated gateway log above (its times, from the rounds above)
+#   mixed    gateway lines (genlog, another seed), smtpgw's NDJSON events of
+#            their failures (genlog --events) and MTA syslog lines (the real
+#            corpus, or tests/cases/mta-lines.tsv without it), interleaved in
+#            blocks, BENCH_INPUT_SIZE bytes (default 200M)
+#   real     the real corpus ($KBDIAG_REAL_CORPUS, default
+#            /work/shared/corpus/real-logs: Postfix, Exim, Sendmail logs of
+#            other projects and servers) repeated to BENCH_INPUT_SIZE bytes;
+#            skipped, with a note, when the corpus is not there
+#
 # Environment: BENCH_SEED (1), BENCH_RUNS (3), BENCH_DIR (build/bench: the
 # log and the outputs), BENCH_KEEP=1 keeps the log afterwards, BENCH_DOC,
 # BENCH_NOTE (a paragraph to add to the section).
@@ -144,7 +158,7 @@ failure_of() {
 result_of() {
 	case $1 in
 	naive)	awk -F '\t' '$1 == "matched" { print $2 " lines" }' "$dir/out.$1" ;;
-	kbdiag)	# The incidents' own keys are indented by six spaces.
+	kbdiag*) # The incidents' own keys are indented by six spaces.
 		awk '
 		/^      "count": / { sub(/,$/, "", $2); events += $2; incidents++ }
 		END { printf "%d incidents, counts summing to %d\n", incidents, events }
@@ -318,29 +332,189 @@ section=$dir/section.md
 	echo "<!-- bench:ingest end -->"
 } > "$section"
 
-if [ ! -f "$doc" ]; then
-	{
-		echo "# Benchmarks"
-		echo
-		echo "Measurements of kbdiag against its peers, each section written by its"
-		echo "script under tests/bench/ (see there for how to rerun it)."
-		echo
-	} > "$doc"
-fi
-if grep -q '^<!-- bench:ingest begin -->$' "$doc"; then
-	awk -v sec="$section" '
-		/^<!-- bench:ingest begin -->$/ {
-			while ((getline l < sec) > 0) print l
-			skip = 1; next
-		}
-		/^<!-- bench:ingest end -->$/ { skip = 0; next }
-		!skip { print }
-	' "$doc" > "$doc.tmp"
-else
-	{ cat "$doc"; echo; cat "$section"; } > "$doc.tmp"
-fi
-mv "$doc.tmp" "$doc"
+# write_section NAME FILE: FILE replaces the section between
+# <!-- bench:NAME begin --> and <!-- bench:NAME end --> of $doc (appended when
+# there is none); the rest of $doc is left alone.
+write_section() {
+	if [ ! -f "$doc" ]; then
+		{
+			echo "# Benchmarks"
+			echo
+			echo "Measurements of kbdiag against its peers, each section written by its"
+			echo "script under tests/bench/ (see there for how to rerun it)."
+			echo
+		} > "$doc"
+	fi
+	if grep -q "^<!-- bench:$1 begin -->\$" "$doc"; then
+		awk -v sec="$2" -v b="<!-- bench:$1 begin -->" -v e="<!-- bench:$1 end -->" '
+			$0 == b { while ((getline l < sec) > 0) print l; skip = 1; next }
+			$0 == e { skip = 0; next }
+			!skip { print }
+		' "$doc" > "$doc.tmp"
+	else
+		{ cat "$doc"; echo; cat "$2"; } > "$doc.tmp"
+	fi
+	mv "$doc.tmp" "$doc"
+}
+
+write_section ingest "$section"
 say "== wrote the log-ingestion section of $doc"
 
-[ "${BENCH_KEEP:-}" = 1 ] || rm -f "$log"
+# ---------------------------------------------------------------------------
+# Three inputs, kbdiag against grep -E on the same patterns.
+
+isize=${BENCH_INPUT_SIZE:-200M}
+ibytes=$(numfmt --from=iec "$isize" 2>/dev/null) || die "BENCH_INPUT_SIZE: not a size: $isize"
+corpus=${KBDIAG_REAL_CORPUS:-/work/shared/corpus/real-logs}
+real=$dir/real.log
+mixed=$dir/mixed.log
+inputs=$dir/inputs
+: > "$inputs"
+
+# input_row NAME FILE TOOL WALL-FILE: one row of the table, with a peak RSS run.
+input_row() {
+	local input=$1 file=$2 name=$3 b wall mbs mib
+	b=$(wc -c < "$file" | tr -d ' ')
+	wall=$(median "$dir/time.$name.wall" | awk '{ printf "%.3f", $1 / 1e6 }')
+	mbs=$(awk -v b="$b" -v t="$wall" 'BEGIN { printf "%.0f", b / 1e6 / t }')
+	mib="n/a"
+	if [ -n "$timer" ]; then
+		run_tool "$name" "$timer" -f %M -o "$dir/time.$name.rss" ||
+			die "$name failed under $timer"
+		mib=$(tail -n 1 "$dir/time.$name.rss" | awk '{ printf "%.1f", $1 / 1024 }')
+	fi
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$input" "$b" "${title[$name]}" "$wall" \
+		"$mbs" "$mib" "$(result_of "$name")" >> "$inputs"
+	say "   $input, ${title[$name]}: $wall s, $mbs MB/s, $mib MiB"
+}
+
+# bench_input NAME FILE: time grep -E, rg and kbdiag on FILE in rounds.
+bench_input() {
+	local input=$1 file=$2 round=0 name t0 t1
+	local names=(grep-E-$input rg-$input kbdiag-$input)
+	tools=()
+	tool "grep-E-$input" "grep -E" "" "0 1" grep -c -i -E -f "$dir/ere.txt" "$file"
+	tool "rg-$input" rg "" "0 1" rg -c -i -f "$dir/ere.txt" "$file"
+	tool "kbdiag-$input" kbdiag "" "0 1" build/kbdiag diagnose --offline --format json "$file"
+	cat "$file" > /dev/null
+	say "== timing the $input input: $runs rounds"
+	while [ "$round" -lt "$runs" ]; do
+		round=$((round + 1))
+		for name in "${names[@]}"; do
+			[ -z "${why[$name]:-}" ] || continue
+			t0=$EPOCHREALTIME
+			if run_tool "$name"; then
+				t1=$EPOCHREALTIME
+				echo $(($(usec "$t1") - $(usec "$t0"))) >> "$dir/time.$name.wall"
+			else
+				why[$name]="failed: $(failure_of "$name")"
+			fi
+		done
+	done
+	for name in "${names[@]}"; do
+		if [ -n "${why[$name]:-}" ]; then
+			printf '%s\t\t%s\tskipped\t\t\t%s\n' "$input" "${title[$name]}" \
+				"${why[$name]}" >> "$inputs"
+			continue
+		fi
+		input_row "$input" "$file" "$name"
+	done
+}
+
+# The gateway input: the rounds above timed it.
+for name in grep-E rg kbdiag; do
+	[ -z "${why[$name]:-}" ] || continue
+	input_row gateway "$log" "$name"
+done
+
+syslog_src=$dir/syslog.src
+if [ -d "$corpus" ] && ls "$corpus"/*.log > /dev/null 2>&1; then
+	cat "$corpus"/*.log > "$syslog_src"
+	say "== the real corpus: $(wc -c < "$syslog_src" | tr -d ' ') bytes from $corpus"
+	: > "$real"
+	while [ "$(wc -c < "$real")" -lt "$ibytes" ]; do
+		cat "$syslog_src" >> "$real"
+	done
+	bench_input real "$real"
+	real_note="the real corpus of $corpus ($(ls "$corpus"/*.log | wc -l) files, \
+$(wc -c < "$syslog_src" | tr -d ' ') bytes: Postfix, Exim and Sendmail logs of \
+other projects and real servers, their README there) repeated to $(wc -c < "$real" |
+		tr -d ' ') bytes"
+else
+	say "run.sh: no real corpus at $corpus: the real input is skipped"
+	cut -f 3 tests/cases/mta-lines.tsv | grep -v '^#' | grep . > "$syslog_src"
+	printf 'real\t\t-\tskipped\t\t\tno corpus at %s (KBDIAG_REAL_CORPUS)\n' \
+		"$corpus" >> "$inputs"
+	real_note="skipped: no corpus at $corpus"
+fi
+
+say "== building the mixed input ($isize)"
+build/genlog --seed $((seed + 1)) --size "$isize" --events "$dir/events.json" \
+	> "$dir/mixed-gw.log" || die "genlog failed"
+# Blocks of 200 gateway lines, 4 events, 200 syslog lines, to the size.
+awk -v limit="$ibytes" -v ev="$dir/events.json" -v sl="$syslog_src" '
+	function take(file, n,   l, k) {
+		for (k = 0; k < n; k++) {
+			if ((getline l < file) <= 0) {
+				close(file)
+				if ((getline l < file) <= 0)
+					return
+			}
+			print l
+			bytes += length(l) + 1
+		}
+	}
+	{ print; bytes += length($0) + 1 }
+	NR % 200 == 0 { take(ev, 4); take(sl, 200); if (bytes >= limit) exit }
+' "$dir/mixed-gw.log" > "$mixed"
+rm -f "$dir/mixed-gw.log"
+bench_input mixed "$mixed"
+
+isection=$dir/section-inputs.md
+{
+	echo "<!-- bench:inputs begin -->"
+	echo "## Three inputs: kbdiag against grep (issue 15)"
+	echo
+	echo "Written by \`tests/bench/run.sh $size\` (\`make bench\`) on $(date -u +%Y-%m-%d),"
+	echo "kbdiag source $(git describe --always --dirty 2>/dev/null || echo '?'), $cores cores."
+	echo "Each input is read by \`grep -c -i -E -f ere.txt\` (the rule base's patterns as"
+	echo "\`kbdiag --syntax ere kb patterns\` exports them), \`rg -c -i -f ere.txt\` when"
+	echo "installed, and \`kbdiag diagnose --offline --format json\`, in rounds as above"
+	echo "(median of $runs, wall clock, output to a file, LC_ALL=C, peak RSS in one more"
+	echo "run); \"vs grep\" is the speed relative to grep -E on the same input."
+	echo
+	echo "- gateway: the generated gateway log of the section above ($bytes bytes)."
+	echo "- mixed: $(wc -c < "$mixed" | tr -d ' ') bytes, blocks of 200 lines of a generated"
+	echo "  gateway log (\`genlog --seed $((seed + 1))\`), 4 smtpgw NDJSON events of its"
+	echo "  failures (\`genlog --events\`) and 200 MTA syslog lines (the real corpus)."
+	echo "- real: $real_note." | fold -s -w 80 | sed 's/ *$//'
+	echo
+	echo "| input | bytes | tool | time (s) | MB/s | peak RSS (MiB) | vs grep | output |"
+	echo "|---|---:|---|---:|---:|---:|---:|---|"
+	awk -F '\t' '
+		$4 != "skipped" && $3 == "grep -E" { g[$1] = $5 }
+		{ row[NR] = $0 }
+		END {
+			for (i = 1; i <= NR; i++) {
+				split(row[i], f, "\t")
+				if (f[4] == "skipped") {
+					printf "| %s | | %s | skipped | | | | %s |\n", f[1], f[3], f[7]
+					continue
+				}
+				r = (f[1] in g && g[f[1]] > 0) ? sprintf("%.2f", f[5] / g[f[1]]) : "n/a"
+				printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", f[1], f[2], f[3],
+				    f[4], f[5], f[6], r, f[7]
+			}
+		}' "$inputs"
+	if [ -n "${BENCH_INPUTS_NOTE:-}" ]; then
+		echo
+		printf '%s\n' "$BENCH_INPUTS_NOTE" | fold -s -w 80 | sed 's/ *$//'
+	fi
+	echo
+	echo "<!-- bench:inputs end -->"
+} > "$isection"
+write_section inputs "$isection"
+say "== wrote the three-input section of $doc"
+
+[ "${BENCH_KEEP:-}" = 1 ] || rm -f "$log" "$real" "$mixed" "$syslog_src" "$dir/events.json"
 [ -n "$kbdiag_ok" ] || die "kbdiag failed: see above"

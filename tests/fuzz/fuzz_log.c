@@ -39,7 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct reader_record *rec;
 	const struct match_hit *hits;
 	const struct kb_symptom *gave_up;
-	struct diag_peer fallback = { NULL, 0 };
+	struct diag_peer fallback = { NULL, 0, NULL };
 	struct diagnosis *d;
 	struct correlator *c;
 	struct reader *r;
@@ -56,6 +56,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (reader_next(r, &rec, err) > 0) {
 		n = match_line(m, rec->subject, rec->subjectlen, &hits, &gave_up);
 		correlate_record(c, rec, hits, n);
+		if (n == 0 && match_looks_like_delivery(m))
+			correlate_delivery(c, rec);
 	}
 	reader_close(r);
 	correlate_free(c);

@@ -4,10 +4,14 @@
  * the case's file and line.
  */
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -210,6 +214,21 @@ tc_digest_diagnosis(const struct diagnosis *d, struct buf *out)
 		if (inc->article_confidence < 1)
 			buf_printf(out, " explains=%.2f", inc->article_confidence);
 		buf_printf(out, "\n  error %s\n", inc->error);
+		buf_printf(out, "  seen attempts=%lu lines=%lu held=%lu phase=%s origin=%s "
+		    "source=%s episode=%u year=%s failure=%s\n", inc->count, inc->lines,
+		    inc->held, inc->phase ? inc->phase : "-", inc->origin ? inc->origin : "-",
+		    inc->source ? tc_base(inc->source) : "-", inc->episode,
+		    inc->year_inferred ? "inferred" : "-", inc->failure ? inc->failure : "-");
+		if (inc->peer.address)
+			buf_printf(out, "  address %s\n", inc->peer.address);
+		if (inc->messages) {
+			buf_printf(out, "  messages %lu delivered_later=%lu delivered_elsewhere=%lu "
+			    "retries_ended=%lu ids=", inc->messages, inc->delivered_later,
+			    inc->delivered_elsewhere, inc->retries_ended);
+			for (j = 0; j < inc->nqueue_ids; j++)
+				buf_printf(out, "%s%s", j ? "," : "", inc->queue_ids[j]);
+			buf_putc(out, '\n');
+		}
 		buf_puts(out, "  causes");
 		for (j = 0; j < inc->ncauses; j++)
 			buf_printf(out, " %s=%.2f%s", inc->causes[j].id, inc->causes[j].confidence,
@@ -346,43 +365,93 @@ tc_observe(const struct tc_case *c, const struct tc_section *obs, const struct k
 	rank_diagnosis(d, kb);
 }
 
+/* "YYYY-MM-DDTHH:MM:SS" (UTC) as a time_t, for "-- mtime"; -1 if not one. */
+static time_t
+tc_utc(const char *s)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	    &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+		return (time_t)-1;
+	tm.tm_year -= 1900;
+	tm.tm_mon--;
+	return timegm(&tm);
+}
+
 static void
 tc_run_diagnose(const struct tc_case *c)
 {
-	const struct tc_section *log = tc_find(c, "log"), *esc = tc_find(c, "log-escaped");
 	const struct tc_section *lf = tc_find(c, "log-file"), *sh = tc_find(c, "smarthost");
 	const struct tc_section *expect = tc_find(c, "expect"), *obs;
 	struct diag_params p = { 0 };
 	struct diagnosis *d;
-	struct buf data = BUF_INIT, digest = BUF_INIT;
-	char *dir = NULL, *path, host[PEER_HOST_MAX], err[ERR_LEN];
-	const char *files[1];
+	struct buf digest = BUF_INIT;
+	char *dir = NULL, *paths[16], host[PEER_HOST_MAX], err[ERR_LEN];
+	const char *files[16];
 	struct kb *kb = tu_kb();
 	struct matcher *m = tu_matcher(kb);
+	size_t i, nfiles = 0, nlogs = 0;
 
 	ck_assert_msg(expect, "%s:%ld: case '%s' has no '-- expect'", c->file, c->line, c->name);
-	ck_assert_msg((log != NULL) + (esc != NULL) + (lf != NULL) == 1,
-	    "%s:%ld: case '%s' needs exactly one of log, log-escaped, log-file", c->file,
+	for (i = 0; i < c->nsec; i++)
+		nlogs += strcmp(c->sec[i].name, "log") == 0 ||
+		    strcmp(c->sec[i].name, "log-escaped") == 0;
+	ck_assert_msg((nlogs > 0) + (lf != NULL) == 1,
+	    "%s:%ld: case '%s' needs log or log-escaped sections, or one log-file", c->file,
 	    c->line, c->name);
+	/* Logs are dated from their files' times: always on the same clock. */
+	setenv("TZ", "UTC", 1);
+	tzset();
 	if (lf) {
-		path = tu_src(lf->arg);
+		paths[nfiles++] = tu_src(lf->arg);
 	} else {
-		struct buf pb = BUF_INIT;
-
 		dir = tu_tmpdir();
-		buf_printf(&pb, "%s/case.log", dir);
-		path = buf_detach(&pb);
-		if (esc)
-			tc_unescape(&esc->content, &data);
-		else
-			buf_append(&data, log->content.data, log->content.len);
-		tu_write(path, buf_str(&data), data.len);
+		for (i = 0; i < c->nsec; i++) {
+			const struct tc_section *sec = &c->sec[i];
+			struct buf pb = BUF_INIT, data = BUF_INIT;
+
+			if (strcmp(sec->name, "log") != 0 && strcmp(sec->name, "log-escaped") != 0)
+				continue;
+			ck_assert_msg(nfiles < 16, "%s:%ld: too many logs", c->file, sec->line);
+			/* "-- log NAME" names the file; the first one is case.log by default. */
+			buf_printf(&pb, "%s/%s", dir, sec->arg[0] ? sec->arg : "case.log");
+			paths[nfiles++] = buf_detach(&pb);
+			if (strcmp(sec->name, "log-escaped") == 0)
+				tc_unescape(&sec->content, &data);
+			else
+				buf_append(&data, sec->content.data, sec->content.len);
+			tu_write(paths[nfiles - 1], buf_str(&data), data.len);
+			buf_free(&data);
+		}
+		/* "-- mtime NAME YYYY-MM-DDTHH:MM:SS": when a log was last changed (UTC). */
+		for (i = 0; i < c->nsec; i++) {
+			const struct tc_section *sec = &c->sec[i];
+			char name[256], when[64], *path;
+			struct timespec ts[2];
+			struct buf pb = BUF_INIT;
+
+			if (strcmp(sec->name, "mtime") != 0)
+				continue;
+			ck_assert_msg(sscanf(sec->arg, "%255s %63s", name, when) == 2 &&
+			    tc_utc(when) != (time_t)-1, "%s:%ld: mtime wants NAME "
+			    "YYYY-MM-DDTHH:MM:SS", c->file, sec->line);
+			buf_printf(&pb, "%s/%s", dir, name);
+			path = buf_detach(&pb);
+			ts[0].tv_sec = ts[1].tv_sec = tc_utc(when);
+			ts[0].tv_nsec = ts[1].tv_nsec = 0;
+			ck_assert_msg(utimensat(AT_FDCWD, path, ts, 0) == 0, "%s:%ld: %s: %s",
+			    c->file, sec->line, path, strerror(errno));
+			free(path);
+		}
 	}
 	p.kb = kb;
 	p.matcher = m;
-	files[0] = path;
+	for (i = 0; i < nfiles; i++)
+		files[i] = paths[i];
 	p.files = files;
-	p.nfiles = 1;
+	p.nfiles = nfiles;
 	if (sh) {
 		ck_assert_msg(peer_parse(sh->arg, PEER_SMTP_PORT, host, &p.smarthost_port,
 		    err) == 0, "%s:%ld: %s", c->file, sh->line, err);
@@ -408,10 +477,10 @@ tc_run_diagnose(const struct tc_case *c)
 	tc_compare(c, expect, buf_str(&digest));
 	diag_free(d);
 	buf_free(&digest);
-	buf_free(&data);
 	tu_rmtree(dir);
 	free(dir);
-	free(path);
+	for (i = 0; i < nfiles; i++)
+		free(paths[i]);
 	match_free(m);
 	kb_free(kb);
 }

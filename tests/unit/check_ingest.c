@@ -451,14 +451,19 @@ START_TEST(syslog_log)
 	struct tu_run r;
 	json_t *j, *inc;
 
-	/* --date gives BSD time stamps their year */
-	j = diagnose(&r, 0, NULL, 0, ARGS("--date", "2026-01-01", log));
+	/* --date gives BSD time stamps their year: at or before its end */
+	j = diagnose(&r, 0, NULL, 0, ARGS("--date", "2026-11-30", log));
 	JSTR(j, "inputs.0.format", "syslog");
 	JINT(j, "inputs.0.lines", 5);
+	JSTR(j, "inputs.0.year.from", "--date");
+	JSTR(j, "inputs.0.year.anchor", "2026-11-30T23:59:59");
 	expect_articles(j, "Q123827 Q123826 Q99852 Q99857");
 
-	inc = incident(j, "Q123827");		/* BSD, then Exim */
+	inc = incident(j, "Q123827");		/* BSD, then Exim: one log, one source */
 	expect_seen(inc, 2, "2026-11-23T10:15:02", "2026-11-23T10:19:02");
+	JSTR(inc, "source", log);
+	JNULL(inc, "site");
+	JBOOL(inc, "year_inferred", 1);
 	JSTR(inc, "error", "Error (119) Network Write Error");	/* the message only */
 	JNULL(inc, "phase");
 	JNULL(inc, "peer.host");
@@ -484,7 +489,10 @@ START_TEST(syslog_log)
 }
 END_TEST
 
-/* Without --date the year is the file's; December to January is a new year. */
+/*
+ * Without --date the year comes from the file's modification time, backwards:
+ * the last line was written at or before it, December before January.
+ */
 START_TEST(syslog_year_from_the_file)
 {
 	static const char text[] =
@@ -498,7 +506,9 @@ START_TEST(syslog_year_from_the_file)
 
 	ck_assert_msg(utimensat(AT_FDCWD, log, times, 0) == 0, "utimensat: %s", strerror(errno));
 	j = diagnose(&r, 0, NULL, 0, ARGS(log));
-	expect_seen(incident(j, "Q123827"), 2, "2025-12-31T23:59:58", "2026-01-01T00:00:03");
+	expect_seen(incident(j, "Q123827"), 2, "2024-12-31T23:59:58", "2025-01-01T00:00:03");
+	JSTR(j, "inputs.0.year.from", "the file's modification time");
+	JBOOL(incident(j, "Q123827"), "year_inferred", 1);
 	json_decref(j);
 	tu_run_free(&r);
 	free(log);
@@ -922,22 +932,50 @@ START_TEST(several_logs_in_order)
 	JSTR(j, "inputs.2.format", "legacy");
 	JINT(j, "summary.lines", 5);
 
-	/* the same error in two logs: one incident, counted over both */
-	expect_articles(j, "Q123827 Q123826");
+	/* the same error in two logs: two sources, two incidents */
+	expect_articles(j, "Q123827 Q123826 Q123827");
 	inc = incident(j, "Q123827");
-	JINT(inc, "count", 3);
-	JSIZE(inc, "locations", 3);
+	JINT(inc, "count", 2);
+	JSTR(inc, "source", c);
+	JSIZE(inc, "locations", 2);
 	JSTR(inc, "locations.0.file", c);
 	JINT(inc, "locations.0.line", 2);
 	JSTR(inc, "locations.1.file", c);
 	JINT(inc, "locations.1.line", 3);
-	JSTR(inc, "locations.2.file", a);
-	JINT(inc, "locations.2.line", 1);
+	JSTR(j, "incidents.2.source", a);
+	JINT(j, "incidents.2.count", 1);
 	JINT(j, "summary.matched_by_article.Q123827", 3);
 	json_decref(j);
 	tu_run_free(&r);
 	free(a);
 	free(c);
+}
+END_TEST
+
+/* A rotated set is one source, read oldest first whatever the order given. */
+START_TEST(rotated_set_is_one_source)
+{
+	char *now = put_str("gw.log", "10:20:00 - Error (119) Network Write Error\n"),
+	    *old = put_str("gw.log.1", "x\n10:10:00 - Error (119) Network Write Error\n");
+	struct tu_run r;
+	json_t *j, *inc;
+
+	j = diagnose(&r, 0, NULL, 0, ARGS("--date", "2026-11-23", now, old));
+	JSTR(j, "inputs.0.file", now);
+	JINT(j, "inputs.0.read_order", 2);
+	JSTR(j, "inputs.1.file", old);
+	JINT(j, "inputs.1.read_order", 1);
+	JSTR(j, "inputs.1.set", now);
+	expect_articles(j, "Q123827");
+	inc = incident(j, "Q123827");
+	JINT(inc, "count", 2);
+	JSTR(inc, "source", now);
+	JSTR(inc, "locations.0.file", old);
+	JSTR(inc, "locations.1.file", now);
+	json_decref(j);
+	tu_run_free(&r);
+	free(now);
+	free(old);
 }
 END_TEST
 
@@ -1238,6 +1276,14 @@ START_TEST(summary_counts)
 	JSTR(j, "summary.unmatched_samples.0.text", "ERROR disk quota exceeded");
 	JINT(j, "summary.unmatched_samples.1.line", 7);
 	JSTR(j, "summary.unmatched_samples.1.text", "Print server timed out");
+	/* the same lines by shape */
+	JSIZE(j, "summary.unmatched_groups", 2);
+	JSTR(j, "summary.unmatched_groups.0.shape", "ERROR disk quota exceeded");
+	JINT(j, "summary.unmatched_groups.0.count", 1);
+	JINT(j, "summary.unmatched_groups.0.sample.line", 3);
+	JNULL(j, "summary.unmatched_groups.0.program");
+	JSTR(j, "summary.unmatched_groups.1.shape", "Print server timed out");
+	JINT(j, "summary.unmatched_server_lines", 0);
 	json_decref(j);
 	tu_run_free(&r);
 
@@ -1246,9 +1292,10 @@ START_TEST(summary_counts)
 	ck_assert_int_eq(r.status, 0);
 	snprintf(want, sizeof(want), "\nSummary: 7 lines read, 3 matched (Q123827 2, Q123826 1), "
 	    "2 incidents.\n2 lines that look like errors matched no article (a gap in the rule "
-	    "base?):\n  %s:3: ERROR disk quota exceeded\n  %s:7: Print server timed out\n",
-	    log, log);
+	    "base?), by program and shape, biggest first:\n"
+	    "       1  ERROR disk quota exceeded\n          e.g. %s:3:", log);
 	ck_assert_contains(r.out, want);
+	ck_assert_contains(r.out, "       1  Print server timed out\n");
 	tu_run_free(&r);
 	free(log);
 }
@@ -1273,14 +1320,19 @@ START_TEST(summary_keeps_ten_samples)
 	JSIZE(j, "summary.unmatched_samples", 10);
 	JINT(j, "summary.unmatched_samples.9.line", 10);
 	JSTR(j, "summary.unmatched_samples.9.text", "ERROR disk quota exceeded on volume 10");
+
+	/* one shape: the volume's number is masked */
+	JSIZE(j, "summary.unmatched_groups", 1);
+	JINT(j, "summary.unmatched_groups.0.count", 12);
+	JSTR(j, "summary.unmatched_groups.0.shape", "ERROR disk quota exceeded on volume N");
 	json_decref(j);
 	tu_run_free(&r);
 
 	run(&r, NULL, 0, ARGS("diagnose", log));
 	ck_assert_int_eq(r.status, 1);
 	ck_assert_contains(r.out, "\nSummary: 12 lines read, 0 matched, 0 incidents.\n12 lines "
-	    "that look like errors matched no article (a gap in the rule base?); the first "
-	    "ones:\n");
+	    "that look like errors matched no article (a gap in the rule base?), by program "
+	    "and shape, biggest first:\n      12  ERROR disk quota exceeded on volume N\n");
 	tu_run_free(&r);
 	buf_free(&b);
 	free(log);
@@ -2121,6 +2173,7 @@ ingest_suite(void)
 	tcase_add_unchecked_fixture(tc, tu_scratch_setup, tu_scratch_teardown);
 	tcase_add_test(tc, stdin_dash_and_no_argument);
 	tcase_add_test(tc, several_logs_in_order);
+	tcase_add_test(tc, rotated_set_is_one_source);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("time");

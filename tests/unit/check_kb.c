@@ -101,6 +101,15 @@ render_step(const struct kb_step *s)
 			ck_assert_ptr_null(p->text);
 			buf_puts(&b, "{port}");
 			break;
+		case KB_PART_PEER_ADDRESS:
+		case KB_PART_QUEUE_ID:
+		case KB_PART_FIRST_SEEN:
+		case KB_PART_LAST_SEEN:
+			ck_assert_ptr_null(p->text);
+			buf_puts(&b, p->kind == KB_PART_PEER_ADDRESS ? "{address}" :
+			    p->kind == KB_PART_QUEUE_ID ? "{queue-id}" :
+			    p->kind == KB_PART_FIRST_SEEN ? "{first}" : "{last}");
+			break;
 		default:
 			ck_abort_msg("part %zu of step %s has kind %d", i, s->id, (int)p->kind);
 		}

@@ -67,6 +67,99 @@ START_TEST(bracketed_ipv6)
 }
 END_TEST
 
+/* Postfix's notations: [host]:port (relayhost), host[addr]:port (its client). */
+START_TEST(postfix_notations)
+{
+	struct peer_ref ref;
+	char err[ERR_LEN];
+
+	expect_ok("[relay.example]", PEER_SMTP_PORT, "relay.example", 25);
+	expect_ok("[relay.example]:587", PEER_SMTP_PORT, "relay.example", 587);
+	expect_ok("[1.2.3.4]:25", 0, "1.2.3.4", 25);
+	expect_ok("mx.b.example[192.0.2.7]:25", 0, "mx.b.example", 25);
+	expect_ok("mx.b.example[192.0.2.7]", 2525, "mx.b.example", 2525);
+	expect_ok("mx.b.example[2001:db8::7]:25", 0, "mx.b.example", 25);
+	expect_ok("unknown[192.0.2.7]:25", 0, "192.0.2.7", 25);
+	ck_assert_int_eq(peer_parse_ref("mx.b.example[192.0.2.7]:26", 25, &ref, err), 0);
+	ck_assert_str_eq(ref.host, "mx.b.example");
+	ck_assert_str_eq(ref.addr, "192.0.2.7");
+	ck_assert_uint_eq(ref.port, 26);
+	ck_assert_int_eq(peer_parse_ref("[relay.example]", 25, &ref, err), 0);
+	ck_assert_str_eq(ref.addr, "");
+}
+END_TEST
+
+/* The notations of log lines, read where they start. */
+START_TEST(log_notations)
+{
+	static const struct {
+		const char *s;
+		int names_alone;
+		size_t used;
+		const char *host, *addr;
+		unsigned port;
+	} t[] = {
+		{ "mx.b.example[192.0.2.7]:25: Connection refused", 0, 26, "mx.b.example",
+		    "192.0.2.7", 25 },
+		{ "mx.b.example[192.0.2.7] while sending", 0, 23, "mx.b.example", "192.0.2.7", 0 },
+		{ "mx.b.example [192.0.2.7]:587 Connection refused", 0, 28, "mx.b.example",
+		    "192.0.2.7", 587 },
+		{ "mx.b.example [2001:db8::7] No route", 0, 26, "mx.b.example", "2001:db8::7", 0 },
+		{ "[198.51.100.25], dsn=4.0.0", 0, 15, "198.51.100.25", "198.51.100.25", 0 },
+		{ "[IPv6:2001:db8::7]:25", 0, 21, "2001:db8::7", "2001:db8::7", 25 },
+		{ "relay.example.net. [198.51.100.25], dsn", 0, 34, "relay.example.net",
+		    "198.51.100.25", 0 },
+		{ "relay.example.net.", 1, 18, "relay.example.net", "", 0 },
+		{ "unknown[192.0.2.7]", 0, 18, "192.0.2.7", "192.0.2.7", 0 },
+		{ "192.0.2.7[192.0.2.7]:25", 0, 23, "192.0.2.7", "192.0.2.7", 25 },
+		/* the Exim test harness's munged address: the name stands */
+		{ "thisloop.test.ex [ip4.ip4.ip4.ip4] Connection", 0, 34, "thisloop.test.ex", "",
+		    0 },
+	};
+	static const char *const none[] = {
+		"relay.example.net. said", "(helo) [192.0.2.7]", "[not an address]", "-x[1.2.3.4]",
+		"", "[", "name [", "name[]", ".hidden[1.2.3.4]",
+	};
+	struct peer_ref ref;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		n = peer_read(t[i].s, strlen(t[i].s), t[i].names_alone, &ref);
+		ck_assert_msg(n == t[i].used, "\"%s\": took %zu, want %zu", t[i].s, n, t[i].used);
+		ck_assert_str_eq(ref.host, t[i].host);
+		ck_assert_str_eq(ref.addr, t[i].addr);
+		ck_assert_uint_eq(ref.port, t[i].port);
+	}
+	for (i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+		ck_assert_msg(peer_read(none[i], strlen(none[i]), 0, &ref) == 0,
+		    "\"%s\" read as a peer", none[i]);
+}
+END_TEST
+
+/* One rule for query and diagnose: a receiving server's notation. */
+START_TEST(server_lines)
+{
+	static const char *const server[] = {
+		"lost connection after AUTH from unknown[198.51.100.23]",
+		"connect from mail.example.com[192.0.2.1]",
+		"SMTP connection from (helo.example) [198.51.100.23]:51451 lost",
+		"NOQUEUE: reject: RCPT from x.example[2001:db8::1]: 554 5.7.1",
+	};
+	static const char *const client[] = {
+		"lost connection with mx.b.example[192.0.2.7] while sending RCPT TO",
+		"connect to mx.b.example[192.0.2.7]:25: Connection refused",
+		"timeout waiting for input from [198.51.100.25] during client DATA status",
+		"H=mx.b.example [192.0.2.7] Connection refused",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(server) / sizeof(server[0]); i++)
+		ck_assert_msg(peer_server_line(server[i], strlen(server[i])), "%s", server[i]);
+	for (i = 0; i < sizeof(client) / sizeof(client[0]); i++)
+		ck_assert_msg(!peer_server_line(client[i], strlen(client[i])), "%s", client[i]);
+}
+END_TEST
+
 START_TEST(bad_ports_are_rejected)
 {
 	expect_fail("relay:0", "from 1 to 65535");
@@ -106,10 +199,18 @@ START_TEST(bracket_mistakes)
 	expect_fail("[::1]]", "unexpected text after ']'");
 	expect_fail("[]", "not a valid host");
 	expect_fail("[]:25", "not a valid host");
-	/* brackets hold an IPv6 address, nothing else */
-	expect_fail("[relay.example]", "not a valid host");
-	expect_fail("[1.2.3.4]:25", "not a valid host");
+	/* brackets hold an IPv6 address or Postfix's [host], nothing else */
 	expect_fail("[::g]", "not a valid host");
+	expect_fail("[relay example]", "not a valid host");
+	expect_fail("[-relay]", "not a valid host");
+	expect_fail("[relay.example", "missing ']'");
+	expect_fail("[relay.example]x", "unexpected text after ']'");
+	/* host[addr]: a name and an address, nothing else */
+	expect_fail("relay[1.2.3.4", "missing ']'");
+	expect_fail("relay[not.an.address]", "not a valid host");
+	expect_fail("relay[1.2.3.4]x", "unexpected text after ']'");
+	expect_fail("-relay[1.2.3.4]", "not a valid host");
+	expect_fail("[1.2.3.4][1.2.3.4]", "unexpected text after ']'");
 }
 END_TEST
 
@@ -240,6 +341,9 @@ peer_suite(void)
 	tcase_add_test(tc, host_alone_takes_default_port);
 	tcase_add_test(tc, host_and_port);
 	tcase_add_test(tc, bracketed_ipv6);
+	tcase_add_test(tc, postfix_notations);
+	tcase_add_test(tc, log_notations);
+	tcase_add_test(tc, server_lines);
 	tcase_add_test(tc, bad_ports_are_rejected);
 	tcase_add_test(tc, unbracketed_ipv6_is_explained);
 	tcase_add_test(tc, bracket_mistakes);

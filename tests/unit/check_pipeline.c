@@ -152,11 +152,12 @@ START_TEST(incidents_span_logs_and_keep_the_first_locations)
 	buf_puts(&text, "08:00:00 -   SMTP Smart-Host IP = \"127.0.0.1\"\n");
 	for (i = 0; i < 12; i++)
 		buf_printf(&text, "08:%02d:00 - Error (119) Network Write Error,\n", i + 1);
-	a = log_file("a.log", buf_str(&text));
-	b = log_file("b.log", "08:00:00 -   SMTP Smart-Host IP = \"127.0.0.1\"\n"
+	/* One source: a rotated set (given newest first, read oldest first). */
+	a = log_file("gw.log.1", buf_str(&text));
+	b = log_file("gw.log", "08:00:00 -   SMTP Smart-Host IP = \"127.0.0.1\"\n"
 	    "09:00:00 - Error (119) Network Write Error,\n");
-	files[0] = a;
-	files[1] = b;
+	files[0] = b;
+	files[1] = a;
 	d = diagnose_files(files, 2);
 	ck_assert_uint_eq(d->nincidents, 1);
 	ck_assert_uint_eq(d->incidents[0].count, 13);

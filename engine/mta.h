@@ -1,0 +1,92 @@
+/*
+ * mta: what one line of an MTA's log says about a delivery.
+ *
+ * Postfix, Exim and Sendmail each report a failed delivery in two ways: a
+ * line for the connection or session that failed (Postfix "connect to
+ * HOST[ADDR]:25: Connection refused", Exim "H=HOST [ADDR] Connection
+ * refused") and a line for each message or recipient it concerned (Postfix
+ * "QUEUEID: to=<...>, ..., status=deferred (connect to ...)", Exim "== ADDR
+ * ... defer (111): Connection refused", Sendmail "QUEUEID: to=<...>, ...,
+ * stat=Deferred: Connection refused by HOST."). mta_parse() reads one line's
+ * message (after the syslog time stamp, host and tag) and says:
+ *
+ *   kind     a report of one connection or session, a message's status after
+ *            it, a deferral without an attempt (the destination is held after
+ *            earlier failures), retries used up, a delivery;
+ *   session  the process or message the line belongs to (Postfix's
+ *            "postfix/smtp[PID]", Exim's message id, Sendmail's queue id), so
+ *            that the status lines that repeat a report can be told apart
+ *            from a new attempt;
+ *   message  the queue or message id, when the line names one;
+ *   peer     the next hop, in whichever notation the line writes it (peer.h);
+ *   domain   the recipient's domain (to=<user@domain>, "== user@domain", Exim's
+ *            "for 'domain'");
+ *   phase    where in the SMTP session it failed (session.h);
+ *   failure  what happened to the connection, in the words of the rule base's
+ *            "connection" evidence: refused, timeout, unreachable, no-route,
+ *            reset, lost, reply-timeout, tls-handshake; NULL when the line
+ *            says none of them.
+ *
+ * It is called only for lines that matched an article or that look like a
+ * delivery: the common line of a log never gets here.
+ *
+ * Ownership: struct mta_line is a value; failure points to a static string.
+ */
+#ifndef KBDIAG_MTA_H
+#define KBDIAG_MTA_H
+
+#include <stddef.h>
+
+#include "peer.h"
+#include "session.h"
+
+#define MTA_ID_MAX	64
+#define MTA_DOMAIN_MAX	256
+
+enum mta_origin {
+	MTA_UNKNOWN,		/* no MTA's line (the gateway, plain text) */
+	MTA_POSTFIX,
+	MTA_EXIM,
+	MTA_SENDMAIL
+};
+
+enum mta_kind {
+	MTA_OTHER,		/* none of those below */
+	MTA_REPORT,		/* one connection or session failed */
+	MTA_STATUS,		/* a message's status after an attempt: repeats its report */
+	MTA_HELD,		/* deferred without an attempt: the destination is held */
+	MTA_GAVE_UP,		/* retries used up: the message goes back to its sender */
+	MTA_DELIVERED		/* delivered (a recipient, or the whole message) */
+};
+
+struct mta_line {
+	enum mta_origin		 origin;
+	enum mta_kind		 kind;
+	char			 session[MTA_ID_MAX];	/* "" when none */
+	char			 message[MTA_ID_MAX];	/* "" when none */
+	struct peer_ref		 peer;			/* host "" when none */
+	char			 domain[MTA_DOMAIN_MAX];	/* "" when none */
+	enum session_phase	 phase;
+	const char		*failure;
+};
+
+/*
+ * Read one line: program is the syslog tag's program ("postfix/smtp", or
+ * NULL), pid its process id (0 when none), text the message. A line without
+ * a program that is not Exim's own is read as hint's ("postfix": the origin
+ * of the symptom it matched), or not at all when hint is NULL. Returns the
+ * origin (also in out->origin).
+ */
+enum mta_origin mta_parse(const char *program, long pid, const char *text, size_t len,
+    const char *hint, struct mta_line *out);
+
+/* "postfix", "exim", "sendmail", or NULL for MTA_UNKNOWN. */
+const char *mta_origin_name(enum mta_origin o);
+
+/*
+ * Does the line hold a word of a delivery ("status=sent", " => ", "stat=Sent")?
+ * The literals, for the matcher's prefilter: NULL-terminated.
+ */
+extern const char *const mta_delivery_words[];
+
+#endif

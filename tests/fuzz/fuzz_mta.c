@@ -1,0 +1,84 @@
+/*
+ * Fuzz target: the readers of a log line's delivery (mta.h) and of a peer in
+ * every notation (peer.h). Input: a line (no program), then the same line
+ * as Postfix's, Exim's and Sendmail's, and as a --smarthost value. The
+ * oracles: a peer read from a log is a valid host with an address that is
+ * one; a port is 1..65535; what peer_parse() accepts is a valid host; the
+ * ids are bounded and NUL-terminated; nothing reads past the line (ASan).
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mta.h"
+#include "peer.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+check_peer(const struct peer_ref *p)
+{
+	if (p->host[0] != '\0' && !peer_valid_host(p->host))
+		abort();
+	if (p->addr[0] != '\0' && !peer_is_ipv4(p->addr, strlen(p->addr)) &&
+	    !peer_is_ipv6(p->addr, strlen(p->addr)))
+		abort();
+	if (p->port > 65535)
+		abort();
+}
+
+static void
+check_line(const struct mta_line *l)
+{
+	check_peer(&l->peer);
+	if (strlen(l->session) >= MTA_ID_MAX || strlen(l->message) >= MTA_ID_MAX ||
+	    strlen(l->domain) >= MTA_DOMAIN_MAX)
+		abort();
+	if (l->kind > MTA_DELIVERED || l->origin > MTA_SENDMAIL)
+		abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *const programs[] = { NULL, "postfix/smtp", "exim", "sendmail" };
+	static const char *const hints[] = { NULL, "postfix", "exim", "sendmail", "gateway" };
+	/* An exact-size copy, so that ASan sees any read past the line. */
+	char *line = malloc(size ? size : 1), *s;
+	struct mta_line l;
+	struct peer_ref ref;
+	char err[ERR_LEN], host[PEER_HOST_MAX];
+	unsigned port;
+	size_t i, k;
+
+	if (line == NULL)
+		return 0;
+	memcpy(line, data, size);
+	for (i = 0; i < sizeof(programs) / sizeof(programs[0]); i++)
+		for (k = 0; k < sizeof(hints) / sizeof(hints[0]); k++) {
+			mta_parse(programs[i], (long)i * 100, line, size, hints[k], &l);
+			check_line(&l);
+		}
+	for (i = 0; i < size; i++)
+		if (peer_read(line + i, size - i, (int)(i & 1), &ref) > size - i)
+			abort();
+		else
+			check_peer(&ref);
+	(void)peer_server_line(line, size);
+	free(line);
+	/* As --smarthost: a NUL-terminated string. */
+	if ((s = malloc(size + 1)) == NULL)
+		return 0;
+	memcpy(s, data, size);
+	s[size] = '\0';
+	if (peer_parse_ref(s, 25, &ref, err) == 0) {
+		check_peer(&ref);
+		if (ref.host[0] == '\0' || ref.port == 0)
+			abort();
+	}
+	if (peer_parse(s, 25, host, &port, err) == 0 && !peer_valid_host(host))
+		abort();
+	free(s);
+	return 0;
+}
