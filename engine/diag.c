@@ -567,6 +567,7 @@ diag_start(const struct diag_params *p, struct diag_state *st)
 	fallback.host = (char *)p->smarthost;
 	fallback.port = p->smarthost_port;
 	st->c = correlate_new(st->d, &fallback);
+	correlate_set_max(st->c, p->max_incidents);
 	/* "Frequent" is the rule base's to define (evidence.xml). */
 	if ((src = kb_find_source(p->kb, "frequency")) != NULL)
 		for (i = 0; i < src->nvalues; i++)
@@ -588,6 +589,11 @@ diag_finish(struct diag_state *st)
 
 	correlate_free(st->c);
 	diag_groups_finish(st);
+	if (st->d->summary.incidents_not_held)
+		diag_warn(st->d, "%llu incidents not held in memory: kbdiag keeps at most %zu "
+		    "(the first); their %llu lines are counted in the summary",
+		    st->d->summary.incidents_not_held, st->d->nincidents,
+		    st->d->summary.lines_not_held);
 	for (i = 0; i < st->d->nincidents; i++)
 		evidence_from_log(&st->d->incidents[i], st->p->kb);
 	rank_diagnosis(st->d, st->p->kb);

@@ -206,6 +206,14 @@ struct diag_article_lines {
 	unsigned long	 lines;
 };
 
+/*
+ * Incidents held in memory, at most: each one's causes, steps and probes take
+ * some tens of kilobytes, and a log can name a million smart hosts. It is
+ * also the most a saved diagnosis may have (replay.h), so that kbdiag always
+ * reads what it wrote. The rest are counted in the summary.
+ */
+#define DIAG_MAX_INCIDENTS	10000
+
 /* What a run read and found, for the summary. */
 struct diag_summary {
 	unsigned long long	 lines;		/* all inputs */
@@ -233,6 +241,14 @@ struct diag_summary {
 						   and shape, biggest first */
 	size_t			 nunmatched_groups;	/* at most DIAG_MAX_GROUPS */
 	unsigned long long	 unmatched_other;	/* lines in groups not kept */
+	/*
+	 * Past DIAG_MAX_INCIDENTS (diag_params.max_incidents) no incident is
+	 * made: the incidents that would have been, their lines and their
+	 * attempts are counted here instead.
+	 */
+	unsigned long long	 incidents_not_held;
+	unsigned long long	 lines_not_held;
+	unsigned long long	 attempts_not_held;
 };
 
 /*
@@ -336,6 +352,8 @@ struct diag_params {
 	void		(*progress)(void *arg, const char *file,
 			    unsigned long long done, unsigned long long total);
 	void		*progress_arg;
+	/* Incidents held in memory, at most (0: DIAG_MAX_INCIDENTS). */
+	size_t		 max_incidents;
 };
 
 /*

@@ -255,6 +255,9 @@ replay_summary(struct diagnosis *d, const json_t *o)
 	sum->bytes = replay_count(o, "bytes");
 	sum->matched = replay_count(o, "matched");
 	sum->out_of_time = replay_count(o, "out_of_time");
+	sum->incidents_not_held = replay_count(o, "incidents_not_held");
+	sum->lines_not_held = replay_count(o, "lines_not_held");
+	sum->attempts_not_held = replay_count(o, "attempts_not_held");
 	sum->unmatched_errors = replay_count(o, "unmatched_errors");
 	sum->unmatched_server = replay_count(o, "unmatched_server_lines");
 	sum->unmatched_other = replay_count(o, "unmatched_other");

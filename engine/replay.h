@@ -27,8 +27,9 @@
  * and the line. Every diagnosis kbdiag writes is within them.
  */
 #define REPLAY_MAX_BYTES	(256u << 20)	/* the file */
-#define REPLAY_MAX_INCIDENTS	10000	/* elements of "incidents" (and of any
-					   other top-level array) */
+#define REPLAY_MAX_INCIDENTS	DIAG_MAX_INCIDENTS	/* elements of
+					   "incidents" (and of any other top-level
+					   array): what diagnose writes at most */
 #define REPLAY_MAX_ITEMS	1000	/* observations, probes, phases per incident */
 #define REPLAY_MAX_DEPTH	32	/* arrays and objects inside each other */
 #define REPLAY_MAX_STRING	(1u << 20)	/* bytes of one string, as written */
