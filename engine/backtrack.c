@@ -140,8 +140,11 @@ bt_class(const char *p, struct bt_set *s)
 		if (*p == '-' && p[1] && p[1] != ']' && prev == 256) {
 			unsigned hi = (unsigned char)p[1], x;
 
-			if (p[1] == '\\')
+			if (p[1] == '\\') {
+				if (p[2] == '\0')
+					return NULL;	/* "[a-\" ends there */
 				hi = (unsigned char)p[2];
+			}
 			for (x = c; x <= hi && x < 256; x++)
 				bt_add(&t, x);
 			p += p[1] == '\\' ? 3 : 2;
