@@ -128,14 +128,5 @@ $l_old (valid); NEW exits 3 with \`$l_new\`.
 <!-- bench:hostile end -->
 END
 )
-doc=docs/benchmarks.md
-if grep -q '<!-- bench:hostile begin -->' "$doc"; then
-	S="$section" awk '
-		/<!-- bench:hostile begin -->/ { print ENVIRON["S"]; skip = 1; next }
-		/<!-- bench:hostile end -->/ { skip = 0; next }
-		!skip' "$doc" > "$doc.tmp"
-else
-	{ cat "$doc"; printf '\n%s\n' "$section"; } > "$doc.tmp"
-fi
-mv "$doc.tmp" "$doc"
-say "== wrote the hostile-input section of $doc"
+. tests/bench/section.sh
+bench_section hostile "$section"

@@ -99,14 +99,5 @@ a host for the keys that count the ones not held.
 <!-- bench:scale end -->
 END
 )
-doc=docs/benchmarks.md
-if grep -q '<!-- bench:scale begin -->' "$doc"; then
-	S="$section" awk '
-		/<!-- bench:scale begin -->/ { print ENVIRON["S"]; skip = 1; next }
-		/<!-- bench:scale end -->/ { skip = 0; next }
-		!skip' "$doc" > "$doc.tmp"
-else
-	{ cat "$doc"; printf '\n%s\n' "$section"; } > "$doc.tmp"
-fi
-mv "$doc.tmp" "$doc"
-say "== wrote the scale section of $doc"
+. tests/bench/section.sh
+bench_section scale "$section"
