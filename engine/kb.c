@@ -1470,6 +1470,9 @@ kb_parse_overlap(struct kb *kb, struct kb_overlap *o, const xmlNode *n, const ch
 	const xmlNode *c;
 	size_t i, found = 0;
 
+	/* The slot of an overlap refused before is reused: nothing of it stays
+	 * (its count of deciders indexed past this one's array: fuzz_kb_overlaps) */
+	memset(o, 0, sizeof(*o));
 	o->id = kb_attr(&kb->arena, n, "id");
 	o->kind = kb_attr(&kb->arena, n, "kind");
 	o->articles = kb_split(&kb->arena, kb_attr(&kb->arena, n, "articles"), &o->narticles);

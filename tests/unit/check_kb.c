@@ -933,6 +933,43 @@ START_TEST(control_characters_refused)
 }
 END_TEST
 
+/*
+ * With keep_going an overlap refused after some of its deciders were read
+ * leaves nothing to the next overlap, which is read into the same place (its
+ * count of deciders was added to the next one's: found by fuzz_kb_overlaps).
+ */
+START_TEST(refused_overlap_leaves_nothing_behind)
+{
+	struct kb_load_params p = { 0 };
+	struct tu_problems pr;
+	char err[ERR_LEN];
+	struct kb *k;
+	size_t i, seen = 0;
+
+	tu_edit_in(dir, "overlaps.xml", "<decides ref=\"transcript:helo-named\" article=\"Q100709\">",
+	    "<decides ref=\"transcript:helo-named\" article=\"Q999999\">");
+	memset(&pr, 0, sizeof(pr));
+	p.dir = dir;
+	p.on_problem = tu_record_problem;
+	p.arg = &pr;
+	p.keep_going = 1;
+	ck_assert_msg(kb_load(&p, &k, err) == 0, "%s", err);
+	ck_assert_uint_eq(pr.n, 1);
+	ck_assert_contains(pr.msg[0], "overlap 'lost-connection-text' decides for Q999999");
+	for (i = 0; i < kb_overlap_count(k); i++) {
+		const struct kb_overlap *o = kb_overlap_at(k, i);
+
+		ck_assert_str_ne(o->id, "lost-connection-text");
+		if (strcmp(o->id, "smtp-recv-system-error") == 0) {
+			ck_assert_uint_eq(o->ndeciders, 0);
+			seen = 1;
+		}
+	}
+	ck_assert(seen);
+	kb_free(k);
+}
+END_TEST
+
 START_TEST(unknown_cause_ref)
 {
 	put_article(dir, "Q100709", NULL, "<cause ref=\"gremlins\" prior=\"1\"/>", NULL);
@@ -1406,6 +1443,7 @@ kb_suite(void)
 	tcase_add_test(bad, schema_violation_list_word);
 	tcase_add_test(bad, schema_violation_quotes_no_control);
 	tcase_add_test(bad, control_characters_refused);
+	tcase_add_test(bad, refused_overlap_leaves_nothing_behind);
 	tcase_add_test(bad, unknown_cause_ref);
 	tcase_add_test(bad, unknown_step_ref);
 	tcase_add_test(bad, step_addresses_unknown_cause);
