@@ -57,6 +57,10 @@ ALL_LDFLAGS	= $(SAN) -pthread $(LDFLAGS)
 
 LIB_SRC		= $(filter-out engine/main.c, $(wildcard engine/*.c))
 LIB_OBJ		= $(LIB_SRC:engine/%.c=$(BUILD)/obj/%.o)
+# Command-line support shared by kbdiag and smtpgw (it prints, so it is not
+# in the library): the usage errors.
+CLI_SRC		= $(wildcard engine/cli/*.c)
+CLI_OBJ		= $(CLI_SRC:engine/cli/%.c=$(BUILD)/obj/cli/%.o)
 LIB		= $(BUILD)/libkbdiag.a
 # libkbdiag as installed (docs/api.md): kbdiag.h, a shared library whose
 # soname carries the API's major version (KBDIAG_API_MAJOR), a static one,
@@ -227,7 +231,9 @@ check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER) $(G
 	BUILD=$(BUILD) sh tests/scenario/fix-kill9.sh 40
 	@echo "== smtpgw reliability: each smart-host fault, then Postfix (tests/scenario/gw-reliability.sh)"
 	BUILD=$(BUILD) bash tests/scenario/gw-reliability.sh
-	@echo "== smtpgw kill -9 while relaying 150 messages to Postfix (tests/integration/gw-kill9.sh)"
+	@echo "== smtpgw parallel sessions: 900 messages to Postfix, each exactly once (tests/integration/gw-parallel.sh)"
+	BUILD=$(BUILD) bash tests/integration/gw-parallel.sh 300 || [ $$? = 77 ]
+	@echo "== smtpgw kill -9 while relaying 150 messages to Postfix over 4 sessions (tests/integration/gw-kill9.sh)"
 	BUILD=$(BUILD) KILL9_MAX_MS=100 KILL9_DEADLINE=60 bash tests/integration/gw-kill9.sh 150 || [ $$? = 77 ]
 	@echo "== smtpgw soak: 500 messages from 20 clients, run, flush and kill -9 (tests/integration/gw-soak.sh)"
 	BUILD=$(BUILD) SOAK_KILL_MS="100 500" SOAK_PAUSE_MS=150 SOAK_DEADLINE=120 bash tests/integration/gw-soak.sh 500 20 || [ $$? = 77 ]
@@ -289,7 +295,11 @@ $(PCFILE): Makefile
 		'Libs: -L$${libdir} -lkbdiag' \
 		'Libs.private: -lm -pthread' > $@
 
-$(KBDIAG): $(BUILD)/obj/main.o $(LIB) | $(KB_LINK)
+$(BUILD)/obj/cli/%.o: engine/cli/%.c $(BUILD)/cflags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(KBDIAG): $(BUILD)/obj/main.o $(CLI_OBJ) $(LIB) | $(KB_LINK)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter-out $(KB_LINK),$^) $(PKG_LIBS) -lm
 
 $(BUILD)/obj/gw/%.o: gateway/%.c $(BUILD)/cflags
@@ -302,7 +312,7 @@ $(GWLIB): $(GW_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(SMTPGW): $(BUILD)/obj/gw/smtpgw.o $(GWLIB) $(LIB)
+$(SMTPGW): $(BUILD)/obj/gw/smtpgw.o $(CLI_OBJ) $(GWLIB) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 # kbdiag finds the rule base at ../kb beside itself (docs/kbdiag.1, FILES):
@@ -509,5 +519,5 @@ clean:
 
 FORCE:
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/tests/*.d $(BUILD)/obj/gw/*.d $(BUILD)/*.d \
-	$(BUILD)/fuzz/*.d $(BUILD)/bin/*.d)
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/tests/*.d $(BUILD)/obj/gw/*.d \
+	$(BUILD)/obj/cli/*.d $(BUILD)/*.d $(BUILD)/fuzz/*.d $(BUILD)/bin/*.d)

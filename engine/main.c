@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cli/usage.h"
 #include "config.h"	/* KBDIAG_VERSION: written by make */
 #include "diag.h"
 #include "duration.h"
@@ -234,57 +235,23 @@ parse_count(const char *arg, unsigned long max, unsigned long *n)
 static int
 usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The usage errors of both programs are worded by engine/cli/usage.c. */
 static int
 usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("kbdiag: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	usage_verror("kbdiag", fmt, ap);
 	va_end(ap);
-	fputs("\nTry 'kbdiag --help' for more information.\n", stderr);
 	return EXIT_USAGE;
 }
 
-/*
- * getopt's complaint (it says nothing itself: opterr is 0), in the words of
- * every other usage error. arg is the argument it stopped at ("--bogus=1",
- * "--o", "-qx"); a long option is found again by its prefix, as getopt does,
- * to say whether it is unknown, ambiguous or given a value it does not take.
- */
 static int
 bad_option(const struct option *longopts, const char *arg, int missing_value)
 {
-	const struct option *hit = NULL;
-	struct buf names = BUF_INIT;
-	size_t n = strcspn(arg, "="), i, nhits = 0;
-	int rc;
-
-	if (arg[0] != '-' || arg[1] != '-')
-		return usage_error("option '-%c': %s", optopt ? optopt : '?', missing_value ?
-		    "give it a value" : "unknown option");
-	for (i = 0; longopts[i].name; i++) {
-		if (strncmp(longopts[i].name, arg + 2, n - 2) != 0)
-			continue;
-		if (strlen(longopts[i].name) == n - 2) {
-			hit = &longopts[i];
-			nhits = 1;
-			break;
-		}
-		hit = &longopts[i];
-		buf_printf(&names, "%s--%s", nhits++ ? ", " : "", longopts[i].name);
-	}
-	if (nhits > 1)
-		rc = usage_error("option '%.*s': ambiguous (%s)", (int)n, arg, buf_str(&names));
-	else if (nhits == 0)
-		rc = usage_error("option '%.*s': unknown option", (int)n, arg);
-	else if (missing_value)
-		rc = usage_error("option '--%s': give it a value", hit->name);
-	else
-		rc = usage_error("option '--%s': takes no value", hit->name);
-	buf_free(&names);
-	return rc;
+	usage_bad_option("kbdiag", longopts, arg, missing_value);
+	return EXIT_USAGE;
 }
 
 /*

@@ -164,7 +164,7 @@ interrupted(struct relay *r, struct relay_failure *f)
 
 /* Write everything before the deadline (idle_ms without progress). */
 static int
-send_all(struct relay *r, const char *p, size_t n, int idle_ms, int count_bytes,
+send_all(struct relay *r, const char *p, size_t n, int idle_ms, int count_bytes, int more,
     struct relay_failure *f)
 {
 	long long idle_until = transport_now_ms() + idle_ms;
@@ -174,7 +174,7 @@ send_all(struct relay *r, const char *p, size_t n, int idle_ms, int count_bytes,
 
 		if (stopped(r))
 			return interrupted(r, f);
-		w = r->t->send(r->c, p, n);
+		w = r->t->send(r->c, p, n, more);
 		if (w > 0) {
 			p += w;
 			n -= (size_t)w;
@@ -216,7 +216,7 @@ command(struct relay *r, const char *cmd, struct relay_failure *f)
 
 	keep(r->last_command, cmd, strlen(cmd));
 	gwlog_tx(r->p->log, cmd, strlen(cmd));
-	return send_all(r, line, (size_t)n, r->p->reply_ms, 0, f);
+	return send_all(r, line, (size_t)n, r->p->reply_ms, 0, 0, f);
 }
 
 /* Read one line (without its line end) into line. */
@@ -387,7 +387,8 @@ int
 relay_open(const struct relay_params *p, struct relay **out, struct relay_failure *f)
 {
 	struct relay *r = xcalloc(1, sizeof(*r));
-	char cmd[RELAY_LINE_MAX];
+	char cmd[RELAY_LINE_MAX], literal[64];
+	const char *helo = p->helo;
 	int code;
 
 	r->p = p;
@@ -407,7 +408,11 @@ relay_open(const struct relay_params *p, struct relay **out, struct relay_failur
 		goto fail;
 	}
 	enter_state(r, RELAY_EHLO);
-	snprintf(cmd, sizeof(cmd), "EHLO %s", p->helo);
+	if (helo == NULL && r->t->local_literal(r->c, literal, sizeof(literal)) == 0)
+		helo = literal;	/* no name of our own: RFC 5321 4.1.4 */
+	if (helo == NULL)
+		helo = "localhost";
+	snprintf(cmd, sizeof(cmd), "EHLO %s", helo);
 	if (command(r, cmd, f) != 0 || read_reply(r, p->reply_ms, &code, f, ehlo_line) != 0)
 		goto fail;
 	if (code >= 500) {
@@ -417,7 +422,7 @@ relay_open(const struct relay_params *p, struct relay **out, struct relay_failur
 		r->size_limit = 0;
 		r->used_helo = 1;
 		enter_state(r, RELAY_HELO);
-		snprintf(cmd, sizeof(cmd), "HELO %s", p->helo);
+		snprintf(cmd, sizeof(cmd), "HELO %s", helo);
 		if (command(r, cmd, f) != 0 || read_reply(r, p->reply_ms, &code, f, NULL) != 0)
 			goto fail;
 		if (code != 250) {
@@ -528,7 +533,7 @@ relay_send_some(struct relay *r, const struct spool_msg *m, struct relay_rcpt *c
 		buf_puts(&b, "DATA\r\n");
 		gwlog_tx(r->p->log, "DATA", 4);
 		keep(r->last_command, "DATA", 4);
-		if (send_all(r, b.data, b.len, r->p->reply_ms, 0, f) != 0)
+		if (send_all(r, b.data, b.len, r->p->reply_ms, 0, 0, f) != 0)
 			goto out;
 		if (expect(r, f, "MAIL", 2, &code, r->p->reply_ms) != 0) {
 			/* the RCPTs and DATA will be refused too: read them and RSET */
@@ -629,7 +634,9 @@ relay_send_some(struct relay *r, const struct spool_msg *m, struct relay_rcpt *c
 			goto refused;
 	}
 	enter_state(r, RELAY_BODY);
-	if (send_all(r, m->data, m->size, r->p->data_ms, 1, f) != 0)
+	/* the body and its final dot in one segment where they fit (MSG_MORE):
+	 * one wake-up of the smart host, not two */
+	if (send_all(r, m->data, m->size, r->p->data_ms, 1, 1, f) != 0)
 		goto out;
 	enter_state(r, RELAY_END_OF_DATA);
 	keep(r->last_command, ".", 1);
@@ -637,9 +644,9 @@ relay_send_some(struct relay *r, const struct spool_msg *m, struct relay_rcpt *c
 	/* CRLF . CRLF, whatever the data ends with (RFC 5321 4.1.1.4) */
 	if (m->size > 0 && (m->size < 2 || m->data[m->size - 2] != '\r' ||
 	    m->data[m->size - 1] != '\n')) {
-		if (send_all(r, "\r\n.\r\n", 5, r->p->data_ms, 0, f) != 0)
+		if (send_all(r, "\r\n.\r\n", 5, r->p->data_ms, 0, 0, f) != 0)
 			goto out;
-	} else if (send_all(r, ".\r\n", 3, r->p->data_ms, 0, f) != 0)
+	} else if (send_all(r, ".\r\n", 3, r->p->data_ms, 0, 0, f) != 0)
 		goto out;
 	if (expect(r, f, ".", 2, &code, r->p->data_ms) != 0) {
 		if (!f->session_dead)

@@ -70,7 +70,9 @@ struct transport;
 struct relay_params {
 	const char	*host;		/* smart host: IP literal or name */
 	unsigned	 port;
-	const char	*helo;		/* our name in EHLO/HELO */
+	const char	*helo;		/* our name in EHLO/HELO; NULL: the address
+					   literal of our end ("[192.0.2.1]"), for
+					   a host without a qualified name (helo.h) */
 	int		 connect_ms;	/* deadline of the TCP connect */
 	int		 reply_ms;	/* deadline of each reply (greeting, commands) */
 	int		 data_ms;	/* idle deadline while writing the body, and

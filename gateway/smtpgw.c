@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -22,9 +23,12 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "cli/usage.h"
 #include "config.h"
+#include "duration.h"
 #include "gwdiag.h"
 #include "gwlog.h"
+#include "helo.h"
 #include "listener.h"
 #include "msg.h"
 #include "peer.h"
@@ -55,28 +59,32 @@ struct options {
 	const char	*log;
 	const char	*events;
 	const char	*from;
-	const char	*helo;
+	const char	*helo;		/* --helo NAME, or NULL: helo.h */
 	const char	*format;
 	int		 once;
 	int		 from_headers;	/* -t */
 	int		 verbose;
 	unsigned	 retries;	/* -Q */
-	unsigned	 retry_wait;	/* -W */
-	unsigned	 timeout;	/* seconds: replies */
-	unsigned	 connect_timeout;
-	unsigned	 data_timeout;
+	unsigned	 retry_wait_s;	/* -W, in whole seconds (the spool's unit) */
+	unsigned	 timeout_ms;	/* replies; the listener's idle clients */
+	unsigned	 connect_timeout_ms;
+	unsigned	 data_timeout_ms;
+	unsigned	 concurrency;	/* sessions to the smart host at once */
 	unsigned	 max_size;	/* listener and submit: bytes */
 	unsigned	 max_sessions;	/* listener: sessions at once */
 	unsigned	 max_client_sessions;	/* listener: from one address */
 	int		 bare_lf;	/* listener: enum smtpd_bare_lf */
 	int		 diagnose;	/* --diagnose: 1 offline, 2 probe */
 	const char	*dos_root;	/* --dos-root DIR (probe) */
-	unsigned	 probe_timeout;	/* --probe-timeout MS */
+	unsigned	 probe_timeout_ms;	/* --probe-timeout */
 	const char	*reports;	/* --reports DIR */
 	const char	*kb_dir;	/* --kb DIR */
 	char		**args;
 	int		 nargs;
 };
+
+/* Sessions to the smart host at once unless --concurrency says (docs/smtpgw.md). */
+#define DEFAULT_CONCURRENCY	5
 
 /* How long the children of run --listen get to end after SIGTERM. */
 #define STOP_GRACE_MS		1500
@@ -140,43 +148,80 @@ usage(FILE *f)
 {
 	fputs("usage: smtpgw submit --spool DIR [-f FROM] [-t] [--max-size BYTES] [RCPT...] < MESSAGE\n"
 	    "       smtpgw run --spool DIR --smarthost HOST[:PORT] [--once | --listen ADDR:PORT]\n"
-	    "                  [--log FILE]"
-	    " [--events FILE] [-v] [-Q COUNT] [-W SECONDS]\n"
+	    "                  [--concurrency N] [--log FILE] [--events FILE] [-v]\n"
+	    "                  [-Q COUNT] [-W DURATION]\n"
 	    "       smtpgw queue --spool DIR [--format text|json]\n"
-	    "       smtpgw flush --spool DIR [--smarthost HOST[:PORT]] [ID]\n"
-	    "options: --helo NAME, --timeout S (replies, 300), --connect-timeout S (30),\n"
-	    "         --data-timeout S (600), -Q/--retries COUNT (180), -W/--retry-wait S (120),\n"
-	    "         --max-size BYTES (listener and submit, 53477376), --diagnose[=offline|probe],\n"
-	    "         --reports DIR (SPOOL/reports), --kb DIR, --dos-root DIR (probe),\n"
-	    "         --probe-timeout MS (probe, 5000)\n"
+	    "       smtpgw flush --spool DIR [--smarthost HOST[:PORT]] [--concurrency N] [ID]\n"
+	    "delivery: --concurrency N (sessions to the smart host at once, 5),\n"
+	    "         --helo NAME (the host's fully qualified name),\n"
+	    "         -Q/--retries COUNT (180), -W/--retry-wait DURATION (2m)\n"
+	    "durations: 500ms, 30s, 2m, 1h; a bare number is in seconds, or for\n"
+	    "         --probe-timeout in milliseconds:\n"
+	    "         --timeout (replies, 5m), --connect-timeout (30s), --data-timeout (10m),\n"
+	    "         --probe-timeout (5s)\n"
+	    "diagnosis: --diagnose[=offline|probe], --reports DIR (SPOOL/reports), --kb DIR,\n"
+	    "         --dos-root DIR (probe)\n"
 	    "listener: --max-sessions N (100), --max-client-sessions N (50),\n"
-	    "         --bare-lf reject|normalize (reject)\n",
+	    "         --bare-lf reject|normalize (reject), --max-size BYTES (53477376;\n"
+	    "         submit too)\n"
+	    "See man smtpgw.\n",
 	    f);
 }
 
 static int
-parse_uint(const char *s, unsigned min, unsigned max, unsigned *out, const char *what)
+usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One wording for every usage error, kbdiag's (engine/cli/usage.h). */
+static int
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	usage_verror("smtpgw", fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* A whole number from min to max for option name: 0, or -1 said. */
+static int
+parse_uint(const char *s, unsigned min, unsigned max, unsigned *out, const char *name)
 {
 	char *end;
 	unsigned long v;
 
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v < min || v > max) {
-		fprintf(stderr, "smtpgw: %s: \"%s\" is not a number from %u to %u\n", what, s,
-		    min, max);
-		return -1;
-	}
+	if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
+		return usage_error("option '%s': '%s' is not a number from %u to %u", name, s, min,
+		    max);
 	*out = (unsigned)v;
 	return 0;
 }
+
+/* A duration for option name (engine/duration.h): a bare number is bare_ms
+ * milliseconds per unit. 0, or -1 said. */
+static int
+parse_ms(const char *s, unsigned long bare_ms, unsigned long long min, unsigned long long max,
+    unsigned *out, const char *name)
+{
+	unsigned long long ms;
+	char err[ERR_LEN];
+
+	if (duration_parse(s, bare_ms, min, max, &ms, err) != 0)
+		return usage_error("option '%s': %s", name, err);
+	*out = (unsigned)ms;
+	return 0;
+}
+
+#define HOUR_MS		(60ULL * 60 * 1000)
 
 static int
 parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_SPOOL = 256, O_SMARTHOST, O_LISTEN, O_LOG, O_EVENTS, O_ONCE, O_HELO,
 	    O_FORMAT, O_TIMEOUT, O_CTIMEOUT, O_DTIMEOUT, O_MAXSIZE, O_DIAGNOSE, O_REPORTS,
-	    O_KB, O_DOSROOT, O_PTIMEOUT, O_MAXSESS, O_MAXCLIENT, O_BARELF };
+	    O_KB, O_DOSROOT, O_PTIMEOUT, O_MAXSESS, O_MAXCLIENT, O_BARELF, O_CONCURRENCY };
 	static const struct option longs[] = {
 		{ "spool", required_argument, NULL, O_SPOOL },
 		{ "smarthost", required_argument, NULL, O_SMARTHOST },
@@ -189,6 +234,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "connect-timeout", required_argument, NULL, O_CTIMEOUT },
 		{ "data-timeout", required_argument, NULL, O_DTIMEOUT },
+		{ "concurrency", required_argument, NULL, O_CONCURRENCY },
 		{ "max-size", required_argument, NULL, O_MAXSIZE },
 		{ "diagnose", optional_argument, NULL, O_DIAGNOSE },
 		{ "reports", required_argument, NULL, O_REPORTS },
@@ -205,24 +251,23 @@ parse_options(int argc, char **argv, struct options *o)
 		{ NULL, 0, NULL, 0 }
 	};
 	char err[ERR_LEN];
+	unsigned ms;
 	int c;
 
 	memset(o, 0, sizeof(*o));
 	o->retries = 180;
-	o->retry_wait = 120;
-	o->timeout = 300;
-	o->connect_timeout = 30;
-	o->data_timeout = 600;
+	o->retry_wait_s = 120;
+	o->timeout_ms = 300 * 1000;
+	o->connect_timeout_ms = 30 * 1000;
+	o->data_timeout_ms = 600 * 1000;
+	o->concurrency = DEFAULT_CONCURRENCY;
 	o->max_size = 52428800 + 1048576;	/* 50 MB of message, with room for encoding */
 	o->max_sessions = 100;
 	o->max_client_sessions = 50;	/* half, as Postfix's smtpd_client_connection_count_limit */
 	o->bare_lf = SMTPD_BARE_LF_REJECT;
-	o->helo = "localhost";
 	o->format = "text";
-	if (argc < 2) {
-		usage(stderr);
-		return -1;
-	}
+	if (argc < 2)
+		return usage_error("no command given: use submit, run, queue or flush");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
 		exit(EXIT_OK);
@@ -233,60 +278,71 @@ parse_options(int argc, char **argv, struct options *o)
 	}
 	o->cmd = argv[1];
 	if (strcmp(o->cmd, "submit") && strcmp(o->cmd, "run") && strcmp(o->cmd, "queue") &&
-	    strcmp(o->cmd, "flush")) {
-		fprintf(stderr, "smtpgw: unknown command \"%s\"\n", o->cmd);
-		usage(stderr);
-		return -1;
-	}
+	    strcmp(o->cmd, "flush"))
+		return usage_error("unknown command '%s': use submit, run, queue or flush", o->cmd);
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "f:tvQ:W:h", longs, NULL)) != -1) {
+	opterr = 0;	/* usage_bad_option() words getopt's complaints */
+	while ((c = getopt_long(argc, argv, ":f:tvQ:W:h", longs, NULL)) != -1) {
 		switch (c) {
 		case O_SPOOL: o->spool = optarg; break;
 		case O_SMARTHOST:
-			if (peer_parse(optarg, PEER_SMTP_PORT, o->host, &o->port, err) != 0) {
-				fprintf(stderr, "smtpgw: --smarthost: %s\n", err);
-				return -1;
-			}
+			if (peer_parse(optarg, PEER_SMTP_PORT, o->host, &o->port, err) != 0)
+				return usage_error("option '--smarthost': %s", err);
 			o->have_smarthost = 1;
 			break;
 		case O_LISTEN: o->listen = optarg; break;
 		case O_LOG: o->log = optarg; break;
 		case O_EVENTS: o->events = optarg; break;
 		case O_ONCE: o->once = 1; break;
-		case O_HELO: o->helo = optarg; break;
+		case O_HELO:
+			if (!helo_valid(optarg))
+				return usage_error("option '--helo': '%s' is not a host name (or an "
+				    "address literal such as [192.0.2.1])", optarg);
+			o->helo = optarg;
+			break;
 		case O_FORMAT:
-			if (strcmp(optarg, "text") && strcmp(optarg, "json")) {
-				fprintf(stderr, "smtpgw: --format: text or json, not \"%s\"\n", optarg);
-				return -1;
-			}
+			if (strcmp(optarg, "text") && strcmp(optarg, "json"))
+				return usage_error("option '--format': '%s' is not text or json",
+				    optarg);
 			o->format = optarg;
 			break;
+		/* durations: a bare number keeps the unit the option always had */
 		case O_TIMEOUT:
-			if (parse_uint(optarg, 1, 86400, &o->timeout, "--timeout"))
+			if (parse_ms(optarg, 1000, 1, 24 * HOUR_MS, &o->timeout_ms, "--timeout"))
 				return -1;
 			break;
 		case O_CTIMEOUT:
-			if (parse_uint(optarg, 1, 86400, &o->connect_timeout, "--connect-timeout"))
+			if (parse_ms(optarg, 1000, 1, 24 * HOUR_MS, &o->connect_timeout_ms,
+			    "--connect-timeout"))
 				return -1;
 			break;
 		case O_DTIMEOUT:
-			if (parse_uint(optarg, 1, 86400, &o->data_timeout, "--data-timeout"))
+			if (parse_ms(optarg, 1000, 1, 24 * HOUR_MS, &o->data_timeout_ms,
+			    "--data-timeout"))
+				return -1;
+			break;
+		case O_PTIMEOUT:
+			if (parse_ms(optarg, 1, 1, 600000, &o->probe_timeout_ms, "--probe-timeout"))
+				return -1;
+			break;
+		case 'W':
+			if (parse_ms(optarg, 1000, 0, 7 * 24 * HOUR_MS, &ms, "--retry-wait"))
+				return -1;
+			o->retry_wait_s = ms / 1000 + (ms % 1000 != 0);	/* whole seconds, up */
+			break;
+		case O_CONCURRENCY:
+			if (parse_uint(optarg, 1, RUNNER_SESSIONS_MAX, &o->concurrency,
+			    "--concurrency"))
 				return -1;
 			break;
 		case O_DIAGNOSE:
 			if (optarg != NULL && strcmp(optarg, "offline") != 0 &&
-			    strcmp(optarg, "probe") != 0) {
-				fprintf(stderr, "smtpgw: --diagnose: offline or probe, not \"%s\"\n",
+			    strcmp(optarg, "probe") != 0)
+				return usage_error("option '--diagnose': '%s' is not offline or probe",
 				    optarg);
-				return -1;
-			}
 			o->diagnose = optarg != NULL && strcmp(optarg, "probe") == 0 ? 2 : 1;
 			break;
 		case O_DOSROOT: o->dos_root = optarg; break;
-		case O_PTIMEOUT:
-			if (parse_uint(optarg, 1, 600000, &o->probe_timeout, "--probe-timeout"))
-				return -1;
-			break;
 		case O_REPORTS: o->reports = optarg; break;
 		case O_KB: o->kb_dir = optarg; break;
 		case O_MAXSIZE:
@@ -303,33 +359,41 @@ parse_options(int argc, char **argv, struct options *o)
 				return -1;
 			break;
 		case O_BARELF:
-			if ((o->bare_lf = smtpd_bare_lf_from_text(optarg)) < 0) {
-				fprintf(stderr, "smtpgw: --bare-lf: reject or normalize, not \"%s\"\n",
+			if ((o->bare_lf = smtpd_bare_lf_from_text(optarg)) < 0)
+				return usage_error("option '--bare-lf': '%s' is not reject or normalize",
 				    optarg);
-				return -1;
-			}
 			break;
 		case 'Q':
-			if (parse_uint(optarg, 1, 1000000, &o->retries, "-Q"))
-				return -1;
-			break;
-		case 'W':
-			if (parse_uint(optarg, 0, 86400 * 7, &o->retry_wait, "-W"))
+			if (parse_uint(optarg, 1, 1000000, &o->retries, "--retries"))
 				return -1;
 			break;
 		case 'f': o->from = optarg; break;
 		case 't': o->from_headers = 1; break;
 		case 'v': o->verbose++; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
-		default: usage(stderr); return -1;
+		case ':':
+		case '?':
+			usage_bad_option("smtpgw", longs, argv[optind - 1], c == ':');
+			return -1;
+		default:
+			return usage_error("option '%s': not handled", argv[optind - 1]);
 		}
 	}
 	o->args = argv + optind;
 	o->nargs = argc - optind;
-	if (o->spool == NULL) {
-		fprintf(stderr, "smtpgw %s: --spool DIR is required\n", o->cmd);
-		return -1;
-	}
+	if (o->spool == NULL)
+		return usage_error("%s: --spool DIR is required", o->cmd);
+	if (strcmp(o->cmd, "submit") == 0 && o->nargs == 0 && !o->from_headers)
+		return usage_error("submit: no recipients (give them, or -t to take them from "
+		    "the header)");
+	if (strcmp(o->cmd, "run") == 0 && !o->have_smarthost)
+		return usage_error("run: --smarthost HOST[:PORT] is required");
+	if (o->listen != NULL && (strcmp(o->cmd, "run") != 0 || o->once))
+		return usage_error("%s: --listen goes with run without --once", o->cmd);
+	if (strcmp(o->cmd, "flush") == 0 && o->nargs > 1)
+		return usage_error("flush: at most one ID");
+	if (o->nargs > 0 && strcmp(o->cmd, "submit") != 0 && strcmp(o->cmd, "flush") != 0)
+		return usage_error("%s: unexpected argument '%s'", o->cmd, o->args[0]);
 	return 0;
 }
 
@@ -426,13 +490,8 @@ cmd_submit(const struct options *o, struct spool *s)
 	size_t hlen, slen, n = 0, i, got;
 	int eof, rc = EXIT_BADINPUT;
 
-	if (o->nargs == 0 && !o->from_headers) {
-		fputs("smtpgw submit: no recipients (give them, or -t to take them from the "
-		    "header)\n", stderr);
-		return EXIT_USAGE;
-	}
 	if (read_header(&head, &hlen, &eof) != 0) {
-		fprintf(stderr, "smtpgw submit: cannot read the message: %s\n", strerror(errno));
+		fprintf(stderr, "smtpgw: submit: cannot read the message: %s\n", strerror(errno));
 		goto out;
 	}
 	if (o->from_headers)
@@ -442,12 +501,12 @@ cmd_submit(const struct options *o, struct spool *s)
 		rcpts[n++] = xstrdup(o->args[i]);
 	}
 	if (n == 0) {
-		fputs("smtpgw submit: -t: the header names no recipient (To:, Cc:, Bcc:)\n",
+		fputs("smtpgw: submit: -t: the header names no recipient (To:, Cc:, Bcc:)\n",
 		    stderr);
 		goto out;
 	}
 	if (spool_writer_open(s, o->from ? o->from : "", rcpts, n, &w, err) != 0) {
-		say("smtpgw submit: %s", err);
+		say("smtpgw: submit: %s", err);
 		goto out;
 	}
 	spool_wire_init(&ws);
@@ -475,7 +534,7 @@ cmd_submit(const struct options *o, struct spool *s)
 		goto fail;
 	if (spool_writer_commit(w, id, err) != 0) {
 		w = NULL;
-		say("smtpgw submit: %s", err);
+		say("smtpgw: submit: %s", err);
 		goto out;
 	}
 	w = NULL;
@@ -483,7 +542,7 @@ cmd_submit(const struct options *o, struct spool *s)
 	rc = EXIT_OK;
 	goto out;
 fail:
-	say("smtpgw submit: %s", err);
+	say("smtpgw: submit: %s", err);
 out:
 	spool_writer_abort(w);
 	free(stripped);
@@ -523,7 +582,7 @@ cmd_queue(const struct options *o, struct spool *s)
 	long long now = (long long)time(NULL);
 
 	if (spool_list(s, 1, &list, &n, print_bad, NULL, err) != 0) {
-		say("smtpgw queue: %s", err);
+		say("smtpgw: queue: %s", err);
 		return EXIT_BADINPUT;
 	}
 	/* what a spool file says goes to a terminal (or a JSON reader) only
@@ -594,20 +653,39 @@ cmd_queue(const struct options *o, struct spool *s)
 	return EXIT_OK;
 }
 
-/* --diagnose: each failure through libkbdiag, the result in the log. */
-struct diag_hook {
-	struct gwdiag	*gd;
+/*
+ * After each failure: with --diagnose, the failure through libkbdiag, the
+ * result in the log; for flush and run --once, what failed on standard error
+ * (a person waits for them), unless the log goes there already.
+ */
+struct failure_hook {
+	const char	*cmd;
+	int		 tell;		/* standard error */
+	struct gwdiag	*gd;		/* --diagnose, or NULL */
 	struct gwlog	*log;
 };
 
 static void
-diagnose_failure(void *arg, const struct gwlog_event *ev, const char *line)
+on_failure(void *arg, const struct gwlog_event *ev, const char *line)
 {
-	struct diag_hook *h = arg;
-	char summary[1024], report[PATH_MAX + 8], err[ERR_LEN];
-	char *js = gwlog_event_json(ev);
+	struct failure_hook *h = arg;
+	char summary[1024], report[PATH_MAX + 8], err[ERR_LEN], why[256] = "";
+	char *js;
 
-	(void)line;
+	if (h->tell) {
+		if (ev->err != 0)
+			snprintf(why, sizeof(why), " (%s)", strerror(ev->err));
+		if (ev->queue_id != NULL)
+			say("smtpgw: %s: %s%s%s:%u: message %s: %s%s", h->cmd,
+			    strchr(ev->peer, ':') ? "[" : "", ev->peer,
+			    strchr(ev->peer, ':') ? "]" : "", ev->port, ev->queue_id, line, why);
+		else
+			say("smtpgw: %s: %s%s%s:%u: %s%s", h->cmd, strchr(ev->peer, ':') ? "[" : "",
+			    ev->peer, strchr(ev->peer, ':') ? "]" : "", ev->port, line, why);
+	}
+	if (h->gd == NULL)
+		return;
+	js = gwlog_event_json(ev);
 	if (gwdiag_failure(h->gd, js, ev->queue_id, summary, sizeof(summary), report,
 	    sizeof(report), err) != 0)
 		gwlog_line(h->log, "Diagnosis failed: %s", err);
@@ -706,34 +784,98 @@ wait_for_work(int wake_fd, long long ms)
 	}
 }
 
+/* What flush and run --once did, added up over their passes. */
+struct outcome {
+	unsigned long	delivered, deferred, bad, unrecorded, not_due;
+	size_t		busy;
+	int		interrupted;
+	char		unrecorded_err[ERR_LEN];
+};
+
+static void
+outcome_add(struct outcome *oc, const struct runner_stats *st)
+{
+	oc->delivered += st->delivered;
+	oc->deferred += st->deferred;
+	oc->bad += st->bad;
+	if (st->unrecorded > 0 && oc->unrecorded == 0)
+		snprintf(oc->unrecorded_err, sizeof(oc->unrecorded_err), "%s", st->unrecorded_err);
+	oc->unrecorded += st->unrecorded;
+	oc->not_due = st->remaining - st->unrecorded;
+	oc->interrupted |= st->interrupted;
+}
+
+/* On standard error, for a person: what was not delivered, and where to look. */
+static void
+outcome_tell(const struct options *o, const struct outcome *oc)
+{
+	unsigned long left = oc->deferred + oc->bad + oc->unrecorded;
+	char wait[32];
+	struct buf b = BUF_INIT;
+
+	if (oc->unrecorded > 0)
+		say("smtpgw: %s: %lu failed attempt%s could not be recorded (the message%s stay "
+		    "as %s were): %s", o->cmd, oc->unrecorded, oc->unrecorded == 1 ? "" : "s",
+		    oc->unrecorded == 1 ? "" : "s", oc->unrecorded == 1 ? "it" : "they",
+		    oc->unrecorded_err);
+	if (oc->busy > 0)
+		say("smtpgw: %s: %zu message%s left to another process that was attempting %s",
+		    o->cmd, oc->busy, oc->busy == 1 ? "" : "s", oc->busy == 1 ? "it" : "them");
+	if (oc->interrupted)
+		say("smtpgw: %s: stopped; what was not delivered stays queued", o->cmd);
+	if (left > 0) {
+		buf_printf(&b, "smtpgw: %s: %lu of %lu message%s not delivered:", o->cmd, left,
+		    left + oc->delivered, left + oc->delivered == 1 ? "" : "s");
+		if (oc->deferred > 0)
+			buf_printf(&b, " %lu deferred (next try in %s)%s", oc->deferred,
+			    duration_format(o->retry_wait_s * 1000ULL, wait),
+			    oc->bad || oc->unrecorded ? "," : "");
+		if (oc->bad > 0)
+			buf_printf(&b, " %lu moved to bad/%s", oc->bad, oc->unrecorded ? "," : "");
+		if (oc->unrecorded > 0)
+			buf_printf(&b, " %lu as they were", oc->unrecorded);
+		buf_printf(&b, "; 'smtpgw queue --spool %s' lists them", o->spool);
+		say("%s", buf_str(&b));
+		buf_free(&b);
+	} else if (oc->not_due > 0 && oc->delivered == 0 && !oc->interrupted)
+		say("smtpgw: %s: nothing was due: %lu queued message%s wait%s for %s next try",
+		    o->cmd, oc->not_due, oc->not_due == 1 ? "" : "s", oc->not_due == 1 ? "s" : "",
+		    oc->not_due == 1 ? "its" : "their");
+}
+
 /*
  * The delivery passes of run, run --once and flush (and of run --listen's
  * delivery process, woken through wake_fd by the listener's sessions).
+ * tell: say on standard error what was not delivered (flush, run --once).
  * Returns the exit status.
  */
 static int
 deliver_loop(const struct options *o, struct spool *s, struct runner_params *rp,
-    struct gwlog *log, int wake_fd)
+    struct gwlog *log, int wake_fd, int tell)
 {
 	struct runner_backoff backoff;
 	struct runner_stats st;
+	struct outcome oc;
 	char err[ERR_LEN], **busy = NULL;
 	size_t nbusy = 0;
 	int flush = strcmp(o->cmd, "flush") == 0, left = 0, rc = EXIT_OK;
 	long long cleaned = 0;
 
 	memset(&backoff, 0, sizeof(backoff));
+	memset(&oc, 0, sizeof(oc));
 	rp->backoff = o->once || flush ? NULL : &backoff;
 	for (;;) {
 		long long wait_ms, due;
 
 		clean_tmp(s, log, &cleaned);
 		if (runner_once(rp, &st, err) != 0) {
-			say("smtpgw %s: %s", o->cmd, err);
+			say("smtpgw: %s: %s", o->cmd, err);
+			runner_stats_free(&st);
 			rc = EXIT_BADINPUT;
 			break;
 		}
 		if (o->once || flush) {
+			outcome_add(&oc, &st);
 			left |= st.deferred || st.bad || st.remaining || st.interrupted;
 			if (flush && st.nbusy > 0 && !stop) {
 				/* another process is attempting them: flush waits for it,
@@ -750,7 +892,10 @@ deliver_loop(const struct options *o, struct spool *s, struct runner_params *rp,
 			}
 			if (st.nbusy > 0)
 				left = 1;	/* run --once: another process has them */
+			oc.busy = st.nbusy;
 			runner_stats_free(&st);
+			if (tell)
+				outcome_tell(o, &oc);
 			rc = left ? EXIT_LEFT : EXIT_OK;
 			break;
 		}
@@ -792,7 +937,7 @@ start_worker(const struct options *o, struct spool *s, struct runner_params *rp,
 	prctl(PR_SET_NAME, "smtpgw-deliver");	/* for ps and top */
 	listener_forget(l);
 	close(wake[1]);
-	_exit(deliver_loop(o, s, rp, log, wake[0]));
+	_exit(deliver_loop(o, s, rp, log, wake[0], 0));
 }
 
 /* Wait for pid to end, at most until (transport_now_ms() time); then SIGKILL. */
@@ -884,27 +1029,26 @@ cmd_deliver(struct options *o, struct spool *s)
 	struct gwlog *log = NULL;
 	struct listener_params lsp;
 	struct listener *listener = NULL;
-	struct diag_hook hook = { NULL, NULL };
-	char err[ERR_LEN], *only[1];
+	struct failure_hook hook = { o->cmd, 0, NULL, NULL };
+	char err[ERR_LEN], *only[1], fqdn[HELO_NAME_MAX];
+	const char *ehlo;
 	int flush = strcmp(o->cmd, "flush") == 0, rc = EXIT_OK, wake[2] = { -1, -1 };
 
-	if (!o->have_smarthost && (!flush || load_smarthost(o) != 0)) {
-		fprintf(stderr, "smtpgw %s: --smarthost HOST[:PORT] is required%s\n", o->cmd,
-		    flush ? " (no earlier run saved one in the spool)" : "");
-		return EXIT_USAGE;
-	}
-	if (o->listen != NULL && (flush || o->once)) {
-		fprintf(stderr, "smtpgw %s: --listen goes with run without --once\n", o->cmd);
-		return EXIT_USAGE;
-	}
-	if (flush && o->nargs > 1) {
-		fputs("smtpgw flush: at most one ID\n", stderr);
+	if (!o->have_smarthost && load_smarthost(o) != 0) {
+		usage_error("flush: --smarthost HOST[:PORT] is required (no earlier run saved one "
+		    "in the spool)");
 		return EXIT_USAGE;
 	}
 	if (gwlog_open(&lp, &log, err) != 0) {
-		fprintf(stderr, "smtpgw %s: %s\n", o->cmd, err);
+		say("smtpgw: %s: %s", o->cmd, err);
 		return EXIT_BADINPUT;
 	}
+	/* EHLO: --helo, else the host's qualified name, else (NULL) the
+	 * connection's address literal; the listener greets with a name */
+	if (o->helo != NULL)
+		ehlo = o->helo;
+	else
+		ehlo = helo_fqdn("/etc/hosts", fqdn) ? fqdn : NULL;
 	if (!flush)
 		save_smarthost(o);
 	memset(&rp, 0, sizeof(rp));
@@ -912,17 +1056,24 @@ cmd_deliver(struct options *o, struct spool *s)
 	rp.log = log;
 	rp.relay.host = o->host;
 	rp.relay.port = o->port;
-	rp.relay.helo = o->helo;
-	rp.relay.connect_ms = (int)o->connect_timeout * 1000;
-	rp.relay.reply_ms = (int)o->timeout * 1000;
-	rp.relay.data_ms = (int)o->data_timeout * 1000;
-	rp.relay.user_timeout_ms = o->timeout * 1000;
+	rp.relay.helo = ehlo;
+	rp.relay.connect_ms = (int)o->connect_timeout_ms;
+	rp.relay.reply_ms = (int)o->timeout_ms;
+	rp.relay.data_ms = (int)o->data_timeout_ms;
+	rp.relay.user_timeout_ms = o->timeout_ms;
 	rp.relay.log = log;
 	rp.relay.stop = &stop;
 	rp.stop = &stop;
+	rp.sessions = o->concurrency;
 	rp.max_attempts = o->retries;
-	rp.retry_wait_s = o->retry_wait;
+	rp.retry_wait_s = o->retry_wait_s;
 	rp.flush = flush;
+	/* flush and run --once: a person waits; say what failed, unless the
+	 * log goes to standard error already */
+	hook.tell = (flush || o->once) && !(o->log != NULL && strcmp(o->log, "-") == 0);
+	hook.log = log;
+	rp.on_failure = on_failure;
+	rp.arg = &hook;
 	if (flush && o->nargs == 1) {
 		only[0] = o->args[0];
 		rp.only_ids = only;
@@ -935,26 +1086,23 @@ cmd_deliver(struct options *o, struct spool *s)
 			snprintf(reports, sizeof(reports), "%s", o->reports);
 		else if (snprintf(reports, sizeof(reports), "%s/reports", o->spool) >=
 		    (int)sizeof(reports)) {
-			fprintf(stderr, "smtpgw %s: --spool name too long\n", o->cmd);
+			usage_error("%s: the --spool name is too long", o->cmd);
 			gwlog_close(log);
 			return EXIT_USAGE;
 		}
 		if (gwdiag_open(o->kb_dir, reports, &hook.gd, err) != 0) {
-			say("smtpgw %s: %s", o->cmd, err);
+			say("smtpgw: %s: %s", o->cmd, err);
 			gwlog_close(log);
 			return EXIT_BADINPUT;
 		}
 		if (o->diagnose == 2) {
 			struct probe_params pp = { 0 };
 
-			pp.timeout_ms = o->probe_timeout;
+			pp.timeout_ms = o->probe_timeout_ms;
 			pp.dos_root = o->dos_root;
-			pp.helo_name = o->helo;
+			pp.helo_name = ehlo;
 			gwdiag_set_probes(hook.gd, &pp, o->host, o->port);
 		}
-		hook.log = log;
-		rp.on_failure = diagnose_failure;
-		rp.arg = &hook;
 	}
 	gwlog_banner(log, "smtpgw " KBDIAG_VERSION " (Microsoft Mail Gateway to SMTP log format)");
 	gwlog_line(log, "  SMTP Smart-Host IP = \"%s%s%s:%u\"", strchr(o->host, ':') ? "[" : "",
@@ -964,33 +1112,33 @@ cmd_deliver(struct options *o, struct spool *s)
 		struct spool_msg m;
 
 		if (spool_load(s, rp.only_ids[0], 0, &m, err) != 0) {
-			say("smtpgw flush: %s", err);
+			say("smtpgw: flush: %s", err);
 			gwdiag_close(hook.gd);
 			gwlog_close(log);
 			return EXIT_BADINPUT;
 		}
 		if (m.state == SPOOL_BAD)
-			say("smtpgw flush: %s is in bad/: not delivered", m.id);
+			say("smtpgw: flush: %s is in bad/: not delivered", m.id);
 		spool_msg_free(&m);
 	}
 	if (o->listen == NULL) {
 		on_signals(0);
-		rc = deliver_loop(o, s, &rp, log, -1);
+		rc = deliver_loop(o, s, &rp, log, -1, hook.tell);
 		goto out;
 	}
 	memset(&lsp, 0, sizeof(lsp));
 	lsp.addr = o->listen;
 	lsp.spool = s;
 	lsp.log = log;
-	lsp.hostname = o->helo;
+	lsp.hostname = o->helo != NULL ? o->helo : fqdn;
 	lsp.max_size = (size_t)o->max_size;
-	lsp.timeout_ms = (int)o->timeout * 1000;
+	lsp.timeout_ms = (int)o->timeout_ms;
 	lsp.bare_lf = (enum smtpd_bare_lf)o->bare_lf;
 	lsp.max_sessions = o->max_sessions;
 	lsp.max_client_sessions = o->max_client_sessions;
 	lsp.stop = &stop;
 	if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0 || pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
-		fprintf(stderr, "smtpgw run: pipe: %s\n", strerror(errno));
+		say("smtpgw: run: pipe: %s", strerror(errno));
 		rc = EXIT_INTERNAL;
 		goto out;
 	}
@@ -998,7 +1146,7 @@ cmd_deliver(struct options *o, struct spool *s)
 	sig_owner = getpid();
 	on_signals(1);
 	if (listener_open(&lsp, &listener, err) != 0) {
-		say("smtpgw run: %s", err);
+		say("smtpgw: run: %s", err);
 		rc = EXIT_BADINPUT;
 		goto out;
 	}
@@ -1019,8 +1167,18 @@ main(int argc, char **argv)
 
 	if (parse_options(argc, argv, &o) != 0)
 		return EXIT_USAGE;
-	if (spool_open(o.spool, &s, err) != 0) {
-		fprintf(stderr, "smtpgw %s: %s\n", o.cmd, err);
+#ifdef M_ARENA_MAX
+	/* One malloc arena for the delivery sessions (threads): they allocate
+	 * little, and glibc's arena per thread let the memory of 16 sessions
+	 * creep up by about 14 bytes a message (200 KB over 30,000 messages);
+	 * with one it stays flat (docs/benchmarks.md). */
+	mallopt(M_ARENA_MAX, 1);
+#endif
+	/* queue and flush only look at a spool, or take from it: a name
+	 * mistyped must not make an empty spool that looks like an empty queue */
+	if ((strcmp(o.cmd, "queue") == 0 || strcmp(o.cmd, "flush") == 0 ?
+	    spool_open_existing(o.spool, &s, err) : spool_open(o.spool, &s, err)) != 0) {
+		say("smtpgw: %s: %s", o.cmd, err);
 		return EXIT_BADINPUT;
 	}
 	if (strcmp(o.cmd, "submit") == 0)

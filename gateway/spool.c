@@ -29,8 +29,16 @@
 
 struct spool {
 	char	*dir;
-	unsigned counter;	/* makes ids and temporary names unique in this process */
+	unsigned counter;	/* makes ids and temporary names unique in this process;
+				   taken with next_number(): the runner's sessions
+				   are threads that share the spool */
 };
+
+static unsigned
+next_number(struct spool *s)
+{
+	return __atomic_fetch_add(&s->counter, 1, __ATOMIC_RELAXED);
+}
 
 /*
  * snprintf for paths: spool_open() keeps the directory short enough that
@@ -68,8 +76,8 @@ mkdir_p1(const char *path, char err[ERR_LEN])
 	return 0;
 }
 
-int
-spool_open(const char *dir, struct spool **out, char err[ERR_LEN])
+static int
+open_spool(const char *dir, int create, struct spool **out, char err[ERR_LEN])
 {
 	char path[PATH_MAX];
 	size_t i;
@@ -78,6 +86,21 @@ spool_open(const char *dir, struct spool **out, char err[ERR_LEN])
 	/* room for "/deferred/" + an id + a temporary suffix or ".why" */
 	if (strlen(dir) + SPOOL_ID_MAX + 64 >= sizeof(path))
 		return err_set(err, "spool: directory name too long: %.100s...", dir);
+	if (!create) {
+		struct stat st;
+
+		/* a name mistyped must not look like an empty queue */
+		if (stat(dir, &st) != 0)
+			return err_set(err, "spool %s: %s", dir, strerror(errno));
+		if (!S_ISDIR(st.st_mode))
+			return err_set(err, "spool %s: not a directory", dir);
+		for (i = 0; i < SPOOL_NSTATES; i++) {
+			PATHF(path, "%s/%s", dir, state_dirs[i]);
+			if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+				return err_set(err, "spool %s: not a spool directory (no %s/ in it)",
+				    dir, state_dirs[i]);
+		}
+	}
 	if (mkdir_p1(dir, err) != 0)
 		return -1;
 	PATHF(path, "%s/tmp", dir);
@@ -91,6 +114,18 @@ spool_open(const char *dir, struct spool **out, char err[ERR_LEN])
 	*out = xcalloc(1, sizeof(**out));
 	(*out)->dir = xstrdup(dir);
 	return 0;
+}
+
+int
+spool_open(const char *dir, struct spool **out, char err[ERR_LEN])
+{
+	return open_spool(dir, 1, out, err);
+}
+
+int
+spool_open_existing(const char *dir, struct spool **out, char err[ERR_LEN])
+{
+	return open_spool(dir, 0, out, err);
 }
 
 void
@@ -269,7 +304,7 @@ make_id(struct spool *s, char id[SPOOL_ID_MAX])
 	gmtime_r(&tv.tv_sec, &tm);
 	strftime(t, sizeof(t), "%Y%m%dT%H%M%S", &tm);
 	snprintf(id, SPOOL_ID_MAX, "%s.%06ld.%ld.%u", t, (long)tv.tv_usec, (long)getpid(),
-	    s->counter++);
+	    next_number(s));
 }
 
 /*
@@ -287,6 +322,8 @@ struct spool_writer {
 	size_t		 want;		/* the size in the header, SIZE_MAX: filled in at commit */
 	off_t		 size_at;	/* where the size's digits are */
 	off_t		 data_at;	/* where the data starts */
+	long long	 mtime;		/* > 0: the file's modification time (a deferred
+					   file's next try, the scan's hint) */
 	int		 replace;	/* commit may replace a file of the same name */
 	int		 failed;	/* a write failed: commit fails */
 	int		 err;		/* its errno */
@@ -298,7 +335,8 @@ writer_create(struct spool *s, struct spool_writer *w, char err[ERR_LEN])
 	int tries;
 
 	for (tries = 0; tries < 1000; tries++) {
-		PATHF(w->tmp, "%s/tmp/%s.%ld.%u", s->dir, w->id, (long)getpid(), s->counter++);
+		PATHF(w->tmp, "%s/tmp/%s.%ld.%u", s->dir, w->id, (long)getpid(),
+		    next_number(s));
 		w->fd = open(w->tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (w->fd >= 0) {
 			(void)flock(w->fd, LOCK_EX | LOCK_NB);
@@ -325,6 +363,7 @@ writer_open(struct spool *s, const struct spool_msg *m, int replace,
 	w->fd = -1;
 	w->state = m->state;
 	w->want = m->size;
+	w->mtime = m->state == SPOOL_DEFERRED ? m->next_try : 0;
 	w->replace = replace;
 	memcpy(w->id, m->id, SPOOL_ID_MAX);
 	if (writer_create(s, w, err) != 0) {
@@ -470,6 +509,16 @@ spool_writer_commit(struct spool_writer *w, char id[SPOOL_ID_MAX], char err[ERR_
 		e = errno;
 		err_set(err, "spool: cannot write %s: %s", w->tmp, strerror(e));
 		goto fail;
+	}
+	if (w->mtime > 0) {
+		/* the next try, where a scan sees it without reading the file */
+		struct timespec ts[2] = { { 0, UTIME_NOW }, { (time_t)w->mtime, 0 } };
+
+		if (futimens(w->fd, ts) != 0) {
+			e = errno;
+			err_set(err, "spool: cannot set the time of %s: %s", w->tmp, strerror(e));
+			goto fail;
+		}
 	}
 	if (fsync(w->fd) != 0) {
 		e = errno;
@@ -1000,13 +1049,140 @@ spool_list_free(struct spool_msg *list, size_t n)
 	free(list);
 }
 
+/* ---- the scan ---- */
+
+size_t spool_scan_batch = SPOOL_SCAN_BATCH;
+
+/* deferred/ first: its messages have waited longest */
+static const enum spool_state scan_order[] = { SPOOL_DEFERRED, SPOOL_NEW };
+
+struct spool_scan {
+	struct spool		*s;
+	size_t			 dir;		/* index in scan_order; 2: the end */
+	DIR			*d;		/* that directory, NULL between two */
+	struct spool_scan_entry	*batch;
+	size_t			 cap, n, at;
+};
+
 int
-spool_sync(struct spool *s, char err[ERR_LEN])
+spool_scan_open(struct spool *s, struct spool_scan **out, char err[ERR_LEN])
+{
+	(void)err;
+	*out = xcalloc(1, sizeof(**out));
+	(*out)->s = s;
+	return 0;
+}
+
+void
+spool_scan_close(struct spool_scan *sc)
+{
+	if (sc == NULL)
+		return;
+	if (sc->d != NULL)
+		closedir(sc->d);
+	free(sc->batch);
+	free(sc);
+}
+
+static int
+cmp_entry(const void *a, const void *b)
+{
+	return strcmp(((const struct spool_scan_entry *)a)->id,
+	    ((const struct spool_scan_entry *)b)->id);
+}
+
+/* Read the next batch of names; 1 when there is one, 0 at the end, -1 (err). */
+static int
+scan_fill(struct spool_scan *sc, char err[ERR_LEN])
+{
+	struct spool *s = sc->s;
+
+	sc->n = sc->at = 0;
+	while (sc->n == 0) {
+		char dir[PATH_MAX], path[PATH_MAX];
+		enum spool_state st;
+		struct dirent *de;
+
+		if (sc->dir >= sizeof(scan_order) / sizeof(scan_order[0]))
+			return 0;
+		st = scan_order[sc->dir];
+		PATHF(dir, "%s/%s", s->dir, state_dirs[st]);
+		if (sc->d == NULL && (sc->d = opendir(dir)) == NULL)
+			return err_set(err, "spool: cannot read %s: %s", dir, strerror(errno));
+		while (sc->n < spool_scan_batch) {
+			struct spool_scan_entry *e;
+			const char *name;
+			struct stat sb;
+			size_t nl;
+			int k, later = 0;
+
+			errno = 0;
+			if ((de = readdir(sc->d)) == NULL)
+				break;
+			name = de->d_name;
+			nl = strlen(name);
+			/* dot files, and names no id can have (stray files) */
+			if (name[0] == '.' || nl >= SPOOL_ID_MAX)
+				continue;
+			/* a copy left by a crash between two states: stale (spool.h) */
+			for (k = st + 1; k < SPOOL_NSTATES; k++)
+				if (exists_in(s, (enum spool_state)k, name))
+					later = 1;
+			if (later) {
+				PATHF(path, "%s/%s", dir, name);
+				(void)unlink(path);
+				continue;
+			}
+			sc->batch = xgrow(sc->batch, &sc->cap, sc->n + 1, sizeof(*sc->batch));
+			e = &sc->batch[sc->n];
+			memcpy(e->id, name, nl + 1);
+			e->state = st;
+			e->next_try_hint = 0;
+			if (st == SPOOL_DEFERRED) {
+				if (fstatat(dirfd(sc->d), name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+				    !S_ISREG(sb.st_mode))
+					continue;	/* gone meanwhile, or not a message */
+				e->next_try_hint = (long long)sb.st_mtime;
+			}
+			sc->n++;
+		}
+		if (sc->n < spool_scan_batch) {
+			/* the directory's end (or an error reading it) */
+			int e = errno;
+
+			closedir(sc->d);
+			sc->d = NULL;
+			sc->dir++;
+			if (e != 0)
+				return err_set(err, "spool: cannot read %s: %s", dir, strerror(e));
+		}
+	}
+	qsort(sc->batch, sc->n, sizeof(*sc->batch), cmp_entry);
+	return 1;
+}
+
+int
+spool_scan_next(struct spool_scan *sc, struct spool_scan_entry *e, char err[ERR_LEN])
+{
+	if (sc->at >= sc->n) {
+		int rc = scan_fill(sc, err);
+
+		if (rc <= 0)
+			return rc;
+	}
+	*e = sc->batch[sc->at++];
+	return 1;
+}
+
+int
+spool_sync(struct spool *s, unsigned states, char err[ERR_LEN])
 {
 	char dir[PATH_MAX];
 	int st;
 
 	for (st = 0; st < SPOOL_NSTATES; st++) {
+		if (!(states & (1u << st)))
+			continue;	/* nothing removed there: no journal commit for it */
 		PATHF(dir, "%s/%s", s->dir, state_dirs[st]);
 		if (fsync_dir(dir, err) != 0)
 			return -1;

@@ -33,9 +33,15 @@
  *
  * Ownership: a struct spool_msg owns its strings and data; spool_msg_free()
  * frees them (a claim's message is the claim's: spool_release() frees it).
- * struct spool, spool_claim and spool_writer are opaque; spool_close(),
- * spool_release() and spool_writer_abort() free them. Functions return
- * 0 / -1 and fill err (err.h) unless said otherwise.
+ * struct spool, spool_claim, spool_writer and spool_scan are opaque;
+ * spool_close(), spool_release(), spool_writer_abort() and
+ * spool_scan_close() free them. Functions return 0 / -1 and fill err
+ * (err.h) unless said otherwise.
+ *
+ * Threads: one struct spool may be used by several threads at once (the
+ * runner's sessions), each with claims, writers and scans of its own; a
+ * claim is between open files, so two threads of one process exclude each
+ * other as two processes do.
  */
 #ifndef SMTPGW_SPOOL_H
 #define SMTPGW_SPOOL_H
@@ -78,6 +84,10 @@ struct spool;
 
 /* Open (and create, with its subdirectories) the spool at dir. */
 int spool_open(const char *dir, struct spool **out, char err[ERR_LEN]);
+/* Open the spool at dir, which must exist (with new/, deferred/ and bad/):
+ * for commands that only look (a mistyped name must not look like an empty
+ * queue). */
+int spool_open_existing(const char *dir, struct spool **out, char err[ERR_LEN]);
 void spool_close(struct spool *s);
 const char *spool_dir(const struct spool *s);
 
@@ -151,6 +161,36 @@ int spool_list(struct spool *s, int with_bad, struct spool_msg **out, size_t *n,
     char err[ERR_LEN]);
 void spool_list_free(struct spool_msg *list, size_t n);
 
+/*
+ * The queue for delivery, read a batch at a time, so that a queue of any
+ * length is never held whole (spool_list() is for listing it): the ids in
+ * deferred/, then those in new/, each directory read in batches of at most
+ * SPOOL_SCAN_BATCH names, each batch in id order (the order of submission),
+ * so a queue of up to that many messages per directory is given oldest
+ * first. A file with a later state beside it is stale (a crash between two
+ * states) and is removed, not given. Nothing is read but the directories:
+ * next_try_hint is 0 for new/, and for deferred/ the file's modification
+ * time, which a deferral sets to the next try (as Postfix's deferred queue
+ * does). It is a hint: the file's header, read under a claim, is the truth.
+ * A name may be given for a message that is gone by the time it is claimed.
+ */
+#define SPOOL_SCAN_BATCH	4096
+
+struct spool_scan;
+
+struct spool_scan_entry {
+	char		 id[SPOOL_ID_MAX];
+	enum spool_state state;		/* SPOOL_NEW or SPOOL_DEFERRED */
+	long long	 next_try_hint;	/* Unix time; 0 = now */
+};
+
+int spool_scan_open(struct spool *s, struct spool_scan **out, char err[ERR_LEN]);
+/* The next entry: 1, or 0 at the end, or -1 when a directory cannot be read. */
+int spool_scan_next(struct spool_scan *sc, struct spool_scan_entry *e, char err[ERR_LEN]);
+void spool_scan_close(struct spool_scan *sc);
+/* The batch size, SPOOL_SCAN_BATCH; tests make it small. */
+extern size_t spool_scan_batch;
+
 /* ---- claims (see the top of this file) ---- */
 
 struct spool_claim;
@@ -177,8 +217,10 @@ struct spool_msg *spool_claim_msg(struct spool_claim *c);
  * and the message would be sent again: a duplicate, never a loss).
  */
 int spool_claim_done(struct spool_claim *c, int sync, char err[ERR_LEN]);
-/* fsync the directories of new/, deferred/ and bad/. */
-int spool_sync(struct spool *s, char err[ERR_LEN]);
+/* fsync the directories of the states in the mask (1 << SPOOL_NEW | ...):
+ * those that delivered messages were removed from. */
+#define SPOOL_ALL_STATES	((1u << SPOOL_NSTATES) - 1)
+int spool_sync(struct spool *s, unsigned states, char err[ERR_LEN]);
 
 /*
  * Record a failed attempt: attempts + 1, last_error, next_try, and the

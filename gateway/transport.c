@@ -1,5 +1,6 @@
 /* transport: the "tcp" transport and the table of transports (see transport.h). */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -114,9 +115,9 @@ tcp_open(const struct transport_params *p, struct transport_conn **out, int *err
 }
 
 static ssize_t
-tcp_send(struct transport_conn *c, const void *buf, size_t n)
+tcp_send(struct transport_conn *c, const void *buf, size_t n, int more)
 {
-	return send(c->fd, buf, n, MSG_NOSIGNAL);
+	return send(c->fd, buf, n, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
 }
 
 static ssize_t
@@ -145,6 +146,24 @@ tcp_id(const struct transport_conn *c)
 	return c->fd;
 }
 
+static int
+tcp_local_literal(const struct transport_conn *c, char *out, size_t n)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char addr[INET6_ADDRSTRLEN];
+
+	if (getsockname(c->fd, (struct sockaddr *)&ss, &len) != 0)
+		return -1;
+	if (ss.ss_family == AF_INET &&
+	    inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, addr, sizeof(addr)))
+		return snprintf(out, n, "[%s]", addr) < (int)n ? 0 : -1;
+	if (ss.ss_family == AF_INET6 &&
+	    inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, addr, sizeof(addr)))
+		return snprintf(out, n, "[IPv6:%s]", addr) < (int)n ? 0 : -1;
+	return -1;
+}
+
 static void
 tcp_close(struct transport_conn *c)
 {
@@ -155,7 +174,8 @@ tcp_close(struct transport_conn *c)
 }
 
 static const struct transport transport_tcp = {
-	"tcp", tcp_open, tcp_send, tcp_recv, tcp_wait, tcp_snapshot, tcp_id, tcp_close,
+	"tcp", tcp_open, tcp_send, tcp_recv, tcp_wait, tcp_snapshot, tcp_id, tcp_local_literal,
+	tcp_close,
 };
 
 long long

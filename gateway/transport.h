@@ -52,8 +52,10 @@ struct transport {
 	 */
 	int		(*open)(const struct transport_params *p, struct transport_conn **out,
 			    int *err);
-	/* Send without blocking: bytes taken (> 0), or -1 with errno (EAGAIN: full). */
-	ssize_t		(*send)(struct transport_conn *c, const void *buf, size_t n);
+	/* Send without blocking: bytes taken (> 0), or -1 with errno (EAGAIN: full).
+	 * more: the next send follows at once (the body before its final dot),
+	 * so the bytes may wait to go out with it (MSG_MORE). */
+	ssize_t		(*send)(struct transport_conn *c, const void *buf, size_t n, int more);
 	/* Receive: bytes (> 0), 0 at the end of the stream, or -1 with errno. */
 	ssize_t		(*recv)(struct transport_conn *c, void *buf, size_t n);
 	/* Wait for POLLIN or POLLOUT: 1 ready, 0 timeout_ms passed, -1 with errno. */
@@ -62,6 +64,10 @@ struct transport {
 	int		(*snapshot)(struct transport_conn *c, struct tcpinfo_snap *out);
 	/* A number for the log's "SMTP_open(socket=N)". */
 	int		(*id)(const struct transport_conn *c);
+	/* The address literal of the connection's own end ("[192.0.2.1]",
+	 * "[IPv6:2001:db8::1]", RFC 5321 4.1.3), for EHLO when the host has no
+	 * fully qualified name: 0, or -1 when there is none. */
+	int		(*local_literal)(const struct transport_conn *c, char *out, size_t n);
 	void		(*close)(struct transport_conn *c);
 };
 

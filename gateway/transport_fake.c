@@ -160,8 +160,9 @@ fake_open(const struct transport_params *p, struct transport_conn **out, int *er
 }
 
 static ssize_t
-fake_send(struct transport_conn *c, const void *buf, size_t n)
+fake_send(struct transport_conn *c, const void *buf, size_t n, int more)
 {
+	(void)more;
 	if (c->send_err) {
 		errno = c->send_err;
 		return -1;
@@ -243,7 +244,16 @@ fake_close(struct transport_conn *c)
 	free(c);
 }
 
+/* The fake's own end: an address of TEST-NET-1 (RFC 5737). */
+static int
+fake_local_literal(const struct transport_conn *c, char *out, size_t n)
+{
+	(void)c;
+	return snprintf(out, n, "[192.0.2.1]") < (int)n ? 0 : -1;
+}
+
 const struct transport transport_fake = {
 	"fake", fake_open, fake_send, fake_recv, fake_wait, fake_snapshot, fake_id,
+	fake_local_literal,
 	fake_close,
 };

@@ -61,9 +61,10 @@ fz_open(const struct transport_params *p, struct transport_conn **out, int *err)
 }
 
 static ssize_t
-fz_send(struct transport_conn *c, const void *buf, size_t n)
+fz_send(struct transport_conn *c, const void *buf, size_t n, int more)
 {
 	(void)buf;
+	(void)more;
 	c->sent += n;
 	return (ssize_t)n;
 }
@@ -110,6 +111,13 @@ fz_id(const struct transport_conn *c)
 	return 7;
 }
 
+static int
+fz_local_literal(const struct transport_conn *c, char *out, size_t n)
+{
+	(void)c;
+	return snprintf(out, n, "[192.0.2.7]") < (int)n ? 0 : -1;
+}
+
 static void
 fz_close(struct transport_conn *c)
 {
@@ -117,7 +125,8 @@ fz_close(struct transport_conn *c)
 }
 
 static const struct transport fz_transport = {
-	"fuzz", fz_open, fz_send, fz_recv, fz_wait, fz_snapshot, fz_id, fz_close,
+	"fuzz", fz_open, fz_send, fz_recv, fz_wait, fz_snapshot, fz_id, fz_local_literal,
+	fz_close,
 };
 
 static int log_fd = -1, events_fd = -1;

@@ -2,7 +2,8 @@
 # The soak test of issue 14: N messages accepted through smtpgw's listener from
 # many concurrent clients (build/gwload), while the listener's own delivery
 # process, a second `smtpgw run` and repeated `smtpgw flush`es deliver them from
-# one spool to a private Postfix (tests/peer/postfix.sh), and processes are
+# one spool to a private Postfix (tests/peer/postfix.sh), each over several
+# sessions at once (--concurrency, issue 22), and processes are
 # killed with SIGKILL at seeded random moments (the listener, its delivery
 # process, its sessions, the other run, a flush), each kill logged; killed
 # ones are started again. Then:
@@ -22,7 +23,8 @@
 # Environment: BUILD (default build), SOAK_SEED (the kill schedule; default the
 # time, printed), SOAK_KILL_MS="MIN MAX" (the gap between kills, default
 # "300 1500"), SOAK_DEADLINE (seconds for the whole delivery, default 900),
-# SOAK_PER_SESSION (messages per client session, default 20), SOAK_PAUSE_MS
+# SOAK_PER_SESSION (messages per client session, default 20), SOAK_SESSIONS (the
+# --concurrency of every delivering process, default 4), SOAK_PAUSE_MS
 # (each client waits this long between the 354 and its message, default 20:
 # sessions spend time in the middle of their data, where kills hurt most),
 # KEEP=1 keeps the work directory (logs, kills.log, acks).
@@ -35,6 +37,7 @@ BUILD=${BUILD:-build}
 SEED=${SOAK_SEED:-$(date +%s)}
 read -r KILL_MIN KILL_MAX <<< "${SOAK_KILL_MS:-300 1500}"
 DEADLINE=${SOAK_DEADLINE:-900}
+SESSIONS=${SOAK_SESSIONS:-4}
 POSTFIX_SH=${POSTFIX_SH:-tests/peer/postfix.sh}
 SMTPGW=$PWD/$BUILD/smtpgw
 GWLOAD=$PWD/$BUILD/gwload
@@ -66,12 +69,14 @@ trap 'exit 1' INT TERM
 
 t0=$SECONDS
 RANDOM=$SEED
-say "seed $SEED: $N messages, $CLIENTS clients, a kill every $KILL_MIN..$KILL_MAX ms"
+say "seed $SEED: $N messages, $CLIENTS clients, $SESSIONS sessions per delivering process," \
+    "a kill every $KILL_MIN..$KILL_MAX ms"
 # Postfix starts while the first messages queue up (the gateway defers them)
 bash "$POSTFIX_SH" start "$work/pf" "$pf_port" > "$work/pf.start" 2>&1 &
 pf_start=$!
 
-common=(--spool "$sp" --smarthost "127.0.0.1:$pf_port" -v -W 1 --timeout 30 --data-timeout 30)
+common=(--spool "$sp" --smarthost "127.0.0.1:$pf_port" -v -W 1 --timeout 30 --data-timeout 30
+    --concurrency "$SESSIONS")
 start_listener() {
 	ln=$((ln + 1))
 	"$SMTPGW" run "${common[@]}" --listen "127.0.0.1:$gw_port" --log "$logs/listen.$ln.log" \
@@ -92,7 +97,7 @@ start_runner
 	while [ ! -e "$work/stop" ]; do
 		i=$((i + 1))
 		"$SMTPGW" flush --spool "$sp" --smarthost "127.0.0.1:$pf_port" -v \
-		    --timeout 30 --data-timeout 30 --log "$logs/flush.$i.log" \
+		    --timeout 30 --data-timeout 30 --concurrency "$SESSIONS" --log "$logs/flush.$i.log" \
 		    >/dev/null 2>> "$logs/stderr"
 		sleep 0.3
 	done

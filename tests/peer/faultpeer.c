@@ -12,7 +12,7 @@
  *   faultpeer --listen ADDR:PORT [--port-file FILE] [--fault NAME]
  *             [--banner TEXT] [--maildir DIR] [--sessions N]
  *             [--transcript FILE] [--after N] [--ehlo-ext LIST] [--timeout S]
- *             [--push-ini FILE]
+ *             [--push-ini FILE] [--max-concurrent N]
  *
  * One child process per session, so that a session that hangs on purpose
  * cannot hold up the others and each fault can be written as plain
@@ -116,6 +116,7 @@ struct options {
 	const char	*ehlo_ext;	/* comma-separated extra EHLO keywords */
 	int		 timeout;	/* idle seconds before a 421 (healthy reads) */
 	const char	*push_ini;	/* needs-push: the gateway PC's PROTOCOL.INI */
+	unsigned long	 max_concurrent;	/* sessions at once; more get 421; 0 = no limit */
 };
 
 struct session {
@@ -1028,6 +1029,9 @@ usage(FILE *f)
 	    "                       0: none); the hanging faults never time out\n"
 	    "  --push-ini FILE      needs-push: the gateway PC's PROTOCOL.INI; the reply to\n"
 	    "                       the final dot comes only when it sets ForcePushBit=1\n"
+	    "  --max-concurrent N   a session beyond N at once is greeted \"421 4.7.0 ... too\n"
+	    "                       many sessions\" and closed, as a server with a limit per\n"
+	    "                       client (default: no limit)\n"
 	    "  --help               this text\n"
 	    "\nIn every mode a recipient whose address starts with refuse-4 gets 450,\n"
 	    "refuse-5 gets 550 (e.g. RCPT TO:<refuse-5-nobody@faultpeer.test>).\n"
@@ -1066,6 +1070,7 @@ parse_options(int argc, char **argv)
 		{ "ehlo-ext", required_argument, NULL, 'e' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "push-ini", required_argument, NULL, 'P' },
+		{ "max-concurrent", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -1110,6 +1115,7 @@ parse_options(int argc, char **argv)
 			break;
 		case 'T': opt.timeout = (int)number("--timeout", optarg); break;
 		case 'P': opt.push_ini = optarg; break;
+		case 'C': opt.max_concurrent = number("--max-concurrent", optarg); break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(2);
 		}
@@ -1221,6 +1227,24 @@ main(int argc, char **argv)
 		if (fd < 0)
 			continue;
 		accepted++;
+		if (opt.max_concurrent > 0 && nkids >= opt.max_concurrent) {
+			/* over the limit: refused at once by the parent, as a server
+			 * with a per-client cap does (Postfix's smtpd says 421 4.7.0) */
+			static const char busy[] = "421 4.7.0 faultpeer.test too many sessions\r\n";
+			char note[128];
+			int n = snprintf(note, sizeof(note), "* session %lu: over --max-concurrent %lu: "
+			    "421\n", accepted, opt.max_concurrent);
+
+			(void)!write(fd, busy, sizeof(busy) - 1);
+			if (transcript_fd >= 0)
+				(void)!write(transcript_fd, note, (size_t)n);
+			close(fd);
+			if (opt.sessions > 0 && accepted == opt.sessions) {
+				close(lfd);
+				lfd = -1;
+			}
+			continue;
+		}
 		pid_t pid = fork();
 
 		if (pid == 0) {

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -536,6 +538,226 @@ START_TEST(flush_one)
 }
 END_TEST
 
+/* n messages, each with its own "X-Seq: i" line. */
+static void
+queue_numbered(struct world *w, size_t n)
+{
+	char id[SPOOL_ID_MAX], text[128];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(text, sizeof(text), "Subject: parallel\nX-Seq: %zu\n\nbody %zu\n", i, i);
+		queue_msg(w, text, id);
+	}
+}
+
+/* Each numbered message stored by the peer exactly once. */
+static void
+each_arrived_once(struct world *w, size_t n)
+{
+	unsigned *got = xcalloc(n, sizeof(*got));
+	size_t i, stored = gwpeer_count(w->mail);
+
+	ck_assert_msg(stored == n, "the peer stored %zu messages of %zu", stored, n);
+	for (i = 0; i < stored; i++) {
+		size_t len, seq;
+		char *m = gwpeer_message(w->mail, i, &len), *x = strstr(m, "X-Seq: ");
+
+		ck_assert_msg(x != NULL && sscanf(x, "X-Seq: %zu", &seq) == 1 && seq < n,
+		    "message %zu has no X-Seq:\n%s", i, m);
+		got[seq]++;
+		free(m);
+	}
+	for (i = 0; i < n; i++)
+		ck_assert_msg(got[i] == 1, "message %zu arrived %u times", i, got[i]);
+	free(got);
+}
+
+/*
+ * Several sessions at once: every message goes once, through more than one
+ * session open at the same time, and the spool is empty.
+ */
+START_TEST(parallel_sessions_send_each_once)
+{
+	struct world w;
+	struct runner_stats st;
+	char *log;
+
+	world_open(&w, "parallel");
+	peer(&w, "none");
+	queue_numbered(&w, 200);
+	w.rp.sessions = 4;
+	run(&w, &st);
+	ck_assert_uint_eq(st.delivered, 200);
+	ck_assert_uint_eq(st.failures, 0);
+	ck_assert_uint_eq(st.nbusy, 0);
+	ck_assert_msg(st.sessions >= 2 && st.sessions <= 4, "%u sessions", st.sessions);
+	ck_assert_msg(st.sessions_peak >= 2, "never two sessions at once (%u opened)",
+	    st.sessions);
+	ck_assert_uint_eq(queued(&w), 0);
+	each_arrived_once(&w, 200);
+	log = tu_read(w.log, NULL);
+	ck_assert_contains(log, "Pass: 200 delivered, 0 deferred, 0 to bad/ over ");
+	free(log);
+	/* a queue shorter than the sessions opens no more sessions than messages */
+	queue_numbered(&w, 1);
+	run(&w, &st);
+	ck_assert_uint_eq(st.delivered, 1);
+	ck_assert_uint_eq(st.sessions, 1);
+	world_close(&w);
+}
+END_TEST
+
+/*
+ * A smart host that takes two sessions from us at most (421 to the others):
+ * the refused sessions give their messages back unattempted, the others
+ * send everything once, and the next passes open no more than were up.
+ */
+START_TEST(parallel_sessions_over_the_hosts_limit)
+{
+	struct world w;
+	struct runner_stats st;
+	struct runner_backoff b;
+	struct spool_msg *list;
+	size_t n;
+	char err[ERR_LEN], *log;
+	json_t *ev;
+
+	world_open(&w, "limit");
+	gwpeer_start(&w.peer, "none", w.mail, "--max-concurrent", "2", NULL);
+	w.rp.relay.port = w.peer.port;
+	queue_numbered(&w, 120);
+	memset(&b, 0, sizeof(b));
+	w.rp.backoff = &b;
+	w.rp.sessions = 6;
+	run(&w, &st);
+	ck_assert_uint_eq(st.delivered, 120);
+	ck_assert_uint_eq(st.deferred, 0);
+	ck_assert_msg(st.sessions_refused >= 1, "no session was refused (%u opened, %u at once)",
+	    st.sessions, st.sessions_peak);
+	ck_assert_uint_eq(st.failures, st.sessions_refused);
+	ck_assert_int_eq(spool_list(w.spool, 1, &list, &n, NULL, NULL, err), 0);
+	ck_assert_uint_eq(n, 0);
+	spool_list_free(list, n);
+	each_arrived_once(&w, 120);
+	ev = event(&w, "ERROR connection to smart host failed");
+	ck_assert_str_eq(str(ev, "last_reply"), "421 4.7.0 faultpeer.test too many sessions");
+	ck_assert_ptr_null(json_object_get(ev, "queue_id"));
+	json_decref(ev);
+	log = tu_read(w.log, NULL);
+	ck_assert_contains(log, "Session refused while ");
+	free(log);
+	ck_assert_msg(b.sessions >= 1 && b.sessions <= 2, "the next pass may open %u", b.sessions);
+	world_close(&w);
+}
+END_TEST
+
+/* Nothing listens: one event for the pass, each message one attempt. */
+START_TEST(parallel_sessions_host_down)
+{
+	struct world w;
+	struct runner_stats st;
+	struct spool_msg *list;
+	size_t n, i;
+	char err[ERR_LEN];
+
+	world_open(&w, "down");
+	w.rp.relay.port = gwpeer_free_port();
+	queue_numbered(&w, 10);
+	w.rp.sessions = 4;
+	run(&w, &st);
+	ck_assert_uint_eq(st.deferred, 10);
+	ck_assert_uint_eq(st.failures, 1);
+	ck_assert_uint_eq(st.sessions, 0);
+	ck_assert_int_eq(spool_list(w.spool, 0, &list, &n, NULL, NULL, err), 0);
+	ck_assert_uint_eq(n, 10);
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(list[i].state, SPOOL_DEFERRED);
+		ck_assert_uint_eq(list[i].attempts, 1);
+		ck_assert_str_eq(list[i].last_error, "ERROR connect: (121) network error");
+	}
+	spool_list_free(list, n);
+	world_close(&w);
+}
+END_TEST
+
+/*
+ * A failure under every message (421 to the final dot: the session ends),
+ * with four sessions: each message is attempted once in the pass, never by
+ * two sessions, with one event each.
+ */
+START_TEST(parallel_sessions_each_failure_once)
+{
+	struct world w;
+	struct runner_stats st;
+	struct spool_msg *list;
+	size_t n, i;
+	char err[ERR_LEN];
+
+	world_open(&w, "fail");
+	peer_after(&w, "reply-421", "5");
+	queue_numbered(&w, 24);
+	w.rp.sessions = 4;
+	run(&w, &st);
+	ck_assert_uint_eq(st.delivered, 0);
+	ck_assert_uint_eq(st.deferred, 24);
+	ck_assert_uint_eq(st.failures, 24);
+	ck_assert_int_eq(spool_list(w.spool, 0, &list, &n, NULL, NULL, err), 0);
+	ck_assert_uint_eq(n, 24);
+	for (i = 0; i < n; i++)
+		ck_assert_msg(list[i].attempts == 1, "%s: %u attempts", list[i].id,
+		    list[i].attempts);
+	spool_list_free(list, n);
+	world_close(&w);
+}
+END_TEST
+
+/*
+ * The scan's hint: a deferred message whose next try is later is passed
+ * over without being claimed; a file whose time is later than any deferral
+ * could have set (a clock that went back, a copy) is claimed, and its
+ * header decides.
+ */
+START_TEST(next_try_hint)
+{
+	struct world w;
+	struct runner_stats st;
+	struct spool_claim *c;
+	char id[SPOOL_ID_MAX], id2[SPOOL_ID_MAX], err[ERR_LEN], *path;
+	struct timespec ts[2];
+	struct buf b = BUF_INIT;
+	long long due;
+
+	world_open(&w, "hint");
+	peer(&w, "none");
+	w.rp.retry_wait_s = 600;
+	queue_msg(&w, MSG, id);
+	queue_msg(&w, MSG, id2);
+	ck_assert_int_eq(spool_claim(w.spool, id, &c, err), SPOOL_CLAIMED);
+	ck_assert_int_eq(spool_claim_defer(c, "ERROR x", (long long)time(NULL) + 300, 0, err), 0);
+	spool_release(c);
+	ck_assert_int_eq(spool_claim(w.spool, id2, &c, err), SPOOL_CLAIMED);
+	ck_assert_int_eq(spool_claim_defer(c, "ERROR x", (long long)time(NULL) - 5, 0, err), 0);
+	spool_release(c);
+	/* id2 is due by its header, but its file says a day from now */
+	buf_printf(&b, "%s/deferred/%s", spool_dir(w.spool), id2);
+	path = buf_detach(&b);
+	ts[0].tv_nsec = UTIME_NOW;
+	ts[1].tv_sec = time(NULL) + 86400;
+	ts[1].tv_nsec = 0;
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
+	/* the next due, from the hints alone: id's, in 300 s */
+	due = runner_next_due(w.spool, err);
+	ck_assert_msg(due >= 295 && due <= 300, "next due in %lld s", due);
+	run(&w, &st);
+	ck_assert_uint_eq(st.delivered, 1);	/* id2 */
+	ck_assert_uint_eq(st.remaining, 1);	/* id, by its hint */
+	ck_assert_uint_eq(queued(&w), 1);
+	free(path);
+	world_close(&w);
+}
+END_TEST
+
 Suite *
 relay_suite(void)
 {
@@ -552,6 +774,11 @@ relay_suite(void)
 	tcase_add_test(tc, refused_recipient_goes_to_bad);
 	tcase_add_test(tc, retries_exhausted);
 	tcase_add_test(tc, flush_one);
+	tcase_add_test(tc, parallel_sessions_send_each_once);
+	tcase_add_test(tc, parallel_sessions_over_the_hosts_limit);
+	tcase_add_test(tc, parallel_sessions_host_down);
+	tcase_add_test(tc, parallel_sessions_each_failure_once);
+	tcase_add_test(tc, next_try_hint);
 	suite_add_tcase(s, tc);
 	return s;
 }

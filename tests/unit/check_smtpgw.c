@@ -12,7 +12,9 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -20,6 +22,7 @@
 #include "buf.h"
 #include "gwclient.h"
 #include "gwpeer.h"
+#include "helo.h"
 #include "legacy.h"
 #include "listener.h"
 #include "spool.h"
@@ -147,41 +150,437 @@ START_TEST(submit_and_queue)
 }
 END_TEST
 
+/* A usage error: its exact words (kbdiag's style), exit 2, nothing created. */
+struct usage_case {
+	const char	*args[12];	/* after "smtpgw"; SP stands for the spool */
+	const char	*err;		/* the first line of standard error, exactly */
+};
+
+static const struct usage_case usage_cases[] = {
+	{ { NULL }, "smtpgw: no command given: use submit, run, queue or flush" },
+	{ { "send", "--spool", "SP" },
+	  "smtpgw: unknown command 'send': use submit, run, queue or flush" },
+	{ { "queue" }, "smtpgw: queue: --spool DIR is required" },
+	{ { "run", "--spool", "SP", "--once" }, "smtpgw: run: --smarthost HOST[:PORT] is required" },
+	{ { "run", "--bogus" }, "smtpgw: option '--bogus': unknown option" },
+	{ { "run", "-x" }, "smtpgw: option '-x': unknown option" },
+	{ { "run", "--spool", "SP", "--timeout" }, "smtpgw: option '--timeout': give it a value" },
+	{ { "run", "--once=1" }, "smtpgw: option '--once': takes no value" },
+	{ { "run", "--max" },
+	  "smtpgw: option '--max': ambiguous (--max-size, --max-sessions, --max-client-sessions)" },
+	{ { "run", "--spool", "SP", "--smarthost", "127.0.0.1", "--timeout", "5x" },
+	  "smtpgw: option '--timeout': '5x' is not a duration (such as 500ms, 5s or 2m)" },
+	{ { "run", "--spool", "SP", "--smarthost", "127.0.0.1", "--data-timeout", "0" },
+	  "smtpgw: option '--data-timeout': '0' is not from 1ms to 24h" },
+	{ { "run", "--spool", "SP", "--smarthost", "127.0.0.1", "-W", "8d" },
+	  "smtpgw: option '--retry-wait': '8d' is not a duration (such as 500ms, 5s or 2m)" },
+	{ { "run", "--spool", "SP", "--smarthost", "127.0.0.1", "-W", "200h" },
+	  "smtpgw: option '--retry-wait': '200h' is not from 0ms to 168h" },
+	{ { "run", "--spool", "SP", "--smarthost", "127.0.0.1", "--probe-timeout", "11m" },
+	  "smtpgw: option '--probe-timeout': '11m' is not from 1ms to 10m" },
+	{ { "run", "--spool", "SP", "--smarthost", "127.0.0.1", "--concurrency", "0" },
+	  "smtpgw: option '--concurrency': '0' is not a number from 1 to 100" },
+	{ { "run", "--spool", "SP", "--smarthost", "127.0.0.1", "-Q", "x" },
+	  "smtpgw: option '--retries': 'x' is not a number from 1 to 1000000" },
+	{ { "run", "--spool", "SP", "--smarthost", "127.0.0.1", "--helo", "a b" },
+	  "smtpgw: option '--helo': 'a b' is not a host name (or an address literal such as "
+	  "[192.0.2.1])" },
+	{ { "run", "--spool", "SP", "--smarthost", "127.0.0.1", "--format", "xml" },
+	  "smtpgw: option '--format': 'xml' is not text or json" },
+	{ { "run", "--spool", "SP", "--smarthost", "127.0.0.1", "--bare-lf", "keep" },
+	  "smtpgw: option '--bare-lf': 'keep' is not reject or normalize" },
+	{ { "run", "--spool", "SP", "--smarthost", "127.0.0.1", "--diagnose=maybe" },
+	  "smtpgw: option '--diagnose': 'maybe' is not offline or probe" },
+	{ { "run", "--spool", "SP", "--smarthost", "127.0.0.1", "--once", "--listen",
+	    "127.0.0.1:0" }, "smtpgw: run: --listen goes with run without --once" },
+	{ { "flush", "--spool", "SP", "--listen", "127.0.0.1:0" },
+	  "smtpgw: flush: --listen goes with run without --once" },
+	{ { "flush", "--spool", "SP", "a", "b" }, "smtpgw: flush: at most one ID" },
+	{ { "queue", "--spool", "SP", "extra" }, "smtpgw: queue: unexpected argument 'extra'" },
+	{ { "submit", "--spool", "SP" },
+	  "smtpgw: submit: no recipients (give them, or -t to take them from the header)" },
+};
+
 START_TEST(usage_errors)
 {
-	char *sp = scratch("usage-spool");
+	const struct usage_case *c = &usage_cases[_i];
+	char *sp = scratch("usage-spool"), *argv[16];
+	struct buf want = BUF_INIT;
+	struct tu_run r;
+	size_t n = 0, i;
+
+	argv[n++] = tu_build("smtpgw");
+	for (i = 0; c->args[i] != NULL; i++)
+		argv[n++] = (char *)(strcmp(c->args[i], "SP") == 0 ? sp : c->args[i]);
+	argv[n] = NULL;
+	tu_runv(&r, NULL, 0, argv);
+	buf_printf(&want, "%s\nTry 'smtpgw --help' for more information.\n", c->err);
+	ck_assert_msg(r.status == 2, "case %d: status %d: %s", _i, r.status, r.err);
+	ck_assert_str_eq(r.err, buf_str(&want));
+	ck_assert_str_eq(r.out, "");
+	/* a usage error is found before anything is done */
+	ck_assert_msg(access(sp, F_OK) != 0, "case %d made the spool %s", _i, sp);
+	tu_run_free(&r);
+	buf_free(&want);
+	free(argv[0]);
+	free(sp);
+}
+END_TEST
+
+/* Errors that are not about usage: the same "smtpgw: SUBJECT: problem". */
+START_TEST(input_errors)
+{
+	char *sp = scratch("input-spool");
 	struct tu_run r;
 
-	tu_smtpgw(&r, NULL, NULL);
-	ck_assert_int_eq(r.status, 2);
-	tu_run_free(&r);
-	tu_smtpgw(&r, NULL, "send", "--spool", sp, NULL);
-	ck_assert_int_eq(r.status, 2);
-	ck_assert_contains(r.err, "unknown command \"send\"");
-	tu_run_free(&r);
-	tu_smtpgw(&r, NULL, "queue", NULL);
-	ck_assert_int_eq(r.status, 2);
-	ck_assert_contains(r.err, "--spool DIR is required");
-	tu_run_free(&r);
-	tu_smtpgw(&r, NULL, "run", "--spool", sp, "--once", NULL);
-	ck_assert_int_eq(r.status, 2);
-	ck_assert_contains(r.err, "--smarthost");
-	tu_run_free(&r);
-	tu_smtpgw(&r, NULL, "run", "--spool", sp, "--smarthost", "127.0.0.1:99999", NULL);
-	ck_assert_int_eq(r.status, 2);
-	tu_run_free(&r);
 	tu_smtpgw(&r, "Subject: x\n\n", "submit", "--spool", sp, "-t", NULL);
 	ck_assert_int_eq(r.status, 3);
-	ck_assert_contains(r.err, "names no recipient");
+	ck_assert_str_eq(r.err, "smtpgw: submit: -t: the header names no recipient (To:, Cc:, "
+	    "Bcc:)\n");
 	tu_run_free(&r);
 	tu_smtpgw(&r, "x\n", "submit", "--spool", sp, "bad<addr>", NULL);
 	ck_assert_int_eq(r.status, 3);
-	ck_assert_contains(r.err, "invalid recipient");
+	ck_assert_str_eq(r.err, "smtpgw: submit: spool: invalid recipient address \"bad<addr>\"\n");
 	tu_run_free(&r);
+	/* the spool exists now (submit made it), but no run saved a smart host */
 	tu_smtpgw(&r, NULL, "flush", "--spool", sp, NULL);
 	ck_assert_int_eq(r.status, 2);
-	ck_assert_contains(r.err, "no earlier run saved one");
+	ck_assert_str_eq(r.err, "smtpgw: flush: --smarthost HOST[:PORT] is required (no earlier "
+	    "run saved one in the spool)\nTry 'smtpgw --help' for more information.\n");
 	tu_run_free(&r);
+	free(sp);
+}
+END_TEST
+
+/*
+ * queue and flush only look at a spool (or take from it): one that does not
+ * exist is an error, exit 3, and is not created; issue 21: `smtpgw queue`
+ * made the spool it was asked to list, so a typo looked like an empty queue.
+ */
+START_TEST(missing_spool_refused)
+{
+	char *sp = scratch("no-such-spool"), *want;
+	struct buf b = BUF_INIT;
+	struct tu_run r;
+
+	tu_smtpgw(&r, NULL, "queue", "--spool", sp, NULL);
+	ck_assert_int_eq(r.status, 3);
+	buf_printf(&b, "smtpgw: queue: spool %s: No such file or directory\n", sp);
+	ck_assert_str_eq(r.err, buf_str(&b));
+	ck_assert_str_eq(r.out, "");
+	tu_run_free(&r);
+	tu_smtpgw(&r, NULL, "flush", "--spool", sp, "--smarthost", "127.0.0.1:25", NULL);
+	ck_assert_int_eq(r.status, 3);
+	buf_reset(&b);
+	buf_printf(&b, "smtpgw: flush: spool %s: No such file or directory\n", sp);
+	ck_assert_str_eq(r.err, buf_str(&b));
+	tu_run_free(&r);
+	ck_assert_msg(access(sp, F_OK) != 0, "%s was created", sp);
+	/* a directory that is not a spool */
+	ck_assert_int_eq(mkdir(sp, 0700), 0);
+	tu_smtpgw(&r, NULL, "queue", "--spool", sp, NULL);
+	ck_assert_int_eq(r.status, 3);
+	buf_reset(&b);
+	buf_printf(&b, "smtpgw: queue: spool %s: not a spool directory (no new/ in it)\n", sp);
+	want = buf_detach(&b);
+	ck_assert_str_eq(r.err, want);
+	tu_run_free(&r);
+	free(want);
+	free(sp);
+}
+END_TEST
+
+/* The value of key in the only message `smtpgw queue --format json` lists. */
+static long long
+queued_number(const char *sp, const char *key)
+{
+	struct tu_run r;
+	json_error_t je;
+	json_t *a;
+	long long v;
+
+	tu_smtpgw(&r, NULL, "queue", "--spool", sp, "--format", "json", NULL);
+	ck_assert_int_eq(r.status, 0);
+	a = json_loads(r.out, 0, &je);
+	ck_assert_msg(json_is_array(a) && json_array_size(a) == 1, "%s", r.out);
+	v = json_integer_value(json_object_get(json_array_get(a, 0), key));
+	json_decref(a);
+	tu_run_free(&r);
+	return v;
+}
+
+/* The last event of an events file (caller decrefs). */
+static json_t *
+last_event(const char *path)
+{
+	char *text = tu_read(path, NULL), *last, *end;
+	json_error_t je;
+	json_t *o;
+
+	end = text + strlen(text);
+	ck_assert_msg(end > text && end[-1] == '\n', "no event in %s", path);
+	end[-1] = '\0';
+	last = strrchr(text, '\n');
+	o = json_loads(last ? last + 1 : text, 0, &je);
+	ck_assert_msg(o != NULL, "not JSON: %s", je.text);
+	free(text);
+	return o;
+}
+
+/*
+ * Durations take a unit; a bare number keeps the option's old unit
+ * (seconds). Issue 21: "--timeout 30" meant 30 ms to kbdiag and 30 s to
+ * smtpgw. A deadline read in the wrong unit would make these runs wait
+ * minutes, and the test time out.
+ */
+START_TEST(durations_with_units)
+{
+	char *sp = scratch("dur-spool"), *ev = scratch("dur.json"), host[64];
+	struct gwpeer p;
+	struct tu_run r;
+	long long d;
+	json_t *o;
+
+	tu_smtpgw(&r, "Subject: x\n\nhello\n", "submit", "--spool", sp, "b@example.org", NULL);
+	ck_assert_int_eq(r.status, 0);
+	tu_run_free(&r);
+	/* a greeting that never comes: the reply deadline in milliseconds */
+	gwpeer_start(&p, "silent", NULL, NULL);
+	snprintf(host, sizeof(host), "127.0.0.1:%u", p.port);
+	tu_smtpgw(&r, NULL, "flush", "--spool", sp, "--smarthost", host, "--timeout", "300ms",
+	    "--connect-timeout", "2s", "--events", ev, "-W", "2m", NULL);
+	ck_assert_msg(r.status == 1, "flush: %d %s", r.status, r.err);
+	tu_run_free(&r);
+	gwpeer_stop(&p);
+	o = last_event(ev);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "phase")), "greeting");
+	ck_assert_str_eq(json_string_value(json_object_get(o, "errno")), "ETIMEDOUT");
+	json_decref(o);
+	/* -W 2m: the next try two minutes on */
+	d = queued_number(sp, "next_try") - (long long)time(NULL);
+	ck_assert_msg(d >= 110 && d <= 120, "-W 2m: the next try in %lld s", d);
+	/* no reply to the final dot: --data-timeout in milliseconds */
+	gwpeer_start(&p, "no-final-reply", NULL, NULL);
+	snprintf(host, sizeof(host), "127.0.0.1:%u", p.port);
+	tu_smtpgw(&r, NULL, "flush", "--spool", sp, "--smarthost", host, "--data-timeout", "0.4s",
+	    "--events", ev, "-W", "1500ms", NULL);
+	ck_assert_msg(r.status == 1, "flush: %d %s", r.status, r.err);
+	tu_run_free(&r);
+	gwpeer_stop(&p);
+	o = last_event(ev);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "phase")), "end-of-data");
+	json_decref(o);
+	/* -W 1500ms: whole seconds in the spool, rounded up */
+	d = queued_number(sp, "next_try") - (long long)time(NULL);
+	ck_assert_msg(d >= 0 && d <= 2, "-W 1500ms: the next try in %lld s", d);
+	/* a bare -W is seconds, as it always was */
+	tu_smtpgw(&r, NULL, "flush", "--spool", sp, "--smarthost", host, "--connect-timeout",
+	    "500ms", "-W", "90", NULL);
+	ck_assert_int_eq(r.status, 1);
+	tu_run_free(&r);
+	d = queued_number(sp, "next_try") - (long long)time(NULL);
+	ck_assert_msg(d >= 80 && d <= 90, "-W 90: the next try in %lld s", d);
+	free(sp);
+	free(ev);
+}
+END_TEST
+
+/*
+ * flush and run --once tell on standard error what failed, without --log
+ * (issue 21: they said nothing unless --log was given): each failure, with
+ * the smart host, the message and the errno's text, then what was left.
+ */
+START_TEST(failures_on_stderr)
+{
+	char *sp = scratch("tell-spool"), host[64], ids[3][128];
+	struct buf want = BUF_INIT;
+	struct gwpeer p;
+	struct tu_run r;
+	unsigned port = gwpeer_free_port();
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		tu_smtpgw(&r, "Subject: x\n\nhello\n", "submit", "--spool", sp, "b@example.org", NULL);
+		ck_assert_int_eq(r.status, 0);
+		snprintf(ids[i], sizeof(ids[i]), "%.*s", (int)strcspn(r.out, "\n"), r.out);
+		tu_run_free(&r);
+	}
+	/* nothing listens: one failure for the pass, three messages left */
+	snprintf(host, sizeof(host), "127.0.0.1:%u", port);
+	tu_smtpgw(&r, NULL, "flush", "--spool", sp, "--smarthost", host, NULL);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.out, "");
+	buf_printf(&want, "smtpgw: flush: 127.0.0.1:%u: message %s: ERROR connect: (121) network "
+	    "error (Connection refused)\nsmtpgw: flush: 3 of 3 messages not delivered: 3 deferred "
+	    "(next try in 2m); 'smtpgw queue --spool %s' lists them\n", port, ids[0], sp);
+	ck_assert_str_eq(r.err, buf_str(&want));
+	tu_run_free(&r);
+	/* run --once: nothing is due now */
+	tu_smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", host, NULL);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.err, "smtpgw: run: nothing was due: 3 queued messages wait for their "
+	    "next try\n");
+	tu_run_free(&r);
+	/* a failure per message: one line each */
+	gwpeer_start(&p, "reply-421", NULL, "--after", "5", NULL);
+	snprintf(host, sizeof(host), "127.0.0.1:%u", p.port);
+	tu_smtpgw(&r, NULL, "flush", "--spool", sp, "--smarthost", host, "--concurrency", "1",
+	    "-W", "30s", NULL);
+	ck_assert_int_eq(r.status, 1);
+	for (i = 0; i < 3; i++) {
+		buf_reset(&want);
+		buf_printf(&want, "smtpgw: flush: 127.0.0.1:%u: message %s: ERROR Invalid response "
+		    "to .: 421 4.3.0 faultpeer.test Service not available, closing transmission "
+		    "channel\n", p.port, ids[i]);
+		ck_assert_contains(r.err, buf_str(&want));
+	}
+	buf_reset(&want);
+	buf_printf(&want, "smtpgw: flush: 3 of 3 messages not delivered: 3 deferred (next try in "
+	    "30s); 'smtpgw queue --spool %s' lists them\n", sp);
+	ck_assert_contains(r.err, buf_str(&want));
+	tu_run_free(&r);
+	/* with --log - the log is on standard error already: nothing twice */
+	tu_smtpgw(&r, NULL, "flush", "--spool", sp, "--smarthost", host, "--log", "-", NULL);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_contains(r.err, " - ERROR Invalid response to .: 421 ");
+	ck_assert_not_contains(r.err, "smtpgw: flush:");
+	tu_run_free(&r);
+	gwpeer_stop(&p);
+	/* delivered: nothing to say */
+	gwpeer_start(&p, "none", NULL, NULL);
+	snprintf(host, sizeof(host), "127.0.0.1:%u", p.port);
+	tu_smtpgw(&r, NULL, "flush", "--spool", sp, "--smarthost", host, NULL);
+	ck_assert_msg(r.status == 0, "flush: %d %s", r.status, r.err);
+	ck_assert_str_eq(r.err, "");
+	tu_run_free(&r);
+	gwpeer_stop(&p);
+	buf_free(&want);
+	free(sp);
+}
+END_TEST
+
+/* The name in the EHLO that faultpeer received (its transcript), or fail. */
+static char *
+ehlo_seen(const struct gwpeer *p)
+{
+	char *t = gwpeer_transcript(p), *at = strstr(t, " < EHLO "), *name;
+
+	ck_assert_msg(at != NULL, "no EHLO in the transcript:\n%s", t);
+	at += strlen(" < EHLO ");
+	name = xstrndup(at, strcspn(at, "\r\n"));
+	free(t);
+	return name;
+}
+
+/*
+ * EHLO carries the host's fully qualified name, not "localhost" (issue 21):
+ * --helo NAME; the host name when qualified; else the hosts file's name for
+ * it; else the address literal of the connection (RFC 5321 4.1.4). The
+ * host names are set in a UTS namespace of the test's own (unshare, as root;
+ * SKIP otherwise).
+ */
+START_TEST(ehlo_names_the_host)
+{
+	char *sp = scratch("helo-spool"), host[64], *name, *prog = tu_build("smtpgw");
+	char fqdn[HELO_NAME_MAX], *hosts = scratch("hosts");
+	struct buf cmd = BUF_INIT;
+	struct gwpeer p;
+	struct tu_run r;
+	int found;
+
+	/* the hosts file, read without DNS */
+	tu_write_str(hosts, "# comment gw.wrong.test\n127.0.0.1 localhost\n"
+	    "127.0.1.1\tlocalhost.localdomain gw\n"
+	    "127.0.1.1 gw.example.test gw gw2 # the FQDN first\n");
+	ck_assert_int_eq(helo_fqdn_of("gw", hosts, fqdn), 1);
+	ck_assert_str_eq(fqdn, "gw.example.test");
+	ck_assert_int_eq(helo_fqdn_of("GW2", hosts, fqdn), 1);
+	ck_assert_str_eq(fqdn, "gw.example.test");
+	ck_assert_int_eq(helo_fqdn_of("other", hosts, fqdn), 0);
+	ck_assert_str_eq(fqdn, "other");	/* for a greeting: the plain name */
+	ck_assert_int_eq(helo_fqdn_of("mx.example.org", hosts, fqdn), 1);
+	ck_assert_str_eq(fqdn, "mx.example.org");
+	ck_assert_int_eq(helo_fqdn_of("localhost.localdomain", NULL, fqdn), 0);
+	ck_assert_int_eq(helo_fqdn_of("bad name", hosts, fqdn), 0);
+	ck_assert_str_eq(fqdn, "localhost");
+	tu_write_str(hosts, "127.0.1.1 localhost.localdomain gw\n");
+	ck_assert_int_eq(helo_fqdn_of("gw", hosts, fqdn), 0);
+	ck_assert_str_eq(fqdn, "gw");
+	ck_assert(helo_valid("mail.example.org"));
+	ck_assert(!helo_valid("a..b"));
+	ck_assert(!helo_valid("a b"));
+	ck_assert(!helo_valid(".a"));
+	ck_assert(!helo_valid(""));
+	ck_assert(helo_valid("[192.0.2.1]"));
+	ck_assert(helo_valid("[IPv6:2001:db8::1]"));
+	ck_assert(!helo_valid("[192.0.2.1\r\nMAIL FROM:<x>]"));
+	ck_assert(!helo_valid("[]"));
+
+	tu_smtpgw(&r, "Subject: x\n\nhello\n", "submit", "--spool", sp, "b@example.org", NULL);
+	ck_assert_int_eq(r.status, 0);
+	tu_run_free(&r);
+	gwpeer_start(&p, "reply-421", NULL, "--after", "2", NULL);	/* 421 to MAIL */
+	snprintf(host, sizeof(host), "127.0.0.1:%u", p.port);
+	/* --helo */
+	tu_smtpgw(&r, NULL, "flush", "--spool", sp, "--smarthost", host, "--helo",
+	    "mail.example.test", NULL);
+	ck_assert_int_eq(r.status, 1);
+	tu_run_free(&r);
+	name = ehlo_seen(&p);
+	ck_assert_str_eq(name, "mail.example.test");
+	free(name);
+	gwpeer_stop(&p);
+	/* this machine, as it is: its name as helo.h finds it, or the literal */
+	gwpeer_start(&p, "reply-421", NULL, "--after", "2", NULL);
+	snprintf(host, sizeof(host), "127.0.0.1:%u", p.port);
+	tu_smtpgw(&r, NULL, "flush", "--spool", sp, "--smarthost", host, NULL);
+	ck_assert_int_eq(r.status, 1);
+	tu_run_free(&r);
+	name = ehlo_seen(&p);
+	found = helo_fqdn("/etc/hosts", fqdn);
+	ck_assert_str_ne(name, "localhost");
+	ck_assert_str_eq(name, found ? fqdn : "[127.0.0.1]");
+	free(name);
+	gwpeer_stop(&p);
+	/* other host names, in a UTS namespace */
+	if (access("/usr/bin/unshare", X_OK) != 0)
+		fprintf(stderr, "SKIP ehlo_names_the_host (host names): no /usr/bin/unshare\n");
+	else {
+		static const struct {
+			const char *hostname, *ehlo;
+		} names[] = {
+			{ "gw.example.test", "gw.example.test" },
+			{ "plainhost-smtpgw-test", "[127.0.0.1]" },
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			char *argv[] = { "/usr/bin/unshare", "--uts", "sh", "-c", NULL, NULL };
+
+			gwpeer_start(&p, "reply-421", NULL, "--after", "2", NULL);
+			buf_reset(&cmd);
+			buf_printf(&cmd, "hostname %s && exec %s flush --spool %s --smarthost "
+			    "127.0.0.1:%u", names[i].hostname, prog, sp, p.port);
+			argv[4] = (char *)buf_str(&cmd);
+			tu_runv(&r, NULL, 0, argv);
+			if (r.status != 1 && strstr(r.err, "smtpgw") == NULL) {
+				fprintf(stderr, "SKIP ehlo_names_the_host (host names): no UTS "
+				    "namespace here: %s", r.err);
+				tu_run_free(&r);
+				gwpeer_stop(&p);
+				break;
+			}
+			ck_assert_msg(r.status == 1, "%s: %d %s", names[i].hostname, r.status, r.err);
+			tu_run_free(&r);
+			name = ehlo_seen(&p);
+			ck_assert_str_eq(name, names[i].ehlo);
+			free(name);
+			gwpeer_stop(&p);
+		}
+	}
+	buf_free(&cmd);
+	free(prog);
+	free(hosts);
 	free(sp);
 }
 END_TEST
@@ -651,6 +1050,48 @@ START_TEST(full_disk_when_deferring)
 }
 END_TEST
 
+/* Every option `smtpgw --help` names is in the man page and in smtpgw.md. */
+START_TEST(help_options_documented)
+{
+	const char *docs[] = { "docs/smtpgw.1", "docs/smtpgw.md" };
+	struct tu_run r;
+	size_t d, n = 0;
+
+	tu_smtpgw(&r, NULL, "--help", NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(r.err, "");
+	for (d = 0; d < 2; d++) {
+		char *path = tu_src(docs[d]), *doc = tu_read(path, NULL), *p, *q;
+
+		for (p = q = doc; *p; p++) {	/* roff's \- is a hyphen */
+			if (p[0] == '\\' && p[1] == '-')
+				p++;
+			*q++ = *p;
+		}
+		*q = '\0';
+		for (p = r.out; (p = strstr(p, "--")) != NULL; ) {
+			char opt[64];
+			size_t len = 2;
+
+			while (len < sizeof(opt) - 1 && (p[len] == '-' || (p[len] >= 'a' &&
+			    p[len] <= 'z')))
+				len++;
+			memcpy(opt, p, len);
+			opt[len] = '\0';
+			p += len;
+			if (len <= 2)
+				continue;
+			n++;
+			ck_assert_msg(strstr(doc, opt) != NULL, "%s is not in %s", opt, docs[d]);
+		}
+		free(doc);
+		free(path);
+	}
+	ck_assert_uint_ge(n, 40);
+	tu_run_free(&r);
+}
+END_TEST
+
 Suite *
 smtpgw_suite(void)
 {
@@ -662,7 +1103,14 @@ smtpgw_suite(void)
 	tcase_add_test(tc, legacy_table_documented);
 	tcase_add_test(tc, legacy_lines_known_to_kb);
 	tcase_add_test(tc, submit_and_queue);
-	tcase_add_test(tc, usage_errors);
+	tcase_add_loop_test(tc, usage_errors, 0,
+	    (int)(sizeof(usage_cases) / sizeof(usage_cases[0])));
+	tcase_add_test(tc, input_errors);
+	tcase_add_test(tc, missing_spool_refused);
+	tcase_add_test(tc, durations_with_units);
+	tcase_add_test(tc, failures_on_stderr);
+	tcase_add_test(tc, ehlo_names_the_host);
+	tcase_add_test(tc, help_options_documented);
 	tcase_add_test(tc, diagnose_own_logs);
 	tcase_add_test(tc, run_diagnoses_its_failures);
 	tcase_add_test(tc, submit_on_a_full_disk);

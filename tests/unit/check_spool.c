@@ -842,6 +842,96 @@ START_TEST(recipients_from_header)
 }
 END_TEST
 
+/*
+ * The scan gives every queued message once, deferred/ first, in id order
+ * within each batch, with the deferred ones' next try as their hint (their
+ * file's time), and removes a stale copy instead of giving it.
+ */
+START_TEST(scan_in_batches)
+{
+	struct spool *s = open_spool("scan");
+	char ids[25][SPOOL_ID_MAX], err[ERR_LEN], prev[SPOOL_ID_MAX] = "";
+	struct spool_scan *sc;
+	struct spool_scan_entry e;
+	long long next = (long long)time(NULL) + 1000;
+	size_t i, n = 0, seen[25] = { 0 }, in_batch = 0;
+	int state = SPOOL_DEFERRED, rc;
+	char *stale_src, *stale_dst;
+	struct stat st;
+
+	for (i = 0; i < 25; i++)
+		put(s, "Subject: scan\n\nbody\n", ids[i]);
+	for (i = 0; i < 5; i++) {	/* the first five deferred */
+		struct spool_claim *c;
+
+		ck_assert_int_eq(spool_claim(s, ids[i], &c, err), SPOOL_CLAIMED);
+		ck_assert_msg(spool_claim_defer(c, "ERROR x", next + (long long)i, 0, err) == 0, "%s",
+		    err);
+		spool_release(c);
+		stale_dst = path_in(s, "deferred", ids[i]);
+		ck_assert_int_eq(stat(stale_dst, &st), 0);
+		ck_assert_int_eq((long long)st.st_mtime, next + (long long)i);
+		free(stale_dst);
+	}
+	/* a crash between two states: the old copy left in new/ */
+	stale_src = path_in(s, "deferred", ids[2]);
+	stale_dst = path_in(s, "new", ids[2]);
+	ck_assert_int_eq(link(stale_src, stale_dst), 0);
+	spool_scan_batch = 4;
+	ck_assert_int_eq(spool_scan_open(s, &sc, err), 0);
+	while ((rc = spool_scan_next(sc, &e, err)) == 1) {
+		for (i = 0; i < 25 && strcmp(ids[i], e.id) != 0; i++)
+			;
+		ck_assert_msg(i < 25, "the scan gave an unknown id %s", e.id);
+		seen[i]++;
+		if ((int)e.state != state) {
+			/* deferred/ first, then new/ */
+			ck_assert_int_eq(state, SPOOL_DEFERRED);
+			ck_assert_int_eq(e.state, SPOOL_NEW);
+			state = SPOOL_NEW;
+			in_batch = 0;
+			prev[0] = '\0';
+		}
+		if (in_batch++ % 4 == 0)
+			prev[0] = '\0';	/* a new batch */
+		ck_assert_msg(strcmp(prev, e.id) < 0, "%s after %s in one batch", e.id, prev);
+		memcpy(prev, e.id, SPOOL_ID_MAX);
+		ck_assert_int_eq(e.next_try_hint, e.state == SPOOL_DEFERRED ? next + (long long)i : 0);
+		n++;
+	}
+	spool_scan_batch = SPOOL_SCAN_BATCH;
+	ck_assert_msg(rc == 0, "%s", err);
+	spool_scan_close(sc);
+	ck_assert_uint_eq(n, 25);
+	for (i = 0; i < 25; i++)
+		ck_assert_msg(seen[i] == 1, "%s given %zu times", ids[i], seen[i]);
+	ck_assert_msg(access(stale_dst, F_OK) != 0, "the stale copy in new/ is still there");
+	free(stale_src);
+	free(stale_dst);
+	spool_close(s);
+}
+END_TEST
+
+/* queue and flush open a spool that must be there: nothing is created. */
+START_TEST(open_existing_only)
+{
+	char *dir = tu_scratch_path("not-yet"), err[ERR_LEN];
+	struct spool *s;
+
+	ck_assert_int_eq(spool_open_existing(dir, &s, err), -1);
+	ck_assert_contains(err, "No such file or directory");
+	ck_assert_msg(access(dir, F_OK) != 0, "%s was created", dir);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	ck_assert_int_eq(spool_open_existing(dir, &s, err), -1);
+	ck_assert_contains(err, "not a spool directory (no new/ in it)");
+	ck_assert_int_eq(spool_open(dir, &s, err), 0);
+	spool_close(s);
+	ck_assert_msg(spool_open_existing(dir, &s, err) == 0, "%s", err);
+	spool_close(s);
+	free(dir);
+}
+END_TEST
+
 Suite *
 spool_suite(void)
 {
@@ -866,6 +956,8 @@ spool_suite(void)
 	tcase_add_test(tc, claims_under_kill9);
 	tcase_add_test(tc, parse_errors);
 	tcase_add_test(tc, recipients_from_header);
+	tcase_add_test(tc, scan_in_batches);
+	tcase_add_test(tc, open_existing_only);
 	suite_add_tcase(s, tc);
 	return s;
 }
