@@ -118,7 +118,7 @@ Saved diagnoses through \`diagnose --replay\` in text (wall time, CPU time, peak
 resident memory, exit status; text, so that the memory is that of reading the file, not
 of writing a JSON tree back): *hostile* is a 40 MB array of zeros beside an empty
 "incidents" (20 million JSON values); *saved* is what NEW wrote for a log of 10,000
-distinct smart hosts (10,000 incidents, 132 MB).
+distinct smart hosts (10,000 incidents; its size in the table).
 
 | file | OLD | NEW |
 |---|---|---|

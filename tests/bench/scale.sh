@@ -4,7 +4,7 @@
 # build/kbdiag) beside OLD (optional: the build before issue 20, given the
 # same log while it takes less than SCALE_OLD_LIMIT seconds). Writes the
 # section between <!-- bench:scale begin --> and <!-- bench:scale end --> of
-# docs/benchmarks.md.
+# docs/benchmarks.md; what the figures say is written by hand after it.
 #
 #   bash tests/bench/scale.sh [OLD_KBDIAG]
 #
@@ -93,14 +93,6 @@ every other, every host probed one after another), stopped after $limit s.
 | hosts | log | NEW | incidents held | not held | JSON written | OLD |
 |---:|---:|---|---:|---:|---:|---|
 $rows
-The load of the machine (other builds and fuzzers, a load average of 6 to 12 on its
-2 cores) inflates the wall times; CPU time is the measure. It grows with the lines
-(some 4 microseconds a line past the first 10,000 hosts) plus a constant for the
-10,000 incidents held (their ranking, steps and JSON, about 2 s); memory grows with
-the incidents held, which stop at 10,000, plus a few tens of bytes a host for the
-keys that count the ones not held (freed before the JSON is written). OLD is
-quadratic in incidents: 0.23 s, 2.8 s, 205 s of CPU for 10^3, 10^4, 10^5 hosts, and
-8.9 GB of memory at 10^5.
 <!-- bench:scale end -->
 END
 )
