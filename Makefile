@@ -362,8 +362,9 @@ $(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(wildcard tests
 # the input in build/fuzz/ and make fails). One target, or a few, with
 # `make fuzz FUZZ_TARGETS="pattern log"`; tests/fuzz/TARGET.dict (or the
 # dictionary of its prefix: kb.dict for kb_causes) is its dictionary. Each
-# run's log (its last lines: executions, time) is kept in
-# build/fuzz/log/TARGET.log for docs/security.md's table.
+# run's log (its last lines: executions) is kept in build/fuzz/log/TARGET.log,
+# and a line for each run (target, end, seconds, executions, exit status,
+# commit) is added to build/fuzz/log/runs.tsv, for docs/security.md's table.
 FUZZ_SAN	= -fsanitize=address,undefined -fno-sanitize-recover=all
 fuzz: deps-fuzz
 	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang OPT="-O1 -g" WERROR= \
@@ -385,10 +386,15 @@ fuzz-run: $(FUZZ_BINS)
 		mkdir -p $(BUILD)/corpus/$$t; \
 		dict=; for d in tests/fuzz/$$t.dict tests/fuzz/$${t%%_*}.dict; do \
 			[ -f $$d ] && { dict=-dict=$$d; break; }; done; \
+		t0=$$(date +%s); \
 		$(BUILD)/bin/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 			-print_final_stats=1 $$dict -artifact_prefix=$(BUILD)/ \
 			$(BUILD)/corpus/$$t tests/fuzz/corpus/$$t > $(BUILD)/log/$$t.log 2>&1; \
 		rc=$$?; tail -n 12 $(BUILD)/log/$$t.log; \
+		printf '%s\t%s\t%s\t%s\t%s\t%s\n' $$t "$$(date -u +%FT%TZ)" \
+			$$(( $$(date +%s) - t0 )) \
+			"$$(sed -n 's/^stat::number_of_executed_units: *//p' $(BUILD)/log/$$t.log)" \
+			$$rc "$$(git rev-parse --short HEAD 2>/dev/null)" >> $(BUILD)/log/runs.tsv; \
 		[ $$rc = 0 ] || { echo "fuzz_$$t: a finding (rc $$rc): $(BUILD)/log/$$t.log"; exit 1; }; \
 	done
 
