@@ -46,7 +46,8 @@ int logtime_parse_bsd_before(const char *s, size_t n, long long anchor, long lon
 int logtime_parse_bsd_fields(const char *s, size_t n, int *mo, int *d, long long *secs,
     size_t *used);
 int logtime_bsd_day_before(int mo, int d, long long secs, long long anchor, long long *day);
-/* A ctime() date "Tue Feb 23 08:50:03 1993": the start of its day. 0 or -1. */
+/* A ctime() date "Tue Feb 23 08:50:03 1993": the start of its day, as a log
+ * time (seconds, at 00:00:00). 0 or -1. */
 int logtime_parse_ctime(const char *s, size_t n, long long *day);
 /* Month number 1..12 of "Jan".."Dec" (exact case), or 0. */
 int logtime_month(const char *s);

@@ -24,6 +24,7 @@
 #include "config.h"	/* KBDIAG_VERSION: written by make */
 #include "diag.h"
 #include "duration.h"
+#include "fileio.h"
 #include "fix.h"
 #include "kb.h"
 #include "lint.h"
@@ -393,38 +394,19 @@ open_kb(const struct options *o, int list_all, struct kb **kb, struct matcher **
 /* ---------------------------------------------------------------------- */
 /* Output                                                                   */
 
-/* Write all of buf to fd; 0 or -1 with errno. */
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /*
- * Write the result to standard output, or to a temporary file beside
- * o->output that then replaces it, so that a reader never sees half a report
- * and a failed run leaves the old file alone.
+ * Write the result to standard output, or to o->output by file_replace():
+ * a regular file is replaced atomically, so that a reader never sees half a
+ * report and a failed run leaves the old file alone; a device such as
+ * /dev/null is written, not replaced.
  */
 static int
 emit(const struct options *o, const struct buf *out)
 {
-	char tmp[PATH_MAX];
-	mode_t mask;
-	int fd;
+	char err[ERR_LEN];
 
 	if (o->output == NULL || strcmp(o->output, "-") == 0) {
-		if (write_all(STDOUT_FILENO, buf_str(out), out->len) != 0) {
+		if (file_write_all(STDOUT_FILENO, buf_str(out), out->len) != 0) {
 			if (errno == EPIPE)
 				return 0;
 			fprintf(stderr, "kbdiag: cannot write the output: %s\n", strerror(errno));
@@ -432,27 +414,8 @@ emit(const struct options *o, const struct buf *out)
 		}
 		return 0;
 	}
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", o->output) >= (int)sizeof(tmp)) {
-		fprintf(stderr, "kbdiag: %s: file name too long\n", o->output);
-		return -1;
-	}
-	if ((fd = mkstemp(tmp)) < 0) {
-		/* mkstemp() leaves a random name in tmp: name what the user gave. */
-		fprintf(stderr, "kbdiag: cannot write %s: %s\n", o->output, strerror(errno));
-		return -1;
-	}
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) != 0 || write_all(fd, buf_str(out), out->len) != 0 ||
-	    fsync(fd) != 0) {
-		fprintf(stderr, "kbdiag: cannot write %s: %s\n", o->output, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	if (close(fd) != 0 || rename(tmp, o->output) != 0) {
-		fprintf(stderr, "kbdiag: cannot write %s: %s\n", o->output, strerror(errno));
-		unlink(tmp);
+	if (file_replace(o->output, buf_str(out), out->len, err) != 0) {
+		fprintf(stderr, "kbdiag: %s\n", err);
 		return -1;
 	}
 	return 0;
@@ -1099,33 +1062,11 @@ cmd_fix(const struct options *o, char **args, int nargs)
 	return rc;
 }
 
-/* Replace path by out: a temporary file beside it, fsync, rename; mode kept. */
+/* Replace path by out (file_replace(): atomically, mode kept). */
 static int
 replace_file(const char *path, const struct buf *out, char err[ERR_LEN])
 {
-	char tmp[PATH_MAX];
-	struct stat st;
-	int fd;
-
-	if (stat(path, &st) != 0)
-		return err_set(err, "%s: %s", path, strerror(errno));
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
-		return err_set(err, "%s: file name too long", path);
-	if ((fd = mkstemp(tmp)) < 0)
-		return err_set(err, "cannot write %s: %s", path, strerror(errno));
-	if (fchmod(fd, st.st_mode & 07777) != 0 || write_all(fd, buf_str(out), out->len) != 0 ||
-	    fsync(fd) != 0) {
-		err_set(err, "cannot write %s: %s", path, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	if (close(fd) != 0 || rename(tmp, path) != 0) {
-		err_set(err, "cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	return file_replace(path, buf_str(out), out->len, err);
 }
 
 /* kbdiag verify FILE.json [--watch LOG --for DURATION] */

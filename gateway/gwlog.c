@@ -169,6 +169,18 @@ gwlog_rx(struct gwlog *g, const char *line, size_t n)
 	transcript(g, " [rx] ", line, n);
 }
 
+void
+gwlog_state(struct gwlog *g, const char *from, const char *to)
+{
+	struct buf b = BUF_INIT;
+
+	if (g == NULL || g->log_fd < 0 || g->verbose < 2)
+		return;
+	buf_printf(&b, " [state] %s -> %s\n", from, to);
+	put(g->log_fd, b.data, b.len);
+	buf_free(&b);
+}
+
 /* A string from anywhere (a peer's reply among them) through the sanitiser:
  * valid UTF-8 without controls, so jansson takes it and no reader of the
  * events gets an escape sequence. */

@@ -22,7 +22,8 @@
 struct gwlog_params {
 	const char	*log_path;	/* text log, "-" = stderr, NULL = none */
 	const char	*events_path;	/* NDJSON events, NULL = none */
-	int		 verbose;	/* 1: transcript lines too */
+	int		 verbose;	/* 1: transcript lines too; 2: and the
+					   relay's state moves */
 };
 
 struct gwlog;
@@ -39,6 +40,9 @@ void gwlog_banner(struct gwlog *g, const char *what);
 void gwlog_tx(struct gwlog *g, const char *line, size_t n);
 void gwlog_rx(struct gwlog *g, const char *line, size_t n);
 int gwlog_verbose(const struct gwlog *g);
+/* A move of the relay's state machine, " [state] FROM -> TO", at verbose
+ * level 2 (-vv): what a maintainer reads beside the transcript. */
+void gwlog_state(struct gwlog *g, const char *from, const char *to);
 
 /* One failure. */
 struct gwlog_event {

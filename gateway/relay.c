@@ -55,9 +55,12 @@ relay_state_phase(enum relay_state s)
 	return (unsigned)s < sizeof(states) / sizeof(states[0]) ? states[s].phase : NULL;
 }
 
+/* Every move of the state machine goes through here, logged at -vv. */
 static void
 enter_state(struct relay *r, enum relay_state s)
 {
+	if (r->state != s)
+		gwlog_state(r->p->log, relay_state_to_text(r->state), relay_state_to_text(s));
 	r->state = s;
 }
 

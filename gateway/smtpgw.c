@@ -164,6 +164,8 @@ usage(FILE *f)
 	    "listener: --max-sessions N (100), --max-client-sessions N (50),\n"
 	    "         --bare-lf reject|normalize (reject), --max-size BYTES (53477376;\n"
 	    "         submit too)\n"
+	    "logging: --log FILE (the legacy text log), --events FILE (NDJSON),\n"
+	    "         -v (and the SMTP transcript), -vv (and the relay's state moves)\n"
 	    "See man smtpgw.\n",
 	    f);
 }

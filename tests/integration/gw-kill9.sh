@@ -12,7 +12,9 @@
 # Environment: BUILD (build directory, default build), KILL9_MAX_MS (each run is
 # killed after a random 0..KILL9_MAX_MS-1 ms, default 200), KILL9_DEADLINE (seconds
 # for the delivery loop before it counts as a failure, default 300),
-# KILL9_SESSIONS (each run's --concurrency, default 4), KEEP=1 (keep the logs).
+# KILL9_SESSIONS (each run's --concurrency, default 4), KILL9_SEED (the seed of
+# the kill times, default the clock; printed at the start and, with each run's
+# kill time, in the work directory's "kills" file), KEEP=1 (keep the logs).
 # Exit 0 = nothing lost, 1 = a message lost or a check failed, 77 = SKIP.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,6 +23,7 @@ BUILD=${BUILD:-build}
 MAX_MS=${KILL9_MAX_MS:-200}
 DEADLINE=${KILL9_DEADLINE:-300}
 SESSIONS=${KILL9_SESSIONS:-4}
+SEED=${KILL9_SEED:-$(date +%s)}
 POSTFIX_SH=${POSTFIX_SH:-tests/peer/postfix.sh}
 SMTPGW=$BUILD/smtpgw
 say() { printf 'gw-kill9: %s\n' "$*" >&2; }
@@ -33,6 +36,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/gwkill.XXXXXX")
 chmod 755 "$work"
 
 cleanup() {
+	local rc=$?
+	[ "$rc" -eq 0 ] || say "kill times from seed $SEED (KILL9_SEED=$SEED repeats them)"
 	bash "$POSTFIX_SH" stop "$work/pf" >/dev/null 2>&1 || true
 	if [ -n "${KEEP:-}" ]; then say "kept $work"; else rm -rf "$work"; fi
 }
@@ -65,6 +70,8 @@ port=$(cat "$work/port")
 
 loop_s=$SECONDS
 kills=0 runs=0
+RANDOM=$SEED
+say "seed $SEED: each run killed after 0..$((MAX_MS - 1)) ms"
 while :; do
 	left=$(find "$work/spool/new" "$work/spool/deferred" -maxdepth 1 -type f -name '2*' | wc -l)
 	[ "$left" -eq 0 ] && break
@@ -77,6 +84,7 @@ while :; do
 	    --smarthost "127.0.0.1:$port" --log "$work/logs/run.$runs.log" >/dev/null 2>&1 &
 	pid=$!
 	ms=$(( RANDOM % MAX_MS ))
+	echo "run $runs: kill at $ms ms" >> "$work/kills"
 	sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
 	kill -9 "$pid" 2>/dev/null || true
 	# killed only if it had not finished by itself (exit status 128 + 9)

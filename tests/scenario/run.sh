@@ -148,10 +148,12 @@ else
 	for n in "$ns_a" "$ns_b"; do ip -n "$n" link set lo up; done
 	ip -n "$ns_a" link set kbdscn$$a up
 	ip -n "$ns_b" link set kbdscn$$b up
+	rm -f "$work/nspeer.port"
 	ip netns exec "$ns_b" "$faultpeer" --listen 10.203.0.2:25 --fault none \
-	    >"$work/nspeer.log" 2>&1 &
+	    --port-file "$work/nspeer.port" >"$work/nspeer.log" 2>&1 &
 	pids="$pids $!"
-	sleep 0.3
+	i=0	# listening once it wrote its port
+	while [ ! -s "$work/nspeer.port" ] && [ $i -lt 500 ]; do sleep 0.02; i=$((i + 1)); done
 	# The link works first: a normal greeting over it.
 	ip netns exec "$ns_a" "$kbdiag" --kb "$top/kb" --timeout 1000 probe 10.203.0.2:25 \
 	    >"$work/ns-ok.txt" 2>&1

@@ -669,7 +669,7 @@ START_TEST(body_goes_to_disk)
 	if (MEMORY_CHECKED)
 		ck_assert_msg(rss >= 0 && rss < 24 * 1024, "a session holds %ld kB", rss);
 	else
-		fprintf(stderr, "SKIP body_goes_to_disk: the session's memory bound (ASan)\n");
+		tu_skip("listener/body_goes_to_disk", "the session's memory bound (not measurable under ASan)");
 	close(fd);	/* gone before the dot */
 	for (i = 0; i < 100 && tu_count_files(sp, "tmp", "") > 0; i++)
 		usleep(100000);
@@ -737,8 +737,8 @@ START_TEST(full_disk_backs_off)
 	ck_assert_int_eq(mkdir(dir, 0700), 0);
 	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
 	    mount("tmpfs", dir, "tmpfs", 0, "size=1m") != 0) {
-		fprintf(stderr, "SKIP full_disk_backs_off: cannot mount a tmpfs of our own here "
-		    "(%s): the backoff is not tested\n", strerror(errno));
+		tu_skip("listener/full_disk_backs_off", "cannot mount a tmpfs of our own here "
+		    "(%s): the backoff is not tested", strerror(errno));
 		free(dir);
 		free(log);
 		return;
@@ -956,7 +956,7 @@ START_TEST(submit_streams_with_a_limit)
 		ck_assert_msg(ru.ru_maxrss < 24 * 1024, "submit held %ld kB for a 40 MB message",
 		    ru.ru_maxrss);
 	else
-		fprintf(stderr, "SKIP submit_streams_with_a_limit: the memory bound (ASan)\n");
+		tu_skip("listener/submit_streams_with_a_limit", "the memory bound (not measurable under ASan)");
 	ck_assert_uint_eq(tu_count_files(sp, "new", ""), 1);
 	{
 		struct spool *s;

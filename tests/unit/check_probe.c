@@ -378,7 +378,7 @@ START_TEST(ipv6_loopback)
 	sin6.sin6_family = AF_INET6;
 	sin6.sin6_addr = in6addr_loopback;
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) != 0) {
-		fprintf(stderr, "SKIP probe/ipv6_loopback: no IPv6 loopback here\n");
+		tu_skip("probe/ipv6_loopback", "no IPv6 loopback here");
 		if (fd >= 0)
 			close(fd);
 		return;
@@ -669,7 +669,7 @@ START_TEST(fault_peer)
 	int tries;
 
 	if (access(peer, X_OK) != 0) {
-		fprintf(stderr, "SKIP probe/fault_peer %s: %s is not built\n", c->fault, peer);
+		tu_skip("probe/fault_peer", "%s: %s is not built", c->fault, peer);
 		free(peer);
 		free(portfile);
 		return;
@@ -727,13 +727,17 @@ static pid_t dnsmasq_pid;
 
 /* Start dnsmasq on a free UDP port; 0 and the port, or -1 (SKIP). */
 static int
-dnsmasq_start(unsigned *port)
+dnsmasq_start(unsigned *port, char *why, size_t whylen)
 {
-	char portarg[32];
-	int tries;
+	char portarg[32], errpath[4096], *errdir;
+	int tries, rc = -1;
+
+	snprintf(why, whylen, "no /usr/sbin/dnsmasq");
 
 	if (access("/usr/sbin/dnsmasq", X_OK) != 0)
 		return -1;
+	errdir = tu_tmpdir();
+	snprintf(errpath, sizeof(errpath), "%s/dnsmasq.err", errdir);
 	for (tries = 0; tries < 5; tries++) {
 		struct sockaddr_in sin;
 		socklen_t len = sizeof(sin);
@@ -745,15 +749,16 @@ dnsmasq_start(unsigned *port)
 		if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
 		    getsockname(fd, (struct sockaddr *)&sin, &len) != 0) {
 			close(fd);
-			return -1;
+			snprintf(why, whylen, "no UDP port on 127.0.0.1");
+			break;
 		}
 		*port = ntohs(sin.sin_port);
 		close(fd);
 		snprintf(portarg, sizeof(portarg), "--port=%u", *port);
 		if ((dnsmasq_pid = fork()) == 0) {
-			int null = open("/dev/null", O_WRONLY);
+			int err = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
-			dup2(null, 2);
+			dup2(err, 2);
 			execl("/usr/sbin/dnsmasq", "dnsmasq", "--no-daemon", portarg,
 			    "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv",
 			    "--no-hosts", "--conf-file=/dev/null", "--pid-file=",
@@ -763,10 +768,26 @@ dnsmasq_start(unsigned *port)
 			_exit(127);
 		}
 		usleep(300000);
-		if (waitpid(dnsmasq_pid, &st, WNOHANG) == 0)
-			return 0;	/* still running: it bound the port */
+		if (waitpid(dnsmasq_pid, &st, WNOHANG) == 0) {
+			rc = 0;	/* still running: it bound the port */
+			break;
+		}
+		/* why it stopped, for the SKIP line: its last words */
+		{
+			char *text = tu_read(errpath, NULL), *nl;
+
+			while ((nl = strrchr(text, '\n')) != NULL && nl[1] == '\0')
+				*nl = '\0';
+			nl = strrchr(text, '\n');
+			snprintf(why, whylen, "dnsmasq exited (status %d) on port %u: %s",
+			    WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st), *port,
+			    nl != NULL ? nl + 1 : text);
+			free(text);
+		}
 	}
-	return -1;
+	tu_rmtree(errdir);
+	free(errdir);
+	return rc;
 }
 
 static void
@@ -783,13 +804,13 @@ START_TEST(dns_with_dnsmasq)
 {
 	struct probe_params p;
 	struct probe_round *r;
-	char server[64];
+	char server[64], why[512];
 	unsigned port;
 	struct srv s;
 	static const char *const script[] = { "220 smarthost.test\r\n", "250 hi\r\n", NULL };
 
-	if (dnsmasq_start(&port) != 0) {
-		fprintf(stderr, "SKIP probe/dns_with_dnsmasq: dnsmasq cannot start here\n");
+	if (dnsmasq_start(&port, why, sizeof(why)) != 0) {
+		tu_skip("probe/dns_with_dnsmasq", "dnsmasq cannot start here: %s", why);
 		return;
 	}
 	snprintf(server, sizeof(server), "127.0.0.1:%u", port);

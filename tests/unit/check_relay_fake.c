@@ -379,6 +379,61 @@ END_TEST
  * line end: a protocol error (it once overflowed the line buffer on the
  * stack: found by tests/fuzz/fuzz_reply.c).
  */
+/*
+ * -vv logs every move of the state machine, in order, beside the transcript;
+ * -v logs the transcript only (kbdiag reads those logs: no new lines there).
+ */
+START_TEST(state_moves_logged_at_vv)
+{
+	static const struct transport_fake_step st[] = { GREET, EHLO_OK, MAIL_OK, RCPT_OK,
+	    DATA_OK, DOT_OK, { "QUIT", "221 bye\r\n", FAKE_REPLY, 0 } };
+	static const char *const moves[] = { "init -> connect", "connect -> greeting",
+	    "greeting -> ehlo", "ehlo -> ready", "ready -> mail", "mail -> rcpt",
+	    "rcpt -> data", "data -> body", "body -> end-of-data", "end-of-data -> ready",
+	    "ready -> quit" };
+	struct transport_fake_script s;
+	struct relay_params p;
+	struct relay_failure f;
+	struct gwlog_params lp;
+	struct relay *r;
+	char *dir = tu_tmpdir(), logpath[512], err[ERR_LEN], *text, *at;
+	size_t i;
+	int verbose;
+
+	for (verbose = 1; verbose <= 2; verbose++) {
+		memset(&s, 0, sizeof(s));
+		s.steps = st;
+		s.nsteps = sizeof(st) / sizeof(st[0]);
+		snprintf(logpath, sizeof(logpath), "%s/gw%d.log", dir, verbose);
+		memset(&lp, 0, sizeof(lp));
+		lp.log_path = logpath;
+		lp.verbose = verbose;
+		params(&p, &s);
+		ck_assert_msg(gwlog_open(&lp, &p.log, err) == 0, "%s", err);
+		ck_assert_int_eq(relay_open(&p, &r, &f), 0);
+		ck_assert_int_eq(relay_send(r, message(), &f), 0);
+		relay_close(r);
+		gwlog_close(p.log);
+		text = tu_read(logpath, NULL);
+		ck_assert_contains(text, " [tx] MAIL FROM:<a@example.org>");
+		if (verbose == 1) {
+			ck_assert_not_contains(text, "[state]");
+		} else {
+			for (i = 0, at = text; i < sizeof(moves) / sizeof(moves[0]); i++) {
+				char want[64];
+
+				snprintf(want, sizeof(want), " [state] %s\n", moves[i]);
+				ck_assert_msg((at = strstr(at, want)) != NULL,
+				    "no \"%s\" after the moves before it:\n%.3000s", want, text);
+			}
+		}
+		free(text);
+	}
+	tu_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(long_reply_line_in_one_piece)
 {
 	struct transport_fake_step st[1];
@@ -523,6 +578,7 @@ relay_fake_suite(void)
 	tcase_add_test(tc, close_logged_after_the_error);
 	tcase_add_test(tc, transports_by_name);
 	tcase_add_test(tc, long_reply_line_in_one_piece);
+	tcase_add_test(tc, state_moves_logged_at_vv);
 	tcase_add_test(tc, end_of_data_always_crlf_dot_crlf);
 	tcase_add_test(tc, stop_ends_a_wait);
 	suite_add_tcase(s, tc);

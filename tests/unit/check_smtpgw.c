@@ -544,7 +544,7 @@ START_TEST(ehlo_names_the_host)
 	gwpeer_stop(&p);
 	/* other host names, in a UTS namespace */
 	if (access("/usr/bin/unshare", X_OK) != 0)
-		fprintf(stderr, "SKIP ehlo_names_the_host (host names): no /usr/bin/unshare\n");
+		tu_skip("smtpgw/ehlo_names_the_host", "host names: no /usr/bin/unshare");
 	else {
 		static const struct {
 			const char *hostname, *ehlo;
@@ -564,7 +564,7 @@ START_TEST(ehlo_names_the_host)
 			argv[4] = (char *)buf_str(&cmd);
 			tu_runv(&r, NULL, 0, argv);
 			if (r.status != 1 && strstr(r.err, "smtpgw") == NULL) {
-				fprintf(stderr, "SKIP ehlo_names_the_host (host names): no UTS "
+				tu_skip("smtpgw/ehlo_names_the_host", "host names: no UTS "
 				    "namespace here: %s", r.err);
 				tu_run_free(&r);
 				gwpeer_stop(&p);

@@ -42,6 +42,30 @@ tu_build(const char *rel)
 	return tu_join(TEST_BUILDDIR, rel);
 }
 
+void
+tu_skip(const char *what, const char *fmt, ...)
+{
+	va_list ap;
+	struct buf line = BUF_INIT;
+	const char *log = getenv("TU_SKIP_LOG");
+	int fd;
+
+	buf_printf(&line, "%s: ", what);
+	va_start(ap, fmt);
+	buf_vprintf(&line, fmt, ap);
+	va_end(ap);
+	if (line.len > 0 && line.data[line.len - 1] != '\n')
+		buf_putc(&line, '\n');
+	fprintf(stderr, "SKIP %s", buf_str(&line));
+	/* O_APPEND: the tests run in forked children, each adds its lines */
+	if (log != NULL && (fd = open(log, O_WRONLY | O_APPEND | O_CLOEXEC)) >= 0) {
+		if (write(fd, line.data, line.len) != (ssize_t)line.len)
+			fprintf(stderr, "tu_skip: %s: short write\n", log);
+		close(fd);
+	}
+	buf_free(&line);
+}
+
 char *
 tu_tmpdir(void)
 {

@@ -112,6 +112,14 @@ void tu_smtpgw(struct tu_run *r, const char *in, ...);
 void tu_runv(struct tu_run *r, const char *in, size_t len, char *const argv[]);
 void tu_run_free(struct tu_run *r);
 
+/*
+ * A test, or a part of one, that cannot run here says so: "SKIP what: why"
+ * on stderr, and a line in the runner's skip log ($TU_SKIP_LOG, set by
+ * check_main), so that the summary counts it as skipped, not passed.
+ */
+void tu_skip(const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* A line that contains needle, for better failure messages. */
 /*
  * The text is cut to 3000 bytes in the message: check drops a failure whose

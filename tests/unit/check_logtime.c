@@ -1,0 +1,198 @@
+/*
+ * logtime: the calendar and the time-stamp readers, directly (issue 16: the
+ * module was only tested through the readers that use it). The calendar is
+ * held to libc's gmtime() over the whole range it reads; the readers to
+ * times worked out independently (Python's calendar.timegm).
+ */
+#define _GNU_SOURCE	/* timegm */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "logtime.h"
+#include "testutil.h"
+
+#define T_2026_12_07_091448	1796634888LL	/* 2026-12-07 09:14:48 UTC */
+
+/* Every day from year 1 to 9999: days -> date -> days is the identity, and
+ * the date is a valid one that follows the day before it. */
+START_TEST(days_and_dates_agree_from_year_1_to_9999)
+{
+	long long first = logtime_days(1, 1, 1), last = logtime_days(9999, 12, 31), day;
+	int y, m, d, py = 0, pm = 12, pd = 31;
+
+	ck_assert_int_eq(logtime_days(1970, 1, 1), 0);
+	ck_assert_int_eq(logtime_days(2026, 12, 7), T_2026_12_07_091448 / LOGTIME_DAY);
+	for (day = first; day <= last; day++) {
+		logtime_civil(day, &y, &m, &d);
+		if (logtime_days(y, m, d) != day || !logtime_valid_date(y, m, d))
+			ck_abort_msg("day %lld gave %04d-%02d-%02d", day, y, m, d);
+		/* the next day of the calendar after the previous one */
+		if (!((y == py && m == pm && d == pd + 1) ||
+		    (y == py && m == pm + 1 && d == 1) || (y == py + 1 && m == 1 && d == 1)))
+			ck_abort_msg("%04d-%02d-%02d follows %04d-%02d-%02d", y, m, d, py, pm, pd);
+		py = y, pm = m, pd = d;
+	}
+	ck_assert_int_eq(py, 9999);
+}
+END_TEST
+
+START_TEST(valid_dates)
+{
+	ck_assert(logtime_valid_date(2000, 2, 29));
+	ck_assert(logtime_valid_date(2024, 2, 29));
+	ck_assert(!logtime_valid_date(1900, 2, 29));
+	ck_assert(!logtime_valid_date(2023, 2, 29));
+	ck_assert(!logtime_valid_date(2026, 4, 31));
+	ck_assert(!logtime_valid_date(2026, 13, 1));
+	ck_assert(!logtime_valid_date(2026, 0, 1));
+	ck_assert(!logtime_valid_date(2026, 1, 0));
+	ck_assert(logtime_valid_date(2026, 12, 31));
+}
+END_TEST
+
+/* logtime_format() against gmtime(), and ISO parse of the format: seeded
+ * random times over years 1970..9999. */
+START_TEST(format_matches_gmtime_and_parses_back)
+{
+	unsigned seed = 20261207;
+	int i;
+
+	for (i = 0; i < 200000; i++) {
+		long long t = ((long long)rand_r(&seed) << 31 | rand_r(&seed)) %
+		    253402300800LL, back;
+		time_t tt = (time_t)t;
+		struct tm tm;
+		char want[64], got[32];
+		size_t used;
+
+		gmtime_r(&tt, &tm);
+		strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%S", &tm);
+		logtime_format(t, 1, got);
+		ck_assert_msg(strcmp(got, want) == 0, "%lld: %s, gmtime %s", t, got, want);
+		ck_assert_int_eq(logtime_parse_iso(got, strlen(got), &back, &used), 0);
+		ck_assert_int_eq(back, t);
+		ck_assert_uint_eq(used, strlen(got));
+	}
+}
+END_TEST
+
+START_TEST(iso_forms)
+{
+	static const struct {
+		const char *s;
+		long long t;
+		size_t used;
+	} ok[] = {
+		{ "2026-12-07T09:14:48Z", T_2026_12_07_091448, 20 },
+		{ "2026-12-07 09:14:48", T_2026_12_07_091448, 19 },
+		{ "2026-12-07T09:14:48.625240+00:00 host", T_2026_12_07_091448, 32 },
+		{ "2026-12-07T10:14:48+01:00", T_2026_12_07_091448, 25 },
+		{ "2026-12-07T10:14:48+0100", T_2026_12_07_091448, 24 },
+		{ "2026-12-07T04:14:48-05:00", T_2026_12_07_091448, 25 },
+		{ "2026-12-07T09:14", T_2026_12_07_091448 - 48, 16 },
+		{ "2026-12-07", T_2026_12_07_091448 - (9 * 3600 + 14 * 60 + 48), 10 },
+		{ "2024-02-29T12:00:00", 1709208000LL, 19 },
+	};
+	static const char *const bad[] = { "", "2026", "2026-12", "2026-13-01", "2026-02-30",
+	    "2023-02-29", "26-12-07", "x2026-12-07" };
+	size_t i, used;
+	long long t;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		ck_assert_msg(logtime_parse_iso(ok[i].s, strlen(ok[i].s), &t, &used) == 0,
+		    "refused %s", ok[i].s);
+		ck_assert_msg(t == ok[i].t, "%s: %lld, want %lld", ok[i].s, t, ok[i].t);
+		ck_assert_msg(used == ok[i].used, "%s: used %zu, want %zu", ok[i].s, used,
+		    ok[i].used);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(logtime_parse_iso(bad[i], strlen(bad[i]), &t, &used) != 0,
+		    "took \"%s\"", bad[i]);
+	/* a clock that is not one is not read: the date alone, and the caller
+	 * sees that the text goes on (--date refuses what is left over) */
+	ck_assert_int_eq(logtime_parse_iso("2026-12-07T25:00:00", 19, &t, &used), 0);
+	ck_assert_uint_eq(used, 10);
+	ck_assert_int_eq(logtime_parse_iso("2026-12-07T09:60:00", 19, &t, &used), 0);
+	ck_assert_uint_eq(used, 10);
+	/* the length given is the end: no reading past it */
+	ck_assert_int_ne(logtime_parse_iso("2026-12-07T09:14:48Z", 6, &t, &used), 0);
+}
+END_TEST
+
+/* A year-less syslog stamp goes to the latest year that puts it at or
+ * before the anchor: the year before across New Year, the last leap year for
+ * February 29. */
+START_TEST(bsd_stamps_dated_backwards)
+{
+	long long anchor = T_2026_12_07_091448, t;
+	size_t used;
+
+	ck_assert_int_eq(logtime_parse_bsd_before("Dec  7 09:14:48 host", 20, anchor, &t,
+	    &used), 0);
+	ck_assert_int_eq(t, anchor);
+	ck_assert_uint_eq(used, 15);
+	/* one second later than the anchor: a year earlier */
+	ck_assert_int_eq(logtime_parse_bsd_before("Dec  7 09:14:49", 15, anchor, &t, &used), 0);
+	ck_assert_int_eq(t, anchor + 1 - 365 * LOGTIME_DAY);
+	/* Dec 31 read on Jan 1: last year */
+	ck_assert_int_eq(logtime_parse_bsd_before("Dec 31 23:59:59", 15, 1798761599LL + 11,
+	    &t, &used), 0);
+	ck_assert_int_eq(t, 1798761599LL);
+	/* Feb 29 read in 2026: 2024 */
+	ck_assert_int_eq(logtime_parse_bsd_before("Feb 29 12:00:00", 15, anchor, &t, &used), 0);
+	ck_assert_int_eq(t, 1709208000LL);
+	/* in a given year */
+	ck_assert_int_eq(logtime_parse_bsd("Feb 29 12:00:00", 15, 2024, &t, &used), 0);
+	ck_assert_int_eq(t, 1709208000LL);
+	ck_assert_int_ne(logtime_parse_bsd("Feb 29 12:00:00", 15, 2023, &t, &used), 0);
+	ck_assert_int_ne(logtime_parse_bsd("Foo  7 09:14:48", 15, 2026, &t, &used), 0);
+	ck_assert_int_ne(logtime_parse_bsd("Dec 32 09:14:48", 15, 2026, &t, &used), 0);
+	ck_assert_int_ne(logtime_parse_bsd("Dec  7 09:14", 12, 2026, &t, &used), 0);
+}
+END_TEST
+
+START_TEST(ctime_dates_and_months)
+{
+	long long day;
+
+	ck_assert_int_eq(logtime_parse_ctime("Tue Feb 23 08:50:03 1993", 24, &day), 0);
+	ck_assert_int_eq(day, 730425600LL);	/* seconds, at 00:00:00 */
+	ck_assert_int_ne(logtime_parse_ctime("Tue Feb 30 08:50:03 1993", 24, &day), 0);
+	ck_assert_int_ne(logtime_parse_ctime("Tue Feb 23 08:50:03", 19, &day), 0);
+	ck_assert_int_eq(logtime_month("Jan"), 1);
+	ck_assert_int_eq(logtime_month("Dec"), 12);
+	ck_assert_int_eq(logtime_month("jan"), 0);
+	ck_assert_int_eq(logtime_month("Foo"), 0);
+}
+END_TEST
+
+START_TEST(format_without_date)
+{
+	char out[32];
+
+	logtime_format(T_2026_12_07_091448, 0, out);
+	ck_assert_str_eq(out, "09:14:48");
+	logtime_format(0, 1, out);
+	ck_assert_str_eq(out, "1970-01-01T00:00:00");
+}
+END_TEST
+
+Suite *
+logtime_suite(void)
+{
+	Suite *s = suite_create("logtime");
+	TCase *tc = tcase_create("calendar");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, days_and_dates_agree_from_year_1_to_9999);
+	tcase_add_test(tc, valid_dates);
+	tcase_add_test(tc, format_matches_gmtime_and_parses_back);
+	tcase_add_test(tc, iso_forms);
+	tcase_add_test(tc, bsd_stamps_dated_backwards);
+	tcase_add_test(tc, ctime_dates_and_months);
+	tcase_add_test(tc, format_without_date);
+	suite_add_tcase(s, tc);
+	return s;
+}
