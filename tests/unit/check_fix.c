@@ -1021,8 +1021,8 @@ START_TEST(failed_apply_puts_everything_back)
 
 	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)
 	    != 0) {
-		fprintf(stderr, "SKIP failed_apply_puts_everything_back: no mount namespace "
-		    "(%s)\n", strerror(errno));
+		tu_skip("fix/failed_apply_puts_everything_back", "no mount namespace (%s)",
+		    strerror(errno));
 		diag_free(d);
 		free(root);
 		return;

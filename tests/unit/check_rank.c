@@ -396,8 +396,8 @@ START_TEST(replay_file_kinds_and_memory)
 	ck_assert_int_eq(replay_load_file(dir, kb, &d, err), -1);
 	ck_assert_contains(err, "not a regular file (a directory)");
 #ifdef __SANITIZE_ADDRESS__
-	fprintf(stderr, "SKIP: replay_file_kinds_and_memory: the address space limits "
-	    "(AddressSanitizer reserves terabytes of it)\n");
+	tu_skip("rank/replay_file_kinds_and_memory", "the address space limits "
+	    "(AddressSanitizer reserves terabytes of it)");
 	tu_rmtree(dir);
 	free(dir);
 	buf_free(&p);
