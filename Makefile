@@ -35,7 +35,7 @@ TEST_PKGS	= check jansson libxml-2.0
 # their daemons are neither started by the install nor left enabled (the
 # tests start private instances: tests/peer/postfix.sh, tests/scenario/).
 DEB_BUILD	= gcc make pkg-config libxml2-dev libpcre2-dev libjansson-dev zlib1g-dev \
-		  libc-ares-dev nettle-dev
+		  libc-ares-dev nettle-dev wamerican
 DEB_TEST	= check libsubunit-dev groff-base postfix dnsmasq iproute2 jq
 # Installed by `make check` when it can be; the browser test skips without them.
 DEB_TEST_OPTIONAL = chromium poppler-utils
@@ -56,7 +56,12 @@ ALL_CFLAGS	= -std=c11 -D_DEFAULT_SOURCE -pthread $(OPT) $(SAN) $(WARN) -MMD -MP 
 ALL_LDFLAGS	= $(SAN) -pthread $(LDFLAGS)
 
 LIB_SRC		= $(filter-out engine/main.c, $(wildcard engine/*.c))
-LIB_OBJ		= $(LIB_SRC:engine/%.c=$(BUILD)/obj/%.o)
+LIB_CORE_OBJ	= $(LIB_SRC:engine/%.c=$(BUILD)/obj/%.o)
+# The table of the documents this build has validated (engine/kbvalid.h),
+# written by engine/tools/kbvalid_gen.c from the rule base in kb/.
+LIB_OBJ		= $(LIB_CORE_OBJ) $(BUILD)/obj/kbvalid.o
+KBVALID_GEN	= $(BUILD)/kbvalid_gen
+KB_DOCS		= $(wildcard kb/schema/kb.rng kb/*.xml kb/tables/*.xml kb/articles/*.xml)
 # Command-line support shared by kbdiag and smtpgw (it prints, so it is not
 # in the library): the usage errors.
 CLI_SRC		= $(wildcard engine/cli/*.c)
@@ -101,6 +106,7 @@ GENLOG		= $(BUILD)/genlog
 NAIVE		= $(BUILD)/naive
 STARTUP		= $(BUILD)/startup
 QUERYBENCH	= $(BUILD)/querybench
+QUERYEVAL	= $(BUILD)/queryeval
 PROBEBENCH	= $(BUILD)/probebench
 PCRE_CFLAGS	:= $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
 PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
@@ -266,6 +272,24 @@ $(BUILD)/obj/%.o: engine/%.c $(BUILD)/cflags
 
 $(BUILD)/obj/main.o $(BUILD)/obj/kb.o $(BUILD)/obj/kbdiag.o: $(BUILD)/config.h
 
+# kbvalid.h: the generator loads kb/ with every document validated and
+# writes the digests of those that passed; it links an empty table itself.
+$(BUILD)/obj/tools/%.o: engine/tools/%.c $(BUILD)/cflags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<
+
+$(KBVALID_GEN): $(BUILD)/obj/tools/kbvalid_gen.o $(BUILD)/obj/tools/kbvalid_none.o \
+		$(LIB_CORE_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BUILD)/kbvalid.c: $(KBVALID_GEN) $(KB_DOCS)
+	$(KBVALID_GEN) kb > $@.tmp
+	@mv $@.tmp $@
+
+$(BUILD)/obj/kbvalid.o: $(BUILD)/kbvalid.c $(BUILD)/cflags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fPIC -fno-semantic-interposition -c -o $@ $<
+
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
@@ -411,7 +435,7 @@ deps-bench: deps-test
 bench: deps-test
 	bash tests/bench/run.sh $(BENCH_SIZE)
 
-bench-tools: $(KBDIAG) $(GENLOG) $(NAIVE) $(STARTUP) $(QUERYBENCH)
+bench-tools: $(KBDIAG) $(GENLOG) $(NAIVE) $(STARTUP) $(QUERYBENCH) $(QUERYEVAL)
 
 $(GENLOG): tests/bench/genlog.c
 	@mkdir -p $(@D)
@@ -426,6 +450,10 @@ $(STARTUP): tests/bench/startup.c $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS)
 
 $(QUERYBENCH): tests/bench/querybench.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS) -lm
+
+$(QUERYEVAL): tests/bench/queryeval.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS) -lm
 
@@ -446,7 +474,7 @@ bench-gw: deps-test
 
 # The query benchmark alone (quick): writes its section of docs/benchmarks.md.
 bench-query: deps-bench
-	@$(MAKE) --no-print-directory $(QUERYBENCH)
+	@$(MAKE) --no-print-directory $(QUERYBENCH) $(QUERYEVAL)
 	bash tests/bench/query.sh
 
 # ---------------------------------------------------------------------------
@@ -505,7 +533,7 @@ install-files: build
 		install -d $(DESTDIR)$(DATADIR)/kb/$$d || exit 1; \
 	done
 	install -m 644 kb/causes.xml kb/steps.xml kb/evidence.xml kb/overlaps.xml kb/fixes.xml \
-		$(DESTDIR)$(DATADIR)/kb/
+		kb/vocabulary.xml $(DESTDIR)$(DATADIR)/kb/
 	install -m 644 kb/schema/*.rng $(DESTDIR)$(DATADIR)/kb/schema/
 	install -m 644 kb/articles/*.xml $(DESTDIR)$(DATADIR)/kb/articles/
 	install -m 644 kb/tables/*.xml $(DESTDIR)$(DATADIR)/kb/tables/

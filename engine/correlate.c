@@ -91,6 +91,8 @@ struct correlator {
 	size_t			 nmsg, msg_cap;
 	struct strmap		*domains;
 	struct buf		 key;
+	size_t			 last_failed;	/* 1 + the incident of the last failed
+						   attempt, 0 none */
 };
 
 struct correlator *
@@ -416,6 +418,9 @@ correlate_read_line(struct correlator *c, const struct kb_symptom *sym,
 	if (l->origin == NULL)
 		l->origin = sym->origin && strcmp(sym->origin, "gateway") != 0 ? sym->origin :
 		    "gateway";
+	/* The gateway's own "retry count exceeded": a message gave up. */
+	if (sym->retries_ended && l->kind == MTA_REPORT)
+		l->kind = MTA_GAVE_UP;
 	/* The event's site, else the log (its rotation set): one source. */
 	l->site = rec->site;
 	l->source = l->site ? l->site : c->set;
@@ -497,6 +502,17 @@ correlate_new_incident(struct correlator *c, const struct kb_article *a,
 	if (rec->reply)
 		inc->last_reply = text_sanitize(rec->reply, strlen(rec->reply),
 		    CORRELATE_ERROR_MAX);
+	if (rec->greeting)
+		inc->greeting = text_sanitize(rec->greeting, strlen(rec->greeting),
+		    CORRELATE_ERROR_MAX);
+	if (rec->helo)
+		inc->helo = text_sanitize(rec->helo, strlen(rec->helo), CORRELATE_ERROR_MAX);
+	if (rec->helo_reply)
+		inc->helo_reply = text_sanitize(rec->helo_reply, strlen(rec->helo_reply),
+		    CORRELATE_ERROR_MAX);
+	if (rec->gateway_version)
+		inc->gateway_version = text_sanitize(rec->gateway_version,
+		    strlen(rec->gateway_version), 0);
 	c->aux = xgrow(c->aux, &c->aux_cap, d->nincidents + 1, sizeof(*c->aux));
 	memset(&c->aux[d->nincidents], 0, sizeof(*c->aux));
 	c->aux[d->nincidents].port_named = l->port_named;
@@ -600,6 +616,7 @@ correlate_seen(struct diag_incident *inc, const struct reader_record *rec)
 		inc->last_t = rec->t;
 	}
 	inc->timed = 1;
+	inc->dated = rec->has_date;
 	inc->year_inferred |= rec->year_inferred;
 }
 
@@ -743,7 +760,27 @@ correlate_primary(struct correlator *c, const struct match_hit *hit,
 		for (k = 0; k < m->n; k++)
 			if (m->inc[k] != i)
 				c->d->incidents[m->inc[k]].retries_ended++;
+		if (m->n > 0 && m->inc[m->n - 1] != i && inc->ended_index == 0)
+			inc->ended_index = m->inc[m->n - 1] + 1;
+	} else if (l.kind == MTA_GAVE_UP && l.message[0] == '\0' && c->last_failed != 0 &&
+	    c->last_failed - 1 != i) {
+		/*
+		 * A gateway's line names no message: its retries were those of
+		 * the last failure at the same peer in the same log.
+		 */
+		struct diag_incident *f = &c->d->incidents[c->last_failed - 1];
+
+		inc = &c->d->incidents[i];
+		if (strcmp(f->source, inc->source) == 0 && (f->peer.host == NULL ?
+		    inc->peer.host == NULL : inc->peer.host != NULL &&
+		    strcasecmp(f->peer.host, inc->peer.host) == 0)) {
+			f->retries_ended++;
+			if (inc->ended_index == 0)
+				inc->ended_index = c->last_failed;
+		}
 	}
+	if (counted && l.kind != MTA_GAVE_UP)
+		c->last_failed = i + 1;
 	if (counted && l.kind != MTA_GAVE_UP) {
 		correlate_remember(c, s, hit->article, i, host, l.message, l.kind != MTA_REPORT,
 		    rec);

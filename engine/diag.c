@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <ctype.h>
+#include <pthread.h>
 
 #include "buf.h"
 #include "correlate.h"
@@ -595,10 +597,20 @@ diag_finish(struct diag_state *st)
 		    st->d->summary.incidents_not_held, st->d->nincidents,
 		    st->d->summary.lines_not_held);
 	for (i = 0; i < st->d->nincidents; i++)
-		evidence_from_log(&st->d->incidents[i], st->p->kb);
-	rank_diagnosis(st->d, st->p->kb);
+		if (st->d->incidents[i].ended_index == 0)
+			evidence_from_log(&st->d->incidents[i], st->p->kb);
+	/*
+	 * A consequence (a message gave up) takes the log evidence of the
+	 * failure whose retries it ended first: that is what its causes are
+	 * about; its own line adds what that does not say.
+	 */
 	for (i = 0; i < st->d->nincidents; i++)
-		plan_steps(&st->d->incidents[i]);
+		if (st->d->incidents[i].ended_index != 0) {
+			evidence_from_failure(&st->d->incidents[i],
+			    &st->d->incidents[st->d->incidents[i].ended_index - 1]);
+			evidence_from_log(&st->d->incidents[i], st->p->kb);
+		}
+	diag_rank(st->d, st->p->kb);
 	return st->d;
 }
 
@@ -807,10 +819,108 @@ diag_observe(struct diag_incident *inc, const char *source, const char *value,
 	o->detail = xstrdup_or_null(detail);
 }
 
+int
+diag_observe_manual(struct diagnosis *d, const struct kb *kb, const char *given,
+    const char *detail, char err[ERR_LEN])
+{
+	const struct kb_evidence_source *src;
+	/* What a person typed or a file held: shown only sanitised (text.h). */
+	char *spec = text_sanitize(given, strlen(given), 200);
+	const char *colon = strchr(spec, ':'), *value;
+	char id[128];
+	size_t i, n;
+	int rc = -1;
+
+	if (colon == NULL || colon == spec || (size_t)(colon - spec) >= sizeof(id)) {
+		err_set(err, "'%s' is not SOURCE:VALUE (the rule base's sources and "
+		    "values: kb/evidence.xml, docs/probes.md)", spec);
+		goto out;
+	}
+	memcpy(id, spec, (size_t)(colon - spec));
+	id[colon - spec] = '\0';
+	value = colon + 1;
+	if ((src = kb_find_source(kb, id)) == NULL) {
+		err_set(err, "'%s': the rule base has no evidence source '%s'", spec, id);
+		goto out;
+	}
+	rc = 0;
+	if (strcmp(value, "?") == 0)
+		goto out;
+	for (i = 0; i < src->nvalues; i++)
+		if (strcmp(src->values[i].id, value) == 0)
+			break;
+	if (i == src->nvalues) {
+		struct buf b = BUF_INIT;
+
+		for (n = 0; n < src->nvalues; n++)
+			buf_printf(&b, "%s%s", n ? ", " : "", src->values[n].id);
+		err_set(err, "'%s': '%s' is not a value of %s (%s: %s; or ? for don't know)",
+		    spec, value, id, id, buf_str(&b));
+		buf_free(&b);
+		rc = -1;
+		goto out;
+	}
+	for (n = 0; n < d->nincidents; n++) {
+		struct diag_incident *inc = &d->incidents[n];
+		size_t j;
+
+		for (j = 0; j < inc->nobservations; j++)
+			if (strcmp(inc->observations[j].source, id) == 0)
+				break;
+		if (j < inc->nobservations) {
+			if (strcmp(inc->observations[j].value, value) != 0)
+				diag_warn(d, "%s: incident %zu (%s) already shows %s:%s (%s), which "
+				    "stands", spec, n + 1, inc->article ? inc->article : "-", id,
+				    inc->observations[j].value, inc->observations[j].origin);
+			continue;
+		}
+		diag_observe(inc, id, value, "manual", detail);
+	}
+out:
+	free(spec);
+	return rc;
+}
+
+int
+diag_answers(struct diagnosis *d, const struct kb *kb, const char *data, size_t len,
+    const char *name, char err[ERR_LEN])
+{
+	struct buf detail = BUF_INIT;
+	char *text = xmalloc(len + 1), *line, *next, *end, why[ERR_LEN];
+	unsigned long n = 0;
+	int rc = 0;
+
+	memcpy(text, data, len);
+	text[len] = '\0';
+	for (line = text; rc == 0 && line < text + len; line = next) {
+		n++;
+		if ((next = memchr(line, '\n', (size_t)(text + len - line))) != NULL)
+			*next++ = '\0';
+		else
+			next = text + len;
+		while (*line == ' ' || *line == '\t')
+			line++;
+		end = line + strlen(line);
+		while (end > line && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+			*--end = '\0';
+		if (*line == '\0' || *line == '#')
+			continue;
+		buf_reset(&detail);
+		buf_printf(&detail, "answered in %s, line %lu", name, n);
+		if (diag_observe_manual(d, kb, line, buf_str(&detail), why) != 0) {
+			err_set(err, "%s:%lu: %s", name, n, why);
+			rc = -1;
+		}
+	}
+	buf_free(&detail);
+	free(text);
+	return rc;
+}
+
 void
 diag_incident_clear(struct diag_incident *inc)
 {
-	size_t i, j;
+	size_t i;
 
 	free(inc->article);
 	free(inc->title);
@@ -820,6 +930,14 @@ diag_incident_clear(struct diag_incident *inc)
 	free(inc->phase);
 	free(inc->last_command);
 	free(inc->last_reply);
+	free(inc->greeting);
+	free(inc->helo);
+	free(inc->helo_reply);
+	free(inc->gateway_version);
+	free(inc->ended_article);
+	free(inc->ended_peer);
+	free(inc->ended_first_seen);
+	free(inc->probe_skip);
 	free(inc->origin);
 	free(inc->source);
 	free(inc->site);
@@ -844,17 +962,51 @@ diag_incident_clear(struct diag_incident *inc)
 		free(inc->unchecked[i].why);
 	}
 	free(inc->unchecked);
-	for (i = 0; i < inc->nsteps; i++) {
-		struct diag_step *s = &inc->steps[i];
+	diag_steps_free(inc->steps, inc->nsteps);
+	diag_steps_free(inc->unneeded, inc->nunneeded);
+	memset(inc, 0, sizeof(*inc));
+}
+
+static void
+diag_spans_free(struct diag_span *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].text);
+	free(v);
+}
+
+void
+diag_steps_free(struct diag_step *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct diag_step *s = &v[i];
 
 		free(s->id);
-		for (j = 0; j < s->nspans; j++)
-			free(s->spans[j].text);
-		free(s->spans);
+		diag_spans_free(s->spans, s->nspans);
+		diag_spans_free(s->worked, s->nworked);
 		diag_free_strings(s->addresses, s->naddresses);
+		free(s->done_ref);
+		free(s->done);
+		free(s->found);
+		free(s->because);
 	}
-	free(inc->steps);
-	memset(inc, 0, sizeof(*inc));
+	free(v);
+}
+
+void
+diag_rank(struct diagnosis *d, const struct kb *kb)
+{
+	size_t i;
+
+	for (i = 0; i < d->nincidents; i++)
+		evidence_derive(&d->incidents[i], kb);
+	rank_diagnosis(d, kb);
+	for (i = 0; i < d->nincidents; i++)
+		plan_steps(&d->incidents[i]);
 }
 
 /* One smart host of the incidents, and what diag_probe() does with it. */
@@ -864,6 +1016,8 @@ struct diag_target {
 	size_t			 first;		/* its first incident */
 	unsigned long long	 attempts;	/* its incidents' counts */
 	size_t			 job;		/* the round it gets (probe_hosts.h) */
+	int			 current;	/* one of its incidents is current */
+	const struct diag_incident *latest;	/* its latest incident */
 	struct buf		 why;		/* not probed: why */
 };
 
@@ -950,6 +1104,24 @@ diag_probe(struct diagnosis *d, const struct kb *kb, const struct probe_params *
 		target_of[order[i]] = ntg - 1;
 	}
 	/*
+	 * Only what is current is probed (diag_probe_policy()): a host none
+	 * of whose incidents is gets a round without network probes that says
+	 * why, of its latest incident. One pass over the incidents.
+	 */
+	for (i = 0; i < d->nincidents; i++) {
+		struct diag_target *t = &tg[target_of[i]];
+		const struct diag_incident *inc = &d->incidents[i];
+
+		if (inc->probe_skip == NULL)
+			t->current = 1;
+		if (t->latest == NULL || (inc->dated && inc->timed && (!t->latest->dated ||
+		    !t->latest->timed || inc->last_t > t->latest->last_t)))
+			t->latest = inc;
+	}
+	for (i = 0; i < ntg; i++)
+		if (!p.offline && !tg[i].current && tg[i].latest->probe_skip != NULL)
+			buf_puts(&tg[i].why, tg[i].latest->probe_skip);
+	/*
 	 * Which are probed: the command line's smart host, and with no host
 	 * or offline the round as before (the DOS files, no network); else a
 	 * host a log names on a port the rule base expects a smart host on
@@ -961,7 +1133,7 @@ diag_probe(struct diagnosis *d, const struct kb *kb, const struct probe_params *
 	for (i = 0; i < ntg; i++) {
 		unsigned port = tg[i].port ? tg[i].port : PEER_SMTP_PORT;
 
-		if (tg[i].host == NULL || override_host != NULL || p.offline)
+		if (tg[i].why.len || tg[i].host == NULL || override_host != NULL || p.offline)
 			continue;
 		if (!kb_smarthost_port(kb, port)) {
 			buf_printf(&tg[i].why, "not probed: port %u is not one the rule base "
@@ -1003,7 +1175,8 @@ diag_probe(struct diagnosis *d, const struct kb *kb, const struct probe_params *
 		}
 	}
 	for (i = 0; i < ntg; i++)
-		if (tg[i].host == NULL || override_host != NULL || p.offline) {
+		if (tg[i].why.len == 0 && (tg[i].host == NULL || override_host != NULL ||
+		    p.offline)) {
 			jobs[njobs].host = tg[i].host;
 			jobs[njobs].port = tg[i].port;
 			tg[i].job = njobs++;
@@ -1042,7 +1215,7 @@ diag_probe(struct diagnosis *d, const struct kb *kb, const struct probe_params *
 	free(tg);
 	free(order);
 	free(target_of);
-	rank_diagnosis(d, kb);
+	diag_rank(d, kb);
 	return rounds;
 }
 
@@ -1082,7 +1255,125 @@ diag_free(struct diagnosis *d)
 	for (i = 0; i < d->nhistory; i++)
 		diag_history_clear(&d->history[i]);
 	free(d->history);
+	free(d->probe_note);
 	free(d);
+}
+
+/* Now on the log's clock: seconds as logtime.h counts them. */
+static long long
+diag_logtime_of(const struct tm *tm)
+{
+	return logtime_days(tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday) * LOGTIME_DAY +
+	    tm->tm_hour * 3600LL + tm->tm_min * 60LL + (tm->tm_sec > 59 ? 59 : tm->tm_sec);
+}
+
+/* "1h", "10m", "90s": a window in the words of --probe-window. */
+static void
+diag_window_text(unsigned s, char *out, size_t n)
+{
+	if (s % 3600 == 0)
+		snprintf(out, n, "%uh", s / 3600);
+	else if (s % 60 == 0)
+		snprintf(out, n, "%um", s / 60);
+	else
+		snprintf(out, n, "%us", s);
+}
+
+/*
+ * An undated log's incident is current when its log file was last written
+ * within the window of now and the failure's time of day is within the
+ * window of that moment's (local clock): the log was being written then,
+ * and the failure was among its last lines. 0 when either is not so, or the
+ * log is not a file (standard input).
+ */
+static int
+diag_undated_current(const struct diagnosis *d, const struct diag_incident *inc,
+    time_t now, unsigned window)
+{
+	struct stat st;
+	struct tm tm;
+	time_t newest = 0;
+	long long tod, mod, gap;
+	size_t i;
+
+	if (!inc->timed || inc->file == NULL)
+		return 0;
+	for (i = 0; i < d->ninputs; i++)
+		if ((strcmp(d->inputs[i].name, inc->file) == 0 || (d->inputs[i].set != NULL &&
+		    strcmp(d->inputs[i].set, inc->file) == 0)) && strcmp(d->inputs[i].name,
+		    "-") != 0 && stat(d->inputs[i].name, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_mtime > newest)
+			newest = st.st_mtime;
+	if (newest == 0 || newest > now + (time_t)window || newest < now - (time_t)window ||
+	    localtime_r(&newest, &tm) == NULL)
+		return 0;
+	mod = tm.tm_hour * 3600LL + tm.tm_min * 60LL + (tm.tm_sec > 59 ? 59 : tm.tm_sec);
+	tod = ((inc->last_t % LOGTIME_DAY) + LOGTIME_DAY) % LOGTIME_DAY;
+	gap = mod - tod;
+	if (gap < 0)
+		gap += LOGTIME_DAY;	/* the failure before midnight, the file after */
+	return gap <= (long long)window;
+}
+
+size_t
+diag_probe_policy(struct diagnosis *d, time_t now, unsigned window)
+{
+	struct tm tm;
+	long long local = 0, utc = 0;
+	const char *last = NULL;
+	char win[32], why[256];
+	size_t i, marked = 0, undated = 0;
+
+	if (localtime_r(&now, &tm) != NULL)
+		local = diag_logtime_of(&tm);
+	if (gmtime_r(&now, &tm) != NULL)
+		utc = diag_logtime_of(&tm);
+	diag_window_text(window, win, sizeof(win));
+	for (i = 0; i < d->nincidents; i++) {
+		struct diag_incident *inc = &d->incidents[i];
+
+		free(inc->probe_skip);
+		inc->probe_skip = NULL;
+		if (!inc->timed || !inc->dated) {
+			if (diag_undated_current(d, inc, now, window))
+				continue;
+			snprintf(why, sizeof(why), "not probed: the log gives no date, and its "
+			    "file was not written within %s of the failure's time of day, so the "
+			    "failure cannot be told current (--probe)", win);
+			undated++;
+		} else if ((inc->last_t >= local - (long long)window &&
+		    inc->last_t <= local + (long long)window) ||
+		    (inc->last_t >= utc - (long long)window &&
+		    inc->last_t <= utc + (long long)window))
+			continue;
+		else
+			snprintf(why, sizeof(why), "not probed: not current (the smart host's last "
+			    "failure %s, more than %s before now; --probe)", inc->last_seen, win);
+		inc->probe_skip = xstrdup(why);
+		if (inc->timed && inc->dated && (last == NULL || strcmp(inc->last_seen, last) > 0))
+			last = inc->last_seen;
+		marked++;
+	}
+	free(d->probe_note);
+	d->probe_note = NULL;
+	if (marked > 0) {
+		struct buf b = BUF_INIT;
+
+		if (marked == d->nincidents)
+			buf_puts(&b, "Not probed: the failures are not current");
+		else
+			buf_printf(&b, "Not probed: %zu of the %zu incidents, which are not current",
+			    marked, d->nincidents);
+		if (last != NULL)
+			buf_printf(&b, " (the last line %s is more than %s before now)", last, win);
+		if (undated)
+			buf_printf(&b, "%s%zu with no date in the log%s", last ? " and " : " (",
+			    undated, last ? "" : ")");
+		buf_puts(&b, ", and live probes describe the network now, not then; "
+		    "--probe probes anyway.");
+		d->probe_note = buf_detach(&b);
+	}
+	return marked;
 }
 
 void

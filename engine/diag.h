@@ -15,6 +15,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "err.h"
 #include "kb.h"
@@ -48,6 +49,7 @@ struct diag_observation {
 struct diag_evidence {
 	char		*ref;		/* "tcp-connect:refused" */
 	int		 confirms;	/* 1 raised the cause, 0 lowered it */
+	int		 excludes;	/* it makes the cause impossible (weight 0) */
 	double		 weight;	/* the rule base's likelihood ratio, >= 1 */
 	double		 log_odds;	/* +-ln(weight): how far it moved the cause */
 	char		*why;		/* the rule base's reason */
@@ -85,6 +87,21 @@ struct diag_step {
 	size_t		 nspans;
 	char		**addresses;	/* cause ids */
 	size_t		 naddresses;
+	struct diag_span *worked;	/* how to tell it worked, or NULL */
+	size_t		 nworked;
+	/*
+	 * When the evidence already shows the step done: the observation
+	 * ("tcptsr:push-capable") and what was seen ("yours: ..."); else NULL.
+	 */
+	char		*done_ref;
+	char		*done;
+	/*
+	 * When the step needs a value the evidence holds but is not done: what
+	 * was seen ("yours: 40000 bytes, 1993-05-04: ...", with its
+	 * observation); else NULL.
+	 */
+	char		*found;
+	char		*because;	/* of a step not needed: why (plan.h) */
 };
 
 struct diag_phase {
@@ -127,14 +144,36 @@ struct diag_incident {
 						   through the same peer */
 	unsigned long		 delivered_elsewhere;	/* ... through another peer */
 	unsigned long		 retries_ended;	/* messages whose retries then ran out */
+	/*
+	 * Of a line that says a message's retries ran out (a consequence,
+	 * kb.h retries_ended): the failure whose retries it ended, or NULL.
+	 * ended_index is 1 + that incident's index while the log is read (0:
+	 * none); the pipeline copies its log evidence, then clears it.
+	 */
+	char			*ended_article;
+	char			*ended_peer;	/* "host:port" */
+	char			*ended_first_seen;
+	size_t			 ended_index;
 	/* Where in the SMTP session the first line happened (NULL when unknown). */
 	char			*phase;		/* session.h: "body", "helo", ... */
 	char			*last_command;	/* sanitised */
 	char			*last_reply;
+	/*
+	 * What the first line's session showed before it (legacy logs), all
+	 * sanitised, NULL when not in the log: the peer's greeting, the
+	 * HELO or EHLO the gateway sent and the reply to it; and the version
+	 * of the gateway the log's start-up banner names ("3.0").
+	 */
+	char			*greeting;
+	char			*helo;
+	char			*helo_reply;
+	char			*gateway_version;
 	struct diag_phase	*phases;	/* how many lines in each phase */
 	size_t			 nphases;
 	/* Over log time, not the time of reading. */
 	int			 timed;		/* first_t, last_t are known */
+	int			 dated;		/* ... and on a known date (else
+						   days since the log's first) */
 	long long		 first_t, last_t;	/* logtime.h */
 	double			 rate_per_hour;	/* count per hour of span; 0 if none */
 	int			 frequent;	/* the rule base's "frequent" reached */
@@ -144,8 +183,11 @@ struct diag_incident {
 	size_t			 nlocations;
 	struct diag_cause	*causes;	/* best first */
 	size_t			 ncauses;
-	struct diag_step	*steps;
+	struct diag_step	*steps;		/* in the order of the causes that
+						   stand (plan.h) */
 	size_t			 nsteps;
+	struct diag_step	*unneeded;	/* steps only of ruled-out causes */
+	size_t			 nunneeded;
 	/* What the socket said at the first failure (smtpgw events), if known. */
 	char			*errno_name;	/* "EPIPE", or NULL */
 	int			 has_tcp;
@@ -164,6 +206,11 @@ struct diag_incident {
 	 */
 	double			 article_confidence;
 	const struct kb_article	*kb_article;	/* NULL when not from this KB */
+	/*
+	 * Why live probes would not describe this failure (diag_probe_policy():
+	 * it is not current), or NULL: probe it.
+	 */
+	char			*probe_skip;
 };
 
 #define DIAG_MAX_LOCATIONS	10
@@ -307,6 +354,12 @@ struct diagnosis {
 	struct diag_history	*history;	/* oldest first (kbdiag verify); NULL:
 						   none, not even an empty one */
 	size_t			 nhistory;
+	/*
+	 * When live probes were left out because the failures are not current
+	 * (diag_probe_policy()): one line that says so and how to probe
+	 * anyway; else NULL.
+	 */
+	char			*probe_note;
 };
 
 #define DIAG_MAX_WARNINGS	100
@@ -378,12 +431,58 @@ int diag_follow(const struct diag_params *params, struct diagnosis **out);
  * settings of tmpl (its host and port are set here), add what was found to
  * each incident's observations and probes, and rank again. With
  * tmpl->offline the rounds still read the DOS client's files and record
- * why the network probes were skipped. on_round, when not NULL, is called
- * before each round (for progress). Returns the number of rounds run.
+ * why the network probes were skipped. Only current incidents' hosts are
+ * probed (probe_skip), a host a log names only on a port the rule base
+ * expects a smart host on, and at most tmpl->max_hosts of them (the
+ * busiest); the others get a round without network probes that says why.
+ * The rounds of different smart hosts run at the same time (probe_hosts.h),
+ * so the whole takes about as long as the slowest round. on_round, when not
+ * NULL, is called for each host probed before the rounds start (for
+ * progress). Returns the number of rounds run.
  */
 size_t diag_probe(struct diagnosis *d, const struct kb *kb, const struct probe_params *tmpl,
     const char *override_host, unsigned override_port,
     void (*on_round)(void *arg, const char *host, unsigned port), void *arg);
+
+/*
+ * Live probes describe the network now: an incident is current when its
+ * last line is at most window seconds of log time before now (the log's
+ * times as written: within the window of now on this machine's local clock
+ * or on UTC); one whose log gives no date is current when its log file was
+ * last written within the window of now and the failure's time of day is
+ * within the window of that moment's (standard input cannot be told). Marks
+ * every incident that is not (inc->probe_skip, which diag_probe() honours:
+ * a smart host none of whose incidents is current is not probed; its
+ * probes are skipped with that reason) and, when any was marked, sets
+ * d->probe_note. Returns how many incidents were marked.
+ */
+size_t diag_probe_policy(struct diagnosis *d, time_t now, unsigned window);
+/* The window when neither the rule base nor the user gives one: an hour. */
+#define DIAG_PROBE_WINDOW	3600
+
+/*
+ * Evidence a person gives (--observe SOURCE:VALUE, --answers FILE, --ask):
+ * spec is "SOURCE:VALUE" of the rule base (kb/evidence.xml; any kind of
+ * source, most often a manual one), observed for every incident with origin
+ * "manual" and detail (where it came from, for the report), so that a saved
+ * diagnosis replays it. A VALUE of "?" is "don't know": nothing observed.
+ * Where an incident already holds another value of the source (from its
+ * log), that one stands and a warning says so. Call diag_rank() after the
+ * last one. 0, or -1 with err (an unknown source or value, with the values
+ * the source takes).
+ */
+int diag_observe_manual(struct diagnosis *d, const struct kb *kb, const char *spec,
+    const char *detail, char err[ERR_LEN]);
+
+/*
+ * An answers file (--answers): one SOURCE:VALUE a line for
+ * diag_observe_manual(), each with detail "answered in NAME, line N"; blank
+ * lines and lines starting with # are skipped, blanks around a line and a
+ * CR before its end dropped. Any bytes. 0, or -1 with err ("NAME:N: ...")
+ * at the first line that is not one (the lines before it stay observed).
+ */
+int diag_answers(struct diagnosis *d, const struct kb *kb, const char *data, size_t len,
+    const char *name, char err[ERR_LEN]);
 
 /* How many inputs could not be read completely. */
 size_t diag_input_errors(const struct diagnosis *d);
@@ -395,6 +494,13 @@ void diag_warn(struct diagnosis *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void diag_incident_clear(struct diag_incident *inc);
 void diag_causes_free(struct diag_cause *c, size_t n);
+void diag_steps_free(struct diag_step *v, size_t n);
+/*
+ * After the observations changed (a probe round, --observe, a replay): the
+ * values worked out from others (evidence.h), the ranking (rank.h) and the
+ * plan (plan.h) of every incident, again.
+ */
+void diag_rank(struct diagnosis *d, const struct kb *kb);
 void diag_observations_free(struct diag_observation *o, size_t n);
 void diag_history_clear(struct diag_history *h);
 /*

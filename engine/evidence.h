@@ -30,9 +30,38 @@ void evidence_from_log(struct diag_incident *inc, const struct kb *kb);
 
 /*
  * Observations from a probe round (copied into inc->probes as well): every
- * result with status observed whose SOURCE:VALUE the rule base declares.
+ * result with status observed whose SOURCE:VALUE the rule base declares,
+ * but the failures the layered test of Q115492 does not weigh
+ * (evidence_ladder_why()).
  */
 void evidence_from_probes(struct diag_incident *inc, const struct probe_result *r,
     size_t n, const struct kb *kb);
+
+/*
+ * The layered test of Q115492 over a round's results r[0..n): the rule
+ * base's sources with a layer are its rungs, from the PC's own loopback
+ * outwards, and each value reaches the highest layer it shows working. A
+ * failure of a rung is weighed only when it is the first one above every
+ * layer that worked: below a layer that worked it is no failure (a ping a
+ * router drops), and above the first failure it is that failure's
+ * consequence. Returns why r[i] is not weighed (written into why), or NULL
+ * when it is (or is no failure of a rung).
+ */
+const char *evidence_ladder_why(const struct kb *kb, const struct probe_result *r,
+    size_t n, size_t i, char *why, size_t why_len);
+
+/*
+ * A line that says a message gave up (Q129239) is the consequence of the
+ * failure whose retries it ended: it takes that incident's log observations
+ * (after its own), and names it (inc->ended_*).
+ */
+void evidence_from_failure(struct diag_incident *inc, const struct diag_incident *failed);
+
+/*
+ * Values worked out from others (evidence.xml <derive>): each source not
+ * observed yet whose derive rule holds is observed, with the rule as its
+ * detail. Idempotent; run before ranking, after any new observation.
+ */
+void evidence_derive(struct diag_incident *inc, const struct kb *kb);
 
 #endif

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,11 +16,13 @@
 #include <libxml/relaxng.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
+#include <nettle/sha2.h>
 
 #include "arena.h"
 #include "buf.h"
 #include "config.h"	/* KBDIAG_DATADIR: written by make */
 #include "kbschema.h"
+#include "kbvalid.h"
 #include "text.h"
 #include "xmem.h"
 
@@ -31,20 +34,19 @@
 #define KB_XML_OPTIONS \
 	(XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOWARNING)
 
-/* A row of a reference table, as field/value pairs (all strings). */
-struct kb_fact_row {
-	const char	*table;		/* "tcptsr", "protocol-ini" */
-	const char	*key;		/* "lanman-2.2b", "ForcePushBit" */
-	const char	**fields;
-	const char	**values;
-	size_t		 nfields;
-};
-
 struct kb {
 	char			*dir;
 	struct arena		 arena;
-	xmlRelaxNGPtr		 schema;
+	xmlRelaxNGPtr		 schema;	/* compiled on the first document
+						   kbvalid does not know */
 	struct kbschema		*lifted;	/* the schema's attribute patterns */
+	struct buf		 rng;		/* schema/kb.rng, until compiled */
+	int			 memo;		/* kbvalid's table applies: the
+						   schema is the one it lists */
+	/* kb_load_params.on_valid, for the documents the schema validated */
+	void			(*on_valid)(void *arg, const char *path,
+				    const unsigned char digest[KBVALID_DIGEST]);
+	void			*on_valid_arg;
 	struct kb_evidence_source *sources;	/* evidence.xml */
 	size_t			 nsources;
 	struct kb_cause		*causes;
@@ -57,14 +59,21 @@ struct kb {
 	size_t			 skipped;	/* under keep_going */
 	struct kb_step		*steps;		/* shared steps (steps.xml) */
 	size_t			 nsteps;
-	struct kb_fact_row	*facts;
+	struct kb_row		*facts;		/* every table's rows */
 	size_t			 nfacts;
+	struct kb_term		*terms;		/* vocabulary.xml */
+	size_t			 nterms;
+	struct kb_context	*contexts;
+	size_t			 ncontexts;
 	struct kb_article	**articles;
 	size_t			 narticles;
 	size_t			 articles_cap;
 	struct kb_fix		*fixes;		/* fixes.xml */
 	size_t			 nfixes;
 	const struct kb_load_params *loading;	/* during kb_load() only */
+	int			 fixes_loaded;	/* steps' fix= resolve at once */
+	unsigned		 probe_current;	/* evidence.xml <probing> */
+	unsigned		 probe_quiet;
 };
 
 /*
@@ -200,15 +209,22 @@ kb_collapse_into(struct buf *b, const char *s)
 {
 	int space = b->len > 0 && b->data[b->len - 1] == ' ';
 
-	for (; *s; s++) {
+	/* Runs of other bytes are appended whole: prose is most of the load. */
+	while (*s) {
+		size_t n = 0;
+
 		if (isspace((unsigned char)*s)) {
 			if (!space)
 				buf_putc(b, ' ');
 			space = 1;
-		} else {
-			buf_putc(b, *s);
-			space = 0;
+			s++;
+			continue;
 		}
+		while (s[n] && !isspace((unsigned char)s[n]))
+			n++;
+		buf_append(b, s, n);
+		s += n;
+		space = 0;
 	}
 }
 
@@ -324,6 +340,64 @@ kb_on_doctype(void *ctx, const xmlChar *name, const xmlChar *public_id,
 	xmlStopParser(ctxt);
 }
 
+/* Read the whole file at path into b (a rule base document is small). */
+static int
+kb_slurp(const char *path, struct buf *b, char err[ERR_LEN])
+{
+	char chunk[65536];
+	struct stat st;
+	ssize_t n;
+	int fd, rc = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return err_set(err, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		return err_set(err, "%s: is a directory", path);
+	}
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = err_set(err, "%s: %s", path, strerror(errno));
+			break;
+		}
+		if (b->len + (size_t)n > INT_MAX) {
+			rc = err_set(err, "%s: document too large", path);
+			break;
+		}
+		buf_append(b, chunk, (size_t)n);
+	}
+	close(fd);
+	return rc;
+}
+
+static void
+kb_digest(const char *data, size_t len, unsigned char d[KBVALID_DIGEST])
+{
+	struct sha256_ctx c;
+
+	sha256_init(&c);
+	sha256_update(&c, len, (const uint8_t *)data);
+	sha256_digest(&c, KBVALID_DIGEST, d);
+}
+
+static int
+kb_digest_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, KBVALID_DIGEST);
+}
+
+/* Has this build validated a document with these bytes (kbvalid.h)? */
+static int
+kb_known_valid(const struct kb *kb, const unsigned char d[KBVALID_DIGEST])
+{
+	return kb->memo && bsearch(d, kbvalid_docs, kbvalid_ndocs, KBVALID_DIGEST,
+	    kb_digest_cmp) != NULL;
+}
+
+static int kb_compile_schema(struct kb *kb, char err[ERR_LEN]);
+
 /*
  * A control character that XML allows (DEL, the C1 controls U+0080 to
  * U+009F) in s, or NULL. The rule base's text is shown on terminals.
@@ -368,17 +442,19 @@ kb_check_controls(const xmlNode *n, const char *path, char err[ERR_LEN])
 
 /*
  * Parse `path` (or `data`/`len` when data is not NULL; `path` then names it
- * in messages) and validate it against the schema. Returns the document or
- * NULL with err filled.
+ * in messages) and validate it against the schema, unless this build knows
+ * these bytes to be valid (kbvalid.h). Returns the document or NULL with
+ * err filled.
  */
 static xmlDocPtr
-kb_read_doc(const struct kb *kb, const char *path, const char *data, size_t len,
+kb_read_doc(struct kb *kb, const char *path, const char *data, size_t len,
     char err[ERR_LEN])
 {
 	struct kb_xml_guard guard;
 	struct kb_xml_errors xe;
 	struct kb_doctype dt = { 0 };
-	struct stat st;
+	struct buf file = BUF_INIT;
+	unsigned char digest[KBVALID_DIGEST];
 	xmlParserCtxtPtr ctxt;
 	xmlRelaxNGValidCtxtPtr vctxt;
 	xmlDocPtr doc = NULL;
@@ -397,14 +473,15 @@ kb_read_doc(const struct kb *kb, const char *path, const char *data, size_t len,
 		err_set(err, "%s: document too large", path);
 		return NULL;
 	}
-	if (data == NULL && access(path, R_OK) != 0) {
-		err_set(err, "%s: %s", path, strerror(errno));
-		return NULL;
+	if (data == NULL) {
+		if (kb_slurp(path, &file, err) != 0) {
+			buf_free(&file);
+			return NULL;
+		}
+		data = buf_str(&file);
+		len = file.len;
 	}
-	if (data == NULL && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		err_set(err, "%s: is a directory", path);
-		return NULL;
-	}
+	kb_digest(data, len, digest);
 	kb_xml_enter(&guard, &xe, path);
 	ctxt = xmlNewParserCtxt();
 	if (ctxt == NULL || ctxt->sax == NULL)
@@ -412,10 +489,7 @@ kb_read_doc(const struct kb *kb, const char *path, const char *data, size_t len,
 	ctxt->_private = &dt;
 	ctxt->sax->internalSubset = kb_on_doctype;
 	errno = 0;
-	if (data)
-		doc = xmlCtxtReadMemory(ctxt, data, (int)len, path, NULL, KB_XML_OPTIONS);
-	else
-		doc = xmlCtxtReadFile(ctxt, path, NULL, KB_XML_OPTIONS);
+	doc = xmlCtxtReadMemory(ctxt, data, (int)len, path, NULL, KB_XML_OPTIONS);
 	xmlFreeParserCtxt(ctxt);
 	if (dt.line > 0 || (doc && (doc->intSubset || doc->extSubset))) {
 		err_set(err, "%s:%ld: DOCTYPE declarations are not allowed in the rule base",
@@ -434,6 +508,10 @@ kb_read_doc(const struct kb *kb, const char *path, const char *data, size_t len,
 		err_set(err, "%s: empty document", path);
 		goto fail;
 	}
+	if (kb_known_valid(kb, digest))
+		goto out;
+	if (kb->schema == NULL && kb_compile_schema(kb, err) != 0)
+		goto fail;
 	vctxt = xmlRelaxNGNewValidCtxt(kb->schema);
 	if (vctxt == NULL)
 		xmem_oom(0);
@@ -451,11 +529,16 @@ kb_read_doc(const struct kb *kb, const char *path, const char *data, size_t len,
 		goto fail;
 	if (kb_check_controls(xmlDocGetRootElement(doc), path, err) != 0)
 		goto fail;
+	if (kb->on_valid)
+		kb->on_valid(kb->on_valid_arg, path, digest);
+out:
 	kb_xml_leave(&guard);
+	buf_free(&file);
 	return doc;
 fail:
 	xmlFreeDoc(doc);
 	kb_xml_leave(&guard);
+	buf_free(&file);
 	return NULL;
 }
 
@@ -470,26 +553,22 @@ kb_expect_root(xmlDocPtr doc, const char *path, const char *root, char err[ERR_L
 	return 0;
 }
 
+/* Compile the schema read by kb_open_schema() (kb->rng). */
 static int
-kb_load_schema(struct kb *kb, char err[ERR_LEN])
+kb_compile_schema(struct kb *kb, char err[ERR_LEN])
 {
 	struct kb_xml_guard guard;
 	struct kb_xml_errors xe;
 	xmlRelaxNGParserCtxtPtr pctxt;
 	xmlDocPtr rng;
 	struct buf path = BUF_INIT;
-	struct stat st;
 	int rc = 0;
 
 	buf_printf(&path, "%s/schema/kb.rng", kb->dir);
-	if (stat(buf_str(&path), &st) != 0) {
-		rc = err_set(err, "%s: %s (is %s a kbdiag rule base?)", buf_str(&path),
-		    strerror(errno), kb->dir);
-		goto out;
-	}
 	kb_xml_enter(&guard, &xe, buf_str(&path));
 	/* the attribute patterns are checked by kbschema, compiled once */
-	if ((rng = xmlReadFile(buf_str(&path), NULL, KB_XML_OPTIONS)) == NULL) {
+	if ((rng = xmlReadMemory(buf_str(&kb->rng), (int)kb->rng.len, buf_str(&path), NULL,
+	    KB_XML_OPTIONS)) == NULL) {
 		kb_xml_leave(&guard);
 		rc = err_set(err, "%s", xe.count ? xe.msg : "cannot load the schema");
 		goto out;
@@ -510,6 +589,39 @@ kb_load_schema(struct kb *kb, char err[ERR_LEN])
 	kb_xml_leave(&guard);
 	if (kb->schema == NULL)
 		rc = err_set(err, "%s", xe.count ? xe.msg : "cannot load the schema");
+	else
+		buf_free(&kb->rng);
+out:
+	buf_free(&path);
+	return rc;
+}
+
+/*
+ * Read the schema. It is compiled now unless kbvalid's table applies to it
+ * (validate_all not asked, and the schema is the one the table lists); then
+ * only when a document the table does not know comes.
+ */
+static int
+kb_open_schema(struct kb *kb, int validate_all, char err[ERR_LEN])
+{
+	struct buf path = BUF_INIT;
+	unsigned char digest[KBVALID_DIGEST];
+	struct stat st;
+	int rc = 0;
+
+	buf_printf(&path, "%s/schema/kb.rng", kb->dir);
+	if (stat(buf_str(&path), &st) != 0) {
+		rc = err_set(err, "%s: %s (is %s a kbdiag rule base?)", buf_str(&path),
+		    strerror(errno), kb->dir);
+		goto out;
+	}
+	if ((rc = kb_slurp(buf_str(&path), &kb->rng, err)) != 0)
+		goto out;
+	kb_digest(buf_str(&kb->rng), kb->rng.len, digest);
+	kb->memo = !validate_all && kbvalid_ndocs > 0 &&
+	    memcmp(digest, kbvalid_schema, KBVALID_DIGEST) == 0;
+	if (!kb->memo)
+		rc = kb_compile_schema(kb, err);
 out:
 	buf_free(&path);
 	return rc;
@@ -571,6 +683,60 @@ kb_resolve_ref(const struct kb *kb, const char *ref, const struct kb_evidence_so
 	return 0;
 }
 
+/* The <derive all="..."> rules of evidence.xml, once every source is known. */
+static int
+kb_load_derives(struct kb *kb, const xmlNode *root, const char *path, char err[ERR_LEN])
+{
+	const xmlNode *n, *v, *dn;
+	size_t si = 0, vi, k, j;
+
+	for (n = root->children; n; n = n->next) {
+		struct kb_evidence_source *src;
+
+		if (!kb_is(n, "source"))
+			continue;
+		src = &kb->sources[si++];
+		for (vi = 0, v = n->children; v; v = v->next) {
+			struct kb_evidence_value *val;
+			struct kb_derive *dv;
+
+			if (!kb_is(v, "value"))
+				continue;
+			val = (struct kb_evidence_value *)&src->values[vi++];
+			if ((k = kb_count_children(v, "derive")) == 0)
+				continue;
+			dv = arena_calloc(&kb->arena, k, sizeof(*dv));
+			for (dn = v->children; dn; dn = dn->next) {
+				const struct kb_evidence_source **ss;
+				const struct kb_evidence_value **vv;
+				const char **refs;
+				size_t nrefs;
+
+				if (!kb_is(dn, "derive"))
+					continue;
+				refs = kb_split(&kb->arena, kb_attr(&kb->arena, dn, "all"), &nrefs);
+				ss = arena_calloc(&kb->arena, nrefs ? nrefs : 1, sizeof(*ss));
+				vv = arena_calloc(&kb->arena, nrefs ? nrefs : 1, sizeof(*vv));
+				for (j = 0; j < nrefs; j++) {
+					if (kb_resolve_ref(kb, refs[j], &ss[j], &vv[j], path,
+					    xmlGetLineNo((xmlNodePtr)dn), err) != 0)
+						return -1;
+					if (ss[j] == src)
+						return err_set(err, "%s:%ld: %s:%s is derived "
+						    "from its own source", path,
+						    xmlGetLineNo((xmlNodePtr)dn), src->id, val->id);
+				}
+				dv[val->nderives].sources = ss;
+				dv[val->nderives].values = vv;
+				dv[val->nderives].n = nrefs;
+				val->nderives++;
+			}
+			val->derives = dv;
+		}
+	}
+	return 0;
+}
+
 static int
 kb_load_evidence(struct kb *kb, char err[ERR_LEN])
 {
@@ -587,12 +753,16 @@ kb_load_evidence(struct kb *kb, char err[ERR_LEN])
 	if (kb_expect_root(doc, buf_str(&path), "evidence", err) != 0)
 		goto out;
 	n = xmlDocGetRootElement(doc);
+	if ((v = kb_child(n, "probing")) != NULL) {
+		kb->probe_current = (unsigned)strtoul(kb_attr(&kb->arena, v, "current"), NULL, 10);
+		kb->probe_quiet = (unsigned)strtoul(kb_attr(&kb->arena, v, "quiet"), NULL, 10);
+	}
 	kb->sources = arena_calloc(&kb->arena, kb_count_children(n, "source"),
 	    sizeof(*kb->sources));
 	for (n = n->children; n; n = n->next) {
 		struct kb_evidence_source *src;
 		struct kb_evidence_value *vals;
-		const char *kind;
+		const char *kind, *num;
 
 		if (!kb_is(n, "source"))
 			continue;
@@ -603,14 +773,27 @@ kb_load_evidence(struct kb *kb, char err[ERR_LEN])
 			if (strcmp(kind, kinds[i]) == 0)
 				src->kind = (enum kb_source_kind)i;
 		src->title = kb_prose(&kb->arena, kb_child(n, "title"));
+		if (kb_child(n, "question") != NULL)
+			src->question = kb_prose(&kb->arena, kb_child(n, "question"));
+		if ((num = kb_attr(&kb->arena, n, "layer")) != NULL)
+			src->layer = (unsigned)strtoul(num, NULL, 10);
 		vals = arena_calloc(&kb->arena, kb_count_children(n, "value"), sizeof(*vals));
 		for (v = n->children; v; v = v->next) {
-			const char *num;
-
 			if (!kb_is(v, "value"))
 				continue;
 			vals[src->nvalues].id = kb_attr(&kb->arena, v, "id");
 			vals[src->nvalues].text = kb_prose(&kb->arena, v);
+			vals[src->nvalues].reaches = src->layer;
+			if ((num = kb_attr(&kb->arena, v, "reaches")) != NULL) {
+				vals[src->nvalues].reaches = (unsigned)strtoul(num, NULL, 10);
+				if (src->layer == 0 || vals[src->nvalues].reaches > src->layer) {
+					err_set(err, "%s:%ld: evidence value '%s:%s': reaches "
+					    "%s, but the source's layer is %u", buf_str(&path),
+					    xmlGetLineNo(v), src->id, vals[src->nvalues].id,
+					    num, src->layer);
+					goto out;
+				}
+			}
 			if ((num = kb_attr(&kb->arena, v, "count")) != NULL)
 				vals[src->nvalues].count = (unsigned)strtoul(num, NULL, 10);
 			if ((num = kb_attr(&kb->arena, v, "window")) != NULL)
@@ -634,6 +817,8 @@ kb_load_evidence(struct kb *kb, char err[ERR_LEN])
 		}
 		kb->nsources++;
 	}
+	if (kb_load_derives(kb, xmlDocGetRootElement(doc), buf_str(&path), err) != 0)
+		goto out;
 	rc = 0;
 out:
 	xmlFreeDoc(doc);
@@ -647,18 +832,20 @@ kb_parse_cause_evidence(struct kb *kb, struct kb_cause *c, const xmlNode *ev,
 {
 	struct kb_evidence_item *items;
 	const xmlNode *n;
-	size_t count = kb_count_children(ev, "confirms") + kb_count_children(ev, "refutes");
+	size_t count = kb_count_children(ev, "confirms") + kb_count_children(ev, "refutes") +
+	    kb_count_children(ev, "excludes");
 
 	items = arena_calloc(&kb->arena, count ? count : 1, sizeof(*items));
 	for (n = ev->children; n; n = n->next) {
 		struct kb_evidence_item *it;
 		size_t j;
 
-		if (!kb_is(n, "confirms") && !kb_is(n, "refutes"))
+		if (!kb_is(n, "confirms") && !kb_is(n, "refutes") && !kb_is(n, "excludes"))
 			continue;
 		it = &items[c->nevidence];
 		it->confirms = kb_is(n, "confirms");
-		it->weight = kb_decimal(kb_attr(&kb->arena, n, "weight"));
+		it->excludes = kb_is(n, "excludes");
+		it->weight = it->excludes ? 0 : kb_decimal(kb_attr(&kb->arena, n, "weight"));
 		it->why = kb_prose(&kb->arena, n);
 		if (kb_resolve_ref(kb, kb_attr(&kb->arena, n, "ref"), &it->source, &it->value,
 		    path, xmlGetLineNo((xmlNodePtr)n), err) != 0)
@@ -721,14 +908,18 @@ out:
 }
 
 /*
- * Each table row becomes field/value pairs: its attributes, plus "name" as
- * the key of protocol-ini rows and "section" as the first of their sections.
+ * Each table row becomes field/value pairs: its attributes, "name" as the key
+ * of protocol-ini rows, "section" as the first of their sections, and its
+ * text (<description> or <note>) under that element's name.
  */
 static void
-kb_add_fact_row(struct kb *kb, const char *table, const xmlNode *row, size_t *cap)
+kb_add_fact_row(struct kb *kb, const char *table, const xmlNode *row, const char *path,
+    size_t *cap)
 {
-	struct kb_fact_row *r;
+	struct kb_row *r;
 	const xmlAttr *a;
+	const xmlNode *c;
+	const char **fields, **values;
 	size_t n = 0;
 
 	for (a = row->properties; a; a = a->next)
@@ -736,22 +927,32 @@ kb_add_fact_row(struct kb *kb, const char *table, const xmlNode *row, size_t *ca
 	kb->facts = xgrow(kb->facts, cap, kb->nfacts + 1, sizeof(*kb->facts));
 	r = &kb->facts[kb->nfacts++];
 	r->table = table;
-	r->fields = arena_calloc(&kb->arena, n + 1, sizeof(*r->fields));
-	r->values = arena_calloc(&kb->arena, n + 1, sizeof(*r->values));
+	r->file = path;
+	r->line = xmlGetLineNo((xmlNodePtr)row);
+	fields = arena_calloc(&kb->arena, n + 2, sizeof(*fields));
+	values = arena_calloc(&kb->arena, n + 2, sizeof(*values));
 	r->nfields = 0;
 	for (a = row->properties; a; a = a->next) {
-		r->fields[r->nfields] = arena_strdup(&kb->arena, (const char *)a->name);
-		r->values[r->nfields] = kb_attr(&kb->arena, row, (const char *)a->name);
-		if (strcmp(r->fields[r->nfields], "sections") == 0) {
+		fields[r->nfields] = arena_strdup(&kb->arena, (const char *)a->name);
+		values[r->nfields] = kb_attr(&kb->arena, row, (const char *)a->name);
+		if (strcmp(fields[r->nfields], "sections") == 0) {
 			size_t ns;
-			const char **s = kb_split(&kb->arena, r->values[r->nfields], &ns);
+			const char **sec = kb_split(&kb->arena, values[r->nfields], &ns);
 
 			r->nfields++;
-			r->fields[r->nfields] = "section";
-			r->values[r->nfields] = ns ? s[0] : "";
+			fields[r->nfields] = "section";
+			values[r->nfields] = ns ? sec[0] : "";
 		}
 		r->nfields++;
 	}
+	for (c = row->children; c; c = c->next)
+		if (kb_is(c, "description") || kb_is(c, "note")) {
+			fields[r->nfields] = arena_strdup(&kb->arena, (const char *)c->name);
+			values[r->nfields++] = kb_prose(&kb->arena, c);
+			break;
+		}
+	r->fields = fields;
+	r->values = values;
 	/* Rows are keyed by id; protocol-ini parameters, which have none, by name. */
 	r->key = kb_attr(&kb->arena, row, "id");
 	if (r->key == NULL)
@@ -792,11 +993,13 @@ kb_load_table(struct kb *kb, const char *file, const char *root, const char *tab
     const char *row_name, size_t *cap, char err[ERR_LEN])
 {
 	struct buf path = BUF_INIT;
+	const char *apath;
 	xmlDocPtr doc;
 	xmlNode *n;
 	int rc = -1;
 
 	buf_printf(&path, "%s/tables/%s", kb->dir, file);
+	apath = arena_strdup(&kb->arena, buf_str(&path));
 	if ((doc = kb_read_doc(kb, buf_str(&path), NULL, 0, err)) == NULL)
 		goto out;
 	if (kb_expect_root(doc, buf_str(&path), root, err) != 0)
@@ -806,7 +1009,7 @@ kb_load_table(struct kb *kb, const char *file, const char *root, const char *tab
 
 		if (!kb_is(n, row_name))
 			continue;
-		kb_add_fact_row(kb, table, n, cap);
+		kb_add_fact_row(kb, table, n, apath, cap);
 		for (i = 0; i + 1 < kb->nfacts; i++)
 			if (strcmp(kb->facts[i].table, table) == 0 &&
 			    strcmp(kb->facts[i].key, kb->facts[kb->nfacts - 1].key) == 0) {
@@ -824,36 +1027,97 @@ out:
 	return rc;
 }
 
+const struct kb_row *
+kb_find_row(const struct kb *kb, const char *ref)
+{
+	const char *colon = strchr(ref, ':');
+	size_t tlen, i;
+
+	if (colon == NULL)
+		return NULL;
+	tlen = (size_t)(colon - ref);
+	for (i = 0; i < kb->nfacts; i++) {
+		const struct kb_row *r = &kb->facts[i];
+
+		if (strlen(r->table) == tlen && strncmp(r->table, ref, tlen) == 0 &&
+		    r->key != NULL && strcmp(r->key, colon + 1) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+const char *
+kb_row_field(const struct kb_row *r, const char *field)
+{
+	size_t j;
+
+	for (j = 0; j < r->nfields; j++)
+		if (strcmp(r->fields[j], field) == 0)
+			return r->values[j];
+	return NULL;
+}
+
+size_t
+kb_row_count(const struct kb *kb)
+{
+	return kb->nfacts;
+}
+
+const struct kb_row *
+kb_row_at(const struct kb *kb, size_t i)
+{
+	return i < kb->nfacts ? &kb->facts[i] : NULL;
+}
+
+size_t
+kb_context_count(const struct kb *kb)
+{
+	return kb->ncontexts;
+}
+
+const struct kb_context *
+kb_context_at(const struct kb *kb, size_t i)
+{
+	return i < kb->ncontexts ? &kb->contexts[i] : NULL;
+}
+
+size_t
+kb_term_count(const struct kb *kb)
+{
+	return kb->nterms;
+}
+
+const struct kb_term *
+kb_term_at(const struct kb *kb, size_t i)
+{
+	return i < kb->nterms ? &kb->terms[i] : NULL;
+}
+
 static const char *
 kb_fact(const struct kb *kb, const char *ref, const char *field, const char *where,
     long line, char err[ERR_LEN])
 {
-	const char *colon = strchr(ref, ':');
-	size_t tlen, i, j;
+	const struct kb_row *r;
+	const char *v;
 	struct buf known = BUF_INIT;
+	size_t j;
 
-	if (colon == NULL) {
+	if (strchr(ref, ':') == NULL) {
 		err_set(err, "%s:%ld: fact reference '%s' is not TABLE:KEY", where, line, ref);
 		return NULL;
 	}
-	tlen = (size_t)(colon - ref);
-	for (i = 0; i < kb->nfacts; i++) {
-		const struct kb_fact_row *r = &kb->facts[i];
-
-		if (strlen(r->table) != tlen || strncmp(r->table, ref, tlen) != 0 ||
-		    r->key == NULL || strcmp(r->key, colon + 1) != 0)
-			continue;
-		for (j = 0; j < r->nfields; j++)
-			if (strcmp(r->fields[j], field) == 0)
-				return r->values[j];
-		for (j = 0; j < r->nfields; j++)
-			buf_printf(&known, "%s%s", j ? ", " : "", r->fields[j]);
-		err_set(err, "%s:%ld: fact %s has no field '%s' (it has: %s)", where,
-		    line, ref, field, buf_str(&known));
-		buf_free(&known);
+	if ((r = kb_find_row(kb, ref)) == NULL) {
+		err_set(err, "%s:%ld: unknown fact '%s' (no such row in tables/)", where, line,
+		    ref);
 		return NULL;
 	}
-	err_set(err, "%s:%ld: unknown fact '%s' (no such row in tables/)", where, line, ref);
+	if ((v = kb_row_field(r, field)) != NULL)
+		return v;
+	for (j = 0; j < r->nfields; j++)
+		buf_printf(&known, "%s%s", j ? ", " : "", r->fields[j]);
+	err_set(err, "%s:%ld: fact %s has no field '%s' (it has: %s)", where,
+	    line, ref, field, buf_str(&known));
+	buf_free(&known);
 	return NULL;
 }
 
@@ -907,17 +1171,14 @@ kb_table_count(const struct kb *kb, const char *table)
 const char *
 kb_table_field(const struct kb *kb, const char *table, size_t i, const char *field)
 {
-	size_t k, j, seen = 0;
+	size_t k, seen = 0;
 
 	for (k = 0; k < kb->nfacts; k++) {
-		const struct kb_fact_row *r = &kb->facts[k];
+		const struct kb_row *r = &kb->facts[k];
 
 		if (strcmp(r->table, table) != 0 || seen++ != i)
 			continue;
-		for (j = 0; j < r->nfields; j++)
-			if (strcmp(r->fields[j], field) == 0)
-				return r->values[j];
-		return NULL;
+		return kb_row_field(r, field);
 	}
 	return NULL;
 }
@@ -973,6 +1234,8 @@ kb_parse_inline(struct kb *kb, struct kb_parts *p, const xmlNode *parent, int co
 	for (n = parent->children; n; n = n->next) {
 		if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
 			kb_parts_text(kb, p, (const char *)n->content, code);
+		} else if (kb_is(n, "worked")) {
+			continue;	/* a step's own part (kb_parse_step) */
 		} else if (kb_is(n, "code")) {
 			if (kb_parse_inline(kb, p, n, 1, where, err) != 0)
 				return -1;
@@ -1017,28 +1280,20 @@ kb_check_cause_ids(const struct kb *kb, const char * const *ids, size_t n,
 	return 0;
 }
 
-/* Fill `step` from a <step> element with inline content. */
+/*
+ * The inline content of an element (a step, a paragraph) as parts, trimmed:
+ * no leading space in the first part, no trailing space in the last.
+ */
 static int
-kb_parse_step(struct kb *kb, struct kb_step *step, const xmlNode *n, const char *where,
-    char err[ERR_LEN])
+kb_parse_parts(struct kb *kb, const xmlNode *n, const char *where,
+    const struct kb_part **parts_out, size_t *nparts, char err[ERR_LEN])
 {
 	struct kb_parts p = { 0 };
-	const char *addr, *origins;
 	int rc = -1;
 
-	step->id = kb_attr(&kb->arena, n, "id");
-	addr = kb_attr(&kb->arena, n, "addresses");
-	step->addresses = kb_split(&kb->arena, addr ? addr : "", &step->naddresses);
-	origins = kb_attr(&kb->arena, n, "for");
-	step->origins = kb_split(&kb->arena, origins ? origins : "gateway smtpgw",
-	    &step->norigins);
-	if (kb_check_cause_ids(kb, step->addresses, step->naddresses, where,
-	    xmlGetLineNo((xmlNodePtr)n), err) != 0)
-		goto out;
 	if (kb_parse_inline(kb, &p, n, 0, where, err) != 0)
 		goto out;
 	kb_parts_flush(kb, &p);
-	/* Trim the step: leading space of the first part, trailing of the last. */
 	if (p.n && p.v[0].kind == KB_PART_TEXT)
 		p.v[0].text += strspn(p.v[0].text, " ");
 	if (p.n && p.v[p.n - 1].kind == KB_PART_TEXT) {
@@ -1054,14 +1309,86 @@ kb_parse_step(struct kb *kb, struct kb_step *step, const xmlNode *n, const char 
 
 		if (p.n)
 			memcpy(parts, p.v, p.n * sizeof(*parts));
-		step->parts = parts;
-		step->nparts = p.n;
+		*parts_out = parts;
+		*nparts = p.n;
 	}
 	rc = 0;
 out:
 	free(p.v);
 	buf_free(&p.text);
 	return rc;
+}
+
+/* Fill `step` from a <step> element with inline content. */
+static int
+kb_parse_step(struct kb *kb, struct kb_step *step, const xmlNode *n, const char *where,
+    char err[ERR_LEN])
+{
+	const char *addr, *origins, *done;
+	const xmlNode *w;
+	long line = xmlGetLineNo((xmlNodePtr)n);
+
+	step->id = kb_attr(&kb->arena, n, "id");
+	addr = kb_attr(&kb->arena, n, "addresses");
+	step->addresses = kb_split(&kb->arena, addr ? addr : "", &step->naddresses);
+	origins = kb_attr(&kb->arena, n, "for");
+	step->origins = kb_split(&kb->arena, origins ? origins : "gateway smtpgw",
+	    &step->norigins);
+	step->fix_id = kb_attr(&kb->arena, n, "fix");
+	if (kb_check_cause_ids(kb, step->addresses, step->naddresses, where, line, err) != 0)
+		return -1;
+	if ((done = kb_attr(&kb->arena, n, "done-when")) != NULL) {
+		if (strchr(done, ':') != NULL) {
+			if (kb_resolve_ref(kb, done, &step->done_source, &step->done_value,
+			    where, line, err) != 0)
+				return -1;
+		} else if ((step->done_source = kb_find_source(kb, done)) == NULL)
+			return err_set(err, "%s:%ld: step '%s': unknown evidence source '%s' "
+			    "(see evidence.xml)", where, line, step->id, done);
+	}
+	if (kb_parse_parts(kb, n, where, &step->parts, &step->nparts, err) != 0)
+		return -1;
+	if ((w = kb_child(n, "worked")) != NULL &&
+	    kb_parse_parts(kb, w, where, &step->worked, &step->nworked, err) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * A step's fix="ID", once fixes.xml is loaded: the fix, whose in-place
+ * evidence also says when the step is done (unless done-when says).
+ */
+static int
+kb_resolve_step_fix(const struct kb *kb, struct kb_step *s, const char *where,
+    char err[ERR_LEN])
+{
+	if (s->fix_id == NULL || s->fix != NULL)
+		return 0;
+	if ((s->fix = kb_find_fix(kb, s->fix_id)) == NULL)
+		return err_set(err, "%s: step '%s': unknown fix '%s' (not in fixes.xml)",
+		    where, s->id, s->fix_id);
+	if (s->done_source == NULL) {
+		s->done_source = s->fix->in_place_source;
+		s->done_value = s->fix->in_place_value;
+	}
+	return 0;
+}
+
+/* Every step's fix, shared and inline. */
+static int
+kb_resolve_step_fixes(struct kb *kb, char err[ERR_LEN])
+{
+	size_t i, j;
+
+	for (i = 0; i < kb->nsteps; i++)
+		if (kb_resolve_step_fix(kb, &kb->steps[i], "steps.xml", err) != 0)
+			return -1;
+	for (i = 0; i < kb->narticles; i++)
+		for (j = 0; j < kb->articles[i]->nsteps; j++)
+			if (kb_resolve_step_fix(kb, (struct kb_step *)kb->articles[i]->steps[j],
+			    kb->articles[i]->file, err) != 0)
+				return -1;
+	return 0;
 }
 
 int
@@ -1124,6 +1451,92 @@ out:
 }
 
 /* ---------------------------------------------------------------------- */
+/* Vocabulary                                                               */
+
+/*
+ * vocabulary.xml: each term's words as written (prose, collapsed). A phrase
+ * that two terms both claim is an error: the reader could not tell which
+ * one is meant. Whether the words it means are the rule base's is `kb
+ * lint`'s check (lint.c), which needs the articles.
+ */
+static int
+kb_load_vocabulary(struct kb *kb, char err[ERR_LEN])
+{
+	struct buf path = BUF_INIT;
+	const char *apath;
+	xmlDocPtr doc;
+	xmlNode *n, *c;
+	size_t cap = 0, ccap = 0, i, j, k;
+	int rc = -1;
+
+	buf_printf(&path, "%s/vocabulary.xml", kb->dir);
+	apath = arena_strdup(&kb->arena, buf_str(&path));
+	if ((doc = kb_read_doc(kb, apath, NULL, 0, err)) == NULL)
+		goto out;
+	if (kb_expect_root(doc, apath, "vocabulary", err) != 0)
+		goto out;
+	for (n = xmlDocGetRootElement(doc)->children; n; n = n->next) {
+		struct kb_term *t;
+		const char **said;
+
+		if (kb_is(n, "context")) {
+			struct kb_context *cx;
+
+			kb->contexts = xgrow(kb->contexts, &ccap, kb->ncontexts + 1,
+			    sizeof(*kb->contexts));
+			cx = &kb->contexts[kb->ncontexts++];
+			cx->topic = kb_attr(&kb->arena, n, "topic");
+			cx->words = kb_prose(&kb->arena, n);
+			cx->file = apath;
+			cx->line = xmlGetLineNo(n);
+			continue;
+		}
+		if (!kb_is(n, "term"))
+			continue;
+		kb->terms = xgrow(kb->terms, &cap, kb->nterms + 1, sizeof(*kb->terms));
+		t = &kb->terms[kb->nterms];
+		memset(t, 0, sizeof(*t));
+		t->file = apath;
+		t->line = xmlGetLineNo(n);
+		t->means = kb_attr(&kb->arena, n, "means");
+		t->kind = kb_attr(&kb->arena, n, "kind");
+		said = arena_calloc(&kb->arena, kb_count_children(n, "said") + 1, sizeof(*said));
+		for (c = n->children; c; c = c->next) {
+			if (!kb_is(c, "said"))
+				continue;
+			said[t->nsaid] = kb_prose(&kb->arena, c);
+			for (i = 0; i <= kb->nterms; i++)
+				for (j = 0; j < (i < kb->nterms ? kb->terms[i].nsaid : t->nsaid); j++) {
+					const char *o = i < kb->nterms ? kb->terms[i].said[j] : said[j];
+
+					if (strcasecmp(o, said[t->nsaid]) != 0)
+						continue;
+					err_set(err, "%s:%ld: '%s' is said for two terms (line %ld "
+					    "too)", apath, xmlGetLineNo(c), o, i < kb->nterms ?
+					    kb->terms[i].line : t->line);
+					goto out;
+				}
+			for (k = 0; said[t->nsaid][k] && !isalnum((unsigned char)said[t->nsaid][k]);
+			    k++)
+				;
+			if (said[t->nsaid][k] == '\0') {
+				err_set(err, "%s:%ld: a <said> with no word in it", apath,
+				    xmlGetLineNo(c));
+				goto out;
+			}
+			t->nsaid++;
+		}
+		t->said = said;
+		kb->nterms++;
+	}
+	rc = 0;
+out:
+	xmlFreeDoc(doc);
+	buf_free(&path);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------- */
 /* Articles                                                                 */
 
 static int
@@ -1145,6 +1558,7 @@ kb_parse_symptom(struct kb *kb, struct kb_symptom *s, const xmlNode *n, const ch
 	s->caseless = cs == NULL || strcmp(cs, "insensitive") == 0;
 	if ((s->origin = kb_attr(&kb->arena, n, "origin")) == NULL)
 		s->origin = "gateway";
+	s->retries_ended = kb_attr(&kb->arena, n, "means") != NULL;
 	s->message = kb_verbatim(&kb->arena, kb_child(n, "message"));
 	s->pattern = kb_verbatim(&kb->arena, kb_child(n, "pattern"));
 	s->file = path;
@@ -1186,6 +1600,151 @@ kb_products(struct kb *kb, struct kb_article *a, const xmlNode *applies)
 	buf_free(&b);
 }
 
+/* The parts of an errmsg or troubleshoot article: symptoms, causes, steps. */
+static int
+kb_parse_problem(struct kb *kb, struct kb_article *a, const xmlNode *root,
+    const char *path, char err[ERR_LEN])
+{
+	const xmlNode *n, *sec;
+	struct kb_symptom *sym;
+	struct kb_cause_ref *causes;
+	const struct kb_step **steps;
+	size_t j, nprimary = 0;
+
+	sec = kb_child(root, "symptoms");
+	sym = arena_calloc(&kb->arena, kb_count_children(sec, "symptom"), sizeof(*sym));
+	for (n = sec->children; n; n = n->next) {
+		if (!kb_is(n, "symptom"))
+			continue;
+		kb_parse_symptom(kb, &sym[a->nsymptoms], n, a->file);
+		for (j = 0; j < a->nsymptoms; j++)
+			if (strcmp(sym[j].id, sym[a->nsymptoms].id) == 0) {
+				err_set(err, "%s:%ld: symptom '%s' is defined twice", path,
+				    xmlGetLineNo((xmlNodePtr)n), sym[j].id);
+				return -1;
+			}
+		if (sym[a->nsymptoms].role != KB_ROLE_COMPANION)
+			nprimary++;
+		a->nsymptoms++;
+	}
+	a->symptoms = sym;
+	if (nprimary == 0) {
+		err_set(err, "%s:%ld: article %s has no primary, fallback or description "
+		    "symptom", path,
+		    xmlGetLineNo((xmlNodePtr)sec), a->id);
+		return -1;
+	}
+
+	sec = kb_child(root, "causes");
+	causes = arena_calloc(&kb->arena, kb_count_children(sec, "cause"), sizeof(*causes));
+	for (n = sec->children; n; n = n->next) {
+		const char *ref, *prior, *basis;
+
+		if (!kb_is(n, "cause"))
+			continue;
+		ref = kb_attr(&kb->arena, n, "ref");
+		prior = kb_attr(&kb->arena, n, "prior");
+		causes[a->ncauses].cause = kb_find_cause(kb, ref);
+		if (causes[a->ncauses].cause == NULL) {
+			err_set(err, "%s:%ld: unknown cause '%s' (not in causes.xml)", path,
+			    xmlGetLineNo((xmlNodePtr)n), ref);
+			return -1;
+		}
+		for (j = 0; j < a->ncauses; j++)
+			if (causes[j].cause == causes[a->ncauses].cause) {
+				err_set(err, "%s:%ld: cause '%s' is listed twice", path,
+				    xmlGetLineNo((xmlNodePtr)n), ref);
+				return -1;
+			}
+		causes[a->ncauses].prior = kb_decimal(prior);
+		basis = kb_attr(&kb->arena, n, "basis");
+		causes[a->ncauses].inferred = basis && strcmp(basis, "inferred") == 0;
+		a->ncauses++;
+	}
+	a->causes = causes;
+
+	sec = kb_child(root, "resolution");
+	{
+		const char *order = kb_attr(&kb->arena, sec, "order");
+
+		a->steps_as_written = order != NULL && strcmp(order, "as-written") == 0;
+	}
+	steps = arena_calloc(&kb->arena, kb_count_children(sec, "step"), sizeof(*steps));
+	for (n = sec->children; n; n = n->next) {
+		const char *ref;
+
+		if (!kb_is(n, "step"))
+			continue;
+		if ((ref = kb_attr(&kb->arena, n, "ref")) != NULL) {
+			steps[a->nsteps] = kb_find_shared_step(kb, ref);
+			if (steps[a->nsteps] == NULL) {
+				err_set(err, "%s:%ld: unknown step '%s' (not in steps.xml)",
+				    path, xmlGetLineNo((xmlNodePtr)n), ref);
+				return -1;
+			}
+		} else {
+			struct kb_step *s = arena_calloc(&kb->arena, 1, sizeof(*s));
+
+			if (kb_parse_step(kb, s, n, path, err) != 0)
+				return -1;
+			steps[a->nsteps] = s;
+		}
+		for (j = 0; j < a->nsteps; j++)
+			if (strcmp(steps[j]->id, steps[a->nsteps]->id) == 0) {
+				err_set(err, "%s:%ld: step '%s' is listed twice", path,
+				    xmlGetLineNo((xmlNodePtr)n), steps[j]->id);
+				return -1;
+			}
+		a->nsteps++;
+	}
+	a->steps = steps;
+
+	return 0;
+}
+
+/* The parts of a config, reference or other article: its body and facts. */
+static int
+kb_parse_knowledge(struct kb *kb, struct kb_article *a, const xmlNode *root,
+    const char *path, char err[ERR_LEN])
+{
+	const xmlNode *n, *sec = kb_child(root, "body");
+	struct kb_para *body;
+	const struct kb_row **facts;
+	const char **refs;
+	size_t nrefs, i;
+
+	body = arena_calloc(&kb->arena, kb_count_children(sec, "para"), sizeof(*body));
+	for (n = sec->children; n; n = n->next) {
+		if (!kb_is(n, "para"))
+			continue;
+		if (kb_parse_parts(kb, n, path, &body[a->nbody].parts, &body[a->nbody].nparts,
+		    err) != 0)
+			return -1;
+		a->nbody++;
+	}
+	a->body = body;
+	n = kb_child(root, "facts");
+	refs = kb_split(&kb->arena, n ? kb_attr(&kb->arena, n, "refs") : "", &nrefs);
+	facts = arena_calloc(&kb->arena, nrefs ? nrefs : 1, sizeof(*facts));
+	for (i = 0; i < nrefs; i++) {
+		size_t j;
+
+		if ((facts[i] = kb_find_row(kb, refs[i])) == NULL)
+			return err_set(err, "%s:%ld: unknown fact '%s' (no such row in tables/)",
+			    path, xmlGetLineNo((xmlNodePtr)n), refs[i]);
+		for (j = 0; j < i; j++)
+			if (facts[j] == facts[i])
+				return err_set(err, "%s:%ld: fact '%s' is listed twice", path,
+				    xmlGetLineNo((xmlNodePtr)n), refs[i]);
+	}
+	a->facts = facts;
+	a->nfacts = nrefs;
+	a->symptoms = arena_calloc(&kb->arena, 1, sizeof(*a->symptoms));
+	a->causes = arena_calloc(&kb->arena, 1, sizeof(*a->causes));
+	a->steps = arena_calloc(&kb->arena, 1, sizeof(*a->steps));
+	return 0;
+}
+
 /* Build an article from a validated document. Returns NULL with err. */
 static struct kb_article *
 kb_parse_article(struct kb *kb, xmlDocPtr doc, const char *path, const char *name,
@@ -1193,10 +1752,7 @@ kb_parse_article(struct kb *kb, xmlDocPtr doc, const char *path, const char *nam
 {
 	const xmlNode *root = xmlDocGetRootElement(doc), *n, *sec;
 	struct kb_article *a;
-	struct kb_symptom *sym;
-	struct kb_cause_ref *causes;
-	const struct kb_step **steps;
-	size_t i, j, len, nprimary = 0;
+	size_t i, len;
 	const char *rel;
 
 	if (kb_expect_root(doc, path, "article", err) != 0)
@@ -1219,88 +1775,38 @@ kb_parse_article(struct kb *kb, xmlDocPtr doc, const char *path, const char *nam
 		a->keywords = kb_prose(&kb->arena, n);
 	kb_products(kb, a, kb_child(root, "applies-to"));
 
-	sec = kb_child(root, "symptoms");
-	sym = arena_calloc(&kb->arena, kb_count_children(sec, "symptom"), sizeof(*sym));
-	for (n = sec->children; n; n = n->next) {
-		if (!kb_is(n, "symptom"))
-			continue;
-		kb_parse_symptom(kb, &sym[a->nsymptoms], n, a->file);
-		for (j = 0; j < a->nsymptoms; j++)
-			if (strcmp(sym[j].id, sym[a->nsymptoms].id) == 0) {
-				err_set(err, "%s:%ld: symptom '%s' is defined twice", path,
-				    xmlGetLineNo((xmlNodePtr)n), sym[j].id);
+	/* The parts must fit the kind: the schema allows each part, not which. */
+	a->knowledge = strcmp(a->kind, "errmsg") != 0 && strcmp(a->kind, "troubleshoot") != 0;
+	{
+		static const char *const problem[] = { "symptoms", "causes", "resolution" };
+		size_t k;
+
+		for (k = 0; k < 3; k++)
+			if ((kb_child(root, problem[k]) != NULL) == a->knowledge) {
+				n = kb_child(root, problem[k]);
+				err_set(err, a->knowledge ? "%s:%ld: article %s of kind %s has "
+				    "<%s>: only errmsg and troubleshoot articles have symptoms, "
+				    "causes and a resolution" : "%s:%ld: article %s of kind %s "
+				    "has no <%s>", path, xmlGetLineNo((xmlNodePtr)(n ? n : root)),
+				    a->id, a->kind, problem[k]);
 				return NULL;
 			}
-		if (sym[a->nsymptoms].role != KB_ROLE_COMPANION)
-			nprimary++;
-		a->nsymptoms++;
-	}
-	a->symptoms = sym;
-	if (nprimary == 0) {
-		err_set(err, "%s:%ld: article %s has no primary, fallback or description "
-		    "symptom", path,
-		    xmlGetLineNo((xmlNodePtr)sec), a->id);
-		return NULL;
-	}
-
-	sec = kb_child(root, "causes");
-	causes = arena_calloc(&kb->arena, kb_count_children(sec, "cause"), sizeof(*causes));
-	for (n = sec->children; n; n = n->next) {
-		const char *ref, *prior, *basis;
-
-		if (!kb_is(n, "cause"))
-			continue;
-		ref = kb_attr(&kb->arena, n, "ref");
-		prior = kb_attr(&kb->arena, n, "prior");
-		causes[a->ncauses].cause = kb_find_cause(kb, ref);
-		if (causes[a->ncauses].cause == NULL) {
-			err_set(err, "%s:%ld: unknown cause '%s' (not in causes.xml)", path,
-			    xmlGetLineNo((xmlNodePtr)n), ref);
+		if ((kb_child(root, "body") != NULL) != a->knowledge ||
+		    (!a->knowledge && kb_child(root, "facts") != NULL)) {
+			n = kb_child(root, "body");
+			if (n == NULL)
+				n = kb_child(root, "facts");
+			err_set(err, a->knowledge ? "%s:%ld: article %s of kind %s has no "
+			    "<body>" : "%s:%ld: article %s of kind %s has <%s>: only config, "
+			    "reference and other articles have a body and facts", path,
+			    xmlGetLineNo((xmlNodePtr)(n ? n : root)), a->id, a->kind,
+			    n ? (const char *)n->name : "body");
 			return NULL;
 		}
-		for (j = 0; j < a->ncauses; j++)
-			if (causes[j].cause == causes[a->ncauses].cause) {
-				err_set(err, "%s:%ld: cause '%s' is listed twice", path,
-				    xmlGetLineNo((xmlNodePtr)n), ref);
-				return NULL;
-			}
-		causes[a->ncauses].prior = kb_decimal(prior);
-		basis = kb_attr(&kb->arena, n, "basis");
-		causes[a->ncauses].inferred = basis && strcmp(basis, "inferred") == 0;
-		a->ncauses++;
 	}
-	a->causes = causes;
-
-	sec = kb_child(root, "resolution");
-	steps = arena_calloc(&kb->arena, kb_count_children(sec, "step"), sizeof(*steps));
-	for (n = sec->children; n; n = n->next) {
-		const char *ref;
-
-		if (!kb_is(n, "step"))
-			continue;
-		if ((ref = kb_attr(&kb->arena, n, "ref")) != NULL) {
-			steps[a->nsteps] = kb_find_shared_step(kb, ref);
-			if (steps[a->nsteps] == NULL) {
-				err_set(err, "%s:%ld: unknown step '%s' (not in steps.xml)",
-				    path, xmlGetLineNo((xmlNodePtr)n), ref);
-				return NULL;
-			}
-		} else {
-			struct kb_step *s = arena_calloc(&kb->arena, 1, sizeof(*s));
-
-			if (kb_parse_step(kb, s, n, path, err) != 0)
-				return NULL;
-			steps[a->nsteps] = s;
-		}
-		for (j = 0; j < a->nsteps; j++)
-			if (strcmp(steps[j]->id, steps[a->nsteps]->id) == 0) {
-				err_set(err, "%s:%ld: step '%s' is listed twice", path,
-				    xmlGetLineNo((xmlNodePtr)n), steps[j]->id);
-				return NULL;
-			}
-		a->nsteps++;
-	}
-	a->steps = steps;
+	if (a->knowledge ? kb_parse_knowledge(kb, a, root, path, err) != 0 :
+	    kb_parse_problem(kb, a, root, path, err) != 0)
+		return NULL;
 
 	if ((n = kb_child(root, "related")) != NULL) {
 		rel = kb_attr(&kb->arena, n, "articles");
@@ -1346,13 +1852,25 @@ kb_cmp_articles(const void *x, const void *y)
 	return na < nb ? -1 : na > nb;
 }
 
+/* Into its place by number (the files come in name order, which is not it). */
 static void
 kb_insert_article(struct kb *kb, struct kb_article *a)
 {
+	size_t lo = 0, hi = kb->narticles, mid;
+
 	kb->articles = xgrow(kb->articles, &kb->articles_cap, kb->narticles + 1,
 	    sizeof(*kb->articles));
-	kb->articles[kb->narticles++] = a;
-	qsort(kb->articles, kb->narticles, sizeof(*kb->articles), kb_cmp_articles);
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (kb_cmp_articles(&kb->articles[mid], &a) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memmove(kb->articles + lo + 1, kb->articles + lo,
+	    (kb->narticles - lo) * sizeof(*kb->articles));
+	kb->articles[lo] = a;
+	kb->narticles++;
 }
 
 static int
@@ -1368,6 +1886,13 @@ kb_article_from(struct kb *kb, const char *path, const char *name, const char *d
 	xmlFreeDoc(doc);
 	if (a == NULL)
 		return -1;
+	if (kb->fixes_loaded) {		/* kb_add_article(): resolve its steps' fixes now */
+		size_t j;
+
+		for (j = 0; j < a->nsteps; j++)
+			if (kb_resolve_step_fix(kb, (struct kb_step *)a->steps[j], path, err) != 0)
+				return -1;
+	}
 	kb_insert_article(kb, a);
 	return 0;
 }
@@ -1405,6 +1930,29 @@ kb_problem(const struct kb_load_params *params, int *count, char err[ERR_LEN],
 		snprintf(err, ERR_LEN, "%s", safe);
 }
 
+/* Does the file's <article> start tag say kind="config|reference|other"? */
+static int
+kb_is_knowledge_file(const char *path)
+{
+	char head[1025], *a, *k, *end;
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return 0;
+	n = fread(head, 1, sizeof(head) - 1, f);
+	fclose(f);
+	head[n] = '\0';
+	if ((a = strstr(head, "<article")) == NULL || (end = strchr(a, '>')) == NULL)
+		return 0;
+	*end = '\0';
+	if ((k = strstr(a, " kind=\"")) == NULL)
+		return 0;
+	k += 7;
+	return strncmp(k, "config\"", 7) == 0 || strncmp(k, "reference\"", 10) == 0 ||
+	    strncmp(k, "other\"", 6) == 0;
+}
+
 static int
 kb_load_articles(struct kb *kb, const struct kb_load_params *params, char err[ERR_LEN])
 {
@@ -1435,6 +1983,8 @@ kb_load_articles(struct kb *kb, const struct kb_load_params *params, char err[ER
 	for (i = 0; i < nnames; i++) {
 		buf_reset(&path);
 		buf_printf(&path, "%s/%s", buf_str(&dirpath), names[i]);
+		if (params->problems_only && kb_is_knowledge_file(buf_str(&path)))
+			continue;
 		if (kb_article_from(kb, buf_str(&path), names[i], NULL, 0, msg) != 0) {
 			kb_problem(params, &problems, err, msg);
 			kb->skipped++;
@@ -1563,30 +2113,6 @@ out:
 /* ---------------------------------------------------------------------- */
 /* Fixes                                                                    */
 
-/* The row of a table by key, or NULL. */
-static const struct kb_fact_row *
-kb_find_row(const struct kb *kb, const char *table, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < kb->nfacts; i++)
-		if (strcmp(kb->facts[i].table, table) == 0 && kb->facts[i].key != NULL &&
-		    strcmp(kb->facts[i].key, key) == 0)
-			return &kb->facts[i];
-	return NULL;
-}
-
-static const char *
-kb_row_field(const struct kb_fact_row *r, const char *field)
-{
-	size_t j;
-
-	for (j = 0; j < r->nfields; j++)
-		if (strcmp(r->fields[j], field) == 0)
-			return r->values[j];
-	return NULL;
-}
-
 /* "LOAD TCPIP": upper-case name and argument in the arena. */
 static void
 kb_fix_words(struct arena *a, const char *s, const char **name, const char **arg)
@@ -1710,7 +2236,8 @@ kb_parse_fix(struct kb *kb, struct kb_fix *f, const xmlNode *n, const char *path
 		vs = arena_calloc(a, kb_count_children(e, "variant"), sizeof(*vs));
 		for (c = e->children; c; c = c->next) {
 			struct kb_fix_variant *x;
-			const struct kb_fact_row *row;
+			const struct kb_row *row;
+			char ref[128];
 
 			if (!kb_is(c, "variant"))
 				continue;
@@ -1721,7 +2248,8 @@ kb_parse_fix(struct kb *kb, struct kb_fix *f, const xmlNode *n, const char *path
 				return err_set(err, "%s:%ld: fix '%s': '%s' is not a value of the "
 				    "evidence source stack", path, xmlGetLineNo((xmlNodePtr)c),
 				    f->id, x->stack);
-			if ((row = kb_find_row(kb, "builds", x->build)) == NULL)
+			snprintf(ref, sizeof(ref), "builds:%s", x->build ? x->build : "");
+			if ((row = kb_find_row(kb, ref)) == NULL)
 				return err_set(err, "%s:%ld: fix '%s': no build '%s' in "
 				    "tables/builds.xml", path, xmlGetLineNo((xmlNodePtr)c), f->id,
 				    x->build);
@@ -1929,7 +2457,9 @@ kb_load(const struct kb_load_params *params, struct kb **out, char err[ERR_LEN])
 	kb = xcalloc(1, sizeof(*kb));
 	kb->dir = xstrdup(params->dir);
 	kb->loading = params;
-	if (kb_load_schema(kb, err) != 0 ||
+	kb->on_valid = params->on_valid;
+	kb->on_valid_arg = params->arg;
+	if (kb_open_schema(kb, params->validate_all, err) != 0 ||
 	    kb_load_evidence(kb, err) != 0 ||
 	    kb_load_causes(kb, err) != 0 ||
 	    kb_load_table(kb, "tcptsr.xml", "tcptsr-versions", "tcptsr", "tcptsr",
@@ -1944,7 +2474,14 @@ kb_load(const struct kb_load_params *params, struct kb **out, char err[ERR_LEN])
 	    &facts_cap, err) != 0 ||
 	    kb_load_table(kb, "ports.xml", "ports", "ports", "port",
 	    &facts_cap, err) != 0 ||
-	    kb_load_steps(kb, err) != 0) {
+	    kb_load_table(kb, "gateway.xml", "gateway-facts", "gateway", "item",
+	    &facts_cap, err) != 0 ||
+	    kb_load_table(kb, "files.xml", "files", "files", "file",
+	    &facts_cap, err) != 0 ||
+	    kb_load_table(kb, "stacks.xml", "stacks", "stacks", "stack",
+	    &facts_cap, err) != 0 ||
+	    kb_load_steps(kb, err) != 0 ||
+	    (!params->problems_only && kb_load_vocabulary(kb, err) != 0)) {
 		kb_problem(params, &problems, err, err);
 		kb_free(kb);
 		return -1;
@@ -1955,7 +2492,8 @@ kb_load(const struct kb_load_params *params, struct kb **out, char err[ERR_LEN])
 		kb_free(kb);
 		return -1;
 	}
-	if (kb_load_fixes(kb, params, err) != 0) {
+	kb->fixes_loaded = 1;
+	if (kb_load_fixes(kb, params, err) != 0 || kb_resolve_step_fixes(kb, err) != 0) {
 		kb_problem(params, &problems, err, err);
 		kb_free(kb);
 		return -1;
@@ -1973,8 +2511,11 @@ kb_free(struct kb *kb)
 	if (kb->schema)
 		xmlRelaxNGFree(kb->schema);
 	kbschema_free(kb->lifted);
+	buf_free(&kb->rng);
 	arena_free(&kb->arena);
 	free(kb->facts);
+	free(kb->terms);
+	free(kb->contexts);
 	free(kb->peers);
 	free(kb->articles);
 	free(kb->dir);
@@ -2052,6 +2593,18 @@ kb_drop_article(struct kb *kb, const struct kb_article *a)
 			kb->skipped++;
 			return;
 		}
+}
+
+unsigned
+kb_probe_current(const struct kb *kb)
+{
+	return kb->probe_current;
+}
+
+unsigned
+kb_probe_quiet(const struct kb *kb)
+{
+	return kb->probe_quiet;
 }
 
 size_t

@@ -7,9 +7,11 @@
  *   evidence.xml            what can be observed (SOURCE:VALUE)
  *   causes.xml              the shared cause catalog, with its evidence
  *   steps.xml               resolution steps shared by articles
- *   tables/                 tcptsr, protocol-ini, builds, switches, peers (.xml)
+ *   tables/                 tcptsr, protocol-ini, builds, switches, peers,
+ *                           gateway, files, stacks (.xml)
  *   articles/Q*.xml         one article per file, file name = article id
  *   overlaps.xml            texts and facts several articles share or dispute
+ *   vocabulary.xml          the words people use for the articles' words
  *   fixes.xml               the edits of the DOS client's files articles prescribe
  *
  * kb_load() parses every document with libxml2 (no network, no DTDs, no
@@ -40,6 +42,16 @@ enum kb_source_kind {
 	KB_SOURCE_MANUAL	/* only the administrator can check it */
 };
 
+struct kb_evidence_source;
+struct kb_evidence_value;
+
+/* One way to work a value out: every one of these observed. */
+struct kb_derive {
+	const struct kb_evidence_source	* const *sources;
+	const struct kb_evidence_value	* const *values;
+	size_t				 n;
+};
+
 struct kb_evidence_value {
 	const char	*id;		/* "refused" */
 	const char	*text;
@@ -47,6 +59,11 @@ struct kb_evidence_value {
 	unsigned	 window;	/* ... within this many seconds; else 0 */
 	unsigned	 gap;		/* episode evidence: a quiet gap of this
 					   many seconds ends an episode; else 0 */
+	unsigned	 reaches;	/* of a layered source: the highest layer
+					   this value shows working (the source's
+					   layer for a pass) */
+	const struct kb_derive *derives;	/* observed when one of these holds */
+	size_t		 nderives;
 };
 
 /* An observable: evidence.xml <source>. */
@@ -54,6 +71,10 @@ struct kb_evidence_source {
 	const char			*id;	/* "tcp-connect" */
 	enum kb_source_kind		 kind;
 	const char			*title;
+	const char			*question;	/* for --ask, or NULL */
+	unsigned			 layer;		/* its rung of Q115492's
+						   layered test (1: the PC's own
+						   loopback), 0 when none */
 	const struct kb_evidence_value	*values;
 	size_t				 nvalues;
 };
@@ -63,6 +84,9 @@ struct kb_evidence_item {
 	const struct kb_evidence_source	*source;
 	const struct kb_evidence_value	*value;
 	int				 confirms;	/* 1 confirms, 0 refutes */
+	int				 excludes;	/* the cause cannot hold: ruled
+						   out whatever else (confirms 0,
+						   weight 0) */
 	double				 weight;	/* likelihood ratio, >= 1 */
 	const char			*why;
 };
@@ -97,6 +121,8 @@ struct kb_symptom {
 	int			 caseless;	/* match ignoring case */
 	const char		*origin;	/* who prints it: "gateway" (the
 						   default), "postfix", "exim", "sendmail" */
+	int			 retries_ended;	/* means="retries-ended": the line says a
+						   message gave up, after a failure */
 	const char		*message;	/* the text as the gateway prints it */
 	const char		*pattern;	/* PCRE2 source */
 	const char * const	*examples;	/* lines the pattern must match */
@@ -130,10 +156,23 @@ struct kb_part {
 	const char		*text;	/* KB_PART_TEXT only */
 };
 
+struct kb_fix;
+
 struct kb_step {
 	const char		*id;
 	const struct kb_part	*parts;
 	size_t			 nparts;
+	const struct kb_part	*worked;	/* how to tell it worked, or NULL */
+	size_t			 nworked;
+	/*
+	 * When the step is already done: the evidence that shows it (done_value
+	 * NULL: any value of done_source answers it), or the in-place evidence
+	 * of its fix. NULL when the rule base says nothing.
+	 */
+	const struct kb_evidence_source	*done_source;
+	const struct kb_evidence_value	*done_value;
+	const struct kb_fix	*fix;		/* the fix making its change, or NULL */
+	const char		*fix_id;	/* as written (resolved into fix) */
 	const char * const	*addresses;	/* cause ids this step tests or removes */
 	size_t			 naddresses;
 	const char * const	*origins;	/* who it is for: "gateway", "smtpgw",
@@ -144,9 +183,21 @@ struct kb_step {
 /* Is the step for an incident logged by origin ("postfix", ...)? */
 int kb_step_for(const struct kb_step *s, const char *origin);
 
+/* A paragraph of a knowledge article's body: prose with code and facts. */
+struct kb_para {
+	const struct kb_part	*parts;
+	size_t			 nparts;
+};
+
+/*
+ * An article. Those of kind errmsg and troubleshoot have symptoms, causes
+ * and steps; the knowledge articles (config, reference, other) have none of
+ * them, but a body and the table rows that state their facts.
+ */
 struct kb_article {
 	const char			*id;		/* "Q123827" */
 	const char			*kind;		/* "errmsg", "troubleshoot", ... */
+	int				 knowledge;	/* config, reference or other */
 	const char			*title;
 	const char			*modified;	/* ISO date or NULL */
 	const char			*products;	/* "Name versions; ..." */
@@ -158,6 +209,12 @@ struct kb_article {
 	size_t				 ncauses;
 	const struct kb_step * const	*steps;		/* in KB order */
 	size_t				 nsteps;
+	int				 steps_as_written;	/* a procedure: the
+						   plan keeps the article's order */
+	const struct kb_para		*body;		/* knowledge: what it says */
+	size_t				 nbody;
+	const struct kb_row * const	*facts;		/* knowledge: the rows it states */
+	size_t				 nfacts;
 	const char * const		*related;	/* article ids, maybe not in this KB */
 	size_t				 nrelated;
 	const char			*archive;	/* provenance: where it was read */
@@ -187,6 +244,42 @@ struct kb_overlap {
 	const char			*resolution;
 	const char			*file;
 	long				 line;
+};
+
+/*
+ * A row of a reference table (a file of tables/): its attributes as field/value
+ * strings, plus its text (the <description> or <note>) under that element's
+ * name, and "section" for protocol-ini rows (the first of their sections).
+ */
+struct kb_row {
+	const char		*table;		/* "tcptsr", "protocol-ini", ... */
+	const char		*key;		/* "lanman-2.2b", "ForcePushBit" */
+	const char * const	*fields;
+	const char * const	*values;
+	size_t			 nfields;
+	const char		*file;
+	long			 line;
+};
+
+/*
+ * vocabulary.xml: a term people use ("mainframe", "RAM", "hangs up") for the
+ * rule base's words ("IBM MVS VM host", "memory", "closes connection").
+ */
+struct kb_term {
+	const char		*means;		/* the rule base's words */
+	const char		*kind;		/* synonym, acronym, phrase, broader */
+	const char * const	*said;		/* how people write it */
+	size_t			 nsaid;
+	const char		*file;
+	long			 line;
+};
+
+/* vocabulary.xml: words that put a text in the gateway's world. */
+struct kb_context {
+	const char		*topic;		/* "mail" or "network" */
+	const char		*words;		/* separated by white space */
+	const char		*file;
+	long			 line;
 };
 
 /* tables/peers.xml: a peer product known from its greeting. */
@@ -308,6 +401,26 @@ struct kb_load_params {
 	const char	*override_path;
 	const char	*override_data;
 	size_t		override_len;
+	/*
+	 * Leave out the knowledge articles (kind config, reference, other):
+	 * a diagnosis needs only the articles with symptoms. They are told
+	 * apart by the kind in the first kilobyte of the file, before it is
+	 * parsed; a file that does not say is loaded as usual. The vocabulary
+	 * (vocabulary.xml), which only a query reads, is left out too.
+	 */
+	int		problems_only;
+	/*
+	 * Validate every document against the schema, even those whose bytes
+	 * this build has validated already (kbvalid.h): `kb lint`.
+	 */
+	int		validate_all;
+	/*
+	 * Called for each document the schema validated, with its path and
+	 * the SHA-256 of its bytes (engine/tools/kbvalid_gen.c writes the
+	 * table of kbvalid.h from it). May be NULL; gets arg.
+	 */
+	void		(*on_valid)(void *arg, const char *path,
+			    const unsigned char sha256[32]);
 };
 
 /*
@@ -355,6 +468,15 @@ size_t kb_cause_count(const struct kb *kb);
 const struct kb_cause *kb_cause_at(const struct kb *kb, size_t i);
 const struct kb_cause *kb_find_cause(const struct kb *kb, const char *id);
 
+/*
+ * evidence.xml's <probing>: how old (seconds of log time before now) an
+ * incident's last line may be for live probes to describe it, and how long a
+ * probe round of one smart host stands for later failures (smtpgw). 0 when
+ * the rule base says nothing.
+ */
+unsigned kb_probe_current(const struct kb *kb);
+unsigned kb_probe_quiet(const struct kb *kb);
+
 size_t kb_source_count(const struct kb *kb);
 const struct kb_evidence_source *kb_source_at(const struct kb *kb, size_t i);
 const struct kb_evidence_source *kb_find_source(const struct kb *kb, const char *id);
@@ -388,13 +510,27 @@ void kb_smarthost_ports(const struct kb *kb, char *out, size_t cap);
 
 /*
  * The rows of a reference table (the files in tables/: "tcptsr", "protocol-ini",
- * "builds", "switches", "peers"), in file order, as field/value strings (the
- * row's attributes). kb_table_field() is NULL when the row has no such field
- * or i is out of range.
+ * "builds", "switches", "peers", "gateway", "files", "stacks"), in file order,
+ * as field/value strings (the row's attributes). kb_table_field() is NULL when
+ * the row has no such field or i is out of range.
  */
 size_t kb_table_count(const struct kb *kb, const char *table);
 const char *kb_table_field(const struct kb *kb, const char *table, size_t i,
     const char *field);
+
+/* Every row of every table, tables in load order, rows in file order. */
+size_t kb_row_count(const struct kb *kb);
+const struct kb_row *kb_row_at(const struct kb *kb, size_t i);
+/* "TABLE:KEY" (as a <fact ref>), or NULL. */
+const struct kb_row *kb_find_row(const struct kb *kb, const char *ref);
+/* A field's value, or NULL. */
+const char *kb_row_field(const struct kb_row *r, const char *field);
+
+/* The vocabulary, in file order. */
+size_t kb_term_count(const struct kb *kb);
+const struct kb_term *kb_term_at(const struct kb *kb, size_t i);
+size_t kb_context_count(const struct kb *kb);
+const struct kb_context *kb_context_at(const struct kb *kb, size_t i);
 
 const char *kb_role_name(enum kb_symptom_role role);
 const char *kb_severity_name(enum kb_severity severity);

@@ -11,6 +11,7 @@
 #include "fix.h"
 #include "pattern.h"
 #include "probe_dos.h"
+#include "query.h"
 #include "text.h"
 #include "xmem.h"
 
@@ -122,6 +123,30 @@ lint_overlaps(const struct kb *kb, struct matcher *m, lint_problem_fn on_problem
 	return c.problems;
 }
 
+/*
+ * The vocabulary: every word a term means must be a word of the rule base,
+ * or the term leads nowhere.
+ */
+static size_t
+lint_vocabulary(const struct kb *kb, const struct query_index *ix,
+    lint_problem_fn on_problem, void *arg)
+{
+	size_t i, problems = 0;
+	char first[64];
+
+	for (i = 0; i < kb_term_count(kb); i++) {
+		const struct kb_term *t = kb_term_at(kb, i);
+
+		if (query_index_unknown(ix, t->means, first, sizeof(first)) == 0)
+			continue;
+		problems++;
+		lint_report(on_problem, arg, "%s:%ld: the term for \"%s\" means \"%s\", "
+		    "but no article, step or table has the word '%s'", t->file, t->line,
+		    t->said[0], t->means, first);
+	}
+	return problems;
+}
+
 size_t
 lint_check(const struct kb *kb, struct matcher *m, lint_problem_fn on_problem, void *arg)
 {
@@ -188,6 +213,27 @@ lint_check(const struct kb *kb, struct matcher *m, lint_problem_fn on_problem, v
 			lint_report(on_problem, arg, "%s:%ld: cause '%s' is not used by any "
 			    "article", c->file, c->line, c->id);
 		}
+	}
+	/* Every step says how to tell it worked: its own words or its fix's check. */
+	for (i = 0; i < kb_article_count(kb); i++) {
+		const struct kb_article *a = kb_article_at(kb, i);
+
+		for (j = 0; j < a->nsteps; j++) {
+			const struct kb_step *st = a->steps[j];
+
+			if (st->nworked == 0 && (st->fix == NULL || st->fix->verify == NULL)) {
+				problems++;
+				lint_report(on_problem, arg, "%s: step '%s' does not say how to "
+				    "tell it worked (a <worked> element, or fix=\"ID\")", a->file,
+				    st->id);
+			}
+		}
+	}
+	{
+		struct query_index *ix = query_index_new(kb);
+
+		problems += lint_vocabulary(kb, ix, on_problem, arg);
+		query_index_free(ix);
 	}
 	problems += lint_fixes(kb, on_problem, arg);
 	return problems;
@@ -473,11 +519,31 @@ lint_test_foreign(const struct kb *kb, struct matcher *m, struct lint_article *r
 	}
 }
 
+/* Does kbdiag query find a knowledge article by its title, among the first three? */
+static int
+lint_title_finds(struct query_index *ix, struct matcher *m, const struct kb_article *a,
+    lint_problem_fn on_problem, void *arg)
+{
+	struct query_results *q = query_ask_unjudged(ix, m, a->title, strlen(a->title));
+	size_t i;
+	int found = 0;
+
+	for (i = 0; i < q->nresults && i < 3 && !found; i++)
+		found = q->results[i].article == a;
+	if (!found)
+		lint_report(on_problem, arg, "%s: %s: kbdiag query does not find the article "
+		    "by its title \"%s\" among the first three results (first: %s)", a->file,
+		    a->id, a->title, q->nresults ? q->results[0].article->id : "none");
+	query_free(q);
+	return found;
+}
+
 size_t
 lint_test(const struct kb *kb, struct matcher *m, lint_problem_fn on_problem, void *arg,
     struct lint_article **out, struct lint_totals *t)
 {
 	struct lint_article *r = xcalloc(kb_article_count(kb) + 1, sizeof(*r));
+	struct query_index *ix = NULL;
 	size_t i, j, k;
 	int rc;
 
@@ -487,6 +553,14 @@ lint_test(const struct kb *kb, struct matcher *m, lint_problem_fn on_problem, vo
 
 		r[i].article = a;
 		r[i].patterns = a->nsymptoms;
+		if (a->knowledge) {
+			/* its title is its example: a query finds the article by it */
+			if (ix == NULL)
+				ix = query_index_new(kb);
+			r[i].examples++;
+			r[i].matched += lint_title_finds(ix, m, a, on_problem, arg);
+			continue;
+		}
 		for (j = 0; j < a->nsymptoms; j++) {
 			const struct kb_symptom *s = &a->symptoms[j];
 			size_t hit = 0;
@@ -519,6 +593,7 @@ lint_test(const struct kb *kb, struct matcher *m, lint_problem_fn on_problem, vo
 				r[i].unexercised++;	/* its failing examples said why */
 		}
 	}
+	query_index_free(ix);
 	lint_test_foreign(kb, m, r, on_problem, arg);
 	for (i = 0; i < kb_article_count(kb); i++) {
 		t->examples += r[i].examples;

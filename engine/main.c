@@ -22,6 +22,7 @@
 #include "buf.h"
 #include "cli/usage.h"
 #include "config.h"	/* KBDIAG_VERSION: written by make */
+#include "consult.h"
 #include "diag.h"
 #include "duration.h"
 #include "fileio.h"
@@ -51,6 +52,9 @@ enum {
 	EXIT_INTERNAL = 4
 };
 
+/* The most --observe options (--answers FILE takes any number). */
+#define OBSERVE_MAX	256
+
 struct options {
 	const char		*kb_dir;	/* --kb, or NULL for the default */
 	enum render_format	 format;	/* --format, or from -o FILE's extension */
@@ -60,12 +64,20 @@ struct options {
 	unsigned		 smarthost_port;
 	int			 have_smarthost;
 	int			 offline;	/* --offline */
+	int			 probe_always;	/* --probe: also what is not current */
+	unsigned		 probe_window;	/* --probe-window, seconds; 0: the
+						   rule base's (kb_probe_current()) */
 	int			 quiet;		/* -q */
 	int			 keep_going;	/* --keep-going */
 	int			 ere;		/* --syntax ere (kb patterns) */
 	struct reader_params	 reader;	/* --input-format, --date, --follow */
 	int			 explain;	/* --explain */
 	const char		*replay;	/* --replay FILE */
+	const char		*observe[OBSERVE_MAX];	/* --observe SOURCE:VALUE, in
+						   order */
+	size_t			 nobserve;
+	const char		*answers;	/* --answers FILE */
+	int			 ask;		/* --ask */
 	size_t			 top;		/* --top N; 0: all */
 	int			 has_since, has_until;	/* --since, --until */
 	long long		 since, until;
@@ -139,6 +151,23 @@ usage(FILE *to)
 "                           Postfix writes them, are taken too)\n"
 "      --offline          run no live probes: diagnose and probe then read\n"
 "                           only the logs and the DOS client's files\n"
+"      --probe            diagnose: probe even when the failures are old;\n"
+"                           by default only current ones are (live probes\n"
+"                           describe the network now, not then)\n"
+"      --observe SOURCE:VALUE\n"
+"                         diagnose: evidence only a person can give (the\n"
+"                           router's firmware, the address map, ...; the\n"
+"                           rule base's sources, kb/evidence.xml), for every\n"
+"                           incident; repeatable; VALUE ? is don't know\n"
+"      --answers FILE     diagnose: the same, one SOURCE:VALUE a line (#\n"
+"                           comments)\n"
+"      --ask              diagnose: on the terminal, ask the questions whose\n"
+"                           answers would most change the ranking, one at a\n"
+"                           time, until no answer could change it\n"
+"      --probe-window DURATION\n"
+"                         diagnose: how recent a failure's last line must be\n"
+"                           to count as current (default: the rule base's,\n"
+"                           1h): 30m, 2h, 48h\n"
 "      --timeout DURATION each probe's deadline (default 5s): 500ms, 5s, 2m;\n"
 "                           a bare number is milliseconds\n"
 "      --round-timeout DURATION\n"
@@ -345,12 +374,16 @@ drop_uncompilable(struct kb *kb)
  * every problem is printed as it is found.
  */
 static int
-open_kb(const struct options *o, int list_all, struct kb **kb, struct matcher **m)
+open_kb_for(const struct options *o, int list_all, int problems_only, struct kb **kb,
+    struct matcher **m)
 {
 	struct kb_load_params p = { 0 };
 	char dirbuf[PATH_MAX], err[ERR_LEN];
 
 	p.dir = o->kb_dir ? o->kb_dir : kb_default_dir(dirbuf);
+	p.problems_only = problems_only;
+	/* kb lint: every document through the schema, known to this build or not */
+	p.validate_all = list_all;
 	if (list_all)
 		p.on_problem = print_problem;
 	else if (o->keep_going) {
@@ -389,6 +422,12 @@ open_kb(const struct options *o, int list_all, struct kb **kb, struct matcher **
 		return EXIT_BADINPUT;
 	}
 	return 0;
+}
+
+static int
+open_kb(const struct options *o, int list_all, struct kb **kb, struct matcher **m)
+{
+	return open_kb_for(o, list_all, 0, kb, m);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -501,6 +540,38 @@ follow_notice(void *arg, const char *msg)
 		fprintf(stderr, "kbdiag: %s\n", msg);
 }
 
+/* Read a whole file (at most max bytes) into out; 0, or -1 with err. */
+static int
+read_file(const char *path, size_t max, struct buf *out, char err[ERR_LEN])
+{
+	char chunk[65536];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return err_set(err, "%s: %s", path, strerror(errno));
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err_set(err, "%s: %s", path, strerror(errno));
+			break;
+		}
+		if (n == 0) {
+			close(fd);
+			return 0;
+		}
+		if (out->len + (size_t)n > max) {
+			err_set(err, "%s: larger than %zu MiB", path, max >> 20);
+			break;
+		}
+		buf_append(out, chunk, (size_t)n);
+	}
+	close(fd);
+	return -1;
+}
+
 static void
 show_probing(void *arg, const char *host, unsigned port)
 {
@@ -564,6 +635,142 @@ saved_load(const char *file, const char *cmd, const struct kb *kb, struct diagno
 	return rc;
 }
 
+/* The most questions --ask asks (each source once in any case). */
+#define ASK_MAX	32
+
+/*
+ * --ask: on the terminal (/dev/tty, so that a log on standard input and a
+ * report on standard output stay as they are), the question whose answer
+ * would most change the ranking, with why it is asked; a number, a value
+ * or ? (don't know, or an empty line) answers it. Until no answer could
+ * change a standing cause (consult.h), or end of input. The answers are
+ * manual observations, as --observe's.
+ */
+static int
+ask_questions(const struct options *o, const struct kb *kb, struct diagnosis *d)
+{
+	const char *asked[ASK_MAX];
+	struct consult_question q;
+	char line[256], spec[256], err[ERR_LEN];
+	size_t nasked = 0, i;
+	FILE *tty;
+	int fd;
+
+	(void)o;
+	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)) < 0 || !isatty(fd) ||
+	    (tty = fdopen(fd, "r+")) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		fprintf(stderr, "kbdiag: --ask needs a terminal to ask on; --answers FILE gives "
+		    "the answers without one\n");
+		return EXIT_USAGE;
+	}
+	setvbuf(tty, NULL, _IONBF, 0);
+	while (nasked < ASK_MAX && consult_next(d, kb, asked, nasked, &q)) {
+		const struct kb_evidence_source *s = q.source;
+		const struct kb_evidence_value *v = NULL;
+
+		asked[nasked++] = s->id;
+		if (s->question != NULL)
+			fprintf(tty, "\nQuestion %zu: %s\n", nasked, s->question);
+		else
+			fprintf(tty, "\nQuestion %zu: %s: which of these holds?\n", nasked, s->title);
+		fprintf(tty, "  Why: the answer can change what stands first for incident %zu "
+		    "(%s, now %s at %.0f%%): by %.0f points at most, %.0f expected.\n",
+		    q.incident + 1, d->incidents[q.incident].article, q.cause_id ? q.cause_id : "-",
+		    q.confidence * 100, q.best_change * 100, q.value * 100);
+		for (i = 0; i < s->nvalues; i++)
+			fprintf(tty, "  %zu) %s: %s\n", i + 1, s->values[i].id, s->values[i].text);
+		fprintf(tty, "  ?) don't know\n");
+		for (;;) {
+			char *p = line, *end;
+
+			fprintf(tty, "Answer [1-%zu, ?]: ", s->nvalues);
+			if (fgets(line, sizeof(line), tty) == NULL) {
+				fprintf(tty, "\n");
+				goto done;
+			}
+			while (*p == ' ' || *p == '\t')
+				p++;
+			end = p + strcspn(p, "\r\n");
+			while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+				end--;
+			*end = '\0';
+			if (*p == '\0' || strcmp(p, "?") == 0 || strcasecmp(p, "don't know") == 0) {
+				v = NULL;
+				break;
+			}
+			for (i = 0; i < s->nvalues; i++) {
+				char num[24];
+
+				snprintf(num, sizeof(num), "%zu", i + 1);
+				if (strcmp(p, num) == 0 || strcmp(p, s->values[i].id) == 0)
+					break;
+			}
+			if (i < s->nvalues) {
+				v = &s->values[i];
+				break;
+			}
+			fprintf(tty, "  '%s' is not one of the answers: a number from 1 to %zu, the "
+			    "value's name, or ? for don't know.\n", p, s->nvalues);
+		}
+		if (v == NULL)
+			continue;
+		snprintf(spec, sizeof(spec), "%s:%s", s->id, v->id);
+		if (diag_observe_manual(d, kb, spec, "answered at the terminal (--ask)", err) != 0) {
+			fprintf(stderr, "kbdiag: --ask: %s\n", err);
+			fclose(tty);
+			return EXIT_INTERNAL;
+		}
+		diag_rank(d, kb);
+	}
+	fprintf(tty, "\nNo answer to another question could change what stands first: "
+	    "done asking.\n");
+done:
+	fclose(tty);
+	return 0;
+}
+
+/* The most of an answers file (--answers) read. */
+#define ANSWERS_MAX	(1024 * 1024)
+
+/*
+ * Evidence a person gives: --observe, then --answers FILE ("SOURCE:VALUE" a
+ * line; blank lines and # comments skipped), then --ask on a terminal; the
+ * incidents are ranked again. 0, or an exit code after a message.
+ */
+static int
+manual_evidence(const struct options *o, const struct kb *kb, struct diagnosis *d)
+{
+	char err[ERR_LEN];
+	size_t i;
+
+	if (o->nobserve == 0 && o->answers == NULL && !o->ask)
+		return 0;
+	for (i = 0; i < o->nobserve; i++)
+		if (diag_observe_manual(d, kb, o->observe[i], "given with --observe", err) != 0) {
+			fprintf(stderr, "kbdiag: --observe %s\n", err);
+			return EXIT_USAGE;
+		}
+	if (o->answers != NULL) {
+		struct buf text = BUF_INIT;
+		int rc = 0;
+
+		if (read_file(o->answers, ANSWERS_MAX, &text, err) != 0 ||
+		    diag_answers(d, kb, text.data ? text.data : "", text.len, o->answers, err) != 0)
+			rc = EXIT_BADINPUT;
+		buf_free(&text);
+		if (rc != 0) {
+			fprintf(stderr, "kbdiag: --answers: %s\n", err);
+			return rc;
+		}
+	}
+	diag_rank(d, kb);
+	if (o->ask)
+		return ask_questions(o, kb, d);
+	return 0;
+}
+
 /* kbdiag diagnose --replay FILE */
 static int
 cmd_replay(const struct options *o, struct kb *kb)
@@ -576,7 +783,9 @@ cmd_replay(const struct options *o, struct kb *kb)
 	if ((rc = saved_load(o->replay, "diagnose --replay", kb, &d, err)) != 0) {
 		fprintf(stderr, "kbdiag: %s\n", err);
 		rc = rc == REPLAY_OOM ? EXIT_INTERNAL : EXIT_BADINPUT;
-	} else if (render_diagnosis_explain(d, o->format, o->explain, &out, err) != 0) {
+	} else if ((rc = manual_evidence(o, kb, d)) != 0)
+		;
+	else if (render_diagnosis_explain(d, o->format, o->explain, &out, err) != 0) {
 		fprintf(stderr, "kbdiag: %s\n", err);
 		rc = EXIT_INTERNAL;
 	} else if (emit(o, &out) != 0)
@@ -619,7 +828,8 @@ cmd_diagnose(const struct options *o, char **files, int nfiles)
 	if (o->replay != NULL && o->reader.follow)
 		return usage_error("diagnose: --replay and --follow do not go together");
 	/* replay ranks what was recorded: the patterns are not needed */
-	if ((rc = open_kb(o, 0, &kb, o->replay != NULL ? NULL : &m)) != 0)
+	/* a diagnosis needs no knowledge article: they are not even parsed */
+	if ((rc = open_kb_for(o, 0, 1, &kb, o->replay != NULL ? NULL : &m)) != 0)
 		return rc;
 	if (o->replay != NULL)
 		return cmd_replay(o, kb);
@@ -664,7 +874,14 @@ cmd_diagnose(const struct options *o, char **files, int nfiles)
 		diag_follow(&p, &d);
 	} else
 		diag_run(&p, &d);
-	/* The prober: live checks of the smart host, the DOS client's files. */
+	/*
+	 * The prober: live checks of the smart host, the DOS client's files.
+	 * Live probes describe the network now: only current failures are
+	 * probed, unless --probe (or --follow, which reads them as they come).
+	 */
+	if (!o->offline && !o->probe_always && !o->reader.follow)
+		diag_probe_policy(d, time(NULL), o->probe_window ? o->probe_window :
+		    kb_probe_current(kb) ? kb_probe_current(kb) : DIAG_PROBE_WINDOW);
 	{
 		struct probe_params pp = o->probe;
 
@@ -672,6 +889,13 @@ cmd_diagnose(const struct options *o, char **files, int nfiles)
 		diag_probe(d, kb, &pp, o->have_smarthost ? o->smarthost : NULL,
 		    o->smarthost_port, !o->quiet && isatty(STDERR_FILENO) ? show_probing : NULL,
 		    (void *)o);
+	}
+	/* What a person tells: after the log and the probes, whose word stands. */
+	if ((rc = manual_evidence(o, kb, d)) != 0) {
+		diag_free(d);
+		match_free(m);
+		kb_free(kb);
+		return rc;
 	}
 	for (i = 0; i < d->ninputs; i++)
 		if (d->inputs[i].error)
@@ -1157,13 +1381,19 @@ main(int argc, char **argv)
 	    OPT_INPUT_FORMAT, OPT_FOLLOW, OPT_DATE, OPT_SINCE, OPT_UNTIL, OPT_TOP,
 	    OPT_EXPLAIN, OPT_REPLAY, OPT_TIMEOUT, OPT_ROUND_TIMEOUT, OPT_DOS_ROOT, OPT_DNS_SERVER, OPT_HELO,
 	    OPT_RESEND_FROM, OPT_RESEND_TO, OPT_DRY_RUN, OPT_APPLY, OPT_UNDO, OPT_WATCH,
-	    OPT_FOR, OPT_PROBE_MAX };
+	    OPT_FOR, OPT_PROBE_MAX, OPT_PROBE, OPT_PROBE_WINDOW, OPT_OBSERVE, OPT_ANSWERS,
+	    OPT_ASK };
 	static const struct option longopts[] = {
 		{ "kb", required_argument, NULL, OPT_KB },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "smarthost", required_argument, NULL, OPT_SMARTHOST },
 		{ "offline", no_argument, NULL, OPT_OFFLINE },
+		{ "probe", no_argument, NULL, OPT_PROBE },
+		{ "probe-window", required_argument, NULL, OPT_PROBE_WINDOW },
+		{ "observe", required_argument, NULL, OPT_OBSERVE },
+		{ "answers", required_argument, NULL, OPT_ANSWERS },
+		{ "ask", no_argument, NULL, OPT_ASK },
 		{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
 		{ "syntax", required_argument, NULL, OPT_SYNTAX },
 		{ "input-format", required_argument, NULL, OPT_INPUT_FORMAT },
@@ -1228,6 +1458,29 @@ main(int argc, char **argv)
 		case OPT_OFFLINE:
 			o.offline = 1;
 			break;
+		case OPT_PROBE:
+			o.probe_always = 1;
+			break;
+		case OPT_OBSERVE:
+			if (o.nobserve == OBSERVE_MAX)
+				return usage_error("option '--observe': at most %d; --answers FILE "
+				    "takes any number", OBSERVE_MAX);
+			o.observe[o.nobserve++] = optarg;
+			break;
+		case OPT_ANSWERS:
+			o.answers = optarg;
+			break;
+		case OPT_ASK:
+			o.ask = 1;
+			break;
+		case OPT_PROBE_WINDOW: {
+			unsigned long long ms;
+
+			if (duration_parse(optarg, 1000, 1000, 366ULL * 86400 * 1000, &ms, err) != 0)
+				return usage_error("option '--probe-window': %s", err);
+			o.probe_window = (unsigned)(ms / 1000);
+			break;
+		}
 		case OPT_KEEP_GOING:
 			o.keep_going = 1;
 			break;

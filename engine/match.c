@@ -363,6 +363,18 @@ match_symptom(struct matcher *m, const struct kb_symptom *s, const char *line,
 	return 0;
 }
 
+int
+match_symptom_once(struct matcher *m, const struct kb_symptom *s, const char *text,
+    size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < m->npatterns; i++)
+		if (m->patterns[i].symptom == s)
+			return match_run(m, m->patterns[i].code, text, len);
+	return 0;
+}
+
 static void
 match_report(void (*on_problem)(void *, const char *), void *arg, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

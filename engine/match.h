@@ -66,6 +66,13 @@ size_t match_line(struct matcher *m, const char *line, size_t len,
 /* Does this one symptom's pattern match? 1 yes, 0 no, -1 gave up. */
 int match_symptom(struct matcher *m, const struct kb_symptom *s, const char *line,
     size_t len);
+/*
+ * The same for a short text that is matched once (a query): the pattern is
+ * run by the interpreter, never JIT-compiled for it, as compiling would cost
+ * a hundred times the match.
+ */
+int match_symptom_once(struct matcher *m, const struct kb_symptom *s, const char *text,
+    size_t len);
 
 /*
  * Run the rule base's own examples: every <example> must match its symptom's

@@ -7,6 +7,18 @@
  * log (inc->origin), in the article's order. An incident with no origin (kb
  * show) gets every step.
  *
+ * The plan follows the ranking: the steps go in the order of the causes
+ * they address that stand (the best-ranked one of each step; a step of no
+ * cause of the incident last; ties keep the article's order, and an article
+ * whose resolution is a procedure, order="as-written", keeps all of it). A
+ * step whose every cause of the incident is ruled out goes to
+ * inc->unneeded, with the cause and the evidence against it in because. A
+ * step the rule base gives a condition (done-when, or its fix's in-place
+ * evidence) is marked done with what was seen when the observation holds,
+ * and says what was found ("yours: ...") when its source was observed with
+ * another value. Each step carries how to tell it worked: its own words,
+ * else its fix's check.
+ *
  * Steps have placeholders, filled from the incident: <peer-host/>,
  * <peer-port/>, <peer-address/> (the address the log gave, else the host),
  * <queue-id/> (the first message it concerned), <first-seen/> and
@@ -27,7 +39,11 @@
 #define PLAN_UNKNOWN_TIME_TEXT	"the time of the failure"
 #define PLAN_UNKNOWN_TIME_CODE	"TIME"
 
-/* Fill inc->steps from inc->kb_article (nothing when that is NULL). */
+/*
+ * Fill inc->steps and inc->unneeded from inc->kb_article, its ranked causes
+ * and its observations (replacing what was there; nothing when the article
+ * is NULL).
+ */
 void plan_steps(struct diag_incident *inc);
 
 #endif

@@ -418,7 +418,7 @@ probe_check_params(const struct probe_params *p, char err[ERR_LEN])
 	return 0;
 }
 
-/* c-ares's library init and cleanup are counted but not thread-safe. */
+/* c-ares's library counter (probe_run()). */
 static pthread_mutex_t probe_ares_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int
@@ -449,8 +449,11 @@ probe_run(const struct probe_params *params, struct probe_round **out, char err[
 	job.slots = s;
 	job.timeout_ms = params->timeout_ms ? params->timeout_ms : PROBE_DEFAULT_TIMEOUT_MS;
 	net = !params->offline && params->host != NULL;
-	/* Not thread-safe by its documentation: here, before this round's
-	 * threads, and under a lock, since rounds run at once (probe_hosts.h). */
+	/*
+	 * Not thread-safe by its documentation: before this round's threads,
+	 * and under a lock, since rounds of several hosts run at once
+	 * (diag_probe()).
+	 */
 	if (net) {
 		pthread_mutex_lock(&probe_ares_lock);
 		ares_ok = ares_library_init(ARES_LIB_INIT_ALL) == ARES_SUCCESS;
@@ -465,7 +468,8 @@ probe_run(const struct probe_params *params, struct probe_round **out, char err[
 			probe_skip(&s[i], "no DOS client files given (--dos-root)");
 	if (!net) {
 		const char *why = params->skip_why ? params->skip_why : params->offline ?
-		    "offline: no live probes" : "no smart host given";
+		    (params->offline_why ? params->offline_why : "offline: no live probes") :
+		    "no smart host given";
 
 		for (i = SLOT_DNS; i <= SLOT_RESEND; i++)
 			probe_skip(&s[i], "%s", why);

@@ -68,6 +68,8 @@ struct probe_params {
 	unsigned	 port;		/* 0: 25 */
 	const char	*dos_root;	/* the DOS client's files; NULL: file probes skip */
 	int		 offline;	/* no network probes (files are still read) */
+	const char	*offline_why;	/* why, for the skipped probes; NULL:
+					   "offline: no live probes" */
 	unsigned	 timeout_ms;	/* per probe; 0: PROBE_DEFAULT_TIMEOUT_MS */
 	const char	*helo_name;	/* the name in EHLO/HELO; NULL: the host name */
 	const char	*dns_server;	/* "ADDR[:PORT]" to ask instead of resolv.conf */
@@ -140,6 +142,15 @@ void probe_transcript_add(struct probe_result *r, char dir, const char *line, si
  * `kbdiag probe` exits 1 when any result of the round failed.
  */
 int probe_result_failed(const struct probe_result *r);
+
+/*
+ * The peer product a greeting names (tables/peers.xml, first pattern that
+ * matches, caseless): its id with *product its name, or "other" with
+ * *product NULL; NULL with err when a pattern does not compile. The same
+ * reading for a probe's greeting and a log's.
+ */
+const char *probe_peer_product(const struct kb *kb, const char *greeting,
+    const char **product, char err[ERR_LEN]);
 
 /* Milliseconds on the monotonic clock, for deadlines. */
 unsigned long long probe_now_ms(void);

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <nettle/sha2.h>
+
 #include "xmem.h"
 
 /*
@@ -1216,14 +1218,81 @@ probe_dos_text_value(const struct kb_fix *f, const char *data, size_t len,
 /* ---------------------------------------------------------------------- */
 /* The probes                                                               */
 
+/* s (ASCII) at p in data, as written or as UTF-16LE (step 1 or 2); its offset or -1. */
+static long
+dos_find_word(const char *data, size_t len, size_t from, const char *s, int step)
+{
+	size_t n = strlen(s), i, k;
+
+	for (i = from; i + n * (size_t)step <= len; i++) {
+		for (k = 0; k < n; k++)
+			if (data[i + k * (size_t)step] != s[k] ||
+			    (step == 2 && data[i + k * 2 + 1] != '\0'))
+				break;
+		if (k == n)
+			return (long)i;
+	}
+	return -1;
+}
+
+int
+probe_dos_exe_version(const char *data, size_t len, char out[PROBE_DOS_VERSION_MAX + 1])
+{
+	int step;
+
+	out[0] = '\0';
+	/* NE resources hold their strings in ASCII, PE ones in UTF-16LE. */
+	for (step = 1; step <= 2; step++) {
+		long vi = dos_find_word(data, len, 0, "VS_VERSION_INFO", step), fv;
+		size_t i, k = 0;
+
+		if (vi < 0 || (fv = dos_find_word(data, len, (size_t)vi, "FileVersion",
+		    step)) < 0)
+			continue;
+		i = (size_t)fv + 11 * (size_t)step;
+		/* the key's NUL and the padding to the value */
+		while (i + (size_t)step <= len && i < (size_t)fv + 64 && data[i] == '\0')
+			i++;
+		if (step == 2 && ((i - (size_t)fv) & 1))
+			i++;
+		for (; i + (size_t)step <= len && k < PROBE_DOS_VERSION_MAX; i += (size_t)step) {
+			unsigned char c = (unsigned char)data[i];
+
+			if (c < 0x20 || c > 0x7e || (step == 2 && data[i + 1] != '\0'))
+				break;
+			out[k++] = (char)c;
+		}
+		while (k > 0 && out[k - 1] == ' ')
+			k--;
+		out[k] = '\0';
+		if (k > 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * TCPTSR.EXE: which build it is, by its SHA-256 (a table row with sha256),
+ * its version resource (where the file has one), its size and its date; a
+ * build is never older than its release, so a file dated before the build
+ * its size names is not known to be that build, and the detail says which
+ * readings disagree.
+ */
 static void
-dos_tcptsr(const struct probe_dos_tree *t, const struct kb *kb, struct probe_result *r)
+dos_tcptsr(int rootfd, const struct probe_dos_tree *t, const struct kb *kb,
+    struct probe_result *r)
 {
 	const struct probe_dos_file *f = NULL;
 	const char *first_push = NULL, *first_version = NULL;
-	char date[16], why[ERR_LEN];
+	char date[16], hex[2 * SHA256_DIGEST_SIZE + 1], ver[PROBE_DOS_VERSION_MAX + 1];
+	char err[ERR_LEN], why[ERR_LEN];
+	unsigned char digest[SHA256_DIGEST_SIZE];
+	struct sha256_ctx ctx;
+	struct buf b = BUF_INIT, seen = BUF_INIT;
 	struct tm tm;
 	size_t i, n = kb_table_count(kb, "tcptsr");
+	long by_hash = -1, by_version = -1, by_size = -1, row;
+	int has_version;
 
 	/* One under LANMAN.DOS first, else the shallowest. */
 	for (i = 0; i < t->nfiles && f == NULL; i++)
@@ -1240,35 +1309,81 @@ dos_tcptsr(const struct probe_dos_tree *t, const struct kb *kb, struct probe_res
 	probe_target(r, f->path);
 	gmtime_r(&f->mtime, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+	if (probe_dos_read(rootfd, f->path, PROBE_DOS_EXE_MAX, &b, NULL, err) != 0) {
+		probe_fail(r, "%s", err);
+		goto out;
+	}
+	sha256_init(&ctx);
+	sha256_update(&ctx, b.len, (const uint8_t *)(b.data ? b.data : ""));
+	sha256_digest(&ctx, SHA256_DIGEST_SIZE, digest);
+	for (i = 0; i < SHA256_DIGEST_SIZE; i++)
+		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	has_version = probe_dos_exe_version(b.data ? b.data : "", b.len, ver);
 	for (i = 0; i < n; i++) {
 		const char *bytes = kb_table_field(kb, "tcptsr", i, "bytes");
 		const char *push = kb_table_field(kb, "tcptsr", i, "push");
 		const char *version = kb_table_field(kb, "tcptsr", i, "version");
 		const char *d = kb_table_field(kb, "tcptsr", i, "date");
+		const char *h = kb_table_field(kb, "tcptsr", i, "sha256");
 
-		if (bytes && strtoll(bytes, NULL, 10) == (long long)f->size) {
-			probe_observe(r, push && strcmp(push, "yes") == 0 ? "push-capable" :
-			    "too-old", "%lld bytes: build %s of %s", (long long)f->size,
-			    version ? version : "?", d ? d : "?");
-			return;
-		}
+		if (h != NULL && strcmp(h, hex) == 0 && by_hash < 0)
+			by_hash = (long)i;
+		if (has_version && version && strcasecmp(version, ver) == 0 && by_version < 0)
+			by_version = (long)i;
+		if (bytes && strtoll(bytes, NULL, 10) == (long long)f->size && by_size < 0)
+			by_size = (long)i;
 		if (push && strcmp(push, "yes") == 0 && d &&
 		    (first_push == NULL || strcmp(d, first_push) < 0)) {
 			first_push = d;
 			first_version = version;
 		}
 	}
+	/* What each reading says, for the detail. */
+	buf_printf(&seen, "%lld bytes, %s", (long long)f->size, date);
+	if (has_version)
+		buf_printf(&seen, ", version resource %s", ver);
+	row = by_hash >= 0 ? by_hash : by_version >= 0 ? by_version : by_size;
+	if (row >= 0) {
+		const char *push = kb_table_field(kb, "tcptsr", (size_t)row, "push");
+		const char *version = kb_table_field(kb, "tcptsr", (size_t)row, "version");
+		const char *d = kb_table_field(kb, "tcptsr", (size_t)row, "date");
+		const char *value = push && strcmp(push, "yes") == 0 ? "push-capable" : "too-old";
+		const char *how = by_hash >= 0 ? "its SHA-256" : by_version >= 0 ?
+		    "its version resource" : "its size";
+
+		if (by_hash < 0 && by_version < 0 && d != NULL && strcmp(date, d) < 0) {
+			/* A build is never dated before its release: size and date disagree. */
+			probe_fail(r, "%s: the size is build %s's, but the file is dated before "
+			    "%s's release (%s): the size and the date disagree, so the build "
+			    "is not known (compare it with the update's file)", buf_str(&seen),
+			    version ? version : "?", version ? version : "?", d);
+		} else if (has_version && by_version < 0 && by_hash < 0) {
+			probe_fail(r, "%s: the size is build %s's, but the version resource says "
+			    "%s: they disagree, so the build is not known", buf_str(&seen),
+			    version ? version : "?", ver);
+		} else if (by_hash >= 0 && by_size != by_hash)
+			probe_observe(r, value, "%s: %s (by %s; the size is %s)", buf_str(&seen),
+			    version ? version : "?", how, by_size >= 0 ? "another build's" :
+			    "no known build's");
+		else
+			probe_observe(r, value, "%s: %s (by %s%s)", buf_str(&seen),
+			    version ? version : "?", how, by_hash < 0 && d ? " and date" : "");
+		goto out;
+	}
 	if (first_push == NULL) {
-		probe_fail(r, "the rule base lists no TCPTSR.EXE build that honours "
-		    "ForcePushBit");
-		return;
+		probe_fail(r, "%s: no known build, and the rule base lists no TCPTSR.EXE build "
+		    "that honours ForcePushBit", buf_str(&seen));
+		goto out;
 	}
 	if (strcmp(date, first_push) >= 0)
-		probe_observe(r, "push-capable", "%lld bytes, no known build; dated %s, on or "
-		    "after %s (%s)", (long long)f->size, date, first_version, first_push);
+		probe_observe(r, "push-capable", "%s: no known build's size; dated on or after "
+		    "%s (%s)", buf_str(&seen), first_version, first_push);
 	else
-		probe_observe(r, "too-old", "%lld bytes, no known build; dated %s, before %s "
-		    "(%s)", (long long)f->size, date, first_version, first_push);
+		probe_observe(r, "too-old", "%s: no known build's size; dated before %s (%s)",
+		    buf_str(&seen), first_version, first_push);
+out:
+	buf_free(&b);
+	buf_free(&seen);
 }
 
 static void
@@ -1431,7 +1546,7 @@ probe_dos_run(const char *root, const struct kb *kb, struct probe_result *r)
 	}
 	if (t->truncated)
 		bound = " (the search stopped at its depth or file bound)";
-	dos_tcptsr(t, kb, &r[PROBE_DOS_TCPTSR]);
+	dos_tcptsr(rootfd, t, kb, &r[PROBE_DOS_TCPTSR]);
 	dos_protocol_ini(rootfd, t, bound, &r[PROBE_DOS_INI_PUSH], &r[PROBE_DOS_INI_SECTION]);
 	if ((stack = probe_dos_stack(t, &marker)) != NULL) {
 		probe_target(&r[PROBE_DOS_STACK], marker);

@@ -134,6 +134,15 @@ int probe_dos_read_at(int dirfd, const char *name, const char *shown, size_t max
 int probe_dos_read(int rootfd, const char *rel, size_t max, struct buf *out,
     mode_t *mode, char err[ERR_LEN]);
 
+/*
+ * The FileVersion of an executable's version resource (VS_VERSION_INFO,
+ * ASCII in NE files, UTF-16LE in PE files), printable ASCII, at most
+ * PROBE_DOS_VERSION_MAX bytes: 1 and out filled, or 0 when the file has
+ * none (an MS-DOS program such as TCPTSR.EXE usually has none). Any bytes.
+ */
+#define PROBE_DOS_VERSION_MAX	31
+int probe_dos_exe_version(const char *data, size_t len, char out[PROBE_DOS_VERSION_MAX + 1]);
+
 /* ---------------------------------------------------------------------- */
 /* Lines and INI files                                                      */
 

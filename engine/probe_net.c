@@ -721,12 +721,13 @@ out:
 	return ok;
 }
 
-/* peer-product: the rule base's peers table against the greeting's lines. */
-static void
-net_product(const struct kb *kb, const char *greeting, struct probe_result *r)
+const char *
+probe_peer_product(const struct kb *kb, const char *greeting, const char **product,
+    char err[ERR_LEN])
 {
 	size_t i;
 
+	*product = NULL;
 	for (i = 0; i < kb_peer_count(kb); i++) {
 		const struct kb_peer *p = kb_peer_at(kb, i);
 		pcre2_match_data *md;
@@ -737,20 +738,35 @@ net_product(const struct kb *kb, const char *greeting, struct probe_result *r)
 		re = pcre2_compile((PCRE2_SPTR)p->greeting, PCRE2_ZERO_TERMINATED,
 		    PCRE2_CASELESS | PCRE2_UTF, &ec, &off, NULL);
 		if (re == NULL) {
-			probe_fail(r, "%s:%ld: peer %s: its pattern does not compile", p->file,
+			err_set(err, "%s:%ld: peer %s: its pattern does not compile", p->file,
 			    p->line, p->id);
-			return;
+			return NULL;
 		}
 		md = pcre2_match_data_create_from_pattern(re, NULL);
 		m = pcre2_match(re, (PCRE2_SPTR)greeting, strlen(greeting), 0, 0, md, NULL);
 		pcre2_match_data_free(md);
 		pcre2_code_free(re);
 		if (m >= 0) {
-			probe_observe(r, p->id, "the greeting names %s", p->product);
-			return;
+			*product = p->product;
+			return p->id;
 		}
 	}
-	probe_observe(r, "other", "the greeting names no product the rule base knows");
+	return "other";
+}
+
+/* peer-product: the rule base's peers table against the greeting's lines. */
+static void
+net_product(const struct kb *kb, const char *greeting, struct probe_result *r)
+{
+	const char *id, *product;
+	char err[ERR_LEN];
+
+	if ((id = probe_peer_product(kb, greeting, &product, err)) == NULL)
+		probe_fail(r, "%s", err);
+	else if (product != NULL)
+		probe_observe(r, id, "the greeting names %s", product);
+	else
+		probe_observe(r, id, "the greeting names no product the rule base knows");
 }
 
 /* resend: one message through the open session. */

@@ -1,44 +1,68 @@
 /*
- * query: rank the rule base's articles for an error text someone pasted.
+ * query: rank the rule base's articles for a text someone typed or pasted: an
+ * error message, a log excerpt, a question, a few search words, a symptom in
+ * their own words.
  *
- * Two ways an article can be about a text, strongest first:
- *   1. a symptom pattern matches it: 0.9 for a primary symptom, 0.8 for a
- *      description (words for a symptom without a message), 0.7 for a
- *      fallback (a generic text), 0.5 for a companion (a line that only means
- *      something after another), plus up to 0.1 for the share of the
- *      symptom's message the text covers, so that the most specific match
- *      ranks first and the exact text scores 1.0;
- *   2. the words match: score = 0.9 * q * max over the article's messages of
- *      r * (0.5 + 0.45 * m + 0.05 * o), where q is the share of the query's
- *      words found in the article (its messages, title and keywords; its
- *      summary and cause titles count at half weight), m the share of the
- *      message's words found in the query, o the share of the query's
- *      adjacent word pairs that stand next to each other in the message,
- *      and r 1 for a primary message, 0.6 for a companion. Words are
- *      weighted by rarity across the rule base (idf); function words and
- *      "error" do not count.
- * A description symptom's pattern score is weighed by the share of the
- * text's words the article has (40% of it is sure, 60% follows that share).
- * Words are compared by their stems ("hosts", "adding": "host", "add").
- * A host name, an address (IPv4, IPv6, host:port, mail) or the NAME of an
- * MTA's "NAME[ADDRESS]" is one name word, as the rule base's HOST and
- * ADDRESS placeholders are; in the query it weighs nothing, so a text with a
- * name scores what the bare text does. A path keeps its file name. A line in
- * a receiving server's notation ("from unknown[198.51.100.23]", Exim's
- * "from (HELO) [ADDRESS]") has its words left out (nserver counts them): no
- * article describes a server's view. Before the words are compared, a word
- * of four letters or more that no article has anywhere (steps included) is
- * read as the message, title or keyword word with the same first letter one
- * letter off (two for words of seven letters or more), and recorded in
- * forgiven. Several lines pasted
- * at once are one query: a pattern score counts for 90% and the share of
- * the lines the article's patterns match for the rest, so the article that
- * explains the lines together ranks first.
- * Articles scoring below QUERY_MIN_SCORE are left out, so a text the rule base
- * knows nothing about gets no results.
+ * Reading the text:
+ *   - words are lower-cased runs of letters and digits, compared by their
+ *     stems ("hosts" is "host"); a host name, an address or the NAME of an
+ *     MTA's "NAME[ADDRESS]" is one name word that weighs nothing, as the rule
+ *     base's HOST and ADDRESS placeholders are; a path keeps its file name;
+ *   - settings are words too: "FILES=40" and "ForcePushBit=1" (name=value),
+ *     "-Q90" (the switch -q and 90; a switch is the longest switch name of
+ *     tables/switches.xml it starts with), "3.0.9" and "2.2b" (builds),
+ *     "42,716" (42716);
+ *   - a line in a receiving server's notation ("from unknown[198.51.100.23]")
+ *     has its words left out (nserver counts them): no article describes a
+ *     server's view;
+ *   - a word no article has, that is no word of the vocabulary and no English
+ *     word (the word list of QUERY_DICT, when it is installed), is read as a
+ *     typing or OCR mistake for the nearest word of the rule base (edit
+ *     distance, a letter for a digit 0/O, 1/l/I, "rn" for "m" costing half a
+ *     slip; one slip for words of four to six letters, two from seven), and
+ *     recorded in forgiven; a number read as letters ("(l2l)") as the number;
+ *   - phrases of the vocabulary (kb/vocabulary.xml) add the words they mean
+ *     at QUERY_SYNONYM_WEIGHT, recorded in synonyms.
  *
- * Ownership: query_free() frees the results and everything in them; article
- * and symptom pointers refer into the kb, which must outlive the results.
+ * Scoring each article:
+ *   - words: BM25F over the article's fields (title, messages, keywords,
+ *     summary, body, facts of the tables it is a source of, causes, steps,
+ *     notes), each with its weight and length normalisation
+ *     (QUERY_FIELD_LIST in query.c), as the share of the query's weight
+ *     (idf) the article covers, saturated per word; times how much of the
+ *     best of its messages (or its title) the text covers and in what order;
+ *   - patterns: a symptom pattern that matches the text scores its role's
+ *     base (0.9 primary, 0.8 description, 0.7 fallback, 0.5 companion) plus
+ *     up to 0.1 for the share of its message the text covers; the words of
+ *     the whole text (every line of a paste) decide between articles a
+ *     pattern matches alike. A generic pattern (a fallback, or a message of
+ *     two plain words or fewer) counts only when the text has mail context
+ *     (vocabulary.xml's <context topic="mail">, or a line in the gateway's
+ *     "HH:MM:SS - " log format).
+ *
+ * Answering: a logistic model of measured features (the best score, the
+ * margin to the next, the share of the text's content words the rule base
+ * knows, mail context, the kind of match; query_model_inputs()), fitted on the
+ * development half of tests/cases/query-eval.tsv and the development-only
+ * texts (`build/queryeval --fit`), gives the probability that the text is
+ * about the rule base at all: for a text that is, a wrong first article and
+ * no answer are the same miss, so the model is fitted to tell related texts
+ * from unrelated ones, and the ranking picks the article; a text that
+ * starts as another program's message does ("cc:Mail: ...", "curl: ...")
+ * is an input of it (query_features.program). A pattern of a message of the
+ * gateway's own, the whole text as three words or more of one of an
+ * article's messages (or its title) word for word (two, when one is the
+ * field's own word or a name such as "network_read"), or three content
+ * words of such a message word for word inside a longer text in the
+ * gateway's world ("what does error 119 network write error mean"), answers
+ * by rule (query_features.matched), and so does a question with a setting in
+ * it that a table row answers. At QUERY_SURE or above the answer is sure; at
+ * QUERY_WEAK or above it is weak and the best three are kept; below, there
+ * are no results. A question about a fact of the tables answers with that
+ * row first (fact).
+ *
+ * Ownership: query_free() frees the results and everything in them; article,
+ * symptom and row pointers refer into the kb, which must outlive the results.
  */
 #ifndef KBDIAG_QUERY_H
 #define KBDIAG_QUERY_H
@@ -48,32 +72,123 @@
 #include "kb.h"
 #include "match.h"
 
-#define QUERY_MIN_SCORE	0.25
+/* The least score a result that is shown has. */
+#define QUERY_MIN_SCORE	0.1
+/* The probability at and above which an answer is sure, or weak. */
+#define QUERY_SURE	0.97
+#define QUERY_WEAK	0.90
+/*
+ * Below this best score the answer model reads how far below it is (the
+ * LOW feature): a long text of known words can add up to a best score that
+ * says little ("warning: hostname ... does not resolve to address").
+ */
+#define QUERY_LOW_BEST	0.35
 
 enum query_how {
 	QUERY_PATTERN,	/* a symptom pattern matched */
 	QUERY_WORDS	/* words in common */
 };
 
+enum query_answer {
+	QUERY_NONE,	/* nothing in the rule base is about the text */
+	QUERY_WEAK_ANSWER, /* the best three, with little confidence */
+	QUERY_SURE_ANSWER
+};
+
+/* How much one field of an article gave to its word score (--explain). */
+struct query_field_score {
+	const char	*field;		/* "title", "messages", ... */
+	double		 share;		/* of the article's word score */
+};
+
 struct query_result {
 	const struct kb_article	*article;
-	double			 score;		/* 0..1 */
+	double			 score;		/* 0..1, what the ranking uses */
 	enum query_how		 how;
 	const struct kb_symptom	*symptom;	/* QUERY_PATTERN: which one */
-	char			**words;	/* QUERY_WORDS: the shared words */
+	char			**words;	/* the query's words the article has */
 	size_t			 nwords;
 	/* Why the score is what it is (--explain): */
 	double			 base;		/* QUERY_PATTERN: the symptom role's base */
-	double			 query_cover;	/* QUERY_WORDS: share of the query's words */
+	double			 words_score;	/* BM25F: share of the query's weight */
 	double			 message_cover;	/* share of the best message's words */
-	double			 order;		/* QUERY_WORDS: adjacent pairs in order */
-	double			 lines;		/* share of pasted lines explained (1 for one) */
+	double			 order;		/* adjacent pairs in the message's order */
+	size_t			 message_terms;	/* distinct words of that message */
+	double			 in_message;	/* share of the text's content words
+						   that message has (0 under two) */
+	double			 lines;		/* share of pasted lines its patterns
+						   match (1 for one line) */
+	size_t			 run;		/* query_features' run, for this article */
+	int			 fragment;	/* the text is a piece of one of its
+						   messages or its title, word for
+						   word (query.c, QUERY_FRAGMENT_*) */
+	struct query_field_score fields[4];	/* the fields that gave most, best first */
+	size_t			 nfields;
 };
 
-/* A query word read as another: a typing mistake forgiven. */
+/* A query word read as another: a typing or OCR mistake forgiven. */
 struct query_forgiven {
 	char	*typed;
 	char	*as;
+	int	 ocr;		/* the reading took an OCR confusion */
+};
+
+/* A vocabulary term the text used. */
+struct query_synonym {
+	const struct kb_term	*term;
+	char			*said;	/* as the text has it (stems) */
+};
+
+/* The measured features the answer is decided on (--explain). */
+struct query_features {
+	double	best;		/* the first result's score */
+	double	margin;		/* best minus the second's */
+	double	known;		/* share of the content words the rule base knows */
+	double	known_strong;	/* the same, in the fields that say what an
+				   article is about (or the vocabulary) */
+	double	words;		/* content words (0..1: n / (n + 4)) */
+	int	mail;		/* mail context words */
+	int	network;	/* network context words */
+	int	pattern;	/* the first result is a pattern match */
+	int	question;	/* the text asks a question */
+	double	specific;	/* share of the text's weight (by rarity) in
+				   words the first result has that are no
+				   English words: codes, settings, the field's
+				   names */
+	double	cover;		/* the first result's best message or title:
+				   0.8 x its words covered + 0.2 x word order */
+	double	fragment;	/* the text as a piece of the first result's
+				   message: in_message x order */
+	int	foreign;	/* words neither the rule base nor English has
+				   ("ssh", "nginx"): another field's names */
+	int	unknown;	/* content words no article, row or vocabulary
+				   term has */
+	double	coherent;	/* share of the text's weight (known words by
+				   rarity, unknown ones as QUERY_UNKNOWN_WEIGHT)
+				   whose words the first article has at all */
+	double	strong;		/* the same, in the fields that say what it is
+				   about: title, messages, keywords, summary,
+				   facts */
+	int	nspecific;	/* specific words (codes, settings, the field's
+				   names), and phrases that mean one */
+	int	spread;		/* results within 0.7 of the best score */
+	int	gateway_only;	/* the only mail words are "gateway(s)" */
+	double	common;		/* how much the content words are the rule
+				   base's everyday words: the mean of
+				   min(articles that have it, 20) / 20 */
+	int	matched;	/* a pattern answers by rule (query.c,
+				   query_features): a sure answer */
+	int	run;		/* content words of the first result's message of
+				   the gateway's own (or title) that stand in the
+				   text word for word, in order */
+	int	program;	/* the text starts as another program's message
+				   does: a name of one or two words and a colon
+				   ("cc:Mail:", "curl:", "Error 0x800CCC0E:")
+				   with a word no message or title of the rule
+				   base has */
+	int	domain;		/* the text is in the gateway's world: a pattern,
+				   a mail word, a word of the field's own, or
+				   most of a message (else no answer) */
 };
 
 struct query_results {
@@ -81,28 +196,49 @@ struct query_results {
 						   cut to 1000 bytes */
 	struct query_forgiven	*forgiven;	/* words read as others, in order */
 	size_t			 nforgiven;
+	struct query_synonym	*synonyms;	/* vocabulary terms used */
+	size_t			 nsynonyms;
 	size_t			 nserver;	/* lines read as a receiving server's
 						   view, whose words were not read */
+	const char		*dictionary;	/* the English word list used, or NULL */
+	struct query_results_fact {
+		const struct kb_row	*row;	/* NULL: no fact */
+		char			*text;	/* the row as one line */
+		double			 score;
+	} fact;
+	enum query_answer	 answer;
+	double			 confidence;	/* P(the text is about the rule base) */
+	struct query_features	 features;
 	struct query_result	*results;	/* best first */
 	size_t			 nresults;
+	int			 owns_dictionary;	/* query_run(): a copy */
 };
 
 /* Keep only the best n results. */
 void query_keep(struct query_results *q, size_t n);
 
 /*
- * What query_ask() needs of a rule base, built once: each article's words,
- * messages and context, the vocabulary and each word's rarity. It refers to
- * the kb, which must outlive it.
+ * What query_ask() needs of a rule base, built once: the fields' words of
+ * every article and table row, the vocabulary, each word's rarity. It refers
+ * to the kb, which must outlive it. The English word list is opened on the
+ * first query that has a word the rule base does not know.
  */
 struct query_index;
 struct query_index *query_index_new(const struct kb *kb);
 void query_index_free(struct query_index *ix);
 
+/* Does the rule base have this word (its stem) in any field? */
+int query_index_knows(const struct query_index *ix, const char *word);
 /*
- * Rank the articles for text (len bytes). Never fails (OOM aside). The
- * index may grow on the first query that needs the words it reads late (the
- * steps', see query.c): one thread at a time per index.
+ * How many content words of text (read as a query reads it) the rule base
+ * does not have; the first is copied to first (size n) when there is one.
+ */
+size_t query_index_unknown(const struct query_index *ix, const char *text, char *first,
+    size_t n);
+
+/*
+ * Rank the articles for text (len bytes). Never fails (OOM aside). One
+ * thread at a time per index (the word list is opened late).
  */
 struct query_results *query_ask(struct query_index *ix, struct matcher *m,
     const char *text, size_t len);
@@ -112,5 +248,30 @@ struct query_results *query_run(const struct kb *kb, struct matcher *m,
 void query_free(struct query_results *q);
 
 const char *query_how_name(enum query_how how);
+/*
+ * A row of the reference tables as one line, as a fact answer shows it
+ * ("TCPTSR.EXE 2.2b: 42716 bytes, dated 1994-02-01, ... (Q100709 ...)").
+ * The caller frees it.
+ */
+char *query_row_text(const struct kb_row *r);
+const char *query_answer_name(enum query_answer a);
+
+/*
+ * The features of a text and whether its first result would be right, for
+ * fitting the answer model (build/queryeval --fit): fills f, and returns the
+ * ranked results (which query_ask() would then cut by the model).
+ */
+struct query_results *query_ask_unjudged(struct query_index *ix, struct matcher *m,
+    const char *text, size_t len);
+
+/*
+ * The answer model's inputs for f, in the order of its coefficients
+ * (QUERY_MODEL_LIST in query.c), and with names their names: the one
+ * definition build/queryeval --fit fits and query_ask() applies. Returns
+ * how many there are (at most QUERY_MODEL_MAX).
+ */
+#define QUERY_MODEL_MAX	16
+size_t query_model_inputs(const struct query_features *f, double x[QUERY_MODEL_MAX],
+    const char *names[QUERY_MODEL_MAX]);
 
 #endif

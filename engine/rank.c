@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "evidence.h"
 #include "xmem.h"
 
 static const struct diag_observation *
@@ -19,17 +20,52 @@ rank_observed(const struct diag_incident *inc, const char *source)
 	return NULL;
 }
 
-/* Why a source nobody observed was not observed. */
+/* Why the log shows nothing of a log source, as near as it can be told. */
 static const char *
-rank_unchecked_why(const struct diag_incident *inc, const struct kb_evidence_source *s)
+rank_log_why(const struct diag_incident *inc, const struct kb_evidence_source *s)
+{
+	int gateway = inc->origin == NULL || strcmp(inc->origin, "gateway") == 0;
+
+	if (strcmp(s->id, "socket") == 0)
+		return inc->origin != NULL && strcmp(inc->origin, "smtpgw") == 0 ?
+		    "the event's errno and TCP_INFO snapshot do not tell" :
+		    "only smtpgw's events record the socket's state (TCP_INFO)";
+	if (strcmp(s->id, "transcript") == 0)
+		return gateway && inc->greeting == NULL && inc->helo == NULL ?
+		    "the log has no transcript of the session ([tx]/[rx] lines, -LACSY)" :
+		    "the session's transcript shows none of these";
+	if (strcmp(s->id, "gateway-version") == 0)
+		return gateway ? "the log has no start-up banner naming the version" :
+		    "only the gateway's start-up banner names it";
+	if (strcmp(s->id, "connection") == 0)
+		return "the line does not say what happened to the connection";
+	if (strcmp(s->id, "delivery") == 0)
+		return "no message that failed here is delivered later in the log";
+	if (strcmp(s->id, "phase") == 0 && inc->phase == NULL)
+		return "the log does not show where in the session it failed";
+	return "the log does not show it";
+}
+
+/* Why a source nobody observed was not observed (why: room for one). */
+static const char *
+rank_unchecked_why(const struct diag_incident *inc, const struct kb_evidence_source *s,
+    const struct kb *kb, char *why, size_t why_len)
 {
 	size_t i;
 
-	for (i = 0; i < inc->nprobes; i++)
-		if (inc->probes[i].source != NULL && inc->probes[i].detail != NULL &&
-		    strcmp(inc->probes[i].source, s->id) == 0 &&
-		    inc->probes[i].status != PROBE_OBSERVED)
+	for (i = 0; i < inc->nprobes; i++) {
+		if (inc->probes[i].source == NULL || strcmp(inc->probes[i].source, s->id) != 0)
+			continue;
+		if (inc->probes[i].status == PROBE_OBSERVED &&
+		    evidence_ladder_why(kb, inc->probes, inc->nprobes, i, why, why_len))
+			return why;
+		if (inc->probes[i].detail != NULL && inc->probes[i].status != PROBE_OBSERVED)
 			return inc->probes[i].detail;
+	}
+	for (i = 0; i < s->nvalues; i++)
+		if (s->values[i].nderives > 0)
+			return "worked out from other evidence (evidence.xml), which was not "
+			    "observed";
 	switch (s->kind) {
 	case KB_SOURCE_PROBE:
 		return inc->nprobes ? "no probe of this round looks at it" :
@@ -38,17 +74,19 @@ rank_unchecked_why(const struct diag_incident *inc, const struct kb_evidence_sou
 		return inc->nprobes ? "not found among the DOS client's files" :
 		    "the DOS client's files were not read (--dos-root)";
 	case KB_SOURCE_LOG:
-		return "the log does not show it";
+		return rank_log_why(inc, s);
 	case KB_SOURCE_MANUAL:
 		break;
 	}
-	return "only the administrator can check it";
+	return "only the administrator can check it (--observe, --answers, --ask)";
 }
 
 static void
-rank_unchecked(struct diag_incident *inc, const struct kb_evidence_source *s)
+rank_unchecked(struct diag_incident *inc, const struct kb_evidence_source *s,
+    const struct kb *kb)
 {
 	struct diag_unchecked *u;
+	char why[320];
 	size_t i;
 
 	for (i = 0; i < inc->nunchecked; i++)
@@ -59,15 +97,20 @@ rank_unchecked(struct diag_incident *inc, const struct kb_evidence_source *s)
 	u = &inc->unchecked[inc->nunchecked++];
 	u->source = xstrdup(s->id);
 	u->title = xstrdup(s->title);
-	u->why = xstrdup(rank_unchecked_why(inc, s));
+	u->why = xstrdup(rank_unchecked_why(inc, s, kb, why, sizeof(why)));
 }
 
-/* Weigh one cause: fills c->evidence and returns its net log-odds change. */
+/*
+ * Weigh one cause: fills c->evidence and returns its net log-odds change;
+ * -HUGE_VAL when an observation excludes it.
+ */
 static double
-rank_weigh(struct diag_incident *inc, const struct kb_cause *kc, struct diag_cause *c)
+rank_weigh(struct diag_incident *inc, const struct kb_cause *kc, struct diag_cause *c,
+    const struct kb *kb)
 {
 	const struct diag_observation *o;
 	double net = 0;
+	int excluded = 0;
 	size_t i;
 
 	for (i = 0; i < kc->nevidence; i++) {
@@ -76,7 +119,7 @@ rank_weigh(struct diag_incident *inc, const struct kb_cause *kc, struct diag_cau
 		size_t len;
 
 		if ((o = rank_observed(inc, it->source->id)) == NULL) {
-			rank_unchecked(inc, it->source);
+			rank_unchecked(inc, it->source, kb);
 			continue;
 		}
 		if (strcmp(o->value, it->value->id) != 0)
@@ -87,14 +130,16 @@ rank_weigh(struct diag_incident *inc, const struct kb_cause *kc, struct diag_cau
 		e->ref = xmalloc(len);
 		snprintf(e->ref, len, "%s:%s", it->source->id, it->value->id);
 		e->confirms = it->confirms;
+		e->excludes = it->excludes;
 		e->weight = it->weight;
-		e->log_odds = it->confirms ? log(it->weight) : -log(it->weight);
+		e->log_odds = it->excludes ? 0 : it->confirms ? log(it->weight) : -log(it->weight);
 		e->why = xstrdup_or_null(it->why);
 		e->origin = xstrdup(o->origin);
 		e->detail = xstrdup_or_null(o->detail);
 		net += e->log_odds;
+		excluded |= it->excludes;
 	}
-	return net;
+	return excluded ? -HUGE_VAL : net;
 }
 
 static void
@@ -118,6 +163,12 @@ rank_clear(struct diag_incident *inc)
 double
 rank_causes(struct diag_incident *inc)
 {
+	return rank_causes_kb(inc, NULL);
+}
+
+double
+rank_causes_kb(struct diag_incident *inc, const struct kb *kb)
+{
 	const struct kb_article *a = inc->kb_article;
 	double total = 0, top = -HUGE_VAL, sum = 0, *score;
 	size_t i, j;
@@ -138,16 +189,31 @@ rank_causes(struct diag_incident *inc)
 		c->id = xstrdup(a->causes[i].cause->id);
 		c->title = xstrdup(a->causes[i].cause->title);
 		c->prior = a->causes[i].prior / total;
-		net = rank_weigh(inc, a->causes[i].cause, c);
+		net = rank_weigh(inc, a->causes[i].cause, c, kb);
 		c->ruled_out = net <= -log(RANK_RULED_OUT) + 1e-9;
 		score[i] = log(c->prior) + net;
 		if (score[i] > top)
 			top = score[i];
 	}
+	if (top == -HUGE_VAL) {
+		/* Every cause excluded: none holds, and the article weighs nothing. */
+		for (i = 0; i < a->ncauses; i++)
+			inc->causes[i].confidence = 0;
+		free(score);
+		return -HUGE_VAL;
+	}
 	for (i = 0; i < a->ncauses; i++)
 		sum += exp(score[i] - top);
 	for (i = 0; i < a->ncauses; i++)
 		inc->causes[i].confidence = exp(score[i] - top) / sum;
+	/*
+	 * One cause has no other in its article to be weighed against: the
+	 * alternative is that the article does not apply. It keeps 100% while
+	 * the evidence is for it or silent, and falls with the evidence
+	 * against it: 1/L for a net L to 1 against.
+	 */
+	if (a->ncauses == 1 && score[0] < 0)
+		inc->causes[0].confidence = exp(score[0]);
 	free(score);
 	/* Insertion sort, because it is stable: equals keep the KB's order. */
 	for (i = 1; i < inc->ncauses; i++) {
@@ -214,7 +280,7 @@ rank_diagnosis(struct diagnosis *d, const struct kb *kb)
 		return;
 	w = xcalloc(d->nincidents, sizeof(*w));
 	for (i = 0; i < d->nincidents; i++)
-		w[i] = rank_causes(&d->incidents[i]);
+		w[i] = rank_causes_kb(&d->incidents[i], kb);
 	/* Incidents are in order of first appearance: a shared line is a run. */
 	for (i = 0; i < d->nincidents; i = end) {
 		double top = -HUGE_VAL, sum = 0, *s;
@@ -235,9 +301,10 @@ rank_diagnosis(struct diagnosis *d, const struct kb *kb)
 				top = s[j - i];
 		}
 		for (j = i; j < end; j++)
-			sum += exp(s[j - i] - top);
+			sum += top == -HUGE_VAL ? 1 : exp(s[j - i] - top);
 		for (j = i; j < end; j++)
-			d->incidents[j].article_confidence = exp(s[j - i] - top) / sum;
+			d->incidents[j].article_confidence = top == -HUGE_VAL ? 1 / sum :
+			    exp(s[j - i] - top) / sum;
 		free(s);
 		/* Stable: the better explained article first, else log order. */
 		for (j = i + 1; j < end; j++) {

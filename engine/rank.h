@@ -40,6 +40,8 @@
  * articles), or 0 when it has no causes.
  */
 double rank_causes(struct diag_incident *inc);
+/* The same, with the rule base for the reasons of what was not checked. */
+double rank_causes_kb(struct diag_incident *inc, const struct kb *kb);
 
 /* Rank every incident, then the articles that share a line (see above). */
 void rank_diagnosis(struct diagnosis *d, const struct kb *kb);

@@ -84,6 +84,7 @@ struct reader {
 	char			 peer_host[PEER_HOST_MAX];
 	unsigned		 peer_port;
 	struct session		 session;
+	char			 version[READER_VERSION_MAX + 1];	/* the banner's */
 	/* strings of the current record that are not in the line */
 	struct buf		 text;
 	char			 program[READER_NAME_MAX + 1];
@@ -744,6 +745,33 @@ reader_legacy_when(struct reader *r)
 	memcpy(rec->when + 11, r->clock, sizeof(r->clock));
 }
 
+/*
+ * A start-up banner ("Tue Mar  1 09:14:07 1994 Microsoft Mail Gateway to SMTP
+ * V3.0") names the gateway's version: kept as written ("3.0", "3.0a"), or
+ * forgotten when a banner names none (another program's start).
+ */
+static void
+reader_banner_version(struct reader *r, const char *s, size_t n)
+{
+	static const char mark[] = "Gateway to SMTP V";
+	size_t m = sizeof(mark) - 1, i, k;
+
+	/* The copyright line that follows the banner is not another start. */
+	for (i = 0; i + 9 <= n; i++)
+		if (strncasecmp(s + i, "Copyright", 9) == 0)
+			return;
+	r->version[0] = '\0';
+	for (i = 0; i + m <= n; i++)
+		if (strncasecmp(s + i, mark, m) == 0)
+			break;
+	if (i + m > n)
+		return;
+	for (i += m, k = 0; i < n && k < READER_VERSION_MAX &&
+	    (isalnum((unsigned char)s[i]) || s[i] == '.'); i++)
+		r->version[k++] = s[i];
+	r->version[k] = '\0';
+}
+
 static int
 reader_legacy(struct reader *r)
 {
@@ -760,6 +788,7 @@ reader_legacy(struct reader *r)
 		if (logtime_parse_ctime(rec->text, rec->len, &day) == 0) {
 			r->day = day;
 			r->have_date = 1;
+			reader_banner_version(r, rec->text, rec->len);
 		} else if (r->have_time && secs < r->secs - READER_ROLLOVER)
 			r->day += LOGTIME_DAY;
 		r->secs = secs;
@@ -906,6 +935,9 @@ reader_ndjson(struct reader *r)
 		snprintf(r->session.command, sizeof(r->session.command), "%s", v);
 	if ((v = reader_json_str(o, "last_reply")) != NULL)
 		snprintf(r->session.reply, sizeof(r->session.reply), "%s", v);
+	/* smtpgw opens with EHLO, and names itself in it (and in a HELO after). */
+	if ((v = reader_json_str(o, "helo")) != NULL)
+		snprintf(r->session.helo, sizeof(r->session.helo), "EHLO %s", v);
 	/* An errno name is a C identifier; anything else is not one. */
 	if ((v = reader_json_str(o, "errno")) != NULL && v[0] == 'E' &&
 	    strlen(v) < sizeof(r->errno_name) && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
@@ -1120,6 +1152,10 @@ reader_classify(struct reader *r)
 	if (got == READER_FORMAT_LEGACY || got == READER_FORMAT_TEXT)
 		reader_legacy_when(r);
 	rec->peer_host = r->peer_host[0] ? r->peer_host : NULL;
+	rec->greeting = r->session.greeting[0] ? r->session.greeting : NULL;
+	rec->helo = r->session.helo[0] ? r->session.helo : NULL;
+	rec->helo_reply = r->session.helo_reply[0] ? r->session.helo_reply : NULL;
+	rec->gateway_version = r->version[0] ? r->version : NULL;
 	rec->peer_port = r->peer_port;
 	rec->phase = session_phase_name(r->session.phase);
 	rec->command = r->session.command[0] ? r->session.command : NULL;

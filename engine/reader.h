@@ -33,7 +33,9 @@
  *     event's "peer" and "port"; a value peer_parse() refuses leaves the smart
  *     host as it was;
  *   - the SMTP session (session.h) of legacy and event lines: phase, last
- *     command and last reply. An MTA's syslog line names its own phase, which
+ *     command and last reply; for the legacy log also the greeting, the
+ *     HELO or EHLO sent and its reply, and the version the last start-up
+ *     banner names. An MTA's syslog line names its own phase, which
  *     mta_parse() (mta.h) reads, only for the lines that need it;
  *   - who wrote a syslog line: its host, program and process id; an event's
  *     site and queue id.
@@ -62,6 +64,7 @@
 #include "peer.h"
 
 #define READER_MAX_LINE	(1024 * 1024)
+#define READER_VERSION_MAX	15	/* of a banner's version ("3.0a") */
 
 /* reader_next() at the end of a followed file: try again later. */
 #define READER_WAIT	2
@@ -138,6 +141,12 @@ struct reader_record {
 						   or event line, or NULL */
 	const char		*command;	/* last command sent, or NULL */
 	const char		*reply;		/* last reply received, or NULL */
+	/* Of the session so far (session.h), legacy logs: */
+	const char		*greeting;	/* the peer's greeting, or NULL */
+	const char		*helo;		/* the HELO/EHLO sent, or NULL */
+	const char		*helo_reply;	/* the reply to it, or NULL */
+	const char		*gateway_version;	/* the last start-up banner's
+						   version ("3.0"), or NULL */
 	const char		*errno_name;	/* events: "EPIPE", or NULL */
 	int			 has_tcp;	/* events: tcp holds a snapshot */
 	struct reader_tcp	 tcp;

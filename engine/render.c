@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 #include <libxml/tree.h>
@@ -92,6 +93,18 @@ char *
 render_step_text(const struct diag_step *s)
 {
 	return render_step_joined(s, 0);
+}
+
+/* How to tell the step worked, as text ("" when the rule base says nothing). */
+char *
+render_step_worked(const struct diag_step *s, int keep_code)
+{
+	struct diag_step w;
+
+	memset(&w, 0, sizeof(w));
+	w.spans = s->worked;
+	w.nspans = s->nworked;
+	return render_step_joined(&w, keep_code);
 }
 
 char *
@@ -246,8 +259,11 @@ render_basis_text(const struct diag_incident *inc)
 static void
 render_evidence_line(struct buf *t, const struct diag_evidence *e)
 {
-	buf_printf(t, "%c %s, %s%g", e->confirms ? '+' : '-', e->ref,
-	    e->confirms ? "x" : "/", e->weight);
+	if (e->excludes)
+		buf_printf(t, "- %s, excludes", e->ref);
+	else
+		buf_printf(t, "%c %s, %s%g", e->confirms ? '+' : '-', e->ref,
+		    e->confirms ? "x" : "/", e->weight);
 	if (e->why)
 		buf_printf(t, ": %s", e->why);
 	buf_printf(t, " (%s%s%s)", e->origin, e->detail ? ": " : "",
@@ -263,6 +279,10 @@ render_cause_math(struct buf *t, const struct diag_cause *c)
 
 	buf_printf(t, "prior %d%%", render_percent(c->prior));
 	for (i = 0; i < c->nevidence; i++) {
+		if (c->evidence[i].excludes) {
+			buf_printf(t, " excluded by %s; 0%%: ruled out", c->evidence[i].ref);
+			return;
+		}
 		buf_printf(t, " %+.2f", c->evidence[i].log_odds);
 		net += c->evidence[i].log_odds;
 	}
@@ -341,6 +361,8 @@ render_counts(struct buf *t, const struct diagnosis *d)
 /* ---------------------------------------------------------------------- */
 /* Text                                                                     */
 
+static void render_ended(struct buf *t, const struct diag_incident *inc);
+
 /* Who logged it, from where, which episode; the messages and what became of them. */
 static void
 render_text_origin(struct buf *out, const struct diag_incident *inc)
@@ -383,7 +405,29 @@ render_text_origin(struct buf *out, const struct diag_incident *inc)
 		buf_printf(out, "  Held:        %lu %s without an attempt (the peer was "
 		    "marked down)\n", inc->held, render_plural(inc->held, "deferral",
 		    "deferrals"));
+	if (inc->messages == 0 && inc->retries_ended)
+		buf_printf(out, "  Gave up:     %lu %s whose retries ran out after this "
+		    "failure\n", inc->retries_ended, render_plural(inc->retries_ended,
+		    "message", "messages"));
+	if (inc->ended_article) {
+		buf_reset(&t);
+		render_ended(&t, inc);
+		buf_puts(out, "  Ended:       ");
+		render_wrap(out, buf_str(&t), 15, 15);
+	}
 	buf_free(&t);
+}
+
+/* "the retries of Q99852 at 10.1.2.3:25 (first seen ...): its causes are ..." */
+static void
+render_ended(struct buf *t, const struct diag_incident *inc)
+{
+	buf_printf(t, "the retries of the %s failure", inc->ended_article);
+	if (inc->ended_peer)
+		buf_printf(t, " at %s", inc->ended_peer);
+	if (inc->ended_first_seen && inc->ended_first_seen[0])
+		buf_printf(t, " (first seen %s)", inc->ended_first_seen);
+	buf_puts(t, "; this consequence is weighed with that failure's evidence");
 }
 
 /* Rate, SMTP phase, last command and reply, each on its line when known. */
@@ -502,6 +546,75 @@ render_text_evidence(struct buf *out, const struct diag_incident *inc, int expla
 	buf_free(&t);
 }
 
+/* A step's first sentence, for the short list of steps not needed. */
+char *
+render_step_brief(const struct diag_step *s)
+{
+	char *t = render_step_text(s), *dot = strstr(t, ". ");
+
+	if (dot != NULL)
+		dot[1] = '\0';
+	return t;
+}
+
+/* The "What to do" list: done, found and how to tell each worked; then the rest. */
+void
+render_text_steps(struct buf *out, const struct diag_incident *inc)
+{
+	struct buf t = BUF_INIT;
+	size_t i;
+
+	if (inc->nsteps)
+		buf_puts(out, "\n  What to do:\n");
+	for (i = 0; i < inc->nsteps; i++) {
+		const struct diag_step *s = &inc->steps[i];
+		char *text = render_step_joined(s, 1), *w;
+		char num[16];
+		size_t ind;
+
+		snprintf(num, sizeof(num), "    %u. ", s->n);
+		ind = strlen(num);
+		buf_puts(out, num);
+		buf_reset(&t);
+		buf_printf(&t, "%s%s", s->done ? "[done] " : "", text);
+		render_wrap(out, buf_str(&t), ind, ind);
+		free(text);
+		if (s->done) {
+			buf_reset(&t);
+			buf_printf(&t, "Done already (%s): %s.", s->done_ref, s->done);
+			buf_printf(out, "%*s", (int)ind, "");
+			render_wrap(out, buf_str(&t), ind, ind + 2);
+		}
+		if (s->found) {
+			buf_reset(&t);
+			buf_printf(&t, "Found: %s.", s->found);
+			buf_printf(out, "%*s", (int)ind, "");
+			render_wrap(out, buf_str(&t), ind, ind + 2);
+		}
+		if (s->nworked) {
+			w = render_step_worked(s, 1);
+			buf_reset(&t);
+			buf_printf(&t, "Worked when: %s", w);
+			buf_printf(out, "%*s", (int)ind, "");
+			render_wrap(out, buf_str(&t), ind, ind + 2);
+			free(w);
+		}
+	}
+	if (inc->nunneeded)
+		buf_puts(out, "\n  Not needed (the evidence rules out their causes):\n");
+	for (i = 0; i < inc->nunneeded; i++) {
+		char *brief = render_step_brief(&inc->unneeded[i]);
+
+		buf_reset(&t);
+		buf_printf(&t, "%s: %s Not needed: %s.", inc->unneeded[i].id,
+		    brief, inc->unneeded[i].because);
+		buf_puts(out, "    - ");
+		render_wrap(out, buf_str(&t), 6, 8);
+		free(brief);
+	}
+	buf_free(&t);
+}
+
 static void
 render_text_incident(struct buf *out, const struct diag_incident *inc, size_t k,
     size_t n, int explain)
@@ -557,18 +670,7 @@ render_text_incident(struct buf *out, const struct diag_incident *inc, size_t k,
 		buf_free(&t);
 	}
 	render_text_evidence(out, inc, explain);
-	if (inc->nsteps) {
-		buf_puts(out, "\n  What to do:\n");
-		for (i = 0; i < inc->nsteps; i++) {
-			char *t = render_step_joined(&inc->steps[i], 1);
-			char num[16];
-
-			snprintf(num, sizeof(num), "    %u. ", inc->steps[i].n);
-			buf_puts(out, num);
-			render_wrap(out, t, strlen(num), strlen(num));
-			free(t);
-		}
-	}
+	render_text_steps(out, inc);
 }
 
 static void
@@ -591,6 +693,10 @@ render_text_diagnosis(const struct diagnosis *d, struct buf *out, int explain)
 			buf_putc(out, '\n');
 		} else
 			buf_printf(out, "  %s: not read\n", in->name);
+	}
+	if (d->probe_note) {
+		buf_puts(out, "  ");
+		render_wrap(out, d->probe_note, 2, 4);
 	}
 	for (i = 0; i < d->nincidents; i++)
 		render_text_incident(out, &d->incidents[i], i + 1, d->nincidents, explain);
@@ -644,6 +750,68 @@ render_md_step(struct buf *out, const struct diag_step *s)
 			render_md_code(out, s->spans[i].text);
 		else
 			render_md_text(out, s->spans[i].text);
+	}
+}
+
+/* How to tell it worked, in Markdown. */
+static void
+render_md_worked(struct buf *out, const struct diag_step *s)
+{
+	struct diag_step w;
+
+	memset(&w, 0, sizeof(w));
+	w.spans = s->worked;
+	w.nspans = s->nworked;
+	render_md_step(out, &w);
+}
+
+void
+render_md_steps(struct buf *out, const struct diag_incident *inc, int checklist)
+{
+	size_t i;
+
+	if (inc->nsteps)
+		buf_puts(out, checklist ? "\n### Steps\n\n" : "\n### What to do\n\n");
+	for (i = 0; i < inc->nsteps; i++) {
+		const struct diag_step *s = &inc->steps[i];
+
+		if (checklist)
+			buf_printf(out, "%u. [%c] ", s->n, s->done ? 'x' : ' ');
+		else
+			buf_printf(out, "%u. %s", s->n, s->done ? "**Done.** " : "");
+		render_md_step(out, s);
+		buf_putc(out, '\n');
+		if (s->done) {
+			buf_puts(out, "   - Done already (");
+			render_md_code(out, s->done_ref);
+			buf_puts(out, "): ");
+			render_md_text(out, s->done);
+			buf_puts(out, ".\n");
+		}
+		if (s->found) {
+			buf_puts(out, "   - Found: ");
+			render_md_text(out, s->found);
+			buf_puts(out, ".\n");
+		}
+		if (s->nworked) {
+			buf_puts(out, "   - Worked when: ");
+			render_md_worked(out, s);
+			buf_putc(out, '\n');
+		}
+	}
+	if (inc->nunneeded)
+		buf_puts(out, "\nNot needed (the evidence rules out their causes):\n\n");
+	for (i = 0; i < inc->nunneeded; i++) {
+		char *brief = render_step_brief(&inc->unneeded[i]);
+
+		buf_puts(out, "- ");
+		render_md_code(out, inc->unneeded[i].id);
+		buf_puts(out, ": ");
+		render_md_text(out, brief);
+		buf_puts(out, " Not needed: ");
+		render_md_text(out, inc->unneeded[i].because);
+		buf_puts(out, ".\n");
+		free(brief);
 	}
 }
 
@@ -778,6 +946,11 @@ render_md_incident(struct buf *out, const struct diag_incident *inc, size_t k, i
 	buf_reset(&t);
 	render_where(&t, inc);
 	render_md_fact(out, "Where", buf_str(&t));
+	if (inc->ended_article) {
+		buf_reset(&t);
+		render_ended(&t, inc);
+		render_md_fact(out, "Ended", buf_str(&t));
+	}
 	if (inc->ncauses) {
 		buf_puts(out, "\n### Possible causes\n\n");
 		buf_printf(out, "Best first (%s).\n\n", render_basis_text(inc));
@@ -811,14 +984,7 @@ render_md_incident(struct buf *out, const struct diag_incident *inc, size_t k, i
 			    render_percent(inc->article_confidence));
 	}
 	render_md_evidence(out, inc, explain);
-	if (inc->nsteps) {
-		buf_puts(out, "\n### What to do\n\n");
-		for (i = 0; i < inc->nsteps; i++) {
-			buf_printf(out, "%u. ", inc->steps[i].n);
-			render_md_step(out, &inc->steps[i]);
-			buf_putc(out, '\n');
-		}
-	}
+	render_md_steps(out, inc, 0);
 	buf_free(&t);
 }
 
@@ -930,6 +1096,11 @@ render_md_diagnosis(const struct diagnosis *d, struct buf *out, int explain)
 
 	buf_puts(out, "# kbdiag diagnosis\n\n");
 	render_md_verdict(out, d);
+	if (d->probe_note) {
+		buf_putc(out, '\n');
+		render_md_text(out, d->probe_note);
+		buf_putc(out, '\n');
+	}
 	for (i = 0; i < d->nincidents; i++)
 		render_md_incident(out, &d->incidents[i], i + 1, explain);
 	render_md_summary(out, d);
@@ -961,6 +1132,58 @@ render_html_step(xmlNodePtr li, const struct diag_step *s)
 			html_el(li, "code", s->spans[i].text);
 		else
 			html_text(li, s->spans[i].text);
+	}
+}
+
+void
+render_html_steps(xmlNodePtr sec, const struct diag_incident *inc)
+{
+	xmlNodePtr ol = NULL, li, p;
+	size_t i;
+
+	if (inc->nsteps) {
+		html_el(sec, "h3", "What to do");
+		ol = html_attr(html_el(sec, "ol", NULL), "class", "steps");
+	}
+	for (i = 0; i < inc->nsteps; i++) {
+		const struct diag_step *s = &inc->steps[i];
+		struct diag_step w;
+
+		li = html_attr(html_el(ol, "li", NULL), "data-step", s->id);
+		if (s->done) {
+			html_attr(li, "class", "done");
+			html_el(li, "strong", "Done. ");
+		}
+		render_html_step(li, s);
+		if (s->done)
+			html_attr(html_elf(li, "p", "Done already (%s): %s.", s->done_ref, s->done),
+			    "class", "done");
+		if (s->found)
+			html_attr(html_elf(li, "p", "Found: %s.", s->found), "class", "found");
+		if (s->nworked) {
+			memset(&w, 0, sizeof(w));
+			w.spans = s->worked;
+			w.nspans = s->nworked;
+			p = html_attr(html_el(li, "p", NULL), "class", "worked");
+			html_el(p, "em", "Worked when: ");
+			render_html_step(p, &w);
+		}
+	}
+	if (inc->nunneeded) {
+		html_el(sec, "h3", "Not needed");
+		html_el(sec, "p", "The evidence rules out the causes of these steps.");
+		ol = html_attr(html_el(sec, "ul", NULL), "class", "unneeded");
+		for (i = 0; i < inc->nunneeded; i++) {
+			char *brief = render_step_brief(&inc->unneeded[i]);
+			struct buf t = BUF_INIT;
+
+			li = html_attr(html_el(ol, "li", NULL), "data-step", inc->unneeded[i].id);
+			html_el(li, "code", inc->unneeded[i].id);
+			buf_printf(&t, ": %s Not needed: %s.", brief, inc->unneeded[i].because);
+			html_text(li, buf_str(&t));
+			buf_free(&t);
+			free(brief);
+		}
 	}
 }
 
@@ -1061,6 +1284,11 @@ render_html_incident(xmlNodePtr body, const struct diag_incident *inc, size_t k)
 	buf_reset(&t);
 	render_where(&t, inc);
 	render_html_dl(dl, "Where", buf_str(&t), 0);
+	if (inc->ended_article) {
+		buf_reset(&t);
+		render_ended(&t, inc);
+		render_html_dl(dl, "Ended", buf_str(&t), 0);
+	}
 	if (inc->ncauses)
 		render_html_causes(sec, inc);
 	if (inc->nprobes)
@@ -1072,14 +1300,8 @@ render_html_incident(xmlNodePtr body, const struct diag_incident *inc, size_t k)
 			html_elf(ol, "li", "%s: %s (%s)", inc->unchecked[i].source,
 			    inc->unchecked[i].title, inc->unchecked[i].why);
 	}
-	if (inc->nsteps) {
-		html_el(sec, "h3", "What to do");
-		ol = html_attr(html_el(sec, "ol", NULL), "class", "steps");
-		for (i = 0; i < inc->nsteps; i++) {
-			li = html_attr(html_el(ol, "li", NULL), "data-step", inc->steps[i].id);
-			render_html_step(li, &inc->steps[i]);
-		}
-	}
+	render_html_steps(sec, inc);
+	(void)li;
 	buf_free(&t);
 }
 
@@ -1166,6 +1388,8 @@ render_html_diagnosis(const struct diagnosis *d, struct buf *out, char err[ERR_L
 	size_t i;
 
 	render_html_verdict(body, d);
+	if (d->probe_note)
+		html_attr(html_el(body, "p", d->probe_note), "class", "note");
 	for (i = 0; i < d->nincidents; i++)
 		render_html_incident(body, &d->incidents[i], i + 1);
 	render_html_summary(body, d);
@@ -1233,6 +1457,14 @@ render_json_step(const struct diag_step *s)
 	json_object_set_new(o, "addresses", render_jstrs(s->addresses, s->naddresses));
 	free(text);
 	free(md);
+	text = render_step_worked(s, 0);
+	json_object_set_new(o, "worked", s->nworked ? json_string(text) : json_null());
+	free(text);
+	json_object_set_new(o, "done", render_jstr(s->done));
+	json_object_set_new(o, "done_by", render_jstr(s->done_ref));
+	json_object_set_new(o, "found", render_jstr(s->found));
+	if (s->because != NULL)
+		json_object_set_new(o, "because", render_jstr(s->because));
 	return o;
 }
 
@@ -1247,9 +1479,11 @@ render_json_evidence(const struct diag_cause *c)
 		json_t *x = json_object();
 
 		json_object_set_new(x, "ref", render_jstr(e->ref));
-		json_object_set_new(x, "effect", json_string(e->confirms ? "confirms" : "refutes"));
-		json_object_set_new(x, "weight", render_jreal(e->weight));
-		json_object_set_new(x, "log_odds", render_jreal(e->log_odds));
+		json_object_set_new(x, "effect", json_string(e->excludes ? "excludes" :
+		    e->confirms ? "confirms" : "refutes"));
+		json_object_set_new(x, "weight", e->excludes ? json_null() : render_jreal(e->weight));
+		json_object_set_new(x, "log_odds", e->excludes ? json_null() :
+		    render_jreal(e->log_odds));
 		json_object_set_new(x, "why", render_jstr(e->why));
 		json_object_set_new(x, "origin", render_jstr(e->origin));
 		json_object_set_new(x, "detail", render_jstr(e->detail));
@@ -1321,6 +1555,18 @@ render_json_incident(const struct diag_incident *inc)
 	json_object_set_new(o, "last_command", render_jstr(inc->last_command));
 	json_object_set_new(o, "last_reply", render_jstr(inc->last_reply));
 	a = json_object();
+	json_object_set_new(a, "greeting", render_jstr(inc->greeting));
+	json_object_set_new(a, "helo", render_jstr(inc->helo));
+	json_object_set_new(a, "helo_reply", render_jstr(inc->helo_reply));
+	json_object_set_new(o, "transcript", a);
+	json_object_set_new(o, "gateway_version", render_jstr(inc->gateway_version));
+	if (inc->ended_article != NULL)
+		json_object_set_new(o, "ended", json_pack("{s:o, s:o, s:o}", "article",
+		    render_jstr(inc->ended_article), "peer", render_jstr(inc->ended_peer),
+		    "first_seen", render_jstr(inc->ended_first_seen)));
+	else
+		json_object_set_new(o, "ended", json_null());
+	a = json_object();
 	for (i = 0; i < inc->nphases; i++)
 		json_object_set_new(a, inc->phases[i].phase,
 		    json_integer((json_int_t)inc->phases[i].count));
@@ -1386,6 +1632,10 @@ render_json_incident(const struct diag_incident *inc)
 	for (i = 0; i < inc->nsteps; i++)
 		json_array_append_new(a, render_json_step(&inc->steps[i]));
 	json_object_set_new(o, "steps", a);
+	a = json_array();
+	for (i = 0; i < inc->nunneeded; i++)
+		json_array_append_new(a, render_json_step(&inc->unneeded[i]));
+	json_object_set_new(o, "not_needed", a);
 	json_object_set_new(o, "probes", render_probe_results_json(inc->probes, inc->nprobes));
 	return o;
 }
@@ -1537,6 +1787,12 @@ render_json_diagnosis(const struct diagnosis *d, struct buf *out, char err[ERR_L
 	if (render_json_part(out, render_jstrs(d->warnings, d->nwarnings), 2, err) != 0)
 		return -1;
 	buf_printf(out, ",\n  \"warnings_dropped\": %zu", d->warnings_dropped);
+	/* Why live probes were left out (diag_probe_policy()): only when they were. */
+	if (d->probe_note != NULL) {
+		buf_puts(out, ",\n  \"probe_note\": ");
+		if (render_json_part(out, render_jstr(d->probe_note), 2, err) != 0)
+			return -1;
+	}
 	/*
 	 * What kbdiag verify saw after a fix (render_history.h): only once
 	 * there is a history (an empty one read back stays), so that a
@@ -1581,19 +1837,24 @@ render_diagnosis_explain(const struct diagnosis *d, enum render_format f, int ex
 /* ---------------------------------------------------------------------- */
 /* Query results                                                            */
 
-/* "symptom network-write-119 matched" or "shared words: network, write" */
+/* "matches the primary symptom ..." or "shares the words network, write" */
 static void
 render_why(struct buf *out, const struct query_result *r)
 {
 	size_t i;
 
 	if (r->how == QUERY_PATTERN) {
-		buf_printf(out, "matches the %s symptom \"%s\"",
-		    r->symptom->role == KB_ROLE_PRIMARY ? "primary" : "companion",
+		buf_printf(out, "matches the %s symptom \"%s\"", kb_role_name(r->symptom->role),
 		    r->symptom->message);
+		if (r->nwords == 0)
+			return;
+		buf_puts(out, "; ");
+	}
+	if (r->nwords == 0) {
+		buf_puts(out, "shares no word with the text");
 		return;
 	}
-	buf_puts(out, "shares the words ");
+	buf_puts(out, r->how == QUERY_PATTERN ? "shares " : "shares the words ");
 	for (i = 0; i < r->nwords; i++)
 		buf_printf(out, "%s%s", i == 0 ? "" : i + 1 == r->nwords ? " and " : ", ",
 		    r->words[i]);
@@ -1613,32 +1874,77 @@ render_server_lines(struct buf *out, size_t n)
 	buf_free(&t);
 }
 
+/* "Read as mistakes: "netwrok" as "network", "c0unt" as "count" (OCR)." */
+static void
+render_forgiven(struct buf *t, const struct query_results *q)
+{
+	size_t i;
+
+	buf_puts(t, "Read as mistakes:");
+	for (i = 0; i < q->nforgiven; i++)
+		buf_printf(t, "%s \"%s\" as \"%s\"%s", i ? "," : "", q->forgiven[i].typed,
+		    q->forgiven[i].as, q->forgiven[i].ocr ? " (OCR)" : "");
+	buf_putc(t, '.');
+}
+
 static int
 render_json_query(const struct query_results *q, struct buf *out, char err[ERR_LEN])
 {
-	json_t *root = json_object(), *a = json_array();
+	json_t *root = json_object(), *a = json_array(), *f, *x;
 	size_t i, j;
 
 	json_object_set_new(root, "query", render_jstr(q->query));
-	{
-		json_t *f = json_array();
-
-		for (i = 0; i < q->nforgiven; i++) {
-			json_t *x = json_object();
-
-			json_object_set_new(x, "typed", render_jstr(q->forgiven[i].typed));
-			json_object_set_new(x, "as", render_jstr(q->forgiven[i].as));
-			json_array_append_new(f, x);
-		}
-		json_object_set_new(root, "forgiven", f);
-		json_object_set_new(root, "server_lines", json_integer((json_int_t)q->nserver));
+	json_object_set_new(root, "answer", json_string(query_answer_name(q->answer)));
+	json_object_set_new(root, "confidence", render_jreal(q->confidence));
+	f = json_array();
+	for (i = 0; i < q->nforgiven; i++) {
+		x = json_object();
+		json_object_set_new(x, "typed", render_jstr(q->forgiven[i].typed));
+		json_object_set_new(x, "as", render_jstr(q->forgiven[i].as));
+		json_object_set_new(x, "ocr", json_boolean(q->forgiven[i].ocr));
+		json_array_append_new(f, x);
 	}
+	json_object_set_new(root, "forgiven", f);
+	f = json_array();
+	for (i = 0; i < q->nsynonyms; i++) {
+		x = json_object();
+		json_object_set_new(x, "said", render_jstr(q->synonyms[i].said));
+		json_object_set_new(x, "means", render_jstr(q->synonyms[i].term->means));
+		json_object_set_new(x, "kind", render_jstr(q->synonyms[i].term->kind));
+		json_array_append_new(f, x);
+	}
+	json_object_set_new(root, "synonyms", f);
+	json_object_set_new(root, "dictionary", render_jstr(q->dictionary));
+	json_object_set_new(root, "server_lines", json_integer((json_int_t)q->nserver));
+	if (q->fact.row) {
+		x = json_object();
+		json_object_set_new(x, "table", render_jstr(q->fact.row->table));
+		json_object_set_new(x, "key", render_jstr(q->fact.row->key));
+		json_object_set_new(x, "text", render_jstr(q->fact.text));
+		json_object_set_new(x, "sources", render_jstr(kb_row_field(q->fact.row,
+		    "sources")));
+		json_object_set_new(root, "fact", x);
+	} else
+		json_object_set_new(root, "fact", json_null());
+	x = json_object();
+	json_object_set_new(x, "best", render_jreal(q->features.best));
+	json_object_set_new(x, "margin", render_jreal(q->features.margin));
+	json_object_set_new(x, "known", render_jreal(q->features.known));
+	json_object_set_new(x, "mail_words", json_integer(q->features.mail));
+	json_object_set_new(x, "network_words", json_integer(q->features.network));
+	json_object_set_new(x, "pattern", json_boolean(q->features.pattern));
+	json_object_set_new(x, "question", json_boolean(q->features.question));
+	json_object_set_new(x, "specific", render_jreal(q->features.specific));
+	json_object_set_new(x, "cover", render_jreal(q->features.cover));
+	json_object_set_new(x, "foreign_words", json_integer(q->features.foreign));
+	json_object_set_new(root, "features", x);
 	for (i = 0; i < q->nresults; i++) {
 		const struct query_result *r = &q->results[i];
-		json_t *o = json_object(), *w = json_array();
+		json_t *o = json_object(), *w = json_array(), *fl = json_array();
 
 		json_object_set_new(o, "article", render_jstr(r->article->id));
 		json_object_set_new(o, "title", render_jstr(r->article->title));
+		json_object_set_new(o, "kind", render_jstr(r->article->kind));
 		json_object_set_new(o, "score", render_jreal(r->score));
 		json_object_set_new(o, "match", json_string(query_how_name(r->how)));
 		json_object_set_new(o, "symptom", r->symptom ? render_jstr(r->symptom->id) :
@@ -1648,19 +1954,22 @@ render_json_query(const struct query_results *q, struct buf *out, char err[ERR_L
 		for (j = 0; j < r->nwords; j++)
 			json_array_append_new(w, render_jstr(r->words[j]));
 		json_object_set_new(o, "words", w);
-		{
-			json_t *x = json_object();
+		x = json_object();
+		if (r->how == QUERY_PATTERN)
+			json_object_set_new(x, "base", render_jreal(r->base));
+		json_object_set_new(x, "query_cover", render_jreal(r->words_score));
+		json_object_set_new(x, "order", render_jreal(r->order));
+		json_object_set_new(x, "message_cover", render_jreal(r->message_cover));
+		json_object_set_new(x, "lines", render_jreal(r->lines));
+		for (j = 0; j < r->nfields; j++) {
+			json_t *fo = json_object();
 
-			if (r->how == QUERY_PATTERN)
-				json_object_set_new(x, "base", render_jreal(r->base));
-			else {
-				json_object_set_new(x, "query_cover", render_jreal(r->query_cover));
-				json_object_set_new(x, "order", render_jreal(r->order));
-			}
-			json_object_set_new(x, "message_cover", render_jreal(r->message_cover));
-			json_object_set_new(x, "lines", render_jreal(r->lines));
-			json_object_set_new(o, "explain", x);
+			json_object_set_new(fo, "field", json_string(r->fields[j].field));
+			json_object_set_new(fo, "share", render_jreal(r->fields[j].share));
+			json_array_append_new(fl, fo);
 		}
+		json_object_set_new(x, "fields", fl);
+		json_object_set_new(o, "explain", x);
 		json_array_append_new(a, o);
 	}
 	json_object_set_new(root, "results", a);
@@ -1671,30 +1980,97 @@ render_json_query(const struct query_results *q, struct buf *out, char err[ERR_L
 static void
 render_query_why(struct buf *out, const struct query_result *r)
 {
+	size_t i;
+
 	if (r->how == QUERY_PATTERN)
 		buf_printf(out, "why: pattern [%s] of a %s symptom (base %.2f) + 0.10 x %.2f "
-		    "of its message in the text", r->symptom->id, kb_role_name(r->symptom->role),
-		    r->base, r->message_cover);
+		    "of its message in the text; %.2f of the text's weight in its fields "
+		    "(BM25F) decides among equal patterns", r->symptom->id,
+		    kb_role_name(r->symptom->role), r->base, r->message_cover,
+		    r->words_score);
 	else
-		buf_printf(out, "why: 0.90 x %.2f of the text's words (by rarity) x "
-		    "(0.50 + 0.45 x %.2f of the best message's words + 0.05 x %.2f of "
-		    "the word pairs in its order)", r->query_cover, r->message_cover, r->order);
+		buf_printf(out, "why: 0.90 x %.2f of the text's weight in its fields (BM25F) "
+		    "x (0.60 + 0.40 x its best message or title: %.2f of its words, %.2f "
+		    "of the word pairs in order)", r->words_score, r->message_cover, r->order);
 	if (r->lines < 1)
 		buf_printf(out, "; it explains %.0f%% of the pasted lines", r->lines * 100);
+	for (i = 0; i < r->nfields; i++)
+		buf_printf(out, "%s%s %.0f%%", i ? ", " : "; the words' weight came from ",
+		    r->fields[i].field, 100 * r->fields[i].share);
+}
+
+/* --explain: how the text was read and why the answer is what it is. */
+static void
+render_query_reading(struct buf *out, const struct query_results *q)
+{
+	const struct query_features *f = &q->features;
+	struct buf t = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < q->nsynonyms; i++) {
+		buf_printf(&t, "Vocabulary: \"%s\" (%s) read as \"%s\".", q->synonyms[i].said,
+		    q->synonyms[i].term->kind, q->synonyms[i].term->means);
+		render_wrap(out, buf_str(&t), 0, 2);
+		buf_reset(&t);
+	}
+	if (q->dictionary)
+		buf_printf(&t, "English words are not read as mistakes (word list %s).",
+		    q->dictionary);
+	else
+		buf_puts(&t, "No English word list was found (install wamerican, or set "
+		    "KBDIAG_DICT): a word the rule base lacks may be read as one of its "
+		    "words even when it is an English word.");
+	render_wrap(out, buf_str(&t), 0, 2);
+	buf_reset(&t);
+	buf_printf(&t, "Answer: %s, confidence %.0f%% (best score %.2f, margin %.2f, "
+	    "%.0f%% of the content words known, %d mail and %d network words, %s%s%s%s).",
+	    query_answer_name(q->answer), 100 * q->confidence, f->best, f->margin,
+	    100 * f->known, f->mail, f->network, f->pattern ? "a pattern match" :
+	    "words only", f->question ? ", a question" : "",
+	    f->run >= 3 ? ", quotes a message of the gateway's" : "",
+	    f->program ? ", another program's message" : "");
+	render_wrap(out, buf_str(&t), 0, 2);
+	buf_free(&t);
 }
 
 static struct diag_incident *render_kb_steps(const struct kb_article *a);
 static void render_kb_free_steps(struct diag_incident *inc);
 
+/* A knowledge article's first paragraph, as text. */
+static char *
+render_para_text(const struct kb_para *p)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < p->nparts; i++)
+		if (p->parts[i].kind == KB_PART_TEXT)
+			buf_puts(&b, p->parts[i].text);
+	return buf_detach(&b);
+}
+
 /* The answer, useful without a second command: likely causes, first steps. */
 static void
 render_query_answer(struct buf *out, const struct kb_article *a)
 {
-	struct diag_incident *inc = render_kb_steps(a);
+	struct diag_incident *inc;
 	struct buf t = BUF_INIT;
 	size_t i, j, order[3], n = 0;
 	double sum = 0;
 
+	if (a->knowledge) {
+		buf_puts(out, "               ");
+		render_wrap(out, a->summary, 15, 15);
+		if (a->nbody > 0) {
+			char *p = render_para_text(&a->body[0]);
+
+			buf_puts(out, "               ");
+			render_wrap(out, p, 15, 15);
+			free(p);
+		}
+		return;
+	}
+	inc = render_kb_steps(a);
 	/* The three causes with the highest prior, KB order among equals. */
 	for (i = 0; i < a->ncauses; i++) {
 		sum += a->causes[i].prior;
@@ -1731,6 +2107,19 @@ render_query(const struct query_results *q, enum render_format f, struct buf *ou
 	return render_query_explain(q, f, 0, out, err);
 }
 
+/* The line that heads the results: a fact, a weak answer, or nothing. */
+static void
+render_query_head(struct buf *t, const struct query_results *q)
+{
+	if (q->answer == QUERY_NONE)
+		buf_printf(t, "No article in the rule base is about \"%s\".", q->query);
+	else if (q->answer == QUERY_WEAK_ANSWER)
+		buf_printf(t, "No article is clearly about this text (confidence %.0f%%); "
+		    "the closest %zu, with why:", 100 * q->confidence, q->nresults);
+	else if (q->fact.row)
+		buf_printf(t, "Answer: %s", q->fact.text);
+}
+
 int
 render_query_explain(const struct query_results *q, enum render_format f, int explain,
     struct buf *out, char err[ERR_LEN])
@@ -1745,19 +2134,19 @@ render_query_explain(const struct query_results *q, enum render_format f, int ex
 		return render_json_query(q, out, err);
 	case RENDER_TEXT:
 		if (q->nforgiven) {
-			buf_puts(&t, "Read as typing mistakes:");
-			for (i = 0; i < q->nforgiven; i++)
-				buf_printf(&t, "%s \"%s\" as \"%s\"", i ? "," : "",
-				    q->forgiven[i].typed, q->forgiven[i].as);
-			buf_putc(&t, '.');
+			render_forgiven(&t, q);
 			render_wrap(out, buf_str(&t), 0, 2);
 			buf_reset(&t);
 		}
 		if (q->nserver)
 			render_server_lines(out, q->nserver);
-		if (q->nresults == 0)
-			buf_printf(out, "No article in the rule base is about \"%s\".\n",
-			    q->query);
+		if (explain)
+			render_query_reading(out, q);
+		render_query_head(&t, q);
+		if (t.len) {
+			render_wrap(out, buf_str(&t), 0, 2);
+			buf_reset(&t);
+		}
 		for (i = 0; i < q->nresults; i++) {
 			const struct query_result *r = &q->results[i];
 
@@ -1773,7 +2162,7 @@ render_query_explain(const struct query_results *q, enum render_format f, int ex
 				render_wrap(out, buf_str(&t), 15, 17);
 				buf_reset(&t);
 			}
-			if (i == 0)
+			if (i == 0 && q->answer == QUERY_SURE_ANSWER)
 				render_query_answer(out, r->article);
 		}
 		break;
@@ -1781,14 +2170,24 @@ render_query_explain(const struct query_results *q, enum render_format f, int ex
 		buf_puts(out, "# kbdiag query\n\n");
 		render_md_code(out, q->query);
 		buf_puts(out, "\n\n");
+		if (q->nforgiven) {
+			render_forgiven(&t, q);
+			render_md_text(out, buf_str(&t));
+			buf_puts(out, "\n\n");
+			buf_reset(&t);
+		}
 		if (q->nserver) {
 			render_server_lines(&t, q->nserver);
 			render_md_text(out, buf_str(&t));
 			buf_puts(out, "\n\n");
 			buf_reset(&t);
 		}
-		if (q->nresults == 0)
-			buf_puts(out, "No article in the rule base is about this text.\n");
+		render_query_head(&t, q);
+		if (t.len) {
+			render_md_text(out, buf_str(&t));
+			buf_puts(out, "\n\n");
+			buf_reset(&t);
+		}
 		for (i = 0; i < q->nresults; i++) {
 			const struct query_result *r = &q->results[i];
 
@@ -1804,8 +2203,10 @@ render_query_explain(const struct query_results *q, enum render_format f, int ex
 	case RENDER_HTML:
 		doc = html_doc_new("kbdiag query", &body);
 		html_el(html_el(body, "p", NULL), "code", q->query);
-		if (q->nresults == 0)
-			html_el(body, "p", "No article in the rule base is about this text.");
+		render_query_head(&t, q);
+		if (t.len)
+			html_el(body, "p", buf_str(&t));
+		buf_reset(&t);
 		ol = html_el(body, "ol", NULL);
 		for (i = 0; i < q->nresults; i++) {
 			const struct query_result *r = &q->results[i];
@@ -2084,30 +2485,50 @@ render_json_article(const struct kb *kb, const struct kb_article *a, struct buf 
 		json_array_append_new(arr, x);
 	}
 	json_object_set_new(o, "related", arr);
+	arr = json_array();
+	for (i = 0; i < a->nbody; i++) {
+		char *p = render_para_text(&a->body[i]);
+
+		json_array_append_new(arr, render_jstr(p));
+		free(p);
+	}
+	json_object_set_new(o, "body", arr);
+	arr = json_array();
+	for (i = 0; i < a->nfacts; i++) {
+		char *t = query_row_text(a->facts[i]);
+
+		x = json_object();
+		json_object_set_new(x, "table", render_jstr(a->facts[i]->table));
+		json_object_set_new(x, "key", render_jstr(a->facts[i]->key));
+		json_object_set_new(x, "text", render_jstr(t));
+		json_array_append_new(arr, x);
+		free(t);
+	}
+	json_object_set_new(o, "facts", arr);
+	arr = json_array();
+	for (i = 0; i < kb_article_count(kb); i++) {
+		const struct kb_article *b = kb_article_at(kb, i);
+
+		for (j = 0; j < b->nrelated; j++)
+			if (strcasecmp(b->related[j], a->id) == 0) {
+				json_array_append_new(arr, render_jstr(b->id));
+				break;
+			}
+	}
+	json_object_set_new(o, "cited_by", arr);
 	render_kb_free_steps(inc);
 	return render_json_dump(o, out, err);
 }
 
-int
-render_kb_article(const struct kb *kb, const struct kb_article *a, enum render_format f,
-    struct buf *out, char err[ERR_LEN])
+/* kb show: an error or troubleshooting article's messages, causes and steps. */
+static void
+render_kb_problem(const struct kb_article *a, const struct diag_incident *inc,
+    struct buf *out)
 {
-	struct diag_incident *inc;
 	size_t i;
 
-	if (f == RENDER_JSON)
-		return render_json_article(kb, a, out, err);
-	if (f != RENDER_TEXT)
-		return err_set(err, "kb show supports the text and json formats");
-	inc = render_kb_steps(a);
-	buf_printf(out, "%s  %s\n", a->id, a->title);
-	buf_printf(out, "  Kind:        %s%s%s\n", a->kind, a->modified ? ", last modified " : "",
-	    a->modified ? a->modified : "");
-	buf_puts(out, "  Applies to:  ");
-	render_wrap(out, a->products, 15, 15);
-	buf_printf(out, "  File:        %s\n\n  ", a->file);
-	render_wrap(out, a->summary, 2, 2);
 	buf_puts(out, "\n  Messages:\n");
+
 	for (i = 0; i < a->nsymptoms; i++) {
 		const struct kb_symptom *s = &a->symptoms[i];
 
@@ -2136,6 +2557,70 @@ render_kb_article(const struct kb *kb, const struct kb_article *a, enum render_f
 		render_wrap(out, t, 7, 7);
 		free(t);
 	}
+}
+
+/* kb show: a knowledge article's body, its facts, and who cites it. */
+static void
+render_kb_knowledge(const struct kb *kb, const struct kb_article *a, struct buf *out)
+{
+	size_t i, j;
+	int first = 1;
+
+	buf_puts(out, "\n  What it says:\n");
+	for (i = 0; i < a->nbody; i++) {
+		char *p = render_para_text(&a->body[i]);
+
+		buf_puts(out, "    ");
+		render_wrap(out, p, 4, 4);
+		free(p);
+	}
+	if (a->nfacts)
+		buf_puts(out, "\n  Facts (tables/):\n");
+	for (i = 0; i < a->nfacts; i++) {
+		char *t = query_row_text(a->facts[i]);
+
+		buf_printf(out, "    %s:%s  ", a->facts[i]->table, a->facts[i]->key);
+		render_wrap(out, t, 6 + strlen(a->facts[i]->table) + strlen(a->facts[i]->key),
+		    6);
+		free(t);
+	}
+	for (i = 0; i < kb_article_count(kb); i++) {
+		const struct kb_article *b = kb_article_at(kb, i);
+
+		for (j = 0; j < b->nrelated; j++)
+			if (strcasecmp(b->related[j], a->id) == 0) {
+				buf_printf(out, "%s %s", first ? "\n  Cited by:   " : "", b->id);
+				first = 0;
+				break;
+			}
+	}
+	if (!first)
+		buf_putc(out, '\n');
+}
+
+int
+render_kb_article(const struct kb *kb, const struct kb_article *a, enum render_format f,
+    struct buf *out, char err[ERR_LEN])
+{
+	struct diag_incident *inc;
+	size_t i;
+
+	if (f == RENDER_JSON)
+		return render_json_article(kb, a, out, err);
+	if (f != RENDER_TEXT)
+		return err_set(err, "kb show supports the text and json formats");
+	inc = render_kb_steps(a);
+	buf_printf(out, "%s  %s\n", a->id, a->title);
+	buf_printf(out, "  Kind:        %s%s%s\n", a->kind, a->modified ? ", last modified " : "",
+	    a->modified ? a->modified : "");
+	buf_puts(out, "  Applies to:  ");
+	render_wrap(out, a->products, 15, 15);
+	buf_printf(out, "  File:        %s\n\n  ", a->file);
+	render_wrap(out, a->summary, 2, 2);
+	if (a->knowledge)
+		render_kb_knowledge(kb, a, out);
+	else
+		render_kb_problem(a, inc, out);
 	if (a->nrelated) {
 		buf_puts(out, "\n  Related:    ");
 		for (i = 0; i < a->nrelated; i++)

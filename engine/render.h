@@ -74,6 +74,17 @@ int render_kb_article(const struct kb *kb, const struct kb_article *a,
 
 /* The plain text of a step (spans joined). Caller frees. */
 char *render_step_text(const struct diag_step *s);
+/* How to tell the step worked, as text ("" when the rule base says nothing). */
+char *render_step_worked(const struct diag_step *s, int keep_code);
+/* The step's first sentence (for the list of steps not needed). */
+char *render_step_brief(const struct diag_step *s);
+/*
+ * An incident's plan in each format: the steps with what is done, what was
+ * found and how to tell each worked, then the steps not needed and why
+ * (plan.h). checklist: Markdown as "[ ]" / "[x]" items.
+ */
+void render_text_steps(struct buf *out, const struct diag_incident *inc);
+void render_md_steps(struct buf *out, const struct diag_incident *inc, int checklist);
 /*
  * The same for render_wrap(): the spaces inside a command stand for spaces
  * that must not break a line (render_wrap() writes them as spaces), so that
@@ -82,6 +93,7 @@ char *render_step_text(const struct diag_step *s);
 char *render_step_wrappable(const struct diag_step *s);
 /* HTML: the step's text under parent, its commands and files as <code>. */
 void render_html_step(xmlNodePtr parent, const struct diag_step *s);
+void render_html_steps(xmlNodePtr sec, const struct diag_incident *inc);
 /* Markdown: the step, its commands and files as code spans. */
 void render_md_step(struct buf *out, const struct diag_step *s);
 

@@ -257,6 +257,45 @@ report_item(struct buf *out, int md, const char *prefix, size_t hang, const char
 	buf_free(&t);
 }
 
+/* The plan as a checklist: done steps ticked, what was found, how to tell it worked. */
+static void
+report_text_steps(struct buf *out, const struct diag_incident *inc)
+{
+	size_t j;
+
+	if (inc->nsteps)
+		buf_puts(out, "\n   Steps:\n");
+	for (j = 0; j < inc->nsteps; j++) {
+		const struct diag_step *s = &inc->steps[j];
+		char *w, prefix[32];
+
+		snprintf(prefix, sizeof(prefix), "   %2u. [%c] ", s->n, s->done ? 'x' : ' ');
+		/* commands keep their spaces: never split across lines */
+		w = render_step_wrappable(s);
+		report_item(out, 0, prefix, 11, "%s", w);
+		free(w);
+		if (s->done)
+			report_item(out, 0, "           ", 13, "Done already (%s): %s.", s->done_ref,
+			    s->done);
+		if (s->found)
+			report_item(out, 0, "           ", 13, "Found: %s.", s->found);
+		if (s->nworked) {
+			w = render_step_worked(s, 1);
+			report_item(out, 0, "           ", 13, "Worked when: %s", w);
+			free(w);
+		}
+	}
+	if (inc->nunneeded)
+		buf_puts(out, "\n   Not needed (the evidence rules out their causes):\n");
+	for (j = 0; j < inc->nunneeded; j++) {
+		char *brief = render_step_brief(&inc->unneeded[j]);
+
+		report_item(out, 0, "     - ", 9, "%s: %s Not needed: %s.", inc->unneeded[j].id,
+		    brief, inc->unneeded[j].because);
+		free(brief);
+	}
+}
+
 /*
  * One entry of the history (kbdiag verify): when, the outcome, what kbdiag
  * fix had applied, the log watched, and per incident what was seen and,
@@ -482,25 +521,10 @@ report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct 
 			    report_or(inc->unchecked[j].why, "")));
 			report_pool_free(&pl);
 		}
-		if (inc->nsteps)
-			buf_puts(out, md ? "\n### Steps\n\n" : "\n   Steps:\n");
-		for (j = 0; j < inc->nsteps; j++) {
-			struct buf t = BUF_INIT;
-			char *w, prefix[32];
-
-			snprintf(prefix, sizeof(prefix), md ? "%u. [ ] " : "   %2u. [ ] ",
-			    inc->steps[j].n);
-			if (md) {
-				render_md_step(&t, &inc->steps[j]);
-				buf_printf(out, "%s%s\n", prefix, buf_str(&t));
-			} else {
-				/* commands keep their spaces: never split across lines */
-				w = render_step_wrappable(&inc->steps[j]);
-				report_item(out, 0, prefix, 11, "%s", w);
-				free(w);
-			}
-			buf_free(&t);
-		}
+		if (md)
+			render_md_steps(out, inc, 1);
+		else
+			report_text_steps(out, inc);
 		buf_puts(out, md ? "\n### Proposed edits\n\n" : "\n   Proposed edits:\n");
 		n = 0;
 		for (j = 0; p && j < p->nitems; j++) {
@@ -751,13 +775,38 @@ report_html(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 			ol = report_el(sec, "ol", NULL);
 			html_attr(ol, "class", "steps");
 			for (j = 0; j < inc->nsteps; j++) {
+				const struct diag_step *st = &inc->steps[j];
 				xmlNodePtr box;
+				char *w;
 
 				li = report_el(ol, "li", NULL);
 				box = report_el(li, "input", NULL);
 				xmlNewProp(box, BAD_CAST "type", BAD_CAST "checkbox");
+				if (st->done)
+					xmlNewProp(box, BAD_CAST "checked", BAD_CAST "checked");
 				xmlAddChild(li, xmlNewText(BAD_CAST " "));
-				render_html_step(li, &inc->steps[j]);
+				render_html_step(li, st);
+				if (st->done)
+					report_elf(li, "p", "Done already (%s): %s.",
+					    st->done_ref, st->done);
+				if (st->found)
+					report_elf(li, "p", "Found: %s.", st->found);
+				if (st->nworked) {
+					w = render_step_worked(st, 0);
+					report_elf(li, "p", "Worked when: %s", w);
+					free(w);
+				}
+			}
+		}
+		if (inc->nunneeded) {
+			report_el(sec, "h3", "Not needed");
+			ul = report_el(sec, "ul", NULL);
+			for (j = 0; j < inc->nunneeded; j++) {
+				char *brief = render_step_brief(&inc->unneeded[j]);
+
+				report_elf(ul, "li", "%s: %s Not needed: %s.",
+				    inc->unneeded[j].id, brief, inc->unneeded[j].because);
+				free(brief);
 			}
 		}
 		report_el(sec, "h3", "Proposed edits");
@@ -946,8 +995,8 @@ report_json(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 		for (j = 0; j < inc->nsteps; j++) {
 			char *t = render_step_text(&inc->steps[j]);
 
-			json_array_append_new(steps, json_pack("{s:I, s:s}", "n",
-			    (json_int_t)inc->steps[j].n, "text", t));
+			json_array_append_new(steps, json_pack("{s:I, s:s, s:b}", "n",
+			    (json_int_t)inc->steps[j].n, "text", t, "done", inc->steps[j].done != NULL));
 			free(t);
 		}
 		json_object_set_new(o, "steps", steps);

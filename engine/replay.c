@@ -146,6 +146,17 @@ replay_incident(struct diag_incident *inc, const json_t *o, size_t index,
 	inc->phase = replay_str(o, "phase");
 	inc->last_command = replay_str(o, "last_command");
 	inc->last_reply = replay_str(o, "last_reply");
+	if ((v = json_object_get(o, "transcript")) != NULL && json_is_object(v)) {
+		inc->greeting = replay_str(v, "greeting");
+		inc->helo = replay_str(v, "helo");
+		inc->helo_reply = replay_str(v, "helo_reply");
+	}
+	inc->gateway_version = replay_str(o, "gateway_version");
+	if ((v = json_object_get(o, "ended")) != NULL && json_is_object(v) &&
+	    (inc->ended_article = replay_str(v, "article")) != NULL) {
+		inc->ended_peer = replay_str(v, "peer");
+		inc->ended_first_seen = replay_str(v, "first_seen");
+	}
 	if ((v = json_object_get(o, "phases")) != NULL && json_is_object(v)) {
 		if (json_object_size(v) > REPLAY_MAX_ITEMS)
 			return err_set(err, "incident %zu: too many phases", index + 1);
@@ -483,9 +494,17 @@ replay_parse(const char *data, size_t len, const struct kb *kb, struct diagnosis
 	if (replay_history(d, data, jsonscan_find(&scan, "history"), oom, err) != 0 ||
 	    replay_warnings(d, data, jsonscan_find(&scan, "warnings"), oom, err) != 0)
 		goto out;
-	rank_diagnosis(d, kb);
-	for (i = 0; i < d->nincidents; i++)
-		plan_steps(&d->incidents[i]);
+	if ((m = jsonscan_find(&scan, "probe_note")) != NULL) {
+		json_t *o = replay_unit(data, &m->value, "\"probe_note\"", oom, err);
+
+		if (o == NULL)
+			goto out;
+		if (json_is_string(o))
+			d->probe_note = text_sanitize(json_string_value(o), json_string_length(o),
+			    REPLAY_TEXT_MAX);
+		json_decref(o);
+	}
+	diag_rank(d, kb);
 	rc = 0;
 out:
 	jsonscan_free(&scan);

@@ -88,6 +88,7 @@ session_reset(struct session *s)
 {
 	s->phase = SESSION_NONE;
 	s->command[0] = s->reply[0] = '\0';
+	s->greeting[0] = s->helo[0] = s->helo_reply[0] = '\0';
 }
 
 static void
@@ -136,6 +137,11 @@ session_transcript(struct session *s, int sent, const char *text, size_t n)
 {
 	if (!sent) {
 		session_keep(s->reply, text, n);
+		if ((s->phase == SESSION_GREETING || s->phase == SESSION_NONE) &&
+		    s->greeting[0] == '\0' && s->helo[0] == '\0')
+			session_keep(s->greeting, text, n);
+		else if (s->helo[0] != '\0' && s->helo_reply[0] == '\0')
+			session_keep(s->helo_reply, text, n);
 		if (s->phase == SESSION_GREETING && n > 0 && text[0] == '2')
 			s->phase = SESSION_HELO;
 		else if (s->phase == SESSION_DATA && session_starts(text, n, "354"))
@@ -151,7 +157,12 @@ session_transcript(struct session *s, int sent, const char *text, size_t n)
 		return;
 	}
 	session_keep(s->command, text, n);
-	if (session_starts(text, n, "HELO") || session_starts(text, n, "EHLO"))
+	if ((session_starts(text, n, "HELO") || session_starts(text, n, "EHLO")) &&
+	    (n == 4 || text[4] == ' ' || text[4] == '\t')) {
+		s->phase = SESSION_HELO;
+		session_keep(s->helo, text, n);
+		s->helo_reply[0] = '\0';
+	} else if (session_starts(text, n, "HELO") || session_starts(text, n, "EHLO"))
 		s->phase = SESSION_HELO;
 	else if (session_starts(text, n, "MAIL"))
 		s->phase = SESSION_MAIL;

@@ -16,6 +16,10 @@
  *   end-of-data  the final "." sent, waiting for the 250
  *   quit         QUIT sent
  *
+ * It also keeps what the articles read in a transcript wherever it is in
+ * the session: the greeting, the HELO or EHLO sent (with or without a host
+ * name) and the reply to it.
+ *
  * Postfix, Exim and Sendmail say the phase in their own words ("while
  * sending message body", "after end of data"); session_phase_of_text() reads
  * those, and smtpgw's events name the phase outright (session_phase_parse()).
@@ -46,6 +50,14 @@ struct session {
 	enum session_phase	 phase;
 	char			 command[SESSION_TEXT_MAX + 1];	/* "" when none */
 	char			 reply[SESSION_TEXT_MAX + 1];
+	/*
+	 * The whole session so far, not only its last step: the peer's
+	 * greeting (its first line), the last HELO or EHLO the gateway sent
+	 * and the first reply that came to it ("" when none).
+	 */
+	char			 greeting[SESSION_TEXT_MAX + 1];
+	char			 helo[SESSION_TEXT_MAX + 1];
+	char			 helo_reply[SESSION_TEXT_MAX + 1];
 };
 
 /* "body", "end-of-data", ...; NULL for SESSION_NONE. */

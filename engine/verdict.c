@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "rank.h"
 #include "xmem.h"
 
 const struct diag_cause *
@@ -114,9 +115,12 @@ verdict_cause(struct buf *b, const struct diag_incident *inc, const struct diag_
 			buf_printf(b, " (%s: %s)", e->origin, e->detail);
 		buf_putc(b, '.');
 		free(why);
-	} else
+	} else if (strcmp(rank_basis(inc), "prior") == 0)
 		buf_puts(b, ", by the rule base's priors alone: nothing observed yet tells the "
 		    "causes apart (see what was not checked).");
+	else
+		buf_puts(b, ", because the evidence speaks less against it than against the "
+		    "other causes (see them below).");
 }
 
 void
@@ -125,6 +129,7 @@ verdict_make(const struct diagnosis *d, struct verdict *v)
 	struct buf b = BUF_INIT;
 	unsigned long long lines = d->summary.lines;
 	size_t unread = diag_input_errors(d);
+	size_t i;
 
 	memset(v, 0, sizeof(*v));
 	if (d->nincidents == 0) {
@@ -155,7 +160,11 @@ verdict_make(const struct diagnosis *d, struct verdict *v)
 	v->standing = verdict_standing(v->inc);
 	verdict_cause(&b, v->inc, v->standing);
 	v->cause = buf_detach(&b);
-	v->step = v->inc->nsteps ? &v->inc->steps[0] : NULL;
+	/* The first thing to do: the first step not done already. */
+	v->step = NULL;
+	for (i = 0; i < v->inc->nsteps && v->step == NULL; i++)
+		if (v->inc->steps[i].done == NULL)
+			v->step = &v->inc->steps[i];
 }
 
 void

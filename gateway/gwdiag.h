@@ -14,6 +14,13 @@
  *
  * N counts the failures of that message (1, 2, ...): the first N whose files
  * do not exist yet, so that a later run never overwrites an earlier report.
+ *
+ * A storm of failures is diagnosed once: each smart host has a quiet period
+ * (gwdiag_set_quiet(), default the rule base's, evidence.xml <probing
+ * quiet>), opened by its first failure. The smart host is probed at most
+ * once per period, and a later failure of the same article in the period
+ * shares the first one's diagnosis and report (its log line says which
+ * failure of the period it is); no new files are written for it.
  * The rule base is found as kbdiag finds it: kb_dir, else $KBDIAG_KB, else a
  * rule base beside the executable (../kb, ../share/kbdiag/kb), else the
  * installed data directory.
@@ -43,6 +50,15 @@ void gwdiag_close(struct gwdiag *g);
  */
 void gwdiag_set_probes(struct gwdiag *g, const struct probe_params *tmpl, const char *host,
     unsigned port);
+/*
+ * The quiet period, in seconds (0: none, every failure probed and reported
+ * on its own); and its value.
+ */
+void gwdiag_set_quiet(struct gwdiag *g, unsigned seconds);
+unsigned gwdiag_quiet(const struct gwdiag *g);
+#define GWDIAG_QUIET_DEFAULT	600	/* when the rule base has none */
+/* How many probe rounds have run (for the log, and tests). */
+unsigned long gwdiag_rounds(const struct gwdiag *g);
 /* The rule base directory in use. */
 const char *gwdiag_kb_dir(const struct gwdiag *g);
 

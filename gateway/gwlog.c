@@ -243,6 +243,7 @@ gwlog_event_json(const struct gwlog_event *ev)
 	set_str(o, "phase", ev->phase);
 	set_str(o, "last_command", ev->last_command);
 	set_str(o, "last_reply", ev->last_reply);
+	set_str(o, "helo", ev->helo);
 	if (ev->err != 0) {
 		const char *name = legacy_errno_name(ev->err);
 

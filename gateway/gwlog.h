@@ -51,6 +51,8 @@ struct gwlog_event {
 	const char		*phase;		/* "connect", "body", ... or NULL */
 	const char		*last_command;	/* or NULL */
 	const char		*last_reply;	/* or NULL */
+	const char		*helo;		/* the name the session's EHLO/HELO
+						   gave, or NULL (none sent yet) */
 	int			 err;		/* errno, 0 = none */
 	const char		*peer;
 	unsigned		 port;

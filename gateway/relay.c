@@ -737,6 +737,10 @@ relay_failure_event(const struct relay_params *p, const struct relay_failure *f,
 	ev->phase = relay_state_phase(f->state);
 	ev->last_command = f->last_command[0] ? f->last_command : NULL;
 	ev->last_reply = f->last_reply[0] ? f->last_reply : NULL;
+	/* Past the greeting, the session's EHLO (or HELO) named the gateway. */
+	if (ev->phase != NULL && strcmp(ev->phase, "connect") != 0 &&
+	    strcmp(ev->phase, "greeting") != 0)
+		ev->helo = p->helo;
 	ev->err = f->err;
 	ev->peer = p->host;
 	ev->port = p->port;

@@ -77,6 +77,8 @@ struct options {
 	int		 diagnose;	/* --diagnose: 1 offline, 2 probe */
 	const char	*dos_root;	/* --dos-root DIR (probe) */
 	unsigned	 probe_timeout_ms;	/* --probe-timeout */
+	unsigned	 probe_quiet;	/* --probe-quiet: seconds */
+	int		 probe_quiet_set;
 	const char	*reports;	/* --reports DIR */
 	const char	*kb_dir;	/* --kb DIR */
 	char		**args;
@@ -160,7 +162,8 @@ usage(FILE *f)
 	    "         --timeout (replies, 5m), --connect-timeout (30s), --data-timeout (10m),\n"
 	    "         --probe-timeout (5s)\n"
 	    "diagnosis: --diagnose[=offline|probe], --reports DIR (SPOOL/reports), --kb DIR,\n"
-	    "         --dos-root DIR (probe)\n"
+	    "         --dos-root DIR (probe), --probe-quiet DURATION (a smart host probed,\n"
+	    "         and a failure reported, once per quiet period: 10m; 0 each time)\n"
 	    "listener: --max-sessions N (100), --max-client-sessions N (50),\n"
 	    "         --bare-lf reject|normalize (reject), --max-size BYTES (53477376;\n"
 	    "         submit too)\n"
@@ -223,7 +226,7 @@ parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_SPOOL = 256, O_SMARTHOST, O_LISTEN, O_LOG, O_EVENTS, O_ONCE, O_HELO,
 	    O_FORMAT, O_TIMEOUT, O_CTIMEOUT, O_DTIMEOUT, O_MAXSIZE, O_DIAGNOSE, O_REPORTS,
-	    O_KB, O_DOSROOT, O_PTIMEOUT, O_MAXSESS, O_MAXCLIENT, O_BARELF, O_CONCURRENCY };
+	    O_KB, O_DOSROOT, O_PTIMEOUT, O_MAXSESS, O_MAXCLIENT, O_BARELF, O_CONCURRENCY, O_PQUIET };
 	static const struct option longs[] = {
 		{ "spool", required_argument, NULL, O_SPOOL },
 		{ "smarthost", required_argument, NULL, O_SMARTHOST },
@@ -243,6 +246,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "kb", required_argument, NULL, O_KB },
 		{ "dos-root", required_argument, NULL, O_DOSROOT },
 		{ "probe-timeout", required_argument, NULL, O_PTIMEOUT },
+		{ "probe-quiet", required_argument, NULL, O_PQUIET },
 		{ "max-sessions", required_argument, NULL, O_MAXSESS },
 		{ "max-client-sessions", required_argument, NULL, O_MAXCLIENT },
 		{ "bare-lf", required_argument, NULL, O_BARELF },
@@ -345,6 +349,18 @@ parse_options(int argc, char **argv, struct options *o)
 			o->diagnose = optarg != NULL && strcmp(optarg, "probe") == 0 ? 2 : 1;
 			break;
 		case O_DOSROOT: o->dos_root = optarg; break;
+		case O_PQUIET: {
+			unsigned long long qms;
+			char why[ERR_LEN];
+
+			if (strcmp(optarg, "0") == 0)
+				qms = 0;
+			else if (duration_parse(optarg, 1000, 1000, 24 * HOUR_MS, &qms, why) != 0)
+				return usage_error("option '--probe-quiet': %s", why);
+			o->probe_quiet = (unsigned)(qms / 1000);
+			o->probe_quiet_set = 1;
+			break;
+		}
 		case O_REPORTS: o->reports = optarg; break;
 		case O_KB: o->kb_dir = optarg; break;
 		case O_MAXSIZE:
@@ -671,8 +687,9 @@ static void
 on_failure(void *arg, const struct gwlog_event *ev, const char *line)
 {
 	struct failure_hook *h = arg;
-	char summary[1024], report[PATH_MAX + 8], err[ERR_LEN], why[256] = "";
+	char summary[1400], report[PATH_MAX + 8], err[ERR_LEN], why[256] = "";
 	char *js;
+	unsigned long rounds;
 
 	if (h->tell) {
 		if (ev->err != 0)
@@ -688,10 +705,15 @@ on_failure(void *arg, const struct gwlog_event *ev, const char *line)
 	if (h->gd == NULL)
 		return;
 	js = gwlog_event_json(ev);
+	rounds = gwdiag_rounds(h->gd);
 	if (gwdiag_failure(h->gd, js, ev->queue_id, summary, sizeof(summary), report,
 	    sizeof(report), err) != 0)
 		gwlog_line(h->log, "Diagnosis failed: %s", err);
 	else {
+		if (gwdiag_rounds(h->gd) > rounds)
+			gwlog_line(h->log, "Diagnosis probes: round %lu (a smart host is probed "
+			    "at most once per quiet period of %u s)", gwdiag_rounds(h->gd),
+			    gwdiag_quiet(h->gd));
 		gwlog_line(h->log, "Diagnosis: %s", summary);
 		if (report[0])
 			gwlog_line(h->log, "Diagnosis report: %s", report);
@@ -1097,6 +1119,8 @@ cmd_deliver(struct options *o, struct spool *s)
 			gwlog_close(log);
 			return EXIT_BADINPUT;
 		}
+		if (o->probe_quiet_set)
+			gwdiag_set_quiet(hook.gd, o->probe_quiet);
 		if (o->diagnose == 2) {
 			struct probe_params pp = { 0 };
 

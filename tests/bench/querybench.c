@@ -35,7 +35,7 @@ qb_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The QUERY column of each data line, with "\n" made a line break. */
+/* The QUERY column (the last) of each data line, with "\n" made a line break. */
 static char **
 qb_load(const char *path, size_t *n)
 {
@@ -48,8 +48,7 @@ qb_load(const char *path, size_t *n)
 		return NULL;
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
-		if (line[0] == '#' || line[0] == '\0' || (t = strchr(line, '\t')) == NULL ||
-		    (t = strchr(t + 1, '\t')) == NULL)
+		if (line[0] == '#' || line[0] == '\0' || (t = strrchr(line, '\t')) == NULL)
 			continue;
 		q = strdup(t + 1);
 		for (t = q; (t = strstr(t, "\\n")) != NULL;) {

@@ -68,7 +68,7 @@ done
 cp "$top/kb/samples/smtpgate.log" "$work/smtpgate.log"
 printf '%s\n' '09:40:00 - Error (119) Network Write Error <script>alert(1)</script><img src=x onerror=alert(2)>' \
     '09:41:00 - ERROR <b>unknown</b> failure <script>alert(3)</script>' >"$work/hostile.log"
-(cd "$work" && "$kbdiag" --smarthost "127.0.0.1:$port" --timeout 2s -o diagnosis.json \
+(cd "$work" && "$kbdiag" --probe --smarthost "127.0.0.1:$port" --timeout 2s -o diagnosis.json \
     diagnose smtpgate.log hostile.log && "$kbdiag" --replay diagnosis.json -o diagnosis.html \
     diagnose && "$kbdiag" report -o report.html diagnosis.json) >"$work/kbdiag.log" 2>&1
 if [ ! -s "$work/diagnosis.html" ] || [ ! -s "$work/report.html" ]; then

@@ -18,6 +18,8 @@
 #include "diag.h"
 #include "peer.h"
 #include "query.h"
+#include "evidence.h"
+#include "probe.h"
 #include "rank.h"
 #include "testutil.h"
 #include "xmem.h"
@@ -221,6 +223,9 @@ tc_digest_diagnosis(const struct diagnosis *d, struct buf *out)
 		    inc->year_inferred ? "inferred" : "-", inc->failure ? inc->failure : "-");
 		if (inc->peer.address)
 			buf_printf(out, "  address %s\n", inc->peer.address);
+		if (inc->ended_article)
+			buf_printf(out, "  ended %s %s\n", inc->ended_article,
+			    inc->ended_peer ? inc->ended_peer : "-");
 		if (inc->messages) {
 			buf_printf(out, "  messages %lu delivered_later=%lu delivered_elsewhere=%lu "
 			    "retries_ended=%lu ids=", inc->messages, inc->delivered_later,
@@ -246,8 +251,19 @@ tc_digest_diagnosis(const struct diagnosis *d, struct buf *out)
 		}
 		buf_puts(out, "\n  steps");
 		for (j = 0; j < inc->nsteps; j++)
-			buf_printf(out, " %s", inc->steps[j].id);
+			buf_printf(out, " %s%s", inc->steps[j].id, inc->steps[j].done ? "(done)" : "");
 		buf_puts(out, "\n");
+		for (j = 0; j < inc->nsteps; j++) {
+			if (inc->steps[j].done)
+				buf_printf(out, "  done %s %s: %s\n", inc->steps[j].id,
+				    inc->steps[j].done_ref, inc->steps[j].done);
+			if (inc->steps[j].found)
+				buf_printf(out, "  found %s %s\n", inc->steps[j].id,
+				    inc->steps[j].found);
+		}
+		for (j = 0; j < inc->nunneeded; j++)
+			buf_printf(out, "  not-needed %s: %s\n", inc->unneeded[j].id,
+			    inc->unneeded[j].because);
 		if (inc->nsteps) {
 			buf_puts(out, "  step1 ");
 			for (j = 0; j < inc->steps[0].nspans; j++)
@@ -271,15 +287,18 @@ tc_digest_query(const struct query_results *q, struct buf *out)
 {
 	size_t i, j;
 
+	buf_printf(out, "answer %s\n", query_answer_name(q->answer));
+	if (q->fact.row)
+		buf_printf(out, "fact %s:%s\n", q->fact.row->table, q->fact.row->key);
 	for (i = 0; i < q->nresults; i++) {
 		const struct query_result *r = &q->results[i];
 
-		buf_printf(out, "result %s score=%.2f %s ", r->article->id, r->score,
+		buf_printf(out, "result %s score=%.2f %s", r->article->id, r->score,
 		    query_how_name(r->how));
 		if (r->how == QUERY_PATTERN)
-			buf_puts(out, r->symptom->id);
+			buf_printf(out, " %s%s", r->symptom->id, r->nwords ? " shares" : "");
 		for (j = 0; j < r->nwords; j++)
-			buf_printf(out, "%s%s", j ? "," : "", r->words[j]);
+			buf_printf(out, "%s%s", j ? "," : " ", r->words[j]);
 		buf_putc(out, '\n');
 	}
 	if (q->nresults == 0)
@@ -335,16 +354,18 @@ tc_replace(const char *s, const char *what, const char *with)
 }
 
 /*
- * "-- observe": one SOURCE:VALUE per line, as a probe round (or the DOS
- * client's files) would report it, for every incident; then rank again.
+ * "-- observe": one SOURCE:VALUE per line (then, after a blank, what was
+ * seen, else "(case)"), as a probe round (or the DOS client's files) would
+ * report it, for every incident, through the prober's own intake (the
+ * layered test included); then rank and plan again.
  */
 static void
 tc_observe(const struct tc_case *c, const struct tc_section *obs, const struct kb *kb,
     struct diagnosis *d)
 {
-	char *text = tc_text(obs), *line, *next, *colon;
-	const struct kb_evidence_source *src;
-	size_t i;
+	char *text = tc_text(obs), *line, *next, *colon, *detail;
+	struct probe_result *r = NULL;
+	size_t i, n = 0;
 	long k = 1;
 
 	for (line = text; line != NULL && *line; line = next, k++) {
@@ -354,15 +375,93 @@ tc_observe(const struct tc_case *c, const struct tc_section *obs, const struct k
 		ck_assert_msg(colon != NULL, "%s:%ld: case '%s': observe wants SOURCE:VALUE, "
 		    "not '%s'", c->file, obs->line + k, c->name, line);
 		*colon = '\0';
-		src = kb_find_source(kb, line);
-		ck_assert_msg(src != NULL, "%s:%ld: case '%s': no evidence source '%s'",
-		    c->file, obs->line + k, c->name, line);
-		for (i = 0; i < d->nincidents; i++)
-			diag_observe(&d->incidents[i], line, colon + 1,
-			    src->kind == KB_SOURCE_FILE ? "file" : "probe", "(case)");
+		ck_assert_msg(kb_find_source(kb, line) != NULL, "%s:%ld: case '%s': no "
+		    "evidence source '%s'", c->file, obs->line + k, c->name, line);
+		if ((detail = strchr(colon + 1, ' ')) != NULL)
+			*detail++ = '\0';
+		r = xrealloc(r, (n + 1) * sizeof(*r));
+		probe_result_init(&r[n], line, line);
+		probe_observe(&r[n], colon + 1, "%s", detail ? detail : "(case)");
+		n++;
 	}
+	for (i = 0; i < d->nincidents; i++) {
+		probe_results_free(d->incidents[i].probes, d->incidents[i].nprobes);
+		d->incidents[i].probes = NULL;
+		d->incidents[i].nprobes = 0;
+		evidence_from_probes(&d->incidents[i], r, n, kb);
+	}
+	probe_results_free(r, n);
 	free(text);
-	rank_diagnosis(d, kb);
+	diag_rank(d, kb);
+}
+
+static time_t tc_utc(const char *s);
+
+/*
+ * "-- dos-file REL [SIZE [YYYY-MM-DDTHH:MM:SS]]": a file of the DOS client
+ * (REL with / between folders) with the section's content, padded with
+ * zeros to SIZE bytes and dated (UTC) when given. The dos-file sections
+ * make one DOS root; the real file probes read it (no network) and the
+ * incidents are ranked and planned again with what they observed.
+ */
+static void
+tc_dos_files(const struct tc_case *c, const struct kb *kb, struct diagnosis *d)
+{
+	struct probe_params pp = { 0 };
+	char *root = NULL;
+	size_t i;
+
+	for (i = 0; i < c->nsec; i++) {
+		const struct tc_section *sec = &c->sec[i];
+		char rel[512], when[64], *path, *slash;
+		unsigned long size = 0;
+		struct buf data = BUF_INIT;
+		int n;
+
+		if (strcmp(sec->name, "dos-file") != 0)
+			continue;
+		when[0] = '\0';
+		n = sscanf(sec->arg, "%511s %lu %63s", rel, &size, when);
+		ck_assert_msg(n >= 1 && (n < 3 || tc_utc(when) != (time_t)-1),
+		    "%s:%ld: dos-file wants REL [SIZE [YYYY-MM-DDTHH:MM:SS]]", c->file,
+		    sec->line);
+		if (root == NULL)
+			root = tu_tmpdir();
+		{
+			struct buf pb = BUF_INIT;
+
+			buf_printf(&pb, "%s/%s", root, rel);
+			path = buf_detach(&pb);
+		}
+		for (slash = path + strlen(root) + 1; (slash = strchr(slash, '/')) != NULL;
+		    slash++) {
+			*slash = '\0';
+			ck_assert_msg(mkdir(path, 0755) == 0 || errno == EEXIST, "%s: %s", path,
+			    strerror(errno));
+			*slash = '/';
+		}
+		buf_append(&data, sec->content.data, sec->content.len);
+		while (data.len < size)
+			buf_append(&data, "", 1);
+		tu_write(path, data.data ? data.data : "", data.len);
+		if (n == 3) {
+			struct timespec ts[2];
+
+			ts[0].tv_sec = ts[1].tv_sec = tc_utc(when);
+			ts[0].tv_nsec = ts[1].tv_nsec = 0;
+			ck_assert_msg(utimensat(AT_FDCWD, path, ts, 0) == 0, "%s: %s", path,
+			    strerror(errno));
+		}
+		buf_free(&data);
+		free(path);
+	}
+	if (root == NULL)
+		return;
+	pp.offline = 1;
+	pp.dos_root = root;
+	diag_probe(d, kb, &pp, NULL, 0, NULL, NULL);
+	tu_rmtree(root);
+	free(root);
 }
 
 /* "YYYY-MM-DDTHH:MM:SS" (UTC) as a time_t, for "-- mtime"; -1 if not one. */
@@ -460,6 +559,7 @@ tc_run_diagnose(const struct tc_case *c)
 	diag_run(&p, &d);
 	if ((obs = tc_find(c, "observe")) != NULL)
 		tc_observe(c, obs, kb, d);
+	tc_dos_files(c, kb, d);
 	tc_digest_diagnosis(d, &digest);
 	if (dir) {
 		/* Warnings name the log by its path: keep only "case.log". */

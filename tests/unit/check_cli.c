@@ -170,7 +170,7 @@ START_TEST(usage_errors_exit_2)
 		{ { "-qx", "diagnose", NULL }, "kbdiag: option '-x': unknown option\n" },
 		{ { "diagnose", "--frob", NULL }, "option '--frob': unknown option" },
 		{ { "--help=yes", NULL }, "option '--help': takes no value" },
-		{ { "--o", "x", "diagnose", NULL }, "option '--o': ambiguous (--output, --offline)" },
+		{ { "--o", "x", "diagnose", NULL }, "option '--o': ambiguous (--output, --offline, --observe)" },
 		{ { "--offl=1", "diagnose", NULL }, "option '--offline': takes no value" },
 		{ { "diagnose", "--kb", NULL }, "option '--kb': give it a value" },
 		{ { "--kb=", "diagnose", NULL }, "--kb" },
@@ -726,8 +726,8 @@ START_TEST(terminal_escapes_and_bad_utf8_are_neutralised)
 		ck_assert_contains(r.out, "\\x1B[31mRED");
 		tu_run_free(&r);
 
-		tu_kbdiag(&r, NULL, 0, "-f", formats[i], "query", "lost\x1b[31m connection\xff",
-		    NULL);
+		tu_kbdiag(&r, NULL, 0, "-f", formats[i], "query",
+		    "Error (119) Network Write Error\x1b[31m lost\xff", NULL);
 		ck_assert_msg(r.status == 0, "query %s: exit %d", formats[i], r.status);
 		ck_assert_msg(!has_byte(r.out, r.outlen, '\x1b'), "query %s: raw ESC in:\n%s",
 		    formats[i], r.out);
@@ -1140,6 +1140,26 @@ START_TEST(kb_subcommands)
 	ck_assert_int_eq(r.status, 0);
 	root = parse_json(&r);
 	ck_assert_str_eq(jstr(root, "id"), "Q123827");
+	json_decref(root);
+	tu_run_free(&r);
+
+	/* a knowledge article: what it says, its facts, who cites it */
+	tu_kbdiag(&r, NULL, 0, "kb", "show", "Q99718", NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_contains(r.out, "Kind:        reference");
+	ck_assert_contains(r.out, "What it says:");
+	ck_assert_contains(r.out, "switches:q  SMTPGATE.EXE -Q (count): default 180.");
+	ck_assert_contains(r.out, "Cited by:");
+	ck_assert_contains(r.out, "Q129239");
+	ck_assert(strstr(r.out, "Messages:") == NULL);
+	tu_run_free(&r);
+
+	tu_kbdiag(&r, NULL, 0, "-f", "json", "kb", "show", "Q99718", NULL);
+	ck_assert_int_eq(r.status, 0);
+	root = parse_json(&r);
+	ck_assert_uint_ge(json_array_size(json_object_get(root, "body")), 1);
+	ck_assert_str_eq(jstr(json_array_get(json_object_get(root, "facts"), 0), "key"), "q");
+	ck_assert_uint_ge(json_array_size(json_object_get(root, "cited_by")), 1);
 	json_decref(root);
 	tu_run_free(&r);
 

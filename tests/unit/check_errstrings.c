@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "testutil.h"
@@ -70,6 +71,34 @@ acceptable(const struct kb *kb, const char *want, const char *got)
 	return o != NULL && strcmp(o->kind, "conflict") != 0;
 }
 
+/*
+ * A generic message ("Insufficient memory", "Access denied": two words or
+ * fewer after ERROR or WARNING, no digit, no identifier) answers only with
+ * mail or gateway context (issue 17): as printed it may find nothing; with
+ * the gateway's "HH:MM:SS - " in front it must find its article.
+ */
+static int
+generic_text(const char *t)
+{
+	size_t words = 0;
+	int in = 0;
+	const char *p;
+
+	for (p = t; *p; p++) {
+		if (isdigit((unsigned char)*p) || *p == '_' || *p == '(' || *p == '<' ||
+		    *p == '[')
+			return 0;
+		if (isalpha((unsigned char)*p)) {
+			words += !in;
+			in = 1;
+		} else
+			in = 0;
+	}
+	if (strncasecmp(t, "error ", 6) == 0 || strncasecmp(t, "warning ", 8) == 0)
+		words--;
+	return words <= 2;
+}
+
 static void
 check_one(const struct kb *kb, const struct errstring *e, const char *text)
 {
@@ -79,13 +108,22 @@ check_one(const struct kb *kb, const struct errstring *e, const char *text)
 	const char *got;
 
 	tu_kbdiag(&r, NULL, 0, "query", "--format", "json", text, (char *)NULL);
-	ck_assert_msg(r.status == 0, "error-strings.tsv:%ld: %s: \"%s\": exit %d, "
-	    "stderr: %s", e->line, e->id, text, r.status, r.err);
+	/* exit 1: nothing found, which only a generic text may get */
+	ck_assert_msg(r.status == 0 || (r.status == 1 && generic_text(text)),
+	    "error-strings.tsv:%ld: %s: \"%s\": exit %d, stderr: %s", e->line, e->id,
+	    text, r.status, r.err);
 	root = json_loads(r.out, 0, &jerr);
 	ck_assert_msg(root != NULL, "error-strings.tsv:%ld: not JSON: %s", e->line,
 	    jerr.text);
 	results = json_object_get(root, "results");
-	ck_assert(json_is_array(results) && json_array_size(results) > 0);
+	ck_assert(json_is_array(results));
+	if (json_array_size(results) == 0 && generic_text(text)) {
+		json_decref(root);
+		tu_run_free(&r);
+		return;
+	}
+	ck_assert_msg(json_array_size(results) > 0, "error-strings.tsv:%ld: \"%s\": no "
+	    "results, expected %s", e->line, text, e->id);
 	first = json_array_get(results, 0);
 	got = json_string_value(json_object_get(first, "article"));
 	ck_assert_msg(got && acceptable(kb, e->id, got), "error-strings.tsv:%ld: "

@@ -213,8 +213,8 @@ START_TEST(articles_sorted_by_number)
 {
 	size_t i, n = kb_article_count(kb);
 
-	/* By number, not by text: Q96244 before Q100709. */
-	ck_assert_str_eq(kb_article_at(kb, 0)->id, "Q96244");
+	/* By number, not by text: Q87022 before Q100709. */
+	ck_assert_str_eq(kb_article_at(kb, 0)->id, "Q87022");
 	for (i = 1; i < n; i++)
 		ck_assert_int_lt(strtol(kb_article_at(kb, i - 1)->id + 1, NULL, 10),
 		    strtol(kb_article_at(kb, i)->id + 1, NULL, 10));
@@ -236,7 +236,9 @@ START_TEST(article_fields)
 	ck_assert_str_eq(a->summary,
 	    "The gateway could not write to its SMTP connection: the data it sent did "
 	    "not reach the other host. The same four causes as Q100709 and Q123826 "
-	    "apply, from a local TCP/IP fault to a peer that waits for the PUSH flag.");
+	    "apply, from a local TCP/IP fault to a peer that waits for the PUSH flag. "
+	    "The article notes that mail sent to IBM TCP/IP Version 2 Release 2 may end "
+	    "this way.");
 	ck_assert_str_eq(a->keywords, "network write error 119 smart host push flag");
 	ck_assert_contains(a->file, "/kb/articles/Q123827.xml");
 }
@@ -261,7 +263,7 @@ START_TEST(article_symptom)
 	ck_assert_str_eq(s->counters[0], "10:41:07 - ERROR write: (119) network error");
 	ck_assert_str_eq(s->counters[1], "10:41:07 - Error (116) Network Read Error");
 	ck_assert_str_eq(s->file, a->file);
-	ck_assert_int_eq(s->line, 13);	/* the <pattern> element */
+	ck_assert_int_eq(s->line, 14);	/* the <pattern> element */
 }
 END_TEST
 
@@ -277,7 +279,104 @@ START_TEST(companion_symptom)
 	ck_assert_str_eq(a->symptoms[1].pattern, "\\bSMTP_recv: *system error");
 	ck_assert_uint_eq(a->symptoms[1].nexamples, 1);
 	ck_assert_uint_eq(a->symptoms[1].ncounters, 1);
-	ck_assert_int_eq(a->symptoms[1].line, 20);
+	ck_assert_int_eq(a->symptoms[1].line, 21);
+}
+END_TEST
+
+
+/* A knowledge article: its body, its facts, no symptoms. */
+START_TEST(knowledge_article_fields)
+{
+	const struct kb_article *a = kb_find_article(kb, "Q99718");
+	size_t i;
+	int q = 0;
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_str_eq(a->kind, "reference");
+	ck_assert(a->knowledge);
+	ck_assert_uint_eq(a->nsymptoms, 0);
+	ck_assert_uint_eq(a->ncauses, 0);
+	ck_assert_uint_eq(a->nsteps, 0);
+	ck_assert_uint_ge(a->nbody, 1);
+	ck_assert_uint_ge(a->body[0].nparts, 1);
+	for (i = 0; i < a->nfacts; i++)
+		q |= strcmp(a->facts[i]->table, "switches") == 0 &&
+		    strcmp(a->facts[i]->key, "q") == 0;
+	ck_assert_msg(q, "Q99718 does not list switches:q among its facts");
+	ck_assert(!kb_find_article(kb, "Q123827")->knowledge);
+}
+END_TEST
+
+/* Every config, reference and other article of the source index is here. */
+START_TEST(knowledge_articles_counted)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < kb_article_count(kb); i++)
+		n += kb_article_at(kb, i)->knowledge;
+	ck_assert_uint_eq(n, 72);
+	ck_assert_uint_eq(kb_article_count(kb), 144);
+}
+END_TEST
+
+/* A diagnosis loads the articles with symptoms only, and no vocabulary. */
+START_TEST(problems_only_leaves_out_knowledge)
+{
+	struct kb_load_params p = { 0 };
+	struct kb *pk;
+	char err[ERR_LEN], *dir = tu_src("kb");
+	size_t i;
+
+	p.dir = dir;
+	p.problems_only = 1;
+	ck_assert_msg(kb_load(&p, &pk, err) == 0, "%s", err);
+	ck_assert_uint_eq(kb_article_count(pk), 72);
+	for (i = 0; i < kb_article_count(pk); i++)
+		ck_assert(!kb_article_at(pk, i)->knowledge);
+	ck_assert_ptr_nonnull(kb_find_article(pk, "Q123827"));
+	ck_assert_ptr_null(kb_find_article(pk, "Q99718"));
+	ck_assert_uint_eq(kb_term_count(pk), 0);
+	ck_assert_ptr_nonnull(kb_find_row(pk, "gateway:conventional-memory"));
+	kb_free(pk);
+	free(dir);
+}
+END_TEST
+
+START_TEST(rows_and_their_text)
+{
+	const struct kb_row *r = kb_find_row(kb, "tcptsr:lanman-2.2b");
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_str_eq(kb_row_field(r, "bytes"), "42716");
+	ck_assert_ptr_nonnull(kb_row_field(r, "note"));
+	ck_assert_ptr_null(kb_row_field(r, "colour"));
+	ck_assert_ptr_null(kb_find_row(kb, "tcptsr:nothing"));
+	ck_assert_ptr_null(kb_find_row(kb, "nocolon"));
+	ck_assert_ptr_nonnull(kb_find_row(kb, "gateway:conventional-memory"));
+	ck_assert_ptr_nonnull(kb_find_row(kb, "files:from-nc-api"));
+	ck_assert_ptr_nonnull(kb_find_row(kb, "stacks:nt-tcpip"));
+	ck_assert_ptr_eq(kb_row_at(kb, kb_row_count(kb)), NULL);
+}
+END_TEST
+
+START_TEST(vocabulary_loaded)
+{
+	size_t i, j, n = kb_term_count(kb);
+	int mainframe = 0, mail = 0;
+
+	ck_assert_uint_ge(n, 50);
+	for (i = 0; i < n; i++) {
+		const struct kb_term *t = kb_term_at(kb, i);
+
+		ck_assert_uint_ge(t->nsaid, 1);
+		for (j = 0; j < t->nsaid; j++)
+			mainframe |= strcmp(t->said[j], "mainframe") == 0;
+	}
+	for (i = 0; i < kb_context_count(kb); i++)
+		mail |= strcmp(kb_context_at(kb, i)->topic, "mail") == 0;
+	ck_assert(mainframe);
+	ck_assert(mail);
+	ck_assert_ptr_null(kb_term_at(kb, n));
 }
 END_TEST
 
@@ -519,7 +618,7 @@ START_TEST(add_article_from_memory)
 	ck_assert_int_eq(kb_add_article(kb, "Q10000.xml", small, strlen(small), err), 0);
 	ck_assert_uint_eq(kb_article_count(kb), n0 + 2);
 	ck_assert_str_eq(kb_article_at(kb, 0)->id, "Q10000");
-	ck_assert_str_eq(kb_article_at(kb, 1)->id, "Q96244");
+	ck_assert_str_eq(kb_article_at(kb, 1)->id, "Q87022");
 	ck_assert_str_eq(kb_article_at(kb, n0 + 1)->id, "Q999999");
 	free(path);
 	free(xml);
@@ -689,6 +788,51 @@ START_TEST(copy_loads)
 }
 END_TEST
 
+/*
+ * kbvalid.h: the build knows the digests of its own rule base's documents,
+ * so loading that rule base validates none of them against the schema; an
+ * edited document is validated (and only it: schema_violation_element shows
+ * its error), a changed schema validates everything, and so does
+ * validate_all (kb lint).
+ */
+static void
+count_valid(void *arg, const char *path, const unsigned char sha256[32])
+{
+	(void)path;
+	(void)sha256;
+	(*(size_t *)arg)++;
+}
+
+static size_t
+validated(const char *kbdir, int validate_all)
+{
+	struct kb_load_params p = { 0 };
+	char err[ERR_LEN];
+	size_t n = 0;
+	struct kb *k;
+
+	p.dir = kbdir;
+	p.validate_all = validate_all;
+	p.on_valid = count_valid;
+	p.arg = &n;
+	ck_assert_msg(kb_load(&p, &k, err) == 0, "%s", err);
+	kb_free(k);
+	return n;
+}
+
+START_TEST(known_documents_skip_the_schema)
+{
+	size_t all = validated(dir, 1);
+
+	ck_assert_uint_gt(all, real_articles());
+	ck_assert_uint_eq(validated(dir, 0), 0);
+	tu_edit_in(dir, "articles/Q123827.xml", "</article>", "<!-- edited --></article>");
+	ck_assert_uint_eq(validated(dir, 0), 1);
+	tu_edit_in(dir, "schema/kb.rng", "</grammar>", "<!-- edited --></grammar>");
+	ck_assert_uint_eq(validated(dir, 0), all);
+}
+END_TEST
+
 START_TEST(missing_directory)
 {
 	struct buf d = BUF_INIT;
@@ -791,7 +935,7 @@ END_TEST
 START_TEST(shared_step_defined_twice)
 {
 	tu_edit_in(dir, "steps.xml", "<step id=\"resend\"", "<step id=\"telnet-smarthost\"");
-	expect_load_error(dir, "%s/steps.xml:17: step 'telnet-smarthost' is defined twice",
+	expect_load_error(dir, "%s/steps.xml:18: step 'telnet-smarthost' is defined twice",
 	    dir);
 }
 END_TEST
@@ -835,7 +979,7 @@ END_TEST
 START_TEST(schema_violation_element)
 {
 	tu_edit_in(dir, "articles/Q123827.xml", "  <keywords>", "  <bogus/><keywords>");
-	expect_load_error(dir, "%s/articles/Q123827.xml:36: Did not expect element bogus "
+	expect_load_error(dir, "%s/articles/Q123827.xml:37: Did not expect element bogus "
 	    "there (schema)", dir);
 }
 END_TEST
@@ -857,7 +1001,7 @@ START_TEST(schema_violation_prior)
 
 	tu_edit_in(dir, "articles/Q100709.xml", "prior=\"0.1\"", "prior=\"0\"");
 	load_fails(dir, err, &pr);
-	buf_printf(&want, "%s/articles/Q100709.xml:29: ", dir);
+	buf_printf(&want, "%s/articles/Q100709.xml:30: ", dir);
 	ck_assert_msg(strncmp(err, buf_str(&want), want.len) == 0,
 	    "expected \"%s...\", got \"%s\"", buf_str(&want), err);
 	ck_assert_contains(err, "(schema)");
@@ -990,7 +1134,7 @@ START_TEST(step_addresses_unknown_cause)
 {
 	tu_edit_in(dir, "steps.xml", "<step id=\"resend\" addresses=\"peer-host-down",
 	    "<step id=\"resend\" addresses=\"gremlins");
-	expect_load_error(dir, "%s/steps.xml:17: unknown cause 'gremlins' (not in causes.xml)",
+	expect_load_error(dir, "%s/steps.xml:18: unknown cause 'gremlins' (not in causes.xml)",
 	    dir);
 }
 END_TEST
@@ -999,7 +1143,7 @@ START_TEST(unknown_fact)
 {
 	tu_edit_in(dir, "steps.xml", "<fact ref=\"tcptsr:lanman-2.2b\" field=\"version\"/>",
 	    "<fact ref=\"tcptsr:lanman-9.9\" field=\"version\"/>");
-	expect_load_error(dir, "%s/steps.xml:30: unknown fact 'tcptsr:lanman-9.9' "
+	expect_load_error(dir, "%s/steps.xml:33: unknown fact 'tcptsr:lanman-9.9' "
 	    "(no such row in tables/)", dir);
 }
 END_TEST
@@ -1009,7 +1153,7 @@ START_TEST(unknown_fact_table)
 	/* The key exists, but in the other table. */
 	tu_edit_in(dir, "steps.xml", "<fact ref=\"protocol-ini:ForcePushBit\" field=\"name\"/>",
 	    "<fact ref=\"tcptsr:ForcePushBit\" field=\"name\"/>");
-	expect_load_error(dir, "%s/steps.xml:37: unknown fact 'tcptsr:ForcePushBit' "
+	expect_load_error(dir, "%s/steps.xml:41: unknown fact 'tcptsr:ForcePushBit' "
 	    "(no such row in tables/)", dir);
 }
 END_TEST
@@ -1018,9 +1162,9 @@ START_TEST(unknown_fact_field)
 {
 	tu_edit_in(dir, "steps.xml", "<fact ref=\"tcptsr:lanman-2.2b\" field=\"date\"/>",
 	    "<fact ref=\"tcptsr:lanman-2.2b\" field=\"colour\"/>");
-	expect_load_error(dir, "%s/steps.xml:32: fact tcptsr:lanman-2.2b has no field "
+	expect_load_error(dir, "%s/steps.xml:35: fact tcptsr:lanman-2.2b has no field "
 	    "'colour' (it has: id, version, date, bytes, stack, push, dir, package, "
-	    "sources)", dir);
+	    "sources, note)", dir);
 }
 END_TEST
 
@@ -1030,7 +1174,8 @@ START_TEST(missing_optional_fact_field)
 	put_article(dir, "Q100709", NULL, NULL, "<step id=\"seg\">Default <fact "
 	    "ref=\"protocol-ini:TCPSEGMENTSIZE\" field=\"default\"/></step>");
 	expect_load_error(dir, "%s/articles/Q100709.xml:10: fact protocol-ini:TCPSEGMENTSIZE "
-	    "has no field 'default' (it has: name, sections, section, max, sources)", dir);
+	    "has no field 'default' (it has: name, sections, section, max, sources, "
+	    "description)", dir);
 }
 END_TEST
 
@@ -1082,6 +1227,50 @@ START_TEST(article_of_another_kind)
 	    "<steps><step id=\"x\">t</step></steps>\n");
 	expect_load_error(dir, "%s/articles/Q100709.xml:2: expected a <article> document, "
 	    "found <steps>", dir);
+}
+END_TEST
+
+
+/* The parts must fit the kind. */
+START_TEST(knowledge_article_with_symptoms)
+{
+	tu_edit_in(dir, "articles/Q100709.xml", "kind=\"errmsg\"", "kind=\"reference\"");
+	expect_load_error(dir, "%s/articles/Q100709.xml:%d: article Q100709 of kind "
+	    "reference has <symptoms>: only errmsg and troubleshoot articles have "
+	    "symptoms, causes and a resolution", dir, line_of(dir, "articles/Q100709.xml",
+	    "<symptoms>"));
+}
+END_TEST
+
+START_TEST(errmsg_article_with_a_body)
+{
+	tu_edit_in(dir, "articles/Q99718.xml", "kind=\"reference\"", "kind=\"errmsg\"");
+	expect_load_error(dir, "%s/articles/Q99718.xml:2: article Q99718 of kind errmsg "
+	    "has no <symptoms>", dir);
+}
+END_TEST
+
+START_TEST(knowledge_article_unknown_fact)
+{
+	tu_edit_in(dir, "articles/Q99718.xml", "switches:q", "switches:nothing");
+	expect_load_error(dir, "%s/articles/Q99718.xml:%d: unknown fact 'switches:nothing' "
+	    "(no such row in tables/)", dir, line_of(dir, "articles/Q99718.xml", "<facts"));
+}
+END_TEST
+
+START_TEST(vocabulary_said_twice)
+{
+	tu_edit_in(dir, "vocabulary.xml", "<said>big iron</said>", "<said>RAM</said>");
+	expect_load_error(dir, "%s/vocabulary.xml:%d: 'RAM' is said for two terms "
+	    "(line %d too)", dir, line_of(dir, "vocabulary.xml", "<said>ram</said>"),
+	    line_of(dir, "vocabulary.xml", "<term means=\"IBM mainframe VM host\""));
+}
+END_TEST
+
+START_TEST(vocabulary_missing)
+{
+	remove_in(dir, "vocabulary.xml");
+	expect_load_error(dir, "%s/vocabulary.xml: No such file or directory", dir);
 }
 END_TEST
 
@@ -1408,6 +1597,11 @@ kb_suite(void)
 	tcase_add_test(tc, article_symptom);
 	tcase_add_test(tc, companion_symptom);
 	tcase_add_test(tc, article_causes_with_priors);
+	tcase_add_test(tc, knowledge_article_fields);
+	tcase_add_test(tc, knowledge_articles_counted);
+	tcase_add_test(tc, problems_only_leaves_out_knowledge);
+	tcase_add_test(tc, rows_and_their_text);
+	tcase_add_test(tc, vocabulary_loaded);
 	tcase_add_test(tc, cause_catalog);
 	tcase_add_test(tc, steps_in_order_and_shared);
 	tcase_add_test(tc, step_parts_and_placeholders);
@@ -1424,6 +1618,7 @@ kb_suite(void)
 
 	tcase_add_checked_fixture(bad, setup_copy, teardown_copy);
 	tcase_add_test(bad, copy_loads);
+	tcase_add_test(bad, known_documents_skip_the_schema);
 	tcase_add_test(bad, missing_directory);
 	tcase_add_test(bad, file_instead_of_directory);
 	tcase_add_test(bad, no_directory_given);
@@ -1457,6 +1652,11 @@ kb_suite(void)
 	tcase_add_test(bad, step_listed_twice);
 	tcase_add_test(bad, no_primary_symptom);
 	tcase_add_test(bad, article_of_another_kind);
+	tcase_add_test(bad, knowledge_article_with_symptoms);
+	tcase_add_test(bad, errmsg_article_with_a_body);
+	tcase_add_test(bad, knowledge_article_unknown_fact);
+	tcase_add_test(bad, vocabulary_said_twice);
+	tcase_add_test(bad, vocabulary_missing);
 	tcase_add_test(bad, big_line_numbers);
 	tcase_add_test(bad, external_entity_rejected);
 	tcase_add_test(bad, billion_laughs_rejected);

@@ -275,7 +275,7 @@ START_TEST(every_format_carries_the_same_facts)
 			ck_assert_ptr_nonnull(inc);
 			ck_assert(v < inc);
 			ck_assert_contains(r.out, "First thing to do");
-			ck_assert_contains(r.out, "The smart host went down (36%), because repeated "
+			ck_assert_contains(r.out, "The smart host went down (40%), because repeated "
 			    "failures over a period fit a host that stays down");
 		}
 		tu_run_free(&r);

@@ -205,8 +205,8 @@ START_TEST(rounds_run_at_once)
 	silent_start(&s, 10);
 	kb = kb_with_port(s.port);
 	log = events(dir, 10, s.port, 0);
-	tu_kbdiag_live(&r, NULL, 0, "--kb", kb, "--timeout", "400", "-f", "json", "diagnose",
-	    log, NULL);
+	tu_kbdiag_live(&r, NULL, 0, "--kb", kb, "--probe", "--timeout", "400", "-f", "json",
+	    "diagnose", log, NULL);
 	silent_stop(&s);
 	ck_assert_msg(r.status == 0, "%d: %s", r.status, r.err);
 	for (i = 0; i < 10; i++)
@@ -238,8 +238,8 @@ START_TEST(at_most_probe_max_the_busiest)
 	silent_start(&s, NHOSTS);
 	kb = kb_with_port(s.port);
 	log = events(dir, NHOSTS, s.port, 1);	/* host k: k + 1 attempts */
-	tu_kbdiag_live(&r, NULL, 0, "--kb", kb, "--timeout", "300", "--probe-max", "5", "-f",
-	    "json", "diagnose", log, NULL);
+	tu_kbdiag_live(&r, NULL, 0, "--kb", kb, "--probe", "--timeout", "300", "--probe-max",
+	    "5", "-f", "json", "diagnose", log, NULL);
 	silent_stop(&s);
 	ck_assert_msg(r.status == 0, "%d: %s", r.status, r.err);
 	for (i = 0; i < NHOSTS; i++)
@@ -262,7 +262,7 @@ START_TEST(at_most_probe_max_the_busiest)
 	tu_run_free(&r);
 	/* every format lists them (the incidents' probes, the warning) */
 	for (i = 0; i < 3; i++) {
-		tu_kbdiag_live(&r, NULL, 0, "--kb", kb, "--timeout", "300", "--explain",
+		tu_kbdiag_live(&r, NULL, 0, "--kb", kb, "--probe", "--timeout", "300", "--explain",
 		    "--probe-max", "5", "-f", fmts[i], "diagnose", log, NULL);
 		ck_assert_msg(r.status == 0, "%s: %d: %s", fmts[i], r.status, r.err);
 		ck_assert_contains(r.out, "not probed: the logs name 20 smart hosts");
@@ -288,7 +288,8 @@ START_TEST(only_the_ports_the_rule_base_expects)
 	silent_start(&s, 1);
 	log = events(dir, 1, s.port, 0);
 	/* the real rule base: 25 and 587 only */
-	tu_kbdiag_live(&r, NULL, 0, "--timeout", "300", "-f", "json", "diagnose", log, NULL);
+	tu_kbdiag_live(&r, NULL, 0, "--probe", "--timeout", "300", "-f", "json", "diagnose", log,
+	    NULL);
 	ck_assert_msg(r.status == 0, "%d: %s", r.status, r.err);
 	root = json_loads(r.out, 0, NULL);
 	detail = tcp_connect(root, 0, &st);
@@ -301,8 +302,8 @@ START_TEST(only_the_ports_the_rule_base_expects)
 	ck_assert_int_eq(s.accepted[0], 0);
 	/* named on the command line: probed */
 	snprintf(hostport, sizeof(hostport), "127.0.0.2:%u", s.port);
-	tu_kbdiag_live(&r, NULL, 0, "--timeout", "300", "-f", "json", "--smarthost", hostport,
-	    "diagnose", log, NULL);
+	tu_kbdiag_live(&r, NULL, 0, "--probe", "--timeout", "300", "-f", "json", "--smarthost",
+	    hostport, "diagnose", log, NULL);
 	silent_stop(&s);
 	ck_assert_msg(r.status == 0, "%d: %s", r.status, r.err);
 	ck_assert_int_eq(s.accepted[0], 1);

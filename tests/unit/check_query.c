@@ -1,6 +1,9 @@
-/* query: ranking articles for a pasted error text. */
+/* query: ranking articles for a text someone typed or pasted. */
 #include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "query.h"
@@ -9,17 +12,21 @@
 
 static struct kb *kb;
 static struct matcher *m;
+static struct query_index *ix;
 
+/* The whole rule base: the answer model is fitted to it. */
 static void
 setup(void)
 {
-	kb = tu_kb_mini();
+	kb = tu_kb();
 	m = tu_matcher(kb);
+	ix = query_index_new(kb);
 }
 
 static void
 teardown(void)
 {
+	query_index_free(ix);
 	match_free(m);
 	kb_free(kb);
 }
@@ -27,18 +34,31 @@ teardown(void)
 static struct query_results *
 run(const char *text)
 {
-	return query_run(kb, m, text, strlen(text));
+	return query_ask(ix, m, text, strlen(text));
 }
 
-START_TEST(exact_message_scores_one_by_pattern)
+static int
+has_word(const struct query_result *r, const char *w)
+{
+	size_t k;
+
+	for (k = 0; k < r->nwords; k++)
+		if (strcmp(r->words[k], w) == 0)
+			return 1;
+	return 0;
+}
+
+START_TEST(exact_message_scores_highest_by_pattern)
 {
 	struct query_results *q = run("Error (119) Network Write Error");
 
 	ck_assert_uint_ge(q->nresults, 1);
 	ck_assert_str_eq(q->results[0].article->id, "Q123827");
-	ck_assert_double_eq(q->results[0].score, 1.0);
+	ck_assert_double_ge(q->results[0].score, 0.95);
 	ck_assert_int_eq(q->results[0].how, QUERY_PATTERN);
 	ck_assert_str_eq(q->results[0].symptom->id, "network-write-119");
+	ck_assert_int_eq(q->answer, QUERY_SURE_ANSWER);
+	ck_assert_double_ge(q->confidence, QUERY_SURE);
 	query_free(q);
 }
 END_TEST
@@ -47,9 +67,11 @@ START_TEST(whole_log_line_matches_too)
 {
 	struct query_results *q = run("10:52:31 - ERROR Network_read: Lost network connection");
 
-	ck_assert_uint_ge(q->nresults, 1);
-	ck_assert_str_eq(q->results[0].article->id, "Q100709");
-	ck_assert_double_eq(q->results[0].score, 1.0);
+	ck_assert_uint_ge(q->nresults, 2);
+	ck_assert_int_eq(q->results[0].how, QUERY_PATTERN);
+	ck_assert_msg(strcmp(q->results[0].article->id, "Q100709") == 0 ||
+	    strcmp(q->results[0].article->id, "Q102107") == 0, "first: %s",
+	    q->results[0].article->id);
 	query_free(q);
 }
 END_TEST
@@ -65,81 +87,122 @@ START_TEST(case_does_not_matter)
 }
 END_TEST
 
-START_TEST(companion_alone_scores_below_primary)
+/* "SMTP_recv: system error" is Q100512's primary text and a companion of
+ * Q100709 and Q100706: the primary ranks first. */
+START_TEST(companion_scores_below_primary)
 {
 	struct query_results *q = run("SMTP_recv: system error");
+	size_t i;
 
-	ck_assert_uint_eq(q->nresults, 1);
-	ck_assert_str_eq(q->results[0].article->id, "Q100709");
-	ck_assert_int_eq(q->results[0].how, QUERY_PATTERN);
-	ck_assert_double_lt(q->results[0].score, 1.0);
-	ck_assert_double_ge(q->results[0].score, QUERY_MIN_SCORE);
+	ck_assert_uint_ge(q->nresults, 2);
+	ck_assert_str_eq(q->results[0].article->id, "Q100512");
+	for (i = 1; i < q->nresults; i++)
+		if (strcmp(q->results[i].article->id, "Q100709") == 0)
+			ck_assert_double_lt(q->results[i].score, q->results[0].score);
 	query_free(q);
 }
 END_TEST
 
 START_TEST(words_rank_the_right_article_first)
 {
+	/* a piece of the message in its order: answered as a pattern would be */
 	struct query_results *q = run("network write error");
 
 	ck_assert_uint_ge(q->nresults, 1);
 	ck_assert_str_eq(q->results[0].article->id, "Q123827");
 	ck_assert_int_eq(q->results[0].how, QUERY_WORDS);
 	ck_assert_double_lt(q->results[0].score, 1.0);
-	ck_assert_uint_eq(q->results[0].nwords, 2);
-	ck_assert_str_eq(q->results[0].words[0], "network");
-	ck_assert_str_eq(q->results[0].words[1], "write");
-	query_free(q);
-
-	q = run("lost connection");
-	ck_assert_uint_ge(q->nresults, 1);
-	ck_assert_str_eq(q->results[0].article->id, "Q100709");
+	ck_assert(has_word(&q->results[0], "network"));
+	ck_assert(has_word(&q->results[0], "write"));
+	ck_assert_uint_gt(q->results[0].nfields, 0);
 	query_free(q);
 }
 END_TEST
 
 START_TEST(results_are_best_first)
 {
-	struct query_results *q = run("network");
-	size_t i;
+	static const char *const texts[] = { "network", "lost connection",
+	    "what does ForcePushBit=1 do", "gateway hangs" };
+	size_t i, k;
 
-	for (i = 1; i < q->nresults; i++)
-		ck_assert_double_ge(q->results[i - 1].score, q->results[i].score);
-	query_free(q);
+	for (k = 0; k < sizeof(texts) / sizeof(texts[0]); k++) {
+		struct query_results *q = run(texts[k]);
+
+		for (i = 1; i < q->nresults; i++)
+			ck_assert_double_ge(q->results[i - 1].score, q->results[i].score);
+		query_free(q);
+	}
 }
 END_TEST
 
 START_TEST(unrelated_text_has_no_results)
 {
 	const char *texts[] = { "printer out of paper", "the", "error", "   ",
-	    "\xff\xfe\x01" };
+	    "\xff\xfe\x01", "Microsoft Excel: Insufficient memory to run this application.",
+	    "ssh: connect to host 10.0.0.5 port 22: Connection timed out",
+	    "how do I change the default gateway on windows 10" };
 	size_t i;
 
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
 		struct query_results *q = run(texts[i]);
 
-		ck_assert_msg(q->nresults == 0, "'%s' gave %zu results", texts[i], q->nresults);
+		ck_assert_msg(q->nresults == 0, "'%s' gave %zu results (%s, confidence %.2f)",
+		    texts[i], q->nresults, q->nresults ? q->results[0].article->id : "",
+		    q->confidence);
+		ck_assert_int_eq(q->answer, QUERY_NONE);
 		query_free(q);
 	}
 }
 END_TEST
 
-/* Q100708's text shares every word with Q123827 but is another message:
- * a words match, never as strong as a pattern match. */
-START_TEST(similar_message_is_a_words_match)
+/* A generic message answers only with mail context around it. */
+START_TEST(generic_pattern_needs_mail_context)
 {
-	struct query_results *q = run("ERROR write: (119) network error");
+	struct query_results *q = run("Insufficient memory");
 
+	ck_assert_msg(q->nresults == 0 || q->results[0].how != QUERY_PATTERN,
+	    "'Insufficient memory' alone matched a pattern");
+	query_free(q);
+	q = run("Error SMTPGET: 20 - Insufficient memory");
 	ck_assert_uint_ge(q->nresults, 1);
-	ck_assert_str_eq(q->results[0].article->id, "Q123827");
-	ck_assert_int_eq(q->results[0].how, QUERY_WORDS);
-	ck_assert_double_lt(q->results[0].score, 1.0);
+	ck_assert_str_eq(q->results[0].article->id, "Q156166");
+	query_free(q);
+	q = run("the mail gateway says Insufficient memory");
+	ck_assert_uint_ge(q->nresults, 1);
+	ck_assert_int_eq(q->results[0].how, QUERY_PATTERN);
 	query_free(q);
 }
 END_TEST
 
-/* One letter off (two in long words) is forgiven, and said; short words and
- * numbers are not guessed at. */
+/* Q100708's text shares every word with Q123827: its own pattern ranks it
+ * first, Q123827 follows on words. */
+START_TEST(similar_message_ranks_below_the_exact_one)
+{
+	struct query_results *q = run("ERROR write: (119) network error");
+	size_t i;
+
+	ck_assert_uint_ge(q->nresults, 1);
+	ck_assert_str_eq(q->results[0].article->id, "Q100708");
+	ck_assert_int_eq(q->results[0].how, QUERY_PATTERN);
+	for (i = 1; i < q->nresults; i++)
+		if (strcmp(q->results[i].article->id, "Q123827") == 0)
+			ck_assert_int_eq(q->results[i].how, QUERY_WORDS);
+	query_free(q);
+}
+END_TEST
+
+/* The word list the tests read: the system's, when it is installed. */
+static const char *
+dict_path(void)
+{
+	static const char path[] = "/usr/share/dict/american-english";
+	char *p = getenv("KBDIAG_DICT");
+
+	return p ? p : access(path, R_OK) == 0 ? path : NULL;
+}
+
+/* Typing mistakes are read as the nearest word of the rule base, and said;
+ * short words and numbers are not guessed at. */
 START_TEST(typing_mistakes_are_forgiven)
 {
 	struct query_results *q = run("Netwrok Wirte Eror (119)");
@@ -164,70 +227,235 @@ START_TEST(typing_mistakes_are_forgiven)
 	q = run("Lost network connection");
 	ck_assert_uint_eq(q->nforgiven, 0);
 	query_free(q);
+
+	/* Nearest first: SMTPGFT is one letter from SMTPGET, two from SMTPGATE. */
+	q = run("SMTPGFT spawn");
+	ck_assert_uint_ge(q->nforgiven, 1);
+	ck_assert_str_eq(q->forgiven[0].as, "smtpget");
+	query_free(q);
 }
 END_TEST
 
-/*
- * The steps' words are read into the index on the first query with a word
- * the other fields lack: the results of every query are the same before
- * and after, on the same index.
- */
-START_TEST(steps_read_late_change_no_result)
+/* A scanner's confusions: 0 for O, l and I for 1, rn for m. */
+START_TEST(ocr_confusions_are_forgiven)
 {
-	/* (words the messages and titles have: none makes the steps be read) */
+	static const struct { const char *text, *typed, *as; } cases[] = {
+		{ "Err0r (119) Netw0rk Write Err0r", "netw0rk", "network" },
+		{ "ERROR connect: (l2l) network error", "l2l", "121" },
+		{ "SMTP_recv: systern error", "systern", "system" },
+		{ "Error SMTPGET: 20 - Insufficient rnemory", "rnemory", "memory" },
+		{ "WARNING getIine: NL with no CR", "getiine", "getline" },
+	};
+	size_t i, k;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct query_results *q = run(cases[i].text);
+		int found = 0;
+
+		for (k = 0; k < q->nforgiven; k++)
+			if (strcmp(q->forgiven[k].typed, cases[i].typed) == 0) {
+				ck_assert_str_eq(q->forgiven[k].as, cases[i].as);
+				ck_assert_msg(q->forgiven[k].ocr, "'%s': not an OCR reading",
+				    cases[i].typed);
+				found = 1;
+			}
+		ck_assert_msg(found, "'%s': '%s' not forgiven", cases[i].text, cases[i].typed);
+		query_free(q);
+	}
+}
+END_TEST
+
+/* With the English word list, an English word is never read as a mistake;
+ * without it, kbdiag says so and reads such words as the rule base's. */
+START_TEST(english_words_are_not_mistakes)
+{
+	static const char text[] = "land lagged lantern";
+	const char *dict = dict_path();
+	struct query_index *nodict;
+	struct query_results *q;
+
+	if (dict == NULL) {
+		fprintf(stderr, "SKIP english_words_are_not_mistakes: no word list "
+		    "(apt-get install wamerican)\n");
+		return;
+	}
+	setenv("KBDIAG_DICT", dict, 1);
+	nodict = query_index_new(kb);
+	q = query_ask(nodict, m, text, strlen(text));
+	ck_assert_uint_eq(q->nforgiven, 0);
+	ck_assert_ptr_nonnull(q->dictionary);
+	ck_assert_str_eq(q->dictionary, dict);
+	query_free(q);
+	query_index_free(nodict);
+
+	setenv("KBDIAG_DICT", "", 1);
+	nodict = query_index_new(kb);
+	q = query_ask(nodict, m, text, strlen(text));
+	ck_assert_ptr_null(q->dictionary);
+	ck_assert_uint_ge(q->nforgiven, 1);
+	query_free(q);
+	query_index_free(nodict);
+	unsetenv("KBDIAG_DICT");
+}
+END_TEST
+
+/* Settings are words: FILES=40, -Q90, ForcePushBit=1, builds such as 2.2b. */
+START_TEST(settings_are_words)
+{
+	struct query_results *q = run("FILES=40 config.sys smtpput");
+
+	ck_assert_uint_ge(q->nresults, 1);
+	ck_assert(has_word(&q->results[0], "files=40"));
+	query_free(q);
+
+	q = run("how long does the gateway retry with -Q90 -W300");
+	ck_assert_uint_ge(q->nresults, 1);
+	ck_assert_str_eq(q->results[0].article->id, "Q99718");
+	ck_assert(has_word(&q->results[0], "-q"));
+	ck_assert(has_word(&q->results[0], "-w"));
+	query_free(q);
+
+	q = run("tcptsr 2.2b 42,716");
+	ck_assert_uint_ge(q->nresults, 1);
+	ck_assert(has_word(&q->results[0], "2.2b"));
+	ck_assert(has_word(&q->results[0], "42716"));
+	query_free(q);
+}
+END_TEST
+
+/* A question about a fact answers with the table row first. */
+START_TEST(fact_questions_answer_with_the_row)
+{
+	struct query_results *q = run("how big is TCPTSR.EXE 2.2b?");
+
+	ck_assert_ptr_nonnull(q->fact.row);
+	ck_assert_str_eq(q->fact.row->table, "tcptsr");
+	ck_assert_str_eq(q->fact.row->key, "lanman-2.2b");
+	ck_assert_contains(q->fact.text, "42716 bytes, dated 1994-02-01");
+	query_free(q);
+
+	q = run("what does ForcePushBit=1 do?");
+	ck_assert_ptr_nonnull(q->fact.row);
+	ck_assert_str_eq(q->fact.row->key, "ForcePushBit");
+	query_free(q);
+
+	/* the retry budget, computed from the switches' values and defaults */
+	q = run("how long does the gateway keep retrying with -Q90 -W300");
+	ck_assert_ptr_nonnull(q->fact.text);
+	ck_assert_contains(q->fact.text, "90 attempts (-Q) 300 seconds apart (-W): 27000 "
+	    "seconds, about 7 hours 30 minutes");
+	query_free(q);
+
+	/* an error text is no question: no fact */
+	q = run("Error (119) Network Write Error");
+	ck_assert_ptr_null(q->fact.row);
+	query_free(q);
+}
+END_TEST
+
+/* The vocabulary's terms are used, and said. */
+START_TEST(vocabulary_terms_are_used)
+{
+	struct query_results *q = run("mail to the IBM mainframe gets cut off halfway");
+	size_t i;
+	int mainframe = 0;
+
+	for (i = 0; i < q->nsynonyms; i++)
+		mainframe |= strcmp(q->synonyms[i].said, "mainframe") == 0;
+	ck_assert_msg(mainframe, "the vocabulary's 'mainframe' was not used");
+	query_free(q);
+}
+END_TEST
+
+/* A sure answer has the confidence for it; a weak one keeps three at most. */
+START_TEST(answers_fit_their_confidence)
+{
+	static const char *const texts[] = { "Error (119) Network Write Error",
+	    "gateway hangs", "which header lines does the gateway read",
+	    "what does SMTP stand for", "network", "printer out of paper",
+	    "mail to the IBM mainframe gets cut off halfway every time" };
+	size_t i;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct query_results *q = run(texts[i]);
+
+		switch (q->answer) {
+		case QUERY_SURE_ANSWER:
+			ck_assert_double_ge(q->confidence, QUERY_SURE);
+			ck_assert_uint_ge(q->nresults, 1);
+			break;
+		case QUERY_WEAK_ANSWER:
+			ck_assert_double_ge(q->confidence, QUERY_WEAK);
+			ck_assert_double_lt(q->confidence, QUERY_SURE);
+			ck_assert_uint_le(q->nresults, 3);
+			break;
+		case QUERY_NONE:
+			ck_assert_uint_eq(q->nresults, 0);
+			break;
+		}
+		query_free(q);
+	}
+}
+END_TEST
+
+/* The same index gives the same results whatever was asked before (the
+ * word list is opened on the way). */
+START_TEST(an_index_answers_the_same_every_time)
+{
 	static const char *const texts[] = { "Error (119) Network Write Error",
 	    "Lost network connection", "ERROR connect: (121) network error",
-	    "Socket is not connected", "network write" };
-	struct kb *full = tu_kb();
-	struct matcher *fm = tu_matcher(full);
-	struct query_index *ix = query_index_new(full);
+	    "Socket is not connected", "what does ForcePushBit=1 do" };
+	struct query_index *fresh = query_index_new(kb);
 	struct query_results *before[5], *q;
 	size_t i, j;
 
 	for (i = 0; i < 5; i++)
-		before[i] = query_ask(ix, fm, texts[i], strlen(texts[i]));
-	/* a word nobody has: the steps are read now */
-	q = query_ask(ix, fm, "zqxv gateway", 12);
+		before[i] = query_ask(fresh, m, texts[i], strlen(texts[i]));
+	q = query_ask(fresh, m, "zqxvw gatewya netwrok", 21);
 	query_free(q);
 	for (i = 0; i < 5; i++) {
-		q = query_ask(ix, fm, texts[i], strlen(texts[i]));
+		q = query_ask(fresh, m, texts[i], strlen(texts[i]));
 		ck_assert_msg(q->nresults == before[i]->nresults, "%s: %zu results, then %zu",
 		    texts[i], before[i]->nresults, q->nresults);
 		for (j = 0; j < q->nresults; j++) {
 			ck_assert_ptr_eq(q->results[j].article, before[i]->results[j].article);
 			ck_assert_double_eq(q->results[j].score, before[i]->results[j].score);
 		}
-		ck_assert_uint_eq(q->nforgiven, before[i]->nforgiven);
+		ck_assert_double_eq(q->confidence, before[i]->confidence);
 		query_free(q);
 		query_free(before[i]);
 	}
-	query_index_free(ix);
-	match_free(fm);
-	kb_free(full);
+	query_index_free(fresh);
 }
 END_TEST
 
 /* Pasted lines: the article that explains both ranks above the one whose
- * pattern matches only the companion line. */
+ * pattern matches only the companion line; every line's words count. */
 START_TEST(pasted_lines_are_one_problem)
 {
 	static const char text[] = "ERROR Network_read: Lost network connection\n"
 	    "SMTP_recv: system error\n";
-	struct kb *full = tu_kb();
-	struct matcher *fm = tu_matcher(full);
-	struct query_results *q = query_run(full, fm, text, strlen(text));
+	static const char vm[] = "14:02:10 - Connecting to smart SMTP host\n"
+	    " [rx] 220 VMHOST.EXAMPLE.COM running IBM VM SMTP V2R2\n"
+	    " [tx] HELO\n"
+	    " [rx] 501 Syntax Error. Domain name missing\n"
+	    "14:02:41 - ERROR Network_read: Lost network connection\n";
+	struct query_results *q = run(text);
 	size_t i;
 
-	/* In the whole rule base the second line alone is Q100512's text. */
 	ck_assert_uint_ge(q->nresults, 2);
-	ck_assert_str_eq(q->results[0].article->id, "Q100709");
-	ck_assert_double_eq_tol(q->results[0].score, 1.0, 1e-9);
+	ck_assert_msg(strcmp(q->results[0].article->id, "Q100709") == 0 ||
+	    strcmp(q->results[0].article->id, "Q102107") == 0, "first: %s",
+	    q->results[0].article->id);
 	for (i = 0; i < q->nresults; i++)
 		if (strcmp(q->results[i].article->id, "Q100512") == 0)
 			ck_assert_double_lt(q->results[i].score, q->results[0].score);
 	query_free(q);
-	match_free(fm);
-	kb_free(full);
+	/* the transcript's other lines tell Q102107 from Q100709 */
+	q = run(vm);
+	ck_assert_uint_ge(q->nresults, 2);
+	ck_assert_str_eq(q->results[0].article->id, "Q102107");
+	query_free(q);
 }
 END_TEST
 
@@ -252,13 +480,14 @@ START_TEST(names_score_like_the_bare_text)
 		"Network write error to relay.example.net[192.0.2.7]",
 		"Network write error for <postmaster@contoso.com>",
 	};
-	struct query_results *bare = run("Network write error"), *q;
+	/* the scores, whether or not the answer model would answer */
+	struct query_results *bare = query_ask_unjudged(ix, m, "Network write error", 19), *q;
 	size_t i;
 
 	ck_assert_uint_ge(bare->nresults, 1);
 	ck_assert_int_eq(bare->results[0].how, QUERY_WORDS);
 	for (i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
-		q = run(named[i]);
+		q = query_ask_unjudged(ix, m, named[i], strlen(named[i]));
 		ck_assert_msg(q->nresults == bare->nresults, "'%s': %zu results, the bare "
 		    "text %zu", named[i], q->nresults, bare->nresults);
 		ck_assert_str_eq(q->results[0].article->id, bare->results[0].article->id);
@@ -275,23 +504,15 @@ END_TEST
 /* A path keeps its file name: "LOCAL.CFG" is what the text is about. */
 START_TEST(a_path_keeps_its_file_name)
 {
-	struct kb *full = tu_kb();
-	struct matcher *fm = tu_matcher(full);
 	static const char text[] = "cannot open M:\\MAILDATA\\LOCAL.CFG";
-	struct query_results *q = query_run(full, fm, text, strlen(text));
-	size_t i, k;
+	struct query_results *q = query_ask_unjudged(ix, m, text, strlen(text));
+	size_t i;
 	int local = 0;
 
-	for (i = 0; i < q->nresults; i++)
-		for (k = 0; k < q->results[i].nwords; k++)
-			local |= strcmp(q->results[i].words[k], "local") == 0;
-	ck_assert_msg(local, "no result shares the word 'local'");
-	for (i = 0; i < q->nresults; i++)
-		for (k = 0; k < q->results[i].nwords; k++)
-			ck_assert_str_ne(q->results[i].words[k], "maildata");
+	for (i = 0; i < q->nresults && i < 5; i++)
+		local |= strcmp(q->results[i].article->id, "Q127733") == 0;
+	ck_assert_msg(local, "Q127733 (LOCAL.CFG) is not among the first five");
 	query_free(q);
-	match_free(fm);
-	kb_free(full);
 }
 END_TEST
 
@@ -310,17 +531,15 @@ START_TEST(server_view_lines_read_no_words)
 		"SMTP command timeout on connection from (client.example) [198.51.100.23]",
 		"lost connection after EHLO from unknown[IPv6:2001:db8::23]",
 	};
-	struct kb *full = tu_kb();
-	struct matcher *fm = tu_matcher(full);
-	struct query_results *q;
 	static const char *const client[] = {
 		"lost connection with mx.b.example[192.0.2.7] while sending DATA",
 		"timeout waiting for input from [198.51.100.25] during client DATA",
 	};
+	struct query_results *q;
 	size_t i;
 
 	for (i = 0; i < sizeof(server) / sizeof(server[0]); i++) {
-		q = query_run(full, fm, server[i], strlen(server[i]));
+		q = run(server[i]);
 		ck_assert_msg(q->nserver == 1, "'%s': not read as a server's view",
 		    server[i]);
 		ck_assert_msg(q->nresults == 0, "'%s': %s answered", server[i],
@@ -340,13 +559,11 @@ START_TEST(server_view_lines_read_no_words)
 		query_free(q);
 	}
 	for (i = 0; i < sizeof(client) / sizeof(client[0]); i++) {
-		q = query_run(full, fm, client[i], strlen(client[i]));
+		q = run(client[i]);
 		ck_assert_msg(q->nserver == 0, "'%s': read as a server's view", client[i]);
 		ck_assert_msg(q->nresults >= 1, "'%s': no results", client[i]);
 		query_free(q);
 	}
-	match_free(fm);
-	kb_free(full);
 }
 END_TEST
 
@@ -354,17 +571,15 @@ END_TEST
  * example lines is a server's view. */
 START_TEST(no_symptom_example_is_a_server_view)
 {
-	struct kb *full = tu_kb();
-	struct matcher *fm = tu_matcher(full);
-	size_t i, j, k, n = kb_article_count(full), seen = 0;
+	size_t i, j, k, n = kb_article_count(kb), seen = 0;
 
 	for (i = 0; i < n; i++) {
-		const struct kb_article *a = kb_article_at(full, i);
+		const struct kb_article *a = kb_article_at(kb, i);
 
 		for (j = 0; j < a->nsymptoms; j++)
 			for (k = 0; k < a->symptoms[j].nexamples; k++) {
 				const char *ex = a->symptoms[j].examples[k];
-				struct query_results *q = query_run(full, fm, ex, strlen(ex));
+				struct query_results *q = query_ask_unjudged(ix, m, ex, strlen(ex));
 
 				ck_assert_msg(q->nserver == 0, "%s symptom %s: example '%s' "
 				    "reads as a server's view", a->id, a->symptoms[j].id, ex);
@@ -373,8 +588,17 @@ START_TEST(no_symptom_example_is_a_server_view)
 			}
 	}
 	ck_assert_uint_ge(seen, 50);
-	match_free(fm);
-	kb_free(full);
+}
+END_TEST
+
+/* The index knows the rule base's words (kb lint's vocabulary check). */
+START_TEST(index_knows_the_words)
+{
+	ck_assert(query_index_knows(ix, "network"));
+	ck_assert(query_index_knows(ix, "Networks"));
+	ck_assert(query_index_knows(ix, "ForcePushBit"));
+	ck_assert(!query_index_knows(ix, "zqxvw"));
+	ck_assert(!query_index_knows(ix, ""));
 }
 END_TEST
 
@@ -384,23 +608,39 @@ query_suite(void)
 	Suite *s = suite_create("query");
 	TCase *tc = tcase_create("rank");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, exact_message_scores_one_by_pattern);
+	/*
+	 * The rule base, its patterns and the index are loaded once, in the
+	 * parent (an unchecked fixture), so each test only asks questions: the
+	 * slowest, no_symptom_example_is_a_server_view, asks 403 of them in
+	 * about 50 ms. It used to load and JIT-compile the whole rule base
+	 * itself and build a scorer per example inside the 4 s a test has,
+	 * which a loaded machine overran; check's default timeout is enough.
+	 */
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, exact_message_scores_highest_by_pattern);
 	tcase_add_test(tc, whole_log_line_matches_too);
 	tcase_add_test(tc, case_does_not_matter);
-	tcase_add_test(tc, companion_alone_scores_below_primary);
+	tcase_add_test(tc, companion_scores_below_primary);
 	tcase_add_test(tc, words_rank_the_right_article_first);
 	tcase_add_test(tc, results_are_best_first);
 	tcase_add_test(tc, unrelated_text_has_no_results);
-	tcase_add_test(tc, similar_message_is_a_words_match);
+	tcase_add_test(tc, generic_pattern_needs_mail_context);
+	tcase_add_test(tc, similar_message_ranks_below_the_exact_one);
 	tcase_add_test(tc, query_text_is_sanitised);
 	tcase_add_test(tc, typing_mistakes_are_forgiven);
+	tcase_add_test(tc, ocr_confusions_are_forgiven);
+	tcase_add_test(tc, english_words_are_not_mistakes);
+	tcase_add_test(tc, settings_are_words);
+	tcase_add_test(tc, fact_questions_answer_with_the_row);
+	tcase_add_test(tc, vocabulary_terms_are_used);
+	tcase_add_test(tc, answers_fit_their_confidence);
+	tcase_add_test(tc, an_index_answers_the_same_every_time);
 	tcase_add_test(tc, pasted_lines_are_one_problem);
 	tcase_add_test(tc, names_score_like_the_bare_text);
 	tcase_add_test(tc, a_path_keeps_its_file_name);
 	tcase_add_test(tc, server_view_lines_read_no_words);
 	tcase_add_test(tc, no_symptom_example_is_a_server_view);
-	tcase_add_test(tc, steps_read_late_change_no_result);
+	tcase_add_test(tc, index_knows_the_words);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,25 +1,36 @@
 /*
  * queryeval: the evaluation set of `kbdiag query` (tests/cases/query-eval.tsv,
- * issue 5). Every query goes through `kbdiag query --format json --top 3`
- * (without --top when the binary does not know it yet); the suite reports
- * hit@1 (the first result is an expected article), hit@3 and the unrelated
- * queries answered, overall and per kind, on standard error, with every miss.
+ * issues 5 and 17). Every query goes through `kbdiag query --format json --top 3`;
+ * the suite reports hit@1 (the first result is an expected article), hit@3 and
+ * the unrelated queries answered, per half (dev, test) and per kind, on
+ * standard error, with every miss of the dev half (the test half's misses are
+ * counted, not shown: nobody tunes on them).
  *
- * Always asserted: the file parses, its size and spread (queries, unrelated
- * ones, distinct articles), every expected article exists, every group of
- * expected articles is one that overlaps.xml declares as sharing a text, and
- * every exact text ranks its article first, no unrelated query is answered,
- * and hit@1 does not fall below QUERYEVAL_MIN_HIT1.
+ * Always asserted: the file parses, each query is in the half its seeded hash
+ * puts it in (query-eval.tsv says how), the test half is the frozen one
+ * (QUERYEVAL_TEST_SHA256: a changed, added or removed test line fails here,
+ * and changing the checksum is a visible decision), its size and spread,
+ * every expected article exists, a group of expected articles for issue 5's
+ * kinds is one that overlaps.xml declares as sharing a text, every exact text
+ * ranks its article first; and on the test half, floors: hit@1 at least
+ * QUERYEVAL_MIN_HIT1 over its related queries, QUERYEVAL_MIN_HIT1_QUESTION for
+ * questions, QUERYEVAL_MIN_HIT1_SYMPTOM for symptoms in the user's words and
+ * QUERYEVAL_MIN_HIT1_FRAGMENT for fragments of the gateway's messages, at most
+ * QUERYEVAL_MAX_FALSE_POSITIVES unrelated texts answered.
  *
- * QUERYEVAL_MIN_HIT1 is issue 5's floor, 0.95, which the engine reached with
- * typing mistakes forgiven, word order and pasted lines weighed, and the
- * articles' summaries and causes read at half weight (0.952, 99 of 104; it
- * was 0.798 when the set was written). Raise it as the engine improves,
- * never lower it. Raised to 0.97 at 0.992 (117 of 118: names, stems, the
- * description weighed by the query's words), leaving room for three misses.
+ * Issue 17 asked for 0.90, 0.80, 0.80 and none (QUERYEVAL_TARGET_*). Its
+ * first round reached 0.73, 0.53, 0.27 and 1 of 77 (fragments 0.62); its
+ * second round, measured once at its end, 0.717 (139 of 194), 0.47, 0.23 and
+ * 1 of 77 (fragments 0.92); its third, fixing classes of the development
+ * half's misses, 0.763 (148 of 194), 0.55, 0.27 and 1 of 77 (fragments 1.00,
+ * issue 5's kinds 0.983; docs/benchmarks.md). The floors are what the scorer
+ * reaches now, so that the suite guards against losing ground; the report
+ * below prints the targets beside the figures. Raise a floor when the scorer
+ * gets better, never lower it to let a change in.
  */
 #include <check.h>
 #include <jansson.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,30 +38,80 @@
 #include "testutil.h"
 #include "xmem.h"
 
-#define QUERYEVAL_MIN_HIT1		0.97
-#define QUERYEVAL_MAX_FALSE_POSITIVES	0
+#define QUERYEVAL_MIN_HIT1		0.76
+#define QUERYEVAL_MIN_HIT1_QUESTION	0.54
+#define QUERYEVAL_MIN_HIT1_SYMPTOM	0.26
+#define QUERYEVAL_MIN_HIT1_FRAGMENT	1.00	/* 1.00 before issue 17 too */
+#define QUERYEVAL_MAX_FALSE_POSITIVES	1
+/* main's floor before issue 17 was 0.97 over issue 5's kinds, none of its
+ * unrelated queries answered; held on the test half for those kinds, at the
+ * measured 0.983 (58 of 59) */
+#define QUERYEVAL_MIN_HIT1_ISSUE5	0.98
+/* issue 17's targets, not met yet (see above) */
+#define QUERYEVAL_TARGET_HIT1		0.90
+#define QUERYEVAL_TARGET_HIT1_WORDS	0.80
+#define QUERYEVAL_TARGET_FALSE_POSITIVES 0
 
-#define QUERYEVAL_MIN_QUERIES		110
-#define QUERYEVAL_MIN_UNRELATED		20
-#define QUERYEVAL_MIN_ARTICLES		40
+#define QUERYEVAL_MIN_QUERIES		400
+#define QUERYEVAL_MIN_UNRELATED		80
+#define QUERYEVAL_MIN_ARTICLES		100
+/* issue 17: at least 150 new related queries and 60 new unrelated texts */
+#define QUERYEVAL_MIN_NEW		150
+#define QUERYEVAL_MIN_NEW_UNRELATED	60
 #define QUERYEVAL_TOP			3
-#define QUERYEVAL_MAX_EXPECTED		8
+#define QUERYEVAL_MAX_EXPECTED		5
 
-static const char *const kinds[] = {
-	"exact", "prefixed", "fragment", "typo", "paraphrase", "multiline", "unrelated"
+/* The split: query-eval.tsv's header. */
+#define QUERYEVAL_SEED			"kbdiag-query-eval-17"
+/* sha256 of the test half's lines, each with its newline, in file order. */
+#define QUERYEVAL_TEST_SHA256 \
+	"e1d668ef492c39bcf56c453da4b6653a41a202dd41722f051e40faf695a5e355"
+
+static const struct {
+	const char	*name;
+	int		 issue;		/* 5 or 17: who wrote them */
+	int		 unrelated;	/* no answer is the right one */
+} kinds[] = {
+	{ "exact", 5, 0 }, { "prefixed", 5, 0 }, { "fragment", 5, 0 }, { "typo", 5, 0 },
+	{ "paraphrase", 5, 0 }, { "multiline", 5, 0 }, { "unrelated", 5, 1 },
+	{ "question", 17, 0 }, { "keyword", 17, 0 }, { "symptom", 17, 0 },
+	{ "misspelt", 17, 0 }, { "paste", 17, 0 }, { "nearmiss", 17, 1 },
 };
 #define NKINDS	(sizeof(kinds) / sizeof(kinds[0]))
 #define KIND_EXACT	0
-#define KIND_UNRELATED	(NKINDS - 1)
+
+enum { SPLIT_DEV, SPLIT_TEST, NSPLITS };
+static const char *const splits[NSPLITS] = { "dev", "test" };
 
 struct evalq {
 	size_t	 kind;					/* index in kinds[] */
+	int	 split;					/* SPLIT_DEV or SPLIT_TEST */
 	char	*expected;				/* as written, for messages */
 	char	*ids[QUERYEVAL_MAX_EXPECTED];		/* none for unrelated */
 	size_t	 nids;
 	char	*query;					/* with real line breaks */
 	long	 line;
 };
+
+/* The half the seeded hash puts a query in (query-eval.tsv's header). */
+static int
+seeded_split(const char *kind, const char *query, int issue)
+{
+	struct sha256_ctx c;
+	uint8_t d[SHA256_DIGEST_SIZE];
+	unsigned long v;
+
+	sha256_init(&c);
+	sha256_update(&c, strlen(QUERYEVAL_SEED), (const uint8_t *)QUERYEVAL_SEED);
+	sha256_update(&c, 1, (const uint8_t *)"\t");
+	sha256_update(&c, strlen(kind), (const uint8_t *)kind);
+	sha256_update(&c, 1, (const uint8_t *)"\t");
+	sha256_update(&c, strlen(query), (const uint8_t *)query);
+	sha256_digest(&c, sizeof(d), d);
+	v = ((unsigned long)d[0] << 24 | (unsigned long)d[1] << 16 |
+	    (unsigned long)d[2] << 8 | d[3]) % 1000;
+	return v < (issue == 5 ? 500ul : 340ul) ? SPLIT_DEV : SPLIT_TEST;
+}
 
 /* A line break for each backslash-n; every other byte as it is. */
 static char *
@@ -83,13 +144,16 @@ valid_id(const char *id)
 }
 
 static struct evalq *
-load_eval(size_t *n)
+load_eval(size_t *n, char sha_hex[2 * SHA256_DIGEST_SIZE + 1])
 {
-	char *path = tu_src("tests/cases/query-eval.tsv"), *data, *p, *nl, *t1, *t2;
+	char *path = tu_src("tests/cases/query-eval.tsv"), *data, *p, *nl, *col[4];
 	struct evalq *v = NULL;
-	size_t len, cap = 0, k;
+	struct sha256_ctx test_half;
+	uint8_t d[SHA256_DIGEST_SIZE];
+	size_t len, cap = 0, k, c;
 	long line = 0;
 
+	sha256_init(&test_half);
 	data = tu_read(path, &len);
 	*n = 0;
 	for (p = data; *p; p = nl + 1) {
@@ -99,29 +163,41 @@ load_eval(size_t *n)
 		line++;
 		nl = strchr(p, '\n');
 		ck_assert_msg(nl != NULL, "%s:%ld: no newline at the end", path, line);
+		if (strncmp(p, "test\t", 5) == 0)
+			sha256_update(&test_half, (size_t)(nl - p) + 1, (const uint8_t *)p);
 		*nl = '\0';
 		if (*p == '#' || *p == '\0')
 			continue;
-		t1 = strchr(p, '\t');
-		t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-		ck_assert_msg(t2 != NULL && strchr(t2 + 1, '\t') == NULL && t2[1] != '\0',
-		    "%s:%ld: not KIND<TAB>EXPECTED<TAB>QUERY", path, line);
-		*t1 = *t2 = '\0';
+		col[0] = p;
+		for (c = 1; c < 4; c++) {
+			col[c] = strchr(col[c - 1], '\t');
+			ck_assert_msg(col[c] != NULL, "%s:%ld: not SPLIT<TAB>KIND<TAB>EXPECTED"
+			    "<TAB>QUERY", path, line);
+			*col[c]++ = '\0';
+		}
+		ck_assert_msg(strchr(col[3], '\t') == NULL && col[3][0] != '\0',
+		    "%s:%ld: not SPLIT<TAB>KIND<TAB>EXPECTED<TAB>QUERY", path, line);
 		v = xgrow(v, &cap, *n + 1, sizeof(*v));
 		q = &v[*n];
 		memset(q, 0, sizeof(*q));
-		for (k = 0; k < NKINDS && strcmp(p, kinds[k]) != 0; k++)
+		for (k = 0; k < NKINDS && strcmp(col[1], kinds[k].name) != 0; k++)
 			;
-		ck_assert_msg(k < NKINDS, "%s:%ld: unknown kind \"%s\"", path, line, p);
+		ck_assert_msg(k < NKINDS, "%s:%ld: unknown kind \"%s\"", path, line, col[1]);
 		q->kind = k;
-		q->expected = xstrdup(t1 + 1);
+		ck_assert_msg(strcmp(col[0], "dev") == 0 || strcmp(col[0], "test") == 0,
+		    "%s:%ld: the split is dev or test, not \"%s\"", path, line, col[0]);
+		q->split = strcmp(col[0], "dev") == 0 ? SPLIT_DEV : SPLIT_TEST;
+		ck_assert_msg(q->split == seeded_split(col[1], col[3], kinds[k].issue),
+		    "%s:%ld: the seeded hash puts this query in the %s half, not %s", path,
+		    line, splits[seeded_split(col[1], col[3], kinds[k].issue)], col[0]);
+		q->expected = xstrdup(col[2]);
 		q->line = line;
-		q->query = unescape(t2 + 1);
-		if (k == KIND_UNRELATED) {
+		q->query = unescape(col[3]);
+		if (kinds[k].unrelated) {
 			ck_assert_msg(strcmp(q->expected, "-") == 0, "%s:%ld: an unrelated "
 			    "query expects \"-\", not \"%s\"", path, line, q->expected);
 		} else {
-			for (id = strtok_r(t1 + 1, "|", &save); id;
+			for (id = strtok_r(col[2], "|", &save); id;
 			    id = strtok_r(NULL, "|", &save)) {
 				ck_assert_msg(valid_id(id), "%s:%ld: \"%s\" is not an article id",
 				    path, line, id);
@@ -134,6 +210,9 @@ load_eval(size_t *n)
 		}
 		(*n)++;
 	}
+	sha256_digest(&test_half, sizeof(d), d);
+	for (k = 0; k < sizeof(d); k++)
+		snprintf(sha_hex + 2 * k, 3, "%02x", d[k]);
 	free(data);
 	free(path);
 	return v;
@@ -168,36 +247,32 @@ START_TEST(eval_set_is_sound)
 {
 	struct kb *kb = tu_kb();
 	struct evalq *v;
-	struct tu_run r;
-	json_error_t jerr;
-	json_t *root, *arts;
-	char **seen = NULL;
+	char **seen = NULL, sha[2 * SHA256_DIGEST_SIZE + 1];
 	size_t n, i, j, k, nseen = 0, cap = 0, unrelated = 0;
+	size_t fresh = 0, fresh_unrelated = 0, fresh_test = 0;
 
-	v = load_eval(&n);
-	tu_kbdiag(&r, NULL, 0, "kb", "list", "--format", "json", (char *)NULL);
-	ck_assert_msg(r.status == 0, "kbdiag kb list: exit %d, stderr: %s", r.status, r.err);
-	root = json_loads(r.out, 0, &jerr);
-	ck_assert_msg(root != NULL, "kbdiag kb list --format json: not JSON: %s", jerr.text);
-	arts = json_object_get(root, "articles");
-	ck_assert(json_is_array(arts));
+	v = load_eval(&n, sha);
+	ck_assert_msg(strcmp(sha, QUERYEVAL_TEST_SHA256) == 0, "query-eval.tsv: the test "
+	    "half has changed (sha256 %s, frozen at %s): it is not to be edited",
+	    sha, QUERYEVAL_TEST_SHA256);
 	for (i = 0; i < n; i++) {
-		if (v[i].kind == KIND_UNRELATED)
+		if (kinds[v[i].kind].unrelated)
 			unrelated++;
+		if (kinds[v[i].kind].issue == 17) {
+			if (kinds[v[i].kind].unrelated)
+				fresh_unrelated++;
+			else
+				fresh++;
+			fresh_test += v[i].split == SPLIT_TEST;
+		}
 		for (j = 0; j < v[i].nids; j++) {
 			const char *id = v[i].ids[j];
-			int found = 0;
 
-			for (k = 0; k < json_array_size(arts) && !found; k++) {
-				const char *a = json_string_value(json_object_get(
-				    json_array_get(arts, k), "id"));
-
-				found = a && strcmp(a, id) == 0;
-			}
-			ck_assert_msg(found, "query-eval.tsv:%ld: %s is not in kbdiag kb list",
-			    v[i].line, id);
-			/* Several ids: the rule base must say that they share the text. */
-			for (k = 0; k < j; k++) {
+			ck_assert_msg(kb_find_article(kb, id) != NULL, "query-eval.tsv:%ld: %s "
+			    "is not an article of the rule base", v[i].line, id);
+			/* Several ids for issue 5's kinds: the rule base must say that
+			 * they share the text. */
+			for (k = 0; k < j && kinds[v[i].kind].issue == 5; k++) {
 				const struct kb_overlap *o = kb_find_overlap(kb, v[i].ids[k], id);
 
 				ck_assert_msg(o != NULL && strcmp(o->kind, "conflict") != 0,
@@ -218,18 +293,20 @@ START_TEST(eval_set_is_sound)
 	    "queries, at least %d wanted", unrelated, QUERYEVAL_MIN_UNRELATED);
 	ck_assert_msg(nseen >= QUERYEVAL_MIN_ARTICLES, "query-eval.tsv: %zu distinct "
 	    "articles expected, at least %d wanted", nseen, QUERYEVAL_MIN_ARTICLES);
+	ck_assert_msg(fresh >= QUERYEVAL_MIN_NEW && fresh_unrelated >=
+	    QUERYEVAL_MIN_NEW_UNRELATED, "query-eval.tsv: %zu related and %zu unrelated "
+	    "queries of issue 17, at least %d and %d wanted", fresh, fresh_unrelated,
+	    QUERYEVAL_MIN_NEW, QUERYEVAL_MIN_NEW_UNRELATED);
+	ck_assert_msg(2 * fresh_test > fresh + fresh_unrelated, "query-eval.tsv: %zu of "
+	    "issue 17's %zu queries in the test half: most must be", fresh_test,
+	    fresh + fresh_unrelated);
 	free(seen);
-	json_decref(root);
-	tu_run_free(&r);
 	free_eval(v, n);
 	kb_free(kb);
 }
 END_TEST
 
-/* Does this kbdiag know --top? Found out on the first query. */
-static int has_top = -1;
-
-/* Run the query; the results array of its JSON, NULL-free (caller decrefs root). */
+/* Run the query; the results array of its JSON (caller decrefs root). */
 static json_t *
 run_query(const struct evalq *q, json_t **rootp)
 {
@@ -237,21 +314,8 @@ run_query(const struct evalq *q, json_t **rootp)
 	json_error_t jerr;
 	json_t *root, *results;
 
-	if (has_top != 0) {
-		tu_kbdiag(&r, NULL, 0, "query", "--format", "json", "--top", "3", "--",
-		    q->query, (char *)NULL);
-		if (has_top < 0) {
-			has_top = !(r.status == 2 && strstr(r.err, "top") != NULL);
-			if (!has_top) {
-				fprintf(stderr, "queryeval: this kbdiag has no --top; the "
-				    "results are cut to %d here\n", QUERYEVAL_TOP);
-				tu_run_free(&r);
-			}
-		}
-	}
-	if (has_top == 0)
-		tu_kbdiag(&r, NULL, 0, "query", "--format", "json", "--", q->query,
-		    (char *)NULL);
+	tu_kbdiag(&r, NULL, 0, "query", "--format", "json", "--top", "3", "--", q->query,
+	    (char *)NULL);
 	ck_assert_msg(r.status == 0 || r.status == 1, "query-eval.tsv:%ld: \"%s\": exit "
 	    "%d, stderr: %s", q->line, q->query, r.status, r.err);
 	root = json_loads(r.out, 0, &jerr);
@@ -306,12 +370,15 @@ ratio(size_t a, size_t b)
 START_TEST(eval_set_scores)
 {
 	struct evalq *v;
-	size_t n, i, j, k, hit1 = 0, hit3 = 0, related = 0, unrelated = 0, answered = 0;
-	size_t kn[NKINDS] = {0}, khit1[NKINDS] = {0}, khit3[NKINDS] = {0};
-	size_t exact_missed = 0;
+	char sha[2 * SHA256_DIGEST_SIZE + 1];
+	size_t n, i, j, k, s;
+	size_t kn[NSPLITS][NKINDS] = {{0}}, khit1[NSPLITS][NKINDS] = {{0}};
+	size_t khit3[NSPLITS][NKINDS] = {{0}}, related[NSPLITS] = {0};
+	size_t hit1[NSPLITS] = {0}, hit3[NSPLITS] = {0}, answered[NSPLITS] = {0};
+	size_t unrelated[NSPLITS] = {0}, exact_missed = 0;
 	char exact_first[256] = "";
 
-	v = load_eval(&n);
+	v = load_eval(&n, sha);
 	for (i = 0; i < n; i++) {
 		json_t *root, *results;
 		size_t nres, top;
@@ -322,31 +389,34 @@ START_TEST(eval_set_scores)
 		nres = json_array_size(results);
 		top = nres < QUERYEVAL_TOP ? nres : QUERYEVAL_TOP;
 		k = v[i].kind;
-		kn[k]++;
+		s = (size_t)v[i].split;
+		kn[s][k]++;
 		oneline(text, sizeof(text), v[i].query);
-		if (k == KIND_UNRELATED) {
-			unrelated++;
+		if (kinds[k].unrelated) {
+			unrelated[s]++;
 			/* For an unrelated query, a hit is no answer at all. */
 			h1 = h3 = nres == 0;
 			if (nres > 0) {
-				answered++;
-				fprintf(stderr, "miss: unrelated '%s' -> %s %.2f\n", text,
-				    result_id(results, 0), json_number_value(json_object_get(
-				    json_array_get(results, 0), "score")));
+				answered[s]++;
+				if (s == SPLIT_DEV)
+					fprintf(stderr, "miss: dev %s '%s' -> %s %.2f\n",
+					    kinds[k].name, text, result_id(results, 0),
+					    json_number_value(json_object_get(
+					    json_array_get(results, 0), "score")));
 			}
 		} else {
-			related++;
+			related[s]++;
 			for (j = 0; j < top; j++)
 				if (expected(&v[i], result_id(results, j))) {
 					h1 = j == 0;
 					h3 = 1;
 					break;
 				}
-			hit1 += h1;
-			hit3 += h3;
-			if (!h1) {
-				fprintf(stderr, "miss: %s %s '%s' ->", kinds[k], v[i].expected,
-				    text);
+			hit1[s] += h1;
+			hit3[s] += h3;
+			if (!h1 && s == SPLIT_DEV) {
+				fprintf(stderr, "miss: dev %s %s '%s' ->", kinds[k].name,
+				    v[i].expected, text);
 				if (nres == 0)
 					fprintf(stderr, " nothing");
 				for (j = 0; j < top; j++)
@@ -359,27 +429,69 @@ START_TEST(eval_set_scores)
 				snprintf(exact_first, sizeof(exact_first), "line %ld: '%s' -> %s",
 				    v[i].line, text, nres ? result_id(results, 0) : "nothing");
 		}
-		khit1[k] += h1;
-		khit3[k] += h3;
+		khit1[s][k] += h1;
+		khit3[s][k] += h3;
 		json_decref(root);
 	}
 
-	fprintf(stderr, "queryeval: %zu queries: hit@1 %.2f hit@3 %.2f unrelated answered "
-	    "%zu/%zu\n", n, ratio(hit1, related), ratio(hit3, related), answered, unrelated);
-	fprintf(stderr, "  %-10s %3s  %5s %5s\n", "kind", "n", "hit@1", "hit@3");
-	for (k = 0; k < NKINDS; k++)
-		fprintf(stderr, "  %-10s %3zu  %5.2f %5.2f\n", kinds[k], kn[k],
-		    ratio(khit1[k], kn[k]), ratio(khit3[k], kn[k]));
-	fprintf(stderr, "  (hit@1 and hit@3 overall are over the %zu related queries; for "
-	    "unrelated, a hit is an empty answer)\n", related);
+	for (s = 0; s < NSPLITS; s++) {
+		fprintf(stderr, "queryeval, %s half: %zu related: hit@1 %.3f hit@3 %.3f; "
+		    "unrelated answered %zu/%zu\n", splits[s], related[s],
+		    ratio(hit1[s], related[s]), ratio(hit3[s], related[s]), answered[s],
+		    unrelated[s]);
+		fprintf(stderr, "  %-10s %3s  %5s %5s\n", "kind", "n", "hit@1", "hit@3");
+		for (k = 0; k < NKINDS; k++)
+			fprintf(stderr, "  %-10s %3zu  %5.2f %5.2f\n", kinds[k].name, kn[s][k],
+			    ratio(khit1[s][k], kn[s][k]), ratio(khit3[s][k], kn[s][k]));
+	}
+	fprintf(stderr, "  (for unrelated and nearmiss, a hit is an empty answer; the "
+	    "test half's misses are not shown)\n");
+	fprintf(stderr, "queryeval, issue 17's targets on the test half: hit@1 %.2f "
+	    "(floor %.2f), questions and symptoms %.2f (floors %.2f, %.2f), unrelated "
+	    "answered %d (at most %d now); fragments 1.00 before issue 17 (floor %.2f)\n",
+	    QUERYEVAL_TARGET_HIT1, QUERYEVAL_MIN_HIT1, QUERYEVAL_TARGET_HIT1_WORDS,
+	    QUERYEVAL_MIN_HIT1_QUESTION, QUERYEVAL_MIN_HIT1_SYMPTOM,
+	    QUERYEVAL_TARGET_FALSE_POSITIVES, QUERYEVAL_MAX_FALSE_POSITIVES,
+	    QUERYEVAL_MIN_HIT1_FRAGMENT);
 
 	ck_assert_msg(exact_missed == 0, "query-eval.tsv: %zu exact texts do not rank their "
 	    "article first; the first: %s", exact_missed, exact_first);
-	ck_assert_msg(ratio(hit1, related) >= QUERYEVAL_MIN_HIT1, "query-eval.tsv: hit@1 "
-	    "%.3f, the floor is %.2f", ratio(hit1, related), QUERYEVAL_MIN_HIT1);
-	ck_assert_msg(answered <= QUERYEVAL_MAX_FALSE_POSITIVES, "query-eval.tsv: %zu "
-	    "unrelated queries answered, at most %d allowed", answered,
-	    QUERYEVAL_MAX_FALSE_POSITIVES);
+	ck_assert_msg(ratio(hit1[SPLIT_TEST], related[SPLIT_TEST]) >= QUERYEVAL_MIN_HIT1,
+	    "query-eval.tsv, test half: hit@1 %.3f, the floor is %.2f",
+	    ratio(hit1[SPLIT_TEST], related[SPLIT_TEST]), QUERYEVAL_MIN_HIT1);
+	for (k = 0; k < NKINDS; k++) {
+		double floor = strcmp(kinds[k].name, "question") == 0 ?
+		    QUERYEVAL_MIN_HIT1_QUESTION : strcmp(kinds[k].name, "symptom") == 0 ?
+		    QUERYEVAL_MIN_HIT1_SYMPTOM : strcmp(kinds[k].name, "fragment") == 0 ?
+		    QUERYEVAL_MIN_HIT1_FRAGMENT : 0;
+
+		ck_assert_msg(ratio(khit1[SPLIT_TEST][k], kn[SPLIT_TEST][k]) >= floor,
+		    "query-eval.tsv, test half: hit@1 %.3f for %s, the floor is %.2f",
+		    ratio(khit1[SPLIT_TEST][k], kn[SPLIT_TEST][k]), kinds[k].name, floor);
+	}
+	/* main's own floor, for the kinds issue 5 wrote, on the test half */
+	{
+		size_t n5 = 0, hit5 = 0, answered5 = 0;
+
+		for (k = 0; k < NKINDS; k++) {
+			if (kinds[k].issue != 5)
+				continue;
+			if (kinds[k].unrelated)
+				answered5 += kn[SPLIT_TEST][k] - khit1[SPLIT_TEST][k];
+			else {
+				n5 += kn[SPLIT_TEST][k];
+				hit5 += khit1[SPLIT_TEST][k];
+			}
+		}
+		ck_assert_msg(ratio(hit5, n5) >= QUERYEVAL_MIN_HIT1_ISSUE5, "query-eval.tsv, "
+		    "test half: hit@1 %.3f over issue 5's kinds, the floor is %.2f",
+		    ratio(hit5, n5), QUERYEVAL_MIN_HIT1_ISSUE5);
+		ck_assert_msg(answered5 == 0, "query-eval.tsv, test half: %zu of issue 5's "
+		    "unrelated queries answered", answered5);
+	}
+	ck_assert_msg(answered[SPLIT_TEST] <= QUERYEVAL_MAX_FALSE_POSITIVES, "query-eval.tsv, "
+	    "test half: %zu unrelated queries answered, at most %d allowed",
+	    answered[SPLIT_TEST], QUERYEVAL_MAX_FALSE_POSITIVES);
 	free_eval(v, n);
 }
 END_TEST
@@ -390,7 +502,7 @@ queryeval_suite(void)
 	Suite *s = suite_create("queryeval");
 	TCase *tc = tcase_create("eval");
 
-	tcase_set_timeout(tc, 120);
+	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, eval_set_is_sound);
 	tcase_add_test(tc, eval_set_scores);
 	suite_add_tcase(s, tc);

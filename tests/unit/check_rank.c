@@ -170,12 +170,17 @@ START_TEST(the_socket_snapshot_says_what_happened)
 	t.bytes_acked = 5000;
 	ck_assert_str_eq(evidence_socket_value("ETIMEDOUT", 1, &t, why, sizeof(why)),
 	    "acked-unanswered");
-	/* the peer closing (EPIPE) is not a silent server */
-	ck_assert_ptr_null(evidence_socket_value("EPIPE", 1, &t, why, sizeof(why)));
+	/*
+	 * The peer closing (EPIPE) is not a silent server: its TCP answered,
+	 * so its host and the path were up (issue 18: that is evidence too).
+	 */
+	ck_assert_str_eq(evidence_socket_value("EPIPE", 1, &t, why, sizeof(why)), "peer-closed");
+	ck_assert_contains(why, "EPIPE");
 	/* nor is a FIN already in (end of file on read, no errno) */
 	reader_tcp_set_state(&t, "CLOSE_WAIT");
 	ck_assert(reader_tcp_peer_closed(&t));
-	ck_assert_ptr_null(evidence_socket_value(NULL, 1, &t, why, sizeof(why)));
+	ck_assert_str_eq(evidence_socket_value(NULL, 1, &t, why, sizeof(why)), "peer-closed");
+	ck_assert_contains(why, "CLOSE_WAIT");
 	reader_tcp_set_state(&t, "ESTABLISHED");
 	ck_assert(!reader_tcp_peer_closed(&t));
 	ck_assert_str_eq(evidence_socket_value(NULL, 1, &t, why, sizeof(why)), "acked-unanswered");

@@ -32,6 +32,7 @@ saved_push(const char *name)
 	char *log = tu_src("kb/samples/smtpgate.log"), *path = tu_scratch_path(name), *s;
 	json_t *root, *incs, *inc, *obs;
 	json_error_t je;
+	size_t i;
 
 	tu_kbdiag(&r, NULL, 0, "diagnose", "--format", "json", log, NULL);
 	ck_assert_int_eq(r.status, 0);
@@ -42,6 +43,11 @@ saved_push(const char *name)
 	json_array_clear(incs);
 	json_array_append_new(incs, inc);
 	obs = json_object_get(inc, "observations");
+	/* The log's own greeting named no product: this peer is another one. */
+	for (i = json_array_size(obs); i > 0; i--)
+		if (strcmp(json_string_value(json_object_get(json_array_get(obs, i - 1),
+		    "source")), "peer-product") == 0)
+			json_array_remove(obs, i - 1);
 	json_array_append_new(obs, json_pack("{s:s, s:s, s:s, s:s}", "source", "peer-product",
 	    "value", "ibm-tcpip-v2r2", "origin", "probe", "detail", "IBM TCP/IP V2R2"));
 	s = json_dumps(root, 0);
