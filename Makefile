@@ -554,4 +554,5 @@ clean:
 FORCE:
 
 -include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/tests/*.d $(BUILD)/obj/gw/*.d \
-	$(BUILD)/obj/cli/*.d $(BUILD)/*.d $(BUILD)/fuzz/*.d $(BUILD)/bin/*.d)
+	$(BUILD)/obj/cli/*.d $(BUILD)/obj/tools/*.d $(BUILD)/*.d $(BUILD)/fuzz/*.d \
+	$(BUILD)/bin/*.d)
