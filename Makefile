@@ -118,7 +118,7 @@ PCRE_CFLAGS	:= $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
 PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
 
 .PHONY: run-sample all build deps deps-build deps-test deps-fuzz run check check-run asan fuzz \
-	fuzz-run install install-files bench-query bench-gw uninstall clean FORCE bench bench-tools \
+	fuzz-run fuzz-build install install-files bench-query bench-gw uninstall clean FORCE bench bench-tools \
 	deps-bench bench-probe deb deb-test
 
 all: deps-build
@@ -239,6 +239,8 @@ check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER) $(G
 	BUILD=$(BUILD) sh tests/scenario/run.sh
 	@echo "== detect, resolve, verify: fix --apply and kbdiag verify against a peer that waits for PUSH (tests/scenario/verify.sh)"
 	BUILD=$(BUILD) sh tests/scenario/verify.sh
+	@echo "== kbdiag fix --apply killed with SIGKILL at any moment (tests/scenario/fix-kill9.sh)"
+	BUILD=$(BUILD) sh tests/scenario/fix-kill9.sh 40
 	@echo "== smtpgw reliability: each smart-host fault, then Postfix (tests/scenario/gw-reliability.sh)"
 	BUILD=$(BUILD) bash tests/scenario/gw-reliability.sh
 	@echo "== smtpgw parallel sessions: 900 messages to Postfix, each exactly once (tests/integration/gw-parallel.sh)"
@@ -385,27 +387,51 @@ $(GWLOAD): tests/peer/gwload.c
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
 
 # Fuzz targets, replayed over their corpora by a plain driver (any compiler).
-$(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(GWLIB) $(LIB)
+$(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(wildcard tests/fuzz/*.h) \
+		$(GWLIB) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Igateway -DTEST_SRCDIR='"$(CURDIR)"' -o $@ $< tests/fuzz/replay.c \
 		$(GWLIB) $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS) -lm
 
-# Coverage-guided fuzzing: clang's libFuzzer with ASan and UBSan.
+# Coverage-guided fuzzing: clang's libFuzzer with ASan and UBSan, every
+# finding fatal (-fno-sanitize-recover: UBSan aborts, so libFuzzer stops with
+# the input in build/fuzz/ and make fails). One target, or a few, with
+# `make fuzz FUZZ_TARGETS="pattern log"`; tests/fuzz/TARGET.dict (or the
+# dictionary of its prefix: kb.dict for kb_causes) is its dictionary. Each
+# run's log (its last lines: executions) is kept in build/fuzz/log/TARGET.log,
+# and a line for each run (target, end, seconds, executions, exit status,
+# commit) is added to build/fuzz/log/runs.tsv, for docs/security.md's table.
+FUZZ_SAN	= -fsanitize=address,undefined -fno-sanitize-recover=all
 fuzz: deps-fuzz
 	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang OPT="-O1 -g" WERROR= \
-		SAN="-fsanitize=fuzzer-no-link,address,undefined" fuzz-run
+		SAN="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" fuzz-run
 
-fuzz-run: $(GWLIB) $(LIB)
-	@mkdir -p $(BUILD)/bin
+FUZZ_BINS	= $(FUZZ_TARGETS:%=$(BUILD)/bin/fuzz_%)
+
+$(BUILD)/bin/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(GWLIB) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Igateway -fsanitize=fuzzer $(FUZZ_SAN) \
+		-DTEST_SRCDIR='"$(CURDIR)"' -o $@ $< $(GWLIB) $(LIB) $(PKG_LIBS) -lm
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz-run: $(FUZZ_BINS)
+	@mkdir -p $(BUILD)/log
 	@for t in $(FUZZ_TARGETS); do \
 		echo "== fuzzing $$t for $(FUZZ_SECONDS) s"; \
-		$(CC) $(ALL_CFLAGS) -Igateway -fsanitize=fuzzer,address,undefined \
-			-DTEST_SRCDIR='"$(CURDIR)"' -o $(BUILD)/bin/fuzz_$$t \
-			tests/fuzz/fuzz_$$t.c $(GWLIB) $(LIB) $(PKG_LIBS) -lm || exit 1; \
 		mkdir -p $(BUILD)/corpus/$$t; \
+		dict=; for d in tests/fuzz/$$t.dict tests/fuzz/$${t%%_*}.dict; do \
+			[ -f $$d ] && { dict=-dict=$$d; break; }; done; \
+		t0=$$(date +%s); \
 		$(BUILD)/bin/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-			-artifact_prefix=$(BUILD)/ $(BUILD)/corpus/$$t \
-			tests/fuzz/corpus/$$t || exit 1; \
+			-print_final_stats=1 $$dict -artifact_prefix=$(BUILD)/ \
+			$(BUILD)/corpus/$$t tests/fuzz/corpus/$$t > $(BUILD)/log/$$t.log 2>&1; \
+		rc=$$?; tail -n 12 $(BUILD)/log/$$t.log; \
+		printf '%s\t%s\t%s\t%s\t%s\t%s\n' $$t "$$(date -u +%FT%TZ)" \
+			$$(( $$(date +%s) - t0 )) \
+			"$$(sed -n 's/^stat::number_of_executed_units: *//p' $(BUILD)/log/$$t.log)" \
+			$$rc "$$(git rev-parse --short HEAD 2>/dev/null)" >> $(BUILD)/log/runs.tsv; \
+		[ $$rc = 0 ] || { echo "fuzz_$$t: a finding (rc $$rc): $(BUILD)/log/$$t.log"; exit 1; }; \
 	done
 
 # ---------------------------------------------------------------------------
@@ -556,4 +582,5 @@ clean:
 FORCE:
 
 -include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/tests/*.d $(BUILD)/obj/gw/*.d \
-	$(BUILD)/obj/cli/*.d $(BUILD)/*.d)
+	$(BUILD)/obj/cli/*.d $(BUILD)/obj/tools/*.d $(BUILD)/*.d $(BUILD)/fuzz/*.d \
+	$(BUILD)/bin/*.d)

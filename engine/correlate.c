@@ -72,6 +72,7 @@ struct correlator {
 	struct correlate_aux	*aux;		/* parallel to d->incidents */
 	size_t			 aux_cap, incidents_cap;
 	unsigned		 freq_count, freq_window, gap;
+	size_t			 max_incidents;	/* correlate_set_max() */
 	struct diag_peer	 fallback;
 	char			*set;		/* the current log's rotation set */
 	unsigned		 input;
@@ -518,7 +519,29 @@ correlate_new_incident(struct correlator *c, const struct kb_article *a,
 	return d->nincidents++;
 }
 
-/* The incident of the article, peer and source, in the episode of this line. */
+/* An incident that is not held (correlate_set_max()). */
+#define CORRELATE_NOT_HELD	SIZE_MAX
+
+void
+correlate_set_max(struct correlator *c, size_t max)
+{
+	c->max_incidents = max ? max : DIAG_MAX_INCIDENTS;
+}
+
+/* A new incident, or none past the cap: then counted as not held. */
+static size_t
+correlate_new_or_count(struct correlator *c, const struct kb_article *a,
+    const struct reader_record *rec, const struct correlate_line *l, unsigned episode)
+{
+	if (c->d->nincidents >= (c->max_incidents ? c->max_incidents : DIAG_MAX_INCIDENTS)) {
+		c->d->summary.incidents_not_held++;
+		return CORRELATE_NOT_HELD;
+	}
+	return correlate_new_incident(c, a, rec, l, episode);
+}
+
+/* The incident of the article, peer and source, in the episode of this line
+ * (CORRELATE_NOT_HELD past the cap). */
 static size_t
 correlate_incident(struct correlator *c, const struct kb_article *a,
     const struct reader_record *rec, const struct correlate_line *l)
@@ -538,7 +561,7 @@ correlate_incident(struct correlator *c, const struct kb_article *a,
 		k = &c->keyv[i];
 		if (c->gap > 0 && k->timed && rec->has_time &&
 		    rec->t - k->last_t > (long long)c->gap) {
-			k->incident = correlate_new_incident(c, a, rec, l, k->episode + 1);
+			k->incident = correlate_new_or_count(c, a, rec, l, k->episode + 1);
 			k->episode++;
 		}
 	} else {
@@ -547,7 +570,7 @@ correlate_incident(struct correlator *c, const struct kb_article *a,
 		memset(k, 0, sizeof(*k));
 		k->episode = 1;
 		strmap_put(c->keys, c->key.data, c->key.len, c->nkeys++);
-		k->incident = correlate_new_incident(c, a, rec, l, 1);
+		k->incident = correlate_new_or_count(c, a, rec, l, 1);
 	}
 	if (rec->has_time && (!k->timed || rec->t > k->last_t)) {
 		k->timed = 1;
@@ -698,13 +721,19 @@ correlate_primary(struct correlator *c, const struct match_hit *hit,
 		goto done;
 	}
 	i = correlate_incident(c, hit->article, rec, &l);
-	inc = &c->d->incidents[i];
-	inc->lines++;
 	/*
 	 * A deferral without an attempt that names the failure adds to held;
 	 * a line that is the failure itself counts once.
 	 */
 	counted = !(l.kind == MTA_HELD && l.failure != NULL);
+	if (i == CORRELATE_NOT_HELD) {
+		/* past the cap: counted, never silently dropped */
+		c->d->summary.lines_not_held++;
+		c->d->summary.attempts_not_held += counted;
+		goto done;
+	}
+	inc = &c->d->incidents[i];
+	inc->lines++;
 	if (counted) {
 		inc->count++;
 		correlate_phase(inc, l.phase);
@@ -842,7 +871,8 @@ correlate_record(struct correlator *c, const struct reader_record *rec,
 		last = correlate_last_of(c, hits[i].article);
 		if (last && rec->line > last->line &&
 		    rec->line - last->line <= CORRELATE_COMPANION_LINES) {
-			c->d->incidents[last->incident].companions++;
+			if (last->incident != CORRELATE_NOT_HELD)
+				c->d->incidents[last->incident].companions++;
 			any_explained = 1;
 		}
 	}

@@ -77,6 +77,14 @@ struct correlator *correlate_new(struct diagnosis *d, const struct diag_peer *fa
  * within window seconds. Without it, no incident is frequent.
  */
 void correlate_set_frequency(struct correlator *c, unsigned count, unsigned window);
+/*
+ * At most max incidents in the diagnosis (0: DIAG_MAX_INCIDENTS). Past it a
+ * line whose incident is not there yet makes none: it is counted in the
+ * summary's incidents_not_held (each article, peer, source and episode once),
+ * lines_not_held and attempts_not_held. The keys of those incidents are kept
+ * (some tens of bytes each) so that each is counted once.
+ */
+void correlate_set_max(struct correlator *c, size_t max);
 /* The episode gap in seconds of log time; 0 (the default): one episode. */
 void correlate_set_gap(struct correlator *c, unsigned gap);
 /* A log begins; set names it as a source (its rotation set, diag.h). */

@@ -17,6 +17,7 @@
 #include "logtime.h"
 #include "peer.h"
 #include "plan.h"
+#include "probe_hosts.h"
 #include "rank.h"
 #include "reader.h"
 #include "strmap.h"
@@ -568,6 +569,7 @@ diag_start(const struct diag_params *p, struct diag_state *st)
 	fallback.host = (char *)p->smarthost;
 	fallback.port = p->smarthost_port;
 	st->c = correlate_new(st->d, &fallback);
+	correlate_set_max(st->c, p->max_incidents);
 	/* "Frequent" is the rule base's to define (evidence.xml). */
 	if ((src = kb_find_source(p->kb, "frequency")) != NULL)
 		for (i = 0; i < src->nvalues; i++)
@@ -589,6 +591,11 @@ diag_finish(struct diag_state *st)
 
 	correlate_free(st->c);
 	diag_groups_finish(st);
+	if (st->d->summary.incidents_not_held)
+		diag_warn(st->d, "%llu incidents not held in memory: kbdiag keeps at most %zu "
+		    "(the first); their %llu lines are counted in the summary",
+		    st->d->summary.incidents_not_held, st->d->nincidents,
+		    st->d->summary.lines_not_held);
 	for (i = 0; i < st->d->nincidents; i++)
 		if (st->d->incidents[i].ended_index == 0)
 			evidence_from_log(&st->d->incidents[i], st->p->kb);
@@ -682,6 +689,9 @@ diag_follow(const struct diag_params *p, struct diagnosis **out)
 		readers[i] = diag_open(&st, p->files[i], &st.d->inputs[i], 1);
 		st.d->ninputs++;
 		open += readers[i] != NULL;
+		/* said now, not only in the report at the end: the others go on */
+		if (readers[i] == NULL && st.d->inputs[i].error && p->on_notice)
+			p->on_notice(p->follow_arg, st.d->inputs[i].error);
 	}
 	free(order);
 	while (open > 0 && !(p->stop && *p->stop)) {
@@ -999,6 +1009,18 @@ diag_rank(struct diagnosis *d, const struct kb *kb)
 		plan_steps(&d->incidents[i]);
 }
 
+/* One smart host of the incidents, and what diag_probe() does with it. */
+struct diag_target {
+	const char		*host;		/* an incident's, or NULL */
+	unsigned		 port;		/* 0: 25 */
+	size_t			 first;		/* its first incident */
+	unsigned long long	 attempts;	/* its incidents' counts */
+	size_t			 job;		/* the round it gets (probe_hosts.h) */
+	int			 current;	/* one of its incidents is current */
+	const struct diag_incident *latest;	/* its latest incident */
+	struct buf		 why;		/* not probed: why */
+};
+
 static int
 diag_same_peer(const struct diag_peer *a, const struct diag_peer *b)
 {
@@ -1007,49 +1029,37 @@ diag_same_peer(const struct diag_peer *a, const struct diag_peer *b)
 	return strcasecmp(a->host, b->host) == 0 && a->port == b->port;
 }
 
-/* Are the incidents of incident i's host (all, with one host for all) none current? */
-static int
-diag_none_current(const struct diagnosis *d, size_t i, int all)
-{
-	size_t j;
+/* qsort() has no argument: the diagnosis the comparisons below look at. */
+static const struct diagnosis *diag_sort_d;
 
-	for (j = 0; j < d->nincidents; j++)
-		if ((all || diag_same_peer(&d->incidents[j].peer, &d->incidents[i].peer)) &&
-		    d->incidents[j].probe_skip == NULL)
-			return 0;
-	return d->incidents[i].probe_skip != NULL;
+/* Incidents by smart host (any case), port, then their order. */
+static int
+diag_cmp_peer(const void *x, const void *y)
+{
+	size_t i = *(const size_t *)x, j = *(const size_t *)y;
+	const struct diag_peer *a = &diag_sort_d->incidents[i].peer;
+	const struct diag_peer *b = &diag_sort_d->incidents[j].peer;
+	int c;
+
+	if (a->host == NULL || b->host == NULL)
+		c = (a->host != NULL) - (b->host != NULL);
+	else if ((c = strcasecmp(a->host, b->host)) == 0)
+		c = (a->port > b->port) - (a->port < b->port);
+	return c ? c : (i > j) - (i < j);
 }
 
-/* One smart host's round (diag_probe()): run by a worker thread. */
-struct diag_round_job {
-	struct probe_params	 p;
-	size_t			 first;		/* the first incident it is for */
-	struct probe_round	*round;		/* NULL on error */
-	char			 err[ERR_LEN];
-};
+/* Targets by attempts, most first, then in the order the logs name them. */
+static const struct diag_target *diag_sort_tg;
 
-struct diag_round_pool {
-	struct diag_round_job	*jobs;
-	size_t			 njobs;
-	size_t			 next;		/* under lock */
-	pthread_mutex_t		 lock;
-};
-
-static void *
-diag_round_worker(void *arg)
+static int
+diag_cmp_busy(const void *x, const void *y)
 {
-	struct diag_round_pool *pool = arg;
-	size_t i;
+	const struct diag_target *a = &diag_sort_tg[*(const size_t *)x];
+	const struct diag_target *b = &diag_sort_tg[*(const size_t *)y];
 
-	for (;;) {
-		pthread_mutex_lock(&pool->lock);
-		i = pool->next++;
-		pthread_mutex_unlock(&pool->lock);
-		if (i >= pool->njobs)
-			return NULL;
-		if (probe_run(&pool->jobs[i].p, &pool->jobs[i].round, pool->jobs[i].err) != 0)
-			pool->jobs[i].round = NULL;
-	}
+	if (a->attempts != b->attempts)
+		return a->attempts > b->attempts ? -1 : 1;
+	return (a->first > b->first) - (a->first < b->first);
 }
 
 size_t
@@ -1057,83 +1067,154 @@ diag_probe(struct diagnosis *d, const struct kb *kb, const struct probe_params *
     const char *override_host, unsigned override_port,
     void (*on_round)(void *arg, const char *host, unsigned port), void *arg)
 {
-	struct diag_round_pool pool;
-	pthread_t workers[DIAG_PROBE_HOSTS_AT_ONCE];
-	size_t i, j, k, nworkers = 0, rounds = 0;
-	size_t *owner;
+	struct probe_hosts_target *jobs;
+	struct diag_target *tg;
+	struct probe_params p = *tmpl;
+	struct buf why_cap = BUF_INIT;
+	char ports[64];
+	size_t *order, *target_of, *cand, i, k, ntg = 0, ncand = 0, njobs = 0, rounds;
+	size_t over_cap = 0, wrong_port = 0, cap_job = 0;
+	size_t max = tmpl->max_hosts ? tmpl->max_hosts : PROBE_DEFAULT_MAX_HOSTS;
 
 	if (d->nincidents == 0)
 		return 0;
-	/* One round per smart host: incidents at the same host share it. */
-	owner = xcalloc(d->nincidents, sizeof(*owner));
-	memset(&pool, 0, sizeof(pool));
-	pool.jobs = xcalloc(d->nincidents, sizeof(*pool.jobs));
+	p.kb = kb;
+	/* Each smart host once: the incidents sorted by host and port (not
+	 * every incident against every other), then runs of the same one. */
+	order = xcalloc(d->nincidents, sizeof(*order));
+	target_of = xcalloc(d->nincidents, sizeof(*target_of));
+	tg = xcalloc(d->nincidents, sizeof(*tg));
+	for (i = 0; i < d->nincidents; i++)
+		order[i] = i;
+	diag_sort_d = d;
+	if (override_host == NULL)
+		qsort(order, d->nincidents, sizeof(*order), diag_cmp_peer);
 	for (i = 0; i < d->nincidents; i++) {
-		const struct diag_incident *inc = &d->incidents[i];
-		struct probe_params *p;
+		const struct diag_incident *inc = &d->incidents[order[i]];
 
-		for (k = 0; k < pool.njobs; k++)
-			if (override_host != NULL || diag_same_peer(&inc->peer,
-			    &d->incidents[pool.jobs[k].first].peer))
-				break;
-		owner[i] = k;
-		if (k < pool.njobs)
-			continue;
-		pool.jobs[k].first = i;
-		p = &pool.jobs[k].p;
-		*p = *tmpl;
-		p->kb = kb;
-		p->host = override_host ? override_host : inc->peer.host;
-		p->port = override_host ? override_port : inc->peer.port;
-		/* Only what is current is probed (diag_probe_policy()). */
-		if (!p->offline && diag_none_current(d, i, override_host != NULL)) {
-			const struct diag_incident *latest = inc;
-
-			/* One round for the host's incidents: say it of the latest. */
-			for (j = i + 1; j < d->nincidents; j++)
-				if ((override_host != NULL || diag_same_peer(&d->incidents[j].peer,
-				    &inc->peer)) && d->incidents[j].dated && d->incidents[j].timed &&
-				    (!latest->dated || !latest->timed ||
-				    d->incidents[j].last_t > latest->last_t))
-					latest = &d->incidents[j];
-			p->offline = 1;
-			p->offline_why = latest->probe_skip;
+		if (i == 0 || (override_host == NULL &&
+		    !diag_same_peer(&d->incidents[order[i - 1]].peer, &inc->peer))) {
+			tg[ntg].host = override_host ? override_host : inc->peer.host;
+			tg[ntg].port = override_host ? override_port : inc->peer.port;
+			tg[ntg].first = order[i];
+			buf_init(&tg[ntg].why);
+			ntg++;
 		}
-		if (on_round != NULL && p->host != NULL && !p->offline)
-			on_round(arg, p->host, p->port ? p->port : PEER_SMTP_PORT);
-		pool.njobs++;
+		tg[ntg - 1].attempts += inc->count;
+		target_of[order[i]] = ntg - 1;
 	}
 	/*
-	 * The smart hosts are probed at once, so that the whole lasts about as
-	 * long as the slowest round, however many hosts (a bounded number of
-	 * rounds at a time: each round runs a few threads of its own).
+	 * Only what is current is probed (diag_probe_policy()): a host none
+	 * of whose incidents is gets a round without network probes that says
+	 * why, of its latest incident. One pass over the incidents.
 	 */
-	pthread_mutex_init(&pool.lock, NULL);
-	for (i = 0; i < pool.njobs - 1 && nworkers < DIAG_PROBE_HOSTS_AT_ONCE; i++) {
-		if (pthread_create(&workers[nworkers], NULL, diag_round_worker, &pool) != 0)
-			break;
-		nworkers++;
-	}
-	diag_round_worker(&pool);
-	for (i = 0; i < nworkers; i++)
-		pthread_join(workers[i], NULL);
-	pthread_mutex_destroy(&pool.lock);
-	for (k = 0; k < pool.njobs; k++) {
-		struct probe_round *round = pool.jobs[k].round;
+	for (i = 0; i < d->nincidents; i++) {
+		struct diag_target *t = &tg[target_of[i]];
+		const struct diag_incident *inc = &d->incidents[i];
 
-		if (round == NULL) {
-			diag_warn(d, "probes: %s", pool.jobs[k].err);
-			continue;
-		}
-		rounds++;
-		for (j = 0; j < d->nincidents; j++)
-			if (owner[j] == k)
-				evidence_from_probes(&d->incidents[j], round->results,
-				    round->nresults, kb);
-		probe_round_free(round);
+		if (inc->probe_skip == NULL)
+			t->current = 1;
+		if (t->latest == NULL || (inc->dated && inc->timed && (!t->latest->dated ||
+		    !t->latest->timed || inc->last_t > t->latest->last_t)))
+			t->latest = inc;
 	}
-	free(pool.jobs);
-	free(owner);
+	for (i = 0; i < ntg; i++)
+		if (!p.offline && !tg[i].current && tg[i].latest->probe_skip != NULL)
+			buf_puts(&tg[i].why, tg[i].latest->probe_skip);
+	/*
+	 * Which are probed: the command line's smart host, and with no host
+	 * or offline the round as before (the DOS files, no network); else a
+	 * host a log names on a port the rule base expects a smart host on
+	 * (tables/ports.xml), the busiest max of them. The others get a round
+	 * without network probes that says why (the DOS files still read).
+	 */
+	kb_smarthost_ports(kb, ports, sizeof(ports));
+	cand = xcalloc(ntg, sizeof(*cand));
+	for (i = 0; i < ntg; i++) {
+		unsigned port = tg[i].port ? tg[i].port : PEER_SMTP_PORT;
+
+		if (tg[i].why.len || tg[i].host == NULL || override_host != NULL || p.offline)
+			continue;
+		if (!kb_smarthost_port(kb, port)) {
+			buf_printf(&tg[i].why, "not probed: port %u is not one the rule base "
+			    "expects a smart host on (%s: tables/ports.xml); --smarthost %s:%u "
+			    "probes it", port, ports, tg[i].host, port);
+			wrong_port++;
+		} else
+			cand[ncand++] = i;
+	}
+	diag_sort_tg = tg;
+	qsort(cand, ncand, sizeof(*cand), diag_cmp_busy);
+	for (k = max; k < ncand; k++, over_cap++)
+		if (k == max)
+			buf_printf(&why_cap, "not probed: the logs name %zu smart hosts, more than "
+			    "--probe-max (%zu): the %zu with the most attempts were probed", ncand,
+			    max, max);
+	jobs = xcalloc(ntg + 1, sizeof(*jobs));
+	for (i = 0; i < ntg; i++) {
+		if (tg[i].why.len) {
+			jobs[njobs].host = tg[i].host;
+			jobs[njobs].port = tg[i].port;
+			jobs[njobs].skip_why = buf_str(&tg[i].why);
+			tg[i].job = njobs++;
+		}
+	}
+	for (k = 0; k < ncand; k++) {
+		struct diag_target *t = &tg[cand[k]];
+
+		if (k < max) {
+			jobs[njobs].host = t->host;
+			jobs[njobs].port = t->port;
+			t->job = njobs++;
+		} else {
+			if (k == max) {
+				jobs[njobs].skip_why = buf_str(&why_cap);	/* one for all */
+				cap_job = njobs++;
+			}
+			t->job = cap_job;
+		}
+	}
+	for (i = 0; i < ntg; i++)
+		if (tg[i].why.len == 0 && (tg[i].host == NULL || override_host != NULL ||
+		    p.offline)) {
+			jobs[njobs].host = tg[i].host;
+			jobs[njobs].port = tg[i].port;
+			tg[i].job = njobs++;
+		}
+	if (on_round != NULL && !p.offline)
+		for (i = 0; i < njobs; i++)
+			if (jobs[i].host != NULL && jobs[i].skip_why == NULL)
+				on_round(arg, jobs[i].host, jobs[i].port ? jobs[i].port :
+				    PEER_SMTP_PORT);
+	/* all at once: the whole takes about one round, not one per host */
+	rounds = probe_hosts_run(&p, jobs, njobs);
+	for (i = 0; i < njobs; i++)
+		if (jobs[i].round == NULL)
+			diag_warn(d, "probes: %s", jobs[i].err);
+	for (i = 0; i < d->nincidents; i++) {
+		const struct probe_round *r = jobs[tg[target_of[i]].job].round;
+
+		if (r != NULL)
+			evidence_from_probes(&d->incidents[i], r->results, r->nresults, kb);
+	}
+	if (over_cap)
+		diag_warn(d, "probes: %zu smart host%s not probed: the logs name %zu, more than "
+		    "--probe-max (%zu); the %zu with the most attempts were probed", over_cap,
+		    over_cap == 1 ? "" : "s", ncand, max, max);
+	if (wrong_port)
+		diag_warn(d, "probes: %zu smart host%s not probed: on a port the rule base "
+		    "does not expect a smart host on (only %s); --smarthost HOST:PORT probes "
+		    "one", wrong_port, wrong_port == 1 ? "" : "s", ports);
+	for (i = 0; i < njobs; i++)
+		probe_round_free(jobs[i].round);
+	for (i = 0; i < ntg; i++)
+		buf_free(&tg[i].why);
+	buf_free(&why_cap);
+	free(jobs);
+	free(cand);
+	free(tg);
+	free(order);
+	free(target_of);
 	diag_rank(d, kb);
 	return rounds;
 }

@@ -253,6 +253,14 @@ struct diag_article_lines {
 	unsigned long	 lines;
 };
 
+/*
+ * Incidents held in memory, at most: each one's causes, steps and probes take
+ * some tens of kilobytes, and a log can name a million smart hosts. It is
+ * also the most a saved diagnosis may have (replay.h), so that kbdiag always
+ * reads what it wrote. The rest are counted in the summary.
+ */
+#define DIAG_MAX_INCIDENTS	10000
+
 /* What a run read and found, for the summary. */
 struct diag_summary {
 	unsigned long long	 lines;		/* all inputs */
@@ -280,6 +288,14 @@ struct diag_summary {
 						   and shape, biggest first */
 	size_t			 nunmatched_groups;	/* at most DIAG_MAX_GROUPS */
 	unsigned long long	 unmatched_other;	/* lines in groups not kept */
+	/*
+	 * Past DIAG_MAX_INCIDENTS (diag_params.max_incidents) no incident is
+	 * made: the incidents that would have been, their lines and their
+	 * attempts are counted here instead.
+	 */
+	unsigned long long	 incidents_not_held;
+	unsigned long long	 lines_not_held;
+	unsigned long long	 attempts_not_held;
 };
 
 /*
@@ -389,6 +405,8 @@ struct diag_params {
 	void		(*progress)(void *arg, const char *file,
 			    unsigned long long done, unsigned long long total);
 	void		*progress_arg;
+	/* Incidents held in memory, at most (0: DIAG_MAX_INCIDENTS). */
+	size_t		 max_incidents;
 };
 
 /*
@@ -413,13 +431,15 @@ int diag_follow(const struct diag_params *params, struct diagnosis **out);
  * settings of tmpl (its host and port are set here), add what was found to
  * each incident's observations and probes, and rank again. With
  * tmpl->offline the rounds still read the DOS client's files and record
- * why the network probes were skipped. The rounds of different smart hosts
- * run at the same time (at most DIAG_PROBE_HOSTS_AT_ONCE at once), so the
- * whole takes about as long as the slowest round. on_round, when not NULL,
- * is called for each host before the rounds start (for progress). Returns
- * the number of rounds run.
+ * why the network probes were skipped. Only current incidents' hosts are
+ * probed (probe_skip), a host a log names only on a port the rule base
+ * expects a smart host on, and at most tmpl->max_hosts of them (the
+ * busiest); the others get a round without network probes that says why.
+ * The rounds of different smart hosts run at the same time (probe_hosts.h),
+ * so the whole takes about as long as the slowest round. on_round, when not
+ * NULL, is called for each host probed before the rounds start (for
+ * progress). Returns the number of rounds run.
  */
-#define DIAG_PROBE_HOSTS_AT_ONCE	16
 size_t diag_probe(struct diagnosis *d, const struct kb *kb, const struct probe_params *tmpl,
     const char *override_host, unsigned override_port,
     void (*on_round)(void *arg, const char *host, unsigned port), void *arg);

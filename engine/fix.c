@@ -4,13 +4,16 @@
  */
 #include "fix.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +44,8 @@ fix_status_name(enum fix_status s)
 		return "no-file";
 	case FIX_NO_ROOT:
 		return "no-root";
+	case FIX_REFUSED:
+		return "refused";
 	}
 	return "unknown";
 }
@@ -73,6 +78,44 @@ fix_add(char ***v, size_t *n, char *s)
 	(*v)[(*n)++] = s;
 }
 
+/* *s (NULL allowed) replaced by its copy made safe to show (text.h). */
+static void
+fix_safe(char **s)
+{
+	char *t;
+
+	if (*s == NULL)
+		return;
+	t = text_sanitize(*s, strlen(*s), 0);
+	free(*s);
+	*s = t;
+}
+
+/* The lines of msg from byte `from` on, and err, made safe to show: they
+ * quote paths of the tree and of the journal, which are untrusted. */
+static void
+fix_safe_msg(struct buf *msg, size_t from, char err[ERR_LEN])
+{
+	struct buf b = BUF_INIT;
+	size_t i = from;
+
+	text_escape_err(err);
+	if (msg == NULL || msg->len <= from)
+		return;
+	while (i < msg->len) {
+		const char *nl = memchr(msg->data + i, '\n', msg->len - i);
+		size_t n = nl ? (size_t)(nl - (msg->data + i)) : msg->len - i;
+
+		text_escape(&b, msg->data + i, n);
+		if (nl)
+			buf_putc(&b, '\n');
+		i += n + (nl != NULL);
+	}
+	msg->len = from;
+	buf_append(msg, b.data, b.len);
+	buf_free(&b);
+}
+
 static char *
 fix_memdup(const char *p, size_t n)
 {
@@ -102,9 +145,12 @@ fix_insert(const char *data, size_t len, long after, const char *content, const 
 	buf_reset(out);
 	lines = probe_dos_lines(data, len, &n);
 	if (after < 0 || n == 0) {
+		size_t bom = probe_dos_bom(data, len);	/* it stays first */
+
+		buf_append(out, data, bom);
 		buf_puts(out, content);
 		buf_puts(out, eol);
-		buf_append(out, data, len);
+		buf_append(out, data + bom, len - bom);
 	} else {
 		const struct probe_dos_line *l = &lines[(size_t)after < n ? (size_t)after : n - 1];
 
@@ -718,6 +764,60 @@ fix_files_free(struct fix_files *fs)
 	fs->n = 0;
 }
 
+/*
+ * ".NAME.kbdiag-PID", a temporary file of fix_write_at(): the pid, else 0.
+ */
+static long
+fix_temp_pid(const char *name)
+{
+	const char *k = strstr(name, ".kbdiag-"), *d;
+	long pid = 0;
+
+	if (name[0] != '.' || k == NULL || k == name || k[8] == '\0')
+		return 0;
+	for (d = k + 8; *d; d++) {
+		if (*d < '0' || *d > '9' || pid > 100000000)
+			return 0;
+		pid = pid * 10 + (*d - '0');
+	}
+	return pid;
+}
+
+/*
+ * The temporary files a kbdiag fix that was killed left under the root
+ * (its process is gone: it will never rename them). With remove, each is
+ * removed (rootfd open) and said in msg; else each is a warning.
+ */
+static void
+fix_stale(const struct probe_dos_tree *t, int rootfd, const char *dos_root,
+    struct buf *msg, char ***warnings, size_t *nwarnings)
+{
+	size_t i;
+
+	for (i = 0; t && i < t->nfiles; i++) {
+		const char *path = t->files[i].path, *name;
+		long pid = fix_temp_pid(t->files[i].name);
+		char err[ERR_LEN];
+		int dirfd;
+
+		if (pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 ||
+		    errno == EPERM)
+			continue;	/* not one, or its process may still write it */
+		if (rootfd < 0) {
+			fix_add(warnings, nwarnings, fix_fmt("%s is a temporary file left by a "
+			    "kbdiag fix that did not finish (process %ld is gone); kbdiag fix "
+			    "--apply or --undo removes it", path, pid));
+			continue;
+		}
+		if ((dirfd = probe_dos_open_parent(rootfd, path, &name, err)) < 0)
+			continue;
+		if (unlinkat(dirfd, name, 0) == 0)
+			buf_printf(msg, "Removed %s/%s, a temporary file left by a kbdiag fix that "
+			    "did not finish (process %ld).\n", dos_root, path, pid);
+		close(dirfd);
+	}
+}
+
 /* One fix on the files. */
 static int
 fix_run(struct fix_files *fs, const struct probe_dos_tree *t, const struct kb *kb,
@@ -731,9 +831,15 @@ fix_run(struct fix_files *fs, const struct probe_dos_tree *t, const struct kb *k
 
 	switch (k->kind) {
 	case KB_FIX_SET: {
-		const struct probe_dos_file *pf = probe_dos_find(t, k->file);
+		char why[ERR_LEN];
+		const struct probe_dos_file *pf = probe_dos_lookup(t, k->file, why);
 		struct probe_dos_setting s;
 
+		if (pf == NULL && why[0]) {
+			it->status = FIX_REFUSED;
+			it->what = xstrdup(why);
+			break;
+		}
 		if (pf == NULL) {
 			it->status = FIX_NO_FILE;
 			it->what = fix_fmt("no %s under the DOS root (the file is not invented)",
@@ -762,8 +868,14 @@ fix_run(struct fix_files *fs, const struct probe_dos_tree *t, const struct kb *k
 		struct probe_dos_startup_in in;
 		struct buf bufs[2] = { BUF_INIT, BUF_INIT }, two[2] = { BUF_INIT, BUF_INIT };
 		struct fix_file *ff[2] = { NULL, NULL };
+		char why[ERR_LEN];
 		size_t i;
 
+		if (probe_dos_lookup(t, "AUTOEXEC.BAT", why) == NULL && why[0]) {
+			it->status = FIX_REFUSED;
+			it->what = xstrdup(why);
+			break;
+		}
 		if (probe_dos_startup_files(fs->rootfd, t, command, &in, bufs, err) != 0) {
 			buf_free(&bufs[0]);
 			buf_free(&bufs[1]);
@@ -820,7 +932,13 @@ fix_run(struct fix_files *fs, const struct probe_dos_tree *t, const struct kb *k
 		struct probe_dos_variant v;
 		struct buf src = BUF_INIT;
 		const char *stack = probe_dos_stack(t, NULL);
+		char why[ERR_LEN];
 
+		if (probe_dos_lookup(t, k->file, why) == NULL && why[0]) {
+			it->status = FIX_REFUSED;
+			it->what = xstrdup(why);
+			break;
+		}
 		if (probe_dos_variant(fs->rootfd, t, kb, k, stack, &v, err) != 0)
 			goto out;
 		if (v.exe == NULL) {
@@ -967,6 +1085,7 @@ fix_plan(const struct diagnosis *d, const char *dos_root, const struct kb *kb,
 		err_set(err, "cannot read the DOS root %s: %s", dos_root, strerror(errno));
 		goto fail;
 	}
+	fix_stale(t, -1, dos_root, NULL, &p->warnings, &p->nwarnings);
 	for (i = 0; i < p->nitems; i++) {
 		struct fix_item *it = &p->items[i];
 
@@ -1017,6 +1136,7 @@ fix_plan(const struct diagnosis *d, const char *dos_root, const struct kb *kb,
 		e = &p->edits[p->nedits++];
 		memset(e, 0, sizeof(*e));
 		e->path = xstrdup(f->path);
+		e->shown = text_sanitize(f->path, strlen(f->path), 0);
 		e->section = xstrdup(f->section ? f->section : "");
 		e->what = xstrdup(buf_str(&f->what));
 		e->fixes = xstrdup(buf_str(&f->fixes));
@@ -1027,13 +1147,28 @@ fix_plan(const struct diagnosis *d, const char *dos_root, const struct kb *kb,
 		e->after = fix_memdup(f->now.data ? f->now.data : "", f->now.len);
 		fix_hash(e->before, e->before_len, e->hash_before);
 		fix_hash(e->after, e->after_len, e->hash_after);
-		if (f->binary)
+		if (f->binary) {
 			fix_binary_diff(f, e->hash_before, e->hash_after, &diff);
-		else
-			fix_diff(e->path, e->before, e->before_len, e->after, e->after_len, &diff);
+			fix_safe_msg(&diff, 0, NULL);	/* names of the tree */
+		} else
+			fix_diff(e->shown, e->before, e->before_len, e->after, e->after_len, &diff);
 		e->diff = buf_detach(&diff);
 	}
 done:
+	/* Everything a person reads quotes the files (values, commands, names):
+	 * made safe to show here, once (the paths used to write stay as found). */
+	for (i = 0; i < p->nitems; i++) {
+		fix_safe(&p->items[i].what);
+		fix_safe(&p->items[i].path);
+	}
+	for (i = 0; i < p->nnotes; i++)
+		fix_safe(&p->notes[i]);
+	for (i = 0; i < p->nwarnings; i++)
+		fix_safe(&p->warnings[i]);
+	for (i = 0; i < p->nedits; i++) {
+		fix_safe(&p->edits[i].what);
+		fix_safe(&p->edits[i].section);
+	}
 	*out = p;
 	p = NULL;
 	rc = 0;
@@ -1066,6 +1201,7 @@ fix_plan_free(struct fix_plan *p)
 		return;
 	for (i = 0; i < p->nedits; i++) {
 		free(p->edits[i].path);
+		free(p->edits[i].shown);
 		free(p->edits[i].section);
 		free(p->edits[i].what);
 		free(p->edits[i].fixes);
@@ -1447,16 +1583,107 @@ fix_journal_load(const char *dos_root, struct fix_journal **out, char err[ERR_LE
 /* ---------------------------------------------------------------------- */
 /* Apply and undo                                                           */
 
-int
-fix_apply(const struct fix_plan *p, const char *dos_root, struct buf *msg,
+/* The journal in kfd (FIX_DIR) removed, then its backups; 0, or -1 with err. */
+static int
+fix_journal_remove(int kfd, const struct fix_journal *j, const char *dos_root,
     char err[ERR_LEN])
 {
+	size_t i;
+
+	if (unlinkat(kfd, FIX_JOURNAL, 0) != 0)
+		return err_set(err, "cannot remove %s/%s/%s: %s", dos_root, FIX_DIR,
+		    FIX_JOURNAL, strerror(errno));
+	for (i = 0; i < j->nfiles; i++) {
+		unlinkat(kfd, j->files[i].backup, 0);
+		if (j->files[i].written)
+			unlinkat(kfd, j->files[i].written, 0);
+	}
+	fsync(kfd);
+	return 0;
+}
+
+/*
+ * The journal of an earlier --apply that replaced none of its files (it
+ * failed, or was killed, between the journal and the first rename): every
+ * file is still its original. Then it is removed with its backups (1);
+ * 0 when a file is what that --apply wrote (or something else), -1 with err.
+ */
+static int
+fix_unfinished(const char *dos_root, int rootfd, int kfd, struct buf *msg,
+    char err[ERR_LEN])
+{
+	struct fix_journal *j = NULL;
+	struct buf cur = BUF_INIT;
+	unsigned char h[FIX_HASH_LEN];
+	char hex[2 * FIX_HASH_LEN + 1];
+	size_t i;
+	int rc = 0;
+
+	if (fix_journal_load(dos_root, &j, err) <= 0)
+		return -1;
+	for (i = 0; i < j->nfiles; i++) {
+		if (probe_dos_read(rootfd, j->files[i].path, FIX_EXE_MAX, &cur, NULL, err) != 0)
+			goto out;
+		fix_hash(cur.data ? cur.data : "", cur.len, h);
+		fix_hash_hex(h, hex);
+		if (strcmp(hex, j->files[i].before) != 0)
+			goto out;
+	}
+	if ((rc = fix_journal_remove(kfd, j, dos_root, err)) != 0)
+		goto out;
+	buf_printf(msg, "Removed the journal of an earlier --apply%s%s that did not finish: "
+	    "none of its %zu file%s had been changed.\n", j->applied ? " of " : "",
+	    j->applied ? j->applied : "", j->nfiles, j->nfiles == 1 ? "" : "s");
+	rc = 1;
+out:
+	buf_free(&cur);
+	fix_journal_free(j);
+	return rc;
+}
+
+/*
+ * With no journal, backups in FIX_DIR belong to no apply: one that was
+ * killed before it wrote its journal. They are removed (under the lock).
+ */
+static void
+fix_orphans(int kfd, const char *dos_root, struct buf *msg)
+{
+	struct dirent *e;
+	DIR *dir;
+	int fd = dup(kfd);
+
+	if (fd < 0 || (dir = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(dir)) != NULL) {
+		size_t n = strlen(e->d_name);
+		struct stat st;
+
+		if (e->d_name[0] == '.' || !((n > 5 && strcmp(e->d_name + n - 5, ".orig") == 0) ||
+		    (n > 4 && strcmp(e->d_name + n - 4, ".new") == 0)))
+			continue;
+		if (fstatat(kfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode) || unlinkat(kfd, e->d_name, 0) != 0)
+			continue;
+		buf_printf(msg, "Removed %s/%s/%s, a copy an --apply made before it was stopped "
+		    "(it wrote no journal).\n", dos_root, FIX_DIR, e->d_name);
+	}
+	closedir(dir);
+}
+
+static int
+fix_apply_raw(const struct fix_plan *p, const char *dos_root, struct buf *msg,
+    char err[ERR_LEN])
+{
+	struct probe_dos_tree *t = NULL;
 	struct buf cur = BUF_INIT, rec = BUF_INIT;
 	unsigned char h[FIX_HASH_LEN];
 	char hex[2 * FIX_HASH_LEN + 1], hex2[2 * FIX_HASH_LEN + 1], when[32];
 	char backup[FIX_MAX_FILES][300], written[FIX_MAX_FILES][300];
-	size_t i, k, done = 0;
-	int rootfd, kfd = -1, rc = -1;
+	size_t i, k, done = 0, nbackups = 0;
+	int rootfd, kfd = -1, rc = -1, made_dir = 0, journal = 0;
 
 	if (p->nedits == 0) {
 		buf_puts(msg, "Nothing to apply.\n");
@@ -1497,7 +1724,9 @@ fix_apply(const struct fix_plan *p, const char *dos_root, struct buf *msg,
 				snprintf(backup[i], sizeof(backup[i]), "%.250s.%zu.orig", base, i + 1);
 		snprintf(written[i], sizeof(written[i]), "%.250s.%zu.new", base, i + 1);
 	}
-	if (mkdirat(rootfd, FIX_DIR, 0700) != 0 && errno != EEXIST) {
+	if (mkdirat(rootfd, FIX_DIR, 0700) == 0)
+		made_dir = 1;
+	else if (errno != EEXIST) {
 		err_set(err, "cannot make %s/%s: %s", dos_root, FIX_DIR, strerror(errno));
 		goto out;
 	}
@@ -1506,17 +1735,35 @@ fix_apply(const struct fix_plan *p, const char *dos_root, struct buf *msg,
 		err_set(err, "cannot open %s/%s: %s", dos_root, FIX_DIR, strerror(errno));
 		goto out;
 	}
-	if (faccessat(kfd, FIX_JOURNAL, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-		err_set(err, "an earlier --apply is not undone (%s/%s/%s): run kbdiag fix "
-		    "--undo first", dos_root, FIX_DIR, FIX_JOURNAL);
+	/* One apply or undo at a time under a root: the others are refused. */
+	if (flock(kfd, LOCK_EX | LOCK_NB) != 0) {
+		err_set(err, "another kbdiag fix is applying or undoing under %s (it holds the "
+		    "lock on %s/%s): nothing written; try again when it is done", dos_root,
+		    dos_root, FIX_DIR);
+		made_dir = 0;	/* it is that one's */
 		goto out;
 	}
-	for (i = 0; i < p->nedits; i++)
+	if (probe_dos_scan(dos_root, &t, err) != 0)
+		goto out;
+	fix_stale(t, rootfd, dos_root, msg, NULL, NULL);
+	if (faccessat(kfd, FIX_JOURNAL, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		int u = fix_unfinished(dos_root, rootfd, kfd, msg, err);
+
+		if (u < 0)
+			goto out;
+		if (u == 0) {
+			err_set(err, "an earlier --apply is not undone (%s/%s/%s): run kbdiag fix "
+			    "--undo first", dos_root, FIX_DIR, FIX_JOURNAL);
+			goto out;
+		}
+	} else
+		fix_orphans(kfd, dos_root, msg);
+	for (i = 0; i < p->nedits; i++, nbackups++)
 		if (fix_write_at(kfd, backup[i], backup[i], p->edits[i].before,
 		    p->edits[i].before_len, 0600, err) != 0 ||
 		    fix_write_at(kfd, written[i], written[i], p->edits[i].after,
 		    p->edits[i].after_len, 0600, err) != 0)
-			goto out;
+			goto fail;
 	fix_now(when);
 	buf_puts(&rec, FIX_JOURNAL_MAGIC2);
 	buf_printf(&rec, "applied\t%s\n", when);
@@ -1535,36 +1782,17 @@ fix_apply(const struct fix_plan *p, const char *dos_root, struct buf *msg,
 		buf_printf(&rec, "file\t%s\t%s\t%s\t%s\t%s\n", p->edits[i].path, backup[i],
 		    written[i], hex, hex2);
 	}
-	/* The journal first: a crash before the renames leaves the originals. */
+	/* The journal first: a crash before the renames leaves the originals
+	 * (and the next --apply removes such a journal: fix_unfinished()). */
+	journal = 1;	/* it may be there even when the write says it failed */
 	if (fix_write_at(kfd, FIX_JOURNAL, FIX_JOURNAL, rec.data, rec.len, 0600, err) != 0)
-		goto out;
+		goto fail;
 	for (done = 0; done < p->nedits; done++)
 		if (fix_replace(rootfd, p->edits[done].path, p->edits[done].after,
 		    p->edits[done].after_len, err) != 0)
-			break;
-	if (done < p->nedits) {
-		char why[ERR_LEN];
-
-		/* Put back what was written; the journal goes only if all went back. */
-		snprintf(why, sizeof(why), "%s", err);
-		for (k = 0; k < done; k++)
-			if (fix_replace(rootfd, p->edits[k].path, p->edits[k].before,
-			    p->edits[k].before_len, err) != 0)
-				break;
-		if (k == done) {
-			unlinkat(kfd, FIX_JOURNAL, 0);
-			for (k = 0; k < p->nedits; k++) {
-				unlinkat(kfd, backup[k], 0);
-				unlinkat(kfd, written[k], 0);
-			}
-			err_set(err, "%s; nothing is changed", why);
-		} else
-			err_set(err, "%s; the files written are not all put back: run kbdiag "
-			    "fix --undo", why);
-		goto out;
-	}
+			goto fail;
 	for (i = 0; i < p->nedits; i++)
-		buf_printf(msg, "Wrote %s/%s: %s.\n", dos_root, p->edits[i].path,
+		buf_printf(msg, "Wrote %s/%s: %s.\n", dos_root, p->edits[i].shown,
 		    p->edits[i].what);
 	buf_printf(msg, "The original%s %s kept in %s/%s (", p->nedits == 1 ? "" : "s",
 	    p->nedits == 1 ? "is" : "are", dos_root, FIX_DIR);
@@ -1575,19 +1803,69 @@ fix_apply(const struct fix_plan *p, const char *dos_root, struct buf *msg,
 	buf_printf(msg, "); the journal is %s/%s/%s.\nTo undo: kbdiag fix --undo "
 	    "--dos-root %s\n", dos_root, FIX_DIR, FIX_JOURNAL, dos_root);
 	rc = 0;
+	goto out;
+fail:
+	{
+		char why[ERR_LEN];
+		int kept = 0;
+
+		/*
+		 * Put back what was written: every file up to the one that failed
+		 * (whose rename may have happened before an error after it) that
+		 * is what this apply wrote. The journal stays only when one cannot
+		 * be put back, for --undo; else everything this apply made goes.
+		 */
+		snprintf(why, sizeof(why), "%s", err);
+		for (k = 0; k <= done && k < p->nedits; k++) {
+			if (probe_dos_read(rootfd, p->edits[k].path, FIX_EXE_MAX, &cur, NULL,
+			    err) != 0) {
+				kept = 1;
+				break;
+			}
+			fix_hash(cur.data ? cur.data : "", cur.len, h);
+			if (memcmp(h, p->edits[k].hash_before, FIX_HASH_LEN) == 0)
+				continue;
+			if (memcmp(h, p->edits[k].hash_after, FIX_HASH_LEN) != 0 ||
+			    fix_replace(rootfd, p->edits[k].path, p->edits[k].before,
+			    p->edits[k].before_len, err) != 0) {
+				kept = 1;
+				break;
+			}
+		}
+		if (kept) {
+			err_set(err, "%s; the files written are not all put back: run kbdiag "
+			    "fix --undo", why);
+			goto out;
+		}
+		if (journal)
+			unlinkat(kfd, FIX_JOURNAL, 0);
+		for (k = 0; k < nbackups + (nbackups < p->nedits); k++) {
+			unlinkat(kfd, backup[k], 0);
+			unlinkat(kfd, written[k], 0);
+		}
+		fsync(kfd);
+		if (made_dir) {
+			close(kfd);
+			kfd = -1;
+			unlinkat(rootfd, FIX_DIR, AT_REMOVEDIR);	/* only when empty */
+		}
+		err_set(err, "%s; nothing is changed", why);
+	}
 out:
 	if (kfd >= 0)
-		close(kfd);
+		close(kfd);	/* and the lock with it */
 	close(rootfd);
+	probe_dos_tree_free(t);
 	buf_free(&cur);
 	buf_free(&rec);
 	return rc;
 }
 
-int
-fix_undo(const char *dos_root, struct buf *msg, char err[ERR_LEN])
+static int
+fix_undo_raw(const char *dos_root, struct buf *msg, char err[ERR_LEN])
 {
 	struct fix_journal *j = NULL;
+	struct probe_dos_tree *t = NULL;
 	struct buf orig[FIX_MAX_FILES], cur = BUF_INIT, wrote = BUF_INIT;
 	unsigned char h[FIX_HASH_LEN];
 	char hex[2 * FIX_HASH_LEN + 1], bshown[1400];
@@ -1600,9 +1878,22 @@ fix_undo(const char *dos_root, struct buf *msg, char err[ERR_LEN])
 	if ((got = fix_journal_load(dos_root, &j, err)) < 0)
 		return -1;
 	if (got == 0) {
+		/* What an --apply that was killed early left: not undone, cleared */
+		if ((rootfd = open(dos_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0 &&
+		    (kfd = openat(rootfd, FIX_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC)) >= 0 && flock(kfd, LOCK_EX | LOCK_NB) == 0 &&
+		    faccessat(kfd, FIX_JOURNAL, F_OK, AT_SYMLINK_NOFOLLOW) != 0 &&
+		    probe_dos_scan(dos_root, &t, err) == 0) {
+			fix_stale(t, rootfd, dos_root, msg, NULL, NULL);
+			fix_orphans(kfd, dos_root, msg);
+			close(kfd);
+			kfd = -1;
+			unlinkat(rootfd, FIX_DIR, AT_REMOVEDIR);	/* only when empty */
+		}
 		buf_printf(msg, "Nothing to undo: no %s/%s under the DOS root.\n", FIX_DIR,
 		    FIX_JOURNAL);
-		return 1;
+		rc = 1;
+		goto out;
 	}
 	if ((rootfd = open(dos_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
 	    (kfd = openat(rootfd, FIX_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
@@ -1610,6 +1901,15 @@ fix_undo(const char *dos_root, struct buf *msg, char err[ERR_LEN])
 		err_set(err, "cannot open %s/%s: %s", dos_root, FIX_DIR, strerror(errno));
 		goto out;
 	}
+	if (flock(kfd, LOCK_EX | LOCK_NB) != 0) {
+		err_set(err, "another kbdiag fix is applying or undoing under %s (it holds the "
+		    "lock on %s/%s): nothing restored; try again when it is done", dos_root,
+		    dos_root, FIX_DIR);
+		goto out;
+	}
+	if (probe_dos_scan(dos_root, &t, err) != 0)
+		goto out;
+	fix_stale(t, rootfd, dos_root, msg, NULL, NULL);
 	/* Check every file first: nothing is restored unless all can be. */
 	for (i = 0; i < j->nfiles; i++) {
 		const struct fix_journal_file *f = &j->files[i];
@@ -1673,17 +1973,8 @@ fix_undo(const char *dos_root, struct buf *msg, char err[ERR_LEN])
 		buf_printf(msg, "Restored %s/%s from %s (SHA-256 %s).\n", dos_root, f->path,
 		    bshown, f->before);
 	}
-	if (unlinkat(kfd, FIX_JOURNAL, 0) != 0) {
-		err_set(err, "cannot remove %s/%s/%s: %s", dos_root, FIX_DIR, FIX_JOURNAL,
-		    strerror(errno));
+	if (fix_journal_remove(kfd, j, dos_root, err) != 0)
 		goto out;
-	}
-	for (i = 0; i < j->nfiles; i++) {
-		unlinkat(kfd, j->files[i].backup, 0);
-		if (j->files[i].written)
-			unlinkat(kfd, j->files[i].written, 0);
-	}
-	fsync(kfd);
 	close(kfd);
 	kfd = -1;
 	unlinkat(rootfd, FIX_DIR, AT_REMOVEDIR);	/* only when empty */
@@ -1699,5 +1990,28 @@ out:
 	buf_free(&cur);
 	buf_free(&wrote);
 	fix_journal_free(j);
+	probe_dos_tree_free(t);
+	return rc;
+}
+
+/* What they say quotes the tree's and the journal's names: made safe. */
+int
+fix_apply(const struct fix_plan *p, const char *dos_root, struct buf *msg,
+    char err[ERR_LEN])
+{
+	size_t from = msg->len;
+	int rc = fix_apply_raw(p, dos_root, msg, err);
+
+	fix_safe_msg(msg, from, err);
+	return rc;
+}
+
+int
+fix_undo(const char *dos_root, struct buf *msg, char err[ERR_LEN])
+{
+	size_t from = msg->len;
+	int rc = fix_undo_raw(dos_root, msg, err);
+
+	fix_safe_msg(msg, from, err);
 	return rc;
 }

@@ -56,7 +56,9 @@ enum fix_status {
 	FIX_ALREADY,		/* the change is there: nothing to do */
 	FIX_NOT_APPLICABLE,	/* its condition does not hold: nothing proposed */
 	FIX_NO_FILE,		/* no such file under the root */
-	FIX_NO_ROOT		/* no --dos-root: named, not looked at */
+	FIX_NO_ROOT,		/* no --dos-root: named, not looked at */
+	FIX_REFUSED		/* the file is a link, a FIFO, a directory or a
+				   device (probe_dos_lookup()): not touched */
 };
 
 const char *fix_status_name(enum fix_status s);	/* "edited", "already", ... */
@@ -77,6 +79,8 @@ struct fix_item {
 /* One file the plan changes (one fix, or several of one file). */
 struct fix_edit {
 	char		*path;		/* relative to dos_root, as found */
+	char		*shown;		/* path made safe to show (text.h): a
+					   directory's name is the tree's */
 	char		*section;	/* of a set fix, as written; "" otherwise */
 	char		*what;		/* the changes, "; " between them */
 	char		*fixes;		/* the fixes' ids, space-separated */

@@ -24,6 +24,7 @@
 #include "kbpriv.h"
 #include "kbschema.h"
 #include "kbvalid.h"
+#include "text.h"
 #include "xmem.h"
 
 /*
@@ -53,18 +54,22 @@ kb_xml_on_error(void *arg, xmlErrorPtr e)
 	struct kb_xml_errors *xe = arg;
 	const xmlNode *node;
 	const char *file;
-	char text[ERR_LEN];
+	char raw[ERR_LEN], text[ERR_LEN];
 	long line;
 	size_t n;
 
 	if (e == NULL || e->level < XML_ERR_ERROR)
 		return;
+	if (e->code == XML_ERR_NO_MEMORY)
+		xmem_oom(0);	/* the one way out of memory ends (exit status 4) */
 	if (xe->count++ > 0 && xe->has_line)
 		return;
-	snprintf(text, sizeof(text), "%s", e->message ? e->message : "unknown error");
-	n = strlen(text);
-	while (n > 0 && isspace((unsigned char)text[n - 1]))
-		text[--n] = '\0';
+	snprintf(raw, sizeof(raw), "%s", e->message ? e->message : "unknown error");
+	n = strlen(raw);
+	while (n > 0 && isspace((unsigned char)raw[n - 1]))
+		raw[--n] = '\0';
+	/* libxml2 quotes the document's bytes in some messages */
+	text_escape_into(text, sizeof(text), raw);
 	/*
 	 * Some errors (inside entities, several RelaxNG ones) come without a
 	 * file or a line; every message must still name the document, and the
@@ -354,6 +359,48 @@ kb_known_valid(const struct kb *kb, const unsigned char d[KBVALID_DIGEST])
 static int kb_compile_schema(struct kb *kb, char err[ERR_LEN]);
 
 /*
+ * A control character that XML allows (DEL, the C1 controls U+0080 to
+ * U+009F) in s, or NULL. The rule base's text is shown on terminals.
+ */
+static const unsigned char *
+kb_control(const xmlChar *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; p && *p; p++)
+		if (*p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			return p;
+	return NULL;
+}
+
+/* Every text and attribute value of the tree at n is free of them. */
+static int
+kb_check_controls(const xmlNode *n, const char *path, char err[ERR_LEN])
+{
+	const unsigned char *c;
+	const xmlAttr *a;
+
+	for (; n != NULL; n = n->next) {
+		if ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) &&
+		    (c = kb_control(n->content)) != NULL)
+			return err_set(err, "%s:%ld: a control character (%s%02X) in the text: "
+			    "the rule base is shown on terminals", path, xmlGetLineNo(n),
+			    *c == 0x7f ? "\\x" : "U+00", *c == 0x7f ? 0x7f : c[1]);
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		for (a = n->properties; a != NULL; a = a->next)
+			if (a->children && (c = kb_control(a->children->content)) != NULL)
+				return err_set(err, "%s:%ld: a control character (%s%02X) in "
+				    "attribute %s: the rule base is shown on terminals", path,
+				    xmlGetLineNo(n), *c == 0x7f ? "\\x" : "U+00",
+				    *c == 0x7f ? 0x7f : c[1], (const char *)a->name);
+		if (kb_check_controls(n->children, path, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * Parse `path` (or `data`/`len` when data is not NULL; `path` then names it
  * in messages) and validate it against the schema, unless this build knows
  * these bytes to be valid (kbvalid.h). Returns the document or NULL with
@@ -373,6 +420,15 @@ kb_read_doc(struct kb *kb, const char *path, const char *data, size_t len,
 	xmlDocPtr doc = NULL;
 	int rc;
 
+	if (data == NULL && kb->loading != NULL && kb->loading->override_path != NULL) {
+		size_t dl = strlen(kb->dir);
+
+		if (strncmp(path, kb->dir, dl) == 0 && path[dl] == '/' &&
+		    strcmp(path + dl + 1, kb->loading->override_path) == 0) {
+			data = kb->loading->override_data ? kb->loading->override_data : "";
+			len = kb->loading->override_len;
+		}
+	}
 	if (data && len > INT_MAX) {
 		err_set(err, "%s: document too large", path);
 		return NULL;
@@ -430,6 +486,8 @@ kb_read_doc(struct kb *kb, const char *path, const char *data, size_t len,
 		goto fail;
 	}
 	if (kbschema_check(kb->lifted, doc, path, err) != 0)
+		goto fail;
+	if (kb_check_controls(xmlDocGetRootElement(doc), path, err) != 0)
 		goto fail;
 	if (kb->on_valid)
 		kb->on_valid(kb->on_valid_arg, path, digest);
@@ -1021,6 +1079,43 @@ kb_fact(const struct kb *kb, const char *ref, const char *field, const char *whe
 	    line, ref, field, buf_str(&known));
 	buf_free(&known);
 	return NULL;
+}
+
+int
+kb_smarthost_port(const struct kb *kb, unsigned port)
+{
+	size_t i, n = kb_table_count(kb, "ports");
+
+	for (i = 0; i < n; i++) {
+		const char *num = kb_table_field(kb, "ports", i, "number");
+		const char *yes = kb_table_field(kb, "ports", i, "smarthost");
+
+		if (num && yes && strcmp(yes, "yes") == 0 && strtoul(num, NULL, 10) == port)
+			return 1;
+	}
+	return 0;
+}
+
+void
+kb_smarthost_ports(const struct kb *kb, char *out, size_t cap)
+{
+	size_t i, n = kb_table_count(kb, "ports"), len = 0;
+
+	if (cap == 0)
+		return;
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		const char *num = kb_table_field(kb, "ports", i, "number");
+		const char *yes = kb_table_field(kb, "ports", i, "smarthost");
+		int w;
+
+		if (num == NULL || yes == NULL || strcmp(yes, "yes") != 0)
+			continue;
+		w = snprintf(out + len, cap - len, "%s%s", len ? ", " : "", num);
+		if (w < 0 || (size_t)w >= cap - len)
+			break;
+		len += (size_t)w;
+	}
 }
 
 size_t
@@ -1787,10 +1882,14 @@ static void
 kb_problem(const struct kb_load_params *params, int *count, char err[ERR_LEN],
     const char *msg)
 {
+	char safe[ERR_LEN];
+
+	/* a message may quote the document's bytes: never raw to a terminal */
+	text_escape_into(safe, sizeof(safe), msg);
 	if (params->on_problem)
-		params->on_problem(params->arg, msg);
-	if ((*count)++ == 0 && msg != err)
-		snprintf(err, ERR_LEN, "%s", msg);
+		params->on_problem(params->arg, safe);
+	if ((*count)++ == 0 || msg == err)
+		snprintf(err, ERR_LEN, "%s", safe);
 }
 
 /* Does the file's <article> start tag say kind="config|reference|other"? */
@@ -1900,6 +1999,9 @@ kb_parse_overlap(struct kb *kb, struct kb_overlap *o, const xmlNode *n, const ch
 	const xmlNode *c;
 	size_t i, found = 0;
 
+	/* The slot of an overlap refused before is reused: nothing of it stays
+	 * (its count of deciders indexed past this one's array: fuzz_kb_overlaps) */
+	memset(o, 0, sizeof(*o));
 	o->id = kb_attr(&kb->arena, n, "id");
 	o->kind = kb_attr(&kb->arena, n, "kind");
 	o->articles = kb_split(&kb->arena, kb_attr(&kb->arena, n, "articles"), &o->narticles);
@@ -2333,6 +2435,7 @@ kb_load(const struct kb_load_params *params, struct kb **out, char err[ERR_LEN])
 
 	kb = xcalloc(1, sizeof(*kb));
 	kb->dir = xstrdup(params->dir);
+	kb->loading = params;
 	kb->on_valid = params->on_valid;
 	kb->on_valid_arg = params->arg;
 	if (kb_open_schema(kb, params->validate_all, err) != 0 ||
@@ -2348,6 +2451,8 @@ kb_load(const struct kb_load_params *params, struct kb **out, char err[ERR_LEN])
 	    &facts_cap, err) != 0 ||
 	    kb_load_table(kb, "peers.xml", "peers", "peers", "peer",
 	    &facts_cap, err) != 0 ||
+	    kb_load_table(kb, "ports.xml", "ports", "ports", "port",
+	    &facts_cap, err) != 0 ||
 	    kb_load_table(kb, "gateway.xml", "gateway-facts", "gateway", "item",
 	    &facts_cap, err) != 0 ||
 	    kb_load_table(kb, "files.xml", "files", "files", "file",
@@ -2362,6 +2467,7 @@ kb_load(const struct kb_load_params *params, struct kb **out, char err[ERR_LEN])
 	}
 	if (kb_load_articles(kb, params, err) != 0 ||
 	    kb_load_overlaps(kb, params, err) != 0) {
+		text_escape_err(err);
 		kb_free(kb);
 		return -1;
 	}
@@ -2371,6 +2477,7 @@ kb_load(const struct kb_load_params *params, struct kb **out, char err[ERR_LEN])
 		kb_free(kb);
 		return -1;
 	}
+	kb->loading = NULL;
 	*out = kb;
 	return 0;
 }

@@ -393,6 +393,15 @@ struct kb_load_params {
 	 */
 	int		keep_going;
 	/*
+	 * For tests and fuzzing: the document at dir/override_path (as the
+	 * rule base names it: "causes.xml", "tables/peers.xml", ...) is read
+	 * from the override_len bytes at override_data instead of the file.
+	 * NULL: every document from its file.
+	 */
+	const char	*override_path;
+	const char	*override_data;
+	size_t		override_len;
+	/*
 	 * Leave out the knowledge articles (kind config, reference, other):
 	 * a diagnosis needs only the articles with symptoms. They are told
 	 * apart by the kind in the first kilobyte of the file, before it is
@@ -490,6 +499,14 @@ int kb_fix_resolves(const struct kb_fix *f, const char *cause);
 
 size_t kb_peer_count(const struct kb *kb);
 const struct kb_peer *kb_peer_at(const struct kb *kb, size_t i);
+
+/*
+ * Is port one the rule base expects a smart host on (tables/ports.xml,
+ * smarthost="yes")? A smart host a log names is probed only on those.
+ * kb_smarthost_ports() writes them as "25, 587" into out (cap bytes).
+ */
+int kb_smarthost_port(const struct kb *kb, unsigned port);
+void kb_smarthost_ports(const struct kb *kb, char *out, size_t cap);
 
 /*
  * The rows of a reference table (the files in tables/: "tcptsr", "protocol-ini",

@@ -43,7 +43,7 @@
 
 /*
  * Every field of these structs is written and read below (but struct kb's
- * load-time state: schema, lifted, rng, memo, on_valid, capacities). A
+ * load-time state: schema, lifted, rng, memo, on_valid, loading, capacities). A
  * struct that grows (a new field in kb.h or kbpriv.h) stops the build here
  * until the field is cached too: else a kb read from the cache would
  * silently lack it. A guard, not a proof (a field may fill padding). Sizes
@@ -53,7 +53,7 @@
 #define KBCACHE_SIZE(t, n) \
 	_Static_assert(sizeof(struct t) == (n), "kbcache.c: struct " #t " changed: " \
 	    "cache its new fields, then update this size")
-KBCACHE_SIZE(kb, 280);
+KBCACHE_SIZE(kb, 288);
 KBCACHE_SIZE(kb_evidence_value, 48);
 KBCACHE_SIZE(kb_evidence_source, 56);
 KBCACHE_SIZE(kb_derive, 24);
@@ -159,7 +159,8 @@ kbcache_key(const char *dir, int problems_only, unsigned char key[KBCACHE_KEY_LE
 	static const char *const fixed[] = {
 		"schema/kb.rng", "evidence.xml", "causes.xml", "steps.xml",
 		"tables/tcptsr.xml", "tables/protocol-ini.xml", "tables/builds.xml",
-		"tables/switches.xml", "tables/peers.xml", "tables/gateway.xml",
+		"tables/switches.xml", "tables/peers.xml", "tables/ports.xml",
+		"tables/gateway.xml",
 		"tables/files.xml", "tables/stacks.xml", "vocabulary.xml", "overlaps.xml",
 		"fixes.xml"
 	};
@@ -1349,6 +1350,7 @@ kbcache_load(const struct kb_load_params *params, const char *cache_dir, struct 
 		*m = NULL;
 	if (cache_dir == NULL || params->on_problem != NULL || params->keep_going ||
 	    params->validate_all || params->on_valid != NULL || params->dir == NULL ||
+	    params->override_path != NULL ||
 	    kbcache_path(cache_dir, params->dir, params->problems_only, path) != 0 ||
 	    kbcache_key(params->dir, params->problems_only, key, why) != 0)
 		goto xml;	/* kb_load() says what is wrong with the rule base */

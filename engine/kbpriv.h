@@ -56,6 +56,7 @@ struct kb {
 	size_t			 articles_cap;
 	struct kb_fix		*fixes;		/* fixes.xml */
 	size_t			 nfixes;
+	const struct kb_load_params *loading;	/* during kb_load() only */
 	int			 fixes_loaded;	/* steps' fix= resolve at once */
 	unsigned		 probe_current;	/* evidence.xml <probing> */
 	unsigned		 probe_quiet;

@@ -4,12 +4,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "backtrack.h"
 #include "buf.h"
 #include "fix.h"
 #include "pattern.h"
 #include "probe_dos.h"
 #include "query.h"
+#include "text.h"
 #include "xmem.h"
 
 static void
@@ -25,6 +28,7 @@ lint_report(lint_problem_fn on_problem, void *arg, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	text_escape_err(msg);	/* examples and patterns are quoted */
 	if (on_problem)
 		on_problem(arg, msg);
 }
@@ -232,6 +236,81 @@ lint_check(const struct kb *kb, struct matcher *m, lint_problem_fn on_problem, v
 		query_index_free(ix);
 	}
 	problems += lint_fixes(kb, on_problem, arg);
+	return problems;
+}
+
+/* One pattern through backtrack.h; 1 when it is a problem. */
+static size_t
+lint_backtrack_one(const char *pattern, int caseless, const char *const *examples,
+    size_t nexamples, const char *where, lint_problem_fn on_problem, void *arg,
+    struct lint_backtrack_stats *st)
+{
+	struct backtrack_report r;
+	struct timespec t0, t1;
+
+	char shape[ERR_LEN], err[ERR_LEN];
+	int bad_shape = backtrack_shape(pattern, shape);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (backtrack_measure(pattern, caseless, examples, nexamples, &r, err) != 0)
+		return 0;	/* lint_check() reports what does not compile */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	st->patterns++;
+	st->lines += r.lines;
+	st->usec += (double)(t1.tv_sec - t0.tv_sec) * 1e6 +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e3;
+	if (bad_shape && !r.superlinear) {
+		/* PCRE2's optimisations may save this pattern on the lines tried;
+		 * the shape is still a trap (another line, grep -E, a new PCRE2) */
+		lint_report(on_problem, arg, "%s: %s (on %zu crafted lines PCRE2 stayed "
+		    "within %d steps a byte)", where, shape, r.lines, BACKTRACK_STEPS_PER_BYTE);
+		return 1;
+	}
+	if (!r.superlinear)
+		return 0;
+	if (bad_shape)
+		lint_report(on_problem, arg, "%s: %s", where, shape);
+	lint_report(on_problem, arg, "%s: backtracks catastrophically: on a line of %s "
+	    "(%zu bytes) PCRE2 needs %s%lu steps, more than %d a byte; with four times the "
+	    "repeat (%zu bytes) %s%lu steps, %.0f microseconds", where, r.line, r.bytes,
+	    r.steps >= BACKTRACK_STEPS_CAP ? "over " : "", r.steps, BACKTRACK_STEPS_PER_BYTE,
+	    r.bytes4, r.steps4 >= BACKTRACK_STEPS_CAP ? "over " : "", r.steps4, r.usec4);
+	return 1;
+}
+
+size_t
+lint_backtracking(const struct kb *kb, lint_problem_fn on_problem, void *arg,
+    struct lint_backtrack_stats *stats)
+{
+	struct lint_backtrack_stats st = { 0, 0, 0 };
+	struct buf where = BUF_INIT;
+	size_t i, j, problems = 0;
+
+	for (i = 0; i < kb_article_count(kb); i++) {
+		const struct kb_article *a = kb_article_at(kb, i);
+
+		for (j = 0; j < a->nsymptoms; j++) {
+			const struct kb_symptom *s = &a->symptoms[j];
+
+			buf_reset(&where);
+			buf_printf(&where, "%s:%ld: %s symptom '%s'", s->file, s->line, a->id,
+			    s->id);
+			problems += lint_backtrack_one(s->pattern, s->caseless, s->examples,
+			    s->nexamples, buf_str(&where), on_problem, arg, &st);
+		}
+	}
+	for (i = 0; i < kb_peer_count(kb); i++) {
+		const struct kb_peer *p = kb_peer_at(kb, i);
+
+		buf_reset(&where);
+		buf_printf(&where, "%s:%ld: peer '%s': the greeting pattern", p->file, p->line,
+		    p->id);
+		problems += lint_backtrack_one(p->greeting, 1, p->examples, p->nexamples,
+		    buf_str(&where), on_problem, arg, &st);
+	}
+	buf_free(&where);
+	if (stats)
+		*stats = st;
 	return problems;
 }
 

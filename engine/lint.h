@@ -41,6 +41,26 @@ typedef void (*lint_problem_fn)(void *arg, const char *msg);
 size_t lint_check(const struct kb *kb, struct matcher *m, lint_problem_fn on_problem,
     void *arg);
 
+/*
+ * Catastrophic backtracking (backtrack.h), for every symptom pattern and
+ * every peer greeting pattern: a shape that backtracks exponentially
+ * (nested quantifiers, overlapping alternatives repeated without bound) is
+ * a problem, and so is a pattern that needs more than
+ * BACKTRACK_STEPS_PER_BYTE of PCRE2's steps a byte on a line crafted from
+ * its examples; the message names the article and symptom (or the peer),
+ * the line, the steps and the time. `kb lint` runs it after lint_check();
+ * it is apart because it times a thousand lines or so per pattern. When
+ * stats is not NULL it gets the lines run and the slowest pattern's
+ * microseconds per crafted line.
+ */
+struct lint_backtrack_stats {
+	size_t		patterns;	/* measured */
+	size_t		lines;		/* crafted lines run */
+	double		usec;		/* all of them, wall clock */
+};
+size_t lint_backtracking(const struct kb *kb, lint_problem_fn on_problem, void *arg,
+    struct lint_backtrack_stats *stats);
+
 /* The fixes' checks alone (part of lint_check()). Returns the problems. */
 size_t lint_fixes(const struct kb *kb, lint_problem_fn on_problem, void *arg);
 

@@ -44,7 +44,6 @@
 #include "xmem.h"
 
 
-#define REPLAY_MAX_BYTES	(256u << 20)	/* a saved diagnosis, at most */
 
 enum {
 	EXIT_FOUND = 0,
@@ -176,6 +175,10 @@ usage(FILE *to)
 "      --round-timeout DURATION\n"
 "                         the whole round's (default 3 timeouts): a layer that\n"
 "                           would end after it is skipped\n"
+"      --probe-max N      probe at most N of the smart hosts the logs name,\n"
+"                           those with the most attempts, all at once (default\n"
+"                           16); a smart host a log names is probed only on a\n"
+"                           port the rule base expects (25, 587)\n"
 "      --dos-root DIR     the DOS client's files (PROTOCOL.INI, TCPTSR.EXE),\n"
 "                           found without regard to case\n"
 "      --dns-server ADDR[:PORT]\n"
@@ -626,24 +629,25 @@ saved_check(const char *file, const struct buf *in, const char *cmd, char err[ER
 	    "'kbdiag diagnose --format json' writes", file, what, cmd);
 }
 
-/* The saved diagnosis in FILE, read and ranked again; 0, or -1 with err. */
+/* The saved diagnosis in FILE, read and ranked again; 0, or -1 (or
+ * REPLAY_OOM: exit status 4) with err. */
 static int
 saved_load(const char *file, const char *cmd, const struct kb *kb, struct diagnosis **d,
     char err[ERR_LEN])
 {
 	struct buf in = BUF_INIT;
 	char why[ERR_LEN];
-	int rc = -1;
+	int rc;
 
-	if (read_file(file, REPLAY_MAX_BYTES, &in, err) != 0)
+	/* bounded while read (replay.h): REPLAY_OOM when memory ran out */
+	if ((rc = replay_read_file(file, &in, err)) != 0 ||
+	    (rc = saved_check(file, &in, cmd, err)) != 0)
 		;
-	else if (saved_check(file, &in, cmd, err) != 0)
-		;
-	else if (replay_load(in.data ? in.data : "", in.len, kb, d, why) != 0)
+	else if ((rc = replay_load(in.data ? in.data : "", in.len, kb, d, why)) == REPLAY_OOM)
+		err_set(err, "%s: %s", file, why);
+	else if (rc != 0)
 		err_set(err, "%s: not a saved diagnosis (%s reads the JSON that 'kbdiag "
 		    "diagnose --format json' writes): %s", file, cmd, why);
-	else
-		rc = 0;
 	buf_free(&in);
 	return rc;
 }
@@ -793,9 +797,9 @@ cmd_replay(const struct options *o, struct kb *kb)
 	char err[ERR_LEN];
 	int rc;
 
-	if (saved_load(o->replay, "diagnose --replay", kb, &d, err) != 0) {
+	if ((rc = saved_load(o->replay, "diagnose --replay", kb, &d, err)) != 0) {
 		fprintf(stderr, "kbdiag: %s\n", err);
-		rc = EXIT_BADINPUT;
+		rc = rc == REPLAY_OOM ? EXIT_INTERNAL : EXIT_BADINPUT;
 	} else if ((rc = manual_evidence(o, kb, d)) != 0)
 		;
 	else if (render_diagnosis_explain(d, o->format, o->explain, &out, err) != 0) {
@@ -1088,16 +1092,21 @@ cmd_kb(const struct options *o, char **args, int nargs)
 		return rc;
 	rc = EXIT_FOUND;
 	if (strcmp(args[0], "lint") == 0) {
-		if ((failures = lint_check(kb, m, print_problem, NULL)) > 0) {
+		struct lint_backtrack_stats bs;
+
+		failures = lint_check(kb, m, print_problem, NULL);
+		failures += lint_backtracking(kb, print_problem, NULL, &bs);
+		if (failures > 0) {
 			fprintf(stderr, "kbdiag: %s: invalid: %zu %s\n", kb_dir(kb), failures,
 			    failures == 1 ? "problem" : "problems");
 			rc = EXIT_BADINPUT;
 		} else
 			buf_printf(&out, "%s: valid: %zu articles, %zu causes, %zu patterns, "
-			    "%zu evidence sources, %zu overlaps, %zu peers, %zu fixes\n", kb_dir(kb),
-			    kb_article_count(kb), kb_cause_count(kb), match_pattern_count(m),
-			    kb_source_count(kb), kb_overlap_count(kb), kb_peer_count(kb),
-			    kb_fix_count(kb));
+			    "%zu evidence sources, %zu overlaps, %zu peers, %zu fixes; no "
+			    "pattern backtracks catastrophically (%zu crafted lines, %.1f s)\n",
+			    kb_dir(kb), kb_article_count(kb), kb_cause_count(kb),
+			    match_pattern_count(m), kb_source_count(kb), kb_overlap_count(kb),
+			    kb_peer_count(kb), kb_fix_count(kb), bs.lines, bs.usec / 1e6);
 	} else if (strcmp(args[0], "test") == 0) {
 		struct lint_article *report;
 		struct lint_totals totals;
@@ -1187,13 +1196,14 @@ load_saved(const struct options *o, const char *cmd, const char *file, struct kb
     struct diagnosis **d, struct fix_plan **plan)
 {
 	char err[ERR_LEN];
+	int rc;
 
 	if (open_kb(o, 0, kb, NULL) != 0)
 		return EXIT_BADINPUT;
-	if (saved_load(file, cmd, *kb, d, err) != 0 ||
-	    fix_plan(*d, o->probe.dos_root, *kb, plan, err) != 0) {
+	if ((rc = saved_load(file, cmd, *kb, d, err)) != 0 ||
+	    (rc = fix_plan(*d, o->probe.dos_root, *kb, plan, err)) != 0) {
 		fprintf(stderr, "kbdiag: %s\n", err);
-		return EXIT_BADINPUT;
+		return rc == REPLAY_OOM ? EXIT_INTERNAL : EXIT_BADINPUT;
 	}
 	return 0;
 }
@@ -1307,7 +1317,7 @@ cmd_verify(const struct options *o, char **args, int nargs)
 	struct verify_params vp;
 	const struct diag_history *entry;
 	struct diagnosis *d = NULL;
-	struct buf in = BUF_INIT, out = BUF_INIT, saved = BUF_INIT;
+	struct buf out = BUF_INIT, saved = BUF_INIT;
 	struct matcher *m = NULL;
 	struct kb *kb = NULL;
 	struct sigaction sa;
@@ -1324,14 +1334,9 @@ cmd_verify(const struct options *o, char **args, int nargs)
 		return usage_error("option '--for': give --watch LOG too");
 	if ((rc = open_kb(o, 0, &kb, o->watch ? &m : NULL)) != 0)
 		return rc;
-	if (read_file(args[0], REPLAY_MAX_BYTES, &in, err) != 0) {
+	if ((rc = saved_load(args[0], "verify", kb, &d, err)) != 0) {
 		fprintf(stderr, "kbdiag: %s\n", err);
-		rc = EXIT_BADINPUT;
-		goto out;
-	}
-	if (replay_load(in.data ? in.data : "", in.len, kb, &d, err) != 0) {
-		fprintf(stderr, "kbdiag: %s: %s\n", args[0], err);
-		rc = EXIT_BADINPUT;
+		rc = rc == REPLAY_OOM ? EXIT_INTERNAL : EXIT_BADINPUT;
 		goto out;
 	}
 	memset(&vp, 0, sizeof(vp));
@@ -1376,7 +1381,6 @@ cmd_verify(const struct options *o, char **args, int nargs)
 	else
 		rc = strcmp(entry->outcome, VERIFY_FIXED) == 0 ? EXIT_FOUND : EXIT_NOTHING;
 out:
-	buf_free(&in);
 	buf_free(&out);
 	buf_free(&saved);
 	diag_free(d);
@@ -1394,7 +1398,8 @@ main(int argc, char **argv)
 	    OPT_INPUT_FORMAT, OPT_FOLLOW, OPT_DATE, OPT_SINCE, OPT_UNTIL, OPT_TOP,
 	    OPT_EXPLAIN, OPT_REPLAY, OPT_TIMEOUT, OPT_ROUND_TIMEOUT, OPT_DOS_ROOT, OPT_DNS_SERVER, OPT_HELO,
 	    OPT_RESEND_FROM, OPT_RESEND_TO, OPT_DRY_RUN, OPT_APPLY, OPT_UNDO, OPT_WATCH,
-	    OPT_FOR, OPT_PROBE, OPT_PROBE_WINDOW, OPT_OBSERVE, OPT_ANSWERS, OPT_ASK };
+	    OPT_FOR, OPT_PROBE_MAX, OPT_PROBE, OPT_PROBE_WINDOW, OPT_OBSERVE, OPT_ANSWERS,
+	    OPT_ASK };
 	static const struct option longopts[] = {
 		{ "kb", required_argument, NULL, OPT_KB },
 		{ "format", required_argument, NULL, 'f' },
@@ -1418,6 +1423,7 @@ main(int argc, char **argv)
 		{ "until", required_argument, NULL, OPT_UNTIL },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "round-timeout", required_argument, NULL, OPT_ROUND_TIMEOUT },
+		{ "probe-max", required_argument, NULL, OPT_PROBE_MAX },
 		{ "dos-root", required_argument, NULL, OPT_DOS_ROOT },
 		{ "dns-server", required_argument, NULL, OPT_DNS_SERVER },
 		{ "helo", required_argument, NULL, OPT_HELO },
@@ -1531,6 +1537,15 @@ main(int argc, char **argv)
 				o.probe.timeout_ms = (unsigned)ms;
 			else
 				o.probe.round_timeout_ms = (unsigned)ms;
+			break;
+		}
+		case OPT_PROBE_MAX: {
+			unsigned long n;
+
+			if (parse_count(optarg, 10000, &n) != 0)
+				return usage_error("--probe-max: '%s' is not a number of smart "
+				    "hosts from 1 to 10000", optarg);
+			o.probe.max_hosts = (unsigned)n;
 			break;
 		}
 		case OPT_DOS_ROOT:

@@ -72,6 +72,8 @@ pattern_group_end(const char *p)
  * that is not a quantifier is refused (-1): PCRE reads it as a literal, but
  * the rule base has no reason to write one that way.
  */
+#define PATTERN_COUNT_MAX	65535	/* PCRE2's largest {n} */
+
 static int
 pattern_quantifier(const char *p, int *optional)
 {
@@ -88,12 +90,22 @@ pattern_quantifier(const char *p, int *optional)
 		q++;
 		if (!isdigit((unsigned char)*q))
 			return -1;
-		while (isdigit((unsigned char)*q))
+		/* PCRE2 refuses a count above 65535; so does this, before the
+		 * digits could overflow (any number of them is one pattern). */
+		while (isdigit((unsigned char)*q)) {
 			min = min * 10 + (*q++ - '0');
+			if (min > PATTERN_COUNT_MAX)
+				return -1;
+		}
 		if (*q == ',') {
+			long max = 0;
+
 			q++;
-			while (isdigit((unsigned char)*q))
-				q++;
+			while (isdigit((unsigned char)*q)) {
+				max = max * 10 + (*q++ - '0');
+				if (max > PATTERN_COUNT_MAX)
+					return -1;
+			}
 		}
 		if (*q++ != '}')
 			return -1;

@@ -467,8 +467,9 @@ probe_run(const struct probe_params *params, struct probe_round **out, char err[
 		for (i = SLOT_TCPTSR; i <= SLOT_VARIANT; i++)
 			probe_skip(&s[i], "no DOS client files given (--dos-root)");
 	if (!net) {
-		const char *why = params->offline ? (params->offline_why ?
-		    params->offline_why : "offline: no live probes") : "no smart host given";
+		const char *why = params->skip_why ? params->skip_why : params->offline ?
+		    (params->offline_why ? params->offline_why : "offline: no live probes") :
+		    "no smart host given";
 
 		for (i = SLOT_DNS; i <= SLOT_RESEND; i++)
 			probe_skip(&s[i], "%s", why);

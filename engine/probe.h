@@ -26,6 +26,8 @@ struct probe_transport;
 #define PROBE_DEFAULT_TIMEOUT_MS	5000
 /* A round's time, in probe timeouts, when round_timeout_ms is 0. */
 #define PROBE_ROUND_FACTOR		3
+/* Smart hosts of one diagnosis probed at most (--probe-max), when not set. */
+#define PROBE_DEFAULT_MAX_HOSTS		16
 
 enum probe_status {
 	PROBE_OBSERVED,		/* value holds what was seen */
@@ -87,6 +89,12 @@ struct probe_params {
 					   dns and ping always use the network */
 	void		*transport_arg;	/* given to the transport: "fake" needs
 					   its struct probe_fake; NULL for tcp */
+	const char	*skip_why;	/* with offline: why the network probes
+					   are skipped, in place of "offline"
+					   (a smart host diag_probe() does not
+					   probe); NULL: the usual reasons */
+	unsigned	 max_hosts;	/* diag_probe(): smart hosts probed at
+					   most; 0: PROBE_DEFAULT_MAX_HOSTS */
 };
 
 /*

@@ -54,6 +54,7 @@ dos_blank(char c)
 struct dos_walk {
 	struct probe_dos_tree	*t;
 	size_t			 cap;
+	size_t			 odd_cap;
 	size_t			 entries;
 };
 
@@ -102,7 +103,21 @@ dos_walk(struct dos_walk *w, int dirfd, const char *rel, unsigned depth, int in_
 				dos_walk(w, sub, buf_str(&path), depth + 1,
 				    in_lanman || strcasecmp(e->d_name, "LANMAN.DOS") == 0);
 		}
-		/* Symbolic links and other kinds are never followed. */
+		/* Symbolic links and other kinds are never followed, but they are
+		 * remembered: a PROTOCOL.INI that is a link is refused, not absent. */
+		if (!S_ISREG(st.st_mode)) {
+			struct probe_dos_odd *o;
+
+			w->t->odd = xgrow(w->t->odd, &w->odd_cap, w->t->nodd + 1,
+			    sizeof(*w->t->odd));
+			o = &w->t->odd[w->t->nodd++];
+			o->path = path.data ? xstrdup(path.data) : xstrdup("");
+			o->name = strrchr(o->path, '/') ? strrchr(o->path, '/') + 1 : o->path;
+			o->depth = depth;
+			o->kind = S_ISLNK(st.st_mode) ? "a symbolic link" : S_ISFIFO(st.st_mode) ?
+			    "a FIFO" : S_ISDIR(st.st_mode) ? "a directory" : S_ISSOCK(st.st_mode) ?
+			    "a socket" : "a device";
+		}
 		buf_free(&path);
 	}
 	closedir(d);
@@ -146,6 +161,9 @@ probe_dos_tree_free(struct probe_dos_tree *t)
 	for (i = 0; i < t->nfiles; i++)
 		free(t->files[i].path);
 	free(t->files);
+	for (i = 0; i < t->nodd; i++)
+		free(t->odd[i].path);
+	free(t->odd);
 	free(t);
 }
 
@@ -158,6 +176,41 @@ probe_dos_find(const struct probe_dos_tree *t, const char *name)
 		if (strcasecmp(t->files[i].name, name) == 0)
 			return &t->files[i];
 	return NULL;
+}
+
+const struct probe_dos_file *
+probe_dos_lookup(const struct probe_dos_tree *t, const char *name, char why[ERR_LEN])
+{
+	const struct probe_dos_file *f = probe_dos_find(t, name);
+	const struct probe_dos_odd *o = NULL;
+	size_t i;
+
+	why[0] = '\0';
+	for (i = 0; t && i < t->nodd; i++) {
+		const struct probe_dos_odd *x = &t->odd[i];
+
+		if (strcasecmp(x->name, name) != 0)
+			continue;
+		if (o == NULL || x->depth < o->depth || (x->depth == o->depth &&
+		    strcmp(x->path, o->path) < 0))
+			o = x;
+	}
+	if (o == NULL || (f != NULL && (f->depth < o->depth || (f->depth == o->depth &&
+	    strcmp(f->path, o->path) < 0))))
+		return f;
+	if (strcmp(o->kind, "a symbolic link") == 0)
+		err_set(why, "%s is a symbolic link: refused (links under the DOS root are "
+		    "never followed, so that nothing outside it is read or written)", o->path);
+	else
+		err_set(why, "%s is %s, not a regular file: refused (it is neither read nor "
+		    "written)", o->path, o->kind);
+	return NULL;
+}
+
+size_t
+probe_dos_bom(const char *data, size_t len)
+{
+	return len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -289,9 +342,10 @@ struct probe_dos_line *
 probe_dos_lines(const char *data, size_t len, size_t *n)
 {
 	struct probe_dos_line *v = NULL;
-	size_t cap = 0, p = 0;
+	size_t cap = 0, p;
 
 	len = probe_dos_text_len(data, len);
+	p = probe_dos_bom(data, len);	/* an editor's byte order mark: not text */
 	*n = 0;
 	while (p < len) {
 		size_t eol = p;
@@ -927,10 +981,12 @@ int
 probe_dos_startup_files(int rootfd, const struct probe_dos_tree *t, const char *command,
     struct probe_dos_startup_in *in, struct buf bufs[2], char err[ERR_LEN])
 {
-	const struct probe_dos_file *ae = probe_dos_find(t, "AUTOEXEC.BAT");
+	const struct probe_dos_file *ae = probe_dos_lookup(t, "AUTOEXEC.BAT", err);
 	size_t i, looked = 0;
 
 	memset(in, 0, sizeof(*in));
+	if (ae == NULL && err[0])
+		return -1;	/* refused: err says why */
 	if (ae != NULL) {
 		if (probe_dos_read(rootfd, ae->path, PROBE_DOS_INI_MAX, &bufs[0], NULL, err) != 0)
 			return -1;
@@ -1056,7 +1112,9 @@ probe_dos_variant(int rootfd, const struct probe_dos_tree *t, const struct kb *k
 			out->want = &f->variants[i];
 			out->source = probe_dos_find(t, out->want->file);
 		}
-	if ((out->exe = probe_dos_find(t, f->file)) == NULL) {
+	if ((out->exe = probe_dos_lookup(t, f->file, err)) == NULL && err[0])
+		return -1;	/* refused: err says why */
+	if (out->exe == NULL) {
 		snprintf(out->detail, sizeof(out->detail), "no %s under the DOS root", f->file);
 		return 0;
 	}
@@ -1227,7 +1285,7 @@ dos_tcptsr(int rootfd, const struct probe_dos_tree *t, const struct kb *kb,
 	const struct probe_dos_file *f = NULL;
 	const char *first_push = NULL, *first_version = NULL;
 	char date[16], hex[2 * SHA256_DIGEST_SIZE + 1], ver[PROBE_DOS_VERSION_MAX + 1];
-	char err[ERR_LEN];
+	char err[ERR_LEN], why[ERR_LEN];
 	unsigned char digest[SHA256_DIGEST_SIZE];
 	struct sha256_ctx ctx;
 	struct buf b = BUF_INIT, seen = BUF_INIT;
@@ -1240,8 +1298,10 @@ dos_tcptsr(int rootfd, const struct probe_dos_tree *t, const struct kb *kb,
 	for (i = 0; i < t->nfiles && f == NULL; i++)
 		if (t->files[i].in_lanman && strcasecmp(t->files[i].name, "TCPTSR.EXE") == 0)
 			f = &t->files[i];
-	if (f == NULL)
-		f = probe_dos_find(t, "TCPTSR.EXE");
+	if (f == NULL && (f = probe_dos_lookup(t, "TCPTSR.EXE", why)) == NULL && why[0]) {
+		probe_fail(r, "%s", why);
+		return;
+	}
 	if (f == NULL) {
 		probe_observe(r, "absent", "no TCPTSR.EXE under the DOS root");
 		return;
@@ -1330,11 +1390,14 @@ static void
 dos_protocol_ini(int rootfd, const struct probe_dos_tree *t, const char *bound,
     struct probe_result *push, struct probe_result *section)
 {
-	const struct probe_dos_file *f = probe_dos_find(t, "PROTOCOL.INI");
+	char err[ERR_LEN], why[ERR_LEN];
+	const struct probe_dos_file *f = probe_dos_lookup(t, "PROTOCOL.INI", why);
 	struct buf b = BUF_INIT;
-	char err[ERR_LEN];
 
-	if (f == NULL) {
+	if (f == NULL && why[0]) {
+		probe_fail(push, "%s", why);
+		probe_fail(section, "%s", why);
+	} else if (f == NULL) {
 		probe_fail(push, "no PROTOCOL.INI under the DOS root%s", bound);
 		probe_fail(section, "no PROTOCOL.INI under the DOS root%s", bound);
 	} else if (probe_dos_read(rootfd, f->path, PROBE_DOS_INI_MAX, &b, NULL, err) != 0) {
@@ -1361,7 +1424,11 @@ dos_config_sys(int rootfd, const struct probe_dos_tree *t, const struct kb *kb,
 		probe_skip(r, "the rule base declares no CONFIG.SYS setting to check");
 		return;
 	}
-	if ((f = probe_dos_find(t, fx->file)) == NULL) {
+	if ((f = probe_dos_lookup(t, fx->file, err)) == NULL && err[0]) {
+		probe_fail(r, "%s", err);
+		return;
+	}
+	if (f == NULL) {
 		probe_skip(r, "no %s under the DOS root", fx->file);
 		return;
 	}

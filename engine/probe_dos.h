@@ -77,9 +77,20 @@ struct probe_dos_file {
 	int		 in_lanman;	/* under a LANMAN.DOS directory */
 };
 
+/* A name under the root that is not a regular file: never read. */
+struct probe_dos_odd {
+	char		*path;		/* as probe_dos_file */
+	const char	*name;
+	unsigned	 depth;
+	const char	*kind;		/* "a symbolic link", "a FIFO", "a directory",
+					   "a socket", "a device" */
+};
+
 struct probe_dos_tree {
 	struct probe_dos_file	*files;	/* regular files, sorted by depth, then path */
 	size_t			 nfiles;
+	struct probe_dos_odd	*odd;	/* everything else, in the order found */
+	size_t			 nodd;
 	int			 truncated;	/* the depth or entry bound was reached */
 };
 
@@ -89,6 +100,20 @@ void probe_dos_tree_free(struct probe_dos_tree *t);
 /* The shallowest file of that name (any case), first by path; or NULL. */
 const struct probe_dos_file *probe_dos_find(const struct probe_dos_tree *t,
     const char *name);
+/*
+ * The same for a file the probes read and fix edits, which is refused when
+ * the entry of that name that counts (the shallowest, first by path) is not
+ * a regular file: NULL, with why saying what it is and why it is not read
+ * ("LANMAN.DOS/PROTOCOL.INI is a symbolic link: ..."). NULL with why ""
+ * when there is no entry of that name at all.
+ */
+const struct probe_dos_file *probe_dos_lookup(const struct probe_dos_tree *t,
+    const char *name, char why[ERR_LEN]);
+
+/* The length of a UTF-8 byte order mark at the start of data (3), or 0.
+ * The line model starts the first line after it, so every reader skips it
+ * and the editor keeps it. */
+size_t probe_dos_bom(const char *data, size_t len);
 
 /*
  * Open the directory that holds rel (relative to rootfd, '/'-separated),
@@ -241,7 +266,8 @@ const char *probe_dos_startup_value(const struct kb_fix *f,
  * The start-up files of the tree: AUTOEXEC.BAT (the shallowest) and the
  * first other .BAT that runs `command` (in tree order). Reads them into in
  * (the buffers are kept in bufs[2], which the caller frees). 0, or -1 with
- * err when a file cannot be read safely.
+ * err when a file cannot be read safely or AUTOEXEC.BAT is refused
+ * (probe_dos_lookup()).
  */
 int probe_dos_startup_files(int rootfd, const struct probe_dos_tree *t,
     const char *command, struct probe_dos_startup_in *in, struct buf bufs[2],
@@ -275,7 +301,8 @@ struct probe_dos_variant {
 /*
  * Which variant of a replace fix the tree's SMTPGATE.EXE is, and which it
  * should be for stack (a value of the stack source, or NULL). 0, or -1 with
- * err when a file cannot be read safely.
+ * err when a file cannot be read safely or SMTPGATE.EXE is refused
+ * (probe_dos_lookup()).
  */
 int probe_dos_variant(int rootfd, const struct probe_dos_tree *t, const struct kb *kb,
     const struct kb_fix *f, const char *stack, struct probe_dos_variant *out,

@@ -32,8 +32,10 @@
 #include "probe_transport.h"
 #include "xmem.h"
 
-#define SMTP_LINE_MAX	4096	/* a reply line longer than this is an error */
-#define SMTP_LINES_MAX	100	/* lines in one reply */
+#define SMTP_LINE_MAX	4096	/* a reply line longer than this (without its
+				   line end) is an error */
+#define SMTP_LINES_MAX	100	/* lines in one reply: more is a reply that
+				   never ends (NET_READ_UNFINISHED) */
 #define QUIT_WAIT_MS	1000	/* at most, for the 221 */
 
 static int
@@ -410,7 +412,10 @@ enum net_read {
 	NET_READ_TIMEOUT,
 	NET_READ_CLOSED,
 	NET_READ_RESET,
-	NET_READ_TOOLONG,
+	NET_READ_TOOLONG,	/* a line over SMTP_LINE_MAX */
+	NET_READ_UNFINISHED,	/* the reply began but did not end: more than
+				   SMTP_LINES_MAX lines, or the deadline came
+				   after some of it */
 	NET_READ_ERROR
 };
 
@@ -420,6 +425,7 @@ struct net_session {
 	struct probe_conn *conn;	/* NULL until connected */
 	struct buf	 in;		/* bytes read and not yet consumed */
 	int		 err;		/* errno of the last failure */
+	size_t		 lines;		/* lines of the last reply read */
 };
 
 /* The transport's clock: every time of the chain is on it. */
@@ -478,16 +484,20 @@ net_read_reply(struct net_session *s, unsigned long long deadline, struct net_re
 	rep->bare_lf = 0;
 	rep->first[0] = '\0';
 	buf_reset(&rep->text);
+	s->lines = 0;
 	for (;;) {
 		char *nl = s->in.len ? memchr(s->in.data, '\n', s->in.len) : NULL;
 		size_t len, used;
 		int cont;
 
 		if (nl == NULL) {
-			if (s->in.len > SMTP_LINE_MAX)
+			/* a line of SMTP_LINE_MAX may still need its CR LF */
+			if (s->in.len > SMTP_LINE_MAX + 1)
 				return NET_READ_TOOLONG;
 			if ((rc = net_read_more(s, deadline)) != NET_READ_OK)
-				return rc;
+				/* Part of a reply came: the peer is not silent. */
+				return rc == NET_READ_TIMEOUT && (nlines > 0 || s->in.len > 0) ?
+				    NET_READ_UNFINISHED : rc;
 			continue;
 		}
 		used = (size_t)(nl - s->in.data) + 1;
@@ -496,6 +506,9 @@ net_read_reply(struct net_session *s, unsigned long long deadline, struct net_re
 			len--;
 		else
 			rep->bare_lf = 1;
+		/* a whole line may come in one read: its length is checked here */
+		if (len > SMTP_LINE_MAX)
+			return NET_READ_TOOLONG;
 		probe_transcript_add(r, 'S', s->in.data, len);
 		if (nlines == 0) {
 			snprintf(rep->first, sizeof(rep->first), "%.*s", (int)len, s->in.data);
@@ -510,10 +523,11 @@ net_read_reply(struct net_session *s, unsigned long long deadline, struct net_re
 		memmove(s->in.data, s->in.data + used, s->in.len - used);
 		s->in.len -= used;
 		s->in.data[s->in.len] = '\0';
-		if (++nlines > SMTP_LINES_MAX)
-			return NET_READ_TOOLONG;
+		s->lines = ++nlines;
 		if (!cont)
 			return NET_READ_OK;
+		if (nlines >= SMTP_LINES_MAX)
+			return NET_READ_UNFINISHED;
 	}
 }
 
@@ -564,7 +578,8 @@ net_read_text(enum net_read rc, const struct net_session *s)
 	case NET_READ_TIMEOUT:	return "no answer before the deadline";
 	case NET_READ_CLOSED:	return "the server closed the connection";
 	case NET_READ_RESET:	return "the server reset the connection";
-	case NET_READ_TOOLONG:	return "a reply longer than SMTP allows";
+	case NET_READ_TOOLONG:	return "a reply line longer than 4096 bytes";
+	case NET_READ_UNFINISHED: return "a reply that did not end";
 	case NET_READ_ERROR:	return strerror(s->err);
 	}
 	return "?";
@@ -614,8 +629,18 @@ net_greeting(struct net_session *s, unsigned timeout_ms, struct net_reply *rep,
 	rc = net_read_reply(s, start + timeout_ms, rep, r);
 	r->elapsed_ms = (unsigned)(net_now(s) - start);
 	if (rc == NET_READ_TIMEOUT)
-		probe_observe(r, "silent", "no greeting in %u ms%s", timeout_ms,
-		    s->in.len ? " (part of a line came)" : "");
+		probe_observe(r, "silent", "no greeting in %u ms", timeout_ms);
+	else if (rc == NET_READ_UNFINISHED && s->lines >= SMTP_LINES_MAX)
+		probe_observe(r, "unfinished", "the greeting did not end after %zu lines "
+		    "(at most %d are read): %s", s->lines, SMTP_LINES_MAX, rep->first);
+	else if (rc == NET_READ_UNFINISHED && s->lines > 0)
+		probe_observe(r, "unfinished", "the greeting did not end in %u ms: %zu "
+		    "continuation line%s and no last line: %s", timeout_ms, s->lines,
+		    s->lines == 1 ? "" : "s", rep->first);
+	else if (rc == NET_READ_UNFINISHED)
+		probe_observe(r, "unfinished", "the greeting did not end in %u ms: %zu "
+		    "byte%s without a line end", timeout_ms, s->in.len,
+		    s->in.len == 1 ? "" : "s");
 	else if (rc == NET_READ_CLOSED || rc == NET_READ_RESET)
 		probe_observe(r, "closed", "%s before greeting", net_read_text(rc, s));
 	else if (rc != NET_READ_OK)
@@ -833,7 +858,7 @@ probe_net_smtp(const struct probe_params *p, const char *addr, unsigned port,
 	struct probe_result *conn = &slots[0], *greet = &slots[1], *ehlo = &slots[2],
 	    *product = &slots[3], *resend = &slots[4];
 	struct net_session s = { p->transport ? p->transport : &probe_transport_tcp,
-	    p->transport_arg, NULL, BUF_INIT, 0 };
+	    p->transport_arg, NULL, BUF_INIT, 0, 0 };
 	struct net_reply rep = { 0, 0, BUF_INIT, "" };
 	unsigned long long end_ms = net_now(&s) + round_left_ms;
 	char hostname[256];

@@ -39,6 +39,8 @@ struct reader {
 	unsigned long long	 raw_bytes;	/* stored bytes read so far */
 	dev_t			 dev;
 	ino_t			 ino;
+	dev_t			 refused_dev;	/* following: what replaced the file */
+	ino_t			 refused_ino;	/* and was not a regular one (said once) */
 	/* gzip */
 	int			 sniffed;	/* the magic bytes were looked at */
 	int			 gz;
@@ -138,6 +140,15 @@ reader_new(const char *name, const struct reader_params *params)
 	return r;
 }
 
+/* What a file that is not a regular one is, for messages. */
+static const char *
+reader_kind(mode_t m)
+{
+	return S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device" : S_ISBLK(m) ?
+	    "a block device" : S_ISSOCK(m) ? "a socket" : S_ISDIR(m) ? "a directory" :
+	    "not a file";
+}
+
 int
 reader_open_params(const char *path, const struct reader_params *params,
     struct reader **out, char err[ERR_LEN])
@@ -149,12 +160,19 @@ reader_open_params(const char *path, const struct reader_params *params,
 	*out = NULL;
 	if (strcmp(path, "-") == 0)
 		fd = STDIN_FILENO;
-	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC |
+	    (params && params->follow ? O_NONBLOCK : 0))) < 0)
+		/* (following, a FIFO's open must not wait for a writer) */
 		return err_set(err, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		if (fd != STDIN_FILENO)
 			close(fd);
 		return err_set(err, "%s: is a directory", path);
+	}
+	if (params && params->follow && fd != STDIN_FILENO && !S_ISREG(st.st_mode)) {
+		close(fd);
+		return err_set(err, "%s: not a regular file (%s): --follow reads only regular "
+		    "files, and standard input (-) to its end", path, reader_kind(st.st_mode));
 	}
 	r = reader_new(fd == STDIN_FILENO ? "<stdin>" : path, params);
 	if (fd == STDIN_FILENO)
@@ -595,8 +613,24 @@ reader_follow(struct reader *r)
 	if (!r->p.follow || r->fd < 0 || r->path == NULL)
 		return 0;
 	if (stat(r->path, &now) == 0 && (now.st_dev != r->dev || now.st_ino != r->ino)) {
-		if ((fd = open(r->path, O_RDONLY | O_CLOEXEC)) < 0)
+		if (!S_ISREG(now.st_mode)) {
+			/* Never opened: a FIFO's open (or its reads) would hold up
+			 * every other log. The old file is read on; said once. */
+			if (now.st_dev == r->refused_dev && now.st_ino == r->refused_ino)
+				return 0;
+			r->refused_dev = now.st_dev;
+			r->refused_ino = now.st_ino;
+			snprintf(r->notice, sizeof(r->notice), "%s: replaced by %s, not a regular "
+			    "file: not followed (the file it replaced is read on, and the name "
+			    "is watched for a regular file)", r->name, reader_kind(now.st_mode));
+			return 1;
+		}
+		if ((fd = open(r->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
 			return 0;	/* not there yet: try again later */
+		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+			close(fd);	/* swapped again between the stat and the open */
+			return 0;
+		}
 		close(r->fd);
 		r->fd = fd;
 		r->dev = now.st_dev;

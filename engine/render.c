@@ -347,8 +347,15 @@ render_counts(struct buf *t, const struct diagnosis *d)
 		buf_printf(t, " (%llu outside --since/--until)", sum->out_of_time);
 	buf_puts(t, ", ");
 	render_matched(t, sum);
-	buf_printf(t, ", %zu %s.", d->nincidents,
+	buf_printf(t, ", %zu %s", d->nincidents,
 	    render_plural(d->nincidents, "incident", "incidents"));
+	if (sum->incidents_not_held)
+		buf_printf(t, ", and %llu more not held in memory (past the %zu kbdiag "
+		    "keeps: their %llu %s and %llu %s are counted, not shown)",
+		    sum->incidents_not_held, d->nincidents, sum->lines_not_held,
+		    render_plural(sum->lines_not_held, "line", "lines"), sum->attempts_not_held,
+		    render_plural(sum->attempts_not_held, "attempt", "attempts"));
+	buf_putc(t, '.');
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1659,6 +1666,11 @@ render_json_summary(const struct diagnosis *d)
 	json_object_set_new(o, "bytes", json_integer((json_int_t)sum->bytes));
 	json_object_set_new(o, "matched", json_integer((json_int_t)sum->matched));
 	json_object_set_new(o, "out_of_time", json_integer((json_int_t)sum->out_of_time));
+	json_object_set_new(o, "incidents_not_held",
+	    json_integer((json_int_t)sum->incidents_not_held));
+	json_object_set_new(o, "lines_not_held", json_integer((json_int_t)sum->lines_not_held));
+	json_object_set_new(o, "attempts_not_held",
+	    json_integer((json_int_t)sum->attempts_not_held));
 	for (i = 0; i < sum->narticles; i++)
 		json_object_set_new(a, sum->articles[i].article,
 		    json_integer((json_int_t)sum->articles[i].lines));

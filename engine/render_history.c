@@ -274,6 +274,17 @@ rh_entry(const struct rh_ctx *c, const json_t *o, struct diag_history *h)
 }
 
 int
+render_history_entry_from_json(const json_t *o, size_t index, struct diag_history *h,
+    char err[ERR_LEN])
+{
+	struct rh_ctx c;
+
+	c.err = err;
+	c.entry = index;
+	return rh_entry(&c, o, h);
+}
+
+int
 render_history_from_json(const json_t *j, struct diag_history **out, size_t *n,
     char err[ERR_LEN])
 {

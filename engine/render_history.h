@@ -30,6 +30,11 @@ json_t *render_history_json(const struct diag_history *h, size_t n);
 int render_history_from_json(const json_t *j, struct diag_history **out, size_t *n,
     char err[ERR_LEN]);
 
+/* One entry (history[index], for messages) into *h; on an error the caller
+ * clears h (diag_history_clear()). */
+int render_history_entry_from_json(const json_t *o, size_t index, struct diag_history *h,
+    char err[ERR_LEN]);
+
 /* "fixed", "not-fixed", "inconclusive": is s one of them? */
 int render_history_outcome_valid(const char *s);
 

@@ -212,7 +212,7 @@ report_text_plan(const struct fix_plan *p, int md, struct buf *out)
 			for (c = p->edits[i].diff; *c; c++)
 				if ((run = *c == '`' ? run + 1 : 0) > longest)
 					longest = run;
-			buf_printf(out, "Edit of %s: %s.\n\n", md_c(&pl, md, p->edits[i].path),
+			buf_printf(out, "Edit of %s: %s.\n\n", md_c(&pl, md, p->edits[i].shown),
 			    md_t(&pl, md, p->edits[i].what));
 			for (k = 0; k <= longest; k++)
 				buf_putc(out, '`');
@@ -221,7 +221,7 @@ report_text_plan(const struct fix_plan *p, int md, struct buf *out)
 				buf_putc(out, '`');
 			buf_puts(out, "\n\n");
 		} else
-			buf_printf(out, "Edit of %s: %s.\n\n%s\n", p->edits[i].path,
+			buf_printf(out, "Edit of %s: %s.\n\n%s\n", p->edits[i].shown,
 			    p->edits[i].what, p->edits[i].diff);
 		report_pool_free(&pl);
 	}
@@ -568,7 +568,7 @@ report_html_plan(xmlNodePtr body, const struct fix_plan *p)
 	xmlNewProp(sec, BAD_CAST "id", BAD_CAST "edits");
 	report_el(sec, "h2", "Edits");
 	for (i = 0; p && i < p->nedits; i++) {
-		report_elf(sec, "p", "Edit of %s: %s.", p->edits[i].path, p->edits[i].what);
+		report_elf(sec, "p", "Edit of %s: %s.", p->edits[i].shown, p->edits[i].what);
 		xmlNewProp(report_el(sec, "pre", p->edits[i].diff), BAD_CAST "class",
 		    BAD_CAST "diff");
 	}
@@ -882,7 +882,7 @@ report_json_plan(const struct fix_plan *p)
 		fix_hash_hex(e->hash_before, hb);
 		fix_hash_hex(e->hash_after, ha);
 		json_array_append_new(edits, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:b}",
-		    "path", e->path, "section", e->section ? e->section : "", "what", e->what,
+		    "path", e->shown, "section", e->section ? e->section : "", "what", e->what,
 		    "diff", e->diff, "sha256_before", hb, "sha256_after", ha, "fixes",
 		    report_json_words(e->fixes), "binary", e->binary));
 	}

@@ -1,10 +1,15 @@
 #include "replay.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "jsonscan.h"
 #include "peer.h"
 #include "plan.h"
 #include "rank.h"
@@ -261,6 +266,9 @@ replay_summary(struct diagnosis *d, const json_t *o)
 	sum->bytes = replay_count(o, "bytes");
 	sum->matched = replay_count(o, "matched");
 	sum->out_of_time = replay_count(o, "out_of_time");
+	sum->incidents_not_held = replay_count(o, "incidents_not_held");
+	sum->lines_not_held = replay_count(o, "lines_not_held");
+	sum->attempts_not_held = replay_count(o, "attempts_not_held");
 	sum->unmatched_errors = replay_count(o, "unmatched_errors");
 	sum->unmatched_server = replay_count(o, "unmatched_server_lines");
 	sum->unmatched_other = replay_count(o, "unmatched_other");
@@ -302,44 +310,122 @@ replay_summary(struct diagnosis *d, const json_t *o)
 		}
 }
 
-int
-replay_load(const char *data, size_t len, const struct kb *kb, struct diagnosis **out,
-    char err[ERR_LEN])
+/* The limits of a saved diagnosis (replay.h). */
+static const struct jsonscan_limits replay_limits = {
+	REPLAY_MAX_DEPTH, REPLAY_MAX_STRING, REPLAY_MAX_MEMBERS, REPLAY_MAX_INCIDENTS,
+	REPLAY_MAX_VALUES
+};
+
+/*
+ * Parse one unit the scan found (jansson, on its bytes only). NULL with err
+ * naming what and where; *oom when jansson ran out of memory.
+ */
+static json_t *
+replay_unit(const char *data, const struct jsonscan_unit *u, const char *what,
+    int *oom, char err[ERR_LEN])
 {
-	struct diagnosis *d = NULL;
 	json_error_t jerr;
-	json_t *root, *a;
-	size_t i, n;
-	int rc = -1;
+	json_t *j;
 
-	*out = NULL;
-	root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL)
-		return err_set(err, "line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
-	if (!json_is_object(root) || !json_is_array(a = json_object_get(root, "incidents"))) {
-		err_set(err, "not a kbdiag diagnosis: no \"incidents\" array at the top");
-		goto out;
-	}
-	if ((n = json_array_size(a)) > REPLAY_MAX_INCIDENTS) {
-		err_set(err, "more than %d incidents", REPLAY_MAX_INCIDENTS);
-		goto out;
-	}
-	d = xcalloc(1, sizeof(*d));
-	d->incidents = xcalloc(n ? n : 1, sizeof(*d->incidents));
-	for (i = 0; i < n; i++) {
-		d->nincidents++;
-		if (replay_incident(&d->incidents[i], json_array_get(a, i), i, kb, err) != 0)
-			goto out;
-	}
-	if ((a = json_object_get(root, "inputs")) != NULL && json_is_array(a) &&
-	    json_array_size(a) <= REPLAY_MAX_INCIDENTS) {
-		d->inputs = xcalloc(json_array_size(a) + 1, sizeof(*d->inputs));
-		for (i = 0; i < json_array_size(a); i++) {
-			const json_t *in = json_array_get(a, i), *y;
-			struct diag_input *di = &d->inputs[d->ninputs];
+	j = json_loadb(data + u->off, u->len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	if (j != NULL)
+		return j;
+	/* jansson says so, or (2.14, when an allocation of its own lexer fails)
+	 * gives no text at all: every parse error has one */
+	if (json_error_code(&jerr) == json_error_out_of_memory || jerr.text[0] == '\0') {
+		*oom = 1;
+		err_set(err, "out of memory parsing %s (%zu bytes, from line %zu)", what, u->len,
+		    u->line);
+	} else
+		/* jansson's line is within the unit; its text may quote a byte */
+		err_set(err, "%s (from line %zu): line %d of it, column %d: %s", what, u->line,
+		    jerr.line, jerr.column, jerr.text);
+	text_escape_err(err);
+	return NULL;
+}
 
-			if ((di->name = replay_str(in, "file")) == NULL)
-				continue;
+/* Warnings saved with the diagnosis: copied (diag_warn sanitises and caps). */
+static int
+replay_warnings(struct diagnosis *d, const char *data, const struct jsonscan_member *m,
+    int *oom, char err[ERR_LEN])
+{
+	size_t i;
+
+	if (m == NULL || !m->is_array)
+		return 0;
+	for (i = 0; i < m->nelements && d->nwarnings < DIAG_MAX_WARNINGS; i++) {
+		json_t *w = replay_unit(data, &m->elements[i], "a warning", oom, err);
+
+		if (w == NULL)
+			return -1;
+		if (json_is_string(w)) {
+			/* made safe to show, as everything in a diagnosis is */
+			char *t = text_sanitize(json_string_value(w), json_string_length(w),
+			    REPLAY_MAX_STRING);
+
+			diag_warn(d, "%s", t);
+			free(t);
+		}
+		json_decref(w);
+	}
+	return 0;
+}
+
+static int
+replay_history(struct diagnosis *d, const char *data, const struct jsonscan_member *m,
+    int *oom, char err[ERR_LEN])
+{
+	size_t i;
+
+	if (m == NULL)
+		return 0;
+	if (!m->is_array) {
+		json_t *v = replay_unit(data, &m->value, "\"history\"", oom, err);
+		int bad = v == NULL || !json_is_null(v);
+
+		json_decref(v);
+		if (v != NULL && bad)
+			err_set(err, "\"history\" is not an array");
+		return bad ? -1 : 0;
+	}
+	if (m->nelements > DIAG_MAX_HISTORY)
+		return err_set(err, "more than %d entries in \"history\"", DIAG_MAX_HISTORY);
+	d->history = xcalloc(m->nelements ? m->nelements : 1, sizeof(*d->history));
+	for (i = 0; i < m->nelements; i++) {
+		json_t *e = replay_unit(data, &m->elements[i], "an entry of \"history\"", oom,
+		    err);
+		int rc;
+
+		if (e == NULL)
+			return -1;
+		d->nhistory++;
+		rc = render_history_entry_from_json(e, i, &d->history[i], err);
+		json_decref(e);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+replay_inputs(struct diagnosis *d, const char *data, const struct jsonscan_member *m,
+    int *oom, char err[ERR_LEN])
+{
+	size_t i;
+
+	if (m == NULL || !m->is_array)
+		return 0;
+	d->inputs = xcalloc(m->nelements + 1, sizeof(*d->inputs));
+	for (i = 0; i < m->nelements; i++) {
+		json_t *in = replay_unit(data, &m->elements[i], "an element of \"inputs\"", oom,
+		    err);
+		struct diag_input *di = &d->inputs[d->ninputs];
+
+		if (in == NULL)
+			return -1;
+		if ((di->name = replay_str(in, "file")) != NULL) {
+			const json_t *y;
+
 			di->lines = replay_count(in, "lines");
 			di->format = replay_str(in, "format");
 			di->error = replay_str(in, "error");
@@ -351,26 +437,153 @@ replay_load(const char *data, size_t len, const struct kb *kb, struct diagnosis 
 			}
 			d->ninputs++;
 		}
+		json_decref(in);
 	}
-	replay_summary(d, json_object_get(root, "summary"));
-	if ((a = json_object_get(root, "probe_note")) != NULL && json_is_string(a))
-		d->probe_note = text_sanitize(json_string_value(a), json_string_length(a),
-		    REPLAY_TEXT_MAX);
-	/* kbdiag verify's history: kept as it was written. */
-	if ((a = json_object_get(root, "history")) != NULL && !json_is_null(a) &&
-	    render_history_from_json(a, &d->history, &d->nhistory, err) != 0)
+	return 0;
+}
+
+static int
+replay_parse(const char *data, size_t len, const struct kb *kb, struct diagnosis **out,
+    int *oom, char err[ERR_LEN])
+{
+	const struct jsonscan_member *inc, *m;
+	struct diagnosis *d = NULL;
+	struct jsonscan scan;
+	char what[64];
+	size_t i;
+	int rc = -1;
+
+	*out = NULL;
+	for (i = 0; i < len && strchr(" \t\r\n", data[i]) && data[i]; i++)
+		;
+	if (i == len || data[i] != '{')
+		return err_set(err, "not a kbdiag diagnosis: %s", i == len ? "the file is empty" :
+		    "a JSON object is expected at the top");
+	if (jsonscan_top(data, len, &replay_limits, &scan, err) != 0)
+		return -1;
+	if ((inc = jsonscan_find(&scan, "incidents")) == NULL || !inc->is_array) {
+		jsonscan_free(&scan);
+		return err_set(err, "not a kbdiag diagnosis: no \"incidents\" array at the top");
+	}
+	d = xcalloc(1, sizeof(*d));
+	d->incidents = xcalloc(inc->nelements ? inc->nelements : 1, sizeof(*d->incidents));
+	for (i = 0; i < inc->nelements; i++) {
+		json_t *o;
+		int bad;
+
+		snprintf(what, sizeof(what), "incident %zu", i + 1);
+		if ((o = replay_unit(data, &inc->elements[i], what, oom, err)) == NULL)
+			goto out;
+		d->nincidents++;
+		bad = replay_incident(&d->incidents[i], o, i, kb, err);
+		json_decref(o);
+		if (bad)
+			goto out;
+	}
+	if (replay_inputs(d, data, jsonscan_find(&scan, "inputs"), oom, err) != 0)
 		goto out;
-	if ((a = json_object_get(root, "warnings")) != NULL && json_is_array(a))
-		for (i = 0; i < json_array_size(a) && d->nwarnings < DIAG_MAX_WARNINGS; i++)
-			if (json_is_string(json_array_get(a, i)))
-				diag_warn(d, "%s", json_string_value(json_array_get(a, i)));
+	if ((m = jsonscan_find(&scan, "summary")) != NULL) {
+		json_t *o = replay_unit(data, &m->value, "\"summary\"", oom, err);
+
+		if (o == NULL)
+			goto out;
+		replay_summary(d, o);
+		json_decref(o);
+	}
+	/* kbdiag verify's history: kept as it was written. */
+	if (replay_history(d, data, jsonscan_find(&scan, "history"), oom, err) != 0 ||
+	    replay_warnings(d, data, jsonscan_find(&scan, "warnings"), oom, err) != 0)
+		goto out;
+	if ((m = jsonscan_find(&scan, "probe_note")) != NULL) {
+		json_t *o = replay_unit(data, &m->value, "\"probe_note\"", oom, err);
+
+		if (o == NULL)
+			goto out;
+		if (json_is_string(o))
+			d->probe_note = text_sanitize(json_string_value(o), json_string_length(o),
+			    REPLAY_TEXT_MAX);
+		json_decref(o);
+	}
 	diag_rank(d, kb);
 	rc = 0;
 out:
-	json_decref(root);
+	jsonscan_free(&scan);
 	if (rc == 0)
 		*out = d;
 	else
 		diag_free(d);
+	return rc;
+}
+
+int
+replay_load(const char *data, size_t len, const struct kb *kb, struct diagnosis **out,
+    char err[ERR_LEN])
+{
+	int oom = 0;
+
+	if (replay_parse(data, len, kb, out, &oom, err) == 0)
+		return 0;
+	return oom ? REPLAY_OOM : -1;
+}
+
+int
+replay_read_file(const char *path, struct buf *out, char err[ERR_LEN])
+{
+	struct stat st;
+	char chunk[65536];
+	int fd, rc = -1;
+
+	buf_reset(out);
+	/* non-blocking: a FIFO put in its place must not hang the open */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
+		return err_set(err, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0) {
+		err_set(err, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err_set(err, "%s: not a regular file (%s): a saved diagnosis is a file", path,
+		    S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO" :
+		    S_ISCHR(st.st_mode) ? "a character device" : S_ISSOCK(st.st_mode) ?
+		    "a socket" : "a device");
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err_set(err, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (out->len + (size_t)n > REPLAY_MAX_BYTES) {
+			err_set(err, "%s: larger than %u MiB: not a diagnosis kbdiag wrote", path,
+			    REPLAY_MAX_BYTES >> 20);
+			goto out;
+		}
+		buf_append(out, chunk, (size_t)n);
+	}
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+int
+replay_load_file(const char *path, const struct kb *kb, struct diagnosis **out,
+    char err[ERR_LEN])
+{
+	struct buf in = BUF_INIT;
+	char why[ERR_LEN];
+	int rc;
+
+	*out = NULL;
+	if ((rc = replay_read_file(path, &in, err)) == 0 &&
+	    (rc = replay_load(in.data ? in.data : "", in.len, kb, out, why)) != 0)
+		err_set(err, "%s: %s", path, why);
+	buf_free(&in);
 	return rc;
 }

@@ -43,6 +43,59 @@ text_utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+void
+text_escape_into(char *dst, size_t cap, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, o = 0, k;
+
+	if (cap == 0)
+		return;
+	while (i < n) {
+		if (p[i] == '\t' || ((k = text_utf8_len(p + i, n - i)) == 1 &&
+		    (p[i] < 0x20 || p[i] == 0x7F)) || k == 0) {
+			char esc[5];
+			size_t e = 1;
+
+			if (p[i] == '\t')
+				esc[0] = ' ';
+			else {
+				static const char hex[] = "0123456789ABCDEF";
+
+				esc[0] = '\\';
+				esc[1] = 'x';
+				esc[2] = hex[p[i] >> 4];
+				esc[3] = hex[p[i] & 15];
+				e = 4;
+			}
+			if (o + e >= cap)
+				break;
+			memcpy(dst + o, esc, e);
+			o += e;
+			i++;
+			continue;
+		}
+		if (o + k >= cap)
+			break;
+		memcpy(dst + o, p + i, k);
+		o += k;
+		i += k;
+	}
+	dst[o] = '\0';
+}
+
+void
+text_escape_err(char err[ERR_LEN])
+{
+	char copy[ERR_LEN];
+
+	if (err == NULL)
+		return;
+	memcpy(copy, err, ERR_LEN);
+	copy[ERR_LEN - 1] = '\0';
+	text_escape_into(err, ERR_LEN, copy);
+}
+
 /*
  * Could the n bytes at s, fewer than their lead byte announces, be the start
  * of a character that text_utf8_len() would accept? Second-byte ranges after

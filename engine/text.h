@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "err.h"
 
 /*
  * Return a newly allocated (caller frees), NUL-terminated copy of the n bytes
@@ -39,6 +40,18 @@ char *text_sanitize(const char *s, size_t n, size_t max);
  * more than one line.
  */
 void text_escape(struct buf *out, const char *s, size_t n);
+
+/*
+ * text_escape() into a caller's buffer, for error messages (the error
+ * path never allocates): s (NUL-terminated) escaped as text_sanitize() does
+ * but not trimmed, written to dst (cap bytes, NUL-terminated), cut before a
+ * character or an escape that would not fit. dst and s may not overlap.
+ */
+void text_escape_into(char *dst, size_t cap, const char *s);
+
+/* An error message (err.h) escaped in place, for errors that quote a file's
+ * or a peer's bytes: text_escape_into() through a copy on the stack. */
+void text_escape_err(char err[ERR_LEN]);
 
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 if s[0..n) does not
  * start with one. C1 controls (U+0080..U+009F) count as not valid; C0

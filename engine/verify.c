@@ -253,6 +253,8 @@ verify_check_value(enum fix_status s)
 		return "no-file";
 	case FIX_NO_ROOT:
 		return "not-looked-at";
+	case FIX_REFUSED:
+		return "refused";
 	}
 	return "unknown";
 }
@@ -508,9 +510,13 @@ verify_run(struct diagnosis *d, const struct verify_params *p,
 		h.applied_when = xstrdup_or_null(j->applied);
 		h.applied = xcalloc(j->nfixes + 1, sizeof(*h.applied));
 		for (i = 0; i < j->nfixes; i++) {
-			h.applied[i].fix = xstrdup(j->fixes[i].id);
-			h.applied[i].path = xstrdup(j->fixes[i].path);
-			h.applied[i].what = xstrdup(j->fixes[i].what);
+			/* the journal is untrusted: what is shown from it made safe */
+			h.applied[i].fix = text_sanitize(j->fixes[i].id, strlen(j->fixes[i].id),
+			    VERIFY_TEXT_MAX);
+			h.applied[i].path = text_sanitize(j->fixes[i].path,
+			    strlen(j->fixes[i].path), VERIFY_TEXT_MAX);
+			h.applied[i].what = text_sanitize(j->fixes[i].what,
+			    strlen(j->fixes[i].what), VERIFY_TEXT_MAX);
 		}
 		h.napplied = j->nfixes;
 	}

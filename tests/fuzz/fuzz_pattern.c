@@ -1,7 +1,7 @@
 /*
- * Fuzz target: the pattern reader (literals for the prefilter, the ERE
- * translation). Input: a pattern, a NUL byte, a subject. The oracle: when
- * PCRE2 compiles the pattern and it matches the subject, the subject holds
+ * Fuzz target: the pattern readers (literals for the prefilter, the ERE
+ * translation, kb lint's backtracking shapes). Input: a pattern, a NUL
+ * byte, a subject. The oracle: when PCRE2 compiles the pattern and it matches the subject, the subject holds
  * one of the pattern's literals (else the prefilter would lose that match).
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backtrack.h"
 #include "buf.h"
 #include "pattern.h"
 
@@ -53,6 +54,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	subject = plen < size ? (const char *)data + plen + 1 : "";
 	slen = plen < size ? size - plen - 1 : 0;
 	(void)pattern_to_ere(pattern, &b, err);
+	(void)backtrack_shape(pattern, err);	/* kb lint's reading of the text */
 	if (pattern_literals(pattern, &lits) == 0) {
 		code = pcre2_compile((PCRE2_SPTR)pattern, plen, PCRE2_CASELESS |
 		    PCRE2_NEVER_UTF | PCRE2_NEVER_UCP, &errcode, &off, NULL);

@@ -98,8 +98,9 @@ else
 	fail "detect: no lost connection in the gateway's log"; tail -5 "$work/gw.log" >&2
 fi
 sums "$work/pc" >"$work/pc.before"
+# (the peer's port is no smart-host port of the rule base: named, so probed)
 "$kbdiag" $K --timeout 1000 -f json -o "$work/d.json" --dos-root "$work/pc" $RESEND \
-    diagnose "$work/gw.log" 2>"$work/diagnose.err"
+    --smarthost "127.0.0.1:$port" diagnose "$work/gw.log" 2>"$work/diagnose.err"
 first=$(jq -r '[.incidents[] | select(.article == "Q100709")][0].causes[0].id' "$work/d.json")
 if [ "$first" = peer-requires-push ]; then pass "detect: peer-requires-push first"
 else fail "detect: '$first' first, not peer-requires-push"; fi
@@ -124,8 +125,8 @@ else fail "resolve: no ForcePushBit in PROTOCOL.INI"; cat "$work/apply.out" >&2;
 n=$(ls "$work/mail/new" 2>/dev/null | wc -l)
 if [ "$n" -eq 1 ]; then pass "resolve: the peer behaves: the queued message is delivered"
 else fail "resolve: $n messages delivered after the fix"; fi
-"$kbdiag" $K --timeout 1000 --dos-root "$work/pc" $RESEND verify "$work/d.json" \
-    >"$work/verify1.txt" 2>"$work/verify1.err"
+"$kbdiag" $K --timeout 1000 --dos-root "$work/pc" $RESEND --smarthost "127.0.0.1:$port" \
+    verify "$work/d.json" >"$work/verify1.txt" 2>"$work/verify1.err"
 rc=$?
 out=$(jq -r '.history[-1].outcome' "$work/d.json")
 if [ $rc -eq 0 ] && [ "$out" = fixed ]; then pass "verify: fixed (exit 0)"

@@ -4,12 +4,18 @@
  * byte for byte with LF, CR LF and CR line ends, and the conditions under
  * which a fix does not apply leave the files alone.
  */
+#define _GNU_SOURCE
 #include <check.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -17,6 +23,7 @@
 #include "fix.h"
 #include "probe_dos.h"
 #include "testutil.h"
+#include "text.h"
 #include "xmem.h"
 
 /* The whole rule base, loaded once before the tests fork. */
@@ -452,13 +459,15 @@ START_TEST(bounded_and_no_links)
 	ck_assert_int_eq(fix_plan(d, root, kb, &p, err), -1);
 	ck_assert_contains(err, "more than the");
 	free(big);
-	/* A link named PROTOCOL.INI is not followed: no file to edit. */
+	/* A link named PROTOCOL.INI is not followed: refused, and said why (it
+	 * is not "no PROTOCOL.INI"). */
 	ck_assert_int_eq(unlink(path), 0);
 	snprintf(link, sizeof(link), "%s/PROTOCOL.INI", root);
 	ck_assert_int_eq(symlink("/etc/hostname", link), 0);
 	ck_assert_int_eq(fix_plan(d, root, kb, &p, err), 0);
 	ck_assert_uint_eq(p->nedits, 0);
-	ck_assert_contains(p->notes[0], "no PROTOCOL.INI");
+	ck_assert_int_eq(p->items[0].status, FIX_REFUSED);
+	ck_assert_contains(p->notes[0], "PROTOCOL.INI is a symbolic link: refused");
 	fix_plan_free(p);
 	/* A directory replaced by a link out of the root after the plan: refused. */
 	ck_assert_int_eq(unlink(link), 0);
@@ -480,6 +489,87 @@ START_TEST(bounded_and_no_links)
 	diag_free(d);
 	free(root);
 	free(outside);
+}
+END_TEST
+
+/*
+ * The file that counts is not a regular file: a FIFO (whose open would
+ * block), a directory, a link (above): refused with what it is, by the fix
+ * and by the probe, never taken as absent. A deeper regular file does not
+ * count: the shallowest does.
+ */
+START_TEST(refused_when_not_a_regular_file)
+{
+	struct diagnosis *d = diag_with("peer-requires-push", 0, "peer-host-down");
+	struct probe_result *r;
+	struct fix_plan *p;
+	char err[ERR_LEN], *root = dos_root("odd", INI_CRLF), path[1024];
+	size_t i;
+	int kind;
+
+	for (kind = 0; kind < 2; kind++) {
+		snprintf(path, sizeof(path), "%s/protocol.ini", root);
+		if (kind == 0)
+			ck_assert_int_eq(mkfifo(path, 0600), 0);
+		else
+			ck_assert_int_eq(mkdir(path, 0755), 0);
+		ck_assert_int_eq(fix_plan(d, root, kb, &p, err), 0);
+		ck_assert_uint_eq(p->nedits, 0);
+		ck_assert_int_eq(p->items[0].status, FIX_REFUSED);
+		ck_assert_contains(p->items[0].what, kind == 0 ? "protocol.ini is a FIFO, not a "
+		    "regular file: refused" : "protocol.ini is a directory, not a regular file: "
+		    "refused");
+		fix_plan_free(p);
+		r = xcalloc(PROBE_DOS_NRESULTS, sizeof(*r));
+		for (i = 0; i < PROBE_DOS_NRESULTS; i++)
+			probe_result_init(&r[i], "f", "f");
+		probe_dos_run(root, kb, r);
+		for (i = PROBE_DOS_INI_PUSH; i <= PROBE_DOS_INI_SECTION; i++) {
+			ck_assert_int_eq(r[i].status, PROBE_ERROR);
+			ck_assert_contains(r[i].detail, kind == 0 ? "is a FIFO" : "is a directory");
+		}
+		probe_results_free(r, PROBE_DOS_NRESULTS);
+		ck_assert_int_eq(kind == 0 ? unlink(path) : rmdir(path), 0);
+	}
+	/* gone: the deeper regular file counts again */
+	ck_assert_int_eq(fix_plan(d, root, kb, &p, err), 0);
+	ck_assert_uint_eq(p->nedits, 1);
+	fix_plan_free(p);
+	diag_free(d);
+	free(root);
+}
+END_TEST
+
+/* A UTF-8 byte order mark before [TCPIP] (Notepad writes one): the section is
+ * found, the edit made after it, the mark kept first; CONFIG.SYS alike. */
+START_TEST(byte_order_mark_kept)
+{
+	struct diagnosis *d = diag_with("peer-requires-push", 0, "peer-host-down");
+	struct fix_plan *p;
+	struct buf msg = BUF_INIT;
+	char err[ERR_LEN], *root = dos_root("bom", "\xEF\xBB\xBF" INI_CRLF);
+	size_t n;
+	char *now;
+
+	edit_is(PUSH, "\xEF\xBB\xBF[TCPIP]\r\n  DRIVERNAME = TCPIP$\r\n", FIX_EDITED,
+	    "\xEF\xBB\xBF[TCPIP]\r\n  DRIVERNAME = TCPIP$\r\n  ForcePushBit = 1\r\n");
+	edit_is(PUSH, "\xEF\xBB\xBF[TCPIP]\r\nForcePushBit=1\r\n", FIX_ALREADY, NULL);
+	edit_is("dos-files", "\xEF\xBB\xBF", FIX_EDITED, "\xEF\xBB\xBF" "FILES=40\r\n");
+	edit_is("dos-files", "\xEF\xBB\xBF" "FILES=8\n", FIX_EDITED, "\xEF\xBB\xBF" "FILES=40\n");
+	edit_is("stack-then-sockets", "\xEF\xBB\xBFLOAD TCPIP\r\nSMTPGATE\r\n", FIX_EDITED,
+	    "\xEF\xBB\xBFLOAD TCPIP\r\nSOCKETS\r\nSMTPGATE\r\n");
+	ck_assert_int_eq(fix_plan(d, root, kb, &p, err), 0);
+	ck_assert_uint_eq(p->nedits, 1);
+	ck_assert_str_eq(p->edits[0].section, "TCPIP");
+	ck_assert_int_eq(fix_apply(p, root, &msg, err), 0);
+	now = ini_of(root, &n);
+	ck_assert(n > 3 && memcmp(now, "\xEF\xBB\xBF[protman]\r\n", 13) == 0);
+	ck_assert_contains(now, "  ForcePushBit = 1\r\n");
+	free(now);
+	fix_plan_free(p);
+	buf_free(&msg);
+	diag_free(d);
+	free(root);
 }
 END_TEST
 
@@ -779,6 +869,254 @@ START_TEST(several_edits_one_journal)
 END_TEST
 
 /* The next cause a kbdiag verify named after "not fixed" is the one to fix. */
+/*
+ * An --apply killed (or failed) after its journal and before it replaced a
+ * file leaves the originals and a journal: the next --apply removes that
+ * journal, says so, and applies; a journal whose file is in place still
+ * refuses it.
+ */
+START_TEST(unfinished_apply_is_rolled_back)
+{
+	struct diagnosis *d = diag_with("peer-requires-push", 0, "peer-host-down");
+	struct fix_plan *p;
+	struct buf msg = BUF_INIT;
+	char err[ERR_LEN], *root = dos_root("unfinished", INI_CRLF);
+
+	ck_assert_int_eq(fix_plan(d, root, kb, &p, err), 0);
+	ck_assert_msg(fix_apply(p, root, &msg, err) == 0, "%s", err);
+	/* as if the rename had not happened: the original is back in place */
+	put(root, "lanman.dos/protocol.ini", INI_CRLF, strlen(INI_CRLF));
+	buf_reset(&msg);
+	ck_assert_msg(fix_apply(p, root, &msg, err) == 0, "%s", err);
+	ck_assert_contains(buf_str(&msg), "Removed the journal of an earlier --apply of ");
+	ck_assert_contains(buf_str(&msg), "that did not finish: none of its 1 file had been "
+	    "changed");
+	file_is(root, "lanman.dos/protocol.ini", p->edits[0].after, p->edits[0].after_len);
+	/* now in place: the plan is out of date, and the journal stays */
+	ck_assert_int_eq(fix_apply(p, root, &msg, err), -1);
+	ck_assert_contains(err, "changed since the plan");
+	ck_assert(exists_in(root, ".kbdiag/journal"));
+	buf_reset(&msg);
+	ck_assert_msg(fix_undo(root, &msg, err) == 0, "%s", err);
+	ck_assert(!exists_in(root, ".kbdiag"));
+	buf_free(&msg);
+	fix_plan_free(p);
+	diag_free(d);
+	free(root);
+}
+END_TEST
+
+/* A pid that is surely gone: a child's, reaped. */
+static long
+dead_pid(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	ck_assert_int_gt(pid, 0);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	return (long)pid;
+}
+
+/*
+ * kill -9 during --apply can leave fix_write_at()'s temporary files
+ * (.NAME.kbdiag-PID) beside the file and in .kbdiag: the plan warns of
+ * them, --apply and --undo remove them and say so; one whose process lives
+ * is left alone.
+ */
+START_TEST(stale_temporaries_removed_or_reported)
+{
+	struct diagnosis *d = diag_with("peer-requires-push", 0, "peer-host-down");
+	struct fix_plan *p;
+	struct buf msg = BUF_INIT;
+	char err[ERR_LEN], *root = dos_root("stale", INI_CRLF), name[3][128];
+	long gone = dead_pid();
+	size_t i;
+
+	snprintf(name[0], sizeof(name[0]), "lanman.dos/.protocol.ini.kbdiag-%ld", gone);
+	snprintf(name[1], sizeof(name[1]), ".kbdiag/.journal.kbdiag-%ld", gone);
+	snprintf(name[2], sizeof(name[2]), "lanman.dos/.protocol.ini.kbdiag-%ld", (long)getppid());
+	for (i = 0; i < 3; i++)
+		put(root, name[i], "half", 4);
+	ck_assert_int_eq(fix_plan(d, root, kb, &p, err), 0);
+	ck_assert_uint_eq(p->nwarnings, 2);
+	for (i = 0; i < 2; i++) {
+		ck_assert_contains(p->warnings[0][0] == '.' ? p->warnings[i] : p->warnings[i],
+		    "is a temporary file left by a kbdiag fix that did not finish");
+		ck_assert_msg(strstr(p->warnings[0], name[i]) || strstr(p->warnings[1], name[i]),
+		    "no warning names %s", name[i]);
+	}
+	ck_assert_msg(fix_apply(p, root, &msg, err) == 0, "%s", err);
+	for (i = 0; i < 2; i++) {
+		ck_assert_contains(buf_str(&msg), name[i]);
+		ck_assert(!exists_in(root, name[i]));
+	}
+	ck_assert_contains(buf_str(&msg), "a temporary file left by a kbdiag fix that did not "
+	    "finish");
+	ck_assert(exists_in(root, name[2]));
+	/* and --undo */
+	snprintf(name[0], sizeof(name[0]), "lanman.dos/.protocol.ini.kbdiag-%ld", dead_pid());
+	put(root, name[0], "half", 4);
+	buf_reset(&msg);
+	ck_assert_msg(fix_undo(root, &msg, err) == 0, "%s", err);
+	ck_assert_contains(buf_str(&msg), name[0]);
+	ck_assert(!exists_in(root, name[0]));
+	buf_free(&msg);
+	fix_plan_free(p);
+	diag_free(d);
+	free(root);
+}
+END_TEST
+
+/* Two applies (or an apply and an undo) at once under one root: the second
+ * is refused while the first holds the lock, and nothing is written. */
+START_TEST(one_apply_at_a_time)
+{
+	struct diagnosis *d = diag_with("peer-requires-push", 0, "peer-host-down");
+	struct fix_plan *p;
+	struct buf msg = BUF_INIT;
+	char err[ERR_LEN], *root = dos_root("locked", INI_CRLF), path[1024];
+	int fd;
+
+	ck_assert_int_eq(fix_plan(d, root, kb, &p, err), 0);
+	snprintf(path, sizeof(path), "%s/.kbdiag", root);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	ck_assert_int_ge(fd = open(path, O_RDONLY | O_DIRECTORY), 0);
+	ck_assert_int_eq(flock(fd, LOCK_EX), 0);
+	ck_assert_int_eq(fix_apply(p, root, &msg, err), -1);
+	ck_assert_contains(err, "another kbdiag fix is applying or undoing under");
+	file_is(root, "lanman.dos/protocol.ini", INI_CRLF, strlen(INI_CRLF));
+	ck_assert_int_eq(fix_undo(root, &msg, err), 1);	/* no journal: nothing to undo */
+	close(fd);
+	ck_assert_msg(fix_apply(p, root, &msg, err) == 0, "%s", err);
+	ck_assert_int_ge(fd = open(path, O_RDONLY | O_DIRECTORY), 0);
+	ck_assert_int_eq(flock(fd, LOCK_EX), 0);
+	ck_assert_int_eq(fix_undo(root, &msg, err), -1);
+	ck_assert_contains(err, "another kbdiag fix is applying or undoing under");
+	close(fd);
+	ck_assert_msg(fix_undo(root, &msg, err) == 0, "%s", err);
+	buf_free(&msg);
+	fix_plan_free(p);
+	diag_free(d);
+	free(root);
+}
+END_TEST
+
+/*
+ * An --apply that fails after its journal (the second file's directory is
+ * read-only: a bind mount in a mount namespace of this test's own) puts the
+ * first file back and leaves nothing: no journal, no backups, no .kbdiag,
+ * so the next --apply is not refused.
+ */
+START_TEST(failed_apply_puts_everything_back)
+{
+	struct diagnosis *d = diag_stack();
+	struct fix_plan *p;
+	struct buf msg = BUF_INIT;
+	char err[ERR_LEN], *root = new_root("failed"), *ftp, dir[1024];
+	const char *ae = "@ECHO OFF\r\nCD \\MAILEXE\r\nCALL GATEWAY\r\nLOAD TCPIP\r\n";
+	const char *gw = "SMTPGATE -LACSY\r\n";
+	size_t nftp;
+
+	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)
+	    != 0) {
+		tu_skip("fix/failed_apply_puts_everything_back", "no mount namespace (%s)",
+		    strerror(errno));
+		diag_free(d);
+		free(root);
+		return;
+	}
+	put(root, "lanman.dos/tcptsr.exe", "MZ", 2);
+	put(root, "AUTOEXEC.BAT", ae, strlen(ae));
+	put(root, "mailexe/GATEWAY.BAT", gw, strlen(gw));
+	put_random(root, "gw/smtpftp.exe", 80567, 5);
+	put_random(root, "gw/smtplmn.exe", 71585, 6);
+	ftp = file_of(root, "gw/smtpftp.exe", &nftp);
+	put(root, "mailexe/smtpgate.exe", ftp, nftp);
+	ck_assert_int_eq(fix_plan(d, root, kb, &p, err), 0);
+	ck_assert_uint_eq(p->nedits, 2);
+	ck_assert_str_eq(p->edits[0].path, "AUTOEXEC.BAT");
+	snprintf(dir, sizeof(dir), "%s/mailexe", root);
+	ck_assert_int_eq(mount(dir, dir, NULL, MS_BIND, NULL), 0);
+	ck_assert_int_eq(mount(NULL, dir, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL), 0);
+	ck_assert_int_eq(fix_apply(p, root, &msg, err), -1);
+	ck_assert_contains(err, "nothing is changed");
+	file_is(root, "AUTOEXEC.BAT", ae, strlen(ae));
+	file_is(root, "mailexe/smtpgate.exe", ftp, nftp);
+	ck_assert(!exists_in(root, ".kbdiag"));
+	/* writable again: the next --apply is not refused */
+	ck_assert_int_eq(umount(dir), 0);
+	buf_reset(&msg);
+	ck_assert_msg(fix_apply(p, root, &msg, err) == 0, "%s", err);
+	buf_reset(&msg);
+	ck_assert_msg(fix_undo(root, &msg, err) == 0, "%s", err);
+	free(ftp);
+	buf_free(&msg);
+	fix_plan_free(p);
+	diag_free(d);
+	free(root);
+}
+END_TEST
+
+/* No byte a terminal acts on: controls, DEL, C1 (as UTF-8), not UTF-8. */
+static void
+shows_safe(const char *what, const char *t)
+{
+	const unsigned char *p = (const unsigned char *)t;
+	size_t n = strlen(t), k;
+
+	while (n > 0) {
+		if (*p == '\n' || *p == '\t')
+			k = 1;
+		else if ((k = text_utf8_len(p, n)) == 0 || (k == 1 && (*p < 0x20 || *p == 0x7f)))
+			ck_abort_msg("%s: byte 0x%02X in \"%s\"", what, *p, t);
+		p += k;
+		n -= k;
+	}
+}
+
+/*
+ * The tree's names and the files' values reach what a person reads (the
+ * plan's notes and edits, --apply's and --undo's messages): a directory
+ * named with a C1 CSI and a value holding escape sequences are shown
+ * escaped, while the file is still found and edited under its real name.
+ */
+START_TEST(names_and_values_shown_escaped)
+{
+	struct diagnosis *d = diag_with("peer-requires-push", 0, "peer-host-down");
+	struct fix_plan *p;
+	struct buf msg = BUF_INIT;
+	char err[ERR_LEN], *root = new_root("escaped");
+	const char *ini = "[TCPIP]\r\nDRIVERNAME = TCPIP$\r\nForcePushBit = \x1b]0;owned\x07\r\n";
+	size_t i;
+
+	put(root, "LAN\xc2\x9bMAN.DOS/PROTOCOL.INI", ini, strlen(ini));
+	ck_assert_int_eq(fix_plan(d, root, kb, &p, err), 0);
+	ck_assert_uint_eq(p->nedits, 1);
+	ck_assert_str_eq(p->edits[0].path, "LAN\xc2\x9bMAN.DOS/PROTOCOL.INI");
+	ck_assert_str_eq(p->edits[0].shown, "LAN\\xC2\\x9BMAN.DOS/PROTOCOL.INI");
+	shows_safe("what", p->edits[0].what);
+	ck_assert_contains(p->edits[0].what, "'\\x1B]0'");
+	shows_safe("diff", p->edits[0].diff);
+	for (i = 0; i < p->nitems; i++) {
+		shows_safe("item what", p->items[i].what ? p->items[i].what : "");
+		shows_safe("item path", p->items[i].path ? p->items[i].path : "");
+	}
+	ck_assert_msg(fix_apply(p, root, &msg, err) == 0, "%s", err);
+	shows_safe("apply", buf_str(&msg));
+	ck_assert_contains(buf_str(&msg), "LAN\\xC2\\x9BMAN.DOS/PROTOCOL.INI");
+	buf_reset(&msg);
+	ck_assert_msg(fix_undo(root, &msg, err) == 0, "%s", err);
+	shows_safe("undo", buf_str(&msg));
+	file_is(root, "LAN\xc2\x9bMAN.DOS/PROTOCOL.INI", ini, strlen(ini));
+	buf_free(&msg);
+	fix_plan_free(p);
+	diag_free(d);
+	free(root);
+}
+END_TEST
+
 START_TEST(cause_from_the_history)
 {
 	struct diagnosis *d = diag_of("Q128570", "postoffice-write-failure", 0,
@@ -876,6 +1214,13 @@ fix_suite(void)
 	tcase_add_test(tc, apply_refused_when_the_file_changed);
 	tcase_add_test(tc, bounded_and_no_links);
 	tcase_add_test(tc, old_tcptsr_warns);
+	tcase_add_test(tc, refused_when_not_a_regular_file);
+	tcase_add_test(tc, byte_order_mark_kept);
+	tcase_add_test(tc, unfinished_apply_is_rolled_back);
+	tcase_add_test(tc, stale_temporaries_removed_or_reported);
+	tcase_add_test(tc, one_apply_at_a_time);
+	tcase_add_test(tc, failed_apply_puts_everything_back);
+	tcase_add_test(tc, names_and_values_shown_escaped);
 	tcase_add_test(tc, every_declared_edit_round_trips);
 	tcase_add_test(tc, gateway_exe_replaced_for_the_stack);
 	tcase_add_test(tc, gateway_exe_conditions);

@@ -1758,6 +1758,54 @@ END_TEST
  * kbdiag looks is noticed by its first bytes (GNU tail -F would miss it):
  * it is read again from its start.
  */
+/*
+ * A followed log replaced by a FIFO: never opened (its open would wait for a
+ * writer and hold up every log), said once, and the other log is read on;
+ * a FIFO named on the command line is refused, naming it, and the other log
+ * is followed.
+ */
+START_TEST(follow_refuses_what_is_not_a_regular_file)
+{
+	char *a = put_str("fifo-a.log", "10:00:00 - Gateway initialized\n"),
+	    *b = put_str("fifo-b.log", "10:00:00 - Error (116) Network Read Error\n"),
+	    *fifo = tu_scratch_path("named.fifo"), *old = tu_scratch_path("fifo-a.log.1");
+	struct follower f;
+	size_t o = 0, e = 0;
+
+	follow_start(&f, ARGS("diagnose", "--offline", "--follow", a, b));
+	F_EXPECT(&f, 0, &o, "new incident: Q123826 ");	/* both are open */
+	F_CHECK(&f, rename(a, old) == 0 && mkfifo(a, 0600) == 0, "mkfifo");
+	F_EXPECT(&f, 1, &e, "fifo-a.log: replaced by a FIFO, not a regular file: not "
+	    "followed");
+	F_WRITE(&f, append(b, "10:01:00 - ERROR Network_read: Lost network connection\n"));
+	F_EXPECT(&f, 0, &o, "new incident: Q100709 ");
+	/* said once */
+	F_CHECK(&f, !follow_wait(&f, 1, &e, "replaced by a FIFO", QUIET_MS), "said twice");
+	/* a regular file takes the name again: followed */
+	F_CHECK(&f, unlink(a) == 0, "unlink");
+	F_WRITE(&f, replace_file(a, "10:02:00 - Error (119) Network Write Error\n"));
+	F_EXPECT(&f, 0, &o, "new incident: Q123827 ");
+	F_CHECK(&f, follow_end(&f, SIGTERM, FOLLOW_MS) == 0, "exit status");
+	follow_free(&f);
+
+	o = e = 0;
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	follow_start(&f, ARGS("diagnose", "--offline", "--follow", fifo, b));
+	F_EXPECT(&f, 1, &e, "named.fifo: not a regular file (a FIFO): --follow reads only "
+	    "regular files");
+	F_EXPECT(&f, 0, &o, "new incident: Q123826 ");
+	F_WRITE(&f, append(b, "10:03:00 - ERROR Connect: (121) Network Error\n"));
+	F_EXPECT(&f, 0, &o, "new incident: Q99852 ");
+	/* a log that could not be read: bad input, as without --follow */
+	F_CHECK(&f, follow_end(&f, SIGTERM, FOLLOW_MS) == 3, "exit status");
+	follow_free(&f);
+	free(a);
+	free(b);
+	free(fifo);
+	free(old);
+}
+END_TEST
+
 START_TEST(follow_notices_a_truncation_rewritten_longer)
 {
 	char *log = put_str("rewrite.log", "10:00:00 - Error (116) Network Read Error\n");
@@ -2156,6 +2204,7 @@ ingest_suite(void)
 	tcase_add_test(tc, follow_holds_a_line_until_its_end);
 	tcase_add_test(tc, follow_waits_on_an_empty_file);
 	tcase_add_test(tc, follow_notices_a_truncation_rewritten_longer);
+	tcase_add_test(tc, follow_refuses_what_is_not_a_regular_file);
 	tcase_add_test(tc, follow_reads_stdin_to_its_end);
 	tcase_add_test(tc, follow_counts_the_lines_of_a_rotated_log);
 	suite_add_tcase(s, tc);

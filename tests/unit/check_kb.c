@@ -919,12 +919,16 @@ START_TEST(wrong_document_kind)
 }
 END_TEST
 
+static int line_of(const char *top, const char *rel, const char *needle);
+
 START_TEST(cause_defined_twice)
 {
+	int line = line_of(dir, "causes.xml", "<cause id=\"network-path-down\">");
+
 	tu_edit_in(dir, "causes.xml", "<cause id=\"network-path-down\">",
 	    "<cause id=\"peer-host-down\">");
-	expect_load_error(dir, "%s/causes.xml:48: cause 'peer-host-down' is defined twice",
-	    dir);
+	expect_load_error(dir, "%s/causes.xml:%d: cause 'peer-host-down' is defined twice",
+	    dir, line);
 }
 END_TEST
 
@@ -1045,6 +1049,68 @@ START_TEST(schema_violation_list_word)
 	expect_load_error(dir, "%s/overlaps.xml:%d: <overlap articles=\"Q123827 q12 Q100709 "
 	    "Q123826\">: a word of the value does not match the schema's pattern Q[0-9]{5,6} "
 	    "(schema)", dir, line_of(dir, "overlaps.xml", "q12"));
+}
+END_TEST
+
+/* A rule base's bytes quoted in a message are escaped: a C1 CSI (U+009B)
+ * in an identifier reaches no terminal, in the error or through lint. */
+START_TEST(schema_violation_quotes_no_control)
+{
+	tu_edit_in(dir, "causes.xml", "<cause id=\"tcpip-layer-error\"",
+	    "<cause id=\"tcpip-\xC2\x9B" "2J-layer-error\"");
+	expect_load_error(dir, "%s/causes.xml:%d: <cause id=\"tcpip-\\xC2\\x9B2J-layer-error\">: "
+	    "the value does not match the schema's pattern [a-z0-9]+(-[a-z0-9]+)* (schema)",
+	    dir, line_of(dir, "causes.xml", "tcpip-\xC2\x9B"));
+}
+END_TEST
+
+/* The rule base is shown on terminals: a C1 control or DEL in its text,
+ * which XML allows, is refused with the file and line. */
+START_TEST(control_characters_refused)
+{
+	int line = line_of(dir, "causes.xml", "Fault in the TCP/IP stack of the gateway PC");
+
+	tu_edit_in(dir, "causes.xml", "Fault in the TCP/IP stack of the gateway PC",
+	    "Fault in the TCP/IP stack \xC2\x9B" "2J of the gateway PC");
+	expect_load_error(dir, "%s/causes.xml:%d: a control character (U+009B) in the text: "
+	    "the rule base is shown on terminals", dir, line);
+}
+END_TEST
+
+/*
+ * With keep_going an overlap refused after some of its deciders were read
+ * leaves nothing to the next overlap, which is read into the same place (its
+ * count of deciders was added to the next one's: found by fuzz_kb_overlaps).
+ */
+START_TEST(refused_overlap_leaves_nothing_behind)
+{
+	struct kb_load_params p = { 0 };
+	struct tu_problems pr;
+	char err[ERR_LEN];
+	struct kb *k;
+	size_t i, seen = 0;
+
+	tu_edit_in(dir, "overlaps.xml", "<decides ref=\"transcript:helo-named\" article=\"Q100709\">",
+	    "<decides ref=\"transcript:helo-named\" article=\"Q999999\">");
+	memset(&pr, 0, sizeof(pr));
+	p.dir = dir;
+	p.on_problem = tu_record_problem;
+	p.arg = &pr;
+	p.keep_going = 1;
+	ck_assert_msg(kb_load(&p, &k, err) == 0, "%s", err);
+	ck_assert_uint_eq(pr.n, 1);
+	ck_assert_contains(pr.msg[0], "overlap 'lost-connection-text' decides for Q999999");
+	for (i = 0; i < kb_overlap_count(k); i++) {
+		const struct kb_overlap *o = kb_overlap_at(k, i);
+
+		ck_assert_str_ne(o->id, "lost-connection-text");
+		if (strcmp(o->id, "smtp-recv-system-error") == 0) {
+			ck_assert_uint_eq(o->ndeciders, 0);
+			seen = 1;
+		}
+	}
+	ck_assert(seen);
+	kb_free(k);
 }
 END_TEST
 
@@ -1570,6 +1636,9 @@ kb_suite(void)
 	tcase_add_test(bad, schema_violation_prior);
 	tcase_add_test(bad, schema_violation_identifier);
 	tcase_add_test(bad, schema_violation_list_word);
+	tcase_add_test(bad, schema_violation_quotes_no_control);
+	tcase_add_test(bad, control_characters_refused);
+	tcase_add_test(bad, refused_overlap_leaves_nothing_behind);
 	tcase_add_test(bad, unknown_cause_ref);
 	tcase_add_test(bad, unknown_step_ref);
 	tcase_add_test(bad, step_addresses_unknown_cause);

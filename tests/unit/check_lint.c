@@ -227,6 +227,20 @@ START_TEST(real_base_lints_clean)
 }
 END_TEST
 
+/* No pattern of the rule base, nor peer greeting, backtracks catastrophically. */
+START_TEST(real_base_backtracks_linearly)
+{
+	struct lint_backtrack_stats st;
+	struct msgs ms = { 0 };
+
+	ck_assert_uint_eq(lint_backtracking(kb, collect, &ms, &st), 0);
+	ck_assert_msg(ms.n == 0, "kb lint found:\n%s", buf_str(&ms.all));
+	ck_assert_uint_eq(st.patterns, match_pattern_count(m) + kb_peer_count(kb));
+	ck_assert_uint_gt(st.lines, 100 * st.patterns);
+	buf_free(&ms.all);
+}
+END_TEST
+
 START_TEST(real_base_tests_clean)
 {
 	struct msgs ms = { 0 };
@@ -503,6 +517,67 @@ START_TEST(lint_empty_match)
 }
 END_TEST
 
+/*
+ * kb lint finds catastrophic backtracking and names the rule: a nested
+ * quantifier (the issue's (a+)+$ behind a literal), overlapping alternatives
+ * repeated without bound, and a polynomial one no shape rule knows (.*.*.*),
+ * found by the crafted lines; a peer greeting too. The CLI fails (3).
+ */
+START_TEST(lint_catastrophic_backtracking)
+{
+	char *s1 = symptom("primary", "Error (666) aaa", "\\bError \\(666\\) (a+)+$",
+	    "Error (666) aaa");
+	char *s2 = symptom("primary", "Error (667) ab", "\\bError \\(667\\) (?:a|ab)*c",
+	    "Error (667) abc");
+	char *s3 = symptom("primary", "Error (668) x", "\\bError \\(668\\).*.*.*z",
+	    "Error (668) xyz");
+	struct buf want = BUF_INIT;
+	struct msgs ms = { 0 };
+	struct tu_run r;
+	struct kb *k;
+
+	put_article(dir, "Q999001", s1, NULL);
+	put_article(dir, "Q999002", s2, NULL);
+	put_article(dir, "Q999003", s3, NULL);
+	tu_edit_in(dir, "tables/peers.xml", "<greeting>\\bIBM\\s+VM\\s+SMTP\\s+V2R2\\b",
+	    "<greeting>\\bIBM\\s+VM\\s+SMTP\\s+V2R2\\b(?:\\s*\\w+\\s*)*$");
+	k = load_ok(dir);
+	ck_assert_uint_eq(lint_backtracking(k, collect, &ms, NULL), 4);
+	buf_printf(&want, "%s/articles/Q999001.xml:7: Q999001 symptom 's': nested "
+	    "quantifiers: the group at offset 16 repeats without bound and the quantifier "
+	    "at offset 18 inside it does too", dir);
+	ck_assert_contains(buf_str(&ms.all), buf_str(&want));
+	buf_reset(&want);
+	buf_printf(&want, "%s/articles/Q999001.xml:7: Q999001 symptom 's': backtracks "
+	    "catastrophically: on a line of ", dir);
+	ck_assert_contains(buf_str(&ms.all), buf_str(&want));
+	buf_reset(&want);
+	buf_printf(&want, "%s/articles/Q999002.xml:7: Q999002 symptom 's': overlapping "
+	    "alternatives: the group at offset 16 repeats without bound and its "
+	    "alternatives 1 and 2 can begin with the same byte", dir);
+	ck_assert_contains(buf_str(&ms.all), buf_str(&want));
+	buf_reset(&want);
+	buf_printf(&want, "%s/articles/Q999003.xml:7: Q999003 symptom 's': backtracks "
+	    "catastrophically: on a line of ", dir);
+	ck_assert_contains(buf_str(&ms.all), buf_str(&want));
+	ck_assert_contains(buf_str(&ms.all), "peer 'ibm-vm-smtp-v2r2': the greeting pattern: "
+	    "nested quantifiers");
+	ck_assert_contains(buf_str(&ms.all), "microseconds");
+	kb_free(k);
+
+	tu_kbdiag(&r, NULL, 0, "--kb", dir, "kb", "lint", NULL);
+	ck_assert_int_eq(r.status, 3);
+	ck_assert_contains(r.err, "Q999001 symptom 's': nested quantifiers");
+	ck_assert_contains(r.err, "invalid: 4 problems");
+	tu_run_free(&r);
+	buf_free(&ms.all);
+	buf_free(&want);
+	free(s1);
+	free(s2);
+	free(s3);
+}
+END_TEST
+
 START_TEST(lint_undeclared_overlap)
 {
 	char *s = symptom("primary", "Error (119)", "\\bError \\(119\\)", "Error (119) x");
@@ -606,7 +681,8 @@ START_TEST(cause_evidence_unknown_source)
 }
 END_TEST
 
-/* kb lint runs every fix's examples: a wrong <after> is found, with LF and CR LF. */
+/* kb lint runs every fix's examples: a wrong <after> is found, with LF and CR LF;
+ * the message is one line (line ends escaped, as every byte a file gives). */
 START_TEST(lint_fix_example_wrong)
 {
 	struct buf want = BUF_INIT;
@@ -618,7 +694,7 @@ START_TEST(lint_fix_example_wrong)
 	line = line_of(dir, "fixes.xml", "DEVICE=C:\\DOS\\HIMEM.SYS\nDOS=HIGH") - 1;
 	ck_assert_uint_eq(lint_dir(dir, &ms), 2);
 	buf_printf(&want, "%s/fixes.xml:%ld: fix 'dos-files': the example (LF) does not give "
-	    "its <after>: the editor wrote \"DEVICE=C:\\DOS\\HIMEM.SYS\nDOS=HIGH\nFILES=40",
+	    "its <after>: the editor wrote \"DEVICE=C:\\DOS\\HIMEM.SYS\\x0ADOS=HIGH\\x0AFILES=40",
 	    dir, line);
 	ck_assert_contains(buf_str(&ms.all), buf_str(&want));
 	ck_assert_contains(buf_str(&ms.all), "the example (CR LF) does not give its <after>");
@@ -858,6 +934,7 @@ lint_suite(void)
 	tcase_add_checked_fixture(real, setup_real, teardown_real);
 	tcase_add_test(real, real_base_lints_clean);
 	tcase_add_test(real, real_base_tests_clean);
+	tcase_add_test(real, real_base_backtracks_linearly);
 	tcase_add_test(real, real_catalogs_and_provenance);
 	tcase_add_test(real, fallback_dropped_when_a_primary_matches);
 	tcase_add_test(real, description_only_for_queries);
@@ -870,6 +947,7 @@ lint_suite(void)
 	tcase_set_timeout(copy, 30);
 	tcase_add_test(copy, copy_lints_clean);
 	tcase_add_test(copy, lint_empty_match);
+	tcase_add_test(copy, lint_catastrophic_backtracking);
 	tcase_add_test(copy, lint_undeclared_overlap);
 	tcase_add_test(copy, lint_unused_cause);
 	tcase_add_test(copy, cause_evidence_unknown_value);

@@ -53,6 +53,12 @@ static const struct {
 	{ "(foo|baz)(?1)", NULL },
 	{ "unbalanced)", NULL },
 	{ "a{", NULL },
+	/* Counts PCRE2 refuses (over 65535), however many digits: no literal,
+	 * and no signed overflow on the way (found by fuzz_pattern). */
+	{ "abcdef{99999999999999999999999}", NULL },
+	{ "abcdef{1,99999999999999999999999}", NULL },
+	{ "abcdef{65536}", NULL },
+	{ "abcdefg{65535}", "abcdefg" },
 };
 
 START_TEST(literals_of_patterns)

@@ -160,6 +160,33 @@ static const struct probe_fake_step s_not_smtp[] = { SAY("HTTP/1.0 400 Bad Reque
 static const struct probe_fake_step s_g_slow[] = {
 	DELAY(T_MS - 1), GREET, EHLO_OK, QUIT_OK };
 static const struct probe_fake_step s_g_late[] = { DELAY(T_MS + 1), GREET };
+/* A peer that keeps sending continuation lines, one every 300 ms. */
+static const struct probe_fake_step s_g_endless[] = {
+	SAY("220-mx.example.com\r\n"), DELAY(300), SAY("220-more\r\n"), DELAY(300),
+	SAY("220-more\r\n"), DELAY(300), SAY("220-more\r\n"), DELAY(300),
+	SAY("220-more\r\n"), DELAY(300), SAY("220-more\r\n"), SILENT };
+/* ... or as many as it can at once: 101 lines, none the last. */
+#define L10	"220-ten lines\r\n220-ten lines\r\n220-ten lines\r\n220-ten lines\r\n" \
+		"220-ten lines\r\n220-ten lines\r\n220-ten lines\r\n220-ten lines\r\n" \
+		"220-ten lines\r\n220-ten lines\r\n"
+static const struct probe_fake_step s_g_flood[] = {
+	SAY(L10 L10 L10 L10 L10 L10 L10 L10 L10 L10 "220-one more\r\n"), SILENT };
+/* 99 continuation lines and the last one: a long reply that ends is fine. */
+static const struct probe_fake_step s_g_hundred[] = {
+	SAY(L10 L10 L10 L10 L10 L10 L10 L10 L10 "220-ten lines\r\n220-ten lines\r\n"
+	    "220-ten lines\r\n220-ten lines\r\n220-ten lines\r\n220-ten lines\r\n"
+	    "220-ten lines\r\n220-ten lines\r\n220-ten lines\r\n220 the last\r\n"),
+	EHLO_OK, QUIT_OK };
+/* 5000 bytes in one line that arrives whole, and a line of exactly 4096. */
+#define X100	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+#define X1000	X100 X100 X100 X100 X100 X100 X100 X100 X100 X100
+static const struct probe_fake_step s_g_5000[] = {
+	SAY("220 " X1000 X1000 X1000 X1000 X1000 "\r\n") };
+static const struct probe_fake_step s_g_4096[] = {
+	SAY("220 " X1000 X1000 X1000 X1000 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n"), EHLO_OK, QUIT_OK };
+static const struct probe_fake_step s_ehlo_endless[] = {
+	GREET, EXPECT("EHLO"), SAY("250-mx\r\n"), DELAY(300), SAY("250-SIZE\r\n"), SILENT };
 static const struct probe_fake_step s_g_long[] = {
 	SAY("220-mx.example.com\r\n"), SAY("220-"), DELAY(T_MS / 2), SAY("second line\r\n"),
 	SAY("220 third line\r\n"), EHLO_OK, QUIT_OK };
@@ -263,9 +290,31 @@ static const struct chain_case cases[] = {
 	    OBS("connected", NULL), OBS("silent", "no greeting in 1000 ms"),
 	    SKIP("no 220 greeting"), SKIP("no greeting to recognise the peer by"),
 	    SKIP("no 220 greeting") }, NULL, NULL, T_MS },
+	/* Something came, so the peer is not silent: its greeting never ended. */
 	{ "greeting: part of a line", STEPS(s_partial), 0, 0, {
-	    OBS("connected", NULL), OBS("silent", "(part of a line came)"), SKIP(NULL),
-	    SKIP(NULL), SKIP(NULL) }, NULL, NULL, T_MS },
+	    OBS("connected", NULL), OBS("unfinished", "10 bytes without a line end"),
+	    SKIP(NULL), SKIP(NULL), SKIP(NULL) }, NULL, NULL, T_MS },
+	{ "greeting: continuation lines until the deadline", STEPS(s_g_endless), 1, 0, {
+	    OBS("connected", NULL), OBS("unfinished", "did not end in 1000 ms: 4 "
+	    "continuation lines and no last line: 220-mx.example.com"),
+	    SKIP("no 220 greeting"), OBS("other", NULL), SKIP("no 220 greeting") },
+	    NULL, "EHLO", T_MS },
+	{ "greeting: more continuation lines than the limit", STEPS(s_g_flood), 0, 0, {
+	    OBS("connected", NULL), OBS("unfinished", "did not end after 100 lines"),
+	    SKIP("no 220 greeting"), OBS("other", NULL), SKIP(NULL) }, NULL, "EHLO", 0 },
+	{ "greeting: 100 lines that end", STEPS(s_g_hundred), 0, 0, {
+	    OBS("connected", NULL), OBS("ok", "220-ten lines"), OBS("ok", NULL),
+	    OBS("other", NULL), SKIP(NULL) }, "QUIT", NULL, 0 },
+	{ "greeting: a 5000-byte line in one piece", STEPS(s_g_5000), 0, 0, {
+	    OBS("connected", NULL), FAIL("a reply line longer than 4096 bytes"),
+	    SKIP("no 220 greeting"), SKIP(NULL), SKIP(NULL) }, NULL, "EHLO", 0 },
+	{ "greeting: a line of 4096 bytes", STEPS(s_g_4096), 0, 0, {
+	    OBS("connected", NULL), OBS("ok", "220 xxx"), OBS("ok", NULL),
+	    OBS("other", NULL), SKIP(NULL) }, "QUIT", NULL, 0 },
+	{ "ehlo: continuation lines until the deadline", STEPS(s_ehlo_endless), 0, 0, {
+	    OBS("connected", NULL), OBS("ok", NULL),
+	    FAIL("after EHLO: a reply that did not end"), OBS("other", NULL), SKIP(NULL) },
+	    "EHLO", NULL, -1 },
 	{ "greeting: closed", STEPS(s_closed), 0, 0, {
 	    OBS("connected", NULL), OBS("closed", "the server closed the connection"),
 	    SKIP("no 220 greeting"), SKIP(NULL), SKIP(NULL) }, NULL, NULL, 0 },

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
 
 #include "buf.h"
 #include "diag.h"
@@ -276,7 +279,7 @@ START_TEST(replay_rejects_what_is_not_a_diagnosis)
 	static const struct {
 		const char *json, *want;
 	} bad[] = {
-		{ "", "line 1, column 0: " },
+		{ "", "not a kbdiag diagnosis: the file is empty" },
 		{ "[]", "not a kbdiag diagnosis" },
 		{ "{\"incidents\": 3}", "not a kbdiag diagnosis" },
 		{ "{\"incidents\": [1]}", "incident 1 is not an object" },
@@ -301,6 +304,257 @@ START_TEST(replay_rejects_what_is_not_a_diagnosis)
 		ck_assert_ptr_null(d);
 		ck_assert_contains(err, bad[i].want);
 	}
+}
+END_TEST
+
+/*
+ * A saved diagnosis is checked against its limits while it is read, before
+ * anything is built (jsonscan.h): each limit has a message naming it and
+ * where, and none lets a byte of the file through unescaped.
+ */
+static char *
+repeat(const char *head, const char *unit, size_t n, const char *tail)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	buf_puts(&b, head);
+	for (i = 0; i < n; i++)
+		buf_puts(&b, unit);
+	if (n && b.data[b.len - 1] == ',')
+		b.len--;
+	buf_puts(&b, tail);
+	return buf_detach(&b);
+}
+
+START_TEST(replay_limits_while_reading)
+{
+	struct {
+		char		*json;
+		const char	*want;
+	} bad[9];
+	struct diagnosis *d;
+	char err[ERR_LEN];
+	size_t i, n = 0;
+	char *s;
+
+	bad[n].json = repeat("{\"incidents\": [{\"article\": \"Q123827\", \"x\": ", "[", 40,
+	    "");
+	bad[n++].want = "line 1, column 73: more than 32 levels of arrays and objects";
+	bad[n].json = repeat("{\"incidents\": [{\"article\": \"Q123827\", \"x\": [", "0,",
+	    REPLAY_MAX_VALUES, "]}]}");
+	bad[n++].want = "element 1 of \"incidents\" holds more than 250000 values";
+	bad[n].json = repeat("{\"incidents\": [", "{},", REPLAY_MAX_INCIDENTS + 1, "]}");
+	bad[n++].want = "more than 10000 elements in \"incidents\"";
+	bad[n].json = repeat("{\"incidents\": [], \"x\": \"", "a", REPLAY_MAX_STRING + 1,
+	    "\"}");
+	bad[n++].want = "line 1, column 24: a string longer than 1048576 bytes";
+	bad[n].json = strdup("{\"incidents\": [], \"incidents\": []}");
+	bad[n++].want = "\"incidents\" is there twice";
+	/* bytes of the file in a message are escaped */
+	bad[n].json = strdup("{\"incidents\": [\x1b[2J]}");
+	bad[n++].want = "line 1, column 16: a value expected, not '\\x1B'";
+	bad[n].json = strdup("{\"incidents\": [{\"article\": \"Q1\x1b]0;x\x07\"}]}");
+	bad[n++].want = "a control byte (\\x1B) inside a string";
+	bad[n].json = strdup("{\"incidents\": [{\"article\": \"Q12\xff\xc2\x9b\"}]}");
+	bad[n++].want = "incident 1 (from line 1): line 1 of it, column ";
+	bad[n].json = strdup("{\"incidents\": []} \x9b[31m");
+	bad[n++].want = "line 1, column 19: '\\x9B' after the end of the JSON object";
+	for (i = 0; i < n; i++) {
+		const unsigned char *p;
+
+		ck_assert_int_eq(replay_load(bad[i].json, strlen(bad[i].json), kb, &d, err), -1);
+		ck_assert_ptr_null(d);
+		ck_assert_contains(err, bad[i].want);
+		for (p = (const unsigned char *)err; *p; p++)
+			ck_assert_msg(*p >= 0x20 && *p != 0x7f && *p != 0xc2 && *p != 0xff,
+			    "byte 0x%02X in \"%s\"", *p, err);
+		free(bad[i].json);
+	}
+	/* Just within every limit: read (a diagnosis of 10000 incidents) */
+	s = repeat("{\"incidents\": [", "{\"article\": \"Q123827\"},", REPLAY_MAX_INCIDENTS,
+	    "]}");
+	ck_assert_int_eq(replay_load(s, strlen(s), kb, &d, err), 0);
+	ck_assert_uint_eq(d->nincidents, REPLAY_MAX_INCIDENTS);
+	diag_free(d);
+	free(s);
+}
+END_TEST
+
+/* What is not a regular file is refused, naming what it is; the open of a
+ * FIFO does not block. Memory that runs out is exit status 4 with a message. */
+START_TEST(replay_file_kinds_and_memory)
+{
+	char *dir = tu_tmpdir();
+	struct buf p = BUF_INIT, big = BUF_INIT;
+	struct diagnosis *d;
+	struct tu_run r;
+	char err[ERR_LEN];
+	char *argv[] = { "/bin/sh", "-c", NULL, NULL };
+	size_t i;
+	int oom = 0, ok = 0;
+
+	buf_printf(&p, "%s/fifo.json", dir);
+	ck_assert_int_eq(mkfifo(buf_str(&p), 0600), 0);
+	ck_assert_int_eq(replay_load_file(buf_str(&p), kb, &d, err), -1);
+	ck_assert_contains(err, "fifo.json: not a regular file (a FIFO)");
+	ck_assert_int_eq(replay_load_file(dir, kb, &d, err), -1);
+	ck_assert_contains(err, "not a regular file (a directory)");
+#ifdef __SANITIZE_ADDRESS__
+	tu_skip("rank/replay_file_kinds_and_memory", "the address space limits "
+	    "(AddressSanitizer reserves terabytes of it)");
+	tu_rmtree(dir);
+	free(dir);
+	buf_free(&p);
+	return;
+#endif
+	/* Under an address space limit, from too little for anything to
+	 * plenty: every run either reads the file (0) or says it ran out of
+	 * memory (4), never an empty message or "bad input". The file has an
+	 * incident of 200,000 values (some 20 MB once parsed). */
+	buf_reset(&p);
+	buf_printf(&p, "%s/big.json", dir);
+	buf_puts(&big, "{\"incidents\": [{\"article\": \"Q123827\", \"x\": [0");
+	for (i = 0; i < 200000; i++)
+		buf_puts(&big, ",0");
+	buf_puts(&big, "]}]}");
+	tu_write(buf_str(&p), big.data, big.len);
+	for (i = 30; i <= 110; i += 5) {
+		buf_reset(&big);
+		buf_printf(&big, "ulimit -v %zu; exec %s/kbdiag --offline diagnose --replay "
+		    "%s/big.json >/dev/null", i * 1024, TEST_BUILDDIR, dir);
+		argv[2] = big.data;
+		tu_runv(&r, NULL, 0, argv);
+		/* (127: too little for the dynamic loader to start it at all) */
+		ck_assert_msg(r.status == 0 || r.status == 4 || (r.status == 127 &&
+		    strstr(r.err, "error while loading shared libraries")), "%zu MB: status %d: "
+		    "%s", i, r.status, r.err);
+		if (r.status == 127)
+			;
+		else if (r.status == 4) {
+			ck_assert_contains(r.err, "out of memory");
+			oom++;
+		} else
+			ok++;
+		tu_run_free(&r);
+	}
+	ck_assert_msg(oom > 0 && ok > 0, "%d runs out of memory, %d read it", oom, ok);
+	buf_free(&big);
+	buf_free(&p);
+	tu_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/* Every string value of v (recursively) with terminal controls added. */
+static void
+poison(json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	if (json_is_object(v)) {
+		void *tmp;
+
+		json_object_foreach_safe(v, tmp, k, x) {
+			if (json_is_string(x)) {
+				struct buf b = BUF_INIT;
+
+				buf_printf(&b, "%s\x1b[2J\x1b]0;owned\x07\xc2\x9b" "31m\r\n",
+				    json_string_value(x));
+				/* keys that must stay valid keep their value */
+				if (strcmp(k, "article") && strcmp(k, "host") && strcmp(k, "status") &&
+				    strcmp(k, "source") && strcmp(k, "value") && strcmp(k, "probe") &&
+				    strcmp(k, "outcome") && strcmp(k, "when"))
+					json_object_set_new(v, k, json_string(buf_str(&b)));
+				buf_free(&b);
+			} else
+				poison(x);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x) {
+			if (json_is_string(x)) {
+				struct buf b = BUF_INIT;
+
+				buf_printf(&b, "%s\x1b[2J\xc2\x9b" "31m", json_string_value(x));
+				json_array_set_new(v, i, json_string(buf_str(&b)));
+				buf_free(&b);
+			} else
+				poison(x);
+		}
+	}
+}
+
+static void
+assert_no_controls(const char *what, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f ||
+		    (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
+		    (unsigned char)s[i + 1] <= 0x9f))
+			ck_abort_msg("%s: control byte 0x%02X at %zu: ...%.60s", what, c, i,
+			    s + (i > 30 ? i - 30 : 0));
+	}
+}
+
+/*
+ * A saved diagnosis whose every string carries terminal controls (escape
+ * sequences, a C1 CSI, a bell, a CR): nothing of it reaches the output of
+ * diagnose --replay, report or fix raw, in any format.
+ */
+START_TEST(replay_shows_no_control_from_the_file)
+{
+	static const char *const fmts[] = { "text", "markdown", "html", "json" };
+	char *dir = tu_tmpdir(), *log = tu_src("kb/samples/smtpgate.log"), *s;
+	struct buf path = BUF_INIT, what = BUF_INIT;
+	struct tu_run r;
+	json_t *root;
+	json_error_t je;
+	size_t i;
+
+	buf_printf(&path, "%s/d.json", dir);
+	tu_kbdiag(&r, NULL, 0, "-f", "json", "diagnose", log, (char *)NULL);
+	ck_assert_int_eq(r.status, 0);
+	root = json_loads(r.out, 0, &je);
+	ck_assert_ptr_nonnull(root);
+	tu_run_free(&r);
+	json_array_append_new(json_object_get(root, "warnings"),
+	    json_string("a warning \x1b[31mred\x1b[0m"));
+	poison(root);
+	s = json_dumps(root, 0);
+	tu_write_str(buf_str(&path), s);
+	free(s);
+	json_decref(root);
+	for (i = 0; i < 4; i++) {
+		tu_kbdiag(&r, NULL, 0, "-f", fmts[i], "diagnose", "--replay", buf_str(&path),
+		    (char *)NULL);
+		ck_assert_msg(r.status == 0, "%s: %d %s", fmts[i], r.status, r.err);
+		buf_reset(&what);
+		buf_printf(&what, "diagnose --replay -f %s", fmts[i]);
+		assert_no_controls(buf_str(&what), r.out, r.outlen);
+		assert_no_controls(buf_str(&what), r.err, r.errlen);
+		if (i == 1)
+			ck_assert_contains(r.out, "a warning \\\\x1B");
+		tu_run_free(&r);
+		tu_kbdiag(&r, NULL, 0, "-f", fmts[i], "report", buf_str(&path), (char *)NULL);
+		buf_reset(&what);
+		buf_printf(&what, "report -f %s", fmts[i]);
+		ck_assert_msg(r.status == 0 || r.status == 1, "%s: %d %s", buf_str(&what),
+		    r.status, r.err);
+		assert_no_controls(buf_str(&what), r.out, r.outlen);
+		assert_no_controls(buf_str(&what), r.err, r.errlen);
+		tu_run_free(&r);
+	}
+	buf_free(&path);
+	buf_free(&what);
+	tu_rmtree(dir);
+	free(dir);
+	free(log);
 }
 END_TEST
 
@@ -359,6 +613,9 @@ rank_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, replay_reproduces_a_saved_diagnosis_exactly);
 	tcase_add_test(tc, replay_rejects_what_is_not_a_diagnosis);
+	tcase_add_test(tc, replay_limits_while_reading);
+	tcase_add_test(tc, replay_shows_no_control_from_the_file);
+	tcase_add_test(tc, replay_file_kinds_and_memory);
 	tcase_add_test(tc, the_cli_replays_what_it_saved);
 	suite_add_tcase(s, tc);
 	return s;

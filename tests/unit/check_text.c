@@ -296,6 +296,28 @@ START_TEST(result_is_always_safe)
 }
 END_TEST
 
+/* The non-allocating form for error messages: escaped, untrimmed, cut on
+ * a whole character or escape, always terminated. */
+START_TEST(escape_into_a_buffer)
+{
+	char out[16], err[ERR_LEN];
+
+	text_escape_into(out, sizeof(out), " a\x1B[2J\tb ");
+	ck_assert_str_eq(out, " a\\x1B[2J b ");
+	/* "\xC2\x9B" (CSI) is two escapes; the cut leaves no half of one */
+	text_escape_into(out, sizeof(out), "abcdefghij\xC2\x9B");
+	ck_assert_str_eq(out, "abcdefghij\\xC2");
+	text_escape_into(out, sizeof(out), "abcdefghijklm\xC3\xA9z");
+	ck_assert_str_eq(out, "abcdefghijklm\xC3\xA9");
+	text_escape_into(out, 1, "abc");
+	ck_assert_str_eq(out, "");
+	snprintf(err, sizeof(err), "line 1: '\x1B]0;owned\x07'");
+	text_escape_err(err);
+	ck_assert_str_eq(err, "line 1: '\\x1B]0;owned\\x07'");
+	assert_safe(err);
+}
+END_TEST
+
 START_TEST(utf8_len_of_valid_sequences)
 {
 	ck_assert_uint_eq(text_utf8_len((const unsigned char *)"a", 1), 1);
@@ -397,6 +419,7 @@ text_suite(void)
 	tcase_add_test(tc, max_does_not_split_a_character);
 	tcase_add_test(tc, max_does_not_hide_invalid_bytes);
 	tcase_add_test(tc, result_is_always_safe);
+	tcase_add_test(tc, escape_into_a_buffer);
 	tcase_add_test(tc, escape_keeps_the_text_whole);
 	suite_add_tcase(s, tc);
 

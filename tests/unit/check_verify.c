@@ -125,6 +125,10 @@ params(struct verify_params *p, const char *root, struct probe_fake *fake)
 	p->probe.offline = fake == NULL;
 	p->probe.helo_name = "probe.test";
 	if (fake != NULL) {
+		/* the saved smart host's port (2525) is no smart-host port of the
+		 * rule base: probed only when named, as verify --smarthost does */
+		p->smarthost = "127.0.0.1";
+		p->smarthost_port = 2525;
 		p->probe.transport = &probe_fake_transport;
 		p->probe.transport_arg = fake;
 		p->probe.resend_from = "probe@gw.test";
