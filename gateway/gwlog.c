@@ -98,20 +98,28 @@ put(int fd, const char *s, size_t n)
  * and whoever reads the log with tail -f must get neither escape sequences
  * nor a second line. Our own words are printable ASCII and pass unchanged.
  */
+/* One line, "HH:MM:SS - " and the message made safe, appended to b. */
 static void
-vline(struct gwlog *g, const char *fmt, va_list ap)
+stamped(struct buf *b, const char *msg, size_t n)
 {
-	struct buf b = BUF_INIT, msg = BUF_INIT;
 	char stamp[16];
 	time_t now = time(NULL);
 	struct tm tm;
 
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%H:%M:%S - ", &tm);
-	buf_puts(&b, stamp);
+	buf_puts(b, stamp);
+	text_escape(b, msg, n);
+	buf_putc(b, '\n');
+}
+
+static void
+vline(struct gwlog *g, const char *fmt, va_list ap)
+{
+	struct buf b = BUF_INIT, msg = BUF_INIT;
+
 	buf_vprintf(&msg, fmt, ap);
-	text_escape(&b, msg.data ? msg.data : "", msg.len);
-	buf_putc(&b, '\n');
+	stamped(&b, msg.data ? msg.data : "", msg.len);
 	put(g->log_fd, b.data, b.len);
 	buf_free(&msg);
 	buf_free(&b);
@@ -281,9 +289,19 @@ gwlog_event(struct gwlog *g, const struct gwlog_event *ev, char *line, size_t li
 		snprintf(line, linelen, "%s", text);
 	if (g == NULL)
 		return;
-	gwlog_line(g, "%s", text);
-	if (ev->cond == LEGACY_READ_CLOSED)
-		gwlog_line(g, "%s", legacy_get(LEGACY_RECV_SYSTEM)->text);
+	if (g->log_fd >= 0) {
+		struct buf b = BUF_INIT;
+		const char *companion = legacy_get(LEGACY_RECV_SYSTEM)->text;
+
+		/* the line and its companion in one write: with several sessions
+		 * logging at once, nothing comes between them (kbdiag and every
+		 * reader of the original's log take the next line as the pair) */
+		stamped(&b, text, strlen(text));
+		if (ev->cond == LEGACY_READ_CLOSED)
+			stamped(&b, companion, strlen(companion));
+		put(g->log_fd, b.data, b.len);
+		buf_free(&b);
+	}
 	if (g->events_fd < 0)
 		return;
 	js = gwlog_event_json(ev);
