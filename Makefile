@@ -100,13 +100,19 @@ GWLOAD		= $(BUILD)/gwload
 
 # Benchmarks (see `make bench` below). The Debian packages of the peers and
 # of /usr/bin/time; the size of the generated log; the bench tools.
-DEB_BENCH	= ripgrep pcre2-utils time msmtp swaks libxml2-utils
+DEB_BENCH	= ripgrep pcre2-utils time msmtp swaks libxml2-utils libvectorscan-dev \
+		  libdeflate-dev
 BENCH_SIZE	?= 1G
 GENLOG		= $(BUILD)/genlog
 NAIVE		= $(BUILD)/naive
 STARTUP		= $(BUILD)/startup
 QUERYBENCH	= $(BUILD)/querybench
 QUERYEVAL	= $(BUILD)/queryeval
+SPAWN		= $(BUILD)/spawn
+# The Vectorscan peer (tests/bench/hsscan.c), built when libvectorscan-dev is there.
+HSSCAN		= $(if $(shell pkg-config --exists libhs 2>/dev/null && echo y),$(BUILD)/hsscan,)
+# zlib against libdeflate on a gzip log (tests/bench/gzbench.c), with libdeflate-dev.
+GZBENCH		= $(if $(shell pkg-config --exists libdeflate 2>/dev/null && echo y),$(BUILD)/gzbench,)
 PROBEBENCH	= $(BUILD)/probebench
 PCRE_CFLAGS	:= $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
 PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
@@ -251,10 +257,16 @@ asan: deps-test
 
 # ---------------------------------------------------------------------------
 
+# The sources that make a loaded rule base: their digest is part of the key of
+# the rule base cache (engine/kbcache.h), so a build that reads the XML
+# differently never reads an older build's cache.
+KB_CODE_SRC	= engine/kb.c engine/kb.h engine/kbpriv.h engine/kbcache.c engine/kbcache.h \
+		  engine/kbschema.c engine/arena.c
 $(BUILD)/config.h: FORCE
 	@mkdir -p $(@D)
-	@printf '#define KBDIAG_VERSION "%s"\n#define KBDIAG_DATADIR "%s"\n' \
-		'$(VERSION)' '$(DATADIR)' > $@.tmp
+	@printf '#define KBDIAG_VERSION "%s"\n#define KBDIAG_DATADIR "%s"\n#define KBDIAG_KB_CODE "%s"\n' \
+		'$(VERSION)' '$(DATADIR)' \
+		"$$(cat $(KB_CODE_SRC) | sha256sum | cut -c1-16)" > $@.tmp
 	@cmp -s $@.tmp $@ || mv $@.tmp $@
 	@rm -f $@.tmp
 
@@ -270,7 +282,7 @@ $(BUILD)/obj/%.o: engine/%.c $(BUILD)/cflags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -fPIC -fno-semantic-interposition -c -o $@ $<
 
-$(BUILD)/obj/main.o $(BUILD)/obj/kb.o $(BUILD)/obj/kbdiag.o: $(BUILD)/config.h
+$(BUILD)/obj/main.o $(BUILD)/obj/kb.o $(BUILD)/obj/kbdiag.o $(BUILD)/obj/kbcache.o: $(BUILD)/config.h
 
 # kbvalid.h: the generator loads kb/ with every document validated and
 # writes the digests of those that passed; it links an empty table itself.
@@ -435,7 +447,8 @@ deps-bench: deps-test
 bench: deps-test
 	bash tests/bench/run.sh $(BENCH_SIZE)
 
-bench-tools: $(KBDIAG) $(GENLOG) $(NAIVE) $(STARTUP) $(QUERYBENCH) $(QUERYEVAL)
+bench-tools: $(KBDIAG) $(GENLOG) $(NAIVE) $(STARTUP) $(QUERYBENCH) $(QUERYEVAL) $(SPAWN) \
+		$(HSSCAN) $(GZBENCH)
 
 $(GENLOG): tests/bench/genlog.c
 	@mkdir -p $(@D)
@@ -448,6 +461,20 @@ $(NAIVE): tests/bench/naive.c
 $(STARTUP): tests/bench/startup.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS)
+
+$(BUILD)/hsscan: tests/bench/hsscan.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $$(pkg-config --cflags libhs) $(PCRE_CFLAGS) -o $@ $< $(ALL_LDFLAGS) \
+		$$(pkg-config --libs libhs) $(PCRE_LIBS)
+
+$(BUILD)/gzbench: tests/bench/gzbench.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $$(pkg-config --cflags libdeflate zlib) -o $@ $< $(ALL_LDFLAGS) \
+		$$(pkg-config --libs libdeflate zlib)
+
+$(SPAWN): tests/bench/spawn.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
 
 $(QUERYBENCH): tests/bench/querybench.c $(LIB)
 	@mkdir -p $(@D)
@@ -474,8 +501,9 @@ bench-gw: deps-test
 
 # The query benchmark alone (quick): writes its section of docs/benchmarks.md.
 bench-query: deps-bench
-	@$(MAKE) --no-print-directory $(QUERYBENCH) $(QUERYEVAL)
+	@$(MAKE) --no-print-directory $(QUERYBENCH) $(QUERYEVAL) $(SPAWN)
 	bash tests/bench/query.sh
+	bash tests/bench/start.sh
 
 # ---------------------------------------------------------------------------
 # Debian packages: kbdiag, kbdiag-data, libkbdiag1, libkbdiag-dev, smtpgw

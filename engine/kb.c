@@ -21,6 +21,7 @@
 #include "arena.h"
 #include "buf.h"
 #include "config.h"	/* KBDIAG_DATADIR: written by make */
+#include "kbpriv.h"
 #include "kbschema.h"
 #include "kbvalid.h"
 #include "text.h"
@@ -34,47 +35,6 @@
 #define KB_XML_OPTIONS \
 	(XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOWARNING)
 
-struct kb {
-	char			*dir;
-	struct arena		 arena;
-	xmlRelaxNGPtr		 schema;	/* compiled on the first document
-						   kbvalid does not know */
-	struct kbschema		*lifted;	/* the schema's attribute patterns */
-	struct buf		 rng;		/* schema/kb.rng, until compiled */
-	int			 memo;		/* kbvalid's table applies: the
-						   schema is the one it lists */
-	/* kb_load_params.on_valid, for the documents the schema validated */
-	void			(*on_valid)(void *arg, const char *path,
-				    const unsigned char digest[KBVALID_DIGEST]);
-	void			*on_valid_arg;
-	struct kb_evidence_source *sources;	/* evidence.xml */
-	size_t			 nsources;
-	struct kb_cause		*causes;
-	size_t			 ncauses;
-	struct kb_overlap	*overlaps;
-	size_t			 noverlaps;
-	struct kb_peer		*peers;
-	size_t			 npeers;
-	size_t			 peers_cap;
-	size_t			 skipped;	/* under keep_going */
-	struct kb_step		*steps;		/* shared steps (steps.xml) */
-	size_t			 nsteps;
-	struct kb_row		*facts;		/* every table's rows */
-	size_t			 nfacts;
-	struct kb_term		*terms;		/* vocabulary.xml */
-	size_t			 nterms;
-	struct kb_context	*contexts;
-	size_t			 ncontexts;
-	struct kb_article	**articles;
-	size_t			 narticles;
-	size_t			 articles_cap;
-	struct kb_fix		*fixes;		/* fixes.xml */
-	size_t			 nfixes;
-	const struct kb_load_params *loading;	/* during kb_load() only */
-	int			 fixes_loaded;	/* steps' fix= resolve at once */
-	unsigned		 probe_current;	/* evidence.xml <probing> */
-	unsigned		 probe_quiet;
-};
 
 /*
  * Collects the first error libxml2 reports while we parse or validate, or
@@ -1904,6 +1864,8 @@ kb_add_article(struct kb *kb, const char *name, const char *data, size_t len,
 	struct buf path = BUF_INIT;
 	int rc;
 
+	if (kb->from_cache)	/* read from the cache (kbcache.h): no schema */
+		return err_set(err, "%s: rule base loaded without its schema", kb->dir);
 	buf_printf(&path, "%s/articles/%s", kb->dir, name);
 	rc = kb_article_from(kb, buf_str(&path), name, data, len, err);
 	buf_free(&path);
@@ -1953,33 +1915,50 @@ kb_is_knowledge_file(const char *path)
 	    strncmp(k, "other\"", 6) == 0;
 }
 
-static int
-kb_load_articles(struct kb *kb, const struct kb_load_params *params, char err[ERR_LEN])
+int
+kb_article_names(const char *dir, char ***names, size_t *nnames, char err[ERR_LEN])
 {
-	struct buf dirpath = BUF_INIT, path = BUF_INIT;
-	char **names = NULL, msg[ERR_LEN];
-	size_t nnames = 0, cap = 0, i;
+	struct buf dirpath = BUF_INIT;
+	size_t cap = 0;
 	struct dirent *de;
-	int problems = 0;
 	DIR *d;
 
-	buf_printf(&dirpath, "%s/articles", kb->dir);
+	*names = NULL;
+	*nnames = 0;
+	buf_printf(&dirpath, "%s/articles", dir);
 	if ((d = opendir(buf_str(&dirpath))) == NULL) {
 		err_set(err, "%s: %s", buf_str(&dirpath), strerror(errno));
-		kb_problem(params, &problems, err, err);
-		goto out;
+		buf_free(&dirpath);
+		return -1;
 	}
 	while ((de = readdir(d)) != NULL) {
 		size_t len = strlen(de->d_name);
 
 		if (de->d_name[0] == '.' || len < 5 || strcmp(de->d_name + len - 4, ".xml") != 0)
 			continue;
-		names = xgrow(names, &cap, nnames + 1, sizeof(*names));
-		names[nnames++] = xstrdup(de->d_name);
+		*names = xgrow(*names, &cap, *nnames + 1, sizeof(**names));
+		(*names)[(*nnames)++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	if (nnames > 0)		/* qsort's base must not be NULL, even for 0 */
-		qsort(names, nnames, sizeof(*names), kb_cmp_str);
+	if (*nnames > 0)	/* qsort's base must not be NULL, even for 0 */
+		qsort(*names, *nnames, sizeof(**names), kb_cmp_str);
+	buf_free(&dirpath);
+	return 0;
+}
+
+static int
+kb_load_articles(struct kb *kb, const struct kb_load_params *params, char err[ERR_LEN])
+{
+	struct buf dirpath = BUF_INIT, path = BUF_INIT;
+	char **names = NULL, msg[ERR_LEN];
+	size_t nnames = 0, i;
+	int problems = 0;
+
+	buf_printf(&dirpath, "%s/articles", kb->dir);
+	if (kb_article_names(kb->dir, &names, &nnames, err) != 0) {
+		kb_problem(params, &problems, err, err);
+		goto out;
+	}
 	for (i = 0; i < nnames; i++) {
 		buf_reset(&path);
 		buf_printf(&path, "%s/%s", buf_str(&dirpath), names[i]);

@@ -28,6 +28,7 @@
 #include "fileio.h"
 #include "fix.h"
 #include "kb.h"
+#include "kbcache.h"
 #include "lint.h"
 #include "logtime.h"
 #include "match.h"
@@ -138,7 +139,8 @@ usage(FILE *to)
 "\n"
 "Options:\n"
 "      --kb DIR           the rule base to use (default: $KBDIAG_KB, else the\n"
-"                           built-in one)\n"
+"                           built-in one); read once, then from a cache in\n"
+"                           ~/.cache/kbdiag ($KBDIAG_CACHE=DIR, or off)\n"
 "  -f, --format FORMAT    text (the default), markdown, html or json\n"
 "  -o, --output FILE      write the result to FILE instead of standard output;\n"
 "                           FILE is replaced only once the result is complete;\n"
@@ -378,7 +380,7 @@ open_kb_for(const struct options *o, int list_all, int problems_only, struct kb 
     struct matcher **m)
 {
 	struct kb_load_params p = { 0 };
-	char dirbuf[PATH_MAX], err[ERR_LEN];
+	char dirbuf[PATH_MAX], cachebuf[PATH_MAX], err[ERR_LEN];
 
 	p.dir = o->kb_dir ? o->kb_dir : kb_default_dir(dirbuf);
 	p.problems_only = problems_only;
@@ -389,6 +391,21 @@ open_kb_for(const struct options *o, int list_all, int problems_only, struct kb 
 	else if (o->keep_going) {
 		p.keep_going = 1;
 		p.on_problem = print_skipped;
+	}
+	if (!list_all && !o->keep_going) {
+		/* through the rule base cache (kbcache.h): the whole load, compiled */
+		switch (kbcache_load(&p, kbcache_dir(cachebuf), kb, m, NULL, err)) {
+		case 0:
+			return 0;
+		case -2:
+			fprintf(stderr, "kbdiag: invalid rule base: %s\n", err);
+			return EXIT_BADINPUT;
+		default:
+			fprintf(stderr, "kbdiag: invalid rule base: %s\n", err);
+			fputs("kbdiag: (--keep-going uses the valid articles and says which "
+			    "it skipped)\n", stderr);
+			return EXIT_BADINPUT;
+		}
 	}
 	if (kb_load(&p, kb, err) != 0) {
 		if (!list_all)

@@ -27,6 +27,7 @@ struct match_pattern {
 	pcre2_code		*code;
 	int			 in_prefilter;	/* has literals */
 	int			 jit;		/* JIT compiled it; -1: not tried yet */
+	unsigned		 runs;		/* before JIT (MATCH_JIT_AFTER) */
 	int			 on_logs;	/* tried on log lines (not a description) */
 };
 
@@ -71,14 +72,18 @@ match_compile_one(const char *pattern, uint32_t options, char err[ERR_LEN],
 }
 
 /*
- * A symptom's pattern is JIT-compiled when it is first run: most patterns
- * never see a candidate line in a short log, and JIT costs ten times what
- * compiling does, which matters to start-up.
+ * A symptom's pattern is JIT-compiled once it has run MATCH_JIT_AFTER times:
+ * most patterns never see a candidate line in a short log, JIT costs ten
+ * times what compiling does, and a `kbdiag query` runs each pattern once on
+ * its text (JIT-compiling them all was half of its time). Until then PCRE2's
+ * interpreter runs it, under the same limits.
  */
+#define MATCH_JIT_AFTER	8
+
 static const pcre2_code *
 match_code(struct match_pattern *p)
 {
-	if (p->jit < 0)
+	if (p->jit < 0 && ++p->runs > MATCH_JIT_AFTER)
 		p->jit = pcre2_jit_compile(p->code, PCRE2_JIT_COMPLETE) == 0;
 	return p->code;
 }
@@ -200,12 +205,17 @@ match_problem(void (*on_problem)(void *, const char *), void *arg, int *problems
 		err_set(err, "%s", msg);
 }
 
-int
-match_compile_report(const struct kb *kb, void (*on_problem)(void *arg, const char *msg),
-    void *arg, struct matcher **out, char err[ERR_LEN])
+/*
+ * match_compile_report(), or with codes (ncodes of them, from
+ * match_codes_decode(), in symptom order) taken instead of compiling: the
+ * matcher owns them from here, used or not.
+ */
+static int
+match_build(const struct kb *kb, void (*on_problem)(void *arg, const char *msg),
+    void *arg, pcre2_code **codes, size_t ncodes, struct matcher **out, char err[ERR_LEN])
 {
 	struct matcher *m;
-	size_t i, j, total = 0, len;
+	size_t i, j, total = 0, len, k = 0;
 	char msg[ERR_LEN];
 	int problems = 0;
 
@@ -225,7 +235,16 @@ match_compile_report(const struct kb *kb, void (*on_problem)(void *arg, const ch
 
 			p->article = a;
 			p->symptom = s;
-			p->code = match_compile_symptom(a, s, msg);
+			if (codes != NULL) {
+				p->code = k < ncodes ? codes[k] : NULL;
+				if (k < ncodes)
+					codes[k] = NULL;
+				k++;
+				if (p->code == NULL)
+					err_set(msg, "%s:%ld: %s symptom '%s': no compiled "
+					    "pattern", s->file, s->line, a->id, s->id);
+			} else
+				p->code = match_compile_symptom(a, s, msg);
 			p->jit = -1;
 			p->on_logs = s->role != KB_ROLE_DESCRIPTION;
 			if (p->code == NULL) {
@@ -234,6 +253,13 @@ match_compile_report(const struct kb *kb, void (*on_problem)(void *arg, const ch
 			}
 			m->npatterns++;
 		}
+	}
+	if (codes != NULL) {
+		for (i = 0; i < ncodes; i++)	/* more codes than patterns */
+			pcre2_code_free(codes[i]);
+		free(codes);
+		if (k != ncodes && problems++ == 0)
+			err_set(err, "%zu compiled patterns for %zu symptoms", ncodes, k);
 	}
 	if (problems) {
 		if (problems > 1) {
@@ -257,6 +283,76 @@ match_compile_report(const struct kb *kb, void (*on_problem)(void *arg, const ch
 	match_build_prefilter(m);
 	*out = m;
 	return 0;
+}
+
+int
+match_compile_report(const struct kb *kb, void (*on_problem)(void *arg, const char *msg),
+    void *arg, struct matcher **out, char err[ERR_LEN])
+{
+	return match_build(kb, on_problem, arg, NULL, 0, out, err);
+}
+
+int
+match_codes_encode(const struct matcher *m, struct buf *out)
+{
+	const pcre2_code **codes;
+	uint8_t *bytes;
+	PCRE2_SIZE size;
+	int32_t n;
+	size_t i;
+
+	if (m->npatterns == 0 || m->npatterns > INT32_MAX)
+		return -1;
+	codes = xcalloc(m->npatterns, sizeof(*codes));
+	for (i = 0; i < m->npatterns; i++)
+		codes[i] = m->patterns[i].code;
+	n = pcre2_serialize_encode(codes, (int32_t)m->npatterns, &bytes, &size, NULL);
+	free(codes);
+	if (n < 0)
+		return -1;
+	buf_append(out, bytes, size);
+	pcre2_serialize_free(bytes);
+	return 0;
+}
+
+int
+match_compile_codes(const struct kb *kb, const void *data, size_t len,
+    struct matcher **out, char err[ERR_LEN])
+{
+	const struct kb_article *a;
+	const struct kb_symptom *s;
+	pcre2_code **codes;
+	uint32_t opts;
+	int32_t n;
+	size_t i, j, k;
+
+	*out = NULL;
+	/* PCRE2 checks its own magic, version and build before anything else */
+	if (len < 16)	/* shorter than PCRE2's own header */
+		return err_set(err, "compiled patterns: cut short");
+	n = pcre2_serialize_get_number_of_codes(data);
+	if (n <= 0)
+		return err_set(err, "compiled patterns: not PCRE2's serialised form (%d)", n);
+	codes = xcalloc((size_t)n, sizeof(*codes));
+	if (pcre2_serialize_decode(codes, n, data, NULL) != n) {
+		free(codes);
+		return err_set(err, "compiled patterns: PCRE2 cannot decode them");
+	}
+	/* each in its symptom's place, with its symptom's case rule */
+	for (i = k = 0; i < kb_article_count(kb); i++) {
+		a = kb_article_at(kb, i);
+		for (j = 0; j < a->nsymptoms && k < (size_t)n; j++, k++) {
+			s = &a->symptoms[j];
+			if (pcre2_pattern_info(codes[k], PCRE2_INFO_ARGOPTIONS, &opts) != 0 ||
+			    !(opts & PCRE2_CASELESS) != !s->caseless) {
+				for (k = 0; k < (size_t)n; k++)
+					pcre2_code_free(codes[k]);
+				free(codes);
+				return err_set(err, "compiled patterns: do not fit the rule base");
+			}
+		}
+	}
+	return match_build(kb, NULL, NULL, codes, (size_t)n, out, err);
 }
 
 int
@@ -434,7 +530,9 @@ match_symptom_jit(struct matcher *m, const struct kb_symptom *s)
 
 	for (i = 0; i < m->npatterns; i++)
 		if (m->patterns[i].symptom == s) {
-			match_code(&m->patterns[i]);
+			if (m->patterns[i].jit < 0)
+				m->patterns[i].jit = pcre2_jit_compile(m->patterns[i].code,
+				    PCRE2_JIT_COMPLETE) == 0;
 			return m->patterns[i].jit;
 		}
 	return 0;

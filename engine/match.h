@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "err.h"
 #include "kb.h"
 
@@ -44,6 +45,20 @@ int match_compile_report(const struct kb *kb,
     void (*on_problem)(void *arg, const char *msg), void *arg,
     struct matcher **out, char err[ERR_LEN]);
 void match_free(struct matcher *m);
+
+/*
+ * The compiled patterns in PCRE2's serialised form (pcre2_serialize_encode),
+ * in symptom order, appended to out; -1 when there are none. For the rule
+ * base cache (kbcache.h).
+ */
+int match_codes_encode(const struct matcher *m, struct buf *out);
+/*
+ * A matcher for kb from what match_codes_encode() wrote for the same kb,
+ * without compiling: 0, or -1 with err when PCRE2 refuses the bytes (another
+ * PCRE2 version or build) or they do not fit the kb's symptoms (count, case).
+ */
+int match_compile_codes(const struct kb *kb, const void *data, size_t len,
+    struct matcher **out, char err[ERR_LEN]);
 
 /*
  * Do all of one article's patterns compile and follow the rules above? 0, or

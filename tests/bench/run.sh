@@ -158,6 +158,7 @@ failure_of() {
 result_of() {
 	case $1 in
 	naive)	awk -F '\t' '$1 == "matched" { print $2 " lines" }' "$dir/out.$1" ;;
+	hsscan*) cat "$dir/out.$1" ;;
 	kbdiag*) # The incidents' own keys are indented by six spaces.
 		awk '
 		/^      "count": / { sub(/,$/, "", $2); events += $2; incidents++ }
@@ -182,6 +183,7 @@ tool pcre2grep pcre2grep "\`pcre2grep -c -i -f pcre.txt\`" "0 1" \
 	pcre2grep -c -i -f "$dir/pcre.txt" "$log"
 tool rg rg "\`rg -c -i -f ere.txt\`" "0 1" rg -c -i -f "$dir/ere.txt" "$log"
 tool naive "naive loop" "\`naive pcre.txt\`" "0" build/naive "$dir/pcre.txt" "$log"
+tool hsscan "Vectorscan + PCRE2" "\`hsscan pcre.txt\`" "0" build/hsscan "$dir/pcre.txt" "$log"
 tool kbdiag kbdiag "\`kbdiag diagnose --offline --format json\`" "0 1" \
 	build/kbdiag diagnose --offline --format json "$log"
 
@@ -391,10 +393,11 @@ input_row() {
 # bench_input NAME FILE: time grep -E, rg and kbdiag on FILE in rounds.
 bench_input() {
 	local input=$1 file=$2 round=0 name t0 t1
-	local names=(grep-E-$input rg-$input kbdiag-$input)
+	local names=(grep-E-$input rg-$input hsscan-$input kbdiag-$input)
 	tools=()
 	tool "grep-E-$input" "grep -E" "" "0 1" grep -c -i -E -f "$dir/ere.txt" "$file"
 	tool "rg-$input" rg "" "0 1" rg -c -i -f "$dir/ere.txt" "$file"
+	tool "hsscan-$input" "Vectorscan + PCRE2" "" "0" build/hsscan "$dir/pcre.txt" "$file"
 	tool "kbdiag-$input" kbdiag "" "0 1" build/kbdiag diagnose --offline --format json "$file"
 	cat "$file" > /dev/null
 	say "== timing the $input input: $runs rounds"
@@ -422,7 +425,7 @@ bench_input() {
 }
 
 # The gateway input: the rounds above timed it.
-for name in grep-E rg kbdiag; do
+for name in grep-E rg hsscan kbdiag; do
 	[ -z "${why[$name]:-}" ] || continue
 	input_row gateway "$log" "$name"
 done
@@ -473,13 +476,16 @@ bench_input mixed "$mixed"
 isection=$dir/section-inputs.md
 {
 	echo "<!-- bench:inputs begin -->"
-	echo "## Three inputs: kbdiag against grep (issue 15)"
+	echo "## Three inputs: kbdiag against grep, rg and Vectorscan (issues 15, 22)"
 	echo
 	echo "Written by \`tests/bench/run.sh $size\` (\`make bench\`) on $(date -u +%Y-%m-%d),"
 	echo "kbdiag source $(git describe --always --dirty 2>/dev/null || echo '?'), $cores cores."
 	echo "Each input is read by \`grep -c -i -E -f ere.txt\` (the rule base's patterns as"
 	echo "\`kbdiag --syntax ere kb patterns\` exports them), \`rg -c -i -f ere.txt\` when"
-	echo "installed, and \`kbdiag diagnose --offline --format json\`, in rounds as above"
+	echo "installed, \`hsscan pcre.txt\` (tests/bench/hsscan.c: Vectorscan in prefilter"
+	echo "mode, caseless, over blocks of whole lines, each candidate line confirmed by"
+	echo "PCRE2, as Suricata does; its time includes compiling the patterns) when"
+	echo "libvectorscan-dev is installed, and \`kbdiag diagnose --offline --format json\`, in rounds as above"
 	echo "(median of $runs, wall clock, output to a file, LC_ALL=C, peak RSS in one more"
 	echo "run); \"vs grep\" is the speed relative to grep -E on the same input."
 	echo

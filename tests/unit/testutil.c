@@ -21,7 +21,7 @@
 
 extern char **environ;
 
-static char *
+char *
 tu_join(const char *dir, const char *rel)
 {
 	struct buf b = BUF_INIT;

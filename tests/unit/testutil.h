@@ -18,6 +18,8 @@
 #include "match.h"
 
 /* Absolute path of a file in the source tree or the build tree. */
+/* dir/rel (caller frees). */
+char *tu_join(const char *dir, const char *rel);
 char *tu_src(const char *rel);
 char *tu_build(const char *rel);
 
