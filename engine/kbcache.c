@@ -16,6 +16,7 @@
 
 #include "arena.h"
 #include "config.h"	/* KBDIAG_VERSION, KBDIAG_KB_CODE: written by make */
+#include "fileio.h"
 #include "kbpriv.h"
 #include "match.h"
 #include "xmem.h"
@@ -1308,9 +1309,7 @@ kbcache_write(const char *path, const char *cache_dir, const struct kb *kb,
 {
 	struct buf b = BUF_INIT;
 	char tmp[PATH_MAX];
-	size_t off = 0;
-	ssize_t w;
-	int fd;
+	int fd, failed;
 
 	if (kbcache_mkdirs(cache_dir) != 0 ||
 	    snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
@@ -1318,15 +1317,9 @@ kbcache_write(const char *path, const char *cache_dir, const struct kb *kb,
 	if ((fd = mkstemp(tmp)) < 0)
 		return;
 	kbcache_encode(kb, m, key, &b);
-	while (off < b.len) {
-		w = write(fd, b.data + off, b.len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	if (close(fd) != 0 || off != b.len || rename(tmp, path) != 0)
+	/* no fsync: a file cut short fails its digest and is rebuilt */
+	failed = file_write_all(fd, b.data, b.len) != 0;
+	if (close(fd) != 0 || failed || rename(tmp, path) != 0)
 		unlink(tmp);
 	else
 		kbcache_prune(cache_dir);
