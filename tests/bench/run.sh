@@ -187,24 +187,30 @@ tool hsscan "Vectorscan + PCRE2" "\`hsscan pcre.txt\`" "0" build/hsscan "$dir/pc
 tool kbdiag kbdiag "\`kbdiag diagnose --offline --format json\`" "0 1" \
 	build/kbdiag diagnose --offline --format json "$log"
 
-# Round by round, each tool once a round, so that a change in the machine's
-# load (other work on it) spreads over all tools rather than hitting one.
-say "== timing: $runs rounds of ${#tools[@]} tools"
-round=0
-while [ "$round" -lt "$runs" ]; do
-	round=$((round + 1))
-	for name in "${tools[@]}"; do
-		[ -z "${why[$name]:-}" ] || continue
-		t0=$EPOCHREALTIME
-		if run_tool "$name"; then
-			t1=$EPOCHREALTIME
-			echo $(($(usec "$t1") - $(usec "$t0"))) >> "$dir/time.$name.wall"
-		else
-			why[$name]="failed: $(failure_of "$name")"
-		fi
+# timed_rounds NAME...: round by round, each tool once a round ($runs rounds),
+# so that a change in the machine's load (other work on it) spreads over all
+# tools rather than hitting one; the wall time of each run in
+# $dir/time.NAME.wall; a tool that fails is left out of later rounds with why.
+timed_rounds() {
+	local round=0 name t0 t1
+	while [ "$round" -lt "$runs" ]; do
+		round=$((round + 1))
+		for name in "$@"; do
+			[ -z "${why[$name]:-}" ] || continue
+			t0=$EPOCHREALTIME
+			if run_tool "$name"; then
+				t1=$EPOCHREALTIME
+				echo $(($(usec "$t1") - $(usec "$t0"))) >> "$dir/time.$name.wall"
+			else
+				why[$name]="failed: $(failure_of "$name")"
+			fi
+		done
+		say "   round $round done"
 	done
-	say "   round $round done"
-done
+}
+
+say "== timing: $runs rounds of ${#tools[@]} tools"
+timed_rounds "${tools[@]}"
 
 grep_mbs=
 kbdiag_ok=
@@ -392,7 +398,7 @@ input_row() {
 
 # bench_input NAME FILE: time grep -E, rg and kbdiag on FILE in rounds.
 bench_input() {
-	local input=$1 file=$2 round=0 name t0 t1
+	local input=$1 file=$2 name
 	local names=(grep-E-$input rg-$input hsscan-$input kbdiag-$input)
 	tools=()
 	tool "grep-E-$input" "grep -E" "" "0 1" grep -c -i -E -f "$dir/ere.txt" "$file"
@@ -401,19 +407,7 @@ bench_input() {
 	tool "kbdiag-$input" kbdiag "" "0 1" build/kbdiag diagnose --offline --format json "$file"
 	cat "$file" > /dev/null
 	say "== timing the $input input: $runs rounds"
-	while [ "$round" -lt "$runs" ]; do
-		round=$((round + 1))
-		for name in "${names[@]}"; do
-			[ -z "${why[$name]:-}" ] || continue
-			t0=$EPOCHREALTIME
-			if run_tool "$name"; then
-				t1=$EPOCHREALTIME
-				echo $(($(usec "$t1") - $(usec "$t0"))) >> "$dir/time.$name.wall"
-			else
-				why[$name]="failed: $(failure_of "$name")"
-			fi
-		done
-	done
+	timed_rounds "${names[@]}"
 	for name in "${names[@]}"; do
 		if [ -n "${why[$name]:-}" ]; then
 			printf '%s\t\t%s\tskipped\t\t\t%s\n' "$input" "${title[$name]}" \
