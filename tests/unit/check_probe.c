@@ -725,6 +725,33 @@ END_TEST
 
 static pid_t dnsmasq_pid;
 
+/* Wait until the UDP port on 127.0.0.1 is taken (by dnsmasq), at most 5 s:
+ * 0; or -1 when pid ended first (*st its status) or the time ran out. */
+static int
+dnsmasq_bound(unsigned port, pid_t pid, int *st)
+{
+	struct sockaddr_in sin;
+	int i, fd, taken;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((unsigned short)port);
+	for (i = 0; i < 500; i++) {
+		if (waitpid(pid, st, WNOHANG) != 0)
+			return -1;
+		fd = socket(AF_INET, SOCK_DGRAM, 0);
+		taken = bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 && errno == EADDRINUSE;
+		close(fd);
+		if (taken)
+			return 0;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, st, 0);
+	return -1;
+}
+
 /* Start dnsmasq on a free UDP port; 0 and the port, or -1 (SKIP). */
 static int
 dnsmasq_start(unsigned *port, char *why, size_t whylen)
@@ -767,9 +794,11 @@ dnsmasq_start(unsigned *port, char *why, size_t whylen)
 			    (char *)NULL);
 			_exit(127);
 		}
-		usleep(300000);
-		if (waitpid(dnsmasq_pid, &st, WNOHANG) == 0) {
-			rc = 0;	/* still running: it bound the port */
+		/* ready when it holds the port (our own bind fails), up to 5 s;
+		 * merely running is not enough: a query sent before it binds
+		 * meets a closed port */
+		if (dnsmasq_bound(*port, dnsmasq_pid, &st) == 0) {
+			rc = 0;
 			break;
 		}
 		/* why it stopped, for the SKIP line: its last words */
