@@ -55,8 +55,11 @@ ALL_CFLAGS	= -std=c11 -D_DEFAULT_SOURCE -pthread $(OPT) $(SAN) $(WARN) -MMD -MP 
 		  -I$(BUILD) -Iengine $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS	= $(SAN) -pthread $(LDFLAGS)
 
-LIB_SRC		= $(filter-out engine/main.c, $(wildcard engine/*.c))
-LIB_CORE_OBJ	= $(LIB_SRC:engine/%.c=$(BUILD)/obj/%.o)
+# The support layer (engine/util/: buffers, errors, memory, text, file I/O,
+# durations, peers) under the expert system's own modules (docs/architecture.md).
+UTIL_SRC	= $(wildcard engine/util/*.c)
+LIB_SRC		= $(filter-out engine/main.c, $(wildcard engine/*.c)) $(UTIL_SRC)
+LIB_CORE_OBJ	= $(patsubst engine/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 # The table of the documents this build has validated (engine/kbvalid.h),
 # written by engine/tools/kbvalid_gen.c from the rule base in kb/.
 LIB_OBJ		= $(LIB_CORE_OBJ) $(BUILD)/obj/kbvalid.o
@@ -261,7 +264,7 @@ asan: deps-test
 # the rule base cache (engine/kbcache.h), so a build that reads the XML
 # differently never reads an older build's cache.
 KB_CODE_SRC	= engine/kb.c engine/kb.h engine/kbpriv.h engine/kbcache.c engine/kbcache.h \
-		  engine/kbschema.c engine/arena.c
+		  engine/kbschema.c engine/util/arena.c
 $(BUILD)/config.h: FORCE
 	@mkdir -p $(@D)
 	@printf '#define KBDIAG_VERSION "%s"\n#define KBDIAG_DATADIR "%s"\n#define KBDIAG_KB_CODE "%s"\n' \
@@ -581,6 +584,6 @@ clean:
 
 FORCE:
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/tests/*.d $(BUILD)/obj/gw/*.d \
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/util/*.d $(BUILD)/obj/tests/*.d $(BUILD)/obj/gw/*.d \
 	$(BUILD)/obj/cli/*.d $(BUILD)/obj/tools/*.d $(BUILD)/*.d $(BUILD)/fuzz/*.d \
 	$(BUILD)/bin/*.d)

@@ -11,8 +11,8 @@
 
 #include <pcre2.h>
 
-#include "buf.h"
-#include "xmem.h"
+#include "util/buf.h"
+#include "util/xmem.h"
 
 /* ---------------------------------------------------------------------- */
 /* The shape of the text                                                    */

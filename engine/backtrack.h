@@ -29,7 +29,7 @@
 
 #include <stddef.h>
 
-#include "err.h"
+#include "util/err.h"
 
 #define BACKTRACK_PUMP			1000	/* bytes repeated in a crafted line */
 #define BACKTRACK_STEPS_PER_BYTE	32	/* PCRE2 match steps allowed a byte */

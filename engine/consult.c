@@ -6,7 +6,7 @@
 
 #include "evidence.h"
 #include "rank.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 /* Already observed in inc? */
 static int

@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "logtime.h"
 #include "mta.h"
-#include "strmap.h"
-#include "text.h"
-#include "xmem.h"
+#include "util/strmap.h"
+#include "util/text.h"
+#include "util/xmem.h"
 
 /* The longest error text an incident keeps. */
 #define CORRELATE_ERROR_MAX	300

@@ -11,18 +11,18 @@
 #include <ctype.h>
 #include <pthread.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "correlate.h"
 #include "evidence.h"
 #include "logtime.h"
-#include "peer.h"
+#include "util/peer.h"
 #include "plan.h"
 #include "probe_hosts.h"
 #include "rank.h"
 #include "reader.h"
-#include "strmap.h"
-#include "text.h"
-#include "xmem.h"
+#include "util/strmap.h"
+#include "util/text.h"
+#include "util/xmem.h"
 
 /* Report progress at most every this many bytes. */
 #define DIAG_PROGRESS_STEP	(4ULL * 1024 * 1024)

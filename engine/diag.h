@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "err.h"
+#include "util/err.h"
 #include "kb.h"
 #include "match.h"
 #include "probe.h"

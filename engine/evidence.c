@@ -6,8 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "buf.h"
-#include "xmem.h"
+#include "util/buf.h"
+#include "util/xmem.h"
 
 /* The value, if the rule base declares SOURCE:VALUE. */
 static const struct kb_evidence_value *

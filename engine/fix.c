@@ -20,10 +20,10 @@
 
 #include <nettle/sha2.h>
 
-#include "peer.h"
+#include "util/peer.h"
 #include "probe.h"
-#include "text.h"
-#include "xmem.h"
+#include "util/text.h"
+#include "util/xmem.h"
 
 #define FIX_JOURNAL	"journal"
 #define FIX_CONTEXT	3

@@ -36,9 +36,9 @@
 
 #include <stddef.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "diag.h"
-#include "err.h"
+#include "util/err.h"
 #include "kb.h"
 #include "probe_dos.h"
 

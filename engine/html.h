@@ -14,8 +14,8 @@
 
 #include <libxml/tree.h>
 
-#include "buf.h"
-#include "err.h"
+#include "util/buf.h"
+#include "util/err.h"
 
 /* The stylesheet (screen and @media print), for a test or another document. */
 extern const char html_css[];

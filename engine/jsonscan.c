@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "text.h"
-#include "xmem.h"
+#include "util/buf.h"
+#include "util/text.h"
+#include "util/xmem.h"
 
 struct js {
 	const char			*p;	/* the document */

@@ -26,7 +26,7 @@
 
 #include <stddef.h>
 
-#include "err.h"
+#include "util/err.h"
 
 struct jsonscan_limits {
 	size_t	max_depth;	/* arrays and objects inside each other */

@@ -18,14 +18,14 @@
 #include <libxml/xmlerror.h>
 #include <nettle/sha2.h>
 
-#include "arena.h"
-#include "buf.h"
+#include "util/arena.h"
+#include "util/buf.h"
 #include "config.h"	/* KBDIAG_DATADIR: written by make */
 #include "kbpriv.h"
 #include "kbschema.h"
 #include "kbvalid.h"
-#include "text.h"
-#include "xmem.h"
+#include "util/text.h"
+#include "util/xmem.h"
 
 /*
  * No network, no entity substitution, no DTD loading; line numbers past

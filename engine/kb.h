@@ -31,7 +31,7 @@
 #include <limits.h>
 #include <stddef.h>
 
-#include "err.h"
+#include "util/err.h"
 
 struct kb;
 

@@ -14,12 +14,12 @@
 #include <libxml/xmlversion.h>
 #include <nettle/sha2.h>
 
-#include "arena.h"
+#include "util/arena.h"
 #include "config.h"	/* KBDIAG_VERSION, KBDIAG_KB_CODE: written by make */
-#include "fileio.h"
+#include "util/fileio.h"
 #include "kbpriv.h"
 #include "match.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 /*
  * The file: magic, format, key, the lengths of the two parts of the payload,

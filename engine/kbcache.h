@@ -44,8 +44,8 @@
 #include <limits.h>
 #include <stddef.h>
 
-#include "buf.h"
-#include "err.h"
+#include "util/buf.h"
+#include "util/err.h"
 #include "kb.h"
 #include "match.h"
 

@@ -13,17 +13,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "config.h"	/* KBDIAG_VERSION: written by make */
 #include "diag.h"
-#include "err.h"
+#include "util/err.h"
 #include "kb.h"
 #include "match.h"
-#include "peer.h"
+#include "util/peer.h"
 #include "probe.h"
 #include "query.h"
 #include "render.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 /* The public buffer must hold every internal message. */
 _Static_assert(KBDIAG_ERR_LEN >= ERR_LEN, "KBDIAG_ERR_LEN is smaller than ERR_LEN");

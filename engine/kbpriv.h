@@ -13,8 +13,8 @@
 
 #include <libxml/relaxng.h>
 
-#include "arena.h"
-#include "buf.h"
+#include "util/arena.h"
+#include "util/buf.h"
 #include "kb.h"
 #include "kbvalid.h"
 

@@ -9,8 +9,8 @@
 
 #include <pcre2.h>
 
-#include "buf.h"
-#include "xmem.h"
+#include "util/buf.h"
+#include "util/xmem.h"
 
 #define KBSCHEMA_RNG_NS	"http://relaxng.org/ns/structure/1.0"
 

@@ -28,7 +28,7 @@
 
 #include <libxml/tree.h>
 
-#include "err.h"
+#include "util/err.h"
 
 struct kbschema;
 

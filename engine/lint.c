@@ -7,13 +7,13 @@
 #include <time.h>
 
 #include "backtrack.h"
-#include "buf.h"
+#include "util/buf.h"
 #include "fix.h"
 #include "pattern.h"
 #include "probe_dos.h"
 #include "query.h"
-#include "text.h"
-#include "xmem.h"
+#include "util/text.h"
+#include "util/xmem.h"
 
 static void
 lint_report(lint_problem_fn on_problem, void *arg, const char *fmt, ...)

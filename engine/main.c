@@ -19,13 +19,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "cli/usage.h"
 #include "config.h"	/* KBDIAG_VERSION: written by make */
 #include "consult.h"
 #include "diag.h"
-#include "duration.h"
-#include "fileio.h"
+#include "util/duration.h"
+#include "util/fileio.h"
 #include "fix.h"
 #include "kb.h"
 #include "kbcache.h"
@@ -33,7 +33,7 @@
 #include "logtime.h"
 #include "match.h"
 #include "pattern.h"
-#include "peer.h"
+#include "util/peer.h"
 #include "probe.h"
 #include "query.h"
 #include "render.h"
@@ -41,7 +41,7 @@
 #include "render_report.h"
 #include "replay.h"
 #include "verify.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 
 

@@ -9,11 +9,11 @@
 
 #include <pcre2.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "mta.h"
 #include "pattern.h"
 #include "prefilter.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 /* Generous for real log lines, small enough that a pathological pattern
  * gives up within milliseconds. */

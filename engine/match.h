@@ -21,8 +21,8 @@
 
 #include <stddef.h>
 
-#include "buf.h"
-#include "err.h"
+#include "util/buf.h"
+#include "util/err.h"
 #include "kb.h"
 
 struct matcher;

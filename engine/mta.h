@@ -37,7 +37,7 @@
 
 #include <stddef.h>
 
-#include "peer.h"
+#include "util/peer.h"
 #include "session.h"
 
 #define MTA_ID_MAX	64

@@ -19,8 +19,8 @@
 
 #include <stddef.h>
 
-#include "buf.h"
-#include "err.h"
+#include "util/buf.h"
+#include "util/err.h"
 
 #define PATTERN_LIT_MAX		32	/* longest literal kept (bytes) */
 #define PATTERN_LIT_MIN		3	/* shorter literals are not worth a prefilter */

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "peer.h"
-#include "xmem.h"
+#include "util/buf.h"
+#include "util/peer.h"
+#include "util/xmem.h"
 
 /* Spans under construction: adjacent text of the same kind merges. */
 struct plan_spans {

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xmem.h"
+#include "util/xmem.h"
 
 struct prefilter_lit {
 	char		*text;		/* lower case */

@@ -24,12 +24,12 @@
 
 #include <ares.h>
 
-#include "buf.h"
-#include "peer.h"
+#include "util/buf.h"
+#include "util/peer.h"
 #include "probe_dos.h"
 #include "probe_net.h"
-#include "text.h"
-#include "xmem.h"
+#include "util/text.h"
+#include "util/xmem.h"
 
 /* Longest detail or transcript line kept, in bytes of input. */
 #define PROBE_TEXT_MAX	1024

@@ -18,7 +18,7 @@
 
 #include <stddef.h>
 
-#include "err.h"
+#include "util/err.h"
 #include "kb.h"
 
 struct probe_transport;

@@ -18,7 +18,7 @@
 
 #include <nettle/sha2.h>
 
-#include "xmem.h"
+#include "util/xmem.h"
 
 /*
  * Files that tell which TCP/IP stack the PC runs, first match wins: the

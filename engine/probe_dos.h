@@ -27,8 +27,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "buf.h"
-#include "err.h"
+#include "util/buf.h"
+#include "util/err.h"
 #include "kb.h"
 #include "probe.h"
 

@@ -13,9 +13,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "buf.h"
-#include "err.h"
-#include "xmem.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/xmem.h"
 
 struct probe_fake {
 	const struct probe_fake_step	*steps;

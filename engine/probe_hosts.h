@@ -16,7 +16,7 @@
 
 #include <stddef.h>
 
-#include "err.h"
+#include "util/err.h"
 #include "probe.h"
 
 /* Rounds run at once, at most (more targets wait for a free thread). */

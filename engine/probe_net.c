@@ -27,10 +27,10 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "kb.h"
 #include "probe_transport.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 #define SMTP_LINE_MAX	4096	/* a reply line longer than this (without its
 				   line end) is an error */

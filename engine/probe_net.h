@@ -13,7 +13,7 @@
 
 #include <arpa/inet.h>
 
-#include "err.h"
+#include "util/err.h"
 #include "probe.h"
 
 /*

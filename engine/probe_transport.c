@@ -16,7 +16,7 @@
 
 #include "probe.h"
 #include "probe_fake.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 struct probe_conn {
 	int	fd;

@@ -13,11 +13,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "arena.h"
-#include "buf.h"
-#include "peer.h"
-#include "text.h"
-#include "xmem.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/peer.h"
+#include "util/text.h"
+#include "util/xmem.h"
 
 /*
  * Bounds that keep a query's time bounded whatever is pasted: the distinct

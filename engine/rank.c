@@ -7,7 +7,7 @@
 #include <strings.h>
 
 #include "evidence.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 static const struct diag_observation *
 rank_observed(const struct diag_incident *inc, const char *source)

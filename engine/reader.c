@@ -14,10 +14,10 @@
 #include <jansson.h>
 #include <zlib.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "logtime.h"
 #include "session.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 #define READER_CHUNK	(64 * 1024)
 

@@ -60,8 +60,8 @@
 
 #include <stddef.h>
 
-#include "err.h"
-#include "peer.h"
+#include "util/err.h"
+#include "util/peer.h"
 
 #define READER_MAX_LINE	(1024 * 1024)
 #define READER_VERSION_MAX	15	/* of a banner's version ("3.0a") */

@@ -15,9 +15,9 @@
 #include "rank.h"
 #include "render_history.h"
 #include "render_probe.h"
-#include "text.h"
+#include "util/text.h"
 #include "verdict.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 int
 render_format_parse(const char *name, enum render_format *out, char err[ERR_LEN])

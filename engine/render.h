@@ -17,9 +17,9 @@
 
 #include <libxml/tree.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "diag.h"
-#include "err.h"
+#include "util/err.h"
 #include "kb.h"
 #include "query.h"
 

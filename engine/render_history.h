@@ -22,7 +22,7 @@
 #include <jansson.h>
 
 #include "diag.h"
-#include "err.h"
+#include "util/err.h"
 
 #define HISTORY_MAX_ITEMS	1000	/* incidents, observations, steps per entry */
 

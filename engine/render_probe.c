@@ -11,8 +11,8 @@
 #include <libxml/tree.h>
 
 #include "html.h"
-#include "text.h"
-#include "xmem.h"
+#include "util/text.h"
+#include "util/xmem.h"
 
 /* What a result shows in its "result" column: the value, or the status. */
 static const char *

@@ -18,8 +18,8 @@
 #include <jansson.h>
 #include <libxml/tree.h>
 
-#include "buf.h"
-#include "err.h"
+#include "util/buf.h"
+#include "util/err.h"
 #include "probe.h"
 #include "render.h"
 

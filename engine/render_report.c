@@ -13,7 +13,7 @@
 #include "html.h"
 #include "render_history.h"
 #include "verdict.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 #define report_standing	verdict_standing
 

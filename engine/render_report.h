@@ -16,9 +16,9 @@
 #ifndef KBDIAG_RENDER_REPORT_H
 #define KBDIAG_RENDER_REPORT_H
 
-#include "buf.h"
+#include "util/buf.h"
 #include "diag.h"
-#include "err.h"
+#include "util/err.h"
 #include "fix.h"
 #include "render.h"
 

@@ -10,13 +10,13 @@
 #include <unistd.h>
 
 #include "jsonscan.h"
-#include "peer.h"
+#include "util/peer.h"
 #include "plan.h"
 #include "rank.h"
 #include "render_history.h"
 #include "render_probe.h"
-#include "text.h"
-#include "xmem.h"
+#include "util/text.h"
+#include "util/xmem.h"
 
 #define REPLAY_TEXT_MAX		1000	/* bytes of any one string kept */
 

@@ -16,9 +16,9 @@
 
 #include <stddef.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "diag.h"
-#include "err.h"
+#include "util/err.h"
 #include "kb.h"
 
 /*

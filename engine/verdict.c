@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "rank.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 const struct diag_cause *
 verdict_standing(const struct diag_incident *inc)

@@ -10,14 +10,14 @@
 #include <strings.h>
 #include <time.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "fix.h"
-#include "peer.h"
+#include "util/peer.h"
 #include "plan.h"
 #include "rank.h"
 #include "render.h"
-#include "text.h"
-#include "xmem.h"
+#include "util/text.h"
+#include "util/xmem.h"
 
 #define VERIFY_TEXT_MAX	900	/* bytes of a detail kept (the history reads 4000) */
 

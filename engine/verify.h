@@ -43,7 +43,7 @@
 #include <signal.h>
 
 #include "diag.h"
-#include "err.h"
+#include "util/err.h"
 #include "kb.h"
 #include "match.h"
 #include "probe.h"

@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "diag.h"
 #include "evidence.h"
 #include "gwdiag.h"
@@ -17,7 +17,7 @@
 #include "match.h"
 #include "probe.h"
 #include "render.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 /*
  * A quiet period of one smart host: the probe round that opened it, and the

@@ -33,7 +33,7 @@
 
 #include <stddef.h>
 
-#include "err.h"
+#include "util/err.h"
 
 struct gwdiag;
 struct probe_params;

@@ -11,10 +11,10 @@
 
 #include <jansson.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "gwlog.h"
-#include "text.h"
-#include "xmem.h"
+#include "util/text.h"
+#include "util/xmem.h"
 
 struct gwlog {
 	int	log_fd;		/* -1 = none */

@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 
-#include "err.h"
+#include "util/err.h"
 #include "legacy.h"
 #include "tcpinfo.h"
 

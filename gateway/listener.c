@@ -16,12 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "listener.h"
-#include "peer.h"
+#include "util/peer.h"
 #include "smtpd.h"
 #include "transport.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 #define IN_SIZE		65536	/* bytes read from the client at a time */
 #define LOG_REFUSALS_S	10	/* at most one line per this many seconds about the caps */

@@ -23,7 +23,7 @@
 #include <signal.h>
 #include <stddef.h>
 
-#include "err.h"
+#include "util/err.h"
 #include "gwlog.h"
 #include "smtpd.h"
 #include "spool.h"

@@ -3,9 +3,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "msg.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 /* Length of the header: up to the first empty line (or all of msg). */
 static size_t

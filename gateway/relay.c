@@ -7,10 +7,10 @@
 #include <strings.h>
 #include <time.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "relay.h"
 #include "transport.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 #define RELAY_LINE_MAX	4096	/* a reply line longer than this is a protocol error */
 #define RELAY_STOP_GRACE_MS	1000	/* a stop waits this long for the final dot's reply */

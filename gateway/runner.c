@@ -9,7 +9,7 @@
 
 #include "runner.h"
 #include "transport.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 /* Delivered messages whose removal may wait for one fsync of the directory. */
 #define RUNNER_SYNC_EVERY	64

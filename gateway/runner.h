@@ -41,7 +41,7 @@
 
 #include <signal.h>
 
-#include "err.h"
+#include "util/err.h"
 #include "gwlog.h"
 #include "relay.h"
 #include "spool.h"

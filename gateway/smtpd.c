@@ -7,7 +7,7 @@
 #include <strings.h>
 
 #include "smtpd.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 /* Data is handed to the sink in pieces of this size. */
 #define SMTPD_OUT_CHUNK	65536

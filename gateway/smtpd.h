@@ -40,8 +40,8 @@
 
 #include <stddef.h>
 
-#include "buf.h"
-#include "err.h"
+#include "util/buf.h"
+#include "util/err.h"
 #include "spool.h"
 
 #define SMTPD_CMD_MAX		2048	/* bytes of a command line, without its line end */

@@ -22,23 +22,23 @@
 
 #include <jansson.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "cli/usage.h"
 #include "config.h"
-#include "duration.h"
+#include "util/duration.h"
 #include "gwdiag.h"
 #include "gwlog.h"
 #include "helo.h"
 #include "listener.h"
 #include "msg.h"
-#include "peer.h"
+#include "util/peer.h"
 #include "probe.h"
 #include "runner.h"
 #include "smtpd.h"
 #include "spool.h"
-#include "text.h"
+#include "util/text.h"
 #include "transport.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 /* Exit codes (docs/smtpgw.1). */
 enum {
@@ -204,7 +204,7 @@ parse_uint(const char *s, unsigned min, unsigned max, unsigned *out, const char 
 	return 0;
 }
 
-/* A duration for option name (engine/duration.h): a bare number is bare_ms
+/* A duration for option name (engine/util/duration.h): a bare number is bare_ms
  * milliseconds per unit. 0, or -1 said. */
 static int
 parse_ms(const char *s, unsigned long bare_ms, unsigned long long min, unsigned long long max,

@@ -18,9 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "spool.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 #define SPOOL_MAGIC	"SMTPGW-SPOOL 1\n"
 /* The size of a message written as it comes is not known until its end: its

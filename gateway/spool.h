@@ -48,8 +48,8 @@
 
 #include <stddef.h>
 
-#include "buf.h"
-#include "err.h"
+#include "util/buf.h"
+#include "util/err.h"
 
 #define SPOOL_ID_MAX	64	/* bytes, with the NUL */
 

@@ -14,7 +14,7 @@
 
 #include "transport.h"
 #include "transport_fake.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 struct transport_conn {
 	int	 fd;

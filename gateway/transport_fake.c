@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "transport_fake.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 struct transport_conn {
 	const struct transport_fake_script *s;

@@ -23,7 +23,7 @@
 
 #include <stddef.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "tcpinfo.h"
 #include "transport.h"
 

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "buf.h"
+#include "util/buf.h"
 
 void
 usage_verror(const char *prog, const char *fmt, va_list ap)

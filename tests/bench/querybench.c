@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "kb.h"
 #include "match.h"
 #include "query.h"

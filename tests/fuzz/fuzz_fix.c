@@ -16,11 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "diag.h"
 #include "fix.h"
 #include "kb.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

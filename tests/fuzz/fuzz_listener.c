@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "smtpd.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "correlate.h"
 #include "diag.h"
 #include "kb.h"
@@ -15,7 +15,7 @@
 #include "rank.h"
 #include "reader.h"
 #include "render.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "mta.h"
-#include "peer.h"
+#include "util/peer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

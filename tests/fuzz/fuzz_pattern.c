@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "backtrack.h"
-#include "buf.h"
+#include "util/buf.h"
 #include "pattern.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

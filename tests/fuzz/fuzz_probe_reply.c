@@ -26,8 +26,8 @@
 #include "probe_fake.h"
 #include "probe_net.h"
 #include "probe_transport.h"
-#include "text.h"
-#include "xmem.h"
+#include "util/text.h"
+#include "util/xmem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "kb.h"
 #include "match.h"
 #include "query.h"

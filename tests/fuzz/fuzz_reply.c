@@ -29,9 +29,9 @@
 #include "gwlog.h"
 #include "relay.h"
 #include "spool.h"
-#include "text.h"
+#include "util/text.h"
 #include "transport.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -16,13 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "kb.h"
 #include "lint.h"
 #include "match.h"
 #include "render.h"
 #include "replay.h"
-#include "text.h"
+#include "util/text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,15 +14,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "diag.h"
-#include "peer.h"
+#include "util/peer.h"
 #include "query.h"
 #include "evidence.h"
 #include "probe.h"
 #include "rank.h"
 #include "testutil.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 struct tc_section {
 	char	*name;		/* "log", "expect", ... */

@@ -15,7 +15,7 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "testutil.h"
 
 /* Write a log into tu_scratch and return its path (caller frees). */

@@ -18,9 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "testutil.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 /* Q124801: the sockets interface fails; which stack the PC runs decides. */
 #define LOG_SOCKET	"09:14:02 - ERROR socket: (123) network error\n"

@@ -9,10 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "diag.h"
 #include "testutil.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 /* The fenced block of example NAME in docs/FILE; caller frees. */
 static char *

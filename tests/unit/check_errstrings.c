@@ -17,9 +17,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "testutil.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 struct errstring {
 	char	id[16];

@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "testutil.h"
 
 /* A running faultpeer: its directory (port file, transcript, maildir). */

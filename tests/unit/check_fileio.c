@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fileio.h"
+#include "util/fileio.h"
 #include "testutil.h"
 
 static char *

@@ -18,13 +18,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "diag.h"
 #include "fix.h"
 #include "probe_dos.h"
 #include "testutil.h"
-#include "text.h"
-#include "xmem.h"
+#include "util/text.h"
+#include "util/xmem.h"
 
 /* The whole rule base, loaded once before the tests fork. */
 static struct kb *kb;

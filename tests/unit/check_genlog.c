@@ -18,7 +18,7 @@
 
 #include <jansson.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "testutil.h"
 
 /* Run build/genlog with a NULL-terminated argument vector (no argv[0]). */

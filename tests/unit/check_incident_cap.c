@@ -13,7 +13,7 @@
 
 #include <jansson.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "diag.h"
 #include "render.h"
 #include "replay.h"

@@ -35,7 +35,7 @@
 #include <jansson.h>
 #include <zlib.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "testutil.h"
 
 /* Write a log into tu_scratch; its path (caller frees). */

@@ -10,7 +10,7 @@
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "testutil.h"
 
 /* ---------------------------------------------------------------------- */

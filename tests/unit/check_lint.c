@@ -14,7 +14,7 @@
 
 #include <jansson.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "diag.h"
 #include "lint.h"
 #include "query.h"

@@ -26,14 +26,14 @@
 
 #include <jansson.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "gwclient.h"
 #include "gwpeer.h"
 #include "smtpd.h"
 #include "spool.h"
 #include "testutil.h"
-#include "text.h"
-#include "xmem.h"
+#include "util/text.h"
+#include "util/xmem.h"
 
 /* Resident memory is not comparable under AddressSanitizer (its shadow and
  * quarantine): there the memory bounds are reported as skipped. */

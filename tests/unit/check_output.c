@@ -17,8 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "duration.h"
+#include "util/buf.h"
+#include "util/duration.h"
 #include "testutil.h"
 
 static char *

@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "gwpeer.h"
 #include "testutil.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 /* The contents of the first file in dir (the caller frees them). */
 static char *

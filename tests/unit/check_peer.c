@@ -2,7 +2,7 @@
 #include <check.h>
 #include <string.h>
 
-#include "peer.h"
+#include "util/peer.h"
 #include "testutil.h"
 
 /* Parse s, which must succeed, and compare host and port. */

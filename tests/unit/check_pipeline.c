@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "diag.h"
 #include "plan.h"
 #include "rank.h"
 #include "testutil.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 static struct kb *kb;
 static struct matcher *m;

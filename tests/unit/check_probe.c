@@ -22,12 +22,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "probe.h"
 #include "probe_dos.h"
 #include "render_probe.h"
 #include "testutil.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 #define T_MS	1000	/* the probes' timeout in these tests */
 

@@ -20,7 +20,7 @@
 #include "probe_net.h"
 #include "probe_transport.h"
 #include "testutil.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 #define T_MS	1000	/* the probes' timeout in these tests */
 #define NSLOTS	5

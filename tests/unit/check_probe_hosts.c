@@ -28,7 +28,7 @@
 
 #include <jansson.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "testutil.h"
 
 #define NHOSTS	20

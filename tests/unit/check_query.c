@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "query.h"
 #include "render.h"
 #include "testutil.h"

@@ -36,7 +36,7 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 #define QUERYEVAL_MIN_HIT1		0.76
 #define QUERYEVAL_MIN_HIT1_QUESTION	0.54

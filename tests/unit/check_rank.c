@@ -12,14 +12,14 @@
 
 #include <jansson.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "diag.h"
 #include "evidence.h"
 #include "rank.h"
 #include "render.h"
 #include "replay.h"
 #include "testutil.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 static struct kb *kb;
 

@@ -13,13 +13,13 @@
 
 #include <jansson.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "gwlog.h"
 #include "gwpeer.h"
 #include "runner.h"
 #include "spool.h"
 #include "testutil.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 /* One test's world: a spool, its logs, the peer's mail directory. */
 struct world {

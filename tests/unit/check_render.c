@@ -10,14 +10,14 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "diag.h"
 #include "plan.h"
 #include "query.h"
 #include "rank.h"
 #include "render.h"
 #include "testutil.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 #define HOSTILE "<script>alert(1)</script> & *bold* _x_ `tick` [l](u) # \"q\" caf\xc3\xa9"
 

@@ -13,9 +13,9 @@
 #include <jansson.h>
 #include <libxml/HTMLparser.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "testutil.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 #define INI "[protman]\r\n  DRIVERNAME = PROTMAN$\r\n[TCPIP]\r\n  DRIVERNAME = TCPIP$\r\n" \
 	"  IPADDRESS0 = 10 0 0 5\r\n"

@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "gwclient.h"
 #include "gwpeer.h"
 #include "helo.h"
@@ -28,7 +28,7 @@
 #include "spool.h"
 #include "query.h"
 #include "testutil.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 static char *
 scratch(const char *name)

@@ -12,11 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "msg.h"
 #include "spool.h"
 #include "testutil.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 static struct spool *
 open_spool(const char *name)

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 /* tu_skip() adds one line per call to the runner's log, with what and why,
  * and a reason without a line end still makes one line. */

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "text.h"
+#include "util/text.h"
 
 /* Sanitise n bytes (which may hold NULs) and compare with want. */
 static void

@@ -15,15 +15,15 @@
 
 #include <jansson.h>
 
-#include "buf.h"
-#include "duration.h"
+#include "util/buf.h"
+#include "util/duration.h"
 #include "fix.h"
 #include "probe_fake.h"
 #include "render.h"
 #include "replay.h"
 #include "testutil.h"
 #include "verify.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 static struct kb *kb;
 static struct matcher *m;

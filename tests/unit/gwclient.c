@@ -18,11 +18,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "gwclient.h"
 #include "listener.h"
 #include "testutil.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 long long
 gwclient_now_ms(void)

@@ -16,9 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "testutil.h"
-#include "xmem.h"
+#include "util/xmem.h"
 
 #define GWPEER_ARGS	32
 

@@ -16,8 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "xmem.h"
+#include "util/buf.h"
+#include "util/xmem.h"
 
 extern char **environ;
 
