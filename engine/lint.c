@@ -8,6 +8,7 @@
 
 #include "backtrack.h"
 #include "util/buf.h"
+#include "util/clock.h"
 #include "fix.h"
 #include "pattern.h"
 #include "probe_dos.h"
@@ -246,19 +247,17 @@ lint_backtrack_one(const char *pattern, int caseless, const char *const *example
     struct lint_backtrack_stats *st)
 {
 	struct backtrack_report r;
-	struct timespec t0, t1;
+	double t0;
 
 	char shape[ERR_LEN], err[ERR_LEN];
 	int bad_shape = backtrack_shape(pattern, shape);
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_s();
 	if (backtrack_measure(pattern, caseless, examples, nexamples, &r, err) != 0)
 		return 0;	/* lint_check() reports what does not compile */
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	st->patterns++;
 	st->lines += r.lines;
-	st->usec += (double)(t1.tv_sec - t0.tv_sec) * 1e6 +
-	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e3;
+	st->usec += (clock_s() - t0) * 1e6;
 	if (bad_shape && !r.superlinear) {
 		/* PCRE2's optimisations may save this pattern on the lines tried;
 		 * the shape is still a trap (another line, grep -E, a new PCRE2) */

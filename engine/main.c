@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/clock.h"
 #include "cli/usage.h"
 #include "config.h"	/* KBDIAG_VERSION: written by make */
 #include "consult.h"
@@ -482,18 +483,14 @@ emit(const struct options *o, const struct buf *out)
 
 struct progress {
 	int		shown;
-	struct timespec	start;
+	double		start;	/* clock_s() */
 };
 
 /* Seconds since the progress started. */
 static double
 progress_elapsed(const struct progress *p)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - p->start.tv_sec) +
-	    (double)(now.tv_nsec - p->start.tv_nsec) / 1e9;
+	return clock_s() - p->start;
 }
 
 /* Shown on a terminal once reading has taken more than a second. */
@@ -864,7 +861,7 @@ cmd_diagnose(const struct options *o, char **files, int nfiles)
 	p.has_until = o->has_until;
 	p.until = o->until;
 	if (!o->quiet && isatty(STDERR_FILENO) && !o->reader.follow) {
-		clock_gettime(CLOCK_MONOTONIC, &prog.start);
+		prog.start = clock_s();
 		p.progress = show_progress;
 		p.progress_arg = &prog;
 	}

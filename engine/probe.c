@@ -25,6 +25,7 @@
 #include <ares.h>
 
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/peer.h"
 #include "probe_dos.h"
 #include "probe_net.h"
@@ -102,10 +103,7 @@ probe_status_parse(const char *name, enum probe_status *out)
 unsigned long long
 probe_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
+	return (unsigned long long)clock_ms();
 }
 
 /* ---------------------------------------------------------------------- */

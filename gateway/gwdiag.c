@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/clock.h"
 #include "diag.h"
 #include "evidence.h"
 #include "gwdiag.h"
@@ -153,15 +154,6 @@ gwdiag_kb_dir(const struct gwdiag *g)
 	return g->kb_dir;
 }
 
-static long long
-gwdiag_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * The quiet period of the smart host key: the current one, or a new one
  * (replacing an expired one, else the least recent) with *fresh set.
@@ -272,7 +264,7 @@ gwdiag_failure(struct gwdiag *g, const char *event_json, const char *queue_id,
 	char base[PATH_MAX], evpath[PATH_MAX + 8], mdpath[PATH_MAX + 8];
 	const char *files[1], *host;
 	unsigned port;
-	long long now = gwdiag_now_ms();
+	long long now = clock_ms();
 	int fresh, rc = -1;
 	size_t i;
 

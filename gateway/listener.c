@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/clock.h"
 #include "listener.h"
 #include "util/peer.h"
 #include "smtpd.h"
@@ -157,7 +158,7 @@ static void
 refuse(struct listener *l, int c, const char *addr, int per_client)
 {
 	char line[512];
-	long long now = transport_now_ms() / 1000;
+	long long now = clock_ms() / 1000;
 	int n;
 
 	n = snprintf(line, sizeof(line), "421 4.7.0 %s too many sessions%s, try again later\r\n",
@@ -252,8 +253,8 @@ listener_close(struct listener *l, int grace_ms)
 	 * message and will send it again */
 	for (i = 0; i < l->nslots; i++)
 		kill(l->slots[i].pid, SIGTERM);
-	until = transport_now_ms() + grace_ms;
-	while (l->nslots > 0 && transport_now_ms() < until) {
+	until = clock_ms() + grace_ms;
+	while (l->nslots > 0 && clock_ms() < until) {
 		listener_reap(l);
 		if (l->nslots > 0)
 			usleep(20000);
@@ -385,11 +386,11 @@ static void
 lingering_close(const struct listener_params *p, int fd)
 {
 	char junk[4096];
-	long long until = transport_now_ms() + LINGER_MS;
+	long long until = clock_ms() + LINGER_MS;
 
 	shutdown(fd, SHUT_WR);
 	for (;;) {
-		long long left = until - transport_now_ms();
+		long long left = until - clock_ms();
 		struct pollfd pfd = { fd, POLLIN, 0 };
 
 		if (stopping(p) && left > 200)
@@ -423,10 +424,10 @@ listener_session(const struct listener_params *p, int fd)
 	smtpd_greeting(d, &out);
 	if (send_out(p, fd, &out) != 0)
 		st = SMTPD_CLOSE;
-	deadline = transport_now_ms() + p->timeout_ms;
+	deadline = clock_ms() + p->timeout_ms;
 	while (st == SMTPD_OPEN) {
 		struct pollfd pfd = { fd, POLLIN, 0 };
-		long long left = deadline - transport_now_ms();
+		long long left = deadline - clock_ms();
 		ssize_t n;
 		int r;
 
@@ -449,7 +450,7 @@ listener_session(const struct listener_params *p, int fd)
 			continue;
 		if (n <= 0)
 			break;	/* the client went away: a message in progress is dropped */
-		deadline = transport_now_ms() + p->timeout_ms;
+		deadline = clock_ms() + p->timeout_ms;
 		st = smtpd_feed(d, in, (size_t)n, &out);
 		if (send_out(p, fd, &out) != 0)
 			break;

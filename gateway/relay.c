@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "util/buf.h"
+#include "util/clock.h"
 #include "relay.h"
 #include "transport.h"
 #include "util/xmem.h"
@@ -84,8 +85,8 @@ give_up(struct relay *r)
 	if (r->state != RELAY_END_OF_DATA)
 		return 1;
 	if (r->stop_seen_ms == 0)
-		r->stop_seen_ms = transport_now_ms();
-	return transport_now_ms() - r->stop_seen_ms >= RELAY_STOP_GRACE_MS;
+		r->stop_seen_ms = clock_ms();
+	return clock_ms() - r->stop_seen_ms >= RELAY_STOP_GRACE_MS;
 }
 
 /* A wait of at most ms, cut into slices when there is a stop flag to look at. */
@@ -170,7 +171,7 @@ static int
 send_all(struct relay *r, const char *p, size_t n, int idle_ms, int count_bytes, int more,
     struct relay_failure *f)
 {
-	long long idle_until = transport_now_ms() + idle_ms;
+	long long idle_until = clock_ms() + idle_ms;
 
 	while (n > 0) {
 		ssize_t w;
@@ -183,13 +184,13 @@ send_all(struct relay *r, const char *p, size_t n, int idle_ms, int count_bytes,
 			n -= (size_t)w;
 			if (count_bytes)
 				r->bytes_sent += w;
-			idle_until = transport_now_ms() + idle_ms;
+			idle_until = clock_ms() + idle_ms;
 			continue;
 		}
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			long long left = idle_until - transport_now_ms();
+			long long left = idle_until - clock_ms();
 			int rc;
 
 			if (left <= 0)
@@ -257,7 +258,7 @@ read_line(struct relay *r, long long deadline, char *line, size_t *len, struct r
 		if (r->inlen >= RELAY_LINE_MAX)
 			return fail(r, f, LEGACY_PROTOCOL, 0, 1);
 		{
-			long long left = deadline - transport_now_ms();
+			long long left = deadline - clock_ms();
 			ssize_t got;
 			int rc;
 
@@ -296,7 +297,7 @@ static int
 read_reply(struct relay *r, int timeout_ms, int *code, struct relay_failure *f,
     void (*on_line)(struct relay *, const char *, size_t))
 {
-	long long deadline = transport_now_ms() + timeout_ms;
+	long long deadline = clock_ms() + timeout_ms;
 	char line[RELAY_LINE_MAX];
 	size_t n = 0;
 	int first = -1;

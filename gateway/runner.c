@@ -9,6 +9,7 @@
 
 #include "runner.h"
 #include "transport.h"
+#include "util/clock.h"
 #include "util/xmem.h"
 
 /* Delivered messages whose removal may wait for one fsync of the directory. */
@@ -577,7 +578,7 @@ backoff(struct pass *ps)
 	b->wait_s = b->wait_s == 0 ? 1 : b->wait_s * 2;
 	if (b->wait_s > RUNNER_BACKOFF_MAX_S)
 		b->wait_s = RUNNER_BACKOFF_MAX_S;
-	b->until_ms = transport_now_ms() + b->wait_s * 1000LL;
+	b->until_ms = clock_ms() + b->wait_s * 1000LL;
 	gwlog_line(p->log, "Spool: %lu failed attempt%s could not be recorded (the message%s "
 	    "stay as %s were); the next pass in %u s", ps->st->unrecorded,
 	    ps->st->unrecorded == 1 ? "" : "s", ps->st->unrecorded == 1 ? "" : "s",
@@ -614,7 +615,7 @@ runner_once(const struct runner_params *p, struct runner_stats *st, char err[ERR
 	ps.st = st;
 	if (want > RUNNER_SESSIONS_MAX)
 		want = RUNNER_SESSIONS_MAX;
-	if (p->backoff != NULL && p->backoff->wait_s > 0 && transport_now_ms() < p->backoff->until_ms) {
+	if (p->backoff != NULL && p->backoff->wait_s > 0 && clock_ms() < p->backoff->until_ms) {
 		st->held = 1;
 		return 0;
 	}

@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "util/buf.h"
+#include "util/clock.h"
 #include "cli/usage.h"
 #include "config.h"
 #include "util/duration.h"
@@ -776,9 +777,9 @@ clean_tmp(struct spool *s, struct gwlog *log, long long *last)
 	char err[ERR_LEN];
 	unsigned removed;
 
-	if (*last != 0 && transport_now_ms() - *last < CLEAN_TMP_EVERY_S * 1000LL)
+	if (*last != 0 && clock_ms() - *last < CLEAN_TMP_EVERY_S * 1000LL)
 		return;
-	*last = transport_now_ms();
+	*last = clock_ms();
 	if (spool_clean_tmp(s, CLEAN_TMP_AGE_S, &removed, err) != 0)
 		gwlog_line(log, "ERROR spool: %s", err);
 	else if (removed > 0)
@@ -791,10 +792,10 @@ clean_tmp(struct spool *s, struct gwlog *log, long long *last)
 static void
 wait_for_work(int wake_fd, long long ms)
 {
-	long long until = transport_now_ms() + ms;
+	long long until = clock_ms() + ms;
 
 	while (!stop) {
-		long long left = until - transport_now_ms();
+		long long left = until - clock_ms();
 		struct pollfd pfd = { wake_fd, POLLIN, 0 };
 		char drain[256];
 
@@ -927,8 +928,8 @@ deliver_loop(const struct options *o, struct spool *s, struct runner_params *rp,
 		 * due, or after a second; later after a full disk (backoff) */
 		due = runner_next_due(s, err);
 		wait_ms = (st.delivered + st.deferred + st.bad > 0 && due == 0) ? 0 : 1000;
-		if (backoff.wait_s > 0 && backoff.until_ms - transport_now_ms() > wait_ms)
-			wait_ms = backoff.until_ms - transport_now_ms();
+		if (backoff.wait_s > 0 && backoff.until_ms - clock_ms() > wait_ms)
+			wait_ms = backoff.until_ms - clock_ms();
 		runner_stats_free(&st);
 		if (stop)
 			break;
@@ -964,11 +965,11 @@ start_worker(const struct options *o, struct spool *s, struct runner_params *rp,
 	_exit(deliver_loop(o, s, rp, log, wake[0], 0));
 }
 
-/* Wait for pid to end, at most until (transport_now_ms() time); then SIGKILL. */
+/* Wait for pid to end, at most until (clock_ms() time); then SIGKILL. */
 static void
 end_child(pid_t pid, long long until)
 {
-	while (transport_now_ms() < until) {
+	while (clock_ms() < until) {
 		if (waitpid(pid, NULL, WNOHANG) != 0)
 			return;
 		usleep(20000);
@@ -1011,13 +1012,13 @@ supervise(const struct options *o, struct spool *s, struct runner_params *rp,
 			    "started again", WIFSIGNALED(status) ? "signal" : "status",
 			    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 			worker = 0;
-			restart_at = transport_now_ms() + 1000;	/* not in a loop, should it die at once */
+			restart_at = clock_ms() + 1000;	/* not in a loop, should it die at once */
 		}
-		if (worker == 0 && transport_now_ms() >= restart_at)
+		if (worker == 0 && clock_ms() >= restart_at)
 			worker = start_worker(o, s, rp, log, l, wake);
 	}
 	{
-		long long until = transport_now_ms() + STOP_GRACE_MS;
+		long long until = clock_ms() + STOP_GRACE_MS;
 
 		if (worker > 0)
 			kill(worker, SIGTERM);

@@ -178,15 +178,6 @@ static const struct transport transport_tcp = {
 	tcp_close,
 };
 
-long long
-transport_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 const struct transport *
 transport_find(const char *name)
 {

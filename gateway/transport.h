@@ -71,9 +71,6 @@ struct transport {
 	void		(*close)(struct transport_conn *c);
 };
 
-/* Milliseconds on CLOCK_MONOTONIC: the clock of every deadline in the gateway. */
-long long transport_now_ms(void);
-
 /* The transport of that name ("tcp", "fake"), or NULL. */
 const struct transport *transport_find(const char *name);
 
