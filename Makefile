@@ -56,9 +56,11 @@ ALL_CFLAGS	= -std=c11 -D_DEFAULT_SOURCE -pthread $(OPT) $(SAN) $(WARN) -MMD -MP 
 ALL_LDFLAGS	= $(SAN) -pthread $(LDFLAGS)
 
 # The support layer (engine/util/: buffers, errors, memory, text, file I/O,
-# durations, peers) under the expert system's own modules (docs/architecture.md).
+# clock, durations, peers) under everything else (docs/architecture.md).
 UTIL_SRC	= $(wildcard engine/util/*.c)
-LIB_SRC		= $(filter-out engine/main.c, $(wildcard engine/*.c)) $(UTIL_SRC)
+# The SMTP layer on it (engine/smtp/), shared by the probes and smtpgw's relay.
+SMTP_SRC	= $(wildcard engine/smtp/*.c)
+LIB_SRC		= $(filter-out engine/main.c, $(wildcard engine/*.c)) $(UTIL_SRC) $(SMTP_SRC)
 LIB_CORE_OBJ	= $(patsubst engine/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 # The table of the documents this build has validated (engine/kbvalid.h),
 # written by engine/tools/kbvalid_gen.c from the rule base in kb/.
@@ -584,6 +586,6 @@ clean:
 
 FORCE:
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/util/*.d $(BUILD)/obj/tests/*.d $(BUILD)/obj/gw/*.d \
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/util/*.d $(BUILD)/obj/smtp/*.d $(BUILD)/obj/tests/*.d $(BUILD)/obj/gw/*.d \
 	$(BUILD)/obj/cli/*.d $(BUILD)/obj/tools/*.d $(BUILD)/*.d $(BUILD)/fuzz/*.d \
 	$(BUILD)/bin/*.d)

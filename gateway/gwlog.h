@@ -17,7 +17,7 @@
 
 #include "util/err.h"
 #include "legacy.h"
-#include "tcpinfo.h"
+#include "smtp/tcpinfo.h"
 
 struct gwlog_params {
 	const char	*log_path;	/* text log, "-" = stderr, NULL = none */

@@ -36,7 +36,7 @@
 #include "gwlog.h"
 #include "legacy.h"
 #include "spool.h"
-#include "tcpinfo.h"
+#include "smtp/tcpinfo.h"
 
 #define RELAY_STATE_LIST(X) \
 	X(INIT,        "init",        NULL) \

@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "tcpinfo.h"
+#include "smtp/tcpinfo.h"
 
 /* How often a wait looks at a stop flag (transport_params, relay_params). */
 #define TRANSPORT_SLICE_MS	100

@@ -24,7 +24,7 @@
 #include <stddef.h>
 
 #include "util/buf.h"
-#include "tcpinfo.h"
+#include "smtp/tcpinfo.h"
 #include "transport.h"
 
 #define TRANSPORT_FAKE_ACTIONS(X) \

@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "tcpinfo.h"
+#include "smtp/tcpinfo.h"
 #include "testutil.h"
 
 /* A connected pair on 127.0.0.1: *client, *server. */

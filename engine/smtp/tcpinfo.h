@@ -5,8 +5,8 @@
  * "the path is dead" (unacknowledged data, retransmissions).
  * docs/events.md documents each field as the events' tcp_info object.
  */
-#ifndef SMTPGW_TCPINFO_H
-#define SMTPGW_TCPINFO_H
+#ifndef KBDIAG_SMTP_TCPINFO_H
+#define KBDIAG_SMTP_TCPINFO_H
 
 struct tcpinfo_snap {
 	int			 valid;		/* 0: the socket gave nothing */
