@@ -20,6 +20,7 @@
 
 #include <nettle/sha2.h>
 
+#include "util/fileio.h"
 #include "util/peer.h"
 #include "probe.h"
 #include "util/text.h"
@@ -1228,52 +1229,18 @@ fix_plan_free(struct fix_plan *p)
 /* ---------------------------------------------------------------------- */
 /* Writing files                                                            */
 
-static int
-fix_write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* dirfd/name replaced by data: temporary file, fsync, rename, fsync dir. */
+/* dirfd/name replaced by data (file_replace_at()), the temporary file named
+ * ".NAME.kbdiag-PID" so that fix_stale() knows whose it is. */
 static int
 fix_write_at(int dirfd, const char *name, const char *shown, const char *data, size_t len,
     mode_t mode, char err[ERR_LEN])
 {
 	char tmp[300];
-	int fd, e;
 
 	if (snprintf(tmp, sizeof(tmp), ".%s.kbdiag-%ld", name, (long)getpid()) >=
 	    (int)sizeof(tmp))
 		return err_set(err, "%s: file name too long", shown);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return err_set(err, "cannot write beside %s: %s", shown, strerror(errno));
-	if (fix_write_all(fd, data, len) != 0 || fchmod(fd, mode) != 0 || fsync(fd) != 0) {
-		e = errno;
-		close(fd);
-		unlinkat(dirfd, tmp, 0);
-		return err_set(err, "cannot write %s: %s", shown, strerror(e));
-	}
-	if (close(fd) != 0 || renameat(dirfd, tmp, dirfd, name) != 0) {
-		e = errno;
-		unlinkat(dirfd, tmp, 0);
-		return err_set(err, "cannot write %s: %s", shown, strerror(e));
-	}
-	if (fsync(dirfd) != 0)
-		return err_set(err, "cannot sync the directory of %s: %s", shown,
-		    strerror(errno));
-	return 0;
+	return file_replace_at(dirfd, name, tmp, data, len, mode, shown, err);
 }
 
 /* rel under the root replaced by data, its permissions kept. */

@@ -18,6 +18,7 @@
 
 #include <nettle/sha2.h>
 
+#include "util/fileio.h"
 #include "util/xmem.h"
 
 /*
@@ -262,8 +263,6 @@ probe_dos_read_at(int dirfd, const char *name, const char *shown, size_t max,
     struct buf *out, mode_t *mode, char err[ERR_LEN])
 {
 	struct stat st;
-	char chunk[8192];
-	ssize_t n;
 	int fd, e;
 
 	buf_reset(out);
@@ -286,24 +285,13 @@ probe_dos_read_at(int dirfd, const char *name, const char *shown, size_t max,
 		return err_set(err, "%s is %lld bytes, more than the %zu bytes accepted", shown,
 		    (long long)st.st_size, max);
 	}
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			e = errno;
-			close(fd);
-			errno = e;
-			return err_set(err, "cannot read %s: %s", shown, strerror(e));
-		}
-		if (n == 0)
-			break;
-		if (out->len + (size_t)n > max) {
-			close(fd);
-			errno = EFBIG;
+	if (fd_read_all(fd, out, max) != 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		if (e == EFBIG)
 			return err_set(err, "%s grew past the %zu bytes accepted", shown, max);
-		}
-		buf_append(out, chunk, (size_t)n);
+		return err_set(err, "cannot read %s: %s", shown, strerror(e));
 	}
 	close(fd);
 	if (mode)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "jsonscan.h"
+#include "util/fileio.h"
 #include "util/peer.h"
 #include "plan.h"
 #include "rank.h"
@@ -530,7 +531,6 @@ int
 replay_read_file(const char *path, struct buf *out, char err[ERR_LEN])
 {
 	struct stat st;
-	char chunk[65536];
 	int fd, rc = -1;
 
 	buf_reset(out);
@@ -548,23 +548,13 @@ replay_read_file(const char *path, struct buf *out, char err[ERR_LEN])
 		    "a socket" : "a device");
 		goto out;
 	}
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err_set(err, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (out->len + (size_t)n > REPLAY_MAX_BYTES) {
+	if (fd_read_all(fd, out, REPLAY_MAX_BYTES) != 0) {
+		if (errno == EFBIG)
 			err_set(err, "%s: larger than %u MiB: not a diagnosis kbdiag wrote", path,
 			    REPLAY_MAX_BYTES >> 20);
-			goto out;
-		}
-		buf_append(out, chunk, (size_t)n);
+		else
+			err_set(err, "%s: %s", path, strerror(errno));
+		goto out;
 	}
 	rc = 0;
 out:

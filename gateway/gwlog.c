@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "util/buf.h"
+#include "util/fileio.h"
 #include "gwlog.h"
 #include "util/text.h"
 #include "util/xmem.h"
@@ -80,16 +81,7 @@ gwlog_verbose(const struct gwlog *g)
 static void
 put(int fd, const char *s, size_t n)
 {
-	while (n > 0) {
-		ssize_t w = write(fd, s, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		s += w;
-		n -= (size_t)w;
-	}
+	(void)file_write_all(fd, s, n);
 }
 
 /*
