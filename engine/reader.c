@@ -860,23 +860,23 @@ reader_tcp_peer_closed(const struct reader_tcp *t)
 	    strcmp(t->state, "CLOSE") == 0;
 }
 
+void
+reader_tcp_from_json(struct reader_tcp *t, const struct json_t *o)
+{
+	json_t *obj = (json_t *)o;	/* jansson's getters take no const */
+
+#define TCP_KEY(key, type, rank) t->key = reader_json_count(obj, #key);
+	TCPINFO_KEYS(TCP_KEY)
+#undef TCP_KEY
+	reader_tcp_set_state(t, reader_json_str(obj, "state"));
+}
+
 static void
 reader_tcp_info(struct reader_record *rec, json_t *o)
 {
-	struct reader_tcp *t = &rec->tcp;
-
 	if (!json_is_object(o))
 		return;
-	t->unacked = reader_json_count(o, "unacked");
-	t->outq_bytes = reader_json_count(o, "outq_bytes");
-	t->notsent_bytes = reader_json_count(o, "notsent_bytes");
-	t->retransmits = reader_json_count(o, "retransmits");
-	t->total_retrans = reader_json_count(o, "total_retrans");
-	t->bytes_acked = reader_json_count(o, "bytes_acked");
-	t->bytes_sent = reader_json_count(o, "bytes_sent");
-	t->last_ack_ms = reader_json_count(o, "last_ack_ms");
-	t->snd_wnd = reader_json_count(o, "snd_wnd");
-	reader_tcp_set_state(t, reader_json_str(o, "state"));
+	reader_tcp_from_json(&rec->tcp, o);
 	rec->has_tcp = 1;
 }
 

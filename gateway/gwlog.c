@@ -204,17 +204,10 @@ tcp_json(const struct tcpinfo_snap *t)
 	json_t *o = json_object();
 
 	json_object_set_new(o, "state", json_string(t->state ? t->state : "?"));
-	json_object_set_new(o, "unacked", json_integer(t->unacked));
-	json_object_set_new(o, "outq_bytes", json_integer(t->outq_bytes));
-	json_object_set_new(o, "notsent_bytes", json_integer(t->notsent_bytes));
-	json_object_set_new(o, "retransmits", json_integer(t->retransmits));
-	json_object_set_new(o, "total_retrans", json_integer(t->total_retrans));
-	json_object_set_new(o, "snd_wnd", json_integer(t->snd_wnd));
-	json_object_set_new(o, "rtt_us", json_integer(t->rtt_us));
-	json_object_set_new(o, "last_ack_ms", json_integer(t->last_ack_ms));
-	json_object_set_new(o, "last_data_sent_ms", json_integer(t->last_data_sent_ms));
-	json_object_set_new(o, "bytes_acked", json_integer((json_int_t)t->bytes_acked));
-	json_object_set_new(o, "bytes_sent", json_integer((json_int_t)t->bytes_sent));
+#define TCP_KEY(key, type, rank) \
+	json_object_set_new(o, #key, json_integer((json_int_t)t->key));
+	TCPINFO_KEYS(TCP_KEY)
+#undef TCP_KEY
 	return o;
 }
 
