@@ -930,7 +930,7 @@ reader_ndjson(struct reader *r)
 		rec->queue_id = r->queue_id;
 	}
 	session_reset(&r->session);
-	r->session.phase = session_phase_parse(reader_json_str(o, "phase"));
+	r->session.phase = smtp_phase_parse(reader_json_str(o, "phase"));
 	if ((v = reader_json_str(o, "last_command")) != NULL)
 		snprintf(r->session.command, sizeof(r->session.command), "%s", v);
 	if ((v = reader_json_str(o, "last_reply")) != NULL)
@@ -1157,7 +1157,7 @@ reader_classify(struct reader *r)
 	rec->helo_reply = r->session.helo_reply[0] ? r->session.helo_reply : NULL;
 	rec->gateway_version = r->version[0] ? r->version : NULL;
 	rec->peer_port = r->peer_port;
-	rec->phase = session_phase_name(r->session.phase);
+	rec->phase = smtp_phase_to_text(r->session.phase);
 	rec->command = r->session.command[0] ? r->session.command : NULL;
 	rec->reply = r->session.reply[0] ? r->session.reply : NULL;
 }

@@ -233,7 +233,7 @@ gwlog_event_json(const struct gwlog_event *ev)
 	json_object_set_new(o, "code", e->code ? json_integer(e->code) : json_null());
 	json_object_set_new(o, "class", json_string(legacy_class_to_text(e->class)));
 	json_object_set_new(o, "rfc3463", json_string(e->rfc3463));
-	set_str(o, "phase", ev->phase);
+	set_str(o, "phase", smtp_phase_to_text(ev->phase));
 	set_str(o, "last_command", ev->last_command);
 	set_str(o, "last_reply", ev->last_reply);
 	set_str(o, "helo", ev->helo);

@@ -182,7 +182,7 @@ START_TEST(event_keys_are_the_documented_ones)
 	t.state = "ESTABLISHED";
 	memset(&ev, 0, sizeof(ev));
 	ev.cond = LEGACY_READ_TIMEOUT;
-	ev.phase = "body";
+	ev.phase = SMTP_PHASE_BODY;
 	ev.bytes_sent = -1;
 	ev.tcp = &t;
 	js = gwlog_event_json(&ev);
