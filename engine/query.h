@@ -57,8 +57,9 @@
  * gateway's world ("what does error 119 network write error mean"), answers
  * by rule (query_features.matched), and so does a question with a setting in
  * it that a table row answers. At QUERY_SURE or above the answer is sure; at
- * QUERY_WEAK or above it is weak and the best three are kept; below, there
- * are no results. A question about a fact of the tables answers with that
+ * QUERY_WEAK or above it is weak: the best three are kept, marked weak (a
+ * text the model doubts, related or not, still gets the closest articles
+ * with why, instead of silence); below, there are no results. A question about a fact of the tables answers with that
  * row first (fact).
  *
  * Ownership: query_free() frees the results and everything in them; article,
@@ -74,9 +75,18 @@
 
 /* The least score a result that is shown has. */
 #define QUERY_MIN_SCORE	0.1
-/* The probability at and above which an answer is sure, or weak. */
-#define QUERY_SURE	0.97
-#define QUERY_WEAK	0.90
+/*
+ * The probability at and above which an answer is sure (confident), or
+ * weak (query.c says how both were chosen on the development data): a
+ * sure answer lists the best results; a weak one the best three, marked as
+ * weak, with why; below QUERY_WEAK nothing is answered. "No unrelated text
+ * answered" (issue 17) is about sure answers: a weak answer to an
+ * unrelated text is counted apart (build/queryeval, check_queryeval).
+ */
+#define QUERY_SURE	0.90
+#define QUERY_WEAK	0.20
+/* Weak answers are a band below the sure ones (build/queryeval reads it). */
+#define QUERY_WEAK_BAND	1
 /*
  * Below this best score the answer model reads how far below it is (the
  * LOW feature): a long text of known words can add up to a best score that

@@ -1873,6 +1873,23 @@ render_why(struct buf *out, const struct query_result *r)
 		    r->words[i]);
 }
 
+/*
+ * Why a result is there, for a weak answer: render_why() and the fields its
+ * words were found in ("; in the title and keywords").
+ */
+static void
+render_weak_why(struct buf *out, const struct query_result *r)
+{
+	size_t i;
+
+	render_why(out, r);
+	for (i = 0; i < r->nfields; i++)
+		buf_printf(out, "%s%s", i == 0 ? " (in the " : i + 1 == r->nfields ? " and " :
+		    ", ", r->fields[i].field);
+	if (r->nfields)
+		buf_putc(out, ')');
+}
+
 /* Lines in a receiving server's notation: said, as their words were not read. */
 static void
 render_server_lines(struct buf *out, size_t n)
@@ -2127,8 +2144,8 @@ render_query_head(struct buf *t, const struct query_results *q)
 	if (q->answer == QUERY_NONE)
 		buf_printf(t, "No article in the rule base is about \"%s\".", q->query);
 	else if (q->answer == QUERY_WEAK_ANSWER)
-		buf_printf(t, "No article is clearly about this text (confidence %.0f%%); "
-		    "the closest %zu, with why:", 100 * q->confidence, q->nresults);
+		buf_printf(t, "Weak match (confidence %.0f%%): no article is clearly about "
+		    "this text; the closest %zu, with why:", 100 * q->confidence, q->nresults);
 	else if (q->fact.row)
 		buf_printf(t, "Answer: %s", q->fact.text);
 }
@@ -2166,7 +2183,10 @@ render_query_explain(const struct query_results *q, enum render_format f, int ex
 			buf_printf(out, "%-8s %.2f  ", r->article->id, r->score);
 			render_wrap(out, r->article->title, 15, 15);
 			buf_puts(out, "               ");
-			render_why(&t, r);
+			if (q->answer == QUERY_WEAK_ANSWER)
+				render_weak_why(&t, r);
+			else
+				render_why(&t, r);
 			render_wrap(out, buf_str(&t), 15, 15);
 			buf_reset(&t);
 			if (explain) {
@@ -2207,7 +2227,10 @@ render_query_explain(const struct query_results *q, enum render_format f, int ex
 			buf_printf(out, "%zu. **%s** ", i + 1, r->article->id);
 			render_md_text(out, r->article->title);
 			buf_printf(out, " (score %.2f): ", r->score);
-			render_why(&t, r);
+			if (q->answer == QUERY_WEAK_ANSWER)
+				render_weak_why(&t, r);
+			else
+				render_why(&t, r);
 			render_md_text(out, buf_str(&t));
 			buf_reset(&t);
 			buf_putc(out, '\n');
@@ -2227,7 +2250,10 @@ render_query_explain(const struct query_results *q, enum render_format f, int ex
 			li = html_attr(html_el(ol, "li", NULL), "data-article", r->article->id);
 			html_el(li, "strong", r->article->id);
 			buf_printf(&t, " %s (score %.2f): ", r->article->title, r->score);
-			render_why(&t, r);
+			if (q->answer == QUERY_WEAK_ANSWER)
+				render_weak_why(&t, r);
+			else
+				render_why(&t, r);
 			html_text(li, buf_str(&t));
 			buf_reset(&t);
 		}

@@ -11,11 +11,17 @@
  * Prints one line per split and kind, then per split "all" (the related
  * queries) and "answered" (the unrelated ones):
  *
- *   SPLIT KIND N HIT1 HIT3 ANSWERED
+ *   SPLIT KIND N HIT1 HIT3 ANSWERED WEAK
  *
- * where HIT1 and HIT3 count the related queries whose first (first three)
- * results hold an expected article, and ANSWERED the queries that got any
- * result. --ranking only ranks without the answer model (every text gets
+ * where HIT1 counts the related queries whose sure (confident) answer has
+ * an expected article first, HIT3 those whose answer, sure or weak, holds
+ * one among its first three, ANSWERED the queries that got a sure answer
+ * and WEAK those that got a weak one (the best three, marked weak:
+ * QUERY_WEAK_BAND in query.h). For unrelated texts, "no unrelated text
+ * answered" is about ANSWERED; WEAK counts the weak answers apart. A
+ * revision before the weak band (no QUERY_WEAK_BAND) counts every answer as
+ * sure, as it was; the BM25 baseline's answers are all sure.
+ * --ranking only ranks without the answer model (every text gets
  * its best articles). --misses prints the related queries of that half whose first
  * result is wrong, and the unrelated ones answered, on standard error: work
  * on the scorer looks at dev only (query-eval.tsv says why).
@@ -329,7 +335,7 @@ bm25_ask(const struct bm25 *b, const char *text, const char *top[QE_TOP])
 
 struct qe_tally {
 	char	split[8], kind[16];
-	size_t	n, hit1, hit3, answered;
+	size_t	n, hit1, hit3, answered, weak;
 };
 
 static struct qe_tally *
@@ -479,7 +485,7 @@ fit_main(const char *kbdir, const char *evalpath, const char *const *extra, size
 		lambda = atof(l);
 	size_t n, i, j, k, nd = 0, gated = 0, *idx, f;
 	double *oof;
-	int *un, *right;
+	int *un, *right, *right3;
 
 	p.dir = kbdir;
 	if (kb_load(&p, &kb, err) != 0 || match_compile(kb, &m, err) != 0) {
@@ -508,6 +514,7 @@ fit_main(const char *kbdir, const char *evalpath, const char *const *extra, size
 	y = calloc(n, sizeof(*y));
 	un = calloc(n, sizeof(*un));
 	right = calloc(n, sizeof(*right));
+	right3 = calloc(n, sizeof(*right3));
 	idx = calloc(n, sizeof(*idx));
 	for (i = 0; i < n; i++) {
 		struct query_results *q;
@@ -544,11 +551,13 @@ fit_main(const char *kbdir, const char *evalpath, const char *const *extra, size
 		 * related text, a wrong first result and no answer are the same
 		 * miss; only an unrelated text answered costs more */
 		y[nd] = !un[nd];
-		right[nd] = 0;
-		if (q->nresults > 0)
+		right[nd] = right3[nd] = 0;
+		for (k = 0; k < q->nresults && k < QE_TOP; k++)
 			for (j = 0; j < v[i].nids; j++)
-				if (strcmp(q->results[0].article->id, v[i].ids[j]) == 0)
-					right[nd] = 1;
+				if (strcmp(q->results[k].article->id, v[i].ids[j]) == 0) {
+					right[nd] |= k == 0;
+					right3[nd] = 1;
+				}
 		nd++;
 		query_free(q);
 	}
@@ -624,6 +633,35 @@ fit_main(const char *kbdir, const char *evalpath, const char *const *extra, size
 					wrong++;
 			}
 			printf("%.2f       %5zu  %5zu  %5zu\n", t, nright, wrong, una);
+		}
+	}
+	/*
+	 * The weak band, [t, QUERY_SURE): what a weak answer (the best three,
+	 * marked weak) would give for each lower bound t: related texts whose
+	 * article is among the three, related ones whose is not, unrelated
+	 * texts answered weakly.
+	 */
+	{
+		static const double ts[] = { 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4,
+		    0.45, 0.5, 0.6, 0.7, 0.8 };
+		size_t ti;
+
+		printf("weak band [t, %.2f): t  related-hit@3  related-missed  unrelated "
+		    "(dev, out-of-fold)\n", QUERY_SURE);
+		for (ti = 0; ti < sizeof(ts) / sizeof(ts[0]); ti++) {
+			size_t h3 = 0, miss = 0, una = 0;
+
+			for (k = 0; k < nd; k++) {
+				if (oof[k] < ts[ti] || oof[k] >= QUERY_SURE)
+					continue;
+				if (un[k])
+					una++;
+				else if (right3[k])
+					h3++;
+				else
+					miss++;
+			}
+			printf("%.2f  %5zu  %5zu  %5zu\n", ts[ti], h3, miss, una);
 		}
 	}
 	if (dump)
@@ -704,7 +742,7 @@ main(int argc, char **argv)
 		struct qe_tally *k = qe_tally(&t, &nt, &cap, v[i].split, v[i].kind);
 		struct qe_tally *all = qe_tally(&t, &nt, &cap, v[i].split,
 		    qe_unrelated(v[i].kind) ? "answered" : "all");
-		int h1 = 0, h3 = 0, show;
+		int h1 = 0, h3 = 0, show, weak = 0;
 
 		if (ix) {
 #ifndef QUERYEVAL_NO_FIT
@@ -715,6 +753,9 @@ main(int argc, char **argv)
 #endif
 			for (j = 0; j < q->nresults && j < QE_TOP; j++)
 				top[ntop++] = q->results[j].article->id;
+#ifdef QUERY_WEAK_BAND
+			weak = q->nresults > 0 && q->answer == QUERY_WEAK_ANSWER;
+#endif
 		} else
 			ntop = bm25_ask(&b, v[i].text, top);
 		for (j = 0; j < ntop; j++) {
@@ -722,7 +763,7 @@ main(int argc, char **argv)
 
 			for (e = 0; e < v[i].nids; e++)
 				if (strcmp(top[j], v[i].ids[e]) == 0) {
-					h1 |= j == 0;
+					h1 |= j == 0 && !weak;
 					h3 = 1;
 				}
 		}
@@ -732,12 +773,14 @@ main(int argc, char **argv)
 		all->hit1 += h1;
 		k->hit3 += h3;
 		all->hit3 += h3;
-		k->answered += ntop > 0;
-		all->answered += ntop > 0;
+		k->answered += ntop > 0 && !weak;
+		all->answered += ntop > 0 && !weak;
+		k->weak += weak;
+		all->weak += weak;
 		show = misses && (strcmp(misses, "all") == 0 || strcmp(misses, v[i].split) == 0);
 		if (show && (qe_unrelated(v[i].kind) ? ntop > 0 : !h1)) {
-			fprintf(stderr, "%ld: %s %s %s '", v[i].line, v[i].split, v[i].kind,
-			    v[i].expected);
+			fprintf(stderr, "%ld: %s %s %s%s '", v[i].line, v[i].split, v[i].kind,
+			    v[i].expected, weak ? " (weak)" : "");
 			for (j = 0; v[i].text[j] && j < 100; j++)
 				fputs(v[i].text[j] == '\n' ? "\\n" : (char[2]){ v[i].text[j], 0 },
 				    stderr);
@@ -752,7 +795,7 @@ main(int argc, char **argv)
 		query_free(q);
 	}
 	for (i = 0; i < nt; i++)
-		printf("%s %s %zu %zu %zu %zu\n", t[i].split, t[i].kind, t[i].n, t[i].hit1,
-		    t[i].hit3, t[i].answered);
+		printf("%s %s %zu %zu %zu %zu %zu\n", t[i].split, t[i].kind, t[i].n, t[i].hit1,
+		    t[i].hit3, t[i].answered, t[i].weak);
 	return 0;
 }

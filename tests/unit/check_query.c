@@ -1,5 +1,6 @@
 /* query: ranking articles for a text someone typed or pasted. */
 #include <check.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,10 +140,20 @@ START_TEST(unrelated_text_has_no_results)
 {
 	const char *texts[] = { "printer out of paper", "the", "error", "   ",
 	    "\xff\xfe\x01", "Microsoft Excel: Insufficient memory to run this application.",
-	    "ssh: connect to host 10.0.0.5 port 22: Connection timed out",
-	    "how do I change the default gateway on windows 10" };
+	    "ssh: connect to host 10.0.0.5 port 22: Connection timed out" };
+	/* texts the model doubts but that share the gateway's words ("default
+	 * gateway"): a weak answer at most, never a sure one */
+	const char *doubted[] = { "how do I change the default gateway on windows 10" };
 	size_t i;
 
+	for (i = 0; i < sizeof(doubted) / sizeof(doubted[0]); i++) {
+		struct query_results *q = run(doubted[i]);
+
+		ck_assert_msg(q->answer != QUERY_SURE_ANSWER && q->nresults <= 3, "'%s': a %s "
+		    "answer with %zu results (confidence %.2f)", doubted[i],
+		    query_answer_name(q->answer), q->nresults, q->confidence);
+		query_free(q);
+	}
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
 		struct query_results *q = run(texts[i]);
 
@@ -363,6 +374,66 @@ START_TEST(vocabulary_terms_are_used)
 	for (i = 0; i < q->nsynonyms; i++)
 		mainframe |= strcmp(q->synonyms[i].said, "mainframe") == 0;
 	ck_assert_msg(mainframe, "the vocabulary's 'mainframe' was not used");
+	query_free(q);
+}
+END_TEST
+
+/*
+ * A weak answer (the answer model doubts the text: QUERY_WEAK to QUERY_SURE)
+ * says so in every format and shows the closest three at most, each with
+ * why and the fields its words were found in; it exits as any answer does
+ * (0: something was found), and JSON's "answer" says "weak".
+ */
+START_TEST(weak_answer_in_every_format)
+{
+	static const char *const texts[] = {
+	    "how to set up DNS on a linksys router",
+	    "how do I install a second network card in a netware server",
+	    "mail to the IBM mainframe gets cut off halfway every time",
+	    "the time on the gateway screen doesn't agree with the server clock" };
+	struct query_results *q = NULL;
+	struct buf out = BUF_INIT;
+	char err[ERR_LEN];
+	json_t *root;
+	size_t i;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		q = run(texts[i]);
+		if (q->answer == QUERY_WEAK_ANSWER)
+			break;
+		query_free(q);
+		q = NULL;
+	}
+	ck_assert_msg(q != NULL, "none of the texts got a weak answer");
+	ck_assert_uint_ge(q->nresults, 1);
+	ck_assert_uint_le(q->nresults, 3);
+	ck_assert_double_ge(q->confidence, QUERY_WEAK);
+	ck_assert_double_lt(q->confidence, QUERY_SURE);
+	ck_assert_int_eq(render_query(q, RENDER_TEXT, &out, err), 0);
+	ck_assert_contains(buf_str(&out), "Weak match (confidence ");
+	ck_assert_contains(buf_str(&out), "no article is clearly about this text;");
+	ck_assert_contains(buf_str(&out), q->results[0].article->id);
+	ck_assert_contains(buf_str(&out), "shares the words ");
+	ck_assert_contains(buf_str(&out), " (in the ");
+	/* a weak answer is no answer to act on: no causes or steps */
+	ck_assert_msg(strstr(buf_str(&out), "Causes:") == NULL, "a weak answer shows "
+	    "causes: %s", buf_str(&out));
+	buf_reset(&out);
+	ck_assert_int_eq(render_query(q, RENDER_JSON, &out, err), 0);
+	root = json_loads(buf_str(&out), 0, NULL);
+	ck_assert_ptr_nonnull(root);
+	ck_assert_str_eq(json_string_value(json_object_get(root, "answer")), "weak");
+	ck_assert_uint_eq(json_array_size(json_object_get(root, "results")), q->nresults);
+	json_decref(root);
+	buf_reset(&out);
+	ck_assert_int_eq(render_query(q, RENDER_MARKDOWN, &out, err), 0);
+	ck_assert_contains(buf_str(&out), "Weak match (confidence ");
+	ck_assert_contains(buf_str(&out), " (in the ");
+	buf_reset(&out);
+	ck_assert_int_eq(render_query(q, RENDER_HTML, &out, err), 0);
+	ck_assert_contains(buf_str(&out), "Weak match (confidence ");
+	ck_assert_contains(buf_str(&out), q->results[0].article->id);
+	buf_free(&out);
 	query_free(q);
 }
 END_TEST
@@ -618,6 +689,7 @@ query_suite(void)
 	 */
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, exact_message_scores_highest_by_pattern);
+	tcase_add_test(tc, weak_answer_in_every_format);
 	tcase_add_test(tc, whole_log_line_matches_too);
 	tcase_add_test(tc, case_does_not_matter);
 	tcase_add_test(tc, companion_scores_below_primary);
