@@ -10,10 +10,11 @@
 #include "util/buf.h"
 #include "util/clock.h"
 #include "relay.h"
+#include "smtp/reply.h"
 #include "transport.h"
 #include "util/xmem.h"
 
-#define RELAY_LINE_MAX	4096	/* a reply line longer than this is a protocol error */
+#define RELAY_LINE_MAX	4096	/* a command line, and a read */
 #define RELAY_STOP_GRACE_MS	1000	/* a stop waits this long for the final dot's reply */
 
 struct relay {
@@ -21,8 +22,7 @@ struct relay {
 	const struct transport *t;
 	struct transport_conn *c;	/* NULL: not connected */
 	enum relay_state state;
-	char		 in[RELAY_LINE_MAX * 2];
-	size_t		 inlen;
+	struct smtp_reader rd;		/* the host's replies, strict */
 	int		 pipelining;
 	unsigned long long size_limit;
 	int		 size_offered;
@@ -223,105 +223,94 @@ command(struct relay *r, const char *cmd, struct relay_failure *f)
 	return send_all(r, line, (size_t)n, r->p->reply_ms, 0, 0, f);
 }
 
-/* Read one line (without its line end) into line. */
-static int
-read_line(struct relay *r, long long deadline, char *line, size_t *len, struct relay_failure *f)
+/* A bare LF from the host: a warning event, once a session. */
+static void
+warn_bare_lf(struct relay *r)
 {
+	struct gwlog_event ev;
+	struct relay_failure w;
+
+	if (r->warned_bare_lf)
+		return;
+	r->warned_bare_lf = 1;
+	fail(r, &w, LEGACY_BARE_LF, 0, 0);
+	relay_failure_event(r->p, &w, r->queue_id, &ev);
+	gwlog_event(r->p->log, &ev, NULL, 0);
+}
+
+/* Feed the reader what the host sends next, before the deadline. */
+static int
+read_more(struct relay *r, long long deadline, struct relay_failure *f)
+{
+	char chunk[RELAY_LINE_MAX];
+
 	for (;;) {
-		char *nl = memchr(r->in, '\n', r->inlen);
+		long long left = deadline - clock_ms();
+		ssize_t got;
+		int rc, e;
 
-		/* one recv can bring a line end beyond RELAY_LINE_MAX: too long
-		 * all the same (line has room for RELAY_LINE_MAX bytes) */
-		if (nl != NULL && nl - r->in >= RELAY_LINE_MAX)
-			return fail(r, f, LEGACY_PROTOCOL, 0, 1);
-		if (nl != NULL) {
-			size_t n = (size_t)(nl - r->in), used = n + 1;
-
-			if (n > 0 && r->in[n - 1] == '\r')
-				n--;
-			else if (!r->warned_bare_lf) {
-				struct gwlog_event ev;
-				struct relay_failure w;
-
-				r->warned_bare_lf = 1;
-				fail(r, &w, LEGACY_BARE_LF, 0, 0);
-				relay_failure_event(r->p, &w, r->queue_id, &ev);
-				gwlog_event(r->p->log, &ev, NULL, 0);
-			}
-			memcpy(line, r->in, n);
-			line[n] = '\0';
-			*len = n;
-			memmove(r->in, r->in + used, r->inlen - used);
-			r->inlen -= used;
+		if (give_up(r))
+			return interrupted(r, f);
+		if (left <= 0)
+			return fail(r, f, LEGACY_READ_TIMEOUT, ETIMEDOUT, 1);
+		rc = r->t->wait(r->c, POLLIN, slice(r, left));
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0)
+			return fail(r, f, LEGACY_READ_ERROR, errno, 1);
+		if (rc == 0)
+			continue;	/* the deadline check above ends it */
+		got = r->t->recv(r->c, chunk, sizeof(chunk));
+		if (got > 0) {
+			smtp_reader_feed(&r->rd, chunk, (size_t)got);
 			return 0;
 		}
-		if (r->inlen >= RELAY_LINE_MAX)
-			return fail(r, f, LEGACY_PROTOCOL, 0, 1);
-		{
-			long long left = deadline - clock_ms();
-			ssize_t got;
-			int rc;
-
-			if (give_up(r))
-				return interrupted(r, f);
-			if (left <= 0)
-				return fail(r, f, LEGACY_READ_TIMEOUT, ETIMEDOUT, 1);
-			rc = r->t->wait(r->c, POLLIN, slice(r, left));
-			if (rc < 0 && errno == EINTR)
-				continue;
-			if (rc < 0)
-				return fail(r, f, LEGACY_READ_ERROR, errno, 1);
-			if (rc == 0)
-				continue;	/* the deadline check above ends it */
-			got = r->t->recv(r->c, r->in + r->inlen, sizeof(r->in) - r->inlen);
-			if (got > 0) {
-				r->inlen += (size_t)got;
-				continue;
-			}
-			if (got < 0 && (errno == EINTR || errno == EAGAIN))
-				continue;
-			{
-				int e = got == 0 ? 0 : errno;
-
-				return fail(r, f, legacy_from_errno(LEGACY_OP_READ, e), e, 1);
-			}
-		}
+		if (got < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		e = got == 0 ? 0 : errno;
+		return fail(r, f, legacy_from_errno(LEGACY_OP_READ, e), e, 1);
 	}
 }
 
 /*
- * Read a whole reply (all its lines). Each line's text goes to on_line
- * (EHLO keywords); the last line is kept as last_reply. Returns the code.
+ * Read a whole reply (all its lines) with the strict reader (smtp/reply.h):
+ * a line too long, malformed or with another code is a protocol error. Each
+ * line's text goes to on_line (EHLO keywords); the last line is kept as
+ * last_reply. Returns the code.
  */
 static int
 read_reply(struct relay *r, int timeout_ms, int *code, struct relay_failure *f,
     void (*on_line)(struct relay *, const char *, size_t))
 {
 	long long deadline = clock_ms() + timeout_ms;
-	char line[RELAY_LINE_MAX];
-	size_t n = 0;
-	int first = -1;
+	char line[SMTP_REPLY_LINE_MAX];
+	struct smtp_line l;
 
+	smtp_reader_begin(&r->rd);
 	for (;;) {
-		int c;
+		enum smtp_read st = smtp_reader_next(&r->rd, &l);
 
-		if (read_line(r, deadline, line, &n, f) != 0)
-			return -1;
-		gwlog_rx(r->p->log, line, n);
-		keep(r->last_reply, line, n);
-		if (n < 3 || line[0] < '2' || line[0] > '5' || line[1] < '0' || line[1] > '9' ||
-		    line[2] < '0' || line[2] > '9' || (n > 3 && line[3] != ' ' && line[3] != '-'))
+		if (st == SMTP_READ_TOOLONG)
 			return fail(r, f, LEGACY_PROTOCOL, 0, 1);
-		c = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-		if (first >= 0 && c != first)
+		if (st == SMTP_READ_MORE) {
+			if (read_more(r, deadline, f) != 0)
+				return -1;
+			continue;
+		}
+		if (l.bare_lf)
+			warn_bare_lf(r);
+		memcpy(line, l.text, l.len);	/* strict: len < SMTP_REPLY_LINE_MAX */
+		line[l.len] = '\0';
+		gwlog_rx(r->p->log, line, l.len);
+		keep(r->last_reply, line, l.len);
+		if (l.verdict != SMTP_LINE_OK)
 			return fail(r, f, LEGACY_PROTOCOL, 0, 1);
-		first = c;
-		if (on_line != NULL && n > 4)
-			on_line(r, line + 4, n - 4);
-		if (n == 3 || line[3] == ' ')
+		if (on_line != NULL && l.len > 4)
+			on_line(r, line + 4, l.len - 4);
+		if (l.last)
 			break;
 	}
-	*code = first;
+	*code = l.code;
 	return 0;
 }
 
@@ -399,6 +388,7 @@ relay_open(const struct relay_params *p, struct relay **out, struct relay_failur
 	r->t = p->transport ? p->transport : transport_find("tcp");
 	r->c = NULL;
 	r->bytes_sent = -1;
+	smtp_reader_init(&r->rd, SMTP_REPLY_STRICT);
 	enter_state(r, RELAY_INIT);
 	*out = NULL;
 	if (connect_to(r, f) != 0)
@@ -446,6 +436,7 @@ fail_close:
 	f->permanent = 0;	/* the host refused us, not the message */
 	drop_failed(r, f);
 fail:
+	smtp_reader_free(&r->rd);
 	free(r);
 	return -1;
 }
@@ -725,6 +716,7 @@ relay_close(struct relay *r)
 	}
 	drop(r, 1);
 	gwlog_line(r->p->log, "SMTP connection closed");
+	smtp_reader_free(&r->rd);
 	free(r);
 }
 

@@ -1,5 +1,6 @@
 /*
- * Fuzz target: the probe's SMTP reply reader and the chain above it
+ * Fuzz target: the reply reader in its lenient mode (engine/smtp/reply.c)
+ * and the probes' SMTP chain above it
  * (greeting, EHLO/HELO, peer-product, the test message, QUIT), against a
  * smart host whose every byte comes from the input, through the "fake"
  * transport (no socket, no sleep: its clock moves instead).

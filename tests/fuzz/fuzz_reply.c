@@ -1,6 +1,7 @@
 /*
- * Fuzz target: the relay's reply reader (gateway/relay.c), what the smart
- * host sends, through the whole client session: the greeting, EHLO (and HELO
+ * Fuzz target: the reply reader in its strict mode (engine/smtp/reply.c)
+ * as the relay (gateway/relay.c) uses it, what the smart host sends, through
+ * the whole client session: the greeting, EHLO (and HELO
  * after a refusal), MAIL, RCPT, DATA, the message, the final dot, RSET and
  * QUIT, over a transport of this file's own that hands the relay the input
  * in pieces and takes whatever it sends.
