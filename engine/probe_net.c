@@ -4,7 +4,7 @@
  *
  * dns and ping use sockets directly: non-blocking, every wait a poll()
  * bounded by the probe's deadline. The SMTP chain talks through a probe
- * transport (probe_transport.h: real TCP, or a scripted fake for tests),
+ * transport (smtp/transport.h: real TCP, or a scripted fake for tests),
  * and all of its times are on the transport's clock. Everything read from
  * the peer goes into results through text_sanitize() (probe.c), never
  * anywhere else.
@@ -29,8 +29,8 @@
 
 #include "util/buf.h"
 #include "kb.h"
-#include "probe_transport.h"
 #include "smtp/reply.h"
+#include "smtp/transport.h"
 #include "util/xmem.h"
 
 #define QUIT_WAIT_MS	1000	/* at most, for the 221 */
@@ -417,9 +417,9 @@ enum net_read {
 };
 
 struct net_session {
-	const struct probe_transport *tr;
+	const struct transport *tr;
 	void		*arg;		/* the transport's: probe_params.transport_arg */
-	struct probe_conn *conn;	/* NULL until connected */
+	struct transport_conn *conn;	/* NULL until connected */
 	struct smtp_reader rd;		/* the server's replies, lenient */
 	int		 err;		/* errno of the last failure */
 	size_t		 lines;		/* lines of the last reply read */
@@ -447,10 +447,12 @@ net_read_more(struct net_session *s, unsigned long long deadline)
 	ssize_t n;
 
 	for (;;) {
-		int e = 0, w = s->tr->wait(s->conn, PROBE_WAIT_READ, deadline, &e);
+		int e = 0, w = s->tr->wait(s->conn, TRANSPORT_WAIT_READ, deadline, &e);
 
 		if (w == 0)
 			return NET_READ_TIMEOUT;
+		if (w < 0 && e == EINTR)
+			continue;
 		if (w < 0) {
 			s->err = e;
 			return NET_READ_ERROR;
@@ -462,7 +464,7 @@ net_read_more(struct net_session *s, unsigned long long deadline)
 		}
 		if (n == 0)
 			return NET_READ_CLOSED;
-		if (e == EAGAIN)
+		if (e == EAGAIN || e == EINTR)
 			continue;
 		s->err = e;
 		return e == ECONNRESET ? NET_READ_RESET : NET_READ_ERROR;
@@ -522,15 +524,17 @@ net_send(struct net_session *s, const char *data, size_t n, unsigned long long d
 {
 	while (n > 0) {
 		ssize_t w;
-		int e = 0, ready = s->tr->wait(s->conn, PROBE_WAIT_WRITE, deadline, &e);
+		int e = 0, ready = s->tr->wait(s->conn, TRANSPORT_WAIT_WRITE, deadline, &e);
 
+		if (ready < 0 && e == EINTR)
+			continue;
 		if (ready <= 0) {
 			s->err = ready == 0 ? ETIMEDOUT : e;
 			return -1;
 		}
-		w = s->tr->send(s->conn, data, n, &e);
+		w = s->tr->send(s->conn, data, n, 0, &e);
 		if (w < 0) {
-			if (e == EAGAIN)
+			if (e == EAGAIN || e == EINTR)
 				continue;
 			s->err = e;
 			return -1;
@@ -575,13 +579,20 @@ static int
 net_connect(struct net_session *s, const char *addr, unsigned port, unsigned timeout_ms,
     struct probe_result *r)
 {
-	unsigned long long start = net_now(s), deadline = start + timeout_ms;
+	unsigned long long start = net_now(s);
+	struct transport_params tp;
 	char target[INET6_ADDRSTRLEN + 16];
 	int e = 0, rc;
 
 	snprintf(target, sizeof(target), strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr, port);
 	probe_target(r, target);
-	rc = s->tr->connect(s->arg, addr, port, deadline, &s->conn, &e);
+	memset(&tp, 0, sizeof(tp));
+	tp.host = addr;
+	tp.port = port;
+	tp.numeric = 1;		/* the resolving is the dns probe's */
+	tp.connect_ms = timeout_ms;
+	tp.arg = s->arg;
+	rc = s->tr->open(&tp, &s->conn, &e);
 	r->elapsed_ms = (unsigned)(net_now(s) - start);
 	if (rc == 0 && e == 0)
 		probe_observe(r, "connected", "connected to %s in %u ms", target, r->elapsed_ms);
@@ -842,7 +853,7 @@ probe_net_smtp(const struct probe_params *p, const char *addr, unsigned port,
 {
 	struct probe_result *conn = &slots[0], *greet = &slots[1], *ehlo = &slots[2],
 	    *product = &slots[3], *resend = &slots[4];
-	struct net_session s = { p->transport ? p->transport : &probe_transport_tcp,
+	struct net_session s = { p->transport ? p->transport : &transport_tcp,
 	    p->transport_arg, NULL, { 0 }, 0, 0 };
 	struct net_reply rep = { 0, 0, BUF_INIT, "" };
 	unsigned long long end_ms = net_now(&s) + round_left_ms;
@@ -908,7 +919,8 @@ probe_net_smtp(const struct probe_params *p, const char *addr, unsigned port,
 		net_quit(&s, ehlo, (unsigned)(end_ms - net_now(&s) < timeout_ms ?
 		    end_ms - net_now(&s) : timeout_ms));
 out:
-	s.tr->close(s.conn);
+	if (s.conn != NULL)
+		s.tr->close(s.conn);
 	smtp_reader_free(&s.rd);
 	buf_free(&rep.text);
 }

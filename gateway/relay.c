@@ -1,17 +1,14 @@
 /* relay: the SMTP client state machine (see relay.h). */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "util/buf.h"
-#include "util/clock.h"
 #include "relay.h"
 #include "smtp/reply.h"
-#include "transport.h"
+#include "smtp/transport.h"
 #include "util/xmem.h"
 
 #define RELAY_LINE_MAX	4096	/* a command line, and a read */
@@ -65,6 +62,14 @@ enter_state(struct relay *r, enum relay_state s)
 	r->state = s;
 }
 
+/* The transport's clock: every deadline of the session is on it (a fake's
+ * is virtual). */
+static long long
+now(const struct relay *r)
+{
+	return (long long)r->t->now_ms(r->p->transport_arg);
+}
+
 static int
 stopped(const struct relay *r)
 {
@@ -85,19 +90,20 @@ give_up(struct relay *r)
 	if (r->state != RELAY_END_OF_DATA)
 		return 1;
 	if (r->stop_seen_ms == 0)
-		r->stop_seen_ms = clock_ms();
-	return clock_ms() - r->stop_seen_ms >= RELAY_STOP_GRACE_MS;
+		r->stop_seen_ms = now(r);
+	return now(r) - r->stop_seen_ms >= RELAY_STOP_GRACE_MS;
 }
 
-/* A wait of at most ms, cut into slices when there is a stop flag to look at. */
-static int
+/* The deadline of a wait of at most ms, cut into slices when there is a
+ * stop flag to look at. */
+static unsigned long long
 slice(const struct relay *r, long long ms)
 {
 	if (ms > 1000000)
 		ms = 1000000;
 	if (r->p->stop != NULL && ms > TRANSPORT_SLICE_MS)
 		ms = TRANSPORT_SLICE_MS;
-	return (int)ms;
+	return (unsigned long long)(now(r) + ms);
 }
 
 static void
@@ -171,42 +177,41 @@ static int
 send_all(struct relay *r, const char *p, size_t n, int idle_ms, int count_bytes, int more,
     struct relay_failure *f)
 {
-	long long idle_until = clock_ms() + idle_ms;
+	long long idle_until = now(r) + idle_ms;
 
 	while (n > 0) {
 		ssize_t w;
+		int e = 0;
 
 		if (stopped(r))
 			return interrupted(r, f);
-		w = r->t->send(r->c, p, n, more);
+		w = r->t->send(r->c, p, n, more, &e);
 		if (w > 0) {
 			p += w;
 			n -= (size_t)w;
 			if (count_bytes)
 				r->bytes_sent += w;
-			idle_until = clock_ms() + idle_ms;
+			idle_until = now(r) + idle_ms;
 			continue;
 		}
-		if (w < 0 && errno == EINTR)
+		if (w < 0 && e == EINTR)
 			continue;
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			long long left = idle_until - clock_ms();
+		if (w < 0 && (e == EAGAIN || e == EWOULDBLOCK)) {
+			long long left = idle_until - now(r);
 			int rc;
 
 			if (left <= 0)
 				return fail(r, f, LEGACY_WRITE_ERROR, ETIMEDOUT, 1);
-			rc = r->t->wait(r->c, POLLOUT, slice(r, left));
-			if (rc < 0 && errno == EINTR)
+			rc = r->t->wait(r->c, TRANSPORT_WAIT_WRITE, slice(r, left), &e);
+			if (rc < 0 && e == EINTR)
 				continue;
 			if (rc < 0)
-				return fail(r, f, LEGACY_WRITE_ERROR, errno, 1);
+				return fail(r, f, LEGACY_WRITE_ERROR, e, 1);
 			continue;	/* ready, or a slice passed: the deadline decides */
 		}
-		{
-			int e = w < 0 ? errno : EPIPE;
-
-			return fail(r, f, legacy_from_errno(LEGACY_OP_WRITE, e), e, 1);
-		}
+		if (w >= 0)
+			e = EPIPE;
+		return fail(r, f, legacy_from_errno(LEGACY_OP_WRITE, e), e, 1);
 	}
 	return 0;
 }
@@ -245,29 +250,30 @@ read_more(struct relay *r, long long deadline, struct relay_failure *f)
 	char chunk[RELAY_LINE_MAX];
 
 	for (;;) {
-		long long left = deadline - clock_ms();
+		long long left = deadline - now(r);
 		ssize_t got;
-		int rc, e;
+		int rc, e = 0;
 
 		if (give_up(r))
 			return interrupted(r, f);
 		if (left <= 0)
 			return fail(r, f, LEGACY_READ_TIMEOUT, ETIMEDOUT, 1);
-		rc = r->t->wait(r->c, POLLIN, slice(r, left));
-		if (rc < 0 && errno == EINTR)
+		rc = r->t->wait(r->c, TRANSPORT_WAIT_READ, slice(r, left), &e);
+		if (rc < 0 && e == EINTR)
 			continue;
 		if (rc < 0)
-			return fail(r, f, LEGACY_READ_ERROR, errno, 1);
+			return fail(r, f, LEGACY_READ_ERROR, e, 1);
 		if (rc == 0)
 			continue;	/* the deadline check above ends it */
-		got = r->t->recv(r->c, chunk, sizeof(chunk));
+		got = r->t->recv(r->c, chunk, sizeof(chunk), &e);
 		if (got > 0) {
 			smtp_reader_feed(&r->rd, chunk, (size_t)got);
 			return 0;
 		}
-		if (got < 0 && (errno == EINTR || errno == EAGAIN))
+		if (got < 0 && (e == EINTR || e == EAGAIN))
 			continue;
-		e = got == 0 ? 0 : errno;
+		if (got == 0)
+			e = 0;
 		return fail(r, f, legacy_from_errno(LEGACY_OP_READ, e), e, 1);
 	}
 }
@@ -282,7 +288,7 @@ static int
 read_reply(struct relay *r, int timeout_ms, int *code, struct relay_failure *f,
     void (*on_line)(struct relay *, const char *, size_t))
 {
-	long long deadline = clock_ms() + timeout_ms;
+	long long deadline = now(r) + timeout_ms;
 	char line[SMTP_REPLY_LINE_MAX];
 	struct smtp_line l;
 
@@ -348,7 +354,7 @@ connect_to(struct relay *r, struct relay_failure *f)
 	memset(&tp, 0, sizeof(tp));
 	tp.host = r->p->host;
 	tp.port = r->p->port;
-	tp.connect_ms = r->p->connect_ms;
+	tp.connect_ms = r->p->connect_ms > 0 ? (unsigned)r->p->connect_ms : 0;
 	tp.user_timeout_ms = r->p->user_timeout_ms;
 	tp.arg = r->p->transport_arg;
 	tp.stop = r->p->stop;
@@ -385,7 +391,7 @@ relay_open(const struct relay_params *p, struct relay **out, struct relay_failur
 	int code;
 
 	r->p = p;
-	r->t = p->transport ? p->transport : transport_find("tcp");
+	r->t = p->transport ? p->transport : &transport_tcp;
 	r->c = NULL;
 	r->bytes_sent = -1;
 	smtp_reader_init(&r->rd, SMTP_REPLY_STRICT);
