@@ -496,15 +496,118 @@ relay_send(struct relay *r, const struct spool_msg *m, struct relay_failure *f)
 	return relay_send_some(r, m, NULL, f) == 0 ? 0 : -1;
 }
 
+/* The i-th command of a transaction: MAIL, one RCPT per recipient, DATA. */
+static void
+txn_command(const struct relay *r, const struct spool_msg *m, size_t i, char *cmd, size_t n)
+{
+	if (i == 0 && r->size_offered)
+		snprintf(cmd, n, "MAIL FROM:<%s> SIZE=%zu", m->from, m->size);
+	else if (i == 0)
+		snprintf(cmd, n, "MAIL FROM:<%s>", m->from);
+	else if (i <= m->nrcpts)
+		snprintf(cmd, n, "RCPT TO:<%s>", m->rcpts[i - 1]);
+	else
+		snprintf(cmd, n, "DATA");
+}
+
+/* The state in which the i-th command's reply is awaited. */
+static enum relay_state
+txn_state(const struct spool_msg *m, size_t i)
+{
+	return i == 0 ? RELAY_MAIL : i <= m->nrcpts ? RELAY_RCPT : RELAY_DATA;
+}
+
+/* Commands [from, to) of the transaction in one write, each logged. */
+static int
+send_commands(struct relay *r, const struct spool_msg *m, size_t from, size_t to,
+    struct relay_failure *f)
+{
+	struct buf b = BUF_INIT;
+	char cmd[RELAY_LINE_MAX];
+	int rc;
+
+	for (; from < to; from++) {
+		txn_command(r, m, from, cmd, sizeof(cmd));
+		keep(r->last_command, cmd, strlen(cmd));
+		gwlog_tx(r->p->log, cmd, strlen(cmd));
+		buf_printf(&b, "%s\r\n", cmd);
+	}
+	rc = send_all(r, b.data, b.len, r->p->reply_ms, 0, 0, f);
+	buf_free(&b);
+	return rc;
+}
+
+/* DATA's reply lets the data go (the host now reads the message). */
+static int
+data_go(int code)
+{
+	return code / 100 == 3;
+}
+
+/*
+ * The reply to RCPT i (1..nrcpts): kept in codes; a refusal is counted, the
+ * first one described in *refusal. 0 the transaction goes on; 1 the message
+ * fails (*f: the refusal; without codes one refusal fails it, with codes only
+ * all do); -1 the session is dead (a 421: *f says so).
+ */
+static int
+rcpt_answered(struct relay *r, const struct spool_msg *m, size_t i, int code,
+    struct relay_rcpt *codes, size_t *refused, struct relay_failure *refusal,
+    struct relay_failure *f)
+{
+	struct relay_failure rf;
+
+	if (codes != NULL)
+		rcpt_reply(r, &codes[i - 1], code);
+	if (code / 100 == 2)
+		return 0;
+	if (++*refused == 1 || code == 421) {
+		bad_reply(r, &rf, "RCPT", code);
+		if (*refused == 1)
+			*refusal = rf;
+		if (rf.session_dead) {
+			*f = rf;
+			return -1;
+		}
+	}
+	if (codes != NULL && *refused < m->nrcpts)
+		return 0;
+	*f = *refusal;
+	return 1;
+}
+
+/*
+ * The message failed with the session alive (f says why): read the replies
+ * to what was sent after the failing command (PIPELINING) and end the
+ * transaction: RSET, or a close when the host took DATA (only closing avoids
+ * sending a message with no recipient accepted).
+ */
+static void
+end_refused(struct relay *r, size_t next, size_t sent, struct relay_failure *f)
+{
+	struct relay_failure ignored;
+	int code = 0, drained = 0;
+
+	for (; next < sent && r->c != NULL; next++, drained = 1)
+		if (read_reply(r, r->p->reply_ms, &code, &ignored, NULL) != 0) {
+			f->closed_socket = ignored.closed_socket;
+			break;
+		}
+	if (r->c != NULL && drained && data_go(code)) {
+		drop_failed(r, f);
+		enter_state(r, RELAY_FAILED);
+	} else
+		reset(r, f);
+	f->session_dead = r->c == NULL;
+}
+
 int
 relay_send_some(struct relay *r, const struct spool_msg *m, struct relay_rcpt *codes,
     struct relay_failure *f)
 {
-	struct buf b = BUF_INIT;
 	struct relay_failure refusal;	/* the first recipient refused */
-	char cmd[RELAY_LINE_MAX];
-	size_t i, mark, refused = 0;
-	int code, rc = -1, rcpt_failed = 0;
+	size_t i, n = m->nrcpts + 2, sent = 0, refused = 0;
+	int code = 0, rc = -1, failed = 0;
 
 	if (r->state != RELAY_READY || r->c == NULL) {
 		fail(r, f, LEGACY_WRITE_NOTCONN, ENOTCONN, 1);
@@ -517,122 +620,38 @@ relay_send_some(struct relay *r, const struct spool_msg *m, struct relay_rcpt *c
 	memset(&refusal, 0, sizeof(refusal));
 	for (i = 0; codes != NULL && i < m->nrcpts; i++)
 		memset(&codes[i], 0, sizeof(codes[i]));
-	/* MAIL, RCPT..., DATA: in one write with PIPELINING, else one by one */
-	if (r->size_offered)
-		snprintf(cmd, sizeof(cmd), "MAIL FROM:<%s> SIZE=%zu", m->from, m->size);
-	else
-		snprintf(cmd, sizeof(cmd), "MAIL FROM:<%s>", m->from);
-	enter_state(r, RELAY_MAIL);
-	if (r->pipelining) {
-		buf_printf(&b, "%s\r\n", cmd);
-		gwlog_tx(r->p->log, cmd, strlen(cmd));
-		for (i = 0; i < m->nrcpts; i++) {
-			mark = b.len;
-			buf_printf(&b, "RCPT TO:<%s>\r\n", m->rcpts[i]);
-			gwlog_tx(r->p->log, b.data + mark, b.len - mark - 2);
+	/*
+	 * MAIL, RCPT..., DATA: with PIPELINING all in one write, else each once
+	 * the one before is answered; the replies are read in order either way.
+	 * A reply that fails the message ends the sending.
+	 */
+	for (i = 0; i < n && !failed; i++) {
+		enter_state(r, txn_state(m, i));
+		if (i == sent) {
+			sent = r->pipelining ? n : i + 1;
+			if (send_commands(r, m, i, sent, f) != 0)
+				goto out;
 		}
-		buf_puts(&b, "DATA\r\n");
-		gwlog_tx(r->p->log, "DATA", 4);
-		keep(r->last_command, "DATA", 4);
-		if (send_all(r, b.data, b.len, r->p->reply_ms, 0, 0, f) != 0)
+		if (read_reply(r, r->p->reply_ms, &code, f, NULL) != 0)
 			goto out;
-		if (expect(r, f, "MAIL", 2, &code, r->p->reply_ms) != 0) {
-			/* the RCPTs and DATA will be refused too: read them and RSET */
-			if (!f->session_dead) {
-				struct relay_failure ignored;
+		if (i == 0 && code / 100 != 2) {
+			bad_reply(r, f, "MAIL", code);
+			failed = 1;
+		} else if (i > 0 && i <= m->nrcpts) {
+			int ra = rcpt_answered(r, m, i, code, codes, &refused, &refusal, f);
 
-				for (i = 0; i <= m->nrcpts && r->c != NULL; i++)
-					if (read_reply(r, r->p->reply_ms, &code, &ignored, NULL) != 0) {
-						f->closed_socket = ignored.closed_socket;
-						break;
-					}
-				if (r->c != NULL && code == 354)
-					goto abandon;
-				reset(r, f);
-				f->session_dead = r->c == NULL;
-			}
-			goto out;
-		}
-		enter_state(r, RELAY_RCPT);
-		for (i = 0; i < m->nrcpts; i++) {
-			struct relay_failure rf;
-
-			if (read_reply(r, r->p->reply_ms, &code, f, NULL) != 0)
+			if (ra < 0)
 				goto out;
-			if (codes != NULL)
-				rcpt_reply(r, &codes[i], code);
-			if (code / 100 != 2 && refused++ == 0) {
-				bad_reply(r, &rf, "RCPT", code);
-				refusal = rf;
-				if (rf.session_dead) {
-					*f = rf;
-					goto out;
-				}
-			}
+			failed = ra;
+		} else if (i == n - 1 && !data_go(code)) {
+			bad_reply(r, f, "DATA", code);
+			failed = 1;
 		}
-		/* without codes one refusal fails the message; with, only all do */
-		rcpt_failed = refused > 0 && (codes == NULL || refused == m->nrcpts);
-		if (rcpt_failed)
-			*f = refusal;
-		enter_state(r, RELAY_DATA);
-		{
-			struct relay_failure df;
-
-			if (read_reply(r, r->p->reply_ms, &code, &df, NULL) != 0) {
-				*f = df;
-				goto out;
-			}
-			if (rcpt_failed) {
-				if (code == 354)
-					goto abandon;
-				reset(r, f);
-				f->session_dead = r->c == NULL;
-				goto out;
-			}
-			if (code != 354) {
-				bad_reply(r, f, "DATA", code);
-				if (!f->session_dead) {
-					reset(r, f);
-					f->session_dead = r->c == NULL;
-				}
-				goto out;
-			}
-		}
-	} else {
-		if (command(r, cmd, f) != 0)
-			goto out;
-		if (expect(r, f, "MAIL", 2, &code, r->p->reply_ms) != 0)
-			goto refused;
-		enter_state(r, RELAY_RCPT);
-		for (i = 0; i < m->nrcpts; i++) {
-			struct relay_failure rf;
-
-			snprintf(cmd, sizeof(cmd), "RCPT TO:<%s>", m->rcpts[i]);
-			if (command(r, cmd, f) != 0)
-				goto out;
-			if (expect(r, &rf, "RCPT", 2, &code, r->p->reply_ms) == 0) {
-				if (codes != NULL)
-					rcpt_reply(r, &codes[i], code);
-				continue;
-			}
-			/* no reply, a dead session, or no codes: the message fails */
-			if (codes == NULL || rf.reply_code == 0 || rf.session_dead) {
-				*f = rf;
-				goto refused;
-			}
-			rcpt_reply(r, &codes[i], code);
-			if (refused++ == 0)
-				refusal = rf;
-		}
-		if (refused == m->nrcpts) {
-			*f = refusal;
-			goto refused;
-		}
-		enter_state(r, RELAY_DATA);
-		if (command(r, "DATA", f) != 0)
-			goto out;
-		if (expect(r, f, "DATA", 3, &code, r->p->reply_ms) != 0)
-			goto refused;
+	}
+	if (failed) {
+		if (!f->session_dead)
+			end_refused(r, i, sent, f);
+		goto out;
 	}
 	enter_state(r, RELAY_BODY);
 	/* the body and its final dot in one segment where they fit (MSG_MORE):
@@ -661,20 +680,7 @@ relay_send_some(struct relay *r, const struct spool_msg *m, struct relay_rcpt *c
 		*f = refusal;
 		rc = 1;
 	}
-	goto out;
-refused:
-	if (!f->session_dead) {
-		reset(r, f);
-		f->session_dead = r->c == NULL;
-	}
-	goto out;
-abandon:
-	/* 354 with no recipient accepted: only closing avoids sending a message */
-	drop_failed(r, f);
-	enter_state(r, RELAY_FAILED);
-	f->session_dead = 1;
 out:
-	buf_free(&b);
 	r->queue_id = NULL;
 	r->bytes_sent = -1;
 	return rc;

@@ -125,6 +125,27 @@ static const struct fake_case cases[] = {
 	  ON("RCPT", "550 no\r\n"), ON("DATA", "554 no valid recipients\r\n"),
 	  ON("RSET", "250 ok\r\n") }, 0,
 	  LEGACY_REPLY_PERM, -1, "rcpt", 0, 1, 550 },
+	/* pipelined: what was sent after the refused command is read, then RSET */
+	{ "pipelined, MAIL refused", { GREET, EHLO_PIPE, ON("MAIL", "452 full\r\n"),
+	  ON("RCPT", "503 5.5.1 no MAIL\r\n"), ON("DATA", "503 5.5.1 no RCPT\r\n"),
+	  ON("RSET", "250 ok\r\n") }, 0,
+	  LEGACY_REPLY_TEMP, -1, "mail", 0, 0, 452 },
+	/* no recipient and DATA taken: only closing avoids sending the message */
+	{ "pipelined, RCPT refused, DATA 354", { GREET, EHLO_PIPE, MAIL_OK,
+	  ON("RCPT", "550 no\r\n"), ON("DATA", "354 go\r\n") }, 0,
+	  LEGACY_REPLY_PERM, -1, "rcpt", 1, 1, 550 },
+	/* the refusal is the message's failure, the lost connection the session's
+	 * (as one by one, where the RSET finds it closed) */
+	{ "pipelined, RCPT refused, then closed", { GREET, EHLO_PIPE, MAIL_OK,
+	  ON("RCPT", "550 no\r\n"), EXPECT("DATA"), CLOSE }, 0,
+	  LEGACY_REPLY_PERM, -1, "rcpt", 1, 1, 550 },
+	{ "RCPT refused, then closed", { GREET, EHLO_OK, MAIL_OK,
+	  ON("RCPT", "550 no\r\n"), CLOSE }, 0,
+	  LEGACY_REPLY_PERM, -1, "rcpt", 1, 1, 550 },
+	{ "RCPT 421", { GREET, EHLO_OK, MAIL_OK, ON("RCPT", "421 going down\r\n") }, 0,
+	  LEGACY_REPLY_TEMP, -1, "rcpt", 1, 0, 421 },
+	{ "DATA 421", { GREET, EHLO_OK, MAIL_OK, RCPT_OK, ON("DATA", "421 going down\r\n") },
+	  0, LEGACY_REPLY_TEMP, -1, "data", 1, 0, 421 },
 };
 
 static struct spool_msg *
