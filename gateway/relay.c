@@ -601,6 +601,36 @@ end_refused(struct relay *r, size_t next, size_t sent, struct relay_failure *f)
 	f->session_dead = r->c == NULL;
 }
 
+/* The message data after DATA's 354, the final dot, and its reply. */
+static int
+send_data(struct relay *r, const struct spool_msg *m, struct relay_failure *f)
+{
+	int code;
+
+	enter_state(r, RELAY_BODY);
+	/* the body and its final dot in one segment where they fit (MSG_MORE):
+	 * one wake-up of the smart host, not two */
+	if (send_all(r, m->data, m->size, r->p->data_ms, 1, 1, f) != 0)
+		return -1;
+	enter_state(r, RELAY_END_OF_DATA);
+	keep(r->last_command, ".", 1);
+	gwlog_tx(r->p->log, ".", 1);
+	/* CRLF . CRLF, whatever the data ends with (RFC 5321 4.1.1.4) */
+	if (m->size > 0 && (m->size < 2 || m->data[m->size - 2] != '\r' ||
+	    m->data[m->size - 1] != '\n')) {
+		if (send_all(r, "\r\n.\r\n", 5, r->p->data_ms, 0, 0, f) != 0)
+			return -1;
+	} else if (send_all(r, ".\r\n", 3, r->p->data_ms, 0, 0, f) != 0)
+		return -1;
+	if (expect(r, f, ".", 2, &code, r->p->data_ms) != 0) {
+		if (!f->session_dead)
+			enter_state(r, RELAY_READY);	/* the transaction is over */
+		return -1;
+	}
+	enter_state(r, RELAY_READY);
+	return 0;
+}
+
 int
 relay_send_some(struct relay *r, const struct spool_msg *m, struct relay_rcpt *codes,
     struct relay_failure *f)
@@ -653,27 +683,8 @@ relay_send_some(struct relay *r, const struct spool_msg *m, struct relay_rcpt *c
 			end_refused(r, i, sent, f);
 		goto out;
 	}
-	enter_state(r, RELAY_BODY);
-	/* the body and its final dot in one segment where they fit (MSG_MORE):
-	 * one wake-up of the smart host, not two */
-	if (send_all(r, m->data, m->size, r->p->data_ms, 1, 1, f) != 0)
+	if (send_data(r, m, f) != 0)
 		goto out;
-	enter_state(r, RELAY_END_OF_DATA);
-	keep(r->last_command, ".", 1);
-	gwlog_tx(r->p->log, ".", 1);
-	/* CRLF . CRLF, whatever the data ends with (RFC 5321 4.1.1.4) */
-	if (m->size > 0 && (m->size < 2 || m->data[m->size - 2] != '\r' ||
-	    m->data[m->size - 1] != '\n')) {
-		if (send_all(r, "\r\n.\r\n", 5, r->p->data_ms, 0, 0, f) != 0)
-			goto out;
-	} else if (send_all(r, ".\r\n", 3, r->p->data_ms, 0, 0, f) != 0)
-		goto out;
-	if (expect(r, f, ".", 2, &code, r->p->data_ms) != 0) {
-		if (!f->session_dead)
-			enter_state(r, RELAY_READY);	/* the transaction is over */
-		goto out;
-	}
-	enter_state(r, RELAY_READY);
 	rc = 0;
 	if (refused > 0) {
 		/* delivered to the others: say which were refused, and why */
