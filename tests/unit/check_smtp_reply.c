@@ -23,15 +23,22 @@ feed_until(struct smtp_reader *rd, const char *text, size_t n, struct smtp_line 
 	return st;
 }
 
+/* A reader in mode with text fed in one piece. */
+static void
+start(struct smtp_reader *rd, enum smtp_reply_mode mode, const char *text)
+{
+	smtp_reader_init(rd, mode);
+	smtp_reader_begin(rd);
+	smtp_reader_feed(rd, text, strlen(text));
+}
+
 START_TEST(strict_multiline)
 {
 	static const char r[] = "250-mx.test\r\n250-PIPELINING\r\n250 SIZE 100\r\n";
 	struct smtp_reader rd;
 	struct smtp_line l;
 
-	smtp_reader_init(&rd, SMTP_REPLY_STRICT);
-	smtp_reader_begin(&rd);
-	smtp_reader_feed(&rd, r, sizeof(r) - 1);
+	start(&rd, SMTP_REPLY_STRICT, r);
 	ck_assert_int_eq(smtp_reader_next(&rd, &l), SMTP_READ_LINE);
 	ck_assert_int_eq(l.code, 250);
 	ck_assert_int_eq(l.last, 0);
@@ -102,18 +109,14 @@ START_TEST(strict_mixed_codes)
 	struct smtp_reader rd;
 	struct smtp_line l;
 
-	smtp_reader_init(&rd, SMTP_REPLY_STRICT);
-	smtp_reader_begin(&rd);
-	smtp_reader_feed(&rd, r, sizeof(r) - 1);
+	start(&rd, SMTP_REPLY_STRICT, r);
 	ck_assert_int_eq(smtp_reader_next(&rd, &l), SMTP_READ_LINE);
 	ck_assert_int_eq(l.verdict, SMTP_LINE_OK);
 	ck_assert_int_eq(smtp_reader_next(&rd, &l), SMTP_READ_LINE);
 	ck_assert_int_eq(l.verdict, SMTP_LINE_MIXED);
 	smtp_reader_free(&rd);
 	/* lenient: the first line's code, the second's not looked at */
-	smtp_reader_init(&rd, SMTP_REPLY_LENIENT);
-	smtp_reader_begin(&rd);
-	smtp_reader_feed(&rd, r, sizeof(r) - 1);
+	start(&rd, SMTP_REPLY_LENIENT, r);
 	ck_assert_int_eq(smtp_reader_next(&rd, &l), SMTP_READ_LINE);
 	ck_assert_int_eq(smtp_reader_next(&rd, &l), SMTP_READ_LINE);
 	ck_assert_int_eq(l.verdict, SMTP_LINE_OK);
