@@ -228,8 +228,9 @@ START_TEST(each_failure)
 	    legacy_get(f.cond)->name, legacy_get(c->cond)->name);
 	if (c->err >= 0)
 		ck_assert_msg(f.err == c->err, "%s: errno %d, want %d", c->name, f.err, c->err);
-	ck_assert_msg(strcmp(relay_state_phase(f.state), c->phase) == 0,
-	    "%s: phase %s, want %s", c->name, relay_state_phase(f.state), c->phase);
+	ck_assert_msg(strcmp(smtp_phase_to_text(relay_state_phase(f.state)), c->phase) == 0,
+	    "%s: phase %s, want %s", c->name,
+	    smtp_phase_to_text(relay_state_phase(f.state)), c->phase);
 	ck_assert_msg(f.session_dead == c->dead, "%s: session_dead %d", c->name,
 	    f.session_dead);
 	ck_assert_msg(f.permanent == c->permanent, "%s: permanent %d", c->name, f.permanent);
@@ -472,7 +473,7 @@ START_TEST(long_reply_line_in_one_piece)
 	params(&p, s);
 	ck_assert_int_eq(relay_open(&p, &r, &f), -1);
 	ck_assert_int_eq(f.cond, LEGACY_PROTOCOL);
-	ck_assert_str_eq(relay_state_phase(f.state), "greeting");
+	ck_assert_str_eq(smtp_phase_to_text(relay_state_phase(f.state)), "greeting");
 	transport_fake_free(s);
 	buf_free(&line);
 }
@@ -543,7 +544,7 @@ START_TEST(stop_ends_a_wait)
 	stop = 1;
 	ck_assert_int_eq(relay_send(r, message(), &f), -1);
 	ck_assert_int_eq(f.interrupted, 1);
-	ck_assert_str_eq(relay_state_phase(f.state), "mail");
+	ck_assert_str_eq(smtp_phase_to_text(relay_state_phase(f.state)), "mail");
 	relay_close(r);
 	/* set while the reply to the final dot is awaited: one second more */
 	stop = 0;
@@ -553,7 +554,7 @@ START_TEST(stop_ends_a_wait)
 	ms = transport_fake_now(s) - t0;
 	ck_assert_int_eq(stop, 1);	/* the script's stop step came */
 	ck_assert_int_eq(f.interrupted, 1);
-	ck_assert_str_eq(relay_state_phase(f.state), "end-of-data");
+	ck_assert_str_eq(smtp_phase_to_text(relay_state_phase(f.state)), "end-of-data");
 	/* the 200 ms before the stop, then the grace of exactly one second */
 	ck_assert_msg(ms == 1200, "gave up after %llu ms", ms);
 	relay_close(r);
