@@ -7,6 +7,7 @@
 set -u
 
 top=$(pwd)
+. "$top/tests/lib.sh"
 build=${BUILD:-build}
 kbdiag="$top/$build/kbdiag"
 faultpeer="$top/$build/faultpeer"
@@ -39,8 +40,7 @@ peer() {
 	"$faultpeer" --listen 127.0.0.1:0 --port-file "$work/$name.port" "$@" \
 	    >"$work/$name.peer.log" 2>&1 &
 	pids="$pids $!"
-	i=0
-	while [ ! -s "$work/$name.port" ] && [ $i -lt 500 ]; do sleep 0.02; i=$((i + 1)); done
+	wait_file "$work/$name.port" 10
 	port=$(cat "$work/$name.port")
 }
 
@@ -201,10 +201,8 @@ for n in 1 2; do
 	    --transcript "$work/silent.transcript" >"$work/silent$n.peer.log" 2>&1 &
 	pids="$pids $!"
 done
-i=0
-while { [ ! -s "$work/silent1.port" ] || [ ! -s "$work/silent2.port" ]; } && [ $i -lt 500 ]; do
-	sleep 0.02; i=$((i + 1))
-done
+wait_file "$work/silent1.port" 10
+wait_file "$work/silent2.port" 10
 printf '09:00:00 -   SMTP Smart-Host IP = "127.0.0.1:%s"\n09:19:42 - Error (119) Network Write Error\n09:30:00 -   SMTP Smart-Host IP = "127.0.0.2:%s"\n09:39:42 - Error (119) Network Write Error\n' \
     "$(cat "$work/silent1.port")" "$(cat "$work/silent2.port")" >"$work/two.log"
 kb2=$(kb_ports "$(cat "$work/silent1.port")" "$(cat "$work/silent2.port")")
@@ -248,8 +246,7 @@ else
 	ip netns exec "$ns_b" "$faultpeer" --listen 10.203.0.2:25 --fault none \
 	    --port-file "$work/nspeer.port" >"$work/nspeer.log" 2>&1 &
 	pids="$pids $!"
-	i=0	# listening once it wrote its port
-	while [ ! -s "$work/nspeer.port" ] && [ $i -lt 500 ]; do sleep 0.02; i=$((i + 1)); done
+	wait_file "$work/nspeer.port" 10	# listening once it wrote its port
 	# The link works first: a normal greeting over it.
 	ip netns exec "$ns_a" "$kbdiag" --kb "$top/kb" --timeout 1000 probe 10.203.0.2:25 \
 	    >"$work/ns-ok.txt" 2>&1
