@@ -92,10 +92,30 @@ tu_rmtree(const char *dir)
 		nftw(dir, tu_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/*
+ * A fresh directory for a copy of the rule base: in /dev/shm (tmpfs) when
+ * $TMPDIR is not set and /dev/shm is there. Some fifty tests each copy the
+ * 157 files of kb/, and on ext4 creating that many inodes right after as
+ * many were deleted cost some 150 ms a copy (kernel time in cp: 78% of the
+ * kb suite's 11 s).
+ */
+static char *
+tu_kb_tmpdir(void)
+{
+	const char *base = getenv("TMPDIR");
+	char *path;
+
+	if ((base && base[0]) || access("/dev/shm", W_OK | X_OK) != 0)
+		return tu_tmpdir();
+	path = tu_join("/dev/shm", "kbdiag-test.XXXXXX");
+	ck_assert_msg(mkdtemp(path) != NULL, "mkdtemp: %s", strerror(errno));
+	return path;
+}
+
 char *
 tu_kb_copy(void)
 {
-	char *dir = tu_tmpdir(), *src = tu_src("kb/."), *dst = tu_join(dir, "kb");
+	char *dir = tu_kb_tmpdir(), *src = tu_src("kb/."), *dst = tu_join(dir, "kb");
 	char *argv[] = { "/bin/cp", "-R", src, dst, NULL };
 	struct tu_run r;
 
