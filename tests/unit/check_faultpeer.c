@@ -1019,23 +1019,6 @@ pf_both(const char *verb, char *const dir[2], char port_s[2][16])
 	free(script);
 }
 
-/* A port that was free a moment ago (bind to 0, read it, close). */
-static unsigned
-free_port(void)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t sl = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	unsigned port;
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert(fd >= 0);
-	ck_assert(bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
-	ck_assert(getsockname(fd, (struct sockaddr *)&sin, &sl) == 0);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
-}
 
 static void
 pf_setup(void)
@@ -1096,7 +1079,7 @@ START_TEST(postfix_delivers_side_by_side)
 	tu_run_free(&r);
 	for (i = 0; i < 2; i++) {
 		dir[i] = tu_scratch_path(pf_names[i]);
-		snprintf(port_s[i], sizeof(port_s[i]), "%u", free_port());
+		snprintf(port_s[i], sizeof(port_s[i]), "%u", tu_free_port());
 	}
 	pf_both("start", dir, port_s);
 	/* two instances at once: one message to A, two to B */
