@@ -62,31 +62,38 @@ start(const char *fallback_host, unsigned fallback_port)
 }
 
 /*
- * One legacy line: file, line number, its log time (t < 0: undated), the
- * smart host it names (NULL: none), the hit (article, symptom).
+ * A legacy line as the reader gives it: file, line number, its log time
+ * (t < 0: undated), the smart host it names (NULL: none), its text.
  */
+static void
+record(struct reader_record *r, const char *file, unsigned long n, long long t,
+    const char *host, const char *text)
+{
+	memset(r, 0, sizeof(*r));
+	r->file = file;
+	r->line = n;
+	r->kind = READER_EVENT;
+	r->format = READER_FORMAT_LEGACY;
+	r->raw = r->text = r->subject = text;
+	r->rawlen = r->len = r->subjectlen = strlen(text);
+	if (t >= 0) {
+		r->has_time = r->has_date = 1;
+		r->t = t;
+		logtime_format(t, 1, r->when);
+	}
+	r->peer_host = host;
+	r->peer_port = host ? 25 : 0;
+}
+
+/* One such line of Error (119), correlated with its hit (article, symptom). */
 static void
 line(const char *file, unsigned long n, long long t, const char *host,
     const char *article, const char *sym)
 {
 	struct reader_record r;
 	struct match_hit h;
-	const char *text = "Error (119) Network Write Error";
 
-	memset(&r, 0, sizeof(r));
-	r.file = file;
-	r.line = n;
-	r.kind = READER_EVENT;
-	r.format = READER_FORMAT_LEGACY;
-	r.raw = r.text = r.subject = text;
-	r.rawlen = r.len = r.subjectlen = strlen(text);
-	if (t >= 0) {
-		r.has_time = r.has_date = 1;
-		r.t = t;
-		logtime_format(t, 1, r.when);
-	}
-	r.peer_host = host;
-	r.peer_port = host ? 25 : 0;
+	record(&r, file, n, t, host, "Error (119) Network Write Error");
 	h.symptom = symptom(article, sym);
 	h.article = kb_find_article(kb, article);
 	correlate_record(c, &r, &h, 1);
@@ -259,19 +266,11 @@ START_TEST(explained_companion_is_no_other_incident)
 {
 	struct reader_record r;
 	struct match_hit h[2];
-	const char *text = "SMTP_recv: system error";
 
 	start(NULL, 0);
 	correlate_begin_input(c, "gw.log");
 	line("gw.log", 1, 100, "mx", "Q100709", "network-read-lost");
-	memset(&r, 0, sizeof(r));
-	r.file = "gw.log";
-	r.line = 2;
-	r.kind = READER_EVENT;
-	r.format = READER_FORMAT_LEGACY;
-	r.raw = r.text = r.subject = text;
-	r.rawlen = r.len = r.subjectlen = strlen(text);
-	r.peer_host = "mx";
+	record(&r, "gw.log", 2, -1, "mx", "SMTP_recv: system error");
 	h[0].article = kb_find_article(kb, "Q100709");
 	h[0].symptom = symptom("Q100709", "smtp-recv-system");
 	h[1].article = kb_find_article(kb, "Q100512");
