@@ -681,7 +681,9 @@ START_TEST(body_goes_to_disk)
 		    64);
 	for (i = 0; i < 512; i++)
 		gwclient_send(fd, chunk, sizeof(chunk));
-	for (i = 0; i < 100 && bytes_in(sp, "tmp") < 30000000; i++)
+	/* the condition the assertion below checks (30000 kB, not 30,000,000 bytes:
+	 * the wait ended 720 kB short of it and the test failed under load) */
+	for (i = 0; i < 300 && bytes_in(sp, "tmp") < 30000LL * 1024; i++)
 		usleep(100000);
 	spooled = (long)(bytes_in(sp, "tmp") / 1024);
 	rss = children_rss_kb(pid);
