@@ -28,7 +28,7 @@ rx(struct session *s, const char *text)
 	session_transcript(s, 0, text, strlen(text));
 }
 
-static enum session_phase
+static enum smtp_phase
 of_text(const char *text)
 {
 	return session_phase_of_text(text, strlen(text));
@@ -41,20 +41,20 @@ START_TEST(names_round_trip)
 		"connect", "greeting", "helo", "mail", "rcpt", "data", "body",
 		"end-of-data", "quit"
 	};
-	enum session_phase p;
+	enum smtp_phase p;
 
-	ck_assert_ptr_null(session_phase_name(SESSION_NONE));
-	ck_assert_ptr_null(session_phase_name((enum session_phase)(SESSION_QUIT + 1)));
-	for (p = SESSION_CONNECT; p <= SESSION_QUIT; p++) {
-		ck_assert_str_eq(session_phase_name(p), names[p - SESSION_CONNECT]);
-		ck_assert_int_eq(session_phase_parse(session_phase_name(p)), p);
+	ck_assert_ptr_null(smtp_phase_to_text(SMTP_PHASE_NONE));
+	ck_assert_ptr_null(smtp_phase_to_text((enum smtp_phase)(SMTP_PHASE_QUIT + 1)));
+	for (p = SMTP_PHASE_CONNECT; p <= SMTP_PHASE_QUIT; p++) {
+		ck_assert_str_eq(smtp_phase_to_text(p), names[p - SMTP_PHASE_CONNECT]);
+		ck_assert_int_eq(smtp_phase_parse(smtp_phase_to_text(p)), p);
 	}
-	ck_assert_int_eq(session_phase_parse("END-OF-DATA"), SESSION_END_OF_DATA);
-	ck_assert_int_eq(session_phase_parse("Body"), SESSION_BODY);
-	ck_assert_int_eq(session_phase_parse(NULL), SESSION_NONE);
-	ck_assert_int_eq(session_phase_parse(""), SESSION_NONE);
-	ck_assert_int_eq(session_phase_parse("end of data"), SESSION_NONE);
-	ck_assert_int_eq(session_phase_parse("bodyx"), SESSION_NONE);
+	ck_assert_int_eq(smtp_phase_parse("END-OF-DATA"), SMTP_PHASE_END_OF_DATA);
+	ck_assert_int_eq(smtp_phase_parse("Body"), SMTP_PHASE_BODY);
+	ck_assert_int_eq(smtp_phase_parse(NULL), SMTP_PHASE_NONE);
+	ck_assert_int_eq(smtp_phase_parse(""), SMTP_PHASE_NONE);
+	ck_assert_int_eq(smtp_phase_parse("end of data"), SMTP_PHASE_NONE);
+	ck_assert_int_eq(smtp_phase_parse("bodyx"), SMTP_PHASE_NONE);
 }
 END_TEST
 
@@ -64,47 +64,47 @@ START_TEST(transcript_walks_the_phases)
 	struct session s;
 
 	session_reset(&s);
-	ck_assert_int_eq(s.phase, SESSION_NONE);
+	ck_assert_int_eq(s.phase, SMTP_PHASE_NONE);
 	ev(&s, "Connecting to smart SMTP host 192.0.2.1");
-	ck_assert_int_eq(s.phase, SESSION_CONNECT);
+	ck_assert_int_eq(s.phase, SMTP_PHASE_CONNECT);
 	ev(&s, "SMTP_open(socket=257)");
-	ck_assert_int_eq(s.phase, SESSION_GREETING);
+	ck_assert_int_eq(s.phase, SMTP_PHASE_GREETING);
 	rx(&s, "220 mx.example ESMTP");
-	ck_assert_int_eq(s.phase, SESSION_HELO);
+	ck_assert_int_eq(s.phase, SMTP_PHASE_HELO);
 	ck_assert_str_eq(s.greeting, "220 mx.example ESMTP");
 	tx(&s, "HELO gateway");
-	ck_assert_int_eq(s.phase, SESSION_HELO);
+	ck_assert_int_eq(s.phase, SMTP_PHASE_HELO);
 	ck_assert_str_eq(s.helo, "HELO gateway");
 	rx(&s, "250 mx.example");
 	ck_assert_str_eq(s.helo_reply, "250 mx.example");
 	tx(&s, "MAIL FROM:<a@example.org>");
-	ck_assert_int_eq(s.phase, SESSION_MAIL);
+	ck_assert_int_eq(s.phase, SMTP_PHASE_MAIL);
 	rx(&s, "250 ok");
 	tx(&s, "RCPT TO:<b@example.org>");
-	ck_assert_int_eq(s.phase, SESSION_RCPT);
+	ck_assert_int_eq(s.phase, SMTP_PHASE_RCPT);
 	rx(&s, "250 ok");
 	tx(&s, "DATA");
-	ck_assert_int_eq(s.phase, SESSION_DATA);
+	ck_assert_int_eq(s.phase, SMTP_PHASE_DATA);
 	rx(&s, "354 go ahead");
-	ck_assert_int_eq(s.phase, SESSION_BODY);
+	ck_assert_int_eq(s.phase, SMTP_PHASE_BODY);
 	/* the message's own lines are not commands, even when they look like one */
 	tx(&s, "Subject: hello");
 	tx(&s, "QUIT");
 	tx(&s, "..");
-	ck_assert_int_eq(s.phase, SESSION_BODY);
+	ck_assert_int_eq(s.phase, SMTP_PHASE_BODY);
 	ck_assert_str_eq(s.command, "DATA");
 	tx(&s, ".");
-	ck_assert_int_eq(s.phase, SESSION_END_OF_DATA);
+	ck_assert_int_eq(s.phase, SMTP_PHASE_END_OF_DATA);
 	ck_assert_str_eq(s.command, ".");
 	rx(&s, "250 queued");
 	ck_assert_str_eq(s.reply, "250 queued");
 	tx(&s, "QUIT");
-	ck_assert_int_eq(s.phase, SESSION_QUIT);
+	ck_assert_int_eq(s.phase, SMTP_PHASE_QUIT);
 	/* the reply to HELO stays the first one, the greeting the first line */
 	ck_assert_str_eq(s.helo_reply, "250 mx.example");
 	ck_assert_str_eq(s.greeting, "220 mx.example ESMTP");
 	ev(&s, "SMTP connection closed");
-	ck_assert_int_eq(s.phase, SESSION_NONE);
+	ck_assert_int_eq(s.phase, SMTP_PHASE_NONE);
 	ck_assert_str_eq(s.command, "");
 	ck_assert_str_eq(s.greeting, "");
 	ck_assert_str_eq(s.helo, "");
@@ -120,7 +120,7 @@ START_TEST(refused_greeting_stays_in_greeting)
 	ev(&s, "Connecting to smart SMTP host mx");
 	ev(&s, "SMTP_open(socket=3)");
 	rx(&s, "554 no service here");
-	ck_assert_int_eq(s.phase, SESSION_GREETING);
+	ck_assert_int_eq(s.phase, SMTP_PHASE_GREETING);
 	ck_assert_str_eq(s.greeting, "554 no service here");
 	ck_assert_str_eq(s.reply, "554 no service here");
 }
@@ -136,9 +136,9 @@ START_TEST(data_refused_stays_in_data)
 	rx(&s, "220 hi");
 	tx(&s, "DATA");
 	rx(&s, "451 try later");
-	ck_assert_int_eq(s.phase, SESSION_DATA);
+	ck_assert_int_eq(s.phase, SMTP_PHASE_DATA);
 	tx(&s, ".");	/* not in the body: a command like any other */
-	ck_assert_int_eq(s.phase, SESSION_DATA);
+	ck_assert_int_eq(s.phase, SMTP_PHASE_DATA);
 }
 END_TEST
 
@@ -151,7 +151,7 @@ START_TEST(helo_with_and_without_a_name)
 	ev(&s, "SMTP_open(socket=3)");
 	rx(&s, "220 hi");
 	tx(&s, "EHLO");
-	ck_assert_int_eq(s.phase, SESSION_HELO);
+	ck_assert_int_eq(s.phase, SMTP_PHASE_HELO);
 	ck_assert_str_eq(s.helo, "EHLO");
 	rx(&s, "501 syntax: EHLO hostname");
 	ck_assert_str_eq(s.helo_reply, "501 syntax: EHLO hostname");
@@ -162,7 +162,7 @@ START_TEST(helo_with_and_without_a_name)
 	ck_assert_str_eq(s.helo_reply, "250 ok");
 	/* HELOX is not a HELO with a name: the phase, but not the kept HELO */
 	tx(&s, "HELOX");
-	ck_assert_int_eq(s.phase, SESSION_HELO);
+	ck_assert_int_eq(s.phase, SMTP_PHASE_HELO);
 	ck_assert_str_eq(s.helo, "helo\tgw.example");
 	ck_assert_str_eq(s.command, "HELOX");
 }
@@ -182,7 +182,7 @@ START_TEST(long_lines_are_cut)
 	rx(&s, line + 5);	/* a greeting of 'x's */
 	ck_assert_uint_eq(strlen(s.greeting), SESSION_TEXT_MAX);
 	tx(&s, line);
-	ck_assert_int_eq(s.phase, SESSION_MAIL);
+	ck_assert_int_eq(s.phase, SMTP_PHASE_MAIL);
 	ck_assert_uint_eq(strlen(s.command), SESSION_TEXT_MAX);
 	ck_assert_int_eq(strncmp(s.command, "MAIL xxx", 8), 0);
 	/* a zero-length line keeps an empty string */
@@ -199,24 +199,24 @@ START_TEST(sessions_without_their_event_lines)
 
 	session_reset(&s);
 	tx(&s, "NOOP");
-	ck_assert_int_eq(s.phase, SESSION_HELO);
+	ck_assert_int_eq(s.phase, SMTP_PHASE_HELO);
 	session_reset(&s);
 	rx(&s, "220 banner seen first");
 	ck_assert_str_eq(s.greeting, "220 banner seen first");
-	ck_assert_int_eq(s.phase, SESSION_NONE);
+	ck_assert_int_eq(s.phase, SMTP_PHASE_NONE);
 
 	session_reset(&s);
 	ev(&s, "   SMTP_open(socket=9)");	/* leading blanks skipped */
-	ck_assert_int_eq(s.phase, SESSION_GREETING);
+	ck_assert_int_eq(s.phase, SMTP_PHASE_GREETING);
 	tx(&s, "MAIL FROM:<a@b>");
 	ev(&s, "Sending mail");			/* an S... event that is none of them */
 	ev(&s, "Cannot open queue file");	/* a C... event that is none of them */
 	ev(&s, "");
-	ck_assert_int_eq(s.phase, SESSION_MAIL);
+	ck_assert_int_eq(s.phase, SMTP_PHASE_MAIL);
 	ck_assert_str_eq(s.command, "MAIL FROM:<a@b>");
 	/* a new "Connecting" forgets the session before it */
 	ev(&s, "connecting to smart smtp host mx");	/* case ignored */
-	ck_assert_int_eq(s.phase, SESSION_CONNECT);
+	ck_assert_int_eq(s.phase, SMTP_PHASE_CONNECT);
 	ck_assert_str_eq(s.command, "");
 }
 END_TEST
@@ -225,24 +225,24 @@ END_TEST
 START_TEST(mta_words_give_the_phase)
 {
 	ck_assert_int_eq(of_text("lost connection with mx[1.2.3.4] while sending message body"),
-	    SESSION_BODY);
+	    SMTP_PHASE_BODY);
 	ck_assert_int_eq(of_text("conversation with mx timed out after end of data"),
-	    SESSION_END_OF_DATA);
+	    SMTP_PHASE_END_OF_DATA);
 	ck_assert_int_eq(of_text("... while sending end of data -- message may be sent more than once"),
-	    SESSION_END_OF_DATA);
-	ck_assert_int_eq(of_text("timed out while sending DATA command"), SESSION_DATA);
+	    SMTP_PHASE_END_OF_DATA);
+	ck_assert_int_eq(of_text("timed out while sending DATA command"), SMTP_PHASE_DATA);
 	ck_assert_int_eq(of_text("SMTP error from remote mail server after RCPT TO:<x@y>"),
-	    SESSION_RCPT);
+	    SMTP_PHASE_RCPT);
 	ck_assert_int_eq(of_text("SMTP error from remote mail server after MAIL FROM:<>"),
-	    SESSION_MAIL);
+	    SMTP_PHASE_MAIL);
 	ck_assert_int_eq(of_text("lost connection with mx while receiving the initial server greeting"),
-	    SESSION_GREETING);
-	ck_assert_int_eq(of_text("timeout waiting for banner"), SESSION_GREETING);
-	ck_assert_int_eq(of_text("connect to mx[1.2.3.4]:25: Connection refused"), SESSION_CONNECT);
-	ck_assert_int_eq(of_text("Network is unreachable"), SESSION_CONNECT);
-	ck_assert_int_eq(of_text("timeout writing message"), SESSION_BODY);
-	ck_assert_int_eq(of_text("status=sent (250 2.0.0 Ok)"), SESSION_NONE);
-	ck_assert_int_eq(of_text(""), SESSION_NONE);
+	    SMTP_PHASE_GREETING);
+	ck_assert_int_eq(of_text("timeout waiting for banner"), SMTP_PHASE_GREETING);
+	ck_assert_int_eq(of_text("connect to mx[1.2.3.4]:25: Connection refused"), SMTP_PHASE_CONNECT);
+	ck_assert_int_eq(of_text("Network is unreachable"), SMTP_PHASE_CONNECT);
+	ck_assert_int_eq(of_text("timeout writing message"), SMTP_PHASE_BODY);
+	ck_assert_int_eq(of_text("status=sent (250 2.0.0 Ok)"), SMTP_PHASE_NONE);
+	ck_assert_int_eq(of_text(""), SMTP_PHASE_NONE);
 }
 END_TEST
 
@@ -253,13 +253,13 @@ START_TEST(mta_words_within_the_bytes_given)
 	char line[4096];
 	const char *tail = "while sending message body";
 
-	ck_assert_int_eq(session_phase_of_text(tail, 10), SESSION_NONE);
+	ck_assert_int_eq(session_phase_of_text(tail, 10), SMTP_PHASE_NONE);
 	memset(line, 'a', sizeof(line));
 	memcpy(line + 100, tail, strlen(tail));
-	ck_assert_int_eq(session_phase_of_text(line, sizeof(line)), SESSION_BODY);
+	ck_assert_int_eq(session_phase_of_text(line, sizeof(line)), SMTP_PHASE_BODY);
 	memset(line, 'a', sizeof(line));
 	memcpy(line + 3000, tail, strlen(tail));
-	ck_assert_int_eq(session_phase_of_text(line, sizeof(line)), SESSION_NONE);
+	ck_assert_int_eq(session_phase_of_text(line, sizeof(line)), SMTP_PHASE_NONE);
 }
 END_TEST
 
