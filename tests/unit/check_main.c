@@ -32,6 +32,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "util/fileio.h"
+
 #define SUITE(name) Suite *name##_suite(void);
 #include "suites.h"
 #undef SUITE
@@ -124,24 +126,6 @@ tally_of(SRunner *sr, struct tally *t)
 	free(f);
 }
 
-static int
-write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, c, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /*
  * A worker: takes suite indexes from the queue until it is empty; runs each
  * with its report in a temporary file, then copies the report to the real
@@ -177,12 +161,12 @@ worker(int queue, int results, int out, const char *lockpath)
 			flock(lock, LOCK_EX);
 		lseek(fileno(rep), 0, SEEK_SET);
 		while ((n = read(fileno(rep), buf, sizeof(buf))) > 0)
-			if (write_all(out, buf, (size_t)n) != 0)
+			if (file_write_all(out, buf, (size_t)n) != 0)
 				break;
 		if (lock >= 0)
 			close(lock);
 		fclose(rep);
-		if (write_all(results, &t, sizeof(t)) != 0)
+		if (file_write_all(results, &t, sizeof(t)) != 0)
 			_exit(2);
 	}
 	_exit(0);
