@@ -109,30 +109,17 @@ unread_inputs(const struct diagnosis *d)
 	return n;
 }
 
-static int
-diagnose_main(const struct options *o, char **files, int nfiles)
+/* The logs of the command line (standard input when none) read into *d:
+ * diag_run(), or diag_follow() for --follow. */
+static void
+diagnose_read(const struct options *o, struct kb *kb, struct matcher *m, char **files,
+    int nfiles, struct diagnosis **d)
 {
 	static const char *const stdin_only[] = { "-" };
 	struct diag_params p = { 0 };
 	struct progress prog = { 0 };
-	struct diagnosis *d = NULL;
-	struct buf out = BUF_INIT;
-	struct matcher *m = NULL;
-	struct kb *kb = NULL;
-	char err[ERR_LEN];
 	size_t i;
-	int rc;
 
-	if (o->replay != NULL && nfiles > 0)
-		return cli_usage_error("diagnose: --replay reads a saved diagnosis, not logs");
-	if (o->replay != NULL && o->reader.follow)
-		return cli_usage_error("diagnose: --replay and --follow do not go together");
-	/* replay ranks what was recorded: the patterns are not needed */
-	/* a diagnosis needs no knowledge article: they are not even parsed */
-	if ((rc = cli_open_kb(o, 0, 1, &kb, o->replay != NULL ? NULL : &m)) != 0)
-		return rc;
-	if (o->replay != NULL)
-		return diagnose_replay(o, kb);
 	p.kb = kb;
 	p.matcher = m;
 	p.files = nfiles ? (const char * const *)files : stdin_only;
@@ -165,42 +152,75 @@ diagnose_main(const struct options *o, char **files, int nfiles)
 		p.on_notice = cli_notice;
 		p.follow_arg = (void *)o;
 		p.stop = &cli_stop;
-		diag_follow(&p, &d);
+		diag_follow(&p, d);
 	} else
-		diag_run(&p, &d);
-	/*
-	 * The prober: live checks of the smart host, the DOS client's files.
-	 * Live probes describe the network now: only current failures are
-	 * probed, unless --probe (or --follow, which reads them as they come).
-	 */
+		diag_run(&p, d);
+}
+
+/*
+ * The prober: live checks of the smart host, the DOS client's files.
+ * Live probes describe the network now: only current failures are
+ * probed, unless --probe (or --follow, which reads them as they come).
+ */
+static void
+diagnose_probe(const struct options *o, const struct kb *kb, struct diagnosis *d)
+{
+	struct probe_params pp = o->probe;
+
 	if (!o->offline && !o->probe_always && !o->reader.follow)
 		diag_probe_policy(d, time(NULL), o->probe_window ? o->probe_window :
 		    kb_probe_current(kb) ? kb_probe_current(kb) : DIAG_PROBE_WINDOW);
-	{
-		struct probe_params pp = o->probe;
+	pp.offline = o->offline;
+	diag_probe(d, kb, &pp, o->have_smarthost ? o->smarthost : NULL,
+	    o->smarthost_port, !o->quiet && isatty(STDERR_FILENO) ? show_probing : NULL,
+	    (void *)o);
+}
 
-		pp.offline = o->offline;
-		diag_probe(d, kb, &pp, o->have_smarthost ? o->smarthost : NULL,
-		    o->smarthost_port, !o->quiet && isatty(STDERR_FILENO) ? show_probing : NULL,
-		    (void *)o);
-	}
-	/* What a person tells: after the log and the probes, whose word stands. */
-	if ((rc = cli_manual_evidence(o, kb, d)) != 0) {
-		diag_free(d);
-		match_free(m);
-		kb_free(kb);
-		return rc;
-	}
+/* On standard error: the logs that could not be read, and unless -q the
+ * warnings about them. */
+static void
+say_input_problems(const struct options *o, const struct diagnosis *d)
+{
+	size_t i;
+
 	for (i = 0; i < d->ninputs; i++)
 		if (d->inputs[i].error)
 			fprintf(stderr, "kbdiag: %s\n", d->inputs[i].error);
-	if (!o->quiet) {
-		for (i = 0; i < d->nwarnings; i++)
-			fprintf(stderr, "kbdiag: warning: %s\n", d->warnings[i]);
-		if (d->warnings_dropped)
-			fprintf(stderr, "kbdiag: warning: %zu more warnings not shown\n",
-			    d->warnings_dropped);
-	}
+	if (o->quiet)
+		return;
+	for (i = 0; i < d->nwarnings; i++)
+		fprintf(stderr, "kbdiag: warning: %s\n", d->warnings[i]);
+	if (d->warnings_dropped)
+		fprintf(stderr, "kbdiag: warning: %zu more warnings not shown\n",
+		    d->warnings_dropped);
+}
+
+static int
+diagnose_main(const struct options *o, char **files, int nfiles)
+{
+	struct diagnosis *d = NULL;
+	struct buf out = BUF_INIT;
+	struct matcher *m = NULL;
+	struct kb *kb = NULL;
+	char err[ERR_LEN];
+	int rc;
+
+	if (o->replay != NULL && nfiles > 0)
+		return cli_usage_error("diagnose: --replay reads a saved diagnosis, not logs");
+	if (o->replay != NULL && o->reader.follow)
+		return cli_usage_error("diagnose: --replay and --follow do not go together");
+	/* replay ranks what was recorded: the patterns are not needed */
+	/* a diagnosis needs no knowledge article: they are not even parsed */
+	if ((rc = cli_open_kb(o, 0, 1, &kb, o->replay != NULL ? NULL : &m)) != 0)
+		return rc;
+	if (o->replay != NULL)
+		return diagnose_replay(o, kb);
+	diagnose_read(o, kb, m, files, nfiles, &d);
+	diagnose_probe(o, kb, d);
+	/* What a person tells: after the log and the probes, whose word stands. */
+	if ((rc = cli_manual_evidence(o, kb, d)) != 0)
+		goto out;
+	say_input_problems(o, d);
 	if (unread_inputs(d) == d->ninputs) {
 		/*
 		 * Nothing was read: no report at all, so that nothing downstream
@@ -209,13 +229,14 @@ diagnose_main(const struct options *o, char **files, int nfiles)
 		 */
 		fprintf(stderr, "kbdiag: diagnose: no log could be read: no diagnosis\n");
 		rc = EXIT_BADINPUT;
-	} else {
-		rc = cli_render_done(o, render_diagnosis_explain(d, o->format, o->explain, &out,
-		    err), err, &out, d->nincidents > 0);
-		/* a log that could not be read through: its report, and exit 3 */
-		if ((rc == EXIT_FOUND || rc == EXIT_NOTHING) && diag_input_errors(d))
-			rc = EXIT_BADINPUT;
+		goto out;
 	}
+	rc = cli_render_done(o, render_diagnosis_explain(d, o->format, o->explain, &out, err),
+	    err, &out, d->nincidents > 0);
+	/* a log that could not be read through: its report, and exit 3 */
+	if ((rc == EXIT_FOUND || rc == EXIT_NOTHING) && diag_input_errors(d))
+		rc = EXIT_BADINPUT;
+out:
 	buf_free(&out);
 	diag_free(d);
 	match_free(m);
