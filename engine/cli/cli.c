@@ -190,44 +190,7 @@ cli_render_done(const struct options *o, int render_rc, const char *err,
 }
 
 /* ---------------------------------------------------------------------- */
-/* Input and signals                                                        */
-
-int
-cli_read_fd(int fd, size_t max, struct buf *out)
-{
-	char chunk[65536];
-	ssize_t n;
-
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			return 0;
-		if (out->len + (size_t)n > max) {
-			buf_append(out, chunk, max - out->len);
-			return 1;
-		}
-		buf_append(out, chunk, (size_t)n);
-	}
-}
-
-int
-cli_read_file(const char *path, size_t max, struct buf *out, char err[ERR_LEN])
-{
-	int fd, rc;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return err_set(err, "%s: %s", path, strerror(errno));
-	if ((rc = cli_read_fd(fd, max, out)) < 0)
-		err_set(err, "%s: %s", path, strerror(errno));
-	else if (rc > 0)
-		err_set(err, "%s: larger than %zu MiB", path, max >> 20);
-	close(fd);
-	return rc == 0 ? 0 : -1;
-}
+/* Signals                                                                  */
 
 volatile sig_atomic_t cli_stop;
 

@@ -157,19 +157,6 @@ int cli_emit(const struct options *o, const struct buf *out);
 int cli_render_done(const struct options *o, int render_rc, const char *err,
     const struct buf *out, int found);
 
-/*
- * Read fd to its end into out (appended), through EINTR, while out holds at
- * most max bytes. 0; 1 when there was more (out holds the first max); -1
- * with errno.
- */
-int cli_read_fd(int fd, size_t max, struct buf *out);
-
-/*
- * Read the whole file path, at most max bytes, into out (appended). 0, or
- * -1 with err ("PATH: reason", "PATH: larger than N MiB").
- */
-int cli_read_file(const char *path, size_t max, struct buf *out, char err[ERR_LEN]);
-
 /* Set by SIGINT and SIGTERM once cli_catch_stop() ran: --follow, verify. */
 extern volatile sig_atomic_t cli_stop;
 

@@ -2,6 +2,7 @@
  * cli.h). */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "consult.h"
 #include "diag.h"
 #include "kb.h"
+#include "util/fileio.h"
 
 /* The most questions --ask asks (each source once in any case). */
 #define ASK_MAX	32
@@ -110,6 +112,23 @@ done:
 /* The most of an answers file (--answers) read. */
 #define ANSWERS_MAX	(1024 * 1024)
 
+/* The answers file into text; 0, or -1 with err. Any file that can be read,
+ * a FIFO too (--answers <(...)). */
+static int
+read_answers(const char *path, struct buf *text, char err[ERR_LEN])
+{
+	int fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return err_set(err, "%s: %s", path, strerror(errno));
+	if ((rc = fd_read_all(fd, text, ANSWERS_MAX)) != 0 && errno == EFBIG)
+		err_set(err, "%s: larger than %d MiB", path, ANSWERS_MAX >> 20);
+	else if (rc != 0)
+		err_set(err, "%s: %s", path, strerror(errno));
+	close(fd);
+	return rc;
+}
+
 int
 cli_manual_evidence(const struct options *o, const struct kb *kb, struct diagnosis *d)
 {
@@ -127,7 +146,7 @@ cli_manual_evidence(const struct options *o, const struct kb *kb, struct diagnos
 		struct buf text = BUF_INIT;
 		int rc = 0;
 
-		if (cli_read_file(o->answers, ANSWERS_MAX, &text, err) != 0 ||
+		if (read_answers(o->answers, &text, err) != 0 ||
 		    diag_answers(d, kb, text.data ? text.data : "", text.len, o->answers, err) != 0)
 			rc = EXIT_BADINPUT;
 		buf_free(&text);
