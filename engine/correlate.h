@@ -58,7 +58,7 @@
 #ifndef KBDIAG_CORRELATE_H
 #define KBDIAG_CORRELATE_H
 
-#include "diag.h"
+#include "diagnosis.h"
 #include "match.h"
 #include "reader.h"
 

@@ -9,7 +9,7 @@
 #ifndef KBDIAG_EVIDENCE_H
 #define KBDIAG_EVIDENCE_H
 
-#include "diag.h"
+#include "diagnosis.h"
 #include "kb.h"
 #include "probe.h"
 

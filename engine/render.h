@@ -18,7 +18,7 @@
 #include <libxml/tree.h>
 
 #include "util/buf.h"
-#include "diag.h"
+#include "diagnosis.h"
 #include "util/err.h"
 #include "kb.h"
 #include "query.h"

@@ -21,7 +21,7 @@
 
 #include <jansson.h>
 
-#include "diag.h"
+#include "diagnosis.h"
 #include "util/err.h"
 
 #define HISTORY_MAX_ITEMS	1000	/* incidents, observations, steps per entry */

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "jsonscan.h"
 #include "util/peer.h"
 #include "plan.h"
