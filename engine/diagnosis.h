@@ -19,7 +19,7 @@
 
 #include <stddef.h>
 
-#include "probe.h"	/* struct probe_result: an incident's probes */
+#include "probe_result.h"	/* struct probe_result: an incident's probes */
 #include "reader.h"
 
 struct kb_article;

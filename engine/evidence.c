@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "util/buf.h"
+#include "probe_net.h"	/* probe_peer_product() */
 #include "util/xmem.h"
 
 /* The value, if the rule base declares SOURCE:VALUE. */

@@ -30,7 +30,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "kb.h"
-#include "probe.h"
+#include "probe_result.h"
 
 #define PROBE_DOS_MAX_DEPTH	8
 #define PROBE_DOS_MAX_ENTRIES	20000

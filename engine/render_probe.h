@@ -20,7 +20,7 @@
 
 #include "util/buf.h"
 #include "util/err.h"
-#include "probe.h"
+#include "probe_result.h"
 #include "render.h"
 
 /* Append the round to out; 0, or -1 with err. */
