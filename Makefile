@@ -227,6 +227,8 @@ check: deps-test
 	@$(MAKE) --no-print-directory check-run
 
 check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER) $(GWLOAD)
+	@echo "== layers: no upward include, no cycle among libkbdiag's modules (make layers)"
+	@$(MAKE) --no-print-directory layers
 	@echo "== rule base: kbdiag kb lint, kbdiag kb test"
 	$(KBDIAG) --kb kb kb lint
 	$(KBDIAG) --kb kb kb test
@@ -260,6 +262,7 @@ check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER) $(G
 # engine/ and gateway/ goes down the layers util <- smtp <- libkbdiag <- cli,
 # gateway, and libkbdiag's modules include one another without a cycle.
 # tests/layers-test.sh is the check's own test. V=1 prints the layer graph.
+# make check (and make asan) run it first.
 layers:
 	@sh tests/layers-test.sh
 	@sh tests/layers.sh $(if $(filter 1,$(V)),-v)
