@@ -88,6 +88,11 @@ expect 1 "the library includes the gateway by a relative path" \
     'engine/z.h:2: includes "../gateway/g.h" (gateway/g.h, layer gateway): layer lib may include only'
 
 fresh
+printf '#include <stdio.h>\n#include <x.h>\n' >> "$work/t/engine/util/buf.c"
+expect 1 "util includes the library in angle brackets (a system header is let be)" \
+    'engine/util/buf.c:4: includes "x.h" (engine/x.h, layer lib): layer util may include only util'
+
+fresh
 printf '#include "g.h"\n' >> "$work/t/engine/z.c"
 expect 1 "the library includes a gateway header by its name alone" \
     'engine/z.c:2: includes "g.h", which is not in the tree'
@@ -157,7 +162,7 @@ grep -q 'a cycle among the modules of layer lib .* html .*render' "$work/err" ||
     fail "this tree: the cycle html -> render -> html is not named: $(cat "$work/err")"
 
 if [ "$failures" -gt 0 ]; then
-	echo "layers-test: $failures of $cases cases failed" >&2
+	echo "layers-test: $failures failures in $cases cases" >&2
 	exit 1
 fi
 echo "layers-test: $cases cases passed (tests/layers.sh finds each break and passes a good tree)"

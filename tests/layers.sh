@@ -12,8 +12,9 @@
 # (and tests/layers-test.sh, its own test); `make check` runs `make layers`.
 #
 # An include is resolved the way the compiler does (the Makefile's -I order):
-# the including file's own folder, then engine/, then gateway/ (for gateway/'s
-# files). POSIX sh and awk only.
+# "X" in the including file's own folder, then engine/, then gateway/ (for
+# gateway/'s files); <X> in engine/ and gateway/ (any other <X> is a system
+# header). POSIX sh and awk only.
 set -eu
 
 verbose=0
@@ -111,6 +112,10 @@ function resolve(from, inc,    c) {
 	c = normalise(dirname(from) "/" inc)
 	if (c in exists)
 		return c
+	return resolve_path(from, inc)
+}
+# Through the -I folders only (as <X> is).
+function resolve_path(from, inc,    c) {
 	c = normalise("engine/" inc)
 	if (c in exists)
 		return c
@@ -230,12 +235,21 @@ END {
 		line = 0
 		while ((getline text < f) > 0) {
 			line++
-			if (text !~ /^[ \t]*#[ \t]*include[ \t]*"/)
+			if (text ~ /^[ \t]*#[ \t]*include[ \t]*"/) {
+				inc = text
+				sub(/^[ \t]*#[ \t]*include[ \t]*"/, "", inc)
+				sub(/".*$/, "", inc)
+				t = resolve(f, inc)
+			} else if (text ~ /^[ \t]*#[ \t]*include[ \t]*</) {
+				# <X> skips the folder of the file; one of ours through
+				# -I is checked as well, a system header is not.
+				inc = text
+				sub(/^[ \t]*#[ \t]*include[ \t]*</, "", inc)
+				sub(/>.*$/, "", inc)
+				if ((t = resolve_path(f, inc)) == "")
+					continue
+			} else
 				continue
-			inc = text
-			sub(/^[ \t]*#[ \t]*include[ \t]*"/, "", inc)
-			sub(/".*$/, "", inc)
-			t = resolve(f, inc)
 			if (t == "") {
 				if (inc in generated)
 					continue
