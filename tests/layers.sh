@@ -295,7 +295,7 @@ END {
 			if (scc[w] == c)
 				members = members " " short(w)
 		reported[c] = 1
-		sorted = sortwords(members)
+		sorted = sortjoin(members, " ")
 		first = sorted
 		sub(/ .*/, "", first)
 		for (w in nodes)
@@ -314,7 +314,7 @@ END {
 						if (scc[out[w, i]] == c)
 							edges = edges "\n" short(w) "->" short(out[w, i]) " (" \
 							    where[w, out[w, i]] ")"
-			edges = sortlines(edges)
+			edges = sortjoin(edges, "\n")
 			gsub(/\n/, ", ", edges)
 			print "layers:   its includes: " edges > "/dev/stderr"
 		}
@@ -344,8 +344,9 @@ END {
 	    "layer; the " nmod " modules of the acyclic layers include one another without a cycle" \
 	    (npend ? " (" npend " include" (npend > 1 ? "s" : "") " pending: tests/layers.sh)" : "")
 }
-function sortlines(s,    n, a, i, j, t, r) {
-	n = split(s, a, "\n")
+# The words of s (split at sep: " " is any blanks) sorted, joined with sep.
+function sortjoin(s, sep,    n, a, i, j, t, r) {
+	n = split(s, a, sep)
 	for (i = 2; i <= n; i++)
 		for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
 			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
@@ -353,18 +354,7 @@ function sortlines(s,    n, a, i, j, t, r) {
 	r = ""
 	for (i = 1; i <= n; i++)
 		if (a[i] != "")
-			r = r (r == "" ? "" : "\n") a[i]
-	return r
-}
-function sortwords(s,    n, a, i, j, t, r) {
-	n = split(s, a, " ")
-	for (i = 2; i <= n; i++)
-		for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
-			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
-		}
-	r = ""
-	for (i = 1; i <= n; i++)
-		r = r (i > 1 ? " " : "") a[i]
+			r = r (r == "" ? "" : sep) a[i]
 	return r
 }
 # The layers, each with what it includes (and how many includes), and the
@@ -416,7 +406,7 @@ function show(    i, j, k, a, b, s, v, w, changed, lvl, maxl, line, shown) {
 			for (v in nodes)
 				if (layer_of(v ".h") == a && lvl[scc[v]] == i && sccsize[scc[v]] == 1)
 					line = line " " short(v)
-			line = sortwords(line)
+			line = sortjoin(line, " ")
 			for (v in nodes)
 				if (layer_of(v ".h") == a && lvl[scc[v]] == i && sccsize[scc[v]] > 1 &&
 				    !(scc[v] in shown)) {
@@ -425,7 +415,7 @@ function show(    i, j, k, a, b, s, v, w, changed, lvl, maxl, line, shown) {
 					for (w in nodes)
 						if (scc[w] == scc[v])
 							s = s " " short(w)
-					line = line (line == "" ? "" : " ") "{" sortwords(s) "}"
+					line = line (line == "" ? "" : " ") "{" sortjoin(s, " ") "}"
 				}
 			if (line != "")
 				printf "  %2d: %s\n", i, line
