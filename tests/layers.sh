@@ -250,6 +250,8 @@ END {
 					continue
 			} else
 				continue
+			if ((ispending = ((f, inc) in pending)))
+				pendseen[f, inc] = 1
 			if (t == "") {
 				if (inc in generated)
 					continue
@@ -265,10 +267,8 @@ END {
 			}
 			if (lf != lt)
 				uses[lf, lt]++
-			if ((f, inc) in pending) {
-				pendseen[f, inc] = 1
+			if (ispending)
 				continue
-			}
 			if (lf == lt && (lf in acyclic) && t ~ /\.h$/) {
 				a = module_of(f)
 				b = module_of(t)
@@ -321,8 +321,9 @@ END {
 	}
 	for (i = 1; i <= npending; i++)
 		if (!((pendfile[i], pendinc[i]) in pendseen))
-			print "layers: note: " pendfile[i] " no longer includes \"" pendinc[i] "\": " \
-			    "remove its pending line from tests/layers.sh" > "/dev/stderr"
+			print "layers: note: " pendfile[i] \
+			    (pendfile[i] in exists ? " no longer includes \"" pendinc[i] "\"" : " is gone") \
+			    ": remove its pending line from tests/layers.sh" > "/dev/stderr"
 	if (verbose)
 		show()
 	if (bad) {
