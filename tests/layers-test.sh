@@ -17,7 +17,8 @@ fail() { echo "layers-test: FAIL: $*" >&2; failures=$((failures + 1)); }
 
 # A small tree that keeps every rule: two util modules, an smtp one, three
 # library modules (x uses y; y and z use util and smtp), the CLI, a tool and
-# the gateway (its own module, the library, the CLI's usage).
+# the gateway (its relay side: util, smtp, itself; its main and diagnosis:
+# also the library and the CLI's usage).
 fresh() {
 	rm -rf "$work/t"
 	mkdir -p "$work/t/engine/util" "$work/t/engine/smtp" "$work/t/engine/cli" \
@@ -40,8 +41,10 @@ fresh() {
 	printf '#include "x.h"\n' > engine/tools/gen.c
 	printf '#include "g.def"\n' > gateway/g.h
 	: > gateway/g.def
-	printf '#include "g.h"\n#include "x.h"\n#include "cli/usage.h"\n#include "smtp/wire.h"\n' \
-	    > gateway/g.c
+	printf '#include "g.h"\n#include "smtp/wire.h"\n#include "util/err.h"\n' > gateway/g.c
+	printf '#include "g.h"\n#include "x.h"\n#include "cli/usage.h"\n#include "gwdiag.h"\n' \
+	    > gateway/smtpgw.c
+	printf '#include "y.h"\n' > gateway/gwdiag.h
 	cd "$top"
 }
 
@@ -65,7 +68,7 @@ expect() {
 
 fresh
 expect 0 "a tree that keeps the rules"
-grep -q 'files in 6 layers' "$work/out" || fail "no summary line on a pass: $(cat "$work/out")"
+grep -q 'files in 7 layers' "$work/out" || fail "no summary line on a pass: $(cat "$work/out")"
 
 fresh
 printf '#include "x.h"\n' >> "$work/t/engine/util/buf.h"
@@ -98,9 +101,19 @@ expect 1 "the library includes a gateway header by its name alone" \
     'engine/z.c:2: includes "g.h", which is not in the tree'
 
 fresh
-printf '#include "cli/main.c"\n' >> "$work/t/gateway/g.c"
-expect 1 "the gateway includes the CLI beyond its usage" \
-    'gateway/g.c:5: includes "cli/main.c" (engine/cli/main.c, layer cli): layer gateway may include only'
+printf '#include "cli/main.c"\n' >> "$work/t/gateway/smtpgw.c"
+expect 1 "smtpgw includes the CLI beyond its usage" \
+    'gateway/smtpgw.c:5: includes "cli/main.c" (engine/cli/main.c, layer cli): layer smtpgw may include only'
+
+fresh
+printf '#include "x.h"\n' >> "$work/t/gateway/g.c"
+expect 1 "the relay side of the gateway includes the library" \
+    'gateway/g.c:4: includes "x.h" (engine/x.h, layer lib): layer gateway may include only util, smtp, gateway'
+
+fresh
+printf '#include "gwdiag.h"\n' >> "$work/t/gateway/g.c"
+expect 1 "the relay side of the gateway includes the in-process diagnosis" \
+    'gateway/g.c:4: includes "gwdiag.h" (gateway/gwdiag.h, layer smtpgw): layer gateway may include only'
 
 fresh
 mkdir -p "$work/t/engine/other"
@@ -134,7 +147,8 @@ expect 1 "two breaks" 'engine/util/err.c:2: includes "x.h"' '(2 modules: x y)' \
 fresh
 cases=$((cases + 1))
 sh "$check" -v "$work/t" > "$work/out" 2>&1 || fail "-v on a good tree failed: $(cat "$work/out")"
-grep -q '^  gateway .*-> smtp (1), cli (1), lib (1)$' "$work/out" &&
+grep -q '^  gateway .*-> util (1), smtp (1)$' "$work/out" &&
+    grep -q '^  smtpgw .*-> cli (1), lib (2), gateway (1)$' "$work/out" &&
     grep -q '^   0: y z$' "$work/out" && grep -q '^   1: x$' "$work/out" &&
     grep -q '^   1: buf$' "$work/out" ||
     fail "-v: not the graph expected: $(cat "$work/out")"

@@ -36,7 +36,9 @@ top=${1:-.}
 # single files. `generated` names headers the build writes (not in the tree)
 # that any layer may include. `acyclic` names the layers whose modules (NAME.c
 # with NAME.h) must not include one another in a cycle: an edge A -> B when A.c
-# or A.h includes B.h. A `part` line puts a header with no .c of its own into
+# or A.h includes B.h. smtpgw is the gateway's main (smtpgw.c) and its
+# in-process diagnosis (gwdiag): the only files of gateway/ that may include
+# libkbdiag; the relay, spool, listener and logs may not. A `part` line puts a header with no .c of its own into
 # another module (a module's private header). A `pending` line leaves one
 # include out of the module graph, for a reason given in the comment above it;
 # a pending include no longer in the tree is noted (remove its line).
@@ -46,6 +48,7 @@ layer	smtp	engine/smtp/*
 layer	cli	engine/cli/* engine/main.c
 layer	tools	engine/tools/*
 layer	lib	engine/*
+layer	smtpgw	gateway/smtpgw.c gateway/gwdiag.*
 layer	gateway	gateway/*
 
 allow	util	util
@@ -53,7 +56,8 @@ allow	smtp	util smtp
 allow	lib	util smtp lib
 allow	cli	util smtp lib cli
 allow	tools	util lib tools
-allow	gateway	util smtp lib gateway engine/cli/usage.h
+allow	gateway	util smtp gateway
+allow	smtpgw	util smtp lib gateway smtpgw engine/cli/usage.h
 
 generated	config.h
 
