@@ -401,7 +401,7 @@ correlate_read_line(struct correlator *c, const struct kb_symptom *sym,
 		l->message = l->mta.message;
 		l->origin = mta_origin_name(l->mta.origin);
 		l->failure = l->mta.failure;
-		l->phase = session_phase_name(l->mta.phase);
+		l->phase = smtp_phase_to_text(l->mta.phase);
 		if (l->mta.peer.host[0] != '\0') {
 			l->host = l->mta.peer.host;
 			l->address = l->mta.peer.addr[0] ? l->mta.peer.addr : NULL;

@@ -6,9 +6,20 @@
 #include <string.h>
 #include <strings.h>
 
+#include "smtp/phase.h"
 #include "util/buf.h"
 #include "probe_net.h"	/* probe_peer_product() */
 #include "util/xmem.h"
+
+/* Is phase (an incident's, as a log or a saved diagnosis wrote it) the text
+ * of p? */
+static int
+evidence_phase_is(const char *phase, enum smtp_phase p)
+{
+	const char *text = smtp_phase_to_text(p);
+
+	return phase != NULL && text != NULL && strcmp(phase, text) == 0;
+}
 
 /* The value, if the rule base declares SOURCE:VALUE. */
 static const struct kb_evidence_value *
@@ -135,7 +146,7 @@ evidence_transcript(struct diag_incident *inc, const struct kb *kb)
 			evidence_add(inc, kb, "transcript", "helo-bare-accepted", "log", why);
 		else if (reply == NULL)
 			evidence_add(inc, kb, "transcript", "helo-bare", "log", why);
-	} else if (inc->phase != NULL && strcmp(inc->phase, "greeting") == 0)
+	} else if (evidence_phase_is(inc->phase, SMTP_PHASE_GREETING))
 		evidence_add(inc, kb, "transcript", "no-greeting", "log",
 		    "the session failed while waiting for the 220 greeting");
 	if (inc->greeting != NULL && inc->greeting[0] == '2' &&
@@ -172,21 +183,16 @@ evidence_banner(struct diag_incident *inc, const struct kb *kb)
 	evidence_add(inc, kb, "gateway-version", value, "log", why);
 }
 
-/* The session phase (session.h) as a value of the "phase" source. */
+/* The session phase (smtp/phase.h) as a value of the "phase" source: the
+ * phase's text, but the body counts as data. */
 static const char *
 evidence_phase_value(const char *phase)
 {
-	static const char *const map[][2] = {
-		{ "connect", "connect" }, { "greeting", "greeting" }, { "helo", "helo" },
-		{ "mail", "mail" }, { "rcpt", "rcpt" }, { "data", "data" },
-		{ "body", "data" }, { "end-of-data", "end-of-data" }, { "quit", "quit" }
-	};
-	size_t i;
+	enum smtp_phase p = smtp_phase_parse(phase);
 
-	for (i = 0; phase != NULL && i < sizeof(map) / sizeof(map[0]); i++)
-		if (strcmp(map[i][0], phase) == 0)
-			return map[i][1];
-	return NULL;
+	if (!evidence_phase_is(phase, p))
+		return NULL;
+	return smtp_phase_to_text(p == SMTP_PHASE_BODY ? SMTP_PHASE_DATA : p);
 }
 
 void

@@ -20,6 +20,7 @@
 
 #include <nettle/sha2.h>
 
+#include "util/fileio.h"
 #include "util/peer.h"
 #include "probe.h"
 #include "util/text.h"
@@ -139,20 +140,20 @@ static void
 fix_insert(const char *data, size_t len, long after, const char *content, const char *eol,
     struct buf *out)
 {
-	struct probe_dos_line *lines;
+	struct ini_line *lines;
 	size_t n;
 
 	buf_reset(out);
-	lines = probe_dos_lines(data, len, &n);
+	lines = ini_lines(data, len, &n);
 	if (after < 0 || n == 0) {
-		size_t bom = probe_dos_bom(data, len);	/* it stays first */
+		size_t bom = ini_bom(data, len);	/* it stays first */
 
 		buf_append(out, data, bom);
 		buf_puts(out, content);
 		buf_puts(out, eol);
 		buf_append(out, data + bom, len - bom);
 	} else {
-		const struct probe_dos_line *l = &lines[(size_t)after < n ? (size_t)after : n - 1];
+		const struct ini_line *l = &lines[(size_t)after < n ? (size_t)after : n - 1];
 
 		buf_append(out, data, l->content_end);
 		buf_puts(out, eol);
@@ -169,11 +170,11 @@ fix_insert(const char *data, size_t len, long after, const char *content, const 
 static void
 fix_remove(const char *data, size_t len, size_t i, struct buf *out)
 {
-	struct probe_dos_line *lines;
+	struct ini_line *lines;
 	size_t n;
 
 	buf_reset(out);
-	lines = probe_dos_lines(data, len, &n);
+	lines = ini_lines(data, len, &n);
 	if (i < n) {
 		size_t from = lines[i].start;
 
@@ -190,12 +191,12 @@ fix_remove(const char *data, size_t len, size_t i, struct buf *out)
 static void
 fix_move(struct buf *b, size_t i, size_t j, const char *eol)
 {
-	struct probe_dos_line *lines;
+	struct ini_line *lines;
 	struct buf tmp = BUF_INIT, out = BUF_INIT;
 	char *content;
 	size_t n;
 
-	lines = probe_dos_lines(b->data ? b->data : "", b->len, &n);
+	lines = ini_lines(b->data ? b->data : "", b->len, &n);
 	if (i >= n || j >= n || i == j) {
 		free(lines);
 		return;
@@ -216,11 +217,11 @@ fix_move(struct buf *b, size_t i, size_t j, const char *eol)
 static char *
 fix_indent(const char *data, size_t len, size_t i)
 {
-	struct probe_dos_line *lines;
+	struct ini_line *lines;
 	size_t n, k = 0;
 	char *s;
 
-	lines = probe_dos_lines(data, len, &n);
+	lines = ini_lines(data, len, &n);
 	if (i < n)
 		while (lines[i].start + k < lines[i].content_end &&
 		    fix_blank(data[lines[i].start + k]))
@@ -246,7 +247,7 @@ fix_edit_set(const struct kb_fix *f, const char *data, size_t len, struct buf *o
     struct buf *what)
 {
 	struct probe_dos_setting s;
-	struct probe_dos_line *lines;
+	struct ini_line *lines;
 	const char *eolname, *eol = probe_dos_eol(data, len, &eolname);
 	char want[32];
 	size_t n;
@@ -269,20 +270,11 @@ fix_edit_set(const struct kb_fix *f, const char *data, size_t len, struct buf *o
 		fix_where(what, &s);
 		return FIX_ALREADY;
 	}
-	lines = probe_dos_lines(data, len, &n);
+	lines = ini_lines(data, len, &n);
 	if (s.line) {
-		const struct probe_dos_line *l = &lines[s.line - 1];
-		const char *b = data + l->start, *e = data + l->content_end, *eq, *vs, *ve, *semi;
+		const struct ini_line *l = &lines[s.line - 1];	/* an entry: it has a value */
+		const char *vs = data + l->value_start, *ve = data + l->value_end;
 
-		eq = memchr(b, '=', (size_t)(e - b));	/* there: the parser saw a value */
-		vs = eq + 1;
-		while (vs < e && fix_blank(*vs))
-			vs++;
-		ve = e;
-		if (vs < e && *vs != '"' && (semi = memchr(vs, ';', (size_t)(e - vs))) != NULL)
-			ve = semi;
-		while (ve > vs && fix_blank(ve[-1]))
-			ve--;
 		buf_append(out, data, (size_t)(vs - data));
 		buf_puts(out, want);
 		buf_append(out, ve, len - (size_t)(ve - data));
@@ -310,13 +302,8 @@ fix_edit_set(const struct kb_fix *f, const char *data, size_t len, struct buf *o
 				size_t k, hdr = 0;
 
 				/* No section at all: after the last line that says anything. */
-				for (k = 0; k < n; k++) {
-					size_t b = lines[k].start;
-
-					while (b < lines[k].content_end && fix_blank(data[b]))
-						b++;
-					hdr |= b < lines[k].content_end && data[b] == '[';
-				}
+				for (k = 0; k < n; k++)
+					hdr |= lines[k].kind == INI_SECTION;
 				for (k = n; k > 0; k--)
 					if (lines[k - 1].content_end > lines[k - 1].start)
 						break;
@@ -353,7 +340,7 @@ fix_edit_switch(const struct kb_fix *f, const char *data, size_t len, struct buf
     struct buf *what)
 {
 	struct probe_dos_switch s;
-	struct probe_dos_line *lines;
+	struct ini_line *lines;
 	size_t n;
 
 	probe_dos_switch(f, data, len, &s);
@@ -366,7 +353,7 @@ fix_edit_switch(const struct kb_fix *f, const char *data, size_t len, struct buf
 		    s.line + 1, f->switch_name, s.value, f->at_least);
 		return FIX_ALREADY;
 	}
-	lines = probe_dos_lines(data, len, &n);
+	lines = ini_lines(data, len, &n);
 	if (s.present) {
 		buf_append(out, data, s.digits_start);
 		buf_printf(out, "%ld", f->at_least);
@@ -535,8 +522,8 @@ fix_edit_text(const struct kb_fix *f, const char *data, size_t len, struct buf *
 /* Diff                                                                     */
 
 static int
-fix_line_eq(const char *a, const struct probe_dos_line *la, const char *b,
-    const struct probe_dos_line *lb)
+fix_line_eq(const char *a, const struct ini_line *la, const char *b,
+    const struct ini_line *lb)
 {
 	return la->end - la->start == lb->end - lb->start &&
 	    memcmp(a + la->start, b + lb->start, la->end - la->start) == 0;
@@ -544,7 +531,7 @@ fix_line_eq(const char *a, const struct probe_dos_line *la, const char *b,
 
 /* A line's content for display: printable ASCII and tabs kept, else \xNN. */
 static void
-fix_show(struct buf *out, char mark, const char *data, const struct probe_dos_line *l)
+fix_show(struct buf *out, char mark, const char *data, const struct ini_line *l)
 {
 	size_t i;
 
@@ -564,11 +551,11 @@ fix_show(struct buf *out, char mark, const char *data, const struct probe_dos_li
  * The lines of all of data, the bytes after a Ctrl-Z as one more line, so
  * that the diff sees every byte.
  */
-static struct probe_dos_line *
+static struct ini_line *
 fix_diff_lines(const char *data, size_t len, size_t *n)
 {
-	struct probe_dos_line *v = probe_dos_lines(data, len, n);
-	size_t text = probe_dos_text_len(data, len);
+	struct ini_line *v = ini_lines(data, len, n);
+	size_t text = ini_text_len(data, len);
 
 	if (text < len) {
 		v = xrealloc(v, (*n + 1) * sizeof(*v));
@@ -583,7 +570,7 @@ void
 fix_diff(const char *path, const char *a, size_t alen, const char *b, size_t blen,
     struct buf *out)
 {
-	struct probe_dos_line *la, *lb;
+	struct ini_line *la, *lb;
 	size_t na, nb, pre = 0, suf = 0, from, a_to, b_to, i;
 
 	if (alen == blen && memcmp(a, b, alen) == 0)
@@ -1228,52 +1215,18 @@ fix_plan_free(struct fix_plan *p)
 /* ---------------------------------------------------------------------- */
 /* Writing files                                                            */
 
-static int
-fix_write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* dirfd/name replaced by data: temporary file, fsync, rename, fsync dir. */
+/* dirfd/name replaced by data (file_replace_at()), the temporary file named
+ * ".NAME.kbdiag-PID" so that fix_stale() knows whose it is. */
 static int
 fix_write_at(int dirfd, const char *name, const char *shown, const char *data, size_t len,
     mode_t mode, char err[ERR_LEN])
 {
 	char tmp[300];
-	int fd, e;
 
 	if (snprintf(tmp, sizeof(tmp), ".%s.kbdiag-%ld", name, (long)getpid()) >=
 	    (int)sizeof(tmp))
 		return err_set(err, "%s: file name too long", shown);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return err_set(err, "cannot write beside %s: %s", shown, strerror(errno));
-	if (fix_write_all(fd, data, len) != 0 || fchmod(fd, mode) != 0 || fsync(fd) != 0) {
-		e = errno;
-		close(fd);
-		unlinkat(dirfd, tmp, 0);
-		return err_set(err, "cannot write %s: %s", shown, strerror(e));
-	}
-	if (close(fd) != 0 || renameat(dirfd, tmp, dirfd, name) != 0) {
-		e = errno;
-		unlinkat(dirfd, tmp, 0);
-		return err_set(err, "cannot write %s: %s", shown, strerror(e));
-	}
-	if (fsync(dirfd) != 0)
-		return err_set(err, "cannot sync the directory of %s: %s", shown,
-		    strerror(errno));
-	return 0;
+	return file_replace_at(dirfd, name, tmp, data, len, mode, shown, err);
 }
 
 /* rel under the root replaced by data, its permissions kept. */

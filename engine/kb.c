@@ -20,6 +20,7 @@
 
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/fileio.h"
 #include "config.h"	/* KBDIAG_DATADIR: written by make */
 #include "kbpriv.h"
 #include "kbschema.h"
@@ -304,9 +305,7 @@ kb_on_doctype(void *ctx, const xmlChar *name, const xmlChar *public_id,
 static int
 kb_slurp(const char *path, struct buf *b, char err[ERR_LEN])
 {
-	char chunk[65536];
 	struct stat st;
-	ssize_t n;
 	int fd, rc = 0;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
@@ -315,19 +314,9 @@ kb_slurp(const char *path, struct buf *b, char err[ERR_LEN])
 		close(fd);
 		return err_set(err, "%s: is a directory", path);
 	}
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = err_set(err, "%s: %s", path, strerror(errno));
-			break;
-		}
-		if (b->len + (size_t)n > INT_MAX) {
-			rc = err_set(err, "%s: document too large", path);
-			break;
-		}
-		buf_append(b, chunk, (size_t)n);
-	}
+	if (fd_read_all(fd, b, INT_MAX) != 0)
+		rc = errno == EFBIG ? err_set(err, "%s: document too large", path) :
+		    err_set(err, "%s: %s", path, strerror(errno));
 	close(fd);
 	return rc;
 }

@@ -344,9 +344,9 @@ mta_parse(const char *program, long pid, const char *text, size_t len, const cha
 		return out->origin;	/* no failure, no phase to find */
 	out->failure = mta_failure(text, len);
 	out->phase = session_phase_of_text(text, len);
-	if (out->phase == SESSION_NONE && out->failure != NULL &&
+	if (out->phase == SMTP_PHASE_NONE && out->failure != NULL &&
 	    (strcmp(out->failure, "refused") == 0 || strcmp(out->failure, "timeout") == 0 ||
 	    strcmp(out->failure, "unreachable") == 0 || strcmp(out->failure, "no-route") == 0))
-		out->phase = SESSION_CONNECT;
+		out->phase = SMTP_PHASE_CONNECT;
 	return out->origin;
 }

@@ -66,7 +66,7 @@ struct mta_line {
 	char			 message[MTA_ID_MAX];	/* "" when none */
 	struct peer_ref		 peer;			/* host "" when none */
 	char			 domain[MTA_DOMAIN_MAX];	/* "" when none */
-	enum session_phase	 phase;
+	enum smtp_phase	 phase;
 	const char		*failure;
 };
 

@@ -18,6 +18,7 @@
 
 #include <nettle/sha2.h>
 
+#include "util/fileio.h"
 #include "util/xmem.h"
 
 /*
@@ -207,12 +208,6 @@ probe_dos_lookup(const struct probe_dos_tree *t, const char *name, char why[ERR_
 	return NULL;
 }
 
-size_t
-probe_dos_bom(const char *data, size_t len)
-{
-	return len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-}
-
 /* ---------------------------------------------------------------------- */
 /* Reading a file under the root, never through a symbolic link             */
 
@@ -262,8 +257,6 @@ probe_dos_read_at(int dirfd, const char *name, const char *shown, size_t max,
     struct buf *out, mode_t *mode, char err[ERR_LEN])
 {
 	struct stat st;
-	char chunk[8192];
-	ssize_t n;
 	int fd, e;
 
 	buf_reset(out);
@@ -286,24 +279,13 @@ probe_dos_read_at(int dirfd, const char *name, const char *shown, size_t max,
 		return err_set(err, "%s is %lld bytes, more than the %zu bytes accepted", shown,
 		    (long long)st.st_size, max);
 	}
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			e = errno;
-			close(fd);
-			errno = e;
-			return err_set(err, "cannot read %s: %s", shown, strerror(e));
-		}
-		if (n == 0)
-			break;
-		if (out->len + (size_t)n > max) {
-			close(fd);
-			errno = EFBIG;
+	if (fd_read_all(fd, out, max) != 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		if (e == EFBIG)
 			return err_set(err, "%s grew past the %zu bytes accepted", shown, max);
-		}
-		buf_append(out, chunk, (size_t)n);
+		return err_set(err, "cannot read %s: %s", shown, strerror(e));
 	}
 	close(fd);
 	if (mode)
@@ -330,48 +312,12 @@ probe_dos_read(int rootfd, const char *rel, size_t max, struct buf *out, mode_t 
 /* ---------------------------------------------------------------------- */
 /* Lines                                                                    */
 
-size_t
-probe_dos_text_len(const char *data, size_t len)
-{
-	const char *z = len ? memchr(data, 0x1a, len) : NULL;
-
-	return z ? (size_t)(z - data) : len;
-}
-
-struct probe_dos_line *
-probe_dos_lines(const char *data, size_t len, size_t *n)
-{
-	struct probe_dos_line *v = NULL;
-	size_t cap = 0, p;
-
-	len = probe_dos_text_len(data, len);
-	p = probe_dos_bom(data, len);	/* an editor's byte order mark: not text */
-	*n = 0;
-	while (p < len) {
-		size_t eol = p;
-
-		while (eol < len && data[eol] != '\r' && data[eol] != '\n')
-			eol++;
-		v = xgrow(v, &cap, *n + 1, sizeof(*v));
-		v[*n].start = p;
-		v[*n].content_end = eol;
-		p = eol;
-		if (p < len && data[p] == '\r')
-			p++;
-		if (p < len && data[p] == '\n' && (p == eol || data[p - 1] == '\r'))
-			p++;
-		v[*n].end = p;
-		(*n)++;
-	}
-	return v;
-}
-
 const char *
 probe_dos_eol(const char *data, size_t len, const char **name)
 {
 	size_t i;
 
-	len = probe_dos_text_len(data, len);
+	len = ini_text_len(data, len);
 	for (i = 0; i < len; i++) {
 		if (data[i] == '\n') {
 			*name = "LF";
@@ -393,69 +339,38 @@ probe_dos_eol(const char *data, size_t len, const char **name)
 /* ---------------------------------------------------------------------- */
 /* INI                                                                      */
 
-/* Trim blanks at both ends of s[0..*n); returns the new start. */
-static const char *
-dos_trim(const char *s, size_t *n)
-{
-	while (*n && dos_blank(*s)) {
-		s++;
-		(*n)--;
-	}
-	while (*n && dos_blank(s[*n - 1]))
-		(*n)--;
-	return s;
-}
-
 void
 probe_dos_ini_parse(const char *data, size_t len,
     int (*on_entry)(void *arg, const char *section, const char *name,
     const char *value, unsigned line), void *arg)
 {
 	struct buf section = BUF_INIT, name = BUF_INIT, value = BUF_INIT;
-	struct probe_dos_line *lines;
+	struct ini_line *lines;
 	size_t nlines, i;
+	int stop = 0;
 
-	lines = probe_dos_lines(data, len, &nlines);
-	for (i = 0; i < nlines; i++) {
-		size_t n = lines[i].content_end - lines[i].start;
-		const char *s = dos_trim(data + lines[i].start, &n), *eq;
+	lines = ini_lines(data, len, &nlines);
+	for (i = 0; i < nlines && !stop; i++) {
+		const struct ini_line *l = &lines[i];
 		unsigned line = (unsigned)i + 1;
 
-		if (n == 0 || s[0] == ';')
+		if (l->kind == INI_BLANK || l->kind == INI_COMMENT)
 			continue;
-		if (s[0] == '[') {
-			const char *close = memchr(s, ']', n);
-			size_t sn = close ? (size_t)(close - s - 1) : n - 1;
-			const char *ss = dos_trim(s + 1, &sn);
-
+		if (l->kind == INI_SECTION) {
 			buf_reset(&section);
-			buf_append(&section, ss, sn);
-			if (on_entry(arg, buf_str(&section), NULL, NULL, line))
-				break;
+			buf_append(&section, data + l->name_start, l->name_end - l->name_start);
+			stop = on_entry(arg, buf_str(&section), NULL, NULL, line);
 			continue;
 		}
-		if ((eq = memchr(s, '=', n)) == NULL) {
-			buf_reset(&name);
-			buf_append(&name, s, n);
-			if (on_entry(arg, buf_str(&section), buf_str(&name), NULL, line))
-				break;
-		} else {
-			size_t nn = (size_t)(eq - s), vn = n - nn - 1;
-			const char *ns = dos_trim(s, &nn), *vs = dos_trim(eq + 1, &vn);
-			const char *semi;
-
-			/* A comment after an unquoted value. */
-			if (vn && vs[0] != '"' && (semi = memchr(vs, ';', vn)) != NULL) {
-				vn = (size_t)(semi - vs);
-				vs = dos_trim(vs, &vn);
-			}
-			buf_reset(&name);
-			buf_append(&name, ns, nn);
-			buf_reset(&value);
-			buf_append(&value, vs, vn);
-			if (on_entry(arg, buf_str(&section), buf_str(&name), buf_str(&value), line))
-				break;
+		buf_reset(&name);
+		buf_append(&name, data + l->name_start, l->name_end - l->name_start);
+		if (l->kind == INI_OTHER) {
+			stop = on_entry(arg, buf_str(&section), buf_str(&name), NULL, line);
+			continue;
 		}
+		buf_reset(&value);
+		buf_append(&value, data + l->value_start, l->value_end - l->value_start);
+		stop = on_entry(arg, buf_str(&section), buf_str(&name), buf_str(&value), line);
 	}
 	free(lines);
 	buf_free(&section);
@@ -652,11 +567,11 @@ dos_setting_entry(void *arg, const char *section, const char *name, const char *
 static int
 dos_line_spaced(const char *data, size_t len, unsigned line)
 {
-	struct probe_dos_line *lines;
+	struct ini_line *lines;
 	size_t n, i;
 	int spaced = 0;
 
-	lines = probe_dos_lines(data, len, &n);
+	lines = ini_lines(data, len, &n);
 	if (line >= 1 && line <= n)
 		for (i = lines[line - 1].start; i + 1 < lines[line - 1].content_end; i++)
 			if (data[i] == ' ' && data[i + 1] == '=')
@@ -752,7 +667,7 @@ dos_next_word(const char *s, size_t *at, size_t end, size_t *ws, size_t *we)
 
 /* One line: its command and first argument. */
 static void
-dos_command(const char *data, const struct probe_dos_line *l, struct probe_dos_cmd *c)
+dos_command(const char *data, const struct ini_line *l, struct probe_dos_cmd *c)
 {
 	size_t at = l->start, end = l->content_end, ws, we, p;
 
@@ -796,7 +711,7 @@ dos_command(const char *data, const struct probe_dos_line *l, struct probe_dos_c
 struct probe_dos_cmd *
 probe_dos_commands(const char *data, size_t len, size_t *n)
 {
-	struct probe_dos_line *lines = probe_dos_lines(data, len, n);
+	struct ini_line *lines = ini_lines(data, len, n);
 	struct probe_dos_cmd *c = xcalloc(*n ? *n : 1, sizeof(*c));
 	size_t i;
 
@@ -1020,14 +935,14 @@ probe_dos_switch(const struct kb_fix *f, const char *data, size_t len,
     struct probe_dos_switch *out)
 {
 	struct probe_dos_cmd *c;
-	struct probe_dos_line *lines;
+	struct ini_line *lines;
 	size_t n, i, at, ws, we;
 	char letter = (char)toupper((unsigned char)f->switch_name[1]);
 
 	memset(out, 0, sizeof(*out));
 	out->value = f->dflt;
 	c = probe_dos_commands(data, len, &n);
-	lines = probe_dos_lines(data, len, &n);
+	lines = ini_lines(data, len, &n);
 	for (i = 0; i < n; i++)
 		if (probe_dos_cmd_is(&c[i], f->command, NULL))
 			break;

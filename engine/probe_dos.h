@@ -29,6 +29,7 @@
 
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/ini.h"
 #include "kb.h"
 #include "probe_result.h"
 
@@ -110,11 +111,6 @@ const struct probe_dos_file *probe_dos_find(const struct probe_dos_tree *t,
 const struct probe_dos_file *probe_dos_lookup(const struct probe_dos_tree *t,
     const char *name, char why[ERR_LEN]);
 
-/* The length of a UTF-8 byte order mark at the start of data (3), or 0.
- * The line model starts the first line after it, so every reader skips it
- * and the editor keeps it. */
-size_t probe_dos_bom(const char *data, size_t len);
-
 /*
  * Open the directory that holds rel (relative to rootfd, '/'-separated),
  * every component with O_NOFOLLOW; *name is rel's last component. Returns
@@ -146,16 +142,8 @@ int probe_dos_exe_version(const char *data, size_t len, char out[PROBE_DOS_VERSI
 /* ---------------------------------------------------------------------- */
 /* Lines and INI files                                                      */
 
-struct probe_dos_line {
-	size_t	start;		/* first byte */
-	size_t	content_end;	/* before the line end */
-	size_t	end;		/* after the line end */
-};
+/* The lines themselves, their kinds and byte offsets: util/ini.h. */
 
-/* How many bytes are text: up to the first Ctrl-Z, else len. */
-size_t probe_dos_text_len(const char *data, size_t len);
-/* The lines of the text of data (up to a Ctrl-Z); *n of them; caller frees. */
-struct probe_dos_line *probe_dos_lines(const char *data, size_t len, size_t *n);
 /* The first line end of the text ("\r\n" when it has none) and its name. */
 const char *probe_dos_eol(const char *data, size_t len, const char **name);
 
@@ -216,7 +204,7 @@ struct probe_dos_cmd {
 };
 
 /*
- * The command of each line of the text (one per probe_dos_lines() line, in
+ * The command of each line of the text (one per ini_lines() line, in
  * the same order); *n of them; caller frees.
  */
 struct probe_dos_cmd *probe_dos_commands(const char *data, size_t len, size_t *n);
@@ -276,7 +264,7 @@ int probe_dos_startup_files(int rootfd, const struct probe_dos_tree *t,
 /* A switch fix's switch on the first line that runs its command. */
 struct probe_dos_switch {
 	int		 applies;	/* a line runs the command */
-	size_t		 line;		/* its index (probe_dos_lines()) */
+	size_t		 line;		/* its index (ini_lines()) */
 	int		 present;	/* the switch is given ... */
 	size_t		 digits_start, digits_end;	/* ... its number's bytes */
 	long		 value;		/* the number, or the default */

@@ -860,23 +860,23 @@ reader_tcp_peer_closed(const struct reader_tcp *t)
 	    strcmp(t->state, "CLOSE") == 0;
 }
 
+void
+reader_tcp_from_json(struct reader_tcp *t, const struct json_t *o)
+{
+	json_t *obj = (json_t *)o;	/* jansson's getters take no const */
+
+#define TCP_KEY(key, type, rank) t->key = reader_json_count(obj, #key);
+	TCPINFO_KEYS(TCP_KEY)
+#undef TCP_KEY
+	reader_tcp_set_state(t, reader_json_str(obj, "state"));
+}
+
 static void
 reader_tcp_info(struct reader_record *rec, json_t *o)
 {
-	struct reader_tcp *t = &rec->tcp;
-
 	if (!json_is_object(o))
 		return;
-	t->unacked = reader_json_count(o, "unacked");
-	t->outq_bytes = reader_json_count(o, "outq_bytes");
-	t->notsent_bytes = reader_json_count(o, "notsent_bytes");
-	t->retransmits = reader_json_count(o, "retransmits");
-	t->total_retrans = reader_json_count(o, "total_retrans");
-	t->bytes_acked = reader_json_count(o, "bytes_acked");
-	t->bytes_sent = reader_json_count(o, "bytes_sent");
-	t->last_ack_ms = reader_json_count(o, "last_ack_ms");
-	t->snd_wnd = reader_json_count(o, "snd_wnd");
-	reader_tcp_set_state(t, reader_json_str(o, "state"));
+	reader_tcp_from_json(&rec->tcp, o);
 	rec->has_tcp = 1;
 }
 
@@ -930,7 +930,7 @@ reader_ndjson(struct reader *r)
 		rec->queue_id = r->queue_id;
 	}
 	session_reset(&r->session);
-	r->session.phase = session_phase_parse(reader_json_str(o, "phase"));
+	r->session.phase = smtp_phase_parse(reader_json_str(o, "phase"));
 	if ((v = reader_json_str(o, "last_command")) != NULL)
 		snprintf(r->session.command, sizeof(r->session.command), "%s", v);
 	if ((v = reader_json_str(o, "last_reply")) != NULL)
@@ -1157,7 +1157,7 @@ reader_classify(struct reader *r)
 	rec->helo_reply = r->session.helo_reply[0] ? r->session.helo_reply : NULL;
 	rec->gateway_version = r->version[0] ? r->version : NULL;
 	rec->peer_port = r->peer_port;
-	rec->phase = session_phase_name(r->session.phase);
+	rec->phase = smtp_phase_to_text(r->session.phase);
 	rec->command = r->session.command[0] ? r->session.command : NULL;
 	rec->reply = r->session.reply[0] ? r->session.reply : NULL;
 }

@@ -62,6 +62,7 @@
 
 #include "util/err.h"
 #include "util/peer.h"
+#include "smtp/tcpinfo.h"
 
 #define READER_MAX_LINE	(1024 * 1024)
 #define READER_VERSION_MAX	15	/* of a banner's version ("3.0a") */
@@ -89,15 +90,10 @@ enum reader_format {
  * -1 for a key the event does not have.
  */
 struct reader_tcp {
-	long long	 unacked;	/* segments sent and not acknowledged */
-	long long	 outq_bytes;	/* bytes in the send queue, not acknowledged */
-	long long	 notsent_bytes;	/* of those, bytes never sent */
-	long long	 retransmits;	/* retransmissions of the current segment */
-	long long	 total_retrans;	/* over the connection */
-	long long	 bytes_acked;
-	long long	 bytes_sent;
-	long long	 last_ack_ms;	/* since the last ACK arrived */
-	long long	 snd_wnd;	/* the peer's window */
+	/* each key of smtp/tcpinfo.h's TCPINFO_KEYS, what it means there */
+#define READER_TCP_FIELD(key, type, rank) long long key;
+	TCPINFO_KEYS(READER_TCP_FIELD)
+#undef READER_TCP_FIELD
 	char		 state[16];	/* TCP state name ("CLOSE_WAIT"), "" unknown */
 };
 
@@ -106,6 +102,13 @@ struct reader_tcp {
  * kernel's TCP state names (ESTABLISHED ... NEW_SYN_RECV), else left empty.
  */
 void reader_tcp_set_state(struct reader_tcp *t, const char *s);
+/*
+ * Fill t from a tcp_info JSON object (jansson's json_t, an event's or a saved
+ * diagnosis's): each key of TCPINFO_KEYS as a count (-1 when it is missing or
+ * not a count), and the state (reader_tcp_set_state()).
+ */
+struct json_t;
+void reader_tcp_from_json(struct reader_tcp *t, const struct json_t *o);
 /* The peer had closed its side (FIN seen: CLOSE_WAIT, LAST_ACK, CLOSING, ...). */
 int reader_tcp_peer_closed(const struct reader_tcp *t);
 

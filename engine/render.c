@@ -1,6 +1,7 @@
 #include "render.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1492,22 +1493,34 @@ render_json_evidence(const struct diag_cause *c)
 	return a;
 }
 
+/* The tcp_info keys kbdiag writes back (rank > 0), in the order of their rank. */
+static const struct {
+	const char	*key;
+	size_t		 off;	/* in struct reader_tcp */
+	int		 rank;
+} render_tcp_keys[] = {
+#define TCP_KEY(key, type, rank) { #key, offsetof(struct reader_tcp, key), rank },
+	TCPINFO_KEYS(TCP_KEY)
+#undef TCP_KEY
+};
+
 static json_t *
 render_json_tcp(const struct reader_tcp *t)
 {
 	json_t *o = json_object();
+	int rank;
+	size_t i;
 
-#define RENDER_TCP(k) if (t->k >= 0) json_object_set_new(o, #k, json_integer(t->k))
-	RENDER_TCP(unacked);
-	RENDER_TCP(outq_bytes);
-	RENDER_TCP(notsent_bytes);
-	RENDER_TCP(retransmits);
-	RENDER_TCP(total_retrans);
-	RENDER_TCP(bytes_acked);
-	RENDER_TCP(bytes_sent);
-	RENDER_TCP(last_ack_ms);
-	RENDER_TCP(snd_wnd);
-#undef RENDER_TCP
+	for (rank = 1; rank <= TCPINFO_NKEYS; rank++)
+		for (i = 0; i < TCPINFO_NKEYS; i++)
+			if (render_tcp_keys[i].rank == rank) {
+				long long v = *(const long long *)((const char *)t +
+				    render_tcp_keys[i].off);
+
+				if (v >= 0)
+					json_object_set_new(o, render_tcp_keys[i].key,
+					    json_integer(v));
+			}
 	if (t->state[0] != '\0')
 		json_object_set_new(o, "state", json_string(t->state));
 	return o;

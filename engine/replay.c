@@ -11,6 +11,7 @@
 
 #include "diag.h"
 #include "jsonscan.h"
+#include "util/fileio.h"
 #include "util/peer.h"
 #include "plan.h"
 #include "rank.h"
@@ -40,14 +41,6 @@ replay_count(const json_t *o, const char *key)
 
 	return json_is_integer(v) && json_integer_value(v) > 0 ?
 	    (unsigned long long)json_integer_value(v) : 0;
-}
-
-static long long
-replay_tcp_key(const json_t *o, const char *key)
-{
-	const json_t *v = json_object_get(o, key);
-
-	return json_is_integer(v) && json_integer_value(v) >= 0 ? json_integer_value(v) : -1;
 }
 
 static int
@@ -202,16 +195,7 @@ replay_incident(struct diag_incident *inc, const json_t *o, size_t index,
 	inc->errno_name = replay_str(o, "errno");
 	if ((v = json_object_get(o, "tcp_info")) != NULL && json_is_object(v)) {
 		inc->has_tcp = 1;
-		inc->tcp.unacked = replay_tcp_key(v, "unacked");
-		inc->tcp.outq_bytes = replay_tcp_key(v, "outq_bytes");
-		inc->tcp.notsent_bytes = replay_tcp_key(v, "notsent_bytes");
-		inc->tcp.retransmits = replay_tcp_key(v, "retransmits");
-		inc->tcp.total_retrans = replay_tcp_key(v, "total_retrans");
-		inc->tcp.bytes_acked = replay_tcp_key(v, "bytes_acked");
-		inc->tcp.bytes_sent = replay_tcp_key(v, "bytes_sent");
-		inc->tcp.last_ack_ms = replay_tcp_key(v, "last_ack_ms");
-		inc->tcp.snd_wnd = replay_tcp_key(v, "snd_wnd");
-		reader_tcp_set_state(&inc->tcp, json_string_value(json_object_get(v, "state")));
+		reader_tcp_from_json(&inc->tcp, v);
 	}
 	if (replay_array(o, "observations", REPLAY_MAX_ITEMS, &a, index, err) != 0)
 		return -1;
@@ -531,7 +515,6 @@ int
 replay_read_file(const char *path, struct buf *out, char err[ERR_LEN])
 {
 	struct stat st;
-	char chunk[65536];
 	int fd, rc = -1;
 
 	buf_reset(out);
@@ -549,23 +532,13 @@ replay_read_file(const char *path, struct buf *out, char err[ERR_LEN])
 		    "a socket" : "a device");
 		goto out;
 	}
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err_set(err, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (out->len + (size_t)n > REPLAY_MAX_BYTES) {
+	if (fd_read_all(fd, out, REPLAY_MAX_BYTES) != 0) {
+		if (errno == EFBIG)
 			err_set(err, "%s: larger than %u MiB: not a diagnosis kbdiag wrote", path,
 			    REPLAY_MAX_BYTES >> 20);
-			goto out;
-		}
-		buf_append(out, chunk, (size_t)n);
+		else
+			err_set(err, "%s: %s", path, strerror(errno));
+		goto out;
 	}
 	rc = 0;
 out:

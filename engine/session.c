@@ -5,69 +5,45 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const session_names[] = {
-	NULL, "connect", "greeting", "helo", "mail", "rcpt", "data", "body",
-	"end-of-data", "quit"
-};
-
-const char *
-session_phase_name(enum session_phase p)
-{
-	if ((size_t)p >= sizeof(session_names) / sizeof(session_names[0]))
-		return NULL;
-	return session_names[p];
-}
-
-enum session_phase
-session_phase_parse(const char *name)
-{
-	size_t i;
-
-	for (i = 1; name && i < sizeof(session_names) / sizeof(session_names[0]); i++)
-		if (strcasecmp(name, session_names[i]) == 0)
-			return (enum session_phase)i;
-	return SESSION_NONE;
-}
-
 /* The bytes of a line searched for the phase's words. */
 #define SESSION_SCAN_MAX	2048
 
-enum session_phase
+enum smtp_phase
 session_phase_of_text(const char *s, size_t n)
 {
 	/* The most specific words first: "end of data" before "data". */
 	static const struct {
 		const char		*words;
-		enum session_phase	 phase;
+		enum smtp_phase	 phase;
 	} table[] = {
-		{ "end of data", SESSION_END_OF_DATA },
-		{ "end of message", SESSION_END_OF_DATA },
-		{ "client data status", SESSION_END_OF_DATA },	/* sendmail */
-		{ "client greeting", SESSION_GREETING },
-		{ "client ehlo", SESSION_HELO },
-		{ "client helo", SESSION_HELO },
-		{ "client mail", SESSION_MAIL },
-		{ "client rcpt", SESSION_RCPT },
-		{ "client data", SESSION_DATA },
-		{ "data block", SESSION_BODY },
-		{ "message body", SESSION_BODY },
-		{ "writing message", SESSION_BODY },
-		{ "server greeting", SESSION_GREETING },
-		{ "initial greeting", SESSION_GREETING },
-		{ "initial connection", SESSION_GREETING },	/* Exim: the banner */
-		{ "banner", SESSION_GREETING },
-		{ "helo handshake", SESSION_HELO },
-		{ "ehlo handshake", SESSION_HELO },
-		{ "after helo", SESSION_HELO },
-		{ "after ehlo", SESSION_HELO },
-		{ "mail from", SESSION_MAIL },
-		{ "rcpt to", SESSION_RCPT },
-		{ "data command", SESSION_DATA },
-		{ "after data", SESSION_DATA },
-		{ "connect to", SESSION_CONNECT },
-		{ "connection refused", SESSION_CONNECT },
-		{ "network is unreachable", SESSION_CONNECT },
-		{ "no route to host", SESSION_CONNECT },
+		{ "end of data", SMTP_PHASE_END_OF_DATA },
+		{ "end of message", SMTP_PHASE_END_OF_DATA },
+		{ "client data status", SMTP_PHASE_END_OF_DATA },	/* sendmail */
+		{ "client greeting", SMTP_PHASE_GREETING },
+		{ "client ehlo", SMTP_PHASE_HELO },
+		{ "client helo", SMTP_PHASE_HELO },
+		{ "client mail", SMTP_PHASE_MAIL },
+		{ "client rcpt", SMTP_PHASE_RCPT },
+		{ "client data", SMTP_PHASE_DATA },
+		{ "data block", SMTP_PHASE_BODY },
+		{ "message body", SMTP_PHASE_BODY },
+		{ "writing message", SMTP_PHASE_BODY },
+		{ "server greeting", SMTP_PHASE_GREETING },
+		{ "initial greeting", SMTP_PHASE_GREETING },
+		{ "initial connection", SMTP_PHASE_GREETING },	/* Exim: the banner */
+		{ "banner", SMTP_PHASE_GREETING },
+		{ "helo handshake", SMTP_PHASE_HELO },
+		{ "ehlo handshake", SMTP_PHASE_HELO },
+		{ "after helo", SMTP_PHASE_HELO },
+		{ "after ehlo", SMTP_PHASE_HELO },
+		{ "mail from", SMTP_PHASE_MAIL },
+		{ "rcpt to", SMTP_PHASE_RCPT },
+		{ "data command", SMTP_PHASE_DATA },
+		{ "after data", SMTP_PHASE_DATA },
+		{ "connect to", SMTP_PHASE_CONNECT },
+		{ "connection refused", SMTP_PHASE_CONNECT },
+		{ "network is unreachable", SMTP_PHASE_CONNECT },
+		{ "no route to host", SMTP_PHASE_CONNECT },
 	};
 	char low[SESSION_SCAN_MAX];
 	size_t i;
@@ -80,13 +56,13 @@ session_phase_of_text(const char *s, size_t n)
 	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 		if (memmem(low, n, table[i].words, strlen(table[i].words)) != NULL)
 			return table[i].phase;
-	return SESSION_NONE;
+	return SMTP_PHASE_NONE;
 }
 
 void
 session_reset(struct session *s)
 {
-	s->phase = SESSION_NONE;
+	s->phase = SMTP_PHASE_NONE;
 	s->command[0] = s->reply[0] = '\0';
 	s->greeting[0] = s->helo[0] = s->helo_reply[0] = '\0';
 }
@@ -123,11 +99,11 @@ session_event(struct session *s, const char *text, size_t n)
 		return;
 	if (session_starts(text, n, "Connecting to smart SMTP host")) {
 		session_reset(s);
-		s->phase = SESSION_CONNECT;
+		s->phase = SMTP_PHASE_CONNECT;
 	} else if (session_starts(text, n, "SMTP_open(")) {
-		if (s->phase == SESSION_NONE)
+		if (s->phase == SMTP_PHASE_NONE)
 			session_reset(s);
-		s->phase = SESSION_GREETING;
+		s->phase = SMTP_PHASE_GREETING;
 	} else if (session_starts(text, n, "SMTP connection closed"))
 		session_reset(s);
 }
@@ -137,21 +113,21 @@ session_transcript(struct session *s, int sent, const char *text, size_t n)
 {
 	if (!sent) {
 		session_keep(s->reply, text, n);
-		if ((s->phase == SESSION_GREETING || s->phase == SESSION_NONE) &&
+		if ((s->phase == SMTP_PHASE_GREETING || s->phase == SMTP_PHASE_NONE) &&
 		    s->greeting[0] == '\0' && s->helo[0] == '\0')
 			session_keep(s->greeting, text, n);
 		else if (s->helo[0] != '\0' && s->helo_reply[0] == '\0')
 			session_keep(s->helo_reply, text, n);
-		if (s->phase == SESSION_GREETING && n > 0 && text[0] == '2')
-			s->phase = SESSION_HELO;
-		else if (s->phase == SESSION_DATA && session_starts(text, n, "354"))
-			s->phase = SESSION_BODY;
+		if (s->phase == SMTP_PHASE_GREETING && n > 0 && text[0] == '2')
+			s->phase = SMTP_PHASE_HELO;
+		else if (s->phase == SMTP_PHASE_DATA && session_starts(text, n, "354"))
+			s->phase = SMTP_PHASE_BODY;
 		return;
 	}
-	if (s->phase == SESSION_BODY) {
+	if (s->phase == SMTP_PHASE_BODY) {
 		/* The message itself: only its final "." is a step of the dialogue. */
 		if (n == 1 && text[0] == '.') {
-			s->phase = SESSION_END_OF_DATA;
+			s->phase = SMTP_PHASE_END_OF_DATA;
 			session_keep(s->command, text, n);
 		}
 		return;
@@ -159,19 +135,19 @@ session_transcript(struct session *s, int sent, const char *text, size_t n)
 	session_keep(s->command, text, n);
 	if ((session_starts(text, n, "HELO") || session_starts(text, n, "EHLO")) &&
 	    (n == 4 || text[4] == ' ' || text[4] == '\t')) {
-		s->phase = SESSION_HELO;
+		s->phase = SMTP_PHASE_HELO;
 		session_keep(s->helo, text, n);
 		s->helo_reply[0] = '\0';
 	} else if (session_starts(text, n, "HELO") || session_starts(text, n, "EHLO"))
-		s->phase = SESSION_HELO;
+		s->phase = SMTP_PHASE_HELO;
 	else if (session_starts(text, n, "MAIL"))
-		s->phase = SESSION_MAIL;
+		s->phase = SMTP_PHASE_MAIL;
 	else if (session_starts(text, n, "RCPT"))
-		s->phase = SESSION_RCPT;
+		s->phase = SMTP_PHASE_RCPT;
 	else if (session_starts(text, n, "DATA"))
-		s->phase = SESSION_DATA;
+		s->phase = SMTP_PHASE_DATA;
 	else if (session_starts(text, n, "QUIT"))
-		s->phase = SESSION_QUIT;
-	else if (s->phase == SESSION_NONE)
-		s->phase = SESSION_HELO;	/* a dialogue with no event line before it */
+		s->phase = SMTP_PHASE_QUIT;
+	else if (s->phase == SMTP_PHASE_NONE)
+		s->phase = SMTP_PHASE_HELO;	/* a dialogue with no event line before it */
 }

@@ -22,7 +22,7 @@
  *
  * Postfix, Exim and Sendmail say the phase in their own words ("while
  * sending message body", "after end of data"); session_phase_of_text() reads
- * those, and smtpgw's events name the phase outright (session_phase_parse()).
+ * those, and smtpgw's events name the phase outright (smtp_phase_parse()).
  *
  * Ownership: a struct session is a value; its strings are its own copies.
  */
@@ -31,23 +31,12 @@
 
 #include <stddef.h>
 
+#include "smtp/phase.h"
+
 #define SESSION_TEXT_MAX	200	/* longest command or reply kept */
 
-enum session_phase {
-	SESSION_NONE,		/* not in a session */
-	SESSION_CONNECT,
-	SESSION_GREETING,
-	SESSION_HELO,
-	SESSION_MAIL,
-	SESSION_RCPT,
-	SESSION_DATA,
-	SESSION_BODY,
-	SESSION_END_OF_DATA,
-	SESSION_QUIT
-};
-
 struct session {
-	enum session_phase	 phase;
+	enum smtp_phase		 phase;	/* smtp/phase.h */
 	char			 command[SESSION_TEXT_MAX + 1];	/* "" when none */
 	char			 reply[SESSION_TEXT_MAX + 1];
 	/*
@@ -60,12 +49,8 @@ struct session {
 	char			 helo_reply[SESSION_TEXT_MAX + 1];
 };
 
-/* "body", "end-of-data", ...; NULL for SESSION_NONE. */
-const char *session_phase_name(enum session_phase p);
-/* The phase of a name as session_phase_name() gives it; SESSION_NONE if none. */
-enum session_phase session_phase_parse(const char *name);
-/* An MTA's "while sending message body" and the like; SESSION_NONE if none. */
-enum session_phase session_phase_of_text(const char *s, size_t n);
+/* An MTA's "while sending message body" and the like; SMTP_PHASE_NONE if none. */
+enum smtp_phase session_phase_of_text(const char *s, size_t n);
 
 void session_reset(struct session *s);
 /* An event line of the legacy log (the text after "HH:MM:SS - "). */

@@ -11,6 +11,7 @@
 
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/fileio.h"
 #include "diag.h"
 #include "evidence.h"
 #include "gwdiag.h"
@@ -202,25 +203,6 @@ gwdiag_shared_of(struct gwdiag_period *p, const char *article)
 	return NULL;
 }
 
-static int
-write_file(const char *path, const char *data, size_t len, char err[ERR_LEN])
-{
-	char tmp[PATH_MAX + 8];
-	FILE *f;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return err_set(err, "%s: name too long", path);
-	if ((f = fopen(tmp, "w")) == NULL)
-		return err_set(err, "cannot write %s: %s", tmp, strerror(errno));
-	if (fwrite(data, 1, len, f) != len || fclose(f) != 0) {
-		unlink(tmp);
-		return err_set(err, "cannot write %s: %s", tmp, strerror(errno));
-	}
-	if (rename(tmp, path) != 0)
-		return err_set(err, "cannot rename %s: %s", tmp, strerror(errno));
-	return 0;
-}
-
 /* "ARTICLE: top cause (NN%); first step: ..." for the log. */
 static void
 gwdiag_summary(const struct diag_incident *inc, char *summary, size_t summarylen)
@@ -334,10 +316,10 @@ gwdiag_failure(struct gwdiag *g, const char *event_json, const char *queue_id,
 		goto out;
 	}
 	gwdiag_summary(&d->incidents[0], summary, summarylen);
-	if (write_file(evpath, line.data, line.len, err) != 0)
+	if (file_replace(evpath, line.data, line.len, err) != 0)
 		goto out;
 	if (render_diagnosis(d, RENDER_MARKDOWN, &md, err) != 0 ||
-	    write_file(mdpath, md.data ? md.data : "", md.len, err) != 0)
+	    file_replace(mdpath, md.data ? md.data : "", md.len, err) != 0)
 		goto out;
 	snprintf(report, reportlen, "%s", mdpath);
 	period->shared = xrealloc(period->shared, (period->nshared + 1) *

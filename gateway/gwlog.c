@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "util/buf.h"
+#include "util/fileio.h"
 #include "gwlog.h"
 #include "util/text.h"
 #include "util/xmem.h"
@@ -80,16 +81,7 @@ gwlog_verbose(const struct gwlog *g)
 static void
 put(int fd, const char *s, size_t n)
 {
-	while (n > 0) {
-		ssize_t w = write(fd, s, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		s += w;
-		n -= (size_t)w;
-	}
+	(void)file_write_all(fd, s, n);
 }
 
 /*
@@ -212,17 +204,10 @@ tcp_json(const struct tcpinfo_snap *t)
 	json_t *o = json_object();
 
 	json_object_set_new(o, "state", json_string(t->state ? t->state : "?"));
-	json_object_set_new(o, "unacked", json_integer(t->unacked));
-	json_object_set_new(o, "outq_bytes", json_integer(t->outq_bytes));
-	json_object_set_new(o, "notsent_bytes", json_integer(t->notsent_bytes));
-	json_object_set_new(o, "retransmits", json_integer(t->retransmits));
-	json_object_set_new(o, "total_retrans", json_integer(t->total_retrans));
-	json_object_set_new(o, "snd_wnd", json_integer(t->snd_wnd));
-	json_object_set_new(o, "rtt_us", json_integer(t->rtt_us));
-	json_object_set_new(o, "last_ack_ms", json_integer(t->last_ack_ms));
-	json_object_set_new(o, "last_data_sent_ms", json_integer(t->last_data_sent_ms));
-	json_object_set_new(o, "bytes_acked", json_integer((json_int_t)t->bytes_acked));
-	json_object_set_new(o, "bytes_sent", json_integer((json_int_t)t->bytes_sent));
+#define TCP_KEY(key, type, rank) \
+	json_object_set_new(o, #key, json_integer((json_int_t)t->key));
+	TCPINFO_KEYS(TCP_KEY)
+#undef TCP_KEY
 	return o;
 }
 
@@ -248,7 +233,7 @@ gwlog_event_json(const struct gwlog_event *ev)
 	json_object_set_new(o, "code", e->code ? json_integer(e->code) : json_null());
 	json_object_set_new(o, "class", json_string(legacy_class_to_text(e->class)));
 	json_object_set_new(o, "rfc3463", json_string(e->rfc3463));
-	set_str(o, "phase", ev->phase);
+	set_str(o, "phase", smtp_phase_to_text(ev->phase));
 	set_str(o, "last_command", ev->last_command);
 	set_str(o, "last_reply", ev->last_reply);
 	set_str(o, "helo", ev->helo);

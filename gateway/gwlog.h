@@ -17,6 +17,7 @@
 
 #include "util/err.h"
 #include "legacy.h"
+#include "smtp/phase.h"
 #include "smtp/tcpinfo.h"
 
 struct gwlog_params {
@@ -48,7 +49,7 @@ void gwlog_state(struct gwlog *g, const char *from, const char *to);
 struct gwlog_event {
 	enum legacy_cond	 cond;
 	const char		*detail;	/* appended to the legacy text, or NULL */
-	const char		*phase;		/* "connect", "body", ... or NULL */
+	enum smtp_phase		 phase;		/* SMTP_PHASE_NONE: none */
 	const char		*last_command;	/* or NULL */
 	const char		*last_reply;	/* or NULL */
 	const char		*helo;		/* the name the session's EHLO/HELO

@@ -37,9 +37,10 @@ struct relay {
 };
 
 static const struct {
-	const char *text, *phase;
+	const char	*text;
+	enum smtp_phase	 phase;
 } states[] = {
-#define X(e, text, phase) { text, phase },
+#define X(e, text, phase) { text, SMTP_PHASE_##phase },
 	RELAY_STATE_LIST(X)
 #undef X
 };
@@ -50,10 +51,11 @@ relay_state_to_text(enum relay_state s)
 	return (unsigned)s < sizeof(states) / sizeof(states[0]) ? states[s].text : "?";
 }
 
-const char *
+enum smtp_phase
 relay_state_phase(enum relay_state s)
 {
-	return (unsigned)s < sizeof(states) / sizeof(states[0]) ? states[s].phase : NULL;
+	return (unsigned)s < sizeof(states) / sizeof(states[0]) ? states[s].phase :
+	    SMTP_PHASE_NONE;
 }
 
 /* Every move of the state machine goes through here, logged at -vv. */
@@ -739,8 +741,7 @@ relay_failure_event(const struct relay_params *p, const struct relay_failure *f,
 	ev->last_command = f->last_command[0] ? f->last_command : NULL;
 	ev->last_reply = f->last_reply[0] ? f->last_reply : NULL;
 	/* Past the greeting, the session's EHLO (or HELO) named the gateway. */
-	if (ev->phase != NULL && strcmp(ev->phase, "connect") != 0 &&
-	    strcmp(ev->phase, "greeting") != 0)
+	if (ev->phase > SMTP_PHASE_GREETING)
 		ev->helo = p->helo;
 	ev->err = f->err;
 	ev->peer = p->host;

@@ -36,24 +36,25 @@
 #include "gwlog.h"
 #include "legacy.h"
 #include "spool.h"
+#include "smtp/phase.h"
 #include "smtp/tcpinfo.h"
 
 #define RELAY_STATE_LIST(X) \
-	X(INIT,        "init",        NULL) \
-	X(CONNECT,     "connect",     "connect") \
-	X(GREETING,    "greeting",    "greeting") \
-	X(EHLO,        "ehlo",        "helo") \
-	X(HELO,        "helo",        "helo") \
-	X(READY,       "ready",       NULL) \
-	X(MAIL,        "mail",        "mail") \
-	X(RCPT,        "rcpt",        "rcpt") \
-	X(DATA,        "data",        "data") \
-	X(BODY,        "body",        "body") \
-	X(END_OF_DATA, "end-of-data", "end-of-data") \
-	X(RSET,        "rset",        "mail") \
-	X(QUIT,        "quit",        "quit") \
-	X(CLOSED,      "closed",      NULL) \
-	X(FAILED,      "failed",      NULL)
+	X(INIT,        "init",        NONE) \
+	X(CONNECT,     "connect",     CONNECT) \
+	X(GREETING,    "greeting",    GREETING) \
+	X(EHLO,        "ehlo",        HELO) \
+	X(HELO,        "helo",        HELO) \
+	X(READY,       "ready",       NONE) \
+	X(MAIL,        "mail",        MAIL) \
+	X(RCPT,        "rcpt",        RCPT) \
+	X(DATA,        "data",        DATA) \
+	X(BODY,        "body",        BODY) \
+	X(END_OF_DATA, "end-of-data", END_OF_DATA) \
+	X(RSET,        "rset",        MAIL) \
+	X(QUIT,        "quit",        QUIT) \
+	X(CLOSED,      "closed",      NONE) \
+	X(FAILED,      "failed",      NONE)
 
 enum relay_state {
 #define X(e, text, phase) RELAY_##e,
@@ -62,8 +63,8 @@ enum relay_state {
 };
 
 const char *relay_state_to_text(enum relay_state s);
-/* The SMTP phase of docs/events.md for a state, or NULL. */
-const char *relay_state_phase(enum relay_state s);
+/* The SMTP phase of a state (docs/events.md), SMTP_PHASE_NONE for none. */
+enum smtp_phase relay_state_phase(enum relay_state s);
 
 struct transport;
 

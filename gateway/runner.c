@@ -525,7 +525,8 @@ session(struct pass *ps)
 			if (f.closed_socket >= 0)
 				gwlog_line(p->log, "SMTP_close(socket=%d)", f.closed_socket);
 			gwlog_line(p->log, "Message %s: delivery stopped in the %s phase; it stays "
-			    "queued", m->id, relay_state_phase(f.state) ? relay_state_phase(f.state) :
+			    "queued", m->id, relay_state_phase(f.state) != SMTP_PHASE_NONE ?
+			    smtp_phase_to_text(relay_state_phase(f.state)) :
 			    relay_state_to_text(f.state));
 			relay_close(r);
 			r = NULL;

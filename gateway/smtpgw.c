@@ -27,6 +27,7 @@
 #include "cli/usage.h"
 #include "config.h"
 #include "util/duration.h"
+#include "util/fileio.h"
 #include "gwdiag.h"
 #include "gwlog.h"
 #include "helo.h"
@@ -750,24 +751,22 @@ load_smarthost(struct options *o)
 	return 0;
 }
 
-static void
-save_smarthost(const struct options *o)
+/* The smart host in the spool for a later flush (file_replace()). 0, or -1
+ * with err. */
+static int
+save_smarthost(const struct options *o, char err[ERR_LEN])
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 32];
-	FILE *f;
+	char path[PATH_MAX], line[PEER_HOST_MAX + 16];
+	int n;
 
 	smarthost_file(o, path, sizeof(path));
-	/* a name of this process's own: several runs may share the spool */
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	if ((f = fopen(tmp, "w")) == NULL)
-		return;
 	if (strchr(o->host, ':') != NULL)
-		fprintf(f, "[%s]:%u\n", o->host, o->port);
+		n = snprintf(line, sizeof(line), "[%s]:%u\n", o->host, o->port);
 	else
-		fprintf(f, "%s:%u\n", o->host, o->port);
-	if (fclose(f) == 0 && rename(tmp, path) == 0)
-		return;
-	unlink(tmp);
+		n = snprintf(line, sizeof(line), "%s:%u\n", o->host, o->port);
+	if (n < 0 || n >= (int)sizeof(line))
+		return err_set(err, "cannot write %s: the smart host's name is too long", path);
+	return file_replace(path, line, (size_t)n, err);
 }
 
 /* Remove what dead writers left in tmp/ (spool_clean_tmp), now and then. */
@@ -1074,8 +1073,14 @@ cmd_deliver(struct options *o, struct spool *s)
 		ehlo = o->helo;
 	else
 		ehlo = helo_fqdn("/etc/hosts", fqdn) ? fqdn : NULL;
-	if (!flush)
-		save_smarthost(o);
+	/* flush without --smarthost needs it later; run goes on without it */
+	if (!flush && save_smarthost(o, err) != 0) {
+		gwlog_line(log, "ERROR run: the smart host is not saved for a later flush: %s",
+		    err);
+		if (o->log == NULL)	/* no log: said where it is seen */
+			say("smtpgw: %s: the smart host is not saved for a later flush: %s",
+			    o->cmd, err);
+	}
 	memset(&rp, 0, sizeof(rp));
 	rp.spool = s;
 	rp.log = log;

@@ -3,7 +3,6 @@
  * (temporary file, fsync, rename, fsync of the directory), attempted under a
  * flock(2) claim (spool.h says why that is sound).
  */
-#define _GNU_SOURCE	/* renameat2, RENAME_NOREPLACE */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +18,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/fileio.h"
 #include "spool.h"
 #include "util/xmem.h"
 
@@ -246,39 +246,18 @@ envelope_ok(const char *from, char *const *rcpts, size_t nrcpts, char err[ERR_LE
 	return 0;
 }
 
+/* file_sync_dir() with the spool's words for its errors. */
 static int
 fsync_dir(const char *dir, char err[ERR_LEN])
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int e;
 
-	if (fd < 0)
-		return err_set(err, "spool: cannot open %s: %s", dir, strerror(errno));
-	if (fsync(fd) != 0) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return err_set(err, "spool: fsync %s: %s", dir, strerror(e));
-	}
-	close(fd);
-	return 0;
-}
-
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	if (file_sync_dir(dir) == 0)
+		return 0;
+	e = errno;
+	err_set(err, "spool: fsync %s: %s", dir, strerror(e));
+	errno = e;
+	return -1;
 }
 
 /* A header line value without control characters (last-error comes from a peer). */
@@ -385,7 +364,7 @@ writer_open(struct spool *s, const struct spool_msg *m, int replace,
 	else
 		buf_printf(&b, "%zu\n\n", w->want);
 	w->data_at = (off_t)b.len;
-	if (write_all(w->fd, b.data, b.len) != 0) {
+	if (file_write_all(w->fd, b.data, b.len) != 0) {
 		int e = errno;
 
 		err_set(err, "spool: cannot write %s: %s", w->tmp, strerror(e));
@@ -436,7 +415,7 @@ spool_writer_write(struct spool_writer *w, const char *data, size_t n, char err[
 		errno = w->err;
 		return err_set(err, "spool: cannot write %s: %s", w->tmp, strerror(w->err));
 	}
-	if (write_all(w->fd, data, n) != 0) {
+	if (file_write_all(w->fd, data, n) != 0) {
 		w->failed = 1;
 		w->err = errno;
 		return err_set(err, "spool: cannot write %s: %s", w->tmp, strerror(w->err));
@@ -461,21 +440,6 @@ spool_writer_abort(struct spool_writer *w)
 		close(w->fd);
 	}
 	free(w);
-}
-
-/* rename without replacing: RENAME_NOREPLACE, or link+unlink where the file
- * system has no renameat2 (both fail with EEXIST when dst exists). */
-static int
-rename_new(const char *src, const char *dst)
-{
-	if (renameat2(AT_FDCWD, src, AT_FDCWD, dst, RENAME_NOREPLACE) == 0)
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
-		return -1;
-	if (link(src, dst) != 0)
-		return -1;
-	(void)unlink(src);
-	return 0;
 }
 
 int
@@ -505,7 +469,7 @@ spool_writer_commit(struct spool_writer *w, char id[SPOOL_ID_MAX], char err[ERR_
 		goto fail;
 	}
 	snprintf(trailer, sizeof(trailer), "END %zu\n", w->size);
-	if (write_all(w->fd, trailer, strlen(trailer)) != 0) {
+	if (file_write_all(w->fd, trailer, strlen(trailer)) != 0) {
 		e = errno;
 		err_set(err, "spool: cannot write %s: %s", w->tmp, strerror(e));
 		goto fail;
@@ -527,7 +491,7 @@ spool_writer_commit(struct spool_writer *w, char id[SPOOL_ID_MAX], char err[ERR_
 	}
 	PATHF(dir, "%s/%s", w->s->dir, state_dirs[w->state]);
 	PATHF(dst, "%s/%s", dir, w->id);
-	if ((w->replace ? rename(w->tmp, dst) : rename_new(w->tmp, dst)) != 0) {
+	if ((w->replace ? rename(w->tmp, dst) : file_rename_noreplace(w->tmp, dst)) != 0) {
 		e = errno;
 		err_set(err, "spool: cannot rename %s to %s: %s", w->tmp, dst, strerror(e));
 		goto fail;
@@ -922,8 +886,8 @@ quarantine_locked(struct spool *s, enum spool_state st, const char *name, const 
 	snprintf(wpath, sizeof(wpath), "%s.why", to);
 	fd = open(wpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd >= 0) {
-		(void)write_all(fd, why, strlen(why));
-		(void)write_all(fd, "\n", 1);
+		(void)file_write_all(fd, why, strlen(why));
+		(void)file_write_all(fd, "\n", 1);
 		fsync(fd);
 		close(fd);
 	}

@@ -9,6 +9,10 @@
 
 #include "tcpinfo.h"
 
+#define TCPINFO_ONE(key, type, rank) + 1
+_Static_assert(0 TCPINFO_KEYS(TCPINFO_ONE) == TCPINFO_NKEYS, "TCPINFO_NKEYS: the keys of the list");
+#undef TCPINFO_ONE
+
 const char *
 tcpinfo_state_to_text(unsigned state)
 {

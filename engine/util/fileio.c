@@ -1,4 +1,5 @@
-/* fileio: writing a file the user named (see fileio.h). */
+/* fileio: writing and reading whole files (see fileio.h). */
+#define _GNU_SOURCE	/* renameat2, RENAME_NOREPLACE */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -21,6 +22,10 @@ file_write_all(int fd, const void *p, size_t n)
 		if ((w = write(fd, c, n)) < 0) {
 			if (errno == EINTR)
 				continue;
+			return -1;
+		}
+		if (w == 0) {
+			errno = EIO;
 			return -1;
 		}
 		c += w;
@@ -59,19 +64,141 @@ write_in_place(const char *path, const void *data, size_t len, int flags, char e
 	return 0;
 }
 
+int
+fd_read_all(int fd, struct buf *out, size_t max)
+{
+	char chunk[65536];
+	size_t got = 0;
+	ssize_t n;
+
+	for (;;) {
+		if ((n = read(fd, chunk, sizeof(chunk))) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			return 0;
+		if ((size_t)n > max - got) {
+			errno = EFBIG;
+			return -1;
+		}
+		buf_append(out, chunk, (size_t)n);
+		got += (size_t)n;
+	}
+}
+
+int
+file_read_all(const char *path, struct buf *out, size_t max, char err[ERR_LEN])
+{
+	struct stat st;
+	int fd, e;
+
+	/* non-blocking: a FIFO put in the file's place must not hang the open */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) < 0) {
+		e = errno;
+		err_set(err, "cannot read %s: %s", path, strerror(e));
+		errno = e;
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		e = fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		close(fd);
+		err_set(err, "cannot read %s: %s", path, e == EINVAL ? "not a regular file" :
+		    strerror(e));
+		errno = e;
+		return -1;
+	}
+	if (fd_read_all(fd, out, max) != 0) {
+		e = errno;
+		close(fd);
+		if (e == EFBIG)
+			err_set(err, "%s is larger than %zu bytes", path, max);
+		else
+			err_set(err, "cannot read %s: %s", path, strerror(e));
+		errno = e;
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int
+file_sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), e;
+
+	if (fd < 0)
+		return -1;
+	if (fsync(fd) != 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int
+file_rename_noreplace(const char *src, const char *dst)
+{
+	if (renameat2(AT_FDCWD, src, AT_FDCWD, dst, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	if (link(src, dst) != 0)
+		return -1;
+	(void)unlink(src);
+	return 0;
+}
+
 /* fsync the directory that holds path, so that the rename is durable. */
 static void
 sync_dir_of(const char *path)
 {
 	char copy[PATH_MAX];
-	int fd;
 
 	if (snprintf(copy, sizeof(copy), "%s", path) >= (int)sizeof(copy))
 		return;
-	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		(void)fsync(fd);	/* a file system that cannot: nothing more to do */
-		close(fd);
+	(void)file_sync_dir(dirname(copy));	/* a file system that cannot: nothing more */
+}
+
+int
+file_replace_at(int dirfd, const char *name, const char *tmpname, const void *data,
+    size_t len, mode_t mode, const char *shown, char err[ERR_LEN])
+{
+	int fd, e;
+
+	fd = openat(dirfd, tmpname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		e = errno;
+		err_set(err, "cannot write beside %s: %s", shown, strerror(e));
+		errno = e;
+		return -1;
 	}
+	if (file_write_all(fd, data, len) != 0 || fchmod(fd, mode) != 0 || fsync(fd) != 0) {
+		e = errno;
+		close(fd);
+		unlinkat(dirfd, tmpname, 0);
+		goto failed;
+	}
+	if (close(fd) != 0 || renameat(dirfd, tmpname, dirfd, name) != 0) {
+		e = errno;
+		unlinkat(dirfd, tmpname, 0);
+		goto failed;
+	}
+	if (fsync(dirfd) != 0) {
+		e = errno;
+		err_set(err, "cannot sync the directory of %s: %s", shown, strerror(e));
+		errno = e;
+		return -1;
+	}
+	return 0;
+failed:
+	err_set(err, "cannot write %s: %s", shown, strerror(e));
+	errno = e;
+	return -1;
 }
 
 int

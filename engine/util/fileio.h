@@ -1,5 +1,9 @@
 /*
- * fileio: writing a file the user named, the one way kbdiag does it.
+ * fileio: the one way kbdiag and smtpgw write and read whole files: the
+ * atomic replace (file_replace, file_replace_at for a directory held open),
+ * the pieces the spool's own protocol is made of (file_write_all,
+ * file_sync_dir, file_rename_noreplace), and read-to-end (fd_read_all,
+ * file_read_all).
  *
  * A regular file (or a new one) is replaced atomically: a temporary file
  * beside it, written, fsynced, renamed over it, the directory fsynced; a
@@ -15,6 +19,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "buf.h"
 #include "err.h"
 
 /*
@@ -24,7 +29,44 @@
  */
 int file_replace(const char *path, const void *data, size_t len, char err[ERR_LEN]);
 
-/* Write all of n bytes to fd, through EINTR and short writes. 0 or -1. */
+/*
+ * Replace dirfd/name by data, for a caller that holds the directory open
+ * (the fix editor under its root): tmpname is created beside it exclusively
+ * and without following a link (mode 0600, then chmod to mode), written,
+ * fsynced, renamed over name, the directory fsynced. shown names the file in
+ * errors: "cannot write beside SHOWN: reason" (the temporary file could not
+ * be made), "cannot write SHOWN: reason", "cannot sync the directory of
+ * SHOWN: reason"; -1 with errno set, the temporary file removed.
+ */
+int file_replace_at(int dirfd, const char *name, const char *tmpname, const void *data,
+    size_t len, mode_t mode, const char *shown, char err[ERR_LEN]);
+
+/* Write all of n bytes to fd, through EINTR and short writes. 0, or -1 with
+ * errno set (EIO when write() wrote nothing and said no why). */
 int file_write_all(int fd, const void *p, size_t n);
+
+/*
+ * Append what fd holds up to its end to out, through EINTR and short reads.
+ * max bounds the bytes read by this call: more is -1 with errno EFBIG (out
+ * then holds what came before the chunk that went past). 0, or -1 with
+ * errno set. fd is not closed.
+ */
+int fd_read_all(int fd, struct buf *out, size_t max);
+
+/*
+ * The contents of the regular file at path appended to out, at most max
+ * bytes. 0, or -1 with errno set and err "cannot read PATH: reason" (a
+ * directory, a FIFO or a device: "not a regular file"; more than max:
+ * "PATH is larger than MAX bytes"). A FIFO is not waited for.
+ */
+int file_read_all(const char *path, struct buf *out, size_t max, char err[ERR_LEN]);
+
+/* fsync the directory dir, so that a rename or an unlink in it is durable.
+ * 0, or -1 with errno set. */
+int file_sync_dir(const char *dir);
+
+/* rename src to dst unless dst exists (RENAME_NOREPLACE, or link and unlink
+ * where the file system has no renameat2). 0, or -1 with errno (EEXIST). */
+int file_rename_noreplace(const char *src, const char *dst);
 
 #endif

@@ -1,7 +1,10 @@
 /*
- * Fuzz target: PROTOCOL.INI bytes through the INI parser and the
- * protocol-ini probe's reading of them, then the results through JSON and
- * back. Any bytes must give two results with safe, valid strings.
+ * Fuzz target: PROTOCOL.INI bytes through the line model (util/ini.h: the
+ * lines cover the text byte for byte, every offset inside its own line, the
+ * section index a section line before it), the INI parser built on it (one
+ * call per section, entry or other line), and the protocol-ini probe's
+ * reading of them, then the results through JSON and back. Any bytes must
+ * give two results with safe, valid strings.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -11,6 +14,7 @@
 #include "probe.h"
 #include "probe_dos.h"
 #include "render_probe.h"
+#include "util/ini.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -26,6 +30,37 @@ count(void *arg, const char *section, const char *name, const char *value, unsig
 	return 0;
 }
 
+/* The model's promises (ini.h); the lines that are said something of. */
+static size_t
+check_lines(const char *data, size_t size)
+{
+	size_t n, i, text = ini_text_len(data, size), at = ini_bom(data, text), said = 0;
+	struct ini_line *v = ini_lines(data, size, &n);
+
+	for (i = 0; i < n; i++) {
+		const struct ini_line *l = &v[i];
+
+		if (l->start != at || l->content_end < l->start || l->end < l->content_end ||
+		    l->end == l->start || l->name_start > l->name_end ||
+		    l->name_end > l->content_end || l->name_start < l->start ||
+		    l->value_start > l->value_end || l->value_end > l->content_end ||
+		    l->value_start < l->start)
+			abort();
+		if (l->kind == INI_ENTRY && (data[l->eq] != '=' || l->name_end > l->eq ||
+		    l->value_start <= l->eq))
+			abort();
+		if (l->kind == INI_SECTION ? l->section != (long)i : l->section >= (long)i ||
+		    (l->section >= 0 && v[l->section].kind != INI_SECTION))
+			abort();
+		said += l->kind != INI_BLANK && l->kind != INI_COMMENT;
+		at = l->end;
+	}
+	if (at != text && !(n == 0 && at == ini_bom(data, text)))
+		abort();
+	free(v);
+	return said;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -37,6 +72,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r == NULL)
 		abort();
 	probe_dos_ini_parse((const char *)data, size, count, &n);
+	if (n != check_lines((const char *)data, size))
+		abort();
+	n = 0;
 	probe_result_init(&r[0], "protocol-ini", "protocol-ini");
 	probe_result_init(&r[1], "protocol-ini", "protocol-ini");
 	probe_dos_protocol_ini((const char *)data, size, "PROTOCOL.INI", &r[0], &r[1]);

@@ -152,8 +152,11 @@ END_TEST
 
 START_TEST(the_socket_snapshot_says_what_happened)
 {
-	struct reader_tcp t = { -1, -1, -1, -1, -1, -1, -1, -1, -1, "" };
+	struct reader_tcp t;
 	char why[160];
+
+	memset(&t, 0xff, sizeof(t));	/* every count -1: unknown */
+	t.state[0] = '\0';
 
 	ck_assert_ptr_null(evidence_socket_value(NULL, 0, &t, why, sizeof(why)));
 	ck_assert_str_eq(evidence_socket_value("ECONNRESET", 0, &t, why, sizeof(why)), "reset");

@@ -190,8 +190,9 @@ START_TEST(each_failure)
 	    legacy_get(f.cond)->name, legacy_get(c->cond)->name);
 	if (c->err >= 0)
 		ck_assert_msg(f.err == c->err, "%s: errno %d, want %d", c->name, f.err, c->err);
-	ck_assert_msg(strcmp(relay_state_phase(f.state), c->phase) == 0,
-	    "%s: phase %s, want %s", c->name, relay_state_phase(f.state), c->phase);
+	ck_assert_msg(strcmp(smtp_phase_to_text(relay_state_phase(f.state)), c->phase) == 0,
+	    "%s: phase %s, want %s", c->name,
+	    smtp_phase_to_text(relay_state_phase(f.state)), c->phase);
 	ck_assert_msg(f.session_dead == c->dead, "%s: session_dead %d", c->name,
 	    f.session_dead);
 	ck_assert_msg(f.permanent == c->permanent, "%s: permanent %d", c->name, f.permanent);
@@ -455,7 +456,7 @@ START_TEST(long_reply_line_in_one_piece)
 	params(&p, &s);
 	ck_assert_int_eq(relay_open(&p, &r, &f), -1);
 	ck_assert_int_eq(f.cond, LEGACY_PROTOCOL);
-	ck_assert_str_eq(relay_state_phase(f.state), "greeting");
+	ck_assert_str_eq(smtp_phase_to_text(relay_state_phase(f.state)), "greeting");
 	buf_free(&line);
 }
 END_TEST
@@ -547,7 +548,7 @@ START_TEST(stop_ends_a_wait)
 	stop = 1;
 	ck_assert_int_eq(relay_send(r, message(), &f), -1);
 	ck_assert_int_eq(f.interrupted, 1);
-	ck_assert_str_eq(relay_state_phase(f.state), "mail");
+	ck_assert_str_eq(smtp_phase_to_text(relay_state_phase(f.state)), "mail");
 	relay_close(r);
 	/* set while the reply to the final dot is awaited: one second more */
 	stop = 0;
@@ -558,7 +559,7 @@ START_TEST(stop_ends_a_wait)
 	ms = elapsed_ms(&t0);
 	pthread_join(timer, NULL);
 	ck_assert_int_eq(f.interrupted, 1);
-	ck_assert_str_eq(relay_state_phase(f.state), "end-of-data");
+	ck_assert_str_eq(smtp_phase_to_text(relay_state_phase(f.state)), "end-of-data");
 	ck_assert_msg(ms >= 1000 && ms < 10000, "gave up after %lld ms", ms);
 	relay_close(r);
 }

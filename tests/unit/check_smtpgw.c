@@ -253,6 +253,46 @@ START_TEST(input_errors)
 END_TEST
 
 /*
+ * run saves its smart host in the spool for a later flush (an IPv6 address in
+ * brackets); when it cannot, it says so in its log, or on standard error
+ * without one, and goes on: the saved name only serves a later flush.
+ */
+START_TEST(smarthost_saved_or_said)
+{
+	char *sp = scratch("save-spool"), *log = scratch("save.log"), *got;
+	struct buf path = BUF_INIT;
+	struct tu_run r;
+
+	buf_printf(&path, "%s/smarthost", sp);
+	tu_smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", "[::1]:2525", NULL);
+	ck_assert_msg(r.status == 0, "run: %d %s", r.status, r.err);
+	tu_run_free(&r);
+	got = tu_read(buf_str(&path), NULL);
+	ck_assert_str_eq(got, "[::1]:2525\n");
+	free(got);
+	ck_assert_int_eq(unlink(buf_str(&path)), 0);
+	ck_assert_int_eq(mkdir(buf_str(&path), 0700), 0);	/* cannot be replaced */
+	tu_smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", "127.0.0.1", "--log",
+	    log, NULL);
+	ck_assert_msg(r.status == 0, "run: %d %s", r.status, r.err);
+	tu_run_free(&r);
+	got = tu_read(log, NULL);
+	ck_assert_contains(got, "ERROR run: the smart host is not saved for a later flush: "
+	    "cannot write ");
+	ck_assert_contains(got, "/smarthost: Is a directory");
+	free(got);
+	tu_smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", "127.0.0.1", NULL);
+	ck_assert_msg(r.status == 0, "run: %d %s", r.status, r.err);
+	ck_assert_contains(r.err, "smtpgw: run: the smart host is not saved for a later flush: "
+	    "cannot write ");
+	tu_run_free(&r);
+	buf_free(&path);
+	free(sp);
+	free(log);
+}
+END_TEST
+
+/*
  * queue and flush only look at a spool (or take from it): one that does not
  * exist is an error, exit 3, and is not created; issue 21: `smtpgw queue`
  * made the spool it was asked to list, so a typo looked like an empty queue.
@@ -1188,6 +1228,7 @@ smtpgw_suite(void)
 	tcase_add_loop_test(tc, usage_errors, 0,
 	    (int)(sizeof(usage_cases) / sizeof(usage_cases[0])));
 	tcase_add_test(tc, input_errors);
+	tcase_add_test(tc, smarthost_saved_or_said);
 	tcase_add_test(tc, missing_spool_refused);
 	tcase_add_test(tc, durations_with_units);
 	tcase_add_test(tc, failures_on_stderr);
