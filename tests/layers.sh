@@ -234,8 +234,10 @@ END {
 			continue
 		}
 		nfiles[lf]++
-		if (lf in acyclic)
+		if (lf in acyclic) {
 			nodes[module_of(f)] = 1
+			modlayer[module_of(f)] = lf
+		}
 		line = 0
 		while ((getline text < f) > 0) {
 			line++
@@ -307,7 +309,7 @@ END {
 				start = w
 		why = ""
 		path = cycle_through(start)
-		fail("a cycle among the modules of layer " layer_of(start ".h") " (" sccsize[c] \
+		fail("a cycle among the modules of layer " modlayer[start] " (" sccsize[c] \
 		    " modules:" " " sorted "): " path " (" why "); put what they share " \
 		    "in a header of its own")
 		if (sccsize[c] > 2) {
@@ -409,11 +411,11 @@ function show(    i, j, k, a, b, s, v, w, changed, lvl, maxl, line, shown) {
 		for (i = 0; i <= maxl; i++) {
 			line = ""
 			for (v in nodes)
-				if (layer_of(v ".h") == a && lvl[scc[v]] == i && sccsize[scc[v]] == 1)
+				if (modlayer[v] == a && lvl[scc[v]] == i && sccsize[scc[v]] == 1)
 					line = line " " short(v)
 			line = sortjoin(line, " ")
 			for (v in nodes)
-				if (layer_of(v ".h") == a && lvl[scc[v]] == i && sccsize[scc[v]] > 1 &&
+				if (modlayer[v] == a && lvl[scc[v]] == i && sccsize[scc[v]] > 1 &&
 				    !(scc[v] in shown)) {
 					shown[scc[v]] = 1
 					s = ""
