@@ -27,9 +27,9 @@ SEED=${KILL9_SEED:-$(date +%s)}
 POSTFIX_SH=${POSTFIX_SH:-tests/peer/postfix.sh}
 SMTPGW=$BUILD/smtpgw
 say() { printf 'gw-kill9: %s\n' "$*" >&2; }
+. tests/lib.sh
 
-[ -f "$POSTFIX_SH" ] || { say "SKIP: no $POSTFIX_SH"; exit 77; }
-why=$(bash "$POSTFIX_SH" check 2>&1) || { say "SKIP: Postfix cannot run here: $why"; exit 77; }
+postfix_usable say || exit 77
 [ -x "$SMTPGW" ] || { say "SKIP: $SMTPGW not built (make)"; exit 77; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gwkill.XXXXXX")
@@ -44,17 +44,7 @@ cleanup() {
 trap cleanup EXIT
 start_s=$SECONDS
 # Postfix takes seconds to start: it does while the messages are queued
-# (a random port may be taken by another test on the machine: three tries)
-start_postfix() {
-	local try p
-	for try in 1 2 3; do
-		p=$(( 20000 + RANDOM % 20000 ))
-		bash "$POSTFIX_SH" start "$work/pf" "$p" >&2 && { echo "$p" > "$work/port"; return 0; }
-		say "Postfix did not start on port $p (try $try)"
-	done
-	return 1
-}
-start_postfix &
+postfix_start "$work/pf" >&2 &
 pf_start=$!
 
 mkdir -p "$work/logs"
@@ -66,7 +56,7 @@ for i in $(seq "$N"); do
 done
 say "$N messages queued"
 wait "$pf_start" || { say "FAIL: Postfix did not start"; exit 1; }
-port=$(cat "$work/port")
+port=$(cat "$work/pf.port")
 
 loop_s=$SECONDS
 kills=0 runs=0
@@ -96,14 +86,8 @@ loop_time=$((SECONDS - loop_s))
 bad=$(find "$work/spool/bad" -maxdepth 1 -type f -name '2*' | wc -l)
 [ "$bad" -eq 0 ] || { say "FAIL: $bad messages in bad/"; exit 1; }
 bash "$POSTFIX_SH" wait "$work/pf" "$N" 120 || true
-# let a duplicate still in Postfix's queue arrive: wait until the count holds for 1 s
-prev=-1
-for _ in $(seq 30); do
-	now=$(bash "$POSTFIX_SH" count "$work/pf")
-	[ "$now" = "$prev" ] && break
-	prev=$now
-	sleep 1
-done
+# a duplicate still in Postfix's queue arrives before the count: its queue empties
+postfix_settled "$work/pf" 60 || say "Postfix's queue did not empty (counted as it is)"
 bash "$POSTFIX_SH" ids "$work/pf" | sort > "$work/ids"
 total=$(wc -l < "$work/ids")
 unique=$(sort -u "$work/ids" | wc -l)

@@ -22,9 +22,9 @@ POSTFIX_SH=${POSTFIX_SH:-tests/peer/postfix.sh}
 SMTPGW=$PWD/$BUILD/smtpgw
 GWLOAD=$PWD/$BUILD/gwload
 say() { printf 'gw-parallel: %s\n' "$*" >&2; }
+. tests/lib.sh
 
-[ -f "$POSTFIX_SH" ] || { say "SKIP: no $POSTFIX_SH"; exit 77; }
-why=$(bash "$POSTFIX_SH" check 2>&1) || { say "SKIP: Postfix cannot run here: $why"; exit 77; }
+postfix_usable say || exit 77
 for b in "$SMTPGW" "$GWLOAD"; do
 	[ -x "$b" ] || { say "SKIP: $b not built (make $b)"; exit 77; }
 done
@@ -42,16 +42,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 t0=$SECONDS
-# (a random port may be taken by another test on the machine: three tries)
-start_postfix() {
-	local try p
-	for try in 1 2 3; do
-		p=$(( 20000 + RANDOM % 20000 ))
-		bash "$POSTFIX_SH" start "$work/pf" "$p" && { echo "$p" > "$work/port"; return 0; }
-	done
-	return 1
-}
-start_postfix > "$work/pf.start" 2>&1 &
+postfix_start "$work/pf" > "$work/pf.start" 2>&1 &
 pf_start=$!
 failed=0
 
@@ -68,7 +59,9 @@ queue() {
 check() {
 	local phase=$1 want=$2 got total distinct lost twice left
 	bash "$POSTFIX_SH" wait "$work/pf" "$3" 120 > /dev/null 2>&1
-	sleep 1	# a duplicate would still be on its way
+	# a duplicate still in Postfix's queue arrives before the count: its queue empties
+	postfix_settled "$work/pf" 60 > /dev/null 2>&1 ||
+	    say "$phase: Postfix's queue did not empty in 60 s (counted as it is)"
 	got=$work/got.$phase
 	bash "$POSTFIX_SH" ids "$work/pf" | grep "^<$phase-" | sort > "$got"
 	total=$(wc -l < "$got")
@@ -94,7 +87,7 @@ queue many || { say "FAIL: submit"; exit 1; }
 want one
 want many
 wait "$pf_start" || { say "FAIL: Postfix did not start: $(cat "$work/pf.start")"; exit 1; }
-pf_port=$(cat "$work/port")
+pf_port=$(cat "$work/pf.port")
 host=127.0.0.1:$pf_port
 delivered=0
 
@@ -132,10 +125,10 @@ lpid=$!
 "$GWLOAD" --port "$gw_port" --messages "$N" --clients 10 --per-session 10 --prefix listen \
     --out "$work/acks" 2> "$work/gwload.err" ||
     { say "FAIL: gwload: $(tail -n 3 "$work/gwload.err")"; failed=1; }
-for _ in $(seq 600); do
-	[ -z "$(find "$work/spool.listen/new" "$work/spool.listen/deferred" -type f -name '2*')" ] && break
-	sleep 0.1
-done
+spool_listen_empty() {
+	[ -z "$(find "$work/spool.listen/new" "$work/spool.listen/deferred" -type f -name '2*')" ]
+}
+wait_for 60 spool_listen_empty || say "listen: the spool did not empty in 60 s"
 kill -TERM "$lpid"
 wait "$lpid"
 lpid=""

@@ -42,9 +42,9 @@ POSTFIX_SH=${POSTFIX_SH:-tests/peer/postfix.sh}
 SMTPGW=$PWD/$BUILD/smtpgw
 GWLOAD=$PWD/$BUILD/gwload
 say() { printf 'gw-soak: %s\n' "$*" >&2; }
+. tests/lib.sh
 
-[ -f "$POSTFIX_SH" ] || { say "SKIP: no $POSTFIX_SH"; exit 77; }
-why=$(bash "$POSTFIX_SH" check 2>&1) || { say "SKIP: Postfix cannot run here: $why"; exit 77; }
+postfix_usable say || exit 77
 for b in "$SMTPGW" "$GWLOAD"; do
 	[ -x "$b" ] || { say "SKIP: $b not built (make $b)"; exit 77; }
 done
@@ -171,13 +171,8 @@ ambig=$(grep -c '^AMBIG ' "$work/acks")
 bad=$(find "$sp/bad" -maxdepth 1 -type f -name '2*' | wc -l)
 tmpleft=$(find "$sp/tmp" -maxdepth 1 -type f | wc -l)
 bash "$POSTFIX_SH" wait "$work/pf" "$acked" 120 >/dev/null 2>&1
-prev=-1
-for _ in $(seq 30); do	# let what is still in Postfix's queue arrive
-	now=$(bash "$POSTFIX_SH" count "$work/pf")
-	[ "$now" = "$prev" ] && break
-	prev=$now
-	sleep 1
-done
+# what is still in Postfix's queue (a duplicate among it) arrives before the count
+postfix_settled "$work/pf" 60 >/dev/null 2>&1 || say "Postfix's queue did not empty in 60 s"
 bash "$POSTFIX_SH" ids "$work/pf" | sort > "$work/delivered"
 awk '$1 == "ACK" { print $2 }' "$work/acks" | sort > "$work/acked"
 awk '$1 == "AMBIG" { print $2 }' "$work/acks" | sort > "$work/ambig"

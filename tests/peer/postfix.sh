@@ -10,6 +10,9 @@
 #                               ("-" for a message without one), oldest first
 #   postfix.sh wait DIR N [S]   wait until at least N messages are delivered (S seconds,
 #                               default 30; delivery follows the 250 by a moment)
+#   postfix.sh settle DIR [S]   wait until Postfix's queue is empty (S seconds, default 60):
+#                               every message it accepted is delivered (or bounced), so
+#                               the count no longer changes unless a client sends more
 #   postfix.sh check            exit 0 if Postfix can run here, else 1 with the reason
 #                               on stderr (tests SKIP on 1)
 #
@@ -217,6 +220,24 @@ wait_count() {
 	die "$dir: $n of $want messages delivered after $secs s"
 }
 
+# The messages in Postfix's queue, accepted and not yet delivered.
+queued() {
+	find "$1/queue/maildrop" "$1/queue/incoming" "$1/queue/active" "$1/queue/deferred" \
+	    "$1/queue/hold" -type f 2>/dev/null
+}
+
+# Wait until the queue is empty; fails after SECONDS (default 60) with what is left.
+settle() {
+	local dir=$1 secs=${2:-60} i
+	[ -d "$dir/queue" ] || die "$dir: not a postfix.sh directory"
+	case $secs in ''|*[!0-9]*) die "settle: SECONDS is a number" ;; esac
+	for ((i = 0; i < secs * 20; i++)); do
+		[ -z "$(queued "$dir")" ] && return 0
+		sleep 0.05
+	done
+	die "$dir: $(queued "$dir" | wc -l | tr -d ' ') messages still in Postfix's queue after $secs s"
+}
+
 case ${1:-} in
 start)	[ $# = 3 ] || die "usage: postfix.sh start DIR PORT"; start "$2" "$3" ;;
 stop)	[ $# = 2 ] || die "usage: postfix.sh stop DIR"; stop "$2" ;;
@@ -224,7 +245,9 @@ count)	[ $# = 2 ] || die "usage: postfix.sh count DIR"; count "$2" ;;
 ids)	[ $# = 2 ] || die "usage: postfix.sh ids DIR"; ids "$2" ;;
 wait)	[ $# = 3 ] || [ $# = 4 ] || die "usage: postfix.sh wait DIR N [SECONDS]"
 	wait_count "$2" "$3" "${4:-30}" ;;
+settle)	[ $# = 2 ] || [ $# = 3 ] || die "usage: postfix.sh settle DIR [SECONDS]"
+	settle "$2" "${3:-60}" ;;
 check)	check ;;
 *)	die "usage: postfix.sh start DIR PORT | stop DIR | count DIR | ids DIR |" \
-	    "wait DIR N [SECONDS] | check" ;;
+	    "wait DIR N [SECONDS] | settle DIR [SECONDS] | check" ;;
 esac

@@ -12,6 +12,11 @@
 # reads, hashes, writes and fsyncs it several times) lasts long enough for
 # kills to land in it; each round prints nothing unless it fails. Prints
 # PASS or FAIL, and how many kills landed while the file or .kbdiag changed.
+#
+# The kill times are seeded: FIX_KILL9_SEED (default the clock) is printed at
+# the start, each round's kill time goes to the work directory's "kills"
+# file (kept, with the seed, when a round fails), and FIX_KILL9_SEED=S
+# repeats the same times.
 set -u
 
 top=$(pwd)
@@ -21,8 +26,22 @@ rounds=${1:-40}
 work=$(mktemp -d "${TMPDIR:-/tmp}/kbdiag-fixkill.XXXXXX")
 failed=0
 keep=${KEEP:-}
+seed=${FIX_KILL9_SEED:-$(date +%s)}
+case $seed in ''|*[!0-9]*) echo "fix-kill9: FIX_KILL9_SEED must be a number" >&2; exit 1 ;; esac
+rng=$((seed % 2147483648))
+# next_ms N: the next of the seeded sequence (an LCG, POSIX sh arithmetic), 0..N-1, in $ms
+next_ms() {
+	rng=$(( (rng * 1103515245 + 12345) % 2147483648 ))
+	ms=$(( (rng / 65536) % $1 ))
+}
 
-cleanup() { [ -n "$keep" ] || rm -rf "$work"; }
+cleanup() {
+	if [ -n "$keep" ] || [ "$failed" = 1 ]; then
+		echo "fix-kill9: kept $work (kill times in kills; FIX_KILL9_SEED=$seed repeats them)" >&2
+	else
+		rm -rf "$work"
+	fi
+}
 trap cleanup EXIT INT TERM
 
 fail() { echo "fix-kill9: FAIL: $1" >&2; failed=1; }
@@ -61,13 +80,16 @@ cmp -s "$ini" "$work/original" || { fail "the first --undo did not restore"; exi
 
 r=0
 landed=0
+echo "fix-kill9: seed $seed (FIX_KILL9_SEED=$seed repeats the kill times)"
+: >"$work/kills"
 while [ $r -lt "$rounds" ]; do
 	r=$((r + 1))
 	"$kbdiag" $K fix --apply --dos-root "$root" "$work/d.json" >/dev/null 2>&1 &
 	pid=$!
 	# 0 to 249 ms (an --apply takes some 70 to 200 ms here, most of it
 	# loading the rule base), then SIGKILL
-	ms=$(( ($(od -An -N2 -tu2 /dev/urandom) % 250) ))
+	next_ms 250
+	echo "round $r: kill at $ms ms" >>"$work/kills"
 	sleep "0.$(printf '%03d' $ms)"
 	kill -9 $pid 2>/dev/null
 	wait $pid 2>/dev/null
@@ -96,6 +118,7 @@ if ! "$kbdiag" $K fix --apply --dos-root "$root" "$work/d.json" >/dev/null 2>&1 
     ! "$kbdiag" $K fix --undo --dos-root "$root" >/dev/null 2>&1 ||
     ! cmp -s "$ini" "$work/original"; then
 	fail "after the kills, --apply then --undo did not work"
+	keep=1
 fi
 [ $failed = 0 ] && echo "fix-kill9: PASS: $rounds applies killed with SIGKILL at 0-249 ms ($landed left state under the root): the file whole, --undo clears every trace"
 exit $failed

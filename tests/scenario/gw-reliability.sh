@@ -23,6 +23,7 @@
 set -u
 
 top=$(pwd)
+. "$top/tests/lib.sh"
 build=${BUILD:-build}
 smtpgw="$top/$build/smtpgw"
 faultpeer="$top/$build/faultpeer"
@@ -59,7 +60,7 @@ command -v jq >/dev/null 2>&1 || { skip all "jq is not installed (make deps-test
 # peer NAME ARGS...: faultpeer on 127.0.0.1:0 with its files in $work/NAME;
 # sets $port and $peer_pid.
 peer() {
-	local name=$1 i=0
+	local name=$1
 	shift
 	mkdir -p "$work/$name"
 	rm -f "$work/$name/port"
@@ -67,7 +68,7 @@ peer() {
 	    --transcript "$work/$name/transcript" "$@" >"$work/$name/peer.log" 2>&1 &
 	peer_pid=$!
 	pids="$pids $peer_pid"
-	while [ ! -s "$work/$name/port" ] && [ $i -lt 500 ]; do sleep 0.02; i=$((i + 1)); done
+	wait_file "$work/$name/port" 10
 	port=$(cat "$work/$name/port" 2>/dev/null)
 	[ -n "$port" ] || { fail "$name: faultpeer did not start: $(cat "$work/$name/peer.log")"; port=1; }
 }
@@ -243,8 +244,8 @@ if [ -n "$host" ]; then
 	done
 	if [ -n "$pf_dir" ]; then
 		bash "$postfix_sh" wait "$pf_dir" "$nexp" 30 >/dev/null 2>&1
-		# a moment for a duplicate to show up, were there one
-		sleep 0.5
+		# a duplicate, were there one, arrives before the count: the queue empties
+		postfix_settled "$pf_dir" 30 >/dev/null 2>&1
 		bash "$postfix_sh" ids "$pf_dir" | sort >"$work/got-ids"
 	else
 		stop_peer

@@ -22,6 +22,7 @@
 set -u
 
 top=$(pwd)
+. "$top/tests/lib.sh"
 build=${BUILD:-build}
 kbdiag="$top/$build/kbdiag"
 smtpgw="$top/$build/smtpgw"
@@ -60,8 +61,7 @@ peer() {
 	"$faultpeer" --listen 127.0.0.1:0 --port-file "$work/$name.port" \
 	    --transcript "$work/$name.transcript" "$@" >"$work/$name.peer.log" 2>&1 &
 	pids="$pids $!"
-	i=0
-	while [ ! -s "$work/$name.port" ] && [ $i -lt 500 ]; do sleep 0.02; i=$((i + 1)); done
+	wait_file "$work/$name.port" 10
 	port=$(cat "$work/$name.port")
 }
 
@@ -181,7 +181,10 @@ dos "$work/pc-still"
 peer still --fault needs-push --push-ini "$work/pc-still/LANMAN.DOS/PROTOCOL.INI" --after 1 \
     --banner "$IBM"
 submit "second message"
-(sleep 1; "$smtpgw" run -v --once --spool "$work/spool" --smarthost "127.0.0.1:$port" \
+# the gateway runs once verify watches its log (verify says so on stderr)
+: >"$work/verify3.err"
+(wait_line "$work/verify3.err" 'verify: watching ' 30
+"$smtpgw" run -v --once --spool "$work/spool" --smarthost "127.0.0.1:$port" \
     --log "$work/gw.log" >>"$work/gw.out" 2>&1) &
 pids="$pids $!"
 "$kbdiag" $K --offline --dos-root "$work/pc" --watch "$work/gw.log" --for 30s \

@@ -284,8 +284,20 @@ START_TEST(smuggling_through_the_gateway)
 		usleep(50000);
 	ck_assert_msg(gwpeer_count(mail) == 4, "%zu messages at the smart host, want 4",
 	    gwpeer_count(mail));
-	ck_assert_msg(gwclient_now_ms() - t0 < 20000, "the relay waited %lld ms",
+	fprintf(stderr, "smuggling_through_the_gateway: relayed in %lld ms\n",
 	    gwclient_now_ms() - t0);
+	/*
+	 * At once, shown by the log rather than a clock: no attempt waited out
+	 * the 60 s data timeout (the old poison message did, at each attempt),
+	 * and every message went at its first attempt.
+	 */
+	{
+		char *text = tu_read(log, NULL);
+
+		ck_assert_not_contains(text, "timed out");
+		ck_assert_not_contains(text, "deferred");
+		free(text);
+	}
 	gwclient_stop(pid, NULL);
 	gwpeer_stop(&peer);
 	for (i = 0; i < 4; i++) {
@@ -518,11 +530,19 @@ START_TEST(greeting_while_delivery_hangs)
 	gwclient_send_str(fd, ENVELOPE "Subject: meanwhile\r\n\r\nhi\r\n.\r\nQUIT\r\n");
 	gwclient_expect(fd, "250 2.0.0 queued as ");
 	close(fd);
+	/*
+	 * Greeted and served while the delivery still hung (its log shows the
+	 * dot sent, and neither its timeout nor its end yet): the order of
+	 * events, not a clock, which would fail on a loaded machine.
+	 */
+	text = tu_read(log, NULL);
+	ck_assert_contains(text, " [tx] .\n");
+	ck_assert_not_contains(text, "timed out");
+	ck_assert_not_contains(text, "delivery stopped");
+	free(text);
 	gwclient_stop(pid, &stop_ms);
 	fprintf(stderr, "greeting_while_delivery_hangs: greeting after %lld ms, stopped %lld ms "
 	    "after SIGTERM\n", greet_ms, stop_ms);
-	ck_assert_msg(greet_ms < 5000, "the greeting took %lld ms", greet_ms);
-	ck_assert_msg(stop_ms < 5000, "SIGTERM took %lld ms to end the gateway", stop_ms);
 	ck_assert_uint_eq(gwclient_processes(sp), 0);
 	gwpeer_stop(&peer);
 	/* the hanging message: queued as it was */
@@ -564,9 +584,11 @@ START_TEST(sigterm_in_the_middle_of_data)
 	gwclient_stop(pid, &ms);
 	got = gwclient_read_until(fd, "421 ", 5000);
 	ck_assert_contains(got, "421 4.3.2 ");
+	/* ended by the stop, not by waiting out the client's data: the stop's words */
+	ck_assert_contains(got, " shutting down, try again later");
 	free(got);
 	close(fd);
-	ck_assert_msg(ms < 5000, "SIGTERM took %lld ms", ms);
+	fprintf(stderr, "sigterm_in_the_middle_of_data: stopped %lld ms after SIGTERM\n", ms);
 	ck_assert_uint_eq(tu_count_files(sp, "new", "") + tu_count_files(sp, "tmp", ""), 0);
 	ck_assert_uint_eq(gwclient_processes(sp), 0);
 	free(sp);
@@ -659,7 +681,9 @@ START_TEST(body_goes_to_disk)
 		    64);
 	for (i = 0; i < 512; i++)
 		gwclient_send(fd, chunk, sizeof(chunk));
-	for (i = 0; i < 100 && bytes_in(sp, "tmp") < 30000000; i++)
+	/* the condition the assertion below checks (30000 kB, not 30,000,000 bytes:
+	 * the wait ended 720 kB short of it and the test failed under load) */
+	for (i = 0; i < 300 && bytes_in(sp, "tmp") < 30000LL * 1024; i++)
 		usleep(100000);
 	spooled = (long)(bytes_in(sp, "tmp") / 1024);
 	rss = children_rss_kb(pid);

@@ -6,6 +6,15 @@
  *   build/check_kbdiag              run everything
  *   build/check_kbdiag SUITE...     run only the named suites ("reader", ...)
  *
+ * The suites run in CK_JOBS worker processes at once (default 3; most of
+ * the runner's time is tests waiting on peers, timeouts and processes, not
+ * CPU): each worker takes the next suite from a queue, the slowest first, and
+ * prints each suite's own report whole when the suite ends; the last line
+ * adds them all up in check's form ("NN%: Checks: N, Failures: F, Errors: E").
+ * CK_JOBS=1, CK_FORK=no or one of check's log files (CK_LOG_FILE_NAME,
+ * CK_XML_LOG_FILE_NAME, CK_TAP_LOG_FILE_NAME) runs them one after another in
+ * one SRunner, as check alone would.
+ *
  * A test that cannot run here (no IPv6 loopback, no Postfix, an assertion
  * ASan makes meaningless) calls tu_skip(), which adds a line to a log whose
  * name this runner puts in $TU_SKIP_LOG; the summary then says how many
@@ -13,10 +22,17 @@
  * pass and fail, and a skip must not read as a pass.
  */
 #include <check.h>
+#include <errno.h>
+#include <stdint.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include "util/fileio.h"
 
 #define SUITE(name) Suite *name##_suite(void);
 #include "suites.h"
@@ -82,31 +98,216 @@ skip_log_report(char *path)
 	free(path);
 }
 
+/*
+ * The suites that take longest, started first so that the others fill in
+ * around them (measured: docs/benchmarks.md's check runner section).
+ */
+static const char *const slow_first[] = {
+	"relay", "faultpeer", "smtpgw", "gwlimits", "probe", "ingest", "queryeval", "lint",
+	"kb", "cli", "incident_cap", "errstrings", "spool", "verify",
+};
+
+/* What one suite's run adds up to, sent from a worker to the parent. */
+struct tally {
+	int	run, failed, errors;
+};
+
+static void
+tally_of(SRunner *sr, struct tally *t)
+{
+	TestResult **f = srunner_failures(sr);
+	int i;
+
+	t->run = srunner_ntests_run(sr);
+	t->failed = srunner_ntests_failed(sr);
+	t->errors = 0;
+	for (i = 0; i < t->failed; i++)
+		t->errors += tr_rtype(f[i]) == CK_ERROR;
+	free(f);
+}
+
+/*
+ * A worker: takes suite indexes from the queue until it is empty; runs each
+ * with its report in a temporary file, then copies the report to the real
+ * standard output under a lock (whole, never mixed with another suite's) and
+ * sends its tally.
+ */
+static void
+worker(int queue, int results, int out, const char *lockpath)
+{
+	uint32_t idx;
+	char buf[8192];
+	ssize_t n;
+
+	while (read(queue, &idx, sizeof(idx)) == (ssize_t)sizeof(idx)) {
+		FILE *rep = tmpfile();
+		SRunner *sr;
+		struct tally t;
+		int lock;
+
+		if (rep == NULL) {
+			perror("check_kbdiag: tmpfile");
+			_exit(2);
+		}
+		fflush(stdout);
+		dup2(fileno(rep), 1);
+		sr = srunner_create(suites[idx].make());
+		srunner_run_all(sr, CK_NORMAL);
+		fflush(stdout);
+		tally_of(sr, &t);
+		srunner_free(sr);
+		lock = open(lockpath, O_RDWR);
+		if (lock >= 0)
+			flock(lock, LOCK_EX);
+		lseek(fileno(rep), 0, SEEK_SET);
+		while ((n = read(fileno(rep), buf, sizeof(buf))) > 0)
+			if (file_write_all(out, buf, (size_t)n) != 0)
+				break;
+		if (lock >= 0)
+			close(lock);
+		fclose(rep);
+		if (file_write_all(results, &t, sizeof(t)) != 0)
+			_exit(2);
+	}
+	_exit(0);
+}
+
+/* Run the selected suites in jobs workers; the sum of their tallies. */
+static int
+run_parallel(const int *sel, size_t nsel, int jobs, struct tally *sum)
+{
+	char lockpath[] = "/tmp/check_kbdiag.lock.XXXXXX";
+	int q[2], r[2], out, lock, i, status, bad = 0;
+	size_t k, j;
+	struct tally t;
+	pid_t *pids;
+	uint32_t idx;
+
+	if ((lock = mkstemp(lockpath)) < 0 || pipe(q) != 0 || pipe(r) != 0) {
+		perror("check_kbdiag");
+		return -1;
+	}
+	close(lock);
+	/* the slowest first, then the rest in the order of the list */
+	for (j = 0; j < sizeof(slow_first) / sizeof(slow_first[0]); j++)
+		for (k = 0; k < nsel; k++)
+			if (strcmp(suites[sel[k]].name, slow_first[j]) == 0) {
+				idx = (uint32_t)sel[k];
+				(void)!write(q[1], &idx, sizeof(idx));
+			}
+	for (k = 0; k < nsel; k++) {
+		for (j = 0; j < sizeof(slow_first) / sizeof(slow_first[0]); j++)
+			if (strcmp(suites[sel[k]].name, slow_first[j]) == 0)
+				break;
+		if (j == sizeof(slow_first) / sizeof(slow_first[0])) {
+			idx = (uint32_t)sel[k];
+			(void)!write(q[1], &idx, sizeof(idx));
+		}
+	}
+	close(q[1]);
+	fflush(stdout);
+	out = dup(1);
+	pids = calloc((size_t)jobs, sizeof(*pids));
+	for (i = 0; i < jobs; i++) {
+		if ((pids[i] = fork()) < 0) {
+			perror("check_kbdiag: fork");
+			bad = 1;
+			break;
+		}
+		if (pids[i] == 0) {
+			close(r[0]);
+			worker(q[0], r[1], out, lockpath);
+		}
+	}
+	close(q[0]);
+	close(r[1]);
+	memset(sum, 0, sizeof(*sum));
+	k = 0;
+	while (read(r[0], &t, sizeof(t)) == (ssize_t)sizeof(t)) {
+		sum->run += t.run;
+		sum->failed += t.failed;
+		sum->errors += t.errors;
+		k++;
+	}
+	close(r[0]);
+	for (i = 0; i < jobs && pids[i] > 0; i++)
+		if (waitpid(pids[i], &status, 0) != pids[i] || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0)
+			bad = 1;
+	free(pids);
+	close(out);
+	unlink(lockpath);
+	if (k != nsel) {
+		fprintf(stderr, "check_kbdiag: %zu of %zu suites reported: a worker died\n", k,
+		    nsel);
+		bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
+/* How many workers: CK_JOBS, else 3; 1 where check's own modes need one runner. */
+static int
+jobs_wanted(size_t nsel)
+{
+	const char *j = getenv("CK_JOBS"), *fork_env = getenv("CK_FORK");
+	static const char *const logs[] = { "CK_LOG_FILE_NAME", "CK_XML_LOG_FILE_NAME",
+	    "CK_TAP_LOG_FILE_NAME" };
+	size_t i;
+	int n = j && *j ? atoi(j) : 3;
+
+	if (nsel < 2 || (fork_env && strcmp(fork_env, "no") == 0))
+		return 1;
+	for (i = 0; i < sizeof(logs) / sizeof(logs[0]); i++)
+		if (getenv(logs[i]) != NULL)
+			return 1;
+	if (n < 1)
+		n = 1;
+	return (size_t)n > nsel ? (int)nsel : n;
+}
+
 int
 main(int argc, char **argv)
 {
 	char *skips;
 	SRunner *sr = NULL;
-	size_t i;
-	int j, failed, selected;
+	size_t i, nsel = 0;
+	int j, failed, selected, jobs;
+	int sel[sizeof(suites) / sizeof(suites[0])];
+	const char *only = getenv("CK_RUN_SUITE");
 
 	for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
 		selected = argc < 2;
 		for (j = 1; j < argc; j++)
 			if (strcmp(argv[j], suites[i].name) == 0)
 				selected = 1;
-		if (!selected)
-			continue;
-		if (sr == NULL)
-			sr = srunner_create(suites[i].make());
-		else
-			srunner_add_suite(sr, suites[i].make());
+		/* check's CK_RUN_SUITE, applied here so that a worker is not idle */
+		if (selected && only && *only && strcmp(only, suites[i].name) != 0)
+			selected = 0;
+		if (selected)
+			sel[nsel++] = (int)i;
 	}
-	if (sr == NULL) {
+	if (nsel == 0) {
 		fprintf(stderr, "check_kbdiag: no such suite\n");
 		return 2;
 	}
 	skips = skip_log_open();
+	jobs = jobs_wanted(nsel);
+	if (jobs > 1) {
+		struct tally sum;
+		int ok = run_parallel(sel, nsel, jobs, &sum);
+
+		printf("All %zu suites, %d at once:\n%d%%: Checks: %d, Failures: %d, Errors: %d\n",
+		    nsel, jobs, sum.run ? (sum.run - sum.failed) * 100 / sum.run : 0, sum.run,
+		    sum.failed - sum.errors, sum.errors);
+		skip_log_report(skips);
+		return ok == 0 && sum.failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	}
+	for (i = 0; i < nsel; i++) {
+		if (sr == NULL)
+			sr = srunner_create(suites[sel[i]].make());
+		else
+			srunner_add_suite(sr, suites[sel[i]].make());
+	}
 	srunner_run_all(sr, CK_NORMAL);
 	skip_log_report(skips);
 	failed = srunner_ntests_failed(sr);

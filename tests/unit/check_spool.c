@@ -651,13 +651,24 @@ START_TEST(claims_under_kill9)
 	long killed[4096];
 	size_t nkilled = 0, nlines = 0, cap = 0, i, j, k;
 	struct jline *lines = NULL;
-	unsigned seed = (unsigned)time(NULL), rnd;
+	const char *given = getenv("SPOOL_KILL9_SEED");
+	unsigned seed = given && *given ? (unsigned)strtoul(given, NULL, 10) : (unsigned)time(NULL);
+	unsigned rnd, delay_us;
 	unsigned long dups = 0;
-	int p, rounds;
+	int p, rounds, jfd;
 
+	/*
+	 * The kill times are seeded and logged: the seed here (SPOOL_KILL9_SEED
+	 * repeats it), each kill in the journal as "K round:delay_us pid",
+	 * between the claims it cut, and the journal's lines of a message that
+	 * fails on stderr with the kills around them.
+	 */
 	rnd = seed;
-	fprintf(stderr, "claims_under_kill9: seed %u\n", seed);
+	fprintf(stderr, "claims_under_kill9: seed %u (SPOOL_KILL9_SEED=%u repeats the kill "
+	    "times)\n", seed, seed);
 	tu_write_str(journal, "");
+	jfd = open(journal, O_WRONLY | O_APPEND);
+	ck_assert_int_ge(jfd, 0);
 	for (i = 0; i < TORTURE_MSGS; i++)
 		put(s, "hello\n", ids[i]);
 	for (p = 0; p < TORTURE_PROCS; p++) {
@@ -671,10 +682,17 @@ START_TEST(claims_under_kill9)
 		struct spool_msg *list;
 		size_t n;
 
-		usleep(1000 + rand_r(&rnd) % 10000);
+		char kline[64];
+		int klen;
+
+		delay_us = 1000 + rand_r(&rnd) % 10000;
+		usleep(delay_us);
 		p = (int)(rand_r(&rnd) % TORTURE_PROCS);
 		kill(procs[p], SIGKILL);
 		waitpid(procs[p], NULL, 0);
+		klen = snprintf(kline, sizeof(kline), "K %d:%u %ld\n", rounds, delay_us,
+		    (long)procs[p]);
+		(void)!write(jfd, kline, (size_t)klen);
 		if (nkilled < sizeof(killed) / sizeof(killed[0]))
 			killed[nkilled++] = procs[p];
 		procs[p] = fork();
@@ -690,7 +708,9 @@ START_TEST(claims_under_kill9)
 		kill(procs[p], SIGKILL);
 		waitpid(procs[p], NULL, 0);
 	}
-	fprintf(stderr, "claims_under_kill9: %d rounds, %zu kills\n", rounds, nkilled);
+	close(jfd);
+	fprintf(stderr, "claims_under_kill9: %d rounds, %zu kills (seed %u)\n", rounds, nkilled,
+	    seed);
 	ck_assert_uint_eq(tu_count_files(spool_dir(s), "new", "") +
 	    tu_count_files(spool_dir(s), "deferred", "") + tu_count_files(spool_dir(s), "bad", ""),
 	    0);
@@ -726,7 +746,7 @@ START_TEST(claims_under_kill9)
 				for (k = 0; k < nkilled; k++)
 					was_killed |= killed[k] == lines[j].pid;
 				ck_assert_msg(was_removed || was_killed, "%s delivered by %ld, "
-				    "which neither removed it nor was killed", id, lines[j].pid);
+				    "which neither removed it nor was killed (seed %u)", id, lines[j].pid, seed);
 			}
 			if (lines[j].kind != 'C')
 				continue;
@@ -744,20 +764,22 @@ START_TEST(claims_under_kill9)
 					for (m = 0; m < nkilled; m++)
 						holder_killed |= killed[m] == lines[j].pid;
 					ck_assert_msg(holder_killed, "%s claimed by %ld while %ld "
-					    "held it", id, lines[k].pid, lines[j].pid);
+					    "held it (seed %u)", id, lines[k].pid, lines[j].pid, seed);
 					break;	/* the holder died: its claim ended there */
 				}
 			}
 		}
 		if (removed > 1 || (removed == 0 && (delivered == 0 || !last_d_killed)))
 			for (j = 0; j < nlines; j++)
-				if (strcmp(lines[j].id, id) == 0)
-					fprintf(stderr, "  %c %s %ld%s\n", lines[j].kind, id, lines[j].pid,
-					    pid_in(killed, nkilled, lines[j].pid) ? " (killed)" : "");
+				if (strcmp(lines[j].id, id) == 0 || (lines[j].kind == 'K' &&
+				    j + 1 < nlines && strcmp(lines[j + 1].id, id) == 0))
+					fprintf(stderr, "  %c %s %ld%s (seed %u)\n", lines[j].kind,
+					    lines[j].id, lines[j].pid, pid_in(killed, nkilled,
+					    lines[j].pid) ? " (killed)" : "", seed);
 		/* removed once; or by a process killed right after its removal */
-		ck_assert_msg(removed <= 1, "%s removed %zu times", id, removed);
+		ck_assert_msg(removed <= 1, "%s removed %zu times (seed %u)", id, removed, seed);
 		ck_assert_msg(removed == 1 || (delivered > 0 && last_d_killed),
-		    "%s gone, but never removed", id);
+		    "%s gone, but never removed (seed %u)", id, seed);
 		ck_assert_msg(delivered >= 1, "%s never delivered", id);
 		dups += delivered - 1;
 	}

@@ -23,6 +23,15 @@ char *tu_join(const char *dir, const char *rel);
 char *tu_src(const char *rel);
 char *tu_build(const char *rel);
 
+/*
+ * A socket of type (SOCK_STREAM, SOCK_DGRAM) bound to 127.0.0.1 on a free
+ * port, close-on-exec (SO_REUSEADDR for a stream); its port in *port. The
+ * caller listens, uses or closes it.
+ */
+int tu_loopback_bind(int type, unsigned *port);
+/* A port that was free a moment ago (bound, read and closed). */
+unsigned tu_free_port(void);
+
 /* A fresh empty directory under $TMPDIR (or /tmp). */
 char *tu_tmpdir(void);
 /* Remove a directory tree made by the tests. */

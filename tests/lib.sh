@@ -1,0 +1,86 @@
+# tests/lib.sh: shell helpers shared by the scenario, integration and peer
+# scripts (sourced; POSIX sh, so that the sh and the bash scripts share it).
+#
+# A test waits for a condition with a bound, never for a fixed time: a fixed
+# sleep is too short on a loaded machine and too long on an idle one.
+#
+#   wait_for SECONDS CMD [ARG...]   run CMD every 20 ms until it succeeds:
+#                                   0, or 1 when SECONDS have passed
+#   wait_file FILE [SECONDS]        until FILE exists and is not empty (a port
+#                                   file, written atomically); default 10 s
+#   wait_line FILE PATTERN [SECONDS]  until a line of FILE matches the basic
+#                                   regular expression PATTERN; default 30 s
+#   wait_gone PID [SECONDS]         until process PID has exited; default 30 s
+#
+# The private Postfix of the gateway tests (tests/peer/postfix.sh):
+#
+#   postfix_usable SAY              returns 1 after `SAY "SKIP: ..."` when
+#                                   Postfix cannot run here (the caller exits 77)
+#   postfix_start DIR               start one on a random free port, three tries
+#                                   (another test may take the port first);
+#                                   the port in DIR.port
+#   postfix_settled DIR [SECONDS]   until Postfix's queue is empty: every
+#                                   message it accepted is delivered, so a
+#                                   duplicate still on its way has arrived
+#
+# POSTFIX_SH names postfix.sh (default: the one beside this file).
+
+tests_lib_dir=$(cd "$(dirname "${BASH_SOURCE:-$0}")" 2>/dev/null && pwd)
+# Sourced by sh (no BASH_SOURCE): $0 is the script, in tests/*/; lib.sh is one up.
+[ -f "$tests_lib_dir/lib.sh" ] || tests_lib_dir=$(cd "$tests_lib_dir/.." && pwd)
+: "${POSTFIX_SH:=$tests_lib_dir/peer/postfix.sh}"
+
+wait_for() {
+	_wf_n=$(( $1 * 50 ))
+	shift
+	while [ "$_wf_n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.02
+		_wf_n=$((_wf_n - 1))
+	done
+	"$@"
+}
+
+wait_file() {
+	wait_for "${2:-10}" test -s "$1"
+}
+
+wait_line() {
+	wait_for "${3:-30}" grep -q -- "$2" "$1"
+}
+
+_wait_dead() {
+	! kill -0 "$1" 2>/dev/null
+}
+
+wait_gone() {
+	wait_for "${2:-30}" _wait_dead "$1"
+}
+
+postfix_usable() {
+	if [ ! -f "$POSTFIX_SH" ]; then
+		"$1" "SKIP: no $POSTFIX_SH"
+		return 1
+	fi
+	if ! _pu_why=$(bash "$POSTFIX_SH" check 2>&1); then
+		"$1" "SKIP: Postfix cannot run here: $_pu_why"
+		return 1
+	fi
+	return 0
+}
+
+postfix_start() {
+	for _ps_try in 1 2 3; do
+		_ps_port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 20000 ))
+		if bash "$POSTFIX_SH" start "$1" "$_ps_port"; then
+			echo "$_ps_port" > "$1.port"
+			return 0
+		fi
+		echo "Postfix did not start on port $_ps_port (try $_ps_try)" >&2
+	done
+	return 1
+}
+
+postfix_settled() {
+	bash "$POSTFIX_SH" settle "$1" "${2:-60}"
+}
