@@ -4,7 +4,7 @@
  *
  * dns and ping use sockets directly: non-blocking, every wait a poll()
  * bounded by the probe's deadline. The SMTP chain talks through a probe
- * transport (probe_transport.h: real TCP, or a scripted fake for tests),
+ * transport (smtp/transport.h: real TCP, or a scripted fake for tests),
  * and all of its times are on the transport's clock. Everything read from
  * the peer goes into results through text_sanitize() (probe.c), never
  * anywhere else.
@@ -29,13 +29,10 @@
 
 #include "util/buf.h"
 #include "kb.h"
-#include "probe_transport.h"
+#include "smtp/reply.h"
+#include "smtp/transport.h"
 #include "util/xmem.h"
 
-#define SMTP_LINE_MAX	4096	/* a reply line longer than this (without its
-				   line end) is an error */
-#define SMTP_LINES_MAX	100	/* lines in one reply: more is a reply that
-				   never ends (NET_READ_UNFINISHED) */
 #define QUIT_WAIT_MS	1000	/* at most, for the 221 */
 
 static int
@@ -412,18 +409,18 @@ enum net_read {
 	NET_READ_TIMEOUT,
 	NET_READ_CLOSED,
 	NET_READ_RESET,
-	NET_READ_TOOLONG,	/* a line over SMTP_LINE_MAX */
+	NET_READ_TOOLONG,	/* a line over SMTP_REPLY_LINE_MAX */
 	NET_READ_UNFINISHED,	/* the reply began but did not end: more than
-				   SMTP_LINES_MAX lines, or the deadline came
+				   SMTP_REPLY_LINES_MAX lines, or the deadline came
 				   after some of it */
 	NET_READ_ERROR
 };
 
 struct net_session {
-	const struct probe_transport *tr;
+	const struct transport *tr;
 	void		*arg;		/* the transport's: probe_params.transport_arg */
-	struct probe_conn *conn;	/* NULL until connected */
-	struct buf	 in;		/* bytes read and not yet consumed */
+	struct transport_conn *conn;	/* NULL until connected */
+	struct smtp_reader rd;		/* the server's replies, lenient */
 	int		 err;		/* errno of the last failure */
 	size_t		 lines;		/* lines of the last reply read */
 };
@@ -440,7 +437,7 @@ struct net_reply {
 	int		 code;
 	int		 bare_lf;	/* some line ended in LF alone */
 	struct buf	 text;		/* the lines joined by spaces, codes kept */
-	char		 first[SMTP_LINE_MAX];	/* the first line */
+	char		 first[SMTP_REPLY_LINE_MAX];	/* the first line */
 };
 
 static enum net_read
@@ -450,29 +447,35 @@ net_read_more(struct net_session *s, unsigned long long deadline)
 	ssize_t n;
 
 	for (;;) {
-		int e = 0, w = s->tr->wait(s->conn, PROBE_WAIT_READ, deadline, &e);
+		int e = 0, w = s->tr->wait(s->conn, TRANSPORT_WAIT_READ, deadline, &e);
 
 		if (w == 0)
 			return NET_READ_TIMEOUT;
+		if (w < 0 && e == EINTR)
+			continue;
 		if (w < 0) {
 			s->err = e;
 			return NET_READ_ERROR;
 		}
 		n = s->tr->recv(s->conn, chunk, sizeof(chunk), &e);
 		if (n > 0) {
-			buf_append(&s->in, chunk, (size_t)n);
+			smtp_reader_feed(&s->rd, chunk, (size_t)n);
 			return NET_READ_OK;
 		}
 		if (n == 0)
 			return NET_READ_CLOSED;
-		if (e == EAGAIN)
+		if (e == EAGAIN || e == EINTR)
 			continue;
 		s->err = e;
 		return e == ECONNRESET ? NET_READ_RESET : NET_READ_ERROR;
 	}
 }
 
-/* Read one (possibly multi-line) reply; each line goes into the transcript. */
+/*
+ * Read one (possibly multi-line) reply with the lenient reader
+ * (smtp/reply.h): whatever the server says is shown, and each line goes
+ * into the transcript.
+ */
 static enum net_read
 net_read_reply(struct net_session *s, unsigned long long deadline, struct net_reply *rep,
     struct probe_result *r)
@@ -485,48 +488,32 @@ net_read_reply(struct net_session *s, unsigned long long deadline, struct net_re
 	rep->first[0] = '\0';
 	buf_reset(&rep->text);
 	s->lines = 0;
+	smtp_reader_begin(&s->rd);
 	for (;;) {
-		char *nl = s->in.len ? memchr(s->in.data, '\n', s->in.len) : NULL;
-		size_t len, used;
-		int cont;
+		struct smtp_line l;
+		enum smtp_read st = smtp_reader_next(&s->rd, &l);
 
-		if (nl == NULL) {
-			/* a line of SMTP_LINE_MAX may still need its CR LF */
-			if (s->in.len > SMTP_LINE_MAX + 1)
-				return NET_READ_TOOLONG;
+		if (st == SMTP_READ_TOOLONG)
+			return NET_READ_TOOLONG;
+		if (st == SMTP_READ_MORE) {
 			if ((rc = net_read_more(s, deadline)) != NET_READ_OK)
 				/* Part of a reply came: the peer is not silent. */
-				return rc == NET_READ_TIMEOUT && (nlines > 0 || s->in.len > 0) ?
-				    NET_READ_UNFINISHED : rc;
+				return rc == NET_READ_TIMEOUT && (nlines > 0 ||
+				    smtp_reader_pending(&s->rd) > 0) ? NET_READ_UNFINISHED : rc;
 			continue;
 		}
-		used = (size_t)(nl - s->in.data) + 1;
-		len = used - 1;
-		if (len > 0 && s->in.data[len - 1] == '\r')
-			len--;
-		else
+		if (l.bare_lf)
 			rep->bare_lf = 1;
-		/* a whole line may come in one read: its length is checked here */
-		if (len > SMTP_LINE_MAX)
-			return NET_READ_TOOLONG;
-		probe_transcript_add(r, 'S', s->in.data, len);
+		probe_transcript_add(r, 'S', l.text, l.len);
 		if (nlines == 0) {
-			snprintf(rep->first, sizeof(rep->first), "%.*s", (int)len, s->in.data);
-			if (len >= 3 && s->in.data[0] >= '1' && s->in.data[0] <= '5' &&
-			    s->in.data[1] >= '0' && s->in.data[1] <= '9' &&
-			    s->in.data[2] >= '0' && s->in.data[2] <= '9')
-				rep->code = (s->in.data[0] - '0') * 100 + (s->in.data[1] - '0') * 10 +
-				    (s->in.data[2] - '0');
+			snprintf(rep->first, sizeof(rep->first), "%.*s", (int)l.len, l.text);
+			rep->code = l.code;
 		}
-		buf_printf(&rep->text, "%s%.*s", nlines ? "\n" : "", (int)len, s->in.data);
-		cont = len >= 4 && s->in.data[3] == '-';
-		memmove(s->in.data, s->in.data + used, s->in.len - used);
-		s->in.len -= used;
-		s->in.data[s->in.len] = '\0';
+		buf_printf(&rep->text, "%s%.*s", nlines ? "\n" : "", (int)l.len, l.text);
 		s->lines = ++nlines;
-		if (!cont)
+		if (l.last)
 			return NET_READ_OK;
-		if (nlines >= SMTP_LINES_MAX)
+		if (l.verdict == SMTP_LINE_TOO_MANY)
 			return NET_READ_UNFINISHED;
 	}
 }
@@ -537,15 +524,17 @@ net_send(struct net_session *s, const char *data, size_t n, unsigned long long d
 {
 	while (n > 0) {
 		ssize_t w;
-		int e = 0, ready = s->tr->wait(s->conn, PROBE_WAIT_WRITE, deadline, &e);
+		int e = 0, ready = s->tr->wait(s->conn, TRANSPORT_WAIT_WRITE, deadline, &e);
 
+		if (ready < 0 && e == EINTR)
+			continue;
 		if (ready <= 0) {
 			s->err = ready == 0 ? ETIMEDOUT : e;
 			return -1;
 		}
-		w = s->tr->send(s->conn, data, n, &e);
+		w = s->tr->send(s->conn, data, n, 0, &e);
 		if (w < 0) {
-			if (e == EAGAIN)
+			if (e == EAGAIN || e == EINTR)
 				continue;
 			s->err = e;
 			return -1;
@@ -590,13 +579,20 @@ static int
 net_connect(struct net_session *s, const char *addr, unsigned port, unsigned timeout_ms,
     struct probe_result *r)
 {
-	unsigned long long start = net_now(s), deadline = start + timeout_ms;
+	unsigned long long start = net_now(s);
+	struct transport_params tp;
 	char target[INET6_ADDRSTRLEN + 16];
 	int e = 0, rc;
 
 	snprintf(target, sizeof(target), strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr, port);
 	probe_target(r, target);
-	rc = s->tr->connect(s->arg, addr, port, deadline, &s->conn, &e);
+	memset(&tp, 0, sizeof(tp));
+	tp.host = addr;
+	tp.port = port;
+	tp.numeric = 1;		/* the resolving is the dns probe's */
+	tp.connect_ms = timeout_ms;
+	tp.arg = s->arg;
+	rc = s->tr->open(&tp, &s->conn, &e);
 	r->elapsed_ms = (unsigned)(net_now(s) - start);
 	if (rc == 0 && e == 0)
 		probe_observe(r, "connected", "connected to %s in %u ms", target, r->elapsed_ms);
@@ -630,17 +626,17 @@ net_greeting(struct net_session *s, unsigned timeout_ms, struct net_reply *rep,
 	r->elapsed_ms = (unsigned)(net_now(s) - start);
 	if (rc == NET_READ_TIMEOUT)
 		probe_observe(r, "silent", "no greeting in %u ms", timeout_ms);
-	else if (rc == NET_READ_UNFINISHED && s->lines >= SMTP_LINES_MAX)
+	else if (rc == NET_READ_UNFINISHED && s->lines >= SMTP_REPLY_LINES_MAX)
 		probe_observe(r, "unfinished", "the greeting did not end after %zu lines "
-		    "(at most %d are read): %s", s->lines, SMTP_LINES_MAX, rep->first);
+		    "(at most %d are read): %s", s->lines, SMTP_REPLY_LINES_MAX, rep->first);
 	else if (rc == NET_READ_UNFINISHED && s->lines > 0)
 		probe_observe(r, "unfinished", "the greeting did not end in %u ms: %zu "
 		    "continuation line%s and no last line: %s", timeout_ms, s->lines,
 		    s->lines == 1 ? "" : "s", rep->first);
 	else if (rc == NET_READ_UNFINISHED)
 		probe_observe(r, "unfinished", "the greeting did not end in %u ms: %zu "
-		    "byte%s without a line end", timeout_ms, s->in.len,
-		    s->in.len == 1 ? "" : "s");
+		    "byte%s without a line end", timeout_ms,
+		    smtp_reader_pending(&s->rd), smtp_reader_pending(&s->rd) == 1 ? "" : "s");
 	else if (rc == NET_READ_CLOSED || rc == NET_READ_RESET)
 		probe_observe(r, "closed", "%s before greeting", net_read_text(rc, s));
 	else if (rc != NET_READ_OK)
@@ -857,13 +853,14 @@ probe_net_smtp(const struct probe_params *p, const char *addr, unsigned port,
 {
 	struct probe_result *conn = &slots[0], *greet = &slots[1], *ehlo = &slots[2],
 	    *product = &slots[3], *resend = &slots[4];
-	struct net_session s = { p->transport ? p->transport : &probe_transport_tcp,
-	    p->transport_arg, NULL, BUF_INIT, 0, 0 };
+	struct net_session s = { p->transport ? p->transport : &transport_tcp,
+	    p->transport_arg, NULL, { 0 }, 0, 0 };
 	struct net_reply rep = { 0, 0, BUF_INIT, "" };
 	unsigned long long end_ms = net_now(&s) + round_left_ms;
 	char hostname[256];
 	const char *name = p->helo_name;
 
+	smtp_reader_init(&s.rd, SMTP_REPLY_LENIENT);
 	if (name == NULL) {
 		if (gethostname(hostname, sizeof(hostname)) != 0 || hostname[0] == '\0')
 			snprintf(hostname, sizeof(hostname), "localhost");
@@ -922,7 +919,8 @@ probe_net_smtp(const struct probe_params *p, const char *addr, unsigned port,
 		net_quit(&s, ehlo, (unsigned)(end_ms - net_now(&s) < timeout_ms ?
 		    end_ms - net_now(&s) : timeout_ms));
 out:
-	s.tr->close(s.conn);
-	buf_free(&s.in);
+	if (s.conn != NULL)
+		s.tr->close(s.conn);
+	smtp_reader_free(&s.rd);
 	buf_free(&rep.text);
 }

@@ -41,7 +41,7 @@ int probe_net_default_gateway(const char *route_file, char addr[INET_ADDRSTRLEN]
 /*
  * The SMTP chain against addr:port: slots[0] tcp-connect, [1] greeting,
  * [2] ehlo, [3] peer-product, [4] resend, through p->transport (NULL: tcp;
- * probe_transport.h). A layer whose predecessor failed is skipped with the
+ * smtp/transport.h). A layer whose predecessor failed is skipped with the
  * reason. A layer starts only when a whole timeout_ms is left of the round's
  * round_left_ms (counted from this call, on the transport's clock), else it
  * and the rest are skipped as out of the round's time: no layer ever runs

@@ -17,7 +17,7 @@
 #include <stddef.h>
 
 struct kb;
-struct probe_transport;
+struct transport;
 
 #define PROBE_DEFAULT_TIMEOUT_MS	5000
 /* A round's time, in probe timeouts, when round_timeout_ms is 0. */
@@ -79,12 +79,12 @@ struct probe_params {
 					   timeout_ms of it is left, else it is
 					   skipped; 0: PROBE_ROUND_FACTOR x
 					   timeout_ms; at least timeout_ms */
-	const struct probe_transport *transport;	/* the SMTP chain's
-					   stream (probe_transport.h): NULL is
+	const struct transport *transport;	/* the SMTP chain's
+					   stream (smtp/transport.h): NULL is
 					   "tcp"; "fake" plays a script in tests.
 					   dns and ping always use the network */
 	void		*transport_arg;	/* given to the transport: "fake" needs
-					   its struct probe_fake; NULL for tcp */
+					   its struct transport_fake; NULL for tcp */
 	const char	*skip_why;	/* with offline: why the network probes
 					   are skipped, in place of "offline"
 					   (a smart host diag_probe() does not

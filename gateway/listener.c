@@ -21,7 +21,7 @@
 #include "listener.h"
 #include "util/peer.h"
 #include "smtpd.h"
-#include "transport.h"
+#include "smtp/transport.h"
 #include "util/xmem.h"
 
 #define IN_SIZE		65536	/* bytes read from the client at a time */

@@ -1,19 +1,17 @@
 /* relay: the SMTP client state machine (see relay.h). */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "util/buf.h"
-#include "util/clock.h"
 #include "relay.h"
-#include "transport.h"
+#include "smtp/reply.h"
+#include "smtp/transport.h"
 #include "util/xmem.h"
 
-#define RELAY_LINE_MAX	4096	/* a reply line longer than this is a protocol error */
+#define RELAY_LINE_MAX	4096	/* a command line, and a read */
 #define RELAY_STOP_GRACE_MS	1000	/* a stop waits this long for the final dot's reply */
 
 struct relay {
@@ -21,8 +19,7 @@ struct relay {
 	const struct transport *t;
 	struct transport_conn *c;	/* NULL: not connected */
 	enum relay_state state;
-	char		 in[RELAY_LINE_MAX * 2];
-	size_t		 inlen;
+	struct smtp_reader rd;		/* the host's replies, strict */
 	int		 pipelining;
 	unsigned long long size_limit;
 	int		 size_offered;
@@ -67,6 +64,14 @@ enter_state(struct relay *r, enum relay_state s)
 	r->state = s;
 }
 
+/* The transport's clock: every deadline of the session is on it (a fake's
+ * is virtual). */
+static long long
+now(const struct relay *r)
+{
+	return (long long)r->t->now_ms(r->p->transport_arg);
+}
+
 static int
 stopped(const struct relay *r)
 {
@@ -87,19 +92,20 @@ give_up(struct relay *r)
 	if (r->state != RELAY_END_OF_DATA)
 		return 1;
 	if (r->stop_seen_ms == 0)
-		r->stop_seen_ms = clock_ms();
-	return clock_ms() - r->stop_seen_ms >= RELAY_STOP_GRACE_MS;
+		r->stop_seen_ms = now(r);
+	return now(r) - r->stop_seen_ms >= RELAY_STOP_GRACE_MS;
 }
 
-/* A wait of at most ms, cut into slices when there is a stop flag to look at. */
-static int
+/* The deadline of a wait of at most ms, cut into slices when there is a
+ * stop flag to look at. */
+static unsigned long long
 slice(const struct relay *r, long long ms)
 {
 	if (ms > 1000000)
 		ms = 1000000;
 	if (r->p->stop != NULL && ms > TRANSPORT_SLICE_MS)
 		ms = TRANSPORT_SLICE_MS;
-	return (int)ms;
+	return (unsigned long long)(now(r) + ms);
 }
 
 static void
@@ -173,42 +179,41 @@ static int
 send_all(struct relay *r, const char *p, size_t n, int idle_ms, int count_bytes, int more,
     struct relay_failure *f)
 {
-	long long idle_until = clock_ms() + idle_ms;
+	long long idle_until = now(r) + idle_ms;
 
 	while (n > 0) {
 		ssize_t w;
+		int e = 0;
 
 		if (stopped(r))
 			return interrupted(r, f);
-		w = r->t->send(r->c, p, n, more);
+		w = r->t->send(r->c, p, n, more, &e);
 		if (w > 0) {
 			p += w;
 			n -= (size_t)w;
 			if (count_bytes)
 				r->bytes_sent += w;
-			idle_until = clock_ms() + idle_ms;
+			idle_until = now(r) + idle_ms;
 			continue;
 		}
-		if (w < 0 && errno == EINTR)
+		if (w < 0 && e == EINTR)
 			continue;
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			long long left = idle_until - clock_ms();
+		if (w < 0 && (e == EAGAIN || e == EWOULDBLOCK)) {
+			long long left = idle_until - now(r);
 			int rc;
 
 			if (left <= 0)
 				return fail(r, f, LEGACY_WRITE_ERROR, ETIMEDOUT, 1);
-			rc = r->t->wait(r->c, POLLOUT, slice(r, left));
-			if (rc < 0 && errno == EINTR)
+			rc = r->t->wait(r->c, TRANSPORT_WAIT_WRITE, slice(r, left), &e);
+			if (rc < 0 && e == EINTR)
 				continue;
 			if (rc < 0)
-				return fail(r, f, LEGACY_WRITE_ERROR, errno, 1);
+				return fail(r, f, LEGACY_WRITE_ERROR, e, 1);
 			continue;	/* ready, or a slice passed: the deadline decides */
 		}
-		{
-			int e = w < 0 ? errno : EPIPE;
-
-			return fail(r, f, legacy_from_errno(LEGACY_OP_WRITE, e), e, 1);
-		}
+		if (w >= 0)
+			e = EPIPE;
+		return fail(r, f, legacy_from_errno(LEGACY_OP_WRITE, e), e, 1);
 	}
 	return 0;
 }
@@ -225,105 +230,95 @@ command(struct relay *r, const char *cmd, struct relay_failure *f)
 	return send_all(r, line, (size_t)n, r->p->reply_ms, 0, 0, f);
 }
 
-/* Read one line (without its line end) into line. */
-static int
-read_line(struct relay *r, long long deadline, char *line, size_t *len, struct relay_failure *f)
+/* A bare LF from the host: a warning event, once a session. */
+static void
+warn_bare_lf(struct relay *r)
 {
+	struct gwlog_event ev;
+	struct relay_failure w;
+
+	if (r->warned_bare_lf)
+		return;
+	r->warned_bare_lf = 1;
+	fail(r, &w, LEGACY_BARE_LF, 0, 0);
+	relay_failure_event(r->p, &w, r->queue_id, &ev);
+	gwlog_event(r->p->log, &ev, NULL, 0);
+}
+
+/* Feed the reader what the host sends next, before the deadline. */
+static int
+read_more(struct relay *r, long long deadline, struct relay_failure *f)
+{
+	char chunk[RELAY_LINE_MAX];
+
 	for (;;) {
-		char *nl = memchr(r->in, '\n', r->inlen);
+		long long left = deadline - now(r);
+		ssize_t got;
+		int rc, e = 0;
 
-		/* one recv can bring a line end beyond RELAY_LINE_MAX: too long
-		 * all the same (line has room for RELAY_LINE_MAX bytes) */
-		if (nl != NULL && nl - r->in >= RELAY_LINE_MAX)
-			return fail(r, f, LEGACY_PROTOCOL, 0, 1);
-		if (nl != NULL) {
-			size_t n = (size_t)(nl - r->in), used = n + 1;
-
-			if (n > 0 && r->in[n - 1] == '\r')
-				n--;
-			else if (!r->warned_bare_lf) {
-				struct gwlog_event ev;
-				struct relay_failure w;
-
-				r->warned_bare_lf = 1;
-				fail(r, &w, LEGACY_BARE_LF, 0, 0);
-				relay_failure_event(r->p, &w, r->queue_id, &ev);
-				gwlog_event(r->p->log, &ev, NULL, 0);
-			}
-			memcpy(line, r->in, n);
-			line[n] = '\0';
-			*len = n;
-			memmove(r->in, r->in + used, r->inlen - used);
-			r->inlen -= used;
+		if (give_up(r))
+			return interrupted(r, f);
+		if (left <= 0)
+			return fail(r, f, LEGACY_READ_TIMEOUT, ETIMEDOUT, 1);
+		rc = r->t->wait(r->c, TRANSPORT_WAIT_READ, slice(r, left), &e);
+		if (rc < 0 && e == EINTR)
+			continue;
+		if (rc < 0)
+			return fail(r, f, LEGACY_READ_ERROR, e, 1);
+		if (rc == 0)
+			continue;	/* the deadline check above ends it */
+		got = r->t->recv(r->c, chunk, sizeof(chunk), &e);
+		if (got > 0) {
+			smtp_reader_feed(&r->rd, chunk, (size_t)got);
 			return 0;
 		}
-		if (r->inlen >= RELAY_LINE_MAX)
-			return fail(r, f, LEGACY_PROTOCOL, 0, 1);
-		{
-			long long left = deadline - clock_ms();
-			ssize_t got;
-			int rc;
-
-			if (give_up(r))
-				return interrupted(r, f);
-			if (left <= 0)
-				return fail(r, f, LEGACY_READ_TIMEOUT, ETIMEDOUT, 1);
-			rc = r->t->wait(r->c, POLLIN, slice(r, left));
-			if (rc < 0 && errno == EINTR)
-				continue;
-			if (rc < 0)
-				return fail(r, f, LEGACY_READ_ERROR, errno, 1);
-			if (rc == 0)
-				continue;	/* the deadline check above ends it */
-			got = r->t->recv(r->c, r->in + r->inlen, sizeof(r->in) - r->inlen);
-			if (got > 0) {
-				r->inlen += (size_t)got;
-				continue;
-			}
-			if (got < 0 && (errno == EINTR || errno == EAGAIN))
-				continue;
-			{
-				int e = got == 0 ? 0 : errno;
-
-				return fail(r, f, legacy_from_errno(LEGACY_OP_READ, e), e, 1);
-			}
-		}
+		if (got < 0 && (e == EINTR || e == EAGAIN))
+			continue;
+		if (got == 0)
+			e = 0;
+		return fail(r, f, legacy_from_errno(LEGACY_OP_READ, e), e, 1);
 	}
 }
 
 /*
- * Read a whole reply (all its lines). Each line's text goes to on_line
- * (EHLO keywords); the last line is kept as last_reply. Returns the code.
+ * Read a whole reply (all its lines) with the strict reader (smtp/reply.h):
+ * a line too long, malformed or with another code is a protocol error. Each
+ * line's text goes to on_line (EHLO keywords); the last line is kept as
+ * last_reply. Returns the code.
  */
 static int
 read_reply(struct relay *r, int timeout_ms, int *code, struct relay_failure *f,
     void (*on_line)(struct relay *, const char *, size_t))
 {
-	long long deadline = clock_ms() + timeout_ms;
-	char line[RELAY_LINE_MAX];
-	size_t n = 0;
-	int first = -1;
+	long long deadline = now(r) + timeout_ms;
+	char line[SMTP_REPLY_LINE_MAX];
+	struct smtp_line l;
 
+	smtp_reader_begin(&r->rd);
 	for (;;) {
-		int c;
+		enum smtp_read st = smtp_reader_next(&r->rd, &l);
 
-		if (read_line(r, deadline, line, &n, f) != 0)
-			return -1;
-		gwlog_rx(r->p->log, line, n);
-		keep(r->last_reply, line, n);
-		if (n < 3 || line[0] < '2' || line[0] > '5' || line[1] < '0' || line[1] > '9' ||
-		    line[2] < '0' || line[2] > '9' || (n > 3 && line[3] != ' ' && line[3] != '-'))
+		if (st == SMTP_READ_TOOLONG)
 			return fail(r, f, LEGACY_PROTOCOL, 0, 1);
-		c = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-		if (first >= 0 && c != first)
+		if (st == SMTP_READ_MORE) {
+			if (read_more(r, deadline, f) != 0)
+				return -1;
+			continue;
+		}
+		if (l.bare_lf)
+			warn_bare_lf(r);
+		memcpy(line, l.text, l.len);	/* strict: len < SMTP_REPLY_LINE_MAX */
+		line[l.len] = '\0';
+		gwlog_rx(r->p->log, line, l.len);
+		keep(r->last_reply, line, l.len);
+		if (l.verdict != SMTP_LINE_OK)
 			return fail(r, f, LEGACY_PROTOCOL, 0, 1);
-		first = c;
-		if (on_line != NULL && n > 4)
-			on_line(r, line + 4, n - 4);
-		if (n == 3 || line[3] == ' ')
+		if (on_line != NULL && l.len > 4)
+			on_line(r, line + 4, l.len - 4);
+		if (l.last)
 			break;
 	}
-	*code = first;
+	*code = l.code;
 	return 0;
 }
 
@@ -361,7 +356,7 @@ connect_to(struct relay *r, struct relay_failure *f)
 	memset(&tp, 0, sizeof(tp));
 	tp.host = r->p->host;
 	tp.port = r->p->port;
-	tp.connect_ms = r->p->connect_ms;
+	tp.connect_ms = r->p->connect_ms > 0 ? (unsigned)r->p->connect_ms : 0;
 	tp.user_timeout_ms = r->p->user_timeout_ms;
 	tp.arg = r->p->transport_arg;
 	tp.stop = r->p->stop;
@@ -398,9 +393,10 @@ relay_open(const struct relay_params *p, struct relay **out, struct relay_failur
 	int code;
 
 	r->p = p;
-	r->t = p->transport ? p->transport : transport_find("tcp");
+	r->t = p->transport ? p->transport : &transport_tcp;
 	r->c = NULL;
 	r->bytes_sent = -1;
+	smtp_reader_init(&r->rd, SMTP_REPLY_STRICT);
 	enter_state(r, RELAY_INIT);
 	*out = NULL;
 	if (connect_to(r, f) != 0)
@@ -448,6 +444,7 @@ fail_close:
 	f->permanent = 0;	/* the host refused us, not the message */
 	drop_failed(r, f);
 fail:
+	smtp_reader_free(&r->rd);
 	free(r);
 	return -1;
 }
@@ -501,15 +498,148 @@ relay_send(struct relay *r, const struct spool_msg *m, struct relay_failure *f)
 	return relay_send_some(r, m, NULL, f) == 0 ? 0 : -1;
 }
 
+/* The i-th command of a transaction: MAIL, one RCPT per recipient, DATA. */
+static void
+txn_command(const struct relay *r, const struct spool_msg *m, size_t i, char *cmd, size_t n)
+{
+	if (i == 0 && r->size_offered)
+		snprintf(cmd, n, "MAIL FROM:<%s> SIZE=%zu", m->from, m->size);
+	else if (i == 0)
+		snprintf(cmd, n, "MAIL FROM:<%s>", m->from);
+	else if (i <= m->nrcpts)
+		snprintf(cmd, n, "RCPT TO:<%s>", m->rcpts[i - 1]);
+	else
+		snprintf(cmd, n, "DATA");
+}
+
+/* The state in which the i-th command's reply is awaited. */
+static enum relay_state
+txn_state(const struct spool_msg *m, size_t i)
+{
+	return i == 0 ? RELAY_MAIL : i <= m->nrcpts ? RELAY_RCPT : RELAY_DATA;
+}
+
+/* Commands [from, to) of the transaction in one write, each logged. */
+static int
+send_commands(struct relay *r, const struct spool_msg *m, size_t from, size_t to,
+    struct relay_failure *f)
+{
+	struct buf b = BUF_INIT;
+	char cmd[RELAY_LINE_MAX];
+	int rc;
+
+	for (; from < to; from++) {
+		txn_command(r, m, from, cmd, sizeof(cmd));
+		keep(r->last_command, cmd, strlen(cmd));
+		gwlog_tx(r->p->log, cmd, strlen(cmd));
+		buf_printf(&b, "%s\r\n", cmd);
+	}
+	rc = send_all(r, b.data, b.len, r->p->reply_ms, 0, 0, f);
+	buf_free(&b);
+	return rc;
+}
+
+/* DATA's reply lets the data go (the host now reads the message). */
+static int
+data_go(int code)
+{
+	return code / 100 == 3;
+}
+
+/*
+ * The reply to RCPT i (1..nrcpts): kept in codes; a refusal is counted, the
+ * first one described in *refusal. 0 the transaction goes on; 1 the message
+ * fails (*f: the refusal; without codes one refusal fails it, with codes only
+ * all do); -1 the session is dead (a 421: *f says so).
+ */
+static int
+rcpt_answered(struct relay *r, const struct spool_msg *m, size_t i, int code,
+    struct relay_rcpt *codes, size_t *refused, struct relay_failure *refusal,
+    struct relay_failure *f)
+{
+	struct relay_failure rf;
+
+	if (codes != NULL)
+		rcpt_reply(r, &codes[i - 1], code);
+	if (code / 100 == 2)
+		return 0;
+	if (++*refused == 1 || code == 421) {
+		bad_reply(r, &rf, "RCPT", code);
+		if (*refused == 1)
+			*refusal = rf;
+		if (rf.session_dead) {
+			*f = rf;
+			return -1;
+		}
+	}
+	if (codes != NULL && *refused < m->nrcpts)
+		return 0;
+	*f = *refusal;
+	return 1;
+}
+
+/*
+ * The message failed with the session alive (f says why): read the replies
+ * to what was sent after the failing command (PIPELINING) and end the
+ * transaction: RSET, or a close when the host took DATA (only closing avoids
+ * sending a message with no recipient accepted).
+ */
+static void
+end_refused(struct relay *r, size_t next, size_t sent, struct relay_failure *f)
+{
+	struct relay_failure ignored;
+	int code = 0, drained = 0;
+
+	for (; next < sent && r->c != NULL; next++, drained = 1)
+		if (read_reply(r, r->p->reply_ms, &code, &ignored, NULL) != 0) {
+			f->closed_socket = ignored.closed_socket;
+			break;
+		}
+	if (r->c != NULL && drained && data_go(code)) {
+		drop_failed(r, f);
+		enter_state(r, RELAY_FAILED);
+	} else
+		reset(r, f);
+	f->session_dead = r->c == NULL;
+}
+
+/* The message data after DATA's 354, the final dot, and its reply. */
+static int
+send_data(struct relay *r, const struct spool_msg *m, struct relay_failure *f)
+{
+	int code;
+
+	enter_state(r, RELAY_BODY);
+	/* the body and its final dot in one segment where they fit (MSG_MORE):
+	 * one wake-up of the smart host, not two */
+	if (send_all(r, m->data, m->size, r->p->data_ms, 1, 1, f) != 0)
+		return -1;
+	enter_state(r, RELAY_END_OF_DATA);
+	keep(r->last_command, ".", 1);
+	gwlog_tx(r->p->log, ".", 1);
+	/* CRLF . CRLF, whatever the data ends with (RFC 5321 4.1.1.4) */
+	if (m->size > 0 && (m->size < 2 || m->data[m->size - 2] != '\r' ||
+	    m->data[m->size - 1] != '\n')) {
+		if (send_all(r, "\r\n.\r\n", 5, r->p->data_ms, 0, 0, f) != 0)
+			return -1;
+	} else if (send_all(r, ".\r\n", 3, r->p->data_ms, 0, 0, f) != 0)
+		return -1;
+	if (expect(r, f, ".", 2, &code, r->p->data_ms) != 0) {
+		if (!f->session_dead)
+			enter_state(r, RELAY_READY);	/* the transaction is over */
+		return -1;
+	}
+	enter_state(r, RELAY_READY);
+	return 0;
+}
+
 int
 relay_send_some(struct relay *r, const struct spool_msg *m, struct relay_rcpt *codes,
     struct relay_failure *f)
 {
-	struct buf b = BUF_INIT;
 	struct relay_failure refusal;	/* the first recipient refused */
-	char cmd[RELAY_LINE_MAX];
-	size_t i, mark, refused = 0;
-	int code, rc = -1, rcpt_failed = 0;
+	size_t i, n = m->nrcpts + 2, sent = 0, refused = 0;
+	int code = 0, rc = -1, failed = 0;
 
 	if (r->state != RELAY_READY || r->c == NULL) {
 		fail(r, f, LEGACY_WRITE_NOTCONN, ENOTCONN, 1);
@@ -522,164 +652,48 @@ relay_send_some(struct relay *r, const struct spool_msg *m, struct relay_rcpt *c
 	memset(&refusal, 0, sizeof(refusal));
 	for (i = 0; codes != NULL && i < m->nrcpts; i++)
 		memset(&codes[i], 0, sizeof(codes[i]));
-	/* MAIL, RCPT..., DATA: in one write with PIPELINING, else one by one */
-	if (r->size_offered)
-		snprintf(cmd, sizeof(cmd), "MAIL FROM:<%s> SIZE=%zu", m->from, m->size);
-	else
-		snprintf(cmd, sizeof(cmd), "MAIL FROM:<%s>", m->from);
-	enter_state(r, RELAY_MAIL);
-	if (r->pipelining) {
-		buf_printf(&b, "%s\r\n", cmd);
-		gwlog_tx(r->p->log, cmd, strlen(cmd));
-		for (i = 0; i < m->nrcpts; i++) {
-			mark = b.len;
-			buf_printf(&b, "RCPT TO:<%s>\r\n", m->rcpts[i]);
-			gwlog_tx(r->p->log, b.data + mark, b.len - mark - 2);
+	/*
+	 * MAIL, RCPT..., DATA: with PIPELINING all in one write, else each once
+	 * the one before is answered; the replies are read in order either way.
+	 * A reply that fails the message ends the sending.
+	 */
+	for (i = 0; i < n && !failed; i++) {
+		enter_state(r, txn_state(m, i));
+		if (i == sent) {
+			sent = r->pipelining ? n : i + 1;
+			if (send_commands(r, m, i, sent, f) != 0)
+				goto out;
 		}
-		buf_puts(&b, "DATA\r\n");
-		gwlog_tx(r->p->log, "DATA", 4);
-		keep(r->last_command, "DATA", 4);
-		if (send_all(r, b.data, b.len, r->p->reply_ms, 0, 0, f) != 0)
+		if (read_reply(r, r->p->reply_ms, &code, f, NULL) != 0)
 			goto out;
-		if (expect(r, f, "MAIL", 2, &code, r->p->reply_ms) != 0) {
-			/* the RCPTs and DATA will be refused too: read them and RSET */
-			if (!f->session_dead) {
-				struct relay_failure ignored;
+		if (i == 0 && code / 100 != 2) {
+			bad_reply(r, f, "MAIL", code);
+			failed = 1;
+		} else if (i > 0 && i <= m->nrcpts) {
+			int ra = rcpt_answered(r, m, i, code, codes, &refused, &refusal, f);
 
-				for (i = 0; i <= m->nrcpts && r->c != NULL; i++)
-					if (read_reply(r, r->p->reply_ms, &code, &ignored, NULL) != 0) {
-						f->closed_socket = ignored.closed_socket;
-						break;
-					}
-				if (r->c != NULL && code == 354)
-					goto abandon;
-				reset(r, f);
-				f->session_dead = r->c == NULL;
-			}
-			goto out;
-		}
-		enter_state(r, RELAY_RCPT);
-		for (i = 0; i < m->nrcpts; i++) {
-			struct relay_failure rf;
-
-			if (read_reply(r, r->p->reply_ms, &code, f, NULL) != 0)
+			if (ra < 0)
 				goto out;
-			if (codes != NULL)
-				rcpt_reply(r, &codes[i], code);
-			if (code / 100 != 2 && refused++ == 0) {
-				bad_reply(r, &rf, "RCPT", code);
-				refusal = rf;
-				if (rf.session_dead) {
-					*f = rf;
-					goto out;
-				}
-			}
+			failed = ra;
+		} else if (i == n - 1 && !data_go(code)) {
+			bad_reply(r, f, "DATA", code);
+			failed = 1;
 		}
-		/* without codes one refusal fails the message; with, only all do */
-		rcpt_failed = refused > 0 && (codes == NULL || refused == m->nrcpts);
-		if (rcpt_failed)
-			*f = refusal;
-		enter_state(r, RELAY_DATA);
-		{
-			struct relay_failure df;
-
-			if (read_reply(r, r->p->reply_ms, &code, &df, NULL) != 0) {
-				*f = df;
-				goto out;
-			}
-			if (rcpt_failed) {
-				if (code == 354)
-					goto abandon;
-				reset(r, f);
-				f->session_dead = r->c == NULL;
-				goto out;
-			}
-			if (code != 354) {
-				bad_reply(r, f, "DATA", code);
-				if (!f->session_dead) {
-					reset(r, f);
-					f->session_dead = r->c == NULL;
-				}
-				goto out;
-			}
-		}
-	} else {
-		if (command(r, cmd, f) != 0)
-			goto out;
-		if (expect(r, f, "MAIL", 2, &code, r->p->reply_ms) != 0)
-			goto refused;
-		enter_state(r, RELAY_RCPT);
-		for (i = 0; i < m->nrcpts; i++) {
-			struct relay_failure rf;
-
-			snprintf(cmd, sizeof(cmd), "RCPT TO:<%s>", m->rcpts[i]);
-			if (command(r, cmd, f) != 0)
-				goto out;
-			if (expect(r, &rf, "RCPT", 2, &code, r->p->reply_ms) == 0) {
-				if (codes != NULL)
-					rcpt_reply(r, &codes[i], code);
-				continue;
-			}
-			/* no reply, a dead session, or no codes: the message fails */
-			if (codes == NULL || rf.reply_code == 0 || rf.session_dead) {
-				*f = rf;
-				goto refused;
-			}
-			rcpt_reply(r, &codes[i], code);
-			if (refused++ == 0)
-				refusal = rf;
-		}
-		if (refused == m->nrcpts) {
-			*f = refusal;
-			goto refused;
-		}
-		enter_state(r, RELAY_DATA);
-		if (command(r, "DATA", f) != 0)
-			goto out;
-		if (expect(r, f, "DATA", 3, &code, r->p->reply_ms) != 0)
-			goto refused;
 	}
-	enter_state(r, RELAY_BODY);
-	/* the body and its final dot in one segment where they fit (MSG_MORE):
-	 * one wake-up of the smart host, not two */
-	if (send_all(r, m->data, m->size, r->p->data_ms, 1, 1, f) != 0)
-		goto out;
-	enter_state(r, RELAY_END_OF_DATA);
-	keep(r->last_command, ".", 1);
-	gwlog_tx(r->p->log, ".", 1);
-	/* CRLF . CRLF, whatever the data ends with (RFC 5321 4.1.1.4) */
-	if (m->size > 0 && (m->size < 2 || m->data[m->size - 2] != '\r' ||
-	    m->data[m->size - 1] != '\n')) {
-		if (send_all(r, "\r\n.\r\n", 5, r->p->data_ms, 0, 0, f) != 0)
-			goto out;
-	} else if (send_all(r, ".\r\n", 3, r->p->data_ms, 0, 0, f) != 0)
-		goto out;
-	if (expect(r, f, ".", 2, &code, r->p->data_ms) != 0) {
+	if (failed) {
 		if (!f->session_dead)
-			enter_state(r, RELAY_READY);	/* the transaction is over */
+			end_refused(r, i, sent, f);
 		goto out;
 	}
-	enter_state(r, RELAY_READY);
+	if (send_data(r, m, f) != 0)
+		goto out;
 	rc = 0;
 	if (refused > 0) {
 		/* delivered to the others: say which were refused, and why */
 		*f = refusal;
 		rc = 1;
 	}
-	goto out;
-refused:
-	if (!f->session_dead) {
-		reset(r, f);
-		f->session_dead = r->c == NULL;
-	}
-	goto out;
-abandon:
-	/* 354 with no recipient accepted: only closing avoids sending a message */
-	drop_failed(r, f);
-	enter_state(r, RELAY_FAILED);
-	f->session_dead = 1;
 out:
-	buf_free(&b);
 	r->queue_id = NULL;
 	r->bytes_sent = -1;
 	return rc;
@@ -727,6 +741,7 @@ relay_close(struct relay *r)
 	}
 	drop(r, 1);
 	gwlog_line(r->p->log, "SMTP connection closed");
+	smtp_reader_free(&r->rd);
 	free(r);
 }
 

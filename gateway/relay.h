@@ -7,7 +7,8 @@
  *   READY -> MAIL -> RCPT -> DATA -> BODY -> END_OF_DATA -> READY   (per message)
  *   READY -> QUIT -> CLOSED;  any failure -> FAILED (or READY after RSET)
  *
- * Every wait is a poll() with a deadline (connect_ms, reply_ms, data_ms,
+ * Every wait has a deadline on the transport's clock (smtp/transport.h; a
+ * poll() over tcp): connect_ms, reply_ms, data_ms,
  * reset by progress while the body is written), and TCP_USER_TIMEOUT bounds
  * how long the kernel keeps unacknowledged data, so no phase blocks for the
  * kernel's many minutes; the waits look at a stop flag every
@@ -80,9 +81,10 @@ struct relay_params {
 					   the deadline of the reply to the final dot */
 	unsigned	 user_timeout_ms;	/* TCP_USER_TIMEOUT, 0 = kernel default */
 	struct gwlog	*log;		/* may be NULL */
-	const struct transport *transport;	/* how to reach the host (transport.h);
-					   NULL: "tcp" */
-	const void	*transport_arg;	/* the transport's own (the fake's script) */
+	const struct transport *transport;	/* how to reach the host
+					   (smtp/transport.h); NULL: "tcp" */
+	void		*transport_arg;	/* the transport's own (the fake:
+					   its struct transport_fake) */
 	const volatile sig_atomic_t *stop;	/* when it becomes nonzero (SIGTERM), the
 					   session gives up within about
 					   TRANSPORT_SLICE_MS: the failure has

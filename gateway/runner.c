@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "runner.h"
-#include "transport.h"
+#include "smtp/transport.h"
 #include "util/clock.h"
 #include "util/xmem.h"
 

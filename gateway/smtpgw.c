@@ -39,7 +39,7 @@
 #include "smtpd.h"
 #include "spool.h"
 #include "util/text.h"
-#include "transport.h"
+#include "smtp/transport.h"
 #include "util/xmem.h"
 
 /* Exit codes (docs/smtpgw.1). */

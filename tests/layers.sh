@@ -65,14 +65,8 @@ acyclic	util lib
 # kbpriv.h is kb's inside, shared with kbcache.c (its header says so).
 part	engine/kbpriv.h	engine/kb
 
-# The probes' transports and their fake are being moved to engine/smtp/
-# (issue 16, "one SMTP wire"), which ends both cycles below; those files are
-# not edited here. probe_transport.c calls probe_now_ms() of probe.h (the
-# probe -> probe_net -> probe_transport -> probe cycle), and the transport
-# table names the fake, whose header includes the table's (probe_transport
-# <-> probe_fake).
-pending	engine/probe_transport.c	probe.h
-pending	engine/probe_transport.c	probe_fake.h
+# (No include is pending today: the probes' transport and fake, whose
+# includes closed two cycles, became engine/smtp/transport*.)
 RULES
 )
 

@@ -1,5 +1,6 @@
 /*
- * Fuzz target: the probe's SMTP reply reader and the chain above it
+ * Fuzz target: the reply reader in its lenient mode (engine/smtp/reply.c)
+ * and the probes' SMTP chain above it
  * (greeting, EHLO/HELO, peer-product, the test message, QUIT), against a
  * smart host whose every byte comes from the input, through the "fake"
  * transport (no socket, no sleep: its clock moves instead).
@@ -23,9 +24,9 @@
 
 #include "kb.h"
 #include "probe.h"
-#include "probe_fake.h"
+#include "smtp/transport_fake.h"
 #include "probe_net.h"
-#include "probe_transport.h"
+#include "smtp/transport.h"
 #include "util/text.h"
 #include "util/xmem.h"
 
@@ -62,11 +63,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const names[NSLOTS] = {
 		"tcp-connect", "greeting", "ehlo", "peer-product", "resend"
 	};
-	struct probe_fake_step steps[MAX_STEPS];
+	struct transport_fake_step steps[MAX_STEPS];
 	char *copy, *piece, *end;
 	struct probe_result *slots = xcalloc(NSLOTS, sizeof(*slots));
 	struct probe_params p;
-	struct probe_fake *f;
+	struct transport_fake *f;
 	size_t n = 0, i, j;
 
 	if (kb == NULL) {
@@ -88,19 +89,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			unsigned ms = piece[1] && piece[2] ? (((unsigned char)piece[1] << 8) |
 			    (unsigned char)piece[2]) % 4000 : 0;
 
-			steps[n++] = (struct probe_fake_step){ PROBE_FAKE_DELAY, NULL, ms };
+			steps[n++] = (struct transport_fake_step){ FAKE_DELAY, NULL, ms };
 			continue;
 		}
 		if (c == 2 || c == 3 || c == 4) {
-			steps[n++] = (struct probe_fake_step){ c == 2 ? PROBE_FAKE_SILENT :
-			    c == 3 ? PROBE_FAKE_CLOSE : PROBE_FAKE_RESET, NULL, 0 };
+			steps[n++] = (struct transport_fake_step){ c == 2 ? FAKE_SILENT :
+			    c == 3 ? FAKE_CLOSE : FAKE_RESET, NULL, 0 };
 			break;
 		}
 		if (n > 0)	/* after any line of the client's */
-			steps[n++] = (struct probe_fake_step){ PROBE_FAKE_EXPECT, "", 0 };
-		steps[n++] = (struct probe_fake_step){ PROBE_FAKE_SAY, piece, 0 };
+			steps[n++] = (struct transport_fake_step){ FAKE_EXPECT, "", 0 };
+		steps[n++] = (struct transport_fake_step){ FAKE_SAY, piece, 0 };
 	}
-	f = probe_fake_new(steps, n);
+	f = transport_fake_new(steps, n);
 	memset(&p, 0, sizeof(p));
 	p.kb = kb;
 	p.host = "192.0.2.25";
@@ -108,13 +109,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p.helo_name = "fuzz.test";
 	p.resend_from = "probe@gw.test";
 	p.resend_to = "postmaster@mx.test";
-	p.transport = probe_transport_find("fake");
+	p.transport = transport_find("fake");
 	p.transport_arg = f;
 	for (i = 0; i < NSLOTS; i++)
 		probe_result_init(&slots[i], names[i], names[i]);
 	probe_net_smtp(&p, "192.0.2.25", 25, TIMEOUT_MS, ROUND_MS, slots);
 
-	if (probe_fake_now(f) > ROUND_MS + 1000)
+	if (transport_fake_now(f) > ROUND_MS + 1000)
 		abort();
 	for (i = 0; i < NSLOTS; i++) {
 		check_text(slots[i].value);
@@ -132,7 +133,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	probe_results_free(slots, NSLOTS);
-	probe_fake_free(f);
+	transport_fake_free(f);
 	free(copy);
 	return 0;
 }

@@ -1,6 +1,7 @@
 /*
- * Fuzz target: the relay's reply reader (gateway/relay.c), what the smart
- * host sends, through the whole client session: the greeting, EHLO (and HELO
+ * Fuzz target: the reply reader in its strict mode (engine/smtp/reply.c)
+ * as the relay (gateway/relay.c) uses it, what the smart host sends, through
+ * the whole client session: the greeting, EHLO (and HELO
  * after a refusal), MAIL, RCPT, DATA, the message, the final dot, RSET and
  * QUIT, over a transport of this file's own that hands the relay the input
  * in pieces and takes whatever it sends.
@@ -15,7 +16,6 @@
  */
 #define _GNU_SOURCE	/* memfd_create */
 #include <errno.h>
-#include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,9 +28,9 @@
 
 #include "gwlog.h"
 #include "relay.h"
+#include "smtp/transport.h"
 #include "spool.h"
 #include "util/text.h"
-#include "transport.h"
 #include "util/xmem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -45,6 +45,13 @@ struct transport_conn {
 static const uint8_t *fz_in;
 static size_t fz_len;
 static unsigned fz_seed;
+
+static unsigned long long
+fz_now_ms(void *arg)
+{
+	(void)arg;
+	return 0;	/* never moves: every wait is ready at once */
+}
 
 static int
 fz_open(const struct transport_params *p, struct transport_conn **out, int *err)
@@ -61,8 +68,9 @@ fz_open(const struct transport_params *p, struct transport_conn **out, int *err)
 }
 
 static ssize_t
-fz_send(struct transport_conn *c, const void *buf, size_t n, int more)
+fz_send(struct transport_conn *c, const void *buf, size_t n, int more, int *err)
 {
+	(void)err;
 	(void)buf;
 	(void)more;
 	c->sent += n;
@@ -70,10 +78,11 @@ fz_send(struct transport_conn *c, const void *buf, size_t n, int more)
 }
 
 static ssize_t
-fz_recv(struct transport_conn *c, void *buf, size_t n)
+fz_recv(struct transport_conn *c, void *buf, size_t n, int *err)
 {
 	size_t k;
 
+	(void)err;
 	if (c->pos >= c->len)
 		return 0;	/* the host closed */
 	c->seed = c->seed * 1103515245u + 12345u;
@@ -88,11 +97,12 @@ fz_recv(struct transport_conn *c, void *buf, size_t n)
 }
 
 static int
-fz_wait(struct transport_conn *c, short events, int timeout_ms)
+fz_wait(struct transport_conn *c, int what, unsigned long long deadline, int *err)
 {
 	(void)c;
-	(void)events;
-	(void)timeout_ms;
+	(void)what;
+	(void)deadline;
+	(void)err;
 	return 1;	/* always ready: the input, or its end */
 }
 
@@ -125,8 +135,8 @@ fz_close(struct transport_conn *c)
 }
 
 static const struct transport fz_transport = {
-	"fuzz", fz_open, fz_send, fz_recv, fz_wait, fz_snapshot, fz_id, fz_local_literal,
-	fz_close,
+	"fuzz", fz_now_ms, fz_open, fz_wait, fz_send, fz_recv, fz_snapshot, fz_id,
+	fz_local_literal, fz_close,
 };
 
 static int log_fd = -1, events_fd = -1;

@@ -1,6 +1,6 @@
 /*
  * probe_fake: the SMTP chain (tcp-connect, greeting, ehlo, peer-product,
- * resend) against the "fake" probe transport, a peer played from a script
+ * resend) against the "fake" transport (smtp/transport_fake.h), a peer played from a script
  * in memory with its own clock. No socket, no sleep: a silent peer's
  * timeout moves the fake's clock, so elapsed times and the round's deadline
  * are exact. The same chain against real sockets is check_probe's.
@@ -16,9 +16,9 @@
 #include <string.h>
 
 #include "probe.h"
-#include "probe_fake.h"
+#include "smtp/transport_fake.h"
 #include "probe_net.h"
-#include "probe_transport.h"
+#include "smtp/transport.h"
 #include "testutil.h"
 #include "util/xmem.h"
 
@@ -30,14 +30,14 @@ static const char *const slot_names[NSLOTS] = {
 };
 
 /* Script steps. */
-#define SAY(t)		{ PROBE_FAKE_SAY, (t), 0 }
-#define EXPECT(t)	{ PROBE_FAKE_EXPECT, (t), 0 }
-#define DELAY(ms)	{ PROBE_FAKE_DELAY, NULL, (ms) }
-#define CONNFAIL(e)	{ PROBE_FAKE_CONNECT_FAIL, NULL, (e) }
-#define MESSAGE		{ PROBE_FAKE_MESSAGE, NULL, 0 }
-#define SILENT		{ PROBE_FAKE_SILENT, NULL, 0 }
-#define CLOSE		{ PROBE_FAKE_CLOSE, NULL, 0 }
-#define RESET		{ PROBE_FAKE_RESET, NULL, 0 }
+#define SAY(t)		{ FAKE_SAY, (t), 0 }
+#define EXPECT(t)	{ FAKE_EXPECT, (t), 0 }
+#define DELAY(ms)	{ FAKE_DELAY, NULL, (ms) }
+#define CONNFAIL(e)	{ FAKE_CONNECT_FAIL, NULL, (e) }
+#define MESSAGE		{ FAKE_MESSAGE, NULL, 0 }
+#define SILENT		{ FAKE_SILENT, NULL, 0 }
+#define CLOSE		{ FAKE_CLOSE, NULL, 0 }
+#define RESET		{ FAKE_RESET, NULL, 0 }
 #define GREET		SAY("220 mx.example.com ESMTP Postfix\r\n")
 #define EHLO_OK		EXPECT("EHLO probe.test"), SAY("250-mx.example.com\r\n250 SIZE\r\n")
 #define QUIT_OK		EXPECT("QUIT"), SAY("221 bye\r\n")
@@ -57,7 +57,7 @@ struct want {
 
 struct chain_case {
 	const char			*name;
-	const struct probe_fake_step	*steps;
+	const struct transport_fake_step	*steps;
 	size_t				 nsteps;
 	int				 resend;	/* ask for the test message */
 	unsigned			 round_ms;	/* 0: 3 x T_MS */
@@ -83,11 +83,11 @@ teardown(void)
 }
 
 /* Run the chain through a fake playing steps. */
-static struct probe_fake *
-chain_run(struct probe_result **out, const struct probe_fake_step *steps, size_t nsteps,
+static struct transport_fake *
+chain_run(struct probe_result **out, const struct transport_fake_step *steps, size_t nsteps,
     int resend, unsigned round_ms, const char *helo)
 {
-	struct probe_fake *f = probe_fake_new(steps, nsteps);
+	struct transport_fake *f = transport_fake_new(steps, nsteps);
 	struct probe_result *slots = xcalloc(NSLOTS, sizeof(*slots));
 	struct probe_params p;
 	size_t i;
@@ -97,7 +97,7 @@ chain_run(struct probe_result **out, const struct probe_fake_step *steps, size_t
 	p.host = "192.0.2.25";
 	p.timeout_ms = T_MS;
 	p.helo_name = helo;
-	p.transport = probe_transport_find("fake");
+	p.transport = transport_find("fake");
 	p.transport_arg = f;
 	if (resend) {
 		p.resend_from = "probe@gw.test";
@@ -139,29 +139,29 @@ has_line(const struct probe_result *x, const char *line)
 /* The table                                                                */
 
 /* tcp-connect */
-static const struct probe_fake_step s_refused[] = { CONNFAIL(ECONNREFUSED) };
-static const struct probe_fake_step s_conn_timeout[] = { CONNFAIL(ETIMEDOUT) };
-static const struct probe_fake_step s_hostunreach[] = { CONNFAIL(EHOSTUNREACH) };
-static const struct probe_fake_step s_netunreach[] = { CONNFAIL(ENETUNREACH) };
-static const struct probe_fake_step s_eacces[] = { CONNFAIL(EACCES) };
-static const struct probe_fake_step s_conn_reset[] = { CONNFAIL(ECONNRESET) };
+static const struct transport_fake_step s_refused[] = { CONNFAIL(ECONNREFUSED) };
+static const struct transport_fake_step s_conn_timeout[] = { CONNFAIL(ETIMEDOUT) };
+static const struct transport_fake_step s_hostunreach[] = { CONNFAIL(EHOSTUNREACH) };
+static const struct transport_fake_step s_netunreach[] = { CONNFAIL(ENETUNREACH) };
+static const struct transport_fake_step s_eacces[] = { CONNFAIL(EACCES) };
+static const struct transport_fake_step s_conn_reset[] = { CONNFAIL(ECONNRESET) };
 /* greeting */
-static const struct probe_fake_step s_ok[] = { GREET, EHLO_OK, QUIT_OK };
-static const struct probe_fake_step s_g554[] = { SAY("554 no service for you\r\n") };
-static const struct probe_fake_step s_g421[] = {
+static const struct transport_fake_step s_ok[] = { GREET, EHLO_OK, QUIT_OK };
+static const struct transport_fake_step s_g554[] = { SAY("554 no service for you\r\n") };
+static const struct transport_fake_step s_g421[] = {
 	SAY("421 VMHOST running IBM VM SMTP V2R2 closing\r\n"), CLOSE };
-static const struct probe_fake_step s_silent[] = { SILENT };
-static const struct probe_fake_step s_partial[] = { SAY("220 mx.exa"), SILENT };
-static const struct probe_fake_step s_closed[] = { CLOSE };
-static const struct probe_fake_step s_reset[] = { RESET };
-static const struct probe_fake_step s_bare_lf[] = {
+static const struct transport_fake_step s_silent[] = { SILENT };
+static const struct transport_fake_step s_partial[] = { SAY("220 mx.exa"), SILENT };
+static const struct transport_fake_step s_closed[] = { CLOSE };
+static const struct transport_fake_step s_reset[] = { RESET };
+static const struct transport_fake_step s_bare_lf[] = {
 	SAY("220 bare line feed\n"), EHLO_OK, QUIT_OK };
-static const struct probe_fake_step s_not_smtp[] = { SAY("HTTP/1.0 400 Bad Request\r\n") };
-static const struct probe_fake_step s_g_slow[] = {
+static const struct transport_fake_step s_not_smtp[] = { SAY("HTTP/1.0 400 Bad Request\r\n") };
+static const struct transport_fake_step s_g_slow[] = {
 	DELAY(T_MS - 1), GREET, EHLO_OK, QUIT_OK };
-static const struct probe_fake_step s_g_late[] = { DELAY(T_MS + 1), GREET };
+static const struct transport_fake_step s_g_late[] = { DELAY(T_MS + 1), GREET };
 /* A peer that keeps sending continuation lines, one every 300 ms. */
-static const struct probe_fake_step s_g_endless[] = {
+static const struct transport_fake_step s_g_endless[] = {
 	SAY("220-mx.example.com\r\n"), DELAY(300), SAY("220-more\r\n"), DELAY(300),
 	SAY("220-more\r\n"), DELAY(300), SAY("220-more\r\n"), DELAY(300),
 	SAY("220-more\r\n"), DELAY(300), SAY("220-more\r\n"), SILENT };
@@ -169,10 +169,10 @@ static const struct probe_fake_step s_g_endless[] = {
 #define L10	"220-ten lines\r\n220-ten lines\r\n220-ten lines\r\n220-ten lines\r\n" \
 		"220-ten lines\r\n220-ten lines\r\n220-ten lines\r\n220-ten lines\r\n" \
 		"220-ten lines\r\n220-ten lines\r\n"
-static const struct probe_fake_step s_g_flood[] = {
+static const struct transport_fake_step s_g_flood[] = {
 	SAY(L10 L10 L10 L10 L10 L10 L10 L10 L10 L10 "220-one more\r\n"), SILENT };
 /* 99 continuation lines and the last one: a long reply that ends is fine. */
-static const struct probe_fake_step s_g_hundred[] = {
+static const struct transport_fake_step s_g_hundred[] = {
 	SAY(L10 L10 L10 L10 L10 L10 L10 L10 L10 "220-ten lines\r\n220-ten lines\r\n"
 	    "220-ten lines\r\n220-ten lines\r\n220-ten lines\r\n220-ten lines\r\n"
 	    "220-ten lines\r\n220-ten lines\r\n220-ten lines\r\n220 the last\r\n"),
@@ -180,75 +180,75 @@ static const struct probe_fake_step s_g_hundred[] = {
 /* 5000 bytes in one line that arrives whole, and a line of exactly 4096. */
 #define X100	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 #define X1000	X100 X100 X100 X100 X100 X100 X100 X100 X100 X100
-static const struct probe_fake_step s_g_5000[] = {
+static const struct transport_fake_step s_g_5000[] = {
 	SAY("220 " X1000 X1000 X1000 X1000 X1000 "\r\n") };
-static const struct probe_fake_step s_g_4096[] = {
+static const struct transport_fake_step s_g_4096[] = {
 	SAY("220 " X1000 X1000 X1000 X1000 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n"), EHLO_OK, QUIT_OK };
-static const struct probe_fake_step s_ehlo_endless[] = {
+static const struct transport_fake_step s_ehlo_endless[] = {
 	GREET, EXPECT("EHLO"), SAY("250-mx\r\n"), DELAY(300), SAY("250-SIZE\r\n"), SILENT };
-static const struct probe_fake_step s_g_long[] = {
+static const struct transport_fake_step s_g_long[] = {
 	SAY("220-mx.example.com\r\n"), SAY("220-"), DELAY(T_MS / 2), SAY("second line\r\n"),
 	SAY("220 third line\r\n"), EHLO_OK, QUIT_OK };
 /* ehlo */
-static const struct probe_fake_step s_helo_only[] = {
+static const struct transport_fake_step s_helo_only[] = {
 	GREET, EXPECT("EHLO probe.test"), SAY("500 command unrecognized\r\n"),
 	EXPECT("HELO probe.test"), SAY("250 VMHOST\r\n"), QUIT_OK };
-static const struct probe_fake_step s_helo_domain[] = {
+static const struct transport_fake_step s_helo_domain[] = {
 	GREET, EXPECT("EHLO"), SAY("500 what\r\n"),
 	EXPECT("HELO"), SAY("501 HELO requires domain address\r\n"), QUIT_OK };
-static const struct probe_fake_step s_helo_rejected[] = {
+static const struct transport_fake_step s_helo_rejected[] = {
 	GREET, EXPECT("EHLO"), SAY("550 go away\r\n"),
 	EXPECT("HELO"), SAY("550 still no\r\n"), QUIT_OK };
-static const struct probe_fake_step s_ehlo_421[] = {
+static const struct transport_fake_step s_ehlo_421[] = {
 	GREET, EXPECT("EHLO"), SAY("421 too busy\r\n"), QUIT_OK };
-static const struct probe_fake_step s_ehlo_silent[] = { GREET, EXPECT("EHLO"), SILENT };
-static const struct probe_fake_step s_ehlo_closed[] = { GREET, EXPECT("EHLO"), CLOSE };
-static const struct probe_fake_step s_helo_reset[] = {
+static const struct transport_fake_step s_ehlo_silent[] = { GREET, EXPECT("EHLO"), SILENT };
+static const struct transport_fake_step s_ehlo_closed[] = { GREET, EXPECT("EHLO"), CLOSE };
+static const struct transport_fake_step s_helo_reset[] = {
 	GREET, EXPECT("EHLO"), SAY("502 no\r\n"), EXPECT("HELO"), RESET };
-static const struct probe_fake_step s_ehlo_slow[] = {
+static const struct transport_fake_step s_ehlo_slow[] = {
 	GREET, EXPECT("EHLO"), DELAY(T_MS / 2), SAY("250 mx\r\n"), QUIT_OK };
 /* peer-product */
-static const struct probe_fake_step s_vm[] = {
+static const struct transport_fake_step s_vm[] = {
 	SAY("220 VMHOST.EXAMPLE.COM running ibm vm smtp v2r2 on Tue, 07 Mar 95\r\n"),
 	EHLO_OK, QUIT_OK };
-static const struct probe_fake_step s_tcpip[] = {
+static const struct transport_fake_step s_tcpip[] = {
 	SAY("220-MVS1.EXAMPLE.COM\r\n220 running IBM TCP/IP V2R2 SMTP Server\r\n"),
 	EHLO_OK, QUIT_OK };
-static const struct probe_fake_step s_tcpip_v3[] = {
+static const struct transport_fake_step s_tcpip_v3[] = {
 	SAY("220 host.example.com IBM TCP/IP for MVS Version 3 Release 1 ready\r\n"),
 	EHLO_OK, QUIT_OK };
 /* resend */
-static const struct probe_fake_step s_delivered[] = {
+static const struct transport_fake_step s_delivered[] = {
 	GREET, EHLO_OK, MAIL_OK, RCPT_OK, DATA_OK, MESSAGE, SAY("250 queued as 4A2B\r\n"),
 	QUIT_OK };
-static const struct probe_fake_step s_rcpt_251[] = {
+static const struct transport_fake_step s_rcpt_251[] = {
 	GREET, EHLO_OK, MAIL_OK, EXPECT("RCPT TO:"), SAY("251 user not local; will forward\r\n"),
 	DATA_OK, MESSAGE, SAY("250 ok\r\n"), QUIT_OK };
-static const struct probe_fake_step s_mail_refused[] = {
+static const struct transport_fake_step s_mail_refused[] = {
 	GREET, EHLO_OK, EXPECT("MAIL FROM:"), SAY("553 sender refused\r\n"), QUIT_OK };
-static const struct probe_fake_step s_rcpt_refused[] = {
+static const struct transport_fake_step s_rcpt_refused[] = {
 	GREET, EHLO_OK, MAIL_OK, EXPECT("RCPT TO:"), SAY("550 no such user\r\n"), QUIT_OK };
-static const struct probe_fake_step s_rcpt_4xx[] = {
+static const struct transport_fake_step s_rcpt_4xx[] = {
 	GREET, EHLO_OK, MAIL_OK, EXPECT("RCPT TO:"), SAY("450 try later\r\n"), QUIT_OK };
-static const struct probe_fake_step s_data_refused[] = {
+static const struct transport_fake_step s_data_refused[] = {
 	GREET, EHLO_OK, MAIL_OK, RCPT_OK, EXPECT("DATA"), SAY("554 no valid recipients\r\n"),
 	QUIT_OK };
-static const struct probe_fake_step s_dot_refused[] = {
+static const struct transport_fake_step s_dot_refused[] = {
 	GREET, EHLO_OK, MAIL_OK, RCPT_OK, DATA_OK, MESSAGE, SAY("552 too big\r\n"), QUIT_OK };
-static const struct probe_fake_step s_closed_in_data[] = {
+static const struct transport_fake_step s_closed_in_data[] = {
 	GREET, EHLO_OK, MAIL_OK, RCPT_OK, DATA_OK, CLOSE };
-static const struct probe_fake_step s_reset_in_rcpt[] = {
+static const struct transport_fake_step s_reset_in_rcpt[] = {
 	GREET, EHLO_OK, MAIL_OK, EXPECT("RCPT TO:"), RESET };
-static const struct probe_fake_step s_silent_after_dot[] = {
+static const struct transport_fake_step s_silent_after_dot[] = {
 	GREET, EHLO_OK, MAIL_OK, RCPT_OK, DATA_OK, MESSAGE, SILENT };
 /* the round's time */
-static const struct probe_fake_step s_none[] = { GREET };
-static const struct probe_fake_step s_round_edge[] = {
+static const struct transport_fake_step s_none[] = { GREET };
+static const struct transport_fake_step s_round_edge[] = {
 	DELAY(T_MS), GREET, EXPECT("EHLO"), DELAY(T_MS / 2), SAY("250 mx\r\n") };
-static const struct probe_fake_step s_round_late_resend[] = {
+static const struct transport_fake_step s_round_late_resend[] = {
 	DELAY(800), GREET, EXPECT("EHLO"), DELAY(800), SAY("250 mx\r\n"), QUIT_OK };
-static const struct probe_fake_step s_round_no_ehlo[] = { DELAY(600), GREET };
+static const struct transport_fake_step s_round_no_ehlo[] = { DELAY(600), GREET };
 
 static const struct chain_case cases[] = {
 	/* tcp-connect: each outcome; the layers after it are skipped. */
@@ -444,31 +444,31 @@ START_TEST(chain)
 {
 	const struct chain_case *c = &cases[_i];
 	struct probe_result *slots;
-	struct probe_fake *f = chain_run(&slots, c->steps, c->nsteps, c->resend, c->round_ms,
+	struct transport_fake *f = chain_run(&slots, c->steps, c->nsteps, c->resend, c->round_ms,
 	    "probe.test");
 	size_t i;
 
 	for (i = 0; i < NSLOTS; i++)
 		want_check(c->name, &slots[i], &c->w[i]);
-	ck_assert_msg(probe_fake_error(f) == NULL, "%s: %s", c->name, probe_fake_error(f));
+	ck_assert_msg(transport_fake_error(f) == NULL, "%s: %s", c->name, transport_fake_error(f));
 	/* Played to its end, unless the peer fell silent (at the end, or a
 	   greeting too late) or there was no connection. */
-	if (probe_fake_connects(f) > 0 && c->steps[c->nsteps - 1].op != PROBE_FAKE_SILENT &&
+	if (transport_fake_connects(f) > 0 && c->steps[c->nsteps - 1].op != FAKE_SILENT &&
 	    !(slots[1].value && strcmp(slots[1].value, "silent") == 0))
-		ck_assert_msg(probe_fake_played(f) == c->nsteps,
-		    "%s: played %zu of %zu steps", c->name, probe_fake_played(f), c->nsteps);
-	else if (probe_fake_connects(f) == 0)
-		ck_assert_uint_eq(probe_fake_played(f), 0);
+		ck_assert_msg(transport_fake_played(f) == c->nsteps,
+		    "%s: played %zu of %zu steps", c->name, transport_fake_played(f), c->nsteps);
+	else if (transport_fake_connects(f) == 0)
+		ck_assert_uint_eq(transport_fake_played(f), 0);
 	if (c->sent)
-		ck_assert_contains(probe_fake_sent(f), c->sent);
+		ck_assert_contains(transport_fake_sent(f), c->sent);
 	if (c->not_sent)
-		ck_assert_not_contains(probe_fake_sent(f), c->not_sent);
+		ck_assert_not_contains(transport_fake_sent(f), c->not_sent);
 	if (c->clock >= 0)
-		ck_assert_msg(probe_fake_now(f) == (unsigned long long)c->clock,
-		    "%s: the fake's clock is %llu, want %ld", c->name, probe_fake_now(f),
+		ck_assert_msg(transport_fake_now(f) == (unsigned long long)c->clock,
+		    "%s: the fake's clock is %llu, want %ld", c->name, transport_fake_now(f),
 		    c->clock);
 	probe_results_free(slots, NSLOTS);
-	probe_fake_free(f);
+	transport_fake_free(f);
 }
 END_TEST
 
@@ -477,62 +477,62 @@ END_TEST
 
 START_TEST(find_by_name)
 {
-	ck_assert_ptr_eq(probe_transport_find("tcp"), &probe_transport_tcp);
-	ck_assert_ptr_eq(probe_transport_find("fake"), &probe_fake_transport);
-	ck_assert_str_eq(probe_transport_find("tcp")->name, "tcp");
-	ck_assert_str_eq(probe_transport_find("fake")->name, "fake");
-	ck_assert_ptr_null(probe_transport_find("udp"));
-	ck_assert_ptr_null(probe_transport_find(""));
-	ck_assert_str_eq(probe_fake_op_name(PROBE_FAKE_EXPECT), "expect");
-	ck_assert_str_eq(probe_fake_op_name((enum probe_fake_op)99), "?");
+	ck_assert_ptr_eq(transport_find("tcp"), &transport_tcp);
+	ck_assert_ptr_eq(transport_find("fake"), &transport_fake);
+	ck_assert_str_eq(transport_find("tcp")->name, "tcp");
+	ck_assert_str_eq(transport_find("fake")->name, "fake");
+	ck_assert_ptr_null(transport_find("udp"));
+	ck_assert_ptr_null(transport_find(""));
+	ck_assert_str_eq(transport_fake_op_name(FAKE_EXPECT), "expect");
+	ck_assert_str_eq(transport_fake_op_name((enum transport_fake_op)99), "?");
 }
 END_TEST
 
 /* The exact elapsed times come from the fake's clock. */
 START_TEST(elapsed_from_the_fake_clock)
 {
-	static const struct probe_fake_step steps[] = {
+	static const struct transport_fake_step steps[] = {
 		DELAY(250), GREET, EXPECT("EHLO"), DELAY(125), SAY("250 mx\r\n"),
 		MAIL_OK, RCPT_OK, DATA_OK, MESSAGE, DELAY(400), SAY("250 ok\r\n"), QUIT_OK };
 	struct probe_result *s;
-	struct probe_fake *f = chain_run(&s, STEPS(steps), 1, 0, "probe.test");
+	struct transport_fake *f = chain_run(&s, STEPS(steps), 1, 0, "probe.test");
 
 	ck_assert_uint_eq(s[0].elapsed_ms, 0);
 	ck_assert_uint_eq(s[1].elapsed_ms, 250);
 	ck_assert_uint_eq(s[2].elapsed_ms, 125);
 	ck_assert_str_eq(s[4].value, "delivered");
 	ck_assert_uint_eq(s[4].elapsed_ms, 400);
-	ck_assert_uint_eq(probe_fake_now(f), 775);
+	ck_assert_uint_eq(transport_fake_now(f), 775);
 	probe_results_free(s, NSLOTS);
-	probe_fake_free(f);
+	transport_fake_free(f);
 }
 END_TEST
 
 /* Without a HELO name a 501 to HELO is about the domain, whatever its text. */
 START_TEST(helo_without_a_name)
 {
-	static const struct probe_fake_step steps[] = {
+	static const struct transport_fake_step steps[] = {
 		GREET, EXPECT("EHLO"), SAY("500 no\r\n"), EXPECT("HELO"), SAY("501 syntax\r\n"),
 		QUIT_OK };
 	struct probe_result *s;
-	struct probe_fake *f = chain_run(&s, STEPS(steps), 0, 0, "");
+	struct transport_fake *f = chain_run(&s, STEPS(steps), 0, 0, "");
 
 	ck_assert_str_eq(s[2].value, "helo-domain-required");
 	ck_assert_contains(s[2].detail, "HELO without a host name refused");
-	ck_assert_contains(probe_fake_sent(f), "EHLO\r\nHELO\r\n");
-	ck_assert_ptr_null(probe_fake_error(f));
+	ck_assert_contains(transport_fake_sent(f), "EHLO\r\nHELO\r\n");
+	ck_assert_ptr_null(transport_fake_error(f));
 	probe_results_free(s, NSLOTS);
-	probe_fake_free(f);
+	transport_fake_free(f);
 }
 END_TEST
 
 /* The transcript carries both sides, with the message text summarised. */
 START_TEST(transcripts)
 {
-	static const struct probe_fake_step steps[] = {
+	static const struct transport_fake_step steps[] = {
 		GREET, EHLO_OK, MAIL_OK, RCPT_OK, DATA_OK, MESSAGE, SAY("250 ok\r\n"), QUIT_OK };
 	struct probe_result *s;
-	struct probe_fake *f = chain_run(&s, STEPS(steps), 1, 0, "probe.test");
+	struct transport_fake *f = chain_run(&s, STEPS(steps), 1, 0, "probe.test");
 
 	ck_assert(has_line(&s[1], "S: 220 mx.example.com ESMTP Postfix"));
 	ck_assert(has_line(&s[2], "C: EHLO probe.test"));
@@ -545,7 +545,7 @@ START_TEST(transcripts)
 	ck_assert_str_eq(s[0].target, "192.0.2.25:25");
 	ck_assert_str_eq(s[4].target, "postmaster@mx.test");
 	probe_results_free(s, NSLOTS);
-	probe_fake_free(f);
+	transport_fake_free(f);
 }
 END_TEST
 
@@ -553,71 +553,87 @@ END_TEST
  * check that it did not can fail). */
 START_TEST(script_mismatch_is_reported)
 {
-	static const struct probe_fake_step steps[] = {
+	static const struct transport_fake_step steps[] = {
 		GREET, EXPECT("HELO"), SAY("250 mx\r\n") };
-	static const struct probe_fake_step late_fail[] = { GREET, CONNFAIL(ECONNREFUSED) };
+	static const struct transport_fake_step late_fail[] = { GREET, CONNFAIL(ECONNREFUSED) };
 	struct probe_result *s;
-	struct probe_fake *f = chain_run(&s, STEPS(steps), 0, 0, "probe.test");
+	struct transport_fake *f = chain_run(&s, STEPS(steps), 0, 0, "probe.test");
 
-	ck_assert_ptr_nonnull(probe_fake_error(f));
-	ck_assert_str_eq(probe_fake_error(f),
+	ck_assert_ptr_nonnull(transport_fake_error(f));
+	ck_assert_str_eq(transport_fake_error(f),
 	    "step 2 (expect \"HELO\"): the client sent \"EHLO probe.test\"");
-	ck_assert_uint_eq(probe_fake_played(f), 1);
+	ck_assert_uint_eq(transport_fake_played(f), 1);
 	/* The peer reset the connection. */
 	ck_assert_contains(s[2].detail, "reset");
 	probe_results_free(s, NSLOTS);
-	probe_fake_free(f);
+	transport_fake_free(f);
 
 	f = chain_run(&s, STEPS(late_fail), 0, 0, "probe.test");
-	ck_assert_str_eq(probe_fake_error(f),
+	ck_assert_str_eq(transport_fake_error(f),
 	    "step 2 (connect-fail): only the first step may be connect-fail");
 	probe_results_free(s, NSLOTS);
-	probe_fake_free(f);
+	transport_fake_free(f);
 }
 END_TEST
+
+/* A connect to 192.0.2.1:25 through t, with arg f and 1000 ms. */
+static int
+fake_open(const struct transport *t, struct transport_fake *f, struct transport_conn **c,
+    int *e)
+{
+	struct transport_params tp;
+
+	memset(&tp, 0, sizeof(tp));
+	tp.host = "192.0.2.1";
+	tp.port = 25;
+	tp.numeric = 1;
+	tp.connect_ms = 1000;
+	tp.arg = f;
+	return t->open(&tp, c, e);
+}
 
 /* The transport's calls themselves. */
 START_TEST(transport_calls)
 {
-	static const struct probe_fake_step steps[] = {
+	static const struct transport_fake_step steps[] = {
 		SAY("220 hi\r\n"), EXPECT("PING"), DELAY(300), SAY("250 pong\r\n"), RESET };
-	const struct probe_transport *t = probe_transport_find("fake");
-	struct probe_fake *f = probe_fake_new(STEPS(steps));
-	struct probe_conn *c;
+	const struct transport *t = transport_find("fake");
+	struct transport_fake *f = transport_fake_new(STEPS(steps));
+	struct transport_conn *c;
 	char b[64];
 	int e = 0;
 
-	ck_assert_int_eq(t->connect(NULL, "192.0.2.1", 25, 1000, &c, &e), -1);
+	ck_assert_int_eq(fake_open(t, NULL, &c, &e), -1);
 	ck_assert_int_eq(e, ENXIO);
-	ck_assert_int_eq(t->connect(f, "192.0.2.1", 25, 1000, &c, &e), 0);
-	ck_assert_uint_eq(probe_fake_connects(f), 1);
-	ck_assert_int_eq(t->wait(c, PROBE_WAIT_READ, 1000, &e), 1);
+	ck_assert_int_eq(fake_open(t, f, &c, &e), 0);
+	ck_assert_uint_eq(transport_fake_connects(f), 1);
+	ck_assert_int_eq(t->wait(c, TRANSPORT_WAIT_READ, 1000, &e), 1);
 	ck_assert_int_eq((int)t->recv(c, b, 3, &e), 3);
 	ck_assert_int_eq((int)t->recv(c, b, sizeof(b), &e), 5);
 	ck_assert_int_eq((int)t->recv(c, b, sizeof(b), &e), -1);
 	ck_assert_int_eq(e, EAGAIN);
 	/* The peer waits for our line: a wait times out at once. */
-	ck_assert_int_eq(t->wait(c, PROBE_WAIT_READ, 100, &e), 0);
+	ck_assert_int_eq(t->wait(c, TRANSPORT_WAIT_READ, 100, &e), 0);
 	ck_assert_uint_eq(t->now_ms(f), 100);
-	ck_assert_int_eq(t->wait(c, PROBE_WAIT_WRITE, 100, &e), 1);
-	ck_assert_int_eq((int)t->send(c, "PI", 2, &e), 2);
-	ck_assert_int_eq((int)t->send(c, "NG\r\n", 4, &e), 4);
+	ck_assert_int_eq(t->wait(c, TRANSPORT_WAIT_WRITE, 100, &e), 1);
+	ck_assert_int_eq((int)t->send(c, "PI", 2, 0, &e), 2);
+	ck_assert_int_eq((int)t->send(c, "NG\r\n", 4, 0, &e), 4);
 	/* The delay spans two waits: 200 ms of it, then the rest. */
-	ck_assert_int_eq(t->wait(c, PROBE_WAIT_READ, 300, &e), 0);
+	ck_assert_int_eq(t->wait(c, TRANSPORT_WAIT_READ, 300, &e), 0);
 	ck_assert_uint_eq(t->now_ms(f), 300);
-	ck_assert_int_eq(t->wait(c, PROBE_WAIT_READ, 10000, &e), 1);
+	ck_assert_int_eq(t->wait(c, TRANSPORT_WAIT_READ, 10000, &e), 1);
 	ck_assert_uint_eq(t->now_ms(f), 400);
 	ck_assert_int_eq((int)t->recv(c, b, sizeof(b), &e), 10);
 	ck_assert_int_eq((int)t->recv(c, b, sizeof(b), &e), -1);
 	ck_assert_int_eq(e, ECONNRESET);
-	ck_assert_int_eq((int)t->send(c, "QUIT\r\n", 6, &e), -1);
+	ck_assert_int_eq((int)t->send(c, "QUIT\r\n", 6, 0, &e), -1);
 	ck_assert_int_eq(e, ECONNRESET);
-	ck_assert_str_eq(probe_fake_sent(f), "PING\r\n");
-	ck_assert_uint_eq(probe_fake_played(f), 5);
+	ck_assert_str_eq(transport_fake_sent(f), "PING\r\n");
+	ck_assert_uint_eq(transport_fake_played(f), 5);
 	t->close(c);
 	t->close(NULL);
-	probe_fake_free(f);
-	probe_fake_free(NULL);
+	transport_fake_free(f);
+	transport_fake_free(NULL);
 }
 END_TEST
 
@@ -628,11 +644,11 @@ END_TEST
  */
 START_TEST(round_through_probe_run)
 {
-	static const struct probe_fake_step steps[] = {
+	static const struct transport_fake_step steps[] = {
 		SAY("220 MVS1 running IBM TCP/IP V2R2 SMTP Server\r\n"), EXPECT("EHLO"),
 		SAY("500 unknown\r\n"), EXPECT("HELO"), SAY("250 MVS1\r\n"), QUIT_OK };
 	char *routes = tu_scratch_path("route-none");
-	struct probe_fake *f = probe_fake_new(STEPS(steps));
+	struct transport_fake *f = transport_fake_new(STEPS(steps));
 	struct probe_params p;
 	struct probe_round *r = NULL;
 	char err[ERR_LEN];
@@ -649,7 +665,7 @@ START_TEST(round_through_probe_run)
 	p.timeout_ms = T_MS;
 	p.helo_name = "probe.test";
 	p.route_file = routes;
-	p.transport = probe_transport_find("fake");
+	p.transport = transport_find("fake");
 	p.transport_arg = f;
 	ck_assert_msg(probe_run(&p, &r, err) == 0, "%s", err);
 	for (i = 0; i < r->nresults; i++) {
@@ -671,10 +687,10 @@ START_TEST(round_through_probe_run)
 		}
 	}
 	ck_assert_int_eq(seen, 4);
-	ck_assert_ptr_null(probe_fake_error(f));
-	ck_assert_uint_eq(probe_fake_connects(f), 1);
+	ck_assert_ptr_null(transport_fake_error(f));
+	ck_assert_uint_eq(transport_fake_connects(f), 1);
 	probe_round_free(r);
-	probe_fake_free(f);
+	transport_fake_free(f);
 	free(routes);
 }
 END_TEST

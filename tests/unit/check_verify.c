@@ -18,7 +18,7 @@
 #include "util/buf.h"
 #include "util/duration.h"
 #include "fix.h"
-#include "probe_fake.h"
+#include "smtp/transport_fake.h"
 #include "render.h"
 #include "replay.h"
 #include "testutil.h"
@@ -115,7 +115,7 @@ tree(const char *name, int push)
 }
 
 static void
-params(struct verify_params *p, const char *root, struct probe_fake *fake)
+params(struct verify_params *p, const char *root, struct transport_fake *fake)
 {
 	memset(p, 0, sizeof(*p));
 	p->kb = kb;
@@ -129,7 +129,7 @@ params(struct verify_params *p, const char *root, struct probe_fake *fake)
 		 * rule base: probed only when named, as verify --smarthost does */
 		p->smarthost = "127.0.0.1";
 		p->smarthost_port = 2525;
-		p->probe.transport = &probe_fake_transport;
+		p->probe.transport = &transport_fake;
 		p->probe.transport_arg = fake;
 		p->probe.resend_from = "probe@gw.test";
 		p->probe.resend_to = "postmaster@mx.test";
@@ -199,19 +199,19 @@ START_TEST(in_place_without_proof_is_inconclusive)
 }
 END_TEST
 
-#define SAY(t)		{ PROBE_FAKE_SAY, (t), 0 }
-#define EXPECT(t)	{ PROBE_FAKE_EXPECT, (t), 0 }
+#define SAY(t)		{ FAKE_SAY, (t), 0 }
+#define EXPECT(t)	{ FAKE_EXPECT, (t), 0 }
 #define GREET		SAY("220 MVS1.EXAMPLE.COM running IBM TCP/IP V2R2 SMTP Server\r\n")
 #define EHLO_OK		EXPECT("EHLO probe.test"), SAY("250 MVS1.EXAMPLE.COM\r\n")
 #define QUIT_OK		EXPECT("QUIT"), SAY("221 bye\r\n")
 #define TO_DOT		GREET, EHLO_OK, EXPECT("MAIL FROM:<probe@gw.test>"), SAY("250 ok\r\n"), \
 	EXPECT("RCPT TO:<postmaster@mx.test>"), SAY("250 ok\r\n"), EXPECT("DATA"), \
-	SAY("354 go ahead\r\n"), { PROBE_FAKE_MESSAGE, NULL, 0 }
+	SAY("354 go ahead\r\n"), { FAKE_MESSAGE, NULL, 0 }
 
 START_TEST(test_message_through_is_fixed)
 {
-	static const struct probe_fake_step script[] = { TO_DOT, SAY("250 queued\r\n"), QUIT_OK };
-	struct probe_fake *fake = probe_fake_new(script, sizeof(script) / sizeof(script[0]));
+	static const struct transport_fake_step script[] = { TO_DOT, SAY("250 queued\r\n"), QUIT_OK };
+	struct transport_fake *fake = transport_fake_new(script, sizeof(script) / sizeof(script[0]));
 	struct diagnosis *d = saved("c.log");
 	char *root = tree("c", 1), err[ERR_LEN];
 	struct verify_params p;
@@ -223,8 +223,8 @@ START_TEST(test_message_through_is_fixed)
 	    h->verdicts[0].why);
 	ck_assert_str_eq(seen(&h->verdicts[0], "resend")->value, "delivered");
 	ck_assert_contains(h->verdicts[0].why, "resend:delivered");
-	ck_assert_ptr_null(probe_fake_error(fake));
-	probe_fake_free(fake);
+	ck_assert_ptr_null(transport_fake_error(fake));
+	transport_fake_free(fake);
 	diag_free(d);
 	free(root);
 }
@@ -232,9 +232,9 @@ END_TEST
 
 START_TEST(dot_unanswered_is_not_fixed_and_names_the_next_cause)
 {
-	static const struct probe_fake_step script[] = { TO_DOT,
-	    { PROBE_FAKE_SILENT, NULL, 0 } };
-	struct probe_fake *fake = probe_fake_new(script, sizeof(script) / sizeof(script[0]));
+	static const struct transport_fake_step script[] = { TO_DOT,
+	    { FAKE_SILENT, NULL, 0 } };
+	struct transport_fake *fake = transport_fake_new(script, sizeof(script) / sizeof(script[0]));
 	struct diagnosis *d = saved("e.log");
 	char *root = tree("e", 1), err[ERR_LEN];
 	struct verify_params p;
@@ -255,7 +255,7 @@ START_TEST(dot_unanswered_is_not_fixed_and_names_the_next_cause)
 	ck_assert_int_eq(fix_plan(d, root, kb, &plan, err), 0);
 	ck_assert_uint_eq(plan->nedits, 0);
 	fix_plan_free(plan);
-	probe_fake_free(fake);
+	transport_fake_free(fake);
 	diag_free(d);
 	free(root);
 }

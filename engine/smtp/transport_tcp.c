@@ -1,4 +1,6 @@
-/* transport: the "tcp" transport and the table of transports (see transport.h). */
+/* transport_tcp: the "tcp" transport and the table of transports (see transport.h). */
+#include "smtp/transport.h"
+
 #include <errno.h>
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -9,16 +11,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "transport.h"
-#include "transport_fake.h"
+#include "smtp/transport_fake.h"
+#include "util/clock.h"
 #include "util/xmem.h"
 
 struct transport_conn {
 	int	 fd;
 };
+
+static unsigned long long
+tcp_now_ms(void *arg)
+{
+	(void)arg;
+	return (unsigned long long)clock_ms();
+}
 
 /* One address: a non-blocking connect, bounded by connect_ms. 0 or an errno. */
 static int
@@ -26,7 +34,8 @@ tcp_connect_one(const struct transport_params *p, const struct addrinfo *ai, int
 {
 	struct pollfd pfd;
 	socklen_t elen;
-	int fd, rc, e = 0, one = 1, waited;
+	int fd, rc, e = 0, one = 1;
+	unsigned waited;
 
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    ai->ai_protocol);
@@ -50,14 +59,14 @@ tcp_connect_one(const struct transport_params *p, const struct addrinfo *ai, int
 	pfd.revents = 0;
 	/* in slices, so that a stop (SIGTERM) is seen within TRANSPORT_SLICE_MS */
 	for (waited = 0;;) {
-		int slice = p->connect_ms - waited;
+		int slice = (int)(p->connect_ms - waited);
 
 		if (p->stop != NULL && *p->stop) {
 			rc = -1;
 			errno = EINTR;
 			break;
 		}
-		if (slice <= 0) {
+		if (waited >= p->connect_ms) {
 			rc = 0;
 			break;
 		}
@@ -67,7 +76,7 @@ tcp_connect_one(const struct transport_params *p, const struct addrinfo *ai, int
 		if (rc > 0 || (rc < 0 && errno != EINTR))
 			break;
 		if (rc == 0)
-			waited += slice;
+			waited += (unsigned)slice;
 	}
 	elen = sizeof(e);
 	if (rc == 0)
@@ -76,7 +85,8 @@ tcp_connect_one(const struct transport_params *p, const struct addrinfo *ai, int
 		e = errno;
 	else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) != 0)
 		e = errno;
-	/* a reset right after the handshake: connected, and its snapshot wanted */
+	/* a reset right after the handshake: connected, and its snapshot wanted
+	 * (a refusal to the SYN is ECONNREFUSED) */
 	if (e == 0 || e == ECONNRESET) {
 		*fdp = fd;
 		return e;
@@ -95,10 +105,10 @@ tcp_open(const struct transport_params *p, struct transport_conn **out, int *err
 	*out = NULL;
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
+	hints.ai_flags = AI_NUMERICSERV | (p->numeric ? AI_NUMERICHOST : 0);
 	snprintf(port, sizeof(port), "%u", p->port);
-	if ((rc = getaddrinfo(p->host, port, &hints, &res)) != 0) {
-		*err = rc == EAI_SYSTEM ? errno : EHOSTUNREACH;
+	if ((rc = getaddrinfo(p->host, port, &hints, &res)) != 0 || res == NULL) {
+		*err = p->numeric ? EINVAL : rc == EAI_SYSTEM ? errno : EHOSTUNREACH;
 		return -1;
 	}
 	for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next)
@@ -114,24 +124,40 @@ tcp_open(const struct transport_params *p, struct transport_conn **out, int *err
 	return 0;
 }
 
-static ssize_t
-tcp_send(struct transport_conn *c, const void *buf, size_t n, int more)
-{
-	return send(c->fd, buf, n, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
-}
-
-static ssize_t
-tcp_recv(struct transport_conn *c, void *buf, size_t n)
-{
-	return recv(c->fd, buf, n, 0);
-}
-
 static int
-tcp_wait(struct transport_conn *c, short events, int timeout_ms)
+tcp_wait(struct transport_conn *c, int what, unsigned long long deadline, int *err)
 {
-	struct pollfd pfd = { c->fd, events, 0 };
+	struct pollfd pfd = { c->fd, (short)(what == TRANSPORT_WAIT_WRITE ? POLLOUT : POLLIN),
+	    0 };
+	unsigned long long now = tcp_now_ms(NULL);
+	int rc;
 
-	return poll(&pfd, 1, timeout_ms);
+	if (now >= deadline)
+		return 0;
+	rc = poll(&pfd, 1, deadline - now > 1000000 ? 1000000 : (int)(deadline - now));
+	if (rc < 0)
+		*err = errno;	/* EINTR too: the caller looks at its stop flag */
+	return rc < 0 ? -1 : rc > 0;
+}
+
+static ssize_t
+tcp_send(struct transport_conn *c, const void *buf, size_t n, int more, int *err)
+{
+	ssize_t w = send(c->fd, buf, n, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+
+	if (w < 0)
+		*err = errno;
+	return w;
+}
+
+static ssize_t
+tcp_recv(struct transport_conn *c, void *buf, size_t n, int *err)
+{
+	ssize_t r = recv(c->fd, buf, n, 0);
+
+	if (r < 0)
+		*err = errno;
+	return r;
 }
 
 static int
@@ -173,9 +199,9 @@ tcp_close(struct transport_conn *c)
 	free(c);
 }
 
-static const struct transport transport_tcp = {
-	"tcp", tcp_open, tcp_send, tcp_recv, tcp_wait, tcp_snapshot, tcp_id, tcp_local_literal,
-	tcp_close,
+const struct transport transport_tcp = {
+	"tcp", tcp_now_ms, tcp_open, tcp_wait, tcp_send, tcp_recv, tcp_snapshot, tcp_id,
+	tcp_local_literal, tcp_close,
 };
 
 const struct transport *
