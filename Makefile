@@ -61,17 +61,19 @@ ALL_LDFLAGS	= $(SAN) -pthread $(LDFLAGS)
 UTIL_SRC	= $(wildcard engine/util/*.c)
 # The SMTP layer on it (engine/smtp/), shared by the probes and smtpgw's relay.
 SMTP_SRC	= $(wildcard engine/smtp/*.c)
-LIB_SRC		= $(filter-out engine/main.c, $(wildcard engine/*.c)) $(UTIL_SRC) $(SMTP_SRC)
+LIB_SRC		= $(wildcard engine/*.c) $(UTIL_SRC) $(SMTP_SRC)
 LIB_CORE_OBJ	= $(patsubst engine/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 # The table of the documents this build has validated (engine/kbvalid.h),
 # written by engine/tools/kbvalid_gen.c from the rule base in kb/.
 LIB_OBJ		= $(LIB_CORE_OBJ) $(BUILD)/obj/kbvalid.o
 KBVALID_GEN	= $(BUILD)/kbvalid_gen
 KB_DOCS		= $(wildcard kb/schema/kb.rng kb/*.xml kb/tables/*.xml kb/articles/*.xml)
-# Command-line support shared by kbdiag and smtpgw (it prints, so it is not
-# in the library): the usage errors.
+# kbdiag's command line (engine/cli/: options, the command table, a file per
+# command), over libkbdiag. It prints, so it is not in the library; smtpgw
+# links only its usage errors (USAGE_OBJ), worded one way for both.
 CLI_SRC		= $(wildcard engine/cli/*.c)
 CLI_OBJ		= $(CLI_SRC:engine/cli/%.c=$(BUILD)/obj/cli/%.o)
+USAGE_OBJ	= $(BUILD)/obj/cli/usage.o
 LIB		= $(BUILD)/libkbdiag.a
 # libkbdiag as installed (docs/api.md): kbdiag.h, a shared library whose
 # soname carries the API's major version (KBDIAG_API_MAJOR), a static one,
@@ -299,7 +301,8 @@ $(BUILD)/obj/%.o: engine/%.c $(BUILD)/cflags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -fPIC -fno-semantic-interposition -c -o $@ $<
 
-$(BUILD)/obj/main.o $(BUILD)/obj/kb.o $(BUILD)/obj/kbdiag.o $(BUILD)/obj/kbcache.o: $(BUILD)/config.h
+$(BUILD)/obj/cli/options.o $(BUILD)/obj/kb.o $(BUILD)/obj/kbdiag.o $(BUILD)/obj/kbcache.o: \
+		$(BUILD)/config.h
 
 # kbvalid.h: the generator loads kb/ with every document validated and
 # writes the digests of those that passed; it links an empty table itself.
@@ -352,7 +355,7 @@ $(BUILD)/obj/cli/%.o: engine/cli/%.c $(BUILD)/cflags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(KBDIAG): $(BUILD)/obj/main.o $(CLI_OBJ) $(LIB) | $(KB_LINK)
+$(KBDIAG): $(CLI_OBJ) $(LIB) | $(KB_LINK)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter-out $(KB_LINK),$^) $(PKG_LIBS) -lm
 
 $(BUILD)/obj/gw/%.o: gateway/%.c $(BUILD)/cflags
@@ -365,7 +368,7 @@ $(GWLIB): $(GW_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(SMTPGW): $(BUILD)/obj/gw/smtpgw.o $(CLI_OBJ) $(GWLIB) $(LIB)
+$(SMTPGW): $(BUILD)/obj/gw/smtpgw.o $(USAGE_OBJ) $(GWLIB) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 # kbdiag finds the rule base at ../kb beside itself (docs/kbdiag.1, FILES):

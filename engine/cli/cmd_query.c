@@ -1,0 +1,95 @@
+/*
+ * kbdiag query TEXT...: the articles ranked for an error text (query_run()),
+ * the text from the arguments or, for `-`, from standard input.
+ */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kb.h"
+#include "match.h"
+#include "query.h"
+
+/* The most of standard input `kbdiag query -` reads. */
+#define QUERY_INPUT_MAX	(1024 * 1024)
+
+/*
+ * `kbdiag query -`: the text from standard input (pasted lines, a file), of
+ * which the first QUERY_INPUT_MAX bytes exactly are used (fd_read_all()
+ * stops short of the read that goes past its bound, so it is not used here).
+ */
+static int
+read_query_input(struct buf *text)
+{
+	char chunk[65536];
+	ssize_t n;
+
+	for (;;) {
+		n = read(STDIN_FILENO, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, "kbdiag: query: cannot read standard input: %s\n",
+			    strerror(errno));
+			return -1;
+		}
+		if (n == 0)
+			return 0;
+		if (text->len + (size_t)n > QUERY_INPUT_MAX) {
+			buf_append(text, chunk, QUERY_INPUT_MAX - text->len);
+			fprintf(stderr, "kbdiag: query: only the first %d bytes of standard "
+			    "input are used\n", QUERY_INPUT_MAX);
+			return 0;
+		}
+		buf_append(text, chunk, (size_t)n);
+	}
+}
+
+static int
+query_main(const struct options *o, char **words, int nwords)
+{
+	struct query_results *q;
+	struct buf text = BUF_INIT, out = BUF_INIT;
+	struct matcher *m = NULL;
+	struct kb *kb = NULL;
+	char err[ERR_LEN];
+	int i, rc;
+
+	if (nwords == 1 && strcmp(words[0], "-") == 0) {
+		if (read_query_input(&text) != 0) {
+			buf_free(&text);
+			return EXIT_BADINPUT;
+		}
+	} else
+		for (i = 0; i < nwords; i++)
+			buf_printf(&text, "%s%s", i ? " " : "", words[i]);
+	if (strspn(buf_str(&text), " \t\r\n") == text.len) {
+		buf_free(&text);
+		return cli_usage_error("query: give the error text to look up");
+	}
+	if ((rc = cli_open_kb(o, 0, 0, &kb, &m)) != 0) {
+		buf_free(&text);
+		return rc;
+	}
+	q = query_run(kb, m, text.data, text.len);
+	if (o->top)
+		query_keep(q, o->top);
+	rc = cli_render_done(o, render_query_explain(q, o->format, o->explain, &out, err), err,
+	    &out, q->nresults > 0);
+	query_free(q);
+	buf_free(&out);
+	buf_free(&text);
+	match_free(m);
+	kb_free(kb);
+	return rc;
+}
+
+const struct command cmd_query = {
+	"query", query_main,
+"  query TEXT...          rank the articles for an error text (- reads it from\n"
+"                           standard input: several lines, up to 1 MiB)\n",
+	0
+};

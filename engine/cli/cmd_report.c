@@ -1,0 +1,39 @@
+/*
+ * kbdiag report FILE.json: a saved diagnosis rendered as a fix report
+ * (render_report()): per incident the cause that stands, its evidence, the
+ * steps, and with --dos-root the proposed edits.
+ */
+#include "cli/cli.h"
+
+#include "diag.h"
+#include "fix.h"
+#include "render_report.h"
+
+static int
+report_main(const struct options *o, char **args, int nargs)
+{
+	struct cli_saved s;
+	struct buf out = BUF_INIT;
+	char err[ERR_LEN];
+	int rc;
+
+	if (nargs != 1)
+		return cli_usage_error("report: give one saved diagnosis (FILE.json)");
+	if (o->fix_mode_set)
+		return cli_usage_error("report: --dry-run, --apply and --undo are for fix");
+	if ((rc = cli_saved_plan(o, "report", args[0], &s)) == 0)
+		rc = cli_render_done(o, render_report(s.d, s.plan, o->format, &out, err), err,
+		    &out, s.d->nincidents || s.plan->nedits);
+	buf_free(&out);
+	cli_saved_free(&s);
+	return rc;
+}
+
+const struct command cmd_report = {
+	"report", report_main,
+"  report FILE.json      render a saved diagnosis (diagnose --format json) as a\n"
+"                           fix report: per incident the cause that stands,\n"
+"                           its evidence, the steps as a checklist, and with\n"
+"                           --dos-root the proposed edits as diffs\n",
+	0
+};
