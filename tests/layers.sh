@@ -45,7 +45,7 @@ top=${1:-.}
 rules=$(cat <<'RULES'
 layer	util	engine/util/*
 layer	smtp	engine/smtp/*
-layer	cli	engine/cli/* engine/main.c
+layer	cli	engine/cli/*
 layer	tools	engine/tools/*
 layer	lib	engine/*
 layer	smtpgw	gateway/smtpgw.c gateway/gwdiag.*
