@@ -262,7 +262,7 @@ check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER) $(G
 
 # The layering check (docs/architecture.md, "Layers"): every include in
 # engine/ and gateway/ goes down the layers util <- smtp <- libkbdiag <- cli,
-# gateway, and libkbdiag's modules include one another without a cycle.
+# gateway, and no layer's modules include one another in a cycle.
 # tests/layers-test.sh is the check's own test. V=1 prints the layer graph.
 # make check (and make asan) run it first.
 layers:
