@@ -5,6 +5,7 @@
 #   make check      build and run every test (installs what the tests need: make deps-test)
 #   make asan       the same tests on an AddressSanitizer + UBSan build
 #   make fuzz       coverage-guided fuzzing with libFuzzer (clang), FUZZ_SECONDS each
+#   make layers     the layering check: no upward include, no cycle (V=1: the graph)
 #   make bench      the log-ingestion benchmark on a BENCH_SIZE log (docs/benchmarks.md)
 #   make install    PREFIX=/usr/local DESTDIR=   (and make uninstall)
 #   make deps       says which Debian packages each target needs, installs none
@@ -126,7 +127,7 @@ PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
 
 .PHONY: run-sample all build deps deps-build deps-test deps-fuzz run check check-run asan fuzz \
 	fuzz-run fuzz-build install install-files bench-query bench-gw uninstall clean FORCE bench bench-tools \
-	deps-bench bench-probe deb deb-test
+	deps-bench bench-probe deb deb-test layers
 
 all: deps-build
 	@$(MAKE) --no-print-directory build
@@ -228,6 +229,8 @@ check: deps-test
 	@$(MAKE) --no-print-directory check-run
 
 check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER) $(GWLOAD)
+	@echo "== layers: no upward include, no cycle among libkbdiag's modules (make layers)"
+	@$(MAKE) --no-print-directory layers
 	@echo "== rule base: kbdiag kb lint, kbdiag kb test"
 	$(KBDIAG) --kb kb kb lint
 	$(KBDIAG) --kb kb kb test
@@ -256,6 +259,15 @@ check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER) $(G
 	BUILD=$(BUILD) KILL9_MAX_MS=100 KILL9_DEADLINE=60 bash tests/integration/gw-kill9.sh 150 || [ $$? = 77 ]
 	@echo "== smtpgw soak: 500 messages from 20 clients, run, flush and kill -9 (tests/integration/gw-soak.sh)"
 	BUILD=$(BUILD) SOAK_KILL_MS="100 500" SOAK_PAUSE_MS=150 SOAK_DEADLINE=120 bash tests/integration/gw-soak.sh 500 20 || [ $$? = 77 ]
+
+# The layering check (docs/architecture.md, "Layers"): every include in
+# engine/ and gateway/ goes down the layers util <- smtp <- libkbdiag <- cli,
+# gateway, and no layer's modules include one another in a cycle.
+# tests/layers-test.sh is the check's own test. V=1 prints the layer graph.
+# make check (and make asan) run it first.
+layers:
+	@sh tests/layers-test.sh
+	@sh tests/layers.sh $(if $(filter 1,$(V)),-v)
 
 asan: deps-test
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \

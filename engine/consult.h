@@ -20,7 +20,7 @@
 #ifndef KBDIAG_CONSULT_H
 #define KBDIAG_CONSULT_H
 
-#include "diag.h"
+#include "diagnosis.h"
 #include "kb.h"
 
 struct consult_question {

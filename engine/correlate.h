@@ -58,7 +58,7 @@
 #ifndef KBDIAG_CORRELATE_H
 #define KBDIAG_CORRELATE_H
 
-#include "diag.h"
+#include "diagnosis.h"
 #include "match.h"
 #include "reader.h"
 
@@ -87,7 +87,7 @@ void correlate_set_frequency(struct correlator *c, unsigned count, unsigned wind
 void correlate_set_max(struct correlator *c, size_t max);
 /* The episode gap in seconds of log time; 0 (the default): one episode. */
 void correlate_set_gap(struct correlator *c, unsigned gap);
-/* A log begins; set names it as a source (its rotation set, diag.h). */
+/* A log begins; set names it as a source (its rotation set, diagnosis.h). */
 void correlate_begin_input(struct correlator *c, const char *set);
 void correlate_record(struct correlator *c, const struct reader_record *rec,
     const struct match_hit *hits, size_t nhits);

@@ -8,6 +8,7 @@
 
 #include "smtp/phase.h"
 #include "util/buf.h"
+#include "probe_net.h"	/* probe_peer_product() */
 #include "util/xmem.h"
 
 /* Is phase (an incident's, as a log or a saved diagnosis wrote it) the text

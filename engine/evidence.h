@@ -9,9 +9,9 @@
 #ifndef KBDIAG_EVIDENCE_H
 #define KBDIAG_EVIDENCE_H
 
-#include "diag.h"
+#include "diagnosis.h"
 #include "kb.h"
-#include "probe.h"
+#include "probe_result.h"
 
 /* Bytes of data sent and not acknowledged, from a snapshot; -1 if unknown. */
 long long evidence_unacked_bytes(const struct reader_tcp *t);

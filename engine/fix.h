@@ -37,7 +37,7 @@
 #include <stddef.h>
 
 #include "util/buf.h"
-#include "diag.h"
+#include "diagnosis.h"
 #include "util/err.h"
 #include "kb.h"
 #include "probe_dos.h"

@@ -30,7 +30,8 @@
 #ifndef KBDIAG_PLAN_H
 #define KBDIAG_PLAN_H
 
-#include "diag.h"
+#include "diagnosis.h"
+#include "kb.h"
 
 #define PLAN_UNKNOWN_HOST_TEXT	"the smart host"
 #define PLAN_UNKNOWN_HOST_CODE	"SMART-HOST"

@@ -9,9 +9,9 @@
  * smart host an incident or the command line names) and never run with
  * params->offline. Nothing a probe reads is ever passed to a shell.
  *
- * A round is self-contained: every string is its own copy, valid UTF-8 and
- * safe to display (text.h), so it can be stored in a diagnosis, written as
- * JSON and read back for --replay.
+ * The round's data (struct probe_params, probe_result, probe_round) is in
+ * probe_result.h, which the probe implementations include instead of this
+ * header.
  */
 #ifndef KBDIAG_PROBE_H
 #define KBDIAG_PROBE_H
@@ -20,139 +20,15 @@
 
 #include "util/err.h"
 #include "kb.h"
-
-struct transport;
-
-#define PROBE_DEFAULT_TIMEOUT_MS	5000
-/* A round's time, in probe timeouts, when round_timeout_ms is 0. */
-#define PROBE_ROUND_FACTOR		3
-/* Smart hosts of one diagnosis probed at most (--probe-max), when not set. */
-#define PROBE_DEFAULT_MAX_HOSTS		16
-
-enum probe_status {
-	PROBE_OBSERVED,		/* value holds what was seen */
-	PROBE_SKIPPED,		/* not run; detail says why (offline, no host,
-				   no --dos-root, an earlier layer failed, not
-				   asked for) */
-	PROBE_ERROR		/* ran but could not tell; detail says why */
-};
-
-/* One observation. A probe may give several (protocol-ini gives two). */
-struct probe_result {
-	char			*probe;		/* "dns", "ping-loopback", "ping-gateway",
-						   "ping-peer", "tcp-connect", "greeting",
-						   "ehlo", "peer-product", "tcptsr",
-						   "protocol-ini", "stack", "resend" */
-	char			*source;	/* evidence source id it reports on */
-	char			*value;		/* evidence value id; NULL unless observed */
-	enum probe_status	 status;
-	char			*target;	/* what it contacted or read, or NULL */
-	char			*detail;	/* one line for people */
-	char			**transcript;	/* "C: EHLO ...", "S: 250 ...", in order */
-	size_t			 ntranscript;
-	unsigned		 elapsed_ms;
-};
-
-struct probe_round {
-	char			*host;		/* as asked, or NULL */
-	unsigned		 port;
-	char			*address;	/* what host resolved to, or NULL */
-	struct probe_result	*results;	/* in the order of the layers */
-	size_t			 nresults;
-	unsigned		 elapsed_ms;	/* the whole round, wall clock */
-};
-
-struct probe_params {
-	const struct kb	*kb;		/* tables: peers, tcptsr */
-	const char	*host;		/* the smart host; NULL: network probes skip */
-	unsigned	 port;		/* 0: 25 */
-	const char	*dos_root;	/* the DOS client's files; NULL: file probes skip */
-	int		 offline;	/* no network probes (files are still read) */
-	const char	*offline_why;	/* why, for the skipped probes; NULL:
-					   "offline: no live probes" */
-	unsigned	 timeout_ms;	/* per probe; 0: PROBE_DEFAULT_TIMEOUT_MS */
-	const char	*helo_name;	/* the name in EHLO/HELO; NULL: the host name */
-	const char	*dns_server;	/* "ADDR[:PORT]" to ask instead of resolv.conf */
-	const char	*resend_from;	/* both set: send a test message */
-	const char	*resend_to;
-	/* Added with the implementation: */
-	const char	*route_file;	/* the routing table to find the default
-					   gateway in; NULL: /proc/net/route */
-	unsigned	 round_timeout_ms;	/* the whole round: a layer of the
-					   SMTP chain starts only while a whole
-					   timeout_ms of it is left, else it is
-					   skipped; 0: PROBE_ROUND_FACTOR x
-					   timeout_ms; at least timeout_ms */
-	const struct transport *transport;	/* the SMTP chain's
-					   stream (smtp/transport.h): NULL is
-					   "tcp"; "fake" plays a script in tests.
-					   dns and ping always use the network */
-	void		*transport_arg;	/* given to the transport: "fake" needs
-					   its struct transport_fake; NULL for tcp */
-	const char	*skip_why;	/* with offline: why the network probes
-					   are skipped, in place of "offline"
-					   (a smart host diag_probe() does not
-					   probe); NULL: the usual reasons */
-	unsigned	 max_hosts;	/* diag_probe(): smart hosts probed at
-					   most; 0: PROBE_DEFAULT_MAX_HOSTS */
-};
+#include "probe_result.h"
 
 /*
- * Run one round. Returns 0 and sets *out (free with probe_round_free()), or -1
- * with err when the round cannot start at all (a bad parameter). A probe that
- * fails is a result, not an error.
+ * Run one round (its settings, results and round: probe_result.h). Returns 0
+ * and sets *out (free with probe_round_free()), or -1 with err when the round
+ * cannot start at all (a bad parameter). A probe that fails is a result, not
+ * an error.
  */
 int probe_run(const struct probe_params *params, struct probe_round **out,
     char err[ERR_LEN]);
-void probe_round_free(struct probe_round *r);
-
-/* Deep copies, and freeing an array of results. */
-void probe_result_copy(struct probe_result *dst, const struct probe_result *src);
-void probe_results_free(struct probe_result *r, size_t n);
-
-/* "observed", "skipped", "error"; and back (0, or -1 when unknown). */
-const char *probe_status_name(enum probe_status s);
-int probe_status_parse(const char *name, enum probe_status *out);
-
-/*
- * For the probe implementations (probe_net.c, probe_dos.c): filling one
- * result. probe_result_init() zeroes r and names it; the others set the
- * status, the value (observe only) and a detail made with printf, passed
- * through text_sanitize() so that it is safe to show. A later call replaces
- * the earlier detail.
- */
-void probe_result_init(struct probe_result *r, const char *probe, const char *source);
-void probe_observe(struct probe_result *r, const char *value, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-void probe_skip(struct probe_result *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-void probe_fail(struct probe_result *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/* Set the target (copied, sanitized). */
-void probe_target(struct probe_result *r, const char *target);
-/* Append "C: line" or "S: line" (dir 'C' or 'S'), line sanitized, n bytes. */
-void probe_transcript_add(struct probe_result *r, char dir, const char *line, size_t n);
-
-/*
- * Did this result fail its layer? 1 for an error, or an observation that is
- * not the healthy one (dns other than resolved, ping-* other than reply,
- * tcp-connect other than connected, greeting other than ok, ehlo other than
- * ok or helo-only, resend other than delivered); 0 otherwise: a pass, a
- * skip, or a fact that is neither good nor bad (peer-product and the files).
- * `kbdiag probe` exits 1 when any result of the round failed.
- */
-int probe_result_failed(const struct probe_result *r);
-
-/*
- * The peer product a greeting names (tables/peers.xml, first pattern that
- * matches, caseless): its id with *product its name, or "other" with
- * *product NULL; NULL with err when a pattern does not compile. The same
- * reading for a probe's greeting and a log's.
- */
-const char *probe_peer_product(const struct kb *kb, const char *greeting,
-    const char **product, char err[ERR_LEN]);
-
-/* Milliseconds on the monotonic clock, for deadlines. */
-unsigned long long probe_now_ms(void);
 
 #endif

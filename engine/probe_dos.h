@@ -31,7 +31,7 @@
 #include "util/err.h"
 #include "util/ini.h"
 #include "kb.h"
-#include "probe.h"
+#include "probe_result.h"
 
 #define PROBE_DOS_MAX_DEPTH	8
 #define PROBE_DOS_MAX_ENTRIES	20000

@@ -14,7 +14,9 @@
 #include <arpa/inet.h>
 
 #include "util/err.h"
-#include "probe.h"
+#include "probe_result.h"
+
+struct kb;
 
 /*
  * dns: resolve host with c-ares (ares_library_init() done by the caller),
@@ -48,5 +50,14 @@ int probe_net_default_gateway(const char *route_file, char addr[INET_ADDRSTRLEN]
  */
 void probe_net_smtp(const struct probe_params *p, const char *addr, unsigned port,
     unsigned timeout_ms, unsigned round_left_ms, struct probe_result *slots);
+
+/*
+ * The peer product a greeting names (tables/peers.xml, first pattern that
+ * matches, caseless): its id with *product its name, or "other" with
+ * *product NULL; NULL with err when a pattern does not compile. The same
+ * reading for a probe's greeting and a log's.
+ */
+const char *probe_peer_product(const struct kb *kb, const char *greeting,
+    const char **product, char err[ERR_LEN]);
 
 #endif

@@ -27,7 +27,7 @@
 #ifndef KBDIAG_RANK_H
 #define KBDIAG_RANK_H
 
-#include "diag.h"
+#include "diagnosis.h"
 #include "kb.h"
 
 #define RANK_DECIDER_WEIGHT	4.0

@@ -9,7 +9,7 @@
  * keys are a promised interface (docs/json.md): keys may be added, never
  * renamed or removed.
  *
- * All strings in a diagnosis are valid UTF-8 already (diag.h); rule base
+ * All strings in a diagnosis are valid UTF-8 already (diagnosis.h); rule base
  * strings are UTF-8 from libxml2.
  */
 #ifndef KBDIAG_RENDER_H
@@ -18,19 +18,13 @@
 #include <libxml/tree.h>
 
 #include "util/buf.h"
-#include "diag.h"
+#include "diagnosis.h"
 #include "util/err.h"
 #include "kb.h"
 #include "query.h"
+#include "render_format.h"
 
 #define RENDER_WIDTH	78
-
-enum render_format {
-	RENDER_TEXT,
-	RENDER_MARKDOWN,
-	RENDER_HTML,
-	RENDER_JSON
-};
 
 /* "text", "markdown" (or "md"), "html", "json"; 0 or -1 with err. */
 int render_format_parse(const char *name, enum render_format *out, char err[ERR_LEN]);

@@ -1,9 +1,9 @@
 /*
  * render_history: the history of a saved diagnosis (what each kbdiag verify
- * saw and concluded, diag.h struct diag_history) as JSON, both ways: written
- * by the diagnosis's JSON (render.h) and read back by replay (replay.h), so
- * that a history survives diagnose --replay and report byte for byte. The
- * keys are in docs/json.md ("history").
+ * saw and concluded, diagnosis.h struct diag_history) as JSON, both ways:
+ * written by the diagnosis's JSON (render.h) and read back by replay
+ * (replay.h), so that a history survives diagnose --replay and report byte
+ * for byte. The keys are in docs/json.md ("history").
  *
  * Reading treats the JSON as untrusted: every string is sanitised for
  * display (text.h) and bounded, counts are capped, an outcome must be one of
@@ -21,7 +21,7 @@
 
 #include <jansson.h>
 
-#include "diag.h"
+#include "diagnosis.h"
 #include "util/err.h"
 
 #define HISTORY_MAX_ITEMS	1000	/* incidents, observations, steps per entry */

@@ -20,8 +20,8 @@
 
 #include "util/buf.h"
 #include "util/err.h"
-#include "probe.h"
-#include "render.h"
+#include "probe_result.h"
+#include "render_format.h"
 
 /* Append the round to out; 0, or -1 with err. */
 int render_probe_round(const struct probe_round *r, enum render_format f, struct buf *out,

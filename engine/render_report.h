@@ -17,7 +17,7 @@
 #define KBDIAG_RENDER_REPORT_H
 
 #include "util/buf.h"
-#include "diag.h"
+#include "diagnosis.h"
 #include "util/err.h"
 #include "fix.h"
 #include "render.h"

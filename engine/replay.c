@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "jsonscan.h"
 #include "util/fileio.h"
 #include "util/peer.h"

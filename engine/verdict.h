@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 
-#include "diag.h"
+#include "diagnosis.h"
 
 enum verdict_kind {
 	VERDICT_INCIDENT,	/* inc is the incident that matters most */

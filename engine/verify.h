@@ -6,8 +6,8 @@
  * its fixes in the rule base. verify_run() then:
  *
  *   1. re-runs the probes and the file checks, with the transports and
- *      settings diagnose uses (probe.h), on a copy of each incident that
- *      keeps only what its log showed, and ranks the causes again;
+ *      settings diagnose uses (probe_result.h), on a copy of each incident
+ *      that keeps only what its log showed, and ranks the causes again;
  *   2. plans each fix again on the DOS client's files: a fix that would
  *      still change a file is not in place;
  *   3. with a log to watch, follows it (like tail -F, from its end) for the
@@ -29,8 +29,8 @@
  *      the whole is not fixed when an incident is, fixed when every failure
  *      is, where incidents that share a log line are one failure that is
  *      fixed when one of them is (and none is not fixed);
- *   5. appends one entry to d->history (diag.h): when, what kbdiag fix had
- *      applied (its journal under dos_root), the watch, the verdicts.
+ *   5. appends one entry to d->history (diagnosis.h): when, what kbdiag fix
+ *      had applied (its journal under dos_root), the watch, the verdicts.
  *
  * The saved incidents are not changed: only the history grows, so the
  * diagnosis written back is the one read, plus the entry.

@@ -77,6 +77,10 @@ postfix_start() {
 			return 0
 		fi
 		echo "Postfix did not start on port $_ps_port (try $_ps_try)" >&2
+		# Whatever that start left running in DIR (a master that came up
+		# after all) goes, or the next try would find "a Postfix is already
+		# running there" and fail as well.
+		bash "$POSTFIX_SH" stop "$1" >/dev/null 2>&1 || true
 	done
 	return 1
 }

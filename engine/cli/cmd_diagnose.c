@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "diag.h"
 #include "kb.h"
 #include "match.h"
@@ -56,9 +58,19 @@ follow_incident(void *arg, const struct diag_incident *inc, int became_frequent)
 	const struct options *o = arg;
 
 	if (o->format == RENDER_JSON) {
-		printf("{\"event\":\"%s\",\"article\":\"%s\",\"count\":%lu,"
-		    "\"when\":\"%s\"}\n", became_frequent ? "frequent" : "incident",
-		    inc->article, inc->count, inc->last_seen ? inc->last_seen : "");
+		/* Through jansson, so that every text is escaped as JSON wants. */
+		json_t *ev = json_pack("{s:s, s:s, s:I, s:s}",
+		    "event", became_frequent ? "frequent" : "incident",
+		    "article", inc->article, "count", (json_int_t)inc->count,
+		    "when", inc->last_seen ? inc->last_seen : "");
+
+		if (ev != NULL) {
+			json_dumpf(ev, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			putchar('\n');
+			json_decref(ev);
+		} else
+			fprintf(stderr, "kbdiag: --follow: cannot write the event of %s as JSON\n",
+			    inc->article);
 	} else if (became_frequent)
 		printf("%s  %s is now frequent: %lu times, %.1f per hour\n",
 		    inc->last_seen && inc->last_seen[0] ? inc->last_seen : "--:--:--",

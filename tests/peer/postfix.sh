@@ -34,6 +34,8 @@ check() {
 		{ echo "postfix.sh: must run as root (Postfix's master runs as root)" >&2; return 1; }
 	getent passwd postfix >/dev/null ||
 		{ echo "postfix.sh: no user postfix" >&2; return 1; }
+	command -v ss >/dev/null 2>&1 ||
+		{ echo "postfix.sh: ss is not installed (iproute2; make deps-test installs it)" >&2; return 1; }
 	return 0
 }
 
@@ -64,6 +66,7 @@ start() {
 	dir=$(cd "$dir" && pwd) || exit 1
 	[ -e "$dir/queue/pid/master.pid" ] && status "$dir" &&
 		die "$dir: a Postfix is already running there"
+	[ "$(listeners "$port")" = 0 ] || die "127.0.0.1:$port: taken by another server"
 	uid=$(id -u postfix) gid=$(id -g postfix)
 	mkdir -p "$dir/etc" "$dir/queue" "$dir/data" "$dir/mail/box" || exit 1
 	chown postfix:postfix "$dir/data" "$dir/mail" "$dir/mail/box"
@@ -158,8 +161,22 @@ EOF
 	fi
 	touch "$dir/queue/quick-start"
 	postfix -c "$dir/etc" start >/dev/null 2>&1 ||
-		die "$dir: postfix start failed: $(tail -n 3 "$dir/maillog" 2>/dev/null)"
+		{ stop "$dir"; die "$dir: postfix start failed: $(tail -n 3 "$dir/maillog" 2>/dev/null)"; }
 	wait_greeting "$port" || { stop "$dir"; die "127.0.0.1:$port never greeted (see $dir/maillog)"; }
+	# Postfix listens with SO_REUSEPORT: a second instance on a port that
+	# another (another test's Postfix) holds starts as if all were well, and
+	# the kernel then shares the connections out between the two. So the
+	# port must have one listener, ours, or this start gives up (postfix_start
+	# in tests/lib.sh then tries another port).
+	if [ "$(listeners "$port")" != 1 ] || ! status "$dir"; then
+		stop "$dir"
+		die "127.0.0.1:$port: another server listens there too; stopped"
+	fi
+}
+
+# How many sockets listen on TCP port $1 (any address).
+listeners() {
+	ss -ltnH "sport = :$1" | wc -l | tr -d ' '
 }
 
 # The master's pid, if it runs.
