@@ -14,7 +14,7 @@
  *            (evidence.xml, episode:recurring) ends an episode: the same
  *            failure after it is a new incident, episode 2, 3, ...
  *
- * Incidents are found through a hash table keyed by article, peer and source
+ * Incidents are found through a hash table keyed by article, peer (its host and port: 25 when a line names none) and source
  * (strmap.h), so correlating is linear in the lines.
  *
  * count is attempts, however many lines report one. An MTA reports one failed
