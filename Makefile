@@ -262,12 +262,14 @@ check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER) $(G
 
 # The layering check (docs/architecture.md, "Layers"): every include in
 # engine/ and gateway/ goes down the layers util <- smtp <- libkbdiag <- cli,
-# gateway, and no layer's modules include one another in a cycle.
-# tests/layers-test.sh is the check's own test. V=1 prints the layer graph.
+# gateway, and no layer's modules include one another in a cycle; and the
+# library's objects call one another without a cycle (tests/objcycles.sh, nm).
+# tests/layers-test.sh is the checks' own test. V=1 prints the layer graph.
 # make check (and make asan) run it first.
-layers:
+layers: $(LIB_CORE_OBJ)
 	@sh tests/layers-test.sh
 	@sh tests/layers.sh $(if $(filter 1,$(V)),-v)
+	@sh tests/objcycles.sh $(LIB_CORE_OBJ)
 
 asan: deps-test
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \

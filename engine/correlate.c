@@ -555,6 +555,10 @@ correlate_incident(struct correlator *c, const struct kb_article *a,
 	buf_putc(&c->key, '\x1f');
 	for (h = l->host ? l->host : ""; *h; h++)
 		buf_putc(&c->key, (char)tolower((unsigned char)*h));
+	/* The port the incident shows (correlate_new_incident()): two smart
+	 * hosts at one address on two ports are two peers. */
+	if (l->host != NULL)
+		buf_printf(&c->key, ":%u", l->port ? l->port : PEER_SMTP_PORT);
 	buf_putc(&c->key, '\x1f');
 	buf_puts(&c->key, l->source);
 	if (strmap_get(c->keys, c->key.data, c->key.len, &i)) {

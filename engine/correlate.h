@@ -14,8 +14,9 @@
  *            (evidence.xml, episode:recurring) ends an episode: the same
  *            failure after it is a new incident, episode 2, 3, ...
  *
- * Incidents are found through a hash table keyed by article, peer and source
- * (strmap.h), so correlating is linear in the lines.
+ * Incidents are found through a hash table keyed by article, peer (its host
+ * and port: 25 when a line names none) and source (strmap.h), so correlating
+ * is linear in the lines.
  *
  * count is attempts, however many lines report one. An MTA reports one failed
  * connection or session in a line of its own and again in a status line per

@@ -27,23 +27,6 @@
 /* Report progress at most every this many bytes. */
 #define DIAG_PROGRESS_STEP	(4ULL * 1024 * 1024)
 
-void
-diag_warn(struct diagnosis *d, const char *fmt, ...)
-{
-	struct buf b = BUF_INIT;
-	va_list ap;
-
-	if (d->nwarnings >= DIAG_MAX_WARNINGS) {
-		d->warnings_dropped++;
-		return;
-	}
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	d->warnings = xrealloc(d->warnings, (d->nwarnings + 1) * sizeof(*d->warnings));
-	d->warnings[d->nwarnings++] = buf_detach(&b);
-}
-
 /* A warning whose text comes from elsewhere (it may hold a file name). */
 static void
 diag_warn_safe(struct diagnosis *d, const char *msg)
@@ -296,15 +279,6 @@ diag_group_cmp(const void *a, const void *b)
 	if ((r = strcmp(x->sample.file, y->sample.file)) != 0)
 		return r;
 	return x->sample.line < y->sample.line ? -1 : x->sample.line > y->sample.line;
-}
-
-static void
-diag_group_free(struct diag_group *g)
-{
-	free(g->program);
-	free(g->shape);
-	free(g->sample.file);
-	free(g->sample.text);
 }
 
 /* The biggest groups go into the summary, the rest are counted as other. */
@@ -745,80 +719,6 @@ diag_follow(const struct diag_params *p, struct diagnosis **out)
 	return 0;
 }
 
-size_t
-diag_input_errors(const struct diagnosis *d)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < d->ninputs; i++)
-		if (d->inputs[i].error)
-			n++;
-	return n;
-}
-
-static void
-diag_free_strings(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-void
-diag_causes_free(struct diag_cause *c, size_t n)
-{
-	size_t i, j;
-
-	for (i = 0; i < n; i++) {
-		free(c[i].id);
-		free(c[i].title);
-		for (j = 0; j < c[i].nevidence; j++) {
-			free(c[i].evidence[j].ref);
-			free(c[i].evidence[j].why);
-			free(c[i].evidence[j].origin);
-			free(c[i].evidence[j].detail);
-		}
-		free(c[i].evidence);
-	}
-	free(c);
-}
-
-void
-diag_observations_free(struct diag_observation *o, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(o[i].source);
-		free(o[i].value);
-		free(o[i].origin);
-		free(o[i].detail);
-	}
-	free(o);
-}
-
-void
-diag_observe(struct diag_incident *inc, const char *source, const char *value,
-    const char *origin, const char *detail)
-{
-	struct diag_observation *o;
-	size_t i;
-
-	/* One value per source: the first observation stands. */
-	for (i = 0; i < inc->nobservations; i++)
-		if (strcmp(inc->observations[i].source, source) == 0)
-			return;
-	inc->observations = xrealloc(inc->observations,
-	    (inc->nobservations + 1) * sizeof(*inc->observations));
-	o = &inc->observations[inc->nobservations++];
-	o->source = xstrdup(source);
-	o->value = xstrdup(value);
-	o->origin = xstrdup(origin);
-	o->detail = xstrdup_or_null(detail);
-}
-
 int
 diag_observe_manual(struct diagnosis *d, const struct kb *kb, const char *given,
     const char *detail, char err[ERR_LEN])
@@ -915,86 +815,6 @@ diag_answers(struct diagnosis *d, const struct kb *kb, const char *data, size_t 
 	buf_free(&detail);
 	free(text);
 	return rc;
-}
-
-void
-diag_incident_clear(struct diag_incident *inc)
-{
-	size_t i;
-
-	free(inc->article);
-	free(inc->title);
-	free(inc->error);
-	free(inc->first_seen);
-	free(inc->last_seen);
-	free(inc->phase);
-	free(inc->last_command);
-	free(inc->last_reply);
-	free(inc->greeting);
-	free(inc->helo);
-	free(inc->helo_reply);
-	free(inc->gateway_version);
-	free(inc->ended_article);
-	free(inc->ended_peer);
-	free(inc->ended_first_seen);
-	free(inc->probe_skip);
-	free(inc->origin);
-	free(inc->source);
-	free(inc->site);
-	free(inc->file);
-	free(inc->failure);
-	diag_free_strings(inc->queue_ids, inc->nqueue_ids);
-	free(inc->peer.address);
-	for (i = 0; i < inc->nphases; i++)
-		free(inc->phases[i].phase);
-	free(inc->phases);
-	free(inc->peer.host);
-	for (i = 0; i < inc->nlocations; i++)
-		free(inc->locations[i].file);
-	free(inc->locations);
-	diag_causes_free(inc->causes, inc->ncauses);
-	free(inc->errno_name);
-	diag_observations_free(inc->observations, inc->nobservations);
-	probe_results_free(inc->probes, inc->nprobes);
-	for (i = 0; i < inc->nunchecked; i++) {
-		free(inc->unchecked[i].source);
-		free(inc->unchecked[i].title);
-		free(inc->unchecked[i].why);
-	}
-	free(inc->unchecked);
-	diag_steps_free(inc->steps, inc->nsteps);
-	diag_steps_free(inc->unneeded, inc->nunneeded);
-	memset(inc, 0, sizeof(*inc));
-}
-
-static void
-diag_spans_free(struct diag_span *v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i].text);
-	free(v);
-}
-
-void
-diag_steps_free(struct diag_step *v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		struct diag_step *s = &v[i];
-
-		free(s->id);
-		diag_spans_free(s->spans, s->nspans);
-		diag_spans_free(s->worked, s->nworked);
-		diag_free_strings(s->addresses, s->naddresses);
-		free(s->done_ref);
-		free(s->done);
-		free(s->found);
-		free(s->because);
-	}
-	free(v);
 }
 
 void
@@ -1219,46 +1039,6 @@ diag_probe(struct diagnosis *d, const struct kb *kb, const struct probe_params *
 	return rounds;
 }
 
-void
-diag_free(struct diagnosis *d)
-{
-	size_t i;
-
-	if (d == NULL)
-		return;
-	for (i = 0; i < d->ninputs; i++) {
-		free(d->inputs[i].name);
-		free(d->inputs[i].format);
-		free(d->inputs[i].error);
-		free(d->inputs[i].set);
-		free(d->inputs[i].year_from);
-		free(d->inputs[i].year_anchor);
-	}
-	for (i = 0; i < d->summary.nunmatched_groups; i++)
-		diag_group_free(&d->summary.unmatched_groups[i]);
-	free(d->summary.unmatched_groups);
-	free(d->inputs);
-	for (i = 0; i < d->summary.narticles; i++)
-		free(d->summary.articles[i].article);
-	free(d->summary.articles);
-	for (i = 0; i < d->summary.ngroups; i++)
-		free(d->summary.groups[i].article);
-	free(d->summary.groups);
-	for (i = 0; i < d->summary.nsamples; i++) {
-		free(d->summary.samples[i].file);
-		free(d->summary.samples[i].text);
-	}
-	for (i = 0; i < d->nincidents; i++)
-		diag_incident_clear(&d->incidents[i]);
-	free(d->incidents);
-	diag_free_strings(d->warnings, d->nwarnings);
-	for (i = 0; i < d->nhistory; i++)
-		diag_history_clear(&d->history[i]);
-	free(d->history);
-	free(d->probe_note);
-	free(d);
-}
-
 /* Now on the log's clock: seconds as logtime.h counts them. */
 static long long
 diag_logtime_of(const struct tm *tm)
@@ -1374,37 +1154,4 @@ diag_probe_policy(struct diagnosis *d, time_t now, unsigned window)
 		d->probe_note = buf_detach(&b);
 	}
 	return marked;
-}
-
-void
-diag_history_clear(struct diag_history *h)
-{
-	size_t i;
-
-	free(h->when);
-	free(h->outcome);
-	free(h->applied_when);
-	for (i = 0; i < h->napplied; i++) {
-		free(h->applied[i].fix);
-		free(h->applied[i].path);
-		free(h->applied[i].what);
-	}
-	free(h->applied);
-	free(h->watch);
-	for (i = 0; i < h->nverdicts; i++) {
-		struct diag_verdict *v = &h->verdicts[i];
-
-		free(v->article);
-		free(v->peer);
-		free(v->cause);
-		free(v->outcome);
-		free(v->why);
-		diag_observations_free(v->seen, v->nseen);
-		free(v->next_cause);
-		free(v->next_title);
-		diag_free_strings(v->next_steps, v->nnext_steps);
-		diag_free_strings(v->next_fixes, v->nnext_fixes);
-	}
-	free(h->verdicts);
-	memset(h, 0, sizeof(*h));
 }

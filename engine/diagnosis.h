@@ -2,7 +2,7 @@
  * diagnosis: the data model of a diagnosis, what every stage of the pipeline
  * (diag.h) and every renderer reads and writes: the incidents with their
  * causes, evidence, steps and probes, the inputs, the summary, the history.
- * Data only, and the functions that fill and free it (defined in diag.c);
+ * Data only, and the functions that fill and free it (diagnosis.c);
  * the stages include this header, not diag.h and not one another, so that
  * the driver (diag) can call them without a cycle (docs/architecture.md,
  * "Layers").
@@ -378,6 +378,8 @@ void diag_causes_free(struct diag_cause *c, size_t n);
 void diag_steps_free(struct diag_step *v, size_t n);
 void diag_observations_free(struct diag_observation *o, size_t n);
 void diag_history_clear(struct diag_history *h);
+/* Free what a group of unmatched lines holds (not the group itself). */
+void diag_group_free(struct diag_group *g);
 /*
  * Record that SOURCE:VALUE was observed for the incident (copies the
  * strings; detail may be NULL). A source already observed keeps its first

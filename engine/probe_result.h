@@ -1,7 +1,7 @@
 /*
  * probe_result: the data model of the probes: a round's settings (struct
  * probe_params), its results and the round itself, and the functions that
- * fill, copy and free them (defined in probe.c), with the probes' clock.
+ * fill, copy, judge and free them (probe_result.c), with the probes' clock.
  * Data only: the probe implementations (probe_net, probe_dos) and the
  * readers of results (diagnosis, evidence, render_probe) include this
  * header, and probe.c, which runs the implementations, includes theirs;
@@ -24,6 +24,36 @@ struct transport;
 #define PROBE_ROUND_FACTOR		3
 /* Smart hosts of one diagnosis probed at most (--probe-max), when not set. */
 #define PROBE_DEFAULT_MAX_HOSTS		16
+
+/*
+ * The layers of a round, in report order: slot, probe name, evidence source,
+ * the healthy values (space-separated, each surrounded by spaces; "" for a
+ * fact that is neither good nor bad).
+ */
+#define PROBE_SLOTS(X) \
+	X(SLOT_DNS,		"dns",		"dns",		" resolved ") \
+	X(SLOT_PING_LO,		"ping-loopback", "ping-loopback", " reply ") \
+	X(SLOT_PING_GW,		"ping-gateway",	"ping-gateway",	" reply ") \
+	X(SLOT_PING_PEER,	"ping-peer",	"ping-peer",	" reply ") \
+	X(SLOT_CONNECT,		"tcp-connect",	"tcp-connect",	" connected ") \
+	X(SLOT_GREETING,	"greeting",	"greeting",	" ok ") \
+	X(SLOT_EHLO,		"ehlo",		"ehlo",		" ok helo-only ") \
+	X(SLOT_PRODUCT,		"peer-product",	"peer-product",	"") \
+	X(SLOT_RESEND,		"resend",	"resend",	" delivered ") \
+	X(SLOT_TCPTSR,		"tcptsr",	"tcptsr",	"") \
+	X(SLOT_INI_PUSH,	"protocol-ini",	"protocol-ini",	"") \
+	X(SLOT_INI_SECTION,	"protocol-ini",	"protocol-ini",	"") \
+	X(SLOT_STACK,		"stack",	"stack",	"") \
+	X(SLOT_CONFIG_SYS,	"config-sys",	"config-sys",	"") \
+	X(SLOT_AUTOEXEC,	"autoexec",	"autoexec",	"") \
+	X(SLOT_VARIANT,		"smtpgate-variant", "smtpgate-variant", "")
+
+enum probe_slot {
+#define X(slot, probe, source, good) slot,
+	PROBE_SLOTS(X)
+#undef X
+	SLOT_COUNT
+};
 
 enum probe_status {
 	PROBE_OBSERVED,		/* value holds what was seen */

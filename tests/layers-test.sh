@@ -175,6 +175,33 @@ grep -qF "engine/util/buf.h:$line: includes \"diag.h\" (engine/diag.h, layer lib
 grep -q 'a cycle among the modules of layer lib .* html .*render' "$work/err" ||
     fail "this tree: the cycle html -> render -> html is not named: $(cat "$work/err")"
 
+# The link-level half (tests/objcycles.sh): two objects that call each other
+# are a cycle, named with a symbol; with the call one way only, none.
+objcycles="$top/tests/objcycles.sh"
+mkdir -p "$work/o/obj/util"
+printf 'void b(void);\nvoid a(void) { b(); }\n' > "$work/o/a.c"
+printf 'void a(void);\nvoid b(void) { a(); }\n' > "$work/o/b.c"
+printf 'void c(void);\nvoid c(void) { }\n' > "$work/o/c.c"
+if ${CC:-cc} -c -o "$work/o/obj/a.o" "$work/o/a.c" && ${CC:-cc} -c -o "$work/o/obj/util/b.o" "$work/o/b.c" &&
+    ${CC:-cc} -c -o "$work/o/obj/c.o" "$work/o/c.c"; then
+	cases=$((cases + 1))
+	rc=0
+	sh "$objcycles" "$work/o/obj/a.o" "$work/o/obj/util/b.o" > "$work/out" 2>&1 || rc=$?
+	[ "$rc" = 1 ] || fail "objcycles, a <-> util/b: exit status $rc, not 1"
+	grep -Eq 'a cycle among the objects: (a -> util/b -> a \(util/b calls a\)|util/b -> a -> util/b \(a calls b\))' \
+	    "$work/out" || fail "objcycles: the cycle is not named: $(cat "$work/out")"
+	cases=$((cases + 1))
+	rc=0
+	sh "$objcycles" "$work/o/obj/a.o" "$work/o/obj/c.o" > "$work/out" 2>&1 || rc=$?
+	[ "$rc" = 0 ] || fail "objcycles, no cycle: exit status $rc: $(cat "$work/out")"
+	cases=$((cases + 1))
+	rc=0
+	sh "$objcycles" "$work/o/obj/missing.o" > /dev/null 2>&1 || rc=$?
+	[ "$rc" = 2 ] || fail "objcycles, a missing object: exit status $rc, not 2"
+else
+	fail "objcycles: cannot compile its test objects with ${CC:-cc}"
+fi
+
 if [ "$failures" -gt 0 ]; then
 	echo "layers-test: $failures failures in $cases cases" >&2
 	exit 1

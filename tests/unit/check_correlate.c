@@ -135,6 +135,39 @@ START_TEST(same_failure_one_incident)
 }
 END_TEST
 
+/* Two smart hosts at one address on two ports are two peers; a line that
+ * names port 25 and one that names none are the same peer (25 is SMTP's). */
+START_TEST(port_splits_incidents)
+{
+	struct reader_record r;
+	struct match_hit h;
+	static const struct { const char *host; unsigned port; } lines[] = {
+		{ "mx.example", 25 }, { "mx.example", 2525 }, { "MX.example", 0 },
+		{ "mx.example", 2525 },
+	};
+	size_t i;
+
+	start(NULL, 0);
+	correlate_begin_input(c, "gw.log");
+	h.symptom = symptom("Q123827", "network-write-119");
+	h.article = kb_find_article(kb, "Q123827");
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		record(&r, "gw.log", i + 1, 10 * (long long)(i + 1), lines[i].host,
+		    "Error (119) Network Write Error");
+		r.peer_port = lines[i].port;
+		correlate_record(c, &r, &h, 1);
+	}
+	correlate_end_input(c);
+	ck_assert_uint_eq(d->nincidents, 2);
+	ck_assert_str_eq(incident(0)->peer.host, "mx.example");
+	ck_assert_uint_eq(incident(0)->peer.port, 25);
+	ck_assert_uint_eq(incident(0)->count, 2);
+	ck_assert_str_eq(incident(1)->peer.host, "mx.example");
+	ck_assert_uint_eq(incident(1)->peer.port, 2525);
+	ck_assert_uint_eq(incident(1)->count, 2);
+}
+END_TEST
+
 /* Another peer, or another log (source), is another incident; a line that
  * names no peer takes the smart host in effect or the fallback. */
 START_TEST(peer_and_source_split_incidents)
@@ -332,6 +365,7 @@ correlate_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, same_failure_one_incident);
 	tcase_add_test(tc, peer_and_source_split_incidents);
+	tcase_add_test(tc, port_splits_incidents);
 	tcase_add_test(tc, gap_starts_a_new_episode);
 	tcase_add_test(tc, no_gap_one_episode);
 	tcase_add_test(tc, frequency_threshold);
