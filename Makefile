@@ -229,7 +229,7 @@ check: deps-test
 	@$(MAKE) --no-print-directory check-run
 
 check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER) $(GWLOAD)
-	@echo "== layers: no upward include, no cycle among libkbdiag's modules (make layers)"
+	@echo "== layers: no upward include, no cycle of includes or of calls (make layers)"
 	@$(MAKE) --no-print-directory layers
 	@echo "== rule base: kbdiag kb lint, kbdiag kb test"
 	$(KBDIAG) --kb kb kb lint
