@@ -1284,6 +1284,7 @@ kb_parse_step(struct kb *kb, struct kb_step *step, const xmlNode *n, const char 
 	step->origins = kb_split(&kb->arena, origins ? origins : "gateway smtpgw",
 	    &step->norigins);
 	step->fix_id = kb_attr(&kb->arena, n, "fix");
+	step->needs_id = kb_attr(&kb->arena, n, "needs");
 	if (kb_check_cause_ids(kb, step->addresses, step->naddresses, where, line, err) != 0)
 		return -1;
 	if ((done = kb_attr(&kb->arena, n, "done-when")) != NULL) {
@@ -1323,7 +1324,17 @@ kb_resolve_step_fix(const struct kb *kb, struct kb_step *s, const char *where,
 	return 0;
 }
 
-/* Every step's fix, shared and inline. */
+/* A step's needs="ID" names another step of the same article. */
+static int
+kb_check_step_needs(const struct kb_article *a, const struct kb_step *s, char err[ERR_LEN])
+{
+	if (s->needs_id == NULL || kb_article_step(a, s->needs_id) != NULL)
+		return 0;
+	return err_set(err, "%s: article %s: step '%s' needs step '%s', which the article "
+	    "does not have", a->file, a->id, s->id, s->needs_id);
+}
+
+/* Every step's fix, shared and inline, and what each step needs. */
 static int
 kb_resolve_step_fixes(struct kb *kb, char err[ERR_LEN])
 {
@@ -1335,9 +1346,21 @@ kb_resolve_step_fixes(struct kb *kb, char err[ERR_LEN])
 	for (i = 0; i < kb->narticles; i++)
 		for (j = 0; j < kb->articles[i]->nsteps; j++)
 			if (kb_resolve_step_fix(kb, (struct kb_step *)kb->articles[i]->steps[j],
-			    kb->articles[i]->file, err) != 0)
+			    kb->articles[i]->file, err) != 0 ||
+			    kb_check_step_needs(kb->articles[i], kb->articles[i]->steps[j], err) != 0)
 				return -1;
 	return 0;
+}
+
+const struct kb_step *
+kb_article_step(const struct kb_article *a, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < a->nsteps; i++)
+		if (strcmp(a->steps[i]->id, id) == 0)
+			return a->steps[i];
+	return NULL;
 }
 
 int

@@ -173,6 +173,9 @@ struct kb_step {
 	const struct kb_evidence_value	*done_value;
 	const struct kb_fix	*fix;		/* the fix making its change, or NULL */
 	const char		*fix_id;	/* as written (resolved into fix) */
+	/* The step (of the same article) that must be done before this one
+	   takes effect, or NULL (kb.rng, "needs"). */
+	const char		*needs_id;
 	const char * const	*addresses;	/* cause ids this step tests or removes */
 	size_t			 naddresses;
 	const char * const	*origins;	/* who it is for: "gateway", "smtpgw",
@@ -223,6 +226,9 @@ struct kb_article {
 	size_t				 nnotes;
 	const char			*file;
 };
+
+/* The article's step of that id, or NULL. */
+const struct kb_step *kb_article_step(const struct kb_article *a, const char *id);
 
 /* An observation that decides between the articles of an overlap. */
 struct kb_decider {

@@ -63,7 +63,7 @@ KBCACHE_SIZE(kb_cause, 56);
 KBCACHE_SIZE(kb_symptom, 104);
 KBCACHE_SIZE(kb_cause_ref, 24);
 KBCACHE_SIZE(kb_part, 16);
-KBCACHE_SIZE(kb_step, 104);
+KBCACHE_SIZE(kb_step, 112);
 KBCACHE_SIZE(kb_para, 16);
 KBCACHE_SIZE(kb_article, 208);
 KBCACHE_SIZE(kb_decider, 32);
@@ -296,6 +296,7 @@ kbcache_put_step(struct buf *b, const struct kb *kb, const struct kb_step *s)
 	kbcache_value_ref(b, kb, s->done_source, s->done_value);
 	kbcache_u32(b, kbcache_index(s->fix, kb->fixes, kb->nfixes, sizeof(*kb->fixes)));
 	kbcache_str(b, s->fix_id);
+	kbcache_str(b, s->needs_id);
 	kbcache_strv(b, s->addresses, s->naddresses);
 	kbcache_strv(b, s->origins, s->norigins);
 }
@@ -783,6 +784,7 @@ kbcache_get_step(struct kbcache_in *in, struct kb_step *s)
 	k = kbcache_get_index(in, in->nfixes, 1, &null);
 	s->fix = in->bad || null ? NULL : &in->kb->fixes[k];
 	s->fix_id = kbcache_get_str(in);
+	s->needs_id = kbcache_get_str(in);
 	s->addresses = kbcache_get_strv(in, &s->naddresses);
 	s->origins = kbcache_get_strv(in, &s->norigins);
 }

@@ -153,6 +153,37 @@ plan_condition(const struct diag_incident *inc, const struct kb_step *ks, struct
 		st->found = plan_yours(o, 1);
 }
 
+/*
+ * A step done by its own condition whose needed step (needs="ID") is not
+ * done takes no effect yet (ForcePushBit=1 under a TCPTSR.EXE older than
+ * 2.2b): not done, and what was found says both.
+ */
+static void
+plan_needs(const struct diag_incident *inc, const struct kb_step *ks, struct diag_step *st)
+{
+	const struct kb_step *need;
+	struct diag_step ns;
+	struct buf b = BUF_INIT;
+
+	if (st->done == NULL || ks->needs_id == NULL || inc->kb_article == NULL ||
+	    (need = kb_article_step(inc->kb_article, ks->needs_id)) == NULL)
+		return;
+	memset(&ns, 0, sizeof(ns));
+	plan_condition(inc, need, &ns);
+	if (ns.done == NULL) {
+		buf_printf(&b, "%s, but without effect until the step it needs is done (%s)",
+		    st->done, need->id);
+		free(st->found);
+		st->found = buf_detach(&b);
+		free(st->done);
+		free(st->done_ref);
+		st->done = st->done_ref = NULL;
+	}
+	free(ns.done);
+	free(ns.done_ref);
+	free(ns.found);
+}
+
 static void
 plan_step(const struct diag_incident *inc, const struct kb_step *ks, struct diag_step *st)
 {
@@ -175,6 +206,7 @@ plan_step(const struct diag_incident *inc, const struct kb_step *ks, struct diag
 		st->addresses[i] = xstrdup(ks->addresses[i]);
 	st->naddresses = ks->naddresses;
 	plan_condition(inc, ks, st);
+	plan_needs(inc, ks, st);
 }
 
 /* The place of a cause in the ranking, or -1 when the incident has none. */

@@ -31,7 +31,7 @@ report_main(const struct options *o, char **args, int nargs)
 
 const struct command cmd_report = {
 	"report", report_main,
-"  report FILE.json      render a saved diagnosis (diagnose --format json) as a\n"
+"  report FILE.json       render a saved diagnosis (diagnose --format json) as a\n"
 "                           fix report: per incident the cause that stands,\n"
 "                           its evidence, the steps as a checklist, and with\n"
 "                           --dos-root the proposed edits as diffs\n",

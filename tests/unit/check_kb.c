@@ -1139,6 +1139,15 @@ START_TEST(step_addresses_unknown_cause)
 }
 END_TEST
 
+/* needs="ID" names a step of the same article, or the load stops. */
+START_TEST(step_needs_unknown_step)
+{
+	tu_edit_in(dir, "steps.xml", "needs=\"lanman-tcptsr-version\"", "needs=\"reboot\"");
+	expect_load_error(dir, "%s/articles/Q100709.xml: article Q100709: step "
+	    "'lanman-force-push' needs step 'reboot', which the article does not have", dir);
+}
+END_TEST
+
 START_TEST(unknown_fact)
 {
 	tu_edit_in(dir, "steps.xml", "<fact ref=\"tcptsr:lanman-2.2b\" field=\"version\"/>",
@@ -1642,6 +1651,7 @@ kb_suite(void)
 	tcase_add_test(bad, unknown_cause_ref);
 	tcase_add_test(bad, unknown_step_ref);
 	tcase_add_test(bad, step_addresses_unknown_cause);
+	tcase_add_test(bad, step_needs_unknown_step);
 	tcase_add_test(bad, unknown_fact);
 	tcase_add_test(bad, unknown_fact_table);
 	tcase_add_test(bad, unknown_fact_field);
