@@ -46,7 +46,7 @@ wait_file() {
 }
 
 wait_line() {
-	wait_for "${3:-30}" grep -q -- "$2" "$1"
+	wait_for "${3:-30}" grep -qs -- "$2" "$1"
 }
 
 _wait_dead() {

@@ -90,6 +90,13 @@ start_runner() {
 	rpid=$!
 }
 start_listener
+# The port is random: another process may hold it, and then the listener
+# cannot bind and the clients would wait for it for ever. It says
+# SMTP_listen(port=N) once it holds the port.
+if ! wait_line "$logs/listen.1.log" "SMTP_listen(port=$gw_port)" 10; then
+	say "FAIL: the listener did not listen on 127.0.0.1:$gw_port (taken?): $(tail -n 3 "$logs/stderr" "$logs/listen.1.log" 2>/dev/null)"
+	exit 1
+fi
 start_runner
 # flush after flush, each with a log of its own
 (
@@ -153,6 +160,10 @@ while kill -0 "$loadpid" 2>/dev/null || [ "$(queued)" -gt 0 ]; do
 	esac
 done
 queue_time=$((SECONDS - t0))
+if kill -0 "$loadpid" 2>/dev/null; then
+	say "FAIL: the clients (gwload) had not finished after the deadline of $DEADLINE s: $(tail -n 3 "$logs/stderr")"
+	exit 1
+fi
 wait "$loadpid"
 load_status=$?
 loadpid=""
