@@ -36,6 +36,7 @@
 #include <zlib.h>
 
 #include "util/buf.h"
+#include "util/clock.h"
 #include "testutil.h"
 
 /* Write a log into tu_scratch; its path (caller frees). */
@@ -1359,15 +1360,6 @@ struct follower {
 /* How long to watch for something kbdiag must not say: a few of its rounds. */
 #define QUIET_MS	700
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* Start kbdiag with args; its standard input is in, or /dev/null if in < 0. */
 static void
 follow_start_in(struct follower *f, int in, const char *const *args)
@@ -1457,7 +1449,7 @@ follow_pump(struct follower *f, int ms)
 static int
 follow_wait(struct follower *f, int s, size_t *from, const char *needle, int ms)
 {
-	long long end = now_ms() + ms, left;
+	long long end = clock_ms() + ms, left;
 	const char *all, *hit;
 
 	for (;;) {
@@ -1466,7 +1458,7 @@ follow_wait(struct follower *f, int s, size_t *from, const char *needle, int ms)
 			*from = (size_t)(hit - all) + strlen(needle);
 			return 1;
 		}
-		if ((left = end - now_ms()) <= 0 || f->fd[s] < 0)
+		if ((left = end - clock_ms()) <= 0 || f->fd[s] < 0)
 			return 0;
 		follow_pump(f, (int)left);
 	}
@@ -1490,14 +1482,14 @@ follow_kill(struct follower *f)
 static int
 follow_end(struct follower *f, int sig, int ms)
 {
-	long long end = now_ms() + ms;
+	long long end = clock_ms() + ms;
 	int status;
 
 	kill(f->pid, sig);
-	while ((f->fd[0] >= 0 || f->fd[1] >= 0) && now_ms() < end)
-		follow_pump(f, (int)(end - now_ms()));
+	while ((f->fd[0] >= 0 || f->fd[1] >= 0) && clock_ms() < end)
+		follow_pump(f, (int)(end - clock_ms()));
 	while (waitpid(f->pid, &status, WNOHANG) != f->pid) {
-		if (now_ms() >= end) {
+		if (clock_ms() >= end) {
 			follow_kill(f);
 			return -1;
 		}

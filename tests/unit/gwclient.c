@@ -19,19 +19,11 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/clock.h"
 #include "gwclient.h"
 #include "listener.h"
 #include "testutil.h"
 #include "util/xmem.h"
-
-long long
-gwclient_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 pid_t
 gwclient_gateway(const char *spool, const char *smarthost, unsigned port, const char *log,
@@ -75,12 +67,12 @@ gwclient_gateway(const char *spool, const char *smarthost, unsigned port, const 
 void
 gwclient_stop(pid_t pid, long long *ms)
 {
-	long long t0 = gwclient_now_ms();
+	long long t0 = clock_ms();
 	int status = 0;
 	pid_t r;
 
 	ck_assert_int_eq(kill(pid, SIGTERM), 0);
-	while ((r = waitpid(pid, &status, WNOHANG)) == 0 && gwclient_now_ms() - t0 < 10000)
+	while ((r = waitpid(pid, &status, WNOHANG)) == 0 && clock_ms() - t0 < 10000)
 		usleep(5000);
 	if (r == 0) {
 		kill(pid, SIGKILL);
@@ -88,7 +80,7 @@ gwclient_stop(pid_t pid, long long *ms)
 		ck_abort_msg("smtpgw did not stop within 10 s of SIGTERM");
 	}
 	if (ms != NULL)
-		*ms = gwclient_now_ms() - t0;
+		*ms = clock_ms() - t0;
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "smtpgw: status %d", status);
 }
 
@@ -150,12 +142,12 @@ char *
 gwclient_read_until(int fd, const char *want, int timeout_ms)
 {
 	struct buf b = BUF_INIT;
-	long long until = gwclient_now_ms() + timeout_ms;
+	long long until = clock_ms() + timeout_ms;
 	char chunk[4096];
 
 	while (want == NULL || strstr(buf_str(&b), want) == NULL) {
 		struct pollfd pfd = { fd, POLLIN, 0 };
-		long long left = until - gwclient_now_ms();
+		long long left = until - clock_ms();
 		ssize_t n;
 
 		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
@@ -181,12 +173,12 @@ gwclient_expect(int fd, const char *want)
 int
 gwclient_closed(int fd, int timeout_ms)
 {
-	long long until = gwclient_now_ms() + timeout_ms;
+	long long until = clock_ms() + timeout_ms;
 	char chunk[4096];
 
 	for (;;) {
 		struct pollfd pfd = { fd, POLLIN, 0 };
-		long long left = until - gwclient_now_ms();
+		long long left = until - clock_ms();
 		ssize_t n;
 
 		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)

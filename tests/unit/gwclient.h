@@ -54,8 +54,6 @@ struct spool *gwclient_spool(const char *name);
 char *gwclient_session(struct spool *sp, enum smtpd_bare_lf bare_lf, const char *script,
     size_t len, size_t max_size, unsigned *queued);
 
-/* Milliseconds on CLOCK_MONOTONIC. */
-long long gwclient_now_ms(void);
 /* The processes whose command line names path (the gateway and its children
  * all have the spool's path in theirs). */
 size_t gwclient_processes(const char *path);
