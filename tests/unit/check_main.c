@@ -215,6 +215,10 @@ run_parallel(const int *sel, size_t nsel, int jobs, struct tally *sum)
 			break;
 		}
 		if (pids[i] == 0) {
+			/* the parent's: freed here, or every process the worker's
+			 * suites fork and end with exit() reports it as a leak (make
+			 * asan, LeakSanitizer) */
+			free(pids);
 			close(r[0]);
 			worker(q[0], r[1], out, lockpath);
 		}
