@@ -32,7 +32,7 @@
  * are indices into the arrays they point into.
  */
 #define KBCACHE_MAGIC		"KBDIAGC\n"
-#define KBCACHE_FORMAT		4u
+#define KBCACHE_FORMAT		5u	/* 5: steps carry needs */
 #define KBCACHE_HEADER		(8 + 4 + KBCACHE_KEY_LEN + 8 + 8 + KBCACHE_KEY_LEN)
 #define KBCACHE_NULL		UINT32_MAX
 #define KBCACHE_MAX_FILE	(64u * 1024 * 1024)
