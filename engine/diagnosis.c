@@ -7,6 +7,7 @@
 #include "diagnosis.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,11 +53,163 @@ diag_free_strings(char **v, size_t n)
 	free(v);
 }
 
-void
-diag_causes_free(struct diag_cause *c, size_t n)
+/* ---------------------------------------------------------------------- */
+/*
+ * Packing: a list a stage built field by field (an array, the arrays and
+ * strings its elements point to) copied into one allocation, the array at
+ * its start, so that free() of the array frees it all. An incident holds a
+ * few dozen strings per list, and each allocation of its own costs malloc's
+ * header and rounding, and the spare room of an array grown by doubling.
+ * Each packer runs twice: with base NULL it only adds up the bytes.
+ */
+struct diag_pack {
+	char	*base;		/* NULL: measuring */
+	size_t	 used;
+};
+
+static void *
+diag_pack_array(struct diag_pack *pk, const void *v, size_t n, size_t size)
 {
+	const size_t align = _Alignof(max_align_t);
+	void *p = NULL;
+
+	if (n == 0 || v == NULL)
+		return NULL;
+	pk->used = (pk->used + align - 1) & ~(align - 1);
+	if (pk->base != NULL)
+		p = memcpy(pk->base + pk->used, v, n * size);
+	pk->used += n * size;
+	return p;
+}
+
+static char *
+diag_pack_str(struct diag_pack *pk, const char *s)
+{
+	size_t n;
+	char *p = NULL;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s) + 1;
+	if (pk->base != NULL)
+		p = memcpy(pk->base + pk->used, s, n);
+	pk->used += n;
+	return p;
+}
+
+/* After measuring: the block, and the copy to start at its beginning. */
+static void
+diag_pack_alloc(struct diag_pack *pk)
+{
+	pk->base = xmalloc(pk->used ? pk->used : 1);
+	pk->used = 0;
+}
+
+static struct diag_evidence *
+diag_pack_evidence(struct diag_pack *pk, const struct diag_evidence *v, size_t n)
+{
+	struct diag_evidence *d = diag_pack_array(pk, v, n, sizeof(*v)), x;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct diag_evidence *o = d != NULL ? &d[i] : &x;
+
+		o->ref = diag_pack_str(pk, v[i].ref);
+		o->why = diag_pack_str(pk, v[i].why);
+		o->origin = diag_pack_str(pk, v[i].origin);
+		o->detail = diag_pack_str(pk, v[i].detail);
+	}
+	return d;
+}
+
+static struct diag_cause *
+diag_pack_causes(struct diag_pack *pk, const struct diag_cause *v, size_t n)
+{
+	struct diag_cause *d = diag_pack_array(pk, v, n, sizeof(*v)), x;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct diag_cause *o = d != NULL ? &d[i] : &x;
+
+		o->id = diag_pack_str(pk, v[i].id);
+		o->title = diag_pack_str(pk, v[i].title);
+		o->evidence = diag_pack_evidence(pk, v[i].evidence, v[i].nevidence);
+	}
+	return d;
+}
+
+static struct diag_span *
+diag_pack_spans(struct diag_pack *pk, const struct diag_span *v, size_t n)
+{
+	struct diag_span *d = diag_pack_array(pk, v, n, sizeof(*v)), x;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		(d != NULL ? &d[i] : &x)->text = diag_pack_str(pk, v[i].text);
+	return d;
+}
+
+static char **
+diag_pack_strs(struct diag_pack *pk, char *const *v, size_t n)
+{
+	char **d = diag_pack_array(pk, v, n, sizeof(*v)), *x;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		*(d != NULL ? &d[i] : &x) = diag_pack_str(pk, v[i]);
+	return d;
+}
+
+static struct diag_step *
+diag_pack_steps(struct diag_pack *pk, const struct diag_step *v, size_t n)
+{
+	struct diag_step *d = diag_pack_array(pk, v, n, sizeof(*v)), x;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct diag_step *o = d != NULL ? &d[i] : &x;
+
+		o->id = diag_pack_str(pk, v[i].id);
+		o->spans = diag_pack_spans(pk, v[i].spans, v[i].nspans);
+		o->worked = diag_pack_spans(pk, v[i].worked, v[i].nworked);
+		o->addresses = diag_pack_strs(pk, v[i].addresses, v[i].naddresses);
+		o->done_ref = diag_pack_str(pk, v[i].done_ref);
+		o->done = diag_pack_str(pk, v[i].done);
+		o->found = diag_pack_str(pk, v[i].found);
+		o->because = diag_pack_str(pk, v[i].because);
+	}
+	return d;
+}
+
+static struct diag_unchecked *
+diag_pack_unchecked(struct diag_pack *pk, const struct diag_unchecked *v, size_t n)
+{
+	struct diag_unchecked *d = diag_pack_array(pk, v, n, sizeof(*v)), x;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct diag_unchecked *o = d != NULL ? &d[i] : &x;
+
+		o->source = diag_pack_str(pk, v[i].source);
+		o->title = diag_pack_str(pk, v[i].title);
+		o->why = diag_pack_str(pk, v[i].why);
+	}
+	return d;
+}
+
+struct diag_cause *
+diag_causes_pack(struct diag_cause *c, size_t n)
+{
+	struct diag_cause *packed = NULL;
 	size_t i, j;
 
+	if (n > 0) {
+		struct diag_pack pk = { NULL, 0 };
+
+		diag_pack_causes(&pk, c, n);
+		diag_pack_alloc(&pk);
+		packed = diag_pack_causes(&pk, c, n);
+	}
 	for (i = 0; i < n; i++) {
 		free(c[i].id);
 		free(c[i].title);
@@ -69,6 +222,36 @@ diag_causes_free(struct diag_cause *c, size_t n)
 		free(c[i].evidence);
 	}
 	free(c);
+	return packed;
+}
+
+void
+diag_causes_free(struct diag_cause *c, size_t n)
+{
+	(void)n;
+	free(c);
+}
+
+struct diag_unchecked *
+diag_unchecked_pack(struct diag_unchecked *u, size_t n)
+{
+	struct diag_unchecked *packed = NULL;
+	size_t i;
+
+	if (n > 0) {
+		struct diag_pack pk = { NULL, 0 };
+
+		diag_pack_unchecked(&pk, u, n);
+		diag_pack_alloc(&pk);
+		packed = diag_pack_unchecked(&pk, u, n);
+	}
+	for (i = 0; i < n; i++) {
+		free(u[i].source);
+		free(u[i].title);
+		free(u[i].why);
+	}
+	free(u);
+	return packed;
 }
 
 void
@@ -144,12 +327,7 @@ diag_incident_clear(struct diag_incident *inc)
 	free(inc->errno_name);
 	diag_observations_free(inc->observations, inc->nobservations);
 	probe_results_free(inc->probes, inc->nprobes);
-	for (i = 0; i < inc->nunchecked; i++) {
-		free(inc->unchecked[i].source);
-		free(inc->unchecked[i].title);
-		free(inc->unchecked[i].why);
-	}
-	free(inc->unchecked);
+	free(inc->unchecked);	/* packed */
 	diag_steps_free(inc->steps, inc->nsteps);
 	diag_steps_free(inc->unneeded, inc->nunneeded);
 	memset(inc, 0, sizeof(*inc));
@@ -165,11 +343,19 @@ diag_spans_free(struct diag_span *v, size_t n)
 	free(v);
 }
 
-void
-diag_steps_free(struct diag_step *v, size_t n)
+struct diag_step *
+diag_steps_pack(struct diag_step *v, size_t n)
 {
+	struct diag_step *packed = NULL;
 	size_t i;
 
+	if (n > 0) {
+		struct diag_pack pk = { NULL, 0 };
+
+		diag_pack_steps(&pk, v, n);
+		diag_pack_alloc(&pk);
+		packed = diag_pack_steps(&pk, v, n);
+	}
 	for (i = 0; i < n; i++) {
 		struct diag_step *s = &v[i];
 
@@ -182,6 +368,14 @@ diag_steps_free(struct diag_step *v, size_t n)
 		free(s->found);
 		free(s->because);
 	}
+	free(v);
+	return packed;
+}
+
+void
+diag_steps_free(struct diag_step *v, size_t n)
+{
+	(void)n;
 	free(v);
 }
 

@@ -182,10 +182,12 @@ struct diag_incident {
 	int			 peer_from_cli;	/* peer came from --smarthost */
 	struct diag_location	*locations;	/* the first DIAG_MAX_LOCATIONS */
 	size_t			 nlocations;
-	struct diag_cause	*causes;	/* best first */
+	struct diag_cause	*causes;	/* best first; packed
+						   (diag_causes_pack()) */
 	size_t			 ncauses;
 	struct diag_step	*steps;		/* in the order of the causes that
-						   stand (plan.h) */
+						   stand (plan.h); packed, as is
+						   unneeded */
 	size_t			 nsteps;
 	struct diag_step	*unneeded;	/* steps only of ruled-out causes */
 	size_t			 nunneeded;
@@ -198,7 +200,7 @@ struct diag_incident {
 	size_t			 nobservations;
 	struct probe_result	*probes;	/* the round for this incident's peer */
 	size_t			 nprobes;
-	struct diag_unchecked	*unchecked;
+	struct diag_unchecked	*unchecked;	/* packed (diag_unchecked_pack()) */
 	size_t			 nunchecked;
 	/*
 	 * When several articles explain the same line (kb/overlaps.xml,
@@ -374,6 +376,18 @@ void diag_free(struct diagnosis *d);
 void diag_warn(struct diagnosis *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void diag_incident_clear(struct diag_incident *inc);
+/*
+ * An incident's causes (with their evidence), steps and unchecked evidence
+ * are packed: each list, its arrays and strings, in one allocation with the
+ * array at its start (some tens of allocations an incident fewer, and no
+ * spare room), made by the stage that builds the list (rank.h, plan.h) once
+ * it is complete. diag_*_pack() takes a list built field by field, frees it
+ * and returns the packed copy (NULL for n 0); a packed list is freed by
+ * diag_causes_free(), diag_steps_free() or free(), and must not be grown.
+ */
+struct diag_cause *diag_causes_pack(struct diag_cause *c, size_t n);
+struct diag_step *diag_steps_pack(struct diag_step *v, size_t n);
+struct diag_unchecked *diag_unchecked_pack(struct diag_unchecked *u, size_t n);
 void diag_causes_free(struct diag_cause *c, size_t n);
 void diag_steps_free(struct diag_step *v, size_t n);
 void diag_observations_free(struct diag_observation *o, size_t n);

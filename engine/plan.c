@@ -352,10 +352,9 @@ plan_steps(struct diag_incident *inc)
 	for (i = 0; i < n; i++)
 		inc->steps[i].n = (unsigned)(i + 1);
 	free(key);
+	/* complete: each list in one allocation, no spare room (diagnosis.h) */
+	inc->steps = diag_steps_pack(inc->steps, n);
+	inc->unneeded = diag_steps_pack(inc->unneeded, u);
 	inc->nsteps = n;
 	inc->nunneeded = u;
-	if (u == 0) {
-		free(inc->unneeded);
-		inc->unneeded = NULL;
-	}
 }

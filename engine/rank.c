@@ -145,17 +145,10 @@ rank_weigh(struct diag_incident *inc, const struct kb_cause *kc, struct diag_cau
 static void
 rank_clear(struct diag_incident *inc)
 {
-	size_t i;
-
 	diag_causes_free(inc->causes, inc->ncauses);
 	inc->causes = NULL;
 	inc->ncauses = 0;
-	for (i = 0; i < inc->nunchecked; i++) {
-		free(inc->unchecked[i].source);
-		free(inc->unchecked[i].title);
-		free(inc->unchecked[i].why);
-	}
-	free(inc->unchecked);
+	free(inc->unchecked);	/* packed */
 	inc->unchecked = NULL;
 	inc->nunchecked = 0;
 }
@@ -166,8 +159,21 @@ rank_causes(struct diag_incident *inc)
 	return rank_causes_kb(inc, NULL);
 }
 
+static double rank_weigh_causes(struct diag_incident *inc, const struct kb *kb);
+
 double
 rank_causes_kb(struct diag_incident *inc, const struct kb *kb)
+{
+	double r = rank_weigh_causes(inc, kb);
+
+	/* complete: each list in one allocation (diagnosis.h) */
+	inc->causes = diag_causes_pack(inc->causes, inc->ncauses);
+	inc->unchecked = diag_unchecked_pack(inc->unchecked, inc->nunchecked);
+	return r;
+}
+
+static double
+rank_weigh_causes(struct diag_incident *inc, const struct kb *kb)
 {
 	const struct kb_article *a = inc->kb_article;
 	double total = 0, top = -HUGE_VAL, sum = 0, *score;

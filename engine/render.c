@@ -20,6 +20,30 @@
 #include "verdict.h"
 #include "util/xmem.h"
 
+/*
+ * Where render_diagnosis_stream() sends a report: the buffer is handed to
+ * write() and emptied between incidents once it holds RENDER_PART bytes, so
+ * that only about one part is ever held. After a failed write the rest is
+ * rendered (the renderers cannot stop midway) but thrown away.
+ */
+struct render_sink {
+	int	(*write)(void *arg, const char *p, size_t n);
+	void	*arg;
+	int	 failed;
+};
+
+#define RENDER_PART	(256 * 1024)
+
+static void
+render_part_done(struct buf *out, struct render_sink *sink)
+{
+	if (sink == NULL || out->len < RENDER_PART)
+		return;
+	if (!sink->failed && sink->write(sink->arg, out->data, out->len) != 0)
+		sink->failed = 1;
+	buf_reset(out);
+}
+
 int
 render_format_parse(const char *name, enum render_format *out, char err[ERR_LEN])
 {
@@ -675,7 +699,8 @@ render_text_incident(struct buf *out, const struct diag_incident *inc, size_t k,
 }
 
 static void
-render_text_diagnosis(const struct diagnosis *d, struct buf *out, int explain)
+render_text_diagnosis(const struct diagnosis *d, struct buf *out, int explain,
+    struct render_sink *sink)
 {
 	size_t i;
 
@@ -699,8 +724,10 @@ render_text_diagnosis(const struct diagnosis *d, struct buf *out, int explain)
 		buf_puts(out, "  ");
 		render_wrap(out, d->probe_note, 2, 4);
 	}
-	for (i = 0; i < d->nincidents; i++)
+	for (i = 0; i < d->nincidents; i++) {
 		render_text_incident(out, &d->incidents[i], i + 1, d->nincidents, explain);
+		render_part_done(out, sink);
+	}
 	render_text_summary(out, d);
 }
 
@@ -1091,7 +1118,8 @@ render_md_warnings(struct buf *out, const struct diagnosis *d)
 }
 
 static void
-render_md_diagnosis(const struct diagnosis *d, struct buf *out, int explain)
+render_md_diagnosis(const struct diagnosis *d, struct buf *out, int explain,
+    struct render_sink *sink)
 {
 	size_t i;
 
@@ -1102,8 +1130,10 @@ render_md_diagnosis(const struct diagnosis *d, struct buf *out, int explain)
 		render_md_text(out, d->probe_note);
 		buf_putc(out, '\n');
 	}
-	for (i = 0; i < d->nincidents; i++)
+	for (i = 0; i < d->nincidents; i++) {
 		render_md_incident(out, &d->incidents[i], i + 1, explain);
+		render_part_done(out, sink);
+	}
 	render_md_summary(out, d);
 	render_md_warnings(out, d);
 }
@@ -1756,7 +1786,8 @@ render_json_part(struct buf *out, json_t *v, size_t indent, char err[ERR_LEN])
 }
 
 static int
-render_json_diagnosis(const struct diagnosis *d, struct buf *out, char err[ERR_LEN])
+render_json_diagnosis(const struct diagnosis *d, struct buf *out, struct render_sink *sink,
+    char err[ERR_LEN])
 {
 	json_t *a;
 	size_t i;
@@ -1792,6 +1823,7 @@ render_json_diagnosis(const struct diagnosis *d, struct buf *out, char err[ERR_L
 		buf_puts(out, i ? ",\n    " : "\n    ");
 		if (render_json_part(out, render_json_incident(&d->incidents[i]), 4, err) != 0)
 			return -1;
+		render_part_done(out, sink);
 	}
 	buf_puts(out, d->nincidents ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ");
 	if (render_json_part(out, render_json_summary(d), 2, err) != 0)
@@ -1828,23 +1860,47 @@ render_diagnosis(const struct diagnosis *d, enum render_format f, struct buf *ou
 	return render_diagnosis_explain(d, f, 0, out, err);
 }
 
-int
-render_diagnosis_explain(const struct diagnosis *d, enum render_format f, int explain,
-    struct buf *out, char err[ERR_LEN])
+static int
+render_diagnosis_to(const struct diagnosis *d, enum render_format f, int explain,
+    struct buf *out, struct render_sink *sink, char err[ERR_LEN])
 {
 	switch (f) {
 	case RENDER_TEXT:
-		render_text_diagnosis(d, out, explain);
+		render_text_diagnosis(d, out, explain, sink);
 		return 0;
 	case RENDER_MARKDOWN:
-		render_md_diagnosis(d, out, explain);
+		render_md_diagnosis(d, out, explain, sink);
 		return 0;
 	case RENDER_HTML:
 		return render_html_diagnosis(d, out, err);
 	case RENDER_JSON:
-		return render_json_diagnosis(d, out, err);
+		return render_json_diagnosis(d, out, sink, err);
 	}
 	return err_set(err, "unknown output format");
+}
+
+int
+render_diagnosis_explain(const struct diagnosis *d, enum render_format f, int explain,
+    struct buf *out, char err[ERR_LEN])
+{
+	return render_diagnosis_to(d, f, explain, out, NULL, err);
+}
+
+int
+render_diagnosis_stream(const struct diagnosis *d, enum render_format f, int explain,
+    int (*write)(void *arg, const char *p, size_t n), void *arg, char err[ERR_LEN])
+{
+	struct render_sink sink = { write, arg, 0 };
+	struct buf out = BUF_INIT;
+	int rc;
+
+	rc = render_diagnosis_to(d, f, explain, &out, &sink, err);
+	if (rc == 0 && !sink.failed && out.len > 0 && write(arg, out.data, out.len) != 0)
+		sink.failed = 1;
+	buf_free(&out);
+	if (rc != 0)
+		return -1;
+	return sink.failed ? 1 : 0;
 }
 
 /* ---------------------------------------------------------------------- */

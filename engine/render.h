@@ -41,6 +41,16 @@ int render_diagnosis(const struct diagnosis *d, enum render_format f, struct buf
 int render_diagnosis_explain(const struct diagnosis *d, enum render_format f,
     int explain, struct buf *out, char err[ERR_LEN]);
 /*
+ * The same, written as it is rendered: write(arg, p, n) gets the report in
+ * order, a part of some hundred kilobytes at a time (whole incidents; HTML
+ * in one part), so that a report of thousands of incidents is never held
+ * whole. write returns 0, or nonzero to say the output failed (it keeps its
+ * own error): nothing more is written. 0; -1 with err when the report cannot
+ * be produced (parts may have been written); 1 when write failed.
+ */
+int render_diagnosis_stream(const struct diagnosis *d, enum render_format f, int explain,
+    int (*write)(void *arg, const char *p, size_t n), void *arg, char err[ERR_LEN]);
+/*
  * Word-wrap text for the text format (at 80 columns): the first line
  * continues at column col (where the caller left off), later lines start
  * with indent spaces; ends with a newline.

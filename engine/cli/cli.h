@@ -156,6 +156,13 @@ int cli_emit(const struct options *o, const struct buf *out);
  */
 int cli_render_done(const struct options *o, int render_rc, const char *err,
     const struct buf *out, int found);
+/*
+ * Render the diagnosis to the output as cli_render_done() does, written part
+ * by part as it is rendered (render_diagnosis_stream()) so that a report of
+ * thousands of incidents is never held whole: -o FILE is still replaced
+ * atomically (a failure leaves the old file).
+ */
+int cli_render_diagnosis(const struct options *o, const struct diagnosis *d, int found);
 
 /* Set by SIGINT and SIGTERM once cli_catch_stop() ran: --follow, verify. */
 extern volatile sig_atomic_t cli_stop;

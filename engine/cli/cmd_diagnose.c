@@ -96,15 +96,11 @@ static int
 diagnose_replay(const struct options *o, struct kb *kb)
 {
 	struct diagnosis *d = NULL;
-	struct buf out = BUF_INIT;
-	char err[ERR_LEN];
 	int rc;
 
 	if ((rc = cli_saved_load(o->replay, "diagnose --replay", kb, &d)) == 0 &&
 	    (rc = cli_manual_evidence(o, kb, d)) == 0)
-		rc = cli_render_done(o, render_diagnosis_explain(d, o->format, o->explain, &out,
-		    err), err, &out, d->nincidents > 0);
-	buf_free(&out);
+		rc = cli_render_diagnosis(o, d, d->nincidents > 0);
 	diag_free(d);
 	kb_free(kb);
 	return rc;
@@ -211,10 +207,8 @@ static int
 diagnose_main(const struct options *o, char **files, int nfiles)
 {
 	struct diagnosis *d = NULL;
-	struct buf out = BUF_INIT;
 	struct matcher *m = NULL;
 	struct kb *kb = NULL;
-	char err[ERR_LEN];
 	int rc;
 
 	if (o->replay != NULL && nfiles > 0)
@@ -243,13 +237,11 @@ diagnose_main(const struct options *o, char **files, int nfiles)
 		rc = EXIT_BADINPUT;
 		goto out;
 	}
-	rc = cli_render_done(o, render_diagnosis_explain(d, o->format, o->explain, &out, err),
-	    err, &out, d->nincidents > 0);
+	rc = cli_render_diagnosis(o, d, d->nincidents > 0);
 	/* a log that could not be read through: its report, and exit 3 */
 	if ((rc == EXIT_FOUND || rc == EXIT_NOTHING) && diag_input_errors(d))
 		rc = EXIT_BADINPUT;
 out:
-	buf_free(&out);
 	diag_free(d);
 	match_free(m);
 	kb_free(kb);

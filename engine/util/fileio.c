@@ -48,19 +48,13 @@ failed(char err[ERR_LEN], const char *path)
 /* A device, FIFO or socket: written in place, never replaced (flags: more
  * open flags, O_CREAT | O_TRUNC for the file a dangling link names). */
 static int
-write_in_place(const char *path, const void *data, size_t len, int flags, char err[ERR_LEN])
+open_in_place(struct file_out *f, const char *path, int flags, char err[ERR_LEN])
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | flags, 0666);
-
-	if (fd < 0)
-		return failed(err, path);
-	if (file_write_all(fd, data, len) != 0) {
-		failed(err, path);
-		close(fd);
-		return -1;
-	}
-	if (close(fd) != 0)
-		return failed(err, path);
+	f->in_place = 1;
+	if (path != f->path)
+		snprintf(f->path, sizeof(f->path), "%s", path);
+	if ((f->fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | flags, 0666)) < 0)
+		return failed(err, f->path);
 	return 0;
 }
 
@@ -202,24 +196,27 @@ failed:
 }
 
 int
-file_replace(const char *path, const void *data, size_t len, char err[ERR_LEN])
+file_out_open(struct file_out *f, const char *path, char err[ERR_LEN])
 {
-	char target[PATH_MAX], tmp[PATH_MAX];
 	struct stat st;
 	mode_t mode, mask;
-	int fd, exists;
+	int exists;
 
-	if (snprintf(target, sizeof(target), "%s", path) >= (int)sizeof(target)) {
+	f->fd = -1;
+	f->in_place = 0;
+	f->tmp[0] = '\0';
+	if (snprintf(f->path, sizeof(f->path), "%s", path) >= (int)sizeof(f->path) ||
+	    snprintf(f->target, sizeof(f->target), "%s", path) >= (int)sizeof(f->target)) {
 		errno = ENAMETOOLONG;
 		return failed(err, path);
 	}
 	/* a link: the file it names (a dangling one: created through it) */
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && realpath(path, target) == NULL) {
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && realpath(path, f->target) == NULL) {
 		if (errno != ENOENT)
 			return failed(err, path);
-		return write_in_place(path, data, len, O_CREAT | O_TRUNC, err);
+		return open_in_place(f, path, O_CREAT | O_TRUNC, err);
 	}
-	exists = stat(target, &st) == 0;
+	exists = stat(f->target, &st) == 0;
 	if (!exists && errno != ENOENT)
 		return failed(err, path);
 	if (exists && !S_ISREG(st.st_mode)) {
@@ -227,28 +224,82 @@ file_replace(const char *path, const void *data, size_t len, char err[ERR_LEN])
 			errno = EISDIR;
 			return failed(err, path);
 		}
-		return write_in_place(target, data, len, 0, err);
+		return open_in_place(f, f->target, 0, err);
 	}
 	mask = umask(0);
 	umask(mask);
 	mode = exists ? st.st_mode & 07777 : 0666 & ~mask;
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", target) >= (int)sizeof(tmp)) {
+	if (snprintf(f->tmp, sizeof(f->tmp), "%s.XXXXXX", f->target) >= (int)sizeof(f->tmp)) {
+		f->tmp[0] = '\0';
 		errno = ENAMETOOLONG;
 		return failed(err, path);
 	}
-	if ((fd = mkstemp(tmp)) < 0)
+	if ((f->fd = mkstemp(f->tmp)) < 0) {
+		f->tmp[0] = '\0';
 		return failed(err, path);
-	if (fchmod(fd, mode) != 0 || file_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+	}
+	if (fchmod(f->fd, mode) != 0) {
 		failed(err, path);
-		close(fd);
-		unlink(tmp);
+		file_out_abort(f);
 		return -1;
 	}
-	if (close(fd) != 0 || rename(tmp, target) != 0) {
-		failed(err, path);
-		unlink(tmp);
-		return -1;
-	}
-	sync_dir_of(target);
 	return 0;
+}
+
+int
+file_out_write(struct file_out *f, const void *data, size_t len, char err[ERR_LEN])
+{
+	if (file_write_all(f->fd, data, len) != 0) {
+		failed(err, f->path);
+		file_out_abort(f);
+		return -1;
+	}
+	return 0;
+}
+
+int
+file_out_close(struct file_out *f, char err[ERR_LEN])
+{
+	int fd = f->fd;
+
+	f->fd = -1;
+	if (f->in_place)
+		return close(fd) != 0 ? failed(err, f->path) : 0;
+	if (fsync(fd) != 0) {
+		failed(err, f->path);
+		close(fd);
+		unlink(f->tmp);
+		return -1;
+	}
+	if (close(fd) != 0 || rename(f->tmp, f->target) != 0) {
+		failed(err, f->path);
+		unlink(f->tmp);
+		return -1;
+	}
+	sync_dir_of(f->target);
+	return 0;
+}
+
+void
+file_out_abort(struct file_out *f)
+{
+	int e = errno;
+
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	if (!f->in_place && f->tmp[0] != '\0')
+		unlink(f->tmp);
+	f->tmp[0] = '\0';
+	errno = e;
+}
+
+int
+file_replace(const char *path, const void *data, size_t len, char err[ERR_LEN])
+{
+	struct file_out f;
+
+	if (file_out_open(&f, path, err) != 0 || file_out_write(&f, data, len, err) != 0)
+		return -1;
+	return file_out_close(&f, err);
 }

@@ -16,6 +16,7 @@
 #ifndef KBDIAG_FILEIO_H
 #define KBDIAG_FILEIO_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -28,6 +29,28 @@
  * "cannot write PATH: reason" in err (errno set).
  */
 int file_replace(const char *path, const void *data, size_t len, char err[ERR_LEN]);
+
+/*
+ * The same replace written part by part, for output too large to hold
+ * (diagnose's report): file_out_open() decides as file_replace() does and
+ * opens the temporary file (or the device, FIFO, socket in place),
+ * file_out_write() appends, file_out_close() fsyncs and renames it over
+ * path; file_out_abort() gives up and removes the temporary file, leaving
+ * the old one. Each returns 0, or -1 with err and errno as file_replace()'s;
+ * after a failed write or close the file is already given up.
+ */
+struct file_out {
+	int	 fd;
+	int	 in_place;		/* written as it is, not replaced */
+	char	 path[PATH_MAX];	/* as given, for errors */
+	char	 target[PATH_MAX];	/* what is replaced (a link's file) */
+	char	 tmp[PATH_MAX];		/* the temporary file, or "" */
+};
+
+int file_out_open(struct file_out *f, const char *path, char err[ERR_LEN]);
+int file_out_write(struct file_out *f, const void *data, size_t len, char err[ERR_LEN]);
+int file_out_close(struct file_out *f, char err[ERR_LEN]);
+void file_out_abort(struct file_out *f);
 
 /*
  * Replace dirfd/name by data, for a caller that holds the directory open
