@@ -476,6 +476,7 @@ correlate_new_incident(struct correlator *c, const struct kb_article *a,
 	    sizeof(*d->incidents));
 	inc = &d->incidents[d->nincidents];
 	memset(inc, 0, sizeof(*inc));
+	inc->strings = diag_strings_of(d);
 	inc->kb_article = a;
 	inc->article = xstrdup(a->id);
 	inc->title = xstrdup(a->title);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "probe_result.h"
+#include "util/arena.h"
 #include "util/buf.h"
 #include "util/xmem.h"
 
@@ -55,16 +56,90 @@ diag_free_strings(char **v, size_t n)
 
 /* ---------------------------------------------------------------------- */
 /*
+ * The diagnosis's strings kept once (diagnosis.h diag_strings_of()): a set
+ * of NUL-terminated strings in an arena, open addressing, FNV-1a, grown at
+ * half full. Thousands of incidents of one article carry the same cause
+ * titles, evidence reasons and step texts.
+ */
+struct diag_strings {
+	struct arena	 arena;
+	const char	**slots;
+	size_t		 cap;		/* a power of two, or 0 */
+	size_t		 n;
+};
+
+static size_t
+diag_strings_hash(const char *s)
+{
+	size_t h = (size_t)14695981039346656037ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * (size_t)1099511628211ULL;
+	return h;
+}
+
+struct diag_strings *
+diag_strings_of(struct diagnosis *d)
+{
+	if (d->strings == NULL)
+		d->strings = xcalloc(1, sizeof(*d->strings));
+	return d->strings;
+}
+
+static void
+diag_strings_free(struct diag_strings *t)
+{
+	if (t == NULL)
+		return;
+	arena_free(&t->arena);
+	free(t->slots);
+	free(t);
+}
+
+static const char *
+diag_intern(struct diag_strings *t, const char *s)
+{
+	size_t i, j;
+
+	if (2 * (t->n + 1) > t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 256;
+		const char **slots = xcalloc(cap, sizeof(*slots));
+
+		for (i = 0; i < t->cap; i++)
+			if (t->slots[i] != NULL) {
+				for (j = diag_strings_hash(t->slots[i]) & (cap - 1); slots[j];
+				    j = (j + 1) & (cap - 1))
+					;
+				slots[j] = t->slots[i];
+			}
+		free(t->slots);
+		t->slots = slots;
+		t->cap = cap;
+	}
+	for (i = diag_strings_hash(s) & (t->cap - 1); t->slots[i] != NULL;
+	    i = (i + 1) & (t->cap - 1))
+		if (strcmp(t->slots[i], s) == 0)
+			return t->slots[i];
+	t->n++;
+	return t->slots[i] = arena_strdup(&t->arena, s);
+}
+
+/* ---------------------------------------------------------------------- */
+/*
  * Packing: a list a stage built field by field (an array, the arrays and
  * strings its elements point to) copied into one allocation, the array at
  * its start, so that free() of the array frees it all. An incident holds a
  * few dozen strings per list, and each allocation of its own costs malloc's
  * header and rounding, and the spare room of an array grown by doubling.
- * Each packer runs twice: with base NULL it only adds up the bytes.
+ * Each packer runs twice: with base NULL it only adds up the bytes. With
+ * the incident's diagnosis's strings (diag_strings_of()) the strings are
+ * kept there once, and the block holds the arrays only.
  */
 struct diag_pack {
-	char	*base;		/* NULL: measuring */
-	size_t	 used;
+	char			*base;		/* NULL: measuring */
+	size_t			 used;
+	struct diag_strings	*strings;	/* strings kept there, or NULL: in
+						   the block */
 };
 
 static void *
@@ -90,13 +165,14 @@ diag_pack_str(struct diag_pack *pk, const char *s)
 
 	if (s == NULL)
 		return NULL;
+	if (pk->strings != NULL)	/* never written through: const in the set */
+		return pk->base != NULL ? (char *)diag_intern(pk->strings, s) : NULL;
 	n = strlen(s) + 1;
 	if (pk->base != NULL)
 		p = memcpy(pk->base + pk->used, s, n);
 	pk->used += n;
 	return p;
 }
-
 /* After measuring: the block, and the copy to start at its beginning. */
 static void
 diag_pack_alloc(struct diag_pack *pk)
@@ -197,14 +273,46 @@ diag_pack_unchecked(struct diag_pack *pk, const struct diag_unchecked *v, size_t
 	return d;
 }
 
+static struct probe_result *
+diag_pack_probes(struct diag_pack *pk, const struct probe_result *v, size_t n)
+{
+	struct probe_result *d = diag_pack_array(pk, v, n, sizeof(*v)), x;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct probe_result *o = d != NULL ? &d[i] : &x;
+
+		o->probe = diag_pack_str(pk, v[i].probe);
+		o->source = diag_pack_str(pk, v[i].source);
+		o->value = diag_pack_str(pk, v[i].value);
+		o->target = diag_pack_str(pk, v[i].target);
+		o->detail = diag_pack_str(pk, v[i].detail);
+		o->transcript = diag_pack_strs(pk, v[i].transcript, v[i].ntranscript);
+	}
+	return d;
+}
+
+struct probe_result *
+diag_probes_pack(const struct probe_result *r, size_t n, struct diag_strings *strings)
+{
+	struct diag_pack pk = { NULL, 0, strings };
+
+	if (n == 0)
+		return NULL;
+	diag_pack_probes(&pk, r, n);
+	diag_pack_alloc(&pk);
+	return diag_pack_probes(&pk, r, n);
+}
+
 struct diag_cause *
-diag_causes_pack(struct diag_cause *c, size_t n)
+diag_causes_pack(struct diag_cause *c, size_t n,
+    struct diag_strings *strings)
 {
 	struct diag_cause *packed = NULL;
 	size_t i, j;
 
 	if (n > 0) {
-		struct diag_pack pk = { NULL, 0 };
+		struct diag_pack pk = { NULL, 0, strings };
 
 		diag_pack_causes(&pk, c, n);
 		diag_pack_alloc(&pk);
@@ -233,13 +341,14 @@ diag_causes_free(struct diag_cause *c, size_t n)
 }
 
 struct diag_unchecked *
-diag_unchecked_pack(struct diag_unchecked *u, size_t n)
+diag_unchecked_pack(struct diag_unchecked *u, size_t n,
+    struct diag_strings *strings)
 {
 	struct diag_unchecked *packed = NULL;
 	size_t i;
 
 	if (n > 0) {
-		struct diag_pack pk = { NULL, 0 };
+		struct diag_pack pk = { NULL, 0, strings };
 
 		diag_pack_unchecked(&pk, u, n);
 		diag_pack_alloc(&pk);
@@ -326,7 +435,7 @@ diag_incident_clear(struct diag_incident *inc)
 	diag_causes_free(inc->causes, inc->ncauses);
 	free(inc->errno_name);
 	diag_observations_free(inc->observations, inc->nobservations);
-	probe_results_free(inc->probes, inc->nprobes);
+	free(inc->probes);	/* packed */
 	free(inc->unchecked);	/* packed */
 	diag_steps_free(inc->steps, inc->nsteps);
 	diag_steps_free(inc->unneeded, inc->nunneeded);
@@ -344,13 +453,14 @@ diag_spans_free(struct diag_span *v, size_t n)
 }
 
 struct diag_step *
-diag_steps_pack(struct diag_step *v, size_t n)
+diag_steps_pack(struct diag_step *v, size_t n,
+    struct diag_strings *strings)
 {
 	struct diag_step *packed = NULL;
 	size_t i;
 
 	if (n > 0) {
-		struct diag_pack pk = { NULL, 0 };
+		struct diag_pack pk = { NULL, 0, strings };
 
 		diag_pack_steps(&pk, v, n);
 		diag_pack_alloc(&pk);
@@ -420,6 +530,7 @@ diag_free(struct diagnosis *d)
 	for (i = 0; i < d->nincidents; i++)
 		diag_incident_clear(&d->incidents[i]);
 	free(d->incidents);
+	diag_strings_free(d->strings);	/* after the incidents that point into it */
 	diag_free_strings(d->warnings, d->nwarnings);
 	for (i = 0; i < d->nhistory; i++)
 		diag_history_clear(&d->history[i]);

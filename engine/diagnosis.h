@@ -23,6 +23,7 @@
 #include "reader.h"
 
 struct kb_article;
+struct diag_strings;
 
 struct diag_peer {
 	char		*host;		/* NULL when unknown */
@@ -198,7 +199,8 @@ struct diag_incident {
 	/* Evidence: what was observed, the probes behind it, what was not. */
 	struct diag_observation	*observations;
 	size_t			 nobservations;
-	struct probe_result	*probes;	/* the round for this incident's peer */
+	struct probe_result	*probes;	/* the round for this incident's peer;
+						   packed (diag_probes_pack()) */
 	size_t			 nprobes;
 	struct diag_unchecked	*unchecked;	/* packed (diag_unchecked_pack()) */
 	size_t			 nunchecked;
@@ -209,6 +211,11 @@ struct diag_incident {
 	 */
 	double			 article_confidence;
 	const struct kb_article	*kb_article;	/* NULL when not from this KB */
+	/*
+	 * Where the packed lists keep their strings (diag_strings_of() of the
+	 * diagnosis that holds the incident; not owned), or NULL: in the lists.
+	 */
+	struct diag_strings	*strings;
 	/*
 	 * Why live probes would not describe this failure (diag_probe_policy():
 	 * it is not current), or NULL: probe it.
@@ -357,6 +364,7 @@ struct diagnosis {
 	struct diag_history	*history;	/* oldest first (kbdiag verify); NULL:
 						   none, not even an empty one */
 	size_t			 nhistory;
+	struct diag_strings	*strings;	/* of the packed lists, or NULL */
 	/*
 	 * When live probes were left out because the failures are not current
 	 * (diag_probe_policy()): one line that says so and how to probe
@@ -385,9 +393,22 @@ void diag_incident_clear(struct diag_incident *inc);
  * and returns the packed copy (NULL for n 0); a packed list is freed by
  * diag_causes_free(), diag_steps_free() or free(), and must not be grown.
  */
-struct diag_cause *diag_causes_pack(struct diag_cause *c, size_t n);
-struct diag_step *diag_steps_pack(struct diag_step *v, size_t n);
-struct diag_unchecked *diag_unchecked_pack(struct diag_unchecked *u, size_t n);
+struct diag_cause *diag_causes_pack(struct diag_cause *c, size_t n,
+    struct diag_strings *strings);
+struct diag_step *diag_steps_pack(struct diag_step *v, size_t n,
+    struct diag_strings *strings);
+struct diag_unchecked *diag_unchecked_pack(struct diag_unchecked *u, size_t n,
+    struct diag_strings *strings);
+/* A packed copy of r (r is left as it is), for an incident's probes. */
+struct probe_result *diag_probes_pack(const struct probe_result *r, size_t n,
+    struct diag_strings *strings);
+/*
+ * The diagnosis's set of strings, made on first use: packed lists of its
+ * incidents (inc->strings) keep their strings there once, not each its own
+ * copy; it lives until diag_free(). Only the lists' strings are there: every
+ * other string of a diagnosis is still its own copy.
+ */
+struct diag_strings *diag_strings_of(struct diagnosis *d);
 void diag_causes_free(struct diag_cause *c, size_t n);
 void diag_steps_free(struct diag_step *v, size_t n);
 void diag_observations_free(struct diag_observation *o, size_t n);

@@ -304,11 +304,10 @@ evidence_from_probes(struct diag_incident *inc, const struct probe_result *r, si
 	if (n == 0)
 		return;
 	/* A later round replaces the results of an earlier one (its observations stay). */
-	probe_results_free(inc->probes, inc->nprobes);
-	inc->probes = xcalloc(n, sizeof(*inc->probes));
+	free(inc->probes);	/* packed (diagnosis.h) */
+	inc->probes = diag_probes_pack(r, n, inc->strings);
 	inc->nprobes = n;
 	for (i = 0; i < n; i++) {
-		probe_result_copy(&inc->probes[i], &r[i]);
 		if (r[i].status != PROBE_OBSERVED || r[i].source == NULL ||
 		    evidence_ladder_why(kb, r, n, i, why, sizeof(why)) != NULL)
 			continue;

@@ -353,8 +353,8 @@ plan_steps(struct diag_incident *inc)
 		inc->steps[i].n = (unsigned)(i + 1);
 	free(key);
 	/* complete: each list in one allocation, no spare room (diagnosis.h) */
-	inc->steps = diag_steps_pack(inc->steps, n);
-	inc->unneeded = diag_steps_pack(inc->unneeded, u);
+	inc->steps = diag_steps_pack(inc->steps, n, inc->strings);
+	inc->unneeded = diag_steps_pack(inc->unneeded, u, inc->strings);
 	inc->nsteps = n;
 	inc->nunneeded = u;
 }

@@ -167,8 +167,8 @@ rank_causes_kb(struct diag_incident *inc, const struct kb *kb)
 	double r = rank_weigh_causes(inc, kb);
 
 	/* complete: each list in one allocation (diagnosis.h) */
-	inc->causes = diag_causes_pack(inc->causes, inc->ncauses);
-	inc->unchecked = diag_unchecked_pack(inc->unchecked, inc->nunchecked);
+	inc->causes = diag_causes_pack(inc->causes, inc->ncauses, inc->strings);
+	inc->unchecked = diag_unchecked_pack(inc->unchecked, inc->nunchecked, inc->strings);
 	return r;
 }
 

@@ -66,11 +66,17 @@ static int
 replay_probes(struct diag_incident *inc, const json_t *a, size_t index, char err[ERR_LEN])
 {
 	char why[ERR_LEN];
+	struct probe_result *r = NULL;
+	size_t n = 0;
 
 	if (json_array_size(a) == 0)
 		return 0;
-	if (probe_results_from_json(a, &inc->probes, &inc->nprobes, why) != 0)
+	if (probe_results_from_json(a, &r, &n, why) != 0)
 		return err_set(err, "incident %zu: %s", index + 1, why);
+	/* an incident's probes are packed (diagnosis.h) */
+	inc->probes = diag_probes_pack(r, n, inc->strings);
+	inc->nprobes = n;
+	probe_results_free(r, n);
 	return 0;
 }
 
@@ -460,6 +466,7 @@ replay_parse(const char *data, size_t len, const struct kb *kb, struct diagnosis
 		if ((o = replay_unit(data, &inc->elements[i], what, oom, err)) == NULL)
 			goto out;
 		d->nincidents++;
+		d->incidents[i].strings = diag_strings_of(d);
 		bad = replay_incident(&d->incidents[i], o, i, kb, err);
 		json_decref(o);
 		if (bad)
