@@ -4,6 +4,7 @@
 #include "html.h"
 
 #include <stdarg.h>
+#include <string.h>
 
 #include <libxml/HTMLtree.h>
 
@@ -99,18 +100,89 @@ html_doc_new(const char *title, xmlNodePtr *body)
 	return doc;
 }
 
-int
-html_doc_end(xmlDocPtr doc, struct buf *out, char err[ERR_LEN])
+/* The document's bytes (html_doc_end()'s), the document kept. */
+static int
+html_doc_dump(xmlDocPtr doc, struct buf *out, char err[ERR_LEN])
 {
 	xmlChar *mem = NULL;
 	int size = 0;
 
 	htmlDocDumpMemoryFormat(doc, &mem, &size, 1);
-	xmlFreeDoc(doc);
 	if (mem == NULL)
 		return err_set(err, "cannot serialise the HTML report");
 	buf_puts(out, "<!DOCTYPE html>\n");
 	buf_append(out, mem, (size_t)size);
 	xmlFree(mem);
 	return 0;
+}
+
+int
+html_doc_end(xmlDocPtr doc, struct buf *out, char err[ERR_LEN])
+{
+	int rc = html_doc_dump(doc, out, err);
+
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+#define HTML_MARK	"kbdiag:parts"
+
+xmlNodePtr
+html_mark(xmlNodePtr parent)
+{
+	return xmlAddChild(parent, xmlNewComment(BAD_CAST HTML_MARK));
+}
+
+int
+html_doc_split(xmlDocPtr doc, struct buf *head, struct buf *tail, char err[ERR_LEN])
+{
+	static const char mark[] = "<!--" HTML_MARK "-->";
+	struct buf all = BUF_INIT;
+	const char *at;
+
+	if (html_doc_dump(doc, &all, err) != 0)
+		return -1;
+	/* text from the logs is escaped: "<!--" is only ever the mark's */
+	if ((at = strstr(buf_str(&all), mark)) == NULL) {
+		buf_free(&all);
+		return err_set(err, "cannot serialise the HTML report");
+	}
+	buf_append(head, all.data, (size_t)(at - all.data));
+	buf_puts(tail, at + sizeof(mark) - 1);
+	buf_free(&all);
+	return 0;
+}
+
+int
+html_part(xmlDocPtr doc, xmlNodePtr mark, xmlNodePtr part, struct buf *out, char err[ERR_LEN])
+{
+	const char *enc = (const char *)htmlGetMetaEncoding(doc);
+	xmlCharEncodingHandlerPtr h = NULL;
+	xmlOutputBufferPtr ob;
+	int rc = 0;
+
+	/* the encoding htmlDocDumpMemoryFormat() writes the whole in */
+	if (enc != NULL)
+		h = xmlFindCharEncodingHandler(enc);
+	if (h == NULL)
+		h = xmlFindCharEncodingHandler("HTML");
+	if (h == NULL)
+		h = xmlFindCharEncodingHandler("ascii");
+	xmlAddPrevSibling(mark, part);
+	if ((ob = xmlAllocOutputBuffer(h)) == NULL)
+		rc = err_set(err, "cannot serialise the HTML report");
+	else {
+		htmlNodeDumpFormatOutput(ob, doc, part, enc, 1);
+		xmlOutputBufferFlush(ob);
+		if (ob->error)
+			rc = err_set(err, "cannot serialise the HTML report");
+		else if (ob->conv != NULL)	/* as htmlDocDumpMemoryFormat() reads it */
+			buf_append(out, xmlBufContent(ob->conv), xmlBufUse(ob->conv));
+		else
+			buf_append(out, xmlBufContent(ob->buffer), xmlBufUse(ob->buffer));
+		xmlOutputBufferClose(ob);
+	}
+	xmlUnlinkNode(part);
+	xmlFreeNode(part);
+	return rc;
 }

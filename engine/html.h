@@ -24,6 +24,20 @@ extern const char html_css[];
 xmlDocPtr html_doc_new(const char *title, xmlNodePtr *body);
 /* Serialise doc into out with its doctype and free it; 0, or -1 with err. */
 int html_doc_end(xmlDocPtr doc, struct buf *out, char err[ERR_LEN]);
+/*
+ * A long document written in parts, never held whole: the parts' place is
+ * marked (html_mark(): the marker is the last child of parent), the rest of
+ * the document made and split at the mark into what goes before and after
+ * (html_doc_split(); the document is kept), and each part, an element made
+ * as the last child of the mark's parent, is serialised where the mark is
+ * (html_part(): appended to out, then freed). head, the parts in order and
+ * tail are the bytes html_doc_end() would give for the whole. 0, or -1
+ * with err.
+ */
+xmlNodePtr html_mark(xmlNodePtr parent);
+int html_doc_split(xmlDocPtr doc, struct buf *head, struct buf *tail, char err[ERR_LEN]);
+int html_part(xmlDocPtr doc, xmlNodePtr mark, xmlNodePtr part, struct buf *out,
+    char err[ERR_LEN]);
 
 /* <name>text</name> appended to parent. */
 xmlNodePtr html_el(xmlNodePtr parent, const char *name, const char *text);

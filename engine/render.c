@@ -1412,17 +1412,24 @@ render_html_summary(xmlNodePtr body, const struct diagnosis *d)
 }
 
 static int
-render_html_diagnosis(const struct diagnosis *d, struct buf *out, char err[ERR_LEN])
+render_html_diagnosis(const struct diagnosis *d, struct buf *out, struct render_sink *sink,
+    char err[ERR_LEN])
 {
-	xmlNodePtr body, ul;
+	struct buf tail = BUF_INIT;
+	xmlNodePtr body, ul, mark = NULL;
 	xmlDocPtr doc = html_doc_new("kbdiag diagnosis", &body);
 	size_t i;
+	int rc = 0;
 
 	render_html_verdict(body, d);
 	if (d->probe_note)
 		html_attr(html_el(body, "p", d->probe_note), "class", "note");
-	for (i = 0; i < d->nincidents; i++)
-		render_html_incident(body, &d->incidents[i], i + 1);
+	/* written part by part: the incidents go where the mark is (html.h) */
+	if (sink != NULL && d->nincidents)
+		mark = html_mark(body);
+	else
+		for (i = 0; i < d->nincidents; i++)
+			render_html_incident(body, &d->incidents[i], i + 1);
 	render_html_summary(body, d);
 	if (d->nwarnings || diag_input_errors(d)) {
 		html_el(body, "h2", "Problems reading the logs");
@@ -1435,7 +1442,19 @@ render_html_diagnosis(const struct diagnosis *d, struct buf *out, char err[ERR_L
 		if (d->warnings_dropped)
 			html_elf(ul, "li", "%zu more warnings not shown", d->warnings_dropped);
 	}
-	return html_doc_end(doc, out, err);
+	if (mark == NULL)
+		return html_doc_end(doc, out, err);
+	if ((rc = html_doc_split(doc, out, &tail, err)) == 0)
+		for (i = 0; i < d->nincidents && rc == 0; i++) {
+			render_html_incident(body, &d->incidents[i], i + 1);
+			rc = html_part(doc, mark, xmlGetLastChild(body), out, err);
+			render_part_done(out, sink);
+		}
+	if (rc == 0)
+		buf_append(out, tail.data, tail.len);
+	buf_free(&tail);
+	xmlFreeDoc(doc);
+	return rc;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1872,7 +1891,7 @@ render_diagnosis_to(const struct diagnosis *d, enum render_format f, int explain
 		render_md_diagnosis(d, out, explain, sink);
 		return 0;
 	case RENDER_HTML:
-		return render_html_diagnosis(d, out, err);
+		return render_html_diagnosis(d, out, sink, err);
 	case RENDER_JSON:
 		return render_json_diagnosis(d, out, sink, err);
 	}
