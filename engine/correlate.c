@@ -494,7 +494,6 @@ correlate_new_incident(struct correlator *c, const struct kb_article *a,
 	inc->file = text_sanitize(c->set, strlen(c->set), 0);
 	inc->episode = episode;
 	inc->failure = xstrdup_or_null(l->failure);
-	inc->locations = xcalloc(DIAG_MAX_LOCATIONS, sizeof(*inc->locations));
 	if (l->phase)
 		inc->phase = xstrdup(l->phase);
 	if (rec->command)
@@ -662,6 +661,9 @@ static void
 correlate_locate(struct diag_incident *inc, const struct reader_record *rec)
 {
 	if (inc->nlocations < DIAG_MAX_LOCATIONS) {
+		/* one at a time: most incidents have one line, not the ten kept */
+		inc->locations = xrealloc(inc->locations, (inc->nlocations + 1) *
+		    sizeof(*inc->locations));
 		inc->locations[inc->nlocations].file = text_sanitize(rec->file,
 		    strlen(rec->file), 0);
 		inc->locations[inc->nlocations].line = rec->line;

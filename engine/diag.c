@@ -892,7 +892,7 @@ diag_probe(struct diagnosis *d, const struct kb *kb, const struct probe_params *
 	struct probe_params p = *tmpl;
 	struct buf why_cap = BUF_INIT;
 	char ports[64];
-	size_t *order, *target_of, *cand, i, k, ntg = 0, ncand = 0, njobs = 0, rounds;
+	size_t *order, *target_of, *cand, *uses, i, k, ntg = 0, ncand = 0, njobs = 0, rounds;
 	size_t over_cap = 0, wrong_port = 0, cap_job = 0;
 	size_t max = tmpl->max_hosts ? tmpl->max_hosts : PROBE_DEFAULT_MAX_HOSTS;
 
@@ -1011,12 +1011,26 @@ diag_probe(struct diagnosis *d, const struct kb *kb, const struct probe_params *
 	for (i = 0; i < njobs; i++)
 		if (jobs[i].round == NULL)
 			diag_warn(d, "probes: %s", jobs[i].err);
+	/*
+	 * Each round copied into its incidents, then freed at once (one host's
+	 * round: some kilobytes; 10,000 of them all held while their
+	 * incidents' copies were made was the peak of a diagnosis).
+	 */
+	uses = xcalloc(njobs + 1, sizeof(*uses));
+	for (i = 0; i < d->nincidents; i++)
+		uses[tg[target_of[i]].job]++;
 	for (i = 0; i < d->nincidents; i++) {
-		const struct probe_round *r = jobs[tg[target_of[i]].job].round;
+		size_t j = tg[target_of[i]].job;
+		const struct probe_round *r = jobs[j].round;
 
 		if (r != NULL)
 			evidence_from_probes(&d->incidents[i], r->results, r->nresults, kb);
+		if (--uses[j] == 0) {
+			probe_round_free(jobs[j].round);
+			jobs[j].round = NULL;
+		}
 	}
+	free(uses);
 	if (over_cap)
 		diag_warn(d, "probes: %zu smart host%s not probed: the logs name %zu, more than "
 		    "--probe-max (%zu); the %zu with the most attempts were probed", over_cap,
