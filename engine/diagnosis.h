@@ -8,7 +8,9 @@
  * "Layers").
  *
  * A struct diagnosis is self-contained: every string in it is its own copy,
- * sanitised for display (text.h), so it can be rendered, saved as JSON and
+ * sanitised for display (text.h), or, in an incident's packed lists (causes,
+ * steps, unchecked evidence, probes), kept once in the diagnosis's set of
+ * strings (diag_strings_of()), so it can be rendered, saved as JSON and
  * compared without the rule base or the logs. The only link back is
  * incident->kb_article, for the stages that still need the rule base.
  *
@@ -265,7 +267,8 @@ struct diag_article_lines {
 
 /*
  * Incidents held in memory, at most: each one's causes, steps and probes take
- * some tens of kilobytes, and a log can name a million smart hosts. It is
+ * some kilobytes (about 8 KiB at the cap, report included: docs/benchmarks.md,
+ * "Memory per incident"), and a log can name a million smart hosts. It is
  * also the most a saved diagnosis may have (replay.h), so that kbdiag always
  * reads what it wrote. The rest are counted in the summary.
  */
