@@ -882,6 +882,16 @@ diag_cmp_busy(const void *x, const void *y)
 	return (a->first > b->first) - (a->first < b->first);
 }
 
+/* Rounds run and held at once, at most, apart from the network rounds. */
+#define DIAG_PROBE_BATCH	1024
+
+/* A round that goes on the network (the slow kind, run all at once). */
+static int
+diag_live_job(const struct probe_hosts_target *j, const struct probe_params *p)
+{
+	return j->host != NULL && j->skip_why == NULL && !p->offline;
+}
+
 size_t
 diag_probe(struct diagnosis *d, const struct kb *kb, const struct probe_params *tmpl,
     const char *override_host, unsigned override_port,
@@ -892,7 +902,7 @@ diag_probe(struct diagnosis *d, const struct kb *kb, const struct probe_params *
 	struct probe_params p = *tmpl;
 	struct buf why_cap = BUF_INIT;
 	char ports[64];
-	size_t *order, *target_of, *cand, *uses, i, k, ntg = 0, ncand = 0, njobs = 0, rounds;
+	size_t *order, *target_of, *cand, i, k, s, e, ntg = 0, ncand = 0, njobs = 0, rounds;
 	size_t over_cap = 0, wrong_port = 0, cap_job = 0;
 	size_t max = tmpl->max_hosts ? tmpl->max_hosts : PROBE_DEFAULT_MAX_HOSTS;
 
@@ -1006,31 +1016,41 @@ diag_probe(struct diagnosis *d, const struct kb *kb, const struct probe_params *
 			if (jobs[i].host != NULL && jobs[i].skip_why == NULL)
 				on_round(arg, jobs[i].host, jobs[i].port ? jobs[i].port :
 				    PEER_SMTP_PORT);
-	/* all at once: the whole takes about one round, not one per host */
-	rounds = probe_hosts_run(&p, jobs, njobs);
-	for (i = 0; i < njobs; i++)
-		if (jobs[i].round == NULL)
-			diag_warn(d, "probes: %s", jobs[i].err);
 	/*
-	 * Each round copied into its incidents, then freed at once (one host's
-	 * round: some kilobytes; 10,000 of them all held while their
-	 * incidents' copies were made was the peak of a diagnosis).
+	 * The ranking is made again once the probes have spoken: the one made
+	 * before them (diag_run()) goes now, not after the rounds are held.
 	 */
-	uses = xcalloc(njobs + 1, sizeof(*uses));
 	for (i = 0; i < d->nincidents; i++)
-		uses[tg[target_of[i]].job]++;
-	for (i = 0; i < d->nincidents; i++) {
-		size_t j = tg[target_of[i]].job;
-		const struct probe_round *r = jobs[j].round;
+		diag_incident_unrank(&d->incidents[i]);
+	/*
+	 * The rounds in batches of DIAG_PROBE_BATCH, each copied into its
+	 * incidents and freed before the next (a round of skipped probes is
+	 * some kilobytes: 10,000 of them held at once were the peak of a
+	 * diagnosis). The network rounds (--probe-max of them, in a row) are
+	 * never split: all at once, the whole takes about one round.
+	 */
+	rounds = 0;
+	for (s = 0; s < njobs; s = e) {
+		for (e = s + DIAG_PROBE_BATCH < njobs ? s + DIAG_PROBE_BATCH : njobs;
+		    e < njobs && diag_live_job(&jobs[e], &p) && diag_live_job(&jobs[e - 1], &p);
+		    e++)
+			;
+		rounds += probe_hosts_run(&p, jobs + s, e - s);
+		for (i = s; i < e; i++)
+			if (jobs[i].round == NULL)
+				diag_warn(d, "probes: %s", jobs[i].err);
+		for (i = 0; i < d->nincidents; i++) {
+			size_t j = tg[target_of[i]].job;
+			const struct probe_round *r = jobs[j].round;
 
-		if (r != NULL)
-			evidence_from_probes(&d->incidents[i], r->results, r->nresults, kb);
-		if (--uses[j] == 0) {
-			probe_round_free(jobs[j].round);
-			jobs[j].round = NULL;
+			if (j >= s && j < e && r != NULL)
+				evidence_from_probes(&d->incidents[i], r->results, r->nresults, kb);
+		}
+		for (i = s; i < e; i++) {
+			probe_round_free(jobs[i].round);
+			jobs[i].round = NULL;
 		}
 	}
-	free(uses);
 	if (over_cap)
 		diag_warn(d, "probes: %zu smart host%s not probed: the logs name %zu, more than "
 		    "--probe-max (%zu); the %zu with the most attempts were probed", over_cap,

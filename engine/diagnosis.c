@@ -334,6 +334,19 @@ diag_causes_pack(struct diag_cause *c, size_t n,
 }
 
 void
+diag_incident_unrank(struct diag_incident *inc)
+{
+	diag_causes_free(inc->causes, inc->ncauses);
+	free(inc->unchecked);
+	diag_steps_free(inc->steps, inc->nsteps);
+	diag_steps_free(inc->unneeded, inc->nunneeded);
+	inc->causes = NULL;
+	inc->unchecked = NULL;
+	inc->steps = inc->unneeded = NULL;
+	inc->ncauses = inc->nunchecked = inc->nsteps = inc->nunneeded = 0;
+}
+
+void
 diag_causes_free(struct diag_cause *c, size_t n)
 {
 	(void)n;

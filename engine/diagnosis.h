@@ -387,6 +387,8 @@ void diag_free(struct diagnosis *d);
 void diag_warn(struct diagnosis *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void diag_incident_clear(struct diag_incident *inc);
+/* Free what ranking and planning made (causes, unchecked, steps), to be made again. */
+void diag_incident_unrank(struct diag_incident *inc);
 /*
  * An incident's causes (with their evidence), steps and unchecked evidence
  * are packed: each list, its arrays and strings, in one allocation with the
