@@ -6,7 +6,9 @@
  */
 #include "diagnosis.h"
 
+#include <stdalign.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,11 +63,17 @@ diag_free_strings(char **v, size_t n)
  * half full. Thousands of incidents of one article carry the same cause
  * titles, evidence reasons and step texts.
  */
+struct diag_block;
+
 struct diag_strings {
 	struct arena	 arena;
 	const char	**slots;
 	size_t		 cap;		/* a power of two, or 0 */
 	size_t		 n;
+	/* the packed lists, each once (diag_block_share()) */
+	struct diag_block **blocks;
+	size_t		 bcap;		/* a power of two, or 0 */
+	size_t		 nblocks;
 };
 
 static size_t
@@ -93,6 +101,7 @@ diag_strings_free(struct diag_strings *t)
 		return;
 	arena_free(&t->arena);
 	free(t->slots);
+	free(t->blocks);	/* empty: the incidents released theirs before */
 	free(t);
 }
 
@@ -135,6 +144,126 @@ diag_intern(struct diag_strings *t, const char *s)
  * the incident's diagnosis's strings (diag_strings_of()) the strings are
  * kept there once, and the block holds the arrays only.
  */
+/*
+ * A packed list is a block: a header, then the list. With the diagnosis's
+ * strings set, a list whose bytes equal one already there (its strings are
+ * the set's, so equal lists are equal bytes) is that one, counted once more:
+ * the incidents of one host share its probe round, those of one article
+ * most of their unchecked evidence. Blocks are released, never freed
+ * (diag_list_release()).
+ */
+enum { DIAG_LIST_CAUSES = 1, DIAG_LIST_STEPS, DIAG_LIST_UNCHECKED, DIAG_LIST_PROBES };
+
+struct diag_block {
+	struct diag_block	*next;		/* in its bucket, or NULL */
+	size_t			 refs;
+	size_t			 hash;
+	size_t			 size;		/* of the list */
+	int			 kind;		/* DIAG_LIST_* */
+	int			 shared;	/* in the set */
+	alignas(max_align_t) unsigned char data[];
+};
+
+/*
+ * A block with the set's strings is whole words: arrays of structs whose
+ * strings are pointers into the set, whose arrays are pointers into the
+ * block itself. Two equal lists differ only in the latter, so a word that
+ * points into its block is taken as its offset there.
+ */
+static uintptr_t
+diag_block_word(const struct diag_block *b, size_t i)
+{
+	uintptr_t w, lo = (uintptr_t)b->data;
+
+	memcpy(&w, b->data + i * sizeof(w), sizeof(w));
+	return w >= lo && w < lo + b->size ? (w - lo) ^ (uintptr_t)0x5bd1e995 : w;
+}
+
+static size_t
+diag_block_hash(const struct diag_block *b)
+{
+	size_t h = (size_t)14695981039346656037ULL ^ (size_t)b->kind, i;
+
+	for (i = 0; i < b->size / sizeof(uintptr_t); i++)
+		h = (h ^ diag_block_word(b, i)) * (size_t)1099511628211ULL;
+	return h;
+}
+
+static int
+diag_block_equal(const struct diag_block *a, const struct diag_block *b)
+{
+	size_t i;
+
+	if (a->hash != b->hash || a->kind != b->kind || a->size != b->size)
+		return 0;
+	for (i = 0; i < a->size / sizeof(uintptr_t); i++)
+		if (diag_block_word(a, i) != diag_block_word(b, i))
+			return 0;
+	return 1;
+}
+
+static struct diag_block *
+diag_block_of(void *list)
+{
+	return (struct diag_block *)((unsigned char *)list - offsetof(struct diag_block, data));
+}
+
+/* The list in b, or the same list already in the set (b freed). */
+static void *
+diag_block_share(struct diag_strings *t, struct diag_block *b)
+{
+	struct diag_block *o, **slot;
+	size_t i;
+
+	b->hash = diag_block_hash(b);
+	if (2 * (t->nblocks + 1) > t->bcap) {
+		size_t cap = t->bcap ? 2 * t->bcap : 256;
+		struct diag_block **v = xcalloc(cap, sizeof(*v));
+
+		for (i = 0; i < t->bcap; i++)
+			while ((o = t->blocks[i]) != NULL) {
+				t->blocks[i] = o->next;
+				o->next = v[o->hash & (cap - 1)];
+				v[o->hash & (cap - 1)] = o;
+			}
+		free(t->blocks);
+		t->blocks = v;
+		t->bcap = cap;
+	}
+	slot = &t->blocks[b->hash & (t->bcap - 1)];
+	for (o = *slot; o != NULL; o = o->next)
+		if (diag_block_equal(o, b)) {
+			o->refs++;
+			free(b);
+			return o->data;
+		}
+	b->shared = 1;
+	b->next = *slot;
+	*slot = b;
+	t->nblocks++;
+	return b->data;
+}
+
+void
+diag_list_release(struct diag_incident *inc, void *list)
+{
+	struct diag_block *b, **p;
+	struct diag_strings *t = inc->strings;
+
+	if (list == NULL)
+		return;
+	b = diag_block_of(list);
+	if (--b->refs > 0)
+		return;
+	if (b->shared && t != NULL) {
+		for (p = &t->blocks[b->hash & (t->bcap - 1)]; *p != b; p = &(*p)->next)
+			;
+		*p = b->next;
+		t->nblocks--;
+	}
+	free(b);
+}
+
 struct diag_pack {
 	char			*base;		/* NULL: measuring */
 	size_t			 used;
@@ -173,14 +302,28 @@ diag_pack_str(struct diag_pack *pk, const char *s)
 	pk->used += n;
 	return p;
 }
-/* After measuring: the block, and the copy to start at its beginning. */
+/* After measuring: the block, and the copy to start at its list. */
 static void
-diag_pack_alloc(struct diag_pack *pk)
+diag_pack_alloc(struct diag_pack *pk, int kind)
 {
-	pk->base = xmalloc(pk->used ? pk->used : 1);
+	struct diag_block *b = xcalloc(1, sizeof(*b) + (pk->used ? pk->used : 1));
+
+	b->refs = 1;
+	b->kind = kind;
+	b->size = pk->used;
+	pk->base = (char *)b->data;
 	pk->used = 0;
 }
 
+/* The packed list, shared with an equal one when there is a set. */
+static void *
+diag_pack_done(struct diag_pack *pk)
+{
+	struct diag_block *b = diag_block_of(pk->base);
+
+	/* only with the set's strings is a block whole words (diag_block_word()) */
+	return pk->strings != NULL ? diag_block_share(pk->strings, b) : b->data;
+}
 static struct diag_evidence *
 diag_pack_evidence(struct diag_pack *pk, const struct diag_evidence *v, size_t n)
 {
@@ -300,8 +443,9 @@ diag_probes_pack(const struct probe_result *r, size_t n, struct diag_strings *st
 	if (n == 0)
 		return NULL;
 	diag_pack_probes(&pk, r, n);
-	diag_pack_alloc(&pk);
-	return diag_pack_probes(&pk, r, n);
+	diag_pack_alloc(&pk, DIAG_LIST_PROBES);
+	diag_pack_probes(&pk, r, n);
+	return diag_pack_done(&pk);
 }
 
 struct diag_cause *
@@ -315,8 +459,9 @@ diag_causes_pack(struct diag_cause *c, size_t n,
 		struct diag_pack pk = { NULL, 0, strings };
 
 		diag_pack_causes(&pk, c, n);
-		diag_pack_alloc(&pk);
-		packed = diag_pack_causes(&pk, c, n);
+		diag_pack_alloc(&pk, DIAG_LIST_CAUSES);
+		diag_pack_causes(&pk, c, n);
+		packed = diag_pack_done(&pk);
 	}
 	for (i = 0; i < n; i++) {
 		free(c[i].id);
@@ -336,23 +481,15 @@ diag_causes_pack(struct diag_cause *c, size_t n,
 void
 diag_incident_unrank(struct diag_incident *inc)
 {
-	diag_causes_free(inc->causes, inc->ncauses);
-	free(inc->unchecked);
-	diag_steps_free(inc->steps, inc->nsteps);
-	diag_steps_free(inc->unneeded, inc->nunneeded);
+	diag_list_release(inc, inc->causes);
+	diag_list_release(inc, inc->unchecked);
+	diag_list_release(inc, inc->steps);
+	diag_list_release(inc, inc->unneeded);
 	inc->causes = NULL;
 	inc->unchecked = NULL;
 	inc->steps = inc->unneeded = NULL;
 	inc->ncauses = inc->nunchecked = inc->nsteps = inc->nunneeded = 0;
 }
-
-void
-diag_causes_free(struct diag_cause *c, size_t n)
-{
-	(void)n;
-	free(c);
-}
-
 struct diag_unchecked *
 diag_unchecked_pack(struct diag_unchecked *u, size_t n,
     struct diag_strings *strings)
@@ -364,8 +501,9 @@ diag_unchecked_pack(struct diag_unchecked *u, size_t n,
 		struct diag_pack pk = { NULL, 0, strings };
 
 		diag_pack_unchecked(&pk, u, n);
-		diag_pack_alloc(&pk);
-		packed = diag_pack_unchecked(&pk, u, n);
+		diag_pack_alloc(&pk, DIAG_LIST_UNCHECKED);
+		diag_pack_unchecked(&pk, u, n);
+		packed = diag_pack_done(&pk);
 	}
 	for (i = 0; i < n; i++) {
 		free(u[i].source);
@@ -445,13 +583,10 @@ diag_incident_clear(struct diag_incident *inc)
 	for (i = 0; i < inc->nlocations; i++)
 		free(inc->locations[i].file);
 	free(inc->locations);
-	diag_causes_free(inc->causes, inc->ncauses);
 	free(inc->errno_name);
 	diag_observations_free(inc->observations, inc->nobservations);
-	free(inc->probes);	/* packed */
-	free(inc->unchecked);	/* packed */
-	diag_steps_free(inc->steps, inc->nsteps);
-	diag_steps_free(inc->unneeded, inc->nunneeded);
+	diag_list_release(inc, inc->probes);
+	diag_incident_unrank(inc);
 	memset(inc, 0, sizeof(*inc));
 }
 
@@ -476,8 +611,9 @@ diag_steps_pack(struct diag_step *v, size_t n,
 		struct diag_pack pk = { NULL, 0, strings };
 
 		diag_pack_steps(&pk, v, n);
-		diag_pack_alloc(&pk);
-		packed = diag_pack_steps(&pk, v, n);
+		diag_pack_alloc(&pk, DIAG_LIST_STEPS);
+		diag_pack_steps(&pk, v, n);
+		packed = diag_pack_done(&pk);
 	}
 	for (i = 0; i < n; i++) {
 		struct diag_step *s = &v[i];
@@ -493,13 +629,6 @@ diag_steps_pack(struct diag_step *v, size_t n,
 	}
 	free(v);
 	return packed;
-}
-
-void
-diag_steps_free(struct diag_step *v, size_t n)
-{
-	(void)n;
-	free(v);
 }
 
 void

@@ -267,7 +267,7 @@ struct diag_article_lines {
 
 /*
  * Incidents held in memory, at most: each one's causes, steps and probes take
- * some kilobytes (about 8 KiB at the cap, report included: docs/benchmarks.md,
+ * some kilobytes (about 5 KiB at the cap, report included: docs/benchmarks.md,
  * "Memory per incident"), and a log can name a million smart hosts. It is
  * also the most a saved diagnosis may have (replay.h), so that kbdiag always
  * reads what it wrote. The rest are counted in the summary.
@@ -390,13 +390,17 @@ void diag_incident_clear(struct diag_incident *inc);
 /* Free what ranking and planning made (causes, unchecked, steps), to be made again. */
 void diag_incident_unrank(struct diag_incident *inc);
 /*
- * An incident's causes (with their evidence), steps and unchecked evidence
- * are packed: each list, its arrays and strings, in one allocation with the
- * array at its start (some tens of allocations an incident fewer, and no
- * spare room), made by the stage that builds the list (rank.h, plan.h) once
- * it is complete. diag_*_pack() takes a list built field by field, frees it
- * and returns the packed copy (NULL for n 0); a packed list is freed by
- * diag_causes_free(), diag_steps_free() or free(), and must not be grown.
+ * An incident's causes (with their evidence), steps, unchecked evidence and
+ * probes are packed: each list, its arrays and strings, in one block (some
+ * tens of allocations an incident fewer, and no spare room), made by the
+ * stage that builds the list (rank.h, plan.h, evidence.h) once it is
+ * complete. With inc->strings (the incident's diagnosis's set) a list's
+ * strings are kept there once, and a list equal to one already there is
+ * that one, shared (the incidents of one host, one article). diag_*_pack()
+ * takes a list built field by field, frees it and returns the packed copy
+ * (NULL for n 0); diag_probes_pack() copies (r is left as it is). A packed
+ * list is read-only, and let go with diag_list_release(inc, list) (NULL is
+ * allowed), never free().
  */
 struct diag_cause *diag_causes_pack(struct diag_cause *c, size_t n,
     struct diag_strings *strings);
@@ -404,18 +408,16 @@ struct diag_step *diag_steps_pack(struct diag_step *v, size_t n,
     struct diag_strings *strings);
 struct diag_unchecked *diag_unchecked_pack(struct diag_unchecked *u, size_t n,
     struct diag_strings *strings);
-/* A packed copy of r (r is left as it is), for an incident's probes. */
 struct probe_result *diag_probes_pack(const struct probe_result *r, size_t n,
     struct diag_strings *strings);
+void diag_list_release(struct diag_incident *inc, void *list);
 /*
- * The diagnosis's set of strings, made on first use: packed lists of its
- * incidents (inc->strings) keep their strings there once, not each its own
- * copy; it lives until diag_free(). Only the lists' strings are there: every
- * other string of a diagnosis is still its own copy.
+ * The diagnosis's set of strings, made on first use: the packed lists of its
+ * incidents (inc->strings) keep their strings, and are shared, there; it
+ * lives until diag_free(), after its incidents. Only the lists' strings are
+ * there: every other string of a diagnosis is still its own copy.
  */
 struct diag_strings *diag_strings_of(struct diagnosis *d);
-void diag_causes_free(struct diag_cause *c, size_t n);
-void diag_steps_free(struct diag_step *v, size_t n);
 void diag_observations_free(struct diag_observation *o, size_t n);
 void diag_history_clear(struct diag_history *h);
 /* Free what a group of unmatched lines holds (not the group itself). */

@@ -304,7 +304,7 @@ evidence_from_probes(struct diag_incident *inc, const struct probe_result *r, si
 	if (n == 0)
 		return;
 	/* A later round replaces the results of an earlier one (its observations stay). */
-	free(inc->probes);	/* packed (diagnosis.h) */
+	diag_list_release(inc, inc->probes);	/* packed (diagnosis.h) */
 	inc->probes = diag_probes_pack(r, n, inc->strings);
 	inc->nprobes = n;
 	for (i = 0; i < n; i++) {

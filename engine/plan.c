@@ -313,8 +313,8 @@ plan_steps(struct diag_incident *inc)
 	long *key;
 	size_t i, j, n = 0, u = 0;
 
-	diag_steps_free(inc->steps, inc->nsteps);
-	diag_steps_free(inc->unneeded, inc->nunneeded);
+	diag_list_release(inc, inc->steps);
+	diag_list_release(inc, inc->unneeded);
 	inc->steps = inc->unneeded = NULL;
 	inc->nsteps = inc->nunneeded = 0;
 	if (a == NULL || a->nsteps == 0)

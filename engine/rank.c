@@ -145,10 +145,10 @@ rank_weigh(struct diag_incident *inc, const struct kb_cause *kc, struct diag_cau
 static void
 rank_clear(struct diag_incident *inc)
 {
-	diag_causes_free(inc->causes, inc->ncauses);
+	diag_list_release(inc, inc->causes);
 	inc->causes = NULL;
 	inc->ncauses = 0;
-	free(inc->unchecked);	/* packed */
+	diag_list_release(inc, inc->unchecked);
 	inc->unchecked = NULL;
 	inc->nunchecked = 0;
 }

@@ -385,7 +385,7 @@ tc_observe(const struct tc_case *c, const struct tc_section *obs, const struct k
 		n++;
 	}
 	for (i = 0; i < d->nincidents; i++) {
-		probe_results_free(d->incidents[i].probes, d->incidents[i].nprobes);
+		diag_list_release(&d->incidents[i], d->incidents[i].probes);	/* packed */
 		d->incidents[i].probes = NULL;
 		d->incidents[i].nprobes = 0;
 		evidence_from_probes(&d->incidents[i], r, n, kb);

@@ -208,17 +208,19 @@ static struct diagnosis *
 diag_of(const char *article, const char *first, int first_ruled_out, const char *second)
 {
 	struct diagnosis *d = xcalloc(1, sizeof(*d));
+	struct diag_cause *c = xcalloc(2, sizeof(*c));
 	struct diag_incident *inc;
 
 	d->incidents = xcalloc(1, sizeof(*d->incidents));
 	d->nincidents = 1;
 	inc = &d->incidents[0];
 	inc->article = xstrdup(article);
-	inc->causes = xcalloc(2, sizeof(*inc->causes));
+	c[0].id = xstrdup(first);
+	c[0].ruled_out = first_ruled_out;
+	c[1].id = xstrdup(second);
+	/* an incident's causes are packed, as rank.c leaves them (diagnosis.h) */
+	inc->causes = diag_causes_pack(c, 2, NULL);
 	inc->ncauses = 2;
-	inc->causes[0].id = xstrdup(first);
-	inc->causes[0].ruled_out = first_ruled_out;
-	inc->causes[1].id = xstrdup(second);
 	return d;
 }
 
