@@ -146,11 +146,11 @@ diag_intern(struct diag_strings *t, const char *s)
  */
 /*
  * A packed list is a block: a header, then the list. With the diagnosis's
- * strings set, a list whose bytes equal one already there (its strings are
- * the set's, so equal lists are equal bytes) is that one, counted once more:
- * the incidents of one host share its probe round, those of one article
- * most of their unchecked evidence. Blocks are released, never freed
- * (diag_list_release()).
+ * strings set, a list equal to one already there (the same words, its own
+ * arrays' addresses taken as offsets: diag_block_word()) is that one,
+ * counted once more: the incidents of one host share its probe round, those
+ * of one article most of their unchecked evidence. Blocks are released,
+ * never freed (diag_list_release()).
  */
 enum { DIAG_LIST_CAUSES = 1, DIAG_LIST_STEPS, DIAG_LIST_UNCHECKED, DIAG_LIST_PROBES };
 
@@ -324,6 +324,7 @@ diag_pack_done(struct diag_pack *pk)
 	/* only with the set's strings is a block whole words (diag_block_word()) */
 	return pk->strings != NULL ? diag_block_share(pk->strings, b) : b->data;
 }
+
 static struct diag_evidence *
 diag_pack_evidence(struct diag_pack *pk, const struct diag_evidence *v, size_t n)
 {

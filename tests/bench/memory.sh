@@ -57,9 +57,12 @@ mta() {
 }
 
 # run BIN LOG FORMAT OUT: the peak RSS in KiB, or "-" when it did not run
+# (FORMAT explain: text with --explain)
 run() {
 	rm -f "$work/time"
-	/usr/bin/time -o "$work/time" -f '%M %x' "$1" --kb "$kb" --offline -f "$3" -o "$4" \
+	local f=(-f "$3")
+	[ "$3" = explain ] && f=(-f text --explain)
+	/usr/bin/time -o "$work/time" -f '%M %x' "$1" --kb "$kb" --offline "${f[@]}" -o "$4" \
 	    diagnose "$2" >/dev/null 2>"$work/err"
 	set -- $(tail -n 1 "$work/time" 2>/dev/null)
 	case "${2:-}" in
@@ -94,7 +97,7 @@ differ=0
 compared=0
 for log in "${logs[@]}"; do
 	name=$(basename "$log")
-	for fmt in text markdown json html; do
+	for fmt in text explain markdown json html; do
 		n=$(run "$new" "$log" "$fmt" "$work/new.$fmt")
 		if [ "$fmt" = json ]; then
 			inc=$(jq '.incidents | length' "$work/new.$fmt" 2>/dev/null || echo '?')
@@ -125,7 +128,7 @@ section=$(cat <<END
 
 Written by \`tests/bench/memory.sh\` on $(date -u +%Y-%m-%d), kbdiag source
 $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores (shared with other
-work). \`kbdiag --offline -f FORMAT -o FILE diagnose LOG\`, peak resident memory
+work). \`kbdiag --offline -f FORMAT -o FILE diagnose LOG\` (explain: \`-f text --explain\`), peak resident memory
 (GNU time's %M, one run each) of OLD (a build before the change) and NEW, and
 whether their reports are the same bytes ($compared reports compared, $differ
 different). events-N: smtpgw events naming N smart hosts, one failure each;
