@@ -228,12 +228,22 @@ run-sample: deps-build
 check: deps-test
 	@$(MAKE) --no-print-directory check-run
 
+# make check leaves the user's home alone: the tests run with a HOME of their
+# own (CHECK_HOME, made empty first) and no XDG_CACHE_HOME, and each test
+# keeps the rule base cache of the kbdiag it runs in a temporary directory of
+# its own (KBDIAG_CACHE: tests/unit/testutil.h, the scripts' work
+# directories). The last check: no test fell back to the cache under HOME.
+CHECK_HOME	= $(abspath $(BUILD))/check-home
+check-run: export HOME = $(CHECK_HOME)
+check-run: export XDG_CACHE_HOME =
+
 check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER) $(GWLOAD)
+	@rm -rf $(CHECK_HOME) && mkdir -p $(CHECK_HOME)
 	@echo "== layers: no upward include, no cycle of includes or of calls (make layers)"
 	@$(MAKE) --no-print-directory layers
 	@echo "== rule base: kbdiag kb lint, kbdiag kb test"
-	$(KBDIAG) --kb kb kb lint
-	$(KBDIAG) --kb kb kb test
+	KBDIAG_CACHE=$(CHECK_HOME)/kb-test-cache $(KBDIAG) --kb kb kb lint
+	KBDIAG_CACHE=$(CHECK_HOME)/kb-test-cache $(KBDIAG) --kb kb kb test
 	@echo "== fuzz targets: replaying their corpora"
 	@for t in $(FUZZ_TARGETS); do \
 		$(BUILD)/fuzz/replay_$$t tests/fuzz/corpus/$$t/* || exit 1; \
@@ -259,6 +269,13 @@ check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER) $(G
 	BUILD=$(BUILD) KILL9_MAX_MS=100 KILL9_DEADLINE=60 bash tests/integration/gw-kill9.sh 150 || [ $$? = 77 ]
 	@echo "== smtpgw soak: 500 messages from 20 clients, run, flush and kill -9 (tests/integration/gw-soak.sh)"
 	BUILD=$(BUILD) SOAK_KILL_MS="100 500" SOAK_PAUSE_MS=150 SOAK_DEADLINE=120 bash tests/integration/gw-soak.sh 500 20 || [ $$? = 77 ]
+	@echo "== \$$HOME's rule base cache: no test used it"
+	@if [ -e $(CHECK_HOME)/.cache/kbdiag ]; then \
+		echo "make check: FAIL: a test wrote the rule base cache under \$$HOME" \
+			"(here $(CHECK_HOME)/.cache/kbdiag), not in a directory of its own:" >&2; \
+		ls -l $(CHECK_HOME)/.cache/kbdiag >&2; exit 1; \
+	fi
+	@rm -rf $(CHECK_HOME)
 
 # The layering check (docs/architecture.md, "Layers"): every include in
 # engine/ and gateway/ goes down the layers util <- smtp <- libkbdiag <- cli,

@@ -7,6 +7,10 @@ set -eu
 top=$(pwd)
 work=build/install-test
 rm -rf "$work"
+mkdir -p "$work"
+# the rule base cache of the kbdiag this test runs: its own, never $HOME's
+KBDIAG_CACHE=$top/$work/cache
+export KBDIAG_CACHE
 fail() { echo "install test: FAIL: $*" >&2; exit 1; }
 
 # 1. PREFIX: the binary, moved away from its tree, finds PREFIX/share/kbdiag/kb.

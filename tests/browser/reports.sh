@@ -26,6 +26,9 @@ build=${BUILD:-build}
 kbdiag="$top/$build/kbdiag"
 shots="$top/$build/browser"
 work=$(mktemp -d "${TMPDIR:-/tmp}/kbdiag-browser.XXXXXX")
+# the rule base cache of the kbdiag this test runs: its own, never $HOME's
+KBDIAG_CACHE=$work/cache
+export KBDIAG_CACHE
 failed=0
 
 cleanup() {
