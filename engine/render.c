@@ -15,6 +15,7 @@
 #include "plan.h"
 #include "rank.h"
 #include "render_history.h"
+#include "render_json.h"
 #include "render_probe.h"
 #include "util/text.h"
 #include "verdict.h"
@@ -1732,21 +1733,6 @@ render_json_incident(const struct diag_incident *inc)
 	return o;
 }
 
-static int
-render_json_dump(json_t *root, struct buf *out, char err[ERR_LEN])
-{
-	char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-	    JSON_REAL_PRECISION(6));
-
-	json_decref(root);
-	if (s == NULL)
-		return err_set(err, "cannot serialise the JSON output");
-	buf_puts(out, s);
-	buf_putc(out, '\n');
-	free(s);
-	return 0;
-}
-
 static json_t *
 render_json_summary(const struct diagnosis *d)
 {
@@ -2082,7 +2068,7 @@ render_json_query(const struct query_results *q, struct buf *out, char err[ERR_L
 		json_array_append_new(a, o);
 	}
 	json_object_set_new(root, "results", a);
-	return render_json_dump(root, out, err);
+	return render_json_end(root, out, err);
 }
 
 /* "why: ..." for --explain. */
@@ -2377,7 +2363,7 @@ render_kb_test(const struct kb *kb, const struct lint_article *rows,
 		json_object_set_new(root, "peer_examples",
 		    json_integer((json_int_t)t->peer_examples));
 		json_object_set_new(root, "failures", json_integer((json_int_t)t->failures));
-		return render_json_dump(root, out, err);
+		return render_json_end(root, out, err);
 	}
 	if (f != RENDER_TEXT)
 		return err_set(err, "kb test supports the text and json formats");
@@ -2435,7 +2421,7 @@ render_kb_list(const struct kb *kb, enum render_format f, struct buf *out,
 			json_array_append_new(a, o);
 		}
 		json_object_set_new(root, "causes", a);
-		return render_json_dump(root, out, err);
+		return render_json_end(root, out, err);
 	}
 	if (f != RENDER_TEXT)
 		return err_set(err, "kb list supports the text and json formats");
@@ -2635,7 +2621,7 @@ render_json_article(const struct kb *kb, const struct kb_article *a, struct buf 
 	}
 	json_object_set_new(o, "cited_by", arr);
 	render_kb_free_steps(inc);
-	return render_json_dump(o, out, err);
+	return render_json_end(o, out, err);
 }
 
 /* kb show: an error or troubleshooting article's messages, causes and steps. */

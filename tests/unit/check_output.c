@@ -225,6 +225,49 @@ START_TEST(summary_counts_add_up)
 }
 END_TEST
 
+/* The first number after key in text, as written; "" when none. */
+static void
+json_number_text(const char *text, const char *key, char *out, size_t len)
+{
+	const char *p = strstr(text, key);
+	size_t n;
+
+	out[0] = '\0';
+	if (p == NULL)
+		return;
+	p += strlen(key);
+	p += strspn(p, "\": ");
+	n = strspn(p, "0123456789.eE+-");
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+/*
+ * Every JSON document ends alike (render_json_end): the fix report and the
+ * probe round print their reals as the diagnosis does, 6 significant
+ * digits, not 11.374000000000001.
+ */
+START_TEST(json_reals_print_alike)
+{
+	char *path = saved("reals.json"), *d = tu_read(path, NULL), a[64], b[64];
+	struct tu_run r;
+
+	json_number_text(d, "\"rate_per_hour\"", a, sizeof(a));
+	ck_assert_str_eq(a, "11.374");
+	tu_kbdiag(&r, NULL, 0, "-f", "json", "report", path, NULL);
+	ck_assert_int_eq(r.status, 0);
+	json_number_text(r.out, "\"rate_per_hour\"", b, sizeof(b));
+	ck_assert_str_eq(b, a);
+	json_number_text(r.out, "\"confidence\"", b, sizeof(b));
+	ck_assert_msg(strlen(b) > 0 && strlen(b) <= 8, "report confidence: %s", b);
+	tu_run_free(&r);
+	free(d);
+	free(path);
+}
+END_TEST
+
 /* No line of the text reports ends inside "telnet 127.0.0.1 25". */
 START_TEST(commands_are_not_split_across_lines)
 {
@@ -579,6 +622,7 @@ output_suite(void)
 	tcase_add_test(tc, no_empty_probes_heading);
 	tcase_add_test(tc, summary_counts_add_up);
 	tcase_add_test(tc, commands_are_not_split_across_lines);
+	tcase_add_test(tc, json_reals_print_alike);
 	tcase_add_test(tc, every_format_carries_the_same_facts);
 	tcase_add_test(tc, every_format_groups_the_unmatched_lines);
 	tcase_add_test(tc, durations_take_a_unit);
