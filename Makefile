@@ -575,6 +575,13 @@ deb-test:
 install: deps-build
 	@$(MAKE) --no-print-directory install-files
 
+# The installed README and docs link only to what is installed with them
+# (tests/install.sh checks every relative link): a link into the source
+# tree's tests/ becomes its text and "in the source tree", a link to a man
+# page's source (docs/smtpgw.1) its text, as `man` is how it is read there.
+DOC_LINKS_SED	= -e 's|\[\([^]]*\)\](\(\.\./\)\{0,1\}tests/[^)]*)|\1 in the source tree|g' \
+		  -e 's|\[\([^]]*\)\]([a-z0-9]*\.[1-8])|\1|g'
+
 # What install installs, with nothing looked up or installed from Debian
 # (debian/rules calls it; the package build has its Build-Depends).
 install-files: build
@@ -589,6 +596,7 @@ install-files: build
 	install -m 644 docs/*.md docs/example.c $(DESTDIR)$(DOCDIR)/docs/
 	install -d $(DESTDIR)$(DOCDIR)/docs/screenshots
 	install -m 644 docs/screenshots/*.png $(DESTDIR)$(DOCDIR)/docs/screenshots/
+	sed -i $(DOC_LINKS_SED) $(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/docs/*.md
 	install -m 644 $(API_HEADER) $(DESTDIR)$(INCLUDEDIR)/kbdiag.h
 	install -m 644 $(PUBLIB) $(DESTDIR)$(LIBDIR)/libkbdiag.a
 	install -m 644 $(SHLIB) $(DESTDIR)$(LIBDIR)/$(SHLIB_FILE)
