@@ -241,6 +241,8 @@ check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER) $(G
 	@rm -rf $(CHECK_HOME) && mkdir -p $(CHECK_HOME)
 	@echo "== layers: no upward include, no cycle of includes or of calls (make layers)"
 	@$(MAKE) --no-print-directory layers
+	@echo "== makes at once in one build directory (tests/make-parallel.sh)"
+	sh tests/make-parallel.sh
 	@echo "== rule base: kbdiag kb lint, kbdiag kb test"
 	KBDIAG_CACHE=$(CHECK_HOME)/kb-test-cache $(KBDIAG) --kb kb kb lint
 	KBDIAG_CACHE=$(CHECK_HOME)/kb-test-cache $(KBDIAG) --kb kb kb test
@@ -302,18 +304,18 @@ KB_CODE_SRC	= engine/kb.c engine/kb.h engine/kbpriv.h engine/kbcache.c engine/kb
 		  engine/kbschema.c engine/util/arena.c
 $(BUILD)/config.h: FORCE
 	@mkdir -p $(@D)
-	@printf '#define KBDIAG_VERSION "%s"\n#define KBDIAG_DATADIR "%s"\n#define KBDIAG_KB_CODE "%s"\n' \
+	@t=$@.tmp.$$$$; printf '#define KBDIAG_VERSION "%s"\n#define KBDIAG_DATADIR "%s"\n#define KBDIAG_KB_CODE "%s"\n' \
 		'$(VERSION)' '$(DATADIR)' \
-		"$$(cat $(KB_CODE_SRC) | sha256sum | cut -c1-16)" > $@.tmp
-	@cmp -s $@.tmp $@ || mv $@.tmp $@
-	@rm -f $@.tmp
+		"$$(cat $(KB_CODE_SRC) | sha256sum | cut -c1-16)" > $$t && \
+		{ cmp -s $$t $@ || mv $$t $@; }; rm -f $$t
 
 # The compiler flags of the last build: objects are made again when they change.
+# Each make writes its own temporary file (.$$: its shell's pid), so that makes
+# run at once in one BUILD (make fuzz in parallel) do not take each other's.
 $(BUILD)/cflags: FORCE
 	@mkdir -p $(@D)
-	@echo '$(CC) $(ALL_CFLAGS)' > $@.tmp
-	@cmp -s $@.tmp $@ || mv $@.tmp $@
-	@rm -f $@.tmp
+	@t=$@.tmp.$$$$; echo '$(CC) $(ALL_CFLAGS)' > $$t && { cmp -s $$t $@ || mv $$t $@; }; \
+		rm -f $$t
 
 # -fPIC: the same objects make the static and the shared library.
 $(BUILD)/obj/%.o: engine/%.c $(BUILD)/cflags
@@ -334,8 +336,7 @@ $(KBVALID_GEN): $(BUILD)/obj/tools/kbvalid_gen.o $(BUILD)/obj/tools/kbvalid_none
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(BUILD)/kbvalid.c: $(KBVALID_GEN) $(KB_DOCS)
-	$(KBVALID_GEN) kb > $@.tmp
-	@mv $@.tmp $@
+	t=$@.tmp.$$$$; $(KBVALID_GEN) kb > $$t && mv $$t $@ || { rm -f $$t; exit 1; }
 
 $(BUILD)/obj/kbvalid.o: $(BUILD)/kbvalid.c $(BUILD)/cflags
 	@mkdir -p $(@D)
@@ -402,9 +403,8 @@ endif
 # The runner's list of suites, from every `Suite *NAME_suite(void)` definition.
 $(BUILD)/suites.h: $(UNIT_SRC)
 	@mkdir -p $(@D)
-	@sed -n 's/^\([a-z0-9_]*\)_suite(void)$$/SUITE(\1)/p' $(UNIT_SRC) > $@.tmp
-	@cmp -s $@.tmp $@ || mv $@.tmp $@
-	@rm -f $@.tmp
+	@t=$@.tmp.$$$$; sed -n 's/^\([a-z0-9_]*\)_suite(void)$$/SUITE(\1)/p' $(UNIT_SRC) > $$t && \
+		{ cmp -s $$t $@ || mv $$t $@; }; rm -f $$t
 
 $(BUILD)/obj/tests/check_main.o: $(BUILD)/suites.h
 
