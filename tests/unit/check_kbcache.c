@@ -418,6 +418,49 @@ START_TEST(test_cache_dir_env)
 }
 END_TEST
 
+/*
+ * fuzz_kbcache's seeds are in the cache's current format: the reader accepts
+ * each, but those named "rejected-..." (cases it must refuse), so that the
+ * fuzzer starts from rule bases and not only from rejections. After a change
+ * of KBCACHE_FORMAT, `make fuzz-seeds` makes them again.
+ */
+START_TEST(test_fuzz_seeds_current)
+{
+	char *dir = tu_src("tests/fuzz/corpus/kbcache"), *path, err[ERR_LEN];
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t len, accepted = 0, rejected = 0;
+	struct kb *kb;
+	void *data;
+	int rc;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		path = tu_join(dir, de->d_name);
+		data = tu_read(path, &len);
+		rc = kbcache_decode_payload(data, len, &kb, err);
+		if (rc == 0)
+			kb_free(kb);
+		if (strncmp(de->d_name, "rejected-", 9) == 0) {
+			ck_assert_msg(rc != 0, "%s: the reader accepts it; rename it", path);
+			rejected++;
+		} else {
+			ck_assert_msg(rc == 0, "%s: the reader refuses it (%s): make fuzz-seeds "
+			    "remakes the seeds in the current format", path, err);
+			accepted++;
+		}
+		free(data);
+		free(path);
+	}
+	closedir(d);
+	ck_assert_uint_ge(accepted, 2);	/* full-kb, two-articles */
+	ck_assert_uint_ge(rejected, 1);
+	free(dir);
+}
+END_TEST
+
 /* kbdiag's output is the same cold, warm, and with the cache off. */
 START_TEST(test_cli_same_output)
 {
@@ -481,6 +524,7 @@ kbcache_suite(void)
 	tcase_add_test(tc, test_pruned);
 	tcase_add_test(tc, test_cache_dir_env);
 	tcase_add_test(tc, test_cli_same_output);
+	tcase_add_test(tc, test_fuzz_seeds_current);
 	suite_add_tcase(s, tc);
 	return s;
 }
