@@ -205,6 +205,23 @@ match_problem(void (*on_problem)(void *, const char *), void *arg, int *problems
 		err_set(err, "%s", msg);
 }
 
+/* What a matcher runs with besides its patterns: limits, JIT stack, prefilter. */
+static void
+match_setup(struct matcher *m)
+{
+	m->mctx = pcre2_match_context_create(NULL);
+	m->jit_stack = pcre2_jit_stack_create(32 * 1024, MATCH_JIT_STACK_MAX, NULL);
+	if (m->mctx == NULL || m->jit_stack == NULL)
+		xmem_oom(MATCH_JIT_STACK_MAX);
+	pcre2_set_match_limit(m->mctx, MATCH_LIMIT);
+	pcre2_set_depth_limit(m->mctx, MATCH_DEPTH_LIMIT);
+	pcre2_jit_stack_assign(m->mctx, NULL, m->jit_stack);
+	m->md = pcre2_match_data_create(1, NULL);
+	if (m->md == NULL)
+		xmem_oom(0);
+	match_build_prefilter(m);
+}
+
 /*
  * match_compile_report(), or with codes (ncodes of them, from
  * match_codes_decode(), in symptom order) taken instead of compiling: the
@@ -270,19 +287,30 @@ match_build(const struct kb *kb, void (*on_problem)(void *arg, const char *msg),
 		match_free(m);
 		return -1;
 	}
-	m->mctx = pcre2_match_context_create(NULL);
-	m->jit_stack = pcre2_jit_stack_create(32 * 1024, MATCH_JIT_STACK_MAX, NULL);
-	if (m->mctx == NULL || m->jit_stack == NULL)
-		xmem_oom(MATCH_JIT_STACK_MAX);
-	pcre2_set_match_limit(m->mctx, MATCH_LIMIT);
-	pcre2_set_depth_limit(m->mctx, MATCH_DEPTH_LIMIT);
-	pcre2_jit_stack_assign(m->mctx, NULL, m->jit_stack);
-	m->md = pcre2_match_data_create(1, NULL);
-	if (m->md == NULL)
-		xmem_oom(0);
-	match_build_prefilter(m);
+	match_setup(m);
 	*out = m;
 	return 0;
+}
+
+struct matcher *
+match_clone(const struct matcher *m)
+{
+	struct matcher *c = xcalloc(1, sizeof(*c));
+	size_t i;
+
+	c->patterns = xcalloc(m->npatterns ? m->npatterns : 1, sizeof(*c->patterns));
+	c->hits = xcalloc(m->npatterns ? m->npatterns : 1, sizeof(*c->hits));
+	for (i = 0; i < m->npatterns; i++) {
+		c->patterns[i] = m->patterns[i];
+		c->patterns[i].in_prefilter = 0;
+		c->patterns[i].jit = -1;
+		c->patterns[i].runs = 0;
+		if ((c->patterns[i].code = pcre2_code_copy(m->patterns[i].code)) == NULL)
+			xmem_oom(0);
+		c->npatterns++;
+	}
+	match_setup(c);
+	return c;
 }
 
 int

@@ -45,6 +45,13 @@ int match_compile_report(const struct kb *kb,
     void (*on_problem)(void *arg, const char *msg), void *arg,
     struct matcher **out, char err[ERR_LEN]);
 void match_free(struct matcher *m);
+/*
+ * Another matcher of the same patterns, with the same prefilter, and state of
+ * its own (PCRE2 copies of the patterns, match data, JIT stack, hits): for a
+ * second thread, as one matcher is never used by two threads at once. Each
+ * pattern is JIT-compiled after MATCH_JIT_AFTER runs in the clone as in m.
+ */
+struct matcher *match_clone(const struct matcher *m);
 
 /*
  * The compiled patterns in PCRE2's serialised form (pcre2_serialize_encode),

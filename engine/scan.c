@@ -1,0 +1,296 @@
+#include "scan.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "reader.h"
+#include "util/xmem.h"
+
+struct scan_slot {
+	struct scan_block	 b;
+	char			*buf;		/* READER_MAX_LINE + SCAN_READ */
+	size_t			 lines_cap, nhits, hits_cap;
+	int			 full;		/* filled; the caller's until given back */
+	int			 last;		/* nothing after it */
+};
+
+struct scan {
+	int			 fd;
+	char			*name;
+	struct matcher		*m;
+	pthread_t		 thread;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	struct scan_slot	 slot[SCAN_BLOCKS];
+	size_t			 take;		/* the caller's next slot */
+	int			 held;		/* the caller holds take - 1 */
+	int			 ended;		/* the caller took the last */
+	int			 stop;		/* the caller wants no more */
+	char			 err[ERR_LEN];	/* a read error, said at the end */
+	/* the worker's own */
+	char			*carry;		/* the start of a line without its end */
+	size_t			 carry_len;
+	int			 carry_truncated;
+	unsigned long long	 carry_at;	/* its offset */
+	int			 skip_lf;	/* a CR ended the last block */
+	unsigned long long	 pos;		/* bytes read */
+};
+
+unsigned long long
+scan_offset(const struct scan_block *b, const struct scan_line *l)
+{
+	return l->pos == 0 ? b->first : b->base + l->pos;
+}
+
+/* One line of the block, [at, end) of its data, and what matching finds in it. */
+static void
+scan_line(struct scan *s, struct scan_slot *sl, size_t at, size_t end, int truncated,
+    int nuls)
+{
+	const struct match_hit *hits;
+	const struct kb_symptom *gave_up;
+	struct scan_line *l;
+	const char *p = sl->buf + at;
+	size_t len = end - at, n, k, need;
+
+	if (len > READER_MAX_LINE) {
+		len = READER_MAX_LINE;
+		truncated = 1;
+	}
+	sl->b.lines = xgrow(sl->b.lines, &sl->lines_cap, sl->b.nlines + 1,
+	    sizeof(*sl->b.lines));
+	l = &sl->b.lines[sl->b.nlines++];
+	l->pos = (uint32_t)at;
+	l->len = (uint32_t)len;
+	l->hit = (uint32_t)sl->nhits;
+	l->nhits = 0;
+	l->flags = truncated ? SCAN_TRUNCATED : 0;
+	if (nuls && memchr(p, '\0', len) != NULL)
+		l->flags |= SCAN_NUL;
+	for (k = 0; k < len && (p[k] == ' ' || p[k] == '\t'); k++)
+		;
+	if (k < len && p[k] == '{') {
+		l->flags |= SCAN_SELF;
+		sl->b.wholes = 1;
+		return;
+	}
+	n = match_line(s->m, p, len, &hits, &gave_up);
+	if (match_looks_like_error(s->m))
+		l->flags |= SCAN_ERROR;
+	if (match_looks_like_delivery(s->m))
+		l->flags |= SCAN_DELIVERY;
+	if (gave_up != NULL)
+		l->flags |= SCAN_GAVE_UP;
+	if (n == 0 && !(l->flags & SCAN_WHOLE))
+		return;
+	sl->b.wholes = 1;
+	need = sl->nhits + n + (gave_up != NULL);
+	sl->b.hits = xgrow(sl->b.hits, &sl->hits_cap, need, sizeof(*sl->b.hits));
+	memcpy(sl->b.hits + sl->nhits, hits, n * sizeof(*hits));
+	if (gave_up != NULL) {
+		sl->b.hits[sl->nhits + n].article = NULL;
+		sl->b.hits[sl->nhits + n].symptom = gave_up;
+	}
+	sl->nhits = need;
+	l->nhits = (uint16_t)n;
+}
+
+/*
+ * Split the block's data (the carried start of a line, then got bytes read)
+ * into lines as reader_next() does, and keep the start of a last line
+ * without its end for the next block (all of it at the end of the file).
+ */
+static void
+scan_split(struct scan *s, struct scan_slot *sl, size_t got, int eof)
+{
+	char *buf = sl->buf;
+	size_t len = s->carry_len + got, at = 0, from = s->carry_len, end, kept;
+	int truncated = s->carry_truncated, crs, nuls;
+	const char *nl, *cr;
+
+	sl->b.data = buf;
+	sl->b.nlines = 0;
+	sl->b.wholes = 0;
+	sl->nhits = 0;
+	sl->b.base = s->pos - got - s->carry_len;
+	sl->b.first = s->carry_len ? s->carry_at : s->pos - got;
+	if (s->skip_lf && got > 0) {
+		/* CR LF is one line end, even across blocks */
+		s->skip_lf = 0;
+		if (buf[0] == '\n')
+			at = from = 1;
+	}
+	crs = memchr(buf + from, '\r', len - from) != NULL;
+	nuls = memchr(buf, '\0', len) != NULL;
+	for (;;) {
+		nl = memchr(buf + from, '\n', len - from);
+		end = nl ? (size_t)(nl - buf) : len;
+		if (crs && (cr = memchr(buf + from, '\r', end - from)) != NULL)
+			end = (size_t)(cr - buf);
+		if (end == len)
+			break;
+		scan_line(s, sl, at, end, at == 0 && truncated, nuls);
+		at = end + 1;
+		if (buf[end] == '\r') {
+			if (at < len) {
+				if (buf[at] == '\n')
+					at++;
+			} else if (!eof)
+				s->skip_lf = 1;
+		}
+		from = at;
+	}
+	truncated = at == 0 && truncated;
+	if (eof) {
+		if (at < len || truncated)
+			scan_line(s, sl, at, len, truncated, nuls);
+		s->carry_len = 0;
+		return;
+	}
+	kept = len - at;
+	if (kept > READER_MAX_LINE) {
+		kept = READER_MAX_LINE;
+		truncated = 1;
+	}
+	s->carry_at = at == 0 ? sl->b.first : sl->b.base + at;
+	memmove(s->carry, buf + at, kept);
+	s->carry_len = kept;
+	s->carry_truncated = truncated;
+}
+
+/* Fill a block: 1 when it is the last one. */
+static int
+scan_fill(struct scan *s, struct scan_slot *sl)
+{
+	size_t got = 0;
+	ssize_t n = 1;
+
+	memcpy(sl->buf, s->carry, s->carry_len);
+	while (got < SCAN_READ) {
+		n = read(s->fd, sl->buf + s->carry_len + got, SCAN_READ - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (n < 0)
+		snprintf(s->err, sizeof(s->err), "%s: read error at byte %llu: %s", s->name,
+		    s->pos + got, strerror(errno));
+	s->pos += got;
+	/* After a read error the lines read so far, as the reader gives them. */
+	scan_split(s, sl, got, n == 0);
+	return n <= 0;
+}
+
+static void *
+scan_worker(void *arg)
+{
+	struct scan *s = arg;
+	size_t k = 0;
+	int last;
+
+	do {
+		struct scan_slot *sl = &s->slot[k];
+
+		pthread_mutex_lock(&s->mu);
+		while (sl->full && !s->stop)
+			pthread_cond_wait(&s->cv, &s->mu);
+		last = s->stop;
+		pthread_mutex_unlock(&s->mu);
+		if (last)
+			break;
+		last = scan_fill(s, sl);
+		pthread_mutex_lock(&s->mu);
+		sl->full = 1;
+		sl->last = last;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		k = (k + 1) % SCAN_BLOCKS;
+	} while (!last);
+	return NULL;
+}
+
+struct scan *
+scan_start(int fd, const char *name, struct matcher *m)
+{
+	struct scan *s = xcalloc(1, sizeof(*s));
+	size_t i;
+
+	s->fd = fd;
+	s->name = xstrdup(name);
+	s->m = m;
+	s->carry = xmalloc(READER_MAX_LINE);
+	for (i = 0; i < SCAN_BLOCKS; i++)
+		s->slot[i].buf = xmalloc(READER_MAX_LINE + SCAN_READ);
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	if (pthread_create(&s->thread, NULL, scan_worker, s) != 0) {
+		s->stop = 1;	/* no thread to join */
+		for (i = 0; i < SCAN_BLOCKS; i++)
+			free(s->slot[i].buf);
+		pthread_mutex_destroy(&s->mu);
+		pthread_cond_destroy(&s->cv);
+		free(s->carry);
+		free(s->name);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+const struct scan_block *
+scan_next(struct scan *s)
+{
+	struct scan_slot *sl;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->held) {
+		s->slot[(s->take + SCAN_BLOCKS - 1) % SCAN_BLOCKS].full = 0;
+		s->held = 0;
+		pthread_cond_broadcast(&s->cv);
+	}
+	if (s->ended) {
+		pthread_mutex_unlock(&s->mu);
+		return NULL;
+	}
+	sl = &s->slot[s->take];
+	while (!sl->full)
+		pthread_cond_wait(&s->cv, &s->mu);
+	s->take = (s->take + 1) % SCAN_BLOCKS;
+	s->held = 1;
+	s->ended = sl->last;
+	pthread_mutex_unlock(&s->mu);
+	return &sl->b;
+}
+
+int
+scan_end(struct scan *s, unsigned long long *bytes, char err[ERR_LEN])
+{
+	size_t i;
+	int rc = 0;
+
+	pthread_mutex_lock(&s->mu);
+	s->stop = 1;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->thread, NULL);
+	*bytes = s->pos;
+	if (s->err[0])
+		rc = err_set(err, "%s", s->err);
+	for (i = 0; i < SCAN_BLOCKS; i++) {
+		free(s->slot[i].buf);
+		free(s->slot[i].b.lines);
+		free(s->slot[i].b.hits);
+	}
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	free(s->carry);
+	free(s->name);
+	free(s);
+	return rc;
+}
