@@ -1236,6 +1236,7 @@ reader_feed(struct reader *r, const char *line, size_t len, unsigned long long o
 		rec->has_time = rec->has_date = 0;
 		rec->t = 0;
 		rec->year_inferred = 0;
+		rec->truncated = rec->has_nul = rec->bad_json = 0;
 	}
 	rec->line = r->lineno;
 	if (whole) {
