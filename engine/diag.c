@@ -562,7 +562,8 @@ diag_read_fast(struct diag_state *st, struct reader *r, int fd, struct diag_file
 				    (l->flags & SCAN_NUL) != 0, 1);
 				diag_record(st, f, rec, in->name);
 			} else if (l->nhits || (l->flags & SCAN_WHOLE)) {
-				const struct match_hit *hits = b->hits + l->hit;
+				const struct match_hit *hits = l->nhits ||
+				    (l->flags & SCAN_GAVE_UP) ? b->hits + l->hit : NULL;
 
 				rec = reader_feed(r, line, l->len, at, l->flags & SCAN_TRUNCATED,
 				    (l->flags & SCAN_NUL) != 0, 1);

@@ -89,8 +89,11 @@ scan_line(struct scan *s, struct scan_slot *sl, size_t at, size_t end, int trunc
 		return;
 	sl->b.wholes = 1;
 	need = sl->nhits + n + (gave_up != NULL);
+	if (need == sl->nhits)
+		return;		/* an error or delivery word, no hit */
 	sl->b.hits = xgrow(sl->b.hits, &sl->hits_cap, need, sizeof(*sl->b.hits));
-	memcpy(sl->b.hits + sl->nhits, hits, n * sizeof(*hits));
+	if (n > 0)
+		memcpy(sl->b.hits + sl->nhits, hits, n * sizeof(*hits));
 	if (gave_up != NULL) {
 		sl->b.hits[sl->nhits + n].article = NULL;
 		sl->b.hits[sl->nhits + n].symptom = gave_up;
