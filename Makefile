@@ -7,6 +7,7 @@
 #   make fuzz       coverage-guided fuzzing with libFuzzer (clang), FUZZ_SECONDS each
 #   make layers     the layering check: no upward include, no cycle (V=1: the graph)
 #   make bench      the log-ingestion benchmark on a BENCH_SIZE log (docs/benchmarks.md)
+#   make bench-scan the two-thread scan against the plain loop, grep -E and rg
 #   make install    PREFIX=/usr/local DESTDIR=   (and make uninstall)
 #   make deps       says which Debian packages each target needs, installs none
 #
@@ -127,7 +128,7 @@ PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
 
 .PHONY: run-sample all build deps deps-build deps-test deps-fuzz run check check-run asan fuzz \
 	fuzz-run fuzz-build install install-files bench-query bench-gw uninstall clean FORCE bench bench-tools \
-	deps-bench bench-probe deb deb-test layers
+	deps-bench bench-probe bench-scan deb deb-test layers
 
 all: deps-build
 	@$(MAKE) --no-print-directory build
@@ -470,6 +471,13 @@ deps-bench: deps-test
 
 bench: deps-test
 	bash tests/bench/run.sh $(BENCH_SIZE)
+
+# The scan on two threads against the plain loop, main's build and the peers
+# (issue 22): writes its section of docs/benchmarks.md. BENCH_SCAN_SIZE per
+# input; BENCH_BEFORE=PATH adds another kbdiag build to the table.
+BENCH_SCAN_SIZE	?= 100M
+bench-scan: deps-bench
+	bash tests/bench/scan.sh $(BENCH_SCAN_SIZE)
 
 bench-tools: $(KBDIAG) $(GENLOG) $(NAIVE) $(STARTUP) $(QUERYBENCH) $(QUERYEVAL) $(SPAWN) \
 		$(HSSCAN) $(GZBENCH)

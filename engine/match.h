@@ -48,8 +48,9 @@ void match_free(struct matcher *m);
 /*
  * Another matcher of the same patterns, with the same prefilter, and state of
  * its own (PCRE2 copies of the patterns, match data, JIT stack, hits): for a
- * second thread, as one matcher is never used by two threads at once. Each
- * pattern is JIT-compiled after MATCH_JIT_AFTER runs in the clone as in m.
+ * second thread, as one matcher is never used by two threads at once. The
+ * clone JIT-compiles each pattern after the same number of runs as m does,
+ * counted by the clone.
  */
 struct matcher *match_clone(const struct matcher *m);
 

@@ -218,6 +218,23 @@ scan_worker(void *arg)
 	return NULL;
 }
 
+static void
+scan_free(struct scan *s)
+{
+	size_t i;
+
+	for (i = 0; i < SCAN_BLOCKS; i++) {
+		free(s->slot[i].buf);
+		free(s->slot[i].b.lines);
+		free(s->slot[i].b.hits);
+	}
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	free(s->carry);
+	free(s->name);
+	free(s);
+}
+
 struct scan *
 scan_start(int fd, const char *name, struct matcher *m)
 {
@@ -233,14 +250,7 @@ scan_start(int fd, const char *name, struct matcher *m)
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	if (pthread_create(&s->thread, NULL, scan_worker, s) != 0) {
-		s->stop = 1;	/* no thread to join */
-		for (i = 0; i < SCAN_BLOCKS; i++)
-			free(s->slot[i].buf);
-		pthread_mutex_destroy(&s->mu);
-		pthread_cond_destroy(&s->cv);
-		free(s->carry);
-		free(s->name);
-		free(s);
+		scan_free(s);
 		return NULL;
 	}
 	return s;
@@ -274,7 +284,6 @@ scan_next(struct scan *s)
 int
 scan_end(struct scan *s, unsigned long long *bytes, char err[ERR_LEN])
 {
-	size_t i;
 	int rc = 0;
 
 	pthread_mutex_lock(&s->mu);
@@ -285,15 +294,6 @@ scan_end(struct scan *s, unsigned long long *bytes, char err[ERR_LEN])
 	*bytes = s->pos;
 	if (s->err[0])
 		rc = err_set(err, "%s", s->err);
-	for (i = 0; i < SCAN_BLOCKS; i++) {
-		free(s->slot[i].buf);
-		free(s->slot[i].b.lines);
-		free(s->slot[i].b.hits);
-	}
-	pthread_mutex_destroy(&s->mu);
-	pthread_cond_destroy(&s->cv);
-	free(s->carry);
-	free(s->name);
-	free(s);
+	scan_free(s);
 	return rc;
 }

@@ -19,8 +19,8 @@
 #   grep -E, rg   -c -i -f on the rule base's patterns in ERE form
 # Every command writes its output to a file; LC_ALL=C. The table replaces
 # the section between <!-- bench:scan begin --> and <!-- bench:scan end -->
-# of docs/benchmarks.md (BENCH_DOC). BENCH_DIR (build/bench-scan) holds the
-# inputs and outputs; BENCH_KEEP=1 keeps the inputs.
+# of docs/benchmarks.md (BENCH_DOC); `make bench-scan` runs it. BENCH_DIR
+# (build/bench-scan) holds the inputs and outputs; BENCH_KEEP=1 keeps them.
 set -eu
 export LC_ALL=C
 size=${1:-100M}
@@ -57,20 +57,8 @@ for input in $inputs; do
 		if [ $input = mixed ]; then
 			build/genlog --seed 2 --size "$size" --events "$dir/events.json" \
 				> "$dir/mixed-gw.log"
-			awk -v limit="$target" -v ev="$dir/events.json" -v sl="$dir/real.log" '
-			function take(file, n,   l, k) {
-				for (k = 0; k < n; k++) {
-					if ((getline l < file) <= 0) {
-						close(file)
-						if ((getline l < file) <= 0)
-							return
-					}
-					print l; bytes += length(l) + 1
-				}
-			}
-			{ print; bytes += length($0) + 1 }
-			NR % 200 == 0 { take(ev, 4); take(sl, 200); if (bytes >= limit) exit }
-			' "$dir/mixed-gw.log" > "$dir/mixed.log"
+			awk -v limit="$target" -v ev="$dir/events.json" -v sl="$dir/real.log" \
+				-f tests/bench/mixed.awk "$dir/mixed-gw.log" > "$dir/mixed.log"
 			rm -f "$dir/mixed-gw.log" "$dir/events.json"
 		fi ;;
 	*) die "unknown input '$input'" ;;

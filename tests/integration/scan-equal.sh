@@ -164,20 +164,8 @@ fi
 
 say "a mixed log"
 "$GENLOG" --seed 4 --size 4M --events "$work/g4.events" > "$work/g4.log"
-awk -v ev="$work/g4.events" -v sl="$syslog_src" '
-	function take(file, n,   l, k) {
-		for (k = 0; k < n; k++) {
-			if ((getline l < file) <= 0) {
-				close(file)
-				if ((getline l < file) <= 0)
-					return
-			}
-			print l
-		}
-	}
-	{ print }
-	NR % 200 == 0 { take(ev, 4); take(sl, 200) }
-' "$work/g4.log" > "$work/mixed.log"
+awk -v ev="$work/g4.events" -v sl="$syslog_src" -f tests/bench/mixed.awk "$work/g4.log" \
+	> "$work/mixed.log"
 same mixed "$work/mixed.log"
 
 say "edge cases"
