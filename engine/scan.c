@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,7 +240,9 @@ struct scan *
 scan_start(int fd, const char *name, struct matcher *m)
 {
 	struct scan *s = xcalloc(1, sizeof(*s));
+	sigset_t all, old;
 	size_t i;
+	int rc;
 
 	s->fd = fd;
 	s->name = xstrdup(name);
@@ -249,7 +252,16 @@ scan_start(int fd, const char *name, struct matcher *m)
 		s->slot[i].buf = xmalloc(READER_MAX_LINE + SCAN_READ);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
-	if (pthread_create(&s->thread, NULL, scan_worker, s) != 0) {
+	/*
+	 * The worker takes no signal: they go to the caller's thread as they
+	 * did before there was a worker (a handler that interrupts a read, a
+	 * SIGINT that stops a run).
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&s->thread, NULL, scan_worker, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
 		scan_free(s);
 		return NULL;
 	}
