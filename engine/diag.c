@@ -530,7 +530,8 @@ diag_read_order(const struct diag_params *p, char ***sets)
 }
 
 /*
- * Read a regular file with scan.h: the worker thread splits and matches, this
+ * Read a log with scan.h (a regular file directly, fd; anything else through
+ * the reader, fd -1): the worker thread splits and matches, this
  * one moves the reader on through every line and takes whole only the lines
  * the worker found something in. The same diagnosis as reader_next() and
  * diag_record() give, line for line. 0, or -1 when the worker cannot start
@@ -548,7 +549,7 @@ diag_read_fast(struct diag_state *st, struct reader *r, int fd, struct diag_file
 	char err[ERR_LEN];
 	size_t i;
 
-	if ((sc = scan_start(fd, reader_name(r), st->wm)) == NULL)
+	if ((sc = scan_start(fd, fd < 0 ? r : NULL, reader_name(r), st->wm)) == NULL)
 		return -1;
 	while ((b = scan_next(sc)) != NULL) {
 		for (i = 0; i < b->nlines; i++) {
@@ -614,8 +615,8 @@ diag_read_input(struct diag_state *st, const char *file, const char *set,
 	if ((r = diag_open(st, file, in, 0)) == NULL)
 		return;
 	correlate_begin_input(st->c, set);
-	if (st->wm != NULL && p->text == NULL && (fd = reader_plain_fd(r)) >= 0 &&
-	    diag_read_fast(st, r, fd, &f, in) == 0)
+	if (st->wm != NULL && p->text == NULL && ((fd = reader_plain_fd(r)) >= 0 ||
+	    reader_scannable(r)) && diag_read_fast(st, r, fd, &f, in) == 0)
 		rc = 0;
 	else while ((rc = reader_next(r, &rec, err)) > 0) {
 		diag_record(st, &f, rec, in->name);

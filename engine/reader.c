@@ -1216,13 +1216,43 @@ reader_plain_fd(struct reader *r)
 	return r->fd;
 }
 
+int
+reader_scannable(const struct reader *r)
+{
+	return r->fd >= 0 && !r->p.follow && !r->sniffed;
+}
+
+ssize_t
+reader_read(struct reader *r, char *dst, size_t cap, char err[ERR_LEN])
+{
+	size_t got = 0, n;
+
+	while (got < cap) {
+		if (r->start == r->end) {
+			if (r->sniffed && r->eof)
+				break;
+			if (reader_fill(r, err) != 0) {
+				if (got > 0)
+					break;	/* said at the next call */
+				return -1;
+			}
+			if (r->start == r->end)
+				break;
+		}
+		n = r->end - r->start < cap - got ? r->end - r->start : cap - got;
+		memcpy(dst + got, r->buf + r->start, n);
+		r->start += n;
+		got += n;
+	}
+	return (ssize_t)got;
+}
+
 const struct reader_record *
 reader_feed(struct reader *r, const char *line, size_t len, unsigned long long offset,
     int truncated, int has_nul, int whole)
 {
 	struct reader_record *rec = &r->rec;
 
-	r->sniffed = 1;
 	r->lineno++;
 	r->bytes = offset;
 	if (whole) {
@@ -1256,7 +1286,10 @@ reader_feed(struct reader *r, const char *line, size_t len, unsigned long long o
 void
 reader_feed_end(struct reader *r, unsigned long long bytes)
 {
-	r->bytes = r->raw_bytes = bytes;
+	r->bytes = bytes;
+	if (r->sniffed)
+		return;		/* reader_read() read them, and counted */
+	r->raw_bytes = bytes;
 	r->eof = 1;
 	r->start = r->end = 0;
 	reader_check_shrink(r);

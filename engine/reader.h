@@ -59,6 +59,7 @@
 #define KBDIAG_READER_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "util/err.h"
 #include "util/peer.h"
@@ -220,9 +221,23 @@ void reader_close(struct reader *r);
  * session, the year rule, the log's format) and of the record only line,
  * kind, has_time, has_date and t are set (the others are stale). The record
  * is valid until the next call; line must stay valid until then.
- * reader_feed_end() says how many bytes were read in all.
+ * reader_feed_end() says how many bytes were read in all (decompressed).
  */
 int reader_plain_fd(struct reader *r);
+/*
+ * Any other input that is not followed nor in memory (a pipe, standard
+ * input, a gzip-compressed file) and of which nothing was read yet: 1 when
+ * the caller may read it with reader_read() instead.
+ */
+int reader_scannable(const struct reader *r);
+/*
+ * Up to cap bytes of the log as reader_next() reads them (decompressed), in
+ * order: how many (less only at the end), 0 at the end, -1 with err (a read
+ * error, a corrupt or cut-short gzip stream, said after the bytes before it).
+ * It may run on another thread than reader_feed(): the two touch different
+ * parts of the reader.
+ */
+ssize_t reader_read(struct reader *r, char *dst, size_t cap, char err[ERR_LEN]);
 const struct reader_record *reader_feed(struct reader *r, const char *line, size_t len,
     unsigned long long offset, int truncated, int has_nul, int whole);
 void reader_feed_end(struct reader *r, unsigned long long bytes);

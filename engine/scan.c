@@ -20,7 +20,8 @@ struct scan_slot {
 };
 
 struct scan {
-	int			 fd;
+	int			 fd;		/* read(), or -1: */
+	struct reader		*r;		/* reader_read() */
 	char			*name;
 	struct matcher		*m;
 	pthread_t		 thread;
@@ -175,16 +176,19 @@ scan_fill(struct scan *s, struct scan_slot *sl)
 
 	memcpy(sl->buf, s->carry, s->carry_len);
 	while (got < SCAN_READ) {
-		n = read(s->fd, sl->buf + s->carry_len + got, SCAN_READ - got);
-		if (n < 0 && errno == EINTR)
+		if (s->fd < 0)
+			n = reader_read(s->r, sl->buf + s->carry_len + got, SCAN_READ - got,
+			    s->err);
+		else if ((n = read(s->fd, sl->buf + s->carry_len + got,
+		    SCAN_READ - got)) < 0 && errno == EINTR)
 			continue;
+		else if (n < 0)
+			snprintf(s->err, sizeof(s->err), "%s: read error at byte %llu: %s",
+			    s->name, s->pos + got, strerror(errno));
 		if (n <= 0)
 			break;
 		got += (size_t)n;
 	}
-	if (n < 0)
-		snprintf(s->err, sizeof(s->err), "%s: read error at byte %llu: %s", s->name,
-		    s->pos + got, strerror(errno));
 	s->pos += got;
 	/* After a read error the lines read so far, as the reader gives them. */
 	scan_split(s, sl, got, n == 0);
@@ -237,7 +241,7 @@ scan_free(struct scan *s)
 }
 
 struct scan *
-scan_start(int fd, const char *name, struct matcher *m)
+scan_start(int fd, struct reader *r, const char *name, struct matcher *m)
 {
 	struct scan *s = xcalloc(1, sizeof(*s));
 	sigset_t all, old;
@@ -245,6 +249,7 @@ scan_start(int fd, const char *name, struct matcher *m)
 	int rc;
 
 	s->fd = fd;
+	s->r = r;
 	s->name = xstrdup(name);
 	s->m = m;
 	s->carry = xmalloc(READER_MAX_LINE);

@@ -1,9 +1,9 @@
 /*
- * scan: a log file read, split into lines and matched on a second thread.
+ * scan: a log read, split into lines and matched on a second thread.
  *
  * The diagnosis reads a log in order, and every line moves the reader's state
  * on (reader.h), but only a few lines match a pattern or hold an error or a
- * delivery word. So the work is split in two: a worker thread reads the file
+ * delivery word. So the work is split in two: a worker thread reads the log
  * in blocks, splits each block into lines exactly as reader_next() does (LF,
  * CR LF, a lone CR; lines longer than READER_MAX_LINE cut and flagged) and
  * runs match_line() on each line with a matcher of its own (match_clone());
@@ -68,11 +68,13 @@ struct scan_block {
 struct scan;
 
 /*
- * Start reading fd (a regular file, from its start; name for messages) on a
- * new thread that matches with m. NULL when no thread can be started (read
+ * Start reading fd (a regular file, from its start; name for messages), or
+ * with fd -1 the reader r (reader_read(): a pipe, standard input, gzip), on
+ * a new thread that matches with m. NULL when no thread can be started (read
  * the file another way).
  */
-struct scan *scan_start(int fd, const char *name, struct matcher *m);
+struct reader;
+struct scan *scan_start(int fd, struct reader *r, const char *name, struct matcher *m);
 /*
  * The next block, in file order (waits for it); the one before is given
  * back. NULL at the end of the file or after a read error (scan_end() says).

@@ -132,6 +132,17 @@ same_files() {
 	pcre2_check "$work/fast.json" "$name"
 }
 
+# The log on standard input, through a pipe: the same bytes.
+same_stdin() {
+	local name=$1 file=$2
+	inputs=$((inputs + 1))
+	cat "$file" | "$KBDIAG" --offline --format json diagnose - > "$work/fast.json" 2>&1
+	cat "$file" | KBDIAG_SCAN=plain "$KBDIAG" --offline --format json diagnose - \
+		> "$work/plain.json" 2>&1
+	cmp -s "$work/fast.json" "$work/plain.json" ||
+		{ say "FAIL: $name (standard input): the scan and the plain loop differ"; fail=1; }
+}
+
 # The same in text (the report a person reads).
 same_text() {
 	local name=$1 file=$2
@@ -154,6 +165,13 @@ same_text genlog-2-1M "$work/g2.log"
 cp "$work/g2.log" "$work/gw.log.1"
 cp "$work/g1.log" "$work/gw.log"
 gzip -c "$work/g3.log" > "$work/gw.log.2.gz"
+gzip -c "$work/g1.log" > "$work/g1.log.gz"
+same genlog-1-gzip "$work/g1.log.gz"
+same_stdin genlog-1-gzip "$work/g1.log.gz"
+same_stdin genlog-2 "$work/g2.log"
+# a gzip stream cut short: the lines before it, then the error (exit 3)
+head -c 200000 "$work/g1.log.gz" > "$work/cut.gz"
+same genlog-1-cut-gzip "$work/cut.gz"
 same_files several "$work/gw.log" "$work/gw.log.1" "$work/gw.log.2.gz" "$work/g3.events"
 # the banners date the log: a window of one day
 day=$(grep -m 1 -o '[A-Z][a-z][a-z] [A-Z][a-z][a-z] [ 0-9][0-9] ..:..:.. [0-9]*' "$work/g1.log")
