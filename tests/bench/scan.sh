@@ -10,6 +10,9 @@
 #            /work/shared/corpus/real-logs) repeated to SIZE
 #   mixed    blocks of 200 gateway lines (genlog --seed 2), 4 smtpgw events,
 #            200 lines of the real corpus, to SIZE
+#   gzip     the gateway log compressed (gzip -6), read by kbdiag as it is
+#   pipe     the gateway log through a pipe (cat LOG | kbdiag diagnose -)
+# (the peers only on the uncompressed files)
 # Tools, each BENCH_RUNS times (default 3) in rounds (one run of each a
 # round), wall time by $EPOCHREALTIME, median; then once more under
 # /usr/bin/time for the peak RSS and the CPU time:
@@ -25,7 +28,7 @@ set -eu
 export LC_ALL=C
 size=${1:-100M}
 runs=${BENCH_RUNS:-3}
-inputs=${BENCH_INPUTS:-gateway real mixed}
+inputs=${BENCH_INPUTS:-gateway gzip pipe real mixed}
 before=${BENCH_BEFORE:-}
 cd "$(dirname "$0")/../.."
 dir=${BENCH_DIR:-build/bench-scan}
@@ -45,7 +48,8 @@ target=$(build/genlog --seed 1 --size "$size" | tee "$dir/gateway.log" | wc -c)
 
 for input in $inputs; do
 	case $input in
-	gateway) ;;
+	gateway|pipe) ;;
+	gzip) gzip -6 -c "$dir/gateway.log" > "$dir/gzip.log" ;;
 	real|mixed)
 		[ -d "$corpus" ] || { say "no corpus at $corpus: $input skipped"; continue; }
 		if [ ! -s "$dir/real.log" ]; then
@@ -68,15 +72,26 @@ done
 usec() { echo "${1/./}"; }
 median() { sort -n "$1" | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 
-# cmd TOOL FILE: the command line of a tool on a file.
+# cmd TOOL INPUT FILE: the command line of a tool on a file, in CMD; 1 when the
+# tool is not run on that input (the peers read only plain files).
+kbdiag_pipe='f=$1; shift; cat "$f" | exec "$@"'
 cmd() {
+	local k=build/kbdiag
 	case $1 in
-	kbdiag) echo build/kbdiag --kb "$kb" diagnose --offline --format json "$2" ;;
-	plain) echo env KBDIAG_SCAN=plain build/kbdiag --kb "$kb" diagnose --offline \
-		--format json "$2" ;;
-	before) echo "$before" --kb "$kb" diagnose --offline --format json "$2" ;;
-	grep) echo grep -c -i -E -f "$dir/ere.txt" "$2" ;;
-	rg) echo rg -c -i -f "$dir/ere.txt" "$2" ;;
+	plain) k="env KBDIAG_SCAN=plain build/kbdiag" ;;
+	before) k=$before ;;
+	grep|rg) [ "$2" != gzip ] && [ "$2" != pipe ] || return 1 ;;
+	esac
+	case $1 in
+	grep) CMD=(grep -c -i -E -f "$dir/ere.txt" "$3") ;;
+	rg) CMD=(rg -c -i -f "$dir/ere.txt" "$3") ;;
+	*) if [ "$2" = pipe ]; then
+		# shellcheck disable=SC2086 # k is a command and its words
+		CMD=(sh -c "$kbdiag_pipe" sh "$3" $k --kb "$kb" diagnose --offline --format json -)
+	   else
+		# shellcheck disable=SC2086
+		CMD=($k --kb "$kb" diagnose --offline --format json "$3")
+	   fi ;;
 	esac
 }
 tools="kbdiag plain"
@@ -88,15 +103,18 @@ rows=$dir/rows
 : > "$rows"
 for input in $inputs; do
 	log=$dir/$input.log
+	[ $input = pipe ] && log=$dir/gateway.log
 	[ -s "$log" ] || continue
 	cat "$log" > /dev/null
 	bytes=$(bytes_of "$log")
+	[ $input = gzip ] && bytes=$(bytes_of "$dir/gateway.log")	# the log's, not the file's
 	say "== $input: $bytes bytes"
 	for t in $tools; do : > "$dir/wall.$input.$t"; done
 	for round in $(seq 1 "$runs"); do
 		for t in $tools; do
 			t0=$EPOCHREALTIME
-			$(cmd $t "$log") > "$dir/out.$input.$t" 2> "$dir/err.$input.$t" || true
+			cmd $t $input "$log" || continue
+			"${CMD[@]}" > "$dir/out.$input.$t" 2> "$dir/err.$input.$t" || true
 			t1=$EPOCHREALTIME
 			echo $(( $(usec "$t1") - $(usec "$t0") )) >> "$dir/wall.$input.$t"
 		done
@@ -104,7 +122,8 @@ for input in $inputs; do
 	cmp -s "$dir/out.$input.kbdiag" "$dir/out.$input.plain" ||
 		die "$input: the scan and the plain loop wrote different diagnoses"
 	for t in $tools; do
-		/usr/bin/time -f '%M %U %S' -o "$dir/rss.$input.$t" $(cmd $t "$log") \
+		cmd $t $input "$log" || continue
+		/usr/bin/time -f '%M %U %S' -o "$dir/rss.$input.$t" "${CMD[@]}" \
 			> "$dir/out.$input.$t" 2> /dev/null || true
 		w=$(median "$dir/wall.$input.$t")
 		read -r rss u s < "$dir/rss.$input.$t"
@@ -122,7 +141,7 @@ section=$dir/section.md
 	echo "Written by \`tests/bench/scan.sh $size\` on $(date -u +%Y-%m-%d), kbdiag source"
 	echo "$(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores, load average $(cut -d ' ' -f 1-3 /proc/loadavg)."
 	echo "Wall time, median of $runs in rounds (each tool once a round), output to a file,"
-	echo "LC_ALL=C; MB/s = bytes / wall time; then one more run each under /usr/bin/time"
+	echo "LC_ALL=C; MB/s = bytes of log (decompressed) / wall time; then one more run each under /usr/bin/time"
 	echo "for the peak RSS and the CPU time (user + system, both threads)."
 	echo "*kbdiag* is \`kbdiag diagnose --offline --format json\` (a regular file: the"
 	echo "scan, engine/scan.h), *plain* the same with KBDIAG_SCAN=plain (the reader"
@@ -150,7 +169,7 @@ section=$dir/section.md
 	echo "<!-- bench:scan end -->"
 } > "$section"
 
-if grep -q '<!-- bench:scan begin -->' "$doc"; then
+if [ -f "$doc" ] && grep -q "<!-- bench:scan begin -->" "$doc"; then
 	awk -v sec="$section" '
 	/<!-- bench:scan begin -->/ { while ((getline l < sec) > 0) print l; skip = 1; next }
 	/<!-- bench:scan end -->/ { skip = 0; next }
