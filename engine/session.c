@@ -78,9 +78,9 @@ session_keep(char dst[SESSION_TEXT_MAX + 1], const char *text, size_t n)
 }
 
 /*
- * Does s start with word, in any case? strncasecmp() of the C locale (kbdiag
- * never sets another), inline: it is asked several times on every transcript
- * line.
+ * Does s (n bytes) start with word, in ASCII case, whatever the locale? As
+ * strncasecmp() in the C locale, inline: it is asked several times on every
+ * transcript line.
  */
 static int
 session_starts(const char *s, size_t n, const char *word)
@@ -88,10 +88,11 @@ session_starts(const char *s, size_t n, const char *word)
 	size_t i;
 
 	for (i = 0; word[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)s[i], w = (unsigned char)word[i];
+		unsigned char c, w = (unsigned char)word[i];
 
 		if (i >= n)
 			return 0;
+		c = (unsigned char)s[i];
 		if (c >= 'A' && c <= 'Z')
 			c = (unsigned char)(c + 'a' - 'A');
 		if (w >= 'A' && w <= 'Z')
