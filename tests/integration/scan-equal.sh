@@ -37,6 +37,8 @@ done
 work=$(mktemp -d "${TMPDIR:-/tmp}/scaneq.XXXXXX")
 cleanup() { if [ -n "${KEEP:-}" ]; then say "kept $work"; else rm -rf "$work"; fi; }
 trap cleanup EXIT
+# the rule base cache of the kbdiag runs here, never under $HOME
+export KBDIAG_CACHE=$work/cache
 fail=0
 inputs=0
 located=0
