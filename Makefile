@@ -122,6 +122,7 @@ HSSCAN		= $(if $(shell pkg-config --exists libhs 2>/dev/null && echo y),$(BUILD)
 # zlib against libdeflate on a gzip log (tests/bench/gzbench.c), with libdeflate-dev.
 GZBENCH		= $(if $(shell pkg-config --exists libdeflate 2>/dev/null && echo y),$(BUILD)/gzbench,)
 PROBEBENCH	= $(BUILD)/probebench
+PFBENCH		= $(BUILD)/pfbench
 PCRE_CFLAGS	:= $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
 PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
 
@@ -470,7 +471,7 @@ bench: deps-test
 	bash tests/bench/run.sh $(BENCH_SIZE)
 
 bench-tools: $(KBDIAG) $(GENLOG) $(NAIVE) $(STARTUP) $(QUERYBENCH) $(QUERYEVAL) $(SPAWN) \
-		$(HSSCAN) $(GZBENCH)
+		$(HSSCAN) $(GZBENCH) $(PFBENCH)
 
 $(GENLOG): tests/bench/genlog.c
 	@mkdir -p $(@D)
@@ -483,6 +484,12 @@ $(NAIVE): tests/bench/naive.c
 $(STARTUP): tests/bench/startup.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS)
+
+# The candidate scan alone, and Vectorscan's literal mode beside it when there.
+$(PFBENCH): tests/bench/pfbench.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(if $(HSSCAN),-DHAVE_HS $$(pkg-config --cflags libhs)) -o $@ $< $(LIB) \
+		$(ALL_LDFLAGS) $(PKG_LIBS) $(if $(HSSCAN),$$(pkg-config --libs libhs))
 
 $(BUILD)/hsscan: tests/bench/hsscan.c
 	@mkdir -p $(@D)

@@ -39,6 +39,7 @@ struct matcher {
 	size_t			 words;		/* of the bit sets below */
 	uint64_t		*always;	/* patterns without literals */
 	uint64_t		*cand;		/* this line's candidates */
+	uint64_t		*scan;		/* match_line()'s prefilter_scan() */
 	int			 error_word;	/* this line has one */
 	int			 delivery_word;	/* this line has one (mta.h) */
 	pcre2_match_context	*mctx;
@@ -133,6 +134,7 @@ match_build_prefilter(struct matcher *m)
 	m->words = prefilter_words(m->pf);
 	m->always = xcalloc(m->words, sizeof(*m->always));
 	m->cand = xcalloc(m->words, sizeof(*m->cand));
+	m->scan = xcalloc(m->words, sizeof(*m->scan));
 	for (i = 0; i < sizeof(match_error_words) / sizeof(match_error_words[0]); i++)
 		prefilter_add(m->pf, match_error_words[i], strlen(match_error_words[i]),
 		    m->npatterns);
@@ -381,6 +383,7 @@ match_free(struct matcher *m)
 	prefilter_free(m->pf);
 	free(m->always);
 	free(m->cand);
+	free(m->scan);
 	pcre2_match_data_free(m->md);
 	pcre2_jit_stack_free(m->jit_stack);
 	pcre2_match_context_free(m->mctx);
@@ -406,13 +409,39 @@ size_t
 match_line(struct matcher *m, const char *line, size_t len,
     const struct match_hit **hits, const struct kb_symptom **gave_up)
 {
+	memset(m->scan, 0, m->words * sizeof(*m->scan));
+	prefilter_scan(m->pf, line, len, m->scan);
+	return match_line_ids(m, line, len, m->scan, hits, gave_up);
+}
+
+struct prefilter *
+match_prefilter(const struct matcher *m)
+{
+	return m->pf;
+}
+
+int
+match_every_line(const struct matcher *m)
+{
+	size_t w;
+
+	for (w = 0; w < m->words; w++)
+		if (m->always[w])
+			return 1;
+	return 0;
+}
+
+size_t
+match_line_ids(struct matcher *m, const char *line, size_t len, const uint64_t *ids,
+    const struct match_hit **hits, const struct kb_symptom **gave_up)
+{
 	size_t i, w, n = 0, kept;
 	int rc, primary = 0;
 	uint64_t bits;
 
 	*gave_up = NULL;
-	memcpy(m->cand, m->always, m->words * sizeof(*m->cand));
-	prefilter_scan(m->pf, line, len, m->cand);
+	for (w = 0; w < m->words; w++)
+		m->cand[w] = m->always[w] | (ids ? ids[w] : 0);
 	m->error_word = m->cand[m->npatterns / 64] >> (m->npatterns % 64) & 1;
 	m->cand[m->npatterns / 64] &= ~(UINT64_C(1) << (m->npatterns % 64));
 	i = m->npatterns + 1;

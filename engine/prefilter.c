@@ -1,8 +1,16 @@
 #include "prefilter.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#define PREFILTER_X86	1
+#include <immintrin.h>
+#else
+#define PREFILTER_X86	0
+#endif
 
 #include "util/xmem.h"
 
@@ -11,18 +19,32 @@ struct prefilter_lit {
 	size_t		 len;
 	size_t		 anchor;	/* offset of the anchor pair */
 	uint16_t	 key;		/* the anchor pair, folded */
+	int		 third;		/* the byte after it, folded, or -1 (none) */
+	int		 newline;	/* holds a '\n' (prefilter_lines() skips it) */
 	size_t		*ids;		/* the ids it is a literal of (patterns share some) */
 	size_t		 nids;
 };
 
+/* The implementations of the scan, best last. */
+enum prefilter_impl { PF_SCALAR, PF_SSSE3, PF_AVX2 };
+
 struct prefilter {
 	size_t			 ids;
-	struct prefilter_lit	*lits;	/* sorted by key once scanned */
+	struct prefilter_lit	*lits;	/* in the order added: a literal's number */
 	size_t			 nlits, cap;
-	int			 sorted;
+	size_t			*order;	/* literal numbers sorted by key, once built */
+	int			 built;
+	enum prefilter_impl	 impl;
 	/*
-	 * Per pair as a 16-bit load reads it: 0, or 1 + the index of the first
-	 * literal anchored at it (by its folded key, once sorted).
+	 * The vector filter: per bucket of anchors, a bit in each of the 16
+	 * entries of six tables, indexed by the low and the high nibble of
+	 * the anchor's first byte (0, 1), its second (2, 3) and the byte after
+	 * it (4, 5).
+	 */
+	uint8_t			 nib[6][16] __attribute__((aligned(16)));
+	/*
+	 * Per pair as a 16-bit load reads it: 0, or 1 + the index in order of
+	 * the first literal anchored at it (by its folded key).
 	 */
 	uint16_t		 table[65536];
 	unsigned char		 fold[256];
@@ -121,6 +143,14 @@ prefilter_new(size_t ids)
 	pf->ids = ids;
 	for (c = 0; c < 256; c++)
 		pf->fold[c] = (unsigned char)(c >= 'A' && c <= 'Z' ? c + 'a' - 'A' : c);
+	pf->impl = PF_SCALAR;
+#if PREFILTER_X86
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx2"))
+		pf->impl = PF_AVX2;
+	else if (__builtin_cpu_supports("ssse3"))
+		pf->impl = PF_SSSE3;
+#endif
 	return pf;
 }
 
@@ -136,6 +166,7 @@ prefilter_free(struct prefilter *pf)
 		free(pf->lits[i].ids);
 	}
 	free(pf->lits);
+	free(pf->order);
 	free(pf);
 }
 
@@ -143,6 +174,31 @@ size_t
 prefilter_words(const struct prefilter *pf)
 {
 	return (pf->ids + 63) / 64;
+}
+
+size_t
+prefilter_count(const struct prefilter *pf)
+{
+	return pf->nlits;
+}
+
+const char *
+prefilter_literal(const struct prefilter *pf, size_t lit, size_t *len)
+{
+	if (lit >= pf->nlits)
+		return NULL;
+	*len = pf->lits[lit].len;
+	return pf->lits[lit].text;
+}
+
+void
+prefilter_lit_ids(const struct prefilter *pf, size_t lit, uint64_t *ids)
+{
+	const struct prefilter_lit *l = &pf->lits[lit];
+	size_t k;
+
+	for (k = 0; k < l->nids; k++)
+		ids[l->ids[k] / 64] |= UINT64_C(1) << (l->ids[k] % 64);
 }
 
 /* How rare the pair at p is, as a score: higher is rarer. */
@@ -164,6 +220,9 @@ prefilter_entry(struct prefilter *pf, const char *text, size_t len, size_t ancho
 	for (i = 0; i < pf->nlits; i++) {
 		l = &pf->lits[i];
 		if (l->len == len && memcmp(l->text, text, len) == 0) {
+			for (i = 0; i < l->nids; i++)
+				if (l->ids[i] == id)
+					return;
 			l->ids = xrealloc(l->ids, (l->nids + 1) * sizeof(*l->ids));
 			l->ids[l->nids++] = id;
 			return;
@@ -174,12 +233,14 @@ prefilter_entry(struct prefilter *pf, const char *text, size_t len, size_t ancho
 	l->text = xmalloc(len);
 	memcpy(l->text, text, len);
 	l->len = len;
+	l->newline = memchr(text, '\n', len) != NULL;
 	l->ids = xmalloc(sizeof(*l->ids));
 	l->ids[0] = id;
 	l->nids = 1;
 	l->anchor = anchor;
 	l->key = (uint16_t)((unsigned char)text[anchor] << 8 | (unsigned char)text[anchor + 1]);
-	pf->sorted = 0;
+	l->third = anchor + 2 < len ? (unsigned char)text[anchor + 2] : -1;
+	pf->built = 0;
 }
 
 void
@@ -193,8 +254,12 @@ prefilter_add(struct prefilter *pf, const char *lit, size_t len, size_t id)
 		return;
 	for (i = 0; i < len; i++)
 		text[i] = (char)pf->fold[(unsigned char)lit[i]];
-	/* The anchor: the pair that is rarest in mail logs. */
-	for (i = 0; i + 1 < len; i++) {
+	/*
+	 * The anchor: the pair that is rarest in mail logs, with the byte
+	 * after it, so that the literal is a pair and a byte past its anchor
+	 * (the vector filter looks at three bytes).
+	 */
+	for (i = 0; i + 1 < len && (i + 2 < len || len == 2); i++) {
 		score = prefilter_score(text + i);
 		if (score > best) {
 			best = score;
@@ -202,74 +267,491 @@ prefilter_add(struct prefilter *pf, const char *lit, size_t len, size_t id)
 		}
 	}
 	prefilter_entry(pf, text, len, anchor, id);
-	pf->sorted = 0;
 }
+
+/* ---------------------------------------------------------------------- */
+/* Building the tables                                                      */
 
 static int
 prefilter_cmp(const void *a, const void *b)
 {
-	const struct prefilter_lit *x = a, *y = b;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
-	return (int)x->key - (int)y->key;
+	return x < y ? -1 : x > y;
 }
 
-/* The literals anchored at the pair at i: set the ids of those that occur. */
+/*
+ * A guess at how often a byte occurs in a mail log, in tenths of a per mille,
+ * from its rarity: for weighing the buckets of the vector filter.
+ */
+static unsigned
+prefilter_freq(unsigned c)
+{
+	static const unsigned by_rarity[] = { 0, 400, 150, 30, 20 };
+
+	if (c >= 0x80 || (c < 0x20 && c != '\t'))
+		return 1;
+	return by_rarity[prefilter_rarity((unsigned char)c)];
+}
+
+/*
+ * A bucket of the vector filter: the nibbles its anchor pairs' bytes have,
+ * as bit sets (bit n: nibble n), for the first byte (lo[0], hi[0]) and the
+ * second (lo[1], hi[1]), every case of a letter included.
+ */
+struct prefilter_bucket {
+	uint16_t	lo[3], hi[3];
+	int		used;
+};
+
 static void
-prefilter_check(const struct prefilter *pf, const unsigned char *u, size_t len, size_t i,
-    size_t first, uint64_t *ids)
+prefilter_bucket_add(struct prefilter_bucket *b, unsigned char c, int k)
+{
+	unsigned char cs[2] = { c, prefilter_other_case(c) };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		b->lo[k] = (uint16_t)(b->lo[k] | 1u << (cs[i] & 15));
+		b->hi[k] = (uint16_t)(b->hi[k] | 1u << (cs[i] >> 4));
+	}
+}
+
+/* How many bytes the nibble sets let through, weighed by prefilter_freq(). */
+static unsigned long
+prefilter_pass(uint16_t lo, uint16_t hi, const unsigned *freq)
+{
+	unsigned long sum = 0;
+	unsigned h, l;
+
+	for (h = 0; h < 16; h++)
+		if (hi >> h & 1)
+			for (l = 0; l < 16; l++)
+				if (lo >> l & 1)
+					sum += freq[h << 4 | l];
+	return sum;
+}
+
+/* How many positions a bucket lets through, roughly (three bytes at once). */
+static unsigned long
+prefilter_bucket_cost(const struct prefilter_bucket *b, const unsigned *freq)
+{
+	return prefilter_pass(b->lo[0], b->hi[0], freq) *
+	    prefilter_pass(b->lo[1], b->hi[1], freq) / 1000 *
+	    prefilter_pass(b->lo[2], b->hi[2], freq);
+}
+
+#define PREFILTER_BUCKETS	8
+
+/*
+ * Put the anchor pairs in PREFILTER_BUCKETS buckets: first one per first
+ * byte (so that its nibbles let that byte alone through), then merge the two
+ * whose union lets the fewest more positions through, until few enough.
+ */
+static void
+prefilter_buckets(struct prefilter *pf)
+{
+	struct prefilter_bucket b[256], u;
+	unsigned freq[256];
+	long long cost, best;
+	size_t i, n = 0, x, y, bx = 0, by = 0;
+	unsigned c;
+	int k;
+
+	for (c = 0; c < 256; c++)
+		freq[c] = prefilter_freq(c);
+	memset(b, 0, sizeof(b));
+	for (i = 0; i < pf->nlits; i++) {
+		c = pf->lits[i].key >> 8;	/* folded: one bucket for both cases */
+		prefilter_bucket_add(&b[c], (unsigned char)c, 0);
+		prefilter_bucket_add(&b[c], (unsigned char)(pf->lits[i].key & 0xff), 1);
+		if (pf->lits[i].third >= 0)
+			prefilter_bucket_add(&b[c], (unsigned char)pf->lits[i].third, 2);
+		else
+			b[c].lo[2] = b[c].hi[2] = 0xffff;	/* any byte */
+		b[c].used = 1;
+	}
+	for (c = 0; c < 256; c++)
+		if (b[c].used)
+			b[n++] = b[c];
+	while (n > PREFILTER_BUCKETS) {
+		best = LLONG_MAX;
+		for (x = 0; x < n; x++)
+			for (y = x + 1; y < n; y++) {
+				for (k = 0; k < 3; k++) {
+					u.lo[k] = b[x].lo[k] | b[y].lo[k];
+					u.hi[k] = b[x].hi[k] | b[y].hi[k];
+				}
+				cost = (long long)prefilter_bucket_cost(&u, freq) -
+				    (long long)prefilter_bucket_cost(&b[x], freq) -
+				    (long long)prefilter_bucket_cost(&b[y], freq);
+				if (cost < best) {
+					best = cost;
+					bx = x;
+					by = y;
+				}
+			}
+		for (k = 0; k < 3; k++) {
+			b[bx].lo[k] |= b[by].lo[k];
+			b[bx].hi[k] |= b[by].hi[k];
+		}
+		b[by] = b[--n];
+	}
+	memset(pf->nib, 0, sizeof(pf->nib));
+	for (x = 0; x < n; x++)
+		for (k = 0; k < 3; k++)
+			for (c = 0; c < 16; c++) {
+				if (b[x].lo[k] >> c & 1)
+					pf->nib[2 * k][c] |= (uint8_t)(1u << x);
+				if (b[x].hi[k] >> c & 1)
+					pf->nib[2 * k + 1][c] |= (uint8_t)(1u << x);
+			}
+}
+
+/*
+ * Sort the literals by their anchor pair, point the table's entries (every
+ * case of each pair) at the first literal of the pair, fill the buckets.
+ */
+static void
+prefilter_build(struct prefilter *pf)
+{
+	size_t j;
+
+	uint64_t *keys = xcalloc(pf->nlits ? pf->nlits : 1, sizeof(*keys));
+
+	/* By key, then by number: each literal's key above its number. */
+	for (j = 0; j < pf->nlits; j++)
+		keys[j] = (uint64_t)pf->lits[j].key << 32 | j;
+	qsort(keys, pf->nlits, sizeof(*keys), prefilter_cmp);
+	pf->order = xrealloc(pf->order, (pf->nlits ? pf->nlits : 1) * sizeof(*pf->order));
+	for (j = 0; j < pf->nlits; j++)
+		pf->order[j] = (size_t)(keys[j] & UINT32_MAX);
+	free(keys);
+	memset(pf->table, 0, sizeof(pf->table));
+	for (j = pf->nlits; j-- > 0;) {
+		uint16_t key = pf->lits[pf->order[j]].key;
+
+		prefilter_mark(pf, (unsigned char)(key >> 8), (unsigned char)(key & 0xff),
+		    (uint16_t)(j + 1));
+	}
+	prefilter_buckets(pf);
+	pf->built = 1;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Scanning                                                                 */
+
+/*
+ * The pair at i (i + 1 < len): report the literals anchored at it that
+ * occur around it.
+ */
+static int
+prefilter_at(const struct prefilter *pf, const unsigned char *u, size_t len, size_t i,
+    prefilter_hit_fn on_hit, void *arg)
 {
 	const unsigned char *fold = pf->fold;
 	const struct prefilter_lit *l;
-	uint16_t key = pf->lits[first].key;
-	size_t j, k, start;
+	size_t j, k, start, first;
+	uint16_t pair, key;
+	int rc;
 
-	for (j = first; j < pf->nlits && pf->lits[j].key == key; j++) {
-		l = &pf->lits[j];
+	memcpy(&pair, u + i, 2);	/* the table is indexed in this byte order */
+	if (pf->table[pair] == 0)
+		return 0;
+	first = (size_t)pf->table[pair] - 1;
+	key = pf->lits[pf->order[first]].key;
+	for (j = first; j < pf->nlits && (l = &pf->lits[pf->order[j]])->key == key; j++) {
 		if (i < l->anchor || (start = i - l->anchor) + l->len > len)
 			continue;
 		for (k = 0; k < l->len && fold[u[start + k]] == (unsigned char)l->text[k]; k++)
 			;
-		if (k < l->len)
-			continue;
-		for (k = 0; k < l->nids; k++)
-			ids[l->ids[k] / 64] |= UINT64_C(1) << (l->ids[k] % 64);
+		if (k == l->len && (rc = on_hit(arg, pf->order[j], start, l->len)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+prefilter_run_scalar(const struct prefilter *pf, const unsigned char *u, size_t len,
+    prefilter_hit_fn on_hit, void *arg)
+{
+	size_t i;
+	uint16_t pair;
+	int rc;
+
+	for (i = 0; i + 1 < len; i++) {
+		memcpy(&pair, u + i, 2);
+		if (pf->table[pair] && (rc = prefilter_at(pf, u, len, i, on_hit, arg)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The positions base + bit of bits (those below end): prefilter_at() each. */
+static int
+prefilter_bits(const struct prefilter *pf, const unsigned char *u, size_t len, size_t base,
+    uint32_t bits, prefilter_hit_fn on_hit, void *arg)
+{
+	size_t i;
+	int rc;
+
+	for (; bits; bits &= bits - 1) {
+		i = base + (size_t)__builtin_ctz(bits);
+		if (i + 1 >= len)
+			break;
+		if ((rc = prefilter_at(pf, u, len, i, on_hit, arg)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+#if PREFILTER_X86
+/*
+ * The vector filter on W bytes at a time: the byte at a lane passes when
+ * the six nibble lookups (its own byte's two, the next byte's two, the
+ * byte after's two) share a bucket. The last block (fewer than W + 2 bytes
+ * left) is copied into a zeroed buffer, so that no load reads past the text;
+ * the zeros cannot make a position pass that a real byte would not, as a
+ * literal's third anchor byte is inside it.
+ */
+__attribute__((target("ssse3")))
+static int
+prefilter_run_ssse3(const struct prefilter *pf, const unsigned char *u, size_t len,
+    prefilter_hit_fn on_hit, void *arg)
+{
+	const __m128i low = _mm_set1_epi8(0x0f), zero = _mm_setzero_si128();
+	const __m128i t0 = _mm_load_si128((const __m128i *)pf->nib[0]);
+	const __m128i t1 = _mm_load_si128((const __m128i *)pf->nib[1]);
+	const __m128i t2 = _mm_load_si128((const __m128i *)pf->nib[2]);
+	const __m128i t3 = _mm_load_si128((const __m128i *)pf->nib[3]);
+	const __m128i t4 = _mm_load_si128((const __m128i *)pf->nib[4]);
+	const __m128i t5 = _mm_load_si128((const __m128i *)pf->nib[5]);
+	unsigned char tail[64];
+	const unsigned char *p;
+	size_t i = 0;
+	uint32_t bits;
+	int rc, last = 0;
+
+	for (;;) {
+		__m128i a, b, c, m;
+
+		if (i + 18 <= len)
+			p = u + i;
+		else {
+			if (i + 1 >= len)
+				return 0;
+			memset(tail, 0, sizeof(tail));
+			memcpy(tail, u + i, len - i);
+			p = tail;
+			last = 1;
+		}
+		a = _mm_loadu_si128((const __m128i *)p);
+		b = _mm_loadu_si128((const __m128i *)(p + 1));
+		c = _mm_loadu_si128((const __m128i *)(p + 2));
+		m = _mm_and_si128(
+		    _mm_and_si128(_mm_shuffle_epi8(t0, _mm_and_si128(a, low)),
+			_mm_shuffle_epi8(t1, _mm_and_si128(_mm_srli_epi16(a, 4), low))),
+		    _mm_and_si128(_mm_shuffle_epi8(t2, _mm_and_si128(b, low)),
+			_mm_shuffle_epi8(t3, _mm_and_si128(_mm_srli_epi16(b, 4), low))));
+		m = _mm_and_si128(m,
+		    _mm_and_si128(_mm_shuffle_epi8(t4, _mm_and_si128(c, low)),
+			_mm_shuffle_epi8(t5, _mm_and_si128(_mm_srli_epi16(c, 4), low))));
+		bits = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(m, zero)) ^ 0xffffu;
+		if (bits && (rc = prefilter_bits(pf, u, len, i, bits, on_hit, arg)) != 0)
+			return rc;
+		if (last)
+			return 0;
+		i += 16;
 	}
 }
 
-/*
- * Sort the literals by their anchor pair and point the table's entries (every
- * case of each pair) at the first literal of the pair.
- */
-static void
-prefilter_sort(struct prefilter *pf)
+__attribute__((target("avx2")))
+static int
+prefilter_run_avx2(const struct prefilter *pf, const unsigned char *u, size_t len,
+    prefilter_hit_fn on_hit, void *arg)
 {
-	size_t j;
+#define PF_TABLE(k)	_mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)pf->nib[k]))
+	const __m256i low = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
+	const __m256i t0 = PF_TABLE(0), t1 = PF_TABLE(1), t2 = PF_TABLE(2);
+	const __m256i t3 = PF_TABLE(3), t4 = PF_TABLE(4), t5 = PF_TABLE(5);
+#undef PF_TABLE
+	unsigned char tail[64];
+	const unsigned char *p;
+	size_t i = 0;
+	uint32_t bits;
+	int rc, last = 0;
 
-	qsort(pf->lits, pf->nlits, sizeof(*pf->lits), prefilter_cmp);
-	memset(pf->table, 0, sizeof(pf->table));
-	for (j = pf->nlits; j-- > 0;)
-		prefilter_mark(pf, (unsigned char)(pf->lits[j].key >> 8),
-		    (unsigned char)(pf->lits[j].key & 0xff), (uint16_t)(j + 1));
-	pf->sorted = 1;
+	for (;;) {
+		__m256i a, b, c, m;
+
+		if (i + 34 <= len)
+			p = u + i;
+		else {
+			if (i + 1 >= len)
+				return 0;
+			memset(tail, 0, sizeof(tail));
+			memcpy(tail, u + i, len - i);
+			p = tail;
+			last = 1;
+		}
+		a = _mm256_loadu_si256((const __m256i *)p);
+		b = _mm256_loadu_si256((const __m256i *)(p + 1));
+		c = _mm256_loadu_si256((const __m256i *)(p + 2));
+		m = _mm256_and_si256(
+		    _mm256_and_si256(_mm256_shuffle_epi8(t0, _mm256_and_si256(a, low)),
+			_mm256_shuffle_epi8(t1, _mm256_and_si256(_mm256_srli_epi16(a, 4), low))),
+		    _mm256_and_si256(_mm256_shuffle_epi8(t2, _mm256_and_si256(b, low)),
+			_mm256_shuffle_epi8(t3, _mm256_and_si256(_mm256_srli_epi16(b, 4), low))));
+		m = _mm256_and_si256(m,
+		    _mm256_and_si256(_mm256_shuffle_epi8(t4, _mm256_and_si256(c, low)),
+			_mm256_shuffle_epi8(t5, _mm256_and_si256(_mm256_srli_epi16(c, 4), low))));
+		bits = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(m, zero));
+		if (bits && (rc = prefilter_bits(pf, u, len, i, bits, on_hit, arg)) != 0)
+			return rc;
+		if (last)
+			return 0;
+		i += 32;
+	}
+}
+#endif
+
+static const char *const prefilter_impl_names[] = { "scalar", "ssse3", "avx2" };
+
+const char *
+prefilter_impl(const struct prefilter *pf)
+{
+	return prefilter_impl_names[pf->impl];
 }
 
-/* Is the pair v (its two bytes as a 16-bit load reads them) an anchor? */
-#define PREFILTER_HIT(pf, v)	((pf)->table[(v)])
+int
+prefilter_use(struct prefilter *pf, const char *impl)
+{
+	enum prefilter_impl i;
+
+	for (i = PF_SCALAR; i <= PF_AVX2; i++)
+		if (strcmp(impl, prefilter_impl_names[i]) == 0)
+			break;
+	if (i > PF_AVX2)
+		return -1;
+#if PREFILTER_X86
+	if ((i == PF_AVX2 && !__builtin_cpu_supports("avx2")) ||
+	    (i == PF_SSSE3 && !__builtin_cpu_supports("ssse3")))
+		return -1;
+#else
+	if (i != PF_SCALAR)
+		return -1;
+#endif
+	pf->impl = i;
+	return 0;
+}
+
+int
+prefilter_each(struct prefilter *pf, const char *s, size_t len, prefilter_hit_fn on_hit,
+    void *arg)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (!pf->built)
+		prefilter_build(pf);
+	if (pf->nlits == 0 || len < 2)
+		return 0;
+	switch (pf->impl) {
+#if PREFILTER_X86
+	case PF_AVX2:
+		return prefilter_run_avx2(pf, u, len, on_hit, arg);
+	case PF_SSSE3:
+		return prefilter_run_ssse3(pf, u, len, on_hit, arg);
+#endif
+	default:
+		return prefilter_run_scalar(pf, u, len, on_hit, arg);
+	}
+}
+
+struct prefilter_set {
+	const struct prefilter	*pf;
+	uint64_t		*ids;
+};
+
+static int
+prefilter_set_ids(void *arg, size_t lit, size_t off, size_t len)
+{
+	struct prefilter_set *set = arg;
+
+	(void)off;
+	(void)len;
+	prefilter_lit_ids(set->pf, lit, set->ids);
+	return 0;
+}
 
 void
 prefilter_scan(struct prefilter *pf, const char *s, size_t len, uint64_t *ids)
 {
-	const unsigned char *u = (const unsigned char *)s;
+	struct prefilter_set set = { pf, ids };
+
+	(void)prefilter_each(pf, s, len, prefilter_set_ids, &set);
+}
+
+struct prefilter_linescan {
+	const struct prefilter	*pf;
+	const char		*s;
+	size_t			 len;
+	size_t			 start, end;	/* the current line */
+	int			 have;		/* ids holds its literals */
+	uint64_t		*ids;
+	size_t			 words;
+	prefilter_line_fn	 on_line;
+	void			*arg;
+};
+
+static int
+prefilter_line_hit(void *arg, size_t lit, size_t off, size_t len)
+{
+	struct prefilter_linescan *ls = arg;
+	const char *nl;
 	size_t i;
+	int rc;
 
-	if (!pf->sorted)
-		prefilter_sort(pf);
-	for (i = 0; i + 1 < len; i++) {
-		uint16_t pair;
-
-		/* One 16-bit load; the table is indexed in the byte order it gives. */
-		memcpy(&pair, u + i, 2);
-		if (PREFILTER_HIT(pf, pair))
-			prefilter_check(pf, u, len, i, (size_t)pf->table[pair] - 1, ids);
+	(void)len;
+	if (ls->pf->lits[lit].newline)
+		return 0;
+	if (!ls->have || off >= ls->end) {
+		if (ls->have) {
+			if ((rc = ls->on_line(ls->arg, ls->start, ls->end - ls->start,
+			    ls->ids)) != 0)
+				return rc;
+			memset(ls->ids, 0, ls->words * sizeof(*ls->ids));
+		}
+		/* The line of off: after the last '\n' before it, and after
+		 * the line just reported (whose end is a '\n' or the text's). */
+		ls->start = ls->have ? ls->end + 1 : 0;
+		for (i = off; i > ls->start && ls->s[i - 1] != '\n'; i--)
+			;
+		ls->start = i;
+		nl = memchr(ls->s + off, '\n', ls->len - off);
+		ls->end = nl ? (size_t)(nl - ls->s) : ls->len;
+		ls->have = 1;
 	}
+	prefilter_lit_ids(ls->pf, lit, ls->ids);
+	return 0;
+}
+
+int
+prefilter_lines(struct prefilter *pf, const char *s, size_t len, prefilter_line_fn on_line,
+    void *arg)
+{
+	struct prefilter_linescan ls;
+	int rc;
+
+	memset(&ls, 0, sizeof(ls));
+	ls.pf = pf;
+	ls.s = s;
+	ls.len = len;
+	ls.words = prefilter_words(pf);
+	ls.ids = xcalloc(ls.words ? ls.words : 1, sizeof(*ls.ids));
+	ls.on_line = on_line;
+	ls.arg = arg;
+	rc = prefilter_each(pf, s, len, prefilter_line_hit, &ls);
+	if (rc == 0 && ls.have)
+		rc = on_line(arg, ls.start, ls.end - ls.start, ls.ids);
+	free(ls.ids);
+	return rc;
 }
