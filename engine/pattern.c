@@ -162,7 +162,15 @@ pattern_common(const char *run, size_t n)
 		"mail", "smtp", "host", "input", "spawn", "data", "from", "local",
 		"mapped", "gateway", "idling", "bytes", "closed", "open", "accept",
 		"relay", "queued", "status", "sent", "postfix", "delivered", "[rx]",
-		"[tx]", "unknown"	/* Postfix's "from unknown[ADDRESS]" */
+		"[tx]", "unknown",	/* Postfix's "from unknown[ADDRESS]" */
+		/*
+		 * Counted on the development parts (issue 22): "address" is on
+		 * 5.2% of a generated gateway log's lines ("Translating remote
+		 * address", "Non-local address") and 3.8% of the real corpus's,
+		 * "delivery" on 2.1% of the real corpus's (Exim's "delivery
+		 * deferred"): "550" and "552" pass 40 to 100 times fewer lines.
+		 */
+		"address", "delivery"
 	};
 	char low[PATTERN_LIT_MAX + 1];
 	size_t i;
