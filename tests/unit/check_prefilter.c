@@ -1,0 +1,366 @@
+/*
+ * prefilter: every implementation of the scan (scalar, SSSE3, AVX2, those
+ * the CPU has), line by line (prefilter_scan) and over whole buffers
+ * (prefilter_lines, prefilter_each), finds exactly the ids a plain reference
+ * finds: each literal looked for at every offset of each line, without case.
+ * Inputs: the rule base's literals on a generated gateway log and every file
+ * of the real corpus; random buffers; literals put at every offset of short
+ * buffers (the edges, across the 16- and 32-byte lanes), with high bytes,
+ * NULs and newlines around them.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kb.h"
+#include "match.h"
+#include "prefilter.h"
+#include "testutil.h"
+
+static const char *const impls[] = { "scalar", "ssse3", "avx2" };
+#define NIMPLS	(sizeof(impls) / sizeof(impls[0]))
+
+static unsigned char
+fold(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 'a' - 'A') : c;
+}
+
+/* The reference: the ids of every literal that occurs in s, by brute force. */
+static void
+reference(const struct prefilter *pf, const char *s, size_t len, uint64_t *ids)
+{
+	size_t n = prefilter_count(pf), i, j, k, l;
+	const char *lit;
+
+	for (i = 0; i < n; i++) {
+		lit = prefilter_literal(pf, i, &l);
+		for (j = 0; j + l <= len; j++) {
+			for (k = 0; k < l && fold((unsigned char)s[j + k]) ==
+			    (unsigned char)lit[k]; k++)
+				;
+			if (k == l) {
+				prefilter_lit_ids(pf, i, ids);
+				break;
+			}
+		}
+	}
+}
+
+struct lines_seen {
+	const struct prefilter	*pf;
+	const char		*s;
+	size_t			 next;		/* reported lines start at or after it */
+	size_t			 words;
+	size_t			 reported;
+	int			 bad;
+	char			 what[200];
+};
+
+/* prefilter_lines(): each reported line is a whole line with the reference ids. */
+static int
+check_line(void *arg, size_t off, size_t len, const uint64_t *ids)
+{
+	struct lines_seen *ls = arg;
+	uint64_t want[8] = { 0 };
+
+	ck_assert_uint_le(ls->words, 8);
+	ck_assert_msg(off >= ls->next, "%s: line at %zu out of order", ls->what, off);
+	ck_assert_msg(off == 0 || ls->s[off - 1] == '\n', "%s: line at %zu does not start "
+	    "a line", ls->what, off);
+	ck_assert_msg(memchr(ls->s + off, '\n', len) == NULL, "%s: line at %zu holds a "
+	    "newline", ls->what, off);
+	reference(ls->pf, ls->s + off, len, want);
+	ck_assert_msg(memcmp(want, ids, ls->words * sizeof(*ids)) == 0,
+	    "%s: line at %zu (%.*s): ids %llx, reference %llx", ls->what, off,
+	    (int)(len < 200 ? len : 200), ls->s + off, (unsigned long long)ids[0],
+	    (unsigned long long)want[0]);
+	ls->next = off + len + 1;
+	ls->reported++;
+	return 0;
+}
+
+/*
+ * Every implementation on s: per line and whole, against the reference.
+ * Returns how many lines hold a literal.
+ */
+static size_t
+check_text(struct prefilter *pf, const char *s, size_t len, const char *what)
+{
+	size_t words = prefilter_words(pf), i, w, start, end, want_lines = 0, lines;
+	uint64_t want[8], got[8];
+	struct lines_seen ls;
+	int any;
+
+	ck_assert_uint_le(words, 8);
+	for (i = 0; i < NIMPLS; i++) {
+		if (prefilter_use(pf, impls[i]) != 0) {
+			if (strcmp(impls[i], "scalar") == 0)
+				ck_abort_msg("no scalar scan");
+			continue;
+		}
+		/* The whole text as one string. */
+		memset(want, 0, sizeof(want));
+		memset(got, 0, sizeof(got));
+		reference(pf, s, len, want);
+		prefilter_scan(pf, s, len, got);
+		ck_assert_msg(memcmp(want, got, words * sizeof(*got)) == 0,
+		    "%s, %s, whole: %llx against %llx", what, impls[i],
+		    (unsigned long long)got[0], (unsigned long long)want[0]);
+		/* Line by line, and the lines prefilter_lines() reports. */
+		lines = 0;
+		for (start = 0; start <= len; start = end + 1) {
+			const char *nl = memchr(s + start, '\n', len - start);
+
+			end = nl ? (size_t)(nl - s) : len;
+			memset(want, 0, sizeof(want));
+			memset(got, 0, sizeof(got));
+			reference(pf, s + start, end - start, want);
+			prefilter_scan(pf, s + start, end - start, got);
+			ck_assert_msg(memcmp(want, got, words * sizeof(*got)) == 0,
+			    "%s, %s, line at %zu: %llx against %llx", what, impls[i], start,
+			    (unsigned long long)got[0], (unsigned long long)want[0]);
+			for (w = 0, any = 0; w < words; w++)
+				any |= want[w] != 0;
+			lines += any;
+			if (nl == NULL)
+				break;
+		}
+		memset(&ls, 0, sizeof(ls));
+		ls.pf = pf;
+		ls.s = s;
+		ls.words = words;
+		snprintf(ls.what, sizeof(ls.what), "%s, %s, lines", what, impls[i]);
+		ck_assert_int_eq(prefilter_lines(pf, s, len, check_line, &ls), 0);
+		ck_assert_msg(ls.reported == lines, "%s: %zu lines reported, %zu hold a "
+		    "literal", ls.what, ls.reported, lines);
+		want_lines = lines;
+	}
+	return want_lines;
+}
+
+/* The rule base's prefilter (the matcher's): literals of patterns and words. */
+static struct kb *kb;
+static struct matcher *m;
+
+static void
+setup(void)
+{
+	kb = tu_kb();
+	m = tu_matcher(kb);
+}
+
+static void
+teardown(void)
+{
+	match_free(m);
+	kb_free(kb);
+}
+
+START_TEST(generated_log)
+{
+	struct tu_run r;
+	char *bin = tu_build("genlog");
+	char *const argv[] = { bin, "--seed", "7", "--size", "400000", NULL };
+	size_t lines;
+
+	tu_runv(&r, NULL, 0, argv);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_uint_gt(r.outlen, 300000);
+	lines = check_text(match_prefilter(m), r.out, r.outlen, "genlog");
+	ck_assert_uint_gt(lines, 100);		/* the test tests something */
+	tu_run_free(&r);
+	free(bin);
+}
+END_TEST
+
+START_TEST(real_corpus)
+{
+	const char *dir = getenv("KBDIAG_REAL_CORPUS");
+	struct dirent *e;
+	size_t files = 0, lines = 0, len;
+	char path[4096], *data;
+	DIR *d;
+
+	if (dir == NULL)
+		dir = "/work/shared/corpus/real-logs";
+	if ((d = opendir(dir)) == NULL) {
+		tu_skip("prefilter real_corpus", "no real corpus at %s", dir);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+
+		if (n < 5 || strcmp(e->d_name + n - 4, ".log") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		data = tu_read(path, &len);
+		lines += check_text(match_prefilter(m), data, len, e->d_name);
+		free(data);
+		files++;
+	}
+	closedir(d);
+	ck_assert_uint_ge(files, 5);
+	ck_assert_uint_gt(lines, 1000);
+}
+END_TEST
+
+/* Literals of every kind: short, long, with punctuation, high bytes, NULs, a newline. */
+static struct prefilter *
+odd_prefilter(void)
+{
+	static const struct {
+		const char	*text;
+		size_t		 len;
+	} lits[] = {
+		{ "ab", 2 }, { "zq", 2 }, { "error", 5 }, { "Network Write Error", 19 },
+		{ " => ", 4 }, { "(119)", 5 }, { "\xe9t\xe9", 3 }, { "a\0b", 3 },
+		{ "x\ny", 3 }, { "\xff\xfe\xfd\xfc", 4 }, { "stat=Sent", 9 },
+		{ "0123456789abcdefghijklmnopqrstuvwxyz0123456789", 46 }, { "aaa", 3 },
+		{ "\t\t", 2 },
+	};
+	struct prefilter *pf = prefilter_new(70);
+	size_t i;
+
+	for (i = 0; i < sizeof(lits) / sizeof(lits[0]); i++)
+		prefilter_add(pf, lits[i].text, lits[i].len, i * 5 % 70);
+	prefilter_add(pf, "ERROR", 5, 69);	/* a second id for a literal */
+	prefilter_add(pf, "x", 1, 3);		/* too short: not taken */
+	return pf;
+}
+
+START_TEST(literals_everywhere)
+{
+	struct prefilter *pf = odd_prefilter();
+	char buf[200], what[100];
+	size_t n, lit, len, off, k;
+	const char *text;
+
+	/* Each literal, case flipped in turns, at every offset of buffers of
+	 * lengths around the lanes, in filler of each kind. */
+	for (lit = 0; lit < prefilter_count(pf); lit++) {
+		text = prefilter_literal(pf, lit, &len);
+		for (n = len; n <= 70; n += n < 40 ? 1 : 7)
+			for (off = 0; off + len <= n; off++) {
+				int fill = (int)((n + off) % 4);
+
+				for (k = 0; k < n; k++)
+					buf[k] = fill == 0 ? '.' : fill == 1 ? '\0' :
+					    fill == 2 ? (char)0xe9 : (char)('a' + k % 26);
+				for (k = 0; k < len; k++) {
+					char c = text[k];
+
+					if ((off + k) % 2 && c >= 'a' && c <= 'z')
+						c = (char)(c - 'a' + 'A');
+					buf[off + k] = c;
+				}
+				snprintf(what, sizeof(what), "literal %zu at %zu of %zu", lit,
+				    off, n);
+				(void)check_text(pf, buf, n, what);
+			}
+	}
+	prefilter_free(pf);
+}
+END_TEST
+
+START_TEST(random_buffers)
+{
+	struct prefilter *pf = odd_prefilter();
+	uint64_t seed = 42;
+	char buf[600];
+	size_t i, n, k, len;
+	const char *text;
+
+	for (i = 0; i < 400; i++) {
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		n = (size_t)(seed >> 33) % sizeof(buf);
+		for (k = 0; k < n; k++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			/* mostly a small alphabet, so that near-misses abound */
+			buf[k] = (seed >> 60) < 12 ? "abeorxyzqn =(\n"[(seed >> 40) % 14] :
+			    (char)(seed >> 32);
+		}
+		/* and some literals dropped in */
+		for (k = 0; k < 3 && n > 60; k++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			text = prefilter_literal(pf, (size_t)(seed >> 35) % prefilter_count(pf),
+			    &len);
+			memcpy(buf + (size_t)(seed >> 20) % (n - len), text, len);
+		}
+		(void)check_text(pf, buf, n, "random");
+	}
+	/* The rule base's literals on the same kind of bytes. */
+	for (i = 0; i < 200; i++) {
+		struct prefilter *rb = match_prefilter(m);
+
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		n = (size_t)(seed >> 33) % sizeof(buf);
+		for (k = 0; k < n; k++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			buf[k] = "errotimdu nc:=>-fawls\n"[(seed >> 40) % 22];
+		}
+		for (k = 0; k < 2 && n > 60; k++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			text = prefilter_literal(rb, (size_t)(seed >> 35) % prefilter_count(rb),
+			    &len);
+			if (len < n)
+				memcpy(buf + (size_t)(seed >> 20) % (n - len), text, len);
+		}
+		(void)check_text(rb, buf, n, "random, rule base");
+	}
+	prefilter_free(pf);
+}
+END_TEST
+
+/* A callback's non-zero return stops the scan, and is what the scan returns. */
+static int
+stop_at_second(void *arg, size_t lit, size_t off, size_t len)
+{
+	int *n = arg;
+
+	(void)lit;
+	(void)off;
+	(void)len;
+	return ++*n == 2 ? 7 : 0;
+}
+
+START_TEST(each_stops)
+{
+	struct prefilter *pf = odd_prefilter();
+	const char *s = "an error, another ERROR, and a third error";
+	size_t i;
+	int n;
+
+	for (i = 0; i < NIMPLS; i++) {
+		if (prefilter_use(pf, impls[i]) != 0)
+			continue;
+		n = 0;
+		ck_assert_int_eq(prefilter_each(pf, s, strlen(s), stop_at_second, &n), 7);
+		ck_assert_int_eq(n, 2);
+	}
+	ck_assert_int_eq(prefilter_use(pf, "sse9"), -1);
+	ck_assert_int_eq(prefilter_use(pf, "scalar"), 0);
+	ck_assert_str_eq(prefilter_impl(pf), "scalar");
+	prefilter_free(pf);
+}
+END_TEST
+
+Suite *
+prefilter_suite(void)
+{
+	Suite *s = suite_create("prefilter");
+	TCase *tc = tcase_create("prefilter");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, generated_log);
+	tcase_add_test(tc, real_corpus);
+	tcase_add_test(tc, literals_everywhere);
+	tcase_add_test(tc, random_buffers);
+	tcase_add_test(tc, each_stops);
+	suite_add_tcase(s, tc);
+	return s;
+}
