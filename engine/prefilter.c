@@ -39,9 +39,9 @@ struct prefilter {
 	 * The vector filter: per bucket of anchors, a bit in each of the 16
 	 * entries of six tables, indexed by the low and the high nibble of
 	 * the anchor's first byte (0, 1), its second (2, 3) and the byte after
-	 * it (4, 5).
+	 * it (4, 5); buckets 0 to 7 in nib[0 .. 5], 8 to 15 in nib[6 .. 11].
 	 */
-	uint8_t			 nib[6][16] __attribute__((aligned(16)));
+	uint8_t			 nib[12][16] __attribute__((aligned(16)));
 	/*
 	 * Per pair as a 16-bit load reads it: 0, or 1 + the index in order of
 	 * the first literal anchored at it (by its folded key).
@@ -340,7 +340,7 @@ prefilter_bucket_cost(const struct prefilter_bucket *b, const unsigned *freq)
 	    prefilter_pass(b->lo[2], b->hi[2], freq);
 }
 
-#define PREFILTER_BUCKETS	8
+#define PREFILTER_BUCKETS	16
 
 /*
  * Put the anchor pairs in PREFILTER_BUCKETS buckets: first one per first
@@ -401,9 +401,9 @@ prefilter_buckets(struct prefilter *pf)
 		for (k = 0; k < 3; k++)
 			for (c = 0; c < 16; c++) {
 				if (b[x].lo[k] >> c & 1)
-					pf->nib[2 * k][c] |= (uint8_t)(1u << x);
+					pf->nib[x / 8 * 6 + 2 * k][c] |= (uint8_t)(1u << x % 8);
 				if (b[x].hi[k] >> c & 1)
-					pf->nib[2 * k + 1][c] |= (uint8_t)(1u << x);
+					pf->nib[x / 8 * 6 + 2 * k + 1][c] |= (uint8_t)(1u << x % 8);
 			}
 }
 
@@ -508,23 +508,35 @@ prefilter_bits(const struct prefilter *pf, const unsigned char *u, size_t len, s
 /*
  * The vector filter on W bytes at a time: the byte at a lane passes when
  * the six nibble lookups (its own byte's two, the next byte's two, the
- * byte after's two) share a bucket. The last block (fewer than W + 2 bytes
- * left) is copied into a zeroed buffer, so that no load reads past the text;
- * the zeros cannot make a position pass that a real byte would not, as a
- * literal's third anchor byte is inside it.
+ * byte after's two) share a bucket, in either set of eight. The last block
+ * (fewer than W + 2 bytes left) is copied into a zeroed buffer, so that no
+ * load reads past the text; the zeros cannot make a position pass that a
+ * real byte would not, as a literal's third anchor byte is inside it.
  */
+#define PF_NIB(set, k)	(pf->nib[(set) * 6 + (k)])
+
+__attribute__((target("ssse3")))
+static inline __m128i
+prefilter_set_ssse3(const struct prefilter *pf, int set, __m128i a, __m128i b, __m128i c)
+{
+	const __m128i low = _mm_set1_epi8(0x0f);
+#define PF_LOOK(k, v, shift) _mm_shuffle_epi8( \
+	_mm_load_si128((const __m128i *)PF_NIB(set, k)), \
+	_mm_and_si128(shift ? _mm_srli_epi16(v, 4) : v, low))
+
+	return _mm_and_si128(_mm_and_si128(
+	    _mm_and_si128(PF_LOOK(0, a, 0), PF_LOOK(1, a, 1)),
+	    _mm_and_si128(PF_LOOK(2, b, 0), PF_LOOK(3, b, 1))),
+	    _mm_and_si128(PF_LOOK(4, c, 0), PF_LOOK(5, c, 1)));
+#undef PF_LOOK
+}
+
 __attribute__((target("ssse3")))
 static int
 prefilter_run_ssse3(const struct prefilter *pf, const unsigned char *u, size_t len,
     prefilter_hit_fn on_hit, void *arg)
 {
-	const __m128i low = _mm_set1_epi8(0x0f), zero = _mm_setzero_si128();
-	const __m128i t0 = _mm_load_si128((const __m128i *)pf->nib[0]);
-	const __m128i t1 = _mm_load_si128((const __m128i *)pf->nib[1]);
-	const __m128i t2 = _mm_load_si128((const __m128i *)pf->nib[2]);
-	const __m128i t3 = _mm_load_si128((const __m128i *)pf->nib[3]);
-	const __m128i t4 = _mm_load_si128((const __m128i *)pf->nib[4]);
-	const __m128i t5 = _mm_load_si128((const __m128i *)pf->nib[5]);
+	const __m128i zero = _mm_setzero_si128();
 	unsigned char tail[64];
 	const unsigned char *p;
 	size_t i = 0;
@@ -532,7 +544,7 @@ prefilter_run_ssse3(const struct prefilter *pf, const unsigned char *u, size_t l
 	int rc, last = 0;
 
 	for (;;) {
-		__m128i a, b, c, m;
+		__m128i a, b, c, m0, m1;
 
 		if (i + 18 <= len)
 			p = u + i;
@@ -547,15 +559,10 @@ prefilter_run_ssse3(const struct prefilter *pf, const unsigned char *u, size_t l
 		a = _mm_loadu_si128((const __m128i *)p);
 		b = _mm_loadu_si128((const __m128i *)(p + 1));
 		c = _mm_loadu_si128((const __m128i *)(p + 2));
-		m = _mm_and_si128(
-		    _mm_and_si128(_mm_shuffle_epi8(t0, _mm_and_si128(a, low)),
-			_mm_shuffle_epi8(t1, _mm_and_si128(_mm_srli_epi16(a, 4), low))),
-		    _mm_and_si128(_mm_shuffle_epi8(t2, _mm_and_si128(b, low)),
-			_mm_shuffle_epi8(t3, _mm_and_si128(_mm_srli_epi16(b, 4), low))));
-		m = _mm_and_si128(m,
-		    _mm_and_si128(_mm_shuffle_epi8(t4, _mm_and_si128(c, low)),
-			_mm_shuffle_epi8(t5, _mm_and_si128(_mm_srli_epi16(c, 4), low))));
-		bits = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(m, zero)) ^ 0xffffu;
+		m0 = prefilter_set_ssse3(pf, 0, a, b, c);
+		m1 = prefilter_set_ssse3(pf, 1, a, b, c);
+		bits = (uint32_t)_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(m0, zero),
+		    _mm_cmpeq_epi8(m1, zero))) ^ 0xffffu;
 		if (bits && (rc = prefilter_bits(pf, u, len, i, bits, on_hit, arg)) != 0)
 			return rc;
 		if (last)
@@ -565,15 +572,27 @@ prefilter_run_ssse3(const struct prefilter *pf, const unsigned char *u, size_t l
 }
 
 __attribute__((target("avx2")))
+static inline __m256i
+prefilter_set_avx2(const struct prefilter *pf, int set, __m256i a, __m256i b, __m256i c)
+{
+	const __m256i low = _mm256_set1_epi8(0x0f);
+#define PF_LOOK(k, v, shift) _mm256_shuffle_epi8( \
+	_mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)PF_NIB(set, k))), \
+	_mm256_and_si256(shift ? _mm256_srli_epi16(v, 4) : v, low))
+
+	return _mm256_and_si256(_mm256_and_si256(
+	    _mm256_and_si256(PF_LOOK(0, a, 0), PF_LOOK(1, a, 1)),
+	    _mm256_and_si256(PF_LOOK(2, b, 0), PF_LOOK(3, b, 1))),
+	    _mm256_and_si256(PF_LOOK(4, c, 0), PF_LOOK(5, c, 1)));
+#undef PF_LOOK
+}
+
+__attribute__((target("avx2")))
 static int
 prefilter_run_avx2(const struct prefilter *pf, const unsigned char *u, size_t len,
     prefilter_hit_fn on_hit, void *arg)
 {
-#define PF_TABLE(k)	_mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)pf->nib[k]))
-	const __m256i low = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
-	const __m256i t0 = PF_TABLE(0), t1 = PF_TABLE(1), t2 = PF_TABLE(2);
-	const __m256i t3 = PF_TABLE(3), t4 = PF_TABLE(4), t5 = PF_TABLE(5);
-#undef PF_TABLE
+	const __m256i zero = _mm256_setzero_si256();
 	unsigned char tail[64];
 	const unsigned char *p;
 	size_t i = 0;
@@ -581,7 +600,7 @@ prefilter_run_avx2(const struct prefilter *pf, const unsigned char *u, size_t le
 	int rc, last = 0;
 
 	for (;;) {
-		__m256i a, b, c, m;
+		__m256i a, b, c, m0, m1;
 
 		if (i + 34 <= len)
 			p = u + i;
@@ -596,15 +615,10 @@ prefilter_run_avx2(const struct prefilter *pf, const unsigned char *u, size_t le
 		a = _mm256_loadu_si256((const __m256i *)p);
 		b = _mm256_loadu_si256((const __m256i *)(p + 1));
 		c = _mm256_loadu_si256((const __m256i *)(p + 2));
-		m = _mm256_and_si256(
-		    _mm256_and_si256(_mm256_shuffle_epi8(t0, _mm256_and_si256(a, low)),
-			_mm256_shuffle_epi8(t1, _mm256_and_si256(_mm256_srli_epi16(a, 4), low))),
-		    _mm256_and_si256(_mm256_shuffle_epi8(t2, _mm256_and_si256(b, low)),
-			_mm256_shuffle_epi8(t3, _mm256_and_si256(_mm256_srli_epi16(b, 4), low))));
-		m = _mm256_and_si256(m,
-		    _mm256_and_si256(_mm256_shuffle_epi8(t4, _mm256_and_si256(c, low)),
-			_mm256_shuffle_epi8(t5, _mm256_and_si256(_mm256_srli_epi16(c, 4), low))));
-		bits = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(m, zero));
+		m0 = prefilter_set_avx2(pf, 0, a, b, c);
+		m1 = prefilter_set_avx2(pf, 1, a, b, c);
+		bits = ~(uint32_t)_mm256_movemask_epi8(_mm256_and_si256(
+		    _mm256_cmpeq_epi8(m0, zero), _mm256_cmpeq_epi8(m1, zero)));
 		if (bits && (rc = prefilter_bits(pf, u, len, i, bits, on_hit, arg)) != 0)
 			return rc;
 		if (last)
@@ -612,6 +626,7 @@ prefilter_run_avx2(const struct prefilter *pf, const unsigned char *u, size_t le
 		i += 32;
 	}
 }
+#undef PF_NIB
 #endif
 
 static const char *const prefilter_impl_names[] = { "scalar", "ssse3", "avx2" };
