@@ -2,6 +2,7 @@
 
 #include "match.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,8 @@ struct match_pattern {
 	int			 jit;		/* JIT compiled it; -1: not tried yet */
 	unsigned		 runs;		/* before JIT (MATCH_JIT_AFTER) */
 	int			 on_logs;	/* tried on log lines (not a description) */
+	/* What each alternative requires (pattern_required()), or NULL. */
+	struct pattern_required	*req;
 };
 
 struct matcher {
@@ -46,6 +49,7 @@ struct matcher {
 	pcre2_jit_stack		*jit_stack;
 	pcre2_match_data	*md;
 	struct match_hit	*hits;
+	unsigned long long	 runs;		/* PCRE2 runs by match_line_ids() */
 };
 
 /* Compile a pattern; JIT-compile it too when jit is given (*jit: did it). */
@@ -102,6 +106,40 @@ static const char *const match_error_words[] = {
 	"no route", "broken pipe", "abort"
 };
 
+/* Does s hold lit (lower case), ignoring ASCII case? */
+static int
+match_contains(const char *s, size_t len, const char *lit)
+{
+	size_t n = strlen(lit), i, k;
+	unsigned char c0 = (unsigned char)lit[0];
+
+	for (i = 0; i + n <= len; i++) {
+		if ((unsigned char)tolower((unsigned char)s[i]) != c0)
+			continue;
+		for (k = 1; k < n && tolower((unsigned char)s[i + k]) == (unsigned char)lit[k];
+		    k++)
+			;
+		if (k == n)
+			return 1;
+	}
+	return 0;
+}
+
+/* Does the line hold every literal one of the alternatives requires? */
+static int
+match_has_required(const struct pattern_required *req, const char *s, size_t len)
+{
+	size_t b, j;
+
+	for (b = 0; b < req->n; b++) {
+		for (j = 0; j < req->nreq[b] && match_contains(s, len, req->req[b][j]); j++)
+			;
+		if (j == req->nreq[b])
+			return 1;
+	}
+	return 0;
+}
+
 /* Does the prefilter pass every example of pattern i? */
 static int
 match_prefilter_passes_examples(struct matcher *m, size_t i)
@@ -150,6 +188,11 @@ match_build_prefilter(struct matcher *m)
 			for (j = 0; j < lits.n; j++)
 				prefilter_add(m->pf, lits.lit[j], strlen(lits.lit[j]), i);
 			p->in_prefilter = 1;
+			p->req = xmalloc(sizeof(*p->req));
+			if (pattern_required(p->symptom->pattern, p->req) != 0) {
+				free(p->req);
+				p->req = NULL;
+			}
 		}
 	}
 	for (i = 0; i < m->npatterns; i++) {
@@ -157,6 +200,13 @@ match_build_prefilter(struct matcher *m)
 
 		if (p->in_prefilter && !match_prefilter_passes_examples(m, i))
 			p->in_prefilter = 0;
+		/* The same safety net for the required literals. */
+		for (j = 0; p->req != NULL && j < p->symptom->nexamples; j++)
+			if (!p->in_prefilter || !match_has_required(p->req,
+			    p->symptom->examples[j], strlen(p->symptom->examples[j]))) {
+				free(p->req);
+				p->req = NULL;
+			}
 		if (p->on_logs && !p->in_prefilter)
 			m->always[i / 64] |= UINT64_C(1) << (i % 64);
 		m->nprefiltered += p->in_prefilter;
@@ -378,8 +428,10 @@ match_free(struct matcher *m)
 
 	if (m == NULL)
 		return;
-	for (i = 0; i < m->npatterns; i++)
+	for (i = 0; i < m->npatterns; i++) {
 		pcre2_code_free(m->patterns[i].code);
+		free(m->patterns[i].req);
+	}
 	prefilter_free(m->pf);
 	free(m->always);
 	free(m->cand);
@@ -420,6 +472,12 @@ match_prefilter(const struct matcher *m)
 	return m->pf;
 }
 
+unsigned long long
+match_line_runs(const struct matcher *m)
+{
+	return m->runs;
+}
+
 int
 match_every_line(const struct matcher *m)
 {
@@ -454,6 +512,10 @@ match_line_ids(struct matcher *m, const char *line, size_t len, const uint64_t *
 
 			i = w * 64 + (size_t)__builtin_ctzll(bits);
 			p = &m->patterns[i];
+			/* A line without all of an alternative's literals cannot match. */
+			if (p->req != NULL && !match_has_required(p->req, line, len))
+				continue;
+			m->runs++;
 			rc = match_run(m, match_code(p), line, len);
 			if (rc < 0 && *gave_up == NULL)
 				*gave_up = p->symptom;

@@ -128,6 +128,8 @@ struct prefilter *match_prefilter(const struct matcher *m);
 size_t match_line_ids(struct matcher *m, const char *line, size_t len, const uint64_t *ids,
     const struct match_hit **hits, const struct kb_symptom **gave_up);
 int match_every_line(const struct matcher *m);
+/* How many times match_line() and match_line_ids() have run PCRE2 so far. */
+unsigned long long match_line_runs(const struct matcher *m);
 
 /* How many patterns, and how many of them the prefilter covers. */
 size_t match_pattern_count(const struct matcher *m);

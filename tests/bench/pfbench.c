@@ -6,6 +6,9 @@
  *   line-IMPL   memchr splits the lines, prefilter_scan() on each (the
  *               per-line path), for each implementation the CPU has;
  *   block-IMPL  prefilter_lines() over the whole buffer;
+ *   match_line  memchr splits the lines, match_line() on each: the whole
+ *               matching (prefilter and PCRE2), with the lines that match
+ *               and the PCRE2 runs;
  *   hs-lit      Vectorscan (when built with it: HAVE_HS) on the same
  *               literals, hs_compile_lit_multi() caseless, block mode over
  *               the whole buffer, every match marking its line.
@@ -54,6 +57,7 @@ cmp_double(const void *a, const void *b)
 struct count {
 	size_t		 lines;		/* reported */
 	size_t		 pattern;	/* with a pattern id */
+	size_t		 pairs;		/* pattern ids over all lines */
 	size_t		 npat;		/* ids below npat are patterns' */
 	size_t		 words;
 	unsigned char	*mark;		/* per line start offset: reported (for hs) */
@@ -63,7 +67,7 @@ static int
 on_line(void *arg, size_t off, size_t len, const uint64_t *ids)
 {
 	struct count *c = arg;
-	size_t w, last;
+	size_t w, last, n = 0;
 
 	(void)off;
 	(void)len;
@@ -74,11 +78,10 @@ on_line(void *arg, size_t off, size_t len, const uint64_t *ids)
 		last = c->npat - w * 64;
 		if (last < 64)
 			bits &= (UINT64_C(1) << last) - 1;
-		if (bits) {
-			c->pattern++;
-			break;
-		}
+		n += (size_t)__builtin_popcountll(bits);
 	}
+	c->pattern += n > 0;
+	c->pairs += n;
 	return 0;
 }
 
@@ -219,13 +222,38 @@ main(int argc, char **argv)
 			}
 			qsort(t, (size_t)runs, sizeof(*t), cmp_double);
 			printf("  %s-%s\t%.3f s\t%.0f MB/s\t%zu candidate lines (%zu by a "
-			    "pattern's literal)\n", k < 3 ? "line" : "block", impls[k % 3],
-			    t[runs / 2], (double)fd.len / t[runs / 2] / 1e6, c.lines, c.pattern);
+			    "pattern's literal, %zu patterns in all)\n", k < 3 ? "line" : "block",
+			    impls[k % 3], t[runs / 2], (double)fd.len / t[runs / 2] / 1e6, c.lines,
+			    c.pattern, c.pairs);
 			if (want == (size_t)-1)
 				want = c.lines;
 			else if (want != c.lines) {
 				printf("  MISMATCH: %zu against %zu\n", c.lines, want);
 				rc = 1;
+			}
+		}
+		/* The whole matching: match_line() on every line. */
+		for (r = 0; r < runs; r++) {
+			const char *q = s, *end = s + fd.len, *nl;
+			const struct kb_symptom *gave_up;
+			const struct match_hit *hits;
+			unsigned long long before = match_line_runs(m);
+			size_t hit_lines = 0;
+
+			t[r] = now();
+			while (q < end) {
+				nl = memchr(q, '\n', (size_t)(end - q));
+				if (nl == NULL)
+					nl = end;
+				hit_lines += match_line(m, q, (size_t)(nl - q), &hits, &gave_up) > 0;
+				q = nl + 1;
+			}
+			t[r] = now() - t[r];
+			if (r == runs - 1) {
+				qsort(t, (size_t)runs, sizeof(*t), cmp_double);
+				printf("  match_line\t%.3f s\t%.0f MB/s\t%zu lines match, %llu "
+				    "PCRE2 runs\n", t[runs / 2], (double)fd.len / t[runs / 2] / 1e6,
+				    hit_lines, match_line_runs(m) - before);
 			}
 		}
 #ifdef HAVE_HS
