@@ -208,6 +208,151 @@ START_TEST(real_corpus)
 }
 END_TEST
 
+/*
+ * The block path a reader builds on: prefilter_lines() over the buffer,
+ * match_line_ids() on each line with what it reported (NULL for the others),
+ * gives on every line exactly the hits of every log pattern tried by PCRE2
+ * on its own (with the fallback rule), and the same as match_line().
+ */
+struct saved_line {
+	size_t		off;
+	uint64_t	ids[8];
+};
+
+struct saved {
+	struct saved_line	*v;
+	size_t			 n, cap, words;
+};
+
+static int
+save_line(void *arg, size_t off, size_t len, const uint64_t *ids)
+{
+	struct saved *sv = arg;
+
+	(void)len;
+	if (sv->n == sv->cap) {
+		sv->cap = sv->cap ? 2 * sv->cap : 256;
+		sv->v = realloc(sv->v, sv->cap * sizeof(*sv->v));
+		ck_assert_ptr_nonnull(sv->v);
+	}
+	sv->v[sv->n].off = off;
+	memcpy(sv->v[sv->n].ids, ids, sv->words * sizeof(*ids));
+	sv->n++;
+	return 0;
+}
+
+static size_t
+brute_force(const char *line, size_t len, const struct kb_symptom **out, size_t max)
+{
+	size_t i, j, n = 0, kept;
+	int primary = 0;
+
+	for (i = 0; i < kb_article_count(kb); i++) {
+		const struct kb_article *a = kb_article_at(kb, i);
+
+		for (j = 0; j < a->nsymptoms; j++) {
+			const struct kb_symptom *s = &a->symptoms[j];
+
+			if (s->role == KB_ROLE_DESCRIPTION || match_symptom(m, s, line, len) != 1)
+				continue;
+			ck_assert_uint_lt(n, max);
+			out[n++] = s;
+			primary |= s->role == KB_ROLE_PRIMARY;
+		}
+	}
+	if (primary) {
+		for (i = kept = 0; i < n; i++)
+			if (out[i]->role != KB_ROLE_FALLBACK)
+				out[kept++] = out[i];
+		n = kept;
+	}
+	return n;
+}
+
+/* Returns how many lines matched. */
+static size_t
+check_block_matching(const char *s, size_t len, const char *what)
+{
+	struct saved sv = { NULL, 0, 0, prefilter_words(match_prefilter(m)) };
+	const struct kb_symptom *want[256], *gave_up, *first[256];
+	const struct match_hit *hits;
+	size_t start, end, k = 0, n, nwant, nfirst, i, matched = 0;
+
+	ck_assert_uint_le(sv.words, 8);
+	ck_assert_int_eq(prefilter_lines(match_prefilter(m), s, len, save_line, &sv), 0);
+	for (start = 0; start <= len; start = end + 1) {
+		const char *nl = memchr(s + start, '\n', len - start);
+		const uint64_t *ids = NULL;
+
+		end = nl ? (size_t)(nl - s) : len;
+		if (k < sv.n && sv.v[k].off == start)
+			ids = sv.v[k++].ids;
+		nwant = brute_force(s + start, end - start, want, 256);
+		nfirst = match_line(m, s + start, end - start, &hits, &gave_up);
+		ck_assert_uint_le(nfirst, 256);
+		for (i = 0; i < nfirst; i++)
+			first[i] = hits[i].symptom;
+		n = match_line_ids(m, s + start, end - start, ids, &hits, &gave_up);
+		ck_assert_msg(n == nwant && nfirst == nwant, "%s, line at %zu (%.*s): %zu hits "
+		    "by the block path, %zu by match_line, %zu by PCRE2 alone", what, start,
+		    (int)(end - start < 200 ? end - start : 200), s + start, n, nfirst, nwant);
+		for (i = 0; i < n; i++)
+			ck_assert_msg(hits[i].symptom == want[i] && first[i] == want[i],
+			    "%s, line at %zu: hit %zu differs", what, start, i);
+		matched += n > 0;
+		if (nl == NULL)
+			break;
+	}
+	ck_assert_uint_eq(k, sv.n);	/* every reported line is a line */
+	free(sv.v);
+	return matched;
+}
+
+START_TEST(block_matching_generated)
+{
+	struct tu_run r;
+	char *bin = tu_build("genlog");
+	char *const argv[] = { bin, "--seed", "11", "--size", "300000", NULL };
+
+	tu_runv(&r, NULL, 0, argv);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_uint_gt(check_block_matching(r.out, r.outlen, "genlog"), 20);
+	tu_run_free(&r);
+	free(bin);
+}
+END_TEST
+
+START_TEST(block_matching_real)
+{
+	const char *dir = getenv("KBDIAG_REAL_CORPUS");
+	struct dirent *e;
+	size_t files = 0, matched = 0, len;
+	char path[4096], *data;
+	DIR *d;
+
+	if (dir == NULL)
+		dir = "/work/shared/corpus/real-logs";
+	if ((d = opendir(dir)) == NULL) {
+		tu_skip("prefilter block_matching_real", "no real corpus at %s", dir);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+
+		if (n < 5 || strcmp(e->d_name + n - 4, ".log") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		data = tu_read(path, &len);
+		matched += check_block_matching(data, len, e->d_name);
+		free(data);
+		files++;
+	}
+	closedir(d);
+	ck_assert_uint_ge(files, 5);
+	ck_assert_uint_gt(matched, 100);
+}
+END_TEST
+
 /* Literals of every kind: short, long, with punctuation, high bytes, NULs, a newline. */
 static struct prefilter *
 odd_prefilter(void)
@@ -358,6 +503,8 @@ prefilter_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, generated_log);
 	tcase_add_test(tc, real_corpus);
+	tcase_add_test(tc, block_matching_generated);
+	tcase_add_test(tc, block_matching_real);
 	tcase_add_test(tc, literals_everywhere);
 	tcase_add_test(tc, random_buffers);
 	tcase_add_test(tc, each_stops);
