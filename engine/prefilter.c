@@ -302,6 +302,7 @@ prefilter_freq(unsigned c)
 struct prefilter_bucket {
 	uint16_t	lo[3], hi[3];
 	int		used;
+	long long	cost;		/* prefilter_bucket_cost(), once merging */
 };
 
 static void
@@ -318,16 +319,18 @@ prefilter_bucket_add(struct prefilter_bucket *b, unsigned char c, int k)
 
 /* How many bytes the nibble sets let through, weighed by prefilter_freq(). */
 static unsigned long
-prefilter_pass(uint16_t lo, uint16_t hi, const unsigned *freq)
+prefilter_pass(unsigned lo, unsigned hi, const unsigned *freq)
 {
 	unsigned long sum = 0;
-	unsigned h, l;
+	unsigned h, l, bits;
 
-	for (h = 0; h < 16; h++)
-		if (hi >> h & 1)
-			for (l = 0; l < 16; l++)
-				if (lo >> l & 1)
-					sum += freq[h << 4 | l];
+	for (; hi; hi &= hi - 1) {
+		h = (unsigned)__builtin_ctz(hi);
+		for (bits = lo; bits; bits &= bits - 1) {
+			l = (unsigned)__builtin_ctz(bits);
+			sum += freq[h << 4 | l];
+		}
+	}
 	return sum;
 }
 
@@ -371,8 +374,11 @@ prefilter_buckets(struct prefilter *pf)
 		b[c].used = 1;
 	}
 	for (c = 0; c < 256; c++)
-		if (b[c].used)
-			b[n++] = b[c];
+		if (b[c].used) {
+			b[n] = b[c];
+			b[n].cost = (long long)prefilter_bucket_cost(&b[n], freq);
+			n++;
+		}
 	while (n > PREFILTER_BUCKETS) {
 		best = LLONG_MAX;
 		for (x = 0; x < n; x++)
@@ -382,8 +388,7 @@ prefilter_buckets(struct prefilter *pf)
 					u.hi[k] = b[x].hi[k] | b[y].hi[k];
 				}
 				cost = (long long)prefilter_bucket_cost(&u, freq) -
-				    (long long)prefilter_bucket_cost(&b[x], freq) -
-				    (long long)prefilter_bucket_cost(&b[y], freq);
+				    b[x].cost - b[y].cost;
 				if (cost < best) {
 					best = cost;
 					bx = x;
@@ -394,6 +399,7 @@ prefilter_buckets(struct prefilter *pf)
 			b[bx].lo[k] |= b[by].lo[k];
 			b[bx].hi[k] |= b[by].hi[k];
 		}
+		b[bx].cost = (long long)prefilter_bucket_cost(&b[bx], freq);
 		b[by] = b[--n];
 	}
 	memset(pf->nib, 0, sizeof(pf->nib));
