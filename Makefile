@@ -7,6 +7,7 @@
 #   make fuzz       coverage-guided fuzzing with libFuzzer (clang), FUZZ_SECONDS each
 #   make layers     the layering check: no upward include, no cycle (V=1: the graph)
 #   make bench      the log-ingestion benchmark on a BENCH_SIZE log (docs/benchmarks.md)
+#   make bench-scan the candidate scan alone, and whole kbdiag, beside grep and rg
 #   make install    PREFIX=/usr/local DESTDIR=   (and make uninstall)
 #   make deps       says which Debian packages each target needs, installs none
 #
@@ -128,7 +129,7 @@ PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
 
 .PHONY: run-sample all build deps deps-build deps-test deps-fuzz run check check-run asan fuzz \
 	fuzz-run fuzz-build install install-files bench-query bench-gw uninstall clean FORCE bench bench-tools \
-	deps-bench bench-probe deb deb-test layers
+	deps-bench bench-probe bench-scan deb deb-test layers
 
 all: deps-build
 	@$(MAKE) --no-print-directory build
@@ -469,6 +470,12 @@ deps-bench: deps-test
 
 bench: deps-test
 	bash tests/bench/run.sh $(BENCH_SIZE)
+
+# The candidate scan alone and whole kbdiag beside grep -E and rg (issue 22);
+# SCAN_BASE=path/to/an/older/kbdiag adds that build, whose output must match.
+bench-scan: deps-test
+	@$(MAKE) --no-print-directory $(PFBENCH)
+	bash tests/bench/scan.sh $(SCAN_BASE)
 
 bench-tools: $(KBDIAG) $(GENLOG) $(NAIVE) $(STARTUP) $(QUERYBENCH) $(QUERYEVAL) $(SPAWN) \
 		$(HSSCAN) $(GZBENCH) $(PFBENCH)

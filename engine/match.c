@@ -2,7 +2,6 @@
 
 #include "match.h"
 
-#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include "mta.h"
 #include "pattern.h"
 #include "prefilter.h"
+#include "util/strmap.h"
 #include "util/xmem.h"
 
 /* Generous for real log lines, small enough that a pathological pattern
@@ -31,7 +31,18 @@ struct match_pattern {
 	unsigned		 runs;		/* before JIT (MATCH_JIT_AFTER) */
 	int			 on_logs;	/* tried on log lines (not a description) */
 	/* What each alternative requires (pattern_required()), or NULL. */
-	struct pattern_required	*req;
+	struct match_req	*req;
+};
+
+/*
+ * The literals each alternative of a pattern requires, as numbers of the
+ * matcher's second prefilter (req_pf), which holds every such literal of
+ * every pattern once.
+ */
+struct match_req {
+	size_t		n;
+	size_t		nreq[PATTERN_BRANCH_MAX];
+	uint16_t	id[PATTERN_BRANCH_MAX][PATTERN_REQ_MAX];
 };
 
 struct matcher {
@@ -50,6 +61,8 @@ struct matcher {
 	pcre2_match_data	*md;
 	struct match_hit	*hits;
 	unsigned long long	 runs;		/* PCRE2 runs by match_line_ids() */
+	struct prefilter	*req_pf;	/* the required literals (match_req) */
+	uint64_t		*req_bits;	/* those in this line */
 };
 
 /* Compile a pattern; JIT-compile it too when jit is given (*jit: did it). */
@@ -106,38 +119,94 @@ static const char *const match_error_words[] = {
 	"no route", "broken pipe", "abort"
 };
 
-/* Does s hold lit (lower case), ignoring ASCII case? */
+/*
+ * Does the line hold every literal one of the alternatives requires? bits:
+ * the required literals found in it (req_pf), filled on the first call for
+ * the line (*have 0).
+ */
 static int
-match_contains(const char *s, size_t len, const char *lit)
+match_has_required(struct matcher *m, const struct match_req *req, const char *s,
+    size_t len, int *have)
 {
-	size_t n = strlen(lit), i, k;
-	unsigned char c0 = (unsigned char)lit[0];
+	size_t b, j, id;
 
-	for (i = 0; i + n <= len; i++) {
-		if ((unsigned char)tolower((unsigned char)s[i]) != c0)
-			continue;
-		for (k = 1; k < n && tolower((unsigned char)s[i + k]) == (unsigned char)lit[k];
-		    k++)
-			;
-		if (k == n)
+	if (!*have) {
+		memset(m->req_bits, 0, prefilter_words(m->req_pf) * sizeof(*m->req_bits));
+		prefilter_scan(m->req_pf, s, len, m->req_bits);
+		*have = 1;
+	}
+	for (b = 0; b < req->n; b++) {
+		for (j = 0; j < req->nreq[b]; j++) {
+			id = req->id[b][j];
+			if (!(m->req_bits[id / 64] >> (id % 64) & 1))
+				break;
+		}
+		if (j == req->nreq[b])
 			return 1;
 	}
 	return 0;
 }
 
-/* Does the line hold every literal one of the alternatives requires? */
-static int
-match_has_required(const struct pattern_required *req, const char *s, size_t len)
+/*
+ * Number the literals each pattern's alternatives require (pattern_required())
+ * and put them in req_pf, each once. A pattern with more literals than the
+ * numbering holds simply has no such check.
+ */
+static void
+match_build_required(struct matcher *m)
 {
-	size_t b, j;
+	struct pattern_required *all = xcalloc(m->npatterns ? m->npatterns : 1, sizeof(*all));
+	struct strmap *ids = strmap_new();
+	size_t i, b, j, id, n = 0;
+	int *ok = xcalloc(m->npatterns ? m->npatterns : 1, sizeof(*ok));
 
-	for (b = 0; b < req->n; b++) {
-		for (j = 0; j < req->nreq[b] && match_contains(s, len, req->req[b][j]); j++)
-			;
-		if (j == req->nreq[b])
-			return 1;
+	for (i = 0; i < m->npatterns; i++) {
+		struct pattern_required *r = &all[i];
+
+		if (!m->patterns[i].in_prefilter ||
+		    pattern_required(m->patterns[i].symptom->pattern, r) != 0)
+			continue;
+		ok[i] = 1;
+		for (b = 0; b < r->n; b++)
+			for (j = 0; j < r->nreq[b]; j++) {
+				const char *t = r->req[b][j];
+
+				if (!strmap_get(ids, t, strlen(t), &id))
+					strmap_put(ids, t, strlen(t), n++);
+			}
 	}
-	return 0;
+	m->req_pf = prefilter_new(n > UINT16_MAX ? UINT16_MAX : n);
+	m->req_bits = xcalloc(prefilter_words(m->req_pf) + 1, sizeof(*m->req_bits));
+	for (i = 0; i < m->npatterns; i++) {
+		struct pattern_required *r = &all[i];
+		struct match_req *q;
+
+		if (!ok[i])
+			continue;
+		q = xcalloc(1, sizeof(*q));
+		q->n = r->n;
+		for (b = 0; b < r->n; b++) {
+			q->nreq[b] = r->nreq[b];
+			for (j = 0; j < r->nreq[b]; j++) {
+				const char *t = r->req[b][j];
+
+				(void)strmap_get(ids, t, strlen(t), &id);
+				if (id >= UINT16_MAX) {		/* cannot happen with 130 patterns */
+					free(q);
+					q = NULL;
+					break;
+				}
+				q->id[b][j] = (uint16_t)id;
+				prefilter_add(m->req_pf, t, strlen(t), id);
+			}
+			if (q == NULL)
+				break;
+		}
+		m->patterns[i].req = q;
+	}
+	strmap_free(ids);
+	free(all);
+	free(ok);
 }
 
 /* Does the prefilter pass every example of pattern i? */
@@ -188,11 +257,6 @@ match_build_prefilter(struct matcher *m)
 			for (j = 0; j < lits.n; j++)
 				prefilter_add(m->pf, lits.lit[j], strlen(lits.lit[j]), i);
 			p->in_prefilter = 1;
-			p->req = xmalloc(sizeof(*p->req));
-			if (pattern_required(p->symptom->pattern, p->req) != 0) {
-				free(p->req);
-				p->req = NULL;
-			}
 		}
 	}
 	for (i = 0; i < m->npatterns; i++) {
@@ -200,16 +264,25 @@ match_build_prefilter(struct matcher *m)
 
 		if (p->in_prefilter && !match_prefilter_passes_examples(m, i))
 			p->in_prefilter = 0;
-		/* The same safety net for the required literals. */
-		for (j = 0; p->req != NULL && j < p->symptom->nexamples; j++)
-			if (!p->in_prefilter || !match_has_required(p->req,
-			    p->symptom->examples[j], strlen(p->symptom->examples[j]))) {
-				free(p->req);
-				p->req = NULL;
-			}
+
 		if (p->on_logs && !p->in_prefilter)
 			m->always[i / 64] |= UINT64_C(1) << (i % 64);
 		m->nprefiltered += p->in_prefilter;
+	}
+	match_build_required(m);
+	/* The same safety net for the required literals. */
+	for (i = 0; i < m->npatterns; i++) {
+		struct match_pattern *p = &m->patterns[i];
+		int have;
+
+		for (j = 0; p->req != NULL && j < p->symptom->nexamples; j++) {
+			have = 0;
+			if (!p->in_prefilter || !match_has_required(m, p->req,
+			    p->symptom->examples[j], strlen(p->symptom->examples[j]), &have)) {
+				free(p->req);
+				p->req = NULL;
+			}
+		}
 	}
 }
 
@@ -433,6 +506,8 @@ match_free(struct matcher *m)
 		free(m->patterns[i].req);
 	}
 	prefilter_free(m->pf);
+	prefilter_free(m->req_pf);
+	free(m->req_bits);
 	free(m->always);
 	free(m->cand);
 	free(m->scan);
@@ -494,7 +569,7 @@ match_line_ids(struct matcher *m, const char *line, size_t len, const uint64_t *
     const struct match_hit **hits, const struct kb_symptom **gave_up)
 {
 	size_t i, w, n = 0, kept;
-	int rc, primary = 0;
+	int rc, primary = 0, have = 0;
 	uint64_t bits;
 
 	*gave_up = NULL;
@@ -513,7 +588,7 @@ match_line_ids(struct matcher *m, const char *line, size_t len, const uint64_t *
 			i = w * 64 + (size_t)__builtin_ctzll(bits);
 			p = &m->patterns[i];
 			/* A line without all of an alternative's literals cannot match. */
-			if (p->req != NULL && !match_has_required(p->req, line, len))
+			if (p->req != NULL && !match_has_required(m, p->req, line, len, &have))
 				continue;
 			m->runs++;
 			rc = match_run(m, match_code(p), line, len);

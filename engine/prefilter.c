@@ -1,3 +1,4 @@
+#define _GNU_SOURCE	/* memrchr */
 #include "prefilter.h"
 
 #include <ctype.h>
@@ -728,7 +729,6 @@ prefilter_line_hit(void *arg, size_t lit, size_t off, size_t len)
 {
 	struct prefilter_linescan *ls = arg;
 	const char *nl;
-	size_t i;
 	int rc;
 
 	(void)len;
@@ -744,9 +744,9 @@ prefilter_line_hit(void *arg, size_t lit, size_t off, size_t len)
 		/* The line of off: after the last '\n' before it, and after
 		 * the line just reported (whose end is a '\n' or the text's). */
 		ls->start = ls->have ? ls->end + 1 : 0;
-		for (i = off; i > ls->start && ls->s[i - 1] != '\n'; i--)
-			;
-		ls->start = i;
+		if (off > ls->start && (nl = memrchr(ls->s + ls->start, '\n',
+		    off - ls->start)) != NULL)
+			ls->start = (size_t)(nl - ls->s) + 1;
 		nl = memchr(ls->s + off, '\n', ls->len - off);
 		ls->end = nl ? (size_t)(nl - ls->s) : ls->len;
 		ls->have = 1;

@@ -20,7 +20,10 @@
  * The vector stage only skips positions that cannot be anchors, so every
  * implementation finds the same literals (tests/unit/check_prefilter.c).
  *
- * Ownership: a struct prefilter owns copies of its literals.
+ * Ownership: a struct prefilter owns copies of its literals. The first scan
+ * after prefilter_add() builds the tables; after that, scans (which change
+ * nothing) may run in several threads at once. The matcher's prefilter
+ * (match_prefilter()) is built by match_compile().
  */
 #ifndef KBDIAG_PREFILTER_H
 #define KBDIAG_PREFILTER_H

@@ -353,6 +353,35 @@ START_TEST(block_matching_real)
 }
 END_TEST
 
+/*
+ * A line with a pattern's anchor literal but not the other literals its
+ * alternatives require costs no PCRE2 run; a line with all of them does.
+ */
+START_TEST(required_literals_spare_pcre2)
+{
+	static const char *const spared[] = {
+		"07:06:54 - Sat Mar 27 07:06:54 1993 Microsoft Mail Gateway to SMTP V3.0",
+		"07:06:54 - Reading local Microsoft Mail Post Offices from m:smtp\\local.cfg",
+		" [rx] 250 <hr@northwind.example>... Recipient ok",
+	};
+	const char *hit = "12:00:01 - ERROR translating message to Microsoft Mail";
+	const struct kb_symptom *gave_up;
+	const struct match_hit *hits;
+	unsigned long long before;
+	size_t i;
+
+	for (i = 0; i < sizeof(spared) / sizeof(spared[0]); i++) {
+		before = match_line_runs(m);
+		ck_assert_uint_eq(match_line(m, spared[i], strlen(spared[i]), &hits, &gave_up), 0);
+		ck_assert_msg(match_line_runs(m) == before, "%s: %llu PCRE2 runs", spared[i],
+		    match_line_runs(m) - before);
+	}
+	before = match_line_runs(m);
+	ck_assert_uint_ge(match_line(m, hit, strlen(hit), &hits, &gave_up), 1);
+	ck_assert_uint_gt(match_line_runs(m), before);
+}
+END_TEST
+
 /* Literals of every kind: short, long, with punctuation, high bytes, NULs, a newline. */
 static struct prefilter *
 odd_prefilter(void)
@@ -505,6 +534,7 @@ prefilter_suite(void)
 	tcase_add_test(tc, real_corpus);
 	tcase_add_test(tc, block_matching_generated);
 	tcase_add_test(tc, block_matching_real);
+	tcase_add_test(tc, required_literals_spare_pcre2);
 	tcase_add_test(tc, literals_everywhere);
 	tcase_add_test(tc, random_buffers);
 	tcase_add_test(tc, each_stops);
