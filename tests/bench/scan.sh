@@ -32,8 +32,9 @@ while [ "$(stat -c %s "$tmp/real.log" 2>/dev/null || echo 0)" -lt "$want" ]; do
 done
 build/kbdiag --syntax ere kb patterns > "$tmp/ere.txt"
 
-# "SECONDS RSS_KIB" of one run, its output to a file.
-run() { /usr/bin/time -f '%e %M' -o "$tmp/time" "$@" > "$tmp/out" 2>/dev/null || true; cat "$tmp/time"; }
+# "SECONDS RSS_KIB CPU_SECONDS" of one run, its output to a file.
+run() { /usr/bin/time -f '%e %M %U %S' -o "$tmp/time" "$@" > "$tmp/out" 2>/dev/null || true
+	awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }' "$tmp/time"; }
 median() { sort -n | awk '{ v[NR] = $0 } END { print v[int((NR + 1) / 2)] }'; }
 
 pf=$(build/pfbench --runs "$rounds" kb "$tmp/gen.log" "$tmp/real.log")
@@ -53,7 +54,7 @@ for input in gen real; do
 			new) x=$(run build/kbdiag diagnose --offline --format json "$f")
 			     cp "$tmp/out" "$tmp/new.json";;
 			grep) x=$(run grep -c -i -E -f "$tmp/ere.txt" "$f");;
-			rg) if command -v rg > /dev/null; then x=$(run rg -c -i -f "$tmp/ere.txt" "$f"); else x="- -"; fi;;
+			rg) if command -v rg > /dev/null; then x=$(run rg -c -i -f "$tmp/ere.txt" "$f"); else x="- - -"; fi;;
 			esac
 			echo "$x" >> "$tmp/$input.$t"
 		done
@@ -67,9 +68,10 @@ for input in gen real; do
 		if [ ! -f "$tmp/$input.$t" ]; then cells="$cells | -"; continue; fi
 		s=$(cut -d' ' -f1 "$tmp/$input.$t" | median)
 		k=$(cut -d' ' -f2 "$tmp/$input.$t" | median)
-		cells="$cells | $(awk -v s="$s" -v b="$bytes" -v k="$k" 'BEGIN {
+		c=$(cut -d' ' -f3 "$tmp/$input.$t" | median)
+		cells="$cells | $(awk -v s="$s" -v b="$bytes" -v k="$k" -v c="$c" 'BEGIN {
 			if (s == "-") { print "-"; exit }
-			printf "%.2f s, %.0f MB/s, %d MiB", s, b / (s > 0 ? s : 0.01) / 1e6, k / 1024 }')"
+			printf "%.2f s (CPU %.2f s), %.0f MB/s, %d MiB", s, c, b / (s > 0 ? s : 0.01) / 1e6, k / 1024 }')"
 	done
 	rows="$rows| $input, $(awk -v b="$bytes" 'BEGIN { printf "%.1f MB", b / 1e6 }')$cells |
 "
@@ -94,7 +96,8 @@ its line; all report the same lines):
 $pf
 \`\`\`
 
-Whole \`kbdiag diagnose --offline --format json\` (wall time, MB/s, peak RSS)
+Whole \`kbdiag diagnose --offline --format json\` (wall time, CPU time (user and
+system: the measure when other work shares the cores), MB/s of wall time, peak RSS)
 beside \`grep -c -i -E -f\` and \`rg -c -i -f\` on \`kbdiag --syntax ere kb
 patterns\`${base:+; BASE is the build before, whose output was the same byte for byte}:
 
