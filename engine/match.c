@@ -264,7 +264,6 @@ match_build_prefilter(struct matcher *m)
 
 		if (p->in_prefilter && !match_prefilter_passes_examples(m, i))
 			p->in_prefilter = 0;
-
 		if (p->on_logs && !p->in_prefilter)
 			m->always[i / 64] |= UINT64_C(1) << (i % 64);
 		m->nprefiltered += p->in_prefilter;

@@ -493,6 +493,7 @@ prefilter_run_scalar(const struct prefilter *pf, const unsigned char *u, size_t 
 	return 0;
 }
 
+#if PREFILTER_X86
 /* The positions base + bit of bits (those below end): prefilter_at() each. */
 static int
 prefilter_bits(const struct prefilter *pf, const unsigned char *u, size_t len, size_t base,
@@ -511,7 +512,6 @@ prefilter_bits(const struct prefilter *pf, const unsigned char *u, size_t len, s
 	return 0;
 }
 
-#if PREFILTER_X86
 /*
  * The vector filter on W bytes at a time: the byte at a lane passes when
  * the six nibble lookups (its own byte's two, the next byte's two, the
