@@ -10,6 +10,7 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -379,6 +380,80 @@ START_TEST(required_literals_spare_pcre2)
 }
 END_TEST
 
+/*
+ * A built prefilter is only read by scans: two threads scanning the halves
+ * of a buffer (split at a line end, as a reader would) at the same time
+ * report what one scan of the whole reports.
+ */
+struct half {
+	struct prefilter	*pf;
+	const char		*s;
+	size_t			 len, lines, pairs;
+};
+
+static int
+count_line(void *arg, size_t off, size_t len, const uint64_t *ids)
+{
+	struct half *h = arg;
+	size_t w;
+
+	(void)off;
+	(void)len;
+	h->lines++;
+	for (w = 0; w < prefilter_words(h->pf); w++)
+		h->pairs += (size_t)__builtin_popcountll(ids[w]);
+	return 0;
+}
+
+static void *
+scan_half(void *arg)
+{
+	struct half *h = arg;
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		h->lines = h->pairs = 0;
+		(void)prefilter_lines(h->pf, h->s, h->len, count_line, h);
+	}
+	return NULL;
+}
+
+START_TEST(threads_share_a_prefilter)
+{
+	struct tu_run r;
+	char *bin = tu_build("genlog");
+	char *const argv[] = { bin, "--seed", "5", "--size", "2000000", NULL };
+	struct half whole, h[2];
+	pthread_t t[2];
+	const char *mid;
+	int i;
+
+	tu_runv(&r, NULL, 0, argv);
+	ck_assert_int_eq(r.status, 0);
+	memset(&whole, 0, sizeof(whole));
+	whole.pf = match_prefilter(m);
+	whole.s = r.out;
+	whole.len = r.outlen;
+	(void)prefilter_lines(whole.pf, whole.s, whole.len, count_line, &whole);
+	mid = memchr(r.out + r.outlen / 2, '\n', r.outlen - r.outlen / 2);
+	ck_assert_ptr_nonnull(mid);
+	for (i = 0; i < 2; i++) {
+		memset(&h[i], 0, sizeof(h[i]));
+		h[i].pf = whole.pf;
+		h[i].s = i ? mid + 1 : r.out;
+		h[i].len = i ? (size_t)(r.out + r.outlen - mid - 1) : (size_t)(mid - r.out);
+		ck_assert_int_eq(pthread_create(&t[i], NULL, scan_half, &h[i]), 0);
+	}
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+	ck_assert_uint_gt(whole.lines, 1000);
+	ck_assert_uint_eq(h[0].lines + h[1].lines, whole.lines);
+	ck_assert_uint_eq(h[0].pairs + h[1].pairs, whole.pairs);
+	tu_run_free(&r);
+	free(bin);
+}
+END_TEST
+
 /* Literals of every kind: short, long, with punctuation, high bytes, NULs, a newline. */
 static struct prefilter *
 odd_prefilter(void)
@@ -532,6 +607,7 @@ prefilter_suite(void)
 	tcase_add_test(tc, block_matching_generated);
 	tcase_add_test(tc, block_matching_real);
 	tcase_add_test(tc, required_literals_spare_pcre2);
+	tcase_add_test(tc, threads_share_a_prefilter);
 	tcase_add_test(tc, literals_everywhere);
 	tcase_add_test(tc, random_buffers);
 	tcase_add_test(tc, each_stops);
