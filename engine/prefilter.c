@@ -26,6 +26,18 @@ struct prefilter_lit {
 	size_t		 nids;
 };
 
+/*
+ * A literal as the scan compares it, in the order of the anchors' keys: what
+ * prefilter_at() reads, side by side.
+ */
+struct prefilter_slot {
+	uint16_t		 key;		/* the anchor pair, folded */
+	int16_t			 third;		/* the byte after it, folded, or -1 */
+	uint32_t		 lit;		/* the literal's number */
+	size_t			 anchor, len;
+	const unsigned char	*text;
+};
+
 /* The implementations of the scan, best last. */
 enum prefilter_impl { PF_SCALAR, PF_SSSE3, PF_AVX2 };
 
@@ -33,7 +45,7 @@ struct prefilter {
 	size_t			 ids;
 	struct prefilter_lit	*lits;	/* in the order added: a literal's number */
 	size_t			 nlits, cap;
-	size_t			*order;	/* literal numbers sorted by key, once built */
+	struct prefilter_slot	*order;	/* the literals sorted by key, once built */
 	int			 built;
 	enum prefilter_impl	 impl;
 	/*
@@ -430,12 +442,21 @@ prefilter_build(struct prefilter *pf)
 		keys[j] = (uint64_t)pf->lits[j].key << 32 | j;
 	qsort(keys, pf->nlits, sizeof(*keys), prefilter_cmp);
 	pf->order = xrealloc(pf->order, (pf->nlits ? pf->nlits : 1) * sizeof(*pf->order));
-	for (j = 0; j < pf->nlits; j++)
-		pf->order[j] = (size_t)(keys[j] & UINT32_MAX);
+	for (j = 0; j < pf->nlits; j++) {
+		struct prefilter_slot *o = &pf->order[j];
+		const struct prefilter_lit *l = &pf->lits[keys[j] & UINT32_MAX];
+
+		o->key = l->key;
+		o->third = (int16_t)l->third;
+		o->lit = (uint32_t)(keys[j] & UINT32_MAX);
+		o->anchor = l->anchor;
+		o->len = l->len;
+		o->text = (const unsigned char *)l->text;
+	}
 	free(keys);
 	memset(pf->table, 0, sizeof(pf->table));
 	for (j = pf->nlits; j-- > 0;) {
-		uint16_t key = pf->lits[pf->order[j]].key;
+		uint16_t key = pf->order[j].key;
 
 		prefilter_mark(pf, (unsigned char)(key >> 8), (unsigned char)(key & 0xff),
 		    (uint16_t)(j + 1));
@@ -451,27 +472,29 @@ prefilter_build(struct prefilter *pf)
  * The pair at i (i + 1 < len): report the literals anchored at it that
  * occur around it.
  */
-static int
+static inline int
 prefilter_at(const struct prefilter *pf, const unsigned char *u, size_t len, size_t i,
     prefilter_hit_fn on_hit, void *arg)
 {
 	const unsigned char *fold = pf->fold;
-	const struct prefilter_lit *l;
-	size_t j, k, start, first;
+	const struct prefilter_slot *o, *end = pf->order + pf->nlits;
+	size_t k, start;
 	uint16_t pair, key;
-	int rc;
+	int rc, third;
 
 	memcpy(&pair, u + i, 2);	/* the table is indexed in this byte order */
 	if (pf->table[pair] == 0)
 		return 0;
-	first = (size_t)pf->table[pair] - 1;
-	key = pf->lits[pf->order[first]].key;
-	for (j = first; j < pf->nlits && (l = &pf->lits[pf->order[j]])->key == key; j++) {
-		if (i < l->anchor || (start = i - l->anchor) + l->len > len)
+	o = &pf->order[pf->table[pair] - 1];
+	key = o->key;
+	third = i + 2 < len ? fold[u[i + 2]] : -2;
+	for (; o < end && o->key == key; o++) {
+		if ((o->third >= 0 && o->third != third) || i < o->anchor ||
+		    (start = i - o->anchor) + o->len > len)
 			continue;
-		for (k = 0; k < l->len && fold[u[start + k]] == (unsigned char)l->text[k]; k++)
+		for (k = 0; k < o->len && fold[u[start + k]] == o->text[k]; k++)
 			;
-		if (k == l->len && (rc = on_hit(arg, pf->order[j], start, l->len)) != 0)
+		if (k == o->len && (rc = on_hit(arg, o->lit, start, o->len)) != 0)
 			return rc;
 	}
 	return 0;
