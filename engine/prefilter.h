@@ -7,13 +7,13 @@
  * lines cost one pass over their bytes and no PCRE2 call at all.
  *
  * Each literal is anchored at its pair of adjacent bytes that is rarest in
- * mail logs. The scan has two stages:
+ * mail logs, and the byte after that pair. The scan has two stages:
  *
  *   - a vector filter (SSSE3 on 16 bytes or AVX2 on 32 bytes at a time,
- *     chosen at run time by the CPU; a scalar loop elsewhere): the anchor
- *     pairs are put in 8 buckets, and a nibble lookup per byte (two byte
- *     shuffles, as in Hyperscan's Teddy) says at which positions a pair
- *     may be an anchor of some bucket;
+ *     chosen at run time by the CPU; the scalar loop elsewhere skips it):
+ *     the anchors are put in 16 buckets, and nibble lookups (byte shuffles,
+ *     as in Hyperscan's Teddy) on three bytes at each position say where an
+ *     anchor of some bucket may start;
  *   - at those positions, a table of all 65536 pairs (128 KiB) that points
  *     at the literals anchored at the pair; they are compared around it.
  *
