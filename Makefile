@@ -9,6 +9,7 @@
 #   make layers     the layering check: no upward include, no cycle (V=1: the graph)
 #   make bench      the log-ingestion benchmark on a BENCH_SIZE log (docs/benchmarks.md)
 #   make bench-scan the two-thread scan against the plain loop, grep -E and rg
+#   make bench-prefilter  the candidate scan alone (pfbench), and whole kbdiag
 #   make install    PREFIX=/usr/local DESTDIR=   (and make uninstall)
 #   make deps       says which Debian packages each target needs, installs none
 #
@@ -124,12 +125,13 @@ HSSCAN		= $(if $(shell pkg-config --exists libhs 2>/dev/null && echo y),$(BUILD)
 # zlib against libdeflate on a gzip log (tests/bench/gzbench.c), with libdeflate-dev.
 GZBENCH		= $(if $(shell pkg-config --exists libdeflate 2>/dev/null && echo y),$(BUILD)/gzbench,)
 PROBEBENCH	= $(BUILD)/probebench
+PFBENCH		= $(BUILD)/pfbench
 PCRE_CFLAGS	:= $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
 PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
 
 .PHONY: run-sample all build deps deps-build deps-test deps-fuzz run check check-run asan fuzz \
 	fuzz-run fuzz-build fuzz-seeds install install-files bench-query bench-gw uninstall clean FORCE bench bench-tools \
-	deps-bench bench-probe bench-scan deb deb-test layers
+	deps-bench bench-probe bench-scan bench-prefilter deb deb-test layers
 
 all: deps-build
 	@$(MAKE) --no-print-directory build
@@ -508,8 +510,14 @@ BENCH_SCAN_SIZE	?= 100M
 bench-scan: deps-bench
 	bash tests/bench/scan.sh $(BENCH_SCAN_SIZE)
 
+# The candidate scan alone and whole kbdiag beside grep -E and rg (issue 22);
+# SCAN_BASE=path/to/an/older/kbdiag adds that build, whose output must match.
+bench-prefilter: deps-test
+	@$(MAKE) --no-print-directory $(PFBENCH)
+	bash tests/bench/prefilter.sh $(SCAN_BASE)
+
 bench-tools: $(KBDIAG) $(GENLOG) $(NAIVE) $(STARTUP) $(QUERYBENCH) $(QUERYEVAL) $(SPAWN) \
-		$(HSSCAN) $(GZBENCH)
+		$(HSSCAN) $(GZBENCH) $(PFBENCH)
 
 $(GENLOG): tests/bench/genlog.c
 	@mkdir -p $(@D)
@@ -522,6 +530,12 @@ $(NAIVE): tests/bench/naive.c
 $(STARTUP): tests/bench/startup.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS)
+
+# The candidate scan alone, and Vectorscan's literal mode beside it when there.
+$(PFBENCH): tests/bench/pfbench.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(if $(HSSCAN),-DHAVE_HS $$(pkg-config --cflags libhs)) -o $@ $< $(LIB) \
+		$(ALL_LDFLAGS) $(PKG_LIBS) $(if $(HSSCAN),$$(pkg-config --libs libhs))
 
 $(BUILD)/hsscan: tests/bench/hsscan.c
 	@mkdir -p $(@D)
