@@ -1,3 +1,5 @@
+#define _GNU_SOURCE	/* memrchr */
+
 #include "scan.h"
 
 #include <errno.h>
@@ -8,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "prefilter.h"
 #include "reader.h"
 #include "util/xmem.h"
 
@@ -40,6 +43,12 @@ struct scan {
 	unsigned long long	 carry_at;	/* its offset */
 	int			 skip_lf;	/* a CR ended the last block */
 	unsigned long long	 pos;		/* bytes read */
+	/* the block's candidate lines (prefilter_lines()), in order */
+	int			 every_line;	/* some pattern has no literal */
+	size_t			 words;		/* of an id set */
+	size_t			*cand_at;	/* a candidate line's first byte */
+	uint64_t		*cand_ids;	/* its ids, words each */
+	size_t			 ncand, cand_cap, cand_ids_cap, cand_next;
 };
 
 unsigned long long
@@ -48,11 +57,32 @@ scan_offset(const struct scan_block *b, const struct scan_line *l)
 	return l->pos == 0 ? b->first : b->base + l->pos;
 }
 
-/* One line of the block, [at, end) of its data, and what matching finds in it. */
+/*
+ * The ids of the line at at when the block was scanned whole: 1 with *ids
+ * (NULL: no literal in it), 0 when the line must be scanned on its own.
+ */
+static int
+scan_ids(struct scan *s, int whole, size_t at, const uint64_t **ids)
+{
+	*ids = NULL;
+	if (!whole)
+		return 0;
+	while (s->cand_next < s->ncand && s->cand_at[s->cand_next] < at)
+		s->cand_next++;
+	if (s->cand_next < s->ncand && s->cand_at[s->cand_next] == at)
+		*ids = s->cand_ids + s->cand_next++ * s->words;
+	return 1;
+}
+
+/*
+ * One line of the block, [at, end) of its data, and what matching finds in
+ * it; whole: the block's candidates were found by one scan of its data.
+ */
 static void
 scan_line(struct scan *s, struct scan_slot *sl, size_t at, size_t end, int truncated,
-    int nuls)
+    int nuls, int whole)
 {
+	const uint64_t *ids;
 	const struct match_hit *hits;
 	const struct kb_symptom *gave_up;
 	struct scan_line *l;
@@ -80,7 +110,12 @@ scan_line(struct scan *s, struct scan_slot *sl, size_t at, size_t end, int trunc
 		sl->b.wholes = 1;
 		return;
 	}
-	n = match_line(s->m, p, len, &hits, &gave_up);
+	if (scan_ids(s, whole && !truncated, at, &ids)) {
+		if (ids == NULL)
+			return;		/* no literal: no hit, no error or delivery word */
+		n = match_line_ids(s->m, p, len, ids, &hits, &gave_up);
+	} else
+		n = match_line(s->m, p, len, &hits, &gave_up);
 	if (match_looks_like_error(s->m))
 		l->flags |= SCAN_ERROR;
 	if (match_looks_like_delivery(s->m))
@@ -104,6 +139,45 @@ scan_line(struct scan *s, struct scan_slot *sl, size_t at, size_t end, int trunc
 	l->nhits = (uint16_t)n;
 }
 
+static int
+scan_collect(void *arg, size_t off, size_t len, const uint64_t *ids)
+{
+	struct scan *s = arg;
+
+	(void)len;
+	s->cand_at = xgrow(s->cand_at, &s->cand_cap, s->ncand + 1, sizeof(*s->cand_at));
+	s->cand_ids = xgrow(s->cand_ids, &s->cand_ids_cap, (s->ncand + 1) * s->words,
+	    sizeof(*s->cand_ids));
+	s->cand_at[s->ncand] = off;
+	memcpy(s->cand_ids + s->ncand * s->words, ids, s->words * sizeof(*ids));
+	s->ncand++;
+	return 0;
+}
+
+/*
+ * Find the candidate lines of [at, len) of the block's data with one scan of
+ * the buffer (prefilter_lines()): its lines end at '\n' alone, as the
+ * block's do when it holds no CR. The start of a last line without its end
+ * waits for the next block, unless it is the end of the input.
+ */
+static void
+scan_candidates(struct scan *s, const char *buf, size_t at, size_t len, int eof)
+{
+	const char *nl;
+	size_t end = len, i;
+
+	s->ncand = s->cand_next = 0;
+	if (!eof) {
+		nl = at < len ? memrchr(buf + at, '\n', len - at) : NULL;
+		end = nl ? (size_t)(nl - buf) + 1 : at;
+	}
+	if (end <= at)
+		return;
+	prefilter_lines(match_prefilter(s->m), buf + at, end - at, scan_collect, s);
+	for (i = 0; i < s->ncand; i++)
+		s->cand_at[i] += at;
+}
+
 /*
  * Split the block's data (the carried start of a line, then got bytes read)
  * into lines as reader_next() does, and keep the start of a last line
@@ -114,7 +188,7 @@ scan_split(struct scan *s, struct scan_slot *sl, size_t got, int eof)
 {
 	char *buf = sl->buf;
 	size_t len = s->carry_len + got, at = 0, from = s->carry_len, end, kept;
-	int truncated = s->carry_truncated, crs, nuls;
+	int truncated = s->carry_truncated, crs, nuls, whole;
 	const char *nl, *cr;
 
 	sl->b.data = buf;
@@ -131,6 +205,9 @@ scan_split(struct scan *s, struct scan_slot *sl, size_t got, int eof)
 	}
 	crs = memchr(buf + from, '\r', len - from) != NULL;
 	nuls = memchr(buf, '\0', len) != NULL;
+	whole = !crs && !s->every_line;
+	if (whole)
+		scan_candidates(s, buf, at, len, eof);
 	for (;;) {
 		nl = memchr(buf + from, '\n', len - from);
 		end = nl ? (size_t)(nl - buf) : len;
@@ -138,7 +215,7 @@ scan_split(struct scan *s, struct scan_slot *sl, size_t got, int eof)
 			end = (size_t)(cr - buf);
 		if (end == len)
 			break;
-		scan_line(s, sl, at, end, at == 0 && truncated, nuls);
+		scan_line(s, sl, at, end, at == 0 && truncated, nuls, whole);
 		at = end + 1;
 		if (buf[end] == '\r') {
 			if (at < len) {
@@ -152,7 +229,7 @@ scan_split(struct scan *s, struct scan_slot *sl, size_t got, int eof)
 	truncated = at == 0 && truncated;
 	if (eof) {
 		if (at < len || truncated)
-			scan_line(s, sl, at, len, truncated, nuls);
+			scan_line(s, sl, at, len, truncated, nuls, whole);
 		s->carry_len = 0;
 		return;
 	}
@@ -236,6 +313,8 @@ scan_free(struct scan *s)
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
 	free(s->carry);
+	free(s->cand_at);
+	free(s->cand_ids);
 	free(s->name);
 	free(s);
 }
@@ -252,6 +331,8 @@ scan_start(int fd, struct reader *r, const char *name, struct matcher *m)
 	s->r = r;
 	s->name = xstrdup(name);
 	s->m = m;
+	s->every_line = match_every_line(m);
+	s->words = prefilter_words(match_prefilter(m));
 	s->carry = xmalloc(READER_MAX_LINE);
 	for (i = 0; i < SCAN_BLOCKS; i++)
 		s->slot[i].buf = xmalloc(READER_MAX_LINE + SCAN_READ);
