@@ -179,20 +179,20 @@
  *	name		coefficient
  */
 #define QUERY_MODEL_LIST(X) \
-	X(BIAS,	-13.056) \
-	X(BEST,	4.167) \
-	X(MARGIN,	1.245) \
-	X(KNOWN,	5.390) \
-	X(WORDS,	2.331) \
-	X(MAIL,	2.258) \
-	X(PATTERN,	1.598) \
-	X(SPECIFIC,	2.847) \
-	X(RATIO,	2.106) \
-	X(LOW,	-2.284) \
-	X(PROGRAM,	-3.802) \
-	X(KSTRONG,	5.201) \
-	X(OWN,	3.767) \
-	X(ELSEWHERE,	-3.451)
+	X(BIAS,	-13.452) \
+	X(BEST,	4.274) \
+	X(MARGIN,	1.454) \
+	X(KNOWN,	6.002) \
+	X(WORDS,	3.274) \
+	X(MAIL,	2.410) \
+	X(PATTERN,	1.504) \
+	X(SPECIFIC,	2.655) \
+	X(RATIO,	1.672) \
+	X(LOW,	-2.681) \
+	X(PROGRAM,	-3.902) \
+	X(KSTRONG,	4.674) \
+	X(OWN,	3.750) \
+	X(ELSEWHERE,	-3.653)
 
 enum query_model_coef {
 #define QUERY_MODEL_ENUM(name, c) QUERY_M_##name,
@@ -3010,8 +3010,12 @@ query_features(const struct query_index *ix, const struct query_q *q,
 		f->matched |= r->fragment;
 		/* three content words or more of such a message, word for
 		 * word, quoted in a question or a sentence ("what does error
-		 * 119 network write error mean"): as good, in the gateway's world */
-		f->matched |= f->domain && r->run >= QUERY_RUN_WORDS;
+		 * 119 network write error mean"): as good, in the gateway's world,
+		 * told by words typed, not by the vocabulary's readings ("Abort,
+		 * Retry, Fail?" quotes the MS-DOS prompt of Q136041's message, and
+		 * "retries" reads as the switch -Q) */
+		f->matched |= r->run >= QUERY_RUN_WORDS && (f->pattern || f->mail > 0 ||
+		    f->network > 0 || specific > 0 || f->own);
 	}
 }
 
@@ -3249,6 +3253,55 @@ query_knowledge_kind(const struct kb_article *a)
 	    strcmp(a->kind, "reference") == 0 || strcmp(a->kind, "other") == 0);
 }
 
+/* s as lower-case words of letters and digits, one space apart, into out. */
+static void
+query_flatten(const char *s, size_t len, char *out, size_t n)
+{
+	size_t i, k = 0;
+	int gap = 0;
+
+	for (i = 0; i < len && k + 2 < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (isalnum(c)) {
+			if (gap && k > 0)
+				out[k++] = ' ';
+			out[k++] = (char)tolower(c);
+			gap = 0;
+		} else
+			gap = 1;
+	}
+	out[k] = '\0';
+}
+
+/*
+ * Does a counter-example of the symptom of message j hold the whole text
+ * (as words)? The rule base lists there what is not its message though it
+ * reads like a piece of it: "Abort, Retry, Fail?" is MS-DOS's prompt after
+ * any critical error, not Q136041's "This device does not exist on the
+ * network".
+ */
+static int
+query_counter_holds(const struct kb_article *a, size_t j, const char *text, size_t len)
+{
+	char t[256], c[512];
+	size_t i;
+
+	if (j >= a->nsymptoms || a->symptoms[j].ncounters == 0 || len >= sizeof(t))
+		return 0;
+	query_flatten(text, len, t, sizeof(t));
+	if (t[0] == '\0')
+		return 0;
+	for (i = 0; i < a->symptoms[j].ncounters; i++) {
+		const char *ce = a->symptoms[j].counters[i];
+
+		query_flatten(ce, strlen(ce), c, sizeof(c));
+		if (strstr(c, t) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
 /* The articles' scores: words (BM25F and messages) and patterns. */
 static void
 query_score(struct query_index *ix, struct matcher *m, const char *text, size_t len,
@@ -3312,7 +3365,8 @@ query_score(struct query_index *ix, struct matcher *m, const char *text, size_t 
 			double fs;
 
 			if (!query_own_message(a, j) || query_order(&d->msgs[j], q) < 1 ||
-			    query_in_message(&d->msgs[j], q) < 1)
+			    query_in_message(&d->msgs[j], q) < 1 ||
+			    query_counter_holds(a, j, text, len))
 				continue;
 			fs = d->msgs[j].weight * (QUERY_FRAGMENT_BASE + QUERY_PATTERN_SPAN *
 			    query_cover(ix, &d->msgs[j], q));
@@ -3332,7 +3386,8 @@ query_score(struct query_index *ix, struct matcher *m, const char *text, size_t 
 			if (!query_own_message(a, j))
 				continue;
 			run = query_run_in(ix, &d->msgs[j], q);
-			if (run > r.run)
+			if (run > r.run && (run < QUERY_RUN_WORDS ||
+			    !query_counter_holds(a, j, text, len)))
 				r.run = run;
 		}
 		/* patterns */
