@@ -179,20 +179,20 @@
  *	name		coefficient
  */
 #define QUERY_MODEL_LIST(X) \
-	X(BIAS,	-13.452) \
-	X(BEST,	4.274) \
-	X(MARGIN,	1.454) \
-	X(KNOWN,	6.002) \
-	X(WORDS,	3.274) \
-	X(MAIL,	2.410) \
-	X(PATTERN,	1.504) \
-	X(SPECIFIC,	2.655) \
-	X(RATIO,	1.672) \
-	X(LOW,	-2.681) \
-	X(PROGRAM,	-3.902) \
-	X(KSTRONG,	4.674) \
-	X(OWN,	3.750) \
-	X(ELSEWHERE,	-3.653)
+	X(BIAS,	-13.392) \
+	X(BEST,	4.340) \
+	X(MARGIN,	1.395) \
+	X(KNOWN,	6.015) \
+	X(WORDS,	3.244) \
+	X(MAIL,	2.367) \
+	X(PATTERN,	1.483) \
+	X(SPECIFIC,	2.546) \
+	X(RATIO,	1.603) \
+	X(LOW,	-2.754) \
+	X(PROGRAM,	-3.906) \
+	X(KSTRONG,	4.685) \
+	X(OWN,	3.733) \
+	X(ELSEWHERE,	-3.654)
 
 enum query_model_coef {
 #define QUERY_MODEL_ENUM(name, c) QUERY_M_##name,
@@ -423,6 +423,9 @@ struct query_index {
 	 * name other products and fields, sorted */
 	char			**elsewhere;
 	size_t			 nelsewhere, capelsewhere;
+	/* the gateway's own files (tables/files.xml), "local.cfg", sorted */
+	char			**files;
+	size_t			 nfiles, capfiles;
 };
 
 static int
@@ -1593,6 +1596,70 @@ query_index_vocabulary(struct query_build *b)
 	}
 }
 
+/*
+ * The file names in s ("NAME.EXT", EXT one to three letters or digits), lower
+ * case, each passed to fn; stops when fn returns nonzero, and returns that.
+ */
+static int
+query_file_names(const char *s, size_t len, int (*fn)(void *, const char *), void *arg)
+{
+	size_t i = 0, start, dot, end;
+	char name[QUERY_WORD_MAX + 1];
+	int r;
+
+	while (i < len) {
+		while (i < len && !isalnum((unsigned char)s[i]) && s[i] != '_')
+			i++;
+		for (start = i; i < len && (isalnum((unsigned char)s[i]) || s[i] == '_' ||
+		    s[i] == '$'); i++)
+			;
+		if (i >= len || s[i] != '.' || i == start)
+			continue;
+		dot = i++;
+		for (end = i; end < len && isalnum((unsigned char)s[end]); end++)
+			;
+		if (end == i || end - i > 3 || (end < len && (s[end] == '.' || s[end] == '@')) ||
+		    end - start > QUERY_WORD_MAX) {
+			i = end;
+			continue;
+		}
+		for (size_t k = start; k < end; k++)
+			name[k - start] = (char)tolower((unsigned char)s[k]);
+		name[end - start] = '\0';
+		(void)dot;
+		if ((r = fn(arg, name)) != 0)
+			return r;
+		i = end;
+	}
+	return 0;
+}
+
+static int
+query_add_file(void *arg, const char *name)
+{
+	struct query_index *ix = arg;
+
+	ix->files = xgrow(ix->files, &ix->capfiles, ix->nfiles + 1, sizeof(*ix->files));
+	ix->files[ix->nfiles++] = arena_strdup(&ix->arena, name);
+	return 0;
+}
+
+/* The gateway's own files, from tables/files.xml. */
+static void
+query_index_files(struct query_index *ix)
+{
+	size_t i, n = kb_table_count(ix->kb, "files");
+
+	for (i = 0; i < n; i++) {
+		const char *name = kb_table_field(ix->kb, "files", i, "name");
+
+		if (name != NULL)
+			query_file_names(name, strlen(name), query_add_file, ix);
+	}
+	if (ix->nfiles > 1)
+		qsort(ix->files, ix->nfiles, sizeof(*ix->files), query_strptrcmp);
+}
+
 /* The switch names of tables/switches.xml, for reading "-Q90" as "-q". */
 static void
 query_index_switches(struct query_index *ix)
@@ -1661,6 +1728,7 @@ query_index_new(const struct kb *kb)
 	ix->ndocs = ix->narticles + ix->nrows;
 	ix->docs = arena_calloc(&ix->arena, ix->ndocs ? ix->ndocs : 1, sizeof(*ix->docs));
 	query_index_switches(ix);
+	query_index_files(ix);
 	b.ix = ix;
 	b.sp.switches = ix->switches;
 	b.sp.nswitches = ix->nswitches;
@@ -1764,6 +1832,7 @@ query_index_free(struct query_index *ix)
 	free(ix->hash);
 	free(ix->posts);
 	free(ix->elsewhere);
+	free(ix->files);
 	free(ix);
 }
 
@@ -2174,6 +2243,10 @@ struct query_q {
 	int			 vocab_mail;	/* phrases that mean a mail word ("post
 						   office": postoffice), not broader */
 	int			 logline;	/* a line in the gateway's log format */
+	int			 own_file;	/* names a file of the gateway's own
+						   (tables/files.xml: "LOCAL.CFG") */
+	char			 own_base[4][QUERY_WORD_MAX + 1];	/* their names
+						   before the dot ("local") */
 };
 
 struct query_read {
@@ -2940,7 +3013,7 @@ query_features(const struct query_index *ix, const struct query_q *q,
 	f->known_strong = content ? (double)kstrong / (double)content : 0;
 	f->common = content ? common / (double)content : 0;
 	f->gateway_only = gw > 0 && gw == f->mail;
-	f->nspecific = (int)specific + (q->vocab_specific > 0);
+	f->nspecific = (int)specific + (q->vocab_specific > 0) + q->own_file;
 	for (i = 0; i < qr->nresults && qr->results[i].score >= 0.7 * qr->results[0].score; i++)
 		f->spread++;
 	f->words = (double)content / ((double)content + 4);
@@ -3002,6 +3075,7 @@ query_features(const struct query_index *ix, const struct query_q *q,
 		f->specific = q->denom > 0 ? spec / q->denom : 0;
 		/* evidence that the text is in the gateway's world at all */
 		f->domain = f->pattern || f->mail > 0 || specific > 0 || q->vocab_specific ||
+		    q->own_file ||
 		    (r->message_cover >= QUERY_DOMAIN_COVER && r->order >= 0.5 &&
 		    r->message_terms >= 3);
 		/* three words or more (function words too), all of one message
@@ -3253,6 +3327,30 @@ query_knowledge_kind(const struct kb_article *a)
 	    strcmp(a->kind, "reference") == 0 || strcmp(a->kind, "other") == 0);
 }
 
+struct query_own_files {
+	const struct query_index	*ix;
+	struct query_q			*q;
+};
+
+/* Record a file of the gateway's own that the text names. */
+static int
+query_own_file(void *arg, const char *name)
+{
+	struct query_own_files *o = arg;
+	size_t n;
+
+	if (o->ix->nfiles == 0 || !query_in_list(name, (const char *const *)o->ix->files,
+	    o->ix->nfiles))
+		return 0;
+	if (o->q->own_file < 4) {
+		n = strcspn(name, ".");
+		memcpy(o->q->own_base[o->q->own_file], name, n);
+		o->q->own_base[o->q->own_file][n] = '\0';
+	}
+	o->q->own_file++;
+	return 0;
+}
+
 /* s as lower-case words of letters and digits, one space apart, into out. */
 static void
 query_flatten(const char *s, size_t len, char *out, size_t n)
@@ -3450,6 +3548,11 @@ query_ask_features(struct query_index *ix, struct matcher *m, const char *text, 
 	query_forgive(ix, q, qr);
 	query_dict_open(ix);
 	q->program = query_other_program(ix, text, len);
+	{
+		struct query_own_files o = { ix, q };
+
+		query_file_names(text, len, query_own_file, &o);
+	}
 	query_terms(ix, q, qr);
 	for (i = 0; i < q->nqt; i++)
 		if (ix->terms[q->qt[i].t].df > 0)
@@ -3485,6 +3588,10 @@ query_ask_features(struct query_index *ix, struct matcher *m, const char *text, 
 		    (ix->terms[w->t].fields & QUERY_STRONG_FIELDS) &&
 		    !query_in_list(w->w, query_extensions, sizeof(query_extensions) /
 		    sizeof(query_extensions[0]));
+		/* the name of a file of the gateway's own ("LOCAL.CFG") */
+		for (k = 0; !w->specific && k < (size_t)q->own_file && k < 4; k++)
+			w->specific = strcmp(w->w, q->own_base[k]) == 0 &&
+			    (ix->terms[w->t].fields & QUERY_STRONG_FIELDS);
 	}
 	for (i = 0; i < q->n; i++)
 		mail += q->w[i].t != QUERY_NO_TERM && !q->w[i].other_sense &&
@@ -3542,6 +3649,28 @@ query_has_setting(const struct query_index *ix, const struct query_q *q)
 	return 0;
 }
 
+/*
+ * Is row r the row of a file of the gateway's own that the text names
+ * ("what is LOCAL.CFG for": the row of tables/files.xml that says)?
+ */
+static int
+query_names_own_file(const struct query_q *q, const struct kb_row *r)
+{
+	const char *name = kb_row_field(r, "name");
+	char low[QUERY_WORD_MAX + 1];
+	size_t i, k;
+
+	if (q->own_file == 0 || name == NULL || strcmp(r->table, "files") != 0)
+		return 0;
+	for (k = 0; name[k] && name[k] != '.' && k < QUERY_WORD_MAX; k++)
+		low[k] = (char)tolower((unsigned char)name[k]);
+	low[k] = '\0';
+	for (i = 0; i < (size_t)q->own_file && i < 4; i++)
+		if (strcmp(q->own_base[i], low) == 0)
+			return 1;
+	return 0;
+}
+
 /* The results shown: at most 10, each at least half the first's score. */
 #define QUERY_MAX_RESULTS	10
 #define QUERY_MIN_SHARE		0.5
@@ -3562,9 +3691,10 @@ query_ask(struct query_index *ix, struct matcher *m, const char *text, size_t le
 	 */
 	if (qr->nresults > 0 && !query_retry_fact(ix, text, len, qr))
 		query_fact(ix, &q, num, qr);
-	if (qr->fact.row != NULL && qr->features.domain && query_has_setting(ix, &q) &&
-	    qr->confidence < QUERY_SURE)
+	if (qr->fact.row != NULL && qr->features.domain && (query_has_setting(ix, &q) ||
+	    query_names_own_file(&q, qr->fact.row)) && qr->confidence < QUERY_SURE)
 		qr->confidence = QUERY_SURE;
+
 	if (qr->nresults == 0 || qr->confidence < QUERY_WEAK) {
 		qr->answer = QUERY_NONE;
 		keep = 0;
