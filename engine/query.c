@@ -179,20 +179,20 @@
  *	name		coefficient
  */
 #define QUERY_MODEL_LIST(X) \
-	X(BIAS,	-13.392) \
-	X(BEST,	4.340) \
-	X(MARGIN,	1.395) \
-	X(KNOWN,	6.015) \
-	X(WORDS,	3.244) \
-	X(MAIL,	2.367) \
-	X(PATTERN,	1.483) \
-	X(SPECIFIC,	2.546) \
-	X(RATIO,	1.603) \
-	X(LOW,	-2.754) \
-	X(PROGRAM,	-3.906) \
-	X(KSTRONG,	4.685) \
-	X(OWN,	3.733) \
-	X(ELSEWHERE,	-3.654)
+	X(BIAS,	-13.585) \
+	X(BEST,	4.405) \
+	X(MARGIN,	1.512) \
+	X(KNOWN,	5.997) \
+	X(WORDS,	3.502) \
+	X(MAIL,	2.324) \
+	X(PATTERN,	1.452) \
+	X(SPECIFIC,	2.617) \
+	X(RATIO,	1.739) \
+	X(LOW,	-2.633) \
+	X(PROGRAM,	-3.887) \
+	X(KSTRONG,	4.644) \
+	X(OWN,	3.750) \
+	X(ELSEWHERE,	-3.639)
 
 enum query_model_coef {
 #define QUERY_MODEL_ENUM(name, c) QUERY_M_##name,
