@@ -3236,9 +3236,15 @@ query_switch_value(const char *text, size_t len, char sw)
 		for (k = i + 2; k < len && text[k] == ' '; k++)
 			;
 		if (k < len && isdigit((unsigned char)text[k]) && (k + 1 >= len ||
-		    !isalpha((unsigned char)text[k + 1]) || isdigit((unsigned char)text[k + 1])))
-			return strtol(text + k, NULL, 10) > 0 && strtol(text + k, NULL, 10) < 100000 ?
-			    strtol(text + k, NULL, 10) : -1;
+		    !isalpha((unsigned char)text[k + 1]) || isdigit((unsigned char)text[k + 1]))) {
+			long v = 0;
+
+			/* digits within len: the text need not end in a NUL (strtol
+			 * read past a query that ended in "-Q9", found by fuzz_query) */
+			for (; k < len && isdigit((unsigned char)text[k]) && v < 100000; k++)
+				v = v * 10 + (text[k] - '0');
+			return v > 0 && v < 100000 ? v : -1;
+		}
 	}
 	return -1;
 }
