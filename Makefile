@@ -5,6 +5,7 @@
 #   make check      build and run every test (installs what the tests need: make deps-test)
 #   make asan       the same tests on an AddressSanitizer + UBSan build
 #   make fuzz       coverage-guided fuzzing with libFuzzer (clang), FUZZ_SECONDS each
+#                   (make fuzz-seeds: fuzz_kbcache's seeds in the cache's format)
 #   make layers     the layering check: no upward include, no cycle (V=1: the graph)
 #   make bench      the log-ingestion benchmark on a BENCH_SIZE log (docs/benchmarks.md)
 #   make install    PREFIX=/usr/local DESTDIR=   (and make uninstall)
@@ -126,7 +127,7 @@ PCRE_CFLAGS	:= $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
 PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
 
 .PHONY: run-sample all build deps deps-build deps-test deps-fuzz run check check-run asan fuzz \
-	fuzz-run fuzz-build install install-files bench-query bench-gw uninstall clean FORCE bench bench-tools \
+	fuzz-run fuzz-build fuzz-seeds install install-files bench-query bench-gw uninstall clean FORCE bench bench-tools \
 	deps-bench bench-probe deb deb-test layers
 
 all: deps-build
@@ -228,12 +229,24 @@ run-sample: deps-build
 check: deps-test
 	@$(MAKE) --no-print-directory check-run
 
+# make check leaves the user's home alone: the tests run with a HOME of their
+# own (CHECK_HOME, made empty first) and no XDG_CACHE_HOME, and each test
+# keeps the rule base cache of the kbdiag it runs in a temporary directory of
+# its own (KBDIAG_CACHE: tests/unit/testutil.h, the scripts' work
+# directories). The last check: no test fell back to the cache under HOME.
+CHECK_HOME	= $(abspath $(BUILD))/check-home
+check-run: export HOME = $(CHECK_HOME)
+check-run: export XDG_CACHE_HOME =
+
 check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER) $(GWLOAD)
+	@rm -rf $(CHECK_HOME) && mkdir -p $(CHECK_HOME)
 	@echo "== layers: no upward include, no cycle of includes or of calls (make layers)"
 	@$(MAKE) --no-print-directory layers
+	@echo "== makes at once in one build directory (tests/make-parallel.sh)"
+	sh tests/make-parallel.sh
 	@echo "== rule base: kbdiag kb lint, kbdiag kb test"
-	$(KBDIAG) --kb kb kb lint
-	$(KBDIAG) --kb kb kb test
+	KBDIAG_CACHE=$(CHECK_HOME)/kb-test-cache $(KBDIAG) --kb kb kb lint
+	KBDIAG_CACHE=$(CHECK_HOME)/kb-test-cache $(KBDIAG) --kb kb kb test
 	@echo "== fuzz targets: replaying their corpora"
 	@for t in $(FUZZ_TARGETS); do \
 		$(BUILD)/fuzz/replay_$$t tests/fuzz/corpus/$$t/* || exit 1; \
@@ -259,6 +272,13 @@ check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER) $(G
 	BUILD=$(BUILD) KILL9_MAX_MS=100 KILL9_DEADLINE=60 bash tests/integration/gw-kill9.sh 150 || [ $$? = 77 ]
 	@echo "== smtpgw soak: 500 messages from 20 clients, run, flush and kill -9 (tests/integration/gw-soak.sh)"
 	BUILD=$(BUILD) SOAK_KILL_MS="100 500" SOAK_PAUSE_MS=150 SOAK_DEADLINE=120 bash tests/integration/gw-soak.sh 500 20 || [ $$? = 77 ]
+	@echo "== \$$HOME's rule base cache: no test used it"
+	@if [ -e $(CHECK_HOME)/.cache/kbdiag ]; then \
+		echo "make check: FAIL: a test wrote the rule base cache under \$$HOME" \
+			"(here $(CHECK_HOME)/.cache/kbdiag), not in a directory of its own:" >&2; \
+		ls -l $(CHECK_HOME)/.cache/kbdiag >&2; exit 1; \
+	fi
+	@rm -rf $(CHECK_HOME)
 
 # The layering check (docs/architecture.md, "Layers"): every include in
 # engine/ and gateway/ goes down the layers util <- smtp <- libkbdiag <- cli,
@@ -285,18 +305,18 @@ KB_CODE_SRC	= engine/kb.c engine/kb.h engine/kbpriv.h engine/kbcache.c engine/kb
 		  engine/kbschema.c engine/util/arena.c
 $(BUILD)/config.h: FORCE
 	@mkdir -p $(@D)
-	@printf '#define KBDIAG_VERSION "%s"\n#define KBDIAG_DATADIR "%s"\n#define KBDIAG_KB_CODE "%s"\n' \
+	@t=$@.tmp.$$$$; printf '#define KBDIAG_VERSION "%s"\n#define KBDIAG_DATADIR "%s"\n#define KBDIAG_KB_CODE "%s"\n' \
 		'$(VERSION)' '$(DATADIR)' \
-		"$$(cat $(KB_CODE_SRC) | sha256sum | cut -c1-16)" > $@.tmp
-	@cmp -s $@.tmp $@ || mv $@.tmp $@
-	@rm -f $@.tmp
+		"$$(cat $(KB_CODE_SRC) | sha256sum | cut -c1-16)" > $$t && \
+		{ cmp -s $$t $@ || mv $$t $@; }; rm -f $$t
 
 # The compiler flags of the last build: objects are made again when they change.
+# Each make writes its own temporary file (.$$: its shell's pid), so that makes
+# run at once in one BUILD (make fuzz in parallel) do not take each other's.
 $(BUILD)/cflags: FORCE
 	@mkdir -p $(@D)
-	@echo '$(CC) $(ALL_CFLAGS)' > $@.tmp
-	@cmp -s $@.tmp $@ || mv $@.tmp $@
-	@rm -f $@.tmp
+	@t=$@.tmp.$$$$; echo '$(CC) $(ALL_CFLAGS)' > $$t && { cmp -s $$t $@ || mv $$t $@; }; \
+		rm -f $$t
 
 # -fPIC: the same objects make the static and the shared library.
 $(BUILD)/obj/%.o: engine/%.c $(BUILD)/cflags
@@ -317,8 +337,7 @@ $(KBVALID_GEN): $(BUILD)/obj/tools/kbvalid_gen.o $(BUILD)/obj/tools/kbvalid_none
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(BUILD)/kbvalid.c: $(KBVALID_GEN) $(KB_DOCS)
-	$(KBVALID_GEN) kb > $@.tmp
-	@mv $@.tmp $@
+	t=$@.tmp.$$$$; $(KBVALID_GEN) kb > $$t && mv $$t $@ || { rm -f $$t; exit 1; }
 
 $(BUILD)/obj/kbvalid.o: $(BUILD)/kbvalid.c $(BUILD)/cflags
 	@mkdir -p $(@D)
@@ -385,9 +404,8 @@ endif
 # The runner's list of suites, from every `Suite *NAME_suite(void)` definition.
 $(BUILD)/suites.h: $(UNIT_SRC)
 	@mkdir -p $(@D)
-	@sed -n 's/^\([a-z0-9_]*\)_suite(void)$$/SUITE(\1)/p' $(UNIT_SRC) > $@.tmp
-	@cmp -s $@.tmp $@ || mv $@.tmp $@
-	@rm -f $@.tmp
+	@t=$@.tmp.$$$$; sed -n 's/^\([a-z0-9_]*\)_suite(void)$$/SUITE(\1)/p' $(UNIT_SRC) > $$t && \
+		{ cmp -s $$t $@ || mv $$t $@; }; rm -f $$t
 
 $(BUILD)/obj/tests/check_main.o: $(BUILD)/suites.h
 
@@ -436,6 +454,17 @@ $(BUILD)/bin/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(GWLIB) $(L
 		-DTEST_SRCDIR='"$(CURDIR)"' -o $@ $< $(GWLIB) $(LIB) $(PKG_LIBS) -lm
 
 fuzz-build: $(FUZZ_BINS)
+
+# fuzz_kbcache's seeds made again from the rule base in the cache's current
+# format (tests/fuzz/kbcache_seed.c): after a change of KBCACHE_FORMAT.
+# make check's kbcache suite fails until they are.
+KBCACHE_SEED	= $(BUILD)/kbcache_seed
+$(KBCACHE_SEED): tests/fuzz/kbcache_seed.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS) -lm
+
+fuzz-seeds: $(KBCACHE_SEED)
+	$(KBCACHE_SEED) kb tests/fuzz/corpus/kbcache
 
 fuzz-run: $(FUZZ_BINS)
 	@mkdir -p $(BUILD)/log
@@ -558,6 +587,13 @@ deb-test:
 install: deps-build
 	@$(MAKE) --no-print-directory install-files
 
+# The installed README and docs link only to what is installed with them
+# (tests/install.sh checks every relative link): a link into the source
+# tree's tests/ becomes its text and "in the source tree", a link to a man
+# page's source (docs/smtpgw.1) its text, as `man` is how it is read there.
+DOC_LINKS_SED	= -e 's|\[\([^]]*\)\](\(\.\./\)\{0,1\}tests/[^)]*)|\1 in the source tree|g' \
+		  -e 's|\[\([^]]*\)\]([a-z0-9]*\.[1-8])|\1|g'
+
 # What install installs, with nothing looked up or installed from Debian
 # (debian/rules calls it; the package build has its Build-Depends).
 install-files: build
@@ -572,6 +608,7 @@ install-files: build
 	install -m 644 docs/*.md docs/example.c $(DESTDIR)$(DOCDIR)/docs/
 	install -d $(DESTDIR)$(DOCDIR)/docs/screenshots
 	install -m 644 docs/screenshots/*.png $(DESTDIR)$(DOCDIR)/docs/screenshots/
+	sed -i $(DOC_LINKS_SED) $(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/docs/*.md
 	install -m 644 $(API_HEADER) $(DESTDIR)$(INCLUDEDIR)/kbdiag.h
 	install -m 644 $(PUBLIB) $(DESTDIR)$(LIBDIR)/libkbdiag.a
 	install -m 644 $(SHLIB) $(DESTDIR)$(LIBDIR)/$(SHLIB_FILE)

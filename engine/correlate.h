@@ -38,7 +38,8 @@
  * Each incident keeps where in the SMTP session its first line happened
  * (phase, last command and reply), its attempts per phase, its first and last
  * time among its dated lines (an undated line changes neither), and its rate
- * over log time: attempts per hour between the first and the last, and
+ * over log time: the attempts after the first per hour between the first
+ * and the last ((count - 1) / span: attempts an hour apart make 1.0), and
  * whether it was "frequent" (the rule base's frequency:frequent: COUNT
  * attempts within WINDOW seconds of log time, see correlate_set_frequency()).
  * A symptom of severity info (a normal line) never makes an incident.

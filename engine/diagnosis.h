@@ -176,7 +176,12 @@ struct diag_incident {
 	int			 dated;		/* ... and on a known date (else
 						   days since the log's first) */
 	long long		 first_t, last_t;	/* logtime.h */
-	double			 rate_per_hour;	/* count per hour of span; 0 if none */
+	/*
+	 * The attempts after the first per hour from first_t to last_t:
+	 * (count - 1) * 3600 / (last_t - first_t), so attempts an hour apart
+	 * make 1.0 however many there are; 0 for one attempt or no span.
+	 */
+	double			 rate_per_hour;
 	int			 frequent;	/* the rule base's "frequent" reached */
 	struct diag_peer	 peer;
 	int			 peer_from_cli;	/* peer came from --smarthost */

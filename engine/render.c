@@ -15,6 +15,7 @@
 #include "plan.h"
 #include "rank.h"
 #include "render_history.h"
+#include "render_json.h"
 #include "render_probe.h"
 #include "util/text.h"
 #include "verdict.h"
@@ -451,33 +452,76 @@ render_text_session(struct buf *out, const struct diag_incident *inc)
 	buf_free(&t);
 }
 
-/* Groups of unmatched lines the text shows; the JSON has all that were kept. */
-#define RENDER_TEXT_GROUPS	10
+/*
+ * Groups of unmatched lines that text, Markdown and HTML show; the JSON has
+ * all that were kept.
+ */
+#define RENDER_SHOWN_GROUPS	10
+
+/* How many of sum's groups of unmatched lines the readable formats show. */
+static size_t
+render_shown_groups(const struct diag_summary *sum)
+{
+	return sum->nunmatched_groups < RENDER_SHOWN_GROUPS ? sum->nunmatched_groups :
+	    RENDER_SHOWN_GROUPS;
+}
+
+/* The sentence on a receiving server's lines left out; 0 when there are none. */
+static int
+render_unmatched_server(struct buf *t, const struct diag_summary *sum)
+{
+	if (sum->unmatched_server == 0)
+		return 0;
+	buf_printf(t, "%llu error-looking %s of a receiving server (\"from HOST[ADDRESS]\") "
+	    "left out: no article is about a server's view.", sum->unmatched_server,
+	    render_plural(sum->unmatched_server, "line", "lines"));
+	return 1;
+}
+
+/* The sentence that opens the groups of unmatched lines. */
+static void
+render_unmatched_intro(struct buf *t, const struct diag_summary *sum)
+{
+	buf_printf(t, "%llu %s that look%s like errors matched no article (a gap in the "
+	    "rule base?), by program and shape, biggest first:", sum->unmatched_errors,
+	    render_plural(sum->unmatched_errors, "line", "lines"),
+	    sum->unmatched_errors == 1 ? "s" : "");
+}
+
+/* What the shown groups leave out, in parentheses; 0 when nothing. */
+static int
+render_unmatched_more(struct buf *t, const struct diag_summary *sum)
+{
+	size_t more = sum->nunmatched_groups - render_shown_groups(sum);
+
+	if (more == 0 && sum->unmatched_other == 0)
+		return 0;
+	buf_printf(t, "(and %zu more %s in the JSON output%s)", more,
+	    render_plural(more, "group", "groups"),
+	    sum->unmatched_other ? ", and smaller ones not kept" : "");
+	return 1;
+}
 
 static void
 render_text_summary(struct buf *out, const struct diagnosis *d)
 {
 	const struct diag_summary *sum = &d->summary;
+	struct buf t = BUF_INIT;
 	size_t i;
 
 	buf_puts(out, "\nSummary: ");
 	render_counts(out, d);
 	buf_putc(out, '\n');
-	if (sum->unmatched_server)
-		buf_printf(out, "%llu error-looking %s of a receiving server (\"from "
-		    "HOST[ADDRESS]\") left out: no article is about a server's view.\n",
-		    sum->unmatched_server, render_plural(sum->unmatched_server, "line",
-		    "lines"));
+	if (render_unmatched_server(out, sum))
+		buf_putc(out, '\n');
 	if (sum->unmatched_errors == 0)
-		return;
-	buf_printf(out, "%llu %s that look%s like errors matched no article "
-	    "(a gap in the rule base?), by program and shape, biggest first:\n",
-	    sum->unmatched_errors, render_plural(sum->unmatched_errors, "line", "lines"),
-	    sum->unmatched_errors == 1 ? "s" : "");
-	for (i = 0; i < sum->nunmatched_groups && i < RENDER_TEXT_GROUPS; i++) {
+		goto out;
+	render_unmatched_intro(out, sum);
+	buf_putc(out, '\n');
+	for (i = 0; i < render_shown_groups(sum); i++) {
 		const struct diag_group *g = &sum->unmatched_groups[i];
-		struct buf t = BUF_INIT;
 
+		buf_reset(&t);
 		buf_printf(&t, "%s%s%s", g->program, g->program[0] ? ": " : "", g->shape);
 		buf_printf(out, "  %6llu  ", g->count);
 		render_wrap(out, buf_str(&t), 10, 10);
@@ -486,14 +530,12 @@ render_text_summary(struct buf *out, const struct diagnosis *d)
 		    g->sample.text);
 		buf_puts(out, "          ");
 		render_wrap(out, buf_str(&t), 10, 12);
-		buf_free(&t);
 	}
-	if (sum->nunmatched_groups > RENDER_TEXT_GROUPS || sum->unmatched_other)
-		buf_printf(out, "  (and %zu more %s in the JSON output%s)\n",
-		    sum->nunmatched_groups > RENDER_TEXT_GROUPS ?
-		    sum->nunmatched_groups - RENDER_TEXT_GROUPS : 0,
-		    render_plural(sum->nunmatched_groups - RENDER_TEXT_GROUPS, "group",
-		    "groups"), sum->unmatched_other ? ", and smaller ones not kept" : "");
+	buf_reset(&t);
+	if (render_unmatched_more(&t, sum))
+		buf_printf(out, "  %s\n", buf_str(&t));
+out:
+	buf_free(&t);
 }
 
 static void
@@ -1048,19 +1090,41 @@ render_md_summary(struct buf *out, const struct diagnosis *d)
 		else
 			buf_puts(out, ": not read\n");
 	}
+	buf_reset(&t);
+	if (render_unmatched_server(&t, sum)) {
+		buf_putc(out, '\n');
+		render_md_text(out, buf_str(&t));
+		buf_putc(out, '\n');
+	}
 	if (sum->unmatched_errors) {
-		buf_printf(out, "\n%llu %s that look%s like errors matched no article (a gap "
-		    "in the rule base?)%s\n\n", sum->unmatched_errors,
-		    render_plural(sum->unmatched_errors, "line", "lines"),
-		    sum->unmatched_errors == 1 ? "s" : "",
-		    sum->nsamples < sum->unmatched_errors ? "; the first ones:" : ":");
-		for (i = 0; i < sum->nsamples; i++) {
+		buf_reset(&t);
+		render_unmatched_intro(&t, sum);
+		buf_putc(out, '\n');
+		render_md_text(out, buf_str(&t));
+		buf_puts(out, "\n\n");
+		for (i = 0; i < render_shown_groups(sum); i++) {
+			const struct diag_group *g = &sum->unmatched_groups[i];
+
+			buf_printf(out, "- %llu %s", g->count, render_plural(g->count, "line",
+			    "lines"));
+			if (g->program[0]) {
+				buf_puts(out, " of ");
+				render_md_code(out, g->program);
+			}
+			buf_puts(out, ": ");
+			render_md_code(out, g->shape);
 			buf_reset(&t);
-			buf_printf(&t, "%s:%lu:", sum->samples[i].file, sum->samples[i].line);
-			buf_puts(out, "- ");
+			buf_printf(&t, "e.g. %s:%lu:", g->sample.file, g->sample.line);
+			buf_puts(out, "\n  ");
 			render_md_text(out, buf_str(&t));
 			buf_putc(out, ' ');
-			render_md_code(out, sum->samples[i].text);
+			render_md_code(out, g->sample.text);
+			buf_putc(out, '\n');
+		}
+		buf_reset(&t);
+		if (render_unmatched_more(&t, sum)) {
+			buf_putc(out, '\n');
+			render_md_text(out, buf_str(&t));
 			buf_putc(out, '\n');
 		}
 	}
@@ -1365,18 +1429,34 @@ render_html_summary(xmlNodePtr body, const struct diagnosis *d)
 			buf_puts(&t, ": not read");
 		html_text(li, buf_str(&t));
 	}
+	buf_reset(&t);
+	if (render_unmatched_server(&t, sum))
+		html_el(sec, "p", buf_str(&t));
 	if (sum->unmatched_errors) {
-		html_elf(sec, "p", "%llu %s that look%s like errors matched no article (a gap in "
-		    "the rule base?)%s", sum->unmatched_errors,
-		    render_plural(sum->unmatched_errors, "line", "lines"),
-		    sum->unmatched_errors == 1 ? "s" : "",
-		    sum->nsamples < sum->unmatched_errors ? "; the first ones:" : ":");
-		ul = html_attr(html_el(sec, "ul", NULL), "class", "unmatched");
-		for (i = 0; i < sum->nsamples; i++) {
-			li = html_elf(ul, "li", "%s:%lu: ", sum->samples[i].file,
-			    sum->samples[i].line);
-			html_el(li, "code", sum->samples[i].text);
+		xmlNodePtr table, tr, td;
+
+		buf_reset(&t);
+		render_unmatched_intro(&t, sum);
+		html_el(sec, "p", buf_str(&t));
+		table = html_attr(html_el(sec, "table", NULL), "class", "unmatched");
+		tr = html_el(table, "tr", NULL);
+		html_el(tr, "th", "Lines");
+		html_el(tr, "th", "Program");
+		html_el(tr, "th", "Shape");
+		html_el(tr, "th", "First line");
+		for (i = 0; i < render_shown_groups(sum); i++) {
+			const struct diag_group *g = &sum->unmatched_groups[i];
+
+			tr = html_el(table, "tr", NULL);
+			html_elf(tr, "td", "%llu", g->count);
+			html_el(tr, "td", g->program);
+			html_el(html_el(tr, "td", NULL), "code", g->shape);
+			td = html_elf(tr, "td", "%s:%lu: ", g->sample.file, g->sample.line);
+			html_el(td, "code", g->sample.text);
 		}
+		buf_reset(&t);
+		if (render_unmatched_more(&t, sum))
+			html_el(sec, "p", buf_str(&t));
 	}
 	buf_free(&t);
 }
@@ -1651,21 +1731,6 @@ render_json_incident(const struct diag_incident *inc)
 	json_object_set_new(o, "not_needed", a);
 	json_object_set_new(o, "probes", render_probe_results_json(inc->probes, inc->nprobes));
 	return o;
-}
-
-static int
-render_json_dump(json_t *root, struct buf *out, char err[ERR_LEN])
-{
-	char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-	    JSON_REAL_PRECISION(6));
-
-	json_decref(root);
-	if (s == NULL)
-		return err_set(err, "cannot serialise the JSON output");
-	buf_puts(out, s);
-	buf_putc(out, '\n');
-	free(s);
-	return 0;
 }
 
 static json_t *
@@ -2003,7 +2068,7 @@ render_json_query(const struct query_results *q, struct buf *out, char err[ERR_L
 		json_array_append_new(a, o);
 	}
 	json_object_set_new(root, "results", a);
-	return render_json_dump(root, out, err);
+	return render_json_end(root, out, err);
 }
 
 /* "why: ..." for --explain. */
@@ -2303,7 +2368,7 @@ render_kb_test(const struct kb *kb, const struct lint_article *rows,
 		json_object_set_new(root, "peer_examples",
 		    json_integer((json_int_t)t->peer_examples));
 		json_object_set_new(root, "failures", json_integer((json_int_t)t->failures));
-		return render_json_dump(root, out, err);
+		return render_json_end(root, out, err);
 	}
 	if (f != RENDER_TEXT)
 		return err_set(err, "kb test supports the text and json formats");
@@ -2361,7 +2426,7 @@ render_kb_list(const struct kb *kb, enum render_format f, struct buf *out,
 			json_array_append_new(a, o);
 		}
 		json_object_set_new(root, "causes", a);
-		return render_json_dump(root, out, err);
+		return render_json_end(root, out, err);
 	}
 	if (f != RENDER_TEXT)
 		return err_set(err, "kb list supports the text and json formats");
@@ -2561,7 +2626,7 @@ render_json_article(const struct kb *kb, const struct kb_article *a, struct buf 
 	}
 	json_object_set_new(o, "cited_by", arr);
 	render_kb_free_steps(inc);
-	return render_json_dump(o, out, err);
+	return render_json_end(o, out, err);
 }
 
 /* kb show: an error or troubleshooting article's messages, causes and steps. */

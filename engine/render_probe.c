@@ -11,6 +11,7 @@
 #include <libxml/tree.h>
 
 #include "html.h"
+#include "render_json.h"
 #include "util/text.h"
 #include "util/xmem.h"
 
@@ -380,7 +381,6 @@ render_probe_round(const struct probe_round *r, enum render_format f, struct buf
     char err[ERR_LEN])
 {
 	json_t *root;
-	char *s;
 
 	switch (f) {
 	case RENDER_TEXT:
@@ -400,14 +400,7 @@ render_probe_round(const struct probe_round *r, enum render_format f, struct buf
 		json_object_set_new(root, "failed", json_integer((json_int_t)rp_failed(r)));
 		json_object_set_new(root, "results",
 		    render_probe_results_json(r->results, r->nresults));
-		s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		json_decref(root);
-		if (s == NULL)
-			return err_set(err, "cannot serialise the JSON output");
-		buf_puts(out, s);
-		buf_putc(out, '\n');
-		free(s);
-		return 0;
+		return render_json_end(root, out, err);
 	}
 	return err_set(err, "unknown output format");
 }

@@ -12,6 +12,7 @@
 
 #include "html.h"
 #include "render_history.h"
+#include "render_json.h"
 #include "verdict.h"
 #include "util/xmem.h"
 
@@ -912,20 +913,6 @@ report_json_plan(const struct fix_plan *p)
 	return o;
 }
 
-static int
-report_json_end(json_t *root, struct buf *out, char err[ERR_LEN])
-{
-	char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-
-	json_decref(root);
-	if (s == NULL)
-		return err_set(err, "cannot serialise the JSON report");
-	buf_puts(out, s);
-	buf_putc(out, '\n');
-	free(s);
-	return 0;
-}
-
 static json_t *
 report_json_cause(const struct diag_cause *c)
 {
@@ -1016,7 +1003,7 @@ report_json(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 	json_object_set_new(root, "incidents", incs);
 	json_object_set_new(root, "fix", report_json_plan(p));
 	json_object_set_new(root, "history", render_history_json(d->history, d->nhistory));
-	return report_json_end(root, out, err);
+	return render_json_end(root, out, err);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1071,7 +1058,7 @@ render_verify(const struct diag_history *h, const char *recorded_in, enum render
 		o = json_incref(json_array_get(a, 0));
 		json_decref(a);
 		json_object_set_new(o, "recorded_in", report_json_str(recorded_in));
-		return report_json_end(o, out, err);
+		return render_json_end(o, out, err);
 	}
 	return err_set(err, "unknown output format");
 }
@@ -1093,7 +1080,7 @@ render_fix_plan(const struct fix_plan *plan, enum render_format f, struct buf *o
 		report_html_plan(body, plan);
 		return html_doc_end(doc, out, err);
 	case RENDER_JSON:
-		return report_json_end(report_json_plan(plan), out, err);
+		return render_json_end(report_json_plan(plan), out, err);
 	}
 	return err_set(err, "unknown output format");
 }

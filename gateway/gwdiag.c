@@ -52,7 +52,6 @@ struct gwdiag {
 	struct matcher	*m;
 	char		*reports;
 	char		*kb_dir;
-	unsigned	 seq;
 	int		 probe;		/* gwdiag_set_probes() was called */
 	struct probe_params tmpl;
 	const char	*host;
@@ -245,7 +244,7 @@ gwdiag_failure(struct gwdiag *g, const char *event_json, const char *queue_id,
 	struct gwdiag_shared *sh;
 	char base[PATH_MAX], evpath[PATH_MAX + 8], mdpath[PATH_MAX + 8];
 	const char *files[1], *host;
-	unsigned port;
+	unsigned port, n;
 	long long now = clock_ms();
 	int fresh, rc = -1;
 	size_t i;
@@ -253,17 +252,19 @@ gwdiag_failure(struct gwdiag *g, const char *event_json, const char *queue_id,
 	summary[0] = '\0';
 	report[0] = '\0';
 	/*
-	 * The next N whose files do not exist yet: a later process (the next
-	 * `run --once`) must not overwrite the reports of an earlier one.
+	 * The message's first N whose files do not exist yet: its reports are
+	 * numbered 1, 2, ... without a gap whatever other messages do, and a
+	 * later process (the next `run --once`) numbers on, overwriting none.
 	 */
-	do {
-		g->seq++;
+	for (n = 1;; n++) {
 		if (snprintf(base, sizeof(base), "%s/%s.%u", g->reports,
-		    queue_id && queue_id[0] ? queue_id : "gateway", g->seq) >= (int)sizeof(base))
+		    queue_id && queue_id[0] ? queue_id : "gateway", n) >= (int)sizeof(base))
 			return err_set(err, "--reports %s: name too long", g->reports);
 		snprintf(evpath, sizeof(evpath), "%s.json", base);
 		snprintf(mdpath, sizeof(mdpath), "%s.md", base);
-	} while (access(evpath, F_OK) == 0 || access(mdpath, F_OK) == 0);
+		if (access(evpath, F_OK) != 0 && access(mdpath, F_OK) != 0)
+			break;
+	}
 	/* The event, read from memory under the name its file will have. */
 	buf_printf(&line, "%s\n", event_json);
 	memset(&p, 0, sizeof(p));

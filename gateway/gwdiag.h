@@ -12,8 +12,10 @@
  *   REPORTS/QUEUEID.N.json   the event (NDJSON, one line)
  *   REPORTS/QUEUEID.N.md     the report (kbdiag's Markdown)
  *
- * N counts the failures of that message (1, 2, ...): the first N whose files
- * do not exist yet, so that a later run never overwrites an earlier report.
+ * N numbers the reports of that message (1, 2, ...: those of other messages
+ * leave no gap): the first N whose files do not exist yet, so that a later
+ * run numbers on and never overwrites an earlier report. A failure that
+ * shares a report (below) gets no number of its own.
  *
  * A storm of failures is diagnosed once: each smart host has a quiet period
  * (gwdiag_set_quiet(), default the rule base's, evidence.xml <probing

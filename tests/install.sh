@@ -1,12 +1,17 @@
 #!/bin/sh
 # make install honours PREFIX and DESTDIR, the installed kbdiag finds its
-# installed rule base without --kb, and make uninstall removes what install put.
+# installed rule base without --kb, the installed docs link only to what is
+# installed, and make uninstall removes what install put.
 # Run by `make check` from the top of the tree; builds in build/install-test.
 set -eu
 
 top=$(pwd)
 work=build/install-test
 rm -rf "$work"
+mkdir -p "$work"
+# the rule base cache of the kbdiag this test runs: its own, never $HOME's
+KBDIAG_CACHE=$top/$work/cache
+export KBDIAG_CACHE
 fail() { echo "install test: FAIL: $*" >&2; exit 1; }
 
 # 1. PREFIX: the binary, moved away from its tree, finds PREFIX/share/kbdiag/kb.
@@ -17,6 +22,17 @@ for f in bin/kbdiag share/man/man1/kbdiag.1 share/kbdiag/kb/schema/kb.rng \
     share/kbdiag/kb/samples/smtpgate.log share/doc/kbdiag/README.md; do
 	[ -f "$prefix/$f" ] || fail "make install did not install $f"
 done
+# The installed README and docs are whole: every relative link (Markdown's
+# [text](target), across lines too) names a file installed with them.
+broken=""
+for f in "$prefix"/share/doc/kbdiag/*.md "$prefix"/share/doc/kbdiag/docs/*.md; do
+	links=$(tr '\n' ' ' <"$f" | grep -o '\]([^)]*)' | sed 's/^](//; s/)$//; s/^ *//; s/ .*//')
+	for l in $links; do
+		case "$l" in *://* | mailto:* | '#'*) continue ;; esac
+		[ -e "$(dirname "$f")/${l%%#*}" ] || broken="$broken ${f#"$prefix"/}: $l;"
+	done
+done
+[ -z "$broken" ] || fail "the installed docs link to what is not installed:$broken"
 # (bin/ one level down, so that nothing is at ../kb or ../share beside it)
 mkdir -p "$work/elsewhere/bin"
 cp "$prefix/bin/kbdiag" "$work/elsewhere/bin/kbdiag"
@@ -123,6 +139,6 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 &&
 fi
 
 rm -rf "$work"
-echo "install test: PASS (PREFIX, DESTDIR, rule base found without --kb, libkbdiag:" \
-    "header, libraries, pkg-config, example program shared and static, uninstall;" \
+echo "install test: PASS (PREFIX, DESTDIR, rule base found without --kb, the docs' links," \
+    "libkbdiag: header, libraries, pkg-config, example program shared and static, uninstall;" \
     "build and install as another user: $nonroot)"

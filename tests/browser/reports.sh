@@ -8,6 +8,9 @@
 #   - no table row is there twice;
 #   - what a log injected (<script>, <img onerror>) is shown as text: it is
 #     in the page's text, and no such element exists;
+#   - the diagnosis shows the lines that look like errors but matched no
+#     article grouped, as a table (the hostile log's second line is one,
+#     its markup shown as text);
 #   - printed (Chromium's PDF), no page ends with a heading whose content is
 #     on the next page (needs pdftotext; a SKIP without it);
 #   - screenshots of the first screen of both reports in $BUILD/browser/
@@ -23,6 +26,9 @@ build=${BUILD:-build}
 kbdiag="$top/$build/kbdiag"
 shots="$top/$build/browser"
 work=$(mktemp -d "${TMPDIR:-/tmp}/kbdiag-browser.XXXXXX")
+# the rule base cache of the kbdiag this test runs: its own, never $HOME's
+KBDIAG_CACHE=$work/cache
+export KBDIAG_CACHE
 failed=0
 
 cleanup() {
@@ -102,6 +108,16 @@ measure='<script>
 	/* \u003c: a literal end tag of script here would end this very script */
 	out.push("injected-text=" + (t.indexOf("\u003cscript\u003ealert(1)\u003c/script\u003e" +
 	    "\u003cimg src=x onerror=alert(2)\u003e") >= 0 ? 1 : 0));
+	var groups = document.querySelectorAll("table.unmatched tr"), shown = 0;
+	groups.forEach(function (tr) {
+		var c = tr.querySelectorAll("td");
+		if (c.length == 4 && c[0].innerText == "1" &&
+		    c[2].innerText.indexOf("ERROR \u003cb\u003eunknown\u003c/b\u003e failure ") == 0 &&
+		    c[3].innerText == "hostile.log:2: ERROR \u003cb\u003eunknown\u003c/b\u003e failure " +
+		    "\u003cscript\u003ealert(3)\u003c/script\u003e" && c[3].getBoundingClientRect().height > 0)
+			shown++;
+	});
+	out.push("unmatched-rows=" + groups.length, "unmatched-shown=" + shown);
 	var pre = document.createElement("pre"); pre.id = "kbdiag-measure";
 	pre.textContent = out.join(" "); document.body.appendChild(pre);
 })();
@@ -140,6 +156,11 @@ for name in diagnosis report; do
 			pass "diagnosis: the failed layer is marked ($(get failed-rows) failed row)"
 		else
 			fail "diagnosis: no probe row is marked failed (tcp-connect to a closed port)"
+		fi
+		if [ "$(get unmatched-shown)" = 1 ]; then
+			pass "diagnosis: the unmatched lines grouped, in a table of $(get unmatched-rows) rows"
+		else
+			fail "diagnosis: the hostile log's unmatched line is not a visible group row (table.unmatched rows: $(get unmatched-rows))"
 		fi
 	fi
 done

@@ -48,6 +48,9 @@ command -v jq > /dev/null || { echo "SKIP: realeval: jq is missing"; exit 0; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# the rule base cache of the kbdiag this test runs: its own, never $HOME's
+KBDIAG_CACHE=$tmp/cache
+export KBDIAG_CACHE
 
 col=2
 [ "$part" = test ] && col=3

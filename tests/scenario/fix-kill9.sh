@@ -24,6 +24,9 @@ build=${BUILD:-build}
 kbdiag=${KBDIAG:-"$top/$build/kbdiag"}
 rounds=${1:-40}
 work=$(mktemp -d "${TMPDIR:-/tmp}/kbdiag-fixkill.XXXXXX")
+# the rule base cache of the kbdiag this test runs: its own, never $HOME's
+KBDIAG_CACHE=$work/cache
+export KBDIAG_CACHE
 failed=0
 keep=${KEEP:-}
 seed=${FIX_KILL9_SEED:-$(date +%s)}

@@ -12,6 +12,9 @@ build=${BUILD:-build}
 kbdiag="$top/$build/kbdiag"
 faultpeer="$top/$build/faultpeer"
 work=$(mktemp -d "${TMPDIR:-/tmp}/kbdiag-scenario.XXXXXX")
+# the rule base cache of the kbdiag this test runs: its own, never $HOME's
+KBDIAG_CACHE=$work/cache
+export KBDIAG_CACHE
 chmod 0755 "$work"	# Postfix's daemons run as postfix
 failed=0
 pids=""

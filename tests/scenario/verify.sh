@@ -28,6 +28,9 @@ kbdiag="$top/$build/kbdiag"
 smtpgw="$top/$build/smtpgw"
 faultpeer="$top/$build/faultpeer"
 work=$(mktemp -d "${TMPDIR:-/tmp}/kbdiag-verify.XXXXXX")
+# the rule base cache of the kbdiag this test runs: its own, never $HOME's
+KBDIAG_CACHE=$work/cache
+export KBDIAG_CACHE
 failed=0
 pids=""
 keep=${KEEP:-}

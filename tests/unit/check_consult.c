@@ -159,7 +159,10 @@ static pid_t
 ask_spawn(const char *log, const char *out, int *master)
 {
 	char *prog = tu_build("kbdiag"), *kbdir = tu_src("kb");
-	pid_t pid = forkpty(master, NULL, NULL, NULL);
+	pid_t pid;
+
+	tu_cache_own();
+	pid = forkpty(master, NULL, NULL, NULL);
 
 	ck_assert_msg(pid >= 0, "forkpty: %s", strerror(errno));
 	if (pid == 0) {

@@ -124,11 +124,11 @@ START_TEST(quiet_period_shares_the_report)
 	    "%s", s2);
 	ck_assert_uint_eq(tu_count_files(reports, ".", ".md"), 1);
 	ck_assert_uint_eq(tu_count_files(reports, ".", ".json"), 1);
-	/* another smart host has a period of its own; N counts the failures
-	 * (the shared second one included), so this is the third */
+	/* another smart host has a period of its own; N counts the message's
+	 * reports (the shared second failure made none), so this is the second */
 	one_failure(EV_119("192.0.2.7"), "Q", s3, r3);
 	ck_assert_str_ne(r3, r1);
-	ck_assert(exists("Q.3.md") && exists("Q.3.json"));
+	ck_assert(exists("Q.2.md") && exists("Q.2.json"));
 	ck_assert_uint_eq(tu_count_files(reports, ".", ".md"), 2);
 }
 END_TEST
@@ -145,6 +145,24 @@ START_TEST(no_quiet_period_reports_each)
 	ck_assert(strstr(s, "quiet period") == NULL);
 	ck_assert(exists("Q.1.md") && exists("Q.2.md") && exists("Q.3.md"));
 	ck_assert_uint_eq(tu_count_files(reports, ".", ".json"), 3);
+}
+END_TEST
+
+/* Each message numbers its own reports: another's in between leave no gap. */
+START_TEST(numbering_is_per_message)
+{
+	char s[512], r[512];
+
+	gwdiag_set_quiet(g, 0);
+	one_failure(EV_119("127.0.0.1"), "Q1", s, r);
+	one_failure(EV_119("127.0.0.1"), "Q2", s, r);
+	one_failure(EV_119("127.0.0.1"), "Q1", s, r);
+	one_failure(EV_119("127.0.0.1"), "Q2", s, r);
+	ck_assert_msg(strstr(r, "/Q2.2.md") != NULL, "%s", r);
+	ck_assert(exists("Q1.1.md") && exists("Q1.2.md") && exists("Q2.1.md") &&
+	    exists("Q2.2.json"));
+	ck_assert(!exists("Q1.3.md") && !exists("Q2.3.md") && !exists("Q2.4.md"));
+	ck_assert_uint_eq(tu_count_files(reports, ".", ".md"), 4);
 }
 END_TEST
 
@@ -246,6 +264,7 @@ gwdiag_suite(void)
 	tcase_add_test(tc, failure_writes_event_and_report);
 	tcase_add_test(tc, quiet_period_shares_the_report);
 	tcase_add_test(tc, no_quiet_period_reports_each);
+	tcase_add_test(tc, numbering_is_per_message);
 	tcase_add_test(tc, numbering_skips_existing_files);
 	tcase_add_test(tc, unknown_failure_writes_nothing);
 	tcase_add_test(tc, one_probe_round_per_quiet_period);

@@ -1377,6 +1377,7 @@ follow_start_in(struct follower *f, int in, const char *const *args)
 	}
 	argv[n] = NULL;
 	unsetenv("KBDIAG_KB");
+	tu_cache_own();
 	ck_assert(pipe(out) == 0 && pipe(err) == 0);
 	null = in >= 0 ? dup(in) : open("/dev/null", O_RDONLY);
 	ck_assert(null >= 0);

@@ -371,9 +371,30 @@ START_TEST(test_pruned)
 }
 END_TEST
 
+/* Put back an environment variable as it was (saved: a copy, or NULL). */
+static void
+env_restore(const char *name, char *saved)
+{
+	if (saved)
+		setenv(name, saved, 1);
+	else
+		unsetenv(name);
+	free(saved);
+}
+
+static char *
+env_save(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v ? strdup(v) : NULL;
+}
+
 START_TEST(test_cache_dir_env)
 {
 	char buf[PATH_MAX];
+	char *cache = env_save("KBDIAG_CACHE"), *xdg = env_save("XDG_CACHE_HOME");
+	char *home = env_save("HOME");
 
 	setenv("KBDIAG_CACHE", "off", 1);
 	ck_assert_ptr_null(kbcache_dir(buf));
@@ -390,6 +411,53 @@ START_TEST(test_cache_dir_env)
 	unsetenv("XDG_CACHE_HOME");
 	unsetenv("HOME");
 	ck_assert_ptr_null(kbcache_dir(buf));
+	/* as it was: without fork (CK_FORK=no) the next tests run in this process */
+	env_restore("KBDIAG_CACHE", cache);
+	env_restore("XDG_CACHE_HOME", xdg);
+	env_restore("HOME", home);
+}
+END_TEST
+
+/*
+ * fuzz_kbcache's seeds are in the cache's current format: the reader accepts
+ * each, but those named "rejected-..." (cases it must refuse), so that the
+ * fuzzer starts from rule bases and not only from rejections. After a change
+ * of KBCACHE_FORMAT, `make fuzz-seeds` makes them again.
+ */
+START_TEST(test_fuzz_seeds_current)
+{
+	char *dir = tu_src("tests/fuzz/corpus/kbcache"), *path, err[ERR_LEN];
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t len, accepted = 0, rejected = 0;
+	struct kb *kb;
+	void *data;
+	int rc;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		path = tu_join(dir, de->d_name);
+		data = tu_read(path, &len);
+		rc = kbcache_decode_payload(data, len, &kb, err);
+		if (rc == 0)
+			kb_free(kb);
+		if (strncmp(de->d_name, "rejected-", 9) == 0) {
+			ck_assert_msg(rc != 0, "%s: the reader accepts it; rename it", path);
+			rejected++;
+		} else {
+			ck_assert_msg(rc == 0, "%s: the reader refuses it (%s): make fuzz-seeds "
+			    "remakes the seeds in the current format", path, err);
+			accepted++;
+		}
+		free(data);
+		free(path);
+	}
+	closedir(d);
+	ck_assert_uint_ge(accepted, 2);	/* full-kb, two-articles */
+	ck_assert_uint_ge(rejected, 1);
+	free(dir);
 }
 END_TEST
 
@@ -399,6 +467,7 @@ START_TEST(test_cli_same_output)
 	char *cdir = tu_scratch_path("cli"), *log = tu_src("kb/samples/smtpgate.log");
 	const char *how[] = { "cold", "warm", "off" };
 	struct tu_run r[3], q[3];
+	char *saved = env_save("KBDIAG_CACHE");
 	int i;
 
 	for (i = 0; i < 3; i++) {
@@ -423,7 +492,7 @@ START_TEST(test_cli_same_output)
 			ck_assert_uint_eq(n, 2);
 		}
 	}
-	unsetenv("KBDIAG_CACHE");
+	env_restore("KBDIAG_CACHE", saved);
 	for (i = 1; i < 3; i++) {
 		ck_assert_msg(strcmp(r[0].out, r[i].out) == 0, "diagnose differs %s", how[i]);
 		ck_assert_msg(strcmp(q[0].out, q[i].out) == 0, "query differs %s", how[i]);
@@ -455,6 +524,7 @@ kbcache_suite(void)
 	tcase_add_test(tc, test_pruned);
 	tcase_add_test(tc, test_cache_dir_env);
 	tcase_add_test(tc, test_cli_same_output);
+	tcase_add_test(tc, test_fuzz_seeds_current);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -20,6 +20,10 @@
  * name this runner puts in $TU_SKIP_LOG; the summary then says how many
  * checks, or parts of checks, were skipped and why: check itself knows only
  * pass and fail, and a skip must not read as a pass.
+ *
+ * The kbdiag processes the tests start keep their rule base cache in a
+ * temporary directory of the run, one directory per test, removed at the end
+ * (tu_cache_run_setup, testutil.h): never in the user's $HOME/.cache.
  */
 #include <check.h>
 #include <errno.h>
@@ -33,6 +37,7 @@
 #include <unistd.h>
 
 #include "util/fileio.h"
+#include "testutil.h"
 
 #define SUITE(name) Suite *name##_suite(void);
 #include "suites.h"
@@ -272,7 +277,7 @@ jobs_wanted(size_t nsel)
 int
 main(int argc, char **argv)
 {
-	char *skips;
+	char *skips, *cache;
 	SRunner *sr = NULL;
 	size_t i, nsel = 0;
 	int j, failed, selected, jobs;
@@ -295,10 +300,15 @@ main(int argc, char **argv)
 		return 2;
 	}
 	skips = skip_log_open();
+	if ((cache = tu_cache_run_setup()) == NULL)
+		return 2;
 	jobs = jobs_wanted(nsel);
 	if (jobs > 1) {
 		struct tally sum;
 		int ok = run_parallel(sel, nsel, jobs, &sum);
+
+		tu_rmtree(cache);
+		free(cache);
 
 		printf("All %zu suites, %d at once:\n%d%%: Checks: %d, Failures: %d, Errors: %d\n",
 		    nsel, jobs, sum.run ? (sum.run - sum.failed) * 100 / sum.run : 0, sum.run,
@@ -313,6 +323,8 @@ main(int argc, char **argv)
 			srunner_add_suite(sr, suites[sel[i]].make());
 	}
 	srunner_run_all(sr, CK_NORMAL);
+	tu_rmtree(cache);
+	free(cache);
 	skip_log_report(skips);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -225,6 +225,49 @@ START_TEST(summary_counts_add_up)
 }
 END_TEST
 
+/* The first number after key in text, as written; "" when none. */
+static void
+json_number_text(const char *text, const char *key, char *out, size_t len)
+{
+	const char *p = strstr(text, key);
+	size_t n;
+
+	out[0] = '\0';
+	if (p == NULL)
+		return;
+	p += strlen(key);
+	p += strspn(p, "\": ");
+	n = strspn(p, "0123456789.eE+-");
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+/*
+ * Every JSON document ends alike (render_json_end): the fix report and the
+ * probe round print their reals as the diagnosis does, 6 significant
+ * digits, not 11.374000000000001.
+ */
+START_TEST(json_reals_print_alike)
+{
+	char *path = saved("reals.json"), *d = tu_read(path, NULL), a[64], b[64];
+	struct tu_run r;
+
+	json_number_text(d, "\"rate_per_hour\"", a, sizeof(a));
+	ck_assert_str_eq(a, "11.374");
+	tu_kbdiag(&r, NULL, 0, "-f", "json", "report", path, NULL);
+	ck_assert_int_eq(r.status, 0);
+	json_number_text(r.out, "\"rate_per_hour\"", b, sizeof(b));
+	ck_assert_str_eq(b, a);
+	json_number_text(r.out, "\"confidence\"", b, sizeof(b));
+	ck_assert_msg(strlen(b) > 0 && strlen(b) <= 8, "report confidence: %s", b);
+	tu_run_free(&r);
+	free(d);
+	free(path);
+}
+END_TEST
+
 /* No line of the text reports ends inside "telnet 127.0.0.1 25". */
 START_TEST(commands_are_not_split_across_lines)
 {
@@ -281,6 +324,97 @@ START_TEST(every_format_carries_the_same_facts)
 		tu_run_free(&r);
 	}
 	free(log);
+}
+END_TEST
+
+/*
+ * The lines that look like errors but matched no article, grouped by
+ * program and shape, are in text, Markdown and HTML alike: each group's
+ * count, program, shape and first line; a receiving server's lines left out;
+ * past the ten groups shown, how many more the JSON has.
+ */
+/* s with each line break and the indentation after it made one space. */
+static void
+unwrap(char *s)
+{
+	char *w = s;
+
+	for (; *s; s++) {
+		if (*s == '\n' && s[1] == ' ') {
+			*w++ = ' ';
+			s += strspn(s + 1, " ");
+		} else
+			*w++ = *s;
+	}
+	*w = '\0';
+}
+
+START_TEST(every_format_groups_the_unmatched_lines)
+{
+	static const char *const formats[] = { "text", "markdown", "html" };
+	static const char *const words[] = {
+		"alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
+		"india", "juliet", "kilo",
+	};
+	char *log = tu_scratch_path("unmatched.log"), *many = tu_scratch_path("many.log");
+	char want[256];
+	struct buf b = BUF_INIT;
+	struct tu_run r;
+	size_t f, i;
+
+	tu_write_str(log,
+	    "Dec  7 10:00:00 mx postfix/smtp[123]: 4F3A21: to=<a@b.example>, relay=none, "
+	    "status=deferred (odd failure 42 at host x.example)\n"
+	    "Dec  7 10:00:05 mx postfix/smtp[124]: 4F3A22: to=<c@b.example>, relay=none, "
+	    "status=deferred (odd failure 43 at host y.example)\n"
+	    "Dec  7 10:00:06 mx postfix/qmgr[1]: error: disk quota failure\n"
+	    "Dec  7 10:00:07 mx postfix/smtpd[9]: NOQUEUE: reject: RCPT from "
+	    "unknown[192.0.2.1]: 554 5.7.1 error relay denied\n");
+	/* 11 shapes, twice as many lines for the first (biggest first) */
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		buf_printf(&b, "10:00:%02zu - ERROR %s subsystem failed\n%s", i, words[i],
+		    i == 0 ? "10:00:00 - ERROR alpha subsystem failed\n" : "");
+	tu_write_str(many, buf_str(&b));
+	for (f = 0; f < 3; f++) {
+		tu_kbdiag(&r, NULL, 0, "-f", formats[f], "diagnose", log, NULL);
+		ck_assert_msg(r.status == 1, "%s: exit %d: %s", formats[f], r.status, r.err);
+		unwrap(r.out);	/* the text wraps at 80 columns */
+		ck_assert_contains(r.out, "3 lines that look like errors matched no article "
+		    "(a gap in the rule base?), by program and shape, biggest first:");
+		ck_assert_contains(r.out, "1 error-looking line of a receiving server");
+		ck_assert_contains(r.out, "postfix/smtp");
+		ck_assert_contains(r.out, "postfix/qmgr");
+		ck_assert_contains(r.out, f == 2 ? "to=&lt;ADDRESS&gt;, relay=none" :
+		    "to=<ADDRESS>, relay=none");
+		ck_assert_contains(r.out, "(odd failure N at host HOST)");
+		ck_assert_contains(r.out, "disk quota failure");
+		/* the group's first line, with where it is */
+		snprintf(want, sizeof(want), "%s:1: ", log);
+		ck_assert_contains(r.out, want);
+		ck_assert_contains(r.out, "(odd failure 42 at host x.example)");
+		/* the second line of the group is counted, not shown */
+		ck_assert_msg(strstr(r.out, "failure 43") == NULL, "%s shows a line twice",
+		    formats[f]);
+		if (f == 1)
+			ck_assert_contains(r.out, "- 2 lines of `postfix/smtp`: `ID: to=");
+		if (f == 2)
+			ck_assert_contains(r.out, "<td>2</td>\n<td>postfix/smtp</td>");
+		tu_run_free(&r);
+
+		tu_kbdiag(&r, NULL, 0, "-f", formats[f], "diagnose", many, NULL);
+		ck_assert_msg(r.status == 1, "%s: exit %d: %s", formats[f], r.status, r.err);
+		ck_assert_contains(r.out, "12 lines that look like errors");
+		ck_assert_contains(r.out, "ERROR alpha subsystem failed");
+		ck_assert_contains(r.out, "ERROR juliet subsystem failed");
+		ck_assert_msg(strstr(r.out, "kilo subsystem") == NULL, "%s shows an 11th group",
+		    formats[f]);
+		ck_assert_contains(r.out, "(and 1 more group in the JSON output)");
+		ck_assert(strstr(r.out, "alpha subsystem") < strstr(r.out, "bravo subsystem"));
+		tu_run_free(&r);
+	}
+	buf_free(&b);
+	free(log);
+	free(many);
 }
 END_TEST
 
@@ -488,7 +622,9 @@ output_suite(void)
 	tcase_add_test(tc, no_empty_probes_heading);
 	tcase_add_test(tc, summary_counts_add_up);
 	tcase_add_test(tc, commands_are_not_split_across_lines);
+	tcase_add_test(tc, json_reals_print_alike);
 	tcase_add_test(tc, every_format_carries_the_same_facts);
+	tcase_add_test(tc, every_format_groups_the_unmatched_lines);
 	tcase_add_test(tc, durations_take_a_unit);
 	tcase_add_test(tc, timeout_takes_a_unit_on_the_command_line);
 	tcase_add_test(tc, one_usage_error_style);

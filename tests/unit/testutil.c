@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <netinet/in.h>
@@ -93,6 +94,36 @@ tu_rmtree(const char *dir)
 {
 	if (dir && strstr(dir, "kbdiag-test."))
 		nftw(dir, tu_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Outside any test (check's assertions would fail there): NULL when it cannot. */
+char *
+tu_cache_run_setup(void)
+{
+	const char *base = getenv("TMPDIR");
+	char *root = tu_join(base && base[0] ? base : "/tmp", "kbdiag-test.XXXXXX");
+
+	if (mkdtemp(root) == NULL) {
+		fprintf(stderr, "check_kbdiag: mkdtemp %s: %s\n", root, strerror(errno));
+		free(root);
+		return NULL;
+	}
+	setenv("TU_CACHE_ROOT", root, 1);
+	setenv("KBDIAG_CACHE", root, 1);
+	return root;
+}
+
+void
+tu_cache_own(void)
+{
+	const char *root = getenv("TU_CACHE_ROOT"), *cur = getenv("KBDIAG_CACHE");
+	char own[PATH_MAX];
+
+	if (root == NULL || cur == NULL || strcmp(root, cur) != 0)
+		return;
+	ck_assert(snprintf(own, sizeof(own), "%s/test-%ld", root, (long)getpid()) <
+	    (int)sizeof(own));
+	setenv("KBDIAG_CACHE", own, 1);
 }
 
 int
@@ -314,6 +345,7 @@ tu_runv(struct tu_run *r, const char *in, size_t len, char *const argv[])
 	pid_t pid;
 	ssize_t n;
 
+	tu_cache_own();
 	ck_assert(pipe(inp) == 0 && pipe(outp) == 0 && pipe(errp) == 0);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, inp[0], 0);

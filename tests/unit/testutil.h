@@ -36,6 +36,18 @@ unsigned tu_free_port(void);
 char *tu_tmpdir(void);
 /* Remove a directory tree made by the tests. */
 void tu_rmtree(const char *dir);
+/*
+ * The rule base cache of the kbdiag processes the tests start
+ * (engine/kbcache.h) is never the user's ($HOME/.cache/kbdiag):
+ * tu_cache_run_setup() gives the whole run a temporary directory
+ * ($KBDIAG_CACHE, also in $TU_CACHE_ROOT), which the runner removes with
+ * tu_rmtree() at the end; tu_cache_own() gives the calling test a
+ * directory of its own in it (by process: check forks each test). tu_runv()
+ * calls it, and so must every other place a test starts kbdiag. A test that
+ * set KBDIAG_CACHE itself keeps its own.
+ */
+char *tu_cache_run_setup(void);	/* NULL when it cannot */
+void tu_cache_own(void);
 /* A temporary copy of the source tree's rule base (a directory). */
 char *tu_kb_copy(void);
 /* Remove a copy made by tu_kb_copy(), with its temporary directory, and free
