@@ -1610,7 +1610,7 @@ query_index_vocabulary(struct query_build *b)
 static int
 query_file_names(const char *s, size_t len, int (*fn)(void *, const char *), void *arg)
 {
-	size_t i = 0, start, dot, end;
+	size_t i = 0, start, end, k;
 	char name[QUERY_WORD_MAX + 1];
 	int r;
 
@@ -1622,7 +1622,7 @@ query_file_names(const char *s, size_t len, int (*fn)(void *, const char *), voi
 			;
 		if (i >= len || s[i] != '.' || i == start)
 			continue;
-		dot = i++;
+		i++;	/* the dot */
 		for (end = i; end < len && isalnum((unsigned char)s[end]); end++)
 			;
 		if (end == i || end - i > 4 || (end < len && (s[end] == '.' || s[end] == '@')) ||
@@ -1630,10 +1630,9 @@ query_file_names(const char *s, size_t len, int (*fn)(void *, const char *), voi
 			i = end;
 			continue;
 		}
-		for (size_t k = start; k < end; k++)
+		for (k = start; k < end; k++)
 			name[k - start] = (char)tolower((unsigned char)s[k]);
 		name[end - start] = '\0';
-		(void)dot;
 		if ((r = fn(arg, name)) != 0)
 			return r;
 		i = end;
@@ -2962,7 +2961,7 @@ query_own_gateway(const struct query_index *ix, const struct query_q *q)
 		if (g->other_sense || g->kind != QUERY_TOK_WORD ||
 		    (strcmp(g->w, "gateway") != 0 && strcmp(g->w, "gateways") != 0))
 			continue;
-		if (i == 0 && q->seq[i] == 0 && q->nseq > 2)
+		if (i == 0 && q->nseq > 2)
 			return 1;	/* the subject of a headline: "gateway won't start" */
 		for (k = i; k-- > 0 && i - k <= 3;) {
 			const struct query_qword *w;
