@@ -126,7 +126,8 @@ lint_overlaps(const struct kb *kb, struct matcher *m, lint_problem_fn on_problem
 
 /*
  * The vocabulary: every word a term means must be a word of the rule base,
- * or the term leads nowhere.
+ * or the term leads nowhere; no word of another field's (topic "elsewhere")
+ * may be one.
  */
 static size_t
 lint_vocabulary(const struct kb *kb, const struct query_index *ix,
@@ -144,6 +145,31 @@ lint_vocabulary(const struct kb *kb, const struct query_index *ix,
 		lint_report(on_problem, arg, "%s:%ld: the term for \"%s\" means \"%s\", "
 		    "but no article, step or table has the word '%s'", t->file, t->line,
 		    t->said[0], t->means, first);
+	}
+	/* a word of another field is no word of the rule base's */
+	for (i = 0; i < kb_context_count(kb); i++) {
+		const struct kb_context *c = kb_context_at(kb, i);
+		const char *w = c->words;
+
+		if (strcmp(c->topic, "elsewhere") != 0)
+			continue;
+		while (*w) {
+			char word[64];
+			size_t n = strcspn(w, " \t\n\r");
+
+			if (n > 0 && n < sizeof(word)) {
+				memcpy(word, w, n);
+				word[n] = '\0';
+				if (query_index_knows(ix, word)) {
+					problems++;
+					lint_report(on_problem, arg, "%s:%ld: '%s' is listed as "
+					    "another field's word (topic \"elsewhere\"), but the "
+					    "rule base has it", c->file, c->line, word);
+				}
+			}
+			w += n;
+			w += strspn(w, " \t\n\r");
+		}
 	}
 	return problems;
 }

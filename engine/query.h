@@ -199,6 +199,11 @@ struct query_features {
 	int	domain;		/* the text is in the gateway's world: a pattern,
 				   a mail word, a word of the field's own, or
 				   most of a message (else no answer) */
+	int	elsewhere;	/* words that name another product or field
+				   (vocabulary.xml, topic "elsewhere": "gmail",
+				   "iphone", "printer") */
+	int	own;		/* the text speaks of a gateway of its own ("the
+				   gateway", "our mail gateway") */
 };
 
 struct query_results {

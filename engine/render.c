@@ -2193,12 +2193,17 @@ render_query_reading(struct buf *out, const struct query_results *q)
 	render_wrap(out, buf_str(&t), 0, 2);
 	buf_reset(&t);
 	buf_printf(&t, "Answer: %s, confidence %.0f%% (best score %.2f, margin %.2f, "
-	    "%.0f%% of the content words known, %d mail and %d network words, %s%s%s%s).",
+	    "%.0f%% of the content words known, %d mail and %d network words, %s%s%s%s%s",
 	    query_answer_name(q->answer), 100 * q->confidence, f->best, f->margin,
 	    100 * f->known, f->mail, f->network, f->pattern ? "a pattern match" :
 	    "words only", f->question ? ", a question" : "",
 	    f->run >= 3 ? ", quotes a message of the gateway's" : "",
-	    f->program ? ", another program's message" : "");
+	    f->program ? ", another program's message" : "",
+	    f->own ? ", speaks of its own gateway" : "");
+	if (f->elsewhere > 0)
+		buf_printf(&t, ", %d word%s of other products or fields", f->elsewhere,
+		    f->elsewhere == 1 ? "" : "s");
+	buf_puts(&t, ").");
 	render_wrap(out, buf_str(&t), 0, 2);
 	buf_free(&t);
 }

@@ -655,6 +655,29 @@ START_TEST(lint_unused_cause)
 }
 END_TEST
 
+/*
+ * A word listed as another field's (vocabulary.xml, topic "elsewhere") must
+ * not be a word of the rule base: the answer model counts it against
+ * answering, and a query never reads it as a typing mistake.
+ */
+START_TEST(lint_elsewhere_word_the_rule_base_has)
+{
+	struct buf want = BUF_INIT;
+	struct msgs ms;
+	long line;
+
+	tu_edit_in(dir, "vocabulary.xml", "<context topic=\"elsewhere\">outlook",
+	    "<context topic=\"elsewhere\">smtpgate outlook");
+	line = line_of(dir, "vocabulary.xml", "<context topic=\"elsewhere\">");
+	ck_assert_uint_eq(lint_dir(dir, &ms), 1);
+	buf_printf(&want, "%s/vocabulary.xml:%ld: 'smtpgate' is listed as another field's "
+	    "word (topic \"elsewhere\"), but the rule base has it\n", dir, line);
+	ck_assert_str_eq(buf_str(&ms.all), buf_str(&want));
+	buf_free(&ms.all);
+	buf_free(&want);
+}
+END_TEST
+
 START_TEST(cause_evidence_unknown_value)
 {
 	struct buf want = BUF_INIT;
@@ -950,6 +973,7 @@ lint_suite(void)
 	tcase_add_test(copy, lint_catastrophic_backtracking);
 	tcase_add_test(copy, lint_undeclared_overlap);
 	tcase_add_test(copy, lint_unused_cause);
+	tcase_add_test(copy, lint_elsewhere_word_the_rule_base_has);
 	tcase_add_test(copy, cause_evidence_unknown_value);
 	tcase_add_test(copy, cause_evidence_unknown_source);
 	tcase_add_test(copy, overlap_names_absent_article);

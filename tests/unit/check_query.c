@@ -379,6 +379,45 @@ START_TEST(vocabulary_terms_are_used)
 END_TEST
 
 /*
+ * The answer model's OWN and ELSEWHERE: a gateway of the text's own (a
+ * determiner and mail words before it, or a headline's subject), not one of
+ * another sense; words of other products and fields, which are never read as
+ * typing mistakes ("gmail" stays gmail, no "mail").
+ */
+START_TEST(own_gateway_and_other_fields)
+{
+	static const struct {
+		const char	*text;
+		int		 own, elsewhere;
+	} cases[] = {
+		{ "our mail gateway hangs every night", 1, 0 },
+		{ "the SMTP gateway cannot reach the smart host", 1, 0 },
+		{ "gateway won't start after the upgrade", 1, 0 },
+		{ "the VoIP gateway rejects calls", 0, 1 },
+		{ "502 Bad Gateway", 0, 0 },
+		{ "set the default gateway on the router", 0, 0 },
+		{ "my iphone will not send mail through gmail", 0, 2 },
+	};
+	size_t i, k;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct query_results *q = run(cases[i].text);
+
+		ck_assert_msg(q->features.own == cases[i].own, "'%s': own %d, want %d",
+		    cases[i].text, q->features.own, cases[i].own);
+		ck_assert_msg(q->features.elsewhere == cases[i].elsewhere,
+		    "'%s': %d words of other fields, want %d", cases[i].text,
+		    q->features.elsewhere, cases[i].elsewhere);
+		for (k = 0; k < q->nforgiven; k++)
+			ck_assert_msg(strcmp(q->forgiven[k].typed, "gmail") != 0 &&
+			    strcmp(q->forgiven[k].typed, "iphone") != 0,
+			    "'%s' read as '%s'", q->forgiven[k].typed, q->forgiven[k].as);
+		query_free(q);
+	}
+}
+END_TEST
+
+/*
  * A weak answer (the answer model doubts the text: QUERY_WEAK to QUERY_SURE)
  * says so in every format and shows the closest three at most, each with
  * why and the fields its words were found in; it exits as any answer does
@@ -690,6 +729,7 @@ query_suite(void)
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, exact_message_scores_highest_by_pattern);
 	tcase_add_test(tc, weak_answer_in_every_format);
+	tcase_add_test(tc, own_gateway_and_other_fields);
 	tcase_add_test(tc, whole_log_line_matches_too);
 	tcase_add_test(tc, case_does_not_matter);
 	tcase_add_test(tc, companion_scores_below_primary);

@@ -31,7 +31,10 @@
  * second round, measured once at its end, 0.717 (139 of 194), 0.47, 0.23 and
  * 1 of 77 (fragments 0.92); its third, fixing classes of the development
  * half's misses, 0.763 (148 of 194), 0.55, 0.27 and 1 of 77 (fragments 1.00,
- * issue 5's kinds 0.983; docs/benchmarks.md). The floors are what the scorer
+ * issue 5's kinds 0.983; docs/benchmarks.md); its fifth (the answer model's
+ * new inputs, the gateway's own files, more development texts), 0.814 (158
+ * of 194), questions 0.627, symptoms 0.500 and none of 77 (hit@3 0.938,
+ * questions 0.863, symptoms 0.846). The floors are what the scorer
  * reaches now, so that the suite guards against losing ground; the report
  * below prints the targets beside the figures. Raise a floor when the scorer
  * gets better, never lower it to let a change in.
@@ -46,15 +49,16 @@
 #include "testutil.h"
 #include "util/xmem.h"
 
-#define QUERYEVAL_MIN_HIT1		0.76
-#define QUERYEVAL_MIN_HIT1_QUESTION	0.54
-#define QUERYEVAL_MIN_HIT1_SYMPTOM	0.26
+#define QUERYEVAL_MIN_HIT1		0.80
+#define QUERYEVAL_MIN_HIT1_QUESTION	0.62
+#define QUERYEVAL_MIN_HIT1_SYMPTOM	0.50
 #define QUERYEVAL_MIN_HIT1_FRAGMENT	1.00	/* 1.00 before issue 17 too */
-#define QUERYEVAL_MAX_FALSE_POSITIVES	1
+#define QUERYEVAL_MAX_FALSE_POSITIVES	0
 /* hit@3 with weak answers (issue 17's fourth round, the weak band: 0.933,
- * 181 of 194; questions 0.843, symptoms 0.846) */
+ * 181 of 194; questions 0.843, symptoms 0.846; the fifth: 0.938, questions
+ * 0.863, symptoms 0.846) */
 #define QUERYEVAL_MIN_HIT3		0.93
-#define QUERYEVAL_MIN_HIT3_QUESTION	0.84
+#define QUERYEVAL_MIN_HIT3_QUESTION	0.86
 #define QUERYEVAL_MIN_HIT3_SYMPTOM	0.84
 /* main's floor before issue 17 was 0.97 over issue 5's kinds, none of its
  * unrelated queries answered; held on the test half for those kinds, at the
