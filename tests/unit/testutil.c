@@ -155,6 +155,23 @@ tu_free_port(void)
 	return port;
 }
 
+unsigned
+tu_refused_port(void)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_msg(fd >= 0, "socket: %s", strerror(errno));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_msg(bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0, "bind 127.0.0.1:0: %s",
+	    strerror(errno));
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	return ntohs(sin.sin_port);	/* fd stays open (bound) until the test ends */
+}
+
 /*
  * A fresh directory for a copy of the rule base: in /dev/shm (tmpfs) when
  * $TMPDIR is not set and /dev/shm is there. Some fifty tests each copy the
