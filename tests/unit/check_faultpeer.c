@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/clock.h"
 #include "testutil.h"
 
 /* A running faultpeer: its directory (port file, transcript, maildir). */
@@ -54,7 +55,8 @@ fp_start(struct fp *p, const char *tag, ...)
 	struct buf portf = BUF_INIT, tr = BUF_INIT, md = BUF_INIT, dir = BUF_INIT;
 	const char *a;
 	va_list ap;
-	int n = 0, i;
+	long long t0;
+	int n = 0;
 
 	ck_assert_msg(access(bin, X_OK) == 0, "%s is not built (make %s)", bin, bin);
 	buf_printf(&dir, "%s/%s", tu_scratch, tag);
@@ -85,8 +87,8 @@ fp_start(struct fp *p, const char *tag, ...)
 		execv(bin, argv);
 		_exit(127);
 	}
-	for (i = 0; i < 1000; i++) {	/* up to 10 s on a busy machine */
-		FILE *f = fopen(buf_str(&portf), "r");
+	for (t0 = clock_ms(), p->port = 0; clock_ms() - t0 < TU_WAIT_MS; sleep_ms(10)) {
+		FILE *f = fopen(buf_str(&portf), "r");	/* written atomically */
 
 		if (f) {
 			ck_assert(fscanf(f, "%u", &p->port) == 1);
@@ -94,9 +96,8 @@ fp_start(struct fp *p, const char *tag, ...)
 			break;
 		}
 		ck_assert_msg(waitpid(p->pid, NULL, WNOHANG) == 0, "faultpeer exited early");
-		sleep_ms(10);
 	}
-	ck_assert_msg(i < 1000, "faultpeer wrote no port file");
+	ck_assert_msg(p->port != 0, "faultpeer wrote no port file in %d s", TU_WAIT_MS / 1000);
 	snprintf(p->dir, sizeof(p->dir), "%s", buf_str(&dir));
 	buf_free(&dir);
 	buf_free(&portf);
@@ -105,19 +106,19 @@ fp_start(struct fp *p, const char *tag, ...)
 	free(bin);
 }
 
-/* Wait up to 10 s for faultpeer to exit by itself; its exit status. */
+/* Wait up to TU_WAIT_MS for faultpeer to exit by itself; its exit status. */
 static int
 fp_wait(struct fp *p)
 {
-	int status, i;
+	long long t0;
+	int status;
 
-	for (i = 0; i < 1000; i++) {
+	for (t0 = clock_ms(); clock_ms() - t0 < TU_WAIT_MS; sleep_ms(10)) {
 		pid_t r = waitpid(p->pid, &status, WNOHANG);
 
 		ck_assert(r >= 0);
 		if (r == p->pid)
 			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		sleep_ms(10);
 	}
 	ck_abort_msg("faultpeer did not exit");
 	return -1;
@@ -868,7 +869,8 @@ START_TEST(listen_ipv6)
 	char *argv[] = { bin, "--listen", "[::1]:0", "--port-file", pf, "--sessions", "1", NULL };
 	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
 	pid_t pid;
-	int fd, i, status;
+	long long t0;
+	int fd, status;
 	unsigned port = 0;
 	char line[256];
 
@@ -889,7 +891,7 @@ START_TEST(listen_ipv6)
 		execv(bin, argv);
 		_exit(127);
 	}
-	for (i = 0; i < 1000 && port == 0; i++) {
+	for (t0 = clock_ms(); port == 0 && clock_ms() - t0 < TU_WAIT_MS; ) {
 		FILE *f = fopen(pf, "r");
 
 		if (f) {
