@@ -391,25 +391,25 @@ START_TEST(session_caps)
 	fd[1] = gwclient_connect(port);
 	gwclient_expect(fd[1], "220 ");
 	fd[2] = gwclient_connect(port);
-	l = first_line(fd[2], 10000);
+	l = first_line(fd[2], TU_WAIT_MS);
 	ck_assert_msg(strncmp(l, "421 4.7.0 ", 10) == 0 && strstr(l, "from your address"),
 	    "a third session from 127.0.0.1 got \"%s\"", l);
-	ck_assert_msg(gwclient_closed(fd[2], 5000), "no close after the 421");
+	ck_assert_msg(gwclient_closed(fd[2], TU_WAIT_MS), "no close after the 421");
 	free(l);
 	fd[3] = gwclient_connect_from("127.0.0.2", port);
 	gwclient_expect(fd[3], "220 ");
 	fd[4] = gwclient_connect_from("127.0.0.3", port);
-	l = first_line(fd[4], 10000);
+	l = first_line(fd[4], TU_WAIT_MS);
 	ck_assert_msg(strncmp(l, "421 4.7.0 ", 10) == 0 && strstr(l, "from your address") == NULL,
 	    "a fourth session got \"%s\"", l);
 	free(l);
 	/* one ends: room again */
 	gwclient_send_str(fd[0], "QUIT\r\n");
 	gwclient_expect(fd[0], "221 ");
-	ck_assert(gwclient_closed(fd[0], 5000));
+	ck_assert(gwclient_closed(fd[0], TU_WAIT_MS));
 	for (t0 = clock_ms(); clock_ms() - t0 < TU_WAIT_MS; ) {
 		fd[5] = gwclient_connect_from("127.0.0.3", port);
-		l = first_line(fd[5], 10000);
+		l = first_line(fd[5], TU_WAIT_MS);
 		if (strncmp(l, "220 ", 4) == 0)
 			break;
 		free(l);
@@ -459,7 +459,7 @@ START_TEST(five_hundred_clients)
 	for (i = 0; i < MANY; i++)
 		fd[i] = gwclient_connect(port);
 	for (i = 0; i < MANY; i++) {
-		char *l = first_line(fd[i], 10000);
+		char *l = first_line(fd[i], TU_WAIT_MS);
 
 		if (strncmp(l, "220 ", 4) == 0)
 			greeted++;
@@ -521,7 +521,7 @@ START_TEST(greeting_while_delivery_hangs)
 	ck_assert_msg(i, "the delivery did not reach the final dot in %d s", TU_WAIT_MS / 1000);
 	t0 = clock_ms();
 	fd = gwclient_connect(port);
-	l = first_line(fd, 30000);
+	l = first_line(fd, TU_WAIT_MS);
 	greet_ms = clock_ms() - t0;
 	ck_assert_msg(strncmp(l, "220 ", 4) == 0, "no greeting while a delivery hangs: \"%s\"", l);
 	free(l);
@@ -585,7 +585,7 @@ START_TEST(sigterm_in_the_middle_of_data)
 	 */
 	usleep(200000);
 	gwclient_stop(pid, &ms);
-	got = gwclient_read_until(fd, "421 ", 5000);
+	got = gwclient_read_until(fd, "421 ", TU_WAIT_MS);
 	ck_assert_contains(got, "421 4.3.2 ");
 	/* ended by the stop, not by waiting out the client's data: the stop's words */
 	ck_assert_contains(got, " shutting down, try again later");
@@ -824,7 +824,7 @@ START_TEST(full_disk_backs_off)
 	t0 = clock_ms();
 	/* the listener greets and says 451 */
 	fd = gwclient_connect(port);
-	l = first_line(fd, 10000);
+	l = first_line(fd, TU_WAIT_MS);
 	ck_assert_msg(strncmp(l, "220 ", 4) == 0, "no greeting on a full disk: \"%s\"", l);
 	free(l);
 	gwclient_send_str(fd, ENVELOPE "Subject: no room\r\n\r\nhello\r\n.\r\nQUIT\r\n");
