@@ -980,14 +980,16 @@ pf_run(struct tu_run *r, ...)
 }
 
 /*
- * postfix.sh VERB DIR [PORT] for both instances at once (a start takes some
- * 2 s and a stop 1.5 s, mostly waiting on Postfix, so the two overlap): each
- * exit status asserted, with what it said.
+ * postfix.sh VERB DIR for both instances at once (a start takes some 2 s
+ * and a stop 1.5 s, mostly waiting on Postfix, so the two overlap): each
+ * exit status asserted, with what it said. A start goes through
+ * tests/lib.sh's postfix_start, which picks a free port and takes another
+ * when a process took it first; the ports then in port_s.
  */
 static void
 pf_both(const char *verb, char *const dir[2], char port_s[2][16])
 {
-	char *script = tu_src("tests/peer/postfix.sh"), *out[2];
+	char *script = tu_src("tests/peer/postfix.sh"), *lib = tu_src("tests/lib.sh"), *out[2];
 	pid_t pid[2];
 	int i, status;
 
@@ -1001,7 +1003,8 @@ pf_both(const char *verb, char *const dir[2], char port_s[2][16])
 			if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
 				_exit(126);
 			if (port_s != NULL)
-				execl("/bin/bash", "bash", script, verb, dir[i], port_s[i], (char *)NULL);
+				execl("/bin/bash", "bash", "-c", ". \"$1\" && POSTFIX_SH=$2 "
+				    "postfix_start \"$3\"", "bash", lib, script, dir[i], (char *)NULL);
 			else
 				execl("/bin/bash", "bash", script, verb, dir[i], (char *)NULL);
 			_exit(127);
@@ -1013,12 +1016,21 @@ pf_both(const char *verb, char *const dir[2], char port_s[2][16])
 		ck_assert_int_eq(waitpid(pid[i], &status, 0), pid[i]);
 		said = tu_read(out[i], NULL);
 		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		    "postfix.sh %s %s %s: status %d: %s", verb, dir[i], port_s ? port_s[i] : "",
-		    status, said);
+		    "postfix.sh %s %s: status %d: %s", verb, dir[i], status, said);
 		free(said);
 		free(out[i]);
+		if (port_s != NULL) {
+			struct buf pf = BUF_INIT;
+
+			buf_printf(&pf, "%s.port", dir[i]);
+			said = tu_read(buf_str(&pf), NULL);
+			snprintf(port_s[i], 16, "%.*s", (int)strcspn(said, "\n"), said);
+			free(said);
+			buf_free(&pf);
+		}
 	}
 	free(script);
+	free(lib);
 }
 
 
@@ -1079,11 +1091,9 @@ START_TEST(postfix_delivers_side_by_side)
 		return;
 	}
 	tu_run_free(&r);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 2; i++)
 		dir[i] = tu_scratch_path(pf_names[i]);
-		snprintf(port_s[i], sizeof(port_s[i]), "%u", tu_free_port());
-	}
-	pf_both("start", dir, port_s);
+	pf_both("start", dir, port_s);	/* on free ports: in port_s */
 	/* two instances at once: one message to A, two to B */
 	pf_send((unsigned)atoi(port_s[0]), "a1@client.test");
 	pf_send((unsigned)atoi(port_s[1]), "b1@client.test");
