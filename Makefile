@@ -8,6 +8,8 @@
 #                   (make fuzz-seeds: fuzz_kbcache's seeds in the cache's format)
 #   make layers     the layering check: no upward include, no cycle (V=1: the graph)
 #   make bench      the log-ingestion benchmark on a BENCH_SIZE log (docs/benchmarks.md)
+#   make bench-scan the two-thread scan against the plain loop, grep -E and rg
+#   make bench-prefilter  the candidate scan alone (pfbench), and whole kbdiag
 #   make install    PREFIX=/usr/local DESTDIR=   (and make uninstall)
 #   make deps       says which Debian packages each target needs, installs none
 #
@@ -38,7 +40,7 @@ TEST_PKGS	= check jansson libxml-2.0
 # tests start private instances: tests/peer/postfix.sh, tests/scenario/).
 DEB_BUILD	= gcc make pkg-config libxml2-dev libpcre2-dev libjansson-dev zlib1g-dev \
 		  libc-ares-dev nettle-dev wamerican
-DEB_TEST	= check libsubunit-dev groff-base postfix dnsmasq iproute2 jq
+DEB_TEST	= check libsubunit-dev groff-base postfix dnsmasq iproute2 jq pcre2-utils
 # Installed by `make check` when it can be; the browser test skips without them.
 DEB_TEST_OPTIONAL = chromium poppler-utils
 # Debconf answers given before apt-get: Postfix installs without a
@@ -123,12 +125,13 @@ HSSCAN		= $(if $(shell pkg-config --exists libhs 2>/dev/null && echo y),$(BUILD)
 # zlib against libdeflate on a gzip log (tests/bench/gzbench.c), with libdeflate-dev.
 GZBENCH		= $(if $(shell pkg-config --exists libdeflate 2>/dev/null && echo y),$(BUILD)/gzbench,)
 PROBEBENCH	= $(BUILD)/probebench
+PFBENCH		= $(BUILD)/pfbench
 PCRE_CFLAGS	:= $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
 PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
 
 .PHONY: run-sample all build deps deps-build deps-test deps-fuzz run check check-run asan fuzz \
 	fuzz-run fuzz-build fuzz-seeds install install-files bench-query bench-gw uninstall clean FORCE bench bench-tools \
-	deps-bench bench-probe deb deb-test layers
+	deps-bench bench-probe bench-scan bench-prefilter deb deb-test layers
 
 all: deps-build
 	@$(MAKE) --no-print-directory build
@@ -253,6 +256,8 @@ check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER) $(G
 	done
 	@echo "== unit, case, CLI and documentation tests (check)"
 	CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-1} $(UNIT)
+	@echo "== the two-thread scan against the plain loop: same output, PCRE2 matches only (tests/integration/scan-equal.sh)"
+	BUILD=$(BUILD) bash tests/integration/scan-equal.sh
 	@echo "== real mail logs: the frozen test part (tests/realeval/run.sh --check)"
 	bash tests/realeval/run.sh --check test $(KBDIAG)
 	@if [ -z "$(SAN)" ]; then echo "== install test"; sh tests/install.sh; fi
@@ -498,8 +503,21 @@ deps-bench: deps-test
 bench: deps-test
 	bash tests/bench/run.sh $(BENCH_SIZE)
 
+# The scan on two threads against the plain loop, main's build and the peers
+# (issue 22): writes its section of docs/benchmarks.md. BENCH_SCAN_SIZE per
+# input; BENCH_BEFORE=PATH adds another kbdiag build to the table.
+BENCH_SCAN_SIZE	?= 100M
+bench-scan: deps-bench
+	bash tests/bench/scan.sh $(BENCH_SCAN_SIZE)
+
+# The candidate scan alone and whole kbdiag beside grep -E and rg (issue 22);
+# SCAN_BASE=path/to/an/older/kbdiag adds that build, whose output must match.
+bench-prefilter: deps-test
+	@$(MAKE) --no-print-directory $(PFBENCH)
+	bash tests/bench/prefilter.sh $(SCAN_BASE)
+
 bench-tools: $(KBDIAG) $(GENLOG) $(NAIVE) $(STARTUP) $(QUERYBENCH) $(QUERYEVAL) $(SPAWN) \
-		$(HSSCAN) $(GZBENCH)
+		$(HSSCAN) $(GZBENCH) $(PFBENCH)
 
 $(GENLOG): tests/bench/genlog.c
 	@mkdir -p $(@D)
@@ -512,6 +530,12 @@ $(NAIVE): tests/bench/naive.c
 $(STARTUP): tests/bench/startup.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS)
+
+# The candidate scan alone, and Vectorscan's literal mode beside it when there.
+$(PFBENCH): tests/bench/pfbench.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(if $(HSSCAN),-DHAVE_HS $$(pkg-config --cflags libhs)) -o $@ $< $(LIB) \
+		$(ALL_LDFLAGS) $(PKG_LIBS) $(if $(HSSCAN),$$(pkg-config --libs libhs))
 
 $(BUILD)/hsscan: tests/bench/hsscan.c
 	@mkdir -p $(@D)

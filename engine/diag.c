@@ -20,6 +20,7 @@
 #include "probe_hosts.h"
 #include "rank.h"
 #include "reader.h"
+#include "scan.h"
 #include "util/strmap.h"
 #include "util/text.h"
 #include "util/xmem.h"
@@ -60,6 +61,7 @@ struct diag_state {
 	size_t				 nshape_groups, shape_cap;
 	struct buf			 shape, key;
 	size_t				 groups_cap;
+	struct matcher			*wm;	/* scan.h's worker's, or NULL */
 };
 
 /* One more line under key in the list (*v, *n, *cap). */
@@ -319,17 +321,16 @@ diag_groups_finish(struct diag_state *st)
 	buf_free(&st->key);
 }
 
-static void
-diag_record(struct diag_state *st, struct diag_file *f, const struct reader_record *rec,
-    const char *safe_name)
+/*
+ * A line's first steps: counted, warned about once, and 0 when --since or
+ * --until leave it out (counted as such), else 1.
+ */
+static int
+diag_record_head(struct diag_state *st, struct diag_file *f,
+    const struct reader_record *rec, const char *safe_name)
 {
 	struct diagnosis *d = st->d;
 	struct diag_summary *sum = &d->summary;
-	struct matcher *m = st->p->matcher;
-	const struct match_hit *hits;
-	const struct kb_symptom *gave_up;
-	struct diag_sample *sample;
-	size_t n;
 
 	sum->lines++;
 	if (rec->truncated && !f->warned_long) {
@@ -351,9 +352,24 @@ diag_record(struct diag_state *st, struct diag_file *f, const struct reader_reco
 	}
 	if (!diag_in_time(st, f, rec, safe_name)) {
 		sum->out_of_time++;
-		return;
+		return 0;
 	}
-	n = match_line(m, rec->subject, rec->subjectlen, &hits, &gave_up);
+	return 1;
+}
+
+/*
+ * What matching found in a line (match_line(): n hits, the symptom that gave
+ * up, an error word, a delivery word): counted, grouped, correlated.
+ */
+static void
+diag_record_hits(struct diag_state *st, const struct reader_record *rec,
+    const char *safe_name, const struct match_hit *hits, size_t n,
+    const struct kb_symptom *gave_up, int error_word, int delivery_word)
+{
+	struct diagnosis *d = st->d;
+	struct diag_summary *sum = &d->summary;
+	struct diag_sample *sample;
+
 	if (gave_up)
 		diag_warn(d, "%s:%lu: the pattern of symptom '%s' (%s:%ld) gave up on "
 		    "this line (match limit), so the line was not matched against it",
@@ -361,7 +377,7 @@ diag_record(struct diag_state *st, struct diag_file *f, const struct reader_reco
 	if (n > 0) {
 		sum->matched++;
 		diag_count_hits(st, hits, n);
-	} else if (match_looks_like_error(m)) {
+	} else if (error_word) {
 		if (peer_server_line(rec->text, rec->len))
 			sum->unmatched_server++;
 		else {
@@ -376,11 +392,27 @@ diag_record(struct diag_state *st, struct diag_file *f, const struct reader_reco
 		}
 	}
 	if (n == 0) {
-		if (match_looks_like_delivery(m))
+		if (delivery_word)
 			correlate_delivery(st->c, rec);
 		return;
 	}
 	correlate_record(st->c, rec, hits, n);
+}
+
+static void
+diag_record(struct diag_state *st, struct diag_file *f, const struct reader_record *rec,
+    const char *safe_name)
+{
+	struct matcher *m = st->p->matcher;
+	const struct match_hit *hits;
+	const struct kb_symptom *gave_up;
+	size_t n;
+
+	if (!diag_record_head(st, f, rec, safe_name))
+		return;
+	n = match_line(m, rec->subject, rec->subjectlen, &hits, &gave_up);
+	diag_record_hits(st, rec, safe_name, hits, n, gave_up, match_looks_like_error(m),
+	    match_looks_like_delivery(m));
 }
 
 /* Open one input; on failure record why and return NULL. */
@@ -497,6 +529,76 @@ diag_read_order(const struct diag_params *p, char ***sets)
 	return order;
 }
 
+/*
+ * Read a log with scan.h (a regular file directly, fd; anything else through
+ * the reader, fd -1): the worker thread splits and matches, this
+ * one moves the reader on through every line and takes whole only the lines
+ * the worker found something in. The same diagnosis as reader_next() and
+ * diag_record() give, line for line. 0, or -1 when the worker cannot start
+ * (nothing was read: read it the plain way).
+ */
+static int
+diag_read_fast(struct diag_state *st, struct reader *r, int fd, struct diag_file *f,
+    struct diag_input *in)
+{
+	const struct diag_params *p = st->p;
+	unsigned long long next_report = DIAG_PROGRESS_STEP, bytes;
+	const struct reader_record *rec;
+	const struct scan_block *b;
+	struct scan *sc;
+	char err[ERR_LEN];
+	size_t i;
+
+	if ((sc = scan_start(fd, fd < 0 ? r : NULL, reader_name(r), st->wm)) == NULL)
+		return -1;
+	while ((b = scan_next(sc)) != NULL) {
+		for (i = 0; i < b->nlines; i++) {
+			const struct scan_line *l = &b->lines[i];
+			const char *line = b->data + l->pos;
+			unsigned long long at = scan_offset(b, l);
+
+			in->lines++;
+			if (l->flags & SCAN_SELF) {
+				rec = reader_feed(r, line, l->len, at, l->flags & SCAN_TRUNCATED,
+				    (l->flags & SCAN_NUL) != 0, 1);
+				diag_record(st, f, rec, in->name);
+			} else if (l->nhits || (l->flags & SCAN_WHOLE)) {
+				const struct match_hit *hits = l->nhits ||
+				    (l->flags & SCAN_GAVE_UP) ? b->hits + l->hit : NULL;
+
+				rec = reader_feed(r, line, l->len, at, l->flags & SCAN_TRUNCATED,
+				    (l->flags & SCAN_NUL) != 0, 1);
+				if (diag_record_head(st, f, rec, in->name))
+					diag_record_hits(st, rec, in->name, hits, l->nhits,
+					    l->flags & SCAN_GAVE_UP ? hits[l->nhits].symptom :
+					    NULL, (l->flags & SCAN_ERROR) != 0,
+					    (l->flags & SCAN_DELIVERY) != 0);
+			} else {
+				/* Nothing in it: it only moves the reader on, and counts. */
+				rec = reader_feed(r, line, l->len, at, 0, 0, 0);
+				diag_record_head(st, f, rec, in->name);
+			}
+			if (p->progress && at >= next_report) {
+				p->progress(p->progress_arg, in->name, at, reader_size(r));
+				next_report = at + DIAG_PROGRESS_STEP;
+			}
+		}
+	}
+	if (scan_end(sc, &bytes, err) != 0)
+		in->error = text_sanitize(err, strlen(err), 0);
+	reader_feed_end(r, bytes);
+	return 0;
+}
+
+/* Is the plain path forced (KBDIAG_SCAN=plain: tests compare the two)? */
+static int
+diag_plain_forced(void)
+{
+	const char *v = getenv("KBDIAG_SCAN");
+
+	return v != NULL && strcmp(v, "plain") == 0;
+}
+
 static void
 diag_read_input(struct diag_state *st, const char *file, const char *set,
     struct diag_input *in)
@@ -507,13 +609,16 @@ diag_read_input(struct diag_state *st, const char *file, const char *set,
 	unsigned long long next_report = DIAG_PROGRESS_STEP;
 	struct reader *r;
 	char err[ERR_LEN];
-	int rc;
+	int rc, fd;
 
 	in->set = text_sanitize(set, strlen(set), 0);
 	if ((r = diag_open(st, file, in, 0)) == NULL)
 		return;
 	correlate_begin_input(st->c, set);
-	while ((rc = reader_next(r, &rec, err)) > 0) {
+	if (st->wm != NULL && p->text == NULL && ((fd = reader_plain_fd(r)) >= 0 ||
+	    reader_scannable(r)) && diag_read_fast(st, r, fd, &f, in) == 0)
+		rc = 0;
+	else while ((rc = reader_next(r, &rec, err)) > 0) {
 		diag_record(st, &f, rec, in->name);
 		in->lines++;
 		if (p->progress && reader_bytes(r) >= next_report) {
@@ -596,6 +701,8 @@ diag_run(const struct diag_params *p, struct diagnosis **out)
 	size_t i, *order;
 
 	diag_start(p, &st);
+	if (!diag_plain_forced())
+		st.wm = match_clone(p->matcher);
 	order = diag_read_order(p, &sets);
 	/* inputs[] stays in command-line order; order says when each was read. */
 	st.d->ninputs = p->nfiles;
@@ -608,6 +715,7 @@ diag_run(const struct diag_params *p, struct diagnosis **out)
 		free(sets[i]);
 	free(sets);
 	free(order);
+	match_free(st.wm);
 	*out = diag_finish(&st);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include "mta.h"
 #include "pattern.h"
 #include "prefilter.h"
+#include "util/strmap.h"
 #include "util/xmem.h"
 
 /* Generous for real log lines, small enough that a pathological pattern
@@ -29,6 +30,19 @@ struct match_pattern {
 	int			 jit;		/* JIT compiled it; -1: not tried yet */
 	unsigned		 runs;		/* before JIT (MATCH_JIT_AFTER) */
 	int			 on_logs;	/* tried on log lines (not a description) */
+	/* What each alternative requires (pattern_required()), or NULL. */
+	struct match_req	*req;
+};
+
+/*
+ * The literals each alternative of a pattern requires, as numbers of the
+ * matcher's second prefilter (req_pf), which holds every such literal of
+ * every pattern once.
+ */
+struct match_req {
+	size_t		n;
+	size_t		nreq[PATTERN_BRANCH_MAX];
+	uint16_t	id[PATTERN_BRANCH_MAX][PATTERN_REQ_MAX];
 };
 
 struct matcher {
@@ -39,12 +53,16 @@ struct matcher {
 	size_t			 words;		/* of the bit sets below */
 	uint64_t		*always;	/* patterns without literals */
 	uint64_t		*cand;		/* this line's candidates */
+	uint64_t		*scan;		/* match_line()'s prefilter_scan() */
 	int			 error_word;	/* this line has one */
 	int			 delivery_word;	/* this line has one (mta.h) */
 	pcre2_match_context	*mctx;
 	pcre2_jit_stack		*jit_stack;
 	pcre2_match_data	*md;
 	struct match_hit	*hits;
+	unsigned long long	 runs;		/* PCRE2 runs by match_line_ids() */
+	struct prefilter	*req_pf;	/* the required literals (match_req) */
+	uint64_t		*req_bits;	/* those in this line */
 };
 
 /* Compile a pattern; JIT-compile it too when jit is given (*jit: did it). */
@@ -101,6 +119,96 @@ static const char *const match_error_words[] = {
 	"no route", "broken pipe", "abort"
 };
 
+/*
+ * Does the line hold every literal one of the alternatives requires? bits:
+ * the required literals found in it (req_pf), filled on the first call for
+ * the line (*have 0).
+ */
+static int
+match_has_required(struct matcher *m, const struct match_req *req, const char *s,
+    size_t len, int *have)
+{
+	size_t b, j, id;
+
+	if (!*have) {
+		memset(m->req_bits, 0, prefilter_words(m->req_pf) * sizeof(*m->req_bits));
+		prefilter_scan(m->req_pf, s, len, m->req_bits);
+		*have = 1;
+	}
+	for (b = 0; b < req->n; b++) {
+		for (j = 0; j < req->nreq[b]; j++) {
+			id = req->id[b][j];
+			if (!(m->req_bits[id / 64] >> (id % 64) & 1))
+				break;
+		}
+		if (j == req->nreq[b])
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Number the literals each pattern's alternatives require (pattern_required())
+ * and put them in req_pf, each once. A pattern with more literals than the
+ * numbering holds simply has no such check.
+ */
+static void
+match_build_required(struct matcher *m)
+{
+	struct pattern_required *all = xcalloc(m->npatterns ? m->npatterns : 1, sizeof(*all));
+	struct strmap *ids = strmap_new();
+	size_t i, b, j, id, n = 0;
+	int *ok = xcalloc(m->npatterns ? m->npatterns : 1, sizeof(*ok));
+
+	for (i = 0; i < m->npatterns; i++) {
+		struct pattern_required *r = &all[i];
+
+		if (!m->patterns[i].in_prefilter ||
+		    pattern_required(m->patterns[i].symptom->pattern, r) != 0)
+			continue;
+		ok[i] = 1;
+		for (b = 0; b < r->n; b++)
+			for (j = 0; j < r->nreq[b]; j++) {
+				const char *t = r->req[b][j];
+
+				if (!strmap_get(ids, t, strlen(t), &id))
+					strmap_put(ids, t, strlen(t), n++);
+			}
+	}
+	m->req_pf = prefilter_new(n > UINT16_MAX ? UINT16_MAX : n);
+	m->req_bits = xcalloc(prefilter_words(m->req_pf) + 1, sizeof(*m->req_bits));
+	for (i = 0; i < m->npatterns; i++) {
+		struct pattern_required *r = &all[i];
+		struct match_req *q;
+
+		if (!ok[i])
+			continue;
+		q = xcalloc(1, sizeof(*q));
+		q->n = r->n;
+		for (b = 0; b < r->n; b++) {
+			q->nreq[b] = r->nreq[b];
+			for (j = 0; j < r->nreq[b]; j++) {
+				const char *t = r->req[b][j];
+
+				(void)strmap_get(ids, t, strlen(t), &id);
+				if (id >= UINT16_MAX) {		/* cannot happen with 130 patterns */
+					free(q);
+					q = NULL;
+					break;
+				}
+				q->id[b][j] = (uint16_t)id;
+				prefilter_add(m->req_pf, t, strlen(t), id);
+			}
+			if (q == NULL)
+				break;
+		}
+		m->patterns[i].req = q;
+	}
+	strmap_free(ids);
+	free(all);
+	free(ok);
+}
+
 /* Does the prefilter pass every example of pattern i? */
 static int
 match_prefilter_passes_examples(struct matcher *m, size_t i)
@@ -133,6 +241,7 @@ match_build_prefilter(struct matcher *m)
 	m->words = prefilter_words(m->pf);
 	m->always = xcalloc(m->words, sizeof(*m->always));
 	m->cand = xcalloc(m->words, sizeof(*m->cand));
+	m->scan = xcalloc(m->words, sizeof(*m->scan));
 	for (i = 0; i < sizeof(match_error_words) / sizeof(match_error_words[0]); i++)
 		prefilter_add(m->pf, match_error_words[i], strlen(match_error_words[i]),
 		    m->npatterns);
@@ -158,6 +267,21 @@ match_build_prefilter(struct matcher *m)
 		if (p->on_logs && !p->in_prefilter)
 			m->always[i / 64] |= UINT64_C(1) << (i % 64);
 		m->nprefiltered += p->in_prefilter;
+	}
+	match_build_required(m);
+	/* The same safety net for the required literals. */
+	for (i = 0; i < m->npatterns; i++) {
+		struct match_pattern *p = &m->patterns[i];
+		int have;
+
+		for (j = 0; p->req != NULL && j < p->symptom->nexamples; j++) {
+			have = 0;
+			if (!p->in_prefilter || !match_has_required(m, p->req,
+			    p->symptom->examples[j], strlen(p->symptom->examples[j]), &have)) {
+				free(p->req);
+				p->req = NULL;
+			}
+		}
 	}
 }
 
@@ -203,6 +327,23 @@ match_problem(void (*on_problem)(void *, const char *), void *arg, int *problems
 		on_problem(arg, msg);
 	if ((*problems)++ == 0)
 		err_set(err, "%s", msg);
+}
+
+/* What a matcher runs with besides its patterns: limits, JIT stack, prefilter. */
+static void
+match_setup(struct matcher *m)
+{
+	m->mctx = pcre2_match_context_create(NULL);
+	m->jit_stack = pcre2_jit_stack_create(32 * 1024, MATCH_JIT_STACK_MAX, NULL);
+	if (m->mctx == NULL || m->jit_stack == NULL)
+		xmem_oom(MATCH_JIT_STACK_MAX);
+	pcre2_set_match_limit(m->mctx, MATCH_LIMIT);
+	pcre2_set_depth_limit(m->mctx, MATCH_DEPTH_LIMIT);
+	pcre2_jit_stack_assign(m->mctx, NULL, m->jit_stack);
+	m->md = pcre2_match_data_create(1, NULL);
+	if (m->md == NULL)
+		xmem_oom(0);
+	match_build_prefilter(m);
 }
 
 /*
@@ -270,19 +411,30 @@ match_build(const struct kb *kb, void (*on_problem)(void *arg, const char *msg),
 		match_free(m);
 		return -1;
 	}
-	m->mctx = pcre2_match_context_create(NULL);
-	m->jit_stack = pcre2_jit_stack_create(32 * 1024, MATCH_JIT_STACK_MAX, NULL);
-	if (m->mctx == NULL || m->jit_stack == NULL)
-		xmem_oom(MATCH_JIT_STACK_MAX);
-	pcre2_set_match_limit(m->mctx, MATCH_LIMIT);
-	pcre2_set_depth_limit(m->mctx, MATCH_DEPTH_LIMIT);
-	pcre2_jit_stack_assign(m->mctx, NULL, m->jit_stack);
-	m->md = pcre2_match_data_create(1, NULL);
-	if (m->md == NULL)
-		xmem_oom(0);
-	match_build_prefilter(m);
+	match_setup(m);
 	*out = m;
 	return 0;
+}
+
+struct matcher *
+match_clone(const struct matcher *m)
+{
+	struct matcher *c = xcalloc(1, sizeof(*c));
+	size_t i;
+
+	c->patterns = xcalloc(m->npatterns ? m->npatterns : 1, sizeof(*c->patterns));
+	c->hits = xcalloc(m->npatterns ? m->npatterns : 1, sizeof(*c->hits));
+	for (i = 0; i < m->npatterns; i++) {
+		c->patterns[i] = m->patterns[i];
+		c->patterns[i].in_prefilter = 0;
+		c->patterns[i].jit = -1;
+		c->patterns[i].runs = 0;
+		if ((c->patterns[i].code = pcre2_code_copy(m->patterns[i].code)) == NULL)
+			xmem_oom(0);
+		c->npatterns++;
+	}
+	match_setup(c);
+	return c;
 }
 
 int
@@ -376,11 +528,16 @@ match_free(struct matcher *m)
 
 	if (m == NULL)
 		return;
-	for (i = 0; i < m->npatterns; i++)
+	for (i = 0; i < m->npatterns; i++) {
 		pcre2_code_free(m->patterns[i].code);
+		free(m->patterns[i].req);
+	}
 	prefilter_free(m->pf);
+	prefilter_free(m->req_pf);
+	free(m->req_bits);
 	free(m->always);
 	free(m->cand);
+	free(m->scan);
 	pcre2_match_data_free(m->md);
 	pcre2_jit_stack_free(m->jit_stack);
 	pcre2_match_context_free(m->mctx);
@@ -406,13 +563,45 @@ size_t
 match_line(struct matcher *m, const char *line, size_t len,
     const struct match_hit **hits, const struct kb_symptom **gave_up)
 {
+	memset(m->scan, 0, m->words * sizeof(*m->scan));
+	prefilter_scan(m->pf, line, len, m->scan);
+	return match_line_ids(m, line, len, m->scan, hits, gave_up);
+}
+
+struct prefilter *
+match_prefilter(const struct matcher *m)
+{
+	return m->pf;
+}
+
+unsigned long long
+match_line_runs(const struct matcher *m)
+{
+	return m->runs;
+}
+
+int
+match_every_line(const struct matcher *m)
+{
+	size_t w;
+
+	for (w = 0; w < m->words; w++)
+		if (m->always[w])
+			return 1;
+	return 0;
+}
+
+size_t
+match_line_ids(struct matcher *m, const char *line, size_t len, const uint64_t *ids,
+    const struct match_hit **hits, const struct kb_symptom **gave_up)
+{
 	size_t i, w, n = 0, kept;
-	int rc, primary = 0;
+	int rc, primary = 0, have = 0;
 	uint64_t bits;
 
 	*gave_up = NULL;
-	memcpy(m->cand, m->always, m->words * sizeof(*m->cand));
-	prefilter_scan(m->pf, line, len, m->cand);
+	for (w = 0; w < m->words; w++)
+		m->cand[w] = m->always[w] | (ids ? ids[w] : 0);
 	m->error_word = m->cand[m->npatterns / 64] >> (m->npatterns % 64) & 1;
 	m->cand[m->npatterns / 64] &= ~(UINT64_C(1) << (m->npatterns % 64));
 	i = m->npatterns + 1;
@@ -425,6 +614,10 @@ match_line(struct matcher *m, const char *line, size_t len,
 
 			i = w * 64 + (size_t)__builtin_ctzll(bits);
 			p = &m->patterns[i];
+			/* A line without all of an alternative's literals cannot match. */
+			if (p->req != NULL && !match_has_required(m, p->req, line, len, &have))
+				continue;
+			m->runs++;
 			rc = match_run(m, match_code(p), line, len);
 			if (rc < 0 && *gave_up == NULL)
 				*gave_up = p->symptom;

@@ -20,6 +20,7 @@
 #define KBDIAG_MATCH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/buf.h"
 #include "util/err.h"
@@ -45,6 +46,14 @@ int match_compile_report(const struct kb *kb,
     void (*on_problem)(void *arg, const char *msg), void *arg,
     struct matcher **out, char err[ERR_LEN]);
 void match_free(struct matcher *m);
+/*
+ * Another matcher of the same patterns, with the same prefilter, and state of
+ * its own (PCRE2 copies of the patterns, match data, JIT stack, hits): for a
+ * second thread, as one matcher is never used by two threads at once. The
+ * clone JIT-compiles each pattern after the same number of runs as m does,
+ * counted by the clone.
+ */
+struct matcher *match_clone(const struct matcher *m);
 
 /*
  * The compiled patterns in PCRE2's serialised form (pcre2_serialize_encode),
@@ -111,6 +120,24 @@ int match_jit_available(void);
  */
 int match_text(const char *pattern, int caseless, const char *s, size_t len,
     char err[ERR_LEN]);
+
+/*
+ * Whole buffers (issue 22). match_prefilter() is the matcher's literal
+ * prefilter (prefilter.h), for prefilter_lines() over a block of lines: a
+ * pattern's id is its index, id match_pattern_count() marks the error words
+ * (match_looks_like_error()), the next id the delivery words.
+ * match_line_ids() is match_line() on a line whose ids the caller already
+ * has (prefilter_words() words: what prefilter_lines() gave for this line,
+ * or NULL for a line it did not report); the ids are not changed.
+ * match_every_line() says whether some log pattern has no literals and so
+ * must still be tried on every line, reported or not.
+ */
+struct prefilter *match_prefilter(const struct matcher *m);
+size_t match_line_ids(struct matcher *m, const char *line, size_t len, const uint64_t *ids,
+    const struct match_hit **hits, const struct kb_symptom **gave_up);
+int match_every_line(const struct matcher *m);
+/* How many times match_line() and match_line_ids() have run PCRE2 so far. */
+unsigned long long match_line_runs(const struct matcher *m);
 
 /* How many patterns, and how many of them the prefilter covers. */
 size_t match_pattern_count(const struct matcher *m);

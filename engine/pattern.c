@@ -146,6 +146,9 @@ pattern_has_alternation(const char *p, const char *e)
 struct pattern_best {
 	char	lit[PATTERN_LIT_MAX + 1];
 	int	score;
+	/* Every required run seen (pattern_required()), or NULL. */
+	size_t	*nreq;
+	char	(*req)[PATTERN_LIT_MAX + 1];
 };
 
 /*
@@ -162,7 +165,15 @@ pattern_common(const char *run, size_t n)
 		"mail", "smtp", "host", "input", "spawn", "data", "from", "local",
 		"mapped", "gateway", "idling", "bytes", "closed", "open", "accept",
 		"relay", "queued", "status", "sent", "postfix", "delivered", "[rx]",
-		"[tx]", "unknown"	/* Postfix's "from unknown[ADDRESS]" */
+		"[tx]", "unknown",	/* Postfix's "from unknown[ADDRESS]" */
+		/*
+		 * Counted on the development parts (issue 22): "address" is on
+		 * 5.2% of a generated gateway log's lines ("Translating remote
+		 * address", "Non-local address") and 3.8% of the real corpus's,
+		 * "delivery" on 2.1% of the real corpus's (Exim's "delivery
+		 * deferred"): "550" and "552" pass 40 to 100 times fewer lines.
+		 */
+		"address", "delivery"
 	};
 	char low[PATTERN_LIT_MAX + 1];
 	size_t i;
@@ -184,6 +195,14 @@ pattern_consider(struct pattern_best *best, const char *run, size_t n)
 
 	if (n < PATTERN_LIT_MIN)
 		return;
+	/* Each run is required: kept, the first PATTERN_REQ_MAX of them. */
+	if (best->req != NULL && *best->nreq < PATTERN_REQ_MAX) {
+		char *r = best->req[(*best->nreq)++];
+
+		for (i = 0; i < n; i++)
+			r[i] = (char)tolower((unsigned char)run[i]);
+		r[n] = '\0';
+	}
 	for (i = 0; i < n; i++)
 		score += prefilter_rarity((unsigned char)run[i]);
 	if (pattern_common(run, n))
@@ -314,13 +333,21 @@ broken:
 	return 0;
 }
 
-int
-pattern_literals(const char *pattern, struct pattern_literals *out)
+/*
+ * The walk of pattern_literals() and pattern_required(): for each top-level
+ * alternative, its best literal into lits, and when req is not NULL every
+ * required run into req.
+ */
+static int
+pattern_walk(const char *pattern, struct pattern_literals *lits,
+    struct pattern_required *req)
 {
 	const char *p = pattern, *start = pattern, *q;
 	struct pattern_best best;
 
-	memset(out, 0, sizeof(*out));
+	memset(lits, 0, sizeof(*lits));
+	if (req != NULL)
+		memset(req, 0, sizeof(*req));
 	if (strstr(pattern, "\\Q") || strstr(pattern, "\\E"))
 		return -1;
 	for (;;) {
@@ -348,14 +375,35 @@ pattern_literals(const char *pattern, struct pattern_literals *out)
 		}
 		/* One top-level alternative: [start, p). */
 		memset(&best, 0, sizeof(best));
-		if (out->n == PATTERN_BRANCH_MAX || pattern_sequence(start, p, &best) != 0 ||
-		    best.score == 0)
+		if (lits->n == PATTERN_BRANCH_MAX)
 			return -1;
-		memcpy(out->lit[out->n++], best.lit, sizeof(best.lit));
+		if (req != NULL) {
+			best.nreq = &req->nreq[lits->n];
+			best.req = req->req[lits->n];
+		}
+		if (pattern_sequence(start, p, &best) != 0 || best.score == 0)
+			return -1;
+		memcpy(lits->lit[lits->n++], best.lit, sizeof(best.lit));
+		if (req != NULL)
+			req->n = lits->n;
 		if (*p == '\0')
 			return 0;
 		start = ++p;
 	}
+}
+
+int
+pattern_literals(const char *pattern, struct pattern_literals *out)
+{
+	return pattern_walk(pattern, out, NULL);
+}
+
+int
+pattern_required(const char *pattern, struct pattern_required *out)
+{
+	struct pattern_literals lits;
+
+	return pattern_walk(pattern, &lits, out);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -2,7 +2,9 @@
  * pattern: reading the rule base's PCRE2 patterns as text, without PCRE2.
  *
  *   - pattern_literals(): the literals one of which every match must contain,
- *     for the matcher's literal prefilter (prefilter.h). The walk is
+ *     for the matcher's literal prefilter (prefilter.h); pattern_required():
+ *     all the literals each alternative's matches contain, which the matcher
+ *     checks before it runs PCRE2 on a candidate line. The walk is
  *     conservative: any construct it does not fully understand (\Q, verbs,
  *     (?x), subroutine calls, escapes with arguments) makes it give up, and the
  *     pattern is then tried on every line. A wrong literal would lose matches;
@@ -37,6 +39,21 @@ struct pattern_literals {
  * literals (compared without case); -1 when no such set was found.
  */
 int pattern_literals(const char *pattern, struct pattern_literals *out);
+
+/*
+ * Every literal run each top-level alternative requires (lower case, at
+ * least PATTERN_LIT_MIN bytes, the first PATTERN_REQ_MAX of them): a match
+ * of the pattern contains all the runs of one alternative. The literals of
+ * pattern_literals() are among them. 0 and out filled, or -1 when
+ * pattern_literals() finds none.
+ */
+#define PATTERN_REQ_MAX		8
+struct pattern_required {
+	size_t	n;				/* alternatives */
+	size_t	nreq[PATTERN_BRANCH_MAX];	/* runs of each */
+	char	req[PATTERN_BRANCH_MAX][PATTERN_REQ_MAX][PATTERN_LIT_MAX + 1];
+};
+int pattern_required(const char *pattern, struct pattern_required *out);
 
 /* Append the ERE form of the pattern to out; -1 with err when it has none. */
 int pattern_to_ere(const char *pattern, struct buf *out, char err[ERR_LEN]);

@@ -92,6 +92,7 @@ struct reader {
 	char			 site[READER_NAME_MAX + 1];
 	char			 queue_id[READER_NAME_MAX + 1];
 	char			 notice[ERR_LEN];
+	int			 skim;		/* reader_feed(): only the state */
 	struct reader_record	 rec;
 };
 
@@ -664,7 +665,7 @@ reader_two_digits(const char *p, int max)
 {
 	int v;
 
-	if (!isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]))
+	if ((unsigned char)(p[0] - '0') > 9 || (unsigned char)(p[1] - '0') > 9)
 		return -1;
 	v = (p[0] - '0') * 10 + (p[1] - '0');
 	return v <= max ? v : -1;
@@ -729,6 +730,8 @@ reader_legacy_when(struct reader *r)
 	rec->has_time = 1;
 	rec->has_date = r->have_date;
 	rec->t = r->day + r->secs;
+	if (r->skim)
+		return;
 	if (!r->have_date) {
 		memcpy(rec->when, r->clock, sizeof(r->clock));
 		return;
@@ -802,8 +805,9 @@ reader_legacy(struct reader *r)
 	}
 	for (i = 0; i < n && s[i] == ' '; i++)
 		;
+	/* "[tx]" or "[rx]" in any case (ASCII: a byte | 0x20 is 'x' only for x, X) */
 	if (n - i >= 5 && s[i] == '[' && s[i + 3] == ']' && s[i + 4] == ' ' &&
-	    (strncasecmp(s + i + 1, "tx", 2) == 0 || strncasecmp(s + i + 1, "rx", 2) == 0)) {
+	    (s[i + 2] | 0x20) == 'x' && ((s[i + 1] | 0x20) == 't' || (s[i + 1] | 0x20) == 'r')) {
 		rec->kind = tolower((unsigned char)s[i + 1]) == 't' ? READER_TX : READER_RX;
 		rec->text = s + i + 5;
 		rec->len = n - i - 5;
@@ -1080,6 +1084,11 @@ reader_syslog(struct reader *r)
 		rec->year_inferred = 1;
 		r->year_used = 1;
 	}
+	if (r->skim) {
+		/* Who wrote it and its text are the record's, not the state's. */
+		session_reset(&r->session);
+		return 1;
+	}
 	reader_when(r, t);
 	/* "host prog[pid]: message"; Exim writes the message right away. */
 	if ((w = reader_word(s + i, n - i)) > 0 &&
@@ -1151,6 +1160,8 @@ reader_classify(struct reader *r)
 		r->format = got;
 	if (got == READER_FORMAT_LEGACY || got == READER_FORMAT_TEXT)
 		reader_legacy_when(r);
+	if (r->skim)
+		return;
 	rec->peer_host = r->peer_host[0] ? r->peer_host : NULL;
 	rec->greeting = r->session.greeting[0] ? r->session.greeting : NULL;
 	rec->helo = r->session.helo[0] ? r->session.helo : NULL;
@@ -1185,4 +1196,101 @@ reader_next(struct reader *r, const struct reader_record **out, char err[ERR_LEN
 	reader_classify(r);
 	*out = &r->rec;
 	return 1;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Lines read by another (scan.h)                                           */
+
+int
+reader_plain_fd(struct reader *r)
+{
+	struct stat st;
+	unsigned char magic[2];
+
+	if (r->fd < 0 || r->p.follow || r->sniffed || r->path == NULL ||
+	    fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return -1;
+	/* gzip is decompressed by the reader itself */
+	if (pread(r->fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
+		return -1;
+	return r->fd;
+}
+
+int
+reader_scannable(const struct reader *r)
+{
+	return r->fd >= 0 && !r->p.follow && !r->sniffed;
+}
+
+ssize_t
+reader_read(struct reader *r, char *dst, size_t cap, char err[ERR_LEN])
+{
+	size_t got = 0, n;
+
+	while (got < cap) {
+		if (r->start == r->end) {
+			if (r->sniffed && r->eof)
+				break;
+			if (reader_fill(r, err) != 0) {
+				if (got > 0)
+					break;	/* said at the next call */
+				return -1;
+			}
+			if (r->start == r->end)
+				break;
+		}
+		n = r->end - r->start < cap - got ? r->end - r->start : cap - got;
+		memcpy(dst + got, r->buf + r->start, n);
+		r->start += n;
+		got += n;
+	}
+	return (ssize_t)got;
+}
+
+const struct reader_record *
+reader_feed(struct reader *r, const char *line, size_t len, unsigned long long offset,
+    int truncated, int has_nul, int whole)
+{
+	struct reader_record *rec = &r->rec;
+
+	r->lineno++;
+	r->bytes = offset;
+	if (whole) {
+		memset(rec, 0, sizeof(*rec));
+		rec->file = r->name;
+		rec->offset = offset;
+		rec->truncated = truncated;
+		rec->has_nul = has_nul;
+	} else {
+		/* What the caller reads of a skimmed line (reader.h); the rest is stale. */
+		rec->has_time = rec->has_date = 0;
+		rec->t = 0;
+		rec->year_inferred = 0;
+		rec->truncated = rec->has_nul = rec->bad_json = 0;
+	}
+	rec->line = r->lineno;
+	if (whole) {
+		/* NUL-terminated, as reader_next() gives it */
+		buf_reset(&r->line);
+		buf_append(&r->line, line, len);
+		line = buf_str(&r->line);
+	}
+	rec->raw = line;
+	rec->rawlen = len;
+	r->skim = !whole;
+	reader_classify(r);
+	r->skim = 0;
+	return rec;
+}
+
+void
+reader_feed_end(struct reader *r, unsigned long long bytes)
+{
+	r->bytes = bytes;
+	if (r->sniffed)
+		return;		/* reader_read() read them, and counted */
+	r->raw_bytes = bytes;
+	r->eof = 1;
+	r->start = r->end = 0;
+	reader_check_shrink(r);
 }

@@ -59,6 +59,7 @@
 #define KBDIAG_READER_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "util/err.h"
 #include "util/peer.h"
@@ -207,6 +208,39 @@ int reader_follow(struct reader *r);
  */
 const char *reader_notice(struct reader *r);
 void reader_close(struct reader *r);
+
+/*
+ * Reading by another (scan.h, which splits the file into lines on another
+ * thread): the descriptor of a regular, uncompressed file that is not
+ * followed and of which nothing was read yet, or -1 (read it with
+ * reader_next()). The caller reads the file from its start and hands every
+ * line, in order, split as reader_next() splits them, to reader_feed():
+ * offset is its first byte's, truncated and has_nul as in a record. With
+ * whole, the record is the one reader_next() gives; without, the line only
+ * moves the reader's state on (legacy clock and date, smart host, SMTP
+ * session, the year rule, the log's format) and of the record only line,
+ * kind, has_time, has_date and t are set (the others are stale). The record
+ * is valid until the next call; line must stay valid until then.
+ * reader_feed_end() says how many bytes were read in all (decompressed).
+ */
+int reader_plain_fd(struct reader *r);
+/*
+ * Any other input that is not followed nor in memory (a pipe, standard
+ * input, a gzip-compressed file) and of which nothing was read yet: 1 when
+ * the caller may read it with reader_read() instead.
+ */
+int reader_scannable(const struct reader *r);
+/*
+ * Up to cap bytes of the log as reader_next() reads them (decompressed), in
+ * order: how many (less only at the end), 0 at the end, -1 with err (a read
+ * error, a corrupt or cut-short gzip stream, said after the bytes before it).
+ * It may run on another thread than reader_feed(): the two touch different
+ * parts of the reader.
+ */
+ssize_t reader_read(struct reader *r, char *dst, size_t cap, char err[ERR_LEN]);
+const struct reader_record *reader_feed(struct reader *r, const char *line, size_t len,
+    unsigned long long offset, int truncated, int has_nul, int whole);
+void reader_feed_end(struct reader *r, unsigned long long bytes);
 
 const char *reader_name(const struct reader *r);
 /*

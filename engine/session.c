@@ -3,7 +3,6 @@
 
 #include <ctype.h>
 #include <string.h>
-#include <strings.h>
 
 /* The bytes of a line searched for the phase's words. */
 #define SESSION_SCAN_MAX	2048
@@ -78,12 +77,30 @@ session_keep(char dst[SESSION_TEXT_MAX + 1], const char *text, size_t n)
 	dst[n] = '\0';
 }
 
+/*
+ * Does s (n bytes) start with word, in ASCII case, whatever the locale? As
+ * strncasecmp() in the C locale, inline: it is asked several times on every
+ * transcript line.
+ */
 static int
 session_starts(const char *s, size_t n, const char *word)
 {
-	size_t l = strlen(word);
+	size_t i;
 
-	return n >= l && strncasecmp(s, word, l) == 0;
+	for (i = 0; word[i] != '\0'; i++) {
+		unsigned char c, w = (unsigned char)word[i];
+
+		if (i >= n)
+			return 0;
+		c = (unsigned char)s[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c + 'a' - 'A');
+		if (w >= 'A' && w <= 'Z')
+			w = (unsigned char)(w + 'a' - 'A');
+		if (c != w)
+			return 0;
+	}
+	return 1;
 }
 
 void

@@ -449,21 +449,8 @@ say "== building the mixed input ($isize)"
 build/genlog --seed $((seed + 1)) --size "$isize" --events "$dir/events.json" \
 	> "$dir/mixed-gw.log" || die "genlog failed"
 # Blocks of 200 gateway lines, 4 events, 200 syslog lines, to the size.
-awk -v limit="$ibytes" -v ev="$dir/events.json" -v sl="$syslog_src" '
-	function take(file, n,   l, k) {
-		for (k = 0; k < n; k++) {
-			if ((getline l < file) <= 0) {
-				close(file)
-				if ((getline l < file) <= 0)
-					return
-			}
-			print l
-			bytes += length(l) + 1
-		}
-	}
-	{ print; bytes += length($0) + 1 }
-	NR % 200 == 0 { take(ev, 4); take(sl, 200); if (bytes >= limit) exit }
-' "$dir/mixed-gw.log" > "$mixed"
+awk -v limit="$ibytes" -v ev="$dir/events.json" -v sl="$syslog_src" \
+	-f tests/bench/mixed.awk "$dir/mixed-gw.log" > "$mixed"
 rm -f "$dir/mixed-gw.log"
 bench_input mixed "$mixed"
 

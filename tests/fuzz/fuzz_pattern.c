@@ -2,7 +2,9 @@
  * Fuzz target: the pattern readers (literals for the prefilter, the ERE
  * translation, kb lint's backtracking shapes). Input: a pattern, a NUL
  * byte, a subject. The oracle: when PCRE2 compiles the pattern and it matches the subject, the subject holds
- * one of the pattern's literals (else the prefilter would lose that match).
+ * one of the pattern's literals (else the prefilter would lose that match),
+ * and every literal one of its alternatives requires (pattern_required(),
+ * else the matcher's check before PCRE2 would lose it).
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
@@ -38,13 +40,15 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pattern_literals lits;
+	struct pattern_required req;
 	struct buf b = BUF_INIT;
 	const char *subject;
 	char err[ERR_LEN], *pattern;
 	size_t plen, slen, i;
 	pcre2_code *code;
 	pcre2_match_data *md;
-	int errcode, found = 0;
+	int errcode, found = 0, all;
+	size_t j;
 	PCRE2_SIZE off;
 
 	plen = strnlen((const char *)data, size);
@@ -63,6 +67,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (pcre2_match(code, (PCRE2_SPTR)subject, slen, 0, 0, md, NULL) >= 0) {
 				for (i = 0; i < lits.n; i++)
 					found |= contains_nocase(subject, slen, lits.lit[i]);
+				if (!found)
+					abort();
+				if (pattern_required(pattern, &req) != 0)
+					abort();	/* it has literals, so required ones */
+				for (found = 0, i = 0; i < req.n; i++) {
+					for (all = 1, j = 0; j < req.nreq[i]; j++)
+						all &= contains_nocase(subject, slen, req.req[i][j]);
+					found |= all;
+				}
 				if (!found)
 					abort();
 			}

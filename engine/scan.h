@@ -1,0 +1,92 @@
+/*
+ * scan: a log read, split into lines and matched on a second thread.
+ *
+ * The diagnosis reads a log in order, and every line moves the reader's state
+ * on (reader.h), but only a few lines match a pattern or hold an error or a
+ * delivery word. So the work is split in two: a worker thread reads the log
+ * in blocks, splits each block into lines exactly as reader_next() does (LF,
+ * CR LF, a lone CR; lines longer than READER_MAX_LINE cut and flagged) and
+ * runs match_line() on each line with a matcher of its own (match_clone());
+ * the caller, on its own thread, takes the blocks in order and gives each
+ * line to the reader: whole (reader_feed()) when the worker found something
+ * in it, else only to move the reader's state on. Both threads work at once,
+ * one block apart.
+ *
+ * A line whose first byte other than spaces and tabs is '{' may be an event
+ * whose patterns are matched against its "text" (reader.h): the worker does
+ * not match it (SCAN_SELF) and the caller does, on the record.
+ *
+ * Memory: SCAN_BLOCKS blocks of SCAN_READ bytes plus a line's worth
+ * (READER_MAX_LINE) each, only what is touched is resident; the lines and
+ * hits of a block grow with its lines.
+ *
+ * Ownership: a struct scan owns its blocks and its thread; the worker's
+ * matcher is the caller's, used only by the worker until scan_end().
+ */
+#ifndef KBDIAG_SCAN_H
+#define KBDIAG_SCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+#include "match.h"
+
+/* Bytes read per block, and blocks in flight. */
+#define SCAN_READ	(256 * 1024)
+#define SCAN_BLOCKS	3
+
+/* What the worker found in a line. */
+#define SCAN_TRUNCATED	0x01	/* longer than READER_MAX_LINE */
+#define SCAN_NUL	0x02	/* holds NUL bytes */
+#define SCAN_SELF	0x04	/* may be an event: not matched, the caller does */
+#define SCAN_ERROR	0x08	/* an error word (match_looks_like_error()) */
+#define SCAN_DELIVERY	0x10	/* a delivery word (match_looks_like_delivery()) */
+#define SCAN_GAVE_UP	0x20	/* a pattern gave up: its symptom after the hits */
+/* A line the caller must look at whole. */
+#define SCAN_WHOLE	(SCAN_TRUNCATED | SCAN_NUL | SCAN_SELF | SCAN_ERROR | \
+			 SCAN_DELIVERY | SCAN_GAVE_UP)
+
+struct scan_line {
+	uint32_t	 pos;		/* first byte in the block's data */
+	uint32_t	 len;		/* bytes kept (at most READER_MAX_LINE) */
+	uint32_t	 hit;		/* its first hit in the block's hits */
+	uint16_t	 nhits;		/* hits (match_line()) */
+	uint16_t	 flags;		/* SCAN_* */
+};
+
+struct scan_block {
+	const char		*data;
+	struct scan_line	*lines;
+	size_t			 nlines;
+	struct match_hit	*hits;
+	/* offsets: the line at 0 starts at first; the others at base + pos */
+	unsigned long long	 first, base;
+	int			 wholes;	/* some line has SCAN_WHOLE or hits */
+};
+
+struct scan;
+
+/*
+ * Start reading fd (a regular file, from its start; name for messages), or
+ * with fd -1 the reader r (reader_read(): a pipe, standard input, gzip), on
+ * a new thread that matches with m. NULL when no thread can be started (read
+ * the file another way).
+ */
+struct reader;
+struct scan *scan_start(int fd, struct reader *r, const char *name, struct matcher *m);
+/*
+ * The next block, in file order (waits for it); the one before is given
+ * back. NULL at the end of the file or after a read error (scan_end() says).
+ */
+const struct scan_block *scan_next(struct scan *s);
+/* A line's offset in the file. */
+unsigned long long scan_offset(const struct scan_block *b, const struct scan_line *l);
+/*
+ * Stop (the worker too, if it is still reading) and free: 0 with *bytes the
+ * bytes read, or -1 with err on a read error (the lines before it were
+ * given).
+ */
+int scan_end(struct scan *s, unsigned long long *bytes, char err[ERR_LEN]);
+
+#endif
