@@ -7,16 +7,33 @@
 #   wait_for SECONDS CMD [ARG...]   run CMD every 20 ms until it succeeds:
 #                                   0, or 1 when SECONDS have passed
 #   wait_file FILE [SECONDS]        until FILE exists and is not empty (a port
-#                                   file, written atomically); default 10 s
+#                                   file, written atomically); default 60 s
 #   wait_line FILE PATTERN [SECONDS]  until a line of FILE matches the basic
-#                                   regular expression PATTERN; default 30 s
-#   wait_gone PID [SECONDS]         until process PID has exited; default 30 s
+#                                   regular expression PATTERN; default 60 s
+#   wait_gone PID [SECONDS]         until process PID has exited; default 60 s
+#
+# The defaults are generous: a wait ends as soon as its condition holds, so
+# they cost nothing on an idle machine and only a loaded one needs them.
+#
+# Ports. A program that can listen on port 0 and tell its port (faultpeer
+# --port-file, Postfix cannot) is started so. For the others:
+#
+#   free_port                       a port of 127.0.0.1 where no TCP socket is
+#                                   bound now, below the kernel's ephemeral
+#                                   range (net.ipv4.ip_local_port_range), so
+#                                   that no port 0 bind or outgoing connection
+#                                   of another process takes it meanwhile;
+#                                   another test choosing the same number still
+#                                   can: the caller retries when its program
+#                                   says the port is taken. As a port where
+#                                   nothing listens, it cannot be a client's
+#                                   own port either (a self-connect).
 #
 # The private Postfix of the gateway tests (tests/peer/postfix.sh):
 #
 #   postfix_usable SAY              returns 1 after `SAY "SKIP: ..."` when
 #                                   Postfix cannot run here (the caller exits 77)
-#   postfix_start DIR               start one on a random free port, three tries
+#   postfix_start DIR               start one on a free_port, three tries
 #                                   (another test may take the port first);
 #                                   the port in DIR.port
 #   postfix_settled DIR [SECONDS]   until Postfix's queue is empty: every
@@ -42,11 +59,11 @@ wait_for() {
 }
 
 wait_file() {
-	wait_for "${2:-10}" test -s "$1"
+	wait_for "${2:-60}" test -s "$1"
 }
 
 wait_line() {
-	wait_for "${3:-30}" grep -qs -- "$2" "$1"
+	wait_for "${3:-60}" grep -qs -- "$2" "$1"
 }
 
 _wait_dead() {
@@ -54,7 +71,23 @@ _wait_dead() {
 }
 
 wait_gone() {
-	wait_for "${2:-30}" _wait_dead "$1"
+	wait_for "${2:-60}" _wait_dead "$1"
+}
+
+free_port() {
+	_fp_low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	case $_fp_low in ''|*[!0-9]*) _fp_low=32768 ;; esac
+	[ "$_fp_low" -gt 12000 ] || _fp_low=65536	# a range that leaves no room below
+	for _fp_try in 1 2 3 4 5 6 7 8 9 10; do
+		_fp_port=$(( 10000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % (_fp_low - 10000) ))
+		[ "$_fp_port" -le 65535 ] || continue
+		# any TCP socket there, listening, connected or only bound
+		if [ -z "$(ss -Htan "sport = :$_fp_port" 2>/dev/null)" ]; then
+			echo "$_fp_port"
+			return 0
+		fi
+	done
+	echo "$_fp_port"
 }
 
 postfix_usable() {
@@ -71,7 +104,7 @@ postfix_usable() {
 
 postfix_start() {
 	for _ps_try in 1 2 3; do
-		_ps_port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 20000 ))
+		_ps_port=$(free_port)
 		if bash "$POSTFIX_SH" start "$1" "$_ps_port"; then
 			echo "$_ps_port" > "$1.port"
 			return 0

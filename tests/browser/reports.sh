@@ -61,13 +61,15 @@ if ! browse --dump-dom "file://$top/docs/api.md" >/dev/null; then
 	exit 0
 fi
 
-# A closed port on loopback: tcp-connect fails there, at once.
-port=""
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-	p=$((20000 + RANDOM % 40000))
-	if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
-done
-[ -n "$port" ] || { fail "no closed port found on 127.0.0.1"; exit 1; }
+# A closed port on loopback: tcp-connect fails there, at once. tests/lib.sh's
+# free_port: below the ephemeral range, so no connection of this machine
+# (kbdiag's own probe included) takes it meanwhile.
+. "$top/tests/lib.sh"
+port=$(free_port)
+if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+	fail "no closed port found on 127.0.0.1 ($port answers)"
+	exit 1
+fi
 
 # The sample log, and a log with the lines a hostile log could carry: its
 # incident's error is markup (the log names no smart host: --smarthost's).

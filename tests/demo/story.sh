@@ -40,7 +40,8 @@ start_peer() {
 	"$faultpeer" --listen 127.0.0.1:0 --port-file peer.port "$@" >>peer.log 2>&1 &
 	peer_pid=$!
 	i=0
-	while [ ! -s peer.port ] && [ $i -lt 250 ]; do sleep 0.02; i=$((i + 1)); done
+	# up to 60 s: a loaded machine only makes it take longer
+	while [ ! -s peer.port ] && [ $i -lt 3000 ]; do sleep 0.02; i=$((i + 1)); done
 	[ -s peer.port ] || die "faultpeer did not start (see $work/peer.log)"
 	port=$(cat peer.port)
 }

@@ -115,13 +115,25 @@ twice=$(cat "$work"/many.*.log | sed -n 's/.* - Message \([^ ]*\) sent to .*/\1/
 [ -z "$twice" ] || { say "FAIL: many: sent by two processes: $(echo $twice | head -c 200)"; failed=1; }
 
 # 3. the listener's delivery process, 8 sessions, while 10 clients send
-for _ in 1 2 3; do
-	gw_port=$(( 20000 + RANDOM % 20000 ))
-	(exec 3<>"/dev/tcp/127.0.0.1/$gw_port") 2>/dev/null || break	# nothing there
+# on a free port (tests/lib.sh); when another process took it first, the
+# listener says "Error bind" and ends: again on another. The clients start
+# once it says it listens (SMTP_listen), so they never talk to another's.
+lpid=""
+for try in 1 2 3; do
+	gw_port=$(free_port)
+	"$SMTPGW" run -v --concurrency 8 --spool "$work/spool.listen" --smarthost "$host" -W 1 \
+	    --listen "127.0.0.1:$gw_port" --log "$work/listen.$try.log" 2> /dev/null &
+	lpid=$!
+	listening() { grep -qs "SMTP_listen(port=$gw_port)" "$work/listen.$try.log" || ! kill -0 "$lpid"; }
+	wait_for 60 listening
+	grep -qs "SMTP_listen(port=$gw_port)" "$work/listen.$try.log" && break
+	kill -0 "$lpid" 2>/dev/null && break
+	say "the listener could not bind 127.0.0.1:$gw_port (try $try)"
+	wait "$lpid"
+	lpid=""
 done
-"$SMTPGW" run -v --concurrency 8 --spool "$work/spool.listen" --smarthost "$host" -W 1 \
-    --listen "127.0.0.1:$gw_port" --log "$work/listen.1.log" 2> /dev/null &
-lpid=$!
+grep -qs "SMTP_listen(port=$gw_port)" "$work/listen.$try.log" ||
+    { say "FAIL: the listener did not listen on 127.0.0.1:$gw_port"; exit 1; }
 "$GWLOAD" --port "$gw_port" --messages "$N" --clients 10 --per-session 10 --prefix listen \
     --out "$work/acks" 2> "$work/gwload.err" ||
     { say "FAIL: gwload: $(tail -n 3 "$work/gwload.err")"; failed=1; }

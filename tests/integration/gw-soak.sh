@@ -54,8 +54,10 @@ chmod 755 "$work"
 sp=$work/spool
 logs=$work/logs
 mkdir -p "$logs"
-pf_port=$(( 20000 + RANDOM % 20000 ))
-gw_port=$(( pf_port + 1 ))
+# Postfix's port must be known before it starts (the gateways name it), so
+# it is a free_port with no retry (tests/lib.sh); the listener's is retried.
+pf_port=$(free_port)
+gw_port=$(free_port)
 lpid="" rpid="" loadpid="" flushloop="" ln=0 rn=0
 cleanup() {
 	touch "$work/stop"
@@ -89,12 +91,20 @@ start_runner() {
 	"$SMTPGW" run "${common[@]}" --log "$logs/run.$rn.log" 2>> "$logs/stderr" &
 	rpid=$!
 }
-start_listener
-# The port is random: another process may hold it, and then the listener
-# cannot bind and the clients would wait for it for ever. It says
-# SMTP_listen(port=N) once it holds the port.
-if ! wait_line "$logs/listen.1.log" "SMTP_listen(port=$gw_port)" 10; then
-	say "FAIL: the listener did not listen on 127.0.0.1:$gw_port (taken?): $(tail -n 3 "$logs/stderr" "$logs/listen.1.log" 2>/dev/null)"
+# The port was free a moment ago: another process may hold it now, and then
+# the listener cannot bind (it says "Error bind" and ends) and is started on
+# another. It says SMTP_listen(port=N) once it holds the port.
+listening() { grep -qs "SMTP_listen(port=$gw_port)" "$logs/listen.$ln.log" || ! kill -0 "$lpid"; }
+for try in 1 2 3; do
+	start_listener
+	wait_for 60 listening
+	grep -qs "SMTP_listen(port=$gw_port)" "$logs/listen.$ln.log" && break
+	kill -0 "$lpid" 2>/dev/null && break	# neither: said below
+	say "the listener could not bind 127.0.0.1:$gw_port (try $try): $(tail -n 1 "$logs/listen.$ln.log")"
+	gw_port=$(free_port)
+done
+if ! grep -qs "SMTP_listen(port=$gw_port)" "$logs/listen.$ln.log"; then
+	say "FAIL: the listener did not listen on 127.0.0.1:$gw_port: $(tail -n 3 "$logs/stderr" "$logs/listen.$ln.log" 2>/dev/null)"
 	exit 1
 fi
 start_runner

@@ -68,18 +68,15 @@ peer() {
 	    --transcript "$work/$name/transcript" "$@" >"$work/$name/peer.log" 2>&1 &
 	peer_pid=$!
 	pids="$pids $peer_pid"
-	wait_file "$work/$name/port" 10
+	wait_file "$work/$name/port"
 	port=$(cat "$work/$name/port" 2>/dev/null)
 	[ -n "$port" ] || { fail "$name: faultpeer did not start: $(cat "$work/$name/peer.log")"; port=1; }
 }
 stop_peer() { kill "$peer_pid" 2>/dev/null; wait "$peer_pid" 2>/dev/null; }
 
-# A port on 127.0.0.1 where nothing listens now (a faultpeer's, once it is gone).
-free_port() {
-	peer "free.$1"
-	stop_peer
-	echo "$port"
-}
+# A port where nothing listens: tests/lib.sh's free_port (not a faultpeer's,
+# once gone: that was a port of the ephemeral range, which any connection
+# from this machine may take next, the gateway's own included).
 
 # Postfix starts in the background (it takes seconds) while the faults run.
 pf_why=""
@@ -87,8 +84,8 @@ if ! pf_why=$(bash "$postfix_sh" check 2>&1); then
 	:
 else
 	pf_dir="$work/postfix"
-	pf_port=$(free_port postfix)
-	bash "$postfix_sh" start "$pf_dir" "$pf_port" >"$work/postfix.start" 2>&1 &
+	# on a free port, another when a process took it first (three tries)
+	postfix_start "$pf_dir" >"$work/postfix.start" 2>&1 &
 	pf_pid=$!
 fi
 
@@ -130,7 +127,7 @@ while IFS='|' read -r name args line code phase errno per outcome <&3; do
 	done
 	sort -o "$dir/queue-ids" "$dir/queue-ids"
 	if [ "$args" = - ]; then
-		port=$(free_port "$name.peer")
+		port=$(free_port)
 		peer_pid=""
 	else
 		# shellcheck disable=SC2086  # the arguments are words of the table
@@ -220,7 +217,7 @@ nexp=$(wc -l <"$expected_ids" | tr -d ' ')
 host=""
 if [ -n "$pf_pid" ]; then
 	if wait "$pf_pid"; then
-		host="127.0.0.1:$pf_port"
+		host="127.0.0.1:$(cat "$pf_dir.port")"
 	else
 		fail "postfix: did not start: $(tail -n 3 "$work/postfix.start")"
 	fi

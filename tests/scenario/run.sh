@@ -43,7 +43,7 @@ peer() {
 	"$faultpeer" --listen 127.0.0.1:0 --port-file "$work/$name.port" "$@" \
 	    >"$work/$name.peer.log" 2>&1 &
 	pids="$pids $!"
-	wait_file "$work/$name.port" 10
+	wait_file "$work/$name.port"
 	port=$(cat "$work/$name.port")
 }
 
@@ -204,8 +204,8 @@ for n in 1 2; do
 	    --transcript "$work/silent.transcript" >"$work/silent$n.peer.log" 2>&1 &
 	pids="$pids $!"
 done
-wait_file "$work/silent1.port" 10
-wait_file "$work/silent2.port" 10
+wait_file "$work/silent1.port"
+wait_file "$work/silent2.port"
 printf '09:00:00 -   SMTP Smart-Host IP = "127.0.0.1:%s"\n09:19:42 - Error (119) Network Write Error\n09:30:00 -   SMTP Smart-Host IP = "127.0.0.2:%s"\n09:39:42 - Error (119) Network Write Error\n' \
     "$(cat "$work/silent1.port")" "$(cat "$work/silent2.port")" >"$work/two.log"
 kb2=$(kb_ports "$(cat "$work/silent1.port")" "$(cat "$work/silent2.port")")
@@ -249,7 +249,7 @@ else
 	ip netns exec "$ns_b" "$faultpeer" --listen 10.203.0.2:25 --fault none \
 	    --port-file "$work/nspeer.port" >"$work/nspeer.log" 2>&1 &
 	pids="$pids $!"
-	wait_file "$work/nspeer.port" 10	# listening once it wrote its port
+	wait_file "$work/nspeer.port"	# listening once it wrote its port
 	# The link works first: a normal greeting over it.
 	ip netns exec "$ns_a" "$kbdiag" --kb "$top/kb" --timeout 1000 probe 10.203.0.2:25 \
 	    >"$work/ns-ok.txt" 2>&1
@@ -268,10 +268,11 @@ if ! why=$(bash "$top/tests/peer/postfix.sh" check 2>&1); then
 	skip postfix "$why"
 else
 	pf_dir="$work/postfix"
-	pf_port=$((20000 + $$ % 20000))
-	if ! bash "$top/tests/peer/postfix.sh" start "$pf_dir" "$pf_port" >"$work/pf.log" 2>&1; then
+	# on a free port (tests/lib.sh), another when a process took it first
+	if ! postfix_start "$pf_dir" >"$work/pf.log" 2>&1; then
 		fail "postfix: did not start: $(tail -n 3 "$work/pf.log")"
 	else
+		pf_port=$(cat "$pf_dir.port")
 		diagnose postfix "$write_119" --smarthost "127.0.0.1:$pf_port" \
 		    --resend-from kbdiag@test.example --resend-to postmaster@test.example
 		got=$(first_cause postfix)

@@ -64,7 +64,7 @@ peer() {
 	"$faultpeer" --listen 127.0.0.1:0 --port-file "$work/$name.port" \
 	    --transcript "$work/$name.transcript" "$@" >"$work/$name.peer.log" 2>&1 &
 	pids="$pids $!"
-	wait_file "$work/$name.port" 10
+	wait_file "$work/$name.port"
 	port=$(cat "$work/$name.port")
 }
 

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/clock.h"
 #include "testutil.h"
 
 /* A running faultpeer: its directory (port file, transcript, maildir). */
@@ -54,7 +55,8 @@ fp_start(struct fp *p, const char *tag, ...)
 	struct buf portf = BUF_INIT, tr = BUF_INIT, md = BUF_INIT, dir = BUF_INIT;
 	const char *a;
 	va_list ap;
-	int n = 0, i;
+	long long t0;
+	int n = 0;
 
 	ck_assert_msg(access(bin, X_OK) == 0, "%s is not built (make %s)", bin, bin);
 	buf_printf(&dir, "%s/%s", tu_scratch, tag);
@@ -85,8 +87,8 @@ fp_start(struct fp *p, const char *tag, ...)
 		execv(bin, argv);
 		_exit(127);
 	}
-	for (i = 0; i < 1000; i++) {	/* up to 10 s on a busy machine */
-		FILE *f = fopen(buf_str(&portf), "r");
+	for (t0 = clock_ms(), p->port = 0; clock_ms() - t0 < TU_WAIT_MS; sleep_ms(10)) {
+		FILE *f = fopen(buf_str(&portf), "r");	/* written atomically */
 
 		if (f) {
 			ck_assert(fscanf(f, "%u", &p->port) == 1);
@@ -94,9 +96,8 @@ fp_start(struct fp *p, const char *tag, ...)
 			break;
 		}
 		ck_assert_msg(waitpid(p->pid, NULL, WNOHANG) == 0, "faultpeer exited early");
-		sleep_ms(10);
 	}
-	ck_assert_msg(i < 1000, "faultpeer wrote no port file");
+	ck_assert_msg(p->port != 0, "faultpeer wrote no port file in %d s", TU_WAIT_MS / 1000);
 	snprintf(p->dir, sizeof(p->dir), "%s", buf_str(&dir));
 	buf_free(&dir);
 	buf_free(&portf);
@@ -105,19 +106,19 @@ fp_start(struct fp *p, const char *tag, ...)
 	free(bin);
 }
 
-/* Wait up to 10 s for faultpeer to exit by itself; its exit status. */
+/* Wait up to TU_WAIT_MS for faultpeer to exit by itself; its exit status. */
 static int
 fp_wait(struct fp *p)
 {
-	int status, i;
+	long long t0;
+	int status;
 
-	for (i = 0; i < 1000; i++) {
+	for (t0 = clock_ms(); clock_ms() - t0 < TU_WAIT_MS; sleep_ms(10)) {
 		pid_t r = waitpid(p->pid, &status, WNOHANG);
 
 		ck_assert(r >= 0);
 		if (r == p->pid)
 			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		sleep_ms(10);
 	}
 	ck_abort_msg("faultpeer did not exit");
 	return -1;
@@ -868,7 +869,8 @@ START_TEST(listen_ipv6)
 	char *argv[] = { bin, "--listen", "[::1]:0", "--port-file", pf, "--sessions", "1", NULL };
 	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
 	pid_t pid;
-	int fd, i, status;
+	long long t0;
+	int fd, status;
 	unsigned port = 0;
 	char line[256];
 
@@ -889,7 +891,7 @@ START_TEST(listen_ipv6)
 		execv(bin, argv);
 		_exit(127);
 	}
-	for (i = 0; i < 1000 && port == 0; i++) {
+	for (t0 = clock_ms(); port == 0 && clock_ms() - t0 < TU_WAIT_MS; ) {
 		FILE *f = fopen(pf, "r");
 
 		if (f) {
@@ -978,14 +980,16 @@ pf_run(struct tu_run *r, ...)
 }
 
 /*
- * postfix.sh VERB DIR [PORT] for both instances at once (a start takes some
- * 2 s and a stop 1.5 s, mostly waiting on Postfix, so the two overlap): each
- * exit status asserted, with what it said.
+ * postfix.sh VERB DIR for both instances at once (a start takes some 2 s
+ * and a stop 1.5 s, mostly waiting on Postfix, so the two overlap): each
+ * exit status asserted, with what it said. A start goes through
+ * tests/lib.sh's postfix_start, which picks a free port and takes another
+ * when a process took it first; the ports then in port_s.
  */
 static void
 pf_both(const char *verb, char *const dir[2], char port_s[2][16])
 {
-	char *script = tu_src("tests/peer/postfix.sh"), *out[2];
+	char *script = tu_src("tests/peer/postfix.sh"), *lib = tu_src("tests/lib.sh"), *out[2];
 	pid_t pid[2];
 	int i, status;
 
@@ -999,7 +1003,8 @@ pf_both(const char *verb, char *const dir[2], char port_s[2][16])
 			if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
 				_exit(126);
 			if (port_s != NULL)
-				execl("/bin/bash", "bash", script, verb, dir[i], port_s[i], (char *)NULL);
+				execl("/bin/bash", "bash", "-c", ". \"$1\" && POSTFIX_SH=$2 "
+				    "postfix_start \"$3\"", "bash", lib, script, dir[i], (char *)NULL);
 			else
 				execl("/bin/bash", "bash", script, verb, dir[i], (char *)NULL);
 			_exit(127);
@@ -1011,12 +1016,21 @@ pf_both(const char *verb, char *const dir[2], char port_s[2][16])
 		ck_assert_int_eq(waitpid(pid[i], &status, 0), pid[i]);
 		said = tu_read(out[i], NULL);
 		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		    "postfix.sh %s %s %s: status %d: %s", verb, dir[i], port_s ? port_s[i] : "",
-		    status, said);
+		    "postfix.sh %s %s: status %d: %s", verb, dir[i], status, said);
 		free(said);
 		free(out[i]);
+		if (port_s != NULL) {
+			struct buf pf = BUF_INIT;
+
+			buf_printf(&pf, "%s.port", dir[i]);
+			said = tu_read(buf_str(&pf), NULL);
+			snprintf(port_s[i], 16, "%.*s", (int)strcspn(said, "\n"), said);
+			free(said);
+			buf_free(&pf);
+		}
 	}
 	free(script);
+	free(lib);
 }
 
 
@@ -1077,11 +1091,9 @@ START_TEST(postfix_delivers_side_by_side)
 		return;
 	}
 	tu_run_free(&r);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 2; i++)
 		dir[i] = tu_scratch_path(pf_names[i]);
-		snprintf(port_s[i], sizeof(port_s[i]), "%u", tu_free_port());
-	}
-	pf_both("start", dir, port_s);
+	pf_both("start", dir, port_s);	/* on free ports: in port_s */
 	/* two instances at once: one message to A, two to B */
 	pf_send((unsigned)atoi(port_s[0]), "a1@client.test");
 	pf_send((unsigned)atoi(port_s[1]), "b1@client.test");

@@ -1355,8 +1355,9 @@ struct follower {
 	struct buf	 got[2];	/* everything read from each */
 };
 
-/* The longest wait for something kbdiag should say (it looks every 200 ms). */
-#define FOLLOW_MS	5000
+/* The longest wait for something kbdiag should say (it looks every 200 ms):
+ * generous, a loaded machine (or ASan) only makes it take longer. */
+#define FOLLOW_MS	TU_WAIT_MS
 /* How long to watch for something kbdiag must not say: a few of its rounds. */
 #define QUIET_MS	700
 

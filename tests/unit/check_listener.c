@@ -250,8 +250,8 @@ START_TEST(smuggling_through_the_gateway)
 	struct buf script = BUF_INIT, a = BUF_INIT;
 	struct gwpeer peer;
 	struct tu_run r;
-	unsigned port = gwpeer_free_port();
-	long long t0;
+	unsigned port;
+	long long t0, w;
 	size_t len, i;
 	int fd;
 	pid_t pid;
@@ -270,7 +270,7 @@ START_TEST(smuggling_through_the_gateway)
 		old_spool_file(dir, "20200101T000000.000000.1.0", "Subject: old\r\n\r\ncut here");
 		free(dir);
 	}
-	pid = gwclient_gateway(sp, host, port, log, "--bare-lf", "normalize", "--data-timeout",
+	pid = gwclient_gateway(sp, host, &port, log, "--bare-lf", "normalize", "--data-timeout",
 	    "60", NULL);
 	fd = gwclient_connect(port);
 	gwclient_expect(fd, "220 ");
@@ -281,8 +281,8 @@ START_TEST(smuggling_through_the_gateway)
 	gwclient_expect(fd, "221 ");
 	close(fd);
 	/* 4 messages: submit's, the old file's, and one per client message */
-	for (i = 0; i < 200 && gwpeer_count(mail) < 4; i++)
-		usleep(50000);
+	for (w = clock_ms(); gwpeer_count(mail) < 4 && clock_ms() - w < TU_WAIT_MS; )
+		usleep(20000);
 	ck_assert_msg(gwpeer_count(mail) == 4, "%zu messages at the smart host, want 4",
 	    gwpeer_count(mail));
 	fprintf(stderr, "smuggling_through_the_gateway: relayed in %lld ms\n",
@@ -377,38 +377,39 @@ first_line(int fd, int timeout_ms)
 START_TEST(session_caps)
 {
 	char *sp = scratch("cap"), *log = scratch("cap.log"), *l, *text;
-	unsigned port = gwpeer_free_port(), nowhere = gwpeer_free_port();
+	unsigned port, nowhere = tu_refused_port();
 	char host[64];
+	long long t0;
 	int fd[6], i;
 	pid_t pid;
 
 	snprintf(host, sizeof(host), "127.0.0.1:%u", nowhere);
-	pid = gwclient_gateway(sp, host, port, log, "--max-sessions", "3",
+	pid = gwclient_gateway(sp, host, &port, log, "--max-sessions", "3",
 	    "--max-client-sessions", "2", NULL);
 	fd[0] = gwclient_connect(port);
 	gwclient_expect(fd[0], "220 ");
 	fd[1] = gwclient_connect(port);
 	gwclient_expect(fd[1], "220 ");
 	fd[2] = gwclient_connect(port);
-	l = first_line(fd[2], 10000);
+	l = first_line(fd[2], TU_WAIT_MS);
 	ck_assert_msg(strncmp(l, "421 4.7.0 ", 10) == 0 && strstr(l, "from your address"),
 	    "a third session from 127.0.0.1 got \"%s\"", l);
-	ck_assert_msg(gwclient_closed(fd[2], 5000), "no close after the 421");
+	ck_assert_msg(gwclient_closed(fd[2], TU_WAIT_MS), "no close after the 421");
 	free(l);
 	fd[3] = gwclient_connect_from("127.0.0.2", port);
 	gwclient_expect(fd[3], "220 ");
 	fd[4] = gwclient_connect_from("127.0.0.3", port);
-	l = first_line(fd[4], 10000);
+	l = first_line(fd[4], TU_WAIT_MS);
 	ck_assert_msg(strncmp(l, "421 4.7.0 ", 10) == 0 && strstr(l, "from your address") == NULL,
 	    "a fourth session got \"%s\"", l);
 	free(l);
 	/* one ends: room again */
 	gwclient_send_str(fd[0], "QUIT\r\n");
 	gwclient_expect(fd[0], "221 ");
-	ck_assert(gwclient_closed(fd[0], 5000));
-	for (i = 0; i < 50; i++) {
+	ck_assert(gwclient_closed(fd[0], TU_WAIT_MS));
+	for (t0 = clock_ms(); clock_ms() - t0 < TU_WAIT_MS; ) {
 		fd[5] = gwclient_connect_from("127.0.0.3", port);
-		l = first_line(fd[5], 10000);
+		l = first_line(fd[5], TU_WAIT_MS);
 		if (strncmp(l, "220 ", 4) == 0)
 			break;
 		free(l);
@@ -442,7 +443,7 @@ END_TEST
 START_TEST(five_hundred_clients)
 {
 	char *sp = scratch("many"), *log = scratch("many.log"), host[64];
-	unsigned port = gwpeer_free_port(), nowhere = gwpeer_free_port();
+	unsigned port, nowhere = tu_refused_port();
 	static int fd[MANY];
 	size_t greeted = 0, refused = 0, nothing = 0, procs, i;
 	struct rlimit rl;
@@ -454,11 +455,11 @@ START_TEST(five_hundred_clients)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	snprintf(host, sizeof(host), "127.0.0.1:%u", nowhere);
-	pid = gwclient_gateway(sp, host, port, log, "--max-client-sessions", "100", NULL);
+	pid = gwclient_gateway(sp, host, &port, log, "--max-client-sessions", "100", NULL);
 	for (i = 0; i < MANY; i++)
 		fd[i] = gwclient_connect(port);
 	for (i = 0; i < MANY; i++) {
-		char *l = first_line(fd[i], 10000);
+		char *l = first_line(fd[i], TU_WAIT_MS);
 
 		if (strncmp(l, "220 ", 4) == 0)
 			greeted++;
@@ -493,7 +494,7 @@ END_TEST
 START_TEST(greeting_while_delivery_hangs)
 {
 	char *sp = scratch("hang"), *log = scratch("hang.log"), host[64], *text, *l;
-	unsigned port = gwpeer_free_port();
+	unsigned port;
 	struct spool_msg m;
 	struct gwpeer peer;
 	struct spool *s;
@@ -510,21 +511,17 @@ START_TEST(greeting_while_delivery_hangs)
 	ck_assert_int_eq(r.status, 0);
 	snprintf(id, sizeof(id), "%.*s", (int)strcspn(r.out, "\n"), r.out);
 	tu_run_free(&r);
-	pid = gwclient_gateway(sp, host, port, log, "-v", "--data-timeout", "60", NULL);
+	pid = gwclient_gateway(sp, host, &port, log, "-v", "--data-timeout", "60", NULL);
 	/* wait until the delivery hangs on the final dot */
-	for (i = 0; i < 200; i++) {
+	for (t0 = clock_ms(), i = 0; !i && clock_ms() - t0 < TU_WAIT_MS; usleep(20000)) {
 		text = access(log, R_OK) == 0 ? tu_read(log, NULL) : xstrdup("");
-		if (strstr(text, " [tx] .\n") != NULL) {
-			free(text);
-			break;
-		}
+		i = strstr(text, " [tx] .\n") != NULL;
 		free(text);
-		usleep(50000);
 	}
-	ck_assert_msg(i < 200, "the delivery did not reach the final dot");
+	ck_assert_msg(i, "the delivery did not reach the final dot in %d s", TU_WAIT_MS / 1000);
 	t0 = clock_ms();
 	fd = gwclient_connect(port);
-	l = first_line(fd, 30000);
+	l = first_line(fd, TU_WAIT_MS);
 	greet_ms = clock_ms() - t0;
 	ck_assert_msg(strncmp(l, "220 ", 4) == 0, "no greeting while a delivery hangs: \"%s\"", l);
 	free(l);
@@ -569,21 +566,26 @@ END_TEST
 START_TEST(sigterm_in_the_middle_of_data)
 {
 	char *sp = scratch("term"), *log = scratch("term.log"), host[64], *got;
-	unsigned port = gwpeer_free_port(), nowhere = gwpeer_free_port();
+	unsigned port, nowhere = tu_refused_port();
 	long long ms;
 	int fd;
 	pid_t pid;
 
 	snprintf(host, sizeof(host), "127.0.0.1:%u", nowhere);
-	pid = gwclient_gateway(sp, host, port, log, NULL);
+	pid = gwclient_gateway(sp, host, &port, log, NULL);
 	fd = gwclient_connect(port);
 	gwclient_expect(fd, "220 ");
 	gwclient_send_str(fd, ENVELOPE);
 	gwclient_expect(fd, "354 ");
 	gwclient_send_str(fd, "Subject: half\r\n\r\nthe first line of a mess");
+	/*
+	 * Not a wait for an event: the message's file in tmp/ is there since
+	 * the 354, and the checks below hold whether or not the session has
+	 * read the half line yet; the pause only makes it likely that it has.
+	 */
 	usleep(200000);
 	gwclient_stop(pid, &ms);
-	got = gwclient_read_until(fd, "421 ", 5000);
+	got = gwclient_read_until(fd, "421 ", TU_WAIT_MS);
 	ck_assert_contains(got, "421 4.3.2 ");
 	/* ended by the stop, not by waiting out the client's data: the stop's words */
 	ck_assert_contains(got, " shutting down, try again later");
@@ -666,13 +668,14 @@ bytes_in(const char *dir, const char *sub)
 START_TEST(body_goes_to_disk)
 {
 	char *sp = scratch("disk"), *log = scratch("disk.log"), host[64], chunk[65536];
-	unsigned port = gwpeer_free_port(), nowhere = gwpeer_free_port();
+	unsigned port, nowhere = tu_refused_port();
+	long long t0;
 	long rss, spooled;
 	int fd, i;
 	pid_t pid;
 
 	snprintf(host, sizeof(host), "127.0.0.1:%u", nowhere);
-	pid = gwclient_gateway(sp, host, port, log, NULL);
+	pid = gwclient_gateway(sp, host, &port, log, NULL);
 	fd = gwclient_connect(port);
 	gwclient_expect(fd, "220 ");
 	gwclient_send_str(fd, ENVELOPE);
@@ -684,8 +687,8 @@ START_TEST(body_goes_to_disk)
 		gwclient_send(fd, chunk, sizeof(chunk));
 	/* the condition the assertion below checks (30000 kB, not 30,000,000 bytes:
 	 * the wait ended 720 kB short of it and the test failed under load) */
-	for (i = 0; i < 300 && bytes_in(sp, "tmp") < 30000LL * 1024; i++)
-		usleep(100000);
+	for (t0 = clock_ms(); bytes_in(sp, "tmp") < 30000LL * 1024 && clock_ms() - t0 < TU_WAIT_MS; )
+		usleep(20000);
 	spooled = (long)(bytes_in(sp, "tmp") / 1024);
 	rss = children_rss_kb(pid);
 	fprintf(stderr, "body_goes_to_disk: %ld kB in tmp/, the largest child %ld kB resident\n",
@@ -696,8 +699,8 @@ START_TEST(body_goes_to_disk)
 	else
 		tu_skip("listener/body_goes_to_disk", "the session's memory bound (not measurable under ASan)");
 	close(fd);	/* gone before the dot */
-	for (i = 0; i < 100 && tu_count_files(sp, "tmp", "") > 0; i++)
-		usleep(100000);
+	for (t0 = clock_ms(); tu_count_files(sp, "tmp", "") > 0 && clock_ms() - t0 < TU_WAIT_MS; )
+		usleep(20000);
 	ck_assert_uint_eq(tu_count_files(sp, "tmp", "") + tu_count_files(sp, "new", ""), 0);
 	gwclient_stop(pid, NULL);
 	free(sp);
@@ -778,7 +781,7 @@ log_seconds_between(const char *text, const char *a, const char *b)
 START_TEST(full_disk_backs_off)
 {
 	char *dir = scratch("fulldisk"), *log = scratch("fulldisk.log"), host[64], *text, *l;
-	unsigned port = gwpeer_free_port(), nowhere = gwpeer_free_port();
+	unsigned port, nowhere = tu_refused_port();
 	struct buf path = BUF_INIT, filler = BUF_INIT;
 	struct tu_run r;
 	long long t0;
@@ -817,11 +820,11 @@ START_TEST(full_disk_backs_off)
 	}
 	close(fd);
 	snprintf(host, sizeof(host), "127.0.0.1:%u", nowhere);
-	pid = gwclient_gateway(buf_str(&path), host, port, log, "-W", "0", NULL);
+	pid = gwclient_gateway(buf_str(&path), host, &port, log, "-W", "0", NULL);
 	t0 = clock_ms();
 	/* the listener greets and says 451 */
 	fd = gwclient_connect(port);
-	l = first_line(fd, 10000);
+	l = first_line(fd, TU_WAIT_MS);
 	ck_assert_msg(strncmp(l, "220 ", 4) == 0, "no greeting on a full disk: \"%s\"", l);
 	free(l);
 	gwclient_send_str(fd, ENVELOPE "Subject: no room\r\n\r\nhello\r\n.\r\nQUIT\r\n");

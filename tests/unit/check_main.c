@@ -284,6 +284,16 @@ main(int argc, char **argv)
 	int sel[sizeof(suites) / sizeof(suites[0])];
 	const char *only = getenv("CK_RUN_SUITE");
 
+	/*
+	 * A test case without a timeout of its own gets 60 s, not check's 4:
+	 * the timeout is there to end a test that hangs, and 4 s of a test
+	 * that takes 0.5 s when idle ran out on a loaded machine (CI, 2 cores,
+	 * other builds: lint's real_base_backtracks_linearly). How long a
+	 * test takes is for the benchmarks (tests/bench), never a failure.
+	 * CK_DEFAULT_TIMEOUT in the environment still decides; check's
+	 * tcase_create() reads it, so it is set before any suite is made.
+	 */
+	setenv("CK_DEFAULT_TIMEOUT", "60", 0);
 	for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
 		selected = argc < 2;
 		for (j = 1; j < argc; j++)

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/clock.h"
 #include "probe.h"
 #include "probe_dos.h"
 #include "render_probe.h"
@@ -671,7 +672,7 @@ START_TEST(fault_peer)
 	struct probe_round *r;
 	unsigned port = 0;
 	pid_t pid;
-	int tries;
+	long long t0;
 
 	if (access(peer, X_OK) != 0) {
 		tu_skip("probe/fault_peer", "%s: %s is not built", c->fault, peer);
@@ -698,7 +699,7 @@ START_TEST(fault_peer)
 		execv(peer, (char *const *)argv);
 		_exit(127);
 	}
-	for (tries = 0; tries < 100 && port == 0; tries++) {
+	for (t0 = clock_ms(); port == 0 && clock_ms() - t0 < TU_WAIT_MS; ) {
 		FILE *f = fopen(portfile, "r");
 
 		if (f) {
@@ -709,7 +710,7 @@ START_TEST(fault_peer)
 		if (port == 0)
 			usleep(50000);
 	}
-	ck_assert_msg(port != 0, "faultpeer wrote no port file");
+	ck_assert_msg(port != 0, "faultpeer wrote no port file in %d s", TU_WAIT_MS / 1000);
 	params_init(&p, "127.0.0.1", port);
 	if (c->helo)
 		p.helo_name = c->helo;
@@ -730,19 +731,21 @@ END_TEST
 
 static pid_t dnsmasq_pid;
 
-/* Wait until the UDP port on 127.0.0.1 is taken (by dnsmasq), at most 5 s:
- * 0; or -1 when pid ended first (*st its status) or the time ran out. */
+/* Wait until the UDP port on 127.0.0.1 is taken (by dnsmasq), at most
+ * TU_WAIT_MS: 0; or -1 when pid ended first (*st its status) or the time ran
+ * out. */
 static int
 dnsmasq_bound(unsigned port, pid_t pid, int *st)
 {
 	struct sockaddr_in sin;
-	int i, fd, taken;
+	long long t0;
+	int fd, taken;
 
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	sin.sin_port = htons((unsigned short)port);
-	for (i = 0; i < 500; i++) {
+	for (t0 = clock_ms(); clock_ms() - t0 < TU_WAIT_MS; usleep(10000)) {
 		if (waitpid(pid, st, WNOHANG) != 0)
 			return -1;
 		fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -750,7 +753,6 @@ dnsmasq_bound(unsigned port, pid_t pid, int *st)
 		close(fd);
 		if (taken)
 			return 0;
-		usleep(10000);
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, st, 0);
@@ -799,7 +801,7 @@ dnsmasq_start(unsigned *port, char *why, size_t whylen)
 			    (char *)NULL);
 			_exit(127);
 		}
-		/* ready when it holds the port (our own bind fails), up to 5 s;
+		/* ready when it holds the port (our own bind fails), up to TU_WAIT_MS;
 		 * merely running is not enough: a query sent before it binds
 		 * meets a closed port */
 		if (dnsmasq_bound(*port, dnsmasq_pid, &st) == 0) {

@@ -307,7 +307,7 @@ START_TEST(each_fault_keeps_the_message)
 	if (f->fault)
 		peer_after(&w, f->fault, f->after);
 	else
-		w.rp.relay.port = gwpeer_free_port();
+		w.rp.relay.port = tu_refused_port();
 	if (f->body) {
 		struct buf b = BUF_INIT;
 
@@ -468,7 +468,7 @@ START_TEST(retries_exhausted)
 	json_t *ev;
 
 	world_open(&w, "retries");
-	w.rp.relay.port = gwpeer_free_port();
+	w.rp.relay.port = tu_refused_port();
 	w.rp.max_attempts = 3;
 	queue_msg(&w, MSG, id);
 	run(&w, &st);
@@ -508,7 +508,7 @@ START_TEST(flush_one)
 	char a[SPOOL_ID_MAX], b[SPOOL_ID_MAX];
 
 	world_open(&w, "flush1");
-	w.rp.relay.port = gwpeer_free_port();
+	w.rp.relay.port = tu_refused_port();
 	w.rp.retry_wait_s = 3600;
 	queue_msg(&w, MSG, a);
 	queue_msg(&w, MSG, b);
@@ -662,7 +662,7 @@ START_TEST(parallel_sessions_host_down)
 	char err[ERR_LEN];
 
 	world_open(&w, "down");
-	w.rp.relay.port = gwpeer_free_port();
+	w.rp.relay.port = tu_refused_port();
 	queue_numbered(&w, 10);
 	w.rp.sessions = 4;
 	run(&w, &st);

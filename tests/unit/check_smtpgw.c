@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "util/buf.h"
+#include "util/clock.h"
 #include "gwclient.h"
 #include "gwpeer.h"
 #include "helo.h"
@@ -436,7 +437,7 @@ START_TEST(failures_on_stderr)
 	struct buf want = BUF_INIT;
 	struct gwpeer p;
 	struct tu_run r;
-	unsigned port = gwpeer_free_port();
+	unsigned port = tu_refused_port();
 	int i;
 
 	for (i = 0; i < 3; i++) {
@@ -738,7 +739,7 @@ START_TEST(run_diagnoses_its_failures)
 	tu_smtpgw(&r, "Subject: x\n\nhello\n", "submit", "--spool", sp, "b@example.org", NULL);
 	ck_assert_int_eq(r.status, 0);
 	tu_run_free(&r);
-	snprintf(port, sizeof(port), "127.0.0.1:%u", gwpeer_free_port());
+	snprintf(port, sizeof(port), "127.0.0.1:%u", tu_refused_port());
 	tu_smtpgw(&r, NULL, "run", "--once", "--diagnose", "--spool", sp, "--smarthost", port,
 	    "--log", log, NULL);
 	ck_assert_msg(r.status == 1, "run: %d %s", r.status, r.err);
@@ -1136,7 +1137,7 @@ START_TEST(full_disk_when_deferring)
 	tu_run_free(&r);
 	buf_printf(&path, "%s/new/%s", sp, id);
 	before = tu_read(buf_str(&path), &blen);
-	snprintf(nowhere, sizeof(nowhere), "127.0.0.1:%u", gwpeer_free_port());
+	snprintf(nowhere, sizeof(nowhere), "127.0.0.1:%u", tu_refused_port());
 	disk_limit(8192);	/* the log fits, the 26 KB message does not */
 	tu_smtpgw(&r, NULL, "run", "--once", "--spool", sp, "--smarthost", nowhere, "--log", log,
 	    "-W", "0", NULL);
@@ -1373,34 +1374,18 @@ END_TEST
 START_TEST(run_listens_and_delivers)
 {
 	char *sp = scratch("listen-spool"), *mail = scratch("listen-mail"), *log = scratch("l.log");
-	char host[64], listen_at[64], *argv[16];
+	char host[64];
 	struct gwpeer peer;
-	unsigned port = gwpeer_free_port();
+	unsigned port;
 	const char *msg = "EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n"
 	    "DATA\r\nSubject: via the listener\r\n\r\nhello\r\n.\r\n";
-	int fd, status, i, n = 0;
+	long long t0;
+	int fd;
 	pid_t pid;
 
 	gwpeer_start(&peer, "none", mail, NULL);
 	snprintf(host, sizeof(host), "127.0.0.1:%u", peer.port);
-	snprintf(listen_at, sizeof(listen_at), "127.0.0.1:%u", port);
-	argv[n++] = tu_build("smtpgw");
-	argv[n++] = "run";
-	argv[n++] = "--spool";
-	argv[n++] = sp;
-	argv[n++] = "--smarthost";
-	argv[n++] = host;
-	argv[n++] = "--listen";
-	argv[n++] = listen_at;
-	argv[n++] = "--log";
-	argv[n++] = log;
-	argv[n] = NULL;
-	pid = fork();
-	ck_assert(pid >= 0);
-	if (pid == 0) {
-		execv(argv[0], argv);
-		_exit(127);
-	}
+	pid = gwclient_gateway(sp, host, &port, log, NULL);
 	fd = gwclient_connect(port);
 	gwclient_expect(fd, "220 ");
 	ck_assert(write(fd, msg, strlen(msg)) == (ssize_t)strlen(msg));
@@ -1408,15 +1393,12 @@ START_TEST(run_listens_and_delivers)
 	ck_assert(write(fd, "QUIT\r\n", 6) == 6);
 	gwclient_expect(fd, "221 ");
 	close(fd);
-	for (i = 0; i < 100 && gwpeer_count(mail) == 0; i++)
-		usleep(100000);
+	for (t0 = clock_ms(); gwpeer_count(mail) == 0 && clock_ms() - t0 < TU_WAIT_MS; )
+		usleep(20000);
 	ck_assert_uint_eq(gwpeer_count(mail), 1);
-	/* SIGTERM ends it cleanly */
-	kill(pid, SIGTERM);
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+	/* SIGTERM ends it cleanly (exit 0) */
+	gwclient_stop(pid, NULL);
 	gwpeer_stop(&peer);
-	free(argv[0]);
 	free(sp);
 	free(mail);
 	free(log);
@@ -1463,18 +1445,16 @@ half_a_message(unsigned port)
 	return fd;
 }
 
-/* Wait up to 10 s until what() gives want. */
+/* Wait up to TU_WAIT_MS until what() gives want. */
 static int
 eventually(size_t (*what)(const char *), const char *arg, size_t want)
 {
-	int i;
+	long long t0;
 
-	for (i = 0; i < 100; i++) {
+	for (t0 = clock_ms(); clock_ms() - t0 < TU_WAIT_MS; usleep(20000))
 		if (what(arg) == want)
 			return 1;
-		usleep(100000);
-	}
-	return 0;
+	return what(arg) == want;
 }
 
 static size_t
@@ -1494,14 +1474,14 @@ START_TEST(listener_real_bad_clients)
 	char host[64], *got;
 	struct gwpeer peer;
 	struct linger rst = { 1, 0 };
-	unsigned port = gwpeer_free_port();
+	unsigned port;
 	size_t len;
 	int fd, i;
 	pid_t pid;
 
 	gwpeer_start(&peer, "none", mail, NULL);
 	snprintf(host, sizeof(host), "127.0.0.1:%u", peer.port);
-	pid = gwclient_gateway(sp, host, port, log, NULL);
+	pid = gwclient_gateway(sp, host, &port, log, NULL);
 	/* garbage: 500 each, then 421 and the end of the connection */
 	fd = gwclient_connect(port);
 	gwclient_expect(fd, "220 ");
@@ -1558,14 +1538,14 @@ START_TEST(listener_full_disk)
 	char host[64];
 	struct gwpeer peer;
 	struct buf big = BUF_INIT;
-	unsigned port = gwpeer_free_port();
+	unsigned port;
 	int fd, i;
 	pid_t pid;
 
 	gwpeer_start(&peer, "none", mail, NULL);
 	snprintf(host, sizeof(host), "127.0.0.1:%u", peer.port);
 	disk_limit(65536);
-	pid = gwclient_gateway(sp, host, port, log, NULL);
+	pid = gwclient_gateway(sp, host, &port, log, NULL);
 	disk_limit(0);
 	buf_puts(&big, "EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n"
 	    "Subject: too big for the disk\r\n\r\n");

@@ -18,6 +18,7 @@
 
 #include "gwlog.h"
 #include "smtp/tcpinfo.h"
+#include "util/clock.h"
 #include "testutil.h"
 
 /* A connected pair on 127.0.0.1: *client, *server. */
@@ -44,16 +45,15 @@ pair(int *client, int *server)
 static void
 snap_until(int fd, struct tcpinfo_snap *s, const char *state, unsigned long long acked)
 {
-	int i;
+	long long t0;
 
-	for (i = 0; i < 200; i++) {
+	for (t0 = clock_ms(); clock_ms() - t0 < TU_WAIT_MS; poll(NULL, 0, 10)) {
 		ck_assert_int_eq(tcpinfo_take(fd, s), 0);
 		if (strcmp(s->state, state) == 0 && s->bytes_acked >= acked)
 			return;
-		poll(NULL, 0, 10);
 	}
-	ck_abort_msg("after 2 s the socket is %s with %llu bytes acknowledged; want %s, %llu",
-	    s->state, s->bytes_acked, state, acked);
+	ck_abort_msg("after %d s the socket is %s with %llu bytes acknowledged; want %s, %llu",
+	    TU_WAIT_MS / 1000, s->state, s->bytes_acked, state, acked);
 }
 
 /* Data the peer's TCP took (before its program read it): all acknowledged,

@@ -2,10 +2,14 @@
  * testutil: the helpers the other suites lean on, where a fault would
  * hide failures (a skip that is not counted reads as a pass).
  */
+#include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -49,6 +53,35 @@ START_TEST(skip_lines_reach_the_runners_log)
 }
 END_TEST
 
+/* tu_refused_port(): a connection there is refused, and no one else can
+ * take the port while the test runs, not even with SO_REUSEADDR. */
+START_TEST(refused_port_stays_refused)
+{
+	unsigned port = tu_refused_port();
+	struct sockaddr_in sin;
+	int i, fd, one = 1;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((unsigned short)port);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_ge(fd = socket(AF_INET, SOCK_STREAM, 0), 0);
+		ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
+		if (i == 0) {
+			errno = 0;
+			ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), -1);
+			ck_assert_msg(errno == ECONNREFUSED, "connect: %s", strerror(errno));
+		} else {
+			errno = 0;
+			ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), -1);
+			ck_assert_msg(errno == EADDRINUSE, "bind: %s", strerror(errno));
+		}
+		close(fd);
+	}
+}
+END_TEST
+
 Suite *
 testutil_suite(void)
 {
@@ -56,6 +89,9 @@ testutil_suite(void)
 	TCase *tc = tcase_create("skip");
 
 	tcase_add_test(tc, skip_lines_reach_the_runners_log);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("ports");
+	tcase_add_test(tc, refused_port_stays_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -262,20 +262,47 @@ START_TEST(dot_unanswered_is_not_fixed_and_names_the_next_cause)
 END_TEST
 
 /* Append text to path after ms, from a thread (the gateway writing its log). */
+/*
+ * A writer of the watched log, in a thread of its own: it appends text once
+ * verify says it is watching (on_notice "verify: watching ..."), since
+ * verify counts only the lines written from then on. Waiting a fixed time
+ * instead lost the race on a loaded machine when the probes before the
+ * watch took longer.
+ */
 struct later {
 	const char	*path;
 	const char	*text;
-	long		 ms;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	int		 watching;
 };
+
+static void
+later_notice(void *arg, const char *msg)
+{
+	struct later *l = arg;
+
+	if (strncmp(msg, "verify: watching ", 17) != 0)
+		return;
+	pthread_mutex_lock(&l->mu);
+	l->watching = 1;
+	pthread_cond_signal(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+}
 
 static void *
 append_later(void *arg)
 {
-	const struct later *l = arg;
-	struct timespec ts = { l->ms / 1000, (l->ms % 1000) * 1000000L };
+	struct later *l = arg;
+	struct timespec until;
 	FILE *f;
 
-	nanosleep(&ts, NULL);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += TU_WAIT_MS / 1000;
+	pthread_mutex_lock(&l->mu);
+	while (!l->watching && pthread_cond_timedwait(&l->cv, &l->mu, &until) == 0)
+		;
+	pthread_mutex_unlock(&l->mu);
 	if ((f = fopen(l->path, "a")) != NULL) {
 		fputs(l->text, f);
 		fclose(f);
@@ -283,22 +310,34 @@ append_later(void *arg)
 	return NULL;
 }
 
+/* Start the writer of params p's watched log. */
+static void
+later_start(struct later *l, struct verify_params *p, pthread_t *t)
+{
+	l->path = p->watch;
+	pthread_mutex_init(&l->mu, NULL);
+	pthread_cond_init(&l->cv, NULL);
+	l->watching = 0;
+	p->on_notice = later_notice;
+	p->arg = l;
+	ck_assert(pthread_create(t, NULL, append_later, l) == 0);
+}
+
 START_TEST(watch_error_back_is_not_fixed)
 {
 	struct diagnosis *d = saved("f.log");
 	char *root = tree("f", 1), *log = tu_scratch_path("f-gw.log"), err[ERR_LEN];
-	struct later l = { NULL, "10:00:00 - SMTP_open(socket=257)\n"
-	    "10:00:02 - Error (119) Network Write Error\n", 300 };
+	struct later l = { .text = "10:00:00 - SMTP_open(socket=257)\n"
+	    "10:00:02 - Error (119) Network Write Error\n" };
 	struct verify_params p;
 	const struct diag_history *h;
 	pthread_t t;
 
 	tu_write_str(log, "09:00:00 - Gateway initialized\n");
-	l.path = log;
 	params(&p, root, NULL);
 	p.watch = log;
 	p.watch_ms = 20000;	/* ends when the error is back */
-	ck_assert(pthread_create(&t, NULL, append_later, &l) == 0);
+	later_start(&l, &p, &t);
 	ck_assert_msg(verify_run(d, &p, &h, err) == 0, "%s", err);
 	pthread_join(t, NULL);
 	ck_assert_str_eq(h->outcome, "not-fixed");
@@ -318,18 +357,17 @@ START_TEST(watch_quiet_with_fix_in_place_is_fixed)
 {
 	struct diagnosis *d = saved("g.log");
 	char *root = tree("g", 1), *log = tu_scratch_path("g-gw.log"), err[ERR_LEN];
-	struct later l = { NULL, "10:00:00 - SMTP_open(socket=257)\n"
-	    "10:00:01 - SMTP connection closed\n", 200 };
+	struct later l = { .text = "10:00:00 - SMTP_open(socket=257)\n"
+	    "10:00:01 - SMTP connection closed\n" };
 	struct verify_params p;
 	const struct diag_history *h;
 	pthread_t t;
 
 	tu_write_str(log, LOG_119);
-	l.path = log;
 	params(&p, root, NULL);
 	p.watch = log;
 	p.watch_ms = 1500;
-	ck_assert(pthread_create(&t, NULL, append_later, &l) == 0);
+	later_start(&l, &p, &t);
 	ck_assert_msg(verify_run(d, &p, &h, err) == 0, "%s", err);
 	pthread_join(t, NULL);
 	ck_assert_msg(strcmp(h->outcome, "fixed") == 0, "%s", h->verdicts[0].why);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,17 +26,38 @@
 #include "testutil.h"
 #include "util/xmem.h"
 
+/* The log from offset from on ("" when there is no log yet). */
+static char *
+log_since(const char *log, size_t from)
+{
+	char *text;
+	size_t len;
+
+	if (access(log, F_OK) != 0)
+		return xstrdup("");
+	text = tu_read(log, &len);
+	if (from > 0 && from <= len)
+		memmove(text, text + from, len - from + 1);
+	return text;
+}
+
+/* How many times gwclient_gateway() tries a fresh port that another process
+ * took first. */
+#define GATEWAY_PORT_TRIES	5
+
 pid_t
-gwclient_gateway(const char *spool, const char *smarthost, unsigned port, const char *log,
+gwclient_gateway(const char *spool, const char *smarthost, unsigned *port, const char *log,
     ...)
 {
-	char listen_at[64], *argv[64];
+	char listen_at[64], *argv[64], *text = NULL;
 	const char *a;
+	struct stat st;
+	size_t from;
+	long long t0;
 	va_list ap;
-	int n = 0;
-	pid_t pid;
+	int n = 0, status = 0, try, listening = 0;
+	pid_t pid = -1;
 
-	snprintf(listen_at, sizeof(listen_at), "127.0.0.1:%u", port);
 	argv[n++] = tu_build("smtpgw");
 	argv[n++] = "run";
 	argv[n++] = "--spool";
@@ -53,13 +75,51 @@ gwclient_gateway(const char *spool, const char *smarthost, unsigned port, const 
 	}
 	va_end(ap);
 	argv[n] = NULL;
-	pid = fork();
-	ck_assert(pid >= 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		execv(argv[0], argv);
-		_exit(127);
+	/*
+	 * smtpgw takes no port 0: a port free a moment ago, which another
+	 * process may take first. The gateway listens once its log says
+	 * "SMTP_listen(port=N)"; when it ends with "Error bind" instead, it
+	 * starts again on another port. So the test never talks to a listener
+	 * that is not its own.
+	 */
+	for (try = 0; try < GATEWAY_PORT_TRIES && !listening; try++) {
+		*port = tu_free_port();
+		snprintf(listen_at, sizeof(listen_at), "127.0.0.1:%u", *port);
+		from = stat(log, &st) == 0 ? (size_t)st.st_size : 0;	/* an earlier run's log */
+		pid = fork();
+		ck_assert(pid >= 0);
+		if (pid == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGTERM);
+			execv(argv[0], argv);
+			_exit(127);
+		}
+		for (t0 = clock_ms(); ; usleep(10000)) {
+			free(text);
+			text = log_since(log, from);
+			if (strstr(text, "SMTP_listen(port=") != NULL) {
+				listening = 1;
+				break;
+			}
+			if (waitpid(pid, &status, WNOHANG) == pid) {
+				free(text);
+				text = log_since(log, from);
+				ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 3 &&
+				    strstr(text, " - Error bind (110) ") != NULL, "smtpgw run --listen "
+				    "%s ended (status %d) before it listened:\n%.2000s", listen_at, status,
+				    text);
+				break;	/* the port was taken: another */
+			}
+			if (clock_ms() - t0 > TU_WAIT_MS) {
+				kill(pid, SIGKILL);
+				waitpid(pid, NULL, 0);
+				ck_abort_msg("smtpgw run --listen %s did not listen in %d s:\n%.2000s",
+				    listen_at, TU_WAIT_MS / 1000, text);
+			}
+		}
 	}
+	ck_assert_msg(listening, "smtpgw run --listen: %d ports taken in a row:\n%.2000s",
+	    GATEWAY_PORT_TRIES, text);
+	free(text);
 	free(argv[0]);
 	return pid;
 }
@@ -72,12 +132,12 @@ gwclient_stop(pid_t pid, long long *ms)
 	pid_t r;
 
 	ck_assert_int_eq(kill(pid, SIGTERM), 0);
-	while ((r = waitpid(pid, &status, WNOHANG)) == 0 && clock_ms() - t0 < 10000)
+	while ((r = waitpid(pid, &status, WNOHANG)) == 0 && clock_ms() - t0 < TU_WAIT_MS)
 		usleep(5000);
 	if (r == 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
-		ck_abort_msg("smtpgw did not stop within 10 s of SIGTERM");
+		ck_abort_msg("smtpgw did not stop within %d s of SIGTERM", TU_WAIT_MS / 1000);
 	}
 	if (ms != NULL)
 		*ms = clock_ms() - t0;
@@ -88,9 +148,9 @@ int
 gwclient_connect_from(const char *src, unsigned port)
 {
 	struct sockaddr_in sa;
-	int i;
+	long long t0;
 
-	for (i = 0; i < 200; i++) {	/* the gateway is starting */
+	for (t0 = clock_ms(); clock_ms() - t0 < TU_WAIT_MS; usleep(50000)) {	/* refused: retried */
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 		ck_assert(fd >= 0);
@@ -108,9 +168,8 @@ gwclient_connect_from(const char *src, unsigned port)
 		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
 			return fd;
 		close(fd);
-		usleep(50000);
 	}
-	ck_abort_msg("cannot connect to the listener on port %u", port);
+	ck_abort_msg("cannot connect to the listener on port %u in %d s", port, TU_WAIT_MS / 1000);
 	return -1;
 }
 
@@ -163,7 +222,7 @@ gwclient_read_until(int fd, const char *want, int timeout_ms)
 void
 gwclient_expect(int fd, const char *want)
 {
-	char *got = gwclient_read_until(fd, want, 10000);
+	char *got = gwclient_read_until(fd, want, TU_WAIT_MS);
 
 	ck_assert_msg(strstr(got, want) != NULL, "no \"%s\" from the listener; got:\n%.2000s",
 	    want, got);

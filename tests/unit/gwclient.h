@@ -18,15 +18,18 @@
 
 /*
  * Start build/smtpgw run --spool SPOOL --smarthost HOST --listen
- * 127.0.0.1:PORT --log LOG, then the extra arguments (NULL-terminated).
- * It gets SIGTERM if the test process dies.
+ * 127.0.0.1:PORT --log LOG, then the extra arguments (NULL-terminated), on a
+ * free port, and wait until its log says it listens ("SMTP_listen"); when
+ * another process took the port first ("Error bind"), again on another. The
+ * port in *port. It gets SIGTERM if the test process dies.
  */
-pid_t gwclient_gateway(const char *spool, const char *smarthost, unsigned port,
+pid_t gwclient_gateway(const char *spool, const char *smarthost, unsigned *port,
     const char *log, ...) __attribute__((sentinel));
-/* SIGTERM, then wait: it must exit 0 within 10 s; *ms: how long it took (or NULL). */
+/* SIGTERM, then wait: it must exit 0 within TU_WAIT_MS; *ms: how long it took
+ * (or NULL). */
 void gwclient_stop(pid_t pid, long long *ms);
 
-/* A connection to 127.0.0.1:port (retried while the gateway starts). */
+/* A connection to 127.0.0.1:port (retried while refused, up to TU_WAIT_MS). */
 int gwclient_connect(unsigned port);
 /* The same from the local address src ("127.0.0.2": another client). */
 int gwclient_connect_from(const char *src, unsigned port);
@@ -38,7 +41,7 @@ void gwclient_send_str(int fd, const char *s);
  * returns what was read, NUL-terminated. The caller checks it.
  */
 char *gwclient_read_until(int fd, const char *want, int timeout_ms);
-/* Read until want appears; fail the test if it does not within 10 s. */
+/* Read until want appears; fail the test if it does not within TU_WAIT_MS. */
 void gwclient_expect(int fd, const char *want);
 /* Read until the peer closes (at most timeout_ms); 1 when it closed. */
 int gwclient_closed(int fd, int timeout_ms);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/clock.h"
 #include "testutil.h"
 #include "util/xmem.h"
 
@@ -38,7 +39,8 @@ gwpeer_start(struct gwpeer *p, const char *fault, const char *maildir, ...)
 	struct buf portf = BUF_INIT, tr = BUF_INIT;
 	const char *a;
 	va_list ap;
-	int n = 0, i;
+	long long t0;
+	int n = 0, got;
 
 	ck_assert_msg(access(bin, X_OK) == 0, "%s is not built (make %s)", bin, bin);
 	ck_assert_msg(tu_scratch != NULL, "gwpeer needs the tu_scratch fixture");
@@ -74,19 +76,19 @@ gwpeer_start(struct gwpeer *p, const char *fault, const char *maildir, ...)
 		execv(bin, argv);
 		_exit(127);
 	}
-	for (i = 0; i < 1000; i++) {	/* up to 10 s on a busy machine */
-		FILE *f = fopen(buf_str(&portf), "r");
+	for (t0 = clock_ms(), got = 0; !got && clock_ms() - t0 < TU_WAIT_MS; sleep_ms(10)) {
+		FILE *f = fopen(buf_str(&portf), "r");	/* written atomically */
 
 		if (f != NULL) {
 			ck_assert(fscanf(f, "%u", &p->port) == 1);
 			fclose(f);
+			got = 1;
 			break;
 		}
 		ck_assert_msg(waitpid(p->pid, NULL, WNOHANG) == 0, "faultpeer --fault %s exited "
 		    "early", fault);
-		sleep_ms(10);
 	}
-	ck_assert_msg(i < 1000, "faultpeer wrote no port file");
+	ck_assert_msg(got, "faultpeer wrote no port file in %d s", TU_WAIT_MS / 1000);
 	p->transcript = buf_detach(&tr);
 	buf_free(&portf);
 	free(bin);
@@ -95,31 +97,22 @@ gwpeer_start(struct gwpeer *p, const char *fault, const char *maildir, ...)
 void
 gwpeer_stop(struct gwpeer *p)
 {
-	int status, i;
+	long long t0;
+	int status;
+	pid_t r;
 
 	if (p == NULL || p->pid <= 0)
 		return;
 	ck_assert(kill(p->pid, SIGTERM) == 0);
-	for (i = 0; i < 1000; i++) {
-		pid_t r = waitpid(p->pid, &status, WNOHANG);
-
-		ck_assert(r >= 0);
-		if (r == p->pid)
+	for (t0 = clock_ms(), r = 0; r == 0 && clock_ms() - t0 < TU_WAIT_MS; sleep_ms(10))
+		if ((r = waitpid(p->pid, &status, WNOHANG)) != 0)
 			break;
-		sleep_ms(10);
-	}
-	ck_assert_msg(i < 1000, "faultpeer did not stop on SIGTERM");
+	ck_assert_msg(r == p->pid, "faultpeer did not stop on SIGTERM in %d s", TU_WAIT_MS / 1000);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "faultpeer: status %d",
 	    status);
 	p->pid = 0;
 	free(p->transcript);
 	p->transcript = NULL;
-}
-
-unsigned
-gwpeer_free_port(void)
-{
-	return tu_free_port();
 }
 
 size_t

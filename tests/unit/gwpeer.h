@@ -33,8 +33,6 @@ void gwpeer_start(struct gwpeer *p, const char *fault, const char *maildir, ...)
 /* SIGTERM; faultpeer must exit 0 (its sessions end with it). NULL-safe, and
  * a stopped peer may be stopped again. */
 void gwpeer_stop(struct gwpeer *p);
-/* A port on 127.0.0.1 where nothing listens (bound, then closed). */
-unsigned gwpeer_free_port(void);
 /* How many messages peers have stored in maildir (0 when it does not exist). */
 size_t gwpeer_count(const char *maildir);
 /*

@@ -126,15 +126,17 @@ tu_cache_own(void)
 	setenv("KBDIAG_CACHE", own, 1);
 }
 
-int
-tu_loopback_bind(int type, unsigned *port)
+/* A socket of type bound to 127.0.0.1 on a port the kernel picks (in *port),
+ * close-on-exec; SO_REUSEADDR when reuse. */
+static int
+loopback_socket(int type, int reuse, unsigned *port)
 {
 	struct sockaddr_in sin;
 	socklen_t len = sizeof(sin);
 	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0), one = 1;
 
 	ck_assert_msg(fd >= 0, "socket: %s", strerror(errno));
-	if (type == SOCK_STREAM)
+	if (reuse)
 		ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
@@ -146,12 +148,27 @@ tu_loopback_bind(int type, unsigned *port)
 	return fd;
 }
 
+int
+tu_loopback_bind(int type, unsigned *port)
+{
+	return loopback_socket(type, type == SOCK_STREAM, port);
+}
+
 unsigned
 tu_free_port(void)
 {
 	unsigned port;
 
 	close(tu_loopback_bind(SOCK_STREAM, &port));
+	return port;
+}
+
+unsigned
+tu_refused_port(void)
+{
+	unsigned port;
+
+	(void)loopback_socket(SOCK_STREAM, 0, &port);	/* stays open (bound) until the test ends */
 	return port;
 }
 

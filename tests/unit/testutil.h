@@ -29,8 +29,31 @@ char *tu_build(const char *rel);
  * caller listens, uses or closes it.
  */
 int tu_loopback_bind(int type, unsigned *port);
-/* A port that was free a moment ago (bound, read and closed). */
+/*
+ * A port that was free a moment ago (bound, read and closed): another test
+ * or process may take it before the caller uses it. Only for a program that
+ * cannot be told port 0 (or given a socket) and says so when its port is
+ * taken, so that the caller can retry with another; a listener of the tests'
+ * own binds port 0 (tu_loopback_bind) and keeps its socket.
+ */
 unsigned tu_free_port(void);
+/*
+ * A port on 127.0.0.1 where connections are refused, and stay refused for
+ * the rest of the test: a stream socket bound there without SO_REUSEADDR
+ * and never listening, kept open until the test's process ends (check forks
+ * each test). Nobody else can listen there meanwhile, and no client's own
+ * ephemeral port can be it (a connect to it would connect to itself).
+ */
+unsigned tu_refused_port(void);
+
+/*
+ * How long a test waits for something to happen (a process to start or end,
+ * a line in a log, a file, a message delivered) before it fails: generous,
+ * because a loaded machine only makes the wait longer. Wait on the event
+ * itself, polling every 10-20 ms against clock_ms() (util/clock.h), never
+ * for a fixed time, and never assert the wall time it took.
+ */
+#define TU_WAIT_MS	60000
 
 /* A fresh empty directory under $TMPDIR (or /tmp). */
 char *tu_tmpdir(void);
