@@ -12,36 +12,11 @@
 #include <string.h>
 
 #include "prefilter.h"
+#include "prefilter_ref.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define IDS	80
-
-static unsigned char
-fold(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 'a' - 'A') : c;
-}
-
-static void
-reference(const struct prefilter *pf, const char *s, size_t len, uint64_t *ids)
-{
-	size_t n = prefilter_count(pf), i, j, k, l;
-	const char *lit;
-
-	for (i = 0; i < n; i++) {
-		lit = prefilter_literal(pf, i, &l);
-		for (j = 0; j + l <= len; j++) {
-			for (k = 0; k < l && fold((unsigned char)s[j + k]) ==
-			    (unsigned char)lit[k]; k++)
-				;
-			if (k == l) {
-				prefilter_lit_ids(pf, i, ids);
-				break;
-			}
-		}
-	}
-}
 
 struct ctx {
 	const struct prefilter	*pf;
@@ -59,7 +34,7 @@ on_hit(void *arg, size_t lit, size_t off, size_t len)
 	if (l != len || off + len > c->len)
 		abort();
 	for (k = 0; k < len; k++)
-		if (fold((unsigned char)c->s[off + k]) != (unsigned char)text[k])
+		if (prefilter_ref_fold((unsigned char)c->s[off + k]) != (unsigned char)text[k])
 			abort();
 	return 0;
 }
@@ -74,7 +49,7 @@ on_line(void *arg, size_t off, size_t len, const uint64_t *ids)
 	    memchr(c->s + off, '\n', len) != NULL ||
 	    (off + len < c->len && c->s[off + len] != '\n'))
 		abort();
-	reference(c->pf, c->s + off, len, want);
+	prefilter_ref(c->pf, c->s + off, len, want);
 	if (memcmp(want, ids, sizeof(want)) != 0)
 		abort();
 	c->next = off + len + 1;
@@ -111,7 +86,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		memset(want, 0, sizeof(want));
 		memset(got, 0, sizeof(got));
-		reference(pf, s, c.len, want);
+		prefilter_ref(pf, s, c.len, want);
 		prefilter_scan(pf, s, c.len, got);
 		if (memcmp(want, got, sizeof(want)) != 0)
 			abort();
@@ -125,7 +100,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			end = nl ? (size_t)(nl - s) : c.len;
 			memset(want, 0, sizeof(want));
 			memset(got, 0, sizeof(got));
-			reference(pf, s + start, end - start, want);
+			prefilter_ref(pf, s + start, end - start, want);
 			prefilter_scan(pf, s + start, end - start, got);
 			if (memcmp(want, got, sizeof(want)) != 0)
 				abort();

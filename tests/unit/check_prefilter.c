@@ -19,37 +19,11 @@
 #include "kb.h"
 #include "match.h"
 #include "prefilter.h"
+#include "../fuzz/prefilter_ref.h"
 #include "testutil.h"
 
 static const char *const impls[] = { "scalar", "ssse3", "avx2" };
 #define NIMPLS	(sizeof(impls) / sizeof(impls[0]))
-
-static unsigned char
-fold(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 'a' - 'A') : c;
-}
-
-/* The reference: the ids of every literal that occurs in s, by brute force. */
-static void
-reference(const struct prefilter *pf, const char *s, size_t len, uint64_t *ids)
-{
-	size_t n = prefilter_count(pf), i, j, k, l;
-	const char *lit;
-
-	for (i = 0; i < n; i++) {
-		lit = prefilter_literal(pf, i, &l);
-		for (j = 0; j + l <= len; j++) {
-			for (k = 0; k < l && fold((unsigned char)s[j + k]) ==
-			    (unsigned char)lit[k]; k++)
-				;
-			if (k == l) {
-				prefilter_lit_ids(pf, i, ids);
-				break;
-			}
-		}
-	}
-}
 
 struct lines_seen {
 	const struct prefilter	*pf;
@@ -74,7 +48,7 @@ check_line(void *arg, size_t off, size_t len, const uint64_t *ids)
 	    "a line", ls->what, off);
 	ck_assert_msg(memchr(ls->s + off, '\n', len) == NULL, "%s: line at %zu holds a "
 	    "newline", ls->what, off);
-	reference(ls->pf, ls->s + off, len, want);
+	prefilter_ref(ls->pf, ls->s + off, len, want);
 	ck_assert_msg(memcmp(want, ids, ls->words * sizeof(*ids)) == 0,
 	    "%s: line at %zu (%.*s): ids %llx, reference %llx", ls->what, off,
 	    (int)(len < 200 ? len : 200), ls->s + off, (unsigned long long)ids[0],
@@ -106,7 +80,7 @@ check_text(struct prefilter *pf, const char *s, size_t len, const char *what)
 		/* The whole text as one string. */
 		memset(want, 0, sizeof(want));
 		memset(got, 0, sizeof(got));
-		reference(pf, s, len, want);
+		prefilter_ref(pf, s, len, want);
 		prefilter_scan(pf, s, len, got);
 		ck_assert_msg(memcmp(want, got, words * sizeof(*got)) == 0,
 		    "%s, %s, whole: %llx against %llx", what, impls[i],
@@ -119,7 +93,7 @@ check_text(struct prefilter *pf, const char *s, size_t len, const char *what)
 			end = nl ? (size_t)(nl - s) : len;
 			memset(want, 0, sizeof(want));
 			memset(got, 0, sizeof(got));
-			reference(pf, s + start, end - start, want);
+			prefilter_ref(pf, s + start, end - start, want);
 			prefilter_scan(pf, s + start, end - start, got);
 			ck_assert_msg(memcmp(want, got, words * sizeof(*got)) == 0,
 			    "%s, %s, line at %zu: %llx against %llx", what, impls[i], start,
