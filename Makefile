@@ -133,8 +133,11 @@ PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
 	fuzz-run fuzz-build fuzz-seeds install install-files bench-query bench-gw uninstall clean FORCE bench bench-tools \
 	deps-bench bench-probe bench-scan bench-prefilter deb deb-test layers
 
+# build/queryeval too: the query's evaluation tool (make bench-query, --fit)
+# links the library statically, and one left from an earlier build measures
+# that build's scorer, not this one's (check_queryeval compares the two)
 all: deps-build
-	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory build $(QUERYEVAL)
 
 build: $(KBDIAG) $(SMTPGW) $(SHLIB) $(PUBLIB) $(PCFILE)
 
@@ -241,7 +244,8 @@ CHECK_HOME	= $(abspath $(BUILD))/check-home
 check-run: export HOME = $(CHECK_HOME)
 check-run: export XDG_CACHE_HOME =
 
-check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER) $(GWLOAD)
+check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER) $(GWLOAD) \
+    $(QUERYEVAL)
 	@rm -rf $(CHECK_HOME) && mkdir -p $(CHECK_HOME)
 	@echo "== layers: no upward include, no cycle of includes or of calls (make layers)"
 	@$(MAKE) --no-print-directory layers

@@ -5,7 +5,7 @@
  * and for working on the scorer.
  *
  *   build/queryeval [--scorer kbdiag|bm25] [--misses dev|test|all] [--source DIR]
- *                   KBDIR EVAL.tsv
+ *                   [--results FILE|-] KBDIR EVAL.tsv
  *   build/queryeval --fit KBDIR EVAL.tsv [MORE.tsv...]
  *
  * Prints one line per split and kind, then per split "all" (the related
@@ -21,6 +21,11 @@
  * answered" is about ANSWERED; WEAK counts the weak answers apart. A
  * revision before the weak band (no QUERY_WEAK_BAND) counts every answer as
  * sure, as it was; the BM25 baseline's answers are all sure.
+ * --results writes each query's answer instead, one line per query in file
+ * order: its line number, "sure", "weak" or "none", a tab and its first
+ * three articles separated by spaces (to FILE, or in place of the table for
+ * "-"): check_queryeval compares them with `kbdiag query`'s, so that this
+ * tool measures what the product does. `make` builds it with the product.
  * --ranking only ranks without the answer model (every text gets
  * its best articles). --misses prints the related queries of that half whose first
  * result is wrong, and the unrelated ones answered, on standard error: work
@@ -683,7 +688,8 @@ main(int argc, char **argv)
 	struct kb *kb;
 	struct qe_query *v;
 	struct qe_tally *t = NULL;
-	const char *scorer = "kbdiag", *misses = NULL, *source = NULL;
+	const char *scorer = "kbdiag", *misses = NULL, *source = NULL, *results = NULL;
+	FILE *rf = NULL;
 	int unjudged = 0;
 	char err[ERR_LEN], dir[4096];
 	size_t n, i, j, nt = 0, cap = 0;
@@ -701,6 +707,8 @@ main(int argc, char **argv)
 			misses = argv[a + 1];
 		else if (strcmp(argv[a], "--source") == 0)
 			source = argv[a + 1];
+		else if (strcmp(argv[a], "--results") == 0)
+			results = argv[a + 1];
 #ifndef QUERYEVAL_NO_FIT
 		else if (strcmp(argv[a], "--ranking") == 0)
 			unjudged = strcmp(argv[a + 1], "only") == 0;
@@ -710,7 +718,7 @@ main(int argc, char **argv)
 	}
 	if (argc - a != 2 || (strcmp(scorer, "kbdiag") != 0 && strcmp(scorer, "bm25") != 0)) {
 		fputs("usage: queryeval [--scorer kbdiag|bm25] [--misses dev|test|all] "
-		    "[--source DIR] KBDIR EVAL.tsv\n", stderr);
+		    "[--source DIR] [--results FILE|-] KBDIR EVAL.tsv\n", stderr);
 		return 2;
 	}
 	p.dir = argv[a];
@@ -733,6 +741,11 @@ main(int argc, char **argv)
 	}
 	if ((v = qe_load(argv[a + 1], &n)) == NULL) {
 		fprintf(stderr, "queryeval: %s: cannot read\n", argv[a + 1]);
+		return 1;
+	}
+	if (results != NULL && (rf = strcmp(results, "-") == 0 ? stdout :
+	    fopen(results, "w")) == NULL) {
+		perror(results);
 		return 1;
 	}
 	for (i = 0; i < n; i++) {
@@ -767,6 +780,13 @@ main(int argc, char **argv)
 					h3 = 1;
 				}
 		}
+		if (rf != NULL) {
+			fprintf(rf, "%ld\t%s", v[i].line, ntop == 0 ? "none" : weak ? "weak" :
+			    "sure");
+			for (j = 0; j < ntop; j++)
+				fprintf(rf, "%s%s", j ? " " : "\t", top[j]);
+			fputc('\n', rf);
+		}
 		k->n++;
 		all->n++;
 		k->hit1 += h1;
@@ -793,6 +813,12 @@ main(int argc, char **argv)
 			fputs(ntop ? "\n" : " nothing\n", stderr);
 		}
 		query_free(q);
+	}
+	if (rf == stdout)
+		return 0;
+	if (rf != NULL && fclose(rf) != 0) {
+		perror(results);
+		return 1;
 	}
 	for (i = 0; i < nt; i++)
 		printf("%s %s %zu %zu %zu %zu %zu\n", t[i].split, t[i].kind, t[i].n, t[i].hit1,

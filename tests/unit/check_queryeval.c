@@ -45,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "testutil.h"
 #include "util/xmem.h"
@@ -108,6 +109,9 @@ struct evalq {
 	size_t	 nids;
 	char	*query;					/* with real line breaks */
 	long	 line;
+	char	 got[64];				/* the product's answer: "sure|weak|none"
+						   and its first three ids, as
+						   build/queryeval --results prints them */
 };
 
 /* The half the seeded hash puts a query in (query-eval.tsv's header). */
@@ -396,6 +400,61 @@ ratio(size_t a, size_t b)
 	return b ? (double)a / (double)b : 0.0;
 }
 
+/*
+ * The bench tool measures the product: build/queryeval (make bench-query, and
+ * --fit, which fits the answer model on what it measures) asks every query in
+ * one process, through kb_load() and one index for all of them; the product
+ * is a `kbdiag query` process per text, through the rule base cache. Each
+ * query must get the same answer and the same first three articles from
+ * both: a stale or differently built tool, another dictionary, a cache that
+ * loses a field the query reads, or state one query leaves in the index for
+ * the next would each show here. A test-half query that differs is counted,
+ * not shown.
+ */
+static void
+same_as_queryeval(const struct evalq *v, size_t n)
+{
+	char *bin = tu_build("queryeval"), *kb = tu_src("kb");
+	char *tsv = tu_src("tests/cases/query-eval.tsv"), *out, *p, *nl;
+	char *argv[] = { bin, (char *)"--results", (char *)"-", kb, tsv, NULL };
+	struct tu_run r;
+	size_t i = 0, ntest = 0, ndev = 0, len;
+
+	ck_assert_msg(access(bin, X_OK) == 0, "%s: not built (make %s)", bin, bin);
+	tu_runv(&r, NULL, 0, argv);
+	ck_assert_msg(r.status == 0, "build/queryeval: exit %d: %s", r.status, r.err);
+	out = r.out;
+	len = strlen(out);
+	for (p = out; p < out + len && *p; p = nl + 1, i++) {
+		char *tab;
+		long line;
+
+		nl = strchr(p, '\n');
+		ck_assert_msg(nl != NULL, "build/queryeval --results: no newline at the end");
+		*nl = '\0';
+		line = strtol(p, &tab, 10);
+		ck_assert_msg(*tab == '\t' && i < n && line == v[i].line, "build/queryeval "
+		    "--results: line %zu is \"%s\", not query-eval.tsv:%ld's result", i + 1, p,
+		    i < n ? v[i].line : 0L);
+		if (strcmp(tab + 1, v[i].got) == 0)
+			continue;
+		if (v[i].split == SPLIT_TEST) {
+			ntest++;
+			continue;
+		}
+		ndev++;
+		fprintf(stderr, "differs: query-eval.tsv:%ld '%.60s': kbdiag query: %s; "
+		    "build/queryeval: %s\n", v[i].line, v[i].query, v[i].got, tab + 1);
+	}
+	ck_assert_msg(i == n, "build/queryeval --results: %zu results for %zu queries", i, n);
+	ck_assert_msg(ndev + ntest == 0, "build/queryeval differs from kbdiag query on %zu "
+	    "queries of the dev half (shown above) and %zu of the test half", ndev, ntest);
+	tu_run_free(&r);
+	free(tsv);
+	free(kb);
+	free(bin);
+}
+
 START_TEST(eval_set_scores)
 {
 	struct evalq *v;
@@ -469,6 +528,11 @@ START_TEST(eval_set_scores)
 		}
 		khit1[s][k] += h1;
 		khit3[s][k] += h3;
+		snprintf(v[i].got, sizeof(v[i].got), "%s", nres == 0 ? "none" : weak ? "weak" :
+		    "sure");
+		for (j = 0; j < top; j++)
+			snprintf(v[i].got + strlen(v[i].got), sizeof(v[i].got) - strlen(v[i].got),
+			    "%s%s", j ? " " : "\t", result_id(results, j));
 		json_decref(root);
 	}
 
@@ -495,6 +559,7 @@ START_TEST(eval_set_scores)
 	    QUERYEVAL_TARGET_FALSE_POSITIVES, QUERYEVAL_MAX_FALSE_POSITIVES,
 	    QUERYEVAL_MIN_HIT1_FRAGMENT);
 
+	same_as_queryeval(v, n);
 	ck_assert_msg(exact_missed == 0, "query-eval.tsv: %zu exact texts do not rank their "
 	    "article first; the first: %s", exact_missed, exact_first);
 	ck_assert_msg(ratio(hit1[SPLIT_TEST], related[SPLIT_TEST]) >= QUERYEVAL_MIN_HIT1,
