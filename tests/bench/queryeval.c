@@ -464,11 +464,11 @@ fit_dump(FILE *f, const struct qe_query *v, const struct query_results *q, int r
 	const struct query_features *x = &q->features;
 
 	fprintf(f, "%ld\t%s\t%s\t%d\t%d\t%d\t%d\t%.4f\t%.4f\t%.4f\t%.4f\t%d\t%d\t%d\t%d"
-	    "\t%.4f\t%.4f\t%.4f\t%d\t%d\t%.4f\t%.4f\t%.4f\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t", v->line, v->split,
+	    "\t%.4f\t%.4f\t%.4f\t%d\t%d\t%.4f\t%.4f\t%.4f\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.4f\t%d\t%s\t", v->line, v->split,
 	    v->kind, qe_unrelated(v->kind), right, x->matched, x->domain, x->best, x->margin,
 	    x->known, x->words, x->mail, x->network, x->pattern, x->question, x->specific,
 	    x->cover, x->fragment, x->foreign, x->unknown, x->coherent, x->strong, x->common,
-	    (int)q->nsynonyms, x->spread, x->gateway_only, x->nspecific, x->run, x->own, x->elsewhere, q->nresults ? q->results[0].article->id : "-");
+	    (int)q->nsynonyms, x->spread, x->gateway_only, x->nspecific, x->run, x->own, x->elsewhere, x->known_strong, x->program, q->nresults ? q->results[0].article->id : "-");
 	for (const char *t = v->text; *t; t++)
 		fputc(*t == '\n' || *t == '\t' ? ' ' : *t, f);
 	fputc('\n', f);
