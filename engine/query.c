@@ -3109,6 +3109,8 @@ query_features(const struct query_index *ix, const struct query_q *q,
 	}
 }
 
+static double query_confidence(const struct query_features *f);
+
 size_t
 query_model_inputs(const struct query_features *f, double x[QUERY_MODEL_MAX],
     const char *names[QUERY_MODEL_MAX])
@@ -3138,6 +3140,23 @@ query_model_inputs(const struct query_features *f, double x[QUERY_MODEL_MAX],
 	for (i = 0; names != NULL && i < QUERY_NMODEL; i++)
 		names[i] = name[i];
 	return QUERY_NMODEL;
+}
+
+double
+query_model_weight(size_t i)
+{
+	return i < QUERY_NMODEL ? query_model[i] : 0;
+}
+
+enum query_decided
+query_decided_by(const struct query_results *q)
+{
+	if (!q->features.domain)
+		return QUERY_OUT_OF_DOMAIN;
+	if (q->features.matched || (q->fact.row != NULL && q->confidence >= QUERY_SURE &&
+	    q->nresults > 0 && query_confidence(&q->features) < QUERY_SURE))
+		return QUERY_BY_RULE;
+	return QUERY_BY_MODEL;
 }
 
 static double

@@ -288,5 +288,19 @@ struct query_results *query_ask_unjudged(struct query_index *ix, struct matcher 
 #define QUERY_MODEL_MAX	16
 size_t query_model_inputs(const struct query_features *f, double x[QUERY_MODEL_MAX],
     const char *names[QUERY_MODEL_MAX]);
+/* The model's coefficient of input i (0 is the bias), in the same order. */
+double query_model_weight(size_t i);
+/*
+ * How the answer was decided, for --explain: by the model (its sum z, whose
+ * logistic is the confidence), or by rule (a pattern of the gateway's own
+ * message, the text as a message word for word, a fact row for a setting),
+ * or not at all (no sign of the gateway's world in the text).
+ */
+enum query_decided {
+	QUERY_BY_MODEL,
+	QUERY_BY_RULE,
+	QUERY_OUT_OF_DOMAIN
+};
+enum query_decided query_decided_by(const struct query_results *q);
 
 #endif

@@ -2057,6 +2057,34 @@ render_forgiven(struct buf *t, const struct query_results *q)
 	buf_putc(t, '.');
 }
 
+/*
+ * "model": how the answer was decided ("by": "model", "rule" or "domain", no
+ * sign of the gateway's world), the model's sum "z" (the confidence is its
+ * logistic), its "inputs" by name and their "weights" (with the bias).
+ */
+static void
+render_query_model_json(json_t *root, const struct query_results *q)
+{
+	double x[QUERY_MODEL_MAX], z = 0;
+	const char *names[QUERY_MODEL_MAX];
+	size_t n = query_model_inputs(&q->features, x, names), i;
+	enum query_decided by = query_decided_by(q);
+	json_t *m = json_object(), *in = json_object(), *w = json_object();
+
+	json_object_set_new(m, "by", json_string(by == QUERY_BY_MODEL ? "model" :
+	    by == QUERY_BY_RULE ? "rule" : "domain"));
+	for (i = 0; i < n; i++) {
+		z += query_model_weight(i) * x[i];
+		if (i > 0)
+			json_object_set_new(in, names[i], render_jreal(x[i]));
+		json_object_set_new(w, names[i], render_jreal(query_model_weight(i)));
+	}
+	json_object_set_new(m, "z", render_jreal(z));
+	json_object_set_new(m, "inputs", in);
+	json_object_set_new(m, "weights", w);
+	json_object_set_new(root, "model", m);
+}
+
 static int
 render_json_query(const struct query_results *q, struct buf *out, char err[ERR_LEN])
 {
@@ -2108,6 +2136,7 @@ render_json_query(const struct query_results *q, struct buf *out, char err[ERR_L
 	json_object_set_new(x, "cover", render_jreal(q->features.cover));
 	json_object_set_new(x, "foreign_words", json_integer(q->features.foreign));
 	json_object_set_new(root, "features", x);
+	render_query_model_json(root, q);
 	for (i = 0; i < q->nresults; i++) {
 		const struct query_result *r = &q->results[i];
 		json_t *o = json_object(), *w = json_array(), *fl = json_array();
@@ -2169,6 +2198,55 @@ render_query_why(struct buf *out, const struct query_result *r)
 		    r->fields[i].field, 100 * r->fields[i].share);
 }
 
+/*
+ * --explain: how the answer model came to its confidence: each input that is
+ * not 0, with its value and what it added to the sum (its coefficient times
+ * the value), largest first; or the rule that answered instead.
+ */
+static void
+render_query_model(struct buf *t, const struct query_results *q)
+{
+	double x[QUERY_MODEL_MAX], z;
+	const char *names[QUERY_MODEL_MAX];
+	size_t n = query_model_inputs(&q->features, x, names), i, j, order[QUERY_MODEL_MAX];
+
+	switch (query_decided_by(q)) {
+	case QUERY_OUT_OF_DOMAIN:
+		buf_puts(t, "Not answered by rule: no pattern, mail word, word of the "
+		    "gateway's own or most of one of its messages is in the text.");
+		return;
+	case QUERY_BY_RULE:
+		buf_printf(t, "Answered by rule: %s.", q->features.matched ?
+		    "a pattern of the gateway's own message, or the text as one of its "
+		    "messages word for word" : "a question with a setting that a row of "
+		    "the tables answers");
+		return;
+	case QUERY_BY_MODEL:
+		break;
+	}
+	for (z = 0, i = 0; i < n; i++) {
+		z += query_model_weight(i) * x[i];
+		order[i] = i;
+	}
+	/* by what each added, largest first (insertion sort: a dozen inputs) */
+	for (i = 1; i < n; i++)
+		for (j = i; j > 1 && fabs(query_model_weight(order[j]) * x[order[j]]) >
+		    fabs(query_model_weight(order[j - 1]) * x[order[j - 1]]); j--) {
+			size_t k = order[j];
+
+			order[j] = order[j - 1];
+			order[j - 1] = k;
+		}
+	buf_printf(t, "Answer model (logistic regression, build/queryeval --fit): %+.2f "
+	    "(bias)", query_model_weight(0));
+	for (i = 1; i < n; i++)
+		if (x[order[i]] != 0)
+			buf_printf(t, " %+.2f (%s %.2f)", query_model_weight(order[i]) *
+			    x[order[i]], names[order[i]], x[order[i]]);
+	buf_printf(t, " = %.2f: confidence %.0f%%; sure from %.0f%%, weak from %.0f%%.", z,
+	    100 / (1 + exp(-z)), 100 * QUERY_SURE, 100 * QUERY_WEAK);
+}
+
 /* --explain: how the text was read and why the answer is what it is. */
 static void
 render_query_reading(struct buf *out, const struct query_results *q)
@@ -2204,6 +2282,9 @@ render_query_reading(struct buf *out, const struct query_results *q)
 		buf_printf(&t, ", %d word%s of other products or fields", f->elsewhere,
 		    f->elsewhere == 1 ? "" : "s");
 	buf_puts(&t, ").");
+	render_wrap(out, buf_str(&t), 0, 2);
+	buf_reset(&t);
+	render_query_model(&t, q);
 	render_wrap(out, buf_str(&t), 0, 2);
 	buf_free(&t);
 }

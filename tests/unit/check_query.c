@@ -1,5 +1,6 @@
 /* query: ranking articles for a text someone typed or pasted. */
 #include <check.h>
+#include <math.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -508,6 +509,56 @@ START_TEST(answers_fit_their_confidence)
 }
 END_TEST
 
+/*
+ * --explain's account of the answer model is the model: for a text it
+ * decides, the weights times the inputs sum to the logit of the confidence;
+ * a message of the gateway's own answers by rule, and a text with no sign of
+ * the gateway's world is not answered by the model at all. Both renderings
+ * say so.
+ */
+START_TEST(model_explains_its_confidence)
+{
+	static const char *const texts[] = { "which header lines does the gateway read",
+	    "mail to the IBM mainframe gets cut off halfway every time",
+	    "how do I set a static ip on windows 7" };
+	double x[QUERY_MODEL_MAX];
+	const char *names[QUERY_MODEL_MAX];
+	struct query_results *q;
+	struct buf out = BUF_INIT;
+	char err[ERR_LEN];
+	size_t i, j, n;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		double z = 0;
+
+		q = run(texts[i]);
+		ck_assert_int_eq(query_decided_by(q), QUERY_BY_MODEL);
+		n = query_model_inputs(&q->features, x, names);
+		ck_assert_uint_gt(n, 2);
+		ck_assert_str_eq(names[0], "BIAS");
+		for (j = 0; j < n; j++)
+			z += query_model_weight(j) * x[j];
+		ck_assert_msg(fabs(1 / (1 + exp(-z)) - q->confidence) < 1e-9, "'%s': the "
+		    "model's sum %.4f is not the confidence %.4f", texts[i], z, q->confidence);
+		ck_assert_int_eq(render_query_explain(q, RENDER_TEXT, 1, &out, err), 0);
+		ck_assert_msg(strstr(buf_str(&out), "Answer model (logistic regression") != NULL,
+		    "'%s': --explain does not show the model: %s", texts[i], buf_str(&out));
+		buf_reset(&out);
+		ck_assert_int_eq(render_query_explain(q, RENDER_JSON, 1, &out, err), 0);
+		ck_assert_msg(strstr(buf_str(&out), "\"by\": \"model\"") != NULL, "'%s': %s",
+		    texts[i], buf_str(&out));
+		buf_reset(&out);
+		query_free(q);
+	}
+	q = run("Error (119) Network Write Error");
+	ck_assert_int_eq(query_decided_by(q), QUERY_BY_RULE);
+	ck_assert_int_eq(render_query_explain(q, RENDER_TEXT, 1, &out, err), 0);
+	ck_assert_ptr_nonnull(strstr(buf_str(&out), "Answered by rule"));
+	query_free(q);
+	buf_free(&out);
+}
+END_TEST
+
 /* The same index gives the same results whatever was asked before (the
  * word list is opened on the way). */
 START_TEST(an_index_answers_the_same_every_time)
@@ -746,6 +797,7 @@ query_suite(void)
 	tcase_add_test(tc, fact_questions_answer_with_the_row);
 	tcase_add_test(tc, vocabulary_terms_are_used);
 	tcase_add_test(tc, answers_fit_their_confidence);
+	tcase_add_test(tc, model_explains_its_confidence);
 	tcase_add_test(tc, an_index_answers_the_same_every_time);
 	tcase_add_test(tc, pasted_lines_are_one_problem);
 	tcase_add_test(tc, names_score_like_the_bare_text);
