@@ -192,21 +192,21 @@
  *	name		coefficient
  */
 #define QUERY_MODEL_LIST(X) \
-	X(BIAS,	-8.756) \
-	X(BEST,	4.413) \
-	X(MARGIN,	1.550) \
-	X(KNOWN,	2.220) \
-	X(WORDS,	4.385) \
-	X(MAIL,	2.371) \
-	X(PATTERN,	1.102) \
-	X(SPECIFIC,	2.855) \
-	X(RATIO,	1.788) \
-	X(LOW,	-2.456) \
-	X(PROGRAM,	-4.016) \
-	X(KSTRONG,	3.233) \
-	X(OWN,	3.846) \
-	X(ELSEWHERE,	-3.294) \
-	X(UNKNOWN,	-1.717)
+	X(BIAS,	-10.456) \
+	X(BEST,	4.760) \
+	X(MARGIN,	1.552) \
+	X(KNOWN,	3.713) \
+	X(WORDS,	7.319) \
+	X(MAIL,	2.329) \
+	X(PATTERN,	1.140) \
+	X(SPECIFIC,	3.825) \
+	X(RATIO,	1.992) \
+	X(LOW,	-2.256) \
+	X(PROGRAM,	-2.651) \
+	X(KSTRONG,	1.547) \
+	X(OWN,	3.893) \
+	X(ELSEWHERE,	-3.598) \
+	X(UNKNOWN,	-1.073)
 
 enum query_model_coef {
 #define QUERY_MODEL_ENUM(name, c) QUERY_M_##name,
