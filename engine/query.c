@@ -123,6 +123,8 @@
 #define QUERY_RUN_WORDS		3
 /* How much of a pattern score, for several pasted lines, the lines it explains decide. */
 #define QUERY_LINES_SHARE	0.1
+/* Rows of the fact's table with this share of its score or more are answered too. */
+#define QUERY_FACT_ALIKE	0.95
 /* A fact row is the answer when it has this share of the query's weight. */
 #ifndef QUERY_FACT_MIN
 #define QUERY_FACT_MIN		0.4
@@ -3338,6 +3340,23 @@ query_fact(const struct query_index *ix, const struct query_q *q, const double *
 	qr->fact.row = ix->docs[best].row;
 	qr->fact.score = num[best] / q->denom;
 	qr->fact.text = query_row_text(qr->fact.row);
+	/* a question that names a table's subject rather than one of its rows
+	 * ("what size is TCPTSR.EXE") fits its rows alike: all of them */
+	for (i = ix->narticles; i < ix->ndocs && qr->fact.nalso < QUERY_FACT_ALSO; i++) {
+		const struct kb_row *r = ix->docs[i].row;
+		struct buf b = BUF_INIT;
+		char *t;
+
+		if (i == best || strcmp(r->table, qr->fact.row->table) != 0 ||
+		    num[i] < QUERY_FACT_ALIKE * num[best] || !query_fact_fits(r, qr, 3))
+			continue;
+		qr->fact.also[qr->fact.nalso++] = r;
+		t = query_row_text(r);
+		buf_printf(&b, "%s; %s", qr->fact.text, t);
+		free(t);
+		free(qr->fact.text);
+		qr->fact.text = buf_detach(&b);
+	}
 }
 
 /*

@@ -73,6 +73,8 @@
 #include "kb.h"
 #include "match.h"
 
+/* The most rows a fact answer lists besides its first. */
+#define QUERY_FACT_ALSO	3
 /* The least score a result that is shown has. */
 #define QUERY_MIN_SCORE	0.1
 /*
@@ -218,8 +220,15 @@ struct query_results {
 	const char		*dictionary;	/* the English word list used, or NULL */
 	struct query_results_fact {
 		const struct kb_row	*row;	/* NULL: no fact */
-		char			*text;	/* the row as one line */
+		char			*text;	/* the row as one line (and the
+						   rows of also after it, "; "
+						   between) */
 		double			 score;
+		/* rows of the same table the question fits as well (it
+		   names the table's subject, not one row: "what size is
+		   TCPTSR.EXE"), in the table's order */
+		const struct kb_row	*also[QUERY_FACT_ALSO];
+		size_t			 nalso;
 	} fact;
 	enum query_answer	 answer;
 	double			 confidence;	/* P(the text is about the rule base) */

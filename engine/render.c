@@ -2121,6 +2121,14 @@ render_json_query(const struct query_results *q, struct buf *out, char err[ERR_L
 		json_object_set_new(x, "text", render_jstr(q->fact.text));
 		json_object_set_new(x, "sources", render_jstr(kb_row_field(q->fact.row,
 		    "sources")));
+		{
+			json_t *also = json_array();
+			size_t k;
+
+			for (k = 0; k < q->fact.nalso; k++)
+				json_array_append_new(also, render_jstr(q->fact.also[k]->key));
+			json_object_set_new(x, "also", also);
+		}
 		json_object_set_new(root, "fact", x);
 	} else
 		json_object_set_new(root, "fact", json_null());

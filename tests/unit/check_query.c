@@ -358,6 +358,22 @@ START_TEST(fact_questions_answer_with_the_row)
 	    "seconds, about 7 hours 30 minutes");
 	query_free(q);
 
+	/* one row named: that row alone */
+	q = run("how big is TCPTSR.EXE 2.2b?");
+	ck_assert_uint_eq(q->fact.nalso, 0);
+	query_free(q);
+	/* the table's subject named, not one of its rows: every row it fits
+	 * alike, in one answer */
+	q = run("what size is tcptsr.exe");
+	ck_assert_ptr_nonnull(q->fact.row);
+	ck_assert_str_eq(q->fact.row->table, "tcptsr");
+	ck_assert_uint_ge(q->fact.nalso, 1);
+	ck_assert_str_eq(q->fact.also[0]->table, "tcptsr");
+	ck_assert_str_ne(q->fact.also[0]->key, q->fact.row->key);
+	ck_assert_contains(q->fact.text, "42716 bytes");
+	ck_assert_contains(q->fact.text, "66816 bytes");
+	query_free(q);
+
 	/* an error text is no question: no fact */
 	q = run("Error (119) Network Write Error");
 	ck_assert_ptr_null(q->fact.row);
