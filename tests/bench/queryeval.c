@@ -44,7 +44,10 @@
  * features query_ask_unjudged() measures, over the related and the
  * unrelated queries of the dev half (and those of MORE.tsv, split "fit":
  * tests/cases/query-calibration.tsv). It prints the coefficients and, for
- * the thresholds QUERY_WEAK and QUERY_SURE, what each would do on dev.
+ * the thresholds QUERY_WEAK and QUERY_SURE, what each would do on dev, and
+ * the cross-validated hit@1: the related texts answered by rule with their
+ * article first, plus those the model answers surely out of fold with it
+ * first, over all the related texts.
  *
  * Without --fit only the query API every version of libkbdiag has
  * (query_index_new, query_ask) is used, so that tests/bench/query.sh can
@@ -489,6 +492,7 @@ fit_main(const char *kbdir, const char *evalpath, const char *const *extra, size
 	if (l != NULL)
 		lambda = atof(l);
 	size_t n, i, j, k, nd = 0, gated = 0, *idx, f;
+	size_t nrelated = 0, rule_right = 0, rule_unrelated = 0;
 	double *oof;
 	int *un, *right, *right3;
 
@@ -534,8 +538,13 @@ fit_main(const char *kbdir, const char *evalpath, const char *const *extra, size
 				first |= strcmp(q->results[0].article->id, v[i].ids[j]) == 0;
 			fit_dump(dump, &v[i], q, first);
 		}
+		if (!qe_unrelated(v[i].kind))
+			nrelated++;
 		if (q->features.matched) {
 			/* answered by its pattern, by rule */
+			for (j = 0; q->nresults > 0 && j < v[i].nids; j++)
+				rule_right += strcmp(q->results[0].article->id, v[i].ids[j]) == 0;
+			rule_unrelated += qe_unrelated(v[i].kind);
 			query_free(q);
 			continue;
 		}
@@ -611,6 +620,21 @@ fit_main(const char *kbdir, const char *evalpath, const char *const *extra, size
 				nright += right[k], wrong += !right[k];
 		printf("the highest out-of-fold probability of an unrelated text: %.4f; above "
 		    "it, %zu right answers and %zu wrong first results\n", top, nright, wrong);
+	}
+	{
+		size_t sure_right = 0, sure_unrelated = 0;
+
+		for (k = 0; k < nd; k++)
+			if (oof[k] >= QUERY_SURE) {
+				sure_right += !un[k] && right[k];
+				sure_unrelated += un[k];
+			}
+		printf("cross-validated hit@1 at QUERY_SURE (%.2f): %zu of %zu related texts "
+		    "(%zu answered by rule, %zu by the model out of fold): %.3f; unrelated "
+		    "texts answered surely: %zu by rule, %zu by the model\n", QUERY_SURE,
+		    rule_right + sure_right, nrelated, rule_right, sure_right,
+		    nrelated ? (double)(rule_right + sure_right) / (double)nrelated : 0.0,
+		    rule_unrelated, sure_unrelated);
 	}
 	printf("/* fitted on the dev half: %zu queries (%zu related ones have no "
 	    "sign of the gateway's world and are not answered) */\n", nd, gated);
