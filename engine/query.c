@@ -194,21 +194,21 @@
  *	name		coefficient
  */
 #define QUERY_MODEL_LIST(X) \
-	X(BIAS,	-10.456) \
-	X(BEST,	4.760) \
-	X(MARGIN,	1.552) \
-	X(KNOWN,	3.713) \
-	X(WORDS,	7.319) \
-	X(MAIL,	2.329) \
-	X(PATTERN,	1.140) \
-	X(SPECIFIC,	3.825) \
-	X(RATIO,	1.992) \
-	X(LOW,	-2.256) \
-	X(PROGRAM,	-2.651) \
-	X(KSTRONG,	1.547) \
-	X(OWN,	3.893) \
-	X(ELSEWHERE,	-3.598) \
-	X(UNKNOWN,	-1.073)
+	X(BIAS,	-9.946) \
+	X(BEST,	4.913) \
+	X(MARGIN,	1.104) \
+	X(KNOWN,	3.663) \
+	X(WORDS,	7.407) \
+	X(MAIL,	2.266) \
+	X(PATTERN,	1.124) \
+	X(SPECIFIC,	3.636) \
+	X(RATIO,	1.506) \
+	X(LOW,	-2.984) \
+	X(PROGRAM,	-2.594) \
+	X(KSTRONG,	1.276) \
+	X(OWN,	3.838) \
+	X(ELSEWHERE,	-3.571) \
+	X(UNKNOWN,	-1.036)
 
 enum query_model_coef {
 #define QUERY_MODEL_ENUM(name, c) QUERY_M_##name,
