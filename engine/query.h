@@ -294,7 +294,7 @@ struct query_results *query_ask_unjudged(struct query_index *ix, struct matcher 
  * definition build/queryeval --fit fits and query_ask() applies. Returns
  * how many there are (at most QUERY_MODEL_MAX).
  */
-#define QUERY_MODEL_MAX	16
+#define QUERY_MODEL_MAX	24
 size_t query_model_inputs(const struct query_features *f, double x[QUERY_MODEL_MAX],
     const char *names[QUERY_MODEL_MAX]);
 /* The model's coefficient of input i (0 is the bias), in the same order. */

@@ -2060,7 +2060,8 @@ render_forgiven(struct buf *t, const struct query_results *q)
 /*
  * "model": how the answer was decided ("by": "model", "rule" or "domain", no
  * sign of the gateway's world), the model's sum "z" (the confidence is its
- * logistic), its "inputs" by name and their "weights" (with the bias).
+ * logistic) and its "inputs", each with its "name", "value" and "weight"
+ * (the first is the bias, of value 1).
  */
 static void
 render_query_model_json(json_t *root, const struct query_results *q)
@@ -2069,19 +2070,21 @@ render_query_model_json(json_t *root, const struct query_results *q)
 	const char *names[QUERY_MODEL_MAX];
 	size_t n = query_model_inputs(&q->features, x, names), i;
 	enum query_decided by = query_decided_by(q);
-	json_t *m = json_object(), *in = json_object(), *w = json_object();
+	json_t *m = json_object(), *in = json_array();
 
 	json_object_set_new(m, "by", json_string(by == QUERY_BY_MODEL ? "model" :
 	    by == QUERY_BY_RULE ? "rule" : "domain"));
 	for (i = 0; i < n; i++) {
+		json_t *o = json_object();
+
 		z += query_model_weight(i) * x[i];
-		if (i > 0)
-			json_object_set_new(in, names[i], render_jreal(x[i]));
-		json_object_set_new(w, names[i], render_jreal(query_model_weight(i)));
+		json_object_set_new(o, "name", json_string(names[i]));
+		json_object_set_new(o, "value", render_jreal(x[i]));
+		json_object_set_new(o, "weight", render_jreal(query_model_weight(i)));
+		json_array_append_new(in, o);
 	}
 	json_object_set_new(m, "z", render_jreal(z));
 	json_object_set_new(m, "inputs", in);
-	json_object_set_new(m, "weights", w);
 	json_object_set_new(root, "model", m);
 }
 
