@@ -224,23 +224,23 @@
  *	name		coefficient
  */
 #define QUERY_MODEL_LIST(X) \
-	X(BIAS,	-5.451) \
-	X(BEST,	2.881) \
-	X(MARGIN,	1.021) \
-	X(KNOWN,	2.086) \
-	X(WORDS,	3.864) \
-	X(MAIL,	1.906) \
-	X(PATTERN,	0.679) \
-	X(SPECIFIC,	2.722) \
-	X(RATIO,	1.504) \
-	X(LOW,	-3.020) \
-	X(PROGRAM,	-2.237) \
-	X(KSTRONG,	1.426) \
-	X(OWN,	2.943) \
-	X(ELSEWHERE,	-3.023) \
-	X(UNKNOWN,	-1.217) \
-	X(QUESTION,	-0.655) \
-	X(QASKS,	0.489)
+	X(BIAS,	-5.359) \
+	X(BEST,	2.897) \
+	X(MARGIN,	0.998) \
+	X(KNOWN,	2.120) \
+	X(WORDS,	3.862) \
+	X(MAIL,	1.925) \
+	X(PATTERN,	0.672) \
+	X(SPECIFIC,	2.716) \
+	X(RATIO,	1.562) \
+	X(LOW,	-3.097) \
+	X(PROGRAM,	-2.232) \
+	X(KSTRONG,	1.296) \
+	X(OWN,	2.953) \
+	X(ELSEWHERE,	-3.028) \
+	X(UNKNOWN,	-1.235) \
+	X(QUESTION,	-0.681) \
+	X(QASKS,	0.506)
 
 enum query_model_coef {
 #define QUERY_MODEL_ENUM(name, c) QUERY_M_##name,
