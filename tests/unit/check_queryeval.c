@@ -34,7 +34,17 @@
  * issue 5's kinds 0.983; docs/benchmarks.md); its fifth (the answer model's
  * new inputs, the gateway's own files, more development texts), 0.814 (158
  * of 194), questions 0.627, symptoms 0.500 and none of 77 (hit@3 0.938,
- * questions 0.863, symptoms 0.846). The floors are what the scorer
+ * questions 0.863, symptoms 0.846); its sixth (the answer model's UNKNOWN,
+ * QUESTION and QASKS inputs, refitted with cross-validation on issue-17data's
+ * 214 more development texts and its vocabulary; build/queryeval made to
+ * measure the product, which a stale build of it had not: it read 148 of 194
+ * for the fifth round's 158), 0.830 (161 of 194), questions 0.627 (32 of 51),
+ * symptoms 0.577 (15 of 26) and none of 77 (hit@3 0.954, questions 0.882,
+ * symptoms 0.885; issue 5's kinds 59 of 59). The test half was run twice in
+ * the sixth round: by a whole make check at 17:38 on an intermediate model,
+ * whose only reading was that this suite failed on unrelated texts answered
+ * surely (no figure was read), and once at the end, for these floors. The
+ * floors are what the scorer
  * reaches now, so that the suite guards against losing ground; the report
  * below prints the targets beside the figures. Raise a floor when the scorer
  * gets better, never lower it to let a change in.
@@ -50,21 +60,21 @@
 #include "testutil.h"
 #include "util/xmem.h"
 
-#define QUERYEVAL_MIN_HIT1		0.80
+#define QUERYEVAL_MIN_HIT1		0.82
 #define QUERYEVAL_MIN_HIT1_QUESTION	0.62
-#define QUERYEVAL_MIN_HIT1_SYMPTOM	0.50
+#define QUERYEVAL_MIN_HIT1_SYMPTOM	0.57
 #define QUERYEVAL_MIN_HIT1_FRAGMENT	1.00	/* 1.00 before issue 17 too */
 #define QUERYEVAL_MAX_FALSE_POSITIVES	0
 /* hit@3 with weak answers (issue 17's fourth round, the weak band: 0.933,
  * 181 of 194; questions 0.843, symptoms 0.846; the fifth: 0.938, questions
- * 0.863, symptoms 0.846) */
-#define QUERYEVAL_MIN_HIT3		0.93
-#define QUERYEVAL_MIN_HIT3_QUESTION	0.86
-#define QUERYEVAL_MIN_HIT3_SYMPTOM	0.84
+ * 0.863, symptoms 0.846; the sixth: 0.954, questions 0.882, symptoms 0.885) */
+#define QUERYEVAL_MIN_HIT3		0.95
+#define QUERYEVAL_MIN_HIT3_QUESTION	0.88
+#define QUERYEVAL_MIN_HIT3_SYMPTOM	0.88
 /* main's floor before issue 17 was 0.97 over issue 5's kinds, none of its
  * unrelated queries answered; held on the test half for those kinds, at the
- * measured 0.983 (58 of 59) */
-#define QUERYEVAL_MIN_HIT1_ISSUE5	0.98
+ * measured 0.983 (58 of 59), then 1.00 (59 of 59, issue 17's sixth round) */
+#define QUERYEVAL_MIN_HIT1_ISSUE5	1.00
 /* issue 17's targets, not met yet (see above) */
 #define QUERYEVAL_TARGET_HIT1		0.90
 #define QUERYEVAL_TARGET_HIT1_WORDS	0.80
