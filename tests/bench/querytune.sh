@@ -6,8 +6,10 @@
 #
 # It builds build/querytune: build/queryeval linked with engine/query.c
 # compiled with -DQUERY_TUNABLE, which reads QUERY_K1, QUERY_SYNONYM,
-# QUERY_MESSAGE, QUERY_UNKNOWN, QUERY_DF_FLOOR, QUERY_COORD and QUERY_W_<n>
-# (the weight of field n of QUERY_FIELD_LIST) from the environment.
+# QUERY_MESSAGE, QUERY_UNKNOWN, QUERY_DF_FLOOR, QUERY_COORD, QUERY_W_<n>
+# and QUERY_B_<n> (the weight and length normalisation of field n of
+# QUERY_FIELD_LIST) from the environment. tests/bench/querytune-cv.py
+# searches them by cross-validation with it.
 #
 #   sh tests/bench/querytune.sh                 the variants below
 #   QUERY_W_0=2 sh tests/bench/querytune.sh -   one setting, from the environment
