@@ -158,6 +158,22 @@ qe_load(const char *path, size_t *n)
 	return v;
 }
 
+static void
+qe_free(struct qe_query *v, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].split);
+		free(v[i].kind);
+		free(v[i].expected);
+		free(v[i].text);
+		for (j = 0; j < v[i].nids; j++)
+			free(v[i].ids[j]);
+	}
+	free(v);
+}
+
 /* ---------------------------------------------------------------------- */
 /* The BM25 baseline                                                        */
 
@@ -273,6 +289,19 @@ bm25_load(struct bm25 *b, const char *dir, const char *ext, const struct kb *kb)
 	if (b->n)
 		b->avglen /= (double)b->n;
 	return b->n ? 0 : -1;
+}
+
+static void
+bm25_free(struct bm25 *b)
+{
+	size_t i, j;
+
+	for (i = 0; i < b->n; i++) {
+		for (j = 0; j < b->d[i].n; j++)
+			free(b->d[i].w[j]);
+		free(b->d[i].w);
+	}
+	free(b->d);
 }
 
 static size_t
@@ -839,14 +868,19 @@ main(int argc, char **argv)
 		}
 		query_free(q);
 	}
-	if (rf == stdout)
-		return 0;
-	if (rf != NULL && fclose(rf) != 0) {
+	if (rf != NULL && rf != stdout && fclose(rf) != 0) {
 		perror(results);
 		return 1;
 	}
-	for (i = 0; i < nt; i++)
+	for (i = 0; rf != stdout && i < nt; i++)
 		printf("%s %s %zu %zu %zu %zu %zu\n", t[i].split, t[i].kind, t[i].n, t[i].hit1,
 		    t[i].hit3, t[i].answered, t[i].weak);
+	/* everything freed, so that a leak checker (make asan) reads nothing */
+	qe_free(v, n);
+	free(t);
+	bm25_free(&b);
+	query_index_free(ix);
+	match_free(m);
+	kb_free(kb);
 	return 0;
 }

@@ -432,7 +432,7 @@ same_as_queryeval(const struct evalq *v, size_t n)
 
 	ck_assert_msg(access(bin, X_OK) == 0, "%s: not built (make %s)", bin, bin);
 	tu_runv(&r, NULL, 0, argv);
-	ck_assert_msg(r.status == 0, "build/queryeval: exit %d: %s", r.status, r.err);
+	ck_assert_msg(r.status == 0, "build/queryeval: exit %d: %.400s", r.status, r.err);
 	out = r.out;
 	len = strlen(out);
 	for (p = out; p < out + len && *p; p = nl + 1, i++) {
