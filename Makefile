@@ -260,6 +260,8 @@ check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER) $(G
 	BUILD=$(BUILD) bash tests/integration/scan-equal.sh
 	@echo "== real mail logs: the frozen test part (tests/realeval/run.sh --check)"
 	bash tests/realeval/run.sh --check test $(KBDIAG)
+	@echo "== real mail logs: every delivery-failure line matched or listed (tests/realeval/failures.sh)"
+	bash tests/realeval/failures.sh --check $(KBDIAG) || [ $$? = 77 ]
 	@if [ -z "$(SAN)" ]; then echo "== install test"; sh tests/install.sh; fi
 	@echo "== the HTML reports in a real browser (tests/browser/reports.sh)"
 	BUILD=$(BUILD) bash tests/browser/reports.sh
