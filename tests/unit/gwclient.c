@@ -4,6 +4,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -80,6 +81,13 @@ gwclient_gateway(const char *spool, const char *smarthost, unsigned *port, const
 	pid = fork();
 	ck_assert(pid >= 0);
 	if (pid == 0) {
+		/* its standard error ("listening on port N") beside the log */
+		char errpath[4096];
+		int e;
+
+		snprintf(errpath, sizeof(errpath), "%s.stderr", log);
+		if ((e = open(errpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) >= 0)
+			dup2(e, 2);
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		execv(argv[0], argv);
 		_exit(127);
