@@ -12,40 +12,28 @@
 #include "kb.h"
 #include "match.h"
 #include "query.h"
+#include "util/fileio.h"
 
 /* The most of standard input `kbdiag query -` reads. */
 #define QUERY_INPUT_MAX	(1024 * 1024)
 
 /*
  * `kbdiag query -`: the text from standard input (pasted lines, a file), of
- * which the first QUERY_INPUT_MAX bytes exactly are used (fd_read_all()
- * stops short of the read that goes past its bound, so it is not used here).
+ * which the first QUERY_INPUT_MAX bytes are used, with a note (fd_read_all()
+ * keeps them and reads no further). 0, or -1 after saying why.
  */
 static int
 read_query_input(struct buf *text)
 {
-	char chunk[65536];
-	ssize_t n;
-
-	for (;;) {
-		n = read(STDIN_FILENO, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			fprintf(stderr, "kbdiag: query: cannot read standard input: %s\n",
-			    strerror(errno));
-			return -1;
-		}
-		if (n == 0)
-			return 0;
-		if (text->len + (size_t)n > QUERY_INPUT_MAX) {
-			buf_append(text, chunk, QUERY_INPUT_MAX - text->len);
-			fprintf(stderr, "kbdiag: query: only the first %d bytes of standard "
-			    "input are used\n", QUERY_INPUT_MAX);
-			return 0;
-		}
-		buf_append(text, chunk, (size_t)n);
+	if (fd_read_all(STDIN_FILENO, text, QUERY_INPUT_MAX) == 0)
+		return 0;
+	if (errno == EFBIG) {
+		fprintf(stderr, "kbdiag: query: only the first %d bytes of standard input are "
+		    "used\n", QUERY_INPUT_MAX);
+		return 0;
 	}
+	fprintf(stderr, "kbdiag: query: cannot read standard input: %s\n", strerror(errno));
+	return -1;
 }
 
 static int
