@@ -1746,7 +1746,7 @@ render_json_incident(const struct diag_incident *inc)
 	json_object_set_new(o, "causes", a);
 	json_object_set_new(o, "article_confidence", render_jreal(inc->article_confidence));
 	json_object_set_new(o, "errno", render_jstr(inc->errno_name));
-	json_object_set_new(o, "tcp_info", inc->has_tcp ? render_json_tcp(&inc->tcp) :
+	json_object_set_new(o, "tcp_info", inc->tcp ? render_json_tcp(inc->tcp) :
 	    json_null());
 	a = json_array();
 	for (i = 0; i < inc->nobservations; i++) {
