@@ -119,6 +119,9 @@ rh_get(const struct rh_ctx *c, const json_t *o, const char *key, int required, c
 static int
 rh_array(const struct rh_ctx *c, const json_t *o, const char *key, const json_t **a)
 {
+	/* a verdict per incident held: as many as a diagnosis has */
+	size_t max = strcmp(key, "incidents") == 0 ? HISTORY_MAX_VERDICTS : HISTORY_MAX_ITEMS;
+
 	*a = json_object_get(o, key);
 	if (*a == NULL || json_is_null(*a)) {
 		*a = NULL;
@@ -126,9 +129,9 @@ rh_array(const struct rh_ctx *c, const json_t *o, const char *key, const json_t 
 	}
 	if (!json_is_array(*a))
 		return err_set(c->err, "history[%zu]: \"%s\" is not an array", c->entry, key);
-	if (json_array_size(*a) > HISTORY_MAX_ITEMS)
-		return err_set(c->err, "history[%zu]: more than %d entries in \"%s\"", c->entry,
-		    HISTORY_MAX_ITEMS, key);
+	if (json_array_size(*a) > max)
+		return err_set(c->err, "history[%zu]: more than %zu entries in \"%s\"", c->entry,
+		    max, key);
 	return 0;
 }
 

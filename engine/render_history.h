@@ -24,7 +24,10 @@
 #include "diagnosis.h"
 #include "util/err.h"
 
-#define HISTORY_MAX_ITEMS	1000	/* incidents, observations, steps per entry */
+#define HISTORY_MAX_ITEMS	1000	/* observations, steps, fixes per entry */
+/* Incidents (verdicts) per entry: one per incident a diagnosis holds, so that
+ * kbdiag reads back what verify wrote after a diagnosis at the cap. */
+#define HISTORY_MAX_VERDICTS	DIAG_MAX_INCIDENTS
 
 json_t *render_history_json(const struct diag_history *h, size_t n);
 int render_history_from_json(const json_t *j, struct diag_history **out, size_t *n,
