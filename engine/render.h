@@ -23,6 +23,7 @@
 #include "kb.h"
 #include "query.h"
 #include "render_format.h"
+#include "render_sink.h"
 
 #define RENDER_WIDTH	78
 
@@ -65,6 +66,9 @@ int render_query(const struct query_results *q, enum render_format f, struct buf
 /* The same, and with explain set, why each result scores what it does. */
 int render_query_explain(const struct query_results *q, enum render_format f,
     int explain, struct buf *out, char err[ERR_LEN]);
+/* The same written a result at a time, as render_diagnosis_stream(). */
+int render_query_stream(const struct query_results *q, enum render_format f, int explain,
+    render_write_fn write, void *arg, char err[ERR_LEN]);
 /* kb test's report: one row per article, then the totals. */
 struct lint_article;
 struct lint_totals;

@@ -40,7 +40,8 @@ static int
 query_main(const struct options *o, char **words, int nwords)
 {
 	struct query_results *q;
-	struct buf text = BUF_INIT, out = BUF_INIT;
+	struct buf text = BUF_INIT;
+	struct cli_out c;
 	struct matcher *m = NULL;
 	struct kb *kb = NULL;
 	char err[ERR_LEN];
@@ -65,10 +66,12 @@ query_main(const struct options *o, char **words, int nwords)
 	q = query_run(kb, m, text.data, text.len);
 	if (o->top)
 		query_keep(q, o->top);
-	rc = cli_render_done(o, render_query_explain(q, o->format, o->explain, &out, err), err,
-	    &out, q->nresults > 0);
+	if (cli_out_open(o, &c) != 0)
+		rc = EXIT_BADINPUT;
+	else
+		rc = cli_out_done(&c, render_query_stream(q, o->format, o->explain, cli_out_write,
+		    &c, err), err, q->nresults > 0);
 	query_free(q);
-	buf_free(&out);
 	buf_free(&text);
 	match_free(m);
 	kb_free(kb);
