@@ -503,22 +503,30 @@ render_unmatched_more(struct buf *t, const struct diag_summary *sum)
 	return 1;
 }
 
+/* One of render_unmatched_text()'s sentences, t, ended: as it is, or wrapped. */
 static void
-render_text_summary(struct buf *out, const struct diagnosis *d)
+render_unmatched_line(struct buf *out, struct buf *t, int wrap)
 {
-	const struct diag_summary *sum = &d->summary;
+	if (wrap) {
+		buf_puts(out, "  ");
+		render_wrap(out, buf_str(t), 2, 4);
+	} else
+		buf_printf(out, "%s\n", buf_str(t));
+	buf_reset(t);
+}
+
+void
+render_unmatched_text(struct buf *out, const struct diag_summary *sum, int wrap)
+{
 	struct buf t = BUF_INIT;
 	size_t i;
 
-	buf_puts(out, "\nSummary: ");
-	render_counts(out, d);
-	buf_putc(out, '\n');
-	if (render_unmatched_server(out, sum))
-		buf_putc(out, '\n');
+	if (render_unmatched_server(&t, sum))
+		render_unmatched_line(out, &t, wrap);
 	if (sum->unmatched_errors == 0)
 		goto out;
-	render_unmatched_intro(out, sum);
-	buf_putc(out, '\n');
+	render_unmatched_intro(&t, sum);
+	render_unmatched_line(out, &t, wrap);
 	for (i = 0; i < render_shown_groups(sum); i++) {
 		const struct diag_group *g = &sum->unmatched_groups[i];
 
@@ -533,10 +541,22 @@ render_text_summary(struct buf *out, const struct diagnosis *d)
 		render_wrap(out, buf_str(&t), 10, 12);
 	}
 	buf_reset(&t);
-	if (render_unmatched_more(&t, sum))
-		buf_printf(out, "  %s\n", buf_str(&t));
+	if (render_unmatched_more(&t, sum)) {
+		if (!wrap)
+			buf_puts(out, "  ");
+		render_unmatched_line(out, &t, wrap);
+	}
 out:
 	buf_free(&t);
+}
+
+static void
+render_text_summary(struct buf *out, const struct diagnosis *d)
+{
+	buf_puts(out, "\nSummary: ");
+	render_counts(out, d);
+	buf_putc(out, '\n');
+	render_unmatched_text(out, &d->summary, 0);
 }
 
 static void
@@ -1073,27 +1093,12 @@ render_md_verdict(struct buf *out, const struct diagnosis *d)
 }
 
 /* The closing summary: what was read, matched and not known; the logs. */
-static void
-render_md_summary(struct buf *out, const struct diagnosis *d)
+void
+render_unmatched_md(struct buf *out, const struct diag_summary *sum)
 {
-	const struct diag_summary *sum = &d->summary;
 	struct buf t = BUF_INIT;
 	size_t i;
 
-	buf_puts(out, "\n## Summary\n\n");
-	render_counts(&t, d);
-	render_md_text(out, buf_str(&t));
-	buf_puts(out, "\n\n");
-	for (i = 0; i < d->ninputs; i++) {
-		buf_puts(out, "- ");
-		render_md_code(out, d->inputs[i].name);
-		if (d->inputs[i].format)
-			buf_printf(out, ": %lu %s, %s format%s\n", d->inputs[i].lines,
-			    render_plural(d->inputs[i].lines, "line", "lines"),
-			    d->inputs[i].format, d->inputs[i].error ? " (incomplete)" : "");
-		else
-			buf_puts(out, ": not read\n");
-	}
 	buf_reset(&t);
 	if (render_unmatched_server(&t, sum)) {
 		buf_putc(out, '\n');
@@ -1133,6 +1138,31 @@ render_md_summary(struct buf *out, const struct diagnosis *d)
 		}
 	}
 	buf_free(&t);
+}
+
+static void
+render_md_summary(struct buf *out, const struct diagnosis *d)
+{
+	const struct diag_summary *sum = &d->summary;
+	struct buf t = BUF_INIT;
+	size_t i;
+
+	buf_puts(out, "\n## Summary\n\n");
+	render_counts(&t, d);
+	render_md_text(out, buf_str(&t));
+	buf_puts(out, "\n\n");
+	for (i = 0; i < d->ninputs; i++) {
+		buf_puts(out, "- ");
+		render_md_code(out, d->inputs[i].name);
+		if (d->inputs[i].format)
+			buf_printf(out, ": %lu %s, %s format%s\n", d->inputs[i].lines,
+			    render_plural(d->inputs[i].lines, "line", "lines"),
+			    d->inputs[i].format, d->inputs[i].error ? " (incomplete)" : "");
+		else
+			buf_puts(out, ": not read\n");
+	}
+	buf_free(&t);
+	render_unmatched_md(out, sum);
 }
 
 static void
@@ -1410,6 +1440,44 @@ render_html_verdict(xmlNodePtr body, const struct diagnosis *d)
 	verdict_clear(&v);
 }
 
+void
+render_unmatched_html(xmlNodePtr sec, const struct diag_summary *sum)
+{
+	struct buf t = BUF_INIT;
+	size_t i;
+
+	buf_reset(&t);
+	if (render_unmatched_server(&t, sum))
+		html_el(sec, "p", buf_str(&t));
+	if (sum->unmatched_errors) {
+		xmlNodePtr table, tr, td;
+
+		buf_reset(&t);
+		render_unmatched_intro(&t, sum);
+		html_el(sec, "p", buf_str(&t));
+		table = html_attr(html_el(sec, "table", NULL), "class", "unmatched");
+		tr = html_el(table, "tr", NULL);
+		html_el(tr, "th", "Lines");
+		html_el(tr, "th", "Program");
+		html_el(tr, "th", "Shape");
+		html_el(tr, "th", "First line");
+		for (i = 0; i < render_shown_groups(sum); i++) {
+			const struct diag_group *g = &sum->unmatched_groups[i];
+
+			tr = html_el(table, "tr", NULL);
+			html_elf(tr, "td", "%llu", g->count);
+			html_el(tr, "td", g->program);
+			html_el(html_el(tr, "td", NULL), "code", g->shape);
+			td = html_elf(tr, "td", "%s:%lu: ", g->sample.file, g->sample.line);
+			html_el(td, "code", g->sample.text);
+		}
+		buf_reset(&t);
+		if (render_unmatched_more(&t, sum))
+			html_el(sec, "p", buf_str(&t));
+	}
+	buf_free(&t);
+}
+
 /* html_doc_parts()'s part i: incident i of the diagnosis ctx. */
 static void
 render_html_part(void *ctx, xmlNodePtr parent, size_t i)
@@ -1445,36 +1513,8 @@ render_html_summary(xmlNodePtr body, const struct diagnosis *d)
 			buf_puts(&t, ": not read");
 		html_text(li, buf_str(&t));
 	}
-	buf_reset(&t);
-	if (render_unmatched_server(&t, sum))
-		html_el(sec, "p", buf_str(&t));
-	if (sum->unmatched_errors) {
-		xmlNodePtr table, tr, td;
-
-		buf_reset(&t);
-		render_unmatched_intro(&t, sum);
-		html_el(sec, "p", buf_str(&t));
-		table = html_attr(html_el(sec, "table", NULL), "class", "unmatched");
-		tr = html_el(table, "tr", NULL);
-		html_el(tr, "th", "Lines");
-		html_el(tr, "th", "Program");
-		html_el(tr, "th", "Shape");
-		html_el(tr, "th", "First line");
-		for (i = 0; i < render_shown_groups(sum); i++) {
-			const struct diag_group *g = &sum->unmatched_groups[i];
-
-			tr = html_el(table, "tr", NULL);
-			html_elf(tr, "td", "%llu", g->count);
-			html_el(tr, "td", g->program);
-			html_el(html_el(tr, "td", NULL), "code", g->shape);
-			td = html_elf(tr, "td", "%s:%lu: ", g->sample.file, g->sample.line);
-			html_el(td, "code", g->sample.text);
-		}
-		buf_reset(&t);
-		if (render_unmatched_more(&t, sum))
-			html_el(sec, "p", buf_str(&t));
-	}
 	buf_free(&t);
+	render_unmatched_html(sec, sum);
 }
 
 static int
@@ -1757,31 +1797,12 @@ render_json_incident(const struct diag_incident *inc)
 	return o;
 }
 
-static json_t *
-render_json_summary(const struct diagnosis *d)
+void
+render_unmatched_json(json_t *o, const struct diag_summary *sum)
 {
-	const struct diag_summary *sum = &d->summary;
-	json_t *o = json_object(), *a = json_object(), *u = json_array();
+	json_t *u = json_array();
 	size_t i;
 
-	json_object_set_new(o, "lines", json_integer((json_int_t)sum->lines));
-	json_object_set_new(o, "bytes", json_integer((json_int_t)sum->bytes));
-	json_object_set_new(o, "matched", json_integer((json_int_t)sum->matched));
-	json_object_set_new(o, "out_of_time", json_integer((json_int_t)sum->out_of_time));
-	json_object_set_new(o, "incidents_not_held",
-	    json_integer((json_int_t)sum->incidents_not_held));
-	json_object_set_new(o, "lines_not_held", json_integer((json_int_t)sum->lines_not_held));
-	json_object_set_new(o, "attempts_not_held",
-	    json_integer((json_int_t)sum->attempts_not_held));
-	for (i = 0; i < sum->narticles; i++)
-		json_object_set_new(a, sum->articles[i].article,
-		    json_integer((json_int_t)sum->articles[i].lines));
-	json_object_set_new(o, "matched_by_article", a);
-	a = json_object();
-	for (i = 0; i < sum->ngroups; i++)
-		json_object_set_new(a, sum->groups[i].article,
-		    json_integer((json_int_t)sum->groups[i].lines));
-	json_object_set_new(o, "matched_lines_by_articles", a);
 	json_object_set_new(o, "unmatched_errors",
 	    json_integer((json_int_t)sum->unmatched_errors));
 	for (i = 0; i < sum->nsamples; i++) {
@@ -1813,6 +1834,34 @@ render_json_summary(const struct diagnosis *d)
 	json_object_set_new(o, "unmatched_groups", u);
 	json_object_set_new(o, "unmatched_other",
 	    json_integer((json_int_t)sum->unmatched_other));
+}
+
+static json_t *
+render_json_summary(const struct diagnosis *d)
+{
+	const struct diag_summary *sum = &d->summary;
+	json_t *o = json_object(), *a = json_object();
+	size_t i;
+
+	json_object_set_new(o, "lines", json_integer((json_int_t)sum->lines));
+	json_object_set_new(o, "bytes", json_integer((json_int_t)sum->bytes));
+	json_object_set_new(o, "matched", json_integer((json_int_t)sum->matched));
+	json_object_set_new(o, "out_of_time", json_integer((json_int_t)sum->out_of_time));
+	json_object_set_new(o, "incidents_not_held",
+	    json_integer((json_int_t)sum->incidents_not_held));
+	json_object_set_new(o, "lines_not_held", json_integer((json_int_t)sum->lines_not_held));
+	json_object_set_new(o, "attempts_not_held",
+	    json_integer((json_int_t)sum->attempts_not_held));
+	for (i = 0; i < sum->narticles; i++)
+		json_object_set_new(a, sum->articles[i].article,
+		    json_integer((json_int_t)sum->articles[i].lines));
+	json_object_set_new(o, "matched_by_article", a);
+	a = json_object();
+	for (i = 0; i < sum->ngroups; i++)
+		json_object_set_new(a, sum->groups[i].article,
+		    json_integer((json_int_t)sum->groups[i].lines));
+	json_object_set_new(o, "matched_lines_by_articles", a);
+	render_unmatched_json(o, sum);
 	return o;
 }
 

@@ -444,6 +444,11 @@ report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct 
 		    report_outcome(h->outcome), md_t(&pl, md, report_or(h->when, "?")));
 		report_pool_free(&pl);
 	}
+	/* what the logs held that no article is about, as diagnose says it */
+	if (md)
+		render_unmatched_md(out, &d->summary);
+	else
+		render_unmatched_text(out, &d->summary, 1);
 	buf_puts(out, md ? "\n" : "");
 	for (i = 0; i < d->nincidents; i++) {
 		const struct diag_incident *inc = &d->incidents[i];
@@ -874,6 +879,7 @@ report_html(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 		report_elf(ul, "li", "Last verification: %s (%s).",
 		    report_outcome(d->history[d->nhistory - 1].outcome),
 		    report_or(d->history[d->nhistory - 1].when, "?"));
+	render_unmatched_html(body, &d->summary);
 	if (sink != NULL && d->nincidents)
 		mark = html_mark(body);
 	else
@@ -1063,6 +1069,7 @@ report_json(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 	sum = json_pack("{s:I, s:o, s:I, s:o}", "incidents", (json_int_t)d->nincidents,
 	    "causes", topv, "edits", (json_int_t)(p ? p->nedits : 0), "verified",
 	    d->nhistory ? report_json_str(d->history[d->nhistory - 1].outcome) : json_null());
+	render_unmatched_json(sum, &d->summary);
 	buf_puts(out, "{\n  \"summary\": ");
 	if (render_json_part(out, sum, 2, err) != 0)
 		return -1;
