@@ -38,6 +38,7 @@ const struct command cmd_report = {
 "  report FILE.json       render a saved diagnosis (diagnose --format json) as a\n"
 "                           fix report: per incident the cause that stands,\n"
 "                           its evidence, the steps as a checklist, and with\n"
-"                           --dos-root the proposed edits as diffs\n",
+"                           --dos-root the proposed edits as diffs; the lines\n"
+"                           no article is about, grouped as diagnose does\n",
 	0
 };
