@@ -699,7 +699,7 @@ report_html_incident(xmlNodePtr body, const struct diagnosis *d, const struct fi
 {
 	const struct diag_incident *inc = &d->incidents[i];
 	const struct diag_cause *c = report_standing(inc);
-	xmlNodePtr ul, sec, dl, ol, li;
+	xmlNodePtr ul = NULL, sec, dl, ol, li;
 	size_t j;
 
 	sec = report_el(body, "section", NULL);
