@@ -548,6 +548,7 @@ diag_read_fast(struct diag_state *st, struct reader *r, int fd, struct diag_file
 	struct scan *sc;
 	char err[ERR_LEN];
 	size_t i;
+	int timed = p->has_since || p->has_until;
 
 	if ((sc = scan_start(fd, fd < 0 ? r : NULL, reader_name(r), st->wm)) == NULL)
 		return -1;
@@ -573,8 +574,12 @@ diag_read_fast(struct diag_state *st, struct reader *r, int fd, struct diag_file
 					    l->flags & SCAN_GAVE_UP ? hits[l->nhits].symptom :
 					    NULL, (l->flags & SCAN_ERROR) != 0,
 					    (l->flags & SCAN_DELIVERY) != 0);
-			} else {
+			} else if (!timed) {
 				/* Nothing in it: it only moves the reader on, and counts. */
+				reader_skim(r, line, l->len);
+				st->d->summary.lines++;
+			} else {
+				/* ... and is left out or not by its time. */
 				rec = reader_feed(r, line, l->len, at, 0, 0, 0);
 				diag_record_head(st, f, rec, in->name);
 			}
