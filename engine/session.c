@@ -113,11 +113,8 @@ session_starts(const char *s, size_t n, const char *word)
 		if (i >= n)
 			return 0;
 		c = (unsigned char)s[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c + 'a' - 'A');
-		if (w >= 'A' && w <= 'Z')
-			w = (unsigned char)(w + 'a' - 'A');
-		if (c != w)
+		/* A letter of word matches itself in either case: only bit 0x20 differs. */
+		if (((w | 0x20) >= 'a' && (w | 0x20) <= 'z') ? (c | 0x20) != (w | 0x20) : c != w)
 			return 0;
 	}
 	return 1;
@@ -126,13 +123,22 @@ session_starts(const char *s, size_t n, const char *word)
 void
 session_event(struct session *s, const char *text, size_t n)
 {
+	uint32_t head;
+
 	while (n > 0 && *text == ' ') {
 		text++;
 		n--;
 	}
-	/* Called for every event line: most start with neither letter. */
-	if (n == 0 || (toupper((unsigned char)*text) != 'C' &&
-	    toupper((unsigned char)*text) != 'S'))
+	/*
+	 * Called for every event line: the words below all begin with "conn" or
+	 * "smtp" and are at least 10 bytes long, and most lines are neither.
+	 */
+	if (n < 10)
+		return;
+	/* In either case "conn" or "smtp" | 0x20 per byte is itself; other bytes may pass. */
+	memcpy(&head, text, 4);
+	head |= 0x20202020u;
+	if (memcmp(&head, "conn", 4) != 0 && memcmp(&head, "smtp", 4) != 0)
 		return;
 	if (session_starts(text, n, "Connecting to smart SMTP host")) {
 		session_reset(s);
