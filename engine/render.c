@@ -1874,13 +1874,13 @@ render_json_part(struct buf *out, json_t *v, size_t indent, char err[ERR_LEN])
 /*
  * The incidents of a JSON diagnosis, many of them (thousands in a large log)
  * and each one a tree to build and serialise: on two threads when there are
- * RENDER_JSON_TWO or more. They go in chunks of RENDER_JSON_CHUNK; a helper
+ * RENDER_JSON_TWO (16) or more. They go in chunks of RENDER_JSON_CHUNK; a helper
  * renders the odd chunks into one of two buffers while the caller renders the
  * even ones into out, and the caller writes them in order, so the bytes are
  * those of one thread. Memory: two chunks more than one thread holds.
  */
 #define RENDER_JSON_CHUNK	8
-#define RENDER_JSON_TWO		(4 * RENDER_JSON_CHUNK)
+#define RENDER_JSON_TWO		(2 * RENDER_JSON_CHUNK)
 
 struct render_json_par {
 	const struct diagnosis	*d;
