@@ -107,8 +107,12 @@ diag_count_hits(struct diag_state *st, const struct match_hit *hits, size_t n)
 			ids[nids++] = hits[i].article->id;
 	}
 	qsort(ids, nids, sizeof(ids[0]), diag_cmp_id);
-	for (i = 0; i < nids; i++)
-		buf_printf(&key, "%s%s", i ? "+" : "", ids[i]);
+	/* Once per matched line: appended, not formatted (vsnprintf was 3% of the thread). */
+	for (i = 0; i < nids; i++) {
+		if (i)
+			buf_putc(&key, '+');
+		buf_puts(&key, ids[i]);
+	}
 	diag_count_lines(&sum->groups, &sum->ngroups, &st->groups_cap, buf_str(&key));
 	buf_free(&key);
 }
