@@ -264,6 +264,8 @@ check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER) $(G
 	BUILD=$(BUILD) bash tests/integration/scan-equal.sh
 	@echo "== real mail logs: the frozen test part (tests/realeval/run.sh --check)"
 	bash tests/realeval/run.sh --check test $(KBDIAG)
+	@echo "== real mail logs: every delivery-failure line matched or listed (tests/realeval/failures.sh)"
+	bash tests/realeval/failures.sh --check $(KBDIAG) || [ $$? = 77 ]
 	@if [ -z "$(SAN)" ]; then echo "== install test"; sh tests/install.sh; fi
 	@echo "== the HTML reports in a real browser (tests/browser/reports.sh)"
 	BUILD=$(BUILD) bash tests/browser/reports.sh
@@ -447,9 +449,16 @@ $(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(wildcard tests
 # the input in build/fuzz/ and make fails). One target, or a few, with
 # `make fuzz FUZZ_TARGETS="pattern log"`; tests/fuzz/TARGET.dict (or the
 # dictionary of its prefix: kb.dict for kb_causes) is its dictionary. Each
-# run's log (its last lines: executions) is kept in build/fuzz/log/TARGET.log,
-# and a line for each run (target, end, seconds, executions, exit status,
-# commit) is added to build/fuzz/log/runs.tsv, for docs/security.md's table.
+# run (RUN: its start and the make's shell pid) is apart from every other, so
+# that two at once, of one target too, never collide: libFuzzer writes what it
+# finds to build/fuzz/corpus/TARGET.RUN (and reads build/fuzz/corpus/TARGET and
+# tests/fuzz/corpus/TARGET), which goes into build/fuzz/corpus/TARGET at the
+# end, file by file (named by content: the same name is the same input);
+# its log is build/fuzz/log/TARGET.RUN.log (build/fuzz/log/TARGET.log links
+# to the last one), a finding build/fuzz/TARGET.RUN.crash-..., and one line
+# per run (target, end, seconds, executions, exit status, commit) is appended
+# to build/fuzz/log/runs.tsv (one short write: lines of runs at once do not
+# mix), for docs/security.md's table.
 FUZZ_SAN	= -fsanitize=address,undefined -fno-sanitize-recover=all
 fuzz: deps-fuzz
 	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang OPT="-O1 -g" WERROR= \
@@ -477,21 +486,29 @@ fuzz-seeds: $(KBCACHE_SEED)
 
 fuzz-run: $(FUZZ_BINS)
 	@mkdir -p $(BUILD)/log
-	@for t in $(FUZZ_TARGETS); do \
-		echo "== fuzzing $$t for $(FUZZ_SECONDS) s"; \
-		mkdir -p $(BUILD)/corpus/$$t; \
+	@run=$$(date -u +%Y%m%dT%H%M%S).$$$$; \
+	for t in $(FUZZ_TARGETS); do \
+		echo "== fuzzing $$t for $(FUZZ_SECONDS) s (run $$run)"; \
+		mkdir -p $(BUILD)/corpus/$$t $(BUILD)/corpus/$$t.$$run; \
 		dict=; for d in tests/fuzz/$$t.dict tests/fuzz/$${t%%_*}.dict; do \
 			[ -f $$d ] && { dict=-dict=$$d; break; }; done; \
-		t0=$$(date +%s); \
+		log=$(BUILD)/log/$$t.$$run.log; t0=$$(date +%s); \
 		$(BUILD)/bin/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-			-print_final_stats=1 $$dict -artifact_prefix=$(BUILD)/ \
-			$(BUILD)/corpus/$$t tests/fuzz/corpus/$$t > $(BUILD)/log/$$t.log 2>&1; \
-		rc=$$?; tail -n 12 $(BUILD)/log/$$t.log; \
+			-print_final_stats=1 $$dict -artifact_prefix=$(BUILD)/$$t.$$run. \
+			$(BUILD)/corpus/$$t.$$run $(BUILD)/corpus/$$t tests/fuzz/corpus/$$t > $$log 2>&1; \
+		rc=$$?; tail -n 12 $$log; \
+		for f in $(BUILD)/corpus/$$t.$$run/*; do [ -f "$$f" ] || continue; \
+			n=$${f##*/}; [ -e $(BUILD)/corpus/$$t/$$n ] || \
+			{ cp "$$f" $(BUILD)/corpus/$$t/.$$n.$$run && \
+			  mv -f $(BUILD)/corpus/$$t/.$$n.$$run $(BUILD)/corpus/$$t/$$n; }; done; \
+		rm -rf $(BUILD)/corpus/$$t.$$run; \
+		ln -sfn $$t.$$run.log $(BUILD)/log/$$t.log.$$run && \
+			mv -fT $(BUILD)/log/$$t.log.$$run $(BUILD)/log/$$t.log; \
 		printf '%s\t%s\t%s\t%s\t%s\t%s\n' $$t "$$(date -u +%FT%TZ)" \
 			$$(( $$(date +%s) - t0 )) \
-			"$$(sed -n 's/^stat::number_of_executed_units: *//p' $(BUILD)/log/$$t.log)" \
+			"$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log)" \
 			$$rc "$$(git rev-parse --short HEAD 2>/dev/null)" >> $(BUILD)/log/runs.tsv; \
-		[ $$rc = 0 ] || { echo "fuzz_$$t: a finding (rc $$rc): $(BUILD)/log/$$t.log"; exit 1; }; \
+		[ $$rc = 0 ] || { echo "fuzz_$$t: a finding (rc $$rc): $$log"; exit 1; }; \
 	done
 
 # ---------------------------------------------------------------------------

@@ -54,7 +54,8 @@ struct matcher {
 	uint64_t		*always;	/* patterns without literals */
 	uint64_t		*cand;		/* this line's candidates */
 	uint64_t		*scan;		/* match_line()'s prefilter_scan() */
-	int			 error_word;	/* this line has one */
+	int			 error_word;	/* this line has one, or is a delivery
+						   failure (mta_failure_line()) */
 	int			 delivery_word;	/* this line has one (mta.h) */
 	pcre2_match_context	*mctx;
 	pcre2_jit_stack		*jit_stack;
@@ -236,8 +237,8 @@ match_build_prefilter(struct matcher *m)
 	struct pattern_literals lits;
 	size_t i, j;
 
-	/* Two ids after the patterns' own: error words, delivery words. */
-	m->pf = prefilter_new(m->npatterns + 2);
+	/* Three ids after the patterns' own: error, delivery, failure words. */
+	m->pf = prefilter_new(m->npatterns + 3);
 	m->words = prefilter_words(m->pf);
 	m->always = xcalloc(m->words, sizeof(*m->always));
 	m->cand = xcalloc(m->words, sizeof(*m->cand));
@@ -248,6 +249,9 @@ match_build_prefilter(struct matcher *m)
 	for (i = 0; mta_delivery_words[i] != NULL; i++)
 		prefilter_add(m->pf, mta_delivery_words[i], strlen(mta_delivery_words[i]),
 		    m->npatterns + 1);
+	for (i = 0; mta_failure_words[i] != NULL; i++)
+		prefilter_add(m->pf, mta_failure_words[i], strlen(mta_failure_words[i]),
+		    m->npatterns + 2);
 	for (i = 0; i < m->npatterns; i++) {
 		struct match_pattern *p = &m->patterns[i];
 
@@ -606,6 +610,10 @@ match_line_ids(struct matcher *m, const char *line, size_t len, const uint64_t *
 	m->cand[m->npatterns / 64] &= ~(UINT64_C(1) << (m->npatterns % 64));
 	i = m->npatterns + 1;
 	m->delivery_word = m->cand[i / 64] >> (i % 64) & 1;
+	m->cand[i / 64] &= ~(UINT64_C(1) << (i % 64));
+	i = m->npatterns + 2;
+	if (!m->error_word && (m->cand[i / 64] >> (i % 64) & 1))
+		m->error_word = mta_failure_line(line, len);
 	m->cand[i / 64] &= ~(UINT64_C(1) << (i % 64));
 	/* Candidates in index order, which is KB order. */
 	for (w = 0; w < m->words; w++) {

@@ -125,7 +125,9 @@ int match_text(const char *pattern, int caseless, const char *s, size_t len,
  * Whole buffers (issue 22). match_prefilter() is the matcher's literal
  * prefilter (prefilter.h), for prefilter_lines() over a block of lines: a
  * pattern's id is its index, id match_pattern_count() marks the error words
- * (match_looks_like_error()), the next id the delivery words.
+ * (match_looks_like_error()), the next id the delivery words, the one after
+ * the delivery-failure words (mta_failure_words: match_looks_like_error()
+ * when mta_failure_line() says so).
  * match_line_ids() is match_line() on a line whose ids the caller already
  * has (prefilter_words() words: what prefilter_lines() gave for this line,
  * or NULL for a line it did not report); the ids are not changed.
@@ -147,8 +149,9 @@ int match_symptom_prefiltered(const struct matcher *m, const struct kb_symptom *
 
 /*
  * Did the last line given to match_line() hold a word that errors use
- * ("error", "fail", "refused", "timed out", ...)? With no hits, such a line
- * is an error the rule base may not know.
+ * ("error", "fail", "refused", "timed out", ...), or was it a delivery that
+ * failed by its MTA's status syntax (mta_failure_line())? With no hits, such a
+ * line is an error the rule base may not know.
  */
 int match_looks_like_error(const struct matcher *m);
 /*

@@ -10,6 +10,102 @@ const char *const mta_delivery_words[] = {
 	"status=sent", "stat=Sent", " => ", " -> ", NULL
 };
 
+/* The bytes of a line searched for the failure's words. */
+#define MTA_SCAN_MAX	2048
+
+const char *const mta_failure_words[] = {
+	"status=", "stat=", " ** ", " == ", "dsn=4.", "dsn=5.", NULL
+};
+
+/* Is [s, s+n) one of the NULL-terminated words, whole, ignoring case? */
+static int
+mta_word_in(const char *s, size_t n, const char *const *words)
+{
+	for (; *words != NULL; words++)
+		if (strlen(*words) == n && strncasecmp(s, *words, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* The value of KEY= at p (after a space or a comma, or at the line's start). */
+static size_t
+mta_key_value(const char *s, size_t len, const char *p, size_t keylen)
+{
+	size_t i = (size_t)(p - s) + keylen, k;
+
+	if (p > s && p[-1] != ' ' && p[-1] != ',')
+		return 0;
+	for (k = i; k < len && (isalnum((unsigned char)s[k]) || s[k] == '-' || s[k] == '_'); k++)
+		;
+	return k - i;
+}
+
+/*
+ * Is the field that ends just before p (at a space) an Exim message id:
+ * 6-6-2 (before 4.97) or 6-11-4 base-62 characters?
+ */
+static int
+mta_exim_id_before(const char *s, const char *p)
+{
+	static const size_t parts[2][3] = { { 6, 6, 2 }, { 6, 11, 4 } };
+	size_t f, j, n;
+	const char *q;
+
+	for (f = 0; f < 2; f++) {
+		n = parts[f][0] + parts[f][1] + parts[f][2] + 2;
+		if ((size_t)(p - s) < n || (p - s > (ptrdiff_t)n && p[-(ptrdiff_t)n - 1] != ' '))
+			continue;
+		q = p - n;
+		for (j = 0; j < n; j++) {
+			int dash = j == parts[f][0] || j == parts[f][0] + 1 + parts[f][1];
+
+			if (dash ? q[j] != '-' : !isalnum((unsigned char)q[j]))
+				break;
+		}
+		if (j == n)
+			return 1;
+	}
+	return 0;
+}
+
+int
+mta_failure_line(const char *s, size_t len)
+{
+	static const char *const postfix_ok[] = { "sent", "deliverable", NULL };
+	static const char *const sendmail_ok[] = { "sent", "queued", NULL };
+	const char *p, *end;
+	size_t v;
+
+	if (len > MTA_SCAN_MAX)
+		len = MTA_SCAN_MAX;
+	end = s + len;
+	for (p = s; (p = memchr(p, '=', (size_t)(end - p))) != NULL; p++) {
+		size_t at = (size_t)(p - s);
+
+		if (at >= 6 && strncasecmp(p - 6, "status", 6) == 0) {
+			v = mta_key_value(s, len, p - 6, 7);
+			if (v > 0 && !mta_word_in(p + 1, v, postfix_ok))
+				return 1;
+		} else if (at >= 4 && strncasecmp(p - 4, "stat", 4) == 0) {
+			v = mta_key_value(s, len, p - 4, 5);
+			/* "Sent (...)", "queued": the word before a space or "(" */
+			if (v > 0 && !mta_word_in(p + 1, v, sendmail_ok))
+				return 1;
+		} else if (at >= 3 && strncasecmp(p - 3, "dsn", 3) == 0 &&
+		    mta_key_value(s, len, p - 3, 4) > 0 && (p[1] == '4' || p[1] == '5') &&
+		    p + 3 < end && p[2] == '.' && isdigit((unsigned char)p[3]))
+			return 1;
+	}
+	for (p = s; p + 4 <= end; p++) {
+		if (p[0] != ' ' || p[3] != ' ' || !((p[1] == '*' && p[2] == '*') ||
+		    (p[1] == '=' && p[2] == '=')))
+			continue;
+		if (mta_exim_id_before(s, p))
+			return 1;
+	}
+	return 0;
+}
+
 const char *
 mta_origin_name(enum mta_origin o)
 {
@@ -40,8 +136,6 @@ mta_find(const char *s, size_t n, const char *needle)
 	return NULL;
 }
 
-/* The bytes of a line searched for the failure's words. */
-#define MTA_SCAN_MAX	2048
 
 /* Does the lower-case copy [s, s+n) contain needle (lower case)? */
 static int

@@ -89,4 +89,18 @@ const char *mta_origin_name(enum mta_origin o);
  */
 extern const char *const mta_delivery_words[];
 
+/*
+ * Does the line report a delivery that failed, by the MTA's delivery-status
+ * syntax rather than its wording? Postfix: a status= other than sent or
+ * deliverable (deferred, bounced, expired, undeliverable, ...); Exim: "**"
+ * (failed) or "==" (deferred) as the field after a message id; Sendmail: a
+ * stat= other than Sent or queued; any: dsn=4.x.x or dsn=5.x.x.
+ * mta_failure_words holds the literals every such line has (NULL-terminated),
+ * for the matcher's prefilter, which calls mta_failure_line() only on lines
+ * holding one. Such a line with no hit is listed among the unmatched lines,
+ * as a line with an error word is (match_looks_like_error()).
+ */
+extern const char *const mta_failure_words[];
+int mta_failure_line(const char *s, size_t len);
+
 #endif

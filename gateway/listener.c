@@ -48,6 +48,33 @@ stopping(const struct listener_params *p)
 	return p->stop != NULL && *p->stop;
 }
 
+/*
+ * ADDR:PORT, where PORT 0 asks the kernel for a free port (peer_parse() takes
+ * 1 to 65535 only): "127.0.0.1:0", "[::1]:0".
+ */
+static int
+listener_parse(const char *addr, char host[PEER_HOST_MAX], unsigned *port, char err[ERR_LEN])
+{
+	size_t n = strlen(addr);
+	char *head;
+	int rc;
+
+	if (n > 2 && strcmp(addr + n - 2, ":0") == 0) {
+		head = xstrdup(addr);
+		head[n - 2] = '\0';
+		rc = peer_parse(head, 0, host, port, err);
+		free(head);
+		/* "[::]:0" or "127.0.0.1:0", not "::0" nor "1.2.3.4:25:0" */
+		if (rc == 0 && *port == 0 && (addr[0] == '[' || strchr(host, ':') == NULL))
+			return 0;
+	}
+	if (peer_parse(addr, 0, host, port, err) != 0)
+		return -1;
+	if (*port == 0 && strchr(addr, ':') == NULL)
+		return err_set(err, "--listen %s: give ADDR:PORT", addr);
+	return 0;
+}
+
 int
 listener_open(const struct listener_params *p, struct listener **out, char err[ERR_LEN])
 {
@@ -57,10 +84,8 @@ listener_open(const struct listener_params *p, struct listener **out, char err[E
 	int fd, one = 1, rc;
 
 	*out = NULL;
-	if (peer_parse(p->addr, 0, host, &nport, err) != 0)
+	if (listener_parse(p->addr, host, &nport, err) != 0)
 		return -1;
-	if (nport == 0 && strchr(p->addr, ':') == NULL)
-		return err_set(err, "--listen %s: give ADDR:PORT", p->addr);
 	snprintf(port, sizeof(port), "%u", nport);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;

@@ -166,7 +166,8 @@ usage(FILE *f)
 	    "diagnosis: --diagnose[=offline|probe], --reports DIR (SPOOL/reports), --kb DIR,\n"
 	    "         --dos-root DIR (probe), --probe-quiet DURATION (a smart host probed,\n"
 	    "         and a failure reported, once per quiet period: 10m; 0 each time)\n"
-	    "listener: --max-sessions N (100), --max-client-sessions N (50),\n"
+	    "listener: --listen ADDR:PORT (PORT 0: a free port, printed and logged),\n"
+	    "         --max-sessions N (100), --max-client-sessions N (50),\n"
 	    "         --bare-lf reject|normalize (reject), --max-size BYTES (53477376;\n"
 	    "         submit too)\n"
 	    "logging: --log FILE (the legacy text log), --events FILE (NDJSON),\n"
@@ -1057,6 +1058,7 @@ cmd_deliver(struct options *o, struct spool *s)
 	char err[ERR_LEN], *only[1], fqdn[HELO_NAME_MAX];
 	const char *ehlo;
 	int flush = strcmp(o->cmd, "flush") == 0, rc = EXIT_OK, wake[2] = { -1, -1 };
+	size_t n;
 
 	if (!o->have_smarthost && load_smarthost(o) != 0) {
 		usage_error("flush: --smarthost HOST[:PORT] is required (no earlier run saved one "
@@ -1182,6 +1184,10 @@ cmd_deliver(struct options *o, struct spool *s)
 		rc = EXIT_BADINPUT;
 		goto out;
 	}
+	/* the log has it too (SMTP_listen(port=N)); port 0: the kernel's choice */
+	n = strlen(o->listen);
+	if (n > 2 && strcmp(o->listen + n - 2, ":0") == 0)
+		say("smtpgw: run: listening on port %u", listener_port(listener));
 	rc = supervise(o, s, &rp, log, listener, wake);
 out:
 	gwdiag_close(hook.gd);

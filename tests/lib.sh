@@ -16,7 +16,9 @@
 # they cost nothing on an idle machine and only a loaded one needs them.
 #
 # Ports. A program that can listen on port 0 and tell its port (faultpeer
-# --port-file, Postfix cannot) is started so. For the others:
+# --port-file, smtpgw --listen ADDR:0 in its log's SMTP_listen(port=N);
+# Postfix cannot) is started so, unless it must be started again on the same
+# port (gw-soak's listener). For the others:
 #
 #   free_port                       a port of 127.0.0.1 where no TCP socket is
 #                                   bound now, below the kernel's ephemeral

@@ -4,7 +4,9 @@
  * as Postfix's, Exim's and Sendmail's, and as a --smarthost value. The
  * oracles: a peer read from a log is a valid host with an address that is
  * one; a port is 1..65535; what peer_parse() accepts is a valid host; the
- * ids are bounded and NUL-terminated; nothing reads past the line (ASan).
+ * ids are bounded and NUL-terminated; nothing reads past the line (ASan);
+ * a line mta_failure_line() calls a failed delivery holds one of
+ * mta_failure_words (the matcher's prefilter asks it only about such lines).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +17,29 @@
 #include "util/peer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Does one of mta_failure_words occur in [s, s+n), ignoring ASCII case? */
+static int
+has_failure_word(const char *s, size_t n)
+{
+	size_t i, j, w, l;
+
+	for (w = 0; mta_failure_words[w] != NULL; w++) {
+		l = strlen(mta_failure_words[w]);
+		for (i = 0; i + l <= n; i++) {
+			for (j = 0; j < l; j++) {
+				unsigned char a = (unsigned char)s[i + j];
+
+				if ((a >= 'A' && a <= 'Z' ? a + 32 : a) !=
+				    (unsigned char)mta_failure_words[w][j])
+					break;
+			}
+			if (j == l)
+				return 1;
+		}
+	}
+	return 0;
+}
 
 static void
 check_peer(const struct peer_ref *p)
@@ -66,6 +91,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		else
 			check_peer(&ref);
 	(void)peer_server_line(line, size);
+	if (mta_failure_line(line, size) && !has_failure_word(line, size))
+		abort();
 	free(line);
 	/* As --smarthost: a NUL-terminated string. */
 	if ((s = malloc(size + 1)) == NULL)

@@ -54,9 +54,11 @@ chmod 755 "$work"
 sp=$work/spool
 logs=$work/logs
 mkdir -p "$logs"
-# Postfix's port must be known before it starts (the gateways name it), so
-# it is a free_port with no retry (tests/lib.sh); the listener's is retried.
-pf_port=$(free_port)
+# The listener's port: a free_port (tests/lib.sh), retried below when another
+# process took it first. Not port 0: a listener killed is started again on
+# the same port while the clients go on, and a port of the kernel's ephemeral
+# range could meanwhile be the local port of one of the clients' own
+# connections; free_port is below that range.
 gw_port=$(free_port)
 lpid="" rpid="" loadpid="" flushloop="" ln=0 rn=0
 cleanup() {
@@ -73,9 +75,13 @@ t0=$SECONDS
 RANDOM=$SEED
 say "seed $SEED: $N messages, $CLIENTS clients, $SESSIONS sessions per delivering process," \
     "a kill every $KILL_MIN..$KILL_MAX ms"
-# Postfix starts while the first messages queue up (the gateway defers them)
-bash "$POSTFIX_SH" start "$work/pf" "$pf_port" > "$work/pf.start" 2>&1 &
-pf_start=$!
+# Postfix first: the gateways name its port, which postfix_start (tests/lib.sh)
+# chooses again when another process took it first (three tries)
+if ! postfix_start "$work/pf" > "$work/pf.start" 2>&1; then
+	say "FAIL: Postfix did not start: $(tail -n 5 "$work/pf.start")"
+	exit 1
+fi
+pf_port=$(cat "$work/pf.port")
 
 common=(--spool "$sp" --smarthost "127.0.0.1:$pf_port" -v -W 1 --timeout 30 --data-timeout 30
     --concurrency "$SESSIONS")
@@ -178,7 +184,6 @@ wait "$loadpid"
 load_status=$?
 loadpid=""
 [ "$load_status" -eq 0 ] || { say "FAIL: gwload exited $load_status"; exit 1; }
-wait "$pf_start" || { say "FAIL: Postfix did not start: $(cat "$work/pf.start")"; exit 1; }
 left=$(queued)
 [ "$left" -eq 0 ] || { say "FAIL: $left messages still queued after $DEADLINE s"; exit 1; }
 touch "$work/stop"

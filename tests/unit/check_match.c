@@ -195,6 +195,66 @@ START_TEST(normal_traffic_hits_nothing)
 }
 END_TEST
 
+/*
+ * A delivery that failed, by its MTA's status syntax, looks like an error
+ * (so that, unmatched, the summary lists it) whatever its words; a delivery
+ * that went, or a line that only looks like the syntax, does not.
+ */
+START_TEST(delivery_failures_look_like_errors)
+{
+	static const char *failed[] = {
+		"Nov 23 10:15:02 mx1 postfix/smtp[4711]: 4F2A91C03: to=<ops@example.com>, "
+		    "relay=none, delay=0.12, dsn=4.4.1, status=deferred (host or domain name "
+		    "not found)",
+		"Nov 23 10:15:02 mx1 postfix/smtp[4711]: 4F2A91C03: to=<ops@example.com>, "
+		    "relay=mx.example.com[192.0.2.7]:25, status=bounced (host said: 550 5.1.1 "
+		    "no such user)",
+		"Nov 23 10:15:02 mx1 postfix/local[4711]: 4F2A91C03: to=<a@example.com>, "
+		    "status=undeliverable (unknown user)",
+		"Nov 23 10:15:02 mx1 postfix/qmgr[4711]: 4F2A91C03: from=<a@example.com>, "
+		    "status=expired, returned to sender",
+		"2026-11-23 10:15:02 1rXyZa-0001Ab-Cd ** ops@example.com R=dnslookup: "
+		    "Unrouteable address",
+		"2026-11-23 10:15:02 1rXyZa-0001Ab-Cd ** ops@example.com R=dnslookup "
+		    "T=remote_smtp: all relevant MX records point to non-existent hosts",
+		"2026-11-23 10:15:02 1rXyZa-00000000Ab1-Cd12 == ops@example.com "
+		    "R=dnslookup T=remote_smtp defer (-53): retry time not reached",
+		"Nov 23 10:15:02 mx1 sendmail[4711]: xANAF2a4711: to=<ops@example.com>, "
+		    "delay=00:00:00, mailer=esmtp, pri=30000, relay=example.com, "
+		    "dsn=5.1.2, stat=Host unknown (Name server: example.com: host not found)",
+		"Nov 23 10:15:02 mx1 sendmail[4711]: xANAF2a4711: to=<ops@example.com>, "
+		    "mailer=esmtp, relay=mx.example.com., stat=Deferred: Connection "
+		    "closed by mx.example.com.",
+		"Nov 23 10:15:02 mx1 sendmail[4711]: xANAF2a4711: to=ops, stat=User unknown",
+		"Nov 23 10:15:02 mx1 other[1]: id 7: dsn=5.7.1 (rejected)",
+	};
+	static const char *fine[] = {
+		"Nov 23 10:15:02 mx1 postfix/smtp[4711]: 4F2A91C03: to=<ops@example.com>, "
+		    "relay=mx.example.com[192.0.2.7]:25, dsn=2.0.0, status=sent (250 Ok)",
+		"Nov 23 10:15:02 mx1 sendmail[4711]: xANAF2a4711: to=<ops@example.com>, "
+		    "mailer=esmtp, dsn=2.0.0, stat=Sent (xANAF2b4712 Message accepted)",
+		"Nov 23 10:15:02 mx1 sendmail[4711]: xANAF2a4711: to=<ops@example.com>, "
+		    "stat=queued",
+		"2026-11-23 10:15:02 1rXyZa-0001Ab-Cd => ops@example.com R=dnslookup",
+		"2026-11-23 10:15:02 a note ** not after a message id",
+		"2026-11-23 10:15:02 x == y",
+		"Nov 23 10:15:02 mx1 app[1]: laststatus=deferred, xstat=Host, dsn=2.0.0",
+	};
+	const struct match_hit *hits;
+	const struct kb_symptom *gave_up;
+	size_t i;
+
+	for (i = 0; i < sizeof(failed) / sizeof(failed[0]); i++) {
+		(void)match_line(m, failed[i], strlen(failed[i]), &hits, &gave_up);
+		ck_assert_msg(match_looks_like_error(m), "not an error: %s", failed[i]);
+	}
+	for (i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+		(void)match_line(m, fine[i], strlen(fine[i]), &hits, &gave_up);
+		ck_assert_msg(!match_looks_like_error(m), "an error: %s", fine[i]);
+	}
+}
+END_TEST
+
 /* The bundled log: the five error lines hit, everything else does not. */
 START_TEST(sample_log)
 {
@@ -570,6 +630,7 @@ match_suite(void)
 	tcase_add_test(tc, sample_lines_hit_their_symptom);
 	tcase_add_test(tc, hits_are_in_kb_order);
 	tcase_add_test(tc, normal_traffic_hits_nothing);
+	tcase_add_test(tc, delivery_failures_look_like_errors);
 	tcase_add_test(tc, sample_log);
 	tcase_add_test(tc, caseless_by_default);
 	tcase_add_test(tc, case_sensitive_respected);

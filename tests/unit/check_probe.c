@@ -549,11 +549,18 @@ START_TEST(round_deadline_skips_late_layers)
 
 	srv_start(&s, slow);
 	params_init(&p, "127.0.0.1", s.port);
-	p.round_timeout_ms = T_MS * 3 / 2;
+	/*
+	 * A timeout of 4 s and a round of 4.5 s: the 800 ms greeting has 3.2 s
+	 * to spare on a loaded machine (it had 200 ms with the tests' 1 s), and
+	 * after at least 800 ms less than a whole timeout is left of the round,
+	 * however slow the machine: the peer's delay is a floor.
+	 */
+	p.timeout_ms = 4 * T_MS;
+	p.round_timeout_ms = p.timeout_ms + T_MS / 2;
 	r = run(&p);
 	srv_stop(&s);
 	expect(r, "greeting", 0, PROBE_OBSERVED, "ok");
-	/* 800 ms gone: a whole 1000 ms ehlo would end after the 1500 ms round */
+	/* 800 ms gone: a whole 4000 ms ehlo would end after the 4500 ms round */
 	expect(r, "ehlo", 0, PROBE_SKIPPED, NULL);
 	expect_detail(r, "ehlo", "round's time ran out");
 	ck_assert_int_eq(probe_result_failed(get(r, "ehlo", 0)), 0);
@@ -563,13 +570,14 @@ START_TEST(round_deadline_skips_late_layers)
 	 * it ran (no wall-clock bound: that would fail on a loaded machine).
 	 */
 	ck_assert_uint_ge(get(r, "greeting", 0)->elapsed_ms, 800);
-	ck_assert_uint_gt(get(r, "greeting", 0)->elapsed_ms + T_MS, p.round_timeout_ms);
+	ck_assert_uint_gt(get(r, "greeting", 0)->elapsed_ms + p.timeout_ms, p.round_timeout_ms);
 	ck_assert_uint_eq(get(r, "ehlo", 0)->elapsed_ms, 0);
 	ck_assert_uint_eq(get(r, "resend", 0)->elapsed_ms, 0);
 	probe_round_free(r);
 	/* the same peer with the default round, 3 timeouts: every layer runs */
 	srv_start(&s, slow);
 	params_init(&p, "127.0.0.1", s.port);
+	p.timeout_ms = 4 * T_MS;
 	r = run(&p);
 	srv_stop(&s);
 	expect(r, "greeting", 0, PROBE_OBSERVED, "ok");

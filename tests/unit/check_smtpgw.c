@@ -3,6 +3,7 @@
  * against the rule base, and `kbdiag diagnose` on the gateway's own logs.
  */
 #include <check.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1405,6 +1406,71 @@ START_TEST(run_listens_and_delivers)
 }
 END_TEST
 
+/*
+ * --listen ADDR:0: the kernel picks the port; smtpgw says which on standard
+ * error and in its log, and listens there, on IPv4 and IPv6 alike.
+ */
+START_TEST(listen_port_zero)
+{
+	static const char *const addrs[] = { "127.0.0.1:0", "[::1]:0" };
+	char *sp = scratch("zero-spool"), *log = scratch("zero.log"), *errf = scratch("zero.err");
+	char *text, *bin = tu_build("smtpgw");
+	const char *at;
+	unsigned logged, said;
+	long long t0;
+	size_t i;
+	int fd;
+	pid_t pid;
+
+	for (i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+		if (i == 1 && access("/proc/net/if_inet6", F_OK) != 0)
+			break;		/* no IPv6 here */
+		unlink(log);
+		unlink(errf);
+		pid = fork();
+		ck_assert(pid >= 0);
+		if (pid == 0) {
+			int e = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+			if (e < 0 || dup2(e, 2) < 0)
+				_exit(127);
+			execl(bin, bin, "run", "--spool", sp, "--smarthost", "127.0.0.1:25",
+			    "--listen", addrs[i], "--log", log, (char *)NULL);
+			_exit(127);
+		}
+		for (t0 = clock_ms(), text = NULL; ; usleep(10000)) {
+			free(text);
+			text = access(errf, F_OK) == 0 ? tu_read(errf, NULL) : xstrdup("");
+			if (strchr(text, '\n') != NULL)
+				break;
+			ck_assert_msg(waitpid(pid, NULL, WNOHANG) == 0, "smtpgw --listen %s "
+			    "ended: %s", addrs[i], text);
+			ck_assert_msg(clock_ms() - t0 < TU_WAIT_MS, "smtpgw --listen %s said "
+			    "nothing", addrs[i]);
+		}
+		ck_assert_msg(sscanf(text, "smtpgw: run: listening on port %u\n", &said) == 1,
+		    "--listen %s: %s", addrs[i], text);
+		free(text);
+		text = tu_read(log, NULL);
+		ck_assert_ptr_nonnull(at = strstr(text, "SMTP_listen(port="));
+		ck_assert_int_eq(sscanf(at, "SMTP_listen(port=%u)", &logged), 1);
+		ck_assert_uint_eq(logged, said);
+		ck_assert_uint_gt(said, 0);
+		free(text);
+		if (i == 0) {
+			fd = gwclient_connect(said);
+			gwclient_expect(fd, "220 ");
+			close(fd);
+		}
+		gwclient_stop(pid, NULL);
+	}
+	free(bin);
+	free(sp);
+	free(log);
+	free(errf);
+}
+END_TEST
+
 START_TEST(listen_address_in_use)
 {
 	char *sp = scratch("inuse-spool"), *log = scratch("inuse.log"), *ev = scratch("inuse.json");
@@ -1587,6 +1653,7 @@ listener_suite(void)
 	tcase_add_test(tc, listener_bad_clients);
 	tcase_add_test(tc, run_listens_and_delivers);
 	tcase_add_test(tc, listen_address_in_use);
+	tcase_add_test(tc, listen_port_zero);
 	tcase_add_test(tc, listener_real_bad_clients);
 	tcase_add_test(tc, listener_full_disk);
 	suite_add_tcase(s, tc);

@@ -1,6 +1,6 @@
 /*
  * gwclient: the other side of smtpgw's listener for the gateway suites: a
- * running `smtpgw run --listen` on an ephemeral 127.0.0.1 port, and plain TCP
+ * running `smtpgw run --listen 127.0.0.1:0` (the kernel's port), and plain TCP
  * clients that send bytes and wait for replies, as real SMTP clients (and
  * attackers) do.
  *
@@ -18,10 +18,9 @@
 
 /*
  * Start build/smtpgw run --spool SPOOL --smarthost HOST --listen
- * 127.0.0.1:PORT --log LOG, then the extra arguments (NULL-terminated), on a
- * free port, and wait until its log says it listens ("SMTP_listen"); when
- * another process took the port first ("Error bind"), again on another. The
- * port in *port. It gets SIGTERM if the test process dies.
+ * 127.0.0.1:0 --log LOG, then the extra arguments (NULL-terminated), and wait
+ * until its log says it listens ("SMTP_listen(port=N)"): the port the kernel
+ * gave it, in *port. It gets SIGTERM if the test process dies.
  */
 pid_t gwclient_gateway(const char *spool, const char *smarthost, unsigned *port,
     const char *log, ...) __attribute__((sentinel));

@@ -155,15 +155,6 @@ tu_loopback_bind(int type, unsigned *port)
 }
 
 unsigned
-tu_free_port(void)
-{
-	unsigned port;
-
-	close(tu_loopback_bind(SOCK_STREAM, &port));
-	return port;
-}
-
-unsigned
 tu_refused_port(void)
 {
 	unsigned port;

@@ -30,14 +30,6 @@ char *tu_build(const char *rel);
  */
 int tu_loopback_bind(int type, unsigned *port);
 /*
- * A port that was free a moment ago (bound, read and closed): another test
- * or process may take it before the caller uses it. Only for a program that
- * cannot be told port 0 (or given a socket) and says so when its port is
- * taken, so that the caller can retry with another; a listener of the tests'
- * own binds port 0 (tu_loopback_bind) and keeps its socket.
- */
-unsigned tu_free_port(void);
-/*
  * A port on 127.0.0.1 where connections are refused, and stay refused for
  * the rest of the test: a stream socket bound there without SO_REUSEADDR
  * and never listening, kept open until the test's process ends (check forks
