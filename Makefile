@@ -40,7 +40,7 @@ TEST_PKGS	= check jansson libxml-2.0
 # tests start private instances: tests/peer/postfix.sh, tests/scenario/).
 DEB_BUILD	= gcc make pkg-config libxml2-dev libpcre2-dev libjansson-dev zlib1g-dev \
 		  libc-ares-dev nettle-dev wamerican
-DEB_TEST	= check libsubunit-dev groff-base postfix dnsmasq iproute2 jq pcre2-utils
+DEB_TEST	= check libsubunit-dev groff-base postfix dnsmasq iproute2 jq pcre2-utils perl
 # Installed by `make check` when it can be; the browser test skips without them.
 DEB_TEST_OPTIONAL = chromium poppler-utils
 # Debconf answers given before apt-get: Postfix installs without a
@@ -258,6 +258,8 @@ check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER) $(G
 	CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-1} $(UNIT)
 	@echo "== the two-thread scan against the plain loop: same output, PCRE2 matches only (tests/integration/scan-equal.sh)"
 	BUILD=$(BUILD) bash tests/integration/scan-equal.sh
+	@echo "== the journal's and docker's forms of the real corpus: the same diagnosis as its syslog (tests/integration/formats-equal.sh)"
+	BUILD=$(BUILD) bash tests/integration/formats-equal.sh
 	@echo "== real mail logs: the frozen test part (tests/realeval/run.sh --check)"
 	bash tests/realeval/run.sh --check test $(KBDIAG)
 	@if [ -z "$(SAN)" ]; then echo "== install test"; sh tests/install.sh; fi
