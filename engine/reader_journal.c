@@ -501,9 +501,10 @@ rj_export_bytes(struct rj_export *x, const char *s, size_t n, int lone)
 		x->len[x->lenhave++] = (unsigned char)*s++;
 		n--;
 		if (x->lenhave == 8) {
-			x->left = rj_le64(x->len);
-			x->bin_end = rj_bin_end(x, x->left);
-			x->bin_end_cr = rj_bin_end(x, rj_le64(x->len_cr));
+			/* the bytes up to the longer reading: the lines place the end */
+			x->left = rj_le64(x->len_cr);
+			x->bin_end = rj_bin_end(x, rj_le64(x->len));
+			x->bin_end_cr = rj_bin_end(x, x->left);
 		}
 	}
 	k = n < x->left ? n : (size_t)x->left;

@@ -163,7 +163,7 @@ n=$(jq '.incidents | length' "$work/base/real-all/out.json" 2>/dev/null || echo 
 say "real-all: $n incidents in the syslog form"
 
 # Real journalctl and docker output (tests/samples/journal/README.md).
-for f in tests/samples/journal/*.json tests/samples/journal/*.log; do
+for f in tests/samples/journal/*.json tests/samples/journal/*.export; do
 	[ -e "$f" ] || continue
 	compared=$((compared + 1))
 	"$KBDIAG" --offline --format json -o "$work/sample.json" diagnose "$f" 2> "$work/sample.err"
@@ -174,13 +174,11 @@ for f in tests/samples/journal/*.json tests/samples/journal/*.log; do
 	fi
 	got=$(jq '.summary.lines' "$work/sample.json")
 	[ "$got" = "$lines" ] || { say "FAIL: $f: $got lines read of $lines"; fail=1; }
-	case $f in
-	*.json) want=$(case $f in *docker*) echo docker ;; *) echo journal ;; esac)
-		fmt=$(jq -r '.inputs[0].format' "$work/sample.json")
-		[ "$fmt" = "$want" ] || { say "FAIL: $f: read as $fmt, not $want"; fail=1; }
-		! grep -q 'neither smtpgw\|not a JSON object' "$work/sample.err" ||
-			{ say "FAIL: $f: $(head -1 "$work/sample.err")"; fail=1; } ;;
-	esac
+	want=$(case $f in *docker*) echo docker ;; *) echo journal ;; esac)
+	fmt=$(jq -r '.inputs[0].format' "$work/sample.json")
+	[ "$fmt" = "$want" ] || { say "FAIL: $f: read as $fmt, not $want"; fail=1; }
+	! grep -q 'neither smtpgw\|not a JSON object' "$work/sample.err" ||
+		{ say "FAIL: $f: $(head -1 "$work/sample.err")"; fail=1; }
 done
 
 if [ $fail = 0 ]; then
