@@ -9,6 +9,7 @@
 #   make layers     the layering check: no upward include, no cycle (V=1: the graph)
 #   make bench      the log-ingestion benchmark on a BENCH_SIZE log (docs/benchmarks.md)
 #   make bench-scan the two-thread scan against the plain loop, grep -E and rg
+#   make bench-journal  the journal's and docker's forms against syslog
 #   make bench-prefilter  the candidate scan alone (pfbench), and whole kbdiag
 #   make install    PREFIX=/usr/local DESTDIR=   (and make uninstall)
 #   make deps       says which Debian packages each target needs, installs none
@@ -131,7 +132,7 @@ PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
 
 .PHONY: run-sample all build deps deps-build deps-test deps-fuzz run check check-run asan fuzz \
 	fuzz-run fuzz-build fuzz-seeds install install-files bench-query bench-gw uninstall clean FORCE bench bench-tools \
-	deps-bench bench-probe bench-scan bench-prefilter deb deb-test layers
+	deps-bench bench-probe bench-scan bench-journal bench-prefilter deb deb-test layers
 
 all: deps-build
 	@$(MAKE) --no-print-directory build
@@ -511,6 +512,11 @@ bench: deps-test
 BENCH_SCAN_SIZE	?= 100M
 bench-scan: deps-bench
 	bash tests/bench/scan.sh $(BENCH_SCAN_SIZE)
+
+# The journal's and docker's forms of the real corpus against its syslog
+# (tests/bench/journal.sh; docs/benchmarks-journal.md).
+bench-journal: build
+	bash tests/bench/journal.sh
 
 # The candidate scan alone and whole kbdiag beside grep -E and rg (issue 22);
 # SCAN_BASE=path/to/an/older/kbdiag adds that build, whose output must match.

@@ -501,6 +501,11 @@ rj_export_bytes(struct rj_export *x, const char *s, size_t n, int lone)
 		x->len[x->lenhave++] = (unsigned char)*s++;
 		n--;
 		if (x->lenhave == 8) {
+			if (rj_le64(x->len) > RJ_EXPORT_MAX) {
+				/* no entry's (reader_journal.h): not an entry after all */
+				x->binary = x->in = 0;
+				return;
+			}
 			/* the bytes up to the longer reading: the lines place the end */
 			x->left = rj_le64(x->len_cr);
 			x->bin_end = rj_bin_end(x, rj_le64(x->len));
@@ -531,7 +536,7 @@ rj_export_line(struct rj_export *x, const char *s, size_t n, unsigned long long 
 			}
 			rj_export_bytes(x, s, n, 0);
 			x->prev_end = offset + n;
-			return RJ_EXPORT_FIELD;
+			return x->in ? RJ_EXPORT_FIELD : RJ_EXPORT_NONE;
 		}
 		x->binary = 0;	/* it ended: this line is the next field */
 	}

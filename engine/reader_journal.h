@@ -111,6 +111,13 @@ int rj_marker(const char *s, size_t n);
  * may have been a lone CR as well as an LF, the field ends at the first line
  * that starts where either length says and reads as a field).
  */
+/*
+ * A binary field longer than this is taken for no entry's (journald takes
+ * longer ones, but no mail log writes them, and a hostile length must not
+ * swallow the rest of a log): the lines from there are read as they are.
+ */
+#define RJ_EXPORT_MAX	(16ULL * 1024 * 1024)
+
 enum rj_export_step {
 	RJ_EXPORT_NONE,		/* not a line of an entry */
 	RJ_EXPORT_FIELD,	/* a line of an entry (msg_now: its MESSAGE) */

@@ -170,7 +170,22 @@ sub entry {
 		SYSLOG_FACILITY => '2',
 		_UID => '0', _GID => '0',
 		_SYSTEMD_UNIT => 'postfix@-.service',
+		# the other fields journald adds to a syslog entry (systemd 252)
+		__SEQNUM => '' . (4928000 + $n), __SEQNUM_ID => 'e82795fad4ce42b79fb3da0866d91f7e',
+		_MACHINE_ID => '851f339d77174301b29e417ecb2ec6a8', _RUNTIME_SCOPE => 'system',
+		_CAP_EFFECTIVE => '0', _SYSTEMD_SLICE => 'system-postfix.slice',
+		_SYSTEMD_CGROUP => '/system.slice/system-postfix.slice/postfix@-.service',
+		_SYSTEMD_INVOCATION_ID => '32f844397218489cae1daca4427f8ed6',
 	);
+	# (a line without a program has no _COMM either: the reader would take it)
+	if (defined $prog) {
+		(my $comm = $prog) =~ s{.*/}{};
+		$e{_COMM} = substr($comm, 0, 15);
+		$e{_EXE} = "/usr/lib/postfix/sbin/$comm";
+		$e{_CMDLINE} = "$comm -n $comm -t unix -u -c";
+	}
+	$e{SYSLOG_TIMESTAMP} = 'Dec  7 17:06:27 ' if defined $t;
+	$e{_SOURCE_REALTIME_TIMESTAMP} = '' . ($t * 1000000) if defined $t;
 	$e{__REALTIME_TIMESTAMP} = '' . ($t * 1000000 + ($frac eq '' ? 0 : $frac))
 	    if defined $t;
 	$e{_HOSTNAME} = $host if defined $host;

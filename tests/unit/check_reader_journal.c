@@ -338,6 +338,22 @@ START_TEST(export_entries)
 		reader_close(r);
 	}
 	free(buf);
+	{
+		/* a hostile length does not swallow the rest of the log */
+		static const char h[] = "__CURSOR=x\nMESSAGE\n\xff\xff\xff\xff\xff\xff\xff"
+		    "\x7f" "abc\nMay  1 10:00:00 mx postfix/smtp[1]: a\n";
+		struct reader *r = reader_open_mem("test.log", h, sizeof(h) - 1);
+		const struct reader_record *rec;
+
+		ck_assert_int_eq(next(r)->inner, 1);
+		ck_assert_int_eq(next(r)->inner, 1);
+		rec = next(r);
+		ck_assert_int_eq(rec->inner, 0);
+		rec = next(r);
+		ck_assert_int_eq(rec->kind, READER_EVENT);
+		ck_assert_str_eq(rec->program, "postfix/smtp");
+		reader_close(r);
+	}
 }
 END_TEST
 
