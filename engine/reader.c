@@ -839,6 +839,8 @@ reader_legacy(struct reader *r)
 
 static enum reader_format reader_syslog(struct reader *r, enum reader_format f);
 static void reader_journal_entry(struct reader *r, const struct rj_entry *e);
+static enum reader_format reader_journal_got(struct reader *r, const struct rj_entry *e,
+    enum rj_kind k, enum reader_format f);
 static enum reader_format reader_docker_json(struct reader *r, const struct rj_entry *e);
 
 /* rec->when of t: the date part is formatted once per day. */
@@ -852,7 +854,6 @@ static void reader_when(struct reader *r, long long t);
 static enum reader_format
 reader_journal_json(struct reader *r, json_t *o, enum reader_format f)
 {
-	struct reader_record *rec = &r->rec;
 	struct rj_entry e;
 	enum rj_kind k;
 
@@ -863,6 +864,17 @@ reader_journal_json(struct reader *r, json_t *o, enum reader_format f)
 	    json_object_get(o, "text") != NULL))
 		return f == READER_FORMAT_AUTO || f == READER_FORMAT_NDJSON ?
 		    READER_FORMAT_NDJSON : READER_FORMAT_TEXT;
+	return reader_journal_got(r, &e, k, f);
+}
+
+/* The record of a journal entry or docker line of JSON read as k, as f allows. */
+static enum reader_format
+reader_journal_got(struct reader *r, const struct rj_entry *ep, enum rj_kind k,
+    enum reader_format f)
+{
+	struct reader_record *rec = &r->rec;
+	const struct rj_entry e = *ep;
+
 	if (k == RJ_NONE || (f != READER_FORMAT_AUTO && f != (k == RJ_JOURNAL ?
 	    READER_FORMAT_JOURNAL : READER_FORMAT_DOCKER))) {
 		rec->bad_json = 2;	/* a JSON object, of no log we know */
@@ -1086,6 +1098,16 @@ reader_ndjson(struct reader *r, enum reader_format f)
 		;
 	if (i == rec->rawlen || s[i] != '{')
 		return READER_FORMAT_TEXT;
+	if (f != READER_FORMAT_NDJSON) {
+		/* the journal's and docker's lines without jansson, when it can */
+		struct rj_entry e;
+		enum rj_kind k;
+
+		memset(&e, 0, sizeof(e));
+		e.msg = &r->text;
+		if ((k = rj_scan(s + seq, rec->rawlen - seq, &e)) != RJ_NONE)
+			return reader_journal_got(r, &e, k, f);
+	}
 	o = json_loadb(s + seq, rec->rawlen - seq, JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(o)) {
 		json_decref(o);

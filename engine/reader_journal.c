@@ -216,6 +216,476 @@ rj_from_json(const struct json_t *o, struct rj_entry *e)
 	return k;
 }
 
+/* ---------------------------------------------------------------------- */
+/* The same, read from the line without building the object (rj_scan)      */
+
+/* The members rj_scan() keeps. */
+enum rj_member {
+	RJ_M_MESSAGE, RJ_M_REALTIME, RJ_M_IDENT, RJ_M_COMM, RJ_M_SYSLOG_PID, RJ_M_PID,
+	RJ_M_HOSTNAME, RJ_M_CURSOR, RJ_M_BOOT_ID, RJ_M_LOG, RJ_M_STREAM, RJ_M_TIME,
+	RJ_M_TEXT, RJ_M_N
+};
+
+static const char *const rj_members[RJ_M_N] = {
+	"MESSAGE", "__REALTIME_TIMESTAMP", "SYSLOG_IDENTIFIER", "_COMM", "SYSLOG_PID", "_PID",
+	"_HOSTNAME", "__CURSOR", "_BOOT_ID", "log", "stream", "time", "text",
+};
+
+struct rj_span {
+	const char	*p;	/* the value as written, or NULL: not there */
+	size_t		 n;
+};
+
+struct rj_scanner {
+	const char	*s;
+	size_t		 n, i;
+};
+
+static void
+rj_ws(struct rj_scanner *c)
+{
+	while (c->i < c->n && (c->s[c->i] == ' ' || c->s[c->i] == '\t' || c->s[c->i] == '\n' ||
+	    c->s[c->i] == '\r'))
+		c->i++;
+}
+
+static int
+rj_hex(char ch)
+{
+	return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 :
+	    ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+}
+
+/* A string at c->i (its quote): past its closing quote; *esc when it has escapes. 0 or -1. */
+static int
+rj_skip_string(struct rj_scanner *c, int *esc)
+{
+	const char *s = c->s;
+	size_t i = c->i + 1;
+	int k;
+
+	*esc = 0;
+	for (;;) {
+		/* the plain bytes, fast */
+		while (i < c->n && s[i] != '"' && s[i] != '\\' && (unsigned char)s[i] >= 0x20)
+			i++;
+		if (i >= c->n || (unsigned char)s[i] < 0x20)
+			return -1;
+		if (s[i] == '"')
+			break;
+		*esc = 1;
+		if (i + 1 >= c->n)
+			return -1;
+		if (s[i + 1] == 'u') {
+			if (i + 5 >= c->n)
+				return -1;
+			for (k = 2; k < 6; k++)
+				if (rj_hex(s[i + k]) < 0)
+					return -1;
+			i += 6;
+		} else if (strchr("\"\\/bfnrt", s[i + 1]) != NULL && s[i + 1] != '\0')
+			i += 2;
+		else
+			return -1;
+	}
+	c->i = i + 1;
+	return 0;
+}
+
+/* A number's grammar (RFC 8259). */
+static int
+rj_skip_number(struct rj_scanner *c)
+{
+	const char *s = c->s;
+	size_t i = c->i, d;
+
+	if (i < c->n && s[i] == '-')
+		i++;
+	if (i < c->n && s[i] == '0')
+		i++;
+	else {
+		for (d = i; i < c->n && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if (i == d)
+			return -1;
+	}
+	if (i < c->n && s[i] == '.') {
+		for (d = ++i; i < c->n && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if (i == d)
+			return -1;
+	}
+	if (i < c->n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < c->n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		for (d = i; i < c->n && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if (i == d)
+			return -1;
+	}
+	c->i = i;
+	return 0;
+}
+
+static int
+rj_skip_value(struct rj_scanner *c, int depth)
+{
+	const char *s = c->s;
+	int esc;
+
+	if (c->i >= c->n)
+		return -1;
+	switch (s[c->i]) {
+	case '"':
+		return rj_skip_string(c, &esc);
+	case '[':
+	case '{': {
+		char close = s[c->i] == '[' ? ']' : '}';
+
+		if (depth >= RJ_SCAN_DEPTH)
+			return -1;
+		c->i++;
+		rj_ws(c);
+		if (c->i < c->n && s[c->i] == close) {
+			c->i++;
+			return 0;
+		}
+		for (;;) {
+			if (close == '}') {
+				if (c->i >= c->n || s[c->i] != '"' || rj_skip_string(c, &esc) != 0)
+					return -1;
+				rj_ws(c);
+				if (c->i >= c->n || s[c->i] != ':')
+					return -1;
+				c->i++;
+				rj_ws(c);
+			}
+			if (rj_skip_value(c, depth + 1) != 0)
+				return -1;
+			rj_ws(c);
+			if (c->i < c->n && s[c->i] == ',') {
+				c->i++;
+				rj_ws(c);
+				continue;
+			}
+			if (c->i < c->n && s[c->i] == close) {
+				c->i++;
+				return 0;
+			}
+			return -1;
+		}
+	}
+	case 't':
+		if (c->n - c->i >= 4 && memcmp(s + c->i, "true", 4) == 0) {
+			c->i += 4;
+			return 0;
+		}
+		return -1;
+	case 'f':
+		if (c->n - c->i >= 5 && memcmp(s + c->i, "false", 5) == 0) {
+			c->i += 5;
+			return 0;
+		}
+		return -1;
+	case 'n':
+		if (c->n - c->i >= 4 && memcmp(s + c->i, "null", 4) == 0) {
+			c->i += 4;
+			return 0;
+		}
+		return -1;
+	default:
+		return rj_skip_number(c);
+	}
+}
+
+static void
+rj_utf8(struct buf *out, unsigned long cp)
+{
+	char u[4];
+
+	if (cp < 0x80)
+		buf_putc(out, (char)cp);
+	else if (cp < 0x800) {
+		u[0] = (char)(0xc0 | cp >> 6);
+		u[1] = (char)(0x80 | (cp & 0x3f));
+		buf_append(out, u, 2);
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xe0 | cp >> 12);
+		u[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		u[2] = (char)(0x80 | (cp & 0x3f));
+		buf_append(out, u, 3);
+	} else {
+		u[0] = (char)(0xf0 | cp >> 18);
+		u[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+		u[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+		u[3] = (char)(0x80 | (cp & 0x3f));
+		buf_append(out, u, 4);
+	}
+}
+
+static unsigned long
+rj_u4(const char *p)
+{
+	return (unsigned long)(rj_hex(p[0]) << 12 | rj_hex(p[1]) << 8 | rj_hex(p[2]) << 4 |
+	    rj_hex(p[3]));
+}
+
+/*
+ * A string value as written (quotes included, checked by rj_skip_string),
+ * decoded onto out: 0, or -1 for a \u escape that is no character (a lone
+ * surrogate), which jansson refuses.
+ */
+static int
+rj_decode(const char *p, size_t n, struct buf *out)
+{
+	size_t i = 1, from;
+	unsigned long cp, lo;
+
+	n--;	/* the closing quote */
+	while (i < n) {
+		for (from = i; i < n && p[i] != '\\'; i++)
+			;
+		if (i > from)
+			buf_append(out, p + from, i - from);
+		if (i >= n)
+			break;
+		switch (p[i + 1]) {
+		case 'u':
+			cp = rj_u4(p + i + 2);
+			i += 6;
+			if (cp >= 0xdc00 && cp <= 0xdfff)
+				return -1;
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				if (i + 6 > n || p[i] != '\\' || p[i + 1] != 'u' ||
+				    (lo = rj_u4(p + i + 2)) < 0xdc00 || lo > 0xdfff)
+					return -1;
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				i += 6;
+			}
+			rj_utf8(out, cp);
+			continue;
+		case 'b': buf_putc(out, '\b'); break;
+		case 'f': buf_putc(out, '\f'); break;
+		case 'n': buf_putc(out, '\n'); break;
+		case 'r': buf_putc(out, '\r'); break;
+		case 't': buf_putc(out, '\t'); break;
+		default: buf_putc(out, p[i + 1]); break;	/* " \ / */
+		}
+		i += 2;
+	}
+	return 0;
+}
+
+/*
+ * A member's value as rj_value() reads it (a string, an array of byte
+ * values, the first of several values): 1 with its bytes on out, 0 when it
+ * is none of these, -1 when it cannot be decoded (the caller leaves the line
+ * to jansson).
+ */
+static int
+rj_span_value(const struct rj_span *v, struct buf *out, int depth)
+{
+	struct rj_scanner c;
+	size_t from, at = out->len;
+	unsigned long b;
+
+	if (v->p == NULL)
+		return 0;
+	if (v->p[0] == '"')
+		return rj_decode(v->p, v->n, out) == 0 ? 1 : -1;
+	if (v->p[0] != '[')
+		return 0;
+	c.s = v->p;
+	c.n = v->n;
+	c.i = 1;
+	rj_ws(&c);
+	if (c.s[c.i] == ']')
+		return 0;
+	if (c.s[c.i] == '"' || c.s[c.i] == '[') {
+		struct rj_span first;
+
+		if (depth > 0)
+			return 0;
+		from = c.i;
+		if (rj_skip_value(&c, 1) != 0)
+			return -1;
+		first.p = c.s + from;
+		first.n = c.i - from;
+		return rj_span_value(&first, out, 1);
+	}
+	/* bytes: integers 0..255 (as jansson reads them: no fraction, no exponent) */
+	for (;;) {
+		if (c.s[c.i] == '-' && c.s[c.i + 1] == '0' && (c.s[c.i + 2] < '0' ||
+		    c.s[c.i + 2] > '9'))
+			c.i++;		/* -0 is 0 */
+		if (c.s[c.i] < '0' || c.s[c.i] > '9')
+			goto none;
+		for (b = 0; c.s[c.i] >= '0' && c.s[c.i] <= '9'; c.i++)
+			if ((b = b * 10 + (unsigned long)(c.s[c.i] - '0')) > 255)
+				goto none;
+		if (c.s[c.i] == '.' || c.s[c.i] == 'e' || c.s[c.i] == 'E')
+			goto none;
+		buf_putc(out, (char)b);
+		rj_ws(&c);
+		if (c.s[c.i] == ']')
+			return 1;
+		c.i++;		/* ',' (the grammar was checked) */
+		rj_ws(&c);
+	}
+none:
+	out->len = at;		/* what was written is taken back */
+	if (out->data)
+		out->data[at] = '\0';
+	return 0;
+}
+
+/* A short member (a name, a number) as rj_short(): 1, 0, or -1. */
+static int
+rj_span_short(const struct rj_span *v, struct buf *tmp, char *out, size_t cap)
+{
+	int rc;
+
+	out[0] = '\0';
+	buf_reset(tmp);
+	if ((rc = rj_span_value(v, tmp, 0)) != 1)
+		return rc;
+	if (tmp->len >= cap)
+		return 0;
+	memcpy(out, tmp->data, tmp->len);
+	out[tmp->len] = '\0';
+	return 1;
+}
+
+enum rj_kind
+rj_scan(const char *s, size_t n, struct rj_entry *e)
+{
+	struct rj_span m[RJ_M_N];
+	struct rj_scanner c = { s, n, 0 };
+	enum rj_kind k = RJ_NONE;
+	unsigned long long v;
+	char tmp[RJ_NAME_MAX + 2];
+	size_t from, klen, j;
+	int esc, rc;
+
+	memset(m, 0, sizeof(m));
+	rj_ws(&c);
+	if (c.i >= n || s[c.i] != '{')
+		return RJ_NONE;
+	c.i++;
+	rj_ws(&c);
+	if (c.i < n && s[c.i] == '}')
+		return RJ_NONE;
+	for (;;) {
+		if (c.i >= n || s[c.i] != '"')
+			return RJ_NONE;
+		from = c.i + 1;
+		if (rj_skip_string(&c, &esc) != 0 || esc)
+			return RJ_NONE;
+		klen = c.i - 1 - from;
+		rj_ws(&c);
+		if (c.i >= n || s[c.i] != ':')
+			return RJ_NONE;
+		c.i++;
+		rj_ws(&c);
+		for (j = 0; j < RJ_M_N; j++)
+			if (strlen(rj_members[j]) == klen && memcmp(rj_members[j], s + from, klen) == 0)
+				break;
+		if (j < RJ_M_N && m[j].p != NULL)
+			return RJ_NONE;		/* twice: jansson's to refuse */
+		from = c.i;
+		if (rj_skip_value(&c, 1) != 0)
+			return RJ_NONE;
+		if (j < RJ_M_N) {
+			m[j].p = s + from;
+			m[j].n = c.i - from;
+		}
+		rj_ws(&c);
+		if (c.i < n && s[c.i] == ',') {
+			c.i++;
+			rj_ws(&c);
+			continue;
+		}
+		if (c.i < n && s[c.i] == '}')
+			break;
+		return RJ_NONE;
+	}
+	c.i++;
+	rj_ws(&c);
+	if (c.i != n)
+		return RJ_NONE;
+	/* what it is, as rj_kind_of() */
+	for (j = RJ_M_MESSAGE; j <= RJ_M_BOOT_ID; j++)
+		if (m[j].p != NULL && j != RJ_M_COMM && j != RJ_M_SYSLOG_PID && j != RJ_M_PID &&
+		    j != RJ_M_HOSTNAME)
+			k = RJ_JOURNAL;
+	if (k == RJ_NONE && m[RJ_M_LOG].p != NULL && m[RJ_M_LOG].p[0] == '"' &&
+	    (m[RJ_M_STREAM].p != NULL || m[RJ_M_TIME].p != NULL))
+		k = RJ_DOCKER;
+	if (k == RJ_NONE)
+		return RJ_NONE;
+	rj_entry_reset(e);
+	if (k == RJ_DOCKER) {
+		size_t len;
+
+		if (rj_decode(m[RJ_M_LOG].p, m[RJ_M_LOG].n, e->msg) != 0)
+			return RJ_NONE;
+		len = e->msg->len;
+		if (len > 0 && e->msg->data[len - 1] == '\n')
+			len--;
+		if (len > 0 && e->msg->data[len - 1] == '\r')
+			len--;
+		e->msg->len = len;
+		e->msg->data[len] = '\0';
+		e->line = 1;
+		if (m[RJ_M_TIME].p != NULL && m[RJ_M_TIME].p[0] == '"') {
+			struct buf t = BUF_INIT;
+			long long when;
+			size_t used;
+
+			if (rj_decode(m[RJ_M_TIME].p, m[RJ_M_TIME].n, &t) == 0 && t.len > 0 &&
+			    logtime_parse_iso(t.data, t.len, &when, &used) == 0 && used > 10) {
+				e->has_time = 1;
+				e->t = when;
+			}
+			buf_free(&t);
+		}
+		return RJ_DOCKER;
+	}
+	/* the journal: the short members first, with msg as scratch */
+	if ((rc = rj_span_short(&m[RJ_M_IDENT], e->msg, tmp, sizeof(tmp))) == 1 ||
+	    (rc == 0 && (rc = rj_span_short(&m[RJ_M_COMM], e->msg, tmp, sizeof(tmp))) == 1))
+		rj_name(e->program, tmp, strlen(tmp));
+	if (rc < 0)
+		return RJ_NONE;
+	if ((rc = rj_span_short(&m[RJ_M_HOSTNAME], e->msg, tmp, sizeof(tmp))) == 1)
+		rj_name(e->host, tmp, strlen(tmp));
+	if (rc < 0)
+		return RJ_NONE;
+	for (j = RJ_M_SYSLOG_PID; j <= RJ_M_PID; j++) {
+		if ((rc = rj_span_short(&m[j], e->msg, tmp, 24)) < 0)
+			return RJ_NONE;
+		if (rc == 1 && rj_count(tmp, 999999999, &v) == 0 && v > 0) {
+			e->pid = (long)v;
+			break;
+		}
+	}
+	if ((rc = rj_span_short(&m[RJ_M_REALTIME], e->msg, tmp, sizeof(tmp))) == 1 &&
+	    rj_count(tmp, 253402300799999999ULL, &v) == 0) {
+		e->has_time = 1;
+		e->t = (long long)(v / 1000000);
+	}
+	if (rc < 0)
+		return RJ_NONE;
+	buf_reset(e->msg);
+	rj_prefix(e);
+	if ((rc = rj_span_value(&m[RJ_M_MESSAGE], e->msg, 0)) < 0)
+		return RJ_NONE;
+	if (rc == 0)
+		e->msg_null = m[RJ_M_MESSAGE].p == NULL || m[RJ_M_MESSAGE].p[0] == 'n';
+	return RJ_JOURNAL;
+}
+
 size_t
 rj_json_seq(const char *s, size_t n)
 {

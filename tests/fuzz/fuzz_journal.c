@@ -8,12 +8,16 @@
  * within its subject for the journal's entries), and the entries of an
  * export are the same whether its lines are read by reader_next() or fed by
  * another (reader_feed(), as the two-thread scan does), whole or only to move
- * the reader on: the record that ends an entry is whole either way.
+ * the reader on: the record that ends an entry is whole either way. And the
+ * first line read as JSON both ways, by jansson (rj_from_json()) and without
+ * it (rj_scan()): where both read it, the same entry.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "reader.h"
 #include "reader_journal.h"
@@ -55,6 +59,37 @@ fuzz_entry(struct buf *out, const struct reader_record *rec)
 	    rec->program ? rec->program : "-", rec->host ? rec->host : "-", rec->pid);
 	buf_append(out, rec->text, rec->len);
 	buf_putc(out, '\n');
+}
+
+/* The first line by jansson and by rj_scan(): the same where both read it. */
+static void
+fuzz_two_readings(const char *s, size_t size)
+{
+	const char *nl = memchr(s, '\n', size);
+	size_t n = nl ? (size_t)(nl - s) : size;
+	struct buf ma = BUF_INIT, mb = BUF_INIT;
+	struct rj_entry a, b;
+	enum rj_kind ka, kb;
+	json_error_t jerr;
+	json_t *o;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	a.msg = &ma;
+	b.msg = &mb;
+	kb = rj_scan(s, n, &b);
+	o = json_loadb(s, n, JSON_REJECT_DUPLICATES, &jerr);
+	ka = o ? rj_from_json(o, &a) : RJ_NONE;
+	json_decref(o);
+	if (ka != RJ_NONE && kb != RJ_NONE) {
+		if (ka != kb || ma.len != mb.len || (ma.len && memcmp(ma.data, mb.data, ma.len)) ||
+		    a.text_off != b.text_off || a.msg_null != b.msg_null ||
+		    strcmp(a.host, b.host) != 0 || strcmp(a.program, b.program) != 0 ||
+		    a.pid != b.pid || a.has_time != b.has_time || a.t != b.t || a.line != b.line)
+			abort();	/* the two readings of one line differ */
+	}
+	buf_free(&ma);
+	buf_free(&mb);
 }
 
 int
@@ -113,6 +148,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	buf_free(&a);
 	buf_free(&b);
+	fuzz_two_readings(s, size);
 	/* the stamp readers on their own */
 	st = rj_stamp(s, size, &t, &n);
 	if (st != RJ_STAMP_NONE && n > size)
