@@ -94,6 +94,7 @@ struct reader {
 	char			 queue_id[READER_NAME_MAX + 1];
 	char			 notice[ERR_LEN];
 	int			 mono;		/* a short-monotonic line was read */
+	unsigned long		 msg_null;	/* journal entries whose MESSAGE was null */
 	struct rj_export	 ex;		/* journalctl -o export's entry */
 	unsigned long		 ex_line;	/* its MESSAGE's line, */
 	unsigned long long	 ex_offset;	/* and offset */
@@ -339,6 +340,13 @@ reader_notice(struct reader *r)
 		    "boot (journalctl -o short-monotonic) have no wall-clock time: they are "
 		    "not dated, --since and --until keep them, and incidents of them have no "
 		    "times; journalctl -o short-iso or -o json gives the times", r->name);
+	} else if (r->notice[0] == '\0' && r->msg_null > 0) {
+		snprintf(r->notice, sizeof(r->notice), "%s: %lu journal entr%s whose MESSAGE "
+		    "was null (journalctl -o json leaves out a field longer than 4096 bytes "
+		    "unless given --all): what %s was not examined", r->name,
+		    r->msg_null, r->msg_null == 1 ? "y" : "ies", r->msg_null == 1 ? "it said" :
+		    "they said");
+		r->msg_null = 0;	/* said once */
 	}
 	return r->notice[0] ? r->notice : NULL;
 }
@@ -884,6 +892,8 @@ reader_journal_got(struct reader *r, const struct rj_entry *ep, enum rj_kind k,
 	session_reset(&r->session);
 	if (e.line)
 		return reader_docker_json(r, &e);
+	if (e.msg_null)
+		r->msg_null++;
 	reader_journal_entry(r, &e);
 	return READER_FORMAT_JOURNAL;
 }

@@ -170,7 +170,7 @@ rj_journal(const json_t *o, struct rj_entry *e)
 	rj_pid(o, e);
 	rj_prefix(e);
 	if (!rj_value(msg, e->msg, 0))
-		e->msg_null = msg == NULL || json_is_null(msg);
+		e->msg_null = json_is_null(msg);
 	/* Microseconds since 1970 (UTC), up to the year 9999. */
 	if (rj_short(o, "__REALTIME_TIMESTAMP", v, sizeof(v)) &&
 	    rj_count(v, 253402300799999999ULL, &us) == 0) {
@@ -682,7 +682,7 @@ rj_scan(const char *s, size_t n, struct rj_entry *e)
 	if ((rc = rj_span_value(&m[RJ_M_MESSAGE], e->msg, 0)) < 0)
 		return RJ_NONE;
 	if (rc == 0)
-		e->msg_null = m[RJ_M_MESSAGE].p == NULL || m[RJ_M_MESSAGE].p[0] == 'n';
+		e->msg_null = m[RJ_M_MESSAGE].p != NULL && m[RJ_M_MESSAGE].p[0] == 'n';
 	return RJ_JOURNAL;
 }
 
@@ -1059,7 +1059,6 @@ rj_export_entry(struct rj_export *x, struct rj_entry *e)
 	e->pid = x->syslog_pid > 0 ? x->syslog_pid : x->pid;
 	e->has_time = x->has_time;
 	e->t = x->t;
-	e->msg_null = !x->has_msg;
 	rj_prefix(e);
 	if (x->msg.len > 0)
 		buf_append(e->msg, x->msg.data, x->msg.len);

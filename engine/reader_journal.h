@@ -47,7 +47,8 @@ struct rj_entry {
 	struct buf	*msg;		/* the caller's: the subject, "host prog[pid]: "
 					   (what is known of it) and the message */
 	size_t		 text_off;	/* where the message starts in msg */
-	int		 msg_null;	/* journal: MESSAGE null (left out by journalctl) */
+	int		 msg_null;	/* journal JSON: "MESSAGE": null (left out by
+					   journalctl) */
 	char		 host[RJ_NAME_MAX + 1];	/* "" unknown */
 	char		 program[RJ_NAME_MAX + 1];	/* "" unknown */
 	long		 pid;		/* 0 unknown */

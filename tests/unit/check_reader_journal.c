@@ -105,6 +105,9 @@ START_TEST(journal_json)
 	event(rec, READER_FORMAT_JOURNAL, -1, "p", 0, NULL, "m");
 	ck_assert_ptr_null(rec->host);
 	ck_assert_int_eq(reader_format(r), READER_FORMAT_JOURNAL);
+	/* the null MESSAGE is said, once */
+	ck_assert_ptr_nonnull(reader_notice(r));
+	ck_assert_contains(reader_notice(r), "1 journal entry whose MESSAGE was null");
 	reader_close(r);
 }
 END_TEST
