@@ -43,22 +43,25 @@ done
 lines=$(wc -l < "$work/mail.syslog")
 echo "journal.sh: $copies copies of the corpus, $lines log lines in each form" >&2
 
-# one timed run: seconds (wall clock)
+# one timed run: seconds (wall clock), and CPU seconds (user + system) to $2
 run() {
 	local s e
-	s=$(date +%s.%N)
-	"$KBDIAG" --offline --date 2026-12-31 --format json -o "$work/out.json" diagnose "$1" \
-		2> "$work/err" || [ $? = 1 ]
-	e=$(date +%s.%N)
-	echo "$s $e" | awk '{ printf "%.3f\n", $2 - $1 }'
+	s=$EPOCHREALTIME
+	/usr/bin/time -f '%U %S' -o "$work/cpu" "$KBDIAG" --offline --date 2026-12-31 \
+		--format json -o "$work/out.json" diagnose "$1" 2> "$work/err" || [ $? = 1 ]
+	e=$EPOCHREALTIME
+	awk '{ printf "%.3f\n", $1 + $2 }' "$work/cpu" >> "$2"
+	awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f\n", e - s }'
 }
 for ((r = 0; r < rounds; r++)); do
 	for f in $forms; do
-		run "$work/mail.$f" >> "$work/t.$f"
+		run "$work/mail.$f" "$work/c.$f" >> "$work/t.$f"
 	done
 done
-median() { sort -n "$1" | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] :
-	(a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+median() {
+	sort -n "$1" | awk '{ a[NR] = $1 }
+		END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
 
 {
 	echo "# kbdiag on the journal's and docker's forms"
@@ -71,23 +74,27 @@ median() { sort -n "$1" | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) 
 	echo "form holds the same $lines lines; \`kbdiag --offline --date 2026-12-31"
 	echo "--format json diagnose FILE\`, the output to a file. MB are 10^6 bytes."
 	echo
-	echo "| form | size (MB) | median (s) | MB/s | lines/s | lines/s against syslog |"
-	echo "|---|---:|---:|---:|---:|---:|"
-	base=
+	echo "| form | size (MB) | median wall (s) | MB/s | lines/s | lines/s against syslog | median CPU (s) | CPU against syslog |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+	base= cbase=
 	for f in $forms; do
 		size=$(wc -c < "$work/mail.$f")
 		m=$(median "$work/t.$f")
+		c=$(median "$work/c.$f")
 		lps=$(awk -v l=$lines -v m=$m 'BEGIN { printf "%.0f", l / m }')
 		[ -n "$base" ] || base=$lps
-		awk -v f=$f -v s=$size -v m=$m -v l=$lps -v b=$base 'BEGIN {
-			printf "| %s | %.1f | %.2f | %.1f | %d | %.2f |\n", f, s / 1e6, m,
-			    s / 1e6 / m, l, l / b }'
+		[ -n "$cbase" ] || cbase=$c
+		awk -v f=$f -v s=$size -v m=$m -v l=$lps -v b=$base -v c=$c -v cb=$cbase 'BEGIN {
+			printf "| %s | %.1f | %.2f | %.1f | %d | %.2f | %.2f | %.1fx |\n", f, s / 1e6,
+			    m, s / 1e6 / m, l, l / b, c, (cb > 0 ? c / cb : 0) }'
 	done
 	echo
 	echo "syslog is the corpus as stored; json is \`journalctl -o json\` with the"
 	echo "fields journald gives a syslog entry (about 1 kB a line, as real entries);"
 	echo "export is \`journalctl -o export\` (an entry of about 20 lines, every fifth"
 	echo "MESSAGE a binary field); short-iso is \`journalctl -o short-iso\`; docker-json"
-	echo "is docker's json-file log of a container that writes the syslog lines."
+	echo "is docker's json-file log of a container that writes the syslog lines. CPU"
+	echo "is user + system time of both of kbdiag's threads (the load of the other"
+	echo "work on the machine shows in the wall time, much less in the CPU time)."
 } > "$out"
 cat "$out"
