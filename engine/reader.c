@@ -96,6 +96,7 @@ struct reader {
 	int			 mono;		/* a short-monotonic line was read */
 	unsigned long		 msg_null;	/* journal entries whose MESSAGE was null */
 	struct rj_export	 ex;		/* journalctl -o export's entry */
+	unsigned long		 ex_start;	/* its first line, */
 	unsigned long		 ex_line;	/* its MESSAGE's line, */
 	unsigned long long	 ex_offset;	/* and offset */
 	int			 skim;		/* reader_feed(): only the state */
@@ -347,6 +348,12 @@ reader_notice(struct reader *r)
 		    r->msg_null, r->msg_null == 1 ? "y" : "ies", r->msg_null == 1 ? "it said" :
 		    "they said");
 		r->msg_null = 0;	/* said once */
+	} else if (r->notice[0] == '\0' && r->ex.in && !r->p.follow && r->lineno > 0) {
+		/* journalctl ends every entry with an empty line: this one was cut */
+		snprintf(r->notice, sizeof(r->notice), "%s: the last journal entry (journalctl "
+		    "-o export, from line %lu) is cut short: it has no empty line after it, "
+		    "and was not examined", r->name, r->ex_start);
+		r->ex.in = 0;	/* said once */
 	}
 	return r->notice[0] ? r->notice : NULL;
 }
@@ -966,11 +973,14 @@ reader_export(struct reader *r)
 	struct reader_record *rec = &r->rec;
 	struct rj_entry e;
 	struct reader_record keep;
+	int was_in = r->ex.in;
 
 	switch (rj_export_line(&r->ex, rec->raw, rec->rawlen, rec->offset)) {
 	case RJ_EXPORT_NONE:
 		return 0;
 	case RJ_EXPORT_FIELD:
+		if (!was_in)
+			r->ex_start = rec->line;
 		rec->inner = 1;
 		rec->has_nul = 0;	/* a binary field's bytes: not examined as text */
 		rec->subject = rec->raw;

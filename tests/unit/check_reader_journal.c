@@ -342,6 +342,21 @@ START_TEST(export_entries)
 	}
 	free(buf);
 	{
+		/* an entry cut short at the end is said, not lost silently */
+		static const char cut[] = "__CURSOR=x\n__REALTIME_TIMESTAMP=1796670387000000\n"
+		    "MESSAGE=" MSG "\n";
+		struct reader *r = reader_open_mem("test.log", cut, sizeof(cut) - 1);
+		const struct reader_record *rec = NULL;
+		char err[ERR_LEN];
+
+		while (reader_next(r, &rec, err) == 1)
+			ck_assert_int_eq(rec->inner, 1);
+		ck_assert_ptr_nonnull(reader_notice(r));
+		ck_assert_contains(reader_notice(r), "cut short");
+		ck_assert_contains(reader_notice(r), "from line 1");
+		reader_close(r);
+	}
+	{
 		/* a hostile length does not swallow the rest of the log */
 		static const char h[] = "__CURSOR=x\nMESSAGE\n\xff\xff\xff\xff\xff\xff\xff"
 		    "\x7f" "abc\nMay  1 10:00:00 mx postfix/smtp[1]: a\n";
