@@ -755,9 +755,9 @@ correlate_primary(struct correlator *c, const struct match_hit *hit,
 		inc->errno_name = xstrdup(rec->errno_name);
 	if (inc->failure == NULL && l.failure != NULL)
 		inc->failure = xstrdup(l.failure);
-	if (!inc->has_tcp && rec->has_tcp) {
-		inc->has_tcp = 1;
-		inc->tcp = rec->tcp;
+	if (inc->tcp == NULL && rec->has_tcp) {
+		inc->tcp = xmalloc(sizeof(*inc->tcp));
+		*inc->tcp = rec->tcp;
 	}
 	correlate_locate(inc, rec);
 	/* Retries used up: tell the incidents where the message failed. */

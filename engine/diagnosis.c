@@ -555,6 +555,7 @@ diag_incident_clear(struct diag_incident *inc)
 	size_t i;
 
 	free(inc->article);
+	free(inc->tcp);
 	free(inc->title);
 	free(inc->error);
 	free(inc->first_seen);

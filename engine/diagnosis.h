@@ -201,8 +201,9 @@ struct diag_incident {
 	size_t			 nunneeded;
 	/* What the socket said at the first failure (smtpgw events), if known. */
 	char			*errno_name;	/* "EPIPE", or NULL */
-	int			 has_tcp;
-	struct reader_tcp	 tcp;		/* reader.h */
+	struct reader_tcp	*tcp;		/* its TCP_INFO (reader.h), or NULL:
+						   allocated only for an incident
+						   that has one (104 bytes) */
 	/* Evidence: what was observed, the probes behind it, what was not. */
 	struct diag_observation	*observations;
 	size_t			 nobservations;

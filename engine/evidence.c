@@ -212,7 +212,7 @@ evidence_from_log(struct diag_incident *inc, const struct kb *kb)
 		evidence_add(inc, kb, "frequency", "frequent", "log", why);
 	} else if (inc->count == 1)
 		evidence_add(inc, kb, "frequency", "once", "log", "once in the log");
-	if ((v = evidence_socket_value(inc->errno_name, inc->has_tcp, &inc->tcp, why,
+	if ((v = evidence_socket_value(inc->errno_name, inc->tcp != NULL, inc->tcp, why,
 	    sizeof(why))) != NULL)
 		evidence_add(inc, kb, "socket", v, "log", why);
 	evidence_transcript(inc, kb);

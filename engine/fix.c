@@ -634,6 +634,7 @@ fix_cause(const struct diagnosis *d, size_t i, int *from_history)
 {
 	const struct diag_incident *inc = &d->incidents[i];
 	const struct diag_cause *c = NULL;
+	char peer[PEER_HOST_MAX + 16];
 	size_t k, h, j;
 
 	if (from_history)
@@ -641,14 +642,14 @@ fix_cause(const struct diagnosis *d, size_t i, int *from_history)
 	for (k = 0; k < inc->ncauses && c == NULL; k++)
 		if (!inc->causes[k].ruled_out)
 			c = &inc->causes[k];
+	/* once, not per verdict: a report asks for every incident of 10,000 */
+	snprintf(peer, sizeof(peer), "%s:%u", inc->peer.host ? inc->peer.host : "",
+	    inc->peer.port ? inc->peer.port : 25);
 	/* A verify that found the fix did not work names the next cause. */
 	for (h = 0; h < d->nhistory; h++)
 		for (j = 0; j < d->history[h].nverdicts; j++) {
 			const struct diag_verdict *v = &d->history[h].verdicts[j];
-			char peer[PEER_HOST_MAX + 16];
 
-			snprintf(peer, sizeof(peer), "%s:%u", inc->peer.host ? inc->peer.host : "",
-			    inc->peer.port ? inc->peer.port : 25);
 			if (v->article == NULL || strcmp(v->article, inc->article) != 0 ||
 			    (v->peer != NULL && inc->peer.host != NULL && strcmp(v->peer, peer) != 0) ||
 			    v->outcome == NULL || strcmp(v->outcome, "not-fixed") != 0 ||

@@ -3,6 +3,8 @@
  */
 #include "html.h"
 
+#include "render_sink.h"
+
 #include <stdarg.h>
 #include <string.h>
 
@@ -133,7 +135,7 @@ html_mark(xmlNodePtr parent)
 	return xmlAddChild(parent, xmlNewComment(BAD_CAST HTML_MARK));
 }
 
-int
+static int
 html_doc_split(xmlDocPtr doc, struct buf *head, struct buf *tail, char err[ERR_LEN])
 {
 	static const char mark[] = "<!--" HTML_MARK "-->";
@@ -153,8 +155,9 @@ html_doc_split(xmlDocPtr doc, struct buf *head, struct buf *tail, char err[ERR_L
 	return 0;
 }
 
-int
-html_part(xmlDocPtr doc, xmlNodePtr mark, xmlNodePtr part, struct buf *out, char err[ERR_LEN])
+static int
+html_part(xmlDocPtr doc, xmlNodePtr mark, xmlNodePtr part, int last, struct buf *out,
+    char err[ERR_LEN])
 {
 	const char *enc = (const char *)htmlGetMetaEncoding(doc);
 	xmlCharEncodingHandlerPtr h = NULL;
@@ -168,7 +171,13 @@ html_part(xmlDocPtr doc, xmlNodePtr mark, xmlNodePtr part, struct buf *out, char
 		h = xmlFindCharEncodingHandler("HTML");
 	if (h == NULL)
 		h = xmlFindCharEncodingHandler("ascii");
-	xmlAddPrevSibling(mark, part);
+	/*
+	 * Before the mark, so that it is followed as in the whole document;
+	 * but the last part where nothing follows the mark stays last (libxml2
+	 * ends an element that nothing follows without a newline).
+	 */
+	if (!last || part->prev != mark || part->next != NULL)
+		xmlAddPrevSibling(mark, part);
 	if ((ob = xmlAllocOutputBuffer(h)) == NULL)
 		rc = err_set(err, "cannot serialise the HTML report");
 	else {
@@ -184,5 +193,37 @@ html_part(xmlDocPtr doc, xmlNodePtr mark, xmlNodePtr part, struct buf *out, char
 	}
 	xmlUnlinkNode(part);
 	xmlFreeNode(part);
+	return rc;
+}
+
+int
+html_doc_parts(xmlDocPtr doc, xmlNodePtr mark, size_t n,
+    void (*make)(void *ctx, xmlNodePtr parent, size_t i), void *ctx, struct buf *out,
+    struct render_sink *sink, char err[ERR_LEN])
+{
+	struct buf tail = BUF_INIT;
+	/*
+	 * libxml2 puts a block's children on lines of their own only when it
+	 * has more than one: the mark alone in it stands for n parts
+	 */
+	int alone = mark->prev == NULL && mark->next == NULL && n > 1;
+	size_t i;
+	int rc;
+
+	if ((rc = html_doc_split(doc, out, &tail, err)) == 0 && alone)
+		buf_putc(out, '\n');
+	if (rc == 0)
+		for (i = 0; i < n && rc == 0; i++) {
+			make(ctx, mark->parent, i);
+			rc = html_part(doc, mark, xmlGetLastChild(mark->parent), i + 1 == n, out,
+			    err);
+			render_sink_part(out, sink);
+		}
+	if (rc == 0 && alone)
+		buf_putc(out, '\n');
+	if (rc == 0)
+		buf_append(out, tail.data, tail.len);
+	buf_free(&tail);
+	xmlFreeDoc(doc);
 	return rc;
 }

@@ -27,18 +27,19 @@ int html_doc_end(xmlDocPtr doc, struct buf *out, char err[ERR_LEN]);
 /*
  * A long document written in parts, never held whole: the parts' place is
  * marked (html_mark(): the marker is the last child of parent), the rest of
- * the document made and split at the mark into what goes before and after
- * (html_doc_split(); the document is kept), and each part, an element made
- * as the last child of the mark's parent, is serialised where the mark is
- * (html_part(): appended to out, then freed). head, the parts in order and
- * tail are the bytes html_doc_end() would give for the whole. 0, or -1
- * with err.
+ * the document made, and html_doc_parts() ends it instead of
+ * html_doc_end(): the document is serialised and split at the mark, then
+ * each of the n parts is made by make(ctx, parent, i) as the last child of
+ * parent (the mark's), serialised where the mark is and freed, out handed
+ * to sink (render_sink.h) whenever it holds a part's worth, then the tail.
+ * The bytes are those html_doc_end() gives for the whole; doc is freed. 0,
+ * or -1 with err.
  */
 xmlNodePtr html_mark(xmlNodePtr parent);
-int html_doc_split(xmlDocPtr doc, struct buf *head, struct buf *tail, char err[ERR_LEN]);
-int html_part(xmlDocPtr doc, xmlNodePtr mark, xmlNodePtr part, struct buf *out,
-    char err[ERR_LEN]);
-
+struct render_sink;
+int html_doc_parts(xmlDocPtr doc, xmlNodePtr mark, size_t n,
+    void (*make)(void *ctx, xmlNodePtr parent, size_t i), void *ctx, struct buf *out,
+    struct render_sink *sink, char err[ERR_LEN]);
 /* <name>text</name> appended to parent. */
 xmlNodePtr html_el(xmlNodePtr parent, const char *name, const char *text);
 /* The same, the text made with printf. */

@@ -418,6 +418,18 @@ kbdiag_step_text(const struct kbdiag_step *s)
 	return kbdiag_str(s->text);
 }
 
+/* kbdiag_result_render()'s and _write()'s format and flags checked into *f. */
+static int
+kbdiag_render_args(const char *format, unsigned flags, enum render_format *f,
+    char err[KBDIAG_ERR_LEN])
+{
+	if (format == NULL)
+		return err_set(err, "no format given (text, markdown, html or json)");
+	if (flags & ~KBDIAG_RENDER_FLAGS)
+		return err_set(err, "unknown flags 0x%x", flags & ~KBDIAG_RENDER_FLAGS);
+	return render_format_parse(format, f, err);
+}
+
 int
 kbdiag_result_render(const struct kbdiag_result *r, const char *format, unsigned flags,
     char **out, size_t *len, char err[KBDIAG_ERR_LEN])
@@ -428,11 +440,7 @@ kbdiag_result_render(const struct kbdiag_result *r, const char *format, unsigned
 	*out = NULL;
 	if (len)
 		*len = 0;
-	if (format == NULL)
-		return err_set(err, "no format given (text, markdown, html or json)");
-	if (flags & ~KBDIAG_RENDER_FLAGS)
-		return err_set(err, "unknown flags 0x%x", flags & ~KBDIAG_RENDER_FLAGS);
-	if (render_format_parse(format, &f, err) != 0)
+	if (kbdiag_render_args(format, flags, &f, err) != 0)
 		return -1;
 	if (render_diagnosis_explain(r->d, f, (flags & KBDIAG_EXPLAIN) != 0, &b, err) != 0) {
 		buf_free(&b);
@@ -443,6 +451,19 @@ kbdiag_result_render(const struct kbdiag_result *r, const char *format, unsigned
 	buf_str(&b);	/* NUL-terminated, even when empty */
 	*out = buf_detach(&b);
 	return 0;
+}
+
+int
+kbdiag_result_write(const struct kbdiag_result *r, const char *format, unsigned flags,
+    int (*write)(void *arg, const char *p, size_t n), void *arg, char err[KBDIAG_ERR_LEN])
+{
+	enum render_format f;
+
+	if (write == NULL)
+		return err_set(err, "no write function given");
+	if (kbdiag_render_args(format, flags, &f, err) != 0)
+		return -1;
+	return render_diagnosis_stream(r->d, f, (flags & KBDIAG_EXPLAIN) != 0, write, arg, err);
 }
 
 /* ---------------------------------------------------------------------- */

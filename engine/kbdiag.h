@@ -158,6 +158,18 @@ const char *kbdiag_step_text(const struct kbdiag_step *s);	/* plain text */
  */
 int kbdiag_result_render(const struct kbdiag_result *r, const char *format,
     unsigned flags, char **out, size_t *len, char err[KBDIAG_ERR_LEN]);
+/*
+ * The same report, written as it is rendered: write(arg, p, n) gets its
+ * bytes in order, some hundred kilobytes at a time, so that a report of
+ * thousands of incidents is never held whole. write returns 0, or nonzero
+ * when the output failed (it keeps its own error), and is then not called
+ * again. Returns 0; 1 when write failed; -1 with err when the report cannot
+ * be produced (a bad format or flag: nothing written; else parts may have
+ * been).
+ */
+int kbdiag_result_write(const struct kbdiag_result *r, const char *format,
+    unsigned flags, int (*write)(void *arg, const char *p, size_t n), void *arg,
+    char err[KBDIAG_ERR_LEN]);
 
 /* ---------------------------------------------------------------------- */
 /* Which article is about an error text                                     */

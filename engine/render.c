@@ -17,33 +17,10 @@
 #include "render_history.h"
 #include "render_json.h"
 #include "render_probe.h"
+#include "render_sink.h"
 #include "util/text.h"
 #include "verdict.h"
 #include "util/xmem.h"
-
-/*
- * Where render_diagnosis_stream() sends a report: the buffer is handed to
- * write() and emptied between incidents once it holds RENDER_PART bytes, so
- * that only about one part is ever held. After a failed write the rest is
- * rendered (the renderers cannot stop midway) but thrown away.
- */
-struct render_sink {
-	int	(*write)(void *arg, const char *p, size_t n);
-	void	*arg;
-	int	 failed;
-};
-
-#define RENDER_PART	(256 * 1024)
-
-static void
-render_part_done(struct buf *out, struct render_sink *sink)
-{
-	if (sink == NULL || out->len < RENDER_PART)
-		return;
-	if (!sink->failed && sink->write(sink->arg, out->data, out->len) != 0)
-		sink->failed = 1;
-	buf_reset(out);
-}
 
 int
 render_format_parse(const char *name, enum render_format *out, char err[ERR_LEN])
@@ -526,22 +503,30 @@ render_unmatched_more(struct buf *t, const struct diag_summary *sum)
 	return 1;
 }
 
+/* One of render_unmatched_text()'s sentences, t, ended: as it is, or wrapped. */
 static void
-render_text_summary(struct buf *out, const struct diagnosis *d)
+render_unmatched_line(struct buf *out, struct buf *t, int wrap)
 {
-	const struct diag_summary *sum = &d->summary;
+	if (wrap) {
+		buf_puts(out, "  ");
+		render_wrap(out, buf_str(t), 2, 4);
+	} else
+		buf_printf(out, "%s\n", buf_str(t));
+	buf_reset(t);
+}
+
+void
+render_unmatched_text(struct buf *out, const struct diag_summary *sum, int wrap)
+{
 	struct buf t = BUF_INIT;
 	size_t i;
 
-	buf_puts(out, "\nSummary: ");
-	render_counts(out, d);
-	buf_putc(out, '\n');
-	if (render_unmatched_server(out, sum))
-		buf_putc(out, '\n');
+	if (render_unmatched_server(&t, sum))
+		render_unmatched_line(out, &t, wrap);
 	if (sum->unmatched_errors == 0)
 		goto out;
-	render_unmatched_intro(out, sum);
-	buf_putc(out, '\n');
+	render_unmatched_intro(&t, sum);
+	render_unmatched_line(out, &t, wrap);
 	for (i = 0; i < render_shown_groups(sum); i++) {
 		const struct diag_group *g = &sum->unmatched_groups[i];
 
@@ -556,10 +541,22 @@ render_text_summary(struct buf *out, const struct diagnosis *d)
 		render_wrap(out, buf_str(&t), 10, 12);
 	}
 	buf_reset(&t);
-	if (render_unmatched_more(&t, sum))
-		buf_printf(out, "  %s\n", buf_str(&t));
+	if (render_unmatched_more(&t, sum)) {
+		if (!wrap)
+			buf_puts(out, "  ");
+		render_unmatched_line(out, &t, wrap);
+	}
 out:
 	buf_free(&t);
+}
+
+static void
+render_text_summary(struct buf *out, const struct diagnosis *d)
+{
+	buf_puts(out, "\nSummary: ");
+	render_counts(out, d);
+	buf_putc(out, '\n');
+	render_unmatched_text(out, &d->summary, 0);
 }
 
 static void
@@ -768,7 +765,7 @@ render_text_diagnosis(const struct diagnosis *d, struct buf *out, int explain,
 	}
 	for (i = 0; i < d->nincidents; i++) {
 		render_text_incident(out, &d->incidents[i], i + 1, d->nincidents, explain);
-		render_part_done(out, sink);
+		render_sink_part(out, sink);
 	}
 	render_text_summary(out, d);
 }
@@ -1096,27 +1093,12 @@ render_md_verdict(struct buf *out, const struct diagnosis *d)
 }
 
 /* The closing summary: what was read, matched and not known; the logs. */
-static void
-render_md_summary(struct buf *out, const struct diagnosis *d)
+void
+render_unmatched_md(struct buf *out, const struct diag_summary *sum)
 {
-	const struct diag_summary *sum = &d->summary;
 	struct buf t = BUF_INIT;
 	size_t i;
 
-	buf_puts(out, "\n## Summary\n\n");
-	render_counts(&t, d);
-	render_md_text(out, buf_str(&t));
-	buf_puts(out, "\n\n");
-	for (i = 0; i < d->ninputs; i++) {
-		buf_puts(out, "- ");
-		render_md_code(out, d->inputs[i].name);
-		if (d->inputs[i].format)
-			buf_printf(out, ": %lu %s, %s format%s\n", d->inputs[i].lines,
-			    render_plural(d->inputs[i].lines, "line", "lines"),
-			    d->inputs[i].format, d->inputs[i].error ? " (incomplete)" : "");
-		else
-			buf_puts(out, ": not read\n");
-	}
 	buf_reset(&t);
 	if (render_unmatched_server(&t, sum)) {
 		buf_putc(out, '\n');
@@ -1159,6 +1141,31 @@ render_md_summary(struct buf *out, const struct diagnosis *d)
 }
 
 static void
+render_md_summary(struct buf *out, const struct diagnosis *d)
+{
+	const struct diag_summary *sum = &d->summary;
+	struct buf t = BUF_INIT;
+	size_t i;
+
+	buf_puts(out, "\n## Summary\n\n");
+	render_counts(&t, d);
+	render_md_text(out, buf_str(&t));
+	buf_puts(out, "\n\n");
+	for (i = 0; i < d->ninputs; i++) {
+		buf_puts(out, "- ");
+		render_md_code(out, d->inputs[i].name);
+		if (d->inputs[i].format)
+			buf_printf(out, ": %lu %s, %s format%s\n", d->inputs[i].lines,
+			    render_plural(d->inputs[i].lines, "line", "lines"),
+			    d->inputs[i].format, d->inputs[i].error ? " (incomplete)" : "");
+		else
+			buf_puts(out, ": not read\n");
+	}
+	buf_free(&t);
+	render_unmatched_md(out, sum);
+}
+
+static void
 render_md_warnings(struct buf *out, const struct diagnosis *d)
 {
 	size_t i;
@@ -1196,7 +1203,7 @@ render_md_diagnosis(const struct diagnosis *d, struct buf *out, int explain,
 	}
 	for (i = 0; i < d->nincidents; i++) {
 		render_md_incident(out, &d->incidents[i], i + 1, explain);
-		render_part_done(out, sink);
+		render_sink_part(out, sink);
 	}
 	render_md_summary(out, d);
 	render_md_warnings(out, d);
@@ -1433,32 +1440,12 @@ render_html_verdict(xmlNodePtr body, const struct diagnosis *d)
 	verdict_clear(&v);
 }
 
-static void
-render_html_summary(xmlNodePtr body, const struct diagnosis *d)
+void
+render_unmatched_html(xmlNodePtr sec, const struct diag_summary *sum)
 {
-	const struct diag_summary *sum = &d->summary;
 	struct buf t = BUF_INIT;
-	xmlNodePtr sec, ul, li;
 	size_t i;
 
-	sec = html_attr(html_attr(html_el(body, "section", NULL), "id", "summary"), "class",
-	    "summary");
-	html_el(sec, "h2", "Summary");
-	render_counts(&t, d);
-	html_el(sec, "p", buf_str(&t));
-	ul = html_el(sec, "ul", NULL);
-	for (i = 0; i < d->ninputs; i++) {
-		li = html_el(ul, "li", NULL);
-		html_el(li, "code", d->inputs[i].name);
-		buf_reset(&t);
-		if (d->inputs[i].format)
-			buf_printf(&t, ": %lu %s, %s format%s", d->inputs[i].lines,
-			    render_plural(d->inputs[i].lines, "line", "lines"),
-			    d->inputs[i].format, d->inputs[i].error ? " (incomplete)" : "");
-		else
-			buf_puts(&t, ": not read");
-		html_text(li, buf_str(&t));
-	}
 	buf_reset(&t);
 	if (render_unmatched_server(&t, sum))
 		html_el(sec, "p", buf_str(&t));
@@ -1491,15 +1478,52 @@ render_html_summary(xmlNodePtr body, const struct diagnosis *d)
 	buf_free(&t);
 }
 
+/* html_doc_parts()'s part i: incident i of the diagnosis ctx. */
+static void
+render_html_part(void *ctx, xmlNodePtr parent, size_t i)
+{
+	const struct diagnosis *d = ctx;
+
+	render_html_incident(parent, &d->incidents[i], i + 1);
+}
+
+static void
+render_html_summary(xmlNodePtr body, const struct diagnosis *d)
+{
+	const struct diag_summary *sum = &d->summary;
+	struct buf t = BUF_INIT;
+	xmlNodePtr sec, ul, li;
+	size_t i;
+
+	sec = html_attr(html_attr(html_el(body, "section", NULL), "id", "summary"), "class",
+	    "summary");
+	html_el(sec, "h2", "Summary");
+	render_counts(&t, d);
+	html_el(sec, "p", buf_str(&t));
+	ul = html_el(sec, "ul", NULL);
+	for (i = 0; i < d->ninputs; i++) {
+		li = html_el(ul, "li", NULL);
+		html_el(li, "code", d->inputs[i].name);
+		buf_reset(&t);
+		if (d->inputs[i].format)
+			buf_printf(&t, ": %lu %s, %s format%s", d->inputs[i].lines,
+			    render_plural(d->inputs[i].lines, "line", "lines"),
+			    d->inputs[i].format, d->inputs[i].error ? " (incomplete)" : "");
+		else
+			buf_puts(&t, ": not read");
+		html_text(li, buf_str(&t));
+	}
+	buf_free(&t);
+	render_unmatched_html(sec, sum);
+}
+
 static int
 render_html_diagnosis(const struct diagnosis *d, struct buf *out, struct render_sink *sink,
     char err[ERR_LEN])
 {
-	struct buf tail = BUF_INIT;
 	xmlNodePtr body, ul, mark = NULL;
 	xmlDocPtr doc = html_doc_new("kbdiag diagnosis", &body);
 	size_t i;
-	int rc = 0;
 
 	render_html_verdict(body, d);
 	if (d->probe_note)
@@ -1524,17 +1548,8 @@ render_html_diagnosis(const struct diagnosis *d, struct buf *out, struct render_
 	}
 	if (mark == NULL)
 		return html_doc_end(doc, out, err);
-	if ((rc = html_doc_split(doc, out, &tail, err)) == 0)
-		for (i = 0; i < d->nincidents && rc == 0; i++) {
-			render_html_incident(body, &d->incidents[i], i + 1);
-			rc = html_part(doc, mark, xmlGetLastChild(body), out, err);
-			render_part_done(out, sink);
-		}
-	if (rc == 0)
-		buf_append(out, tail.data, tail.len);
-	buf_free(&tail);
-	xmlFreeDoc(doc);
-	return rc;
+	return html_doc_parts(doc, mark, d->nincidents, render_html_part, (void *)d, out,
+	    sink, err);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1746,7 +1761,7 @@ render_json_incident(const struct diag_incident *inc)
 	json_object_set_new(o, "causes", a);
 	json_object_set_new(o, "article_confidence", render_jreal(inc->article_confidence));
 	json_object_set_new(o, "errno", render_jstr(inc->errno_name));
-	json_object_set_new(o, "tcp_info", inc->has_tcp ? render_json_tcp(&inc->tcp) :
+	json_object_set_new(o, "tcp_info", inc->tcp ? render_json_tcp(inc->tcp) :
 	    json_null());
 	a = json_array();
 	for (i = 0; i < inc->nobservations; i++) {
@@ -1782,31 +1797,12 @@ render_json_incident(const struct diag_incident *inc)
 	return o;
 }
 
-static json_t *
-render_json_summary(const struct diagnosis *d)
+void
+render_unmatched_json(json_t *o, const struct diag_summary *sum)
 {
-	const struct diag_summary *sum = &d->summary;
-	json_t *o = json_object(), *a = json_object(), *u = json_array();
+	json_t *u = json_array();
 	size_t i;
 
-	json_object_set_new(o, "lines", json_integer((json_int_t)sum->lines));
-	json_object_set_new(o, "bytes", json_integer((json_int_t)sum->bytes));
-	json_object_set_new(o, "matched", json_integer((json_int_t)sum->matched));
-	json_object_set_new(o, "out_of_time", json_integer((json_int_t)sum->out_of_time));
-	json_object_set_new(o, "incidents_not_held",
-	    json_integer((json_int_t)sum->incidents_not_held));
-	json_object_set_new(o, "lines_not_held", json_integer((json_int_t)sum->lines_not_held));
-	json_object_set_new(o, "attempts_not_held",
-	    json_integer((json_int_t)sum->attempts_not_held));
-	for (i = 0; i < sum->narticles; i++)
-		json_object_set_new(a, sum->articles[i].article,
-		    json_integer((json_int_t)sum->articles[i].lines));
-	json_object_set_new(o, "matched_by_article", a);
-	a = json_object();
-	for (i = 0; i < sum->ngroups; i++)
-		json_object_set_new(a, sum->groups[i].article,
-		    json_integer((json_int_t)sum->groups[i].lines));
-	json_object_set_new(o, "matched_lines_by_articles", a);
 	json_object_set_new(o, "unmatched_errors",
 	    json_integer((json_int_t)sum->unmatched_errors));
 	for (i = 0; i < sum->nsamples; i++) {
@@ -1838,35 +1834,35 @@ render_json_summary(const struct diagnosis *d)
 	json_object_set_new(o, "unmatched_groups", u);
 	json_object_set_new(o, "unmatched_other",
 	    json_integer((json_int_t)sum->unmatched_other));
-	return o;
 }
 
-/*
- * Append v as JSON_INDENT(2) would print it at depth indent inside a larger
- * document, and free it: the document is written part by part, so that a
- * diagnosis of thousands of incidents never holds the whole tree at once.
- */
-static int
-render_json_part(struct buf *out, json_t *v, size_t indent, char err[ERR_LEN])
+static json_t *
+render_json_summary(const struct diagnosis *d)
 {
-	char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6) |
-	    JSON_ENCODE_ANY);
-	const char *p, *nl;
+	const struct diag_summary *sum = &d->summary;
+	json_t *o = json_object(), *a = json_object();
+	size_t i;
 
-	json_decref(v);
-	if (s == NULL)
-		return err_set(err, "cannot serialise the JSON output");
-	static const char spaces[] = "        ";
-
-	if (indent > sizeof(spaces) - 1)
-		indent = sizeof(spaces) - 1;
-	for (p = s; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
-		buf_append(out, p, (size_t)(nl - p) + 1);
-		buf_append(out, spaces, indent);
-	}
-	buf_puts(out, p);
-	free(s);
-	return 0;
+	json_object_set_new(o, "lines", json_integer((json_int_t)sum->lines));
+	json_object_set_new(o, "bytes", json_integer((json_int_t)sum->bytes));
+	json_object_set_new(o, "matched", json_integer((json_int_t)sum->matched));
+	json_object_set_new(o, "out_of_time", json_integer((json_int_t)sum->out_of_time));
+	json_object_set_new(o, "incidents_not_held",
+	    json_integer((json_int_t)sum->incidents_not_held));
+	json_object_set_new(o, "lines_not_held", json_integer((json_int_t)sum->lines_not_held));
+	json_object_set_new(o, "attempts_not_held",
+	    json_integer((json_int_t)sum->attempts_not_held));
+	for (i = 0; i < sum->narticles; i++)
+		json_object_set_new(a, sum->articles[i].article,
+		    json_integer((json_int_t)sum->articles[i].lines));
+	json_object_set_new(o, "matched_by_article", a);
+	a = json_object();
+	for (i = 0; i < sum->ngroups; i++)
+		json_object_set_new(a, sum->groups[i].article,
+		    json_integer((json_int_t)sum->groups[i].lines));
+	json_object_set_new(o, "matched_lines_by_articles", a);
+	render_unmatched_json(o, sum);
+	return o;
 }
 
 static int
@@ -1907,7 +1903,7 @@ render_json_diagnosis(const struct diagnosis *d, struct buf *out, struct render_
 		buf_puts(out, i ? ",\n    " : "\n    ");
 		if (render_json_part(out, render_json_incident(&d->incidents[i]), 4, err) != 0)
 			return -1;
-		render_part_done(out, sink);
+		render_sink_part(out, sink);
 	}
 	buf_puts(out, d->nincidents ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ");
 	if (render_json_part(out, render_json_summary(d), 2, err) != 0)
@@ -1976,15 +1972,9 @@ render_diagnosis_stream(const struct diagnosis *d, enum render_format f, int exp
 {
 	struct render_sink sink = { write, arg, 0 };
 	struct buf out = BUF_INIT;
-	int rc;
 
-	rc = render_diagnosis_to(d, f, explain, &out, &sink, err);
-	if (rc == 0 && !sink.failed && out.len > 0 && write(arg, out.data, out.len) != 0)
-		sink.failed = 1;
-	buf_free(&out);
-	if (rc != 0)
-		return -1;
-	return sink.failed ? 1 : 0;
+	return render_sink_end(&out, &sink, render_diagnosis_to(d, f, explain, &out, &sink,
+	    err));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -2058,10 +2048,12 @@ render_forgiven(struct buf *t, const struct query_results *q)
 }
 
 static int
-render_json_query(const struct query_results *q, struct buf *out, char err[ERR_LEN])
+render_json_query(const struct query_results *q, struct buf *out, struct render_sink *sink,
+    char err[ERR_LEN])
 {
-	json_t *root = json_object(), *a = json_array(), *f, *x;
+	json_t *root = json_object(), *f, *x;
 	size_t i, j;
+	int n;
 
 	json_object_set_new(root, "query", render_jstr(q->query));
 	json_object_set_new(root, "answer", json_string(query_answer_name(q->answer)));
@@ -2108,6 +2100,10 @@ render_json_query(const struct query_results *q, struct buf *out, char err[ERR_L
 	json_object_set_new(x, "cover", render_jreal(q->features.cover));
 	json_object_set_new(x, "foreign_words", json_integer(q->features.foreign));
 	json_object_set_new(root, "features", x);
+	/* written a result at a time (render_json.h) */
+	if ((n = render_json_open(out, root, err)) < 0)
+		return -1;
+	render_json_key(out, (size_t)n++, "results");
 	for (i = 0; i < q->nresults; i++) {
 		const struct query_result *r = &q->results[i];
 		json_t *o = json_object(), *w = json_array(), *fl = json_array();
@@ -2140,10 +2136,14 @@ render_json_query(const struct query_results *q, struct buf *out, char err[ERR_L
 		}
 		json_object_set_new(x, "fields", fl);
 		json_object_set_new(o, "explain", x);
-		json_array_append_new(a, o);
+		render_json_element(out, i);
+		if (render_json_part(out, o, 4, err) != 0)
+			return -1;
+		render_sink_part(out, sink);
 	}
-	json_object_set_new(root, "results", a);
-	return render_json_end(root, out, err);
+	render_json_array_end(out, q->nresults);
+	render_json_close(out, (size_t)n);
+	return 0;
 }
 
 /* "why: ..." for --explain. */
@@ -2295,18 +2295,39 @@ render_query_head(struct buf *t, const struct query_results *q)
 		buf_printf(t, "Answer: %s", q->fact.text);
 }
 
-int
-render_query_explain(const struct query_results *q, enum render_format f, int explain,
-    struct buf *out, char err[ERR_LEN])
+/* Result i of the query ctx as an item of the list parent. */
+static void
+render_html_result(void *ctx, xmlNodePtr parent, size_t i)
+{
+	const struct query_results *q = ctx;
+	const struct query_result *r = &q->results[i];
+	struct buf t = BUF_INIT;
+	xmlNodePtr li;
+
+	li = html_attr(html_el(parent, "li", NULL), "data-article", r->article->id);
+	html_el(li, "strong", r->article->id);
+	buf_printf(&t, " %s (score %.2f): ", r->article->title, r->score);
+	if (q->answer == QUERY_WEAK_ANSWER)
+		render_weak_why(&t, r);
+	else
+		render_why(&t, r);
+	html_text(li, buf_str(&t));
+	buf_free(&t);
+}
+
+/* The query's answer into out, handed to sink a result at a time (NULL: whole). */
+static int
+render_query_to(const struct query_results *q, enum render_format f, int explain,
+    struct buf *out, struct render_sink *sink, char err[ERR_LEN])
 {
 	struct buf t = BUF_INIT;
-	xmlNodePtr body, ol, li;
+	xmlNodePtr body, ol, mark = NULL;
 	xmlDocPtr doc;
 	size_t i;
 
 	switch (f) {
 	case RENDER_JSON:
-		return render_json_query(q, out, err);
+		return render_json_query(q, out, sink, err);
 	case RENDER_TEXT:
 		if (q->nforgiven) {
 			render_forgiven(&t, q);
@@ -2342,6 +2363,7 @@ render_query_explain(const struct query_results *q, enum render_format f, int ex
 			}
 			if (i == 0 && q->answer == QUERY_SURE_ANSWER)
 				render_query_answer(out, r->article);
+			render_sink_part(out, sink);
 		}
 		break;
 	case RENDER_MARKDOWN:
@@ -2379,6 +2401,7 @@ render_query_explain(const struct query_results *q, enum render_format f, int ex
 			render_md_text(out, buf_str(&t));
 			buf_reset(&t);
 			buf_putc(out, '\n');
+			render_sink_part(out, sink);
 		}
 		break;
 	case RENDER_HTML:
@@ -2389,24 +2412,36 @@ render_query_explain(const struct query_results *q, enum render_format f, int ex
 			html_el(body, "p", buf_str(&t));
 		buf_reset(&t);
 		ol = html_el(body, "ol", NULL);
-		for (i = 0; i < q->nresults; i++) {
-			const struct query_result *r = &q->results[i];
-
-			li = html_attr(html_el(ol, "li", NULL), "data-article", r->article->id);
-			html_el(li, "strong", r->article->id);
-			buf_printf(&t, " %s (score %.2f): ", r->article->title, r->score);
-			if (q->answer == QUERY_WEAK_ANSWER)
-				render_weak_why(&t, r);
-			else
-				render_why(&t, r);
-			html_text(li, buf_str(&t));
-			buf_reset(&t);
-		}
 		buf_free(&t);
-		return html_doc_end(doc, out, err);
+		if (sink != NULL && q->nresults)
+			mark = html_mark(ol);
+		else
+			for (i = 0; i < q->nresults; i++)
+				render_html_result((void *)q, ol, i);
+		if (mark == NULL)
+			return html_doc_end(doc, out, err);
+		return html_doc_parts(doc, mark, q->nresults, render_html_result, (void *)q, out,
+		    sink, err);
 	}
 	buf_free(&t);
 	return 0;
+}
+
+int
+render_query_explain(const struct query_results *q, enum render_format f, int explain,
+    struct buf *out, char err[ERR_LEN])
+{
+	return render_query_to(q, f, explain, out, NULL, err);
+}
+
+int
+render_query_stream(const struct query_results *q, enum render_format f, int explain,
+    render_write_fn write, void *arg, char err[ERR_LEN])
+{
+	struct render_sink sink = { write, arg, 0 };
+	struct buf out = BUF_INIT;
+
+	return render_sink_end(&out, &sink, render_query_to(q, f, explain, &out, &sink, err));
 }
 
 /* ---------------------------------------------------------------------- */

@@ -23,6 +23,7 @@
 #include "kb.h"
 #include "query.h"
 #include "render_format.h"
+#include "render_sink.h"
 
 #define RENDER_WIDTH	78
 
@@ -56,6 +57,22 @@ int render_diagnosis_stream(const struct diagnosis *d, enum render_format f, int
  * with indent spaces; ends with a newline.
  */
 void render_wrap(struct buf *out, const char *text, size_t col, size_t indent);
+/*
+ * What a diagnosis did not recognise (struct diag_summary): the lines of a
+ * receiving server left out, and the error-looking lines that matched no
+ * article grouped by program and shape, the biggest ten with a sample line
+ * (the rest counted). Nothing when there are none. diagnose's summary and
+ * kbdiag report's, in each format with the same words: text and Markdown
+ * appended to out (text with wrap set: its sentences wrapped under a
+ * two-space indent, as the report's summary; diagnose's are not), HTML under sec, JSON as the members unmatched_errors,
+ * unmatched_samples, unmatched_server_lines, unmatched_groups and
+ * unmatched_other of o (docs/json.md).
+ */
+void render_unmatched_text(struct buf *out, const struct diag_summary *sum, int wrap);
+void render_unmatched_md(struct buf *out, const struct diag_summary *sum);
+void render_unmatched_html(xmlNodePtr sec, const struct diag_summary *sum);
+struct json_t;
+void render_unmatched_json(struct json_t *o, const struct diag_summary *sum);
 /* Markdown: text with every character Markdown or HTML would read escaped. */
 void render_md_text(struct buf *out, const char *s);
 /* Markdown: a code span that survives any backticks inside it. */
@@ -65,6 +82,9 @@ int render_query(const struct query_results *q, enum render_format f, struct buf
 /* The same, and with explain set, why each result scores what it does. */
 int render_query_explain(const struct query_results *q, enum render_format f,
     int explain, struct buf *out, char err[ERR_LEN]);
+/* The same written a result at a time, as render_diagnosis_stream(). */
+int render_query_stream(const struct query_results *q, enum render_format f, int explain,
+    render_write_fn write, void *arg, char err[ERR_LEN]);
 /* kb test's report: one row per article, then the totals. */
 struct lint_article;
 struct lint_totals;

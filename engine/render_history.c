@@ -50,41 +50,54 @@ rh_observations(const struct diag_observation *o, size_t n)
 }
 
 json_t *
+render_history_json_head(const struct diag_history *h)
+{
+	json_t *o = json_object(), *applied = json_array();
+	size_t j;
+
+	json_object_set_new(o, "when", rh_str(h->when));
+	json_object_set_new(o, "outcome", rh_str(h->outcome));
+	json_object_set_new(o, "applied_at", rh_str(h->applied_when));
+	for (j = 0; j < h->napplied; j++)
+		json_array_append_new(applied, json_pack("{s:o, s:o, s:o}", "fix",
+		    rh_str(h->applied[j].fix), "path", rh_str(h->applied[j].path),
+		    "what", rh_str(h->applied[j].what)));
+	json_object_set_new(o, "applied", applied);
+	json_object_set_new(o, "watch", h->watch == NULL ? json_null() :
+	    json_pack("{s:s, s:I, s:I}", "log", h->watch, "seconds",
+	    (json_int_t)h->watch_seconds, "lines", (json_int_t)h->watch_lines));
+	return o;
+}
+
+json_t *
+render_history_verdict_json(const struct diag_verdict *v)
+{
+	json_t *x = json_object();
+
+	json_object_set_new(x, "article", rh_str(v->article));
+	json_object_set_new(x, "peer", rh_str(v->peer));
+	json_object_set_new(x, "cause", rh_str(v->cause));
+	json_object_set_new(x, "outcome", rh_str(v->outcome));
+	json_object_set_new(x, "why", rh_str(v->why));
+	json_object_set_new(x, "seen", rh_observations(v->seen, v->nseen));
+	json_object_set_new(x, "next", v->next_cause == NULL ? json_null() :
+	    json_pack("{s:s, s:o, s:o, s:o}", "cause", v->next_cause, "title",
+	    rh_str(v->next_title), "steps", rh_strs(v->next_steps,
+	    v->nnext_steps), "fixes", rh_strs(v->next_fixes, v->nnext_fixes)));
+	return x;
+}
+
+json_t *
 render_history_json(const struct diag_history *h, size_t n)
 {
 	json_t *a = json_array();
 	size_t i, j;
 
 	for (i = 0; i < n; i++) {
-		json_t *o = json_object(), *applied = json_array(), *incs = json_array();
+		json_t *o = render_history_json_head(&h[i]), *incs = json_array();
 
-		json_object_set_new(o, "when", rh_str(h[i].when));
-		json_object_set_new(o, "outcome", rh_str(h[i].outcome));
-		json_object_set_new(o, "applied_at", rh_str(h[i].applied_when));
-		for (j = 0; j < h[i].napplied; j++)
-			json_array_append_new(applied, json_pack("{s:o, s:o, s:o}", "fix",
-			    rh_str(h[i].applied[j].fix), "path", rh_str(h[i].applied[j].path),
-			    "what", rh_str(h[i].applied[j].what)));
-		json_object_set_new(o, "applied", applied);
-		json_object_set_new(o, "watch", h[i].watch == NULL ? json_null() :
-		    json_pack("{s:s, s:I, s:I}", "log", h[i].watch, "seconds",
-		    (json_int_t)h[i].watch_seconds, "lines", (json_int_t)h[i].watch_lines));
-		for (j = 0; j < h[i].nverdicts; j++) {
-			const struct diag_verdict *v = &h[i].verdicts[j];
-			json_t *x = json_object();
-
-			json_object_set_new(x, "article", rh_str(v->article));
-			json_object_set_new(x, "peer", rh_str(v->peer));
-			json_object_set_new(x, "cause", rh_str(v->cause));
-			json_object_set_new(x, "outcome", rh_str(v->outcome));
-			json_object_set_new(x, "why", rh_str(v->why));
-			json_object_set_new(x, "seen", rh_observations(v->seen, v->nseen));
-			json_object_set_new(x, "next", v->next_cause == NULL ? json_null() :
-			    json_pack("{s:s, s:o, s:o, s:o}", "cause", v->next_cause, "title",
-			    rh_str(v->next_title), "steps", rh_strs(v->next_steps,
-			    v->nnext_steps), "fixes", rh_strs(v->next_fixes, v->nnext_fixes)));
-			json_array_append_new(incs, x);
-		}
+		for (j = 0; j < h[i].nverdicts; j++)
+			json_array_append_new(incs, render_history_verdict_json(&h[i].verdicts[j]));
 		json_object_set_new(o, "incidents", incs);
 		json_array_append_new(a, o);
 	}
@@ -119,6 +132,9 @@ rh_get(const struct rh_ctx *c, const json_t *o, const char *key, int required, c
 static int
 rh_array(const struct rh_ctx *c, const json_t *o, const char *key, const json_t **a)
 {
+	/* a verdict per incident held: as many as a diagnosis has */
+	size_t max = strcmp(key, "incidents") == 0 ? HISTORY_MAX_VERDICTS : HISTORY_MAX_ITEMS;
+
 	*a = json_object_get(o, key);
 	if (*a == NULL || json_is_null(*a)) {
 		*a = NULL;
@@ -126,9 +142,9 @@ rh_array(const struct rh_ctx *c, const json_t *o, const char *key, const json_t 
 	}
 	if (!json_is_array(*a))
 		return err_set(c->err, "history[%zu]: \"%s\" is not an array", c->entry, key);
-	if (json_array_size(*a) > HISTORY_MAX_ITEMS)
-		return err_set(c->err, "history[%zu]: more than %d entries in \"%s\"", c->entry,
-		    HISTORY_MAX_ITEMS, key);
+	if (json_array_size(*a) > max)
+		return err_set(c->err, "history[%zu]: more than %zu entries in \"%s\"", c->entry,
+		    max, key);
 	return 0;
 }
 

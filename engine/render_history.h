@@ -10,7 +10,7 @@
  * fixed, not-fixed, inconclusive; a malformed entry is an error naming its
  * index and key.
  *
- * Ownership: render_history_json() returns a new reference; the history
+ * Ownership: the render_history_json*() functions return new references; the history
  * render_history_from_json() makes is the caller's (diag_history_clear()
  * each entry, then free the array).
  */
@@ -24,9 +24,20 @@
 #include "diagnosis.h"
 #include "util/err.h"
 
-#define HISTORY_MAX_ITEMS	1000	/* incidents, observations, steps per entry */
+#define HISTORY_MAX_ITEMS	1000	/* observations, steps, fixes per entry */
+/* Incidents (verdicts) per entry: one per incident a diagnosis holds, so that
+ * kbdiag reads back what verify wrote after a diagnosis at the cap. */
+#define HISTORY_MAX_VERDICTS	DIAG_MAX_INCIDENTS
 
 json_t *render_history_json(const struct diag_history *h, size_t n);
+/*
+ * The same in pieces, for a writer that goes a verdict at a time
+ * (render_json_part()): one entry's object without its "incidents" (its
+ * members before them, in order), and one verdict, an element of
+ * "incidents". New references.
+ */
+json_t *render_history_json_head(const struct diag_history *h);
+json_t *render_history_verdict_json(const struct diag_verdict *v);
 int render_history_from_json(const json_t *j, struct diag_history **out, size_t *n,
     char err[ERR_LEN]);
 

@@ -13,6 +13,7 @@
 #include "html.h"
 #include "render_history.h"
 #include "render_json.h"
+#include "render_sink.h"
 #include "verdict.h"
 #include "util/xmem.h"
 
@@ -198,7 +199,7 @@ report_rate(struct buf *t, const struct diag_incident *inc)
 /* Text and Markdown                                                        */
 
 static void
-report_text_plan(const struct fix_plan *p, int md, struct buf *out)
+report_text_plan(const struct fix_plan *p, int md, struct buf *out, struct render_sink *sink)
 {
 	size_t i;
 
@@ -225,6 +226,7 @@ report_text_plan(const struct fix_plan *p, int md, struct buf *out)
 			buf_printf(out, "Edit of %s: %s.\n\n%s\n", p->edits[i].shown,
 			    p->edits[i].what, p->edits[i].diff);
 		report_pool_free(&pl);
+		render_sink_part(out, sink);
 	}
 	for (i = 0; p && i < p->nwarnings; i++) {
 		buf_printf(out, md ? "**Warning:** %s\n\n" : "Warning: %s\n",
@@ -303,7 +305,8 @@ report_text_steps(struct buf *out, const struct diag_incident *inc)
  * after "not fixed", the next cause and its resolution.
  */
 static void
-report_text_history(const struct diag_history *h, int md, struct buf *out)
+report_text_history(const struct diag_history *h, int md, struct buf *out,
+    struct render_sink *sink)
 {
 	struct report_pool pl = { { 0 }, 0 };
 	size_t i, j;
@@ -369,6 +372,7 @@ report_text_history(const struct diag_history *h, int md, struct buf *out)
 				report_pool_free(&pl);
 			}
 		}
+		render_sink_part(out, sink);
 	}
 	buf_puts(out, md ? "\n" : "");
 }
@@ -412,7 +416,8 @@ report_text_verdict(const struct diagnosis *d, const struct fix_plan *p, int md,
 }
 
 static void
-report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct buf *out)
+report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct buf *out,
+    struct render_sink *sink)
 {
 	struct report_pool pl = { { 0 }, 0 };
 	struct report_top *tops;
@@ -439,6 +444,11 @@ report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct 
 		    report_outcome(h->outcome), md_t(&pl, md, report_or(h->when, "?")));
 		report_pool_free(&pl);
 	}
+	/* what the logs held that no article is about, as diagnose says it */
+	if (md)
+		render_unmatched_md(out, &d->summary);
+	else
+		render_unmatched_text(out, &d->summary, 1);
 	buf_puts(out, md ? "\n" : "");
 	for (i = 0; i < d->nincidents; i++) {
 		const struct diag_incident *inc = &d->incidents[i];
@@ -544,13 +554,16 @@ report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct 
 		if (n == 0)
 			buf_puts(out, md ? "None for this incident.\n" :
 			    "     none for this incident\n");
+		render_sink_part(out, sink);
 	}
 	buf_puts(out, md ? "\n## Edits\n\n" : "\nEdits\n");
-	report_text_plan(p, md, out);
+	report_text_plan(p, md, out, sink);
 	if (d->nhistory) {
 		buf_puts(out, md ? "\n## Verification history\n\n" : "\nVerification history\n");
-		for (i = 0; i < d->nhistory; i++)
-			report_text_history(&d->history[i], md, out);
+		for (i = 0; i < d->nhistory; i++) {
+			report_text_history(&d->history[i], md, out, sink);
+			render_sink_part(out, sink);
+		}
 	}
 }
 
@@ -615,12 +628,48 @@ report_html_verdict(xmlNodePtr body, const struct diagnosis *d, const struct fix
 	verdict_clear(&v);
 }
 
-/* One entry of the history, as HTML (report_text_history()'s content). */
+/* A verdict of a history entry as an item of ul. */
 static void
-report_html_history(xmlNodePtr parent, const struct diag_history *h)
+report_html_verdict_item(xmlNodePtr ul, const struct diag_verdict *v)
 {
-	xmlNodePtr ul, li, sub, ol = NULL;
-	size_t i, j;
+	xmlNodePtr li, sub, ol = NULL;
+	size_t j;
+
+	li = report_elf(ul, "li", "%s%s%s%s%s%s: %s%s%s", report_or(v->article, "?"),
+	    v->peer ? " at " : "", v->peer ? v->peer : "", v->cause ? " (checked: " : "",
+	    v->cause ? v->cause : "", v->cause ? ")" : "", report_outcome(v->outcome),
+	    v->why ? ": " : "", v->why ? v->why : "");
+	xmlNewProp(li, BAD_CAST "class", BAD_CAST (v->outcome ? v->outcome : "unknown"));
+	sub = report_el(li, "ul", NULL);
+	for (j = 0; j < v->nseen; j++)
+		report_elf(sub, "li", "saw %s%s%s (%s)%s%s", v->seen[j].source,
+		    v->seen[j].value ? ":" : "", v->seen[j].value ? v->seen[j].value : "",
+		    report_or(v->seen[j].origin, "?"), v->seen[j].detail ? ": " : "",
+		    v->seen[j].detail ? v->seen[j].detail : "");
+	if (v->next_cause) {
+		xmlNodePtr nx = report_elf(sub, "li", "next cause: %s (%s)",
+		    report_or(v->next_title, v->next_cause), v->next_cause);
+
+		if (v->nnext_steps)
+			ol = report_el(nx, "ol", NULL);
+		for (j = 0; j < v->nnext_steps; j++)
+			report_el(ol, "li", v->next_steps[j]);
+		for (j = 0; j < v->nnext_fixes; j++)
+			report_elf(nx, "p", "Fix in the rule base: %s (kbdiag fix proposes it)",
+			    v->next_fixes[j]);
+	}
+}
+
+/*
+ * One entry of the history, as HTML (report_text_history()'s content). With
+ * mark set and verdicts to show, *mark is where they go (html_doc_parts(),
+ * one report_html_verdict_item() each) instead of the verdicts.
+ */
+static void
+report_html_history(xmlNodePtr parent, const struct diag_history *h, xmlNodePtr *mark)
+{
+	xmlNodePtr ul;
+	size_t i;
 
 	report_elf(parent, "h3", "%s: %s", report_or(h->when, "?"), report_outcome(h->outcome));
 	ul = report_el(parent, "ul", NULL);
@@ -635,43 +684,185 @@ report_html_history(xmlNodePtr parent, const struct diag_history *h)
 	if (h->watch)
 		report_elf(ul, "li", "Watched %s for %lu s: %lu new line%s", h->watch,
 		    h->watch_seconds, h->watch_lines, h->watch_lines == 1 ? "" : "s");
-	for (i = 0; i < h->nverdicts; i++) {
-		const struct diag_verdict *v = &h->verdicts[i];
+	if (mark != NULL && h->nverdicts) {
+		*mark = html_mark(ul);
+		return;
+	}
+	for (i = 0; i < h->nverdicts; i++)
+		report_html_verdict_item(ul, &h->verdicts[i]);
+}
 
-		li = report_elf(ul, "li", "%s%s%s%s%s%s: %s%s%s", report_or(v->article, "?"),
-		    v->peer ? " at " : "", v->peer ? v->peer : "", v->cause ? " (checked: " : "",
-		    v->cause ? v->cause : "", v->cause ? ")" : "", report_outcome(v->outcome),
-		    v->why ? ": " : "", v->why ? v->why : "");
-		xmlNewProp(li, BAD_CAST "class", BAD_CAST (v->outcome ? v->outcome : "unknown"));
-		sub = report_el(li, "ul", NULL);
-		for (j = 0; j < v->nseen; j++)
-			report_elf(sub, "li", "saw %s%s%s (%s)%s%s", v->seen[j].source,
-			    v->seen[j].value ? ":" : "", v->seen[j].value ? v->seen[j].value : "",
-			    report_or(v->seen[j].origin, "?"), v->seen[j].detail ? ": " : "",
-			    v->seen[j].detail ? v->seen[j].detail : "");
-		if (v->next_cause) {
-			xmlNodePtr nx = report_elf(sub, "li", "next cause: %s (%s)",
-			    report_or(v->next_title, v->next_cause), v->next_cause);
+/* Incident i of d as a section of body. */
+static void
+report_html_incident(xmlNodePtr body, const struct diagnosis *d, const struct fix_plan *p,
+    size_t i)
+{
+	const struct diag_incident *inc = &d->incidents[i];
+	const struct diag_cause *c = report_standing(inc);
+	xmlNodePtr ul = NULL, sec, dl, ol, li;
+	size_t j;
 
-			if (v->nnext_steps)
-				ol = report_el(nx, "ol", NULL);
-			for (j = 0; j < v->nnext_steps; j++)
-				report_el(ol, "li", v->next_steps[j]);
-			for (j = 0; j < v->nnext_fixes; j++)
-				report_elf(nx, "p", "Fix in the rule base: %s (kbdiag fix proposes it)",
-				    v->next_fixes[j]);
+	sec = report_el(body, "section", NULL);
+	xmlNewProp(sec, BAD_CAST "class", BAD_CAST "incident");
+	{
+		char id[32];
+
+		snprintf(id, sizeof(id), "incident-%zu", i + 1);
+		html_attr(sec, "id", id);
+	}
+	report_elf(sec, "h2", "%zu. %s: %s", i + 1, inc->article,
+	    report_or(inc->title, ""));
+	dl = html_attr(report_el(sec, "dl", NULL), "class", "facts");
+	report_el(dl, "dt", "Error");
+	report_el(report_el(dl, "dd", NULL), "code", report_or(inc->error, "(none)"));
+	report_el(dl, "dt", "When");
+	report_elf(dl, "dd", "%s to %s, %lu time%s", report_or(inc->first_seen, "?"),
+	    report_or(inc->last_seen, "?"), inc->count, inc->count == 1 ? "" : "s");
+	{
+		struct buf t = BUF_INIT;
+
+		if (report_rate(&t, inc)) {
+			report_el(dl, "dt", "Rate");
+			report_el(dl, "dd", buf_str(&t));
+		}
+		buf_reset(&t);
+		if (report_phase(&t, inc)) {
+			report_el(dl, "dt", "SMTP phase");
+			report_el(dl, "dd", buf_str(&t));
+		}
+		buf_free(&t);
+	}
+	report_el(dl, "dt", "Smart host");
+	if (inc->peer.host)
+		report_elf(dl, "dd", "%s port %u", inc->peer.host,
+		    inc->peer.port ? inc->peer.port : 25);
+	else
+		report_el(dl, "dd", "unknown");
+	report_el(dl, "dt", "Cause that stands");
+	if (c == NULL)
+		report_el(dl, "dd", "every cause is ruled out");
+	else {
+		xmlNodePtr dd = report_elf(dl, "dd", "%s (%s), confidence %.0f%%",
+		    report_or(c->title, c->id), c->id, c->confidence * 100.0);
+
+		if (c->nevidence)
+			ul = report_el(dd, "ul", NULL);
+		for (j = 0; j < c->nevidence; j++) {
+			const struct diag_evidence *e = &c->evidence[j];
+
+			report_elf(ul, "li", "%s: %s (%s%s%s)", e->confirms ? "for" :
+			    "against", report_or(e->why, ""), e->ref, e->detail ? ": " : "",
+			    e->detail ? e->detail : "");
 		}
 	}
+	for (j = 0; j < inc->ncauses; j++)
+		if (inc->causes[j].ruled_out) {
+			report_el(dl, "dt", "Ruled out");
+			report_elf(dl, "dd", "%s (%s)",
+			    report_or(inc->causes[j].title, inc->causes[j].id),
+			    inc->causes[j].id);
+		}
+	{
+		int hist;
+		const struct diag_cause *fc = fix_cause(d, i, &hist);
+
+		if (hist && fc != NULL) {
+			report_el(dl, "dt", "Cause to fix now");
+			report_elf(dl, "dd", "%s (%s), named by kbdiag verify after the fix "
+			    "of the cause before did not work", report_or(fc->title, fc->id),
+			    fc->id);
+		}
+	}
+	if (inc->nunchecked) {
+		report_el(sec, "h3", "Not checked");
+		ul = report_el(sec, "ul", NULL);
+		for (j = 0; j < inc->nunchecked; j++)
+			report_elf(ul, "li", "%s: %s",
+			    report_or(inc->unchecked[j].title, inc->unchecked[j].source),
+			    report_or(inc->unchecked[j].why, ""));
+	}
+	if (inc->nsteps) {
+		report_el(sec, "h3", "Steps");
+		ol = report_el(sec, "ol", NULL);
+		html_attr(ol, "class", "steps");
+		for (j = 0; j < inc->nsteps; j++) {
+			const struct diag_step *st = &inc->steps[j];
+			xmlNodePtr box;
+			char *w;
+
+			li = report_el(ol, "li", NULL);
+			box = report_el(li, "input", NULL);
+			xmlNewProp(box, BAD_CAST "type", BAD_CAST "checkbox");
+			if (st->done)
+				xmlNewProp(box, BAD_CAST "checked", BAD_CAST "checked");
+			xmlAddChild(li, xmlNewText(BAD_CAST " "));
+			render_html_step(li, st);
+			if (st->done)
+				report_elf(li, "p", "Done already (%s): %s.",
+				    st->done_ref, st->done);
+			if (st->found)
+				report_elf(li, "p", "Found: %s.", st->found);
+			if (st->nworked) {
+				w = render_step_worked(st, 0);
+				report_elf(li, "p", "Worked when: %s", w);
+				free(w);
+			}
+		}
+	}
+	if (inc->nunneeded) {
+		report_el(sec, "h3", "Not needed");
+		ul = report_el(sec, "ul", NULL);
+		for (j = 0; j < inc->nunneeded; j++) {
+			char *brief = render_step_brief(&inc->unneeded[j]);
+
+			report_elf(ul, "li", "%s: %s Not needed: %s.",
+			    inc->unneeded[j].id, brief, inc->unneeded[j].because);
+			free(brief);
+		}
+	}
+	report_el(sec, "h3", "Proposed edits");
+	ul = NULL;
+	for (j = 0; p && j < p->nitems; j++) {
+		const struct fix_item *it = &p->items[j];
+
+		if (!report_item_for(it, inc))
+			continue;
+		if (ul == NULL)
+			ul = report_el(sec, "ul", NULL);
+		report_elf(ul, "li", "%s (%s): %s%s", it->title, it->id, it->status ==
+		    FIX_EDITED ? "" : it->status == FIX_ALREADY ? "already done: " :
+		    it->status == FIX_NO_ROOT ? "not looked at (no --dos-root)" :
+		    "not proposed: ", it->status == FIX_NO_ROOT ? "" :
+		    report_or(it->what, ""));
+	}
+	if (ul == NULL)
+		report_el(sec, "p", "None for this incident.");
+}
+
+/* html_doc_parts()'s part i: incident i (ctx: the report's diagnosis and plan). */
+struct report_ctx {
+	const struct diagnosis	*d;
+	const struct fix_plan	*p;
+	const struct diag_history *h;
+};
+
+static void
+report_html_part(void *ctx, xmlNodePtr parent, size_t i)
+{
+	const struct report_ctx *c = ctx;
+
+	report_html_incident(parent, c->d, c->p, i);
 }
 
 static int
 report_html(const struct diagnosis *d, const struct fix_plan *p, struct buf *out,
-    char err[ERR_LEN])
+    struct render_sink *sink, char err[ERR_LEN])
 {
-	xmlNodePtr body, ul, sec, dl, ol, li;
+	struct report_ctx ctx = { d, p, NULL };
+	xmlNodePtr body, ul, sec, mark = NULL;
 	xmlDocPtr doc = html_doc_new("Fix report", &body);
 	struct report_top *tops;
-	size_t ntops, i, j;
+	size_t ntops, i;
 
 	report_html_verdict(body, d, p);
 	report_el(body, "h2", "Summary");
@@ -688,155 +879,24 @@ report_html(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 		report_elf(ul, "li", "Last verification: %s (%s).",
 		    report_outcome(d->history[d->nhistory - 1].outcome),
 		    report_or(d->history[d->nhistory - 1].when, "?"));
-	for (i = 0; i < d->nincidents; i++) {
-		const struct diag_incident *inc = &d->incidents[i];
-		const struct diag_cause *c = report_standing(inc);
-
-		sec = report_el(body, "section", NULL);
-		xmlNewProp(sec, BAD_CAST "class", BAD_CAST "incident");
-		{
-			char id[32];
-
-			snprintf(id, sizeof(id), "incident-%zu", i + 1);
-			html_attr(sec, "id", id);
-		}
-		report_elf(sec, "h2", "%zu. %s: %s", i + 1, inc->article,
-		    report_or(inc->title, ""));
-		dl = html_attr(report_el(sec, "dl", NULL), "class", "facts");
-		report_el(dl, "dt", "Error");
-		report_el(report_el(dl, "dd", NULL), "code", report_or(inc->error, "(none)"));
-		report_el(dl, "dt", "When");
-		report_elf(dl, "dd", "%s to %s, %lu time%s", report_or(inc->first_seen, "?"),
-		    report_or(inc->last_seen, "?"), inc->count, inc->count == 1 ? "" : "s");
-		{
-			struct buf t = BUF_INIT;
-
-			if (report_rate(&t, inc)) {
-				report_el(dl, "dt", "Rate");
-				report_el(dl, "dd", buf_str(&t));
-			}
-			buf_reset(&t);
-			if (report_phase(&t, inc)) {
-				report_el(dl, "dt", "SMTP phase");
-				report_el(dl, "dd", buf_str(&t));
-			}
-			buf_free(&t);
-		}
-		report_el(dl, "dt", "Smart host");
-		if (inc->peer.host)
-			report_elf(dl, "dd", "%s port %u", inc->peer.host,
-			    inc->peer.port ? inc->peer.port : 25);
-		else
-			report_el(dl, "dd", "unknown");
-		report_el(dl, "dt", "Cause that stands");
-		if (c == NULL)
-			report_el(dl, "dd", "every cause is ruled out");
-		else {
-			xmlNodePtr dd = report_elf(dl, "dd", "%s (%s), confidence %.0f%%",
-			    report_or(c->title, c->id), c->id, c->confidence * 100.0);
-
-			if (c->nevidence)
-				ul = report_el(dd, "ul", NULL);
-			for (j = 0; j < c->nevidence; j++) {
-				const struct diag_evidence *e = &c->evidence[j];
-
-				report_elf(ul, "li", "%s: %s (%s%s%s)", e->confirms ? "for" :
-				    "against", report_or(e->why, ""), e->ref, e->detail ? ": " : "",
-				    e->detail ? e->detail : "");
-			}
-		}
-		for (j = 0; j < inc->ncauses; j++)
-			if (inc->causes[j].ruled_out) {
-				report_el(dl, "dt", "Ruled out");
-				report_elf(dl, "dd", "%s (%s)",
-				    report_or(inc->causes[j].title, inc->causes[j].id),
-				    inc->causes[j].id);
-			}
-		{
-			int hist;
-			const struct diag_cause *fc = fix_cause(d, i, &hist);
-
-			if (hist && fc != NULL) {
-				report_el(dl, "dt", "Cause to fix now");
-				report_elf(dl, "dd", "%s (%s), named by kbdiag verify after the fix "
-				    "of the cause before did not work", report_or(fc->title, fc->id),
-				    fc->id);
-			}
-		}
-		if (inc->nunchecked) {
-			report_el(sec, "h3", "Not checked");
-			ul = report_el(sec, "ul", NULL);
-			for (j = 0; j < inc->nunchecked; j++)
-				report_elf(ul, "li", "%s: %s",
-				    report_or(inc->unchecked[j].title, inc->unchecked[j].source),
-				    report_or(inc->unchecked[j].why, ""));
-		}
-		if (inc->nsteps) {
-			report_el(sec, "h3", "Steps");
-			ol = report_el(sec, "ol", NULL);
-			html_attr(ol, "class", "steps");
-			for (j = 0; j < inc->nsteps; j++) {
-				const struct diag_step *st = &inc->steps[j];
-				xmlNodePtr box;
-				char *w;
-
-				li = report_el(ol, "li", NULL);
-				box = report_el(li, "input", NULL);
-				xmlNewProp(box, BAD_CAST "type", BAD_CAST "checkbox");
-				if (st->done)
-					xmlNewProp(box, BAD_CAST "checked", BAD_CAST "checked");
-				xmlAddChild(li, xmlNewText(BAD_CAST " "));
-				render_html_step(li, st);
-				if (st->done)
-					report_elf(li, "p", "Done already (%s): %s.",
-					    st->done_ref, st->done);
-				if (st->found)
-					report_elf(li, "p", "Found: %s.", st->found);
-				if (st->nworked) {
-					w = render_step_worked(st, 0);
-					report_elf(li, "p", "Worked when: %s", w);
-					free(w);
-				}
-			}
-		}
-		if (inc->nunneeded) {
-			report_el(sec, "h3", "Not needed");
-			ul = report_el(sec, "ul", NULL);
-			for (j = 0; j < inc->nunneeded; j++) {
-				char *brief = render_step_brief(&inc->unneeded[j]);
-
-				report_elf(ul, "li", "%s: %s Not needed: %s.",
-				    inc->unneeded[j].id, brief, inc->unneeded[j].because);
-				free(brief);
-			}
-		}
-		report_el(sec, "h3", "Proposed edits");
-		ul = NULL;
-		for (j = 0; p && j < p->nitems; j++) {
-			const struct fix_item *it = &p->items[j];
-
-			if (!report_item_for(it, inc))
-				continue;
-			if (ul == NULL)
-				ul = report_el(sec, "ul", NULL);
-			report_elf(ul, "li", "%s (%s): %s%s", it->title, it->id, it->status ==
-			    FIX_EDITED ? "" : it->status == FIX_ALREADY ? "already done: " :
-			    it->status == FIX_NO_ROOT ? "not looked at (no --dos-root)" :
-			    "not proposed: ", it->status == FIX_NO_ROOT ? "" :
-			    report_or(it->what, ""));
-		}
-		if (ul == NULL)
-			report_el(sec, "p", "None for this incident.");
-	}
+	render_unmatched_html(body, &d->summary);
+	if (sink != NULL && d->nincidents)
+		mark = html_mark(body);
+	else
+		for (i = 0; i < d->nincidents; i++)
+			report_html_incident(body, d, p, i);
 	report_html_plan(body, p);
 	if (d->nhistory) {
 		sec = report_el(body, "section", NULL);
 		xmlNewProp(sec, BAD_CAST "id", BAD_CAST "history");
 		report_el(sec, "h2", "Verification history");
 		for (i = 0; i < d->nhistory; i++)
-			report_html_history(sec, &d->history[i]);
+			report_html_history(sec, &d->history[i], NULL);
 	}
-	return html_doc_end(doc, out, err);
+	if (mark == NULL)
+		return html_doc_end(doc, out, err);
+	return html_doc_parts(doc, mark, d->nincidents, report_html_part, &ctx, out, sink,
+	    err);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -931,107 +991,188 @@ report_json_cause(const struct diag_cause *c)
 	return o;
 }
 
+/* Incident i of d as the report's JSON has it. */
+static json_t *
+report_json_incident(const struct diagnosis *d, const struct fix_plan *p, size_t i)
+{
+	const struct diag_incident *inc = &d->incidents[i];
+	const struct diag_cause *c = report_standing(inc);
+	json_t *o = json_object(), *ruled = json_array(), *nc = json_array(),
+	    *steps = json_array();
+	size_t j;
+
+	json_object_set_new(o, "article", json_string(inc->article));
+	json_object_set_new(o, "title", report_json_str(inc->title));
+	json_object_set_new(o, "error", report_json_str(inc->error));
+	json_object_set_new(o, "count", json_integer((json_int_t)inc->count));
+	json_object_set_new(o, "first_seen", report_json_str(inc->first_seen));
+	json_object_set_new(o, "last_seen", report_json_str(inc->last_seen));
+	json_object_set_new(o, "rate_per_hour", inc->rate_per_hour > 0 ?
+	    json_real(inc->rate_per_hour) : json_null());
+	json_object_set_new(o, "frequent", json_boolean(inc->frequent));
+	json_object_set_new(o, "phase", report_json_str(inc->phase));
+	json_object_set_new(o, "last_command", report_json_str(inc->last_command));
+	json_object_set_new(o, "last_reply", report_json_str(inc->last_reply));
+	json_object_set_new(o, "peer", json_pack("{s:o, s:I}", "host",
+	    report_json_str(inc->peer.host), "port", (json_int_t)inc->peer.port));
+	json_object_set_new(o, "cause", c ? report_json_cause(c) : json_null());
+	for (j = 0; j < inc->ncauses; j++)
+		if (inc->causes[j].ruled_out)
+			json_array_append_new(ruled, json_string(inc->causes[j].id));
+	json_object_set_new(o, "ruled_out", ruled);
+	for (j = 0; j < inc->nunchecked; j++)
+		json_array_append_new(nc, json_pack("{s:s, s:o, s:o}", "source",
+		    inc->unchecked[j].source, "title",
+		    report_json_str(inc->unchecked[j].title), "why",
+		    report_json_str(inc->unchecked[j].why)));
+	json_object_set_new(o, "not_checked", nc);
+	for (j = 0; j < inc->nsteps; j++) {
+		char *t = render_step_text(&inc->steps[j]);
+
+		json_array_append_new(steps, json_pack("{s:I, s:s, s:b}", "n",
+		    (json_int_t)inc->steps[j].n, "text", t, "done", inc->steps[j].done != NULL));
+		free(t);
+	}
+	json_object_set_new(o, "steps", steps);
+	json_object_set_new(o, "edit", json_boolean(report_has_edit(p, inc)));
+	{
+		const struct diag_cause *fc = fix_cause(d, i, NULL);
+		json_t *ids = json_array();
+
+		for (j = 0; p && j < p->nitems; j++)
+			if (report_item_for(&p->items[j], inc))
+				json_array_append_new(ids, json_string(p->items[j].id));
+		json_object_set_new(o, "fix_cause", fc ? json_string(fc->id) : json_null());
+		json_object_set_new(o, "fixes", ids);
+	}
+	return o;
+}
+
+/*
+ * Written a member and an incident at a time (render_json_part()), the
+ * bytes render_json_end() gives for the whole object: summary, incidents,
+ * fix, history.
+ */
 static int
 report_json(const struct diagnosis *d, const struct fix_plan *p, struct buf *out,
-    char err[ERR_LEN])
+    struct render_sink *sink, char err[ERR_LEN])
 {
-	json_t *root = json_object(), *incs = json_array(), *topv = json_array();
+	json_t *topv = json_array(), *sum;
 	struct report_top *tops;
-	size_t ntops, i, j;
+	size_t ntops, i;
 
 	tops = report_tops(d, &ntops);
 	for (i = 0; i < ntops; i++)
 		json_array_append_new(topv, json_pack("{s:s, s:s, s:I}", "id", tops[i].id,
 		    "title", tops[i].title, "incidents", (json_int_t)tops[i].incidents));
 	free(tops);
-	json_object_set_new(root, "summary", json_pack("{s:I, s:o, s:I, s:o}", "incidents",
-	    (json_int_t)d->nincidents, "causes", topv, "edits",
-	    (json_int_t)(p ? p->nedits : 0), "verified", d->nhistory ?
-	    report_json_str(d->history[d->nhistory - 1].outcome) : json_null()));
+	sum = json_pack("{s:I, s:o, s:I, s:o}", "incidents", (json_int_t)d->nincidents,
+	    "causes", topv, "edits", (json_int_t)(p ? p->nedits : 0), "verified",
+	    d->nhistory ? report_json_str(d->history[d->nhistory - 1].outcome) : json_null());
+	render_unmatched_json(sum, &d->summary);
+	buf_puts(out, "{\n  \"summary\": ");
+	if (render_json_part(out, sum, 2, err) != 0)
+		return -1;
+	buf_puts(out, ",\n  \"incidents\": [");
 	for (i = 0; i < d->nincidents; i++) {
-		const struct diag_incident *inc = &d->incidents[i];
-		const struct diag_cause *c = report_standing(inc);
-		json_t *o = json_object(), *ruled = json_array(), *nc = json_array(),
-		    *steps = json_array();
-
-		json_object_set_new(o, "article", json_string(inc->article));
-		json_object_set_new(o, "title", report_json_str(inc->title));
-		json_object_set_new(o, "error", report_json_str(inc->error));
-		json_object_set_new(o, "count", json_integer((json_int_t)inc->count));
-		json_object_set_new(o, "first_seen", report_json_str(inc->first_seen));
-		json_object_set_new(o, "last_seen", report_json_str(inc->last_seen));
-		json_object_set_new(o, "rate_per_hour", inc->rate_per_hour > 0 ?
-		    json_real(inc->rate_per_hour) : json_null());
-		json_object_set_new(o, "frequent", json_boolean(inc->frequent));
-		json_object_set_new(o, "phase", report_json_str(inc->phase));
-		json_object_set_new(o, "last_command", report_json_str(inc->last_command));
-		json_object_set_new(o, "last_reply", report_json_str(inc->last_reply));
-		json_object_set_new(o, "peer", json_pack("{s:o, s:I}", "host",
-		    report_json_str(inc->peer.host), "port", (json_int_t)inc->peer.port));
-		json_object_set_new(o, "cause", c ? report_json_cause(c) : json_null());
-		for (j = 0; j < inc->ncauses; j++)
-			if (inc->causes[j].ruled_out)
-				json_array_append_new(ruled, json_string(inc->causes[j].id));
-		json_object_set_new(o, "ruled_out", ruled);
-		for (j = 0; j < inc->nunchecked; j++)
-			json_array_append_new(nc, json_pack("{s:s, s:o, s:o}", "source",
-			    inc->unchecked[j].source, "title",
-			    report_json_str(inc->unchecked[j].title), "why",
-			    report_json_str(inc->unchecked[j].why)));
-		json_object_set_new(o, "not_checked", nc);
-		for (j = 0; j < inc->nsteps; j++) {
-			char *t = render_step_text(&inc->steps[j]);
-
-			json_array_append_new(steps, json_pack("{s:I, s:s, s:b}", "n",
-			    (json_int_t)inc->steps[j].n, "text", t, "done", inc->steps[j].done != NULL));
-			free(t);
-		}
-		json_object_set_new(o, "steps", steps);
-		json_object_set_new(o, "edit", json_boolean(report_has_edit(p, inc)));
-		{
-			const struct diag_cause *fc = fix_cause(d, i, NULL);
-			json_t *ids = json_array();
-
-			for (j = 0; p && j < p->nitems; j++)
-				if (report_item_for(&p->items[j], inc))
-					json_array_append_new(ids, json_string(p->items[j].id));
-			json_object_set_new(o, "fix_cause", fc ? json_string(fc->id) : json_null());
-			json_object_set_new(o, "fixes", ids);
-		}
-		json_array_append_new(incs, o);
+		buf_puts(out, i ? ",\n    " : "\n    ");
+		if (render_json_part(out, report_json_incident(d, p, i), 4, err) != 0)
+			return -1;
+		render_sink_part(out, sink);
 	}
-	json_object_set_new(root, "incidents", incs);
-	json_object_set_new(root, "fix", report_json_plan(p));
-	json_object_set_new(root, "history", render_history_json(d->history, d->nhistory));
-	return render_json_end(root, out, err);
+	buf_puts(out, d->nincidents ? "\n  ],\n  \"fix\": " : "],\n  \"fix\": ");
+	if (render_json_part(out, report_json_plan(p), 2, err) != 0)
+		return -1;
+	buf_puts(out, ",\n  \"history\": ");
+	if (render_json_part(out, render_history_json(d->history, d->nhistory), 2, err) != 0)
+		return -1;
+	buf_puts(out, "\n}\n");
+	return 0;
 }
 
 /* ---------------------------------------------------------------------- */
 
-int
-render_report(const struct diagnosis *d, const struct fix_plan *plan,
-    enum render_format f, struct buf *out, char err[ERR_LEN])
+/* The fix report into out, handed to sink part by part (NULL: held whole). */
+static int
+report_to(const struct diagnosis *d, const struct fix_plan *plan, enum render_format f,
+    struct buf *out, struct render_sink *sink, char err[ERR_LEN])
 {
 	switch (f) {
 	case RENDER_TEXT:
 	case RENDER_MARKDOWN:
-		report_text(d, plan, f == RENDER_MARKDOWN, out);
+		report_text(d, plan, f == RENDER_MARKDOWN, out, sink);
 		return 0;
 	case RENDER_HTML:
-		return report_html(d, plan, out, err);
+		return report_html(d, plan, out, sink, err);
 	case RENDER_JSON:
-		return report_json(d, plan, out, err);
+		return report_json(d, plan, out, sink, err);
 	}
 	return err_set(err, "unknown output format");
 }
 
 int
-render_verify(const struct diag_history *h, const char *recorded_in, enum render_format f,
-    struct buf *out, char err[ERR_LEN])
+render_report(const struct diagnosis *d, const struct fix_plan *plan,
+    enum render_format f, struct buf *out, char err[ERR_LEN])
 {
-	xmlNodePtr body;
+	return report_to(d, plan, f, out, NULL, err);
+}
+
+int
+render_report_stream(const struct diagnosis *d, const struct fix_plan *plan,
+    enum render_format f, render_write_fn write, void *arg, char err[ERR_LEN])
+{
+	struct render_sink sink = { write, arg, 0 };
+	struct buf out = BUF_INIT;
+
+	return render_sink_end(&out, &sink, report_to(d, plan, f, &out, &sink, err));
+}
+
+/* html_doc_parts()'s part i: verdict i of the history entry ctx as an item. */
+static void
+verify_html_part(void *ctx, xmlNodePtr parent, size_t i)
+{
+	const struct report_ctx *c = ctx;
+
+	report_html_verdict_item(parent, &c->h->verdicts[i]);
+}
+
+/*
+ * verify's JSON: the history entry as render_history_json() has it, then
+ * recorded_in, written a verdict at a time: the entry's members up to its
+ * "incidents", the verdicts, and the end.
+ */
+static int
+verify_json(const struct diag_history *h, const char *recorded_in, struct buf *out,
+    struct render_sink *sink, char err[ERR_LEN])
+{
+	int n = render_json_open(out, render_history_json_head(h), err);
+	size_t i;
+
+	if (n < 0)
+		return -1;
+	render_json_key(out, (size_t)n++, "incidents");
+	for (i = 0; i < h->nverdicts; i++) {
+		render_json_element(out, i);
+		if (render_json_part(out, render_history_verdict_json(&h->verdicts[i]), 4,
+		    err) != 0)
+			return -1;
+		render_sink_part(out, sink);
+	}
+	render_json_array_end(out, h->nverdicts);
+	render_json_key(out, (size_t)n++, "recorded_in");
+	if (render_json_part(out, report_json_str(recorded_in), 2, err) != 0)
+		return -1;
+	render_json_close(out, (size_t)n);
+	return 0;
+}
+
+static int
+verify_to(const struct diag_history *h, const char *recorded_in, enum render_format f,
+    struct buf *out, struct render_sink *sink, char err[ERR_LEN])
+{
+	struct report_ctx ctx = { NULL, NULL, h };
+	xmlNodePtr body, mark = NULL;
 	xmlDocPtr doc;
-	json_t *a, *o;
 
 	switch (f) {
 	case RENDER_TEXT:
@@ -1040,7 +1181,7 @@ render_verify(const struct diag_history *h, const char *recorded_in, enum render
 			buf_printf(out, "# Verification: %s\n\n", report_outcome(h->outcome));
 		else
 			buf_printf(out, "VERIFICATION: %s\n\n", report_outcome(h->outcome));
-		report_text_history(h, f == RENDER_MARKDOWN, out);
+		report_text_history(h, f == RENDER_MARKDOWN, out, sink);
 		if (recorded_in)
 			report_item(out, f == RENDER_MARKDOWN, "", 0, "%sRecorded in the history "
 			    "of %s.", f == RENDER_MARKDOWN ? "\n" : "\n", recorded_in);
@@ -1049,23 +1190,39 @@ render_verify(const struct diag_history *h, const char *recorded_in, enum render
 		return 0;
 	case RENDER_HTML:
 		doc = html_doc_new("Verification", &body);
-		report_html_history(body, h);
+		report_html_history(body, h, sink != NULL ? &mark : NULL);
 		report_elf(body, "p", recorded_in ? "Recorded in the history of %s." :
 		    "Not recorded (--dry-run).%s", recorded_in ? recorded_in : "");
-		return html_doc_end(doc, out, err);
+		if (mark == NULL)
+			return html_doc_end(doc, out, err);
+		return html_doc_parts(doc, mark, h->nverdicts, verify_html_part, &ctx, out, sink,
+		    err);
 	case RENDER_JSON:
-		a = render_history_json(h, 1);
-		o = json_incref(json_array_get(a, 0));
-		json_decref(a);
-		json_object_set_new(o, "recorded_in", report_json_str(recorded_in));
-		return render_json_end(o, out, err);
+		return verify_json(h, recorded_in, out, sink, err);
 	}
 	return err_set(err, "unknown output format");
 }
 
 int
-render_fix_plan(const struct fix_plan *plan, enum render_format f, struct buf *out,
-    char err[ERR_LEN])
+render_verify(const struct diag_history *h, const char *recorded_in, enum render_format f,
+    struct buf *out, char err[ERR_LEN])
+{
+	return verify_to(h, recorded_in, f, out, NULL, err);
+}
+
+int
+render_verify_stream(const struct diag_history *h, const char *recorded_in,
+    enum render_format f, render_write_fn write, void *arg, char err[ERR_LEN])
+{
+	struct render_sink sink = { write, arg, 0 };
+	struct buf out = BUF_INIT;
+
+	return render_sink_end(&out, &sink, verify_to(h, recorded_in, f, &out, &sink, err));
+}
+
+static int
+fix_plan_to(const struct fix_plan *plan, enum render_format f, struct buf *out,
+    struct render_sink *sink, char err[ERR_LEN])
 {
 	xmlNodePtr body;
 	xmlDocPtr doc;
@@ -1073,7 +1230,7 @@ render_fix_plan(const struct fix_plan *plan, enum render_format f, struct buf *o
 	switch (f) {
 	case RENDER_TEXT:
 	case RENDER_MARKDOWN:
-		report_text_plan(plan, f == RENDER_MARKDOWN, out);
+		report_text_plan(plan, f == RENDER_MARKDOWN, out, sink);
 		return 0;
 	case RENDER_HTML:
 		doc = html_doc_new("Proposed edits", &body);
@@ -1083,4 +1240,21 @@ render_fix_plan(const struct fix_plan *plan, enum render_format f, struct buf *o
 		return render_json_end(report_json_plan(plan), out, err);
 	}
 	return err_set(err, "unknown output format");
+}
+
+int
+render_fix_plan(const struct fix_plan *plan, enum render_format f, struct buf *out,
+    char err[ERR_LEN])
+{
+	return fix_plan_to(plan, f, out, NULL, err);
+}
+
+int
+render_fix_plan_stream(const struct fix_plan *plan, enum render_format f,
+    render_write_fn write, void *arg, char err[ERR_LEN])
+{
+	struct render_sink sink = { write, arg, 0 };
+	struct buf out = BUF_INIT;
+
+	return render_sink_end(&out, &sink, fix_plan_to(plan, f, &out, &sink, err));
 }

@@ -10,8 +10,13 @@
  * their diff (fix.h). HTML is a libxml2 tree (escaped by construction), JSON
  * is built with jansson (keys in docs/json.md, "Fix report").
  *
- * Output is appended to a caller-owned struct buf. Both functions return 0,
- * or -1 with err when the output cannot be produced.
+ * Output is appended to a caller-owned struct buf; each function returns 0,
+ * or -1 with err when the output cannot be produced. Each _stream variant
+ * writes the same bytes as they are rendered instead, a part at a time
+ * (render_sink.h: an incident, a verdict, an edit), so that a report of
+ * thousands of incidents is never held whole: 0; -1 with err when the
+ * output cannot be produced (parts may have been written); 1 when write
+ * failed (it keeps its own error) and nothing more was written.
  */
 #ifndef KBDIAG_RENDER_REPORT_H
 #define KBDIAG_RENDER_REPORT_H
@@ -21,10 +26,13 @@
 #include "util/err.h"
 #include "fix.h"
 #include "render.h"
+#include "render_sink.h"
 
 /* The whole fix report of d; plan may be NULL (no edits looked at). */
 int render_report(const struct diagnosis *d, const struct fix_plan *plan,
     enum render_format f, struct buf *out, char err[ERR_LEN]);
+int render_report_stream(const struct diagnosis *d, const struct fix_plan *plan,
+    enum render_format f, render_write_fn write, void *arg, char err[ERR_LEN]);
 
 /*
  * `kbdiag verify`: the entry verify_run() appended to d's history (verify.h),
@@ -32,9 +40,13 @@ int render_report(const struct diagnosis *d, const struct fix_plan *plan,
  */
 int render_verify(const struct diag_history *h, const char *recorded_in,
     enum render_format f, struct buf *out, char err[ERR_LEN]);
+int render_verify_stream(const struct diag_history *h, const char *recorded_in,
+    enum render_format f, render_write_fn write, void *arg, char err[ERR_LEN]);
 
 /* `kbdiag fix --dry-run`: the plan's edits as diffs, its notes and warnings. */
 int render_fix_plan(const struct fix_plan *plan, enum render_format f, struct buf *out,
     char err[ERR_LEN]);
+int render_fix_plan_stream(const struct fix_plan *plan, enum render_format f,
+    render_write_fn write, void *arg, char err[ERR_LEN]);
 
 #endif

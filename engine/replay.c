@@ -200,8 +200,8 @@ replay_incident(struct diag_incident *inc, const json_t *o, size_t index,
 		}
 	inc->errno_name = replay_str(o, "errno");
 	if ((v = json_object_get(o, "tcp_info")) != NULL && json_is_object(v)) {
-		inc->has_tcp = 1;
-		reader_tcp_from_json(&inc->tcp, v);
+		inc->tcp = xcalloc(1, sizeof(*inc->tcp));
+		reader_tcp_from_json(inc->tcp, v);
 	}
 	if (replay_array(o, "observations", REPLAY_MAX_ITEMS, &a, index, err) != 0)
 		return -1;

@@ -189,16 +189,19 @@ cli_render_done(const struct options *o, int render_rc, const char *err,
 	return found ? EXIT_FOUND : EXIT_NOTHING;
 }
 
-/* Where cli_render_diagnosis() writes: standard output or -o FILE. */
-struct cli_out {
-	int		 to_stdout;
-	int		 epipe;		/* the reader went away: not an error */
-	int		 failed;	/* err holds why */
-	struct file_out	 file;
-	char		 err[ERR_LEN];
-};
+int
+cli_out_open(const struct options *o, struct cli_out *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->to_stdout = o->output == NULL || strcmp(o->output, "-") == 0;
+	if (!c->to_stdout && file_out_open(&c->file, o->output, c->err) != 0) {
+		fprintf(stderr, "kbdiag: %s\n", c->err);
+		return -1;
+	}
+	return 0;
+}
 
-static int
+int
 cli_out_write(void *arg, const char *p, size_t n)
 {
 	struct cli_out *c = arg;
@@ -217,31 +220,33 @@ cli_out_write(void *arg, const char *p, size_t n)
 }
 
 int
-cli_render_diagnosis(const struct options *o, const struct diagnosis *d, int found)
+cli_out_done(struct cli_out *c, int render_rc, const char *err, int found)
 {
-	struct cli_out c = { 0 };
-	char err[ERR_LEN];
-	int rc;
-
-	c.to_stdout = o->output == NULL || strcmp(o->output, "-") == 0;
-	if (!c.to_stdout && file_out_open(&c.file, o->output, c.err) != 0) {
-		fprintf(stderr, "kbdiag: %s\n", c.err);
-		return EXIT_BADINPUT;
-	}
-	rc = render_diagnosis_stream(d, o->format, o->explain, cli_out_write, &c, err);
-	if (rc < 0) {
-		if (!c.to_stdout && !c.failed)
-			file_out_abort(&c.file);
+	if (render_rc < 0) {
+		if (!c->to_stdout && !c->failed)
+			file_out_abort(&c->file);
 		fprintf(stderr, "kbdiag: %s\n", err);
 		return EXIT_INTERNAL;
 	}
-	if (!c.to_stdout && !c.failed && file_out_close(&c.file, c.err) != 0)
-		c.failed = 1;
-	if (c.failed) {
-		fprintf(stderr, "kbdiag: %s\n", c.err);
+	if (!c->to_stdout && !c->failed && file_out_close(&c->file, c->err) != 0)
+		c->failed = 1;
+	if (c->failed) {
+		fprintf(stderr, "kbdiag: %s\n", c->err);
 		return EXIT_BADINPUT;
 	}
 	return found ? EXIT_FOUND : EXIT_NOTHING;
+}
+
+int
+cli_render_diagnosis(const struct options *o, const struct diagnosis *d, int found)
+{
+	struct cli_out c;
+	char err[ERR_LEN];
+
+	if (cli_out_open(o, &c) != 0)
+		return EXIT_BADINPUT;
+	return cli_out_done(&c, render_diagnosis_stream(d, o->format, o->explain,
+	    cli_out_write, &c, err), err, found);
 }
 
 /* ---------------------------------------------------------------------- */

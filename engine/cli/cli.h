@@ -20,6 +20,7 @@
 #include "render.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/fileio.h"
 #include "util/peer.h"
 
 struct diagnosis;
@@ -156,6 +157,28 @@ int cli_emit(const struct options *o, const struct buf *out);
  */
 int cli_render_done(const struct options *o, int render_rc, const char *err,
     const struct buf *out, int found);
+/*
+ * The output of a report written part by part as it is rendered (the
+ * render_*_stream() functions, render_sink.h), so that a report of
+ * thousands of incidents is never held whole: standard output, or -o FILE,
+ * still replaced atomically (a failure leaves the old file).
+ * cli_out_open() opens it (0, or -1 after saying why); cli_out_write() is
+ * the renderer's write (arg: the struct cli_out; a closed pipe ends the
+ * writing without an error); cli_out_done() ends it after the renderer
+ * returned render_rc (err its message) with cli_render_done()'s exit codes.
+ */
+struct cli_out {
+	int		 to_stdout;
+	int		 epipe;		/* the reader went away: not an error */
+	int		 failed;	/* err holds why */
+	struct file_out	 file;
+	char		 err[ERR_LEN];
+};
+
+int cli_out_open(const struct options *o, struct cli_out *c);
+int cli_out_write(void *arg, const char *p, size_t n);
+int cli_out_done(struct cli_out *c, int render_rc, const char *err, int found);
+
 /*
  * Render the diagnosis to the output as cli_render_done() does, written part
  * by part as it is rendered (render_diagnosis_stream()) so that a report of

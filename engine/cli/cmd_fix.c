@@ -54,7 +54,7 @@ static int
 fix_main(const struct options *o, char **args, int nargs)
 {
 	struct cli_saved s;
-	struct buf out = BUF_INIT;
+	struct cli_out c;
 	char err[ERR_LEN];
 	int rc;
 
@@ -69,12 +69,13 @@ fix_main(const struct options *o, char **args, int nargs)
 		return fix_undo_main(o);
 	if ((rc = cli_saved_plan(o, "fix", args[0], &s)) != 0)
 		;
-	else if (o->fix_mode == FIX_DRY_RUN || s.plan->nedits == 0)
-		rc = cli_render_done(o, render_fix_plan(s.plan, o->format, &out, err), err, &out,
-		    s.plan->nedits > 0);
-	else
+	else if (o->fix_mode != FIX_DRY_RUN && s.plan->nedits > 0)
 		rc = fix_apply_main(o, s.plan);
-	buf_free(&out);
+	else if (cli_out_open(o, &c) != 0)
+		rc = EXIT_BADINPUT;
+	else
+		rc = cli_out_done(&c, render_fix_plan_stream(s.plan, o->format, cli_out_write, &c,
+		    err), err, s.plan->nedits > 0);
 	cli_saved_free(&s);
 	return rc;
 }

@@ -12,47 +12,36 @@
 #include "kb.h"
 #include "match.h"
 #include "query.h"
+#include "util/fileio.h"
 
 /* The most of standard input `kbdiag query -` reads. */
 #define QUERY_INPUT_MAX	(1024 * 1024)
 
 /*
  * `kbdiag query -`: the text from standard input (pasted lines, a file), of
- * which the first QUERY_INPUT_MAX bytes exactly are used (fd_read_all()
- * stops short of the read that goes past its bound, so it is not used here).
+ * which the first QUERY_INPUT_MAX bytes are used, with a note (fd_read_all()
+ * keeps them and reads no further). 0, or -1 after saying why.
  */
 static int
 read_query_input(struct buf *text)
 {
-	char chunk[65536];
-	ssize_t n;
-
-	for (;;) {
-		n = read(STDIN_FILENO, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			fprintf(stderr, "kbdiag: query: cannot read standard input: %s\n",
-			    strerror(errno));
-			return -1;
-		}
-		if (n == 0)
-			return 0;
-		if (text->len + (size_t)n > QUERY_INPUT_MAX) {
-			buf_append(text, chunk, QUERY_INPUT_MAX - text->len);
-			fprintf(stderr, "kbdiag: query: only the first %d bytes of standard "
-			    "input are used\n", QUERY_INPUT_MAX);
-			return 0;
-		}
-		buf_append(text, chunk, (size_t)n);
+	if (fd_read_all(STDIN_FILENO, text, QUERY_INPUT_MAX) == 0)
+		return 0;
+	if (errno == EFBIG) {
+		fprintf(stderr, "kbdiag: query: only the first %d bytes of standard input are "
+		    "used\n", QUERY_INPUT_MAX);
+		return 0;
 	}
+	fprintf(stderr, "kbdiag: query: cannot read standard input: %s\n", strerror(errno));
+	return -1;
 }
 
 static int
 query_main(const struct options *o, char **words, int nwords)
 {
 	struct query_results *q;
-	struct buf text = BUF_INIT, out = BUF_INIT;
+	struct buf text = BUF_INIT;
+	struct cli_out c;
 	struct matcher *m = NULL;
 	struct kb *kb = NULL;
 	char err[ERR_LEN];
@@ -77,10 +66,12 @@ query_main(const struct options *o, char **words, int nwords)
 	q = query_run(kb, m, text.data, text.len);
 	if (o->top)
 		query_keep(q, o->top);
-	rc = cli_render_done(o, render_query_explain(q, o->format, o->explain, &out, err), err,
-	    &out, q->nresults > 0);
+	if (cli_out_open(o, &c) != 0)
+		rc = EXIT_BADINPUT;
+	else
+		rc = cli_out_done(&c, render_query_stream(q, o->format, o->explain, cli_out_write,
+		    &c, err), err, q->nresults > 0);
 	query_free(q);
-	buf_free(&out);
 	buf_free(&text);
 	match_free(m);
 	kb_free(kb);

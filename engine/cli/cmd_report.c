@@ -13,7 +13,7 @@ static int
 report_main(const struct options *o, char **args, int nargs)
 {
 	struct cli_saved s;
-	struct buf out = BUF_INIT;
+	struct cli_out c;
 	char err[ERR_LEN];
 	int rc;
 
@@ -21,10 +21,14 @@ report_main(const struct options *o, char **args, int nargs)
 		return cli_usage_error("report: give one saved diagnosis (FILE.json)");
 	if (o->fix_mode_set)
 		return cli_usage_error("report: --dry-run, --apply and --undo are for fix");
-	if ((rc = cli_saved_plan(o, "report", args[0], &s)) == 0)
-		rc = cli_render_done(o, render_report(s.d, s.plan, o->format, &out, err), err,
-		    &out, s.d->nincidents || s.plan->nedits);
-	buf_free(&out);
+	/* written as it is rendered: a report of thousands of incidents is never held */
+	if ((rc = cli_saved_plan(o, "report", args[0], &s)) != 0)
+		;
+	else if (cli_out_open(o, &c) != 0)
+		rc = EXIT_BADINPUT;
+	else
+		rc = cli_out_done(&c, render_report_stream(s.d, s.plan, o->format, cli_out_write,
+		    &c, err), err, s.d->nincidents || s.plan->nedits);
 	cli_saved_free(&s);
 	return rc;
 }
@@ -34,6 +38,7 @@ const struct command cmd_report = {
 "  report FILE.json       render a saved diagnosis (diagnose --format json) as a\n"
 "                           fix report: per incident the cause that stands,\n"
 "                           its evidence, the steps as a checklist, and with\n"
-"                           --dos-root the proposed edits as diffs\n",
+"                           --dos-root the proposed edits as diffs; the lines\n"
+"                           no article is about, grouped as diagnose does\n",
 	0
 };

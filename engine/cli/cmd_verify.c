@@ -15,13 +15,36 @@
 #include "util/fileio.h"
 #include "verify.h"
 
+/*
+ * d replaces FILE as diagnose --format json writes it, a part at a time (at
+ * 10,000 incidents it is some 150 MB): atomically, as -o. 0, or -1 with err.
+ */
+static int
+save_diagnosis(const char *file, const struct diagnosis *d, char err[ERR_LEN])
+{
+	struct cli_out s = { 0 };
+	int rc;
+
+	if (file_out_open(&s.file, file, err) != 0)
+		return -1;
+	if ((rc = render_diagnosis_stream(d, RENDER_JSON, 0, cli_out_write, &s, err)) < 0) {
+		if (!s.failed)
+			file_out_abort(&s.file);
+		return -1;
+	}
+	/* a failed write gave the file up already */
+	if (rc > 0 || file_out_close(&s.file, s.err) != 0)
+		return err_set(err, "%s", s.err);
+	return 0;
+}
+
 static int
 verify_main(const struct options *o, char **args, int nargs)
 {
 	struct verify_params vp;
 	const struct diag_history *entry;
 	struct diagnosis *d = NULL;
-	struct buf out = BUF_INIT, saved = BUF_INIT;
+	struct cli_out c;
 	struct matcher *m = NULL;
 	struct kb *kb = NULL;
 	char err[ERR_LEN];
@@ -64,20 +87,21 @@ verify_main(const struct options *o, char **args, int nargs)
 	}
 	/* The diagnosis as read, and one more entry of history. */
 	if (!o->fix_mode_set) {
-		if (render_diagnosis(d, RENDER_JSON, &saved, err) != 0 ||
-		    file_replace(args[0], buf_str(&saved), saved.len, err) != 0)
+		if (save_diagnosis(args[0], d, err) != 0)
 			fprintf(stderr, "kbdiag: the outcome is not recorded: %s\n", err);
 		else
 			recorded = 1;
 	}
-	rc = cli_render_done(o, render_verify(entry, recorded ? args[0] : NULL, o->format, &out,
-	    err), err, &out, strcmp(entry->outcome, VERIFY_FIXED) == 0);
+	if (cli_out_open(o, &c) != 0)
+		rc = EXIT_BADINPUT;
+	else
+		rc = cli_out_done(&c, render_verify_stream(entry, recorded ? args[0] : NULL,
+		    o->format, cli_out_write, &c, err), err,
+		    strcmp(entry->outcome, VERIFY_FIXED) == 0);
 	/* the outcome said but not recorded in FILE.json: exit 3 */
 	if ((rc == EXIT_FOUND || rc == EXIT_NOTHING) && !o->fix_mode_set && !recorded)
 		rc = EXIT_BADINPUT;
 out:
-	buf_free(&out);
-	buf_free(&saved);
 	diag_free(d);
 	match_free(m);
 	kb_free(kb);

@@ -74,6 +74,8 @@ fd_read_all(int fd, struct buf *out, size_t max)
 		if (n == 0)
 			return 0;
 		if ((size_t)n > max - got) {
+			/* the first max bytes kept: a caller may use them (query -) */
+			buf_append(out, chunk, max - got);
 			errno = EFBIG;
 			return -1;
 		}

@@ -71,7 +71,7 @@ int file_write_all(int fd, const void *p, size_t n);
 /*
  * Append what fd holds up to its end to out, through EINTR and short reads.
  * max bounds the bytes read by this call: more is -1 with errno EFBIG (out
- * then holds what came before the chunk that went past). 0, or -1 with
+ * then holds the first max bytes, and the rest is not read). 0, or -1 with
  * errno set. fd is not closed.
  */
 int fd_read_all(int fd, struct buf *out, size_t max);

@@ -159,11 +159,12 @@ for name in diagnosis report; do
 		else
 			fail "diagnosis: no probe row is marked failed (tcp-connect to a closed port)"
 		fi
-		if [ "$(get unmatched-shown)" = 1 ]; then
-			pass "diagnosis: the unmatched lines grouped, in a table of $(get unmatched-rows) rows"
-		else
-			fail "diagnosis: the hostile log's unmatched line is not a visible group row (table.unmatched rows: $(get unmatched-rows))"
-		fi
+	fi
+	# what was not recognised: in the diagnosis and in the report handed on
+	if [ "$(get unmatched-shown)" = 1 ]; then
+		pass "$name: the unmatched lines grouped, in a table of $(get unmatched-rows) rows"
+	else
+		fail "$name: the hostile log's unmatched line is not a visible group row (table.unmatched rows: $(get unmatched-rows))"
 	fi
 done
 

@@ -5,6 +5,7 @@
  * (tests/install.sh builds docs/example.c against the installed library.)
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,6 +149,75 @@ START_TEST(bad_parameters_are_errors)
 }
 END_TEST
 
+/* kbdiag_result_write()'s output gathered; a write that fails once. */
+struct gathered {
+	char	*data;
+	size_t	 len, calls;
+	int	 fail;
+};
+
+static int
+gather(void *arg, const char *p, size_t n)
+{
+	struct gathered *g = arg;
+
+	g->calls++;
+	if (g->fail)
+		return -1;
+	g->data = realloc(g->data, g->len + n + 1);
+	memcpy(g->data + g->len, p, n);
+	g->len += n;
+	return 0;
+}
+
+/*
+ * The report written as it is rendered is the rendered one (many incidents:
+ * in parts); a write that fails is not called again and says 1; a bad
+ * format or flag writes nothing.
+ */
+START_TEST(write_as_rendered)
+{
+	static const char *const formats[] = { "text", "markdown", "html", "json" };
+	char err[KBDIAG_ERR_LEN], *out, *lines = NULL;
+	struct kbdiag_result *r;
+	size_t i, len, n = 0;
+	FILE *f = open_memstream(&lines, &n);
+
+	for (i = 0; i < 500; i++)
+		fprintf(f, "{\"time\":\"2026-11-23T10:%02zu:%02zuZ\",\"text\":\"Error (119) "
+		    "Network Write Error\",\"code\":119,\"phase\":\"body\",\"peer\":"
+		    "\"10.0.%zu.%zu\",\"port\":25}\n", i / 60, i % 60, i / 256, i % 256);
+	fclose(f);
+	ck_assert_int_eq(kbdiag_diagnose_lines(kb, NULL, lines, n, NULL, 0, &r, err), 0);
+	for (i = 0; i < 4; i++) {
+		struct gathered g = { NULL, 0, 0, 0 };
+
+		ck_assert_int_eq(kbdiag_result_render(r, formats[i], KBDIAG_EXPLAIN, &out, &len,
+		    err), 0);
+		ck_assert_msg(kbdiag_result_write(r, formats[i], KBDIAG_EXPLAIN, gather, &g,
+		    err) == 0, "%s: %s", formats[i], err);
+		ck_assert_msg(g.len == len && memcmp(g.data, out, len) == 0, "%s: %zu bytes "
+		    "written, %zu rendered", formats[i], g.len, len);
+		ck_assert_msg(g.calls > 1, "%s: %zu bytes in one part", formats[i], len);
+		free(out);
+		free(g.data);
+		g = (struct gathered){ NULL, 0, 0, 1 };
+		ck_assert_int_eq(kbdiag_result_write(r, formats[i], 0, gather, &g, err), 1);
+		ck_assert_uint_eq(g.calls, 1);
+	}
+	{
+		struct gathered g = { NULL, 0, 0, 0 };
+
+		ck_assert_int_eq(kbdiag_result_write(r, "pdf", 0, gather, &g, err), -1);
+		ck_assert_int_eq(kbdiag_result_write(r, "text", 0x10, gather, &g, err), -1);
+		ck_assert_int_eq(kbdiag_result_write(r, "text", 0, NULL, &g, err), -1);
+		ck_assert_uint_eq(g.calls, 0);
+	}
+	kbdiag_result_free(r);
+	free(lines);
+}
+END_TEST
+
 START_TEST(render_every_format)
 {
 	static const char lines[] = "09:19:43 - Error (119) Network Write Error <b>x</b>\n";
@@ -208,6 +278,7 @@ api_suite(void)
 	tcase_add_test(tc, diagnose_lines_and_unreadable_file);
 	tcase_add_test(tc, bad_parameters_are_errors);
 	tcase_add_test(tc, render_every_format);
+	tcase_add_test(tc, write_as_rendered);
 	tcase_add_test(tc, query_ranks_articles);
 	suite_add_tcase(s, tc);
 	return s;

@@ -966,6 +966,11 @@ START_TEST(query_from_standard_input)
 	ck_assert_msg(r.status == 0 || r.status == 1, "exit %d", r.status);
 	ck_assert_contains(r.err, "only the first 1048576 bytes of standard input are used");
 	tu_run_free(&r);
+	/* exactly 1 MiB: all of it, no note */
+	tu_kbdiag(&r, junk, 1024 * 1024, "query", "-", NULL);
+	ck_assert_msg(r.status == 0 || r.status == 1, "exit %d", r.status);
+	ck_assert_msg(strstr(r.err, "only the first") == NULL, "%s", r.err);
+	tu_run_free(&r);
 	free(junk);
 }
 END_TEST

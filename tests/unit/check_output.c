@@ -349,6 +349,36 @@ unwrap(char *s)
 	*w = '\0';
 }
 
+/* What diagnose and report both say of the small log's unmatched lines. */
+static void
+unmatched_said(char *out, size_t f, const char *log, const char *cmd)
+{
+	static const char *const formats[] = { "text", "markdown", "html" };
+	char want[256];
+
+	unwrap(out);	/* the text wraps at 80 columns */
+	ck_assert_contains(out, "3 lines that look like errors matched no article "
+	    "(a gap in the rule base?), by program and shape, biggest first:");
+	ck_assert_contains(out, "1 error-looking line of a receiving server");
+	ck_assert_contains(out, "postfix/smtp");
+	ck_assert_contains(out, "postfix/qmgr");
+	ck_assert_contains(out, f == 2 ? "to=&lt;ADDRESS&gt;, relay=none" :
+	    "to=<ADDRESS>, relay=none");
+	ck_assert_contains(out, "(odd failure N at host HOST)");
+	ck_assert_contains(out, "disk quota failure");
+	/* the group's first line, with where it is */
+	snprintf(want, sizeof(want), "%s:1: ", log);
+	ck_assert_contains(out, want);
+	ck_assert_contains(out, "(odd failure 42 at host x.example)");
+	/* the second line of the group is counted, not shown */
+	ck_assert_msg(strstr(out, "failure 43") == NULL, "%s %s shows a line twice", cmd,
+	    formats[f]);
+	if (f == 1)
+		ck_assert_contains(out, "- 2 lines of `postfix/smtp`: `ID: to=");
+	if (f == 2)
+		ck_assert_contains(out, "<td>2</td>\n<td>postfix/smtp</td>");
+}
+
 START_TEST(every_format_groups_the_unmatched_lines)
 {
 	static const char *const formats[] = { "text", "markdown", "html" };
@@ -357,10 +387,11 @@ START_TEST(every_format_groups_the_unmatched_lines)
 		"india", "juliet", "kilo",
 	};
 	char *log = tu_scratch_path("unmatched.log"), *many = tu_scratch_path("many.log");
-	char want[256];
+	char *saved = tu_scratch_path("unmatched.json"), *saved_many = tu_scratch_path("many.json");
 	struct buf b = BUF_INIT;
 	struct tu_run r;
-	size_t f, i;
+	size_t f, i, cmd;
+	json_t *j, *sum, *g;
 
 	tu_write_str(log,
 	    "Dec  7 10:00:00 mx postfix/smtp[123]: 4F3A21: to=<a@b.example>, relay=none, "
@@ -375,46 +406,71 @@ START_TEST(every_format_groups_the_unmatched_lines)
 		buf_printf(&b, "10:00:%02zu - ERROR %s subsystem failed\n%s", i, words[i],
 		    i == 0 ? "10:00:00 - ERROR alpha subsystem failed\n" : "");
 	tu_write_str(many, buf_str(&b));
-	for (f = 0; f < 3; f++) {
-		tu_kbdiag(&r, NULL, 0, "-f", formats[f], "diagnose", log, NULL);
-		ck_assert_msg(r.status == 1, "%s: exit %d: %s", formats[f], r.status, r.err);
-		unwrap(r.out);	/* the text wraps at 80 columns */
-		ck_assert_contains(r.out, "3 lines that look like errors matched no article "
-		    "(a gap in the rule base?), by program and shape, biggest first:");
-		ck_assert_contains(r.out, "1 error-looking line of a receiving server");
-		ck_assert_contains(r.out, "postfix/smtp");
-		ck_assert_contains(r.out, "postfix/qmgr");
-		ck_assert_contains(r.out, f == 2 ? "to=&lt;ADDRESS&gt;, relay=none" :
-		    "to=<ADDRESS>, relay=none");
-		ck_assert_contains(r.out, "(odd failure N at host HOST)");
-		ck_assert_contains(r.out, "disk quota failure");
-		/* the group's first line, with where it is */
-		snprintf(want, sizeof(want), "%s:1: ", log);
-		ck_assert_contains(r.out, want);
-		ck_assert_contains(r.out, "(odd failure 42 at host x.example)");
-		/* the second line of the group is counted, not shown */
-		ck_assert_msg(strstr(r.out, "failure 43") == NULL, "%s shows a line twice",
-		    formats[f]);
-		if (f == 1)
-			ck_assert_contains(r.out, "- 2 lines of `postfix/smtp`: `ID: to=");
-		if (f == 2)
-			ck_assert_contains(r.out, "<td>2</td>\n<td>postfix/smtp</td>");
-		tu_run_free(&r);
+	/* kbdiag report says it too, from the saved diagnosis: what it hands on */
+	tu_kbdiag(&r, NULL, 0, "-f", "json", "-o", saved, "diagnose", log, NULL);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	tu_run_free(&r);
+	tu_kbdiag(&r, NULL, 0, "-f", "json", "-o", saved_many, "diagnose", many, NULL);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	tu_run_free(&r);
+	for (cmd = 0; cmd < 2; cmd++)
+		for (f = 0; f < 3; f++) {
+			if (cmd == 0)
+				tu_kbdiag(&r, NULL, 0, "-f", formats[f], "diagnose", log, NULL);
+			else
+				tu_kbdiag(&r, NULL, 0, "-f", formats[f], "report", saved, NULL);
+			ck_assert_msg(r.status == 1, "%s: exit %d: %s", formats[f], r.status, r.err);
+			unmatched_said(r.out, f, log, cmd ? "report" : "diagnose");
+			tu_run_free(&r);
 
-		tu_kbdiag(&r, NULL, 0, "-f", formats[f], "diagnose", many, NULL);
-		ck_assert_msg(r.status == 1, "%s: exit %d: %s", formats[f], r.status, r.err);
-		ck_assert_contains(r.out, "12 lines that look like errors");
-		ck_assert_contains(r.out, "ERROR alpha subsystem failed");
-		ck_assert_contains(r.out, "ERROR juliet subsystem failed");
-		ck_assert_msg(strstr(r.out, "kilo subsystem") == NULL, "%s shows an 11th group",
-		    formats[f]);
-		ck_assert_contains(r.out, "(and 1 more group in the JSON output)");
-		ck_assert(strstr(r.out, "alpha subsystem") < strstr(r.out, "bravo subsystem"));
-		tu_run_free(&r);
-	}
+			if (cmd == 0)
+				tu_kbdiag(&r, NULL, 0, "-f", formats[f], "diagnose", many, NULL);
+			else
+				tu_kbdiag(&r, NULL, 0, "-f", formats[f], "report", saved_many, NULL);
+			ck_assert_msg(r.status == 1, "%s: exit %d: %s", formats[f], r.status, r.err);
+			unwrap(r.out);
+			ck_assert_contains(r.out, "12 lines that look like errors");
+			ck_assert_contains(r.out, "ERROR alpha subsystem failed");
+			ck_assert_contains(r.out, "ERROR juliet subsystem failed");
+			ck_assert_msg(strstr(r.out, "kilo subsystem") == NULL, "%s shows an 11th "
+			    "group", formats[f]);
+			ck_assert_contains(r.out, "(and 1 more group in the JSON output)");
+			ck_assert(strstr(r.out, "alpha subsystem") < strstr(r.out, "bravo subsystem"));
+			tu_run_free(&r);
+		}
+	/* the report's JSON: the diagnosis's keys, all eleven groups */
+	tu_kbdiag(&r, NULL, 0, "-f", "json", "report", saved_many, NULL);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(j = json_loads(r.out, 0, NULL));
+	sum = json_object_get(j, "summary");
+	g = json_array_get(json_object_get(sum, "unmatched_groups"), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(sum, "unmatched_errors")), 12);
+	ck_assert_uint_eq(json_array_size(json_object_get(sum, "unmatched_groups")), 11);
+	ck_assert_str_eq(json_string_value(json_object_get(g, "shape")),
+	    "ERROR alpha subsystem failed");
+	ck_assert_int_eq(json_integer_value(json_object_get(g, "count")), 2);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(g, "sample"),
+	    "line")), 1);
+	ck_assert(json_is_null(json_object_get(g, "program")));
+	ck_assert_int_eq(json_integer_value(json_object_get(sum, "unmatched_server_lines")), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(sum, "unmatched_other")), 0);
+	ck_assert_uint_eq(json_array_size(json_object_get(sum, "unmatched_samples")), 10);
+	json_decref(j);
+	tu_run_free(&r);
+	tu_kbdiag(&r, NULL, 0, "-f", "json", "report", saved, NULL);
+	ck_assert_ptr_nonnull(j = json_loads(r.out, 0, NULL));
+	sum = json_object_get(j, "summary");
+	g = json_array_get(json_object_get(sum, "unmatched_groups"), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(sum, "unmatched_errors")), 3);
+	ck_assert_int_eq(json_integer_value(json_object_get(sum, "unmatched_server_lines")), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(g, "program")), "postfix/smtp");
+	json_decref(j);
+	tu_run_free(&r);
 	buf_free(&b);
 	free(log);
 	free(many);
+	free(saved);
+	free(saved_many);
 }
 END_TEST
 

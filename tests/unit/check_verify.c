@@ -20,6 +20,7 @@
 #include "fix.h"
 #include "smtp/transport_fake.h"
 #include "render.h"
+#include "render_history.h"
 #include "replay.h"
 #include "testutil.h"
 #include "verify.h"
@@ -556,6 +557,43 @@ START_TEST(cli)
 }
 END_TEST
 
+/*
+ * A verify of a diagnosis at the cap writes a verdict per incident: its
+ * history is read back (it was refused past 1,000, and with it the whole
+ * saved diagnosis, by report, fix, verify and diagnose --replay).
+ */
+START_TEST(history_of_every_incident_read_back)
+{
+	struct diag_verdict *v = calloc(DIAG_MAX_INCIDENTS, sizeof(*v));
+	struct diag_history h = { 0 }, *back;
+	char err[ERR_LEN];
+	size_t i, n;
+	json_t *j;
+
+	for (i = 0; i < DIAG_MAX_INCIDENTS; i++) {
+		v[i].article = "Q123827";
+		v[i].outcome = "inconclusive";
+	}
+	h.when = "2026-11-23T10:04:00Z";
+	h.outcome = "inconclusive";
+	h.verdicts = v;
+	h.nverdicts = DIAG_MAX_INCIDENTS;
+	j = render_history_json(&h, 1);
+	ck_assert_msg(render_history_from_json(j, &back, &n, err) == 0, "%s", err);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(back[0].nverdicts, DIAG_MAX_INCIDENTS);
+	diag_history_clear(&back[0]);
+	free(back);
+	/* one more than a diagnosis holds is refused, and said */
+	json_array_append_new(json_object_get(json_array_get(j, 0), "incidents"),
+	    json_pack("{s:s, s:s}", "article", "Q123827", "outcome", "fixed"));
+	ck_assert_int_eq(render_history_from_json(j, &back, &n, err), -1);
+	ck_assert_contains(err, "more than 10000 entries in \"incidents\"");
+	json_decref(j);
+	free(v);
+}
+END_TEST
+
 Suite *
 verify_suite(void)
 {
@@ -572,6 +610,7 @@ verify_suite(void)
 	tcase_add_test(tc, watch_quiet_with_fix_in_place_is_fixed);
 	tcase_add_test(tc, watch_nothing_written_is_inconclusive);
 	tcase_add_test(tc, history_round_trips_through_replay);
+	tcase_add_test(tc, history_of_every_incident_read_back);
 	tcase_add_test(tc, durations);
 	tcase_add_test(tc, cli);
 	suite_add_tcase(s, tc);
