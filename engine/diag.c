@@ -107,8 +107,12 @@ diag_count_hits(struct diag_state *st, const struct match_hit *hits, size_t n)
 			ids[nids++] = hits[i].article->id;
 	}
 	qsort(ids, nids, sizeof(ids[0]), diag_cmp_id);
-	for (i = 0; i < nids; i++)
-		buf_printf(&key, "%s%s", i ? "+" : "", ids[i]);
+	/* Once per matched line: appended, not formatted (vsnprintf was 3% of the thread). */
+	for (i = 0; i < nids; i++) {
+		if (i)
+			buf_putc(&key, '+');
+		buf_puts(&key, ids[i]);
+	}
 	diag_count_lines(&sum->groups, &sum->ngroups, &st->groups_cap, buf_str(&key));
 	buf_free(&key);
 }
@@ -568,6 +572,7 @@ diag_read_fast(struct diag_state *st, struct reader *r, int fd, struct diag_file
 	struct scan *sc;
 	char err[ERR_LEN];
 	size_t i;
+	int timed = p->has_since || p->has_until;
 
 	if ((sc = scan_start(fd, fd < 0 ? r : NULL, reader_name(r), st->wm)) == NULL)
 		return -1;
@@ -596,8 +601,12 @@ diag_read_fast(struct diag_state *st, struct reader *r, int fd, struct diag_file
 					    l->flags & SCAN_GAVE_UP ? hits[l->nhits].symptom :
 					    NULL, (l->flags & SCAN_ERROR) != 0,
 					    (l->flags & SCAN_DELIVERY) != 0);
-			} else {
+			} else if (!timed) {
 				/* Nothing in it: it only moves the reader on, and counts. */
+				reader_skim(r, line, l->len);
+				st->d->summary.lines++;
+			} else {
+				/* ... and is left out or not by its time. */
 				rec = reader_feed(r, line, l->len, at, 0, 0, 0);
 				diag_record_some(st, f, rec, in->name);
 			}

@@ -1553,6 +1553,20 @@ reader_feed(struct reader *r, const char *line, size_t len, unsigned long long o
 }
 
 void
+reader_skim(struct reader *r, const char *line, size_t len)
+{
+	struct reader_record *rec = &r->rec;
+
+	/* reader_feed(..., 0) without the record's fields the caller will not read */
+	r->lineno++;
+	rec->raw = line;
+	rec->rawlen = len;
+	r->skim = 1;
+	reader_classify(r);
+	r->skim = 0;
+}
+
+void
 reader_feed_end(struct reader *r, unsigned long long bytes)
 {
 	r->bytes = bytes;

@@ -253,6 +253,12 @@ int reader_scannable(const struct reader *r);
 ssize_t reader_read(struct reader *r, char *dst, size_t cap, char err[ERR_LEN]);
 const struct reader_record *reader_feed(struct reader *r, const char *line, size_t len,
     unsigned long long offset, int truncated, int has_nul, int whole);
+/*
+ * reader_feed(r, line, len, offset, 0, 0, 0) for a caller that reads nothing
+ * of the record (the reader's state only: it is faster on a run of such
+ * lines); the next reader_feed() or reader_feed_end() sets the offset.
+ */
+void reader_skim(struct reader *r, const char *line, size_t len);
 void reader_feed_end(struct reader *r, unsigned long long bytes);
 
 const char *reader_name(const struct reader *r);

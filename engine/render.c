@@ -1,6 +1,8 @@
 #include "render.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1865,6 +1867,147 @@ render_json_summary(const struct diagnosis *d)
 	return o;
 }
 
+/*
+ * The incidents of a JSON diagnosis, many of them (thousands in a large log)
+ * and each one a tree to build and serialise: on two threads when there are
+ * RENDER_JSON_TWO (16) or more. They go in chunks of RENDER_JSON_CHUNK; a helper
+ * renders the odd chunks into one of two buffers while the caller renders the
+ * even ones into out, and the caller writes them in order, so the bytes are
+ * those of one thread. Memory: two chunks more than one thread holds.
+ */
+#define RENDER_JSON_CHUNK	8
+#define RENDER_JSON_TWO		(2 * RENDER_JSON_CHUNK)
+
+struct render_json_par {
+	const struct diagnosis	*d;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	struct buf		 slot[2];
+	int			 full[2];	/* rendered, not yet taken */
+	int			 failed[2];
+	int			 stop;		/* the caller wants no more */
+};
+
+/* Incidents [from, to) of d, each after its separator. */
+static int
+render_json_incidents(struct buf *out, const struct diagnosis *d, size_t from, size_t to,
+    char err[ERR_LEN])
+{
+	size_t i;
+
+	for (i = from; i < to; i++) {
+		buf_puts(out, i ? ",\n    " : "\n    ");
+		if (render_json_part(out, render_json_incident(&d->incidents[i]), 4, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static size_t
+render_json_chunk_end(const struct diagnosis *d, size_t c)
+{
+	size_t end = (c + 1) * RENDER_JSON_CHUNK;
+
+	return end < d->nincidents ? end : d->nincidents;
+}
+
+static void *
+render_json_helper(void *arg)
+{
+	struct render_json_par *p = arg;
+	char err[ERR_LEN];
+	size_t c, k = 0;
+	int failed;
+
+	for (c = 1; c * RENDER_JSON_CHUNK < p->d->nincidents; c += 2, k ^= 1) {
+		pthread_mutex_lock(&p->mu);
+		while (p->full[k] && !p->stop)
+			pthread_cond_wait(&p->cv, &p->mu);
+		failed = p->stop;
+		pthread_mutex_unlock(&p->mu);
+		if (failed)
+			break;
+		buf_reset(&p->slot[k]);
+		failed = render_json_incidents(&p->slot[k], p->d, c * RENDER_JSON_CHUNK,
+		    render_json_chunk_end(p->d, c), err) != 0;
+		pthread_mutex_lock(&p->mu);
+		p->failed[k] = failed;
+		p->full[k] = 1;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+	return NULL;
+}
+
+/* KBDIAG_SCAN=plain: one thread here too, as in diag.c (tests compare the two). */
+static int
+render_one_thread(void)
+{
+	const char *v = getenv("KBDIAG_SCAN");
+
+	return v != NULL && strcmp(v, "plain") == 0;
+}
+
+static int
+render_json_all_incidents(const struct diagnosis *d, struct buf *out,
+    struct render_sink *sink, char err[ERR_LEN])
+{
+	struct render_json_par p;
+	pthread_t helper;
+	sigset_t all, old;
+	size_t c, k = 0;
+	int two = 0, rc = 0;
+
+	if (d->nincidents >= RENDER_JSON_TWO && !render_one_thread()) {
+		memset(&p, 0, sizeof(p));
+		p.d = d;
+		pthread_mutex_init(&p.mu, NULL);
+		pthread_cond_init(&p.cv, NULL);
+		/* Signals stay the caller's (a SIGPIPE, a SIGINT). */
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		two = pthread_create(&helper, NULL, render_json_helper, &p) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (!two) {
+			pthread_mutex_destroy(&p.mu);
+			pthread_cond_destroy(&p.cv);
+		}
+	}
+	for (c = 0; rc == 0 && c * RENDER_JSON_CHUNK < d->nincidents; c++) {
+		if (!two || c % 2 == 0)
+			rc = render_json_incidents(out, d, c * RENDER_JSON_CHUNK,
+			    render_json_chunk_end(d, c), err);
+		else {
+			pthread_mutex_lock(&p.mu);
+			while (!p.full[k])
+				pthread_cond_wait(&p.cv, &p.mu);
+			pthread_mutex_unlock(&p.mu);
+			if (p.failed[k])
+				rc = err_set(err, "cannot serialise the JSON output");
+			else
+				buf_append(out, p.slot[k].data, p.slot[k].len);
+			pthread_mutex_lock(&p.mu);
+			p.full[k] = 0;
+			pthread_cond_broadcast(&p.cv);
+			pthread_mutex_unlock(&p.mu);
+			k ^= 1;
+		}
+		render_sink_part(out, sink);
+	}
+	if (two) {
+		pthread_mutex_lock(&p.mu);
+		p.stop = 1;
+		pthread_cond_broadcast(&p.cv);
+		pthread_mutex_unlock(&p.mu);
+		pthread_join(helper, NULL);
+		buf_free(&p.slot[0]);
+		buf_free(&p.slot[1]);
+		pthread_mutex_destroy(&p.mu);
+		pthread_cond_destroy(&p.cv);
+	}
+	return rc;
+}
+
 static int
 render_json_diagnosis(const struct diagnosis *d, struct buf *out, struct render_sink *sink,
     char err[ERR_LEN])
@@ -1899,12 +2042,8 @@ render_json_diagnosis(const struct diagnosis *d, struct buf *out, struct render_
 	if (render_json_part(out, a, 2, err) != 0)
 		return -1;
 	buf_puts(out, ",\n  \"incidents\": [");
-	for (i = 0; i < d->nincidents; i++) {
-		buf_puts(out, i ? ",\n    " : "\n    ");
-		if (render_json_part(out, render_json_incident(&d->incidents[i]), 4, err) != 0)
-			return -1;
-		render_sink_part(out, sink);
-	}
+	if (render_json_all_incidents(d, out, sink, err) != 0)
+		return -1;
 	buf_puts(out, d->nincidents ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ");
 	if (render_json_part(out, render_json_summary(d), 2, err) != 0)
 		return -1;

@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "prefilter.h"
 #include "reader.h"
@@ -93,8 +96,9 @@ scan_line(struct scan *s, struct scan_slot *sl, size_t at, size_t end, int trunc
 		len = READER_MAX_LINE;
 		truncated = 1;
 	}
-	sl->b.lines = xgrow(sl->b.lines, &sl->lines_cap, sl->b.nlines + 1,
-	    sizeof(*sl->b.lines));
+	if (sl->b.nlines == sl->lines_cap)
+		sl->b.lines = xgrow(sl->b.lines, &sl->lines_cap, sl->b.nlines + 1,
+		    sizeof(*sl->b.lines));
 	l = &sl->b.lines[sl->b.nlines++];
 	l->pos = (uint32_t)at;
 	l->len = (uint32_t)len;
@@ -179,6 +183,39 @@ scan_candidates(struct scan *s, const char *buf, size_t at, size_t len, int eof)
 }
 
 /*
+ * The lines of [at, len) of the block's data that end at a '\n' (the data
+ * holds no CR), given to scan_line() in order: the start of the first one
+ * after them (len when the data ends with a '\n').
+ */
+static size_t
+scan_lf_lines(struct scan *s, struct scan_slot *sl, size_t at, size_t len, int truncated,
+    int nuls, int whole)
+{
+	const char *buf = sl->buf, *nl;
+	size_t i = at;
+#ifdef __SSE2__
+	const __m128i lf = _mm_set1_epi8('\n');
+
+	for (; i + 16 <= len; i += 16) {
+		unsigned mask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+		    _mm_loadu_si128((const __m128i *)(const void *)(buf + i)), lf));
+
+		for (; mask != 0; mask &= mask - 1) {
+			size_t end = i + (size_t)__builtin_ctz(mask);
+
+			scan_line(s, sl, at, end, at == 0 && truncated, nuls, whole);
+			at = end + 1;
+		}
+	}
+#endif
+	for (; i < len && (nl = memchr(buf + i, '\n', len - i)) != NULL; i = at) {
+		scan_line(s, sl, at, (size_t)(nl - buf), at == 0 && truncated, nuls, whole);
+		at = (size_t)(nl - buf) + 1;
+	}
+	return at;
+}
+
+/*
  * Split the block's data (the carried start of a line, then got bytes read)
  * into lines as reader_next() does, and keep the start of a last line
  * without its end for the next block (all of it at the end of the file).
@@ -208,6 +245,11 @@ scan_split(struct scan *s, struct scan_slot *sl, size_t got, int eof)
 	whole = !crs && !s->every_line;
 	if (whole)
 		scan_candidates(s, buf, at, len, eof);
+	if (!crs) {
+		/* Lines end at '\n' alone: found 16 bytes at a time, most lines are short. */
+		at = scan_lf_lines(s, sl, at, len, truncated, nuls, whole);
+		goto split;
+	}
 	for (;;) {
 		nl = memchr(buf + from, '\n', len - from);
 		end = nl ? (size_t)(nl - buf) : len;
@@ -226,6 +268,7 @@ scan_split(struct scan *s, struct scan_slot *sl, size_t got, int eof)
 		}
 		from = at;
 	}
+split:
 	truncated = at == 0 && truncated;
 	if (eof) {
 		if (at < len || truncated)

@@ -2,6 +2,7 @@
 #include "session.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 
 /* The bytes of a line searched for the phase's words. */
@@ -44,18 +45,37 @@ session_phase_of_text(const char *s, size_t n)
 		{ "network is unreachable", SMTP_PHASE_CONNECT },
 		{ "no route to host", SMTP_PHASE_CONNECT },
 	};
+	enum { NTABLE = sizeof(table) / sizeof(table[0]) };
+	_Static_assert(NTABLE <= 32, "a phrase is a bit of a uint32_t");
 	char low[SESSION_SCAN_MAX];
-	size_t i;
+	uint32_t first[26] = { 0 }, m;
+	size_t i, j, best = NTABLE;
 
-	/* One lower-case copy, then memmem per phrase: called for the lines that need it. */
+	/*
+	 * The first phrase of the table found anywhere in the line, in one pass
+	 * over a lower-case copy (it is asked of every MTA line that matters):
+	 * at each byte only the phrases that begin with it and come before the
+	 * best found so far are compared.
+	 */
 	if (n > sizeof(low))
 		n = sizeof(low);
 	for (i = 0; i < n; i++)
 		low[i] = (char)tolower((unsigned char)s[i]);
-	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (memmem(low, n, table[i].words, strlen(table[i].words)) != NULL)
-			return table[i].phase;
-	return SMTP_PHASE_NONE;
+	for (j = 0; j < NTABLE; j++)
+		first[table[j].words[0] - 'a'] |= (uint32_t)1 << j;
+	for (i = 0; i < n && best > 0; i++) {
+		if (low[i] < 'a' || low[i] > 'z')
+			continue;
+		for (m = first[low[i] - 'a'] & (((uint32_t)1 << best) - 1); m != 0; m &= m - 1) {
+			j = (size_t)__builtin_ctz(m);
+			if (strlen(table[j].words) <= n - i &&
+			    memcmp(low + i, table[j].words, strlen(table[j].words)) == 0) {
+				best = j;
+				break;
+			}
+		}
+	}
+	return best < NTABLE ? table[best].phase : SMTP_PHASE_NONE;
 }
 
 void
@@ -93,11 +113,8 @@ session_starts(const char *s, size_t n, const char *word)
 		if (i >= n)
 			return 0;
 		c = (unsigned char)s[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c + 'a' - 'A');
-		if (w >= 'A' && w <= 'Z')
-			w = (unsigned char)(w + 'a' - 'A');
-		if (c != w)
+		/* A letter of word matches itself in either case: only bit 0x20 differs. */
+		if (((w | 0x20) >= 'a' && (w | 0x20) <= 'z') ? (c | 0x20) != (w | 0x20) : c != w)
 			return 0;
 	}
 	return 1;
@@ -106,13 +123,22 @@ session_starts(const char *s, size_t n, const char *word)
 void
 session_event(struct session *s, const char *text, size_t n)
 {
+	uint32_t head;
+
 	while (n > 0 && *text == ' ') {
 		text++;
 		n--;
 	}
-	/* Called for every event line: most start with neither letter. */
-	if (n == 0 || (toupper((unsigned char)*text) != 'C' &&
-	    toupper((unsigned char)*text) != 'S'))
+	/*
+	 * Called for every event line: the words below all begin with "conn" or
+	 * "smtp" and are at least 10 bytes long, and most lines are neither.
+	 */
+	if (n < 10)
+		return;
+	/* In either case "conn" or "smtp" | 0x20 per byte is itself; other bytes may pass. */
+	memcpy(&head, text, 4);
+	head |= 0x20202020u;
+	if (memcmp(&head, "conn", 4) != 0 && memcmp(&head, "smtp", 4) != 0)
 		return;
 	if (session_starts(text, n, "Connecting to smart SMTP host")) {
 		session_reset(s);

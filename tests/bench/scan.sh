@@ -18,7 +18,8 @@
 # /usr/bin/time for the peak RSS and the CPU time:
 #   kbdiag        build/kbdiag diagnose --offline --format json (the scan)
 #   plain         the same with KBDIAG_SCAN=plain (the reader loop)
-#   before        BENCH_BEFORE, another kbdiag build (e.g. main's), if given
+#   before        BENCH_BEFORE, another kbdiag build (e.g. main's), if given,
+#                 with this tree's rule base
 #   grep -E, rg   -c -i -f on the rule base's patterns in ERE form
 # Every command writes its output to a file; LC_ALL=C. The table replaces
 # the section between <!-- bench:scan begin --> and <!-- bench:scan end -->
@@ -145,7 +146,7 @@ section=$dir/section.md
 	echo "for the peak RSS and the CPU time (user + system, both threads)."
 	echo "*kbdiag* is \`kbdiag diagnose --offline --format json\` (a regular file: the"
 	echo "scan, engine/scan.h), *plain* the same with KBDIAG_SCAN=plain (the reader"
-	echo "loop, one thread)$([ -n "$before" ] && echo ", *before* the build before issue 22's scan ($before)"); grep -E and rg are \`-c -i -f\` the rule"
+	echo "loop, one thread)$([ -n "$before" ] && echo ", *before* another build, the same command (BENCH_BEFORE: $before)"); grep -E and rg are \`-c -i -f\` the rule"
 	echo "base's $(grep -c . "$dir/ere.txt") patterns in ERE form."
 	echo
 	echo "| input | tool | wall | MB/s | CPU | peak RSS | vs plain | vs grep -E | vs rg |"

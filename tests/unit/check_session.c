@@ -263,6 +263,24 @@ START_TEST(mta_words_within_the_bytes_given)
 }
 END_TEST
 
+/*
+ * Of several phrases in a line, the table's first wins wherever it stands;
+ * a phrase at the very end counts, and one cut by the end does not.
+ */
+START_TEST(first_phrase_of_the_table_wins)
+{
+	ck_assert_int_eq(of_text("rcpt to <a@b> lost during END OF DATA"),
+	    SMTP_PHASE_END_OF_DATA);
+	ck_assert_int_eq(of_text("mail from <a@b>, then client data"), SMTP_PHASE_DATA);
+	ck_assert_int_eq(of_text("connect to x: the banner"), SMTP_PHASE_GREETING);
+	ck_assert_int_eq(of_text("no route to host after ehlo"), SMTP_PHASE_HELO);
+	ck_assert_int_eq(of_text("ends with connect to"), SMTP_PHASE_CONNECT);
+	ck_assert_int_eq(of_text("ends with connect t"), SMTP_PHASE_NONE);
+	ck_assert_int_eq(of_text("client datum, data-block, 7 rcpt"), SMTP_PHASE_NONE);
+	ck_assert_int_eq(of_text(""), SMTP_PHASE_NONE);
+}
+END_TEST
+
 Suite *
 session_suite(void)
 {
@@ -270,6 +288,7 @@ session_suite(void)
 	TCase *tc = tcase_create("session");
 
 	tcase_add_test(tc, names_round_trip);
+	tcase_add_test(tc, first_phrase_of_the_table_wins);
 	tcase_add_test(tc, transcript_walks_the_phases);
 	tcase_add_test(tc, refused_greeting_stays_in_greeting);
 	tcase_add_test(tc, data_refused_stays_in_data);
