@@ -602,9 +602,12 @@ diag_read_fast(struct diag_state *st, struct reader *r, int fd, struct diag_file
 					    NULL, (l->flags & SCAN_ERROR) != 0,
 					    (l->flags & SCAN_DELIVERY) != 0);
 			} else if (!timed) {
-				/* Nothing in it: it only moves the reader on, and counts. */
-				reader_skim(r, line, l->len);
-				st->d->summary.lines++;
+				/* Nothing in it: it only moves the reader on, and counts
+				 * (unless it ends a record of several lines: that is whole). */
+				if ((rec = reader_skim(r, line, l->len, at)) != NULL)
+					diag_record(st, f, rec, in->name);
+				else
+					st->d->summary.lines++;
 			} else {
 				/* ... and is left out or not by its time. */
 				rec = reader_feed(r, line, l->len, at, 0, 0, 0);

@@ -1552,18 +1552,21 @@ reader_feed(struct reader *r, const char *line, size_t len, unsigned long long o
 	return rec;
 }
 
-void
-reader_skim(struct reader *r, const char *line, size_t len)
+const struct reader_record *
+reader_skim(struct reader *r, const char *line, size_t len, unsigned long long offset)
 {
 	struct reader_record *rec = &r->rec;
 
 	/* reader_feed(..., 0) without the record's fields the caller will not read */
 	r->lineno++;
+	rec->line = r->lineno;
 	rec->raw = line;
 	rec->rawlen = len;
+	rec->offset = offset;	/* (journalctl -o export's binary fields) */
 	r->skim = 1;
 	reader_classify(r);
 	r->skim = 0;
+	return rec->self ? rec : NULL;
 }
 
 void

@@ -256,9 +256,12 @@ const struct reader_record *reader_feed(struct reader *r, const char *line, size
 /*
  * reader_feed(r, line, len, offset, 0, 0, 0) for a caller that reads nothing
  * of the record (the reader's state only: it is faster on a run of such
- * lines); the next reader_feed() or reader_feed_end() sets the offset.
+ * lines); the next reader_feed() or reader_feed_end() sets the reader's
+ * offset. NULL, or when the line ended a record of several lines (self: an
+ * entry of journalctl -o export), that record, whole, for the caller to take.
  */
-void reader_skim(struct reader *r, const char *line, size_t len);
+const struct reader_record *reader_skim(struct reader *r, const char *line, size_t len,
+    unsigned long long offset);
 void reader_feed_end(struct reader *r, unsigned long long bytes);
 
 const char *reader_name(const struct reader *r);
