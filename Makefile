@@ -9,6 +9,7 @@
 #   make layers     the layering check: no upward include, no cycle (V=1: the graph)
 #   make bench      the log-ingestion benchmark on a BENCH_SIZE log (docs/benchmarks.md)
 #   make bench-scan the two-thread scan against the plain loop, grep -E and rg
+#   make bench-journal  the journal's and docker's forms against syslog
 #   make bench-prefilter  the candidate scan alone (pfbench), and whole kbdiag
 #   make install    PREFIX=/usr/local DESTDIR=   (and make uninstall)
 #   make deps       says which Debian packages each target needs, installs none
@@ -40,7 +41,7 @@ TEST_PKGS	= check jansson libxml-2.0
 # tests start private instances: tests/peer/postfix.sh, tests/scenario/).
 DEB_BUILD	= gcc make pkg-config libxml2-dev libpcre2-dev libjansson-dev zlib1g-dev \
 		  libc-ares-dev nettle-dev wamerican
-DEB_TEST	= check libsubunit-dev groff-base postfix dnsmasq iproute2 jq pcre2-utils
+DEB_TEST	= check libsubunit-dev groff-base postfix dnsmasq iproute2 jq pcre2-utils perl
 # Installed by `make check` when it can be; the browser test skips without them.
 DEB_TEST_OPTIONAL = chromium poppler-utils
 # Debconf answers given before apt-get: Postfix installs without a
@@ -131,7 +132,7 @@ PCRE_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null)
 
 .PHONY: run-sample all build deps deps-build deps-test deps-fuzz run check check-run asan fuzz \
 	fuzz-run fuzz-build fuzz-seeds install install-files bench-query bench-gw uninstall clean FORCE bench bench-tools \
-	deps-bench bench-probe bench-scan bench-prefilter deb deb-test layers
+	deps-bench bench-probe bench-scan bench-journal bench-prefilter deb deb-test layers
 
 # build/queryeval too: the query's evaluation tool (make bench-query, --fit)
 # links the library statically, and one left from an earlier build measures
@@ -262,6 +263,8 @@ check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER) $(G
 	CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-1} $(UNIT)
 	@echo "== the two-thread scan against the plain loop: same output, PCRE2 matches only (tests/integration/scan-equal.sh)"
 	BUILD=$(BUILD) bash tests/integration/scan-equal.sh
+	@echo "== the journal's and docker's forms of the real corpus: the same diagnosis as its syslog (tests/integration/formats-equal.sh)"
+	BUILD=$(BUILD) bash tests/integration/formats-equal.sh
 	@echo "== real mail logs: the frozen test part (tests/realeval/run.sh --check)"
 	bash tests/realeval/run.sh --check test $(KBDIAG)
 	@echo "== real mail logs: every delivery-failure line matched or listed (tests/realeval/failures.sh)"
@@ -530,6 +533,11 @@ bench: deps-test
 BENCH_SCAN_SIZE	?= 100M
 bench-scan: deps-bench
 	bash tests/bench/scan.sh $(BENCH_SCAN_SIZE)
+
+# The journal's and docker's forms of the real corpus against its syslog
+# (tests/bench/journal.sh; docs/benchmarks-journal.md).
+bench-journal: build
+	bash tests/bench/journal.sh
 
 # The candidate scan alone and whole kbdiag beside grep -E and rg (issue 22);
 # SCAN_BASE=path/to/an/older/kbdiag adds that build, whose output must match.

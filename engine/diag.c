@@ -349,9 +349,14 @@ diag_record_head(struct diag_state *st, struct diag_file *f,
 		f->warned_nul = 1;
 	}
 	if (rec->bad_json && !f->warned_json) {
-		diag_warn(d, "%s:%lu: a line that starts like an event is not a JSON object "
-		    "(at byte %llu); such lines are examined as text", safe_name, rec->line,
-		    rec->offset);
+		if (rec->bad_json == 2)
+			diag_warn(d, "%s:%lu: a JSON object that is neither smtpgw's event, nor "
+			    "journalctl's entry, nor docker's line (at byte %llu); such lines "
+			    "are examined as text", safe_name, rec->line, rec->offset);
+		else
+			diag_warn(d, "%s:%lu: a line that starts like an event is not a JSON "
+			    "object (at byte %llu); such lines are examined as text", safe_name,
+			    rec->line, rec->offset);
 		f->warned_json = 1;
 	}
 	if (!diag_in_time(st, f, rec, safe_name)) {
@@ -417,6 +422,21 @@ diag_record(struct diag_state *st, struct diag_file *f, const struct reader_reco
 	n = match_line(m, rec->subject, rec->subjectlen, &hits, &gave_up);
 	diag_record_hits(st, rec, safe_name, hits, n, gave_up, match_looks_like_error(m),
 	    match_looks_like_delivery(m));
+}
+
+/*
+ * A record the worker did not match itself: a line of a record of several
+ * lines is only counted, the record they make (reader.h: self) is matched
+ * here.
+ */
+static void
+diag_record_some(struct diag_state *st, struct diag_file *f,
+    const struct reader_record *rec, const char *safe_name)
+{
+	if (rec->self)
+		diag_record(st, f, rec, safe_name);
+	else
+		diag_record_head(st, f, rec, safe_name);
 }
 
 /* Open one input; on failure record why and return NULL. */
@@ -573,19 +593,25 @@ diag_read_fast(struct diag_state *st, struct reader *r, int fd, struct diag_file
 
 				rec = reader_feed(r, line, l->len, at, l->flags & SCAN_TRUNCATED,
 				    (l->flags & SCAN_NUL) != 0, 1);
-				if (diag_record_head(st, f, rec, in->name))
+				/* a line of an export entry is not matched; its end is */
+				if (rec->inner || rec->self)
+					diag_record_some(st, f, rec, in->name);
+				else if (diag_record_head(st, f, rec, in->name))
 					diag_record_hits(st, rec, in->name, hits, l->nhits,
 					    l->flags & SCAN_GAVE_UP ? hits[l->nhits].symptom :
 					    NULL, (l->flags & SCAN_ERROR) != 0,
 					    (l->flags & SCAN_DELIVERY) != 0);
 			} else if (!timed) {
-				/* Nothing in it: it only moves the reader on, and counts. */
-				reader_skim(r, line, l->len);
-				st->d->summary.lines++;
+				/* Nothing in it: it only moves the reader on, and counts
+				 * (unless it ends a record of several lines: that is whole). */
+				if ((rec = reader_skim(r, line, l->len, at)) != NULL)
+					diag_record(st, f, rec, in->name);
+				else
+					st->d->summary.lines++;
 			} else {
 				/* ... and is left out or not by its time. */
 				rec = reader_feed(r, line, l->len, at, 0, 0, 0);
-				diag_record_head(st, f, rec, in->name);
+				diag_record_some(st, f, rec, in->name);
 			}
 			if (p->progress && at >= next_report) {
 				p->progress(p->progress_arg, in->name, at, reader_size(r));

@@ -16,6 +16,7 @@
 
 #include "util/buf.h"
 #include "logtime.h"
+#include "reader_journal.h"
 #include "session.h"
 #include "util/xmem.h"
 
@@ -92,6 +93,12 @@ struct reader {
 	char			 site[READER_NAME_MAX + 1];
 	char			 queue_id[READER_NAME_MAX + 1];
 	char			 notice[ERR_LEN];
+	int			 mono;		/* a short-monotonic line was read */
+	unsigned long		 msg_null;	/* journal entries whose MESSAGE was null */
+	struct rj_export	 ex;		/* journalctl -o export's entry */
+	unsigned long		 ex_start;	/* its first line, */
+	unsigned long		 ex_line;	/* its MESSAGE's line, */
+	unsigned long long	 ex_offset;	/* and offset */
 	int			 skim;		/* reader_feed(): only the state */
 	struct reader_record	 rec;
 };
@@ -138,6 +145,7 @@ reader_new(const char *name, const struct reader_params *params)
 		reader_anchor_at(r, time(NULL), READER_YEAR_NOW);
 	r->format = READER_FORMAT_TEXT;
 	session_reset(&r->session);
+	rj_export_init(&r->ex);
 	return r;
 }
 
@@ -235,6 +243,7 @@ reader_close(struct reader *r)
 		inflateEnd(&r->z);
 	buf_free(&r->line);
 	buf_free(&r->text);
+	rj_export_free(&r->ex);
 	free(r->zin);
 	free(r->chunk);
 	free(r->path);
@@ -266,6 +275,8 @@ reader_year_from_text(enum reader_year_from from)
 		return "the file's modification time";
 	case READER_YEAR_NOW:
 		return "the time of reading";
+	case READER_YEAR_HEADER:
+		return "journalctl's \"-- Logs begin at\" line";
 	default:
 		return NULL;
 	}
@@ -278,7 +289,7 @@ reader_format(const struct reader *r)
 }
 
 static const char *const reader_format_names[] = {
-	"auto", "text", "legacy", "ndjson", "syslog"
+	"auto", "text", "legacy", "ndjson", "syslog", "journal", "docker"
 };
 
 const char *
@@ -324,6 +335,26 @@ reader_size(const struct reader *r)
 const char *
 reader_notice(struct reader *r)
 {
+	if (r->notice[0] == '\0' && r->mono == 1) {
+		r->mono = 2;	/* said once */
+		snprintf(r->notice, sizeof(r->notice), "%s: lines stamped with the time since "
+		    "boot (journalctl -o short-monotonic) have no wall-clock time: they are "
+		    "not dated, --since and --until keep them, and incidents of them have no "
+		    "times; journalctl -o short-iso or -o json gives the times", r->name);
+	} else if (r->notice[0] == '\0' && r->msg_null > 0) {
+		snprintf(r->notice, sizeof(r->notice), "%s: %lu journal entr%s whose MESSAGE "
+		    "was null (journalctl -o json leaves out a field longer than 4096 bytes "
+		    "unless given --all): what %s was not examined", r->name,
+		    r->msg_null, r->msg_null == 1 ? "y" : "ies", r->msg_null == 1 ? "it said" :
+		    "they said");
+		r->msg_null = 0;	/* said once */
+	} else if (r->notice[0] == '\0' && r->ex.in && !r->p.follow && r->lineno > 0) {
+		/* journalctl ends every entry with an empty line: this one was cut */
+		snprintf(r->notice, sizeof(r->notice), "%s: the last journal entry (journalctl "
+		    "-o export, from line %lu) is cut short: it has no empty line after it, "
+		    "and was not examined", r->name, r->ex_start);
+		r->ex.in = 0;	/* said once */
+	}
 	return r->notice[0] ? r->notice : NULL;
 }
 
@@ -583,6 +614,7 @@ reader_restart(struct reader *r)
 	r->sniffed = 0;
 	r->lineno = 0;
 	r->headlen = 0;
+	r->ex.in = r->ex.binary = 0;
 	free(r->zin);
 	r->zin = NULL;
 	buf_reset(&r->line);
@@ -818,6 +850,186 @@ reader_legacy(struct reader *r)
 }
 
 /* ---------------------------------------------------------------------- */
+/* The journal and docker (reader_journal.h)                                */
+
+static enum reader_format reader_syslog(struct reader *r, enum reader_format f);
+static void reader_journal_entry(struct reader *r, const struct rj_entry *e);
+static enum reader_format reader_journal_got(struct reader *r, const struct rj_entry *e,
+    enum rj_kind k, enum reader_format f);
+static enum reader_format reader_docker_json(struct reader *r, const struct rj_entry *e);
+
+/* rec->when of t: the date part is formatted once per day. */
+static void reader_when(struct reader *r, long long t);
+
+/*
+ * A journal entry or a docker line of JSON: the record, and its format; NDJSON
+ * when it is neither (smtpgw's event, the caller's), TEXT when f does not
+ * allow it or it is no event of any (bad_json 2).
+ */
+static enum reader_format
+reader_journal_json(struct reader *r, json_t *o, enum reader_format f)
+{
+	struct rj_entry e;
+	enum rj_kind k;
+
+	memset(&e, 0, sizeof(e));
+	e.msg = &r->text;
+	k = rj_from_json(o, &e);
+	if (k == RJ_NONE && (json_object_get(o, "time") != NULL ||
+	    json_object_get(o, "text") != NULL))
+		return f == READER_FORMAT_AUTO || f == READER_FORMAT_NDJSON ?
+		    READER_FORMAT_NDJSON : READER_FORMAT_TEXT;
+	return reader_journal_got(r, &e, k, f);
+}
+
+/* The record of a journal entry or docker line of JSON read as k, as f allows. */
+static enum reader_format
+reader_journal_got(struct reader *r, const struct rj_entry *ep, enum rj_kind k,
+    enum reader_format f)
+{
+	struct reader_record *rec = &r->rec;
+	const struct rj_entry e = *ep;
+
+	if (k == RJ_NONE || (f != READER_FORMAT_AUTO && f != (k == RJ_JOURNAL ?
+	    READER_FORMAT_JOURNAL : READER_FORMAT_DOCKER))) {
+		rec->bad_json = 2;	/* a JSON object, of no log we know */
+		session_reset(&r->session);
+		return READER_FORMAT_TEXT;
+	}
+	session_reset(&r->session);
+	if (e.line)
+		return reader_docker_json(r, &e);
+	if (e.msg_null)
+		r->msg_null++;
+	reader_journal_entry(r, &e);
+	return READER_FORMAT_JOURNAL;
+}
+
+/* A journal entry (JSON or export) as the record. */
+static void
+reader_journal_entry(struct reader *r, const struct rj_entry *e)
+{
+	struct reader_record *rec = &r->rec;
+
+	rec->kind = READER_EVENT;
+	rec->subject = buf_str(&r->text);
+	rec->subjectlen = r->text.len;
+	rec->text = rec->subject + e->text_off;
+	rec->len = rec->subjectlen - e->text_off;
+	if (e->program[0]) {
+		memcpy(r->program, e->program, sizeof(r->program));
+		rec->program = r->program;
+	}
+	if (e->host[0]) {
+		memcpy(r->host, e->host, sizeof(r->host));
+		rec->host = r->host;
+	}
+	rec->pid = e->pid;
+	rec->has_time = rec->has_date = e->has_time;
+	rec->t = e->t;
+	rec->when[0] = '\0';
+	if (e->has_time)
+		reader_when(r, e->t);
+}
+
+/* A docker json-file line: what the container wrote, at docker's time. */
+static enum reader_format
+reader_docker_json(struct reader *r, const struct rj_entry *e)
+{
+	struct reader_record *rec = &r->rec;
+	const char *raw = rec->raw;
+	size_t rawlen = rec->rawlen;
+	int used = r->year_used;
+
+	rec->kind = READER_EVENT;
+	rec->text = rec->subject = buf_str(&r->text);
+	rec->len = rec->subjectlen = r->text.len;
+	/* What the container wrote: itself a syslog line, or plain text. */
+	rec->raw = rec->text;
+	rec->rawlen = rec->len;
+	reader_syslog(r, READER_FORMAT_SYSLOG);
+	rec->raw = raw;
+	rec->rawlen = rawlen;
+	rec->kind = READER_EVENT;
+	if (!e->has_time)
+		return READER_FORMAT_DOCKER;	/* the line's own time, if any */
+	/* docker's time has the year, and the zone */
+	rec->year_inferred = 0;
+	r->year_used = used;
+	rec->has_time = rec->has_date = 1;
+	rec->t = e->t;
+	reader_when(r, e->t);
+	return READER_FORMAT_DOCKER;
+}
+
+/*
+ * journalctl -o export: a line of an entry (inner), or the empty line that
+ * ends one, which is the entry's record (self), placed at its MESSAGE line.
+ * 0 when the line is no part of an entry.
+ */
+static int
+reader_export(struct reader *r)
+{
+	struct reader_record *rec = &r->rec;
+	struct rj_entry e;
+	struct reader_record keep;
+	int was_in = r->ex.in;
+
+	switch (rj_export_line(&r->ex, rec->raw, rec->rawlen, rec->offset)) {
+	case RJ_EXPORT_NONE:
+		return 0;
+	case RJ_EXPORT_FIELD:
+		if (!was_in)
+			r->ex_start = rec->line;
+		rec->inner = 1;
+		rec->has_nul = 0;	/* a binary field's bytes: not examined as text */
+		rec->subject = rec->raw;
+		rec->subjectlen = 0;
+		if (r->ex.msg_now) {
+			r->ex_line = rec->line;
+			r->ex_offset = rec->offset;
+		}
+		return 1;
+	case RJ_EXPORT_END:
+		break;
+	}
+	/* a whole record, even when skimmed */
+	keep = *rec;
+	memset(rec, 0, sizeof(*rec));
+	rec->file = keep.file;
+	rec->raw = keep.raw;
+	rec->rawlen = keep.rawlen;
+	rec->line = r->ex.has_msg ? r->ex_line : keep.line;
+	rec->offset = r->ex.has_msg ? r->ex_offset : keep.offset;
+	rec->self = 1;
+	memset(&e, 0, sizeof(e));
+	e.msg = &r->text;
+	rj_export_entry(&r->ex, &e);
+	session_reset(&r->session);
+	reader_journal_entry(r, &e);
+	return 1;
+}
+
+/*
+ * journalctl's lines of its own: "-- Logs begin at ..., end at ... --" dates
+ * the year-less stamps after it (unless --date does); "-- Boot ... --" and
+ * the like are text.
+ */
+static void
+reader_journal_header(struct reader *r)
+{
+	const struct reader_record *rec = &r->rec;
+	long long end;
+
+	if (rec->rawlen < 6 || rec->raw[0] != '-' || r->p.has_anchor ||
+	    !rj_header(rec->raw, rec->rawlen, &end))
+		return;
+	r->anchor = end;
+	r->anchor_from = READER_YEAR_HEADER;
+	r->bsd_mo = r->bsd_d = 0;	/* the year rule's cache was of the old anchor */
+}
+
+/* ---------------------------------------------------------------------- */
 /* smtpgw events                                                            */
 
 static const char *
@@ -884,8 +1096,12 @@ reader_tcp_info(struct reader_record *rec, json_t *o)
 	rec->has_tcp = 1;
 }
 
-static int
-reader_ndjson(struct reader *r)
+/*
+ * A JSON object a line: smtpgw's event, a journal entry or a docker line
+ * (reader_journal.h), as the format f allows. Its format, or TEXT.
+ */
+static enum reader_format
+reader_ndjson(struct reader *r, enum reader_format f)
 {
 	struct reader_record *rec = &r->rec;
 	char host[PEER_HOST_MAX], err[ERR_LEN];
@@ -893,19 +1109,35 @@ reader_ndjson(struct reader *r)
 	json_error_t jerr;
 	json_t *o, *port;
 	long long t;
-	size_t used, i;
+	size_t used, i, seq;
 	unsigned p;
+	enum reader_format got;
 
-	for (i = 0; i < rec->rawlen && (s[i] == ' ' || s[i] == '\t'); i++)
+	seq = rj_json_seq(s, rec->rawlen);	/* journalctl -o json-seq */
+	for (i = seq; i < rec->rawlen && (s[i] == ' ' || s[i] == '\t'); i++)
 		;
 	if (i == rec->rawlen || s[i] != '{')
-		return 0;
-	o = json_loadb(s, rec->rawlen, JSON_REJECT_DUPLICATES, &jerr);
+		return READER_FORMAT_TEXT;
+	if (f != READER_FORMAT_NDJSON) {
+		/* the journal's and docker's lines without jansson, when it can */
+		struct rj_entry e;
+		enum rj_kind k;
+
+		memset(&e, 0, sizeof(e));
+		e.msg = &r->text;
+		if ((k = rj_scan(s + seq, rec->rawlen - seq, &e)) != RJ_NONE)
+			return reader_journal_got(r, &e, k, f);
+	}
+	o = json_loadb(s + seq, rec->rawlen - seq, JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(o)) {
 		json_decref(o);
 		rec->bad_json = 1;
 		session_reset(&r->session);	/* not part of the last event */
-		return 0;
+		return READER_FORMAT_TEXT;
+	}
+	if ((got = reader_journal_json(r, o, f)) != READER_FORMAT_NDJSON) {
+		json_decref(o);
+		return got;
 	}
 	rec->kind = READER_EVENT;
 	buf_reset(&r->text);
@@ -951,7 +1183,7 @@ reader_ndjson(struct reader *r)
 	}
 	reader_tcp_info(rec, json_object_get(o, "tcp_info"));
 	json_decref(o);
-	return 1;
+	return READER_FORMAT_NDJSON;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1032,38 +1264,63 @@ reader_tag(const char *s, size_t n, char prog[READER_NAME_MAX + 1], long *pid)
 	return i + 2;
 }
 
-static int
-reader_syslog(struct reader *r)
+/*
+ * A syslog line, or one of journalctl's short forms (reader_journal.h), or
+ * docker's (logs --timestamps): SYSLOG or DOCKER, or TEXT when it is none.
+ */
+static enum reader_format
+reader_syslog(struct reader *r, enum reader_format f)
 {
 	struct reader_record *rec = &r->rec;
 	const char *s = rec->raw;
 	size_t n = rec->rawlen, i = 0, used, w, tag;
 	long long t;
-	int rfc5424 = 0, bsd = 0;
+	int rfc5424 = 0, bsd = 0, mono = 0;
+	enum reader_format got = READER_FORMAT_SYSLOG;
+	enum rj_stamp js;
 
+	(void)f;
 	if (n > 2 && s[0] == '<') {		/* a priority: <13> */
 		for (i = 1; i < n && i < 5 && isdigit((unsigned char)s[i]); i++)
 			;
 		if (i == 1 || i >= n || s[i] != '>')
-			return 0;
+			return READER_FORMAT_TEXT;
 		i++;
 		if (i + 1 < n && s[i] == '1' && s[i + 1] == ' ') {
 			rfc5424 = 1;
 			i += 2;
 		}
 	}
+	/* docker logs --timestamps: its stamp, then the container's line */
+	if (i == 0 && rj_docker_stamp(s, n, &t, &used)) {
+		size_t inner;
+		long long ti;
+
+		got = READER_FORMAT_DOCKER;
+		/* a stamp of the line's own is passed over: docker's has the year */
+		if (logtime_parse_iso(s + used, n - used, &ti, &inner) == 0 && inner > 10)
+			used += inner;
+		else if (logtime_parse_bsd(s + used, n - used, 2000, &ti, &inner) == 0)
+			used += inner + rj_fraction(s + used + inner, n - used - inner);
+		else
+			used--;		/* the space after docker's stamp */
 	/* An RFC 3339 stamp has a time; else a BSD one, dated by the year rule. */
-	if (logtime_parse_iso(s + i, n - i, &t, &used) != 0 || used <= 10) {
+	} else if (logtime_parse_iso(s + i, n - i, &t, &used) == 0 && used > 10)
+		;
+	else if ((js = rj_stamp(s + i, n - i, &t, &used)) != RJ_STAMP_NONE)
+		mono = js == RJ_STAMP_MONO;	/* journalctl's short-full, -unix, -monotonic */
+	else {
 		int mo, d;
 		long long secs, day;
 
 		if (logtime_parse_bsd_fields(s + i, n - i, &mo, &d, &secs, &used) != 0)
-			return 0;
+			return READER_FORMAT_TEXT;
+		used += rj_fraction(s + i + used, n - i - used);	/* short-precise */
 		/* The year rule once per date; again only when a time passes the anchor. */
 		if (mo == r->bsd_mo && d == r->bsd_d)
 			day = r->bsd_day;
 		else if (logtime_bsd_day_before(mo, d, secs, r->anchor, &day) != 0)
-			return 0;
+			return READER_FORMAT_TEXT;
 		else if ((day + 1) * LOGTIME_DAY <= r->anchor) {
 			/* A whole day before the anchor: any time of it is. */
 			r->bsd_mo = mo;
@@ -1075,11 +1332,13 @@ reader_syslog(struct reader *r)
 	}
 	i += used;
 	if (i >= n || s[i] != ' ')
-		return 0;
+		return READER_FORMAT_TEXT;
 	i++;
 	rec->kind = READER_EVENT;
-	rec->has_time = rec->has_date = 1;
-	rec->t = t;
+	rec->has_time = rec->has_date = !mono;
+	rec->t = mono ? 0 : t;
+	if (mono && r->mono == 0)
+		r->mono = 1;
 	if (bsd) {
 		rec->year_inferred = 1;
 		r->year_used = 1;
@@ -1087,9 +1346,10 @@ reader_syslog(struct reader *r)
 	if (r->skim) {
 		/* Who wrote it and its text are the record's, not the state's. */
 		session_reset(&r->session);
-		return 1;
+		return got;
 	}
-	reader_when(r, t);
+	if (!mono)
+		reader_when(r, t);
 	/* "host prog[pid]: message"; Exim writes the message right away. */
 	if ((w = reader_word(s + i, n - i)) > 0 &&
 	    (tag = reader_tag(s + i + w + 1, n - i - w - 1, r->program, &rec->pid)) > 0) {
@@ -1129,7 +1389,7 @@ reader_syslog(struct reader *r)
 	 * matters); there is no transcript to follow.
 	 */
 	session_reset(&r->session);
-	return 1;
+	return got;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1143,14 +1403,22 @@ reader_classify(struct reader *r)
 	rec->kind = READER_TEXT;
 	rec->errno_name = NULL;
 	rec->has_tcp = 0;
+	rec->inner = rec->self = 0;
 	rec->text = rec->subject = rec->raw;
 	rec->len = rec->subjectlen = rec->rawlen;
-	if ((f == READER_FORMAT_AUTO || f == READER_FORMAT_LEGACY) && reader_legacy(r))
+	if ((f == READER_FORMAT_AUTO || f == READER_FORMAT_JOURNAL) && (r->ex.in ||
+	    (rec->rawlen > 2 && rec->raw[0] == '_' && rec->raw[1] == '_')) && reader_export(r))
+		got = READER_FORMAT_JOURNAL;	/* journalctl -o export */
+	else if ((f == READER_FORMAT_AUTO || f == READER_FORMAT_LEGACY) && reader_legacy(r))
 		got = READER_FORMAT_LEGACY;
-	else if ((f == READER_FORMAT_AUTO || f == READER_FORMAT_NDJSON) && reader_ndjson(r))
-		got = READER_FORMAT_NDJSON;
-	else if ((f == READER_FORMAT_AUTO || f == READER_FORMAT_SYSLOG) && reader_syslog(r))
-		got = READER_FORMAT_SYSLOG;
+	else if (f != READER_FORMAT_LEGACY && f != READER_FORMAT_SYSLOG && f != READER_FORMAT_TEXT &&
+	    (got = reader_ndjson(r, f)) != READER_FORMAT_TEXT)
+		;
+	else if (f != READER_FORMAT_LEGACY && f != READER_FORMAT_NDJSON && f != READER_FORMAT_TEXT &&
+	    (got = reader_syslog(r, f)) != READER_FORMAT_TEXT)
+		;
+	else if (f != READER_FORMAT_LEGACY && f != READER_FORMAT_NDJSON)
+		reader_journal_header(r);
 	rec->format = got;
 	if (got == READER_FORMAT_LEGACY && rec->kind == READER_EVENT &&
 	    r->format == READER_FORMAT_TEXT)
@@ -1160,7 +1428,7 @@ reader_classify(struct reader *r)
 		r->format = got;
 	if (got == READER_FORMAT_LEGACY || got == READER_FORMAT_TEXT)
 		reader_legacy_when(r);
-	if (r->skim)
+	if (r->skim && !rec->self)
 		return;
 	rec->peer_host = r->peer_host[0] ? r->peer_host : NULL;
 	rec->greeting = r->session.greeting[0] ? r->session.greeting : NULL;
@@ -1263,6 +1531,7 @@ reader_feed(struct reader *r, const char *line, size_t len, unsigned long long o
 		rec->has_nul = has_nul;
 	} else {
 		/* What the caller reads of a skimmed line (reader.h); the rest is stale. */
+		rec->offset = offset;	/* (for journalctl -o export's fields) */
 		rec->has_time = rec->has_date = 0;
 		rec->t = 0;
 		rec->year_inferred = 0;
@@ -1283,18 +1552,21 @@ reader_feed(struct reader *r, const char *line, size_t len, unsigned long long o
 	return rec;
 }
 
-void
-reader_skim(struct reader *r, const char *line, size_t len)
+const struct reader_record *
+reader_skim(struct reader *r, const char *line, size_t len, unsigned long long offset)
 {
 	struct reader_record *rec = &r->rec;
 
 	/* reader_feed(..., 0) without the record's fields the caller will not read */
 	r->lineno++;
+	rec->line = r->lineno;
 	rec->raw = line;
 	rec->rawlen = len;
+	rec->offset = offset;	/* (journalctl -o export's binary fields) */
 	r->skim = 1;
 	reader_classify(r);
 	r->skim = 0;
+	return rec->self ? rec : NULL;
 }
 
 void

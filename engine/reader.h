@@ -8,7 +8,10 @@
  *   ndjson  smtpgw's events, one JSON object per line (docs/events.md);
  *   syslog  MTA logs: BSD syslog ("Nov 23 10:15:02 host prog[pid]: msg"),
  *           RFC 3339 time stamps (rsyslog), RFC 5424, and Exim's own log
- *           ("2026-11-23 10:15:02 message").
+ *           ("2026-11-23 10:15:02 message"); journalctl's short forms;
+ *   journal journalctl -o json and json-seq;
+ *   docker  docker's json-file log and docker logs --timestamps (the last
+ *           two: reader_journal.h).
  *
  * The format is found per line (a log may hold several) unless forced; the
  * log's format is the first one found. Any other line is plain text, so
@@ -83,7 +86,9 @@ enum reader_format {
 	READER_FORMAT_TEXT,	/* nothing recognised (yet) */
 	READER_FORMAT_LEGACY,	/* Microsoft Mail Gateway to SMTP log */
 	READER_FORMAT_NDJSON,	/* smtpgw events */
-	READER_FORMAT_SYSLOG	/* an MTA's syslog or Exim log */
+	READER_FORMAT_SYSLOG,	/* an MTA's syslog or Exim log; journalctl's short forms */
+	READER_FORMAT_JOURNAL,	/* journalctl -o json, json-seq (reader_journal.h) */
+	READER_FORMAT_DOCKER	/* docker's json-file log, docker logs --timestamps */
 };
 
 /*
@@ -127,7 +132,14 @@ struct reader_record {
 	size_t			 subjectlen;
 	int			 truncated;	/* longer than READER_MAX_LINE */
 	int			 has_nul;	/* contains NUL bytes */
-	int			 bad_json;	/* looked like an event, did not parse */
+	int			 bad_json;	/* looked like an event: 1 did not parse,
+						   2 a JSON object of no known log */
+	int			 inner;		/* a line of a record of several (an
+						   entry of journalctl -o export):
+						   counted, never matched */
+	int			 self;		/* the record of several lines, at the
+						   one that ends it: whole even when
+						   skimmed (reader_feed()) */
 	int			 has_time;	/* t is known */
 	int			 has_date;	/* ... and on a known date */
 	long long		 t;		/* log time (logtime.h); without a date,
@@ -173,7 +185,8 @@ enum reader_year_from {
 	READER_YEAR_NONE,	/* no year-less stamp was read */
 	READER_YEAR_OPTION,	/* params->anchor (--date) */
 	READER_YEAR_MTIME,	/* the file's modification time */
-	READER_YEAR_NOW		/* the time of reading (standard input, a pipe) */
+	READER_YEAR_NOW,	/* the time of reading (standard input, a pipe) */
+	READER_YEAR_HEADER	/* journalctl's "-- Logs begin at ..., end at ... --" */
 };
 
 struct reader;
@@ -243,9 +256,12 @@ const struct reader_record *reader_feed(struct reader *r, const char *line, size
 /*
  * reader_feed(r, line, len, offset, 0, 0, 0) for a caller that reads nothing
  * of the record (the reader's state only: it is faster on a run of such
- * lines); the next reader_feed() or reader_feed_end() sets the offset.
+ * lines); the next reader_feed() or reader_feed_end() sets the reader's
+ * offset. NULL, or when the line ended a record of several lines (self: an
+ * entry of journalctl -o export), that record, whole, for the caller to take.
  */
-void reader_skim(struct reader *r, const char *line, size_t len);
+const struct reader_record *reader_skim(struct reader *r, const char *line, size_t len,
+    unsigned long long offset);
 void reader_feed_end(struct reader *r, unsigned long long bytes);
 
 const char *reader_name(const struct reader *r);
@@ -258,7 +274,7 @@ enum reader_year_from reader_year(const struct reader *r, long long *anchor);
 const char *reader_year_from_text(enum reader_year_from from);
 enum reader_format reader_format(const struct reader *r);
 const char *reader_format_name(enum reader_format f);
-/* "auto", "legacy", "ndjson", "syslog", "text": 0, or -1 for another name. */
+/* "auto", "legacy", "ndjson", "syslog", "journal", "docker", "text": 0, or -1. */
 int reader_format_parse(const char *name, enum reader_format *f);
 /* Is the input gzip-compressed (known after the first record)? */
 int reader_compressed(const struct reader *r);

@@ -109,7 +109,7 @@ scan_line(struct scan *s, struct scan_slot *sl, size_t at, size_t end, int trunc
 		l->flags |= SCAN_NUL;
 	for (k = 0; k < len && (p[k] == ' ' || p[k] == '\t'); k++)
 		;
-	if (k < len && p[k] == '{') {
+	if (k < len && (p[k] == '{' || p[k] == '\x1e')) {	/* '\x1e': json-seq's RS */
 		l->flags |= SCAN_SELF;
 		sl->b.wholes = 1;
 		return;

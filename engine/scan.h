@@ -12,8 +12,9 @@
  * in it, else only to move the reader's state on. Both threads work at once,
  * one block apart.
  *
- * A line whose first byte other than spaces and tabs is '{' may be an event
- * whose patterns are matched against its "text" (reader.h): the worker does
+ * A line whose first byte other than spaces and tabs is '{' (or json-seq's
+ * RS, 0x1e) may be an event whose patterns are matched against its "text"
+ * or a journal entry's MESSAGE (reader.h): the worker does
  * not match it (SCAN_SELF) and the caller does, on the record.
  *
  * Memory: SCAN_BLOCKS blocks of SCAN_READ bytes plus a line's worth

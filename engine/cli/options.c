@@ -70,7 +70,9 @@ const char cli_options_help[] =
 "                         also send a test message through the smart host\n"
 "      --input-format FORMAT\n"
 "                         auto (the default: found per line), legacy, ndjson,\n"
-"                           syslog or text\n"
+"                           syslog (journalctl's short forms too), journal\n"
+"                           (journalctl -o json, json-seq, export), docker\n"
+"                           (json-file, docker logs --timestamps) or text\n"
 "      --follow           keep reading the logs as they grow, like tail -F\n"
 "                           (rotation and truncation included), report each\n"
 "                           incident as it forms, and the whole diagnosis on\n"
@@ -300,7 +302,7 @@ cli_options(int argc, char **argv, struct options *o)
 		case OPT_INPUT_FORMAT:
 			if (reader_format_parse(optarg, &o->reader.format) != 0)
 				return cli_usage_error("option '--input-format': '%s' is not auto, "
-				    "legacy, ndjson, syslog or text", optarg);
+				    "legacy, ndjson, syslog, journal, docker or text", optarg);
 			break;
 		case OPT_TOP: {
 			unsigned long n;

@@ -7,6 +7,8 @@
 #
 # Inputs: generated gateway logs (several seeds, sizes and error rates), a
 # mixed log (gateway lines, smtpgw's events, the real corpus's MTA lines),
+# the real corpus in the journal's and docker's forms and their real samples
+# (tests/samples/journal/),
 # every file of the real corpus ($KBDIAG_REAL_CORPUS, default
 # /work/shared/corpus/real-logs; tests/cases/mta-lines.tsv without it) and
 # all of it at once, and hand-made edge cases: CR LF, a lone CR, a CR LF split
@@ -79,9 +81,14 @@ pcre2_check() {
 	for l in "$work"/lines.*; do
 		[ -e "$l" ] || continue
 		local id=${l##*/lines.}
-		# an event's patterns are matched against its "text"
-		awk '/^[ \t]*\{/ { print > "'"$l"'.json"; next } { print }' "$l" > "$l.text"
-		[ -s "$l.json" ] && jq -r '.text // empty' "$l.json" >> "$l.text" 2>/dev/null
+		# an event's patterns are matched against its "text", a journal entry's
+		# against its MESSAGE (a string or bytes), a docker line's its "log"; an
+		# export entry's MESSAGE that is a binary field is not on its line
+		awk '/^\x1e?[ \t]*\{/ { sub(/^\x1e/, ""); print > "'"$l"'.json"; next }
+			$0 == "MESSAGE" { next } { print }' "$l" > "$l.text"
+		[ -s "$l.json" ] && jq -r '.text // (.MESSAGE | if type == "array" then
+			implode else . end) // (.log | values | rtrimstr("\n") | rtrimstr("\r")) //
+			empty' "$l.json" >> "$l.text" 2>/dev/null
 		located=$((located + $(wc -l < "$l.text")))
 		if [ ! -s "$work/pat/$id" ]; then
 			say "FAIL: $name: article $id has no patterns"; fail=1; continue
@@ -208,6 +215,25 @@ else
 	syslog_src=$work/mta.log
 	same mta-lines "$work/mta.log"
 fi
+
+say "the journal's and docker's forms (tests/integration/journal-forms.pl)"
+for form in json json-seq export short-precise short-full short-unix short-monotonic \
+    docker-json docker-ts; do
+	perl tests/integration/journal-forms.pl $form 2026 < "$syslog_src" > "$work/$form.log"
+	same "$form" "$work/$form.log"
+done
+same journal-forced "$work/json.log" --input-format journal
+same export-forced "$work/export.log" --input-format journal
+same docker-forced "$work/docker-json.log" --input-format docker
+same_stdin export "$work/export.log"
+gzip -c "$work/export.log" > "$work/export.log.gz"
+same export-gzip "$work/export.log.gz"
+cat "$work/json.log" "$work/export.log" "$work/short-unix.log" "$work/docker-ts.log" \
+	> "$work/journal-mixed.log"
+same journal-mixed "$work/journal-mixed.log"
+for f in tests/samples/journal/*.json tests/samples/journal/*.export; do
+	same "sample-$(basename "$f")" "$f"
+done
 
 say "a mixed log"
 "$GENLOG" --seed 4 --size 4M --events "$work/g4.events" > "$work/g4.log"

@@ -594,8 +594,8 @@ START_TEST(input_format_bad_value_exits_2)
 	struct tu_run r;
 
 	run(&r, NULL, 0, ARGS("diagnose", "--input-format", "xml", log));
-	expect_usage(&r, "kbdiag: option '--input-format': 'xml' is not auto, legacy, ndjson, syslog "
-	    "or text\n");
+	expect_usage(&r, "kbdiag: option '--input-format': 'xml' is not auto, legacy, ndjson, syslog, "
+	    "journal, docker or text\n");
 	tu_run_free(&r);
 	run(&r, NULL, 0, ARGS("diagnose", "--input-format", "", log));
 	expect_usage(&r, "option '--input-format': '' is not");
