@@ -724,7 +724,12 @@ diag_finish(struct diag_state *st)
 			    &st->d->incidents[st->d->incidents[i].ended_index - 1]);
 			evidence_from_log(&st->d->incidents[i], st->p->kb);
 		}
-	diag_rank(st->d, st->p->kb);
+	if (st->p->rank_later) {
+		/* diag_probe() ranks once its rounds are in (diag_params). */
+		for (i = 0; i < st->d->nincidents; i++)
+			evidence_derive(&st->d->incidents[i], st->p->kb);
+	} else
+		diag_rank(st->d, st->p->kb);
 	return st->d;
 }
 
