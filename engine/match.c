@@ -255,7 +255,6 @@ static void
 match_build_required(struct matcher *m)
 {
 	struct pattern_required *all = xcalloc(m->npatterns ? m->npatterns : 1, sizeof(*all));
-	struct pattern_literals lits;
 	struct strmap *ids = strmap_new();
 	size_t i, b, j, k, id, n = 0;
 	int *ok = xcalloc(m->npatterns ? m->npatterns : 1, sizeof(*ok));
@@ -291,8 +290,7 @@ match_build_required(struct matcher *m)
 
 		if (!ok[i])
 			continue;
-		have_lits = pattern_literals(m->patterns[i].symptom->pattern, &lits) == 0 &&
-		    lits.n == r->n;
+		have_lits = r->lits.n == r->n;
 		q = xcalloc(1, sizeof(*q));
 		q->n = r->n;
 		for (b = 0; b < r->n; b++) {
@@ -314,7 +312,7 @@ match_build_required(struct matcher *m)
 					m->req_lit[id].len = strlen(t);
 				}
 				/* Insert by rarity (stable), the anchor (found already) last. */
-				sc = have_lits && strcmp(t, lits.lit[b]) == 0 ? -1 :
+				sc = have_lits && strcmp(t, r->lits.lit[b]) == 0 ? -1 :
 				    match_lit_rarity(t);
 				for (k = j; k > 0 && score[k - 1] < sc; k--) {
 					q->id[b][k] = q->id[b][k - 1];
