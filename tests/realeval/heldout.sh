@@ -49,7 +49,7 @@ trap 'rm -rf "$tmp"' EXIT
 KBDIAG_CACHE=$tmp/cache
 export KBDIAG_CACHE
 
-fmt='%-36s %5s %4s %4s %8s %5s %5s %6s %9s %6s %4s %6s %7s %4s\n'
+fmt='%-40s %5s %4s %4s %8s %5s %5s %6s %9s %6s %4s %6s %7s %4s\n'
 printf "$fmt" file lines inc peer attempts ref agree status unmatched groups year notime badtime lost
 declare -A T
 # failures.sh's delivery-failure syntax (Postfix status, Exim ** and ==, dsn)
