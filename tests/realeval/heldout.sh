@@ -9,7 +9,7 @@
 # temporary directory, dated as the row says (the day it was posted, or the
 # run's time for "-"), checks its sha256 against the README's, runs
 # `kbdiag diagnose --offline --format json` on it, and prints per file, per
-# form (syslog, variant) and in all:
+# form (syslog, variant), per MTA and in all:
 #
 #   lines      lines read
 #   inc        incidents; peer: how many name their peer as the log gives it
@@ -135,7 +135,7 @@ while IFS=$'\t' read -r file mtime year form mta status; do
 	fi
 	[ "$wyear" = - ] && wyear=0
 	[ "$notime" = - ] && notime=0
-	for k in "$form" all; do
+	for k in "$form" "$mta" all; do
 		add "$k" files 1; add "$k" lines "$lines"; add "$k" inc "$inc"; add "$k" peer "$peer"
 		add "$k" att "$att"; add "$k" ref "$ref"; add "$k" diff "$diff"; add "$k" status "$status"
 		add "$k" unm "$unm"; add "$k" grp "$grp"; add "$k" year "$wyear"; add "$k" bad "$bad"
@@ -143,7 +143,7 @@ while IFS=$'\t' read -r file mtime year form mta status; do
 	done
 done < "$here/heldout/files.tsv"
 
-for k in syslog variant all; do
+for k in syslog variant postfix exim sendmail all; do
 	[ -n "${T[$k,files]:-}" ] || continue
 	agree=$(awk -v d="${T[$k,diff]}" -v r="${T[$k,ref]}" \
 		'BEGIN { printf "%.2f", r ? 1 - d / r : (d ? 0 : 1) }')
