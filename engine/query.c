@@ -65,6 +65,9 @@
 #ifndef QUERY_SYNONYM_WEIGHT
 #define QUERY_SYNONYM_WEIGHT	0.7
 #endif
+/* The length normalisation of the whole-text BM25 (the second ranker:
+ * BM25's usual 0.75, not tuned). */
+#define QUERY_TEXT_B		0.75
 #ifndef QUERY_MESSAGE_SHARE
 #define QUERY_MESSAGE_SHARE	0.4
 #endif
@@ -206,6 +209,31 @@
  * PROGRAM, the text starting as another program's message does
  * (query_other_program()), moved "cc:Mail: Unable to access the post
  * office" from the top of the unrelated texts' probabilities (0.91) down.
+ * TEXT and TPEAK (issue 17's seventh round) read the second ranker, plain
+ * BM25 over each article's whole text (every field alike, b QUERY_TEXT_B;
+ * query_bm25f()): TEXT, the share of the text's weight the first result
+ * holds by it; TPEAK, how far the best article by it stands above the next
+ * ((t1 - t2) / t1). As a ranker it adds nothing: on the development texts
+ * (883 related, issue-17d's fifth and sixth batches among them), the first
+ * result by the field scores is right for 814, by the whole text for 739,
+ * and no mix of the two (the field score plus a share of the whole-text
+ * score, for questions or not, for word scores only or all, or
+ * reciprocal-rank fusion), chosen on four folds, was right more often on
+ * the fifth (810 to 814 against 814 on three splits; tests/bench/queryfuse.py). As inputs of the
+ * answer model they add right answers at the strict end: above the highest
+ * out-of-fold probability of an unrelated text, 466 -> 486 of 883 (five
+ * splits into folds; QUERYEVAL_SEED), refitted on those 1281 texts with the
+ * L2 penalty raised from 0.3 to 1 (at the same point: 486 -> 510, while at
+ * 0.3 the unrelated texts' probabilities spread up to 0.96) and QUERY_SURE
+ * raised from 0.90 to 0.92: cross-validated hit@1 0.810 (715 of 883: 202 by
+ * rule, 513 by the model), unrelated texts answered surely out of fold 0
+ * to 1 of 398 over five splits (at 0.90 and a penalty of 0.3, 0.847 with 4
+ * to 7 of them). A product and its version typed apart ("windows 10",
+ * "office 365") is read as the vocabulary's joined word of another field
+ * ("windows10": ELSEWHERE), and its number is no code of the field's own;
+ * a run of a message's words quoted in a text that names another field
+ * answers by the model, not by rule ("how do I reset the tcp/ip stack on
+ * windows 10 with netsh" quotes a title's "TCP/IP stack").
  * Thresholds, read off the out-of-fold probabilities of those files (`--fit`
  * prints both tables): QUERY_SURE (0.90) is just above the highest
  * out-of-fold probability of an unrelated text (0.869 in the fifth round;
@@ -224,23 +252,25 @@
  *	name		coefficient
  */
 #define QUERY_MODEL_LIST(X) \
-	X(BIAS,	-5.359) \
-	X(BEST,	2.897) \
-	X(MARGIN,	0.998) \
-	X(KNOWN,	2.120) \
-	X(WORDS,	3.862) \
-	X(MAIL,	1.925) \
-	X(PATTERN,	0.672) \
-	X(SPECIFIC,	2.716) \
-	X(RATIO,	1.562) \
-	X(LOW,	-3.097) \
-	X(PROGRAM,	-2.232) \
-	X(KSTRONG,	1.296) \
-	X(OWN,	2.953) \
-	X(ELSEWHERE,	-3.028) \
-	X(UNKNOWN,	-1.235) \
-	X(QUESTION,	-0.681) \
-	X(QASKS,	0.506)
+	X(BIAS,	-2.621) \
+	X(BEST,	1.428) \
+	X(MARGIN,	0.674) \
+	X(KNOWN,	0.965) \
+	X(WORDS,	1.510) \
+	X(MAIL,	1.793) \
+	X(PATTERN,	0.374) \
+	X(SPECIFIC,	1.842) \
+	X(RATIO,	1.109) \
+	X(LOW,	-2.044) \
+	X(PROGRAM,	-2.330) \
+	X(KSTRONG,	1.109) \
+	X(OWN,	2.172) \
+	X(ELSEWHERE,	-2.942) \
+	X(UNKNOWN,	-1.476) \
+	X(QUESTION,	-0.136) \
+	X(QASKS,	0.062) \
+	X(TEXT,	1.675) \
+	X(TPEAK,	0.788)
 
 enum query_model_coef {
 #define QUERY_MODEL_ENUM(name, c) QUERY_M_##name,
@@ -454,6 +484,7 @@ struct query_index {
 	struct query_post	*posts;
 	size_t			 nposts;
 	double			 avglen[QUERY_NFIELDS];
+	double			 avgtext;	/* words per article, all fields */
 	struct query_phrase	*phrases;
 	size_t			 nphrases;
 	size_t			*row_rec;	/* build only: each row's recorded words */
@@ -1841,6 +1872,10 @@ query_index_new(const struct kb *kb)
 			len += ix->docs[i].len[f];
 		ix->avglen[f] = to > from ? len / (double)(to - from) : 0;
 	}
+	for (i = 0; i < ix->narticles; i++)
+		for (f = 0; f < QUERY_NFIELDS; f++)
+			ix->avgtext += ix->docs[i].len[f];
+	ix->avgtext = ix->narticles ? ix->avgtext / (double)ix->narticles : 0;
 	/* which symptoms need mail context */
 	ix->generic_at = arena_calloc(&ix->arena, ix->narticles + 1, sizeof(*ix->generic_at));
 	for (i = 0; i < ix->narticles; i++)
@@ -2619,19 +2654,35 @@ query_field_tf(const struct query_index *ix, const struct query_post *p)
 	    (1 - query_field_b[p->field] + query_field_b[p->field] * len / avg);
 }
 
+/* An article's words in all its fields (the whole text's length). */
+static double
+query_text_len(const struct query_index *ix, uint32_t doc)
+{
+	double len = 0;
+	size_t f;
+
+	for (f = 0; f < QUERY_NFIELDS; f++)
+		len += ix->docs[doc].len[f];
+	return len;
+}
+
 /*
  * BM25F: for each term of the query, its weighted counts over the fields
  * of each document, saturated; summed with the term's weight and idf into
  * num[doc]. The documents are the articles and, after them, the rows.
+ * text[article] gets plain BM25 over the article's whole text (every field
+ * alike, b QUERY_TEXT_B over its whole length): the second ranker.
  */
 static void
-query_bm25f(const struct query_index *ix, const struct query_q *q, double *num, double *has)
+query_bm25f(const struct query_index *ix, const struct query_q *q, double *num, double *has,
+    double *text)
 {
 	size_t i;
+	double avg = ix->avgtext > 0 ? ix->avgtext : 1;
 
 	for (i = 0; i < q->nqt; i++) {
 		const struct query_term *t = &ix->terms[q->qt[i].t];
-		double w = q->qt[i].weight * query_idf(ix, q->qt[i].t), x = 0;
+		double w = q->qt[i].weight * query_idf(ix, q->qt[i].t), x = 0, xt = 0;
 		uint32_t p, doc = UINT32_MAX;
 
 		for (p = t->post; p <= t->post + t->npost; p++) {
@@ -2639,13 +2690,19 @@ query_bm25f(const struct query_index *ix, const struct query_q *q, double *num, 
 				if (doc != UINT32_MAX) {
 					num[doc] += w * x / (x + QUERY_BM25_K1);
 					has[doc] += w;
+					if (doc < ix->narticles) {
+						xt /= 1 - QUERY_TEXT_B + QUERY_TEXT_B *
+						    query_text_len(ix, doc) / avg;
+						text[doc] += w * xt / (xt + QUERY_BM25_K1);
+					}
 				}
 				if (p == t->post + t->npost)
 					break;
 				doc = ix->posts[p].doc;
-				x = 0;
+				x = xt = 0;
 			}
 			x += query_field_tf(ix, &ix->posts[p]);
+			xt += ix->posts[p].tf;
 		}
 	}
 }
@@ -3076,6 +3133,7 @@ query_features(const struct query_index *ix, const struct query_q *q,
 		uint32_t p;
 
 		f->best = r->score;
+		f->text_best = r->text_score;
 		/*
 		 * The margin is over the next article the rule base does not
 		 * declare as sharing the text with the best (overlaps.xml): a tie
@@ -3139,7 +3197,7 @@ query_features(const struct query_index *ix, const struct query_q *q,
 		 * Retry, Fail?" quotes the MS-DOS prompt of Q136041's message, and
 		 * "retries" reads as the switch -Q) */
 		f->matched |= r->run >= QUERY_RUN_WORDS && (f->pattern || f->mail > 0 ||
-		    f->network > 0 || specific > 0 || f->own);
+		    f->network > 0 || specific > 0 || f->own) && f->elsewhere == 0;
 	}
 }
 
@@ -3173,6 +3231,8 @@ query_model_inputs(const struct query_features *f, double x[QUERY_MODEL_MAX],
 	x[QUERY_M_UNKNOWN] = f->unknown > 0;
 	x[QUERY_M_QUESTION] = f->question;
 	x[QUERY_M_QASKS] = f->question && (f->mail > 0 || f->own);
+	x[QUERY_M_TEXT] = f->text_best;
+	x[QUERY_M_TPEAK] = f->text_peak;
 	for (i = 0; names != NULL && i < QUERY_NMODEL; i++)
 		names[i] = name[i];
 	return QUERY_NMODEL;
@@ -3495,16 +3555,46 @@ query_counter_holds(const struct kb_article *a, size_t j, const char *text, size
 	return 0;
 }
 
+/* An article by its whole-text BM25 score, for its rank. */
+struct query_ranked {
+	double	score;
+	size_t	at;
+};
+
+/* Best first; of two alike, the earlier article. */
+static int
+query_rank_cmp(const void *x, const void *y)
+{
+	const struct query_ranked *a = x, *b = y;
+
+	if (a->score != b->score)
+		return a->score < b->score ? 1 : -1;
+	return a->at < b->at ? -1 : a->at > b->at;
+}
+
 /* The articles' scores: words (BM25F and messages) and patterns. */
 static void
 query_score(struct query_index *ix, struct matcher *m, const char *text, size_t len,
-    const struct query_q *q, const double *num, int mail, struct query_results *qr)
+    const struct query_q *q, const double *num, const double *whole, int mail,
+    struct query_results *qr)
 {
 	const struct kb *kb = ix->kb;
 	struct query_lines lines;
-	size_t i, j, tokens = 0, fragment_words = QUERY_FRAGMENT_WORDS;
+	struct query_ranked *ord;
+	size_t i, j, tokens = 0, fragment_words = QUERY_FRAGMENT_WORDS, *rank;
 
 	query_split_lines(text, len, &lines);
+	/* each article's rank by the whole-text BM25 (--explain) */
+	ord = xcalloc(ix->narticles ? ix->narticles : 1, sizeof(*ord));
+	rank = xcalloc(ix->narticles ? ix->narticles : 1, sizeof(*rank));
+	for (i = 0; i < ix->narticles; i++) {
+		ord[i].score = whole[i];
+		ord[i].at = i;
+	}
+	qsort(ord, ix->narticles, sizeof(*ord), query_rank_cmp);
+	for (i = 0; i < ix->narticles; i++)
+		rank[ord[i].at] = i + 1;
+	free(ord);
 	for (i = 0; i < q->nseq; i++)
 		tokens += q->seq[i] != QUERY_GAP;
 	/* two words do when one is the field's own ("SMTPget"), or they are
@@ -3525,6 +3615,8 @@ query_score(struct query_index *ix, struct matcher *m, const char *text, size_t 
 
 		r.article = a;
 		r.words_score = w;
+		r.text_score = q->denom > 0 ? whole[i] / q->denom : 0;
+		r.text_rank = rank[i];
 		r.lines = 1;
 		/* words: BM25F times how much of its best message the text covers */
 		for (j = 0; j < d->nmsgs; j++) {
@@ -3622,6 +3714,40 @@ query_score(struct query_index *ix, struct matcher *m, const char *text, size_t 
 			qr->results[qr->nresults++] = r;
 	}
 	qsort(qr->results, qr->nresults, sizeof(*qr->results), query_cmp);
+	free(rank);
+}
+
+/*
+ * A product and its version typed apart ("windows 10", "office 365", "win
+ * 7"): when the two words joined are a word of vocabulary.xml's topic
+ * "elsewhere" ("windows10", "office365"), the number names that product,
+ * as the joined word would: it is no code of the field's own.
+ */
+static void
+query_versions_elsewhere(const struct query_index *ix, struct query_q *q)
+{
+	char joined[2 * QUERY_WORD_MAX + 1];
+	size_t i;
+
+	for (i = 1; i < q->nseq; i++) {
+		struct query_qword *a, *b;
+		const char *c;
+
+		if (q->seq[i - 1] == QUERY_GAP || q->seq[i] == QUERY_GAP)
+			continue;
+		a = &q->w[q->seq[i - 1]];
+		b = &q->w[q->seq[i]];
+		if (a->kind != QUERY_TOK_WORD || b->kind != QUERY_TOK_WORD ||
+		    !isalpha((unsigned char)a->w[0]))
+			continue;
+		for (c = b->w; *c && isdigit((unsigned char)*c); c++)
+			;
+		if (*c != '\0' || c == b->w)
+			continue;
+		snprintf(joined, sizeof(joined), "%s%s", a->w, b->w);
+		if (query_is_elsewhere(ix, joined, QUERY_TOK_WORD))
+			b->elsewhere = 1;
+	}
 }
 
 static struct query_results *
@@ -3630,7 +3756,7 @@ query_ask_features(struct query_index *ix, struct matcher *m, const char *text, 
 {
 	struct query_results *qr = xcalloc(1, sizeof(*qr));
 	struct query_read rd;
-	double *num, *has;
+	double *num, *has, *whole;
 	size_t i;
 	int mail = 0;
 
@@ -3641,6 +3767,7 @@ query_ask_features(struct query_index *ix, struct matcher *m, const char *text, 
 	query_read_lines(text, len, &rd, qr);
 	q->question = query_is_question(text, len, q);
 	query_forgive(ix, q, qr);
+	query_versions_elsewhere(ix, q);
 	query_dict_open(ix);
 	q->program = query_other_program(ix, text, len);
 	{
@@ -3677,7 +3804,7 @@ query_ask_features(struct query_index *ix, struct matcher *m, const char *text, 
 		/* a word only a body or a step has (a file of a sample
 		 * configuration) says little about the text's field */
 		/* a number of one digit is no code */
-		w->specific = (w->kind == QUERY_TOK_SETTING || (w->w[k] != '\0' &&
+		w->specific = !w->elsewhere && (w->kind == QUERY_TOK_SETTING || (w->w[k] != '\0' &&
 		    strlen(w->w) > 1) ||
 		    (ix->dict != NULL && !query_dict_has(ix, w->w))) &&
 		    (ix->terms[w->t].fields & QUERY_STRONG_FIELDS) &&
@@ -3695,12 +3822,13 @@ query_ask_features(struct query_index *ix, struct matcher *m, const char *text, 
 	qr->dictionary = ix->dict_path;
 	num = xcalloc(ix->ndocs ? ix->ndocs : 1, sizeof(*num));
 	has = xcalloc(ix->ndocs ? ix->ndocs : 1, sizeof(*has));
-	query_bm25f(ix, q, num, has);
+	whole = xcalloc(ix->narticles ? ix->narticles : 1, sizeof(*whole));
+	query_bm25f(ix, q, num, has, whole);
 	if (QUERY_COORD > 0 && q->denom > 0)
 		for (i = 0; i < ix->narticles; i++)
 			num[i] *= pow(has[i] / q->denom, QUERY_COORD);
 	free(has);
-	query_score(ix, m, text, len, q, num, mail, qr);
+	query_score(ix, m, text, len, q, num, whole, mail, qr);
 	if (qr->nresults > 0) {
 		size_t ai;
 
@@ -3709,6 +3837,19 @@ query_ask_features(struct query_index *ix, struct matcher *m, const char *text, 
 		query_result_fields(ix, q, ai, &qr->results[0]);
 	}
 	query_features(ix, q, qr);
+	/* how far the best article by the whole text stands above the next */
+	{
+		double t1 = 0, t2 = 0;
+
+		for (i = 0; i < ix->narticles; i++)
+			if (whole[i] > t1) {
+				t2 = t1;
+				t1 = whole[i];
+			} else if (whole[i] > t2)
+				t2 = whole[i];
+		qr->features.text_peak = t1 > 0 ? (t1 - t2) / t1 : 0;
+	}
+	free(whole);
 	qr->confidence = qr->nresults && qr->features.domain ? query_confidence(&qr->features) :
 	    0;
 	/* the pattern matching that works: a message's own pattern answers */
