@@ -484,7 +484,8 @@ struct query_index {
 	struct query_post	*posts;
 	size_t			 nposts;
 	double			 avglen[QUERY_NFIELDS];
-	double			 avgtext;	/* words per article, all fields */
+	double			 *textnorm;	/* per article: BM25's length
+						   normalisation over its whole text */
 	struct query_phrase	*phrases;
 	size_t			 nphrases;
 	size_t			*row_rec;	/* build only: each row's recorded words */
@@ -1872,10 +1873,23 @@ query_index_new(const struct kb *kb)
 			len += ix->docs[i].len[f];
 		ix->avglen[f] = to > from ? len / (double)(to - from) : 0;
 	}
-	for (i = 0; i < ix->narticles; i++)
-		for (f = 0; f < QUERY_NFIELDS; f++)
-			ix->avgtext += ix->docs[i].len[f];
-	ix->avgtext = ix->narticles ? ix->avgtext / (double)ix->narticles : 0;
+	/* the whole text's length against the articles' mean (the second ranker) */
+	ix->textnorm = arena_calloc(&ix->arena, ix->narticles + 1, sizeof(*ix->textnorm));
+	{
+		double all = 0, avg;
+
+		for (i = 0; i < ix->narticles; i++)
+			for (f = 0; f < QUERY_NFIELDS; f++)
+				all += ix->docs[i].len[f];
+		avg = ix->narticles && all > 0 ? all / (double)ix->narticles : 1;
+		for (i = 0; i < ix->narticles; i++) {
+			double len = 0;
+
+			for (f = 0; f < QUERY_NFIELDS; f++)
+				len += ix->docs[i].len[f];
+			ix->textnorm[i] = 1 - QUERY_TEXT_B + QUERY_TEXT_B * len / avg;
+		}
+	}
 	/* which symptoms need mail context */
 	ix->generic_at = arena_calloc(&ix->arena, ix->narticles + 1, sizeof(*ix->generic_at));
 	for (i = 0; i < ix->narticles; i++)
@@ -2654,18 +2668,6 @@ query_field_tf(const struct query_index *ix, const struct query_post *p)
 	    (1 - query_field_b[p->field] + query_field_b[p->field] * len / avg);
 }
 
-/* An article's words in all its fields (the whole text's length). */
-static double
-query_text_len(const struct query_index *ix, uint32_t doc)
-{
-	double len = 0;
-	size_t f;
-
-	for (f = 0; f < QUERY_NFIELDS; f++)
-		len += ix->docs[doc].len[f];
-	return len;
-}
-
 /*
  * BM25F: for each term of the query, its weighted counts over the fields
  * of each document, saturated; summed with the term's weight and idf into
@@ -2678,7 +2680,6 @@ query_bm25f(const struct query_index *ix, const struct query_q *q, double *num, 
     double *text)
 {
 	size_t i;
-	double avg = ix->avgtext > 0 ? ix->avgtext : 1;
 
 	for (i = 0; i < q->nqt; i++) {
 		const struct query_term *t = &ix->terms[q->qt[i].t];
@@ -2691,8 +2692,7 @@ query_bm25f(const struct query_index *ix, const struct query_q *q, double *num, 
 					num[doc] += w * x / (x + QUERY_BM25_K1);
 					has[doc] += w;
 					if (doc < ix->narticles) {
-						xt /= 1 - QUERY_TEXT_B + QUERY_TEXT_B *
-						    query_text_len(ix, doc) / avg;
+						xt /= ix->textnorm[doc];
 						text[doc] += w * xt / (xt + QUERY_BM25_K1);
 					}
 				}
