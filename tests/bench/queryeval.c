@@ -557,6 +557,9 @@ fit_main(const char *kbdir, const char *evalpath, const char *const *extra, size
 	int *qhow, *qright, *qright3;	/* per query: 0 none, 1 rule, 2 model */
 	size_t nrelated = 0, rule_right = 0, rule_unrelated = 0;
 	double *oof;
+	/* QUERYEVAL_SURE: read the figures at another sure threshold */
+	const double fit_sure = getenv("QUERYEVAL_SURE") ? atof(getenv("QUERYEVAL_SURE")) :
+	    QUERY_SURE;
 	int *un, *right, *right3;
 
 	p.dir = kbdir;
@@ -714,13 +717,13 @@ fit_main(const char *kbdir, const char *evalpath, const char *const *extra, size
 		size_t sure_right = 0, sure_unrelated = 0;
 
 		for (k = 0; k < nd; k++)
-			if (oof[k] >= QUERY_SURE) {
+			if (oof[k] >= fit_sure) {
 				sure_right += !un[k] && right[k];
 				sure_unrelated += un[k];
 			}
 		printf("cross-validated hit@1 at QUERY_SURE (%.2f): %zu of %zu related texts "
 		    "(%zu answered by rule, %zu by the model out of fold): %.3f; unrelated "
-		    "texts answered surely: %zu by rule, %zu by the model\n", QUERY_SURE,
+		    "texts answered surely: %zu by rule, %zu by the model\n", fit_sure,
 		    rule_right + sure_right, nrelated, rule_right, sure_right,
 		    nrelated ? (double)(rule_right + sure_right) / (double)nrelated : 0.0,
 		    rule_unrelated, sure_unrelated);
@@ -740,7 +743,7 @@ fit_main(const char *kbdir, const char *evalpath, const char *const *extra, size
 
 			if (strcmp(v[i].split, "dev") != 0 && strcmp(v[i].split, "fit") != 0)
 				continue;
-			sure = qhow[i] == 1 || (qhow[i] == 2 && oof[qnd[i]] >= QUERY_SURE);
+			sure = qhow[i] == 1 || (qhow[i] == 2 && oof[qnd[i]] >= fit_sure);
 			weak = !sure && qhow[i] == 2 && oof[qnd[i]] >= QUERY_WEAK;
 			a = qe_tally(&t, &nt, &cap, "cv", v[i].kind);
 			b = qe_tally(&t, &nt, &cap, "cv", unrel ? "answered" : "all");
@@ -807,12 +810,12 @@ fit_main(const char *kbdir, const char *evalpath, const char *const *extra, size
 		size_t ti;
 
 		printf("weak band [t, %.2f): t  related-hit@3  related-missed  unrelated "
-		    "(dev, out-of-fold)\n", QUERY_SURE);
+		    "(dev, out-of-fold)\n", fit_sure);
 		for (ti = 0; ti < sizeof(ts) / sizeof(ts[0]); ti++) {
 			size_t h3 = 0, miss = 0, una = 0;
 
 			for (k = 0; k < nd; k++) {
-				if (oof[k] < ts[ti] || oof[k] >= QUERY_SURE)
+				if (oof[k] < ts[ti] || oof[k] >= fit_sure)
 					continue;
 				if (un[k])
 					una++;
