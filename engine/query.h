@@ -40,14 +40,9 @@
  *     (vocabulary.xml's <context topic="mail">, or a line in the gateway's
  *     "HH:MM:SS - " log format).
  *
- * A second ranker, plain BM25 over each article's whole text (every field
- * alike), gives each result its text_score and text_rank: it ranks nothing
- * (the field scores do), the answer model reads it.
- *
  * Answering: a logistic model of measured features (the best score, the
  * margin to the next, the share of the text's content words the rule base
- * knows, mail context, the kind of match, the first result's whole-text
- * score and the lead of the whole text's best article; query_model_inputs()), fitted on the
+ * knows, mail context, the kind of match; query_model_inputs()), fitted on the
  * development half of tests/cases/query-eval.tsv and the development-only
  * texts (`build/queryeval --fit`), gives the probability that the text is
  * about the rule base at all: for a text that is, a wrong first article and
@@ -90,7 +85,7 @@
  * answered" (issue 17) is about sure answers: a weak answer to an
  * unrelated text is counted apart (build/queryeval, check_queryeval).
  */
-#define QUERY_SURE	0.92
+#define QUERY_SURE	0.90
 #define QUERY_WEAK	0.20
 /* Weak answers are a band below the sure ones (build/queryeval reads it). */
 #define QUERY_WEAK_BAND	1
@@ -129,7 +124,8 @@ struct query_result {
 	double			 base;		/* QUERY_PATTERN: the symptom role's base */
 	double			 words_score;	/* BM25F: share of the query's weight */
 	double			 text_score;	/* plain BM25 over the whole text: the
-						   same share */
+						   same share (build/querytune only:
+						   QUERY_TEXT_RANKER in query.c) */
 	size_t			 text_rank;	/* its rank by text_score, 1 first */
 	double			 message_cover;	/* share of the best message's words */
 	double			 order;		/* adjacent pairs in the message's order */
@@ -215,9 +211,9 @@ struct query_features {
 	int	own;		/* the text speaks of a gateway of its own ("the
 				   gateway", "our mail gateway") */
 	double	text_best;	/* the second ranker, plain BM25 over each
-				   article's whole text: the first result's
-				   share of the text's weight by it
-				   (struct query_result's text_score) */
+				   article's whole text (build/querytune
+				   only): the first result's share of the
+				   text's weight by it (its text_score) */
 	double	text_peak;	/* how far the best article by it stands
 				   above the next: (t1 - t2) / t1 */
 };

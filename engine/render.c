@@ -2306,8 +2306,6 @@ render_json_query(const struct query_results *q, struct buf *out, struct render_
 		json_object_set_new(x, "order", render_jreal(r->order));
 		json_object_set_new(x, "message_cover", render_jreal(r->message_cover));
 		json_object_set_new(x, "lines", render_jreal(r->lines));
-		json_object_set_new(x, "text_score", render_jreal(r->text_score));
-		json_object_set_new(x, "text_rank", json_integer((json_int_t)r->text_rank));
 		for (j = 0; j < r->nfields; j++) {
 			json_t *fo = json_object();
 
@@ -2348,8 +2346,6 @@ render_query_why(struct buf *out, const struct query_result *r)
 	for (i = 0; i < r->nfields; i++)
 		buf_printf(out, "%s%s %.0f%%", i ? ", " : "; the words' weight came from ",
 		    r->fields[i].field, 100 * r->fields[i].share);
-	buf_printf(out, "; plain BM25 over its whole text: %.2f of the text's weight, "
-	    "rank %zu", r->text_score, r->text_rank);
 }
 
 /*

@@ -40,7 +40,7 @@
  *
  * --fit fits the answer model of query.c (QUERY_MODEL_LIST) on the
  * development half, and on it alone: logistic regression (Newton's method,
- * an L2 penalty of 1, QUERYEVAL_LAMBDA, none on the bias) of "the text
+ * an L2 penalty of 0.3, QUERYEVAL_LAMBDA, none on the bias) of "the text
  * is about the rule base" on the
  * features query_ask_unjudged() measures, over the related and the
  * unrelated queries of the dev half (and those of MORE.tsv, split "fit":
@@ -548,7 +548,7 @@ fit_main(const char *kbdir, const char *evalpath, const char *const *extra, size
 	struct kb *kb;
 	struct qe_query *v;
 	char err[ERR_LEN];
-	double (*x)[FIT_N], *y, w[FIT_N] = { 0 }, lambda = 1.0;
+	double (*x)[FIT_N], *y, w[FIT_N] = { 0 }, lambda = 0.3;
 	const char *l = getenv("QUERYEVAL_LAMBDA");
 
 	if (l != NULL)

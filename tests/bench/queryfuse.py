@@ -3,12 +3,16 @@
 whole text (query.c, query_bm25f()) against the field scores, and mixes of the
 two, cross-validated on development data.
 
+  sh tests/bench/querytune.sh -          (builds build/querytune)
   grep -hv '^#' tests/cases/query-dev.tsv tests/cases/query-calibration.tsv > dev.tsv
   grep '^dev' tests/cases/query-eval.tsv >> dev.tsv
-  QUERYEVAL_CANDS=cands.tsv build/queryeval --fit kb dev.tsv > /dev/null
+  QUERYEVAL_CANDS=cands.tsv build/querytune --fit kb dev.tsv > /dev/null
   python3 tests/bench/queryfuse.py cands.tsv [SEEDS]
 
-build/queryeval writes one line per text it fits on (QUERYEVAL_CANDS): its
+The whole-text score is computed in build/querytune only (query.c,
+QUERY_TEXT_RANKER): it did not earn its place in the library (issue 17's
+seventh round, docs/benchmarks.md). build/querytune writes one line per text it
+fits on (QUERYEVAL_CANDS): its
 line, split, kind, expected articles, whether a pattern answers by rule, whether
 it is in the gateway's world, the confidence, whether it asks a question, then
 each ranked article as ID:SCORE:PATTERN:BM25F:TEXT:TEXTRANK. For the related

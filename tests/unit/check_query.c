@@ -440,57 +440,6 @@ START_TEST(own_gateway_and_other_fields)
 END_TEST
 
 /*
- * The second ranker, plain BM25 over each article's whole text: each result
- * has its score and rank by it (--explain), ranks follow the scores, and the
- * answer model reads the first result's (TEXT) and how far the best article
- * by it stands above the next (TPEAK).
- */
-START_TEST(whole_text_ranker_is_explained)
-{
-	static const char *const texts[] = { "Error (119) Network Write Error",
-	    "mail to the IBM mainframe gets cut off halfway every time",
-	    "what does ForcePushBit=1 do" };
-	double x[QUERY_MODEL_MAX];
-	const char *names[QUERY_MODEL_MAX];
-	size_t i, j, k, n;
-
-	for (k = 0; k < sizeof(texts) / sizeof(texts[0]); k++) {
-		struct query_results *q = query_ask_unjudged(ix, m, texts[k], strlen(texts[k]));
-		int text = 0, peak = 0;
-
-		ck_assert_uint_gt(q->nresults, 1);
-		ck_assert_double_eq_tol(q->features.text_best, q->results[0].text_score, 1e-12);
-		ck_assert(q->features.text_peak >= 0 && q->features.text_peak <= 1);
-		for (i = 0; i < q->nresults; i++) {
-			ck_assert_uint_ge(q->results[i].text_rank, 1);
-			ck_assert(q->results[i].text_score > 0 && q->results[i].text_score < 1);
-			for (j = 0; j < q->nresults; j++)
-				if (i != j) {
-					ck_assert_uint_ne(q->results[i].text_rank,
-					    q->results[j].text_rank);
-					if (q->results[i].text_rank < q->results[j].text_rank)
-						ck_assert_double_ge(q->results[i].text_score,
-						    q->results[j].text_score);
-				}
-		}
-		n = query_model_inputs(&q->features, x, names);
-		for (i = 0; i < n; i++) {
-			if (strcmp(names[i], "TEXT") == 0) {
-				ck_assert_double_eq_tol(x[i], q->features.text_best, 1e-12);
-				text = 1;
-			}
-			if (strcmp(names[i], "TPEAK") == 0) {
-				ck_assert_double_eq_tol(x[i], q->features.text_peak, 1e-12);
-				peak = 1;
-			}
-		}
-		ck_assert(text && peak);
-		query_free(q);
-	}
-}
-END_TEST
-
-/*
  * A weak answer (the answer model doubts the text: QUERY_WEAK to QUERY_SURE)
  * says so in every format and shows the closest three at most, each with
  * why and the fields its words were found in; it exits as any answer does
@@ -853,7 +802,6 @@ query_suite(void)
 	tcase_add_test(tc, exact_message_scores_highest_by_pattern);
 	tcase_add_test(tc, weak_answer_in_every_format);
 	tcase_add_test(tc, own_gateway_and_other_fields);
-	tcase_add_test(tc, whole_text_ranker_is_explained);
 	tcase_add_test(tc, whole_log_line_matches_too);
 	tcase_add_test(tc, case_does_not_matter);
 	tcase_add_test(tc, companion_scores_below_primary);
