@@ -3600,8 +3600,9 @@ query_score(struct query_index *ix, struct matcher *m, const char *text, size_t 
 
 	query_split_lines(text, len, &lines);
 	/* each article's rank by the whole-text BM25 (the second ranker) */
-	rank = xcalloc(ix->narticles ? ix->narticles : 1, sizeof(*rank));
+	rank = NULL;
 	if (whole != NULL) {
+		rank = xcalloc(ix->narticles ? ix->narticles : 1, sizeof(*rank));
 		ord = xcalloc(ix->narticles ? ix->narticles : 1, sizeof(*ord));
 		for (i = 0; i < ix->narticles; i++) {
 			ord[i].score = whole[i];
@@ -3633,7 +3634,7 @@ query_score(struct query_index *ix, struct matcher *m, const char *text, size_t 
 		r.article = a;
 		r.words_score = w;
 		r.text_score = whole != NULL && q->denom > 0 ? whole[i] / q->denom : 0;
-		r.text_rank = rank[i];
+		r.text_rank = rank != NULL ? rank[i] : 0;
 		r.lines = 1;
 		/* words: BM25F times how much of its best message the text covers */
 		for (j = 0; j < d->nmsgs; j++) {
