@@ -48,7 +48,14 @@
  * the thresholds QUERY_WEAK and QUERY_SURE, what each would do on dev, and
  * the cross-validated hit@1: the related texts answered by rule with their
  * article first, plus those the model answers surely out of fold with it
- * first, over all the related texts.
+ * first, over all the related texts, then the same per kind (split "cv").
+ * For working on the model: QUERYEVAL_SEED=N splits the folds by a hash of
+ * the row and N instead of its number mod 5; QUERYEVAL_DROP=A,B fits
+ * without inputs A and B; QUERYEVAL_SURE reads the figures at another sure
+ * threshold; QUERYEVAL_DUMP=FILE writes each text's features and
+ * QUERYEVAL_CANDS=FILE its ranked articles with both rankers' scores
+ * (tests/bench/queryfuse.py; the whole-text score is 0 but in
+ * build/querytune).
  *
  * Without --fit only the query API every version of libkbdiag has
  * (query_index_new, query_ask) is used, so that tests/bench/query.sh can
