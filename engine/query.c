@@ -2358,6 +2358,8 @@ struct query_q {
 	int			 program;	/* another program's message (query_other_program) */
 	int			 elsewhere_names;	/* host names of other fields'
 						   (query_names_elsewhere) */
+	int			 addresses;	/* mail addresses ("user@company.com") */
+	int			 enhanced;	/* enhanced status codes ("5.1.1") */
 	int			 vocab_specific;	/* a phrase meant a field's own word */
 	int			 vocab_mail;	/* phrases that mean a mail word ("post
 						   office": postoffice), not broader */
@@ -3135,8 +3137,9 @@ query_features(const struct query_index *ix, const struct query_q *q,
 		f->network += (flags & QUERY_T_NET) != 0;
 	}
 	f->own = query_own_gateway(ix, q);
-	f->elsewhere += q->elsewhere_names;
+	f->elsewhere += q->elsewhere_names + q->enhanced;
 	f->mail += q->logline;	/* the gateway's log format counts as one */
+	f->mail += q->addresses > 0;	/* so do mail addresses */
 	f->mail += q->vocab_mail;
 	f->known = content ? (double)known / (double)content : 0;
 	f->known_strong = content ? (double)kstrong / (double)content : 0;
@@ -3774,13 +3777,44 @@ query_versions_elsewhere(const struct query_index *ix, struct query_q *q)
 }
 
 /*
+ * An enhanced status code standing alone ("5.1.1", "#4.4.1", as Gmail,
+ * Exchange and Postfix bounces print them; RFC 3463: class 2, 4 or 5, then
+ * two numbers of up to three digits). The gateway never writes one, and a
+ * Postfix line of the rule base has it as "dsn=4.4.1", which is no such word.
+ */
+static int
+query_is_enhanced(const char *s, size_t n)
+{
+	size_t i = 0, part, digits;
+
+	if (n > 0 && s[0] == '#')
+		i++;
+	if (i >= n || (s[i] != '2' && s[i] != '4' && s[i] != '5'))
+		return 0;
+	i++;
+	for (part = 0; part < 2; part++) {
+		if (i >= n || s[i] != '.')
+			return 0;
+		for (i++, digits = 0; i < n && isdigit((unsigned char)s[i]); i++)
+			digits++;
+		if (digits == 0 || digits > 3)
+			return 0;
+	}
+	return i == n;
+}
+
+/*
  * Host names and mail addresses in the text whose domain names another
  * product or field ("outlook.com", "smtp.gmail.com", "user@yahoo.com": a
  * label of vocabulary.xml's topic "elsewhere"): a name weighs nothing as a
  * word, but it still says where the text comes from. How many there are.
+ * Counted on the way: the text's mail addresses (a mail address is mail
+ * context, as a mail word is) and its enhanced status codes (another
+ * mailer's bounce, as another field's word is), in q.
  */
 static int
-query_names_elsewhere(const struct query_index *ix, const char *text, size_t len)
+query_names_elsewhere(const struct query_index *ix, const char *text, size_t len,
+    struct query_q *q)
 {
 	size_t i = 0, start, end, k, from;
 	int n = 0;
@@ -3796,6 +3830,10 @@ query_names_elsewhere(const struct query_index *ix, const char *text, size_t len
 		end = i;
 		while (end > start && strchr(".:!?", text[end - 1]) != NULL)
 			end--;
+		if (end > start && query_is_enhanced(text + start, end - start))
+			q->enhanced++;
+		if (end > start && query_is_mail(text + start, end - start))
+			q->addresses++;
 		if (end == start || !(query_is_host(text + start, end - start) ||
 		    query_is_mail(text + start, end - start)))
 			continue;
@@ -3839,7 +3877,7 @@ query_ask_features(struct query_index *ix, struct matcher *m, const char *text, 
 	q->question = query_is_question(text, len, q);
 	query_forgive(ix, q, qr);
 	query_versions_elsewhere(ix, q);
-	q->elsewhere_names = query_names_elsewhere(ix, text, len);
+	q->elsewhere_names = query_names_elsewhere(ix, text, len, q);
 	query_dict_open(ix);
 	q->program = query_other_program(ix, text, len);
 	{
@@ -3890,7 +3928,7 @@ query_ask_features(struct query_index *ix, struct matcher *m, const char *text, 
 	for (i = 0; i < q->n; i++)
 		mail += q->w[i].t != QUERY_NO_TERM && !q->w[i].other_sense &&
 		    (ix->terms[q->w[i].t].flags & QUERY_T_MAIL);
-	mail += q->logline + q->vocab_mail;
+	mail += q->logline + q->vocab_mail + (q->addresses > 0);
 	qr->dictionary = ix->dict_path;
 	num = xcalloc(ix->ndocs ? ix->ndocs : 1, sizeof(*num));
 	has = xcalloc(ix->ndocs ? ix->ndocs : 1, sizeof(*has));
