@@ -2883,16 +2883,25 @@ query_role_base(enum kb_symptom_role role)
 /* Answering                                                                */
 
 /*
- * Best first; of two as good, the one with more of the text's words (a
- * pasted transcript's other lines decide between two articles whose
- * pattern matches its error line), then by number.
+ * Best first. Scores that show alike (to the hundredth, as --explain prints
+ * them) tie, and of two that tie a pattern that matched goes before a bare
+ * word score: a description's pattern scores its article's words as if the
+ * text spelled out its message, so it ties with another article's words at
+ * best, and the match is evidence the words alone are not. Then the higher
+ * score; of two as good, the one with more of the text's words (a pasted
+ * transcript's other lines decide between two articles whose pattern
+ * matches its error line), then by number.
  */
 static int
 query_cmp(const void *x, const void *y)
 {
 	const struct query_result *a = x, *b = y;
-	long na, nb;
+	long na, nb, sa = lround(a->score * 100), sb = lround(b->score * 100);
 
+	if (sa != sb)
+		return sa < sb ? 1 : -1;
+	if ((a->how == QUERY_PATTERN) != (b->how == QUERY_PATTERN))
+		return a->how == QUERY_PATTERN ? -1 : 1;
 	if (a->score != b->score)
 		return a->score < b->score ? 1 : -1;
 	if (a->words_score != b->words_score)
@@ -3169,6 +3178,8 @@ query_features(const struct query_index *ix, const struct query_q *q,
 		    qr->results[k].article->id) != NULL; k++)
 			;
 		f->margin = f->best - (k < qr->nresults ? qr->results[k].score : 0);
+		if (f->margin < 0)
+			f->margin = 0;	/* a pattern first in a tie (query_cmp) */
 		f->pattern = r->how == QUERY_PATTERN;
 		/* a pattern that answers by rule: a primary one of a message
 		 * of the gateway's own (no generic one: "Insufficient memory"),
