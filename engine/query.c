@@ -419,6 +419,18 @@ static const char *const query_extensions[] = {
 	"txt",
 };
 
+/*
+ * Words that make the number before them a count ("400 staff", "500
+ * addresses", "5000 users"): no code, setting or size of the field's.
+ * Sorted (query_in_list). Units the articles have numbers of (bytes,
+ * characters, lines, seconds) are not counts of this kind.
+ */
+static const char *const query_count_nouns[] = {
+	"accounts", "addresses", "clients", "computers", "customers", "emails",
+	"employees", "mailboxes", "mails", "members", "messages", "people", "persons",
+	"recipients", "staff", "users", "workstations",
+};
+
 /* Words that start a question. */
 static const char *const query_question_words[] = {
 	"can", "could", "do", "does", "how", "is", "should", "what", "when", "where",
@@ -3815,6 +3827,54 @@ query_is_enhanced(const char *s, size_t n)
 }
 
 /*
+ * A number followed by a count noun ("400 staff", "500 addresses") counts
+ * people or things: it is no code of the field's ("X.400", "500 Huh?"), and
+ * is read as a function word is. Not a product's version ("Exchange 2010
+ * messages": query_versions_elsewhere) nor a number that is part of a name
+ * anywhere in the text ("X.400 people").
+ */
+static int
+query_count_part(const char *text, size_t len, const char *num)
+{
+	size_t n = strlen(num), i;
+
+	/* a number inside a dotted or joined name ("X.400 people") is no count */
+	for (i = 0; i + n <= len; i++)
+		if (memcmp(text + i, num, n) == 0 && (i + n == len ||
+		    !isalnum((unsigned char)text[i + n])) && i > 0 &&
+		    (isalnum((unsigned char)text[i - 1]) || strchr(".-_/:", text[i - 1]) != NULL))
+			return 1;
+	return 0;
+}
+
+static void
+query_counts(struct query_q *q, const char *text, size_t len)
+{
+	size_t i;
+
+	for (i = 1; i < q->nseq; i++) {
+		struct query_qword *a, *b;
+		const char *c;
+
+		if (q->seq[i - 1] == QUERY_GAP || q->seq[i] == QUERY_GAP)
+			continue;
+		a = &q->w[q->seq[i - 1]];
+		b = &q->w[q->seq[i]];
+		if (a->kind != QUERY_TOK_WORD || b->kind != QUERY_TOK_WORD)
+			continue;
+		for (c = a->w; *c && isdigit((unsigned char)*c); c++)
+			;
+		if (*c != '\0' || c == a->w || a->elsewhere || !query_in_list(b->w,
+		    query_count_nouns, sizeof(query_count_nouns) /
+		    sizeof(query_count_nouns[0])) || query_count_part(text, len, a->w))
+			continue;
+		a->t = QUERY_NO_TERM;
+		a->known = 0;
+		a->stop = 1;
+	}
+}
+
+/*
  * Host names and mail addresses in the text whose domain names another
  * product or field ("outlook.com", "smtp.gmail.com", "user@yahoo.com": a
  * label of vocabulary.xml's topic "elsewhere"): a name weighs nothing as a
@@ -3888,6 +3948,7 @@ query_ask_features(struct query_index *ix, struct matcher *m, const char *text, 
 	q->question = query_is_question(text, len, q);
 	query_forgive(ix, q, qr);
 	query_versions_elsewhere(ix, q);
+	query_counts(q, text, len);
 	q->elsewhere_names = query_names_elsewhere(ix, text, len, q);
 	query_dict_open(ix);
 	q->program = query_other_program(ix, text, len);
