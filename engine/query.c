@@ -3766,6 +3766,32 @@ query_score(struct query_index *ix, struct matcher *m, const char *text, size_t 
 	free(rank);
 }
 
+/* Is w a number: digits only? */
+static int
+query_all_digits(const char *w)
+{
+	const char *c;
+
+	for (c = w; *c && isdigit((unsigned char)*c); c++)
+		;
+	return *c == '\0' && c != w;
+}
+
+/*
+ * The words at positions i - 1 and i of the query's word order, when both
+ * are words (no name, no setting) with no gap between them.
+ */
+static int
+query_word_pair(struct query_q *q, size_t i, struct query_qword **a,
+    struct query_qword **b)
+{
+	if (q->seq[i - 1] == QUERY_GAP || q->seq[i] == QUERY_GAP)
+		return 0;
+	*a = &q->w[q->seq[i - 1]];
+	*b = &q->w[q->seq[i]];
+	return (*a)->kind == QUERY_TOK_WORD && (*b)->kind == QUERY_TOK_WORD;
+}
+
 /*
  * A product and its version typed apart ("windows 10", "office 365", "win
  * 7"): when the two words joined are a word of vocabulary.xml's topic
@@ -3780,18 +3806,9 @@ query_versions_elsewhere(const struct query_index *ix, struct query_q *q)
 
 	for (i = 1; i < q->nseq; i++) {
 		struct query_qword *a, *b;
-		const char *c;
 
-		if (q->seq[i - 1] == QUERY_GAP || q->seq[i] == QUERY_GAP)
-			continue;
-		a = &q->w[q->seq[i - 1]];
-		b = &q->w[q->seq[i]];
-		if (a->kind != QUERY_TOK_WORD || b->kind != QUERY_TOK_WORD ||
-		    !isalpha((unsigned char)a->w[0]))
-			continue;
-		for (c = b->w; *c && isdigit((unsigned char)*c); c++)
-			;
-		if (*c != '\0' || c == b->w)
+		if (!query_word_pair(q, i, &a, &b) || !isalpha((unsigned char)a->w[0]) ||
+		    !query_all_digits(b->w))
 			continue;
 		snprintf(joined, sizeof(joined), "%s%s", a->w, b->w);
 		if (query_is_elsewhere(ix, joined, QUERY_TOK_WORD))
@@ -3854,17 +3871,9 @@ query_counts(struct query_q *q, const char *text, size_t len)
 
 	for (i = 1; i < q->nseq; i++) {
 		struct query_qword *a, *b;
-		const char *c;
 
-		if (q->seq[i - 1] == QUERY_GAP || q->seq[i] == QUERY_GAP)
-			continue;
-		a = &q->w[q->seq[i - 1]];
-		b = &q->w[q->seq[i]];
-		if (a->kind != QUERY_TOK_WORD || b->kind != QUERY_TOK_WORD)
-			continue;
-		for (c = a->w; *c && isdigit((unsigned char)*c); c++)
-			;
-		if (*c != '\0' || c == a->w || a->elsewhere || !query_in_list(b->w,
+		if (!query_word_pair(q, i, &a, &b) || !query_all_digits(a->w) ||
+		    a->elsewhere || !query_in_list(b->w,
 		    query_count_nouns, sizeof(query_count_nouns) /
 		    sizeof(query_count_nouns[0])) || query_count_part(text, len, a->w))
 			continue;
