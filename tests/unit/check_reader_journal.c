@@ -376,6 +376,44 @@ START_TEST(export_entries)
 END_TEST
 
 /* Real output (tests/samples/journal/README.md): every entry an event with a time. */
+/*
+ * The reader's notices (lines of short-monotonic, a null MESSAGE, an export
+ * entry cut at the end) are warnings of the report under --follow too, on
+ * standard input (read to its end) as without --follow; they were lost.
+ */
+START_TEST(notices_when_following_stdin)
+{
+	static const struct {
+		const char *in, *want;
+	} c[] = {
+		{ "[ 12345.678901] mx postfix/smtp[123]: " MSG "\n",
+		    "warning: <stdin>: lines stamped with the time since boot" },
+		{ "{\"__REALTIME_TIMESTAMP\":\"1796670387000000\",\"SYSLOG_IDENTIFIER\":"
+		    "\"postfix/smtp\",\"MESSAGE\":null}\n",
+		    "warning: <stdin>: 1 journal entry whose MESSAGE was null" },
+		{ "__CURSOR=s=1;i=2\n__REALTIME_TIMESTAMP=1796670387000000\nMESSAGE=" MSG "\n",
+		    "warning: <stdin>: the last journal entry (journalctl -o export, from line 1) "
+		    "is cut short" },
+	};
+	struct tu_run r;
+	size_t i;
+	int follow;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		for (follow = 0; follow < 2; follow++) {
+			if (follow)
+				tu_kbdiag(&r, c[i].in, strlen(c[i].in), "--offline", "-f", "text",
+				    "diagnose", "--follow", "-", (char *)NULL);
+			else
+				tu_kbdiag(&r, c[i].in, strlen(c[i].in), "--offline", "-f", "text",
+				    "diagnose", "-", (char *)NULL);
+			ck_assert_msg(strstr(r.err, c[i].want) != NULL, "case %zu%s: \"%s\" not in "
+			    "\"%s\"", i, follow ? " (--follow)" : "", c[i].want, r.err);
+			tu_run_free(&r);
+		}
+}
+END_TEST
+
 START_TEST(real_samples)
 {
 	static const struct {
@@ -438,6 +476,7 @@ reader_journal_suite(void)
 	tcase_add_test(tc, docker_forms);
 	tcase_add_test(tc, export_entries);
 	tcase_add_test(tc, real_samples);
+	tcase_add_test(tc, notices_when_following_stdin);
 	suite_add_tcase(s, tc);
 	return s;
 }
