@@ -99,6 +99,17 @@ struct reader {
 	unsigned long		 ex_start;	/* its first line, */
 	unsigned long		 ex_line;	/* its MESSAGE's line, */
 	unsigned long long	 ex_offset;	/* and offset */
+	/* docker json-file: a line written as several entries (partial ones,
+	 * without a line end, then the last), per stream (stdout, stderr) */
+	struct reader_docker_part {
+		int			 in;		/* parts held */
+		struct buf		 text;		/* the line so far */
+		int			 cut;		/* longer than READER_MAX_LINE */
+		unsigned long		 line;		/* of the first part */
+		unsigned long long	 offset;
+		int			 has_time;
+		long long		 t;
+	}			 dk[2];
 	int			 skim;		/* reader_feed(): only the state */
 	struct reader_record	 rec;
 };
@@ -243,6 +254,8 @@ reader_close(struct reader *r)
 		inflateEnd(&r->z);
 	buf_free(&r->line);
 	buf_free(&r->text);
+	buf_free(&r->dk[0].text);
+	buf_free(&r->dk[1].text);
 	rj_export_free(&r->ex);
 	free(r->zin);
 	free(r->chunk);
@@ -354,6 +367,16 @@ reader_notice(struct reader *r)
 		    "-o export, from line %lu) is cut short: it has no empty line after it, "
 		    "and was not examined", r->name, r->ex_start);
 		r->ex.in = 0;	/* said once */
+	} else if (r->notice[0] == '\0' && (r->dk[0].in || r->dk[1].in) && !r->p.follow) {
+		/* docker ends a line's last entry with its line end: this one was cut */
+		const struct reader_docker_part *d = &r->dk[r->dk[0].in ? 0 : 1];
+
+		snprintf(r->notice, sizeof(r->notice), "%s: the last line of docker's log (%s, "
+		    "from line %lu) has no line end: docker writes a line longer than 16 kB as "
+		    "several entries and this one has no last entry; its %zu bytes were not "
+		    "examined", r->name, d == &r->dk[0] ? "stdout" : "stderr", d->line,
+		    d->text.len);
+		r->dk[d == &r->dk[0] ? 0 : 1].in = 0;	/* said once */
 	}
 	return r->notice[0] ? r->notice : NULL;
 }
@@ -615,6 +638,7 @@ reader_restart(struct reader *r)
 	r->lineno = 0;
 	r->headlen = 0;
 	r->ex.in = r->ex.binary = 0;
+	r->dk[0].in = r->dk[1].in = 0;
 	free(r->zin);
 	r->zin = NULL;
 	buf_reset(&r->line);
@@ -857,6 +881,7 @@ static void reader_journal_entry(struct reader *r, const struct rj_entry *e);
 static enum reader_format reader_journal_got(struct reader *r, const struct rj_entry *e,
     enum rj_kind k, enum reader_format f);
 static enum reader_format reader_docker_json(struct reader *r, const struct rj_entry *e);
+static int reader_docker_part(struct reader *r, struct rj_entry *e);
 
 /* rec->when of t: the date part is formatted once per day. */
 static void reader_when(struct reader *r, long long t);
@@ -888,7 +913,7 @@ reader_journal_got(struct reader *r, const struct rj_entry *ep, enum rj_kind k,
     enum reader_format f)
 {
 	struct reader_record *rec = &r->rec;
-	const struct rj_entry e = *ep;
+	struct rj_entry e = *ep;
 
 	if (k == RJ_NONE || (f != READER_FORMAT_AUTO && f != (k == RJ_JOURNAL ?
 	    READER_FORMAT_JOURNAL : READER_FORMAT_DOCKER))) {
@@ -897,12 +922,68 @@ reader_journal_got(struct reader *r, const struct rj_entry *ep, enum rj_kind k,
 		return READER_FORMAT_TEXT;
 	}
 	session_reset(&r->session);
+	if (e.line && reader_docker_part(r, &e))
+		return READER_FORMAT_DOCKER;
 	if (e.line)
 		return reader_docker_json(r, &e);
 	if (e.msg_null)
 		r->msg_null++;
 	reader_journal_entry(r, &e);
 	return READER_FORMAT_JOURNAL;
+}
+
+/*
+ * docker json-file writes a line longer than 16 kB as several entries, each
+ * but the last without its line end (partial). They are joined, as docker's
+ * own reader does: each part is a line counted, never matched (inner), and
+ * the last is the record of the whole line (self, whole even when skimmed),
+ * placed at the first part, at its time. 1 when e was a part (the record is
+ * that of a line of it); 0 when e is the whole line, in e and r->text.
+ */
+static int
+reader_docker_part(struct reader *r, struct rj_entry *e)
+{
+	struct reader_record *rec = &r->rec;
+	struct reader_docker_part *d = &r->dk[e->on_stderr ? 1 : 0];
+	size_t room;
+
+	if (!e->partial && !d->in)
+		return 0;
+	if (!d->in) {
+		d->in = 1;
+		d->cut = 0;
+		buf_reset(&d->text);
+		d->line = rec->line;
+		d->offset = rec->offset;
+		d->has_time = e->has_time;
+		d->t = e->t;
+	}
+	room = READER_MAX_LINE - d->text.len;
+	if (r->text.len > room)
+		d->cut = 1;
+	buf_append(&d->text, r->text.data ? r->text.data : "", r->text.len > room ?
+	    room : r->text.len);
+	if (e->partial) {
+		rec->inner = 1;
+		rec->has_nul = 0;
+		rec->subject = rec->raw;
+		rec->subjectlen = 0;
+		return 1;
+	}
+	/* the last part: the whole line */
+	d->in = 0;
+	buf_reset(&r->text);
+	buf_append(&r->text, d->text.data, d->text.len);
+	if (d->text.len > 65536) {	/* a long line's memory not kept */
+		buf_free(&d->text);
+	}
+	rec->line = d->line;
+	rec->offset = d->offset;
+	rec->truncated |= d->cut;
+	rec->self = 1;
+	e->has_time = d->has_time;
+	e->t = d->t;
+	return 0;
 }
 
 /* A journal entry (JSON or export) as the record. */

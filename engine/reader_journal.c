@@ -153,6 +153,7 @@ rj_entry_reset(struct rj_entry *e)
 	e->has_time = 0;
 	e->t = 0;
 	e->line = 0;
+	e->partial = e->on_stderr = 0;
 	e->text_off = 0;
 }
 
@@ -183,11 +184,15 @@ static void
 rj_docker(const json_t *o, struct rj_entry *e)
 {
 	json_t *log = json_object_get(o, "log"), *tv = json_object_get(o, "time");
+	json_t *st = json_object_get(o, "stream");
 	const char *s = json_string_value(log);
 	size_t n = json_string_length(log), used;
 	long long t;
 
 	/* The line the container wrote, without its end. */
+	e->partial = n == 0 || s[n - 1] != '\n';
+	e->on_stderr = json_is_string(st) && json_string_length(st) == 6 &&
+	    memcmp(json_string_value(st), "stderr", 6) == 0;
 	if (n > 0 && s[n - 1] == '\n')
 		n--;
 	if (n > 0 && s[n - 1] == '\r')
@@ -631,6 +636,15 @@ rj_scan(const char *s, size_t n, struct rj_entry *e)
 		if (rj_decode(m[RJ_M_LOG].p, m[RJ_M_LOG].n, e->msg) != 0)
 			return RJ_NONE;
 		len = e->msg->len;
+		e->partial = len == 0 || e->msg->data[len - 1] != '\n';
+		if (m[RJ_M_STREAM].p != NULL && m[RJ_M_STREAM].p[0] == '"') {
+			struct buf st = BUF_INIT;
+
+			/* (as jansson decodes it: escapes and all) */
+			e->on_stderr = rj_decode(m[RJ_M_STREAM].p, m[RJ_M_STREAM].n, &st) == 0 &&
+			    st.len == 6 && memcmp(st.data, "stderr", 6) == 0;
+			buf_free(&st);
+		}
 		if (len > 0 && e->msg->data[len - 1] == '\n')
 			len--;
 		if (len > 0 && e->msg->data[len - 1] == '\r')

@@ -12,7 +12,9 @@
  *   docker   a json-file log ({"log":"...\n","stream":"stdout","time":
  *            "2026-12-07T17:06:27.123456789Z"}) and `docker logs
  *            --timestamps` (that stamp, then the line), the line what the
- *            container wrote: itself a syslog line, or plain text;
+ *            container wrote: itself a syslog line, or plain text; a line
+ *            over 16 kB, which docker writes as entries without a line end
+ *            then the last (partial), is joined by the reader (reader.c);
  *   syslog   the short forms of journalctl: `short` (BSD syslog), `short-iso`
  *            and `short-iso-precise` (RFC 3339), which the syslog reader knows,
  *            and those it does not: `short-precise` ("Dec 07 17:06:27.123456"),
@@ -55,6 +57,10 @@ struct rj_entry {
 	int		 has_time;
 	long long	 t;		/* log time (logtime.h), UTC */
 	int		 line;		/* docker: msg is a line the container wrote */
+	int		 partial;	/* docker: without its line end, the line
+					   goes on in the next entry of its stream
+					   (docker writes a line over 16 kB so) */
+	int		 on_stderr;	/* docker: its stream is "stderr" */
 };
 
 /*

@@ -258,6 +258,65 @@ START_TEST(docker_forms)
 }
 END_TEST
 
+/*
+ * docker json-file writes a line over 16 kB as entries of 16384 bytes
+ * without a line end, then the last: joined, per stream, into the record of
+ * the last, placed at the first at its time; the parts are lines counted,
+ * never matched. A line whose last entry never came is said at the end.
+ */
+START_TEST(docker_partial_entries)
+{
+	static const char head[] = "Dec  7 17:06:27 mx postfix/smtp[123]: ";
+	struct buf in = BUF_INIT, line = BUF_INIT;
+	const struct reader_record *rec;
+	struct reader *r;
+	char err[ERR_LEN];
+	size_t i, at;
+
+	/* the failure at the end of a line of 40,000 bytes */
+	buf_puts(&line, head);
+	while (line.len < 40000 - strlen(MSG))
+		buf_putc(&line, 'x');
+	buf_puts(&line, " " MSG);
+	for (at = 0, i = 0; at < line.len; at += 16384, i++) {
+		size_t n = line.len - at < 16384 ? line.len - at : 16384;
+
+		buf_printf(&in, "{\"log\":\"%.*s%s\",\"stream\":\"stdout\",\"time\":"
+		    "\"2026-12-07T19:06:%02zu.5Z\"}\n", (int)n, line.data + at,
+		    at + n == line.len ? "\\n" : "", 27 + i);
+		if (i == 0)	/* the other stream between the parts */
+			buf_puts(&in, "{\"log\":\"on stderr\\n\",\"stream\":\"stderr\",\"time\":"
+			    "\"2026-12-07T19:06:27Z\"}\n");
+	}
+	r = reader_open_mem("test.log", in.data, in.len);
+	rec = next(r);
+	ck_assert_int_eq(rec->inner, 1);
+	ck_assert_uint_eq(rec->subjectlen, 0);
+	event(next(r), READER_FORMAT_DOCKER, T0, NULL, 0, NULL, "on stderr");
+	rec = next(r);
+	ck_assert_int_eq(rec->inner, 1);
+	rec = next(r);
+	ck_assert_int_eq(rec->inner, 0);
+	ck_assert_uint_eq(rec->line, 1);	/* at the first part, at its time */
+	ck_assert_int_eq(rec->self, 1);
+	event(rec, READER_FORMAT_DOCKER, T0, "postfix/smtp", 123, "mx",
+	    line.data + strlen(head));
+	ck_assert_int_eq(reader_next(r, &rec, err), 0);
+	ck_assert_ptr_null(reader_notice(r));
+	reader_close(r);
+	/* cut after its first part: said, with where it starts */
+	r = reader_open_mem("test.log", in.data, strchr(in.data, '\n') + 1 - in.data);
+	ck_assert_int_eq(next(r)->inner, 1);
+	ck_assert_int_eq(reader_next(r, &rec, err), 0);
+	ck_assert_ptr_nonnull(reader_notice(r));
+	ck_assert_msg(strstr(reader_notice(r), "test.log: the last line of docker's log (stdout, "
+	    "from line 1) has no line end") != NULL, "%s", reader_notice(r));
+	reader_close(r);
+	buf_free(&in);
+	buf_free(&line);
+}
+END_TEST
+
 /* An export entry with MESSAGE as a binary field of these bytes. */
 static void
 export_entry(char **buf, size_t *len, const char *msg, size_t n, int binary)
@@ -474,6 +533,7 @@ reader_journal_suite(void)
 	tcase_add_test(tc, short_forms);
 	tcase_add_test(tc, short_and_its_header);
 	tcase_add_test(tc, docker_forms);
+	tcase_add_test(tc, docker_partial_entries);
 	tcase_add_test(tc, export_entries);
 	tcase_add_test(tc, real_samples);
 	tcase_add_test(tc, notices_when_following_stdin);
