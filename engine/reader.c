@@ -96,6 +96,16 @@ struct reader {
 	int			 mono;		/* a short-monotonic line was read */
 	unsigned long		 msg_null;	/* journal entries whose MESSAGE was null */
 	struct rj_export	 ex;		/* journalctl -o export's entry */
+	struct rj_pretty	 pj;		/* journalctl -o json-pretty's entry, */
+	unsigned long		 pj_start;	/* its first line, */
+	int			 pj_has_msg;
+	unsigned long		 pj_line;	/* its MESSAGE's line, */
+	unsigned long long	 pj_offset;	/* and offset */
+	struct rj_verbose	 vb;		/* journalctl -o verbose's entry, */
+	unsigned long		 vb_start;	/* its header's line, */
+	int			 vb_has_msg;
+	unsigned long		 vb_line;	/* its MESSAGE's line, */
+	unsigned long long	 vb_offset;	/* and offset */
 	unsigned long		 ex_start;	/* its first line, */
 	unsigned long		 ex_line;	/* its MESSAGE's line, */
 	unsigned long long	 ex_offset;	/* and offset */
@@ -157,6 +167,8 @@ reader_new(const char *name, const struct reader_params *params)
 	r->format = READER_FORMAT_TEXT;
 	session_reset(&r->session);
 	rj_export_init(&r->ex);
+	rj_pretty_init(&r->pj);
+	rj_verbose_init(&r->vb);
 	return r;
 }
 
@@ -257,6 +269,8 @@ reader_close(struct reader *r)
 	buf_free(&r->dk[0].text);
 	buf_free(&r->dk[1].text);
 	rj_export_free(&r->ex);
+	rj_pretty_free(&r->pj);
+	rj_verbose_free(&r->vb);
 	free(r->zin);
 	free(r->chunk);
 	free(r->path);
@@ -367,6 +381,19 @@ reader_notice(struct reader *r)
 		    "-o export, from line %lu) is cut short: it has no empty line after it, "
 		    "and was not examined", r->name, r->ex_start);
 		r->ex.in = 0;	/* said once */
+	} else if (r->notice[0] == '\0' && r->pj.in && !r->p.follow && r->lineno > 0) {
+		/* journalctl ends every entry with a "}" alone: this one was cut */
+		snprintf(r->notice, sizeof(r->notice), "%s: the last journal entry (journalctl "
+		    "-o json-pretty, from line %lu) is cut short: it has no line \"}\" after "
+		    "it, and was not examined", r->name, r->pj_start);
+		r->pj.in = 0;	/* said once */
+	} else if (r->notice[0] == '\0' && r->vb.in && !r->vb.given && r->vb.f.has_msg &&
+	    !r->p.follow) {
+		/* its record waits for _HOSTNAME, or for the next entry */
+		snprintf(r->notice, sizeof(r->notice), "%s: the last journal entry (journalctl "
+		    "-o verbose, from line %lu) has no _HOSTNAME and no entry after it: it was "
+		    "not examined", r->name, r->vb_start);
+		r->vb.in = 0;	/* said once */
 	} else if (r->notice[0] == '\0' && (r->dk[0].in || r->dk[1].in) && !r->p.follow) {
 		/* docker ends a line's last entry with its line end: this one was cut */
 		const struct reader_docker_part *d = &r->dk[r->dk[0].in ? 0 : 1];
@@ -639,6 +666,8 @@ reader_restart(struct reader *r)
 	r->headlen = 0;
 	r->ex.in = r->ex.binary = 0;
 	r->dk[0].in = r->dk[1].in = 0;
+	r->pj.in = 0;
+	r->vb.in = 0;
 	free(r->zin);
 	r->zin = NULL;
 	buf_reset(&r->line);
@@ -1092,6 +1121,143 @@ reader_export(struct reader *r)
 }
 
 /*
+ * journalctl -o json-pretty: a line of an entry (inner), or the "}" that
+ * ends one, which is the entry's record (self), placed at its MESSAGE line,
+ * read as the same object on one line is. 0 when the line is no part of an
+ * entry.
+ */
+static int
+reader_pretty(struct reader *r)
+{
+	struct reader_record *rec = &r->rec;
+	struct reader_record keep;
+	struct rj_entry e;
+	enum rj_kind k;
+	int was_in = r->pj.in;
+
+	switch (rj_pretty_line(&r->pj, rec->raw, rec->rawlen)) {
+	case RJ_PRETTY_NONE:
+		return 0;
+	case RJ_PRETTY_LINE:
+		if (!was_in) {
+			r->pj_start = rec->line;
+			r->pj_has_msg = 0;
+		}
+		rec->inner = 1;
+		rec->subject = rec->raw;
+		rec->subjectlen = 0;
+		if (r->pj.msg_now && !r->pj_has_msg) {
+			r->pj_has_msg = 1;
+			r->pj_line = rec->line;
+			r->pj_offset = rec->offset;
+		}
+		return 1;
+	case RJ_PRETTY_END:
+		break;
+	}
+	/* a whole record, even when skimmed */
+	keep = *rec;
+	memset(rec, 0, sizeof(*rec));
+	rec->file = keep.file;
+	rec->raw = keep.raw;
+	rec->rawlen = keep.rawlen;
+	rec->kind = READER_TEXT;
+	rec->text = rec->subject = rec->raw;
+	rec->len = rec->subjectlen = rec->rawlen;
+	rec->line = r->pj_has_msg ? r->pj_line : keep.line;
+	rec->offset = r->pj_has_msg ? r->pj_offset : keep.offset;
+	rec->self = 1;
+	memset(&e, 0, sizeof(e));
+	e.msg = &r->text;
+	if ((k = rj_scan(r->pj.json.data, r->pj.json.len, &e)) == RJ_NONE) {
+		json_error_t jerr;
+		json_t *o = json_loadb(r->pj.json.data, r->pj.json.len, JSON_REJECT_DUPLICATES,
+		    &jerr);
+
+		memset(&e, 0, sizeof(e));
+		e.msg = &r->text;
+		k = o != NULL ? rj_from_json(o, &e) : RJ_NONE;
+		json_decref(o);
+	}
+	session_reset(&r->session);
+	if (k != RJ_JOURNAL) {
+		/* an object of no log we know, or none at all: said as such */
+		rec->bad_json = k == RJ_NONE ? 1 : 2;
+		return 1;
+	}
+	if (e.msg_null)
+		r->msg_null++;
+	reader_journal_entry(r, &e);
+	return 1;
+}
+
+/* The record of a journal entry of several lines, at its line msg_line. */
+static void
+reader_entry_record(struct reader *r, int has_msg, unsigned long msg_line,
+    unsigned long long msg_offset)
+{
+	struct reader_record *rec = &r->rec;
+	struct reader_record keep = *rec;
+
+	/* a whole record, even when skimmed */
+	memset(rec, 0, sizeof(*rec));
+	rec->file = keep.file;
+	rec->raw = keep.raw;
+	rec->rawlen = keep.rawlen;
+	rec->kind = READER_TEXT;
+	rec->text = rec->subject = rec->raw;
+	rec->len = rec->subjectlen = rec->rawlen;
+	rec->line = has_msg ? msg_line : keep.line;
+	rec->offset = has_msg ? msg_offset : keep.offset;
+	rec->self = 1;
+}
+
+/*
+ * journalctl -o verbose: a line of an entry (inner), or the one that gives
+ * the entry's record (self), placed at its MESSAGE line. 0 when the line is
+ * no part of an entry.
+ */
+static int
+reader_verbose(struct reader *r)
+{
+	struct reader_record *rec = &r->rec;
+	unsigned long line = rec->line;
+	struct rj_entry e;
+	enum rj_verbose_step step = rj_verbose_line(&r->vb, rec->raw, rec->rawlen);
+
+	if (step == RJ_VERBOSE_NONE)
+		return 0;
+	if (step == RJ_VERBOSE_LINE) {
+		if (r->vb.header_now) {
+			r->vb_start = line;
+			r->vb_has_msg = 0;
+		}
+		if (r->vb.f.msg_now) {
+			r->vb_has_msg = 1;
+			r->vb_line = rec->line;
+			r->vb_offset = rec->offset;
+		}
+		rec->inner = 1;
+		rec->subject = rec->raw;
+		rec->subjectlen = 0;
+		return 1;
+	}
+	reader_entry_record(r, r->vb_has_msg, r->vb_line, r->vb_offset);
+	memset(&e, 0, sizeof(e));
+	e.msg = &r->text;
+	rj_verbose_entry(&r->vb, &e);
+	session_reset(&r->session);
+	reader_journal_entry(r, &e);
+	if (step == RJ_VERBOSE_FLUSH) {
+		/* this header starts the next entry */
+		r->vb_has_msg = 0;
+		r->vb_start = line;
+		rj_verbose_line(&r->vb, rec->raw, rec->rawlen);
+	}
+	return 1;
+}
+
+/*
  * journalctl's lines of its own: "-- Logs begin at ..., end at ... --" dates
  * the year-less stamps after it (unless --date does); "-- Boot ... --" and
  * the like are text.
@@ -1490,6 +1656,14 @@ reader_classify(struct reader *r)
 	if ((f == READER_FORMAT_AUTO || f == READER_FORMAT_JOURNAL) && (r->ex.in ||
 	    (rec->rawlen > 2 && rec->raw[0] == '_' && rec->raw[1] == '_')) && reader_export(r))
 		got = READER_FORMAT_JOURNAL;	/* journalctl -o export */
+	else if ((f == READER_FORMAT_AUTO || f == READER_FORMAT_JOURNAL) && (r->vb.in ||
+	    (rec->rawlen > 4 && rec->raw[0] >= 'A' && rec->raw[0] <= 'Z' && rec->raw[3] == ' ')) &&
+	    reader_verbose(r))
+		got = READER_FORMAT_JOURNAL;	/* journalctl -o verbose */
+	else if ((f == READER_FORMAT_AUTO || f == READER_FORMAT_JOURNAL) && (r->pj.in ||
+	    (rec->rawlen > 0 && rec->raw[0] == '{')) && reader_pretty(r))
+		/* -o json-pretty (its "{" line: not yet known to be) */
+		got = rec->bad_json || r->pj.in == 1 ? READER_FORMAT_TEXT : READER_FORMAT_JOURNAL;
 	else if ((f == READER_FORMAT_AUTO || f == READER_FORMAT_LEGACY) && reader_legacy(r))
 		got = READER_FORMAT_LEGACY;
 	else if (f != READER_FORMAT_LEGACY && f != READER_FORMAT_SYSLOG && f != READER_FORMAT_TEXT &&
