@@ -326,7 +326,15 @@ struct replay_src {
 	size_t		 base;		/* the file's offset of a unit's offset 0 */
 	int		*changed;	/* the file ended before a unit did: -1,
 					   or reading it failed: errno */
+	struct replay_ubuf {
+		char	*p;
+		size_t	 cap;
+	}		*unit;		/* a unit's bytes, read at once when small */
 };
+
+/* A unit up to this long is read with one pread (into src->unit), a longer
+ * one in jansson's chunks, so that its bytes are not all held. */
+#define REPLAY_UNIT_READ	(256u << 10)
 
 /* A unit of the file, read for json_loadcb(). */
 struct replay_piece {
@@ -370,7 +378,26 @@ replay_unit(struct replay_src *src, const struct jsonscan_unit *u, const char *w
 	if (src->data != NULL)
 		j = json_loadb(src->data + u->off, u->len, JSON_REJECT_DUPLICATES |
 		    JSON_DECODE_ANY, &jerr);
-	else {
+	else if (u->len <= REPLAY_UNIT_READ && src->unit != NULL) {
+		struct replay_piece pc = { src, src->base + u->off, src->base + u->off + u->len };
+		size_t got = 0, n;
+
+		if (src->unit->cap < u->len + 1) {
+			src->unit->cap = u->len + 1;
+			src->unit->p = xrealloc(src->unit->p, src->unit->cap);
+		}
+		while (got < u->len && (n = replay_piece_read(src->unit->p + got, u->len - got,
+		    &pc)) != (size_t)-1 && n > 0)
+			got += n;
+		if (got < u->len) {
+			err_set(err, "%s (from line %zu): %s", what, u->line,
+			    *src->changed > 0 ? strerror(*src->changed) :
+			    "the file changed while it was read (it is shorter now)");
+			return NULL;
+		}
+		j = json_loadb(src->unit->p, u->len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+		    &jerr);
+	} else {
 		struct replay_piece pc = { src, src->base + u->off, src->base + u->off + u->len };
 
 		j = json_load_callback(replay_piece_read, &pc, JSON_REJECT_DUPLICATES |
@@ -703,7 +730,7 @@ replay_load(const char *data, size_t len, const struct kb *kb, struct diagnosis 
     char err[ERR_LEN])
 {
 	int changed = 0;
-	struct replay_src src = { data, len, -1, 0, &changed };
+	struct replay_src src = { data, len, -1, 0, &changed, NULL };
 	struct jsonscan scan;
 	int oom = 0, first = -1;
 	size_t i;
@@ -817,7 +844,8 @@ replay_load_open(struct replay_file *f, const struct kb *kb, struct diagnosis **
     char err[ERR_LEN])
 {
 	int changed = 0;
-	struct replay_src src = { NULL, 0, f->fd, 0, &changed };
+	struct replay_ubuf unit = { NULL, 0 };
+	struct replay_src src = { NULL, 0, f->fd, 0, &changed, &unit };
 	struct replay_reader rd = { f, 0, 0 };
 	struct jsonscan scan;
 	struct stat st;
@@ -840,6 +868,7 @@ replay_load_open(struct replay_file *f, const struct kb *kb, struct diagnosis **
 		return rd.failed ? REPLAY_IO : -1;
 	}
 	rc = replay_parse(&src, &scan, kb, out, &oom, err);
+	free(unit.p);
 	if (rc == 0 && fstat(f->fd, &st) == 0 && (st.st_size != f->size ||
 	    st.st_mtim.tv_sec != f->mtime.tv_sec || st.st_mtim.tv_nsec != f->mtime.tv_nsec)) {
 		diag_free(*out);
