@@ -791,9 +791,11 @@ diag_tell(struct diag_state *st, struct buf *told)
 static void
 diag_follow_notice(struct diag_state *st, struct reader *r, int tell)
 {
-	const char *n = reader_notice(r);
+	const char *n;
 	char *safe;
 
+	reader_notice_clear(r);	/* a rotation or truncation: told when found */
+	n = reader_notice(r);
 	if (n == NULL)
 		return;
 	diag_warn_safe(st->d, n);

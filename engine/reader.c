@@ -359,6 +359,12 @@ reader_size(const struct reader *r)
 	return r->size;
 }
 
+void
+reader_notice_clear(struct reader *r)
+{
+	r->notice[0] = '\0';
+}
+
 const char *
 reader_notice(struct reader *r)
 {
