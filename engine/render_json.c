@@ -3,13 +3,17 @@
  */
 #include "render_json.h"
 
-#include <locale.h>
+#include <langinfo.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/text.h"
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 int
 render_json_end(json_t *root, struct buf *out, char err[ERR_LEN])
@@ -165,30 +169,40 @@ jw_utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-/* Whether the n bytes at s are UTF-8 as jansson takes it (NULs aside). */
-static int
-jw_valid(const char *s, size_t n)
+/* The first byte at or after p that is not plain ASCII text (class 0). */
+static const unsigned char *
+jw_plain(const unsigned char *p, const unsigned char *end)
 {
-	const unsigned char *p = (const unsigned char *)s, *end = p + n;
-	size_t k;
+#ifdef __SSE2__
+	const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'),
+	    backslash = _mm_set1_epi8('\\');
 
-	while (p < end) {
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		if ((k = jw_utf8_len(p, (size_t)(end - p))) == 0)
-			return 0;
-		p += k;
+	/* 16 bytes at a time: signed, a byte >= 0x80 is below 0x20 too. */
+	for (; end - p >= 16; p += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		int m = _mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(x, space),
+		    _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash))));
+
+		if (m != 0)
+			return p + __builtin_ctz((unsigned)m);
 	}
-	return 1;
+#endif
+	while (p < end && jw_class[*p] == 0)
+		p++;
+	return p;
 }
 
-void
-jw_escape(struct buf *out, const char *s, size_t n)
+/*
+ * s (n bytes) quoted and escaped onto out. With check, a multi-byte
+ * character must be one jansson takes (jw_utf8_len()): 0, or -1 with out
+ * as it was when s is not UTF-8; without, s is known to be.
+ */
+static int
+jw_escape_check(struct buf *out, const char *s, size_t n, int check)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p = (const unsigned char *)s, *end = p + n, *run;
+	size_t start = out->len, k;
 	char *d;
 
 	/* Room for the string unescaped and its quotes; each escape asks for more. */
@@ -196,12 +210,24 @@ jw_escape(struct buf *out, const char *s, size_t n)
 	d = out->data + out->len;
 	*d++ = '"';
 	for (;;) {
-		for (run = p; p < end && jw_class[*p] != 1; p++)
-			;
+		run = p;
+		p = jw_plain(p, end);
 		memcpy(d, run, (size_t)(p - run));
 		d += p - run;
 		if (p == end)
 			break;
+		if (*p >= 0x80) {
+			k = check ? jw_utf8_len(p, (size_t)(end - p)) : 1;
+			if (k == 0) {
+				out->len = start;
+				out->data[start] = '\0';
+				return -1;
+			}
+			memcpy(d, p, k);
+			d += k;
+			p += k;
+			continue;
+		}
 		out->len = (size_t)(d - out->data);
 		buf_reserve(out, 6 + (size_t)(end - p) + 1);
 		d = out->data + out->len;
@@ -226,6 +252,13 @@ jw_escape(struct buf *out, const char *s, size_t n)
 	*d++ = '"';
 	out->len = (size_t)(d - out->data);
 	*d = '\0';
+	return 0;
+}
+
+void
+jw_escape(struct buf *out, const char *s, size_t n)
+{
+	jw_escape_check(out, s, n, 0);
 }
 
 /* The newline and indent before a member, an element or a closing bracket. */
@@ -327,39 +360,37 @@ jw_strn(struct jw *w, const char *s, size_t n)
 void
 jw_str(struct jw *w, const char *s)
 {
-	const unsigned char *p;
-	size_t n;
 	char *safe;
 
 	if (s == NULL) {
 		jw_null(w);
 		return;
 	}
-	/* The common case, ASCII without controls, checked in the same pass. */
-	for (p = (const unsigned char *)s; *p >= 0x20 && *p < 0x80; p++)
-		;
-	n = (size_t)(p - (const unsigned char *)s) + strlen((const char *)p);
-	if (*p == '\0' || jw_valid((const char *)p, n - (size_t)(p - (const unsigned char *)s))) {
-		jw_strn(w, s, n);
+	jw_value(w);
+	if (jw_escape_check(w->out, s, strlen(s), 1) == 0)
 		return;
-	}
 	/* Not UTF-8 after all: never let that lose the whole report. */
-	safe = text_sanitize(s, n, 0);
-	if (jw_valid(safe, strlen(safe)))
-		jw_strn(w, safe, strlen(safe));
-	else
-		jw_null(w);
+	safe = text_sanitize(s, strlen(s), 0);
+	if (jw_escape_check(w->out, safe, strlen(safe), 1) != 0)
+		buf_append(w->out, "null", 4);
 	free(safe);
 }
 
 void
 jw_int(struct jw *w, long long v)
 {
-	char s[32];
-	int n = snprintf(s, sizeof(s), "%lld", v);
+	char s[24], *p = s + sizeof(s);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
 
+	/* Digits from the right: no snprintf() for the thousands of counts a report has. */
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
 	jw_value(w);
-	buf_append(w->out, s, (size_t)n);
+	buf_append(w->out, p, (size_t)(s + sizeof(s) - p));
 }
 
 /* As jansson's jsonp_dtostr() prints a real at precision 6. */
@@ -367,7 +398,9 @@ void
 jw_real(struct jw *w, double v)
 {
 	char s[64], *e, *from, *to;
-	const char *point = localeconv()->decimal_point;
+	/* A library caller's locale may print a comma: jansson puts '.' back, so do we
+	 * (nl_langinfo(), unlike localeconv(), writes no static buffer: two threads). */
+	const char *point = nl_langinfo(RADIXCHAR);
 	int n = snprintf(s, sizeof(s), "%.6g", v);
 
 	jw_value(w);
