@@ -393,6 +393,50 @@ jw_int(struct jw *w, long long v)
 	buf_append(w->out, p, (size_t)(s + sizeof(s) - p));
 }
 
+/*
+ * The reals of a report are rounded to three decimals (confidences, weights,
+ * rates): one below 1000 that is exactly the double nearest N/1000 has at
+ * most 6 significant digits, so "%.6g" prints N/1000 in full, fixed point,
+ * trailing zeros dropped, and jansson adds ".0" to a whole number. Written
+ * here without snprintf(); 1 when it was, 0 for any other value.
+ */
+static int
+jw_real_short(struct jw *w, double v)
+{
+	char s[16], *p = s + sizeof(s);
+	double a = fabs(v);
+	unsigned long n, frac;
+	int digits = 3;
+
+	if (!(a < 1000.0))
+		return 0;
+	n = (unsigned long)(a * 1000.0 + 0.5);
+	if ((double)n / 1000.0 != a)
+		return 0;
+	frac = n % 1000;
+	n /= 1000;
+	while (digits > 0 && frac % 10 == 0) {
+		frac /= 10;
+		digits--;
+	}
+	if (digits == 0)
+		*--p = '0';
+	while (digits-- > 0) {
+		*--p = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	*--p = '.';
+	do {
+		*--p = (char)('0' + n % 10);
+		n /= 10;
+	} while (n != 0);
+	if (signbit(v))
+		*--p = '-';
+	jw_value(w);
+	buf_append(w->out, p, (size_t)(s + sizeof(s) - p));
+	return 1;
+}
+
 /* As jansson's jsonp_dtostr() prints a real at precision 6. */
 void
 jw_real(struct jw *w, double v)
@@ -400,8 +444,13 @@ jw_real(struct jw *w, double v)
 	char s[64], *e, *from, *to;
 	/* A library caller's locale may print a comma: jansson puts '.' back, so do we
 	 * (nl_langinfo(), unlike localeconv(), writes no static buffer: two threads). */
-	const char *point = nl_langinfo(RADIXCHAR);
-	int n = snprintf(s, sizeof(s), "%.6g", v);
+	const char *point;
+	int n;
+
+	if (jw_real_short(w, v))
+		return;
+	point = nl_langinfo(RADIXCHAR);
+	n = snprintf(s, sizeof(s), "%.6g", v);
 
 	jw_value(w);
 	if (!isfinite(v) || n < 0 || (size_t)n >= sizeof(s) - 3) {

@@ -181,7 +181,8 @@ START_TEST(numbers)
 	static const double reals[] = { 0, -0.0, 1, -1, 0.5, 0.1, 0.81, 11.374, 1.0 / 3,
 	    100, 1e5, 123456, 1234567, 1e6, 1e15, 1e16, 1e21, 1e-3, 1e-4, 1e-5, 1e-7,
 	    -2.5e-10, 1.5e300, -1.5e-300, 4.9e-324, 1.7976931348623157e308, 2.302585,
-	    999999.5, 0.0000123 };
+	    999999.5, 0.0000123, 999.999, 999.9995, 1000, 0.001, -0.001, 0.3, 0.1 + 0.2,
+	    -0.0004, 12.5, 100.1, 0.07 };
 	static const long long ints[] = { 0, 1, -1, 25, 65535, INT_MAX, INT_MIN,
 	    LLONG_MAX, LLONG_MIN };
 	struct buf b = BUF_INIT;
@@ -198,6 +199,10 @@ START_TEST(numbers)
 			r = r * 6364136223846793005ULL + 1442695040888963407ULL;
 			x = round((double)(r >> 11) / (double)(1ULL << 53) * pow(10, (double)(i % 9)) *
 			    1000.0) / 1000.0;
+			if (i % 3 == 0)
+				x = -x;		/* log odds are negative */
+			if (i % 5 == 0)
+				x = x / 1000.0;	/* and not always three decimals */
 		}
 		buf_reset(&b);
 		jw_init(&w, &b, 0);
