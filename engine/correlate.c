@@ -817,6 +817,7 @@ correlate_delivery(struct correlator *c, const struct reader_record *rec)
 	size_t k;
 
 	char session[MTA_ID_MAX];
+	size_t slen;
 	size_t i, n;
 
 	if ((c->nmsg == 0 && c->nsess == 0) || rec->format == READER_FORMAT_LEGACY ||
@@ -830,10 +831,11 @@ correlate_delivery(struct correlator *c, const struct reader_record *rec)
 	    rec->text[n] != ':'; n++)
 		;
 	session[0] = '\0';
+	slen = 0;
 	if (rec->program != NULL && rec->pid > 0)
-		snprintf(session, sizeof(session), "%.40s[%ld]", rec->program, rec->pid);
+		slen = mta_session_name(session, rec->program, rec->pid);
 	if (!strmap_get(c->messages, rec->text, n, &i) &&
-	    (session[0] == '\0' || !strmap_get(c->sessions, session, strlen(session), &i)))
+	    (session[0] == '\0' || !strmap_get(c->sessions, session, slen, &i)))
 		return;
 	if (mta_parse(rec->program, rec->pid, rec->text, rec->len, NULL, &mta) == MTA_UNKNOWN ||
 	    mta.kind != MTA_DELIVERED || mta.message[0] == '\0')

@@ -146,7 +146,7 @@ static void
 diag_shape_word(struct buf *out, const char *w, size_t n)
 {
 	struct peer_ref ref;
-	size_t i, lo = 0, hi = n, digits = 0, alpha = 0, dots = 0;
+	size_t i, lo = 0, hi = n, digits = 0, alpha = 0, dots = 0, colons = 0, brackets = 0;
 	int host = 1;
 
 	/* Most words are plain words: nothing to mask. */
@@ -157,10 +157,14 @@ diag_shape_word(struct buf *out, const char *w, size_t n)
 		buf_append(out, w, n);
 		return;
 	}
-	while (lo < hi && strchr("<([\"'", w[lo]))
+	/* (strchr()'s sets, whose NUL is a member too) */
+	while (lo < hi && (w[lo] == '<' || w[lo] == '(' || w[lo] == '[' || w[lo] == '"' ||
+	    w[lo] == '\'' || w[lo] == '\0'))
 		lo++;
 	/* Trailing punctuation, but the ']' of a NAME[ADDRESS]. */
-	while (hi > lo && strchr(">)]\"',;:.", w[hi - 1]) &&
+	while (hi > lo && (w[hi - 1] == '>' || w[hi - 1] == ')' || w[hi - 1] == ']' ||
+	    w[hi - 1] == '"' || w[hi - 1] == '\'' || w[hi - 1] == ',' || w[hi - 1] == ';' ||
+	    w[hi - 1] == ':' || w[hi - 1] == '.' || w[hi - 1] == '\0') &&
 	    !(w[hi - 1] == ']' && memchr(w + lo, '[', hi - lo) != NULL))
 		hi--;
 	buf_append(out, w, lo);
@@ -168,16 +172,24 @@ diag_shape_word(struct buf *out, const char *w, size_t n)
 		digits += isdigit((unsigned char)w[i]) != 0;
 		alpha += isalpha((unsigned char)w[i]) != 0;
 		dots += w[i] == '.';
+		colons += w[i] == ':';
+		brackets += w[i] == '[';
 		if (!isalnum((unsigned char)w[i]) && w[i] != '.' && w[i] != '-' && w[i] != '_')
 			host = 0;
 	}
+	/*
+	 * The peer tests only where they can say yes: peer_read() (no name
+	 * alone) needs a '[', an IPv4 address three dots and no letter, an
+	 * IPv6 address a ':'.
+	 */
 	if (hi == lo)
 		;
 	else if (memchr(w + lo, '@', hi - lo))
 		buf_puts(out, "ADDRESS");
-	else if (peer_read(w + lo, hi - lo, 0, &ref) == hi - lo)
+	else if (brackets && peer_read(w + lo, hi - lo, 0, &ref) == hi - lo)
 		buf_puts(out, "HOST[ADDR]");
-	else if (peer_is_ipv4(w + lo, hi - lo) || peer_is_ipv6(w + lo, hi - lo))
+	else if ((dots == 3 && alpha == 0 && peer_is_ipv4(w + lo, hi - lo)) ||
+	    (colons && peer_is_ipv6(w + lo, hi - lo)))
 		buf_puts(out, "ADDR");
 	else if (digits > 0 && alpha == 0)
 		buf_puts(out, "N");
@@ -724,7 +736,12 @@ diag_finish(struct diag_state *st)
 			    &st->d->incidents[st->d->incidents[i].ended_index - 1]);
 			evidence_from_log(&st->d->incidents[i], st->p->kb);
 		}
-	diag_rank(st->d, st->p->kb);
+	if (st->p->rank_later) {
+		/* diag_probe() ranks once its rounds are in (diag_params). */
+		for (i = 0; i < st->d->nincidents; i++)
+			evidence_derive(&st->d->incidents[i], st->p->kb);
+	} else
+		diag_rank(st->d, st->p->kb);
 	return st->d;
 }
 

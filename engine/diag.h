@@ -63,6 +63,12 @@ struct diag_params {
 	void		*progress_arg;
 	/* Incidents held in memory, at most (0: DIAG_MAX_INCIDENTS). */
 	size_t		 max_incidents;
+	/*
+	 * diag_run() only: diag_probe() follows and ranks, so the causes are
+	 * not ranked nor the steps planned here (the evidence is still derived,
+	 * as before the probes); nothing may read them in between.
+	 */
+	int		 rank_later;
 };
 
 /*

@@ -188,6 +188,7 @@ kbdiag_diagnose(struct kbdiag_kb *kb, const char *const *files, size_t nfiles,
 	p.text_len = len;
 	p.smarthost = smarthost ? host : NULL;
 	p.smarthost_port = port;
+	p.rank_later = 1;	/* diag_probe() below ranks */
 	diag_run(&p, &d);
 	pp.offline = !(flags & KBDIAG_PROBE);
 	diag_probe(d, kb->kb, &pp, smarthost ? host : NULL, port, NULL, NULL);

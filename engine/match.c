@@ -8,6 +8,9 @@
 #include <string.h>
 
 #include <pcre2.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "util/buf.h"
 #include "mta.h"
@@ -36,13 +39,21 @@ struct match_pattern {
 
 /*
  * The literals each alternative of a pattern requires, as numbers of the
- * matcher's second prefilter (req_pf), which holds every such literal of
- * every pattern once.
+ * matcher's table of required literals (req_lit), which holds every such
+ * literal of every pattern once. Within an alternative the rarest come first
+ * and the literal the prefilter anchors it at last: a line that lacks one is
+ * told so by the first search that fails.
  */
 struct match_req {
 	size_t		n;
 	size_t		nreq[PATTERN_BRANCH_MAX];
 	uint16_t	id[PATTERN_BRANCH_MAX][PATTERN_REQ_MAX];
+};
+
+/* A required literal, in lower case. */
+struct match_lit {
+	char		*text;
+	size_t		 len;
 };
 
 struct matcher {
@@ -62,8 +73,15 @@ struct matcher {
 	pcre2_match_data	*md;
 	struct match_hit	*hits;
 	unsigned long long	 runs;		/* PCRE2 runs by match_line_ids() */
-	struct prefilter	*req_pf;	/* the required literals (match_req) */
-	uint64_t		*req_bits;	/* those in this line */
+	struct match_lit	*req_lit;	/* the required literals (match_req) */
+	size_t			 nreq_lit;
+	uint64_t		*req_known;	/* this line was searched for them */
+	uint64_t		*req_found;	/* and holds them */
+	/*
+	 * A clone (match_clone()) shares its original's prefilter, always,
+	 * req_lit and each pattern's req, which nothing changes once built.
+	 */
+	int			 shared;
 };
 
 /* Compile a pattern; JIT-compile it too when jit is given (*jit: did it). */
@@ -120,26 +138,94 @@ static const char *const match_error_words[] = {
 	"no route", "broken pipe", "abort"
 };
 
+/* A byte in lower case, ASCII letters only (as the prefilter folds). */
+static inline unsigned char
+match_fold(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 'a' - 'A') : c;
+}
+
 /*
- * Does the line hold every literal one of the alternatives requires? bits:
- * the required literals found in it (req_pf), filled on the first call for
- * the line (*have 0).
+ * Does s hold lit (n bytes, lower case; at least 2) in ASCII case? The first
+ * two bytes are compared 16 positions at a time (SSE2), the rest only where
+ * both fit: most lines asked about are a few dozen bytes.
+ */
+static int
+match_find_lit(const char *s, size_t len, const char *lit, size_t n)
+{
+	unsigned char c0 = (unsigned char)lit[0], c1 = (unsigned char)lit[1];
+	size_t i = 0, j, last;
+
+	if (n > len)
+		return 0;
+	last = len - n;		/* the last position lit can start at */
+#if defined(__SSE2__)
+	{
+		/* A letter's two cases differ in bit 0x20 only: or it in, compare. */
+		__m128i f0 = _mm_set1_epi8((char)(c0 >= 'a' && c0 <= 'z' ? 0x20 : 0));
+		__m128i f1 = _mm_set1_epi8((char)(c1 >= 'a' && c1 <= 'z' ? 0x20 : 0));
+		__m128i k0 = _mm_set1_epi8((char)c0), k1 = _mm_set1_epi8((char)c1);
+
+		/* 17 bytes readable from i: s[i + 16] is within the line. */
+		for (; i + 16 < len && i <= last; i += 16) {
+			__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 1));
+			unsigned bits = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+			    _mm_cmpeq_epi8(_mm_or_si128(a, f0), k0),
+			    _mm_cmpeq_epi8(_mm_or_si128(b, f1), k1)));
+
+			for (; bits; bits &= bits - 1) {
+				size_t at = i + (size_t)__builtin_ctz(bits);
+
+				if (at > last)
+					break;
+				for (j = 2; j < n; j++)
+					if (match_fold((unsigned char)s[at + j]) !=
+					    (unsigned char)lit[j])
+						break;
+				if (j == n)
+					return 1;
+			}
+		}
+	}
+#endif
+	for (; i <= last; i++) {
+		for (j = 0; j < n; j++)
+			if (match_fold((unsigned char)s[i + j]) != (unsigned char)lit[j])
+				break;
+		if (j == n)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Does the line hold every literal one of the alternatives requires? Each
+ * literal is searched for at most once a line: what was found is kept in
+ * req_known and req_found, cleared on the first call for the line (*have 0).
  */
 static int
 match_has_required(struct matcher *m, const struct match_req *req, const char *s,
     size_t len, int *have)
 {
-	size_t b, j, id;
+	size_t b, j, id, words = (m->nreq_lit + 63) / 64;
+	uint64_t bit;
 
 	if (!*have) {
-		memset(m->req_bits, 0, prefilter_words(m->req_pf) * sizeof(*m->req_bits));
-		prefilter_scan(m->req_pf, s, len, m->req_bits);
+		memset(m->req_known, 0, words * sizeof(*m->req_known));
+		memset(m->req_found, 0, words * sizeof(*m->req_found));
 		*have = 1;
 	}
 	for (b = 0; b < req->n; b++) {
 		for (j = 0; j < req->nreq[b]; j++) {
 			id = req->id[b][j];
-			if (!(m->req_bits[id / 64] >> (id % 64) & 1))
+			bit = UINT64_C(1) << (id % 64);
+			if (!(m->req_known[id / 64] & bit)) {
+				m->req_known[id / 64] |= bit;
+				if (match_find_lit(s, len, m->req_lit[id].text, m->req_lit[id].len))
+					m->req_found[id / 64] |= bit;
+			}
+			if (!(m->req_found[id / 64] & bit))
 				break;
 		}
 		if (j == req->nreq[b])
@@ -148,17 +234,29 @@ match_has_required(struct matcher *m, const struct match_req *req, const char *s
 	return 0;
 }
 
+/* How rare a literal is in mail logs, by its bytes (prefilter_rarity()). */
+static int
+match_lit_rarity(const char *t)
+{
+	int score = 0;
+
+	for (; *t; t++)
+		score += prefilter_rarity((unsigned char)*t);
+	return score;
+}
+
 /*
  * Number the literals each pattern's alternatives require (pattern_required())
- * and put them in req_pf, each once. A pattern with more literals than the
- * numbering holds simply has no such check.
+ * and put them in req_lit, each once; order each alternative's rarest first
+ * and its anchor (pattern_literals()) last. A pattern with more literals than
+ * the numbering holds simply has no such check.
  */
 static void
 match_build_required(struct matcher *m)
 {
 	struct pattern_required *all = xcalloc(m->npatterns ? m->npatterns : 1, sizeof(*all));
 	struct strmap *ids = strmap_new();
-	size_t i, b, j, id, n = 0;
+	size_t i, b, j, k, id, n = 0;
 	int *ok = xcalloc(m->npatterns ? m->npatterns : 1, sizeof(*ok));
 
 	for (i = 0; i < m->npatterns; i++) {
@@ -172,33 +270,56 @@ match_build_required(struct matcher *m)
 			for (j = 0; j < r->nreq[b]; j++) {
 				const char *t = r->req[b][j];
 
-				if (!strmap_get(ids, t, strlen(t), &id))
+				/* Two bytes at least: match_find_lit() compares a pair. */
+				if (strlen(t) < 2)
+					ok[i] = 0;
+				else if (!strmap_get(ids, t, strlen(t), &id))
 					strmap_put(ids, t, strlen(t), n++);
 			}
 	}
-	m->req_pf = prefilter_new(n > UINT16_MAX ? UINT16_MAX : n);
-	m->req_bits = xcalloc(prefilter_words(m->req_pf) + 1, sizeof(*m->req_bits));
+	if (n > UINT16_MAX)		/* cannot happen with 130 patterns */
+		n = UINT16_MAX;
+	m->nreq_lit = n;
+	m->req_lit = xcalloc(n ? n : 1, sizeof(*m->req_lit));
+	m->req_known = xcalloc((n + 63) / 64 + 1, sizeof(*m->req_known));
+	m->req_found = xcalloc((n + 63) / 64 + 1, sizeof(*m->req_found));
 	for (i = 0; i < m->npatterns; i++) {
 		struct pattern_required *r = &all[i];
 		struct match_req *q;
+		int have_lits;
 
 		if (!ok[i])
 			continue;
+		have_lits = r->lits.n == r->n;
 		q = xcalloc(1, sizeof(*q));
 		q->n = r->n;
 		for (b = 0; b < r->n; b++) {
+			int score[PATTERN_REQ_MAX];
+
 			q->nreq[b] = r->nreq[b];
 			for (j = 0; j < r->nreq[b]; j++) {
 				const char *t = r->req[b][j];
+				int sc;
 
 				(void)strmap_get(ids, t, strlen(t), &id);
-				if (id >= UINT16_MAX) {		/* cannot happen with 130 patterns */
+				if (id >= n) {
 					free(q);
 					q = NULL;
 					break;
 				}
-				q->id[b][j] = (uint16_t)id;
-				prefilter_add(m->req_pf, t, strlen(t), id);
+				if (m->req_lit[id].text == NULL) {
+					m->req_lit[id].text = xstrdup(t);
+					m->req_lit[id].len = strlen(t);
+				}
+				/* Insert by rarity (stable), the anchor (found already) last. */
+				sc = have_lits && strcmp(t, r->lits.lit[b]) == 0 ? -1 :
+				    match_lit_rarity(t);
+				for (k = j; k > 0 && score[k - 1] < sc; k--) {
+					q->id[b][k] = q->id[b][k - 1];
+					score[k] = score[k - 1];
+				}
+				q->id[b][k] = (uint16_t)id;
+				score[k] = sc;
 			}
 			if (q == NULL)
 				break;
@@ -335,7 +456,7 @@ match_problem(void (*on_problem)(void *, const char *), void *arg, int *problems
 
 /* What a matcher runs with besides its patterns: limits, JIT stack, prefilter. */
 static void
-match_setup(struct matcher *m)
+match_setup_context(struct matcher *m)
 {
 	m->mctx = pcre2_match_context_create(NULL);
 	m->jit_stack = pcre2_jit_stack_create(32 * 1024, MATCH_JIT_STACK_MAX, NULL);
@@ -347,6 +468,12 @@ match_setup(struct matcher *m)
 	m->md = pcre2_match_data_create(1, NULL);
 	if (m->md == NULL)
 		xmem_oom(0);
+}
+
+static void
+match_setup(struct matcher *m)
+{
+	match_setup_context(m);
 	match_build_prefilter(m);
 }
 
@@ -424,20 +551,36 @@ struct matcher *
 match_clone(const struct matcher *m)
 {
 	struct matcher *c = xcalloc(1, sizeof(*c));
+	uint64_t none[1];
 	size_t i;
 
 	c->patterns = xcalloc(m->npatterns ? m->npatterns : 1, sizeof(*c->patterns));
 	c->hits = xcalloc(m->npatterns ? m->npatterns : 1, sizeof(*c->hits));
 	for (i = 0; i < m->npatterns; i++) {
-		c->patterns[i] = m->patterns[i];
-		c->patterns[i].in_prefilter = 0;
+		c->patterns[i] = m->patterns[i];	/* in_prefilter and req too */
 		c->patterns[i].jit = -1;
 		c->patterns[i].runs = 0;
 		if ((c->patterns[i].code = pcre2_code_copy(m->patterns[i].code)) == NULL)
 			xmem_oom(0);
 		c->npatterns++;
 	}
-	match_setup(c);
+	match_setup_context(c);
+	/*
+	 * The prefilter is built on its first scan: built here, on this thread,
+	 * so that both threads only read it from now on.
+	 */
+	prefilter_scan(m->pf, "", 0, none);
+	c->shared = 1;
+	c->pf = m->pf;
+	c->words = m->words;
+	c->always = m->always;
+	c->nprefiltered = m->nprefiltered;
+	c->cand = xcalloc(c->words, sizeof(*c->cand));
+	c->scan = xcalloc(c->words, sizeof(*c->scan));
+	c->req_lit = m->req_lit;
+	c->nreq_lit = m->nreq_lit;
+	c->req_known = xcalloc((c->nreq_lit + 63) / 64 + 1, sizeof(*c->req_known));
+	c->req_found = xcalloc((c->nreq_lit + 63) / 64 + 1, sizeof(*c->req_found));
 	return c;
 }
 
@@ -534,12 +677,18 @@ match_free(struct matcher *m)
 		return;
 	for (i = 0; i < m->npatterns; i++) {
 		pcre2_code_free(m->patterns[i].code);
-		free(m->patterns[i].req);
+		if (!m->shared)
+			free(m->patterns[i].req);
 	}
-	prefilter_free(m->pf);
-	prefilter_free(m->req_pf);
-	free(m->req_bits);
-	free(m->always);
+	if (!m->shared) {
+		prefilter_free(m->pf);
+		for (i = 0; i < m->nreq_lit; i++)
+			free(m->req_lit[i].text);
+		free(m->req_lit);
+		free(m->always);
+	}
+	free(m->req_known);
+	free(m->req_found);
 	free(m->cand);
 	free(m->scan);
 	pcre2_match_data_free(m->md);

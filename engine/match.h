@@ -51,7 +51,8 @@ void match_free(struct matcher *m);
  * its own (PCRE2 copies of the patterns, match data, JIT stack, hits): for a
  * second thread, as one matcher is never used by two threads at once. The
  * clone JIT-compiles each pattern after the same number of runs as m does,
- * counted by the clone.
+ * counted by the clone. The clone shares m's prefilter and required literals
+ * (read only, by both threads): free it before m.
  */
 struct matcher *match_clone(const struct matcher *m);
 

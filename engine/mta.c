@@ -301,7 +301,7 @@ mta_postfix(const char *program, long pid, const char *s, size_t n, struct mta_l
 	if (q > 0)
 		mta_copy(out->message, sizeof(out->message), s, q);
 	if (program != NULL && pid > 0)
-		snprintf(out->session, sizeof(out->session), "%.40s[%ld]", program, pid);
+		mta_session_name(out->session, program, pid);
 	if ((st = mta_find(s, n, "status=")) != NULL) {
 		const char *v = st + 7;
 		size_t rest = (size_t)(s + n - v);
@@ -395,6 +395,31 @@ mta_sendmail(const char *s, size_t n, struct mta_line *out)
 	mta_complete_from_relay(s, n, 1, &out->peer);
 	if ((to = mta_find(s, n, "to=<")) != NULL)
 		mta_domain_of(to + 3, (size_t)(s + n - to - 3), out->domain);
+}
+
+size_t
+mta_session_name(char out[MTA_ID_MAX], const char *program, long pid)
+{
+	char digits[24];
+	size_t n = 0, k = 0;
+	unsigned long v = (unsigned long)pid;
+
+	/* snprintf(out, MTA_ID_MAX, "%.40s[%ld]", ...), which was 2% of a
+	 * diagnosis of MTA logs: 40 + 2 + 20 digits fit in MTA_ID_MAX. */
+	_Static_assert(MTA_ID_MAX >= 40 + 2 + 20 + 1, "a session name fits");
+	while (n < 40 && program[n] != '\0') {
+		out[n] = program[n];
+		n++;
+	}
+	out[n++] = '[';
+	do
+		digits[k++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (k > 0)
+		out[n++] = digits[--k];
+	out[n++] = ']';
+	out[n] = '\0';
+	return n;
 }
 
 enum mta_origin

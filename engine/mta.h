@@ -71,6 +71,12 @@ struct mta_line {
 };
 
 /*
+ * A process's session name, "PROGRAM[PID]" (at most 40 bytes of program;
+ * pid > 0), in out: its length.
+ */
+size_t mta_session_name(char out[MTA_ID_MAX], const char *program, long pid);
+
+/*
  * Read one line: program is the syslog tag's program ("postfix/smtp", or
  * NULL), pid its process id (0 when none), text the message. A line without
  * a program that is not Exim's own is read as hint's ("postfix": the origin

@@ -401,9 +401,7 @@ pattern_literals(const char *pattern, struct pattern_literals *out)
 int
 pattern_required(const char *pattern, struct pattern_required *out)
 {
-	struct pattern_literals lits;
-
-	return pattern_walk(pattern, &lits, out);
+	return pattern_walk(pattern, &out->lits, out);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -44,14 +44,15 @@ int pattern_literals(const char *pattern, struct pattern_literals *out);
  * Every literal run each top-level alternative requires (lower case, at
  * least PATTERN_LIT_MIN bytes, the first PATTERN_REQ_MAX of them): a match
  * of the pattern contains all the runs of one alternative. The literals of
- * pattern_literals() are among them. 0 and out filled, or -1 when
- * pattern_literals() finds none.
+ * pattern_literals() are among them, and in lits too. 0 and out filled, or
+ * -1 when pattern_literals() finds none.
  */
 #define PATTERN_REQ_MAX		8
 struct pattern_required {
 	size_t	n;				/* alternatives */
 	size_t	nreq[PATTERN_BRANCH_MAX];	/* runs of each */
 	char	req[PATTERN_BRANCH_MAX][PATTERN_REQ_MAX][PATTERN_LIT_MAX + 1];
+	struct pattern_literals lits;		/* pattern_literals()'s */
 };
 int pattern_required(const char *pattern, struct pattern_required *out);
 

@@ -123,6 +123,10 @@ struct query_result {
 	/* Why the score is what it is (--explain): */
 	double			 base;		/* QUERY_PATTERN: the symptom role's base */
 	double			 words_score;	/* BM25F: share of the query's weight */
+	double			 text_score;	/* plain BM25 over the whole text: the
+						   same share (build/querytune only:
+						   QUERY_TEXT_RANKER in query.c) */
+	size_t			 text_rank;	/* its rank by text_score, 1 first */
 	double			 message_cover;	/* share of the best message's words */
 	double			 order;		/* adjacent pairs in the message's order */
 	size_t			 message_terms;	/* distinct words of that message */
@@ -206,6 +210,12 @@ struct query_features {
 				   "iphone", "printer") */
 	int	own;		/* the text speaks of a gateway of its own ("the
 				   gateway", "our mail gateway") */
+	double	text_best;	/* the second ranker, plain BM25 over each
+				   article's whole text (build/querytune
+				   only): the first result's share of the
+				   text's weight by it (its text_score) */
+	double	text_peak;	/* how far the best article by it stands
+				   above the next: (t1 - t2) / t1 */
 };
 
 struct query_results {

@@ -183,6 +183,37 @@ scan_candidates(struct scan *s, const char *buf, size_t at, size_t len, int eof)
 }
 
 /*
+ * scan_line() for the common line of a block scanned whole: no candidate at
+ * at, not cut, no NUL in the block, not an event: its record only, inline
+ * (most lines of a log are such; the call and its checks were half of the
+ * worker's line loop). 0 when scan_line() must see the line.
+ */
+static inline int
+scan_line_plain(struct scan *s, struct scan_slot *sl, size_t at, size_t end)
+{
+	const char *p = sl->buf + at;
+	size_t len = end - at, k;
+	struct scan_line *l;
+
+	while (s->cand_next < s->ncand && s->cand_at[s->cand_next] < at)
+		s->cand_next++;
+	if ((s->cand_next < s->ncand && s->cand_at[s->cand_next] == at) ||
+	    len > READER_MAX_LINE || sl->b.nlines == sl->lines_cap)
+		return 0;
+	for (k = 0; k < len && (p[k] == ' ' || p[k] == '\t'); k++)
+		;
+	if (k < len && (p[k] == '{' || p[k] == '\x1e'))
+		return 0;
+	l = &sl->b.lines[sl->b.nlines++];
+	l->pos = (uint32_t)at;
+	l->len = (uint32_t)len;
+	l->hit = (uint32_t)sl->nhits;
+	l->nhits = 0;
+	l->flags = 0;
+	return 1;
+}
+
+/*
  * The lines of [at, len) of the block's data that end at a '\n' (the data
  * holds no CR), given to scan_line() in order: the start of the first one
  * after them (len when the data ends with a '\n').
@@ -195,6 +226,7 @@ scan_lf_lines(struct scan *s, struct scan_slot *sl, size_t at, size_t len, int t
 	size_t i = at;
 #ifdef __SSE2__
 	const __m128i lf = _mm_set1_epi8('\n');
+	int plain = whole && !nuls;
 
 	for (; i + 16 <= len; i += 16) {
 		unsigned mask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
@@ -203,7 +235,9 @@ scan_lf_lines(struct scan *s, struct scan_slot *sl, size_t at, size_t len, int t
 		for (; mask != 0; mask &= mask - 1) {
 			size_t end = i + (size_t)__builtin_ctz(mask);
 
-			scan_line(s, sl, at, end, at == 0 && truncated, nuls, whole);
+			if (!plain || (at == 0 && truncated) ||
+			    !scan_line_plain(s, sl, at, end))
+				scan_line(s, sl, at, end, at == 0 && truncated, nuls, whole);
 			at = end + 1;
 		}
 	}

@@ -1,7 +1,6 @@
 #define _GNU_SOURCE	/* memmem */
 #include "session.h"
 
-#include <ctype.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -59,8 +58,8 @@ session_phase_of_text(const char *s, size_t n)
 	 */
 	if (n > sizeof(low))
 		n = sizeof(low);
-	for (i = 0; i < n; i++)
-		low[i] = (char)tolower((unsigned char)s[i]);
+	for (i = 0; i < n; i++)		/* tolower() in the C locale, inline */
+		low[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 'a' - 'A' : s[i]);
 	for (j = 0; j < NTABLE; j++)
 		first[table[j].words[0] - 'a'] |= (uint32_t)1 << j;
 	for (i = 0; i < n && best > 0; i++) {
@@ -68,6 +67,9 @@ session_phase_of_text(const char *s, size_t n)
 			continue;
 		for (m = first[low[i] - 'a'] & (((uint32_t)1 << best) - 1); m != 0; m &= m - 1) {
 			j = (size_t)__builtin_ctz(m);
+			/* Every phrase has two bytes or more: the second first. */
+			if (i + 1 < n && low[i + 1] != table[j].words[1])
+				continue;
 			if (strlen(table[j].words) <= n - i &&
 			    memcmp(low + i, table[j].words, strlen(table[j].words)) == 0) {
 				best = j;

@@ -161,8 +161,10 @@ diagnose_read(const struct options *o, struct kb *kb, struct matcher *m, char **
 		p.follow_arg = (void *)o;
 		p.stop = &cli_stop;
 		diag_follow(&p, d);
-	} else
+	} else {
+		p.rank_later = 1;	/* diagnose_probe() ranks */
 		diag_run(&p, d);
+	}
 }
 
 /*

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* A host name or an IPv4 address: letters, digits, '.', '-', '_'. */
 static int
@@ -276,6 +279,23 @@ peer_server_line(const char *s, size_t len)
 	size_t i, k, alen;
 
 	for (i = 0; i + 5 < len; i++) {
+#if defined(__SSE2__)
+		/* To the next 'f' or 'F' 16 bytes at a time (every error line
+		 * without a match is asked this). */
+		while (i + 16 <= len) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			unsigned bits = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+			    _mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('f')));
+
+			if (bits) {
+				i += (size_t)__builtin_ctz(bits);
+				break;
+			}
+			i += 16;
+		}
+		if (i + 5 >= len)
+			break;
+#endif
 		if ((s[i] != 'f' && s[i] != 'F') || strncasecmp(s + i, "from", 4) != 0 ||
 		    (i > 0 && isalnum((unsigned char)s[i - 1])) || s[i + 4] != ' ')
 			continue;

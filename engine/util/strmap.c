@@ -22,15 +22,23 @@ struct strmap {
 static uint64_t
 strmap_hash(const void *key, size_t n)
 {
+	/*
+	 * Eight bytes a multiply (FNV-1a's byte a multiply was 1.8% of a
+	 * diagnosis of MTA logs, whose keys are a line's shape); nothing
+	 * depends on the values but the table's own slots.
+	 */
 	const unsigned char *p = key;
-	uint64_t h = UINT64_C(14695981039346656037);
-	size_t i;
+	uint64_t h = UINT64_C(14695981039346656037) ^ n, w;
 
-	for (i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= UINT64_C(1099511628211);
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * UINT64_C(0x9E3779B97F4A7C15);
+		h ^= h >> 29;
 	}
-	return h;
+	w = 0;
+	memcpy(&w, p, n);
+	h = (h ^ w) * UINT64_C(0x9E3779B97F4A7C15);
+	return h ^ (h >> 32);
 }
 
 struct strmap *

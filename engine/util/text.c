@@ -148,7 +148,12 @@ escape_range(struct buf *b, const unsigned char *p, size_t start, size_t end, si
 	size_t i, k;
 
 	for (i = start; i < end; i += k) {
-		if (p[i] == '\t') {
+		if (p[i] >= 0x20 && p[i] < 0x7F) {
+			/* A run of printable ASCII, as it is, at once. */
+			for (k = 1; i + k < end && p[i + k] >= 0x20 && p[i + k] < 0x7F; k++)
+				;
+			buf_append(b, p + i, k);
+		} else if (p[i] == '\t') {
 			buf_putc(b, ' ');
 			k = 1;
 		} else if (p[i] < 0x20 || p[i] == 0x7F) {

@@ -48,7 +48,14 @@
  * the thresholds QUERY_WEAK and QUERY_SURE, what each would do on dev, and
  * the cross-validated hit@1: the related texts answered by rule with their
  * article first, plus those the model answers surely out of fold with it
- * first, over all the related texts.
+ * first, over all the related texts, then the same per kind (split "cv").
+ * For working on the model: QUERYEVAL_SEED=N splits the folds by a hash of
+ * the row and N instead of its number mod 5; QUERYEVAL_DROP=A,B fits
+ * without inputs A and B; QUERYEVAL_SURE reads the figures at another sure
+ * threshold; QUERYEVAL_DUMP=FILE writes each text's features and
+ * QUERYEVAL_CANDS=FILE its ranked articles with both rankers' scores
+ * (tests/bench/queryfuse.py; the whole-text score is 0 but in
+ * build/querytune).
  *
  * Without --fit only the query API every version of libkbdiag has
  * (query_index_new, query_ask) is used, so that tests/bench/query.sh can
@@ -406,8 +413,40 @@ static const char *fit_names[FIT_N];
 static void
 fit_x(const struct query_features *f, double x[FIT_N])
 {
+	const char *drop = getenv("QUERYEVAL_DROP");
+	size_t i;
+
 	memset(x, 0, FIT_N * sizeof(*x));
 	fit_n = query_model_inputs(f, x, fit_names);
+	/* inputs left out, for trying the model without them: "AGREE,TEXT" */
+	for (i = 1; drop != NULL && i < fit_n; i++) {
+		const char *p = strstr(drop, fit_names[i]);
+		size_t l = strlen(fit_names[i]);
+
+		if (p != NULL && (p == drop || p[-1] == ',') && (p[l] == '\0' || p[l] == ','))
+			x[i] = 0;
+	}
+}
+
+/*
+ * The fold of row k: k % 5, or with QUERYEVAL_SEED=N a hash of k and N, for
+ * reading how much a figure owes to one split into folds.
+ */
+static size_t
+fit_fold(size_t k)
+{
+	static long seed = -1;
+	unsigned long h;
+
+	if (seed < 0)
+		seed = getenv("QUERYEVAL_SEED") ? atol(getenv("QUERYEVAL_SEED")) : 0;
+	if (seed == 0)
+		return k % 5;
+	h = (unsigned long)k * 2654435761ul + (unsigned long)seed * 40503ul;
+	h ^= h >> 13;
+	h *= 0x5bd1e995ul;
+	h ^= h >> 15;
+	return (size_t)(h % 5);
 }
 
 /* Solve a x = b (n x n) by Gaussian elimination with partial pivoting. */
@@ -468,7 +507,7 @@ fit_newton(double (*x)[FIT_N], const double *y, size_t nd, const int *unused, si
 		for (i = 0; i < nd; i++) {
 			double z = 0, pr;
 
-			if (fold > 0 && i % 5 == fold - 1)
+			if (fold > 0 && fit_fold(i) == fold - 1)
 				continue;
 			for (j = 0; j < FIT_N; j++)
 				z += w[j] * x[i][j];
@@ -521,9 +560,13 @@ fit_main(const char *kbdir, const char *evalpath, const char *const *extra, size
 
 	if (l != NULL)
 		lambda = atof(l);
-	size_t n, i, j, k, nd = 0, gated = 0, *idx, f;
+	size_t n, i, j, k, nd = 0, gated = 0, *idx, f, *qnd;
+	int *qhow, *qright, *qright3;	/* per query: 0 none, 1 rule, 2 model */
 	size_t nrelated = 0, rule_right = 0, rule_unrelated = 0;
 	double *oof;
+	/* QUERYEVAL_SURE: read the figures at another sure threshold */
+	const double fit_sure = getenv("QUERYEVAL_SURE") ? atof(getenv("QUERYEVAL_SURE")) :
+	    QUERY_SURE;
 	int *un, *right, *right3;
 
 	p.dir = kbdir;
@@ -536,6 +579,9 @@ fit_main(const char *kbdir, const char *evalpath, const char *const *extra, size
 		return 1;
 	const char *dumppath = getenv("QUERYEVAL_DUMP");
 	FILE *dump = dumppath ? fopen(dumppath, "w") : NULL;
+	/* each query's ranked articles with both rankers' scores (QUERYEVAL_CANDS=FILE) */
+	const char *candspath = getenv("QUERYEVAL_CANDS");
+	FILE *cands = candspath ? fopen(candspath, "w") : NULL;
 
 	for (size_t e = 0; e < nextra; e++) {
 		size_t n2, k2;
@@ -555,12 +601,27 @@ fit_main(const char *kbdir, const char *evalpath, const char *const *extra, size
 	right = calloc(n, sizeof(*right));
 	right3 = calloc(n, sizeof(*right3));
 	idx = calloc(n, sizeof(*idx));
+	qnd = calloc(n, sizeof(*qnd));
+	qhow = calloc(n, sizeof(*qhow));
+	qright = calloc(n, sizeof(*qright));
+	qright3 = calloc(n, sizeof(*qright3));
 	for (i = 0; i < n; i++) {
 		struct query_results *q;
 
 		if (strcmp(v[i].split, "dev") != 0 && strcmp(v[i].split, "fit") != 0)
 			continue;	/* never the test half */
 		q = query_ask_unjudged(ix, m, v[i].text, strlen(v[i].text));
+		if (cands) {
+			fprintf(cands, "%ld\t%s\t%s\t%s\t%d\t%d\t%.4f\t%d", v[i].line, v[i].split,
+			    v[i].kind, v[i].expected, q->features.matched, q->features.domain,
+			    q->confidence, q->features.question);
+			for (j = 0; j < q->nresults && j < 40; j++)
+				fprintf(cands, "\t%s:%.5f:%d:%.5f:%.5f:%zu", q->results[j].article->id,
+				    q->results[j].score, q->results[j].how == QUERY_PATTERN,
+				    q->results[j].words_score, q->results[j].text_score,
+				    q->results[j].text_rank);
+			fputc('\n', cands);
+		}
 		if (dump) {
 			int first = 0;
 
@@ -570,6 +631,14 @@ fit_main(const char *kbdir, const char *evalpath, const char *const *extra, size
 		}
 		if (!qe_unrelated(v[i].kind))
 			nrelated++;
+		for (k = 0; k < q->nresults && k < QE_TOP; k++)
+			for (j = 0; j < v[i].nids; j++)
+				if (strcmp(q->results[k].article->id, v[i].ids[j]) == 0) {
+					qright[i] |= k == 0;
+					qright3[i] = 1;
+				}
+		qhow[i] = q->features.matched ? 1 : q->features.domain ? 2 : 0;
+		qnd[i] = nd;
 		if (q->features.matched) {
 			/* answered by its pattern, by rule */
 			for (j = 0; q->nresults > 0 && j < v[i].nids; j++)
@@ -619,7 +688,7 @@ fit_main(const char *kbdir, const char *evalpath, const char *const *extra, size
 		for (k = 0; k < nd; k++) {
 			double z = 0;
 
-			if (k % 5 != f)
+			if (fit_fold(k) != f)
 				continue;
 			for (j = 0; j < FIT_N; j++)
 				z += wf[j] * x[k][j];
@@ -655,16 +724,58 @@ fit_main(const char *kbdir, const char *evalpath, const char *const *extra, size
 		size_t sure_right = 0, sure_unrelated = 0;
 
 		for (k = 0; k < nd; k++)
-			if (oof[k] >= QUERY_SURE) {
+			if (oof[k] >= fit_sure) {
 				sure_right += !un[k] && right[k];
 				sure_unrelated += un[k];
 			}
 		printf("cross-validated hit@1 at QUERY_SURE (%.2f): %zu of %zu related texts "
 		    "(%zu answered by rule, %zu by the model out of fold): %.3f; unrelated "
-		    "texts answered surely: %zu by rule, %zu by the model\n", QUERY_SURE,
+		    "texts answered surely: %zu by rule, %zu by the model\n", fit_sure,
 		    rule_right + sure_right, nrelated, rule_right, sure_right,
 		    nrelated ? (double)(rule_right + sure_right) / (double)nrelated : 0.0,
 		    rule_unrelated, sure_unrelated);
+	}
+	/*
+	 * Per kind, as queryeval's table (SPLIT KIND N HIT1 HIT3 ANSWERED
+	 * WEAK), split "cv": a text answered by rule, or by the model out of
+	 * fold at QUERY_SURE (sure) or QUERY_WEAK (weak).
+	 */
+	{
+		struct qe_tally *t = NULL;
+		size_t nt = 0, cap = 0;
+
+		for (i = 0; i < n; i++) {
+			struct qe_tally *a, *b;
+			int sure, weak, unrel = qe_unrelated(v[i].kind);
+
+			if (strcmp(v[i].split, "dev") != 0 && strcmp(v[i].split, "fit") != 0)
+				continue;
+			sure = qhow[i] == 1 || (qhow[i] == 2 && oof[qnd[i]] >= fit_sure);
+			weak = !sure && qhow[i] == 2 && oof[qnd[i]] >= QUERY_WEAK;
+			a = qe_tally(&t, &nt, &cap, "cv", v[i].kind);
+			b = qe_tally(&t, &nt, &cap, "cv", unrel ? "answered" : "all");
+			a->n++;
+			b->n++;
+			if (unrel) {
+				a->answered += sure;
+				b->answered += sure;
+				a->weak += weak;
+				b->weak += weak;
+			} else {
+				a->hit1 += sure && qright[i];
+				b->hit1 += sure && qright[i];
+				a->hit3 += (sure || weak) && qright3[i];
+				b->hit3 += (sure || weak) && qright3[i];
+				a->answered += sure;
+				b->answered += sure;
+				a->weak += weak;
+				b->weak += weak;
+			}
+		}
+		for (i = 0; i < nt; i++)
+			printf("%s %s %zu %zu %zu %zu %zu\n", t[i].split, t[i].kind, t[i].n,
+			    t[i].hit1, t[i].hit3, t[i].answered, t[i].weak);
+		free(t);
 	}
 	printf("/* fitted on the dev half: %zu queries (%zu related ones have no "
 	    "sign of the gateway's world and are not answered) */\n", nd, gated);
@@ -706,12 +817,12 @@ fit_main(const char *kbdir, const char *evalpath, const char *const *extra, size
 		size_t ti;
 
 		printf("weak band [t, %.2f): t  related-hit@3  related-missed  unrelated "
-		    "(dev, out-of-fold)\n", QUERY_SURE);
+		    "(dev, out-of-fold)\n", fit_sure);
 		for (ti = 0; ti < sizeof(ts) / sizeof(ts[0]); ti++) {
 			size_t h3 = 0, miss = 0, una = 0;
 
 			for (k = 0; k < nd; k++) {
-				if (oof[k] < ts[ti] || oof[k] >= QUERY_SURE)
+				if (oof[k] < ts[ti] || oof[k] >= fit_sure)
 					continue;
 				if (un[k])
 					una++;
@@ -725,6 +836,8 @@ fit_main(const char *kbdir, const char *evalpath, const char *const *extra, size
 	}
 	if (dump)
 		fclose(dump);
+	if (cands)
+		fclose(cands);
 	query_index_free(ix);
 	match_free(m);
 	kb_free(kb);

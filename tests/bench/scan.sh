@@ -21,6 +21,9 @@
 #   before        BENCH_BEFORE, another kbdiag build (e.g. main's), if given,
 #                 with this tree's rule base
 #   grep -E, rg   -c -i -f on the rule base's patterns in ERE form
+#   floors (BENCH_FLOORS=0 leaves them out), what reading the file costs at
+#   least: cat (to /dev/null, which cat does not short-cut), grep -F -c a
+#   literal no line holds (BENCH_RARE), wc -l (glibc's memchr line loop)
 # Every command writes its output to a file; LC_ALL=C. The table replaces
 # the section between <!-- bench:scan begin --> and <!-- bench:scan end -->
 # of docs/benchmarks.md (BENCH_DOC); `make bench-scan` runs it. BENCH_DIR
@@ -81,9 +84,12 @@ cmd() {
 	case $1 in
 	plain) k="env KBDIAG_SCAN=plain build/kbdiag" ;;
 	before) k=$before ;;
-	grep|rg) [ "$2" != gzip ] && [ "$2" != pipe ] || return 1 ;;
+	grep|rg|cat|grepF|wcl) [ "$2" != gzip ] && [ "$2" != pipe ] || return 1 ;;
 	esac
 	case $1 in
+	cat) CMD=(sh -c 'exec cat "$1" > /dev/null' sh "$3") ;;
+	grepF) CMD=(grep -c -F "$rare" "$3") ;;
+	wcl) CMD=(wc -l "$3") ;;
 	grep) CMD=(grep -c -i -E -f "$dir/ere.txt" "$3") ;;
 	rg) CMD=(rg -c -i -f "$dir/ere.txt" "$3") ;;
 	*) if [ "$2" = pipe ]; then
@@ -99,6 +105,8 @@ tools="kbdiag plain"
 [ -n "$before" ] && tools="$tools before"
 have grep && tools="$tools grep"
 have rg && tools="$tools rg"
+rare=${BENCH_RARE:-kbdiag-floor-zqxj}
+[ "${BENCH_FLOORS:-1}" = 1 ] && tools="$tools cat grepF wcl"
 
 rows=$dir/rows
 : > "$rows"
@@ -127,7 +135,9 @@ for input in $inputs; do
 		/usr/bin/time -f '%M %U %S' -o "$dir/rss.$input.$t" "${CMD[@]}" \
 			> "$dir/out.$input.$t" 2> /dev/null || true
 		w=$(median "$dir/wall.$input.$t")
-		read -r rss u s < "$dir/rss.$input.$t"
+		# the last line: time says "Command exited with non-zero status 1"
+		# first when grep counts no line
+		read -r rss u s < <(tail -n 1 "$dir/rss.$input.$t")
 		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$input" "$bytes" "$t" "$w" "$rss" "$u" "$s" \
 			>> "$rows"
 		say "   $t: $(awk -v w="$w" -v b="$bytes" 'BEGIN { printf "%.3f s, %.0f MB/s", w / 1e6, b / w }'), $((rss / 1024)) MiB"
@@ -147,7 +157,8 @@ section=$dir/section.md
 	echo "*kbdiag* is \`kbdiag diagnose --offline --format json\` (a regular file: the"
 	echo "scan, engine/scan.h), *plain* the same with KBDIAG_SCAN=plain (the reader"
 	echo "loop, one thread)$([ -n "$before" ] && echo ", *before* another build, the same command (BENCH_BEFORE: $before)"); grep -E and rg are \`-c -i -f\` the rule"
-	echo "base's $(grep -c . "$dir/ere.txt") patterns in ERE form."
+	echo "base's $(grep -c . "$dir/ere.txt") patterns in ERE form. The floors: \`cat\` to /dev/null,"
+	echo "\`grep -c -F\` a literal no line holds and \`wc -l\` (glibc's memchr line loop) on the same file."
 	echo
 	echo "| input | tool | wall | MB/s | CPU | peak RSS | vs plain | vs grep -E | vs rg |"
 	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
@@ -156,7 +167,8 @@ section=$dir/section.md
 	END {
 		for (i = 1; i <= NR; i++) {
 			split(row[i], f, "\t")
-			name = f[3] == "grep" ? "grep -E" : f[3]
+			name = f[3] == "grep" ? "grep -E" : f[3] == "grepF" ? "grep -F (floor)" : \
+			    f[3] == "wcl" ? "wc -l (floor)" : f[3] == "cat" ? "cat (floor)" : f[3]
 			r1 = w[f[1], "plain"] ? sprintf("%.2f", w[f[1], "plain"] / f[4]) : "-"
 			r2 = w[f[1], "grep"] ? sprintf("%.2f", w[f[1], "grep"] / f[4]) : "-"
 			r3 = w[f[1], "rg"] ? sprintf("%.2f", w[f[1], "rg"] / f[4]) : "-"

@@ -319,6 +319,48 @@ START_TEST(case_sensitive_respected)
 }
 END_TEST
 
+/*
+ * The literals a pattern requires ("zephyr", "quorum", "lost") are searched
+ * for in the line 16 positions at a time: a match is found wherever they
+ * sit (at the start, across a 16-byte boundary, at the very end, in any
+ * case), by the matcher and by its clone, and a line missing one is not.
+ */
+START_TEST(required_literals_at_any_offset)
+{
+	struct matcher *c;
+	char line[128];
+	size_t pad, tail, k;
+
+	add(kb, "Q10001",
+	    symptom("zephyr-quorum", "", "\\bZephyr\\s+quorum\\s+lost\\b", "Zephyr quorum lost",
+	    NULL),
+	    NULL);
+	recompile();
+	c = match_clone(m);
+	for (pad = 0; pad < 40; pad++)
+		for (tail = 0; tail < 20; tail += 19) {
+			struct matcher *both[2] = { m, c };
+
+			for (k = 0; k < 2; k++) {
+				snprintf(line, sizeof(line), "%.*s%s%.*s", (int)pad,
+				    "----------------------------------------",
+				    pad % 2 ? "ZEPHYR  Quorum\tlost" : "Zephyr quorum lost",
+				    (int)tail, " ...................");
+				assert_one_hit(both[k], line, "Q10001", "zephyr-quorum");
+				snprintf(line, sizeof(line), "%.*sZephyr quorum los", (int)pad,
+				    "----------------------------------------");
+				assert_no_hit(both[k], line, 0);
+				snprintf(line, sizeof(line), "%.*sZephyr quoru lost", (int)pad,
+				    "----------------------------------------");
+				assert_no_hit(both[k], line, 0);
+			}
+		}
+	/* The bytes after len are not the line's. */
+	assert_no_hit(m, "Zephyr quorum lost", 17);
+	match_free(c);
+}
+END_TEST
+
 START_TEST(nul_bytes_in_a_line)
 {
 	static const char line[] = "\0\0 Error (119) Network Write Error\0tail";
@@ -634,6 +676,7 @@ match_suite(void)
 	tcase_add_test(tc, sample_log);
 	tcase_add_test(tc, caseless_by_default);
 	tcase_add_test(tc, case_sensitive_respected);
+	tcase_add_test(tc, required_literals_at_any_offset);
 	tcase_add_test(tc, nul_bytes_in_a_line);
 	tcase_add_test(tc, pattern_that_does_not_compile);
 	tcase_add_test(tc, numbered_backrefs_rejected);

@@ -414,6 +414,14 @@ START_TEST(own_gateway_and_other_fields)
 		{ "502 Bad Gateway", 0, 0 },
 		{ "set the default gateway on the router", 0, 0 },
 		{ "my iphone will not send mail through gmail", 0, 2 },
+		/* a product and its version typed apart, when the rule base's
+		 * vocabulary names the two joined ("windows10", "office365") */
+		{ "how do I flush the dns cache in windows 10", 0, 1 },
+		{ "office 365 read receipts don't come back", 0, 1 },
+		{ "the smtp gateway refuses to run under windows 95", 1, 0 },
+		/* a host name in another field's domain */
+		{ "outlook.com keeps sending my mail to junk", 0, 1 },
+		{ "our gateway cannot relay to smtp.gmail.com", 1, 1 },
 	};
 	size_t i, k;
 
