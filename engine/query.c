@@ -419,6 +419,18 @@ static const char *const query_extensions[] = {
 	"txt",
 };
 
+/*
+ * Words that make the number before them a count ("400 staff", "500
+ * addresses", "5000 users"): no code, setting or size of the field's.
+ * Sorted (query_in_list). Units the articles have numbers of (bytes,
+ * characters, lines, seconds) are not counts of this kind.
+ */
+static const char *const query_count_nouns[] = {
+	"accounts", "addresses", "clients", "computers", "customers", "emails",
+	"employees", "mailboxes", "mails", "members", "messages", "people", "persons",
+	"recipients", "staff", "users", "workstations",
+};
+
 /* Words that start a question. */
 static const char *const query_question_words[] = {
 	"can", "could", "do", "does", "how", "is", "should", "what", "when", "where",
@@ -2358,6 +2370,8 @@ struct query_q {
 	int			 program;	/* another program's message (query_other_program) */
 	int			 elsewhere_names;	/* host names of other fields'
 						   (query_names_elsewhere) */
+	int			 addresses;	/* mail addresses ("user@company.com") */
+	int			 enhanced;	/* enhanced status codes ("5.1.1") */
 	int			 vocab_specific;	/* a phrase meant a field's own word */
 	int			 vocab_mail;	/* phrases that mean a mail word ("post
 						   office": postoffice), not broader */
@@ -2881,16 +2895,25 @@ query_role_base(enum kb_symptom_role role)
 /* Answering                                                                */
 
 /*
- * Best first; of two as good, the one with more of the text's words (a
- * pasted transcript's other lines decide between two articles whose
- * pattern matches its error line), then by number.
+ * Best first. Scores that show alike (to the hundredth, as --explain prints
+ * them) tie, and of two that tie a pattern that matched goes before a bare
+ * word score: a description's pattern scores its article's words as if the
+ * text spelled out its message, so it ties with another article's words at
+ * best, and the match is evidence the words alone are not. Then the higher
+ * score; of two as good, the one with more of the text's words (a pasted
+ * transcript's other lines decide between two articles whose pattern
+ * matches its error line), then by number.
  */
 static int
 query_cmp(const void *x, const void *y)
 {
 	const struct query_result *a = x, *b = y;
-	long na, nb;
+	long na, nb, sa = lround(a->score * 100), sb = lround(b->score * 100);
 
+	if (sa != sb)
+		return sa < sb ? 1 : -1;
+	if ((a->how == QUERY_PATTERN) != (b->how == QUERY_PATTERN))
+		return a->how == QUERY_PATTERN ? -1 : 1;
 	if (a->score != b->score)
 		return a->score < b->score ? 1 : -1;
 	if (a->words_score != b->words_score)
@@ -3135,8 +3158,9 @@ query_features(const struct query_index *ix, const struct query_q *q,
 		f->network += (flags & QUERY_T_NET) != 0;
 	}
 	f->own = query_own_gateway(ix, q);
-	f->elsewhere += q->elsewhere_names;
+	f->elsewhere += q->elsewhere_names + q->enhanced;
 	f->mail += q->logline;	/* the gateway's log format counts as one */
+	f->mail += q->addresses > 0;	/* so do mail addresses */
 	f->mail += q->vocab_mail;
 	f->known = content ? (double)known / (double)content : 0;
 	f->known_strong = content ? (double)kstrong / (double)content : 0;
@@ -3166,6 +3190,8 @@ query_features(const struct query_index *ix, const struct query_q *q,
 		    qr->results[k].article->id) != NULL; k++)
 			;
 		f->margin = f->best - (k < qr->nresults ? qr->results[k].score : 0);
+		if (f->margin < 0)
+			f->margin = 0;	/* a pattern first in a tie (query_cmp) */
 		f->pattern = r->how == QUERY_PATTERN;
 		/* a pattern that answers by rule: a primary one of a message
 		 * of the gateway's own (no generic one: "Insufficient memory"),
@@ -3740,6 +3766,32 @@ query_score(struct query_index *ix, struct matcher *m, const char *text, size_t 
 	free(rank);
 }
 
+/* Is w a number: digits only? */
+static int
+query_all_digits(const char *w)
+{
+	const char *c;
+
+	for (c = w; *c && isdigit((unsigned char)*c); c++)
+		;
+	return *c == '\0' && c != w;
+}
+
+/*
+ * The words at positions i - 1 and i of the query's word order, when both
+ * are words (no name, no setting) with no gap between them.
+ */
+static int
+query_word_pair(struct query_q *q, size_t i, struct query_qword **a,
+    struct query_qword **b)
+{
+	if (q->seq[i - 1] == QUERY_GAP || q->seq[i] == QUERY_GAP)
+		return 0;
+	*a = &q->w[q->seq[i - 1]];
+	*b = &q->w[q->seq[i]];
+	return (*a)->kind == QUERY_TOK_WORD && (*b)->kind == QUERY_TOK_WORD;
+}
+
 /*
  * A product and its version typed apart ("windows 10", "office 365", "win
  * 7"): when the two words joined are a word of vocabulary.xml's topic
@@ -3754,18 +3806,9 @@ query_versions_elsewhere(const struct query_index *ix, struct query_q *q)
 
 	for (i = 1; i < q->nseq; i++) {
 		struct query_qword *a, *b;
-		const char *c;
 
-		if (q->seq[i - 1] == QUERY_GAP || q->seq[i] == QUERY_GAP)
-			continue;
-		a = &q->w[q->seq[i - 1]];
-		b = &q->w[q->seq[i]];
-		if (a->kind != QUERY_TOK_WORD || b->kind != QUERY_TOK_WORD ||
-		    !isalpha((unsigned char)a->w[0]))
-			continue;
-		for (c = b->w; *c && isdigit((unsigned char)*c); c++)
-			;
-		if (*c != '\0' || c == b->w)
+		if (!query_word_pair(q, i, &a, &b) || !isalpha((unsigned char)a->w[0]) ||
+		    !query_all_digits(b->w))
 			continue;
 		snprintf(joined, sizeof(joined), "%s%s", a->w, b->w);
 		if (query_is_elsewhere(ix, joined, QUERY_TOK_WORD))
@@ -3774,13 +3817,84 @@ query_versions_elsewhere(const struct query_index *ix, struct query_q *q)
 }
 
 /*
+ * An enhanced status code standing alone ("5.1.1", "#4.4.1", as Gmail,
+ * Exchange and Postfix bounces print them; RFC 3463: class 2, 4 or 5, then
+ * two numbers of up to three digits). The gateway never writes one, and a
+ * Postfix line of the rule base has it as "dsn=4.4.1", which is no such word.
+ */
+static int
+query_is_enhanced(const char *s, size_t n)
+{
+	size_t i = 0, part, digits;
+
+	if (n > 0 && s[0] == '#')
+		i++;
+	if (i >= n || (s[i] != '2' && s[i] != '4' && s[i] != '5'))
+		return 0;
+	i++;
+	for (part = 0; part < 2; part++) {
+		if (i >= n || s[i] != '.')
+			return 0;
+		for (i++, digits = 0; i < n && isdigit((unsigned char)s[i]); i++)
+			digits++;
+		if (digits == 0 || digits > 3)
+			return 0;
+	}
+	return i == n;
+}
+
+/*
+ * A number followed by a count noun ("400 staff", "500 addresses") counts
+ * people or things: it is no code of the field's ("X.400", "500 Huh?"), and
+ * is read as a function word is. Not a product's version ("Exchange 2010
+ * messages": query_versions_elsewhere) nor a number that is part of a name
+ * anywhere in the text ("X.400 people").
+ */
+static int
+query_count_part(const char *text, size_t len, const char *num)
+{
+	size_t n = strlen(num), i;
+
+	/* a number inside a dotted or joined name ("X.400 people") is no count */
+	for (i = 0; i + n <= len; i++)
+		if (memcmp(text + i, num, n) == 0 && (i + n == len ||
+		    !isalnum((unsigned char)text[i + n])) && i > 0 &&
+		    (isalnum((unsigned char)text[i - 1]) || strchr(".-_/:", text[i - 1]) != NULL))
+			return 1;
+	return 0;
+}
+
+static void
+query_counts(struct query_q *q, const char *text, size_t len)
+{
+	size_t i;
+
+	for (i = 1; i < q->nseq; i++) {
+		struct query_qword *a, *b;
+
+		if (!query_word_pair(q, i, &a, &b) || !query_all_digits(a->w) ||
+		    a->elsewhere || !query_in_list(b->w,
+		    query_count_nouns, sizeof(query_count_nouns) /
+		    sizeof(query_count_nouns[0])) || query_count_part(text, len, a->w))
+			continue;
+		a->t = QUERY_NO_TERM;
+		a->known = 0;
+		a->stop = 1;
+	}
+}
+
+/*
  * Host names and mail addresses in the text whose domain names another
  * product or field ("outlook.com", "smtp.gmail.com", "user@yahoo.com": a
  * label of vocabulary.xml's topic "elsewhere"): a name weighs nothing as a
  * word, but it still says where the text comes from. How many there are.
+ * Counted on the way: the text's mail addresses (a mail address is mail
+ * context, as a mail word is) and its enhanced status codes (another
+ * mailer's bounce, as another field's word is), in q.
  */
 static int
-query_names_elsewhere(const struct query_index *ix, const char *text, size_t len)
+query_names_elsewhere(const struct query_index *ix, const char *text, size_t len,
+    struct query_q *q)
 {
 	size_t i = 0, start, end, k, from;
 	int n = 0;
@@ -3796,6 +3910,10 @@ query_names_elsewhere(const struct query_index *ix, const char *text, size_t len
 		end = i;
 		while (end > start && strchr(".:!?", text[end - 1]) != NULL)
 			end--;
+		if (end > start && query_is_enhanced(text + start, end - start))
+			q->enhanced++;
+		if (end > start && query_is_mail(text + start, end - start))
+			q->addresses++;
 		if (end == start || !(query_is_host(text + start, end - start) ||
 		    query_is_mail(text + start, end - start)))
 			continue;
@@ -3839,7 +3957,8 @@ query_ask_features(struct query_index *ix, struct matcher *m, const char *text, 
 	q->question = query_is_question(text, len, q);
 	query_forgive(ix, q, qr);
 	query_versions_elsewhere(ix, q);
-	q->elsewhere_names = query_names_elsewhere(ix, text, len);
+	query_counts(q, text, len);
+	q->elsewhere_names = query_names_elsewhere(ix, text, len, q);
 	query_dict_open(ix);
 	q->program = query_other_program(ix, text, len);
 	{
@@ -3890,7 +4009,7 @@ query_ask_features(struct query_index *ix, struct matcher *m, const char *text, 
 	for (i = 0; i < q->n; i++)
 		mail += q->w[i].t != QUERY_NO_TERM && !q->w[i].other_sense &&
 		    (ix->terms[q->w[i].t].flags & QUERY_T_MAIL);
-	mail += q->logline + q->vocab_mail;
+	mail += q->logline + q->vocab_mail + (q->addresses > 0);
 	qr->dictionary = ix->dict_path;
 	num = xcalloc(ix->ndocs ? ix->ndocs : 1, sizeof(*num));
 	has = xcalloc(ix->ndocs ? ix->ndocs : 1, sizeof(*has));

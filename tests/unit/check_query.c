@@ -544,7 +544,7 @@ START_TEST(model_explains_its_confidence)
 {
 	static const char *const texts[] = { "which header lines does the gateway read",
 	    "mail to the IBM mainframe gets cut off halfway every time",
-	    "how do I set a static ip on windows 7" };
+	    "the firewall blocks outbound port 25 from the office network" };
 	double x[QUERY_MODEL_MAX];
 	const char *names[QUERY_MODEL_MAX];
 	struct query_results *q;
