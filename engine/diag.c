@@ -799,6 +799,30 @@ diag_tell(struct diag_state *st, struct buf *told)
 	}
 }
 
+/*
+ * A notice of the reader's own (lines of short-monotonic, journal entries
+ * whose MESSAGE was null, an export entry cut at the end): in the report's
+ * warnings, as when not following, and, while the logs are waited on (tell),
+ * told now.
+ */
+static void
+diag_follow_notice(struct diag_state *st, struct reader *r, int tell)
+{
+	const char *n;
+	char *safe;
+
+	reader_notice_clear(r);	/* a rotation or truncation: told when found */
+	n = reader_notice(r);
+	if (n == NULL)
+		return;
+	diag_warn_safe(st->d, n);
+	if (tell && st->p->on_notice) {
+		safe = text_sanitize(n, strlen(n), 0);
+		st->p->on_notice(st->p->follow_arg, safe);
+		free(safe);
+	}
+}
+
 int
 diag_follow(const struct diag_params *p, struct diagnosis **out)
 {
@@ -848,6 +872,7 @@ diag_follow(const struct diag_params *p, struct diagnosis **out)
 				/* The end of a pipe, or an error: this input is done. */
 				if (rc < 0)
 					in->error = text_sanitize(err, strlen(err), 0);
+				diag_follow_notice(&st, readers[i], 0);
 				diag_close(&st, readers[i], in);
 				readers[i] = NULL;
 				open--;
@@ -863,12 +888,15 @@ diag_follow(const struct diag_params *p, struct diagnosis **out)
 
 				p->on_notice(p->follow_arg, safe);
 				free(safe);
-			}
+			} else if (readers[i])
+				diag_follow_notice(&st, readers[i], 1);
 		nanosleep(&pause, NULL);
 	}
 	for (i = 0; i < p->nfiles; i++)
-		if (readers[i])
+		if (readers[i]) {
+			diag_follow_notice(&st, readers[i], 0);
 			diag_close(&st, readers[i], &st.d->inputs[i]);
+		}
 	free(readers);
 	free(files);
 	for (i = 0; i < p->nfiles; i++)

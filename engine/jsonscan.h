@@ -18,6 +18,11 @@
  * Errors name the line and column, and what was over which limit; a byte of
  * the document shown in a message is escaped (text.h).
  *
+ * jsonscan_top_read() does the same on a document it reads a chunk at a
+ * time from a function (a file), holding a window of it (64 KiB, more while
+ * a string up to max_string is read), never the whole: the units' offsets
+ * are then offsets in what was read, for the caller to read again.
+ *
  * Ownership: jsonscan_top() fills *out, which jsonscan_free() releases; the
  * spans point into the caller's data, which must outlive them.
  */
@@ -25,6 +30,7 @@
 #define KBDIAG_JSONSCAN_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "util/err.h"
 
@@ -35,6 +41,13 @@ struct jsonscan_limits {
 	size_t	max_elements;	/* of an array that is a top-level member */
 	size_t	max_values;	/* values in one unit (each array, object,
 				   string, number, true, false, null counts) */
+	/* NULL, or: in each element of the top-level array nest_member that
+	 * is an object, the elements of its array member nest_key are units
+	 * of their own (counted alone, at most max_elements of them), not
+	 * part of the element's (a saved diagnosis's "history" entries and
+	 * their "incidents"). They are not listed: jsonscan_top() on the
+	 * element's bytes finds them. */
+	const char	*nest_member, *nest_key;
 };
 
 /* One unit: data[off, off + len) is one JSON value. */
@@ -62,6 +75,20 @@ struct jsonscan {
  * Returns 0, or -1 with err ("line L, column C: ...").
  */
 int jsonscan_top(const char *data, size_t len, const struct jsonscan_limits *lim,
+    struct jsonscan *out, char err[ERR_LEN]);
+
+/*
+ * What jsonscan_top_read() reads from: up to n bytes into buf; the number
+ * read, 0 at the end, or -1 with errno.
+ */
+typedef ssize_t (*jsonscan_read_fn)(void *ctx, char *buf, size_t n);
+
+/*
+ * jsonscan_top() on the bytes rd returns, in order. Returns 0, or -1 with
+ * err: the document's fault as jsonscan_top() says it, or, when rd failed,
+ * strerror of its errno (and errno set to it).
+ */
+int jsonscan_top_read(jsonscan_read_fn rd, void *ctx, const struct jsonscan_limits *lim,
     struct jsonscan *out, char err[ERR_LEN]);
 
 /* The member with this key, or NULL. */

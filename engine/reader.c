@@ -96,9 +96,30 @@ struct reader {
 	int			 mono;		/* a short-monotonic line was read */
 	unsigned long		 msg_null;	/* journal entries whose MESSAGE was null */
 	struct rj_export	 ex;		/* journalctl -o export's entry */
+	struct rj_pretty	 pj;		/* journalctl -o json-pretty's entry, */
+	unsigned long		 pj_start;	/* its first line, */
+	int			 pj_has_msg;
+	unsigned long		 pj_line;	/* its MESSAGE's line, */
+	unsigned long long	 pj_offset;	/* and offset */
+	struct rj_verbose	 vb;		/* journalctl -o verbose's entry, */
+	unsigned long		 vb_start;	/* its header's line, */
+	int			 vb_has_msg;
+	unsigned long		 vb_line;	/* its MESSAGE's line, */
+	unsigned long long	 vb_offset;	/* and offset */
 	unsigned long		 ex_start;	/* its first line, */
 	unsigned long		 ex_line;	/* its MESSAGE's line, */
 	unsigned long long	 ex_offset;	/* and offset */
+	/* docker json-file: a line written as several entries (partial ones,
+	 * without a line end, then the last), per stream (stdout, stderr) */
+	struct reader_docker_part {
+		int			 in;		/* parts held */
+		struct buf		 text;		/* the line so far */
+		int			 cut;		/* longer than READER_MAX_LINE */
+		unsigned long		 line;		/* of the first part */
+		unsigned long long	 offset;
+		int			 has_time;
+		long long		 t;
+	}			 dk[2];
 	int			 skim;		/* reader_feed(): only the state */
 	struct reader_record	 rec;
 };
@@ -146,6 +167,8 @@ reader_new(const char *name, const struct reader_params *params)
 	r->format = READER_FORMAT_TEXT;
 	session_reset(&r->session);
 	rj_export_init(&r->ex);
+	rj_pretty_init(&r->pj);
+	rj_verbose_init(&r->vb);
 	return r;
 }
 
@@ -243,7 +266,11 @@ reader_close(struct reader *r)
 		inflateEnd(&r->z);
 	buf_free(&r->line);
 	buf_free(&r->text);
+	buf_free(&r->dk[0].text);
+	buf_free(&r->dk[1].text);
 	rj_export_free(&r->ex);
+	rj_pretty_free(&r->pj);
+	rj_verbose_free(&r->vb);
 	free(r->zin);
 	free(r->chunk);
 	free(r->path);
@@ -332,6 +359,12 @@ reader_size(const struct reader *r)
 	return r->size;
 }
 
+void
+reader_notice_clear(struct reader *r)
+{
+	r->notice[0] = '\0';
+}
+
 const char *
 reader_notice(struct reader *r)
 {
@@ -354,6 +387,29 @@ reader_notice(struct reader *r)
 		    "-o export, from line %lu) is cut short: it has no empty line after it, "
 		    "and was not examined", r->name, r->ex_start);
 		r->ex.in = 0;	/* said once */
+	} else if (r->notice[0] == '\0' && r->pj.in && !r->p.follow && r->lineno > 0) {
+		/* journalctl ends every entry with a "}" alone: this one was cut */
+		snprintf(r->notice, sizeof(r->notice), "%s: the last journal entry (journalctl "
+		    "-o json-pretty, from line %lu) is cut short: it has no line \"}\" after "
+		    "it, and was not examined", r->name, r->pj_start);
+		r->pj.in = 0;	/* said once */
+	} else if (r->notice[0] == '\0' && r->vb.in && !r->vb.given && r->vb.f.has_msg &&
+	    !r->p.follow) {
+		/* its record waits for _HOSTNAME, or for the next entry */
+		snprintf(r->notice, sizeof(r->notice), "%s: the last journal entry (journalctl "
+		    "-o verbose, from line %lu) has no _HOSTNAME and no entry after it: it was "
+		    "not examined", r->name, r->vb_start);
+		r->vb.in = 0;	/* said once */
+	} else if (r->notice[0] == '\0' && (r->dk[0].in || r->dk[1].in) && !r->p.follow) {
+		/* docker ends a line's last entry with its line end: this one was cut */
+		const struct reader_docker_part *d = &r->dk[r->dk[0].in ? 0 : 1];
+
+		snprintf(r->notice, sizeof(r->notice), "%s: the last line of docker's log (%s, "
+		    "from line %lu) has no line end: docker writes a line longer than 16 kB as "
+		    "several entries and this one has no last entry; its %zu bytes were not "
+		    "examined", r->name, d == &r->dk[0] ? "stdout" : "stderr", d->line,
+		    d->text.len);
+		r->dk[d == &r->dk[0] ? 0 : 1].in = 0;	/* said once */
 	}
 	return r->notice[0] ? r->notice : NULL;
 }
@@ -615,6 +671,9 @@ reader_restart(struct reader *r)
 	r->lineno = 0;
 	r->headlen = 0;
 	r->ex.in = r->ex.binary = 0;
+	r->dk[0].in = r->dk[1].in = 0;
+	r->pj.in = 0;
+	r->vb.in = 0;
 	free(r->zin);
 	r->zin = NULL;
 	buf_reset(&r->line);
@@ -857,6 +916,7 @@ static void reader_journal_entry(struct reader *r, const struct rj_entry *e);
 static enum reader_format reader_journal_got(struct reader *r, const struct rj_entry *e,
     enum rj_kind k, enum reader_format f);
 static enum reader_format reader_docker_json(struct reader *r, const struct rj_entry *e);
+static int reader_docker_part(struct reader *r, struct rj_entry *e);
 
 /* rec->when of t: the date part is formatted once per day. */
 static void reader_when(struct reader *r, long long t);
@@ -888,7 +948,7 @@ reader_journal_got(struct reader *r, const struct rj_entry *ep, enum rj_kind k,
     enum reader_format f)
 {
 	struct reader_record *rec = &r->rec;
-	const struct rj_entry e = *ep;
+	struct rj_entry e = *ep;
 
 	if (k == RJ_NONE || (f != READER_FORMAT_AUTO && f != (k == RJ_JOURNAL ?
 	    READER_FORMAT_JOURNAL : READER_FORMAT_DOCKER))) {
@@ -897,12 +957,68 @@ reader_journal_got(struct reader *r, const struct rj_entry *ep, enum rj_kind k,
 		return READER_FORMAT_TEXT;
 	}
 	session_reset(&r->session);
+	if (e.line && reader_docker_part(r, &e))
+		return READER_FORMAT_DOCKER;
 	if (e.line)
 		return reader_docker_json(r, &e);
 	if (e.msg_null)
 		r->msg_null++;
 	reader_journal_entry(r, &e);
 	return READER_FORMAT_JOURNAL;
+}
+
+/*
+ * docker json-file writes a line longer than 16 kB as several entries, each
+ * but the last without its line end (partial). They are joined, as docker's
+ * own reader does: each part is a line counted, never matched (inner), and
+ * the last is the record of the whole line (self, whole even when skimmed),
+ * placed at the first part, at its time. 1 when e was a part (the record is
+ * that of a line of it); 0 when e is the whole line, in e and r->text.
+ */
+static int
+reader_docker_part(struct reader *r, struct rj_entry *e)
+{
+	struct reader_record *rec = &r->rec;
+	struct reader_docker_part *d = &r->dk[e->on_stderr ? 1 : 0];
+	size_t room;
+
+	if (!e->partial && !d->in)
+		return 0;
+	if (!d->in) {
+		d->in = 1;
+		d->cut = 0;
+		buf_reset(&d->text);
+		d->line = rec->line;
+		d->offset = rec->offset;
+		d->has_time = e->has_time;
+		d->t = e->t;
+	}
+	room = READER_MAX_LINE - d->text.len;
+	if (r->text.len > room)
+		d->cut = 1;
+	buf_append(&d->text, r->text.data ? r->text.data : "", r->text.len > room ?
+	    room : r->text.len);
+	if (e->partial) {
+		rec->inner = 1;
+		rec->has_nul = 0;
+		rec->subject = rec->raw;
+		rec->subjectlen = 0;
+		return 1;
+	}
+	/* the last part: the whole line */
+	d->in = 0;
+	buf_reset(&r->text);
+	buf_append(&r->text, d->text.data, d->text.len);
+	if (d->text.len > 65536) {	/* a long line's memory not kept */
+		buf_free(&d->text);
+	}
+	rec->line = d->line;
+	rec->offset = d->offset;
+	rec->truncated |= d->cut;
+	rec->self = 1;
+	e->has_time = d->has_time;
+	e->t = d->t;
+	return 0;
 }
 
 /* A journal entry (JSON or export) as the record. */
@@ -1007,6 +1123,143 @@ reader_export(struct reader *r)
 	rj_export_entry(&r->ex, &e);
 	session_reset(&r->session);
 	reader_journal_entry(r, &e);
+	return 1;
+}
+
+/*
+ * journalctl -o json-pretty: a line of an entry (inner), or the "}" that
+ * ends one, which is the entry's record (self), placed at its MESSAGE line,
+ * read as the same object on one line is. 0 when the line is no part of an
+ * entry.
+ */
+static int
+reader_pretty(struct reader *r)
+{
+	struct reader_record *rec = &r->rec;
+	struct reader_record keep;
+	struct rj_entry e;
+	enum rj_kind k;
+	int was_in = r->pj.in;
+
+	switch (rj_pretty_line(&r->pj, rec->raw, rec->rawlen)) {
+	case RJ_PRETTY_NONE:
+		return 0;
+	case RJ_PRETTY_LINE:
+		if (!was_in) {
+			r->pj_start = rec->line;
+			r->pj_has_msg = 0;
+		}
+		rec->inner = 1;
+		rec->subject = rec->raw;
+		rec->subjectlen = 0;
+		if (r->pj.msg_now && !r->pj_has_msg) {
+			r->pj_has_msg = 1;
+			r->pj_line = rec->line;
+			r->pj_offset = rec->offset;
+		}
+		return 1;
+	case RJ_PRETTY_END:
+		break;
+	}
+	/* a whole record, even when skimmed */
+	keep = *rec;
+	memset(rec, 0, sizeof(*rec));
+	rec->file = keep.file;
+	rec->raw = keep.raw;
+	rec->rawlen = keep.rawlen;
+	rec->kind = READER_TEXT;
+	rec->text = rec->subject = rec->raw;
+	rec->len = rec->subjectlen = rec->rawlen;
+	rec->line = r->pj_has_msg ? r->pj_line : keep.line;
+	rec->offset = r->pj_has_msg ? r->pj_offset : keep.offset;
+	rec->self = 1;
+	memset(&e, 0, sizeof(e));
+	e.msg = &r->text;
+	if ((k = rj_scan(r->pj.json.data, r->pj.json.len, &e)) == RJ_NONE) {
+		json_error_t jerr;
+		json_t *o = json_loadb(r->pj.json.data, r->pj.json.len, JSON_REJECT_DUPLICATES,
+		    &jerr);
+
+		memset(&e, 0, sizeof(e));
+		e.msg = &r->text;
+		k = o != NULL ? rj_from_json(o, &e) : RJ_NONE;
+		json_decref(o);
+	}
+	session_reset(&r->session);
+	if (k != RJ_JOURNAL) {
+		/* an object of no log we know, or none at all: said as such */
+		rec->bad_json = k == RJ_NONE ? 1 : 2;
+		return 1;
+	}
+	if (e.msg_null)
+		r->msg_null++;
+	reader_journal_entry(r, &e);
+	return 1;
+}
+
+/* The record of a journal entry of several lines, at its line msg_line. */
+static void
+reader_entry_record(struct reader *r, int has_msg, unsigned long msg_line,
+    unsigned long long msg_offset)
+{
+	struct reader_record *rec = &r->rec;
+	struct reader_record keep = *rec;
+
+	/* a whole record, even when skimmed */
+	memset(rec, 0, sizeof(*rec));
+	rec->file = keep.file;
+	rec->raw = keep.raw;
+	rec->rawlen = keep.rawlen;
+	rec->kind = READER_TEXT;
+	rec->text = rec->subject = rec->raw;
+	rec->len = rec->subjectlen = rec->rawlen;
+	rec->line = has_msg ? msg_line : keep.line;
+	rec->offset = has_msg ? msg_offset : keep.offset;
+	rec->self = 1;
+}
+
+/*
+ * journalctl -o verbose: a line of an entry (inner), or the one that gives
+ * the entry's record (self), placed at its MESSAGE line. 0 when the line is
+ * no part of an entry.
+ */
+static int
+reader_verbose(struct reader *r)
+{
+	struct reader_record *rec = &r->rec;
+	unsigned long line = rec->line;
+	struct rj_entry e;
+	enum rj_verbose_step step = rj_verbose_line(&r->vb, rec->raw, rec->rawlen);
+
+	if (step == RJ_VERBOSE_NONE)
+		return 0;
+	if (step == RJ_VERBOSE_LINE) {
+		if (r->vb.header_now) {
+			r->vb_start = line;
+			r->vb_has_msg = 0;
+		}
+		if (r->vb.f.msg_now) {
+			r->vb_has_msg = 1;
+			r->vb_line = rec->line;
+			r->vb_offset = rec->offset;
+		}
+		rec->inner = 1;
+		rec->subject = rec->raw;
+		rec->subjectlen = 0;
+		return 1;
+	}
+	reader_entry_record(r, r->vb_has_msg, r->vb_line, r->vb_offset);
+	memset(&e, 0, sizeof(e));
+	e.msg = &r->text;
+	rj_verbose_entry(&r->vb, &e);
+	session_reset(&r->session);
+	reader_journal_entry(r, &e);
+	if (step == RJ_VERBOSE_FLUSH) {
+		/* this header starts the next entry */
+		r->vb_has_msg = 0;
+		r->vb_start = line;
+		rj_verbose_line(&r->vb, rec->raw, rec->rawlen);
+	}
 	return 1;
 }
 
@@ -1409,6 +1662,14 @@ reader_classify(struct reader *r)
 	if ((f == READER_FORMAT_AUTO || f == READER_FORMAT_JOURNAL) && (r->ex.in ||
 	    (rec->rawlen > 2 && rec->raw[0] == '_' && rec->raw[1] == '_')) && reader_export(r))
 		got = READER_FORMAT_JOURNAL;	/* journalctl -o export */
+	else if ((f == READER_FORMAT_AUTO || f == READER_FORMAT_JOURNAL) && (r->vb.in ||
+	    (rec->rawlen > 4 && rec->raw[0] >= 'A' && rec->raw[0] <= 'Z' && rec->raw[3] == ' ')) &&
+	    reader_verbose(r))
+		got = READER_FORMAT_JOURNAL;	/* journalctl -o verbose */
+	else if ((f == READER_FORMAT_AUTO || f == READER_FORMAT_JOURNAL) && (r->pj.in ||
+	    (rec->rawlen > 0 && rec->raw[0] == '{')) && reader_pretty(r))
+		/* -o json-pretty (its "{" line: not yet known to be) */
+		got = rec->bad_json || r->pj.in == 1 ? READER_FORMAT_TEXT : READER_FORMAT_JOURNAL;
 	else if ((f == READER_FORMAT_AUTO || f == READER_FORMAT_LEGACY) && reader_legacy(r))
 		got = READER_FORMAT_LEGACY;
 	else if (f != READER_FORMAT_LEGACY && f != READER_FORMAT_SYSLOG && f != READER_FORMAT_TEXT &&

@@ -220,6 +220,12 @@ int reader_follow(struct reader *r);
  * of a file that is not followed, that it shrank while it was read; or NULL.
  */
 const char *reader_notice(struct reader *r);
+/*
+ * Forget what the last reader_follow() found (once told), so that
+ * reader_notice() then says only what the reading itself found
+ * (short-monotonic lines, null MESSAGEs, an entry cut at the end).
+ */
+void reader_notice_clear(struct reader *r);
 void reader_close(struct reader *r);
 
 /*

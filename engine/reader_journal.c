@@ -153,6 +153,7 @@ rj_entry_reset(struct rj_entry *e)
 	e->has_time = 0;
 	e->t = 0;
 	e->line = 0;
+	e->partial = e->on_stderr = 0;
 	e->text_off = 0;
 }
 
@@ -183,11 +184,15 @@ static void
 rj_docker(const json_t *o, struct rj_entry *e)
 {
 	json_t *log = json_object_get(o, "log"), *tv = json_object_get(o, "time");
+	json_t *st = json_object_get(o, "stream");
 	const char *s = json_string_value(log);
 	size_t n = json_string_length(log), used;
 	long long t;
 
 	/* The line the container wrote, without its end. */
+	e->partial = n == 0 || s[n - 1] != '\n';
+	e->on_stderr = json_is_string(st) && json_string_length(st) == 6 &&
+	    memcmp(json_string_value(st), "stderr", 6) == 0;
 	if (n > 0 && s[n - 1] == '\n')
 		n--;
 	if (n > 0 && s[n - 1] == '\r')
@@ -631,6 +636,15 @@ rj_scan(const char *s, size_t n, struct rj_entry *e)
 		if (rj_decode(m[RJ_M_LOG].p, m[RJ_M_LOG].n, e->msg) != 0)
 			return RJ_NONE;
 		len = e->msg->len;
+		e->partial = len == 0 || e->msg->data[len - 1] != '\n';
+		if (m[RJ_M_STREAM].p != NULL && m[RJ_M_STREAM].p[0] == '"') {
+			struct buf st = BUF_INIT;
+
+			/* (as jansson decodes it: escapes and all) */
+			e->on_stderr = rj_decode(m[RJ_M_STREAM].p, m[RJ_M_STREAM].n, &st) == 0 &&
+			    st.len == 6 && memcmp(st.data, "stderr", 6) == 0;
+			buf_free(&st);
+		}
 		if (len > 0 && e->msg->data[len - 1] == '\n')
 			len--;
 		if (len > 0 && e->msg->data[len - 1] == '\r')
@@ -1062,4 +1076,162 @@ rj_export_entry(struct rj_export *x, struct rj_entry *e)
 	rj_prefix(e);
 	if (x->msg.len > 0)
 		buf_append(e->msg, x->msg.data, x->msg.len);
+}
+
+/* ---------------------------------------------------------------------- */
+/* journalctl -o json-pretty                                                */
+
+void
+rj_pretty_init(struct rj_pretty *x)
+{
+	memset(x, 0, sizeof(*x));
+	buf_init(&x->json);
+}
+
+void
+rj_pretty_free(struct rj_pretty *x)
+{
+	buf_free(&x->json);
+}
+
+/* Is the line this byte alone (and spaces, a CR)? */
+static int
+rj_alone(const char *s, size_t n, char c)
+{
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	return n == 1 && s[0] == c;
+}
+
+/* An indented `"FIELD" :` (a journal field's name), and is it MESSAGE? 1, 0. */
+static int
+rj_pretty_field(const char *s, size_t n, int *message)
+{
+	size_t i = 0, k;
+
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (i == 0 || i >= n || s[i] != '"')
+		return 0;
+	for (k = ++i; k < n && ((s[k] >= 'A' && s[k] <= 'Z') || (s[k] >= '0' && s[k] <= '9') ||
+	    s[k] == '_'); k++)
+		;
+	if (k == i || k >= n || s[k] != '"')
+		return 0;
+	*message = k - i == 7 && memcmp(s + i, "MESSAGE", 7) == 0;
+	for (k++; k < n && (s[k] == ' ' || s[k] == '\t'); k++)
+		;
+	return k < n && s[k] == ':';
+}
+
+enum rj_pretty_step
+rj_pretty_line(struct rj_pretty *x, const char *s, size_t n)
+{
+	int message = 0;
+
+	x->msg_now = 0;
+	if (x->in == 0) {
+		if (!rj_alone(s, n, '{'))
+			return RJ_PRETTY_NONE;
+		x->in = 1;
+		buf_reset(&x->json);
+		buf_putc(&x->json, '{');
+		return RJ_PRETTY_LINE;
+	}
+	if (x->in == 1 && !rj_pretty_field(s, n, &message)) {
+		/* a "{" alone, then no field: not journalctl's */
+		x->in = 0;
+		return RJ_PRETTY_NONE;
+	}
+	if (x->in == 2 && rj_alone(s, n, '}')) {
+		buf_putc(&x->json, '}');
+		x->in = 0;
+		return RJ_PRETTY_END;
+	}
+	/* inside: every line indented; an entry larger than any a mail log
+	 * writes is given up (its lines from here read as they are) */
+	if (n == 0 || (s[0] != ' ' && s[0] != '\t') || x->json.len + n > RJ_PRETTY_MAX) {
+		x->in = 0;
+		return RJ_PRETTY_NONE;
+	}
+	if (x->in == 2)
+		rj_pretty_field(s, n, &message);
+	x->in = 2;
+	x->msg_now = message;
+	buf_putc(&x->json, '\n');
+	buf_append(&x->json, s, n);
+	return RJ_PRETTY_LINE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* journalctl -o verbose                                                    */
+
+void
+rj_verbose_init(struct rj_verbose *x)
+{
+	memset(x, 0, sizeof(*x));
+	rj_export_init(&x->f);
+}
+
+void
+rj_verbose_free(struct rj_verbose *x)
+{
+	rj_export_free(&x->f);
+}
+
+/* "Mon 2026-12-07 17:06:27.123456 UTC [s=...;i=...]": 1 with *t, else 0. */
+static int
+rj_verbose_header(const char *s, size_t n, long long *t)
+{
+	size_t used;
+
+	while (n > 0 && s[n - 1] == '\r')
+		n--;
+	return n > 0 && s[n - 1] == ']' && rj_full(s, n, t, &used) == 0 && used + 2 < n &&
+	    s[used] == ' ' && s[used + 1] == '[';
+}
+
+enum rj_verbose_step
+rj_verbose_line(struct rj_verbose *x, const char *s, size_t n)
+{
+	long long t;
+	size_t k;
+
+	x->f.msg_now = x->header_now = 0;
+	if (rj_verbose_header(s, n, &t)) {
+		if (x->in && !x->given && x->f.has_msg)
+			return RJ_VERBOSE_FLUSH;
+		rj_export_reset(&x->f);
+		x->header_now = 1;
+		x->in = 1;
+		x->given = 0;
+		x->f.has_time = 1;
+		x->f.t = t;
+		return RJ_VERBOSE_LINE;
+	}
+	if (!x->in)
+		return RJ_VERBOSE_NONE;
+	while (n > 0 && s[n - 1] == '\r')
+		n--;
+	/* a field: 4 spaces in, KEY=VALUE */
+	if (n < 5 || memcmp(s, "    ", 4) != 0 || (k = rj_key(s + 4, n - 4)) == 0 ||
+	    4 + k >= n || s[4 + k] != '=') {
+		x->in = 0;
+		return RJ_VERBOSE_NONE;
+	}
+	if (x->given)
+		return RJ_VERBOSE_LINE;
+	rj_export_field(&x->f, s + 4, k, s + 5 + k, n - 5 - k);
+	/* all a record needs: journald writes _HOSTNAME, which it adds to
+	 * every entry, after MESSAGE, SYSLOG_IDENTIFIER, SYSLOG_PID, _PID, _COMM */
+	if (x->f.has_msg && x->f.host[0])
+		return RJ_VERBOSE_ENTRY;
+	return RJ_VERBOSE_LINE;
+}
+
+void
+rj_verbose_entry(struct rj_verbose *x, struct rj_entry *e)
+{
+	rj_export_entry(&x->f, e);
+	x->given = 1;
 }

@@ -12,7 +12,9 @@
  *   docker   a json-file log ({"log":"...\n","stream":"stdout","time":
  *            "2026-12-07T17:06:27.123456789Z"}) and `docker logs
  *            --timestamps` (that stamp, then the line), the line what the
- *            container wrote: itself a syslog line, or plain text;
+ *            container wrote: itself a syslog line, or plain text; a line
+ *            over 16 kB, which docker writes as entries without a line end
+ *            then the last (partial), is joined by the reader (reader.c);
  *   syslog   the short forms of journalctl: `short` (BSD syslog), `short-iso`
  *            and `short-iso-precise` (RFC 3339), which the syslog reader knows,
  *            and those it does not: `short-precise` ("Dec 07 17:06:27.123456"),
@@ -55,6 +57,10 @@ struct rj_entry {
 	int		 has_time;
 	long long	 t;		/* log time (logtime.h), UTC */
 	int		 line;		/* docker: msg is a line the container wrote */
+	int		 partial;	/* docker: without its line end, the line
+					   goes on in the next entry of its stream
+					   (docker writes a line over 16 kB so) */
+	int		 on_stderr;	/* docker: its stream is "stderr" */
 };
 
 /*
@@ -169,5 +175,70 @@ enum rj_export_step rj_export_line(struct rj_export *x, const char *s, size_t n,
     unsigned long long offset);
 /* The entry that just ended, into e (e->msg written, as rj_from_json()). */
 void rj_export_entry(struct rj_export *x, struct rj_entry *e);
+
+/*
+ * journalctl -o json-pretty: an entry is the JSON object of -o json written
+ * over several lines, from a line "{" alone, whose next line is an indented
+ * `"FIELD" :` (a journal field: upper case, digits, '_'), every line inside
+ * indented, to a line "}" alone. A line at a time, as the reader splits them:
+ * RJ_PRETTY_LINE for a line of an entry (msg_now: its MESSAGE field), and
+ * RJ_PRETTY_END for the "}" that ends it, the entry's JSON then in x->json
+ * (for rj_scan(), or jansson and rj_from_json()); RJ_PRETTY_NONE for a line
+ * of no entry, and for the line that shows that what was taken for one is
+ * not (a "{" alone without a field after it, a line not indented, more than
+ * RJ_PRETTY_MAX bytes): the lines before it were counted as the entry's.
+ */
+#define RJ_PRETTY_MAX	(16U * 1024 * 1024)
+
+enum rj_pretty_step {
+	RJ_PRETTY_NONE,
+	RJ_PRETTY_LINE,
+	RJ_PRETTY_END
+};
+
+struct rj_pretty {
+	int		 in;		/* 1: after its "{", 2: after a field */
+	int		 msg_now;	/* the last line began its MESSAGE */
+	struct buf	 json;		/* its lines so far */
+};
+
+void rj_pretty_init(struct rj_pretty *x);
+void rj_pretty_free(struct rj_pretty *x);
+enum rj_pretty_step rj_pretty_line(struct rj_pretty *x, const char *s, size_t n);
+
+/*
+ * journalctl -o verbose: an entry is a header, "Mon 2026-12-07
+ * 17:06:27.123456 UTC [s=...;i=...]" (its time as short-full's, as written,
+ * then the cursor), then its fields a line each, "    KEY=VALUE" (4 spaces
+ * in; a binary field "[N B blob data]" unless --all). It has no end of its
+ * own, so its record is the line that completes what a record needs:
+ * _HOSTNAME after MESSAGE (journald adds _HOSTNAME to every entry, after
+ * MESSAGE, SYSLOG_IDENTIFIER, SYSLOG_PID, _PID and _COMM): RJ_VERBOSE_ENTRY,
+ * the entry then given by
+ * rj_verbose_entry(). A header while an entry with a MESSAGE was not given
+ * (it has no _HOSTNAME): RJ_VERBOSE_FLUSH, the caller gives it with
+ * rj_verbose_entry() as that line's record, then reads the line again.
+ * RJ_VERBOSE_LINE: a line of an entry (f.msg_now: its MESSAGE);
+ * RJ_VERBOSE_NONE: no line of one (a line that is neither a header nor a
+ * field ends an entry). The entry's MESSAGE is what the line shows.
+ */
+enum rj_verbose_step {
+	RJ_VERBOSE_NONE,
+	RJ_VERBOSE_LINE,
+	RJ_VERBOSE_ENTRY,
+	RJ_VERBOSE_FLUSH
+};
+
+struct rj_verbose {
+	struct rj_export	 f;	/* its fields (the export's text fields) */
+	int			 in;	/* after a header */
+	int			 given;	/* its record was given */
+	int			 header_now;	/* the last line was its header */
+};
+
+void rj_verbose_init(struct rj_verbose *x);
+void rj_verbose_free(struct rj_verbose *x);
+enum rj_verbose_step rj_verbose_line(struct rj_verbose *x, const char *s, size_t n);
+void rj_verbose_entry(struct rj_verbose *x, struct rj_entry *e);
 
 #endif

@@ -301,6 +301,20 @@ render_history_entry_from_json(const json_t *o, size_t index, struct diag_histor
 }
 
 int
+render_history_verdict_from_json(const json_t *o, size_t index, struct diag_history *h,
+    char err[ERR_LEN])
+{
+	struct rh_ctx c;
+
+	c.err = err;
+	c.entry = index;
+	if (h->nverdicts >= HISTORY_MAX_VERDICTS)
+		return err_set(err, "history[%zu]: more than %d entries in \"incidents\"", index,
+		    HISTORY_MAX_VERDICTS);
+	return rh_verdict(&c, o, &h->verdicts[h->nverdicts++]);
+}
+
+int
 render_history_from_json(const json_t *j, struct diag_history **out, size_t *n,
     char err[ERR_LEN])
 {

@@ -46,6 +46,16 @@ int render_history_from_json(const json_t *j, struct diag_history **out, size_t 
 int render_history_entry_from_json(const json_t *o, size_t index, struct diag_history *h,
     char err[ERR_LEN]);
 
+/*
+ * One verdict (an element of the entry's "incidents") of history[index]
+ * into h->verdicts[h->nverdicts++], which the caller allocated; for a reader
+ * that goes a verdict at a time (replay), after the entry without its
+ * "incidents" went through render_history_entry_from_json(). On an error the
+ * caller clears h.
+ */
+int render_history_verdict_from_json(const json_t *o, size_t index, struct diag_history *h,
+    char err[ERR_LEN]);
+
 /* "fixed", "not-fixed", "inconclusive": is s one of them? */
 int render_history_outcome_valid(const char *s);
 

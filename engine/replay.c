@@ -301,24 +301,114 @@ replay_summary(struct diagnosis *d, const json_t *o)
 		}
 }
 
-/* The limits of a saved diagnosis (replay.h). */
+/* The limits of a saved diagnosis (replay.h); a history entry's verdicts
+ * are counted one by one, each as an incident is. */
 static const struct jsonscan_limits replay_limits = {
 	REPLAY_MAX_DEPTH, REPLAY_MAX_STRING, REPLAY_MAX_MEMBERS, REPLAY_MAX_INCIDENTS,
-	REPLAY_MAX_VALUES
+	REPLAY_MAX_VALUES, "history", "incidents"
 };
+
+/* A history entry's own: its members, the elements of its "incidents". */
+static const struct jsonscan_limits replay_entry_limits = {
+	REPLAY_MAX_DEPTH, REPLAY_MAX_STRING, REPLAY_MAX_MEMBERS, REPLAY_MAX_INCIDENTS,
+	REPLAY_MAX_VALUES, NULL, NULL
+};
+
+/*
+ * Where the units are: a document in memory (data), or a file read again
+ * a unit at a time (fd, data NULL), so that no more than a unit's values is
+ * held (and not even its bytes: jansson reads them in chunks).
+ */
+struct replay_src {
+	const char	*data;
+	size_t		 len;
+	int		 fd;
+	size_t		 base;		/* the file's offset of a unit's offset 0 */
+	int		*changed;	/* the file ended before a unit did: -1,
+					   or reading it failed: errno */
+	struct replay_ubuf {
+		char	*p;
+		size_t	 cap;
+	}		*unit;		/* a unit's bytes, read at once when small */
+};
+
+/* A unit up to this long is read with one pread (into src->unit), a longer
+ * one in jansson's chunks, so that its bytes are not all held. */
+#define REPLAY_UNIT_READ	(256u << 10)
+
+/* A unit of the file, read for json_loadcb(). */
+struct replay_piece {
+	struct replay_src	*src;
+	size_t			 off, end;
+};
+
+static size_t
+replay_piece_read(void *buf, size_t n, void *arg)
+{
+	struct replay_piece *pc = arg;
+	ssize_t got;
+
+	if (pc->off >= pc->end)
+		return 0;
+	if (n > pc->end - pc->off)
+		n = pc->end - pc->off;
+	do
+		got = pread(pc->src->fd, buf, n, (off_t)pc->off);
+	while (got < 0 && errno == EINTR);
+	if (got <= 0) {
+		/* read once already: the file was cut or is failing */
+		*pc->src->changed = got == 0 ? -1 : errno;
+		return (size_t)-1;
+	}
+	pc->off += (size_t)got;
+	return (size_t)got;
+}
 
 /*
  * Parse one unit the scan found (jansson, on its bytes only). NULL with err
  * naming what and where; *oom when jansson ran out of memory.
  */
 static json_t *
-replay_unit(const char *data, const struct jsonscan_unit *u, const char *what,
+replay_unit(struct replay_src *src, const struct jsonscan_unit *u, const char *what,
     int *oom, char err[ERR_LEN])
 {
 	json_error_t jerr;
 	json_t *j;
 
-	j = json_loadb(data + u->off, u->len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	if (src->data != NULL)
+		j = json_loadb(src->data + u->off, u->len, JSON_REJECT_DUPLICATES |
+		    JSON_DECODE_ANY, &jerr);
+	else if (u->len <= REPLAY_UNIT_READ && src->unit != NULL) {
+		struct replay_piece pc = { src, src->base + u->off, src->base + u->off + u->len };
+		size_t got = 0, n;
+
+		if (src->unit->cap < u->len + 1) {
+			src->unit->cap = u->len + 1;
+			src->unit->p = xrealloc(src->unit->p, src->unit->cap);
+		}
+		while (got < u->len && (n = replay_piece_read(src->unit->p + got, u->len - got,
+		    &pc)) != (size_t)-1 && n > 0)
+			got += n;
+		if (got < u->len) {
+			err_set(err, "%s (from line %zu): %s", what, u->line,
+			    *src->changed > 0 ? strerror(*src->changed) :
+			    "the file changed while it was read (it is shorter now)");
+			return NULL;
+		}
+		j = json_loadb(src->unit->p, u->len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+		    &jerr);
+	} else {
+		struct replay_piece pc = { src, src->base + u->off, src->base + u->off + u->len };
+
+		j = json_load_callback(replay_piece_read, &pc, JSON_REJECT_DUPLICATES |
+		    JSON_DECODE_ANY, &jerr);
+		if (j == NULL && *src->changed) {
+			err_set(err, "%s (from line %zu): %s", what, u->line,
+			    *src->changed > 0 ? strerror(*src->changed) :
+			    "the file changed while it was read (it is shorter now)");
+			return NULL;
+		}
+	}
 	if (j != NULL)
 		return j;
 	/* jansson says so, or (2.14, when an allocation of its own lexer fails)
@@ -337,7 +427,7 @@ replay_unit(const char *data, const struct jsonscan_unit *u, const char *what,
 
 /* Warnings saved with the diagnosis: copied (diag_warn sanitises and caps). */
 static int
-replay_warnings(struct diagnosis *d, const char *data, const struct jsonscan_member *m,
+replay_warnings(struct diagnosis *d, struct replay_src *src, const struct jsonscan_member *m,
     int *oom, char err[ERR_LEN])
 {
 	size_t i;
@@ -345,7 +435,7 @@ replay_warnings(struct diagnosis *d, const char *data, const struct jsonscan_mem
 	if (m == NULL || !m->is_array)
 		return 0;
 	for (i = 0; i < m->nelements && d->nwarnings < DIAG_MAX_WARNINGS; i++) {
-		json_t *w = replay_unit(data, &m->elements[i], "a warning", oom, err);
+		json_t *w = replay_unit(src, &m->elements[i], "a warning", oom, err);
 
 		if (w == NULL)
 			return -1;
@@ -362,8 +452,131 @@ replay_warnings(struct diagnosis *d, const char *data, const struct jsonscan_mem
 	return 0;
 }
 
+/* jsonscan_top_read()'s reader on a span of the file. */
+struct replay_span {
+	int	fd;
+	size_t	off, end;
+};
+
+static ssize_t
+replay_span_read(void *arg, char *buf, size_t n)
+{
+	struct replay_span *sp = arg;
+	ssize_t got;
+
+	if (n > sp->end - sp->off)
+		n = sp->end - sp->off;
+	if (n == 0)
+		return 0;
+	do
+		got = pread(sp->fd, buf, n, (off_t)sp->off);
+	while (got < 0 && errno == EINTR);
+	if (got == 0) {
+		errno = ENODATA;	/* cut since it was scanned */
+		return -1;
+	}
+	if (got > 0)
+		sp->off += (size_t)got;
+	return got;
+}
+
+/*
+ * One entry of "history", u: its members other than "incidents" parsed
+ * together, then its verdicts (the elements of "incidents") one at a time,
+ * as the scan counted them (replay_limits), so that an entry of a verify
+ * after a diagnosis at the cap is read in the memory of a verdict.
+ */
 static int
-replay_history(struct diagnosis *d, const char *data, const struct jsonscan_member *m,
+replay_history_entry(struct diagnosis *d, struct replay_src *src,
+    const struct jsonscan_unit *u, size_t index, int *oom, char err[ERR_LEN])
+{
+	struct diag_history *h = &d->history[index];
+	struct replay_src sub = *src;
+	const struct jsonscan_member *inc = NULL;
+	struct jsonscan es;
+	char first, why[ERR_LEN];
+	json_t *head = NULL;
+	size_t i;
+	int rc = -1;
+
+	if (src->data != NULL)
+		first = src->data[u->off];
+	else if (pread(src->fd, &first, 1, (off_t)(src->base + u->off)) != 1)
+		first = 0;
+	if (first != '{') {
+		/* not an object: render_history says so */
+		json_t *e = replay_unit(src, u, "an entry of \"history\"", oom, err);
+
+		if (e == NULL)
+			return -1;
+		d->nhistory++;
+		rc = render_history_entry_from_json(e, index, h, err);
+		json_decref(e);
+		return rc;
+	}
+	if (src->data != NULL) {
+		sub.data = src->data + u->off;
+		rc = jsonscan_top(sub.data, u->len, &replay_entry_limits, &es, why);
+	} else {
+		struct replay_span sp = { src->fd, src->base + u->off, src->base + u->off + u->len };
+
+		sub.base = src->base + u->off;
+		rc = jsonscan_top_read(replay_span_read, &sp, &replay_entry_limits, &es, why);
+		if (rc != 0 && errno == ENODATA)
+			*src->changed = -1;
+	}
+	if (rc != 0)
+		return err_set(err, "an entry of \"history\" (from line %zu): %s", u->line, why);
+	rc = -1;
+	/* the entry's units by their lines in the file */
+	for (i = 0; i < es.nmembers; i++) {
+		struct jsonscan_member *m = &es.members[i];
+		size_t k;
+
+		m->value.line += u->line - 1;
+		for (k = 0; k < m->nelements; k++)
+			m->elements[k].line += u->line - 1;
+	}
+	head = json_object();
+	for (i = 0; i < es.nmembers; i++) {
+		const struct jsonscan_member *m = &es.members[i];
+		json_t *v;
+
+		if (strcmp(m->key, "incidents") == 0 && m->is_array) {
+			inc = m;
+			continue;
+		}
+		if ((v = replay_unit(&sub, &m->value, "an entry of \"history\"", oom, err)) == NULL)
+			goto out;
+		json_object_set_new(head, m->key, v);
+	}
+	d->nhistory++;
+	if (render_history_entry_from_json(head, index, h, err) != 0)
+		goto out;
+	if (inc != NULL) {
+		h->verdicts = xcalloc(inc->nelements + 1, sizeof(*h->verdicts));
+		for (i = 0; i < inc->nelements; i++) {
+			json_t *v = replay_unit(&sub, &inc->elements[i],
+			    "an incident of an entry of \"history\"", oom, err);
+			int bad;
+
+			if (v == NULL)
+				goto out;
+			bad = render_history_verdict_from_json(v, index, h, err);
+			json_decref(v);
+			if (bad)
+				goto out;
+		}
+	}
+	rc = 0;
+out:
+	json_decref(head);
+	jsonscan_free(&es);
+	return rc;
+}
+
+static int
+replay_history(struct diagnosis *d, struct replay_src *src, const struct jsonscan_member *m,
     int *oom, char err[ERR_LEN])
 {
 	size_t i;
@@ -371,7 +584,7 @@ replay_history(struct diagnosis *d, const char *data, const struct jsonscan_memb
 	if (m == NULL)
 		return 0;
 	if (!m->is_array) {
-		json_t *v = replay_unit(data, &m->value, "\"history\"", oom, err);
+		json_t *v = replay_unit(src, &m->value, "\"history\"", oom, err);
 		int bad = v == NULL || !json_is_null(v);
 
 		json_decref(v);
@@ -382,24 +595,14 @@ replay_history(struct diagnosis *d, const char *data, const struct jsonscan_memb
 	if (m->nelements > DIAG_MAX_HISTORY)
 		return err_set(err, "more than %d entries in \"history\"", DIAG_MAX_HISTORY);
 	d->history = xcalloc(m->nelements ? m->nelements : 1, sizeof(*d->history));
-	for (i = 0; i < m->nelements; i++) {
-		json_t *e = replay_unit(data, &m->elements[i], "an entry of \"history\"", oom,
-		    err);
-		int rc;
-
-		if (e == NULL)
+	for (i = 0; i < m->nelements; i++)
+		if (replay_history_entry(d, src, &m->elements[i], i, oom, err) != 0)
 			return -1;
-		d->nhistory++;
-		rc = render_history_entry_from_json(e, i, &d->history[i], err);
-		json_decref(e);
-		if (rc != 0)
-			return -1;
-	}
 	return 0;
 }
 
 static int
-replay_inputs(struct diagnosis *d, const char *data, const struct jsonscan_member *m,
+replay_inputs(struct diagnosis *d, struct replay_src *src, const struct jsonscan_member *m,
     int *oom, char err[ERR_LEN])
 {
 	size_t i;
@@ -408,7 +611,7 @@ replay_inputs(struct diagnosis *d, const char *data, const struct jsonscan_membe
 		return 0;
 	d->inputs = xcalloc(m->nelements + 1, sizeof(*d->inputs));
 	for (i = 0; i < m->nelements; i++) {
-		json_t *in = replay_unit(data, &m->elements[i], "an element of \"inputs\"", oom,
+		json_t *in = replay_unit(src, &m->elements[i], "an element of \"inputs\"", oom,
 		    err);
 		struct diag_input *di = &d->inputs[d->ninputs];
 
@@ -433,25 +636,23 @@ replay_inputs(struct diagnosis *d, const char *data, const struct jsonscan_membe
 	return 0;
 }
 
+/*
+ * The diagnosis from the units the scan found (jsonscan.h), read from src,
+ * in the order of old: the incidents, then the rest, whatever the order in
+ * the file. Frees scan.
+ */
 static int
-replay_parse(const char *data, size_t len, const struct kb *kb, struct diagnosis **out,
-    int *oom, char err[ERR_LEN])
+replay_parse(struct replay_src *src, struct jsonscan *scan_, const struct kb *kb,
+    struct diagnosis **out, int *oom, char err[ERR_LEN])
 {
 	const struct jsonscan_member *inc, *m;
 	struct diagnosis *d = NULL;
-	struct jsonscan scan;
+	struct jsonscan scan = *scan_;
 	char what[64];
 	size_t i;
 	int rc = -1;
 
 	*out = NULL;
-	for (i = 0; i < len && strchr(" \t\r\n", data[i]) && data[i]; i++)
-		;
-	if (i == len || data[i] != '{')
-		return err_set(err, "not a kbdiag diagnosis: %s", i == len ? "the file is empty" :
-		    "a JSON object is expected at the top");
-	if (jsonscan_top(data, len, &replay_limits, &scan, err) != 0)
-		return -1;
 	if ((inc = jsonscan_find(&scan, "incidents")) == NULL || !inc->is_array) {
 		jsonscan_free(&scan);
 		return err_set(err, "not a kbdiag diagnosis: no \"incidents\" array at the top");
@@ -463,7 +664,7 @@ replay_parse(const char *data, size_t len, const struct kb *kb, struct diagnosis
 		int bad;
 
 		snprintf(what, sizeof(what), "incident %zu", i + 1);
-		if ((o = replay_unit(data, &inc->elements[i], what, oom, err)) == NULL)
+		if ((o = replay_unit(src, &inc->elements[i], what, oom, err)) == NULL)
 			goto out;
 		d->nincidents++;
 		d->incidents[i].strings = diag_strings_of(d);
@@ -472,10 +673,10 @@ replay_parse(const char *data, size_t len, const struct kb *kb, struct diagnosis
 		if (bad)
 			goto out;
 	}
-	if (replay_inputs(d, data, jsonscan_find(&scan, "inputs"), oom, err) != 0)
+	if (replay_inputs(d, src, jsonscan_find(&scan, "inputs"), oom, err) != 0)
 		goto out;
 	if ((m = jsonscan_find(&scan, "summary")) != NULL) {
-		json_t *o = replay_unit(data, &m->value, "\"summary\"", oom, err);
+		json_t *o = replay_unit(src, &m->value, "\"summary\"", oom, err);
 
 		if (o == NULL)
 			goto out;
@@ -483,11 +684,11 @@ replay_parse(const char *data, size_t len, const struct kb *kb, struct diagnosis
 		json_decref(o);
 	}
 	/* kbdiag verify's history: kept as it was written. */
-	if (replay_history(d, data, jsonscan_find(&scan, "history"), oom, err) != 0 ||
-	    replay_warnings(d, data, jsonscan_find(&scan, "warnings"), oom, err) != 0)
+	if (replay_history(d, src, jsonscan_find(&scan, "history"), oom, err) != 0 ||
+	    replay_warnings(d, src, jsonscan_find(&scan, "warnings"), oom, err) != 0)
 		goto out;
 	if ((m = jsonscan_find(&scan, "probe_note")) != NULL) {
-		json_t *o = replay_unit(data, &m->value, "\"probe_note\"", oom, err);
+		json_t *o = replay_unit(src, &m->value, "\"probe_note\"", oom, err);
 
 		if (o == NULL)
 			goto out;
@@ -507,64 +708,211 @@ out:
 	return rc;
 }
 
+static void
+replay_too_large(const char *path, char err[ERR_LEN])
+{
+	err_set(err, "%s: larger than %u MiB: not a diagnosis kbdiag wrote", path,
+	    REPLAY_MAX_BYTES >> 20);
+}
+
+/* The check before the scan's words: there must be an object at the top. */
+static int
+replay_top_check(int first, char err[ERR_LEN])
+{
+	if (first == '{')
+		return 0;
+	return err_set(err, "not a kbdiag diagnosis: %s", first < 0 ? "the file is empty" :
+	    "a JSON object is expected at the top");
+}
+
 int
 replay_load(const char *data, size_t len, const struct kb *kb, struct diagnosis **out,
     char err[ERR_LEN])
 {
-	int oom = 0;
+	int changed = 0;
+	struct replay_src src = { data, len, -1, 0, &changed, NULL };
+	struct jsonscan scan;
+	int oom = 0, first = -1;
+	size_t i;
 
-	if (replay_parse(data, len, kb, out, &oom, err) == 0)
+	*out = NULL;
+	for (i = 0; i < len && strchr(" \t\r\n", data[i]) && data[i]; i++)
+		;
+	if (i < len)
+		first = (unsigned char)data[i];
+	if (replay_top_check(first, err) != 0 ||
+	    jsonscan_top(data, len, &replay_limits, &scan, err) != 0)
+		return -1;
+	if (replay_parse(&src, &scan, kb, out, &oom, err) == 0)
 		return 0;
 	return oom ? REPLAY_OOM : -1;
 }
 
 int
-replay_read_file(const char *path, struct buf *out, char err[ERR_LEN])
+replay_open(const char *path, struct replay_file *f, char err[ERR_LEN])
 {
 	struct stat st;
-	int fd, rc = -1;
 
-	buf_reset(out);
+	memset(f, 0, sizeof(*f));
+	f->fd = -1;
 	/* non-blocking: a FIFO put in its place must not hang the open */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
+	if ((f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
 		return err_set(err, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0) {
+	if (fstat(f->fd, &st) != 0) {
 		err_set(err, "%s: %s", path, strerror(errno));
-		goto out;
+		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		err_set(err, "%s: not a regular file (%s): a saved diagnosis is a file", path,
 		    S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO" :
 		    S_ISCHR(st.st_mode) ? "a character device" : S_ISSOCK(st.st_mode) ?
 		    "a socket" : "a device");
-		goto out;
+		goto fail;
 	}
-	if (fd_read_all(fd, out, REPLAY_MAX_BYTES) != 0) {
-		if (errno == EFBIG)
-			err_set(err, "%s: larger than %u MiB: not a diagnosis kbdiag wrote", path,
-			    REPLAY_MAX_BYTES >> 20);
-		else
-			err_set(err, "%s: %s", path, strerror(errno));
-		goto out;
+	if (st.st_size > (off_t)REPLAY_MAX_BYTES) {
+		replay_too_large(path, err);
+		goto fail;
 	}
-	rc = 0;
-out:
-	close(fd);
-	return rc;
+	f->path = xstrdup(path);
+	f->size = st.st_size;
+	f->mtime = st.st_mtim;
+	return 0;
+fail:
+	close(f->fd);
+	f->fd = -1;
+	return -1;
+}
+
+int
+replay_peek(struct replay_file *f, int loose, unsigned char head[2], size_t *n,
+    char err[ERR_LEN])
+{
+	unsigned char b[4096];
+	size_t off = 0;
+
+	*n = 0;
+	for (;;) {
+		ssize_t got = pread(f->fd, b, sizeof(b), (off_t)off), i = 0;
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return err_set(err, "%s: %s", f->path, strerror(errno));
+		if (got == 0)
+			return 0;
+		if (off == 0 && loose && got >= 3 && memcmp(b, "\xEF\xBB\xBF", 3) == 0)
+			i = 3;
+		for (; i < got; i++) {
+			if (*n == 0 && (strchr(" \t\r\n", b[i]) != NULL && (loose || b[i] != '\0')))
+				continue;
+			head[(*n)++] = b[i];
+			if (*n == 2)
+				return 0;
+		}
+		off += (size_t)got;
+	}
+}
+
+/* jsonscan_top_read()'s reader on a replay_file, from its start. */
+struct replay_reader {
+	struct replay_file	*f;
+	size_t			 got;
+	int			 failed;	/* its errno */
+};
+
+static ssize_t
+replay_reader_read(void *arg, char *buf, size_t n)
+{
+	struct replay_reader *r = arg;
+	ssize_t got;
+
+	do
+		got = read(r->f->fd, buf, n);
+	while (got < 0 && errno == EINTR);
+	if (got > 0 && (size_t)got > REPLAY_MAX_BYTES - r->got)
+		errno = EFBIG;	/* it grew past the limit since it was opened */
+	else if (got >= 0) {
+		r->got += (size_t)got;
+		return got;
+	}
+	r->failed = errno;
+	return -1;
+}
+
+int
+replay_load_open(struct replay_file *f, const struct kb *kb, struct diagnosis **out,
+    char err[ERR_LEN])
+{
+	int changed = 0;
+	struct replay_ubuf unit = { NULL, 0 };
+	struct replay_src src = { NULL, 0, f->fd, 0, &changed, &unit };
+	struct replay_reader rd = { f, 0, 0 };
+	struct jsonscan scan;
+	struct stat st;
+	unsigned char head[2];
+	size_t nhead;
+	int oom = 0, rc;
+
+	*out = NULL;
+	if (replay_peek(f, 0, head, &nhead, err) != 0)
+		return REPLAY_IO;
+	if (replay_top_check(nhead ? head[0] : -1, err) != 0)
+		return -1;
+	if (lseek(f->fd, 0, SEEK_SET) != 0)
+		return err_set(err, "%s: %s", f->path, strerror(errno)), REPLAY_IO;
+	if (jsonscan_top_read(replay_reader_read, &rd, &replay_limits, &scan, err) != 0) {
+		if (rd.failed == EFBIG)
+			replay_too_large(f->path, err);
+		else if (rd.failed)
+			err_set(err, "%s: %s", f->path, strerror(rd.failed));
+		return rd.failed ? REPLAY_IO : -1;
+	}
+	rc = replay_parse(&src, &scan, kb, out, &oom, err);
+	free(unit.p);
+	if (rc == 0 && fstat(f->fd, &st) == 0 && (st.st_size != f->size ||
+	    st.st_mtim.tv_sec != f->mtime.tv_sec || st.st_mtim.tv_nsec != f->mtime.tv_nsec)) {
+		diag_free(*out);
+		*out = NULL;
+		err_set(err, "%s: the file changed while it was read", f->path);
+		return REPLAY_IO;
+	}
+	if (rc != 0 && changed) {
+		char why[ERR_LEN];
+
+		snprintf(why, sizeof(why), "%s", err);
+		err_set(err, "%s: %s", f->path, why);
+		return REPLAY_IO;
+	}
+	return rc == 0 ? 0 : oom ? REPLAY_OOM : -1;
+}
+
+void
+replay_close(struct replay_file *f)
+{
+	if (f == NULL)
+		return;
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f->path);
+	memset(f, 0, sizeof(*f));
+	f->fd = -1;
 }
 
 int
 replay_load_file(const char *path, const struct kb *kb, struct diagnosis **out,
     char err[ERR_LEN])
 {
-	struct buf in = BUF_INIT;
+	struct replay_file f;
 	char why[ERR_LEN];
 	int rc;
 
 	*out = NULL;
-	if ((rc = replay_read_file(path, &in, err)) == 0 &&
-	    (rc = replay_load(in.data ? in.data : "", in.len, kb, out, why)) != 0)
+	if (replay_open(path, &f, err) != 0)
+		return -1;
+	if ((rc = replay_load_open(&f, kb, out, why)) == REPLAY_IO)
+		snprintf(err, ERR_LEN, "%s", why), rc = -1;
+	else if (rc != 0)
 		err_set(err, "%s: %s", path, why);
-	buf_free(&in);
+	replay_close(&f);
 	return rc;
 }

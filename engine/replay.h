@@ -15,6 +15,8 @@
 #define KBDIAG_REPLAY_H
 
 #include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "util/buf.h"
 #include "diagnosis.h"
@@ -51,15 +53,50 @@
 int replay_load(const char *data, size_t len, const struct kb *kb,
     struct diagnosis **out, char err[ERR_LEN]);
 
-/*
- * Read a saved diagnosis's bytes into out: a regular file (a FIFO, a
- * directory or a device is refused, and the open does not block), at most
- * REPLAY_MAX_BYTES. 0, or -1 with err (which starts with the path).
- */
-int replay_read_file(const char *path, struct buf *out, char err[ERR_LEN]);
+/* Returned when reading the file failed (err names the file). */
+#define REPLAY_IO		(-3)
 
 /*
- * replay_read_file() then replay_load(); err starts with the path.
+ * A saved diagnosis opened to be read a unit at a time: the scan reads it
+ * once from the start (a window of it held, jsonscan.h), then each incident
+ * (each top-level member) is read again at its offset and parsed on its own,
+ * so that memory does not grow with the file, only with the diagnosis built.
+ * A file that changes while it is read is refused.
+ */
+struct replay_file {
+	int		 fd;
+	char		*path;
+	off_t		 size;		/* when opened */
+	struct timespec	 mtime;
+};
+
+/*
+ * Open path: a regular file (a FIFO, a directory or a device is refused,
+ * and the open does not block) of at most REPLAY_MAX_BYTES. 0, or -1 with
+ * err (which starts with the path). replay_close() frees f.
+ */
+int replay_open(const char *path, struct replay_file *f, char err[ERR_LEN]);
+
+/*
+ * Its first (up to) two bytes after leading whitespace into head, *n of
+ * them (0: nothing but whitespace). loose: a UTF-8 BOM at the start and NUL
+ * bytes count as whitespace too. 0, or -1 with err (starting with the path).
+ */
+int replay_peek(struct replay_file *f, int loose, unsigned char head[2], size_t *n,
+    char err[ERR_LEN]);
+
+/*
+ * replay_load() of the file f. 0; -1 with err (not naming the file) when the
+ * content is wrong; REPLAY_OOM with err; REPLAY_IO with err (naming the
+ * file) when it could not be read, grew over the limit or changed.
+ */
+int replay_load_open(struct replay_file *f, const struct kb *kb, struct diagnosis **out,
+    char err[ERR_LEN]);
+
+void replay_close(struct replay_file *f);
+
+/*
+ * replay_open() then replay_load_open(); err starts with the path.
  */
 int replay_load_file(const char *path, const struct kb *kb, struct diagnosis **out,
     char err[ERR_LEN]);

@@ -17,8 +17,9 @@
 #
 # Ports. A program that can listen on port 0 and tell its port (faultpeer
 # --port-file, smtpgw --listen ADDR:0 in its log's SMTP_listen(port=N);
-# Postfix cannot) is started so, unless it must be started again on the same
-# port (gw-soak's listener). For the others:
+# Postfix cannot) is started so; one that must be started again on the same
+# port (gw-soak's listener after a kill -9) takes the port it got the first
+# time, and retries while another process holds it. For the others:
 #
 #   free_port                       a port of 127.0.0.1 where no TCP socket is
 #                                   bound now, below the kernel's ephemeral

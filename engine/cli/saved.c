@@ -12,25 +12,23 @@
 
 /*
  * Say what was expected when FILE is something else (a report, a log),
- * before any JSON parser's words. 0 when it may be one, or -1 with err.
+ * before any JSON parser's words: p is its first n (up to 2) bytes after a
+ * UTF-8 BOM and whitespace (replay_peek). 0 when it may be one, or -1 with
+ * err.
  */
 static int
-saved_check(const char *file, const struct buf *in, const char *cmd, char err[ERR_LEN])
+saved_check(const char *file, const unsigned char *p, size_t n, const char *cmd,
+    char err[ERR_LEN])
 {
-	const char *p = in->data ? in->data : "", *what = NULL;
-	size_t n = in->len;
+	const char *what = NULL;
 
-	if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-		p += 3, n -= 3;
-	while (n > 0 && strchr(" \t\r\n", *p))
-		p++, n--;
 	if (n == 0)
 		what = "an empty file";
 	else if (*p == '<')
 		what = "HTML or XML (a report?)";
 	else if (*p == '#')
 		what = "Markdown (a report?)";
-	else if (n >= 2 && (unsigned char)p[0] == 0x1f && (unsigned char)p[1] == 0x8b)
+	else if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
 		what = "gzip-compressed (a log?)";
 	else if (*p != '{' && *p != '[')
 		what = "text (a report or a log?)";
@@ -44,20 +42,27 @@ int
 cli_saved_load(const char *file, const char *cmd, const struct kb *kb,
     struct diagnosis **d)
 {
-	struct buf in = BUF_INIT;
+	struct replay_file f;
+	unsigned char head[2];
 	char err[ERR_LEN], why[ERR_LEN];
+	size_t n;
 	int rc;
 
-	/* bounded while read (replay.h): REPLAY_OOM when memory ran out */
-	if ((rc = replay_read_file(file, &in, err)) != 0 ||
-	    (rc = saved_check(file, &in, cmd, err)) != 0)
+	/* read a unit at a time (replay.h): REPLAY_OOM when memory ran out */
+	if ((rc = replay_open(file, &f, err)) != 0)
+		goto out;
+	if ((rc = replay_peek(&f, 1, head, &n, err)) != 0 ||
+	    (rc = saved_check(file, head, n, cmd, err)) != 0)
 		;
-	else if ((rc = replay_load(in.data ? in.data : "", in.len, kb, d, why)) == REPLAY_OOM)
+	else if ((rc = replay_load_open(&f, kb, d, why)) == REPLAY_OOM)
 		err_set(err, "%s: %s", file, why);
+	else if (rc == REPLAY_IO)
+		snprintf(err, sizeof(err), "%s", why);
 	else if (rc != 0)
 		err_set(err, "%s: not a saved diagnosis (%s reads the JSON that 'kbdiag "
 		    "diagnose --format json' writes): %s", file, cmd, why);
-	buf_free(&in);
+	replay_close(&f);
+out:
 	if (rc == 0)
 		return 0;
 	fprintf(stderr, "kbdiag: %s\n", err);

@@ -55,7 +55,47 @@ peer() {
 	while [ ! -s "$dir/port" ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
 	port=$(cat "$dir/port")
 }
-free_port() { echo $(( 30000 + RANDOM % 20000 )); }
+# free_port: a port where no socket is now, below the ephemeral range (for a
+# smart host that refuses: nothing listens there)
+. tests/lib.sh
+
+# gw_listen LOG GW ARGS...: "$GW" run ARGS listening on 127.0.0.1:0 with --log
+# LOG, in the background ($g), on the port it got ($lport, from its log's
+# SMTP_listen(port=N)), so that no other process can hold it. A build that
+# refuses port 0 or does not say its port (the OLD one may) is started on a
+# free_port instead, on another when one was taken meanwhile; that it listens
+# is then seen in ss(8)'s list, not by connecting.
+gw_listen() {
+	local log=$1 gw=$2 i try
+	shift 2
+	"$gw" run "$@" --listen 127.0.0.1:0 --log "$log" >/dev/null 2>&1 &
+	g=$!
+	pids="$pids $g"
+	for i in $(seq 500); do
+		lport=$(sed -n 's/.*SMTP_listen(port=\([1-9][0-9]*\)).*/\1/p' "$log" 2>/dev/null |
+		    head -n 1)
+		[ -n "$lport" ] && return 0
+		kill -0 "$g" 2>/dev/null || break
+		sleep 0.01
+	done
+	kill "$g" 2>/dev/null
+	wait "$g" 2>/dev/null
+	for try in 1 2 3 4 5; do
+		lport=$(free_port)
+		"$gw" run "$@" --listen "127.0.0.1:$lport" --log "$log" >/dev/null 2>&1 &
+		g=$!
+		pids="$pids $g"
+		for i in $(seq 500); do
+			[ -n "$(ss -Hltn "sport = :$lport" 2>/dev/null)" ] && return 0
+			kill -0 "$g" 2>/dev/null || break
+			sleep 0.01
+		done
+		kill "$g" 2>/dev/null
+		wait "$g" 2>/dev/null
+	done
+	echo "gw-hostile: $gw run --listen did not listen (log: $(tail -n 1 "$log" 2>/dev/null))" >&2
+	return 1
+}
 queue() {	# queue SMTPGW SPOOL N [SIZE_KB]
 	local i
 	for i in $(seq "$3"); do
@@ -118,14 +158,10 @@ splice() {
 }
 
 smuggle() {
-	local gw=$1 d=$work/smuggle.$2 lport evil queued a
+	local gw=$1 d=$work/smuggle.$2 lport g evil queued a
 	mkdir -p "$d"
-	lport=$(free_port)
-	"$gw" run --spool "$d/sp" --smarthost "127.0.0.1:$(free_port)" -W 3600 \
-	    --listen "127.0.0.1:$lport" >/dev/null 2>&1 &
-	local g=$!
-	pids="$pids $g"
-	sleep 0.5
+	gw_listen "$d/log" "$gw" --spool "$d/sp" --smarthost "127.0.0.1:$(free_port)" -W 3600 ||
+		return
 	env='EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n'
 	evil='MAIL FROM:<evil@example.org>\r\nRCPT TO:<victim@example.org>\r\nDATA\r\nSubject: smuggled\r\n\r\nevil\r\n.\r\n'
 	for how in bare-lf cut; do
@@ -152,13 +188,11 @@ smuggle() {
 }
 
 greet() {
-	local gw=$1 d=$work/greet.$2 lport t0 t1
+	local gw=$1 d=$work/greet.$2 lport g t0 t1
 	peer "$d" no-final-reply
 	queue "$gw" "$d/sp" 1
-	lport=$(free_port)
-	"$gw" run --spool "$d/sp" --smarthost "127.0.0.1:$port" --listen "127.0.0.1:$lport" \
-	    --data-timeout 60 -v --log "$d/log" >/dev/null 2>&1 &
-	local g=$!
+	gw_listen "$d/log" "$gw" --spool "$d/sp" --smarthost "127.0.0.1:$port" \
+	    --data-timeout 60 -v || return
 	for _ in $(seq 200); do grep -q ' \[tx\] \.$' "$d/log" 2>/dev/null && break; sleep 0.05; done
 	echo "greet     $2: while the delivery hangs: $("$GWLOAD" --port "$lport" --greetings 1 \
 	    --wait 10 | sed 's/connections 1: //')"
@@ -171,13 +205,9 @@ greet() {
 }
 
 flood() {
-	local gw=$1 d=$work/flood.$2 lport procs
+	local gw=$1 d=$work/flood.$2 lport g procs
 	mkdir -p "$d"
-	lport=$(free_port)
-	"$gw" run --spool "$d/sp" --smarthost "127.0.0.1:$(free_port)" --listen "127.0.0.1:$lport" \
-	    >/dev/null 2>&1 &
-	local g=$!
-	sleep 0.5
+	gw_listen "$d/log" "$gw" --spool "$d/sp" --smarthost "127.0.0.1:$(free_port)" || return
 	( ulimit -n 4096; "$GWLOAD" --port "$lport" --greetings 500 --wait 10 --hold 6 > "$d/out" ) &
 	local l=$!
 	while [ ! -s "$d/out" ]; do sleep 0.2; done
@@ -189,16 +219,14 @@ flood() {
 }
 
 disk() {
-	local gw=$1 d=$work/disk lport cpu=0 p lines greet
+	local gw=$1 d=$work/disk lport g cpu=0 p lines greet
 	[ "$(id -u)" = 0 ] || { echo "disk      $2: SKIP (not root)"; return; }
 	mkdir -p "$d"
 	mount -t tmpfs -o size=1m tmpfs "$d" || { echo "disk      $2: SKIP (no tmpfs)"; return; }
 	queue "$gw" "$d/sp" 3
 	head -c 2000000 /dev/zero > "$d/filler" 2>/dev/null
-	lport=$(free_port)
-	"$gw" run --spool "$d/sp" --smarthost "127.0.0.1:$(free_port)" -W 0 \
-	    --listen "127.0.0.1:$lport" --log "$work/disk.$2.log" >/dev/null 2>&1 &
-	local g=$!
+	gw_listen "$work/disk.$2.log" "$gw" --spool "$d/sp" --smarthost "127.0.0.1:$(free_port)" \
+	    -W 0 || { umount "$d"; return; }
 	sleep 1
 	greet=$("$GWLOAD" --port "$lport" --greetings 1 --wait 5 | sed 's/connections 1: //')
 	sleep 5

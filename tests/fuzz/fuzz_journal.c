@@ -85,7 +85,8 @@ fuzz_two_readings(const char *s, size_t size)
 		if (ka != kb || ma.len != mb.len || (ma.len && memcmp(ma.data, mb.data, ma.len)) ||
 		    a.text_off != b.text_off || a.msg_null != b.msg_null ||
 		    strcmp(a.host, b.host) != 0 || strcmp(a.program, b.program) != 0 ||
-		    a.pid != b.pid || a.has_time != b.has_time || a.t != b.t || a.line != b.line)
+		    a.pid != b.pid || a.has_time != b.has_time || a.t != b.t || a.line != b.line ||
+		    a.partial != b.partial || a.on_stderr != b.on_stderr)
 			abort();	/* the two readings of one line differ */
 	}
 	buf_free(&ma);

@@ -5,10 +5,11 @@
 #
 # All the files of the real corpus at once ($KBDIAG_REAL_CORPUS, default
 # /work/shared/corpus/real-logs; tests/cases/mta-lines.tsv without it) is
-# written again in each form (each file alone in json, short and docker's
-# json-file) by
-# tests/integration/journal-forms.pl (json, json-seq, the short forms, cat,
-# docker's json-file and --timestamps), under the same file name in a
+# written again in each form (each file alone in json, json-pretty, verbose, export,
+# short and docker's json-file, whole and split) by
+# tests/integration/journal-forms.pl (json, json-seq, json-pretty, verbose, export,
+# the short forms, cat, docker's json-file, whole and with every line split
+# as docker splits one over 16 kB, and --timestamps), under the same file name in a
 # directory of its own, and diagnosed; the JSON diagnosis must be the same
 # as the syslog file's, read with --date YEAR-12-31 (so that the year-less
 # stamps fall in the year the converter wrote), apart from what the form
@@ -20,8 +21,9 @@
 #     whose lines have no year gives the same as its syslog file in short,
 #     and all at once the same as the syslog file with all its years 2026;
 #     short-precise and short-header the same as short;
-#   - export: an entry is several lines, its record at its MESSAGE line: the
-#     lines the diagnosis names are not compared;
+#   - export, json-pretty, verbose: an entry is several lines, its record at
+#     its MESSAGE line; docker-json-split: a line is several entries, its record
+#     at the first: the lines the diagnosis names are not compared;
 #   - short-header: journalctl's "-- Logs begin at" line is one more line
 #     (the line numbers after it are one more), and it, not --date, dates the
 #     year-less stamps;
@@ -93,7 +95,8 @@ compare() {
 	local filt=$strip filt2=$strip
 	case $form in
 	short-header) filt2="$strip | $strip_header" ;;
-	export) filt="$strip | $strip_lines" filt2=$filt ;;
+	# (json-pretty's record at its MESSAGE line, a split docker line's at its first part)
+	export | json-pretty | verbose | docker-json-split) filt="$strip | $strip_lines" filt2=$filt ;;
 	short-monotonic | cat) filt=$weak filt2=$weak ;;
 	esac
 	if ! cmp -s <(jq -S "$filt" "$base") <(jq -S "$filt2" "$dir/out.json")
@@ -127,8 +130,9 @@ else
 	srcs=("$work/mta-lines.log")
 fi
 
-forms="json json-seq export short short-header short-iso short-iso-old short-iso-precise
-	short-precise short-full short-unix short-monotonic cat docker-json docker-ts"
+forms="json json-seq json-pretty verbose export short short-header short-iso short-iso-old
+	short-iso-precise short-precise short-full short-unix short-monotonic cat docker-json
+	docker-json-split docker-ts"
 for src in "${srcs[@]}"; do
 	name=$(basename "$src" .log)
 	mkdir -p "$work/base/$name"
@@ -138,7 +142,9 @@ for src in "${srcs[@]}"; do
 	# each file in the main forms, all of them at once in every form
 	case $name in
 	real-all | mta-lines) ;;
-	*) for form in json export docker-json; do compare "$name" "$src" "$form" ""; done
+	*) for form in json json-pretty verbose export docker-json docker-json-split; do
+		compare "$name" "$src" "$form" ""
+	   done
 	   # the short form has no year: only of a log whose lines have none
 	   grep -qE '^[0-9]{4}-' "$src" || compare "$name" "$src" short ""
 	   continue ;;
@@ -154,7 +160,10 @@ for src in "${srcs[@]}"; do
 	compare "$name" "$src" json journal
 	compare "$name" "$src" json-seq journal
 	compare "$name" "$src" export journal
+	compare "$name" "$src" json-pretty journal
+	compare "$name" "$src" verbose journal
 	compare "$name" "$src" docker-json docker
+	compare "$name" "$src" docker-json-split docker
 	compare "$name" "$src" docker-ts docker
 	compare "$name" "$src" short-full syslog
 	compare "$name" "$src" short-unix syslog

@@ -54,12 +54,15 @@ chmod 755 "$work"
 sp=$work/spool
 logs=$work/logs
 mkdir -p "$logs"
-# The listener's port: a free_port (tests/lib.sh), retried below when another
-# process took it first. Not port 0: a listener killed is started again on
-# the same port while the clients go on, and a port of the kernel's ephemeral
-# range could meanwhile be the local port of one of the clients' own
-# connections; free_port is below that range.
-gw_port=$(free_port)
+# The listener's port: the kernel's choice the first time (127.0.0.1:0: no
+# other process can hold it, as it could a free_port another test also
+# chose), then that port again each time the listener is started after a
+# kill -9, as an administrator's gateway comes back where its clients
+# connect. Meanwhile the port (of the kernel's ephemeral range) may be the
+# local port of another process's connection: the start is then retried on
+# the same port until it binds (gwload refuses a connection to itself, the
+# one of its own that could hold it).
+gw_port=0
 lpid="" rpid="" loadpid="" flushloop="" ln=0 rn=0
 cleanup() {
 	touch "$work/stop"
@@ -97,19 +100,34 @@ start_runner() {
 	"$SMTPGW" run "${common[@]}" --log "$logs/run.$rn.log" 2>> "$logs/stderr" &
 	rpid=$!
 }
-# The port was free a moment ago: another process may hold it now, and then
-# the listener cannot bind (it says "Error bind" and ends) and is started on
-# another. It says SMTP_listen(port=N) once it holds the port.
-listening() { grep -qs "SMTP_listen(port=$gw_port)" "$logs/listen.$ln.log" || ! kill -0 "$lpid"; }
-for try in 1 2 3; do
-	start_listener
-	wait_for 60 listening
-	grep -qs "SMTP_listen(port=$gw_port)" "$logs/listen.$ln.log" && break
-	kill -0 "$lpid" 2>/dev/null && break	# neither: said below
-	say "the listener could not bind 127.0.0.1:$gw_port (try $try): $(tail -n 1 "$logs/listen.$ln.log")"
-	gw_port=$(free_port)
-done
-if ! grep -qs "SMTP_listen(port=$gw_port)" "$logs/listen.$ln.log"; then
+# It says SMTP_listen(port=N) once it holds the port (N the kernel's choice
+# for port 0); when it cannot bind, it says "Error bind" and ends.
+listening() { grep -qs "SMTP_listen(port=[1-9]" "$logs/listen.$ln.log" || ! kill -0 "$lpid"; }
+# listen_on: start the listener on $gw_port; 0 once it listens there (for
+# port 0: on the port it got, now $gw_port), 1 when it never did (tries of
+# 0.2 s over 30 s while the port is held by another)
+listen_on() {
+	local try got
+	for try in $(seq 150); do
+		start_listener
+		wait_for 60 listening
+		if grep -qs "SMTP_listen(port=[1-9]" "$logs/listen.$ln.log"; then
+			got=$(sed -n 's/.*SMTP_listen(port=\([0-9]*\)).*/\1/p' \
+			    "$logs/listen.$ln.log" | head -n 1)
+			[ "$gw_port" = 0 ] && gw_port=$got
+			# (the clients connect to that port: it must be the same)
+			[ "$got" = "$gw_port" ] && return 0
+			say "the listener listens on $got, not on $gw_port"
+			return 1
+		fi
+		kill -0 "$lpid" 2>/dev/null && return 1	# neither: said by the caller
+		[ "$try" = 1 ] && say "the listener could not bind 127.0.0.1:$gw_port:" \
+		    "$(tail -n 1 "$logs/listen.$ln.log"); trying again on the same port"
+		sleep 0.2
+	done
+	return 1
+}
+if ! listen_on; then
 	say "FAIL: the listener did not listen on 127.0.0.1:$gw_port: $(tail -n 3 "$logs/stderr" "$logs/listen.$ln.log" 2>/dev/null)"
 	exit 1
 fi
@@ -171,7 +189,13 @@ while kill -0 "$loadpid" 2>/dev/null || [ "$(queued)" -gt 0 ]; do
 	killed_role[$role]=$(( ${killed_role[$role]:-0} + 1 ))
 	printf '%d.%03d %s %s\n' "$((SECONDS - t0))" "$ms" "$role" "$victim" >> "$work/kills.log"
 	case $role in
-	listener) wait "$lpid" 2>/dev/null; start_listener ;;
+	listener)
+		wait "$lpid" 2>/dev/null
+		if ! listen_on; then
+			say "FAIL: the listener killed did not come back on 127.0.0.1:$gw_port:" \
+			    "$(tail -n 3 "$logs/listen.$ln.log" 2>/dev/null)"
+			exit 1
+		fi ;;
 	run) wait "$rpid" 2>/dev/null; start_runner ;;
 	esac
 done

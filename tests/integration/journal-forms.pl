@@ -5,9 +5,20 @@
 #
 #   perl tests/integration/journal-forms.pl FORM [YEAR] < mail.log > mail.FORM
 #
-# FORM: json, json-seq, export, short, short-header, short-iso, short-iso-old (the
-# "+0000" zone of systemd before 248), short-iso-precise, short-precise,
-# short-full, short-unix, short-monotonic, cat, docker-json, docker-ts.
+# FORM: json, json-seq, json-pretty, verbose, export, short, short-header, short-iso,
+# short-iso-old (the "+0000" zone of systemd before 248), short-iso-precise,
+# short-precise, short-full, short-unix, short-monotonic, cat, docker-json,
+# docker-json-split, docker-ts.
+# verbose is the entry as journalctl -o verbose writes it: a header (the time
+# as short-full's, with microseconds, then the cursor), its fields 4 spaces
+# in, in journald's order (MESSAGE before _PID, _COMM and _HOSTNAME), a
+# MESSAGE that is not printable UTF-8 as "[N B blob data]"; a line of no
+# syslog shape as it is.
+# json-pretty is json's entry over several lines (a member a line, 8 spaces
+# in, `"KEY" : value`, an array's values a line each), as journalctl -o
+# json-pretty writes it. docker-json-split writes every line as docker
+# writes one over 16 kB: in pieces (here of 17 to 56 characters), each but
+# the last without its line end.
 # A BSD stamp has no year: it is dated in YEAR (default 2026), or the year
 # before it when YEAR has no such day (February 29), as kbdiag dates it with
 # --date YEAR-12-31. Times are written as UTC (journalctl run with TZ=UTC).
@@ -30,6 +41,7 @@ my %mon = (Jan => 1, Feb => 2, Mar => 3, Apr => 4, May => 5, Jun => 6, Jul => 7,
 my @mname = qw(Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec);
 my @wday = qw(Sun Mon Tue Wed Thu Fri Sat);
 my $json = JSON::PP->new->utf8->canonical(1);
+my $pretty = JSON::PP->new->utf8->canonical(1)->pretty->indent_length(8);
 binmode STDIN;
 binmode STDOUT;
 
@@ -95,12 +107,11 @@ while (my $l = <STDIN>) {
 	$n++;
 	my ($t, $frac, $host, $prog, $pid, $msg) = parse($l);
 	if (!defined $t) {
-		if ($form eq 'docker-json') {
-			print $json->encode({ log => text("$l\n"), stream => 'stdout',
-			    time => docker_time($last, '') }), "\n";
+		if ($form eq 'docker-json' || $form eq 'docker-json-split') {
+			docker_json(text("$l\n"), docker_time($last, ''));
 		} elsif ($form eq 'docker-ts') {
 			print docker_time($last, ''), " $l\n";
-		} elsif ($form eq 'json' || $form eq 'json-seq') {
+		} elsif ($form eq 'json' || $form eq 'json-seq' || $form eq 'json-pretty') {
 			print "\x1e" if $form eq 'json-seq';
 			print entry(undef, '', undef, undef, undef, $l), "\n";
 		} elsif ($form eq 'export') {
@@ -117,7 +128,7 @@ while (my $l = <STDIN>) {
 	my $bsd = sprintf '%s %02d %02d:%02d:%02d', $mname[$g[4]], $g[3], $g[2], $g[1], $g[0];
 	my $iso = sprintf '%04d-%02d-%02dT%02d:%02d:%02d', $g[5] + 1900, $g[4] + 1, $g[3], $g[2],
 	    $g[1], $g[0];
-	if ($form eq 'json' || $form eq 'json-seq') {
+	if ($form eq 'json' || $form eq 'json-seq' || $form eq 'json-pretty') {
 		print "\x1e" if $form eq 'json-seq';
 		print entry($t, $frac, $host, $prog, $pid, $msg), "\n";
 	} elsif ($form eq 'export') {
@@ -141,13 +152,51 @@ while (my $l = <STDIN>) {
 		printf "[%6d.%s] %s%s\n", $n, $f6, $who, $msg;
 	} elsif ($form eq 'cat') {
 		print "$msg\n";
-	} elsif ($form eq 'docker-json') {
-		print $json->encode({ log => text("$l\n"), stream => 'stdout',
-		    time => docker_time($t, $frac) }), "\n";
+	} elsif ($form eq 'verbose') {
+		print verbose($t, $f6, $host, $prog, $pid, $msg, $iso, $wday[$g[6]]);
+	} elsif ($form eq 'docker-json' || $form eq 'docker-json-split') {
+		docker_json(text("$l\n"), docker_time($t, $frac));
 	} elsif ($form eq 'docker-ts') {
 		print docker_time($t, $frac), " $l\n";
 	} else {
 		die "journal-forms.pl: unknown form '$form'\n";
+	}
+}
+
+# An entry as journalctl -o verbose writes it.
+sub verbose {
+	my ($t, $f6, $host, $prog, $pid, $msg, $iso, $wd) = @_;
+	(my $d = $iso) =~ s/T/ /;
+	my $v = sprintf "%s %s.%s UTC [s=6a1c;i=%x;b=8e1f;m=%x;t=%x;x=0]\n", $wd, $d, $f6, $n,
+	    $n * 1000, $t;
+	$v .= "    _TRANSPORT=syslog\n    PRIORITY=6\n    SYSLOG_FACILITY=2\n";
+	$v .= "    SYSLOG_IDENTIFIER=$prog\n" if defined $prog;
+	$v .= "    SYSLOG_PID=$pid\n" if defined $pid && $pid ne '';
+	if (utf8_ok($msg) && $msg !~ /[\x00-\x08\x0a-\x1f\x7f]/) {
+		$v .= "    MESSAGE=$msg\n";
+	} else {
+		$v .= sprintf "    MESSAGE=[%dB blob data]\n", length $msg;
+	}
+	$v .= "    _PID=$pid\n" if defined $pid && $pid ne '';
+	if (defined $prog) {
+		(my $comm = $prog) =~ s{.*/}{};
+		$v .= "    _COMM=" . substr($comm, 0, 15) . "\n";
+	}
+	$v .= "    _BOOT_ID=8e1f0c3b5b5a4c5e9d1d2a6a0b4c7f10\n";
+	# (journald adds it to every entry: the machine's name where the line had none)
+	$v .= "    _HOSTNAME=" . ($host // "localhost") . "\n";
+	$v .= sprintf "    _SOURCE_REALTIME_TIMESTAMP=%d\n", $t * 1000000;
+	return $v;
+}
+
+# A line of docker's json-file log: whole, or in pieces (docker-json-split).
+sub docker_json {
+	my ($log, $time) = @_;
+	my $size = $form eq 'docker-json-split' ? 17 + $n % 40 : length $log;
+
+	for (my $at = 0; $at < length $log; $at += $size) {
+		print $json->encode({ log => substr($log, $at, $size), stream => 'stdout',
+		    time => $time }), "\n";
 	}
 }
 
@@ -196,6 +245,10 @@ sub entry {
 	} else {
 		utf8::decode($msg);
 		$e{MESSAGE} = $msg;
+	}
+	if ($form eq 'json-pretty') {
+		(my $p = $pretty->encode(\%e)) =~ s/\n\z//;
+		return $p;
 	}
 	return $json->encode(\%e);
 }

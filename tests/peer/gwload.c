@@ -136,6 +136,23 @@ connect_local(void)
 		close(fd);
 		return -1;
 	}
+	/*
+	 * While nothing listens on the port (the gateway killed), a connection
+	 * whose own port the kernel picked equal to it connects to itself
+	 * (TCP's simultaneous open) and then holds the port the gateway comes
+	 * back on: refused, as a connection nobody answered.
+	 */
+	{
+		struct sockaddr_in me;
+		socklen_t len = sizeof(me);
+
+		if (getsockname(fd, (struct sockaddr *)&me, &len) == 0 &&
+		    me.sin_port == sa.sin_port) {
+			close(fd);
+			errno = ECONNREFUSED;
+			return -1;
+		}
+	}
 	return fd;
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -561,6 +562,209 @@ START_TEST(replay_shows_no_control_from_the_file)
 }
 END_TEST
 
+/*
+ * data (len bytes) read from a file, as the commands read it, and from
+ * memory: the same diagnosis (its JSON), or the same error after the path.
+ */
+static void
+same_from_file(const char *path, const char *data, size_t len, const char *what)
+{
+	struct diagnosis *m = NULL, *f = NULL;
+	char em[ERR_LEN], ef[ERR_LEN], want[2 * ERR_LEN];
+	int rm, rf;
+
+	tu_write(path, data, len);
+	rm = replay_load(data, len, kb, &m, em);
+	rf = replay_load_file(path, kb, &f, ef);
+	ck_assert_msg(rm == rf, "%s: from memory %d (%s), from the file %d (%s)", what, rm,
+	    rm ? em : "", rf, rf ? ef : "");
+	if (rm == 0) {
+		char *a = as_json(m), *b = as_json(f);
+
+		ck_assert_msg(strcmp(a, b) == 0, "%s: the diagnoses differ", what);
+		free(a);
+		free(b);
+	} else {
+		snprintf(want, sizeof(want), "%s: %s", path, em);
+		ck_assert_msg(strcmp(ef, want) == 0, "%s:\nfrom memory \"%s\"\nfrom the file "
+		    "\"%s\"", what, want, ef);
+	}
+	diag_free(m);
+	diag_free(f);
+}
+
+/* Cut at n places and, at as many, a byte changed to each of the first
+ * nbytes of `bytes`. */
+static void
+same_cut_and_corrupt(const char *path, const char *data, size_t len, size_t n,
+    size_t nbytes)
+{
+	static const char bytes[] = "\x01}\"[0 \xff";
+	size_t step = len / n ? len / n : 1, k, j;
+	char what[64], *c = xmalloc(len);
+
+	for (k = 0; k <= len; k += step) {
+		snprintf(what, sizeof(what), "cut at %zu of %zu", k, len);
+		same_from_file(path, data, k, what);
+	}
+	for (k = 1; k < 8 && k <= len; k++)
+		same_from_file(path, data, len - k, "cut near the end");
+	for (k = step / 2; k < len; k += step)
+		for (j = 0; j < nbytes && j < sizeof(bytes) - 1; j++) {
+			memcpy(c, data, len);
+			c[k] = bytes[j];
+			snprintf(what, sizeof(what), "byte %zu of %zu made 0x%02X", k, len,
+			    (unsigned char)bytes[j]);
+			same_from_file(path, c, len, what);
+		}
+	free(c);
+}
+
+/*
+ * A saved diagnosis read from its file (a window of it at a time, then each
+ * incident again at its offset) gives what it gives read whole into memory:
+ * whole, cut anywhere, with a byte changed anywhere; in a file of several
+ * megabytes, so that the window moves on hundreds of times before the fault,
+ * with a string longer than the window and one over the limit far from the
+ * start; and a file over the size limit is refused before it is read.
+ */
+START_TEST(replay_file_reads_as_memory_does)
+{
+	static const char *const files[] = { "kb/samples/smtpgate.log" };
+	struct diag_params p = { 0 };
+	struct matcher *m = tu_matcher(kb);
+	struct diagnosis *d;
+	struct tu_run r;
+	struct buf big = BUF_INIT;
+	char *dir = tu_tmpdir(), *path = tu_join(dir, "saved.json"), *log = tu_src(files[0]);
+	char *a, *inc, err[ERR_LEN];
+	const char *f[1] = { log };
+	size_t i, at;
+	FILE *fp;
+
+	p.kb = kb;
+	p.matcher = m;
+	p.files = f;
+	p.nfiles = 1;
+	diag_run(&p, &d);
+	for (i = 0; i < d->nincidents; i++)
+		diag_observe(&d->incidents[i], "tcp-connect", "refused", "probe", "refused");
+	rank_diagnosis(d, kb);
+	a = as_json(d);
+	diag_free(d);
+	match_free(m);
+	same_from_file(path, a, strlen(a), "whole");
+	same_cut_and_corrupt(path, a, strlen(a), 200, 7);
+
+	/* Several megabytes: incidents one to a line, some lines long. */
+	buf_puts(&big, "{\"summary\": {\"lines\": 7},\r\n \"incidents\": [\n");
+	for (i = 0; i < 600; i++) {
+		buf_printf(&big, "%s{\"article\": \"Q123827\", \"error\": \"Error (119) Network "
+		    "Write Error %zu\", \"count\": %zu,   \"peer\": {\"host\": \"10.0.%zu.%zu\", "
+		    "\"port\": 25}, \"observations\": [{\"source\": \"tcp-connect\", "
+		    "\"value\": \"refused\", \"origin\": \"probe\"}]}", i ? ",\n" : "", i, i + 1,
+		    i / 256 % 256, i % 256);
+		if (i % 40 == 7)
+			buf_printf(&big, "%*s", (int)(70000 + i), "");
+	}
+	buf_puts(&big, "\n], \"probe_note\": \"");
+	at = big.len;
+	for (i = 0; i < REPLAY_MAX_STRING - 10; i++)
+		buf_putc(&big, (char)('a' + i % 26));
+	buf_puts(&big, "\", \"warnings\": [\"w\\u00e9\", \"x\"]}\n");
+	same_from_file(path, big.data, big.len, "big, whole");
+	ck_assert_int_eq(replay_load_file(path, kb, &d, err), 0);
+	ck_assert_uint_eq(d->nincidents, 600);
+	ck_assert_uint_le(strlen(d->probe_note), 1000 + 3);	/* REPLAY_TEXT_MAX, "…" */
+	diag_free(d);
+	same_cut_and_corrupt(path, big.data, big.len, 12, 3);
+	/* the string 20 bytes over the limit: refused where it starts */
+	inc = xmalloc(big.len + 40);
+	memcpy(inc, big.data, at);
+	memset(inc + at, 'b', REPLAY_MAX_STRING + 10);
+	strcpy(inc + at + REPLAY_MAX_STRING + 10, "\"}");
+	same_from_file(path, inc, strlen(inc), "a string over the limit");
+	ck_assert_int_eq(replay_load_file(path, kb, &d, err), -1);
+	ck_assert_contains(err, "a string longer than 1048576 bytes");
+	ck_assert_contains(err, "line 603, column 18: ");
+	free(inc);
+
+	/* Over the size limit: refused before a byte is read (a sparse file). */
+	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
+	fputc('{', fp);
+	ck_assert_int_eq(ftruncate(fileno(fp), (off_t)REPLAY_MAX_BYTES + 1), 0);
+	fclose(fp);
+	ck_assert_int_eq(replay_load_file(path, kb, &d, err), -1);
+	ck_assert_contains(err, "saved.json: larger than 256 MiB: not a diagnosis kbdiag wrote");
+	tu_kbdiag(&r, NULL, 0, "-f", "text", "report", path, (char *)NULL);
+	ck_assert_int_eq(r.status, 3);
+	ck_assert_contains(r.err, "larger than 256 MiB");
+	tu_run_free(&r);
+
+	/* The commands: a cut file is bad input (3), the fault named. */
+	tu_write(path, a, strlen(a) / 2);
+	tu_kbdiag(&r, NULL, 0, "-f", "text", "report", path, (char *)NULL);
+	ck_assert_int_eq(r.status, 3);
+	ck_assert_contains(r.err, "saved.json: not a saved diagnosis (report reads the JSON");
+	ck_assert_contains(r.err, "expected, not the end of the file");
+	ck_assert_str_eq(r.out, "");
+	tu_run_free(&r);
+	free(a);
+	buf_free(&big);
+	tu_rmtree(dir);
+	free(dir);
+	free(path);
+	free(log);
+}
+END_TEST
+
+/*
+ * A history entry is read a verdict at a time: an entry of 10,000 verdicts
+ * with six observations each (some 380,000 values, what verify writes after
+ * live probes of a diagnosis at the cap) reads, from memory and from the
+ * file alike, where the entry as one unit was over the limit of values; a
+ * verdict over it is refused, named.
+ */
+START_TEST(replay_reads_history_a_verdict_at_a_time)
+{
+	static const char seen[] = "{\"source\": \"tcp-connect\", \"value\": \"refused\", "
+	    "\"origin\": \"probe\", \"detail\": \"x\"},";
+	struct buf v = BUF_INIT;
+	struct diagnosis *d;
+	char *dir = tu_tmpdir(), *path = tu_join(dir, "h.json"), *json, err[ERR_LEN];
+	size_t i;
+
+	buf_puts(&v, "{\"article\": \"Q123827\", \"peer\": \"10.0.0.1:25\", \"outcome\": "
+	    "\"inconclusive\", \"seen\": [");
+	for (i = 0; i < 6; i++)
+		buf_puts(&v, seen);
+	v.len--;
+	buf_puts(&v, "]},");
+	json = repeat("{\"incidents\": [{\"article\": \"Q123827\"}], \"history\": [{\"when\": "
+	    "\"2026-12-07T00:00:00Z\", \"outcome\": \"inconclusive\", \"incidents\": [",
+	    buf_str(&v), 10000, "]}]}");
+	ck_assert_msg(replay_load(json, strlen(json), kb, &d, err) == 0, "%s", err);
+	ck_assert_uint_eq(d->nhistory, 1);
+	ck_assert_uint_eq(d->history[0].nverdicts, 10000);
+	ck_assert_uint_eq(d->history[0].verdicts[9999].nseen, 6);
+	diag_free(d);
+	same_from_file(path, json, strlen(json), "a history of 10,000 verdicts");
+	free(json);
+	/* one verdict of 300,000 values: over the limit, named */
+	json = repeat("{\"incidents\": [], \"history\": [{\"when\": \"w\", \"outcome\": "
+	    "\"fixed\", \"incidents\": [{}, {\"x\": [", "0,", 300000, "]}]}]}");
+	ck_assert_int_eq(replay_load(json, strlen(json), kb, &d, err), -1);
+	ck_assert_contains(err, "element 2 of \"incidents\" of element 1 of \"history\" holds "
+	    "more than 250000 values");
+	same_from_file(path, json, strlen(json), "a verdict over the limit");
+	free(json);
+	buf_free(&v);
+	tu_rmtree(dir);
+	free(dir);
+	free(path);
+}
+END_TEST
+
 START_TEST(the_cli_replays_what_it_saved)
 {
 	struct tu_run a, b;
@@ -620,6 +824,8 @@ rank_suite(void)
 	tcase_add_test(tc, replay_shows_no_control_from_the_file);
 	tcase_add_test(tc, replay_file_kinds_and_memory);
 	tcase_add_test(tc, the_cli_replays_what_it_saved);
+	tcase_add_test(tc, replay_file_reads_as_memory_does);
+	tcase_add_test(tc, replay_reads_history_a_verdict_at_a_time);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -258,6 +258,184 @@ START_TEST(docker_forms)
 }
 END_TEST
 
+/*
+ * docker json-file writes a line over 16 kB as entries of 16384 bytes
+ * without a line end, then the last: joined, per stream, into the record of
+ * the last, placed at the first at its time; the parts are lines counted,
+ * never matched. A line whose last entry never came is said at the end.
+ */
+START_TEST(docker_partial_entries)
+{
+	static const char head[] = "Dec  7 17:06:27 mx postfix/smtp[123]: ";
+	struct buf in = BUF_INIT, line = BUF_INIT;
+	const struct reader_record *rec;
+	struct reader *r;
+	char err[ERR_LEN];
+	size_t i, at;
+
+	/* the failure at the end of a line of 40,000 bytes */
+	buf_puts(&line, head);
+	while (line.len < 40000 - strlen(MSG))
+		buf_putc(&line, 'x');
+	buf_puts(&line, " " MSG);
+	for (at = 0, i = 0; at < line.len; at += 16384, i++) {
+		size_t n = line.len - at < 16384 ? line.len - at : 16384;
+
+		buf_printf(&in, "{\"log\":\"%.*s%s\",\"stream\":\"stdout\",\"time\":"
+		    "\"2026-12-07T19:06:%02zu.5Z\"}\n", (int)n, line.data + at,
+		    at + n == line.len ? "\\n" : "", 27 + i);
+		if (i == 0)	/* the other stream between the parts */
+			buf_puts(&in, "{\"log\":\"on stderr\\n\",\"stream\":\"stderr\",\"time\":"
+			    "\"2026-12-07T19:06:27Z\"}\n");
+	}
+	r = reader_open_mem("test.log", in.data, in.len);
+	rec = next(r);
+	ck_assert_int_eq(rec->inner, 1);
+	ck_assert_uint_eq(rec->subjectlen, 0);
+	event(next(r), READER_FORMAT_DOCKER, T0, NULL, 0, NULL, "on stderr");
+	rec = next(r);
+	ck_assert_int_eq(rec->inner, 1);
+	rec = next(r);
+	ck_assert_int_eq(rec->inner, 0);
+	ck_assert_uint_eq(rec->line, 1);	/* at the first part, at its time */
+	ck_assert_int_eq(rec->self, 1);
+	event(rec, READER_FORMAT_DOCKER, T0, "postfix/smtp", 123, "mx",
+	    line.data + strlen(head));
+	ck_assert_int_eq(reader_next(r, &rec, err), 0);
+	ck_assert_ptr_null(reader_notice(r));
+	reader_close(r);
+	/* cut after its first part: said, with where it starts */
+	r = reader_open_mem("test.log", in.data, strchr(in.data, '\n') + 1 - in.data);
+	ck_assert_int_eq(next(r)->inner, 1);
+	ck_assert_int_eq(reader_next(r, &rec, err), 0);
+	ck_assert_ptr_nonnull(reader_notice(r));
+	ck_assert_msg(strstr(reader_notice(r), "test.log: the last line of docker's log (stdout, "
+	    "from line 1) has no line end") != NULL, "%s", reader_notice(r));
+	reader_close(r);
+	buf_free(&in);
+	buf_free(&line);
+}
+END_TEST
+
+/*
+ * journalctl -o json-pretty: an entry over several lines, from "{" to "}",
+ * is the record of its "}" placed at its MESSAGE line, read as the same
+ * object on one line; its lines are counted, never matched. A "{" alone
+ * without a field after it is text; an entry cut at the end is said.
+ */
+START_TEST(json_pretty_entries)
+{
+	static const char in[] =
+	    "{\n"
+	    "        \"__CURSOR\" : \"s=1;i=2\",\n"
+	    "        \"__REALTIME_TIMESTAMP\" : \"1796670387000000\",\n"
+	    "        \"SYSLOG_IDENTIFIER\" : \"postfix/smtp\",\n"
+	    "        \"MESSAGE\" : \"" MSG "\",\n"
+	    "        \"_PID\" : \"123\",\n"
+	    "        \"_HOSTNAME\" : \"mx\"\n"
+	    "}\n"
+	    "{\n"
+	    "\t\"__REALTIME_TIMESTAMP\" : \"1796670387000000\",\n"
+	    "\t\"SYSLOG_IDENTIFIER\" : \"postfix/smtp\",\n"
+	    "\t\"MESSAGE\" : [\n"
+	    "\t\t104,\n"
+	    "\t\t105\n"
+	    "\t]\n"
+	    "}\n"
+	    "{\n"
+	    "plain text\n"
+	    "{\n"
+	    "\t\"MESSAGE\" : \"cut\",\n";
+	struct reader *r = reader_open_mem("test.log", in, sizeof(in) - 1);
+	const struct reader_record *rec;
+	char err[ERR_LEN];
+	int i;
+
+	for (i = 1; i <= 7; i++) {
+		rec = next(r);
+		ck_assert_msg(rec->inner == 1 && rec->subjectlen == 0, "line %d", i);
+	}
+	rec = next(r);
+	ck_assert_uint_eq(rec->line, 5);	/* its MESSAGE's */
+	ck_assert_int_eq(rec->self, 1);
+	event(rec, READER_FORMAT_JOURNAL, T0, "postfix/smtp", 123, "mx", MSG);
+	for (i = 9; i <= 15; i++)
+		ck_assert_int_eq(next(r)->inner, 1);
+	rec = next(r);
+	ck_assert_uint_eq(rec->line, 12);
+	event(rec, READER_FORMAT_JOURNAL, T0, "postfix/smtp", 0, NULL, "hi");
+	ck_assert_int_eq(next(r)->inner, 1);	/* a "{" alone: nothing to match */
+	rec = next(r);
+	ck_assert_int_eq(rec->inner, 0);
+	same("text", rec->text, rec->len, "plain text");
+	ck_assert_int_eq(next(r)->inner, 1);
+	ck_assert_int_eq(next(r)->inner, 1);
+	ck_assert_int_eq(reader_next(r, &rec, err), 0);
+	ck_assert_int_eq(reader_format(r), READER_FORMAT_JOURNAL);
+	ck_assert_ptr_nonnull(reader_notice(r));
+	ck_assert_msg(strstr(reader_notice(r), "test.log: the last journal entry (journalctl -o "
+	    "json-pretty, from line 19) is cut short") != NULL, "%s", reader_notice(r));
+	reader_close(r);
+}
+END_TEST
+
+/*
+ * journalctl -o verbose: a header (the time, the cursor), then the fields 4
+ * spaces in; the record is the line that completes what a record needs
+ * (its _HOSTNAME after MESSAGE), placed at the MESSAGE line, or the next
+ * header for an entry without _HOSTNAME; one left without either at the end
+ * is said. A line of neither shape ends an entry.
+ */
+START_TEST(verbose_entries)
+{
+	static const char in[] =
+	    "Mon 2026-12-07 19:06:27.123456 UTC [s=6a1c;i=1;b=8e1f;m=3e8;t=5ea4;x=3bfe]\n"
+	    "    _TRANSPORT=syslog\n"
+	    "    SYSLOG_IDENTIFIER=postfix/smtp\n"
+	    "    SYSLOG_PID=123\n"
+	    "    MESSAGE=" MSG "\n"
+	    "    _PID=123\n"
+	    "    _HOSTNAME=mx\n"
+	    "    _SOURCE_REALTIME_TIMESTAMP=1796670387123000\n"
+	    "Mon 2026-12-07 19:06:27.000000 UTC [s=6a1c;i=2;b=8e1f;m=3e9;t=5ea5;x=3bff]\n"
+	    "    _COMM=smtp\n"
+	    "    MESSAGE=" MSG "\n"
+	    "Mon 2026-12-07 19:06:27.000000 UTC [s=6a1c;i=3;b=8e1f;m=3ea;t=5ea6;x=3c00]\n"
+	    "    MESSAGE=hi\n"
+	    "plain text\n"
+	    "Mon 2026-12-07 19:06:27.000000 UTC [s=6a1c;i=4;b=8e1f;m=3eb;t=5ea7;x=3c01]\n"
+	    "    MESSAGE=cut\n";
+	struct reader *r = reader_open_mem("test.log", in, sizeof(in) - 1);
+	const struct reader_record *rec;
+	char err[ERR_LEN];
+	int i;
+
+	for (i = 1; i <= 6; i++)
+		ck_assert_int_eq(next(r)->inner, 1);
+	rec = next(r);	/* _HOSTNAME: the record, at MESSAGE's line */
+	ck_assert_uint_eq(rec->line, 5);
+	ck_assert_int_eq(rec->self, 1);
+	event(rec, READER_FORMAT_JOURNAL, T0, "postfix/smtp", 123, "mx", MSG);
+	ck_assert_int_eq(next(r)->inner, 1);
+	for (i = 9; i <= 11; i++)
+		ck_assert_int_eq(next(r)->inner, 1);
+	rec = next(r);	/* the next header gives the entry without _HOSTNAME */
+	ck_assert_uint_eq(rec->line, 11);
+	event(rec, READER_FORMAT_JOURNAL, T0, "smtp", 0, NULL, MSG);
+	ck_assert_int_eq(next(r)->inner, 1);
+	rec = next(r);	/* ends the entry (MESSAGE=hi, lost: no host, no next header) */
+	ck_assert_int_eq(rec->inner, 0);
+	same("text", rec->text, rec->len, "plain text");
+	ck_assert_int_eq(next(r)->inner, 1);
+	ck_assert_int_eq(next(r)->inner, 1);
+	ck_assert_int_eq(reader_next(r, &rec, err), 0);
+	ck_assert_ptr_nonnull(reader_notice(r));
+	ck_assert_msg(strstr(reader_notice(r), "test.log: the last journal entry (journalctl -o "
+	    "verbose, from line 15) has no _HOSTNAME") != NULL, "%s", reader_notice(r));
+	reader_close(r);
+}
+END_TEST
+
 /* An export entry with MESSAGE as a binary field of these bytes. */
 static void
 export_entry(char **buf, size_t *len, const char *msg, size_t n, int binary)
@@ -376,6 +554,44 @@ START_TEST(export_entries)
 END_TEST
 
 /* Real output (tests/samples/journal/README.md): every entry an event with a time. */
+/*
+ * The reader's notices (lines of short-monotonic, a null MESSAGE, an export
+ * entry cut at the end) are warnings of the report under --follow too, on
+ * standard input (read to its end) as without --follow; they were lost.
+ */
+START_TEST(notices_when_following_stdin)
+{
+	static const struct {
+		const char *in, *want;
+	} c[] = {
+		{ "[ 12345.678901] mx postfix/smtp[123]: " MSG "\n",
+		    "warning: <stdin>: lines stamped with the time since boot" },
+		{ "{\"__REALTIME_TIMESTAMP\":\"1796670387000000\",\"SYSLOG_IDENTIFIER\":"
+		    "\"postfix/smtp\",\"MESSAGE\":null}\n",
+		    "warning: <stdin>: 1 journal entry whose MESSAGE was null" },
+		{ "__CURSOR=s=1;i=2\n__REALTIME_TIMESTAMP=1796670387000000\nMESSAGE=" MSG "\n",
+		    "warning: <stdin>: the last journal entry (journalctl -o export, from line 1) "
+		    "is cut short" },
+	};
+	struct tu_run r;
+	size_t i;
+	int follow;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		for (follow = 0; follow < 2; follow++) {
+			if (follow)
+				tu_kbdiag(&r, c[i].in, strlen(c[i].in), "--offline", "-f", "text",
+				    "diagnose", "--follow", "-", (char *)NULL);
+			else
+				tu_kbdiag(&r, c[i].in, strlen(c[i].in), "--offline", "-f", "text",
+				    "diagnose", "-", (char *)NULL);
+			ck_assert_msg(strstr(r.err, c[i].want) != NULL, "case %zu%s: \"%s\" not in "
+			    "\"%s\"", i, follow ? " (--follow)" : "", c[i].want, r.err);
+			tu_run_free(&r);
+		}
+}
+END_TEST
+
 START_TEST(real_samples)
 {
 	static const struct {
@@ -436,8 +652,12 @@ reader_journal_suite(void)
 	tcase_add_test(tc, short_forms);
 	tcase_add_test(tc, short_and_its_header);
 	tcase_add_test(tc, docker_forms);
+	tcase_add_test(tc, docker_partial_entries);
+	tcase_add_test(tc, json_pretty_entries);
+	tcase_add_test(tc, verbose_entries);
 	tcase_add_test(tc, export_entries);
 	tcase_add_test(tc, real_samples);
+	tcase_add_test(tc, notices_when_following_stdin);
 	suite_add_tcase(s, tc);
 	return s;
 }
