@@ -778,10 +778,18 @@ render_text_diagnosis(const struct diagnosis *d, struct buf *out, int explain,
 void
 render_md_text(struct buf *out, const char *s)
 {
-	for (; *s; s++) {
-		if (strchr("\\`*_[]<>#|!~&", *s))
-			buf_putc(out, '\\');
-		buf_putc(out, *s);
+	const char *run;
+	char esc[2] = { '\\', 0 };
+
+	while (*s) {
+		/* A run of plain text at once, then the character that needs '\\'. */
+		run = s;
+		s += strcspn(s, "\\`*_[]<>#|!~&");
+		buf_append(out, run, (size_t)(s - run));
+		if (*s) {
+			esc[1] = *s++;
+			buf_append(out, esc, 2);
+		}
 	}
 }
 
@@ -1591,8 +1599,32 @@ render_jreal(double x)
 	return json_real(round(x * 1000.0) / 1000.0);
 }
 
+/* render_jreal() written: x to three decimals, or null when none. */
+static void
+render_jw_real(struct jw *w, int none, double x)
+{
+	if (none)
+		jw_null(w);
+	else
+		jw_real(w, round(x * 1000.0) / 1000.0);
+}
+
+/* A member that is an array of strings. */
+static void
+render_json_strs(struct jw *w, const char *key, char * const *v, size_t n)
+{
+	size_t i;
+
+	jw_key(w, key);
+	jw_arr(w);
+	for (i = 0; i < n; i++)
+		jw_str(w, v[i]);
+	jw_end(w);
+}
+
+/* A step as a tree, for the article's page (kb show): render_json_step()'s keys. */
 static json_t *
-render_json_step(const struct diag_step *s)
+render_json_step_tree(const struct diag_step *s)
 {
 	json_t *o = json_object();
 	char *text = render_step_text(s), *md = render_step_markdown(s);
@@ -1605,7 +1637,7 @@ render_json_step(const struct diag_step *s)
 	free(text);
 	free(md);
 	text = render_step_worked(s, 0);
-	json_object_set_new(o, "worked", s->nworked ? json_string(text) : json_null());
+	json_object_set_new(o, "worked", s->nworked ? render_jstr(text) : json_null());
 	free(text);
 	json_object_set_new(o, "done", render_jstr(s->done));
 	json_object_set_new(o, "done_by", render_jstr(s->done_ref));
@@ -1615,28 +1647,54 @@ render_json_step(const struct diag_step *s)
 	return o;
 }
 
-static json_t *
-render_json_evidence(const struct diag_cause *c)
+/* A step of an incident (steps or not_needed). */
+static void
+render_json_step(struct jw *w, const struct diag_step *s)
 {
-	json_t *a = json_array();
+	char *text = render_step_text(s), *md = render_step_markdown(s);
+
+	jw_obj(w);
+	jw_kint(w, "n", s->n);
+	jw_kstr(w, "id", s->id);
+	jw_kstr(w, "text", text);
+	jw_kstr(w, "markdown", md);
+	render_json_strs(w, "addresses", s->addresses, s->naddresses);
+	free(text);
+	free(md);
+	text = s->nworked ? render_step_worked(s, 0) : NULL;
+	jw_kstr(w, "worked", text);
+	free(text);
+	jw_kstr(w, "done", s->done);
+	jw_kstr(w, "done_by", s->done_ref);
+	jw_kstr(w, "found", s->found);
+	if (s->because != NULL)
+		jw_kstr(w, "because", s->because);
+	jw_end(w);
+}
+
+static void
+render_json_evidence(struct jw *w, const struct diag_cause *c)
+{
 	size_t i;
 
+	jw_arr(w);
 	for (i = 0; i < c->nevidence; i++) {
 		const struct diag_evidence *e = &c->evidence[i];
-		json_t *x = json_object();
 
-		json_object_set_new(x, "ref", render_jstr(e->ref));
-		json_object_set_new(x, "effect", json_string(e->excludes ? "excludes" :
-		    e->confirms ? "confirms" : "refutes"));
-		json_object_set_new(x, "weight", e->excludes ? json_null() : render_jreal(e->weight));
-		json_object_set_new(x, "log_odds", e->excludes ? json_null() :
-		    render_jreal(e->log_odds));
-		json_object_set_new(x, "why", render_jstr(e->why));
-		json_object_set_new(x, "origin", render_jstr(e->origin));
-		json_object_set_new(x, "detail", render_jstr(e->detail));
-		json_array_append_new(a, x);
+		jw_obj(w);
+		jw_kstr(w, "ref", e->ref);
+		jw_kstr(w, "effect", e->excludes ? "excludes" : e->confirms ? "confirms" :
+		    "refutes");
+		jw_key(w, "weight");
+		render_jw_real(w, e->excludes, e->weight);
+		jw_key(w, "log_odds");
+		render_jw_real(w, e->excludes, e->log_odds);
+		jw_kstr(w, "why", e->why);
+		jw_kstr(w, "origin", e->origin);
+		jw_kstr(w, "detail", e->detail);
+		jw_end(w);
 	}
-	return a;
+	jw_end(w);
 }
 
 /* The tcp_info keys kbdiag writes back (rank > 0), in the order of their rank. */
@@ -1650,13 +1708,13 @@ static const struct {
 #undef TCP_KEY
 };
 
-static json_t *
-render_json_tcp(const struct reader_tcp *t)
+static void
+render_json_tcp(struct jw *w, const struct reader_tcp *t)
 {
-	json_t *o = json_object();
 	int rank;
 	size_t i;
 
+	jw_obj(w);
 	for (rank = 1; rank <= TCPINFO_NKEYS; rank++)
 		for (i = 0; i < TCPINFO_NKEYS; i++)
 			if (render_tcp_keys[i].rank == rank) {
@@ -1664,139 +1722,163 @@ render_json_tcp(const struct reader_tcp *t)
 				    render_tcp_keys[i].off);
 
 				if (v >= 0)
-					json_object_set_new(o, render_tcp_keys[i].key,
-					    json_integer(v));
+					jw_kint(w, render_tcp_keys[i].key, v);
 			}
 	if (t->state[0] != '\0')
-		json_object_set_new(o, "state", json_string(t->state));
-	return o;
+		jw_kstr(w, "state", t->state);
+	jw_end(w);
 }
 
-static json_t *
-render_json_incident(const struct diag_incident *inc)
+/*
+ * An incident, written straight (render_json.h's writer): the keys and
+ * bytes of docs/json.md, as the jansson tree of earlier versions printed.
+ */
+static void
+render_json_incident(struct jw *w, const struct diag_incident *inc)
 {
-	json_t *o = json_object(), *peer = json_object(), *a;
 	size_t i;
 
-	json_object_set_new(o, "article", render_jstr(inc->article));
-	json_object_set_new(o, "title", render_jstr(inc->title));
-	json_object_set_new(o, "error", render_jstr(inc->error));
-	json_object_set_new(o, "count", json_integer((json_int_t)inc->count));
-	json_object_set_new(o, "attempts", json_integer((json_int_t)inc->count));
-	json_object_set_new(o, "lines", json_integer((json_int_t)inc->lines));
-	json_object_set_new(o, "companions", json_integer((json_int_t)inc->companions));
-	json_object_set_new(o, "held", json_integer((json_int_t)inc->held));
-	json_object_set_new(o, "origin", render_jstr(inc->origin));
-	json_object_set_new(o, "source", render_jstr(inc->source));
-	json_object_set_new(o, "site", render_jstr(inc->site));
-	json_object_set_new(o, "file", render_jstr(inc->file));
-	json_object_set_new(o, "episode", json_integer(inc->episode ? inc->episode : 1));
-	json_object_set_new(o, "year_inferred", json_boolean(inc->year_inferred));
-	json_object_set_new(o, "failure", render_jstr(inc->failure));
-	a = json_object();
-	json_object_set_new(a, "count", json_integer((json_int_t)inc->messages));
-	json_object_set_new(a, "queue_ids", render_jstrs(inc->queue_ids, inc->nqueue_ids));
-	json_object_set_new(a, "delivered_later", json_integer((json_int_t)
-	    inc->delivered_later));
-	json_object_set_new(a, "delivered_elsewhere", json_integer((json_int_t)
-	    inc->delivered_elsewhere));
-	json_object_set_new(a, "retries_ended", json_integer((json_int_t)
-	    inc->retries_ended));
-	json_object_set_new(o, "messages", a);
-	json_object_set_new(o, "first_seen", inc->first_seen[0] ?
-	    render_jstr(inc->first_seen) : json_null());
-	json_object_set_new(o, "last_seen", inc->last_seen && inc->last_seen[0] ?
-	    render_jstr(inc->last_seen) : json_null());
-	json_object_set_new(o, "rate_per_hour", inc->rate_per_hour > 0 ?
-	    render_jreal(inc->rate_per_hour) : json_null());
-	json_object_set_new(o, "frequent", json_boolean(inc->frequent));
-	json_object_set_new(o, "phase", render_jstr(inc->phase));
-	json_object_set_new(o, "last_command", render_jstr(inc->last_command));
-	json_object_set_new(o, "last_reply", render_jstr(inc->last_reply));
-	a = json_object();
-	json_object_set_new(a, "greeting", render_jstr(inc->greeting));
-	json_object_set_new(a, "helo", render_jstr(inc->helo));
-	json_object_set_new(a, "helo_reply", render_jstr(inc->helo_reply));
-	json_object_set_new(o, "transcript", a);
-	json_object_set_new(o, "gateway_version", render_jstr(inc->gateway_version));
-	if (inc->ended_article != NULL)
-		json_object_set_new(o, "ended", json_pack("{s:o, s:o, s:o}", "article",
-		    render_jstr(inc->ended_article), "peer", render_jstr(inc->ended_peer),
-		    "first_seen", render_jstr(inc->ended_first_seen)));
-	else
-		json_object_set_new(o, "ended", json_null());
-	a = json_object();
+	jw_obj(w);
+	jw_kstr(w, "article", inc->article);
+	jw_kstr(w, "title", inc->title);
+	jw_kstr(w, "error", inc->error);
+	jw_kint(w, "count", (long long)inc->count);
+	jw_kint(w, "attempts", (long long)inc->count);
+	jw_kint(w, "lines", (long long)inc->lines);
+	jw_kint(w, "companions", (long long)inc->companions);
+	jw_kint(w, "held", (long long)inc->held);
+	jw_kstr(w, "origin", inc->origin);
+	jw_kstr(w, "source", inc->source);
+	jw_kstr(w, "site", inc->site);
+	jw_kstr(w, "file", inc->file);
+	jw_kint(w, "episode", inc->episode ? inc->episode : 1);
+	jw_key(w, "year_inferred");
+	jw_bool(w, inc->year_inferred);
+	jw_kstr(w, "failure", inc->failure);
+	jw_key(w, "messages");
+	jw_obj(w);
+	jw_kint(w, "count", (long long)inc->messages);
+	render_json_strs(w, "queue_ids", inc->queue_ids, inc->nqueue_ids);
+	jw_kint(w, "delivered_later", (long long)inc->delivered_later);
+	jw_kint(w, "delivered_elsewhere", (long long)inc->delivered_elsewhere);
+	jw_kint(w, "retries_ended", (long long)inc->retries_ended);
+	jw_end(w);
+	jw_kstr(w, "first_seen", inc->first_seen[0] ? inc->first_seen : NULL);
+	jw_kstr(w, "last_seen", inc->last_seen && inc->last_seen[0] ? inc->last_seen : NULL);
+	jw_key(w, "rate_per_hour");
+	render_jw_real(w, !(inc->rate_per_hour > 0), inc->rate_per_hour);
+	jw_key(w, "frequent");
+	jw_bool(w, inc->frequent);
+	jw_kstr(w, "phase", inc->phase);
+	jw_kstr(w, "last_command", inc->last_command);
+	jw_kstr(w, "last_reply", inc->last_reply);
+	jw_key(w, "transcript");
+	jw_obj(w);
+	jw_kstr(w, "greeting", inc->greeting);
+	jw_kstr(w, "helo", inc->helo);
+	jw_kstr(w, "helo_reply", inc->helo_reply);
+	jw_end(w);
+	jw_kstr(w, "gateway_version", inc->gateway_version);
+	jw_key(w, "ended");
+	if (inc->ended_article != NULL) {
+		jw_obj(w);
+		jw_kstr(w, "article", inc->ended_article);
+		jw_kstr(w, "peer", inc->ended_peer);
+		jw_kstr(w, "first_seen", inc->ended_first_seen);
+		jw_end(w);
+	} else
+		jw_null(w);
+	/* One key a phase: correlate.c counts each phase once. */
+	jw_key(w, "phases");
+	jw_obj(w);
 	for (i = 0; i < inc->nphases; i++)
-		json_object_set_new(a, inc->phases[i].phase,
-		    json_integer((json_int_t)inc->phases[i].count));
-	json_object_set_new(o, "phases", a);
-	json_object_set_new(peer, "host", render_jstr(inc->peer.host));
-	json_object_set_new(peer, "port", inc->peer.port ? json_integer(inc->peer.port) :
-	    json_null());
-	json_object_set_new(peer, "source", json_string(inc->peer.host == NULL ? "none" :
-	    inc->peer_from_cli ? "command-line" : "log"));
-	json_object_set_new(peer, "address", render_jstr(inc->peer.address));
-	json_object_set_new(o, "peer", peer);
-	a = json_array();
+		jw_kint(w, inc->phases[i].phase, (long long)inc->phases[i].count);
+	jw_end(w);
+	jw_key(w, "peer");
+	jw_obj(w);
+	jw_kstr(w, "host", inc->peer.host);
+	jw_key(w, "port");
+	if (inc->peer.port)
+		jw_int(w, inc->peer.port);
+	else
+		jw_null(w);
+	jw_kstr(w, "source", inc->peer.host == NULL ? "none" : inc->peer_from_cli ?
+	    "command-line" : "log");
+	jw_kstr(w, "address", inc->peer.address);
+	jw_end(w);
+	jw_key(w, "locations");
+	jw_arr(w);
 	for (i = 0; i < inc->nlocations; i++) {
-		json_t *l = json_object();
-
-		json_object_set_new(l, "file", render_jstr(inc->locations[i].file));
-		json_object_set_new(l, "line", json_integer((json_int_t)inc->locations[i].line));
-		json_array_append_new(a, l);
+		jw_obj(w);
+		jw_kstr(w, "file", inc->locations[i].file);
+		jw_kint(w, "line", (long long)inc->locations[i].line);
+		jw_end(w);
 	}
-	json_object_set_new(o, "locations", a);
-	json_object_set_new(o, "basis", json_string(rank_basis(inc)));
-	a = json_array();
+	jw_end(w);
+	jw_kstr(w, "basis", rank_basis(inc));
+	jw_key(w, "causes");
+	jw_arr(w);
 	for (i = 0; i < inc->ncauses; i++) {
 		const struct diag_cause *c = &inc->causes[i];
-		json_t *co = json_object();
 
-		json_object_set_new(co, "id", render_jstr(c->id));
-		json_object_set_new(co, "title", render_jstr(c->title));
-		json_object_set_new(co, "confidence", render_jreal(c->confidence));
-		json_object_set_new(co, "prior", render_jreal(c->prior));
-		json_object_set_new(co, "ruled_out", json_boolean(c->ruled_out));
-		json_object_set_new(co, "evidence", render_json_evidence(c));
-		json_array_append_new(a, co);
+		jw_obj(w);
+		jw_kstr(w, "id", c->id);
+		jw_kstr(w, "title", c->title);
+		jw_key(w, "confidence");
+		render_jw_real(w, 0, c->confidence);
+		jw_key(w, "prior");
+		render_jw_real(w, 0, c->prior);
+		jw_key(w, "ruled_out");
+		jw_bool(w, c->ruled_out);
+		jw_key(w, "evidence");
+		render_json_evidence(w, c);
+		jw_end(w);
 	}
-	json_object_set_new(o, "causes", a);
-	json_object_set_new(o, "article_confidence", render_jreal(inc->article_confidence));
-	json_object_set_new(o, "errno", render_jstr(inc->errno_name));
-	json_object_set_new(o, "tcp_info", inc->tcp ? render_json_tcp(inc->tcp) :
-	    json_null());
-	a = json_array();
+	jw_end(w);
+	jw_key(w, "article_confidence");
+	render_jw_real(w, 0, inc->article_confidence);
+	jw_kstr(w, "errno", inc->errno_name);
+	jw_key(w, "tcp_info");
+	if (inc->tcp)
+		render_json_tcp(w, inc->tcp);
+	else
+		jw_null(w);
+	jw_key(w, "observations");
+	jw_arr(w);
 	for (i = 0; i < inc->nobservations; i++) {
 		const struct diag_observation *ob = &inc->observations[i];
-		json_t *x = json_object();
 
-		json_object_set_new(x, "source", render_jstr(ob->source));
-		json_object_set_new(x, "value", render_jstr(ob->value));
-		json_object_set_new(x, "origin", render_jstr(ob->origin));
-		json_object_set_new(x, "detail", render_jstr(ob->detail));
-		json_array_append_new(a, x);
+		jw_obj(w);
+		jw_kstr(w, "source", ob->source);
+		jw_kstr(w, "value", ob->value);
+		jw_kstr(w, "origin", ob->origin);
+		jw_kstr(w, "detail", ob->detail);
+		jw_end(w);
 	}
-	json_object_set_new(o, "observations", a);
-	a = json_array();
+	jw_end(w);
+	jw_key(w, "not_checked");
+	jw_arr(w);
 	for (i = 0; i < inc->nunchecked; i++) {
-		json_t *x = json_object();
-
-		json_object_set_new(x, "source", render_jstr(inc->unchecked[i].source));
-		json_object_set_new(x, "title", render_jstr(inc->unchecked[i].title));
-		json_object_set_new(x, "why", render_jstr(inc->unchecked[i].why));
-		json_array_append_new(a, x);
+		jw_obj(w);
+		jw_kstr(w, "source", inc->unchecked[i].source);
+		jw_kstr(w, "title", inc->unchecked[i].title);
+		jw_kstr(w, "why", inc->unchecked[i].why);
+		jw_end(w);
 	}
-	json_object_set_new(o, "not_checked", a);
-	a = json_array();
+	jw_end(w);
+	jw_key(w, "steps");
+	jw_arr(w);
 	for (i = 0; i < inc->nsteps; i++)
-		json_array_append_new(a, render_json_step(&inc->steps[i]));
-	json_object_set_new(o, "steps", a);
-	a = json_array();
+		render_json_step(w, &inc->steps[i]);
+	jw_end(w);
+	jw_key(w, "not_needed");
+	jw_arr(w);
 	for (i = 0; i < inc->nunneeded; i++)
-		json_array_append_new(a, render_json_step(&inc->unneeded[i]));
-	json_object_set_new(o, "not_needed", a);
-	json_object_set_new(o, "probes", render_probe_results_json(inc->probes, inc->nprobes));
-	return o;
+		render_json_step(w, &inc->unneeded[i]);
+	jw_end(w);
+	jw_key(w, "probes");
+	render_probe_results_jw(w, inc->probes, inc->nprobes);
+	jw_end(w);
 }
 
 void
@@ -1893,12 +1975,14 @@ static int
 render_json_incidents(struct buf *out, const struct diagnosis *d, size_t from, size_t to,
     char err[ERR_LEN])
 {
+	struct jw w;
 	size_t i;
 
+	(void)err;
 	for (i = from; i < to; i++) {
 		buf_puts(out, i ? ",\n    " : "\n    ");
-		if (render_json_part(out, render_json_incident(&d->incidents[i]), 4, err) != 0)
-			return -1;
+		jw_init(&w, out, 2);
+		render_json_incident(&w, &d->incidents[i]);
 	}
 	return 0;
 }
@@ -2924,7 +3008,7 @@ render_json_article(const struct kb *kb, const struct kb_article *a, struct buf 
 	json_object_set_new(o, "provenance", x);
 	arr = json_array();
 	for (i = 0; i < inc->nsteps; i++)
-		json_array_append_new(arr, render_json_step(&inc->steps[i]));
+		json_array_append_new(arr, render_json_step_tree(&inc->steps[i]));
 	json_object_set_new(o, "steps", arr);
 	arr = json_array();
 	for (i = 0; i < a->nrelated; i++) {

@@ -244,34 +244,29 @@ rp_html(const struct probe_round *r, struct buf *out, char err[ERR_LEN])
 	return html_doc_end(doc, out, err);
 }
 
-static json_t *
-rp_str(const char *s)
+void
+render_probe_results_jw(struct jw *w, const struct probe_result *r, size_t n)
 {
-	return s ? json_string(s) : json_null();
-}
-
-json_t *
-render_probe_results_json(const struct probe_result *r, size_t n)
-{
-	json_t *a = json_array();
 	size_t i, j;
 
+	jw_arr(w);
 	for (i = 0; i < n; i++) {
-		json_t *o = json_object(), *t = json_array();
-
-		json_object_set_new(o, "probe", rp_str(r[i].probe));
-		json_object_set_new(o, "source", rp_str(r[i].source));
-		json_object_set_new(o, "status", json_string(probe_status_name(r[i].status)));
-		json_object_set_new(o, "value", rp_str(r[i].value));
-		json_object_set_new(o, "target", rp_str(r[i].target));
-		json_object_set_new(o, "detail", rp_str(r[i].detail));
+		jw_obj(w);
+		jw_kstr(w, "probe", r[i].probe);
+		jw_kstr(w, "source", r[i].source);
+		jw_kstr(w, "status", probe_status_name(r[i].status));
+		jw_kstr(w, "value", r[i].value);
+		jw_kstr(w, "target", r[i].target);
+		jw_kstr(w, "detail", r[i].detail);
+		jw_key(w, "transcript");
+		jw_arr(w);
 		for (j = 0; j < r[i].ntranscript; j++)
-			json_array_append_new(t, json_string(r[i].transcript[j]));
-		json_object_set_new(o, "transcript", t);
-		json_object_set_new(o, "elapsed_ms", json_integer(r[i].elapsed_ms));
-		json_array_append_new(a, o);
+			jw_str(w, r[i].transcript[j]);
+		jw_end(w);
+		jw_kint(w, "elapsed_ms", r[i].elapsed_ms);
+		jw_end(w);
 	}
-	return a;
+	jw_end(w);
 }
 
 /* An optional string key: 0 with *dst (NULL for null or absent), or -1. */
@@ -380,7 +375,7 @@ int
 render_probe_round(const struct probe_round *r, enum render_format f, struct buf *out,
     char err[ERR_LEN])
 {
-	json_t *root;
+	struct jw w;
 
 	switch (f) {
 	case RENDER_TEXT:
@@ -392,15 +387,18 @@ render_probe_round(const struct probe_round *r, enum render_format f, struct buf
 	case RENDER_HTML:
 		return rp_html(r, out, err);
 	case RENDER_JSON:
-		root = json_object();
-		json_object_set_new(root, "host", rp_str(r->host));
-		json_object_set_new(root, "port", json_integer(r->port));
-		json_object_set_new(root, "address", rp_str(r->address));
-		json_object_set_new(root, "elapsed_ms", json_integer(r->elapsed_ms));
-		json_object_set_new(root, "failed", json_integer((json_int_t)rp_failed(r)));
-		json_object_set_new(root, "results",
-		    render_probe_results_json(r->results, r->nresults));
-		return render_json_end(root, out, err);
+		jw_init(&w, out, 0);
+		jw_obj(&w);
+		jw_kstr(&w, "host", r->host);
+		jw_kint(&w, "port", r->port);
+		jw_kstr(&w, "address", r->address);
+		jw_kint(&w, "elapsed_ms", r->elapsed_ms);
+		jw_kint(&w, "failed", (long long)rp_failed(r));
+		jw_key(&w, "results");
+		render_probe_results_jw(&w, r->results, r->nresults);
+		jw_end(&w);
+		buf_putc(out, '\n');
+		return 0;
 	}
 	return err_set(err, "unknown output format");
 }

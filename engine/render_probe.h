@@ -23,6 +23,8 @@
 #include "probe_result.h"
 #include "render_format.h"
 
+struct jw;
+
 /* Append the round to out; 0, or -1 with err. */
 int render_probe_round(const struct probe_round *r, enum render_format f, struct buf *out,
     char err[ERR_LEN]);
@@ -47,8 +49,8 @@ size_t render_probe_ran(const struct probe_result *v, size_t n);
 void render_probe_why_none(struct buf *t, const char *what, const struct probe_result *v,
     size_t n);
 
-/* A new JSON array of the results (the caller owns the reference). */
-json_t *render_probe_results_json(const struct probe_result *r, size_t n);
+/* The results as a JSON array, written by w (render_json.h) at its place. */
+void render_probe_results_jw(struct jw *w, const struct probe_result *r, size_t n);
 
 /*
  * Read results back from such an array: 0 and *out (free with

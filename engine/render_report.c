@@ -973,79 +973,114 @@ report_json_plan(const struct fix_plan *p)
 	return o;
 }
 
-static json_t *
-report_json_cause(const struct diag_cause *c)
+/* The standing cause: the evidence for it and against it. */
+static void
+report_json_cause(struct jw *w, const struct diag_cause *c)
 {
-	json_t *o, *pro = json_array(), *con = json_array();
 	size_t j;
+	int pro;
 
-	for (j = 0; j < c->nevidence; j++) {
-		const struct diag_evidence *e = &c->evidence[j];
+	jw_obj(w);
+	jw_kstr(w, "id", c->id);
+	jw_kstr(w, "title", c->title);
+	jw_key(w, "confidence");
+	jw_real(w, c->confidence);
+	for (pro = 1; pro >= 0; pro--) {
+		jw_key(w, pro ? "for" : "against");
+		jw_arr(w);
+		for (j = 0; j < c->nevidence; j++) {
+			const struct diag_evidence *e = &c->evidence[j];
 
-		json_array_append_new(e->confirms ? pro : con, json_pack("{s:s, s:o, s:o}",
-		    "ref", e->ref, "why", report_json_str(e->why), "detail",
-		    report_json_str(e->detail)));
+			if (!e->confirms != !pro)
+				continue;
+			jw_obj(w);
+			jw_kstr(w, "ref", e->ref);
+			jw_kstr(w, "why", e->why);
+			jw_kstr(w, "detail", e->detail);
+			jw_end(w);
+		}
+		jw_end(w);
 	}
-	o = json_pack("{s:s, s:o, s:f, s:o, s:o}", "id", c->id, "title",
-	    report_json_str(c->title), "confidence", c->confidence, "for", pro, "against", con);
-	return o;
+	jw_end(w);
 }
 
-/* Incident i of d as the report's JSON has it. */
-static json_t *
-report_json_incident(const struct diagnosis *d, const struct fix_plan *p, size_t i)
+/* Incident i of d as the report's JSON has it, written by w (render_json.h). */
+static void
+report_json_incident(struct jw *w, const struct diagnosis *d, const struct fix_plan *p,
+    size_t i)
 {
 	const struct diag_incident *inc = &d->incidents[i];
-	const struct diag_cause *c = report_standing(inc);
-	json_t *o = json_object(), *ruled = json_array(), *nc = json_array(),
-	    *steps = json_array();
+	const struct diag_cause *c = report_standing(inc), *fc;
 	size_t j;
 
-	json_object_set_new(o, "article", json_string(inc->article));
-	json_object_set_new(o, "title", report_json_str(inc->title));
-	json_object_set_new(o, "error", report_json_str(inc->error));
-	json_object_set_new(o, "count", json_integer((json_int_t)inc->count));
-	json_object_set_new(o, "first_seen", report_json_str(inc->first_seen));
-	json_object_set_new(o, "last_seen", report_json_str(inc->last_seen));
-	json_object_set_new(o, "rate_per_hour", inc->rate_per_hour > 0 ?
-	    json_real(inc->rate_per_hour) : json_null());
-	json_object_set_new(o, "frequent", json_boolean(inc->frequent));
-	json_object_set_new(o, "phase", report_json_str(inc->phase));
-	json_object_set_new(o, "last_command", report_json_str(inc->last_command));
-	json_object_set_new(o, "last_reply", report_json_str(inc->last_reply));
-	json_object_set_new(o, "peer", json_pack("{s:o, s:I}", "host",
-	    report_json_str(inc->peer.host), "port", (json_int_t)inc->peer.port));
-	json_object_set_new(o, "cause", c ? report_json_cause(c) : json_null());
+	jw_obj(w);
+	jw_kstr(w, "article", inc->article);
+	jw_kstr(w, "title", inc->title);
+	jw_kstr(w, "error", inc->error);
+	jw_kint(w, "count", (long long)inc->count);
+	jw_kstr(w, "first_seen", inc->first_seen);
+	jw_kstr(w, "last_seen", inc->last_seen);
+	jw_key(w, "rate_per_hour");
+	if (inc->rate_per_hour > 0)
+		jw_real(w, inc->rate_per_hour);
+	else
+		jw_null(w);
+	jw_key(w, "frequent");
+	jw_bool(w, inc->frequent);
+	jw_kstr(w, "phase", inc->phase);
+	jw_kstr(w, "last_command", inc->last_command);
+	jw_kstr(w, "last_reply", inc->last_reply);
+	jw_key(w, "peer");
+	jw_obj(w);
+	jw_kstr(w, "host", inc->peer.host);
+	jw_kint(w, "port", inc->peer.port);
+	jw_end(w);
+	jw_key(w, "cause");
+	if (c)
+		report_json_cause(w, c);
+	else
+		jw_null(w);
+	jw_key(w, "ruled_out");
+	jw_arr(w);
 	for (j = 0; j < inc->ncauses; j++)
 		if (inc->causes[j].ruled_out)
-			json_array_append_new(ruled, json_string(inc->causes[j].id));
-	json_object_set_new(o, "ruled_out", ruled);
-	for (j = 0; j < inc->nunchecked; j++)
-		json_array_append_new(nc, json_pack("{s:s, s:o, s:o}", "source",
-		    inc->unchecked[j].source, "title",
-		    report_json_str(inc->unchecked[j].title), "why",
-		    report_json_str(inc->unchecked[j].why)));
-	json_object_set_new(o, "not_checked", nc);
+			jw_str(w, inc->causes[j].id);
+	jw_end(w);
+	jw_key(w, "not_checked");
+	jw_arr(w);
+	for (j = 0; j < inc->nunchecked; j++) {
+		jw_obj(w);
+		jw_kstr(w, "source", inc->unchecked[j].source);
+		jw_kstr(w, "title", inc->unchecked[j].title);
+		jw_kstr(w, "why", inc->unchecked[j].why);
+		jw_end(w);
+	}
+	jw_end(w);
+	jw_key(w, "steps");
+	jw_arr(w);
 	for (j = 0; j < inc->nsteps; j++) {
 		char *t = render_step_text(&inc->steps[j]);
 
-		json_array_append_new(steps, json_pack("{s:I, s:s, s:b}", "n",
-		    (json_int_t)inc->steps[j].n, "text", t, "done", inc->steps[j].done != NULL));
+		jw_obj(w);
+		jw_kint(w, "n", inc->steps[j].n);
+		jw_kstr(w, "text", t);
+		jw_key(w, "done");
+		jw_bool(w, inc->steps[j].done != NULL);
+		jw_end(w);
 		free(t);
 	}
-	json_object_set_new(o, "steps", steps);
-	json_object_set_new(o, "edit", json_boolean(report_has_edit(p, inc)));
-	{
-		const struct diag_cause *fc = fix_cause(d, i, NULL);
-		json_t *ids = json_array();
-
-		for (j = 0; p && j < p->nitems; j++)
-			if (report_item_for(&p->items[j], inc))
-				json_array_append_new(ids, json_string(p->items[j].id));
-		json_object_set_new(o, "fix_cause", fc ? json_string(fc->id) : json_null());
-		json_object_set_new(o, "fixes", ids);
-	}
-	return o;
+	jw_end(w);
+	jw_key(w, "edit");
+	jw_bool(w, report_has_edit(p, inc));
+	fc = fix_cause(d, i, NULL);
+	jw_kstr(w, "fix_cause", fc ? fc->id : NULL);
+	jw_key(w, "fixes");
+	jw_arr(w);
+	for (j = 0; p && j < p->nitems; j++)
+		if (report_item_for(&p->items[j], inc))
+			jw_str(w, p->items[j].id);
+	jw_end(w);
+	jw_end(w);
 }
 
 /*
@@ -1059,6 +1094,7 @@ report_json(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 {
 	json_t *topv = json_array(), *sum;
 	struct report_top *tops;
+	struct jw w;
 	size_t ntops, i;
 
 	tops = report_tops(d, &ntops);
@@ -1076,8 +1112,8 @@ report_json(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 	buf_puts(out, ",\n  \"incidents\": [");
 	for (i = 0; i < d->nincidents; i++) {
 		buf_puts(out, i ? ",\n    " : "\n    ");
-		if (render_json_part(out, report_json_incident(d, p, i), 4, err) != 0)
-			return -1;
+		jw_init(&w, out, 2);
+		report_json_incident(&w, d, p, i);
 		render_sink_part(out, sink);
 	}
 	buf_puts(out, d->nincidents ? "\n  ],\n  \"fix\": " : "],\n  \"fix\": ");

@@ -29,7 +29,7 @@ buf_reset(struct buf *b)
 		b->data[0] = '\0';
 }
 
-static void
+void
 buf_reserve(struct buf *b, size_t extra)
 {
 	/* The common case, room already there, without a call. */

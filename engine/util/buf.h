@@ -25,6 +25,9 @@ void buf_free(struct buf *b);
 void buf_reset(struct buf *b);
 void buf_append(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);
+/* Room for extra more bytes (and the NUL) without growing again: for a
+ * writer that fills data + len itself, then adds to len and ends with NUL. */
+void buf_reserve(struct buf *b, size_t extra);
 void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

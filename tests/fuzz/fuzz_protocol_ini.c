@@ -13,7 +13,9 @@
 
 #include "probe.h"
 #include "probe_dos.h"
+#include "render_json.h"
 #include "render_probe.h"
+#include "util/buf.h"
 #include "util/ini.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -67,6 +69,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct probe_result *r = calloc(2, sizeof(*r)), *back;
 	char err[ERR_LEN];
 	size_t n = 0, i;
+	struct buf out = BUF_INIT;
+	struct jw w;
 	json_t *j;
 
 	if (r == NULL)
@@ -81,8 +85,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < 2; i++)
 		if (r[i].detail == NULL || (r[i].status == PROBE_OBSERVED && r[i].value == NULL))
 			abort();
-	j = render_probe_results_json(r, 2);
-	if (probe_results_from_json(j, &back, &n, err) != 0 || n != 2 ||
+	jw_init(&w, &out, 0);
+	render_probe_results_jw(&w, r, 2);
+	j = json_loads(buf_str(&out), 0, NULL);
+	buf_free(&out);
+	if (j == NULL || probe_results_from_json(j, &back, &n, err) != 0 || n != 2 ||
 	    strcmp(back[0].detail, r[0].detail) != 0)
 		abort();
 	probe_results_free(back, n);

@@ -26,6 +26,7 @@
 #include "util/clock.h"
 #include "probe.h"
 #include "probe_dos.h"
+#include "render_json.h"
 #include "render_probe.h"
 #include "testutil.h"
 #include "util/xmem.h"
@@ -1108,9 +1109,17 @@ START_TEST(json_round_trip)
 		NULL };
 	struct probe_round *r = run_script(script, NULL);
 	struct probe_result *back;
-	json_t *j = render_probe_results_json(r->results, r->nresults);
+	struct buf out = BUF_INIT;
+	struct jw w;
+	json_t *j;
 	char err[ERR_LEN];
 	size_t n, i, k;
+
+	jw_init(&w, &out, 0);
+	render_probe_results_jw(&w, r->results, r->nresults);
+	j = json_loads(buf_str(&out), 0, NULL);
+	buf_free(&out);
+	ck_assert_ptr_nonnull(j);
 
 	ck_assert_int_eq(probe_results_from_json(j, &back, &n, err), 0);
 	ck_assert_uint_eq(n, r->nresults);
