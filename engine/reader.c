@@ -1126,6 +1126,8 @@ reader_export(struct reader *r)
 	return 1;
 }
 
+static void reader_entry_record(struct reader *, int, unsigned long, unsigned long long);
+
 /*
  * journalctl -o json-pretty: a line of an entry (inner), or the "}" that
  * ends one, which is the entry's record (self), placed at its MESSAGE line,
@@ -1136,7 +1138,6 @@ static int
 reader_pretty(struct reader *r)
 {
 	struct reader_record *rec = &r->rec;
-	struct reader_record keep;
 	struct rj_entry e;
 	enum rj_kind k;
 	int was_in = r->pj.in;
@@ -1161,18 +1162,7 @@ reader_pretty(struct reader *r)
 	case RJ_PRETTY_END:
 		break;
 	}
-	/* a whole record, even when skimmed */
-	keep = *rec;
-	memset(rec, 0, sizeof(*rec));
-	rec->file = keep.file;
-	rec->raw = keep.raw;
-	rec->rawlen = keep.rawlen;
-	rec->kind = READER_TEXT;
-	rec->text = rec->subject = rec->raw;
-	rec->len = rec->subjectlen = rec->rawlen;
-	rec->line = r->pj_has_msg ? r->pj_line : keep.line;
-	rec->offset = r->pj_has_msg ? r->pj_offset : keep.offset;
-	rec->self = 1;
+	reader_entry_record(r, r->pj_has_msg, r->pj_line, r->pj_offset);
 	memset(&e, 0, sizeof(e));
 	e.msg = &r->text;
 	if ((k = rj_scan(r->pj.json.data, r->pj.json.len, &e)) == RJ_NONE) {
