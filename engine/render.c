@@ -1623,6 +1623,24 @@ render_json_strs(struct jw *w, const char *key, char * const *v, size_t n)
 }
 
 /* A step as a tree, for the article's page (kb show): render_json_step()'s keys. */
+/* The incident's "not_checked" member: the evidence no probe could check, and why. */
+void
+render_json_not_checked(struct jw *w, const struct diag_incident *inc)
+{
+	size_t i;
+
+	jw_key(w, "not_checked");
+	jw_arr(w);
+	for (i = 0; i < inc->nunchecked; i++) {
+		jw_obj(w);
+		jw_kstr(w, "source", inc->unchecked[i].source);
+		jw_kstr(w, "title", inc->unchecked[i].title);
+		jw_kstr(w, "why", inc->unchecked[i].why);
+		jw_end(w);
+	}
+	jw_end(w);
+}
+
 static json_t *
 render_json_step_tree(const struct diag_step *s)
 {
@@ -1856,16 +1874,7 @@ render_json_incident(struct jw *w, const struct diag_incident *inc)
 		jw_end(w);
 	}
 	jw_end(w);
-	jw_key(w, "not_checked");
-	jw_arr(w);
-	for (i = 0; i < inc->nunchecked; i++) {
-		jw_obj(w);
-		jw_kstr(w, "source", inc->unchecked[i].source);
-		jw_kstr(w, "title", inc->unchecked[i].title);
-		jw_kstr(w, "why", inc->unchecked[i].why);
-		jw_end(w);
-	}
-	jw_end(w);
+	render_json_not_checked(w, inc);
 	jw_key(w, "steps");
 	jw_arr(w);
 	for (i = 0; i < inc->nsteps; i++)

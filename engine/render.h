@@ -98,6 +98,9 @@ int render_kb_article(const struct kb *kb, const struct kb_article *a,
 
 /* The plain text of a step (spans joined). Caller frees. */
 char *render_step_text(const struct diag_step *s);
+struct jw;
+/* The incident's "not_checked" member, written by w (render_json.h). */
+void render_json_not_checked(struct jw *w, const struct diag_incident *inc);
 /* How to tell the step worked, as text ("" when the rule base says nothing). */
 char *render_step_worked(const struct diag_step *s, int keep_code);
 /* The step's first sentence (for the list of steps not needed). */

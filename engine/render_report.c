@@ -1046,16 +1046,7 @@ report_json_incident(struct jw *w, const struct diagnosis *d, const struct fix_p
 		if (inc->causes[j].ruled_out)
 			jw_str(w, inc->causes[j].id);
 	jw_end(w);
-	jw_key(w, "not_checked");
-	jw_arr(w);
-	for (j = 0; j < inc->nunchecked; j++) {
-		jw_obj(w);
-		jw_kstr(w, "source", inc->unchecked[j].source);
-		jw_kstr(w, "title", inc->unchecked[j].title);
-		jw_kstr(w, "why", inc->unchecked[j].why);
-		jw_end(w);
-	}
-	jw_end(w);
+	render_json_not_checked(w, inc);
 	jw_key(w, "steps");
 	jw_arr(w);
 	for (j = 0; j < inc->nsteps; j++) {
