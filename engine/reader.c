@@ -1534,6 +1534,9 @@ reader_syslog(struct reader *r, enum reader_format f)
 			i += 2;
 		}
 	}
+	/* a prefix the log did not write: an indent, zgrep's FILE:, compose's "svc | " */
+	if (i == 0)
+		i = logtime_prefix(s, n);
 	/* docker logs --timestamps: its stamp, then the container's line */
 	if (i == 0 && rj_docker_stamp(s, n, &t, &used)) {
 		size_t inner;
@@ -1550,6 +1553,9 @@ reader_syslog(struct reader *r, enum reader_format f)
 	/* An RFC 3339 stamp has a time; else a BSD one, dated by the year rule. */
 	} else if (logtime_parse_iso(s + i, n - i, &t, &used) == 0 && used > 10)
 		;
+	else if (logtime_parse_bsd_year(s + i, n - i, &t, &used) == 0 ||
+	    logtime_parse_dmy(s + i, n - i, &t, &used) == 0)
+		;	/* "Apr 06 15:16:46 2016", "11.12.2019, 16:53:13": with their year */
 	else if ((js = rj_stamp(s + i, n - i, &t, &used)) != RJ_STAMP_NONE)
 		mono = js == RJ_STAMP_MONO;	/* journalctl's short-full, -unix, -monotonic */
 	else {
