@@ -323,11 +323,30 @@ mta_postfix(const char *program, long pid, const char *s, size_t n, struct mta_l
 		mta_domain_of(to + 3, (size_t)(s + n - to - 3), out->domain);
 }
 
+/*
+ * A message log's line of an address (exim -Mvl: no message id after the
+ * time): "ADDRESS R=ROUTER T=TRANSPORT defer (N): ...", the == line of the
+ * main log without its flag. Its length of address, or 0.
+ */
+static size_t
+mta_exim_address_line(const char *r, size_t rn)
+{
+	size_t w;
+
+	for (w = 0; w < rn && w < MTA_DOMAIN_MAX && r[w] != ' ' && r[w] != '='; w++)
+		;
+	if (w == 0 || w + 3 > rn || r[w] != ' ' || !(r[w + 1] == 'R' || r[w + 1] == 'T') ||
+	    r[w + 2] != '=')
+		return 0;
+	return w;
+}
+
 static void
 mta_exim(const char *s, size_t n, struct mta_line *out)
 {
+	/* "host NAME [ADDR]:" is older Exim's way of naming the peer in a reply */
 	static const char *const markers[] = {
-		"H=", "callout: ", "Remote host ", "send() to ", NULL
+		"H=", "callout: ", "Remote host ", "send() to ", "host ", NULL
 	};
 	size_t id = mta_exim_id(s, n);
 	const char *r = s, *p;
@@ -354,8 +373,19 @@ mta_exim(const char *s, size_t n, struct mta_line *out)
 		out->kind = mta_find(r, rn, "retry timeout exceeded") ? MTA_GAVE_UP : MTA_STATUS;
 	else if (rn >= 3 && r[0] == '=' && r[1] == '=' && r[2] == ' ')
 		out->kind = mta_find(r, rn, "retry time not reached") ? MTA_HELD : MTA_STATUS;
-	if (out->kind != MTA_REPORT && rn > 3)
+	if (id == 0 && out->kind == MTA_REPORT && mta_exim_address_line(r, rn) > 0) {
+		/* exim -Mvl: repeats the host line before it, as an == line does */
+		out->kind = MTA_STATUS;
+		mta_domain_of(r, rn, out->domain);
+	} else if (out->kind != MTA_REPORT && rn > 3)
 		mta_domain_of(r + 3, rn - 3, out->domain);
+	/*
+	 * A message log is one message's: its host and address lines are one
+	 * session, so that an address line is known for the echo it is.
+	 */
+	if (id == 0 && (out->kind == MTA_STATUS || (rn > 2 && r[0] == 'H' && r[1] == '=') ||
+	    peer_read(r, rn, 0, &out->peer) > 0))
+		mta_copy(out->session, sizeof(out->session), "exim-msglog", 11);
 	if ((p = mta_find(r, rn, "for '")) != NULL && out->domain[0] == '\0') {
 		const char *q = memchr(p + 5, '\'', (size_t)(r + rn - p - 5));
 
@@ -390,6 +420,15 @@ mta_sendmail(const char *s, size_t n, struct mta_line *out)
 		out->kind = MTA_STATUS;
 	else
 		out->kind = MTA_REPORT;
+	/*
+	 * No time spent on the delivery and a time-out: the queue run took the
+	 * host's cached status (HostStatusDirectory, or an earlier recipient of
+	 * the run), no connection was made. A refusal can take no second; a
+	 * time-out cannot.
+	 */
+	if (out->kind == MTA_STATUS && mta_find(s, n, "xdelay=00:00:00") != NULL &&
+	    mta_find(s, n, "stat=Deferred") != NULL && mta_find(s, n, "timed out") != NULL)
+		out->kind = MTA_HELD;
 	if (!mta_peer_after(s, n, markers, 1, &out->peer))
 		memset(&out->peer, 0, sizeof(out->peer));
 	mta_complete_from_relay(s, n, 1, &out->peer);
