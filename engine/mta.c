@@ -479,8 +479,12 @@ mta_parse(const char *program, long pid, const char *text, size_t len, const cha
 	    (len > 2 && text[0] == 'H' && text[1] == '=') ||
 	    mta_find(text, len, " callout") != NULL || peer_read(text, len, 0, &probe) > 0))
 		out->origin = MTA_EXIM;
-	else if (program == NULL && hint != NULL)
-		/* A line pasted without its syslog prefix: as the symptom's MTA. */
+	else if (hint != NULL)
+		/*
+		 * A line pasted without its syslog prefix, or a program named by
+		 * the service (Postfix's syslog_name of a master.cf service,
+		 * "enforced-tls-smtp/smtp"): as the symptom's MTA.
+		 */
 		out->origin = strcmp(hint, "postfix") == 0 ? MTA_POSTFIX :
 		    strcmp(hint, "exim") == 0 ? MTA_EXIM :
 		    strcmp(hint, "sendmail") == 0 ? MTA_SENDMAIL : MTA_UNKNOWN;

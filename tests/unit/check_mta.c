@@ -101,6 +101,24 @@ START_TEST(sendmail_cached_status_is_held)
 }
 END_TEST
 
+/* A Postfix service with its own syslog_name: read as the symptom's MTA says. */
+START_TEST(postfix_service_names)
+{
+	struct mta_line m;
+
+	m = parse("enforced-tls-smtp/smtp", "connect to mail-tester.example[192.0.2.89]:25: "
+	    "Connection timed out", "postfix");
+	ck_assert_int_eq(m.origin, MTA_POSTFIX);
+	ck_assert_int_eq(m.kind, MTA_REPORT);
+	ck_assert_str_eq(m.peer.host, "mail-tester.example");
+	ck_assert_str_eq(m.session, "enforced-tls-smtp/smtp[4420]");
+	/* no symptom's MTA: an unknown program stays unknown */
+	m = parse("enforced-tls-smtp/smtp", "connect to a.example[192.0.2.1]:25: Connection "
+	    "timed out", NULL);
+	ck_assert_int_eq(m.origin, MTA_UNKNOWN);
+}
+END_TEST
+
 Suite *
 mta_suite(void)
 {
@@ -110,6 +128,7 @@ mta_suite(void)
 	tcase_add_test(tc, exim_host_lines_without_h);
 	tcase_add_test(tc, exim_message_log_address_line);
 	tcase_add_test(tc, sendmail_cached_status_is_held);
+	tcase_add_test(tc, postfix_service_names);
 	suite_add_tcase(s, tc);
 	return s;
 }
