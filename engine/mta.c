@@ -278,6 +278,7 @@ mta_failure(const char *line, size_t n)
 		return "tls-handshake";
 	if ((mta_has(s, n, "conversation with") && mta_has(s, n, "timed out")) ||
 	    mta_has(s, n, "smtp timeout after") || mta_has(s, n, "lmtp timeout after") ||
+	    mta_has(s, n, "mtp timeout while connected to ") ||
 	    mta_has(s, n, "timeout waiting for input") || mta_has(s, n, "timeout writing"))
 		return "reply-timeout";
 	if (mta_has(s, n, "timed out"))
@@ -344,9 +345,13 @@ mta_exim_address_line(const char *r, size_t rn)
 static void
 mta_exim(const char *s, size_t n, struct mta_line *out)
 {
-	/* "host NAME [ADDR]:" is older Exim's way of naming the peer in a reply */
+	/*
+	 * Older Exim named the peer "host NAME [ADDR]:" in a reply and "SMTP
+	 * timeout while connected to NAME [ADDR] after ..." in a time-out.
+	 */
 	static const char *const markers[] = {
-		"H=", "callout: ", "Remote host ", "send() to ", "host ", NULL
+		"H=", "callout: ", "Remote host ", "send() to ", "host ",
+		"timeout while connected to ", NULL
 	};
 	size_t id = mta_exim_id(s, n);
 	const char *r = s, *p;
@@ -380,11 +385,11 @@ mta_exim(const char *s, size_t n, struct mta_line *out)
 	} else if (out->kind != MTA_REPORT && rn > 3)
 		mta_domain_of(r + 3, rn - 3, out->domain);
 	/*
-	 * A message log is one message's: its host and address lines are one
-	 * session, so that an address line is known for the echo it is.
+	 * A message log, or exim -v's output, is one message's: its lines
+	 * without an id are one session, so that an address line is known for
+	 * the echo of its host line it is.
 	 */
-	if (id == 0 && (out->kind == MTA_STATUS || (rn > 2 && r[0] == 'H' && r[1] == '=') ||
-	    peer_read(r, rn, 0, &out->peer) > 0))
+	if (id == 0)
 		mta_copy(out->session, sizeof(out->session), "exim-msglog", 11);
 	if ((p = mta_find(r, rn, "for '")) != NULL && out->domain[0] == '\0') {
 		const char *q = memchr(p + 5, '\'', (size_t)(r + rn - p - 5));
@@ -468,6 +473,11 @@ mta_parse(const char *program, long pid, const char *text, size_t len, const cha
 	struct peer_ref probe;
 
 	memset(out, 0, sizeof(*out));
+	/* exim -v indents its log lines under "LOG: MAIN"; a paste may too */
+	while (len > 0 && (*text == ' ' || *text == '\t')) {
+		text++;
+		len--;
+	}
 	if (program != NULL && strstr(program, "postfix") != NULL)
 		out->origin = MTA_POSTFIX;
 	else if (program != NULL && (strstr(program, "sendmail") != NULL ||

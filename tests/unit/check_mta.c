@@ -119,6 +119,28 @@ START_TEST(postfix_service_names)
 }
 END_TEST
 
+/* exim -v: "SMTP timeout while connected to HOST [ADDR]", indented under LOG: MAIN. */
+START_TEST(exim_verbose_timeout)
+{
+	struct mta_line m;
+
+	m = parse(NULL, "  SMTP timeout while connected to smtp.example.net [192.0.2.60] after "
+	    "initial connection: Connection timed out", "exim");
+	ck_assert_int_eq(m.origin, MTA_EXIM);
+	ck_assert_int_eq(m.kind, MTA_REPORT);
+	ck_assert_str_eq(m.peer.host, "smtp.example.net");
+	ck_assert_str_eq(m.session, "exim-msglog");
+	ck_assert_str_eq(m.failure, "reply-timeout");
+	m = parse(NULL, "  == a@b.example R=send_via T=smtp defer (110): Connection timed out: SMTP "
+	    "timeout while connected to smtp.example.net [192.0.2.60] after initial connection",
+	    "exim");
+	ck_assert_int_eq(m.kind, MTA_STATUS);
+	ck_assert_str_eq(m.session, "exim-msglog");
+	ck_assert_str_eq(m.peer.host, "smtp.example.net");
+	ck_assert_str_eq(m.domain, "b.example");
+}
+END_TEST
+
 Suite *
 mta_suite(void)
 {
@@ -129,6 +151,7 @@ mta_suite(void)
 	tcase_add_test(tc, exim_message_log_address_line);
 	tcase_add_test(tc, sendmail_cached_status_is_held);
 	tcase_add_test(tc, postfix_service_names);
+	tcase_add_test(tc, exim_verbose_timeout);
 	suite_add_tcase(s, tc);
 	return s;
 }
