@@ -303,6 +303,13 @@ mta_postfix(const char *program, long pid, const char *s, size_t n, struct mta_l
 		mta_copy(out->message, sizeof(out->message), s, q);
 	if (program != NULL && pid > 0)
 		mta_session_name(out->session, program, pid);
+	else if (program == NULL)
+		/*
+		 * Lines pasted without their syslog tag (mailcow's web UI export):
+		 * one session, so that a status line is still known for the echo
+		 * of the connect line at the same peer before it.
+		 */
+		mta_copy(out->session, sizeof(out->session), "postfix", 7);
 	if ((st = mta_find(s, n, "status=")) != NULL) {
 		const char *v = st + 7;
 		size_t rest = (size_t)(s + n - v);

@@ -112,6 +112,15 @@ START_TEST(postfix_service_names)
 	ck_assert_int_eq(m.kind, MTA_REPORT);
 	ck_assert_str_eq(m.peer.host, "mail-tester.example");
 	ck_assert_str_eq(m.session, "enforced-tls-smtp/smtp[4420]");
+	/* no tag at all (a web UI's export): one session for such lines */
+	m = parse(NULL, "9551C11C1317: to=<a@a.example>, relay=none, dsn=4.4.1, status=deferred "
+	    "(connect to mx.a.example[192.0.2.34]:25: Connection timed out)", "postfix");
+	ck_assert_int_eq(m.kind, MTA_STATUS);
+	ck_assert_str_eq(m.session, "postfix");
+	ck_assert_str_eq(m.message, "9551C11C1317");
+	m = parse(NULL, "connect to mx.a.example[192.0.2.34]:25: Connection timed out", "postfix");
+	ck_assert_int_eq(m.kind, MTA_REPORT);
+	ck_assert_str_eq(m.session, "postfix");
 	/* no symptom's MTA: an unknown program stays unknown */
 	m = parse("enforced-tls-smtp/smtp", "connect to a.example[192.0.2.1]:25: Connection "
 	    "timed out", NULL);
