@@ -93,6 +93,11 @@ START_TEST(sendmail_cached_status_is_held)
 	    "xdelay=00:02:00, mailer=esmtp, pri=30000, relay=d111.example. [192.0.2.110], "
 	    "dsn=4.0.0, stat=Deferred: Connection timed out with d111.example.", NULL);
 	ck_assert_int_eq(m.kind, MTA_STATUS);
+	/* the queue-return notice, DSN or not: retries used up, of the first queue id */
+	m = parse("sm-mta", "2ANAF2Zq012345: 2ANAG1Ab015150: sender notify: Cannot send message "
+	    "for 5 days", NULL);
+	ck_assert_int_eq(m.kind, MTA_GAVE_UP);
+	ck_assert_str_eq(m.message, "2ANAF2Zq012345");
 	/* a refusal takes no second: still an attempt */
 	m = parse("sendmail", "2ANAF2Zq012345: to=<a@b.example>, delay=00:00:01, "
 	    "xdelay=00:00:00, mailer=esmtp, pri=120342, relay=mx.b.example. [192.0.2.7], "
