@@ -266,6 +266,27 @@ logtime_parse_dmy(const char *s, size_t n, long long *t, size_t *used)
 	return 0;
 }
 
+int
+logtime_parse_clock_alone(const char *s, size_t n, long long *secs, size_t *used)
+{
+	char two[8];
+	size_t k;
+
+	/* "3:04:29 " or "03:04:29 ": the hour may have one digit */
+	if (n >= 8 && s[0] >= '0' && s[0] <= '9' && s[1] == ':') {
+		two[0] = '0';
+		memcpy(two + 1, s, 7);
+		if (logtime_clock(two, 8, 1, secs, &k) != 0 || k != 8 || s[7] != ' ')
+			return -1;
+		*used = 7;
+		return 0;
+	}
+	if (logtime_clock(s, n, 1, secs, &k) != 0 || k != 8 || n <= 8 || s[8] != ' ')
+		return -1;
+	*used = 8;
+	return 0;
+}
+
 /* Does a stamp this reader knows start at s: a month name, or a digit? */
 static int
 logtime_stamp_start(const char *s, size_t n)

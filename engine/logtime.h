@@ -61,6 +61,12 @@ int logtime_parse_bsd_year(const char *s, size_t n, long long *t, size_t *used);
  */
 int logtime_parse_dmy(const char *s, size_t n, long long *t, size_t *used);
 /*
+ * A time of day alone, "03:04:29" or "3:04:29", then a space (a syslog line
+ * pasted without its date): its seconds of the day, *used (the space not
+ * included). 0, or -1.
+ */
+int logtime_parse_clock_alone(const char *s, size_t n, long long *secs, size_t *used);
+/*
  * The bytes before a line's time stamp that the log did not write: an indent
  * (a code block), grep's or zgrep's "FILE:" right before the stamp, docker
  * compose's "SERVICE_1  | ", a log mailer's "HOST : ". How many to pass over

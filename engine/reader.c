@@ -1508,6 +1508,29 @@ reader_tag(const char *s, size_t n, char prog[READER_NAME_MAX + 1], long *pid)
 }
 
 /*
+ * "3:04:29 host prog[pid]: " (busybox: "host facility.level prog[pid]: "): a
+ * syslog line pasted without its date. The time of day in *t, *used; 0 or -1.
+ */
+static int
+reader_dateless(const char *s, size_t n, long long *t, size_t *used)
+{
+	char prog[READER_NAME_MAX + 1];
+	long pid;
+	size_t k, w;
+
+	if (logtime_parse_clock_alone(s, n, t, &k) != 0 ||
+	    (w = reader_word(s + k + 1, n - k - 1)) == 0)
+		return -1;
+	s += k + 1 + w + 1;
+	n -= k + 1 + w + 1;
+	if (reader_tag(s, n, prog, &pid) == 0 && ((w = reader_word(s, n)) == 0 ||
+	    reader_tag(s + w + 1, n - w - 1, prog, &pid) == 0))
+		return -1;
+	*used = k;
+	return 0;
+}
+
+/*
  * A syslog line, or one of journalctl's short forms (reader_journal.h), or
  * docker's (logs --timestamps): SYSLOG or DOCKER, or TEXT when it is none.
  */
@@ -1518,7 +1541,7 @@ reader_syslog(struct reader *r, enum reader_format f)
 	const char *s = rec->raw;
 	size_t n = rec->rawlen, i = 0, used, w, tag;
 	long long t;
-	int rfc5424 = 0, bsd = 0, mono = 0;
+	int rfc5424 = 0, bsd = 0, mono = 0, dateless = 0;
 	enum reader_format got = READER_FORMAT_SYSLOG;
 	enum rj_stamp js;
 
@@ -1558,6 +1581,8 @@ reader_syslog(struct reader *r, enum reader_format f)
 		;	/* "Apr 06 15:16:46 2016", "11.12.2019, 16:53:13": with their year */
 	else if ((js = rj_stamp(s + i, n - i, &t, &used)) != RJ_STAMP_NONE)
 		mono = js == RJ_STAMP_MONO;	/* journalctl's short-full, -unix, -monotonic */
+	else if (reader_dateless(s + i, n - i, &t, &used) == 0)
+		dateless = 1;	/* a time of day, no date: t is its seconds */
 	else {
 		int mo, d;
 		long long secs, day;
@@ -1585,6 +1610,7 @@ reader_syslog(struct reader *r, enum reader_format f)
 	i++;
 	rec->kind = READER_EVENT;
 	rec->has_time = rec->has_date = !mono;
+	rec->has_date &= !dateless;
 	rec->t = mono ? 0 : t;
 	if (mono && r->mono == 0)
 		r->mono = 1;
@@ -1597,7 +1623,9 @@ reader_syslog(struct reader *r, enum reader_format f)
 		session_reset(&r->session);
 		return got;
 	}
-	if (!mono)
+	if (dateless)
+		logtime_format(t, 0, rec->when);
+	else if (!mono)
 		reader_when(r, t);
 	/* "host prog[pid]: message"; Exim writes the message right away. */
 	if ((w = reader_word(s + i, n - i)) > 0 &&

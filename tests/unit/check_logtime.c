@@ -224,6 +224,19 @@ START_TEST(pasted_stamp_forms)
 	ck_assert_uint_eq(used, 20);
 	ck_assert_int_ne(logtime_parse_dmy("31.02.2019, 16:53:13 x", 22, &t, &used), 0);
 	ck_assert_int_ne(logtime_parse_dmy("11.12.2019 16:53:13 x", 21, &t, &used), 0);
+	/* a time of day alone: one or two digits of hour, then a space */
+	ck_assert_int_eq(logtime_parse_clock_alone("3:04:29 host", 12, &secs, &used), 0);
+	ck_assert_int_eq(secs, 3 * 3600 + 4 * 60 + 29);
+	ck_assert_uint_eq(used, 7);
+	ck_assert_int_eq(logtime_parse_clock_alone("13:04:29 host", 13, &secs, &used), 0);
+	ck_assert_int_eq(secs, 13 * 3600 + 4 * 60 + 29);
+	ck_assert_uint_eq(used, 8);
+	ck_assert_int_ne(logtime_parse_clock_alone("13:04:29", 8, &secs, &used), 0);
+	ck_assert_int_ne(logtime_parse_clock_alone("3:04:29", 7, &secs, &used), 0);
+	ck_assert_int_ne(logtime_parse_clock_alone("24:04:29 x", 10, &secs, &used), 0);
+	ck_assert_int_ne(logtime_parse_clock_alone("3:4:29 x", 8, &secs, &used), 0);
+	ck_assert_int_ne(logtime_parse_clock_alone("3:04 x", 6, &secs, &used), 0);
+	ck_assert_int_ne(logtime_parse_clock_alone("13:04:29.5 x", 12, &secs, &used), 0);
 }
 END_TEST
 
@@ -261,7 +274,10 @@ START_TEST(reader_reads_pasted_lines)
 	    "postfix-mailcow_1    | Feb  7 11:18:26 mail postfix/smtp[396]: connect to x\n"
 	    "/mail/log/info.2.gz:Apr 06 15:16:46 2016 barracuda outbound/error: y\n"
 	    "    May 3 10:31:22 web postfix/smtp[19260]: z\n"
-	    "11.12.2019, 16:53:13 | info | connect to w\n";
+	    "11.12.2019, 16:53:13 | info | connect to w\n"
+	    "3:04:29 c493 mail.info postfix/smtp[2474]: v\n"
+	    "13:04:29 gw postfix/smtp[2475]: u\n"
+	    "12:00:01 INFO no host and tag\n";
 	static const struct {
 		const char *when, *host, *program, *text;
 	} want[] = {
@@ -269,6 +285,9 @@ START_TEST(reader_reads_pasted_lines)
 		{ "2016-04-06T15:16:46", "barracuda", "outbound/error", "y" },
 		{ "2026-05-03T10:31:22", "web", "postfix/smtp", "z" },
 		{ "2019-12-11T16:53:13", NULL, NULL, "connect to w" },
+		/* busybox's facility before the tag: the text from the host on */
+		{ "03:04:29", NULL, NULL, "c493 mail.info postfix/smtp[2474]: v" },
+		{ "13:04:29", "gw", "postfix/smtp", "u" },
 	};
 	struct reader_params p;
 	struct reader *r;
@@ -284,6 +303,8 @@ START_TEST(reader_reads_pasted_lines)
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		ck_assert_int_eq(reader_next(r, &rec, err), 1);
 		ck_assert_int_eq(rec->kind, READER_EVENT);
+		ck_assert_int_eq(rec->has_time, 1);
+		ck_assert_int_eq(rec->has_date, strlen(want[i].when) > 8);
 		ck_assert_str_eq(rec->when, want[i].when);
 		if (want[i].host == NULL)
 			ck_assert_ptr_null(rec->program);
@@ -294,6 +315,10 @@ START_TEST(reader_reads_pasted_lines)
 		ck_assert_uint_eq(rec->len, strlen(want[i].text));
 		ck_assert_int_eq(memcmp(rec->text, want[i].text, rec->len), 0);
 	}
+	/* a clock, then no "host prog[pid]: ": not a syslog line */
+	ck_assert_int_eq(reader_next(r, &rec, err), 1);
+	ck_assert_int_eq(rec->kind, READER_TEXT);
+	ck_assert_int_eq(rec->has_time, 0);
 	ck_assert_int_eq(reader_next(r, &rec, err), 0);
 	reader_close(r);
 }
