@@ -77,6 +77,10 @@ struct reader {
 	long long		 when_day;
 	int			 bsd_mo, bsd_d;	/* the last BSD date read, */
 	long long		 bsd_day;	/* and its day by the year rule */
+	/* the time of the last syslog line, for the pieces of it a mail client
+	 * or a terminal wrapped onto lines of their own (reader_wrap_when()) */
+	int			 wrap_timed, wrap_dated, wrap_year;
+	long long		 wrap_t;
 	/* the year rule of BSD syslog stamps */
 	long long		 anchor;
 	enum reader_year_from	 anchor_from;
@@ -1671,6 +1675,37 @@ reader_syslog(struct reader *r, enum reader_format f)
 
 /* ---------------------------------------------------------------------- */
 
+/*
+ * A line with no stamp after a syslog line is most often a piece of it that
+ * a mail client or a terminal wrapped: it gets that line's time (as a legacy
+ * transcript line gets its event's). After any other line, none.
+ */
+static void
+reader_wrap_when(struct reader *r, enum reader_format got)
+{
+	struct reader_record *rec = &r->rec;
+
+	if (got == READER_FORMAT_SYSLOG) {
+		r->wrap_timed = rec->has_time;
+		r->wrap_dated = rec->has_date;
+		r->wrap_year = rec->year_inferred;
+		r->wrap_t = rec->t;
+		return;
+	}
+	if (got != READER_FORMAT_TEXT || rec->kind != READER_TEXT) {
+		r->wrap_timed = 0;
+		return;
+	}
+	if (!r->wrap_timed || rec->has_time)
+		return;
+	rec->has_time = 1;
+	rec->has_date = r->wrap_dated;
+	rec->year_inferred = r->wrap_year;
+	rec->t = r->wrap_t;
+	if (!r->skim)
+		logtime_format(rec->t, rec->has_date, rec->when);
+}
+
 static void
 reader_classify(struct reader *r)
 {
@@ -1713,6 +1748,7 @@ reader_classify(struct reader *r)
 		r->format = got;
 	if (got == READER_FORMAT_LEGACY || got == READER_FORMAT_TEXT)
 		reader_legacy_when(r);
+	reader_wrap_when(r, got);
 	if (r->skim && !rec->self)
 		return;
 	rec->peer_host = r->peer_host[0] ? r->peer_host : NULL;

@@ -315,7 +315,52 @@ START_TEST(reader_reads_pasted_lines)
 		ck_assert_uint_eq(rec->len, strlen(want[i].text));
 		ck_assert_int_eq(memcmp(rec->text, want[i].text, rec->len), 0);
 	}
-	/* a clock, then no "host prog[pid]: ": not a syslog line */
+	/*
+	 * A clock, then no "host prog[pid]: ": not a syslog line, its own time
+	 * not read; as a line with no stamp after a syslog line it is taken
+	 * for a wrapped piece of that line, and has its time.
+	 */
+	ck_assert_int_eq(reader_next(r, &rec, err), 1);
+	ck_assert_int_eq(rec->kind, READER_TEXT);
+	ck_assert_int_eq(rec->has_time, 1);
+	ck_assert_str_eq(rec->when, "13:04:29");
+	ck_assert_int_eq(reader_next(r, &rec, err), 0);
+	reader_close(r);
+}
+END_TEST
+
+/* The pieces of a syslog line wrapped by a mail client have its time; others do not. */
+START_TEST(reader_wrapped_pieces_have_the_lines_time)
+{
+	static const char log[] =
+	    "exmx1 : Dec 14 05:28:39 exmx1 sendmail[31574]: mBDIYhEa031574:\n"
+	    "to=<customer at example.com>, delay=00:00:00, xde\n"
+	    "lay=00:00:00, mailer=esmtp, pri=41874, relay=mail.example.com.,\n"
+	    "{\"time\":\"2026-12-14T06:00:00Z\",\"event\":\"x\"}\n"
+	    "not a piece of a syslog line\n";
+	struct reader_params p;
+	struct reader *r;
+	const struct reader_record *rec;
+	char err[ERR_LEN];
+	int i;
+
+	reader_params_init(&p);
+	p.has_anchor = 1;
+	p.anchor = T_2026_12_07_091448;
+	r = reader_open_mem_params("wrapped.log", log, sizeof(log) - 1, &p);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(reader_next(r, &rec, err), 1);
+	ck_assert_str_eq(rec->program, "sendmail");
+	ck_assert_str_eq(rec->when, "2025-12-14T05:28:39");
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(reader_next(r, &rec, err), 1);
+		ck_assert_int_eq(rec->kind, READER_TEXT);
+		ck_assert_int_eq(rec->has_time, 1);
+		ck_assert_int_eq(rec->has_date, 1);
+		ck_assert_int_eq(rec->year_inferred, 1);
+		ck_assert_str_eq(rec->when, "2025-12-14T05:28:39");
+	}
+	ck_assert_int_eq(reader_next(r, &rec, err), 1);
 	ck_assert_int_eq(reader_next(r, &rec, err), 1);
 	ck_assert_int_eq(rec->kind, READER_TEXT);
 	ck_assert_int_eq(rec->has_time, 0);
@@ -341,6 +386,7 @@ logtime_suite(void)
 	tcase_add_test(tc, pasted_stamp_forms);
 	tcase_add_test(tc, prefixes_the_log_did_not_write);
 	tcase_add_test(tc, reader_reads_pasted_lines);
+	tcase_add_test(tc, reader_wrapped_pieces_have_the_lines_time);
 	suite_add_tcase(s, tc);
 	return s;
 }
