@@ -715,6 +715,20 @@ correlate_complete_peer(struct correlator *c, size_t i, const struct correlate_l
 		inc->peer.address = text_sanitize(l->address, strlen(l->address), 0);
 }
 
+/* A line of an attempt already counted (a repeat of it): one more line of its incident. */
+static struct diag_incident *
+correlate_add_line(struct correlator *c, size_t i, const struct reader_record *rec,
+    const struct correlate_line *l)
+{
+	struct diag_incident *inc = &c->d->incidents[i];
+
+	inc->lines++;
+	correlate_seen(inc, rec);
+	correlate_locate(inc, rec);
+	correlate_complete_peer(c, i, l);
+	return inc;
+}
+
 static void
 correlate_primary(struct correlator *c, const struct match_hit *hit,
     const struct reader_record *rec)
@@ -739,11 +753,7 @@ correlate_primary(struct correlator *c, const struct match_hit *hit,
 	if (l.kind != MTA_REPORT &&
 	    (echo = correlate_echo_of(c, s, hit->article, host, l.message, rec)) != NULL) {
 		i = echo->incident;
-		inc = &c->d->incidents[i];
-		inc->lines++;
-		correlate_seen(inc, rec);
-		correlate_locate(inc, rec);
-		correlate_complete_peer(c, i, &l);
+		inc = correlate_add_line(c, i, rec, &l);
 		echo->closed = 1;
 		if (echo->message[0] == '\0' && l.message[0] != '\0') {
 			snprintf(echo->message, sizeof(echo->message), "%s", l.message);
@@ -759,11 +769,7 @@ correlate_primary(struct correlator *c, const struct match_hit *hit,
 	if (l.kind == MTA_REPORT && (echo = correlate_report_of(s, hit->article, host, rec)) != NULL) {
 		echo->reported = 1;
 		i = echo->incident;
-		inc = &c->d->incidents[i];
-		inc->lines++;
-		correlate_seen(inc, rec);
-		correlate_locate(inc, rec);
-		correlate_complete_peer(c, i, &l);
+		correlate_add_line(c, i, rec, &l);
 		goto done;
 	}
 	i = correlate_incident(c, hit->article, rec, &l);

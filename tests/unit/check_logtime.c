@@ -267,6 +267,21 @@ START_TEST(prefixes_the_log_did_not_write)
 }
 END_TEST
 
+/* A reader of log in memory, BSD stamps dated back from 2026-12-07. */
+static struct reader *
+open_anchored(const char *log, size_t len)
+{
+	struct reader_params p;
+	struct reader *r;
+
+	reader_params_init(&p);
+	p.has_anchor = 1;
+	p.anchor = T_2026_12_07_091448;
+	r = reader_open_mem_params("pasted.log", log, len, &p);
+	ck_assert_ptr_nonnull(r);
+	return r;
+}
+
 /* The reader passes the prefixes over: the line's time, host and program are read. */
 START_TEST(reader_reads_pasted_lines)
 {
@@ -289,17 +304,11 @@ START_TEST(reader_reads_pasted_lines)
 		{ "03:04:29", NULL, NULL, "c493 mail.info postfix/smtp[2474]: v" },
 		{ "13:04:29", "gw", "postfix/smtp", "u" },
 	};
-	struct reader_params p;
-	struct reader *r;
+	struct reader *r = open_anchored(log, sizeof(log) - 1);
 	const struct reader_record *rec;
 	char err[ERR_LEN];
 	size_t i;
 
-	reader_params_init(&p);
-	p.has_anchor = 1;
-	p.anchor = T_2026_12_07_091448;
-	r = reader_open_mem_params("pasted.log", log, sizeof(log) - 1, &p);
-	ck_assert_ptr_nonnull(r);
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		ck_assert_int_eq(reader_next(r, &rec, err), 1);
 		ck_assert_int_eq(rec->kind, READER_EVENT);
@@ -338,17 +347,11 @@ START_TEST(reader_wrapped_pieces_have_the_lines_time)
 	    "lay=00:00:00, mailer=esmtp, pri=41874, relay=mail.example.com.,\n"
 	    "{\"time\":\"2026-12-14T06:00:00Z\",\"event\":\"x\"}\n"
 	    "not a piece of a syslog line\n";
-	struct reader_params p;
-	struct reader *r;
+	struct reader *r = open_anchored(log, sizeof(log) - 1);
 	const struct reader_record *rec;
 	char err[ERR_LEN];
 	int i;
 
-	reader_params_init(&p);
-	p.has_anchor = 1;
-	p.anchor = T_2026_12_07_091448;
-	r = reader_open_mem_params("wrapped.log", log, sizeof(log) - 1, &p);
-	ck_assert_ptr_nonnull(r);
 	ck_assert_int_eq(reader_next(r, &rec, err), 1);
 	ck_assert_str_eq(rec->program, "sendmail");
 	ck_assert_str_eq(rec->when, "2025-12-14T05:28:39");
