@@ -290,6 +290,7 @@ START_TEST(reader_reads_pasted_lines)
 	    "/mail/log/info.2.gz:Apr 06 15:16:46 2016 barracuda outbound/error: y\n"
 	    "    May 3 10:31:22 web postfix/smtp[19260]: z\n"
 	    "11.12.2019, 16:53:13 | info | connect to w\n"
+	    "postfix-mailcow_1  | 07.12.2026, 10:00:01 | info | t\n"
 	    "3:04:29 c493 mail.info postfix/smtp[2474]: v\n"
 	    "13:04:29 gw postfix/smtp[2475]: u\n"
 	    "12:00:01 INFO no host and tag\n";
@@ -300,6 +301,7 @@ START_TEST(reader_reads_pasted_lines)
 		{ "2016-04-06T15:16:46", "barracuda", "outbound/error", "y" },
 		{ "2026-05-03T10:31:22", "web", "postfix/smtp", "z" },
 		{ "2019-12-11T16:53:13", NULL, NULL, "connect to w" },
+		{ "2026-12-07T10:00:01", NULL, NULL, "t" },
 		/* busybox's facility before the tag: the text from the host on */
 		{ "03:04:29", NULL, NULL, "c493 mail.info postfix/smtp[2474]: v" },
 		{ "13:04:29", "gw", "postfix/smtp", "u" },
