@@ -27,10 +27,11 @@ KBDIAG_CACHE=$tmp/cache
 export KBDIAG_CACHE
 
 fail=0
-cd "$here/dev"
-for f in *.log check/*.log; do
+dev=$here/dev
+for path in "$dev"/*.log "$dev"/check/*.log; do
+	f=${path#"$dev"/}
 	out=$tmp/$(echo "$f" | tr / _)
-	cp "$f" "$out"
+	cp "$path" "$out"
 	touch -d 2026-12-01T00:00:00Z "$out"
 	st=0
 	"$kbdiag" diagnose --offline --format json -q "$out" > "$out.json" 2> "$out.err" || st=$?
@@ -43,7 +44,7 @@ for f in *.log check/*.log; do
 		(.held | tostring), (if .first_seen then "yes" else "no" end)] | @tsv' \
 		"$out.json" | sort > "$out.got"
 	awk -F '\t' -v f="$f" '$1 == f { print $2 "\t" $3 "\t" $4 "\t" $5 "\t" $6 }' \
-		expected.tsv | sort > "$out.want"
+		"$dev/expected.tsv" | sort > "$out.want"
 	if cmp -s "$out.got" "$out.want"; then
 		printf '%-36s ok (%d incidents)\n' "$f" "$(wc -l < "$out.want")"
 	else
