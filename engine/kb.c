@@ -2509,8 +2509,16 @@ kb_free(struct kb *kb)
 	free(kb->contexts);
 	free(kb->peers);
 	free(kb->articles);
+	free(kb->qindex);
 	free(kb->dir);
 	free(kb);
+}
+
+const void *
+kb_query_index(const struct kb *kb, size_t *len)
+{
+	*len = kb->qindex_len;
+	return kb->qindex;
 }
 
 const char *

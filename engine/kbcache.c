@@ -19,21 +19,37 @@
 #include "util/fileio.h"
 #include "kbpriv.h"
 #include "match.h"
+#include "query.h"
 #include "util/xmem.h"
 
 /*
- * The file: magic, format, key, the lengths of the two parts of the payload,
- * the payload's digest, the payload: the kb, then its patterns as PCRE2
- * serialises them (match_codes_encode(); none when the file was written
- * without a matcher). The kb part is field by field in the host's byte order (the key
+ * The file: magic, format, key, the lengths of the three parts of the
+ * payload, the payload's digest, the payload: the kb, then its patterns as
+ * PCRE2 serialises them (match_codes_encode(); none when the file was
+ * written without a matcher), then the query's index (query_index_save(),
+ * query.c; none for a problems_only load, whose commands ask no query). The kb part is field by field in the host's byte order (the key
  * names the machine): u32 counts and indices, i64 numbers, doubles as their
  * 8 bytes, strings as a u32 length (KBCACHE_NULL for NULL) and the bytes.
  * References between objects (a cause, an evidence value, a shared step)
  * are indices into the arrays they point into.
+ *
+ * The query's index is query.c's to write and read (query_index_save(),
+ * query_index_load()); this file only keeps its bytes with the kb
+ * (kb->qindex), under the same key and digest. A field added to the index
+ * (struct query_index or the structs it holds, query.c) stops the build at
+ * query.c's size guards until it is either saved and loaded there (with
+ * QUERY_INDEX_FORMAT raised) or derived in query_index_finish(), which runs
+ * after a build and after a load alike; and since query.c and query.h are
+ * among the sources of the key (KB_CODE_SRC, Makefile), any change to them
+ * makes every cache written before it stale: an index is never read by a
+ * build of query.c other than the one that wrote it. An index that does not
+ * read against its kb is not used: query_index_new() builds one.
  */
 #define KBCACHE_MAGIC		"KBDIAGC\n"
-#define KBCACHE_FORMAT		5u	/* 5: steps carry needs */
-#define KBCACHE_HEADER		(8 + 4 + KBCACHE_KEY_LEN + 8 + 8 + KBCACHE_KEY_LEN)
+#define KBCACHE_FORMAT		6u	/* 5: steps carry needs; 6: the query's index */
+#define KBCACHE_AT_LENS		(8 + 4 + KBCACHE_KEY_LEN)	/* kb, codes, index */
+#define KBCACHE_AT_DIGEST	(KBCACHE_AT_LENS + 3 * 8)
+#define KBCACHE_HEADER		(KBCACHE_AT_DIGEST + KBCACHE_KEY_LEN)
 #define KBCACHE_NULL		UINT32_MAX
 #define KBCACHE_MAX_FILE	(64u * 1024 * 1024)
 #define KBCACHE_KEEP		16	/* cache files kept, one per rule base directory */
@@ -44,7 +60,8 @@
 
 /*
  * Every field of these structs is written and read below (but struct kb's
- * load-time state: schema, lifted, rng, memo, on_valid, loading, capacities). A
+ * load-time state: schema, lifted, rng, memo, on_valid, loading, capacities;
+ * qindex, the query's index, is the file's third part, query.c's to write). A
  * struct that grows (a new field in kb.h or kbpriv.h) stops the build here
  * until the field is cached too: else a kb read from the cache would
  * silently lack it. A guard, not a proof (a field may fill padding). Sizes
@@ -54,7 +71,7 @@
 #define KBCACHE_SIZE(t, n) \
 	_Static_assert(sizeof(struct t) == (n), "kbcache.c: struct " #t " changed: " \
 	    "cache its new fields, then update this size")
-KBCACHE_SIZE(kb, 288);
+KBCACHE_SIZE(kb, 304);
 KBCACHE_SIZE(kb_evidence_value, 48);
 KBCACHE_SIZE(kb_evidence_source, 56);
 KBCACHE_SIZE(kb_derive, 24);
@@ -555,13 +572,15 @@ kbcache_encode(const struct kb *kb, const struct matcher *m,
 	struct buf payload = BUF_INIT;
 	struct sha256_ctx c;
 	uint8_t digest[KBCACHE_KEY_LEN];
-	uint64_t kblen, codeslen;
+	uint64_t kblen, codeslen, ixlen;
 
 	kbcache_put_kb(&payload, kb);
 	kblen = payload.len;
 	if (m == NULL || match_codes_encode(m, &payload) != 0)
 		payload.len = (size_t)kblen;
 	codeslen = payload.len - kblen;
+	ixlen = kb->qindex_len;
+	buf_append(&payload, kb->qindex, kb->qindex_len);
 	sha256_init(&c);
 	sha256_update(&c, payload.len, (const uint8_t *)payload.data);
 	sha256_digest(&c, sizeof(digest), digest);
@@ -570,6 +589,7 @@ kbcache_encode(const struct kb *kb, const struct matcher *m,
 	buf_append(out, key, KBCACHE_KEY_LEN);
 	buf_append(out, &kblen, sizeof(kblen));
 	buf_append(out, &codeslen, sizeof(codeslen));
+	buf_append(out, &ixlen, sizeof(ixlen));
 	buf_append(out, digest, sizeof(digest));
 	buf_append(out, payload.data, payload.len);
 	buf_free(&payload);
@@ -1137,7 +1157,8 @@ kbcache_decode(const void *data, size_t len, const unsigned char *key, struct kb
 	struct sha256_ctx c;
 	uint8_t digest[KBCACHE_KEY_LEN];
 	uint32_t format;
-	uint64_t kblen, codeslen;
+	uint64_t kblen, codeslen, ixlen, payload;
+	int rc;
 
 	*out = NULL;
 	if (len < KBCACHE_HEADER || memcmp(p, KBCACHE_MAGIC, 8) != 0)
@@ -1147,22 +1168,34 @@ kbcache_decode(const void *data, size_t len, const unsigned char *key, struct kb
 		return 1;	/* another version's file: stale, not corrupt */
 	if (key != NULL && memcmp(p + 12, key, KBCACHE_KEY_LEN) != 0)
 		return 1;
-	memcpy(&kblen, p + 12 + KBCACHE_KEY_LEN, sizeof(kblen));
-	memcpy(&codeslen, p + 20 + KBCACHE_KEY_LEN, sizeof(codeslen));
-	if (kblen > len - KBCACHE_HEADER || codeslen != len - KBCACHE_HEADER - kblen)
+	memcpy(&kblen, p + KBCACHE_AT_LENS, sizeof(kblen));
+	memcpy(&codeslen, p + KBCACHE_AT_LENS + 8, sizeof(codeslen));
+	memcpy(&ixlen, p + KBCACHE_AT_LENS + 16, sizeof(ixlen));
+	payload = len - KBCACHE_HEADER;
+	if (kblen > payload || codeslen > payload - kblen ||
+	    ixlen != payload - kblen - codeslen)
 		return err_set(err, "cache cut short or too long (%zu bytes of payload, "
-		    "header says %llu and %llu)", len - KBCACHE_HEADER,
-		    (unsigned long long)kblen, (unsigned long long)codeslen);
+		    "header says %llu, %llu and %llu)", len - KBCACHE_HEADER,
+		    (unsigned long long)kblen, (unsigned long long)codeslen,
+		    (unsigned long long)ixlen);
 	sha256_init(&c);
 	sha256_update(&c, len - KBCACHE_HEADER, p + KBCACHE_HEADER);
 	sha256_digest(&c, sizeof(digest), digest);
-	if (memcmp(digest, p + 28 + KBCACHE_KEY_LEN, sizeof(digest)) != 0)
+	if (memcmp(digest, p + KBCACHE_AT_DIGEST, sizeof(digest)) != 0)
 		return err_set(err, "cache digest does not match its contents");
 	if (codes != NULL) {
 		*codes = codeslen ? p + KBCACHE_HEADER + kblen : NULL;
 		*codes_len = (size_t)codeslen;
 	}
-	return kbcache_decode_payload(p + KBCACHE_HEADER, (size_t)kblen, out, err);
+	if ((rc = kbcache_decode_payload(p + KBCACHE_HEADER, (size_t)kblen, out, err)) != 0)
+		return rc;
+	/* the query's index: read when a query asks (query_index_new()) */
+	if (ixlen > 0) {
+		(*out)->qindex = xmalloc((size_t)ixlen);
+		memcpy((*out)->qindex, p + KBCACHE_HEADER + kblen + codeslen, (size_t)ixlen);
+		(*out)->qindex_len = (size_t)ixlen;
+	}
+	return 0;
 }
 
 int
@@ -1328,6 +1361,21 @@ kbcache_write(const char *path, const char *cache_dir, const struct kb *kb,
 	buf_free(&b);
 }
 
+void
+kbcache_add_query_index(struct kb *kb)
+{
+	struct query_index *ix;
+	struct buf b = BUF_INIT;
+
+	if (kb->qindex != NULL)
+		return;
+	ix = query_index_new(kb);
+	query_index_save(ix, &b);
+	query_index_free(ix);
+	kb->qindex = (unsigned char *)b.data;
+	kb->qindex_len = b.len;
+}
+
 int
 kbcache_load(const struct kb_load_params *params, const char *cache_dir, struct kb **out,
     struct matcher **m, enum kbcache_how *how, char err[ERR_LEN])
@@ -1387,8 +1435,11 @@ xml:
 			return -2;
 		}
 	}
-	if (h != KBCACHE_OFF)
+	if (h != KBCACHE_OFF) {
+		if (!params->problems_only)
+			kbcache_add_query_index(*out);
 		kbcache_write(path, cache_dir, *out, built, key);
+	}
 	if (m != NULL)
 		*m = built;
 	else

@@ -15,7 +15,13 @@
  *     loaded form (KBDIAG_KB_CODE, written by make), libxml2's version, the
  *     cache format and the machine's word size and byte order.
  *
- * The patterns are kept as PCRE2 serialises them, so they need no compiling.
+ * The patterns are kept as PCRE2 serialises them, so they need no compiling,
+ * and the query's word index (terms, postings, field lengths, vocabulary
+ * phrases, word lists) as query_index_save() writes it, so that `kbdiag
+ * query` does not split and stem the whole rule base at every start: the
+ * index is read back by query_index_new() when a query asks for it, checked
+ * against the kb like the rest (query.c says how a field added to the
+ * index is either kept here or derived again after the load).
  *
  * A cache file is never trusted blindly: it must be a regular file of the
  * user's own (PCRE2 does not check its serialised form against malice), and
@@ -112,6 +118,13 @@ int kbcache_decode(const void *data, size_t len, const unsigned char *key,
  */
 int kbcache_decode_payload(const void *data, size_t len, struct kb **out,
     char err[ERR_LEN]);
+
+/*
+ * Build the query's index of kb (query.h) and keep it with the kb as bytes,
+ * which kbcache_encode() writes into the file (kbcache_load() does this for
+ * a whole load, not a problems_only one); nothing when it has them already.
+ */
+void kbcache_add_query_index(struct kb *kb);
 
 /* Bytes before the payload in a cache file. */
 size_t kbcache_header_len(void);

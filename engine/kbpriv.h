@@ -61,6 +61,9 @@ struct kb {
 	unsigned		 probe_current;	/* evidence.xml <probing> */
 	unsigned		 probe_quiet;
 	int			 from_cache;	/* kbcache.c made it, not kb_load() */
+	/* the query's index as the cache keeps it (kb_query_index()), or NULL */
+	unsigned char		*qindex;
+	size_t			 qindex_len;
 };
 
 /*

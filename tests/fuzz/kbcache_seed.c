@@ -4,7 +4,7 @@
  * format (KBCACHE_FORMAT) and the fuzzer starts from payloads the reader
  * accepts. `make fuzz-seeds` runs it after a format change.
  *
- *   kbcache_seed KBDIR OUTDIR
+ *   kbcache_seed KBDIR OUTDIR [QIDXDIR]
  *
  * writes into OUTDIR (payloads: the file without its header, as the target
  * takes them):
@@ -15,6 +15,9 @@
  *                    full-kb with one reference that has no source given a
  *                    value: the reader must refuse it (kbcache.c, "no source,
  *                    no value")
+ * and, with a third argument, into QIDXDIR fuzz_qindex's seed (its kb is
+ * two-articles'):
+ *   two-articles     the query's index of that rule base (query_index_save())
  * A seed whose name starts with "rejected-" is one the reader must refuse;
  * every other one it must accept (tests/unit/check_kbcache.c checks both).
  * Exit 0, or 1 with a message.
@@ -26,6 +29,7 @@
 #include "kb.h"
 #include "kbcache.h"
 #include "kbpriv.h"
+#include "query.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fileio.h"
@@ -133,8 +137,8 @@ main(int argc, char **argv)
 	size_t i;
 	int rc = 0;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: kbcache_seed KBDIR OUTDIR\n");
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: kbcache_seed KBDIR OUTDIR [QIDXDIR]\n");
 		return 2;
 	}
 	kb = load(argv[1]);
@@ -153,6 +157,20 @@ main(int argc, char **argv)
 	}
 	payload(kb, &b);
 	rc |= put(argv[2], "two-articles", &b);
+	if (argc == 4) {
+		struct query_index *ix = query_index_new(kb);
+		char path[4096], err[ERR_LEN];
+
+		buf_reset(&b);
+		query_index_save(ix, &b);
+		query_index_free(ix);
+		snprintf(path, sizeof(path), "%s/two-articles", argv[3]);
+		if (file_replace(path, b.data, b.len, err) != 0) {
+			fprintf(stderr, "kbcache_seed: %s\n", err);
+			rc = 1;
+		} else
+			printf("%s: %zu bytes\n", path, b.len);
+	}
 	kb_free(kb);
 	buf_free(&full);
 	buf_free(&b);
