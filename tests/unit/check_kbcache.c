@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -463,13 +465,16 @@ answers_xml(const char *kbdir, struct buf *out)
 	kb_free(kb);
 }
 
-/* The three lengths of a cache file's header: kb, patterns, query index. */
+/*
+ * The lengths of a cache file's parts (after magic, format and key): kb,
+ * patterns, query index, the files' stamps.
+ */
 static void
-part_lengths(const char *data, size_t len, uint64_t lens[3])
+part_lengths(const char *data, size_t len, uint64_t lens[4])
 {
 	ck_assert_uint_ge(len, kbcache_header_len());
-	memcpy(lens, data + 8 + 4 + KBCACHE_KEY_LEN, 3 * sizeof(lens[0]));
-	ck_assert_uint_eq(kbcache_header_len() + lens[0] + lens[1] + lens[2], len);
+	memcpy(lens, data + 8 + 4 + KBCACHE_KEY_LEN, 4 * sizeof(lens[0]));
+	ck_assert_uint_eq(kbcache_header_len() + lens[0] + lens[1] + lens[2] + lens[3], len);
 }
 
 /*
@@ -481,7 +486,7 @@ START_TEST(test_query_index_cached)
 {
 	char *cdir = tu_scratch_path("qindex"), *kbdir = tu_kb_copy(), *file, *data;
 	struct buf want = BUF_INIT, got = BUF_INIT;
-	uint64_t lens[3];
+	uint64_t lens[4];
 	size_t len, at;
 
 	answers_xml(kbdir, &want);
@@ -493,6 +498,7 @@ START_TEST(test_query_index_cached)
 	data = tu_read(file, &len);
 	part_lengths(data, len, lens);
 	ck_assert_uint_gt(lens[2], 1000);
+	ck_assert_uint_gt(lens[3], 1000);	/* a stamp per file */
 	at = kbcache_header_len() + lens[0] + lens[1];	/* the index part */
 	/* a byte flipped in the middle of the index part */
 	data[at + lens[2] / 2] ^= 0x01;
@@ -585,6 +591,75 @@ START_TEST(test_query_index_reader)
 	match_free(mfull);
 	kb_free(mini);
 	kb_free(full);
+}
+END_TEST
+
+/* The inode of path: a cache file written again is another. */
+static ino_t
+inode_of(const char *path)
+{
+	struct stat st;
+
+	ck_assert_int_eq(stat(path, &st), 0);
+	return st.st_ino;
+}
+
+/*
+ * The key is taken from the cache file when every rule base file stands as
+ * its stamps say (no file read): a file edited to the same size with its
+ * modification time put back is still seen (its change time moved), and
+ * one only touched hashes the same and is stamped anew.
+ */
+START_TEST(test_stamps)
+{
+	char *cdir = tu_scratch_path("stamps"), *kbdir = tu_kb_copy(), *file, *art;
+	struct timespec keep[2];
+	struct stat st;
+	struct kb *kb;
+	ino_t ino, ino_art;
+
+	/* files changed within KBCACHE_RACY_SEC of the stamps are not trusted */
+	sleep(3);
+	kb_free(load_via(kbdir, cdir, KBCACHE_BUILT));
+	file = cache_file(cdir);
+	ino = inode_of(file);
+	kb_free(load_via(kbdir, cdir, KBCACHE_HIT));
+	kb_free(load_via(kbdir, cdir, KBCACHE_HIT));
+	/* the stamps held: the file was read, not written again */
+	ck_assert_msg(inode_of(file) == ino, "a hit with every file as stamped rewrote the cache");
+	art = tu_join(kbdir, "articles/Q123827.xml");
+	/* edited to the same size, its modification time put back: stale */
+	ck_assert_int_eq(stat(art, &st), 0);
+	keep[0] = st.st_atim;
+	keep[1] = st.st_mtim;
+	ino_art = st.st_ino;
+	{
+		/* in place: the same inode and size; only the change time tells */
+		char *data = tu_read(art, NULL), *at = strstr(data, "Network Write Error</title>");
+		int fd = open(art, O_WRONLY);
+
+		ck_assert_ptr_nonnull(at);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(pwrite(fd, "Wrote", 5, (off_t)(at - data) + 8), 5);
+		ck_assert_int_eq(close(fd), 0);
+		free(data);
+	}
+	ck_assert_int_eq(utimensat(AT_FDCWD, art, keep, 0), 0);
+	ck_assert_int_eq(stat(art, &st), 0);
+	ck_assert_uint_eq((uint64_t)st.st_ino, (uint64_t)ino_art);
+	kb = load_via(kbdir, cdir, KBCACHE_STALE);
+	ck_assert_str_eq(kb_find_article(kb, "Q123827")->title,
+	    "SMTP: Err Msg: Error (119) Network Wrote Error");
+	kb_free(kb);
+	/* touched: the same contents, so a hit, and the file stamped anew */
+	ino = inode_of(file);
+	ck_assert_int_eq(utimensat(AT_FDCWD, art, NULL, 0), 0);
+	kb_free(load_via(kbdir, cdir, KBCACHE_HIT));
+	ck_assert_msg(inode_of(file) != ino, "a touched rule base file was not stamped anew");
+	free(art);
+	free(file);
+	tu_kb_copy_free(kbdir);
+	free(cdir);
 }
 END_TEST
 
@@ -737,6 +812,7 @@ kbcache_suite(void)
 	tcase_add_test(tc, test_corrupt_rebuilt);
 	tcase_add_test(tc, test_query_index_cached);
 	tcase_add_test(tc, test_query_index_reader);
+	tcase_add_test(tc, test_stamps);
 	tcase_add_test(tc, test_payload_prefixes);
 	tcase_add_test(tc, test_concurrent_builders);
 	tcase_add_test(tc, test_matcher_from_cache);
