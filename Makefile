@@ -481,7 +481,8 @@ fuzz-build: $(FUZZ_BINS)
 
 # fuzz_kbcache's seeds made again from the rule base in the cache's current
 # format (tests/fuzz/kbcache_seed.c): after a change of KBCACHE_FORMAT; and
-# fuzz_qindex's (the query's index), after a change of QUERY_INDEX_FORMAT.
+# fuzz_qindex's (the query's index), after a change of QUERY_INDEX_FORMAT,
+# and fuzz_kbstamps's (the files' stamps).
 # make check's kbcache suite fails until they are.
 KBCACHE_SEED	= $(BUILD)/kbcache_seed
 $(KBCACHE_SEED): tests/fuzz/kbcache_seed.c $(LIB)
@@ -489,8 +490,9 @@ $(KBCACHE_SEED): tests/fuzz/kbcache_seed.c $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS) -lm
 
 fuzz-seeds: $(KBCACHE_SEED)
-	@mkdir -p tests/fuzz/corpus/qindex
-	$(KBCACHE_SEED) kb tests/fuzz/corpus/kbcache tests/fuzz/corpus/qindex
+	@mkdir -p tests/fuzz/corpus/qindex tests/fuzz/corpus/kbstamps
+	$(KBCACHE_SEED) kb tests/fuzz/corpus/kbcache tests/fuzz/corpus/qindex \
+		tests/fuzz/corpus/kbstamps
 
 fuzz-run: $(FUZZ_BINS)
 	@mkdir -p $(BUILD)/log

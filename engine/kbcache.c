@@ -312,6 +312,13 @@ kbcache_key(const char *dir, int problems_only, unsigned char key[KBCACHE_KEY_LE
 	return kbcache_key_stamped(dir, problems_only, key, NULL, err);
 }
 
+int
+kbcache_stamps(const char *dir, int problems_only, unsigned char key[KBCACHE_KEY_LEN],
+    struct buf *stamps, char err[ERR_LEN])
+{
+	return kbcache_key_stamped(dir, problems_only, key, stamps, err);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Writing                                                                  */
 
@@ -705,6 +712,15 @@ kbcache_encode(const struct kb *kb, const struct matcher *m,
     const unsigned char key[KBCACHE_KEY_LEN], struct buf *out)
 {
 	kbcache_encode_stamped(kb, m, key, NULL, out);
+}
+
+void
+kbcache_stamps_file(const void *stamps, size_t len, const unsigned char key[KBCACHE_KEY_LEN],
+    struct buf *out)
+{
+	uint64_t lens[KBCACHE_NPARTS] = { 0, 0, 0, len };
+
+	kbcache_frame(key, lens, stamps, len, out);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1515,10 +1531,11 @@ kbcache_parts(const unsigned char *p, size_t len, uint64_t lens[KBCACHE_NPARTS])
  * change time (ctime, which no one sets but the kernel), so a file edited,
  * replaced, added or removed is seen; its contents are not read.
  */
-static int
-kbcache_stamps_hold(const unsigned char *p, size_t len, const char *dir, int problems_only,
+int
+kbcache_stamps_hold(const void *data, size_t len, const char *dir, int problems_only,
     unsigned char key[KBCACHE_KEY_LEN])
 {
+	const unsigned char *p = data;
 	struct kbcache_in in = { 0 };
 	uint64_t lens[KBCACHE_NPARTS];
 	uint8_t prog[KBCACHE_KEY_LEN], had[KBCACHE_KEY_LEN];

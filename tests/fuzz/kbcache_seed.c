@@ -4,7 +4,7 @@
  * format (KBCACHE_FORMAT) and the fuzzer starts from payloads the reader
  * accepts. `make fuzz-seeds` runs it after a format change.
  *
- *   kbcache_seed KBDIR OUTDIR [QIDXDIR]
+ *   kbcache_seed KBDIR OUTDIR [QIDXDIR [STAMPDIR]]
  *
  * writes into OUTDIR (payloads: the file without its header, as the target
  * takes them):
@@ -18,6 +18,8 @@
  * and, with a third argument, into QIDXDIR fuzz_qindex's seed (its kb is
  * two-articles'):
  *   two-articles     the query's index of that rule base (query_index_save())
+ * and, with a fourth, into STAMPDIR fuzz_kbstamps's:
+ *   kb               the stamps of KBDIR's files (kbcache_stamps())
  * A seed whose name starts with "rejected-" is one the reader must refuse;
  * every other one it must accept (tests/unit/check_kbcache.c checks both).
  * Exit 0, or 1 with a message.
@@ -137,8 +139,8 @@ main(int argc, char **argv)
 	size_t i;
 	int rc = 0;
 
-	if (argc != 3 && argc != 4) {
-		fprintf(stderr, "usage: kbcache_seed KBDIR OUTDIR [QIDXDIR]\n");
+	if (argc < 3 || argc > 5) {
+		fprintf(stderr, "usage: kbcache_seed KBDIR OUTDIR [QIDXDIR [STAMPDIR]]\n");
 		return 2;
 	}
 	kb = load(argv[1]);
@@ -157,7 +159,20 @@ main(int argc, char **argv)
 	}
 	payload(kb, &b);
 	rc |= put(argv[2], "two-articles", &b);
-	if (argc == 4) {
+	if (argc == 5) {
+		unsigned char key[KBCACHE_KEY_LEN];
+		char path[4096], err[ERR_LEN];
+
+		buf_reset(&b);
+		snprintf(path, sizeof(path), "%s/kb", argv[4]);
+		if (kbcache_stamps(argv[1], 0, key, &b, err) != 0 ||
+		    file_replace(path, b.data, b.len, err) != 0) {
+			fprintf(stderr, "kbcache_seed: %s\n", err);
+			rc = 1;
+		} else
+			printf("%s: %zu bytes\n", path, b.len);
+	}
+	if (argc >= 4) {
 		struct query_index *ix = query_index_new(kb);
 		char path[4096], err[ERR_LEN];
 
