@@ -13,6 +13,7 @@
 
 #include <libxml/xmlversion.h>
 #include <nettle/sha2.h>
+#include <zlib.h>
 
 #include "util/arena.h"
 #include "config.h"	/* KBDIAG_VERSION, KBDIAG_KB_CODE: written by make */
@@ -23,9 +24,11 @@
 #include "util/xmem.h"
 
 /*
- * The file: magic, format, key, the lengths of the three parts of the
- * payload, the payload's digest, the payload: the kb, then its patterns as
- * PCRE2 serialises them (match_codes_encode(); none when the file was
+ * The file: magic, format, key, the lengths of the four parts of the
+ * payload, the payload's CRC-32 (zlib's: it catches a file torn, cut or
+ * with bits flipped, at a third of SHA-256's cost; the owner check keeps
+ * others' files out), the payload: the kb, then its patterns as PCRE2
+ * serialises them (match_codes_encode(); none when the file was
  * written without a matcher), then the query's index (query_index_save(),
  * query.c; none for a problems_only load, whose commands ask no query),
  * then the stamps of the rule base's files (kbcache_key_stamped(): what
@@ -39,7 +42,7 @@
  *
  * The query's index is query.c's to write and read (query_index_save(),
  * query_index_load()); this file only keeps its bytes with the kb
- * (kb->qindex), under the same key and digest. A field added to the index
+ * (kb->qindex), under the same key and checksum. A field added to the index
  * (struct query_index or the structs it holds, query.c) stops the build at
  * query.c's size guards until it is either saved and loaded there (with
  * QUERY_INDEX_FORMAT raised) or derived in query_index_finish(), which runs
@@ -50,11 +53,12 @@
  * read against its kb is not used: query_index_new() builds one.
  */
 #define KBCACHE_MAGIC		"KBDIAGC\n"
-#define KBCACHE_FORMAT		6u	/* 5: steps carry needs; 6: the query's index */
+#define KBCACHE_FORMAT		6u	/* 5: steps carry needs; 6: the query's index,
+					   the files' stamps, a CRC-32 */
 #define KBCACHE_AT_LENS		(8 + 4 + KBCACHE_KEY_LEN)	/* kb, codes, index, stamps */
 #define KBCACHE_NPARTS		4
 #define KBCACHE_AT_DIGEST	(KBCACHE_AT_LENS + KBCACHE_NPARTS * 8)
-#define KBCACHE_HEADER		(KBCACHE_AT_DIGEST + KBCACHE_KEY_LEN)
+#define KBCACHE_HEADER		(KBCACHE_AT_DIGEST + 4)
 #define KBCACHE_NULL		UINT32_MAX
 #define KBCACHE_MAX_FILE	(64u * 1024 * 1024)
 #define KBCACHE_KEEP		16	/* cache files kept, one per rule base directory */
@@ -671,17 +675,13 @@ static void
 kbcache_frame(const unsigned char key[KBCACHE_KEY_LEN], const uint64_t lens[KBCACHE_NPARTS],
     const void *payload, size_t len, struct buf *out)
 {
-	struct sha256_ctx c;
-	uint8_t digest[KBCACHE_KEY_LEN];
+	uint32_t digest = (uint32_t)crc32_z(0, payload, len);
 
-	sha256_init(&c);
-	sha256_update(&c, len, payload);
-	sha256_digest(&c, sizeof(digest), digest);
 	buf_append(out, KBCACHE_MAGIC, 8);
 	kbcache_u32(out, KBCACHE_FORMAT);
 	buf_append(out, key, KBCACHE_KEY_LEN);
 	buf_append(out, lens, KBCACHE_NPARTS * sizeof(lens[0]));
-	buf_append(out, digest, sizeof(digest));
+	buf_append(out, &digest, sizeof(digest));
 	buf_append(out, payload, len);
 }
 
@@ -1282,9 +1282,7 @@ kbcache_decode(const void *data, size_t len, const unsigned char *key, struct kb
     const void **codes, size_t *codes_len, char err[ERR_LEN])
 {
 	const unsigned char *p = data;
-	struct sha256_ctx c;
-	uint8_t digest[KBCACHE_KEY_LEN];
-	uint32_t format;
+	uint32_t format, digest, had;
 	uint64_t kblen, codeslen, ixlen, stlen, payload;
 	int rc;
 
@@ -1308,11 +1306,10 @@ kbcache_decode(const void *data, size_t len, const unsigned char *key, struct kb
 		    "header says %llu, %llu, %llu and %llu)", len - KBCACHE_HEADER,
 		    (unsigned long long)kblen, (unsigned long long)codeslen,
 		    (unsigned long long)ixlen, (unsigned long long)stlen);
-	sha256_init(&c);
-	sha256_update(&c, len - KBCACHE_HEADER, p + KBCACHE_HEADER);
-	sha256_digest(&c, sizeof(digest), digest);
-	if (memcmp(digest, p + KBCACHE_AT_DIGEST, sizeof(digest)) != 0)
-		return err_set(err, "cache digest does not match its contents");
+	digest = (uint32_t)crc32_z(0, p + KBCACHE_HEADER, len - KBCACHE_HEADER);
+	memcpy(&had, p + KBCACHE_AT_DIGEST, sizeof(had));
+	if (digest != had)
+		return err_set(err, "cache checksum does not match its contents");
 	if (codes != NULL) {
 		*codes = codeslen ? p + KBCACHE_HEADER + kblen : NULL;
 		*codes_len = (size_t)codeslen;
@@ -1479,7 +1476,7 @@ kbcache_put_file(const char *path, const char *cache_dir, const struct buf *b)
 		return;
 	if ((fd = mkstemp(tmp)) < 0)
 		return;
-	/* no fsync: a file cut short fails its digest and is rebuilt */
+	/* no fsync: a file cut short fails its checksum and is rebuilt */
 	failed = file_write_all(fd, b->data, b->len) != 0;
 	if (close(fd) != 0 || failed || rename(tmp, path) != 0)
 		unlink(tmp);

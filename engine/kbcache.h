@@ -35,13 +35,14 @@
  *
  * A cache file is never trusted blindly: it must be a regular file of the
  * user's own (PCRE2 does not check its serialised form against malice), and
- * its magic, format, key, lengths and a digest of its contents are checked, and the reader checks every count,
- * string and reference against the bytes it has (a corrupt file is reported
+ * its magic, format, key, lengths and a CRC-32 of its contents are checked,
+ * and the reader checks every count, string and reference against the bytes
+ * it has (a corrupt file is reported
  * as such, never read past its end). A stale or corrupt cache is rebuilt from
  * the XML and replaced. Two processes that rebuild at once each write a
  * temporary file in the cache directory and rename() it into place, so a
  * reader sees one whole file or the other. The file is not fsync()ed: a file
- * cut short by a crash fails its digest and is rebuilt.
+ * cut short by a crash fails its checksum and is rebuilt.
  *
  * Where: $KBDIAG_CACHE when set (a directory; "off" or "" disables the
  * cache), else $XDG_CACHE_HOME/kbdiag, else $HOME/.cache/kbdiag; no cache when
@@ -124,7 +125,7 @@ int kbcache_decode(const void *data, size_t len, const unsigned char *key,
 /*
  * The reader behind the checks: the payload alone (what follows the header),
  * every count, string and reference checked against the bytes. For the fuzz
- * target, which cannot forge the digest. 0 with *out, or -1 with err.
+ * target, which cannot forge the checksum. 0 with *out, or -1 with err.
  */
 int kbcache_decode_payload(const void *data, size_t len, struct kb **out,
     char err[ERR_LEN]);
