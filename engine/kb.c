@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -2509,7 +2510,10 @@ kb_free(struct kb *kb)
 	free(kb->contexts);
 	free(kb->peers);
 	free(kb->articles);
-	free(kb->qindex);
+	if (kb->map != NULL)
+		munmap(kb->map, kb->map_len);	/* qindex is in it */
+	else
+		free(kb->qindex);
 	free(kb->dir);
 	free(kb);
 }
