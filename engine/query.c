@@ -4553,6 +4553,8 @@ query_ask(struct query_index *ix, struct matcher *m, const char *text, size_t le
 		    qr->results[keep].score >= QUERY_MIN_SHARE * qr->results[0].score; keep++)
 			;
 	}
+	if (keep > qr->nresults)	/* a weak answer's three, of a rule base of fewer */
+		keep = qr->nresults;
 	while (keep > 0 && qr->results[keep - 1].score < QUERY_MIN_SCORE)
 		keep--;
 	if (keep == 0)
