@@ -32,6 +32,7 @@
 #include "kbcache.h"
 #include "kbpriv.h"
 #include "query.h"
+#include "kbpair.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fileio.h"
@@ -136,7 +137,6 @@ main(int argc, char **argv)
 {
 	struct buf full = BUF_INIT, b = BUF_INIT;
 	struct kb *kb;
-	size_t i;
 	int rc = 0;
 
 	if (argc < 3 || argc > 5) {
@@ -148,15 +148,7 @@ main(int argc, char **argv)
 	rc |= put(argv[2], "full-kb", &full);
 	rc |= null_source_with_a_value(kb, &full, &b) ||
 	    put(argv[2], "rejected-null-source-with-a-value", &b);
-	i = 0;
-	while (i < kb_article_count(kb)) {
-		const struct kb_article *a = kb_article_at(kb, i);
-
-		if (strcmp(a->id, "Q100709") == 0 || strcmp(a->id, "Q123827") == 0)
-			i++;
-		else
-			kb_drop_article(kb, a);
-	}
+	kbpair_keep(kb);
 	payload(kb, &b);
 	rc |= put(argv[2], "two-articles", &b);
 	if (argc == 5) {
