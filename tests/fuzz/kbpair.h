@@ -1,7 +1,7 @@
 /*
- * The unit tests' pair of articles (tu_kb_mini()) for the fuzz tools: the
- * rule base with only Q100709 and Q123827 left, the kb of fuzz_qindex and
- * of kbcache_seed's two-articles seeds.
+ * The pair of articles of the unit tests (tu_kb_mini(), testutil.c) and of
+ * the fuzz tools: the rule base with only Q100709 and Q123827 left, the kb
+ * of fuzz_qindex and of kbcache_seed's two-articles seeds.
  */
 #ifndef KBDIAG_FUZZ_KBPAIR_H
 #define KBDIAG_FUZZ_KBPAIR_H
