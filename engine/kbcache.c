@@ -1574,7 +1574,7 @@ kbcache_stamps_hold(const void *data, size_t len, const char *dir, int problems_
 	struct sha256_ctx c;
 	char **names = NULL, name[PATH_MAX], path[PATH_MAX], err[ERR_LEN];
 	size_t nnames = 0, i;
-	int64_t taken[2];
+	int64_t taken[2], racy;
 	uint32_t n, nl;
 	int holds = 0;
 
@@ -1588,9 +1588,12 @@ kbcache_stamps_hold(const void *data, size_t len, const char *dir, int problems_
 	kbcache_take(&in, had, sizeof(had));
 	kbcache_take(&in, taken, sizeof(taken));
 	n = kbcache_get_u32(&in);
+	/* a stamp of this time or later is racy (taken[0] as read: any value) */
 	if (in.bad || memcmp(had, prog, sizeof(prog)) != 0 ||
+	    taken[0] < INT64_MIN + KBCACHE_RACY_SEC ||
 	    kb_article_names(dir, &names, &nnames, err) != 0)
 		return 0;
+	racy = taken[0] - KBCACHE_RACY_SEC;
 	if (n != KBCACHE_NFIXED + nnames)
 		goto out;
 	for (i = 0; i < n; i++) {
@@ -1607,8 +1610,7 @@ kbcache_stamps_hold(const void *data, size_t len, const char *dir, int problems_
 		in.p += nl;
 		in.left -= nl;
 		if (kbcache_take(&in, &was, sizeof(was)) != 0 ||
-		    was.mtime_sec >= taken[0] - KBCACHE_RACY_SEC ||
-		    was.ctime_sec >= taken[0] - KBCACHE_RACY_SEC ||
+		    was.mtime_sec >= racy || was.ctime_sec >= racy ||
 		    snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path) ||
 		    stat(path, &st) != 0)
 			goto out;
