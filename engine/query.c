@@ -429,6 +429,9 @@ static const char *const query_stopwords[] = {
  *   question   words that start a question ("how", "what")
  *   determiner words that make the "gateway" after them the text's own ("the
  *              gateway", "our mail gateway": query_own_gateway())
+ *   unit       units: the number before one measures, no code ("29 seconds")
+ *   product    other fields' products: the number after one is its version,
+ *              no code ("windows 95"; query_measures())
  * `kbdiag kb lint` checks the lists; --explain shows a class that changed
  * how a text was read (query_results.classes).
  */
@@ -437,7 +440,9 @@ static const char *const query_stopwords[] = {
 	X(MESSAGE,	"message") \
 	X(EXTENSION,	"extension") \
 	X(QUESTION,	"question") \
-	X(DETERMINER,	"determiner")
+	X(DETERMINER,	"determiner") \
+	X(UNIT,	"unit") \
+	X(PRODUCT,	"product")
 
 enum query_class {
 #define QUERY_CLASS_ENUM(name, topic) QUERY_C_##name,
@@ -2434,6 +2439,8 @@ struct query_qword {
 	int		 other_sense;	/* in a phrase of the vocabulary that means no
 					   mail word ("default gateway"): no mail context */
 	int		 elsewhere;	/* names another product or field ("gmail") */
+	int		 notcode;	/* a measure or a product's version, no code
+					   ("29 seconds", "windows 95": query_measures()) */
 };
 
 /* A term the query asks for, with its weight. */
@@ -3995,6 +4002,43 @@ query_counts(const struct query_index *ix, struct query_q *q, const char *text, 
 }
 
 /*
+ * A number of up to four digits right before a unit ("29 seconds", "10 MB":
+ * vocabulary.xml's class "unit") measures something, and one right after a
+ * product of another field's ("windows 95", "exchange 2003": class
+ * "product") is that product's version: neither is a code of the field's
+ * own ("column 78", "int 24", "port 25", "error 53" stay codes). The word
+ * still scores as typed; it only no longer counts as the field's own word
+ * (query_qword.specific), which would put the text in the gateway's world.
+ */
+static void
+query_measures(const struct query_index *ix, struct query_q *q, struct query_results *qr)
+{
+	char said[2 * QUERY_WORD_MAX + 2];
+	size_t i;
+
+	for (i = 1; i < q->nseq; i++) {
+		struct query_qword *a, *b, *n = NULL;
+		enum query_class c = QUERY_C_UNIT;
+
+		if (!query_word_pair(q, i, &a, &b))
+			continue;
+		if (query_all_digits(a->w) && strlen(a->w) <= 4 &&
+		    query_in_class(ix, QUERY_C_UNIT, b->w))
+			n = a;
+		else if (query_all_digits(b->w) && strlen(b->w) <= 4 &&
+		    query_in_class(ix, QUERY_C_PRODUCT, a->w)) {
+			n = b;
+			c = QUERY_C_PRODUCT;
+		}
+		if (n == NULL || n->stop || n->notcode)
+			continue;
+		snprintf(said, sizeof(said), "%s %s", a->w, b->w);
+		query_add_class(qr, c, said);
+		n->notcode = 1;
+	}
+}
+
+/*
  * Host names and mail addresses in the text whose domain names another
  * product or field ("outlook.com", "smtp.gmail.com", "user@yahoo.com": a
  * label of vocabulary.xml's topic "elsewhere"): a name weighs nothing as a
@@ -4070,6 +4114,7 @@ query_ask_features(struct query_index *ix, struct matcher *m, const char *text, 
 	query_forgive(ix, q, qr);
 	query_versions_elsewhere(ix, q);
 	query_counts(ix, q, text, len, qr);
+	query_measures(ix, q, qr);
 	q->elsewhere_names = query_names_elsewhere(ix, text, len, q);
 	query_dict_open(ix);
 	q->program = query_other_program(ix, text, len);
@@ -4107,7 +4152,7 @@ query_ask_features(struct query_index *ix, struct matcher *m, const char *text, 
 		/* a word only a body or a step has (a file of a sample
 		 * configuration) says little about the text's field */
 		/* a number of one digit is no code */
-		w->specific = !w->elsewhere && (w->kind == QUERY_TOK_SETTING || (w->w[k] != '\0' &&
+		w->specific = !w->elsewhere && !w->notcode && (w->kind == QUERY_TOK_SETTING || (w->w[k] != '\0' &&
 		    strlen(w->w) > 1) ||
 		    (ix->dict != NULL && !query_dict_has(ix, w->w))) &&
 		    (ix->terms[w->t].fields & QUERY_STRONG_FIELDS);

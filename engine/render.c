@@ -2512,6 +2512,10 @@ render_query_class_reads(const char *topic)
 		return "kept in the word order before a name, as a message has it";
 	if (strcmp(topic, "determiner") == 0)
 		return "read as the text's own gateway";
+	if (strcmp(topic, "unit") == 0)
+		return "read as a measure, not a code";
+	if (strcmp(topic, "product") == 0)
+		return "read as a product's version, not a code";
 	return "read as its class";
 }
 

@@ -412,7 +412,8 @@ has_class(const struct query_results *q, const char *topic, const char *said)
  * The vocabulary's word classes read the text, and say so: a number before
  * a count noun is a count, not a code (not inside a name: "X.400 people");
  * a file name's extension is no word of the field's own; a question word
- * starts a question; "our mail gateway" is the text's own.
+ * starts a question; "our mail gateway" is the text's own; a number before
+ * a unit or after another field's product is no code.
  */
 START_TEST(word_classes_are_used)
 {
@@ -422,6 +423,18 @@ START_TEST(word_classes_are_used)
 	ck_assert_msg(has_class(q, "extension", "exe"), "'exe' not read as an extension");
 	ck_assert_msg(has_class(q, "question", "how"), "'how' not read as a question");
 	ck_assert_int_eq(q->features.question, 1);
+	query_free(q);
+
+	/* a measure and another product's version are no codes; the field's
+	 * own numbers stay codes */
+	q = run("how much memory does windows 95 need");
+	ck_assert_msg(has_class(q, "product", "windows 95"), "'windows 95' not a version");
+	ck_assert_int_eq(q->features.nspecific, 0);
+	ck_assert_int_eq(q->features.domain, 0);
+	query_free(q);
+	q = run("the gateway times out after 29 seconds on port 25");
+	ck_assert_msg(has_class(q, "unit", "29 seconds"), "'29 seconds' not a measure");
+	ck_assert_uint_eq(q->nclasses, 2);	/* and "the gateway"; port 25 stays a code */
 	query_free(q);
 
 	q = run("X.400 people cannot get mail from our mail gateway");
