@@ -2137,7 +2137,7 @@ query_index_free(struct query_index *ix)
  * a cache written by another build of it is never read.
  */
 #define QUERY_INDEX_MAGIC	0x58444951u	/* "QIDX" */
-#define QUERY_INDEX_FORMAT	1u
+#define QUERY_INDEX_FORMAT	2u	/* 2: vocabulary.xml's word classes */
 #define QUERY_INDEX_NONE	UINT32_MAX
 
 #if defined(__LP64__)
@@ -2145,7 +2145,7 @@ query_index_free(struct query_index *ix)
 	_Static_assert(sizeof(struct t) == (n), "query.c: struct " #t " changed: " \
 	    "save and load its new field or derive it in query_index_finish(), " \
 	    "then update this size")
-QUERY_INDEX_SIZE(query_index, 344);
+QUERY_INDEX_SIZE(query_index, 512);
 QUERY_INDEX_SIZE(query_term, 40);
 QUERY_INDEX_SIZE(query_post, 8);
 QUERY_INDEX_SIZE(query_msg, 40);
@@ -2251,6 +2251,8 @@ query_index_save(const struct query_index *ix, struct buf *out)
 	query_save_strv(&sv, ix->switches, ix->nswitches);
 	query_save_strv(&sv, ix->elsewhere, ix->nelsewhere);
 	query_save_strv(&sv, ix->files, ix->nfiles);
+	for (i = 0; i < QUERY_NCLASSES; i++)
+		query_save_strv(&sv, ix->classes[i].w, ix->classes[i].n);
 	query_save_u32(out, QUERY_INDEX_MAGIC);
 	query_save_u32(out, QUERY_INDEX_FORMAT);
 	query_save_u32(out, (uint32_t)sv.strs.len);
@@ -2480,6 +2482,12 @@ query_index_load(const struct kb *kb, const void *data, size_t len, char err[ERR
 	ix->capelsewhere = ix->nelsewhere ? ix->nelsewhere : 1;
 	ix->files = query_load_strv(&in, NULL, 1, 1, &ix->nfiles);
 	ix->capfiles = ix->nfiles ? ix->nfiles : 1;
+	for (i = 0; i < QUERY_NCLASSES; i++) {
+		struct query_words *l = &ix->classes[i];
+
+		l->w = query_load_strv(&in, NULL, 1, 1, &l->n);
+		l->cap = l->n ? l->n : 1;
+	}
 	if (in.bad || in.left != 0)
 		goto bad;
 	query_index_finish(ix);
