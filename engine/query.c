@@ -15,6 +15,7 @@
 
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/err.h"
 #include "util/peer.h"
 #include "util/text.h"
 #include "util/xmem.h"
@@ -1925,16 +1926,21 @@ query_tune(void)
 }
 #endif
 
-struct query_index *
-query_index_new(const struct kb *kb)
+static void query_index_finish(struct query_index *ix);
+
+/*
+ * Build the index from the rule base's text: every field of every article
+ * and row split into words, stemmed and interned, their postings sorted by
+ * term. What it makes is what query_index_save() keeps in the rule base
+ * cache; query_index_finish() then derives the rest, after a build and after
+ * a load alike.
+ */
+static struct query_index *
+query_index_build(const struct kb *kb)
 {
 	struct query_index *ix = xcalloc(1, sizeof(*ix));
 	struct query_build b = { 0 };
-	size_t i, f, *count, pos;
-
-#ifdef QUERY_TUNABLE
-	query_tune();
-#endif
+	size_t i, *count, pos;
 	const char *const *stop = query_stopwords;
 
 	ix->kb = kb;
@@ -1963,7 +1969,6 @@ query_index_new(const struct kb *kb)
 		query_index_article(&b, i);
 	for (i = 0; i < ix->nrows; i++) {
 		b.doc = (uint32_t)(ix->narticles + i);
-		ix->docs[b.doc].row = kb_row_at(kb, i);
 		query_replay_row(&b, i, QUERY_F_ROW);
 	}
 	query_index_vocabulary(&b);
@@ -1996,6 +2001,38 @@ query_index_new(const struct kb *kb)
 			}
 	}
 	free(count);
+	free(b.ent);
+	free(b.ent_term);
+	free(b.stamp);
+	free(b.slot);
+	free(b.seq);
+	free(b.ids);
+	free(b.skey);
+	free(b.sterm);
+	free(b.shash);
+	free(b.rec);
+	free(b.shared);
+	free(b.row_src);
+	free(b.rec_field);
+	query_index_finish(ix);
+	return ix;
+}
+
+/*
+ * What the index derives from what query_index_build() made and the kb,
+ * after a build and after a load from the cache (query_index_load()): each
+ * field's mean length, each article's length normalisation, which symptoms
+ * need mail context, each row's document. A field added to struct
+ * query_index that is computed here needs nothing in the cache.
+ */
+static void
+query_index_finish(struct query_index *ix)
+{
+	const struct kb *kb = ix->kb;
+	size_t i, f;
+
+	for (i = 0; i < ix->nrows; i++)
+		ix->docs[ix->narticles + i].row = kb_row_at(kb, i);
 	for (f = 0; f < QUERY_NFIELDS; f++) {
 		double len = 0;
 		int row = f == QUERY_F_ROW || f == QUERY_F_ROWHEAD;
@@ -2036,20 +2073,24 @@ query_index_new(const struct kb *kb)
 			ix->generic[ix->generic_at[i] + j] =
 			    (unsigned char)query_generic_message(&a->symptoms[j]);
 	}
-	free(b.ent);
-	free(b.ent_term);
-	free(b.stamp);
-	free(b.slot);
-	free(b.seq);
-	free(b.ids);
-	free(b.skey);
-	free(b.sterm);
-	free(b.shash);
-	free(b.rec);
-	free(b.shared);
-	free(b.row_src);
-	free(b.rec_field);
-	return ix;
+}
+
+struct query_index *
+query_index_new(const struct kb *kb)
+{
+	const void *saved;
+	struct query_index *ix;
+	char err[ERR_LEN];
+	size_t len;
+
+#ifdef QUERY_TUNABLE
+	query_tune();
+#endif
+	/* the rule base cache's copy (kbcache.h), when the kb came from there */
+	if ((saved = kb_query_index(kb, &len)) != NULL &&
+	    (ix = query_index_load(kb, saved, len, err)) != NULL)
+		return ix;
+	return query_index_build(kb);
 }
 
 void
@@ -2070,6 +2111,391 @@ query_index_free(struct query_index *ix)
 	for (i = 0; i < QUERY_NCLASSES; i++)
 		free(ix->classes[i].w);
 	free(ix);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The index as bytes, for the rule base cache                              */
+
+/*
+ * query_index_save() writes what query_index_build() made, so that a
+ * command that reads the rule base from its cache (kbcache.h) does not split,
+ * stem and intern the whole rule base's text again; query_index_load() reads
+ * it back and query_index_finish() derives the rest. Host byte order (the
+ * cache's key names the machine), u32 counts and numbers, doubles as their 8
+ * bytes. Strings are offsets into one block of them that ends with a NUL;
+ * references to the kb (a vocabulary term and one of its phrases) are
+ * indices, and the counts of the kb it was built from come first, so that
+ * it is never read against another. The reader checks every count, offset
+ * and index against the bytes and the kb: a blob that does not check is
+ * not read (the index is built instead), never read past its end.
+ *
+ * A field added to struct query_index, query_term, query_post, query_msg,
+ * query_doc or query_phrase stops the build at the sizes below: either
+ * derive it in query_index_finish() (run after a build and after a load:
+ * nothing to keep), or write and read it here and raise QUERY_INDEX_FORMAT.
+ * Any change to query.c changes the cache's key (KB_CODE_SRC, Makefile), so
+ * a cache written by another build of it is never read.
+ */
+#define QUERY_INDEX_MAGIC	0x58444951u	/* "QIDX" */
+#define QUERY_INDEX_FORMAT	2u	/* 2: vocabulary.xml's word classes */
+#define QUERY_INDEX_NONE	UINT32_MAX
+
+#if defined(__LP64__)
+#define QUERY_INDEX_SIZE(t, n) \
+	_Static_assert(sizeof(struct t) == (n), "query.c: struct " #t " changed: " \
+	    "save and load its new field or derive it in query_index_finish(), " \
+	    "then update this size")
+QUERY_INDEX_SIZE(query_index, 512);
+QUERY_INDEX_SIZE(query_term, 40);
+QUERY_INDEX_SIZE(query_post, 8);
+QUERY_INDEX_SIZE(query_msg, 40);
+QUERY_INDEX_SIZE(query_doc, 80);
+QUERY_INDEX_SIZE(query_phrase, 48);
+#endif
+
+struct query_saver {
+	struct buf	 body;
+	struct buf	 strs;
+};
+
+static void
+query_save_u32(struct buf *b, uint32_t v)
+{
+	buf_append(b, &v, sizeof(v));
+}
+
+/* s into the string block; its offset into the body. */
+static void
+query_save_str(struct query_saver *sv, const char *s)
+{
+	query_save_u32(&sv->body, (uint32_t)sv->strs.len);
+	buf_append(&sv->strs, s, strlen(s) + 1);
+}
+
+static void
+query_save_ids(struct buf *b, const uint32_t *v, size_t n)
+{
+	query_save_u32(b, (uint32_t)n);
+	buf_append(b, v, n * sizeof(*v));
+}
+
+static void
+query_save_strv(struct query_saver *sv, char *const *v, size_t n)
+{
+	size_t i;
+
+	query_save_u32(&sv->body, (uint32_t)n);
+	for (i = 0; i < n; i++)
+		query_save_str(sv, v[i]);
+}
+
+void
+query_index_save(const struct query_index *ix, struct buf *out)
+{
+	struct query_saver sv = { BUF_INIT, BUF_INIT };
+	size_t i, j, nsymptoms = 0;
+
+	for (i = 0; i < ix->narticles; i++)
+		nsymptoms += kb_article_at(ix->kb, i)->nsymptoms;
+	query_save_u32(&sv.body, (uint32_t)ix->narticles);
+	query_save_u32(&sv.body, (uint32_t)ix->nrows);
+	query_save_u32(&sv.body, (uint32_t)nsymptoms);
+	query_save_u32(&sv.body, (uint32_t)kb_term_count(ix->kb));
+	query_save_u32(&sv.body, (uint32_t)ix->nterms);
+	query_save_u32(&sv.body, (uint32_t)ix->hashcap);
+	query_save_u32(&sv.body, (uint32_t)ix->nposts);
+	for (i = 0; i < ix->nterms; i++) {
+		const struct query_term *t = &ix->terms[i];
+
+		query_save_str(&sv, t->stem);
+		query_save_str(&sv, t->surface);
+		query_save_str(&sv, t->longest);
+		query_save_u32(&sv.body, t->df);
+		query_save_u32(&sv.body, t->post);
+		query_save_u32(&sv.body, t->npost);
+		query_save_u32(&sv.body, t->fields);
+		query_save_u32(&sv.body, t->flags);
+		query_save_u32(&sv.body, t->in_rows);
+	}
+	buf_append(&sv.body, ix->hash, ix->hashcap * sizeof(*ix->hash));
+	for (i = 0; i < ix->nposts; i++) {
+		query_save_u32(&sv.body, ix->posts[i].doc);
+		query_save_u32(&sv.body, ix->posts[i].field);
+		query_save_u32(&sv.body, ix->posts[i].tf);
+	}
+	for (i = 0; i < ix->ndocs; i++) {
+		const struct query_doc *d = &ix->docs[i];
+
+		query_save_u32(&sv.body, (uint32_t)d->nmsgs);
+		for (j = 0; j < d->nmsgs; j++) {
+			buf_append(&sv.body, &d->msgs[j].weight, sizeof(d->msgs[j].weight));
+			query_save_ids(&sv.body, d->msgs[j].id, d->msgs[j].n);
+			query_save_ids(&sv.body, d->msgs[j].seq, d->msgs[j].nseq);
+		}
+		buf_append(&sv.body, d->len, sizeof(d->len));
+	}
+	query_save_u32(&sv.body, (uint32_t)ix->nphrases);
+	for (i = 0; i < ix->nphrases; i++) {
+		const struct query_phrase *p = &ix->phrases[i];
+		size_t ti = 0;
+
+		while (kb_term_at(ix->kb, ti) != p->term)
+			ti++;
+		for (j = 0; p->term->said[j] != p->said; j++)
+			;
+		query_save_u32(&sv.body, (uint32_t)ti);
+		query_save_u32(&sv.body, (uint32_t)j);
+		query_save_ids(&sv.body, p->seq, p->nseq);
+		query_save_ids(&sv.body, p->means, p->nmeans);
+	}
+	query_save_strv(&sv, ix->switches, ix->nswitches);
+	query_save_strv(&sv, ix->elsewhere, ix->nelsewhere);
+	query_save_strv(&sv, ix->files, ix->nfiles);
+	for (i = 0; i < QUERY_NCLASSES; i++)
+		query_save_strv(&sv, ix->classes[i].w, ix->classes[i].n);
+	query_save_u32(out, QUERY_INDEX_MAGIC);
+	query_save_u32(out, QUERY_INDEX_FORMAT);
+	query_save_u32(out, (uint32_t)sv.strs.len);
+	buf_append(out, sv.strs.data, sv.strs.len);
+	buf_append(out, sv.body.data, sv.body.len);
+	buf_free(&sv.strs);
+	buf_free(&sv.body);
+}
+
+/* Reading: every take checks that the bytes are there. */
+struct query_loader {
+	const unsigned char	*p;
+	size_t			 left;
+	const char		*strs;		/* the index's own copy */
+	size_t			 nstrs;
+	int			 bad;
+};
+
+static void
+query_load_take(struct query_loader *in, void *dst, size_t n)
+{
+	if (in->bad || n > in->left) {
+		in->bad = 1;
+		memset(dst, 0, n);
+		return;
+	}
+	memcpy(dst, in->p, n);
+	in->p += n;
+	in->left -= n;
+}
+
+static uint32_t
+query_load_u32(struct query_loader *in)
+{
+	uint32_t v;
+
+	query_load_take(in, &v, sizeof(v));
+	return v;
+}
+
+/* A u32 below limit (else the blob is bad). */
+static uint32_t
+query_load_below(struct query_loader *in, uint32_t limit)
+{
+	uint32_t v = query_load_u32(in);
+
+	if (v >= limit) {
+		in->bad = 1;
+		return 0;
+	}
+	return v;
+}
+
+/* A count of items of at least min_bytes each that the bytes can hold. */
+static size_t
+query_load_count(struct query_loader *in, size_t min_bytes)
+{
+	uint32_t n = query_load_u32(in);
+
+	if (in->bad || (uint64_t)n * min_bytes > in->left) {
+		in->bad = 1;
+		return 0;
+	}
+	return n;
+}
+
+/* A string of the block; words are at most QUERY_WORD_MAX bytes (word). */
+static const char *
+query_load_str(struct query_loader *in, int word)
+{
+	uint32_t off = query_load_u32(in);
+	const char *s;
+
+	if (in->bad || off >= in->nstrs) {
+		in->bad = 1;
+		return "";
+	}
+	s = in->strs + off;
+	if (word && strnlen(s, QUERY_WORD_MAX + 1) > QUERY_WORD_MAX) {
+		in->bad = 1;
+		return "";
+	}
+	return s;
+}
+
+/* n term ids (each below nterms) into the arena. */
+static uint32_t *
+query_load_ids(struct query_loader *in, struct arena *a, size_t nterms, size_t *n)
+{
+	size_t i, k = query_load_count(in, sizeof(uint32_t));
+	uint32_t *v = arena_calloc(a, k ? k : 1, sizeof(*v));
+
+	query_load_take(in, v, k * sizeof(*v));
+	for (i = 0; i < k; i++)
+		if (v[i] >= nterms)
+			in->bad = 1;
+	*n = k;
+	return v;
+}
+
+static char **
+query_load_strv(struct query_loader *in, struct arena *a, int malloced, int word, size_t *n)
+{
+	size_t i, k = query_load_count(in, sizeof(uint32_t));
+	char **v = malloced ? xcalloc(k ? k : 1, sizeof(*v)) :
+	    arena_calloc(a, k ? k : 1, sizeof(*v));
+
+	for (i = 0; i < k; i++)
+		v[i] = (char *)query_load_str(in, word);
+	*n = k;
+	return v;
+}
+
+struct query_index *
+query_index_load(const struct kb *kb, const void *data, size_t len, char err[ERR_LEN])
+{
+	struct query_loader in = { data, len, NULL, 0, 0 };
+	struct query_index *ix;
+	size_t i, j, nsymptoms = 0, zero = 0;
+	uint32_t nstrs;
+	char *strs;
+
+	if (query_load_u32(&in) != QUERY_INDEX_MAGIC ||
+	    query_load_u32(&in) != QUERY_INDEX_FORMAT) {
+		err_set(err, "not a saved query index of this format");
+		return NULL;
+	}
+	nstrs = (uint32_t)query_load_count(&in, 1);
+	if (in.bad || nstrs == 0 || in.p[nstrs - 1] != '\0') {
+		err_set(err, "saved query index: its strings are cut short");
+		return NULL;
+	}
+	ix = xcalloc(1, sizeof(*ix));
+	ix->kb = kb;
+	strs = arena_alloc(&ix->arena, nstrs);
+	query_load_take(&in, strs, nstrs);
+	in.strs = strs;
+	in.nstrs = nstrs;
+	for (i = 0; i < kb_article_count(kb); i++)
+		nsymptoms += kb_article_at(kb, i)->nsymptoms;
+	/* built from this kb: the same articles, rows, symptoms and terms */
+	ix->narticles = kb_article_count(kb);
+	ix->nrows = kb_row_count(kb);
+	ix->ndocs = ix->narticles + ix->nrows;
+	if (query_load_u32(&in) != ix->narticles || query_load_u32(&in) != ix->nrows ||
+	    query_load_u32(&in) != nsymptoms || query_load_u32(&in) != kb_term_count(kb))
+		in.bad = 1;
+	ix->nterms = query_load_count(&in, 9 * sizeof(uint32_t));
+	ix->hashcap = query_load_u32(&in);
+	/* a power of two, over twice the terms (query_intern() keeps it so) */
+	if (ix->hashcap == 0 || (ix->hashcap & (ix->hashcap - 1)) != 0 ||
+	    ix->hashcap < 2 * ix->nterms || ix->hashcap > in.left / sizeof(uint32_t))
+		in.bad = 1;
+	ix->nposts = query_load_count(&in, 3 * sizeof(uint32_t));
+	if (in.bad)
+		goto bad;
+	ix->terms = xcalloc(ix->nterms ? ix->nterms : 1, sizeof(*ix->terms));
+	ix->capterms = ix->nterms ? ix->nterms : 1;
+	for (i = 0; i < ix->nterms; i++) {
+		struct query_term *t = &ix->terms[i];
+
+		t->stem = query_load_str(&in, 1);
+		t->surface = query_load_str(&in, 1);
+		t->longest = query_load_str(&in, 1);
+		t->df = query_load_below(&in, (uint32_t)ix->narticles + 1);
+		t->post = query_load_u32(&in);
+		t->npost = query_load_u32(&in);
+		if ((uint64_t)t->post + t->npost > ix->nposts)
+			in.bad = 1;
+		t->fields = (uint16_t)query_load_below(&in, 1u << QUERY_NFIELDS);
+		t->flags = (uint8_t)query_load_below(&in, 256);
+		t->in_rows = (uint8_t)query_load_below(&in, 2);
+	}
+	ix->hash = xcalloc(ix->hashcap, sizeof(*ix->hash));
+	query_load_take(&in, ix->hash, ix->hashcap * sizeof(*ix->hash));
+	for (i = 0; i < ix->hashcap; i++)
+		if (ix->hash[i] > ix->nterms)
+			in.bad = 1;
+		else
+			zero += ix->hash[i] == 0;
+	if (zero == 0)		/* a lookup would never end */
+		in.bad = 1;
+	ix->posts = xcalloc(ix->nposts ? ix->nposts : 1, sizeof(*ix->posts));
+	for (i = 0; i < ix->nposts; i++) {
+		ix->posts[i].doc = query_load_below(&in, (uint32_t)ix->ndocs);
+		ix->posts[i].field = (uint16_t)query_load_below(&in, QUERY_NFIELDS);
+		ix->posts[i].tf = (uint16_t)query_load_below(&in, UINT16_MAX + 1u);
+	}
+	if (in.bad)
+		goto bad;
+	ix->docs = arena_calloc(&ix->arena, ix->ndocs ? ix->ndocs : 1, sizeof(*ix->docs));
+	for (i = 0; i < ix->ndocs && !in.bad; i++) {
+		struct query_doc *d = &ix->docs[i];
+
+		/* an article's symptoms' messages and its title; a row has none */
+		d->nmsgs = query_load_u32(&in);
+		if (d->nmsgs != (i < ix->narticles ? kb_article_at(kb, i)->nsymptoms + 1 : 0)) {
+			in.bad = 1;
+			break;
+		}
+		d->msgs = arena_calloc(&ix->arena, d->nmsgs ? d->nmsgs : 1, sizeof(*d->msgs));
+		for (j = 0; j < d->nmsgs; j++) {
+			query_load_take(&in, &d->msgs[j].weight, sizeof(d->msgs[j].weight));
+			d->msgs[j].id = query_load_ids(&in, &ix->arena, ix->nterms, &d->msgs[j].n);
+			d->msgs[j].seq = query_load_ids(&in, &ix->arena, ix->nterms,
+			    &d->msgs[j].nseq);
+		}
+		query_load_take(&in, d->len, sizeof(d->len));
+	}
+	ix->nphrases = query_load_count(&in, 4 * sizeof(uint32_t));
+	ix->phrases = arena_calloc(&ix->arena, ix->nphrases ? ix->nphrases : 1,
+	    sizeof(*ix->phrases));
+	for (i = 0; i < ix->nphrases && !in.bad; i++) {
+		struct query_phrase *p = &ix->phrases[i];
+		uint32_t ti = query_load_below(&in, (uint32_t)kb_term_count(kb));
+
+		p->term = kb_term_at(kb, ti);
+		p->said = p->term != NULL ? p->term->said[query_load_below(&in,
+		    (uint32_t)p->term->nsaid)] : NULL;
+		if (in.bad)
+			break;
+		p->seq = query_load_ids(&in, &ix->arena, ix->nterms, &p->nseq);
+		p->means = query_load_ids(&in, &ix->arena, ix->nterms, &p->nmeans);
+	}
+	ix->switches = query_load_strv(&in, &ix->arena, 0, 0, &ix->nswitches);
+	ix->elsewhere = query_load_strv(&in, NULL, 1, 1, &ix->nelsewhere);
+	ix->capelsewhere = ix->nelsewhere ? ix->nelsewhere : 1;
+	ix->files = query_load_strv(&in, NULL, 1, 1, &ix->nfiles);
+	ix->capfiles = ix->nfiles ? ix->nfiles : 1;
+	for (i = 0; i < QUERY_NCLASSES; i++) {
+		struct query_words *l = &ix->classes[i];
+
+		l->w = query_load_strv(&in, NULL, 1, 1, &l->n);
+		l->cap = l->n ? l->n : 1;
+	}
+	if (in.bad || in.left != 0)
+		goto bad;
+	query_index_finish(ix);
+	return ix;
+bad:
+	query_index_free(ix);
+	err_set(err, "saved query index does not read as an index of this rule base");
+	return NULL;
 }
 
 struct query_unknown {
@@ -4310,6 +4736,8 @@ query_ask(struct query_index *ix, struct matcher *m, const char *text, size_t le
 		    qr->results[keep].score >= QUERY_MIN_SHARE * qr->results[0].score; keep++)
 			;
 	}
+	if (keep > qr->nresults)	/* a weak answer's three, of a rule base of fewer */
+		keep = qr->nresults;
 	while (keep > 0 && qr->results[keep - 1].score < QUERY_MIN_SCORE)
 		keep--;
 	if (keep == 0)
