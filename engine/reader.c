@@ -890,7 +890,10 @@ reader_legacy(struct reader *r)
 		memcpy(r->clock, s, 8);
 		r->clock[8] = '\0';
 		r->have_time = 1;
-		reader_smart_host(r, rec->text, rec->len);
+		/* (asked of every stamped line: most begin with neither 'S' nor a space) */
+		if (rec->len > 0 && ((rec->text[0] | 0x20) == 's' || rec->text[0] == ' ' ||
+		    rec->text[0] == '\t'))
+			reader_smart_host(r, rec->text, rec->len);
 		session_event(&r->session, rec->text, rec->len);
 		return 1;
 	}
