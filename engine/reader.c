@@ -1666,6 +1666,9 @@ reader_classify(struct reader *r)
 	else if ((f == READER_FORMAT_AUTO || f == READER_FORMAT_LEGACY) && reader_legacy(r))
 		got = READER_FORMAT_LEGACY;
 	else if (f != READER_FORMAT_LEGACY && f != READER_FORMAT_SYSLOG && f != READER_FORMAT_TEXT &&
+	    /* (reader_ndjson() takes only a line that begins so: asked of every syslog line) */
+	    rec->rawlen > 0 && (rec->raw[0] == '{' || rec->raw[0] == ' ' ||
+	    rec->raw[0] == '\t' || rec->raw[0] == '\x1e') &&
 	    (got = reader_ndjson(r, f)) != READER_FORMAT_TEXT)
 		;
 	else if (f != READER_FORMAT_LEGACY && f != READER_FORMAT_NDJSON && f != READER_FORMAT_TEXT &&
