@@ -320,6 +320,7 @@ asan: deps-test
 # the rule base cache (engine/kbcache.h), so a build that reads the XML
 # differently never reads an older build's cache.
 KB_CODE_SRC	= engine/kb.c engine/kb.h engine/kbpriv.h engine/kbcache.c engine/kbcache.h \
+		  engine/query.c engine/query.h \
 		  engine/kbschema.c engine/util/arena.c
 $(BUILD)/config.h: FORCE
 	@mkdir -p $(@D)
@@ -481,7 +482,9 @@ $(BUILD)/bin/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(GWLIB) $(L
 fuzz-build: $(FUZZ_BINS)
 
 # fuzz_kbcache's seeds made again from the rule base in the cache's current
-# format (tests/fuzz/kbcache_seed.c): after a change of KBCACHE_FORMAT.
+# format (tests/fuzz/kbcache_seed.c): after a change of KBCACHE_FORMAT; and
+# fuzz_qindex's (the query's index), after a change of QUERY_INDEX_FORMAT,
+# and fuzz_kbstamps's (the files' stamps).
 # make check's kbcache suite fails until they are.
 KBCACHE_SEED	= $(BUILD)/kbcache_seed
 $(KBCACHE_SEED): tests/fuzz/kbcache_seed.c $(LIB)
@@ -489,7 +492,9 @@ $(KBCACHE_SEED): tests/fuzz/kbcache_seed.c $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS) -lm
 
 fuzz-seeds: $(KBCACHE_SEED)
-	$(KBCACHE_SEED) kb tests/fuzz/corpus/kbcache
+	@mkdir -p tests/fuzz/corpus/qindex tests/fuzz/corpus/kbstamps
+	$(KBCACHE_SEED) kb tests/fuzz/corpus/kbcache tests/fuzz/corpus/qindex \
+		tests/fuzz/corpus/kbstamps
 
 fuzz-run: $(FUZZ_BINS)
 	@mkdir -p $(BUILD)/log

@@ -168,14 +168,20 @@ diag_shape_word(struct buf *out, const char *w, size_t n)
 	    !(w[hi - 1] == ']' && memchr(w + lo, '[', hi - lo) != NULL))
 		hi--;
 	buf_append(out, w, lo);
+	/* One pass, ctype's classes of the C locale by arithmetic: words are short. */
 	for (i = lo; i < hi; i++) {
-		digits += isdigit((unsigned char)w[i]) != 0;
-		alpha += isalpha((unsigned char)w[i]) != 0;
-		dots += w[i] == '.';
-		colons += w[i] == ':';
-		brackets += w[i] == '[';
-		if (!isalnum((unsigned char)w[i]) && w[i] != '.' && w[i] != '-' && w[i] != '_')
-			host = 0;
+		unsigned char c = (unsigned char)w[i];
+		int a = (unsigned)((c | 0x20) - 'a') < 26u, dg = (unsigned)(c - '0') < 10u;
+
+		digits |= (size_t)dg;
+		alpha |= (size_t)a;
+		if (!a && !dg) {
+			dots += c == '.';
+			colons |= c == ':';
+			brackets |= c == '[';
+			if (c != '.' && c != '-' && c != '_')
+				host = 0;
+		}
 	}
 	/*
 	 * The peer tests only where they can say yes: peer_read() (no name
@@ -231,10 +237,19 @@ diag_shape(struct buf *out, const char *s, size_t n, size_t max)
 			i++;
 			continue;
 		}
-		for (j = i; j < n && s[j] != ' ' && s[j] != '\t'; j++)
-			;
-		for (eq = i; eq < j && s[eq] != '=' && s[eq] != '['; eq++)
-			;
+		/* the word's end, and its first '=' or '[' (j when none), in one pass */
+		for (j = i, eq = n; j < n; j++) {
+			unsigned char c = (unsigned char)s[j];
+
+			if (c > '[' || (c != ' ' && c != '\t' && c != '=' && c != '['))
+				continue;
+			if (c == ' ' || c == '\t')
+				break;
+			if (eq == n)
+				eq = j;
+		}
+		if (eq == n)
+			eq = j;
 		if (eq < j && s[eq] == '=' && eq > i) {
 			buf_append(out, s + i, eq + 1 - i);
 			diag_shape_word(out, s + eq + 1, j - eq - 1);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -2509,8 +2510,19 @@ kb_free(struct kb *kb)
 	free(kb->contexts);
 	free(kb->peers);
 	free(kb->articles);
+	if (kb->map != NULL)
+		munmap(kb->map, kb->map_len);	/* qindex is in it */
+	else
+		free(kb->qindex);
 	free(kb->dir);
 	free(kb);
+}
+
+const void *
+kb_query_index(const struct kb *kb, size_t *len)
+{
+	*len = kb->qindex_len;
+	return kb->qindex;
 }
 
 const char *

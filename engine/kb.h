@@ -538,6 +538,13 @@ const struct kb_term *kb_term_at(const struct kb *kb, size_t i);
 size_t kb_context_count(const struct kb *kb);
 const struct kb_context *kb_context_at(const struct kb *kb, size_t i);
 
+/*
+ * The query's index as the rule base cache keeps it (query_index_save(),
+ * kbcache.h), *len bytes owned by the kb; NULL for a kb loaded from the XML
+ * (query_index_new() builds the index then).
+ */
+const void *kb_query_index(const struct kb *kb, size_t *len);
+
 const char *kb_role_name(enum kb_symptom_role role);
 const char *kb_severity_name(enum kb_severity severity);
 

@@ -7,33 +7,59 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <libxml/xmlversion.h>
 #include <nettle/sha2.h>
+#include <zlib.h>
 
 #include "util/arena.h"
 #include "config.h"	/* KBDIAG_VERSION, KBDIAG_KB_CODE: written by make */
 #include "util/fileio.h"
 #include "kbpriv.h"
 #include "match.h"
+#include "query.h"
 #include "util/xmem.h"
 
 /*
- * The file: magic, format, key, the lengths of the two parts of the payload,
- * the payload's digest, the payload: the kb, then its patterns as PCRE2
- * serialises them (match_codes_encode(); none when the file was written
- * without a matcher). The kb part is field by field in the host's byte order (the key
+ * The file: magic, format, key, the lengths of the four parts of the
+ * payload, the payload's CRC-32 (zlib's: it catches a file torn, cut or
+ * with bits flipped, at a third of SHA-256's cost; the owner check keeps
+ * others' files out), the payload: the kb, then its patterns as PCRE2
+ * serialises them (match_codes_encode(); none when the file was
+ * written without a matcher), then the query's index (query_index_save(),
+ * query.c; none for a problems_only load, whose commands ask no query),
+ * then the stamps of the rule base's files (kbcache_key_stamped(): what
+ * stat() said of each file when it was hashed, so that a later start that
+ * finds every file as it was need not read and hash them again to know the
+ * key; none in a file written by kbcache_encode()). The kb part is field by field in the host's byte order (the key
  * names the machine): u32 counts and indices, i64 numbers, doubles as their
  * 8 bytes, strings as a u32 length (KBCACHE_NULL for NULL) and the bytes.
  * References between objects (a cause, an evidence value, a shared step)
  * are indices into the arrays they point into.
+ *
+ * The query's index is query.c's to write and read (query_index_save(),
+ * query_index_load()); this file only keeps its bytes with the kb
+ * (kb->qindex), under the same key and checksum. A field added to the index
+ * (struct query_index or the structs it holds, query.c) stops the build at
+ * query.c's size guards until it is either saved and loaded there (with
+ * QUERY_INDEX_FORMAT raised) or derived in query_index_finish(), which runs
+ * after a build and after a load alike; and since query.c and query.h are
+ * among the sources of the key (KB_CODE_SRC, Makefile), any change to them
+ * makes every cache written before it stale: an index is never read by a
+ * build of query.c other than the one that wrote it. An index that does not
+ * read against its kb is not used: query_index_new() builds one.
  */
 #define KBCACHE_MAGIC		"KBDIAGC\n"
-#define KBCACHE_FORMAT		5u	/* 5: steps carry needs */
-#define KBCACHE_HEADER		(8 + 4 + KBCACHE_KEY_LEN + 8 + 8 + KBCACHE_KEY_LEN)
+#define KBCACHE_FORMAT		6u	/* 5: steps carry needs; 6: the query's index,
+					   the files' stamps, a CRC-32 */
+#define KBCACHE_AT_LENS		(8 + 4 + KBCACHE_KEY_LEN)	/* kb, codes, index, stamps */
+#define KBCACHE_NPARTS		4
+#define KBCACHE_AT_DIGEST	(KBCACHE_AT_LENS + KBCACHE_NPARTS * 8)
+#define KBCACHE_HEADER		(KBCACHE_AT_DIGEST + 4)
 #define KBCACHE_NULL		UINT32_MAX
 #define KBCACHE_MAX_FILE	(64u * 1024 * 1024)
 #define KBCACHE_KEEP		16	/* cache files kept, one per rule base directory */
@@ -44,7 +70,9 @@
 
 /*
  * Every field of these structs is written and read below (but struct kb's
- * load-time state: schema, lifted, rng, memo, on_valid, loading, capacities). A
+ * load-time state: schema, lifted, rng, memo, on_valid, loading, capacities;
+ * qindex, the query's index, is the file's third part, query.c's to write;
+ * map is the cache file as mapped, when the kb was read from it). A
  * struct that grows (a new field in kb.h or kbpriv.h) stops the build here
  * until the field is cached too: else a kb read from the cache would
  * silently lack it. A guard, not a proof (a field may fill padding). Sizes
@@ -54,7 +82,7 @@
 #define KBCACHE_SIZE(t, n) \
 	_Static_assert(sizeof(struct t) == (n), "kbcache.c: struct " #t " changed: " \
 	    "cache its new fields, then update this size")
-KBCACHE_SIZE(kb, 288);
+KBCACHE_SIZE(kb, 320);
 KBCACHE_SIZE(kb_evidence_value, 48);
 KBCACHE_SIZE(kb_evidence_source, 56);
 KBCACHE_SIZE(kb_derive, 24);
@@ -113,6 +141,9 @@ kbcache_dir(char buf[PATH_MAX])
 /* ---------------------------------------------------------------------- */
 /* The key                                                                  */
 
+static void kbcache_str(struct buf *b, const char *s);
+static void kbcache_u32(struct buf *b, uint32_t v);
+
 static void
 kbcache_hash_str(struct sha256_ctx *c, const char *s)
 {
@@ -122,10 +153,35 @@ kbcache_hash_str(struct sha256_ctx *c, const char *s)
 	sha256_update(c, n, (const uint8_t *)s);
 }
 
-/* Hash a file's name, size and bytes; -1 with err when it cannot be read. */
+/*
+ * A file's stamp: what stat() says of it, to know without reading it that
+ * it is the file that was hashed (kbcache_stamps_hold()).
+ */
+struct kbcache_stamp {
+	uint64_t	size, ino, dev;
+	int64_t		mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
+};
+
+static void
+kbcache_stamp_of(const struct stat *st, struct kbcache_stamp *sp)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->size = (uint64_t)st->st_size;
+	sp->ino = (uint64_t)st->st_ino;
+	sp->dev = (uint64_t)st->st_dev;
+	sp->mtime_sec = (int64_t)st->st_mtim.tv_sec;
+	sp->mtime_nsec = (int64_t)st->st_mtim.tv_nsec;
+	sp->ctime_sec = (int64_t)st->st_ctim.tv_sec;
+	sp->ctime_nsec = (int64_t)st->st_ctim.tv_nsec;
+}
+
+/*
+ * Hash a file's name, size and bytes, and when stamps is not NULL append its
+ * name and stamp to it; -1 with err when it cannot be read.
+ */
 static int
 kbcache_hash_file(struct sha256_ctx *c, const char *dir, const char *name,
-    char err[ERR_LEN])
+    struct buf *stamps, char err[ERR_LEN])
 {
 	char path[PATH_MAX], chunk[65536];
 	uint64_t size = 0;
@@ -136,6 +192,19 @@ kbcache_hash_file(struct sha256_ctx *c, const char *dir, const char *name,
 		return err_set(err, "%s/%s: path too long", dir, name);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return err_set(err, "%s: %s", path, strerror(errno));
+	if (stamps != NULL) {
+		struct kbcache_stamp sp;
+		struct stat st;
+
+		if (fstat(fd, &st) != 0) {
+			err_set(err, "%s: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		kbcache_stamp_of(&st, &sp);
+		kbcache_str(stamps, name);
+		buf_append(stamps, &sp, sizeof(sp));
+	}
 	kbcache_hash_str(c, name);
 	while ((r = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (r < 0 && errno == EINTR)
@@ -153,52 +222,107 @@ kbcache_hash_file(struct sha256_ctx *c, const char *dir, const char *name,
 	return 0;
 }
 
-int
-kbcache_key(const char *dir, int problems_only, unsigned char key[KBCACHE_KEY_LEN],
-    char err[ERR_LEN])
+/* What the key says of the program and the load, before any file. */
+static void
+kbcache_hash_program(struct sha256_ctx *c, const char *dir, int problems_only)
 {
-	static const char *const fixed[] = {
-		"schema/kb.rng", "evidence.xml", "causes.xml", "steps.xml",
-		"tables/tcptsr.xml", "tables/protocol-ini.xml", "tables/builds.xml",
-		"tables/switches.xml", "tables/peers.xml", "tables/ports.xml",
-		"tables/gateway.xml",
-		"tables/files.xml", "tables/stacks.xml", "vocabulary.xml", "overlaps.xml",
-		"fixes.xml"
-	};
+	uint32_t word = (uint32_t)sizeof(void *) << 8 | 1, f = KBCACHE_FORMAT;
+
+	kbcache_hash_str(c, "kbdiag " KBDIAG_VERSION " " KBDIAG_KB_CODE " libxml2 "
+	    LIBXML_DOTTED_VERSION);
+	sha256_update(c, sizeof(word), (const uint8_t *)&word);	/* byte order */
+	sha256_update(c, sizeof(f), (const uint8_t *)&f);
+	kbcache_hash_str(c, dir);
+	kbcache_hash_str(c, problems_only ? "problems only" : "whole");
+}
+
+/* The files the key is made of: the fixed ones, then every article. */
+static const char *const kbcache_fixed[] = {
+	"schema/kb.rng", "evidence.xml", "causes.xml", "steps.xml",
+	"tables/tcptsr.xml", "tables/protocol-ini.xml", "tables/builds.xml",
+	"tables/switches.xml", "tables/peers.xml", "tables/ports.xml",
+	"tables/gateway.xml",
+	"tables/files.xml", "tables/stacks.xml", "vocabulary.xml", "overlaps.xml",
+	"fixes.xml"
+};
+#define KBCACHE_NFIXED	(sizeof(kbcache_fixed) / sizeof(kbcache_fixed[0]))
+
+/*
+ * Leave a file's stamp as untrusted when it was changed less than this long
+ * before the stamps were taken (or after): a change within the file
+ * system's timestamp granularity would not show (git's "racy" files).
+ */
+#define KBCACHE_RACY_SEC	2
+
+/*
+ * The key (kbcache_key()), and when stamps is not NULL the stamps of the
+ * files it read, appended to it: the program's digest, the time they were
+ * taken, each file's name and stat(), the key.
+ */
+static int
+kbcache_key_stamped(const char *dir, int problems_only, unsigned char key[KBCACHE_KEY_LEN],
+    struct buf *stamps, char err[ERR_LEN])
+{
 	struct sha256_ctx c;
 	char **names = NULL, name[PATH_MAX];
-	size_t nnames = 0, i;
-	uint32_t word = (uint32_t)sizeof(void *) << 8 | 1;
+	size_t nnames = 0, i, at = 0;
 	int rc = -1;
 
-	sha256_init(&c);
-	kbcache_hash_str(&c, "kbdiag " KBDIAG_VERSION " " KBDIAG_KB_CODE " libxml2 "
-	    LIBXML_DOTTED_VERSION);
-	sha256_update(&c, sizeof(word), (const uint8_t *)&word);	/* byte order */
-	{
-		uint32_t f = KBCACHE_FORMAT;
+	if (stamps != NULL) {
+		struct timespec now;
+		int64_t t[2];
+		uint8_t prog[KBCACHE_KEY_LEN];
 
-		sha256_update(&c, sizeof(f), (const uint8_t *)&f);
+		sha256_init(&c);
+		kbcache_hash_program(&c, dir, problems_only);
+		sha256_digest(&c, sizeof(prog), prog);
+		clock_gettime(CLOCK_REALTIME, &now);
+		t[0] = (int64_t)now.tv_sec;
+		t[1] = (int64_t)now.tv_nsec;
+		buf_append(stamps, prog, sizeof(prog));
+		buf_append(stamps, t, sizeof(t));
+		at = stamps->len;
+		kbcache_u32(stamps, 0);		/* the count, below */
 	}
-	kbcache_hash_str(&c, dir);
-	kbcache_hash_str(&c, problems_only ? "problems only" : "whole");
-	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		if (kbcache_hash_file(&c, dir, fixed[i], err) != 0)
+	sha256_init(&c);
+	kbcache_hash_program(&c, dir, problems_only);
+	for (i = 0; i < KBCACHE_NFIXED; i++)
+		if (kbcache_hash_file(&c, dir, kbcache_fixed[i], stamps, err) != 0)
 			return -1;
 	if (kb_article_names(dir, &names, &nnames, err) != 0)
 		return -1;
 	for (i = 0; i < nnames; i++) {
 		snprintf(name, sizeof(name), "articles/%s", names[i]);
-		if (kbcache_hash_file(&c, dir, name, err) != 0)
+		if (kbcache_hash_file(&c, dir, name, stamps, err) != 0)
 			goto out;
 	}
 	sha256_digest(&c, KBCACHE_KEY_LEN, key);
+	if (stamps != NULL) {
+		uint32_t n = (uint32_t)(KBCACHE_NFIXED + nnames);
+
+		memcpy(stamps->data + at, &n, sizeof(n));
+		buf_append(stamps, key, KBCACHE_KEY_LEN);
+	}
 	rc = 0;
 out:
 	for (i = 0; i < nnames; i++)
 		free(names[i]);
 	free(names);
 	return rc;
+}
+
+int
+kbcache_key(const char *dir, int problems_only, unsigned char key[KBCACHE_KEY_LEN],
+    char err[ERR_LEN])
+{
+	return kbcache_key_stamped(dir, problems_only, key, NULL, err);
+}
+
+int
+kbcache_stamps(const char *dir, int problems_only, unsigned char key[KBCACHE_KEY_LEN],
+    struct buf *stamps, char err[ERR_LEN])
+{
+	return kbcache_key_stamped(dir, problems_only, key, stamps, err);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -548,31 +672,57 @@ kbcache_put_kb(struct buf *b, const struct kb *kb)
 		kbcache_put_fix(b, kb, &kb->fixes[i]);
 }
 
+/* The header and the payload of its parts (lens[] bytes each) into out. */
+static void
+kbcache_frame(const unsigned char key[KBCACHE_KEY_LEN], const uint64_t lens[KBCACHE_NPARTS],
+    const void *payload, size_t len, struct buf *out)
+{
+	uint32_t digest = (uint32_t)crc32_z(0, payload, len);
+
+	buf_append(out, KBCACHE_MAGIC, 8);
+	kbcache_u32(out, KBCACHE_FORMAT);
+	buf_append(out, key, KBCACHE_KEY_LEN);
+	buf_append(out, lens, KBCACHE_NPARTS * sizeof(lens[0]));
+	buf_append(out, &digest, sizeof(digest));
+	buf_append(out, payload, len);
+}
+
+/* kbcache_encode() with the files' stamps (NULL: none). */
+static void
+kbcache_encode_stamped(const struct kb *kb, const struct matcher *m,
+    const unsigned char key[KBCACHE_KEY_LEN], const struct buf *stamps, struct buf *out)
+{
+	struct buf payload = BUF_INIT;
+	uint64_t lens[KBCACHE_NPARTS];
+
+	kbcache_put_kb(&payload, kb);
+	lens[0] = payload.len;
+	if (m == NULL || match_codes_encode(m, &payload) != 0)
+		payload.len = (size_t)lens[0];
+	lens[1] = payload.len - lens[0];
+	lens[2] = kb->qindex_len;
+	buf_append(&payload, kb->qindex, kb->qindex_len);
+	lens[3] = stamps != NULL ? stamps->len : 0;
+	if (stamps != NULL)
+		buf_append(&payload, stamps->data, stamps->len);
+	kbcache_frame(key, lens, payload.data, payload.len, out);
+	buf_free(&payload);
+}
+
 void
 kbcache_encode(const struct kb *kb, const struct matcher *m,
     const unsigned char key[KBCACHE_KEY_LEN], struct buf *out)
 {
-	struct buf payload = BUF_INIT;
-	struct sha256_ctx c;
-	uint8_t digest[KBCACHE_KEY_LEN];
-	uint64_t kblen, codeslen;
+	kbcache_encode_stamped(kb, m, key, NULL, out);
+}
 
-	kbcache_put_kb(&payload, kb);
-	kblen = payload.len;
-	if (m == NULL || match_codes_encode(m, &payload) != 0)
-		payload.len = (size_t)kblen;
-	codeslen = payload.len - kblen;
-	sha256_init(&c);
-	sha256_update(&c, payload.len, (const uint8_t *)payload.data);
-	sha256_digest(&c, sizeof(digest), digest);
-	buf_append(out, KBCACHE_MAGIC, 8);
-	kbcache_u32(out, KBCACHE_FORMAT);
-	buf_append(out, key, KBCACHE_KEY_LEN);
-	buf_append(out, &kblen, sizeof(kblen));
-	buf_append(out, &codeslen, sizeof(codeslen));
-	buf_append(out, digest, sizeof(digest));
-	buf_append(out, payload.data, payload.len);
-	buf_free(&payload);
+void
+kbcache_stamps_file(const void *stamps, size_t len, const unsigned char key[KBCACHE_KEY_LEN],
+    struct buf *out)
+{
+	uint64_t lens[KBCACHE_NPARTS] = { 0, 0, 0, len };
+
+	kbcache_frame(key, lens, stamps, len, out);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1129,15 +1279,29 @@ kbcache_header_len(void)
 	return KBCACHE_HEADER;
 }
 
+/*
+ * kbcache_decode(); with map set, data is the cache file as mapped, which
+ * the kb takes (kb_free() unmaps it) and its query index is read in place.
+ */
+static int
+kbcache_decode_map(const void *data, size_t len, const unsigned char *key, struct kb **out,
+    const void **codes, size_t *codes_len, int map, char err[ERR_LEN]);
+
 int
 kbcache_decode(const void *data, size_t len, const unsigned char *key, struct kb **out,
     const void **codes, size_t *codes_len, char err[ERR_LEN])
 {
+	return kbcache_decode_map(data, len, key, out, codes, codes_len, 0, err);
+}
+
+static int
+kbcache_decode_map(const void *data, size_t len, const unsigned char *key, struct kb **out,
+    const void **codes, size_t *codes_len, int map, char err[ERR_LEN])
+{
 	const unsigned char *p = data;
-	struct sha256_ctx c;
-	uint8_t digest[KBCACHE_KEY_LEN];
-	uint32_t format;
-	uint64_t kblen, codeslen;
+	uint32_t format, digest, had;
+	uint64_t kblen, codeslen, ixlen, stlen, payload;
+	int rc;
 
 	*out = NULL;
 	if (len < KBCACHE_HEADER || memcmp(p, KBCACHE_MAGIC, 8) != 0)
@@ -1147,22 +1311,40 @@ kbcache_decode(const void *data, size_t len, const unsigned char *key, struct kb
 		return 1;	/* another version's file: stale, not corrupt */
 	if (key != NULL && memcmp(p + 12, key, KBCACHE_KEY_LEN) != 0)
 		return 1;
-	memcpy(&kblen, p + 12 + KBCACHE_KEY_LEN, sizeof(kblen));
-	memcpy(&codeslen, p + 20 + KBCACHE_KEY_LEN, sizeof(codeslen));
-	if (kblen > len - KBCACHE_HEADER || codeslen != len - KBCACHE_HEADER - kblen)
+	memcpy(&kblen, p + KBCACHE_AT_LENS, sizeof(kblen));
+	memcpy(&codeslen, p + KBCACHE_AT_LENS + 8, sizeof(codeslen));
+	memcpy(&ixlen, p + KBCACHE_AT_LENS + 16, sizeof(ixlen));
+	memcpy(&stlen, p + KBCACHE_AT_LENS + 24, sizeof(stlen));
+	payload = len - KBCACHE_HEADER;
+	if (kblen > payload || codeslen > payload - kblen ||
+	    ixlen > payload - kblen - codeslen ||
+	    stlen != payload - kblen - codeslen - ixlen)
 		return err_set(err, "cache cut short or too long (%zu bytes of payload, "
-		    "header says %llu and %llu)", len - KBCACHE_HEADER,
-		    (unsigned long long)kblen, (unsigned long long)codeslen);
-	sha256_init(&c);
-	sha256_update(&c, len - KBCACHE_HEADER, p + KBCACHE_HEADER);
-	sha256_digest(&c, sizeof(digest), digest);
-	if (memcmp(digest, p + 28 + KBCACHE_KEY_LEN, sizeof(digest)) != 0)
-		return err_set(err, "cache digest does not match its contents");
+		    "header says %llu, %llu, %llu and %llu)", len - KBCACHE_HEADER,
+		    (unsigned long long)kblen, (unsigned long long)codeslen,
+		    (unsigned long long)ixlen, (unsigned long long)stlen);
+	digest = (uint32_t)crc32_z(0, p + KBCACHE_HEADER, len - KBCACHE_HEADER);
+	memcpy(&had, p + KBCACHE_AT_DIGEST, sizeof(had));
+	if (digest != had)
+		return err_set(err, "cache checksum does not match its contents");
 	if (codes != NULL) {
 		*codes = codeslen ? p + KBCACHE_HEADER + kblen : NULL;
 		*codes_len = (size_t)codeslen;
 	}
-	return kbcache_decode_payload(p + KBCACHE_HEADER, (size_t)kblen, out, err);
+	if ((rc = kbcache_decode_payload(p + KBCACHE_HEADER, (size_t)kblen, out, err)) != 0)
+		return rc;
+	/* the query's index: read when a query asks (query_index_new()) */
+	if (map) {
+		(*out)->map = (void *)p;
+		(*out)->map_len = len;
+		(*out)->qindex = ixlen > 0 ? (unsigned char *)p + KBCACHE_HEADER + kblen + codeslen :
+		    NULL;
+	} else if (ixlen > 0) {
+		(*out)->qindex = xmalloc((size_t)ixlen);
+		memcpy((*out)->qindex, p + KBCACHE_HEADER + kblen + codeslen, (size_t)ixlen);
+	}
+	(*out)->qindex_len = (*out)->qindex != NULL ? (size_t)ixlen : 0;
+	return 0;
 }
 
 int
@@ -1210,14 +1392,19 @@ kbcache_path(const char *cache_dir, const char *dir, int problems_only, char pat
 	    problems_only ? "-problems" : "") < PATH_MAX ? 0 : -1;
 }
 
-/* Read a whole file (at most KBCACHE_MAX_FILE); NULL when there is none. */
+/*
+ * Map a whole file (at most KBCACHE_MAX_FILE) to read it (kbcache_unmap() it);
+ * NULL when there is none. Mapped, not read: the cache's megabyte is not
+ * copied, nor its pages allocated and cleared (1,120 -> 880 page faults of
+ * a warm query). A cache file is never changed in place (kbcache_put_file()
+ * renames a new one over it), so the mapping stays whole; one cut short in
+ * place by another hand while mapped would stop the process (SIGBUS).
+ */
 static unsigned char *
 kbcache_read_file(const char *path, size_t *len)
 {
 	struct stat st;
-	unsigned char *data;
-	size_t got = 0;
-	ssize_t r;
+	void *data;
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
@@ -1229,18 +1416,26 @@ kbcache_read_file(const char *path, size_t *len)
 		close(fd);
 		return NULL;
 	}
-	data = xmalloc((size_t)st.st_size + 1);
-	while (got < (size_t)st.st_size) {
-		r = read(fd, data + got, (size_t)st.st_size - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
+	if (st.st_size == 0) {		/* there, empty: corrupt */
+		static unsigned char empty[1];
+
+		close(fd);
+		*len = 0;
+		return empty;
 	}
+	data = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
-	*len = got;
+	if (data == MAP_FAILED)
+		return NULL;
+	*len = (size_t)st.st_size;
 	return data;
+}
+
+static void
+kbcache_unmap(unsigned char *data, size_t len)
+{
+	if (len > 0)
+		munmap(data, len);
 }
 
 static int
@@ -1306,10 +1501,8 @@ kbcache_prune(const char *cache_dir)
 
 /* Write the cache file whole under a temporary name, then rename it. */
 static void
-kbcache_write(const char *path, const char *cache_dir, const struct kb *kb,
-    const struct matcher *m, const unsigned char key[KBCACHE_KEY_LEN])
+kbcache_put_file(const char *path, const char *cache_dir, const struct buf *b)
 {
-	struct buf b = BUF_INIT;
 	char tmp[PATH_MAX];
 	int fd, failed;
 
@@ -1318,27 +1511,175 @@ kbcache_write(const char *path, const char *cache_dir, const struct kb *kb,
 		return;
 	if ((fd = mkstemp(tmp)) < 0)
 		return;
-	kbcache_encode(kb, m, key, &b);
-	/* no fsync: a file cut short fails its digest and is rebuilt */
-	failed = file_write_all(fd, b.data, b.len) != 0;
+	/* no fsync: a file cut short fails its checksum and is rebuilt */
+	failed = file_write_all(fd, b->data, b->len) != 0;
 	if (close(fd) != 0 || failed || rename(tmp, path) != 0)
 		unlink(tmp);
 	else
 		kbcache_prune(cache_dir);
+}
+
+static void
+kbcache_write(const char *path, const char *cache_dir, const struct kb *kb,
+    const struct matcher *m, const unsigned char key[KBCACHE_KEY_LEN],
+    const struct buf *stamps)
+{
+	struct buf b = BUF_INIT;
+
+	kbcache_encode_stamped(kb, m, key, stamps, &b);
+	kbcache_put_file(path, cache_dir, &b);
 	buf_free(&b);
+}
+
+/* The lengths of a file's parts, when its header is whole and adds up; else -1. */
+static int
+kbcache_parts(const unsigned char *p, size_t len, uint64_t lens[KBCACHE_NPARTS])
+{
+	uint32_t format;
+	uint64_t left;
+	size_t i;
+
+	if (len < KBCACHE_HEADER || memcmp(p, KBCACHE_MAGIC, 8) != 0)
+		return -1;
+	memcpy(&format, p + 8, sizeof(format));
+	if (format != KBCACHE_FORMAT)
+		return -1;
+	memcpy(lens, p + KBCACHE_AT_LENS, KBCACHE_NPARTS * sizeof(lens[0]));
+	for (left = len - KBCACHE_HEADER, i = 0; i < KBCACHE_NPARTS; i++) {
+		if (lens[i] > left)
+			return -1;
+		left -= lens[i];
+	}
+	return left == 0 ? 0 : -1;
+}
+
+/*
+ * Does every file of the rule base at dir stand as the cache file's stamps
+ * say (the same names, and for each the same size, inode, device,
+ * modification and change times, none changed within KBCACHE_RACY_SEC of the
+ * stamps being taken), for this program and load? Then the key the stamps
+ * were taken with, which is the file's key, is the key now: into key, 1.
+ * Else 0, and the key must be hashed. A file changed in any way gets a new
+ * change time (ctime, which no one sets but the kernel), so a file edited,
+ * replaced, added or removed is seen; its contents are not read.
+ */
+int
+kbcache_stamps_hold(const void *data, size_t len, const char *dir, int problems_only,
+    unsigned char key[KBCACHE_KEY_LEN])
+{
+	const unsigned char *p = data;
+	struct kbcache_in in = { 0 };
+	uint64_t lens[KBCACHE_NPARTS];
+	uint8_t prog[KBCACHE_KEY_LEN], had[KBCACHE_KEY_LEN];
+	struct sha256_ctx c;
+	char **names = NULL, name[PATH_MAX], path[PATH_MAX], err[ERR_LEN];
+	size_t nnames = 0, i;
+	int64_t taken[2], racy;
+	uint32_t n, nl;
+	int holds = 0;
+
+	if (kbcache_parts(p, len, lens) != 0 || lens[3] == 0)
+		return 0;
+	in.p = p + KBCACHE_HEADER + lens[0] + lens[1] + lens[2];
+	in.left = (size_t)lens[3];
+	sha256_init(&c);
+	kbcache_hash_program(&c, dir, problems_only);
+	sha256_digest(&c, sizeof(prog), prog);
+	kbcache_take(&in, had, sizeof(had));
+	kbcache_take(&in, taken, sizeof(taken));
+	n = kbcache_get_u32(&in);
+	/* a stamp of this time or later is racy (taken[0] as read: any value) */
+	if (in.bad || memcmp(had, prog, sizeof(prog)) != 0 ||
+	    taken[0] < INT64_MIN + KBCACHE_RACY_SEC ||
+	    kb_article_names(dir, &names, &nnames, err) != 0)
+		return 0;
+	racy = taken[0] - KBCACHE_RACY_SEC;
+	if (n != KBCACHE_NFIXED + nnames)
+		goto out;
+	for (i = 0; i < n; i++) {
+		struct kbcache_stamp was, now;
+		struct stat st;
+
+		if (i < KBCACHE_NFIXED)
+			snprintf(name, sizeof(name), "%s", kbcache_fixed[i]);
+		else
+			snprintf(name, sizeof(name), "articles/%s", names[i - KBCACHE_NFIXED]);
+		nl = kbcache_get_u32(&in);
+		if (in.bad || nl != strlen(name) || nl > in.left || memcmp(in.p, name, nl) != 0)
+			goto out;
+		in.p += nl;
+		in.left -= nl;
+		if (kbcache_take(&in, &was, sizeof(was)) != 0 ||
+		    was.mtime_sec >= racy || was.ctime_sec >= racy ||
+		    snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path) ||
+		    stat(path, &st) != 0)
+			goto out;
+		kbcache_stamp_of(&st, &now);
+		if (memcmp(&was, &now, sizeof(was)) != 0)
+			goto out;
+	}
+	/* the key they were taken with, which must be the file's */
+	if (kbcache_take(&in, key, KBCACHE_KEY_LEN) == 0 && in.left == 0 &&
+	    memcmp(key, p + 12, KBCACHE_KEY_LEN) == 0)
+		holds = 1;
+out:
+	for (i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+	return holds;
+}
+
+/*
+ * The cache file data (whole, read under key) written again with new
+ * stamps: its files were touched but hash the same (a checkout, a copy).
+ */
+static void
+kbcache_restamp(const char *path, const char *cache_dir, const unsigned char *data,
+    size_t len, const unsigned char key[KBCACHE_KEY_LEN], const struct buf *stamps)
+{
+	uint64_t lens[KBCACHE_NPARTS];
+	struct buf payload = BUF_INIT, b = BUF_INIT;
+	size_t keep;
+
+	if (kbcache_parts(data, len, lens) != 0)
+		return;
+	keep = (size_t)(lens[0] + lens[1] + lens[2]);
+	buf_append(&payload, data + KBCACHE_HEADER, keep);
+	buf_append(&payload, stamps->data, stamps->len);
+	lens[3] = stamps->len;
+	kbcache_frame(key, lens, payload.data, payload.len, &b);
+	kbcache_put_file(path, cache_dir, &b);
+	buf_free(&payload);
+	buf_free(&b);
+}
+
+void
+kbcache_add_query_index(struct kb *kb)
+{
+	struct query_index *ix;
+	struct buf b = BUF_INIT;
+
+	if (kb->qindex != NULL)
+		return;
+	ix = query_index_new(kb);
+	query_index_save(ix, &b);
+	query_index_free(ix);
+	kb->qindex = (unsigned char *)b.data;
+	kb->qindex_len = b.len;
 }
 
 int
 kbcache_load(const struct kb_load_params *params, const char *cache_dir, struct kb **out,
     struct matcher **m, enum kbcache_how *how, char err[ERR_LEN])
 {
-	unsigned char key[KBCACHE_KEY_LEN], *data;
+	unsigned char key[KBCACHE_KEY_LEN], *data = NULL;
 	char path[PATH_MAX], why[ERR_LEN];
 	enum kbcache_how h = KBCACHE_OFF;
 	struct matcher *built = NULL;
+	struct buf stamps = BUF_INIT;
 	const void *codes = NULL;
 	size_t len = 0, codes_len = 0;
-	int rc;
+	int rc, hashed = 0;
 
 	*out = NULL;
 	if (m)
@@ -1346,40 +1687,65 @@ kbcache_load(const struct kb_load_params *params, const char *cache_dir, struct 
 	if (cache_dir == NULL || params->on_problem != NULL || params->keep_going ||
 	    params->validate_all || params->on_valid != NULL || params->dir == NULL ||
 	    params->override_path != NULL ||
-	    kbcache_path(cache_dir, params->dir, params->problems_only, path) != 0 ||
-	    kbcache_key(params->dir, params->problems_only, key, why) != 0)
+	    kbcache_path(cache_dir, params->dir, params->problems_only, path) != 0)
 		goto xml;	/* kb_load() says what is wrong with the rule base */
+	data = kbcache_read_file(path, &len);
+	/* the key: the file's, when every file stands as its stamps say; else hashed */
+	if (data == NULL ||
+	    !kbcache_stamps_hold(data, len, params->dir, params->problems_only, key)) {
+		if (kbcache_key_stamped(params->dir, params->problems_only, key, &stamps,
+		    why) != 0) {
+			kbcache_unmap(data, len);
+			data = NULL;
+			goto xml;
+		}
+		hashed = 1;
+	}
 	h = KBCACHE_BUILT;
-	if ((data = kbcache_read_file(path, &len)) != NULL) {
-		rc = kbcache_decode(data, len, key, out, &codes, &codes_len, why);
+	if (data != NULL) {
+		/* on success the kb keeps the mapping (its query index is read there) */
+		rc = kbcache_decode_map(data, len, key, out, &codes, &codes_len, 1, why);
 		if (rc == 0 && m != NULL && (codes == NULL ||
 		    match_compile_codes(*out, codes, codes_len, m, why) != 0)) {
 			/* PCRE2 refused its own form (another build): compile */
 			rc = match_compile(*out, m, why);
 			if (rc != 0) {
-				free(data);
-				kb_free(*out);
+				buf_free(&stamps);
+				kb_free(*out);	/* and the mapping with it */
 				*out = NULL;
 				err_set(err, "%s", why);
 				return -2;
 			}
 		}
-		free(data);
+		if (rc == 0 && hashed)	/* the same files, touched: stamp them anew */
+			kbcache_restamp(path, cache_dir, data, len, key, &stamps);
+		if (rc != 0)
+			kbcache_unmap(data, len);
 		if (rc == 0) {
+			buf_free(&stamps);
 			if (how)
 				*how = KBCACHE_HIT;
 			return 0;
 		}
 		h = rc > 0 ? KBCACHE_STALE : KBCACHE_CORRUPT;
+		if (!hashed) {
+			/* the stamps held, but the file does not read: hash for the new one */
+			if (kbcache_key_stamped(params->dir, params->problems_only, key, &stamps,
+			    why) != 0)
+				h = KBCACHE_OFF;
+		}
 	}
 xml:
 	if (how)
 		*how = h;
-	if (kb_load(params, out, err) != 0)
+	if (kb_load(params, out, err) != 0) {
+		buf_free(&stamps);
 		return -1;
+	}
 	if (m != NULL || h != KBCACHE_OFF) {
 		/* compiled now for the cache even when the command needs no matcher */
 		if (match_compile(*out, &built, err) != 0) {
+			buf_free(&stamps);
 			if (m == NULL)
 				return 0;	/* no cache; the command does not match */
 			kb_free(*out);
@@ -1387,8 +1753,12 @@ xml:
 			return -2;
 		}
 	}
-	if (h != KBCACHE_OFF)
-		kbcache_write(path, cache_dir, *out, built, key);
+	if (h != KBCACHE_OFF) {
+		if (!params->problems_only)
+			kbcache_add_query_index(*out);
+		kbcache_write(path, cache_dir, *out, built, key, &stamps);
+	}
+	buf_free(&stamps);
 	if (m != NULL)
 		*m = built;
 	else

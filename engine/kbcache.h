@@ -15,17 +15,34 @@
  *     loaded form (KBDIAG_KB_CODE, written by make), libxml2's version, the
  *     cache format and the machine's word size and byte order.
  *
- * The patterns are kept as PCRE2 serialises them, so they need no compiling.
+ * The patterns are kept as PCRE2 serialises them, so they need no compiling,
+ * and the query's word index (terms, postings, field lengths, vocabulary
+ * phrases, word lists) as query_index_save() writes it, so that `kbdiag
+ * query` does not split and stem the whole rule base at every start: the
+ * index is read back by query_index_new() when a query asks for it, checked
+ * against the kb like the rest (query.c says how a field added to the
+ * index is either kept here or derived again after the load).
+ *
+ * Keying a warm start does not read the rule base: the file keeps each rule
+ * base file's stamp (size, inode, device, modification and change time, as
+ * stat() gave them when the file was hashed), and when every file stands as
+ * stamped, none changed within two seconds of the stamps being taken (a
+ * change within a time stamp's granularity would not show: git's "racy"
+ * files), the key they were taken with is the key; else the files are
+ * hashed as above (and the cache file stamped anew when the key is the
+ * same: the files were only touched). A change to a file moves its change
+ * time, which only the kernel sets.
  *
  * A cache file is never trusted blindly: it must be a regular file of the
  * user's own (PCRE2 does not check its serialised form against malice), and
- * its magic, format, key, lengths and a digest of its contents are checked, and the reader checks every count,
- * string and reference against the bytes it has (a corrupt file is reported
+ * its magic, format, key, lengths and a CRC-32 of its contents are checked,
+ * and the reader checks every count, string and reference against the bytes
+ * it has (a corrupt file is reported
  * as such, never read past its end). A stale or corrupt cache is rebuilt from
  * the XML and replaced. Two processes that rebuild at once each write a
  * temporary file in the cache directory and rename() it into place, so a
  * reader sees one whole file or the other. The file is not fsync()ed: a file
- * cut short by a crash fails its digest and is rebuilt.
+ * cut short by a crash fails its checksum and is rebuilt.
  *
  * Where: $KBDIAG_CACHE when set (a directory; "off" or "" disables the
  * cache), else $XDG_CACHE_HOME/kbdiag, else $HOME/.cache/kbdiag; no cache when
@@ -108,10 +125,38 @@ int kbcache_decode(const void *data, size_t len, const unsigned char *key,
 /*
  * The reader behind the checks: the payload alone (what follows the header),
  * every count, string and reference checked against the bytes. For the fuzz
- * target, which cannot forge the digest. 0 with *out, or -1 with err.
+ * target, which cannot forge the checksum. 0 with *out, or -1 with err.
  */
 int kbcache_decode_payload(const void *data, size_t len, struct kb **out,
     char err[ERR_LEN]);
+
+/*
+ * Build the query's index of kb (query.h) and keep it with the kb as bytes,
+ * which kbcache_encode() writes into the file (kbcache_load() does this for
+ * a whole load, not a problems_only one); nothing when it has them already.
+ */
+void kbcache_add_query_index(struct kb *kb);
+
+/*
+ * The stamps of the rule base's files (what stat() says of each, kbcache.c)
+ * appended to stamps, with the key they were taken with into key, as
+ * kbcache_load() writes them into a cache file: 0, or -1 with err.
+ */
+int kbcache_stamps(const char *dir, int problems_only, unsigned char key[KBCACHE_KEY_LEN],
+    struct buf *stamps, char err[ERR_LEN]);
+
+/*
+ * Does every file of the rule base at dir stand as the stamps of the cache
+ * file data (len bytes) say, for this program and this load? 1 with the
+ * file's key in key (no file of the rule base read), else 0. The parser
+ * checks every length against the bytes.
+ */
+int kbcache_stamps_hold(const void *data, size_t len, const char *dir, int problems_only,
+    unsigned char key[KBCACHE_KEY_LEN]);
+
+/* A cache file (into out) of stamps alone: no kb (for tests and fuzzing). */
+void kbcache_stamps_file(const void *stamps, size_t len, const unsigned char key[KBCACHE_KEY_LEN],
+    struct buf *out);
 
 /* Bytes before the payload in a cache file. */
 size_t kbcache_header_len(void);

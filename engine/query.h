@@ -70,6 +70,8 @@
 
 #include <stddef.h>
 
+#include "util/buf.h"
+#include "util/err.h"
 #include "kb.h"
 #include "match.h"
 
@@ -155,6 +157,15 @@ struct query_synonym {
 	char			*said;	/* as the text has it (stems) */
 };
 
+/*
+ * A word class of vocabulary.xml that changed how the text was read
+ * (--explain): "400 staff" read as a count, "exe" as an extension.
+ */
+struct query_class_used {
+	const char	*topic;		/* "count", "message", ... (static) */
+	char		*said;		/* as the text has it */
+};
+
 /* The measured features the answer is decided on (--explain). */
 struct query_features {
 	double	best;		/* the first result's score */
@@ -225,6 +236,8 @@ struct query_results {
 	size_t			 nforgiven;
 	struct query_synonym	*synonyms;	/* vocabulary terms used */
 	size_t			 nsynonyms;
+	struct query_class_used	*classes;	/* word classes that read it */
+	size_t			 nclasses;
 	size_t			 nserver;	/* lines read as a receiving server's
 						   view, whose words were not read */
 	const char		*dictionary;	/* the English word list used, or NULL */
@@ -258,8 +271,24 @@ void query_keep(struct query_results *q, size_t n);
  * first query that has a word the rule base does not know.
  */
 struct query_index;
+/*
+ * The index of kb: read from the copy the rule base cache keeps with it
+ * (kb_query_index(), kbcache.h) when there is one that reads, else built
+ * from the rule base's text.
+ */
 struct query_index *query_index_new(const struct kb *kb);
 void query_index_free(struct query_index *ix);
+
+/*
+ * The index as bytes, for the rule base cache: query_index_save() appends
+ * them to out; query_index_load() reads them back against the kb they were
+ * made from (every count, offset and reference checked: NULL with err when
+ * they do not read as an index of this kb). The loaded index answers every
+ * query as the built one does.
+ */
+void query_index_save(const struct query_index *ix, struct buf *out);
+struct query_index *query_index_load(const struct kb *kb, const void *data, size_t len,
+    char err[ERR_LEN]);
 
 /* Does the rule base have this word (its stem) in any field? */
 int query_index_knows(const struct query_index *ix, const char *word);

@@ -894,7 +894,10 @@ reader_legacy(struct reader *r)
 		memcpy(r->clock, s, 8);
 		r->clock[8] = '\0';
 		r->have_time = 1;
-		reader_smart_host(r, rec->text, rec->len);
+		/* (asked of every stamped line: most begin with neither 'S' nor a space) */
+		if (rec->len > 0 && ((rec->text[0] | 0x20) == 's' || rec->text[0] == ' ' ||
+		    rec->text[0] == '\t'))
+			reader_smart_host(r, rec->text, rec->len);
 		session_event(&r->session, rec->text, rec->len);
 		return 1;
 	}
@@ -1732,6 +1735,9 @@ reader_classify(struct reader *r)
 	else if ((f == READER_FORMAT_AUTO || f == READER_FORMAT_LEGACY) && reader_legacy(r))
 		got = READER_FORMAT_LEGACY;
 	else if (f != READER_FORMAT_LEGACY && f != READER_FORMAT_SYSLOG && f != READER_FORMAT_TEXT &&
+	    /* (reader_ndjson() takes only a line that begins so: asked of every syslog line) */
+	    rec->rawlen > 0 && (rec->raw[0] == '{' || rec->raw[0] == ' ' ||
+	    rec->raw[0] == '\t' || rec->raw[0] == '\x1e') &&
 	    (got = reader_ndjson(r, f)) != READER_FORMAT_TEXT)
 		;
 	else if (f != READER_FORMAT_LEGACY && f != READER_FORMAT_NDJSON && f != READER_FORMAT_TEXT &&

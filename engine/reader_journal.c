@@ -730,15 +730,23 @@ rj_fraction(const char *s, size_t n)
 static int
 rj_weekday(const char *s, size_t n)
 {
-	static const char days[] = "MonTueWedThuFriSatSun";
-	size_t i;
-
+	/* By its first letter: asked of every syslog line ("Nov 12 ..."), most say no at once. */
 	if (n < 4 || s[3] != ' ')
 		return 0;
-	for (i = 0; i < 7; i++)
-		if (memcmp(s, days + 3 * i, 3) == 0)
-			return 1;
-	return 0;
+	switch (s[0]) {
+	case 'M':
+		return s[1] == 'o' && s[2] == 'n';
+	case 'T':
+		return (s[1] == 'u' && s[2] == 'e') || (s[1] == 'h' && s[2] == 'u');
+	case 'W':
+		return s[1] == 'e' && s[2] == 'd';
+	case 'F':
+		return s[1] == 'r' && s[2] == 'i';
+	case 'S':
+		return (s[1] == 'a' && s[2] == 't') || (s[1] == 'u' && s[2] == 'n');
+	default:
+		return 0;
+	}
 }
 
 /* "Mon 2026-12-07 17:06:27[.fraction] ZONE": *t, *used; 0 or -1. */

@@ -4,7 +4,7 @@
  * format (KBCACHE_FORMAT) and the fuzzer starts from payloads the reader
  * accepts. `make fuzz-seeds` runs it after a format change.
  *
- *   kbcache_seed KBDIR OUTDIR
+ *   kbcache_seed KBDIR OUTDIR [QIDXDIR [STAMPDIR]]
  *
  * writes into OUTDIR (payloads: the file without its header, as the target
  * takes them):
@@ -15,6 +15,11 @@
  *                    full-kb with one reference that has no source given a
  *                    value: the reader must refuse it (kbcache.c, "no source,
  *                    no value")
+ * and, with a third argument, into QIDXDIR fuzz_qindex's seed (its kb is
+ * two-articles'):
+ *   two-articles     the query's index of that rule base (query_index_save())
+ * and, with a fourth, into STAMPDIR fuzz_kbstamps's:
+ *   kb               the stamps of KBDIR's files (kbcache_stamps())
  * A seed whose name starts with "rejected-" is one the reader must refuse;
  * every other one it must accept (tests/unit/check_kbcache.c checks both).
  * Exit 0, or 1 with a message.
@@ -26,6 +31,8 @@
 #include "kb.h"
 #include "kbcache.h"
 #include "kbpriv.h"
+#include "query.h"
+#include "kbpair.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fileio.h"
@@ -130,11 +137,10 @@ main(int argc, char **argv)
 {
 	struct buf full = BUF_INIT, b = BUF_INIT;
 	struct kb *kb;
-	size_t i;
 	int rc = 0;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: kbcache_seed KBDIR OUTDIR\n");
+	if (argc < 3 || argc > 5) {
+		fprintf(stderr, "usage: kbcache_seed KBDIR OUTDIR [QIDXDIR [STAMPDIR]]\n");
 		return 2;
 	}
 	kb = load(argv[1]);
@@ -142,17 +148,36 @@ main(int argc, char **argv)
 	rc |= put(argv[2], "full-kb", &full);
 	rc |= null_source_with_a_value(kb, &full, &b) ||
 	    put(argv[2], "rejected-null-source-with-a-value", &b);
-	i = 0;
-	while (i < kb_article_count(kb)) {
-		const struct kb_article *a = kb_article_at(kb, i);
-
-		if (strcmp(a->id, "Q100709") == 0 || strcmp(a->id, "Q123827") == 0)
-			i++;
-		else
-			kb_drop_article(kb, a);
-	}
+	kbpair_keep(kb);
 	payload(kb, &b);
 	rc |= put(argv[2], "two-articles", &b);
+	if (argc == 5) {
+		unsigned char key[KBCACHE_KEY_LEN];
+		char path[4096], err[ERR_LEN];
+
+		buf_reset(&b);
+		snprintf(path, sizeof(path), "%s/kb", argv[4]);
+		if (kbcache_stamps(argv[1], 0, key, &b, err) != 0 ||
+		    file_replace(path, b.data, b.len, err) != 0) {
+			fprintf(stderr, "kbcache_seed: %s\n", err);
+			rc = 1;
+		} else
+			printf("%s: %zu bytes\n", path, b.len);
+	}
+	if (argc >= 4) {
+		struct query_index *ix = query_index_new(kb);
+		char path[4096], err[ERR_LEN];
+
+		buf_reset(&b);
+		query_index_save(ix, &b);
+		query_index_free(ix);
+		snprintf(path, sizeof(path), "%s/two-articles", argv[3]);
+		if (file_replace(path, b.data, b.len, err) != 0) {
+			fprintf(stderr, "kbcache_seed: %s\n", err);
+			rc = 1;
+		} else
+			printf("%s: %zu bytes\n", path, b.len);
+	}
 	kb_free(kb);
 	buf_free(&full);
 	buf_free(&b);

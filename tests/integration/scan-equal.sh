@@ -253,6 +253,14 @@ e=$work/edge.log
 	echo '  {"not": json'
 	echo '{"time":"1994-03-01T10:42:00Z","text":"Error (119) Network Write Error","peer":"192.0.2.9"}'
 	echo '{"text":7}'
+	# lines the worker leaves to the reader (SCAN_SELF): json-seq's RS and
+	# spaces before an event, a duplicate key, an object of no log, a journal
+	# entry (scanned without jansson), an event cut by a NUL
+	printf '\036  {"time":"1994-03-01T10:43:00Z","text":"Error (119) Network Write Error","peer":"192.0.2.10"}\n'
+	echo '{"time":"1994-03-01T10:44:00Z","text":"hello","text":"twice"}'
+	echo '{"user":"nobody","count":3}'
+	echo '{"MESSAGE":"Error (119) Network Write Error","__REALTIME_TIMESTAMP":"762519840000000"}'
+	printf '{"time":"1994-03-01T10:45:00Z","text":"Recipient \0unknown"}\n'
 	# a line of exactly READER_MAX_LINE bytes, one byte more, three times it
 	for n in 1048576 1048577 3145728; do
 		printf '%s' "$err"; head -c $((n - ${#err})) /dev/zero | tr '\0' 'x'; echo
@@ -271,6 +279,7 @@ pad=$(( (262144 - size % 262144) % 262144 ))
 	printf '%s' "$err"	# no last line end
 } >> "$e"
 same edge "$e"
+same edge-ndjson "$e" --input-format ndjson
 same_text edge "$e"
 # the same bytes from every offset of a block: a CR at each block's end
 for shift in 1 2 1000; do

@@ -6,14 +6,20 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "util/buf.h"
 #include "kbcache.h"
+#include "kbpriv.h"
+#include "query.h"
+#include "render.h"
 #include "testutil.h"
 
 
@@ -87,12 +93,19 @@ load_via_m(const char *kbdir, const char *cdir, enum kbcache_how want, size_t *n
 	return kb;
 }
 
-/* The rule base as the XML gives it and as the cache gives it, same bytes. */
+/*
+ * The rule base as the XML gives it and as the cache gives it, same bytes;
+ * when b has the query's index from the cache, a gets its own, built from
+ * the XML, and the two are the same bytes too.
+ */
 static void
-assert_same_kb(const struct kb *a, const struct kb *b)
+assert_same_kb(struct kb *a, const struct kb *b)
 {
 	struct buf x = BUF_INIT, y = BUF_INIT;
+	size_t n;
 
+	if (kb_query_index(b, &n) != NULL)
+		kbcache_add_query_index(a);
 	payload(a, &x);
 	payload(b, &y);
 	ck_assert_uint_eq(x.len, y.len);
@@ -371,6 +384,285 @@ START_TEST(test_pruned)
 }
 END_TEST
 
+/* ---------------------------------------------------------------------- */
+/* The query's index in the cache                                          */
+
+/* Texts of every kind a query reads: messages, typos, settings, switches, facts. */
+static const char *const qtexts[] = {
+	"Error (119) Network Write Error",
+	"netwrok write eror to mail.contoso.com",
+	"the gateway can't reach the smart host at all, every attempt to connect fails",
+	"FILES=40",
+	"what size is TCPTSR.EXE version 2.2b",
+	"-Q90 ForcePushBit=1",
+	"socket error (123)",
+	"nginx 502 bad gateway upstream timed out",
+	"Dec  7 10:00:01 mx postfix/smtp[123]: connect to mail.example.com[198.51.100.23]:25: "
+	    "Connection refused",
+};
+
+/* Every text of qtexts asked of kb, rendered as JSON with --explain's account. */
+static void
+answers(const struct kb *kb, struct matcher *m, struct buf *out)
+{
+	char err[ERR_LEN];
+	size_t i;
+
+	buf_reset(out);
+	for (i = 0; i < sizeof(qtexts) / sizeof(qtexts[0]); i++) {
+		struct query_results *q = query_run(kb, m, qtexts[i], strlen(qtexts[i]));
+
+		ck_assert_msg(render_query_explain(q, RENDER_JSON, 1, out, err) == 0, "%s", err);
+		buf_putc(out, '\n');
+		query_free(q);
+	}
+}
+
+static void
+assert_same_answers(const struct buf *want, const struct buf *got, const char *what)
+{
+	ck_assert_msg(want->len == got->len && memcmp(want->data, got->data, want->len) == 0,
+	    "%s: the answers differ from the index built from the XML", what);
+}
+
+/* kbdir through the cache in cdir (want: what kbcache_load says), its answers. */
+static void
+answers_via(const char *kbdir, const char *cdir, enum kbcache_how want, int want_index,
+    struct buf *out)
+{
+	struct kb_load_params p = { 0 };
+	enum kbcache_how how;
+	struct matcher *m;
+	char err[ERR_LEN];
+	struct kb *kb;
+	size_t n;
+
+	p.dir = kbdir;
+	ck_assert_msg(kbcache_load(&p, cdir, &kb, &m, &how, err) == 0, "kbcache_load: %s", err);
+	ck_assert_msg(how == want, "kbcache_load said %s, want %s", kbcache_how_name(how),
+	    kbcache_how_name(want));
+	ck_assert_msg((kb_query_index(kb, &n) != NULL) == want_index,
+	    "the kb %s the query's index", want_index ? "lacks" : "has");
+	answers(kb, m, out);
+	match_free(m);
+	kb_free(kb);
+}
+
+/* The XML's answers for kbdir (the index built from the text). */
+static void
+answers_xml(const char *kbdir, struct buf *out)
+{
+	struct kb_load_params p = { 0 };
+	char err[ERR_LEN];
+	struct kb *kb;
+	struct matcher *m;
+
+	p.dir = kbdir;
+	ck_assert_msg(kb_load(&p, &kb, err) == 0, "kb_load: %s", err);
+	m = tu_matcher(kb);
+	answers(kb, m, out);
+	match_free(m);
+	kb_free(kb);
+}
+
+/*
+ * The lengths of a cache file's parts (after magic, format and key): kb,
+ * patterns, query index, the files' stamps.
+ */
+static void
+part_lengths(const char *data, size_t len, uint64_t lens[4])
+{
+	ck_assert_uint_ge(len, kbcache_header_len());
+	memcpy(lens, data + 8 + 4 + KBCACHE_KEY_LEN, 4 * sizeof(lens[0]));
+	ck_assert_uint_eq(kbcache_header_len() + lens[0] + lens[1] + lens[2] + lens[3], len);
+}
+
+/*
+ * The index comes from the cache and answers as the one built from the XML;
+ * an index part with a flipped byte or cut short, and a rule base edited
+ * since, are rebuilt, and answer the same as the XML.
+ */
+START_TEST(test_query_index_cached)
+{
+	char *cdir = tu_scratch_path("qindex"), *kbdir = tu_kb_copy(), *file, *data;
+	struct buf want = BUF_INIT, got = BUF_INIT;
+	uint64_t lens[4];
+	size_t len, at;
+
+	answers_xml(kbdir, &want);
+	answers_via(kbdir, cdir, KBCACHE_BUILT, 1, &got);
+	assert_same_answers(&want, &got, "built");
+	answers_via(kbdir, cdir, KBCACHE_HIT, 1, &got);
+	assert_same_answers(&want, &got, "hit");
+	file = cache_file(cdir);
+	data = tu_read(file, &len);
+	part_lengths(data, len, lens);
+	ck_assert_uint_gt(lens[2], 1000);
+	ck_assert_uint_gt(lens[3], 1000);	/* a stamp per file */
+	at = kbcache_header_len() + lens[0] + lens[1];	/* the index part */
+	/* a byte flipped in the middle of the index part */
+	data[at + lens[2] / 2] ^= 0x01;
+	tu_write(file, data, len);
+	answers_via(kbdir, cdir, KBCACHE_CORRUPT, 1, &got);
+	assert_same_answers(&want, &got, "flipped");
+	answers_via(kbdir, cdir, KBCACHE_HIT, 1, &got);
+	assert_same_answers(&want, &got, "rebuilt after a flip");
+	/* the file cut in the index part, and cut where the index starts */
+	data[at + lens[2] / 2] ^= 0x01;
+	tu_write(file, data, at + lens[2] / 2);
+	answers_via(kbdir, cdir, KBCACHE_CORRUPT, 1, &got);
+	assert_same_answers(&want, &got, "truncated");
+	tu_write(file, data, at);
+	answers_via(kbdir, cdir, KBCACHE_CORRUPT, 1, &got);
+	assert_same_answers(&want, &got, "index cut off");
+	answers_via(kbdir, cdir, KBCACHE_HIT, 1, &got);
+	assert_same_answers(&want, &got, "rebuilt after a cut");
+	/* the rule base edited: the cache is stale, the edit in the answers */
+	tu_edit_in(kbdir, "articles/Q123827.xml", "Error (119) Network Write Error</title>",
+	    "Error (119) Network Write Error Zebracorn</title>");
+	answers_xml(kbdir, &want);
+	ck_assert_ptr_nonnull(strstr(buf_str(&want), "Zebracorn"));
+	answers_via(kbdir, cdir, KBCACHE_STALE, 1, &got);
+	assert_same_answers(&want, &got, "stale");
+	answers_via(kbdir, cdir, KBCACHE_HIT, 1, &got);
+	assert_same_answers(&want, &got, "rebuilt after an edit");
+	free(data);
+	free(file);
+	buf_free(&want);
+	buf_free(&got);
+	tu_kb_copy_free(kbdir);
+	free(cdir);
+}
+END_TEST
+
+/*
+ * The index's reader itself: every prefix of a saved index is refused, and
+ * so is an index read against a kb it was not made from (query_index_new()
+ * then builds the kb's own, which answers as the XML's); a byte flipped
+ * anywhere is refused or read without going out of bounds (ASan: make asan).
+ */
+START_TEST(test_query_index_reader)
+{
+	struct kb *full = tu_kb(), *mini = tu_kb_mini();
+	struct matcher *m = tu_matcher(mini), *mfull = tu_matcher(full);
+	struct query_index *ix;
+	struct buf saved = BUF_INIT, want = BUF_INIT, got = BUF_INIT;
+	char err[ERR_LEN], *copy;
+	size_t cut, step, at, accepted = 0;
+
+	ix = query_index_new(full);
+	query_index_save(ix, &saved);
+	query_index_free(ix);
+	step = saved.len / 499 + 1;
+	for (cut = 0; cut < saved.len; cut += step) {
+		copy = malloc(cut ? cut : 1);
+		memcpy(copy, saved.data, cut);
+		ck_assert_msg(query_index_load(full, copy, cut, err) == NULL,
+		    "an index cut at %zu of %zu bytes was accepted", cut, saved.len);
+		free(copy);
+	}
+	ck_assert_ptr_nonnull(ix = query_index_load(full, saved.data, saved.len, err));
+	query_index_free(ix);
+	/* another kb's index: refused, and the kb's own built instead */
+	ck_assert_ptr_null(query_index_load(mini, saved.data, saved.len, err));
+	answers(mini, m, &want);
+	mini->qindex = malloc(saved.len);
+	memcpy(mini->qindex, saved.data, saved.len);
+	mini->qindex_len = saved.len;
+	answers(mini, m, &got);
+	assert_same_answers(&want, &got, "a foreign index");
+	/* flipped bits all over */
+	for (at = 0; at < saved.len; at += step) {
+		saved.data[at] ^= (char)(1u << (at % 8));
+		if ((ix = query_index_load(full, saved.data, saved.len, err)) != NULL) {
+			struct query_results *q = query_ask(ix, mfull, qtexts[1], strlen(qtexts[1]));
+
+			query_free(q);
+			query_index_free(ix);
+			accepted++;
+		}
+		saved.data[at] ^= (char)(1u << (at % 8));
+	}
+	ck_assert_uint_lt(accepted, saved.len / step);
+	buf_free(&saved);
+	buf_free(&want);
+	buf_free(&got);
+	match_free(m);
+	match_free(mfull);
+	kb_free(mini);
+	kb_free(full);
+}
+END_TEST
+
+/* The inode of path: a cache file written again is another. */
+static ino_t
+inode_of(const char *path)
+{
+	struct stat st;
+
+	ck_assert_int_eq(stat(path, &st), 0);
+	return st.st_ino;
+}
+
+/*
+ * The key is taken from the cache file when every rule base file stands as
+ * its stamps say (no file read): a file edited to the same size with its
+ * modification time put back is still seen (its change time moved), and
+ * one only touched hashes the same and is stamped anew.
+ */
+START_TEST(test_stamps)
+{
+	char *cdir = tu_scratch_path("stamps"), *kbdir = tu_kb_copy(), *file, *art;
+	struct timespec keep[2];
+	struct stat st;
+	struct kb *kb;
+	ino_t ino, ino_art;
+
+	/* files changed within KBCACHE_RACY_SEC of the stamps are not trusted */
+	sleep(3);
+	kb_free(load_via(kbdir, cdir, KBCACHE_BUILT));
+	file = cache_file(cdir);
+	ino = inode_of(file);
+	kb_free(load_via(kbdir, cdir, KBCACHE_HIT));
+	kb_free(load_via(kbdir, cdir, KBCACHE_HIT));
+	/* the stamps held: the file was read, not written again */
+	ck_assert_msg(inode_of(file) == ino, "a hit with every file as stamped rewrote the cache");
+	art = tu_join(kbdir, "articles/Q123827.xml");
+	/* edited to the same size, its modification time put back: stale */
+	ck_assert_int_eq(stat(art, &st), 0);
+	keep[0] = st.st_atim;
+	keep[1] = st.st_mtim;
+	ino_art = st.st_ino;
+	{
+		/* in place: the same inode and size; only the change time tells */
+		char *data = tu_read(art, NULL), *at = strstr(data, "Network Write Error</title>");
+		int fd = open(art, O_WRONLY);
+
+		ck_assert_ptr_nonnull(at);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(pwrite(fd, "Wrote", 5, (off_t)(at - data) + 8), 5);
+		ck_assert_int_eq(close(fd), 0);
+		free(data);
+	}
+	ck_assert_int_eq(utimensat(AT_FDCWD, art, keep, 0), 0);
+	ck_assert_int_eq(stat(art, &st), 0);
+	ck_assert_uint_eq((uint64_t)st.st_ino, (uint64_t)ino_art);
+	kb = load_via(kbdir, cdir, KBCACHE_STALE);
+	ck_assert_str_eq(kb_find_article(kb, "Q123827")->title,
+	    "SMTP: Err Msg: Error (119) Network Wrote Error");
+	kb_free(kb);
+	/* touched: the same contents, so a hit, and the file stamped anew */
+	ino = inode_of(file);
+	ck_assert_int_eq(utimensat(AT_FDCWD, art, NULL, 0), 0);
+	kb_free(load_via(kbdir, cdir, KBCACHE_HIT));
+	ck_assert_msg(inode_of(file) != ino, "a touched rule base file was not stamped anew");
+	free(art);
+	free(file);
+	tu_kb_copy_free(kbdir);
+	free(cdir);
+}
+END_TEST
+
 /* Put back an environment variable as it was (saved: a copy, or NULL). */
 static void
 env_restore(const char *name, char *saved)
@@ -518,6 +810,9 @@ kbcache_suite(void)
 	tcase_add_test(tc, test_built_then_hit);
 	tcase_add_test(tc, test_stale_rebuilt);
 	tcase_add_test(tc, test_corrupt_rebuilt);
+	tcase_add_test(tc, test_query_index_cached);
+	tcase_add_test(tc, test_query_index_reader);
+	tcase_add_test(tc, test_stamps);
 	tcase_add_test(tc, test_payload_prefixes);
 	tcase_add_test(tc, test_concurrent_builders);
 	tcase_add_test(tc, test_matcher_from_cache);
