@@ -1111,8 +1111,8 @@ report_json(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 	if (render_json_part(out, report_json_plan(p), 2, err) != 0)
 		return -1;
 	buf_puts(out, ",\n  \"history\": ");
-	if (render_json_part(out, render_history_json(d->history, d->nhistory), 2, err) != 0)
-		return -1;
+	jw_init(&w, out, 1);
+	render_history_jw(&w, d->history, d->nhistory, sink);
 	buf_puts(out, "\n}\n");
 	return 0;
 }
@@ -1164,7 +1164,7 @@ verify_html_part(void *ctx, xmlNodePtr parent, size_t i)
 }
 
 /*
- * verify's JSON: the history entry as render_history_json() has it, then
+ * verify's JSON: the history entry as the diagnosis's history has it, then
  * recorded_in, written a verdict at a time: the entry's members up to its
  * "incidents", the verdicts, and the end.
  */
@@ -1172,24 +1172,23 @@ static int
 verify_json(const struct diag_history *h, const char *recorded_in, struct buf *out,
     struct render_sink *sink, char err[ERR_LEN])
 {
-	int n = render_json_open(out, render_history_json_head(h), err);
+	struct jw w;
 	size_t i;
 
-	if (n < 0)
-		return -1;
-	render_json_key(out, (size_t)n++, "incidents");
+	(void)err;
+	jw_init(&w, out, 0);
+	jw_obj(&w);
+	render_history_head_jw(&w, h);
+	jw_key(&w, "incidents");
+	jw_arr(&w);
 	for (i = 0; i < h->nverdicts; i++) {
-		render_json_element(out, i);
-		if (render_json_part(out, render_history_verdict_json(&h->verdicts[i]), 4,
-		    err) != 0)
-			return -1;
+		render_history_verdict_jw(&w, &h->verdicts[i]);
 		render_sink_part(out, sink);
 	}
-	render_json_array_end(out, h->nverdicts);
-	render_json_key(out, (size_t)n++, "recorded_in");
-	if (render_json_part(out, report_json_str(recorded_in), 2, err) != 0)
-		return -1;
-	render_json_close(out, (size_t)n);
+	jw_end(&w);
+	jw_kstr(&w, "recorded_in", recorded_in);
+	jw_end(&w);
+	buf_putc(out, '\n');
 	return 0;
 }
 

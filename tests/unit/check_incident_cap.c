@@ -475,6 +475,39 @@ START_TEST(report_memory_at_the_cap)
 			    "%s: %ld kB for 10,000 incidents, reading them %ld kB", what, peak,
 			    base);
 	}
+	/*
+	 * The diagnosis verify wrote back holds a history of 10,000 verdicts:
+	 * its JSON (report, diagnose --replay) is written a verdict at a time,
+	 * as its text is, so within 8 MiB of the text's peak (when the history
+	 * was one tree of jansson: 18 MiB over it, and 40 MiB with two
+	 * observations a verdict).
+	 */
+	{
+		char *text[] = { prog, "--offline", "-f", "text", "-o", out, "report", copy,
+		    NULL };
+		char *json[] = { prog, "--offline", "-f", "json", "-o", out, "report", copy,
+		    NULL };
+		char *replay[] = { prog, "--offline", "-f", "json", "-o", out, "diagnose",
+		    "--replay", copy, NULL };
+		long tpeak;
+
+		ck_assert_int_eq(peak_of(text, &tpeak), 0);
+		fprintf(stderr, "report_memory_at_the_cap: report -f text, 10,000 incidents and "
+		    "verdicts: peak RSS %ld kB\n", tpeak);
+		ck_assert_int_eq(peak_of(json, &peak), 0);
+		fprintf(stderr, "report_memory_at_the_cap: report -f json, 10,000 incidents and "
+		    "verdicts: peak RSS %ld kB\n", peak);
+		if (MEMORY_CHECKED)
+			ck_assert_msg(peak < tpeak + 8 * 1024, "report -f json: %ld kB with a "
+			    "history of 10,000 verdicts, -f text %ld kB", peak, tpeak);
+		ck_assert_int_eq(peak_of(replay, &peak), 0);
+		fprintf(stderr, "report_memory_at_the_cap: diagnose --replay -f json, 10,000 "
+		    "incidents and verdicts: peak RSS %ld kB\n", peak);
+		if (MEMORY_CHECKED)
+			ck_assert_msg(peak < tpeak + 8 * 1024, "diagnose --replay -f json: %ld kB "
+			    "with a history of 10,000 verdicts, report -f text %ld kB", peak,
+			    tpeak);
+	}
 	if (!MEMORY_CHECKED)
 		tu_skip("incident_cap/report_memory_at_the_cap",
 		    "the memory bound (not measurable under ASan)");
