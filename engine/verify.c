@@ -265,25 +265,102 @@ verify_check_value(enum fix_status s)
 	return "unknown";
 }
 
-/* Was cause already tried for this incident (an earlier "not fixed")? */
+/*
+ * The causes already tried: the history's "not fixed" verdicts whose cause
+ * was still the one to fix (not named again as the next), sorted by
+ * article, cause, then peer (none first), so that each question is a
+ * bisection, where reading the whole history for every cause of every
+ * incident made a second verify at 10,000 incidents three times the first.
+ */
+struct verify_tried {
+	const struct diag_verdict	**v;
+	size_t				  n;
+};
+
 static int
-verify_tried(const struct diagnosis *d, const struct diag_incident *inc, const char *peer,
-    const char *cause)
+verify_cmp_peer(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+static int
+verify_cmp_tried(const void *x, const void *y)
+{
+	const struct diag_verdict *a = *(const struct diag_verdict *const *)x;
+	const struct diag_verdict *b = *(const struct diag_verdict *const *)y;
+	int c;
+
+	if ((c = strcmp(a->article, b->article)) != 0 || (c = strcmp(a->cause, b->cause)) != 0)
+		return c;
+	return verify_cmp_peer(a->peer, b->peer);
+}
+
+static void
+verify_tried_index(const struct diagnosis *d, struct verify_tried *t)
 {
 	size_t h, j;
 
+	t->n = 0;
+	for (h = 0; h < d->nhistory; h++)
+		t->n += d->history[h].nverdicts;
+	t->v = xcalloc(t->n + 1, sizeof(*t->v));
+	t->n = 0;
 	for (h = 0; h < d->nhistory; h++)
 		for (j = 0; j < d->history[h].nverdicts; j++) {
 			const struct diag_verdict *v = &d->history[h].verdicts[j];
 
-			if (v->article && strcmp(v->article, inc->article) == 0 &&
-			    (v->peer == NULL || peer == NULL || strcmp(v->peer, peer) == 0) &&
-			    v->outcome && strcmp(v->outcome, VERIFY_NOT_FIXED) == 0 &&
-			    v->cause && strcmp(v->cause, cause) == 0 &&
-			    (v->next_cause == NULL || strcmp(v->next_cause, cause) != 0))
-				return 1;
+			if (v->article && v->outcome && strcmp(v->outcome, VERIFY_NOT_FIXED) == 0 &&
+			    v->cause && (v->next_cause == NULL ||
+			    strcmp(v->next_cause, v->cause) != 0))
+				t->v[t->n++] = v;
 		}
-	return 0;
+	qsort(t->v, t->n, sizeof(*t->v), verify_cmp_tried);
+}
+
+/* The first of t's verdicts not below (article, cause, peer). */
+static size_t
+verify_tried_at(const struct verify_tried *t, const char *article, const char *cause,
+    const char *peer)
+{
+	size_t lo = 0, hi = t->n, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strcmp(t->v[mid]->article, article)) == 0 &&
+		    (c = strcmp(t->v[mid]->cause, cause)) == 0)
+			c = verify_cmp_peer(t->v[mid]->peer, peer);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Was cause already tried for this incident (an earlier "not fixed" of its
+ * article and peer, or of either without a peer)?
+ */
+static int
+verify_was_tried(const struct verify_tried *t, const struct diag_incident *inc,
+    const char *peer, const char *cause)
+{
+	size_t i = verify_tried_at(t, inc->article, cause, NULL);
+
+	/* none of the article's and cause's: not tried */
+	if (i == t->n || strcmp(t->v[i]->article, inc->article) != 0 ||
+	    strcmp(t->v[i]->cause, cause) != 0)
+		return 0;
+	/* one without a peer, or any when the incident has none */
+	if (peer == NULL || t->v[i]->peer == NULL)
+		return 1;
+	i = verify_tried_at(t, inc->article, cause, peer);
+	return i < t->n && strcmp(t->v[i]->article, inc->article) == 0 &&
+	    strcmp(t->v[i]->cause, cause) == 0 && t->v[i]->peer != NULL &&
+	    strcmp(t->v[i]->peer, peer) == 0;
 }
 
 static void
@@ -317,12 +394,14 @@ verify_next(const struct kb *kb, struct diag_verdict *v, const struct diag_incid
 
 static void
 verify_incident(const struct verify_params *p, const struct diagnosis *d, size_t idx,
-    const struct diag_incident *fresh, const struct fix_plan *plan,
+    const struct fix_causes *causes, const struct verify_tried *tried,
+    const struct diag_incident *fresh,
+    const struct fix_plan *plan,
     const struct verify_back *back, int watched, unsigned long lines, unsigned long seconds,
     struct diag_verdict *v)
 {
 	const struct diag_incident *inc = &d->incidents[idx];
-	const struct diag_cause *c = fix_cause(d, idx, NULL), *next = NULL;
+	const struct diag_cause *c = fix_cause_at(causes, idx, NULL), *next = NULL;
 	const struct kb_fix *fx[16];
 	const struct probe_result *failing = NULL;
 	const char *proof = NULL;
@@ -443,7 +522,7 @@ verify_incident(const struct verify_params *p, const struct diagnosis *d, size_t
 			const struct diag_cause *x = &fresh->causes[i];
 
 			if (x->ruled_out || (c != NULL && strcmp(x->id, c->id) == 0 &&
-			    !not_in_place) || verify_tried(d, inc, v->peer, x->id))
+			    !not_in_place) || verify_was_tried(tried, inc, v->peer, x->id))
 				continue;
 			next = x;
 		}
@@ -615,6 +694,8 @@ verify_run(struct diagnosis *d, const struct verify_params *p,
 	struct verify_back *back;
 	struct diag_history h;
 	size_t *match = NULL;
+	struct verify_tried tried = { NULL, 0 };
+	struct fix_causes *causes = NULL;
 	struct probe_params tmpl = p->probe;
 	unsigned long lines = 0, seconds = 0;
 	char when[32];
@@ -665,9 +746,11 @@ verify_run(struct diagnosis *d, const struct verify_params *p,
 	h.verdicts = xcalloc(d->nincidents + 1, sizeof(*h.verdicts));
 	/* Ranking may order incidents that share a line anew: match them. */
 	match = verify_match(d, fresh);
+	verify_tried_index(d, &tried);
+	causes = fix_causes_start(d);
 	for (i = 0; i < d->nincidents; i++) {
-		verify_incident(p, d, i, &fresh->incidents[match[i]], plan, &back[i],
-		    p->watch != NULL, lines, seconds, &h.verdicts[i]);
+		verify_incident(p, d, i, causes, &tried, &fresh->incidents[match[i]], plan,
+		    &back[i], p->watch != NULL, lines, seconds, &h.verdicts[i]);
 		h.nverdicts++;
 		/* its copy has spoken: let it go as the verdicts grow */
 		diag_incident_clear(&fresh->incidents[match[i]]);
@@ -686,6 +769,8 @@ verify_run(struct diagnosis *d, const struct verify_params *p,
 	rc = 0;
 out:
 	free(match);
+	free(tried.v);
+	fix_causes_end(causes);
 	for (i = 0; i < d->nincidents; i++)
 		free(back[i].detail);
 	free(back);
