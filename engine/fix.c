@@ -629,22 +629,35 @@ fix_hash_hex(const unsigned char h[FIX_HASH_LEN], char out[2 * FIX_HASH_LEN + 1]
 /* ---------------------------------------------------------------------- */
 /* The plan                                                                 */
 
+/*
+ * The first cause of inc not ruled out (NULL: none), *from_history cleared,
+ * and its peer as a verdict names it ("host:port") into peer.
+ */
+static const struct diag_cause *
+fix_standing(const struct diag_incident *inc, char peer[PEER_HOST_MAX + 16],
+    int *from_history)
+{
+	size_t k;
+
+	if (from_history)
+		*from_history = 0;
+	snprintf(peer, PEER_HOST_MAX + 16, "%s:%u", inc->peer.host ? inc->peer.host : "",
+	    inc->peer.port ? inc->peer.port : 25);
+	for (k = 0; k < inc->ncauses; k++)
+		if (!inc->causes[k].ruled_out)
+			return &inc->causes[k];
+	return NULL;
+}
+
 const struct diag_cause *
 fix_cause(const struct diagnosis *d, size_t i, int *from_history)
 {
 	const struct diag_incident *inc = &d->incidents[i];
-	const struct diag_cause *c = NULL;
 	char peer[PEER_HOST_MAX + 16];
+	/* (the peer once, not per verdict: a report asks for every incident) */
+	const struct diag_cause *c = fix_standing(inc, peer, from_history);
 	size_t k, h, j;
 
-	if (from_history)
-		*from_history = 0;
-	for (k = 0; k < inc->ncauses && c == NULL; k++)
-		if (!inc->causes[k].ruled_out)
-			c = &inc->causes[k];
-	/* once, not per verdict: a report asks for every incident of 10,000 */
-	snprintf(peer, sizeof(peer), "%s:%u", inc->peer.host ? inc->peer.host : "",
-	    inc->peer.port ? inc->peer.port : 25);
 	/* A verify that found the fix did not work names the next cause. */
 	for (h = 0; h < d->nhistory; h++)
 		for (j = 0; j < d->history[h].nverdicts; j++) {
@@ -772,18 +785,12 @@ const struct diag_cause *
 fix_cause_at(const struct fix_causes *fc, size_t i, int *from_history)
 {
 	const struct diag_incident *inc = &fc->d->incidents[i];
-	const struct diag_cause *c = NULL, *named;
-	size_t best = 0, k, a, b, ea, eb;
+	const struct diag_cause *c, *named;
+	size_t best = 0, a, b, ea, eb;
 	char peer[PEER_HOST_MAX + 16];
 	int found = 0;
 
-	if (from_history)
-		*from_history = 0;
-	for (k = 0; k < inc->ncauses && c == NULL; k++)
-		if (!inc->causes[k].ruled_out)
-			c = &inc->causes[k];
-	snprintf(peer, sizeof(peer), "%s:%u", inc->peer.host ? inc->peer.host : "",
-	    inc->peer.port ? inc->peer.port : 25);
+	c = fix_standing(inc, peer, from_history);
 	a = fix_named_at(fc, inc->article, NULL);
 	for (ea = a; ea < fc->n && strcmp(fc->v[ea].v->article, inc->article) == 0 &&
 	    (inc->peer.host == NULL || fc->v[ea].v->peer == NULL); ea++)
