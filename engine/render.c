@@ -2156,10 +2156,11 @@ render_json_diagnosis(const struct diagnosis *d, struct buf *out, struct render_
 	 * diagnosis without one is written as it was before histories.
 	 */
 	if (d->history != NULL) {
+		struct jw w;
+
 		buf_puts(out, ",\n  \"history\": ");
-		if (render_json_part(out, render_history_json(d->history, d->nhistory), 2,
-		    err) != 0)
-			return -1;
+		jw_init(&w, out, 1);
+		render_history_jw(&w, d->history, d->nhistory, sink);
 	}
 	buf_puts(out, "\n}\n");
 	return 0;
