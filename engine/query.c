@@ -3295,8 +3295,8 @@ query_decided_by(const struct query_results *q)
 {
 	if (!q->features.domain)
 		return QUERY_OUT_OF_DOMAIN;
-	if (q->features.matched || (q->fact.row != NULL && q->confidence >= QUERY_SURE &&
-	    q->nresults > 0 && query_confidence(&q->features) < QUERY_SURE))
+	if (q->features.matched || (q->fact.row != NULL && q->fact.why != QUERY_FACT_MODEL &&
+	    q->nresults > 0))
 		return QUERY_BY_RULE;
 	return QUERY_BY_MODEL;
 }
@@ -3376,21 +3376,28 @@ query_row_text(const struct kb_row *r)
 	return buf_detach(&b);
 }
 
+/* Is article id one of the row's sources? */
+static int
+query_row_from(const struct kb_row *r, const char *id)
+{
+	const char *src = kb_row_field(r, "sources"), *p;
+	size_t len = strlen(id);
+
+	for (p = src; p != NULL && (p = strstr(p, id)) != NULL; p += len)
+		if ((p == src || p[-1] == ' ') && (p[len] == '\0' || p[len] == ' '))
+			return 1;
+	return 0;
+}
+
 /* Is one of the row's sources among the first n results? */
 static int
 query_fact_fits(const struct kb_row *r, const struct query_results *qr, size_t n)
 {
-	const char *src = kb_row_field(r, "sources");
 	size_t i;
 
-	for (i = 0; src && i < n && i < qr->nresults; i++) {
-		const char *id = qr->results[i].article->id, *p;
-		size_t len = strlen(id);
-
-		for (p = src; (p = strstr(p, id)) != NULL; p += len)
-			if ((p == src || p[-1] == ' ') && (p[len] == '\0' || p[len] == ' '))
-				return 1;
-	}
+	for (i = 0; i < n && i < qr->nresults; i++)
+		if (query_row_from(r, qr->results[i].article->id))
+			return 1;
 	return 0;
 }
 
@@ -4099,6 +4106,69 @@ query_names_own_file(const struct query_q *q, const struct kb_row *r)
 	return 0;
 }
 
+/*
+ * Does a word of the text name row r, and is it a word of the field's own,
+ * no English word: the row's name ("maxlmhosts" for MaxLmHosts,
+ * "tcpsegmentsize"), its file ("smtpget" for SMTPGET.EXE) or its table's
+ * subject ("tcptsr" for the TCPTSR.EXE table)? Compared up to a dot or an
+ * equals sign, in any case.
+ */
+static int
+query_names_row(struct query_index *ix, const struct query_q *q, const struct kb_row *r)
+{
+	const char *label[3] = { kb_row_field(r, "name"), kb_row_field(r, "file"),
+	    strcmp(r->table, "tcptsr") == 0 ? "TCPTSR.EXE" : NULL };
+	char w[QUERY_WORD_MAX + 1];
+	size_t i, j, k;
+
+	for (i = 0; i < q->n; i++) {
+		if (q->w[i].stop || q->w[i].kind == QUERY_TOK_NAME)
+			continue;
+		for (k = 0; k < QUERY_WORD_MAX && isalnum((unsigned char)q->w[i].w[k]); k++)
+			w[k] = q->w[i].w[k];
+		w[k] = '\0';
+		if (k < 4 || query_dict_has(ix, w))
+			continue;
+		for (j = 0; j < 3; j++) {
+			size_t n;
+
+			if (label[j] == NULL)
+				continue;
+			for (n = 0; isalnum((unsigned char)label[j][n]); n++)
+				;
+			if (n == k && strncasecmp(label[j], w, n) == 0 &&
+			    (label[j][n] == '\0' || label[j][n] == '.' || label[j][n] == '='))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A fact that answers by rule, first, and its article. When the first
+ * result is not one of the row's sources but the second or third is, that
+ * one goes first (the others keep their order).
+ */
+static void
+query_fact_lift(struct query_results *qr)
+{
+	struct query_result r;
+	size_t i;
+
+	if (qr->fact.row == NULL || qr->fact.why == QUERY_FACT_MODEL || qr->nresults < 2 ||
+	    query_row_from(qr->fact.row, qr->results[0].article->id))
+		return;
+	for (i = 1; i < 3 && i < qr->nresults; i++)
+		if (query_row_from(qr->fact.row, qr->results[i].article->id))
+			break;
+	if (i == 3 || i == qr->nresults)
+		return;
+	r = qr->results[i];
+	memmove(&qr->results[1], &qr->results[0], i * sizeof(qr->results[0]));
+	qr->results[0] = r;
+	qr->fact.lifted = 1;
+}
+
 /* The results shown: at most 10, each at least half the first's score. */
 #define QUERY_MAX_RESULTS	10
 #define QUERY_MIN_SHARE		0.5
@@ -4119,9 +4189,18 @@ query_ask(struct query_index *ix, struct matcher *m, const char *text, size_t le
 	 */
 	if (qr->nresults > 0 && !query_retry_fact(ix, text, len, qr))
 		query_fact(ix, &q, num, qr);
-	if (qr->fact.row != NULL && qr->features.domain && (query_has_setting(ix, &q) ||
-	    query_names_own_file(&q, qr->fact.row)) && qr->confidence < QUERY_SURE)
-		qr->confidence = QUERY_SURE;
+	if (qr->fact.row != NULL && qr->features.domain && qr->confidence < QUERY_SURE) {
+		if (query_has_setting(ix, &q))
+			qr->fact.why = QUERY_FACT_SETTING;
+		else if (query_names_own_file(&q, qr->fact.row))
+			qr->fact.why = QUERY_FACT_FILE;
+		/* a question that names the row by a word of the field's own
+		   ("what is the maximum for maxlmhosts") asks for that row */
+		else if (q.question && query_names_row(ix, &q, qr->fact.row))
+			qr->fact.why = QUERY_FACT_NAMED;
+		if (qr->fact.why != QUERY_FACT_MODEL)
+			qr->confidence = QUERY_SURE;
+	}
 
 	if (qr->nresults == 0 || qr->confidence < QUERY_WEAK) {
 		qr->answer = QUERY_NONE;
@@ -4131,6 +4210,7 @@ query_ask(struct query_index *ix, struct matcher *m, const char *text, size_t le
 		keep = 3;
 	} else {
 		qr->answer = QUERY_SURE_ANSWER;
+		query_fact_lift(qr);
 		for (keep = 1; keep < qr->nresults && keep < QUERY_MAX_RESULTS &&
 		    qr->results[keep].score >= QUERY_MIN_SHARE * qr->results[0].score; keep++)
 			;
