@@ -141,6 +141,8 @@
 #ifndef QUERY_FACT_MIN
 #define QUERY_FACT_MIN		0.4
 #endif
+/* A row a question names (query_names_row) answers from this share. */
+#define QUERY_FACT_NAMED_MIN	0.1
 
 /*
  * The answer model: logistic regression over the features of struct
@@ -3462,28 +3464,86 @@ query_retry_fact(const struct query_index *ix, const char *text, size_t len,
 }
 
 /*
+ * Does a word of the text name row r, and is it a word of the field's own,
+ * no English word: the row's name ("maxlmhosts" for MaxLmHosts,
+ * "tcpsegmentsize"; a switch's, "-br" for -BR) or its table's subject
+ * ("tcptsr" for the TCPTSR.EXE table)? Compared up to a dot or an equals
+ * sign, in any case. A program's
+ * name is no row's: "smtpget" is in questions about anything SMTPGET does,
+ * not about its builds or its files row (a file named with its extension
+ * answers by query_names_own_file).
+ */
+static int
+query_names_row(struct query_index *ix, const struct query_q *q, const struct kb_row *r)
+{
+	const char *label[2] = { strcmp(r->table, "files") != 0 ? kb_row_field(r, "name") :
+	    NULL, strcmp(r->table, "tcptsr") == 0 ? "TCPTSR.EXE" : NULL };
+	char w[QUERY_WORD_MAX + 1];
+	size_t i, j, k;
+
+	for (i = 0; i < q->n; i++) {
+		if (q->w[i].stop || q->w[i].kind == QUERY_TOK_NAME)
+			continue;
+		/* a switch, by its name ("-br" for -BR) */
+		if (q->w[i].w[0] == '-' && strcmp(r->table, "switches") == 0 && label[0] != NULL &&
+		    strcasecmp(q->w[i].w, label[0]) == 0)
+			return 1;
+		for (k = 0; k < QUERY_WORD_MAX && isalnum((unsigned char)q->w[i].w[k]); k++)
+			w[k] = q->w[i].w[k];
+		w[k] = '\0';
+		if (k < 4 || query_dict_has(ix, w))
+			continue;
+		for (j = 0; j < 2; j++) {
+			size_t n;
+
+			if (label[j] == NULL)
+				continue;
+			for (n = 0; isalnum((unsigned char)label[j][n]); n++)
+				;
+			if (n == k && strncasecmp(label[j], w, n) == 0 &&
+			    (label[j][n] == '\0' || label[j][n] == '.' || label[j][n] == '='))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/*
  * A question (or a few search words) about a fact: the row of the tables
  * that holds most of the query's weight, if it holds QUERY_FACT_MIN of it
  * and belongs to one of the first three articles.
  */
 static void
-query_fact(const struct query_index *ix, const struct query_q *q, const double *num,
+query_fact(struct query_index *ix, const struct query_q *q, const double *num,
     struct query_results *qr)
 {
-	size_t i, best = SIZE_MAX, content = 0;
+	size_t i, best = SIZE_MAX, named = SIZE_MAX, content = 0;
 
 	for (i = 0; i < q->n; i++)
 		content += q->w[i].kind != QUERY_TOK_NAME && !(q->w[i].kind == QUERY_TOK_WORD &&
 		    query_stopword(q->w[i].w));
 	if (q->denom <= 0 || qr->nresults == 0 || (!q->question && content > 6))
 		return;
-	/* the best row of the first three articles' */
-	for (i = ix->narticles; i < ix->ndocs; i++)
-		if (num[i] > 0 && (best == SIZE_MAX || num[i] > num[best]) &&
-		    query_fact_fits(ix->docs[i].row, qr, 3))
+	/* the best row of the first three articles', and the best of those a
+	 * question names (query_names_row) */
+	for (i = ix->narticles; i < ix->ndocs; i++) {
+		if (num[i] <= 0 || !query_fact_fits(ix->docs[i].row, qr, 3))
+			continue;
+		if (best == SIZE_MAX || num[i] > num[best])
 			best = i;
-	if (best == SIZE_MAX || num[best] / q->denom < QUERY_FACT_MIN)
+		if (q->question && num[i] / q->denom >= QUERY_FACT_NAMED_MIN &&
+		    (named == SIZE_MAX || num[i] > num[named]) &&
+		    query_names_row(ix, q, ix->docs[i].row))
+			named = i;
+	}
+	/* the row a question names answers it, even when its words hold less
+	 * of the text than QUERY_FACT_MIN ("which tcptsr version do I need for
+	 * the push bit fix": the rest of the words are in the articles) */
+	if (named != SIZE_MAX)
+		best = named;
+	else if (best == SIZE_MAX || num[best] / q->denom < QUERY_FACT_MIN)
 		return;
+	qr->fact.named = named != SIZE_MAX;
 	qr->fact.row = ix->docs[best].row;
 	qr->fact.score = num[best] / q->denom;
 	qr->fact.text = query_row_text(qr->fact.row);
@@ -4107,44 +4167,6 @@ query_names_own_file(const struct query_q *q, const struct kb_row *r)
 }
 
 /*
- * Does a word of the text name row r, and is it a word of the field's own,
- * no English word: the row's name ("maxlmhosts" for MaxLmHosts,
- * "tcpsegmentsize"), its file ("smtpget" for SMTPGET.EXE) or its table's
- * subject ("tcptsr" for the TCPTSR.EXE table)? Compared up to a dot or an
- * equals sign, in any case.
- */
-static int
-query_names_row(struct query_index *ix, const struct query_q *q, const struct kb_row *r)
-{
-	const char *label[3] = { kb_row_field(r, "name"), kb_row_field(r, "file"),
-	    strcmp(r->table, "tcptsr") == 0 ? "TCPTSR.EXE" : NULL };
-	char w[QUERY_WORD_MAX + 1];
-	size_t i, j, k;
-
-	for (i = 0; i < q->n; i++) {
-		if (q->w[i].stop || q->w[i].kind == QUERY_TOK_NAME)
-			continue;
-		for (k = 0; k < QUERY_WORD_MAX && isalnum((unsigned char)q->w[i].w[k]); k++)
-			w[k] = q->w[i].w[k];
-		w[k] = '\0';
-		if (k < 4 || query_dict_has(ix, w))
-			continue;
-		for (j = 0; j < 3; j++) {
-			size_t n;
-
-			if (label[j] == NULL)
-				continue;
-			for (n = 0; isalnum((unsigned char)label[j][n]); n++)
-				;
-			if (n == k && strncasecmp(label[j], w, n) == 0 &&
-			    (label[j][n] == '\0' || label[j][n] == '.' || label[j][n] == '='))
-				return 1;
-		}
-	}
-	return 0;
-}
-
-/*
  * A fact that answers by rule, first, and its article. When the first
  * result is not one of the row's sources but the second or third is, that
  * one goes first (the others keep their order).
@@ -4196,7 +4218,7 @@ query_ask(struct query_index *ix, struct matcher *m, const char *text, size_t le
 			qr->fact.why = QUERY_FACT_FILE;
 		/* a question that names the row by a word of the field's own
 		   ("what is the maximum for maxlmhosts") asks for that row */
-		else if (q.question && query_names_row(ix, &q, qr->fact.row))
+		else if (qr->fact.named)
 			qr->fact.why = QUERY_FACT_NAMED;
 		if (qr->fact.why != QUERY_FACT_MODEL)
 			qr->confidence = QUERY_SURE;

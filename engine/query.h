@@ -253,6 +253,8 @@ struct query_results {
 		/* the first result was moved up from second or third: the
 		   row is from it, not from the article that scored best */
 		int			 lifted;
+		/* a question names the row by a word of the field's own */
+		int			 named;
 	} fact;
 	enum query_answer	 answer;
 	double			 confidence;	/* P(the text is about the rule base) */

@@ -398,8 +398,13 @@ row_from(const struct kb_row *r, const char *id)
  */
 START_TEST(a_question_naming_a_row_answers_with_it)
 {
+	/* the row's name, the table's subject, the name below QUERY_FACT_MIN
+	 * of the text's weight, a switch's name */
 	static const char *const texts[] = { "what is the maximum for maxlmhosts",
-	    "how big is the right tcptsr.exe" };
+	    "how big is the right tcptsr.exe",
+	    "which tcptsr version do I need for the push bit fix",
+	    "what is the right syntax for the -br switch" };
+	static const char *const tables[] = { "protocol-ini", "tcptsr", "tcptsr", "switches" };
 	struct buf out = BUF_INIT;
 	char err[ERR_LEN];
 	size_t i;
@@ -411,16 +416,19 @@ START_TEST(a_question_naming_a_row_answers_with_it)
 
 		ck_assert_msg(q->answer == QUERY_SURE_ANSWER, "%s: not sure", texts[i]);
 		ck_assert_ptr_nonnull(q->fact.row);
-		ck_assert_int_eq(q->fact.why, QUERY_FACT_NAMED);
+		/* "-br" is a setting the rule base knows too: that rule comes first */
+		ck_assert_msg(q->fact.why == QUERY_FACT_NAMED || (i == 3 &&
+		    q->fact.why == QUERY_FACT_SETTING), "%s: why %d", texts[i], q->fact.why);
 		ck_assert_int_eq(query_decided_by(q), QUERY_BY_RULE);
 		ck_assert_uint_ge(q->nresults, 1);
 		ck_assert_msg(row_from(q->fact.row, q->results[0].article->id),
 		    "%s: the first result, %s, is not the row's (%s)", texts[i],
 		    q->results[0].article->id, kb_row_field(q->fact.row, "sources"));
+		ck_assert_str_eq(q->fact.row->table, tables[i]);
 		if (i == 0)
 			ck_assert_str_eq(q->fact.row->key, "MaxLmHosts");
-		else
-			ck_assert_str_eq(q->fact.row->table, "tcptsr");
+		if (i == 3)
+			ck_assert_str_eq(q->fact.row->key, "br");
 
 		/* text: the fact's line first, then the article */
 		buf_reset(&out);
@@ -444,7 +452,8 @@ START_TEST(a_question_naming_a_row_answers_with_it)
 		ck_assert(json_is_object(fact));
 		ck_assert_str_eq(json_string_value(json_object_get(fact, "key")),
 		    q->fact.row->key);
-		ck_assert_str_eq(json_string_value(json_object_get(fact, "by")), "named");
+		ck_assert_str_eq(json_string_value(json_object_get(fact, "by")),
+		    q->fact.why == QUERY_FACT_NAMED ? "named" : "setting");
 		ck_assert(json_is_boolean(json_object_get(fact, "lifted")));
 		ck_assert_int_eq(json_is_true(json_object_get(fact, "lifted")), q->fact.lifted);
 		ck_assert_str_eq(json_string_value(json_object_get(json_object_get(root,
@@ -457,7 +466,9 @@ START_TEST(a_question_naming_a_row_answers_with_it)
 		/* --explain: which row, and why */
 		buf_reset(&out);
 		ck_assert_int_eq(render_query_explain(q, RENDER_TEXT, 1, &out, err), 0);
-		ck_assert_contains(buf_str(&out), "Answered by rule: a question that names a row");
+		ck_assert_contains(buf_str(&out), q->fact.why == QUERY_FACT_NAMED ?
+		    "Answered by rule: a question that names a row" :
+		    "Answered by rule: a question with a setting");
 		ck_assert_contains(buf_str(&out), "Fact: the row ");
 		ck_assert_contains(buf_str(&out), q->fact.row->key);
 		query_free(q);
