@@ -4217,8 +4217,9 @@ query_ask(struct query_index *ix, struct matcher *m, const char *text, size_t le
 		else if (query_names_own_file(&q, qr->fact.row))
 			qr->fact.why = QUERY_FACT_FILE;
 		/* a question that names the row by a word of the field's own
-		   ("what is the maximum for maxlmhosts") asks for that row */
-		else if (qr->fact.named)
+		   ("what is the maximum for maxlmhosts") asks for that row,
+		   unless it names another product too ("... in windows 10") */
+		else if (qr->fact.named && qr->features.elsewhere == 0 && !qr->features.program)
 			qr->fact.why = QUERY_FACT_NAMED;
 		if (qr->fact.why != QUERY_FACT_MODEL)
 			qr->confidence = QUERY_SURE;

@@ -496,6 +496,12 @@ START_TEST(a_question_naming_a_row_answers_with_it)
 		q = run("maxlmhosts");
 		ck_assert_int_ne(q->fact.why, QUERY_FACT_NAMED);
 		query_free(q);
+		/* the row named, but in another product's world */
+		q = run("what is the tcpwindowsize default in windows 10");
+		ck_assert_int_ne(q->fact.why, QUERY_FACT_NAMED);
+		ck_assert_msg(q->answer != QUERY_SURE_ANSWER, "another product's question "
+		    "answered surely");
+		query_free(q);
 	}
 	buf_free(&out);
 }
