@@ -3479,7 +3479,7 @@ query_names_row(struct query_index *ix, const struct query_q *q, const struct kb
 	const char *label[2] = { strcmp(r->table, "files") != 0 ? kb_row_field(r, "name") :
 	    NULL, strcmp(r->table, "tcptsr") == 0 ? "TCPTSR.EXE" : NULL };
 	char w[QUERY_WORD_MAX + 1];
-	size_t i, j, k;
+	size_t i, j, k, f;
 
 	for (i = 0; i < q->n; i++) {
 		if (q->w[i].stop || q->w[i].kind == QUERY_TOK_NAME)
@@ -3488,21 +3488,29 @@ query_names_row(struct query_index *ix, const struct query_q *q, const struct kb
 		if (q->w[i].w[0] == '-' && strcmp(r->table, "switches") == 0 && label[0] != NULL &&
 		    strcasecmp(q->w[i].w, label[0]) == 0)
 			return 1;
-		for (k = 0; k < QUERY_WORD_MAX && isalnum((unsigned char)q->w[i].w[k]); k++)
-			w[k] = q->w[i].w[k];
-		w[k] = '\0';
-		if (k < 4 || query_dict_has(ix, w))
-			continue;
-		for (j = 0; j < 2; j++) {
-			size_t n;
+		/* as typed, and as read when it was a mistake ("forcepushbitt") */
+		for (f = 0; f < 2; f++) {
+			const char *typed = f == 0 ? q->w[i].w : q->w[i].t != QUERY_NO_TERM ?
+			    ix->terms[q->w[i].t].surface : NULL;
 
-			if (label[j] == NULL)
+			if (typed == NULL)
 				continue;
-			for (n = 0; isalnum((unsigned char)label[j][n]); n++)
-				;
-			if (n == k && strncasecmp(label[j], w, n) == 0 &&
-			    (label[j][n] == '\0' || label[j][n] == '.' || label[j][n] == '='))
-				return 1;
+			for (k = 0; k < QUERY_WORD_MAX && isalnum((unsigned char)typed[k]); k++)
+				w[k] = typed[k];
+			w[k] = '\0';
+			if (k < 4 || query_dict_has(ix, w))
+				continue;
+			for (j = 0; j < 2; j++) {
+				size_t n;
+
+				if (label[j] == NULL)
+					continue;
+				for (n = 0; isalnum((unsigned char)label[j][n]); n++)
+					;
+				if (n == k && strncasecmp(label[j], w, n) == 0 && (label[j][n] ==
+				    '\0' || label[j][n] == '.' || label[j][n] == '='))
+					return 1;
+			}
 		}
 	}
 	return 0;

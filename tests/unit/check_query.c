@@ -399,12 +399,14 @@ row_from(const struct kb_row *r, const char *id)
 START_TEST(a_question_naming_a_row_answers_with_it)
 {
 	/* the row's name, the table's subject, the name below QUERY_FACT_MIN
-	 * of the text's weight, a switch's name */
+	 * of the text's weight, a switch's name, a name mistyped */
 	static const char *const texts[] = { "what is the maximum for maxlmhosts",
 	    "how big is the right tcptsr.exe",
 	    "which tcptsr version do I need for the push bit fix",
-	    "what is the right syntax for the -br switch" };
-	static const char *const tables[] = { "protocol-ini", "tcptsr", "tcptsr", "switches" };
+	    "what is the right syntax for the -br switch",
+	    "what dose forcepushbitt=1 do" };
+	static const char *const tables[] = { "protocol-ini", "tcptsr", "tcptsr", "switches",
+	    "protocol-ini" };
 	struct buf out = BUF_INIT;
 	char err[ERR_LEN];
 	size_t i;
@@ -429,6 +431,8 @@ START_TEST(a_question_naming_a_row_answers_with_it)
 			ck_assert_str_eq(q->fact.row->key, "MaxLmHosts");
 		if (i == 3)
 			ck_assert_str_eq(q->fact.row->key, "br");
+		if (i == 4)	/* as read: the typing mistake forgiven */
+			ck_assert_str_eq(q->fact.row->key, "ForcePushBit");
 
 		/* text: the fact's line first, then the article */
 		buf_reset(&out);
