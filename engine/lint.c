@@ -1,5 +1,6 @@
 #include "lint.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,6 +126,61 @@ lint_overlaps(const struct kb *kb, struct matcher *m, lint_problem_fn on_problem
 }
 
 /*
+ * The word classes of the vocabulary (topics count, message, extension,
+ * question, determiner, unit, product: engine/query.c, QUERY_CLASS_LIST) are compared with
+ * the words a query reads, lower-case runs of letters and digits: a listed
+ * word of another shape ("e-mail", "X.400") would never match, and one listed
+ * twice in a class is a slip.
+ */
+static size_t
+lint_word_classes(const struct kb *kb, lint_problem_fn on_problem, void *arg)
+{
+	static const char *const classes[] = { "count", "message", "extension", "question",
+	    "determiner", "unit", "product" };
+	size_t i, k, problems = 0;
+
+	for (i = 0; i < kb_context_count(kb); i++) {
+		const struct kb_context *c = kb_context_at(kb, i);
+		const char *w = c->words, *p;
+
+		for (k = 0; k < sizeof(classes) / sizeof(classes[0]) &&
+		    strcmp(c->topic, classes[k]) != 0; k++)
+			;
+		if (k == sizeof(classes) / sizeof(classes[0]))
+			continue;
+		for (w += strspn(w, " \t\n\r"); *w; w += strspn(w, " \t\n\r")) {
+			size_t n = strcspn(w, " \t\n\r"), j;
+			int shape = n <= 64;
+
+			for (j = 0; j < n && shape; j++)
+				shape = islower((unsigned char)w[j]) || isdigit((unsigned char)w[j]);
+			if (!shape) {
+				problems++;
+				lint_report(on_problem, arg, "%s:%ld: '%.*s' in the word class "
+				    "\"%s\" is not one lower-case word of letters and digits, "
+				    "as a query reads words, so it never matches", c->file,
+				    c->line, (int)(n > 64 ? 64 : n), w, c->topic);
+			}
+			/* listed before in this class? */
+			for (p = c->words; shape && p < w; p += strspn(p, " \t\n\r")) {
+				size_t m = strcspn(p, " \t\n\r");
+
+				if (m == n && memcmp(p, w, n) == 0) {
+					problems++;
+					lint_report(on_problem, arg, "%s:%ld: '%.*s' is listed "
+					    "twice in the word class \"%s\"", c->file, c->line,
+					    (int)n, w, c->topic);
+					break;
+				}
+				p += m;
+			}
+			w += n;
+		}
+	}
+	return problems;
+}
+
+/*
  * The vocabulary: every word a term means must be a word of the rule base,
  * or the term leads nowhere; no word of another field's (topic "elsewhere")
  * may be one.
@@ -146,6 +202,7 @@ lint_vocabulary(const struct kb *kb, const struct query_index *ix,
 		    "but no article, step or table has the word '%s'", t->file, t->line,
 		    t->said[0], t->means, first);
 	}
+	problems += lint_word_classes(kb, on_problem, arg);
 	/* a word of another field is no word of the rule base's */
 	for (i = 0; i < kb_context_count(kb); i++) {
 		const struct kb_context *c = kb_context_at(kb, i);

@@ -156,6 +156,15 @@ struct query_synonym {
 	char			*said;	/* as the text has it (stems) */
 };
 
+/*
+ * A word class of vocabulary.xml that changed how the text was read
+ * (--explain): "400 staff" read as a count, "exe" as an extension.
+ */
+struct query_class_used {
+	const char	*topic;		/* "count", "message", ... (static) */
+	char		*said;		/* as the text has it */
+};
+
 /* The measured features the answer is decided on (--explain). */
 struct query_features {
 	double	best;		/* the first result's score */
@@ -226,6 +235,8 @@ struct query_results {
 	size_t			 nforgiven;
 	struct query_synonym	*synonyms;	/* vocabulary terms used */
 	size_t			 nsynonyms;
+	struct query_class_used	*classes;	/* word classes that read it */
+	size_t			 nclasses;
 	size_t			 nserver;	/* lines read as a receiving server's
 						   view, whose words were not read */
 	const char		*dictionary;	/* the English word list used, or NULL */

@@ -2352,6 +2352,14 @@ render_json_query(const struct query_results *q, struct buf *out, struct render_
 		json_array_append_new(f, x);
 	}
 	json_object_set_new(root, "synonyms", f);
+	f = json_array();
+	for (i = 0; i < q->nclasses; i++) {
+		x = json_object();
+		json_object_set_new(x, "said", render_jstr(q->classes[i].said));
+		json_object_set_new(x, "class", json_string(q->classes[i].topic));
+		json_array_append_new(f, x);
+	}
+	json_object_set_new(root, "word_classes", f);
 	json_object_set_new(root, "dictionary", render_jstr(q->dictionary));
 	json_object_set_new(root, "server_lines", json_integer((json_int_t)q->nserver));
 	if (q->fact.row) {
@@ -2541,6 +2549,27 @@ render_query_model(struct buf *t, const struct query_results *q)
 	    100 / (1 + exp(-z)), 100 * QUERY_SURE, 100 * QUERY_WEAK);
 }
 
+/* What a word class of vocabulary.xml did to a text (--explain). */
+static const char *
+render_query_class_reads(const char *topic)
+{
+	if (strcmp(topic, "count") == 0)
+		return "read as a count, not a code";
+	if (strcmp(topic, "extension") == 0)
+		return "read as a file name extension, no word of the field's own";
+	if (strcmp(topic, "question") == 0)
+		return "read as the start of a question";
+	if (strcmp(topic, "message") == 0)
+		return "kept in the word order before a name, as a message has it";
+	if (strcmp(topic, "determiner") == 0)
+		return "read as the text's own gateway";
+	if (strcmp(topic, "unit") == 0)
+		return "read as a measure, not a code";
+	if (strcmp(topic, "product") == 0)
+		return "read as a product's version, not a code";
+	return "read as its class";
+}
+
 /* --explain: how the text was read and why the answer is what it is. */
 static void
 render_query_reading(struct buf *out, const struct query_results *q)
@@ -2552,6 +2581,12 @@ render_query_reading(struct buf *out, const struct query_results *q)
 	for (i = 0; i < q->nsynonyms; i++) {
 		buf_printf(&t, "Vocabulary: \"%s\" (%s) read as \"%s\".", q->synonyms[i].said,
 		    q->synonyms[i].term->kind, q->synonyms[i].term->means);
+		render_wrap(out, buf_str(&t), 0, 2);
+		buf_reset(&t);
+	}
+	for (i = 0; i < q->nclasses; i++) {
+		buf_printf(&t, "Word class: \"%s\" (vocabulary.xml, %s) %s.", q->classes[i].said,
+		    q->classes[i].topic, render_query_class_reads(q->classes[i].topic));
 		render_wrap(out, buf_str(&t), 0, 2);
 		buf_reset(&t);
 	}

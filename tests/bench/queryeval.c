@@ -51,7 +51,8 @@
  * first, over all the related texts, then the same per kind (split "cv").
  * For working on the model: QUERYEVAL_SEED=N splits the folds by a hash of
  * the row and N instead of its number mod 5; QUERYEVAL_DROP=A,B fits
- * without inputs A and B; QUERYEVAL_SURE reads the figures at another sure
+ * without inputs A and B; QUERYEVAL_UWEIGHT=W weighs each unrelated text W
+ * times in the likelihood (a dearer unrelated answer: 1 by default); QUERYEVAL_SURE reads the figures at another sure
  * threshold; QUERYEVAL_DUMP=FILE writes each text's features and
  * QUERYEVAL_CANDS=FILE its ranked articles with both rankers' scores
  * (tests/bench/queryfuse.py; the whole-text score is 0 but in
@@ -499,6 +500,8 @@ fit_newton(double (*x)[FIT_N], const double *y, size_t nd, const int *unused, si
     double lambda, double w[FIT_N])
 {
 	size_t i, j, k, iter;
+	const char *uws = getenv("QUERYEVAL_UWEIGHT");
+	double uw = uws ? atof(uws) : 1, cw;
 
 	(void)unused;
 	for (iter = 0; iter < 50; iter++) {
@@ -509,13 +512,14 @@ fit_newton(double (*x)[FIT_N], const double *y, size_t nd, const int *unused, si
 
 			if (fold > 0 && fit_fold(i) == fold - 1)
 				continue;
+			cw = y[i] > 0.5 ? 1 : uw;
 			for (j = 0; j < FIT_N; j++)
 				z += w[j] * x[i][j];
 			pr = 1 / (1 + exp(-z));
 			for (j = 0; j < FIT_N; j++) {
-				g[j] += (y[i] - pr) * x[i][j];
+				g[j] += cw * (y[i] - pr) * x[i][j];
 				for (k = 0; k < FIT_N; k++)
-					h[j][k] += pr * (1 - pr) * x[i][j] * x[i][k];
+					h[j][k] += cw * pr * (1 - pr) * x[i][j] * x[i][k];
 			}
 		}
 		for (j = 1; j < FIT_N; j++) {

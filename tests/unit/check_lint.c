@@ -678,6 +678,35 @@ START_TEST(lint_elsewhere_word_the_rule_base_has)
 }
 END_TEST
 
+/*
+ * A word of a word class (vocabulary.xml: count, message, extension,
+ * question, determiner) is compared with the words a query reads: one of
+ * another shape never matches, and one listed twice is a slip.
+ */
+START_TEST(lint_word_class_shapes)
+{
+	struct buf want = BUF_INIT;
+	struct msgs ms;
+	long line;
+
+	tu_edit_in(dir, "vocabulary.xml", "<context topic=\"count\">accounts",
+	    "<context topic=\"count\">Staff e-mails accounts staff");
+	line = line_of(dir, "vocabulary.xml", "<context topic=\"count\">");
+	ck_assert_uint_eq(lint_dir(dir, &ms), 3);
+	buf_printf(&want, "%s/vocabulary.xml:%ld: 'Staff' in the word class \"count\" is not "
+	    "one lower-case word of letters and digits, as a query reads words, so it "
+	    "never matches\n"
+	    "%s/vocabulary.xml:%ld: 'e-mails' in the word class \"count\" is not one "
+	    "lower-case word of letters and digits, as a query reads words, so it never "
+	    "matches\n"
+	    "%s/vocabulary.xml:%ld: 'staff' is listed twice in the word class \"count\"\n",
+	    dir, line, dir, line, dir, line);
+	ck_assert_str_eq(buf_str(&ms.all), buf_str(&want));
+	buf_free(&ms.all);
+	buf_free(&want);
+}
+END_TEST
+
 START_TEST(cause_evidence_unknown_value)
 {
 	struct buf want = BUF_INIT;
@@ -974,6 +1003,7 @@ lint_suite(void)
 	tcase_add_test(copy, lint_undeclared_overlap);
 	tcase_add_test(copy, lint_unused_cause);
 	tcase_add_test(copy, lint_elsewhere_word_the_rule_base_has);
+	tcase_add_test(copy, lint_word_class_shapes);
 	tcase_add_test(copy, cause_evidence_unknown_value);
 	tcase_add_test(copy, cause_evidence_unknown_source);
 	tcase_add_test(copy, overlap_names_absent_article);

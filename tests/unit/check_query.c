@@ -527,6 +527,56 @@ START_TEST(vocabulary_terms_are_used)
 }
 END_TEST
 
+/* Does a word class (vocabulary.xml) of topic read "said" in q? */
+static int
+has_class(const struct query_results *q, const char *topic, const char *said)
+{
+	size_t i;
+
+	for (i = 0; i < q->nclasses; i++)
+		if (strcmp(q->classes[i].topic, topic) == 0 &&
+		    strcmp(q->classes[i].said, said) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The vocabulary's word classes read the text, and say so: a number before
+ * a count noun is a count, not a code (not inside a name: "X.400 people");
+ * a file name's extension is no word of the field's own; a question word
+ * starts a question; "our mail gateway" is the text's own; a number before
+ * a unit or after another field's product is no code.
+ */
+START_TEST(word_classes_are_used)
+{
+	struct query_results *q = run("how do 400 staff send through smtpget.exe");
+
+	ck_assert_msg(has_class(q, "count", "400 staff"), "'400 staff' not read as a count");
+	ck_assert_msg(has_class(q, "extension", "exe"), "'exe' not read as an extension");
+	ck_assert_msg(has_class(q, "question", "how"), "'how' not read as a question");
+	ck_assert_int_eq(q->features.question, 1);
+	query_free(q);
+
+	/* a measure and another product's version are no codes; the field's
+	 * own numbers stay codes */
+	q = run("how much memory does windows 95 need");
+	ck_assert_msg(has_class(q, "product", "windows 95"), "'windows 95' not a version");
+	ck_assert_int_eq(q->features.nspecific, 0);
+	ck_assert_int_eq(q->features.domain, 0);
+	query_free(q);
+	q = run("the gateway times out after 29 seconds on port 25");
+	ck_assert_msg(has_class(q, "unit", "29 seconds"), "'29 seconds' not a measure");
+	ck_assert_uint_eq(q->nclasses, 2);	/* and "the gateway"; port 25 stays a code */
+	query_free(q);
+
+	q = run("X.400 people cannot get mail from our mail gateway");
+	ck_assert_msg(!has_class(q, "count", "400 people"), "a number inside a name was a count");
+	ck_assert_msg(has_class(q, "determiner", "our mail gateway"), "own gateway not said");
+	ck_assert_int_eq(q->features.own, 1);
+	query_free(q);
+}
+END_TEST
+
 /*
  * The answer model's OWN and ELSEWHERE: a gateway of the text's own (a
  * determiner and mail words before it, or a headline's subject), not one of
@@ -953,6 +1003,7 @@ query_suite(void)
 	tcase_add_test(tc, fact_questions_answer_with_the_row);
 	tcase_add_test(tc, a_question_naming_a_row_answers_with_it);
 	tcase_add_test(tc, vocabulary_terms_are_used);
+	tcase_add_test(tc, word_classes_are_used);
 	tcase_add_test(tc, answers_fit_their_confidence);
 	tcase_add_test(tc, model_explains_its_confidence);
 	tcase_add_test(tc, an_index_answers_the_same_every_time);
