@@ -404,7 +404,9 @@ void diag_incident_unrank(struct diag_incident *inc);
  * strings are kept there once, and a list equal to one already there is
  * that one, shared (the incidents of one host, one article). diag_*_pack()
  * takes a list built field by field, frees it and returns the packed copy
- * (NULL for n 0); diag_probes_pack() copies (r is left as it is). A packed
+ * (NULL for n 0); diag_probes_pack() copies (r is left as it is), and
+ * diag_unchecked_pack() frees only the whys (an unchecked source's id and
+ * title are the rule base's, borrowed while it is built). A packed
  * list is read-only, and let go with diag_list_release(inc, list) (NULL is
  * allowed), never free().
  */

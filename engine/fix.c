@@ -629,22 +629,35 @@ fix_hash_hex(const unsigned char h[FIX_HASH_LEN], char out[2 * FIX_HASH_LEN + 1]
 /* ---------------------------------------------------------------------- */
 /* The plan                                                                 */
 
+/*
+ * The first cause of inc not ruled out (NULL: none), *from_history cleared,
+ * and its peer as a verdict names it ("host:port") into peer.
+ */
+static const struct diag_cause *
+fix_standing(const struct diag_incident *inc, char peer[PEER_HOST_MAX + 16],
+    int *from_history)
+{
+	size_t k;
+
+	if (from_history)
+		*from_history = 0;
+	snprintf(peer, PEER_HOST_MAX + 16, "%s:%u", inc->peer.host ? inc->peer.host : "",
+	    inc->peer.port ? inc->peer.port : 25);
+	for (k = 0; k < inc->ncauses; k++)
+		if (!inc->causes[k].ruled_out)
+			return &inc->causes[k];
+	return NULL;
+}
+
 const struct diag_cause *
 fix_cause(const struct diagnosis *d, size_t i, int *from_history)
 {
 	const struct diag_incident *inc = &d->incidents[i];
-	const struct diag_cause *c = NULL;
 	char peer[PEER_HOST_MAX + 16];
+	/* (the peer once, not per verdict: a report asks for every incident) */
+	const struct diag_cause *c = fix_standing(inc, peer, from_history);
 	size_t k, h, j;
 
-	if (from_history)
-		*from_history = 0;
-	for (k = 0; k < inc->ncauses && c == NULL; k++)
-		if (!inc->causes[k].ruled_out)
-			c = &inc->causes[k];
-	/* once, not per verdict: a report asks for every incident of 10,000 */
-	snprintf(peer, sizeof(peer), "%s:%u", inc->peer.host ? inc->peer.host : "",
-	    inc->peer.port ? inc->peer.port : 25);
 	/* A verify that found the fix did not work names the next cause. */
 	for (h = 0; h < d->nhistory; h++)
 		for (j = 0; j < d->history[h].nverdicts; j++) {
@@ -662,6 +675,147 @@ fix_cause(const struct diagnosis *d, size_t i, int *from_history)
 						*from_history = 1;
 				}
 		}
+	return c;
+}
+
+/* A verdict that names a next cause, in the order of the history (seq). */
+struct fix_named {
+	const struct diag_verdict	*v;
+	size_t				 seq;
+};
+
+struct fix_causes {
+	const struct diagnosis	*d;
+	struct fix_named	*v;	/* by article, peer (none first), seq down */
+	size_t			 n;
+};
+
+static int
+fix_cmp_peer(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+static int
+fix_cmp_named(const void *x, const void *y)
+{
+	const struct fix_named *a = x, *b = y;
+	int c;
+
+	if ((c = strcmp(a->v->article, b->v->article)) != 0 ||
+	    (c = fix_cmp_peer(a->v->peer, b->v->peer)) != 0)
+		return c;
+	return (a->seq < b->seq) - (a->seq > b->seq);
+}
+
+struct fix_causes *
+fix_causes_start(const struct diagnosis *d)
+{
+	struct fix_causes *fc = xcalloc(1, sizeof(*fc));
+	size_t h, j, n = 0;
+
+	fc->d = d;
+	for (h = 0; h < d->nhistory; h++)
+		n += d->history[h].nverdicts;
+	fc->v = xcalloc(n + 1, sizeof(*fc->v));
+	for (h = 0, n = 0; h < d->nhistory; h++)
+		for (j = 0; j < d->history[h].nverdicts; j++) {
+			const struct diag_verdict *v = &d->history[h].verdicts[j];
+
+			if (v->article != NULL && v->outcome != NULL &&
+			    strcmp(v->outcome, "not-fixed") == 0 && v->next_cause != NULL) {
+				fc->v[fc->n].v = v;
+				fc->v[fc->n++].seq = n;
+			}
+			n++;
+		}
+	qsort(fc->v, fc->n, sizeof(*fc->v), fix_cmp_named);
+	return fc;
+}
+
+void
+fix_causes_end(struct fix_causes *fc)
+{
+	if (fc == NULL)
+		return;
+	free(fc->v);
+	free(fc);
+}
+
+/* The first of fc's verdicts not below (article, peer). */
+static size_t
+fix_named_at(const struct fix_causes *fc, const char *article, const char *peer)
+{
+	size_t lo = 0, hi = fc->n, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strcmp(fc->v[mid].v->article, article)) == 0)
+			c = fix_cmp_peer(fc->v[mid].v->peer, peer);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The cause of inc that v names next, or NULL. */
+static const struct diag_cause *
+fix_named_cause(const struct diag_incident *inc, const struct diag_verdict *v)
+{
+	const struct diag_cause *c = NULL;
+	size_t k;
+
+	for (k = 0; k < inc->ncauses; k++)
+		if (strcmp(inc->causes[k].id, v->next_cause) == 0)
+			c = &inc->causes[k];
+	return c;
+}
+
+/*
+ * As fix_cause(): the latest verdict (the highest seq) of the incident's
+ * article, and of its peer or of none (any, when the incident has no
+ * host), whose next cause is one of the incident's.
+ */
+const struct diag_cause *
+fix_cause_at(const struct fix_causes *fc, size_t i, int *from_history)
+{
+	const struct diag_incident *inc = &fc->d->incidents[i];
+	const struct diag_cause *c, *named;
+	size_t best = 0, a, b, ea, eb;
+	char peer[PEER_HOST_MAX + 16];
+	int found = 0;
+
+	c = fix_standing(inc, peer, from_history);
+	a = fix_named_at(fc, inc->article, NULL);
+	for (ea = a; ea < fc->n && strcmp(fc->v[ea].v->article, inc->article) == 0 &&
+	    (inc->peer.host == NULL || fc->v[ea].v->peer == NULL); ea++)
+		if ((named = fix_named_cause(inc, fc->v[ea].v)) != NULL &&
+		    (!found || fc->v[ea].seq > best)) {
+			c = named;
+			best = fc->v[ea].seq;
+			found = 1;
+			if (inc->peer.host != NULL)
+				break;	/* the latest of those without a peer */
+		}
+	if (inc->peer.host != NULL) {
+		b = fix_named_at(fc, inc->article, peer);
+		for (eb = b; eb < fc->n && strcmp(fc->v[eb].v->article, inc->article) == 0 &&
+		    fc->v[eb].v->peer != NULL && strcmp(fc->v[eb].v->peer, peer) == 0; eb++)
+			if ((named = fix_named_cause(inc, fc->v[eb].v)) != NULL) {
+				if (!found || fc->v[eb].seq > best) {
+					c = named;
+					found = 1;
+				}
+				break;	/* the latest of its peer's */
+			}
+	}
+	if (from_history)
+		*from_history = found;
 	return c;
 }
 
@@ -998,6 +1152,7 @@ fix_plan(const struct diagnosis *d, const char *dos_root, const struct kb *kb,
 {
 	struct fix_plan *p = xcalloc(1, sizeof(*p));
 	struct probe_dos_tree *t = NULL;
+	struct fix_causes *causes = NULL;
 	struct fix_files fs;
 	struct buf names = BUF_INIT;
 	size_t i, j, k;
@@ -1007,9 +1162,10 @@ fix_plan(const struct diagnosis *d, const char *dos_root, const struct kb *kb,
 	memset(&fs, 0, sizeof(fs));
 	fs.rootfd = -1;
 	/* The fixes for each incident's cause, each fix once, rule-base order. */
+	causes = d ? fix_causes_start(d) : NULL;
 	for (i = 0; d && i < d->nincidents; i++) {
 		const struct diag_incident *inc = &d->incidents[i];
-		const struct diag_cause *c = fix_cause(d, i, NULL);
+		const struct diag_cause *c = fix_cause_at(causes, i, NULL);
 		const struct kb_fix *fx[16];
 		size_t n;
 
@@ -1166,6 +1322,7 @@ fail:
 	fix_files_free(&fs);
 	probe_dos_tree_free(t);
 	buf_free(&names);
+	fix_causes_end(causes);
 	fix_plan_free(p);
 	return rc;
 }

@@ -114,6 +114,18 @@ struct fix_plan {
  * *from_history (if not NULL) is set when the history decided.
  */
 const struct diag_cause *fix_cause(const struct diagnosis *d, size_t i, int *from_history);
+/*
+ * The same for every incident of d, i from 0 up, at the cost of a sort of
+ * the history's verdicts (fix_cause() reads the whole history for each
+ * incident: at 10,000 incidents after a few verifies, billions of steps):
+ * fix_causes_start() (free with fix_causes_end()), then fix_cause_at().
+ * d's history must not change in between.
+ */
+struct fix_causes;
+struct fix_causes *fix_causes_start(const struct diagnosis *d);
+const struct diag_cause *fix_cause_at(const struct fix_causes *fc, size_t i,
+    int *from_history);
+void fix_causes_end(struct fix_causes *fc);
 
 /* The fixes of kb for cause id in an incident of article (at most max). */
 size_t fix_for_cause(const struct kb *kb, const char *cause, const char *article,

@@ -142,6 +142,8 @@
 #ifndef QUERY_FACT_MIN
 #define QUERY_FACT_MIN		0.4
 #endif
+/* A row a question names (query_names_row) answers from this share. */
+#define QUERY_FACT_NAMED_MIN	0.1
 
 /*
  * The answer model: logistic regression over the features of struct
@@ -3850,8 +3852,8 @@ query_decided_by(const struct query_results *q)
 {
 	if (!q->features.domain)
 		return QUERY_OUT_OF_DOMAIN;
-	if (q->features.matched || (q->fact.row != NULL && q->confidence >= QUERY_SURE &&
-	    q->nresults > 0 && query_confidence(&q->features) < QUERY_SURE))
+	if (q->features.matched || (q->fact.row != NULL && q->fact.why != QUERY_FACT_MODEL &&
+	    q->nresults > 0))
 		return QUERY_BY_RULE;
 	return QUERY_BY_MODEL;
 }
@@ -3931,21 +3933,28 @@ query_row_text(const struct kb_row *r)
 	return buf_detach(&b);
 }
 
+/* Is article id one of the row's sources? */
+static int
+query_row_from(const struct kb_row *r, const char *id)
+{
+	const char *src = kb_row_field(r, "sources"), *p;
+	size_t len = strlen(id);
+
+	for (p = src; p != NULL && (p = strstr(p, id)) != NULL; p += len)
+		if ((p == src || p[-1] == ' ') && (p[len] == '\0' || p[len] == ' '))
+			return 1;
+	return 0;
+}
+
 /* Is one of the row's sources among the first n results? */
 static int
 query_fact_fits(const struct kb_row *r, const struct query_results *qr, size_t n)
 {
-	const char *src = kb_row_field(r, "sources");
 	size_t i;
 
-	for (i = 0; src && i < n && i < qr->nresults; i++) {
-		const char *id = qr->results[i].article->id, *p;
-		size_t len = strlen(id);
-
-		for (p = src; (p = strstr(p, id)) != NULL; p += len)
-			if ((p == src || p[-1] == ' ') && (p[len] == '\0' || p[len] == ' '))
-				return 1;
-	}
+	for (i = 0; i < n && i < qr->nresults; i++)
+		if (query_row_from(r, qr->results[i].article->id))
+			return 1;
 	return 0;
 }
 
@@ -4010,28 +4019,94 @@ query_retry_fact(const struct query_index *ix, const char *text, size_t len,
 }
 
 /*
+ * Does a word of the text name row r, and is it a word of the field's own,
+ * no English word: the row's name ("maxlmhosts" for MaxLmHosts,
+ * "tcpsegmentsize"; a switch's, "-br" for -BR) or its table's subject
+ * ("tcptsr" for the TCPTSR.EXE table)? Compared up to a dot or an equals
+ * sign, in any case. A program's
+ * name is no row's: "smtpget" is in questions about anything SMTPGET does,
+ * not about its builds or its files row (a file named with its extension
+ * answers by query_names_own_file).
+ */
+static int
+query_names_row(struct query_index *ix, const struct query_q *q, const struct kb_row *r)
+{
+	const char *label[2] = { strcmp(r->table, "files") != 0 ? kb_row_field(r, "name") :
+	    NULL, strcmp(r->table, "tcptsr") == 0 ? "TCPTSR.EXE" : NULL };
+	char w[QUERY_WORD_MAX + 1];
+	size_t i, j, k, f;
+
+	for (i = 0; i < q->n; i++) {
+		if (q->w[i].stop || q->w[i].kind == QUERY_TOK_NAME)
+			continue;
+		/* a switch, by its name ("-br" for -BR) */
+		if (q->w[i].w[0] == '-' && strcmp(r->table, "switches") == 0 && label[0] != NULL &&
+		    strcasecmp(q->w[i].w, label[0]) == 0)
+			return 1;
+		/* as typed, and as read when it was a mistake ("forcepushbitt") */
+		for (f = 0; f < 2; f++) {
+			const char *typed = f == 0 ? q->w[i].w : q->w[i].t != QUERY_NO_TERM ?
+			    ix->terms[q->w[i].t].surface : NULL;
+
+			if (typed == NULL)
+				continue;
+			for (k = 0; k < QUERY_WORD_MAX && isalnum((unsigned char)typed[k]); k++)
+				w[k] = typed[k];
+			w[k] = '\0';
+			if (k < 4 || query_dict_has(ix, w))
+				continue;
+			for (j = 0; j < 2; j++) {
+				size_t n;
+
+				if (label[j] == NULL)
+					continue;
+				for (n = 0; isalnum((unsigned char)label[j][n]); n++)
+					;
+				if (n == k && strncasecmp(label[j], w, n) == 0 && (label[j][n] ==
+				    '\0' || label[j][n] == '.' || label[j][n] == '='))
+					return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
  * A question (or a few search words) about a fact: the row of the tables
  * that holds most of the query's weight, if it holds QUERY_FACT_MIN of it
  * and belongs to one of the first three articles.
  */
 static void
-query_fact(const struct query_index *ix, const struct query_q *q, const double *num,
+query_fact(struct query_index *ix, const struct query_q *q, const double *num,
     struct query_results *qr)
 {
-	size_t i, best = SIZE_MAX, content = 0;
+	size_t i, best = SIZE_MAX, named = SIZE_MAX, content = 0;
 
 	for (i = 0; i < q->n; i++)
 		content += q->w[i].kind != QUERY_TOK_NAME && !(q->w[i].kind == QUERY_TOK_WORD &&
 		    query_stopword(q->w[i].w));
 	if (q->denom <= 0 || qr->nresults == 0 || (!q->question && content > 6))
 		return;
-	/* the best row of the first three articles' */
-	for (i = ix->narticles; i < ix->ndocs; i++)
-		if (num[i] > 0 && (best == SIZE_MAX || num[i] > num[best]) &&
-		    query_fact_fits(ix->docs[i].row, qr, 3))
+	/* the best row of the first three articles', and the best of those a
+	 * question names (query_names_row) */
+	for (i = ix->narticles; i < ix->ndocs; i++) {
+		if (num[i] <= 0 || !query_fact_fits(ix->docs[i].row, qr, 3))
+			continue;
+		if (best == SIZE_MAX || num[i] > num[best])
 			best = i;
-	if (best == SIZE_MAX || num[best] / q->denom < QUERY_FACT_MIN)
+		if (q->question && num[i] / q->denom >= QUERY_FACT_NAMED_MIN &&
+		    (named == SIZE_MAX || num[i] > num[named]) &&
+		    query_names_row(ix, q, ix->docs[i].row))
+			named = i;
+	}
+	/* the row a question names answers it, even when its words hold less
+	 * of the text than QUERY_FACT_MIN ("which tcptsr version do I need for
+	 * the push bit fix": the rest of the words are in the articles) */
+	if (named != SIZE_MAX)
+		best = named;
+	else if (best == SIZE_MAX || num[best] / q->denom < QUERY_FACT_MIN)
 		return;
+	qr->fact.named = named != SIZE_MAX;
 	qr->fact.row = ix->docs[best].row;
 	qr->fact.score = num[best] / q->denom;
 	qr->fact.text = query_row_text(qr->fact.row);
@@ -4700,6 +4775,31 @@ query_names_own_file(const struct query_q *q, const struct kb_row *r)
 	return 0;
 }
 
+/*
+ * A fact that answers by rule, first, and its article. When the first
+ * result is not one of the row's sources but the second or third is, that
+ * one goes first (the others keep their order).
+ */
+static void
+query_fact_lift(struct query_results *qr)
+{
+	struct query_result r;
+	size_t i;
+
+	if (qr->fact.row == NULL || qr->fact.why == QUERY_FACT_MODEL || qr->nresults < 2 ||
+	    query_row_from(qr->fact.row, qr->results[0].article->id))
+		return;
+	for (i = 1; i < 3 && i < qr->nresults; i++)
+		if (query_row_from(qr->fact.row, qr->results[i].article->id))
+			break;
+	if (i == 3 || i == qr->nresults)
+		return;
+	r = qr->results[i];
+	memmove(&qr->results[1], &qr->results[0], i * sizeof(qr->results[0]));
+	qr->results[0] = r;
+	qr->fact.lifted = 1;
+}
+
 /* The results shown: at most 10, each at least half the first's score. */
 #define QUERY_MAX_RESULTS	10
 #define QUERY_MIN_SHARE		0.5
@@ -4720,9 +4820,19 @@ query_ask(struct query_index *ix, struct matcher *m, const char *text, size_t le
 	 */
 	if (qr->nresults > 0 && !query_retry_fact(ix, text, len, qr))
 		query_fact(ix, &q, num, qr);
-	if (qr->fact.row != NULL && qr->features.domain && (query_has_setting(ix, &q) ||
-	    query_names_own_file(&q, qr->fact.row)) && qr->confidence < QUERY_SURE)
-		qr->confidence = QUERY_SURE;
+	if (qr->fact.row != NULL && qr->features.domain && qr->confidence < QUERY_SURE) {
+		if (query_has_setting(ix, &q))
+			qr->fact.why = QUERY_FACT_SETTING;
+		else if (query_names_own_file(&q, qr->fact.row))
+			qr->fact.why = QUERY_FACT_FILE;
+		/* a question that names the row by a word of the field's own
+		   ("what is the maximum for maxlmhosts") asks for that row,
+		   unless it names another product too ("... in windows 10") */
+		else if (qr->fact.named && qr->features.elsewhere == 0 && !qr->features.program)
+			qr->fact.why = QUERY_FACT_NAMED;
+		if (qr->fact.why != QUERY_FACT_MODEL)
+			qr->confidence = QUERY_SURE;
+	}
 
 	if (qr->nresults == 0 || qr->confidence < QUERY_WEAK) {
 		qr->answer = QUERY_NONE;
@@ -4732,6 +4842,7 @@ query_ask(struct query_index *ix, struct matcher *m, const char *text, size_t le
 		keep = 3;
 	} else {
 		qr->answer = QUERY_SURE_ANSWER;
+		query_fact_lift(qr);
 		for (keep = 1; keep < qr->nresults && keep < QUERY_MAX_RESULTS &&
 		    qr->results[keep].score >= QUERY_MIN_SHARE * qr->results[0].score; keep++)
 			;

@@ -55,8 +55,9 @@
  * field's own word or a name such as "network_read"), or three content
  * words of such a message word for word inside a longer text in the
  * gateway's world ("what does error 119 network write error mean"), answers
- * by rule (query_features.matched), and so does a question with a setting in
- * it that a table row answers. At QUERY_SURE or above the answer is sure; at
+ * by rule (query_features.matched), and so does a table row that a question
+ * asks for by a setting, a file of the gateway's own or the row's own name
+ * (fact.why). At QUERY_SURE or above the answer is sure; at
  * QUERY_WEAK or above it is weak: the best three are kept, marked weak (a
  * text the model doubts, related or not, still gets the closest articles
  * with why, instead of silence); below, there are no results. A question about a fact of the tables answers with that
@@ -252,6 +253,21 @@ struct query_results {
 		   TCPTSR.EXE"), in the table's order */
 		const struct kb_row	*also[QUERY_FACT_ALSO];
 		size_t			 nalso;
+		/* why the row answers surely, whatever the model says
+		   (QUERY_FACT_MODEL: it does not; the model decided) */
+		enum query_fact_why {
+			QUERY_FACT_MODEL,
+			QUERY_FACT_SETTING,	/* a setting the rule base knows: "2.2b", "-Q90" */
+			QUERY_FACT_FILE,	/* the row of a file of the gateway's own the
+						   text names: "LOCAL.CFG" */
+			QUERY_FACT_NAMED	/* a question naming the row by a word of
+						   the field's own: "maxlmhosts", "tcptsr" */
+		} why;
+		/* the first result was moved up from second or third: the
+		   row is from it, not from the article that scored best */
+		int			 lifted;
+		/* a question names the row by a word of the field's own */
+		int			 named;
 	} fact;
 	enum query_answer	 answer;
 	double			 confidence;	/* P(the text is about the rule base) */

@@ -81,22 +81,39 @@ rank_unchecked_why(const struct diag_incident *inc, const struct kb_evidence_sou
 	return "only the administrator can check it (--observe, --answers, --ask)";
 }
 
+/*
+ * The unchecked list as rank_weigh_causes() builds it: each source once,
+ * told by its rule-base record (one per id), in room made once for every
+ * evidence item of the article (a search by name and an array grown by one
+ * for each of some 50 items an incident was most of ranking's cost at
+ * 10,000 incidents).
+ */
+struct rank_unchecked_set {
+	const struct kb_evidence_source	**src;	/* of inc->unchecked[i] */
+	size_t				  cap;
+};
+
 static void
-rank_unchecked(struct diag_incident *inc, const struct kb_evidence_source *s,
-    const struct kb *kb)
+rank_unchecked(struct diag_incident *inc, struct rank_unchecked_set *set,
+    const struct kb_evidence_source *s, const struct kb *kb)
 {
 	struct diag_unchecked *u;
 	char why[320];
 	size_t i;
 
 	for (i = 0; i < inc->nunchecked; i++)
-		if (strcmp(inc->unchecked[i].source, s->id) == 0)
+		if (set->src[i] == s)
 			return;
-	inc->unchecked = xrealloc(inc->unchecked, (inc->nunchecked + 1) *
-	    sizeof(*inc->unchecked));
+	if (inc->nunchecked == set->cap) {	/* cannot happen: room for every item */
+		set->cap = 2 * set->cap + 8;
+		set->src = xrealloc(set->src, set->cap * sizeof(*set->src));
+		inc->unchecked = xrealloc(inc->unchecked, set->cap * sizeof(*inc->unchecked));
+	}
+	set->src[inc->nunchecked] = s;
 	u = &inc->unchecked[inc->nunchecked++];
-	u->source = xstrdup(s->id);
-	u->title = xstrdup(s->title);
+	/* borrowed until packed (diag_unchecked_pack()) */
+	u->source = (char *)s->id;
+	u->title = (char *)s->title;
 	u->why = xstrdup(rank_unchecked_why(inc, s, kb, why, sizeof(why)));
 }
 
@@ -105,8 +122,8 @@ rank_unchecked(struct diag_incident *inc, const struct kb_evidence_source *s,
  * -HUGE_VAL when an observation excludes it.
  */
 static double
-rank_weigh(struct diag_incident *inc, const struct kb_cause *kc, struct diag_cause *c,
-    const struct kb *kb)
+rank_weigh(struct diag_incident *inc, struct rank_unchecked_set *set,
+    const struct kb_cause *kc, struct diag_cause *c, const struct kb *kb)
 {
 	const struct diag_observation *o;
 	double net = 0;
@@ -119,7 +136,7 @@ rank_weigh(struct diag_incident *inc, const struct kb_cause *kc, struct diag_cau
 		size_t len;
 
 		if ((o = rank_observed(inc, it->source->id)) == NULL) {
-			rank_unchecked(inc, it->source, kb);
+			rank_unchecked(inc, set, it->source, kb);
 			continue;
 		}
 		if (strcmp(o->value, it->value->id) != 0)
@@ -176,6 +193,7 @@ static double
 rank_weigh_causes(struct diag_incident *inc, const struct kb *kb)
 {
 	const struct kb_article *a = inc->kb_article;
+	struct rank_unchecked_set set = { NULL, 0 };
 	double total = 0, top = -HUGE_VAL, sum = 0, *score;
 	size_t i, j;
 
@@ -183,8 +201,13 @@ rank_weigh_causes(struct diag_incident *inc, const struct kb *kb)
 	inc->article_confidence = 1;
 	if (a == NULL || a->ncauses == 0)
 		return 0;
-	for (i = 0; i < a->ncauses; i++)
+	for (i = 0; i < a->ncauses; i++) {
 		total += a->causes[i].prior;
+		set.cap += a->causes[i].cause->nevidence;
+	}
+	/* filled as they come (not zeroed: some 50 items an incident) */
+	set.src = xmalloc((set.cap + 1) * sizeof(*set.src));
+	inc->unchecked = xmalloc((set.cap + 1) * sizeof(*inc->unchecked));
 	inc->causes = xcalloc(a->ncauses, sizeof(*inc->causes));
 	inc->ncauses = a->ncauses;
 	score = xcalloc(a->ncauses, sizeof(*score));
@@ -195,12 +218,13 @@ rank_weigh_causes(struct diag_incident *inc, const struct kb *kb)
 		c->id = xstrdup(a->causes[i].cause->id);
 		c->title = xstrdup(a->causes[i].cause->title);
 		c->prior = a->causes[i].prior / total;
-		net = rank_weigh(inc, a->causes[i].cause, c, kb);
+		net = rank_weigh(inc, &set, a->causes[i].cause, c, kb);
 		c->ruled_out = net <= -log(RANK_RULED_OUT) + 1e-9;
 		score[i] = log(c->prior) + net;
 		if (score[i] > top)
 			top = score[i];
 	}
+	free(set.src);
 	if (top == -HUGE_VAL) {
 		/* Every cause excluded: none holds, and the article weighs nothing. */
 		for (i = 0; i < a->ncauses; i++)

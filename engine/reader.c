@@ -369,6 +369,13 @@ reader_notice_clear(struct reader *r)
 	r->notice[0] = '\0';
 }
 
+/*
+ * Why an entry cut by the end of the input is not examined (reader_journal.h
+ * rj_export_cut()): what was read of it may lack the fields after the cut.
+ */
+static const char reader_cut_why[] = "what was read of it may lack its program and "
+    "host, which journald writes after MESSAGE, or MESSAGE itself";
+
 const char *
 reader_notice(struct reader *r)
 {
@@ -387,22 +394,34 @@ reader_notice(struct reader *r)
 		r->msg_null = 0;	/* said once */
 	} else if (r->notice[0] == '\0' && r->ex.in && !r->p.follow && r->lineno > 0) {
 		/* journalctl ends every entry with an empty line: this one was cut */
+		unsigned long n = r->lineno - r->ex_start + 1;
+		char what[128];
+
+		rj_export_cut(&r->ex, what, sizeof(what));
 		snprintf(r->notice, sizeof(r->notice), "%s: the last journal entry (journalctl "
 		    "-o export, from line %lu) is cut short: it has no empty line after it, "
-		    "and was not examined", r->name, r->ex_start);
+		    "and was not examined (%s), %lu line%s: %s", r->name, r->ex_start,
+		    reader_cut_why, n, n == 1 ? "" : "s", what);
 		r->ex.in = 0;	/* said once */
 	} else if (r->notice[0] == '\0' && r->pj.in && !r->p.follow && r->lineno > 0) {
 		/* journalctl ends every entry with a "}" alone: this one was cut */
+		unsigned long n = r->lineno - r->pj_start + 1;
+
 		snprintf(r->notice, sizeof(r->notice), "%s: the last journal entry (journalctl "
 		    "-o json-pretty, from line %lu) is cut short: it has no line \"}\" after "
-		    "it, and was not examined", r->name, r->pj_start);
+		    "it, and was not examined (%s), %lu line%s: %s", r->name, r->pj_start,
+		    reader_cut_why, n, n == 1 ? "" : "s", r->pj_has_msg ? "its MESSAGE among "
+		    "them" : "no MESSAGE among them");
 		r->pj.in = 0;	/* said once */
 	} else if (r->notice[0] == '\0' && r->vb.in && !r->vb.given && r->vb.f.has_msg &&
 	    !r->p.follow) {
 		/* its record waits for _HOSTNAME, or for the next entry */
+		unsigned long n = r->lineno - r->vb_start + 1;
+
 		snprintf(r->notice, sizeof(r->notice), "%s: the last journal entry (journalctl "
 		    "-o verbose, from line %lu) has no _HOSTNAME and no entry after it: it was "
-		    "not examined", r->name, r->vb_start);
+		    "not examined (%s), %lu line%s, its MESSAGE among them", r->name,
+		    r->vb_start, reader_cut_why, n, n == 1 ? "" : "s");
 		r->vb.in = 0;	/* said once */
 	} else if (r->notice[0] == '\0' && (r->dk[0].in || r->dk[1].in) && !r->p.follow) {
 		/* docker ends a line's last entry with its line end: this one was cut */

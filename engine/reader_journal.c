@@ -1,5 +1,6 @@
 #include "reader_journal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -1084,6 +1085,20 @@ rj_export_entry(struct rj_export *x, struct rj_entry *e)
 	rj_prefix(e);
 	if (x->msg.len > 0)
 		buf_append(e->msg, x->msg.data, x->msg.len);
+}
+
+void
+rj_export_cut(const struct rj_export *x, char *out, size_t n)
+{
+	if (!x->has_msg)
+		snprintf(out, n, "no MESSAGE among them");
+	else if (x->binary && x->bin_msg && x->lenhave < 8)
+		snprintf(out, n, "its MESSAGE among them, cut in its length");
+	else if (x->binary && x->bin_msg && x->left > 0)
+		snprintf(out, n, "its MESSAGE among them, %zu of its %llu bytes read", x->msg.len,
+		    rj_le64(x->len));
+	else
+		snprintf(out, n, "its MESSAGE among them (%zu bytes)", x->msg.len);
 }
 
 /* ---------------------------------------------------------------------- */

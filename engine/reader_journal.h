@@ -175,6 +175,16 @@ enum rj_export_step rj_export_line(struct rj_export *x, const char *s, size_t n,
     unsigned long long offset);
 /* The entry that just ended, into e (e->msg written, as rj_from_json()). */
 void rj_export_entry(struct rj_export *x, struct rj_entry *e);
+/*
+ * An entry cut by the end of the input (x->in, no empty line after it) is
+ * not examined: what was read of it may lack the fields journald writes
+ * after MESSAGE (_COMM, _HOSTNAME, _PID: the program and host an MTA's line
+ * is told by), or the end of MESSAGE itself; a warning says so, with how
+ * much was left out. Into out (n bytes): what was read of its MESSAGE, for
+ * that warning ("no MESSAGE among them", "its MESSAGE among them (57
+ * bytes)", "its MESSAGE among them, 12 of its 300 bytes read").
+ */
+void rj_export_cut(const struct rj_export *x, char *out, size_t n);
 
 /*
  * journalctl -o json-pretty: an entry is the JSON object of -o json written

@@ -2156,10 +2156,11 @@ render_json_diagnosis(const struct diagnosis *d, struct buf *out, struct render_
 	 * diagnosis without one is written as it was before histories.
 	 */
 	if (d->history != NULL) {
+		struct jw w;
+
 		buf_puts(out, ",\n  \"history\": ");
-		if (render_json_part(out, render_history_json(d->history, d->nhistory), 2,
-		    err) != 0)
-			return -1;
+		jw_init(&w, out, 1);
+		render_history_jw(&w, d->history, d->nhistory, sink);
 	}
 	buf_puts(out, "\n}\n");
 	return 0;
@@ -2310,6 +2311,19 @@ render_query_model_json(json_t *root, const struct query_results *q)
 	json_object_set_new(root, "model", m);
 }
 
+/* Why a fact row answers surely, as JSON's fact.by says it. */
+static const char *
+render_fact_by(enum query_fact_why why)
+{
+	switch (why) {
+	case QUERY_FACT_SETTING:	return "setting";
+	case QUERY_FACT_FILE:		return "file";
+	case QUERY_FACT_NAMED:		return "named";
+	case QUERY_FACT_MODEL:		break;
+	}
+	return "model";
+}
+
 static int
 render_json_query(const struct query_results *q, struct buf *out, struct render_sink *sink,
     char err[ERR_LEN])
@@ -2364,6 +2378,8 @@ render_json_query(const struct query_results *q, struct buf *out, struct render_
 				json_array_append_new(also, render_jstr(q->fact.also[k]->key));
 			json_object_set_new(x, "also", also);
 		}
+		json_object_set_new(x, "by", render_jstr(render_fact_by(q->fact.why)));
+		json_object_set_new(x, "lifted", json_boolean(q->fact.lifted));
 		json_object_set_new(root, "fact", x);
 	} else
 		json_object_set_new(root, "fact", json_null());
@@ -2449,6 +2465,43 @@ render_query_why(struct buf *out, const struct query_result *r)
 		    r->fields[i].field, 100 * r->fields[i].share);
 }
 
+/* Why a fact row answers surely (query_results.fact.why), in words. */
+static const char *
+render_fact_why(enum query_fact_why why)
+{
+	switch (why) {
+	case QUERY_FACT_SETTING:
+		return "a question with a setting that a row of the tables answers";
+	case QUERY_FACT_FILE:
+		return "a question about a file of the gateway's own that a row of the "
+		    "tables answers";
+	case QUERY_FACT_NAMED:
+		return "a question that names a row of the tables by a word of the "
+		    "field's own";
+	case QUERY_FACT_MODEL:
+		break;
+	}
+	return "the answer model was sure";
+}
+
+/*
+ * --explain: the row of the tables that answers, how much of the text it
+ * holds, why it answers, and whether its article was moved first.
+ */
+static void
+render_query_fact(struct buf *t, const struct query_results *q)
+{
+	buf_printf(t, "Fact: the row %s of tables/%s.xml holds %.0f%% of the text's "
+	    "weight and is from one of the first three articles; it answers first (%s)",
+	    q->fact.row->key, q->fact.row->table, 100 * (q->fact.score > 1 ? 1 :
+	    q->fact.score), q->fact.why == QUERY_FACT_MODEL ? "the answer model was sure" :
+	    "by rule, above");
+	if (q->fact.lifted && q->nresults > 1)
+		buf_printf(t, ", and %s, which it is from, goes before %s, which scored "
+		    "higher", q->results[0].article->id, q->results[1].article->id);
+	buf_putc(t, '.');
+}
+
 /*
  * --explain: how the answer model came to its confidence: each input that is
  * not 0, with its value and what it added to the sum (its coefficient times
@@ -2469,8 +2522,7 @@ render_query_model(struct buf *t, const struct query_results *q)
 	case QUERY_BY_RULE:
 		buf_printf(t, "Answered by rule: %s.", q->features.matched ?
 		    "a pattern of the gateway's own message, or the text as one of its "
-		    "messages word for word" : "a question with a setting that a row of "
-		    "the tables answers");
+		    "messages word for word" : render_fact_why(q->fact.why));
 		return;
 	case QUERY_BY_MODEL:
 		break;
@@ -2564,6 +2616,11 @@ render_query_reading(struct buf *out, const struct query_results *q)
 	buf_reset(&t);
 	render_query_model(&t, q);
 	render_wrap(out, buf_str(&t), 0, 2);
+	if (q->fact.row != NULL && q->answer == QUERY_SURE_ANSWER) {
+		buf_reset(&t);
+		render_query_fact(&t, q);
+		render_wrap(out, buf_str(&t), 0, 2);
+	}
 	buf_free(&t);
 }
 

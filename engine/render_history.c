@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "render_sink.h"
 #include "util/text.h"
 #include "util/xmem.h"
 
@@ -19,89 +20,112 @@ render_history_outcome_valid(const char *s)
 	    strcmp(s, "inconclusive") == 0);
 }
 
-static json_t *
-rh_str(const char *s)
+/*
+ * Written by the JSON writer (render_json.h), a verdict at a time: the
+ * members in the order and form the tree of jansson had (a string that is
+ * not UTF-8, which jansson refused and so dropped with its key, is written
+ * sanitised, as the writer writes every string; a NULL element of a list
+ * of strings is left out, as jansson left it).
+ */
+static void
+rh_strs(struct jw *w, const char *key, char *const *v, size_t n)
 {
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *
-rh_strs(char **v, size_t n)
-{
-	json_t *a = json_array();
 	size_t i;
 
+	jw_key(w, key);
+	jw_arr(w);
 	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
+		if (v[i] != NULL)
+			jw_str(w, v[i]);
+	jw_end(w);
 }
 
-static json_t *
-rh_observations(const struct diag_observation *o, size_t n)
+void
+render_history_head_jw(struct jw *w, const struct diag_history *h)
 {
-	json_t *a = json_array();
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:o}", "source",
-		    rh_str(o[i].source), "value", rh_str(o[i].value), "origin",
-		    rh_str(o[i].origin), "detail", rh_str(o[i].detail)));
-	return a;
-}
-
-json_t *
-render_history_json_head(const struct diag_history *h)
-{
-	json_t *o = json_object(), *applied = json_array();
 	size_t j;
 
-	json_object_set_new(o, "when", rh_str(h->when));
-	json_object_set_new(o, "outcome", rh_str(h->outcome));
-	json_object_set_new(o, "applied_at", rh_str(h->applied_when));
-	for (j = 0; j < h->napplied; j++)
-		json_array_append_new(applied, json_pack("{s:o, s:o, s:o}", "fix",
-		    rh_str(h->applied[j].fix), "path", rh_str(h->applied[j].path),
-		    "what", rh_str(h->applied[j].what)));
-	json_object_set_new(o, "applied", applied);
-	json_object_set_new(o, "watch", h->watch == NULL ? json_null() :
-	    json_pack("{s:s, s:I, s:I}", "log", h->watch, "seconds",
-	    (json_int_t)h->watch_seconds, "lines", (json_int_t)h->watch_lines));
-	return o;
+	jw_kstr(w, "when", h->when);
+	jw_kstr(w, "outcome", h->outcome);
+	jw_kstr(w, "applied_at", h->applied_when);
+	jw_key(w, "applied");
+	jw_arr(w);
+	for (j = 0; j < h->napplied; j++) {
+		jw_obj(w);
+		jw_kstr(w, "fix", h->applied[j].fix);
+		jw_kstr(w, "path", h->applied[j].path);
+		jw_kstr(w, "what", h->applied[j].what);
+		jw_end(w);
+	}
+	jw_end(w);
+	jw_key(w, "watch");
+	if (h->watch == NULL)
+		jw_null(w);
+	else {
+		jw_obj(w);
+		jw_kstr(w, "log", h->watch);
+		jw_kint(w, "seconds", (long long)h->watch_seconds);
+		jw_kint(w, "lines", (long long)h->watch_lines);
+		jw_end(w);
+	}
 }
 
-json_t *
-render_history_verdict_json(const struct diag_verdict *v)
+void
+render_history_verdict_jw(struct jw *w, const struct diag_verdict *v)
 {
-	json_t *x = json_object();
+	size_t i;
 
-	json_object_set_new(x, "article", rh_str(v->article));
-	json_object_set_new(x, "peer", rh_str(v->peer));
-	json_object_set_new(x, "cause", rh_str(v->cause));
-	json_object_set_new(x, "outcome", rh_str(v->outcome));
-	json_object_set_new(x, "why", rh_str(v->why));
-	json_object_set_new(x, "seen", rh_observations(v->seen, v->nseen));
-	json_object_set_new(x, "next", v->next_cause == NULL ? json_null() :
-	    json_pack("{s:s, s:o, s:o, s:o}", "cause", v->next_cause, "title",
-	    rh_str(v->next_title), "steps", rh_strs(v->next_steps,
-	    v->nnext_steps), "fixes", rh_strs(v->next_fixes, v->nnext_fixes)));
-	return x;
+	jw_obj(w);
+	jw_kstr(w, "article", v->article);
+	jw_kstr(w, "peer", v->peer);
+	jw_kstr(w, "cause", v->cause);
+	jw_kstr(w, "outcome", v->outcome);
+	jw_kstr(w, "why", v->why);
+	jw_key(w, "seen");
+	jw_arr(w);
+	for (i = 0; i < v->nseen; i++) {
+		jw_obj(w);
+		jw_kstr(w, "source", v->seen[i].source);
+		jw_kstr(w, "value", v->seen[i].value);
+		jw_kstr(w, "origin", v->seen[i].origin);
+		jw_kstr(w, "detail", v->seen[i].detail);
+		jw_end(w);
+	}
+	jw_end(w);
+	jw_key(w, "next");
+	if (v->next_cause == NULL)
+		jw_null(w);
+	else {
+		jw_obj(w);
+		jw_kstr(w, "cause", v->next_cause);
+		jw_kstr(w, "title", v->next_title);
+		rh_strs(w, "steps", v->next_steps, v->nnext_steps);
+		rh_strs(w, "fixes", v->next_fixes, v->nnext_fixes);
+		jw_end(w);
+	}
+	jw_end(w);
 }
 
-json_t *
-render_history_json(const struct diag_history *h, size_t n)
+void
+render_history_jw(struct jw *w, const struct diag_history *h, size_t n,
+    struct render_sink *sink)
 {
-	json_t *a = json_array();
 	size_t i, j;
 
+	jw_arr(w);
 	for (i = 0; i < n; i++) {
-		json_t *o = render_history_json_head(&h[i]), *incs = json_array();
-
-		for (j = 0; j < h[i].nverdicts; j++)
-			json_array_append_new(incs, render_history_verdict_json(&h[i].verdicts[j]));
-		json_object_set_new(o, "incidents", incs);
-		json_array_append_new(a, o);
+		jw_obj(w);
+		render_history_head_jw(w, &h[i]);
+		jw_key(w, "incidents");
+		jw_arr(w);
+		for (j = 0; j < h[i].nverdicts; j++) {
+			render_history_verdict_jw(w, &h[i].verdicts[j]);
+			render_sink_part(w->out, sink);
+		}
+		jw_end(w);
+		jw_end(w);
 	}
-	return a;
+	jw_end(w);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -10,9 +10,8 @@
  * fixed, not-fixed, inconclusive; a malformed entry is an error naming its
  * index and key.
  *
- * Ownership: the render_history_json*() functions return new references; the history
- * render_history_from_json() makes is the caller's (diag_history_clear()
- * each entry, then free the array).
+ * Ownership: the history render_history_from_json() makes is the caller's
+ * (diag_history_clear() each entry, then free the array).
  */
 #ifndef KBDIAG_RENDER_HISTORY_H
 #define KBDIAG_RENDER_HISTORY_H
@@ -22,6 +21,8 @@
 #include <jansson.h>
 
 #include "diagnosis.h"
+#include "render_json.h"
+#include "render_sink.h"
 #include "util/err.h"
 
 #define HISTORY_MAX_ITEMS	1000	/* observations, steps, fixes per entry */
@@ -29,15 +30,19 @@
  * kbdiag reads back what verify wrote after a diagnosis at the cap. */
 #define HISTORY_MAX_VERDICTS	DIAG_MAX_INCIDENTS
 
-json_t *render_history_json(const struct diag_history *h, size_t n);
 /*
- * The same in pieces, for a writer that goes a verdict at a time
- * (render_json_part()): one entry's object without its "incidents" (its
- * members before them, in order), and one verdict, an element of
- * "incidents". New references.
+ * Written by the JSON writer (render_json.h) w, never held as a tree:
+ * render_history_jw() writes the history (n entries) as a value at w's
+ * place, handing out to sink (render_sink.h; NULL: held) between verdicts;
+ * for a writer of its own (verify's JSON), render_history_head_jw() writes
+ * an entry's members before "incidents" (in order) into the object w has
+ * open, and render_history_verdict_jw() one verdict, an element of
+ * "incidents".
  */
-json_t *render_history_json_head(const struct diag_history *h);
-json_t *render_history_verdict_json(const struct diag_verdict *v);
+void render_history_jw(struct jw *w, const struct diag_history *h, size_t n,
+    struct render_sink *sink);
+void render_history_head_jw(struct jw *w, const struct diag_history *h);
+void render_history_verdict_jw(struct jw *w, const struct diag_verdict *v);
 int render_history_from_json(const json_t *j, struct diag_history **out, size_t *n,
     char err[ERR_LEN]);
 

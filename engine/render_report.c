@@ -421,6 +421,7 @@ report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct 
 {
 	struct report_pool pl = { { 0 }, 0 };
 	struct report_top *tops;
+	struct fix_causes *causes;
 	size_t ntops, i, j, n;
 
 	buf_puts(out, md ? "# Fix report\n\n" : "FIX REPORT\n\n");
@@ -450,6 +451,8 @@ report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct 
 	else
 		render_unmatched_text(out, &d->summary, 1);
 	buf_puts(out, md ? "\n" : "");
+	/* the cause to fix of each: the history's verdicts sorted once (fix.h) */
+	causes = fix_causes_start(d);
 	for (i = 0; i < d->nincidents; i++) {
 		const struct diag_incident *inc = &d->incidents[i];
 		const struct diag_cause *c = report_standing(inc);
@@ -513,7 +516,7 @@ report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct 
 			}
 		{
 			int hist;
-			const struct diag_cause *fc = fix_cause(d, i, &hist);
+			const struct diag_cause *fc = fix_cause_at(causes, i, &hist);
 
 			if (hist && fc != NULL) {
 				report_item(out, md, md ? "- " : "   ", 5, "Cause to fix now: %s (%s), "
@@ -556,6 +559,7 @@ report_text(const struct diagnosis *d, const struct fix_plan *p, int md, struct 
 			    "     none for this incident\n");
 		render_sink_part(out, sink);
 	}
+	fix_causes_end(causes);
 	buf_puts(out, md ? "\n## Edits\n\n" : "\nEdits\n");
 	report_text_plan(p, md, out, sink);
 	if (d->nhistory) {
@@ -695,7 +699,7 @@ report_html_history(xmlNodePtr parent, const struct diag_history *h, xmlNodePtr 
 /* Incident i of d as a section of body. */
 static void
 report_html_incident(xmlNodePtr body, const struct diagnosis *d, const struct fix_plan *p,
-    size_t i)
+    const struct fix_causes *causes, size_t i)
 {
 	const struct diag_incident *inc = &d->incidents[i];
 	const struct diag_cause *c = report_standing(inc);
@@ -764,7 +768,7 @@ report_html_incident(xmlNodePtr body, const struct diagnosis *d, const struct fi
 		}
 	{
 		int hist;
-		const struct diag_cause *fc = fix_cause(d, i, &hist);
+		const struct diag_cause *fc = fix_cause_at(causes, i, &hist);
 
 		if (hist && fc != NULL) {
 			report_el(dl, "dt", "Cause to fix now");
@@ -844,6 +848,7 @@ struct report_ctx {
 	const struct diagnosis	*d;
 	const struct fix_plan	*p;
 	const struct diag_history *h;
+	struct fix_causes	*causes;	/* d's causes to fix (fix.h) */
 };
 
 static void
@@ -851,18 +856,19 @@ report_html_part(void *ctx, xmlNodePtr parent, size_t i)
 {
 	const struct report_ctx *c = ctx;
 
-	report_html_incident(parent, c->d, c->p, i);
+	report_html_incident(parent, c->d, c->p, c->causes, i);
 }
 
 static int
 report_html(const struct diagnosis *d, const struct fix_plan *p, struct buf *out,
     struct render_sink *sink, char err[ERR_LEN])
 {
-	struct report_ctx ctx = { d, p, NULL };
+	struct report_ctx ctx = { d, p, NULL, NULL };
 	xmlNodePtr body, ul, sec, mark = NULL;
 	xmlDocPtr doc = html_doc_new("Fix report", &body);
 	struct report_top *tops;
 	size_t ntops, i;
+	int rc;
 
 	report_html_verdict(body, d, p);
 	report_el(body, "h2", "Summary");
@@ -880,11 +886,12 @@ report_html(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 		    report_outcome(d->history[d->nhistory - 1].outcome),
 		    report_or(d->history[d->nhistory - 1].when, "?"));
 	render_unmatched_html(body, &d->summary);
+	ctx.causes = fix_causes_start(d);
 	if (sink != NULL && d->nincidents)
 		mark = html_mark(body);
 	else
 		for (i = 0; i < d->nincidents; i++)
-			report_html_incident(body, d, p, i);
+			report_html_incident(body, d, p, ctx.causes, i);
 	report_html_plan(body, p);
 	if (d->nhistory) {
 		sec = report_el(body, "section", NULL);
@@ -894,9 +901,12 @@ report_html(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 			report_html_history(sec, &d->history[i], NULL);
 	}
 	if (mark == NULL)
-		return html_doc_end(doc, out, err);
-	return html_doc_parts(doc, mark, d->nincidents, report_html_part, &ctx, out, sink,
-	    err);
+		rc = html_doc_end(doc, out, err);
+	else
+		rc = html_doc_parts(doc, mark, d->nincidents, report_html_part, &ctx, out, sink,
+		    err);
+	fix_causes_end(ctx.causes);
+	return rc;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1007,7 +1017,7 @@ report_json_cause(struct jw *w, const struct diag_cause *c)
 /* Incident i of d as the report's JSON has it, written by w (render_json.h). */
 static void
 report_json_incident(struct jw *w, const struct diagnosis *d, const struct fix_plan *p,
-    size_t i)
+    const struct fix_causes *causes, size_t i)
 {
 	const struct diag_incident *inc = &d->incidents[i];
 	const struct diag_cause *c = report_standing(inc), *fc;
@@ -1063,7 +1073,7 @@ report_json_incident(struct jw *w, const struct diagnosis *d, const struct fix_p
 	jw_end(w);
 	jw_key(w, "edit");
 	jw_bool(w, report_has_edit(p, inc));
-	fc = fix_cause(d, i, NULL);
+	fc = fix_cause_at(causes, i, NULL);
 	jw_kstr(w, "fix_cause", fc ? fc->id : NULL);
 	jw_key(w, "fixes");
 	jw_arr(w);
@@ -1085,6 +1095,7 @@ report_json(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 {
 	json_t *topv = json_array(), *sum;
 	struct report_top *tops;
+	struct fix_causes *causes;
 	struct jw w;
 	size_t ntops, i;
 
@@ -1101,18 +1112,20 @@ report_json(const struct diagnosis *d, const struct fix_plan *p, struct buf *out
 	if (render_json_part(out, sum, 2, err) != 0)
 		return -1;
 	buf_puts(out, ",\n  \"incidents\": [");
+	causes = fix_causes_start(d);
 	for (i = 0; i < d->nincidents; i++) {
 		buf_puts(out, i ? ",\n    " : "\n    ");
 		jw_init(&w, out, 2);
-		report_json_incident(&w, d, p, i);
+		report_json_incident(&w, d, p, causes, i);
 		render_sink_part(out, sink);
 	}
+	fix_causes_end(causes);
 	buf_puts(out, d->nincidents ? "\n  ],\n  \"fix\": " : "],\n  \"fix\": ");
 	if (render_json_part(out, report_json_plan(p), 2, err) != 0)
 		return -1;
 	buf_puts(out, ",\n  \"history\": ");
-	if (render_json_part(out, render_history_json(d->history, d->nhistory), 2, err) != 0)
-		return -1;
+	jw_init(&w, out, 1);
+	render_history_jw(&w, d->history, d->nhistory, sink);
 	buf_puts(out, "\n}\n");
 	return 0;
 }
@@ -1164,7 +1177,7 @@ verify_html_part(void *ctx, xmlNodePtr parent, size_t i)
 }
 
 /*
- * verify's JSON: the history entry as render_history_json() has it, then
+ * verify's JSON: the history entry as the diagnosis's history has it, then
  * recorded_in, written a verdict at a time: the entry's members up to its
  * "incidents", the verdicts, and the end.
  */
@@ -1172,24 +1185,23 @@ static int
 verify_json(const struct diag_history *h, const char *recorded_in, struct buf *out,
     struct render_sink *sink, char err[ERR_LEN])
 {
-	int n = render_json_open(out, render_history_json_head(h), err);
+	struct jw w;
 	size_t i;
 
-	if (n < 0)
-		return -1;
-	render_json_key(out, (size_t)n++, "incidents");
+	(void)err;
+	jw_init(&w, out, 0);
+	jw_obj(&w);
+	render_history_head_jw(&w, h);
+	jw_key(&w, "incidents");
+	jw_arr(&w);
 	for (i = 0; i < h->nverdicts; i++) {
-		render_json_element(out, i);
-		if (render_json_part(out, render_history_verdict_json(&h->verdicts[i]), 4,
-		    err) != 0)
-			return -1;
+		render_history_verdict_jw(&w, &h->verdicts[i]);
 		render_sink_part(out, sink);
 	}
-	render_json_array_end(out, h->nverdicts);
-	render_json_key(out, (size_t)n++, "recorded_in");
-	if (render_json_part(out, report_json_str(recorded_in), 2, err) != 0)
-		return -1;
-	render_json_close(out, (size_t)n);
+	jw_end(&w);
+	jw_kstr(&w, "recorded_in", recorded_in);
+	jw_end(&w);
+	buf_putc(out, '\n');
 	return 0;
 }
 
@@ -1197,7 +1209,7 @@ static int
 verify_to(const struct diag_history *h, const char *recorded_in, enum render_format f,
     struct buf *out, struct render_sink *sink, char err[ERR_LEN])
 {
-	struct report_ctx ctx = { NULL, NULL, h };
+	struct report_ctx ctx = { NULL, NULL, h, NULL };
 	xmlNodePtr body, mark = NULL;
 	xmlDocPtr doc;
 

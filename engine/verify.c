@@ -84,6 +84,12 @@ verify_fresh(const struct diagnosis *d)
 		const struct diag_incident *s = &d->incidents[i];
 		struct diag_incident *x = &f->incidents[i];
 
+		/*
+		 * The lists ranking and planning make keep their strings in the
+		 * copy's set, and equal lists are shared (an article's unchecked
+		 * evidence, its causes): as diagnose and replay keep them.
+		 */
+		x->strings = diag_strings_of(f);
 		x->article = xstrdup(s->article);
 		x->title = xstrdup_or_null(s->title);
 		x->error = xstrdup(s->error ? s->error : "");
@@ -94,7 +100,7 @@ verify_fresh(const struct diagnosis *d)
 		x->peer.port = s->peer.port;
 		x->peer_from_cli = s->peer_from_cli;
 		x->count = s->count;
-		x->locations = xcalloc(DIAG_MAX_LOCATIONS, sizeof(*x->locations));
+		x->locations = xcalloc(s->nlocations ? s->nlocations : 1, sizeof(*x->locations));
 		for (j = 0; j < s->nlocations && j < DIAG_MAX_LOCATIONS; j++) {
 			x->locations[j].file = xstrdup(s->locations[j].file);
 			x->locations[j].line = s->locations[j].line;
@@ -259,25 +265,102 @@ verify_check_value(enum fix_status s)
 	return "unknown";
 }
 
-/* Was cause already tried for this incident (an earlier "not fixed")? */
+/*
+ * The causes already tried: the history's "not fixed" verdicts whose cause
+ * was still the one to fix (not named again as the next), sorted by
+ * article, cause, then peer (none first), so that each question is a
+ * bisection, where reading the whole history for every cause of every
+ * incident made a second verify at 10,000 incidents three times the first.
+ */
+struct verify_tried {
+	const struct diag_verdict	**v;
+	size_t				  n;
+};
+
 static int
-verify_tried(const struct diagnosis *d, const struct diag_incident *inc, const char *peer,
-    const char *cause)
+verify_cmp_peer(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+static int
+verify_cmp_tried(const void *x, const void *y)
+{
+	const struct diag_verdict *a = *(const struct diag_verdict *const *)x;
+	const struct diag_verdict *b = *(const struct diag_verdict *const *)y;
+	int c;
+
+	if ((c = strcmp(a->article, b->article)) != 0 || (c = strcmp(a->cause, b->cause)) != 0)
+		return c;
+	return verify_cmp_peer(a->peer, b->peer);
+}
+
+static void
+verify_tried_index(const struct diagnosis *d, struct verify_tried *t)
 {
 	size_t h, j;
 
+	t->n = 0;
+	for (h = 0; h < d->nhistory; h++)
+		t->n += d->history[h].nverdicts;
+	t->v = xcalloc(t->n + 1, sizeof(*t->v));
+	t->n = 0;
 	for (h = 0; h < d->nhistory; h++)
 		for (j = 0; j < d->history[h].nverdicts; j++) {
 			const struct diag_verdict *v = &d->history[h].verdicts[j];
 
-			if (v->article && strcmp(v->article, inc->article) == 0 &&
-			    (v->peer == NULL || peer == NULL || strcmp(v->peer, peer) == 0) &&
-			    v->outcome && strcmp(v->outcome, VERIFY_NOT_FIXED) == 0 &&
-			    v->cause && strcmp(v->cause, cause) == 0 &&
-			    (v->next_cause == NULL || strcmp(v->next_cause, cause) != 0))
-				return 1;
+			if (v->article && v->outcome && strcmp(v->outcome, VERIFY_NOT_FIXED) == 0 &&
+			    v->cause && (v->next_cause == NULL ||
+			    strcmp(v->next_cause, v->cause) != 0))
+				t->v[t->n++] = v;
 		}
-	return 0;
+	qsort(t->v, t->n, sizeof(*t->v), verify_cmp_tried);
+}
+
+/* The first of t's verdicts not below (article, cause, peer). */
+static size_t
+verify_tried_at(const struct verify_tried *t, const char *article, const char *cause,
+    const char *peer)
+{
+	size_t lo = 0, hi = t->n, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strcmp(t->v[mid]->article, article)) == 0 &&
+		    (c = strcmp(t->v[mid]->cause, cause)) == 0)
+			c = verify_cmp_peer(t->v[mid]->peer, peer);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Was cause already tried for this incident (an earlier "not fixed" of its
+ * article and peer, or of either without a peer)?
+ */
+static int
+verify_was_tried(const struct verify_tried *t, const struct diag_incident *inc,
+    const char *peer, const char *cause)
+{
+	size_t i = verify_tried_at(t, inc->article, cause, NULL);
+
+	/* none of the article's and cause's: not tried */
+	if (i == t->n || strcmp(t->v[i]->article, inc->article) != 0 ||
+	    strcmp(t->v[i]->cause, cause) != 0)
+		return 0;
+	/* one without a peer, or any when the incident has none */
+	if (peer == NULL || t->v[i]->peer == NULL)
+		return 1;
+	i = verify_tried_at(t, inc->article, cause, peer);
+	return i < t->n && strcmp(t->v[i]->article, inc->article) == 0 &&
+	    strcmp(t->v[i]->cause, cause) == 0 && t->v[i]->peer != NULL &&
+	    strcmp(t->v[i]->peer, peer) == 0;
 }
 
 static void
@@ -311,12 +394,14 @@ verify_next(const struct kb *kb, struct diag_verdict *v, const struct diag_incid
 
 static void
 verify_incident(const struct verify_params *p, const struct diagnosis *d, size_t idx,
-    const struct diag_incident *fresh, const struct fix_plan *plan,
+    const struct fix_causes *causes, const struct verify_tried *tried,
+    const struct diag_incident *fresh,
+    const struct fix_plan *plan,
     const struct verify_back *back, int watched, unsigned long lines, unsigned long seconds,
     struct diag_verdict *v)
 {
 	const struct diag_incident *inc = &d->incidents[idx];
-	const struct diag_cause *c = fix_cause(d, idx, NULL), *next = NULL;
+	const struct diag_cause *c = fix_cause_at(causes, idx, NULL), *next = NULL;
 	const struct kb_fix *fx[16];
 	const struct probe_result *failing = NULL;
 	const char *proof = NULL;
@@ -437,7 +522,7 @@ verify_incident(const struct verify_params *p, const struct diagnosis *d, size_t
 			const struct diag_cause *x = &fresh->causes[i];
 
 			if (x->ruled_out || (c != NULL && strcmp(x->id, c->id) == 0 &&
-			    !not_in_place) || verify_tried(d, inc, v->peer, x->id))
+			    !not_in_place) || verify_was_tried(tried, inc, v->peer, x->id))
 				continue;
 			next = x;
 		}
@@ -452,18 +537,151 @@ verify_incident(const struct verify_params *p, const struct diagnosis *d, size_t
 	}
 }
 
-/* Do the incidents share a log line (one failure, several articles)? */
-static int
-verify_same_line(const struct diag_incident *a, const struct diag_incident *b)
-{
-	size_t i, j;
+/* ---------------------------------------------------------------------- */
+/* The incidents matched, and the failures they share                       */
 
-	for (i = 0; i < a->nlocations; i++)
-		for (j = 0; j < b->nlocations; j++)
-			if (a->locations[i].line == b->locations[j].line &&
-			    strcmp(a->locations[i].file, b->locations[j].file) == 0)
-				return 1;
-	return 0;
+/* An incident as matched with its fresh copy: article, peer, then order. */
+static const struct diag_incident *verify_sort_v;
+
+static int
+verify_cmp_key(const struct diag_incident *a, const struct diag_incident *b)
+{
+	int c;
+
+	if ((c = strcmp(a->article, b->article)) != 0)
+		return c;
+	if (a->peer.port != b->peer.port)
+		return a->peer.port < b->peer.port ? -1 : 1;
+	if (a->peer.host == NULL || b->peer.host == NULL)
+		return (a->peer.host != NULL) - (b->peer.host != NULL);
+	return strcmp(a->peer.host, b->peer.host);
+}
+
+static int
+verify_cmp_fresh(const void *x, const void *y)
+{
+	size_t i = *(const size_t *)x, j = *(const size_t *)y;
+	int c = verify_cmp_key(&verify_sort_v[i], &verify_sort_v[j]);
+
+	return c ? c : (i > j) - (i < j);
+}
+
+/*
+ * For each incident of d, the index of its copy in fresh: the first copy
+ * not taken yet with its article and peer (ranking orders the incidents
+ * of a shared line anew). The copies sorted by that key, then their order;
+ * each incident finds its run by bisection and takes the run's next one:
+ * n log n, where trying every copy for every incident was n^2 (10,000
+ * incidents: 50 million comparisons).
+ */
+static size_t *
+verify_match(const struct diagnosis *d, const struct diagnosis *fresh)
+{
+	size_t n = fresh->nincidents, *order, *next, *match, i;
+
+	match = xcalloc(d->nincidents + 1, sizeof(*match));
+	order = xcalloc(n + 1, sizeof(*order));
+	next = xcalloc(n + 1, sizeof(*next));	/* a run's first: its next copy */
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	verify_sort_v = fresh->incidents;
+	qsort(order, n, sizeof(*order), verify_cmp_fresh);
+	for (i = 0; i < n; i++)
+		next[i] = i;
+	for (i = 0; i < d->nincidents; i++) {
+		const struct diag_incident *inc = &d->incidents[i];
+		size_t lo = 0, hi = n, mid;
+
+		/* the first copy of the run whose key is not below the incident's */
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			if (verify_cmp_key(&fresh->incidents[order[mid]], inc) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < n && next[lo] < n &&
+		    verify_cmp_key(&fresh->incidents[order[next[lo]]], inc) == 0)
+			match[i] = order[next[lo]++];
+		else
+			match[i] = i;	/* cannot happen: the copies are of these incidents */
+	}
+	free(next);
+	free(order);
+	return match;
+}
+
+/* One log line of an incident: (file, line) and whose. */
+struct verify_line {
+	const char	*file;
+	unsigned long	 line;
+	size_t		 incident;
+};
+
+static int
+verify_cmp_line(const void *x, const void *y)
+{
+	const struct verify_line *a = x, *b = y;
+	int c;
+
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	if ((c = strcmp(a->file, b->file)) != 0)
+		return c;
+	return (a->incident > b->incident) - (a->incident < b->incident);
+}
+
+/*
+ * Incidents that share a log line are one failure that several articles
+ * explain: it is fixed when one explanation is (and none says not fixed).
+ * The whole is not fixed when one failure is, fixed when every failure is.
+ * An incident's failure is itself and every incident it shares a line
+ * with: the incidents' lines sorted, each run of one line ORs its
+ * incidents' outcomes into each of them (where every incident against
+ * every other was n^2 at 10,000 incidents).
+ */
+static void
+verify_outcomes(const struct diagnosis *d, const struct diag_history *h, int *not_fixed,
+    int *fixed)
+{
+	struct verify_line *lines;
+	unsigned char *own, *any;	/* bit 1: not fixed, bit 2: fixed */
+	size_t n = 0, i, j, k;
+
+	own = xcalloc(d->nincidents + 1, 1);
+	any = xcalloc(d->nincidents + 1, 1);
+	for (i = 0; i < d->nincidents; i++) {
+		own[i] = (strcmp(h->verdicts[i].outcome, VERIFY_NOT_FIXED) == 0) |
+		    (strcmp(h->verdicts[i].outcome, VERIFY_FIXED) == 0) << 1;
+		any[i] = own[i];
+		n += d->incidents[i].nlocations;
+	}
+	lines = xcalloc(n + 1, sizeof(*lines));
+	for (i = 0, n = 0; i < d->nincidents; i++)
+		for (j = 0; j < d->incidents[i].nlocations; j++) {
+			lines[n].file = d->incidents[i].locations[j].file;
+			lines[n].line = d->incidents[i].locations[j].line;
+			lines[n++].incident = i;
+		}
+	qsort(lines, n, sizeof(*lines), verify_cmp_line);
+	for (i = 0; i < n; i = j) {
+		unsigned char run = 0;
+
+		for (j = i; j < n && lines[j].line == lines[i].line &&
+		    strcmp(lines[j].file, lines[i].file) == 0; j++)
+			run |= own[lines[j].incident];
+		for (k = i; k < j; k++)
+			any[lines[k].incident] |= run;
+	}
+	*not_fixed = 0;
+	*fixed = 0;
+	for (i = 0; i < d->nincidents; i++) {
+		*not_fixed |= any[i] & 1;
+		*fixed += !(any[i] & 1) && (any[i] & 2);
+	}
+	free(lines);
+	free(any);
+	free(own);
 }
 
 int
@@ -475,7 +693,9 @@ verify_run(struct diagnosis *d, const struct verify_params *p,
 	struct fix_journal *j = NULL;
 	struct verify_back *back;
 	struct diag_history h;
-	char *used = NULL;
+	size_t *match = NULL;
+	struct verify_tried tried = { NULL, 0 };
+	struct fix_causes *causes = NULL;
 	struct probe_params tmpl = p->probe;
 	unsigned long lines = 0, seconds = 0;
 	char when[32];
@@ -498,8 +718,6 @@ verify_run(struct diagnosis *d, const struct verify_params *p,
 	tmpl.kb = p->kb;
 	diag_probe(fresh, p->kb, &tmpl, p->smarthost, p->smarthost_port,
 	    p->on_notice ? verify_on_round : NULL, (void *)p);
-	for (i = 0; i < fresh->nincidents; i++)
-		plan_steps(&fresh->incidents[i]);
 	if (p->watch != NULL && verify_watch(p, d, back, &lines, &seconds, err) != 0)
 		goto out;
 	now = time(NULL);
@@ -526,45 +744,18 @@ verify_run(struct diagnosis *d, const struct verify_params *p,
 		h.watch_lines = lines;
 	}
 	h.verdicts = xcalloc(d->nincidents + 1, sizeof(*h.verdicts));
-	used = xcalloc(fresh->nincidents + 1, sizeof(*used));
+	/* Ranking may order incidents that share a line anew: match them. */
+	match = verify_match(d, fresh);
+	verify_tried_index(d, &tried);
+	causes = fix_causes_start(d);
 	for (i = 0; i < d->nincidents; i++) {
-		/* Ranking may order incidents that share a line anew: match them. */
-		size_t k;
-
-		for (k = 0; k < fresh->nincidents; k++)
-			if (!used[k] && strcmp(fresh->incidents[k].article,
-			    d->incidents[i].article) == 0 &&
-			    fresh->incidents[k].peer.port == d->incidents[i].peer.port &&
-			    (fresh->incidents[k].peer.host == NULL) ==
-			    (d->incidents[i].peer.host == NULL) &&
-			    (d->incidents[i].peer.host == NULL ||
-			    strcmp(fresh->incidents[k].peer.host, d->incidents[i].peer.host) == 0))
-				break;
-		if (k == fresh->nincidents)
-			k = i;	/* cannot happen: the copies are of these incidents */
-		used[k] = 1;
-		verify_incident(p, d, i, &fresh->incidents[k], plan, &back[i], p->watch != NULL,
-		    lines, seconds, &h.verdicts[i]);
+		verify_incident(p, d, i, causes, &tried, &fresh->incidents[match[i]], plan,
+		    &back[i], p->watch != NULL, lines, seconds, &h.verdicts[i]);
 		h.nverdicts++;
+		/* its copy has spoken: let it go as the verdicts grow */
+		diag_incident_clear(&fresh->incidents[match[i]]);
 	}
-	/*
-	 * Incidents that share a log line are one failure that several
-	 * articles explain: it is fixed when one explanation is (and none
-	 * says not fixed). The whole is not fixed when one failure is, fixed
-	 * when every failure is.
-	 */
-	for (i = 0; i < d->nincidents; i++) {
-		int nf = 0, fx = 0;
-		size_t k;
-
-		for (k = 0; k < d->nincidents; k++)
-			if (k == i || verify_same_line(&d->incidents[i], &d->incidents[k])) {
-				nf |= strcmp(h.verdicts[k].outcome, VERIFY_NOT_FIXED) == 0;
-				fx |= strcmp(h.verdicts[k].outcome, VERIFY_FIXED) == 0;
-			}
-		not_fixed |= nf;
-		fixed += !nf && fx;
-	}
+	verify_outcomes(d, &h, &not_fixed, &fixed);
 	h.outcome = xstrdup(not_fixed ? VERIFY_NOT_FIXED : fixed > 0 &&
 	    (size_t)fixed == d->nincidents ? VERIFY_FIXED : VERIFY_INCONCLUSIVE);
 	if (d->nhistory >= DIAG_MAX_HISTORY) {
@@ -577,7 +768,9 @@ verify_run(struct diagnosis *d, const struct verify_params *p,
 	*entry = &d->history[d->nhistory - 1];
 	rc = 0;
 out:
-	free(used);
+	free(match);
+	free(tried.v);
+	fix_causes_end(causes);
 	for (i = 0; i < d->nincidents; i++)
 		free(back[i].detail);
 	free(back);

@@ -22,6 +22,7 @@
 #include "diag.h"
 #include "fix.h"
 #include "probe_dos.h"
+#include "rank.h"
 #include "testutil.h"
 #include "util/text.h"
 #include "util/xmem.h"
@@ -1193,6 +1194,81 @@ START_TEST(journal_parse)
 }
 END_TEST
 
+/*
+ * fix_cause_at() (the history's verdicts sorted once) gives, for every
+ * incident, what fix_cause() gives reading the whole history: random
+ * histories of verdicts of two articles, peers or none, next causes of the
+ * incident's or not, over incidents with and without a host.
+ */
+START_TEST(causes_indexed_as_read)
+{
+	static const char *const peers[] = { NULL, "h0:25", "h1:25", "h1:2525", "h2:25" };
+	static const char *const outcomes[] = { "not-fixed", "fixed", "inconclusive" };
+	struct diagnosis *d = xcalloc(1, sizeof(*d));
+	unsigned long long seed = 17;
+	size_t i, j, h, round;
+
+	d->nincidents = 12;
+	d->incidents = xcalloc(d->nincidents, sizeof(*d->incidents));
+	for (i = 0; i < d->nincidents; i++) {
+		struct diag_incident *inc = &d->incidents[i];
+
+		inc->kb_article = kb_find_article(kb, "Q123827");
+		inc->article = xstrdup("Q123827");
+		if (i % 4) {
+			char host[8];
+
+			snprintf(host, sizeof(host), "h%zu", i % 3);
+			inc->peer.host = xstrdup(host);
+		}
+		inc->peer.port = i % 5 == 1 ? 2525 : 25;
+		rank_causes(inc);
+		ck_assert_uint_gt(inc->ncauses, 2);
+	}
+	for (round = 0; round < 200; round++) {
+		struct fix_causes *fc;
+
+		d->nhistory = 1 + round % 3;
+		d->history = xcalloc(d->nhistory, sizeof(*d->history));
+		for (h = 0; h < d->nhistory; h++) {
+			struct diag_history *e = &d->history[h];
+
+			e->nverdicts = round % 7;
+			e->verdicts = xcalloc(e->nverdicts + 1, sizeof(*e->verdicts));
+			for (j = 0; j < e->nverdicts; j++) {
+				struct diag_verdict *v = &e->verdicts[j];
+				const struct diag_incident *any;
+
+				seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+				any = &d->incidents[(seed >> 40) % d->nincidents];
+				v->article = xstrdup((seed >> 33) % 5 ? "Q123827" : "Q999999");
+				v->peer = peers[(seed >> 35) % 5] ? xstrdup(peers[(seed >> 35) % 5]) :
+				    NULL;
+				v->outcome = xstrdup(outcomes[(seed >> 38) % 3 ? 0 : (seed >> 45) % 3]);
+				v->next_cause = (seed >> 50) % 6 == 0 ? NULL : (seed >> 50) % 6 == 1 ?
+				    xstrdup("no-such-cause") :
+				    xstrdup(any->causes[(seed >> 53) % any->ncauses].id);
+			}
+		}
+		fc = fix_causes_start(d);
+		for (i = 0; i < d->nincidents; i++) {
+			int fa = -1, fb = -1;
+			const struct diag_cause *a = fix_cause(d, i, &fa), *b = fix_cause_at(fc, i, &fb);
+
+			ck_assert_msg(a == b && fa == fb, "round %zu, incident %zu: %s (%d), indexed "
+			    "%s (%d)", round, i, a ? a->id : "-", fa, b ? b->id : "-", fb);
+		}
+		fix_causes_end(fc);
+		for (h = 0; h < d->nhistory; h++)
+			diag_history_clear(&d->history[h]);
+		free(d->history);
+		d->history = NULL;
+		d->nhistory = 0;
+	}
+	diag_free(d);
+}
+END_TEST
+
 Suite *
 fix_suite(void)
 {
@@ -1228,6 +1304,7 @@ fix_suite(void)
 	tcase_add_test(tc, gateway_exe_conditions);
 	tcase_add_test(tc, several_edits_one_journal);
 	tcase_add_test(tc, cause_from_the_history);
+	tcase_add_test(tc, causes_indexed_as_read);
 	tcase_add_test(tc, journal_parse);
 	suite_add_tcase(s, tc);
 	return s;

@@ -25,7 +25,9 @@
 #include "probe_result.h"
 #include "rank.h"
 #include "render.h"
+#include "render_history.h"
 #include "render_json.h"
+#include "render_report.h"
 #include "testutil.h"
 #include "util/buf.h"
 #include "util/text.h"
@@ -335,6 +337,223 @@ START_TEST(random_trees)
 }
 END_TEST
 
+/*
+ * A history (what kbdiag verify saw) is written by the writer a verdict at a
+ * time (render_history_jw(), verify's JSON): the same bytes as the tree of
+ * jansson it was built as before, dumped, at the indent of the diagnosis
+ * and of verify's own document. Its strings are hostile, NULL or a
+ * megabyte long; the one difference is a string jansson refuses (not
+ * UTF-8), which dropped its key, or the whole "next" or "watch": it is
+ * written sanitised, as the reference here has it.
+ */
+static char *
+random_cstr(void)
+{
+	static const char *const pieces[] = { "a", "Q123827", " ", "\"", "\\", "/", "\n",
+	    "\t", "\x01", "\x1f", "\x7f", "caf\xc3\xa9", "\xc2\x85", "\xf0\x9f\x93\xa7",
+	    "\xff", "\xc3", "\xed\xa0\x80", "", "\r\n", "250 OK", "\xe2\x80\xa8" };
+	struct buf b = BUF_INIT;
+	size_t k;
+
+	if (rnd(7) == 0)
+		return NULL;
+	if (rnd(60) == 0) {	/* a megabyte: controls, and one bad byte at times */
+		for (k = 0; k < 1024 * 1024; k++)
+			buf_putc(&b, (char)(k % 37 == 0 ? 1 + rnd(31) : 'a' + rnd(26)));
+		if (rnd(2))
+			b.data[rnd((unsigned)b.len)] = (char)0xfe;
+		return buf_detach(&b);
+	}
+	for (k = rnd(6); k-- > 0;)
+		buf_puts(&b, pieces[rnd(sizeof(pieces) / sizeof(pieces[0]))]);
+	return buf_detach(&b);
+}
+
+static json_t *
+ref_str(const char *s)
+{
+	return s ? jansson_str(s) : json_null();
+}
+
+static json_t *
+ref_strs(char **v, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] != NULL)
+			json_array_append_new(a, jansson_str(v[i]));
+	return a;
+}
+
+/* The tree render_history_json() built (render_history.c before the writer). */
+static json_t *
+ref_head(const struct diag_history *h)
+{
+	json_t *o = json_object(), *applied = json_array(), *w;
+	size_t j;
+
+	json_object_set_new(o, "when", ref_str(h->when));
+	json_object_set_new(o, "outcome", ref_str(h->outcome));
+	json_object_set_new(o, "applied_at", ref_str(h->applied_when));
+	for (j = 0; j < h->napplied; j++)
+		json_array_append_new(applied, json_pack("{s:o, s:o, s:o}", "fix",
+		    ref_str(h->applied[j].fix), "path", ref_str(h->applied[j].path),
+		    "what", ref_str(h->applied[j].what)));
+	json_object_set_new(o, "applied", applied);
+	w = h->watch == NULL ? json_null() : json_pack("{s:o, s:I, s:I}", "log",
+	    jansson_str(h->watch), "seconds", (json_int_t)h->watch_seconds, "lines",
+	    (json_int_t)h->watch_lines);
+	json_object_set_new(o, "watch", w);
+	return o;
+}
+
+static json_t *
+ref_verdict(const struct diag_verdict *v)
+{
+	json_t *x = json_object(), *seen = json_array();
+	size_t i;
+
+	json_object_set_new(x, "article", ref_str(v->article));
+	json_object_set_new(x, "peer", ref_str(v->peer));
+	json_object_set_new(x, "cause", ref_str(v->cause));
+	json_object_set_new(x, "outcome", ref_str(v->outcome));
+	json_object_set_new(x, "why", ref_str(v->why));
+	for (i = 0; i < v->nseen; i++)
+		json_array_append_new(seen, json_pack("{s:o, s:o, s:o, s:o}", "source",
+		    ref_str(v->seen[i].source), "value", ref_str(v->seen[i].value), "origin",
+		    ref_str(v->seen[i].origin), "detail", ref_str(v->seen[i].detail)));
+	json_object_set_new(x, "seen", seen);
+	json_object_set_new(x, "next", v->next_cause == NULL ? json_null() :
+	    json_pack("{s:o, s:o, s:o, s:o}", "cause", jansson_str(v->next_cause), "title",
+	    ref_str(v->next_title), "steps", ref_strs(v->next_steps, v->nnext_steps),
+	    "fixes", ref_strs(v->next_fixes, v->nnext_fixes)));
+	return x;
+}
+
+static json_t *
+ref_history(const struct diag_history *h, size_t n)
+{
+	json_t *a = json_array();
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		json_t *o = ref_head(&h[i]), *incs = json_array();
+
+		for (j = 0; j < h[i].nverdicts; j++)
+			json_array_append_new(incs, ref_verdict(&h[i].verdicts[j]));
+		json_object_set_new(o, "incidents", incs);
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static char **
+random_cstrs(size_t n)
+{
+	char **v = xcalloc(n + 1, sizeof(*v));
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		v[i] = random_cstr();
+	return v;
+}
+
+static void
+random_history(struct diag_history *h)
+{
+	size_t i, j;
+
+	memset(h, 0, sizeof(*h));
+	h->when = random_cstr();
+	h->outcome = random_cstr();
+	h->applied_when = random_cstr();
+	h->napplied = rnd(3);
+	h->applied = xcalloc(h->napplied + 1, sizeof(*h->applied));
+	for (i = 0; i < h->napplied; i++) {
+		h->applied[i].fix = random_cstr();
+		h->applied[i].path = random_cstr();
+		h->applied[i].what = random_cstr();
+	}
+	if (rnd(2)) {
+		h->watch = random_cstr();
+		h->watch_seconds = rnd(2) ? rnd(1000) : ULONG_MAX / 2;
+		h->watch_lines = rnd(100000);
+	}
+	h->nverdicts = rnd(5);
+	h->verdicts = xcalloc(h->nverdicts + 1, sizeof(*h->verdicts));
+	for (i = 0; i < h->nverdicts; i++) {
+		struct diag_verdict *v = &h->verdicts[i];
+
+		v->article = random_cstr();
+		v->peer = random_cstr();
+		v->cause = random_cstr();
+		v->outcome = random_cstr();
+		v->why = random_cstr();
+		v->nseen = rnd(4);
+		v->seen = xcalloc(v->nseen + 1, sizeof(*v->seen));
+		for (j = 0; j < v->nseen; j++) {
+			v->seen[j].source = random_cstr();
+			v->seen[j].value = random_cstr();
+			v->seen[j].origin = random_cstr();
+			v->seen[j].detail = random_cstr();
+		}
+		if (rnd(2)) {
+			v->next_cause = random_cstr();
+			v->next_title = random_cstr();
+			v->nnext_steps = rnd(4);
+			v->next_steps = random_cstrs(v->nnext_steps);
+			v->nnext_fixes = rnd(3);
+			v->next_fixes = random_cstrs(v->nnext_fixes);
+		}
+	}
+}
+
+START_TEST(a_history_is_what_jansson_printed)
+{
+	struct diag_history h[4];
+	struct buf b = BUF_INIT;
+	char err[ERR_LEN], *want;
+	struct jw w;
+	size_t n, i, round;
+
+	seed = 29;
+	for (round = 0; round < 300; round++) {
+		n = rnd(4);
+		for (i = 0; i < n; i++)
+			random_history(&h[i]);
+		/* the diagnosis's "history", at one level of indent */
+		buf_reset(&b);
+		jw_init(&w, &b, 1);
+		render_history_jw(&w, h, n, NULL);
+		want = jansson_dump(ref_history(h, n), 1);
+		ck_assert_msg(strcmp(buf_str(&b), want) == 0, "round %zu:\n%.2000s\njansson:\n"
+		    "%.2000s", round, buf_str(&b), want);
+		free(want);
+		/* verify's document: an entry and where it was recorded */
+		for (i = 0; i < n; i++) {
+			json_t *o = ref_head(&h[i]), *incs = json_array();
+			size_t j;
+
+			for (j = 0; j < h[i].nverdicts; j++)
+				json_array_append_new(incs, ref_verdict(&h[i].verdicts[j]));
+			json_object_set_new(o, "incidents", incs);
+			json_object_set_new(o, "recorded_in", ref_str(h[i].watch));
+			want = jansson_dump(o, 0);
+			buf_reset(&b);
+			ck_assert_int_eq(render_verify(&h[i], h[i].watch, RENDER_JSON, &b, err), 0);
+			ck_assert_msg(b.len == strlen(want) + 1 && memcmp(b.data, want,
+			    strlen(want)) == 0 && b.data[b.len - 1] == '\n', "round %zu, verify:"
+			    "\n%.2000s\njansson:\n%.2000s", round, buf_str(&b), want);
+			free(want);
+			diag_history_clear(&h[i]);
+		}
+	}
+	buf_free(&b);
+}
+END_TEST
+
 /* A diagnosis with hostile fields in every part an incident has. */
 START_TEST(a_whole_diagnosis_is_what_jansson_prints)
 {
@@ -418,6 +637,7 @@ jsonwriter_suite(void)
 	tcase_add_test(tc, numbers);
 	tcase_add_test(tc, random_trees);
 	tcase_add_test(tc, a_whole_diagnosis_is_what_jansson_prints);
+	tcase_add_test(tc, a_history_is_what_jansson_printed);
 	suite_add_tcase(s, tc);
 	return s;
 }

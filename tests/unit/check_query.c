@@ -381,6 +381,138 @@ START_TEST(fact_questions_answer_with_the_row)
 }
 END_TEST
 
+/* Does the row name article id among its sources? */
+static int
+row_from(const struct kb_row *r, const char *id)
+{
+	const char *src = kb_row_field(r, "sources");
+
+	return src != NULL && strstr(src, id) != NULL;
+}
+
+/*
+ * A question that names a row by a word of the field's own answers with the
+ * row, surely and by rule, and its article first; the text and the JSON
+ * say so, and --explain says why. A word that is only part of a row's name
+ * ("udp" of UDP_Q_TOTAL) names nothing.
+ */
+START_TEST(a_question_naming_a_row_answers_with_it)
+{
+	/* the row's name, the table's subject, the name below QUERY_FACT_MIN
+	 * of the text's weight, a switch's name, a name mistyped */
+	static const char *const texts[] = { "what is the maximum for maxlmhosts",
+	    "how big is the right tcptsr.exe",
+	    "which tcptsr version do I need for the push bit fix",
+	    "what is the right syntax for the -br switch",
+	    "what dose forcepushbitt=1 do" };
+	static const char *const tables[] = { "protocol-ini", "tcptsr", "tcptsr", "switches",
+	    "protocol-ini" };
+	struct buf out = BUF_INIT;
+	char err[ERR_LEN];
+	size_t i;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct query_results *q = run(texts[i]);
+		const char *text, *answer, *first;
+		json_t *root, *fact, *res;
+
+		ck_assert_msg(q->answer == QUERY_SURE_ANSWER, "%s: not sure", texts[i]);
+		ck_assert_ptr_nonnull(q->fact.row);
+		/* "-br" is a setting the rule base knows too: that rule comes first */
+		ck_assert_msg(q->fact.why == QUERY_FACT_NAMED || (i == 3 &&
+		    q->fact.why == QUERY_FACT_SETTING), "%s: why %d", texts[i], q->fact.why);
+		ck_assert_int_eq(query_decided_by(q), QUERY_BY_RULE);
+		ck_assert_uint_ge(q->nresults, 1);
+		ck_assert_msg(row_from(q->fact.row, q->results[0].article->id),
+		    "%s: the first result, %s, is not the row's (%s)", texts[i],
+		    q->results[0].article->id, kb_row_field(q->fact.row, "sources"));
+		ck_assert_str_eq(q->fact.row->table, tables[i]);
+		if (i == 0)
+			ck_assert_str_eq(q->fact.row->key, "MaxLmHosts");
+		if (i == 3)
+			ck_assert_str_eq(q->fact.row->key, "br");
+		if (i == 4)	/* as read: the typing mistake forgiven */
+			ck_assert_str_eq(q->fact.row->key, "ForcePushBit");
+
+		/* text: the fact's line first, then the article */
+		buf_reset(&out);
+		ck_assert_int_eq(render_query(q, RENDER_TEXT, &out, err), 0);
+		text = buf_str(&out);
+		answer = strstr(text, "Answer: ");
+		first = strstr(text, q->results[0].article->id);
+		/* after what the reading says ("Read as mistakes: ..."), before
+		 * any result */
+		ck_assert_msg(answer != NULL && (answer == text || answer[-1] == '\n'),
+		    "%s: no fact line:\n%s", texts[i], text);
+		ck_assert_ptr_nonnull(first);
+		ck_assert_msg(strncmp(answer + 8, q->fact.text, 20) == 0, "%s", text);
+		ck_assert(first > answer);
+
+		/* JSON: the row, why it answered, the article first */
+		buf_reset(&out);
+		ck_assert_int_eq(render_query(q, RENDER_JSON, &out, err), 0);
+		root = json_loads(buf_str(&out), 0, NULL);
+		ck_assert_ptr_nonnull(root);
+		ck_assert_str_eq(json_string_value(json_object_get(root, "answer")), "sure");
+		fact = json_object_get(root, "fact");
+		ck_assert(json_is_object(fact));
+		ck_assert_str_eq(json_string_value(json_object_get(fact, "key")),
+		    q->fact.row->key);
+		ck_assert_str_eq(json_string_value(json_object_get(fact, "by")),
+		    q->fact.why == QUERY_FACT_NAMED ? "named" : "setting");
+		ck_assert(json_is_boolean(json_object_get(fact, "lifted")));
+		ck_assert_int_eq(json_is_true(json_object_get(fact, "lifted")), q->fact.lifted);
+		ck_assert_str_eq(json_string_value(json_object_get(json_object_get(root,
+		    "model"), "by")), "rule");
+		res = json_array_get(json_object_get(root, "results"), 0);
+		ck_assert_str_eq(json_string_value(json_object_get(res, "article")),
+		    q->results[0].article->id);
+		json_decref(root);
+
+		/* --explain: which row, and why */
+		buf_reset(&out);
+		ck_assert_int_eq(render_query_explain(q, RENDER_TEXT, 1, &out, err), 0);
+		ck_assert_contains(buf_str(&out), q->fact.why == QUERY_FACT_NAMED ?
+		    "Answered by rule: a question that names a row" :
+		    "Answered by rule: a question with a setting");
+		ck_assert_contains(buf_str(&out), "Fact: the row ");
+		ck_assert_contains(buf_str(&out), q->fact.row->key);
+		query_free(q);
+	}
+
+	/* the article the row is from goes first; its place says so */
+	{
+		struct query_results *q = run("how big is the right tcptsr.exe");
+
+		if (q->fact.lifted) {
+			buf_reset(&out);
+			ck_assert_int_eq(render_query_explain(q, RENDER_TEXT, 1, &out, err), 0);
+			ck_assert_contains(buf_str(&out), "which it is from, goes before");
+		}
+		query_free(q);
+	}
+
+	/* not a question, or a word that is only part of the row's name: no rule */
+	{
+		struct query_results *q = run("what is the difference between tcp and udp");
+
+		ck_assert_int_ne(q->fact.why, QUERY_FACT_NAMED);
+		ck_assert_msg(q->answer != QUERY_SURE_ANSWER, "a near miss answered surely");
+		query_free(q);
+		q = run("maxlmhosts");
+		ck_assert_int_ne(q->fact.why, QUERY_FACT_NAMED);
+		query_free(q);
+		/* the row named, but in another product's world */
+		q = run("what is the tcpwindowsize default in windows 10");
+		ck_assert_int_ne(q->fact.why, QUERY_FACT_NAMED);
+		ck_assert_msg(q->answer != QUERY_SURE_ANSWER, "another product's question "
+		    "answered surely");
+		query_free(q);
+	}
+	buf_free(&out);
+}
+END_TEST
+
 /* The vocabulary's terms are used, and said. */
 START_TEST(vocabulary_terms_are_used)
 {
@@ -869,6 +1001,7 @@ query_suite(void)
 	tcase_add_test(tc, english_words_are_not_mistakes);
 	tcase_add_test(tc, settings_are_words);
 	tcase_add_test(tc, fact_questions_answer_with_the_row);
+	tcase_add_test(tc, a_question_naming_a_row_answers_with_it);
 	tcase_add_test(tc, vocabulary_terms_are_used);
 	tcase_add_test(tc, word_classes_are_used);
 	tcase_add_test(tc, answers_fit_their_confidence);

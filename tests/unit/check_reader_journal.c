@@ -553,6 +553,82 @@ START_TEST(export_entries)
 }
 END_TEST
 
+/*
+ * An entry cut by the end of the log (journalctl -o export, json-pretty,
+ * verbose) is not examined: what was read of it may lack its program and
+ * host (written after MESSAGE) or the end of MESSAGE. The warning says so
+ * with how much was left out (its lines; export: what was read of its
+ * MESSAGE), the same whichever way the lines were read (KBDIAG_SCAN=plain,
+ * or the two-thread scan), and no incident comes of its failure line. (The
+ * report is JSON: the warning's quotes are escaped there.)
+ */
+START_TEST(entries_cut_by_the_end)
+{
+	static const struct {
+		const char *in, *want;
+	} c[] = {
+		{ "__CURSOR=x\n__REALTIME_TIMESTAMP=1796670387000000\nSYSLOG_IDENTIFIER="
+		    "postfix/smtp\nMESSAGE=" MSG "\n_PID=123\n",
+		    "(journalctl -o export, from line 1) is cut short: it has no empty line "
+		    "after it, and was not examined (what was read of it may lack its program "
+		    "and host, which journald writes after MESSAGE, or MESSAGE itself), 5 lines: "
+		    "its MESSAGE among them (%zu bytes)" },
+		{ "__CURSOR=x\n\n__CURSOR=y\nSYSLOG_IDENTIFIER=postfix/smtp\nMESSAGE\n"
+		    "\x2c\x01\x00\x00\x00\x00\x00\x00" "abc",
+		    "(journalctl -o export, from line 3) is cut short: it has no empty line "
+		    "after it, and was not examined (what was read of it may lack its program "
+		    "and host, which journald writes after MESSAGE, or MESSAGE itself), 4 lines: "
+		    "its MESSAGE among them, 3 of its 300 bytes read" },
+		{ "__CURSOR=x\n__REALTIME_TIMESTAMP=1796670387000000\n",
+		    "(journalctl -o export, from line 1) is cut short: it has no empty line "
+		    "after it, and was not examined (what was read of it may lack its program "
+		    "and host, which journald writes after MESSAGE, or MESSAGE itself), 2 lines: "
+		    "no MESSAGE among them" },
+		{ "{\n\t\"__REALTIME_TIMESTAMP\" : \"1796670387000000\",\n\t\"SYSLOG_IDENTIFIER\" "
+		    ": \"postfix/smtp\",\n\t\"MESSAGE\" : \"" MSG "\",\n\t\"_PID\" : \"123\",\n",
+		    "(journalctl -o json-pretty, from line 1) is cut short: it has no line "
+		    "\\\"}\\\" after it, and was not examined (what was read of it may lack "
+		    "its program and host, which journald writes after MESSAGE, or MESSAGE itself), 5 lines: "
+		    "its MESSAGE among them" },
+		{ "Mon 2026-12-07 17:06:27.123456 UTC [s=1;i=2]\n    SYSLOG_IDENTIFIER="
+		    "postfix/smtp\n    MESSAGE=" MSG "\n    _PID=123\n",
+		    "(journalctl -o verbose, from line 1) has no _HOSTNAME and no entry after "
+		    "it: it was not examined (what was read of it may lack its program and host, "
+		    "which journald writes after MESSAGE, or MESSAGE itself), 4 lines, its "
+		    "MESSAGE among them" },
+	};
+	char want[1024], *dir = tu_tmpdir(), *file = tu_join(dir, "cut.log");
+	struct tu_run r;
+	size_t i;
+	int plain;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		/* (a binary field's bytes hold NULs: its 62 bytes of lines, 8 of
+		 * length and 3 of MESSAGE) */
+		size_t len = i == 1 ? 62 + 8 + 3 : strlen(c[i].in);
+
+		snprintf(want, sizeof(want), c[i].want, strlen(MSG));
+		tu_write(file, c[i].in, len);
+		for (plain = 0; plain < 2; plain++) {
+			if (plain)
+				setenv("KBDIAG_SCAN", "plain", 1);
+			tu_kbdiag(&r, NULL, 0, "--offline", "-f", "json", "diagnose", file,
+			    (char *)NULL);
+			unsetenv("KBDIAG_SCAN");
+			ck_assert_msg(strstr(r.out, want) != NULL, "case %zu%s: \"%s\" not in "
+			    "\"%.3000s\"", i, plain ? " (plain)" : "", want, r.out);
+			/* not examined: no incident of the failure it holds */
+			ck_assert_msg(strstr(r.out, "\"incidents\": []") != NULL, "case %zu%s: "
+			    "%.2000s", i, plain ? " (plain)" : "", r.out);
+			tu_run_free(&r);
+		}
+	}
+	tu_rmtree(dir);
+	free(file);
+	free(dir);
+}
+END_TEST
+
 /* Real output (tests/samples/journal/README.md): every entry an event with a time. */
 /*
  * The reader's notices (lines of short-monotonic, a null MESSAGE, an export
@@ -658,6 +734,7 @@ reader_journal_suite(void)
 	tcase_add_test(tc, export_entries);
 	tcase_add_test(tc, real_samples);
 	tcase_add_test(tc, notices_when_following_stdin);
+	tcase_add_test(tc, entries_cut_by_the_end);
 	suite_add_tcase(s, tc);
 	return s;
 }

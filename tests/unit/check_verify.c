@@ -566,7 +566,9 @@ START_TEST(history_of_every_incident_read_back)
 {
 	struct diag_verdict *v = calloc(DIAG_MAX_INCIDENTS, sizeof(*v));
 	struct diag_history h = { 0 }, *back;
+	struct buf text = BUF_INIT;
 	char err[ERR_LEN];
+	struct jw w;
 	size_t i, n;
 	json_t *j;
 
@@ -578,7 +580,11 @@ START_TEST(history_of_every_incident_read_back)
 	h.outcome = "inconclusive";
 	h.verdicts = v;
 	h.nverdicts = DIAG_MAX_INCIDENTS;
-	j = render_history_json(&h, 1);
+	jw_init(&w, &text, 0);
+	render_history_jw(&w, &h, 1, NULL);
+	j = json_loads(buf_str(&text), 0, NULL);
+	buf_free(&text);
+	ck_assert_ptr_nonnull(j);
 	ck_assert_msg(render_history_from_json(j, &back, &n, err) == 0, "%s", err);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_uint_eq(back[0].nverdicts, DIAG_MAX_INCIDENTS);
