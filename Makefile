@@ -267,6 +267,8 @@ check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER) $(G
 	BUILD=$(BUILD) bash tests/integration/formats-equal.sh
 	@echo "== real mail logs: the frozen test part (tests/realeval/run.sh --check)"
 	bash tests/realeval/run.sh --check test $(KBDIAG)
+	@echo "== real mail logs: the development samples' expected reading (tests/realeval/dev.sh)"
+	bash tests/realeval/dev.sh --check $(KBDIAG)
 	@echo "== real mail logs: every delivery-failure line matched or listed (tests/realeval/failures.sh)"
 	bash tests/realeval/failures.sh --check $(KBDIAG) || [ $$? = 77 ]
 	@echo "== real mail logs held out: a report, no floor (tests/realeval/heldout.sh)"

@@ -49,6 +49,8 @@ struct correlate_attempt {
 	uint64_t		 host;		/* hash of the peer host, 0 none */
 	char			 message[MTA_ID_MAX];
 	int			 closed;	/* a status line was seen for it */
+	int			 from_status;	/* made by a status line, no report before */
+	int			 reported;	/* ... whose report line came after it */
 	int			 timed;
 	long long		 t;
 	unsigned		 input;
@@ -324,6 +326,31 @@ correlate_echo_of(struct correlator *c, struct correlate_session *s,
 	return NULL;
 }
 
+/*
+ * The attempt of the session whose report line this is, in a log written
+ * newest first (mailcow's web UI export): made by a status line at the same
+ * peer in the same second, with no report line of its own yet.
+ */
+static struct correlate_attempt *
+correlate_report_of(struct correlate_session *s, const struct kb_article *article,
+    uint64_t host, const struct reader_record *rec)
+{
+	size_t i, k;
+
+	if (s == NULL || host == 0 || !rec->has_time)
+		return NULL;
+	for (k = 0; k < s->n; k++) {
+		struct correlate_attempt *a;
+
+		i = (s->next + CORRELATE_SESSION_ATTEMPTS - 1 - k) % CORRELATE_SESSION_ATTEMPTS;
+		a = &s->a[i];
+		if (a->article == article && a->from_status && !a->reported && a->host == host &&
+		    a->timed && a->t == rec->t)
+			return a;
+	}
+	return NULL;
+}
+
 static void
 correlate_remember(struct correlator *c, struct correlate_session *s,
     const struct kb_article *article, size_t incident, uint64_t host, const char *message,
@@ -343,6 +370,7 @@ correlate_remember(struct correlator *c, struct correlate_session *s,
 	a->host = host;
 	snprintf(a->message, sizeof(a->message), "%s", message);
 	a->closed = closed;
+	a->from_status = closed;
 	a->timed = rec->has_time;
 	a->t = rec->t;
 	a->input = c->input;
@@ -687,6 +715,20 @@ correlate_complete_peer(struct correlator *c, size_t i, const struct correlate_l
 		inc->peer.address = text_sanitize(l->address, strlen(l->address), 0);
 }
 
+/* A line of an attempt already counted (a repeat of it): one more line of its incident. */
+static struct diag_incident *
+correlate_add_line(struct correlator *c, size_t i, const struct reader_record *rec,
+    const struct correlate_line *l)
+{
+	struct diag_incident *inc = &c->d->incidents[i];
+
+	inc->lines++;
+	correlate_seen(inc, rec);
+	correlate_locate(inc, rec);
+	correlate_complete_peer(c, i, l);
+	return inc;
+}
+
 static void
 correlate_primary(struct correlator *c, const struct match_hit *hit,
     const struct reader_record *rec)
@@ -711,11 +753,7 @@ correlate_primary(struct correlator *c, const struct match_hit *hit,
 	if (l.kind != MTA_REPORT &&
 	    (echo = correlate_echo_of(c, s, hit->article, host, l.message, rec)) != NULL) {
 		i = echo->incident;
-		inc = &c->d->incidents[i];
-		inc->lines++;
-		correlate_seen(inc, rec);
-		correlate_locate(inc, rec);
-		correlate_complete_peer(c, i, &l);
+		inc = correlate_add_line(c, i, rec, &l);
 		echo->closed = 1;
 		if (echo->message[0] == '\0' && l.message[0] != '\0') {
 			snprintf(echo->message, sizeof(echo->message), "%s", l.message);
@@ -725,6 +763,13 @@ correlate_primary(struct correlator *c, const struct match_hit *hit,
 		if (l.parsed && l.mta.domain[0] != '\0' && inc->peer.host != NULL &&
 		    !inc->peer_from_cli)
 			strmap_put(c->domains, l.mta.domain, strlen(l.mta.domain), i);
+		goto done;
+	}
+	/* A log written newest first: the report after its status line adds a line. */
+	if (l.kind == MTA_REPORT && (echo = correlate_report_of(s, hit->article, host, rec)) != NULL) {
+		echo->reported = 1;
+		i = echo->incident;
+		correlate_add_line(c, i, rec, &l);
 		goto done;
 	}
 	i = correlate_incident(c, hit->article, rec, &l);

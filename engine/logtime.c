@@ -165,24 +165,46 @@ logtime_parse_iso(const char *s, size_t n, long long *t, size_t *used)
 	return 0;
 }
 
+/*
+ * The day of "Nov 23 10:15:02" at s: space-padded ("Nov  3"), two digits
+ * ("Nov 03"), or one digit after one space ("Nov 3", as forums and mail
+ * clients print it, collapsing the padding). The day, and in *at the offset
+ * of the clock; -1 when s has no such day.
+ */
+static int
+logtime_bsd_day(const char *s, size_t n, size_t *at)
+{
+	int d;
+
+	if (n < 14 || s[3] != ' ')
+		return -1;
+	if (s[4] == ' ') {
+		d = logtime_digits(s + 5, 1, 1);
+		*at = 7;
+	} else if (s[5] == ' ') {
+		d = logtime_digits(s + 4, 1, 1);
+		*at = 6;
+	} else {
+		d = logtime_digits(s + 4, 2, 2);
+		*at = 7;
+	}
+	if (d < 1 || d > 31 || s[*at - 1] != ' ')
+		return -1;
+	return d;
+}
+
 int
 logtime_parse_bsd(const char *s, size_t n, int year, long long *t, size_t *used)
 {
 	int mo, d;
 	long long secs;
-	size_t k;
+	size_t k, at;
 
-	if (n < 15 || (mo = logtime_month(s)) == 0 || s[3] != ' ')
-		return -1;
-	if (s[4] == ' ')
-		d = logtime_digits(s + 5, 1, 1);
-	else
-		d = logtime_digits(s + 4, 2, 2);
-	if (d < 0 || s[6] != ' ' || !logtime_valid_date(year, mo, d) ||
-	    logtime_clock(s + 7, n - 7, 1, &secs, &k) != 0)
+	if ((mo = logtime_month(s)) == 0 || (d = logtime_bsd_day(s, n, &at)) < 0 ||
+	    !logtime_valid_date(year, mo, d) || logtime_clock(s + at, n - at, 1, &secs, &k) != 0)
 		return -1;
 	*t = logtime_days(year, mo, d) * LOGTIME_DAY + secs;
-	*used = 7 + k;
+	*used = at + k;
 	return 0;
 }
 
@@ -190,15 +212,123 @@ int
 logtime_parse_bsd_fields(const char *s, size_t n, int *mo, int *d, long long *secs,
     size_t *used)
 {
-	size_t c;
+	size_t c, at;
 
-	if (n < 15 || s[3] != ' ' || (*mo = logtime_month(s)) == 0)
+	if (n < 14 || s[3] != ' ' || (*mo = logtime_month(s)) == 0 ||
+	    (*d = logtime_bsd_day(s, n, &at)) < 0 ||
+	    logtime_clock(s + at, n - at, 1, secs, &c) != 0)
 		return -1;
-	*d = s[4] == ' ' ? logtime_digits(s + 5, 1, 1) : logtime_digits(s + 4, 2, 2);
-	if (*d < 1 || *d > 31 || s[6] != ' ' || logtime_clock(s + 7, n - 7, 1, secs, &c) != 0)
-		return -1;
-	*used = 7 + c;
+	*used = at + c;
 	return 0;
+}
+
+int
+logtime_parse_bsd_year(const char *s, size_t n, long long *t, size_t *used)
+{
+	int mo, d, y;
+	long long secs;
+	size_t k;
+
+	/* "Apr 06 15:16:46 2016 ": the year right after the clock, then a space */
+	if (logtime_parse_bsd_fields(s, n, &mo, &d, &secs, &k) != 0 || k + 6 > n ||
+	    s[k] != ' ' || s[k + 5] != ' ' || (y = logtime_digits(s + k + 1, 4, 4)) < 1970 ||
+	    !logtime_valid_date(y, mo, d))
+		return -1;
+	*t = logtime_days(y, mo, d) * LOGTIME_DAY + secs;
+	*used = k + 5;
+	return 0;
+}
+
+int
+logtime_parse_dmy(const char *s, size_t n, long long *t, size_t *used)
+{
+	int d, mo, y;
+	long long secs;
+	size_t k, i;
+
+	/* "11.12.2019, 16:53:13" (day first), then optionally " | LEVEL |" */
+	if (n < 20 || s[2] != '.' || s[5] != '.' || s[10] != ',' || s[11] != ' ' ||
+	    (d = logtime_digits(s, n, 2)) < 0 || (mo = logtime_digits(s + 3, n - 3, 2)) < 0 ||
+	    (y = logtime_digits(s + 6, n - 6, 4)) < 0 || !logtime_valid_date(y, mo, d) ||
+	    logtime_clock(s + 12, n - 12, 1, &secs, &k) != 0)
+		return -1;
+	i = 12 + k;
+	if (i + 3 < n && s[i] == ' ' && s[i + 1] == '|' && s[i + 2] == ' ') {
+		size_t j;
+
+		for (j = i + 3; j < n && j < i + 3 + 16 && s[j] >= 'a' && s[j] <= 'z'; j++)
+			;
+		if (j > i + 3 && j + 1 < n && s[j] == ' ' && s[j + 1] == '|')
+			i = j + 2;
+	}
+	*t = logtime_days(y, mo, d) * LOGTIME_DAY + secs;
+	*used = i;
+	return 0;
+}
+
+int
+logtime_parse_clock_alone(const char *s, size_t n, long long *secs, size_t *used)
+{
+	char two[8];
+	size_t k;
+
+	/* "3:04:29 " or "03:04:29 ": the hour may have one digit */
+	if (n >= 8 && s[0] >= '0' && s[0] <= '9' && s[1] == ':') {
+		two[0] = '0';
+		memcpy(two + 1, s, 7);
+		if (logtime_clock(two, 8, 1, secs, &k) != 0 || k != 8 || s[7] != ' ')
+			return -1;
+		*used = 7;
+		return 0;
+	}
+	if (logtime_clock(s, n, 1, secs, &k) != 0 || k != 8 || n <= 8 || s[8] != ' ')
+		return -1;
+	*used = 8;
+	return 0;
+}
+
+/* Does a stamp this reader knows start at s: a month name, or a digit? */
+static int
+logtime_stamp_start(const char *s, size_t n)
+{
+	if (n >= 4 && logtime_month(s) != 0 && s[3] == ' ')
+		return 1;
+	return n >= 2 && s[0] >= '0' && s[0] <= '9';
+}
+
+size_t
+logtime_prefix(const char *s, size_t n)
+{
+	size_t i = 0, j, lim;
+
+	if (n == 0 || logtime_stamp_start(s, n))
+		return 0;
+	/* an indent (a code block, a quoted mail) */
+	while (i < n && i < 64 && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (i > 0)
+		return i < n && logtime_stamp_start(s + i, n - i) ? i : 0;
+	/*
+	 * One word of name bytes, then ':' (grep's and zgrep's FILE:, with no
+	 * space before the stamp), or blanks and '|' and a space (docker
+	 * compose's "SERVICE_1    | "), or " : " (a log mailer's "HOST : ").
+	 */
+	lim = n < 256 ? n : 256;
+	for (j = 0; j < lim && s[j] > ' ' && s[j] < 0x7f && s[j] != ':' && s[j] != '|'; j++)
+		;
+	if (j == 0 || j >= lim)
+		return 0;
+	if (s[j] == ':')
+		i = j + 1;
+	else {
+		for (i = j; i < lim && s[i] == ' '; i++)
+			;
+		if (i + 1 < lim && (s[i] == '|' || (s[i] == ':' && i > j)) && s[i + 1] == ' ')
+			i += 2;
+		else
+			return 0;
+	}
+	return i < n && logtime_stamp_start(s + i, n - i) ? i : 0;
 }
 
 int

@@ -278,6 +278,7 @@ mta_failure(const char *line, size_t n)
 		return "tls-handshake";
 	if ((mta_has(s, n, "conversation with") && mta_has(s, n, "timed out")) ||
 	    mta_has(s, n, "smtp timeout after") || mta_has(s, n, "lmtp timeout after") ||
+	    mta_has(s, n, "mtp timeout while connected to ") ||
 	    mta_has(s, n, "timeout waiting for input") || mta_has(s, n, "timeout writing"))
 		return "reply-timeout";
 	if (mta_has(s, n, "timed out"))
@@ -302,6 +303,13 @@ mta_postfix(const char *program, long pid, const char *s, size_t n, struct mta_l
 		mta_copy(out->message, sizeof(out->message), s, q);
 	if (program != NULL && pid > 0)
 		mta_session_name(out->session, program, pid);
+	else if (program == NULL)
+		/*
+		 * Lines pasted without their syslog tag (mailcow's web UI export):
+		 * one session, so that a status line is still known for the echo
+		 * of the connect line at the same peer before it.
+		 */
+		mta_copy(out->session, sizeof(out->session), "postfix", 7);
 	if ((st = mta_find(s, n, "status=")) != NULL) {
 		const char *v = st + 7;
 		size_t rest = (size_t)(s + n - v);
@@ -323,11 +331,34 @@ mta_postfix(const char *program, long pid, const char *s, size_t n, struct mta_l
 		mta_domain_of(to + 3, (size_t)(s + n - to - 3), out->domain);
 }
 
+/*
+ * A message log's line of an address (exim -Mvl: no message id after the
+ * time): "ADDRESS R=ROUTER T=TRANSPORT defer (N): ...", the == line of the
+ * main log without its flag. Its length of address, or 0.
+ */
+static size_t
+mta_exim_address_line(const char *r, size_t rn)
+{
+	size_t w;
+
+	for (w = 0; w < rn && w < MTA_DOMAIN_MAX && r[w] != ' ' && r[w] != '='; w++)
+		;
+	if (w == 0 || w + 3 > rn || r[w] != ' ' || !(r[w + 1] == 'R' || r[w + 1] == 'T') ||
+	    r[w + 2] != '=')
+		return 0;
+	return w;
+}
+
 static void
 mta_exim(const char *s, size_t n, struct mta_line *out)
 {
+	/*
+	 * Older Exim named the peer "host NAME [ADDR]:" in a reply and "SMTP
+	 * timeout while connected to NAME [ADDR] after ..." in a time-out.
+	 */
 	static const char *const markers[] = {
-		"H=", "callout: ", "Remote host ", "send() to ", NULL
+		"H=", "callout: ", "Remote host ", "send() to ", "host ",
+		"timeout while connected to ", NULL
 	};
 	size_t id = mta_exim_id(s, n);
 	const char *r = s, *p;
@@ -354,8 +385,19 @@ mta_exim(const char *s, size_t n, struct mta_line *out)
 		out->kind = mta_find(r, rn, "retry timeout exceeded") ? MTA_GAVE_UP : MTA_STATUS;
 	else if (rn >= 3 && r[0] == '=' && r[1] == '=' && r[2] == ' ')
 		out->kind = mta_find(r, rn, "retry time not reached") ? MTA_HELD : MTA_STATUS;
-	if (out->kind != MTA_REPORT && rn > 3)
+	if (id == 0 && out->kind == MTA_REPORT && mta_exim_address_line(r, rn) > 0) {
+		/* exim -Mvl: repeats the host line before it, as an == line does */
+		out->kind = MTA_STATUS;
+		mta_domain_of(r, rn, out->domain);
+	} else if (out->kind != MTA_REPORT && rn > 3)
 		mta_domain_of(r + 3, rn - 3, out->domain);
+	/*
+	 * A message log, or exim -v's output, is one message's: its lines
+	 * without an id are one session, so that an address line is known for
+	 * the echo of its host line it is.
+	 */
+	if (id == 0)
+		mta_copy(out->session, sizeof(out->session), "exim-msglog", 11);
 	if ((p = mta_find(r, rn, "for '")) != NULL && out->domain[0] == '\0') {
 		const char *q = memchr(p + 5, '\'', (size_t)(r + rn - p - 5));
 
@@ -390,6 +432,15 @@ mta_sendmail(const char *s, size_t n, struct mta_line *out)
 		out->kind = MTA_STATUS;
 	else
 		out->kind = MTA_REPORT;
+	/*
+	 * No time spent on the delivery and a time-out: the queue run took the
+	 * host's cached status (HostStatusDirectory, or an earlier recipient of
+	 * the run), no connection was made. A refusal can take no second; a
+	 * time-out cannot.
+	 */
+	if (out->kind == MTA_STATUS && mta_find(s, n, "xdelay=00:00:00") != NULL &&
+	    mta_find(s, n, "stat=Deferred") != NULL && mta_find(s, n, "timed out") != NULL)
+		out->kind = MTA_HELD;
 	if (!mta_peer_after(s, n, markers, 1, &out->peer))
 		memset(&out->peer, 0, sizeof(out->peer));
 	mta_complete_from_relay(s, n, 1, &out->peer);
@@ -429,6 +480,11 @@ mta_parse(const char *program, long pid, const char *text, size_t len, const cha
 	struct peer_ref probe;
 
 	memset(out, 0, sizeof(*out));
+	/* exim -v indents its log lines under "LOG: MAIN"; a paste may too */
+	while (len > 0 && (*text == ' ' || *text == '\t')) {
+		text++;
+		len--;
+	}
 	if (program != NULL && strstr(program, "postfix") != NULL)
 		out->origin = MTA_POSTFIX;
 	else if (program != NULL && (strstr(program, "sendmail") != NULL ||
@@ -440,8 +496,12 @@ mta_parse(const char *program, long pid, const char *text, size_t len, const cha
 	    (len > 2 && text[0] == 'H' && text[1] == '=') ||
 	    mta_find(text, len, " callout") != NULL || peer_read(text, len, 0, &probe) > 0))
 		out->origin = MTA_EXIM;
-	else if (program == NULL && hint != NULL)
-		/* A line pasted without its syslog prefix: as the symptom's MTA. */
+	else if (hint != NULL)
+		/*
+		 * A line pasted without its syslog prefix, or a program named by
+		 * the service (Postfix's syslog_name of a master.cf service,
+		 * "enforced-tls-smtp/smtp"): as the symptom's MTA.
+		 */
 		out->origin = strcmp(hint, "postfix") == 0 ? MTA_POSTFIX :
 		    strcmp(hint, "exim") == 0 ? MTA_EXIM :
 		    strcmp(hint, "sendmail") == 0 ? MTA_SENDMAIL : MTA_UNKNOWN;

@@ -12,11 +12,14 @@
  *
  *   kind     a report of one connection or session, a message's status after
  *            it, a deferral without an attempt (the destination is held after
- *            earlier failures), retries used up, a delivery;
+ *            earlier failures; Sendmail's cached host status, a time-out in
+ *            xdelay=00:00:00), retries used up, a delivery;
  *   session  the process or message the line belongs to (Postfix's
  *            "postfix/smtp[PID]", Exim's message id, Sendmail's queue id), so
  *            that the status lines that repeat a report can be told apart
- *            from a new attempt;
+ *            from a new attempt; "postfix" for Postfix lines pasted without
+ *            their tag, "exim-msglog" for Exim's lines without a message id
+ *            (a message log, exim -Mvl; exim -v's output);
  *   message  the queue or message id, when the line names one;
  *   peer     the next hop, in whichever notation the line writes it (peer.h);
  *   domain   the recipient's domain (to=<user@domain>, "== user@domain", Exim's

@@ -77,6 +77,10 @@ struct reader {
 	long long		 when_day;
 	int			 bsd_mo, bsd_d;	/* the last BSD date read, */
 	long long		 bsd_day;	/* and its day by the year rule */
+	/* the time of the last syslog line, for the pieces of it a mail client
+	 * or a terminal wrapped onto lines of their own (reader_wrap_when()) */
+	int			 wrap_timed, wrap_dated, wrap_year;
+	long long		 wrap_t;
 	/* the year rule of BSD syslog stamps */
 	long long		 anchor;
 	enum reader_year_from	 anchor_from;
@@ -1530,6 +1534,29 @@ reader_tag(const char *s, size_t n, char prog[READER_NAME_MAX + 1], long *pid)
 }
 
 /*
+ * "3:04:29 host prog[pid]: " (busybox: "host facility.level prog[pid]: "): a
+ * syslog line pasted without its date. The time of day in *t, *used; 0 or -1.
+ */
+static int
+reader_dateless(const char *s, size_t n, long long *t, size_t *used)
+{
+	char prog[READER_NAME_MAX + 1];
+	long pid;
+	size_t k, w;
+
+	if (logtime_parse_clock_alone(s, n, t, &k) != 0 ||
+	    (w = reader_word(s + k + 1, n - k - 1)) == 0)
+		return -1;
+	s += k + 1 + w + 1;
+	n -= k + 1 + w + 1;
+	if (reader_tag(s, n, prog, &pid) == 0 && ((w = reader_word(s, n)) == 0 ||
+	    reader_tag(s + w + 1, n - w - 1, prog, &pid) == 0))
+		return -1;
+	*used = k;
+	return 0;
+}
+
+/*
  * A syslog line, or one of journalctl's short forms (reader_journal.h), or
  * docker's (logs --timestamps): SYSLOG or DOCKER, or TEXT when it is none.
  */
@@ -1540,7 +1567,7 @@ reader_syslog(struct reader *r, enum reader_format f)
 	const char *s = rec->raw;
 	size_t n = rec->rawlen, i = 0, used, w, tag;
 	long long t;
-	int rfc5424 = 0, bsd = 0, mono = 0;
+	int rfc5424 = 0, bsd = 0, mono = 0, dateless = 0;
 	enum reader_format got = READER_FORMAT_SYSLOG;
 	enum rj_stamp js;
 
@@ -1556,6 +1583,9 @@ reader_syslog(struct reader *r, enum reader_format f)
 			i += 2;
 		}
 	}
+	/* a prefix the log did not write: an indent, zgrep's FILE:, compose's "svc | " */
+	if (i == 0)
+		i = logtime_prefix(s, n);
 	/* docker logs --timestamps: its stamp, then the container's line */
 	if (i == 0 && rj_docker_stamp(s, n, &t, &used)) {
 		size_t inner;
@@ -1572,8 +1602,13 @@ reader_syslog(struct reader *r, enum reader_format f)
 	/* An RFC 3339 stamp has a time; else a BSD one, dated by the year rule. */
 	} else if (logtime_parse_iso(s + i, n - i, &t, &used) == 0 && used > 10)
 		;
+	else if (logtime_parse_bsd_year(s + i, n - i, &t, &used) == 0 ||
+	    logtime_parse_dmy(s + i, n - i, &t, &used) == 0)
+		;	/* "Apr 06 15:16:46 2016", "11.12.2019, 16:53:13": with their year */
 	else if ((js = rj_stamp(s + i, n - i, &t, &used)) != RJ_STAMP_NONE)
 		mono = js == RJ_STAMP_MONO;	/* journalctl's short-full, -unix, -monotonic */
+	else if (reader_dateless(s + i, n - i, &t, &used) == 0)
+		dateless = 1;	/* a time of day, no date: t is its seconds */
 	else {
 		int mo, d;
 		long long secs, day;
@@ -1601,6 +1636,7 @@ reader_syslog(struct reader *r, enum reader_format f)
 	i++;
 	rec->kind = READER_EVENT;
 	rec->has_time = rec->has_date = !mono;
+	rec->has_date &= !dateless;
 	rec->t = mono ? 0 : t;
 	if (mono && r->mono == 0)
 		r->mono = 1;
@@ -1613,7 +1649,9 @@ reader_syslog(struct reader *r, enum reader_format f)
 		session_reset(&r->session);
 		return got;
 	}
-	if (!mono)
+	if (dateless)
+		logtime_format(t, 0, rec->when);
+	else if (!mono)
 		reader_when(r, t);
 	/* "host prog[pid]: message"; Exim writes the message right away. */
 	if ((w = reader_word(s + i, n - i)) > 0 &&
@@ -1658,6 +1696,37 @@ reader_syslog(struct reader *r, enum reader_format f)
 }
 
 /* ---------------------------------------------------------------------- */
+
+/*
+ * A line with no stamp after a syslog line is most often a piece of it that
+ * a mail client or a terminal wrapped: it gets that line's time (as a legacy
+ * transcript line gets its event's). After any other line, none.
+ */
+static void
+reader_wrap_when(struct reader *r, enum reader_format got)
+{
+	struct reader_record *rec = &r->rec;
+
+	if (got == READER_FORMAT_SYSLOG) {
+		r->wrap_timed = rec->has_time;
+		r->wrap_dated = rec->has_date;
+		r->wrap_year = rec->year_inferred;
+		r->wrap_t = rec->t;
+		return;
+	}
+	if (got != READER_FORMAT_TEXT || rec->kind != READER_TEXT) {
+		r->wrap_timed = 0;
+		return;
+	}
+	if (!r->wrap_timed || rec->has_time)
+		return;
+	rec->has_time = 1;
+	rec->has_date = r->wrap_dated;
+	rec->year_inferred = r->wrap_year;
+	rec->t = r->wrap_t;
+	if (!r->skim)
+		logtime_format(rec->t, rec->has_date, rec->when);
+}
 
 static void
 reader_classify(struct reader *r)
@@ -1704,6 +1773,7 @@ reader_classify(struct reader *r)
 		r->format = got;
 	if (got == READER_FORMAT_LEGACY || got == READER_FORMAT_TEXT)
 		reader_legacy_when(r);
+	reader_wrap_when(r, got);
 	if (r->skim && !rec->self)
 		return;
 	rec->peer_host = r->peer_host[0] ? r->peer_host : NULL;

@@ -75,7 +75,8 @@ sub parse {
 		$msg =~ s/^\[\d+\] // unless defined $prog;
 		return ($t, $frac, $host, $prog, $pid, $msg);
 	}
-	if ($l =~ /^([A-Z][a-z][a-z]) ([ \d]\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))? (.*)$/s &&
+	# the day space-padded, two digits, or one digit after one space ("Aug 3")
+	if ($l =~ /^([A-Z][a-z][a-z]) ([ \d]\d|\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))? (.*)$/s &&
 	    exists $mon{$1}) {
 		my ($mo, $d, $h, $mi, $se, $f) = ($mon{$1}, $2 + 0, $3, $4, $5, $6);
 		$rest = $7;

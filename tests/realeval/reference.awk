@@ -24,7 +24,9 @@
 #                      ERROR") is one; "retry time not reached" is none.
 #   Sendmail           a "stat=Deferred: ERROR by/with H" line is one attempt,
 #                      unless the line before for the same queue id said the
-#                      same at the same peer in the same second.
+#                      same at the same peer in the same second, or it is a
+#                      time-out that took no time (xdelay=00:00:00: the queue
+#                      run used the host's cached status, no connection).
 #
 # ERROR is a connection failure: refused, timed out, unreachable, no route,
 # reset, lost or closed connection, a time-out in the conversation. TLS
@@ -142,7 +144,7 @@ $0 ~ /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9:.]+ / {
 }
 
 # Sendmail: "QID: to=..., relay=..., stat=Deferred: ERROR".
-/sendmail\[[0-9]+\]: .*stat=Deferred: / {
+/(sendmail|sm-mta)\[[0-9]+\]: .*stat=Deferred: / {
 	c = class_of($0)
 	if (c == "") next
 	h = "-"
@@ -150,7 +152,8 @@ $0 ~ /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9:.]+ / {
 		h = substr($0, RSTART, RLENGTH); sub(/^.* /, "", h)
 		gsub(/[\[\]]/, "", h); h = strip(h)
 	}
-	qid = $0; sub(/^.*sendmail\[[0-9]+\]: /, "", qid); sub(/:.*/, "", qid)
+	if (c == "timeout" && $0 ~ /xdelay=00:00:00,/) { lines[h]++; next }
+	qid = $0; sub(/^.*(sendmail|sm-mta)\[[0-9]+\]: /, "", qid); sub(/:.*/, "", qid)
 	t = $3
 	k = qid SUBSEP h SUBSEP c SUBSEP t
 	if (k == lasts[qid]) { echo(h); next }

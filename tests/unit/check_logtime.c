@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "logtime.h"
+#include "reader.h"
 #include "testutil.h"
 
 #define T_2026_12_07_091448	1796634888LL	/* 2026-12-07 09:14:48 UTC */
@@ -179,6 +180,200 @@ START_TEST(format_without_date)
 }
 END_TEST
 
+/*
+ * Stamps as people paste them (issue rl): "May 3" with one space, the year
+ * after the clock, mailcow's day-first export. Times worked out apart
+ * (Python's calendar.timegm).
+ */
+START_TEST(pasted_stamp_forms)
+{
+	long long t;
+	size_t used;
+	int mo, d;
+	long long secs;
+
+	/* 2026-05-03 10:31:22 = 1777804282 */
+	ck_assert_int_eq(logtime_parse_bsd("May 3 10:31:22 web", 18, 2026, &t, &used), 0);
+	ck_assert_int_eq(t, 1777804282LL);
+	ck_assert_uint_eq(used, 14);
+	ck_assert_int_eq(logtime_parse_bsd("May  3 10:31:22 web", 19, 2026, &t, &used), 0);
+	ck_assert_int_eq(t, 1777804282LL);
+	ck_assert_uint_eq(used, 15);
+	ck_assert_int_eq(logtime_parse_bsd_fields("May 3 10:31:22 x", 16, &mo, &d, &secs, &used), 0);
+	ck_assert_int_eq(mo, 5);
+	ck_assert_int_eq(d, 3);
+	ck_assert_uint_eq(used, 14);
+	/* not a day: three digits, none, a letter */
+	ck_assert_int_ne(logtime_parse_bsd_fields("May 123 10:31:22 x", 18, &mo, &d, &secs, &used), 0);
+	ck_assert_int_ne(logtime_parse_bsd_fields("May  10:31:22 x", 15, &mo, &d, &secs, &used), 0);
+	ck_assert_int_ne(logtime_parse_bsd_fields("May x 10:31:22 x", 16, &mo, &d, &secs, &used), 0);
+	ck_assert_int_ne(logtime_parse_bsd_fields("May 0 10:31:22 x", 16, &mo, &d, &secs, &used), 0);
+	/* 2016-04-06 15:16:46 = 1459955806 */
+	ck_assert_int_eq(logtime_parse_bsd_year("Apr 06 15:16:46 2016 barracuda", 30, &t, &used), 0);
+	ck_assert_int_eq(t, 1459955806LL);
+	ck_assert_uint_eq(used, 20);
+	/* a host name of digits is not a year unless it is one; no space after: none */
+	ck_assert_int_ne(logtime_parse_bsd_year("Apr 06 15:16:46 0042 x", 22, &t, &used), 0);
+	ck_assert_int_ne(logtime_parse_bsd_year("Apr 06 15:16:46 2016x", 21, &t, &used), 0);
+	ck_assert_int_ne(logtime_parse_bsd_year("Feb 29 15:16:46 2015 x", 22, &t, &used), 0);
+	/* 2019-12-11 16:53:13 = 1576083193 */
+	ck_assert_int_eq(logtime_parse_dmy("11.12.2019, 16:53:13 | info | connect", 37, &t, &used), 0);
+	ck_assert_int_eq(t, 1576083193LL);
+	ck_assert_uint_eq(used, 29);	/* the level column passed over */
+	ck_assert_int_eq(logtime_parse_dmy("11.12.2019, 16:53:13 connect", 28, &t, &used), 0);
+	ck_assert_uint_eq(used, 20);
+	ck_assert_int_ne(logtime_parse_dmy("31.02.2019, 16:53:13 x", 22, &t, &used), 0);
+	ck_assert_int_ne(logtime_parse_dmy("11.12.2019 16:53:13 x", 21, &t, &used), 0);
+	/* a time of day alone: one or two digits of hour, then a space */
+	ck_assert_int_eq(logtime_parse_clock_alone("3:04:29 host", 12, &secs, &used), 0);
+	ck_assert_int_eq(secs, 3 * 3600 + 4 * 60 + 29);
+	ck_assert_uint_eq(used, 7);
+	ck_assert_int_eq(logtime_parse_clock_alone("13:04:29 host", 13, &secs, &used), 0);
+	ck_assert_int_eq(secs, 13 * 3600 + 4 * 60 + 29);
+	ck_assert_uint_eq(used, 8);
+	ck_assert_int_ne(logtime_parse_clock_alone("13:04:29", 8, &secs, &used), 0);
+	ck_assert_int_ne(logtime_parse_clock_alone("3:04:29", 7, &secs, &used), 0);
+	ck_assert_int_ne(logtime_parse_clock_alone("24:04:29 x", 10, &secs, &used), 0);
+	ck_assert_int_ne(logtime_parse_clock_alone("3:4:29 x", 8, &secs, &used), 0);
+	ck_assert_int_ne(logtime_parse_clock_alone("3:04 x", 6, &secs, &used), 0);
+	ck_assert_int_ne(logtime_parse_clock_alone("13:04:29.5 x", 12, &secs, &used), 0);
+}
+END_TEST
+
+static size_t
+prefix_of(const char *s)
+{
+	return logtime_prefix(s, strlen(s));
+}
+
+START_TEST(prefixes_the_log_did_not_write)
+{
+	ck_assert_uint_eq(prefix_of("    Nov  3 18:06:25 mail postfix/smtp[1]: x"), 4);
+	ck_assert_uint_eq(prefix_of("\tNov  3 18:06:25 mail postfix/smtp[1]: x"), 1);
+	ck_assert_uint_eq(prefix_of("/var/log/mail.log.2.gz:Nov  3 18:06:25 mail x"), 23);
+	ck_assert_uint_eq(prefix_of("maillog:2026-11-03T18:06:25+01:00 mail x"), 8);
+	ck_assert_uint_eq(prefix_of("postfix-mailcow_1    | Feb  7 11:17:56 mail x"), 23);
+	ck_assert_uint_eq(prefix_of("mailcowdockerized-postfix-mailcow-1  | Feb  7 11:17:56 x"), 39);
+	ck_assert_uint_eq(prefix_of("exmx1 : Dec 14 05:28:39 exmx1 sendmail[3]: x"), 8);
+	/* none: a stamp first, or no stamp after the prefix, or words */
+	ck_assert_uint_eq(prefix_of("Nov  3 18:06:25 mail postfix/smtp[1]: x"), 0);
+	ck_assert_uint_eq(prefix_of("2026-11-03 18:06:25 1vN3xA-0004Zk-Q1 == a@b"), 0);
+	ck_assert_uint_eq(prefix_of("    at java.lang.Thread.run(Thread.java:748)"), 0);
+	ck_assert_uint_eq(prefix_of("warning: something: 12 of them"), 0);
+	ck_assert_uint_eq(prefix_of("Note: Nov is a month"), 0);
+	ck_assert_uint_eq(prefix_of("web | hello"), 0);
+	ck_assert_uint_eq(prefix_of(""), 0);
+	ck_assert_uint_eq(prefix_of("   "), 0);
+}
+END_TEST
+
+/* A reader of log in memory, BSD stamps dated back from 2026-12-07. */
+static struct reader *
+open_anchored(const char *log, size_t len)
+{
+	struct reader_params p;
+	struct reader *r;
+
+	reader_params_init(&p);
+	p.has_anchor = 1;
+	p.anchor = T_2026_12_07_091448;
+	r = reader_open_mem_params("pasted.log", log, len, &p);
+	ck_assert_ptr_nonnull(r);
+	return r;
+}
+
+/* The reader passes the prefixes over: the line's time, host and program are read. */
+START_TEST(reader_reads_pasted_lines)
+{
+	static const char log[] =
+	    "postfix-mailcow_1    | Feb  7 11:18:26 mail postfix/smtp[396]: connect to x\n"
+	    "/mail/log/info.2.gz:Apr 06 15:16:46 2016 barracuda outbound/error: y\n"
+	    "    May 3 10:31:22 web postfix/smtp[19260]: z\n"
+	    "11.12.2019, 16:53:13 | info | connect to w\n"
+	    "postfix-mailcow_1  | 07.12.2026, 10:00:01 | info | t\n"
+	    "3:04:29 c493 mail.info postfix/smtp[2474]: v\n"
+	    "13:04:29 gw postfix/smtp[2475]: u\n"
+	    "12:00:01 INFO no host and tag\n";
+	static const struct {
+		const char *when, *host, *program, *text;
+	} want[] = {
+		{ "2026-02-07T11:18:26", "mail", "postfix/smtp", "connect to x" },
+		{ "2016-04-06T15:16:46", "barracuda", "outbound/error", "y" },
+		{ "2026-05-03T10:31:22", "web", "postfix/smtp", "z" },
+		{ "2019-12-11T16:53:13", NULL, NULL, "connect to w" },
+		{ "2026-12-07T10:00:01", NULL, NULL, "t" },
+		/* busybox's facility before the tag: the text from the host on */
+		{ "03:04:29", NULL, NULL, "c493 mail.info postfix/smtp[2474]: v" },
+		{ "13:04:29", "gw", "postfix/smtp", "u" },
+	};
+	struct reader *r = open_anchored(log, sizeof(log) - 1);
+	const struct reader_record *rec;
+	char err[ERR_LEN];
+	size_t i;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		ck_assert_int_eq(reader_next(r, &rec, err), 1);
+		ck_assert_int_eq(rec->kind, READER_EVENT);
+		ck_assert_int_eq(rec->has_time, 1);
+		ck_assert_int_eq(rec->has_date, strlen(want[i].when) > 8);
+		ck_assert_str_eq(rec->when, want[i].when);
+		if (want[i].host == NULL)
+			ck_assert_ptr_null(rec->program);
+		else {
+			ck_assert_str_eq(rec->host, want[i].host);
+			ck_assert_str_eq(rec->program, want[i].program);
+		}
+		ck_assert_uint_eq(rec->len, strlen(want[i].text));
+		ck_assert_int_eq(memcmp(rec->text, want[i].text, rec->len), 0);
+	}
+	/*
+	 * A clock, then no "host prog[pid]: ": not a syslog line, its own time
+	 * not read; as a line with no stamp after a syslog line it is taken
+	 * for a wrapped piece of that line, and has its time.
+	 */
+	ck_assert_int_eq(reader_next(r, &rec, err), 1);
+	ck_assert_int_eq(rec->kind, READER_TEXT);
+	ck_assert_int_eq(rec->has_time, 1);
+	ck_assert_str_eq(rec->when, "13:04:29");
+	ck_assert_int_eq(reader_next(r, &rec, err), 0);
+	reader_close(r);
+}
+END_TEST
+
+/* The pieces of a syslog line wrapped by a mail client have its time; others do not. */
+START_TEST(reader_wrapped_pieces_have_the_lines_time)
+{
+	static const char log[] =
+	    "exmx1 : Dec 14 05:28:39 exmx1 sendmail[31574]: mBDIYhEa031574:\n"
+	    "to=<customer at example.com>, delay=00:00:00, xde\n"
+	    "lay=00:00:00, mailer=esmtp, pri=41874, relay=mail.example.com.,\n"
+	    "{\"time\":\"2026-12-14T06:00:00Z\",\"event\":\"x\"}\n"
+	    "not a piece of a syslog line\n";
+	struct reader *r = open_anchored(log, sizeof(log) - 1);
+	const struct reader_record *rec;
+	char err[ERR_LEN];
+	int i;
+
+	ck_assert_int_eq(reader_next(r, &rec, err), 1);
+	ck_assert_str_eq(rec->program, "sendmail");
+	ck_assert_str_eq(rec->when, "2025-12-14T05:28:39");
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(reader_next(r, &rec, err), 1);
+		ck_assert_int_eq(rec->kind, READER_TEXT);
+		ck_assert_int_eq(rec->has_time, 1);
+		ck_assert_int_eq(rec->has_date, 1);
+		ck_assert_int_eq(rec->year_inferred, 1);
+		ck_assert_str_eq(rec->when, "2025-12-14T05:28:39");
+	}
+	ck_assert_int_eq(reader_next(r, &rec, err), 1);
+	ck_assert_int_eq(reader_next(r, &rec, err), 1);
+	ck_assert_int_eq(rec->kind, READER_TEXT);
+	ck_assert_int_eq(rec->has_time, 0);
+	ck_assert_int_eq(reader_next(r, &rec, err), 0);
+	reader_close(r);
+}
+END_TEST
+
 Suite *
 logtime_suite(void)
 {
@@ -193,6 +388,10 @@ logtime_suite(void)
 	tcase_add_test(tc, bsd_stamps_dated_backwards);
 	tcase_add_test(tc, ctime_dates_and_months);
 	tcase_add_test(tc, format_without_date);
+	tcase_add_test(tc, pasted_stamp_forms);
+	tcase_add_test(tc, prefixes_the_log_did_not_write);
+	tcase_add_test(tc, reader_reads_pasted_lines);
+	tcase_add_test(tc, reader_wrapped_pieces_have_the_lines_time);
 	suite_add_tcase(s, tc);
 	return s;
 }
