@@ -1,22 +1,26 @@
 #!/bin/bash
-# Score kbdiag on the held-out real logs (tests/realeval/heldout/README.md):
-# a report, never tuned on.
+# Score kbdiag on a held-out set of real logs (tests/realeval/heldout/README.md,
+# tests/realeval/heldout2/README.md): a report, never tuned on.
 #
-#   tests/realeval/heldout.sh [KBDIAG]
+#   [KBDIAG_HELDOUT_SET=heldout2] tests/realeval/heldout.sh [KBDIAG]
 #
-# Copies each file of heldout/files.tsv from the held-out corpus
-# ($KBDIAG_HELDOUT_CORPUS, default /work/shared/corpus/heldout-logs) into a
-# temporary directory, dated as the row says (the day it was posted, or the
-# run's time for "-"), checks its sha256 against the README's, runs
+# KBDIAG_HELDOUT_SET names the set: its metadata directory under
+# tests/realeval/ (README.md, files.tsv, reference.tsv); default "heldout",
+# the first set. Copies each file of SET/files.tsv from the set's corpus
+# ($KBDIAG_HELDOUT_CORPUS; default /work/shared/corpus/heldout-logs followed
+# by what follows "heldout" in the set's name: heldout-logs for "heldout",
+# heldout-logs2 for "heldout2") into a temporary directory, dated as the row
+# says (the day it was posted, or the run's time for "-"), checks its sha256
+# against the README's, runs
 # `kbdiag diagnose --offline --format json` on it, and prints per file, per
 # form (syslog, variant), per MTA and in all:
 #
 #   lines      lines read
 #   inc        incidents; peer: how many name their peer as the log gives it
 #   attempts   kbdiag's attempts (the incidents' count, Q129239 left out, as
-#              run.sh does) and the reference's (heldout/reference.tsv)
+#              run.sh does) and the reference's (SET/reference.tsv)
 #   agree      1 - sum over peers |kbdiag - reference| / reference attempts
-#   status     failure status lines of the file, read by hand (files.tsv)
+#   status     failure status lines of the file, read by hand (SET/files.tsv)
 #   unmatched  error-looking lines no article explains, and their groups
 #   year       incidents whose first time has another year than the file's
 #              time stamps have (files.tsv; not checked where that is "-")
@@ -30,19 +34,32 @@
 # HELDOUT_SHOW=1 also prints, per file, the peers where kbdiag and the
 # reference differ. Exit 0 whatever the figures (no floor: see the README);
 # 1 when kbdiag fails (exit > 1) or a file is not the one the reference was
-# written on; SKIP when the corpus or jq is missing.
+# written on; 2 when KBDIAG_HELDOUT_SET names no set here; SKIP (exit 0) when
+# the corpus or jq is missing.
 set -eu
 export LC_ALL=C
 
 here=$(cd "$(dirname "$0")" && pwd)
 kbdiag=${1:-$here/../../build/kbdiag}
 kb=$here/../../kb
-corpus=${KBDIAG_HELDOUT_CORPUS:-/work/shared/corpus/heldout-logs}
+set_name=${KBDIAG_HELDOUT_SET:-heldout}
+case $set_name in
+*/*|*..*|'') echo "heldout.sh: KBDIAG_HELDOUT_SET=$set_name: a directory name under tests/realeval/, not a path" >&2
+	exit 2 ;;
+heldout*) ;;
+*) echo "heldout.sh: KBDIAG_HELDOUT_SET=$set_name: not a held-out set (heldout, heldout2, ...)" >&2
+	exit 2 ;;
+esac
+meta=$here/$set_name
+for f in README.md files.tsv reference.tsv; do
+	[ -f "$meta/$f" ] || { echo "heldout.sh: $meta/$f is missing (KBDIAG_HELDOUT_SET=$set_name)" >&2; exit 2; }
+done
+corpus=${KBDIAG_HELDOUT_CORPUS:-/work/shared/corpus/heldout-logs${set_name#heldout}}
 if [ ! -d "$corpus" ]; then
-	echo "SKIP: realeval heldout: no held-out corpus at $corpus (KBDIAG_HELDOUT_CORPUS)"
+	echo "SKIP: realeval $set_name: no held-out corpus at $corpus (KBDIAG_HELDOUT_CORPUS)"
 	exit 0
 fi
-command -v jq > /dev/null || { echo "SKIP: realeval heldout: jq is missing"; exit 0; }
+command -v jq > /dev/null || { echo "SKIP: realeval $set_name: jq is missing"; exit 0; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -59,7 +76,7 @@ fail_re+='|[ ,]dsn=[45]\.[0-9]{1,3}\.[0-9]{1,3}'
 add() { T[$1,$2]=$(( ${T[$1,$2]:-0} + $3 )); }
 
 sums=$(awk -F '\t' '/^\| [a-z]/ { split($0, c, "|"); f = c[2]; h = c[4];
-	gsub(/ /, "", f); gsub(/ /, "", h); print f "\t" h }' "$here/heldout/README.md")
+	gsub(/ /, "", f); gsub(/ /, "", h); print f "\t" h }' "$meta/README.md")
 
 while IFS=$'\t' read -r file mtime year form mta status; do
 	case $file in ''|'#'*) continue ;; esac
@@ -87,7 +104,7 @@ while IFS=$'\t' read -r file mtime year form mta status; do
 		exit 1
 	fi
 	awk -F '\t' -v f="$file" '$1 == f { a[$2] += $3 } END { for (h in a) print h "\t" a[h] }' \
-		"$here/heldout/reference.tsv" | sort > "$out.ref"
+		"$meta/reference.tsv" | sort > "$out.ref"
 	jq -r '.incidents[] | select(.article != "Q129239") |
 		[(.peer.host // "-" | ascii_downcase | rtrimstr(".")), (.count | tostring)] | @tsv' \
 		"$out.json" |
@@ -141,7 +158,7 @@ while IFS=$'\t' read -r file mtime year form mta status; do
 		add "$k" unm "$unm"; add "$k" grp "$grp"; add "$k" year "$wyear"; add "$k" bad "$bad"
 		add "$k" notime "$notime"; add "$k" lost "$lost"
 	done
-done < "$here/heldout/files.tsv"
+done < "$meta/files.tsv"
 
 for k in syslog variant postfix exim sendmail all; do
 	[ -n "${T[$k,files]:-}" ] || continue
@@ -151,4 +168,4 @@ for k in syslog variant postfix exim sendmail all; do
 		"${T[$k,att]}" "${T[$k,ref]}" "$agree" "${T[$k,status]}" "${T[$k,unm]}" \
 		"${T[$k,grp]}" "${T[$k,year]}" "${T[$k,notime]}" "${T[$k,bad]}" "${T[$k,lost]}"
 done
-echo "REPORT: realeval heldout (no floor; held out, never tuned on)"
+echo "REPORT: realeval $set_name (no floor; held out, never tuned on)"
