@@ -12,6 +12,7 @@
 
 #include "util/buf.h"
 #include "fix.h"
+#include "mta.h"
 #include "util/peer.h"
 #include "plan.h"
 #include "rank.h"
@@ -85,27 +86,14 @@ verify_fresh(const struct diagnosis *d)
 		struct diag_incident *x = &f->incidents[i];
 
 		/*
-		 * The lists ranking and planning make keep their strings in the
-		 * copy's set, and equal lists are shared (an article's unchecked
-		 * evidence, its causes): as diagnose and replay keep them.
+		 * All the log showed: the origin (whose steps), the address the
+		 * log gave and the messages (in the steps' text), the transcript
+		 * and phase (the reasons of what was not checked). The lists
+		 * ranking and planning make keep their strings in the copy's set,
+		 * and equal lists are shared (an article's unchecked evidence, its
+		 * causes): as diagnose and replay keep them.
 		 */
-		x->strings = diag_strings_of(f);
-		x->article = xstrdup(s->article);
-		x->title = xstrdup_or_null(s->title);
-		x->error = xstrdup(s->error ? s->error : "");
-		x->first_seen = xstrdup(s->first_seen ? s->first_seen : "");
-		x->last_seen = xstrdup(s->last_seen ? s->last_seen : "");
-		x->kb_article = s->kb_article;
-		x->peer.host = xstrdup_or_null(s->peer.host);
-		x->peer.port = s->peer.port;
-		x->peer_from_cli = s->peer_from_cli;
-		x->count = s->count;
-		x->locations = xcalloc(s->nlocations ? s->nlocations : 1, sizeof(*x->locations));
-		for (j = 0; j < s->nlocations && j < DIAG_MAX_LOCATIONS; j++) {
-			x->locations[j].file = xstrdup(s->locations[j].file);
-			x->locations[j].line = s->locations[j].line;
-			x->nlocations++;
-		}
+		diag_incident_copy_log(x, s, diag_strings_of(f));
 		/* What the probes and the files said then is asked again now. */
 		for (j = 0; j < s->nobservations; j++) {
 			const struct diag_observation *o = &s->observations[j];
@@ -128,6 +116,83 @@ struct verify_back {
 	char	*detail;	/* where: "gw.log line 57: ..." */
 };
 
+/* Whom a watched line is about: its next hop and its message, as it names them. */
+struct verify_about {
+	const char	*host;		/* NULL: the line names no peer */
+	const char	*addr;		/* the address with it, or NULL */
+	unsigned	 port;		/* 0: not named */
+	const char	*message;	/* its queue or message id, or NULL */
+	struct mta_line	 mta;
+};
+
+/* As diagnose reads a line's peer (correlate.c): an MTA's notation, else the reader's. */
+static void
+verify_about(const struct reader_record *rec, const struct kb_symptom *sym,
+    struct verify_about *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->message = rec->queue_id;
+	if (rec->format != READER_FORMAT_LEGACY && rec->format != READER_FORMAT_NDJSON &&
+	    mta_parse(rec->program, rec->pid, rec->text, rec->len, sym->origin, &a->mta) !=
+	    MTA_UNKNOWN) {
+		if (a->mta.peer.host[0] != '\0') {
+			a->host = a->mta.peer.host;
+			a->addr = a->mta.peer.addr[0] != '\0' ? a->mta.peer.addr : NULL;
+			a->port = a->mta.peer.port;
+		}
+		if (a->mta.message[0] != '\0')
+			a->message = a->mta.message;
+	}
+	if (a->host == NULL && rec->peer_host != NULL) {
+		a->host = rec->peer_host;
+		a->port = rec->peer_port;
+	}
+}
+
+static int
+verify_names_message(const struct diag_incident *inc, const char *message)
+{
+	size_t i;
+
+	for (i = 0; i < inc->nqueue_ids; i++)
+		if (strcmp(inc->queue_ids[i], message) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Is a watched line of inc's article inc's failure back? When the line names
+ * a next hop, only at inc's (its name, or the address the log gave; the
+ * port when both name one); else, when it names a message that some
+ * incident of the article concerned, only for those; else for any. An
+ * incident whose smart host no log named (none, or --smarthost) takes any
+ * line of its article.
+ */
+static int
+verify_is_back(const struct diagnosis *d, const struct diag_incident *inc,
+    const struct verify_about *a)
+{
+	size_t i;
+
+	if (inc->peer.host == NULL || inc->peer_from_cli)
+		return 1;
+	if (a->host != NULL) {
+		if (a->port != 0 && inc->peer.port != 0 && a->port != inc->peer.port)
+			return 0;
+		return strcasecmp(inc->peer.host, a->host) == 0 ||
+		    (a->addr != NULL && strcasecmp(inc->peer.host, a->addr) == 0) ||
+		    (inc->peer.address != NULL && (strcasecmp(inc->peer.address, a->host) == 0 ||
+		    (a->addr != NULL && strcasecmp(inc->peer.address, a->addr) == 0)));
+	}
+	if (a->message == NULL || a->message[0] == '\0' || verify_names_message(inc, a->message))
+		return 1;
+	for (i = 0; i < d->nincidents; i++)
+		if (strcmp(d->incidents[i].article, inc->article) == 0 &&
+		    verify_names_message(&d->incidents[i], a->message))
+			return 0;	/* another's message */
+	return 1;
+}
+
 static int
 verify_watch(const struct verify_params *p, const struct diagnosis *d,
     struct verify_back *back, unsigned long *lines, unsigned long *seconds,
@@ -138,7 +203,7 @@ verify_watch(const struct verify_params *p, const struct diagnosis *d,
 	struct reader *r;
 	struct timespec pause = { 0, 100 * 1000 * 1000 };
 	unsigned long long start = 0, now;
-	int skipping = 1, rc;
+	int skipping = 1, last = 0, rc;
 	size_t i, k, n;
 
 	*lines = 0;
@@ -157,13 +222,17 @@ verify_watch(const struct verify_params *p, const struct diagnosis *d,
 			(*lines)++;
 			n = match_line(p->matcher, rec->subject, rec->subjectlen, &hits, &gave_up);
 			for (k = 0; k < n; k++) {
+				struct verify_about about;
+
 				if ((hits[k].symptom->role != KB_ROLE_PRIMARY &&
 				    hits[k].symptom->role != KB_ROLE_FALLBACK) ||
 				    hits[k].symptom->severity == KB_SEVERITY_INFO)
 					continue;
+				verify_about(rec, hits[k].symptom, &about);
 				for (i = 0; i < d->nincidents; i++)
 					if (!back[i].back && strcasecmp(hits[k].article->id,
-					    d->incidents[i].article) == 0) {
+					    d->incidents[i].article) == 0 &&
+					    verify_is_back(d, &d->incidents[i], &about)) {
 						back[i].back = 1;
 						back[i].detail = verify_fmt("%s line %lu: %.*s",
 						    rec->file, rec->line, (int)(rec->rawlen > 300 ?
@@ -186,11 +255,18 @@ verify_watch(const struct verify_params *p, const struct diagnosis *d,
 		/* Every error already back: nothing more to wait for. */
 		for (i = 0; i < d->nincidents && back[i].back; i++)
 			;
-		if (rc == 0 || now >= start + p->watch_ms || (p->stop && *p->stop) ||
-		    (d->nincidents > 0 && i == d->nincidents))
+		if (rc == 0 || last || (d->nincidents > 0 && i == d->nincidents))
 			break;
 		if (reader_follow(r) && reader_notice(r))
 			verify_notice(p, "verify: %s", reader_notice(r));
+		/*
+		 * The time is up, or the watch is stopped (Ctrl-C): what was
+		 * written until then is read still, then no more.
+		 */
+		if (now >= start + p->watch_ms || (p->stop && *p->stop)) {
+			last = 1;
+			continue;
+		}
 		nanosleep(&pause, NULL);
 	}
 	*seconds = (unsigned long)((probe_now_ms() - start + 500) / 1000);
@@ -392,6 +468,19 @@ verify_next(const struct kb *kb, struct diag_verdict *v, const struct diag_incid
 	}
 }
 
+/* Who sends the mail whose failure the incident is, as its log says. */
+static const char *
+verify_sender(const char *origin)
+{
+	if (origin != NULL && strcmp(origin, "postfix") == 0)
+		return "Postfix";
+	if (origin != NULL && strcmp(origin, "exim") == 0)
+		return "Exim";
+	if (origin != NULL && strcmp(origin, "sendmail") == 0)
+		return "Sendmail";
+	return "the gateway";
+}
+
 static void
 verify_incident(const struct verify_params *p, const struct diagnosis *d, size_t idx,
     const struct fix_causes *causes, const struct verify_tried *tried,
@@ -506,9 +595,9 @@ verify_incident(const struct verify_params *p, const struct diagnosis *d, size_t
 		v->outcome = xstrdup(VERIFY_INCONCLUSIVE);
 		v->why = verify_fmt("%s; nothing showed whether the failure is gone: give "
 		    "--resend-from and --resend-to for a test message, or --watch LOG --for "
-		    "DURATION while the gateway sends mail", in_place ? "the fix is in place" :
+		    "DURATION while %s sends mail", in_place ? "the fix is in place" :
 		    nfx == 0 ? "the rule base has no fix to check for this cause" :
-		    "whether the fix is in place could not be checked");
+		    "whether the fix is in place could not be checked", verify_sender(inc->origin));
 	}
 	if (strcmp(v->outcome, VERIFY_NOT_FIXED) != 0)
 		return;
