@@ -282,6 +282,8 @@ check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER) $(G
 	BUILD=$(BUILD) sh tests/scenario/verify.sh
 	@echo "== kbdiag fix --apply killed with SIGKILL at any moment (tests/scenario/fix-kill9.sh)"
 	BUILD=$(BUILD) sh tests/scenario/fix-kill9.sh 40
+	@echo "== the saved diagnosis under kill -9 and a full disk: verify's write-back, diagnose -o (tests/scenario/save-kill9-full.sh)"
+	BUILD=$(BUILD) sh tests/scenario/save-kill9-full.sh 8
 	@echo "== smtpgw reliability: each smart-host fault, then Postfix (tests/scenario/gw-reliability.sh)"
 	BUILD=$(BUILD) bash tests/scenario/gw-reliability.sh
 	@echo "== smtpgw parallel sessions: 900 messages to Postfix, each exactly once (tests/integration/gw-parallel.sh)"

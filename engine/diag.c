@@ -1088,11 +1088,37 @@ diag_cmp_busy(const void *x, const void *y)
 /* Rounds run and held at once, at most, apart from the network rounds. */
 #define DIAG_PROBE_BATCH	1024
 
+/*
+ * A round to run: a smart host (or none) and why it is not probed, or NULL.
+ * The rounds are run a batch at a time, each batch's targets (with room for
+ * an error each, ERR_LEN bytes) made for it: 10,000 targets held at once
+ * were 5 MiB.
+ */
+struct diag_job {
+	const char	*host;
+	unsigned	 port;
+	const char	*skip_why;
+};
+
 /* A round that goes on the network (the slow kind, run all at once). */
 static int
-diag_live_job(const struct probe_hosts_target *j, const struct probe_params *p)
+diag_live_job(const struct diag_job *j, const struct probe_params *p)
 {
 	return j->host != NULL && j->skip_why == NULL && !p->offline;
+}
+
+/* diag_probe()'s apply: what a round found, observed in the incident. */
+struct diag_observe_ctx {
+	struct diagnosis	*d;
+	const struct kb		*kb;
+};
+
+static void
+diag_observe_round(void *arg, size_t i, const struct probe_result *r, size_t n)
+{
+	const struct diag_observe_ctx *c = arg;
+
+	evidence_from_probes(&c->d->incidents[i], r, n, c->kb);
 }
 
 size_t
@@ -1100,7 +1126,32 @@ diag_probe(struct diagnosis *d, const struct kb *kb, const struct probe_params *
     const char *override_host, unsigned override_port,
     void (*on_round)(void *arg, const char *host, unsigned port), void *arg)
 {
-	struct probe_hosts_target *jobs;
+	struct diag_observe_ctx c = { d, kb };
+	size_t i, rounds;
+
+	if (d->nincidents == 0)
+		return 0;
+	/*
+	 * The ranking is made again once the probes have spoken: the one made
+	 * before them (diag_run()) goes now, not after the rounds are held.
+	 */
+	for (i = 0; i < d->nincidents; i++)
+		diag_incident_unrank(&d->incidents[i]);
+	rounds = diag_probe_rounds(d, kb, tmpl, override_host, override_port, on_round, arg,
+	    diag_observe_round, &c, d);
+	diag_rank(d, kb);
+	return rounds;
+}
+
+size_t
+diag_probe_rounds(const struct diagnosis *d, const struct kb *kb,
+    const struct probe_params *tmpl, const char *override_host, unsigned override_port,
+    void (*on_round)(void *arg, const char *host, unsigned port), void *arg,
+    void (*apply)(void *arg, size_t i, const struct probe_result *r, size_t n),
+    void *apply_arg, struct diagnosis *warn)
+{
+	struct probe_hosts_target *run;
+	struct diag_job *jobs;
 	struct diag_target *tg;
 	struct probe_params p = *tmpl;
 	struct buf why_cap = BUF_INIT;
@@ -1220,12 +1271,6 @@ diag_probe(struct diagnosis *d, const struct kb *kb, const struct probe_params *
 				on_round(arg, jobs[i].host, jobs[i].port ? jobs[i].port :
 				    PEER_SMTP_PORT);
 	/*
-	 * The ranking is made again once the probes have spoken: the one made
-	 * before them (diag_run()) goes now, not after the rounds are held.
-	 */
-	for (i = 0; i < d->nincidents; i++)
-		diag_incident_unrank(&d->incidents[i]);
-	/*
 	 * The rounds in batches of DIAG_PROBE_BATCH, each copied into its
 	 * incidents and freed before the next (a round of skipped probes is
 	 * some kilobytes: 10,000 of them held at once were the peak of a
@@ -1238,32 +1283,35 @@ diag_probe(struct diagnosis *d, const struct kb *kb, const struct probe_params *
 		    e < njobs && diag_live_job(&jobs[e], &p) && diag_live_job(&jobs[e - 1], &p);
 		    e++)
 			;
-		rounds += probe_hosts_run(&p, jobs + s, e - s);
+		run = xcalloc(e - s, sizeof(*run));
+		for (i = s; i < e; i++) {
+			run[i - s].host = jobs[i].host;
+			run[i - s].port = jobs[i].port;
+			run[i - s].skip_why = jobs[i].skip_why;
+		}
+		rounds += probe_hosts_run(&p, run, e - s);
 		for (i = s; i < e; i++)
-			if (jobs[i].round == NULL)
-				diag_warn(d, "probes: %s", jobs[i].err);
+			if (run[i - s].round == NULL && warn != NULL)
+				diag_warn(warn, "probes: %s", run[i - s].err);
 		for (i = 0; i < d->nincidents; i++) {
 			size_t j = tg[target_of[i]].job;
-			const struct probe_round *r = jobs[j].round;
+			const struct probe_round *r = j >= s && j < e ? run[j - s].round : NULL;
 
-			if (j >= s && j < e && r != NULL)
-				evidence_from_probes(&d->incidents[i], r->results, r->nresults, kb);
+			if (r != NULL)
+				apply(apply_arg, i, r->results, r->nresults);
 		}
-		for (i = s; i < e; i++) {
-			probe_round_free(jobs[i].round);
-			jobs[i].round = NULL;
-		}
+		for (i = s; i < e; i++)
+			probe_round_free(run[i - s].round);
+		free(run);
 	}
-	if (over_cap)
-		diag_warn(d, "probes: %zu smart host%s not probed: the logs name %zu, more than "
+	if (over_cap && warn != NULL)
+		diag_warn(warn, "probes: %zu smart host%s not probed: the logs name %zu, more than "
 		    "--probe-max (%zu); the %zu with the most attempts were probed", over_cap,
 		    over_cap == 1 ? "" : "s", ncand, max, max);
-	if (wrong_port)
-		diag_warn(d, "probes: %zu smart host%s not probed: on a port the rule base "
+	if (wrong_port && warn != NULL)
+		diag_warn(warn, "probes: %zu smart host%s not probed: on a port the rule base "
 		    "does not expect a smart host on (only %s); --smarthost HOST:PORT probes "
 		    "one", wrong_port, wrong_port == 1 ? "" : "s", ports);
-	for (i = 0; i < njobs; i++)
-		probe_round_free(jobs[i].round);
 	for (i = 0; i < ntg; i++)
 		buf_free(&tg[i].why);
 	buf_free(&why_cap);
@@ -1272,7 +1320,6 @@ diag_probe(struct diagnosis *d, const struct kb *kb, const struct probe_params *
 	free(tg);
 	free(order);
 	free(target_of);
-	diag_rank(d, kb);
 	return rounds;
 }
 

@@ -105,6 +105,19 @@ int diag_follow(const struct diag_params *params, struct diagnosis **out);
 size_t diag_probe(struct diagnosis *d, const struct kb *kb, const struct probe_params *tmpl,
     const char *override_host, unsigned override_port,
     void (*on_round)(void *arg, const char *host, unsigned port), void *arg);
+/*
+ * diag_probe()'s rounds, the same ones, without changing d: each incident i
+ * whose round ran is handed to apply with that round's results, once, as
+ * the rounds are run (a batch of rounds at a time, freed after); its
+ * warnings go to warn (NULL: none). Nothing is ranked. kbdiag verify ranks
+ * a copy of each incident as its round comes (verify.c), so that the copies
+ * are not all held at once. Returns the number of rounds run.
+ */
+size_t diag_probe_rounds(const struct diagnosis *d, const struct kb *kb,
+    const struct probe_params *tmpl, const char *override_host, unsigned override_port,
+    void (*on_round)(void *arg, const char *host, unsigned port), void *arg,
+    void (*apply)(void *arg, size_t i, const struct probe_result *r, size_t n),
+    void *apply_arg, struct diagnosis *warn);
 
 /*
  * Live probes describe the network now: an incident is current when its

@@ -608,6 +608,97 @@ diag_incident_clear(struct diag_incident *inc)
 	memset(inc, 0, sizeof(*inc));
 }
 
+static char **
+diag_strings_copy(char *const *v, size_t n, size_t cap)
+{
+	char **c;
+	size_t i;
+
+	if (v == NULL)
+		return NULL;
+	c = xcalloc(cap > n ? cap : n ? n : 1, sizeof(*c));
+	for (i = 0; i < n; i++)
+		c[i] = xstrdup(v[i]);
+	return c;
+}
+
+void
+diag_incident_copy_log(struct diag_incident *dst, const struct diag_incident *src,
+    struct diag_strings *strings)
+{
+	size_t i;
+
+	memset(dst, 0, sizeof(*dst));
+	dst->article = xstrdup(src->article);
+	dst->title = xstrdup_or_null(src->title);
+	dst->error = xstrdup(src->error ? src->error : "");
+	dst->count = src->count;
+	dst->lines = src->lines;
+	dst->companions = src->companions;
+	dst->first_seen = xstrdup(src->first_seen ? src->first_seen : "");
+	dst->last_seen = xstrdup(src->last_seen ? src->last_seen : "");
+	dst->year_inferred = src->year_inferred;
+	dst->origin = xstrdup_or_null(src->origin);
+	dst->source = xstrdup_or_null(src->source);
+	dst->site = xstrdup_or_null(src->site);
+	dst->file = xstrdup_or_null(src->file);
+	dst->episode = src->episode;
+	dst->failure = xstrdup_or_null(src->failure);
+	/* the array has room for DIAG_MAX_QUEUE_IDS, as correlate and replay make it */
+	dst->queue_ids = diag_strings_copy(src->queue_ids, src->nqueue_ids,
+	    DIAG_MAX_QUEUE_IDS);
+	dst->nqueue_ids = src->queue_ids ? src->nqueue_ids : 0;
+	dst->messages = src->messages;
+	dst->held = src->held;
+	dst->delivered_later = src->delivered_later;
+	dst->delivered_elsewhere = src->delivered_elsewhere;
+	dst->retries_ended = src->retries_ended;
+	dst->ended_article = xstrdup_or_null(src->ended_article);
+	dst->ended_peer = xstrdup_or_null(src->ended_peer);
+	dst->ended_first_seen = xstrdup_or_null(src->ended_first_seen);
+	dst->ended_index = src->ended_index;
+	dst->phase = xstrdup_or_null(src->phase);
+	dst->last_command = xstrdup_or_null(src->last_command);
+	dst->last_reply = xstrdup_or_null(src->last_reply);
+	dst->greeting = xstrdup_or_null(src->greeting);
+	dst->helo = xstrdup_or_null(src->helo);
+	dst->helo_reply = xstrdup_or_null(src->helo_reply);
+	dst->gateway_version = xstrdup_or_null(src->gateway_version);
+	if (src->nphases > 0) {
+		dst->phases = xcalloc(src->nphases, sizeof(*dst->phases));
+		for (i = 0; i < src->nphases; i++) {
+			dst->phases[i].phase = xstrdup(src->phases[i].phase);
+			dst->phases[i].count = src->phases[i].count;
+		}
+		dst->nphases = src->nphases;
+	}
+	dst->timed = src->timed;
+	dst->dated = src->dated;
+	dst->first_t = src->first_t;
+	dst->last_t = src->last_t;
+	dst->rate_per_hour = src->rate_per_hour;
+	dst->frequent = src->frequent;
+	dst->peer.host = xstrdup_or_null(src->peer.host);
+	dst->peer.port = src->peer.port;
+	dst->peer.address = xstrdup_or_null(src->peer.address);
+	dst->peer_from_cli = src->peer_from_cli;
+	dst->locations = xcalloc(src->nlocations ? src->nlocations : 1,
+	    sizeof(*dst->locations));
+	for (i = 0; i < src->nlocations && i < DIAG_MAX_LOCATIONS; i++) {
+		dst->locations[i].file = xstrdup(src->locations[i].file);
+		dst->locations[i].line = src->locations[i].line;
+		dst->nlocations++;
+	}
+	dst->errno_name = xstrdup_or_null(src->errno_name);
+	if (src->tcp != NULL) {
+		dst->tcp = xcalloc(1, sizeof(*dst->tcp));
+		*dst->tcp = *src->tcp;
+	}
+	dst->article_confidence = src->article_confidence;
+	dst->kb_article = src->kb_article;
+	dst->strings = strings;
+}
+
 static void
 diag_spans_free(struct diag_span *v, size_t n)
 {

@@ -393,6 +393,17 @@ void diag_free(struct diagnosis *d);
 void diag_warn(struct diagnosis *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void diag_incident_clear(struct diag_incident *inc);
+/*
+ * Into dst (zeroed first), a copy of what src's log showed: every field of
+ * the incident (its article, peer with the address the log gave, origin,
+ * messages and queue ids, transcript, phases, locations, times, socket)
+ * except what probing, ranking and planning make (probes, causes, unchecked
+ * evidence, steps, probe_skip) and the observations, which the caller
+ * chooses (diag_observe()). dst->strings is strings (the set of the
+ * diagnosis that will hold dst). kbdiag verify ranks such a copy again.
+ */
+void diag_incident_copy_log(struct diag_incident *dst, const struct diag_incident *src,
+    struct diag_strings *strings);
 /* Free what ranking and planning made (causes, unchecked, steps), to be made again. */
 void diag_incident_unrank(struct diag_incident *inc);
 /*

@@ -11,7 +11,9 @@
 #include <time.h>
 
 #include "util/buf.h"
+#include "evidence.h"
 #include "fix.h"
+#include "mta.h"
 #include "util/peer.h"
 #include "plan.h"
 #include "rank.h"
@@ -72,52 +74,29 @@ verify_on_round(void *arg, const char *host, unsigned port)
 /* ---------------------------------------------------------------------- */
 /* The incidents again, with only what their logs showed                    */
 
-static struct diagnosis *
-verify_fresh(const struct diagnosis *d)
+/*
+ * Into x, incident s as its log left it: all the log showed (the origin:
+ * whose steps; the address the log gave and the messages: in the steps'
+ * text; the transcript and phase: the reasons of what was not checked),
+ * and its observations but those of the probes and the files, which are
+ * asked again now. The lists ranking and planning make keep their strings
+ * in strings (equal lists shared, as diagnose and replay keep them).
+ */
+static void
+verify_copy(struct diag_incident *x, const struct diag_incident *s,
+    struct diag_strings *strings)
 {
-	struct diagnosis *f = xcalloc(1, sizeof(*f));
-	size_t i, j;
+	size_t j;
 
-	f->incidents = xcalloc(d->nincidents ? d->nincidents : 1, sizeof(*f->incidents));
-	f->nincidents = d->nincidents;
-	for (i = 0; i < d->nincidents; i++) {
-		const struct diag_incident *s = &d->incidents[i];
-		struct diag_incident *x = &f->incidents[i];
+	diag_incident_copy_log(x, s, strings);
+	for (j = 0; j < s->nobservations; j++) {
+		const struct diag_observation *o = &s->observations[j];
 
-		/*
-		 * The lists ranking and planning make keep their strings in the
-		 * copy's set, and equal lists are shared (an article's unchecked
-		 * evidence, its causes): as diagnose and replay keep them.
-		 */
-		x->strings = diag_strings_of(f);
-		x->article = xstrdup(s->article);
-		x->title = xstrdup_or_null(s->title);
-		x->error = xstrdup(s->error ? s->error : "");
-		x->first_seen = xstrdup(s->first_seen ? s->first_seen : "");
-		x->last_seen = xstrdup(s->last_seen ? s->last_seen : "");
-		x->kb_article = s->kb_article;
-		x->peer.host = xstrdup_or_null(s->peer.host);
-		x->peer.port = s->peer.port;
-		x->peer_from_cli = s->peer_from_cli;
-		x->count = s->count;
-		x->locations = xcalloc(s->nlocations ? s->nlocations : 1, sizeof(*x->locations));
-		for (j = 0; j < s->nlocations && j < DIAG_MAX_LOCATIONS; j++) {
-			x->locations[j].file = xstrdup(s->locations[j].file);
-			x->locations[j].line = s->locations[j].line;
-			x->nlocations++;
-		}
-		/* What the probes and the files said then is asked again now. */
-		for (j = 0; j < s->nobservations; j++) {
-			const struct diag_observation *o = &s->observations[j];
-
-			if (o->origin && (strcmp(o->origin, "probe") == 0 ||
-			    strcmp(o->origin, "file") == 0))
-				continue;
-			diag_observe(x, o->source, o->value, o->origin ? o->origin : "log",
-			    o->detail);
-		}
+		if (o->origin && (strcmp(o->origin, "probe") == 0 ||
+		    strcmp(o->origin, "file") == 0))
+			continue;
+		diag_observe(x, o->source, o->value, o->origin ? o->origin : "log", o->detail);
 	}
-	return f;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -127,6 +106,77 @@ struct verify_back {
 	int	 back;		/* the error came back */
 	char	*detail;	/* where: "gw.log line 57: ..." */
 };
+
+/* Whom a watched line is about: its next hop and its message, as it names them. */
+struct verify_about {
+	const char	*host;		/* NULL: the line names no peer */
+	const char	*addr;		/* the address with it, or NULL */
+	const char	*message;	/* its queue or message id, or NULL */
+	struct mta_line	 mta;
+};
+
+/* As diagnose reads a line's peer (correlate.c): an MTA's notation, else the reader's. */
+static void
+verify_about(const struct reader_record *rec, const struct kb_symptom *sym,
+    struct verify_about *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->message = rec->queue_id;
+	if (rec->format != READER_FORMAT_LEGACY && rec->format != READER_FORMAT_NDJSON &&
+	    mta_parse(rec->program, rec->pid, rec->text, rec->len, sym->origin, &a->mta) !=
+	    MTA_UNKNOWN) {
+		if (a->mta.peer.host[0] != '\0') {
+			a->host = a->mta.peer.host;
+			a->addr = a->mta.peer.addr[0] != '\0' ? a->mta.peer.addr : NULL;
+		}
+		if (a->mta.message[0] != '\0')
+			a->message = a->mta.message;
+	}
+	if (a->host == NULL && rec->peer_host != NULL)
+		a->host = rec->peer_host;
+}
+
+static int
+verify_names_message(const struct diag_incident *inc, const char *message)
+{
+	size_t i;
+
+	for (i = 0; i < inc->nqueue_ids; i++)
+		if (strcmp(inc->queue_ids[i], message) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Is a watched line of inc's article inc's failure back? When the line names
+ * a next hop, only at inc's (its name, or the address the log gave; on any
+ * port: a smart host moved to another port fails as before); else, when it
+ * names a message that some
+ * incident of the article concerned, only for those; else for any. An
+ * incident whose smart host no log named (none, or --smarthost) takes any
+ * line of its article.
+ */
+static int
+verify_is_back(const struct diagnosis *d, const struct diag_incident *inc,
+    const struct verify_about *a)
+{
+	size_t i;
+
+	if (inc->peer.host == NULL || inc->peer_from_cli)
+		return 1;
+	if (a->host != NULL)
+		return strcasecmp(inc->peer.host, a->host) == 0 ||
+		    (a->addr != NULL && strcasecmp(inc->peer.host, a->addr) == 0) ||
+		    (inc->peer.address != NULL && (strcasecmp(inc->peer.address, a->host) == 0 ||
+		    (a->addr != NULL && strcasecmp(inc->peer.address, a->addr) == 0)));
+	if (a->message == NULL || a->message[0] == '\0' || verify_names_message(inc, a->message))
+		return 1;
+	for (i = 0; i < d->nincidents; i++)
+		if (strcmp(d->incidents[i].article, inc->article) == 0 &&
+		    verify_names_message(&d->incidents[i], a->message))
+			return 0;	/* another's message */
+	return 1;
+}
 
 static int
 verify_watch(const struct verify_params *p, const struct diagnosis *d,
@@ -138,7 +188,7 @@ verify_watch(const struct verify_params *p, const struct diagnosis *d,
 	struct reader *r;
 	struct timespec pause = { 0, 100 * 1000 * 1000 };
 	unsigned long long start = 0, now;
-	int skipping = 1, rc;
+	int skipping = 1, last = 0, rc;
 	size_t i, k, n;
 
 	*lines = 0;
@@ -157,13 +207,17 @@ verify_watch(const struct verify_params *p, const struct diagnosis *d,
 			(*lines)++;
 			n = match_line(p->matcher, rec->subject, rec->subjectlen, &hits, &gave_up);
 			for (k = 0; k < n; k++) {
+				struct verify_about about;
+
 				if ((hits[k].symptom->role != KB_ROLE_PRIMARY &&
 				    hits[k].symptom->role != KB_ROLE_FALLBACK) ||
 				    hits[k].symptom->severity == KB_SEVERITY_INFO)
 					continue;
+				verify_about(rec, hits[k].symptom, &about);
 				for (i = 0; i < d->nincidents; i++)
 					if (!back[i].back && strcasecmp(hits[k].article->id,
-					    d->incidents[i].article) == 0) {
+					    d->incidents[i].article) == 0 &&
+					    verify_is_back(d, &d->incidents[i], &about)) {
 						back[i].back = 1;
 						back[i].detail = verify_fmt("%s line %lu: %.*s",
 						    rec->file, rec->line, (int)(rec->rawlen > 300 ?
@@ -186,11 +240,18 @@ verify_watch(const struct verify_params *p, const struct diagnosis *d,
 		/* Every error already back: nothing more to wait for. */
 		for (i = 0; i < d->nincidents && back[i].back; i++)
 			;
-		if (rc == 0 || now >= start + p->watch_ms || (p->stop && *p->stop) ||
-		    (d->nincidents > 0 && i == d->nincidents))
+		if (rc == 0 || last || (d->nincidents > 0 && i == d->nincidents))
 			break;
 		if (reader_follow(r) && reader_notice(r))
 			verify_notice(p, "verify: %s", reader_notice(r));
+		/*
+		 * The time is up, or the watch is stopped (Ctrl-C): what was
+		 * written until then is read still, then no more.
+		 */
+		if (now >= start + p->watch_ms || (p->stop && *p->stop)) {
+			last = 1;
+			continue;
+		}
 		nanosleep(&pause, NULL);
 	}
 	*seconds = (unsigned long)((probe_now_ms() - start + 500) / 1000);
@@ -392,6 +453,19 @@ verify_next(const struct kb *kb, struct diag_verdict *v, const struct diag_incid
 	}
 }
 
+/* Who sends the mail whose failure the incident is, as its log says. */
+static const char *
+verify_sender(const char *origin)
+{
+	if (origin != NULL && strcmp(origin, "postfix") == 0)
+		return "Postfix";
+	if (origin != NULL && strcmp(origin, "exim") == 0)
+		return "Exim";
+	if (origin != NULL && strcmp(origin, "sendmail") == 0)
+		return "Sendmail";
+	return "the gateway";
+}
+
 static void
 verify_incident(const struct verify_params *p, const struct diagnosis *d, size_t idx,
     const struct fix_causes *causes, const struct verify_tried *tried,
@@ -506,9 +580,9 @@ verify_incident(const struct verify_params *p, const struct diagnosis *d, size_t
 		v->outcome = xstrdup(VERIFY_INCONCLUSIVE);
 		v->why = verify_fmt("%s; nothing showed whether the failure is gone: give "
 		    "--resend-from and --resend-to for a test message, or --watch LOG --for "
-		    "DURATION while the gateway sends mail", in_place ? "the fix is in place" :
+		    "DURATION while %s sends mail", in_place ? "the fix is in place" :
 		    nfx == 0 ? "the rule base has no fix to check for this cause" :
-		    "whether the fix is in place could not be checked");
+		    "whether the fix is in place could not be checked", verify_sender(inc->origin));
 	}
 	if (strcmp(v->outcome, VERIFY_NOT_FIXED) != 0)
 		return;
@@ -538,78 +612,7 @@ verify_incident(const struct verify_params *p, const struct diagnosis *d, size_t
 }
 
 /* ---------------------------------------------------------------------- */
-/* The incidents matched, and the failures they share                       */
-
-/* An incident as matched with its fresh copy: article, peer, then order. */
-static const struct diag_incident *verify_sort_v;
-
-static int
-verify_cmp_key(const struct diag_incident *a, const struct diag_incident *b)
-{
-	int c;
-
-	if ((c = strcmp(a->article, b->article)) != 0)
-		return c;
-	if (a->peer.port != b->peer.port)
-		return a->peer.port < b->peer.port ? -1 : 1;
-	if (a->peer.host == NULL || b->peer.host == NULL)
-		return (a->peer.host != NULL) - (b->peer.host != NULL);
-	return strcmp(a->peer.host, b->peer.host);
-}
-
-static int
-verify_cmp_fresh(const void *x, const void *y)
-{
-	size_t i = *(const size_t *)x, j = *(const size_t *)y;
-	int c = verify_cmp_key(&verify_sort_v[i], &verify_sort_v[j]);
-
-	return c ? c : (i > j) - (i < j);
-}
-
-/*
- * For each incident of d, the index of its copy in fresh: the first copy
- * not taken yet with its article and peer (ranking orders the incidents
- * of a shared line anew). The copies sorted by that key, then their order;
- * each incident finds its run by bisection and takes the run's next one:
- * n log n, where trying every copy for every incident was n^2 (10,000
- * incidents: 50 million comparisons).
- */
-static size_t *
-verify_match(const struct diagnosis *d, const struct diagnosis *fresh)
-{
-	size_t n = fresh->nincidents, *order, *next, *match, i;
-
-	match = xcalloc(d->nincidents + 1, sizeof(*match));
-	order = xcalloc(n + 1, sizeof(*order));
-	next = xcalloc(n + 1, sizeof(*next));	/* a run's first: its next copy */
-	for (i = 0; i < n; i++)
-		order[i] = i;
-	verify_sort_v = fresh->incidents;
-	qsort(order, n, sizeof(*order), verify_cmp_fresh);
-	for (i = 0; i < n; i++)
-		next[i] = i;
-	for (i = 0; i < d->nincidents; i++) {
-		const struct diag_incident *inc = &d->incidents[i];
-		size_t lo = 0, hi = n, mid;
-
-		/* the first copy of the run whose key is not below the incident's */
-		while (lo < hi) {
-			mid = lo + (hi - lo) / 2;
-			if (verify_cmp_key(&fresh->incidents[order[mid]], inc) < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo < n && next[lo] < n &&
-		    verify_cmp_key(&fresh->incidents[order[next[lo]]], inc) == 0)
-			match[i] = order[next[lo]++];
-		else
-			match[i] = i;	/* cannot happen: the copies are of these incidents */
-	}
-	free(next);
-	free(order);
-	return match;
-}
+/* The failures the incidents share                                         */
 
 /* One log line of an incident: (file, line) and whose. */
 struct verify_line {
@@ -684,16 +687,68 @@ verify_outcomes(const struct diagnosis *d, const struct diag_history *h, int *no
 	free(own);
 }
 
+/*
+ * The verdicts, an incident at a time, as the probe rounds come
+ * (diag_probe_rounds()): a copy of the incident as its log left it, with
+ * what its round found now, ranked and planned again, its verdict written,
+ * the copy let go. The copies of a batch keep their lists' strings in one
+ * set, freed with the batch: what is held is the batch, not every incident
+ * ranked again (10,000 incidents: half of verify's memory).
+ */
+#define VERIFY_BATCH	256
+
+struct verify_stream {
+	const struct verify_params	*p;
+	const struct diagnosis		*d;
+	const struct fix_causes		*causes;
+	const struct verify_tried	*tried;
+	const struct fix_plan		*plan;
+	const struct verify_back	*back;
+	unsigned long			 lines, seconds;
+	struct diag_history		*h;
+	unsigned char			*done;		/* per incident */
+	struct diagnosis		*batch;		/* the copies' set of strings */
+	size_t				 nbatch;
+};
+
+static void
+verify_one(void *arg, size_t i, const struct probe_result *r, size_t n)
+{
+	struct verify_stream *vs = arg;
+	const struct kb *kb = vs->p->kb;
+	struct diag_incident x;
+
+	if (vs->done[i])
+		return;
+	if (vs->batch == NULL)
+		vs->batch = xcalloc(1, sizeof(*vs->batch));
+	verify_copy(&x, &vs->d->incidents[i], diag_strings_of(vs->batch));
+	if (r != NULL)
+		evidence_from_probes(&x, r, n, kb);
+	/* as diag_rank() ranks and plans an incident */
+	evidence_derive(&x, kb);
+	rank_causes_kb(&x, kb);
+	plan_steps(&x);
+	verify_incident(vs->p, vs->d, i, vs->causes, vs->tried, &x, vs->plan, &vs->back[i],
+	    vs->p->watch != NULL, vs->lines, vs->seconds, &vs->h->verdicts[i]);
+	diag_incident_clear(&x);
+	vs->done[i] = 1;
+	if (++vs->nbatch == VERIFY_BATCH) {
+		diag_free(vs->batch);
+		vs->batch = NULL;
+		vs->nbatch = 0;
+	}
+}
+
 int
 verify_run(struct diagnosis *d, const struct verify_params *p,
     const struct diag_history **entry, char err[ERR_LEN])
 {
-	struct diagnosis *fresh = NULL;
+	struct verify_stream vs;
 	struct fix_plan *plan = NULL;
 	struct fix_journal *j = NULL;
 	struct verify_back *back;
 	struct diag_history h;
-	size_t *match = NULL;
 	struct verify_tried tried = { NULL, 0 };
 	struct fix_causes *causes = NULL;
 	struct probe_params tmpl = p->probe;
@@ -706,6 +761,10 @@ verify_run(struct diagnosis *d, const struct verify_params *p,
 
 	*entry = NULL;
 	memset(&h, 0, sizeof(h));
+	memset(&vs, 0, sizeof(vs));
+	if (d->nhistory >= DIAG_MAX_HISTORY)
+		return err_set(err, "the diagnosis already has %d entries of history",
+		    DIAG_MAX_HISTORY);
 	back = xcalloc(d->nincidents + 1, sizeof(*back));
 	/* What kbdiag fix applied, from its journal. */
 	if (p->probe.dos_root != NULL && fix_journal_load(p->probe.dos_root, &j, err) < 0)
@@ -713,17 +772,12 @@ verify_run(struct diagnosis *d, const struct verify_params *p,
 	/* The fixes planned again: are they in place? */
 	if (fix_plan(d, p->probe.dos_root, p->kb, &plan, err) != 0)
 		goto out;
-	/* The probes and file checks again, on the incidents as their logs left them. */
-	fresh = verify_fresh(d);
-	tmpl.kb = p->kb;
-	diag_probe(fresh, p->kb, &tmpl, p->smarthost, p->smarthost_port,
-	    p->on_notice ? verify_on_round : NULL, (void *)p);
+	/*
+	 * The log first: each verdict needs it, and is made as its incident's
+	 * probe round comes, so the probes see the state at the watch's end.
+	 */
 	if (p->watch != NULL && verify_watch(p, d, back, &lines, &seconds, err) != 0)
 		goto out;
-	now = time(NULL);
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	h.when = xstrdup(when);
 	if (j != NULL) {
 		h.applied_when = xstrdup_or_null(j->applied);
 		h.applied = xcalloc(j->nfixes + 1, sizeof(*h.applied));
@@ -744,31 +798,42 @@ verify_run(struct diagnosis *d, const struct verify_params *p,
 		h.watch_lines = lines;
 	}
 	h.verdicts = xcalloc(d->nincidents + 1, sizeof(*h.verdicts));
-	/* Ranking may order incidents that share a line anew: match them. */
-	match = verify_match(d, fresh);
+	h.nverdicts = d->nincidents;
 	verify_tried_index(d, &tried);
 	causes = fix_causes_start(d);
-	for (i = 0; i < d->nincidents; i++) {
-		verify_incident(p, d, i, causes, &tried, &fresh->incidents[match[i]], plan,
-		    &back[i], p->watch != NULL, lines, seconds, &h.verdicts[i]);
-		h.nverdicts++;
-		/* its copy has spoken: let it go as the verdicts grow */
-		diag_incident_clear(&fresh->incidents[match[i]]);
-	}
+	vs.p = p;
+	vs.d = d;
+	vs.causes = causes;
+	vs.tried = &tried;
+	vs.plan = plan;
+	vs.back = back;
+	vs.lines = lines;
+	vs.seconds = seconds;
+	vs.h = &h;
+	vs.done = xcalloc(d->nincidents + 1, 1);
+	/* The probes and file checks again, on the incidents as their logs left them. */
+	tmpl.kb = p->kb;
+	diag_probe_rounds(d, p->kb, &tmpl, p->smarthost, p->smarthost_port,
+	    p->on_notice ? verify_on_round : NULL, (void *)p, verify_one, &vs, NULL);
+	/* an incident whose round could not run: as its log left it */
+	for (i = 0; i < d->nincidents; i++)
+		verify_one(&vs, i, NULL, 0);
+	diag_free(vs.batch);
+	free(vs.done);
+	now = time(NULL);
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	h.when = xstrdup(when);
 	verify_outcomes(d, &h, &not_fixed, &fixed);
 	h.outcome = xstrdup(not_fixed ? VERIFY_NOT_FIXED : fixed > 0 &&
 	    (size_t)fixed == d->nincidents ? VERIFY_FIXED : VERIFY_INCONCLUSIVE);
-	if (d->nhistory >= DIAG_MAX_HISTORY) {
-		err_set(err, "the diagnosis already has %d entries of history", DIAG_MAX_HISTORY);
-		diag_history_clear(&h);
-		goto out;
-	}
 	d->history = xrealloc(d->history, (d->nhistory + 1) * sizeof(*d->history));
 	d->history[d->nhistory++] = h;
 	*entry = &d->history[d->nhistory - 1];
 	rc = 0;
 out:
-	free(match);
+	if (rc != 0)
+		diag_history_clear(&h);
 	free(tried.v);
 	fix_causes_end(causes);
 	for (i = 0; i < d->nincidents; i++)
@@ -776,6 +841,5 @@ out:
 	free(back);
 	fix_journal_free(j);
 	fix_plan_free(plan);
-	diag_free(fresh);
 	return rc;
 }

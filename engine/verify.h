@@ -5,13 +5,20 @@
  * fix_cause(): the one that stands, or the one a verify before named), and
  * its fixes in the rule base. verify_run() then:
  *
- *   1. re-runs the probes and the file checks, with the transports and
- *      settings diagnose uses (probe_result.h), on a copy of each incident
- *      that keeps only what its log showed, and ranks the causes again;
- *   2. plans each fix again on the DOS client's files: a fix that would
+ *   1. plans each fix again on the DOS client's files: a fix that would
  *      still change a file is not in place;
- *   3. with a log to watch, follows it (like tail -F, from its end) for the
- *      time given, or until every incident's error has come back;
+ *   2. with a log to watch, follows it (like tail -F, from its end) for the
+ *      time given, or until every incident's error has come back, or until
+ *      *stop (what was written until then still read); a line that names
+ *      a next hop or a message brings back only the incidents of its
+ *      article at that hop (or with that message);
+ *   3. re-runs the probes and the file checks, with the transports and
+ *      settings diagnose uses (probe_result.h), and ranks the causes and
+ *      plans the steps again on a copy of each incident that keeps all its
+ *      log showed (origin, address, messages: diag_incident_copy_log())
+ *      but the probes' and files' observations; each incident's verdict is
+ *      made as its round comes and its copy let go (a batch of copies held
+ *      at a time, never all of them);
  *   4. decides, per incident:
  *        not-fixed     the error came back in the log; or a live check of the
  *                      SMTP chain (tcp-connect, greeting, ehlo, resend) still

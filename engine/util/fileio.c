@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -197,6 +198,71 @@ failed:
 	return -1;
 }
 
+/*
+ * The temporary file without a name, in the target's directory (O_TMPFILE),
+ * when the file system has it and /proc/self/fd can name it later; else -1
+ * (errno as it was), and the caller makes a named one.
+ */
+static int
+open_unnamed(struct file_out *f, mode_t mode)
+{
+#ifdef O_TMPFILE
+	char dir[PATH_MAX];
+	int e = errno;
+
+	if (access("/proc/self/fd", X_OK) != 0 ||
+	    snprintf(dir, sizeof(dir), "%s", f->target) >= (int)sizeof(dir)) {
+		errno = e;
+		return -1;
+	}
+	f->fd = open(dirname(dir), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (f->fd < 0 || fchmod(f->fd, mode) != 0) {
+		if (f->fd >= 0)
+			close(f->fd);
+		f->fd = -1;
+		errno = e;
+		return -1;
+	}
+	f->unnamed = 1;
+	return 0;
+#else
+	(void)f;
+	(void)mode;
+	return -1;
+#endif
+}
+
+/*
+ * Name the unnamed temporary file (open as fd) f->tmp, its XXXXXX made
+ * unique here as mkstemp() would: 0, or -1 with errno.
+ */
+static int
+name_unnamed(struct file_out *f, int fd)
+{
+	static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	char proc[64];
+	size_t len = strlen(f->tmp), i;
+	unsigned long long x;
+	struct timespec ts;
+	int tries;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	for (tries = 0; tries < 100; tries++) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		x = (unsigned long long)ts.tv_nsec * 2654435761u ^ (unsigned long long)ts.tv_sec ^
+		    ((unsigned long long)getpid() << 20) ^ (unsigned long long)tries * 40503u;
+		for (i = len - 6; i < len; i++, x /= sizeof(set) - 1)
+			f->tmp[i] = set[x % (sizeof(set) - 1)];
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, f->tmp, AT_SYMLINK_FOLLOW) == 0) {
+			f->unnamed = 0;
+			return 0;
+		}
+		if (errno != EEXIST)
+			return -1;
+	}
+	return -1;
+}
+
 int
 file_out_open(struct file_out *f, const char *path, char err[ERR_LEN])
 {
@@ -206,6 +272,7 @@ file_out_open(struct file_out *f, const char *path, char err[ERR_LEN])
 
 	f->fd = -1;
 	f->in_place = 0;
+	f->unnamed = 0;
 	f->tmp[0] = '\0';
 	if (snprintf(f->path, sizeof(f->path), "%s", path) >= (int)sizeof(f->path) ||
 	    snprintf(f->target, sizeof(f->target), "%s", path) >= (int)sizeof(f->target)) {
@@ -236,6 +303,8 @@ file_out_open(struct file_out *f, const char *path, char err[ERR_LEN])
 		errno = ENAMETOOLONG;
 		return failed(err, path);
 	}
+	if (open_unnamed(f, mode) == 0)
+		return 0;
 	if ((f->fd = mkstemp(f->tmp)) < 0) {
 		f->tmp[0] = '\0';
 		return failed(err, path);
@@ -267,10 +336,11 @@ file_out_close(struct file_out *f, char err[ERR_LEN])
 	f->fd = -1;
 	if (f->in_place)
 		return close(fd) != 0 ? failed(err, f->path) : 0;
-	if (fsync(fd) != 0) {
+	if (fsync(fd) != 0 || (f->unnamed && name_unnamed(f, fd) != 0)) {
 		failed(err, f->path);
 		close(fd);
-		unlink(f->tmp);
+		if (!f->unnamed)
+			unlink(f->tmp);
 		return -1;
 	}
 	if (close(fd) != 0 || rename(f->tmp, f->target) != 0) {
@@ -290,7 +360,7 @@ file_out_abort(struct file_out *f)
 	if (f->fd >= 0)
 		close(f->fd);
 	f->fd = -1;
-	if (!f->in_place && f->tmp[0] != '\0')
+	if (!f->in_place && !f->unnamed && f->tmp[0] != '\0')
 		unlink(f->tmp);
 	f->tmp[0] = '\0';
 	errno = e;

@@ -36,12 +36,17 @@ int file_replace(const char *path, const void *data, size_t len, char err[ERR_LE
  * opens the temporary file (or the device, FIFO, socket in place),
  * file_out_write() appends, file_out_close() fsyncs and renames it over
  * path; file_out_abort() gives up and removes the temporary file, leaving
- * the old one. Each returns 0, or -1 with err and errno as file_replace()'s;
+ * the old one. Where the file system has them (Linux's O_TMPFILE, and
+ * /proc/self/fd to name it), the temporary file is made without a name and
+ * named (PATH.XXXXXX) only once written and fsynced, just before the
+ * rename: a writer killed while it writes (the 156 MB of a saved diagnosis
+ * at the cap) leaves nothing behind. Each returns 0, or -1 with err and errno as file_replace()'s;
  * after a failed write or close the file is already given up.
  */
 struct file_out {
 	int	 fd;
 	int	 in_place;		/* written as it is, not replaced */
+	int	 unnamed;		/* the temporary file has no name yet (O_TMPFILE) */
 	char	 path[PATH_MAX];	/* as given, for errors */
 	char	 target[PATH_MAX];	/* what is replaced (a link's file) */
 	char	 tmp[PATH_MAX];		/* the temporary file, or "" */

@@ -429,6 +429,59 @@ START_TEST(sync_dir_and_rename_noreplace)
 END_TEST
 
 /*
+ * A writer killed while it writes (kbdiag verify writing back a 156 MB saved
+ * diagnosis, SIGKILLed): the file is its old bytes, and where the file
+ * system makes unnamed files (O_TMPFILE) nothing else is left in the
+ * directory, where a named temporary file stayed behind (as big as what was
+ * written). A child writes part of the file and is killed before the close;
+ * a file system without O_TMPFILE is a SKIP (the named file then stays).
+ */
+START_TEST(killed_writer_leaves_nothing)
+{
+	char *dir = tu_tmpdir(), *f = strdup(path_in(dir, "saved.json")), err[ERR_LEN], *got;
+	int ready[2], status;
+	char c;
+	pid_t pid;
+
+	tu_write_str(f, "old\n");
+	ck_assert_int_eq(pipe(ready), 0);
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		struct file_out o;
+
+		close(ready[0]);
+		if (file_out_open(&o, f, err) != 0 || file_out_write(&o, "{\"incid", 7, err) != 0)
+			_exit(1);
+		c = o.unnamed ? 'u' : 'n';
+		if (write(ready[1], &c, 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status));
+	got = tu_read(f, NULL);
+	ck_assert_str_eq(got, "old\n");
+	free(got);
+	if (c == 'u')
+		ck_assert_uint_eq(tu_count_files(dir, "", ""), 1);
+	else {
+		ck_assert_uint_eq(tu_count_files(dir, "", ""), 2);
+		tu_skip("fileio/killed_writer_leaves_nothing", "no O_TMPFILE here: the killed "
+		    "writer's named temporary file stays");
+	}
+	tu_rmtree(dir);
+	free(dir);
+	free(f);
+}
+END_TEST
+
+/*
  * A full disk: a 64 KiB tmpfs of the test's own (mount needs root: a SKIP
  * otherwise). Both replaces fail with ENOSPC, say so, keep the old file
  * and leave no temporary file behind.
@@ -484,6 +537,7 @@ fileio_suite(void)
 	tcase_add_test(tc, replace_at_keeps_the_protocol);
 	tcase_add_test(tc, sync_dir_and_rename_noreplace);
 	tcase_add_test(tc, full_disk_keeps_the_old_file);
+	tcase_add_test(tc, killed_writer_leaves_nothing);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("all");
 	tcase_add_test(tc, write_all_through_signals_and_short_writes);

@@ -6,6 +6,7 @@
  */
 #include <check.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,6 +277,7 @@ struct later {
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;
 	int		 watching;
+	volatile sig_atomic_t *stop;	/* set once the text is written, or NULL */
 };
 
 static void
@@ -308,6 +310,9 @@ append_later(void *arg)
 		fputs(l->text, f);
 		fclose(f);
 	}
+	/* the watch ends, as at Ctrl-C, having read what was written */
+	if (l->stop != NULL)
+		*l->stop = 1;
 	return NULL;
 }
 
@@ -405,6 +410,146 @@ START_TEST(watch_nothing_written_is_inconclusive)
 END_TEST
 
 /* The history goes out and comes back byte for byte; bad history is refused. */
+/* A real log (tests/realeval/dev, the development part) diagnosed offline, read back. */
+static struct diagnosis *
+saved_real(const char *rel)
+{
+	char *src = tu_src(rel), err[ERR_LEN];
+	struct diagnosis *d;
+	struct tu_run r;
+
+	tu_kbdiag(&r, NULL, 0, "--offline", "--format", "json", "diagnose", src, NULL);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_msg(replay_load(r.out, r.outlen, kb, &d, err) == 0, "%s", err);
+	tu_run_free(&r);
+	free(src);
+	return d;
+}
+
+/* The incident of d at host (it must be there). */
+static size_t
+incident_at(const struct diagnosis *d, const char *host)
+{
+	size_t i;
+
+	for (i = 0; i < d->nincidents; i++)
+		if (d->incidents[i].peer.host && strcmp(d->incidents[i].peer.host, host) == 0)
+			return i;
+	ck_abort_msg("no incident at %s", host);
+	return 0;
+}
+
+/* The lines of the file at rel (source tree) that contain needle. */
+static char *
+lines_with(const char *rel, const char *needle)
+{
+	char *src = tu_src(rel), *text, *line, *save = NULL;
+	struct buf b = BUF_INIT;
+	size_t len;
+
+	text = tu_read(src, &len);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, needle))
+			buf_printf(&b, "%s\n", line);
+	ck_assert_uint_gt(b.len, 0);
+	free(text);
+	free(src);
+	return buf_detach(&b);
+}
+
+/*
+ * A real Postfix log: two next hops time out (mail.doolittle.com
+ * [45.56.102.194], message EFE2274079B; mail.blah.media [70.30.65.99]). While
+ * verify watches, the first one's lines come back, and only those:
+ *   - the first is not fixed, and the next cause's steps are Postfix's, with
+ *     the address the log gave and the message's queue id (the copy verify
+ *     ranked again had lost the origin, the address and the queue ids: every
+ *     MTA's steps came, "QUEUEID" and the host name in their place);
+ *   - the second is not taken for back: the line names another next hop
+ *     (the watch matched the article only, and quoted the first's line).
+ */
+START_TEST(real_postfix_log_next_steps_and_peers)
+{
+	static const char rel[] = "tests/realeval/dev/postfix-compose-prefix.log";
+	static volatile sig_atomic_t stop;
+	struct diagnosis *d = saved_real(rel);
+	char *log = tu_scratch_path("pf-watch.log"), err[ERR_LEN];
+	char *back = lines_with(rel, "mail.doolittle.com[45.56.102.194]");
+	struct later l = { .text = back, .stop = &stop };
+	const struct diag_verdict *va, *vb;
+	const struct diag_history *h;
+	struct verify_params p;
+	struct buf steps = BUF_INIT;
+	size_t a, b, i;
+	pthread_t t;
+
+	ck_assert_uint_eq(d->nincidents, 2);
+	a = incident_at(d, "mail.doolittle.com");
+	b = incident_at(d, "mail.blah.media");
+	ck_assert_str_eq(d->incidents[a].origin, "postfix");
+	ck_assert_str_eq(d->incidents[a].peer.address, "45.56.102.194");
+	ck_assert_uint_eq(d->incidents[a].nqueue_ids, 1);
+	ck_assert_str_eq(d->incidents[a].queue_ids[0], "EFE2274079B");
+	tu_write_str(log, "");
+	params(&p, NULL, NULL);
+	p.watch = log;
+	p.watch_ms = 10 * 60 * 1000;	/* ends when the writer stops it */
+	p.stop = &stop;
+	later_start(&l, &p, &t);
+	ck_assert_msg(verify_run(d, &p, &h, err) == 0, "%s", err);
+	pthread_join(t, NULL);
+	ck_assert_str_eq(h->outcome, "not-fixed");
+	va = &h->verdicts[a];
+	vb = &h->verdicts[b];
+	ck_assert_str_eq(va->outcome, "not-fixed");
+	ck_assert_contains(va->why, "mail.doolittle.com[45.56.102.194]");
+	ck_assert_ptr_nonnull(va->next_cause);
+	ck_assert_uint_ge(va->nnext_steps, 1);
+	for (i = 0; i < va->nnext_steps; i++)
+		buf_printf(&steps, "%s\n", va->next_steps[i]);
+	ck_assert_contains(buf_str(&steps), "postcat -vq EFE2274079B");
+	ck_assert_contains(buf_str(&steps), "nc -v 45.56.102.194 25");
+	ck_assert_not_contains(buf_str(&steps), "QUEUEID");
+	ck_assert_not_contains(buf_str(&steps), "Exim");
+	ck_assert_not_contains(buf_str(&steps), "Sendmail host");
+	ck_assert_not_contains(buf_str(&steps), "gateway PC");
+	/* the second's error did not come back: the log stayed quiet for it */
+	ck_assert_str_ne(vb->outcome, "not-fixed");
+	ck_assert_str_eq(seen(vb, "log-watch")->value, "quiet");
+	ck_assert_not_contains(vb->why, "doolittle");
+	buf_free(&steps);
+	free(back);
+	free(log);
+	diag_free(d);
+}
+END_TEST
+
+/*
+ * A real Sendmail log, verified offline with nothing to watch: inconclusive,
+ * and what would tell says whose mail to watch (Sendmail's, not "the
+ * gateway's").
+ */
+START_TEST(real_sendmail_log_inconclusive_names_its_mta)
+{
+	struct diagnosis *d = saved_real("tests/realeval/dev/sendmail-real-attempts.log");
+	const struct diag_history *h;
+	struct verify_params p;
+	char err[ERR_LEN];
+	size_t i;
+
+	ck_assert_uint_ge(d->nincidents, 1);
+	params(&p, NULL, NULL);
+	ck_assert_msg(verify_run(d, &p, &h, err) == 0, "%s", err);
+	ck_assert_str_eq(h->outcome, "inconclusive");
+	for (i = 0; i < h->nverdicts; i++) {
+		ck_assert_str_eq(d->incidents[i].origin, "sendmail");
+		ck_assert_str_eq(h->verdicts[i].outcome, "inconclusive");
+		ck_assert_contains(h->verdicts[i].why, "while Sendmail sends mail");
+	}
+	diag_free(d);
+}
+END_TEST
+
 START_TEST(history_round_trips_through_replay)
 {
 	struct diagnosis *d = saved("i.log"), *back;
@@ -615,6 +760,8 @@ verify_suite(void)
 	tcase_add_test(tc, watch_error_back_is_not_fixed);
 	tcase_add_test(tc, watch_quiet_with_fix_in_place_is_fixed);
 	tcase_add_test(tc, watch_nothing_written_is_inconclusive);
+	tcase_add_test(tc, real_postfix_log_next_steps_and_peers);
+	tcase_add_test(tc, real_sendmail_log_inconclusive_names_its_mta);
 	tcase_add_test(tc, history_round_trips_through_replay);
 	tcase_add_test(tc, history_of_every_incident_read_back);
 	tcase_add_test(tc, durations);
