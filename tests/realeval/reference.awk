@@ -18,8 +18,12 @@
 #                      of the other recipients of the same queue id, are not.
 #                      "delivery temporarily suspended" is no attempt.
 #   Exim               an "H=H [A] ERROR" (or "H=H [A]: ... timeout/closed")
-#                      line is one attempt; the "== ADDR ... defer (N): ERROR"
-#                      and "** ADDR ...: ERROR" lines that repeat the message's
+#                      line is one attempt, and so is older Exim's host line
+#                      without H= ("ID H [A] ERROR"), whatever A holds (an
+#                      address, the test harness's "ip4.ip4.ip4.ip4", a
+#                      poster's "xxx.xxx.xxx.4"): the peer is then H; the
+#                      "== ADDR ... defer (N): ERROR" and "** ADDR ...:
+#                      ERROR" lines that repeat the message's
 #                      last one are not; a callout line ("callout: H [A] :
 #                      ERROR") is one; "retry time not reached" is none.
 #   Sendmail           a "stat=Deferred: ERROR by/with H" line is one attempt,
@@ -118,8 +122,8 @@ $0 ~ /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9:.]+ / {
 		lastx[id] = h SUBSEP c
 		next
 	}
-	if (id != "" && rest ~ /^[^ =]+ \[[0-9a-fA-F.:]+\](:[0-9]+)? /) {
-		# The message log's host line, without H=.
+	if (id != "" && rest ~ /^[^ =]+ \[[^] ]+\](:[0-9]+)? /) {
+		# The older host line, without H=: any bracketed token, as in H=.
 		h = host_of(rest, "^[^ ]+ \\[[^]]+\\]")
 		attempt(h)
 		lastx[id] = h SUBSEP c

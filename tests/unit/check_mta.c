@@ -32,6 +32,24 @@ START_TEST(exim_host_lines_without_h)
 	ck_assert_int_eq(m.kind, MTA_REPORT);
 	ck_assert_str_eq(m.peer.host, "127.0.0.1");
 	ck_assert_str_eq(m.session, "exim-msglog");
+	/* an address the poster redacted: the peer by its name, with no address */
+	m = parse(NULL, "mail2.example.com [xxx.xxx.xxx.4] Connection refused", NULL);
+	ck_assert_int_eq(m.origin, MTA_EXIM);
+	ck_assert_int_eq(m.kind, MTA_REPORT);
+	ck_assert_str_eq(m.peer.host, "mail2.example.com");
+	ck_assert_str_eq(m.peer.addr, "");
+	m = parse(NULL, "1UZmLU-000CDr-HW mx.example.com [x.x.x.x]:25 Connection timed out", NULL);
+	ck_assert_int_eq(m.kind, MTA_REPORT);
+	ck_assert_str_eq(m.peer.host, "mx.example.com");
+	ck_assert_str_eq(m.peer.addr, "");
+	ck_assert_uint_eq(m.peer.port, 25);
+	m = parse(NULL, "1UZmLU-000CDr-HW H=mx.example.com [IP] Connection refused", NULL);
+	ck_assert_str_eq(m.peer.host, "mx.example.com");
+	ck_assert_str_eq(m.peer.addr, "");
+	/* brackets alone, with no address in them, are no peer */
+	m = parse(NULL, "1UZmLU-000CDr-HW == a@b.example R=r T=t defer (111): [REDACTED] "
+	    "Connection refused", NULL);
+	ck_assert_str_eq(m.peer.host, "");
 	/* a reply named by "host NAME [ADDR]:" (older Exim) */
 	m = parse(NULL, "12EvcH-0003rC-00 ** jill@example.org R=lookuphost T=smtp: SMTP error "
 	    "from remote mailer after RCPT TO:<jill@example.org>: host lager.example.org "
