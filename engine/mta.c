@@ -410,6 +410,25 @@ mta_exim(const char *s, size_t n, struct mta_line *out)
 		memset(&out->peer, 0, sizeof(out->peer));
 }
 
+/*
+ * Does a Sendmail status line say a connection was made: "relay=HOST.
+ * [ADDR]" (the address of the connection), or no relay= at all (nothing to
+ * tell by)? "relay=HOST." alone is a delivery that connected nowhere.
+ */
+static int
+mta_sendmail_connected(const char *s, size_t n)
+{
+	const char *r = mta_find(s, n, "relay="), *end;
+
+	if (r == NULL)
+		return 1;
+	r += 6;
+	end = mta_find(r, (size_t)(s + n - r), ", ");
+	if (end == NULL)
+		end = s + n;
+	return mta_find(r, (size_t)(end - r), " [") != NULL;
+}
+
 static void
 mta_sendmail(const char *s, size_t n, struct mta_line *out)
 {
@@ -433,14 +452,21 @@ mta_sendmail(const char *s, size_t n, struct mta_line *out)
 	else
 		out->kind = MTA_REPORT;
 	/*
-	 * No time spent on the delivery and a time-out: the queue run took the
-	 * host's cached status (HostStatusDirectory, or an earlier recipient of
-	 * the run), no connection was made. A refusal can take no second; a
-	 * time-out cannot.
+	 * The host's cached status, no connection made for this delivery:
+	 * xdelay counts from the start of the connection, and Sendmail skips a
+	 * host it knows is down (its in-process host status within
+	 * Timeout.hoststatus, or HostStatusDirectory's files) and writes that
+	 * status as the recipient's. No time and a time-out says so (a
+	 * time-out takes at least a second); a refusal or a reset can take no
+	 * second, so for them the relay must name no address too (a
+	 * connection writes "relay=HOST. [ADDR]").
 	 */
 	if (out->kind == MTA_STATUS && mta_find(s, n, "xdelay=00:00:00") != NULL &&
-	    mta_find(s, n, "stat=Deferred") != NULL && mta_find(s, n, "timed out") != NULL)
+	    mta_find(s, n, "stat=Deferred") != NULL &&
+	    (mta_find(s, n, "timed out") != NULL || !mta_sendmail_connected(s, n))) {
 		out->kind = MTA_HELD;
+		out->cached = 1;
+	}
 	if (!mta_peer_after(s, n, markers, 1, &out->peer))
 		memset(&out->peer, 0, sizeof(out->peer));
 	mta_complete_from_relay(s, n, 1, &out->peer);

@@ -12,8 +12,13 @@
  *
  *   kind     a report of one connection or session, a message's status after
  *            it, a deferral without an attempt (the destination is held after
- *            earlier failures; Sendmail's cached host status, a time-out in
- *            xdelay=00:00:00), retries used up, a delivery;
+ *            earlier failures; Sendmail's cached host status), retries used
+ *            up, a delivery;
+ *   cached   Sendmail's cached host status (held): xdelay=00:00:00 with a
+ *            time-out, or with a relay that names no address; no connection
+ *            was made for the line, but one failed before it (within
+ *            Timeout.hoststatus, or in HostStatusDirectory's files): the
+ *            correlator counts it as that attempt when the log has none;
  *   session  the process or message the line belongs to (Postfix's
  *            "postfix/smtp[PID]", Exim's message id, Sendmail's queue id), so
  *            that the status lines that repeat a report can be told apart
@@ -71,6 +76,7 @@ struct mta_line {
 	char			 domain[MTA_DOMAIN_MAX];	/* "" when none */
 	enum smtp_phase	 phase;
 	const char		*failure;
+	int			 cached;	/* Sendmail's cached host status (kind MTA_HELD) */
 };
 
 /*

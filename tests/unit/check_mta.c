@@ -104,6 +104,7 @@ START_TEST(sendmail_cached_status_is_held)
 	    "stat=Deferred: Connection timed out with example.com", NULL);
 	ck_assert_int_eq(m.origin, MTA_SENDMAIL);
 	ck_assert_int_eq(m.kind, MTA_HELD);
+	ck_assert_int_eq(m.cached, 1);
 	ck_assert_str_eq(m.failure, "timeout");
 	ck_assert_str_eq(m.peer.host, "example.com");
 	/* the time-out that took time: an attempt's status */
@@ -116,11 +117,41 @@ START_TEST(sendmail_cached_status_is_held)
 	    "for 5 days", NULL);
 	ck_assert_int_eq(m.kind, MTA_GAVE_UP);
 	ck_assert_str_eq(m.message, "2ANAF2Zq012345");
-	/* a refusal takes no second: still an attempt */
+	/* a refusal takes no second: with the connection's address, an attempt */
 	m = parse("sendmail", "2ANAF2Zq012345: to=<a@b.example>, delay=00:00:01, "
 	    "xdelay=00:00:00, mailer=esmtp, pri=120342, relay=mx.b.example. [192.0.2.7], "
 	    "dsn=4.0.0, stat=Deferred: Connection refused by mx.b.example.", NULL);
 	ck_assert_int_eq(m.kind, MTA_STATUS);
+	ck_assert_int_eq(m.cached, 0);
+	m = parse("sendmail", "x4NJYJDR002049: to=root, ctladdr=root (0/0), delay=00:00:00, "
+	    "xdelay=00:00:00, mailer=relay, pri=30236, relay=[127.0.0.1] [127.0.0.1], dsn=4.0.0, "
+	    "stat=Deferred: Connection refused by [127.0.0.1]", NULL);
+	ck_assert_int_eq(m.kind, MTA_STATUS);
+	ck_assert_int_eq(m.cached, 0);
+	/* with no address and no time, the cached status: a refusal, a reset */
+	m = parse("sendmail", "n45JUemL016426: to=<a@b.example>, delay=2+15:56:56, "
+	    "xdelay=00:00:00, mailer=esmtp, pri=35319380, relay=mx4.b.example., dsn=4.0.0, "
+	    "stat=Deferred: Connection refused by mx4.b.example.", NULL);
+	ck_assert_int_eq(m.kind, MTA_HELD);
+	ck_assert_int_eq(m.cached, 1);
+	ck_assert_str_eq(m.peer.host, "mx4.b.example");
+	m = parse("sendmail", "x3UAoBQw031500: to=smmsp, delay=00:00:00, xdelay=00:00:00, "
+	    "mailer=relay, pri=31556, relay=owa.b.example., dsn=4.0.0, stat=Deferred: "
+	    "Connection reset by owa.b.example.", NULL);
+	ck_assert_int_eq(m.kind, MTA_HELD);
+	ck_assert_int_eq(m.cached, 1);
+	/* time spent: a connection, whatever the relay field says */
+	m = parse("sendmail", "n45JUemL016427: to=<a@b.example>, delay=2+15:56:56, "
+	    "xdelay=00:00:01, mailer=esmtp, pri=35319380, relay=mx4.b.example., dsn=4.0.0, "
+	    "stat=Deferred: Connection refused by mx4.b.example.", NULL);
+	ck_assert_int_eq(m.kind, MTA_STATUS);
+	ck_assert_int_eq(m.cached, 0);
+	/* no relay= at all: nothing to tell a cached refusal by */
+	m = parse("sendmail", "n45JUemL016428: to=<a@b.example>, delay=00:00:00, "
+	    "xdelay=00:00:00, mailer=esmtp, dsn=4.0.0, stat=Deferred: Connection refused by "
+	    "mx4.b.example.", NULL);
+	ck_assert_int_eq(m.kind, MTA_STATUS);
+	ck_assert_int_eq(m.cached, 0);
 }
 END_TEST
 
