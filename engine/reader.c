@@ -1534,6 +1534,32 @@ reader_tag(const char *s, size_t n, char prog[READER_NAME_MAX + 1], long *pid)
 }
 
 /*
+ * busybox syslogd's "facility.level" field between the host and the tag
+ * ("host mail.info postfix/smtp[PID]: "; syslogd -S leaves it out): its
+ * length w, a word of a facility, a dot and a level, or 0.
+ */
+static int
+reader_facility_level(const char *s, size_t w)
+{
+	static const char *const levels[] = {
+		"emerg", "alert", "crit", "err", "warn", "warning", "notice", "info",
+		"debug", NULL
+	};
+	const char *dot = memchr(s, '.', w);
+	size_t f, l, k;
+
+	if (dot == NULL || (f = (size_t)(dot - s)) == 0 || (l = w - f - 1) == 0)
+		return 0;
+	for (k = 0; k < f; k++)
+		if (!islower((unsigned char)s[k]) && !isdigit((unsigned char)s[k]))
+			return 0;
+	for (k = 0; levels[k] != NULL; k++)
+		if (strlen(levels[k]) == l && memcmp(dot + 1, levels[k], l) == 0)
+			return 1;
+	return 0;
+}
+
+/*
  * "3:04:29 host prog[pid]: " (busybox: "host facility.level prog[pid]: "): a
  * syslog line pasted without its date. The time of day in *t, *used; 0 or -1.
  */
@@ -1565,7 +1591,7 @@ reader_syslog(struct reader *r, enum reader_format f)
 {
 	struct reader_record *rec = &r->rec;
 	const char *s = rec->raw;
-	size_t n = rec->rawlen, i = 0, used, w, tag;
+	size_t n = rec->rawlen, i = 0, used, w, tag, fl;
 	long long t;
 	int rfc5424 = 0, bsd = 0, mono = 0, dateless = 0;
 	enum reader_format got = READER_FORMAT_SYSLOG;
@@ -1653,9 +1679,20 @@ reader_syslog(struct reader *r, enum reader_format f)
 		logtime_format(t, 0, rec->when);
 	else if (!mono)
 		reader_when(r, t);
-	/* "host prog[pid]: message"; Exim writes the message right away. */
-	if ((w = reader_word(s + i, n - i)) > 0 &&
-	    (tag = reader_tag(s + i + w + 1, n - i - w - 1, r->program, &rec->pid)) > 0) {
+	/*
+	 * "host prog[pid]: message"; Exim writes the message right away;
+	 * busybox's syslogd "host facility.level prog[pid]: message".
+	 */
+	w = reader_word(s + i, n - i);
+	fl = 0;
+	if (w > 0 && (fl = reader_word(s + i + w + 1, n - i - w - 1)) > 0 &&
+	    reader_facility_level(s + i + w + 1, fl))
+		fl++;		/* the field and its space */
+	else
+		fl = 0;
+	if (w > 0 && (tag = reader_tag(s + i + w + 1 + fl, n - i - w - 1 - fl, r->program,
+	    &rec->pid)) > 0) {
+		tag += fl;
 		rec->program = r->program;
 		memcpy(r->host, s + i, w);
 		r->host[w] = '\0';
