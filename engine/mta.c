@@ -382,7 +382,14 @@ mta_exim(const char *s, size_t n, struct mta_line *out)
 	    (r[0] == '-' && r[1] == '>') || (r[0] == '*' && r[1] == '>')))
 		out->kind = MTA_DELIVERED;
 	else if (rn >= 3 && r[0] == '*' && r[1] == '*' && r[2] == ' ')
-		out->kind = mta_find(r, rn, "retry timeout exceeded") ? MTA_GAVE_UP : MTA_STATUS;
+		/*
+		 * Failed for its retries: their timeout, or (the smtp transport)
+		 * hosts failing past the retry rules' cutoff.
+		 */
+		out->kind = mta_find(r, rn, "retry timeout exceeded") != NULL ||
+		    mta_find(r, rn, "have been failing for a long time") != NULL ||
+		    mta_find(r, rn, "after a long failure period") != NULL ?
+		    MTA_GAVE_UP : MTA_STATUS;
 	else if (rn >= 3 && r[0] == '=' && r[1] == '=' && r[2] == ' ')
 		out->kind = mta_find(r, rn, "retry time not reached") ? MTA_HELD : MTA_STATUS;
 	if (id == 0 && out->kind == MTA_REPORT && mta_exim_address_line(r, rn) > 0) {
