@@ -56,6 +56,16 @@ START_TEST(exim_host_lines_without_h)
 	    "[192.0.2.2]: 550 User unknown", NULL);
 	ck_assert_int_eq(m.kind, MTA_STATUS);
 	ck_assert_str_eq(m.peer.host, "lager.example.org");
+	/* failed past the retry cutoff: retries used up, as "retry timeout exceeded" */
+	m = parse(NULL, "1vN3xA-0004Zk-Q1 ** a@b.example R=dnslookup T=remote_smtp: all hosts "
+	    "have been failing for a long time and were last tried after this message arrived", NULL);
+	ck_assert_int_eq(m.kind, MTA_GAVE_UP);
+	m = parse(NULL, "10HmbA-0005vi-00 ** userx@test.ex R=r1 T=t1 : all hosts for 'test.ex' "
+	    "have been failing for a long time (and retry time not reached)", NULL);
+	ck_assert_int_eq(m.kind, MTA_GAVE_UP);
+	m = parse(NULL, "1vN3xA-0004Zk-Q1 ** a@b.example R=dnslookup T=remote_smtp: retry time "
+	    "not reached for any host after a long failure period", NULL);
+	ck_assert_int_eq(m.kind, MTA_GAVE_UP);
 	/* "for any host" and a host name in quotes are no peer */
 	m = parse(NULL, "1P2THR-0003kV-Of == a@b.example R=dnslookup T=remote_smtp defer (-53): "
 	    "retry time not reached for any host", NULL);
