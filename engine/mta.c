@@ -562,3 +562,71 @@ mta_parse(const char *program, long pid, const char *text, size_t len, const cha
 		out->phase = SMTP_PHASE_CONNECT;
 	return out->origin;
 }
+
+/* The fields Postfix and Sendmail write as KEY= in a delivery's line. */
+static const char *const mta_fields[] = {
+	"to", "from", "orig_to", "ctladdr", "delay", "xdelay", "delays", "mailer", "pri",
+	"relay", "dsn", "stat", "status", "size", "class", "nrcpts", "nrcpt", "msgid",
+	"proto", "daemon", "conn_use", "client", NULL
+};
+
+/* The length of the lower-case letters and '_' at s. */
+static size_t
+mta_key_letters(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && ((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_'); i++)
+		;
+	return i;
+}
+
+int
+mta_unfinished(const char *s, size_t len)
+{
+	size_t k;
+
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r'))
+		len--;
+	if (len == 0)
+		return 0;
+	if (s[len - 1] == ',' || s[len - 1] == ':')
+		return 1;
+	/* the first letters of a field after ", " */
+	for (k = len; k > 0 && ((s[k - 1] >= 'a' && s[k - 1] <= 'z') || s[k - 1] == '_'); k--)
+		;
+	return k < len && k >= 2 && s[k - 1] == ' ' && s[k - 2] == ',';
+}
+
+enum mta_join
+mta_continuation(const char *prev, size_t plen, const char *next, size_t nlen)
+{
+	size_t k, tail, head, i;
+
+	while (plen > 0 && (prev[plen - 1] == ' ' || prev[plen - 1] == '\t' ||
+	    prev[plen - 1] == '\r'))
+		plen--;
+	head = mta_key_letters(next, nlen);
+	if (plen == 0 || head == 0 || head >= nlen || next[head] != '=')
+		return MTA_JOIN_NONE;
+	if (prev[plen - 1] == ',' || prev[plen - 1] == ':') {
+		for (i = 0; mta_fields[i] != NULL; i++)
+			if (strlen(mta_fields[i]) == head && memcmp(mta_fields[i], next, head) == 0)
+				return MTA_JOIN_SPACE;
+		return MTA_JOIN_NONE;
+	}
+	/* a field cut in two after ", ": its first letters, then the rest */
+	for (k = plen; k > 0 && ((prev[k - 1] >= 'a' && prev[k - 1] <= 'z') ||
+	    prev[k - 1] == '_'); k--)
+		;
+	tail = plen - k;
+	if (tail == 0 || k < 2 || prev[k - 1] != ' ' || prev[k - 2] != ',')
+		return MTA_JOIN_NONE;
+	for (i = 0; mta_fields[i] != NULL; i++)
+		if (strlen(mta_fields[i]) == tail + head &&
+		    memcmp(mta_fields[i], prev + k, tail) == 0 &&
+		    memcmp(mta_fields[i] + tail, next, head) == 0)
+			return MTA_JOIN_DIRECT;
+	return MTA_JOIN_NONE;
+}
+

@@ -118,4 +118,25 @@ extern const char *const mta_delivery_words[];
 extern const char *const mta_failure_words[];
 int mta_failure_line(const char *s, size_t len);
 
+/*
+ * A line an MTA wrote that a mail client, a forum or a terminal wrapped onto
+ * lines of their own (pasted input; a log never has a line with no syslog
+ * prefix after one). mta_unfinished() says whether a syslog line may have
+ * been cut: it ends after a field's ',' or a queue id's ':', or in the first
+ * letters of a field after ", " (cheap: its last bytes only).
+ * mta_continuation() says whether next, a line with no prefix of its own,
+ * is the rest of prev, and only when nothing else can be read: next starts
+ * with a field Postfix or Sendmail writes ("relay=", "stat=", ...), after a
+ * prev that ends at a field's end (MTA_JOIN_SPACE: joined with one space,
+ * the break took it), or prev ends in the first letters of such a field and
+ * next with its rest (MTA_JOIN_DIRECT: "xde" + "lay=00:00:00"). No state.
+ */
+enum mta_join {
+	MTA_JOIN_NONE,
+	MTA_JOIN_SPACE,
+	MTA_JOIN_DIRECT
+};
+int mta_unfinished(const char *s, size_t len);
+enum mta_join mta_continuation(const char *prev, size_t plen, const char *next, size_t nlen);
+
 #endif

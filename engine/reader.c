@@ -16,6 +16,7 @@
 
 #include "util/buf.h"
 #include "logtime.h"
+#include "mta.h"
 #include "reader_journal.h"
 #include "session.h"
 #include "util/xmem.h"
@@ -81,6 +82,9 @@ struct reader {
 	 * or a terminal wrapped onto lines of their own (reader_wrap_when()) */
 	int			 wrap_timed, wrap_dated, wrap_year;
 	long long		 wrap_t;
+	/* an MTA's syslog line that may go on on the next line, or the
+	 * pieces of it joined so far (reader_wrap_join()) */
+	struct buf		 wrap_line;
 	/* the year rule of BSD syslog stamps */
 	long long		 anchor;
 	enum reader_year_from	 anchor_from;
@@ -270,6 +274,7 @@ reader_close(struct reader *r)
 		inflateEnd(&r->z);
 	buf_free(&r->line);
 	buf_free(&r->text);
+	buf_free(&r->wrap_line);
 	buf_free(&r->dk[0].text);
 	buf_free(&r->dk[1].text);
 	rj_export_free(&r->ex);
@@ -1765,6 +1770,58 @@ reader_wrap_when(struct reader *r, enum reader_format got)
 		logtime_format(rec->t, rec->has_date, rec->when);
 }
 
+/*
+ * The pieces of an MTA's line that a mail client, a forum or a terminal
+ * wrapped (mta_continuation(), mta.h): a syslog line that may have been cut
+ * is kept; a line with no prefix of its own that is its rest is joined to it,
+ * and the record is read from the whole (its stamp, program, queue id and
+ * fields), at the piece's line. Two lines with prefixes are never joined.
+ */
+static enum reader_format
+reader_wrap_join(struct reader *r, enum reader_format f, enum reader_format got)
+{
+	struct reader_record *rec = &r->rec;
+	const char *raw = rec->raw;
+	size_t rawlen = rec->rawlen, n;
+	enum mta_join j;
+
+	if (got == READER_FORMAT_SYSLOG) {
+		buf_reset(&r->wrap_line);
+		if (mta_unfinished(raw, rawlen))
+			buf_append(&r->wrap_line, raw, rawlen);
+		return got;
+	}
+	if (r->wrap_line.len == 0)
+		return got;
+	j = got == READER_FORMAT_TEXT && rec->kind == READER_TEXT ?
+	    mta_continuation(buf_str(&r->wrap_line), r->wrap_line.len, raw, rawlen) :
+	    MTA_JOIN_NONE;
+	if (j == MTA_JOIN_NONE) {
+		buf_reset(&r->wrap_line);
+		return got;
+	}
+	for (n = r->wrap_line.len; n > 0 && (r->wrap_line.data[n - 1] == ' ' ||
+	    r->wrap_line.data[n - 1] == '\t' || r->wrap_line.data[n - 1] == '\r'); n--)
+		;
+	r->wrap_line.len = n;
+	if (j == MTA_JOIN_SPACE)
+		buf_putc(&r->wrap_line, ' ');
+	buf_append(&r->wrap_line, raw, rawlen);
+	/* patterns are matched against the piece, as scan.h's worker does */
+	rec->raw = rec->text = buf_str(&r->wrap_line);
+	rec->rawlen = rec->len = r->wrap_line.len;
+	if ((got = reader_syslog(r, f)) == READER_FORMAT_TEXT) {
+		/* (its first piece was read so: not expected) */
+		rec->kind = READER_TEXT;
+		rec->raw = rec->text = raw;
+		rec->rawlen = rec->len = rawlen;
+		buf_reset(&r->wrap_line);
+	}
+	rec->subject = raw;
+	rec->subjectlen = rawlen;
+	return got;
+}
+
 static void
 reader_classify(struct reader *r)
 {
@@ -1801,6 +1858,8 @@ reader_classify(struct reader *r)
 		;
 	else if (f != READER_FORMAT_LEGACY && f != READER_FORMAT_NDJSON)
 		reader_journal_header(r);
+	if (got == READER_FORMAT_SYSLOG || r->wrap_line.len > 0)
+		got = reader_wrap_join(r, f, got);
 	rec->format = got;
 	if (got == READER_FORMAT_LEGACY && rec->kind == READER_EVENT &&
 	    r->format == READER_FORMAT_TEXT)

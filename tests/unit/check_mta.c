@@ -214,6 +214,44 @@ START_TEST(exim_verbose_timeout)
 }
 END_TEST
 
+/* Pieces of a line a mail client or a forum wrapped: joined only when nothing else reads. */
+START_TEST(wrapped_continuations)
+{
+	static const char cut_comma[] = "Mar 17 11:45:01 gw sendmail[6954]: n2HBj1UK006954: "
+	    "to=ops, delay=00:00:00, xdelay=00:00:00, mailer=relay, pri=30318, ";
+	static const char cut_colon[] = "exmx1 : Dec 14 05:28:39 exmx1 sendmail[31574]: "
+	    "mBDIYhEa031574:";
+	static const char cut_word[] = "to=<a at b.example>, delay=00:00:00, xde";
+
+#define J(p, n) mta_continuation(p, strlen(p), n, strlen(n))
+	ck_assert(mta_unfinished(cut_comma, strlen(cut_comma)));
+	ck_assert(mta_unfinished(cut_colon, strlen(cut_colon)));
+	ck_assert(mta_unfinished(cut_word, strlen(cut_word)));
+#define U(s) mta_unfinished(s, strlen(s))
+	ck_assert(!U("Nov 23 10:15:02 gw postfix/smtp[4711]: connect to "
+	    "a.example[192.0.2.1]:25: Connection refused"));
+	ck_assert(!U("a line, Connection Refused"));
+	ck_assert(!U("   "));
+#undef U
+	ck_assert_int_eq(J(cut_comma, "relay=[127.0.0.1] [127.0.0.1], dsn=4.0.0, "
+	    "stat=Deferred: Connection refused by [127.0.0.1]"), MTA_JOIN_SPACE);
+	ck_assert_int_eq(J(cut_colon, "to=<a at b.example>, delay=00:00:00, xde"),
+	    MTA_JOIN_SPACE);
+	ck_assert_int_eq(J(cut_word, "lay=00:00:00, mailer=esmtp, pri=41874"), MTA_JOIN_DIRECT);
+	ck_assert_int_eq(J("delay=00:00:00, de", "lay=00:00:00"), MTA_JOIN_DIRECT);
+	/* not a field of the MTA's, or not at a field's end: never */
+	ck_assert_int_eq(J(cut_comma, "foo=bar"), MTA_JOIN_NONE);
+	ck_assert_int_eq(J(cut_comma, "Relay=x"), MTA_JOIN_NONE);
+	ck_assert_int_eq(J(cut_comma, "relay"), MTA_JOIN_NONE);
+	ck_assert_int_eq(J(cut_comma, "relay =x"), MTA_JOIN_NONE);
+	ck_assert_int_eq(J(cut_word, "foo=00:00:00"), MTA_JOIN_NONE);
+	ck_assert_int_eq(J("delay=00:00:00 xde", "lay=00:00:00"), MTA_JOIN_NONE);
+	ck_assert_int_eq(J("a sentence ends here.", "to=<a@b.example>"), MTA_JOIN_NONE);
+	ck_assert_int_eq(J("", "to=<a@b.example>"), MTA_JOIN_NONE);
+#undef J
+}
+END_TEST
+
 Suite *
 mta_suite(void)
 {
@@ -225,6 +263,7 @@ mta_suite(void)
 	tcase_add_test(tc, sendmail_cached_status_is_held);
 	tcase_add_test(tc, postfix_service_names);
 	tcase_add_test(tc, exim_verbose_timeout);
+	tcase_add_test(tc, wrapped_continuations);
 	suite_add_tcase(s, tc);
 	return s;
 }
