@@ -775,9 +775,14 @@ correlate_primary(struct correlator *c, const struct match_hit *hit,
 	i = correlate_incident(c, hit->article, rec, &l);
 	/*
 	 * A deferral without an attempt that names the failure adds to held;
-	 * a line that is the failure itself counts once.
+	 * a line that is the failure itself counts once. Sendmail's cached host
+	 * status proves a failed connection before it: with none of that peer
+	 * in the incident yet, the first such line counts as that attempt.
 	 */
 	counted = !(l.kind == MTA_HELD && l.failure != NULL);
+	if (!counted && l.parsed && l.mta.cached && i != CORRELATE_NOT_HELD &&
+	    c->d->incidents[i].count == 0)
+		counted = 1;
 	if (i == CORRELATE_NOT_HELD) {
 		/* past the cap: counted, never silently dropped */
 		c->d->summary.lines_not_held++;

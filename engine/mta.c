@@ -382,7 +382,14 @@ mta_exim(const char *s, size_t n, struct mta_line *out)
 	    (r[0] == '-' && r[1] == '>') || (r[0] == '*' && r[1] == '>')))
 		out->kind = MTA_DELIVERED;
 	else if (rn >= 3 && r[0] == '*' && r[1] == '*' && r[2] == ' ')
-		out->kind = mta_find(r, rn, "retry timeout exceeded") ? MTA_GAVE_UP : MTA_STATUS;
+		/*
+		 * Failed for its retries: their timeout, or (the smtp transport)
+		 * hosts failing past the retry rules' cutoff.
+		 */
+		out->kind = mta_find(r, rn, "retry timeout exceeded") != NULL ||
+		    mta_find(r, rn, "have been failing for a long time") != NULL ||
+		    mta_find(r, rn, "after a long failure period") != NULL ?
+		    MTA_GAVE_UP : MTA_STATUS;
 	else if (rn >= 3 && r[0] == '=' && r[1] == '=' && r[2] == ' ')
 		out->kind = mta_find(r, rn, "retry time not reached") ? MTA_HELD : MTA_STATUS;
 	if (id == 0 && out->kind == MTA_REPORT && mta_exim_address_line(r, rn) > 0) {
@@ -410,6 +417,25 @@ mta_exim(const char *s, size_t n, struct mta_line *out)
 		memset(&out->peer, 0, sizeof(out->peer));
 }
 
+/*
+ * Does a Sendmail status line say a connection was made: "relay=HOST.
+ * [ADDR]" (the address of the connection), or no relay= at all (nothing to
+ * tell by)? "relay=HOST." alone is a delivery that connected nowhere.
+ */
+static int
+mta_sendmail_connected(const char *s, size_t n)
+{
+	const char *r = mta_find(s, n, "relay="), *end;
+
+	if (r == NULL)
+		return 1;
+	r += 6;
+	end = mta_find(r, (size_t)(s + n - r), ", ");
+	if (end == NULL)
+		end = s + n;
+	return mta_find(r, (size_t)(end - r), " [") != NULL;
+}
+
 static void
 mta_sendmail(const char *s, size_t n, struct mta_line *out)
 {
@@ -433,14 +459,21 @@ mta_sendmail(const char *s, size_t n, struct mta_line *out)
 	else
 		out->kind = MTA_REPORT;
 	/*
-	 * No time spent on the delivery and a time-out: the queue run took the
-	 * host's cached status (HostStatusDirectory, or an earlier recipient of
-	 * the run), no connection was made. A refusal can take no second; a
-	 * time-out cannot.
+	 * The host's cached status, no connection made for this delivery:
+	 * xdelay counts from the start of the connection, and Sendmail skips a
+	 * host it knows is down (its in-process host status within
+	 * Timeout.hoststatus, or HostStatusDirectory's files) and writes that
+	 * status as the recipient's. No time and a time-out says so (a
+	 * time-out takes at least a second); a refusal or a reset can take no
+	 * second, so for them the relay must name no address too (a
+	 * connection writes "relay=HOST. [ADDR]").
 	 */
 	if (out->kind == MTA_STATUS && mta_find(s, n, "xdelay=00:00:00") != NULL &&
-	    mta_find(s, n, "stat=Deferred") != NULL && mta_find(s, n, "timed out") != NULL)
+	    mta_find(s, n, "stat=Deferred") != NULL &&
+	    (mta_find(s, n, "timed out") != NULL || !mta_sendmail_connected(s, n))) {
 		out->kind = MTA_HELD;
+		out->cached = 1;
+	}
 	if (!mta_peer_after(s, n, markers, 1, &out->peer))
 		memset(&out->peer, 0, sizeof(out->peer));
 	mta_complete_from_relay(s, n, 1, &out->peer);
@@ -529,3 +562,71 @@ mta_parse(const char *program, long pid, const char *text, size_t len, const cha
 		out->phase = SMTP_PHASE_CONNECT;
 	return out->origin;
 }
+
+/* The fields Postfix and Sendmail write as KEY= in a delivery's line. */
+static const char *const mta_fields[] = {
+	"to", "from", "orig_to", "ctladdr", "delay", "xdelay", "delays", "mailer", "pri",
+	"relay", "dsn", "stat", "status", "size", "class", "nrcpts", "nrcpt", "msgid",
+	"proto", "daemon", "conn_use", "client", NULL
+};
+
+/* The length of the lower-case letters and '_' at s. */
+static size_t
+mta_key_letters(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && ((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_'); i++)
+		;
+	return i;
+}
+
+int
+mta_unfinished(const char *s, size_t len)
+{
+	size_t k;
+
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r'))
+		len--;
+	if (len == 0)
+		return 0;
+	if (s[len - 1] == ',' || s[len - 1] == ':')
+		return 1;
+	/* the first letters of a field after ", " */
+	for (k = len; k > 0 && ((s[k - 1] >= 'a' && s[k - 1] <= 'z') || s[k - 1] == '_'); k--)
+		;
+	return k < len && k >= 2 && s[k - 1] == ' ' && s[k - 2] == ',';
+}
+
+enum mta_join
+mta_continuation(const char *prev, size_t plen, const char *next, size_t nlen)
+{
+	size_t k, tail, head, i;
+
+	while (plen > 0 && (prev[plen - 1] == ' ' || prev[plen - 1] == '\t' ||
+	    prev[plen - 1] == '\r'))
+		plen--;
+	head = mta_key_letters(next, nlen);
+	if (plen == 0 || head == 0 || head >= nlen || next[head] != '=')
+		return MTA_JOIN_NONE;
+	if (prev[plen - 1] == ',' || prev[plen - 1] == ':') {
+		for (i = 0; mta_fields[i] != NULL; i++)
+			if (strlen(mta_fields[i]) == head && memcmp(mta_fields[i], next, head) == 0)
+				return MTA_JOIN_SPACE;
+		return MTA_JOIN_NONE;
+	}
+	/* a field cut in two after ", ": its first letters, then the rest */
+	for (k = plen; k > 0 && ((prev[k - 1] >= 'a' && prev[k - 1] <= 'z') ||
+	    prev[k - 1] == '_'); k--)
+		;
+	tail = plen - k;
+	if (tail == 0 || k < 2 || prev[k - 1] != ' ' || prev[k - 2] != ',')
+		return MTA_JOIN_NONE;
+	for (i = 0; mta_fields[i] != NULL; i++)
+		if (strlen(mta_fields[i]) == tail + head &&
+		    memcmp(mta_fields[i], prev + k, tail) == 0 &&
+		    memcmp(mta_fields[i] + tail, next, head) == 0)
+			return MTA_JOIN_DIRECT;
+	return MTA_JOIN_NONE;
+}
+

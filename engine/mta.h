@@ -12,8 +12,13 @@
  *
  *   kind     a report of one connection or session, a message's status after
  *            it, a deferral without an attempt (the destination is held after
- *            earlier failures; Sendmail's cached host status, a time-out in
- *            xdelay=00:00:00), retries used up, a delivery;
+ *            earlier failures; Sendmail's cached host status), retries used
+ *            up, a delivery;
+ *   cached   Sendmail's cached host status (held): xdelay=00:00:00 with a
+ *            time-out, or with a relay that names no address; no connection
+ *            was made for the line, but one failed before it (within
+ *            Timeout.hoststatus, or in HostStatusDirectory's files): the
+ *            correlator counts it as that attempt when the log has none;
  *   session  the process or message the line belongs to (Postfix's
  *            "postfix/smtp[PID]", Exim's message id, Sendmail's queue id), so
  *            that the status lines that repeat a report can be told apart
@@ -71,6 +76,7 @@ struct mta_line {
 	char			 domain[MTA_DOMAIN_MAX];	/* "" when none */
 	enum smtp_phase	 phase;
 	const char		*failure;
+	int			 cached;	/* Sendmail's cached host status (kind MTA_HELD) */
 };
 
 /*
@@ -111,5 +117,26 @@ extern const char *const mta_delivery_words[];
  */
 extern const char *const mta_failure_words[];
 int mta_failure_line(const char *s, size_t len);
+
+/*
+ * A line an MTA wrote that a mail client, a forum or a terminal wrapped onto
+ * lines of their own (pasted input; a log never has a line with no syslog
+ * prefix after one). mta_unfinished() says whether a syslog line may have
+ * been cut: it ends after a field's ',' or a queue id's ':', or in the first
+ * letters of a field after ", " (cheap: its last bytes only).
+ * mta_continuation() says whether next, a line with no prefix of its own,
+ * is the rest of prev, and only when nothing else can be read: next starts
+ * with a field Postfix or Sendmail writes ("relay=", "stat=", ...), after a
+ * prev that ends at a field's end (MTA_JOIN_SPACE: joined with one space,
+ * the break took it), or prev ends in the first letters of such a field and
+ * next with its rest (MTA_JOIN_DIRECT: "xde" + "lay=00:00:00"). No state.
+ */
+enum mta_join {
+	MTA_JOIN_NONE,
+	MTA_JOIN_SPACE,
+	MTA_JOIN_DIRECT
+};
+int mta_unfinished(const char *s, size_t len);
+enum mta_join mta_continuation(const char *prev, size_t plen, const char *next, size_t nlen);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "util/buf.h"
 #include "logtime.h"
+#include "mta.h"
 #include "reader_journal.h"
 #include "session.h"
 #include "util/xmem.h"
@@ -81,6 +82,9 @@ struct reader {
 	 * or a terminal wrapped onto lines of their own (reader_wrap_when()) */
 	int			 wrap_timed, wrap_dated, wrap_year;
 	long long		 wrap_t;
+	/* an MTA's syslog line that may go on on the next line, or the
+	 * pieces of it joined so far (reader_wrap_join()) */
+	struct buf		 wrap_line;
 	/* the year rule of BSD syslog stamps */
 	long long		 anchor;
 	enum reader_year_from	 anchor_from;
@@ -270,6 +274,7 @@ reader_close(struct reader *r)
 		inflateEnd(&r->z);
 	buf_free(&r->line);
 	buf_free(&r->text);
+	buf_free(&r->wrap_line);
 	buf_free(&r->dk[0].text);
 	buf_free(&r->dk[1].text);
 	rj_export_free(&r->ex);
@@ -1534,6 +1539,32 @@ reader_tag(const char *s, size_t n, char prog[READER_NAME_MAX + 1], long *pid)
 }
 
 /*
+ * busybox syslogd's "facility.level" field between the host and the tag
+ * ("host mail.info postfix/smtp[PID]: "; syslogd -S leaves it out): its
+ * length w, a word of a facility, a dot and a level, or 0.
+ */
+static int
+reader_facility_level(const char *s, size_t w)
+{
+	static const char *const levels[] = {
+		"emerg", "alert", "crit", "err", "warn", "warning", "notice", "info",
+		"debug", NULL
+	};
+	const char *dot = memchr(s, '.', w);
+	size_t f, l, k;
+
+	if (dot == NULL || (f = (size_t)(dot - s)) == 0 || (l = w - f - 1) == 0)
+		return 0;
+	for (k = 0; k < f; k++)
+		if (!islower((unsigned char)s[k]) && !isdigit((unsigned char)s[k]))
+			return 0;
+	for (k = 0; levels[k] != NULL; k++)
+		if (strlen(levels[k]) == l && memcmp(dot + 1, levels[k], l) == 0)
+			return 1;
+	return 0;
+}
+
+/*
  * "3:04:29 host prog[pid]: " (busybox: "host facility.level prog[pid]: "): a
  * syslog line pasted without its date. The time of day in *t, *used; 0 or -1.
  */
@@ -1565,7 +1596,7 @@ reader_syslog(struct reader *r, enum reader_format f)
 {
 	struct reader_record *rec = &r->rec;
 	const char *s = rec->raw;
-	size_t n = rec->rawlen, i = 0, used, w, tag;
+	size_t n = rec->rawlen, i = 0, used, w, tag, fl;
 	long long t;
 	int rfc5424 = 0, bsd = 0, mono = 0, dateless = 0;
 	enum reader_format got = READER_FORMAT_SYSLOG;
@@ -1653,9 +1684,20 @@ reader_syslog(struct reader *r, enum reader_format f)
 		logtime_format(t, 0, rec->when);
 	else if (!mono)
 		reader_when(r, t);
-	/* "host prog[pid]: message"; Exim writes the message right away. */
-	if ((w = reader_word(s + i, n - i)) > 0 &&
-	    (tag = reader_tag(s + i + w + 1, n - i - w - 1, r->program, &rec->pid)) > 0) {
+	/*
+	 * "host prog[pid]: message"; Exim writes the message right away;
+	 * busybox's syslogd "host facility.level prog[pid]: message".
+	 */
+	w = reader_word(s + i, n - i);
+	fl = 0;
+	if (w > 0 && (fl = reader_word(s + i + w + 1, n - i - w - 1)) > 0 &&
+	    reader_facility_level(s + i + w + 1, fl))
+		fl++;		/* the field and its space */
+	else
+		fl = 0;
+	if (w > 0 && (tag = reader_tag(s + i + w + 1 + fl, n - i - w - 1 - fl, r->program,
+	    &rec->pid)) > 0) {
+		tag += fl;
 		rec->program = r->program;
 		memcpy(r->host, s + i, w);
 		r->host[w] = '\0';
@@ -1728,6 +1770,58 @@ reader_wrap_when(struct reader *r, enum reader_format got)
 		logtime_format(rec->t, rec->has_date, rec->when);
 }
 
+/*
+ * The pieces of an MTA's line that a mail client, a forum or a terminal
+ * wrapped (mta_continuation(), mta.h): a syslog line that may have been cut
+ * is kept; a line with no prefix of its own that is its rest is joined to it,
+ * and the record is read from the whole (its stamp, program, queue id and
+ * fields), at the piece's line. Two lines with prefixes are never joined.
+ */
+static enum reader_format
+reader_wrap_join(struct reader *r, enum reader_format f, enum reader_format got)
+{
+	struct reader_record *rec = &r->rec;
+	const char *raw = rec->raw;
+	size_t rawlen = rec->rawlen, n;
+	enum mta_join j;
+
+	if (got == READER_FORMAT_SYSLOG) {
+		buf_reset(&r->wrap_line);
+		if (mta_unfinished(raw, rawlen))
+			buf_append(&r->wrap_line, raw, rawlen);
+		return got;
+	}
+	if (r->wrap_line.len == 0)
+		return got;
+	j = got == READER_FORMAT_TEXT && rec->kind == READER_TEXT ?
+	    mta_continuation(buf_str(&r->wrap_line), r->wrap_line.len, raw, rawlen) :
+	    MTA_JOIN_NONE;
+	if (j == MTA_JOIN_NONE) {
+		buf_reset(&r->wrap_line);
+		return got;
+	}
+	for (n = r->wrap_line.len; n > 0 && (r->wrap_line.data[n - 1] == ' ' ||
+	    r->wrap_line.data[n - 1] == '\t' || r->wrap_line.data[n - 1] == '\r'); n--)
+		;
+	r->wrap_line.len = n;
+	if (j == MTA_JOIN_SPACE)
+		buf_putc(&r->wrap_line, ' ');
+	buf_append(&r->wrap_line, raw, rawlen);
+	/* patterns are matched against the piece, as scan.h's worker does */
+	rec->raw = rec->text = buf_str(&r->wrap_line);
+	rec->rawlen = rec->len = r->wrap_line.len;
+	if ((got = reader_syslog(r, f)) == READER_FORMAT_TEXT) {
+		/* (its first piece was read so: not expected) */
+		rec->kind = READER_TEXT;
+		rec->raw = rec->text = raw;
+		rec->rawlen = rec->len = rawlen;
+		buf_reset(&r->wrap_line);
+	}
+	rec->subject = raw;
+	rec->subjectlen = rawlen;
+	return got;
+}
+
 static void
 reader_classify(struct reader *r)
 {
@@ -1764,6 +1858,8 @@ reader_classify(struct reader *r)
 		;
 	else if (f != READER_FORMAT_LEGACY && f != READER_FORMAT_NDJSON)
 		reader_journal_header(r);
+	if (got == READER_FORMAT_SYSLOG || r->wrap_line.len > 0)
+		got = reader_wrap_join(r, f, got);
 	rec->format = got;
 	if (got == READER_FORMAT_LEGACY && rec->kind == READER_EVENT &&
 	    r->format == READER_FORMAT_TEXT)

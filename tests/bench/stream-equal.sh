@@ -13,11 +13,24 @@
 # SMALL=1 leaves the two generated logs out (minutes instead of half an hour).
 #
 #   bash tests/bench/stream-equal.sh OLD_KBDIAG [NEW_KBDIAG]
+#
+# OLD and NEW may be relative to the directory it is run from (or a name on
+# PATH): they are made absolute before it moves to the source tree.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
 
-old=${1:?usage: stream-equal.sh OLD_KBDIAG [NEW_KBDIAG]}
-new=${2:-$PWD/build/kbdiag}
+# PATH as given, absolute: from the caller's directory, or found on PATH
+absolute() {
+	case $1 in
+	/*) printf '%s\n' "$1" ;;
+	*/*) printf '%s/%s\n' "$(cd "$(dirname "$1")" && pwd)" "$(basename "$1")" ;;
+	*) command -v -- "$1" || printf '%s/%s\n' "$PWD" "$1" ;;
+	esac
+}
+old=$(absolute "${1:?usage: stream-equal.sh OLD_KBDIAG [NEW_KBDIAG]}") || exit 2
+new=
+[ -n "${2:-}" ] && { new=$(absolute "$2") || exit 2; }
+cd "$(dirname "$0")/../.."
+new=${new:-$PWD/build/kbdiag}
 real=${REAL_LOGS:-/work/shared/corpus/real-logs}
 kb=$PWD/kb
 work=$(mktemp -d "${TMPDIR:-/tmp}/kbdiag-stream.XXXXXX")

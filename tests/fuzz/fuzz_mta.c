@@ -6,7 +6,10 @@
  * one; a port is 1..65535; what peer_parse() accepts is a valid host; the
  * ids are bounded and NUL-terminated; nothing reads past the line (ASan);
  * a line mta_failure_line() calls a failed delivery holds one of
- * mta_failure_words (the matcher's prefilter asks it only about such lines).
+ * mta_failure_words (the matcher's prefilter asks it only about such lines);
+ * a cached status is held. The input cut at its first newline is a line and
+ * the next one, for mta_continuation(): a piece it joins starts with a
+ * field, KEY=.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -62,6 +65,30 @@ check_line(const struct mta_line *l)
 		abort();
 	if (l->kind > MTA_DELIVERED || l->origin > MTA_SENDMAIL)
 		abort();
+	if (l->cached && l->kind != MTA_HELD)
+		abort();
+}
+
+/* The line before the first newline, and the one after it, as pieces. */
+static void
+check_continuation(const char *line, size_t size)
+{
+	const char *nl = memchr(line, '\n', size);
+	size_t plen = nl ? (size_t)(nl - line) : size, nlen = nl ? size - plen - 1 : 0, k;
+	const char *next = nl ? nl + 1 : line + size;
+	enum mta_join j;
+
+	(void)mta_unfinished(line, plen);
+	(void)mta_unfinished(next, nlen);
+	j = mta_continuation(line, plen, next, nlen);
+	if (j > MTA_JOIN_DIRECT)
+		abort();
+	if (j != MTA_JOIN_NONE) {
+		for (k = 0; k < nlen && ((next[k] >= 'a' && next[k] <= 'z') || next[k] == '_'); k++)
+			;
+		if (k == 0 || k >= nlen || next[k] != '=')
+			abort();
+	}
 }
 
 int
@@ -91,6 +118,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		else
 			check_peer(&ref);
 	(void)peer_server_line(line, size);
+	check_continuation(line, size);
 	if (mta_failure_line(line, size) && !has_failure_word(line, size))
 		abort();
 	free(line);

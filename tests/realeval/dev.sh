@@ -12,19 +12,10 @@
 # Prints one line per sample, and with --check exits 1 when one differs.
 # The samples are small and were tuned on: this is a regression test of the
 # classes, not a score (run.sh's test part and heldout.sh are the scores).
-set -eu
-export LC_ALL=C
-
-check=0
-if [ "${1:-}" = --check ]; then check=1; shift; fi
-here=$(cd "$(dirname "$0")" && pwd)
+. "$(dirname "$0")/common.sh"
 kbdiag=${1:-$here/../../build/kbdiag}
-command -v jq > /dev/null || { echo "SKIP: realeval dev samples: jq is missing"; exit 0; }
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-KBDIAG_CACHE=$tmp/cache
-export KBDIAG_CACHE
+realeval_need_jq 0 "realeval dev samples"
+realeval_tmp
 
 fail=0
 dev=$here/dev
@@ -33,13 +24,7 @@ for path in "$dev"/*.log "$dev"/check/*.log; do
 	out=$tmp/$(echo "$f" | tr / _)
 	cp "$path" "$out"
 	touch -d 2026-12-01T00:00:00Z "$out"
-	st=0
-	"$kbdiag" diagnose --offline --format json -q "$out" > "$out.json" 2> "$out.err" || st=$?
-	if [ "$st" -gt 1 ]; then
-		echo "dev.sh: kbdiag failed on $f (exit $st):" >&2
-		head -5 "$out.err" >&2
-		exit 1
-	fi
+	realeval_diagnose dev.sh "$kbdiag" "$out" "$out.json"
 	jq -r '.incidents[] | [.article, (.peer.host // "-"), (.count | tostring),
 		(.held | tostring), (if .first_seen then "yes" else "no" end)] | @tsv' \
 		"$out.json" | sort > "$out.got"

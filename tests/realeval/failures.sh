@@ -19,22 +19,15 @@
 #
 # Prints per file: failure lines, matched, listed, lost. --check: exit 1 when
 # any is lost. No corpus or no jq: SKIP (77 with --check).
-set -eu
-export LC_ALL=C
-
-check=0
-if [ "${1:-}" = --check ]; then check=1; shift; fi
-here=$(cd "$(dirname "$0")" && pwd)
+. "$(dirname "$0")/common.sh"
 kbdiag=${1:-$here/../../build/kbdiag}
 corpus=${KBDIAG_REAL_CORPUS:-/work/shared/corpus/real-logs}
-skip() { echo "SKIP: realeval failures: $1"; [ "$check" = 1 ] && exit 77; exit 0; }
-[ -d "$corpus" ] || skip "no real corpus at $corpus (KBDIAG_REAL_CORPUS)"
-command -v jq > /dev/null || skip "jq is missing"
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-KBDIAG_CACHE=$tmp/cache
-export KBDIAG_CACHE
+skipped=0
+[ "$check" = 1 ] && skipped=77
+[ -d "$corpus" ] || realeval_skip "$skipped" "realeval failures" \
+	"no real corpus at $corpus (KBDIAG_REAL_CORPUS)"
+realeval_need_jq "$skipped" "realeval failures"
+realeval_tmp
 
 # The classes, as extended regular expressions (grep -E).
 postfix='[ ,]status=(bounced|deferred|undeliverable|expired)([ ,(]|$)'
@@ -55,13 +48,7 @@ for src in "$corpus"/*.log; do
 	n=$(wc -l < "$out")
 	[ "$n" -gt 0 ] || { printf '%-24s %8s %8s %8s %8s\n' "$file" 0 0 0 0; continue; }
 	touch -r "$src" "$out"
-	st=0
-	"$kbdiag" diagnose --offline --format json -q "$out" > "$out.json" 2> "$out.err" || st=$?
-	if [ "$st" -gt 1 ]; then
-		echo "failures.sh: kbdiag failed on $file (exit $st):" >&2
-		head -5 "$out.err" >&2
-		exit 1
-	fi
+	realeval_diagnose failures.sh "$kbdiag" "$out" "$out.json"
 	read -r lines matched listed < <(jq -r '[.summary.lines, .summary.matched,
 		.summary.unmatched_errors] | @tsv' "$out.json")
 	lost=$((lines - matched - listed))

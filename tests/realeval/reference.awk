@@ -18,15 +18,34 @@
 #                      of the other recipients of the same queue id, are not.
 #                      "delivery temporarily suspended" is no attempt.
 #   Exim               an "H=H [A] ERROR" (or "H=H [A]: ... timeout/closed")
-#                      line is one attempt; the "== ADDR ... defer (N): ERROR"
-#                      and "** ADDR ...: ERROR" lines that repeat the message's
+#                      line is one attempt, and so is older Exim's host line
+#                      without H= ("ID H [A] ERROR"), whatever A holds (an
+#                      address, the test harness's "ip4.ip4.ip4.ip4", a
+#                      poster's "xxx.xxx.xxx.4"): the peer is then H; the
+#                      "== ADDR ... defer (N): ERROR" and "** ADDR ...:
+#                      ERROR" lines that repeat the message's
 #                      last one are not; a callout line ("callout: H [A] :
 #                      ERROR") is one; "retry time not reached" is none.
 #   Sendmail           a "stat=Deferred: ERROR by/with H" line is one attempt,
 #                      unless the line before for the same queue id said the
-#                      same at the same peer in the same second, or it is a
-#                      time-out that took no time (xdelay=00:00:00: the queue
-#                      run used the host's cached status, no connection).
+#                      same at the same peer in the same second, or it is the
+#                      host's cached status and H has an attempt before it.
+#                      The cached status: xdelay=00:00:00 with a time-out, or
+#                      with a relay= that names no address ("relay=H." where
+#                      a connection writes "relay=H. [A]"). xdelay counts from
+#                      the start of the connection, and Sendmail skips a host
+#                      it knows is down (its host status, kept for
+#                      Timeout.hoststatus, 30 minutes by default, within a
+#                      queue run and in HostStatusDirectory across runs),
+#                      writing the status it keeps as the recipient's: no
+#                      connection. A time-out takes at least a second; a
+#                      refusal may not, hence the address. Such a line still
+#                      proves a failed connection before it (Sendmail keeps
+#                      only failures it saw): when the log holds no attempt
+#                      at H before it, it is that attempt (once). Changed
+#                      2026-12-08 from "never an attempt" (which had a lone
+#                      cached line at no attempt and a refusal in no time
+#                      always at one).
 #
 # ERROR is a connection failure: refused, timed out, unreachable, no route,
 # reset, lost or closed connection, a time-out in the conversation. TLS
@@ -118,8 +137,8 @@ $0 ~ /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9:.]+ / {
 		lastx[id] = h SUBSEP c
 		next
 	}
-	if (id != "" && rest ~ /^[^ =]+ \[[0-9a-fA-F.:]+\](:[0-9]+)? /) {
-		# The message log's host line, without H=.
+	if (id != "" && rest ~ /^[^ =]+ \[[^] ]+\](:[0-9]+)? /) {
+		# The older host line, without H=: any bracketed token, as in H=.
 		h = host_of(rest, "^[^ ]+ \\[[^]]+\\]")
 		attempt(h)
 		lastx[id] = h SUBSEP c
@@ -152,7 +171,15 @@ $0 ~ /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9:.]+ / {
 		h = substr($0, RSTART, RLENGTH); sub(/^.* /, "", h)
 		gsub(/[\[\]]/, "", h); h = strip(h)
 	}
-	if (c == "timeout" && $0 ~ /xdelay=00:00:00,/) { lines[h]++; next }
+	if ($0 ~ /xdelay=00:00:00,/) {
+		relay = "-"
+		if (match($0, /relay=[^,]*/))
+			relay = substr($0, RSTART, RLENGTH)
+		if ((c == "timeout" || (relay != "-" && relay !~ / \[/)) && att[h] > 0) {
+			lines[h]++
+			next
+		}
+	}
 	qid = $0; sub(/^.*(sendmail|sm-mta)\[[0-9]+\]: /, "", qid); sub(/:.*/, "", qid)
 	t = $3
 	k = qid SUBSEP h SUBSEP c SUBSEP t

@@ -29,28 +29,15 @@
 # corpus is missing, print SKIP and exit 0 (77 with --check under make).
 #
 # Never score a change on the dev part: tune on dev, report test.
-set -eu
-export LC_ALL=C
-
-check=0
-if [ "${1:-}" = --check ]; then check=1; shift; fi
+. "$(dirname "$0")/common.sh"
 part=${1:-test}
-here=$(cd "$(dirname "$0")" && pwd)
 kbdiag=${2:-$here/../../build/kbdiag}
 corpus=${KBDIAG_REAL_CORPUS:-/work/shared/corpus/real-logs}
 
 case $part in dev|test) ;; *) echo "run.sh: part must be dev or test" >&2; exit 2 ;; esac
-if [ ! -d "$corpus" ]; then
-	echo "SKIP: realeval: no real corpus at $corpus (KBDIAG_REAL_CORPUS)"
-	exit 0
-fi
-command -v jq > /dev/null || { echo "SKIP: realeval: jq is missing"; exit 0; }
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-# the rule base cache of the kbdiag this test runs: its own, never $HOME's
-KBDIAG_CACHE=$tmp/cache
-export KBDIAG_CACHE
+[ -d "$corpus" ] || realeval_skip 0 realeval "no real corpus at $corpus (KBDIAG_REAL_CORPUS)"
+realeval_need_jq 0 realeval
+realeval_tmp
 
 col=2
 [ "$part" = test ] && col=3
@@ -67,14 +54,7 @@ while IFS=$'\t' read -r file dev test; do
 	out=$tmp/$file
 	sed -n "${range%-*},${range#*-}p" "$src" > "$out"
 	touch -r "$src" "$out"
-	st=0
-	"$kbdiag" diagnose --offline --format json -q "$out" > "$tmp/$file.json" \
-		2> "$tmp/$file.err" || st=$?
-	if [ "$st" -gt 1 ]; then
-		echo "run.sh: kbdiag failed on $file (exit $st):" >&2
-		head -5 "$tmp/$file.err" >&2
-		exit 1
-	fi
+	realeval_diagnose run.sh "$kbdiag" "$out" "$tmp/$file.json"
 	awk -f "$here/reference.awk" "$out" | sort > "$tmp/$file.ref"
 	mtime=$(date -u -r "$src" +%Y-%m-%dT%H:%M:%S)
 	jq -r '.incidents[] | select(.article != "Q129239") |

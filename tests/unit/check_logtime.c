@@ -302,8 +302,8 @@ START_TEST(reader_reads_pasted_lines)
 		{ "2026-05-03T10:31:22", "web", "postfix/smtp", "z" },
 		{ "2019-12-11T16:53:13", NULL, NULL, "connect to w" },
 		{ "2026-12-07T10:00:01", NULL, NULL, "t" },
-		/* busybox's facility before the tag: the text from the host on */
-		{ "03:04:29", NULL, NULL, "c493 mail.info postfix/smtp[2474]: v" },
+		/* busybox's facility before the tag: passed over */
+		{ "03:04:29", "c493", "postfix/smtp", "v" },
 		{ "13:04:29", "gw", "postfix/smtp", "u" },
 	};
 	struct reader *r = open_anchored(log, sizeof(log) - 1);
@@ -340,15 +340,29 @@ START_TEST(reader_reads_pasted_lines)
 }
 END_TEST
 
-/* The pieces of a syslog line wrapped by a mail client have its time; others do not. */
+/*
+ * The pieces of a syslog line wrapped by a mail client have its time; a
+ * piece that starts with one of the line's fields is read with the line
+ * (mta_continuation()), matched alone; others are plain text with no time.
+ */
 START_TEST(reader_wrapped_pieces_have_the_lines_time)
 {
 	static const char log[] =
 	    "exmx1 : Dec 14 05:28:39 exmx1 sendmail[31574]: mBDIYhEa031574:\n"
 	    "to=<customer at example.com>, delay=00:00:00, xde\n"
 	    "lay=00:00:00, mailer=esmtp, pri=41874, relay=mail.example.com.,\n"
+	    "and more words\n"
 	    "{\"time\":\"2026-12-14T06:00:00Z\",\"event\":\"x\"}\n"
 	    "not a piece of a syslog line\n";
+	static const char *const whole[] = {
+	    "mBDIYhEa031574: to=<customer at example.com>, delay=00:00:00, xde",
+	    "mBDIYhEa031574: to=<customer at example.com>, delay=00:00:00, xdelay=00:00:00, "
+	    "mailer=esmtp, pri=41874, relay=mail.example.com.,"
+	};
+	static const char *const piece[] = {
+	    "to=<customer at example.com>, delay=00:00:00, xde",
+	    "lay=00:00:00, mailer=esmtp, pri=41874, relay=mail.example.com.,"
+	};
 	struct reader *r = open_anchored(log, sizeof(log) - 1);
 	const struct reader_record *rec;
 	char err[ERR_LEN];
@@ -359,12 +373,23 @@ START_TEST(reader_wrapped_pieces_have_the_lines_time)
 	ck_assert_str_eq(rec->when, "2025-12-14T05:28:39");
 	for (i = 0; i < 2; i++) {
 		ck_assert_int_eq(reader_next(r, &rec, err), 1);
-		ck_assert_int_eq(rec->kind, READER_TEXT);
+		ck_assert_int_eq(rec->kind, READER_EVENT);
+		ck_assert_uint_eq(rec->line, (unsigned long)i + 2);
+		ck_assert_str_eq(rec->program, "sendmail");
 		ck_assert_int_eq(rec->has_time, 1);
 		ck_assert_int_eq(rec->has_date, 1);
 		ck_assert_int_eq(rec->year_inferred, 1);
 		ck_assert_str_eq(rec->when, "2025-12-14T05:28:39");
+		ck_assert_uint_eq(rec->len, strlen(whole[i]));
+		ck_assert_int_eq(memcmp(rec->text, whole[i], rec->len), 0);
+		ck_assert_uint_eq(rec->subjectlen, strlen(piece[i]));
+		ck_assert_int_eq(memcmp(rec->subject, piece[i], rec->subjectlen), 0);
 	}
+	/* no field first: a piece of plain text, with the line's time */
+	ck_assert_int_eq(reader_next(r, &rec, err), 1);
+	ck_assert_int_eq(rec->kind, READER_TEXT);
+	ck_assert_int_eq(rec->has_time, 1);
+	ck_assert_str_eq(rec->when, "2025-12-14T05:28:39");
 	ck_assert_int_eq(reader_next(r, &rec, err), 1);
 	ck_assert_int_eq(reader_next(r, &rec, err), 1);
 	ck_assert_int_eq(rec->kind, READER_TEXT);

@@ -32,12 +32,40 @@ START_TEST(exim_host_lines_without_h)
 	ck_assert_int_eq(m.kind, MTA_REPORT);
 	ck_assert_str_eq(m.peer.host, "127.0.0.1");
 	ck_assert_str_eq(m.session, "exim-msglog");
+	/* an address the poster redacted: the peer by its name, with no address */
+	m = parse(NULL, "mail2.example.com [xxx.xxx.xxx.4] Connection refused", NULL);
+	ck_assert_int_eq(m.origin, MTA_EXIM);
+	ck_assert_int_eq(m.kind, MTA_REPORT);
+	ck_assert_str_eq(m.peer.host, "mail2.example.com");
+	ck_assert_str_eq(m.peer.addr, "");
+	m = parse(NULL, "1UZmLU-000CDr-HW mx.example.com [x.x.x.x]:25 Connection timed out", NULL);
+	ck_assert_int_eq(m.kind, MTA_REPORT);
+	ck_assert_str_eq(m.peer.host, "mx.example.com");
+	ck_assert_str_eq(m.peer.addr, "");
+	ck_assert_uint_eq(m.peer.port, 25);
+	m = parse(NULL, "1UZmLU-000CDr-HW H=mx.example.com [IP] Connection refused", NULL);
+	ck_assert_str_eq(m.peer.host, "mx.example.com");
+	ck_assert_str_eq(m.peer.addr, "");
+	/* brackets alone, with no address in them, are no peer */
+	m = parse(NULL, "1UZmLU-000CDr-HW == a@b.example R=r T=t defer (111): [REDACTED] "
+	    "Connection refused", NULL);
+	ck_assert_str_eq(m.peer.host, "");
 	/* a reply named by "host NAME [ADDR]:" (older Exim) */
 	m = parse(NULL, "12EvcH-0003rC-00 ** jill@example.org R=lookuphost T=smtp: SMTP error "
 	    "from remote mailer after RCPT TO:<jill@example.org>: host lager.example.org "
 	    "[192.0.2.2]: 550 User unknown", NULL);
 	ck_assert_int_eq(m.kind, MTA_STATUS);
 	ck_assert_str_eq(m.peer.host, "lager.example.org");
+	/* failed past the retry cutoff: retries used up, as "retry timeout exceeded" */
+	m = parse(NULL, "1vN3xA-0004Zk-Q1 ** a@b.example R=dnslookup T=remote_smtp: all hosts "
+	    "have been failing for a long time and were last tried after this message arrived", NULL);
+	ck_assert_int_eq(m.kind, MTA_GAVE_UP);
+	m = parse(NULL, "10HmbA-0005vi-00 ** userx@test.ex R=r1 T=t1 : all hosts for 'test.ex' "
+	    "have been failing for a long time (and retry time not reached)", NULL);
+	ck_assert_int_eq(m.kind, MTA_GAVE_UP);
+	m = parse(NULL, "1vN3xA-0004Zk-Q1 ** a@b.example R=dnslookup T=remote_smtp: retry time "
+	    "not reached for any host after a long failure period", NULL);
+	ck_assert_int_eq(m.kind, MTA_GAVE_UP);
 	/* "for any host" and a host name in quotes are no peer */
 	m = parse(NULL, "1P2THR-0003kV-Of == a@b.example R=dnslookup T=remote_smtp defer (-53): "
 	    "retry time not reached for any host", NULL);
@@ -86,6 +114,7 @@ START_TEST(sendmail_cached_status_is_held)
 	    "stat=Deferred: Connection timed out with example.com", NULL);
 	ck_assert_int_eq(m.origin, MTA_SENDMAIL);
 	ck_assert_int_eq(m.kind, MTA_HELD);
+	ck_assert_int_eq(m.cached, 1);
 	ck_assert_str_eq(m.failure, "timeout");
 	ck_assert_str_eq(m.peer.host, "example.com");
 	/* the time-out that took time: an attempt's status */
@@ -98,11 +127,41 @@ START_TEST(sendmail_cached_status_is_held)
 	    "for 5 days", NULL);
 	ck_assert_int_eq(m.kind, MTA_GAVE_UP);
 	ck_assert_str_eq(m.message, "2ANAF2Zq012345");
-	/* a refusal takes no second: still an attempt */
+	/* a refusal takes no second: with the connection's address, an attempt */
 	m = parse("sendmail", "2ANAF2Zq012345: to=<a@b.example>, delay=00:00:01, "
 	    "xdelay=00:00:00, mailer=esmtp, pri=120342, relay=mx.b.example. [192.0.2.7], "
 	    "dsn=4.0.0, stat=Deferred: Connection refused by mx.b.example.", NULL);
 	ck_assert_int_eq(m.kind, MTA_STATUS);
+	ck_assert_int_eq(m.cached, 0);
+	m = parse("sendmail", "x4NJYJDR002049: to=root, ctladdr=root (0/0), delay=00:00:00, "
+	    "xdelay=00:00:00, mailer=relay, pri=30236, relay=[127.0.0.1] [127.0.0.1], dsn=4.0.0, "
+	    "stat=Deferred: Connection refused by [127.0.0.1]", NULL);
+	ck_assert_int_eq(m.kind, MTA_STATUS);
+	ck_assert_int_eq(m.cached, 0);
+	/* with no address and no time, the cached status: a refusal, a reset */
+	m = parse("sendmail", "n45JUemL016426: to=<a@b.example>, delay=2+15:56:56, "
+	    "xdelay=00:00:00, mailer=esmtp, pri=35319380, relay=mx4.b.example., dsn=4.0.0, "
+	    "stat=Deferred: Connection refused by mx4.b.example.", NULL);
+	ck_assert_int_eq(m.kind, MTA_HELD);
+	ck_assert_int_eq(m.cached, 1);
+	ck_assert_str_eq(m.peer.host, "mx4.b.example");
+	m = parse("sendmail", "x3UAoBQw031500: to=smmsp, delay=00:00:00, xdelay=00:00:00, "
+	    "mailer=relay, pri=31556, relay=owa.b.example., dsn=4.0.0, stat=Deferred: "
+	    "Connection reset by owa.b.example.", NULL);
+	ck_assert_int_eq(m.kind, MTA_HELD);
+	ck_assert_int_eq(m.cached, 1);
+	/* time spent: a connection, whatever the relay field says */
+	m = parse("sendmail", "n45JUemL016427: to=<a@b.example>, delay=2+15:56:56, "
+	    "xdelay=00:00:01, mailer=esmtp, pri=35319380, relay=mx4.b.example., dsn=4.0.0, "
+	    "stat=Deferred: Connection refused by mx4.b.example.", NULL);
+	ck_assert_int_eq(m.kind, MTA_STATUS);
+	ck_assert_int_eq(m.cached, 0);
+	/* no relay= at all: nothing to tell a cached refusal by */
+	m = parse("sendmail", "n45JUemL016428: to=<a@b.example>, delay=00:00:00, "
+	    "xdelay=00:00:00, mailer=esmtp, dsn=4.0.0, stat=Deferred: Connection refused by "
+	    "mx4.b.example.", NULL);
+	ck_assert_int_eq(m.kind, MTA_STATUS);
+	ck_assert_int_eq(m.cached, 0);
 }
 END_TEST
 
@@ -155,6 +214,44 @@ START_TEST(exim_verbose_timeout)
 }
 END_TEST
 
+/* Pieces of a line a mail client or a forum wrapped: joined only when nothing else reads. */
+START_TEST(wrapped_continuations)
+{
+	static const char cut_comma[] = "Mar 17 11:45:01 gw sendmail[6954]: n2HBj1UK006954: "
+	    "to=ops, delay=00:00:00, xdelay=00:00:00, mailer=relay, pri=30318, ";
+	static const char cut_colon[] = "exmx1 : Dec 14 05:28:39 exmx1 sendmail[31574]: "
+	    "mBDIYhEa031574:";
+	static const char cut_word[] = "to=<a at b.example>, delay=00:00:00, xde";
+
+#define J(p, n) mta_continuation(p, strlen(p), n, strlen(n))
+	ck_assert(mta_unfinished(cut_comma, strlen(cut_comma)));
+	ck_assert(mta_unfinished(cut_colon, strlen(cut_colon)));
+	ck_assert(mta_unfinished(cut_word, strlen(cut_word)));
+#define U(s) mta_unfinished(s, strlen(s))
+	ck_assert(!U("Nov 23 10:15:02 gw postfix/smtp[4711]: connect to "
+	    "a.example[192.0.2.1]:25: Connection refused"));
+	ck_assert(!U("a line, Connection Refused"));
+	ck_assert(!U("   "));
+#undef U
+	ck_assert_int_eq(J(cut_comma, "relay=[127.0.0.1] [127.0.0.1], dsn=4.0.0, "
+	    "stat=Deferred: Connection refused by [127.0.0.1]"), MTA_JOIN_SPACE);
+	ck_assert_int_eq(J(cut_colon, "to=<a at b.example>, delay=00:00:00, xde"),
+	    MTA_JOIN_SPACE);
+	ck_assert_int_eq(J(cut_word, "lay=00:00:00, mailer=esmtp, pri=41874"), MTA_JOIN_DIRECT);
+	ck_assert_int_eq(J("delay=00:00:00, de", "lay=00:00:00"), MTA_JOIN_DIRECT);
+	/* not a field of the MTA's, or not at a field's end: never */
+	ck_assert_int_eq(J(cut_comma, "foo=bar"), MTA_JOIN_NONE);
+	ck_assert_int_eq(J(cut_comma, "Relay=x"), MTA_JOIN_NONE);
+	ck_assert_int_eq(J(cut_comma, "relay"), MTA_JOIN_NONE);
+	ck_assert_int_eq(J(cut_comma, "relay =x"), MTA_JOIN_NONE);
+	ck_assert_int_eq(J(cut_word, "foo=00:00:00"), MTA_JOIN_NONE);
+	ck_assert_int_eq(J("delay=00:00:00 xde", "lay=00:00:00"), MTA_JOIN_NONE);
+	ck_assert_int_eq(J("a sentence ends here.", "to=<a@b.example>"), MTA_JOIN_NONE);
+	ck_assert_int_eq(J("", "to=<a@b.example>"), MTA_JOIN_NONE);
+#undef J
+}
+END_TEST
+
 Suite *
 mta_suite(void)
 {
@@ -166,6 +263,7 @@ mta_suite(void)
 	tcase_add_test(tc, sendmail_cached_status_is_held);
 	tcase_add_test(tc, postfix_service_names);
 	tcase_add_test(tc, exim_verbose_timeout);
+	tcase_add_test(tc, wrapped_continuations);
 	suite_add_tcase(s, tc);
 	return s;
 }
