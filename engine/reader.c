@@ -1534,6 +1534,68 @@ reader_tag(const char *s, size_t n, char prog[READER_NAME_MAX + 1], long *pid)
 }
 
 /*
+ * Where the message of a syslog line probably starts, from the line alone
+ * (reader.h): after the tag that ends at the line's first ": " when a host
+ * word is before it, else after an Exim main log's "YYYY-MM-DD HH:MM:SS "
+ * (with an optional fraction).
+ */
+int
+reader_guess_text(const char *s, size_t n, struct reader_guess *g)
+{
+	char prog[READER_NAME_MAX + 1];
+	const char *c;
+	size_t lim = n < 256 ? n : 256, at = 0, j, h, k, w, tag;
+
+	memset(g, 0, sizeof(*g));
+	/* The tag ends at the line's first ": "; the host is the word before it. */
+	while ((c = memchr(s + at, ':', lim - at)) != NULL) {
+		at = (size_t)(c - s) + 1;
+		if (at < n && s[at] == ' ')
+			break;
+	}
+	if (c != NULL) {
+		j = (size_t)(c - s);
+		if (j > 0 && s[j - 1] == ']') {
+			for (j--; j > 0 && isdigit((unsigned char)s[j - 1]); j--)
+				;
+			j = j > 0 && s[j - 1] == '[' ? j - 1 : 0;
+		}
+		for (k = j; k > 0 && j - k < READER_NAME_MAX &&
+		    reader_name_byte((unsigned char)s[k - 1]); k--)
+			;
+		for (h = k > 1 ? k - 1 : 0; h > 0 && k - 1 - h <= READER_NAME_MAX &&
+		    s[h - 1] > ' ' && s[h - 1] < 0x7f; h--)
+			;
+		if (k > 1 && s[k - 1] == ' ' && (h == 0 || s[h - 1] == ' ') &&
+		    (w = reader_word(s + h, n - h)) == k - 1 - h &&
+		    (tag = reader_tag(s + k, n - k, prog, &g->pid)) > 0) {
+			g->prog = k;
+			g->prog_len = strlen(prog);
+			g->text = k + tag;
+			return 1;
+		}
+		g->pid = 0;
+	}
+	/* Exim: 1999-03-02 09:44:33[.nnn] message (a zone after it is read as
+	 * the message's, as the reader does) */
+	for (k = 0; k < 19; k++) {
+		char ch = k < n ? s[k] : '\0';
+
+		if (k == 4 || k == 7 ? ch != '-' : k == 10 ? ch != ' ' : k == 13 || k == 16 ?
+		    ch != ':' : !(ch >= '0' && ch <= '9'))
+			return 0;
+	}
+	if (k < n && s[k] == '.')
+		for (k++; k < n && s[k] >= '0' && s[k] <= '9'; k++)
+			;
+	if (k >= n || s[k] != ' ')
+		return 0;
+	g->text = k + 1;
+	g->pid = 0;
+	return 1;
+}
+
+/*
  * "3:04:29 host prog[pid]: " (busybox: "host facility.level prog[pid]: "): a
  * syslog line pasted without its date. The time of day in *t, *used; 0 or -1.
  */
