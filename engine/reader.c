@@ -1629,7 +1629,9 @@ reader_syslog(struct reader *r, enum reader_format f)
 	const char *s = rec->raw;
 	size_t n = rec->rawlen, i = 0, used, w, tag;
 	long long t;
-	int rfc5424 = 0, bsd = 0, mono = 0, dateless = 0;
+	int rfc5424 = 0, bsd = 0, mono = 0, dateless = 0, fields, mo, d;
+	long long secs;
+	size_t fused;
 	enum reader_format got = READER_FORMAT_SYSLOG;
 	enum rj_stamp js;
 
@@ -1664,20 +1666,30 @@ reader_syslog(struct reader *r, enum reader_format f)
 	/* An RFC 3339 stamp has a time; else a BSD one, dated by the year rule. */
 	} else if (logtime_parse_iso(s + i, n - i, &t, &used) == 0 && used > 10)
 		;
-	else if (logtime_parse_bsd_year(s + i, n - i, &t, &used) == 0 ||
-	    logtime_parse_dmy(s + i, n - i, &t, &used) == 0)
-		;	/* "Apr 06 15:16:46 2016", "11.12.2019, 16:53:13": with their year */
-	else if ((js = rj_stamp(s + i, n - i, &t, &used)) != RJ_STAMP_NONE)
+	/*
+	 * A BSD stamp's fields, read once (they were read twice, with and without
+	 * a year, on every such line): "Apr 06 15:16:46 2016" with its year (the
+	 * test before logtime_parse_bsd_year() is a part of its own), else dated
+	 * by the year rule below. No other stamp begins with a month's name, so
+	 * the others are tried only when these fields are not there.
+	 */
+	else if ((fields = logtime_parse_bsd_fields(s + i, n - i, &mo, &d, &secs,
+	    &fused) == 0) && fused + 6 <= n - i && s[i + fused] == ' ' && s[i + fused + 5] == ' ' &&
+	    isdigit((unsigned char)s[i + fused + 1]) &&
+	    logtime_parse_bsd_year(s + i, n - i, &t, &used) == 0)
+		;
+	else if (!fields && logtime_parse_dmy(s + i, n - i, &t, &used) == 0)
+		;	/* "11.12.2019, 16:53:13": with its year */
+	else if (!fields && (js = rj_stamp(s + i, n - i, &t, &used)) != RJ_STAMP_NONE)
 		mono = js == RJ_STAMP_MONO;	/* journalctl's short-full, -unix, -monotonic */
-	else if (reader_dateless(s + i, n - i, &t, &used) == 0)
+	else if (!fields && reader_dateless(s + i, n - i, &t, &used) == 0)
 		dateless = 1;	/* a time of day, no date: t is its seconds */
 	else {
-		int mo, d;
-		long long secs, day;
+		long long day;
 
-		if (logtime_parse_bsd_fields(s + i, n - i, &mo, &d, &secs, &used) != 0)
+		if (!fields)
 			return READER_FORMAT_TEXT;
-		used += rj_fraction(s + i + used, n - i - used);	/* short-precise */
+		used = fused + rj_fraction(s + i + fused, n - i - fused);	/* short-precise */
 		/* The year rule once per date; again only when a time passes the anchor. */
 		if (mo == r->bsd_mo && d == r->bsd_d)
 			day = r->bsd_day;
