@@ -17,9 +17,16 @@
  * or a journal entry's MESSAGE (reader.h): the worker does
  * not match it (SCAN_SELF) and the caller does, on the record.
  *
+ * The worker also reads, for the caller, what depends on a line alone among
+ * what the caller does with the lines it takes whole (struct scan_pre: an
+ * MTA line's parse, an unmatched error line's shape), as much as keeps the
+ * two threads equally busy; the caller uses it only when its reader split
+ * the line as the worker guessed, so the result is the same either way.
+ *
  * Memory: SCAN_BLOCKS blocks of SCAN_READ bytes plus a line's worth
- * (READER_MAX_LINE) each, only what is touched is resident; the lines and
- * hits of a block grow with its lines.
+ * (READER_MAX_LINE) each, only what is touched is resident; the lines,
+ * hits and scan_pre records (and their strings) of a block grow with its
+ * lines.
  *
  * Ownership: a struct scan owns its blocks and its thread; the worker's
  * matcher is the caller's, used only by the worker until scan_end().
