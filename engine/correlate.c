@@ -95,6 +95,8 @@ struct correlator {
 	struct buf		 key;
 	size_t			 last_failed;	/* 1 + the incident of the last failed
 						   attempt, 0 none */
+	const struct mta_line	*pre;		/* correlate_premade() */
+	const char		*pre_hint;
 };
 
 struct correlator *
@@ -412,6 +414,26 @@ correlate_errno_failure(const char *e)
 	return NULL;
 }
 
+void
+correlate_premade(struct correlator *c, const struct mta_line *mta, const char *hint)
+{
+	c->pre = mta;
+	c->pre_hint = hint;
+}
+
+/* mta_parse() of the record's line with hint, or what correlate_premade() gave. */
+static enum mta_origin
+correlate_mta(struct correlator *c, const struct reader_record *rec, const char *hint,
+    struct mta_line *out)
+{
+	if (c->pre != NULL && (hint == c->pre_hint ||
+	    (hint != NULL && c->pre_hint != NULL && strcmp(hint, c->pre_hint) == 0))) {
+		*out = *c->pre;
+		return out->origin;
+	}
+	return mta_parse(rec->program, rec->pid, rec->text, rec->len, hint, out);
+}
+
 static void
 correlate_read_line(struct correlator *c, const struct kb_symptom *sym,
     const struct reader_record *rec, struct correlate_line *l)
@@ -421,8 +443,7 @@ correlate_read_line(struct correlator *c, const struct kb_symptom *sym,
 	l->session = "";
 	l->message = rec->queue_id ? rec->queue_id : "";
 	if (rec->format != READER_FORMAT_LEGACY && rec->format != READER_FORMAT_NDJSON &&
-	    mta_parse(rec->program, rec->pid, rec->text, rec->len, sym->origin, &l->mta) !=
-	    MTA_UNKNOWN) {
+	    correlate_mta(c, rec, sym->origin, &l->mta) != MTA_UNKNOWN) {
 		l->parsed = 1;
 		l->kind = l->mta.kind;
 		l->session = l->mta.session;
@@ -887,7 +908,7 @@ correlate_delivery(struct correlator *c, const struct reader_record *rec)
 	if (!strmap_get(c->messages, rec->text, n, &i) &&
 	    (session[0] == '\0' || !strmap_get(c->sessions, session, slen, &i)))
 		return;
-	if (mta_parse(rec->program, rec->pid, rec->text, rec->len, NULL, &mta) == MTA_UNKNOWN ||
+	if (correlate_mta(c, rec, NULL, &mta) == MTA_UNKNOWN ||
 	    mta.kind != MTA_DELIVERED || mta.message[0] == '\0')
 		return;
 	correlate_adopt(c, correlate_session(c, mta.session, 0), mta.message);

@@ -94,6 +94,15 @@ void correlate_begin_input(struct correlator *c, const char *set);
 void correlate_record(struct correlator *c, const struct reader_record *rec,
     const struct match_hit *hits, size_t nhits);
 /*
+ * The MTA parse of the next correlate_record()'s or correlate_delivery()'s
+ * line, made already (by the scan's worker, scan.h): mta_parse(rec->program,
+ * rec->pid, rec->text, rec->len, hint, mta). It is used where the line is
+ * read with hint (a symptom's origin; NULL for a delivery), else the line is
+ * parsed here; NULL forgets it. mta must stay valid until then.
+ */
+struct mta_line;
+void correlate_premade(struct correlator *c, const struct mta_line *mta, const char *hint);
+/*
  * A line that matched nothing but holds a delivery's words
  * (match_looks_like_delivery()): a message that failed may have gone
  * through. Costs nothing while no failed message is known.

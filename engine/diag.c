@@ -15,12 +15,14 @@
 #include "correlate.h"
 #include "evidence.h"
 #include "logtime.h"
+#include "mta.h"
 #include "util/peer.h"
 #include "plan.h"
 #include "probe_hosts.h"
 #include "rank.h"
 #include "reader.h"
 #include "scan.h"
+#include "shape.h"
 #include "util/strmap.h"
 #include "util/text.h"
 #include "util/xmem.h"
@@ -62,6 +64,11 @@ struct diag_state {
 	struct buf			 shape, key;
 	size_t				 groups_cap;
 	struct matcher			*wm;	/* scan.h's worker's, or NULL */
+	/* what the worker read of the line at hand, its reader having split it
+	 * as the worker did (scan_pre_fits()), or NULL */
+	const struct scan_block		*pre_block;
+	const struct scan_pre		*pre;
+	struct mta_line			 pre_mta;
 };
 
 /* One more line under key in the list (*v, *n, *cap). */
@@ -138,127 +145,6 @@ diag_in_time(struct diag_state *st, struct diag_file *f, const struct reader_rec
 	return (!p->has_since || rec->t >= p->since) && (!p->has_until || rec->t <= p->until);
 }
 
-/*
- * A word of a line's shape: names, addresses, numbers and ids masked, so
- * that lines that differ only in them group together.
- */
-static void
-diag_shape_word(struct buf *out, const char *w, size_t n)
-{
-	struct peer_ref ref;
-	size_t i, lo = 0, hi = n, digits = 0, alpha = 0, dots = 0, colons = 0, brackets = 0;
-	int host = 1;
-
-	/* Most words are plain words: nothing to mask. */
-	for (i = 0; i < n && (isalpha((unsigned char)w[i]) || w[i] == ',' || w[i] == '-' ||
-	    w[i] == '(' || w[i] == ')'); i++)
-		;
-	if (i == n) {
-		buf_append(out, w, n);
-		return;
-	}
-	/* (strchr()'s sets, whose NUL is a member too) */
-	while (lo < hi && (w[lo] == '<' || w[lo] == '(' || w[lo] == '[' || w[lo] == '"' ||
-	    w[lo] == '\'' || w[lo] == '\0'))
-		lo++;
-	/* Trailing punctuation, but the ']' of a NAME[ADDRESS]. */
-	while (hi > lo && (w[hi - 1] == '>' || w[hi - 1] == ')' || w[hi - 1] == ']' ||
-	    w[hi - 1] == '"' || w[hi - 1] == '\'' || w[hi - 1] == ',' || w[hi - 1] == ';' ||
-	    w[hi - 1] == ':' || w[hi - 1] == '.' || w[hi - 1] == '\0') &&
-	    !(w[hi - 1] == ']' && memchr(w + lo, '[', hi - lo) != NULL))
-		hi--;
-	buf_append(out, w, lo);
-	/* One pass, ctype's classes of the C locale by arithmetic: words are short. */
-	for (i = lo; i < hi; i++) {
-		unsigned char c = (unsigned char)w[i];
-		int a = (unsigned)((c | 0x20) - 'a') < 26u, dg = (unsigned)(c - '0') < 10u;
-
-		digits |= (size_t)dg;
-		alpha |= (size_t)a;
-		if (!a && !dg) {
-			dots += c == '.';
-			colons |= c == ':';
-			brackets |= c == '[';
-			if (c != '.' && c != '-' && c != '_')
-				host = 0;
-		}
-	}
-	/*
-	 * The peer tests only where they can say yes: peer_read() (no name
-	 * alone) needs a '[', an IPv4 address three dots and no letter, an
-	 * IPv6 address a ':'.
-	 */
-	if (hi == lo)
-		;
-	else if (memchr(w + lo, '@', hi - lo))
-		buf_puts(out, "ADDRESS");
-	else if (brackets && peer_read(w + lo, hi - lo, 0, &ref) == hi - lo)
-		buf_puts(out, "HOST[ADDR]");
-	else if ((dots == 3 && alpha == 0 && peer_is_ipv4(w + lo, hi - lo)) ||
-	    (colons && peer_is_ipv6(w + lo, hi - lo)))
-		buf_puts(out, "ADDR");
-	else if (digits > 0 && alpha == 0)
-		buf_puts(out, "N");
-	else if (host && dots > 0 && alpha > 0 && isalpha((unsigned char)w[hi - 1]) &&
-	    hi - lo > 3)
-		buf_puts(out, "HOST");
-	else if (digits > 0 && alpha > 0 && hi - lo >= 5)
-		buf_puts(out, "ID");
-	else {
-		/* Digits inside a word: each run is N. */
-		size_t run;
-
-		for (i = lo; i < hi; i = run) {
-			if (isdigit((unsigned char)w[i])) {
-				for (run = i; run < hi && isdigit((unsigned char)w[run]); run++)
-					;
-				buf_putc(out, 'N');
-			} else {
-				for (run = i; run < hi && !isdigit((unsigned char)w[run]); run++)
-					;
-				buf_append(out, w + i, run - i);
-			}
-		}
-	}
-	buf_append(out, w + hi, n - hi);
-}
-
-/* The shape of a message: each word masked, "key=value" by its value. */
-static void
-diag_shape(struct buf *out, const char *s, size_t n, size_t max)
-{
-	size_t i = 0, j, eq;
-
-	buf_reset(out);
-	while (i < n && out->len < max) {
-		if (s[i] == ' ' || s[i] == '\t') {
-			if (out->len && out->data[out->len - 1] != ' ')
-				buf_putc(out, ' ');
-			i++;
-			continue;
-		}
-		/* the word's end, and its first '=' or '[' (j when none), in one pass */
-		for (j = i, eq = n; j < n; j++) {
-			unsigned char c = (unsigned char)s[j];
-
-			if (c > '[' || (c != ' ' && c != '\t' && c != '=' && c != '['))
-				continue;
-			if (c == ' ' || c == '\t')
-				break;
-			if (eq == n)
-				eq = j;
-		}
-		if (eq == n)
-			eq = j;
-		if (eq < j && s[eq] == '=' && eq > i) {
-			buf_append(out, s + i, eq + 1 - i);
-			diag_shape_word(out, s + eq + 1, j - eq - 1);
-		} else
-			diag_shape_word(out, s + i, j - i);
-		i = j;
-	}
-}
-
 /* Count an unmatched error-looking line in its group. */
 static void
 diag_group(struct diag_state *st, const struct reader_record *rec, const char *safe_name)
@@ -266,9 +152,18 @@ diag_group(struct diag_state *st, const struct reader_record *rec, const char *s
 	struct diag_group *g;
 	size_t i, k;
 
+	const char *shape;
+	size_t slen;
+
 	if (st->shapes == NULL)
 		st->shapes = strmap_new();
-	diag_shape(&st->shape, rec->text, rec->len, 200);
+	if (st->pre != NULL && (st->pre->what & SCAN_PRE_SHAPE))
+		shape = scan_pre_shape(st->pre_block, st->pre, &slen);
+	else {
+		shape_of(&st->shape, rec->text, rec->len, SCAN_SHAPE_MAX);
+		shape = st->shape.data;
+		slen = st->shape.len;
+	}
 	buf_reset(&st->key);
 	if (rec->program != NULL)
 		for (k = 0; rec->program[k]; k++)
@@ -276,7 +171,7 @@ diag_group(struct diag_state *st, const struct reader_record *rec, const char *s
 			    rec->program[k]);
 	/* "N.N.N.N" of an instance name reads as one N. */
 	buf_putc(&st->key, '\x1f');
-	buf_append(&st->key, st->shape.data, st->shape.len);
+	buf_append(&st->key, shape, slen);
 	if (strmap_get(st->shapes, st->key.data, st->key.len, &i)) {
 		st->shape_groups[i].count++;
 		return;
@@ -291,7 +186,7 @@ diag_group(struct diag_state *st, const struct reader_record *rec, const char *s
 	memset(g, 0, sizeof(*g));
 	k = (size_t)((const char *)memchr(st->key.data, '\x1f', st->key.len) - st->key.data);
 	g->program = text_sanitize(st->key.data, k, 64);
-	g->shape = text_sanitize(st->shape.data, st->shape.len, 160);
+	g->shape = text_sanitize(shape, slen, 160);
 	g->count = 1;
 	g->sample.file = xstrdup(safe_name);
 	g->sample.line = rec->line;
@@ -414,7 +309,8 @@ diag_record_hits(struct diag_state *st, const struct reader_record *rec,
 		sum->matched++;
 		diag_count_hits(st, hits, n);
 	} else if (error_word) {
-		if (peer_server_line(rec->text, rec->len))
+		if (st->pre != NULL && (st->pre->what & (SCAN_PRE_SERVER | SCAN_PRE_SHAPE)) ?
+		    (st->pre->what & SCAN_PRE_SERVER) != 0 : peer_server_line(rec->text, rec->len))
 			sum->unmatched_server++;
 		else {
 			sum->unmatched_errors++;
@@ -428,8 +324,22 @@ diag_record_hits(struct diag_state *st, const struct reader_record *rec,
 		}
 	}
 	if (n == 0) {
-		if (delivery_word)
+		if (delivery_word && st->pre != NULL && scan_pre_mta_fits(st->pre_block,
+		    st->pre, rec->program, rec->pid)) {
+			scan_pre_mta(st->pre_block, st->pre, &st->pre_mta);
+			correlate_premade(st->c, &st->pre_mta, st->pre->hint);
 			correlate_delivery(st->c, rec);
+			correlate_premade(st->c, NULL, NULL);
+		} else if (delivery_word)
+			correlate_delivery(st->c, rec);
+		return;
+	}
+	if (st->pre != NULL && scan_pre_mta_fits(st->pre_block, st->pre, rec->program,
+	    rec->pid)) {
+		scan_pre_mta(st->pre_block, st->pre, &st->pre_mta);
+		correlate_premade(st->c, &st->pre_mta, st->pre->hint);
+		correlate_record(st->c, rec, hits, n);
+		correlate_premade(st->c, NULL, NULL);
 		return;
 	}
 	correlate_record(st->c, rec, hits, n);
@@ -604,6 +514,9 @@ diag_read_fast(struct diag_state *st, struct reader *r, int fd, struct diag_file
 	if ((sc = scan_start(fd, fd < 0 ? r : NULL, reader_name(r), st->wm)) == NULL)
 		return -1;
 	while ((b = scan_next(sc)) != NULL) {
+		size_t pk = 0;	/* the block's next scan_pre */
+
+		st->pre_block = b;
 		for (i = 0; i < b->nlines; i++) {
 			const struct scan_line *l = &b->lines[i];
 			const char *line = b->data + l->pos;
@@ -620,6 +533,12 @@ diag_read_fast(struct diag_state *st, struct reader *r, int fd, struct diag_file
 
 				rec = reader_feed(r, line, l->len, at, l->flags & SCAN_TRUNCATED,
 				    (l->flags & SCAN_NUL) != 0, 1);
+				if (pk < b->npre && b->pre[pk].line == i) {
+					const struct scan_pre *pre = &b->pre[pk++];
+
+					if (scan_pre_fits(pre, rec->raw, rec->text, rec->len))
+						st->pre = pre;
+				}
 				/* a line of an export entry is not matched; its end is */
 				if (rec->inner || rec->self)
 					diag_record_some(st, f, rec, in->name);
@@ -628,6 +547,7 @@ diag_read_fast(struct diag_state *st, struct reader *r, int fd, struct diag_file
 					    l->flags & SCAN_GAVE_UP ? hits[l->nhits].symptom :
 					    NULL, (l->flags & SCAN_ERROR) != 0,
 					    (l->flags & SCAN_DELIVERY) != 0);
+				st->pre = NULL;
 			} else if (!timed) {
 				/* Nothing in it: it only moves the reader on, and counts
 				 * (unless it ends a record of several lines: that is whole). */
@@ -646,6 +566,7 @@ diag_read_fast(struct diag_state *st, struct reader *r, int fd, struct diag_file
 			}
 		}
 	}
+	st->pre_block = NULL;
 	if (scan_end(sc, &bytes, err) != 0)
 		in->error = text_sanitize(err, strlen(err), 0);
 	reader_feed_end(r, bytes);

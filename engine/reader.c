@@ -1565,6 +1565,68 @@ reader_facility_level(const char *s, size_t w)
 }
 
 /*
+ * Where the message of a syslog line probably starts, from the line alone
+ * (reader.h): after the tag that ends at the line's first ": " when a host
+ * word is before it, else after an Exim main log's "YYYY-MM-DD HH:MM:SS "
+ * (with an optional fraction).
+ */
+int
+reader_guess_text(const char *s, size_t n, struct reader_guess *g)
+{
+	char prog[READER_NAME_MAX + 1];
+	const char *c;
+	size_t lim = n < 256 ? n : 256, at = 0, j, h, k, w, tag;
+
+	memset(g, 0, sizeof(*g));
+	/* The tag ends at the line's first ": "; the host is the word before it. */
+	while ((c = memchr(s + at, ':', lim - at)) != NULL) {
+		at = (size_t)(c - s) + 1;
+		if (at < n && s[at] == ' ')
+			break;
+	}
+	if (c != NULL) {
+		j = (size_t)(c - s);
+		if (j > 0 && s[j - 1] == ']') {
+			for (j--; j > 0 && isdigit((unsigned char)s[j - 1]); j--)
+				;
+			j = j > 0 && s[j - 1] == '[' ? j - 1 : 0;
+		}
+		for (k = j; k > 0 && j - k < READER_NAME_MAX &&
+		    reader_name_byte((unsigned char)s[k - 1]); k--)
+			;
+		for (h = k > 1 ? k - 1 : 0; h > 0 && k - 1 - h <= READER_NAME_MAX &&
+		    s[h - 1] > ' ' && s[h - 1] < 0x7f; h--)
+			;
+		if (k > 1 && s[k - 1] == ' ' && (h == 0 || s[h - 1] == ' ') &&
+		    (w = reader_word(s + h, n - h)) == k - 1 - h &&
+		    (tag = reader_tag(s + k, n - k, prog, &g->pid)) > 0) {
+			g->prog = k;
+			g->prog_len = strlen(prog);
+			g->text = k + tag;
+			return 1;
+		}
+		g->pid = 0;
+	}
+	/* Exim: 1999-03-02 09:44:33[.nnn] message (a zone after it is read as
+	 * the message's, as the reader does) */
+	for (k = 0; k < 19; k++) {
+		char ch = k < n ? s[k] : '\0';
+
+		if (k == 4 || k == 7 ? ch != '-' : k == 10 ? ch != ' ' : k == 13 || k == 16 ?
+		    ch != ':' : !(ch >= '0' && ch <= '9'))
+			return 0;
+	}
+	if (k < n && s[k] == '.')
+		for (k++; k < n && s[k] >= '0' && s[k] <= '9'; k++)
+			;
+	if (k >= n || s[k] != ' ')
+		return 0;
+	g->text = k + 1;
+	g->pid = 0;
+	return 1;
+}
+
+/*
  * "3:04:29 host prog[pid]: " (busybox: "host facility.level prog[pid]: "): a
  * syslog line pasted without its date. The time of day in *t, *used; 0 or -1.
  */
@@ -1598,7 +1660,9 @@ reader_syslog(struct reader *r, enum reader_format f)
 	const char *s = rec->raw;
 	size_t n = rec->rawlen, i = 0, used, w, tag, fl;
 	long long t;
-	int rfc5424 = 0, bsd = 0, mono = 0, dateless = 0;
+	int rfc5424 = 0, bsd = 0, mono = 0, dateless = 0, fields, mo, d;
+	long long secs;
+	size_t fused;
 	enum reader_format got = READER_FORMAT_SYSLOG;
 	enum rj_stamp js;
 
@@ -1633,20 +1697,30 @@ reader_syslog(struct reader *r, enum reader_format f)
 	/* An RFC 3339 stamp has a time; else a BSD one, dated by the year rule. */
 	} else if (logtime_parse_iso(s + i, n - i, &t, &used) == 0 && used > 10)
 		;
-	else if (logtime_parse_bsd_year(s + i, n - i, &t, &used) == 0 ||
-	    logtime_parse_dmy(s + i, n - i, &t, &used) == 0)
-		;	/* "Apr 06 15:16:46 2016", "11.12.2019, 16:53:13": with their year */
-	else if ((js = rj_stamp(s + i, n - i, &t, &used)) != RJ_STAMP_NONE)
+	/*
+	 * A BSD stamp's fields, read once (they were read twice, with and without
+	 * a year, on every such line): "Apr 06 15:16:46 2016" with its year (the
+	 * test before logtime_parse_bsd_year() is a part of its own), else dated
+	 * by the year rule below. No other stamp begins with a month's name, so
+	 * the others are tried only when these fields are not there.
+	 */
+	else if ((fields = logtime_parse_bsd_fields(s + i, n - i, &mo, &d, &secs,
+	    &fused) == 0) && fused + 6 <= n - i && s[i + fused] == ' ' && s[i + fused + 5] == ' ' &&
+	    isdigit((unsigned char)s[i + fused + 1]) &&
+	    logtime_parse_bsd_year(s + i, n - i, &t, &used) == 0)
+		;
+	else if (!fields && logtime_parse_dmy(s + i, n - i, &t, &used) == 0)
+		;	/* "11.12.2019, 16:53:13": with its year */
+	else if (!fields && (js = rj_stamp(s + i, n - i, &t, &used)) != RJ_STAMP_NONE)
 		mono = js == RJ_STAMP_MONO;	/* journalctl's short-full, -unix, -monotonic */
-	else if (reader_dateless(s + i, n - i, &t, &used) == 0)
+	else if (!fields && reader_dateless(s + i, n - i, &t, &used) == 0)
 		dateless = 1;	/* a time of day, no date: t is its seconds */
 	else {
-		int mo, d;
-		long long secs, day;
+		long long day;
 
-		if (logtime_parse_bsd_fields(s + i, n - i, &mo, &d, &secs, &used) != 0)
+		if (!fields)
 			return READER_FORMAT_TEXT;
-		used += rj_fraction(s + i + used, n - i - used);	/* short-precise */
+		used = fused + rj_fraction(s + i + fused, n - i - fused);	/* short-precise */
 		/* The year rule once per date; again only when a time passes the anchor. */
 		if (mo == r->bsd_mo && d == r->bsd_d)
 			day = r->bsd_day;

@@ -269,6 +269,20 @@ const struct reader_record *reader_feed(struct reader *r, const char *line, size
 const struct reader_record *reader_skim(struct reader *r, const char *line, size_t len,
     unsigned long long offset);
 void reader_feed_end(struct reader *r, unsigned long long bytes);
+/*
+ * Where the message of a syslog line probably starts, from the line alone
+ * (for the scan's worker, which reads a line's message before the reader
+ * has: the caller checks the guess against the record, rec->text and
+ * rec->program, before it trusts anything read from it): 1 with *g, or 0 when
+ * the line does not look like one. text: the message's first byte; prog and
+ * prog_len the program's bytes in the line (prog_len 0: none), pid its
+ * process id (0: none).
+ */
+struct reader_guess {
+	size_t		 text, prog, prog_len;
+	long		 pid;
+};
+int reader_guess_text(const char *line, size_t len, struct reader_guess *g);
 
 const char *reader_name(const struct reader *r);
 /*

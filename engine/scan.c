@@ -13,14 +13,19 @@
 #include <emmintrin.h>
 #endif
 
+#include "mta.h"
 #include "prefilter.h"
 #include "reader.h"
+#include "shape.h"
+#include "util/peer.h"
 #include "util/xmem.h"
 
 struct scan_slot {
 	struct scan_block	 b;
 	char			*buf;		/* READER_MAX_LINE + SCAN_READ */
-	size_t			 lines_cap, nhits, hits_cap;
+	size_t			 lines_cap, nhits, hits_cap, pre_cap;
+	char			*strs;		/* b.strs */
+	size_t			 nstrs, strs_cap;
 	int			 full;		/* filled; the caller's until given back */
 	int			 last;		/* nothing after it */
 };
@@ -52,12 +57,138 @@ struct scan {
 	size_t			*cand_at;	/* a candidate line's first byte */
 	uint64_t		*cand_ids;	/* its ids, words each */
 	size_t			 ncand, cand_cap, cand_ids_cap, cand_next;
+	struct buf		 shape;		/* scan_pre()'s */
+	int			 pre_mode;	/* SCAN_PRE_ADAPT, _ALL, _NONE */
+	int			 pre_level;	/* scan_pre() for this block: 0 none, 1 lines
+						   with hits or an error word, 2 and with a
+						   delivery word (scan_worker()) */
+	int			 waited;	/* the caller waited for a block */
+	int			 calm;		/* blocks begun since it last did */
 };
 
-unsigned long long
-scan_offset(const struct scan_block *b, const struct scan_line *l)
+enum { SCAN_PRE_ADAPT, SCAN_PRE_ALL, SCAN_PRE_NONE };
+
+/*
+ * Blocks begun in a row without the caller waiting for one before the worker
+ * reads the lines with a delivery word for it too (level 2): the least
+ * saving for the worker's time, and the most of them in an MTA's log.
+ */
+#define SCAN_CALM	4
+
+int
+scan_pre_mta_fits(const struct scan_block *b, const struct scan_pre *p,
+    const char *program, long pid)
 {
-	return l->pos == 0 ? b->first : b->base + l->pos;
+	const char *line = b->data + b->lines[p->line].pos;
+
+	if (!(p->what & SCAN_PRE_MTA) || pid != p->pid)
+		return 0;
+	if (p->prog_len == 0)
+		return program == NULL;
+	return program != NULL && strncmp(program, line + p->prog, p->prog_len) == 0 &&
+	    program[p->prog_len] == '\0';
+}
+
+void
+scan_pre_mta(const struct scan_block *b, const struct scan_pre *p, struct mta_line *out)
+{
+	const char *q = b->strs + p->strs + p->shape_len;
+
+	memset(out, 0, sizeof(*out));
+	out->origin = (enum mta_origin)p->origin;
+	out->kind = (enum mta_kind)p->kind;
+	out->phase = (enum smtp_phase)p->phase;
+	out->failure = p->failure;
+	out->peer.port = p->port;
+	memcpy(out->session, q, p->lens[0]);
+	q += p->lens[0] + 1;
+	memcpy(out->message, q, p->lens[1]);
+	q += p->lens[1] + 1;
+	memcpy(out->peer.host, q, p->lens[2]);
+	q += p->lens[2] + 1;
+	memcpy(out->peer.addr, q, p->lens[3]);
+	q += p->lens[3] + 1;
+	memcpy(out->domain, q, p->lens[4]);
+}
+
+/* Add n bytes and a NUL to the slot's strings. */
+static void
+scan_strs_put(struct scan_slot *sl, const char *s, size_t n)
+{
+	sl->strs = xgrow(sl->strs, &sl->strs_cap, sl->nstrs + n + 1, 1);
+	memcpy(sl->strs + sl->nstrs, s, n);
+	sl->strs[sl->nstrs + n] = '\0';
+	sl->nstrs += n + 1;
+}
+
+/*
+ * What the caller would read of the message of the line p (len bytes, the
+ * slot's last): with hits, its MTA parse (with the first hit's symptom's
+ * origin as the hint, as correlate.c gives it); with an error word and no
+ * hit, whether a server wrote it and else its shape (diag.c's unmatched
+ * groups); with a delivery word and no hit, its MTA parse without a hint
+ * (correlate_delivery()). Only the line's bytes are read, and the rule
+ * base; mta.h's, shape.h's and peer.h's functions keep no state.
+ */
+static void
+scan_pre(struct scan *s, struct scan_slot *sl, const char *p, size_t len,
+    const struct match_hit *hits, size_t n, int error, int delivery)
+{
+	struct reader_guess g;
+	struct scan_pre *pr;
+	struct mta_line m;
+	const char *text;
+	char prog[64];
+	size_t tlen, k;
+
+	if (!reader_guess_text(p, len, &g) || g.prog_len >= sizeof(prog))
+		return;
+	text = p + g.text;
+	tlen = len - g.text;
+	sl->b.pre = xgrow(sl->b.pre, &sl->pre_cap, sl->b.npre + 1, sizeof(*sl->b.pre));
+	pr = &sl->b.pre[sl->b.npre++];
+	memset(pr, 0, sizeof(*pr));
+	pr->line = (uint32_t)(sl->b.nlines - 1);
+	pr->text = (uint32_t)g.text;
+	pr->text_len = (uint32_t)tlen;
+	pr->prog = (uint32_t)g.prog;
+	pr->prog_len = (uint32_t)g.prog_len;
+	pr->pid = g.pid;
+	pr->strs = (uint32_t)sl->nstrs;
+	if (n == 0 && error) {
+		if (peer_server_line(text, tlen))
+			pr->what = SCAN_PRE_SERVER;
+		else {
+			shape_of(&s->shape, text, tlen, SCAN_SHAPE_MAX);
+			pr->what = SCAN_PRE_SHAPE;
+			pr->shape_len = (uint32_t)s->shape.len;
+			scan_strs_put(sl, s->shape.data, s->shape.len);
+			sl->nstrs--;	/* no NUL after the shape */
+		}
+	}
+	if (n == 0 && !delivery)
+		return;
+	memcpy(prog, p + g.prog, g.prog_len);
+	prog[g.prog_len] = '\0';
+	/* correlate_delivery() reads a delivery with no hint */
+	pr->hint = n > 0 ? hits[0].symptom->origin : NULL;
+	pr->what |= SCAN_PRE_MTA;
+	mta_parse(g.prog_len ? prog : NULL, g.pid, text, tlen, pr->hint, &m);
+	pr->origin = (uint8_t)m.origin;
+	pr->kind = (uint8_t)m.kind;
+	pr->phase = (uint8_t)m.phase;
+	pr->failure = m.failure;
+	pr->port = m.peer.port;
+	{
+		const char *f[5] = { m.session, m.message, m.peer.host, m.peer.addr, m.domain };
+
+		for (k = 0; k < 5; k++) {
+			size_t fl = strlen(f[k]);
+
+			pr->lens[k] = (uint8_t)fl;
+			scan_strs_put(sl, f[k], fl);
+		}
+	}
 }
 
 /*
@@ -129,6 +260,11 @@ scan_line(struct scan *s, struct scan_slot *sl, size_t at, size_t end, int trunc
 	if (n == 0 && !(l->flags & SCAN_WHOLE))
 		return;
 	sl->b.wholes = 1;
+	if (s->pre_level > 0 && !(l->flags & (SCAN_TRUNCATED | SCAN_NUL)) &&
+	    (n > 0 || (l->flags & SCAN_ERROR) ||
+	    ((l->flags & SCAN_DELIVERY) && s->pre_level > 1)))
+		scan_pre(s, sl, p, len, hits, n, (l->flags & SCAN_ERROR) != 0,
+		    (l->flags & SCAN_DELIVERY) && s->pre_level > 1);
 	need = sl->nhits + n + (gave_up != NULL);
 	if (need == sl->nhits)
 		return;		/* an error or delivery word, no hit */
@@ -266,6 +402,8 @@ scan_split(struct scan *s, struct scan_slot *sl, size_t got, int eof)
 	sl->b.nlines = 0;
 	sl->b.wholes = 0;
 	sl->nhits = 0;
+	sl->b.npre = 0;
+	sl->nstrs = 0;
 	sl->b.base = s->pos - got - s->carry_len;
 	sl->b.first = s->carry_len ? s->carry_at : s->pos - got;
 	if (s->skip_lf && got > 0) {
@@ -346,6 +484,7 @@ scan_fill(struct scan *s, struct scan_slot *sl)
 	s->pos += got;
 	/* After a read error the lines read so far, as the reader gives them. */
 	scan_split(s, sl, got, n == 0);
+	sl->b.strs = sl->strs;
 	return n <= 0;
 }
 
@@ -363,6 +502,22 @@ scan_worker(void *arg)
 		while (sl->full && !s->stop)
 			pthread_cond_wait(&s->cv, &s->mu);
 		last = s->stop;
+		/*
+		 * The caller waited for a block since the last one was begun: the
+		 * worker is the slower thread, and reads less of the lines'
+		 * messages for the caller (a level down); else the caller is, and
+		 * the worker reads more (a level up, the lines that save the caller
+		 * the most for the worker's time first). The caller's result is
+		 * the same at every level, whichever thread read a message.
+		 */
+		if (s->pre_mode == SCAN_PRE_ADAPT && s->waited) {
+			s->pre_level -= s->pre_level > 0;
+			s->calm = 0;
+		} else if (s->pre_mode == SCAN_PRE_ADAPT && ++s->calm >= SCAN_CALM)
+			s->pre_level = 2;
+		else if (s->pre_mode == SCAN_PRE_ADAPT && s->pre_level == 0)
+			s->pre_level = 1;
+		s->waited = 0;
 		pthread_mutex_unlock(&s->mu);
 		if (last)
 			break;
@@ -386,7 +541,10 @@ scan_free(struct scan *s)
 		free(s->slot[i].buf);
 		free(s->slot[i].b.lines);
 		free(s->slot[i].b.hits);
+		free(s->slot[i].b.pre);
+		free(s->slot[i].strs);
 	}
+	buf_free(&s->shape);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
 	free(s->carry);
@@ -400,6 +558,7 @@ struct scan *
 scan_start(int fd, struct reader *r, const char *name, struct matcher *m)
 {
 	struct scan *s = xcalloc(1, sizeof(*s));
+	const char *v;
 	sigset_t all, old;
 	size_t i;
 	int rc;
@@ -410,6 +569,11 @@ scan_start(int fd, struct reader *r, const char *name, struct matcher *m)
 	s->m = m;
 	s->every_line = match_every_line(m);
 	s->words = prefilter_words(match_prefilter(m));
+	if ((v = getenv("KBDIAG_SCAN_PRE")) != NULL && strcmp(v, "all") == 0) {
+		s->pre_mode = SCAN_PRE_ALL;
+		s->pre_level = 2;
+	} else if (v != NULL && strcmp(v, "none") == 0)
+		s->pre_mode = SCAN_PRE_NONE;
 	s->carry = xmalloc(READER_MAX_LINE);
 	for (i = 0; i < SCAN_BLOCKS; i++)
 		s->slot[i].buf = xmalloc(READER_MAX_LINE + SCAN_READ);
@@ -447,8 +611,10 @@ scan_next(struct scan *s)
 		return NULL;
 	}
 	sl = &s->slot[s->take];
-	while (!sl->full)
+	while (!sl->full) {
+		s->waited = 1;
 		pthread_cond_wait(&s->cv, &s->mu);
+	}
 	s->take = (s->take + 1) % SCAN_BLOCKS;
 	s->held = 1;
 	s->ended = sl->last;

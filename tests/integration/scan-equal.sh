@@ -16,7 +16,9 @@
 # one of three times it, NUL bytes, empty lines, JSON that is not, no last
 # line end. Options: JSON and text, --since/--until, --input-format.
 # KBDIAG_SCAN=plain also keeps the JSON report on one thread, so the two-thread
-# report (engine/render.c) is compared too.
+# report (engine/render.c) is compared too. KBDIAG_SCAN_PRE=all: the scan with
+# the worker reading every matched, error and delivery line's message for the
+# caller (scan.h), compared with the plain loop too.
 #
 #   tests/integration/scan-equal.sh
 #
@@ -122,6 +124,17 @@ same() {
 	    ! cmp -s "$work/fast.err" "$work/plain.err"; then
 		say "FAIL: $name ($*): the scan and the plain loop differ (exit $rf, $rp)"
 		diff <(jq -S . "$work/plain.json") <(jq -S . "$work/fast.json") | head -20 >&2
+		fail=1
+		return
+	fi
+	# the worker reading every matched, error and delivery line's message for
+	# the caller (scan.h's scan_pre, which otherwise follows the load)
+	KBDIAG_SCAN_PRE=all "$KBDIAG" --offline --format json "$@" -o "$work/pre.json" \
+		diagnose "$file" 2> "$work/pre.err"
+	if [ $? != $rp ] || ! cmp -s "$work/pre.json" "$work/plain.json" ||
+	    ! cmp -s "$work/pre.err" "$work/plain.err"; then
+		say "FAIL: $name ($*): the scan with the worker's messages and the plain loop differ"
+		diff <(jq -S . "$work/plain.json") <(jq -S . "$work/pre.json") | head -20 >&2
 		fail=1
 		return
 	fi

@@ -1180,6 +1180,70 @@ START_TEST(read_error)
 }
 END_TEST
 
+
+/*
+ * The scan's worker guesses where a line's message starts (scan.h) and the
+ * caller uses what it read of it only when its reader split the line so:
+ * on the common forms of the MTAs' logs the guess is the reader's, program
+ * and pid too (else the work silently goes back to the caller's thread); a
+ * gateway line is no syslog line.
+ */
+START_TEST(guess_is_the_readers_split)
+{
+	static const char *const lines[] = {
+		"Feb 21 09:21:54 xxx postfix/smtpd[14398]: NOQUEUE: reject: RCPT from "
+		    "example.com[192.0.43.10]: 450 4.7.1 : Helo command rejected",
+		"Jun  3 10:40:57 mail postfix/submission/smtpd[9708]: connect from "
+		    "some.domain.name[1.2.3.4]",
+		"Feb 16 23:33:20 smtp1 sm-mta[5133]: s1GNXHYB005133: [190.5.230.178]: "
+		    "possible SMTP attack: command=AUTH, count=5",
+		"2024-03-01T10:00:00.123456+01:00 mx1 postfix/smtp[77]: 4Q9: to=<a@b.example>, "
+		    "relay=none, status=deferred (connect to b.example[10.0.0.1]:25: "
+		    "Connection refused)",
+		"Dec  8 01:02:03 host exim[12]: 1rXyz1-000abc-12 == x@y.example R=dnslookup "
+		    "defer (111): Connection refused",
+		"1999-03-02 09:44:33 10HmaX-000000005vi-0000 ** x@y.example: Unrouteable "
+		    "address",
+		"2013-01-04 17:03:46 login authenticator failed for rrcs.example "
+		    "([192.168.2.33]) [24.106.174.74]: 535 Incorrect authentication data",
+		"2022-06-29 16:04:05.123 +0000 1rXyz1-000abc-12 H=mx.example [10.0.0.2] "
+		    "Connection timed out",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		const struct reader_record *rec;
+		struct reader_guess g;
+		char err[ERR_LEN];
+		struct reader *r = mem(lines[i]);
+
+		ck_assert_int_eq(reader_next(r, &rec, err), 1);
+		ck_assert_msg(reader_guess_text(lines[i], strlen(lines[i]), &g) == 1,
+		    "no guess: %s", lines[i]);
+		ck_assert_msg(rec->text == rec->raw + g.text && rec->len == strlen(lines[i]) - g.text,
+		    "the message of %s: guessed at %zu, read at %td", lines[i], g.text,
+		    rec->text - rec->raw);
+		if (g.prog_len == 0)
+			ck_assert_ptr_null(rec->program);
+		else {
+			ck_assert_ptr_nonnull(rec->program);
+			ck_assert_uint_eq(strlen(rec->program), g.prog_len);
+			ck_assert(memcmp(rec->program, lines[i] + g.prog, g.prog_len) == 0);
+		}
+		ck_assert_int_eq(rec->pid, g.pid);
+		reader_close(r);
+	}
+	{
+		const char *gw = "07:06:54 - Error (119) Network Write Error";
+		struct reader_guess g;
+
+		ck_assert_int_eq(reader_guess_text(gw, strlen(gw), &g), 0);
+		ck_assert_int_eq(reader_guess_text("", 0, &g), 0);
+		ck_assert_int_eq(reader_guess_text("a: ", 3, &g), 0);
+	}
+}
+END_TEST
+
 Suite *
 reader_suite(void)
 {
@@ -1218,6 +1282,7 @@ reader_suite(void)
 	tc = tcase_create("lines");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, line_ends);
+	tcase_add_test(tc, guess_is_the_readers_split);
 	tcase_add_test(tc, no_final_line_end);
 	tcase_add_test(tc, empty_input);
 	tcase_add_test(tc, file_that_shrinks_while_read);
