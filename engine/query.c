@@ -144,6 +144,11 @@
 #endif
 /* A row a question names (query_names_row) answers from this share. */
 #define QUERY_FACT_NAMED_MIN	0.1
+/*
+ * A text that holds this share of an error article's message, and asks
+ * nothing, is that error pasted: no row answers it (query_fact).
+ */
+#define QUERY_FACT_PASTED	0.9
 
 /*
  * The answer model: logistic regression over the features of struct
@@ -4071,6 +4076,8 @@ query_names_row(struct query_index *ix, const struct query_q *q, const struct kb
 	return 0;
 }
 
+static int query_has_setting(const struct query_index *ix, const struct query_q *q);
+
 /*
  * A question (or a few search words) about a fact: the row of the tables
  * that holds most of the query's weight, if it holds QUERY_FACT_MIN of it
@@ -4086,6 +4093,12 @@ query_fact(struct query_index *ix, const struct query_q *q, const double *num,
 		content += q->w[i].kind != QUERY_TOK_NAME && !(q->w[i].kind == QUERY_TOK_WORD &&
 		    query_stopword(q->w[i].w));
 	if (q->denom <= 0 || qr->nresults == 0 || (!q->question && content > 6))
+		return;
+	/* an error text pasted ("socket error (123)", typed as "sokcet eror
+	 * 123" too) is about its article, not about a row that quotes the
+	 * message (the stack that prints it), unless it gives a setting */
+	if (!q->question && !qr->results[0].article->knowledge &&
+	    qr->results[0].message_cover >= QUERY_FACT_PASTED && !query_has_setting(ix, q))
 		return;
 	/* the best row of the first three articles', and the best of those a
 	 * question names (query_names_row) */
