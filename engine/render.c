@@ -2711,6 +2711,14 @@ render_query_head(struct buf *t, const struct query_results *q)
 		buf_printf(t, "Answer: %s", q->fact.text);
 }
 
+/* A weak answer's row of the tables, marked weak as the answer is (else nothing). */
+static void
+render_query_weak_fact(struct buf *t, const struct query_results *q)
+{
+	if (q->answer == QUERY_WEAK_ANSWER && q->fact.row)
+		buf_printf(t, "Perhaps, weakly: %s", q->fact.text);
+}
+
 /* Result i of the query ctx as an item of the list parent. */
 static void
 render_html_result(void *ctx, xmlNodePtr parent, size_t i)
@@ -2754,6 +2762,11 @@ render_query_to(const struct query_results *q, enum render_format f, int explain
 			render_server_lines(out, q->nserver);
 		if (explain)
 			render_query_reading(out, q);
+		render_query_weak_fact(&t, q);
+		if (t.len) {
+			render_wrap(out, buf_str(&t), 0, 2);
+			buf_reset(&t);
+		}
 		render_query_head(&t, q);
 		if (t.len) {
 			render_wrap(out, buf_str(&t), 0, 2);
@@ -2798,6 +2811,12 @@ render_query_to(const struct query_results *q, enum render_format f, int explain
 			buf_puts(out, "\n\n");
 			buf_reset(&t);
 		}
+		render_query_weak_fact(&t, q);
+		if (t.len) {
+			render_md_text(out, buf_str(&t));
+			buf_puts(out, "\n\n");
+			buf_reset(&t);
+		}
 		render_query_head(&t, q);
 		if (t.len) {
 			render_md_text(out, buf_str(&t));
@@ -2823,6 +2842,10 @@ render_query_to(const struct query_results *q, enum render_format f, int explain
 	case RENDER_HTML:
 		doc = html_doc_new("kbdiag query", &body);
 		html_el(html_el(body, "p", NULL), "code", q->query);
+		render_query_weak_fact(&t, q);
+		if (t.len)
+			html_el(body, "p", buf_str(&t));
+		buf_reset(&t);
 		render_query_head(&t, q);
 		if (t.len)
 			html_el(body, "p", buf_str(&t));

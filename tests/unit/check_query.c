@@ -684,6 +684,57 @@ START_TEST(weak_answer_in_every_format)
 }
 END_TEST
 
+/*
+ * A weak answer that holds a row of the tables (JSON's "fact") shows it in
+ * text, Markdown and HTML too, marked weak, before the weak answer's line;
+ * a sure answer's row is not marked so.
+ */
+START_TEST(weak_answer_shows_its_row_marked_weak)
+{
+	static const char *const texts[] = { "how long can a mailbox name be",
+	    "what is the import utility for", "what does the import utility do",
+	    "what switches does smtpgate accept" };
+	static const enum render_format formats[] = { RENDER_TEXT, RENDER_MARKDOWN,
+	    RENDER_HTML };
+	struct query_results *q = NULL;
+	struct buf out = BUF_INIT;
+	char err[ERR_LEN];
+	const char *o, *perhaps, *weak;
+	size_t i;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		q = run(texts[i]);
+		if (q->answer == QUERY_WEAK_ANSWER && q->fact.row != NULL)
+			break;
+		query_free(q);
+		q = NULL;
+	}
+	ck_assert_msg(q != NULL, "none of the texts got a weak answer with a row");
+	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		buf_reset(&out);
+		ck_assert_int_eq(render_query(q, formats[i], &out, err), 0);
+		o = buf_str(&out);
+		perhaps = strstr(o, "Perhaps, weakly: ");
+		weak = strstr(o, "Weak match (confidence ");
+		ck_assert_msg(perhaps != NULL && weak != NULL && perhaps < weak, "format %zu: "
+		    "no weak row before the weak answer's line: %s", i, o);
+		/* the row's key words are there: its sources end the row's text */
+		ck_assert_contains(o, kb_row_field(q->fact.row, "sources"));
+	}
+	query_free(q);
+	/* a sure answer with a row says "Answer:", never "Perhaps" */
+	q = run("how big is TCPTSR.EXE 2.2b?");
+	ck_assert_int_eq(q->answer, QUERY_SURE_ANSWER);
+	ck_assert_ptr_nonnull(q->fact.row);
+	buf_reset(&out);
+	ck_assert_int_eq(render_query(q, RENDER_TEXT, &out, err), 0);
+	ck_assert_contains(buf_str(&out), "Answer: TCPTSR.EXE 2.2b");
+	ck_assert_msg(strstr(buf_str(&out), "Perhaps") == NULL, "%s", buf_str(&out));
+	buf_free(&out);
+	query_free(q);
+}
+END_TEST
+
 /* A sure answer has the confidence for it; a weak one keeps three at most. */
 START_TEST(answers_fit_their_confidence)
 {
@@ -986,6 +1037,7 @@ query_suite(void)
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, exact_message_scores_highest_by_pattern);
 	tcase_add_test(tc, weak_answer_in_every_format);
+	tcase_add_test(tc, weak_answer_shows_its_row_marked_weak);
 	tcase_add_test(tc, own_gateway_and_other_fields);
 	tcase_add_test(tc, whole_log_line_matches_too);
 	tcase_add_test(tc, case_does_not_matter);
