@@ -144,6 +144,12 @@
 #endif
 /* A row a question names (query_names_row) answers from this share. */
 #define QUERY_FACT_NAMED_MIN	0.1
+/* A row of the gateway's facts it names in words (query_names_row_words), from this. */
+#ifndef QUERY_FACT_WORDS_MIN
+#define QUERY_FACT_WORDS_MIN	0.2
+#endif
+/* ... and when the words of its name the question has weigh this much (idf). */
+#define QUERY_FACT_WORDS_IDF	3.0
 /*
  * A text that holds this share of an error article's message, and asks
  * nothing, is that error pasted: no row answers it (query_fact).
@@ -4077,6 +4083,10 @@ query_names_row(struct query_index *ix, const struct query_q *q, const struct kb
 }
 
 static int query_has_setting(const struct query_index *ix, const struct query_q *q);
+static int query_names_row_words(const struct query_index *ix, const struct query_q *q,
+    const struct kb_row *r);
+static int query_other_product(const struct query_index *ix, const struct query_q *q,
+    const struct kb_row *r);
 
 /*
  * A question (or a few search words) about a fact: the row of the tables
@@ -4087,7 +4097,11 @@ static void
 query_fact(struct query_index *ix, const struct query_q *q, const double *num,
     struct query_results *qr)
 {
-	size_t i, best = SIZE_MAX, named = SIZE_MAX, content = 0;
+	size_t i, best = SIZE_MAX, named = SIZE_MAX, worded = SIZE_MAX, content = 0;
+	/* a question that may name a row of the gateway's facts in words: with
+	 * mail or the gateway around them, no other field or program */
+	int worded_ok = q->question && qr->features.elsewhere == 0 && !qr->features.program &&
+	    (qr->features.mail > 0 || qr->features.own);
 
 	for (i = 0; i < q->n; i++)
 		content += q->w[i].kind != QUERY_TOK_NAME && !(q->w[i].kind == QUERY_TOK_WORD &&
@@ -4111,6 +4125,15 @@ query_fact(struct query_index *ix, const struct query_q *q, const double *num,
 		    (named == SIZE_MAX || num[i] > num[named]) &&
 		    query_names_row(ix, q, ix->docs[i].row))
 			named = i;
+		if (worded_ok && num[i] / q->denom >= QUERY_FACT_WORDS_MIN &&
+		    (worded == SIZE_MAX || num[i] > num[worded]) &&
+		    query_names_row_words(ix, q, ix->docs[i].row) &&
+		    !query_other_product(ix, q, ix->docs[i].row))
+			worded = i;
+	}
+	if (named == SIZE_MAX && worded != SIZE_MAX) {
+		named = worded;
+		qr->fact.worded = 1;
 	}
 	/* the row a question names answers it, even when its words hold less
 	 * of the text than QUERY_FACT_MIN ("which tcptsr version do I need for
@@ -4119,7 +4142,7 @@ query_fact(struct query_index *ix, const struct query_q *q, const double *num,
 		best = named;
 	else if (best == SIZE_MAX || num[best] / q->denom < QUERY_FACT_MIN)
 		return;
-	qr->fact.named = named != SIZE_MAX;
+	qr->fact.named = named != SIZE_MAX && !qr->fact.worded;
 	qr->fact.row = ix->docs[best].row;
 	qr->fact.score = num[best] / q->denom;
 	qr->fact.text = query_row_text(qr->fact.row);
@@ -4767,6 +4790,78 @@ query_has_setting(const struct query_index *ix, const struct query_q *q)
 }
 
 /*
+ * Does a question ask for row r of the gateway's facts (tables/gateway.xml)
+ * by its name in words ("how long can a mailbox name be" for "maximum length
+ * of a mailbox name the gateway maps an address to", "what should FILES= be
+ * in CONFIG.SYS")? The row's name is English, so it takes two of its words
+ * that fewer than half of the articles have (not "gateway"), each typed (or
+ * read when mistyped), not added by the vocabulary, and together rarer than
+ * QUERY_FACT_WORDS_IDF: two everyday words ("need", "start" of "free
+ * conventional memory needed to start the gateway") name nothing.
+ */
+static int
+query_names_row_words(const struct query_index *ix, const struct query_q *q,
+    const struct kb_row *r)
+{
+	const char *name = kb_row_field(r, "name"), *p;
+	uint32_t seen[16];
+	size_t i, n = 0, k;
+	double rarity = 0;
+
+	if (name == NULL || strcmp(r->table, "gateway") != 0)
+		return 0;
+	for (p = name; *p != '\0' && n < 16;) {
+		char w[QUERY_WORD_MAX + 1];
+		uint32_t t;
+
+		while (*p != '\0' && !isalnum((unsigned char)*p))
+			p++;
+		for (k = 0; isalnum((unsigned char)*p); p++)
+			if (k < QUERY_WORD_MAX)
+				w[k++] = (char)tolower((unsigned char)*p);
+		w[k] = '\0';
+		if (k < 3 || query_stopword(w) ||
+		    (t = query_term(ix, w, QUERY_TOK_WORD)) == QUERY_NO_TERM ||
+		    2 * ix->terms[t].df >= ix->narticles)
+			continue;
+		for (i = 0; i < n && seen[i] != t; i++)
+			;
+		if (i < n)
+			continue;
+		for (i = 0; i < q->n; i++)
+			if (!q->w[i].stop && q->w[i].t == t)
+				break;
+		if (i < q->n) {
+			seen[n++] = t;
+			rarity += query_idf(ix, t);
+		}
+	}
+	return n >= 2 && rarity >= QUERY_FACT_WORDS_IDF;
+}
+
+/*
+ * Does the text name a product (vocabulary.xml's word class "product":
+ * "windows", "exchange") that row r does not speak of? Then a question is
+ * about that product ("how much memory does windows 95 need"), not the row.
+ */
+static int
+query_other_product(const struct query_index *ix, const struct query_q *q,
+    const struct kb_row *r)
+{
+	char *text = query_row_text(r), *c;
+	size_t i;
+	int other = 0;
+
+	for (c = text; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	for (i = 0; i < q->n && !other; i++)
+		other = !q->w[i].stop && query_in_class(ix, QUERY_C_PRODUCT, q->w[i].w) &&
+		    strstr(text, q->w[i].w) == NULL;
+	free(text);
+	return other;
+}
+
+/*
  * Is row r the row of a file of the gateway's own that the text names
  * ("what is LOCAL.CFG for": the row of tables/files.xml that says)?
  */
@@ -4843,6 +4938,12 @@ query_ask(struct query_index *ix, struct matcher *m, const char *text, size_t le
 		   unless it names another product too ("... in windows 10") */
 		else if (qr->fact.named && qr->features.elsewhere == 0 && !qr->features.program)
 			qr->fact.why = QUERY_FACT_NAMED;
+		/* one that names a row of the gateway's facts in words, with
+		   mail or the gateway around them and no other product or
+		   field named ("how long can a mailbox name be" has none: the
+		   model decides) */
+		else if (qr->fact.worded)
+			qr->fact.why = QUERY_FACT_WORDS;
 		if (qr->fact.why != QUERY_FACT_MODEL)
 			qr->confidence = QUERY_SURE;
 	}

@@ -2319,6 +2319,7 @@ render_fact_by(enum query_fact_why why)
 	case QUERY_FACT_SETTING:	return "setting";
 	case QUERY_FACT_FILE:		return "file";
 	case QUERY_FACT_NAMED:		return "named";
+	case QUERY_FACT_WORDS:		return "name";
 	case QUERY_FACT_MODEL:		break;
 	}
 	return "model";
@@ -2478,6 +2479,9 @@ render_fact_why(enum query_fact_why why)
 	case QUERY_FACT_NAMED:
 		return "a question that names a row of the tables by a word of the "
 		    "field's own";
+	case QUERY_FACT_WORDS:
+		return "a question that names a row of the gateway's facts by words of its "
+		    "name, with mail context and no other product";
 	case QUERY_FACT_MODEL:
 		break;
 	}

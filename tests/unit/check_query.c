@@ -685,6 +685,56 @@ START_TEST(weak_answer_in_every_format)
 END_TEST
 
 /*
+ * A question that names a row of the gateway's facts (tables/gateway.xml,
+ * whose names are English) by two of its name's rarer words, with mail or
+ * the gateway around them, answers with the row by rule (JSON "by": "name");
+ * the same words with another product named, with another field's word, or
+ * with no mail context at all are no such question; two everyday words of
+ * a row's name ("need", "start") name nothing.
+ */
+START_TEST(a_question_naming_a_gateway_fact_in_words)
+{
+	static const char *const not_by_rule[] = {
+	    "how long can a mailbox name be in exchange",
+	    "how long can a gmail mailbox name be",
+	    "how much memory does windows 95 need",
+	    "what should FILES= be in config.sys for windows 3.1 mail",
+	    "do I need to log on to the network before starting smtpgate" };
+	struct query_results *q = run("how long can a mailbox name be");
+	struct buf out = BUF_INIT;
+	char err[ERR_LEN];
+	json_t *root;
+	size_t i;
+
+	ck_assert_int_eq(q->answer, QUERY_SURE_ANSWER);
+	ck_assert_ptr_nonnull(q->fact.row);
+	ck_assert_str_eq(q->fact.row->table, "gateway");
+	ck_assert_str_eq(q->fact.row->key, "mailbox-name-length");
+	ck_assert_int_eq(q->fact.why, QUERY_FACT_WORDS);
+	ck_assert_int_eq(query_decided_by(q), QUERY_BY_RULE);
+	ck_assert_int_eq(render_query(q, RENDER_JSON, &out, err), 0);
+	root = json_loads(buf_str(&out), 0, NULL);
+	ck_assert_ptr_nonnull(root);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(root, "fact"),
+	    "by")), "name");
+	json_decref(root);
+	buf_reset(&out);
+	ck_assert_int_eq(render_query_explain(q, RENDER_TEXT, 1, &out, err), 0);
+	ck_assert_contains(buf_str(&out), "Answered by rule: a question that names a row "
+	    "of the gateway's facts by words");
+	buf_free(&out);
+	query_free(q);
+	for (i = 0; i < sizeof(not_by_rule) / sizeof(not_by_rule[0]); i++) {
+		q = run(not_by_rule[i]);
+		ck_assert_msg(q->fact.why != QUERY_FACT_WORDS && !q->fact.worded,
+		    "%s: answered by the row %s by rule", not_by_rule[i],
+		    q->fact.row ? q->fact.row->key : "-");
+		query_free(q);
+	}
+}
+END_TEST
+
+/*
  * A weak answer that holds a row of the tables (JSON's "fact") shows it in
  * text, Markdown and HTML too, marked weak, before the weak answer's line;
  * a sure answer's row is not marked so.
@@ -1054,6 +1104,7 @@ query_suite(void)
 	tcase_add_test(tc, settings_are_words);
 	tcase_add_test(tc, fact_questions_answer_with_the_row);
 	tcase_add_test(tc, a_question_naming_a_row_answers_with_it);
+	tcase_add_test(tc, a_question_naming_a_gateway_fact_in_words);
 	tcase_add_test(tc, vocabulary_terms_are_used);
 	tcase_add_test(tc, word_classes_are_used);
 	tcase_add_test(tc, answers_fit_their_confidence);
