@@ -734,6 +734,64 @@ START_TEST(a_question_naming_a_gateway_fact_in_words)
 }
 END_TEST
 
+/* Article id's score for text, ranked by a rule base loaded from dir. */
+static double
+score_with(const char *dir, const char *text, const char *id)
+{
+	struct kb_load_params p = { 0 };
+	struct kb *k = NULL;
+	struct matcher *mk;
+	struct query_index *qi;
+	struct query_results *q;
+	char err[ERR_LEN];
+	double s;
+	size_t i;
+
+	p.dir = dir;
+	ck_assert_msg(kb_load(&p, &k, err) == 0, "%s", err);
+	mk = tu_matcher(k);
+	qi = query_index_new(k);
+	q = query_ask_unjudged(qi, mk, text, strlen(text));
+	for (i = 0; i < q->nresults && strcmp(q->results[i].article->id, id) != 0; i++)
+		;
+	ck_assert_msg(i < q->nresults, "%s: %s is not ranked", text, id);
+	s = q->results[i].score;
+	query_free(q);
+	query_index_free(qi);
+	match_free(mk);
+	kb_free(k);
+	return s;
+}
+
+/*
+ * The function words and the top-level domains are data (vocabulary.xml's
+ * word classes "stop" and "tld"), not lists in the engine: a filler the
+ * class lists weighs nothing ("anyway"), and a name of two labels whose last
+ * is one is a host, no words ("contoso.com"); taken out of the class, the
+ * same texts read them as words the rule base lacks, and score lower.
+ */
+START_TEST(stop_words_and_domains_are_data)
+{
+	static const char *const texts[] = { "network write error anyway",
+	    "network write error to contoso.com" };
+	char *dir = tu_kb_copy();
+	double as_listed[2], as_edited[2];
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		as_listed[i] = score_with(dir, texts[i], "Q123827");
+	tu_edit_in(dir, "vocabulary.xml", " anyway ", " ");
+	tu_edit_in(dir, "vocabulary.xml", "<context topic=\"tld\">com ",
+	    "<context topic=\"tld\">");
+	for (i = 0; i < 2; i++) {
+		as_edited[i] = score_with(dir, texts[i], "Q123827");
+		ck_assert_msg(as_edited[i] < as_listed[i], "%s: %.3f with the class as "
+		    "listed, %.3f without the word", texts[i], as_listed[i], as_edited[i]);
+	}
+	tu_kb_copy_free(dir);
+}
+END_TEST
+
 /*
  * A weak answer that holds a row of the tables (JSON's "fact") shows it in
  * text, Markdown and HTML too, marked weak, before the weak answer's line;
@@ -1107,6 +1165,7 @@ query_suite(void)
 	tcase_add_test(tc, a_question_naming_a_gateway_fact_in_words);
 	tcase_add_test(tc, vocabulary_terms_are_used);
 	tcase_add_test(tc, word_classes_are_used);
+	tcase_add_test(tc, stop_words_and_domains_are_data);
 	tcase_add_test(tc, answers_fit_their_confidence);
 	tcase_add_test(tc, model_explains_its_confidence);
 	tcase_add_test(tc, an_index_answers_the_same_every_time);
