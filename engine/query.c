@@ -4854,9 +4854,17 @@ query_other_product(const struct query_index *ix, const struct query_q *q,
 
 	for (c = text; *c; c++)
 		*c = (char)tolower((unsigned char)*c);
-	for (i = 0; i < q->n && !other; i++)
-		other = !q->w[i].stop && query_in_class(ix, QUERY_C_PRODUCT, q->w[i].w) &&
-		    strstr(text, q->w[i].w) == NULL;
+	for (i = 0; i < q->n && !other; i++) {
+		const char *w = q->w[i].w, *at;
+		size_t n = strlen(w);
+
+		if (q->w[i].stop || !query_in_class(ix, QUERY_C_PRODUCT, w))
+			continue;
+		/* as a word of the row's text ("office" is no "postoffice") */
+		for (other = 1, at = text; other && (at = strstr(at, w)) != NULL; at += n)
+			other = !((at == text || !isalnum((unsigned char)at[-1])) &&
+			    !isalnum((unsigned char)at[n]));
+	}
 	free(text);
 	return other;
 }
