@@ -2489,17 +2489,20 @@ render_fact_why(enum query_fact_why why)
 }
 
 /*
- * --explain: the row of the tables that answers, how much of the text it
- * holds, why it answers, and whether its article was moved first.
+ * --explain: the row of the tables that answers (or, for a weak answer, is
+ * shown weakly), how much of the text it holds, why it answers, and whether
+ * its article was moved first.
  */
 static void
 render_query_fact(struct buf *t, const struct query_results *q)
 {
 	buf_printf(t, "Fact: the row %s of tables/%s.xml holds %.0f%% of the text's "
-	    "weight and is from one of the first three articles; it answers first (%s)",
+	    "weight and is from one of the first three articles; %s (%s)",
 	    q->fact.row->key, q->fact.row->table, 100 * (q->fact.score > 1 ? 1 :
-	    q->fact.score), q->fact.why == QUERY_FACT_MODEL ? "the answer model was sure" :
-	    "by rule, above");
+	    q->fact.score), q->answer == QUERY_SURE_ANSWER ? "it answers first" :
+	    "it is shown first, as weak as the answer", q->answer != QUERY_SURE_ANSWER ?
+	    "the answer model was not sure" : q->fact.why == QUERY_FACT_MODEL ?
+	    "the answer model was sure" : "by rule, above");
 	if (q->fact.lifted && q->nresults > 1)
 		buf_printf(t, ", and %s, which it is from, goes before %s, which scored "
 		    "higher", q->results[0].article->id, q->results[1].article->id);
@@ -2620,7 +2623,7 @@ render_query_reading(struct buf *out, const struct query_results *q)
 	buf_reset(&t);
 	render_query_model(&t, q);
 	render_wrap(out, buf_str(&t), 0, 2);
-	if (q->fact.row != NULL && q->answer == QUERY_SURE_ANSWER) {
+	if (q->fact.row != NULL && q->answer != QUERY_NONE) {
 		buf_reset(&t);
 		render_query_fact(&t, q);
 		render_wrap(out, buf_str(&t), 0, 2);

@@ -1,5 +1,6 @@
 /* query: ranking articles for a text someone typed or pasted. */
 #include <check.h>
+#include <ctype.h>
 #include <math.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -828,6 +829,23 @@ START_TEST(weak_answer_shows_its_row_marked_weak)
 		    "no weak row before the weak answer's line: %s", i, o);
 		/* the row's key words are there: its sources end the row's text */
 		ck_assert_contains(o, kb_row_field(q->fact.row, "sources"));
+	}
+	/* --explain says which row, and that it is as weak as the answer */
+	buf_reset(&out);
+	ck_assert_int_eq(render_query_explain(q, RENDER_TEXT, 1, &out, err), 0);
+	{
+		/* the lines joined again: where they wrap depends on the row */
+		char *flat = strdup(buf_str(&out)), *r, *w;
+
+		ck_assert_ptr_nonnull(flat);
+		for (r = w = flat; *r; r++)
+			if (!isspace((unsigned char)*r) || (w > flat && w[-1] != ' '))
+				*w++ = isspace((unsigned char)*r) ? ' ' : *r;
+		*w = '\0';
+		ck_assert_contains(flat, "Fact: the row ");
+		ck_assert_contains(flat, q->fact.row->key);
+		ck_assert_contains(flat, "it is shown first, as weak as the answer");
+		free(flat);
 	}
 	query_free(q);
 	/* a sure answer with a row says "Answer:", never "Perhaps" */
