@@ -127,7 +127,8 @@ lint_overlaps(const struct kb *kb, struct matcher *m, lint_problem_fn on_problem
 
 /*
  * The word classes of the vocabulary (topics count, message, extension,
- * question, determiner, unit, product: engine/query.c, QUERY_CLASS_LIST) are compared with
+ * question, determiner, unit, product, stop, tld: engine/query.c,
+ * QUERY_CLASS_LIST) are compared with
  * the words a query reads, lower-case runs of letters and digits: a listed
  * word of another shape ("e-mail", "X.400") would never match, and one listed
  * twice in a class is a slip.
@@ -136,7 +137,7 @@ static size_t
 lint_word_classes(const struct kb *kb, lint_problem_fn on_problem, void *arg)
 {
 	static const char *const classes[] = { "count", "message", "extension", "question",
-	    "determiner", "unit", "product" };
+	    "determiner", "unit", "product", "stop", "tld" };
 	size_t i, k, problems = 0;
 
 	for (i = 0; i < kb_context_count(kb); i++) {

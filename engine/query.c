@@ -144,6 +144,17 @@
 #endif
 /* A row a question names (query_names_row) answers from this share. */
 #define QUERY_FACT_NAMED_MIN	0.1
+/* A row of the gateway's facts it names in words (query_names_row_words), from this. */
+#ifndef QUERY_FACT_WORDS_MIN
+#define QUERY_FACT_WORDS_MIN	0.2
+#endif
+/* ... and when the words of its name the question has weigh this much (idf). */
+#define QUERY_FACT_WORDS_IDF	3.0
+/*
+ * A text that holds this share of an error article's message, and asks
+ * nothing, is that error pasted: no row answers it (query_fact).
+ */
+#define QUERY_FACT_PASTED	0.9
 
 /*
  * The answer model: logistic regression over the features of struct
@@ -401,38 +412,6 @@ static QUERY_TUNED double query_field_b[QUERY_NFIELDS] = {
 };
 
 /*
- * Function words: they weigh nothing and are never read as mistakes
- * (sorted; "error" and "msg" too, as every message has them), and the
- * fillers of a question typed ("actually", "anyway", "really"), which an
- * article may say in passing but no query asks for, and the short forms typed
- * without their apostrophe ("dont", "wont", as "don" and "t" of "don't" are
- * here). Words that carry
- * meaning in messages ("not", "no", "down", "up", "off", "never", "nothing")
- * are not here.
- */
-static const char *const query_stopwords[] = {
-	"a", "about", "actually", "after", "all", "also", "am", "an", "and", "any",
-	"anybody", "anyone", "anything", "anyway", "are", "aren", "arent", "as", "at",
-	"basically", "be", "been", "but", "by", "can", "cannot", "cant", "certainly",
-	"could", "couldn", "couldnt", "definitely", "did", "didn", "didnt", "do",
-	"does", "doesn", "doesnt", "doing", "don", "dont", "each", "eg", "err",
-	"error", "errors", "etc", "every", "everybody", "everyone", "everything",
-	"exactly", "for", "from", "get", "gets", "getting", "got", "guys", "had",
-	"has", "hasnt", "have", "havent", "he", "hello", "her", "here", "hey", "hi",
-	"him", "his", "how", "i", "ie", "if", "im", "in", "into", "is", "isn", "isnt",
-	"it", "its", "ive", "just", "kind", "kinda", "let", "like", "maybe", "me",
-	"msg", "my", "of", "ok", "okay", "on", "or", "our", "perhaps", "please",
-	"pretty", "quite", "really", "s", "seem", "seemed", "seems", "she", "should",
-	"shouldn", "shouldnt", "simply", "so", "some", "somebody", "somehow",
-	"someone", "something", "sort", "stuff", "sure", "t", "than", "thanks", "that",
-	"the", "their", "them", "then", "there", "these", "they", "thing", "things",
-	"this", "those", "to", "too", "totally", "us", "very", "was", "wasn", "wasnt",
-	"we", "were", "werent", "what", "whatever", "when", "where", "which", "while",
-	"who", "why", "will", "with", "won", "wonder", "wondering", "wont", "would",
-	"wouldn", "wouldnt", "yes", "you", "your",
-};
-
-/*
  * Word classes, read from vocabulary.xml (<context topic="count">, ...) as
  * data rather than written here, each a short list of lower-case words the
  * reader compares with the words typed (no stemming):
@@ -451,6 +430,14 @@ static const char *const query_stopwords[] = {
  *   unit       units: the number before one measures, no code ("29 seconds")
  *   product    other fields' products: the number after one is its version,
  *              no code ("windows 95"; query_measures())
+ *   stop       function words: they weigh nothing and are never read as
+ *              mistakes ("error" and "msg" too, as every message has them),
+ *              and the fillers of a question typed ("actually", "anyway");
+ *              words that carry meaning in messages ("not", "no", "down")
+ *              are not among them (query_stopword())
+ *   tld        top-level domains: a name of two labels whose last is one
+ *              is a host ("contoso.com"), not a file name ("TCPUTILS.INI")
+ *              (query_is_host())
  * `kbdiag kb lint` checks the lists; --explain shows a class that changed
  * how a text was read (query_results.classes).
  */
@@ -461,7 +448,9 @@ static const char *const query_stopwords[] = {
 	X(QUESTION,	"question") \
 	X(DETERMINER,	"determiner") \
 	X(UNIT,	"unit") \
-	X(PRODUCT,	"product")
+	X(PRODUCT,	"product") \
+	X(STOP,	"stop") \
+	X(TLD,	"tld")
 
 enum query_class {
 #define QUERY_CLASS_ENUM(name, topic) QUERY_C_##name,
@@ -622,11 +611,11 @@ query_add_class(struct query_results *qr, enum query_class c, const char *said)
 	qr->nclasses++;
 }
 
+/* Is w a function word (vocabulary.xml's word class "stop")? */
 static int
-query_stopword(const char *w)
+query_stopword(const struct query_index *ix, const char *w)
 {
-	return strlen(w) <= 10 && query_in_list(w, query_stopwords,
-	    sizeof(query_stopwords) / sizeof(query_stopwords[0]));
+	return query_in_class(ix, QUERY_C_STOP, w);
 }
 /*
  * Normalising names: a host name, an IP address (v4 or v6, with a port), a
@@ -702,21 +691,25 @@ query_is_mail(const char *s, size_t n)
 	    isalnum((unsigned char)at[1]) && isalnum((unsigned char)at[-1]);
 }
 
+/* How query_split() reads the rule base's and the texts' words. */
+struct query_splitter {
+	char * const	*switches;	/* sorted names, lower case, no dash */
+	size_t		 nswitches;
+	const struct query_words *tld;	/* the top-level domains (query_is_host()) */
+};
+
 /*
  * Dotted labels whose last one is letters: three labels or more with a
- * short last label ("mx.b.example"), or two with a top-level domain
+ * short last label ("mx.b.example"), or two with a top-level domain of tld
  * ("contoso.com"); two labels otherwise are a file name ("TCPUTILS.INI") and
  * stay words.
  */
 static int
-query_is_host(const char *s, size_t n)
+query_is_host(const struct query_words *tld, const char *s, size_t n)
 {
-	static const char *const tld[] = {
-		"com", "net", "org", "edu", "gov", "mil", "int", "info", "biz",
-		"example", "test", "invalid", "local", "localdomain", "localhost",
-		"arpa", "lan", "corp", "internal",
-	};
-	size_t i, labels = 1, last = 0, k;
+	char label[QUERY_WORD_MAX + 1];
+	const char *key = label;
+	size_t i, labels = 1, last = 0;
 
 	if (n == 0 || !isalnum((unsigned char)s[0]))
 		return 0;
@@ -738,10 +731,13 @@ query_is_host(const char *s, size_t n)
 	 * domain: "java.net.SocketTimeoutException" is a class, not a host */
 	if (labels >= 3 && n - last <= 6)
 		return 1;
-	for (k = 0; k < sizeof(tld) / sizeof(tld[0]); k++)
-		if (strlen(tld[k]) == n - last && strncasecmp(s + last, tld[k], n - last) == 0)
-			return 1;
-	return 0;
+	/* two labels: the last a top-level domain (vocabulary.xml's class "tld") */
+	if (n - last > QUERY_WORD_MAX || tld->n == 0)
+		return 0;
+	for (i = last; i < n; i++)
+		label[i - last] = (char)tolower((unsigned char)s[i]);
+	label[n - last] = '\0';
+	return bsearch(&key, tld->w, tld->n, sizeof(*tld->w), query_strptrcmp) != NULL;
 }
 
 /*
@@ -854,7 +850,8 @@ query_server_line(const char *s, size_t len)
 
 /* Is the span a name: an address, a host, NAME of "NAME[ADDRESS]", a placeholder? */
 static int
-query_is_name(const char *s, size_t len, size_t start, size_t end, int kb)
+query_is_name(const struct query_splitter *sp, const char *s, size_t len, size_t start,
+    size_t end, int kb)
 {
 	const char *p = s + start;
 	size_t n = end - start, k;
@@ -867,7 +864,7 @@ query_is_name(const char *s, size_t len, size_t start, size_t end, int kb)
 	/* A host with a port: "smarthost.contoso.com:25". */
 	for (k = n; k > 0 && isdigit((unsigned char)p[k - 1]); k--)
 		;
-	if (query_is_host(p, k > 1 && k < n && p[k - 1] == ':' ? k - 1 : n))
+	if (query_is_host(sp->tld, p, k > 1 && k < n && p[k - 1] == ':' ? k - 1 : n))
 		return 1;
 	/* "unknown[198.51.100.23]": Postfix's client without a name. */
 	for (k = 0; k < n; k++)
@@ -889,11 +886,6 @@ query_is_name(const char *s, size_t len, size_t start, size_t end, int kb)
  * is the number 42716.
  */
 typedef int query_word_fn(void *arg, const char *w, enum query_tok kind);
-
-struct query_splitter {
-	char * const	*switches;	/* sorted names, lower case, no dash */
-	size_t		 nswitches;
-};
 
 static int
 query_emit(query_word_fn *fn, void *arg, const char *s, size_t n, enum query_tok kind)
@@ -1048,7 +1040,7 @@ query_split(const struct query_splitter *sp, const char *s, size_t len, int kb,
 				return;
 			continue;
 		}
-		if (query_is_name(s, len, start, end, kb)) {
+		if (query_is_name(sp, s, len, start, end, kb)) {
 			if (fn(arg, QUERY_NAME, QUERY_TOK_NAME) == 0)
 				return;
 			continue;
@@ -1262,7 +1254,7 @@ query_intern(struct query_index *ix, const char *w, enum query_tok kind)
 	t->longest = t->surface;
 	if (kind == QUERY_TOK_SETTING)
 		t->flags |= QUERY_T_SETTING;
-	else if (kind == QUERY_TOK_WORD && query_stopword(w))
+	else if (kind == QUERY_TOK_WORD && query_stopword(ix, w))
 		t->flags |= QUERY_T_STOP;
 	for (k = query_hash(st) & (ix->hashcap - 1); ix->hash[k]; k = (k + 1) & (ix->hashcap - 1))
 		;
@@ -1721,37 +1713,60 @@ query_is_elsewhere(const struct query_index *ix, const char *w, enum query_tok k
 	    query_strptrcmp) != NULL;
 }
 
-/*
- * A <context> of a word class (QUERY_CLASS_LIST): its words, lower case, as
- * typed (white space between them), into ix->classes; 0 for another topic.
- */
-static int
-query_read_class(struct query_index *ix, const struct kb_context *c)
+/* The word class (QUERY_CLASS_LIST) a <context>'s topic names, or QUERY_NCLASSES. */
+static size_t
+query_class_of(const char *topic)
 {
-	struct query_words *l;
-	const char *w = c->words;
 	size_t k;
 
-	for (k = 0; k < QUERY_NCLASSES && strcmp(c->topic, query_class_topic[k]) != 0; k++)
+	for (k = 0; k < QUERY_NCLASSES && strcmp(topic, query_class_topic[k]) != 0; k++)
 		;
-	if (k == QUERY_NCLASSES)
-		return 0;
-	l = &ix->classes[k];
-	for (w += strspn(w, " \t\r\n"); *w; w += strspn(w, " \t\r\n")) {
-		size_t n = strcspn(w, " \t\r\n"), i;
-		char *d;
+	return k;
+}
 
-		if (n <= QUERY_WORD_MAX) {
-			d = arena_alloc(&ix->arena, n + 1);
-			for (i = 0; i < n; i++)
-				d[i] = (char)tolower((unsigned char)w[i]);
-			d[n] = '\0';
-			l->w = xgrow(l->w, &l->cap, l->n + 1, sizeof(*l->w));
-			l->w[l->n++] = d;
+/*
+ * The word classes of vocabulary.xml (QUERY_CLASS_LIST): each <context> of
+ * one, its words lower case, as typed (white space between them), into
+ * ix->classes, sorted, each once.
+ */
+static void
+query_index_classes(struct query_index *ix)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < kb_context_count(ix->kb); i++) {
+		const struct kb_context *c = kb_context_at(ix->kb, i);
+		const char *w = c->words;
+		struct query_words *l;
+
+		if ((k = query_class_of(c->topic)) == QUERY_NCLASSES)
+			continue;
+		l = &ix->classes[k];
+		for (w += strspn(w, " \t\r\n"); *w; w += strspn(w, " \t\r\n")) {
+			size_t n = strcspn(w, " \t\r\n");
+			char *d;
+
+			if (n <= QUERY_WORD_MAX) {
+				d = arena_alloc(&ix->arena, n + 1);
+				for (j = 0; j < n; j++)
+					d[j] = (char)tolower((unsigned char)w[j]);
+				d[n] = '\0';
+				l->w = xgrow(l->w, &l->cap, l->n + 1, sizeof(*l->w));
+				l->w[l->n++] = d;
+			}
+			w += n;
 		}
-		w += n;
 	}
-	return 1;
+	for (k = 0; k < QUERY_NCLASSES; k++) {
+		struct query_words *l = &ix->classes[k];
+		size_t to = 0;
+
+		qsort(l->w, l->n, sizeof(*l->w), query_strptrcmp);
+		for (j = 0; j < l->n; j++)
+			if (to == 0 || strcmp(l->w[to - 1], l->w[j]) != 0)
+				l->w[to++] = l->w[j];
+		l->n = to;
+	}
 }
 
 static void
@@ -1793,22 +1808,12 @@ query_index_vocabulary(struct query_build *b)
 			    query_collect_elsewhere, ix);
 			continue;
 		}
-		if (query_read_class(ix, c))
-			continue;
+		if (query_class_of(c->topic) < QUERY_NCLASSES)
+			continue;	/* a word class: query_index_classes() */
 		b->nseq = 0;
 		query_split(&b->sp, c->words, strlen(c->words), 0, query_collect, b);
 		for (k = 0; k < b->nseq; k++)
 			ix->terms[b->seq[k]].flags |= (uint8_t)flag;
-	}
-	for (k = 0; k < QUERY_NCLASSES; k++) {
-		struct query_words *l = &ix->classes[k];
-		size_t to = 0;
-
-		qsort(l->w, l->n, sizeof(*l->w), query_strptrcmp);
-		for (j = 0; j < l->n; j++)
-			if (to == 0 || strcmp(l->w[to - 1], l->w[j]) != 0)
-				l->w[to++] = l->w[j];
-		l->n = to;
 	}
 }
 
@@ -1943,7 +1948,6 @@ query_index_build(const struct kb *kb)
 	struct query_index *ix = xcalloc(1, sizeof(*ix));
 	struct query_build b = { 0 };
 	size_t i, *count, pos;
-	const char *const *stop = query_stopwords;
 
 	ix->kb = kb;
 	ix->narticles = kb_article_count(kb);
@@ -1955,8 +1959,12 @@ query_index_build(const struct kb *kb)
 	b.ix = ix;
 	b.sp.switches = ix->switches;
 	b.sp.nswitches = ix->nswitches;
-	for (i = 0; i < sizeof(query_stopwords) / sizeof(query_stopwords[0]); i++)
-		query_intern(ix, stop[i], QUERY_TOK_WORD);
+	b.sp.tld = &ix->classes[QUERY_C_TLD];
+	/* the word classes first: the splitter reads host names by the
+	 * top-level domains, and the function words are the first terms */
+	query_index_classes(ix);
+	for (i = 0; i < ix->classes[QUERY_C_STOP].n; i++)
+		query_intern(ix, ix->classes[QUERY_C_STOP].w[i], QUERY_TOK_WORD);
 	/* the rows' words, read once */
 	ix->row_rec = arena_calloc(&ix->arena, ix->nrows + 1, sizeof(*ix->row_rec));
 	b.recording = 1;
@@ -2139,7 +2147,7 @@ query_index_free(struct query_index *ix)
  * a cache written by another build of it is never read.
  */
 #define QUERY_INDEX_MAGIC	0x58444951u	/* "QIDX" */
-#define QUERY_INDEX_FORMAT	2u	/* 2: vocabulary.xml's word classes */
+#define QUERY_INDEX_FORMAT	3u	/* 2: vocabulary.xml's word classes; 3: stop, tld */
 #define QUERY_INDEX_NONE	UINT32_MAX
 
 #if defined(__LP64__)
@@ -2147,7 +2155,7 @@ query_index_free(struct query_index *ix)
 	_Static_assert(sizeof(struct t) == (n), "query.c: struct " #t " changed: " \
 	    "save and load its new field or derive it in query_index_finish(), " \
 	    "then update this size")
-QUERY_INDEX_SIZE(query_index, 512);
+QUERY_INDEX_SIZE(query_index, 560);
 QUERY_INDEX_SIZE(query_term, 40);
 QUERY_INDEX_SIZE(query_post, 8);
 QUERY_INDEX_SIZE(query_msg, 40);
@@ -2512,7 +2520,7 @@ query_unknown_word(void *arg, const char *w, enum query_tok kind)
 	struct query_unknown *u = arg;
 	uint32_t t;
 
-	if (kind == QUERY_TOK_NAME || (kind == QUERY_TOK_WORD && query_stopword(w)))
+	if (kind == QUERY_TOK_NAME || (kind == QUERY_TOK_WORD && query_stopword(u->ix, w)))
 		return 1;
 	t = query_term(u->ix, w, kind);
 	if (t != QUERY_NO_TERM && (u->ix->terms[t].fields || u->ix->terms[t].in_rows))
@@ -2525,7 +2533,8 @@ query_unknown_word(void *arg, const char *w, enum query_tok kind)
 size_t
 query_index_unknown(const struct query_index *ix, const char *text, char *first, size_t n)
 {
-	struct query_splitter sp = { ix->switches, ix->nswitches };
+	struct query_splitter sp = { ix->switches, ix->nswitches,
+	    &ix->classes[QUERY_C_TLD] };
 	struct query_unknown u = { ix, first, n, 0 };
 
 	if (n > 0)
@@ -2937,7 +2946,7 @@ query_read_word(void *arg, const char *w, enum query_tok kind)
 		 * mail.contoso.com") are left out of the word order. */
 		while (q->nseq > 0 && q->seq[q->nseq - 1] != QUERY_GAP &&
 		    q->w[q->seq[q->nseq - 1]].kind == QUERY_TOK_WORD &&
-		    query_stopword(q->w[q->seq[q->nseq - 1]].w)) {
+		    query_stopword(r->ix, q->w[q->seq[q->nseq - 1]].w)) {
 			const char *last = q->w[q->seq[q->nseq - 1]].w;
 
 			if (query_in_class(r->ix, QUERY_C_MESSAGE, last)) {
@@ -2965,7 +2974,7 @@ query_read_word(void *arg, const char *w, enum query_tok kind)
 		q->w[q->n].t = query_term(r->ix, w, kind);
 		q->w[q->n].known = q->w[q->n].t != QUERY_NO_TERM &&
 		    query_known(&r->ix->terms[q->w[q->n].t]);
-		q->w[q->n].stop = kind == QUERY_TOK_WORD && query_stopword(w);
+		q->w[q->n].stop = kind == QUERY_TOK_WORD && query_stopword(r->ix, w);
 		q->w[q->n].elsewhere = !q->w[q->n].known && query_is_elsewhere(r->ix, w, kind);
 		q->n++;
 	}
@@ -3004,7 +3013,8 @@ static void
 query_read_lines(const char *text, size_t len, struct query_read *rd,
     struct query_results *qr)
 {
-	struct query_splitter sp = { rd->ix->switches, rd->ix->nswitches };
+	struct query_splitter sp = { rd->ix->switches, rd->ix->nswitches,
+	    &rd->ix->classes[QUERY_C_TLD] };
 	size_t i = 0, start;
 
 	while (i < len && rd->q->n < QUERY_MAX_WORDS) {
@@ -3609,7 +3619,7 @@ query_other_program(struct query_index *ix, const char *text, size_t len)
 		words++;
 		if (digits == n && n <= 4)
 			continue;	/* a time, a code */
-		if (query_stopword(w))
+		if (query_stopword(ix, w))
 			continue;	/* "Error 0x800CCC0E:": the code decides */
 		t = query_term(ix, w, QUERY_TOK_WORD);
 		/* a mistake of a word of the rule base's, as the text's
@@ -3621,7 +3631,7 @@ query_other_program(struct query_index *ix, const char *text, size_t len)
 
 			for (k = 0; k <= n; k++)
 				fixed[k] = w[k] == '0' ? 'o' : w[k];
-			if (query_stopword(fixed))
+			if (query_stopword(ix, fixed))
 				continue;	/* "Err0r" */
 			if ((t = query_ocr_digits(ix, w, fixed)) == QUERY_NO_TERM)
 				t = query_nearest(ix, w, &ocr, &form);
@@ -4071,6 +4081,12 @@ query_names_row(struct query_index *ix, const struct query_q *q, const struct kb
 	return 0;
 }
 
+static int query_has_setting(const struct query_index *ix, const struct query_q *q);
+static int query_names_row_words(const struct query_index *ix, const struct query_q *q,
+    const struct kb_row *r);
+static int query_other_product(const struct query_index *ix, const struct query_q *q,
+    const struct kb_row *r);
+
 /*
  * A question (or a few search words) about a fact: the row of the tables
  * that holds most of the query's weight, if it holds QUERY_FACT_MIN of it
@@ -4080,12 +4096,22 @@ static void
 query_fact(struct query_index *ix, const struct query_q *q, const double *num,
     struct query_results *qr)
 {
-	size_t i, best = SIZE_MAX, named = SIZE_MAX, content = 0;
+	size_t i, best = SIZE_MAX, named = SIZE_MAX, worded = SIZE_MAX, content = 0;
+	/* a question that may name a row of the gateway's facts in words: with
+	 * mail or the gateway around them, no other field or program */
+	int worded_ok = q->question && qr->features.elsewhere == 0 && !qr->features.program &&
+	    (qr->features.mail > 0 || qr->features.own);
 
 	for (i = 0; i < q->n; i++)
 		content += q->w[i].kind != QUERY_TOK_NAME && !(q->w[i].kind == QUERY_TOK_WORD &&
-		    query_stopword(q->w[i].w));
+		    query_stopword(ix, q->w[i].w));
 	if (q->denom <= 0 || qr->nresults == 0 || (!q->question && content > 6))
+		return;
+	/* an error text pasted ("socket error (123)", typed as "sokcet eror
+	 * 123" too) is about its article, not about a row that quotes the
+	 * message (the stack that prints it), unless it gives a setting */
+	if (!q->question && !qr->results[0].article->knowledge &&
+	    qr->results[0].message_cover >= QUERY_FACT_PASTED && !query_has_setting(ix, q))
 		return;
 	/* the best row of the first three articles', and the best of those a
 	 * question names (query_names_row) */
@@ -4098,6 +4124,15 @@ query_fact(struct query_index *ix, const struct query_q *q, const double *num,
 		    (named == SIZE_MAX || num[i] > num[named]) &&
 		    query_names_row(ix, q, ix->docs[i].row))
 			named = i;
+		if (worded_ok && num[i] / q->denom >= QUERY_FACT_WORDS_MIN &&
+		    (worded == SIZE_MAX || num[i] > num[worded]) &&
+		    query_names_row_words(ix, q, ix->docs[i].row) &&
+		    !query_other_product(ix, q, ix->docs[i].row))
+			worded = i;
+	}
+	if (named == SIZE_MAX && worded != SIZE_MAX) {
+		named = worded;
+		qr->fact.worded = 1;
 	}
 	/* the row a question names answers it, even when its words hold less
 	 * of the text than QUERY_FACT_MIN ("which tcptsr version do I need for
@@ -4106,7 +4141,7 @@ query_fact(struct query_index *ix, const struct query_q *q, const double *num,
 		best = named;
 	else if (best == SIZE_MAX || num[best] / q->denom < QUERY_FACT_MIN)
 		return;
-	qr->fact.named = named != SIZE_MAX;
+	qr->fact.named = named != SIZE_MAX && !qr->fact.worded;
 	qr->fact.row = ix->docs[best].row;
 	qr->fact.score = num[best] / q->denom;
 	qr->fact.text = query_row_text(qr->fact.row);
@@ -4586,7 +4621,8 @@ query_names_elsewhere(const struct query_index *ix, const char *text, size_t len
 			q->enhanced++;
 		if (end > start && query_is_mail(text + start, end - start))
 			q->addresses++;
-		if (end == start || !(query_is_host(text + start, end - start) ||
+		if (end == start || !(query_is_host(&ix->classes[QUERY_C_TLD], text + start,
+		    end - start) ||
 		    query_is_mail(text + start, end - start)))
 			continue;
 		for (from = start; from < end && text[from] != '@'; from++)
@@ -4754,6 +4790,86 @@ query_has_setting(const struct query_index *ix, const struct query_q *q)
 }
 
 /*
+ * Does a question ask for row r of the gateway's facts (tables/gateway.xml)
+ * by its name in words ("how long can a mailbox name be" for "maximum length
+ * of a mailbox name the gateway maps an address to", "what should FILES= be
+ * in CONFIG.SYS")? The row's name is English, so it takes two of its words
+ * that fewer than half of the articles have (not "gateway"), each typed (or
+ * read when mistyped), not added by the vocabulary, and together rarer than
+ * QUERY_FACT_WORDS_IDF: two everyday words ("need", "start" of "free
+ * conventional memory needed to start the gateway") name nothing.
+ */
+static int
+query_names_row_words(const struct query_index *ix, const struct query_q *q,
+    const struct kb_row *r)
+{
+	const char *name = kb_row_field(r, "name"), *p;
+	uint32_t seen[16];
+	size_t i, n = 0, k;
+	double rarity = 0;
+
+	if (name == NULL || strcmp(r->table, "gateway") != 0)
+		return 0;
+	for (p = name; *p != '\0' && n < 16;) {
+		char w[QUERY_WORD_MAX + 1];
+		uint32_t t;
+
+		while (*p != '\0' && !isalnum((unsigned char)*p))
+			p++;
+		for (k = 0; isalnum((unsigned char)*p); p++)
+			if (k < QUERY_WORD_MAX)
+				w[k++] = (char)tolower((unsigned char)*p);
+		w[k] = '\0';
+		if (k < 3 || query_stopword(ix, w) ||
+		    (t = query_term(ix, w, QUERY_TOK_WORD)) == QUERY_NO_TERM ||
+		    2 * ix->terms[t].df >= ix->narticles)
+			continue;
+		for (i = 0; i < n && seen[i] != t; i++)
+			;
+		if (i < n)
+			continue;
+		for (i = 0; i < q->n; i++)
+			if (!q->w[i].stop && q->w[i].t == t)
+				break;
+		if (i < q->n) {
+			seen[n++] = t;
+			rarity += query_idf(ix, t);
+		}
+	}
+	return n >= 2 && rarity >= QUERY_FACT_WORDS_IDF;
+}
+
+/*
+ * Does the text name a product (vocabulary.xml's word class "product":
+ * "windows", "exchange") that row r does not speak of? Then a question is
+ * about that product ("how much memory does windows 95 need"), not the row.
+ */
+static int
+query_other_product(const struct query_index *ix, const struct query_q *q,
+    const struct kb_row *r)
+{
+	char *text = query_row_text(r), *c;
+	size_t i;
+	int other = 0;
+
+	for (c = text; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	for (i = 0; i < q->n && !other; i++) {
+		const char *w = q->w[i].w, *at;
+		size_t n = strlen(w);
+
+		if (q->w[i].stop || !query_in_class(ix, QUERY_C_PRODUCT, w))
+			continue;
+		/* as a word of the row's text ("office" is no "postoffice") */
+		for (other = 1, at = text; other && (at = strstr(at, w)) != NULL; at += n)
+			other = !((at == text || !isalnum((unsigned char)at[-1])) &&
+			    !isalnum((unsigned char)at[n]));
+	}
+	free(text);
+	return other;
+}
+
+/*
  * Is row r the row of a file of the gateway's own that the text names
  * ("what is LOCAL.CFG for": the row of tables/files.xml that says)?
  */
@@ -4830,6 +4946,12 @@ query_ask(struct query_index *ix, struct matcher *m, const char *text, size_t le
 		   unless it names another product too ("... in windows 10") */
 		else if (qr->fact.named && qr->features.elsewhere == 0 && !qr->features.program)
 			qr->fact.why = QUERY_FACT_NAMED;
+		/* one that names a row of the gateway's facts in words, with
+		   mail or the gateway around them and no other product or
+		   field named ("how long can a mailbox name be" has none: the
+		   model decides) */
+		else if (qr->fact.worded)
+			qr->fact.why = QUERY_FACT_WORDS;
 		if (qr->fact.why != QUERY_FACT_MODEL)
 			qr->confidence = QUERY_SURE;
 	}

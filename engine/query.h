@@ -260,14 +260,22 @@ struct query_results {
 			QUERY_FACT_SETTING,	/* a setting the rule base knows: "2.2b", "-Q90" */
 			QUERY_FACT_FILE,	/* the row of a file of the gateway's own the
 						   text names: "LOCAL.CFG" */
-			QUERY_FACT_NAMED	/* a question naming the row by a word of
+			QUERY_FACT_NAMED,	/* a question naming the row by a word of
 						   the field's own: "maxlmhosts", "tcptsr" */
+			QUERY_FACT_WORDS	/* a question naming a row of the gateway's
+						   facts by words of its name, with mail
+						   context and no other product: "how many
+						   files should config.sys allow for the
+						   gateway" */
 		} why;
 		/* the first result was moved up from second or third: the
 		   row is from it, not from the article that scored best */
 		int			 lifted;
 		/* a question names the row by a word of the field's own */
 		int			 named;
+		/* a question names the row, one of the gateway's facts, by
+		   words of its name (query.c, query_names_row_words) */
+		int			 worded;
 	} fact;
 	enum query_answer	 answer;
 	double			 confidence;	/* P(the text is about the rule base) */

@@ -2319,6 +2319,7 @@ render_fact_by(enum query_fact_why why)
 	case QUERY_FACT_SETTING:	return "setting";
 	case QUERY_FACT_FILE:		return "file";
 	case QUERY_FACT_NAMED:		return "named";
+	case QUERY_FACT_WORDS:		return "name";
 	case QUERY_FACT_MODEL:		break;
 	}
 	return "model";
@@ -2478,6 +2479,9 @@ render_fact_why(enum query_fact_why why)
 	case QUERY_FACT_NAMED:
 		return "a question that names a row of the tables by a word of the "
 		    "field's own";
+	case QUERY_FACT_WORDS:
+		return "a question that names a row of the gateway's facts by words of its "
+		    "name, with mail context and no other product";
 	case QUERY_FACT_MODEL:
 		break;
 	}
@@ -2485,17 +2489,20 @@ render_fact_why(enum query_fact_why why)
 }
 
 /*
- * --explain: the row of the tables that answers, how much of the text it
- * holds, why it answers, and whether its article was moved first.
+ * --explain: the row of the tables that answers (or, for a weak answer, is
+ * shown weakly), how much of the text it holds, why it answers, and whether
+ * its article was moved first.
  */
 static void
 render_query_fact(struct buf *t, const struct query_results *q)
 {
 	buf_printf(t, "Fact: the row %s of tables/%s.xml holds %.0f%% of the text's "
-	    "weight and is from one of the first three articles; it answers first (%s)",
+	    "weight and is from one of the first three articles; %s (%s)",
 	    q->fact.row->key, q->fact.row->table, 100 * (q->fact.score > 1 ? 1 :
-	    q->fact.score), q->fact.why == QUERY_FACT_MODEL ? "the answer model was sure" :
-	    "by rule, above");
+	    q->fact.score), q->answer == QUERY_SURE_ANSWER ? "it answers first" :
+	    "it is shown first, as weak as the answer", q->answer != QUERY_SURE_ANSWER ?
+	    "the answer model was not sure" : q->fact.why == QUERY_FACT_MODEL ?
+	    "the answer model was sure" : "by rule, above");
 	if (q->fact.lifted && q->nresults > 1)
 		buf_printf(t, ", and %s, which it is from, goes before %s, which scored "
 		    "higher", q->results[0].article->id, q->results[1].article->id);
@@ -2616,7 +2623,7 @@ render_query_reading(struct buf *out, const struct query_results *q)
 	buf_reset(&t);
 	render_query_model(&t, q);
 	render_wrap(out, buf_str(&t), 0, 2);
-	if (q->fact.row != NULL && q->answer == QUERY_SURE_ANSWER) {
+	if (q->fact.row != NULL && q->answer != QUERY_NONE) {
 		buf_reset(&t);
 		render_query_fact(&t, q);
 		render_wrap(out, buf_str(&t), 0, 2);
@@ -2711,6 +2718,14 @@ render_query_head(struct buf *t, const struct query_results *q)
 		buf_printf(t, "Answer: %s", q->fact.text);
 }
 
+/* A weak answer's row of the tables, marked weak as the answer is (else nothing). */
+static void
+render_query_weak_fact(struct buf *t, const struct query_results *q)
+{
+	if (q->answer == QUERY_WEAK_ANSWER && q->fact.row)
+		buf_printf(t, "Perhaps, weakly: %s", q->fact.text);
+}
+
 /* Result i of the query ctx as an item of the list parent. */
 static void
 render_html_result(void *ctx, xmlNodePtr parent, size_t i)
@@ -2754,6 +2769,11 @@ render_query_to(const struct query_results *q, enum render_format f, int explain
 			render_server_lines(out, q->nserver);
 		if (explain)
 			render_query_reading(out, q);
+		render_query_weak_fact(&t, q);
+		if (t.len) {
+			render_wrap(out, buf_str(&t), 0, 2);
+			buf_reset(&t);
+		}
 		render_query_head(&t, q);
 		if (t.len) {
 			render_wrap(out, buf_str(&t), 0, 2);
@@ -2798,6 +2818,12 @@ render_query_to(const struct query_results *q, enum render_format f, int explain
 			buf_puts(out, "\n\n");
 			buf_reset(&t);
 		}
+		render_query_weak_fact(&t, q);
+		if (t.len) {
+			render_md_text(out, buf_str(&t));
+			buf_puts(out, "\n\n");
+			buf_reset(&t);
+		}
 		render_query_head(&t, q);
 		if (t.len) {
 			render_md_text(out, buf_str(&t));
@@ -2823,6 +2849,10 @@ render_query_to(const struct query_results *q, enum render_format f, int explain
 	case RENDER_HTML:
 		doc = html_doc_new("kbdiag query", &body);
 		html_el(html_el(body, "p", NULL), "code", q->query);
+		render_query_weak_fact(&t, q);
+		if (t.len)
+			html_el(body, "p", buf_str(&t));
+		buf_reset(&t);
 		render_query_head(&t, q);
 		if (t.len)
 			html_el(body, "p", buf_str(&t));

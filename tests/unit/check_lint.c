@@ -707,6 +707,34 @@ START_TEST(lint_word_class_shapes)
 }
 END_TEST
 
+/* The function words and the top-level domains are word classes too. */
+START_TEST(lint_stop_and_tld_classes)
+{
+	struct buf want = BUF_INIT;
+	struct msgs ms;
+	long stop, tld;
+
+	tu_edit_in(dir, "vocabulary.xml", "<context topic=\"stop\">a ",
+	    "<context topic=\"stop\">Don't a ");
+	tu_edit_in(dir, "vocabulary.xml", "<context topic=\"tld\">com ",
+	    "<context topic=\"tld\">co.uk com com ");
+	stop = line_of(dir, "vocabulary.xml", "<context topic=\"stop\">");
+	tld = line_of(dir, "vocabulary.xml", "<context topic=\"tld\">");
+	ck_assert_uint_eq(lint_dir(dir, &ms), 3);
+	buf_printf(&want, "%s/vocabulary.xml:%ld: 'Don't' in the word class \"stop\" is not "
+	    "one lower-case word of letters and digits, as a query reads words, so it "
+	    "never matches\n"
+	    "%s/vocabulary.xml:%ld: 'co.uk' in the word class \"tld\" is not one "
+	    "lower-case word of letters and digits, as a query reads words, so it never "
+	    "matches\n"
+	    "%s/vocabulary.xml:%ld: 'com' is listed twice in the word class \"tld\"\n",
+	    dir, stop, dir, tld, dir, tld);
+	ck_assert_str_eq(buf_str(&ms.all), buf_str(&want));
+	buf_free(&ms.all);
+	buf_free(&want);
+}
+END_TEST
+
 START_TEST(cause_evidence_unknown_value)
 {
 	struct buf want = BUF_INIT;
@@ -1004,6 +1032,7 @@ lint_suite(void)
 	tcase_add_test(copy, lint_unused_cause);
 	tcase_add_test(copy, lint_elsewhere_word_the_rule_base_has);
 	tcase_add_test(copy, lint_word_class_shapes);
+	tcase_add_test(copy, lint_stop_and_tld_classes);
 	tcase_add_test(copy, cause_evidence_unknown_value);
 	tcase_add_test(copy, cause_evidence_unknown_source);
 	tcase_add_test(copy, overlap_names_absent_article);

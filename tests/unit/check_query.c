@@ -1,5 +1,6 @@
 /* query: ranking articles for a text someone typed or pasted. */
 #include <check.h>
+#include <ctype.h>
 #include <math.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -684,6 +685,182 @@ START_TEST(weak_answer_in_every_format)
 }
 END_TEST
 
+/*
+ * A question that names a row of the gateway's facts (tables/gateway.xml,
+ * whose names are English) by two of its name's rarer words, with mail or
+ * the gateway around them, answers with the row by rule (JSON "by": "name");
+ * the same words with another product named, with another field's word, or
+ * with no mail context at all are no such question; two everyday words of
+ * a row's name ("need", "start") name nothing.
+ */
+START_TEST(a_question_naming_a_gateway_fact_in_words)
+{
+	static const char *const not_by_rule[] = {
+	    "how long can a mailbox name be in exchange",
+	    "how long can a gmail mailbox name be",
+	    "how much memory does windows 95 need",
+	    "what should FILES= be in config.sys for windows 3.1 mail",
+	    "do I need to log on to the network before starting smtpgate" };
+	struct query_results *q = run("how long can a mailbox name be");
+	struct buf out = BUF_INIT;
+	char err[ERR_LEN];
+	json_t *root;
+	size_t i;
+
+	ck_assert_int_eq(q->answer, QUERY_SURE_ANSWER);
+	ck_assert_ptr_nonnull(q->fact.row);
+	ck_assert_str_eq(q->fact.row->table, "gateway");
+	ck_assert_str_eq(q->fact.row->key, "mailbox-name-length");
+	ck_assert_int_eq(q->fact.why, QUERY_FACT_WORDS);
+	ck_assert_int_eq(query_decided_by(q), QUERY_BY_RULE);
+	ck_assert_int_eq(render_query(q, RENDER_JSON, &out, err), 0);
+	root = json_loads(buf_str(&out), 0, NULL);
+	ck_assert_ptr_nonnull(root);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(root, "fact"),
+	    "by")), "name");
+	json_decref(root);
+	buf_reset(&out);
+	ck_assert_int_eq(render_query_explain(q, RENDER_TEXT, 1, &out, err), 0);
+	ck_assert_contains(buf_str(&out), "Answered by rule: a question that names a row "
+	    "of the gateway's facts by words");
+	buf_free(&out);
+	query_free(q);
+	for (i = 0; i < sizeof(not_by_rule) / sizeof(not_by_rule[0]); i++) {
+		q = run(not_by_rule[i]);
+		ck_assert_msg(q->fact.why != QUERY_FACT_WORDS && !q->fact.worded,
+		    "%s: answered by the row %s by rule", not_by_rule[i],
+		    q->fact.row ? q->fact.row->key : "-");
+		query_free(q);
+	}
+}
+END_TEST
+
+/* Article id's score for text, ranked by a rule base loaded from dir. */
+static double
+score_with(const char *dir, const char *text, const char *id)
+{
+	struct kb_load_params p = { 0 };
+	struct kb *k = NULL;
+	struct matcher *mk;
+	struct query_index *qi;
+	struct query_results *q;
+	char err[ERR_LEN];
+	double s;
+	size_t i;
+
+	p.dir = dir;
+	ck_assert_msg(kb_load(&p, &k, err) == 0, "%s", err);
+	mk = tu_matcher(k);
+	qi = query_index_new(k);
+	q = query_ask_unjudged(qi, mk, text, strlen(text));
+	for (i = 0; i < q->nresults && strcmp(q->results[i].article->id, id) != 0; i++)
+		;
+	ck_assert_msg(i < q->nresults, "%s: %s is not ranked", text, id);
+	s = q->results[i].score;
+	query_free(q);
+	query_index_free(qi);
+	match_free(mk);
+	kb_free(k);
+	return s;
+}
+
+/*
+ * The function words and the top-level domains are data (vocabulary.xml's
+ * word classes "stop" and "tld"), not lists in the engine: a filler the
+ * class lists weighs nothing ("anyway"), and a name of two labels whose last
+ * is one is a host, no words ("contoso.com"); taken out of the class, the
+ * same texts read them as words the rule base lacks, and score lower.
+ */
+START_TEST(stop_words_and_domains_are_data)
+{
+	static const char *const texts[] = { "network write error anyway",
+	    "network write error to contoso.com" };
+	char *dir = tu_kb_copy();
+	double as_listed[2], as_edited[2];
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		as_listed[i] = score_with(dir, texts[i], "Q123827");
+	tu_edit_in(dir, "vocabulary.xml", " anyway ", " ");
+	tu_edit_in(dir, "vocabulary.xml", "<context topic=\"tld\">com ",
+	    "<context topic=\"tld\">");
+	for (i = 0; i < 2; i++) {
+		as_edited[i] = score_with(dir, texts[i], "Q123827");
+		ck_assert_msg(as_edited[i] < as_listed[i], "%s: %.3f with the class as "
+		    "listed, %.3f without the word", texts[i], as_listed[i], as_edited[i]);
+	}
+	tu_kb_copy_free(dir);
+}
+END_TEST
+
+/*
+ * A weak answer that holds a row of the tables (JSON's "fact") shows it in
+ * text, Markdown and HTML too, marked weak, before the weak answer's line;
+ * a sure answer's row is not marked so.
+ */
+START_TEST(weak_answer_shows_its_row_marked_weak)
+{
+	static const char *const texts[] = { "how long can a mailbox name be",
+	    "what is the import utility for", "what does the import utility do",
+	    "what switches does smtpgate accept" };
+	static const enum render_format formats[] = { RENDER_TEXT, RENDER_MARKDOWN,
+	    RENDER_HTML };
+	struct query_results *q = NULL;
+	struct buf out = BUF_INIT;
+	char err[ERR_LEN];
+	const char *o, *perhaps, *weak;
+	size_t i;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		q = run(texts[i]);
+		if (q->answer == QUERY_WEAK_ANSWER && q->fact.row != NULL)
+			break;
+		query_free(q);
+		q = NULL;
+	}
+	ck_assert_msg(q != NULL, "none of the texts got a weak answer with a row");
+	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		buf_reset(&out);
+		ck_assert_int_eq(render_query(q, formats[i], &out, err), 0);
+		o = buf_str(&out);
+		perhaps = strstr(o, "Perhaps, weakly: ");
+		weak = strstr(o, "Weak match (confidence ");
+		ck_assert_msg(perhaps != NULL && weak != NULL && perhaps < weak, "format %zu: "
+		    "no weak row before the weak answer's line: %s", i, o);
+		/* the row's key words are there: its sources end the row's text */
+		ck_assert_contains(o, kb_row_field(q->fact.row, "sources"));
+	}
+	/* --explain says which row, and that it is as weak as the answer */
+	buf_reset(&out);
+	ck_assert_int_eq(render_query_explain(q, RENDER_TEXT, 1, &out, err), 0);
+	{
+		/* the lines joined again: where they wrap depends on the row */
+		char *flat = strdup(buf_str(&out)), *r, *w;
+
+		ck_assert_ptr_nonnull(flat);
+		for (r = w = flat; *r; r++)
+			if (!isspace((unsigned char)*r) || (w > flat && w[-1] != ' '))
+				*w++ = isspace((unsigned char)*r) ? ' ' : *r;
+		*w = '\0';
+		ck_assert_contains(flat, "Fact: the row ");
+		ck_assert_contains(flat, q->fact.row->key);
+		ck_assert_contains(flat, "it is shown first, as weak as the answer");
+		free(flat);
+	}
+	query_free(q);
+	/* a sure answer with a row says "Answer:", never "Perhaps" */
+	q = run("how big is TCPTSR.EXE 2.2b?");
+	ck_assert_int_eq(q->answer, QUERY_SURE_ANSWER);
+	ck_assert_ptr_nonnull(q->fact.row);
+	buf_reset(&out);
+	ck_assert_int_eq(render_query(q, RENDER_TEXT, &out, err), 0);
+	ck_assert_contains(buf_str(&out), "Answer: TCPTSR.EXE 2.2b");
+	ck_assert_msg(strstr(buf_str(&out), "Perhaps") == NULL, "%s", buf_str(&out));
+	buf_free(&out);
+	query_free(q);
+}
+END_TEST
+
 /* A sure answer has the confidence for it; a weak one keeps three at most. */
 START_TEST(answers_fit_their_confidence)
 {
@@ -986,6 +1163,7 @@ query_suite(void)
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, exact_message_scores_highest_by_pattern);
 	tcase_add_test(tc, weak_answer_in_every_format);
+	tcase_add_test(tc, weak_answer_shows_its_row_marked_weak);
 	tcase_add_test(tc, own_gateway_and_other_fields);
 	tcase_add_test(tc, whole_log_line_matches_too);
 	tcase_add_test(tc, case_does_not_matter);
@@ -1002,8 +1180,10 @@ query_suite(void)
 	tcase_add_test(tc, settings_are_words);
 	tcase_add_test(tc, fact_questions_answer_with_the_row);
 	tcase_add_test(tc, a_question_naming_a_row_answers_with_it);
+	tcase_add_test(tc, a_question_naming_a_gateway_fact_in_words);
 	tcase_add_test(tc, vocabulary_terms_are_used);
 	tcase_add_test(tc, word_classes_are_used);
+	tcase_add_test(tc, stop_words_and_domains_are_data);
 	tcase_add_test(tc, answers_fit_their_confidence);
 	tcase_add_test(tc, model_explains_its_confidence);
 	tcase_add_test(tc, an_index_answers_the_same_every_time);
