@@ -408,12 +408,14 @@ static QUERY_TUNED double query_field_b[QUERY_NFIELDS] = {
  * without their apostrophe ("dont", "wont", as "don" and "t" of "don't" are
  * here). Words that carry
  * meaning in messages ("not", "no", "down", "up", "off", "never", "nothing")
- * are not here.
+ * are not here. The verbs a person tells a symptom with are ("the gateway
+ * complains that ...", "the log says ..."): what follows them is the symptom.
  */
 static const char *const query_stopwords[] = {
 	"a", "about", "actually", "after", "all", "also", "am", "an", "and", "any",
 	"anybody", "anyone", "anything", "anyway", "are", "aren", "arent", "as", "at",
 	"basically", "be", "been", "but", "by", "can", "cannot", "cant", "certainly",
+	"complain", "complained", "complaining", "complains",
 	"could", "couldn", "couldnt", "definitely", "did", "didn", "didnt", "do",
 	"does", "doesn", "doesnt", "doing", "don", "dont", "each", "eg", "err",
 	"error", "errors", "etc", "every", "everybody", "everyone", "everything",
@@ -421,8 +423,9 @@ static const char *const query_stopwords[] = {
 	"has", "hasnt", "have", "havent", "he", "hello", "her", "here", "hey", "hi",
 	"him", "his", "how", "i", "ie", "if", "im", "in", "into", "is", "isn", "isnt",
 	"it", "its", "ive", "just", "kind", "kinda", "let", "like", "maybe", "me",
-	"msg", "my", "of", "ok", "okay", "on", "or", "our", "perhaps", "please",
-	"pretty", "quite", "really", "s", "seem", "seemed", "seems", "she", "should",
+	"moaning", "msg", "my", "of", "ok", "okay", "on", "or", "our", "perhaps",
+	"please", "pretty", "quite", "really", "s", "says", "seem", "seemed", "seems",
+	"she", "should",
 	"shouldn", "shouldnt", "simply", "so", "some", "somebody", "somehow",
 	"someone", "something", "sort", "stuff", "sure", "t", "than", "thanks", "that",
 	"the", "their", "them", "then", "there", "these", "they", "thing", "things",
