@@ -3149,6 +3149,39 @@ query_phrase_at(const struct query_q *q, const struct query_phrase *p, size_t i)
 }
 
 /*
+ * The words of a phrase of several words stand for what the phrase means
+ * ("cut off", "big messages", "new hire"): typed at their full weight, the
+ * everyday words an article has in another sense ("cut", "off", "new") would
+ * dilute the text's weight that the article the phrase means has. They
+ * weigh QUERY_PHRASE_WORD_WEIGHT, unless the phrase means them too.
+ */
+#ifndef QUERY_PHRASE_WORD_WEIGHT
+#define QUERY_PHRASE_WORD_WEIGHT	0.5
+#endif
+
+static void
+query_phrase_words(struct query_q *q, const struct query_phrase *p, size_t i)
+{
+	size_t k, m, j;
+
+	if (p->nseq < 2)
+		return;
+	for (k = 0; k < p->nseq; k++) {
+		uint32_t t = q->tseq[i + k];
+
+		if (t == QUERY_GAP || t == QUERY_NO_TERM)
+			continue;
+		for (m = 0; m < p->nmeans && p->means[m] != t; m++)
+			;
+		if (m < p->nmeans)
+			continue;
+		for (j = 0; j < q->nqt; j++)
+			if (q->qt[j].t == t && q->qt[j].weight > QUERY_PHRASE_WORD_WEIGHT)
+				q->qt[j].weight = QUERY_PHRASE_WORD_WEIGHT;
+	}
+}
+
+/*
  * The query's terms: its words (typed or forgiven) that articles have, and
  * the words the vocabulary phrases it uses mean.
  */
@@ -3206,6 +3239,7 @@ query_terms(struct query_index *ix, struct query_q *q, struct query_results *qr)
 			for (k = 0; k < p->nseq; k++)
 				if (q->seq[i + k] != QUERY_GAP)
 					q->w[q->seq[i + k]].known = q->w[q->seq[i + k]].vocab = 1;
+			query_phrase_words(q, p, i);
 			for (k = 0; k < qr->nsynonyms && qr->synonyms[k].term != p->term; k++)
 				;
 			if (k == qr->nsynonyms) {
