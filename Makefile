@@ -263,6 +263,8 @@ check-run: $(KBDIAG) $(SMTPGW) $(UNIT) $(FUZZ_REPLAY) $(GENLOG) $(FAULTPEER) $(G
 	CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-1} $(UNIT)
 	@echo "== the two-thread scan against the plain loop: same output, PCRE2 matches only (tests/integration/scan-equal.sh)"
 	BUILD=$(BUILD) bash tests/integration/scan-equal.sh
+	@echo "== the case files again with the scan's worker reading every message (KBDIAG_SCAN_PRE=all): its records carry all of an MTA line's reading"
+	KBDIAG_SCAN_PRE=all CK_RUN_SUITE=cases CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-1} $(UNIT)
 	@echo "== the journal's and docker's forms of the real corpus: the same diagnosis as its syslog (tests/integration/formats-equal.sh)"
 	BUILD=$(BUILD) bash tests/integration/formats-equal.sh
 	@echo "== real mail logs: the frozen test part (tests/realeval/run.sh --check)"

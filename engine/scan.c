@@ -98,6 +98,7 @@ scan_pre_mta(const struct scan_block *b, const struct scan_pre *p, struct mta_li
 	out->origin = (enum mta_origin)p->origin;
 	out->kind = (enum mta_kind)p->kind;
 	out->phase = (enum smtp_phase)p->phase;
+	out->cached = p->cached;
 	out->failure = p->failure;
 	out->peer.port = p->port;
 	memcpy(out->session, q, p->lens[0]);
@@ -177,6 +178,7 @@ scan_pre(struct scan *s, struct scan_slot *sl, const char *p, size_t len,
 	pr->origin = (uint8_t)m.origin;
 	pr->kind = (uint8_t)m.kind;
 	pr->phase = (uint8_t)m.phase;
+	pr->cached = (uint8_t)(m.cached != 0);
 	pr->failure = m.failure;
 	pr->port = m.peer.port;
 	{

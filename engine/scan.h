@@ -90,7 +90,7 @@ struct scan_pre {
 	uint8_t			 what;		/* SCAN_PRE_* */
 	/* mta_parse()'s result: its strings NUL-terminated in strs after the
 	 * shape, session, message, peer host, peer address, domain */
-	uint8_t			 origin, kind, phase;
+	uint8_t			 origin, kind, phase, cached;
 	uint8_t			 lens[5];
 	unsigned		 port;
 	const char		*hint;		/* the hint it was read with */
