@@ -67,6 +67,13 @@ enum mta_kind {
 	MTA_DELIVERED		/* delivered (a recipient, or the whole message) */
 };
 
+/*
+ * The scan's worker hands this reading to the diagnosing thread as flat data
+ * (scan.h's struct scan_pre, filled in scan.c's scan_pre(), read back by
+ * scan_pre_mta()): a field added here must be carried there too, or a line
+ * the worker read loses it (make check runs the case files with
+ * KBDIAG_SCAN_PRE=all to catch that).
+ */
 struct mta_line {
 	enum mta_origin		 origin;
 	enum mta_kind		 kind;
